@@ -1,0 +1,81 @@
+//! Prekey bundles: what an initiator fetches to start a session.
+
+use alloc::vec::Vec;
+
+use crate::codec::{Reader, Writer};
+use crate::error::{DecodeError, VerifyError};
+use crate::identity::{IDENTITY_KEY_LEN, IdentityKey};
+use crate::prekey::{KemPreKey, OneTimePreKey, SignedPreKey};
+use crate::primitives::x25519::X25519PublicKey;
+use crate::wire;
+
+/// A device's published keys. Decoding verifies the identity binding;
+/// [`PreKeyBundle::verify`] checks the prekey signatures and is run by
+/// `Session::initiate` itself, so an unverified bundle is never used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreKeyBundle {
+    /// The owner's identity.
+    pub identity: IdentityKey,
+    /// The current signed X25519 prekey.
+    pub signed_prekey: SignedPreKey,
+    /// A one-time ML-KEM prekey, or the last-resort one.
+    pub kem_prekey: KemPreKey,
+    /// A one-time X25519 prekey, if the server had one left.
+    pub one_time_prekey: Option<OneTimePreKey>,
+}
+
+impl PreKeyBundle {
+    /// Checks every signature: identity binding (already checked when the
+    /// identity was decoded), signed prekey, ML-KEM prekey.
+    pub fn verify(&self) -> Result<(), VerifyError> {
+        self.signed_prekey.verify(&self.identity)?;
+        self.kem_prekey.verify(&self.identity)?;
+        Ok(())
+    }
+
+    /// Encodes: `version || 0x10 || identity || signed prekey || ML-KEM
+    /// prekey || flag || [one-time id || key]`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w =
+            Writer::with_capacity(2 + IDENTITY_KEY_LEN + SignedPreKey::LEN + KemPreKey::LEN + 37);
+        w.u8(wire::VERSION).u8(wire::TYPE_BUNDLE);
+        self.identity.write(&mut w);
+        self.signed_prekey.write(&mut w);
+        self.kem_prekey.write(&mut w);
+        match &self.one_time_prekey {
+            Some(otk) => {
+                w.u8(1).u32(otk.id).raw(otk.key.as_bytes());
+            }
+            None => {
+                w.u8(0);
+            }
+        }
+        w.into_vec()
+    }
+
+    /// Decodes a bundle and verifies all its signatures.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        let mut r = Reader::new(bytes);
+        wire::expect_header(&mut r, wire::TYPE_BUNDLE)?;
+        let identity = IdentityKey::read(&mut r)?;
+        let signed_prekey = SignedPreKey::read(&mut r)?;
+        let kem_prekey = KemPreKey::read(&mut r)?;
+        let one_time_prekey = match r.u8()? {
+            0 => None,
+            1 => Some(OneTimePreKey {
+                id: r.u32()?,
+                key: X25519PublicKey::from_bytes(r.array()?),
+            }),
+            _ => return Err(DecodeError::InvalidField("one-time prekey flag").into()),
+        };
+        r.finish()?;
+        let bundle = Self {
+            identity,
+            signed_prekey,
+            kem_prekey,
+            one_time_prekey,
+        };
+        bundle.verify()?;
+        Ok(bundle)
+    }
+}

@@ -1,0 +1,212 @@
+//! One error enum per area. None of them carries key material: variants hold
+//! only identifiers, counts and static descriptions, so an error can be logged.
+
+use thiserror::Error;
+
+/// Which signed object failed verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SignedObject {
+    /// The identity's Ed25519 signature over its own X25519 key.
+    IdentityBinding,
+    /// The signed X25519 prekey.
+    SignedPreKey,
+    /// The signed ML-KEM-768 prekey.
+    KemPreKey,
+    /// A sender-key distribution.
+    SenderKeyDistribution,
+    /// A group message.
+    GroupMessage,
+}
+
+impl core::fmt::Display for SignedObject {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::IdentityBinding => "identity binding",
+            Self::SignedPreKey => "signed prekey",
+            Self::KemPreKey => "ML-KEM prekey",
+            Self::SenderKeyDistribution => "sender-key distribution",
+            Self::GroupMessage => "group message",
+        })
+    }
+}
+
+/// Malformed bytes: wire messages, bundles, keys and state blobs.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DecodeError {
+    /// The input ended before the structure was complete.
+    #[error("input truncated: needed {needed} more bytes")]
+    Truncated {
+        /// How many more bytes the decoder needed.
+        needed: usize,
+    },
+    /// Bytes were left over after a complete structure.
+    #[error("{0} unexpected trailing bytes")]
+    TrailingBytes(usize),
+    /// The version byte names a version this build does not know.
+    #[error("unsupported version {0}")]
+    UnsupportedVersion(u8),
+    /// The type byte is not one this decoder accepts.
+    #[error("unexpected type byte {0:#04x}")]
+    UnexpectedType(u8),
+    /// A field holds a value outside its allowed range.
+    #[error("invalid field: {0}")]
+    InvalidField(&'static str),
+    /// A public key is not a valid encoding.
+    #[error("invalid key encoding: {0}")]
+    InvalidKey(&'static str),
+    /// A length prefix exceeds the limit for its field.
+    #[error("length {len} exceeds limit {limit} for {field}")]
+    TooLong {
+        /// The field whose length was claimed.
+        field: &'static str,
+        /// The claimed length.
+        len: usize,
+        /// The documented limit.
+        limit: usize,
+    },
+}
+
+/// A signature or key binding that did not verify.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SignatureError {
+    /// The named object's signature is invalid.
+    #[error("invalid signature on {0}")]
+    Invalid(SignedObject),
+}
+
+/// Errors while decoding and verifying a signed public object: an identity
+/// key, a prekey bundle, a sender-key distribution.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum VerifyError {
+    /// The bytes are malformed.
+    #[error("malformed: {0}")]
+    Decode(#[from] DecodeError),
+    /// A signature does not verify.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+}
+
+/// Errors while running the hybrid handshake, on either side.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum HandshakeError {
+    /// The peer's bundle, or the initiator's identity, did not verify.
+    #[error("rejected: {0}")]
+    Verify(#[from] VerifyError),
+    /// The message names a signed prekey this store does not hold.
+    #[error("unknown signed prekey id {0}")]
+    UnknownSignedPreKey(u32),
+    /// The message names an ML-KEM prekey this store does not hold (or already consumed).
+    #[error("unknown or consumed ML-KEM prekey id {0}")]
+    UnknownKemPreKey(u32),
+    /// The message names a one-time prekey this store does not hold (or already consumed).
+    #[error("unknown or consumed one-time prekey id {0}")]
+    UnknownOneTimePreKey(u32),
+    /// An X25519 exchange produced the all-zero output (a low-order point).
+    #[error("non-contributory X25519 key")]
+    NonContributory,
+    /// A handshake without one-time keys whose ephemeral key was already seen.
+    #[error("replayed handshake")]
+    Replay,
+    /// The message is not an initial (prekey) message.
+    #[error("not a prekey message")]
+    NotPreKeyMessage,
+    /// The first message inside the handshake failed to decrypt.
+    #[error("first message rejected: {0}")]
+    Decrypt(#[from] DecryptError),
+}
+
+/// Errors from encrypting.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EncryptError {
+    /// The sending chain reached its documented length limit; the peer must reply first.
+    #[error("sending chain exhausted after {0} messages; a reply is needed before sending more")]
+    ChainExhausted(u32),
+    /// The peer's ratchet key gives a non-contributory exchange.
+    #[error("non-contributory X25519 key")]
+    NonContributory,
+    /// The plaintext exceeds the documented maximum.
+    #[error("plaintext of {len} bytes exceeds the limit of {limit}")]
+    TooLarge {
+        /// Plaintext length.
+        len: usize,
+        /// The documented limit.
+        limit: usize,
+    },
+}
+
+/// Errors from decrypting. The session is unchanged whenever one is returned.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DecryptError {
+    /// The message bytes are malformed.
+    #[error("malformed message: {0}")]
+    Decode(#[from] DecodeError),
+    /// The ciphertext or its header was modified, or it belongs to another session.
+    #[error("authentication failed")]
+    AuthenticationFailed,
+    /// The message was already decrypted, or its key was evicted by the documented limits.
+    #[error("duplicate or expired message (chain index {index})")]
+    Duplicate {
+        /// The message's index in its chain.
+        index: u32,
+    },
+    /// The message would need more skipped keys than the documented limit.
+    #[error("message too far ahead: {gap} skipped keys needed, limit {limit}")]
+    TooFarAhead {
+        /// Keys that would have to be skipped.
+        gap: u64,
+        /// The documented limit.
+        limit: u32,
+    },
+    /// The message's ratchet key gives a non-contributory exchange.
+    #[error("non-contributory X25519 key")]
+    NonContributory,
+    /// A new ratchet key arrived where the protocol does not allow one.
+    #[error("unexpected ratchet key")]
+    UnexpectedRatchetKey,
+    /// A prekey message that belongs to a different handshake than this session's.
+    #[error("prekey message belongs to another session")]
+    SessionMismatch,
+    /// A group message from an iteration before this session's first one.
+    #[error("message iteration {iteration} precedes the first known iteration {first}")]
+    BeforeFirstIteration {
+        /// The message's iteration.
+        iteration: u32,
+        /// The session's first decryptable iteration.
+        first: u32,
+    },
+    /// A group message whose chain id does not match the session.
+    #[error("group message for chain {got:#010x}, session holds {expected:#010x}")]
+    WrongChain {
+        /// The chain id the session holds.
+        expected: u32,
+        /// The chain id in the message.
+        got: u32,
+    },
+    /// A group message whose signature is invalid.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+}
+
+/// Errors when loading stored state.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum StateError {
+    /// The plaintext state is malformed.
+    #[error("corrupt state: {0}")]
+    Decode(#[from] DecodeError),
+    /// The sealed blob failed authentication: wrong key, or modified bytes.
+    #[error("sealed state failed authentication")]
+    AuthenticationFailed,
+    /// The blob holds another kind of object than the one asked for.
+    #[error("state holds object kind {found:#04x}, expected {expected:#04x}")]
+    WrongKind {
+        /// The kind byte expected.
+        expected: u8,
+        /// The kind byte found.
+        found: u8,
+    },
+}
+
+/// The operating system's random number generator failed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("operating system randomness unavailable")]
+pub struct RngError;

@@ -1,0 +1,28 @@
+//! Every domain-separation string and fixed byte that enters a KDF, a MAC or
+//! a signature. Changing any of these changes the protocol: they are part of
+//! wire version 1 and listed in docs/PROTOCOL.md §3.
+
+/// Signature over an identity's X25519 key by its Ed25519 key.
+pub const IDENTITY_BINDING: &[u8] = b"qorgan/v1/identity-binding";
+/// Signature over a signed X25519 prekey.
+pub const SIGNED_PREKEY: &[u8] = b"qorgan/v1/signed-prekey";
+/// Signature over an ML-KEM-768 prekey.
+pub const KEM_PREKEY: &[u8] = b"qorgan/v1/kem-prekey";
+/// Prefix of the handshake transcript hash (the session id).
+pub const TRANSCRIPT: &[u8] = b"qorgan/v1/pqxdh-transcript";
+/// HKDF info prefix for the handshake secret (followed by the transcript hash).
+pub const HANDSHAKE: &[u8] = b"qorgan/v1/pqxdh/x25519/mlkem768/sha256";
+/// HKDF info for `KDF_RK`.
+pub const ROOT: &[u8] = b"qorgan/v1/root";
+/// HMAC input byte for a message key (`KDF_CK`).
+pub const MESSAGE_KEY_BYTE: u8 = 0x01;
+/// HMAC input byte for the next chain key (`KDF_CK`).
+pub const CHAIN_KEY_BYTE: u8 = 0x02;
+/// Prefix of the per-party fingerprint hash.
+pub const FINGERPRINT: &[u8] = b"qorgan/v1/fingerprint";
+/// The 32 bytes of 0xFF that open the handshake IKM (as in X3DH/PQXDH, so the
+/// IKM never starts like an X25519 output of another protocol).
+pub const HANDSHAKE_IKM_PREFIX: [u8; 32] = [0xFF; 32];
+/// The fixed AEAD nonce for single-use message keys (Double Ratchet spec §5.2:
+/// each key encrypts exactly one message).
+pub const MESSAGE_NONCE: [u8; 12] = [0u8; 12];

@@ -1,0 +1,37 @@
+//! Every resource limit, by name. Each is documented in docs/PROTOCOL.md §8
+//! and tested at its edge.
+
+/// Most message keys one incoming message may make the receiver skip in a
+/// single chain (the gap `n - next_index`, and separately `pn - next_index`
+/// on the previous chain when the ratchet turns).
+pub const MAX_SKIP_PER_CHAIN: u32 = 2000;
+
+/// Most skipped message keys a session stores in total; beyond it the oldest
+/// are evicted (oldest chain first, lowest index first).
+pub const MAX_STORED_SKIPPED_KEYS: usize = 4000;
+
+/// Most receiving chains (the current one included) whose skipped keys are
+/// kept; the oldest chain's keys are dropped when a newer one arrives.
+pub const MAX_RECEIVING_CHAINS: usize = 5;
+
+/// Highest chain index a message header can carry (24-bit counters). A
+/// sending chain that reaches it refuses to encrypt until the peer replies.
+pub const MAX_CHAIN_INDEX: u32 = 0x00FF_FFFF;
+
+/// Most one-time X25519 prekeys a store holds.
+pub const MAX_ONE_TIME_PREKEYS: usize = 10_000;
+
+/// Most one-time ML-KEM prekeys a store holds.
+pub const MAX_KEM_ONE_TIME_PREKEYS: usize = 1_000;
+
+/// Retired signed prekeys (and last-resort ML-KEM prekeys) kept after a
+/// rotation, so handshakes already in flight still complete.
+pub const MAX_RETIRED_SIGNED_PREKEYS: usize = 3;
+
+/// Handshakes that used no one-time X25519 prekey are remembered by their
+/// ephemeral key, at most this many, to refuse replays.
+pub const MAX_REMEMBERED_HANDSHAKES: usize = 4096;
+
+/// Largest plaintext `encrypt` accepts and largest ciphertext `decrypt` reads
+/// (64 MiB). Larger inputs are refused before any work.
+pub const MAX_MESSAGE_LEN: usize = 64 * 1024 * 1024;

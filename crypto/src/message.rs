@@ -1,0 +1,165 @@
+//! Wire format v1 of 1:1 messages (docs/PROTOCOL.md §5).
+//!
+//! ```text
+//! message:        01 01 | ratchet key (32) | n (u24) | pn (u24) | ciphertext || tag (16)
+//! prekey message: 01 02 | identity (128) | base key (32) | signed prekey id (u32)
+//!                       | ML-KEM prekey id (u32) | flag (1) [| one-time prekey id (u32)]
+//!                       | ML-KEM ciphertext (1088) | ratchet key (32) | n (u24) | pn (u24)
+//!                       | ciphertext || tag (16)
+//! ```
+//!
+//! Everything before the ciphertext is the header; the AEAD's associated data
+//! is `session id (32) || header`, so flipping any header bit fails
+//! authentication.
+
+use crate::codec::Reader;
+use crate::error::DecodeError;
+use crate::identity::IDENTITY_KEY_LEN;
+use crate::limits::MAX_MESSAGE_LEN;
+use crate::prekey::PreKeyId;
+use crate::primitives::aead::TAG_LEN;
+use crate::primitives::kem::{KEM_CIPHERTEXT_LEN, KemCiphertext};
+use crate::primitives::x25519::X25519PublicKey;
+use crate::wire;
+
+/// Ratchet header length: ratchet key, n, pn.
+pub(crate) const RATCHET_HEADER_LEN: usize = 32 + 3 + 3;
+/// Bytes a normal message adds to its plaintext: version, type, ratchet
+/// header and tag. Exactly 56.
+pub const MESSAGE_OVERHEAD: usize = 2 + RATCHET_HEADER_LEN + TAG_LEN;
+
+/// The handshake fields a prekey message carries.
+#[derive(Clone, Debug)]
+pub(crate) struct HandshakeHeader {
+    pub(crate) identity: [u8; IDENTITY_KEY_LEN],
+    pub(crate) base_key: X25519PublicKey,
+    pub(crate) signed_prekey_id: PreKeyId,
+    pub(crate) kem_prekey_id: PreKeyId,
+    pub(crate) one_time_prekey_id: Option<PreKeyId>,
+    pub(crate) kem_ciphertext: KemCiphertext,
+}
+
+impl HandshakeHeader {
+    pub(crate) fn encode(&self) -> alloc::vec::Vec<u8> {
+        let mut w =
+            crate::codec::Writer::with_capacity(IDENTITY_KEY_LEN + 32 + 13 + KEM_CIPHERTEXT_LEN);
+        w.raw(&self.identity)
+            .raw(self.base_key.as_bytes())
+            .u32(self.signed_prekey_id)
+            .u32(self.kem_prekey_id);
+        match self.one_time_prekey_id {
+            Some(id) => w.u8(1).u32(id),
+            None => w.u8(0),
+        };
+        w.raw(self.kem_ciphertext.as_bytes());
+        w.into_vec()
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let identity = r.array()?;
+        let base_key = X25519PublicKey::from_bytes(r.array()?);
+        let signed_prekey_id = r.u32()?;
+        let kem_prekey_id = r.u32()?;
+        let one_time_prekey_id = match r.u8()? {
+            0 => None,
+            1 => Some(r.u32()?),
+            _ => return Err(DecodeError::InvalidField("one-time prekey flag")),
+        };
+        let kem_ciphertext = KemCiphertext::from_bytes(&r.array()?);
+        Ok(Self {
+            identity,
+            base_key,
+            signed_prekey_id,
+            kem_prekey_id,
+            one_time_prekey_id,
+            kem_ciphertext,
+        })
+    }
+}
+
+/// A decoded message, borrowing its bytes.
+pub(crate) struct ParsedMessage<'a> {
+    /// Every byte before the ciphertext (authenticated as associated data).
+    pub(crate) header: &'a [u8],
+    pub(crate) handshake: Option<HandshakeHeader>,
+    pub(crate) ratchet_key: X25519PublicKey,
+    pub(crate) index: u32,
+    pub(crate) previous_length: u32,
+    pub(crate) ciphertext: &'a [u8],
+}
+
+impl<'a> ParsedMessage<'a> {
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, DecodeError> {
+        if bytes.len() > MAX_MESSAGE_LEN + 4096 {
+            return Err(DecodeError::TooLong {
+                field: "message",
+                len: bytes.len(),
+                limit: MAX_MESSAGE_LEN + 4096,
+            });
+        }
+        let mut r = Reader::new(bytes);
+        let version = r.u8()?;
+        if version != wire::VERSION {
+            return Err(DecodeError::UnsupportedVersion(version));
+        }
+        let handshake = match r.u8()? {
+            wire::TYPE_MESSAGE => None,
+            wire::TYPE_PREKEY_MESSAGE => Some(HandshakeHeader::read(&mut r)?),
+            other => return Err(DecodeError::UnexpectedType(other)),
+        };
+        let ratchet_key = X25519PublicKey::from_bytes(r.array()?);
+        let index = r.u24()?;
+        let previous_length = r.u24()?;
+        let header_len = bytes.len() - r.remaining();
+        let ciphertext = r.rest();
+        if ciphertext.len() < TAG_LEN {
+            return Err(DecodeError::Truncated {
+                needed: TAG_LEN - ciphertext.len(),
+            });
+        }
+        let (header, _) = bytes.split_at(header_len);
+        Ok(Self {
+            header,
+            handshake,
+            ratchet_key,
+            index,
+            previous_length,
+            ciphertext,
+        })
+    }
+}
+
+/// What a received 1:1 message is, for routing it before decrypting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    /// A message for an established session.
+    Message,
+    /// A message that carries a handshake: give it to the session whose
+    /// [`base_key`](crate::Session::base_key) matches, or to
+    /// [`PreKeyStore::accept`](crate::PreKeyStore::accept) if none does.
+    PreKey {
+        /// The initiator's handshake ephemeral key, which names the session.
+        base_key: X25519PublicKey,
+        /// The initiator's claimed Ed25519 identity key (verified only by
+        /// `accept`).
+        claimed_sender: [u8; 32],
+    },
+}
+
+/// Classifies a message without decrypting it.
+pub fn peek(bytes: &[u8]) -> Result<MessageKind, DecodeError> {
+    let parsed = ParsedMessage::parse(bytes)?;
+    Ok(match parsed.handshake {
+        None => MessageKind::Message,
+        Some(h) => {
+            let mut claimed_sender = [0u8; 32];
+            if let Some(s) = h.identity.get(..32) {
+                claimed_sender.copy_from_slice(s);
+            }
+            MessageKind::PreKey {
+                base_key: h.base_key,
+                claimed_sender,
+            }
+        }
+    })
+}

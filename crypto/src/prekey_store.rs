@@ -1,0 +1,341 @@
+//! A device's identity and the secret halves of its prekeys.
+//!
+//! [`PreKeyStore::accept`] consumes one-time prekeys itself, in the same call
+//! that creates the session, and only when the first message authenticates:
+//! the caller cannot forget to delete them, and a forged message cannot burn
+//! them. Persist the store after every successful `accept`.
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+use rand_core::CryptoRng;
+
+use crate::bundle::PreKeyBundle;
+use crate::error::{HandshakeError, VerifyError};
+use crate::handshake::{Transcript, derive_root};
+use crate::identity::{IdentityKey, IdentityKeyPair};
+use crate::limits::{
+    MAX_KEM_ONE_TIME_PREKEYS, MAX_ONE_TIME_PREKEYS, MAX_REMEMBERED_HANDSHAKES,
+    MAX_RETIRED_SIGNED_PREKEYS,
+};
+use crate::message::ParsedMessage;
+use crate::prekey::{KemPreKey, KemPreKeyKind, OneTimePreKey, PreKeyId, SignedPreKey};
+use crate::primitives::kem::KemSecretKey;
+use crate::primitives::x25519::{X25519PublicKey, X25519SecretKey};
+use crate::session::Session;
+
+#[derive(Clone)]
+pub(crate) struct SignedPreKeyRecord {
+    pub(crate) secret: X25519SecretKey,
+    pub(crate) public: SignedPreKey,
+}
+
+#[derive(Clone)]
+pub(crate) struct KemPreKeyRecord {
+    pub(crate) secret: KemSecretKey,
+    pub(crate) public: KemPreKey,
+}
+
+#[derive(Clone)]
+pub(crate) struct OneTimePreKeyRecord {
+    pub(crate) secret: X25519SecretKey,
+    pub(crate) public: X25519PublicKey,
+}
+
+/// A device's identity key pair and prekeys.
+#[derive(Clone)]
+pub struct PreKeyStore {
+    pub(crate) identity: IdentityKeyPair,
+    /// Current signed prekey last; retired ones before it.
+    pub(crate) signed: VecDeque<SignedPreKeyRecord>,
+    /// Current last-resort ML-KEM prekey last; retired ones before it.
+    pub(crate) kem_last_resort: VecDeque<KemPreKeyRecord>,
+    pub(crate) kem_one_time: BTreeMap<PreKeyId, KemPreKeyRecord>,
+    pub(crate) one_time: BTreeMap<PreKeyId, OneTimePreKeyRecord>,
+    pub(crate) next_signed_id: PreKeyId,
+    pub(crate) next_kem_id: PreKeyId,
+    pub(crate) next_one_time_id: PreKeyId,
+    /// Base keys of accepted handshakes that used no one-time X25519 prekey.
+    pub(crate) seen_base_keys: VecDeque<X25519PublicKey>,
+}
+
+impl PreKeyStore {
+    /// A store for `identity` with a fresh signed prekey and last-resort
+    /// ML-KEM prekey.
+    pub fn new<R: CryptoRng + ?Sized>(rng: &mut R, identity: IdentityKeyPair) -> Self {
+        let mut store = Self {
+            identity,
+            signed: VecDeque::new(),
+            kem_last_resort: VecDeque::new(),
+            kem_one_time: BTreeMap::new(),
+            one_time: BTreeMap::new(),
+            next_signed_id: 1,
+            next_kem_id: 1,
+            next_one_time_id: 1,
+            seen_base_keys: VecDeque::new(),
+        };
+        store.rotate_signed_prekey(rng);
+        store.rotate_last_resort_kem_prekey(rng);
+        store
+    }
+
+    /// The identity key pair.
+    pub fn identity(&self) -> &IdentityKeyPair {
+        &self.identity
+    }
+
+    /// The public identity.
+    pub fn identity_key(&self) -> &IdentityKey {
+        self.identity.public()
+    }
+
+    fn take_id(next: &mut PreKeyId) -> PreKeyId {
+        let id = *next;
+        *next = next.wrapping_add(1).max(1);
+        id
+    }
+
+    /// Makes a new current signed prekey; the previous one is retired but
+    /// still accepted (up to [`MAX_RETIRED_SIGNED_PREKEYS`]).
+    pub fn rotate_signed_prekey<R: CryptoRng + ?Sized>(&mut self, rng: &mut R) -> SignedPreKey {
+        let id = Self::take_id(&mut self.next_signed_id);
+        let secret = X25519SecretKey::generate(rng);
+        let public = SignedPreKey::sign(&self.identity, id, secret.public_key());
+        self.signed.push_back(SignedPreKeyRecord {
+            secret,
+            public: public.clone(),
+        });
+        while self.signed.len() > MAX_RETIRED_SIGNED_PREKEYS + 1 {
+            self.signed.pop_front();
+        }
+        // A new signed prekey starts a new replay window: handshakes with a
+        // retired prekey are still checked against the remembered keys.
+        public
+    }
+
+    /// Makes a new current last-resort ML-KEM prekey; the previous one is
+    /// retired but still accepted (up to [`MAX_RETIRED_SIGNED_PREKEYS`]).
+    pub fn rotate_last_resort_kem_prekey<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+    ) -> KemPreKey {
+        let id = Self::take_id(&mut self.next_kem_id);
+        let secret = KemSecretKey::generate(rng);
+        let public = KemPreKey::sign(
+            &self.identity,
+            id,
+            KemPreKeyKind::LastResort,
+            secret.public_key(),
+        );
+        self.kem_last_resort.push_back(KemPreKeyRecord {
+            secret,
+            public: public.clone(),
+        });
+        while self.kem_last_resort.len() > MAX_RETIRED_SIGNED_PREKEYS + 1 {
+            self.kem_last_resort.pop_front();
+        }
+        public
+    }
+
+    /// Generates up to `count` one-time X25519 prekeys (never holding more
+    /// than [`MAX_ONE_TIME_PREKEYS`]) and returns their public halves for
+    /// upload.
+    pub fn generate_one_time_prekeys<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        count: usize,
+    ) -> Vec<OneTimePreKey> {
+        let room = MAX_ONE_TIME_PREKEYS.saturating_sub(self.one_time.len());
+        (0..count.min(room))
+            .map(|_| {
+                let id = Self::take_id(&mut self.next_one_time_id);
+                let secret = X25519SecretKey::generate(rng);
+                let public = secret.public_key();
+                self.one_time
+                    .insert(id, OneTimePreKeyRecord { secret, public });
+                OneTimePreKey { id, key: public }
+            })
+            .collect()
+    }
+
+    /// Generates up to `count` one-time ML-KEM prekeys (never holding more
+    /// than [`MAX_KEM_ONE_TIME_PREKEYS`]).
+    pub fn generate_kem_one_time_prekeys<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        count: usize,
+    ) -> Vec<KemPreKey> {
+        let room = MAX_KEM_ONE_TIME_PREKEYS.saturating_sub(self.kem_one_time.len());
+        (0..count.min(room))
+            .map(|_| {
+                let id = Self::take_id(&mut self.next_kem_id);
+                let secret = KemSecretKey::generate(rng);
+                let public = KemPreKey::sign(
+                    &self.identity,
+                    id,
+                    KemPreKeyKind::OneTime,
+                    secret.public_key(),
+                );
+                self.kem_one_time.insert(
+                    id,
+                    KemPreKeyRecord {
+                        secret,
+                        public: public.clone(),
+                    },
+                );
+                public
+            })
+            .collect()
+    }
+
+    /// The current signed prekey.
+    pub fn signed_prekey(&self) -> Option<&SignedPreKey> {
+        self.signed.back().map(|r| &r.public)
+    }
+
+    /// The current last-resort ML-KEM prekey.
+    pub fn last_resort_kem_prekey(&self) -> Option<&KemPreKey> {
+        self.kem_last_resort.back().map(|r| &r.public)
+    }
+
+    /// Number of unused one-time X25519 prekeys.
+    pub fn one_time_prekey_count(&self) -> usize {
+        self.one_time.len()
+    }
+
+    /// Number of unused one-time ML-KEM prekeys.
+    pub fn kem_one_time_prekey_count(&self) -> usize {
+        self.kem_one_time.len()
+    }
+
+    /// A bundle as a server would hand it out: the lowest-numbered unused
+    /// one-time keys if any, else the last-resort ML-KEM prekey and no
+    /// one-time X25519 prekey. Nothing is consumed here; `accept` consumes.
+    pub fn bundle(&self) -> Option<PreKeyBundle> {
+        let signed_prekey = self.signed_prekey()?.clone();
+        let kem_prekey = match self.kem_one_time.values().next() {
+            Some(r) => r.public.clone(),
+            None => self.last_resort_kem_prekey()?.clone(),
+        };
+        let one_time_prekey = self.one_time.iter().next().map(|(id, r)| OneTimePreKey {
+            id: *id,
+            key: r.public,
+        });
+        Some(PreKeyBundle {
+            identity: *self.identity.public(),
+            signed_prekey,
+            kem_prekey,
+            one_time_prekey,
+        })
+    }
+
+    fn kem_record(&self, id: PreKeyId) -> Option<&KemPreKeyRecord> {
+        self.kem_one_time
+            .get(&id)
+            .or_else(|| self.kem_last_resort.iter().find(|r| r.public.id == id))
+    }
+
+    /// Accepts a prekey message: verifies the initiator's identity, runs the
+    /// responder side of the handshake, decrypts the first message, and on
+    /// success consumes the one-time prekeys it used. On any error the store
+    /// is unchanged.
+    pub fn accept(&mut self, message: &[u8]) -> Result<(Session, Vec<u8>), HandshakeError> {
+        let parsed = ParsedMessage::parse(message).map_err(VerifyError::from)?;
+        let handshake = parsed
+            .handshake
+            .as_ref()
+            .ok_or(HandshakeError::NotPreKeyMessage)?;
+        let initiator = IdentityKey::from_field_bytes(&handshake.identity)?;
+        let signed = self
+            .signed
+            .iter()
+            .find(|r| r.public.id == handshake.signed_prekey_id)
+            .ok_or(HandshakeError::UnknownSignedPreKey(
+                handshake.signed_prekey_id,
+            ))?;
+        let kem = self
+            .kem_record(handshake.kem_prekey_id)
+            .ok_or(HandshakeError::UnknownKemPreKey(handshake.kem_prekey_id))?;
+        let one_time = match handshake.one_time_prekey_id {
+            Some(id) => Some(
+                self.one_time
+                    .get(&id)
+                    .ok_or(HandshakeError::UnknownOneTimePreKey(id))?,
+            ),
+            None => {
+                if self.seen_base_keys.contains(&handshake.base_key) {
+                    return Err(HandshakeError::Replay);
+                }
+                None
+            }
+        };
+
+        let nc = |_| HandshakeError::NonContributory;
+        let base = &handshake.base_key;
+        let dh1 = signed
+            .secret
+            .diffie_hellman(initiator.dh_key())
+            .map_err(nc)?;
+        let dh2 = self.identity.dh_secret().diffie_hellman(base).map_err(nc)?;
+        let dh3 = signed.secret.diffie_hellman(base).map_err(nc)?;
+        let dh4 = match one_time {
+            Some(r) => Some(r.secret.diffie_hellman(base).map_err(nc)?),
+            None => None,
+        };
+        let kem_secret = kem.secret.decapsulate(&handshake.kem_ciphertext);
+        let session_id = Transcript {
+            initiator: &initiator,
+            responder: self.identity.public(),
+            base_key: base,
+            signed_prekey: &signed.public.key,
+            kem_prekey: &kem.public.key,
+            kem_ciphertext: &handshake.kem_ciphertext,
+            one_time_prekey: one_time.map(|r| &r.public),
+        }
+        .hash();
+        let mut secrets = alloc::vec![&dh1, &dh2, &dh3];
+        if let Some(dh4) = &dh4 {
+            secrets.push(dh4);
+        }
+        let root = derive_root(&secrets, &kem_secret, &session_id);
+
+        let mut session = Session::new_responder(
+            *self.identity.public(),
+            initiator,
+            session_id,
+            root,
+            *base,
+            parsed.ratchet_key,
+        );
+        let (plaintext, commit) = session.plan(&parsed, Some(&signed.secret))?;
+        session.apply(commit);
+
+        // Authenticated: now consume.
+        if kem.public.kind == KemPreKeyKind::OneTime {
+            self.kem_one_time.remove(&handshake.kem_prekey_id);
+        }
+        match handshake.one_time_prekey_id {
+            Some(id) => {
+                self.one_time.remove(&id);
+            }
+            None => {
+                self.seen_base_keys.push_back(*base);
+                while self.seen_base_keys.len() > MAX_REMEMBERED_HANDSHAKES {
+                    self.seen_base_keys.pop_front();
+                }
+            }
+        }
+        Ok((session, plaintext))
+    }
+}
+
+impl core::fmt::Debug for PreKeyStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PreKeyStore")
+            .field("identity", self.identity.public())
+            .field("signed_prekeys", &self.signed.len())
+            .field("one_time_prekeys", &self.one_time.len())
+            .field("kem_one_time_prekeys", &self.kem_one_time.len())
+            .field("secrets", &"[redacted]")
+            .finish()
+    }
+}

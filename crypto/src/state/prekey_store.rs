@@ -1,0 +1,159 @@
+//! Identity and prekey store state, format v1 (docs/PROTOCOL.md §7.3).
+//!
+//! Secrets only, plus the signatures: public keys are recomputed on load
+//! (ML-KEM from its 64-byte seed), so a store blob cannot hold a public key
+//! that does not match its secret.
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use super::{StorageKey, expect_kind, open, seal};
+use crate::codec::{Reader, Writer};
+use crate::error::{DecodeError, StateError};
+use crate::identity::IdentityKeyPair;
+use crate::limits::{
+    MAX_KEM_ONE_TIME_PREKEYS, MAX_ONE_TIME_PREKEYS, MAX_REMEMBERED_HANDSHAKES,
+    MAX_RETIRED_SIGNED_PREKEYS,
+};
+use crate::prekey::{KemPreKey, KemPreKeyKind, SignedPreKey};
+use crate::prekey_store::{KemPreKeyRecord, OneTimePreKeyRecord, PreKeyStore, SignedPreKeyRecord};
+use crate::primitives::ed25519::Signature;
+use crate::primitives::kem::{KEM_SEED_LEN, KemSecretKey};
+use crate::primitives::x25519::{X25519PublicKey, X25519SecretKey};
+use crate::wire;
+
+fn write_kem(w: &mut Writer, r: &KemPreKeyRecord) {
+    w.u32(r.public.id)
+        .raw(r.secret.seed())
+        .raw(&r.public.signature.to_bytes());
+}
+
+fn read_kem(r: &mut Reader<'_>, kind: KemPreKeyKind) -> Result<KemPreKeyRecord, DecodeError> {
+    let id = r.u32()?;
+    let seed = Zeroizing::new(r.array::<KEM_SEED_LEN>()?);
+    let signature = Signature::from_bytes(&r.array()?);
+    let secret = KemSecretKey::from_seed(&seed);
+    let public = KemPreKey {
+        id,
+        kind,
+        key: secret.public_key(),
+        signature,
+    };
+    Ok(KemPreKeyRecord { secret, public })
+}
+
+impl PreKeyStore {
+    /// Plain state. Contains the identity's secret keys.
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut w =
+            Writer::with_capacity(256 + self.one_time.len() * 36 + self.kem_one_time.len() * 132);
+        w.u8(wire::VERSION).u8(wire::STATE_PREKEY_STORE);
+        self.identity.write_secret(&mut w);
+        w.u32(self.next_signed_id)
+            .u32(self.next_kem_id)
+            .u32(self.next_one_time_id);
+        w.count(self.signed.len());
+        for s in &self.signed {
+            w.u32(s.public.id)
+                .raw(s.secret.to_bytes().as_ref())
+                .raw(&s.public.signature.to_bytes());
+        }
+        w.count(self.kem_last_resort.len());
+        for k in &self.kem_last_resort {
+            write_kem(&mut w, k);
+        }
+        w.count(self.kem_one_time.len());
+        for k in self.kem_one_time.values() {
+            write_kem(&mut w, k);
+        }
+        w.count(self.one_time.len());
+        for (id, k) in &self.one_time {
+            w.u32(*id).raw(k.secret.to_bytes().as_ref());
+        }
+        w.count(self.seen_base_keys.len());
+        for k in &self.seen_base_keys {
+            w.raw(k.as_bytes());
+        }
+        Zeroizing::new(w.into_vec())
+    }
+
+    /// Loads plain state written by [`PreKeyStore::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, StateError> {
+        let mut r = Reader::new(bytes);
+        expect_kind(&mut r, wire::STATE_PREKEY_STORE)?;
+        let identity = IdentityKeyPair::read_secret(&mut r)?;
+        let next_signed_id = r.u32()?;
+        let next_kem_id = r.u32()?;
+        let next_one_time_id = r.u32()?;
+        let n = r.count("signed prekeys", MAX_RETIRED_SIGNED_PREKEYS + 1, 100)?;
+        let mut signed = VecDeque::with_capacity(n);
+        for _ in 0..n {
+            let id = r.u32()?;
+            let secret = X25519SecretKey::from_bytes(&Zeroizing::new(r.array()?));
+            let signature = Signature::from_bytes(&r.array()?);
+            let public = SignedPreKey {
+                id,
+                key: secret.public_key(),
+                signature,
+            };
+            signed.push_back(SignedPreKeyRecord { secret, public });
+        }
+        let n = r.count(
+            "last-resort ML-KEM prekeys",
+            MAX_RETIRED_SIGNED_PREKEYS + 1,
+            132,
+        )?;
+        let mut kem_last_resort = VecDeque::with_capacity(n);
+        for _ in 0..n {
+            kem_last_resort.push_back(read_kem(&mut r, KemPreKeyKind::LastResort)?);
+        }
+        let n = r.count("one-time ML-KEM prekeys", MAX_KEM_ONE_TIME_PREKEYS, 132)?;
+        let mut kem_one_time = BTreeMap::new();
+        for _ in 0..n {
+            let k = read_kem(&mut r, KemPreKeyKind::OneTime)?;
+            kem_one_time.insert(k.public.id, k);
+        }
+        let n = r.count("one-time prekeys", MAX_ONE_TIME_PREKEYS, 36)?;
+        let mut one_time = BTreeMap::new();
+        for _ in 0..n {
+            let id = r.u32()?;
+            let secret = X25519SecretKey::from_bytes(&Zeroizing::new(r.array()?));
+            let public = secret.public_key();
+            one_time.insert(id, OneTimePreKeyRecord { secret, public });
+        }
+        let n = r.count("remembered handshakes", MAX_REMEMBERED_HANDSHAKES, 32)?;
+        let mut seen_base_keys = VecDeque::with_capacity(n);
+        for _ in 0..n {
+            seen_base_keys.push_back(X25519PublicKey::from_bytes(r.array()?));
+        }
+        r.finish()?;
+        if signed.is_empty() || kem_last_resort.is_empty() {
+            return Err(
+                DecodeError::InvalidField("store without signed or last-resort prekey").into(),
+            );
+        }
+        Ok(Self {
+            identity,
+            signed,
+            kem_last_resort,
+            kem_one_time,
+            one_time,
+            next_signed_id,
+            next_kem_id,
+            next_one_time_id,
+            seen_base_keys,
+        })
+    }
+
+    /// State encrypted at rest under `key`.
+    pub fn seal<R: CryptoRng + ?Sized>(&self, rng: &mut R, key: &StorageKey) -> Vec<u8> {
+        seal(rng, key, wire::STATE_PREKEY_STORE, &self.to_bytes())
+    }
+
+    /// Opens state sealed by [`PreKeyStore::seal`].
+    pub fn open(key: &StorageKey, sealed: &[u8]) -> Result<Self, StateError> {
+        Self::from_bytes(&open(key, wire::STATE_PREKEY_STORE, sealed)?)
+    }
+}

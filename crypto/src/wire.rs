@@ -1,0 +1,47 @@
+//! Version and type bytes of every encoded object (docs/PROTOCOL.md §4–§7).
+//! Every encoding starts with `VERSION` then one of these type bytes.
+
+/// Current version of every wire and state format.
+pub const VERSION: u8 = 1;
+
+/// A Double Ratchet message.
+pub const TYPE_MESSAGE: u8 = 0x01;
+/// A Double Ratchet message that also carries the handshake.
+pub const TYPE_PREKEY_MESSAGE: u8 = 0x02;
+/// A prekey bundle.
+pub const TYPE_BUNDLE: u8 = 0x10;
+/// A standalone identity key.
+pub const TYPE_IDENTITY: u8 = 0x11;
+/// A group (sender-key) message.
+pub const TYPE_GROUP_MESSAGE: u8 = 0x20;
+/// A sender-key distribution.
+pub const TYPE_SENDER_KEY_DISTRIBUTION: u8 = 0x21;
+/// An exported inbound group session.
+pub const TYPE_GROUP_EXPORT: u8 = 0x22;
+
+/// State: a 1:1 session.
+pub const STATE_SESSION: u8 = 0x40;
+/// State: an identity and prekey store.
+pub const STATE_PREKEY_STORE: u8 = 0x41;
+/// State: an outbound group session.
+pub const STATE_OUTBOUND_GROUP: u8 = 0x42;
+/// State: an inbound group session.
+pub const STATE_INBOUND_GROUP: u8 = 0x43;
+/// A sealed (encrypted at rest) state blob.
+pub const STATE_SEALED: u8 = 0x5E;
+
+use crate::codec::Reader;
+use crate::error::DecodeError;
+
+/// Reads and checks the version and type bytes.
+pub(crate) fn expect_header(r: &mut Reader<'_>, ty: u8) -> Result<(), DecodeError> {
+    let version = r.u8()?;
+    if version != VERSION {
+        return Err(DecodeError::UnsupportedVersion(version));
+    }
+    let found = r.u8()?;
+    if found != ty {
+        return Err(DecodeError::UnexpectedType(found));
+    }
+    Ok(())
+}
