@@ -9,9 +9,9 @@ use crate::prekey::{KemPreKey, OneTimePreKey, SignedPreKey};
 use crate::primitives::x25519::X25519PublicKey;
 use crate::wire;
 
-/// A device's published keys. Decoding verifies the identity binding;
-/// [`PreKeyBundle::verify`] checks the prekey signatures and is run by
-/// `Session::initiate` itself, so an unverified bundle is never used.
+/// A device's published keys. Decoding verifies every signature, and
+/// `Session::initiate` runs [`PreKeyBundle::verify`] again on the value it is
+/// given, so a bundle built by hand is never used unverified either.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PreKeyBundle {
     /// The owner's identity.

@@ -89,7 +89,8 @@ pub enum VerifyError {
 /// Errors while running the hybrid handshake, on either side.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum HandshakeError {
-    /// The peer's bundle, or the initiator's identity, did not verify.
+    /// The peer's bundle or the initiator's identity did not verify, or the
+    /// prekey message is malformed.
     #[error("rejected: {0}")]
     Verify(#[from] VerifyError),
     /// The message names a signed prekey this store does not hold.
@@ -110,7 +111,8 @@ pub enum HandshakeError {
     /// The message is not an initial (prekey) message.
     #[error("not a prekey message")]
     NotPreKeyMessage,
-    /// The first message inside the handshake failed to decrypt.
+    /// The first message inside the handshake failed to decrypt (including a
+    /// non-contributory ratchet key: `Decrypt(NonContributory)`).
     #[error("first message rejected: {0}")]
     Decrypt(#[from] DecryptError),
 }
@@ -143,7 +145,11 @@ pub enum DecryptError {
     /// The ciphertext or its header was modified, or it belongs to another session.
     #[error("authentication failed")]
     AuthenticationFailed,
-    /// The message was already decrypted, or its key was evicted by the documented limits.
+    /// The message was already decrypted, or its key was evicted by
+    /// [`MAX_STORED_SKIPPED_KEYS`](crate::limits::MAX_STORED_SKIPPED_KEYS).
+    /// (A message whose whole chain was dropped by
+    /// [`MAX_RECEIVING_CHAINS`](crate::limits::MAX_RECEIVING_CHAINS) can no
+    /// longer be told apart from a forgery and fails authentication.)
     #[error("duplicate or expired message (chain index {index})")]
     Duplicate {
         /// The message's index in its chain.

@@ -14,8 +14,10 @@ pub const MAX_STORED_SKIPPED_KEYS: usize = 4000;
 /// kept; the oldest chain's keys are dropped when a newer one arrives.
 pub const MAX_RECEIVING_CHAINS: usize = 5;
 
-/// Highest chain index a message header can carry (24-bit counters). A
-/// sending chain that reaches it refuses to encrypt until the peer replies.
+/// Message counters are 24-bit: a sending chain carries at most this many
+/// messages (indices `0..MAX_CHAIN_INDEX`), so both `n` and `pn` always fit
+/// the header. Once a chain holds this many, `encrypt` refuses until the
+/// peer replies and the ratchet turns.
 pub const MAX_CHAIN_INDEX: u32 = 0x00FF_FFFF;
 
 /// Most one-time X25519 prekeys a store holds.
@@ -32,6 +34,6 @@ pub const MAX_RETIRED_SIGNED_PREKEYS: usize = 3;
 /// ephemeral key, at most this many, to refuse replays.
 pub const MAX_REMEMBERED_HANDSHAKES: usize = 4096;
 
-/// Largest plaintext `encrypt` accepts and largest ciphertext `decrypt` reads
-/// (64 MiB). Larger inputs are refused before any work.
+/// Largest plaintext `encrypt` accepts (64 MiB); `decrypt` refuses, before
+/// any work, a message whose ciphertext minus its tag is longer.
 pub const MAX_MESSAGE_LEN: usize = 64 * 1024 * 1024;

@@ -90,13 +90,6 @@ pub(crate) struct ParsedMessage<'a> {
 
 impl<'a> ParsedMessage<'a> {
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, DecodeError> {
-        if bytes.len() > MAX_MESSAGE_LEN + 4096 {
-            return Err(DecodeError::TooLong {
-                field: "message",
-                len: bytes.len(),
-                limit: MAX_MESSAGE_LEN + 4096,
-            });
-        }
         let mut r = Reader::new(bytes);
         let version = r.u8()?;
         if version != wire::VERSION {
@@ -115,6 +108,13 @@ impl<'a> ParsedMessage<'a> {
         if ciphertext.len() < TAG_LEN {
             return Err(DecodeError::Truncated {
                 needed: TAG_LEN - ciphertext.len(),
+            });
+        }
+        if ciphertext.len() - TAG_LEN > MAX_MESSAGE_LEN {
+            return Err(DecodeError::TooLong {
+                field: "ciphertext",
+                len: ciphertext.len() - TAG_LEN,
+                limit: MAX_MESSAGE_LEN,
             });
         }
         let (header, _) = bytes.split_at(header_len);

@@ -107,8 +107,6 @@ impl PreKeyStore {
         while self.signed.len() > MAX_RETIRED_SIGNED_PREKEYS + 1 {
             self.signed.pop_front();
         }
-        // A new signed prekey starts a new replay window: handshakes with a
-        // retired prekey are still checked against the remembered keys.
         public
     }
 

@@ -205,7 +205,7 @@ impl Session {
             });
         }
         if let Some(chain) = &self.sending
-            && chain.index() > MAX_CHAIN_INDEX
+            && chain.index() >= MAX_CHAIN_INDEX
         {
             return Err(EncryptError::ChainExhausted(chain.index()));
         }
@@ -436,5 +436,72 @@ impl core::fmt::Debug for Session {
             .field("skipped_keys", &self.skipped.len())
             .field("secrets", &"[redacted]")
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{IdentityKeyPair, PreKeyStore};
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    fn pair(rng: &mut ChaCha20Rng) -> (Session, Session) {
+        let bob_id = IdentityKeyPair::generate(rng);
+        let mut store = PreKeyStore::new(rng, bob_id);
+        let bundle = store.bundle().unwrap();
+        let alice_id = IdentityKeyPair::generate(rng);
+        let mut alice = Session::initiate(rng, &alice_id, &bundle).unwrap();
+        let m = alice.encrypt(rng, b"hi").unwrap();
+        let (bob, _) = store.accept(&m).unwrap();
+        (alice, bob)
+    }
+
+    #[test]
+    fn sending_chain_refuses_at_max_chain_index_and_pn_fits_the_header() {
+        let mut rng = ChaCha20Rng::from_seed([7; 32]);
+        let (mut alice, mut bob) = pair(&mut rng);
+        let chain = alice.sending.as_mut().unwrap();
+        *chain = ChainKey::new(*chain.as_bytes(), MAX_CHAIN_INDEX - 1);
+        let last = alice.encrypt(&mut rng, b"last").unwrap();
+        assert_eq!(
+            &last[last.len() - 16 - 4 - 6..][..3],
+            &[0xFF, 0xFF, 0xFE],
+            "n = MAX - 1"
+        );
+        assert_eq!(
+            alice.encrypt(&mut rng, b"one more"),
+            Err(EncryptError::ChainExhausted(MAX_CHAIN_INDEX))
+        );
+        // The peer answers; the ratchet turns and the new chain starts at 0
+        // with pn = MAX_CHAIN_INDEX, which fits 24 bits.
+        let reply = bob.encrypt(&mut rng, b"reply").unwrap();
+        alice.decrypt(&reply).unwrap();
+        let next = alice.encrypt(&mut rng, b"again").unwrap();
+        let parsed = ParsedMessage::parse(&next).unwrap();
+        assert_eq!((parsed.index, parsed.previous_length), (0, MAX_CHAIN_INDEX));
+    }
+
+    #[test]
+    fn oversized_plaintext_is_refused_without_state_change() {
+        let mut rng = ChaCha20Rng::from_seed([8; 32]);
+        let (mut alice, _) = pair(&mut rng);
+        let before = alice.to_bytes();
+        let big = alloc::vec![0u8; MAX_MESSAGE_LEN + 1];
+        assert!(matches!(
+            alice.encrypt(&mut rng, &big),
+            Err(EncryptError::TooLarge { .. })
+        ));
+        assert_eq!(before, alice.to_bytes());
+    }
+
+    #[test]
+    fn debug_output_is_redacted() {
+        let mut rng = ChaCha20Rng::from_seed([9; 32]);
+        let (alice, _) = pair(&mut rng);
+        let root = alloc::format!("{:02x?}", alice.root.as_bytes());
+        let shown = alloc::format!("{alice:?}");
+        assert!(shown.contains("[redacted]"));
+        assert!(!shown.contains(&root[1..20]));
     }
 }

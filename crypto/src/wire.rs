@@ -1,5 +1,7 @@
-//! Version and type bytes of every encoded object (docs/PROTOCOL.md §4–§7).
-//! Every encoding starts with `VERSION` then one of these type bytes.
+//! Version and type bytes of every encoded object (docs/PROTOCOL.md §1).
+//! Every top-level encoding starts with `VERSION` then one of these type
+//! bytes; structures embedded in others (keys, prekeys) carry no header, and
+//! a sealed blob is `VERSION || STATE_SEALED || kind`.
 
 /// Current version of every wire and state format.
 pub const VERSION: u8 = 1;

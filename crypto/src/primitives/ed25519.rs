@@ -3,12 +3,9 @@
 //! Policy (docs/PROTOCOL.md, "Signature policy"): a signature is accepted only
 //! if `S` is canonical (`S < L`), neither `R` nor the public key is of small
 //! order, and `R == [S]B - [k]A` holds exactly (cofactorless). Public keys
-//! must also be torsion-free when decoded, which removes the cases where a
-//! batch (random linear combination) and a single verification could
-//! disagree because of the public key.
+//! must also be canonical and torsion-free when decoded.
 
 use alloc::boxed::Box;
-use alloc::vec::Vec;
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use rand_core::CryptoRng;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
@@ -25,7 +22,9 @@ impl Ed25519PublicKey {
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, DecodeError> {
         let key = VerifyingKey::from_bytes(bytes)
             .map_err(|_| DecodeError::InvalidKey("ed25519 point"))?;
-        if key.as_bytes() != bytes {
+        // ed25519-dalek keeps the input bytes; re-encode the decoded point to
+        // catch non-canonical encodings (y >= p, or x = 0 with the sign bit).
+        if key.to_edwards().compress().as_bytes() != bytes {
             return Err(DecodeError::InvalidKey("ed25519 non-canonical"));
         }
         if key.is_weak() || !key.to_edwards().is_torsion_free() {
@@ -130,28 +129,4 @@ impl core::fmt::Debug for Ed25519SigningKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("Ed25519SigningKey([redacted])")
     }
-}
-
-/// Verifies many signatures at once and returns one verdict per item, in order.
-///
-/// The whole set is first checked with Ed25519 batch verification; if that
-/// fails, items are re-checked one by one with the strict single verifier so
-/// the result pinpoints exactly which ones are bad. A passing batch only
-/// accepts items that also pass the individual pre-checks (canonical `S`).
-pub fn verify_batch(items: &[(&[u8], &Signature, &Ed25519PublicKey)]) -> Vec<bool> {
-    if items.is_empty() {
-        return Vec::new();
-    }
-    let mut messages = Vec::with_capacity(items.len());
-    let mut signatures = Vec::with_capacity(items.len());
-    let mut keys = Vec::with_capacity(items.len());
-    for (m, s, k) in items {
-        messages.push(*m);
-        signatures.push(s.0);
-        keys.push(k.0);
-    }
-    if ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
-        return alloc::vec![true; items.len()];
-    }
-    items.iter().map(|(m, s, k)| k.verify(m, s)).collect()
 }

@@ -7,7 +7,7 @@ use crate::labels;
 use crate::primitives::aead::{self, AeadError};
 
 /// A message key: used as the ChaCha20-Poly1305 key, directly, for exactly
-/// one message, with the fixed all-zero nonce (Double Ratchet spec §5.2
+/// one message, with the fixed all-zero nonce (Double Ratchet spec §5.2, "Recommended cryptographic algorithms"
 /// allows a constant nonce because the key never repeats). That saves the
 /// per-message HKDF of the libsignal construction.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]

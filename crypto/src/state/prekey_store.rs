@@ -93,6 +93,12 @@ impl PreKeyStore {
             let id = r.u32()?;
             let secret = X25519SecretKey::from_bytes(&Zeroizing::new(r.array()?));
             let signature = Signature::from_bytes(&r.array()?);
+            if signed
+                .iter()
+                .any(|s: &SignedPreKeyRecord| s.public.id == id)
+            {
+                return Err(DecodeError::InvalidField("duplicate signed prekey id").into());
+            }
             let public = SignedPreKey {
                 id,
                 key: secret.public_key(),
@@ -107,13 +113,25 @@ impl PreKeyStore {
         )?;
         let mut kem_last_resort = VecDeque::with_capacity(n);
         for _ in 0..n {
-            kem_last_resort.push_back(read_kem(&mut r, KemPreKeyKind::LastResort)?);
+            let k = read_kem(&mut r, KemPreKeyKind::LastResort)?;
+            if kem_last_resort
+                .iter()
+                .any(|l: &KemPreKeyRecord| l.public.id == k.public.id)
+            {
+                return Err(DecodeError::InvalidField("duplicate ML-KEM prekey id").into());
+            }
+            kem_last_resort.push_back(k);
         }
         let n = r.count("one-time ML-KEM prekeys", MAX_KEM_ONE_TIME_PREKEYS, 132)?;
         let mut kem_one_time = BTreeMap::new();
         for _ in 0..n {
             let k = read_kem(&mut r, KemPreKeyKind::OneTime)?;
-            kem_one_time.insert(k.public.id, k);
+            let clash = kem_last_resort
+                .iter()
+                .any(|l: &KemPreKeyRecord| l.public.id == k.public.id);
+            if clash || kem_one_time.insert(k.public.id, k).is_some() {
+                return Err(DecodeError::InvalidField("duplicate ML-KEM prekey id").into());
+            }
         }
         let n = r.count("one-time prekeys", MAX_ONE_TIME_PREKEYS, 36)?;
         let mut one_time = BTreeMap::new();
@@ -121,7 +139,12 @@ impl PreKeyStore {
             let id = r.u32()?;
             let secret = X25519SecretKey::from_bytes(&Zeroizing::new(r.array()?));
             let public = secret.public_key();
-            one_time.insert(id, OneTimePreKeyRecord { secret, public });
+            if one_time
+                .insert(id, OneTimePreKeyRecord { secret, public })
+                .is_some()
+            {
+                return Err(DecodeError::InvalidField("duplicate one-time prekey id").into());
+            }
         }
         let n = r.count("remembered handshakes", MAX_REMEMBERED_HANDSHAKES, 32)?;
         let mut seen_base_keys = VecDeque::with_capacity(n);

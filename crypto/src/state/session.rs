@@ -62,9 +62,7 @@ impl Session {
             .raw(self.their_ratchet.as_bytes());
         match &self.our_ratchet {
             Some(pair) => {
-                w.u8(1)
-                    .raw(pair.secret.to_bytes().as_ref())
-                    .raw(pair.public.as_bytes());
+                w.u8(1).raw(pair.secret.to_bytes().as_ref());
             }
             None => {
                 w.u8(0);
@@ -108,8 +106,9 @@ impl Session {
         let root = RootKey::new(r.array()?);
         let their_ratchet = X25519PublicKey::from_bytes(r.array()?);
         let our_ratchet = if r.bool()? {
+            // The public half is recomputed, so it always matches the secret.
             let secret = X25519SecretKey::from_bytes(&zeroize::Zeroizing::new(r.array()?));
-            let public = X25519PublicKey::from_bytes(r.array()?);
+            let public = secret.public_key();
             Some(RatchetKeyPair { secret, public })
         } else {
             None
@@ -135,6 +134,9 @@ impl Session {
         let mut total = 0usize;
         for _ in 0..chain_count {
             let ratchet = X25519PublicKey::from_bytes(r.array()?);
+            if chains.iter().any(|c: &SkippedChain| c.ratchet == ratchet) {
+                return Err(DecodeError::InvalidField("duplicate skipped-key chain").into());
+            }
             let n = r.count("skipped keys", MAX_STORED_SKIPPED_KEYS - total, 36)?;
             total += n;
             let mut keys = BTreeMap::new();
