@@ -71,6 +71,8 @@ pub mod error;
 mod fingerprint;
 pub mod handshake;
 mod identity;
+#[cfg(feature = "hazmat-internals")]
+pub mod internals;
 pub mod labels;
 pub mod limits;
 pub mod message;

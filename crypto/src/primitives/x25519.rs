@@ -96,6 +96,11 @@ pub struct NonContributory;
 pub struct SharedSecret(Zeroizing<[u8; 32]>);
 
 impl SharedSecret {
+    #[cfg(feature = "hazmat-internals")]
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(Zeroizing::new(bytes))
+    }
+
     /// The secret bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
