@@ -61,6 +61,10 @@
     )
 )]
 
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 extern crate alloc;
 #[cfg(test)]
 extern crate std;

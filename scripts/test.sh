@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every qorgan test on a fresh Debian machine with the Rust toolchain:
+# formatting, lints, unit/integration/model/known-answer/vector/fixture tests,
+# doc tests and the demo. Each section prints its runner's pass/fail counts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+section() { printf '\n=== %s\n' "$*"; }
+
+section "Rust: formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+section "Rust: unit, integration, model, known-answer, vector, fixture and doc tests"
+cargo test --workspace --locked
+
+section "Rust: documentation builds without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
+section "Demo runs"
+cargo run --release --locked --quiet -p qorgan --example demo > /dev/null
+echo "demo: ok"
