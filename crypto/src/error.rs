@@ -126,6 +126,9 @@ pub enum EncryptError {
     /// The peer's ratchet key gives a non-contributory exchange.
     #[error("non-contributory X25519 key")]
     NonContributory,
+    /// The group's rotation policy requires a new chain before sending.
+    #[error("sender-key rotation required: {0}")]
+    RotationRequired(crate::group::RotationReason),
     /// The plaintext exceeds the documented maximum.
     #[error("plaintext of {len} bytes exceeds the limit of {limit}")]
     TooLarge {
@@ -191,6 +194,40 @@ pub enum DecryptError {
     /// A group message whose signature is invalid.
     #[error(transparent)]
     Signature(#[from] SignatureError),
+}
+
+/// Errors of the group protocol outside encrypt and decrypt.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum GroupError {
+    /// A distribution, announcement or export did not decode or verify.
+    #[error("rejected: {0}")]
+    Verify(#[from] VerifyError),
+    /// The distribution was signed by another identity than the device it
+    /// came from.
+    #[error("distribution signed by an identity other than its sender's")]
+    UntrustedSender,
+    /// Two sessions that are not copies of the same chain.
+    #[error("sessions belong to different chains")]
+    ChainMismatch,
+    /// A distribution or chain for another group.
+    #[error("distribution is for another group")]
+    GroupMismatch,
+    /// An export was asked for an iteration the session can no longer derive.
+    #[error("cannot export at iteration {requested}: the session starts at {available}")]
+    IterationUnavailable {
+        /// The iteration asked for.
+        requested: u32,
+        /// The earliest iteration the session can export.
+        available: u32,
+    },
+    /// An export too far ahead of the session's position.
+    #[error("cannot export {ahead} iterations ahead (limit {limit})")]
+    TooFarAhead {
+        /// How far ahead the export was asked for.
+        ahead: u64,
+        /// The documented limit.
+        limit: u32,
+    },
 }
 
 /// Errors when loading stored state.

@@ -83,12 +83,12 @@ impl IdentityKey {
         })
     }
 
-    /// Reads an identity from the device's own stored state. The point is
-    /// only decompressed: the torsion and binding checks ran when the
-    /// identity first arrived, and stored state is as trusted as the keys
-    /// it holds (seal it to have it authenticated).
+    /// Reads an identity from the device's own stored state. The key is
+    /// decoded under the usual rules but the binding signature, verified
+    /// when the identity first arrived, is not checked again: stored state
+    /// is as trusted as the keys it holds (seal it to have it authenticated).
     pub(crate) fn read_trusted(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let signing = Ed25519PublicKey::from_bytes_unchecked(&r.array()?)?;
+        let signing = Ed25519PublicKey::from_bytes(&r.array()?)?;
         let dh = X25519PublicKey::from_bytes(r.array()?);
         let binding = Signature::from_bytes(&r.array()?);
         Ok(Self {

@@ -18,6 +18,10 @@ pub const ROOT: &[u8] = b"qorgan/v1/root";
 pub const MESSAGE_KEY_BYTE: u8 = 0x01;
 /// HMAC input byte for the next chain key (`KDF_CK`).
 pub const CHAIN_KEY_BYTE: u8 = 0x02;
+/// Signature by a device identity over a sender-key announcement.
+pub const SENDER_KEY: &[u8] = b"qorgan/v1/sender-key";
+/// Signature by a chain's signing key over a group message.
+pub const GROUP_MESSAGE: &[u8] = b"qorgan/v1/group-message";
 /// Prefix of the per-party fingerprint hash.
 pub const FINGERPRINT: &[u8] = b"qorgan/v1/fingerprint";
 /// The 32 bytes of 0xFF that open the handshake IKM (as in X3DH/PQXDH, so the

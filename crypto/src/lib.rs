@@ -73,6 +73,7 @@ mod bundle;
 mod codec;
 pub mod error;
 mod fingerprint;
+pub mod group;
 pub mod handshake;
 mod identity;
 #[cfg(feature = "hazmat-internals")]
@@ -92,10 +93,14 @@ pub mod wire;
 
 pub use bundle::PreKeyBundle;
 pub use error::{
-    DecodeError, DecryptError, EncryptError, HandshakeError, RngError, SignatureError,
+    DecodeError, DecryptError, EncryptError, GroupError, HandshakeError, RngError, SignatureError,
     SignedObject, StateError, VerifyError,
 };
 pub use fingerprint::{FINGERPRINT_ITERATIONS, SCANNABLE_LEN, SafetyNumber};
+pub use group::{
+    InboundGroupSession, OutboundGroupSession, RotationPolicy, RotationReason,
+    SenderKeyAnnouncement, SenderKeyDistribution, SenderKeyRing,
+};
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 pub use message::{MESSAGE_OVERHEAD, MessageKind};
 pub use prekey::{KemPreKey, KemPreKeyKind, OneTimePreKey, PreKeyId, SignedPreKey};

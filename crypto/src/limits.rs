@@ -37,3 +37,24 @@ pub const MAX_REMEMBERED_HANDSHAKES: usize = 4096;
 /// Largest plaintext `encrypt` accepts (64 MiB); `decrypt` refuses, before
 /// any work, a message whose ciphertext minus its tag is longer.
 pub const MAX_MESSAGE_LEN: usize = 64 * 1024 * 1024;
+
+/// Most iterations one group message may move an inbound chain forward.
+pub const MAX_GROUP_JUMP: u32 = 2000;
+
+/// Most skipped message keys an inbound group session stores; beyond it the
+/// lowest iterations are evicted.
+pub const MAX_GROUP_SKIPPED_KEYS: usize = 2000;
+
+/// Longest group id, in bytes.
+pub const MAX_GROUP_ID_LEN: usize = 64;
+
+/// Retired chains of one sender kept readable beside the current one after
+/// a rotation, for messages still in flight.
+pub const MAX_RETIRED_SENDER_CHAINS: usize = 2;
+
+/// Furthest ahead of its current position an inbound group session can be
+/// exported (each step is one HMAC computation).
+pub const MAX_EXPORT_ADVANCE: u32 = 100_000;
+
+/// Most messages `decrypt_batch` takes in one call.
+pub const MAX_BATCH: usize = 10_000;

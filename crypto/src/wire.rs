@@ -20,6 +20,8 @@ pub const TYPE_GROUP_MESSAGE: u8 = 0x20;
 pub const TYPE_SENDER_KEY_DISTRIBUTION: u8 = 0x21;
 /// An exported inbound group session.
 pub const TYPE_GROUP_EXPORT: u8 = 0x22;
+/// The public, identity-signed part of a sender-key distribution.
+pub const TYPE_SENDER_KEY_ANNOUNCEMENT: u8 = 0x23;
 
 /// State: a 1:1 session.
 pub const STATE_SESSION: u8 = 0x40;
@@ -29,6 +31,8 @@ pub const STATE_PREKEY_STORE: u8 = 0x41;
 pub const STATE_OUTBOUND_GROUP: u8 = 0x42;
 /// State: an inbound group session.
 pub const STATE_INBOUND_GROUP: u8 = 0x43;
+/// State: one sender's chains in one group (current and retired).
+pub const STATE_SENDER_KEY_RING: u8 = 0x44;
 /// A sealed (encrypted at rest) state blob.
 pub const STATE_SEALED: u8 = 0x5E;
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use qorgan::primitives::aead;
-use qorgan::primitives::ed25519::{Ed25519PublicKey, Ed25519SigningKey, Signature};
+use qorgan::primitives::ed25519::{Ed25519PublicKey, Ed25519SigningKey, Signature, verify_batch};
 use qorgan::primitives::kdf;
 use qorgan::primitives::x25519::{NonContributory, X25519PublicKey, X25519SecretKey};
 use serde_json::Value;
@@ -281,25 +281,25 @@ fn wycheproof_ed25519() {
         let pk_bytes = h(&g["publicKey"], "pk");
         let (msg, sig) = (h(tc, "msg"), h(tc, "sig"));
 
-        // Verifier probe: unchecked key decoding, then strict verification.
-        let key =
-            arr::<32>(&pk_bytes).and_then(|k| Ed25519PublicKey::from_bytes_unchecked(&k).ok());
+        // Verifier probe: key decoding and verification under qorgan's
+        // policy (canonical encodings, no small order, cofactored equation).
+        let key = arr::<32>(&pk_bytes).and_then(|k| Ed25519PublicKey::from_bytes(&k).ok());
         let sig64 = arr::<64>(&sig).map(|b| Signature::from_bytes(&b));
         let (accepted, why) = match (&key, &sig64) {
             (None, _) => (false, "key does not decode"),
             (_, None) => (false, "signature is not 64 bytes"),
             (Some(k), Some(sg)) => {
                 if k.verify(&msg, sg) {
-                    (true, "verify_strict accepts")
+                    (true, "policy verify accepts")
                 } else {
-                    (false, "verify_strict rejects")
+                    (false, "policy verify rejects")
                 }
             }
         };
         t.note(format!("{result}: {why}"));
         match result {
             "valid" if !accepted => t.mismatch(tc, format!("valid signature rejected: {why}")),
-            "invalid" if accepted => t.mismatch(tc, "invalid signature accepted by verify_strict"),
+            "invalid" if accepted => t.mismatch(tc, "invalid signature accepted by policy verify"),
             _ => {}
         }
     }
@@ -313,11 +313,75 @@ fn wycheproof_ed25519() {
             format!(": {}", refused_groups.join("; "))
         }
     );
-    // Pinned: no Wycheproof group key is small-order or has a torsion
-    // component, so qorgan's identity decoder accepts them all.
+    // Pinned: no Wycheproof group key is small-order or non-canonical, so
+    // qorgan's key decoder accepts them all.
     assert!(
         refused_groups.is_empty(),
         "checked decoder refused group keys: {refused_groups:?}"
+    );
+    t.finish(cases.len());
+}
+
+/// `verify_batch` (qorgan's batch verifier) must give, for every case
+/// whose key passes the checked decoder and whose signature is 64 bytes, the
+/// same verdict as the single verifier, and accept all valid cases at once.
+#[test]
+fn wycheproof_ed25519_verify_batch_agrees_with_single() {
+    let doc = load("wycheproof/ed25519_test.json");
+    let cases = wycheproof_cases(&doc);
+    let mut t = Tally::new("ed25519_test.json (verify_batch)");
+    for (g, tc) in &cases {
+        let result = s(tc, "result");
+        t.case(result);
+        let pk_bytes = h(&g["publicKey"], "pk");
+        let (msg, sig) = (h(tc, "msg"), h(tc, "sig"));
+        let key = arr::<32>(&pk_bytes).and_then(|k| Ed25519PublicKey::from_bytes(&k).ok());
+        let (Some(k), Some(sg)) = (key, arr::<64>(&sig).map(|b| Signature::from_bytes(&b))) else {
+            t.note(format!(
+                "{result}: not a batch item (key refused or signature not 64 bytes)"
+            ));
+            continue;
+        };
+        let single = k.verify(&msg, &sg);
+        let batch = verify_batch(&[(msg.as_slice(), &sg, &k)]);
+        if batch != [single] {
+            t.mismatch(
+                tc,
+                format!("verify_batch gave {batch:?}, single verify gave {single}"),
+            );
+        } else {
+            t.note(format!(
+                "{result}: verify_batch agrees with verify ({single})"
+            ));
+        }
+    }
+    let valid_items: Vec<(Vec<u8>, Signature, Ed25519PublicKey)> = cases
+        .iter()
+        .filter(|(_, tc)| s(tc, "result") == "valid")
+        .map(|(g, tc)| {
+            let pk = Ed25519PublicKey::from_bytes(
+                &arr::<32>(&h(&g["publicKey"], "pk")).expect("32-byte key"),
+            )
+            .expect("checked key");
+            (
+                h(tc, "msg"),
+                Signature::from_bytes(&arr::<64>(&h(tc, "sig")).expect("64-byte sig")),
+                pk,
+            )
+        })
+        .collect();
+    let refs: Vec<(&[u8], &Signature, &Ed25519PublicKey)> = valid_items
+        .iter()
+        .map(|(m, sg, k)| (m.as_slice(), sg, k))
+        .collect();
+    let verdicts = verify_batch(&refs);
+    assert!(
+        verdicts.iter().all(|&v| v),
+        "verify_batch over all valid cases: {verdicts:?}"
+    );
+    println!(
+        "  ed25519_test.json: verify_batch over all {} valid cases at once: all accepted",
+        refs.len()
     );
     t.finish(cases.len());
 }

@@ -6,6 +6,7 @@
 //! is drawn at random for every seal, which is safe for any number of seals
 //! under one key (a 12-byte random nonce would not be).
 
+mod group;
 mod prekey_store;
 mod session;
 

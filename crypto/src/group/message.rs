@@ -1,0 +1,94 @@
+//! Group message wire format v1 (docs/PROTOCOL.md §12.3).
+//!
+//! ```text
+//! 01 20 | chain id (u32) | iteration (u32) | ciphertext || tag (16) | signature (64)
+//! ```
+//!
+//! The AEAD's associated data is the 10-byte header; the signature covers
+//! `"qorgan/v1/group-message" || header || ciphertext || tag`.
+
+use crate::codec::Reader;
+use crate::error::DecodeError;
+use crate::labels;
+use crate::limits::MAX_MESSAGE_LEN;
+use crate::primitives::aead::TAG_LEN;
+use crate::primitives::ed25519::Signature;
+use crate::wire;
+
+/// Header length: version, type, chain id, iteration.
+pub(crate) const GROUP_HEADER_LEN: usize = 2 + 4 + 4;
+/// Bytes a group message adds to its plaintext: header, tag, signature (90).
+pub const GROUP_MESSAGE_OVERHEAD: usize = GROUP_HEADER_LEN + TAG_LEN + Signature::LEN;
+
+/// A decoded group message, borrowing its bytes.
+pub(crate) struct ParsedGroupMessage<'a> {
+    pub(crate) header: &'a [u8],
+    pub(crate) chain_id: u32,
+    pub(crate) iteration: u32,
+    pub(crate) ciphertext: &'a [u8],
+    /// Everything the signature covers, without the label.
+    pub(crate) signed: &'a [u8],
+    pub(crate) signature: Signature,
+}
+
+impl<'a> ParsedGroupMessage<'a> {
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        wire::expect_header(&mut r, wire::TYPE_GROUP_MESSAGE)?;
+        let chain_id = r.u32()?;
+        let iteration = r.u32()?;
+        let body_len = r
+            .remaining()
+            .checked_sub(Signature::LEN)
+            .filter(|n| *n >= TAG_LEN)
+            .ok_or(DecodeError::Truncated {
+                needed: (Signature::LEN + TAG_LEN).saturating_sub(r.remaining()),
+            })?;
+        if body_len - TAG_LEN > MAX_MESSAGE_LEN {
+            return Err(DecodeError::TooLong {
+                field: "ciphertext",
+                len: body_len - TAG_LEN,
+                limit: MAX_MESSAGE_LEN,
+            });
+        }
+        let ciphertext = r.take(body_len)?;
+        let signature = Signature::from_bytes(&r.array()?);
+        r.finish()?;
+        let (signed, _) = bytes.split_at(GROUP_HEADER_LEN + body_len);
+        let (header, _) = bytes.split_at(GROUP_HEADER_LEN);
+        Ok(Self {
+            header,
+            chain_id,
+            iteration,
+            ciphertext,
+            signed,
+            signature,
+        })
+    }
+
+    /// The signature's message, in parts: `label || signed part`.
+    pub(crate) fn signed_parts(&self) -> [&'a [u8]; 2] {
+        [labels::GROUP_MESSAGE, self.signed]
+    }
+}
+
+/// What a group message says about itself, read without keys: for routing
+/// to the right sender's session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupMessageInfo {
+    /// The sender chain's id.
+    pub chain_id: u32,
+    /// The message's position in the chain.
+    pub iteration: u32,
+}
+
+impl GroupMessageInfo {
+    /// Reads the header of a group message.
+    pub fn peek(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let m = ParsedGroupMessage::parse(bytes)?;
+        Ok(Self {
+            chain_id: m.chain_id,
+            iteration: m.iteration,
+        })
+    }
+}

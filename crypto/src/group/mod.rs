@@ -1,0 +1,55 @@
+//! Sender-key groups (docs/PROTOCOL.md §12).
+//!
+//! Each sending device owns an [`OutboundGroupSession`] per group: a hash
+//! chain of message keys (HMAC-SHA256, as in 1:1 chains) and an Ed25519 key
+//! that signs every message. It hands the chain to the other members as a
+//! [`SenderKeyDistribution`], signed by its device identity and carried
+//! inside 1:1 sessions ([`distribute`] does the fan-out). Each receiving
+//! device keeps an [`InboundGroupSession`] per sender chain, or a
+//! [`SenderKeyRing`] that also keeps the sender's retired chains readable
+//! after a rotation.
+
+mod distribution;
+mod inbound;
+mod message;
+mod outbound;
+mod policy;
+mod ring;
+
+pub use distribution::{SenderKeyAnnouncement, SenderKeyDistribution, distribute};
+pub use inbound::InboundGroupSession;
+pub use message::{GROUP_MESSAGE_OVERHEAD, GroupMessageInfo};
+pub use outbound::OutboundGroupSession;
+pub use policy::{RotationPolicy, RotationReason};
+pub use ring::SenderKeyRing;
+
+use crate::codec::{Reader, Writer};
+use crate::error::DecodeError;
+use crate::limits::MAX_GROUP_ID_LEN;
+
+pub(crate) fn write_group_id(w: &mut Writer, id: &[u8]) {
+    w.u8(u8::try_from(id.len()).unwrap_or(u8::MAX)).raw(id);
+}
+
+pub(crate) fn read_group_id(r: &mut Reader<'_>) -> Result<alloc::vec::Vec<u8>, DecodeError> {
+    let len = usize::from(r.u8()?);
+    if len > MAX_GROUP_ID_LEN {
+        return Err(DecodeError::TooLong {
+            field: "group id",
+            len,
+            limit: MAX_GROUP_ID_LEN,
+        });
+    }
+    Ok(r.take(len)?.to_vec())
+}
+
+pub(crate) fn check_group_id(id: &[u8]) -> Result<(), DecodeError> {
+    if id.len() > MAX_GROUP_ID_LEN {
+        return Err(DecodeError::TooLong {
+            field: "group id",
+            len: id.len(),
+            limit: MAX_GROUP_ID_LEN,
+        });
+    }
+    Ok(())
+}

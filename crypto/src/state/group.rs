@@ -1,0 +1,194 @@
+//! Group session state, format v1 (docs/PROTOCOL.md §7.4).
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use super::{StorageKey, expect_kind, open, seal};
+use crate::codec::{Reader, Writer};
+use crate::error::{DecodeError, StateError};
+use crate::group::{InboundGroupSession, OutboundGroupSession, RotationPolicy, SenderKeyRing};
+use crate::group::{read_group_id, write_group_id};
+use crate::identity::IdentityKey;
+use crate::limits::{MAX_GROUP_SKIPPED_KEYS, MAX_RETIRED_SENDER_CHAINS};
+use crate::primitives::ed25519::{Ed25519PublicKey, Ed25519SigningKey};
+use crate::ratchet::chain_key::ChainKey;
+use crate::ratchet::message_key::MessageKey;
+use crate::wire;
+
+/// Implements `to_bytes`/`from_bytes`/`seal`/`open` from a body codec.
+macro_rules! state_codec {
+    ($ty:ty, $kind:expr, $capacity:expr) => {
+        impl $ty {
+            /// Plain state. Contains secret keys.
+            pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+                let mut w = Writer::with_capacity($capacity(self));
+                w.u8(wire::VERSION).u8($kind);
+                self.write_body(&mut w);
+                Zeroizing::new(w.into_vec())
+            }
+
+            /// Loads plain state written by `to_bytes`.
+            pub fn from_bytes(bytes: &[u8]) -> Result<Self, StateError> {
+                let mut r = Reader::new(bytes);
+                expect_kind(&mut r, $kind)?;
+                let s = Self::read_body(&mut r)?;
+                r.finish()?;
+                Ok(s)
+            }
+
+            /// State encrypted at rest under `key`.
+            pub fn seal<R: CryptoRng + ?Sized>(&self, rng: &mut R, key: &StorageKey) -> Vec<u8> {
+                seal(rng, key, $kind, &self.to_bytes())
+            }
+
+            /// Opens state sealed by `seal`.
+            pub fn open(key: &StorageKey, sealed: &[u8]) -> Result<Self, StateError> {
+                Self::from_bytes(&open(key, $kind, sealed)?)
+            }
+        }
+    };
+}
+
+impl OutboundGroupSession {
+    fn write_body(&self, w: &mut Writer) {
+        write_group_id(w, &self.group_id);
+        w.u32(self.chain_id)
+            .raw(self.chain.as_bytes())
+            .u32(self.chain.index())
+            .raw(self.signing_key.to_seed().as_ref())
+            .u32(self.policy.max_messages)
+            .u64(self.policy.max_age_secs)
+            .u64(self.created_at)
+            .bool(self.member_removed);
+    }
+
+    fn read_body(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let group_id = read_group_id(r)?;
+        let chain_id = r.u32()?;
+        let key = r.array()?;
+        let chain = ChainKey::new(key, r.u32()?);
+        let signing_key = Ed25519SigningKey::from_seed(&Zeroizing::new(r.array()?));
+        let policy = RotationPolicy {
+            max_messages: r.u32()?,
+            max_age_secs: r.u64()?,
+        };
+        Ok(Self {
+            group_id,
+            chain_id,
+            chain,
+            signing_key,
+            policy,
+            created_at: r.u64()?,
+            member_removed: r.bool()?,
+        })
+    }
+}
+
+impl InboundGroupSession {
+    fn write_body(&self, w: &mut Writer) {
+        self.sender.write(w);
+        write_group_id(w, &self.group_id);
+        w.u32(self.chain_id)
+            .raw(self.signing_key.as_bytes())
+            .u32(self.first_iteration)
+            .raw(self.chain.as_bytes())
+            .u32(self.chain.index())
+            .bool(self.verified)
+            .count(self.skipped.len());
+        for (iteration, key) in &self.skipped {
+            w.u32(*iteration).raw(key.as_bytes());
+        }
+    }
+
+    fn read_body(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let sender = IdentityKey::read_trusted(r)?;
+        let group_id = read_group_id(r)?;
+        let chain_id = r.u32()?;
+        let signing_key = Ed25519PublicKey::from_bytes(&r.array()?)?;
+        let first_iteration = r.u32()?;
+        let key = r.array()?;
+        let chain = ChainKey::new(key, r.u32()?);
+        let verified = r.bool()?;
+        let n = r.count("group skipped keys", MAX_GROUP_SKIPPED_KEYS, 36)?;
+        let mut skipped = BTreeMap::new();
+        for _ in 0..n {
+            let iteration = r.u32()?;
+            let key = MessageKey::new(r.array()?, iteration);
+            if iteration >= chain.index() || iteration < first_iteration {
+                return Err(DecodeError::InvalidField(
+                    "skipped key outside the chain's range",
+                ));
+            }
+            if skipped.insert(iteration, key).is_some() {
+                return Err(DecodeError::InvalidField("duplicate skipped key iteration"));
+            }
+        }
+        if chain.index() < first_iteration {
+            return Err(DecodeError::InvalidField(
+                "chain position before first iteration",
+            ));
+        }
+        Ok(Self {
+            sender,
+            group_id,
+            chain_id,
+            signing_key,
+            first_iteration,
+            chain,
+            skipped,
+            verified,
+        })
+    }
+}
+
+impl SenderKeyRing {
+    fn write_body(&self, w: &mut Writer) {
+        w.count(self.chains.len());
+        for c in &self.chains {
+            c.write_body(w);
+        }
+    }
+
+    fn read_body(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let n = r.count("sender chains", MAX_RETIRED_SENDER_CHAINS + 1, 200)?;
+        let mut chains = VecDeque::with_capacity(n);
+        for _ in 0..n {
+            chains.push_back(InboundGroupSession::read_body(r)?);
+        }
+        let first = chains
+            .front()
+            .ok_or(DecodeError::InvalidField("empty sender key ring"))?;
+        let (sender, group_id) = (first.sender, first.group_id.clone());
+        if chains
+            .iter()
+            .any(|c| c.sender != sender || c.group_id != group_id)
+        {
+            return Err(DecodeError::InvalidField(
+                "mixed senders or groups in one ring",
+            ));
+        }
+        Ok(Self {
+            sender,
+            group_id,
+            chains,
+        })
+    }
+}
+
+state_codec!(
+    OutboundGroupSession,
+    wire::STATE_OUTBOUND_GROUP,
+    |s: &OutboundGroupSession| 128 + s.group_id.len()
+);
+state_codec!(
+    InboundGroupSession,
+    wire::STATE_INBOUND_GROUP,
+    |s: &InboundGroupSession| 256 + s.skipped.len() * 36
+);
+state_codec!(
+    SenderKeyRing,
+    wire::STATE_SENDER_KEY_RING,
+    |s: &SenderKeyRing| 64 + s.chains.len() * 300
+);
