@@ -5,6 +5,7 @@ use qorgan::{IdentityKeyPair, PreKeyBundle, PreKeyStore, Session};
 use rand_core::SeedableRng;
 
 pub mod hex;
+pub mod vectors;
 
 /// A deterministic CSPRNG for tests and vectors.
 pub fn rng(seed: u64) -> ChaCha20Rng {

@@ -42,7 +42,7 @@ fn nibble(c: u8) -> u8 {
 /// Strict hex decoder (even length, hex digits only).
 fn unhex(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
-    assert!(b.len() % 2 == 0, "odd-length hex string: {s:?}");
+    assert!(b.len().is_multiple_of(2), "odd-length hex string: {s:?}");
     b.chunks_exact(2)
         .map(|p| (nibble(p[0]) << 4) | nibble(p[1]))
         .collect()

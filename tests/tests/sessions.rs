@@ -65,7 +65,7 @@ fn random_order_across_ratchet_turns() {
             };
             pending.push((step, from_alice, c));
         }
-        while !pending.is_empty() && (r.next_u32() % 2 == 0 || step >= 400) {
+        while !pending.is_empty() && (r.next_u32().is_multiple_of(2) || step >= 400) {
             let k = match pending
                 .iter()
                 .position(|(sent, _, _)| step - sent >= MAX_DELAY)
@@ -168,8 +168,8 @@ fn save_and_restore_mid_conversation() {
     let mut alice = Session::from_bytes(&alice_plain).unwrap();
     let _store = PreKeyStore::open(&key, &store_sealed).unwrap();
 
-    for i in 0..4 {
-        assert_eq!(bob.decrypt(&in_flight[i]).unwrap(), msg(i));
+    for (i, m) in in_flight.iter().enumerate().take(4) {
+        assert_eq!(bob.decrypt(m).unwrap(), msg(i));
     }
     let c = bob.encrypt(&mut r, b"after restore").unwrap();
     assert_eq!(alice.decrypt(&c).unwrap(), b"after restore");

@@ -1,0 +1,50 @@
+//! Writes the protocol test vectors into `tests/vectors/` (docs/PROTOCOL.md
+//! §13): `cargo run -p qorgan-tests --bin gen-vectors`.
+//!
+//! Every vector file is rewritten (the generator is deterministic, so an
+//! unchanged protocol gives unchanged files). Fixtures of old state versions
+//! (`tests/vectors/fixtures/`) are written only if they do not exist yet and
+//! are never overwritten.
+
+use std::path::PathBuf;
+
+use qorgan_tests::vectors::{generate, generate_fixtures, render};
+
+fn main() -> std::io::Result<()> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors");
+    for (name, value) in generate() {
+        let path = dir.join(&name);
+        let text = render(&value);
+        let unchanged = std::fs::read_to_string(&path).is_ok_and(|old| old == text);
+        std::fs::write(&path, &text)?;
+        println!(
+            "{} {} ({} bytes)",
+            if unchanged { "unchanged" } else { "wrote    " },
+            path.display(),
+            text.len()
+        );
+    }
+    for (name, value) in generate_fixtures() {
+        let path = dir.join(&name);
+        if path.exists() {
+            println!(
+                "kept      {} (fixtures are never overwritten)",
+                path.display()
+            );
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let text = render(&value);
+        // create_new: never replace a fixture, even one created meanwhile.
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        f.write_all(text.as_bytes())?;
+        println!("created   {} ({} bytes)", path.display(), text.len());
+    }
+    Ok(())
+}

@@ -1,0 +1,1141 @@
+//! The deterministic protocol-vector generator (docs/PROTOCOL.md §13).
+//!
+//! [`generate`] drives qorgan with seeded ChaCha20 generators wrapped in a
+//! [`RecordingRng`], so every random draw the library makes is listed in the
+//! files (with its position in the generator's output and a purpose name),
+//! next to every secret and every expected value. `tests/tests/vectors.rs`
+//! checks that the committed files are exactly what [`generate`] produces and
+//! re-derives every value from the recorded inputs without qorgan.
+//!
+//! [`generate_fixtures`] makes the state fixture of the current version for
+//! `tests/vectors/fixtures/`; the `gen-vectors` binary writes it only when no
+//! such file exists yet (fixtures are kept forever, see the README there).
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::convert::Infallible;
+
+use chacha20::ChaCha20Rng;
+use qorgan::internals::{kdf_ck, kdf_rk, session_secrets};
+use qorgan::primitives::aead;
+use qorgan::primitives::kem::{KemCiphertext, KemSecretKey};
+use qorgan::primitives::x25519::{X25519PublicKey, X25519SecretKey};
+use qorgan::{
+    IdentityKey, IdentityKeyPair, PreKeyBundle, PreKeyStore, SafetyNumber, Session, StorageKey,
+};
+use rand_core::{Rng, TryCryptoRng, TryRng};
+use serde_json::{Value, json};
+
+use crate::hex::encode as hx;
+
+/// Seed of `kdf.json`'s inputs.
+pub const KDF_SEED: u64 = 2;
+/// Seed of the scenario shared by `handshake.json`, `session.json` and
+/// `state.json` (one generator; the later files continue its stream).
+pub const SCENARIO_SEED: u64 = 1;
+/// Seed of `safety_number.json`.
+pub const SAFETY_NUMBER_SEED: u64 = 3;
+/// Seed of the state fixture of the current version.
+pub const FIXTURE_SEED: u64 = 101;
+
+/// Where the fixture of the current state version lives, relative to
+/// `tests/vectors/`: `fixtures/state-v{VERSION}.json`.
+pub fn fixture_file() -> String {
+    format!("fixtures/state-v{}.json", qorgan::wire::VERSION)
+}
+
+// ------------------------------------------------------------------ RNGs
+
+/// One random draw: a single `fill_bytes` call of the library.
+#[derive(Clone, Debug)]
+pub struct Draw {
+    /// What the library drew it for.
+    pub purpose: String,
+    /// Position of its first byte in the generator's output stream.
+    pub offset: usize,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Draw {
+    fn to_json(&self) -> Value {
+        json!({
+            "purpose": self.purpose,
+            "offset": self.offset,
+            "len": self.bytes.len(),
+            "hex": hx(&self.bytes),
+        })
+    }
+}
+
+/// Wraps [`crate::rng`]`(seed)` and records every request. The generator
+/// names the requests after each library call with [`RecordingRng::label`],
+/// which also checks their number and sizes against docs/PROTOCOL.md §2.6.
+pub struct RecordingRng {
+    inner: ChaCha20Rng,
+    offset: usize,
+    /// Requests not labelled yet: (kind, offset, bytes).
+    unlabelled: Vec<(&'static str, usize, Vec<u8>)>,
+    /// Labelled draws not yet taken by [`RecordingRng::take_log`].
+    log: Vec<Draw>,
+    /// Every labelled draw, by purpose.
+    all: BTreeMap<String, Vec<u8>>,
+}
+
+impl RecordingRng {
+    /// A recorder over `rng(seed)`.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            inner: crate::rng(seed),
+            offset: 0,
+            unlabelled: Vec::new(),
+            log: Vec::new(),
+            all: BTreeMap::new(),
+        }
+    }
+
+    fn record(&mut self, kind: &'static str, dst: &mut [u8]) {
+        self.inner.fill_bytes(dst);
+        // ChaCha20Rng hands out whole 32-bit words: a request whose size is
+        // not a multiple of 4 would discard bytes and the offsets would no
+        // longer describe a contiguous stream.
+        assert_eq!(dst.len() % 4, 0, "draw of {} bytes", dst.len());
+        self.unlabelled.push((kind, self.offset, dst.to_vec()));
+        self.offset += dst.len();
+    }
+
+    /// Names the requests made since the last call. Panics unless they are
+    /// exactly `expected` (purpose, size), in order, each a `fill_bytes`.
+    pub fn label(&mut self, expected: &[(&str, usize)]) -> Vec<Vec<u8>> {
+        let got: Vec<_> = self.unlabelled.drain(..).collect();
+        let sizes: Vec<usize> = got.iter().map(|(_, _, b)| b.len()).collect();
+        let want: Vec<usize> = expected.iter().map(|(_, n)| *n).collect();
+        assert_eq!(sizes, want, "draws for {expected:?}");
+        got.into_iter()
+            .zip(expected)
+            .map(|((kind, offset, bytes), (purpose, _))| {
+                assert_eq!(kind, "fill_bytes", "{purpose} was drawn with {kind}");
+                assert!(
+                    self.all
+                        .insert(purpose.to_string(), bytes.clone())
+                        .is_none(),
+                    "purpose {purpose} used twice"
+                );
+                self.log.push(Draw {
+                    purpose: purpose.to_string(),
+                    offset,
+                    bytes: bytes.clone(),
+                });
+                bytes
+            })
+            .collect()
+    }
+
+    /// Asserts that nothing was drawn since the last label.
+    pub fn label_none(&mut self, what: &str) {
+        assert!(self.unlabelled.is_empty(), "{what} drew randomness");
+    }
+
+    /// The labelled draws since the previous call, as JSON.
+    pub fn take_log(&mut self) -> Value {
+        assert!(self.unlabelled.is_empty(), "unlabelled draws left");
+        Value::Array(self.log.drain(..).map(|d| d.to_json()).collect())
+    }
+
+    /// A labelled draw by purpose.
+    pub fn get(&self, purpose: &str) -> &[u8] {
+        self.all
+            .get(purpose)
+            .unwrap_or_else(|| panic!("no draw {purpose}"))
+    }
+
+    /// A labelled 32-byte draw by purpose.
+    pub fn get32(&self, purpose: &str) -> [u8; 32] {
+        self.get(purpose).try_into().expect("32-byte draw")
+    }
+}
+
+impl TryRng for RecordingRng {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        let mut b = [0u8; 4];
+        self.record("next_u32", &mut b);
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let mut b = [0u8; 8];
+        self.record("next_u64", &mut b);
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        self.record("fill_bytes", dst);
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for RecordingRng {}
+
+/// Hands out pre-recorded draws, one per `fill_bytes` call, checking each
+/// request's size. Used to replay the files' inputs through qorgan.
+pub struct ReplayRng {
+    queue: VecDeque<Vec<u8>>,
+}
+
+impl ReplayRng {
+    /// Replays `draws` in order.
+    pub fn new<I: IntoIterator<Item = Vec<u8>>>(draws: I) -> Self {
+        Self {
+            queue: draws.into_iter().collect(),
+        }
+    }
+
+    /// Panics unless every draw was used.
+    pub fn finish(&self) {
+        assert!(
+            self.queue.is_empty(),
+            "{} draws left over",
+            self.queue.len()
+        );
+    }
+}
+
+impl TryRng for ReplayRng {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        panic!("replayed operations only use fill_bytes")
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        panic!("replayed operations only use fill_bytes")
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        let next = self.queue.pop_front().expect("no draw left to replay");
+        assert_eq!(next.len(), dst.len(), "replayed draw has the wrong size");
+        dst.copy_from_slice(&next);
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for ReplayRng {}
+
+// ------------------------------------------------------------- helpers
+
+fn chain_json(chain: Option<([u8; 32], u32)>) -> Value {
+    match chain {
+        Some((key, index)) => json!({"key": hx(&key), "index": index}),
+        None => Value::Null,
+    }
+}
+
+/// The session's secret state (`qorgan::internals::session_secrets`).
+pub fn snapshot_json(s: &Session) -> Value {
+    let x = session_secrets(s);
+    json!({
+        "session_id": hx(&x.session_id),
+        "root_key": hx(&x.root_key),
+        "our_ratchet_secret": x.our_ratchet_secret.map(|k| hx(&k)),
+        "their_ratchet": hx(&x.their_ratchet),
+        "sending_chain": chain_json(x.sending_chain),
+        "receiving_chain": chain_json(x.receiving_chain),
+        "skipped": x.skipped.iter().map(|(r, i, k)| json!({
+            "ratchet": hx(r), "index": i, "message_key": hx(k),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn identity_json(id: &IdentityKey) -> Value {
+    let field = id.to_field_bytes();
+    json!({
+        "ed25519_public": hx(id.signing_key().as_bytes()),
+        "x25519_public": hx(id.dh_key().as_bytes()),
+        "binding_signature": hx(&field[64..]),
+        "field_encoding": hx(&field),
+        "standalone_encoding": hx(&id.to_bytes()),
+    })
+}
+
+fn dh(secret: &[u8; 32], public: &[u8; 32]) -> [u8; 32] {
+    *X25519SecretKey::from_bytes(secret)
+        .diffie_hellman(&X25519PublicKey::from_bytes(*public))
+        .expect("contributory")
+        .as_bytes()
+}
+
+fn x25519_public(secret: &[u8; 32]) -> [u8; 32] {
+    *X25519SecretKey::from_bytes(secret).public_key().as_bytes()
+}
+
+fn text_json(text: &[u8]) -> Value {
+    json!({"hex": hx(text), "text": String::from_utf8(text.to_vec()).expect("utf-8")})
+}
+
+/// Header length of a message (everything before the ciphertext), from its
+/// type byte and one-time prekey flag (§5).
+fn header_len(message: &[u8]) -> usize {
+    match message[1] {
+        0x01 => 40,
+        0x02 if message[170] == 0 => 171 + 1088 + 38,
+        0x02 => 175 + 1088 + 38,
+        t => panic!("message type {t}"),
+    }
+}
+
+fn ratchet_header(message: &[u8]) -> ([u8; 32], u32, u32) {
+    let h = header_len(message);
+    let key: [u8; 32] = message[h - 38..h - 6].try_into().expect("32");
+    let u24 = |b: &[u8]| u32::from_be_bytes([0, b[0], b[1], b[2]]);
+    (key, u24(&message[h - 6..h - 3]), u24(&message[h - 3..h]))
+}
+
+/// What happens to the sender's chain when it encrypts, checked against the
+/// session's secrets before and after.
+fn encrypt_traced(
+    rng: &mut RecordingRng,
+    session: &mut Session,
+    plaintext: &[u8],
+    draw_purpose: &str,
+) -> (Vec<u8>, Value) {
+    let before = session_secrets(session);
+    let message = session.encrypt(rng, plaintext).expect("encrypt");
+    let after = session_secrets(session);
+    let (new_chain, chain_key, index) = match (before.our_ratchet_secret, before.sending_chain) {
+        (Some(_), Some((key, index))) => {
+            rng.label_none("encrypt on an existing chain");
+            assert_eq!(after.root_key, before.root_key);
+            (Value::Null, key, index)
+        }
+        _ => {
+            let secret: [u8; 32] = rng.label(&[(draw_purpose, 32)])[0]
+                .clone()
+                .try_into()
+                .expect("32");
+            let shared = dh(&secret, &before.their_ratchet);
+            let (root, chain) = kdf_rk(&before.root_key, &shared);
+            assert_eq!(after.root_key, root);
+            assert_eq!(after.our_ratchet_secret, Some(secret));
+            (
+                json!({
+                    "ratchet_secret_draw": draw_purpose,
+                    "their_ratchet": hx(&before.their_ratchet),
+                    "dh": hx(&shared),
+                    "root_key_before": hx(&before.root_key),
+                    "root_key_after": hx(&root),
+                }),
+                chain,
+                0,
+            )
+        }
+    };
+    let (message_key, next) = kdf_ck(&chain_key);
+    assert_eq!(after.sending_chain, Some((next, index + 1)));
+    let (ratchet, n, pn) = ratchet_header(&message);
+    assert_eq!(n, index);
+    assert_eq!(
+        Some(ratchet),
+        after.our_ratchet_secret.map(|s| x25519_public(&s))
+    );
+    let trace = json!({
+        "type": message[1],
+        "ratchet_public": hx(&ratchet),
+        "n": n,
+        "pn": pn,
+        "new_chain": new_chain,
+        "chain_key_before": hx(&chain_key),
+        "message_key": hx(&message_key),
+        "chain_key_after": hx(&next),
+        "bytes": hx(&message),
+    });
+    (message, trace)
+}
+
+// ------------------------------------------------------------- kdf.json
+
+fn kdf_file() -> Value {
+    let mut r = crate::rng(KDF_SEED);
+    let mut draw = |n: usize| {
+        let mut v = vec![0u8; n];
+        r.fill_bytes(&mut v);
+        v
+    };
+    let a32 = |v: Vec<u8>| -> [u8; 32] { v.try_into().expect("32") };
+
+    // KDF_RK: four random cases, then two fixed edge cases.
+    let mut rk_cases: Vec<([u8; 32], [u8; 32])> =
+        (0..4).map(|_| (a32(draw(32)), a32(draw(32)))).collect();
+    rk_cases.push(([0u8; 32], [0xFF; 32]));
+    rk_cases.push(([0xFF; 32], [0u8; 32]));
+    // KDF_CK: four random chain keys, one all-zero; then a chain of 6 steps.
+    let mut ck_cases: Vec<[u8; 32]> = (0..4).map(|_| a32(draw(32))).collect();
+    ck_cases.push([0u8; 32]);
+    let chain_start = a32(draw(32));
+    // AEAD: (plaintext length, AD length) covering empty inputs, one and
+    // several ChaCha20 blocks, and the AD sizes the protocol uses (72 for a
+    // normal message, 1329/1333 for prekey messages).
+    let aead_shapes = [
+        (0usize, 0usize),
+        (0, 72),
+        (1, 72),
+        (64, 72),
+        (65, 72),
+        (300, 1329),
+        (17, 1333),
+    ];
+    let aead_cases: Vec<([u8; 32], Vec<u8>, Vec<u8>)> = aead_shapes
+        .iter()
+        .map(|&(pt, ad)| (a32(draw(32)), draw(ad), draw(pt)))
+        .collect();
+
+    let mut chain = Vec::new();
+    let mut ck = chain_start;
+    for index in 0..6u32 {
+        let (mk, next) = kdf_ck(&ck);
+        chain.push(json!({"index": index, "chain_key": hx(&ck), "message_key": hx(&mk), "next_chain_key": hx(&next)}));
+        ck = next;
+    }
+
+    json!({
+        "description": "KDF_RK and KDF_CK (docs/PROTOCOL.md §6.1) and the message AEAD \
+            (§6.2: ChaCha20-Poly1305 under the message key with the fixed nonce 0x00^12). \
+            Random inputs are consecutive fill_bytes draws from rng(seed) in the order they \
+            appear in `inputs` (kdf_rk root_key, dh_output pairs; kdf_ck chain keys; the chain \
+            start; aead key, ad, plaintext triples); fixed edge cases are marked. \
+            expected.* lists correspond index by index to inputs.*. All byte strings are lower-case hex.",
+        "seed": KDF_SEED,
+        "inputs": {
+            "kdf_rk": rk_cases.iter().enumerate().map(|(i, (rk, d))| json!({
+                "root_key": hx(rk), "dh_output": hx(d), "fixed": i >= 4,
+            })).collect::<Vec<_>>(),
+            "kdf_ck": ck_cases.iter().enumerate().map(|(i, ck)| json!({
+                "chain_key": hx(ck), "fixed": i >= 4,
+            })).collect::<Vec<_>>(),
+            "chain": {"chain_key": hx(&chain_start), "steps": 6},
+            "aead": aead_cases.iter().map(|(k, ad, pt)| json!({
+                "message_key": hx(k), "ad": hx(ad), "plaintext": hx(pt), "nonce": hx(&[0u8; 12]),
+            })).collect::<Vec<_>>(),
+        },
+        "expected": {
+            "kdf_rk": rk_cases.iter().map(|(rk, d)| {
+                let (root, chain) = kdf_rk(rk, d);
+                json!({"root_key": hx(&root), "chain_key": hx(&chain)})
+            }).collect::<Vec<_>>(),
+            "kdf_ck": ck_cases.iter().map(|ck| {
+                let (mk, next) = kdf_ck(ck);
+                json!({"message_key": hx(&mk), "next_chain_key": hx(&next)})
+            }).collect::<Vec<_>>(),
+            "chain": chain,
+            "aead": aead_cases.iter().map(|(k, ad, pt)| {
+                let mut out = Vec::new();
+                aead::seal(k, &[0u8; 12], ad, pt, &mut out);
+                assert_eq!(aead::open(k, &[0u8; 12], ad, &out).expect("open"), *pt);
+                json!({"ciphertext_and_tag": hx(&out)})
+            }).collect::<Vec<_>>(),
+        },
+    })
+}
+
+// ------------------------------------------------------- the scenario
+
+/// A handshake's results, kept for the later files.
+struct HandshakeRun {
+    initiator: Session,
+    responder: Session,
+    first_message: Vec<u8>,
+    inputs: Value,
+    expected: Value,
+}
+
+fn identity_generate(rng: &mut RecordingRng, who: &str) -> IdentityKeyPair {
+    let id = IdentityKeyPair::generate(rng);
+    rng.label(&[
+        (&format!("{who}.identity.ed25519_seed"), 32),
+        (&format!("{who}.identity.x25519_secret"), 32),
+    ]);
+    id
+}
+
+/// One handshake against `store`'s current bundle: the initiator's identity
+/// is generated, `initiate` runs, its first message is encrypted and the
+/// store accepts it.
+fn run_handshake(
+    rng: &mut RecordingRng,
+    store: &mut PreKeyStore,
+    name: &str,
+    initiator: &str,
+    plaintext: &[u8],
+    first_message_id: &str,
+) -> HandshakeRun {
+    let id = identity_generate(rng, initiator);
+    let bundle = store.bundle().expect("bundle");
+    let bundle_bytes = bundle.to_bytes();
+    assert_eq!(
+        PreKeyBundle::from_bytes(&bundle_bytes).expect("decode"),
+        bundle
+    );
+    let mut session = Session::initiate(rng, &id, &bundle).expect("initiate");
+    let base_draw = format!("{name}.base_key_secret");
+    let m_draw = format!("{name}.kem_m");
+    let d = rng.label(&[(&base_draw, 32), (&m_draw, 32)]);
+    let base_secret: [u8; 32] = d[0].clone().try_into().expect("32");
+    let m = d[1].clone();
+    let start = session_secrets(&session);
+    assert_eq!(start.our_ratchet_secret, None);
+    assert_eq!(start.sending_chain, None);
+    assert_eq!(&start.their_ratchet, bundle.signed_prekey.key.as_bytes());
+
+    let ik_x = rng.get32(&format!("{initiator}.identity.x25519_secret"));
+    let spk = *bundle.signed_prekey.key.as_bytes();
+    let dh1 = dh(&ik_x, &spk);
+    let dh2 = dh(&base_secret, bundle.identity.dh_key().as_bytes());
+    let dh3 = dh(&base_secret, &spk);
+    let dh4 = bundle
+        .one_time_prekey
+        .map(|o| dh(&base_secret, o.key.as_bytes()));
+    let (ct, ss) = bundle
+        .kem_prekey
+        .key
+        .encapsulate(&mut ReplayRng::new([m.clone()]));
+    // The responder's decapsulation gives the same secret.
+    let kem_seed_purpose = match bundle.kem_prekey.kind {
+        qorgan::KemPreKeyKind::OneTime => {
+            format!("bob.one_time_kem_prekey[{}].seed", bundle.kem_prekey.id)
+        }
+        qorgan::KemPreKeyKind::LastResort => {
+            format!("bob.last_resort_kem_prekey[{}].seed", bundle.kem_prekey.id)
+        }
+    };
+    let kem_seed: [u8; 64] = rng.get(&kem_seed_purpose).try_into().expect("64");
+    assert_eq!(
+        KemSecretKey::from_seed(&kem_seed)
+            .decapsulate(&KemCiphertext::from_bytes(ct.as_bytes()))
+            .as_bytes(),
+        ss.as_bytes()
+    );
+    let mut ikm = vec![0xFF; 32];
+    for d in [Some(dh1), Some(dh2), Some(dh3), dh4].into_iter().flatten() {
+        ikm.extend_from_slice(&d);
+    }
+    ikm.extend_from_slice(ss.as_bytes());
+
+    let (message, trace) = encrypt_traced(
+        rng,
+        &mut session,
+        plaintext,
+        &format!("{first_message_id}.ratchet_secret"),
+    );
+    let o = if bundle.one_time_prekey.is_some() {
+        175
+    } else {
+        171
+    };
+    assert_eq!(&message[o..o + 1088], ct.as_bytes());
+    let handshake_header = &message[2..o + 1088];
+
+    let (responder, pt) = store.accept(&message).expect("accept");
+    rng.label_none("accept");
+    assert_eq!(pt, plaintext);
+    assert_eq!(session_secrets(&responder).session_id, start.session_id);
+
+    let inputs = json!({
+        "name": name,
+        "initiator": initiator,
+        "initiator_identity_draws": [
+            format!("{initiator}.identity.ed25519_seed"),
+            format!("{initiator}.identity.x25519_secret"),
+        ],
+        "base_key_secret_draw": base_draw,
+        "kem_m_draw": m_draw,
+        "first_message": {"id": first_message_id, "plaintext": text_json(plaintext)},
+    });
+    let expected = json!({
+        "name": name,
+        "initiator_identity": identity_json(id.public()),
+        "bundle": hx(&bundle_bytes),
+        "bundle_prekeys": {
+            "signed_prekey_id": bundle.signed_prekey.id,
+            "kem_prekey_id": bundle.kem_prekey.id,
+            "kem_prekey_kind": match bundle.kem_prekey.kind {
+                qorgan::KemPreKeyKind::LastResort => 0,
+                qorgan::KemPreKeyKind::OneTime => 1,
+            },
+            "one_time_prekey_id": bundle.one_time_prekey.map(|o| o.id),
+        },
+        "base_key": hx(&x25519_public(&base_secret)),
+        "dh1": hx(&dh1),
+        "dh2": hx(&dh2),
+        "dh3": hx(&dh3),
+        "dh4": dh4.map(|d| hx(&d)),
+        "kem_ciphertext": hx(ct.as_bytes()),
+        "kem_shared_secret": hx(ss.as_bytes()),
+        "session_id": hx(&start.session_id),
+        "handshake_ikm": hx(&ikm),
+        "root_key": hx(&start.root_key),
+        "handshake_header": hx(handshake_header),
+        "first_message": trace,
+        "responder_after_accept": snapshot_json(&responder),
+    });
+    HandshakeRun {
+        initiator: session,
+        responder,
+        first_message: message,
+        inputs,
+        expected,
+    }
+}
+
+/// One step of the conversation in session.json.
+#[derive(Clone, Copy)]
+enum Event {
+    /// The sender encrypts the message with this id.
+    Encrypt(&'static str),
+    /// The receiver decrypts it.
+    Deliver(&'static str),
+}
+
+use Event::{Deliver, Encrypt};
+
+/// The conversation after the handshake (a0 was sent and accepted there).
+const EVENTS: &[Event] = &[
+    Encrypt("a1"),
+    Encrypt("a2"),
+    Deliver("a2"),
+    Deliver("a1"),
+    Encrypt("b0"),
+    Encrypt("b1"),
+    Encrypt("b2"),
+    Encrypt("b3"),
+    Deliver("b0"),
+    Deliver("b1"),
+    Deliver("b2"),
+    Encrypt("a3"),
+    Encrypt("a4"),
+    Encrypt("a5"),
+    Deliver("a3"),
+    Deliver("a5"),
+    Deliver("a4"),
+    Encrypt("b4"),
+    Encrypt("b5"),
+    Encrypt("b6"),
+    Deliver("b4"),
+    Deliver("b5"),
+    Deliver("b6"),
+    Deliver("b3"),
+    Encrypt("a6"),
+    Encrypt("a7"),
+    Deliver("a6"),
+    Deliver("a7"),
+    Encrypt("b7"),
+    Encrypt("b8"),
+    Encrypt("b9"),
+    Deliver("b9"),
+    Deliver("b7"),
+    Deliver("b8"),
+    Encrypt("a8"),
+    Encrypt("a9"),
+    Deliver("a8"),
+    Deliver("a9"),
+];
+
+/// After this event (index into EVENTS) Alice's session is kept for
+/// state.json: b3 is still outstanding, so it holds a skipped key.
+const ALICE_MID_EVENT: usize = 22;
+
+fn plaintext_of(id: &str) -> Vec<u8> {
+    match id {
+        "a0" => b"a0: salem, Bob".to_vec(),
+        "b5" => Vec::new(),
+        "a6" => {
+            let mut t = b"a6: ".to_vec();
+            t.extend(std::iter::repeat_n(b'~', 296));
+            t
+        }
+        _ => format!("{id}: message {id}").into_bytes(),
+    }
+}
+
+struct Party {
+    name: &'static str,
+    session: Session,
+    /// Ratchet keys this party has received messages under.
+    seen_ratchets: BTreeSet<[u8; 32]>,
+    delivered: usize,
+}
+
+/// Builds handshake.json, session.json and state.json from one generator.
+fn scenario_files() -> (Value, Value, Value) {
+    let mut rng = RecordingRng::new(SCENARIO_SEED);
+
+    // --- Bob's identity and store
+    let bob_id = identity_generate(&mut rng, "bob");
+    let mut store = PreKeyStore::new(&mut rng, bob_id);
+    rng.label(&[
+        ("bob.signed_prekey[1].secret", 32),
+        ("bob.last_resort_kem_prekey[1].seed", 64),
+    ]);
+    let otks = store.generate_one_time_prekeys(&mut rng, 1);
+    rng.label(&[("bob.one_time_prekey[1].secret", 32)]);
+    let kotks = store.generate_kem_one_time_prekeys(&mut rng, 1);
+    rng.label(&[("bob.one_time_kem_prekey[2].seed", 64)]);
+    assert_eq!((otks[0].id, kotks[0].id), (1, 2));
+    let spk = store.signed_prekey().expect("spk").clone();
+    let lr = store.last_resort_kem_prekey().expect("lr").clone();
+    let bob_expected = json!({
+        "identity": identity_json(store.identity_key()),
+        "signed_prekey": {"id": spk.id, "public": hx(spk.key.as_bytes()), "signature": hx(&spk.signature.to_bytes())},
+        "last_resort_kem_prekey": {"id": lr.id, "encapsulation_key": hx(lr.key.as_bytes()), "signature": hx(&lr.signature.to_bytes())},
+        "one_time_prekey": {"id": otks[0].id, "public": hx(otks[0].key.as_bytes())},
+        "one_time_kem_prekey": {"id": kotks[0].id, "encapsulation_key": hx(kotks[0].key.as_bytes()), "signature": hx(&kotks[0].signature.to_bytes())},
+    });
+
+    // --- the two handshakes
+    let h1 = run_handshake(
+        &mut rng,
+        &mut store,
+        "handshake1",
+        "alice",
+        &plaintext_of("a0"),
+        "a0",
+    );
+    assert_eq!(store.one_time_prekey_count(), 0);
+    assert_eq!(store.kem_one_time_prekey_count(), 0);
+    let h2 = run_handshake(
+        &mut rng,
+        &mut store,
+        "handshake2",
+        "carol",
+        b"c0: salem, Bob, from Carol",
+        "c0",
+    );
+    let handshake_draws = rng.take_log();
+    let handshake = json!({
+        "description": "The hybrid handshake (docs/PROTOCOL.md §4, §5.2). One generator rng(seed) \
+            drives the whole scenario; inputs.draws lists every random draw in order (offset = \
+            position of its first byte in the generator's output, purpose = what qorgan drew it \
+            for, see §2.6), and session.json and state.json continue the same stream. Bob \
+            generates his identity and a store (signed prekey 1, last-resort ML-KEM prekey 1), \
+            one one-time X25519 prekey (1) and one one-time ML-KEM prekey (2). handshakes[0]: \
+            Alice fetches the bundle (with both one-time prekeys: 4 DHs), initiates and sends \
+            a0, which Bob accepts (consuming both one-time prekeys). handshakes[1]: Carol fetches \
+            the next bundle (no one-time prekeys left: last-resort ML-KEM prekey, 3 DHs, dh4 = \
+            null) and sends c0, which Bob accepts (remembering her base key). expected.* \
+            handshakes[i].first_message traces the initiator's first encrypt (§6.3): a new \
+            sending chain from KDF_RK(root_key, dh), then KDF_CK. responder_after_accept is \
+            Bob's session secrets after accept. All byte strings are lower-case hex.",
+        "seed": SCENARIO_SEED,
+        "inputs": {
+            "draws": handshake_draws,
+            "bob": {
+                "identity_draws": ["bob.identity.ed25519_seed", "bob.identity.x25519_secret"],
+                "store_operations": [
+                    "new (signed prekey 1, last-resort ML-KEM prekey 1)",
+                    "generate_one_time_prekeys(1)",
+                    "generate_kem_one_time_prekeys(1)",
+                ],
+            },
+            "handshakes": [h1.inputs, h2.inputs],
+        },
+        "expected": {
+            "bob": bob_expected,
+            "handshakes": [h1.expected, h2.expected],
+        },
+    });
+
+    // --- the conversation
+    let mut alice = Party {
+        name: "alice",
+        session: h1.initiator,
+        seen_ratchets: BTreeSet::new(),
+        delivered: 0,
+    };
+    let mut bob = Party {
+        name: "bob",
+        session: h1.responder,
+        seen_ratchets: BTreeSet::new(),
+        delivered: 1,
+    };
+    let (a0_ratchet, _, _) = ratchet_header(&h1.first_message);
+    bob.seen_ratchets.insert(a0_ratchet);
+    let mut sent: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+    sent.insert("a0", h1.first_message.clone());
+    let mut traces: BTreeMap<&str, Value> = BTreeMap::new();
+    let mut a0_trace = h1.expected["first_message"].clone();
+    a0_trace["sent_in"] = json!("handshake.json handshakes[0]");
+    traces.insert("a0", a0_trace);
+    let mut delivery: BTreeMap<&str, Value> = BTreeMap::new();
+    delivery.insert(
+        "a0",
+        json!({"receiver": "bob", "order": 0, "event": null, "case": "accept (handshake.json)"}),
+    );
+    let mut deliveries = Vec::new();
+    let mut alice_mid = None;
+    for (e, event) in EVENTS.iter().enumerate() {
+        match *event {
+            Encrypt(id) => {
+                let party = if id.starts_with('a') {
+                    &mut alice
+                } else {
+                    &mut bob
+                };
+                let (message, trace) = encrypt_traced(
+                    &mut rng,
+                    &mut party.session,
+                    &plaintext_of(id),
+                    &format!("{id}.ratchet_secret"),
+                );
+                let mut trace = trace;
+                trace["sent_in"] = json!(format!("event {e}"));
+                traces.insert(id, trace);
+                sent.insert(id, message);
+            }
+            Deliver(id) => {
+                let party = if id.starts_with('a') {
+                    &mut bob
+                } else {
+                    &mut alice
+                };
+                let message = &sent[id];
+                let (ratchet, n, _) = ratchet_header(message);
+                let before = session_secrets(&party.session);
+                let case = match before.receiving_chain {
+                    Some((_, next)) if ratchet == before.their_ratchet => {
+                        if n < next {
+                            "current chain, stored skipped key"
+                        } else {
+                            "current chain"
+                        }
+                    }
+                    _ if party.seen_ratchets.contains(&ratchet) => {
+                        "older chain, stored skipped key"
+                    }
+                    _ => "new ratchet key",
+                };
+                party.seen_ratchets.insert(ratchet);
+                let pt = party.session.decrypt(message).expect("decrypt");
+                rng.label_none("decrypt");
+                assert_eq!(pt, plaintext_of(id));
+                delivery.insert(
+                    id,
+                    json!({"receiver": party.name, "order": party.delivered, "event": e, "case": case}),
+                );
+                party.delivered += 1;
+                deliveries.push(json!({
+                    "event": e,
+                    "message": id,
+                    "receiver": party.name,
+                    "case": case,
+                    "receiver_after": snapshot_json(&party.session),
+                }));
+                if e == ALICE_MID_EVENT {
+                    alice_mid = Some(alice.session.clone());
+                }
+            }
+        }
+    }
+    let session_draws = rng.take_log();
+    let ids: Vec<String> = std::iter::once("a0".to_string())
+        .chain(EVENTS.iter().filter_map(|e| match e {
+            Encrypt(id) => Some(id.to_string()),
+            Deliver(_) => None,
+        }))
+        .collect();
+    let session = json!({
+        "description": "A Double Ratchet conversation (docs/PROTOCOL.md §5, §6) continuing \
+            handshake.json handshakes[0] (Alice's session after sending a0, Bob's after \
+            accepting it; the generator stream continues at the offsets given). Ten messages \
+            each way (a0..a9 from Alice, b0..b9 from Bob) in alternating bursts, so the DH \
+            ratchet turns six times. inputs.events is the exact order of sends and deliveries \
+            after the handshake; inputs.messages lists the messages in sending order with their \
+            plaintexts. Coverage: a0-a2 are prekey messages (type 2; Alice has not yet decrypted \
+            anything), later ones normal (type 1); reordered pairs a2/a1, a5/a4 and b9/b7,b8 \
+            (b9 first: a new ratchet key with n = 2, so the keys of b7 and b8 are stored); b3 is \
+            held back (skipped) and delivered late: b4 arrives first with pn = 4 while Alice's \
+            receiving index is 3, so b3's key is stored from the previous chain, and b3 is then \
+            decrypted from that older chain; b5 has an empty plaintext; a6 is 300 bytes. \
+            expected.messages traces each encrypt (new_chain is non-null when the sender started \
+            a sending chain: its ratchet secret draw, the DH with the peer's ratchet key, and \
+            KDF_RK's root keys) and records the receiver's delivery order; expected.deliveries \
+            gives, after each delivery, the receiver's session secrets (root key, chains, stored \
+            skipped keys: oldest receiving chain first, ascending index). All byte strings are \
+            lower-case hex.",
+        "seed": SCENARIO_SEED,
+        "inputs": {
+            "continues": "handshake.json handshakes[0]",
+            "draws": session_draws,
+            "messages": ids.iter().map(|id| json!({
+                "id": id,
+                "sender": if id.starts_with('a') { "alice" } else { "bob" },
+                "plaintext": text_json(&plaintext_of(id)),
+            })).collect::<Vec<_>>(),
+            "events": EVENTS.iter().map(|e| match e {
+                Encrypt(id) => json!({"send": id}),
+                Deliver(id) => json!({"deliver": id, "to": if id.starts_with('a') { "bob" } else { "alice" }}),
+            }).collect::<Vec<_>>(),
+            "notes": {
+                "reordered": ["a2 before a1", "a5 before a4", "b9 before b7 and b8"],
+                "skipped_then_delivered": "b3: sent in event 7, skipped when b4 arrives (event 20, pn = 4), delivered in event 23 from the older chain",
+                "empty_plaintext": "b5",
+            },
+        },
+        "expected": {
+            "messages": ids.iter().map(|id| {
+                let mut t = traces[id.as_str()].clone();
+                t["id"] = json!(id);
+                t["delivery"] = delivery[id.as_str()].clone();
+                t
+            }).collect::<Vec<_>>(),
+            "deliveries": deliveries,
+        },
+    });
+
+    // --- state at rest
+    let alice_mid = alice_mid.expect("mid-conversation state");
+    let storage_key = StorageKey::generate(&mut rng);
+    rng.label(&[("storage_key", 32)]);
+    store.rotate_signed_prekey(&mut rng);
+    rng.label(&[("bob.signed_prekey[2].secret", 32)]);
+    store.rotate_last_resort_kem_prekey(&mut rng);
+    rng.label(&[("bob.last_resort_kem_prekey[3].seed", 64)]);
+    store.generate_one_time_prekeys(&mut rng, 2);
+    rng.label(&[
+        ("bob.one_time_prekey[2].secret", 32),
+        ("bob.one_time_prekey[3].secret", 32),
+    ]);
+    store.generate_kem_one_time_prekeys(&mut rng, 1);
+    rng.label(&[("bob.one_time_kem_prekey[4].seed", 64)]);
+
+    let sessions: [(&str, &Session, &str); 4] = [
+        (
+            "alice_final",
+            &alice.session,
+            "Alice after the conversation (event 37): initiator, sending chain present",
+        ),
+        (
+            "alice_b3_outstanding",
+            &alice_mid,
+            "Alice after event 22 (b6 delivered, b3 not yet): no sending chain, one stored skipped key",
+        ),
+        (
+            "bob_final",
+            &bob.session,
+            "Bob after the conversation: responder, no sending chain, four skipped-key entries",
+        ),
+        (
+            "carol_pending",
+            &h2.initiator,
+            "Carol after sending c0 (handshake.json handshakes[1]) and before any reply: pending handshake header of 1257 bytes",
+        ),
+    ];
+    let mut sealed_sessions = Vec::new();
+    for (name, s, what) in sessions {
+        let sealed = s.seal(&mut rng, &storage_key);
+        let nonce_purpose = format!("seal.{name}.nonce");
+        let nonce = rng.label(&[(&nonce_purpose, 24)]).remove(0);
+        assert_eq!(&sealed[3..27], nonce.as_slice());
+        let plain = s.to_bytes();
+        let reopened = Session::open(&storage_key, &sealed).expect("open");
+        assert_eq!(*reopened.to_bytes(), *plain);
+        sealed_sessions.push(json!({
+            "name": name,
+            "about": what,
+            "nonce_draw": nonce_purpose,
+            "plain": hx(&plain),
+            "sealed": hx(&sealed),
+        }));
+    }
+    let store_sealed = store.seal(&mut rng, &storage_key);
+    rng.label(&[("seal.bob_store.nonce", 24)]);
+    let store_plain = store.to_bytes();
+    assert_eq!(
+        *PreKeyStore::open(&storage_key, &store_sealed)
+            .expect("open")
+            .to_bytes(),
+        *store_plain
+    );
+    let state_draws = rng.take_log();
+    let state = json!({
+        "description": "State at rest (docs/PROTOCOL.md §7), continuing the generator stream of \
+            handshake.json and session.json. A storage key is drawn; Bob's store then rotates its \
+            signed prekey (id 2) and its last-resort ML-KEM prekey (id 3), and generates one-time \
+            X25519 prekeys 2 and 3 and one-time ML-KEM prekey 4. Then four sessions and the store \
+            are sealed, in the order listed, each with a fresh 24-byte nonce. plain is \
+            Session::to_bytes / PreKeyStore::to_bytes (§7.2, §7.3), sealed the envelope of §7.1 \
+            (XChaCha20-Poly1305 under the storage key, AD = the first three bytes). The store \
+            holds: signed prekeys 1 and 2, last-resort ML-KEM prekeys 1 and 3, one-time ML-KEM \
+            prekey 4, one-time X25519 prekeys 2 and 3 (1 and 2 were consumed by handshake1), \
+            and Carol's base key in the replay cache (handshake2 used no one-time prekey). All \
+            byte strings are lower-case hex.",
+        "seed": SCENARIO_SEED,
+        "inputs": {
+            "continues": "session.json",
+            "draws": state_draws,
+            "storage_key_draw": "storage_key",
+            "store_operations": [
+                "rotate_signed_prekey",
+                "rotate_last_resort_kem_prekey",
+                "generate_one_time_prekeys(2)",
+                "generate_kem_one_time_prekeys(1)",
+            ],
+            "sessions_note": "after_event: the party's session after that event of \
+                session.json inputs.events; null: Carol's session from handshake.json \
+                handshakes[1] after sending c0",
+            "sessions": [
+                {"name": "alice_final", "party": "alice", "after_event": EVENTS.len() - 1},
+                {"name": "alice_b3_outstanding", "party": "alice", "after_event": ALICE_MID_EVENT},
+                {"name": "bob_final", "party": "bob", "after_event": EVENTS.len() - 1},
+                {"name": "carol_pending", "party": "carol", "after_event": null},
+            ],
+            "store_nonce_draw": "seal.bob_store.nonce",
+        },
+        "expected": {
+            "sessions": sealed_sessions,
+            "prekey_store": {"plain": hx(&store_plain), "sealed": hx(&store_sealed)},
+        },
+    });
+    (handshake, session, state)
+}
+
+// ------------------------------------------------ safety_number.json
+
+fn safety_number_file() -> Value {
+    let mut rng = RecordingRng::new(SAFETY_NUMBER_SEED);
+    let alice = identity_generate(&mut rng, "alice");
+    let bob = identity_generate(&mut rng, "bob");
+    let draws = rng.take_log();
+    let cases: [(&str, &[u8], &str, &[u8]); 4] = [
+        ("alice", b"alice@example.org", "bob", b"+1 555 0100"),
+        ("bob", b"+1 555 0100", "alice", b"alice@example.org"),
+        ("alice", b"", "bob", b""),
+        ("alice", "Алия".as_bytes(), "bob", b"\x00\x01\x02"),
+    ];
+    let pick = |n: &str| if n == "alice" { &alice } else { &bob };
+    json!({
+        "description": "Safety numbers (docs/PROTOCOL.md §9). Two identities from rng(seed) \
+            (draws as in handshake.json); each case names the two parties and their stable \
+            account ids (hex; any bytes, possibly empty). Case 1 swaps the parties of case 0 and \
+            must give the same result. expected: the 60 digits, the display string (12 groups \
+            of 5), and the 65-byte scannable form 0x01 || low || high. All byte strings are \
+            lower-case hex.",
+        "seed": SAFETY_NUMBER_SEED,
+        "inputs": {
+            "draws": draws,
+            "cases": cases.iter().map(|(a, a_id, b, b_id)| json!({
+                "a": a, "a_id": hx(a_id), "b": b, "b_id": hx(b_id),
+            })).collect::<Vec<_>>(),
+        },
+        "expected": {
+            "identities": {
+                "alice": identity_json(alice.public()),
+                "bob": identity_json(bob.public()),
+            },
+            "cases": cases.iter().map(|(a, a_id, b, b_id)| {
+                let sn = SafetyNumber::new(pick(a).public(), a_id, pick(b).public(), b_id);
+                json!({
+                    "digits": sn.digits(),
+                    "display": sn.display_string(),
+                    "scannable": hx(&sn.scannable()),
+                })
+            }).collect::<Vec<_>>(),
+        },
+    })
+}
+
+/// Every vector file: name (relative to `tests/vectors/`) -> contents.
+pub fn generate() -> BTreeMap<String, Value> {
+    let (handshake, session, state) = scenario_files();
+    let mut files = BTreeMap::new();
+    files.insert("kdf.json".to_string(), kdf_file());
+    files.insert("handshake.json".to_string(), handshake);
+    files.insert("session.json".to_string(), session);
+    files.insert("state.json".to_string(), state);
+    files.insert("safety_number.json".to_string(), safety_number_file());
+    files
+}
+
+/// The exact bytes of a vector file: pretty JSON and a trailing newline.
+pub fn render(value: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).expect("serialize");
+    s.push('\n');
+    s
+}
+
+// --------------------------------------------------------- fixtures
+
+/// The state fixture of the current version (made with the current code,
+/// so it is only ever written for the version the code produces).
+fn fixture_current() -> Value {
+    let mut rng = crate::rng(FIXTURE_SEED);
+    let bob_id = IdentityKeyPair::generate(&mut rng);
+    let mut store = PreKeyStore::new(&mut rng, bob_id);
+    store.generate_one_time_prekeys(&mut rng, 3);
+    store.generate_kem_one_time_prekeys(&mut rng, 3);
+    let alice_id = IdentityKeyPair::generate(&mut rng);
+    let bundle = store.bundle().expect("bundle");
+    let mut alice = Session::initiate(&mut rng, &alice_id, &bundle).expect("initiate");
+    let text = |s: &str| s.as_bytes().to_vec();
+    let a0 = alice.encrypt(&mut rng, &text("a0: first")).expect("a0");
+    let a1 = alice
+        .encrypt(&mut rng, &text("a1: second, still a prekey message"))
+        .expect("a1");
+    let (mut bob, pt) = store.accept(&a0).expect("accept");
+    assert_eq!(pt, text("a0: first"));
+    let b0 = bob.encrypt(&mut rng, &text("b0: held back")).expect("b0");
+    let b1 = bob.encrypt(&mut rng, &text("b1: delivered")).expect("b1");
+    assert_eq!(alice.decrypt(&b1).expect("b1"), text("b1: delivered"));
+    let a2 = alice
+        .encrypt(&mut rng, &text("a2: skipped by a3"))
+        .expect("a2");
+    let a3 = alice.encrypt(&mut rng, &text("a3: delivered")).expect("a3");
+    assert_eq!(bob.decrypt(&a3).expect("a3"), text("a3: delivered"));
+    let a4 = alice
+        .encrypt(&mut rng, &text("a4: not yet delivered"))
+        .expect("a4");
+    assert_eq!(bob.skipped_key_count(), 2, "a1 (older chain) and a2");
+    assert_eq!(alice.skipped_key_count(), 1, "b0");
+    let key = StorageKey::generate(&mut rng);
+    let bob_plain = bob.to_bytes();
+    let bob_sealed = bob.seal(&mut rng, &key);
+    let alice_sealed = alice.seal(&mut rng, &key);
+    let store_plain = store.to_bytes();
+    let store_sealed = store.seal(&mut rng, &key);
+    let msg = |id: &str, bytes: &[u8], pt: &str| json!({"id": id, "bytes": hx(bytes), "plaintext": text_json(pt.as_bytes())});
+    json!({
+        "description": "State fixture of the state_version below, generated once by \
+            gen-vectors (tests/src/vectors.rs, fixture_current, seed below) with the release \
+            that introduced that version, and kept unchanged forever: every later release must \
+            still load it (tests/tests/fixtures.rs). Alice initiated with Bob's \
+            bundle (one-time prekeys used) and sent a0, a1 (prekey messages); Bob accepted a0 \
+            and sent b0, b1; Alice received b1 only; Alice sent a2, a3 on a new chain; Bob \
+            received a3 (storing the keys of a1, from the older chain, and a2); Alice sent a4. \
+            pending_for_bob are the messages Bob has not received, in the order the test \
+            delivers them; pending_for_alice likewise. already_accepted is a0, which the restored \
+            store must refuse (its one-time prekeys are consumed). All byte strings are \
+            lower-case hex.",
+        "seed": FIXTURE_SEED,
+        "state_version": qorgan::wire::VERSION,
+        "storage_key": hx(&*key.to_bytes()),
+        "bob_session": {"plain": hx(&bob_plain), "sealed": hx(&bob_sealed)},
+        "alice_session": {"sealed": hx(&alice_sealed)},
+        "bob_store": {"plain": hx(&store_plain), "sealed": hx(&store_sealed)},
+        "pending_for_bob": [
+            msg("a2", &a2, "a2: skipped by a3"),
+            msg("a4", &a4, "a4: not yet delivered"),
+            msg("a1", &a1, "a1: second, still a prekey message"),
+        ],
+        "pending_for_alice": [msg("b0", &b0, "b0: held back")],
+        "already_accepted": msg("a0", &a0, "a0: first"),
+    })
+}
+
+/// The fixture of the current state version: path (relative to
+/// `tests/vectors/`) -> contents. gen-vectors writes it only if no file of
+/// that name exists, so each version's fixture is made once, by the release
+/// that introduced the version, and the fixtures of older versions stay as
+/// they were. Never compared with the current generator.
+pub fn generate_fixtures() -> BTreeMap<String, Value> {
+    let mut files = BTreeMap::new();
+    files.insert(fixture_file(), fixture_current());
+    files
+}

@@ -1,0 +1,1708 @@
+//! A second implementation of docs/PROTOCOL.md, written from the text, that
+//! re-derives every value in `tests/vectors/*.json` from the inputs recorded
+//! there. It does not use qorgan (the test
+//! `the_independent_checker_does_not_use_qorgan` enforces it): only the raw
+//! primitive crates (x25519-dalek, ed25519-dalek, chacha20poly1305, hkdf,
+//! hmac, sha2, ml-kem), chacha20's RNG (to confirm the recorded draws are
+//! the seeded generator's output, §13), and serde_json to read the files.
+//! Section numbers below refer to docs/PROTOCOL.md.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chacha20poly1305::aead::array::Array;
+use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, KeyInit, XChaCha20Poly1305};
+use ed25519_dalek::Signer;
+use hmac::{Hmac, Mac};
+use ml_kem::{Decapsulate, KeyExport, MlKem768};
+use serde_json::Value;
+use sha2::{Digest, Sha256, Sha512};
+
+// ---------------------------------------------------------------- files
+
+fn load(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("vectors")
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("cannot parse {}: {e}", path.display()))
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    assert!(s.len().is_multiple_of(2), "odd hex length");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
+        .collect()
+}
+
+fn hx(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn st(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
+fn bytes(v: &Value) -> Vec<u8> {
+    unhex(st(v))
+}
+
+fn arr<const N: usize>(v: &Value) -> [u8; N] {
+    bytes(v).try_into().expect("length")
+}
+
+fn num(v: &Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// Asserts that the file's hex value `v` equals `ours`.
+#[track_caller]
+fn same(v: &Value, ours: &[u8], what: &str) {
+    assert_eq!(st(v), hx(ours), "{what}");
+}
+
+/// Draws recorded in one or more files, by purpose.
+struct Draws(BTreeMap<String, Vec<u8>>);
+
+impl Draws {
+    fn of(files: &[&Value]) -> Self {
+        let mut m = BTreeMap::new();
+        for f in files {
+            for d in f["inputs"]["draws"].as_array().expect("draws") {
+                let b = bytes(&d["hex"]);
+                assert_eq!(b.len() as u64, num(&d["len"]));
+                assert!(m.insert(st(&d["purpose"]).to_string(), b).is_none());
+            }
+        }
+        Self(m)
+    }
+
+    fn get(&self, purpose: &str) -> Vec<u8> {
+        self.0
+            .get(purpose)
+            .unwrap_or_else(|| panic!("no draw {purpose}"))
+            .clone()
+    }
+
+    fn g32(&self, purpose: &str) -> [u8; 32] {
+        self.get(purpose).try_into().expect("32")
+    }
+
+    fn g64(&self, purpose: &str) -> [u8; 64] {
+        self.get(purpose).try_into().expect("64")
+    }
+}
+
+// ----------------------------------------------------------- primitives
+
+const BASE: [u8; 32] = {
+    let mut b = [0u8; 32];
+    b[0] = 9;
+    b
+};
+
+/// X25519 (RFC 7748; clamping applied at use, §2.1).
+fn x25519(k: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
+    x25519_dalek::x25519(*k, *u)
+}
+
+/// X25519 with the contributory check of §2.5.
+fn x25519_checked(k: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
+    let out = x25519(k, u);
+    assert_ne!(out, [0u8; 32], "non-contributory");
+    out
+}
+
+fn x25519_public(k: &[u8; 32]) -> [u8; 32] {
+    x25519(k, &BASE)
+}
+
+fn ed25519_public(seed: &[u8; 32]) -> [u8; 32] {
+    ed25519_dalek::SigningKey::from_bytes(seed)
+        .verifying_key()
+        .to_bytes()
+}
+
+fn ed25519_sign(seed: &[u8; 32], msg: &[u8]) -> [u8; 64] {
+    ed25519_dalek::SigningKey::from_bytes(seed)
+        .sign(msg)
+        .to_bytes()
+}
+
+/// Strict verification (§2.4) of a signature by a decoded key (§2.3).
+fn ed25519_verify(public: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> bool {
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(public) else {
+        return false;
+    };
+    if key.is_weak() || !key.to_edwards().is_torsion_free() {
+        return false;
+    }
+    key.verify_strict(msg, &ed25519_dalek::Signature::from_bytes(sig))
+        .is_ok()
+}
+
+fn hkdf(salt: &[u8], ikm: &[u8], info: &[u8], len: usize) -> Vec<u8> {
+    let mut out = vec![0u8; len];
+    hkdf::Hkdf::<Sha256>::new(Some(salt), ikm)
+        .expand(info, &mut out)
+        .expect("length");
+    out
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut m = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key).expect("key");
+    m.update(data);
+    m.finalize().into_bytes().into()
+}
+
+fn chacha_seal(key: &[u8; 32], nonce: &[u8; 12], ad: &[u8], pt: &[u8]) -> Vec<u8> {
+    let mut buf = pt.to_vec();
+    let tag = ChaCha20Poly1305::new(key.into())
+        .encrypt_inout_detached(nonce.into(), ad, buf.as_mut_slice().into())
+        .expect("seal");
+    buf.extend_from_slice(&tag);
+    buf
+}
+
+fn chacha_open(key: &[u8; 32], nonce: &[u8; 12], ad: &[u8], ct: &[u8]) -> Option<Vec<u8>> {
+    let (body, tag) = ct.split_at(ct.len().checked_sub(16)?);
+    let tag = Array::try_from(tag).ok()?;
+    let mut buf = body.to_vec();
+    ChaCha20Poly1305::new(key.into())
+        .decrypt_inout_detached(nonce.into(), ad, buf.as_mut_slice().into(), &tag)
+        .ok()?;
+    Some(buf)
+}
+
+fn xchacha_seal(key: &[u8; 32], nonce: &[u8; 24], ad: &[u8], pt: &[u8]) -> Vec<u8> {
+    let mut buf = pt.to_vec();
+    let tag = XChaCha20Poly1305::new(key.into())
+        .encrypt_inout_detached(nonce.into(), ad, buf.as_mut_slice().into())
+        .expect("seal");
+    buf.extend_from_slice(&tag);
+    buf
+}
+
+fn xchacha_open(key: &[u8; 32], nonce: &[u8; 24], ad: &[u8], ct: &[u8]) -> Option<Vec<u8>> {
+    let (body, tag) = ct.split_at(ct.len().checked_sub(16)?);
+    let tag = Array::try_from(tag).ok()?;
+    let mut buf = body.to_vec();
+    XChaCha20Poly1305::new(key.into())
+        .decrypt_inout_detached(nonce.into(), ad, buf.as_mut_slice().into(), &tag)
+        .ok()?;
+    Some(buf)
+}
+
+/// ML-KEM-768 encapsulation key of the decapsulation seed `d || z` (§2.1).
+fn mlkem_ek(seed: &[u8; 64]) -> Vec<u8> {
+    let dk = ml_kem::DecapsulationKey::<MlKem768>::from_seed(
+        ml_kem::Seed::try_from(&seed[..]).expect("64"),
+    );
+    dk.encapsulation_key().to_bytes().to_vec()
+}
+
+/// `ML-KEM.Encaps_internal(ek, m)` after the §2.1 encapsulation key check.
+fn mlkem_encaps(ek: &[u8], m: &[u8; 32]) -> (Vec<u8>, [u8; 32]) {
+    let ek: &[u8; 1184] = ek.try_into().expect("1184");
+    let ek = ml_kem::EncapsulationKey::<MlKem768>::new(ek.into()).expect("valid ek");
+    let (ct, ss) = ek.encapsulate_deterministic(&ml_kem::B32::from(*m));
+    (ct.to_vec(), ss.into())
+}
+
+fn mlkem_decaps(seed: &[u8; 64], ct: &[u8]) -> [u8; 32] {
+    let dk = ml_kem::DecapsulationKey::<MlKem768>::from_seed(
+        ml_kem::Seed::try_from(&seed[..]).expect("64"),
+    );
+    let ct: &[u8; 1088] = ct.try_into().expect("1088");
+    let ct: &ml_kem::Ciphertext<MlKem768> = ct.into();
+    dk.decapsulate(ct).into()
+}
+
+// ------------------------------------------------------- §3 labels
+
+const IDENTITY_BINDING: &[u8] = b"qorgan/v1/identity-binding";
+const SIGNED_PREKEY: &[u8] = b"qorgan/v1/signed-prekey";
+const KEM_PREKEY: &[u8] = b"qorgan/v1/kem-prekey";
+const TRANSCRIPT: &[u8] = b"qorgan/v1/pqxdh-transcript";
+const HANDSHAKE: &[u8] = b"qorgan/v1/pqxdh/x25519/mlkem768/sha256";
+const ROOT: &[u8] = b"qorgan/v1/root";
+const FINGERPRINT: &[u8] = b"qorgan/v1/fingerprint";
+const MESSAGE_NONCE: [u8; 12] = [0u8; 12];
+
+fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+fn u24(x: u32) -> [u8; 3] {
+    assert!(x <= 0xFF_FFFF);
+    let [_, a, b, c] = x.to_be_bytes();
+    [a, b, c]
+}
+
+fn be24(b: &[u8]) -> u32 {
+    u32::from_be_bytes([0, b[0], b[1], b[2]])
+}
+
+fn be32(b: &[u8]) -> u32 {
+    u32::from_be_bytes(b[..4].try_into().expect("4"))
+}
+
+// ----------------------------------------------------- §4.1 identity
+
+#[derive(Clone)]
+struct Identity {
+    ed_seed: [u8; 32],
+    x_secret: [u8; 32],
+    ed: [u8; 32],
+    x: [u8; 32],
+    binding: [u8; 64],
+}
+
+impl Identity {
+    fn new(ed_seed: [u8; 32], x_secret: [u8; 32]) -> Self {
+        let ed = ed25519_public(&ed_seed);
+        let x = x25519_public(&x_secret);
+        let binding = ed25519_sign(&ed_seed, &cat(&[IDENTITY_BINDING, &ed, &x]));
+        Self {
+            ed_seed,
+            x_secret,
+            ed,
+            x,
+            binding,
+        }
+    }
+
+    fn from_draws(d: &Draws, who: &str) -> Self {
+        Self::new(
+            d.g32(&format!("{who}.identity.ed25519_seed")),
+            d.g32(&format!("{who}.identity.x25519_secret")),
+        )
+    }
+
+    fn field(&self) -> [u8; 128] {
+        cat(&[&self.ed, &self.x, &self.binding])
+            .try_into()
+            .expect("128")
+    }
+
+    fn sign(&self, label: &[u8], msg: &[u8]) -> [u8; 64] {
+        ed25519_sign(&self.ed_seed, &cat(&[label, msg]))
+    }
+
+    fn check(&self, v: &Value, who: &str) {
+        same(
+            &v["ed25519_public"],
+            &self.ed,
+            &format!("{who} Ed25519 key"),
+        );
+        same(&v["x25519_public"], &self.x, &format!("{who} X25519 key"));
+        same(
+            &v["binding_signature"],
+            &self.binding,
+            &format!("{who} binding"),
+        );
+        same(&v["field_encoding"], &self.field(), &format!("{who} field"));
+        same(
+            &v["standalone_encoding"],
+            &cat(&[&[0x01, 0x11], &self.field()]),
+            &format!("{who} standalone"),
+        );
+    }
+}
+
+/// Decodes and verifies a received identity field (§4.1): returns (ed, x).
+fn decode_identity(field: &[u8]) -> ([u8; 32], [u8; 32]) {
+    let ed: [u8; 32] = field[..32].try_into().expect("32");
+    let x: [u8; 32] = field[32..64].try_into().expect("32");
+    let sig: [u8; 64] = field[64..128].try_into().expect("64");
+    assert!(
+        ed25519_verify(&ed, &cat(&[IDENTITY_BINDING, &ed, &x]), &sig),
+        "identity binding"
+    );
+    (ed, x)
+}
+
+// ------------------------------------------------------ §6.1 KDFs
+
+fn kdf_rk(rk: &[u8; 32], dh: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
+    let okm = hkdf(rk, dh, ROOT, 64);
+    (
+        okm[..32].try_into().expect("32"),
+        okm[32..].try_into().expect("32"),
+    )
+}
+
+fn kdf_ck(ck: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
+    (hmac(ck, &[0x01]), hmac(ck, &[0x02]))
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Chain {
+    key: [u8; 32],
+    index: u32,
+}
+
+impl Chain {
+    /// STEP (§6.1): (index, message key).
+    fn step(&mut self) -> (u32, [u8; 32]) {
+        let (mk, next) = kdf_ck(&self.key);
+        self.key = next;
+        self.index += 1;
+        (self.index - 1, mk)
+    }
+}
+
+// --------------------------------------------------- §5 wire format
+
+#[derive(Clone)]
+struct HandshakeFields {
+    identity: [u8; 128],
+    base_key: [u8; 32],
+    spk_id: u32,
+    kem_id: u32,
+    otk_id: Option<u32>,
+    ct: Vec<u8>,
+}
+
+struct Parsed {
+    header: Vec<u8>,
+    handshake: Option<HandshakeFields>,
+    ratchet: [u8; 32],
+    n: u32,
+    pn: u32,
+    body: Vec<u8>,
+}
+
+/// PARSE (§5.3).
+fn parse(m: &[u8]) -> Parsed {
+    assert_eq!(m[0], 0x01, "version");
+    let (handshake, mut o) = match m[1] {
+        0x01 => (None, 2),
+        0x02 => {
+            let identity = m[2..130].try_into().expect("128");
+            let base_key = m[130..162].try_into().expect("32");
+            let spk_id = be32(&m[162..]);
+            let kem_id = be32(&m[166..]);
+            let (otk_id, o) = match m[170] {
+                0 => (None, 171),
+                1 => (Some(be32(&m[171..])), 175),
+                f => panic!("flag {f}"),
+            };
+            let ct = m[o..o + 1088].to_vec();
+            (
+                Some(HandshakeFields {
+                    identity,
+                    base_key,
+                    spk_id,
+                    kem_id,
+                    otk_id,
+                    ct,
+                }),
+                o + 1088,
+            )
+        }
+        t => panic!("type {t}"),
+    };
+    let ratchet = m[o..o + 32].try_into().expect("32");
+    let n = be24(&m[o + 32..]);
+    let pn = be24(&m[o + 35..]);
+    o += 38;
+    assert!(m.len() - o >= 16, "truncated");
+    Parsed {
+        header: m[..o].to_vec(),
+        handshake,
+        ratchet,
+        n,
+        pn,
+        body: m[o..].to_vec(),
+    }
+}
+
+fn handshake_header(h: &HandshakeFields) -> Vec<u8> {
+    let mut v = cat(&[
+        &h.identity,
+        &h.base_key,
+        &h.spk_id.to_be_bytes(),
+        &h.kem_id.to_be_bytes(),
+    ]);
+    match h.otk_id {
+        Some(id) => {
+            v.push(1);
+            v.extend_from_slice(&id.to_be_bytes());
+        }
+        None => v.push(0),
+    }
+    v.extend_from_slice(&h.ct);
+    v
+}
+
+// --------------------------------------------- §6 Double Ratchet session
+
+/// A skipped-key entry (§6.5): the sender's ratchet key and index -> key.
+type SkippedEntry = ([u8; 32], BTreeMap<u32, [u8; 32]>);
+
+/// A new sending chain: ratchet secret, DH output, root key before and after.
+type NewChain = ([u8; 32], [u8; 32], [u8; 32], [u8; 32]);
+
+#[derive(Clone)]
+struct Session {
+    initiator: bool,
+    local: [u8; 128],
+    remote: [u8; 128],
+    session_id: [u8; 32],
+    root: [u8; 32],
+    their: [u8; 32],
+    /// Our ratchet secret (public recomputed when needed).
+    ours: Option<[u8; 32]>,
+    sending: Option<Chain>,
+    pn: u32,
+    receiving: Option<Chain>,
+    base_key: [u8; 32],
+    pending: Option<Vec<u8>>,
+    /// §6.5: entries oldest first, keys by index.
+    skipped: Vec<SkippedEntry>,
+}
+
+/// What an encrypt did, for comparison with the files.
+struct EncryptTrace {
+    /// Set if this encrypt started a sending chain.
+    new_chain: Option<NewChain>,
+    chain_key_before: [u8; 32],
+    message_key: [u8; 32],
+    chain_key_after: [u8; 32],
+    ratchet_public: [u8; 32],
+    n: u32,
+    pn: u32,
+    bytes: Vec<u8>,
+}
+
+enum Commit {
+    Used([u8; 32], u32),
+    Advance(Chain, Vec<(u32, [u8; 32])>),
+    Turn {
+        root: [u8; 32],
+        ratchet: [u8; 32],
+        chain: Chain,
+        previous: Vec<(u32, [u8; 32])>,
+        skipped: Vec<(u32, [u8; 32])>,
+    },
+}
+
+const MAX_SKIP_PER_CHAIN: u32 = 2000;
+const MAX_RECEIVING_CHAINS: usize = 5;
+const MAX_STORED_SKIPPED_KEYS: usize = 4000;
+
+impl Session {
+    /// ENCRYPT (§6.3); `draw` supplies the ratchet secret if one is needed.
+    fn encrypt(&mut self, pt: &[u8], draw: impl FnOnce() -> [u8; 32]) -> EncryptTrace {
+        let mut new_chain = None;
+        if self.ours.is_none() || self.sending.is_none() {
+            let sk = draw();
+            let dh = x25519_checked(&sk, &self.their);
+            let before = self.root;
+            let (root, ck) = kdf_rk(&self.root, &dh);
+            self.root = root;
+            self.sending = Some(Chain { key: ck, index: 0 });
+            self.ours = Some(sk);
+            new_chain = Some((sk, dh, before, root));
+        }
+        let chain = self.sending.as_mut().expect("chain");
+        assert!(chain.index < 0xFF_FFFF, "chain exhausted");
+        let chain_key_before = chain.key;
+        let (n, mk) = chain.step();
+        let pk = x25519_public(&self.ours.expect("ours"));
+        let mut header = match &self.pending {
+            Some(h) => cat(&[&[0x01, 0x02], h]),
+            None => vec![0x01, 0x01],
+        };
+        header.extend_from_slice(&pk);
+        header.extend_from_slice(&u24(n));
+        header.extend_from_slice(&u24(self.pn));
+        let ad = cat(&[&self.session_id, &header]);
+        let bytes = cat(&[&header, &chacha_seal(&mk, &MESSAGE_NONCE, &ad, pt)]);
+        EncryptTrace {
+            new_chain,
+            chain_key_before,
+            message_key: mk,
+            chain_key_after: chain.key,
+            ratchet_public: pk,
+            n,
+            pn: self.pn,
+            bytes,
+        }
+    }
+
+    fn stored_key(&self, r: &[u8; 32], n: u32) -> Option<[u8; 32]> {
+        self.skipped
+            .iter()
+            .find(|(k, _)| k == r)
+            .and_then(|(_, keys)| keys.get(&n).copied())
+    }
+
+    /// PLAN (§6.4): plaintext, commit and which case applied.
+    fn plan(&self, m: &Parsed, first: Option<[u8; 32]>) -> (Vec<u8>, Commit, &'static str) {
+        let ad = cat(&[&self.session_id, &m.header]);
+        let open = |mk: &[u8; 32]| chacha_open(mk, &MESSAGE_NONCE, &ad, &m.body).expect("AEAD");
+        let r = m.ratchet;
+        if let Some(cur) = self.receiving.as_ref().filter(|_| r == self.their) {
+            if m.n < cur.index {
+                let mk = self.stored_key(&r, m.n).expect("duplicate");
+                return (
+                    open(&mk),
+                    Commit::Used(r, m.n),
+                    "current chain, stored skipped key",
+                );
+            }
+            assert!(m.n - cur.index <= MAX_SKIP_PER_CHAIN);
+            let mut c = cur.clone();
+            let mut s = Vec::new();
+            while c.index < m.n {
+                s.push(c.step());
+            }
+            let (_, mk) = c.step();
+            return (open(&mk), Commit::Advance(c, s), "current chain");
+        }
+        if self.skipped.iter().any(|(k, _)| *k == r) {
+            let mk = self.stored_key(&r, m.n).expect("duplicate");
+            return (
+                open(&mk),
+                Commit::Used(r, m.n),
+                "older chain, stored skipped key",
+            );
+        }
+        let ours = first.or(self.ours).expect("unexpected ratchet key");
+        let mut previous = Vec::new();
+        if let Some(cur) = self.receiving.as_ref().filter(|c| m.pn > c.index) {
+            assert!(m.pn - cur.index <= MAX_SKIP_PER_CHAIN);
+            let mut c = cur.clone();
+            while c.index < m.pn {
+                previous.push(c.step());
+            }
+        }
+        assert!(m.n <= MAX_SKIP_PER_CHAIN);
+        let dh = x25519_checked(&ours, &r);
+        let (root, ck) = kdf_rk(&self.root, &dh);
+        let mut c = Chain { key: ck, index: 0 };
+        let mut s = Vec::new();
+        while c.index < m.n {
+            s.push(c.step());
+        }
+        let (_, mk) = c.step();
+        (
+            open(&mk),
+            Commit::Turn {
+                root,
+                ratchet: r,
+                chain: c,
+                previous,
+                skipped: s,
+            },
+            "new ratchet key",
+        )
+    }
+
+    /// STORE_INSERT (§6.5).
+    fn store_insert(&mut self, r: [u8; 32], keys: Vec<(u32, [u8; 32])>) {
+        let pos = match self.skipped.iter().position(|(k, _)| *k == r) {
+            Some(p) => p,
+            None => {
+                self.skipped.push((r, BTreeMap::new()));
+                self.skipped.len() - 1
+            }
+        };
+        self.skipped[pos].1.extend(keys);
+        while self.skipped.len() > MAX_RECEIVING_CHAINS {
+            self.skipped.remove(0);
+        }
+        while self.skipped.iter().map(|(_, k)| k.len()).sum::<usize>() > MAX_STORED_SKIPPED_KEYS {
+            let e = self
+                .skipped
+                .iter_mut()
+                .find(|(_, k)| !k.is_empty())
+                .expect("entry");
+            e.1.pop_first();
+        }
+    }
+
+    /// APPLY (§6.4).
+    fn apply(&mut self, c: Commit) {
+        self.pending = None;
+        match c {
+            Commit::Used(r, n) => {
+                let e = self
+                    .skipped
+                    .iter_mut()
+                    .find(|(k, _)| *k == r)
+                    .expect("entry");
+                e.1.remove(&n);
+            }
+            Commit::Advance(chain, s) => {
+                if !s.is_empty() {
+                    self.store_insert(self.their, s);
+                }
+                self.receiving = Some(chain);
+            }
+            Commit::Turn {
+                root,
+                ratchet,
+                chain,
+                previous,
+                skipped,
+            } => {
+                if self.receiving.is_some() {
+                    self.store_insert(self.their, previous);
+                }
+                self.store_insert(ratchet, skipped);
+                self.root = root;
+                self.their = ratchet;
+                self.receiving = Some(chain);
+                if let Some(s) = self.sending.take() {
+                    self.pn = s.index;
+                }
+                self.ours = None;
+            }
+        }
+    }
+
+    /// DECRYPT (§6.4): plaintext and case.
+    fn decrypt(&mut self, bytes: &[u8]) -> (Vec<u8>, &'static str) {
+        let m = parse(bytes);
+        if let Some(h) = &m.handshake {
+            assert!(
+                !self.initiator && h.base_key == self.base_key,
+                "session mismatch"
+            );
+        }
+        let (pt, commit, case) = self.plan(&m, None);
+        self.apply(commit);
+        (pt, case)
+    }
+
+    /// Plain session state (§7.2).
+    fn state_bytes(&self) -> Vec<u8> {
+        let mut w = vec![0x01, 0x40, if self.initiator { 0 } else { 1 }];
+        w.extend_from_slice(&self.local);
+        w.extend_from_slice(&self.remote);
+        w.extend_from_slice(&self.session_id);
+        w.extend_from_slice(&self.root);
+        w.extend_from_slice(&self.their);
+        match &self.ours {
+            Some(sk) => {
+                w.push(1);
+                w.extend_from_slice(sk);
+            }
+            None => w.push(0),
+        }
+        let chain = |w: &mut Vec<u8>, c: &Option<Chain>| match c {
+            Some(c) => {
+                w.push(1);
+                w.extend_from_slice(&c.key);
+                w.extend_from_slice(&c.index.to_be_bytes());
+            }
+            None => w.push(0),
+        };
+        chain(&mut w, &self.sending);
+        w.extend_from_slice(&self.pn.to_be_bytes());
+        chain(&mut w, &self.receiving);
+        w.extend_from_slice(&self.base_key);
+        match &self.pending {
+            Some(h) => {
+                w.push(1);
+                w.extend_from_slice(&(h.len() as u32).to_be_bytes());
+                w.extend_from_slice(h);
+            }
+            None => w.push(0),
+        }
+        w.extend_from_slice(&(self.skipped.len() as u32).to_be_bytes());
+        for (r, keys) in &self.skipped {
+            w.extend_from_slice(r);
+            w.extend_from_slice(&(keys.len() as u32).to_be_bytes());
+            for (i, k) in keys {
+                w.extend_from_slice(&i.to_be_bytes());
+                w.extend_from_slice(k);
+            }
+        }
+        w
+    }
+
+    /// Compares with a `session_secrets` snapshot in the files.
+    #[track_caller]
+    fn check_snapshot(&self, v: &Value, what: &str) {
+        same(
+            &v["session_id"],
+            &self.session_id,
+            &format!("{what}: session id"),
+        );
+        same(&v["root_key"], &self.root, &format!("{what}: root key"));
+        assert_eq!(
+            v["our_ratchet_secret"].as_str().map(str::to_string),
+            self.ours.map(|k| hx(&k)),
+            "{what}: our ratchet secret"
+        );
+        same(
+            &v["their_ratchet"],
+            &self.their,
+            &format!("{what}: their ratchet"),
+        );
+        let chain = |c: &Option<Chain>| match c {
+            Some(c) => serde_json::json!({"key": hx(&c.key), "index": c.index}),
+            None => Value::Null,
+        };
+        assert_eq!(v["sending_chain"], chain(&self.sending), "{what}: sending");
+        assert_eq!(
+            v["receiving_chain"],
+            chain(&self.receiving),
+            "{what}: receiving"
+        );
+        let ours: Vec<Value> = self
+            .skipped
+            .iter()
+            .flat_map(|(r, keys)| {
+                keys.iter().map(move |(i, k)| {
+                    serde_json::json!({"ratchet": hx(r), "index": i, "message_key": hx(k)})
+                })
+            })
+            .collect();
+        assert_eq!(v["skipped"], Value::Array(ours), "{what}: skipped keys");
+    }
+}
+
+/// Checks an encrypt trace against a message entry of the files.
+#[track_caller]
+fn check_trace(t: &EncryptTrace, v: &Value, draws: &Draws, what: &str) {
+    assert_eq!(num(&v["type"]), u64::from(t.bytes[1]), "{what}: type");
+    same(
+        &v["ratchet_public"],
+        &t.ratchet_public,
+        &format!("{what}: ratchet key"),
+    );
+    assert_eq!(num(&v["n"]), u64::from(t.n), "{what}: n");
+    assert_eq!(num(&v["pn"]), u64::from(t.pn), "{what}: pn");
+    match &t.new_chain {
+        None => assert!(v["new_chain"].is_null(), "{what}: unexpected new chain"),
+        Some((sk, dh, before, after)) => {
+            let nc = &v["new_chain"];
+            assert_eq!(
+                draws.g32(st(&nc["ratchet_secret_draw"])),
+                *sk,
+                "{what}: ratchet draw"
+            );
+            same(&nc["dh"], dh, &format!("{what}: dh"));
+            same(
+                &nc["root_key_before"],
+                before,
+                &format!("{what}: root before"),
+            );
+            same(&nc["root_key_after"], after, &format!("{what}: root after"));
+        }
+    }
+    same(
+        &v["chain_key_before"],
+        &t.chain_key_before,
+        &format!("{what}: chain key"),
+    );
+    same(
+        &v["message_key"],
+        &t.message_key,
+        &format!("{what}: message key"),
+    );
+    same(
+        &v["chain_key_after"],
+        &t.chain_key_after,
+        &format!("{what}: next chain key"),
+    );
+    same(&v["bytes"], &t.bytes, &format!("{what}: message bytes"));
+}
+
+// ------------------------------------------------- §4 handshake, §7.3 store
+
+fn signed_prekey_signature(owner: &Identity, id: u32, secret: &[u8; 32]) -> [u8; 64] {
+    owner.sign(
+        SIGNED_PREKEY,
+        &cat(&[&id.to_be_bytes(), &x25519_public(secret)]),
+    )
+}
+
+fn kem_prekey_signature(owner: &Identity, id: u32, kind: u8, ek: &[u8]) -> [u8; 64] {
+    owner.sign(KEM_PREKEY, &cat(&[&id.to_be_bytes(), &[kind], ek]))
+}
+
+/// A responder's store (§4.8, §7.3).
+#[derive(Clone)]
+struct Store {
+    identity: Identity,
+    next_signed: u32,
+    next_kem: u32,
+    next_otk: u32,
+    signed: Vec<(u32, [u8; 32])>,
+    last_resort: Vec<(u32, [u8; 64])>,
+    kem_one_time: BTreeMap<u32, [u8; 64]>,
+    one_time: BTreeMap<u32, [u8; 32]>,
+    seen: Vec<[u8; 32]>,
+}
+
+fn take_id(next: &mut u32) -> u32 {
+    let id = *next;
+    *next = next.wrapping_add(1).max(1);
+    id
+}
+
+impl Store {
+    fn new(identity: Identity, d: &Draws, who: &str) -> Self {
+        let mut s = Self {
+            identity,
+            next_signed: 1,
+            next_kem: 1,
+            next_otk: 1,
+            signed: Vec::new(),
+            last_resort: Vec::new(),
+            kem_one_time: BTreeMap::new(),
+            one_time: BTreeMap::new(),
+            seen: Vec::new(),
+        };
+        s.rotate_signed(d, who);
+        s.rotate_last_resort(d, who);
+        s
+    }
+
+    fn rotate_signed(&mut self, d: &Draws, who: &str) {
+        let id = take_id(&mut self.next_signed);
+        self.signed
+            .push((id, d.g32(&format!("{who}.signed_prekey[{id}].secret"))));
+        if self.signed.len() > 4 {
+            self.signed.remove(0);
+        }
+    }
+
+    fn rotate_last_resort(&mut self, d: &Draws, who: &str) {
+        let id = take_id(&mut self.next_kem);
+        self.last_resort.push((
+            id,
+            d.g64(&format!("{who}.last_resort_kem_prekey[{id}].seed")),
+        ));
+        if self.last_resort.len() > 4 {
+            self.last_resort.remove(0);
+        }
+    }
+
+    fn generate_one_time(&mut self, d: &Draws, who: &str, n: usize) {
+        for _ in 0..n {
+            let id = take_id(&mut self.next_otk);
+            self.one_time
+                .insert(id, d.g32(&format!("{who}.one_time_prekey[{id}].secret")));
+        }
+    }
+
+    fn generate_kem_one_time(&mut self, d: &Draws, who: &str, n: usize) {
+        for _ in 0..n {
+            let id = take_id(&mut self.next_kem);
+            self.kem_one_time
+                .insert(id, d.g64(&format!("{who}.one_time_kem_prekey[{id}].seed")));
+        }
+    }
+
+    /// PreKeyStore::bundle and its encoding (§4.2–4.4).
+    fn bundle(&self) -> Vec<u8> {
+        let (spk_id, spk) = *self.signed.last().expect("spk");
+        let mut b = vec![0x01, 0x10];
+        b.extend_from_slice(&self.identity.field());
+        b.extend_from_slice(&spk_id.to_be_bytes());
+        b.extend_from_slice(&x25519_public(&spk));
+        b.extend_from_slice(&signed_prekey_signature(&self.identity, spk_id, &spk));
+        let (kem_id, kind, seed) = match self.kem_one_time.iter().next() {
+            Some((id, seed)) => (*id, 1u8, *seed),
+            None => {
+                let (id, seed) = self.last_resort.last().expect("last resort");
+                (*id, 0u8, *seed)
+            }
+        };
+        let ek = mlkem_ek(&seed);
+        b.extend_from_slice(&kem_id.to_be_bytes());
+        b.push(kind);
+        b.extend_from_slice(&ek);
+        b.extend_from_slice(&kem_prekey_signature(&self.identity, kem_id, kind, &ek));
+        match self.one_time.iter().next() {
+            Some((id, sk)) => {
+                b.push(1);
+                b.extend_from_slice(&id.to_be_bytes());
+                b.extend_from_slice(&x25519_public(sk));
+            }
+            None => b.push(0),
+        }
+        b
+    }
+
+    /// accept (§4.8): the new session and the first plaintext.
+    fn accept(&mut self, bytes: &[u8]) -> (Session, Vec<u8>) {
+        let m = parse(bytes);
+        let h = m.handshake.clone().expect("prekey message");
+        let (_, ik_a_x) = decode_identity(&h.identity);
+        let (_, spk) = *self
+            .signed
+            .iter()
+            .find(|(id, _)| *id == h.spk_id)
+            .expect("spk");
+        let (kem_seed, kem_one_time) = match self.kem_one_time.get(&h.kem_id) {
+            Some(s) => (*s, true),
+            None => (
+                self.last_resort
+                    .iter()
+                    .find(|(id, _)| *id == h.kem_id)
+                    .expect("kem prekey")
+                    .1,
+                false,
+            ),
+        };
+        let otk = match h.otk_id {
+            Some(id) => Some(*self.one_time.get(&id).expect("one-time prekey")),
+            None => {
+                assert!(!self.seen.contains(&h.base_key), "replay");
+                None
+            }
+        };
+        let mut dhs = vec![
+            x25519_checked(&spk, &ik_a_x),
+            x25519_checked(&self.identity.x_secret, &h.base_key),
+            x25519_checked(&spk, &h.base_key),
+        ];
+        if let Some(otk) = &otk {
+            dhs.push(x25519_checked(otk, &h.base_key));
+        }
+        let ss = mlkem_decaps(&kem_seed, &h.ct);
+        let session_id = transcript(
+            &h.identity,
+            &self.identity.field(),
+            &h.base_key,
+            &x25519_public(&spk),
+            &mlkem_ek(&kem_seed),
+            &h.ct,
+            otk.map(|k| x25519_public(&k)),
+        );
+        let (_, root) = derive_root(&dhs, &ss, &session_id);
+        let mut s = Session {
+            initiator: false,
+            local: self.identity.field(),
+            remote: h.identity,
+            session_id,
+            root,
+            their: m.ratchet,
+            ours: None,
+            sending: None,
+            pn: 0,
+            receiving: None,
+            base_key: h.base_key,
+            pending: None,
+            skipped: Vec::new(),
+        };
+        let (pt, commit, case) = s.plan(&m, Some(spk));
+        assert_eq!(case, "new ratchet key");
+        s.apply(commit);
+        if kem_one_time {
+            self.kem_one_time.remove(&h.kem_id);
+        }
+        match h.otk_id {
+            Some(id) => {
+                self.one_time.remove(&id);
+            }
+            None => {
+                self.seen.push(h.base_key);
+                if self.seen.len() > 4096 {
+                    self.seen.remove(0);
+                }
+            }
+        }
+        (s, pt)
+    }
+
+    /// Plain store state (§7.3).
+    fn state_bytes(&self) -> Vec<u8> {
+        let mut w = vec![0x01, 0x41];
+        w.extend_from_slice(&self.identity.ed_seed);
+        w.extend_from_slice(&self.identity.x_secret);
+        for n in [self.next_signed, self.next_kem, self.next_otk] {
+            w.extend_from_slice(&n.to_be_bytes());
+        }
+        let count = |w: &mut Vec<u8>, n: usize| w.extend_from_slice(&(n as u32).to_be_bytes());
+        count(&mut w, self.signed.len());
+        for (id, sk) in &self.signed {
+            w.extend_from_slice(&id.to_be_bytes());
+            w.extend_from_slice(sk);
+            w.extend_from_slice(&signed_prekey_signature(&self.identity, *id, sk));
+        }
+        for (list, kind) in [
+            (self.last_resort.to_vec(), 0u8),
+            (
+                self.kem_one_time.iter().map(|(i, s)| (*i, *s)).collect(),
+                1u8,
+            ),
+        ] {
+            count(&mut w, list.len());
+            for (id, seed) in list {
+                w.extend_from_slice(&id.to_be_bytes());
+                w.extend_from_slice(&seed);
+                let ek = mlkem_ek(&seed);
+                w.extend_from_slice(&kem_prekey_signature(&self.identity, id, kind, &ek));
+            }
+        }
+        count(&mut w, self.one_time.len());
+        for (id, sk) in &self.one_time {
+            w.extend_from_slice(&id.to_be_bytes());
+            w.extend_from_slice(sk);
+        }
+        count(&mut w, self.seen.len());
+        for k in &self.seen {
+            w.extend_from_slice(k);
+        }
+        w
+    }
+}
+
+/// TRANSCRIPT_HASH (§4.6).
+fn transcript(
+    ik_a: &[u8; 128],
+    ik_b: &[u8; 128],
+    ek_a: &[u8; 32],
+    spk: &[u8; 32],
+    pqpk: &[u8],
+    ct: &[u8],
+    opk: Option<[u8; 32]>,
+) -> [u8; 32] {
+    let mut h = Sha256::new();
+    let parts: [&[u8]; 7] = [TRANSCRIPT, ik_a, ik_b, ek_a, spk, pqpk, ct];
+    for part in parts {
+        h.update(part);
+    }
+    if let Some(opk) = opk {
+        h.update(opk);
+    }
+    h.finalize().into()
+}
+
+/// DERIVE (§4.7): (IKM, SK).
+fn derive_root(dhs: &[[u8; 32]], ss: &[u8; 32], session_id: &[u8; 32]) -> (Vec<u8>, [u8; 32]) {
+    let mut ikm = vec![0xFF; 32];
+    for d in dhs {
+        ikm.extend_from_slice(d);
+    }
+    ikm.extend_from_slice(ss);
+    let sk = hkdf(&[0u8; 32], &ikm, &cat(&[HANDSHAKE, session_id]), 32);
+    (ikm, sk.try_into().expect("32"))
+}
+
+struct InitiateTrace {
+    base_key: [u8; 32],
+    dhs: Vec<[u8; 32]>,
+    ct: Vec<u8>,
+    ss: [u8; 32],
+    ikm: Vec<u8>,
+    header: Vec<u8>,
+    prekey_ids: (u32, u32, u8, Option<u32>),
+}
+
+/// INITIATE (§4.5) on an encoded bundle (§4.4).
+fn initiate(
+    identity: &Identity,
+    bundle: &[u8],
+    ek_secret: [u8; 32],
+    m: [u8; 32],
+) -> (Session, InitiateTrace) {
+    assert_eq!(&bundle[..2], &[0x01, 0x10]);
+    let ik_b: [u8; 128] = bundle[2..130].try_into().expect("128");
+    let (ik_b_ed, ik_b_x) = decode_identity(&ik_b);
+    let spk_id = be32(&bundle[130..]);
+    let spk: [u8; 32] = bundle[134..166].try_into().expect("32");
+    let spk_sig: [u8; 64] = bundle[166..230].try_into().expect("64");
+    let kem_id = be32(&bundle[230..]);
+    let kind = bundle[234];
+    let pqpk = &bundle[235..1419];
+    let kem_sig: [u8; 64] = bundle[1419..1483].try_into().expect("64");
+    let (otk_id, opk) = match bundle[1483] {
+        0 => {
+            assert_eq!(bundle.len(), 1484);
+            (None, None)
+        }
+        1 => {
+            assert_eq!(bundle.len(), 1520);
+            let k: [u8; 32] = bundle[1488..1520].try_into().expect("32");
+            (Some(be32(&bundle[1484..])), Some(k))
+        }
+        f => panic!("flag {f}"),
+    };
+    assert!(ed25519_verify(
+        &ik_b_ed,
+        &cat(&[SIGNED_PREKEY, &spk_id.to_be_bytes(), &spk]),
+        &spk_sig
+    ));
+    assert!(ed25519_verify(
+        &ik_b_ed,
+        &cat(&[KEM_PREKEY, &kem_id.to_be_bytes(), &[kind], pqpk]),
+        &kem_sig
+    ));
+    let base_key = x25519_public(&ek_secret);
+    let mut dhs = vec![
+        x25519_checked(&identity.x_secret, &spk),
+        x25519_checked(&ek_secret, &ik_b_x),
+        x25519_checked(&ek_secret, &spk),
+    ];
+    if let Some(opk) = &opk {
+        dhs.push(x25519_checked(&ek_secret, opk));
+    }
+    let (ct, ss) = mlkem_encaps(pqpk, &m);
+    let session_id = transcript(&identity.field(), &ik_b, &base_key, &spk, pqpk, &ct, opk);
+    let (ikm, root) = derive_root(&dhs, &ss, &session_id);
+    let header = handshake_header(&HandshakeFields {
+        identity: identity.field(),
+        base_key,
+        spk_id,
+        kem_id,
+        otk_id,
+        ct: ct.clone(),
+    });
+    let session = Session {
+        initiator: true,
+        local: identity.field(),
+        remote: ik_b,
+        session_id,
+        root,
+        their: spk,
+        ours: None,
+        sending: None,
+        pn: 0,
+        receiving: None,
+        base_key,
+        pending: Some(header.clone()),
+        skipped: Vec::new(),
+    };
+    (
+        session,
+        InitiateTrace {
+            base_key,
+            dhs,
+            ct,
+            ss,
+            ikm,
+            header,
+            prekey_ids: (spk_id, kem_id, kind, otk_id),
+        },
+    )
+}
+
+// -------------------------------------------------------- the scenario
+
+struct Scenario {
+    bob_store: Store,
+    alice: Session,
+    bob: Session,
+    carol: Session,
+    /// Session states kept for state.json: (party, after event) -> session.
+    kept: BTreeMap<(String, usize), Session>,
+}
+
+/// handshake.json, re-derived.
+fn replay_handshake(f: &Value) -> Scenario {
+    let d = Draws::of(&[f]);
+    let inputs = &f["inputs"];
+    let exp = &f["expected"];
+
+    let bob_id = Identity::from_draws(&d, "bob");
+    bob_id.check(&exp["bob"]["identity"], "bob");
+    let mut store = Store::new(bob_id.clone(), &d, "bob");
+    store.generate_one_time(&d, "bob", 1);
+    store.generate_kem_one_time(&d, "bob", 1);
+    let eb = &exp["bob"];
+    let (spk_id, spk) = store.signed[0];
+    assert_eq!(num(&eb["signed_prekey"]["id"]), u64::from(spk_id));
+    same(&eb["signed_prekey"]["public"], &x25519_public(&spk), "SPK");
+    same(
+        &eb["signed_prekey"]["signature"],
+        &signed_prekey_signature(&bob_id, spk_id, &spk),
+        "SPK signature",
+    );
+    let (lr_id, lr) = store.last_resort[0];
+    assert_eq!(num(&eb["last_resort_kem_prekey"]["id"]), u64::from(lr_id));
+    let lr_ek = mlkem_ek(&lr);
+    same(
+        &eb["last_resort_kem_prekey"]["encapsulation_key"],
+        &lr_ek,
+        "last-resort ek",
+    );
+    same(
+        &eb["last_resort_kem_prekey"]["signature"],
+        &kem_prekey_signature(&bob_id, lr_id, 0, &lr_ek),
+        "last-resort signature",
+    );
+    let (otk_id, otk) = store
+        .one_time
+        .iter()
+        .next()
+        .map(|(i, k)| (*i, *k))
+        .expect("otk");
+    assert_eq!(num(&eb["one_time_prekey"]["id"]), u64::from(otk_id));
+    same(
+        &eb["one_time_prekey"]["public"],
+        &x25519_public(&otk),
+        "OPK",
+    );
+    let (kid, kseed) = store
+        .kem_one_time
+        .iter()
+        .next()
+        .map(|(i, k)| (*i, *k))
+        .expect("kem otk");
+    assert_eq!(num(&eb["one_time_kem_prekey"]["id"]), u64::from(kid));
+    let kek = mlkem_ek(&kseed);
+    same(
+        &eb["one_time_kem_prekey"]["encapsulation_key"],
+        &kek,
+        "one-time ek",
+    );
+    same(
+        &eb["one_time_kem_prekey"]["signature"],
+        &kem_prekey_signature(&bob_id, kid, 1, &kek),
+        "one-time signature",
+    );
+
+    let mut initiators = Vec::new();
+    let mut responders = Vec::new();
+    for (i, (hi, he)) in inputs["handshakes"]
+        .as_array()
+        .expect("handshakes")
+        .iter()
+        .zip(exp["handshakes"].as_array().expect("handshakes"))
+        .enumerate()
+    {
+        let what = format!("handshakes[{i}]");
+        let who = st(&hi["initiator"]);
+        let id = Identity::from_draws(&d, who);
+        id.check(&he["initiator_identity"], who);
+        let bundle = store.bundle();
+        same(&he["bundle"], &bundle, &format!("{what}: bundle"));
+        let (mut s, t) = initiate(
+            &id,
+            &bundle,
+            d.g32(st(&hi["base_key_secret_draw"])),
+            d.g32(st(&hi["kem_m_draw"])),
+        );
+        let ids = &he["bundle_prekeys"];
+        assert_eq!(num(&ids["signed_prekey_id"]), u64::from(t.prekey_ids.0));
+        assert_eq!(num(&ids["kem_prekey_id"]), u64::from(t.prekey_ids.1));
+        assert_eq!(num(&ids["kem_prekey_kind"]), u64::from(t.prekey_ids.2));
+        assert_eq!(
+            ids["one_time_prekey_id"].as_u64(),
+            t.prekey_ids.3.map(u64::from)
+        );
+        same(&he["base_key"], &t.base_key, &format!("{what}: base key"));
+        for (k, name) in ["dh1", "dh2", "dh3", "dh4"].iter().enumerate() {
+            match t.dhs.get(k) {
+                Some(v) => same(&he[*name], v, &format!("{what}: {name}")),
+                None => assert!(he[*name].is_null(), "{what}: {name}"),
+            }
+        }
+        same(&he["kem_ciphertext"], &t.ct, &format!("{what}: CT"));
+        same(&he["kem_shared_secret"], &t.ss, &format!("{what}: SS"));
+        same(
+            &he["session_id"],
+            &s.session_id,
+            &format!("{what}: session id"),
+        );
+        same(&he["handshake_ikm"], &t.ikm, &format!("{what}: IKM"));
+        same(&he["root_key"], &s.root, &format!("{what}: root key"));
+        same(
+            &he["handshake_header"],
+            &t.header,
+            &format!("{what}: header"),
+        );
+        let first = &hi["first_message"];
+        let pt = bytes(&first["plaintext"]["hex"]);
+        assert_eq!(
+            pt,
+            first["plaintext"]["text"]
+                .as_str()
+                .expect("text")
+                .as_bytes()
+        );
+        let id0 = st(&first["id"]);
+        let trace = s.encrypt(&pt, || d.g32(&format!("{id0}.ratchet_secret")));
+        assert!(trace.new_chain.is_some());
+        check_trace(
+            &trace,
+            &he["first_message"],
+            &d,
+            &format!("{what}: first message"),
+        );
+        let (bob_session, got) = store.accept(&trace.bytes);
+        assert_eq!(got, pt, "{what}: first plaintext");
+        bob_session.check_snapshot(&he["responder_after_accept"], &format!("{what}: responder"));
+        initiators.push(s);
+        responders.push(bob_session);
+    }
+    let carol = initiators.pop().expect("carol");
+    let alice = initiators.pop().expect("alice");
+    responders.pop();
+    let bob = responders.pop().expect("bob");
+    Scenario {
+        bob_store: store,
+        alice,
+        bob,
+        carol,
+        kept: BTreeMap::new(),
+    }
+}
+
+/// session.json, re-derived on top of `sc`.
+fn replay_session(sc: &mut Scenario, hs: &Value, f: &Value) {
+    let d = Draws::of(&[hs, f]);
+    let inputs = &f["inputs"];
+    let exp = &f["expected"];
+    let plaintexts: BTreeMap<String, Vec<u8>> = inputs["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| {
+            let pt = bytes(&m["plaintext"]["hex"]);
+            assert_eq!(pt, st(&m["plaintext"]["text"]).as_bytes());
+            (st(&m["id"]).to_string(), pt)
+        })
+        .collect();
+    let expected: BTreeMap<String, &Value> = exp["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| (st(&m["id"]).to_string(), m))
+        .collect();
+    assert_eq!(
+        plaintexts.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    // a0 is handshake.json's first message.
+    let a0 = expected["a0"];
+    let mut a0_trace = a0.clone();
+    for k in ["id", "delivery", "sent_in"] {
+        a0_trace.as_object_mut().expect("object").remove(k);
+    }
+    assert_eq!(a0_trace, hs["expected"]["handshakes"][0]["first_message"]);
+    let mut sent: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    sent.insert("a0".into(), bytes(&a0["bytes"]));
+    let mut order: BTreeMap<&str, u64> = BTreeMap::from([("alice", 0), ("bob", 1)]);
+    let deliveries = exp["deliveries"].as_array().expect("deliveries");
+    let mut next_delivery = 0;
+    let events = inputs["events"].as_array().expect("events");
+    for (e, ev) in events.iter().enumerate() {
+        if let Some(id) = ev["send"].as_str() {
+            let s = if id.starts_with('a') {
+                &mut sc.alice
+            } else {
+                &mut sc.bob
+            };
+            let t = s.encrypt(&plaintexts[id], || d.g32(&format!("{id}.ratchet_secret")));
+            check_trace(&t, expected[id], &d, id);
+            assert_eq!(st(&expected[id]["sent_in"]), format!("event {e}"));
+            sent.insert(id.to_string(), t.bytes);
+        } else {
+            let id = st(&ev["deliver"]);
+            let (name, s) = if id.starts_with('a') {
+                ("bob", &mut sc.bob)
+            } else {
+                ("alice", &mut sc.alice)
+            };
+            assert_eq!(st(&ev["to"]), name);
+            let (pt, case) = s.decrypt(&sent[id]);
+            assert_eq!(pt, plaintexts[id], "{id}: plaintext");
+            let dv = &deliveries[next_delivery];
+            next_delivery += 1;
+            assert_eq!(num(&dv["event"]), e as u64);
+            assert_eq!(st(&dv["message"]), id);
+            assert_eq!(st(&dv["receiver"]), name);
+            assert_eq!(st(&dv["case"]), case, "{id}: case");
+            s.check_snapshot(&dv["receiver_after"], &format!("after delivering {id}"));
+            let rec = &expected[id]["delivery"];
+            assert_eq!(st(&rec["receiver"]), name);
+            assert_eq!(num(&rec["event"]), e as u64);
+            assert_eq!(st(&rec["case"]), case);
+            let o = order.get_mut(name).expect("party");
+            assert_eq!(num(&rec["order"]), *o, "{id}: delivery order");
+            *o += 1;
+        }
+        sc.kept.insert(("alice".into(), e), sc.alice.clone());
+        sc.kept.insert(("bob".into(), e), sc.bob.clone());
+    }
+    assert_eq!(next_delivery, deliveries.len());
+    // Every message was delivered exactly once.
+    assert_eq!(order["alice"] + order["bob"], sent.len() as u64);
+}
+
+// --------------------------------------------------------------- tests
+
+#[test]
+fn draws_are_the_seeded_generator_output() {
+    use rand_core::{Rng, SeedableRng};
+    let stream = |seed: u64, len: usize| {
+        let mut s = [0u8; 32];
+        s[..8].copy_from_slice(&seed.to_le_bytes());
+        let mut r = chacha20::ChaCha20Rng::from_seed(s);
+        let mut out = vec![0u8; len];
+        r.fill_bytes(&mut out);
+        out
+    };
+    let groups: [&[&str]; 2] = [
+        &["handshake.json", "session.json", "state.json"],
+        &["safety_number.json"],
+    ];
+    for files in groups {
+        let files: Vec<Value> = files.iter().map(|f| load(f)).collect();
+        let seed = num(&files[0]["seed"]);
+        let mut offset = 0usize;
+        let mut all = Vec::new();
+        for f in &files {
+            assert_eq!(num(&f["seed"]), seed);
+            for d in f["inputs"]["draws"].as_array().expect("draws") {
+                assert_eq!(num(&d["offset"]) as usize, offset, "{}", d["purpose"]);
+                let b = bytes(&d["hex"]);
+                offset += b.len();
+                all.extend(b);
+            }
+        }
+        assert_eq!(all, stream(seed, all.len()), "draws of seed {seed}");
+    }
+}
+
+#[test]
+fn kdf_json() {
+    use rand_core::{Rng, SeedableRng};
+    let f = load("kdf.json");
+    let (i, e) = (&f["inputs"], &f["expected"]);
+    // The random inputs are consecutive fill_bytes draws from rng(seed).
+    let mut s = [0u8; 32];
+    s[..8].copy_from_slice(&num(&f["seed"]).to_le_bytes());
+    let mut r = chacha20::ChaCha20Rng::from_seed(s);
+    let mut expect_draw = |v: &Value| {
+        let b = bytes(v);
+        let mut x = vec![0u8; b.len()];
+        r.fill_bytes(&mut x);
+        assert_eq!(b, x, "input is not the next draw");
+    };
+    let cases = |k: &str| i[k].as_array().expect("array").clone();
+    for c in cases("kdf_rk").iter().filter(|c| c["fixed"] == false) {
+        expect_draw(&c["root_key"]);
+        expect_draw(&c["dh_output"]);
+    }
+    for c in cases("kdf_ck").iter().filter(|c| c["fixed"] == false) {
+        expect_draw(&c["chain_key"]);
+    }
+    expect_draw(&i["chain"]["chain_key"]);
+    for c in cases("aead") {
+        expect_draw(&c["message_key"]);
+        expect_draw(&c["ad"]);
+        expect_draw(&c["plaintext"]);
+    }
+
+    for (c, x) in cases("kdf_rk")
+        .iter()
+        .zip(e["kdf_rk"].as_array().expect("rk"))
+    {
+        let (rk, ck) = kdf_rk(&arr(&c["root_key"]), &arr(&c["dh_output"]));
+        same(&x["root_key"], &rk, "KDF_RK root");
+        same(&x["chain_key"], &ck, "KDF_RK chain");
+    }
+    assert_eq!(
+        cases("kdf_rk").len(),
+        e["kdf_rk"].as_array().expect("rk").len()
+    );
+    for (c, x) in cases("kdf_ck")
+        .iter()
+        .zip(e["kdf_ck"].as_array().expect("ck"))
+    {
+        let (mk, next) = kdf_ck(&arr(&c["chain_key"]));
+        same(&x["message_key"], &mk, "KDF_CK message key");
+        same(&x["next_chain_key"], &next, "KDF_CK next");
+    }
+    assert_eq!(
+        cases("kdf_ck").len(),
+        e["kdf_ck"].as_array().expect("ck").len()
+    );
+    let mut chain = Chain {
+        key: arr(&i["chain"]["chain_key"]),
+        index: 0,
+    };
+    let steps = e["chain"].as_array().expect("chain");
+    assert_eq!(steps.len() as u64, num(&i["chain"]["steps"]));
+    for x in steps {
+        same(&x["chain_key"], &chain.key, "chain key");
+        let (index, mk) = chain.step();
+        assert_eq!(num(&x["index"]), u64::from(index));
+        same(&x["message_key"], &mk, "chain message key");
+        same(&x["next_chain_key"], &chain.key, "chain next");
+    }
+    for (c, x) in cases("aead")
+        .iter()
+        .zip(e["aead"].as_array().expect("aead"))
+    {
+        assert_eq!(bytes(&c["nonce"]), MESSAGE_NONCE);
+        let (k, ad, pt) = (
+            arr(&c["message_key"]),
+            bytes(&c["ad"]),
+            bytes(&c["plaintext"]),
+        );
+        let ct = chacha_seal(&k, &MESSAGE_NONCE, &ad, &pt);
+        same(&x["ciphertext_and_tag"], &ct, "AEAD");
+        assert_eq!(ct.len(), pt.len() + 16);
+        assert_eq!(chacha_open(&k, &MESSAGE_NONCE, &ad, &ct), Some(pt));
+    }
+    assert_eq!(
+        cases("aead").len(),
+        e["aead"].as_array().expect("aead").len()
+    );
+}
+
+#[test]
+fn handshake_json() {
+    let hs = load("handshake.json");
+    let sc = replay_handshake(&hs);
+    // Handshake 1 consumed both one-time prekeys; handshake 2 used none and
+    // left Carol's base key in the replay cache.
+    assert!(sc.bob_store.one_time.is_empty() && sc.bob_store.kem_one_time.is_empty());
+    assert_eq!(sc.bob_store.seen, [sc.carol.base_key]);
+    assert_eq!(sc.carol.pending.as_ref().map(Vec::len), Some(1257));
+    assert_eq!(sc.alice.pending.as_ref().map(Vec::len), Some(1261));
+}
+
+#[test]
+fn session_json() {
+    let hs = load("handshake.json");
+    let f = load("session.json");
+    let mut sc = replay_handshake(&hs);
+    replay_session(&mut sc, &hs, &f);
+}
+
+#[test]
+fn state_json() {
+    let hs = load("handshake.json");
+    let ss = load("session.json");
+    let f = load("state.json");
+    let mut sc = replay_handshake(&hs);
+    replay_session(&mut sc, &hs, &ss);
+    let d = Draws::of(&[&hs, &ss, &f]);
+    let key = d.g32(st(&f["inputs"]["storage_key_draw"]));
+
+    let seal_check = |plain: &[u8], kind: u8, nonce: &[u8; 24], v: &Value, what: &str| {
+        same(&v["plain"], plain, &format!("{what}: plain state"));
+        // §7.1: parse the envelope and open it.
+        let sealed = bytes(&v["sealed"]);
+        assert_eq!(&sealed[..3], &[0x01, 0x5E, kind], "{what}: envelope header");
+        assert_eq!(&sealed[3..27], nonce, "{what}: nonce");
+        let opened = xchacha_open(&key, nonce, &sealed[..3], &sealed[27..]).expect("opens");
+        assert_eq!(opened, plain, "{what}: opened state");
+        let ours = cat(&[
+            &[0x01, 0x5E, kind],
+            nonce,
+            &xchacha_seal(&key, nonce, &[0x01, 0x5E, kind], plain),
+        ]);
+        assert_eq!(sealed, ours, "{what}: sealed bytes");
+    };
+
+    let inputs = f["inputs"]["sessions"].as_array().expect("sessions");
+    let outputs = f["expected"]["sessions"].as_array().expect("sessions");
+    assert_eq!(inputs.len(), outputs.len());
+    let last = ss["inputs"]["events"].as_array().expect("events").len() - 1;
+    for (i, o) in inputs.iter().zip(outputs) {
+        let name = st(&i["name"]);
+        assert_eq!(st(&o["name"]), name);
+        let session = match (st(&i["party"]), i["after_event"].as_u64()) {
+            ("carol", None) => sc.carol.clone(),
+            (party, Some(e)) => {
+                let s = sc.kept[&(party.to_string(), e as usize)].clone();
+                if e as usize == last {
+                    let live = if party == "alice" { &sc.alice } else { &sc.bob };
+                    assert_eq!(s.state_bytes(), live.state_bytes());
+                }
+                s
+            }
+            other => panic!("unknown session {other:?}"),
+        };
+        let nonce: [u8; 24] = d.get(st(&o["nonce_draw"])).try_into().expect("24");
+        seal_check(&session.state_bytes(), 0x40, &nonce, o, name);
+    }
+
+    // The store after the listed operations.
+    let mut store = sc.bob_store.clone();
+    for op in f["inputs"]["store_operations"].as_array().expect("ops") {
+        match st(op) {
+            "rotate_signed_prekey" => store.rotate_signed(&d, "bob"),
+            "rotate_last_resort_kem_prekey" => store.rotate_last_resort(&d, "bob"),
+            "generate_one_time_prekeys(2)" => store.generate_one_time(&d, "bob", 2),
+            "generate_kem_one_time_prekeys(1)" => store.generate_kem_one_time(&d, "bob", 1),
+            other => panic!("unknown operation {other}"),
+        }
+    }
+    let nonce: [u8; 24] = d
+        .get(st(&f["inputs"]["store_nonce_draw"]))
+        .try_into()
+        .expect("24");
+    seal_check(
+        &store.state_bytes(),
+        0x41,
+        &nonce,
+        &f["expected"]["prekey_store"],
+        "store",
+    );
+}
+
+/// PARTY_FP (§9).
+fn party_fingerprint(ed: &[u8; 32], x: &[u8; 32], id: &[u8]) -> [u8; 32] {
+    let k = cat(&[ed, x]);
+    let mut d: [u8; 64] = Sha512::digest(cat(&[
+        FINGERPRINT,
+        &[0x01],
+        &k,
+        &(id.len() as u64).to_be_bytes(),
+        id,
+    ]))
+    .into();
+    for _ in 0..5200 {
+        d = Sha512::digest(cat(&[&d, &k])).into();
+    }
+    d[..32].try_into().expect("32")
+}
+
+fn digits(f: &[u8; 32]) -> String {
+    (0..6)
+        .map(|i| {
+            let v = f[5 * i..5 * i + 5]
+                .iter()
+                .fold(0u64, |a, b| (a << 8) | u64::from(*b));
+            format!("{:05}", v % 100_000)
+        })
+        .collect()
+}
+
+#[test]
+fn safety_number_json() {
+    let f = load("safety_number.json");
+    let d = Draws::of(&[&f]);
+    let ids: BTreeMap<&str, Identity> = ["alice", "bob"]
+        .into_iter()
+        .map(|w| (w, Identity::from_draws(&d, w)))
+        .collect();
+    for (w, id) in &ids {
+        id.check(&f["expected"]["identities"][*w], w);
+    }
+    let cases = f["inputs"]["cases"].as_array().expect("cases");
+    let expected = f["expected"]["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), expected.len());
+    for (c, e) in cases.iter().zip(expected) {
+        let a = &ids[st(&c["a"])];
+        let b = &ids[st(&c["b"])];
+        let fa = party_fingerprint(&a.ed, &a.x, &bytes(&c["a_id"]));
+        let fb = party_fingerprint(&b.ed, &b.x, &bytes(&c["b_id"]));
+        let (low, high) = if fa <= fb { (fa, fb) } else { (fb, fa) };
+        let number = digits(&low) + &digits(&high);
+        assert_eq!(number.len(), 60);
+        assert_eq!(st(&e["digits"]), number);
+        let display: Vec<&str> = (0..12).map(|i| &number[5 * i..5 * i + 5]).collect();
+        assert_eq!(st(&e["display"]), display.join(" "));
+        assert_eq!(st(&e["display"]).len(), 71);
+        same(&e["scannable"], &cat(&[&[0x01], &low, &high]), "scannable");
+    }
+}
