@@ -79,3 +79,63 @@ impl PreKeyBundle {
         Ok(bundle)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{IdentityKeyPair, PreKeyStore};
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    #[test]
+    fn bundles_round_trip_with_and_without_one_time_prekey() {
+        let mut rng = ChaCha20Rng::from_seed([9; 32]);
+        let id = IdentityKeyPair::generate(&mut rng);
+        let mut store = PreKeyStore::new(&mut rng, id);
+        let without = store.bundle().unwrap();
+        assert!(without.one_time_prekey.is_none());
+        assert_eq!(without.to_bytes().len(), 1484);
+        store.generate_one_time_prekeys(&mut rng, 1);
+        let with = store.bundle().unwrap();
+        assert_eq!(with.to_bytes().len(), 1520);
+        for b in [without, with] {
+            assert_eq!(PreKeyBundle::from_bytes(&b.to_bytes()).unwrap(), b);
+        }
+    }
+
+    #[test]
+    fn a_swapped_prekey_fails_its_signature() {
+        let mut rng = ChaCha20Rng::from_seed([10; 32]);
+        let (ia, ib) = (
+            IdentityKeyPair::generate(&mut rng),
+            IdentityKeyPair::generate(&mut rng),
+        );
+        let a = PreKeyStore::new(&mut rng, ia);
+        let b = PreKeyStore::new(&mut rng, ib);
+        let mut bundle = a.bundle().unwrap();
+        bundle.kem_prekey = b.bundle().unwrap().kem_prekey;
+        assert_eq!(
+            bundle.verify(),
+            Err(VerifyError::Signature(crate::SignatureError::Invalid(
+                crate::SignedObject::KemPreKey
+            )))
+        );
+        let mut bundle = a.bundle().unwrap();
+        bundle.signed_prekey.id ^= 1;
+        assert_eq!(
+            bundle.verify(),
+            Err(VerifyError::Signature(crate::SignatureError::Invalid(
+                crate::SignedObject::SignedPreKey
+            )))
+        );
+        let mut bytes = a.bundle().unwrap().to_bytes();
+        let last = bytes.len() - 1;
+        bytes[last] = 2;
+        assert_eq!(
+            PreKeyBundle::from_bytes(&bytes),
+            Err(VerifyError::Decode(DecodeError::InvalidField(
+                "one-time prekey flag"
+            )))
+        );
+    }
+}

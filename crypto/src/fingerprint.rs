@@ -112,3 +112,40 @@ impl core::fmt::Debug for SafetyNumber {
         write!(f, "SafetyNumber({})", self.display_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::IdentityKeyPair;
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    #[test]
+    fn order_independent_sixty_digits_and_scannable_match() {
+        let mut rng = ChaCha20Rng::from_seed([4; 32]);
+        let a = IdentityKeyPair::generate(&mut rng);
+        let b = IdentityKeyPair::generate(&mut rng);
+        let ab = SafetyNumber::new(a.public(), b"a", b.public(), b"b");
+        let ba = SafetyNumber::new(b.public(), b"b", a.public(), b"a");
+        assert_eq!(ab, ba);
+        assert_eq!(ab.digits().len(), 60);
+        assert!(ab.digits().bytes().all(|c| c.is_ascii_digit()));
+        assert_eq!(ab.display_string().split(' ').count(), 12);
+        assert!(ab.matches_scanned(&ba.scannable()));
+        assert!(!ab.matches_scanned(&ba.scannable()[..64]));
+    }
+
+    #[test]
+    fn a_different_identity_or_account_changes_the_number() {
+        let mut rng = ChaCha20Rng::from_seed([5; 32]);
+        let a = IdentityKeyPair::generate(&mut rng);
+        let b = IdentityKeyPair::generate(&mut rng);
+        let m = IdentityKeyPair::generate(&mut rng);
+        let real = SafetyNumber::new(a.public(), b"a", b.public(), b"b");
+        let mitm = SafetyNumber::new(a.public(), b"a", m.public(), b"b");
+        let other_account = SafetyNumber::new(a.public(), b"a", b.public(), b"c");
+        assert!(!real.matches_scanned(&mitm.scannable()));
+        assert!(!real.matches_scanned(&other_account.scannable()));
+        assert_ne!(real.digits(), mitm.digits());
+    }
+}

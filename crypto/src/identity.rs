@@ -228,3 +228,63 @@ pub(crate) fn verify_labeled(
         Err(SignatureError::Invalid(what))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    #[test]
+    fn identity_round_trips_and_any_changed_bit_is_refused() {
+        let mut rng = ChaCha20Rng::from_seed([1; 32]);
+        let id = IdentityKeyPair::generate(&mut rng);
+        let bytes = id.public().to_bytes();
+        assert_eq!(bytes.len(), 2 + IDENTITY_KEY_LEN);
+        assert_eq!(IdentityKey::from_bytes(&bytes).unwrap(), *id.public());
+        for bit in 16..bytes.len() * 8 {
+            let mut t = bytes.clone();
+            t[bit / 8] ^= 1 << (bit % 8);
+            assert!(IdentityKey::from_bytes(&t).is_err(), "bit {bit}");
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(matches!(
+            IdentityKey::from_bytes(&long),
+            Err(VerifyError::Decode(DecodeError::TrailingBytes(1)))
+        ));
+    }
+
+    #[test]
+    fn a_foreign_x25519_key_cannot_be_bound_to_an_identity() {
+        let mut rng = ChaCha20Rng::from_seed([2; 32]);
+        let a = IdentityKeyPair::generate(&mut rng);
+        let b = IdentityKeyPair::generate(&mut rng);
+        let mut field = a.public().to_field_bytes();
+        field[32..64].copy_from_slice(b.public().dh_key().as_bytes());
+        assert_eq!(
+            IdentityKey::from_field_bytes(&field),
+            Err(VerifyError::Signature(SignatureError::Invalid(
+                SignedObject::IdentityBinding
+            )))
+        );
+    }
+
+    #[test]
+    fn secret_state_round_trips_and_debug_is_redacted() {
+        let mut rng = ChaCha20Rng::from_seed([3; 32]);
+        let id = IdentityKeyPair::generate(&mut rng);
+        let mut w = Writer::with_capacity(64);
+        id.write_secret(&mut w);
+        let bytes = w.into_vec();
+        let back = IdentityKeyPair::read_secret(&mut Reader::new(&bytes)).unwrap();
+        assert_eq!(back.public(), id.public());
+        let shown = alloc::format!("{id:?}");
+        assert!(shown.contains("[redacted]"));
+        let seed: alloc::string::String = bytes[..4]
+            .iter()
+            .map(|b| alloc::format!("{b:02x}"))
+            .collect();
+        assert!(!shown.contains(&seed));
+    }
+}

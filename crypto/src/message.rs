@@ -163,3 +163,60 @@ pub fn peek(bytes: &[u8]) -> Result<MessageKind, DecodeError> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normal(ct_len: usize) -> alloc::vec::Vec<u8> {
+        let mut m = alloc::vec![wire::VERSION, wire::TYPE_MESSAGE];
+        m.extend_from_slice(&[7; RATCHET_HEADER_LEN]);
+        m.extend(core::iter::repeat_n(0, ct_len));
+        m
+    }
+
+    #[test]
+    fn normal_message_layout() {
+        let bytes = normal(TAG_LEN + 5);
+        let m = ParsedMessage::parse(&bytes).unwrap();
+        assert!(m.handshake.is_none());
+        assert_eq!(m.header.len(), 2 + RATCHET_HEADER_LEN);
+        assert_eq!(m.index, 0x07_0707);
+        assert_eq!(m.previous_length, 0x07_0707);
+        assert_eq!(m.ciphertext.len(), TAG_LEN + 5);
+        assert_eq!(MESSAGE_OVERHEAD, 56);
+    }
+
+    #[test]
+    fn decoder_rejections() {
+        assert!(matches!(
+            ParsedMessage::parse(&normal(TAG_LEN - 1)),
+            Err(DecodeError::Truncated { needed: 1 })
+        ));
+        let mut v = normal(TAG_LEN);
+        v[0] = 9;
+        assert!(matches!(
+            ParsedMessage::parse(&v),
+            Err(DecodeError::UnsupportedVersion(9))
+        ));
+        let mut t = normal(TAG_LEN);
+        t[1] = 0x7F;
+        assert!(matches!(
+            ParsedMessage::parse(&t),
+            Err(DecodeError::UnexpectedType(0x7F))
+        ));
+        assert!(matches!(
+            ParsedMessage::parse(&[]),
+            Err(DecodeError::Truncated { .. })
+        ));
+        let mut pre = alloc::vec![wire::VERSION, wire::TYPE_PREKEY_MESSAGE];
+        pre.extend_from_slice(&[0; IDENTITY_KEY_LEN + 32 + 8]);
+        pre.push(2); // one-time prekey flag out of range
+        pre.extend_from_slice(&[0; 2000]);
+        assert!(matches!(
+            ParsedMessage::parse(&pre),
+            Err(DecodeError::InvalidField("one-time prekey flag"))
+        ));
+        assert!(peek(&normal(TAG_LEN)).is_ok());
+    }
+}

@@ -337,3 +337,58 @@ impl core::fmt::Debug for PreKeyStore {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    #[test]
+    fn generation_respects_the_store_limits_and_ids_are_unique() {
+        let mut rng = ChaCha20Rng::from_seed([7; 32]);
+        let id = IdentityKeyPair::generate(&mut rng);
+        let mut store = PreKeyStore::new(&mut rng, id);
+        let first = store.generate_one_time_prekeys(&mut rng, MAX_ONE_TIME_PREKEYS - 1);
+        assert_eq!(first.len(), MAX_ONE_TIME_PREKEYS - 1);
+        let more = store.generate_one_time_prekeys(&mut rng, 10);
+        assert_eq!(more.len(), 1, "only room for one more");
+        assert_eq!(store.one_time_prekey_count(), MAX_ONE_TIME_PREKEYS);
+        let kem = store.generate_kem_one_time_prekeys(&mut rng, 3);
+        let mut ids: alloc::vec::Vec<u32> = kem.iter().map(|k| k.id).collect();
+        ids.push(store.last_resort_kem_prekey().unwrap().id);
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(
+            ids.len(),
+            4,
+            "one-time and last-resort ML-KEM ids share one space"
+        );
+        for k in &kem {
+            k.verify(store.identity_key()).unwrap();
+        }
+        store
+            .signed_prekey()
+            .unwrap()
+            .verify(store.identity_key())
+            .unwrap();
+        for _ in 0..10 {
+            store.rotate_signed_prekey(&mut rng);
+        }
+        assert_eq!(store.signed.len(), MAX_RETIRED_SIGNED_PREKEYS + 1);
+        let shown = alloc::format!("{store:?}");
+        assert!(shown.contains("[redacted]"));
+    }
+
+    #[test]
+    fn store_state_round_trips() {
+        let mut rng = ChaCha20Rng::from_seed([8; 32]);
+        let id = IdentityKeyPair::generate(&mut rng);
+        let mut store = PreKeyStore::new(&mut rng, id);
+        store.generate_one_time_prekeys(&mut rng, 3);
+        store.generate_kem_one_time_prekeys(&mut rng, 2);
+        let back = PreKeyStore::from_bytes(&store.to_bytes()).unwrap();
+        assert_eq!(back.to_bytes(), store.to_bytes());
+        assert_eq!(back.bundle(), store.bundle());
+    }
+}

@@ -59,3 +59,20 @@ impl core::fmt::Debug for SystemRng {
         f.write_str("SystemRng")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_rng_gives_fresh_bytes() {
+        let mut rng = SystemRng::new().unwrap();
+        let mut a = [0u8; 32];
+        let mut b = [0u8; 32];
+        rng.fill_bytes(&mut a);
+        rng.fill_bytes(&mut b);
+        assert_ne!(a, b);
+        assert_ne!(a, [0u8; 32]);
+        assert_eq!(alloc::format!("{rng:?}"), "SystemRng");
+    }
+}

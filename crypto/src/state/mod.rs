@@ -105,3 +105,54 @@ pub(crate) fn expect_kind(r: &mut Reader<'_>, kind: u8) -> Result<(), StateError
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    #[test]
+    fn sealed_blobs_authenticate_kind_and_contents() {
+        let mut rng = ChaCha20Rng::from_seed([6; 32]);
+        let key = StorageKey::generate(&mut rng);
+        let sealed = seal(&mut rng, &key, wire::STATE_SESSION, b"state");
+        assert_eq!(sealed.len(), SEALED_HEADER_LEN + 5 + aead::TAG_LEN);
+        assert_eq!(
+            &open(&key, wire::STATE_SESSION, &sealed).unwrap()[..],
+            b"state"
+        );
+        assert_eq!(
+            open(&key, wire::STATE_PREKEY_STORE, &sealed).unwrap_err(),
+            StateError::WrongKind {
+                expected: wire::STATE_PREKEY_STORE,
+                found: wire::STATE_SESSION
+            }
+        );
+        // Rewriting the kind byte does not help: it is authenticated.
+        let mut relabeled = sealed.clone();
+        relabeled[2] = wire::STATE_PREKEY_STORE;
+        assert_eq!(
+            open(&key, wire::STATE_PREKEY_STORE, &relabeled).unwrap_err(),
+            StateError::AuthenticationFailed
+        );
+        for i in 3..sealed.len() {
+            let mut t = sealed.clone();
+            t[i] ^= 0x80;
+            assert_eq!(
+                open(&key, wire::STATE_SESSION, &t).unwrap_err(),
+                StateError::AuthenticationFailed
+            );
+        }
+        let other = StorageKey::generate(&mut rng);
+        assert_eq!(
+            open(&other, wire::STATE_SESSION, &sealed).unwrap_err(),
+            StateError::AuthenticationFailed
+        );
+        assert!(matches!(
+            open(&key, wire::STATE_SESSION, &sealed[..20]),
+            Err(StateError::Decode(_))
+        ));
+        assert_eq!(alloc::format!("{key:?}"), "StorageKey([redacted])");
+    }
+}
