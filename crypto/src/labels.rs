@@ -22,6 +22,8 @@ pub const CHAIN_KEY_BYTE: u8 = 0x02;
 pub const SENDER_KEY: &[u8] = b"qorgan/v1/sender-key";
 /// Signature by a chain's signing key over a group message.
 pub const GROUP_MESSAGE: &[u8] = b"qorgan/v1/group-message";
+/// Prefix of the seed of Ed25519 batch-verification weights.
+pub const ED25519_BATCH: &[u8] = b"qorgan/v1/ed25519-batch";
 /// Prefix of the per-party fingerprint hash.
 pub const FINGERPRINT: &[u8] = b"qorgan/v1/fingerprint";
 /// The 32 bytes of 0xFF that open the handshake IKM (as in X3DH/PQXDH, so the

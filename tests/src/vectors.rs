@@ -7,9 +7,11 @@
 //! checks that the committed files are exactly what [`generate`] produces and
 //! re-derives every value from the recorded inputs without qorgan.
 //!
-//! [`generate_fixtures`] makes the state fixture of the current version for
-//! `tests/vectors/fixtures/`; the `gen-vectors` binary writes it only when no
-//! such file exists yet (fixtures are kept forever, see the README there).
+//! [`generate_fixtures`] makes the state fixtures of the current version for
+//! `tests/vectors/fixtures/` (1:1 and group state); the `gen-vectors` binary
+//! writes each only when no such file exists yet (fixtures are kept forever,
+//! see the README there). `group.json` and the group fixture come from the
+//! submodule `group` (tests/src/vectors/group.rs).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::convert::Infallible;
@@ -26,6 +28,9 @@ use rand_core::{Rng, TryCryptoRng, TryRng};
 use serde_json::{Value, json};
 
 use crate::hex::encode as hx;
+
+mod group;
+pub use group::{GROUP_FIXTURE_SEED, GROUP_SEED, group_fixture_file};
 
 /// Seed of `kdf.json`'s inputs.
 pub const KDF_SEED: u64 = 2;
@@ -1051,6 +1056,7 @@ pub fn generate() -> BTreeMap<String, Value> {
     files.insert("session.json".to_string(), session);
     files.insert("state.json".to_string(), state);
     files.insert("safety_number.json".to_string(), safety_number_file());
+    files.insert("group.json".to_string(), group::group_file());
     files
 }
 
@@ -1129,13 +1135,15 @@ fn fixture_current() -> Value {
     })
 }
 
-/// The fixture of the current state version: path (relative to
-/// `tests/vectors/`) -> contents. gen-vectors writes it only if no file of
-/// that name exists, so each version's fixture is made once, by the release
-/// that introduced the version, and the fixtures of older versions stay as
-/// they were. Never compared with the current generator.
+/// The fixtures of the current state version (the 1:1 state fixture and
+/// the group state fixture): path (relative to `tests/vectors/`) ->
+/// contents. gen-vectors writes each only if no file of that name exists, so
+/// each version's fixtures are made once, by the release that introduced the
+/// version, and the fixtures of older versions stay as they were. Never
+/// compared with the current generator.
 pub fn generate_fixtures() -> BTreeMap<String, Value> {
     let mut files = BTreeMap::new();
     files.insert(fixture_file(), fixture_current());
+    files.insert(group_fixture_file(), group::group_fixture_current());
     files
 }

@@ -7,8 +7,8 @@
 //!   in them from the recorded inputs with the primitive crates and the spec
 //!   only, without qorgan.
 //! * qorgan itself, fed the recorded draws, reproduces the conversation and
-//!   decrypts every message in the recorded delivery order, and opens every
-//!   sealed state.
+//!   the group scenario, decrypts every message in the recorded delivery
+//!   order, opens every sealed state and gives the recorded batch verdicts.
 
 #[path = "vectors/independent.rs"]
 mod independent;
@@ -16,7 +16,12 @@ mod independent;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use qorgan::{IdentityKeyPair, PreKeyBundle, PreKeyStore, Session, StorageKey};
+use qorgan::primitives::ed25519::{Ed25519PublicKey, Signature, verify_batch};
+use qorgan::{
+    DecryptError, IdentityKeyPair, InboundGroupSession, OutboundGroupSession, PreKeyBundle,
+    PreKeyStore, RotationPolicy, SenderKeyAnnouncement, SenderKeyDistribution, SenderKeyRing,
+    Session, StorageKey,
+};
 use qorgan_tests::hex;
 use qorgan_tests::vectors::{ReplayRng, generate, render};
 use serde_json::Value;
@@ -188,6 +193,272 @@ fn qorgan_opens_the_sealed_states() {
         *PreKeyStore::from_bytes(&plain).expect("decode").to_bytes(),
         plain
     );
+}
+
+/// A member of the group in group.json.
+#[derive(Clone)]
+enum Member {
+    Inbound(Box<InboundGroupSession>),
+    Ring(Box<SenderKeyRing>),
+}
+
+impl Member {
+    fn decrypt(&mut self, m: &[u8]) -> Result<Vec<u8>, DecryptError> {
+        match self {
+            Member::Inbound(s) => s.decrypt(m),
+            Member::Ring(r) => r.decrypt(m),
+        }
+    }
+
+    fn plain(&self) -> Vec<u8> {
+        match self {
+            Member::Inbound(s) => s.to_bytes().to_vec(),
+            Member::Ring(r) => r.to_bytes().to_vec(),
+        }
+    }
+}
+
+fn str_of(v: &Value) -> &str {
+    v.as_str().expect("string")
+}
+
+fn by_key(v: &Value, key: &str) -> BTreeMap<String, Value> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| (str_of(&x[key]).to_string(), x.clone()))
+        .collect()
+}
+
+#[test]
+fn qorgan_replays_the_group_scenario() {
+    let f = load("group.json");
+    let (i, e) = (&f["inputs"], &f["expected"]);
+    let d = draws(&[&f]);
+    let replay = |purposes: &[&str]| ReplayRng::new(purposes.iter().map(|p| d[*p].clone()));
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .expect("names")
+            .iter()
+            .map(|p| str_of(p).to_string())
+            .collect()
+    };
+
+    let mut r = replay(&[
+        "alice.identity.ed25519_seed",
+        "alice.identity.x25519_secret",
+    ]);
+    let alice = IdentityKeyPair::generate(&mut r);
+    r.finish();
+    assert_eq!(
+        alice.public().to_field_bytes().to_vec(),
+        unhex(&e["sender_identity"]["field_encoding"])
+    );
+    let policy = RotationPolicy {
+        max_messages: i["policy"]["max_messages"].as_u64().expect("n") as u32,
+        max_age_secs: i["policy"]["max_age_secs"].as_u64().expect("n"),
+    };
+    let group_id = unhex(&i["group_id"]["hex"]);
+    let new_draws = names(&i["outbound_new_draws"]);
+    let mut r = ReplayRng::new(new_draws.iter().map(|p| d[p].clone()));
+    let mut out =
+        OutboundGroupSession::new(&mut r, &group_id, policy, i["now"].as_u64().expect("now"))
+            .expect("new");
+    r.finish();
+
+    let plaintexts: BTreeMap<String, Vec<u8>> = i["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| (str_of(&m["id"]).to_string(), unhex(&m["plaintext"]["hex"])))
+        .collect();
+    let traces = by_key(&e["messages"], "id");
+    let dists = by_key(&e["distributions"], "chain");
+    let exports = by_key(&e["exports"], "name");
+    let bytes_of = |id: &str| unhex(&traces[id]["bytes"]);
+    let mut members: BTreeMap<String, Member> = BTreeMap::new();
+    let mut kept: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut delivered = 0;
+
+    for ev in i["events"].as_array().expect("events") {
+        match str_of(&ev["op"]) {
+            "distribution" => {
+                let v = &dists[str_of(&ev["chain"])];
+                let dist = out.distribution(&alice);
+                assert_eq!(dist.to_bytes().to_vec(), unhex(&v["bytes"]));
+                let ann = unhex(&v["announcement"]["bytes"]);
+                assert_eq!(dist.announcement().to_bytes(), ann);
+                assert_eq!(
+                    SenderKeyAnnouncement::from_bytes(&ann).expect("verifies"),
+                    *dist.announcement()
+                );
+            }
+            "join" | "add" => {
+                let bytes = unhex(&dists[str_of(&ev["distribution"])]["bytes"]);
+                let dist = SenderKeyDistribution::from_bytes(&bytes).expect("verifies");
+                // It arrived over the 1:1 session with Alice.
+                let who = str_of(&ev["who"]).to_string();
+                if str_of(&ev["op"]) == "add" {
+                    let Some(Member::Ring(ring)) = members.get_mut(&who) else {
+                        panic!("{who} has no ring")
+                    };
+                    ring.add(&dist, alice.public()).expect("add");
+                } else if str_of(&ev["as"]) == "ring" {
+                    let ring = SenderKeyRing::new(&dist, alice.public()).expect("ring");
+                    members.insert(who, Member::Ring(Box::new(ring)));
+                } else {
+                    let s = InboundGroupSession::new(&dist, alice.public()).expect("inbound");
+                    members.insert(who, Member::Inbound(Box::new(s)));
+                }
+            }
+            "send" => {
+                let id = str_of(&ev["id"]);
+                let m = out.encrypt(&plaintexts[id]).expect("encrypt");
+                assert_eq!(m, bytes_of(id), "{id}: qorgan's bytes");
+            }
+            "deliver" => {
+                let (id, to) = (str_of(&ev["id"]), str_of(&ev["to"]));
+                let m = members.get_mut(to).expect("member");
+                assert_eq!(
+                    m.decrypt(&bytes_of(id)).expect(id),
+                    plaintexts[id],
+                    "{id} to {to}"
+                );
+                assert!(
+                    matches!(
+                        m.decrypt(&bytes_of(id)),
+                        Err(DecryptError::Duplicate { .. })
+                    ),
+                    "{id} decrypts only once"
+                );
+                delivered += 1;
+            }
+            "refuse_delivery" => {
+                let (id, to) = (str_of(&ev["id"]), str_of(&ev["to"]));
+                let m = members.get_mut(to).expect("member");
+                let before = m.plain();
+                let err = m.decrypt(&bytes_of(id)).expect_err("refused");
+                assert!(
+                    format!("{err:?}").starts_with(str_of(&ev["error"])),
+                    "{err:?}"
+                );
+                assert_eq!(m.plain(), before, "a refused message changes nothing");
+            }
+            "export" => {
+                let Member::Inbound(s) = &members[str_of(&ev["who"])] else {
+                    panic!("inbound")
+                };
+                let k = ev["iteration"].as_u64().expect("k") as u32;
+                let x = s.export_at(k).expect("export");
+                assert_eq!(x.to_vec(), unhex(&exports[str_of(&ev["name"])]["bytes"]));
+            }
+            "import" => {
+                let x = unhex(&exports[str_of(&ev["export"])]["bytes"]);
+                let s = InboundGroupSession::import(&x).expect("import");
+                assert!(!s.is_verified());
+                members.insert(str_of(&ev["who"]).to_string(), Member::Inbound(Box::new(s)));
+            }
+            "keep" => {
+                let plain = match str_of(&ev["who"]) {
+                    "alice" => out.to_bytes().to_vec(),
+                    who => members[who].plain(),
+                };
+                kept.insert(str_of(&ev["state"]).to_string(), plain);
+            }
+            "refuse_encrypt" => {
+                let now = ev["now"].as_u64().expect("now");
+                let due = out.rotation_due(now).expect("rotation due");
+                assert_eq!(format!("{due:?}"), str_of(&ev["rotation_due"]));
+                let before = out.to_bytes().to_vec();
+                let err = out.encrypt(b"x").expect_err("refused");
+                assert_eq!(format!("{err:?}"), str_of(&ev["error"]));
+                assert_eq!(out.to_bytes().to_vec(), before);
+            }
+            "rotate" => {
+                let rotate_draws = names(&i["rotate_draws"]);
+                let mut r = ReplayRng::new(rotate_draws.iter().map(|p| d[p].clone()));
+                out.rotate(&mut r, ev["now"].as_u64().expect("now"));
+                r.finish();
+            }
+            "mark_member_removed" => out.mark_member_removed(),
+            other => panic!("unknown operation {other}"),
+        }
+    }
+    assert_eq!(
+        delivered,
+        e["deliveries"].as_array().expect("deliveries").len()
+    );
+
+    // The states: qorgan's at the kept points, opened and re-sealed.
+    let key = StorageKey::from_bytes(d["storage_key"].clone().try_into().expect("32"));
+    for s in e["states"].as_array().expect("states") {
+        let name = str_of(&s["name"]);
+        let (plain, sealed) = (unhex(&s["plain"]), unhex(&s["sealed"]));
+        assert_eq!(kept[name], plain, "{name}: qorgan's state at that point");
+        let mut nonce = ReplayRng::new([d[str_of(&s["nonce_draw"])].clone()]);
+        let (opened, from_plain, resealed) = match s["kind"].as_u64() {
+            Some(0x42) => {
+                let o = OutboundGroupSession::open(&key, &sealed).expect("open");
+                let p = OutboundGroupSession::from_bytes(&plain).expect("plain");
+                (o.to_bytes(), p.to_bytes(), o.seal(&mut nonce, &key))
+            }
+            Some(0x43) => {
+                let o = InboundGroupSession::open(&key, &sealed).expect("open");
+                let p = InboundGroupSession::from_bytes(&plain).expect("plain");
+                (o.to_bytes(), p.to_bytes(), o.seal(&mut nonce, &key))
+            }
+            Some(0x44) => {
+                let o = SenderKeyRing::open(&key, &sealed).expect("open");
+                let p = SenderKeyRing::from_bytes(&plain).expect("plain");
+                (o.to_bytes(), p.to_bytes(), o.seal(&mut nonce, &key))
+            }
+            other => panic!("kind {other:?}"),
+        };
+        nonce.finish();
+        assert_eq!(*opened, plain, "{name}: opened");
+        assert_eq!(*from_plain, plain, "{name}: plain round trip");
+        assert_eq!(resealed, sealed, "{name}: sealed again with the same nonce");
+    }
+
+    // Batch verification: qorgan's verdicts.
+    for (b, x) in i["batch"]
+        .as_array()
+        .expect("batch")
+        .iter()
+        .zip(e["batch"].as_array().expect("batch"))
+    {
+        let items = b["items"].as_array().expect("items");
+        let msgs: Vec<Vec<u8>> = items.iter().map(|it| unhex(&it["message"])).collect();
+        let sigs: Vec<Signature> = items
+            .iter()
+            .map(|it| Signature::from_bytes(&unhex(&it["signature"]).try_into().expect("64")))
+            .collect();
+        let keys: Vec<Ed25519PublicKey> = items
+            .iter()
+            .map(|it| {
+                Ed25519PublicKey::from_bytes(&unhex(&it["public_key"]).try_into().expect("32"))
+                    .expect("key")
+            })
+            .collect();
+        let refs: Vec<(&[u8], &Signature, &Ed25519PublicKey)> = msgs
+            .iter()
+            .zip(sigs.iter().zip(keys.iter()))
+            .map(|(m, (s, k))| (m.as_slice(), s, k))
+            .collect();
+        let verdicts: Vec<Value> = verify_batch(&refs).into_iter().map(Value::Bool).collect();
+        assert_eq!(Value::Array(verdicts), x["verdicts"], "{}", b["name"]);
+    }
+
+    // Catch-up: a fresh member decrypts chain 1 in one batch, out of order.
+    let dist1 = SenderKeyDistribution::from_bytes(&unhex(&dists["chain1"]["bytes"])).expect("d");
+    let mut fresh = InboundGroupSession::new(&dist1, alice.public()).expect("inbound");
+    let order = ["m3", "m0", "m1", "m2", "m7", "m5", "m4", "m6"];
+    let queued: Vec<Vec<u8>> = order.iter().map(|id| bytes_of(id)).collect();
+    let refs: Vec<&[u8]> = queued.iter().map(Vec::as_slice).collect();
+    for (id, r) in order.iter().zip(fresh.decrypt_batch(&refs)) {
+        assert_eq!(r.expect(id), plaintexts[*id], "{id}");
+    }
+    assert_eq!(fresh.skipped_key_count(), 0);
 }
 
 #[test]

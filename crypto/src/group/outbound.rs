@@ -39,30 +39,22 @@ impl OutboundGroupSession {
         now: u64,
     ) -> Result<Self, DecodeError> {
         check_group_id(group_id)?;
-        let mut session = Self {
+        let (chain_id, chain, signing_key) = fresh_chain(rng);
+        Ok(Self {
             group_id: group_id.to_vec(),
-            chain_id: 0,
-            chain: ChainKey::new([0; 32], 0),
-            signing_key: Ed25519SigningKey::generate(rng),
+            chain_id,
+            chain,
+            signing_key,
             policy,
             created_at: now,
             member_removed: false,
-        };
-        session.rotate(rng, now);
-        Ok(session)
+        })
     }
 
     /// Starts a new chain (new id, chain key and signing key). Distribute it
     /// to the remaining members with [`distribution`](Self::distribution).
     pub fn rotate<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, now: u64) {
-        let mut id = [0u8; 4];
-        rng.fill_bytes(&mut id);
-        let mut key = [0u8; 32];
-        rng.fill_bytes(&mut key);
-        self.chain_id = u32::from_be_bytes(id);
-        self.chain = ChainKey::new(key, 0);
-        zeroize::Zeroize::zeroize(&mut key);
-        self.signing_key = Ed25519SigningKey::generate(rng);
+        (self.chain_id, self.chain, self.signing_key) = fresh_chain(rng);
         self.created_at = now;
         self.member_removed = false;
     }
@@ -114,6 +106,8 @@ impl OutboundGroupSession {
         if let Some(reason) = self.forced_rotation() {
             return Err(EncryptError::RotationRequired(reason));
         }
+        // Unreachable while `max_messages` is a u32 (the limit fires first);
+        // kept so the chain index can never wrap if the policy type changes.
         if self.chain.index() == u32::MAX {
             return Err(EncryptError::ChainExhausted(u32::MAX));
         }
@@ -151,6 +145,17 @@ impl OutboundGroupSession {
     pub fn policy(&self) -> RotationPolicy {
         self.policy
     }
+}
+
+/// A new chain: id (4 random bytes, big-endian), chain key (32), signing
+/// key seed (32), drawn in that order.
+fn fresh_chain<R: CryptoRng + ?Sized>(rng: &mut R) -> (u32, ChainKey, Ed25519SigningKey) {
+    let mut id = [0u8; 4];
+    rng.fill_bytes(&mut id);
+    let mut key = zeroize::Zeroizing::new([0u8; 32]);
+    rng.fill_bytes(key.as_mut());
+    let signing_key = Ed25519SigningKey::generate(rng);
+    (u32::from_be_bytes(id), ChainKey::new(*key, 0), signing_key)
 }
 
 impl core::fmt::Debug for OutboundGroupSession {

@@ -245,7 +245,7 @@ pub fn verify_batch_parts(items: &[(&[&[u8]], &Signature, &Ed25519PublicKey)]) -
     let mut verdicts = alloc::vec![false; items.len()];
     let mut pending = Vec::with_capacity(items.len());
     let mut seed = Sha512::new();
-    seed.update(b"qorgan/v1/ed25519-batch");
+    seed.update(crate::labels::ED25519_BATCH);
     for (i, (message, signature, key)) in items.iter().enumerate() {
         if let Some(parts) = SignatureParts::new(key, message, signature) {
             seed.update(signature.0);

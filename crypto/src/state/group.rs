@@ -169,6 +169,11 @@ impl SenderKeyRing {
                 "mixed senders or groups in one ring",
             ));
         }
+        for (i, c) in chains.iter().enumerate() {
+            if chains.iter().skip(i + 1).any(|d| d.chain_id == c.chain_id) {
+                return Err(DecodeError::InvalidField("duplicate chain id in one ring"));
+            }
+        }
         Ok(Self {
             sender,
             group_id,

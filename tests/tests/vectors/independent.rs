@@ -2,16 +2,20 @@
 //! re-derives every value in `tests/vectors/*.json` from the inputs recorded
 //! there. It does not use qorgan (the test
 //! `the_independent_checker_does_not_use_qorgan` enforces it): only the raw
-//! primitive crates (x25519-dalek, ed25519-dalek, chacha20poly1305, hkdf,
-//! hmac, sha2, ml-kem), chacha20's RNG (to confirm the recorded draws are
-//! the seeded generator's output, §13), and serde_json to read the files.
-//! Section numbers below refer to docs/PROTOCOL.md.
+//! primitive crates (x25519-dalek, ed25519-dalek, curve25519-dalek for the
+//! cofactored Ed25519 checks of §2.4, chacha20poly1305, hkdf, hmac, sha2,
+//! ml-kem), chacha20's RNG (to confirm the recorded draws are the seeded
+//! generator's output, §13), and serde_json to read the files. Section
+//! numbers below refer to docs/PROTOCOL.md.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chacha20poly1305::aead::array::Array;
 use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, KeyInit, XChaCha20Poly1305};
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use ed25519_dalek::Signer;
 use hmac::{Hmac, Mac};
 use ml_kem::{Decapsulate, KeyExport, MlKem768};
@@ -131,16 +135,43 @@ fn ed25519_sign(seed: &[u8; 32], msg: &[u8]) -> [u8; 64] {
         .to_bytes()
 }
 
-/// Strict verification (§2.4) of a signature by a decoded key (§2.3).
+/// §2.3 steps 1–2: decompress, and require the canonical encoding.
+fn ed25519_point(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
+    let p = CompressedEdwardsY(*bytes).decompress()?;
+    (p.compress().to_bytes() == *bytes).then_some(p)
+}
+
+/// An Ed25519 public key decoded as in §2.3 (canonical, not of small order).
+fn ed25519_key(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
+    ed25519_point(bytes).filter(|p| !p.is_small_order())
+}
+
+/// The §2.4 encoding rules of a signature and its `k`: `(R, S, k)`, or
+/// `None` if S is not canonical or R not a canonical point of large order.
+fn ed25519_parts(
+    public: &[u8; 32],
+    msg: &[u8],
+    sig: &[u8; 64],
+) -> Option<(EdwardsPoint, Scalar, Scalar)> {
+    let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(
+        sig[32..].try_into().expect("32"),
+    ))?;
+    let r = ed25519_key(&sig[..32].try_into().expect("32"))?;
+    let h: [u8; 64] = Sha512::digest(cat(&[&sig[..32], public, msg])).into();
+    Some((r, s, Scalar::from_bytes_mod_order_wide(&h)))
+}
+
+/// Single verification (§2.4): `[8]([S]B − R − [k]A)` is the identity.
 fn ed25519_verify(public: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> bool {
-    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(public) else {
+    let Some(a) = ed25519_key(public) else {
         return false;
     };
-    if key.is_weak() || !key.to_edwards().is_torsion_free() {
+    let Some((r, s, k)) = ed25519_parts(public, msg, sig) else {
         return false;
-    }
-    key.verify_strict(msg, &ed25519_dalek::Signature::from_bytes(sig))
-        .is_ok()
+    };
+    (EdwardsPoint::mul_base(&s) - r - a * k)
+        .mul_by_cofactor()
+        .is_identity()
 }
 
 fn hkdf(salt: &[u8], ikm: &[u8], info: &[u8], len: usize) -> Vec<u8> {
@@ -1446,9 +1477,10 @@ fn draws_are_the_seeded_generator_output() {
         r.fill_bytes(&mut out);
         out
     };
-    let groups: [&[&str]; 2] = [
+    let groups: [&[&str]; 3] = [
         &["handshake.json", "session.json", "state.json"],
         &["safety_number.json"],
+        &["group.json"],
     ];
     for files in groups {
         let files: Vec<Value> = files.iter().map(|f| load(f)).collect();
@@ -1587,19 +1619,7 @@ fn state_json() {
     let key = d.g32(st(&f["inputs"]["storage_key_draw"]));
 
     let seal_check = |plain: &[u8], kind: u8, nonce: &[u8; 24], v: &Value, what: &str| {
-        same(&v["plain"], plain, &format!("{what}: plain state"));
-        // §7.1: parse the envelope and open it.
-        let sealed = bytes(&v["sealed"]);
-        assert_eq!(&sealed[..3], &[0x01, 0x5E, kind], "{what}: envelope header");
-        assert_eq!(&sealed[3..27], nonce, "{what}: nonce");
-        let opened = xchacha_open(&key, nonce, &sealed[..3], &sealed[27..]).expect("opens");
-        assert_eq!(opened, plain, "{what}: opened state");
-        let ours = cat(&[
-            &[0x01, 0x5E, kind],
-            nonce,
-            &xchacha_seal(&key, nonce, &[0x01, 0x5E, kind], plain),
-        ]);
-        assert_eq!(sealed, ours, "{what}: sealed bytes");
+        check_sealed(&key, plain, kind, nonce, v, what)
     };
 
     let inputs = f["inputs"]["sessions"].as_array().expect("sessions");
@@ -1647,6 +1667,24 @@ fn state_json() {
         &f["expected"]["prekey_store"],
         "store",
     );
+}
+
+/// `v.plain` is `plain` and `v.sealed` its §7.1 envelope under `key`.
+#[track_caller]
+fn check_sealed(key: &[u8; 32], plain: &[u8], kind: u8, nonce: &[u8; 24], v: &Value, what: &str) {
+    same(&v["plain"], plain, &format!("{what}: plain state"));
+    // §7.1: parse the envelope and open it.
+    let sealed = bytes(&v["sealed"]);
+    assert_eq!(&sealed[..3], &[0x01, 0x5E, kind], "{what}: envelope header");
+    assert_eq!(&sealed[3..27], nonce, "{what}: nonce");
+    let opened = xchacha_open(key, nonce, &sealed[..3], &sealed[27..]).expect("opens");
+    assert_eq!(opened, plain, "{what}: opened state");
+    let ours = cat(&[
+        &[0x01, 0x5E, kind],
+        nonce,
+        &xchacha_seal(key, nonce, &[0x01, 0x5E, kind], plain),
+    ]);
+    assert_eq!(sealed, ours, "{what}: sealed bytes");
 }
 
 /// PARTY_FP (§9).
@@ -1704,5 +1742,1140 @@ fn safety_number_json() {
         assert_eq!(st(&e["display"]), display.join(" "));
         assert_eq!(st(&e["display"]).len(), 71);
         same(&e["scannable"], &cat(&[&[0x01], &low, &high]), "scannable");
+    }
+}
+
+// ------------------------------------------------------- §12 groups
+
+const SENDER_KEY: &[u8] = b"qorgan/v1/sender-key";
+const GROUP_MESSAGE: &[u8] = b"qorgan/v1/group-message";
+const ED25519_BATCH: &[u8] = b"qorgan/v1/ed25519-batch";
+const MAX_GROUP_JUMP: u32 = 2000;
+const MAX_GROUP_SKIPPED_KEYS: usize = 2000;
+const MAX_GROUP_ID_LEN: usize = 64;
+const MAX_RETIRED_SENDER_CHAINS: usize = 2;
+
+/// Reads a layout field by field (§1 decoder rules).
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> &'a [u8] {
+        assert!(self.0.len() >= n, "truncated");
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        a
+    }
+
+    fn u8(&mut self) -> u8 {
+        self.take(1)[0]
+    }
+
+    fn u32(&mut self) -> u32 {
+        be32(self.take(4))
+    }
+
+    fn u64(&mut self) -> u64 {
+        u64::from_be_bytes(self.arr())
+    }
+
+    fn arr<const N: usize>(&mut self) -> [u8; N] {
+        self.take(N).try_into().expect("length")
+    }
+
+    fn flag(&mut self) -> bool {
+        match self.u8() {
+            0 => false,
+            1 => true,
+            f => panic!("flag {f}"),
+        }
+    }
+
+    fn group_id(&mut self) -> Vec<u8> {
+        let g = usize::from(self.u8());
+        assert!(g <= MAX_GROUP_ID_LEN, "group id too long");
+        self.take(g).to_vec()
+    }
+
+    fn end(self) {
+        assert!(self.0.is_empty(), "{} trailing bytes", self.0.len());
+    }
+}
+
+/// `u8(len) || group id`.
+fn group_id_field(g: &[u8]) -> Vec<u8> {
+    assert!(g.len() <= MAX_GROUP_ID_LEN);
+    cat(&[&[g.len() as u8], g])
+}
+
+/// The signed message of an announcement (§12.2).
+fn announcement_message(
+    sender_ed: &[u8],
+    group_id: &[u8],
+    chain_id: u32,
+    signing: &[u8; 32],
+) -> Vec<u8> {
+    cat(&[
+        SENDER_KEY,
+        sender_ed,
+        &group_id_field(group_id),
+        &chain_id.to_be_bytes(),
+        signing,
+    ])
+}
+
+/// One group encrypt, for comparison with the files.
+struct GroupTrace {
+    iteration: u32,
+    chain_key_before: [u8; 32],
+    message_key: [u8; 32],
+    chain_key_after: [u8; 32],
+    header: Vec<u8>,
+    ciphertext: Vec<u8>,
+    signature: [u8; 64],
+    bytes: Vec<u8>,
+}
+
+/// The sending side (§12.1, §12.4).
+#[derive(Clone)]
+struct Outbound {
+    group_id: Vec<u8>,
+    chain_id: u32,
+    chain: Chain,
+    signing_seed: [u8; 32],
+    max_messages: u32,
+    max_age_secs: u64,
+    created_at: u64,
+    member_removed: bool,
+}
+
+impl Outbound {
+    /// `rotate(now)` (§12.4) with the draws of `chain`: chain id (4 bytes,
+    /// big-endian), chain key (32), signing seed (32).
+    fn rotate(&mut self, d: &Draws, chain: &str, now: u64) {
+        let id = d.get(&format!("{chain}.chain_id"));
+        assert_eq!(id.len(), 4);
+        self.chain_id = be32(&id);
+        self.chain = Chain {
+            key: d.g32(&format!("{chain}.chain_key")),
+            index: 0,
+        };
+        self.signing_seed = d.g32(&format!("{chain}.signing_seed"));
+        self.created_at = now;
+        self.member_removed = false;
+    }
+
+    fn signing_public(&self) -> [u8; 32] {
+        ed25519_public(&self.signing_seed)
+    }
+
+    /// The announcement (§12.2): signed message, signature, encoding.
+    fn announcement(&self, sender: &Identity) -> (Vec<u8>, [u8; 64], Vec<u8>) {
+        let signed = announcement_message(
+            &sender.ed,
+            &self.group_id,
+            self.chain_id,
+            &self.signing_public(),
+        );
+        let sig = ed25519_sign(&sender.ed_seed, &signed);
+        let bytes = cat(&[
+            &[0x01, 0x23],
+            &sender.field(),
+            &group_id_field(&self.group_id),
+            &self.chain_id.to_be_bytes(),
+            &self.signing_public(),
+            &sig,
+        ]);
+        (signed, sig, bytes)
+    }
+
+    /// The distribution (§12.2): the announcement with type 0x21, then the
+    /// current iteration and chain key.
+    fn distribution(&self, sender: &Identity) -> Vec<u8> {
+        let (_, _, ann) = self.announcement(sender);
+        cat(&[
+            &[0x01, 0x21],
+            &ann[2..],
+            &self.chain.index.to_be_bytes(),
+            &self.chain.key,
+        ])
+    }
+
+    fn rotation_due(&self, now: u64) -> Option<&'static str> {
+        if self.member_removed {
+            Some("MemberRemoved")
+        } else if self.chain.index >= self.max_messages {
+            Some("MessageLimit")
+        } else if now.saturating_sub(self.created_at) >= self.max_age_secs {
+            Some("Age")
+        } else {
+            None
+        }
+    }
+
+    /// ENCRYPT (§12.4, §12.3).
+    fn encrypt(&mut self, pt: &[u8]) -> Result<GroupTrace, &'static str> {
+        if self.member_removed {
+            return Err("RotationRequired(MemberRemoved)");
+        }
+        if self.chain.index >= self.max_messages {
+            return Err("RotationRequired(MessageLimit)");
+        }
+        if self.chain.index == u32::MAX {
+            return Err("ChainExhausted");
+        }
+        let chain_key_before = self.chain.key;
+        let (i, mk) = self.chain.step();
+        let header = cat(&[
+            &[0x01, 0x20],
+            &self.chain_id.to_be_bytes(),
+            &i.to_be_bytes(),
+        ]);
+        let ciphertext = chacha_seal(&mk, &MESSAGE_NONCE, &header, pt);
+        let signature = ed25519_sign(
+            &self.signing_seed,
+            &cat(&[GROUP_MESSAGE, &header, &ciphertext]),
+        );
+        Ok(GroupTrace {
+            iteration: i,
+            chain_key_before,
+            message_key: mk,
+            chain_key_after: self.chain.key,
+            bytes: cat(&[&header, &ciphertext, &signature]),
+            header,
+            ciphertext,
+            signature,
+        })
+    }
+
+    /// Plain state, kind 0x42 (§7.4).
+    fn state_bytes(&self) -> Vec<u8> {
+        cat(&[
+            &[0x01, 0x42],
+            &group_id_field(&self.group_id),
+            &self.chain_id.to_be_bytes(),
+            &self.chain.key,
+            &self.chain.index.to_be_bytes(),
+            &self.signing_seed,
+            &self.max_messages.to_be_bytes(),
+            &self.max_age_secs.to_be_bytes(),
+            &self.created_at.to_be_bytes(),
+            &[u8::from(self.member_removed)],
+        ])
+    }
+}
+
+/// A parsed group message (§12.3).
+struct GroupMessage<'a> {
+    chain_id: u32,
+    iteration: u32,
+    header: &'a [u8],
+    ciphertext: &'a [u8],
+    signed: &'a [u8],
+    signature: [u8; 64],
+}
+
+fn parse_group_message(m: &[u8]) -> GroupMessage<'_> {
+    assert_eq!(&m[..2], &[0x01, 0x20], "version and type");
+    assert!(m.len() >= 10 + 16 + 64, "truncated");
+    let n = m.len() - 64;
+    GroupMessage {
+        chain_id: be32(&m[2..6]),
+        iteration: be32(&m[6..10]),
+        header: &m[..10],
+        ciphertext: &m[10..n],
+        signed: &m[..n],
+        signature: m[n..].try_into().expect("64"),
+    }
+}
+
+/// One sender chain as a member reads it (§12.5, §7.4).
+#[derive(Clone, Debug, PartialEq)]
+struct Inbound {
+    sender: [u8; 128],
+    group_id: Vec<u8>,
+    chain_id: u32,
+    signing_key: [u8; 32],
+    first: u32,
+    chain: Chain,
+    skipped: BTreeMap<u32, [u8; 32]>,
+    verified: bool,
+}
+
+impl Inbound {
+    /// Decodes and verifies a distribution (§12.2) that arrived over the
+    /// 1:1 session with `from`.
+    fn from_distribution(bytes: &[u8], from: &[u8; 128]) -> Self {
+        let mut c = Cursor(bytes);
+        assert_eq!(c.arr::<2>(), [0x01, 0x21], "distribution header");
+        let sender: [u8; 128] = c.arr();
+        let (ed, _) = decode_identity(&sender);
+        let group_id = c.group_id();
+        let chain_id = c.u32();
+        let signing_key: [u8; 32] = c.arr();
+        assert!(ed25519_key(&signing_key).is_some(), "signing key (§2.3)");
+        let sig: [u8; 64] = c.arr();
+        let iteration = c.u32();
+        let key: [u8; 32] = c.arr();
+        c.end();
+        assert!(
+            ed25519_verify(
+                &ed,
+                &announcement_message(&ed, &group_id, chain_id, &signing_key),
+                &sig
+            ),
+            "announcement signature"
+        );
+        assert_eq!(&sender, from, "untrusted sender");
+        Self {
+            sender,
+            group_id,
+            chain_id,
+            signing_key,
+            first: iteration,
+            chain: Chain {
+                key,
+                index: iteration,
+            },
+            skipped: BTreeMap::new(),
+            verified: true,
+        }
+    }
+
+    /// DECRYPT (§12.5); the error is the variant's name. Nothing changes on
+    /// an error.
+    fn decrypt(&mut self, bytes: &[u8]) -> Result<Vec<u8>, &'static str> {
+        let m = parse_group_message(bytes);
+        if m.chain_id != self.chain_id {
+            return Err("WrongChain");
+        }
+        if !ed25519_verify(
+            &self.signing_key,
+            &cat(&[GROUP_MESSAGE, m.signed]),
+            &m.signature,
+        ) {
+            return Err("Signature");
+        }
+        if m.iteration < self.first {
+            return Err("BeforeFirstIteration");
+        }
+        let open = |mk: &[u8; 32]| {
+            chacha_open(mk, &MESSAGE_NONCE, m.header, m.ciphertext).ok_or("AuthenticationFailed")
+        };
+        if m.iteration < self.chain.index {
+            let mk = *self.skipped.get(&m.iteration).ok_or("Duplicate")?;
+            let pt = open(&mk)?;
+            self.skipped.remove(&m.iteration);
+            return Ok(pt);
+        }
+        if m.iteration - self.chain.index > MAX_GROUP_JUMP {
+            return Err("TooFarAhead");
+        }
+        let mut c = self.chain.clone();
+        let mut s = Vec::new();
+        while c.index < m.iteration {
+            s.push(c.step());
+        }
+        let (_, mk) = c.step();
+        let pt = open(&mk)?;
+        self.chain = c;
+        self.skipped.extend(s);
+        while self.skipped.len() > MAX_GROUP_SKIPPED_KEYS {
+            self.skipped.pop_first();
+        }
+        Ok(pt)
+    }
+
+    /// Export at iteration `k` (§12.8).
+    fn export_at(&self, k: u32) -> Vec<u8> {
+        assert!(k >= self.chain.index && k - self.chain.index <= 100_000);
+        let mut c = self.chain.clone();
+        while c.index < k {
+            c.step();
+        }
+        cat(&[
+            &[0x01, 0x22],
+            &self.sender,
+            &group_id_field(&self.group_id),
+            &self.chain_id.to_be_bytes(),
+            &self.signing_key,
+            &k.to_be_bytes(),
+            &c.key,
+        ])
+    }
+
+    /// Import (§12.8): first iteration = position = k, unverified.
+    fn import(bytes: &[u8]) -> Self {
+        let mut c = Cursor(bytes);
+        assert_eq!(c.arr::<2>(), [0x01, 0x22], "export header");
+        let sender: [u8; 128] = c.arr();
+        decode_identity(&sender);
+        let group_id = c.group_id();
+        let chain_id = c.u32();
+        let signing_key: [u8; 32] = c.arr();
+        assert!(ed25519_key(&signing_key).is_some(), "signing key (§2.3)");
+        let k = c.u32();
+        let key: [u8; 32] = c.arr();
+        c.end();
+        Self {
+            sender,
+            group_id,
+            chain_id,
+            signing_key,
+            first: k,
+            chain: Chain { key, index: k },
+            skipped: BTreeMap::new(),
+            verified: false,
+        }
+    }
+
+    /// Merge (§12.8).
+    fn merge(&self, other: &Self) -> Self {
+        assert!(
+            self.chain_id == other.chain_id
+                && self.signing_key == other.signing_key
+                && self.group_id == other.group_id
+                && self.sender == other.sender,
+            "chain mismatch"
+        );
+        let (base, extra) = if self.chain.index <= other.chain.index {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        let mut m = base.clone();
+        for (i, k) in &extra.skipped {
+            if *i < m.chain.index {
+                m.skipped.entry(*i).or_insert(*k);
+            }
+        }
+        while m.skipped.len() > MAX_GROUP_SKIPPED_KEYS {
+            m.skipped.pop_first();
+        }
+        m.first = self.first.min(other.first);
+        m.verified = self.verified || other.verified;
+        m
+    }
+
+    /// The inbound body (§7.4).
+    fn body(&self) -> Vec<u8> {
+        let mut w = cat(&[
+            &self.sender,
+            &group_id_field(&self.group_id),
+            &self.chain_id.to_be_bytes(),
+            &self.signing_key,
+            &self.first.to_be_bytes(),
+            &self.chain.key,
+            &self.chain.index.to_be_bytes(),
+            &[u8::from(self.verified)],
+            &(self.skipped.len() as u32).to_be_bytes(),
+        ]);
+        for (i, k) in &self.skipped {
+            w.extend_from_slice(&i.to_be_bytes());
+            w.extend_from_slice(k);
+        }
+        w
+    }
+
+    /// Reads an inbound body field by field (§7.4), with its load checks.
+    fn read_body(c: &mut Cursor<'_>) -> Self {
+        let sender: [u8; 128] = c.arr();
+        assert!(ed25519_key(&sender[..32].try_into().expect("32")).is_some());
+        let group_id = c.group_id();
+        let chain_id = c.u32();
+        let signing_key: [u8; 32] = c.arr();
+        assert!(ed25519_key(&signing_key).is_some(), "signing key (§2.3)");
+        let first = c.u32();
+        let key: [u8; 32] = c.arr();
+        let position = c.u32();
+        let verified = c.flag();
+        let n = c.u32() as usize;
+        assert!(n <= MAX_GROUP_SKIPPED_KEYS);
+        let mut skipped = BTreeMap::new();
+        let mut last = None;
+        for _ in 0..n {
+            let i = c.u32();
+            let k: [u8; 32] = c.arr();
+            assert!(
+                first <= i && i < position,
+                "skipped key outside the chain's range"
+            );
+            // Written in ascending order (a reader accepts any order
+            // without repeats).
+            assert!(last < Some(i), "skipped keys ascending");
+            last = Some(i);
+            assert!(skipped.insert(i, k).is_none());
+        }
+        assert!(position >= first);
+        Self {
+            sender,
+            group_id,
+            chain_id,
+            signing_key,
+            first,
+            chain: Chain {
+                key,
+                index: position,
+            },
+            skipped,
+            verified,
+        }
+    }
+
+    /// Compares with a receiver snapshot of the files.
+    #[track_caller]
+    fn check(&self, v: &Value, what: &str) {
+        assert_eq!(
+            num(&v["chain_id"]),
+            u64::from(self.chain_id),
+            "{what}: chain id"
+        );
+        same(
+            &v["signing_key"],
+            &self.signing_key,
+            &format!("{what}: signing key"),
+        );
+        assert_eq!(
+            num(&v["first_iteration"]),
+            u64::from(self.first),
+            "{what}: first"
+        );
+        assert_eq!(
+            num(&v["position"]),
+            u64::from(self.chain.index),
+            "{what}: position"
+        );
+        same(
+            &v["chain_key"],
+            &self.chain.key,
+            &format!("{what}: chain key"),
+        );
+        assert_eq!(v["verified"], self.verified, "{what}: verified");
+        let skipped: Vec<Value> = self
+            .skipped
+            .iter()
+            .map(|(i, k)| serde_json::json!({"iteration": i, "message_key": hx(k)}))
+            .collect();
+        assert_eq!(v["skipped"], Value::Array(skipped), "{what}: skipped keys");
+        if !v["sender"].is_null() {
+            same(&v["sender"], &self.sender, &format!("{what}: sender"));
+            same(&v["group_id"], &self.group_id, &format!("{what}: group id"));
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Member {
+    Inbound(Box<Inbound>),
+    /// §12.7: oldest first.
+    Ring(Vec<Inbound>),
+}
+
+impl Member {
+    fn decrypt(&mut self, bytes: &[u8]) -> Result<Vec<u8>, &'static str> {
+        match self {
+            Member::Inbound(s) => s.decrypt(bytes),
+            Member::Ring(chains) => {
+                let id = parse_group_message(bytes).chain_id;
+                match chains.iter_mut().rev().find(|c| c.chain_id == id) {
+                    Some(c) => c.decrypt(bytes),
+                    None => Err("WrongChain"),
+                }
+            }
+        }
+    }
+
+    /// Adds a distribution to a ring (§12.7).
+    fn add(&mut self, dist: Inbound) {
+        let Member::Ring(chains) = self else {
+            panic!("not a ring")
+        };
+        assert_eq!(dist.sender, chains[0].sender, "untrusted sender");
+        assert_eq!(dist.group_id, chains[0].group_id, "group mismatch");
+        if let Some(c) = chains.iter_mut().find(|c| c.chain_id == dist.chain_id) {
+            *c = c.merge(&dist);
+            return;
+        }
+        chains.push(dist);
+        while chains.len() > MAX_RETIRED_SENDER_CHAINS + 1 {
+            chains.remove(0);
+        }
+    }
+
+    #[track_caller]
+    fn check(&self, v: &Value, what: &str) {
+        match self {
+            Member::Inbound(s) => s.check(&v["inbound"], what),
+            Member::Ring(chains) => {
+                let vs = v["ring"].as_array().expect("ring");
+                assert_eq!(vs.len(), chains.len(), "{what}: chains in the ring");
+                for (c, v) in chains.iter().zip(vs) {
+                    c.check(v, what);
+                }
+            }
+        }
+    }
+}
+
+/// A group state kept for expected.states.
+enum KeptGroup {
+    Outbound(Outbound),
+    Member(Member),
+}
+
+/// Parses a plain group state (§7.4) field by field, compares it with the
+/// recorded fields, and returns the bytes our own state encodes to.
+fn check_group_state(plain: &[u8], kind: u8, fields: &Value, kept: &KeptGroup, what: &str) {
+    let mut c = Cursor(plain);
+    assert_eq!(c.arr::<2>(), [0x01, kind], "{what}: version and kind");
+    match (kind, kept) {
+        (0x42, KeptGroup::Outbound(o)) => {
+            same(
+                &fields["group_id"],
+                &c.group_id(),
+                &format!("{what}: group id"),
+            );
+            assert_eq!(
+                num(&fields["chain_id"]),
+                u64::from(c.u32()),
+                "{what}: chain id"
+            );
+            same(
+                &fields["chain_key"],
+                &c.arr::<32>(),
+                &format!("{what}: chain key"),
+            );
+            assert_eq!(
+                num(&fields["iteration"]),
+                u64::from(c.u32()),
+                "{what}: iteration"
+            );
+            same(
+                &fields["signing_seed"],
+                &c.arr::<32>(),
+                &format!("{what}: seed"),
+            );
+            assert_eq!(
+                num(&fields["max_messages"]),
+                u64::from(c.u32()),
+                "{what}: max"
+            );
+            assert_eq!(num(&fields["max_age_secs"]), c.u64(), "{what}: max age");
+            assert_eq!(num(&fields["created_at"]), c.u64(), "{what}: created at");
+            assert_eq!(fields["member_removed"], c.flag(), "{what}: removed");
+            c.end();
+            assert_eq!(plain, o.state_bytes(), "{what}: our outbound state");
+        }
+        (0x43, KeptGroup::Member(Member::Inbound(s))) => {
+            let parsed = Inbound::read_body(&mut c);
+            c.end();
+            parsed.check(fields, what);
+            assert_eq!(parsed, **s, "{what}: parsed state = our session");
+            assert_eq!(plain, cat(&[&[0x01, 0x43], &s.body()]), "{what}: our state");
+        }
+        (0x44, KeptGroup::Member(Member::Ring(chains))) => {
+            let n = c.u32() as usize;
+            assert!((1..=MAX_RETIRED_SENDER_CHAINS + 1).contains(&n));
+            let parsed: Vec<Inbound> = (0..n).map(|_| Inbound::read_body(&mut c)).collect();
+            c.end();
+            assert!(
+                parsed
+                    .iter()
+                    .all(|p| p.sender == parsed[0].sender && p.group_id == parsed[0].group_id)
+            );
+            let vs = fields["chains"].as_array().expect("chains");
+            assert_eq!(vs.len(), n);
+            for (p, v) in parsed.iter().zip(vs) {
+                p.check(v, what);
+            }
+            assert_eq!(&parsed, chains, "{what}: parsed ring = our ring");
+            let mut ours = cat(&[&[0x01, 0x44], &(chains.len() as u32).to_be_bytes()]);
+            for ch in chains {
+                ours.extend(ch.body());
+            }
+            assert_eq!(plain, ours, "{what}: our state");
+        }
+        _ => panic!("{what}: kind {kind:#x} does not match the kept state"),
+    }
+}
+
+/// L + S (S little-endian), for the non-canonical S of the batch case.
+fn add_l(s: &[u8]) -> [u8; 32] {
+    // L = 2^252 + 27742317777372353535851937790883648493 (RFC 8032).
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let v = u16::from(s[i]) + u16::from(L[i]) + carry;
+        out[i] = v as u8;
+        carry = v >> 8;
+    }
+    assert_eq!(carry, 0);
+    out
+}
+
+/// An item of a batch after the encoding rules: index, A, R, S, k, z.
+type Weighted = (
+    usize,
+    [u8; 32],
+    EdwardsPoint,
+    EdwardsPoint,
+    Scalar,
+    Scalar,
+    Scalar,
+);
+
+/// `[8](Σ z_i·R_i + Σ_A (Σ z_i·k_i)·A − (Σ z_i·S_i)·B)` is the identity (§2.4).
+fn combination_holds(items: &[Weighted]) -> bool {
+    let mut by_key: BTreeMap<[u8; 32], (EdwardsPoint, Scalar)> = BTreeMap::new();
+    let mut scalars = Vec::new();
+    let mut points = Vec::new();
+    let mut b = Scalar::ZERO;
+    for (_, a_bytes, a, r, s, k, z) in items {
+        scalars.push(*z);
+        points.push(*r);
+        by_key.entry(*a_bytes).or_insert((*a, Scalar::ZERO)).1 += z * k;
+        b -= z * s;
+    }
+    for (a, c) in by_key.into_values() {
+        scalars.push(c);
+        points.push(a);
+    }
+    scalars.push(b);
+    points.push(EdwardsPoint::mul_base(&Scalar::ONE));
+    EdwardsPoint::vartime_multiscalar_mul(scalars, points)
+        .mul_by_cofactor()
+        .is_identity()
+}
+
+/// Settles a set as §2.4 says: 2 to 4 items one by one, otherwise the
+/// combination, halves (first ⌊n/2⌋) if it fails.
+fn settle(items: &[Weighted], verdicts: &mut [bool]) {
+    if items.is_empty() {
+        return;
+    }
+    if items.len() > 1 && items.len() <= 4 {
+        for (i, _, a, r, s, k, _) in items {
+            verdicts[*i] = (EdwardsPoint::mul_base(s) - r - a * k)
+                .mul_by_cofactor()
+                .is_identity();
+        }
+    } else if combination_holds(items) {
+        for it in items {
+            verdicts[it.0] = true;
+        }
+    } else if items.len() > 1 {
+        let (x, y) = items.split_at(items.len() / 2);
+        settle(x, verdicts);
+        settle(y, verdicts);
+    }
+}
+
+#[test]
+fn group_json() {
+    let f = load("group.json");
+    let (i, e) = (&f["inputs"], &f["expected"]);
+    let d = Draws::of(&[&f]);
+
+    // §2.6 and §12.4: which draws, in which order, of which sizes.
+    let states = e["states"].as_array().expect("states");
+    let mut want: Vec<String> = [
+        "alice.identity.ed25519_seed",
+        "alice.identity.x25519_secret",
+        "chain1.chain_id",
+        "chain1.chain_key",
+        "chain1.signing_seed",
+        "chain2.chain_id",
+        "chain2.chain_key",
+        "chain2.signing_seed",
+        "storage_key",
+    ]
+    .map(String::from)
+    .to_vec();
+    want.extend(states.iter().map(|s| st(&s["nonce_draw"]).to_string()));
+    let got: Vec<(String, u64)> = i["draws"]
+        .as_array()
+        .expect("draws")
+        .iter()
+        .map(|x| (st(&x["purpose"]).to_string(), num(&x["len"])))
+        .collect();
+    let sizes: BTreeMap<&str, u64> = [
+        ("ed25519_seed", 32),
+        ("x25519_secret", 32),
+        ("chain_id", 4),
+        ("chain_key", 32),
+        ("signing_seed", 32),
+        ("storage_key", 32),
+        ("nonce", 24),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(got.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(), want);
+    for (p, len) in &got {
+        let last = p.rsplit('.').next().expect("purpose");
+        assert_eq!(sizes[last], *len, "{p}: size");
+    }
+
+    let alice = Identity::from_draws(&d, "alice");
+    alice.check(&e["sender_identity"], "alice");
+    let group_id = bytes(&i["group_id"]["hex"]);
+    let now = num(&i["now"]);
+    // new draws a chain exactly as rotate(now) does (§12.4).
+    let mut out = Outbound {
+        group_id: group_id.clone(),
+        chain_id: 0,
+        chain: Chain {
+            key: [0; 32],
+            index: 0,
+        },
+        signing_seed: [0; 32],
+        max_messages: num(&i["policy"]["max_messages"]) as u32,
+        max_age_secs: num(&i["policy"]["max_age_secs"]),
+        created_at: now,
+        member_removed: false,
+    };
+    out.rotate(&d, "chain1", now);
+    for c in e["chains"].as_array().expect("chains") {
+        let name = st(&c["name"]);
+        assert_eq!(
+            num(&c["chain_id"]),
+            u64::from(be32(&d.get(&format!("{name}.chain_id"))))
+        );
+        same(
+            &c["signing_public"],
+            &ed25519_public(&d.g32(&format!("{name}.signing_seed"))),
+            name,
+        );
+    }
+
+    let plaintexts: BTreeMap<String, Vec<u8>> = i["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| (st(&m["id"]).to_string(), bytes(&m["plaintext"]["hex"])))
+        .collect();
+    let by = |v: &Value, key: &str| -> BTreeMap<String, Value> {
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|x| (st(&x[key]).to_string(), x.clone()))
+            .collect()
+    };
+    let traces = by(&e["messages"], "id");
+    let dists = by(&e["distributions"], "chain");
+    let exports = by(&e["exports"], "name");
+    let deliveries = e["deliveries"].as_array().expect("deliveries");
+    let mut next_delivery = 0;
+    let mut sent: BTreeMap<String, (String, Vec<u8>)> = BTreeMap::new();
+    let mut chain_of_id: BTreeMap<u32, String> = BTreeMap::new();
+    let mut current_chain = "chain1".to_string();
+    let mut dist_bytes: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut members: BTreeMap<String, Member> = BTreeMap::new();
+    let mut export_bytes: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut kept: BTreeMap<String, KeptGroup> = BTreeMap::new();
+
+    for (n, ev) in i["events"].as_array().expect("events").iter().enumerate() {
+        let what = format!("event {n}");
+        match st(&ev["op"]) {
+            "distribution" => {
+                let chain = st(&ev["chain"]);
+                assert_eq!(chain, current_chain);
+                chain_of_id.insert(out.chain_id, chain.to_string());
+                let v = &dists[chain];
+                assert_eq!(num(&v["iteration"]), u64::from(out.chain.index));
+                same(
+                    &v["chain_key"],
+                    &out.chain.key,
+                    &format!("{what}: chain key"),
+                );
+                let (signed, sig, ann) = out.announcement(&alice);
+                let a = &v["announcement"];
+                same(
+                    &a["signed_message"],
+                    &signed,
+                    &format!("{what}: signed message"),
+                );
+                same(
+                    &a["signature"],
+                    &sig,
+                    &format!("{what}: announcement signature"),
+                );
+                assert!(ed25519_verify(&alice.ed, &signed, &sig));
+                same(&a["bytes"], &ann, &format!("{what}: announcement"));
+                let dist = out.distribution(&alice);
+                same(&v["bytes"], &dist, &format!("{what}: distribution"));
+                dist_bytes.insert(chain.to_string(), dist);
+            }
+            "join" => {
+                let s = Inbound::from_distribution(
+                    &dist_bytes[st(&ev["distribution"])],
+                    &alice.field(),
+                );
+                let m = match st(&ev["as"]) {
+                    "inbound" => Member::Inbound(Box::new(s)),
+                    "ring" => Member::Ring(vec![s]),
+                    other => panic!("{other}"),
+                };
+                members.insert(st(&ev["who"]).to_string(), m);
+            }
+            "add" => {
+                let s = Inbound::from_distribution(
+                    &dist_bytes[st(&ev["distribution"])],
+                    &alice.field(),
+                );
+                members.get_mut(st(&ev["who"])).expect("member").add(s);
+            }
+            "send" => {
+                let id = st(&ev["id"]);
+                let t = out.encrypt(&plaintexts[id]).expect("encrypt");
+                let v = &traces[id];
+                let w = format!("{what} ({id})");
+                assert_eq!(st(&v["chain"]), current_chain, "{w}: chain");
+                assert_eq!(
+                    num(&v["iteration"]),
+                    u64::from(t.iteration),
+                    "{w}: iteration"
+                );
+                same(
+                    &v["chain_key_before"],
+                    &t.chain_key_before,
+                    &format!("{w}: CK_i"),
+                );
+                same(&v["message_key"], &t.message_key, &format!("{w}: MK_i"));
+                same(
+                    &v["chain_key_after"],
+                    &t.chain_key_after,
+                    &format!("{w}: CK_i+1"),
+                );
+                same(&v["header"], &t.header, &format!("{w}: header"));
+                same(
+                    &v["ciphertext_and_tag"],
+                    &t.ciphertext,
+                    &format!("{w}: AEAD"),
+                );
+                same(&v["signature"], &t.signature, &format!("{w}: signature"));
+                same(&v["bytes"], &t.bytes, &format!("{w}: bytes"));
+                assert_eq!(t.bytes.len(), plaintexts[id].len() + 90, "{w}: overhead");
+                sent.insert(id.to_string(), (current_chain.clone(), t.bytes));
+            }
+            "deliver" => {
+                let (id, to) = (st(&ev["id"]), st(&ev["to"]));
+                let m = members.get_mut(to).expect("member");
+                assert_eq!(m.decrypt(&sent[id].1), Ok(plaintexts[id].clone()), "{what}");
+                let v = &deliveries[next_delivery];
+                next_delivery += 1;
+                assert_eq!(num(&v["event"]), n as u64);
+                assert_eq!((st(&v["id"]), st(&v["to"])), (id, to));
+                m.check(&v["receiver_after"], &format!("{what}: {to} after {id}"));
+                // A message decrypts once; the refusal changes nothing.
+                assert_eq!(m.decrypt(&sent[id].1), Err("Duplicate"), "{what}");
+                m.check(
+                    &v["receiver_after"],
+                    &format!("{what}: after the duplicate"),
+                );
+            }
+            "refuse_delivery" => {
+                let (id, to) = (st(&ev["id"]), st(&ev["to"]));
+                let m = members.get_mut(to).expect("member");
+                let Member::Inbound(before) = m.clone() else {
+                    panic!("inbound")
+                };
+                assert_eq!(m.decrypt(&sent[id].1), Err(st(&ev["error"])), "{what}");
+                let Member::Inbound(after) = m else {
+                    panic!("inbound")
+                };
+                assert_eq!(*after, before, "{what}: unchanged");
+            }
+            "export" => {
+                let Member::Inbound(s) = &members[st(&ev["who"])] else {
+                    panic!("inbound")
+                };
+                let k = num(&ev["iteration"]) as u32;
+                let v = &exports[st(&ev["name"])];
+                assert_eq!(num(&v["position"]), u64::from(s.chain.index));
+                let x = s.export_at(k);
+                same(&v["bytes"], &x, &format!("{what}: export"));
+                // §12.8 layout, field by field.
+                let mut c = Cursor(&x);
+                assert_eq!(c.arr::<2>(), [0x01, 0x22]);
+                assert_eq!(c.arr::<128>(), alice.field());
+                assert_eq!(c.group_id(), group_id);
+                assert_eq!(c.u32(), s.chain_id);
+                assert_eq!(c.arr::<32>(), s.signing_key);
+                assert_eq!(c.u32(), k);
+                same(&v["chain_key"], &c.arr::<32>(), &format!("{what}: CK_k"));
+                c.end();
+                export_bytes.insert(st(&ev["name"]).to_string(), x);
+            }
+            "import" => {
+                let s = Inbound::import(&export_bytes[st(&ev["export"])]);
+                assert!(!s.verified && s.skipped.is_empty() && s.first == s.chain.index);
+                members.insert(st(&ev["who"]).to_string(), Member::Inbound(Box::new(s)));
+            }
+            "keep" => {
+                let (who, name) = (st(&ev["who"]), st(&ev["state"]).to_string());
+                let k = if who == "alice" {
+                    KeptGroup::Outbound(out.clone())
+                } else {
+                    KeptGroup::Member(members[who].clone())
+                };
+                kept.insert(name, k);
+            }
+            "refuse_encrypt" => {
+                assert_eq!(
+                    out.rotation_due(num(&ev["now"])),
+                    ev["rotation_due"].as_str()
+                );
+                let before = out.state_bytes();
+                assert_eq!(out.encrypt(b"x").err(), Some(st(&ev["error"])), "{what}");
+                assert_eq!(out.state_bytes(), before, "{what}: unchanged");
+            }
+            "rotate" => {
+                current_chain = st(&ev["chain"]).to_string();
+                out.rotate(&d, &current_chain, num(&ev["now"]));
+            }
+            "mark_member_removed" => out.member_removed = true,
+            other => panic!("unknown operation {other}"),
+        }
+    }
+    assert_eq!(next_delivery, deliveries.len());
+    assert_eq!(sent.len(), plaintexts.len());
+    assert_eq!(chain_of_id.len(), 2);
+
+    // §7.4 states and their §7.1 envelopes.
+    let key = d.g32(st(&i["storage_key_draw"]));
+    for s in states {
+        let name = st(&s["name"]);
+        let kind = num(&s["kind"]) as u8;
+        let nonce: [u8; 24] = d.get(st(&s["nonce_draw"])).try_into().expect("24");
+        let plain = bytes(&s["plain"]);
+        check_group_state(&plain, kind, &s["fields"], &kept[name], name);
+        check_sealed(&key, &plain, kind, &nonce, s, name);
+    }
+    assert_eq!(states.len(), kept.len());
+
+    // §2.4 batch verification.
+    let batches_in = i["batch"].as_array().expect("batch");
+    let batches_ex = e["batch"].as_array().expect("batch");
+    assert_eq!(batches_in.len(), batches_ex.len());
+    for (bi, bx) in batches_in.iter().zip(batches_ex) {
+        let name = st(&bi["name"]);
+        assert_eq!(st(&bx["name"]), name);
+        let items = bi["items"].as_array().expect("items");
+        // Each item is rebuilt from the messages and announcements above.
+        let mut rebuilt: Vec<(Vec<u8>, [u8; 64], [u8; 32])> = Vec::new();
+        for it in items {
+            let source = st(&it["source"]);
+            let (mut msg, mut sig, key) = match source.strip_prefix("announcement ") {
+                Some(chain) => {
+                    let a = &dists[chain]["announcement"];
+                    (
+                        bytes(&a["signed_message"]),
+                        arr::<64>(&a["signature"]),
+                        alice.ed,
+                    )
+                }
+                None => {
+                    let (chain, b) = &sent[source];
+                    let n = b.len() - 64;
+                    let signing = ed25519_public(&d.g32(&format!("{chain}.signing_seed")));
+                    (
+                        cat(&[GROUP_MESSAGE, &b[..n]]),
+                        b[n..].try_into().expect("64"),
+                        signing,
+                    )
+                }
+            };
+            match it["modified"].as_str() {
+                None => {}
+                Some("first ciphertext bit flipped") => msg[GROUP_MESSAGE.len() + 10] ^= 1,
+                Some("S replaced by S + L") => {
+                    let s = add_l(&sig[32..]);
+                    sig[32..].copy_from_slice(&s);
+                }
+                Some(other) => panic!("{other}"),
+            }
+            same(&it["message"], &msg, &format!("{name} {source}: message"));
+            same(
+                &it["signature"],
+                &sig,
+                &format!("{name} {source}: signature"),
+            );
+            same(&it["public_key"], &key, &format!("{name} {source}: key"));
+            rebuilt.push((msg, sig, key));
+        }
+        let mut seed = Sha512::new();
+        seed.update(ED25519_BATCH);
+        let mut parts = Vec::new();
+        for (n, (msg, sig, key)) in rebuilt.iter().enumerate() {
+            let p = ed25519_parts(key, msg, sig);
+            assert_eq!(
+                bx["encoding_ok"][n],
+                p.is_some(),
+                "{name} item {n}: encodings"
+            );
+            match &p {
+                Some((_, _, k)) => {
+                    same(&bx["k"][n], k.as_bytes(), &format!("{name} item {n}: k"));
+                    seed.update(sig);
+                    seed.update(key);
+                    seed.update(k.as_bytes());
+                }
+                None => assert!(bx["k"][n].is_null()),
+            }
+            parts.push(p);
+        }
+        let seed: [u8; 64] = seed.finalize().into();
+        same(&bx["seed"], &seed, &format!("{name}: seed"));
+        let mut weighted: Vec<Weighted> = Vec::new();
+        for (n, p) in parts.iter().enumerate() {
+            let Some((r, s, k)) = p else {
+                assert!(bx["z"][n].is_null());
+                continue;
+            };
+            let h: [u8; 64] = Sha512::digest(cat(&[&seed, &(n as u64).to_be_bytes()])).into();
+            same(&bx["z"][n], &h[..16], &format!("{name} item {n}: z"));
+            let mut z = [0u8; 32];
+            z[..16].copy_from_slice(&h[..16]);
+            let key = rebuilt[n].2;
+            weighted.push((
+                n,
+                key,
+                ed25519_key(&key).expect("key"),
+                *r,
+                *s,
+                *k,
+                Scalar::from_bytes_mod_order(z),
+            ));
+        }
+        let single: Vec<bool> = rebuilt
+            .iter()
+            .map(|(m, s, k)| ed25519_verify(k, m, s))
+            .collect();
+        let mut batch = vec![false; rebuilt.len()];
+        settle(&weighted, &mut batch);
+        assert_eq!(batch, single, "{name}: batch verdicts = single verdicts");
+        let recorded: Vec<bool> = bx["verdicts"]
+            .as_array()
+            .expect("verdicts")
+            .iter()
+            .map(|v| v.as_bool().expect("bool"))
+            .collect();
+        assert_eq!(recorded, single, "{name}: verdicts");
+        assert_eq!(
+            single.iter().filter(|v| !**v).count(),
+            1,
+            "{name}: one invalid"
+        );
+        // The combination over every item that passed the encodings holds
+        // iff each of them verifies.
+        let all_good = weighted.iter().all(|w| single[w.0]);
+        assert_eq!(
+            combination_holds(&weighted),
+            all_good,
+            "{name}: combination"
+        );
     }
 }
