@@ -111,6 +111,11 @@ impl<'a> Reader<'a> {
 }
 
 /// Appends fixed-layout fields to a buffer.
+///
+/// Encoded state holds secrets, so the buffer never grows by reallocation
+/// (which would free the old block with the secrets still in it): when it
+/// is full, the contents move to a block twice the size and the old block
+/// is wiped before it is freed.
 pub(crate) struct Writer {
     buf: Vec<u8>,
 }
@@ -122,18 +127,29 @@ impl Writer {
         }
     }
 
+    fn extend(&mut self, v: &[u8]) {
+        let needed = self.buf.len().saturating_add(v.len());
+        if needed > self.buf.capacity() {
+            let mut grown = Vec::with_capacity(needed.max(self.buf.capacity().saturating_mul(2)));
+            grown.extend_from_slice(&self.buf);
+            let mut old = core::mem::replace(&mut self.buf, grown);
+            zeroize::Zeroize::zeroize(&mut old);
+        }
+        self.buf.extend_from_slice(v);
+    }
+
     pub(crate) fn u8(&mut self, v: u8) -> &mut Self {
-        self.buf.push(v);
+        self.extend(&[v]);
         self
     }
 
     pub(crate) fn u32(&mut self, v: u32) -> &mut Self {
-        self.buf.extend_from_slice(&v.to_be_bytes());
+        self.extend(&v.to_be_bytes());
         self
     }
 
     pub(crate) fn u64(&mut self, v: u64) -> &mut Self {
-        self.buf.extend_from_slice(&v.to_be_bytes());
+        self.extend(&v.to_be_bytes());
         self
     }
 
@@ -142,7 +158,7 @@ impl Writer {
     }
 
     pub(crate) fn raw(&mut self, v: &[u8]) -> &mut Self {
-        self.buf.extend_from_slice(v);
+        self.extend(v);
         self
     }
 
@@ -179,6 +195,17 @@ mod tests {
     fn u24_reads_its_range_edges() {
         assert_eq!(Reader::new(&[0, 0, 0]).u24(), Ok(0));
         assert_eq!(Reader::new(&[0xFF, 0xFF, 0xFF]).u24(), Ok(0xFF_FFFF));
+    }
+
+    #[test]
+    fn writer_grows_past_its_capacity_estimate() {
+        let mut w = Writer::with_capacity(1);
+        for i in 0..100u8 {
+            w.u8(i).u32(7);
+        }
+        let v = w.into_vec();
+        assert_eq!(v.len(), 500);
+        assert_eq!(&v[..5], &[0, 0, 0, 0, 7]);
     }
 
     #[test]

@@ -47,6 +47,9 @@
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]
+// Secrets are boxed on purpose, also inside collections: moving a box moves
+// a pointer, so no stale copy of the key bytes is left where it was.
+#![allow(clippy::vec_box)]
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),

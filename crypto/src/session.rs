@@ -76,25 +76,27 @@ pub(crate) enum Commit {
     /// The current receiving chain moved forward.
     Advance {
         chain: ChainKey,
-        skipped: Vec<MessageKey>,
+        skipped: Vec<Box<MessageKey>>,
     },
     /// A new ratchet key arrived: the DH ratchet turned.
     Turn {
         root: RootKey,
         ratchet: X25519PublicKey,
         chain: ChainKey,
-        previous_chain_skipped: Vec<MessageKey>,
-        skipped: Vec<MessageKey>,
+        previous_chain_skipped: Vec<Box<MessageKey>>,
+        skipped: Vec<Box<MessageKey>>,
     },
 }
 
 /// Steps `chain` up to `target`, collecting the skipped keys, and returns the
 /// key for `target`. The caller has bounded `target - chain.index()`.
-fn skip_to(chain: &mut ChainKey, target: u32, skipped: &mut Vec<MessageKey>) -> MessageKey {
+fn skip_to(chain: &mut ChainKey, target: u32) -> (Vec<Box<MessageKey>>, MessageKey) {
+    let gap = target.saturating_sub(chain.index());
+    let mut skipped = Vec::with_capacity(gap as usize);
     while chain.index() < target {
-        skipped.push(chain.step());
+        skipped.push(Box::new(chain.step()));
     }
-    chain.step()
+    (skipped, chain.step())
 }
 
 fn check_gap(from: u32, to: u32) -> Result<(), DecryptError> {
@@ -293,8 +295,7 @@ impl Session {
             }
             check_gap(current.index(), msg.index)?;
             let mut chain = current.clone();
-            let mut skipped = Vec::new();
-            let key = skip_to(&mut chain, msg.index, &mut skipped);
+            let (skipped, key) = skip_to(&mut chain, msg.index);
             let plaintext = open(&key)?;
             return Ok((plaintext, Commit::Advance { chain, skipped }));
         }
@@ -327,8 +328,9 @@ impl Session {
         {
             check_gap(current.index(), msg.previous_length)?;
             let mut chain = current.clone();
+            previous_chain_skipped.reserve((msg.previous_length - current.index()) as usize);
             while chain.index() < msg.previous_length {
-                previous_chain_skipped.push(chain.step());
+                previous_chain_skipped.push(Box::new(chain.step()));
             }
         }
         check_gap(0, msg.index)?;
@@ -336,8 +338,7 @@ impl Session {
             .diffie_hellman(&ratchet)
             .map_err(|_| DecryptError::NonContributory)?;
         let (root, mut chain) = self.root.advance(&dh);
-        let mut skipped = Vec::new();
-        let key = skip_to(&mut chain, msg.index, &mut skipped);
+        let (skipped, key) = skip_to(&mut chain, msg.index);
         let plaintext = open(&key)?;
         Ok((
             plaintext,

@@ -1,5 +1,6 @@
 //! The receiving side of one sender chain.
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use zeroize::Zeroizing;
@@ -33,7 +34,8 @@ pub struct InboundGroupSession {
     /// The earliest iteration this session was given.
     pub(crate) first_iteration: u32,
     pub(crate) chain: ChainKey,
-    pub(crate) skipped: BTreeMap<u32, MessageKey>,
+    /// Boxed, as in 1:1 sessions, so removal leaves no stale key bytes.
+    pub(crate) skipped: BTreeMap<u32, Box<MessageKey>>,
     /// False for imported sessions: their keys did not arrive with the
     /// sender identity's signature.
     pub(crate) verified: bool,
@@ -43,7 +45,7 @@ enum Commit {
     Skipped(u32),
     Advance {
         chain: ChainKey,
-        skipped: Vec<MessageKey>,
+        skipped: Vec<Box<MessageKey>>,
     },
 }
 
@@ -173,9 +175,9 @@ impl InboundGroupSession {
             });
         }
         let mut chain = self.chain.clone();
-        let mut skipped = Vec::new();
+        let mut skipped = Vec::with_capacity(gap as usize);
         while chain.index() < m.iteration {
-            skipped.push(chain.step());
+            skipped.push(Box::new(chain.step()));
         }
         let key = chain.step();
         Ok((open(&key)?, Commit::Advance { chain, skipped }))

@@ -6,6 +6,7 @@
 //! keys. Eviction drops the oldest chain's lowest indices first: the
 //! messages least likely to still arrive.
 
+use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
@@ -16,7 +17,9 @@ use crate::primitives::x25519::X25519PublicKey;
 #[derive(Clone)]
 pub(crate) struct SkippedChain {
     pub(crate) ratchet: X25519PublicKey,
-    pub(crate) keys: BTreeMap<u32, MessageKey>,
+    /// Boxed so that map rebalancing moves pointers, never key bytes: no
+    /// stale copy of a key is left in a node after it is removed.
+    pub(crate) keys: BTreeMap<u32, Box<MessageKey>>,
 }
 
 #[derive(Clone, Default)]
@@ -34,6 +37,7 @@ impl SkippedKeys {
             .rev()
             .find(|c| c.ratchet == *ratchet)
             .and_then(|c| c.keys.get(&index))
+            .map(|k| &**k)
     }
 
     pub(crate) fn knows_chain(&self, ratchet: &X25519PublicKey) -> bool {
@@ -50,7 +54,7 @@ impl SkippedKeys {
 
     /// Adds keys for `ratchet`'s chain (creating the chain entry, as the
     /// newest, if needed), then applies both limits.
-    pub(crate) fn insert(&mut self, ratchet: &X25519PublicKey, keys: Vec<MessageKey>) {
+    pub(crate) fn insert(&mut self, ratchet: &X25519PublicKey, keys: Vec<Box<MessageKey>>) {
         let position = self.chains.iter().position(|c| c.ratchet == *ratchet);
         let chain = match position.and_then(|p| self.chains.get_mut(p)) {
             Some(chain) => chain,
@@ -114,8 +118,8 @@ impl SkippedKeys {
 mod tests {
     use super::*;
 
-    fn key(i: u32) -> MessageKey {
-        MessageKey::new([i as u8; 32], i)
+    fn key(i: u32) -> Box<MessageKey> {
+        Box::new(MessageKey::new([i as u8; 32], i))
     }
 
     fn ratchet(b: u8) -> X25519PublicKey {

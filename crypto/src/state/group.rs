@@ -115,7 +115,7 @@ impl InboundGroupSession {
         let mut skipped = BTreeMap::new();
         for _ in 0..n {
             let iteration = r.u32()?;
-            let key = MessageKey::new(r.array()?, iteration);
+            let key = alloc::boxed::Box::new(MessageKey::new(r.array()?, iteration));
             if iteration >= chain.index() || iteration < first_iteration {
                 return Err(DecodeError::InvalidField(
                     "skipped key outside the chain's range",

@@ -142,7 +142,7 @@ impl Session {
             let mut keys = BTreeMap::new();
             for _ in 0..n {
                 let index = r.u32()?;
-                let key = MessageKey::new(r.array()?, index);
+                let key = alloc::boxed::Box::new(MessageKey::new(r.array()?, index));
                 if keys.insert(index, key).is_some() {
                     return Err(DecodeError::InvalidField("duplicate skipped key index").into());
                 }
