@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 
 use crate::codec::{Reader, Writer};
 use crate::error::{DecodeError, VerifyError};
-use crate::identity::{IDENTITY_KEY_LEN, IdentityKey};
+use crate::identity::{IDENTITY_KEY_LEN, IdentityKey, SignatureCheck};
 use crate::prekey::{KemPreKey, OneTimePreKey, SignedPreKey};
 use crate::primitives::x25519::X25519PublicKey;
 use crate::wire;
@@ -55,9 +55,28 @@ impl PreKeyBundle {
 
     /// Decodes a bundle and verifies all its signatures.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        let bundle = Self::decode_unverified(bytes)?;
+        for check in bundle.checks() {
+            check.run()?;
+        }
+        Ok(bundle)
+    }
+
+    /// Every signature a bundle carries, in verification order: identity
+    /// binding, signed prekey, ML-KEM prekey.
+    pub(crate) fn checks(&self) -> [SignatureCheck; 3] {
+        [
+            self.identity.binding_check(),
+            self.signed_prekey.check(&self.identity),
+            self.kem_prekey.check(&self.identity),
+        ]
+    }
+
+    /// Decodes without checking any signature (for batch verification).
+    pub(crate) fn decode_unverified(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
         wire::expect_header(&mut r, wire::TYPE_BUNDLE)?;
-        let identity = IdentityKey::read(&mut r)?;
+        let identity = IdentityKey::read_trusted(&mut r)?;
         let signed_prekey = SignedPreKey::read(&mut r)?;
         let kem_prekey = KemPreKey::read(&mut r)?;
         let one_time_prekey = match r.u8()? {
@@ -66,17 +85,15 @@ impl PreKeyBundle {
                 id: r.u32()?,
                 key: X25519PublicKey::from_bytes(r.array()?),
             }),
-            _ => return Err(DecodeError::InvalidField("one-time prekey flag").into()),
+            _ => return Err(DecodeError::InvalidField("one-time prekey flag")),
         };
         r.finish()?;
-        let bundle = Self {
+        Ok(Self {
             identity,
             signed_prekey,
             kem_prekey,
             one_time_prekey,
-        };
-        bundle.verify()?;
-        Ok(bundle)
+        })
     }
 }
 

@@ -70,17 +70,19 @@ impl IdentityKey {
     }
 
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, VerifyError> {
-        let signing = Ed25519PublicKey::from_bytes(&r.array()?)?;
-        let dh = X25519PublicKey::from_bytes(r.array()?);
-        let binding = Signature::from_bytes(&r.array()?);
-        if !signing.verify(&binding_message(&signing, &dh), &binding) {
-            return Err(SignatureError::Invalid(SignedObject::IdentityBinding).into());
+        let key = Self::read_trusted(r)?;
+        key.binding_check().run()?;
+        Ok(key)
+    }
+
+    /// The binding signature as a check to run (alone or in a batch).
+    pub(crate) fn binding_check(&self) -> SignatureCheck {
+        SignatureCheck {
+            message: binding_message(&self.signing, &self.dh).to_vec(),
+            signature: self.binding,
+            key: self.signing,
+            what: SignedObject::IdentityBinding,
         }
-        Ok(Self {
-            signing,
-            dh,
-            binding,
-        })
     }
 
     /// Reads an identity from the device's own stored state. The key is
@@ -211,21 +213,40 @@ impl core::fmt::Debug for IdentityKeyPair {
     }
 }
 
-/// Verifies `signature` over `label || message` by `key`.
-pub(crate) fn verify_labeled(
-    key: &Ed25519PublicKey,
-    label: &[u8],
-    message: &[u8],
-    signature: &Signature,
-    what: SignedObject,
-) -> Result<(), SignatureError> {
-    let mut m = alloc::vec::Vec::with_capacity(label.len() + message.len());
-    m.extend_from_slice(label);
-    m.extend_from_slice(message);
-    if key.verify(&m, signature) {
-        Ok(())
-    } else {
-        Err(SignatureError::Invalid(what))
+/// One Ed25519 signature to verify: the exact signed bytes (label included),
+/// the signature, the key, and what it is for (named in the error).
+pub(crate) struct SignatureCheck {
+    pub(crate) message: alloc::vec::Vec<u8>,
+    pub(crate) signature: Signature,
+    pub(crate) key: Ed25519PublicKey,
+    pub(crate) what: SignedObject,
+}
+
+impl SignatureCheck {
+    pub(crate) fn labeled(
+        key: &Ed25519PublicKey,
+        label: &[u8],
+        message: &[u8],
+        signature: &Signature,
+        what: SignedObject,
+    ) -> Self {
+        let mut m = alloc::vec::Vec::with_capacity(label.len() + message.len());
+        m.extend_from_slice(label);
+        m.extend_from_slice(message);
+        Self {
+            message: m,
+            signature: *signature,
+            key: *key,
+            what,
+        }
+    }
+
+    pub(crate) fn run(&self) -> Result<(), SignatureError> {
+        if self.key.verify(&self.message, &self.signature) {
+            Ok(())
+        } else {
+            Err(SignatureError::Invalid(self.what))
+        }
     }
 }
 

@@ -92,6 +92,7 @@ mod ratchet;
 mod rng;
 mod session;
 mod state;
+pub mod verify;
 pub mod wire;
 
 pub use bundle::PreKeyBundle;

@@ -2,7 +2,7 @@
 
 use crate::codec::{Reader, Writer};
 use crate::error::{DecodeError, SignatureError, SignedObject};
-use crate::identity::{IdentityKey, IdentityKeyPair, verify_labeled};
+use crate::identity::{IdentityKey, IdentityKeyPair, SignatureCheck};
 use crate::labels;
 use crate::primitives::ed25519::Signature;
 use crate::primitives::kem::{KEM_PUBLIC_KEY_LEN, KemPublicKey};
@@ -40,7 +40,11 @@ impl SignedPreKey {
 
     /// Checks the signature against the owner's identity.
     pub fn verify(&self, owner: &IdentityKey) -> Result<(), SignatureError> {
-        verify_labeled(
+        self.check(owner).run()
+    }
+
+    pub(crate) fn check(&self, owner: &IdentityKey) -> SignatureCheck {
+        SignatureCheck::labeled(
             owner.signing_key(),
             labels::SIGNED_PREKEY,
             &Self::signed_bytes(self.id, &self.key),
@@ -129,7 +133,11 @@ impl KemPreKey {
 
     /// Checks the signature against the owner's identity.
     pub fn verify(&self, owner: &IdentityKey) -> Result<(), SignatureError> {
-        verify_labeled(
+        self.check(owner).run()
+    }
+
+    pub(crate) fn check(&self, owner: &IdentityKey) -> SignatureCheck {
+        SignatureCheck::labeled(
             owner.signing_key(),
             labels::KEM_PREKEY,
             &Self::signed_bytes(self.id, self.kind, &self.key),

@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use super::{check_group_id, read_group_id, write_group_id};
 use crate::codec::{Reader, Writer};
 use crate::error::{DecodeError, EncryptError, SignatureError, SignedObject, VerifyError};
-use crate::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair, verify_labeled};
+use crate::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair, SignatureCheck};
 use crate::labels;
 use crate::primitives::ed25519::{Ed25519PublicKey, Signature};
 use crate::session::Session;
@@ -73,13 +73,17 @@ impl SenderKeyAnnouncement {
 
     /// Checks the sender identity's signature.
     pub fn verify(&self) -> Result<(), SignatureError> {
+        self.check().run()
+    }
+
+    pub(crate) fn check(&self) -> SignatureCheck {
         let fields = Self::signed_fields(
             &self.sender,
             &self.group_id,
             self.chain_id,
             &self.signing_key,
         );
-        verify_labeled(
+        SignatureCheck::labeled(
             self.sender.signing_key(),
             labels::SENDER_KEY,
             &fields,
@@ -96,8 +100,9 @@ impl SenderKeyAnnouncement {
             .raw(&self.signature.to_bytes());
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self, VerifyError> {
-        let sender = IdentityKey::read(r)?;
+    /// Reads the fields; no signature is checked here.
+    pub(crate) fn read_unverified(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let sender = IdentityKey::read_trusted(r)?;
         let group_id = read_group_id(r)?;
         let chain_id = r.u32()?;
         let signing_key = Ed25519PublicKey::from_bytes(&r.array()?)?;
@@ -121,11 +126,18 @@ impl SenderKeyAnnouncement {
 
     /// Decodes an announcement and verifies its signature.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        let a = Self::decode_unverified(bytes)?;
+        a.sender.binding_check().run()?;
+        a.verify()?;
+        Ok(a)
+    }
+
+    /// Decodes without checking any signature (for batch verification).
+    pub(crate) fn decode_unverified(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
         wire::expect_header(&mut r, wire::TYPE_SENDER_KEY_ANNOUNCEMENT)?;
-        let a = Self::read(&mut r)?;
+        let a = Self::read_unverified(&mut r)?;
         r.finish()?;
-        a.verify()?;
         Ok(a)
     }
 }
@@ -173,7 +185,8 @@ impl SenderKeyDistribution {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
         let mut r = Reader::new(bytes);
         wire::expect_header(&mut r, wire::TYPE_SENDER_KEY_DISTRIBUTION)?;
-        let announcement = SenderKeyAnnouncement::read(&mut r)?;
+        let announcement = SenderKeyAnnouncement::read_unverified(&mut r)?;
+        announcement.sender.binding_check().run()?;
         let iteration = r.u32()?;
         let chain_key = Zeroizing::new(r.array()?);
         r.finish()?;

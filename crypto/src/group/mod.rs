@@ -11,7 +11,7 @@
 
 mod distribution;
 mod inbound;
-mod message;
+pub(crate) mod message;
 mod outbound;
 mod policy;
 mod ring;
