@@ -1,0 +1,209 @@
+//! The one error type apps see. Each variant is something an app branches
+//! on; messages are readable and never contain key material.
+
+use qorgan::{
+    DecodeError, DecryptError, EncryptError, GroupError, HandshakeError, SignatureError,
+    StateError, VerifyError,
+};
+
+/// Every failure of the qorgan API, mapped once from the crate's typed errors.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum QorganError {
+    /// Bytes that are not a valid message, bundle, key or distribution.
+    #[error("malformed input: {reason}")]
+    Malformed {
+        /// What was wrong.
+        reason: String,
+    },
+    /// A signature did not verify (`what`: identity binding, signed prekey,
+    /// ML-KEM prekey, sender-key distribution, group message).
+    #[error("bad signature on {what}")]
+    BadSignature {
+        /// Which signed object failed.
+        what: String,
+    },
+    /// The message was modified, or belongs to another session.
+    #[error("message authentication failed")]
+    AuthenticationFailed,
+    /// Already decrypted (or its key expired under the documented limits).
+    #[error("duplicate or expired message (index {index})")]
+    Duplicate {
+        /// The message's index in its chain.
+        index: u32,
+    },
+    /// The message would skip more keys than the documented limit.
+    #[error("message too far ahead: {gap} keys skipped, limit {limit}")]
+    TooFarAhead {
+        /// Keys that would be skipped.
+        gap: u64,
+        /// The limit.
+        limit: u32,
+    },
+    /// A distribution from an identity other than the session's peer, or a
+    /// prekey message that does not belong to this session.
+    #[error("untrusted identity: {reason}")]
+    UntrustedIdentity {
+        /// What did not match.
+        reason: String,
+    },
+    /// A handshake naming a prekey this device does not hold (never issued,
+    /// rotated out, or a one-time prekey already used).
+    #[error("unknown or consumed prekey {id}")]
+    UnknownPreKey {
+        /// The prekey id.
+        id: u32,
+    },
+    /// A handshake without one-time prekey that was already accepted.
+    #[error("replayed handshake")]
+    Replay,
+    /// A key agreement with a low-order (all-zero) result.
+    #[error("non-contributory key")]
+    NonContributory,
+    /// The group chain must be rotated first (a member was removed, or the
+    /// message limit was reached).
+    #[error("rotation required: {reason}")]
+    RotationRequired {
+        /// Why.
+        reason: String,
+    },
+    /// The chain cannot carry more messages until the peer replies.
+    #[error("chain exhausted")]
+    ChainExhausted,
+    /// A group message for another chain than the receiver holds.
+    #[error("group message for an unknown chain")]
+    WrongChain,
+    /// A group message from before the receiver's first iteration.
+    #[error("group message from before this member's first iteration")]
+    BeforeFirstIteration,
+    /// Stored state that is malformed, or sealed under another key.
+    #[error("corrupt state: {reason}")]
+    CorruptState {
+        /// What was wrong.
+        reason: String,
+    },
+    /// An argument out of range (key length, sizes).
+    #[error("invalid argument: {reason}")]
+    InvalidArgument {
+        /// What was wrong.
+        reason: String,
+    },
+    /// The operating system's random generator failed, or an object was
+    /// poisoned.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// What failed.
+        reason: String,
+    },
+}
+
+impl From<DecodeError> for QorganError {
+    fn from(e: DecodeError) -> Self {
+        Self::Malformed {
+            reason: e.to_string(),
+        }
+    }
+}
+
+impl From<SignatureError> for QorganError {
+    fn from(e: SignatureError) -> Self {
+        let SignatureError::Invalid(what) = e;
+        Self::BadSignature {
+            what: what.to_string(),
+        }
+    }
+}
+
+impl From<VerifyError> for QorganError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::Decode(d) => d.into(),
+            VerifyError::Signature(s) => s.into(),
+        }
+    }
+}
+
+impl From<DecryptError> for QorganError {
+    fn from(e: DecryptError) -> Self {
+        match e {
+            DecryptError::Decode(d) => d.into(),
+            DecryptError::AuthenticationFailed => Self::AuthenticationFailed,
+            DecryptError::Duplicate { index } => Self::Duplicate { index },
+            DecryptError::TooFarAhead { gap, limit } => Self::TooFarAhead { gap, limit },
+            DecryptError::NonContributory => Self::NonContributory,
+            DecryptError::UnexpectedRatchetKey => Self::AuthenticationFailed,
+            DecryptError::SessionMismatch => Self::UntrustedIdentity {
+                reason: "prekey message of another session".into(),
+            },
+            DecryptError::BeforeFirstIteration { .. } => Self::BeforeFirstIteration,
+            DecryptError::WrongChain { .. } => Self::WrongChain,
+            DecryptError::Signature(s) => s.into(),
+        }
+    }
+}
+
+impl From<EncryptError> for QorganError {
+    fn from(e: EncryptError) -> Self {
+        match e {
+            EncryptError::ChainExhausted(_) => Self::ChainExhausted,
+            EncryptError::NonContributory => Self::NonContributory,
+            EncryptError::RotationRequired(r) => Self::RotationRequired {
+                reason: r.to_string(),
+            },
+            EncryptError::TooLarge { len, limit } => Self::InvalidArgument {
+                reason: format!("plaintext of {len} bytes exceeds {limit}"),
+            },
+        }
+    }
+}
+
+impl From<HandshakeError> for QorganError {
+    fn from(e: HandshakeError) -> Self {
+        match e {
+            HandshakeError::Verify(v) => v.into(),
+            HandshakeError::UnknownSignedPreKey(id)
+            | HandshakeError::UnknownKemPreKey(id)
+            | HandshakeError::UnknownOneTimePreKey(id) => Self::UnknownPreKey { id },
+            HandshakeError::NonContributory => Self::NonContributory,
+            HandshakeError::Replay => Self::Replay,
+            HandshakeError::NotPreKeyMessage => Self::Malformed {
+                reason: "not a prekey message".into(),
+            },
+            HandshakeError::Decrypt(d) => d.into(),
+        }
+    }
+}
+
+impl From<StateError> for QorganError {
+    fn from(e: StateError) -> Self {
+        Self::CorruptState {
+            reason: e.to_string(),
+        }
+    }
+}
+
+impl From<GroupError> for QorganError {
+    fn from(e: GroupError) -> Self {
+        match e {
+            GroupError::Verify(v) => v.into(),
+            GroupError::UntrustedSender => Self::UntrustedIdentity {
+                reason: "distribution signed by another identity than its sender".into(),
+            },
+            GroupError::ChainMismatch | GroupError::GroupMismatch => Self::InvalidArgument {
+                reason: e.to_string(),
+            },
+            GroupError::IterationUnavailable { .. } | GroupError::TooFarAhead { .. } => {
+                Self::InvalidArgument {
+                    reason: e.to_string(),
+                }
+            }
+        }
+    }
+}
+
+impl From<qorgan::RngError> for QorganError {
+    fn from(e: qorgan::RngError) -> Self {
+        Self::Internal {
+            reason: e.to_string(),
+        }
+    }
+}

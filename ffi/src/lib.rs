@@ -1,0 +1,35 @@
+//! qorgan through uniffi: objects for a device (identity and prekeys), 1:1
+//! sessions, outbound group chains and group receivers, plus stateless
+//! verification for servers. Only conversions live here: every protocol
+//! decision is made by the `qorgan` crate.
+//!
+//! Every object is thread-safe (one mutex inside), every call is
+//! synchronous (no async: Kotlin and Python cancellation would drop Rust
+//! futures mid-call), and calls are coarse: one per message, batches for
+//! catch-up and fan-out, because every JNA call costs 10–30 µs.
+//!
+//! Persist after every state-changing call: `Session` after `encrypt`
+//! (before sending) and after `decrypt`; `Device` after `accept`;
+//! `OutboundGroup` after `encrypt`; `GroupReceiver` after `decrypt`.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod device;
+mod error;
+mod group;
+mod lock;
+mod session;
+mod verify;
+
+pub use device::{AcceptResult, Device, SafetyNumber, safety_numbers_match};
+pub use error::QorganError;
+pub use group::{
+    BatchResult, FanoutResult, GroupPolicy, GroupReceiver, OutboundGroup, RotationReason,
+};
+pub use session::Session;
+pub use verify::{
+    VerifyItem, VerifyResult, verify_announcement, verify_batch, verify_bundle, verify_identity,
+};
+
+uniffi::setup_scaffolding!();

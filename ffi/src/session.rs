@@ -1,0 +1,76 @@
+//! A 1:1 session.
+
+use std::sync::{Arc, Mutex};
+
+use qorgan::{StorageKey, SystemRng};
+
+use crate::error::QorganError;
+use crate::lock::{key32, lock};
+
+/// A Double Ratchet session with one remote device.
+#[derive(Debug, uniffi::Object)]
+pub struct Session {
+    pub(crate) inner: Mutex<qorgan::Session>,
+    rng: Mutex<SystemRng>,
+}
+
+impl Session {
+    pub(crate) fn wrap(session: qorgan::Session) -> Result<Arc<Self>, QorganError> {
+        Ok(Arc::new(Self {
+            inner: Mutex::new(session),
+            rng: Mutex::new(SystemRng::new()?),
+        }))
+    }
+
+    pub(crate) fn encrypt_locked(&self, plaintext: &[u8]) -> Result<Vec<u8>, QorganError> {
+        let mut s = lock(&self.inner)?;
+        Ok(s.encrypt(&mut *lock(&self.rng)?, plaintext)?)
+    }
+}
+
+#[uniffi::export]
+impl Session {
+    /// Restores a session sealed by [`Session::seal`].
+    #[uniffi::constructor]
+    pub fn open(storage_key: Vec<u8>, sealed: Vec<u8>) -> Result<Arc<Self>, QorganError> {
+        let key = StorageKey::from_bytes(key32(&storage_key, "storage key")?);
+        Self::wrap(qorgan::Session::open(&key, &sealed)?)
+    }
+
+    /// Encrypts one message. Persist the session before sending it.
+    pub fn encrypt(&self, plaintext: Vec<u8>) -> Result<Vec<u8>, QorganError> {
+        self.encrypt_locked(&plaintext)
+    }
+
+    /// Decrypts one message; on error the session is unchanged.
+    pub fn decrypt(&self, message: Vec<u8>) -> Result<Vec<u8>, QorganError> {
+        Ok(lock(&self.inner)?.decrypt(&message)?)
+    }
+
+    /// The session state encrypted under a 32-byte storage key.
+    pub fn seal(&self, storage_key: Vec<u8>) -> Result<Vec<u8>, QorganError> {
+        let key = StorageKey::from_bytes(key32(&storage_key, "storage key")?);
+        let s = lock(&self.inner)?;
+        Ok(s.seal(&mut *lock(&self.rng)?, &key))
+    }
+
+    /// The peer's identity key (standalone encoding).
+    pub fn remote_identity(&self) -> Result<Vec<u8>, QorganError> {
+        Ok(lock(&self.inner)?.remote_identity().to_bytes())
+    }
+
+    /// True while the initiator's messages still carry the handshake.
+    pub fn is_pending(&self) -> Result<bool, QorganError> {
+        Ok(lock(&self.inner)?.is_pending())
+    }
+
+    /// Whether a prekey message belongs to this session (route it here
+    /// rather than to `Device.accept`).
+    pub fn owns_prekey_message(&self, message: Vec<u8>) -> Result<bool, QorganError> {
+        let kind = qorgan::message::peek(&message)?;
+        let s = lock(&self.inner)?;
+        Ok(
+            matches!(kind, qorgan::MessageKind::PreKey { base_key, .. } if &base_key == s.base_key()),
+        )
+    }
+}

@@ -1,0 +1,148 @@
+//! The exported API exercised from Rust, as the bindings call it.
+
+use qorgan_ffi::*;
+
+const KEY: [u8; 32] = [9; 32];
+
+#[test]
+fn one_to_one_with_restore_and_errors() {
+    let alice = Device::new().unwrap();
+    let bob = Device::new().unwrap();
+    bob.generate_one_time_prekeys(5).unwrap();
+    let a = alice.initiate(bob.bundle().unwrap()).unwrap();
+    let first = a.encrypt(b"salem".to_vec()).unwrap();
+    let accepted = bob.accept(first.clone()).unwrap();
+    assert_eq!(accepted.plaintext, b"salem");
+    let b = accepted.session;
+    assert!(b.owns_prekey_message(first.clone()).unwrap());
+    assert!(matches!(
+        b.decrypt(first).unwrap_err(),
+        QorganError::Duplicate { .. }
+    ));
+    let r1 = b.encrypt(b"one".to_vec()).unwrap();
+    let r2 = b.encrypt(b"two".to_vec()).unwrap();
+    assert_eq!(a.decrypt(r2).unwrap(), b"two");
+    let a = Session::open(KEY.to_vec(), a.seal(KEY.to_vec()).unwrap()).unwrap();
+    assert_eq!(a.decrypt(r1).unwrap(), b"one");
+    let mut tampered = b.encrypt(b"three".to_vec()).unwrap();
+    tampered[45] ^= 1;
+    assert!(matches!(
+        a.decrypt(tampered).unwrap_err(),
+        QorganError::AuthenticationFailed
+    ));
+    assert!(matches!(
+        Session::open(vec![1; 32], a.seal(KEY.to_vec()).unwrap()).unwrap_err(),
+        QorganError::CorruptState { .. }
+    ));
+    assert!(matches!(
+        a.seal(vec![1; 5]).unwrap_err(),
+        QorganError::InvalidArgument { .. }
+    ));
+    let bob2 = Device::open(KEY.to_vec(), bob.seal(KEY.to_vec()).unwrap()).unwrap();
+    assert_eq!(bob2.identity_key().unwrap(), bob.identity_key().unwrap());
+    let n1 = alice
+        .safety_number(bob.identity_key().unwrap(), b"a".to_vec(), b"b".to_vec())
+        .unwrap();
+    let n2 = bob
+        .safety_number(alice.identity_key().unwrap(), b"b".to_vec(), b"a".to_vec())
+        .unwrap();
+    assert_eq!(n1.display, n2.display);
+    assert!(safety_numbers_match(&n1, n2.scannable.clone()));
+    assert!(matches!(
+        alice.initiate(vec![1, 2, 3]).unwrap_err(),
+        QorganError::Malformed { .. }
+    ));
+}
+
+#[test]
+fn group_with_removal_rotation_and_batch() {
+    let alice = Device::new().unwrap();
+    let mut members = Vec::new();
+    let mut links = Vec::new();
+    for _ in 0..3 {
+        let d = Device::new().unwrap();
+        let s = alice.initiate(d.bundle().unwrap()).unwrap();
+        let hello = s.encrypt(b"hi".to_vec()).unwrap();
+        members.push(d.accept(hello).unwrap().session);
+        links.push(s);
+    }
+    let policy = GroupPolicy {
+        max_messages: 1000,
+        max_age_secs: 3600,
+    };
+    let group = OutboundGroup::new(b"g".to_vec(), policy, 0).unwrap();
+    let wires = group.distribute(&alice, links.clone()).unwrap();
+    let receivers: Vec<_> = wires
+        .into_iter()
+        .zip(&members)
+        .map(|(w, m)| GroupReceiver::new(m.decrypt(w.ciphertext.unwrap()).unwrap(), m).unwrap())
+        .collect();
+    let msg = group.encrypt(b"to all".to_vec()).unwrap();
+    for r in &receivers {
+        assert_eq!(r.decrypt(msg.clone()).unwrap(), b"to all");
+    }
+    group.mark_member_removed().unwrap();
+    assert_eq!(
+        group.rotation_due(0).unwrap(),
+        Some(RotationReason::MemberRemoved)
+    );
+    assert!(matches!(
+        group.encrypt(b"x".to_vec()).unwrap_err(),
+        QorganError::RotationRequired { .. }
+    ));
+    group.rotate(1).unwrap();
+    let wires = group.distribute(&alice, links[..2].to_vec()).unwrap();
+    for ((w, m), r) in wires.into_iter().zip(&members).zip(&receivers) {
+        r.add(m.decrypt(w.ciphertext.unwrap()).unwrap(), m).unwrap();
+    }
+    let queued: Vec<Vec<u8>> = (0..50u8).map(|i| group.encrypt(vec![i]).unwrap()).collect();
+    let results = receivers[0].decrypt_batch(queued.clone()).unwrap();
+    assert!(
+        results
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.plaintext.as_deref() == Some(&[i as u8][..]))
+    );
+    assert!(matches!(
+        receivers[2].decrypt(queued[0].clone()).unwrap_err(),
+        QorganError::WrongChain
+    ));
+    // A distribution forwarded by someone else is refused.
+    let dist = group.distribution(&members_device(&alice)).unwrap();
+    assert!(matches!(
+        GroupReceiver::new(dist, &members[0]).unwrap_err(),
+        QorganError::UntrustedIdentity { .. }
+    ));
+    let restored =
+        GroupReceiver::open(KEY.to_vec(), receivers[1].seal(KEY.to_vec()).unwrap()).unwrap();
+    assert_eq!(restored.decrypt(queued[3].clone()).unwrap(), [3]);
+}
+
+fn members_device(_alice: &Device) -> std::sync::Arc<Device> {
+    Device::new().unwrap()
+}
+
+#[test]
+fn server_verification_single_and_batch() {
+    let devices: Vec<_> = (0..4).map(|_| Device::new().unwrap()).collect();
+    let mut items: Vec<VerifyItem> = devices
+        .iter()
+        .map(|d| VerifyItem::Bundle {
+            bytes: d.bundle().unwrap(),
+        })
+        .collect();
+    let mut bad = devices[0].identity_key().unwrap();
+    bad[20] ^= 1;
+    items.push(VerifyItem::Identity { bytes: bad.clone() });
+    items.push(VerifyItem::Identity {
+        bytes: devices[1].identity_key().unwrap(),
+    });
+    let results = verify_batch(items);
+    let valid: Vec<bool> = results.iter().map(|r| r.valid).collect();
+    assert_eq!(valid, [true, true, true, true, false, true]);
+    assert!(verify_bundle(devices[2].bundle().unwrap()).is_ok());
+    assert!(matches!(
+        verify_identity(bad).unwrap_err(),
+        QorganError::BadSignature { .. }
+    ));
+}
