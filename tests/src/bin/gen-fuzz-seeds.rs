@@ -1,4 +1,4 @@
-//! Writes the seed corpora under fuzz/corpus/<target>/ (small, committed).
+//! Writes the seed corpora under `fuzz/corpus/<target>/` (small, committed).
 //! Run: `cargo run -p qorgan-tests --bin gen-fuzz-seeds`. Existing files
 //! (including crash regressions) are left alone; seeds are overwritten.
 

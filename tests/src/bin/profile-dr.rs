@@ -18,7 +18,10 @@ fn main() {
     alice.decrypt(&m).unwrap();
     let pt = [0x5au8; 64];
     let mut total = 0usize;
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(20_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20_000);
     for _ in 0..n {
         let m = alice.encrypt(&mut r, &pt).unwrap();
         total += bob.decrypt(&m).unwrap().len();
