@@ -132,7 +132,7 @@ fn server_verification_single_and_batch() {
         })
         .collect();
     let mut bad = devices[0].identity_key().unwrap();
-    bad[20] ^= 1;
+    bad[100] ^= 1; // inside the binding signature: always a bad signature
     items.push(VerifyItem::Identity { bytes: bad.clone() });
     items.push(VerifyItem::Identity {
         bytes: devices[1].identity_key().unwrap(),
