@@ -1,0 +1,221 @@
+"""Every QorganError variant reachable from Python, caught by its own class.
+
+Not provoked here (see README.md, "Errors"):
+  * ChainExhausted: a 1:1 sending chain ends after 2**24 - 1 messages
+    without a reply (about 16.7 million encrypt calls); the group variant is
+    unreachable while the policy's message limit is a u32.
+  * Internal: only a failing OS random generator or a mutex poisoned by a
+    panic raise it; neither can be caused through the API.
+"""
+
+import pytest
+
+from conftest import KEY, establish, policy
+from qorgan import Device, GroupReceiver, OutboundGroup, QorganError, Session
+import qorgan
+
+ALL_VARIANTS = [
+    "Malformed", "BadSignature", "AuthenticationFailed", "Duplicate", "TooFarAhead",
+    "UntrustedIdentity", "UnknownPreKey", "Replay", "NonContributory",
+    "RotationRequired", "ChainExhausted", "WrongChain", "BeforeFirstIteration",
+    "CorruptState", "InvalidArgument", "Internal",
+]
+
+
+def test_every_variant_is_a_qorgan_error_subclass():
+    for name in ALL_VARIANTS:
+        cls = getattr(QorganError, name)
+        assert issubclass(cls, QorganError) and issubclass(cls, Exception)
+
+
+def test_malformed():
+    alice, bob = Device(), Device()
+    a, _ = establish(alice, bob)
+    for call in (lambda: a.decrypt(b""),
+                 lambda: a.decrypt(b"\x01\x01short"),
+                 lambda: a.decrypt(b"\x07\x01" + bytes(80)),  # unknown version
+                 lambda: alice.initiate(b"not a bundle"),
+                 lambda: bob.accept(b"\x01\x02" + bytes(10)),
+                 lambda: qorgan.verify_bundle(b"\x01\x10"),
+                 lambda: alice.safety_number(b"\x00" * 3, b"", b"")):
+        with pytest.raises(QorganError.Malformed) as e:
+            call()
+        assert e.value.reason
+    # A normal message is not a handshake.
+    with pytest.raises(QorganError.Malformed):
+        bob.accept(a.encrypt(b"not a prekey message"))
+
+
+def test_bad_signature():
+    alice, bob = Device(), Device()
+    identity = bytearray(bob.identity_key())
+    identity[-64] ^= 0x01  # the identity's binding signature
+    with pytest.raises(QorganError.BadSignature) as e:
+        qorgan.verify_identity(bytes(identity))
+    assert e.value.what
+    bundle = bytearray(bob.bundle())
+    bundle[-70] ^= 0x01  # inside the ML-KEM prekey's signature
+    with pytest.raises(QorganError.BadSignature):
+        alice.initiate(bytes(bundle))
+
+
+def test_authentication_failed():
+    alice, bob = Device(), Device()
+    a, b = establish(alice, bob)
+    msg = bytearray(b.encrypt(b"integrity"))
+    msg[-1] ^= 0x80  # the tag
+    with pytest.raises(QorganError.AuthenticationFailed):
+        a.decrypt(bytes(msg))
+    # A message of another session.
+    c, _ = establish(Device(), bob)
+    with pytest.raises(QorganError.AuthenticationFailed):
+        a.decrypt(c.encrypt(b"for someone else"))
+
+
+def test_duplicate():
+    alice, bob = Device(), Device()
+    a, b = establish(alice, bob)
+    msg = b.encrypt(b"once")
+    assert a.decrypt(msg) == b"once"
+    with pytest.raises(QorganError.Duplicate) as e:
+        a.decrypt(msg)
+    assert e.value.index == 1  # the reply "ack" of establish() was index 0
+
+
+def test_too_far_ahead_one_to_one():
+    alice, bob = Device(), Device()
+    a, b = establish(alice, bob)
+    undelivered = [b.encrypt(b"lost") for _ in range(2002)]
+    with pytest.raises(QorganError.TooFarAhead) as e:
+        a.decrypt(undelivered[-1])
+    assert e.value.limit == 2000 and e.value.gap > 2000
+    assert a.decrypt(undelivered[1999]) == b"lost"  # within the limit still fine
+
+
+def test_too_far_ahead_group():
+    alice, bob = Device(), Device()
+    a, b = establish(alice, bob)
+    group = OutboundGroup(b"g", policy(), 0)
+    rx = GroupReceiver(b.decrypt(a.encrypt(group.distribution(alice))), b)
+    msgs = [group.encrypt(b"m") for _ in range(2002)]
+    with pytest.raises(QorganError.TooFarAhead):
+        rx.decrypt(msgs[-1])
+
+
+def test_untrusted_identity():
+    alice, bob, carol = Device(), Device(), Device()
+    ab, ba = establish(alice, bob)
+    _, bc = establish(carol, bob)
+    group = OutboundGroup(b"g", policy(), 0)
+    dist = ba.decrypt(ab.encrypt(group.distribution(alice)))
+    # Alice's distribution presented as if Carol had sent it.
+    with pytest.raises(QorganError.UntrustedIdentity):
+        GroupReceiver(dist, bc)
+    # A prekey message of another session, given to an established session.
+    other = alice.initiate(bob.bundle()).encrypt(b"new handshake")
+    with pytest.raises(QorganError.UntrustedIdentity):
+        ba.decrypt(other)
+
+
+def test_unknown_prekey():
+    alice, bob, carol = Device(), Device(), Device()
+    bob.generate_one_time_prekeys(1)
+    bundle = bob.bundle()  # carries Bob's only one-time prekey
+    bob.accept(alice.initiate(bundle).encrypt(b"first"))
+    late = carol.initiate(bundle).encrypt(b"same one-time prekey")
+    with pytest.raises(QorganError.UnknownPreKey) as e:
+        bob.accept(late)
+    assert e.value.id >= 0
+
+
+def test_replay():
+    alice, bob = Device(), Device()
+    assert bob.one_time_prekey_count() == 0
+    first = alice.initiate(bob.bundle()).encrypt(b"no one-time prekey")
+    bob.accept(first)
+    with pytest.raises(QorganError.Replay):
+        bob.accept(first)
+
+
+def test_non_contributory():
+    alice, bob = Device(), Device()
+    a, b = establish(alice, bob)
+    # A reply whose ratchet key is the all-zero (low-order) point; the
+    # key agreement is refused before the tag is even checked.
+    msg = bytearray(b.encrypt(b"x"))
+    msg[2:34] = bytes(32)
+    a.encrypt(b"Alice's turn: she now holds a ratchet key to agree with")
+    with pytest.raises(QorganError.NonContributory):
+        a.decrypt(bytes(msg))
+
+
+def test_rotation_required():
+    group = OutboundGroup(b"g", policy(), 0)
+    group.mark_member_removed()
+    with pytest.raises(QorganError.RotationRequired) as e:
+        group.encrypt(b"x")
+    assert e.value.reason
+
+
+def test_wrong_chain():
+    alice, bob = Device(), Device()
+    a, b = establish(alice, bob)
+    group = OutboundGroup(b"g", policy(), 0)
+    rx = GroupReceiver(b.decrypt(a.encrypt(group.distribution(alice))), b)
+    group.rotate(1)
+    with pytest.raises(QorganError.WrongChain):
+        rx.decrypt(group.encrypt(b"new chain, never distributed to Bob"))
+
+
+def test_before_first_iteration():
+    alice, bob = Device(), Device()
+    a, b = establish(alice, bob)
+    group = OutboundGroup(b"g", policy(), 0)
+    early = [group.encrypt(f"early {i}".encode()) for i in range(3)]
+    # Bob joins late: the distribution starts at the current iteration.
+    rx = GroupReceiver(b.decrypt(a.encrypt(group.distribution(alice))), b)
+    later = group.encrypt(b"after joining")
+    for m in early:
+        with pytest.raises(QorganError.BeforeFirstIteration):
+            rx.decrypt(m)
+    assert rx.decrypt(later) == b"after joining"
+
+
+def test_corrupt_state():
+    alice, bob = Device(), Device()
+    a, _ = establish(alice, bob)
+    sealed = a.seal(KEY)
+    with pytest.raises(QorganError.CorruptState):
+        Session.open(bytes(32), sealed)  # another key
+    flipped = bytearray(sealed)
+    flipped[len(flipped) // 2] ^= 1
+    with pytest.raises(QorganError.CorruptState):
+        Session.open(KEY, bytes(flipped))
+    with pytest.raises(QorganError.CorruptState):
+        Device.open(KEY, b"")
+    with pytest.raises(QorganError.CorruptState):
+        OutboundGroup.open(KEY, OutboundGroup(b"g", policy(), 0).seal(bytes(32)))
+    # A sealed session is not a sealed device.
+    with pytest.raises(QorganError.CorruptState):
+        Device.open(KEY, sealed)
+
+
+def test_invalid_argument():
+    alice, bob = Device(), Device()
+    a, b = establish(alice, bob)
+    for call in (lambda: a.seal(b"short key"),
+                 lambda: Session.open(bytes(31), b""),
+                 lambda: alice.seal(bytes(33)),
+                 lambda: OutboundGroup(b"g", policy(), 0).seal(b"")):
+        with pytest.raises(QorganError.InvalidArgument) as e:
+            call()
+        assert e.value.reason
+    # A group id over 64 bytes is an out-of-range argument too, but the FFI
+    # reports it as Malformed (the crate's DecodeError), not InvalidArgument.
+    with pytest.raises(QorganError.Malformed):
+        OutboundGroup(b"x" * 65, policy(), 0)
+    # A distribution of another group's chain added to a receiver.
+    g1, g2 = OutboundGroup(b"g1", policy(), 0), OutboundGroup(b"g2", policy(), 0)
+    rx = GroupReceiver(b.decrypt(a.encrypt(g1.distribution(alice))), b)
+    with pytest.raises(QorganError.InvalidArgument):
+        rx.add(b.decrypt(a.encrypt(g2.distribution(alice))), b)

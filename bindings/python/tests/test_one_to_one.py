@@ -1,0 +1,98 @@
+"""A full 1:1 conversation through the Python bindings."""
+
+import random
+
+import pytest
+
+import qorgan
+from qorgan import Device, QorganError, Session
+
+
+def test_conversation_out_of_order_restore_duplicate(storage_key):
+    alice, bob = Device(), Device()
+    assert bob.generate_one_time_prekeys(5) == 5
+    assert bob.generate_kem_one_time_prekeys(2) == 2
+    assert bob.one_time_prekey_count() == 5
+
+    # Alice fetches Bob's bundle (a server would have verified it) and starts.
+    bundle = bob.bundle()
+    qorgan.verify_bundle(bundle)
+    a = alice.initiate(bundle)
+    assert a.is_pending()
+    assert a.remote_identity() == bob.identity_key()
+    first = a.encrypt(b"salem, Bob")
+    second = a.encrypt(b"second, still a prekey message")
+
+    accepted = bob.accept(first)
+    assert accepted.plaintext == b"salem, Bob"
+    b = accepted.session
+    assert b.remote_identity() == alice.identity_key()
+    assert bob.one_time_prekey_count() == 4  # the handshake consumed one
+    # Later prekey messages of the same handshake go to the session.
+    assert b.owns_prekey_message(second)
+    assert b.decrypt(second) == b"second, still a prekey message"
+
+    # Bob replies: ten messages, delivered to Alice shuffled.
+    replies = [(b.encrypt(f"reply {i}".encode()), f"reply {i}".encode()) for i in range(10)]
+    rng = random.Random(7)
+    shuffled = replies[:]
+    rng.shuffle(shuffled)
+    for msg, text in shuffled[:5]:
+        assert a.decrypt(msg) == text
+    assert not a.is_pending()
+
+    # Alice's session goes to storage and back (as after an app restart).
+    sealed = a.seal(storage_key)
+    assert len(sealed) > 0 and b"reply" not in sealed
+    del a
+    a = Session.open(storage_key, sealed)
+    assert a.remote_identity() == bob.identity_key()
+    for msg, text in shuffled[5:]:
+        assert a.decrypt(msg) == text
+
+    # A duplicate is refused, and refusing it changes nothing.
+    with pytest.raises(QorganError.Duplicate) as e:
+        a.decrypt(shuffled[0][0])
+    assert e.value.index == int(shuffled[0][1].split()[-1])
+    assert a.decrypt(b.encrypt(b"after the duplicate")) == b"after the duplicate"
+
+    # Back-and-forth turns the ratchet several times, out of order within turns.
+    for turn in range(4):
+        batch = [a.encrypt(f"a{turn}.{i}".encode()) for i in range(3)]
+        for i in (2, 0, 1):
+            assert b.decrypt(batch[i]) == f"a{turn}.{i}".encode()
+        batch = [b.encrypt(f"b{turn}.{i}".encode()) for i in range(3)]
+        for i in (1, 2, 0):
+            assert a.decrypt(batch[i]) == f"b{turn}.{i}".encode()
+
+    # Bob restores too, and the devices survive a restore.
+    b = Session.open(storage_key, b.seal(storage_key))
+    assert b.decrypt(a.encrypt(b"\x00binary\xff" * 100)) == b"\x00binary\xff" * 100
+    assert a.decrypt(b.encrypt(b"")) == b""
+    bob2 = Device.open(storage_key, bob.seal(storage_key))
+    assert bob2.identity_key() == bob.identity_key()
+    assert bob2.one_time_prekey_count() == 4
+
+
+def test_safety_numbers():
+    alice, bob = Device(), Device()
+    ours = alice.safety_number(bob.identity_key(), b"alice@example", b"bob@example")
+    theirs = bob.safety_number(alice.identity_key(), b"bob@example", b"alice@example")
+    assert ours.display == theirs.display
+    groups = ours.display.split()
+    assert len(groups) == 12 and all(len(g) == 5 and g.isdigit() for g in groups)
+    assert len(ours.scannable) == 65
+    assert qorgan.safety_numbers_match(ours, theirs.scannable)
+    mallory = Device()
+    other = alice.safety_number(mallory.identity_key(), b"alice@example", b"bob@example")
+    assert not qorgan.safety_numbers_match(ours, other.scannable)
+    assert not qorgan.safety_numbers_match(ours, b"")
+
+
+def test_signed_prekey_rotation_keeps_old_bundles_usable():
+    alice, bob = Device(), Device()
+    old_bundle = bob.bundle()
+    bob.rotate_signed_prekey()
+    assert bob.bundle() != old_bundle
+    a = alice.initiate(old_bundle)
+    assert bob.accept(a.encrypt(b"late")).plaintext == b"late"

@@ -1,0 +1,27 @@
+"""The installed wheel, not the source tree, is what the tests import."""
+
+import os
+import sys
+
+import qorgan
+
+
+def test_imported_from_installed_wheel():
+    here = os.path.dirname(os.path.abspath(__file__))
+    src = os.path.dirname(here)
+    assert not os.path.abspath(qorgan.__file__).startswith(src + os.sep), qorgan.__file__
+    assert os.path.abspath(qorgan.__file__).startswith(os.path.abspath(sys.prefix))
+    native = os.path.join(os.path.dirname(qorgan.__file__), "_native", "libqorgan_ffi.so")
+    assert os.path.isfile(native)
+
+
+def test_public_names_reexported():
+    for name in [
+        "Device", "Session", "OutboundGroup", "GroupReceiver", "GroupPolicy",
+        "QorganError", "VerifyItem", "VerifyResult", "RotationReason",
+        "verify_identity", "verify_bundle", "verify_announcement", "verify_batch",
+        "safety_numbers_match",
+    ]:
+        assert name in qorgan.__all__
+        assert hasattr(qorgan, name)
+    assert qorgan.__version__ == "0.1.0"
