@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every qorgan test on a fresh Debian machine with the Rust toolchain:
 # formatting, lints, unit/integration/model/known-answer/vector/fixture tests,
-# doc tests and the demo. Each section prints its runner's pass/fail counts.
+# fuzz-corpus replay, FFI tests, doc tests, the Python bindings and the demo.
+# Each section prints its runner's pass/fail counts. Installs what it needs
+# (python3-venv, maturin, pytest) when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,9 @@ cargo test --workspace --locked
 
 section "Rust: documentation builds without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
+section "Python bindings: wheel into a fresh venv, pytest"
+bash bindings/python/test.sh
 
 section "Demo runs"
 cargo run --release --locked --quiet -p qorgan --example demo > /dev/null
