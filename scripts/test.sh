@@ -22,6 +22,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 section "Python bindings: wheel into a fresh venv, pytest"
 bash bindings/python/test.sh
 
+section "Kotlin bindings: JVM jar with the native library, kotlin.test/JUnit"
+QORGAN_KOTLIN_TIMING=0 bash bindings/kotlin/test.sh
+
 section "Demo runs"
 cargo run --release --locked --quiet -p qorgan --example demo > /dev/null
 echo "demo: ok"

@@ -1,0 +1,130 @@
+package kz.qorgan.tests
+
+import kz.qorgan.Device
+import kz.qorgan.QorganException
+import kz.qorgan.Session
+import kz.qorgan.safetyNumbersMatch
+import kz.qorgan.verifyBundle
+import kz.qorgan.verifyIdentity
+import kotlin.test.Test
+import kotlin.test.assertContentEquals
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
+import kotlin.test.assertTrue
+
+class ConversationTest {
+    @Test
+    fun fullConversationWithOutOfOrderDeliveryAndRestore() {
+        val key = storageKey(1)
+        Device().use { alice ->
+            val sealedBobDevice: ByteArray
+            val sealedBobSession: ByteArray
+            val sealedAliceSession: ByteArray
+            val messages: List<ByteArray>
+            Device().use { bob ->
+                assertEquals(2u, bob.generateOneTimePrekeys(2u))
+                assertEquals(1u, bob.generateKemOneTimePrekeys(1u))
+                assertEquals(2u, bob.oneTimePrekeyCount())
+                val bundle = bob.bundle()
+                verifyBundle(bundle)
+                verifyIdentity(bob.identityKey())
+
+                alice.initiate(bundle).use { a ->
+                    assertTrue(a.isPending())
+                    assertContentEquals(bob.identityKey(), a.remoteIdentity())
+                    messages = (0 until 6).map { a.encrypt(utf8("m$it")) }
+
+                    // Bob accepts the first message; the one-time prekey is consumed.
+                    val accepted = bob.accept(messages[0])
+                    assertEquals("m0", String(accepted.plaintext))
+                    assertEquals(1u, bob.oneTimePrekeyCount())
+                    accepted.session.use { b ->
+                        assertContentEquals(alice.identityKey(), b.remoteIdentity())
+                        assertFalse(b.isPending())
+                        // Later prekey messages belong to this session, not to Device.accept.
+                        assertTrue(b.ownsPrekeyMessage(messages[3]))
+                        // Out of order.
+                        for (i in listOf(4, 2, 5)) assertEquals("m$i", String(b.decrypt(messages[i])))
+                        sealedBobSession = b.seal(key)
+                    }
+                    sealedBobDevice = bob.seal(key)
+                    sealedAliceSession = a.seal(key)
+                }
+            }
+
+            // Both sides restored from sealed state with a 32-byte key.
+            Device.open(key, sealedBobDevice).use { bob ->
+                assertContentEquals(bob.identityKey(), Session.open(key, sealedAliceSession).use { it.remoteIdentity() })
+                Session.open(key, sealedBobSession).use { b ->
+                    Session.open(key, sealedAliceSession).use { a ->
+                        assertEquals("m1", String(b.decrypt(messages[1])))
+                        assertEquals("m3", String(b.decrypt(messages[3])))
+                        // Delivered before the seal: refused after the restore too.
+                        val dup = assertFailsWith<QorganException.Duplicate> { b.decrypt(messages[2]) }
+                        assertEquals(2u, dup.index)
+                        assertFailsWith<QorganException.Duplicate> { b.decrypt(messages[3]) }
+
+                        // Bob replies; Alice's handshake is confirmed.
+                        assertTrue(a.isPending())
+                        assertEquals("r0", String(a.decrypt(b.encrypt(utf8("r0")))))
+                        assertFalse(a.isPending())
+
+                        // Ratchet turns with out-of-order delivery across chains.
+                        val x1 = a.encrypt(utf8("x1"))
+                        val x2 = a.encrypt(utf8("x2"))
+                        assertEquals("y1", String(a.decrypt(b.encrypt(utf8("y1")))))
+                        val z1 = a.encrypt(utf8("z1")) // new chain
+                        assertEquals("z1", String(b.decrypt(z1)))
+                        assertEquals("x2", String(b.decrypt(x2)))
+                        assertEquals("x1", String(b.decrypt(x1)))
+                        assertFailsWith<QorganException.Duplicate> { b.decrypt(x1) }
+                        repeat(20) { i ->
+                            assertEquals("a$i", String(b.decrypt(a.encrypt(utf8("a$i")))))
+                            assertEquals("b$i", String(a.decrypt(b.encrypt(utf8("b$i")))))
+                        }
+                        // Empty and large payloads.
+                        assertContentEquals(ByteArray(0), b.decrypt(a.encrypt(ByteArray(0))))
+                        val big = ByteArray(256 * 1024) { it.toByte() }
+                        assertContentEquals(big, a.decrypt(b.encrypt(big)))
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    fun safetyNumbersAgreeOnBothSides() {
+        Device().use { alice ->
+            Device().use { bob ->
+                val ours = alice.safetyNumber(bob.identityKey(), utf8("alice@x"), utf8("bob@x"))
+                val theirs = bob.safetyNumber(alice.identityKey(), utf8("bob@x"), utf8("alice@x"))
+                assertEquals(ours.display, theirs.display)
+                assertEquals(12, ours.display.split(' ').size)
+                assertEquals(65, ours.scannable.size)
+                assertTrue(safetyNumbersMatch(ours, theirs.scannable))
+                assertFalse(safetyNumbersMatch(ours, flipped(theirs.scannable, 10)))
+                assertFalse(safetyNumbersMatch(ours, theirs.scannable.copyOf(64)))
+                Device().use { mallory ->
+                    val other = bob.safetyNumber(mallory.identityKey(), utf8("bob@x"), utf8("alice@x"))
+                    assertFalse(safetyNumbersMatch(ours, other.scannable))
+                }
+            }
+        }
+    }
+
+    @Test
+    fun rotatedSignedPrekeyStillAcceptsOldBundle() {
+        Device().use { alice ->
+            Device().use { bob ->
+                val oldBundle = bob.bundle()
+                bob.rotateSignedPrekey()
+                assertFalse(oldBundle.contentEquals(bob.bundle()))
+                alice.initiate(oldBundle).use { a ->
+                    val accepted = bob.accept(a.encrypt(utf8("via old prekey")))
+                    accepted.session.use { assertEquals("via old prekey", String(accepted.plaintext)) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package kz.qorgan.tests
+
+import kz.qorgan.Device
+import kz.qorgan.GroupPolicy
+import kz.qorgan.OutboundGroup
+import kotlin.test.Test
+import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
+import kotlin.test.assertTrue
+
+/** Objects are AutoCloseable; a closed object refuses every call. */
+class LifecycleTest {
+    @Test
+    fun closedObjectsThrowOnUse() {
+        val device = Device()
+        device.use { assertFalse(it.uniffiIsDestroyed) }
+        assertTrue(device.uniffiIsDestroyed)
+        assertFailsWith<IllegalStateException> { device.bundle() }
+        device.close() // a second close is harmless
+
+        val out = OutboundGroup(utf8("g"), GroupPolicy(10u, 10u), 0u)
+        out.close()
+        assertFailsWith<IllegalStateException> { out.encrypt(utf8("x")) }
+
+        Device().use { alice ->
+            Device().use { bob ->
+                val s = establish(alice, bob)
+                s.close()
+                assertFailsWith<IllegalStateException> { s.initiator.encrypt(utf8("x")) }
+                assertFailsWith<IllegalStateException> { s.responder.decrypt(ByteArray(60)) }
+                // A closed object passed as an *argument* (distribute(alice,
+                // listOf(closedSession)), distribution(closedDevice),
+                // GroupReceiver(dist, closedSession)) is NOT checked by the
+                // generated code: lower() clones the freed handle (use after
+                // free; it hung the JVM here). Not tested; see README.
+            }
+        }
+    }
+
+    @Test
+    fun acceptResultDestroyClosesItsSession() {
+        Device().use { alice ->
+            Device().use { bob ->
+                alice.initiate(bob.bundle()).use { a ->
+                    val accepted = bob.accept(a.encrypt(utf8("x")))
+                    accepted.destroy()
+                    assertTrue(accepted.session.uniffiIsDestroyed)
+                    assertFailsWith<IllegalStateException> { accepted.session.encrypt(utf8("y")) }
+                }
+            }
+        }
+    }
+
+    @Test
+    fun manyObjectsCreatedAndClosed() {
+        repeat(200) { Device().use { it.identityKey() } }
+    }
+}

@@ -1,0 +1,76 @@
+package kz.qorgan.tests
+
+import kz.qorgan.Device
+import kz.qorgan.GroupPolicy
+import kz.qorgan.GroupReceiver
+import kz.qorgan.OutboundGroup
+import kz.qorgan.Session
+
+/**
+ * Timings through Kotlin/JNA (not a test: printed by test.sh for
+ * bindings/README.md). Each figure is the median of several rounds after a
+ * warm-up.
+ */
+object TimingReport {
+    private fun median(xs: List<Double>) = xs.sorted()[xs.size / 2]
+
+    /** Median per-iteration time of [block] in microseconds. */
+    private fun perCall(iterations: Int, rounds: Int = 7, block: () -> Unit): Double {
+        repeat(iterations) { block() } // warm-up (JIT, allocator)
+        val samples = (0 until rounds).map {
+            val t0 = System.nanoTime()
+            repeat(iterations) { block() }
+            (System.nanoTime() - t0) / 1_000.0 / iterations
+        }
+        return median(samples)
+    }
+
+    private fun roundTrip(a: Session, b: Session, size: Int): Double {
+        val payload = ByteArray(size) { it.toByte() }
+        return perCall(2_000) { b.decrypt(a.encrypt(payload)) }
+    }
+
+    @JvmStatic
+    fun main(args: Array<String>) {
+        val out = StringBuilder()
+        Device().use { alice ->
+            Device().use { bob ->
+                establish(alice, bob).use { s ->
+                    val trivial = perCall(20_000) { s.initiator.isPending() }
+                    val rt64 = roundTrip(s.initiator, s.responder, 64)
+                    val rt1k = roundTrip(s.initiator, s.responder, 1024)
+                    val policy = GroupPolicy(maxMessages = 1_000_000u, maxAgeSecs = 86_400u)
+                    OutboundGroup(utf8("timing"), policy, 0u).use { group ->
+                        val key = storageKey(9)
+                        val sealedRx = GroupReceiver(group.distribution(alice), s.responder).use { it.seal(key) }
+                        val queue = (0 until 500).map { group.encrypt(ByteArray(64) { b -> b.toByte() }) }
+                        val batch = mutableListOf<Double>()
+                        val single = mutableListOf<Double>()
+                        repeat(6) { round ->
+                            GroupReceiver.open(key, sealedRx).use { rx ->
+                                val t0 = System.nanoTime()
+                                val r = rx.decryptBatch(queue)
+                                val ms = (System.nanoTime() - t0) / 1e6
+                                check(r.all { it.plaintext != null })
+                                if (round > 0) batch += ms
+                            }
+                            GroupReceiver.open(key, sealedRx).use { rx ->
+                                val t0 = System.nanoTime()
+                                queue.forEach { rx.decrypt(it) }
+                                val ms = (System.nanoTime() - t0) / 1e6
+                                if (round > 0) single += ms
+                            }
+                        }
+                        out.appendLine("timing: trivial call (Session.isPending)        %8.2f µs".format(trivial))
+                        out.appendLine("timing: encrypt+decrypt 64 B (1:1)             %8.2f µs".format(rt64))
+                        out.appendLine("timing: encrypt+decrypt 1 KiB (1:1)            %8.2f µs".format(rt1k))
+                        out.appendLine("timing: group catch-up, 500 msgs, decryptBatch %8.2f ms".format(median(batch)))
+                        out.appendLine("timing: group catch-up, 500 msgs, decrypt x500 %8.2f ms".format(median(single)))
+                    }
+                }
+            }
+        }
+        out.appendLine("timing: JVM ${System.getProperty("java.version")}, ${Runtime.getRuntime().availableProcessors()} cores (other load on the machine skews these)")
+        print(out)
+    }
+}
