@@ -427,3 +427,51 @@ fn ed25519_non_canonical_encodings_and_malleability_are_refused() {
     r_identity[..32].copy_from_slice(&identity);
     assert!(!public.verify(b"m", &Signature::from_bytes(&r_identity)));
 }
+
+#[test]
+fn state_with_keys_out_of_order_is_refused_so_each_state_has_one_encoding() {
+    let mut r = rng(308);
+    let mut p = established(&mut r);
+    let msgs: Vec<_> = (0..3)
+        .map(|i| p.alice.encrypt(&mut r, &[i]).unwrap())
+        .collect();
+    p.bob.decrypt(&msgs[2]).unwrap();
+    let plain = p.bob.to_bytes().to_vec();
+    // The state ends with the two skipped keys (indices 0 and 1): swap them.
+    let n = plain.len();
+    let mut swapped = plain[..n - 72].to_vec();
+    swapped.extend_from_slice(&plain[n - 36..]);
+    swapped.extend_from_slice(&plain[n - 72..n - 36]);
+    assert_eq!(
+        Session::from_bytes(&plain).unwrap().to_bytes().to_vec(),
+        plain
+    );
+    assert_eq!(
+        Session::from_bytes(&swapped).unwrap_err(),
+        StateError::Decode(DecodeError::InvalidField(
+            "skipped key indices not ascending"
+        ))
+    );
+    // Prekey store: one-time prekeys out of id order.
+    let id = IdentityKeyPair::generate(&mut r);
+    let mut store = PreKeyStore::new(&mut r, id);
+    store.generate_one_time_prekeys(&mut r, 2);
+    let plain = store.to_bytes().to_vec();
+    // Layout tail: count(2) || 2 × (id || secret) || count(0) of remembered handshakes.
+    let n = plain.len();
+    let (a, b) = (n - 4 - 72, n - 4 - 36);
+    let mut swapped = plain[..a].to_vec();
+    swapped.extend_from_slice(&plain[b..n - 4]);
+    swapped.extend_from_slice(&plain[a..b]);
+    swapped.extend_from_slice(&plain[n - 4..]);
+    assert_eq!(
+        PreKeyStore::from_bytes(&plain).unwrap().to_bytes().to_vec(),
+        plain
+    );
+    assert_eq!(
+        PreKeyStore::from_bytes(&swapped).unwrap_err(),
+        StateError::Decode(DecodeError::InvalidField(
+            "one-time prekey ids not ascending"
+        ))
+    );
+}

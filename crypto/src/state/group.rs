@@ -121,9 +121,19 @@ impl InboundGroupSession {
                     "skipped key outside the chain's range",
                 ));
             }
-            if skipped.insert(iteration, key).is_some() {
-                return Err(DecodeError::InvalidField("duplicate skipped key iteration"));
+            // Strictly ascending, as written: one state has one encoding.
+            match skipped.last_key_value() {
+                Some((last, _)) if *last == iteration => {
+                    return Err(DecodeError::InvalidField("duplicate skipped key iteration"));
+                }
+                Some((last, _)) if *last > iteration => {
+                    return Err(DecodeError::InvalidField(
+                        "skipped key iterations not ascending",
+                    ));
+                }
+                _ => {}
             }
+            skipped.insert(iteration, key);
         }
         if chain.index() < first_iteration {
             return Err(DecodeError::InvalidField(

@@ -129,22 +129,34 @@ impl PreKeyStore {
             let clash = kem_last_resort
                 .iter()
                 .any(|l: &KemPreKeyRecord| l.public.id == k.public.id);
-            if clash || kem_one_time.insert(k.public.id, k).is_some() {
+            if clash || kem_one_time.contains_key(&k.public.id) {
                 return Err(DecodeError::InvalidField("duplicate ML-KEM prekey id").into());
             }
+            // Ascending, as written: one store has one encoding.
+            if kem_one_time
+                .last_key_value()
+                .is_some_and(|(last, _)| *last > k.public.id)
+            {
+                return Err(DecodeError::InvalidField("one-time prekey ids not ascending").into());
+            }
+            kem_one_time.insert(k.public.id, k);
         }
         let n = r.count("one-time prekeys", MAX_ONE_TIME_PREKEYS, 36)?;
         let mut one_time = BTreeMap::new();
         for _ in 0..n {
             let id = r.u32()?;
             let secret = X25519SecretKey::from_bytes(&Zeroizing::new(r.array()?));
-            let public = secret.public_key();
-            if one_time
-                .insert(id, OneTimePreKeyRecord { secret, public })
-                .is_some()
-            {
+            if one_time.contains_key(&id) {
                 return Err(DecodeError::InvalidField("duplicate one-time prekey id").into());
             }
+            if one_time
+                .last_key_value()
+                .is_some_and(|(last, _)| *last > id)
+            {
+                return Err(DecodeError::InvalidField("one-time prekey ids not ascending").into());
+            }
+            let public = secret.public_key();
+            one_time.insert(id, OneTimePreKeyRecord { secret, public });
         }
         let n = r.count("remembered handshakes", MAX_REMEMBERED_HANDSHAKES, 32)?;
         let mut seen_base_keys = VecDeque::with_capacity(n);

@@ -143,9 +143,19 @@ impl Session {
             for _ in 0..n {
                 let index = r.u32()?;
                 let key = alloc::boxed::Box::new(MessageKey::new(r.array()?, index));
-                if keys.insert(index, key).is_some() {
-                    return Err(DecodeError::InvalidField("duplicate skipped key index").into());
+                // Strictly ascending, as written: one state has one encoding.
+                match keys.last_key_value() {
+                    Some((last, _)) if *last == index => {
+                        return Err(DecodeError::InvalidField("duplicate skipped key index").into());
+                    }
+                    Some((last, _)) if *last > index => {
+                        return Err(
+                            DecodeError::InvalidField("skipped key indices not ascending").into(),
+                        );
+                    }
+                    _ => {}
                 }
+                keys.insert(index, key);
             }
             chains.push(SkippedChain { ratchet, keys });
         }
