@@ -1,13 +1,15 @@
 //! 1:1 benchmarks: qorgan beside vodozemac (Olm) and the bare primitive cost
 //! ("limit"), in the same run. Criterion ids are fixed (docs/PERFORMANCE.md).
 
+mod common;
+
 use std::hint::black_box;
 
 use chacha20::ChaCha20Rng;
 use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use common::hmac;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use hmac::{Hmac, Mac};
 use qorgan::{IdentityKeyPair, PreKeyStore, Session, StorageKey};
 use rand_core::SeedableRng;
 use sha2::Sha256;
@@ -76,12 +78,6 @@ fn vodozemac_send(
 struct Limit {
     sender_ck: [u8; 32],
     receiver_ck: [u8; 32],
-}
-
-fn hmac(key: &[u8; 32], byte: u8) -> [u8; 32] {
-    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("hmac key");
-    m.update(&[byte]);
-    m.finalize().into_bytes().into()
 }
 
 impl Limit {

@@ -1,17 +1,18 @@
 //! Group benchmarks: qorgan sender keys beside vodozemac (Megolm) and the
 //! bare primitive cost ("limit"), in the same run.
 
+mod common;
+
 use std::hint::black_box;
 
 use chacha20::ChaCha20Rng;
 use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use common::hmac;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::{Signer, SigningKey};
-use hmac::{Hmac, Mac};
 use qorgan::{IdentityKeyPair, InboundGroupSession, OutboundGroupSession, RotationPolicy};
 use rand_core::SeedableRng;
-use sha2::Sha256;
 use vodozemac::megolm::{
     GroupSession, InboundGroupSession as MegolmInbound, MegolmMessage, SessionConfig,
 };
@@ -51,12 +52,6 @@ fn megolm_send(out: &mut GroupSession, inb: &mut MegolmInbound, pt: &[u8]) -> Ve
 struct Limit {
     signing: SigningKey,
     ck: [u8; 32],
-}
-
-fn hmac(key: &[u8; 32], byte: u8) -> [u8; 32] {
-    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("hmac key");
-    m.update(&[byte]);
-    m.finalize().into_bytes().into()
 }
 
 impl Limit {
