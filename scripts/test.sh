@@ -19,6 +19,9 @@ cargo test --workspace --locked
 section "Rust: documentation builds without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
+section "Bindings: committed sources equal a fresh generation"
+bash bindings/check-generated.sh
+
 section "Python bindings: wheel into a fresh venv, pytest"
 bash bindings/python/test.sh
 
