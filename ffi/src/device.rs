@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use qorgan::{IdentityKey, IdentityKeyPair, PreKeyBundle, PreKeyStore, StorageKey, SystemRng};
 
 use crate::error::QorganError;
+use crate::group::{GroupPolicy, OutboundGroup};
 use crate::lock::{key32, lock};
 use crate::session::Session;
 
@@ -127,6 +128,27 @@ impl Device {
             session: Session::wrap(session)?,
             plaintext,
         })
+    }
+
+    /// Starts this device's sending chain in a group (`group_id` at most
+    /// 64 bytes; `now` in seconds, used only for the age policy). The chain
+    /// signs its distributions with this device's identity.
+    pub fn create_group(
+        &self,
+        group_id: Vec<u8>,
+        policy: GroupPolicy,
+        now: u64,
+    ) -> Result<Arc<OutboundGroup>, QorganError> {
+        OutboundGroup::create(self.identity()?, &group_id, &policy, now)
+    }
+
+    /// Restores a chain sealed by `OutboundGroup.seal`.
+    pub fn open_group(
+        &self,
+        storage_key: Vec<u8>,
+        sealed: Vec<u8>,
+    ) -> Result<Arc<OutboundGroup>, QorganError> {
+        OutboundGroup::open(self.identity()?, &storage_key, &sealed)
     }
 
     /// The safety number with a peer (both account ids may be empty).

@@ -72,9 +72,17 @@ pub enum QorganError {
     /// A group message for another chain than the receiver holds.
     #[error("group message for an unknown chain")]
     WrongChain,
-    /// A group message from before the receiver's first iteration.
+    /// A group message from before the receiver's first iteration (or an
+    /// export asked for an iteration the receiver no longer holds).
     #[error("group message from before this member's first iteration")]
     BeforeFirstIteration,
+    /// A distribution for another group, or a chain that is not a copy of
+    /// the one it is merged with.
+    #[error("wrong group: {reason}")]
+    WrongGroup {
+        /// What did not match.
+        reason: String,
+    },
     /// Stored state that is malformed, or sealed under another key.
     #[error("corrupt state: {reason}")]
     CorruptState {
@@ -94,6 +102,90 @@ pub enum QorganError {
         /// What failed.
         reason: String,
     },
+}
+
+/// The variant of a [`QorganError`] without its details, for results that
+/// report a failure per item (batches, fan-out, verification) so that apps
+/// branch on a value instead of parsing a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ErrorKind {
+    /// See [`QorganError::Malformed`].
+    Malformed,
+    /// See [`QorganError::BadSignature`].
+    BadSignature,
+    /// See [`QorganError::AuthenticationFailed`].
+    AuthenticationFailed,
+    /// See [`QorganError::Duplicate`].
+    Duplicate,
+    /// See [`QorganError::TooFarAhead`].
+    TooFarAhead,
+    /// See [`QorganError::UntrustedIdentity`].
+    UntrustedIdentity,
+    /// See [`QorganError::UnknownPreKey`].
+    UnknownPreKey,
+    /// See [`QorganError::Replay`].
+    Replay,
+    /// See [`QorganError::NonContributory`].
+    NonContributory,
+    /// See [`QorganError::RotationRequired`].
+    RotationRequired,
+    /// See [`QorganError::ChainExhausted`].
+    ChainExhausted,
+    /// See [`QorganError::WrongChain`].
+    WrongChain,
+    /// See [`QorganError::BeforeFirstIteration`].
+    BeforeFirstIteration,
+    /// See [`QorganError::WrongGroup`].
+    WrongGroup,
+    /// See [`QorganError::CorruptState`].
+    CorruptState,
+    /// See [`QorganError::InvalidArgument`].
+    InvalidArgument,
+    /// See [`QorganError::Internal`].
+    Internal,
+}
+
+/// One item's failure inside a batch result: the kind to branch on and the
+/// readable message (never key material).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Failure {
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// The same text the thrown error would carry.
+    pub message: String,
+}
+
+impl QorganError {
+    /// The variant, without details.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Malformed { .. } => ErrorKind::Malformed,
+            Self::BadSignature { .. } => ErrorKind::BadSignature,
+            Self::AuthenticationFailed => ErrorKind::AuthenticationFailed,
+            Self::Duplicate { .. } => ErrorKind::Duplicate,
+            Self::TooFarAhead { .. } => ErrorKind::TooFarAhead,
+            Self::UntrustedIdentity { .. } => ErrorKind::UntrustedIdentity,
+            Self::UnknownPreKey { .. } => ErrorKind::UnknownPreKey,
+            Self::Replay => ErrorKind::Replay,
+            Self::NonContributory => ErrorKind::NonContributory,
+            Self::RotationRequired { .. } => ErrorKind::RotationRequired,
+            Self::ChainExhausted => ErrorKind::ChainExhausted,
+            Self::WrongChain => ErrorKind::WrongChain,
+            Self::BeforeFirstIteration => ErrorKind::BeforeFirstIteration,
+            Self::WrongGroup { .. } => ErrorKind::WrongGroup,
+            Self::CorruptState { .. } => ErrorKind::CorruptState,
+            Self::InvalidArgument { .. } => ErrorKind::InvalidArgument,
+            Self::Internal { .. } => ErrorKind::Internal,
+        }
+    }
+
+    /// This error as a per-item [`Failure`].
+    pub fn failure(&self) -> Failure {
+        Failure {
+            kind: self.kind(),
+            message: self.to_string(),
+        }
+    }
 }
 
 impl From<DecodeError> for QorganError {
@@ -188,14 +280,11 @@ impl From<GroupError> for QorganError {
             GroupError::UntrustedSender => Self::UntrustedIdentity {
                 reason: "distribution signed by another identity than its sender".into(),
             },
-            GroupError::ChainMismatch | GroupError::GroupMismatch => Self::InvalidArgument {
+            GroupError::ChainMismatch | GroupError::GroupMismatch => Self::WrongGroup {
                 reason: e.to_string(),
             },
-            GroupError::IterationUnavailable { .. } | GroupError::TooFarAhead { .. } => {
-                Self::InvalidArgument {
-                    reason: e.to_string(),
-                }
-            }
+            GroupError::IterationUnavailable { .. } => Self::BeforeFirstIteration,
+            GroupError::TooFarAhead { ahead, limit } => Self::TooFarAhead { gap: ahead, limit },
         }
     }
 }

@@ -2,12 +2,13 @@
 
 use std::sync::{Arc, Mutex};
 
+use qorgan::limits::MAX_GROUP_ID_LEN;
 use qorgan::{
-    IdentityKey, OutboundGroupSession, SenderKeyDistribution, SenderKeyRing, StorageKey, SystemRng,
+    IdentityKey, IdentityKeyPair, OutboundGroupSession, SenderKeyDistribution, SenderKeyRing,
+    StorageKey, SystemRng,
 };
 
-use crate::device::Device;
-use crate::error::QorganError;
+use crate::error::{Failure, QorganError};
 use crate::lock::{key32, lock};
 use crate::session::Session;
 
@@ -31,13 +32,13 @@ pub enum RotationReason {
     Age,
 }
 
-/// One recipient's result of a fan-out: the 1:1 ciphertext or the error.
+/// One recipient's result of a fan-out: the 1:1 ciphertext or the failure.
 #[derive(uniffi::Record)]
 pub struct FanoutResult {
     /// The distribution encrypted for this recipient.
     pub ciphertext: Option<Vec<u8>>,
     /// Why this recipient failed (the others are unaffected).
-    pub error: Option<String>,
+    pub error: Option<Failure>,
 }
 
 /// One message's result of a batch decrypt.
@@ -46,72 +47,119 @@ pub struct BatchResult {
     /// The plaintext, if the message decrypted.
     pub plaintext: Option<Vec<u8>>,
     /// The failure, if it did not.
-    pub error: Option<String>,
+    pub error: Option<Failure>,
+}
+
+impl BatchResult {
+    pub(crate) fn from_result(r: Result<Vec<u8>, QorganError>) -> Self {
+        match r {
+            Ok(p) => Self {
+                plaintext: Some(p),
+                error: None,
+            },
+            Err(e) => Self {
+                plaintext: None,
+                error: Some(e.failure()),
+            },
+        }
+    }
 }
 
 fn storage_key(bytes: &[u8]) -> Result<StorageKey, QorganError> {
     Ok(StorageKey::from_bytes(key32(bytes, "storage key")?))
 }
 
-/// This device's sending chain in one group.
+/// This device's sending chain in one group. Made by
+/// [`Device::create_group`] or [`Device::open_group`], so that it signs its
+/// distributions with the device's identity without taking the device as an
+/// argument.
 #[derive(Debug, uniffi::Object)]
 pub struct OutboundGroup {
     inner: Mutex<OutboundGroupSession>,
+    identity: Box<IdentityKeyPair>,
     rng: Mutex<SystemRng>,
 }
 
+pub(crate) fn to_policy(policy: &GroupPolicy) -> qorgan::RotationPolicy {
+    qorgan::RotationPolicy {
+        max_messages: policy.max_messages,
+        max_age_secs: policy.max_age_secs,
+    }
+}
+
 impl OutboundGroup {
-    fn wrap(session: OutboundGroupSession, rng: SystemRng) -> Arc<Self> {
+    pub(crate) fn create(
+        identity: IdentityKeyPair,
+        group_id: &[u8],
+        policy: &GroupPolicy,
+        now: u64,
+    ) -> Result<Arc<Self>, QorganError> {
+        if group_id.len() > MAX_GROUP_ID_LEN {
+            return Err(QorganError::InvalidArgument {
+                reason: format!(
+                    "group id of {} bytes exceeds {MAX_GROUP_ID_LEN}",
+                    group_id.len()
+                ),
+            });
+        }
+        let mut rng = SystemRng::new()?;
+        let session = OutboundGroupSession::new(&mut rng, group_id, to_policy(policy), now)?;
+        Ok(Self::wrap(session, identity, rng))
+    }
+
+    pub(crate) fn open(
+        identity: IdentityKeyPair,
+        storage_key_bytes: &[u8],
+        sealed: &[u8],
+    ) -> Result<Arc<Self>, QorganError> {
+        let session = OutboundGroupSession::open(&storage_key(storage_key_bytes)?, sealed)?;
+        Ok(Self::wrap(session, identity, SystemRng::new()?))
+    }
+
+    fn wrap(session: OutboundGroupSession, identity: IdentityKeyPair, rng: SystemRng) -> Arc<Self> {
         Arc::new(Self {
             inner: Mutex::new(session),
+            identity: Box::new(identity),
             rng: Mutex::new(rng),
         })
+    }
+
+    fn current_distribution(&self) -> Result<SenderKeyDistribution, QorganError> {
+        Ok(lock(&self.inner)?.distribution(&self.identity))
     }
 }
 
 #[uniffi::export]
 impl OutboundGroup {
-    /// Starts a chain for `group_id` (at most 64 bytes); `now` in seconds.
-    #[uniffi::constructor]
-    pub fn new(group_id: Vec<u8>, policy: GroupPolicy, now: u64) -> Result<Arc<Self>, QorganError> {
-        let mut rng = SystemRng::new()?;
-        let policy = qorgan::RotationPolicy {
-            max_messages: policy.max_messages,
-            max_age_secs: policy.max_age_secs,
-        };
-        let session = OutboundGroupSession::new(&mut rng, &group_id, policy, now)?;
-        Ok(Self::wrap(session, rng))
-    }
-
-    /// Restores a chain sealed by [`OutboundGroup::seal`].
-    #[uniffi::constructor]
-    pub fn open(storage_key_bytes: Vec<u8>, sealed: Vec<u8>) -> Result<Arc<Self>, QorganError> {
-        let session = OutboundGroupSession::open(&storage_key(&storage_key_bytes)?, &sealed)?;
-        Ok(Self::wrap(session, SystemRng::new()?))
-    }
-
     /// Encrypts and signs one group message.
     pub fn encrypt(&self, plaintext: Vec<u8>) -> Result<Vec<u8>, QorganError> {
         Ok(lock(&self.inner)?.encrypt(&plaintext)?)
     }
 
-    /// The distribution of this chain, signed by `device`'s identity.
-    pub fn distribution(&self, device: &Device) -> Result<Vec<u8>, QorganError> {
-        let identity = device.identity()?;
-        Ok(lock(&self.inner)?
-            .distribution(&identity)
-            .to_bytes()
-            .to_vec())
+    /// The distribution of the current chain (secret: send it only over
+    /// 1:1 sessions), signed by this device's identity.
+    pub fn distribution(&self) -> Result<Vec<u8>, QorganError> {
+        Ok(self.current_distribution()?.to_bytes().to_vec())
+    }
+
+    /// The public announcement of the current chain (its id, iteration
+    /// and signing key, signed by this device's identity): what a server
+    /// needs to check this chain's group messages with `verify_batch`.
+    pub fn announcement(&self) -> Result<Vec<u8>, QorganError> {
+        Ok(self.current_distribution()?.announcement().to_bytes())
     }
 
     /// Encrypts the distribution for every session in one call; one result
-    /// per session, in order; a failure does not stop the others.
+    /// per session, in order; a failure does not stop the others. Each
+    /// session advances as after `Session.encrypt`: persist them all.
+    ///
+    /// Kotlin: pass only sessions that are still open. uniffi checks that
+    /// the object a method is called on is open, but not its arguments.
     pub fn distribute(
         &self,
-        device: &Device,
         sessions: Vec<Arc<Session>>,
     ) -> Result<Vec<FanoutResult>, QorganError> {
-        let dist = self.distribution(device)?;
+        let dist = self.current_distribution()?.to_bytes();
         Ok(sessions
             .iter()
             .map(|s| match s.encrypt_locked(&dist) {
@@ -121,7 +169,7 @@ impl OutboundGroup {
                 },
                 Err(e) => FanoutResult {
                     ciphertext: None,
-                    error: Some(e.to_string()),
+                    error: Some(e.failure()),
                 },
             })
             .collect())
@@ -154,6 +202,16 @@ impl OutboundGroup {
         Ok(lock(&self.inner)?.chain_id())
     }
 
+    /// The index the next message of the current chain will carry.
+    pub fn iteration(&self) -> Result<u32, QorganError> {
+        Ok(lock(&self.inner)?.iteration())
+    }
+
+    /// The group id this chain was made for.
+    pub fn group_id(&self) -> Result<Vec<u8>, QorganError> {
+        Ok(lock(&self.inner)?.group_id().to_vec())
+    }
+
     /// The chain encrypted under a 32-byte storage key.
     pub fn seal(&self, storage_key_bytes: Vec<u8>) -> Result<Vec<u8>, QorganError> {
         let key = storage_key(&storage_key_bytes)?;
@@ -169,18 +227,19 @@ pub struct GroupReceiver {
     rng: Mutex<SystemRng>,
 }
 
-fn sender_of(session: &Session) -> Result<IdentityKey, QorganError> {
-    Ok(*lock(&session.inner)?.remote_identity())
+fn sender_of(identity: &[u8]) -> Result<IdentityKey, QorganError> {
+    Ok(IdentityKey::from_bytes(identity)?)
 }
 
 #[uniffi::export]
 impl GroupReceiver {
-    /// Starts from a distribution that arrived (decrypted) over `session`;
-    /// refused unless it is signed by that session's peer.
+    /// Starts from a distribution that arrived (decrypted) over a 1:1
+    /// session; pass that session's `remote_identity()` as
+    /// `sender_identity`. Refused unless the distribution is signed by it.
     #[uniffi::constructor]
-    pub fn new(distribution: Vec<u8>, session: &Session) -> Result<Arc<Self>, QorganError> {
+    pub fn new(distribution: Vec<u8>, sender_identity: Vec<u8>) -> Result<Arc<Self>, QorganError> {
         let dist = SenderKeyDistribution::from_bytes(&distribution)?;
-        let ring = SenderKeyRing::new(&dist, &sender_of(session)?)?;
+        let ring = SenderKeyRing::new(&dist, &sender_of(&sender_identity)?)?;
         Ok(Arc::new(Self {
             inner: Mutex::new(ring),
             rng: Mutex::new(SystemRng::new()?),
@@ -197,10 +256,11 @@ impl GroupReceiver {
         }))
     }
 
-    /// Adds the sender's next chain (after a rotation), from `session`.
-    pub fn add(&self, distribution: Vec<u8>, session: &Session) -> Result<(), QorganError> {
+    /// Adds the sender's next chain (after a rotation); `sender_identity`
+    /// as for [`GroupReceiver::new`].
+    pub fn add(&self, distribution: Vec<u8>, sender_identity: Vec<u8>) -> Result<(), QorganError> {
         let dist = SenderKeyDistribution::from_bytes(&distribution)?;
-        let sender = sender_of(session)?;
+        let sender = sender_of(&sender_identity)?;
         Ok(lock(&self.inner)?.add(&dist, &sender)?)
     }
 
@@ -216,17 +276,13 @@ impl GroupReceiver {
         Ok(lock(&self.inner)?
             .decrypt_batch(&refs)
             .into_iter()
-            .map(|r| match r {
-                Ok(p) => BatchResult {
-                    plaintext: Some(p),
-                    error: None,
-                },
-                Err(e) => BatchResult {
-                    plaintext: None,
-                    error: Some(QorganError::from(e).to_string()),
-                },
-            })
+            .map(|r| BatchResult::from_result(r.map_err(QorganError::from)))
             .collect())
+    }
+
+    /// The sender's identity key (standalone encoding).
+    pub fn sender_identity(&self) -> Result<Vec<u8>, QorganError> {
+        Ok(lock(&self.inner)?.sender().to_bytes())
     }
 
     /// The receiver encrypted under a 32-byte storage key.

@@ -23,13 +23,14 @@ mod session;
 mod verify;
 
 pub use device::{AcceptResult, Device, SafetyNumber, safety_numbers_match};
-pub use error::QorganError;
+pub use error::{ErrorKind, Failure, QorganError};
 pub use group::{
     BatchResult, FanoutResult, GroupPolicy, GroupReceiver, OutboundGroup, RotationReason,
 };
 pub use session::Session;
 pub use verify::{
-    VerifyItem, VerifyResult, verify_announcement, verify_batch, verify_bundle, verify_identity,
+    VerifyItem, VerifyResult, verify_announcement, verify_batch, verify_bundle,
+    verify_group_message, verify_identity,
 };
 
 uniffi::setup_scaffolding!();

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use qorgan::{StorageKey, SystemRng};
 
 use crate::error::QorganError;
+use crate::group::BatchResult;
 use crate::lock::{key32, lock};
 
 /// A Double Ratchet session with one remote device.
@@ -45,6 +46,18 @@ impl Session {
     /// Decrypts one message; on error the session is unchanged.
     pub fn decrypt(&self, message: Vec<u8>) -> Result<Vec<u8>, QorganError> {
         Ok(lock(&self.inner)?.decrypt(&message)?)
+    }
+
+    /// Decrypts a queue of messages in one call (catch-up after being
+    /// offline); one result per message, in order. Each message is handled
+    /// exactly as by `decrypt`: a failure leaves the session as it was
+    /// before that message and does not stop the others.
+    pub fn decrypt_batch(&self, messages: Vec<Vec<u8>>) -> Result<Vec<BatchResult>, QorganError> {
+        let mut s = lock(&self.inner)?;
+        Ok(messages
+            .iter()
+            .map(|m| BatchResult::from_result(s.decrypt(m).map_err(QorganError::from)))
+            .collect())
     }
 
     /// The session state encrypted under a 32-byte storage key.

@@ -1,26 +1,43 @@
 //! Stateless verification for servers.
+//!
+//! The single-item functions take borrowed bytes (`&[u8]`): uniffi passes
+//! them without copying (Python `bytes`, Swift `Data`, Kotlin direct
+//! `java.nio.ByteBuffer`), which matters on a server checking items at
+//! volume.
 
 use qorgan::SenderKeyAnnouncement;
 use qorgan::verify::{self, Item};
 
-use crate::error::QorganError;
+use crate::error::{Failure, QorganError};
 
 /// Verifies a standalone identity key (its binding signature).
 #[uniffi::export]
-pub fn verify_identity(identity: Vec<u8>) -> Result<(), QorganError> {
-    Ok(verify::verify(&Item::Identity(&identity))?)
+pub fn verify_identity(identity: &[u8]) -> Result<(), QorganError> {
+    Ok(verify::verify(&Item::Identity(identity))?)
 }
 
 /// Verifies a prekey bundle (all three signatures).
 #[uniffi::export]
-pub fn verify_bundle(bundle: Vec<u8>) -> Result<(), QorganError> {
-    Ok(verify::verify(&Item::Bundle(&bundle))?)
+pub fn verify_bundle(bundle: &[u8]) -> Result<(), QorganError> {
+    Ok(verify::verify(&Item::Bundle(bundle))?)
+}
+
+/// Verifies one group message against its chain's announcement (both
+/// signatures: the identity's on the announcement, the chain's on the
+/// message).
+#[uniffi::export]
+pub fn verify_group_message(announcement: &[u8], message: &[u8]) -> Result<(), QorganError> {
+    let announcement = SenderKeyAnnouncement::from_bytes(announcement)?;
+    Ok(verify::verify(&Item::GroupMessage {
+        announcement: &announcement,
+        message,
+    })?)
 }
 
 /// Verifies a sender-key announcement.
 #[uniffi::export]
-pub fn verify_announcement(announcement: Vec<u8>) -> Result<(), QorganError> {
-    Ok(verify::verify(&Item::Announcement(&announcement))?)
+pub fn verify_announcement(announcement: &[u8]) -> Result<(), QorganError> {
+    Ok(verify::verify(&Item::Announcement(announcement))?)
 }
 
 /// One item of a verification batch.
@@ -56,7 +73,7 @@ pub struct VerifyResult {
     /// Whether every signature of the item verified.
     pub valid: bool,
     /// Why not.
-    pub error: Option<String>,
+    pub error: Option<Failure>,
 }
 
 /// Verifies many items with one batch verification; one result per item.
@@ -83,8 +100,8 @@ pub fn verify_batch(items: Vec<VerifyItem>) -> Vec<VerifyResult> {
                 announcement: a,
                 message,
             }),
-            (VerifyItem::GroupMessage { .. }, Some(Err(e))) => Err(e.to_string()),
-            (VerifyItem::GroupMessage { .. }, None) => Err("missing announcement".to_string()),
+            (VerifyItem::GroupMessage { .. }, Some(Err(e))) => Err(e.failure()),
+            (VerifyItem::GroupMessage { .. }, None) => Err(internal("missing announcement")),
         };
         slots.push(match prepared {
             Ok(i) => {
@@ -109,13 +126,20 @@ pub fn verify_batch(items: Vec<VerifyItem>) -> Vec<VerifyResult> {
                 },
                 Some(Err(e)) => VerifyResult {
                     valid: false,
-                    error: Some(QorganError::from(e).to_string()),
+                    error: Some(QorganError::from(e).failure()),
                 },
                 None => VerifyResult {
                     valid: false,
-                    error: Some("internal: missing verdict".into()),
+                    error: Some(internal("missing verdict")),
                 },
             },
         })
         .collect()
+}
+
+fn internal(reason: &str) -> Failure {
+    QorganError::Internal {
+        reason: reason.into(),
+    }
+    .failure()
 }

@@ -70,13 +70,20 @@ fn group_with_removal_rotation_and_batch() {
         max_messages: 1000,
         max_age_secs: 3600,
     };
-    let group = OutboundGroup::new(b"g".to_vec(), policy, 0).unwrap();
-    let wires = group.distribute(&alice, links.clone()).unwrap();
+    let group = alice.create_group(b"g".to_vec(), policy, 0).unwrap();
+    let wires = group.distribute(links.clone()).unwrap();
     let receivers: Vec<_> = wires
         .into_iter()
         .zip(&members)
-        .map(|(w, m)| GroupReceiver::new(m.decrypt(w.ciphertext.unwrap()).unwrap(), m).unwrap())
+        .map(|(w, m)| {
+            let dist = m.decrypt(w.ciphertext.unwrap()).unwrap();
+            GroupReceiver::new(dist, m.remote_identity().unwrap()).unwrap()
+        })
         .collect();
+    assert_eq!(
+        receivers[0].sender_identity().unwrap(),
+        alice.identity_key().unwrap()
+    );
     let msg = group.encrypt(b"to all".to_vec()).unwrap();
     for r in &receivers {
         assert_eq!(r.decrypt(msg.clone()).unwrap(), b"to all");
@@ -91,9 +98,10 @@ fn group_with_removal_rotation_and_batch() {
         QorganError::RotationRequired { .. }
     ));
     group.rotate(1).unwrap();
-    let wires = group.distribute(&alice, links[..2].to_vec()).unwrap();
+    let wires = group.distribute(links[..2].to_vec()).unwrap();
     for ((w, m), r) in wires.into_iter().zip(&members).zip(&receivers) {
-        r.add(m.decrypt(w.ciphertext.unwrap()).unwrap(), m).unwrap();
+        let dist = m.decrypt(w.ciphertext.unwrap()).unwrap();
+        r.add(dist, m.remote_identity().unwrap()).unwrap();
     }
     let queued: Vec<Vec<u8>> = (0..50u8).map(|i| group.encrypt(vec![i]).unwrap()).collect();
     let results = receivers[0].decrypt_batch(queued.clone()).unwrap();
@@ -107,19 +115,116 @@ fn group_with_removal_rotation_and_batch() {
         receivers[2].decrypt(queued[0].clone()).unwrap_err(),
         QorganError::WrongChain
     ));
-    // A distribution forwarded by someone else is refused.
-    let dist = group.distribution(&members_device(&alice)).unwrap();
+    // A distribution signed by one identity and claimed for another is refused.
+    let mallory = Device::new().unwrap();
+    let forged = mallory
+        .create_group(b"g".to_vec(), policy_default(), 0)
+        .unwrap();
     assert!(matches!(
-        GroupReceiver::new(dist, &members[0]).unwrap_err(),
+        GroupReceiver::new(
+            forged.distribution().unwrap(),
+            members[0].remote_identity().unwrap()
+        )
+        .unwrap_err(),
         QorganError::UntrustedIdentity { .. }
     ));
+    // A chain of another group cannot join this sender's ring.
+    let other = alice
+        .create_group(b"other".to_vec(), policy_default(), 0)
+        .unwrap();
+    assert!(matches!(
+        receivers[0]
+            .add(other.distribution().unwrap(), alice.identity_key().unwrap())
+            .unwrap_err(),
+        QorganError::WrongGroup { .. }
+    ));
+    // The batch reports each failure with its kind.
+    let mut tampered = queued[1].clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    let results = receivers[0]
+        .decrypt_batch(vec![queued[0].clone(), tampered, b"junk".to_vec()])
+        .unwrap();
+    let kinds: Vec<_> = results
+        .iter()
+        .map(|r| r.error.as_ref().map(|f| f.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            Some(ErrorKind::Duplicate),
+            Some(ErrorKind::BadSignature),
+            Some(ErrorKind::Malformed)
+        ]
+    );
+    // A restored chain keeps its identity: its announcement verifies.
+    let group = alice
+        .open_group(KEY.to_vec(), group.seal(KEY.to_vec()).unwrap())
+        .unwrap();
+    let next = group.encrypt(b"after restore".to_vec()).unwrap();
+    assert!(verify_group_message(&group.announcement().unwrap(), &next).is_ok());
+    assert_eq!(receivers[1].decrypt(next).unwrap(), b"after restore");
     let restored =
         GroupReceiver::open(KEY.to_vec(), receivers[1].seal(KEY.to_vec()).unwrap()).unwrap();
     assert_eq!(restored.decrypt(queued[3].clone()).unwrap(), [3]);
 }
 
-fn members_device(_alice: &Device) -> std::sync::Arc<Device> {
-    Device::new().unwrap()
+fn policy_default() -> GroupPolicy {
+    GroupPolicy {
+        max_messages: 1000,
+        max_age_secs: 3600,
+    }
+}
+
+#[test]
+fn group_id_limit_is_an_invalid_argument() {
+    let alice = Device::new().unwrap();
+    assert!(alice.create_group(vec![7; 64], policy_default(), 0).is_ok());
+    assert!(matches!(
+        alice
+            .create_group(vec![7; 65], policy_default(), 0)
+            .unwrap_err(),
+        QorganError::InvalidArgument { .. }
+    ));
+}
+
+#[test]
+fn session_batch_catch_up_is_per_message_transactional() {
+    let alice = Device::new().unwrap();
+    let bob = Device::new().unwrap();
+    let a = alice.initiate(bob.bundle().unwrap()).unwrap();
+    let b = bob
+        .accept(a.encrypt(b"hello".to_vec()).unwrap())
+        .unwrap()
+        .session;
+    let mut queue: Vec<Vec<u8>> = (0..20u8).map(|i| a.encrypt(vec![i]).unwrap()).collect();
+    queue.reverse();
+    // A forged copy of message 14 arrives before the real one.
+    let mut tampered = queue[5].clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    queue.insert(5, tampered);
+    queue.push(queue[0].clone());
+    let results = b.decrypt_batch(queue).unwrap();
+    assert_eq!(results.len(), 22);
+    let plain: Vec<Option<Vec<u8>>> = results.iter().map(|r| r.plaintext.clone()).collect();
+    let expected: Vec<Option<Vec<u8>>> = (0..20u8)
+        .rev()
+        .map(|i| Some(vec![i]))
+        .take(5)
+        .chain([None])
+        .chain((0..15u8).rev().map(|i| Some(vec![i])))
+        .chain([None])
+        .collect();
+    assert_eq!(plain, expected);
+    assert_eq!(
+        results[5].error.as_ref().map(|f| f.kind),
+        Some(ErrorKind::AuthenticationFailed)
+    );
+    assert_eq!(
+        results[21].error.as_ref().map(|f| f.kind),
+        Some(ErrorKind::Duplicate)
+    );
 }
 
 #[test]
@@ -137,12 +242,21 @@ fn server_verification_single_and_batch() {
     items.push(VerifyItem::Identity {
         bytes: devices[1].identity_key().unwrap(),
     });
+    items.push(VerifyItem::Bundle {
+        bytes: vec![0xff; 3],
+    });
     let results = verify_batch(items);
     let valid: Vec<bool> = results.iter().map(|r| r.valid).collect();
-    assert_eq!(valid, [true, true, true, true, false, true]);
-    assert!(verify_bundle(devices[2].bundle().unwrap()).is_ok());
+    assert_eq!(valid, [true, true, true, true, false, true, false]);
+    let kinds: Vec<_> = results
+        .iter()
+        .map(|r| r.error.as_ref().map(|f| f.kind))
+        .collect();
+    assert_eq!(kinds[4], Some(ErrorKind::BadSignature));
+    assert_eq!(kinds[6], Some(ErrorKind::Malformed));
+    assert!(verify_bundle(&devices[2].bundle().unwrap()).is_ok());
     assert!(matches!(
-        verify_identity(bad).unwrap_err(),
+        verify_identity(&bad).unwrap_err(),
         QorganError::BadSignature { .. }
     ));
 }

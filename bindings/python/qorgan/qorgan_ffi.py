@@ -526,17 +526,21 @@ def _uniffi_check_contract_api_version(lib):
 def _uniffi_check_api_checksums(lib):
     if lib.uniffi_qorgan_ffi_checksum_func_safety_numbers_match() != 39117:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_func_verify_announcement() != 19678:
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_announcement() != 2776:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_batch() != 1813:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_func_verify_bundle() != 51268:
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_bundle() != 22747:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_func_verify_identity() != 58522:
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_group_message() != 55042:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_identity() != 10583:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_accept() != 21352:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_bundle() != 5086:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_device_create_group() != 28616:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys() != 56623:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -548,6 +552,8 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() != 26512:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_device_open_group() != 10600:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() != 25741:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_safety_number() != 17280:
@@ -558,7 +564,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_device_open() != 14808:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 34218:
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 11729:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 6812:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -566,17 +572,25 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 16010:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 32786:
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity() != 2170:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 44524:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 4007:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() != 23392:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() != 11050:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() != 43979:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() != 35525:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() != 41870:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() != 42726:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 45410:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() != 1080:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration() != 49239:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed() != 33840:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -586,11 +600,9 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() != 10143:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_outboundgroup_new() != 18119:
-        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_outboundgroup_open() != 36597:
-        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_decrypt() != 37972:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_session_decrypt_batch() != 58749:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_encrypt() != 29630:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -645,6 +657,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_batch.restype = ctypes.c_uint1
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_bundle.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_bundle.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_group_message.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_group_message.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_identity.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_identity.restype = ctypes.c_uint16
@@ -654,6 +669,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_accept.restype = ctypes.c_ui
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_bundle.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_bundle.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_create_group.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_create_group.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys.restype = ctypes.c_uint16
@@ -669,6 +687,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_initiate.restype = ctypes.c_
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_open_group.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_open_group.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey.restype = ctypes.c_uint16
@@ -696,12 +717,18 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch.restype
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id.restype = ctypes.c_uint16
@@ -714,6 +741,12 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution.restype 
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed.restype = ctypes.c_uint16
@@ -726,15 +759,12 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due.restype 
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal.restype = ctypes.c_uint16
-_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_outboundgroup_new.argtypes = (
-)
-_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_outboundgroup_new.restype = ctypes.c_uint16
-_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_outboundgroup_open.argtypes = (
-)
-_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_outboundgroup_open.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_decrypt.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_decrypt.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_session_decrypt_batch.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_session_decrypt_batch.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_encrypt.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_encrypt.restype = ctypes.c_uint16
@@ -760,7 +790,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_func_safety_numbers_match.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_func_safety_numbers_match.restype = ctypes.c_int8
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_announcement.argtypes = (
-    _UniffiRustBuffer,
+    _UniffiForeignBytes,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_announcement.restype = None
@@ -770,12 +800,18 @@ _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_batch.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_batch.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_bundle.argtypes = (
-    _UniffiRustBuffer,
+    _UniffiForeignBytes,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_bundle.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_group_message.argtypes = (
+    _UniffiForeignBytes,
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_group_message.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_identity.argtypes = (
-    _UniffiRustBuffer,
+    _UniffiForeignBytes,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_identity.restype = None
@@ -790,6 +826,14 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundle.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundle.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys.argtypes = (
     ctypes.c_uint64,
     ctypes.c_uint32,
@@ -818,6 +862,13 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count.restype = ctypes.c_uint32
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_open_group.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_open_group.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -850,7 +901,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_device_open.restype = ctypes.c_uint6
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_add.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    _UniffiRustBuffer,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_add.restype = None
@@ -872,9 +923,14 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_seal.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_seal.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_sender_identity.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_sender_identity.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_new.argtypes = (
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    _UniffiRustBuffer,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_new.restype = ctypes.c_uint64
@@ -884,6 +940,11 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_open.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_open.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_announcement.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_announcement.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -891,13 +952,11 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id.restype = ctypes.c_uint32
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
     _UniffiRustBuffer,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribution.argtypes = (
-    ctypes.c_uint64,
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
@@ -908,6 +967,16 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_group_id.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_group_id.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_iteration.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_iteration.restype = ctypes.c_uint32
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -931,25 +1000,18 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_seal.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_seal.restype = _UniffiRustBuffer
-_UniffiLib.uniffi_qorgan_ffi_fn_constructor_outboundgroup_new.argtypes = (
-    _UniffiRustBuffer,
-    _UniffiRustBuffer,
-    ctypes.c_uint64,
-    ctypes.POINTER(_UniffiRustCallStatus),
-)
-_UniffiLib.uniffi_qorgan_ffi_fn_constructor_outboundgroup_new.restype = ctypes.c_uint64
-_UniffiLib.uniffi_qorgan_ffi_fn_constructor_outboundgroup_open.argtypes = (
-    _UniffiRustBuffer,
-    _UniffiRustBuffer,
-    ctypes.POINTER(_UniffiRustCallStatus),
-)
-_UniffiLib.uniffi_qorgan_ffi_fn_constructor_outboundgroup_open.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_decrypt.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_decrypt.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_session_decrypt_batch.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_session_decrypt_batch.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_encrypt.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -1293,7 +1355,8 @@ class QorganError:  # type: ignore
     _UniffiTempQorganError.WrongChain = WrongChain # type: ignore
     class BeforeFirstIteration(_UniffiTempQorganError):
         """
-        A group message from before the receiver's first iteration.
+        A group message from before the receiver's first iteration (or an
+        export asked for an iteration the receiver no longer holds).
 """
         
         def __init__(self):
@@ -1302,6 +1365,21 @@ class QorganError:  # type: ignore
         def __repr__(self):
             return "QorganError.BeforeFirstIteration({})".format(str(self))
     _UniffiTempQorganError.BeforeFirstIteration = BeforeFirstIteration # type: ignore
+    class WrongGroup(_UniffiTempQorganError):
+        """
+        A distribution for another group, or a chain that is not a copy of
+        the one it is merged with.
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "QorganError.WrongGroup({})".format(str(self))
+    _UniffiTempQorganError.WrongGroup = WrongGroup # type: ignore
     class CorruptState(_UniffiTempQorganError):
         """
         Stored state that is malformed, or sealed under another key.
@@ -1402,14 +1480,18 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             return QorganError.BeforeFirstIteration(
             )
         if variant == 14:
-            return QorganError.CorruptState(
+            return QorganError.WrongGroup(
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 15:
-            return QorganError.InvalidArgument(
+            return QorganError.CorruptState(
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 16:
+            return QorganError.InvalidArgument(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 17:
             return QorganError.Internal(
                 _UniffiFfiConverterString.read(buf),
             )
@@ -1450,6 +1532,9 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if isinstance(value, QorganError.WrongChain):
             return
         if isinstance(value, QorganError.BeforeFirstIteration):
+            return
+        if isinstance(value, QorganError.WrongGroup):
+            _UniffiFfiConverterString.check_lower(value.reason)
             return
         if isinstance(value, QorganError.CorruptState):
             _UniffiFfiConverterString.check_lower(value.reason)
@@ -1497,15 +1582,409 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             buf.write_i32(12)
         if isinstance(value, QorganError.BeforeFirstIteration):
             buf.write_i32(13)
-        if isinstance(value, QorganError.CorruptState):
+        if isinstance(value, QorganError.WrongGroup):
             buf.write_i32(14)
             _UniffiFfiConverterString.write(value.reason, buf)
-        if isinstance(value, QorganError.InvalidArgument):
+        if isinstance(value, QorganError.CorruptState):
             buf.write_i32(15)
             _UniffiFfiConverterString.write(value.reason, buf)
-        if isinstance(value, QorganError.Internal):
+        if isinstance(value, QorganError.InvalidArgument):
             buf.write_i32(16)
             _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, QorganError.Internal):
+            buf.write_i32(17)
+            _UniffiFfiConverterString.write(value.reason, buf)
+
+class _UniffiFfiConverterSequenceBytes(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterBytes.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterBytes.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterBytes.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterOptionalBytes(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterBytes.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterBytes.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterBytes.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+
+
+
+
+
+class ErrorKind(enum.Enum):
+    """
+    The variant of a [`QorganError`] without its details, for results that
+    report a failure per item (batches, fan-out, verification) so that apps
+    branch on a value instead of parsing a message.
+"""
+    
+    MALFORMED = 0
+    """
+    See [`QorganError::Malformed`].
+"""
+    
+    BAD_SIGNATURE = 1
+    """
+    See [`QorganError::BadSignature`].
+"""
+    
+    AUTHENTICATION_FAILED = 2
+    """
+    See [`QorganError::AuthenticationFailed`].
+"""
+    
+    DUPLICATE = 3
+    """
+    See [`QorganError::Duplicate`].
+"""
+    
+    TOO_FAR_AHEAD = 4
+    """
+    See [`QorganError::TooFarAhead`].
+"""
+    
+    UNTRUSTED_IDENTITY = 5
+    """
+    See [`QorganError::UntrustedIdentity`].
+"""
+    
+    UNKNOWN_PRE_KEY = 6
+    """
+    See [`QorganError::UnknownPreKey`].
+"""
+    
+    REPLAY = 7
+    """
+    See [`QorganError::Replay`].
+"""
+    
+    NON_CONTRIBUTORY = 8
+    """
+    See [`QorganError::NonContributory`].
+"""
+    
+    ROTATION_REQUIRED = 9
+    """
+    See [`QorganError::RotationRequired`].
+"""
+    
+    CHAIN_EXHAUSTED = 10
+    """
+    See [`QorganError::ChainExhausted`].
+"""
+    
+    WRONG_CHAIN = 11
+    """
+    See [`QorganError::WrongChain`].
+"""
+    
+    BEFORE_FIRST_ITERATION = 12
+    """
+    See [`QorganError::BeforeFirstIteration`].
+"""
+    
+    WRONG_GROUP = 13
+    """
+    See [`QorganError::WrongGroup`].
+"""
+    
+    CORRUPT_STATE = 14
+    """
+    See [`QorganError::CorruptState`].
+"""
+    
+    INVALID_ARGUMENT = 15
+    """
+    See [`QorganError::InvalidArgument`].
+"""
+    
+    INTERNAL = 16
+    """
+    See [`QorganError::Internal`].
+"""
+    
+
+
+class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return ErrorKind.MALFORMED
+        if variant == 2:
+            return ErrorKind.BAD_SIGNATURE
+        if variant == 3:
+            return ErrorKind.AUTHENTICATION_FAILED
+        if variant == 4:
+            return ErrorKind.DUPLICATE
+        if variant == 5:
+            return ErrorKind.TOO_FAR_AHEAD
+        if variant == 6:
+            return ErrorKind.UNTRUSTED_IDENTITY
+        if variant == 7:
+            return ErrorKind.UNKNOWN_PRE_KEY
+        if variant == 8:
+            return ErrorKind.REPLAY
+        if variant == 9:
+            return ErrorKind.NON_CONTRIBUTORY
+        if variant == 10:
+            return ErrorKind.ROTATION_REQUIRED
+        if variant == 11:
+            return ErrorKind.CHAIN_EXHAUSTED
+        if variant == 12:
+            return ErrorKind.WRONG_CHAIN
+        if variant == 13:
+            return ErrorKind.BEFORE_FIRST_ITERATION
+        if variant == 14:
+            return ErrorKind.WRONG_GROUP
+        if variant == 15:
+            return ErrorKind.CORRUPT_STATE
+        if variant == 16:
+            return ErrorKind.INVALID_ARGUMENT
+        if variant == 17:
+            return ErrorKind.INTERNAL
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == ErrorKind.MALFORMED:
+            return
+        if value == ErrorKind.BAD_SIGNATURE:
+            return
+        if value == ErrorKind.AUTHENTICATION_FAILED:
+            return
+        if value == ErrorKind.DUPLICATE:
+            return
+        if value == ErrorKind.TOO_FAR_AHEAD:
+            return
+        if value == ErrorKind.UNTRUSTED_IDENTITY:
+            return
+        if value == ErrorKind.UNKNOWN_PRE_KEY:
+            return
+        if value == ErrorKind.REPLAY:
+            return
+        if value == ErrorKind.NON_CONTRIBUTORY:
+            return
+        if value == ErrorKind.ROTATION_REQUIRED:
+            return
+        if value == ErrorKind.CHAIN_EXHAUSTED:
+            return
+        if value == ErrorKind.WRONG_CHAIN:
+            return
+        if value == ErrorKind.BEFORE_FIRST_ITERATION:
+            return
+        if value == ErrorKind.WRONG_GROUP:
+            return
+        if value == ErrorKind.CORRUPT_STATE:
+            return
+        if value == ErrorKind.INVALID_ARGUMENT:
+            return
+        if value == ErrorKind.INTERNAL:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == ErrorKind.MALFORMED:
+            buf.write_i32(1)
+        if value == ErrorKind.BAD_SIGNATURE:
+            buf.write_i32(2)
+        if value == ErrorKind.AUTHENTICATION_FAILED:
+            buf.write_i32(3)
+        if value == ErrorKind.DUPLICATE:
+            buf.write_i32(4)
+        if value == ErrorKind.TOO_FAR_AHEAD:
+            buf.write_i32(5)
+        if value == ErrorKind.UNTRUSTED_IDENTITY:
+            buf.write_i32(6)
+        if value == ErrorKind.UNKNOWN_PRE_KEY:
+            buf.write_i32(7)
+        if value == ErrorKind.REPLAY:
+            buf.write_i32(8)
+        if value == ErrorKind.NON_CONTRIBUTORY:
+            buf.write_i32(9)
+        if value == ErrorKind.ROTATION_REQUIRED:
+            buf.write_i32(10)
+        if value == ErrorKind.CHAIN_EXHAUSTED:
+            buf.write_i32(11)
+        if value == ErrorKind.WRONG_CHAIN:
+            buf.write_i32(12)
+        if value == ErrorKind.BEFORE_FIRST_ITERATION:
+            buf.write_i32(13)
+        if value == ErrorKind.WRONG_GROUP:
+            buf.write_i32(14)
+        if value == ErrorKind.CORRUPT_STATE:
+            buf.write_i32(15)
+        if value == ErrorKind.INVALID_ARGUMENT:
+            buf.write_i32(16)
+        if value == ErrorKind.INTERNAL:
+            buf.write_i32(17)
+
+
+
+@dataclass
+class Failure:
+    """
+    One item's failure inside a batch result: the kind to branch on and the
+    readable message (never key material).
+"""
+    def __init__(self, *, kind:ErrorKind, message:str):
+        self.kind = kind
+        self.message = message
+        
+        
+
+    
+    def __str__(self):
+        return "Failure(kind={}, message={})".format(self.kind, self.message)
+    def __eq__(self, other):
+        if self.kind != other.kind:
+            return False
+        if self.message != other.message:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeFailure(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Failure(
+            kind=_UniffiFfiConverterTypeErrorKind.read(buf),
+            message=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeErrorKind.check_lower(value.kind)
+        _UniffiFfiConverterString.check_lower(value.message)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeErrorKind.write(value.kind, buf)
+        _UniffiFfiConverterString.write(value.message, buf)
+
+class _UniffiFfiConverterOptionalTypeFailure(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeFailure.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeFailure.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeFailure.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+@dataclass
+class BatchResult:
+    """
+    One message's result of a batch decrypt.
+"""
+    def __init__(self, *, plaintext:typing.Optional[bytes], error:typing.Optional[Failure]):
+        self.plaintext = plaintext
+        self.error = error
+        
+        
+
+    
+    def __str__(self):
+        return "BatchResult(plaintext={}, error={})".format(self.plaintext, self.error)
+    def __eq__(self, other):
+        if self.plaintext != other.plaintext:
+            return False
+        if self.error != other.error:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeBatchResult(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return BatchResult(
+            plaintext=_UniffiFfiConverterOptionalBytes.read(buf),
+            error=_UniffiFfiConverterOptionalTypeFailure.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterOptionalBytes.check_lower(value.plaintext)
+        _UniffiFfiConverterOptionalTypeFailure.check_lower(value.error)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterOptionalBytes.write(value.plaintext, buf)
+        _UniffiFfiConverterOptionalTypeFailure.write(value.error, buf)
+
+class _UniffiFfiConverterSequenceTypeBatchResult(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeBatchResult.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeBatchResult.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeBatchResult.read(buf) for i in range(count)
+        ]
 
 class _UniffiFfiConverterBoolean:
     @classmethod
@@ -1537,6 +2016,14 @@ class SessionProtocol(typing.Protocol):
     def decrypt(self, message: bytes) -> bytes:
         """
         Decrypts one message; on error the session is unchanged.
+"""
+        raise NotImplementedError
+    def decrypt_batch(self, messages: typing.List[bytes]) -> typing.List[BatchResult]:
+        """
+        Decrypts a queue of messages in one call (catch-up after being
+        offline); one result per message, in order. Each message is handled
+        exactly as by `decrypt`: a failure leaves the session as it was
+        before that message and does not stop the others.
 """
         raise NotImplementedError
     def encrypt(self, plaintext: bytes) -> bytes:
@@ -1629,6 +2116,27 @@ class Session(SessionProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_session_decrypt,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def decrypt_batch(self, messages: typing.List[bytes]) -> typing.List[BatchResult]:
+        """
+        Decrypts a queue of messages in one call (catch-up after being
+        offline); one result per message, in order. Each message is handled
+        exactly as by `decrypt`: a failure leaves the session as it was
+        before that message and does not stop the others.
+"""
+        
+        _UniffiFfiConverterSequenceBytes.check_lower(messages)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterSequenceBytes.lower(messages),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeBatchResult.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_session_decrypt_batch,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -1786,101 +2294,12 @@ class _UniffiFfiConverterTypeAcceptResult(_UniffiConverterRustBuffer):
         _UniffiFfiConverterTypeSession.write(value.session, buf)
         _UniffiFfiConverterBytes.write(value.plaintext, buf)
 
-class _UniffiFfiConverterOptionalBytes(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        if value is not None:
-            _UniffiFfiConverterBytes.check_lower(value)
-
-    @classmethod
-    def write(cls, value, buf):
-        if value is None:
-            buf.write_u8(0)
-            return
-
-        buf.write_u8(1)
-        _UniffiFfiConverterBytes.write(value, buf)
-
-    @classmethod
-    def read(cls, buf):
-        flag = buf.read_u8()
-        if flag == 0:
-            return None
-        elif flag == 1:
-            return _UniffiFfiConverterBytes.read(buf)
-        else:
-            raise InternalError("Unexpected flag byte for optional type")
-
-class _UniffiFfiConverterOptionalString(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        if value is not None:
-            _UniffiFfiConverterString.check_lower(value)
-
-    @classmethod
-    def write(cls, value, buf):
-        if value is None:
-            buf.write_u8(0)
-            return
-
-        buf.write_u8(1)
-        _UniffiFfiConverterString.write(value, buf)
-
-    @classmethod
-    def read(cls, buf):
-        flag = buf.read_u8()
-        if flag == 0:
-            return None
-        elif flag == 1:
-            return _UniffiFfiConverterString.read(buf)
-        else:
-            raise InternalError("Unexpected flag byte for optional type")
-
-@dataclass
-class BatchResult:
-    """
-    One message's result of a batch decrypt.
-"""
-    def __init__(self, *, plaintext:typing.Optional[bytes], error:typing.Optional[str]):
-        self.plaintext = plaintext
-        self.error = error
-        
-        
-
-    
-    def __str__(self):
-        return "BatchResult(plaintext={}, error={})".format(self.plaintext, self.error)
-    def __eq__(self, other):
-        if self.plaintext != other.plaintext:
-            return False
-        if self.error != other.error:
-            return False
-        return True
-
-class _UniffiFfiConverterTypeBatchResult(_UniffiConverterRustBuffer):
-    @staticmethod
-    def read(buf):
-        return BatchResult(
-            plaintext=_UniffiFfiConverterOptionalBytes.read(buf),
-            error=_UniffiFfiConverterOptionalString.read(buf),
-        )
-
-    @staticmethod
-    def check_lower(value):
-        _UniffiFfiConverterOptionalBytes.check_lower(value.plaintext)
-        _UniffiFfiConverterOptionalString.check_lower(value.error)
-
-    @staticmethod
-    def write(value, buf):
-        _UniffiFfiConverterOptionalBytes.write(value.plaintext, buf)
-        _UniffiFfiConverterOptionalString.write(value.error, buf)
-
 @dataclass
 class FanoutResult:
     """
-    One recipient's result of a fan-out: the 1:1 ciphertext or the error.
+    One recipient's result of a fan-out: the 1:1 ciphertext or the failure.
 """
-    def __init__(self, *, ciphertext:typing.Optional[bytes], error:typing.Optional[str]):
+    def __init__(self, *, ciphertext:typing.Optional[bytes], error:typing.Optional[Failure]):
         self.ciphertext = ciphertext
         self.error = error
         
@@ -1901,18 +2320,18 @@ class _UniffiFfiConverterTypeFanoutResult(_UniffiConverterRustBuffer):
     def read(buf):
         return FanoutResult(
             ciphertext=_UniffiFfiConverterOptionalBytes.read(buf),
-            error=_UniffiFfiConverterOptionalString.read(buf),
+            error=_UniffiFfiConverterOptionalTypeFailure.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
         _UniffiFfiConverterOptionalBytes.check_lower(value.ciphertext)
-        _UniffiFfiConverterOptionalString.check_lower(value.error)
+        _UniffiFfiConverterOptionalTypeFailure.check_lower(value.error)
 
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterOptionalBytes.write(value.ciphertext, buf)
-        _UniffiFfiConverterOptionalString.write(value.error, buf)
+        _UniffiFfiConverterOptionalTypeFailure.write(value.error, buf)
 
 @dataclass
 class GroupPolicy:
@@ -1997,7 +2416,7 @@ class VerifyResult:
     """
     One item's verdict.
 """
-    def __init__(self, *, valid:bool, error:typing.Optional[str]):
+    def __init__(self, *, valid:bool, error:typing.Optional[Failure]):
         self.valid = valid
         self.error = error
         
@@ -2018,18 +2437,18 @@ class _UniffiFfiConverterTypeVerifyResult(_UniffiConverterRustBuffer):
     def read(buf):
         return VerifyResult(
             valid=_UniffiFfiConverterBoolean.read(buf),
-            error=_UniffiFfiConverterOptionalString.read(buf),
+            error=_UniffiFfiConverterOptionalTypeFailure.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
         _UniffiFfiConverterBoolean.check_lower(value.valid)
-        _UniffiFfiConverterOptionalString.check_lower(value.error)
+        _UniffiFfiConverterOptionalTypeFailure.check_lower(value.error)
 
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterBoolean.write(value.valid, buf)
-        _UniffiFfiConverterOptionalString.write(value.error, buf)
+        _UniffiFfiConverterOptionalTypeFailure.write(value.error, buf)
 
 
 
@@ -2323,6 +2742,398 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
 
 
 
+class _UniffiFfiConverterSequenceTypeSession(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeSession.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeSession.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeSession.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterSequenceTypeFanoutResult(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeFanoutResult.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeFanoutResult.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeFanoutResult.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterOptionalTypeRotationReason(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeRotationReason.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeRotationReason.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeRotationReason.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+
+class OutboundGroupProtocol(typing.Protocol):
+    """
+    This device's sending chain in one group. Made by
+    [`Device::create_group`] or [`Device::open_group`], so that it signs its
+    distributions with the device's identity without taking the device as an
+    argument.
+"""
+    
+    def announcement(self, ) -> bytes:
+        """
+        The public announcement of the current chain (its id, iteration
+        and signing key, signed by this device's identity): what a server
+        needs to check this chain's group messages with `verify_batch`.
+"""
+        raise NotImplementedError
+    def chain_id(self, ) -> int:
+        """
+        The current chain id.
+"""
+        raise NotImplementedError
+    def distribute(self, sessions: typing.List[Session]) -> typing.List[FanoutResult]:
+        """
+        Encrypts the distribution for every session in one call; one result
+        per session, in order; a failure does not stop the others. Each
+        session advances as after `Session.encrypt`: persist them all.
+
+        Kotlin: pass only sessions that are still open. uniffi checks that
+        the object a method is called on is open, but not its arguments.
+"""
+        raise NotImplementedError
+    def distribution(self, ) -> bytes:
+        """
+        The distribution of the current chain (secret: send it only over
+        1:1 sessions), signed by this device's identity.
+"""
+        raise NotImplementedError
+    def encrypt(self, plaintext: bytes) -> bytes:
+        """
+        Encrypts and signs one group message.
+"""
+        raise NotImplementedError
+    def group_id(self, ) -> bytes:
+        """
+        The group id this chain was made for.
+"""
+        raise NotImplementedError
+    def iteration(self, ) -> int:
+        """
+        The index the next message of the current chain will carry.
+"""
+        raise NotImplementedError
+    def mark_member_removed(self, ) -> None:
+        """
+        Records a removal: `encrypt` refuses until `rotate`.
+"""
+        raise NotImplementedError
+    def rotate(self, now: int) -> None:
+        """
+        Starts a new chain; distribute it to the remaining members.
+"""
+        raise NotImplementedError
+    def rotation_due(self, now: int) -> typing.Optional[RotationReason]:
+        """
+        Whether the policy requires a rotation at `now`.
+"""
+        raise NotImplementedError
+    def seal(self, storage_key_bytes: bytes) -> bytes:
+        """
+        The chain encrypted under a 32-byte storage key.
+"""
+        raise NotImplementedError
+
+class OutboundGroup(OutboundGroupProtocol):
+    """
+    This device's sending chain in one group. Made by
+    [`Device::create_group`] or [`Device::open_group`], so that it signs its
+    distributions with the device's identity without taking the device as an
+    argument.
+"""
+    
+    _handle: ctypes.c_uint64
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_free_outboundgroup, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_clone_outboundgroup, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def announcement(self, ) -> bytes:
+        """
+        The public announcement of the current chain (its id, iteration
+        and signing key, signed by this device's identity): what a server
+        needs to check this chain's group messages with `verify_batch`.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_announcement,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def chain_id(self, ) -> int:
+        """
+        The current chain id.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def distribute(self, sessions: typing.List[Session]) -> typing.List[FanoutResult]:
+        """
+        Encrypts the distribution for every session in one call; one result
+        per session, in order; a failure does not stop the others. Each
+        session advances as after `Session.encrypt`: persist them all.
+
+        Kotlin: pass only sessions that are still open. uniffi checks that
+        the object a method is called on is open, but not its arguments.
+"""
+        
+        _UniffiFfiConverterSequenceTypeSession.check_lower(sessions)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterSequenceTypeSession.lower(sessions),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeFanoutResult.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def distribution(self, ) -> bytes:
+        """
+        The distribution of the current chain (secret: send it only over
+        1:1 sessions), signed by this device's identity.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribution,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def encrypt(self, plaintext: bytes) -> bytes:
+        """
+        Encrypts and signs one group message.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(plaintext)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(plaintext),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def group_id(self, ) -> bytes:
+        """
+        The group id this chain was made for.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_group_id,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def iteration(self, ) -> int:
+        """
+        The index the next message of the current chain will carry.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_iteration,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def mark_member_removed(self, ) -> None:
+        """
+        Records a removal: `encrypt` refuses until `rotate`.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def rotate(self, now: int) -> None:
+        """
+        Starts a new chain; distribute it to the remaining members.
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotate,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def rotation_due(self, now: int) -> typing.Optional[RotationReason]:
+        """
+        Whether the policy requires a rotation at `now`.
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterOptionalTypeRotationReason.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def seal(self, storage_key_bytes: bytes) -> bytes:
+        """
+        The chain encrypted under a 32-byte storage key.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(storage_key_bytes)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(storage_key_bytes),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_seal,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeOutboundGroup:
+    @staticmethod
+    def lift(value: int) -> OutboundGroup:
+        return OutboundGroup._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: OutboundGroup):
+        if not isinstance(value, OutboundGroup):
+            raise TypeError("Expected OutboundGroup instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: OutboundGroup) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> OutboundGroup:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: OutboundGroup, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
 
 class DeviceProtocol(typing.Protocol):
     """
@@ -2337,6 +3148,13 @@ class DeviceProtocol(typing.Protocol):
     def bundle(self, ) -> bytes:
         """
         A prekey bundle to publish.
+"""
+        raise NotImplementedError
+    def create_group(self, group_id: bytes,policy: GroupPolicy,now: int) -> OutboundGroup:
+        """
+        Starts this device's sending chain in a group (`group_id` at most
+        64 bytes; `now` in seconds, used only for the age policy). The chain
+        signs its distributions with this device's identity.
 """
         raise NotImplementedError
     def generate_kem_one_time_prekeys(self, count: int) -> int:
@@ -2362,6 +3180,11 @@ class DeviceProtocol(typing.Protocol):
     def one_time_prekey_count(self, ) -> int:
         """
         Unused one-time X25519 prekeys.
+"""
+        raise NotImplementedError
+    def open_group(self, storage_key: bytes,sealed: bytes) -> OutboundGroup:
+        """
+        Restores a chain sealed by `OutboundGroup.seal`.
 """
         raise NotImplementedError
     def rotate_signed_prekey(self, ) -> None:
@@ -2472,6 +3295,32 @@ class Device(DeviceProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    def create_group(self, group_id: bytes,policy: GroupPolicy,now: int) -> OutboundGroup:
+        """
+        Starts this device's sending chain in a group (`group_id` at most
+        64 bytes; `now` in seconds, used only for the age policy). The chain
+        signs its distributions with this device's identity.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(group_id)
+
+        _UniffiFfiConverterTypeGroupPolicy.check_lower(policy)
+
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(group_id),
+            _UniffiFfiConverterTypeGroupPolicy.lower(policy),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeOutboundGroup.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def generate_kem_one_time_prekeys(self, count: int) -> int:
         """
         Makes up to `count` one-time ML-KEM prekeys; returns how many.
@@ -2553,6 +3402,27 @@ class Device(DeviceProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def open_group(self, storage_key: bytes,sealed: bytes) -> OutboundGroup:
+        """
+        Restores a chain sealed by `OutboundGroup.seal`.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(storage_key)
+
+        _UniffiFfiConverterBytes.check_lower(sealed)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(storage_key),
+            _UniffiFfiConverterBytes.lower(sealed),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeOutboundGroup.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_device_open_group,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -2643,61 +3513,16 @@ class _UniffiFfiConverterTypeDevice:
     def write(cls, value: Device, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
 
-class _UniffiFfiConverterSequenceBytes(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        for item in value:
-            _UniffiFfiConverterBytes.check_lower(item)
-
-    @classmethod
-    def write(cls, value, buf):
-        items = len(value)
-        buf.write_i32(items)
-        for item in value:
-            _UniffiFfiConverterBytes.write(item, buf)
-
-    @classmethod
-    def read(cls, buf):
-        count = buf.read_i32()
-        if count < 0:
-            raise InternalError("Unexpected negative sequence length")
-
-        return [
-            _UniffiFfiConverterBytes.read(buf) for i in range(count)
-        ]
-
-class _UniffiFfiConverterSequenceTypeBatchResult(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        for item in value:
-            _UniffiFfiConverterTypeBatchResult.check_lower(item)
-
-    @classmethod
-    def write(cls, value, buf):
-        items = len(value)
-        buf.write_i32(items)
-        for item in value:
-            _UniffiFfiConverterTypeBatchResult.write(item, buf)
-
-    @classmethod
-    def read(cls, buf):
-        count = buf.read_i32()
-        if count < 0:
-            raise InternalError("Unexpected negative sequence length")
-
-        return [
-            _UniffiFfiConverterTypeBatchResult.read(buf) for i in range(count)
-        ]
-
 
 class GroupReceiverProtocol(typing.Protocol):
     """
     One sender's chains in one group, as a member reads them.
 """
     
-    def add(self, distribution: bytes,session: Session) -> None:
+    def add(self, distribution: bytes,sender_identity: bytes) -> None:
         """
-        Adds the sender's next chain (after a rotation), from `session`.
+        Adds the sender's next chain (after a rotation); `sender_identity`
+        as for [`GroupReceiver::new`].
 """
         raise NotImplementedError
     def decrypt(self, message: bytes) -> bytes:
@@ -2716,6 +3541,11 @@ class GroupReceiverProtocol(typing.Protocol):
         The receiver encrypted under a 32-byte storage key.
 """
         raise NotImplementedError
+    def sender_identity(self, ) -> bytes:
+        """
+        The sender's identity key (standalone encoding).
+"""
+        raise NotImplementedError
 
 class GroupReceiver(GroupReceiverProtocol):
     """
@@ -2723,18 +3553,19 @@ class GroupReceiver(GroupReceiverProtocol):
 """
     
     _handle: ctypes.c_uint64
-    def __init__(self, distribution: bytes,session: Session):
+    def __init__(self, distribution: bytes,sender_identity: bytes):
         """
-        Starts from a distribution that arrived (decrypted) over `session`;
-        refused unless it is signed by that session's peer.
+        Starts from a distribution that arrived (decrypted) over a 1:1
+        session; pass that session's `remote_identity()` as
+        `sender_identity`. Refused unless the distribution is signed by it.
 """
         
         _UniffiFfiConverterBytes.check_lower(distribution)
 
-        _UniffiFfiConverterTypeSession.check_lower(session)
+        _UniffiFfiConverterBytes.check_lower(sender_identity)
         _uniffi_lowered_args = (
             _UniffiFfiConverterBytes.lower(distribution),
-            _UniffiFfiConverterTypeSession.lower(session),
+            _UniffiFfiConverterBytes.lower(sender_identity),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeGroupReceiver.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -2783,18 +3614,19 @@ class GroupReceiver(GroupReceiverProtocol):
         inst = cls.__new__(cls)
         inst._handle = handle
         return inst
-    def add(self, distribution: bytes,session: Session) -> None:
+    def add(self, distribution: bytes,sender_identity: bytes) -> None:
         """
-        Adds the sender's next chain (after a rotation), from `session`.
+        Adds the sender's next chain (after a rotation); `sender_identity`
+        as for [`GroupReceiver::new`].
 """
         
         _UniffiFfiConverterBytes.check_lower(distribution)
 
-        _UniffiFfiConverterTypeSession.check_lower(session)
+        _UniffiFfiConverterBytes.check_lower(sender_identity)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
             _UniffiFfiConverterBytes.lower(distribution),
-            _UniffiFfiConverterTypeSession.lower(session),
+            _UniffiFfiConverterBytes.lower(sender_identity),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -2859,6 +3691,21 @@ class GroupReceiver(GroupReceiverProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    def sender_identity(self, ) -> bytes:
+        """
+        The sender's identity key (standalone encoding).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_sender_identity,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
 
 
 
@@ -2887,365 +3734,6 @@ class _UniffiFfiConverterTypeGroupReceiver:
 
     @classmethod
     def write(cls, value: GroupReceiver, buf: _UniffiRustBuffer):
-        buf.write_u64(cls.lower(value))
-
-class _UniffiFfiConverterSequenceTypeSession(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        for item in value:
-            _UniffiFfiConverterTypeSession.check_lower(item)
-
-    @classmethod
-    def write(cls, value, buf):
-        items = len(value)
-        buf.write_i32(items)
-        for item in value:
-            _UniffiFfiConverterTypeSession.write(item, buf)
-
-    @classmethod
-    def read(cls, buf):
-        count = buf.read_i32()
-        if count < 0:
-            raise InternalError("Unexpected negative sequence length")
-
-        return [
-            _UniffiFfiConverterTypeSession.read(buf) for i in range(count)
-        ]
-
-class _UniffiFfiConverterSequenceTypeFanoutResult(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        for item in value:
-            _UniffiFfiConverterTypeFanoutResult.check_lower(item)
-
-    @classmethod
-    def write(cls, value, buf):
-        items = len(value)
-        buf.write_i32(items)
-        for item in value:
-            _UniffiFfiConverterTypeFanoutResult.write(item, buf)
-
-    @classmethod
-    def read(cls, buf):
-        count = buf.read_i32()
-        if count < 0:
-            raise InternalError("Unexpected negative sequence length")
-
-        return [
-            _UniffiFfiConverterTypeFanoutResult.read(buf) for i in range(count)
-        ]
-
-class _UniffiFfiConverterOptionalTypeRotationReason(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        if value is not None:
-            _UniffiFfiConverterTypeRotationReason.check_lower(value)
-
-    @classmethod
-    def write(cls, value, buf):
-        if value is None:
-            buf.write_u8(0)
-            return
-
-        buf.write_u8(1)
-        _UniffiFfiConverterTypeRotationReason.write(value, buf)
-
-    @classmethod
-    def read(cls, buf):
-        flag = buf.read_u8()
-        if flag == 0:
-            return None
-        elif flag == 1:
-            return _UniffiFfiConverterTypeRotationReason.read(buf)
-        else:
-            raise InternalError("Unexpected flag byte for optional type")
-
-
-class OutboundGroupProtocol(typing.Protocol):
-    """
-    This device's sending chain in one group.
-"""
-    
-    def chain_id(self, ) -> int:
-        """
-        The current chain id.
-"""
-        raise NotImplementedError
-    def distribute(self, device: Device,sessions: typing.List[Session]) -> typing.List[FanoutResult]:
-        """
-        Encrypts the distribution for every session in one call; one result
-        per session, in order; a failure does not stop the others.
-"""
-        raise NotImplementedError
-    def distribution(self, device: Device) -> bytes:
-        """
-        The distribution of this chain, signed by `device`'s identity.
-"""
-        raise NotImplementedError
-    def encrypt(self, plaintext: bytes) -> bytes:
-        """
-        Encrypts and signs one group message.
-"""
-        raise NotImplementedError
-    def mark_member_removed(self, ) -> None:
-        """
-        Records a removal: `encrypt` refuses until `rotate`.
-"""
-        raise NotImplementedError
-    def rotate(self, now: int) -> None:
-        """
-        Starts a new chain; distribute it to the remaining members.
-"""
-        raise NotImplementedError
-    def rotation_due(self, now: int) -> typing.Optional[RotationReason]:
-        """
-        Whether the policy requires a rotation at `now`.
-"""
-        raise NotImplementedError
-    def seal(self, storage_key_bytes: bytes) -> bytes:
-        """
-        The chain encrypted under a 32-byte storage key.
-"""
-        raise NotImplementedError
-
-class OutboundGroup(OutboundGroupProtocol):
-    """
-    This device's sending chain in one group.
-"""
-    
-    _handle: ctypes.c_uint64
-    def __init__(self, group_id: bytes,policy: GroupPolicy,now: int):
-        """
-        Starts a chain for `group_id` (at most 64 bytes); `now` in seconds.
-"""
-        
-        _UniffiFfiConverterBytes.check_lower(group_id)
-
-        _UniffiFfiConverterTypeGroupPolicy.check_lower(policy)
-
-        _UniffiFfiConverterUInt64.check_lower(now)
-        _uniffi_lowered_args = (
-            _UniffiFfiConverterBytes.lower(group_id),
-            _UniffiFfiConverterTypeGroupPolicy.lower(policy),
-            _UniffiFfiConverterUInt64.lower(now),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterTypeOutboundGroup.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_outboundgroup_new,
-            *_uniffi_lowered_args,
-        )
-        self._handle = _uniffi_ffi_result
-    @classmethod
-    def open(cls, storage_key_bytes: bytes,sealed: bytes) -> OutboundGroup:
-        """
-        Restores a chain sealed by [`OutboundGroup::seal`].
-"""
-        
-        _UniffiFfiConverterBytes.check_lower(storage_key_bytes)
-
-        _UniffiFfiConverterBytes.check_lower(sealed)
-        _uniffi_lowered_args = (
-            _UniffiFfiConverterBytes.lower(storage_key_bytes),
-            _UniffiFfiConverterBytes.lower(sealed),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterTypeOutboundGroup.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_outboundgroup_open,
-            *_uniffi_lowered_args,
-        )
-        return cls._uniffi_make_instance(_uniffi_ffi_result)
-
-    def __del__(self):
-        # In case of partial initialization of instances.
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_free_outboundgroup, handle)
-
-    def _uniffi_clone_handle(self):
-        return _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_clone_outboundgroup, self._handle)
-
-    # Used by alternative constructors or any methods which return this type.
-    @classmethod
-    def _uniffi_make_instance(cls, handle):
-        # Lightly yucky way to bypass the usual __init__ logic
-        # and just create a new instance with the required handle.
-        inst = cls.__new__(cls)
-        inst._handle = handle
-        return inst
-    def chain_id(self, ) -> int:
-        """
-        The current chain id.
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def distribute(self, device: Device,sessions: typing.List[Session]) -> typing.List[FanoutResult]:
-        """
-        Encrypts the distribution for every session in one call; one result
-        per session, in order; a failure does not stop the others.
-"""
-        
-        _UniffiFfiConverterTypeDevice.check_lower(device)
-
-        _UniffiFfiConverterSequenceTypeSession.check_lower(sessions)
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-            _UniffiFfiConverterTypeDevice.lower(device),
-            _UniffiFfiConverterSequenceTypeSession.lower(sessions),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeFanoutResult.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def distribution(self, device: Device) -> bytes:
-        """
-        The distribution of this chain, signed by `device`'s identity.
-"""
-        
-        _UniffiFfiConverterTypeDevice.check_lower(device)
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-            _UniffiFfiConverterTypeDevice.lower(device),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribution,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def encrypt(self, plaintext: bytes) -> bytes:
-        """
-        Encrypts and signs one group message.
-"""
-        
-        _UniffiFfiConverterBytes.check_lower(plaintext)
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-            _UniffiFfiConverterBytes.lower(plaintext),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def mark_member_removed(self, ) -> None:
-        """
-        Records a removal: `encrypt` refuses until `rotate`.
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = lambda val: None
-        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def rotate(self, now: int) -> None:
-        """
-        Starts a new chain; distribute it to the remaining members.
-"""
-        
-        _UniffiFfiConverterUInt64.check_lower(now)
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(now),
-        )
-        _uniffi_lift_return = lambda val: None
-        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotate,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def rotation_due(self, now: int) -> typing.Optional[RotationReason]:
-        """
-        Whether the policy requires a rotation at `now`.
-"""
-        
-        _UniffiFfiConverterUInt64.check_lower(now)
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(now),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterOptionalTypeRotationReason.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def seal(self, storage_key_bytes: bytes) -> bytes:
-        """
-        The chain encrypted under a 32-byte storage key.
-"""
-        
-        _UniffiFfiConverterBytes.check_lower(storage_key_bytes)
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-            _UniffiFfiConverterBytes.lower(storage_key_bytes),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_seal,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-
-
-
-
-
-class _UniffiFfiConverterTypeOutboundGroup:
-    @staticmethod
-    def lift(value: int) -> OutboundGroup:
-        return OutboundGroup._uniffi_make_instance(value)
-
-    @staticmethod
-    def check_lower(value: OutboundGroup):
-        if not isinstance(value, OutboundGroup):
-            raise TypeError("Expected OutboundGroup instance, {} found".format(type(value).__name__))
-
-    @staticmethod
-    def lower(value: OutboundGroup) -> ctypes.c_uint64:
-        return value._uniffi_clone_handle()
-
-    @classmethod
-    def read(cls, buf: _UniffiRustBuffer) -> OutboundGroup:
-        ptr = buf.read_u64()
-        if ptr == 0:
-            raise InternalError("Raw handle value was null")
-        return cls.lift(ptr)
-
-    @classmethod
-    def write(cls, value: OutboundGroup, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
 
 class _UniffiFfiConverterSequenceTypeVerifyItem(_UniffiConverterRustBuffer):
@@ -3318,9 +3806,9 @@ def verify_announcement(announcement: bytes) -> None:
     Verifies a sender-key announcement.
 """
     
-    _UniffiFfiConverterBytes.check_lower(announcement)
+    _UniffiFfiConverterByRefBytes.check_lower(announcement)
     _uniffi_lowered_args = (
-        _UniffiFfiConverterBytes.lower(announcement),
+        _UniffiFfiConverterByRefBytes.lower(announcement),
     )
     _uniffi_lift_return = lambda val: None
     _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -3352,9 +3840,9 @@ def verify_bundle(bundle: bytes) -> None:
     Verifies a prekey bundle (all three signatures).
 """
     
-    _UniffiFfiConverterBytes.check_lower(bundle)
+    _UniffiFfiConverterByRefBytes.check_lower(bundle)
     _uniffi_lowered_args = (
-        _UniffiFfiConverterBytes.lower(bundle),
+        _UniffiFfiConverterByRefBytes.lower(bundle),
     )
     _uniffi_lift_return = lambda val: None
     _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -3364,14 +3852,36 @@ def verify_bundle(bundle: bytes) -> None:
         *_uniffi_lowered_args,
     )
     return _uniffi_lift_return(_uniffi_ffi_result)
+def verify_group_message(announcement: bytes,message: bytes) -> None:
+    """
+    Verifies one group message against its chain's announcement (both
+    signatures: the identity's on the announcement, the chain's on the
+    message).
+"""
+    
+    _UniffiFfiConverterByRefBytes.check_lower(announcement)
+
+    _UniffiFfiConverterByRefBytes.check_lower(message)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterByRefBytes.lower(announcement),
+        _UniffiFfiConverterByRefBytes.lower(message),
+    )
+    _uniffi_lift_return = lambda val: None
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_group_message,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
 def verify_identity(identity: bytes) -> None:
     """
     Verifies a standalone identity key (its binding signature).
 """
     
-    _UniffiFfiConverterBytes.check_lower(identity)
+    _UniffiFfiConverterByRefBytes.check_lower(identity)
     _uniffi_lowered_args = (
-        _UniffiFfiConverterBytes.lower(identity),
+        _UniffiFfiConverterByRefBytes.lower(identity),
     )
     _uniffi_lift_return = lambda val: None
     _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -3385,10 +3895,12 @@ def verify_identity(identity: bytes) -> None:
 __all__ = [
     "InternalError",
     "QorganError",
+    "ErrorKind",
     "RotationReason",
     "VerifyItem",
-    "AcceptResult",
+    "Failure",
     "BatchResult",
+    "AcceptResult",
     "FanoutResult",
     "GroupPolicy",
     "SafetyNumber",
@@ -3397,13 +3909,14 @@ __all__ = [
     "verify_announcement",
     "verify_batch",
     "verify_bundle",
+    "verify_group_message",
     "verify_identity",
     "Session",
     "SessionProtocol",
+    "OutboundGroup",
+    "OutboundGroupProtocol",
     "Device",
     "DeviceProtocol",
     "GroupReceiver",
     "GroupReceiverProtocol",
-    "OutboundGroup",
-    "OutboundGroupProtocol",
 ]

@@ -8,24 +8,41 @@ Not provoked here (see README.md, "Errors"):
     panic raise it; neither can be caused through the API.
 """
 
+import re
+
 import pytest
 
 from conftest import KEY, establish, policy
-from qorgan import Device, GroupReceiver, OutboundGroup, QorganError, Session
+from qorgan import Device, ErrorKind, GroupReceiver, QorganError, Session
 import qorgan
 
 ALL_VARIANTS = [
     "Malformed", "BadSignature", "AuthenticationFailed", "Duplicate", "TooFarAhead",
     "UntrustedIdentity", "UnknownPreKey", "Replay", "NonContributory",
     "RotationRequired", "ChainExhausted", "WrongChain", "BeforeFirstIteration",
-    "CorruptState", "InvalidArgument", "Internal",
+    "WrongGroup", "CorruptState", "InvalidArgument", "Internal",
 ]
 
 
+def variants():
+    """The QorganError subclasses the module defines, by name."""
+    return {name for name, cls in vars(QorganError).items()
+            if isinstance(cls, type) and issubclass(cls, QorganError)}
+
+
 def test_every_variant_is_a_qorgan_error_subclass():
+    assert variants() == set(ALL_VARIANTS)
     for name in ALL_VARIANTS:
         cls = getattr(QorganError, name)
         assert issubclass(cls, QorganError) and issubclass(cls, Exception)
+
+
+def test_error_kind_has_one_value_per_variant():
+    # UnknownPreKey -> UNKNOWN_PRE_KEY, as uniffi names enum members.
+    expected = {re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).upper() for name in variants()}
+    kinds = [k.name for k in ErrorKind]
+    assert len(kinds) == len(set(kinds)) == len(variants())
+    assert set(kinds) == expected
 
 
 def test_malformed():
@@ -95,8 +112,8 @@ def test_too_far_ahead_one_to_one():
 def test_too_far_ahead_group():
     alice, bob = Device(), Device()
     a, b = establish(alice, bob)
-    group = OutboundGroup(b"g", policy(), 0)
-    rx = GroupReceiver(b.decrypt(a.encrypt(group.distribution(alice))), b)
+    group = alice.create_group(b"g", policy(), 0)
+    rx = GroupReceiver(b.decrypt(a.encrypt(group.distribution())), b.remote_identity())
     msgs = [group.encrypt(b"m") for _ in range(2002)]
     with pytest.raises(QorganError.TooFarAhead):
         rx.decrypt(msgs[-1])
@@ -106,11 +123,18 @@ def test_untrusted_identity():
     alice, bob, carol = Device(), Device(), Device()
     ab, ba = establish(alice, bob)
     _, bc = establish(carol, bob)
-    group = OutboundGroup(b"g", policy(), 0)
-    dist = ba.decrypt(ab.encrypt(group.distribution(alice)))
+    group = alice.create_group(b"g", policy(), 0)
+    dist = ba.decrypt(ab.encrypt(group.distribution()))
     # Alice's distribution presented as if Carol had sent it.
     with pytest.raises(QorganError.UntrustedIdentity):
-        GroupReceiver(dist, bc)
+        GroupReceiver(dist, bc.remote_identity())
+    rx = GroupReceiver(dist, ba.remote_identity())
+    group.rotate(1)
+    with pytest.raises(QorganError.UntrustedIdentity):
+        rx.add(ba.decrypt(ab.encrypt(group.distribution())), carol.identity_key())
+    # The refused chain was not added; the right sender's is.
+    rx.add(ba.decrypt(ab.encrypt(group.distribution())), alice.identity_key())
+    assert rx.decrypt(group.encrypt(b"rotated")) == b"rotated"
     # A prekey message of another session, given to an established session.
     other = alice.initiate(bob.bundle()).encrypt(b"new handshake")
     with pytest.raises(QorganError.UntrustedIdentity):
@@ -150,7 +174,7 @@ def test_non_contributory():
 
 
 def test_rotation_required():
-    group = OutboundGroup(b"g", policy(), 0)
+    group = Device().create_group(b"g", policy(), 0)
     group.mark_member_removed()
     with pytest.raises(QorganError.RotationRequired) as e:
         group.encrypt(b"x")
@@ -160,8 +184,8 @@ def test_rotation_required():
 def test_wrong_chain():
     alice, bob = Device(), Device()
     a, b = establish(alice, bob)
-    group = OutboundGroup(b"g", policy(), 0)
-    rx = GroupReceiver(b.decrypt(a.encrypt(group.distribution(alice))), b)
+    group = alice.create_group(b"g", policy(), 0)
+    rx = GroupReceiver(b.decrypt(a.encrypt(group.distribution())), b.remote_identity())
     group.rotate(1)
     with pytest.raises(QorganError.WrongChain):
         rx.decrypt(group.encrypt(b"new chain, never distributed to Bob"))
@@ -170,10 +194,11 @@ def test_wrong_chain():
 def test_before_first_iteration():
     alice, bob = Device(), Device()
     a, b = establish(alice, bob)
-    group = OutboundGroup(b"g", policy(), 0)
+    group = alice.create_group(b"g", policy(), 0)
     early = [group.encrypt(f"early {i}".encode()) for i in range(3)]
+    assert group.iteration() == 3
     # Bob joins late: the distribution starts at the current iteration.
-    rx = GroupReceiver(b.decrypt(a.encrypt(group.distribution(alice))), b)
+    rx = GroupReceiver(b.decrypt(a.encrypt(group.distribution())), b.remote_identity())
     later = group.encrypt(b"after joining")
     for m in early:
         with pytest.raises(QorganError.BeforeFirstIteration):
@@ -194,7 +219,7 @@ def test_corrupt_state():
     with pytest.raises(QorganError.CorruptState):
         Device.open(KEY, b"")
     with pytest.raises(QorganError.CorruptState):
-        OutboundGroup.open(KEY, OutboundGroup(b"g", policy(), 0).seal(bytes(32)))
+        alice.open_group(KEY, alice.create_group(b"g", policy(), 0).seal(bytes(32)))
     # A sealed session is not a sealed device.
     with pytest.raises(QorganError.CorruptState):
         Device.open(KEY, sealed)
@@ -206,16 +231,25 @@ def test_invalid_argument():
     for call in (lambda: a.seal(b"short key"),
                  lambda: Session.open(bytes(31), b""),
                  lambda: alice.seal(bytes(33)),
-                 lambda: OutboundGroup(b"g", policy(), 0).seal(b"")):
+                 lambda: alice.create_group(b"g", policy(), 0).seal(b""),
+                 lambda: alice.open_group(bytes(16), b""),
+                 # A group id over 64 bytes.
+                 lambda: alice.create_group(b"x" * 65, policy(), 0)):
         with pytest.raises(QorganError.InvalidArgument) as e:
             call()
         assert e.value.reason
-    # A group id over 64 bytes is an out-of-range argument too, but the FFI
-    # reports it as Malformed (the crate's DecodeError), not InvalidArgument.
-    with pytest.raises(QorganError.Malformed):
-        OutboundGroup(b"x" * 65, policy(), 0)
-    # A distribution of another group's chain added to a receiver.
-    g1, g2 = OutboundGroup(b"g1", policy(), 0), OutboundGroup(b"g2", policy(), 0)
-    rx = GroupReceiver(b.decrypt(a.encrypt(g1.distribution(alice))), b)
-    with pytest.raises(QorganError.InvalidArgument):
-        rx.add(b.decrypt(a.encrypt(g2.distribution(alice))), b)
+    assert alice.create_group(b"x" * 64, policy(), 0).group_id() == b"x" * 64
+
+
+def test_wrong_group():
+    alice, bob = Device(), Device()
+    a, b = establish(alice, bob)
+    g1, g2 = alice.create_group(b"g1", policy(), 0), alice.create_group(b"g2", policy(), 0)
+    rx = GroupReceiver(b.decrypt(a.encrypt(g1.distribution())), b.remote_identity())
+    # A distribution of another group's chain (same sender) added to the receiver.
+    with pytest.raises(QorganError.WrongGroup) as e:
+        rx.add(b.decrypt(a.encrypt(g2.distribution())), b.remote_identity())
+    assert e.value.reason
+    assert rx.decrypt(g1.encrypt(b"still g1")) == b"still g1"
+    with pytest.raises(QorganError.WrongChain):
+        rx.decrypt(g2.encrypt(b"g2 stays unreadable"))

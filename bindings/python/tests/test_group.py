@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import establish, policy
-from qorgan import Device, GroupReceiver, OutboundGroup, QorganError, RotationReason
+from qorgan import Device, ErrorKind, GroupReceiver, QorganError, RotationReason
 
 GROUP = b"group:book-club"
 
@@ -15,20 +15,26 @@ def test_three_members_removal_rotation_catch_up(storage_key):
              (("bob", bob), ("carol", carol), ("dave", dave))}
     ours = [pairs[n][0] for n in ("bob", "carol", "dave")]
 
-    group = OutboundGroup(GROUP, policy(), 1_000)
+    group = alice.create_group(GROUP, policy(), 1_000)
+    assert group.group_id() == GROUP
+    assert group.iteration() == 0
     assert group.rotation_due(1_000) is None
     first_chain = group.chain_id()
 
     # Fan-out of the distribution: one ciphertext per session.
-    fanout = group.distribute(alice, ours)
+    fanout = group.distribute(ours)
     assert len(fanout) == 3
     assert all(r.error is None and r.ciphertext for r in fanout)
     receivers = {}
     for name, result in zip(("bob", "carol", "dave"), fanout):
         theirs = pairs[name][1]
-        receivers[name] = GroupReceiver(theirs.decrypt(result.ciphertext), theirs)
+        dist = theirs.decrypt(result.ciphertext)
+        assert dist == group.distribution()
+        receivers[name] = GroupReceiver(dist, theirs.remote_identity())
+        assert receivers[name].sender_identity() == alice.identity_key()
 
     m0 = group.encrypt(b"welcome, all three")
+    assert group.iteration() == 1
     for r in receivers.values():
         assert r.decrypt(m0) == b"welcome, all three"
 
@@ -42,11 +48,11 @@ def test_three_members_removal_rotation_catch_up(storage_key):
     assert group.rotation_due(1_002) is None
 
     # Redistribution to the remaining members only.
-    refan = group.distribute(alice, [pairs["bob"][0], pairs["carol"][0]])
+    refan = group.distribute([pairs["bob"][0], pairs["carol"][0]])
     assert [r.error for r in refan] == [None, None]
     for name, result in zip(("bob", "carol"), refan):
         theirs = pairs[name][1]
-        receivers[name].add(theirs.decrypt(result.ciphertext), theirs)
+        receivers[name].add(theirs.decrypt(result.ciphertext), theirs.remote_identity())
 
     m1 = group.encrypt(b"without Dave")
     assert receivers["bob"].decrypt(m1) == b"without Dave"
@@ -70,26 +76,38 @@ def test_three_members_removal_rotation_catch_up(storage_key):
     tampered = bytearray(group.encrypt(b"tampered"))
     tampered[12] ^= 0x01
     good = group.encrypt(b"good")
-    mixed = carol_rx.decrypt_batch([bytes(tampered), good, queue[0]])
-    assert mixed[0].plaintext is None and mixed[0].error
-    assert mixed[1].plaintext == b"good" and mixed[1].error is None
-    assert mixed[2].plaintext is None and "duplicate" in mixed[2].error
+    forged = bytearray(group.encrypt(b"forged"))
+    forged[-1] ^= 0x01  # the chain's signature
+    mixed = carol_rx.decrypt_batch([bytes(tampered), good, queue[0], bytes(forged), b"junk"])
+    assert [r.plaintext for r in mixed] == [None, b"good", None, None, None]
+    assert [r.error.kind if r.error else None for r in mixed] == [
+        ErrorKind.BAD_SIGNATURE, None, ErrorKind.DUPLICATE, ErrorKind.BAD_SIGNATURE,
+        ErrorKind.MALFORMED]
+    assert mixed[2].error.message == "duplicate or expired message (index 1)"  # m1 was 0
+    # Dave's receiver holds only the old chain.
+    assert [r.error.kind for r in receivers["dave"].decrypt_batch(queue[:3])] == [
+        ErrorKind.WRONG_CHAIN] * 3
 
-    # The outbound chain survives a restore and keeps its chain id.
-    chain = group.chain_id()
-    group = OutboundGroup.open(storage_key, group.seal(storage_key))
-    assert group.chain_id() == chain
+    # The outbound chain survives a restore (by the same device) and keeps
+    # its chain id, iteration and signing identity.
+    chain, iteration = group.chain_id(), group.iteration()
+    group = alice.open_group(storage_key, group.seal(storage_key))
+    assert (group.chain_id(), group.iteration(), group.group_id()) == (chain, iteration, GROUP)
     assert receivers["bob"].decrypt(group.encrypt(b"after restore")) == b"after restore"
+    after = GroupReceiver(group.distribution(), alice.identity_key())
+    assert after.decrypt(group.encrypt(b"new member")) == b"new member"
 
 
 def test_message_limit_and_age_rotation():
-    group = OutboundGroup(GROUP, policy(max_messages=3, max_age_secs=60), 0)
+    group = Device().create_group(GROUP, policy(max_messages=3, max_age_secs=60), 0)
     for _ in range(3):
         group.encrypt(b"x")
+    assert group.iteration() == 3
     assert group.rotation_due(1) == RotationReason.MESSAGE_LIMIT
     with pytest.raises(QorganError.RotationRequired):
         group.encrypt(b"one too many")
     group.rotate(10)
+    assert group.iteration() == 0
     assert group.rotation_due(11) is None
     assert group.rotation_due(10 + 61) == RotationReason.AGE
 
@@ -97,10 +115,14 @@ def test_message_limit_and_age_rotation():
 def test_fanout_failure_is_per_recipient():
     alice, bob = Device(), Device()
     a, b = establish(alice, bob)
-    group = OutboundGroup(GROUP, policy(), 0)
+    group = alice.create_group(GROUP, policy(), 0)
     # The same session twice and a fresh pending one all succeed independently.
     carol = Device()
     pending = alice.initiate(carol.bundle())
-    results = group.distribute(alice, [a, pending, a])
+    results = group.distribute([a, pending, a])
     assert all(r.ciphertext and r.error is None for r in results)
     assert b.decrypt(results[0].ciphertext) == b.decrypt(results[2].ciphertext)
+    accepted = carol.accept(results[1].ciphertext)
+    assert accepted.plaintext == group.distribution()
+    rx = GroupReceiver(accepted.plaintext, accepted.session.remote_identity())
+    assert rx.decrypt(group.encrypt(b"to carol")) == b"to carol"

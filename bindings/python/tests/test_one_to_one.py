@@ -5,7 +5,8 @@ import random
 import pytest
 
 import qorgan
-from qorgan import Device, QorganError, Session
+from conftest import establish
+from qorgan import Device, ErrorKind, Failure, QorganError, Session
 
 
 def test_conversation_out_of_order_restore_duplicate(storage_key):
@@ -96,3 +97,42 @@ def test_signed_prekey_rotation_keeps_old_bundles_usable():
     assert bob.bundle() != old_bundle
     a = alice.initiate(old_bundle)
     assert bob.accept(a.encrypt(b"late")).plaintext == b"late"
+
+
+def test_decrypt_batch_catch_up_is_per_message():
+    alice, bob = Device(), Device()
+    a, b = establish(alice, bob)
+    # Bob was offline: 20 of Alice's messages arrive reversed, a forged copy
+    # of m14 (last byte flipped) just before the real one, m19 again at the end.
+    sent = [a.encrypt(f"m{i}".encode()) for i in range(20)]
+    queue = sent[::-1]
+    assert queue[5] == sent[14]
+    forged = bytearray(queue[5])
+    forged[-1] ^= 0x01
+    queue.insert(5, bytes(forged))
+    queue.append(queue[0])
+    assert len(queue) == 22
+
+    results = b.decrypt_batch(queue)
+    assert len(results) == 22
+    expected = ([f"m{i}".encode() for i in range(19, 14, -1)] + [None]
+                + [f"m{i}".encode() for i in range(14, -1, -1)] + [None])
+    assert [r.plaintext for r in results] == expected
+    assert [r.error for r in results if r.plaintext is not None] == [None] * 20
+    # The forgery failed alone (the real m14 still decrypted); the replay is a duplicate.
+    assert results[5].error == Failure(kind=ErrorKind.AUTHENTICATION_FAILED,
+                                       message="message authentication failed")
+    # Index 19: Alice's chain restarted at 0 after Bob's "ack" in establish().
+    assert results[21].error == Failure(kind=ErrorKind.DUPLICATE,
+                                        message="duplicate or expired message (index 19)")
+    # As one decrypt would have said.
+    with pytest.raises(QorganError.Duplicate) as e:
+        b.decrypt(sent[19])
+    assert e.value.index == 19
+
+    # The session goes on, both ways, and an empty batch is fine.
+    assert b.decrypt(a.encrypt(b"after")) == b"after"
+    assert a.decrypt(b.encrypt(b"reply")) == b"reply"
+    assert b.decrypt_batch([]) == []
+    assert [r.error.kind for r in b.decrypt_batch([sent[0], sent[14], b"\x01"])] == [
+        ErrorKind.DUPLICATE, ErrorKind.DUPLICATE, ErrorKind.MALFORMED]

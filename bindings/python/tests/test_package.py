@@ -3,6 +3,8 @@
 import os
 import sys
 
+import pytest
+
 import qorgan
 
 
@@ -18,10 +20,20 @@ def test_imported_from_installed_wheel():
 def test_public_names_reexported():
     for name in [
         "Device", "Session", "OutboundGroup", "GroupReceiver", "GroupPolicy",
-        "QorganError", "VerifyItem", "VerifyResult", "RotationReason",
-        "verify_identity", "verify_bundle", "verify_announcement", "verify_batch",
-        "safety_numbers_match",
+        "QorganError", "ErrorKind", "Failure", "BatchResult", "FanoutResult",
+        "AcceptResult", "SafetyNumber", "VerifyItem", "VerifyResult", "RotationReason",
+        "verify_identity", "verify_bundle", "verify_announcement",
+        "verify_group_message", "verify_batch", "safety_numbers_match",
     ]:
         assert name in qorgan.__all__
         assert hasattr(qorgan, name)
     assert qorgan.__version__ == "0.1.0"
+
+
+def test_groups_are_made_by_a_device():
+    # OutboundGroup has no constructor of its own any more: Device.create_group
+    # and Device.open_group give the chain the device's identity.
+    with pytest.raises(ValueError):
+        qorgan.OutboundGroup(b"g", qorgan.GroupPolicy(max_messages=1, max_age_secs=1), 0)
+    assert not hasattr(qorgan.OutboundGroup, "open")
+    assert callable(qorgan.Device.create_group) and callable(qorgan.Device.open_group)

@@ -3,16 +3,8 @@
 import pytest
 
 from conftest import establish, policy
-from qorgan import Device, OutboundGroup, QorganError, VerifyItem
+from qorgan import Device, ErrorKind, GroupReceiver, QorganError, VerifyItem
 import qorgan
-
-
-def announcement_of(distribution):
-    # The FFI exposes no announcement getter; the announcement is the
-    # distribution's public part (docs/PROTOCOL.md §12.2): type 0x23 instead
-    # of 0x21, without the trailing iteration (4) and chain key (32).
-    assert distribution[:2] == b"\x01\x21"
-    return b"\x01\x23" + distribution[2:-36]
 
 
 def flip(data, index):
@@ -26,18 +18,46 @@ def test_single_verifications():
     dev.generate_one_time_prekeys(1)
     qorgan.verify_identity(dev.identity_key())
     qorgan.verify_bundle(dev.bundle())
-    group = OutboundGroup(b"g", policy(), 0)
-    qorgan.verify_announcement(announcement_of(group.distribution(dev)))
+    group = dev.create_group(b"g", policy(), 0)
+    ann = group.announcement()
+    msg = group.encrypt(b"hello")
+    qorgan.verify_announcement(ann)
+    qorgan.verify_group_message(ann, msg)
     with pytest.raises(QorganError.BadSignature):
         qorgan.verify_identity(flip(dev.identity_key(), -1))
     with pytest.raises(QorganError.BadSignature):
         qorgan.verify_bundle(flip(dev.bundle(), 140))
     with pytest.raises(QorganError.BadSignature):
-        qorgan.verify_announcement(flip(announcement_of(group.distribution(dev)), -1))
+        qorgan.verify_announcement(flip(ann, -1))
+    with pytest.raises(QorganError.BadSignature):
+        qorgan.verify_group_message(ann, flip(msg, -1))
+    with pytest.raises(QorganError.BadSignature):
+        qorgan.verify_group_message(flip(ann, -1), msg)
     with pytest.raises(QorganError.Malformed):
-        qorgan.verify_announcement(group.distribution(dev))  # secret part: wrong type
+        qorgan.verify_announcement(group.distribution())  # secret part: wrong type
     with pytest.raises(QorganError.Malformed):
         qorgan.verify_identity(dev.bundle())
+    with pytest.raises(QorganError.Malformed):
+        qorgan.verify_group_message(ann, b"")
+    # After a rotation the old announcement does not cover the new chain.
+    group.rotate(1)
+    new = group.encrypt(b"new chain")
+    with pytest.raises(QorganError.Malformed):
+        qorgan.verify_group_message(ann, new)
+    qorgan.verify_group_message(group.announcement(), new)
+
+
+def test_single_verifications_take_bytes_only():
+    # The single-item functions borrow the caller's bytes without copying
+    # (uniffi zero-copy &[u8]): only immutable `bytes` is accepted, not other
+    # bytes-like objects; the check runs before the native call.
+    identity = Device().identity_key()
+    for other in (bytearray(identity), memoryview(identity), identity.hex()):
+        with pytest.raises(TypeError, match="a bytes object is required"):
+            qorgan.verify_identity(other)
+    with pytest.raises(TypeError):
+        qorgan.verify_group_message(Device().create_group(b"g", policy(), 0).announcement(), bytearray(1))
+    qorgan.verify_identity(identity)
 
 
 def test_batch_mixed_verdicts():
@@ -47,50 +67,71 @@ def test_batch_mixed_verdicts():
         dev.generate_one_time_prekeys(2)
         bad = i % 3 == 2
         items.append(VerifyItem.BUNDLE(bytes=flip(dev.bundle(), 140) if bad else dev.bundle()))
-        expected.append(not bad)
+        expected.append(ErrorKind.BAD_SIGNATURE if bad else None)
         bad = i % 4 == 1
         items.append(VerifyItem.IDENTITY(
             bytes=flip(dev.identity_key(), -64) if bad else dev.identity_key()))
-        expected.append(not bad)
+        expected.append(ErrorKind.BAD_SIGNATURE if bad else None)
     # Group announcements and group messages checked against them.
     sender = devices[0]
-    group = OutboundGroup(b"team", policy(), 0)
-    ann = announcement_of(group.distribution(sender))
+    group = sender.create_group(b"team", policy(), 0)
+    ann = group.announcement()
     messages = [group.encrypt(f"m{i}".encode()) for i in range(5)]
     items.append(VerifyItem.ANNOUNCEMENT(bytes=ann))
-    expected.append(True)
+    expected.append(None)
     items.append(VerifyItem.ANNOUNCEMENT(bytes=flip(ann, -1)))
-    expected.append(False)
+    expected.append(ErrorKind.BAD_SIGNATURE)
     for i, m in enumerate(messages):
         bad = i == 3
         items.append(VerifyItem.GROUP_MESSAGE(announcement=ann,
                                               message=flip(m, -1) if bad else m))
-        expected.append(not bad)
-    # A group message against a corrupted announcement, and garbage.
+        expected.append(ErrorKind.BAD_SIGNATURE if bad else None)
+    # A group message against a corrupted announcement, against another
+    # sender's announcement, the secret distribution as an announcement, and garbage.
     items.append(VerifyItem.GROUP_MESSAGE(announcement=flip(ann, -1), message=messages[0]))
-    expected.append(False)
+    expected.append(ErrorKind.BAD_SIGNATURE)
+    other = devices[1].create_group(b"team", policy(), 0)
+    items.append(VerifyItem.GROUP_MESSAGE(announcement=other.announcement(), message=messages[1]))
+    expected.append(ErrorKind.MALFORMED)
+    items.append(VerifyItem.ANNOUNCEMENT(bytes=group.distribution()))
+    expected.append(ErrorKind.MALFORMED)
     items.append(VerifyItem.BUNDLE(bytes=b"garbage"))
-    expected.append(False)
+    expected.append(ErrorKind.MALFORMED)
 
     results = qorgan.verify_batch(items)
     assert len(results) == len(items)
-    assert [r.valid for r in results] == expected
-    for r in results:
-        assert (r.error is None) == r.valid
-    assert "malformed" in results[-1].error
-    assert "signature" in results[-2].error
+    assert [r.error.kind if r.error else None for r in results] == expected
+    assert [r.valid for r in results] == [k is None for k in expected]
+    assert results[-1].error.message.startswith("malformed input: ")
+    assert results[-4].error.message.startswith("bad signature on ")
+    # Each verdict is what the single-item function says.
+    with pytest.raises(QorganError.BadSignature):
+        qorgan.verify_group_message(flip(ann, -1), messages[0])
+    with pytest.raises(QorganError.Malformed):
+        qorgan.verify_group_message(other.announcement(), messages[1])
 
 
 def test_batch_empty_and_all_valid():
     assert qorgan.verify_batch([]) == []
     dev = Device()
     results = qorgan.verify_batch([VerifyItem.IDENTITY(bytes=dev.identity_key())] * 50)
-    assert all(r.valid for r in results)
+    assert [(r.valid, r.error) for r in results] == [(True, None)] * 50
 
 
 def test_announcement_matches_what_members_receive():
+    # The server gets the public announcement, members the secret
+    # distribution over 1:1 sessions; both describe the same chain.
     alice, bob = Device(), Device()
     a, b = establish(alice, bob)
-    group = OutboundGroup(b"g", policy(), 0)
-    received = b.decrypt(a.encrypt(group.distribution(alice)))
-    qorgan.verify_announcement(announcement_of(received))
+    group = alice.create_group(b"g", policy(), 0)
+    received = b.decrypt(a.encrypt(group.distribution()))
+    # The announcement is the distribution's public part (docs/PROTOCOL.md
+    # §12.2): type 0x23 instead of 0x21, without the trailing iteration (4)
+    # and chain key (32).
+    assert received[:2] == b"\x01\x21"
+    ann = group.announcement()
+    assert ann == b"\x01\x23" + received[2:-36]
+    rx = GroupReceiver(received, b.remote_identity())
+    msg = group.encrypt(b"checked by the server, read by Bob")
+    qorgan.verify_group_message(ann, msg)
+    assert rx.decrypt(msg) == b"checked by the server, read by Bob"

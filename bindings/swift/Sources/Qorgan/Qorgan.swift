@@ -601,6 +601,13 @@ public protocol DeviceProtocol: AnyObject, Sendable {
     func bundle() throws  -> Data
     
     /**
+     * Starts this device's sending chain in a group (`group_id` at most
+     * 64 bytes; `now` in seconds, used only for the age policy). The chain
+     * signs its distributions with this device's identity.
+     */
+    func createGroup(groupId: Data, policy: GroupPolicy, now: UInt64) throws  -> OutboundGroup
+    
+    /**
      * Makes up to `count` one-time ML-KEM prekeys; returns how many.
      */
     func generateKemOneTimePrekeys(count: UInt32) throws  -> UInt32
@@ -624,6 +631,11 @@ public protocol DeviceProtocol: AnyObject, Sendable {
      * Unused one-time X25519 prekeys.
      */
     func oneTimePrekeyCount() throws  -> UInt32
+    
+    /**
+     * Restores a chain sealed by `OutboundGroup.seal`.
+     */
+    func openGroup(storageKey: Data, sealed: Data) throws  -> OutboundGroup
     
     /**
      * Rotates the signed prekey (the old one stays usable for a while).
@@ -747,6 +759,23 @@ open func bundle()throws  -> Data  {
 }
     
     /**
+     * Starts this device's sending chain in a group (`group_id` at most
+     * 64 bytes; `now` in seconds, used only for the age policy). The chain
+     * signs its distributions with this device's identity.
+     */
+open func createGroup(groupId: Data, policy: GroupPolicy, now: UInt64)throws  -> OutboundGroup  {
+    return try  FfiConverterTypeOutboundGroup_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_device_create_group(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(groupId),
+        FfiConverterTypeGroupPolicy_lower(policy),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Makes up to `count` one-time ML-KEM prekeys; returns how many.
      */
 open func generateKemOneTimePrekeys(count: UInt32)throws  -> UInt32  {
@@ -805,6 +834,20 @@ open func oneTimePrekeyCount()throws  -> UInt32  {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Restores a chain sealed by `OutboundGroup.seal`.
+     */
+open func openGroup(storageKey: Data, sealed: Data)throws  -> OutboundGroup  {
+    return try  FfiConverterTypeOutboundGroup_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_device_open_group(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(storageKey),
+        FfiConverterData.lower(sealed),uniffiCallStatus
     )
 })
 }
@@ -904,9 +947,10 @@ public func FfiConverterTypeDevice_lower(_ value: Device) -> UInt64 {
 public protocol GroupReceiverProtocol: AnyObject, Sendable {
     
     /**
-     * Adds the sender's next chain (after a rotation), from `session`.
+     * Adds the sender's next chain (after a rotation); `sender_identity`
+     * as for [`GroupReceiver::new`].
      */
-    func add(distribution: Data, session: Session) throws 
+    func add(distribution: Data, senderIdentity: Data) throws 
     
     /**
      * Decrypts one group message.
@@ -923,6 +967,11 @@ public protocol GroupReceiverProtocol: AnyObject, Sendable {
      * The receiver encrypted under a 32-byte storage key.
      */
     func seal(storageKeyBytes: Data) throws  -> Data
+    
+    /**
+     * The sender's identity key (standalone encoding).
+     */
+    func senderIdentity() throws  -> Data
     
 }
 /**
@@ -968,16 +1017,17 @@ open class GroupReceiver: GroupReceiverProtocol, @unchecked Sendable {
         return try! rustCall { uniffi_qorgan_ffi_fn_clone_groupreceiver(self.handle, $0) }
     }
     /**
-     * Starts from a distribution that arrived (decrypted) over `session`;
-     * refused unless it is signed by that session's peer.
+     * Starts from a distribution that arrived (decrypted) over a 1:1
+     * session; pass that session's `remote_identity()` as
+     * `sender_identity`. Refused unless the distribution is signed by it.
      */
-public convenience init(distribution: Data, session: Session)throws  {
+public convenience init(distribution: Data, senderIdentity: Data)throws  {
     let handle =
         try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_groupreceiver_new(
         FfiConverterData.lower(distribution),
-        FfiConverterTypeSession_lower(session),uniffiCallStatus
+        FfiConverterData.lower(senderIdentity),uniffiCallStatus
     )
 }
     self.init(unsafeFromHandle: handle)
@@ -1009,14 +1059,15 @@ public static func `open`(storageKeyBytes: Data, sealed: Data)throws  -> GroupRe
 
     
     /**
-     * Adds the sender's next chain (after a rotation), from `session`.
+     * Adds the sender's next chain (after a rotation); `sender_identity`
+     * as for [`GroupReceiver::new`].
      */
-open func add(distribution: Data, session: Session)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func add(distribution: Data, senderIdentity: Data)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_groupreceiver_add(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(distribution),
-        FfiConverterTypeSession_lower(session),uniffiCallStatus
+        FfiConverterData.lower(senderIdentity),uniffiCallStatus
     )
 }
 }
@@ -1057,6 +1108,18 @@ open func seal(storageKeyBytes: Data)throws  -> Data  {
     uniffi_qorgan_ffi_fn_method_groupreceiver_seal(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(storageKeyBytes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The sender's identity key (standalone encoding).
+     */
+open func senderIdentity()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_groupreceiver_sender_identity(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1112,9 +1175,19 @@ public func FfiConverterTypeGroupReceiver_lower(_ value: GroupReceiver) -> UInt6
 
 
 /**
- * This device's sending chain in one group.
+ * This device's sending chain in one group. Made by
+ * [`Device::create_group`] or [`Device::open_group`], so that it signs its
+ * distributions with the device's identity without taking the device as an
+ * argument.
  */
 public protocol OutboundGroupProtocol: AnyObject, Sendable {
+    
+    /**
+     * The public announcement of the current chain (its id, iteration
+     * and signing key, signed by this device's identity): what a server
+     * needs to check this chain's group messages with `verify_batch`.
+     */
+    func announcement() throws  -> Data
     
     /**
      * The current chain id.
@@ -1123,19 +1196,34 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
     
     /**
      * Encrypts the distribution for every session in one call; one result
-     * per session, in order; a failure does not stop the others.
+     * per session, in order; a failure does not stop the others. Each
+     * session advances as after `Session.encrypt`: persist them all.
+     *
+     * Kotlin: pass only sessions that are still open. uniffi checks that
+     * the object a method is called on is open, but not its arguments.
      */
-    func distribute(device: Device, sessions: [Session]) throws  -> [FanoutResult]
+    func distribute(sessions: [Session]) throws  -> [FanoutResult]
     
     /**
-     * The distribution of this chain, signed by `device`'s identity.
+     * The distribution of the current chain (secret: send it only over
+     * 1:1 sessions), signed by this device's identity.
      */
-    func distribution(device: Device) throws  -> Data
+    func distribution() throws  -> Data
     
     /**
      * Encrypts and signs one group message.
      */
     func encrypt(plaintext: Data) throws  -> Data
+    
+    /**
+     * The group id this chain was made for.
+     */
+    func groupId() throws  -> Data
+    
+    /**
+     * The index the next message of the current chain will carry.
+     */
+    func iteration() throws  -> UInt32
     
     /**
      * Records a removal: `encrypt` refuses until `rotate`.
@@ -1159,7 +1247,10 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
     
 }
 /**
- * This device's sending chain in one group.
+ * This device's sending chain in one group. Made by
+ * [`Device::create_group`] or [`Device::open_group`], so that it signs its
+ * distributions with the device's identity without taking the device as an
+ * argument.
  */
 open class OutboundGroup: OutboundGroupProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1200,21 +1291,7 @@ open class OutboundGroup: OutboundGroupProtocol, @unchecked Sendable {
     public func uniffiCloneHandle() -> UInt64 {
         return try! rustCall { uniffi_qorgan_ffi_fn_clone_outboundgroup(self.handle, $0) }
     }
-    /**
-     * Starts a chain for `group_id` (at most 64 bytes); `now` in seconds.
-     */
-public convenience init(groupId: Data, policy: GroupPolicy, now: UInt64)throws  {
-    let handle =
-        try rustCallWithError(FfiConverterTypeQorganError_lift) {
-        uniffiCallStatus in
-    uniffi_qorgan_ffi_fn_constructor_outboundgroup_new(
-        FfiConverterData.lower(groupId),
-        FfiConverterTypeGroupPolicy_lower(policy),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
-    )
-}
-    self.init(unsafeFromHandle: handle)
-}
+    // No primary constructor declared for this class.
 
     deinit {
         if handle == 0 {
@@ -1226,20 +1303,21 @@ public convenience init(groupId: Data, policy: GroupPolicy, now: UInt64)throws  
     }
 
     
+
+    
     /**
-     * Restores a chain sealed by [`OutboundGroup::seal`].
+     * The public announcement of the current chain (its id, iteration
+     * and signing key, signed by this device's identity): what a server
+     * needs to check this chain's group messages with `verify_batch`.
      */
-public static func `open`(storageKeyBytes: Data, sealed: Data)throws  -> OutboundGroup  {
-    return try  FfiConverterTypeOutboundGroup_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func announcement()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
-    uniffi_qorgan_ffi_fn_constructor_outboundgroup_open(
-        FfiConverterData.lower(storageKeyBytes),
-        FfiConverterData.lower(sealed),uniffiCallStatus
+    uniffi_qorgan_ffi_fn_method_outboundgroup_announcement(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
-    
-
     
     /**
      * The current chain id.
@@ -1255,28 +1333,31 @@ open func chainId()throws  -> UInt32  {
     
     /**
      * Encrypts the distribution for every session in one call; one result
-     * per session, in order; a failure does not stop the others.
+     * per session, in order; a failure does not stop the others. Each
+     * session advances as after `Session.encrypt`: persist them all.
+     *
+     * Kotlin: pass only sessions that are still open. uniffi checks that
+     * the object a method is called on is open, but not its arguments.
      */
-open func distribute(device: Device, sessions: [Session])throws  -> [FanoutResult]  {
+open func distribute(sessions: [Session])throws  -> [FanoutResult]  {
     return try  FfiConverterSequenceTypeFanoutResult.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_outboundgroup_distribute(
             self.uniffiCloneHandle(),
-        FfiConverterTypeDevice_lower(device),
         FfiConverterSequenceTypeSession.lower(sessions),uniffiCallStatus
     )
 })
 }
     
     /**
-     * The distribution of this chain, signed by `device`'s identity.
+     * The distribution of the current chain (secret: send it only over
+     * 1:1 sessions), signed by this device's identity.
      */
-open func distribution(device: Device)throws  -> Data  {
+open func distribution()throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_outboundgroup_distribution(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeDevice_lower(device),uniffiCallStatus
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1290,6 +1371,30 @@ open func encrypt(plaintext: Data)throws  -> Data  {
     uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(plaintext),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The group id this chain was made for.
+     */
+open func groupId()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_outboundgroup_group_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The index the next message of the current chain will carry.
+     */
+open func iteration()throws  -> UInt32  {
+    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_outboundgroup_iteration(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1404,6 +1509,14 @@ public protocol SessionProtocol: AnyObject, Sendable {
     func decrypt(message: Data) throws  -> Data
     
     /**
+     * Decrypts a queue of messages in one call (catch-up after being
+     * offline); one result per message, in order. Each message is handled
+     * exactly as by `decrypt`: a failure leaves the session as it was
+     * before that message and does not stop the others.
+     */
+    func decryptBatch(messages: [Data]) throws  -> [BatchResult]
+    
+    /**
      * Encrypts one message. Persist the session before sending it.
      */
     func encrypt(plaintext: Data) throws  -> Data
@@ -1508,6 +1621,22 @@ open func decrypt(message: Data)throws  -> Data  {
     uniffi_qorgan_ffi_fn_method_session_decrypt(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(message),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Decrypts a queue of messages in one call (catch-up after being
+     * offline); one result per message, in order. Each message is handled
+     * exactly as by `decrypt`: a failure leaves the session as it was
+     * before that message and does not stop the others.
+     */
+open func decryptBatch(messages: [Data])throws  -> [BatchResult]  {
+    return try  FfiConverterSequenceTypeBatchResult.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_session_decrypt_batch(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceData.lower(messages),uniffiCallStatus
     )
 })
 }
@@ -1704,7 +1833,7 @@ public struct BatchResult: Equatable, Hashable {
     /**
      * The failure, if it did not.
      */
-    public var error: String?
+    public var error: Failure?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1714,7 +1843,7 @@ public struct BatchResult: Equatable, Hashable {
          */plaintext: Data?, 
         /**
          * The failure, if it did not.
-         */error: String?) {
+         */error: Failure?) {
         self.plaintext = plaintext
         self.error = error
     }
@@ -1736,13 +1865,13 @@ public struct FfiConverterTypeBatchResult: FfiConverterRustBuffer {
         return
             try BatchResult(
                 plaintext: FfiConverterOptionData.read(from: &buf), 
-                error: FfiConverterOptionString.read(from: &buf)
+                error: FfiConverterOptionTypeFailure.read(from: &buf)
         )
     }
 
     public static func write(_ value: BatchResult, into buf: inout [UInt8]) {
         FfiConverterOptionData.write(value.plaintext, into: &buf)
-        FfiConverterOptionString.write(value.error, into: &buf)
+        FfiConverterOptionTypeFailure.write(value.error, into: &buf)
     }
 }
 
@@ -1763,7 +1892,77 @@ public func FfiConverterTypeBatchResult_lower(_ value: BatchResult) -> RustBuffe
 
 
 /**
- * One recipient's result of a fan-out: the 1:1 ciphertext or the error.
+ * One item's failure inside a batch result: the kind to branch on and the
+ * readable message (never key material).
+ */
+public struct Failure: Equatable, Hashable {
+    /**
+     * What kind of failure.
+     */
+    public var kind: ErrorKind
+    /**
+     * The same text the thrown error would carry.
+     */
+    public var message: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What kind of failure.
+         */kind: ErrorKind, 
+        /**
+         * The same text the thrown error would carry.
+         */message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Failure: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFailure: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Failure {
+        return
+            try Failure(
+                kind: FfiConverterTypeErrorKind.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Failure, into buf: inout [UInt8]) {
+        FfiConverterTypeErrorKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFailure_lift(_ buf: RustBuffer) throws -> Failure {
+    return try FfiConverterTypeFailure.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFailure_lower(_ value: Failure) -> RustBuffer {
+    return FfiConverterTypeFailure.lower(value)
+}
+
+
+/**
+ * One recipient's result of a fan-out: the 1:1 ciphertext or the failure.
  */
 public struct FanoutResult: Equatable, Hashable {
     /**
@@ -1773,7 +1972,7 @@ public struct FanoutResult: Equatable, Hashable {
     /**
      * Why this recipient failed (the others are unaffected).
      */
-    public var error: String?
+    public var error: Failure?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1783,7 +1982,7 @@ public struct FanoutResult: Equatable, Hashable {
          */ciphertext: Data?, 
         /**
          * Why this recipient failed (the others are unaffected).
-         */error: String?) {
+         */error: Failure?) {
         self.ciphertext = ciphertext
         self.error = error
     }
@@ -1805,13 +2004,13 @@ public struct FfiConverterTypeFanoutResult: FfiConverterRustBuffer {
         return
             try FanoutResult(
                 ciphertext: FfiConverterOptionData.read(from: &buf), 
-                error: FfiConverterOptionString.read(from: &buf)
+                error: FfiConverterOptionTypeFailure.read(from: &buf)
         )
     }
 
     public static func write(_ value: FanoutResult, into buf: inout [UInt8]) {
         FfiConverterOptionData.write(value.ciphertext, into: &buf)
-        FfiConverterOptionString.write(value.error, into: &buf)
+        FfiConverterOptionTypeFailure.write(value.error, into: &buf)
     }
 }
 
@@ -1980,7 +2179,7 @@ public struct VerifyResult: Equatable, Hashable {
     /**
      * Why not.
      */
-    public var error: String?
+    public var error: Failure?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1990,7 +2189,7 @@ public struct VerifyResult: Equatable, Hashable {
          */valid: Bool, 
         /**
          * Why not.
-         */error: String?) {
+         */error: Failure?) {
         self.valid = valid
         self.error = error
     }
@@ -2012,13 +2211,13 @@ public struct FfiConverterTypeVerifyResult: FfiConverterRustBuffer {
         return
             try VerifyResult(
                 valid: FfiConverterBool.read(from: &buf), 
-                error: FfiConverterOptionString.read(from: &buf)
+                error: FfiConverterOptionTypeFailure.read(from: &buf)
         )
     }
 
     public static func write(_ value: VerifyResult, into buf: inout [UInt8]) {
         FfiConverterBool.write(value.valid, into: &buf)
-        FfiConverterOptionString.write(value.error, into: &buf)
+        FfiConverterOptionTypeFailure.write(value.error, into: &buf)
     }
 }
 
@@ -2036,6 +2235,233 @@ public func FfiConverterTypeVerifyResult_lift(_ buf: RustBuffer) throws -> Verif
 public func FfiConverterTypeVerifyResult_lower(_ value: VerifyResult) -> RustBuffer {
     return FfiConverterTypeVerifyResult.lower(value)
 }
+
+
+/**
+ * The variant of a [`QorganError`] without its details, for results that
+ * report a failure per item (batches, fan-out, verification) so that apps
+ * branch on a value instead of parsing a message.
+ */
+
+public enum ErrorKind: Equatable, Hashable {
+    
+    /**
+     * See [`QorganError::Malformed`].
+     */
+    case malformed
+    /**
+     * See [`QorganError::BadSignature`].
+     */
+    case badSignature
+    /**
+     * See [`QorganError::AuthenticationFailed`].
+     */
+    case authenticationFailed
+    /**
+     * See [`QorganError::Duplicate`].
+     */
+    case duplicate
+    /**
+     * See [`QorganError::TooFarAhead`].
+     */
+    case tooFarAhead
+    /**
+     * See [`QorganError::UntrustedIdentity`].
+     */
+    case untrustedIdentity
+    /**
+     * See [`QorganError::UnknownPreKey`].
+     */
+    case unknownPreKey
+    /**
+     * See [`QorganError::Replay`].
+     */
+    case replay
+    /**
+     * See [`QorganError::NonContributory`].
+     */
+    case nonContributory
+    /**
+     * See [`QorganError::RotationRequired`].
+     */
+    case rotationRequired
+    /**
+     * See [`QorganError::ChainExhausted`].
+     */
+    case chainExhausted
+    /**
+     * See [`QorganError::WrongChain`].
+     */
+    case wrongChain
+    /**
+     * See [`QorganError::BeforeFirstIteration`].
+     */
+    case beforeFirstIteration
+    /**
+     * See [`QorganError::WrongGroup`].
+     */
+    case wrongGroup
+    /**
+     * See [`QorganError::CorruptState`].
+     */
+    case corruptState
+    /**
+     * See [`QorganError::InvalidArgument`].
+     */
+    case invalidArgument
+    /**
+     * See [`QorganError::Internal`].
+     */
+    case `internal`
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ErrorKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
+    typealias SwiftType = ErrorKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ErrorKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .malformed
+        
+        case 2: return .badSignature
+        
+        case 3: return .authenticationFailed
+        
+        case 4: return .duplicate
+        
+        case 5: return .tooFarAhead
+        
+        case 6: return .untrustedIdentity
+        
+        case 7: return .unknownPreKey
+        
+        case 8: return .replay
+        
+        case 9: return .nonContributory
+        
+        case 10: return .rotationRequired
+        
+        case 11: return .chainExhausted
+        
+        case 12: return .wrongChain
+        
+        case 13: return .beforeFirstIteration
+        
+        case 14: return .wrongGroup
+        
+        case 15: return .corruptState
+        
+        case 16: return .invalidArgument
+        
+        case 17: return .`internal`
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ErrorKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .malformed:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .badSignature:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .authenticationFailed:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .duplicate:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .tooFarAhead:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .untrustedIdentity:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .unknownPreKey:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .replay:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .nonContributory:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .rotationRequired:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .chainExhausted:
+            writeInt(&buf, Int32(11))
+        
+        
+        case .wrongChain:
+            writeInt(&buf, Int32(12))
+        
+        
+        case .beforeFirstIteration:
+            writeInt(&buf, Int32(13))
+        
+        
+        case .wrongGroup:
+            writeInt(&buf, Int32(14))
+        
+        
+        case .corruptState:
+            writeInt(&buf, Int32(15))
+        
+        
+        case .invalidArgument:
+            writeInt(&buf, Int32(16))
+        
+        
+        case .`internal`:
+            writeInt(&buf, Int32(17))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorKind_lift(_ buf: RustBuffer) throws -> ErrorKind {
+    return try FfiConverterTypeErrorKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorKind_lower(_ value: ErrorKind) -> RustBuffer {
+    return FfiConverterTypeErrorKind.lower(value)
+}
+
 
 
 /**
@@ -2130,9 +2556,19 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case WrongChain
     /**
-     * A group message from before the receiver's first iteration.
+     * A group message from before the receiver's first iteration (or an
+     * export asked for an iteration the receiver no longer holds).
      */
     case BeforeFirstIteration
+    /**
+     * A distribution for another group, or a chain that is not a copy of
+     * the one it is merged with.
+     */
+    case WrongGroup(
+        /**
+         * What did not match.
+         */reason: String
+    )
     /**
      * Stored state that is malformed, or sealed under another key.
      */
@@ -2215,13 +2651,16 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         case 11: return .ChainExhausted
         case 12: return .WrongChain
         case 13: return .BeforeFirstIteration
-        case 14: return .CorruptState(
+        case 14: return .WrongGroup(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 15: return .InvalidArgument(
+        case 15: return .CorruptState(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 16: return .Internal(
+        case 16: return .InvalidArgument(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 17: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -2296,18 +2735,23 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(13))
         
         
-        case let .CorruptState(reason):
+        case let .WrongGroup(reason):
             writeInt(&buf, Int32(14))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .InvalidArgument(reason):
+        case let .CorruptState(reason):
             writeInt(&buf, Int32(15))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Internal(reason):
+        case let .InvalidArgument(reason):
             writeInt(&buf, Int32(16))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Internal(reason):
+            writeInt(&buf, Int32(17))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -2540,30 +2984,6 @@ public func FfiConverterTypeVerifyItem_lower(_ value: VerifyItem) -> RustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
-    typealias SwiftType = String?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterString.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterString.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
     typealias SwiftType = Data?
 
@@ -2580,6 +3000,30 @@ fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterData.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeFailure: FfiConverterRustBuffer {
+    typealias SwiftType = Failure?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeFailure.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeFailure.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2775,9 +3219,11 @@ public func safetyNumbersMatch(ours: SafetyNumber, scanned: Data) -> Bool  {
  */
 public func verifyAnnouncement(announcement: Data)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
+        FfiConverterByRefBytes.lower(announcement) { announcementFb in
     uniffi_qorgan_ffi_fn_func_verify_announcement(
-        FfiConverterData.lower(announcement),uniffiCallStatus
+        announcementFb,uniffiCallStatus
     )
+        }
 }
 }
 /**
@@ -2796,9 +3242,28 @@ public func verifyBatch(items: [VerifyItem]) -> [VerifyResult]  {
  */
 public func verifyBundle(bundle: Data)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
+        FfiConverterByRefBytes.lower(bundle) { bundleFb in
     uniffi_qorgan_ffi_fn_func_verify_bundle(
-        FfiConverterData.lower(bundle),uniffiCallStatus
+        bundleFb,uniffiCallStatus
     )
+        }
+}
+}
+/**
+ * Verifies one group message against its chain's announcement (both
+ * signatures: the identity's on the announcement, the chain's on the
+ * message).
+ */
+public func verifyGroupMessage(announcement: Data, message: Data)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(announcement) { announcementFb in
+        FfiConverterByRefBytes.lower(message) { messageFb in
+    uniffi_qorgan_ffi_fn_func_verify_group_message(
+        announcementFb,
+        messageFb,uniffiCallStatus
+    )
+        }
+        }
 }
 }
 /**
@@ -2806,9 +3271,11 @@ public func verifyBundle(bundle: Data)throws   {try rustCallWithError(FfiConvert
  */
 public func verifyIdentity(identity: Data)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
+        FfiConverterByRefBytes.lower(identity) { identityFb in
     uniffi_qorgan_ffi_fn_func_verify_identity(
-        FfiConverterData.lower(identity),uniffiCallStatus
+        identityFb,uniffiCallStatus
     )
+        }
 }
 }
 
@@ -2830,22 +3297,28 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_func_safety_numbers_match() != 39117) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_func_verify_announcement() != 19678) {
+    if (uniffi_qorgan_ffi_checksum_func_verify_announcement() != 2776) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_verify_batch() != 1813) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_func_verify_bundle() != 51268) {
+    if (uniffi_qorgan_ffi_checksum_func_verify_bundle() != 22747) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_func_verify_identity() != 58522) {
+    if (uniffi_qorgan_ffi_checksum_func_verify_group_message() != 55042) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_func_verify_identity() != 10583) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_accept() != 21352) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_bundle() != 5086) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_device_create_group() != 28616) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys() != 56623) {
@@ -2863,6 +3336,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() != 26512) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_method_device_open_group() != 10600) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() != 25741) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2872,7 +3348,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_device_seal() != 51779) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 34218) {
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 11729) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 6812) {
@@ -2884,16 +3360,28 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 16010) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity() != 2170) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() != 23392) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() != 11050) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() != 43979) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() != 35525) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() != 41870) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() != 42726) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 45410) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() != 1080) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration() != 49239) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed() != 33840) {
@@ -2909,6 +3397,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_session_decrypt() != 37972) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_session_decrypt_batch() != 58749) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_session_encrypt() != 29630) {
@@ -2932,16 +3423,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_constructor_device_open() != 14808) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 32786) {
+    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 44524) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 4007) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_qorgan_ffi_checksum_constructor_outboundgroup_new() != 18119) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_qorgan_ffi_checksum_constructor_outboundgroup_open() != 36597) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_session_open() != 36904) {

@@ -274,6 +274,11 @@ RustBuffer uniffi_qorgan_ffi_fn_method_device_accept(uint64_t ptr, RustBuffer me
 RustBuffer uniffi_qorgan_ffi_fn_method_device_bundle(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_CREATE_GROUP
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_CREATE_GROUP
+uint64_t uniffi_qorgan_ffi_fn_method_device_create_group(uint64_t ptr, RustBuffer group_id, RustBuffer policy, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_GENERATE_KEM_ONE_TIME_PREKEYS
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_GENERATE_KEM_ONE_TIME_PREKEYS
 uint32_t uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys(uint64_t ptr, uint32_t count, RustCallStatus *_Nonnull out_status
@@ -297,6 +302,11 @@ uint64_t uniffi_qorgan_ffi_fn_method_device_initiate(uint64_t ptr, RustBuffer bu
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ONE_TIME_PREKEY_COUNT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ONE_TIME_PREKEY_COUNT
 uint32_t uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_OPEN_GROUP
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_OPEN_GROUP
+uint64_t uniffi_qorgan_ffi_fn_method_device_open_group(uint64_t ptr, RustBuffer storage_key, RustBuffer sealed, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_SIGNED_PREKEY
@@ -326,7 +336,7 @@ void uniffi_qorgan_ffi_fn_free_groupreceiver(uint64_t handle, RustCallStatus *_N
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_NEW
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_NEW
-uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_new(RustBuffer distribution, uint64_t session, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_new(RustBuffer distribution, RustBuffer sender_identity, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_OPEN
@@ -336,7 +346,7 @@ uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(RustBuffer storage_
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_ADD
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_ADD
-void uniffi_qorgan_ffi_fn_method_groupreceiver_add(uint64_t ptr, RustBuffer distribution, uint64_t session, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_method_groupreceiver_add(uint64_t ptr, RustBuffer distribution, RustBuffer sender_identity, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT
@@ -354,6 +364,11 @@ RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch(uint64_t ptr,
 RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_seal(uint64_t ptr, RustBuffer storage_key_bytes, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_SENDER_IDENTITY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_SENDER_IDENTITY
+RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_sender_identity(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_OUTBOUNDGROUP
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_OUTBOUNDGROUP
 uint64_t uniffi_qorgan_ffi_fn_clone_outboundgroup(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -364,14 +379,9 @@ uint64_t uniffi_qorgan_ffi_fn_clone_outboundgroup(uint64_t handle, RustCallStatu
 void uniffi_qorgan_ffi_fn_free_outboundgroup(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_OUTBOUNDGROUP_NEW
-#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_OUTBOUNDGROUP_NEW
-uint64_t uniffi_qorgan_ffi_fn_constructor_outboundgroup_new(RustBuffer group_id, RustBuffer policy, uint64_t now, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_OUTBOUNDGROUP_OPEN
-#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_OUTBOUNDGROUP_OPEN
-uint64_t uniffi_qorgan_ffi_fn_constructor_outboundgroup_open(RustBuffer storage_key_bytes, RustBuffer sealed, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ANNOUNCEMENT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ANNOUNCEMENT
+RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_announcement(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_CHAIN_ID
@@ -381,17 +391,27 @@ uint32_t uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id(uint64_t ptr, RustCa
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_DISTRIBUTE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_DISTRIBUTE
-RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_distribute(uint64_t ptr, uint64_t device, RustBuffer sessions, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_distribute(uint64_t ptr, RustBuffer sessions, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_DISTRIBUTION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_DISTRIBUTION
-RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_distribution(uint64_t ptr, uint64_t device, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_distribution(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ENCRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ENCRYPT
 RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt(uint64_t ptr, RustBuffer plaintext, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_GROUP_ID
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_GROUP_ID
+RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_group_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ITERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ITERATION
+uint32_t uniffi_qorgan_ffi_fn_method_outboundgroup_iteration(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_MARK_MEMBER_REMOVED
@@ -434,6 +454,11 @@ uint64_t uniffi_qorgan_ffi_fn_constructor_session_open(RustBuffer storage_key, R
 RustBuffer uniffi_qorgan_ffi_fn_method_session_decrypt(uint64_t ptr, RustBuffer message, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_DECRYPT_BATCH
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_DECRYPT_BATCH
+RustBuffer uniffi_qorgan_ffi_fn_method_session_decrypt_batch(uint64_t ptr, RustBuffer messages, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_ENCRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_ENCRYPT
 RustBuffer uniffi_qorgan_ffi_fn_method_session_encrypt(uint64_t ptr, RustBuffer plaintext, RustCallStatus *_Nonnull out_status
@@ -466,7 +491,7 @@ int8_t uniffi_qorgan_ffi_fn_func_safety_numbers_match(RustBuffer ours, RustBuffe
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_ANNOUNCEMENT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_ANNOUNCEMENT
-void uniffi_qorgan_ffi_fn_func_verify_announcement(RustBuffer announcement, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_func_verify_announcement(ForeignBytes announcement, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_BATCH
@@ -476,12 +501,17 @@ RustBuffer uniffi_qorgan_ffi_fn_func_verify_batch(RustBuffer items, RustCallStat
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_BUNDLE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_BUNDLE
-void uniffi_qorgan_ffi_fn_func_verify_bundle(RustBuffer bundle, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_func_verify_bundle(ForeignBytes bundle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_GROUP_MESSAGE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_GROUP_MESSAGE
+void uniffi_qorgan_ffi_fn_func_verify_group_message(ForeignBytes announcement, ForeignBytes message, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_IDENTITY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_IDENTITY
-void uniffi_qorgan_ffi_fn_func_verify_identity(RustBuffer identity, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_func_verify_identity(ForeignBytes identity, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_QORGAN_FFI_RUSTBUFFER_ALLOC
@@ -768,6 +798,12 @@ uint16_t uniffi_qorgan_ffi_checksum_func_verify_bundle(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_GROUP_MESSAGE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_GROUP_MESSAGE
+uint16_t uniffi_qorgan_ffi_checksum_func_verify_group_message(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_IDENTITY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_IDENTITY
 uint16_t uniffi_qorgan_ffi_checksum_func_verify_identity(void
@@ -783,6 +819,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_device_accept(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_BUNDLE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_BUNDLE
 uint16_t uniffi_qorgan_ffi_checksum_method_device_bundle(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_CREATE_GROUP
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_CREATE_GROUP
+uint16_t uniffi_qorgan_ffi_checksum_method_device_create_group(void
     
 );
 #endif
@@ -813,6 +855,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_device_initiate(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ONE_TIME_PREKEY_COUNT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ONE_TIME_PREKEY_COUNT
 uint16_t uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_OPEN_GROUP
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_OPEN_GROUP
+uint16_t uniffi_qorgan_ffi_checksum_method_device_open_group(void
     
 );
 #endif
@@ -858,6 +906,18 @@ uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_seal(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_SENDER_IDENTITY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_SENDER_IDENTITY
+uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ANNOUNCEMENT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ANNOUNCEMENT
+uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_CHAIN_ID
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_CHAIN_ID
 uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id(void
@@ -879,6 +939,18 @@ uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ENCRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ENCRYPT
 uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_GROUP_ID
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_GROUP_ID
+uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ITERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ITERATION
+uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration(void
     
 );
 #endif
@@ -909,6 +981,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_seal(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_DECRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_DECRYPT
 uint16_t uniffi_qorgan_ffi_checksum_method_session_decrypt(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_DECRYPT_BATCH
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_DECRYPT_BATCH
+uint16_t uniffi_qorgan_ffi_checksum_method_session_decrypt_batch(void
     
 );
 #endif
@@ -963,18 +1041,6 @@ uint16_t uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_GROUPRECEIVER_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_GROUPRECEIVER_OPEN
 uint16_t uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_OUTBOUNDGROUP_NEW
-#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_OUTBOUNDGROUP_NEW
-uint16_t uniffi_qorgan_ffi_checksum_constructor_outboundgroup_new(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_OUTBOUNDGROUP_OPEN
-#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_OUTBOUNDGROUP_OPEN
-uint16_t uniffi_qorgan_ffi_checksum_constructor_outboundgroup_open(void
     
 );
 #endif

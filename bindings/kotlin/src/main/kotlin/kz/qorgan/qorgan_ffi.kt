@@ -683,11 +683,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_func_verify_bundle(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_verify_group_message(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_func_verify_identity(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_accept(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_bundle(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_device_create_group(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys(
     ): Int
@@ -698,6 +702,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_method_device_initiate(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_device_open_group(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey(
     ): Int
@@ -713,6 +719,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_seal(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute(
@@ -720,6 +730,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed(
     ): Int
@@ -730,6 +744,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_seal(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_session_decrypt(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_session_decrypt_batch(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_session_encrypt(
     ): Int
@@ -748,10 +764,6 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open(
-    ): Int
-    external fun uniffi_qorgan_ffi_checksum_constructor_outboundgroup_new(
-    ): Int
-    external fun uniffi_qorgan_ffi_checksum_constructor_outboundgroup_open(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_session_open(
     ): Int
@@ -787,6 +799,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_device_bundle(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_device_create_group(`ptr`: Long,`groupId`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys(`ptr`: Long,`count`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
     external fun uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys(`ptr`: Long,`count`: Int,uniffi_out_err: UniffiRustCallStatus, 
@@ -797,6 +811,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
+    external fun uniffi_qorgan_ffi_fn_method_device_open_group(`ptr`: Long,`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_device_safety_number(`ptr`: Long,`theirIdentity`: RustBuffer.ByValue,`ourAccount`: RustBuffer.ByValue,`theirAccount`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -807,11 +823,11 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_qorgan_ffi_fn_free_groupreceiver(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_new(`distribution`: RustBuffer.ByValue,`session`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_new(`distribution`: RustBuffer.ByValue,`senderIdentity`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(`storageKeyBytes`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_add(`ptr`: Long,`distribution`: RustBuffer.ByValue,`session`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_add(`ptr`: Long,`distribution`: RustBuffer.ByValue,`senderIdentity`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -819,22 +835,26 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_seal(`ptr`: Long,`storageKeyBytes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_sender_identity(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_clone_outboundgroup(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_free_outboundgroup(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_qorgan_ffi_fn_constructor_outboundgroup_new(`groupId`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_qorgan_ffi_fn_constructor_outboundgroup_open(`storageKeyBytes`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_announcement(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
-    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_distribute(`ptr`: Long,`device`: Long,`sessions`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_distribute(`ptr`: Long,`sessions`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_distribution(`ptr`: Long,`device`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_distribution(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt(`ptr`: Long,`plaintext`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_group_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_iteration(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_rotate(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -851,6 +871,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_session_decrypt(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_session_decrypt_batch(`ptr`: Long,`messages`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_session_encrypt(`ptr`: Long,`plaintext`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_session_is_pending(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -863,13 +885,15 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_func_safety_numbers_match(`ours`: RustBuffer.ByValue,`scanned`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
-    external fun uniffi_qorgan_ffi_fn_func_verify_announcement(`announcement`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_func_verify_announcement(`announcement`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_func_verify_batch(`items`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_qorgan_ffi_fn_func_verify_bundle(`bundle`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_func_verify_bundle(`bundle`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_qorgan_ffi_fn_func_verify_identity(`identity`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_func_verify_group_message(`announcement`: ForeignBytes.ByValue,`message`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_func_verify_identity(`identity`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun ffi_qorgan_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -993,22 +1017,28 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_func_safety_numbers_match() and 0xFFFF) != 39117) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_announcement() and 0xFFFF) != 19678) {
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_announcement() and 0xFFFF) != 2776) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_batch() and 0xFFFF) != 1813) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_bundle() and 0xFFFF) != 51268) {
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_bundle() and 0xFFFF) != 22747) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_identity() and 0xFFFF) != 58522) {
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_group_message() and 0xFFFF) != 55042) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_identity() and 0xFFFF) != 10583) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_accept() and 0xFFFF) != 21352) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_bundle() and 0xFFFF) != 5086) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_create_group() and 0xFFFF) != 28616) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys() and 0xFFFF) != 56623) {
@@ -1026,6 +1056,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() and 0xFFFF) != 26512) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_open_group() and 0xFFFF) != 10600) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() and 0xFFFF) != 25741) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1035,7 +1068,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_seal() and 0xFFFF) != 51779) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() and 0xFFFF) != 34218) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() and 0xFFFF) != 11729) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() and 0xFFFF) != 6812) {
@@ -1047,16 +1080,28 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() and 0xFFFF) != 16010) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity() and 0xFFFF) != 2170) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() and 0xFFFF) != 23392) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() and 0xFFFF) != 11050) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() and 0xFFFF) != 43979) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() and 0xFFFF) != 35525) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() and 0xFFFF) != 41870) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() and 0xFFFF) != 42726) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() and 0xFFFF) != 45410) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() and 0xFFFF) != 1080) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration() and 0xFFFF) != 49239) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed() and 0xFFFF) != 33840) {
@@ -1072,6 +1117,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_decrypt() and 0xFFFF) != 37972) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_session_decrypt_batch() and 0xFFFF) != 58749) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_encrypt() and 0xFFFF) != 29630) {
@@ -1095,16 +1143,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_open() and 0xFFFF) != 14808) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() and 0xFFFF) != 32786) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() and 0xFFFF) != 44524) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() and 0xFFFF) != 4007) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_outboundgroup_new() and 0xFFFF) != 18119) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_outboundgroup_open() and 0xFFFF) != 36597) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_session_open() and 0xFFFF) != 36904) {
@@ -1524,6 +1566,13 @@ public interface DeviceInterface {
     fun `bundle`(): kotlin.ByteArray
     
     /**
+     * Starts this device's sending chain in a group (`group_id` at most
+     * 64 bytes; `now` in seconds, used only for the age policy). The chain
+     * signs its distributions with this device's identity.
+     */
+    fun `createGroup`(`groupId`: kotlin.ByteArray, `policy`: GroupPolicy, `now`: kotlin.ULong): OutboundGroup
+    
+    /**
      * Makes up to `count` one-time ML-KEM prekeys; returns how many.
      */
     fun `generateKemOneTimePrekeys`(`count`: kotlin.UInt): kotlin.UInt
@@ -1547,6 +1596,11 @@ public interface DeviceInterface {
      * Unused one-time X25519 prekeys.
      */
     fun `oneTimePrekeyCount`(): kotlin.UInt
+    
+    /**
+     * Restores a chain sealed by `OutboundGroup.seal`.
+     */
+    fun `openGroup`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray): OutboundGroup
     
     /**
      * Rotates the signed prekey (the old one stays usable for a while).
@@ -1718,6 +1772,28 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
 
     
     /**
+     * Starts this device's sending chain in a group (`group_id` at most
+     * 64 bytes; `now` in seconds, used only for the age policy). The chain
+     * signs its distributions with this device's identity.
+     */
+    @Throws(QorganException::class)override fun `createGroup`(`groupId`: kotlin.ByteArray, `policy`: GroupPolicy, `now`: kotlin.ULong): OutboundGroup {
+            return FfiConverterTypeOutboundGroup.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group(
+        it,
+        
+        FfiConverterByteArray.lower(`groupId`),
+        FfiConverterTypeGroupPolicy.lower(`policy`),
+        FfiConverterULong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Makes up to `count` one-time ML-KEM prekeys; returns how many.
      */
     @Throws(QorganException::class)override fun `generateKemOneTimePrekeys`(`count`: kotlin.UInt): kotlin.UInt {
@@ -1798,6 +1874,25 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Restores a chain sealed by `OutboundGroup.seal`.
+     */
+    @Throws(QorganException::class)override fun `openGroup`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray): OutboundGroup {
+            return FfiConverterTypeOutboundGroup.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_device_open_group(
+        it,
+        
+        FfiConverterByteArray.lower(`storageKey`),
+        FfiConverterByteArray.lower(`sealed`),_status)
 }
     }
     )
@@ -2013,9 +2108,10 @@ public object FfiConverterTypeDevice: FfiConverter<Device, Long> {
 public interface GroupReceiverInterface {
     
     /**
-     * Adds the sender's next chain (after a rotation), from `session`.
+     * Adds the sender's next chain (after a rotation); `sender_identity`
+     * as for [`GroupReceiver::new`].
      */
-    fun `add`(`distribution`: kotlin.ByteArray, `session`: Session)
+    fun `add`(`distribution`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray)
     
     /**
      * Decrypts one group message.
@@ -2032,6 +2128,11 @@ public interface GroupReceiverInterface {
      * The receiver encrypted under a 32-byte storage key.
      */
     fun `seal`(`storageKeyBytes`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * The sender's identity key (standalone encoding).
+     */
+    fun `senderIdentity`(): kotlin.ByteArray
     
     companion object
 }
@@ -2064,17 +2165,18 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
         this.cleanable = null
     }
     /**
-     * Starts from a distribution that arrived (decrypted) over `session`;
-     * refused unless it is signed by that session's peer.
+     * Starts from a distribution that arrived (decrypted) over a 1:1
+     * session; pass that session's `remote_identity()` as
+     * `sender_identity`. Refused unless the distribution is signed by it.
      */
-    constructor(`distribution`: kotlin.ByteArray, `session`: Session) :
+    constructor(`distribution`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray) :
         this(UniffiWithHandle, 
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_new(
     
         
         FfiConverterByteArray.lower(`distribution`),
-        FfiConverterTypeSession.lower(`session`),_status)
+        FfiConverterByteArray.lower(`senderIdentity`),_status)
 }
     )
 
@@ -2156,9 +2258,10 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
 
     
     /**
-     * Adds the sender's next chain (after a rotation), from `session`.
+     * Adds the sender's next chain (after a rotation); `sender_identity`
+     * as for [`GroupReceiver::new`].
      */
-    @Throws(QorganException::class)override fun `add`(`distribution`: kotlin.ByteArray, `session`: Session)
+    @Throws(QorganException::class)override fun `add`(`distribution`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray)
         = 
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
@@ -2166,7 +2269,7 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
         it,
         
         FfiConverterByteArray.lower(`distribution`),
-        FfiConverterTypeSession.lower(`session`),_status)
+        FfiConverterByteArray.lower(`senderIdentity`),_status)
 }
     }
     
@@ -2221,6 +2324,23 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
         it,
         
         FfiConverterByteArray.lower(`storageKeyBytes`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The sender's identity key (standalone encoding).
+     */
+    @Throws(QorganException::class)override fun `senderIdentity`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_sender_identity(
+        it,
+        _status)
 }
     }
     )
@@ -2377,9 +2497,19 @@ public object FfiConverterTypeGroupReceiver: FfiConverter<GroupReceiver, Long> {
 
 
 /**
- * This device's sending chain in one group.
+ * This device's sending chain in one group. Made by
+ * [`Device::create_group`] or [`Device::open_group`], so that it signs its
+ * distributions with the device's identity without taking the device as an
+ * argument.
  */
 public interface OutboundGroupInterface {
+    
+    /**
+     * The public announcement of the current chain (its id, iteration
+     * and signing key, signed by this device's identity): what a server
+     * needs to check this chain's group messages with `verify_batch`.
+     */
+    fun `announcement`(): kotlin.ByteArray
     
     /**
      * The current chain id.
@@ -2388,19 +2518,34 @@ public interface OutboundGroupInterface {
     
     /**
      * Encrypts the distribution for every session in one call; one result
-     * per session, in order; a failure does not stop the others.
+     * per session, in order; a failure does not stop the others. Each
+     * session advances as after `Session.encrypt`: persist them all.
+     *
+     * Kotlin: pass only sessions that are still open. uniffi checks that
+     * the object a method is called on is open, but not its arguments.
      */
-    fun `distribute`(`device`: Device, `sessions`: List<Session>): List<FanoutResult>
+    fun `distribute`(`sessions`: List<Session>): List<FanoutResult>
     
     /**
-     * The distribution of this chain, signed by `device`'s identity.
+     * The distribution of the current chain (secret: send it only over
+     * 1:1 sessions), signed by this device's identity.
      */
-    fun `distribution`(`device`: Device): kotlin.ByteArray
+    fun `distribution`(): kotlin.ByteArray
     
     /**
      * Encrypts and signs one group message.
      */
     fun `encrypt`(`plaintext`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * The group id this chain was made for.
+     */
+    fun `groupId`(): kotlin.ByteArray
+    
+    /**
+     * The index the next message of the current chain will carry.
+     */
+    fun `iteration`(): kotlin.UInt
     
     /**
      * Records a removal: `encrypt` refuses until `rotate`.
@@ -2426,7 +2571,10 @@ public interface OutboundGroupInterface {
 }
 
 /**
- * This device's sending chain in one group.
+ * This device's sending chain in one group. Made by
+ * [`Device::create_group`] or [`Device::open_group`], so that it signs its
+ * distributions with the device's identity without taking the device as an
+ * argument.
  */
 open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
 {
@@ -2452,20 +2600,6 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
         this.handle = 0
         this.cleanable = null
     }
-    /**
-     * Starts a chain for `group_id` (at most 64 bytes); `now` in seconds.
-     */
-    constructor(`groupId`: kotlin.ByteArray, `policy`: GroupPolicy, `now`: kotlin.ULong) :
-        this(UniffiWithHandle, 
-    uniffiRustCallWithError(QorganException) { _status ->
-    UniffiLib.uniffi_qorgan_ffi_fn_constructor_outboundgroup_new(
-    
-        
-        FfiConverterByteArray.lower(`groupId`),
-        FfiConverterTypeGroupPolicy.lower(`policy`),
-        FfiConverterULong.lower(`now`),_status)
-}
-    )
 
     protected val handle: Long
     protected val cleanable: UniffiCleaner.Cleanable?
@@ -2545,6 +2679,25 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
 
     
     /**
+     * The public announcement of the current chain (its id, iteration
+     * and signing key, signed by this device's identity): what a server
+     * needs to check this chain's group messages with `verify_batch`.
+     */
+    @Throws(QorganException::class)override fun `announcement`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_announcement(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The current chain id.
      */
     @Throws(QorganException::class)override fun `chainId`(): kotlin.UInt {
@@ -2563,16 +2716,19 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
     
     /**
      * Encrypts the distribution for every session in one call; one result
-     * per session, in order; a failure does not stop the others.
+     * per session, in order; a failure does not stop the others. Each
+     * session advances as after `Session.encrypt`: persist them all.
+     *
+     * Kotlin: pass only sessions that are still open. uniffi checks that
+     * the object a method is called on is open, but not its arguments.
      */
-    @Throws(QorganException::class)override fun `distribute`(`device`: Device, `sessions`: List<Session>): List<FanoutResult> {
+    @Throws(QorganException::class)override fun `distribute`(`sessions`: List<Session>): List<FanoutResult> {
             return FfiConverterSequenceTypeFanoutResult.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute(
         it,
         
-        FfiConverterTypeDevice.lower(`device`),
         FfiConverterSequenceTypeSession.lower(`sessions`),_status)
 }
     }
@@ -2582,16 +2738,16 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
 
     
     /**
-     * The distribution of this chain, signed by `device`'s identity.
+     * The distribution of the current chain (secret: send it only over
+     * 1:1 sessions), signed by this device's identity.
      */
-    @Throws(QorganException::class)override fun `distribution`(`device`: Device): kotlin.ByteArray {
+    @Throws(QorganException::class)override fun `distribution`(): kotlin.ByteArray {
             return FfiConverterByteArray.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribution(
         it,
-        
-        FfiConverterTypeDevice.lower(`device`),_status)
+        _status)
 }
     }
     )
@@ -2610,6 +2766,40 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
         it,
         
         FfiConverterByteArray.lower(`plaintext`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The group id this chain was made for.
+     */
+    @Throws(QorganException::class)override fun `groupId`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_group_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The index the next message of the current chain will carry.
+     */
+    @Throws(QorganException::class)override fun `iteration`(): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_iteration(
+        it,
+        _status)
 }
     }
     )
@@ -2691,26 +2881,11 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
 
 
     
-    companion object {
-        
+    
     /**
-     * Restores a chain sealed by [`OutboundGroup::seal`].
+     * @suppress
      */
-    @Throws(QorganException::class) fun `open`(`storageKeyBytes`: kotlin.ByteArray, `sealed`: kotlin.ByteArray): OutboundGroup {
-            return FfiConverterTypeOutboundGroup.lift(
-    uniffiRustCallWithError(QorganException) { _status ->
-    UniffiLib.uniffi_qorgan_ffi_fn_constructor_outboundgroup_open(
-    
-        
-        FfiConverterByteArray.lower(`storageKeyBytes`),
-        FfiConverterByteArray.lower(`sealed`),_status)
-}
-    )
-    }
-    
-
-        
-    }
+    companion object
     
 }
 
@@ -2843,6 +3018,14 @@ public interface SessionInterface {
      * Decrypts one message; on error the session is unchanged.
      */
     fun `decrypt`(`message`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * Decrypts a queue of messages in one call (catch-up after being
+     * offline); one result per message, in order. Each message is handled
+     * exactly as by `decrypt`: a failure leaves the session as it was
+     * before that message and does not stop the others.
+     */
+    fun `decryptBatch`(`messages`: List<kotlin.ByteArray>): List<BatchResult>
     
     /**
      * Encrypts one message. Persist the session before sending it.
@@ -2989,6 +3172,27 @@ open class Session: Disposable, AutoCloseable, SessionInterface
         it,
         
         FfiConverterByteArray.lower(`message`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Decrypts a queue of messages in one call (catch-up after being
+     * offline); one result per message, in order. Each message is handled
+     * exactly as by `decrypt`: a failure leaves the session as it was
+     * before that message and does not stop the others.
+     */
+    @Throws(QorganException::class)override fun `decryptBatch`(`messages`: List<kotlin.ByteArray>): List<BatchResult> {
+            return FfiConverterSequenceTypeBatchResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_session_decrypt_batch(
+        it,
+        
+        FfiConverterSequenceByteArray.lower(`messages`),_status)
 }
     }
     )
@@ -3207,7 +3411,7 @@ data class BatchResult (
     /**
      * The failure, if it did not.
      */
-    var `error`: kotlin.String?
+    var `error`: Failure?
     
 ){
     
@@ -3225,25 +3429,73 @@ public object FfiConverterTypeBatchResult: FfiConverterRustBuffer<BatchResult> {
     override fun read(buf: ByteBuffer): BatchResult {
         return BatchResult(
             FfiConverterOptionalByteArray.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeFailure.read(buf),
         )
     }
 
     override fun allocationSize(value: BatchResult) = (
             FfiConverterOptionalByteArray.allocationSize(value.`plaintext`) +
-            FfiConverterOptionalString.allocationSize(value.`error`)
+            FfiConverterOptionalTypeFailure.allocationSize(value.`error`)
     )
 
     override fun write(value: BatchResult, buf: ByteBuffer) {
             FfiConverterOptionalByteArray.write(value.`plaintext`, buf)
-            FfiConverterOptionalString.write(value.`error`, buf)
+            FfiConverterOptionalTypeFailure.write(value.`error`, buf)
     }
 }
 
 
 
 /**
- * One recipient's result of a fan-out: the 1:1 ciphertext or the error.
+ * One item's failure inside a batch result: the kind to branch on and the
+ * readable message (never key material).
+ */
+data class Failure (
+    /**
+     * What kind of failure.
+     */
+    var `kind`: ErrorKind
+    , 
+    /**
+     * The same text the thrown error would carry.
+     */
+    var `message`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFailure: FfiConverterRustBuffer<Failure> {
+    override fun read(buf: ByteBuffer): Failure {
+        return Failure(
+            FfiConverterTypeErrorKind.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Failure) = (
+            FfiConverterTypeErrorKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`message`)
+    )
+
+    override fun write(value: Failure, buf: ByteBuffer) {
+            FfiConverterTypeErrorKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`message`, buf)
+    }
+}
+
+
+
+/**
+ * One recipient's result of a fan-out: the 1:1 ciphertext or the failure.
  */
 data class FanoutResult (
     /**
@@ -3254,7 +3506,7 @@ data class FanoutResult (
     /**
      * Why this recipient failed (the others are unaffected).
      */
-    var `error`: kotlin.String?
+    var `error`: Failure?
     
 ){
     
@@ -3272,18 +3524,18 @@ public object FfiConverterTypeFanoutResult: FfiConverterRustBuffer<FanoutResult>
     override fun read(buf: ByteBuffer): FanoutResult {
         return FanoutResult(
             FfiConverterOptionalByteArray.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeFailure.read(buf),
         )
     }
 
     override fun allocationSize(value: FanoutResult) = (
             FfiConverterOptionalByteArray.allocationSize(value.`ciphertext`) +
-            FfiConverterOptionalString.allocationSize(value.`error`)
+            FfiConverterOptionalTypeFailure.allocationSize(value.`error`)
     )
 
     override fun write(value: FanoutResult, buf: ByteBuffer) {
             FfiConverterOptionalByteArray.write(value.`ciphertext`, buf)
-            FfiConverterOptionalString.write(value.`error`, buf)
+            FfiConverterOptionalTypeFailure.write(value.`error`, buf)
     }
 }
 
@@ -3395,7 +3647,7 @@ data class VerifyResult (
     /**
      * Why not.
      */
-    var `error`: kotlin.String?
+    var `error`: Failure?
     
 ){
     
@@ -3413,20 +3665,125 @@ public object FfiConverterTypeVerifyResult: FfiConverterRustBuffer<VerifyResult>
     override fun read(buf: ByteBuffer): VerifyResult {
         return VerifyResult(
             FfiConverterBoolean.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeFailure.read(buf),
         )
     }
 
     override fun allocationSize(value: VerifyResult) = (
             FfiConverterBoolean.allocationSize(value.`valid`) +
-            FfiConverterOptionalString.allocationSize(value.`error`)
+            FfiConverterOptionalTypeFailure.allocationSize(value.`error`)
     )
 
     override fun write(value: VerifyResult, buf: ByteBuffer) {
             FfiConverterBoolean.write(value.`valid`, buf)
-            FfiConverterOptionalString.write(value.`error`, buf)
+            FfiConverterOptionalTypeFailure.write(value.`error`, buf)
     }
 }
+
+
+
+/**
+ * The variant of a [`QorganError`] without its details, for results that
+ * report a failure per item (batches, fan-out, verification) so that apps
+ * branch on a value instead of parsing a message.
+ */
+
+enum class ErrorKind {
+    
+    /**
+     * See [`QorganError::Malformed`].
+     */
+    MALFORMED,
+    /**
+     * See [`QorganError::BadSignature`].
+     */
+    BAD_SIGNATURE,
+    /**
+     * See [`QorganError::AuthenticationFailed`].
+     */
+    AUTHENTICATION_FAILED,
+    /**
+     * See [`QorganError::Duplicate`].
+     */
+    DUPLICATE,
+    /**
+     * See [`QorganError::TooFarAhead`].
+     */
+    TOO_FAR_AHEAD,
+    /**
+     * See [`QorganError::UntrustedIdentity`].
+     */
+    UNTRUSTED_IDENTITY,
+    /**
+     * See [`QorganError::UnknownPreKey`].
+     */
+    UNKNOWN_PRE_KEY,
+    /**
+     * See [`QorganError::Replay`].
+     */
+    REPLAY,
+    /**
+     * See [`QorganError::NonContributory`].
+     */
+    NON_CONTRIBUTORY,
+    /**
+     * See [`QorganError::RotationRequired`].
+     */
+    ROTATION_REQUIRED,
+    /**
+     * See [`QorganError::ChainExhausted`].
+     */
+    CHAIN_EXHAUSTED,
+    /**
+     * See [`QorganError::WrongChain`].
+     */
+    WRONG_CHAIN,
+    /**
+     * See [`QorganError::BeforeFirstIteration`].
+     */
+    BEFORE_FIRST_ITERATION,
+    /**
+     * See [`QorganError::WrongGroup`].
+     */
+    WRONG_GROUP,
+    /**
+     * See [`QorganError::CorruptState`].
+     */
+    CORRUPT_STATE,
+    /**
+     * See [`QorganError::InvalidArgument`].
+     */
+    INVALID_ARGUMENT,
+    /**
+     * See [`QorganError::Internal`].
+     */
+    INTERNAL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeErrorKind: FfiConverterRustBuffer<ErrorKind> {
+    override fun read(buf: ByteBuffer) = try {
+        ErrorKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ErrorKind) = 4UL
+
+    override fun write(value: ErrorKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -3590,12 +3947,28 @@ sealed class QorganException: kotlin.Exception() {
     }
     
     /**
-     * A group message from before the receiver's first iteration.
+     * A group message from before the receiver's first iteration (or an
+     * export asked for an iteration the receiver no longer holds).
      */
     class BeforeFirstIteration(
         ) : QorganException() {
         override val message
             get() = ""
+    }
+    
+    /**
+     * A distribution for another group, or a chain that is not a copy of
+     * the one it is merged with.
+     */
+    class WrongGroup(
+        
+        /**
+         * What did not match.
+         */
+        val `reason`: kotlin.String
+        ) : QorganException() {
+        override val message
+            get() = "reason=${ `reason` }"
     }
     
     /**
@@ -3688,13 +4061,16 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             11 -> QorganException.ChainExhausted()
             12 -> QorganException.WrongChain()
             13 -> QorganException.BeforeFirstIteration()
-            14 -> QorganException.CorruptState(
+            14 -> QorganException.WrongGroup(
                 FfiConverterString.read(buf),
                 )
-            15 -> QorganException.InvalidArgument(
+            15 -> QorganException.CorruptState(
                 FfiConverterString.read(buf),
                 )
-            16 -> QorganException.Internal(
+            16 -> QorganException.InvalidArgument(
+                FfiConverterString.read(buf),
+                )
+            17 -> QorganException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -3762,6 +4138,11 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.BeforeFirstIteration -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+            )
+            is QorganException.WrongGroup -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
             )
             is QorganException.CorruptState -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -3843,18 +4224,23 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 buf.putInt(13)
                 Unit
             }
-            is QorganException.CorruptState -> {
+            is QorganException.WrongGroup -> {
                 buf.putInt(14)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is QorganException.InvalidArgument -> {
+            is QorganException.CorruptState -> {
                 buf.putInt(15)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is QorganException.Internal -> {
+            is QorganException.InvalidArgument -> {
                 buf.putInt(16)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is QorganException.Internal -> {
+                buf.putInt(17)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -4081,38 +4467,6 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
 /**
  * @suppress
  */
-public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
-    override fun read(buf: ByteBuffer): kotlin.String? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterString.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.String?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterString.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.String?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterString.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalByteArray: FfiConverterRustBuffer<kotlin.ByteArray?> {
     override fun read(buf: ByteBuffer): kotlin.ByteArray? {
         if (buf.get().toInt() == 0) {
@@ -4135,6 +4489,38 @@ public object FfiConverterOptionalByteArray: FfiConverterRustBuffer<kotlin.ByteA
         } else {
             buf.put(1)
             FfiConverterByteArray.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeFailure: FfiConverterRustBuffer<Failure?> {
+    override fun read(buf: ByteBuffer): Failure? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeFailure.read(buf)
+    }
+
+    override fun allocationSize(value: Failure?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeFailure.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Failure?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeFailure.write(value, buf)
         }
     }
 }
@@ -4356,13 +4742,13 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
         /**
          * Verifies a sender-key announcement.
          */
-    @Throws(QorganException::class) fun `verifyAnnouncement`(`announcement`: kotlin.ByteArray)
+    @Throws(QorganException::class) fun `verifyAnnouncement`(`announcement`: java.nio.ByteBuffer)
         = 
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_func_verify_announcement(
     
         
-        FfiConverterByteArray.lower(`announcement`),_status)
+        FfiConverterByRefBytes.lower(`announcement`),_status)
 }
     
     
@@ -4384,13 +4770,30 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
         /**
          * Verifies a prekey bundle (all three signatures).
          */
-    @Throws(QorganException::class) fun `verifyBundle`(`bundle`: kotlin.ByteArray)
+    @Throws(QorganException::class) fun `verifyBundle`(`bundle`: java.nio.ByteBuffer)
         = 
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_func_verify_bundle(
     
         
-        FfiConverterByteArray.lower(`bundle`),_status)
+        FfiConverterByRefBytes.lower(`bundle`),_status)
+}
+    
+    
+
+        /**
+         * Verifies one group message against its chain's announcement (both
+         * signatures: the identity's on the announcement, the chain's on the
+         * message).
+         */
+    @Throws(QorganException::class) fun `verifyGroupMessage`(`announcement`: java.nio.ByteBuffer, `message`: java.nio.ByteBuffer)
+        = 
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_verify_group_message(
+    
+        
+        FfiConverterByRefBytes.lower(`announcement`),
+        FfiConverterByRefBytes.lower(`message`),_status)
 }
     
     
@@ -4398,13 +4801,13 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
         /**
          * Verifies a standalone identity key (its binding signature).
          */
-    @Throws(QorganException::class) fun `verifyIdentity`(`identity`: kotlin.ByteArray)
+    @Throws(QorganException::class) fun `verifyIdentity`(`identity`: java.nio.ByteBuffer)
         = 
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_func_verify_identity(
     
         
-        FfiConverterByteArray.lower(`identity`),_status)
+        FfiConverterByRefBytes.lower(`identity`),_status)
 }
     
     

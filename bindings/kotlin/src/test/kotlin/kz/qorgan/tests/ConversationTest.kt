@@ -1,6 +1,8 @@
 package kz.qorgan.tests
 
 import kz.qorgan.Device
+import kz.qorgan.ErrorKind
+import kz.qorgan.Failure
 import kz.qorgan.QorganException
 import kz.qorgan.Session
 import kz.qorgan.safetyNumbersMatch
@@ -11,6 +13,7 @@ import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertFalse
+import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
 class ConversationTest {
@@ -88,6 +91,47 @@ class ConversationTest {
                         val big = ByteArray(256 * 1024) { it.toByte() }
                         assertContentEquals(big, a.decrypt(b.encrypt(big)))
                     }
+                }
+            }
+        }
+    }
+
+    @Test
+    fun decryptBatchCatchUpIsPerMessage() {
+        Device().use { alice ->
+            Device().use { bob ->
+                establish(alice, bob).use { s ->
+                    // Bob was offline: 20 messages arrive in reverse order, a
+                    // forged copy of m14 (last byte flipped) just before the
+                    // real one, and m19 again at the end.
+                    val sent = (0 until 20).map { s.initiator.encrypt(utf8("m$it")) }
+                    val queue = sent.reversed().toMutableList()
+                    assertContentEquals(sent[14], queue[5])
+                    queue.add(5, flipped(queue[5], -1))
+                    queue.add(queue[0])
+                    assertEquals(22, queue.size)
+
+                    val results = s.responder.decryptBatch(queue)
+                    assertEquals(22, results.size)
+                    val expected: List<String?> =
+                        (19 downTo 15).map { "m$it" } + listOf(null) + (14 downTo 0).map { "m$it" } + listOf(null)
+                    assertEquals(expected, results.map { r -> r.plaintext?.let { String(it) } })
+                    results.forEachIndexed { i, r ->
+                        if (expected[i] != null) assertNull(r.error, "message $i: ${r.error}")
+                    }
+                    // The forgery failed alone and left the session able to read the real m14.
+                    assertEquals(Failure(ErrorKind.AUTHENTICATION_FAILED, "message authentication failed"), results[5].error)
+                    assertEquals(Failure(ErrorKind.DUPLICATE, "duplicate or expired message (index 19)"), results[21].error)
+
+                    // The session goes on after the batch, in both directions.
+                    assertEquals("after", String(s.responder.decrypt(s.initiator.encrypt(utf8("after")))))
+                    assertEquals("reply", String(s.initiator.decrypt(s.responder.encrypt(utf8("reply")))))
+                    assertTrue(s.responder.decryptBatch(emptyList()).isEmpty())
+                    // Every message of the batch is now a duplicate.
+                    assertEquals(
+                        List(3) { ErrorKind.DUPLICATE },
+                        s.responder.decryptBatch(listOf(sent[0], sent[14], sent[19])).map { it.error?.kind },
+                    )
                 }
             }
         }

@@ -1,14 +1,15 @@
 package kz.qorgan.tests
 
 import kz.qorgan.Device
+import kz.qorgan.ErrorKind
 import kz.qorgan.GroupPolicy
 import kz.qorgan.GroupReceiver
-import kz.qorgan.OutboundGroup
 import kz.qorgan.QorganException
 import kz.qorgan.Session
 import kz.qorgan.verifyBundle
 import kz.qorgan.verifyIdentity
 import kotlin.test.Test
+import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertTrue
@@ -32,6 +33,7 @@ class ErrorsTest {
             QorganException.RotationRequired::class.java,
             QorganException.WrongChain::class.java,
             QorganException.BeforeFirstIteration::class.java,
+            QorganException.WrongGroup::class.java,
             QorganException.CorruptState::class.java,
             QorganException.InvalidArgument::class.java,
         )
@@ -50,13 +52,28 @@ class ErrorsTest {
         )
     }
 
+    /** The QorganException subclasses, one per Rust variant. */
+    private fun variants(): Set<Class<*>> = QorganException::class.java.declaredClasses
+        .filter { QorganException::class.java.isAssignableFrom(it) }
+        .toSet()
+
     @Test
     fun everyVariantIsCoveredOrListed() {
-        val all = QorganException::class.java.declaredClasses
-            .filter { QorganException::class.java.isAssignableFrom(it) }
-            .toSet()
-        assertEquals(16, all.size, all.toString())
+        val all = variants()
+        assertEquals(17, all.size, all.toString())
         assertEquals(all, PROVOKED + NOT_PROVOKABLE)
+    }
+
+    @Test
+    fun errorKindHasOneValuePerExceptionVariant() {
+        // UnknownPreKey -> UNKNOWN_PRE_KEY, as uniffi names enum values.
+        val fromExceptions = variants()
+            .map { it.simpleName.replace(Regex("(?<=[a-z])(?=[A-Z])"), "_").uppercase() }
+            .toSet()
+        val kinds = ErrorKind.entries.map { it.name }
+        assertEquals(kinds.size, kinds.toSet().size)
+        assertEquals(fromExceptions, kinds.toSet())
+        assertEquals(variants().size, kinds.size)
     }
 
     @Test
@@ -76,8 +93,6 @@ class ErrorsTest {
                 }
             }
         }
-        // A group id longer than 64 bytes is reported as Malformed (see README: API notes).
-        assertFailsWith<QorganException.Malformed> { OutboundGroup(ByteArray(65), policy, 0u) }
     }
 
     @Test
@@ -95,8 +110,8 @@ class ErrorsTest {
         Device().use { alice ->
             Device().use { bob ->
                 establish(alice, bob).use { s ->
-                    OutboundGroup(utf8("g"), policy, 0u).use { out ->
-                        GroupReceiver(out.distribution(alice), s.responder).use { rx ->
+                    alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                        GroupReceiver(out.distribution(), s.responder.remoteIdentity()).use { rx ->
                             val m = out.encrypt(utf8("signed"))
                             // A byte of the message signature (its last 64 bytes).
                             assertFailsWith<QorganException.BadSignature> { rx.decrypt(flipped(m, -40)) }
@@ -160,16 +175,20 @@ class ErrorsTest {
                 Device().use { carol ->
                     establish(alice, bob).use { ab ->
                         establish(carol, bob).use { cb ->
-                            OutboundGroup(utf8("g"), policy, 0u).use { out ->
+                            alice.createGroup(utf8("g"), policy, 0u).use { out ->
                                 // Alice's distribution arriving over Bob's session with Carol.
                                 assertFailsWith<QorganException.UntrustedIdentity> {
-                                    GroupReceiver(out.distribution(alice), cb.responder)
+                                    GroupReceiver(out.distribution(), cb.responder.remoteIdentity())
                                 }
-                                GroupReceiver(out.distribution(alice), ab.responder).use { rx ->
+                                GroupReceiver(out.distribution(), ab.responder.remoteIdentity()).use { rx ->
                                     out.rotate(1u)
                                     assertFailsWith<QorganException.UntrustedIdentity> {
-                                        rx.add(out.distribution(alice), cb.responder)
+                                        rx.add(out.distribution(), cb.responder.remoteIdentity())
                                     }
+                                    // Refused additions leave the receiver as it was.
+                                    assertContentEquals(alice.identityKey(), rx.senderIdentity())
+                                    rx.add(out.distribution(), ab.responder.remoteIdentity())
+                                    assertEquals("rotated", String(rx.decrypt(out.encrypt(utf8("rotated")))))
                                 }
                             }
                         }
@@ -243,10 +262,12 @@ class ErrorsTest {
 
     @Test
     fun rotationRequired() {
-        OutboundGroup(utf8("g"), policy, 0u).use { out ->
-            out.markMemberRemoved()
-            val e = assertFailsWith<QorganException.RotationRequired> { out.encrypt(utf8("x")) }
-            assertTrue(e.reason.isNotEmpty())
+        Device().use { alice ->
+            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                out.markMemberRemoved()
+                val e = assertFailsWith<QorganException.RotationRequired> { out.encrypt(utf8("x")) }
+                assertTrue(e.reason.isNotEmpty())
+            }
         }
     }
 
@@ -255,9 +276,9 @@ class ErrorsTest {
         Device().use { alice ->
             Device().use { bob ->
                 establish(alice, bob).use { s ->
-                    OutboundGroup(utf8("g"), policy, 0u).use { out ->
+                    alice.createGroup(utf8("g"), policy, 0u).use { out ->
                         val early = out.encrypt(utf8("before the distribution"))
-                        GroupReceiver(out.distribution(alice), s.responder).use { rx ->
+                        GroupReceiver(out.distribution(), s.responder.remoteIdentity()).use { rx ->
                             assertFailsWith<QorganException.BeforeFirstIteration> { rx.decrypt(early) }
                             out.rotate(10u)
                             assertFailsWith<QorganException.WrongChain> { rx.decrypt(out.encrypt(utf8("new chain"))) }
@@ -275,7 +296,7 @@ class ErrorsTest {
             assertFailsWith<QorganException.CorruptState> { Device.open(storageKey(2), sealed) }
             assertFailsWith<QorganException.CorruptState> { Device.open(storageKey(1), flipped(sealed, -1)) }
             assertFailsWith<QorganException.CorruptState> { Session.open(storageKey(1), sealed) }
-            assertFailsWith<QorganException.CorruptState> { OutboundGroup.open(storageKey(1), ByteArray(100)) }
+            assertFailsWith<QorganException.CorruptState> { d.openGroup(storageKey(1), ByteArray(100)) }
             assertFailsWith<QorganException.CorruptState> { GroupReceiver.open(storageKey(1), ByteArray(0)) }
         }
     }
@@ -286,18 +307,34 @@ class ErrorsTest {
             assertFailsWith<QorganException.InvalidArgument> { d.seal(ByteArray(31)) }
             assertFailsWith<QorganException.InvalidArgument> { Device.open(ByteArray(33), ByteArray(10)) }
         }
-        OutboundGroup(utf8("g"), policy, 0u).use { out ->
-            assertFailsWith<QorganException.InvalidArgument> { out.seal(ByteArray(0)) }
+        Device().use { alice ->
+            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                assertFailsWith<QorganException.InvalidArgument> { out.seal(ByteArray(0)) }
+                assertFailsWith<QorganException.InvalidArgument> { alice.openGroup(ByteArray(16), out.seal(storageKey(1))) }
+            }
+            // A group id longer than 64 bytes; 64 is accepted.
+            val e = assertFailsWith<QorganException.InvalidArgument> { alice.createGroup(ByteArray(65), policy, 0u) }
+            assertTrue("65" in e.reason, e.reason)
+            alice.createGroup(ByteArray(64) { 7 }, policy, 0u).use { assertContentEquals(ByteArray(64) { 7 }, it.groupId()) }
         }
-        // A distribution of another group from the same sender is reported as
-        // InvalidArgument (see README: API notes).
+    }
+
+    @Test
+    fun wrongGroup() {
+        // A distribution of another group of the same sender, added to a receiver.
         Device().use { alice ->
             Device().use { bob ->
                 establish(alice, bob).use { s ->
-                    OutboundGroup(utf8("g1"), policy, 0u).use { g1 ->
-                        OutboundGroup(utf8("g2"), policy, 0u).use { g2 ->
-                            GroupReceiver(g1.distribution(alice), s.responder).use { rx ->
-                                assertFailsWith<QorganException.InvalidArgument> { rx.add(g2.distribution(alice), s.responder) }
+                    alice.createGroup(utf8("g1"), policy, 0u).use { g1 ->
+                        alice.createGroup(utf8("g2"), policy, 0u).use { g2 ->
+                            GroupReceiver(g1.distribution(), s.responder.remoteIdentity()).use { rx ->
+                                val e = assertFailsWith<QorganException.WrongGroup> {
+                                    rx.add(g2.distribution(), s.responder.remoteIdentity())
+                                }
+                                assertTrue(e.reason.isNotEmpty())
+                                // The receiver still reads g1 and nothing of g2.
+                                assertEquals("g1 only", String(rx.decrypt(g1.encrypt(utf8("g1 only")))))
+                                assertFailsWith<QorganException.WrongChain> { rx.decrypt(g2.encrypt(utf8("g2"))) }
                             }
                         }
                     }

@@ -35,14 +35,3 @@ fun establish(from: Device, to: Device): Established {
     assertEquals("hi", String(initiator.decrypt(responder.encrypt(utf8("hi")))))
     return Established(initiator, responder)
 }
-
-/**
- * The announcement (type 0x23) inside a distribution (type 0x21): the same
- * fields without the trailing iteration (4) and chain key (32). The FFI has
- * no call that returns it (see README: API notes).
- */
-fun announcementOf(distribution: ByteArray): ByteArray {
-    val out = distribution.copyOfRange(0, distribution.size - 36)
-    out[1] = 0x23
-    return out
-}

@@ -1,9 +1,9 @@
 package kz.qorgan.tests
 
 import kz.qorgan.Device
+import kz.qorgan.ErrorKind
 import kz.qorgan.GroupPolicy
 import kz.qorgan.GroupReceiver
-import kz.qorgan.OutboundGroup
 import kz.qorgan.QorganException
 import kz.qorgan.RotationReason
 import java.util.concurrent.Executors
@@ -13,7 +13,6 @@ import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertNotEquals
-import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
@@ -27,13 +26,23 @@ class GroupTest {
                 Device().use { carol ->
                     establish(alice, bob).use { ab ->
                         establish(alice, carol).use { ac ->
-                            OutboundGroup(utf8("family"), policy, 1_000u).use { out ->
-                                val fanout = out.distribute(alice, listOf(ab.initiator, ac.initiator))
+                            alice.createGroup(utf8("family"), policy, 1_000u).use { out ->
+                                assertContentEquals(utf8("family"), out.groupId())
+                                assertEquals(0u, out.iteration())
+                                val fanout = out.distribute(listOf(ab.initiator, ac.initiator))
                                 assertEquals(2, fanout.size)
-                                fanout.forEach { assertNull(it.error); assertNotNull(it.ciphertext) }
-                                GroupReceiver(ab.responder.decrypt(fanout[0].ciphertext!!), ab.responder).use { bobRx ->
-                                    GroupReceiver(ac.responder.decrypt(fanout[1].ciphertext!!), ac.responder).use { carolRx ->
+                                fanout.forEach { assertNull(it.error) }
+                                // Each member receives the same distribution over its own session.
+                                val bobDist = ab.responder.decrypt(fanout[0].ciphertext!!)
+                                val carolDist = ac.responder.decrypt(fanout[1].ciphertext!!)
+                                assertContentEquals(out.distribution(), bobDist)
+                                assertContentEquals(out.distribution(), carolDist)
+                                GroupReceiver(bobDist, ab.responder.remoteIdentity()).use { bobRx ->
+                                    GroupReceiver(carolDist, ac.responder.remoteIdentity()).use { carolRx ->
+                                        assertContentEquals(alice.identityKey(), bobRx.senderIdentity())
+                                        assertContentEquals(alice.identityKey(), carolRx.senderIdentity())
                                         val g0 = out.encrypt(utf8("g0"))
+                                        assertEquals(1u, out.iteration())
                                         assertEquals("g0", String(bobRx.decrypt(g0)))
                                         assertEquals("g0", String(carolRx.decrypt(g0)))
 
@@ -45,11 +54,12 @@ class GroupTest {
                                         val oldChain = out.chainId()
                                         out.rotate(1_002u)
                                         assertNotEquals(oldChain, out.chainId())
+                                        assertEquals(0u, out.iteration())
                                         assertNull(out.rotationDue(1_002u))
 
                                         // Only Bob gets the new chain.
-                                        val fanout2 = out.distribute(alice, listOf(ab.initiator))
-                                        bobRx.add(ab.responder.decrypt(fanout2.single().ciphertext!!), ab.responder)
+                                        val fanout2 = out.distribute(listOf(ab.initiator))
+                                        bobRx.add(ab.responder.decrypt(fanout2.single().ciphertext!!), ab.responder.remoteIdentity())
 
                                         // Bob was offline: 100 messages caught up in one call.
                                         val queue = (0 until 100).map { out.encrypt(utf8("n$it")) }
@@ -63,12 +73,17 @@ class GroupTest {
                                         assertFailsWith<QorganException.Duplicate> { bobRx.decrypt(g0) }
                                         assertFailsWith<QorganException.WrongChain> { carolRx.decrypt(queue[0]) }
                                         val carolResults = carolRx.decryptBatch(queue.take(5))
-                                        carolResults.forEach { assertNull(it.plaintext); assertNotNull(it.error) }
-                                        // A batch with duplicates and garbage: per-message results.
-                                        val mixed = bobRx.decryptBatch(listOf(queue[0], byteArrayOf(1, 2, 3), out.encrypt(utf8("last"))))
-                                        assertNotNull(mixed[0].error)
-                                        assertNotNull(mixed[1].error)
-                                        assertEquals("last", String(mixed[2].plaintext!!))
+                                        assertEquals(List(5) { null }, carolResults.map { it.plaintext })
+                                        assertEquals(List(5) { ErrorKind.WRONG_CHAIN }, carolResults.map { it.error?.kind })
+                                        // A batch with a duplicate, garbage and a forged signature: per-message results.
+                                        val forged = flipped(out.encrypt(utf8("forged")), -1)
+                                        val mixed = bobRx.decryptBatch(listOf(queue[0], byteArrayOf(1, 2, 3), forged, out.encrypt(utf8("last"))))
+                                        assertEquals(
+                                            listOf(ErrorKind.DUPLICATE, ErrorKind.MALFORMED, ErrorKind.BAD_SIGNATURE, null),
+                                            mixed.map { it.error?.kind },
+                                        )
+                                        assertEquals("duplicate or expired message (index 0)", mixed[0].error!!.message)
+                                        assertEquals(listOf(null, null, null, "last"), mixed.map { r -> r.plaintext?.let { String(it) } })
                                     }
                                 }
                             }
@@ -87,16 +102,32 @@ class GroupTest {
                 establish(alice, bob).use { ab ->
                     val sealedOut: ByteArray
                     val sealedRx: ByteArray
-                    OutboundGroup(utf8("g"), policy, 0u).use { out ->
-                        GroupReceiver(out.distribution(alice), ab.responder).use { rx ->
+                    val chain: UInt
+                    alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                        GroupReceiver(out.distribution(), ab.responder.remoteIdentity()).use { rx ->
                             assertEquals("one", String(rx.decrypt(out.encrypt(utf8("one")))))
                             sealedRx = rx.seal(key)
                         }
+                        chain = out.chainId()
                         sealedOut = out.seal(key)
                     }
-                    OutboundGroup.open(key, sealedOut).use { out ->
+                    alice.openGroup(key, sealedOut).use { out ->
+                        // The restored chain continues where it was and signs with Alice's identity.
+                        assertEquals(chain, out.chainId())
+                        assertEquals(1u, out.iteration())
+                        assertContentEquals(utf8("g"), out.groupId())
                         GroupReceiver.open(key, sealedRx).use { rx ->
+                            assertContentEquals(alice.identityKey(), rx.senderIdentity())
                             assertEquals("two", String(rx.decrypt(out.encrypt(utf8("two")))))
+                        }
+                        // Its distribution verifies against Alice's identity, not another's.
+                        GroupReceiver(out.distribution(), alice.identityKey()).use { rx2 ->
+                            assertEquals("three", String(rx2.decrypt(out.encrypt(utf8("three")))))
+                        }
+                        Device().use { mallory ->
+                            assertFailsWith<QorganException.UntrustedIdentity> {
+                                GroupReceiver(out.distribution(), mallory.identityKey())
+                            }
                         }
                     }
                 }
@@ -106,14 +137,19 @@ class GroupTest {
 
     @Test
     fun policyLimits() {
-        OutboundGroup(utf8("g"), GroupPolicy(maxMessages = 3u, maxAgeSecs = 60u), 100u).use { out ->
-            assertNull(out.rotationDue(100u))
-            assertEquals(RotationReason.AGE, out.rotationDue(161u))
-            repeat(3) { out.encrypt(utf8("m$it")) }
-            assertEquals(RotationReason.MESSAGE_LIMIT, out.rotationDue(100u))
-            assertFailsWith<QorganException.RotationRequired> { out.encrypt(utf8("m3")) }
-            out.rotate(200u)
-            out.encrypt(utf8("after rotation"))
+        Device().use { alice ->
+            alice.createGroup(utf8("g"), GroupPolicy(maxMessages = 3u, maxAgeSecs = 60u), 100u).use { out ->
+                assertNull(out.rotationDue(100u))
+                assertEquals(RotationReason.AGE, out.rotationDue(161u))
+                repeat(3) { out.encrypt(utf8("m$it")) }
+                assertEquals(3u, out.iteration())
+                assertEquals(RotationReason.MESSAGE_LIMIT, out.rotationDue(100u))
+                assertFailsWith<QorganException.RotationRequired> { out.encrypt(utf8("m3")) }
+                out.rotate(200u)
+                assertEquals(0u, out.iteration())
+                out.encrypt(utf8("after rotation"))
+                assertEquals(1u, out.iteration())
+            }
         }
     }
 
@@ -122,8 +158,8 @@ class GroupTest {
         Device().use { alice ->
             Device().use { bob ->
                 establish(alice, bob).use { ab ->
-                    OutboundGroup(utf8("threads"), policy, 0u).use { out ->
-                        GroupReceiver(out.distribution(alice), ab.responder).use { rx ->
+                    alice.createGroup(utf8("threads"), policy, 0u).use { out ->
+                        GroupReceiver(out.distribution(), ab.responder.remoteIdentity()).use { rx ->
                             val pool = Executors.newFixedThreadPool(4)
                             val futures = (0 until 200).map { i -> pool.submit<ByteArray> { out.encrypt(utf8("t$i")) } }
                             val messages = futures.map { it.get() }
@@ -131,6 +167,7 @@ class GroupTest {
                             assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS))
                             val plain = rx.decryptBatch(messages).map { String(it.plaintext!!) }.toSet()
                             assertEquals((0 until 200).map { "t$it" }.toSet(), plain)
+                            assertEquals(200u, out.iteration())
                             assertContentEquals(utf8("x"), rx.decrypt(out.encrypt(utf8("x"))))
                         }
                     }

@@ -21,4 +21,20 @@ class LoadingTest {
         assertNotNull(file)
         assertTrue("target/release" !in file.path, "loaded from ${file.path}")
     }
+
+    @Test
+    fun handWrittenOverloadsAreInTheJar() {
+        // ByteArrayOverloads.kt is compiled with the generated bindings and packed with them.
+        val cls = Class.forName("kz.qorgan.ByteArrayOverloadsKt")
+        val source = cls.protectionDomain.codeSource.location.toString()
+        if (System.getProperty("qorgan.expectJar") == "true") {
+            assertTrue(source.endsWith("qorgan-ffi.jar"), source)
+        }
+        assertEquals(
+            setOf("verifyIdentity", "verifyBundle", "verifyAnnouncement", "verifyGroupMessage"),
+            cls.declaredMethods.filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }.map { it.name }.toSet(),
+        )
+        assertTrue(cls.declaredMethods.filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }
+            .all { m -> m.parameterTypes.all { it == ByteArray::class.java } })
+    }
 }

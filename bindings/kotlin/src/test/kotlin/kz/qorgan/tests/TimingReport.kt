@@ -3,7 +3,6 @@ package kz.qorgan.tests
 import kz.qorgan.Device
 import kz.qorgan.GroupPolicy
 import kz.qorgan.GroupReceiver
-import kz.qorgan.OutboundGroup
 import kz.qorgan.Session
 
 /**
@@ -30,6 +29,24 @@ object TimingReport {
         return perCall(2_000) { b.decrypt(a.encrypt(payload)) }
     }
 
+    /**
+     * Median time in ms of `Session.decryptBatch` over [queue] (500 messages),
+     * each round on a fresh copy of the session restored from [sealed].
+     */
+    private fun oneToOneCatchUp(key: ByteArray, sealed: ByteArray, queue: List<ByteArray>): Double {
+        val samples = mutableListOf<Double>()
+        repeat(6) { round ->
+            Session.open(key, sealed).use { session ->
+                val t0 = System.nanoTime()
+                val r = session.decryptBatch(queue)
+                val ms = (System.nanoTime() - t0) / 1e6
+                check(r.all { it.plaintext != null })
+                if (round > 0) samples += ms
+            }
+        }
+        return median(samples)
+    }
+
     @JvmStatic
     fun main(args: Array<String>) {
         val out = StringBuilder()
@@ -39,10 +56,14 @@ object TimingReport {
                     val trivial = perCall(20_000) { s.initiator.isPending() }
                     val rt64 = roundTrip(s.initiator, s.responder, 64)
                     val rt1k = roundTrip(s.initiator, s.responder, 1024)
+                    val sessionKey = storageKey(8)
+                    val sealedResponder = s.responder.seal(sessionKey)
+                    val oneToOneQueue = (0 until 500).map { s.initiator.encrypt(ByteArray(64) { b -> b.toByte() }) }
+                    val catchUp1to1 = oneToOneCatchUp(sessionKey, sealedResponder, oneToOneQueue)
                     val policy = GroupPolicy(maxMessages = 1_000_000u, maxAgeSecs = 86_400u)
-                    OutboundGroup(utf8("timing"), policy, 0u).use { group ->
+                    alice.createGroup(utf8("timing"), policy, 0u).use { group ->
                         val key = storageKey(9)
-                        val sealedRx = GroupReceiver(group.distribution(alice), s.responder).use { it.seal(key) }
+                        val sealedRx = GroupReceiver(group.distribution(), s.responder.remoteIdentity()).use { it.seal(key) }
                         val queue = (0 until 500).map { group.encrypt(ByteArray(64) { b -> b.toByte() }) }
                         val batch = mutableListOf<Double>()
                         val single = mutableListOf<Double>()
@@ -66,6 +87,7 @@ object TimingReport {
                         out.appendLine("timing: encrypt+decrypt 1 KiB (1:1)            %8.2f µs".format(rt1k))
                         out.appendLine("timing: group catch-up, 500 msgs, decryptBatch %8.2f ms".format(median(batch)))
                         out.appendLine("timing: group catch-up, 500 msgs, decrypt x500 %8.2f ms".format(median(single)))
+                        out.appendLine("timing: 1:1 catch-up, 500 msgs, decryptBatch   %8.2f ms".format(catchUp1to1))
                     }
                 }
             }

@@ -1,37 +1,116 @@
 package kz.qorgan.tests
 
 import kz.qorgan.Device
+import kz.qorgan.ErrorKind
 import kz.qorgan.GroupPolicy
-import kz.qorgan.OutboundGroup
+import kz.qorgan.GroupReceiver
 import kz.qorgan.QorganException
 import kz.qorgan.VerifyItem
 import kz.qorgan.verifyAnnouncement
 import kz.qorgan.verifyBatch
 import kz.qorgan.verifyBundle
+import kz.qorgan.verifyGroupMessage
 import kz.qorgan.verifyIdentity
+import java.nio.ByteBuffer
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
-import kotlin.test.assertFalse
-import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
+/** A direct buffer holding a copy of [bytes] (position 0). */
+private fun direct(bytes: ByteArray): ByteBuffer = ByteBuffer.allocateDirect(bytes.size).put(bytes).flip()
+
 /** Stateless verification, as a server would use it. */
 class VerifyTest {
+    private val policy = GroupPolicy(100u, 100u)
+
     @Test
-    fun singleAndBatchVerification() {
+    fun singleItemsAsByteArrays() {
         Device().use { alice ->
-            OutboundGroup(utf8("g"), GroupPolicy(100u, 100u), 0u).use { out ->
+            alice.createGroup(utf8("g"), policy, 0u).use { out ->
                 val identity = alice.identityKey()
                 val bundle = alice.bundle()
-                val announcement = announcementOf(out.distribution(alice))
+                val announcement = out.announcement()
                 val message = out.encrypt(utf8("hello"))
                 verifyIdentity(identity)
                 verifyBundle(bundle)
                 verifyAnnouncement(announcement)
-                assertFailsWith<QorganException.BadSignature> { verifyAnnouncement(flipped(announcement, -1)) }
+                verifyGroupMessage(announcement, message)
 
+                assertFailsWith<QorganException.BadSignature> { verifyIdentity(flipped(identity, -1)) }
+                assertFailsWith<QorganException.BadSignature> { verifyBundle(flipped(bundle, 2 + 128 + 4 + 5)) }
+                assertFailsWith<QorganException.BadSignature> { verifyAnnouncement(flipped(announcement, -1)) }
+                // The announcement's signature is checked too, then the message's.
+                assertFailsWith<QorganException.BadSignature> { verifyGroupMessage(flipped(announcement, -1), message) }
+                val e = assertFailsWith<QorganException.BadSignature> { verifyGroupMessage(announcement, flipped(message, -1)) }
+                assertTrue(e.what.isNotEmpty())
+                // The secret distribution is not an announcement.
+                assertFailsWith<QorganException.Malformed> { verifyAnnouncement(out.distribution()) }
+                assertFailsWith<QorganException.Malformed> { verifyIdentity(bundle) }
+                assertFailsWith<QorganException.Malformed> { verifyIdentity(ByteArray(0)) }
+
+                // After a rotation the old announcement no longer covers new messages.
+                out.rotate(1u)
+                val next = out.encrypt(utf8("next chain"))
+                assertFailsWith<QorganException.Malformed> { verifyGroupMessage(announcement, next) }
+                verifyGroupMessage(out.announcement(), next)
+                // Another device's announcement does not cover Alice's messages.
+                Device().use { mallory ->
+                    mallory.createGroup(utf8("g"), policy, 0u).use { other ->
+                        verifyAnnouncement(other.announcement())
+                        assertFailsWith<QorganException.Malformed> { verifyGroupMessage(other.announcement(), next) }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    fun singleItemsAsByteBuffers() {
+        Device().use { alice ->
+            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                val identity = alice.identityKey()
+                val announcement = out.announcement()
+                val message = out.encrypt(utf8("hello"))
+                // Direct buffers: the zero-copy forms.
+                verifyIdentity(direct(identity))
+                verifyBundle(direct(alice.bundle()))
+                verifyAnnouncement(direct(announcement))
+                verifyGroupMessage(direct(announcement), direct(message))
+                assertFailsWith<QorganException.BadSignature> { verifyIdentity(direct(flipped(identity, -1))) }
+                assertFailsWith<QorganException.BadSignature> {
+                    verifyGroupMessage(direct(announcement), direct(flipped(message, -1)))
+                }
+                assertFailsWith<QorganException.Malformed> { verifyIdentity(ByteBuffer.allocateDirect(0)) }
+                // A window of a larger direct buffer: slice() so that it starts at its own address.
+                val big = ByteBuffer.allocateDirect(identity.size + 10)
+                big.position(10)
+                big.put(identity)
+                big.position(10)
+                verifyIdentity(big.slice())
+                // Without slice(), Rust reads remaining() bytes from the buffer's
+                // base address, ignoring the position (see ByteArrayOverloads.kt).
+                assertFailsWith<QorganException.Malformed> { verifyIdentity(big) }
+
+                // Heap buffers are refused by the generated converter before any native call.
+                val heap = assertFailsWith<IllegalArgumentException> { verifyIdentity(ByteBuffer.wrap(identity)) }
+                assertTrue("direct ByteBuffer" in heap.message.orEmpty(), heap.message)
+                assertFailsWith<IllegalArgumentException> { verifyBundle(ByteBuffer.wrap(alice.bundle())) }
+                assertFailsWith<IllegalArgumentException> { verifyAnnouncement(ByteBuffer.allocate(announcement.size).put(announcement).flip()) }
+                assertFailsWith<IllegalArgumentException> { verifyGroupMessage(direct(announcement), ByteBuffer.wrap(message)) }
+            }
+        }
+    }
+
+    @Test
+    fun batchVerificationWithKinds() {
+        Device().use { alice ->
+            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                val identity = alice.identityKey()
+                val bundle = alice.bundle()
+                val announcement = out.announcement()
+                val message = out.encrypt(utf8("hello"))
                 val items = listOf(
                     VerifyItem.Identity(identity),
                     VerifyItem.Bundle(bundle),
@@ -40,18 +119,50 @@ class VerifyTest {
                     VerifyItem.GroupMessage(announcement, flipped(message, -1)),
                     VerifyItem.Bundle(byteArrayOf(1)),
                     VerifyItem.GroupMessage(byteArrayOf(0), message),
+                    VerifyItem.GroupMessage(flipped(announcement, -1), message),
+                    VerifyItem.Identity(flipped(identity, -1)),
+                    VerifyItem.Announcement(out.distribution()),
                 )
                 val results = verifyBatch(items)
                 assertEquals(items.size, results.size)
-                for (i in 0..3) {
-                    assertTrue(results[i].valid, "item $i: ${results[i].error}")
-                    assertNull(results[i].error)
-                }
-                for (i in 4..6) {
-                    assertFalse(results[i].valid, "item $i")
-                    assertNotNull(results[i].error)
-                }
+                assertEquals(
+                    listOf(true, true, true, true, false, false, false, false, false, false),
+                    results.map { it.valid },
+                )
+                for (i in 0..3) assertNull(results[i].error, "item $i: ${results[i].error}")
+                assertEquals(
+                    listOf(
+                        ErrorKind.BAD_SIGNATURE,
+                        ErrorKind.MALFORMED,
+                        ErrorKind.MALFORMED,
+                        ErrorKind.BAD_SIGNATURE,
+                        ErrorKind.BAD_SIGNATURE,
+                        ErrorKind.MALFORMED,
+                    ),
+                    results.drop(4).map { it.error?.kind },
+                )
+                // Each batch verdict agrees with the single-item function.
+                assertFailsWith<QorganException.BadSignature> { verifyGroupMessage(announcement, flipped(message, -1)) }
                 assertTrue(verifyBatch(emptyList()).isEmpty())
+            }
+        }
+    }
+
+    @Test
+    fun announcementMatchesWhatMembersReceive() {
+        Device().use { alice ->
+            Device().use { bob ->
+                establish(alice, bob).use { s ->
+                    alice.createGroup(utf8("team"), policy, 0u).use { out ->
+                        val received = s.responder.decrypt(s.initiator.encrypt(out.distribution()))
+                        GroupReceiver(received, s.responder.remoteIdentity()).use { rx ->
+                            // The server checks with the public announcement what the member decrypts.
+                            val m = out.encrypt(utf8("for members"))
+                            verifyGroupMessage(out.announcement(), m)
+                            assertEquals("for members", String(rx.decrypt(m)))
+                        }
+                    }
+                }
             }
         }
     }

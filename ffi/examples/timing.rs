@@ -1,0 +1,91 @@
+//! The binding timings' Rust baseline: the same operations, with the same
+//! method (median of 7 rounds after a warm-up), through the `qorgan-ffi`
+//! API that Kotlin, Swift and Python call, but from Rust: no foreign call,
+//! no conversion of arguments. Quoted in bindings/README.md.
+//!
+//!     cargo run --release -p qorgan-ffi --example timing
+
+use std::time::Instant;
+
+use qorgan_ffi::{Device, GroupPolicy, GroupReceiver, QorganError};
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Median per-iteration time of `f` in microseconds.
+fn per_call(
+    iterations: u32,
+    mut f: impl FnMut() -> Result<(), QorganError>,
+) -> Result<f64, QorganError> {
+    for _ in 0..iterations {
+        f()?;
+    }
+    let mut samples = Vec::new();
+    for _ in 0..7 {
+        let t0 = Instant::now();
+        for _ in 0..iterations {
+            f()?;
+        }
+        samples.push(t0.elapsed().as_secs_f64() * 1e6 / f64::from(iterations));
+    }
+    Ok(median(samples))
+}
+
+fn main() -> Result<(), QorganError> {
+    let alice = Device::new()?;
+    let bob = Device::new()?;
+    let a = alice.initiate(bob.bundle()?)?;
+    let b = bob.accept(a.encrypt(b"hello".to_vec())?)?.session;
+    a.decrypt(b.encrypt(b"hi".to_vec())?)?;
+
+    let trivial = per_call(20_000, || a.is_pending().map(|_| ()))?;
+    let p64: Vec<u8> = (0..64u8).collect();
+    let p1k: Vec<u8> = (0..1024u32).map(|i| i as u8).collect();
+    let rt64 = per_call(2_000, || b.decrypt(a.encrypt(p64.clone())?).map(|_| ()))?;
+    let rt1k = per_call(2_000, || b.decrypt(a.encrypt(p1k.clone())?).map(|_| ()))?;
+
+    let policy = GroupPolicy {
+        max_messages: 1_000_000,
+        max_age_secs: 86_400,
+    };
+    let group = alice.create_group(b"timing".to_vec(), policy, 0)?;
+    let key = vec![9u8; 32];
+    let sealed =
+        GroupReceiver::new(group.distribution()?, alice.identity_key()?)?.seal(key.clone())?;
+    let queue = (0..500)
+        .map(|_| group.encrypt(p64.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (mut batch, mut single) = (Vec::new(), Vec::new());
+    for round in 0..6 {
+        let rx = GroupReceiver::open(key.clone(), sealed.clone())?;
+        let t0 = Instant::now();
+        let results = rx.decrypt_batch(queue.clone())?;
+        let ms = t0.elapsed().as_secs_f64() * 1e3;
+        assert!(results.iter().all(|r| r.plaintext.is_some()));
+        if round > 0 {
+            batch.push(ms);
+        }
+        let rx = GroupReceiver::open(key.clone(), sealed.clone())?;
+        let t0 = Instant::now();
+        for m in &queue {
+            rx.decrypt(m.clone())?;
+        }
+        if round > 0 {
+            single.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    println!("timing: trivial call (Session.is_pending)       {trivial:8.3} µs");
+    println!("timing: encrypt+decrypt 64 B (1:1)             {rt64:8.2} µs");
+    println!("timing: encrypt+decrypt 1 KiB (1:1)            {rt1k:8.2} µs");
+    println!(
+        "timing: group catch-up, 500 msgs, decrypt_batch {:7.2} ms",
+        median(batch)
+    );
+    println!(
+        "timing: group catch-up, 500 msgs, decrypt x500 {:8.2} ms",
+        median(single)
+    );
+    Ok(())
+}
