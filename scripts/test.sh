@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs every qorgan test on a fresh Debian machine with the Rust toolchain:
 # formatting, lints, unit/integration/model/known-answer/vector/fixture tests,
-# fuzz-corpus replay, FFI tests, doc tests, the Python bindings and the demo.
-# Each section prints its runner's pass/fail counts. Installs what it needs
-# (python3-venv, maturin, pytest) when missing.
+# fuzz-corpus replay, FFI and CLI tests, doc tests, the Python, Kotlin and
+# Swift bindings and the demo. Each section prints its runner's pass/fail
+# counts. Installs what it needs when missing: python3-venv, maturin and
+# pytest; JNA, JUnit and kotlinc; debootstrap and a Debian trixie chroot
+# with swiftlang (outside the repository, reused).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,14 @@ bash bindings/python/test.sh
 
 section "Kotlin bindings: JVM jar with the native library, kotlin.test/JUnit"
 QORGAN_KOTLIN_TIMING=0 bash bindings/kotlin/test.sh
+
+section "Swift bindings: SwiftPM package, XCTest (Debian trixie chroot)"
+QORGAN_SWIFT_TIMING=0 bash bindings/swift/test.sh
+
+section "Packaging scripts that need other hosts (Android NDK, Xcode) parse"
+bash -n bindings/kotlin/build-aar.sh
+bash -n bindings/swift/build-xcframework.sh
+echo "scripts: ok"
 
 section "Demo runs"
 cargo run --release --locked --quiet -p qorgan --example demo > /dev/null

@@ -1,0 +1,68 @@
+// Timings through the Swift bindings, printed by test.sh for
+// bindings/README.md (not a test: figures depend on the machine's load).
+// Each figure is the median of 7 rounds after a warm-up.
+import Dispatch
+import Foundation
+import Qorgan
+
+func nowNs() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+/// Median per-iteration time of `block` in microseconds.
+func perCall(_ iterations: Int, _ block: () throws -> Void) rethrows -> Double {
+    for _ in 0..<iterations { try block() }
+    var samples: [Double] = []
+    for _ in 0..<7 {
+        let t0 = nowNs()
+        for _ in 0..<iterations { try block() }
+        samples.append(Double(nowNs() - t0) / 1_000 / Double(iterations))
+    }
+    return median(samples)
+}
+
+func run() throws {
+    let alice = try Device()
+    let bob = try Device()
+    let a = try alice.initiate(bundle: bob.bundle())
+    let b = try bob.accept(message: a.encrypt(plaintext: Data("hello".utf8))).session
+    _ = try a.decrypt(message: b.encrypt(plaintext: Data("hi".utf8)))
+
+    let trivial = try perCall(20_000) { _ = try a.isPending() }
+    let p64 = Data((0..<64).map { UInt8($0) })
+    let p1k = Data((0..<1024).map { UInt8($0 & 0xff) })
+    let rt64 = try perCall(2_000) { _ = try b.decrypt(message: a.encrypt(plaintext: p64)) }
+    let rt1k = try perCall(2_000) { _ = try b.decrypt(message: a.encrypt(plaintext: p1k)) }
+
+    let group = try alice.createGroup(groupId: Data("timing".utf8), policy: GroupPolicy(maxMessages: 1_000_000, maxAgeSecs: 86_400), now: 0)
+    let key = Data(repeating: 9, count: 32)
+    let sealedRx = try GroupReceiver(distribution: group.distribution(), senderIdentity: alice.identityKey()).seal(storageKeyBytes: key)
+    let queue = try (0..<500).map { _ in try group.encrypt(plaintext: p64) }
+    var batch: [Double] = []
+    var single: [Double] = []
+    for round in 0..<6 {
+        let rx1 = try GroupReceiver.open(storageKeyBytes: key, sealed: sealedRx)
+        var t0 = nowNs()
+        let results = try rx1.decryptBatch(messages: queue)
+        var ms = Double(nowNs() - t0) / 1e6
+        precondition(results.allSatisfy { $0.plaintext != nil })
+        if round > 0 { batch.append(ms) }
+        let rx2 = try GroupReceiver.open(storageKeyBytes: key, sealed: sealedRx)
+        t0 = nowNs()
+        for m in queue { _ = try rx2.decrypt(message: m) }
+        ms = Double(nowNs() - t0) / 1e6
+        if round > 0 { single.append(ms) }
+    }
+    print(String(format: "timing: trivial call (Session.isPending)        %8.2f µs", trivial))
+    print(String(format: "timing: encrypt+decrypt 64 B (1:1)             %8.2f µs", rt64))
+    print(String(format: "timing: encrypt+decrypt 1 KiB (1:1)            %8.2f µs", rt1k))
+    print(String(format: "timing: group catch-up, 500 msgs, decryptBatch %8.2f ms", median(batch)))
+    print(String(format: "timing: group catch-up, 500 msgs, decrypt x500 %8.2f ms", median(single)))
+}
+
+do {
+    try run()
+} catch {
+    print("timing failed: \(error)")
+    exit(1)
+}

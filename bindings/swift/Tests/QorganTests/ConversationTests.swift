@@ -1,0 +1,127 @@
+import Foundation
+import XCTest
+@testable import Qorgan
+
+/// A 1:1 conversation: handshake, out-of-order delivery, sealed restore.
+final class ConversationTests: XCTestCase {
+    func testFullConversationWithOutOfOrderDeliveryAndRestore() throws {
+        let key = storageKey(1)
+        let alice = try Device()
+        var sealedBobDevice = Data()
+        var sealedBobSession = Data()
+        var sealedAliceSession = Data()
+        var messages: [Data] = []
+        var bobIdentity = Data()
+        do {
+            let bob = try Device()
+            XCTAssertEqual(try bob.generateOneTimePrekeys(count: 2), 2)
+            XCTAssertEqual(try bob.generateKemOneTimePrekeys(count: 1), 1)
+            XCTAssertEqual(try bob.oneTimePrekeyCount(), 2)
+            let bundle = try bob.bundle()
+            try verifyBundle(bundle: bundle)
+            bobIdentity = try bob.identityKey()
+            try verifyIdentity(identity: bobIdentity)
+
+            let a = try alice.initiate(bundle: bundle)
+            XCTAssertTrue(try a.isPending())
+            XCTAssertEqual(try a.remoteIdentity(), bobIdentity)
+            messages = try (0..<6).map { try a.encrypt(plaintext: utf8("m\($0)")) }
+
+            // Bob accepts the first message; the one-time prekey is consumed.
+            let accepted = try bob.accept(message: messages[0])
+            XCTAssertEqual(text(accepted.plaintext), "m0")
+            XCTAssertEqual(try bob.oneTimePrekeyCount(), 1)
+            let b = accepted.session
+            XCTAssertEqual(try b.remoteIdentity(), try alice.identityKey())
+            XCTAssertFalse(try b.isPending())
+            // Later prekey messages belong to this session, not to Device.accept.
+            XCTAssertTrue(try b.ownsPrekeyMessage(message: messages[3]))
+            for i in [4, 2, 5] {
+                XCTAssertEqual(text(try b.decrypt(message: messages[i])), "m\(i)")
+            }
+            sealedBobSession = try b.seal(storageKey: key)
+            sealedBobDevice = try bob.seal(storageKey: key)
+            sealedAliceSession = try a.seal(storageKey: key)
+        }
+
+        // Both sides restored from sealed state with a 32-byte key.
+        let bob = try Device.open(storageKey: key, sealed: sealedBobDevice)
+        XCTAssertEqual(try bob.identityKey(), bobIdentity)
+        let b = try Session.open(storageKey: key, sealed: sealedBobSession)
+        let a = try Session.open(storageKey: key, sealed: sealedAliceSession)
+        XCTAssertEqual(text(try b.decrypt(message: messages[1])), "m1")
+        XCTAssertEqual(text(try b.decrypt(message: messages[3])), "m3")
+        // Delivered before the seal: refused after the restore too.
+        if case .Duplicate(let index)? = assertThrows(.duplicate, try b.decrypt(message: messages[2])) {
+            XCTAssertEqual(index, 2)
+        }
+        assertThrows(.duplicate, try b.decrypt(message: messages[3]))
+
+        // Bob replies; Alice's handshake is confirmed.
+        XCTAssertTrue(try a.isPending())
+        XCTAssertEqual(text(try a.decrypt(message: b.encrypt(plaintext: utf8("r0")))), "r0")
+        XCTAssertFalse(try a.isPending())
+
+        // Ratchet turns with out-of-order delivery across chains.
+        let x1 = try a.encrypt(plaintext: utf8("x1"))
+        let x2 = try a.encrypt(plaintext: utf8("x2"))
+        XCTAssertEqual(text(try a.decrypt(message: b.encrypt(plaintext: utf8("y1")))), "y1")
+        let z1 = try a.encrypt(plaintext: utf8("z1")) // a new chain
+        XCTAssertEqual(text(try b.decrypt(message: z1)), "z1")
+        XCTAssertEqual(text(try b.decrypt(message: x2)), "x2")
+        XCTAssertEqual(text(try b.decrypt(message: x1)), "x1")
+        assertThrows(.duplicate, try b.decrypt(message: x1))
+        for i in 0..<20 {
+            XCTAssertEqual(text(try b.decrypt(message: a.encrypt(plaintext: utf8("a\(i)")))), "a\(i)")
+            XCTAssertEqual(text(try a.decrypt(message: b.encrypt(plaintext: utf8("b\(i)")))), "b\(i)")
+        }
+        // Empty and large payloads.
+        XCTAssertEqual(try b.decrypt(message: a.encrypt(plaintext: Data())), Data())
+        let big = Data((0..<(256 * 1024)).map { UInt8(truncatingIfNeeded: $0) })
+        XCTAssertEqual(try a.decrypt(message: b.encrypt(plaintext: big)), big)
+    }
+
+    func testBatchCatchUpIsPerMessageTransactional() throws {
+        let s = try establish(Device(), Device())
+        var queue = try (0..<20).map { try s.initiator.encrypt(plaintext: utf8("q\($0)")) }
+        queue.reverse()
+        // A forged copy of q14 arrives before the real one, and q19 is replayed at the end.
+        queue.insert(flipped(queue[5], -1), at: 5)
+        queue.append(queue[0])
+        let results = try s.responder.decryptBatch(messages: queue)
+        XCTAssertEqual(results.count, 22)
+        let expected: [String] = (15..<20).reversed().map { "q\($0)" } + ["<nil>"]
+            + (0..<15).reversed().map { "q\($0)" } + ["<nil>"]
+        XCTAssertEqual(results.map { text($0.plaintext) }, expected)
+        XCTAssertEqual(results[5].error?.kind, .authenticationFailed)
+        XCTAssertEqual(results[21].error?.kind, .duplicate)
+        XCTAssertEqual(results.filter { $0.error == nil }.count, 20)
+    }
+
+    func testSafetyNumbersAgreeOnBothSides() throws {
+        let alice = try Device()
+        let bob = try Device()
+        let ours = try alice.safetyNumber(theirIdentity: bob.identityKey(), ourAccount: utf8("alice@x"), theirAccount: utf8("bob@x"))
+        let theirs = try bob.safetyNumber(theirIdentity: alice.identityKey(), ourAccount: utf8("bob@x"), theirAccount: utf8("alice@x"))
+        XCTAssertEqual(ours.display, theirs.display)
+        XCTAssertEqual(ours.display.split(separator: " ").count, 12)
+        XCTAssertEqual(ours.scannable.count, 65)
+        XCTAssertTrue(safetyNumbersMatch(ours: ours, scanned: theirs.scannable))
+        XCTAssertFalse(safetyNumbersMatch(ours: ours, scanned: flipped(theirs.scannable, 10)))
+        XCTAssertFalse(safetyNumbersMatch(ours: ours, scanned: theirs.scannable.prefix(64)))
+        let mallory = try Device()
+        let other = try bob.safetyNumber(theirIdentity: mallory.identityKey(), ourAccount: utf8("bob@x"), theirAccount: utf8("alice@x"))
+        XCTAssertFalse(safetyNumbersMatch(ours: ours, scanned: other.scannable))
+    }
+
+    func testRotatedSignedPrekeyStillAcceptsOldBundle() throws {
+        let alice = try Device()
+        let bob = try Device()
+        let oldBundle = try bob.bundle()
+        try bob.rotateSignedPrekey()
+        XCTAssertNotEqual(oldBundle, try bob.bundle())
+        let a = try alice.initiate(bundle: oldBundle)
+        let accepted = try bob.accept(message: a.encrypt(plaintext: utf8("via old prekey")))
+        XCTAssertEqual(text(accepted.plaintext), "via old prekey")
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import XCTest
+@testable import Qorgan
+
+/// Every error variant that can be provoked through the API, with its kind.
+///
+/// Not provoked: `ChainExhausted` (a 1:1 chain runs out after 2^24-1
+/// messages without a reply, too slow for a test; a group chain cannot
+/// while `maxMessages` is a u32) and `Internal` (the OS random generator
+/// failing, or a lock poisoned by a panic in Rust: neither can be caused
+/// through the API).
+final class ErrorsTests: XCTestCase {
+    /// Every ErrorKind names one QorganError case: this switch and the one
+    /// in `kind(of:)` are both exhaustive, so the two enums cannot drift.
+    func testErrorKindsMatchErrorCases() {
+        let samples: [QorganError] = [
+            .Malformed(reason: ""), .BadSignature(what: ""), .AuthenticationFailed, .Duplicate(index: 0),
+            .TooFarAhead(gap: 0, limit: 0), .UntrustedIdentity(reason: ""), .UnknownPreKey(id: 0), .Replay,
+            .NonContributory, .RotationRequired(reason: ""), .ChainExhausted, .WrongChain,
+            .BeforeFirstIteration, .WrongGroup(reason: ""), .CorruptState(reason: ""),
+            .InvalidArgument(reason: ""), .Internal(reason: ""),
+        ]
+        let kinds = samples.map(kind(of:))
+        XCTAssertEqual(Set(kinds).count, samples.count)
+        for k in kinds {
+            switch k {
+            case .malformed, .badSignature, .authenticationFailed, .duplicate, .tooFarAhead,
+                 .untrustedIdentity, .unknownPreKey, .replay, .nonContributory, .rotationRequired,
+                 .chainExhausted, .wrongChain, .beforeFirstIteration, .wrongGroup, .corruptState,
+                 .invalidArgument, .internal:
+                break
+            }
+        }
+    }
+
+    func testMalformed() throws {
+        assertThrows(.malformed, try verifyBundle(bundle: Data([1, 2, 3])))
+        assertThrows(.malformed, try verifyIdentity(identity: Data()))
+        let d = try Device()
+        assertThrows(.malformed, try d.initiate(bundle: utf8("not a bundle")))
+        assertThrows(.malformed, try d.accept(message: Data(count: 10)))
+        let bob = try Device()
+        let s = try establish(Device(), bob)
+        // A normal (non-prekey) message given to Device.accept.
+        assertThrows(.malformed, try bob.accept(message: s.initiator.encrypt(plaintext: utf8("x"))))
+        assertThrows(.malformed, try s.responder.decrypt(message: Data([1, 1, 0])))
+    }
+
+    func testBadSignature() throws {
+        let bob = try Device()
+        // A byte inside the signed prekey's public key (after 2 + 128 + 4).
+        let tampered = flipped(try bob.bundle(), 2 + 128 + 4 + 5)
+        if case .BadSignature(let what)? = assertThrows(.badSignature, try verifyBundle(bundle: tampered)) {
+            XCTAssertFalse(what.isEmpty)
+        }
+        assertThrows(.badSignature, try Device().initiate(bundle: tampered))
+        // The identity binding signature (inside the 128-byte identity).
+        assertThrows(.badSignature, try verifyIdentity(identity: flipped(bob.identityKey(), 2 + 70)))
+
+        let alice = try Device()
+        let s = try establish(alice, bob)
+        let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
+        let rx = try GroupReceiver(distribution: out.distribution(), senderIdentity: s.responder.remoteIdentity())
+        let m = try out.encrypt(plaintext: utf8("signed"))
+        // A byte of the message signature (its last 64 bytes).
+        assertThrows(.badSignature, try rx.decrypt(message: flipped(m, -40)))
+        XCTAssertEqual(text(try rx.decrypt(message: m)), "signed")
+    }
+
+    func testAuthenticationFailedLeavesTheSessionUnchanged() throws {
+        let s = try establish(Device(), Device())
+        let m = try s.initiator.encrypt(plaintext: utf8("payload"))
+        assertThrows(.authenticationFailed, try s.responder.decrypt(message: flipped(m, -1)))
+        assertThrows(.authenticationFailed, try s.responder.decrypt(message: flipped(m, 36)))
+        XCTAssertEqual(text(try s.responder.decrypt(message: m)), "payload")
+    }
+
+    func testDuplicate() throws {
+        let s = try establish(Device(), Device())
+        let m = try s.initiator.encrypt(plaintext: utf8("once"))
+        _ = try s.responder.decrypt(message: m)
+        if case .Duplicate(let index)? = assertThrows(.duplicate, try s.responder.decrypt(message: m)) {
+            XCTAssertEqual(index, 0) // the first message of the initiator's chain after the reply
+        }
+    }
+
+    func testTooFarAhead() throws {
+        let s = try establish(Device(), Device())
+        var last = Data()
+        for i in 0..<2_100 { last = try s.initiator.encrypt(plaintext: utf8("m\(i)")) }
+        if case .TooFarAhead(let gap, let limit)? = assertThrows(.tooFarAhead, try s.responder.decrypt(message: last)) {
+            XCTAssertEqual(limit, 2_000)
+            XCTAssertGreaterThan(gap, 2_000)
+        }
+    }
+
+    func testUntrustedIdentity() throws {
+        let alice = try Device()
+        let bob = try Device()
+        let carol = try Device()
+        let ab = try establish(alice, bob)
+        let cb = try establish(carol, bob)
+        let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
+        // Alice's distribution claimed to come from Carol.
+        assertThrows(.untrustedIdentity, try GroupReceiver(distribution: out.distribution(), senderIdentity: cb.responder.remoteIdentity()))
+        let rx = try GroupReceiver(distribution: out.distribution(), senderIdentity: ab.responder.remoteIdentity())
+        try out.rotate(now: 1)
+        assertThrows(.untrustedIdentity, try rx.add(distribution: out.distribution(), senderIdentity: cb.responder.remoteIdentity()))
+        // A prekey message of another session.
+        let foreign = try Device().initiate(bundle: bob.bundle()).encrypt(plaintext: utf8("to bob"))
+        let a2 = try alice.initiate(bundle: bob.bundle())
+        let b2 = try bob.accept(message: a2.encrypt(plaintext: utf8("second session"))).session
+        assertThrows(.untrustedIdentity, try b2.decrypt(message: foreign))
+    }
+
+    func testUnknownPreKeyAndReplay() throws {
+        let alice = try Device()
+        let bob = try Device()
+        XCTAssertEqual(try bob.generateOneTimePrekeys(count: 1), 1)
+        let first = try alice.initiate(bundle: bob.bundle()).encrypt(plaintext: utf8("with one-time prekey"))
+        _ = try bob.accept(message: first)
+        if case .UnknownPreKey(let id)? = assertThrows(.unknownPreKey, try bob.accept(message: first)) {
+            XCTAssertGreaterThan(id, 0)
+        }
+        // No one-time prekey left: the handshake's base key is remembered.
+        let second = try alice.initiate(bundle: bob.bundle()).encrypt(plaintext: utf8("without one-time prekey"))
+        _ = try bob.accept(message: second)
+        assertThrows(.replay, try bob.accept(message: second))
+        // A signed prekey rotated out (after MAX_RETIRED_SIGNED_PREKEYS = 3 more rotations).
+        let bob1 = try Device()
+        let late = try alice.initiate(bundle: bob1.bundle()).encrypt(plaintext: utf8("to bob1"))
+        for _ in 0..<4 { try bob1.rotateSignedPrekey() }
+        assertThrows(.unknownPreKey, try bob1.accept(message: late))
+    }
+
+    func testNonContributory() throws {
+        let alice = try Device()
+        let bob = try Device()
+        let a = try alice.initiate(bundle: bob.bundle())
+        let b = try bob.accept(message: a.encrypt(plaintext: utf8("hello"))).session
+        // Bob's reply with its ratchet key (bytes 2..<34) set to the all-zero point.
+        var reply = [UInt8](try b.encrypt(plaintext: utf8("reply")))
+        XCTAssertEqual(reply[1], 1, "a normal message")
+        for i in 2..<34 { reply[i] = 0 }
+        assertThrows(.nonContributory, try a.decrypt(message: Data(reply)))
+    }
+
+    func testRotationRequired() throws {
+        let out = try Device().createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
+        try out.markMemberRemoved()
+        if case .RotationRequired(let reason)? = assertThrows(.rotationRequired, try out.encrypt(plaintext: utf8("x"))) {
+            XCTAssertFalse(reason.isEmpty)
+        }
+    }
+
+    func testWrongChainAndBeforeFirstIteration() throws {
+        let alice = try Device()
+        let s = try establish(alice, Device())
+        let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
+        let early = try out.encrypt(plaintext: utf8("before the distribution"))
+        let rx = try GroupReceiver(distribution: out.distribution(), senderIdentity: s.responder.remoteIdentity())
+        assertThrows(.beforeFirstIteration, try rx.decrypt(message: early))
+        try out.rotate(now: 10)
+        assertThrows(.wrongChain, try rx.decrypt(message: out.encrypt(plaintext: utf8("new chain"))))
+    }
+
+    func testWrongGroup() throws {
+        let alice = try Device()
+        let g1 = try alice.createGroup(groupId: utf8("g1"), policy: defaultPolicy, now: 0)
+        let g2 = try alice.createGroup(groupId: utf8("g2"), policy: defaultPolicy, now: 0)
+        let rx = try GroupReceiver(distribution: g1.distribution(), senderIdentity: alice.identityKey())
+        assertThrows(.wrongGroup, try rx.add(distribution: g2.distribution(), senderIdentity: alice.identityKey()))
+    }
+
+    func testCorruptState() throws {
+        let d = try Device()
+        let sealed = try d.seal(storageKey: storageKey(1))
+        assertThrows(.corruptState, try Device.open(storageKey: storageKey(2), sealed: sealed))
+        assertThrows(.corruptState, try Device.open(storageKey: storageKey(1), sealed: flipped(sealed, -1)))
+        assertThrows(.corruptState, try Session.open(storageKey: storageKey(1), sealed: sealed))
+        assertThrows(.corruptState, try d.openGroup(storageKey: storageKey(1), sealed: Data(count: 100)))
+        assertThrows(.corruptState, try GroupReceiver.open(storageKeyBytes: storageKey(1), sealed: Data()))
+    }
+
+    func testInvalidArgument() throws {
+        let d = try Device()
+        assertThrows(.invalidArgument, try d.seal(storageKey: Data(count: 31)))
+        assertThrows(.invalidArgument, try Device.open(storageKey: Data(count: 33), sealed: Data(count: 10)))
+        let out = try d.createGroup(groupId: Data(count: 64), policy: defaultPolicy, now: 0)
+        assertThrows(.invalidArgument, try out.seal(storageKeyBytes: Data()))
+        assertThrows(.invalidArgument, try d.createGroup(groupId: Data(count: 65), policy: defaultPolicy, now: 0))
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+@testable import Qorgan
+
+/// UTF-8 bytes of `s`.
+func utf8(_ s: String) -> Data { Data(s.utf8) }
+
+/// The string of UTF-8 `data` (empty if invalid, which fails the comparison).
+func text(_ data: Data?) -> String { data.flatMap { String(data: $0, encoding: .utf8) } ?? "<nil>" }
+
+/// A 32-byte storage key that differs per `seed`.
+func storageKey(_ seed: Int) -> Data { Data((0..<32).map { UInt8(truncatingIfNeeded: $0 * 7 + seed) }) }
+
+/// A copy of `bytes` with the byte at `index` (negative: from the end) flipped.
+func flipped(_ bytes: Data, _ index: Int) -> Data {
+    var copy = [UInt8](bytes)
+    let i = index < 0 ? copy.count + index : index
+    copy[i] ^= 0x01
+    return Data(copy)
+}
+
+let defaultPolicy = GroupPolicy(maxMessages: 10_000, maxAgeSecs: 604_800)
+
+/// Two sessions, both past the handshake (the responder has replied).
+struct Established {
+    let initiator: Session
+    let responder: Session
+}
+
+/// Runs the handshake from `from` to `to` and one reply.
+func establish(_ from: Device, _ to: Device) throws -> Established {
+    let initiator = try from.initiate(bundle: to.bundle())
+    let accepted = try to.accept(message: initiator.encrypt(plaintext: utf8("hello")))
+    XCTAssertEqual(text(accepted.plaintext), "hello")
+    XCTAssertEqual(text(try initiator.decrypt(message: accepted.session.encrypt(plaintext: utf8("hi")))), "hi")
+    return Established(initiator: initiator, responder: accepted.session)
+}
+
+/// The kind of a thrown error: the switch is exhaustive, so a new
+/// `QorganError` case fails to compile here until it is mapped.
+func kind(of error: QorganError) -> ErrorKind {
+    switch error {
+    case .Malformed: return .malformed
+    case .BadSignature: return .badSignature
+    case .AuthenticationFailed: return .authenticationFailed
+    case .Duplicate: return .duplicate
+    case .TooFarAhead: return .tooFarAhead
+    case .UntrustedIdentity: return .untrustedIdentity
+    case .UnknownPreKey: return .unknownPreKey
+    case .Replay: return .replay
+    case .NonContributory: return .nonContributory
+    case .RotationRequired: return .rotationRequired
+    case .ChainExhausted: return .chainExhausted
+    case .WrongChain: return .wrongChain
+    case .BeforeFirstIteration: return .beforeFirstIteration
+    case .WrongGroup: return .wrongGroup
+    case .CorruptState: return .corruptState
+    case .InvalidArgument: return .invalidArgument
+    case .Internal: return .internal
+    }
+}
+
+/// Asserts that `expression` throws a `QorganError` of `expected` kind and returns it.
+@discardableResult
+func assertThrows<T>(
+    _ expected: ErrorKind,
+    _ expression: @autoclosure () throws -> T,
+    file: StaticString = #filePath,
+    line: UInt = #line
+) -> QorganError? {
+    do {
+        _ = try expression()
+        XCTFail("expected \(expected), nothing was thrown", file: file, line: line)
+        return nil
+    } catch let error as QorganError {
+        XCTAssertEqual(kind(of: error), expected, "\(error)", file: file, line: line)
+        return error
+    } catch {
+        XCTFail("expected QorganError.\(expected), got \(error)", file: file, line: line)
+        return nil
+    }
+}
