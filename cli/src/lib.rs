@@ -1,0 +1,207 @@
+//! `qorgan-verify`: bulk signature checks for servers, on top of
+//! [`qorgan::verify`]. The binary (`src/main.rs`) only handles arguments
+//! and files; everything testable lives here.
+//!
+//! Input: one item per line, hex-encoded, `#` comments and blank lines
+//! ignored:
+//!
+//! ```text
+//! identity       <identity-hex>
+//! bundle         <bundle-hex>
+//! announcement   <announcement-hex>
+//! group-message  <announcement-hex> <message-hex>
+//! ```
+//!
+//! Output, in input order: one verdict per item (`SOURCE:LINE: KIND: valid`,
+//! or `invalid:` with the reason, or `unreadable:` for a line that is not an
+//! item), then a summary line. Items are checked in batches of [`BATCH`] with one
+//! Ed25519 batch verification each; a verdict is the same as checking the
+//! item alone (docs/PROTOCOL.md §2.4).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod hex;
+mod input;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use qorgan::SenderKeyAnnouncement;
+use qorgan::verify::{Item, verify_batch};
+
+pub use input::{Line, ParseError, parse_line};
+
+/// Items verified per batch: large enough to amortise batch verification,
+/// small enough to bound memory on unbounded input.
+pub const BATCH: usize = 4096;
+
+/// Longest accepted input line in bytes (a prekey bundle is about 5 KB of hex).
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Counts over a whole run.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// Items whose every signature verified.
+    pub valid: u64,
+    /// Items that decoded but failed (a bad signature, a malformed field).
+    pub invalid: u64,
+    /// Lines that are not an item (unknown kind, bad hex, too long).
+    pub unreadable: u64,
+}
+
+impl Summary {
+    /// Whether everything verified.
+    pub fn all_valid(&self) -> bool {
+        self.invalid == 0 && self.unreadable == 0
+    }
+
+    /// The closing line of a report.
+    pub fn line(&self) -> String {
+        format!(
+            "summary: {} items: {} valid, {} invalid, {} unreadable",
+            self.valid + self.invalid + self.unreadable,
+            self.valid,
+            self.invalid,
+            self.unreadable
+        )
+    }
+}
+
+/// Collects items and writes verdicts, a batch at a time.
+pub struct Verifier {
+    /// Lines of the current batch in input order: an item, or why the
+    /// line is not one (reported in place so output follows input order).
+    pending: Vec<(String, Result<Line, String>)>,
+    announcements: HashMap<Vec<u8>, Result<SenderKeyAnnouncement, String>>,
+    summary: Summary,
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Verifier {
+    /// An empty run.
+    pub fn new() -> Self {
+        Self {
+            pending: Vec::new(),
+            announcements: HashMap::new(),
+            summary: Summary::default(),
+        }
+    }
+
+    /// Takes one input line from `source` (e.g. `file.txt:12`); verdicts are
+    /// appended to `out` whenever a batch fills.
+    pub fn push(&mut self, source: String, text: &str, out: &mut String) {
+        match parse_line(text) {
+            Ok(None) => {}
+            Ok(Some(line)) => self.queue(source, Ok(line), out),
+            Err(e) => self.queue(source, Err(e.to_string()), out),
+        }
+    }
+
+    /// Records a line that could not be read at all (e.g. too long).
+    pub fn unreadable(&mut self, source: String, why: &str, out: &mut String) {
+        self.queue(source, Err(why.to_string()), out);
+    }
+
+    fn queue(&mut self, source: String, line: Result<Line, String>, out: &mut String) {
+        self.pending.push((source, line));
+        if self.pending.len() >= BATCH {
+            self.flush(out);
+        }
+    }
+
+    /// Verifies what is pending and appends its verdicts to `out`.
+    pub fn flush(&mut self, out: &mut String) {
+        let pending = std::mem::take(&mut self.pending);
+        // Announcements of group messages are decoded (and verified) once
+        // each, however many messages name them.
+        for (_, line) in &pending {
+            if let Ok(Line::GroupMessage { announcement, .. }) = line {
+                self.announcements
+                    .entry(announcement.clone())
+                    .or_insert_with(|| {
+                        SenderKeyAnnouncement::from_bytes(announcement)
+                            .map_err(|e| format!("announcement: {e}"))
+                    });
+            }
+        }
+        let mut items = Vec::with_capacity(pending.len());
+        let mut early: Vec<Option<String>> = Vec::with_capacity(pending.len());
+        for (_, line) in &pending {
+            let Ok(line) = line else {
+                early.push(None);
+                continue;
+            };
+            let item = match line {
+                Line::Identity(b) => Ok(Item::Identity(b)),
+                Line::Bundle(b) => Ok(Item::Bundle(b)),
+                Line::Announcement(b) => Ok(Item::Announcement(b)),
+                Line::GroupMessage {
+                    announcement,
+                    message,
+                } => match self.announcements.get(announcement) {
+                    Some(Ok(a)) => Ok(Item::GroupMessage {
+                        announcement: a,
+                        message,
+                    }),
+                    Some(Err(e)) => Err(e.clone()),
+                    None => Err("announcement: not decoded".to_string()),
+                },
+            };
+            match item {
+                Ok(i) => {
+                    items.push(i);
+                    early.push(None);
+                }
+                Err(e) => early.push(Some(e)),
+            }
+        }
+        let mut verdicts = verify_batch(&items).into_iter();
+        for ((source, line), early) in pending.iter().zip(early) {
+            let line = match line {
+                Ok(line) => line,
+                Err(why) => {
+                    self.summary.unreadable += 1;
+                    let _ = writeln!(out, "{source}: unreadable: {why}");
+                    continue;
+                }
+            };
+            let verdict = match early {
+                Some(e) => Err(e),
+                None => match verdicts.next() {
+                    Some(v) => v.map_err(|e| e.to_string()),
+                    None => Err("no verdict (internal error)".to_string()),
+                },
+            };
+            match verdict {
+                Ok(()) => {
+                    self.summary.valid += 1;
+                    let _ = writeln!(out, "{source}: {}: valid", line.kind());
+                }
+                Err(why) => {
+                    self.summary.invalid += 1;
+                    let _ = writeln!(out, "{source}: {}: invalid: {why}", line.kind());
+                }
+            }
+        }
+        // Announcements are kept only within a batch: bounded memory.
+        self.announcements.clear();
+    }
+
+    /// Verifies what is left and returns the counts.
+    pub fn finish(mut self, out: &mut String) -> Summary {
+        self.flush(out);
+        self.summary
+    }
+}

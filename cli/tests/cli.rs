@@ -1,0 +1,239 @@
+//! The qorgan-verify binary, run as a server would run it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use qorgan::{IdentityKeyPair, OutboundGroupSession, PreKeyStore, RotationPolicy, SystemRng};
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn flip_last(bytes: &[u8]) -> Vec<u8> {
+    let mut v = bytes.to_vec();
+    if let Some(b) = v.last_mut() {
+        *b ^= 1;
+    }
+    v
+}
+
+fn flip_at(bytes: &[u8], i: usize) -> Vec<u8> {
+    let mut v = bytes.to_vec();
+    v[i] ^= 1;
+    v
+}
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qorgan-verify"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_owned();
+    let writer = std::thread::spawn(move || input.write_all(data.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    out
+}
+
+fn stdout(o: &Output) -> Vec<String> {
+    String::from_utf8(o.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+struct Fixture {
+    identity: Vec<u8>,
+    bundle: Vec<u8>,
+    announcement: Vec<u8>,
+    group: OutboundGroupSession,
+}
+
+fn fixture() -> Fixture {
+    let mut rng = SystemRng::new().unwrap();
+    let id = IdentityKeyPair::generate(&mut rng);
+    let store = PreKeyStore::new(&mut rng, id.clone());
+    let group = OutboundGroupSession::new(
+        &mut rng,
+        b"g",
+        RotationPolicy {
+            max_messages: 100_000,
+            max_age_secs: 3600,
+        },
+        0,
+    )
+    .unwrap();
+    Fixture {
+        identity: id.public().to_bytes(),
+        bundle: store.bundle().unwrap().to_bytes(),
+        announcement: group.distribution(&id).announcement().to_bytes(),
+        group,
+    }
+}
+
+#[test]
+fn every_kind_valid() {
+    let mut f = fixture();
+    let mut input = format!(
+        "# a server's queue\n\nidentity {}\nbundle {}\nannouncement {}\n",
+        hex(&f.identity),
+        hex(&f.bundle),
+        hex(&f.announcement)
+    );
+    for i in 0..3u8 {
+        let m = f.group.encrypt(&[i]).unwrap();
+        input += &format!("group-message {} {}\n", hex(&f.announcement), hex(&m));
+    }
+    let out = run(&[], &input);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout(&out),
+        [
+            "stdin:3: identity: valid",
+            "stdin:4: bundle: valid",
+            "stdin:5: announcement: valid",
+            "stdin:6: group-message: valid",
+            "stdin:7: group-message: valid",
+            "stdin:8: group-message: valid",
+            "summary: 6 items: 6 valid, 0 invalid, 0 unreadable",
+        ]
+    );
+}
+
+#[test]
+fn failures_are_named_per_item_and_set_the_exit_status() {
+    let mut f = fixture();
+    let m = f.group.encrypt(b"x").unwrap();
+    let other = fixture();
+    let input = [
+        // A byte of the signed prekey's public key (after 2 + 128 + 4).
+        format!("bundle {}", hex(&flip_at(&f.bundle, 2 + 128 + 4 + 5))),
+        format!("identity {}", hex(&f.identity)),
+        format!(
+            "group-message {} {}",
+            hex(&f.announcement),
+            hex(&flip_last(&m))
+        ),
+        format!("group-message {} {}", hex(&other.announcement), hex(&m)),
+        format!(
+            "group-message {} {}",
+            hex(&flip_last(&f.announcement)),
+            hex(&m)
+        ),
+        "session 00".to_string(),
+        "bundle 0g".to_string(),
+        format!("bundle {}", hex(&f.bundle[..10])),
+    ]
+    .join("\n");
+    let out = run(&[], &input);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = stdout(&out);
+    assert_eq!(lines.len(), 9, "{lines:#?}");
+    assert!(
+        lines[0].starts_with("stdin:1: bundle: invalid: ") && lines[0].contains("signature"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[1], "stdin:2: identity: valid");
+    assert!(
+        lines[2].starts_with("stdin:3: group-message: invalid: ") && lines[2].contains("signature"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].starts_with("stdin:4: group-message: invalid: ")
+            && lines[3].contains("another chain"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[4].starts_with("stdin:5: group-message: invalid: announcement"),
+        "{}",
+        lines[4]
+    );
+    assert!(
+        lines[5].starts_with("stdin:6: unreadable: unknown kind \"session\""),
+        "{}",
+        lines[5]
+    );
+    assert_eq!(lines[6], "stdin:7: unreadable: bundle is not hex");
+    assert!(
+        lines[7].starts_with("stdin:8: bundle: invalid: "),
+        "{}",
+        lines[7]
+    );
+    assert_eq!(
+        lines[8],
+        "summary: 8 items: 1 valid, 5 invalid, 2 unreadable"
+    );
+
+    let quiet = run(&["--quiet"], &input);
+    assert_eq!(quiet.status.code(), Some(1));
+    let q = stdout(&quiet);
+    assert_eq!(q.len(), 8);
+    assert!(!q.iter().any(|l| l.ends_with(": valid")));
+}
+
+#[test]
+fn files_batches_and_long_lines() {
+    let mut f = fixture();
+    let dir = std::env::temp_dir().join(format!("qorgan-verify-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // More messages than one batch (qorgan_verify::BATCH = 4096), one announcement.
+    let n = qorgan_verify::BATCH + 7;
+    let ann = hex(&f.announcement);
+    let mut big = String::new();
+    for i in 0..n {
+        let m = f.group.encrypt(&(i as u32).to_be_bytes()).unwrap();
+        big += &format!("group-message {ann} {}\n", hex(&m));
+    }
+    let a = dir.join("messages.txt");
+    std::fs::write(&a, big).unwrap();
+    // An over-long line, then a valid one on the next line.
+    let b = dir.join("long.txt");
+    let long = format!(
+        "bundle {}\nidentity {}\n",
+        "0".repeat(qorgan_verify::MAX_LINE + 10),
+        hex(&f.identity)
+    );
+    std::fs::write(&b, long).unwrap();
+    let out = run(&["-q", a.to_str().unwrap(), b.to_str().unwrap()], "");
+    let lines = stdout(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "{}:1: unreadable: line longer than {} bytes",
+                b.display(),
+                qorgan_verify::MAX_LINE
+            ),
+            format!(
+                "summary: {} items: {} valid, 0 invalid, 1 unreadable",
+                n + 2,
+                n + 1
+            ),
+        ]
+    );
+    // A missing file is an I/O error (status 2), named on stderr.
+    let missing = dir.join("missing.txt");
+    let out = run(&[missing.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.txt"));
+    // Usage errors too.
+    assert_eq!(run(&["--frobnicate"], "").status.code(), Some(2));
+    let help = run(&["--help"], "");
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("group-message"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
