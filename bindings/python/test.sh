@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the qorgan wheel with maturin, installs it into a fresh venv and
-# runs the pytest suite against the installed package.
+# runs the pytest suite against the installed package, then prints timings
+# (timing.py; QORGAN_PYTHON_TIMING=0 skips).
 #   bash bindings/python/test.sh
 # Environment: WORK (scratch directory; default: a temporary one, removed
 # afterwards), PYTHON (default python3).
@@ -64,5 +65,14 @@ set +e
 "$work/venv/bin/pytest" -q -p no:cacheprovider "$@" | tee "$work/pytest.log"
 status=${PIPESTATUS[0]}
 set -e
-echo "== $(grep -E '[0-9]+ (passed|failed|error)' "$work/pytest.log" | tail -n1 | tr -d '=' | sed 's/^ *//') in $(( $(date +%s) - start ))s"
+if [ "${QORGAN_PYTHON_TIMING:-1}" != 0 ]; then
+    # Copied out of the source tree, so `import qorgan` finds the wheel only.
+    cp "$here/timing.py" "$work/timing.py"
+    "$work/venv/bin/python" "$work/timing.py" || status=1
+fi
+summary=$(grep -E '[0-9]+ (passed|failed|error)' "$work/pytest.log" | tail -n1 || true)
+passed=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+failed=$(( $(grep -oE '[0-9]+ (failed|errors?)' <<<"$summary" | grep -oE '[0-9]+' | paste -sd+ - || echo 0) + 0 ))
+[ "$passed" -gt 0 ] || status=1
+echo "python: $passed passed, $failed failed ($(( $(date +%s) - start )) s)"
 exit "$status"

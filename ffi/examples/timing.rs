@@ -37,14 +37,14 @@ fn main() -> Result<(), QorganError> {
     let alice = Device::new()?;
     let bob = Device::new()?;
     let a = alice.initiate(bob.bundle()?)?;
-    let b = bob.accept(a.encrypt(b"hello".to_vec())?)?.session;
-    a.decrypt(b.encrypt(b"hi".to_vec())?)?;
+    let b = bob.accept(&a.encrypt(b"hello")?)?.session;
+    a.decrypt(&b.encrypt(b"hi")?)?;
 
     let trivial = per_call(20_000, || a.is_pending().map(|_| ()))?;
     let p64: Vec<u8> = (0..64u8).collect();
     let p1k: Vec<u8> = (0..1024u32).map(|i| i as u8).collect();
-    let rt64 = per_call(2_000, || b.decrypt(a.encrypt(p64.clone())?).map(|_| ()))?;
-    let rt1k = per_call(2_000, || b.decrypt(a.encrypt(p1k.clone())?).map(|_| ()))?;
+    let rt64 = per_call(2_000, || b.decrypt(&a.encrypt(&p64)?).map(|_| ()))?;
+    let rt1k = per_call(2_000, || b.decrypt(&a.encrypt(&p1k)?).map(|_| ()))?;
 
     let policy = GroupPolicy {
         max_messages: 1_000_000,
@@ -55,7 +55,7 @@ fn main() -> Result<(), QorganError> {
     let sealed =
         GroupReceiver::new(group.distribution()?, alice.identity_key()?)?.seal(key.clone())?;
     let queue = (0..500)
-        .map(|_| group.encrypt(p64.clone()))
+        .map(|_| group.encrypt(&p64))
         .collect::<Result<Vec<_>, _>>()?;
     let (mut batch, mut single) = (Vec::new(), Vec::new());
     for round in 0..6 {
@@ -70,7 +70,7 @@ fn main() -> Result<(), QorganError> {
         let rx = GroupReceiver::open(key.clone(), sealed.clone())?;
         let t0 = Instant::now();
         for m in &queue {
-            rx.decrypt(m.clone())?;
+            rx.decrypt(m)?;
         }
         if round > 0 {
             single.push(t0.elapsed().as_secs_f64() * 1e3);

@@ -122,8 +122,8 @@ impl Device {
     }
 
     /// Accepts a first (prekey) message; consumes the one-time prekeys it used.
-    pub fn accept(&self, message: Vec<u8>) -> Result<AcceptResult, QorganError> {
-        let (session, plaintext) = lock(&self.store)?.accept(&message)?;
+    pub fn accept(&self, message: &[u8]) -> Result<AcceptResult, QorganError> {
+        let (session, plaintext) = lock(&self.store)?.accept(message)?;
         Ok(AcceptResult {
             session: Session::wrap(session)?,
             plaintext,

@@ -132,8 +132,8 @@ impl OutboundGroup {
 #[uniffi::export]
 impl OutboundGroup {
     /// Encrypts and signs one group message.
-    pub fn encrypt(&self, plaintext: Vec<u8>) -> Result<Vec<u8>, QorganError> {
-        Ok(lock(&self.inner)?.encrypt(&plaintext)?)
+    pub fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>, QorganError> {
+        Ok(lock(&self.inner)?.encrypt(plaintext)?)
     }
 
     /// The distribution of the current chain (secret: send it only over
@@ -265,8 +265,8 @@ impl GroupReceiver {
     }
 
     /// Decrypts one group message.
-    pub fn decrypt(&self, message: Vec<u8>) -> Result<Vec<u8>, QorganError> {
-        Ok(lock(&self.inner)?.decrypt(&message)?)
+    pub fn decrypt(&self, message: &[u8]) -> Result<Vec<u8>, QorganError> {
+        Ok(lock(&self.inner)?.decrypt(message)?)
     }
 
     /// Decrypts a queue of messages in one call (signatures batch-verified);

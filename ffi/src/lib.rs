@@ -8,6 +8,14 @@
 //! futures mid-call), and calls are coarse: one per message, batches for
 //! catch-up and fan-out, because every JNA call costs 10–30 µs.
 //!
+//! Per-message calls (`Session.encrypt`/`decrypt`, `Device.accept`,
+//! `OutboundGroup.encrypt`, `GroupReceiver.decrypt`) and the single-item
+//! `verify_*` functions take borrowed bytes (`&[u8]`), which uniffi passes
+//! without copying: Python `bytes`, Swift `Data`, Kotlin a direct
+//! `java.nio.ByteBuffer` (the Kotlin package adds `ByteArray` overloads).
+//! In Kotlin this saves one of the three JNA calls an owned-bytes argument
+//! costs (allocating the Rust buffer); see bindings/README.md for figures.
+//!
 //! Persist after every state-changing call: `Session` after `encrypt`
 //! (before sending) and after `decrypt`; `Device` after `accept`;
 //! `OutboundGroup` after `encrypt`; `GroupReceiver` after `decrypt`.

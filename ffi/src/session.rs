@@ -39,13 +39,13 @@ impl Session {
     }
 
     /// Encrypts one message. Persist the session before sending it.
-    pub fn encrypt(&self, plaintext: Vec<u8>) -> Result<Vec<u8>, QorganError> {
-        self.encrypt_locked(&plaintext)
+    pub fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>, QorganError> {
+        self.encrypt_locked(plaintext)
     }
 
     /// Decrypts one message; on error the session is unchanged.
-    pub fn decrypt(&self, message: Vec<u8>) -> Result<Vec<u8>, QorganError> {
-        Ok(lock(&self.inner)?.decrypt(&message)?)
+    pub fn decrypt(&self, message: &[u8]) -> Result<Vec<u8>, QorganError> {
+        Ok(lock(&self.inner)?.decrypt(message)?)
     }
 
     /// Decrypts a queue of messages in one call (catch-up after being

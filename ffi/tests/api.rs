@@ -10,24 +10,24 @@ fn one_to_one_with_restore_and_errors() {
     let bob = Device::new().unwrap();
     bob.generate_one_time_prekeys(5).unwrap();
     let a = alice.initiate(bob.bundle().unwrap()).unwrap();
-    let first = a.encrypt(b"salem".to_vec()).unwrap();
-    let accepted = bob.accept(first.clone()).unwrap();
+    let first = a.encrypt(b"salem").unwrap();
+    let accepted = bob.accept(&first).unwrap();
     assert_eq!(accepted.plaintext, b"salem");
     let b = accepted.session;
     assert!(b.owns_prekey_message(first.clone()).unwrap());
     assert!(matches!(
-        b.decrypt(first).unwrap_err(),
+        b.decrypt(&first).unwrap_err(),
         QorganError::Duplicate { .. }
     ));
-    let r1 = b.encrypt(b"one".to_vec()).unwrap();
-    let r2 = b.encrypt(b"two".to_vec()).unwrap();
-    assert_eq!(a.decrypt(r2).unwrap(), b"two");
+    let r1 = b.encrypt(b"one").unwrap();
+    let r2 = b.encrypt(b"two").unwrap();
+    assert_eq!(a.decrypt(&r2).unwrap(), b"two");
     let a = Session::open(KEY.to_vec(), a.seal(KEY.to_vec()).unwrap()).unwrap();
-    assert_eq!(a.decrypt(r1).unwrap(), b"one");
-    let mut tampered = b.encrypt(b"three".to_vec()).unwrap();
+    assert_eq!(a.decrypt(&r1).unwrap(), b"one");
+    let mut tampered = b.encrypt(b"three").unwrap();
     tampered[45] ^= 1;
     assert!(matches!(
-        a.decrypt(tampered).unwrap_err(),
+        a.decrypt(&tampered).unwrap_err(),
         QorganError::AuthenticationFailed
     ));
     assert!(matches!(
@@ -62,8 +62,8 @@ fn group_with_removal_rotation_and_batch() {
     for _ in 0..3 {
         let d = Device::new().unwrap();
         let s = alice.initiate(d.bundle().unwrap()).unwrap();
-        let hello = s.encrypt(b"hi".to_vec()).unwrap();
-        members.push(d.accept(hello).unwrap().session);
+        let hello = s.encrypt(b"hi").unwrap();
+        members.push(d.accept(&hello).unwrap().session);
         links.push(s);
     }
     let policy = GroupPolicy {
@@ -76,7 +76,7 @@ fn group_with_removal_rotation_and_batch() {
         .into_iter()
         .zip(&members)
         .map(|(w, m)| {
-            let dist = m.decrypt(w.ciphertext.unwrap()).unwrap();
+            let dist = m.decrypt(&w.ciphertext.unwrap()).unwrap();
             GroupReceiver::new(dist, m.remote_identity().unwrap()).unwrap()
         })
         .collect();
@@ -84,9 +84,9 @@ fn group_with_removal_rotation_and_batch() {
         receivers[0].sender_identity().unwrap(),
         alice.identity_key().unwrap()
     );
-    let msg = group.encrypt(b"to all".to_vec()).unwrap();
+    let msg = group.encrypt(b"to all").unwrap();
     for r in &receivers {
-        assert_eq!(r.decrypt(msg.clone()).unwrap(), b"to all");
+        assert_eq!(r.decrypt(&msg).unwrap(), b"to all");
     }
     group.mark_member_removed().unwrap();
     assert_eq!(
@@ -94,16 +94,16 @@ fn group_with_removal_rotation_and_batch() {
         Some(RotationReason::MemberRemoved)
     );
     assert!(matches!(
-        group.encrypt(b"x".to_vec()).unwrap_err(),
+        group.encrypt(b"x").unwrap_err(),
         QorganError::RotationRequired { .. }
     ));
     group.rotate(1).unwrap();
     let wires = group.distribute(links[..2].to_vec()).unwrap();
     for ((w, m), r) in wires.into_iter().zip(&members).zip(&receivers) {
-        let dist = m.decrypt(w.ciphertext.unwrap()).unwrap();
+        let dist = m.decrypt(&w.ciphertext.unwrap()).unwrap();
         r.add(dist, m.remote_identity().unwrap()).unwrap();
     }
-    let queued: Vec<Vec<u8>> = (0..50u8).map(|i| group.encrypt(vec![i]).unwrap()).collect();
+    let queued: Vec<Vec<u8>> = (0..50u8).map(|i| group.encrypt(&[i]).unwrap()).collect();
     let results = receivers[0].decrypt_batch(queued.clone()).unwrap();
     assert!(
         results
@@ -112,7 +112,7 @@ fn group_with_removal_rotation_and_batch() {
             .all(|(i, r)| r.plaintext.as_deref() == Some(&[i as u8][..]))
     );
     assert!(matches!(
-        receivers[2].decrypt(queued[0].clone()).unwrap_err(),
+        receivers[2].decrypt(&queued[0]).unwrap_err(),
         QorganError::WrongChain
     ));
     // A distribution signed by one identity and claimed for another is refused.
@@ -161,12 +161,12 @@ fn group_with_removal_rotation_and_batch() {
     let group = alice
         .open_group(KEY.to_vec(), group.seal(KEY.to_vec()).unwrap())
         .unwrap();
-    let next = group.encrypt(b"after restore".to_vec()).unwrap();
+    let next = group.encrypt(b"after restore").unwrap();
     assert!(verify_group_message(&group.announcement().unwrap(), &next).is_ok());
-    assert_eq!(receivers[1].decrypt(next).unwrap(), b"after restore");
+    assert_eq!(receivers[1].decrypt(&next).unwrap(), b"after restore");
     let restored =
         GroupReceiver::open(KEY.to_vec(), receivers[1].seal(KEY.to_vec()).unwrap()).unwrap();
-    assert_eq!(restored.decrypt(queued[3].clone()).unwrap(), [3]);
+    assert_eq!(restored.decrypt(&queued[3]).unwrap(), [3]);
 }
 
 fn policy_default() -> GroupPolicy {
@@ -193,11 +193,8 @@ fn session_batch_catch_up_is_per_message_transactional() {
     let alice = Device::new().unwrap();
     let bob = Device::new().unwrap();
     let a = alice.initiate(bob.bundle().unwrap()).unwrap();
-    let b = bob
-        .accept(a.encrypt(b"hello".to_vec()).unwrap())
-        .unwrap()
-        .session;
-    let mut queue: Vec<Vec<u8>> = (0..20u8).map(|i| a.encrypt(vec![i]).unwrap()).collect();
+    let b = bob.accept(&a.encrypt(b"hello").unwrap()).unwrap().session;
+    let mut queue: Vec<Vec<u8>> = (0..20u8).map(|i| a.encrypt(&[i]).unwrap()).collect();
     queue.reverse();
     // A forged copy of message 14 arrives before the real one.
     let mut tampered = queue[5].clone();

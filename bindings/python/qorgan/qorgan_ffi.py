@@ -536,7 +536,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_identity() != 10583:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_accept() != 21352:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_accept() != 34012:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_bundle() != 5086:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -566,7 +566,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 11729:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 6812:
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 42794:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() != 63028:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -586,7 +586,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() != 42726:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 45410:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 2901:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() != 1080:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -600,11 +600,11 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() != 10143:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_session_decrypt() != 37972:
+    if lib.uniffi_qorgan_ffi_checksum_method_session_decrypt() != 16821:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_decrypt_batch() != 58749:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_session_encrypt() != 29630:
+    if lib.uniffi_qorgan_ffi_checksum_method_session_encrypt() != 24912:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_is_pending() != 29510:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -817,7 +817,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_identity.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_identity.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_accept.argtypes = (
     ctypes.c_uint64,
-    _UniffiRustBuffer,
+    _UniffiForeignBytes,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_accept.restype = _UniffiRustBuffer
@@ -907,7 +907,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_add.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_add.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt.argtypes = (
     ctypes.c_uint64,
-    _UniffiRustBuffer,
+    _UniffiForeignBytes,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt.restype = _UniffiRustBuffer
@@ -963,7 +963,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribution.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribution.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt.argtypes = (
     ctypes.c_uint64,
-    _UniffiRustBuffer,
+    _UniffiForeignBytes,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt.restype = _UniffiRustBuffer
@@ -1002,7 +1002,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_seal.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_seal.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_decrypt.argtypes = (
     ctypes.c_uint64,
-    _UniffiRustBuffer,
+    _UniffiForeignBytes,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_decrypt.restype = _UniffiRustBuffer
@@ -1014,7 +1014,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_session_decrypt_batch.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_decrypt_batch.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_encrypt.argtypes = (
     ctypes.c_uint64,
-    _UniffiRustBuffer,
+    _UniffiForeignBytes,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_encrypt.restype = _UniffiRustBuffer
@@ -2106,10 +2106,10 @@ class Session(SessionProtocol):
         Decrypts one message; on error the session is unchanged.
 """
         
-        _UniffiFfiConverterBytes.check_lower(message)
+        _UniffiFfiConverterByRefBytes.check_lower(message)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterBytes.lower(message),
+            _UniffiFfiConverterByRefBytes.lower(message),
         )
         _uniffi_lift_return = _UniffiFfiConverterBytes.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -2145,10 +2145,10 @@ class Session(SessionProtocol):
         Encrypts one message. Persist the session before sending it.
 """
         
-        _UniffiFfiConverterBytes.check_lower(plaintext)
+        _UniffiFfiConverterByRefBytes.check_lower(plaintext)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterBytes.lower(plaintext),
+            _UniffiFfiConverterByRefBytes.lower(plaintext),
         )
         _uniffi_lift_return = _UniffiFfiConverterBytes.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -2992,10 +2992,10 @@ class OutboundGroup(OutboundGroupProtocol):
         Encrypts and signs one group message.
 """
         
-        _UniffiFfiConverterBytes.check_lower(plaintext)
+        _UniffiFfiConverterByRefBytes.check_lower(plaintext)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterBytes.lower(plaintext),
+            _UniffiFfiConverterByRefBytes.lower(plaintext),
         )
         _uniffi_lift_return = _UniffiFfiConverterBytes.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -3267,10 +3267,10 @@ class Device(DeviceProtocol):
         Accepts a first (prekey) message; consumes the one-time prekeys it used.
 """
         
-        _UniffiFfiConverterBytes.check_lower(message)
+        _UniffiFfiConverterByRefBytes.check_lower(message)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterBytes.lower(message),
+            _UniffiFfiConverterByRefBytes.lower(message),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeAcceptResult.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -3641,10 +3641,10 @@ class GroupReceiver(GroupReceiverProtocol):
         Decrypts one group message.
 """
         
-        _UniffiFfiConverterBytes.check_lower(message)
+        _UniffiFfiConverterByRefBytes.check_lower(message)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterBytes.lower(message),
+            _UniffiFfiConverterByRefBytes.lower(message),
         )
         _uniffi_lift_return = _UniffiFfiConverterBytes.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError

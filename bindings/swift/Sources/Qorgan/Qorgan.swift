@@ -739,10 +739,12 @@ public static func `open`(storageKey: Data, sealed: Data)throws  -> Device  {
 open func accept(message: Data)throws  -> AcceptResult  {
     return try  FfiConverterTypeAcceptResult_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
+        FfiConverterByRefBytes.lower(message) { messageFb in
     uniffi_qorgan_ffi_fn_method_device_accept(
             self.uniffiCloneHandle(),
-        FfiConverterData.lower(message),uniffiCallStatus
+        messageFb,uniffiCallStatus
     )
+        }
 })
 }
     
@@ -1078,10 +1080,12 @@ open func add(distribution: Data, senderIdentity: Data)throws   {try rustCallWit
 open func decrypt(message: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
+        FfiConverterByRefBytes.lower(message) { messageFb in
     uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt(
             self.uniffiCloneHandle(),
-        FfiConverterData.lower(message),uniffiCallStatus
+        messageFb,uniffiCallStatus
     )
+        }
 })
 }
     
@@ -1368,10 +1372,12 @@ open func distribution()throws  -> Data  {
 open func encrypt(plaintext: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
+        FfiConverterByRefBytes.lower(plaintext) { plaintextFb in
     uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt(
             self.uniffiCloneHandle(),
-        FfiConverterData.lower(plaintext),uniffiCallStatus
+        plaintextFb,uniffiCallStatus
     )
+        }
 })
 }
     
@@ -1618,10 +1624,12 @@ public static func `open`(storageKey: Data, sealed: Data)throws  -> Session  {
 open func decrypt(message: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
+        FfiConverterByRefBytes.lower(message) { messageFb in
     uniffi_qorgan_ffi_fn_method_session_decrypt(
             self.uniffiCloneHandle(),
-        FfiConverterData.lower(message),uniffiCallStatus
+        messageFb,uniffiCallStatus
     )
+        }
 })
 }
     
@@ -1647,10 +1655,12 @@ open func decryptBatch(messages: [Data])throws  -> [BatchResult]  {
 open func encrypt(plaintext: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
+        FfiConverterByRefBytes.lower(plaintext) { plaintextFb in
     uniffi_qorgan_ffi_fn_method_session_encrypt(
             self.uniffiCloneHandle(),
-        FfiConverterData.lower(plaintext),uniffiCallStatus
+        plaintextFb,uniffiCallStatus
     )
+        }
 })
 }
     
@@ -3312,7 +3322,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_func_verify_identity() != 10583) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_accept() != 21352) {
+    if (uniffi_qorgan_ffi_checksum_method_device_accept() != 34012) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_bundle() != 5086) {
@@ -3351,7 +3361,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 11729) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 6812) {
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 42794) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() != 63028) {
@@ -3375,7 +3385,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() != 42726) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 45410) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 2901) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() != 1080) {
@@ -3396,13 +3406,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() != 10143) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_session_decrypt() != 37972) {
+    if (uniffi_qorgan_ffi_checksum_method_session_decrypt() != 16821) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_session_decrypt_batch() != 58749) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_session_encrypt() != 29630) {
+    if (uniffi_qorgan_ffi_checksum_method_session_encrypt() != 24912) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_session_is_pending() != 29510) {

@@ -266,7 +266,7 @@ uint64_t uniffi_qorgan_ffi_fn_constructor_device_open(RustBuffer storage_key, Ru
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ACCEPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ACCEPT
-RustBuffer uniffi_qorgan_ffi_fn_method_device_accept(uint64_t ptr, RustBuffer message, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_device_accept(uint64_t ptr, ForeignBytes message, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_BUNDLE
@@ -351,7 +351,7 @@ void uniffi_qorgan_ffi_fn_method_groupreceiver_add(uint64_t ptr, RustBuffer dist
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT
-RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt(uint64_t ptr, RustBuffer message, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt(uint64_t ptr, ForeignBytes message, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT_BATCH
@@ -401,7 +401,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_distribution(uint64_t ptr, 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ENCRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ENCRYPT
-RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt(uint64_t ptr, RustBuffer plaintext, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt(uint64_t ptr, ForeignBytes plaintext, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_GROUP_ID
@@ -451,7 +451,7 @@ uint64_t uniffi_qorgan_ffi_fn_constructor_session_open(RustBuffer storage_key, R
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_DECRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_DECRYPT
-RustBuffer uniffi_qorgan_ffi_fn_method_session_decrypt(uint64_t ptr, RustBuffer message, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_session_decrypt(uint64_t ptr, ForeignBytes message, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_DECRYPT_BATCH
@@ -461,7 +461,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_session_decrypt_batch(uint64_t ptr, RustB
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_ENCRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_ENCRYPT
-RustBuffer uniffi_qorgan_ffi_fn_method_session_encrypt(uint64_t ptr, RustBuffer plaintext, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_session_encrypt(uint64_t ptr, ForeignBytes plaintext, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_IS_PENDING

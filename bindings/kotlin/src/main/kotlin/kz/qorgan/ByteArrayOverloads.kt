@@ -75,3 +75,62 @@ fun verifyAnnouncement(announcement: ByteArray): Unit = verifyAnnouncement(direc
 @Throws(QorganException::class)
 fun verifyGroupMessage(announcement: ByteArray, message: ByteArray): Unit =
     verifyGroupMessage(direct(announcement), direct(message))
+
+/*
+ * The per-message calls take borrowed bytes too: an owned ByteArray argument
+ * costs an extra JNA call (allocating the Rust-side buffer) on top of the
+ * call itself, and a JNA call costs 10-30 µs on the machines measured
+ * (bindings/README.md). These extension overloads keep `ByteArray` call
+ * sites working; import them (`import kz.qorgan.encrypt`, or `kz.qorgan.*`).
+ * Hot loops can reuse one direct buffer and call the ByteBuffer members.
+ */
+
+/** Largest argument copied into the per-thread scratch buffer; larger ones get a buffer of their own. */
+private const val SCRATCH_MAX = 64 * 1024
+
+private val scratch = ThreadLocal<ByteBuffer>()
+
+/**
+ * Runs [block] with [bytes] in a direct buffer (position 0, limit
+ * `bytes.size`), then overwrites the copy with zeros: plaintexts must not
+ * linger in native memory. Arguments up to [SCRATCH_MAX] reuse one buffer
+ * per thread, because allocating a direct buffer per call (allocateDirect
+ * zeroes it and registers a Cleaner) costs more than the copy. Safe to
+ * reuse: calls are synchronous and Rust copies what it keeps.
+ */
+private inline fun <R> withDirect(bytes: ByteArray, block: (ByteBuffer) -> R): R {
+    var buffer = if (bytes.size <= SCRATCH_MAX) scratch.get() else null
+    if (buffer == null || buffer.capacity() < bytes.size) {
+        buffer = ByteBuffer.allocateDirect(maxOf(bytes.size, 1024))
+        if (bytes.size <= SCRATCH_MAX) scratch.set(buffer)
+    }
+    val b = buffer!!
+    (b as Buffer).clear()
+    b.put(bytes)
+    (b as Buffer).flip()
+    try {
+        return block(b)
+    } finally {
+        for (i in bytes.indices) b.put(i, 0)
+    }
+}
+
+/** [Session.encrypt] for a `ByteArray` (copied into a reused direct buffer, wiped after). */
+@Throws(QorganException::class)
+fun Session.encrypt(plaintext: ByteArray): ByteArray = withDirect(plaintext) { encrypt(it) }
+
+/** [Session.decrypt] for a `ByteArray` (copied into a reused direct buffer, wiped after). */
+@Throws(QorganException::class)
+fun Session.decrypt(message: ByteArray): ByteArray = withDirect(message) { decrypt(it) }
+
+/** [Device.accept] for a `ByteArray` (copied into a reused direct buffer, wiped after). */
+@Throws(QorganException::class)
+fun Device.accept(message: ByteArray): AcceptResult = withDirect(message) { accept(it) }
+
+/** [OutboundGroup.encrypt] for a `ByteArray` (copied into a reused direct buffer, wiped after). */
+@Throws(QorganException::class)
+fun OutboundGroup.encrypt(plaintext: ByteArray): ByteArray = withDirect(plaintext) { encrypt(it) }
+
+/** [GroupReceiver.decrypt] for a `ByteArray` (copied into a reused direct buffer, wiped after). */
+@Throws(QorganException::class)
+fun GroupReceiver.decrypt(message: ByteArray): ByteArray = withDirect(message) { decrypt(it) }

@@ -795,7 +795,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_qorgan_ffi_fn_constructor_device_open(`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_qorgan_ffi_fn_method_device_accept(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_device_accept(`ptr`: Long,`message`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_device_bundle(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -829,7 +829,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_add(`ptr`: Long,`distribution`: RustBuffer.ByValue,`senderIdentity`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt(`ptr`: Long,`message`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch(`ptr`: Long,`messages`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -849,7 +849,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_distribution(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt(`ptr`: Long,`plaintext`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt(`ptr`: Long,`plaintext`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_group_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -869,11 +869,11 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_qorgan_ffi_fn_constructor_session_open(`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_qorgan_ffi_fn_method_session_decrypt(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_session_decrypt(`ptr`: Long,`message`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_session_decrypt_batch(`ptr`: Long,`messages`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_qorgan_ffi_fn_method_session_encrypt(`ptr`: Long,`plaintext`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_session_encrypt(`ptr`: Long,`plaintext`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_session_is_pending(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
@@ -1032,7 +1032,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_identity() and 0xFFFF) != 10583) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_accept() and 0xFFFF) != 21352) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_accept() and 0xFFFF) != 34012) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_bundle() and 0xFFFF) != 5086) {
@@ -1071,7 +1071,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() and 0xFFFF) != 11729) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() and 0xFFFF) != 6812) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() and 0xFFFF) != 42794) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() and 0xFFFF) != 63028) {
@@ -1095,7 +1095,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() and 0xFFFF) != 42726) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() and 0xFFFF) != 45410) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() and 0xFFFF) != 2901) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() and 0xFFFF) != 1080) {
@@ -1116,13 +1116,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() and 0xFFFF) != 10143) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_session_decrypt() and 0xFFFF) != 37972) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_session_decrypt() and 0xFFFF) != 16821) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_decrypt_batch() and 0xFFFF) != 58749) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_session_encrypt() and 0xFFFF) != 29630) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_session_encrypt() and 0xFFFF) != 24912) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_is_pending() and 0xFFFF) != 29510) {
@@ -1558,7 +1558,7 @@ public interface DeviceInterface {
     /**
      * Accepts a first (prekey) message; consumes the one-time prekeys it used.
      */
-    fun `accept`(`message`: kotlin.ByteArray): AcceptResult
+    fun `accept`(`message`: java.nio.ByteBuffer): AcceptResult
     
     /**
      * A prekey bundle to publish.
@@ -1739,14 +1739,14 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
     /**
      * Accepts a first (prekey) message; consumes the one-time prekeys it used.
      */
-    @Throws(QorganException::class)override fun `accept`(`message`: kotlin.ByteArray): AcceptResult {
+    @Throws(QorganException::class)override fun `accept`(`message`: java.nio.ByteBuffer): AcceptResult {
             return FfiConverterTypeAcceptResult.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_accept(
         it,
         
-        FfiConverterByteArray.lower(`message`),_status)
+        FfiConverterByRefBytes.lower(`message`),_status)
 }
     }
     )
@@ -2116,7 +2116,7 @@ public interface GroupReceiverInterface {
     /**
      * Decrypts one group message.
      */
-    fun `decrypt`(`message`: kotlin.ByteArray): kotlin.ByteArray
+    fun `decrypt`(`message`: java.nio.ByteBuffer): kotlin.ByteArray
     
     /**
      * Decrypts a queue of messages in one call (signatures batch-verified);
@@ -2279,14 +2279,14 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
     /**
      * Decrypts one group message.
      */
-    @Throws(QorganException::class)override fun `decrypt`(`message`: kotlin.ByteArray): kotlin.ByteArray {
+    @Throws(QorganException::class)override fun `decrypt`(`message`: java.nio.ByteBuffer): kotlin.ByteArray {
             return FfiConverterByteArray.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt(
         it,
         
-        FfiConverterByteArray.lower(`message`),_status)
+        FfiConverterByRefBytes.lower(`message`),_status)
 }
     }
     )
@@ -2535,7 +2535,7 @@ public interface OutboundGroupInterface {
     /**
      * Encrypts and signs one group message.
      */
-    fun `encrypt`(`plaintext`: kotlin.ByteArray): kotlin.ByteArray
+    fun `encrypt`(`plaintext`: java.nio.ByteBuffer): kotlin.ByteArray
     
     /**
      * The group id this chain was made for.
@@ -2758,14 +2758,14 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
     /**
      * Encrypts and signs one group message.
      */
-    @Throws(QorganException::class)override fun `encrypt`(`plaintext`: kotlin.ByteArray): kotlin.ByteArray {
+    @Throws(QorganException::class)override fun `encrypt`(`plaintext`: java.nio.ByteBuffer): kotlin.ByteArray {
             return FfiConverterByteArray.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt(
         it,
         
-        FfiConverterByteArray.lower(`plaintext`),_status)
+        FfiConverterByRefBytes.lower(`plaintext`),_status)
 }
     }
     )
@@ -3017,7 +3017,7 @@ public interface SessionInterface {
     /**
      * Decrypts one message; on error the session is unchanged.
      */
-    fun `decrypt`(`message`: kotlin.ByteArray): kotlin.ByteArray
+    fun `decrypt`(`message`: java.nio.ByteBuffer): kotlin.ByteArray
     
     /**
      * Decrypts a queue of messages in one call (catch-up after being
@@ -3030,7 +3030,7 @@ public interface SessionInterface {
     /**
      * Encrypts one message. Persist the session before sending it.
      */
-    fun `encrypt`(`plaintext`: kotlin.ByteArray): kotlin.ByteArray
+    fun `encrypt`(`plaintext`: java.nio.ByteBuffer): kotlin.ByteArray
     
     /**
      * True while the initiator's messages still carry the handshake.
@@ -3164,14 +3164,14 @@ open class Session: Disposable, AutoCloseable, SessionInterface
     /**
      * Decrypts one message; on error the session is unchanged.
      */
-    @Throws(QorganException::class)override fun `decrypt`(`message`: kotlin.ByteArray): kotlin.ByteArray {
+    @Throws(QorganException::class)override fun `decrypt`(`message`: java.nio.ByteBuffer): kotlin.ByteArray {
             return FfiConverterByteArray.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_session_decrypt(
         it,
         
-        FfiConverterByteArray.lower(`message`),_status)
+        FfiConverterByRefBytes.lower(`message`),_status)
 }
     }
     )
@@ -3203,14 +3203,14 @@ open class Session: Disposable, AutoCloseable, SessionInterface
     /**
      * Encrypts one message. Persist the session before sending it.
      */
-    @Throws(QorganException::class)override fun `encrypt`(`plaintext`: kotlin.ByteArray): kotlin.ByteArray {
+    @Throws(QorganException::class)override fun `encrypt`(`plaintext`: java.nio.ByteBuffer): kotlin.ByteArray {
             return FfiConverterByteArray.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_session_encrypt(
         it,
         
-        FfiConverterByteArray.lower(`plaintext`),_status)
+        FfiConverterByRefBytes.lower(`plaintext`),_status)
 }
     }
     )

@@ -1,5 +1,7 @@
 package kz.qorgan.tests
 
+import kz.qorgan.decrypt
+import kz.qorgan.encrypt
 import kz.qorgan.Device
 import kz.qorgan.ErrorKind
 import kz.qorgan.GroupPolicy

@@ -2,6 +2,12 @@ package kz.qorgan.tests
 
 import com.sun.jna.NativeLibrary
 import kz.qorgan.Device
+import kz.qorgan.GroupReceiver
+import kz.qorgan.OutboundGroup
+import kz.qorgan.Session
+import kz.qorgan.decrypt
+import java.nio.ByteBuffer
+import kotlin.test.assertFailsWith
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertNotNull
@@ -30,11 +36,39 @@ class LoadingTest {
         if (System.getProperty("qorgan.expectJar") == "true") {
             assertTrue(source.endsWith("qorgan-ffi.jar"), source)
         }
+        val public = cls.declaredMethods.filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }
         assertEquals(
-            setOf("verifyIdentity", "verifyBundle", "verifyAnnouncement", "verifyGroupMessage"),
-            cls.declaredMethods.filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }.map { it.name }.toSet(),
+            setOf("verifyIdentity", "verifyBundle", "verifyAnnouncement", "verifyGroupMessage", "encrypt", "decrypt", "accept"),
+            public.map { it.name }.toSet(),
         )
-        assertTrue(cls.declaredMethods.filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }
-            .all { m -> m.parameterTypes.all { it == ByteArray::class.java } })
+        // verify*: every parameter a ByteArray; the per-message extensions:
+        // the receiver object, then one ByteArray.
+        val receivers = setOf(Session::class.java, Device::class.java, OutboundGroup::class.java, GroupReceiver::class.java)
+        for (m in public) {
+            val params = m.parameterTypes.toList()
+            if (m.name.startsWith("verify")) {
+                assertTrue(params.all { it == ByteArray::class.java }, m.toString())
+            } else {
+                assertTrue(params.size == 2 && params[0] in receivers && params[1] == ByteArray::class.java, m.toString())
+            }
+        }
+    }
+
+    @Test
+    fun directBuffersAndByteArraysAreInterchangeable() {
+        Device().use { alice ->
+            Device().use { bob ->
+                establish(alice, bob).use { s ->
+                    val text = utf8("zero-copy")
+                    val buffer = ByteBuffer.allocateDirect(text.size)
+                    buffer.put(text)
+                    (buffer as java.nio.Buffer).flip()
+                    val wire = s.initiator.encrypt(buffer)
+                    assertEquals("zero-copy", String(s.responder.decrypt(wire)))
+                    // A heap buffer cannot be borrowed by native code.
+                    assertFailsWith<IllegalArgumentException> { s.initiator.encrypt(ByteBuffer.wrap(text)) }
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,64 @@
+"""Timings through the Python bindings (not a test: printed by test.sh for
+bindings/README.md; QORGAN_PYTHON_TIMING=0 skips). Each figure is the median
+of 7 rounds after a warm-up, the same method as the Kotlin, Swift and Rust
+timings."""
+
+import statistics
+import time
+
+import qorgan
+
+
+def per_call(iterations, fn):
+    """Median per-iteration time of fn in microseconds."""
+    for _ in range(iterations):
+        fn()
+    samples = []
+    for _ in range(7):
+        t0 = time.perf_counter_ns()
+        for _ in range(iterations):
+            fn()
+        samples.append((time.perf_counter_ns() - t0) / 1000 / iterations)
+    return statistics.median(samples)
+
+
+def main():
+    alice, bob = qorgan.Device(), qorgan.Device()
+    a = alice.initiate(bob.bundle())
+    b = bob.accept(a.encrypt(b"hello")).session
+    a.decrypt(b.encrypt(b"hi"))
+
+    trivial = per_call(20_000, a.is_pending)
+    p64 = bytes(range(64))
+    p1k = bytes(i & 0xFF for i in range(1024))
+    rt64 = per_call(2_000, lambda: b.decrypt(a.encrypt(p64)))
+    rt1k = per_call(2_000, lambda: b.decrypt(a.encrypt(p1k)))
+
+    group = alice.create_group(b"timing", qorgan.GroupPolicy(max_messages=1_000_000, max_age_secs=86_400), 0)
+    key = bytes([9]) * 32
+    sealed = qorgan.GroupReceiver(group.distribution(), alice.identity_key()).seal(key)
+    queue = [group.encrypt(p64) for _ in range(500)]
+    batch, single = [], []
+    for round_ in range(6):
+        rx = qorgan.GroupReceiver.open(key, sealed)
+        t0 = time.perf_counter_ns()
+        results = rx.decrypt_batch(queue)
+        ms = (time.perf_counter_ns() - t0) / 1e6
+        assert all(r.plaintext is not None for r in results)
+        if round_:
+            batch.append(ms)
+        rx = qorgan.GroupReceiver.open(key, sealed)
+        t0 = time.perf_counter_ns()
+        for m in queue:
+            rx.decrypt(m)
+        if round_:
+            single.append((time.perf_counter_ns() - t0) / 1e6)
+    print(f"timing: trivial call (Session.is_pending)       {trivial:8.2f} µs")
+    print(f"timing: encrypt+decrypt 64 B (1:1)             {rt64:8.2f} µs")
+    print(f"timing: encrypt+decrypt 1 KiB (1:1)            {rt1k:8.2f} µs")
+    print(f"timing: group catch-up, 500 msgs, decrypt_batch {statistics.median(batch):7.2f} ms")
+    print(f"timing: group catch-up, 500 msgs, decrypt x500 {statistics.median(single):8.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
