@@ -7,7 +7,11 @@
 
 use std::time::Instant;
 
-use qorgan_ffi::{Device, GroupPolicy, GroupReceiver, QorganError};
+use qorgan_ffi::{Device, GroupPolicy, GroupReceiver, QorganError, Session};
+
+fn key32() -> Vec<u8> {
+    vec![8u8; 32]
+}
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
@@ -45,6 +49,22 @@ fn main() -> Result<(), QorganError> {
     let p1k: Vec<u8> = (0..1024u32).map(|i| i as u8).collect();
     let rt64 = per_call(2_000, || b.decrypt(&a.encrypt(&p64)?).map(|_| ()))?;
     let rt1k = per_call(2_000, || b.decrypt(&a.encrypt(&p1k)?).map(|_| ()))?;
+
+    // 1:1 catch-up: 500 queued messages, each round on a restored copy.
+    let sealed_b = b.seal(key32())?;
+    let queue_1to1 = (0..500)
+        .map(|_| a.encrypt(&p64))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut catch_up = Vec::new();
+    for round in 0..6 {
+        let s = Session::open(key32(), sealed_b.clone())?;
+        let t0 = Instant::now();
+        let results = s.decrypt_batch(queue_1to1.clone())?;
+        if round > 0 {
+            catch_up.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+        assert!(results.iter().all(|r| r.plaintext.is_some()));
+    }
 
     let policy = GroupPolicy {
         max_messages: 1_000_000,
@@ -86,6 +106,10 @@ fn main() -> Result<(), QorganError> {
     println!(
         "timing: group catch-up, 500 msgs, decrypt x500 {:8.2} ms",
         median(single)
+    );
+    println!(
+        "timing: 1:1 catch-up, 500 msgs, decrypt_batch   {:7.2} ms",
+        median(catch_up)
     );
     Ok(())
 }

@@ -17,7 +17,9 @@ object TimingReport {
 
     /** Median per-iteration time of [block] in microseconds. */
     private fun perCall(iterations: Int, rounds: Int = 7, block: () -> Unit): Double {
-        repeat(iterations) { block() } // warm-up (JIT, allocator)
+        // A long warm-up: JNA call paths reach C2 late, and earlier figures
+        // swung by 3x between runs with a warm-up of one round.
+        repeat(maxOf(iterations, 20_000)) { block() }
         val samples = (0 until rounds).map {
             val t0 = System.nanoTime()
             repeat(iterations) { block() }
