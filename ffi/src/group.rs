@@ -70,7 +70,7 @@ fn storage_key(bytes: &[u8]) -> Result<StorageKey, QorganError> {
 }
 
 /// This device's sending chain in one group. Made by
-/// [`Device::create_group`] or [`Device::open_group`], so that it signs its
+/// [`Device::create_group`](crate::Device::create_group) or [`Device::open_group`](crate::Device::open_group), so that it signs its
 /// distributions with the device's identity without taking the device as an
 /// argument.
 #[derive(Debug, uniffi::Object)]

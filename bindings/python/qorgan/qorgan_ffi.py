@@ -2817,7 +2817,7 @@ class _UniffiFfiConverterOptionalTypeRotationReason(_UniffiConverterRustBuffer):
 class OutboundGroupProtocol(typing.Protocol):
     """
     This device's sending chain in one group. Made by
-    [`Device::create_group`] or [`Device::open_group`], so that it signs its
+    [`Device::create_group`](crate::Device::create_group) or [`Device::open_group`](crate::Device::open_group), so that it signs its
     distributions with the device's identity without taking the device as an
     argument.
 """
@@ -2889,7 +2889,7 @@ class OutboundGroupProtocol(typing.Protocol):
 class OutboundGroup(OutboundGroupProtocol):
     """
     This device's sending chain in one group. Made by
-    [`Device::create_group`] or [`Device::open_group`], so that it signs its
+    [`Device::create_group`](crate::Device::create_group) or [`Device::open_group`](crate::Device::open_group), so that it signs its
     distributions with the device's identity without taking the device as an
     argument.
 """

@@ -1180,7 +1180,7 @@ public func FfiConverterTypeGroupReceiver_lower(_ value: GroupReceiver) -> UInt6
 
 /**
  * This device's sending chain in one group. Made by
- * [`Device::create_group`] or [`Device::open_group`], so that it signs its
+ * [`Device::create_group`](crate::Device::create_group) or [`Device::open_group`](crate::Device::open_group), so that it signs its
  * distributions with the device's identity without taking the device as an
  * argument.
  */
@@ -1252,7 +1252,7 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
 }
 /**
  * This device's sending chain in one group. Made by
- * [`Device::create_group`] or [`Device::open_group`], so that it signs its
+ * [`Device::create_group`](crate::Device::create_group) or [`Device::open_group`](crate::Device::open_group), so that it signs its
  * distributions with the device's identity without taking the device as an
  * argument.
  */

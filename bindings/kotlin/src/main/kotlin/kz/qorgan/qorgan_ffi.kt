@@ -2498,7 +2498,7 @@ public object FfiConverterTypeGroupReceiver: FfiConverter<GroupReceiver, Long> {
 
 /**
  * This device's sending chain in one group. Made by
- * [`Device::create_group`] or [`Device::open_group`], so that it signs its
+ * [`Device::create_group`](crate::Device::create_group) or [`Device::open_group`](crate::Device::open_group), so that it signs its
  * distributions with the device's identity without taking the device as an
  * argument.
  */
@@ -2572,7 +2572,7 @@ public interface OutboundGroupInterface {
 
 /**
  * This device's sending chain in one group. Made by
- * [`Device::create_group`] or [`Device::open_group`], so that it signs its
+ * [`Device::create_group`](crate::Device::create_group) or [`Device::open_group`](crate::Device::open_group), so that it signs its
  * distributions with the device's identity without taking the device as an
  * argument.
  */
