@@ -25,7 +25,7 @@ section "Bindings: committed sources equal a fresh generation"
 bash bindings/check-generated.sh
 
 section "Python bindings: wheel into a fresh venv, pytest"
-bash bindings/python/test.sh
+QORGAN_PYTHON_TIMING=0 bash bindings/python/test.sh
 
 section "Kotlin bindings: JVM jar with the native library, kotlin.test/JUnit"
 QORGAN_KOTLIN_TIMING=0 bash bindings/kotlin/test.sh
