@@ -208,22 +208,47 @@ impl PreKeyStore {
     /// A bundle as a server would hand it out: the lowest-numbered unused
     /// one-time keys if any, else the last-resort ML-KEM prekey and no
     /// one-time X25519 prekey. Nothing is consumed here; `accept` consumes.
+    /// The same as the first of [`bundles`](Self::bundles).
     pub fn bundle(&self) -> Option<PreKeyBundle> {
-        let signed_prekey = self.signed_prekey()?.clone();
-        let kem_prekey = match self.kem_one_time.values().next() {
-            Some(r) => r.public.clone(),
-            None => self.last_resort_kem_prekey()?.clone(),
+        self.bundles(1).into_iter().next()
+    }
+
+    /// Up to `max` bundles for the server to hand out, one per initiator, so
+    /// that concurrent initiators get different one-time keys: bundle `i`
+    /// carries the `i`-th unused one-time X25519 prekey and the `i`-th
+    /// unused one-time ML-KEM prekey (by id), the last-resort ML-KEM prekey
+    /// once those run out, and no one-time X25519 prekey once those do.
+    /// There are as many bundles as the longer of the two lists (at least
+    /// one, when the store has prekeys at all), capped at `max`; every
+    /// bundle differs from the others in a one-time key, except the single
+    /// bundle of a store without one-time keys. Nothing is consumed here.
+    pub fn bundles(&self, max: usize) -> Vec<PreKeyBundle> {
+        let (Some(signed), Some(last_resort)) =
+            (self.signed_prekey(), self.last_resort_kem_prekey())
+        else {
+            return Vec::new();
         };
-        let one_time_prekey = self.one_time.iter().next().map(|(id, r)| OneTimePreKey {
-            id: *id,
-            key: r.public,
-        });
-        Some(PreKeyBundle {
-            identity: *self.identity.public(),
-            signed_prekey,
-            kem_prekey,
-            one_time_prekey,
-        })
+        let count = self
+            .one_time
+            .len()
+            .max(self.kem_one_time.len())
+            .max(1)
+            .min(max);
+        let mut one_time = self.one_time.iter();
+        let mut kem = self.kem_one_time.values();
+        (0..count)
+            .map(|_| PreKeyBundle {
+                identity: *self.identity.public(),
+                signed_prekey: signed.clone(),
+                kem_prekey: kem
+                    .next()
+                    .map_or_else(|| last_resort.clone(), |r| r.public.clone()),
+                one_time_prekey: one_time.next().map(|(id, r)| OneTimePreKey {
+                    id: *id,
+                    key: r.public,
+                }),
+            })
+            .collect()
     }
 
     fn kem_record(&self, id: PreKeyId) -> Option<&KemPreKeyRecord> {

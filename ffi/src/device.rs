@@ -76,7 +76,7 @@ impl Device {
         Ok(lock(&self.store)?.identity_key().to_bytes())
     }
 
-    /// A prekey bundle to publish.
+    /// A prekey bundle to publish (the first of `bundles`).
     pub fn bundle(&self) -> Result<Vec<u8>, QorganError> {
         let store = lock(&self.store)?;
         store
@@ -85,6 +85,25 @@ impl Device {
             .ok_or(QorganError::Internal {
                 reason: "store has no signed prekey".into(),
             })
+    }
+
+    /// Up to `max` bundles to upload, for the server to hand out one per
+    /// initiator: each carries different one-time keys, so initiators that
+    /// fetch bundles while this device is offline do not collide. Upload
+    /// them again after `generate_*_one_time_prekeys` or
+    /// `rotate_signed_prekey`. Without one-time keys: one bundle.
+    pub fn bundles(&self, max: u32) -> Result<Vec<Vec<u8>>, QorganError> {
+        let store = lock(&self.store)?;
+        Ok(store
+            .bundles(max as usize)
+            .iter()
+            .map(PreKeyBundle::to_bytes)
+            .collect())
+    }
+
+    /// Unused one-time ML-KEM prekeys.
+    pub fn kem_one_time_prekey_count(&self) -> Result<u32, QorganError> {
+        Ok(lock(&self.store)?.kem_one_time_prekey_count() as u32)
     }
 
     /// Makes up to `count` one-time X25519 prekeys; returns how many.

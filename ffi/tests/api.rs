@@ -177,6 +177,36 @@ fn policy_default() -> GroupPolicy {
 }
 
 #[test]
+fn uploaded_bundles_serve_concurrent_initiators() {
+    let bob = Device::new().unwrap();
+    assert_eq!(bob.bundles(10).unwrap(), vec![bob.bundle().unwrap()]);
+    assert_eq!(bob.generate_one_time_prekeys(4).unwrap(), 4);
+    assert_eq!(bob.generate_kem_one_time_prekeys(2).unwrap(), 2);
+    let bundles = bob.bundles(100).unwrap();
+    assert_eq!(bundles.len(), 4);
+    assert_eq!(bob.bundles(3).unwrap().len(), 3);
+    for b in &bundles {
+        verify_bundle(b).unwrap();
+    }
+    let firsts: Vec<Vec<u8>> = bundles
+        .iter()
+        .map(|b| {
+            let alice = Device::new().unwrap();
+            alice.initiate(b.clone()).unwrap().encrypt(b"hi").unwrap()
+        })
+        .collect();
+    for m in firsts.iter().rev() {
+        assert_eq!(bob.accept(m).unwrap().plaintext, b"hi");
+    }
+    assert_eq!(bob.one_time_prekey_count().unwrap(), 0);
+    assert_eq!(bob.kem_one_time_prekey_count().unwrap(), 0);
+    assert!(matches!(
+        bob.accept(&firsts[0]).err(),
+        Some(QorganError::UnknownPreKey { .. })
+    ));
+}
+
+#[test]
 fn group_id_limit_is_an_invalid_argument() {
     let alice = Device::new().unwrap();
     assert!(alice.create_group(vec![7; 64], policy_default(), 0).is_ok());

@@ -308,6 +308,68 @@ fn prekey_exhaustion_falls_back_to_last_resort_and_refuses_replays() {
 }
 
 #[test]
+fn bundles_give_concurrent_initiators_distinct_one_time_keys() {
+    use qorgan::KemPreKeyKind::{LastResort, OneTime};
+    let mut r = rng(40);
+    let bob_id = IdentityKeyPair::generate(&mut r);
+    let mut bob_store = PreKeyStore::new(&mut r, bob_id);
+    // Without one-time keys: exactly one bundle, the same as bundle().
+    assert_eq!(bob_store.bundles(10), vec![bob_store.bundle().unwrap()]);
+    assert!(bob_store.bundles(0).is_empty());
+
+    let otks = bob_store.generate_one_time_prekeys(&mut r, 3);
+    bob_store.generate_kem_one_time_prekeys(&mut r, 2);
+    assert_eq!(bob_store.bundles(2).len(), 2);
+    let bundles = bob_store.bundles(100);
+    assert_eq!(bundles.first(), bob_store.bundle().as_ref());
+    let shape: Vec<_> = bundles
+        .iter()
+        .map(|b| (b.one_time_prekey.map(|k| k.id), b.kem_prekey.kind))
+        .collect();
+    let ids: Vec<_> = otks.iter().map(|k| Some(k.id)).collect();
+    assert_eq!(
+        shape,
+        vec![(ids[0], OneTime), (ids[1], OneTime), (ids[2], LastResort)]
+    );
+    // The server hands them out before Bob is online; all three handshakes
+    // are accepted afterwards, in any order.
+    let mut first_messages: Vec<_> = bundles
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let bytes = b.to_bytes();
+            let alice_id = IdentityKeyPair::generate(&mut r);
+            let mut alice = Session::initiate(
+                &mut r,
+                &alice_id,
+                &PreKeyBundle::from_bytes(&bytes).unwrap(),
+            )
+            .unwrap();
+            alice.encrypt(&mut r, &msg(i)).unwrap()
+        })
+        .collect();
+    first_messages.swap(0, 2);
+    for (m, i) in first_messages.iter().zip([2, 1, 0]) {
+        assert_eq!(bob_store.accept(m).unwrap().1, msg(i));
+    }
+    assert_eq!(bob_store.one_time_prekey_count(), 0);
+    assert_eq!(bob_store.kem_one_time_prekey_count(), 0);
+    // Handed out twice by a faulty server: the second use is refused.
+    let alice_id = IdentityKeyPair::generate(&mut r);
+    let mut late = Session::initiate(&mut r, &alice_id, &bundles[1]).unwrap();
+    let m = late.encrypt(&mut r, b"late").unwrap();
+    assert!(matches!(
+        bob_store.accept(&m).unwrap_err(),
+        HandshakeError::UnknownOneTimePreKey(_) | HandshakeError::UnknownKemPreKey(_)
+    ));
+    // Once they are used up, one bundle again, with the last-resort key only.
+    let left = bob_store.bundles(100);
+    assert_eq!(left.len(), 1);
+    assert!(left[0].one_time_prekey.is_none());
+    assert_eq!(left[0].kem_prekey.kind, LastResort);
+}
+
+#[test]
 fn a_forged_first_message_does_not_burn_one_time_prekeys() {
     let mut r = rng(13);
     let (mut alice, mut bob_store, _, _) = start(&mut r, true);

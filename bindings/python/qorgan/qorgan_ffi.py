@@ -538,7 +538,9 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_accept() != 34012:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_bundle() != 5086:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_bundle() != 36273:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_device_bundles() != 35689:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_create_group() != 28616:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -549,6 +551,8 @@ def _uniffi_check_api_checksums(lib):
     if lib.uniffi_qorgan_ffi_checksum_method_device_identity_key() != 14157:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_initiate() != 3302:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() != 12665:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() != 26512:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -669,6 +673,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_accept.restype = ctypes.c_ui
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_bundle.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_bundle.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_bundles.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_bundles.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_create_group.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_create_group.restype = ctypes.c_uint16
@@ -684,6 +691,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_identity_key.restype = ctype
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_initiate.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_initiate.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count.restype = ctypes.c_uint16
@@ -826,6 +836,12 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundle.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundle.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundles.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint32,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundles.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -857,6 +873,11 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_initiate.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_initiate.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count.restype = ctypes.c_uint32
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -3147,7 +3168,16 @@ class DeviceProtocol(typing.Protocol):
         raise NotImplementedError
     def bundle(self, ) -> bytes:
         """
-        A prekey bundle to publish.
+        A prekey bundle to publish (the first of `bundles`).
+"""
+        raise NotImplementedError
+    def bundles(self, max: int) -> typing.List[bytes]:
+        """
+        Up to `max` bundles to upload, for the server to hand out one per
+        initiator: each carries different one-time keys, so initiators that
+        fetch bundles while this device is offline do not collide. Upload
+        them again after `generate_*_one_time_prekeys` or
+        `rotate_signed_prekey`. Without one-time keys: one bundle.
 """
         raise NotImplementedError
     def create_group(self, group_id: bytes,policy: GroupPolicy,now: int) -> OutboundGroup:
@@ -3175,6 +3205,11 @@ class DeviceProtocol(typing.Protocol):
     def initiate(self, bundle: bytes) -> Session:
         """
         Starts a session from a peer's bundle (verifies every signature).
+"""
+        raise NotImplementedError
+    def kem_one_time_prekey_count(self, ) -> int:
+        """
+        Unused one-time ML-KEM prekeys.
 """
         raise NotImplementedError
     def one_time_prekey_count(self, ) -> int:
@@ -3282,7 +3317,7 @@ class Device(DeviceProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def bundle(self, ) -> bytes:
         """
-        A prekey bundle to publish.
+        A prekey bundle to publish (the first of `bundles`).
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
@@ -3292,6 +3327,28 @@ class Device(DeviceProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundle,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def bundles(self, max: int) -> typing.List[bytes]:
+        """
+        Up to `max` bundles to upload, for the server to hand out one per
+        initiator: each carries different one-time keys, so initiators that
+        fetch bundles while this device is offline do not collide. Upload
+        them again after `generate_*_one_time_prekeys` or
+        `rotate_signed_prekey`. Without one-time keys: one bundle.
+"""
+        
+        _UniffiFfiConverterUInt32.check_lower(max)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt32.lower(max),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundles,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -3387,6 +3444,21 @@ class Device(DeviceProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_device_initiate,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def kem_one_time_prekey_count(self, ) -> int:
+        """
+        Unused one-time ML-KEM prekeys.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)

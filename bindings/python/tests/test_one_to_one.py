@@ -90,6 +90,26 @@ def test_safety_numbers():
     assert not qorgan.safety_numbers_match(ours, b"")
 
 
+def test_uploaded_bundles_serve_concurrent_initiators():
+    bob = Device()
+    assert bob.bundles(10) == [bob.bundle()]
+    assert bob.generate_one_time_prekeys(3) == 3
+    assert bob.generate_kem_one_time_prekeys(1) == 1
+    bundles = bob.bundles(100)
+    assert len(bundles) == 3 and len(set(bundles)) == 3
+    assert bundles[0] == bob.bundle()
+    for b in bundles:
+        qorgan.verify_bundle(b)
+    # Three initiators fetch while Bob is offline; he accepts all three later.
+    firsts = [Device().initiate(b).encrypt(f"from {i}".encode()) for i, b in enumerate(bundles)]
+    for i in reversed(range(3)):
+        assert bob.accept(firsts[i]).plaintext == f"from {i}".encode()
+    assert bob.one_time_prekey_count() == 0
+    assert bob.kem_one_time_prekey_count() == 0
+    with pytest.raises(QorganError.UnknownPreKey):
+        bob.accept(firsts[1])
+
+
 def test_signed_prekey_rotation_keeps_old_bundles_usable():
     alice, bob = Device(), Device()
     old_bundle = bob.bundle()

@@ -596,9 +596,18 @@ public protocol DeviceProtocol: AnyObject, Sendable {
     func accept(message: Data) throws  -> AcceptResult
     
     /**
-     * A prekey bundle to publish.
+     * A prekey bundle to publish (the first of `bundles`).
      */
     func bundle() throws  -> Data
+    
+    /**
+     * Up to `max` bundles to upload, for the server to hand out one per
+     * initiator: each carries different one-time keys, so initiators that
+     * fetch bundles while this device is offline do not collide. Upload
+     * them again after `generate_*_one_time_prekeys` or
+     * `rotate_signed_prekey`. Without one-time keys: one bundle.
+     */
+    func bundles(max: UInt32) throws  -> [Data]
     
     /**
      * Starts this device's sending chain in a group (`group_id` at most
@@ -626,6 +635,11 @@ public protocol DeviceProtocol: AnyObject, Sendable {
      * Starts a session from a peer's bundle (verifies every signature).
      */
     func initiate(bundle: Data) throws  -> Session
+    
+    /**
+     * Unused one-time ML-KEM prekeys.
+     */
+    func kemOneTimePrekeyCount() throws  -> UInt32
     
     /**
      * Unused one-time X25519 prekeys.
@@ -749,13 +763,30 @@ open func accept(message: Data)throws  -> AcceptResult  {
 }
     
     /**
-     * A prekey bundle to publish.
+     * A prekey bundle to publish (the first of `bundles`).
      */
 open func bundle()throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_bundle(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Up to `max` bundles to upload, for the server to hand out one per
+     * initiator: each carries different one-time keys, so initiators that
+     * fetch bundles while this device is offline do not collide. Upload
+     * them again after `generate_*_one_time_prekeys` or
+     * `rotate_signed_prekey`. Without one-time keys: one bundle.
+     */
+open func bundles(max: UInt32)throws  -> [Data]  {
+    return try  FfiConverterSequenceData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_device_bundles(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt32.lower(max),uniffiCallStatus
     )
 })
 }
@@ -824,6 +855,18 @@ open func initiate(bundle: Data)throws  -> Session  {
     uniffi_qorgan_ffi_fn_method_device_initiate(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(bundle),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Unused one-time ML-KEM prekeys.
+     */
+open func kemOneTimePrekeyCount()throws  -> UInt32  {
+    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -3325,7 +3368,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_device_accept() != 34012) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_bundle() != 5086) {
+    if (uniffi_qorgan_ffi_checksum_method_device_bundle() != 36273) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_device_bundles() != 35689) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_create_group() != 28616) {
@@ -3341,6 +3387,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_initiate() != 3302) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() != 12665) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() != 26512) {

@@ -114,6 +114,28 @@ final class ConversationTests: XCTestCase {
         XCTAssertFalse(safetyNumbersMatch(ours: ours, scanned: other.scannable))
     }
 
+    func testUploadedBundlesServeConcurrentInitiators() throws {
+        let bob = try Device()
+        XCTAssertEqual(try bob.bundles(max: 10).count, 1)
+        XCTAssertEqual(try bob.generateOneTimePrekeys(count: 3), 3)
+        XCTAssertEqual(try bob.generateKemOneTimePrekeys(count: 1), 1)
+        let bundles = try bob.bundles(max: 100)
+        XCTAssertEqual(bundles.count, 3)
+        XCTAssertEqual(Set(bundles).count, 3)
+        XCTAssertEqual(bundles[0], try bob.bundle())
+        for b in bundles { try verifyBundle(bundle: b) }
+        // Three initiators fetch while Bob is offline; he accepts all three later.
+        let firsts = try bundles.enumerated().map { i, b in
+            try Device().initiate(bundle: b).encrypt(plaintext: utf8("from \(i)"))
+        }
+        for i in (0..<3).reversed() {
+            XCTAssertEqual(text(try bob.accept(message: firsts[i]).plaintext), "from \(i)")
+        }
+        XCTAssertEqual(try bob.oneTimePrekeyCount(), 0)
+        XCTAssertEqual(try bob.kemOneTimePrekeyCount(), 0)
+        assertThrows(.unknownPreKey, try bob.accept(message: firsts[1]))
+    }
+
     func testRotatedSignedPrekeyStillAcceptsOldBundle() throws {
         let alice = try Device()
         let bob = try Device()

@@ -274,6 +274,11 @@ RustBuffer uniffi_qorgan_ffi_fn_method_device_accept(uint64_t ptr, ForeignBytes 
 RustBuffer uniffi_qorgan_ffi_fn_method_device_bundle(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_BUNDLES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_BUNDLES
+RustBuffer uniffi_qorgan_ffi_fn_method_device_bundles(uint64_t ptr, uint32_t max, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_CREATE_GROUP
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_CREATE_GROUP
 uint64_t uniffi_qorgan_ffi_fn_method_device_create_group(uint64_t ptr, RustBuffer group_id, RustBuffer policy, uint64_t now, RustCallStatus *_Nonnull out_status
@@ -297,6 +302,11 @@ RustBuffer uniffi_qorgan_ffi_fn_method_device_identity_key(uint64_t ptr, RustCal
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_INITIATE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_INITIATE
 uint64_t uniffi_qorgan_ffi_fn_method_device_initiate(uint64_t ptr, RustBuffer bundle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_KEM_ONE_TIME_PREKEY_COUNT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_KEM_ONE_TIME_PREKEY_COUNT
+uint32_t uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ONE_TIME_PREKEY_COUNT
@@ -822,6 +832,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_device_bundle(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_BUNDLES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_BUNDLES
+uint16_t uniffi_qorgan_ffi_checksum_method_device_bundles(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_CREATE_GROUP
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_CREATE_GROUP
 uint16_t uniffi_qorgan_ffi_checksum_method_device_create_group(void
@@ -849,6 +865,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_device_identity_key(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_INITIATE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_INITIATE
 uint16_t uniffi_qorgan_ffi_checksum_method_device_initiate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_KEM_ONE_TIME_PREKEY_COUNT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_KEM_ONE_TIME_PREKEY_COUNT
+uint16_t uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count(void
     
 );
 #endif

@@ -691,6 +691,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_bundle(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_device_bundles(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_create_group(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys(
@@ -700,6 +702,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_method_device_identity_key(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_initiate(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count(
     ): Int
@@ -799,6 +803,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_device_bundle(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_device_bundles(`ptr`: Long,`max`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_device_create_group(`ptr`: Long,`groupId`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys(`ptr`: Long,`count`: Int,uniffi_out_err: UniffiRustCallStatus, 
@@ -809,6 +815,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_device_initiate(`ptr`: Long,`bundle`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
     external fun uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
     external fun uniffi_qorgan_ffi_fn_method_device_open_group(`ptr`: Long,`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1035,7 +1043,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_accept() and 0xFFFF) != 34012) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_bundle() and 0xFFFF) != 5086) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_bundle() and 0xFFFF) != 36273) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_bundles() and 0xFFFF) != 35689) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_create_group() and 0xFFFF) != 28616) {
@@ -1051,6 +1062,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_initiate() and 0xFFFF) != 3302) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() and 0xFFFF) != 12665) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() and 0xFFFF) != 26512) {
@@ -1561,9 +1575,18 @@ public interface DeviceInterface {
     fun `accept`(`message`: java.nio.ByteBuffer): AcceptResult
     
     /**
-     * A prekey bundle to publish.
+     * A prekey bundle to publish (the first of `bundles`).
      */
     fun `bundle`(): kotlin.ByteArray
+    
+    /**
+     * Up to `max` bundles to upload, for the server to hand out one per
+     * initiator: each carries different one-time keys, so initiators that
+     * fetch bundles while this device is offline do not collide. Upload
+     * them again after `generate_*_one_time_prekeys` or
+     * `rotate_signed_prekey`. Without one-time keys: one bundle.
+     */
+    fun `bundles`(`max`: kotlin.UInt): List<kotlin.ByteArray>
     
     /**
      * Starts this device's sending chain in a group (`group_id` at most
@@ -1591,6 +1614,11 @@ public interface DeviceInterface {
      * Starts a session from a peer's bundle (verifies every signature).
      */
     fun `initiate`(`bundle`: kotlin.ByteArray): Session
+    
+    /**
+     * Unused one-time ML-KEM prekeys.
+     */
+    fun `kemOneTimePrekeyCount`(): kotlin.UInt
     
     /**
      * Unused one-time X25519 prekeys.
@@ -1755,7 +1783,7 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
 
     
     /**
-     * A prekey bundle to publish.
+     * A prekey bundle to publish (the first of `bundles`).
      */
     @Throws(QorganException::class)override fun `bundle`(): kotlin.ByteArray {
             return FfiConverterByteArray.lift(
@@ -1764,6 +1792,28 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundle(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Up to `max` bundles to upload, for the server to hand out one per
+     * initiator: each carries different one-time keys, so initiators that
+     * fetch bundles while this device is offline do not collide. Upload
+     * them again after `generate_*_one_time_prekeys` or
+     * `rotate_signed_prekey`. Without one-time keys: one bundle.
+     */
+    @Throws(QorganException::class)override fun `bundles`(`max`: kotlin.UInt): List<kotlin.ByteArray> {
+            return FfiConverterSequenceByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundles(
+        it,
+        
+        FfiConverterUInt.lower(`max`),_status)
 }
     }
     )
@@ -1857,6 +1907,23 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
         it,
         
         FfiConverterByteArray.lower(`bundle`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Unused one-time ML-KEM prekeys.
+     */
+    @Throws(QorganException::class)override fun `kemOneTimePrekeyCount`(): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count(
+        it,
+        _status)
 }
     }
     )

@@ -161,6 +161,28 @@ class ConversationTest {
     }
 
     @Test
+    fun uploadedBundlesServeConcurrentInitiators() {
+        Device().use { bob ->
+            assertEquals(1, bob.bundles(10u).size)
+            assertEquals(3u, bob.generateOneTimePrekeys(3u))
+            assertEquals(1u, bob.generateKemOneTimePrekeys(1u))
+            val bundles = bob.bundles(100u)
+            assertEquals(3, bundles.size)
+            assertContentEquals(bob.bundle(), bundles[0])
+            bundles.forEach { verifyBundle(it) }
+            // Three initiators fetch while Bob is offline; he accepts all three later.
+            val firsts = bundles.mapIndexed { i, b -> Device().use { a -> a.initiate(b).use { it.encrypt(utf8("from $i")) } } }
+            firsts.indices.reversed().forEach { i ->
+                val accepted = bob.accept(firsts[i])
+                accepted.session.use { assertEquals("from $i", String(accepted.plaintext)) }
+            }
+            assertEquals(0u, bob.oneTimePrekeyCount())
+            assertEquals(0u, bob.kemOneTimePrekeyCount())
+            assertFailsWith<QorganException.UnknownPreKey> { bob.accept(firsts[1]) }
+        }
+    }
+
+    @Test
     fun rotatedSignedPrekeyStillAcceptsOldBundle() {
         Device().use { alice ->
             Device().use { bob ->
