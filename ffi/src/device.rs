@@ -35,8 +35,10 @@ pub struct SafetyNumber {
 }
 
 impl Device {
-    pub(crate) fn identity(&self) -> Result<IdentityKeyPair, QorganError> {
-        Ok(lock(&self.store)?.identity().clone())
+    /// A copy of the secret identity, boxed so that it is not moved (and
+    /// copied) again on its way into the object that keeps it.
+    pub(crate) fn identity(&self) -> Result<Box<IdentityKeyPair>, QorganError> {
+        Ok(Box::new(lock(&self.store)?.identity().clone()))
     }
 
     fn from_store(store: PreKeyStore) -> Result<Arc<Self>, QorganError> {

@@ -89,7 +89,7 @@ pub(crate) fn to_policy(policy: &GroupPolicy) -> qorgan::RotationPolicy {
 
 impl OutboundGroup {
     pub(crate) fn create(
-        identity: IdentityKeyPair,
+        identity: Box<IdentityKeyPair>,
         group_id: &[u8],
         policy: &GroupPolicy,
         now: u64,
@@ -108,7 +108,7 @@ impl OutboundGroup {
     }
 
     pub(crate) fn open(
-        identity: IdentityKeyPair,
+        identity: Box<IdentityKeyPair>,
         storage_key_bytes: &[u8],
         sealed: &[u8],
     ) -> Result<Arc<Self>, QorganError> {
@@ -116,10 +116,14 @@ impl OutboundGroup {
         Ok(Self::wrap(session, identity, SystemRng::new()?))
     }
 
-    fn wrap(session: OutboundGroupSession, identity: IdentityKeyPair, rng: SystemRng) -> Arc<Self> {
+    fn wrap(
+        session: OutboundGroupSession,
+        identity: Box<IdentityKeyPair>,
+        rng: SystemRng,
+    ) -> Arc<Self> {
         Arc::new(Self {
             inner: Mutex::new(session),
-            identity: Box::new(identity),
+            identity,
             rng: Mutex::new(rng),
         })
     }
