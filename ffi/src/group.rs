@@ -4,8 +4,8 @@ use std::sync::{Arc, Mutex};
 
 use qorgan::limits::MAX_GROUP_ID_LEN;
 use qorgan::{
-    IdentityKey, IdentityKeyPair, OutboundGroupSession, SenderKeyDistribution, SenderKeyRing,
-    StorageKey, SystemRng,
+    IdentityKey, IdentityKeyPair, InboundGroupSession, OutboundGroupSession, SenderKeyDistribution,
+    SenderKeyRing, StorageKey, SystemRng,
 };
 
 use crate::error::{Failure, QorganError};
@@ -258,6 +258,33 @@ impl GroupReceiver {
             inner: Mutex::new(ring),
             rng: Mutex::new(SystemRng::new()?),
         }))
+    }
+
+    /// Starts from an export made by another device of this user
+    /// (`GroupReceiver.export`, received over the 1:1 session with that
+    /// device). Reads messages from the export's iteration on; unverified
+    /// (`is_verified` false) until the sender's own distribution of the chain
+    /// is `add`ed. (Not named `import`: a keyword in Swift and Python.)
+    #[uniffi::constructor]
+    pub fn from_export(export: Vec<u8>) -> Result<Arc<Self>, QorganError> {
+        let session = InboundGroupSession::import(&export)?;
+        Ok(Arc::new(Self {
+            inner: Mutex::new(SenderKeyRing::from_session(session)),
+            rng: Mutex::new(SystemRng::new()?),
+        }))
+    }
+
+    /// The current chain from this receiver's position on, for another
+    /// device of the same user. Secret (it carries the chain key): send it
+    /// only over a 1:1 session with that device.
+    pub fn export(&self) -> Result<Vec<u8>, QorganError> {
+        Ok(lock(&self.inner)?.export_current()?.to_vec())
+    }
+
+    /// Whether the current chain came with the sender's signature (false
+    /// after `from_export` until the sender's distribution is `add`ed).
+    pub fn is_verified(&self) -> Result<bool, QorganError> {
+        Ok(lock(&self.inner)?.is_verified())
     }
 
     /// Adds the sender's next chain (after a rotation); `sender_identity`

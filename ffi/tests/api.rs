@@ -207,6 +207,40 @@ fn uploaded_bundles_serve_concurrent_initiators() {
 }
 
 #[test]
+fn a_group_receiver_moves_to_a_new_device_by_export() {
+    let alice = Device::new().unwrap();
+    let group = alice
+        .create_group(b"g".to_vec(), policy_default(), 0)
+        .unwrap();
+    let dist = group.distribution().unwrap();
+    let rx = GroupReceiver::new(dist.clone(), alice.identity_key().unwrap()).unwrap();
+    assert!(rx.is_verified().unwrap());
+    let first = group.encrypt(b"one").unwrap();
+    rx.decrypt(&first).unwrap();
+    // Bob's second device gets the export over their own 1:1 session.
+    let moved = GroupReceiver::from_export(rx.export().unwrap()).unwrap();
+    assert!(!moved.is_verified().unwrap());
+    assert_eq!(
+        moved.sender_identity().unwrap(),
+        alice.identity_key().unwrap()
+    );
+    assert!(matches!(
+        moved.decrypt(&first).unwrap_err(),
+        QorganError::BeforeFirstIteration
+    ));
+    assert_eq!(
+        moved.decrypt(&group.encrypt(b"two").unwrap()).unwrap(),
+        b"two"
+    );
+    moved.add(dist, alice.identity_key().unwrap()).unwrap();
+    assert!(moved.is_verified().unwrap());
+    assert!(matches!(
+        GroupReceiver::from_export(b"not an export".to_vec()).err(),
+        Some(QorganError::Malformed { .. })
+    ));
+}
+
+#[test]
 fn group_id_limit_is_an_invalid_argument() {
     let alice = Device::new().unwrap();
     assert!(alice.create_group(vec![7; 64], policy_default(), 0).is_ok());

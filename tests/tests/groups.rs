@@ -447,3 +447,43 @@ fn group_state_round_trips_plain_and_sealed() {
     // Kinds are not interchangeable.
     assert!(InboundGroupSession::open(&key, &alice.outbound.seal(&mut r, &key)).is_err());
 }
+
+#[test]
+fn a_ring_exported_to_another_device_reads_on_and_is_verified_by_the_distribution() {
+    let mut r = rng(140);
+    let mut alice = sender(&mut r);
+    let dist = alice.outbound.distribution(&alice.identity);
+    let mut bob = SenderKeyRing::new(&dist, alice.identity.public()).unwrap();
+    assert!(bob.is_verified());
+    let early: Vec<_> = (0..5u8)
+        .map(|i| alice.outbound.encrypt(&[i]).unwrap())
+        .collect();
+    for (i, m) in early.iter().enumerate() {
+        assert_eq!(bob.decrypt(m).unwrap(), [i as u8]);
+    }
+    // Bob's new device gets the current chain from his position on.
+    let export = bob.export_current().unwrap();
+    let mut bob2 = SenderKeyRing::from_session(InboundGroupSession::import(&export).unwrap());
+    assert!(!bob2.is_verified());
+    assert_eq!(bob2.sender(), bob.sender());
+    assert!(matches!(
+        bob2.decrypt(&early[4]).unwrap_err(),
+        DecryptError::BeforeFirstIteration { .. }
+    ));
+    let later = alice.outbound.encrypt(b"later").unwrap();
+    assert_eq!(bob2.decrypt(&later).unwrap(), b"later");
+    // The sender's own distribution verifies the imported chain (merged).
+    bob2.add(&dist, alice.identity.public()).unwrap();
+    assert!(bob2.is_verified());
+    assert_eq!(bob2.chains().count(), 1);
+    // Another sender's distribution cannot join it.
+    let mallory = sender(&mut r);
+    assert_eq!(
+        bob2.add(
+            &mallory.outbound.distribution(&mallory.identity),
+            mallory.identity.public()
+        )
+        .unwrap_err(),
+        GroupError::UntrustedSender
+    );
+}

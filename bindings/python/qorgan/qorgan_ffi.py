@@ -574,9 +574,15 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() != 63028:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export() != 50130:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified() != 49180:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 16010:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity() != 2170:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() != 47841:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 44524:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -724,12 +730,21 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt.restype = cty
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new.restype = ctypes.c_uint16
@@ -938,6 +953,16 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_export.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_export.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified.restype = ctypes.c_int8
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_seal.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -949,6 +974,11 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_sender_identity.argtypes = 
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_sender_identity.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_new.argtypes = (
     _UniffiRustBuffer,
     _UniffiRustBuffer,
@@ -3608,6 +3638,19 @@ class GroupReceiverProtocol(typing.Protocol):
         one result per message, in order.
 """
         raise NotImplementedError
+    def export(self, ) -> bytes:
+        """
+        The current chain from this receiver's position on, for another
+        device of the same user. Secret (it carries the chain key): send it
+        only over a 1:1 session with that device.
+"""
+        raise NotImplementedError
+    def is_verified(self, ) -> bool:
+        """
+        Whether the current chain came with the sender's signature (false
+        after `from_export` until the sender's distribution is `add`ed).
+"""
+        raise NotImplementedError
     def seal(self, storage_key_bytes: bytes) -> bytes:
         """
         The receiver encrypted under a 32-byte storage key.
@@ -3625,6 +3668,28 @@ class GroupReceiver(GroupReceiverProtocol):
 """
     
     _handle: ctypes.c_uint64
+    @classmethod
+    def from_export(cls, export: bytes) -> GroupReceiver:
+        """
+        Starts from an export made by another device of this user
+        (`GroupReceiver.export`, received over the 1:1 session with that
+        device). Reads messages from the export's iteration on; unverified
+        (`is_verified` false) until the sender's own distribution of the chain
+        is `add`ed. (Not named `import`: a keyword in Swift and Python.)
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(export)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(export),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeGroupReceiver.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
     def __init__(self, distribution: bytes,sender_identity: bytes):
         """
         Starts from a distribution that arrived (decrypted) over a 1:1
@@ -3742,6 +3807,39 @@ class GroupReceiver(GroupReceiverProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def export(self, ) -> bytes:
+        """
+        The current chain from this receiver's position on, for another
+        device of the same user. Secret (it carries the chain key): send it
+        only over a 1:1 session with that device.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_export,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def is_verified(self, ) -> bool:
+        """
+        Whether the current chain came with the sender's signature (false
+        after `from_export` until the sender's distribution is `add`ed).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)

@@ -98,6 +98,27 @@ def test_three_members_removal_rotation_catch_up(storage_key):
     assert after.decrypt(group.encrypt(b"new member")) == b"new member"
 
 
+def test_receiver_moves_to_another_device_by_export():
+    alice = Device()
+    out = alice.create_group(b"g", policy(), 0)
+    dist = out.distribution()
+    rx = GroupReceiver(dist, alice.identity_key())
+    assert rx.is_verified()
+    first = out.encrypt(b"one")
+    assert rx.decrypt(first) == b"one"
+    # The user's second device gets the export over their own 1:1 session.
+    moved = GroupReceiver.from_export(rx.export())
+    assert not moved.is_verified()
+    assert moved.sender_identity() == alice.identity_key()
+    with pytest.raises(QorganError.BeforeFirstIteration):
+        moved.decrypt(first)
+    assert moved.decrypt(out.encrypt(b"two")) == b"two"
+    moved.add(dist, alice.identity_key())
+    assert moved.is_verified()
+    with pytest.raises(QorganError.Malformed):
+        GroupReceiver.from_export(b"not an export")
+
+
 def test_message_limit_and_age_rotation():
     group = Device().create_group(GROUP, policy(max_messages=3, max_age_secs=60), 0)
     for _ in range(3):

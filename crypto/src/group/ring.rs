@@ -5,6 +5,8 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
+use zeroize::Zeroizing;
+
 use super::distribution::SenderKeyDistribution;
 use super::inbound::InboundGroupSession;
 use super::message::ParsedGroupMessage;
@@ -34,6 +36,41 @@ impl SenderKeyRing {
             group_id: session.group_id.clone(),
             chains: VecDeque::from([session]),
         })
+    }
+
+    /// Starts the ring from one chain alone, typically an
+    /// [`InboundGroupSession::import`] of an export made by another device of
+    /// the same user. The chain stays unverified until the sender's own
+    /// distribution of it is [`add`](Self::add)ed, which merges the two.
+    pub fn from_session(session: InboundGroupSession) -> Self {
+        Self {
+            sender: session.sender,
+            group_id: session.group_id.clone(),
+            chains: VecDeque::from([session]),
+        }
+    }
+
+    /// Exports the current chain from its current position (the earliest
+    /// iteration it can still derive), for another device of the same user.
+    /// The export carries the chain key: send it only encrypted, over a 1:1
+    /// session with that device.
+    pub fn export_current(&self) -> Result<Zeroizing<Vec<u8>>, GroupError> {
+        // A ring always holds a chain (constructors and the state loader
+        // guarantee it); an empty one would report no iteration available.
+        let chain = self.chains.back().ok_or(GroupError::IterationUnavailable {
+            requested: 0,
+            available: 0,
+        })?;
+        chain.export_at(chain.position())
+    }
+
+    /// Whether the current chain came with the sender identity's signature
+    /// (false for a chain started from an export until its distribution is
+    /// added).
+    pub fn is_verified(&self) -> bool {
+        self.chains
+            .back()
+            .is_some_and(InboundGroupSession::is_verified)
     }
 
     /// Adds a distribution from the same sender and group: a new chain

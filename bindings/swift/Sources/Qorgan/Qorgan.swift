@@ -1009,6 +1009,19 @@ public protocol GroupReceiverProtocol: AnyObject, Sendable {
     func decryptBatch(messages: [Data]) throws  -> [BatchResult]
     
     /**
+     * The current chain from this receiver's position on, for another
+     * device of the same user. Secret (it carries the chain key): send it
+     * only over a 1:1 session with that device.
+     */
+    func export() throws  -> Data
+    
+    /**
+     * Whether the current chain came with the sender's signature (false
+     * after `from_export` until the sender's distribution is `add`ed).
+     */
+    func isVerified() throws  -> Bool
+    
+    /**
      * The receiver encrypted under a 32-byte storage key.
      */
     func seal(storageKeyBytes: Data) throws  -> Data
@@ -1089,6 +1102,22 @@ public convenience init(distribution: Data, senderIdentity: Data)throws  {
 
     
     /**
+     * Starts from an export made by another device of this user
+     * (`GroupReceiver.export`, received over the 1:1 session with that
+     * device). Reads messages from the export's iteration on; unverified
+     * (`is_verified` false) until the sender's own distribution of the chain
+     * is `add`ed. (Not named `import`: a keyword in Swift and Python.)
+     */
+public static func fromExport(export: Data)throws  -> GroupReceiver  {
+    return try  FfiConverterTypeGroupReceiver_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export(
+        FfiConverterData.lower(export),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Restores a receiver sealed by [`GroupReceiver::seal`].
      */
 public static func `open`(storageKeyBytes: Data, sealed: Data)throws  -> GroupReceiver  {
@@ -1142,6 +1171,33 @@ open func decryptBatch(messages: [Data])throws  -> [BatchResult]  {
     uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch(
             self.uniffiCloneHandle(),
         FfiConverterSequenceData.lower(messages),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The current chain from this receiver's position on, for another
+     * device of the same user. Secret (it carries the chain key): send it
+     * only over a 1:1 session with that device.
+     */
+open func export()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_groupreceiver_export(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether the current chain came with the sender's signature (false
+     * after `from_export` until the sender's distribution is `add`ed).
+     */
+open func isVerified()throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -3416,6 +3472,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() != 63028) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_export() != 50130) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified() != 49180) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 16010) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3480,6 +3542,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_device_open() != 14808) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() != 47841) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 44524) {

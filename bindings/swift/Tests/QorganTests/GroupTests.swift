@@ -59,6 +59,25 @@ final class GroupTests: XCTestCase {
         XCTAssertEqual(text(mixed[3].plaintext), "last")
     }
 
+    func testReceiverMovesToAnotherDeviceByExport() throws {
+        let alice = try Device()
+        let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
+        let dist = try out.distribution()
+        let rx = try GroupReceiver(distribution: dist, senderIdentity: alice.identityKey())
+        XCTAssertTrue(try rx.isVerified())
+        let first = try out.encrypt(plaintext: utf8("one"))
+        XCTAssertEqual(text(try rx.decrypt(message: first)), "one")
+        // The user's second device gets the export over their own 1:1 session.
+        let moved = try GroupReceiver.fromExport(export: rx.export())
+        XCTAssertFalse(try moved.isVerified())
+        XCTAssertEqual(try moved.senderIdentity(), try alice.identityKey())
+        assertThrows(.beforeFirstIteration, try moved.decrypt(message: first))
+        XCTAssertEqual(text(try moved.decrypt(message: out.encrypt(plaintext: utf8("two")))), "two")
+        try moved.add(distribution: dist, senderIdentity: alice.identityKey())
+        XCTAssertTrue(try moved.isVerified())
+        assertThrows(.malformed, try GroupReceiver.fromExport(export: utf8("not an export")))
+    }
+
     func testSealAndOpenGroupState() throws {
         let key = storageKey(3)
         let alice = try Device()

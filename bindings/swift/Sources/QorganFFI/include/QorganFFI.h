@@ -344,6 +344,11 @@ uint64_t uniffi_qorgan_ffi_fn_clone_groupreceiver(uint64_t handle, RustCallStatu
 void uniffi_qorgan_ffi_fn_free_groupreceiver(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_FROM_EXPORT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_FROM_EXPORT
+uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export(RustBuffer export, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_NEW
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_NEW
 uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_new(RustBuffer distribution, RustBuffer sender_identity, RustCallStatus *_Nonnull out_status
@@ -367,6 +372,16 @@ RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt(uint64_t ptr, Forei
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT_BATCH
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT_BATCH
 RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch(uint64_t ptr, RustBuffer messages, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_EXPORT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_EXPORT
+RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_export(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_IS_VERIFIED
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_IS_VERIFIED
+int8_t uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_SEAL
@@ -922,6 +937,18 @@ uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_EXPORT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_EXPORT
+uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_export(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_IS_VERIFIED
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_IS_VERIFIED
+uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_SEAL
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_SEAL
 uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_seal(void
@@ -1051,6 +1078,12 @@ uint16_t uniffi_qorgan_ffi_checksum_constructor_device_new(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_DEVICE_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_DEVICE_OPEN
 uint16_t uniffi_qorgan_ffi_checksum_constructor_device_open(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_GROUPRECEIVER_FROM_EXPORT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_GROUPRECEIVER_FROM_EXPORT
+uint16_t uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export(void
     
 );
 #endif

@@ -721,6 +721,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_export(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_seal(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity(
@@ -764,6 +768,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_constructor_device_new(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_device_open(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new(
     ): Int
@@ -831,6 +837,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_qorgan_ffi_fn_free_groupreceiver(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export(`export`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_new(`distribution`: RustBuffer.ByValue,`senderIdentity`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(`storageKeyBytes`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -841,6 +849,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch(`ptr`: Long,`messages`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_export(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_seal(`ptr`: Long,`storageKeyBytes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_sender_identity(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1091,6 +1103,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() and 0xFFFF) != 63028) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export() and 0xFFFF) != 50130) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified() and 0xFFFF) != 49180) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() and 0xFFFF) != 16010) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1155,6 +1173,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_open() and 0xFFFF) != 14808) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() and 0xFFFF) != 47841) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() and 0xFFFF) != 44524) {
@@ -2192,6 +2213,19 @@ public interface GroupReceiverInterface {
     fun `decryptBatch`(`messages`: List<kotlin.ByteArray>): List<BatchResult>
     
     /**
+     * The current chain from this receiver's position on, for another
+     * device of the same user. Secret (it carries the chain key): send it
+     * only over a 1:1 session with that device.
+     */
+    fun `export`(): kotlin.ByteArray
+    
+    /**
+     * Whether the current chain came with the sender's signature (false
+     * after `from_export` until the sender's distribution is `add`ed).
+     */
+    fun `isVerified`(): kotlin.Boolean
+    
+    /**
      * The receiver encrypted under a 32-byte storage key.
      */
     fun `seal`(`storageKeyBytes`: kotlin.ByteArray): kotlin.ByteArray
@@ -2381,6 +2415,43 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
 
     
     /**
+     * The current chain from this receiver's position on, for another
+     * device of the same user. Secret (it carries the chain key): send it
+     * only over a 1:1 session with that device.
+     */
+    @Throws(QorganException::class)override fun `export`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_export(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether the current chain came with the sender's signature (false
+     * after `from_export` until the sender's distribution is `add`ed).
+     */
+    @Throws(QorganException::class)override fun `isVerified`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The receiver encrypted under a 32-byte storage key.
      */
     @Throws(QorganException::class)override fun `seal`(`storageKeyBytes`: kotlin.ByteArray): kotlin.ByteArray {
@@ -2421,6 +2492,26 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
 
     
     companion object {
+        
+    /**
+     * Starts from an export made by another device of this user
+     * (`GroupReceiver.export`, received over the 1:1 session with that
+     * device). Reads messages from the export's iteration on; unverified
+     * (`is_verified` false) until the sender's own distribution of the chain
+     * is `add`ed. (Not named `import`: a keyword in Swift and Python.)
+     */
+    @Throws(QorganException::class) fun `fromExport`(`export`: kotlin.ByteArray): GroupReceiver {
+            return FfiConverterTypeGroupReceiver.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export(
+    
+        
+        FfiConverterByteArray.lower(`export`),_status)
+}
+    )
+    }
+    
+
         
     /**
      * Restores a receiver sealed by [`GroupReceiver::seal`].

@@ -14,6 +14,7 @@ import kotlin.test.Test
 import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
 import kotlin.test.assertNotEquals
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
@@ -94,6 +95,30 @@ class GroupTest {
                 }
             }
         }
+    }
+
+    @Test
+    fun receiverMovesToAnotherDeviceByExport() {
+        Device().use { alice ->
+            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                val dist = out.distribution()
+                GroupReceiver(dist, alice.identityKey()).use { rx ->
+                    assertTrue(rx.isVerified())
+                    val first = out.encrypt(utf8("one"))
+                    assertEquals("one", String(rx.decrypt(first)))
+                    // The user's second device gets the export over their own 1:1 session.
+                    GroupReceiver.fromExport(rx.export()).use { moved ->
+                        assertFalse(moved.isVerified())
+                        assertContentEquals(alice.identityKey(), moved.senderIdentity())
+                        assertFailsWith<QorganException.BeforeFirstIteration> { moved.decrypt(first) }
+                        assertEquals("two", String(moved.decrypt(out.encrypt(utf8("two")))))
+                        moved.add(dist, alice.identityKey())
+                        assertTrue(moved.isVerified())
+                    }
+                }
+            }
+        }
+        assertFailsWith<QorganException.Malformed> { GroupReceiver.fromExport(utf8("not an export")) }
     }
 
     @Test
