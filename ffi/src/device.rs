@@ -2,11 +2,11 @@
 
 use std::sync::{Arc, Mutex};
 
-use qorgan::{IdentityKey, IdentityKeyPair, PreKeyBundle, PreKeyStore, StorageKey, SystemRng};
+use qorgan::{IdentityKey, IdentityKeyPair, PreKeyBundle, PreKeyStore, SystemRng};
 
 use crate::error::QorganError;
 use crate::group::{GroupPolicy, OutboundGroup};
-use crate::lock::{key32, lock};
+use crate::lock::{lock, parse_storage_key};
 use crate::session::Session;
 
 /// This device's identity and prekeys (`PreKeyStore`).
@@ -62,13 +62,13 @@ impl Device {
     /// Restores a device sealed by [`Device::seal`].
     #[uniffi::constructor]
     pub fn open(storage_key: Vec<u8>, sealed: Vec<u8>) -> Result<Arc<Self>, QorganError> {
-        let key = StorageKey::from_bytes(key32(&storage_key, "storage key")?);
+        let key = parse_storage_key(&storage_key)?;
         Self::from_store(PreKeyStore::open(&key, &sealed)?)
     }
 
     /// The device state encrypted under a 32-byte storage key.
     pub fn seal(&self, storage_key: Vec<u8>) -> Result<Vec<u8>, QorganError> {
-        let key = StorageKey::from_bytes(key32(&storage_key, "storage key")?);
+        let key = parse_storage_key(&storage_key)?;
         let store = lock(&self.store)?;
         Ok(store.seal(&mut *lock(&self.rng)?, &key))
     }

@@ -5,11 +5,11 @@ use std::sync::{Arc, Mutex};
 use qorgan::limits::MAX_GROUP_ID_LEN;
 use qorgan::{
     IdentityKey, IdentityKeyPair, InboundGroupSession, OutboundGroupSession, SenderKeyDistribution,
-    SenderKeyRing, StorageKey, SystemRng,
+    SenderKeyRing, SystemRng,
 };
 
 use crate::error::{Failure, QorganError};
-use crate::lock::{key32, lock};
+use crate::lock::{lock, parse_storage_key};
 use crate::session::Session;
 
 /// When a chain must be rotated.
@@ -50,6 +50,21 @@ pub struct BatchResult {
     pub error: Option<Failure>,
 }
 
+impl FanoutResult {
+    fn from_result(r: Result<Vec<u8>, QorganError>) -> Self {
+        match r {
+            Ok(c) => Self {
+                ciphertext: Some(c),
+                error: None,
+            },
+            Err(e) => Self {
+                ciphertext: None,
+                error: Some(e.failure()),
+            },
+        }
+    }
+}
+
 impl BatchResult {
     pub(crate) fn from_result(r: Result<Vec<u8>, QorganError>) -> Self {
         match r {
@@ -65,10 +80,6 @@ impl BatchResult {
     }
 }
 
-fn storage_key(bytes: &[u8]) -> Result<StorageKey, QorganError> {
-    Ok(StorageKey::from_bytes(key32(bytes, "storage key")?))
-}
-
 /// This device's sending chain in one group. Made by
 /// [`Device::create_group`](crate::Device::create_group) or [`Device::open_group`](crate::Device::open_group), so that it signs its
 /// distributions with the device's identity without taking the device as an
@@ -80,7 +91,7 @@ pub struct OutboundGroup {
     rng: Mutex<SystemRng>,
 }
 
-pub(crate) fn to_policy(policy: &GroupPolicy) -> qorgan::RotationPolicy {
+fn to_policy(policy: &GroupPolicy) -> qorgan::RotationPolicy {
     qorgan::RotationPolicy {
         max_messages: policy.max_messages,
         max_age_secs: policy.max_age_secs,
@@ -112,7 +123,7 @@ impl OutboundGroup {
         storage_key_bytes: &[u8],
         sealed: &[u8],
     ) -> Result<Arc<Self>, QorganError> {
-        let session = OutboundGroupSession::open(&storage_key(storage_key_bytes)?, sealed)?;
+        let session = OutboundGroupSession::open(&parse_storage_key(storage_key_bytes)?, sealed)?;
         Ok(Self::wrap(session, identity, SystemRng::new()?))
     }
 
@@ -166,16 +177,7 @@ impl OutboundGroup {
         let dist = self.current_distribution()?.to_bytes();
         Ok(sessions
             .iter()
-            .map(|s| match s.encrypt_locked(&dist) {
-                Ok(c) => FanoutResult {
-                    ciphertext: Some(c),
-                    error: None,
-                },
-                Err(e) => FanoutResult {
-                    ciphertext: None,
-                    error: Some(e.failure()),
-                },
-            })
+            .map(|s| FanoutResult::from_result(s.encrypt_locked(&dist)))
             .collect())
     }
 
@@ -218,7 +220,7 @@ impl OutboundGroup {
 
     /// The chain encrypted under a 32-byte storage key.
     pub fn seal(&self, storage_key_bytes: Vec<u8>) -> Result<Vec<u8>, QorganError> {
-        let key = storage_key(&storage_key_bytes)?;
+        let key = parse_storage_key(&storage_key_bytes)?;
         let s = lock(&self.inner)?;
         Ok(s.seal(&mut *lock(&self.rng)?, &key))
     }
@@ -235,6 +237,15 @@ fn sender_of(identity: &[u8]) -> Result<IdentityKey, QorganError> {
     Ok(IdentityKey::from_bytes(identity)?)
 }
 
+impl GroupReceiver {
+    fn wrap(ring: SenderKeyRing) -> Result<Arc<Self>, QorganError> {
+        Ok(Arc::new(Self {
+            inner: Mutex::new(ring),
+            rng: Mutex::new(SystemRng::new()?),
+        }))
+    }
+}
+
 #[uniffi::export]
 impl GroupReceiver {
     /// Starts from a distribution that arrived (decrypted) over a 1:1
@@ -243,21 +254,16 @@ impl GroupReceiver {
     #[uniffi::constructor]
     pub fn new(distribution: Vec<u8>, sender_identity: Vec<u8>) -> Result<Arc<Self>, QorganError> {
         let dist = SenderKeyDistribution::from_bytes(&distribution)?;
-        let ring = SenderKeyRing::new(&dist, &sender_of(&sender_identity)?)?;
-        Ok(Arc::new(Self {
-            inner: Mutex::new(ring),
-            rng: Mutex::new(SystemRng::new()?),
-        }))
+        Self::wrap(SenderKeyRing::new(&dist, &sender_of(&sender_identity)?)?)
     }
 
     /// Restores a receiver sealed by [`GroupReceiver::seal`].
     #[uniffi::constructor]
     pub fn open(storage_key_bytes: Vec<u8>, sealed: Vec<u8>) -> Result<Arc<Self>, QorganError> {
-        let ring = SenderKeyRing::open(&storage_key(&storage_key_bytes)?, &sealed)?;
-        Ok(Arc::new(Self {
-            inner: Mutex::new(ring),
-            rng: Mutex::new(SystemRng::new()?),
-        }))
+        Self::wrap(SenderKeyRing::open(
+            &parse_storage_key(&storage_key_bytes)?,
+            &sealed,
+        )?)
     }
 
     /// Starts from an export made by another device of this user
@@ -268,10 +274,7 @@ impl GroupReceiver {
     #[uniffi::constructor]
     pub fn from_export(export: Vec<u8>) -> Result<Arc<Self>, QorganError> {
         let session = InboundGroupSession::import(&export)?;
-        Ok(Arc::new(Self {
-            inner: Mutex::new(SenderKeyRing::from_session(session)),
-            rng: Mutex::new(SystemRng::new()?),
-        }))
+        Self::wrap(SenderKeyRing::from_session(session))
     }
 
     /// The current chain from this receiver's position on, for another
@@ -318,7 +321,7 @@ impl GroupReceiver {
 
     /// The receiver encrypted under a 32-byte storage key.
     pub fn seal(&self, storage_key_bytes: Vec<u8>) -> Result<Vec<u8>, QorganError> {
-        let key = storage_key(&storage_key_bytes)?;
+        let key = parse_storage_key(&storage_key_bytes)?;
         let ring = lock(&self.inner)?;
         Ok(ring.seal(&mut *lock(&self.rng)?, &key))
     }

@@ -1,7 +1,10 @@
-//! Mutex access that never panics: a poisoned lock (a panic on another
-//! thread while holding it) is reported as an error, not propagated.
+//! Mutex access that never panics (a poisoned lock, left by a panic on
+//! another thread while holding it, is reported as an error, not
+//! propagated), and the storage-key argument check every `seal`/`open` shares.
 
 use std::sync::{Mutex, MutexGuard};
+
+use qorgan::StorageKey;
 
 use crate::error::QorganError;
 
@@ -11,8 +14,10 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>, QorganError> {
     })
 }
 
-pub(crate) fn key32(bytes: &[u8], what: &'static str) -> Result<[u8; 32], QorganError> {
-    bytes.try_into().map_err(|_| QorganError::InvalidArgument {
-        reason: format!("{what} must be 32 bytes, got {}", bytes.len()),
-    })
+/// The 32-byte key every `seal`/`open` takes, or `InvalidArgument`.
+pub(crate) fn parse_storage_key(bytes: &[u8]) -> Result<StorageKey, QorganError> {
+    let key: [u8; 32] = bytes.try_into().map_err(|_| QorganError::InvalidArgument {
+        reason: format!("storage key must be 32 bytes, got {}", bytes.len()),
+    })?;
+    Ok(StorageKey::from_bytes(key))
 }

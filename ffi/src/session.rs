@@ -2,16 +2,16 @@
 
 use std::sync::{Arc, Mutex};
 
-use qorgan::{StorageKey, SystemRng};
+use qorgan::SystemRng;
 
 use crate::error::QorganError;
 use crate::group::BatchResult;
-use crate::lock::{key32, lock};
+use crate::lock::{lock, parse_storage_key};
 
 /// A Double Ratchet session with one remote device.
 #[derive(Debug, uniffi::Object)]
 pub struct Session {
-    pub(crate) inner: Mutex<qorgan::Session>,
+    inner: Mutex<qorgan::Session>,
     rng: Mutex<SystemRng>,
 }
 
@@ -34,7 +34,7 @@ impl Session {
     /// Restores a session sealed by [`Session::seal`].
     #[uniffi::constructor]
     pub fn open(storage_key: Vec<u8>, sealed: Vec<u8>) -> Result<Arc<Self>, QorganError> {
-        let key = StorageKey::from_bytes(key32(&storage_key, "storage key")?);
+        let key = parse_storage_key(&storage_key)?;
         Self::wrap(qorgan::Session::open(&key, &sealed)?)
     }
 
@@ -62,7 +62,7 @@ impl Session {
 
     /// The session state encrypted under a 32-byte storage key.
     pub fn seal(&self, storage_key: Vec<u8>) -> Result<Vec<u8>, QorganError> {
-        let key = StorageKey::from_bytes(key32(&storage_key, "storage key")?);
+        let key = parse_storage_key(&storage_key)?;
         let s = lock(&self.inner)?;
         Ok(s.seal(&mut *lock(&self.rng)?, &key))
     }
