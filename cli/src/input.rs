@@ -1,5 +1,7 @@
 //! One input line: a kind and its hex fields.
 
+use qorgan::verify::Encoded;
+
 use crate::hex;
 
 /// A parsed item.
@@ -21,6 +23,22 @@ pub enum Line {
 }
 
 impl Line {
+    /// The item as `qorgan::verify` takes it.
+    pub fn encoded(&self) -> Encoded<'_> {
+        match self {
+            Self::Identity(b) => Encoded::Identity(b),
+            Self::Bundle(b) => Encoded::Bundle(b),
+            Self::Announcement(b) => Encoded::Announcement(b),
+            Self::GroupMessage {
+                announcement,
+                message,
+            } => Encoded::GroupMessage {
+                announcement,
+                message,
+            },
+        }
+    }
+
     /// The kind as written in the input.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -15,7 +15,8 @@
 //! Output, in input order: one verdict per item (`SOURCE:LINE: KIND: valid`,
 //! or `invalid:` with the reason, or `unreadable:` for a line that is not an
 //! item), then a summary line. Items are checked in batches of [`BATCH`] with one
-//! Ed25519 batch verification each; a verdict is the same as checking the
+//! Ed25519 batch verification each ([`qorgan::verify::verify_encoded_batch`],
+//! which decodes each distinct announcement once); a verdict is the same as checking the
 //! item alone (docs/PROTOCOL.md §2.4).
 
 #![forbid(unsafe_code)]
@@ -30,11 +31,9 @@
 mod hex;
 mod input;
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use qorgan::SenderKeyAnnouncement;
-use qorgan::verify::{Item, verify_batch};
+use qorgan::verify::{Encoded, EncodedError, verify_encoded_batch};
 
 pub use input::{Line, ParseError, parse_line};
 
@@ -79,7 +78,6 @@ pub struct Verifier {
     /// Lines of the current batch in input order: an item, or why the
     /// line is not one (reported in place so output follows input order).
     pending: Vec<(String, Result<Line, String>)>,
-    announcements: HashMap<Vec<u8>, Result<SenderKeyAnnouncement, String>>,
     summary: Summary,
 }
 
@@ -94,7 +92,6 @@ impl Verifier {
     pub fn new() -> Self {
         Self {
             pending: Vec::new(),
-            announcements: HashMap::new(),
             summary: Summary::default(),
         }
     }
@@ -124,51 +121,14 @@ impl Verifier {
     /// Verifies what is pending and appends its verdicts to `out`.
     pub fn flush(&mut self, out: &mut String) {
         let pending = std::mem::take(&mut self.pending);
-        // Announcements of group messages are decoded (and verified) once
-        // each, however many messages name them.
-        for (_, line) in &pending {
-            if let Ok(Line::GroupMessage { announcement, .. }) = line {
-                self.announcements
-                    .entry(announcement.clone())
-                    .or_insert_with(|| {
-                        SenderKeyAnnouncement::from_bytes(announcement)
-                            .map_err(|e| format!("announcement: {e}"))
-                    });
-            }
-        }
-        let mut items = Vec::with_capacity(pending.len());
-        let mut early: Vec<Option<String>> = Vec::with_capacity(pending.len());
-        for (_, line) in &pending {
-            let Ok(line) = line else {
-                early.push(None);
-                continue;
-            };
-            let item = match line {
-                Line::Identity(b) => Ok(Item::Identity(b)),
-                Line::Bundle(b) => Ok(Item::Bundle(b)),
-                Line::Announcement(b) => Ok(Item::Announcement(b)),
-                Line::GroupMessage {
-                    announcement,
-                    message,
-                } => match self.announcements.get(announcement) {
-                    Some(Ok(a)) => Ok(Item::GroupMessage {
-                        announcement: a,
-                        message,
-                    }),
-                    Some(Err(e)) => Err(e.clone()),
-                    None => Err("announcement: not decoded".to_string()),
-                },
-            };
-            match item {
-                Ok(i) => {
-                    items.push(i);
-                    early.push(None);
-                }
-                Err(e) => early.push(Some(e)),
-            }
-        }
-        let mut verdicts = verify_batch(&items).into_iter();
-        for ((source, line), early) in pending.iter().zip(early) {
+        let encoded: Vec<Encoded<'_>> = pending
+            .iter()
+            .filter_map(|(_, line)| line.as_ref().ok())
+            .map(Line::encoded)
+            .collect();
+        // Each distinct announcement is decoded and verified once per batch.
+        let mut verdicts = verify_encoded_batch(&encoded).into_iter();
+        for (source, line) in &pending {
             let line = match line {
                 Ok(line) => line,
                 Err(why) => {
@@ -177,12 +137,11 @@ impl Verifier {
                     continue;
                 }
             };
-            let verdict = match early {
-                Some(e) => Err(e),
-                None => match verdicts.next() {
-                    Some(v) => v.map_err(|e| e.to_string()),
-                    None => Err("no verdict (internal error)".to_string()),
-                },
+            let verdict = match verdicts.next() {
+                Some(Ok(())) => Ok(()),
+                Some(Err(EncodedError::Announcement(e))) => Err(format!("announcement: {e}")),
+                Some(Err(EncodedError::Item(e))) => Err(e.to_string()),
+                None => Err("no verdict (internal error)".to_string()),
             };
             match verdict {
                 Ok(()) => {
@@ -195,8 +154,6 @@ impl Verifier {
                 }
             }
         }
-        // Announcements are kept only within a batch: bounded memory.
-        self.announcements.clear();
     }
 
     /// Verifies what is left and returns the counts.

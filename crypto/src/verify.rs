@@ -8,6 +8,7 @@
 //! §2.4: the same verdict as one-by-one verification, item for item). Each
 //! item gets its own result, naming the first signature that failed.
 
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::bundle::PreKeyBundle;
@@ -116,6 +117,90 @@ pub fn verify_batch(items: &[Item<'_>]) -> Vec<Result<(), VerifyError>> {
         .collect()
 }
 
+/// An item as a server receives it: a group message names its chain's
+/// announcement by bytes rather than as a decoded [`SenderKeyAnnouncement`].
+#[derive(Clone, Copy, Debug)]
+pub enum Encoded<'a> {
+    /// As [`Item::Identity`].
+    Identity(&'a [u8]),
+    /// As [`Item::Bundle`].
+    Bundle(&'a [u8]),
+    /// As [`Item::Announcement`].
+    Announcement(&'a [u8]),
+    /// A group message and its chain's announcement, both encoded.
+    GroupMessage {
+        /// The announcement's bytes.
+        announcement: &'a [u8],
+        /// The group message's bytes.
+        message: &'a [u8],
+    },
+}
+
+/// Why an [`Encoded`] item failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EncodedError {
+    /// The group message's announcement did not decode or verify.
+    Announcement(VerifyError),
+    /// The item itself did not decode or verify.
+    Item(VerifyError),
+}
+
+/// Verifies encoded items with one batch verification; one result per
+/// item, in order. Each distinct announcement named by group messages is
+/// decoded and verified once, however many messages name it; the rest is
+/// [`verify_batch`].
+pub fn verify_encoded_batch(items: &[Encoded<'_>]) -> Vec<Result<(), EncodedError>> {
+    let mut announcements: BTreeMap<&[u8], Result<SenderKeyAnnouncement, VerifyError>> =
+        BTreeMap::new();
+    for item in items {
+        if let Encoded::GroupMessage { announcement, .. } = item {
+            announcements
+                .entry(announcement)
+                .or_insert_with(|| SenderKeyAnnouncement::from_bytes(announcement));
+        }
+    }
+    // Each item either goes into the batch or has failed already.
+    let prepared: Vec<Result<Item<'_>, EncodedError>> = items
+        .iter()
+        .map(|item| match *item {
+            Encoded::Identity(b) => Ok(Item::Identity(b)),
+            Encoded::Bundle(b) => Ok(Item::Bundle(b)),
+            Encoded::Announcement(b) => Ok(Item::Announcement(b)),
+            Encoded::GroupMessage {
+                announcement,
+                message,
+            } => match announcements.get(announcement) {
+                Some(Ok(a)) => Ok(Item::GroupMessage {
+                    announcement: a,
+                    message,
+                }),
+                Some(Err(e)) => Err(EncodedError::Announcement(e.clone())),
+                // Every announcement was decoded above.
+                None => Err(EncodedError::Announcement(
+                    DecodeError::InvalidField("announcement").into(),
+                )),
+            },
+        })
+        .collect();
+    let batch: Vec<Item<'_>> = prepared
+        .iter()
+        .filter_map(|p| p.as_ref().ok().copied())
+        .collect();
+    let mut verdicts = verify_batch(&batch).into_iter();
+    prepared
+        .into_iter()
+        .map(|p| match p {
+            Err(e) => Err(e),
+            Ok(_) => match verdicts.next() {
+                Some(v) => v.map_err(EncodedError::Item),
+                None => Err(EncodedError::Item(
+                    DecodeError::InvalidField("verdict").into(),
+                )),
+            },
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +259,67 @@ mod tests {
         );
         let ok = batch.iter().filter(|r| r.is_ok()).count();
         assert_eq!(ok, items.len() - 4);
+    }
+
+    #[test]
+    fn encoded_batch_decodes_each_announcement_once_and_names_where_it_failed() {
+        let mut rng = ChaCha20Rng::from_seed([12; 32]);
+        let id = IdentityKeyPair::generate(&mut rng);
+        let identity = id.public().to_bytes();
+        let mut out =
+            OutboundGroupSession::new(&mut rng, b"g", RotationPolicy::DEFAULT, 0).unwrap();
+        let ann = out.distribution(&id).announcement().to_bytes();
+        let mut bad_ann = ann.clone();
+        let n = bad_ann.len();
+        bad_ann[n - 1] ^= 1;
+        let m0 = out.encrypt(b"0").unwrap();
+        let mut m1 = out.encrypt(b"1").unwrap();
+        let k = m1.len();
+        m1[k - 1] ^= 1;
+        let items = [
+            Encoded::Identity(&identity),
+            Encoded::GroupMessage {
+                announcement: &ann,
+                message: &m0,
+            },
+            Encoded::GroupMessage {
+                announcement: &ann,
+                message: &m1,
+            },
+            Encoded::GroupMessage {
+                announcement: &bad_ann,
+                message: &m0,
+            },
+            Encoded::Bundle(&[1, 2, 3]),
+        ];
+        let results = verify_encoded_batch(&items);
+        assert_eq!(results.len(), 5);
+        assert_eq!(results[0], Ok(()));
+        assert_eq!(results[1], Ok(()));
+        assert_eq!(
+            results[2],
+            Err(EncodedError::Item(
+                SignatureError::Invalid(SignedObject::GroupMessage).into()
+            ))
+        );
+        assert_eq!(
+            results[3],
+            Err(EncodedError::Announcement(
+                SenderKeyAnnouncement::from_bytes(&bad_ann).unwrap_err()
+            ))
+        );
+        assert!(matches!(
+            results[4],
+            Err(EncodedError::Item(VerifyError::Decode(_)))
+        ));
+        // The same verdicts as decoding the announcement and using verify.
+        let a = SenderKeyAnnouncement::from_bytes(&ann).unwrap();
+        for (m, r) in [(&m0, &results[1]), (&m1, &results[2])] {
+            let single = verify(&Item::GroupMessage {
+                announcement: &a,
+                message: m,
+            });
+            assert_eq!(single.map_err(EncodedError::Item), *r);
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! volume.
 
 use qorgan::SenderKeyAnnouncement;
-use qorgan::verify::{self, Item};
+use qorgan::verify::{self, Encoded, EncodedError, Item};
 
 use crate::error::{Failure, QorganError};
 
@@ -77,69 +77,35 @@ pub struct VerifyResult {
 }
 
 /// Verifies many items with one batch verification; one result per item.
+/// Each distinct announcement is decoded and verified once.
 #[uniffi::export]
 pub fn verify_batch(items: Vec<VerifyItem>) -> Vec<VerifyResult> {
-    // Announcements of group-message items are decoded (and verified) first.
-    let announcements: Vec<Option<Result<SenderKeyAnnouncement, QorganError>>> = items
+    let encoded: Vec<Encoded<'_>> = items
         .iter()
         .map(|i| match i {
-            VerifyItem::GroupMessage { announcement, .. } => {
-                Some(SenderKeyAnnouncement::from_bytes(announcement).map_err(QorganError::from))
-            }
-            _ => None,
+            VerifyItem::Identity { bytes } => Encoded::Identity(bytes),
+            VerifyItem::Bundle { bytes } => Encoded::Bundle(bytes),
+            VerifyItem::Announcement { bytes } => Encoded::Announcement(bytes),
+            VerifyItem::GroupMessage {
+                announcement,
+                message,
+            } => Encoded::GroupMessage {
+                announcement,
+                message,
+            },
         })
         .collect();
-    let mut batch = Vec::new();
-    let mut slots = Vec::with_capacity(items.len());
-    for (item, ann) in items.iter().zip(&announcements) {
-        let prepared = match (item, ann) {
-            (VerifyItem::Identity { bytes }, _) => Ok(Item::Identity(bytes)),
-            (VerifyItem::Bundle { bytes }, _) => Ok(Item::Bundle(bytes)),
-            (VerifyItem::Announcement { bytes }, _) => Ok(Item::Announcement(bytes)),
-            (VerifyItem::GroupMessage { message, .. }, Some(Ok(a))) => Ok(Item::GroupMessage {
-                announcement: a,
-                message,
-            }),
-            (VerifyItem::GroupMessage { .. }, Some(Err(e))) => Err(e.failure()),
-            (VerifyItem::GroupMessage { .. }, None) => Err(internal("missing announcement")),
-        };
-        slots.push(match prepared {
-            Ok(i) => {
-                batch.push(i);
-                None
-            }
-            Err(e) => Some(e),
-        });
-    }
-    let mut verdicts = verify::verify_batch(&batch).into_iter();
-    slots
+    verify::verify_encoded_batch(&encoded)
         .into_iter()
-        .map(|slot| match slot {
-            Some(error) => VerifyResult {
-                valid: false,
-                error: Some(error),
+        .map(|r| match r {
+            Ok(()) => VerifyResult {
+                valid: true,
+                error: None,
             },
-            None => match verdicts.next() {
-                Some(Ok(())) => VerifyResult {
-                    valid: true,
-                    error: None,
-                },
-                Some(Err(e)) => VerifyResult {
-                    valid: false,
-                    error: Some(QorganError::from(e).failure()),
-                },
-                None => VerifyResult {
-                    valid: false,
-                    error: Some(internal("missing verdict")),
-                },
+            Err(EncodedError::Announcement(e) | EncodedError::Item(e)) => VerifyResult {
+                valid: false,
+                error: Some(QorganError::from(e).failure()),
             },
         })
         .collect()
-}
-
-fn internal(reason: &str) -> Failure {
-    QorganError::Internal {
-        reason: reason.into(),
-    }
-    .failure()
 }

@@ -528,7 +528,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_announcement() != 2776:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_func_verify_batch() != 1813:
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_batch() != 18986:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_bundle() != 22747:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -3991,6 +3991,7 @@ def verify_announcement(announcement: bytes) -> None:
 def verify_batch(items: typing.List[VerifyItem]) -> typing.List[VerifyResult]:
     """
     Verifies many items with one batch verification; one result per item.
+    Each distinct announcement is decoded and verified once.
 """
     
     _UniffiFfiConverterSequenceTypeVerifyItem.check_lower(items)

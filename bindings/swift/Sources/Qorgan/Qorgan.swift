@@ -3337,6 +3337,7 @@ public func verifyAnnouncement(announcement: Data)throws   {try rustCallWithErro
 }
 /**
  * Verifies many items with one batch verification; one result per item.
+ * Each distinct announcement is decoded and verified once.
  */
 public func verifyBatch(items: [VerifyItem]) -> [VerifyResult]  {
     return try!  FfiConverterSequenceTypeVerifyResult.lift(try! rustCall() {
@@ -3409,7 +3410,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_func_verify_announcement() != 2776) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_func_verify_batch() != 1813) {
+    if (uniffi_qorgan_ffi_checksum_func_verify_batch() != 18986) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_verify_bundle() != 22747) {

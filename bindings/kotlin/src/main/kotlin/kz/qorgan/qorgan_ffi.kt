@@ -1040,7 +1040,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_announcement() and 0xFFFF) != 2776) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_batch() and 0xFFFF) != 1813) {
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_batch() and 0xFFFF) != 18986) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_bundle() and 0xFFFF) != 22747) {
@@ -4913,6 +4913,7 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
 
         /**
          * Verifies many items with one batch verification; one result per item.
+         * Each distinct announcement is decoded and verified once.
          */ fun `verifyBatch`(`items`: List<VerifyItem>): List<VerifyResult> {
             return FfiConverterSequenceTypeVerifyResult.lift(
     uniffiRustCall() { _status ->
