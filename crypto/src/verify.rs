@@ -53,10 +53,9 @@ fn checks(item: &Item<'_>) -> Result<Vec<SignatureCheck>, VerifyError> {
     match item {
         Item::Identity(bytes) => identity_checks(bytes),
         Item::Bundle(bytes) => Ok(PreKeyBundle::decode_unverified(bytes)?.checks().into()),
-        Item::Announcement(bytes) => {
-            let a = SenderKeyAnnouncement::decode_unverified(bytes)?;
-            Ok(alloc::vec![a.sender.binding_check(), a.check()])
-        }
+        Item::Announcement(bytes) => Ok(SenderKeyAnnouncement::decode_unverified(bytes)?
+            .checks()
+            .into()),
         Item::GroupMessage {
             announcement,
             message,
