@@ -239,6 +239,20 @@ fn reversed_and_state(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // Opening a sealed prekey store holding 100 one-time ML-KEM prekeys
+    // (and the default 100 one-time X25519 prekeys): the app does this at
+    // every start and for every incoming first message.
+    let mut g = c.benchmark_group("prekey_store_open");
+    let identity = IdentityKeyPair::generate(&mut r);
+    let mut store = PreKeyStore::new(&mut r, identity);
+    store.generate_one_time_prekeys(&mut r, 100);
+    store.generate_kem_one_time_prekeys(&mut r, 100);
+    let sealed = store.seal(&mut r, &key);
+    g.bench_function(BenchmarkId::new("qorgan", 100), |b| {
+        b.iter(|| black_box(PreKeyStore::open(&key, &sealed).expect("open")))
+    });
+    g.finish();
 }
 
 criterion_group!(

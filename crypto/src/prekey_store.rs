@@ -29,10 +29,57 @@ pub(crate) struct SignedPreKeyRecord {
     pub(crate) public: SignedPreKey,
 }
 
+/// An ML-KEM prekey as the store keeps it: the seed, id, kind and the
+/// identity's signature. The public key (and with it the expanded secret
+/// key) is derived on first use, so opening a store is not proportional to
+/// its ML-KEM prekeys.
 #[derive(Clone)]
 pub(crate) struct KemPreKeyRecord {
     pub(crate) secret: KemSecretKey,
-    pub(crate) public: KemPreKey,
+    pub(crate) id: PreKeyId,
+    pub(crate) kind: KemPreKeyKind,
+    pub(crate) signature: crate::primitives::ed25519::Signature,
+    public: once_cell::race::OnceBox<KemPreKey>,
+}
+
+impl KemPreKeyRecord {
+    pub(crate) fn new(secret: KemSecretKey, public: KemPreKey) -> Self {
+        Self {
+            secret,
+            id: public.id,
+            kind: public.kind,
+            signature: public.signature,
+            public: once_cell::race::OnceBox::with_value(alloc::boxed::Box::new(public)),
+        }
+    }
+
+    /// A record loaded from state: nothing derived yet.
+    pub(crate) fn from_seed(
+        secret: KemSecretKey,
+        id: PreKeyId,
+        kind: KemPreKeyKind,
+        signature: crate::primitives::ed25519::Signature,
+    ) -> Self {
+        Self {
+            secret,
+            id,
+            kind,
+            signature,
+            public: once_cell::race::OnceBox::new(),
+        }
+    }
+
+    /// The signed public prekey, derived from the seed on first use.
+    pub(crate) fn public(&self) -> &KemPreKey {
+        self.public.get_or_init(|| {
+            alloc::boxed::Box::new(KemPreKey {
+                id: self.id,
+                kind: self.kind,
+                key: self.secret.public_key(),
+                signature: self.signature,
+            })
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -124,10 +171,8 @@ impl PreKeyStore {
             KemPreKeyKind::LastResort,
             secret.public_key(),
         );
-        self.kem_last_resort.push_back(KemPreKeyRecord {
-            secret,
-            public: public.clone(),
-        });
+        self.kem_last_resort
+            .push_back(KemPreKeyRecord::new(secret, public.clone()));
         while self.kem_last_resort.len() > MAX_RETIRED_SIGNED_PREKEYS + 1 {
             self.kem_last_resort.pop_front();
         }
@@ -173,13 +218,8 @@ impl PreKeyStore {
                     KemPreKeyKind::OneTime,
                     secret.public_key(),
                 );
-                self.kem_one_time.insert(
-                    id,
-                    KemPreKeyRecord {
-                        secret,
-                        public: public.clone(),
-                    },
-                );
+                self.kem_one_time
+                    .insert(id, KemPreKeyRecord::new(secret, public.clone()));
                 public
             })
             .collect()
@@ -192,7 +232,7 @@ impl PreKeyStore {
 
     /// The current last-resort ML-KEM prekey.
     pub fn last_resort_kem_prekey(&self) -> Option<&KemPreKey> {
-        self.kem_last_resort.back().map(|r| &r.public)
+        self.kem_last_resort.back().map(KemPreKeyRecord::public)
     }
 
     /// Number of unused one-time X25519 prekeys.
@@ -242,7 +282,7 @@ impl PreKeyStore {
                 signed_prekey: signed.clone(),
                 kem_prekey: kem
                     .next()
-                    .map_or_else(|| last_resort.clone(), |r| r.public.clone()),
+                    .map_or_else(|| last_resort.clone(), |r| r.public().clone()),
                 one_time_prekey: one_time.next().map(|(id, r)| OneTimePreKey {
                     id: *id,
                     key: r.public,
@@ -254,7 +294,7 @@ impl PreKeyStore {
     fn kem_record(&self, id: PreKeyId) -> Option<&KemPreKeyRecord> {
         self.kem_one_time
             .get(&id)
-            .or_else(|| self.kem_last_resort.iter().find(|r| r.public.id == id))
+            .or_else(|| self.kem_last_resort.iter().find(|r| r.id == id))
     }
 
     /// Accepts a prekey message: verifies the initiator's identity, runs the
@@ -310,7 +350,7 @@ impl PreKeyStore {
             responder: self.identity.public(),
             base_key: base,
             signed_prekey: &signed.public.key,
-            kem_prekey: &kem.public.key,
+            kem_prekey: &kem.public().key,
             kem_ciphertext: &handshake.kem_ciphertext,
             one_time_prekey: one_time.map(|r| &r.public),
         }
@@ -333,7 +373,7 @@ impl PreKeyStore {
         session.apply(commit);
 
         // Authenticated: now consume.
-        if kem.public.kind == KemPreKeyKind::OneTime {
+        if kem.kind == KemPreKeyKind::OneTime {
             self.kem_one_time.remove(&handshake.kem_prekey_id);
         }
         match handshake.one_time_prekey_id {

@@ -289,6 +289,38 @@ fn a_100_mib_ciphertext_is_refused_without_copying_it() {
     );
 }
 
+/// Issue 10, finding 6: a forged 1:1 message of 64 MiB (within the limit)
+/// was copied whole before its tag was checked. The operator sends one;
+/// the receiver must refuse it without an allocation of its size.
+#[test]
+fn a_forged_64_mib_message_is_authenticated_before_any_copy() {
+    let _g = LOCK.lock().unwrap();
+    let mut r = rng(306);
+    let mut p = established(&mut r);
+    let genuine = p.alice.encrypt(&mut r, b"x").unwrap();
+    // The genuine header, then MAX_MESSAGE_LEN bytes of forged ciphertext
+    // and a tag.
+    let header_len = genuine.len() - 1 - 16;
+    let mut forged = genuine[..header_len].to_vec();
+    forged.resize(header_len + MAX_MESSAGE_LEN + 16, 0x42);
+    let before = snapshot(&p.bob);
+    let peak = peak_of(|| {
+        assert_eq!(
+            p.bob.decrypt(&forged).unwrap_err(),
+            DecryptError::AuthenticationFailed
+        );
+    });
+    assert!(
+        peak < 64 * 1024,
+        "{peak} bytes allocated for a forged 64 MiB message"
+    );
+    assert_eq!(before, snapshot(&p.bob));
+    // A genuine large message still decrypts.
+    let big = vec![7u8; 1 << 20];
+    let m = p.alice.encrypt(&mut r, &big).unwrap();
+    assert_eq!(p.bob.decrypt(&m).unwrap(), big);
+}
+
 #[test]
 fn state_blobs_claiming_huge_lengths_are_refused_with_bounded_memory() {
     let _g = LOCK.lock().unwrap();

@@ -106,11 +106,15 @@ impl core::fmt::Debug for KemSharedSecret {
     }
 }
 
-/// An ML-KEM-768 decapsulation key, kept as its 64-byte seed plus the
-/// expanded key; both wiped on drop.
+/// An ML-KEM-768 decapsulation key, kept as its 64-byte seed; the expanded
+/// key is derived the first time it is needed (a public key for a bundle,
+/// a decapsulation) and kept. Loading a store with many ML-KEM prekeys
+/// therefore costs nothing per key until one is used. Both wiped on drop.
 pub struct KemSecretKey {
     seed: Zeroizing<[u8; KEM_SEED_LEN]>,
-    key: Box<Dk>,
+    /// Thread-safe and lock-free (`no_std`): two threads racing to expand
+    /// both compute the same key and one copy is dropped (and wiped).
+    key: once_cell::race::OnceBox<Dk>,
 }
 
 impl KemSecretKey {
@@ -121,12 +125,18 @@ impl KemSecretKey {
         Self::from_seed(&seed)
     }
 
-    /// Rebuilds the key from its seed (FIPS 203 `ML-KEM.KeyGen_internal(d, z)`).
+    /// Rebuilds the key from its seed (FIPS 203 `ML-KEM.KeyGen_internal(d, z)`,
+    /// run lazily on first use).
     pub fn from_seed(seed: &[u8; KEM_SEED_LEN]) -> Self {
         Self {
             seed: Zeroizing::new(*seed),
-            key: Box::new(Dk::from_seed((*seed).into())),
+            key: once_cell::race::OnceBox::new(),
         }
+    }
+
+    fn expanded(&self) -> &Dk {
+        self.key
+            .get_or_init(|| Box::new(Dk::from_seed((*self.seed).into())))
     }
 
     pub(crate) fn seed(&self) -> &[u8; KEM_SEED_LEN] {
@@ -135,7 +145,7 @@ impl KemSecretKey {
 
     /// The matching encapsulation key.
     pub fn public_key(&self) -> KemPublicKey {
-        let ek = self.key.encapsulation_key().clone();
+        let ek = self.expanded().encapsulation_key().clone();
         let bytes: [u8; KEM_PUBLIC_KEY_LEN] = ek.to_bytes().into();
         KemPublicKey {
             key: Box::new(ek),
@@ -146,7 +156,7 @@ impl KemSecretKey {
     /// Decapsulates (implicit rejection: never fails).
     pub fn decapsulate(&self, ct: &KemCiphertext) -> KemSharedSecret {
         let ct: &ml_kem::Ciphertext<MlKem768> = (&*ct.0).into();
-        KemSharedSecret(Zeroizing::new(self.key.decapsulate(ct).into()))
+        KemSharedSecret(Zeroizing::new(self.expanded().decapsulate(ct).into()))
     }
 }
 

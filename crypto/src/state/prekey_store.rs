@@ -17,7 +17,7 @@ use crate::limits::{
     MAX_KEM_ONE_TIME_PREKEYS, MAX_ONE_TIME_PREKEYS, MAX_REMEMBERED_HANDSHAKES,
     MAX_RETIRED_SIGNED_PREKEYS,
 };
-use crate::prekey::{KemPreKey, KemPreKeyKind, SignedPreKey};
+use crate::prekey::{KemPreKeyKind, SignedPreKey};
 use crate::prekey_store::{KemPreKeyRecord, OneTimePreKeyRecord, PreKeyStore, SignedPreKeyRecord};
 use crate::primitives::ed25519::Signature;
 use crate::primitives::kem::{KEM_SEED_LEN, KemSecretKey};
@@ -25,23 +25,22 @@ use crate::primitives::x25519::{X25519PublicKey, X25519SecretKey};
 use crate::wire;
 
 fn write_kem(w: &mut Writer, r: &KemPreKeyRecord) {
-    w.u32(r.public.id)
+    w.u32(r.id)
         .raw(r.secret.seed())
-        .raw(&r.public.signature.to_bytes());
+        .raw(&r.signature.to_bytes());
 }
 
 fn read_kem(r: &mut Reader<'_>, kind: KemPreKeyKind) -> Result<KemPreKeyRecord, DecodeError> {
     let id = r.u32()?;
     let seed = Zeroizing::new(r.array::<KEM_SEED_LEN>()?);
     let signature = Signature::from_bytes(&r.array()?);
-    let secret = KemSecretKey::from_seed(&seed);
-    let public = KemPreKey {
+    // No key expansion here: the record derives its keys on first use.
+    Ok(KemPreKeyRecord::from_seed(
+        KemSecretKey::from_seed(&seed),
         id,
         kind,
-        key: secret.public_key(),
         signature,
-    };
-    Ok(KemPreKeyRecord { secret, public })
+    ))
 }
 
 impl PreKeyStore {
@@ -116,7 +115,7 @@ impl PreKeyStore {
             let k = read_kem(&mut r, KemPreKeyKind::LastResort)?;
             if kem_last_resort
                 .iter()
-                .any(|l: &KemPreKeyRecord| l.public.id == k.public.id)
+                .any(|l: &KemPreKeyRecord| l.id == k.id)
             {
                 return Err(DecodeError::InvalidField("duplicate ML-KEM prekey id").into());
             }
@@ -128,18 +127,18 @@ impl PreKeyStore {
             let k = read_kem(&mut r, KemPreKeyKind::OneTime)?;
             let clash = kem_last_resort
                 .iter()
-                .any(|l: &KemPreKeyRecord| l.public.id == k.public.id);
-            if clash || kem_one_time.contains_key(&k.public.id) {
+                .any(|l: &KemPreKeyRecord| l.id == k.id);
+            if clash || kem_one_time.contains_key(&k.id) {
                 return Err(DecodeError::InvalidField("duplicate ML-KEM prekey id").into());
             }
             // Ascending, as written: one store has one encoding.
             if kem_one_time
                 .last_key_value()
-                .is_some_and(|(last, _)| *last > k.public.id)
+                .is_some_and(|(last, _)| *last > k.id)
             {
                 return Err(DecodeError::InvalidField("one-time prekey ids not ascending").into());
             }
-            kem_one_time.insert(k.public.id, k);
+            kem_one_time.insert(k.id, k);
         }
         let n = r.count("one-time prekeys", MAX_ONE_TIME_PREKEYS, 36)?;
         let mut one_time = BTreeMap::new();
