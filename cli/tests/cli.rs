@@ -52,6 +52,17 @@ struct Fixture {
     bundle: Vec<u8>,
     announcement: Vec<u8>,
     group: OutboundGroupSession,
+    id: IdentityKeyPair,
+    rng: SystemRng,
+}
+
+impl Fixture {
+    /// A group message signed as the fixture's identity.
+    fn message(&mut self, plaintext: &[u8]) -> Vec<u8> {
+        self.group
+            .encrypt(&mut self.rng, &self.id, plaintext)
+            .unwrap()
+    }
 }
 
 fn fixture() -> Fixture {
@@ -73,6 +84,8 @@ fn fixture() -> Fixture {
         bundle: store.bundle().unwrap().to_bytes(),
         announcement: group.distribution(&id).announcement().to_bytes(),
         group,
+        id,
+        rng,
     }
 }
 
@@ -86,7 +99,7 @@ fn every_kind_valid() {
         hex(&f.announcement)
     );
     for i in 0..3u8 {
-        let m = f.group.encrypt(&[i]).unwrap();
+        let m = f.message(&[i]);
         input += &format!("group-message {} {}\n", hex(&f.announcement), hex(&m));
     }
     let out = run(&[], &input);
@@ -113,7 +126,7 @@ fn every_kind_valid() {
 #[test]
 fn failures_are_named_per_item_and_set_the_exit_status() {
     let mut f = fixture();
-    let m = f.group.encrypt(b"x").unwrap();
+    let m = f.message(b"x");
     let other = fixture();
     let input = [
         // A byte of the signed prekey's public key (after 2 + 128 + 4).
@@ -194,7 +207,7 @@ fn files_batches_and_long_lines() {
     let ann = hex(&f.announcement);
     let mut big = String::new();
     for i in 0..n {
-        let m = f.group.encrypt(&(i as u32).to_be_bytes()).unwrap();
+        let m = f.message(&(i as u32).to_be_bytes());
         big += &format!("group-message {ann} {}\n", hex(&m));
     }
     let a = dir.join("messages.txt");

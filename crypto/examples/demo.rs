@@ -156,22 +156,30 @@ fn group_demo(
             wire.len()
         );
     }
-    let m = alice_out.encrypt("Duty roster for Monday: Bob, Carol.".as_bytes())?;
+    let m = alice_out.encrypt(
+        rng,
+        alice_id,
+        "Duty roster for Monday: Bob, Carol.".as_bytes(),
+    )?;
     show("Alice", "group message (signed)", &m);
     for (name, ring) in ["Bob", "Carol"].iter().zip(rings.iter_mut()) {
+        let read = ring.decrypt(&m)?;
+        let from_alice = read.sender.ct_eq(alice_id.public());
         println!(
-            "  {name:<6} reads: {:?}",
-            String::from_utf8(ring.decrypt(&m)?)?
+            "  {name:<6} reads: {:?} (from Alice: {from_alice}, chain rotation {}, iteration {})",
+            String::from_utf8(read.plaintext)?,
+            read.rotation,
+            read.iteration
         );
     }
 
     println!("\n8. Carol leaves the group: Alice must rotate before sending again");
     alice_out.mark_member_removed();
-    match alice_out.encrypt(b"new roster") {
+    match alice_out.encrypt(rng, alice_id, b"new roster") {
         Err(e) => println!("  Alice  encrypt refused: {e}"),
         Ok(_) => return Err("sent without rotating after a removal".into()),
     }
-    alice_out.rotate(rng, 0);
+    alice_out.rotate(rng, 0)?;
     let dist = alice_out.distribution(alice_id);
     let wire = to_bob.encrypt(rng, &dist.to_bytes())?;
     let dist = SenderKeyDistribution::from_bytes(&bob.decrypt(&wire)?)?;
@@ -180,10 +188,10 @@ fn group_demo(
         "  Alice  rotated to chain {:#010x}; the new key went to Bob only",
         dist.announcement.chain_id
     );
-    let secret = alice_out.encrypt("Carol's access is revoked.".as_bytes())?;
+    let secret = alice_out.encrypt(rng, alice_id, "Carol's access is revoked.".as_bytes())?;
     println!(
         "  Bob    reads: {:?}",
-        String::from_utf8(rings[0].decrypt(&secret)?)?
+        String::from_utf8(rings[0].decrypt(&secret)?.plaintext)?
     );
     match rings[1].decrypt(&secret) {
         Err(e) => println!("  Carol  cannot read it: {e}"),
@@ -192,7 +200,7 @@ fn group_demo(
 
     println!("\n9. Bob's phone was offline: 200 queued group messages, one batch call");
     let queued: Vec<Vec<u8>> = (0..200)
-        .map(|i| alice_out.encrypt(format!("update {i}").as_bytes()))
+        .map(|i| alice_out.encrypt(rng, alice_id, format!("update {i}").as_bytes()))
         .collect::<std::result::Result<_, _>>()?;
     let refs: Vec<&[u8]> = queued.iter().map(Vec::as_slice).collect();
     let results = rings[0].decrypt_batch(&refs);
@@ -206,6 +214,9 @@ fn group_demo(
         .ok_or("empty")?
         .as_ref()
         .map_err(|e| e.to_string())?;
-    println!("  Bob    last one: {:?}", String::from_utf8(last.clone())?);
+    println!(
+        "  Bob    last one: {:?}",
+        String::from_utf8(last.plaintext.clone())?
+    );
     Ok(())
 }

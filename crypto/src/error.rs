@@ -12,8 +12,12 @@ pub enum SignedObject {
     SignedPreKey,
     /// The signed ML-KEM-768 prekey.
     KemPreKey,
-    /// A sender-key distribution.
+    /// A sender-key announcement's identity signature (carried by
+    /// distributions and exports too).
     SenderKeyDistribution,
+    /// A sender-key announcement's proof of possession (the chain signing
+    /// key's own signature over the announcement, docs/PROTOCOL.md §12.2).
+    SenderKeyPossession,
     /// A group message.
     GroupMessage,
 }
@@ -25,6 +29,7 @@ impl core::fmt::Display for SignedObject {
             Self::SignedPreKey => "signed prekey",
             Self::KemPreKey => "ML-KEM prekey",
             Self::SenderKeyDistribution => "sender-key distribution",
+            Self::SenderKeyPossession => "sender-key proof of possession",
             Self::GroupMessage => "group message",
         })
     }
@@ -191,6 +196,17 @@ pub enum DecryptError {
         /// The chain id in the message.
         got: u32,
     },
+    /// A group message signed by its sender whose key commitment is not the
+    /// one of the key this session derives for its iteration: the session
+    /// holds another chain key than the one the sender used (a wrong
+    /// export, or a sender that gave members different keys).
+    #[error(
+        "key commitment mismatch at iteration {iteration}: this copy of the chain holds another key than the sender used"
+    )]
+    KeyCommitmentMismatch {
+        /// The message's iteration.
+        iteration: u32,
+    },
     /// A group message whose signature is invalid.
     #[error(transparent)]
     Signature(#[from] SignatureError),
@@ -227,6 +243,31 @@ pub enum GroupError {
         ahead: u64,
         /// The documented limit.
         limit: u32,
+    },
+    /// Two copies of one chain whose keys disagree (stepped to the same
+    /// iteration, their chain or message keys differ): one of them was not
+    /// the sender's. The copy already held is kept.
+    #[error("conflicting chain keys for chain {chain_id:#010x}")]
+    ConflictingChainKey {
+        /// The chain.
+        chain_id: u32,
+    },
+    /// A second chain announced with a rotation number the ring already
+    /// holds under another chain id: the sender announced two chains as
+    /// one rotation (equivocation, or a sender state rolled back).
+    #[error("a different chain with rotation number {rotation} is already held")]
+    ConflictingRotation {
+        /// The rotation number.
+        rotation: u32,
+    },
+    /// A chain older than every chain of a full ring: it was (or would at
+    /// once be) retired, and a retired chain is never taken back.
+    #[error("chain with rotation {rotation} is older than the oldest kept ({oldest})")]
+    RetiredChain {
+        /// The refused chain's rotation number.
+        rotation: u32,
+        /// The oldest rotation the ring keeps.
+        oldest: u32,
     },
 }
 

@@ -4,8 +4,13 @@
 //! Why two keys rather than one converted key (XEdDSA, or the Ed25519 to
 //! X25519 birational map): each key is used by exactly one algorithm, so no
 //! cross-protocol argument is needed, and the binding signature is an
-//! ordinary Ed25519 signature any server can check with stock libraries.
-//! The cost is 96 extra bytes in bundles and prekey messages.
+//! ordinary RFC 8032 Ed25519 signature. A server should check it with
+//! [`crate::verify`] (or any implementation of docs/PROTOCOL.md §2.4:
+//! strict encodings, cofactored equation) to reach the verdict every device
+//! reaches; a stock cofactorless verifier (ed25519-dalek's `verify_strict`)
+//! agrees on every honestly made signature but refuses some that a key
+//! holder can craft with a mixed-order `R`, which qorgan accepts. The cost
+//! is 96 extra bytes in bundles and prekey messages.
 
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;

@@ -1,6 +1,7 @@
 //! Every domain-separation string and fixed byte that enters a KDF, a MAC or
-//! a signature. Changing any of these changes the protocol: they are part of
-//! wire version 1 and listed in docs/PROTOCOL.md §3.
+//! a signature. Changing any of these changes the protocol: they are listed
+//! in docs/PROTOCOL.md §3. The `v1` labels belong to the 1:1 formats (wire
+//! version 1), the `v2` labels to the group formats (group version 2, §12).
 
 /// Signature over an identity's X25519 key by its Ed25519 key.
 pub const IDENTITY_BINDING: &[u8] = b"qorgan/v1/identity-binding";
@@ -19,9 +20,19 @@ pub const MESSAGE_KEY_BYTE: u8 = 0x01;
 /// HMAC input byte for the next chain key (`KDF_CK`).
 pub const CHAIN_KEY_BYTE: u8 = 0x02;
 /// Signature by a device identity over a sender-key announcement.
-pub const SENDER_KEY: &[u8] = b"qorgan/v1/sender-key";
+pub const SENDER_KEY: &[u8] = b"qorgan/v2/sender-key";
+/// Signature by a chain's own signing key over the same announcement fields:
+/// proof that the announcer holds the signing key.
+pub const SENDER_KEY_POSSESSION: &[u8] = b"qorgan/v2/sender-key-possession";
 /// Signature by a chain's signing key over a group message.
-pub const GROUP_MESSAGE: &[u8] = b"qorgan/v1/group-message";
+pub const GROUP_MESSAGE: &[u8] = b"qorgan/v2/group-message";
+/// HMAC message of a group message's key commitment, keyed by its message key.
+pub const GROUP_KEY_COMMITMENT: &[u8] = b"qorgan/v2/group-key-commitment";
+/// HMAC input byte for a group message key (group `KDF_CK`), distinct from
+/// the 1:1 chain's so the two chains never share a derivation.
+pub const GROUP_MESSAGE_KEY_BYTE: u8 = 0x03;
+/// HMAC input byte for the next group chain key (group `KDF_CK`).
+pub const GROUP_CHAIN_KEY_BYTE: u8 = 0x04;
 /// Prefix of the seed of Ed25519 batch-verification weights.
 pub const ED25519_BATCH: &[u8] = b"qorgan/v1/ed25519-batch";
 /// Prefix of the per-party fingerprint hash.

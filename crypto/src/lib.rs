@@ -102,7 +102,7 @@ pub use error::{
 };
 pub use fingerprint::{FINGERPRINT_ITERATIONS, SCANNABLE_LEN, SafetyNumber};
 pub use group::{
-    InboundGroupSession, OutboundGroupSession, RotationPolicy, RotationReason,
+    GroupPlaintext, InboundGroupSession, OutboundGroupSession, RotationPolicy, RotationReason,
     SenderKeyAnnouncement, SenderKeyDistribution, SenderKeyRing,
 };
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};

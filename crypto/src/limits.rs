@@ -45,6 +45,11 @@ pub const MAX_GROUP_JUMP: u32 = 2000;
 /// lowest iterations are evicted.
 pub const MAX_GROUP_SKIPPED_KEYS: usize = 2000;
 
+/// Last iteration of a group chain (`2^32 - 2`). A message claiming a later
+/// one is refused on receive, and a chain at this position + 1 yields no
+/// more keys: positions never wrap.
+pub const MAX_GROUP_ITERATION: u32 = u32::MAX - 1;
+
 /// Longest group id, in bytes.
 pub const MAX_GROUP_ID_LEN: usize = 64;
 
@@ -53,7 +58,8 @@ pub const MAX_GROUP_ID_LEN: usize = 64;
 pub const MAX_RETIRED_SENDER_CHAINS: usize = 2;
 
 /// Furthest ahead of its current position an inbound group session can be
-/// exported (each step is one HMAC computation).
+/// exported, and furthest apart two copies of one chain can be when they
+/// are merged (each step is one HMAC computation).
 pub const MAX_EXPORT_ADVANCE: u32 = 100_000;
 
 /// Most messages `decrypt_batch` takes in one call.

@@ -28,11 +28,13 @@ pub enum Item<'a> {
     Identity(&'a [u8]),
     /// A prekey bundle: identity binding, signed prekey, ML-KEM prekey.
     Bundle(&'a [u8]),
-    /// A sender-key announcement (`0x01 0x23 …`): identity binding and the
-    /// identity's signature over the announcement.
+    /// A sender-key announcement (`0x02 0x23 …`): identity binding, the
+    /// chain key's proof of possession and the identity's signature.
     Announcement(&'a [u8]),
     /// A group message, against its chain's (already verified)
-    /// announcement: chain id and signature.
+    /// announcement: chain id and signature, which covers the announced
+    /// sender and group, so a message verifies under its author's
+    /// announcement only.
     GroupMessage {
         /// The chain's announcement, from [`SenderKeyAnnouncement::from_bytes`].
         announcement: &'a SenderKeyAnnouncement,
@@ -64,9 +66,12 @@ fn checks(item: &Item<'_>) -> Result<Vec<SignatureCheck>, VerifyError> {
             if m.chain_id != announcement.chain_id {
                 return Err(DecodeError::InvalidField("group message for another chain").into());
             }
-            let mut signed = Vec::with_capacity(labels::GROUP_MESSAGE.len() + m.signed.len());
-            signed.extend_from_slice(labels::GROUP_MESSAGE);
-            signed.extend_from_slice(m.signed);
+            let context = announcement.message_context();
+            let mut signed: Vec<u8> =
+                Vec::with_capacity(labels::GROUP_MESSAGE.len() + context.len() + m.signed.len());
+            for part in m.signed_parts(&context) {
+                signed.extend_from_slice(part);
+            }
             Ok(alloc::vec![SignatureCheck {
                 message: signed,
                 signature: m.signature,
@@ -222,7 +227,9 @@ mod tests {
             OutboundGroupSession::new(&mut rng, b"g", RotationPolicy::DEFAULT, 0).unwrap();
         let announcement_bytes = out.distribution(&id).announcement().to_bytes();
         let announcement = SenderKeyAnnouncement::from_bytes(&announcement_bytes).unwrap();
-        let msgs: Vec<Vec<u8>> = (0..5).map(|i| out.encrypt(&[i]).unwrap()).collect();
+        let msgs: Vec<Vec<u8>> = (0..5)
+            .map(|i| out.encrypt(&mut rng, &id, &[i]).unwrap())
+            .collect();
         // Break: bundle 2's ML-KEM prekey signature, identity 4's binding,
         // message 1's signature; bundle 3 malformed.
         let n = bundles[2].len();
@@ -271,8 +278,8 @@ mod tests {
         let mut bad_ann = ann.clone();
         let n = bad_ann.len();
         bad_ann[n - 1] ^= 1;
-        let m0 = out.encrypt(b"0").unwrap();
-        let mut m1 = out.encrypt(b"1").unwrap();
+        let m0 = out.encrypt(&mut rng, &id, b"0").unwrap();
+        let mut m1 = out.encrypt(&mut rng, &id, b"1").unwrap();
         let k = m1.len();
         m1[k - 1] ^= 1;
         let items = [

@@ -3,8 +3,13 @@
 //! bytes; structures embedded in others (keys, prekeys) carry no header, and
 //! a sealed blob is `VERSION || STATE_SEALED || kind`.
 
-/// Current version of every wire and state format.
+/// Current version of the 1:1 wire and state formats (and of the sealed
+/// envelope).
 pub const VERSION: u8 = 1;
+/// Current version of the group formats: types `0x20`–`0x23` and the group
+/// states `0x42`–`0x44` (docs/PROTOCOL.md §11, §12). Version 1 of these is
+/// refused: it could not prove who announced a chain.
+pub const GROUP_VERSION: u8 = 2;
 
 /// A Double Ratchet message.
 pub const TYPE_MESSAGE: u8 = 0x01;
@@ -41,9 +46,18 @@ use crate::error::DecodeError;
 
 /// Reads and checks the version and type bytes.
 pub(crate) fn expect_header(r: &mut Reader<'_>, ty: u8) -> Result<(), DecodeError> {
-    let version = r.u8()?;
-    if version != VERSION {
-        return Err(DecodeError::UnsupportedVersion(version));
+    expect_versioned_header(r, VERSION, ty)
+}
+
+/// Reads and checks the version and type bytes of a group format.
+pub(crate) fn expect_group_header(r: &mut Reader<'_>, ty: u8) -> Result<(), DecodeError> {
+    expect_versioned_header(r, GROUP_VERSION, ty)
+}
+
+fn expect_versioned_header(r: &mut Reader<'_>, version: u8, ty: u8) -> Result<(), DecodeError> {
+    let found = r.u8()?;
+    if found != version {
+        return Err(DecodeError::UnsupportedVersion(found));
     }
     let found = r.u8()?;
     if found != ty {

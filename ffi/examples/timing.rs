@@ -83,7 +83,7 @@ fn main() -> Result<(), QorganError> {
         let t0 = Instant::now();
         let results = rx.decrypt_batch(queue.clone())?;
         let ms = t0.elapsed().as_secs_f64() * 1e3;
-        assert!(results.iter().all(|r| r.plaintext.is_some()));
+        assert!(results.iter().all(|r| r.decrypted.is_some()));
         if round > 0 {
             batch.push(ms);
         }

@@ -16,7 +16,9 @@ pub enum QorganError {
         reason: String,
     },
     /// A signature did not verify (`what`: identity binding, signed prekey,
-    /// ML-KEM prekey, sender-key distribution, group message).
+    /// ML-KEM prekey, sender-key distribution (the identity's signature on
+    /// a chain's announcement), sender-key proof of possession (the chain
+    /// signing key's own signature on it), group message).
     #[error("bad signature on {what}")]
     BadSignature {
         /// Which signed object failed.
@@ -83,6 +85,40 @@ pub enum QorganError {
         /// What did not match.
         reason: String,
     },
+    /// A group message, signed by its sender, whose key commitment differs
+    /// from the key this receiver derives for it: the receiver holds another
+    /// chain key than the sender used (a wrong export, or a sender that gave
+    /// members different keys).
+    #[error(
+        "key commitment mismatch at iteration {iteration}: this receiver holds another chain key than the sender used"
+    )]
+    KeyCommitmentMismatch {
+        /// The message's iteration.
+        iteration: u32,
+    },
+    /// Two copies of one chain whose keys disagree (a distribution or
+    /// export that is not the sender's): the copy already held is kept.
+    #[error("conflicting chain keys for chain {chain_id:#010x}")]
+    ConflictingChainKey {
+        /// The chain id.
+        chain_id: u32,
+    },
+    /// A second chain of the same sender announced with a rotation number
+    /// already held (equivocation, or a sender whose state was rolled back).
+    #[error("a different chain with rotation number {rotation} is already held")]
+    ConflictingRotation {
+        /// The rotation number.
+        rotation: u32,
+    },
+    /// A chain older than every chain the receiver keeps: retired chains are
+    /// never taken back.
+    #[error("chain with rotation {rotation} is older than the oldest kept ({oldest})")]
+    RetiredChain {
+        /// The refused chain's rotation number.
+        rotation: u32,
+        /// The oldest rotation the receiver keeps.
+        oldest: u32,
+    },
     /// Stored state that is malformed, or sealed under another key.
     #[error("corrupt state: {reason}")]
     CorruptState {
@@ -137,6 +173,14 @@ pub enum ErrorKind {
     BeforeFirstIteration,
     /// See [`QorganError::WrongGroup`].
     WrongGroup,
+    /// See [`QorganError::KeyCommitmentMismatch`].
+    KeyCommitmentMismatch,
+    /// See [`QorganError::ConflictingChainKey`].
+    ConflictingChainKey,
+    /// See [`QorganError::ConflictingRotation`].
+    ConflictingRotation,
+    /// See [`QorganError::RetiredChain`].
+    RetiredChain,
     /// See [`QorganError::CorruptState`].
     CorruptState,
     /// See [`QorganError::InvalidArgument`].
@@ -173,6 +217,10 @@ impl QorganError {
             Self::WrongChain => ErrorKind::WrongChain,
             Self::BeforeFirstIteration => ErrorKind::BeforeFirstIteration,
             Self::WrongGroup { .. } => ErrorKind::WrongGroup,
+            Self::KeyCommitmentMismatch { .. } => ErrorKind::KeyCommitmentMismatch,
+            Self::ConflictingChainKey { .. } => ErrorKind::ConflictingChainKey,
+            Self::ConflictingRotation { .. } => ErrorKind::ConflictingRotation,
+            Self::RetiredChain { .. } => ErrorKind::RetiredChain,
             Self::CorruptState { .. } => ErrorKind::CorruptState,
             Self::InvalidArgument { .. } => ErrorKind::InvalidArgument,
             Self::Internal { .. } => ErrorKind::Internal,
@@ -228,6 +276,9 @@ impl From<DecryptError> for QorganError {
             },
             DecryptError::BeforeFirstIteration { .. } => Self::BeforeFirstIteration,
             DecryptError::WrongChain { .. } => Self::WrongChain,
+            DecryptError::KeyCommitmentMismatch { iteration } => {
+                Self::KeyCommitmentMismatch { iteration }
+            }
             DecryptError::Signature(s) => s.into(),
         }
     }
@@ -285,6 +336,11 @@ impl From<GroupError> for QorganError {
             },
             GroupError::IterationUnavailable { .. } => Self::BeforeFirstIteration,
             GroupError::TooFarAhead { ahead, limit } => Self::TooFarAhead { gap: ahead, limit },
+            GroupError::ConflictingChainKey { chain_id } => Self::ConflictingChainKey { chain_id },
+            GroupError::ConflictingRotation { rotation } => Self::ConflictingRotation { rotation },
+            GroupError::RetiredChain { rotation, oldest } => {
+                Self::RetiredChain { rotation, oldest }
+            }
         }
     }
 }

@@ -41,11 +41,58 @@ pub struct FanoutResult {
     pub error: Option<Failure>,
 }
 
-/// One message's result of a batch decrypt.
+/// A decrypted group message with its provenance. The sender's chain
+/// signature covered every field: show `sender` as the author, and check
+/// that `group_id` is the conversation the message is filed under.
 #[derive(uniffi::Record)]
-pub struct BatchResult {
-    /// The plaintext, if the message decrypted.
-    pub plaintext: Option<Vec<u8>>,
+pub struct GroupPlaintext {
+    /// The plaintext.
+    pub plaintext: Vec<u8>,
+    /// The sending device's identity key (standalone encoding, as
+    /// `Device.identity_key` and `Session.remote_identity` return it).
+    pub sender: Vec<u8>,
+    /// The group.
+    pub group_id: Vec<u8>,
+    /// The sender chain's id.
+    pub chain_id: u32,
+    /// The sender chain's rotation number (0 for the sender's first chain,
+    /// one more for each rotation).
+    pub rotation: u32,
+    /// The message's iteration in the chain.
+    pub iteration: u32,
+}
+
+/// Without the plaintext (as the crate's `GroupPlaintext`), so that
+/// logging a result does not log the message.
+impl std::fmt::Debug for GroupPlaintext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupPlaintext")
+            .field("len", &self.plaintext.len())
+            .field("chain_id", &self.chain_id)
+            .field("rotation", &self.rotation)
+            .field("iteration", &self.iteration)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<qorgan::GroupPlaintext> for GroupPlaintext {
+    fn from(d: qorgan::GroupPlaintext) -> Self {
+        Self {
+            sender: d.sender.to_bytes(),
+            plaintext: d.plaintext,
+            group_id: d.group_id,
+            chain_id: d.chain_id,
+            rotation: d.rotation,
+            iteration: d.iteration,
+        }
+    }
+}
+
+/// One message's result of a group batch decrypt.
+#[derive(uniffi::Record)]
+pub struct GroupBatchResult {
+    /// The message with its provenance, if it decrypted.
+    pub decrypted: Option<GroupPlaintext>,
     /// The failure, if it did not.
     pub error: Option<Failure>,
 }
@@ -65,15 +112,15 @@ impl FanoutResult {
     }
 }
 
-impl BatchResult {
-    pub(crate) fn from_result(r: Result<Vec<u8>, QorganError>) -> Self {
+impl GroupBatchResult {
+    fn from_result(r: Result<qorgan::GroupPlaintext, QorganError>) -> Self {
         match r {
             Ok(p) => Self {
-                plaintext: Some(p),
+                decrypted: Some(p.into()),
                 error: None,
             },
             Err(e) => Self {
-                plaintext: None,
+                decrypted: None,
                 error: Some(e.failure()),
             },
         }
@@ -146,9 +193,11 @@ impl OutboundGroup {
 
 #[uniffi::export]
 impl OutboundGroup {
-    /// Encrypts and signs one group message.
+    /// Encrypts and signs one group message as this device (the signature
+    /// covers this device's identity and the group).
     pub fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>, QorganError> {
-        Ok(lock(&self.inner)?.encrypt(plaintext)?)
+        let mut s = lock(&self.inner)?;
+        Ok(s.encrypt(&mut *lock(&self.rng)?, &self.identity, plaintext)?)
     }
 
     /// The distribution of the current chain (secret: send it only over
@@ -157,8 +206,9 @@ impl OutboundGroup {
         Ok(self.current_distribution()?.to_bytes().to_vec())
     }
 
-    /// The public announcement of the current chain (its id, iteration
-    /// and signing key, signed by this device's identity): what a server
+    /// The public announcement of the current chain (this device, the
+    /// group, the chain id, rotation number and signing key, signed by the
+    /// chain's signing key and by this device's identity): what a server
     /// needs to check this chain's group messages with `verify_batch`.
     pub fn announcement(&self) -> Result<Vec<u8>, QorganError> {
         Ok(self.current_distribution()?.announcement().to_bytes())
@@ -181,11 +231,12 @@ impl OutboundGroup {
             .collect())
     }
 
-    /// Starts a new chain; distribute it to the remaining members.
+    /// Starts a new chain with the next rotation number; distribute it to
+    /// the remaining members. Refused (`ChainExhausted`) once the rotation
+    /// number has reached its maximum.
     pub fn rotate(&self, now: u64) -> Result<(), QorganError> {
         let mut s = lock(&self.inner)?;
-        s.rotate(&mut *lock(&self.rng)?, now);
-        Ok(())
+        Ok(s.rotate(&mut *lock(&self.rng)?, now)?)
     }
 
     /// Records a removal: `encrypt` refuses until `rotate`.
@@ -206,6 +257,12 @@ impl OutboundGroup {
     /// The current chain id.
     pub fn chain_id(&self) -> Result<u32, QorganError> {
         Ok(lock(&self.inner)?.chain_id())
+    }
+
+    /// The current chain's rotation number (0 for the first chain, one more
+    /// for each `rotate`).
+    pub fn rotation(&self) -> Result<u32, QorganError> {
+        Ok(lock(&self.inner)?.rotation())
     }
 
     /// The index the next message of the current chain will carry.
@@ -268,9 +325,14 @@ impl GroupReceiver {
 
     /// Starts from an export made by another device of this user
     /// (`GroupReceiver.export`, received over the 1:1 session with that
-    /// device). Reads messages from the export's iteration on; unverified
-    /// (`is_verified` false) until the sender's own distribution of the chain
-    /// is `add`ed. (Not named `import`: a keyword in Swift and Python.)
+    /// device). Reads messages from the export's iteration on. The export
+    /// carries the sender's signed announcement, verified here, so it names
+    /// no chain the sender did not announce; its chain key is the
+    /// exporter's word: with a wrong one every message fails with
+    /// `KeyCommitmentMismatch`, and `add`ing the sender's own distribution
+    /// of the chain fails with `ConflictingChainKey` (start a new receiver
+    /// from that distribution instead). (Not named `import`: a keyword in
+    /// Swift and Python.)
     #[uniffi::constructor]
     pub fn from_export(export: Vec<u8>) -> Result<Arc<Self>, QorganError> {
         let session = InboundGroupSession::import(&export)?;
@@ -284,33 +346,39 @@ impl GroupReceiver {
         Ok(lock(&self.inner)?.export_current()?.to_vec())
     }
 
-    /// Whether the current chain came with the sender's signature (false
-    /// after `from_export` until the sender's distribution is `add`ed).
-    pub fn is_verified(&self) -> Result<bool, QorganError> {
-        Ok(lock(&self.inner)?.is_verified())
-    }
-
-    /// Adds the sender's next chain (after a rotation); `sender_identity`
-    /// as for [`GroupReceiver::new`].
+    /// Adds a chain of the sender's (the next one after a rotation, or a
+    /// copy of one already held, which is merged and never rewinds);
+    /// `sender_identity` as for [`GroupReceiver::new`]. Chains are ordered
+    /// by their announced rotation number, and the oldest beyond the bound
+    /// are dropped. Refused, with the receiver unchanged: another sender
+    /// (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
+    /// rotation number already held (`ConflictingRotation`); a chain older
+    /// than every chain kept (`RetiredChain`); a copy of a held chain with
+    /// another chain key (`ConflictingChainKey`).
     pub fn add(&self, distribution: Vec<u8>, sender_identity: Vec<u8>) -> Result<(), QorganError> {
         let dist = SenderKeyDistribution::from_bytes(&distribution)?;
         let sender = sender_of(&sender_identity)?;
         Ok(lock(&self.inner)?.add(&dist, &sender)?)
     }
 
-    /// Decrypts one group message.
-    pub fn decrypt(&self, message: &[u8]) -> Result<Vec<u8>, QorganError> {
-        Ok(lock(&self.inner)?.decrypt(message)?)
+    /// Decrypts one group message; returns it with its provenance (sender,
+    /// group, chain, rotation, iteration). On error the receiver is
+    /// unchanged.
+    pub fn decrypt(&self, message: &[u8]) -> Result<GroupPlaintext, QorganError> {
+        Ok(lock(&self.inner)?.decrypt(message)?.into())
     }
 
     /// Decrypts a queue of messages in one call (signatures batch-verified);
-    /// one result per message, in order.
-    pub fn decrypt_batch(&self, messages: Vec<Vec<u8>>) -> Result<Vec<BatchResult>, QorganError> {
+    /// one result per message, in order, each with its provenance.
+    pub fn decrypt_batch(
+        &self,
+        messages: Vec<Vec<u8>>,
+    ) -> Result<Vec<GroupBatchResult>, QorganError> {
         let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
         Ok(lock(&self.inner)?
             .decrypt_batch(&refs)
             .into_iter()
-            .map(|r| BatchResult::from_result(r.map_err(QorganError::from)))
+            .map(|r| GroupBatchResult::from_result(r.map_err(QorganError::from)))
             .collect())
     }
 

@@ -33,9 +33,10 @@ mod verify;
 pub use device::{AcceptResult, Device, SafetyNumber, safety_numbers_match};
 pub use error::{ErrorKind, Failure, QorganError};
 pub use group::{
-    BatchResult, FanoutResult, GroupPolicy, GroupReceiver, OutboundGroup, RotationReason,
+    FanoutResult, GroupBatchResult, GroupPlaintext, GroupPolicy, GroupReceiver, OutboundGroup,
+    RotationReason,
 };
-pub use session::Session;
+pub use session::{BatchResult, Session};
 pub use verify::{
     VerifyItem, VerifyResult, verify_announcement, verify_batch, verify_bundle,
     verify_group_message, verify_identity,

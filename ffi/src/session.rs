@@ -4,9 +4,32 @@ use std::sync::{Arc, Mutex};
 
 use qorgan::SystemRng;
 
-use crate::error::QorganError;
-use crate::group::BatchResult;
+use crate::error::{Failure, QorganError};
 use crate::lock::{lock, parse_storage_key};
+
+/// One message's result of a 1:1 batch decrypt.
+#[derive(uniffi::Record)]
+pub struct BatchResult {
+    /// The plaintext, if the message decrypted.
+    pub plaintext: Option<Vec<u8>>,
+    /// The failure, if it did not.
+    pub error: Option<Failure>,
+}
+
+impl BatchResult {
+    fn from_result(r: Result<Vec<u8>, QorganError>) -> Self {
+        match r {
+            Ok(p) => Self {
+                plaintext: Some(p),
+                error: None,
+            },
+            Err(e) => Self {
+                plaintext: None,
+                error: Some(e.failure()),
+            },
+        }
+    }
+}
 
 /// A Double Ratchet session with one remote device.
 #[derive(Debug, uniffi::Object)]

@@ -84,9 +84,17 @@ fn group_with_removal_rotation_and_batch() {
         receivers[0].sender_identity().unwrap(),
         alice.identity_key().unwrap()
     );
+    let first_chain = group.chain_id().unwrap();
+    assert_eq!(group.rotation().unwrap(), 0);
     let msg = group.encrypt(b"to all").unwrap();
     for r in &receivers {
-        assert_eq!(r.decrypt(&msg).unwrap(), b"to all");
+        let got = r.decrypt(&msg).unwrap();
+        assert_eq!(got.plaintext, b"to all");
+        assert_eq!(got.sender, alice.identity_key().unwrap());
+        assert_eq!(got.group_id, b"g");
+        assert_eq!(got.chain_id, first_chain);
+        assert_eq!(got.rotation, 0);
+        assert_eq!(got.iteration, 0);
     }
     group.mark_member_removed().unwrap();
     assert_eq!(
@@ -98,6 +106,10 @@ fn group_with_removal_rotation_and_batch() {
         QorganError::RotationRequired { .. }
     ));
     group.rotate(1).unwrap();
+    assert_eq!(group.rotation().unwrap(), 1);
+    let second_chain = group.chain_id().unwrap();
+    assert_ne!(second_chain, first_chain);
+    assert_eq!(group.iteration().unwrap(), 0);
     let wires = group.distribute(links[..2].to_vec()).unwrap();
     for ((w, m), r) in wires.into_iter().zip(&members).zip(&receivers) {
         let dist = m.decrypt(&w.ciphertext.unwrap()).unwrap();
@@ -105,12 +117,17 @@ fn group_with_removal_rotation_and_batch() {
     }
     let queued: Vec<Vec<u8>> = (0..50u8).map(|i| group.encrypt(&[i]).unwrap()).collect();
     let results = receivers[0].decrypt_batch(queued.clone()).unwrap();
-    assert!(
-        results
-            .iter()
-            .enumerate()
-            .all(|(i, r)| r.plaintext.as_deref() == Some(&[i as u8][..]))
-    );
+    assert_eq!(results.len(), 50);
+    for (i, r) in results.iter().enumerate() {
+        assert!(r.error.is_none());
+        let got = r.decrypted.as_ref().unwrap();
+        assert_eq!(got.plaintext, [i as u8]);
+        assert_eq!(got.sender, alice.identity_key().unwrap());
+        assert_eq!(got.group_id, b"g");
+        assert_eq!(got.chain_id, second_chain);
+        assert_eq!(got.rotation, 1);
+        assert_eq!(got.iteration, i as u32);
+    }
     assert!(matches!(
         receivers[2].decrypt(&queued[0]).unwrap_err(),
         QorganError::WrongChain
@@ -161,12 +178,21 @@ fn group_with_removal_rotation_and_batch() {
     let group = alice
         .open_group(KEY.to_vec(), group.seal(KEY.to_vec()).unwrap())
         .unwrap();
+    assert_eq!(group.rotation().unwrap(), 1);
     let next = group.encrypt(b"after restore").unwrap();
     assert!(verify_group_message(&group.announcement().unwrap(), &next).is_ok());
-    assert_eq!(receivers[1].decrypt(&next).unwrap(), b"after restore");
+    let got = receivers[1].decrypt(&next).unwrap();
+    assert_eq!(got.plaintext, b"after restore");
+    assert_eq!(
+        (got.chain_id, got.rotation, got.iteration),
+        (second_chain, 1, 50)
+    );
     let restored =
         GroupReceiver::open(KEY.to_vec(), receivers[1].seal(KEY.to_vec()).unwrap()).unwrap();
-    assert_eq!(restored.decrypt(&queued[3]).unwrap(), [3]);
+    let got = restored.decrypt(&queued[3]).unwrap();
+    assert_eq!(got.plaintext, [3]);
+    assert_eq!(got.sender, alice.identity_key().unwrap());
+    assert_eq!((got.rotation, got.iteration), (1, 3));
 }
 
 fn policy_default() -> GroupPolicy {
@@ -214,12 +240,11 @@ fn a_group_receiver_moves_to_a_new_device_by_export() {
         .unwrap();
     let dist = group.distribution().unwrap();
     let rx = GroupReceiver::new(dist.clone(), alice.identity_key().unwrap()).unwrap();
-    assert!(rx.is_verified().unwrap());
     let first = group.encrypt(b"one").unwrap();
     rx.decrypt(&first).unwrap();
-    // Bob's second device gets the export over their own 1:1 session.
+    // Bob's second device gets the export over their own 1:1 session; the
+    // sender's announcement inside it is verified on import.
     let moved = GroupReceiver::from_export(rx.export().unwrap()).unwrap();
-    assert!(!moved.is_verified().unwrap());
     assert_eq!(
         moved.sender_identity().unwrap(),
         alice.identity_key().unwrap()
@@ -228,12 +253,29 @@ fn a_group_receiver_moves_to_a_new_device_by_export() {
         moved.decrypt(&first).unwrap_err(),
         QorganError::BeforeFirstIteration
     ));
+    let two = group.encrypt(b"two").unwrap();
+    let got = moved.decrypt(&two).unwrap();
+    assert_eq!(got.plaintext, b"two");
+    assert_eq!(got.sender, alice.identity_key().unwrap());
     assert_eq!(
-        moved.decrypt(&group.encrypt(b"two").unwrap()).unwrap(),
-        b"two"
+        (got.chain_id, got.iteration),
+        (group.chain_id().unwrap(), 1)
     );
+    // The sender's own distribution of the same chain (from iteration 0)
+    // merges: what it adds becomes readable, nothing consumed rewinds.
     moved.add(dist, alice.identity_key().unwrap()).unwrap();
-    assert!(moved.is_verified().unwrap());
+    assert_eq!(moved.decrypt(&first).unwrap().iteration, 0);
+    assert!(matches!(
+        moved.decrypt(&two).unwrap_err(),
+        QorganError::Duplicate { .. }
+    ));
+    assert_eq!(
+        moved
+            .decrypt(&group.encrypt(b"three").unwrap())
+            .unwrap()
+            .iteration,
+        2
+    );
     assert!(matches!(
         GroupReceiver::from_export(b"not an export".to_vec()).err(),
         Some(QorganError::Malformed { .. })
@@ -320,4 +362,157 @@ fn server_verification_single_and_batch() {
         verify_identity(&bad).unwrap_err(),
         QorganError::BadSignature { .. }
     ));
+}
+
+/// Flips one bit of `bytes` at `len - from_end`.
+fn flipped_from_end(bytes: &[u8], from_end: usize) -> Vec<u8> {
+    let mut v = bytes.to_vec();
+    let i = v.len() - from_end;
+    v[i] ^= 1;
+    v
+}
+
+#[test]
+fn a_tampered_export_fails_by_key_commitment_and_conflicts_with_the_sender() {
+    let alice = Device::new().unwrap();
+    let group = alice
+        .create_group(b"g".to_vec(), policy_default(), 0)
+        .unwrap();
+    let dist = group.distribution().unwrap();
+    let rx = GroupReceiver::new(dist.clone(), alice.identity_key().unwrap()).unwrap();
+    let export = rx.export().unwrap();
+    // The chain key (the last 32 bytes) is not signed: the import succeeds,
+    // and every message then fails its key commitment.
+    let wrong_key = GroupReceiver::from_export(flipped_from_end(&export, 1)).unwrap();
+    let message = group.encrypt(b"m").unwrap();
+    let e = wrong_key.decrypt(&message).unwrap_err();
+    assert!(
+        matches!(e, QorganError::KeyCommitmentMismatch { iteration: 0 }),
+        "{e:?}"
+    );
+    assert_eq!(e.kind(), ErrorKind::KeyCommitmentMismatch);
+    assert!(e.to_string().contains("iteration 0"), "{e}");
+    let results = wrong_key.decrypt_batch(vec![message.clone()]).unwrap();
+    assert!(results[0].decrypted.is_none());
+    assert_eq!(
+        results[0].error.as_ref().map(|f| f.kind),
+        Some(ErrorKind::KeyCommitmentMismatch)
+    );
+    // The sender's own distribution of that chain does not merge with it.
+    let e = wrong_key
+        .add(dist, alice.identity_key().unwrap())
+        .unwrap_err();
+    assert!(
+        matches!(e, QorganError::ConflictingChainKey { chain_id } if chain_id == group.chain_id().unwrap()),
+        "{e:?}"
+    );
+    assert_eq!(e.kind(), ErrorKind::ConflictingChainKey);
+    // The genuine copy is unaffected.
+    assert_eq!(rx.decrypt(&message).unwrap().plaintext, b"m");
+    // The announcement is signed: the identity's signature (the last 64
+    // bytes before the iteration and chain key) and the proof of possession
+    // (the 64 before those) are checked on import.
+    for (from_end, what) in [
+        (36 + 10, "sender-key distribution"),
+        (36 + 64 + 10, "sender-key proof of possession"),
+    ] {
+        match GroupReceiver::from_export(flipped_from_end(&export, from_end)).err() {
+            Some(QorganError::BadSignature { what: w }) => assert_eq!(w, what),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn rings_refuse_a_second_chain_per_rotation_and_retired_chains() {
+    let alice = Device::new().unwrap();
+    let sender = alice.identity_key().unwrap();
+    let group = alice
+        .create_group(b"g".to_vec(), policy_default(), 0)
+        .unwrap();
+    let dist0 = group.distribution().unwrap();
+    let rx = GroupReceiver::new(dist0.clone(), sender.clone()).unwrap();
+    // A copy of the sender state rotated apart: two chains announced as
+    // rotation 1.
+    let fork = alice
+        .open_group(KEY.to_vec(), group.seal(KEY.to_vec()).unwrap())
+        .unwrap();
+    group.rotate(1).unwrap();
+    fork.rotate(1).unwrap();
+    assert_eq!(
+        (group.rotation().unwrap(), fork.rotation().unwrap()),
+        (1, 1)
+    );
+    assert_ne!(group.chain_id().unwrap(), fork.chain_id().unwrap());
+    rx.add(group.distribution().unwrap(), sender.clone())
+        .unwrap();
+    let e = rx
+        .add(fork.distribution().unwrap(), sender.clone())
+        .unwrap_err();
+    assert!(
+        matches!(e, QorganError::ConflictingRotation { rotation: 1 }),
+        "{e:?}"
+    );
+    assert_eq!(e.kind(), ErrorKind::ConflictingRotation);
+    let at_one = group.encrypt(b"r1").unwrap();
+    // Two more rotations fill the ring (current + 2 retired): rotation 0 is
+    // dropped and cannot come back.
+    for now in 2..4 {
+        group.rotate(now).unwrap();
+        rx.add(group.distribution().unwrap(), sender.clone())
+            .unwrap();
+    }
+    assert_eq!(group.rotation().unwrap(), 3);
+    let e = rx.add(dist0, sender.clone()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            QorganError::RetiredChain {
+                rotation: 0,
+                oldest: 1
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.kind(), ErrorKind::RetiredChain);
+    // Retired chain 1 is still readable, the newest is current.
+    let got = rx.decrypt(&at_one).unwrap();
+    assert_eq!((got.plaintext.as_slice(), got.rotation), (&b"r1"[..], 1));
+    let got = rx.decrypt(&group.encrypt(b"r3").unwrap()).unwrap();
+    assert_eq!((got.rotation, got.chain_id), (3, group.chain_id().unwrap()));
+    assert_eq!(got.sender, sender);
+}
+
+#[test]
+fn announcements_carry_a_proof_of_possession() {
+    let alice = Device::new().unwrap();
+    let group = alice
+        .create_group(b"g".to_vec(), policy_default(), 0)
+        .unwrap();
+    let announcement = group.announcement().unwrap();
+    assert_eq!(announcement[0], 0x02, "group formats are version 2");
+    verify_announcement(&announcement).unwrap();
+    // Possession is the 64 bytes before the identity's signature (the last 64).
+    match verify_announcement(&flipped_from_end(&announcement, 64 + 10)) {
+        Err(QorganError::BadSignature { what }) => {
+            assert_eq!(what, "sender-key proof of possession")
+        }
+        other => panic!("{other:?}"),
+    }
+    let dist = group.distribution().unwrap();
+    assert_eq!(dist[0], 0x02);
+    match GroupReceiver::new(
+        flipped_from_end(&dist, 36 + 64 + 10),
+        alice.identity_key().unwrap(),
+    ) {
+        Err(QorganError::BadSignature { what }) => {
+            assert_eq!(what, "sender-key proof of possession")
+        }
+        Err(e) => panic!("{e:?}"),
+        Ok(_) => panic!("accepted"),
+    }
+    let message = group.encrypt(b"x").unwrap();
+    assert_eq!(message[0], 0x02);
+    // 134 bytes of overhead per group message.
+    assert_eq!(message.len(), 134 + 1);
 }

@@ -11,7 +11,10 @@
 //! `tests/vectors/fixtures/` (1:1 and group state); the `gen-vectors` binary
 //! writes each only when no such file exists yet (fixtures are kept forever,
 //! see the README there). `group.json` and the group fixture come from the
-//! submodule `group` (tests/src/vectors/group.rs).
+//! submodule `group` (tests/src/vectors/group.rs), `group_negative.json`
+//! from `group_negative` (tests/src/vectors/group_negative.rs, whose
+//! [`run_group_negative_case`] also replays the file in
+//! tests/tests/vectors.rs); [`errors`] names errors as the files do.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::convert::Infallible;
@@ -29,8 +32,11 @@ use serde_json::{Value, json};
 
 use crate::hex::encode as hx;
 
+pub mod errors;
 mod group;
+mod group_negative;
 pub use group::{GROUP_FIXTURE_SEED, GROUP_SEED, group_fixture_file};
+pub use group_negative::{GROUP_NEGATIVE_SEED, run_case as run_group_negative_case};
 
 /// Seed of `kdf.json`'s inputs.
 pub const KDF_SEED: u64 = 2;
@@ -100,12 +106,13 @@ impl RecordingRng {
 
     fn record(&mut self, kind: &'static str, dst: &mut [u8]) {
         self.inner.fill_bytes(dst);
-        // ChaCha20Rng hands out whole 32-bit words: a request whose size is
-        // not a multiple of 4 would discard bytes and the offsets would no
-        // longer describe a contiguous stream.
-        assert_eq!(dst.len() % 4, 0, "draw of {} bytes", dst.len());
+        // ChaCha20Rng hands out whole 32-bit words: a request of n bytes is
+        // the next n bytes of the keystream, and the rest of its last word
+        // is discarded, so the next request starts at the next multiple of 4
+        // (docs/PROTOCOL.md §13; checked by the test
+        // `chacha20_rng_requests_take_whole_words` in tests/tests/vectors.rs).
         self.unlabelled.push((kind, self.offset, dst.to_vec()));
-        self.offset += dst.len();
+        self.offset += dst.len().div_ceil(4) * 4;
     }
 
     /// Names the requests made since the last call. Panics unless they are
@@ -1057,6 +1064,10 @@ pub fn generate() -> BTreeMap<String, Value> {
     files.insert("state.json".to_string(), state);
     files.insert("safety_number.json".to_string(), safety_number_file());
     files.insert("group.json".to_string(), group::group_file());
+    files.insert(
+        "group_negative.json".to_string(),
+        group_negative::group_negative_file(),
+    );
     files
 }
 

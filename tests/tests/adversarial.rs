@@ -173,7 +173,7 @@ fn group_state_never_leaves_chain_keys_in_freed_memory() {
         drop((inbound, ring, dist.to_bytes()));
     });
     assert_eq!(leaks, 0, "chain key found in freed memory");
-    out.encrypt(b"x").unwrap();
+    out.encrypt(&mut r, &id, b"x").unwrap();
 }
 
 #[test]
@@ -277,7 +277,7 @@ fn a_100_mib_ciphertext_is_refused_without_copying_it() {
         peak < 64 * 1024,
         "{peak} bytes allocated for a refused 100 MiB message"
     );
-    let mut group_huge = vec![1u8, 0x20];
+    let mut group_huge = vec![qorgan::wire::GROUP_VERSION, 0x20];
     group_huge.resize(100 * 1024 * 1024, 0);
     let id = IdentityKeyPair::generate(&mut r);
     let out = OutboundGroupSession::new(&mut r, b"g", RotationPolicy::DEFAULT, 0).unwrap();

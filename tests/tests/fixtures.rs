@@ -1,14 +1,17 @@
 //! Old state versions stay loadable (docs/PROTOCOL.md §11): the fixtures in
 //! `tests/vectors/fixtures/` were written once, by the release that
 //! introduced their state version, and are never changed (see the README
-//! there). The current code must restore them and keep working with them.
+//! there). The current code must restore them and keep working with them,
+//! except group version 1, which it must refuse (§11,
+//! `group_state_v1_is_refused`).
 
 use std::path::PathBuf;
 
+use qorgan::group::GroupMessageInfo;
 use qorgan::{
-    DecryptError, IdentityKeyPair, InboundGroupSession, OutboundGroupSession, PreKeyBundle,
-    PreKeyStore, RotationPolicy, RotationReason, SenderKeyDistribution, SenderKeyRing, Session,
-    StorageKey,
+    DecodeError, DecryptError, GroupPlaintext, IdentityKeyPair, InboundGroupSession,
+    OutboundGroupSession, PreKeyBundle, PreKeyStore, RotationPolicy, RotationReason,
+    SenderKeyDistribution, SenderKeyRing, Session, StateError, StorageKey,
 };
 use qorgan_tests::{hex, rng};
 use serde_json::Value;
@@ -24,6 +27,10 @@ const FIXTURES: &[(&str, &str)] = &[
     (
         "group-state-v1.json",
         "cfe108e3a018a3ec034c4e1fa757ecb251c50c94369fb7ea9d6f287ebfcf7cd2",
+    ),
+    (
+        "group-state-v2.json",
+        "adf0182d18d55380fa20b279752e829bb90df1a7587b98ebc2db829e8e281478",
     ),
 ];
 
@@ -182,10 +189,121 @@ fn v1_prekey_store_restores_and_accepts_a_new_handshake() {
     assert_eq!(store.accept(&m).expect("accept").1, b"last resort");
 }
 
+/// Group version 1 is refused, not migrated (docs/PROTOCOL.md §11): every
+/// group state of `group-state-v1.json`, plain or sealed, and every group
+/// message still pending in it.
 #[test]
-fn v1_group_states_restore_decrypt_pending_messages_and_keep_sending() {
+fn group_state_v1_is_refused() {
     let f = load("group-state-v1.json");
     assert_eq!(f["state_version"], 1);
+    let key: [u8; 32] = unhex(&f["storage_key"]).try_into().expect("32");
+    let key = StorageKey::from_bytes(key);
+    let refused = Some(StateError::Decode(DecodeError::UnsupportedVersion(1)));
+    let plain = |name: &str| unhex(&f[name]["plain"]);
+    let sealed = |name: &str| unhex(&f[name]["sealed"]);
+    assert_eq!(plain("alice_outbound")[..2], [0x01, 0x42]);
+    assert_eq!(plain("bob_inbound")[..2], [0x01, 0x43]);
+    assert_eq!(plain("carol_ring")[..2], [0x01, 0x44]);
+    assert_eq!(
+        OutboundGroupSession::from_bytes(&plain("alice_outbound")).err(),
+        refused
+    );
+    assert_eq!(
+        OutboundGroupSession::open(&key, &sealed("alice_outbound")).err(),
+        refused,
+        "the envelope opens; the state inside is refused"
+    );
+    assert_eq!(
+        InboundGroupSession::from_bytes(&plain("bob_inbound")).err(),
+        refused
+    );
+    assert_eq!(
+        InboundGroupSession::open(&key, &sealed("bob_inbound")).err(),
+        refused
+    );
+    assert_eq!(
+        SenderKeyRing::from_bytes(&plain("carol_ring")).err(),
+        refused
+    );
+    assert_eq!(
+        SenderKeyRing::open(&key, &sealed("carol_ring")).err(),
+        refused
+    );
+    // The version is checked before the kind: any group decoder says so.
+    for name in ["alice_outbound", "bob_inbound", "carol_ring"] {
+        assert_eq!(
+            OutboundGroupSession::from_bytes(&plain(name)).err(),
+            refused
+        );
+        assert_eq!(InboundGroupSession::from_bytes(&plain(name)).err(), refused);
+        assert_eq!(SenderKeyRing::from_bytes(&plain(name)).err(), refused);
+    }
+    // The sender's 1:1 state (version 1, current) still opens.
+    let store = PreKeyStore::open(&key, &unhex(&f["alice_store"]["sealed"])).expect("store");
+
+    // The v1 messages still queued: refused by the parser and by every v2
+    // receiver (here the v2 fixture's, restored).
+    let v2 = load(&group_fixture_name());
+    let v2_key = StorageKey::from_bytes(unhex(&v2["storage_key"]).try_into().expect("32"));
+    let mut bob = InboundGroupSession::open(&v2_key, &unhex(&v2["bob_inbound"]["sealed"]))
+        .expect("v2 inbound");
+    let mut carol =
+        SenderKeyRing::open(&v2_key, &unhex(&v2["carol_ring"]["sealed"])).expect("v2 ring");
+    let bob_before = bob.to_bytes().to_vec();
+    let carol_before = carol.to_bytes().to_vec();
+    let mut pending = messages(&f["pending_for_bob"]);
+    pending.extend(messages(&f["pending_for_carol"]));
+    assert_eq!(pending.len(), 7);
+    for (id, bytes, _) in &pending {
+        assert_eq!(bytes[..2], [0x01, 0x20], "{id} is a v1 group message");
+        assert_eq!(
+            GroupMessageInfo::peek(bytes),
+            Err(DecodeError::UnsupportedVersion(1)),
+            "{id}"
+        );
+        let want = Err(DecryptError::Decode(DecodeError::UnsupportedVersion(1)));
+        assert_eq!(bob.decrypt(bytes).map(|p| p.plaintext), want, "{id}");
+        assert_eq!(carol.decrypt(bytes).map(|p| p.plaintext), want, "{id}");
+    }
+    let queued: Vec<&[u8]> = pending.iter().map(|(_, b, _)| b.as_slice()).collect();
+    for r in carol
+        .decrypt_batch(&queued)
+        .into_iter()
+        .chain(bob.decrypt_batch(&queued))
+    {
+        assert_eq!(
+            r.map(|p| p.plaintext),
+            Err(DecryptError::Decode(DecodeError::UnsupportedVersion(1)))
+        );
+    }
+    assert_eq!(*bob.to_bytes(), bob_before);
+    assert_eq!(*carol.to_bytes(), carol_before);
+    // What an app does instead (§11): start the group again with a new
+    // outbound session under the restored identity.
+    let mut r = rng(10);
+    let group = unhex(&f["group_id"]["hex"]);
+    let out = OutboundGroupSession::new(&mut r, &group, RotationPolicy::DEFAULT, 1_700_010_000)
+        .expect("new");
+    let d = SenderKeyDistribution::from_bytes(&out.distribution(store.identity()).to_bytes())
+        .expect("distribution");
+    InboundGroupSession::new(&d, store.identity().public()).expect("members rejoin");
+}
+
+#[test]
+fn v2_group_states_restore_decrypt_pending_messages_and_keep_sending() {
+    let f = load("group-state-v2.json");
+    assert_eq!(f["group_version"], 2);
+    assert_eq!(group_fixture_name(), "group-state-v2.json");
+    // Every draw is the seeded generator's, in order (docs/PROTOCOL.md §13).
+    let mut stream = vec![0u8; 1024];
+    rand_core::Rng::fill_bytes(&mut rng(f["seed"].as_u64().expect("seed")), &mut stream);
+    let mut offset = 0;
+    for d in f["draws"].as_array().expect("draws") {
+        let b = unhex(&d["hex"]);
+        assert_eq!(d["offset"].as_u64(), Some(offset as u64));
+        assert_eq!(b, stream[offset..offset + b.len()], "{}", d["purpose"]);
+        offset += b.len().div_ceil(4) * 4;
+    }
     let key: [u8; 32] = unhex(&f["storage_key"]).try_into().expect("32");
     let key = StorageKey::from_bytes(key);
     let group = unhex(&f["group_id"]["hex"]);
@@ -213,7 +331,7 @@ fn v1_group_states_restore_decrypt_pending_messages_and_keep_sending() {
     // What the fixture says it holds.
     let created_at = 1_700_003_600;
     assert_eq!(out.group_id(), group);
-    assert_eq!(out.iteration(), 4);
+    assert_eq!((out.rotation(), out.iteration()), (1, 4));
     assert_eq!(
         out.policy(),
         RotationPolicy {
@@ -229,24 +347,52 @@ fn v1_group_states_restore_decrypt_pending_messages_and_keep_sending() {
     assert!(bob.sender().ct_eq(alice.public()));
     assert!(carol.sender().ct_eq(alice.public()));
     assert_eq!((bob.group_id(), carol.group_id()), (&group[..], &group[..]));
-    assert_eq!(bob.chain_id(), out.chain_id());
-    assert!(bob.is_verified());
+    assert_eq!((bob.chain_id(), bob.rotation()), (out.chain_id(), 1));
     assert_eq!((bob.first_iteration(), bob.position()), (0, 3));
     assert_eq!(bob.skipped_key_count(), 1, "h1");
-    let chains: Vec<(u32, u32, usize)> = carol
+    let chains: Vec<(u32, u32, u32, usize)> = carol
         .chains()
-        .map(|c| (c.first_iteration(), c.position(), c.skipped_key_count()))
+        .map(|c| {
+            (
+                c.rotation(),
+                c.first_iteration(),
+                c.position(),
+                c.skipped_key_count(),
+            )
+        })
         .collect();
-    assert_eq!(chains, [(0, 3, 1), (0, 4, 3)], "g1; h0, h1, h2");
-    assert_eq!(
-        carol.chains().last().expect("chain").chain_id(),
-        out.chain_id()
-    );
+    assert_eq!(chains, [(0, 0, 3, 1), (1, 0, 4, 3)], "g1; h0, h1, h2");
+    assert_eq!(carol.current().expect("chain").chain_id(), out.chain_id());
+
+    // The stored distribution and export (wire formats of this version).
+    let dave_dist = SenderKeyDistribution::from_bytes(&unhex(&f["pending_distribution_for_dave"]))
+        .expect("distribution verifies");
+    assert_eq!(dave_dist.iteration(), 2);
+    let mut dave = InboundGroupSession::new(&dave_dist, alice.public()).expect("dave");
+    let mut bob2 = InboundGroupSession::import(&unhex(&f["pending_export_for_bob_device2"]))
+        .expect("export verifies");
+    assert_eq!((bob2.first_iteration(), bob2.position()), (3, 3));
 
     // Messages sent before the states were stored, delivered now: Bob one by
     // one, Carol's ring as a batch (signatures verified together).
+    let check = |p: &GroupPlaintext, id: &str, plaintext: &[u8], chain: u64| {
+        assert_eq!(p.plaintext, plaintext, "{id}");
+        assert!(p.sender.ct_eq(alice.public()), "{id}: sender");
+        assert_eq!(p.group_id, group, "{id}: group");
+        assert_eq!(u64::from(p.rotation) + 1, chain, "{id}: rotation");
+        let iteration: u32 = id[1..].parse().expect("iteration");
+        assert_eq!(p.iteration, iteration, "{id}: iteration");
+    };
+    let chain_of = |v: &Value, id: &str| -> u64 {
+        v.as_array()
+            .expect("messages")
+            .iter()
+            .find(|m| m["id"] == id)
+            .and_then(|m| m["chain"].as_u64())
+            .expect("chain")
+    };
     for (id, bytes, plaintext) in messages(&f["pending_for_bob"]) {
-        assert_eq!(bob.decrypt(&bytes).expect(&id), plaintext, "{id}");
+        check(&bob.decrypt(&bytes).expect(&id), &id, &plaintext, 2);
         assert!(
             matches!(bob.decrypt(&bytes), Err(DecryptError::Duplicate { .. })),
             "{id} decrypts only once"
@@ -255,31 +401,75 @@ fn v1_group_states_restore_decrypt_pending_messages_and_keep_sending() {
     let pending = messages(&f["pending_for_carol"]);
     let queued: Vec<&[u8]> = pending.iter().map(|(_, b, _)| b.as_slice()).collect();
     for ((id, _, plaintext), r) in pending.iter().zip(carol.decrypt_batch(&queued)) {
-        assert_eq!(&r.expect(id), plaintext, "{id}");
+        check(
+            &r.expect(id),
+            id,
+            plaintext,
+            chain_of(&f["pending_for_carol"], id),
+        );
     }
     for (id, bytes, _) in &pending {
         assert!(carol.decrypt(bytes).is_err(), "{id} decrypts only once");
     }
     assert_eq!(bob.skipped_key_count(), 0);
     assert!(carol.chains().all(|c| c.skipped_key_count() == 0));
+    // Dave joined at iteration 2, Bob's second device at 3.
+    for (id, bytes, plaintext) in pending.iter().filter(|(id, _, _)| id.starts_with('h')) {
+        let r = dave.decrypt(bytes);
+        if id == "h0" || id == "h1" {
+            assert!(
+                matches!(r, Err(DecryptError::BeforeFirstIteration { first: 2, .. })),
+                "{id}"
+            );
+        } else {
+            check(&r.expect(id), id, plaintext, 2);
+        }
+    }
+    let (_, h3, h3_text) = messages(&f["pending_for_bob"]).remove(1);
+    check(&dave.decrypt(&h3).expect("h3"), "h3", &h3_text, 2);
+    check(&bob2.decrypt(&h3).expect("h3"), "h3", &h3_text, 2);
 
     // The restored outbound session keeps sending on its chain.
+    let mut r = rng(9);
     for i in 4..7 {
         let text = format!("h{i}: after restore");
-        let m = out.encrypt(text.as_bytes()).expect("encrypt");
-        assert_eq!(bob.decrypt(&m).expect("bob"), text.as_bytes());
-        assert_eq!(carol.decrypt(&m).expect("carol"), text.as_bytes());
+        let m = out
+            .encrypt(&mut r, alice, text.as_bytes())
+            .expect("encrypt");
+        assert_eq!(GroupMessageInfo::peek(&m).expect("peek").iteration, i);
+        check(
+            &bob.decrypt(&m).expect("bob"),
+            &format!("h{i}"),
+            text.as_bytes(),
+            2,
+        );
+        check(
+            &carol.decrypt(&m).expect("carol"),
+            &format!("h{i}"),
+            text.as_bytes(),
+            2,
+        );
+        check(
+            &bob2.decrypt(&m).expect("bob2"),
+            &format!("h{i}"),
+            text.as_bytes(),
+            2,
+        );
     }
-    // It rotates; the new chain, distributed with the restored identity,
-    // joins the restored ring, which still reads the older chains.
-    let mut r = rng(9);
-    out.rotate(&mut r, created_at + 7_200);
+    // It rotates; the new chain (rotation 2), distributed with the restored
+    // identity, joins the restored ring, which still reads the older chains.
+    out.rotate(&mut r, created_at + 7_200).expect("rotate");
+    assert_eq!((out.rotation(), out.iteration()), (2, 0));
     let dist = out.distribution(alice).to_bytes();
     let dist = SenderKeyDistribution::from_bytes(&dist).expect("verifies");
     carol.add(&dist, alice.public()).expect("add");
     assert_eq!(carol.chains().count(), 3);
-    let m = out.encrypt(b"chain 3, after restore").expect("encrypt");
-    assert_eq!(carol.decrypt(&m).expect("carol"), b"chain 3, after restore");
+    let m = out
+        .encrypt(&mut r, alice, b"chain 3, after restore")
+        .expect("encrypt");
+    let p = carol.decrypt(&m).expect("carol");
+    assert_eq!((p.rotation, p.iteration), (2, 0));
+    assert_eq!(p.plaintext, b"chain 3, after restore");
     assert!(matches!(
         bob.decrypt(&m),
         Err(DecryptError::WrongChain { .. })
@@ -297,4 +487,18 @@ fn v1_group_states_restore_decrypt_pending_messages_and_keep_sending() {
         *SenderKeyRing::open(&key, &sealed).expect("open").to_bytes(),
         *carol.to_bytes()
     );
+    let sealed = bob.seal(&mut r, &key);
+    assert_eq!(
+        *InboundGroupSession::open(&key, &sealed)
+            .expect("open")
+            .to_bytes(),
+        *bob.to_bytes()
+    );
+}
+
+/// The group fixture the current code writes (`gen-vectors`).
+fn group_fixture_name() -> String {
+    qorgan_tests::vectors::group_fixture_file()
+        .trim_start_matches("fixtures/")
+        .to_string()
 }

@@ -1,6 +1,8 @@
 //! Model-based test of sender-key groups: one sender, two members (one
 //! decrypts message by message, the other in batches), random sends,
-//! rotations, reordered deliveries, drops, duplicates and save/restore.
+//! rotations, reordered deliveries, drops, duplicates, save/restore, and
+//! an operator replaying any earlier distribution (or an export of an
+//! earlier state) at any time.
 //! Every delivered message decrypts exactly once to what was sent, unless
 //! its chain has left the member's ring (the documented bound); replays are
 //! always refused; failures never change state.
@@ -14,11 +16,30 @@ use qorgan_tests::rng;
 enum Op {
     Send(usize),
     Rotate,
-    Deliver { batch: bool, pick: usize },
-    DeliverMany { batch: bool, count: usize },
-    Duplicate { batch: bool, pick: usize },
-    Drop { batch: bool, pick: usize },
-    SaveRestore { batch: bool },
+    Deliver {
+        batch: bool,
+        pick: usize,
+    },
+    DeliverMany {
+        batch: bool,
+        count: usize,
+    },
+    Duplicate {
+        batch: bool,
+        pick: usize,
+    },
+    Drop {
+        batch: bool,
+        pick: usize,
+    },
+    SaveRestore {
+        batch: bool,
+    },
+    /// The operator re-delivers distribution `pick` (any earlier one).
+    Replay {
+        batch: bool,
+        pick: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -30,6 +51,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<bool>(), any::<usize>()).prop_map(|(batch, pick)| Op::Duplicate { batch, pick }),
         1 => (any::<bool>(), any::<usize>()).prop_map(|(batch, pick)| Op::Drop { batch, pick }),
         1 => any::<bool>().prop_map(|batch| Op::SaveRestore { batch }),
+        1 => (any::<bool>(), any::<usize>()).prop_map(|(batch, pick)| Op::Replay { batch, pick }),
     ]
 }
 
@@ -55,6 +77,7 @@ fn run(seed: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
     };
     let mut out = OutboundGroupSession::new(&mut r, b"model", policy, 0).unwrap();
     let dist = out.distribution(&identity);
+    let mut sent_distributions = vec![dist.clone()];
     let mut members = [true, false].map(|_| Member {
         ring: SenderKeyRing::new(&dist, identity.public()).unwrap(),
         in_flight: Vec::new(),
@@ -69,14 +92,19 @@ fn run(seed: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 counter += 1;
                 let mut pt = counter.to_be_bytes().to_vec();
                 pt.resize(4 + len, 0xAB);
-                let m = out.encrypt(&pt).unwrap();
+                let m = out.encrypt(&mut r, &identity, &pt).unwrap();
+                // A distribution of the chain at its new position: what a
+                // member joining now would get, and what the operator can
+                // replay later.
+                sent_distributions.push(out.distribution(&identity));
                 for member in &mut members {
                     member.in_flight.push((m.clone(), pt.clone()));
                 }
             }
             Op::Rotate => {
-                out.rotate(&mut r, 0);
+                out.rotate(&mut r, 0).unwrap();
                 let d = out.distribution(&identity);
+                sent_distributions.push(d.clone());
                 for member in &mut members {
                     member.ring.add(&d, identity.public()).unwrap();
                 }
@@ -91,7 +119,8 @@ fn run(seed: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let before = member.ring.to_bytes().to_vec();
                 match member.ring.decrypt(&m) {
                     Ok(got) => {
-                        prop_assert_eq!(got, pt);
+                        prop_assert_eq!(got.plaintext, pt);
+                        prop_assert!(got.sender.ct_eq(identity.public()));
                         member.delivered.push(m);
                     }
                     Err(e) => {
@@ -117,7 +146,7 @@ fn run(seed: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 for (((m, pt), res), held) in taken.iter().zip(results).zip(held) {
                     match res {
                         Ok(got) => {
-                            prop_assert_eq!(&got, pt);
+                            prop_assert_eq!(&got.plaintext, pt);
                             member.delivered.push(m.clone());
                         }
                         Err(e) => {
@@ -146,6 +175,20 @@ fn run(seed: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 if !member.in_flight.is_empty() {
                     let n = member.in_flight.len();
                     member.in_flight.remove(pick % n);
+                }
+            }
+            Op::Replay { batch, pick } => {
+                let member = &mut members[usize::from(batch)];
+                let d = &sent_distributions[pick % sent_distributions.len()];
+                let before = member.ring.to_bytes().to_vec();
+                // A replayed distribution merges (never rewinding) or is
+                // refused as retired; nothing else.
+                match member.ring.add(d, identity.public()) {
+                    Ok(()) => {}
+                    Err(qorgan::GroupError::RetiredChain { .. }) => {
+                        prop_assert_eq!(before, member.ring.to_bytes().to_vec());
+                    }
+                    Err(e) => prop_assert!(false, "replayed distribution: {e:?}"),
                 }
             }
             Op::SaveRestore { batch } => {

@@ -67,11 +67,14 @@ fn distribution_fans_out_over_one_to_one_sessions_and_everyone_reads() {
         readers.push(InboundGroupSession::new(&dist, member.remote_identity()).unwrap());
     }
     assert_eq!(readers.len(), 29);
-    let m = alice.outbound.encrypt(b"meeting at 10").unwrap();
+    let m = alice
+        .outbound
+        .encrypt(&mut r, &alice.identity, b"meeting at 10")
+        .unwrap();
     assert_eq!(m.len(), 13 + GROUP_MESSAGE_OVERHEAD);
-    assert_eq!(GROUP_MESSAGE_OVERHEAD, 90);
+    assert_eq!(GROUP_MESSAGE_OVERHEAD, 134);
     for reader in &mut readers {
-        assert_eq!(reader.decrypt(&m).unwrap(), b"meeting at 10");
+        assert_eq!(reader.decrypt(&m).unwrap().plaintext, b"meeting at 10");
     }
 }
 
@@ -81,7 +84,12 @@ fn reordering_drops_and_duplicates() {
     let mut alice = sender(&mut r);
     let mut bob = inbound(&alice);
     let msgs: Vec<Vec<u8>> = (0..200)
-        .map(|i| alice.outbound.encrypt(format!("m{i}").as_bytes()).unwrap())
+        .map(|i| {
+            alice
+                .outbound
+                .encrypt(&mut r, &alice.identity, format!("m{i}").as_bytes())
+                .unwrap()
+        })
         .collect();
     let mut order: Vec<usize> = (0..200).filter(|i| i % 5 != 0).collect();
     for i in (1..order.len()).rev() {
@@ -89,7 +97,10 @@ fn reordering_drops_and_duplicates() {
         order.swap(i, j);
     }
     for &i in &order {
-        assert_eq!(bob.decrypt(&msgs[i]).unwrap(), format!("m{i}").into_bytes());
+        assert_eq!(
+            bob.decrypt(&msgs[i]).unwrap().plaintext,
+            format!("m{i}").into_bytes()
+        );
     }
     assert_eq!(bob.skipped_key_count(), 40, "the dropped ones still wait");
     for &i in order.iter().take(20) {
@@ -107,7 +118,10 @@ fn forged_signatures_and_every_bit_flip_are_rejected_without_state_change() {
     let mut r = rng(102);
     let mut alice = sender(&mut r);
     let mut bob = inbound(&alice);
-    let m = alice.outbound.encrypt(b"orders").unwrap();
+    let m = alice
+        .outbound
+        .encrypt(&mut r, &alice.identity, b"orders")
+        .unwrap();
     let before = snapshot(&bob);
     for bit in 0..m.len() * 8 {
         let mut t = m.clone();
@@ -117,12 +131,12 @@ fn forged_signatures_and_every_bit_flip_are_rejected_without_state_change() {
     }
     // Mallory knows the chain key (say, a member) but not the signing key.
     let mut mallory = alice.outbound.clone();
-    mallory.rotate(&mut r, 1_000);
+    mallory.rotate(&mut r, 1_000).unwrap();
     let forged = {
         // Same chain id and key material as Alice's, Mallory's signing key.
         let mut f = alice.outbound.clone();
-        let sig_from_other = mallory.encrypt(b"orders").unwrap();
-        let mut m2 = f.encrypt(b"fake orders").unwrap();
+        let sig_from_other = mallory.encrypt(&mut r, &alice.identity, b"orders").unwrap();
+        let mut m2 = f.encrypt(&mut r, &alice.identity, b"fake orders").unwrap();
         let n = m2.len();
         m2[n - 64..].copy_from_slice(&sig_from_other[sig_from_other.len() - 64..]);
         m2
@@ -133,7 +147,7 @@ fn forged_signatures_and_every_bit_flip_are_rejected_without_state_change() {
             SignedObject::GroupMessage
         )))
     );
-    assert_eq!(bob.decrypt(&m).unwrap(), b"orders");
+    assert_eq!(bob.decrypt(&m).unwrap().plaintext, b"orders");
 }
 
 #[test]
@@ -146,12 +160,15 @@ fn a_removed_member_cannot_read_after_rotation() {
     )
     .unwrap();
     let mut eve = inbound(&alice);
-    let m = alice.outbound.encrypt(b"before").unwrap();
-    assert_eq!(eve.decrypt(&m).unwrap(), b"before");
+    let m = alice
+        .outbound
+        .encrypt(&mut r, &alice.identity, b"before")
+        .unwrap();
+    assert_eq!(eve.decrypt(&m).unwrap().plaintext, b"before");
 
     alice.outbound.mark_member_removed();
     assert_eq!(
-        alice.outbound.encrypt(b"secret"),
+        alice.outbound.encrypt(&mut r, &alice.identity, b"secret"),
         Err(EncryptError::RotationRequired(
             RotationReason::MemberRemoved
         ))
@@ -160,7 +177,7 @@ fn a_removed_member_cannot_read_after_rotation() {
         alice.outbound.rotation_due(1_000),
         Some(RotationReason::MemberRemoved)
     );
-    alice.outbound.rotate(&mut r, 2_000);
+    alice.outbound.rotate(&mut r, 2_000).unwrap();
     // The new distribution goes to everyone but Eve.
     bob_ring
         .add(
@@ -169,10 +186,13 @@ fn a_removed_member_cannot_read_after_rotation() {
         )
         .unwrap();
 
-    let after = alice.outbound.encrypt(b"after").unwrap();
-    assert_eq!(bob_ring.decrypt(&after).unwrap(), b"after");
+    let after = alice
+        .outbound
+        .encrypt(&mut r, &alice.identity, b"after")
+        .unwrap();
+    assert_eq!(bob_ring.decrypt(&after).unwrap().plaintext, b"after");
     assert_eq!(
-        bob_ring.decrypt(&m).unwrap(),
+        bob_ring.decrypt(&m).unwrap().plaintext,
         b"before",
         "the old chain stays readable"
     );
@@ -201,10 +221,10 @@ fn retired_chains_stay_readable_up_to_the_bound() {
         in_flight.push(
             alice
                 .outbound
-                .encrypt(format!("late {round}").as_bytes())
+                .encrypt(&mut r, &alice.identity, format!("late {round}").as_bytes())
                 .unwrap(),
         );
-        alice.outbound.rotate(&mut r, 1_000);
+        alice.outbound.rotate(&mut r, 1_000).unwrap();
         ring.add(
             &alice.outbound.distribution(&alice.identity),
             alice.identity.public(),
@@ -222,10 +242,16 @@ fn retired_chains_stay_readable_up_to_the_bound() {
         Err(DecryptError::WrongChain { .. })
     ));
     for (i, m) in in_flight.iter().enumerate().skip(2) {
-        assert_eq!(ring.decrypt(m).unwrap(), format!("late {i}").into_bytes());
+        assert_eq!(
+            ring.decrypt(m).unwrap().plaintext,
+            format!("late {i}").into_bytes()
+        );
     }
-    let now = alice.outbound.encrypt(b"current").unwrap();
-    assert_eq!(ring.decrypt(&now).unwrap(), b"current");
+    let now = alice
+        .outbound
+        .encrypt(&mut r, &alice.identity, b"current")
+        .unwrap();
+    assert_eq!(ring.decrypt(&now).unwrap().plaintext, b"current");
 }
 
 #[test]
@@ -234,7 +260,12 @@ fn late_joiners_and_exports_cannot_read_earlier_messages() {
     let mut alice = sender(&mut r);
     let mut bob = inbound(&alice);
     let early: Vec<_> = (0..5)
-        .map(|i| alice.outbound.encrypt(&[i]).unwrap())
+        .map(|i| {
+            alice
+                .outbound
+                .encrypt(&mut r, &alice.identity, &[i])
+                .unwrap()
+        })
         .collect();
     let carol_dist = alice.outbound.distribution(&alice.identity);
     assert_eq!(carol_dist.iteration(), 5);
@@ -248,7 +279,7 @@ fn late_joiners_and_exports_cannot_read_earlier_messages() {
     );
     // Bob reads 0..5, then exports at 8 for his new device.
     for (i, m) in early.iter().enumerate() {
-        assert_eq!(bob.decrypt(m).unwrap(), [i as u8]);
+        assert_eq!(bob.decrypt(m).unwrap().plaintext, [i as u8]);
     }
     assert!(matches!(
         bob.export_at(4),
@@ -259,10 +290,14 @@ fn late_joiners_and_exports_cannot_read_earlier_messages() {
     ));
     let export = bob.export_at(8).unwrap();
     let mut bob2 = InboundGroupSession::import(&export).unwrap();
-    assert!(!bob2.is_verified());
     assert_eq!(bob2.first_iteration(), 8);
     let later: Vec<_> = (5..10)
-        .map(|i| alice.outbound.encrypt(&[i]).unwrap())
+        .map(|i| {
+            alice
+                .outbound
+                .encrypt(&mut r, &alice.identity, &[i])
+                .unwrap()
+        })
         .collect();
     for m in &later[..3] {
         assert!(matches!(
@@ -270,13 +305,14 @@ fn late_joiners_and_exports_cannot_read_earlier_messages() {
             Err(DecryptError::BeforeFirstIteration { .. })
         ));
     }
-    assert_eq!(bob2.decrypt(&later[3]).unwrap(), [8]);
-    // Merging with the verified copy keeps the earliest readable point.
+    assert_eq!(bob2.decrypt(&later[3]).unwrap().plaintext, [8]);
+    // Merging with Carol's copy keeps the earliest readable point, and
+    // what bob2 read stays read.
     let merged = bob2.merge(&carol).unwrap();
-    assert!(merged.is_verified());
     assert_eq!(merged.first_iteration(), 5);
+    assert!(!merged.can_decrypt(8));
     let mut merged = merged;
-    assert_eq!(merged.decrypt(&later[0]).unwrap(), [5]);
+    assert_eq!(merged.decrypt(&later[0]).unwrap().plaintext, [5]);
     let stranger = inbound(&sender(&mut r));
     assert_eq!(
         bob2.merge(&stranger).unwrap_err(),
@@ -290,7 +326,12 @@ fn batch_catch_up_pinpoints_one_bad_signature_in_500() {
     let mut alice = sender(&mut r);
     let mut bob = inbound(&alice);
     let mut msgs: Vec<Vec<u8>> = (0..500u32)
-        .map(|i| alice.outbound.encrypt(&i.to_be_bytes()).unwrap())
+        .map(|i| {
+            alice
+                .outbound
+                .encrypt(&mut r, &alice.identity, &i.to_be_bytes())
+                .unwrap()
+        })
         .collect();
     let genuine_321 = msgs[321].clone();
     let n = msgs[321].len();
@@ -306,17 +347,23 @@ fn batch_catch_up_pinpoints_one_bad_signature_in_500() {
                 )))
             );
         } else {
-            assert_eq!(res.as_ref().unwrap(), &(i as u32).to_be_bytes());
+            assert_eq!(res.as_ref().unwrap().plaintext, (i as u32).to_be_bytes());
         }
     }
     // The genuine message 321 still decrypts later from its skipped key.
     assert_eq!(bob.skipped_key_count(), 1);
-    assert_eq!(bob.decrypt(&genuine_321).unwrap(), 321u32.to_be_bytes());
+    assert_eq!(
+        bob.decrypt(&genuine_321).unwrap().plaintext,
+        321u32.to_be_bytes()
+    );
     assert_eq!(bob.skipped_key_count(), 0);
     // Duplicates inside one batch: the second copy is refused.
-    let m = alice.outbound.encrypt(b"dup").unwrap();
+    let m = alice
+        .outbound
+        .encrypt(&mut r, &alice.identity, b"dup")
+        .unwrap();
     let results = bob.decrypt_batch(&[&m, &m]);
-    assert_eq!(results[0].as_deref().unwrap(), b"dup");
+    assert_eq!(results[0].as_ref().unwrap().plaintext, b"dup");
     assert!(matches!(results[1], Err(DecryptError::Duplicate { .. })));
 }
 
@@ -337,7 +384,12 @@ fn jump_and_skipped_key_limits_at_their_edges() {
     let mut bob = inbound(&alice);
     let j = MAX_GROUP_JUMP as usize;
     let msgs: Vec<_> = (0..=j + 1)
-        .map(|_| alice.outbound.encrypt(b"x").unwrap())
+        .map(|_| {
+            alice
+                .outbound
+                .encrypt(&mut r, &alice.identity, b"x")
+                .unwrap()
+        })
         .collect();
     let before = snapshot(&bob);
     assert_eq!(
@@ -351,14 +403,17 @@ fn jump_and_skipped_key_limits_at_their_edges() {
     bob.decrypt(&msgs[j]).unwrap();
     assert_eq!(bob.skipped_key_count(), j.min(MAX_GROUP_SKIPPED_KEYS));
     // One more skipped key (msgs[j + 1]) pushes the lowest stored key out.
-    let next = alice.outbound.encrypt(b"y").unwrap();
+    let next = alice
+        .outbound
+        .encrypt(&mut r, &alice.identity, b"y")
+        .unwrap();
     bob.decrypt(&next).unwrap();
     assert_eq!(bob.skipped_key_count(), MAX_GROUP_SKIPPED_KEYS);
     assert_eq!(
         bob.decrypt(&msgs[0]),
         Err(DecryptError::Duplicate { index: 0 })
     );
-    assert_eq!(bob.decrypt(&msgs[1]).unwrap(), b"x");
+    assert_eq!(bob.decrypt(&msgs[1]).unwrap().plaintext, b"x");
 }
 
 #[test]
@@ -368,18 +423,19 @@ fn message_limit_and_age_policy() {
         max_messages: 3,
         max_age_secs: 60,
     };
+    let id = IdentityKeyPair::generate(&mut r);
     let mut out = OutboundGroupSession::new(&mut r, GROUP, policy, 100).unwrap();
     for _ in 0..3 {
-        out.encrypt(b"m").unwrap();
+        out.encrypt(&mut r, &id, b"m").unwrap();
     }
     assert_eq!(
-        out.encrypt(b"m"),
+        out.encrypt(&mut r, &id, b"m"),
         Err(EncryptError::RotationRequired(RotationReason::MessageLimit))
     );
-    out.rotate(&mut r, 200);
+    out.rotate(&mut r, 200).unwrap();
     assert_eq!(out.rotation_due(259), None);
     assert_eq!(out.rotation_due(260), Some(RotationReason::Age));
-    assert!(out.encrypt(b"m").is_ok());
+    assert!(out.encrypt(&mut r, &id, b"m").is_ok());
 }
 
 #[test]
@@ -420,7 +476,12 @@ fn group_state_round_trips_plain_and_sealed() {
     let mut bob = inbound(&alice);
     let key = StorageKey::generate(&mut r);
     let msgs: Vec<_> = (0..6)
-        .map(|i| alice.outbound.encrypt(&[i]).unwrap())
+        .map(|i| {
+            alice
+                .outbound
+                .encrypt(&mut r, &alice.identity, &[i])
+                .unwrap()
+        })
         .collect();
     bob.decrypt(&msgs[5]).unwrap();
 
@@ -431,11 +492,13 @@ fn group_state_round_trips_plain_and_sealed() {
     let bob3 = InboundGroupSession::from_bytes(&bob.to_bytes()).unwrap();
     assert_eq!(snapshot(&bob), snapshot(&bob3));
     for (i, m) in msgs.iter().enumerate().take(5) {
-        assert_eq!(bob2.decrypt(m).unwrap(), [i as u8]);
+        assert_eq!(bob2.decrypt(m).unwrap().plaintext, [i as u8]);
     }
-    let next = alice_out.encrypt(b"after restore").unwrap();
+    let next = alice_out
+        .encrypt(&mut r, &alice.identity, b"after restore")
+        .unwrap();
     assert_eq!(GroupMessageInfo::peek(&next).unwrap().iteration, 6);
-    assert_eq!(bob2.decrypt(&next).unwrap(), b"after restore");
+    assert_eq!(bob2.decrypt(&next).unwrap().plaintext, b"after restore");
 
     let ring = SenderKeyRing::new(
         &alice.outbound.distribution(&alice.identity),
@@ -449,33 +512,43 @@ fn group_state_round_trips_plain_and_sealed() {
 }
 
 #[test]
-fn a_ring_exported_to_another_device_reads_on_and_is_verified_by_the_distribution() {
+fn a_ring_exported_to_another_device_reads_on_and_merges_with_the_distribution() {
     let mut r = rng(140);
     let mut alice = sender(&mut r);
     let dist = alice.outbound.distribution(&alice.identity);
     let mut bob = SenderKeyRing::new(&dist, alice.identity.public()).unwrap();
-    assert!(bob.is_verified());
     let early: Vec<_> = (0..5u8)
-        .map(|i| alice.outbound.encrypt(&[i]).unwrap())
+        .map(|i| {
+            alice
+                .outbound
+                .encrypt(&mut r, &alice.identity, &[i])
+                .unwrap()
+        })
         .collect();
     for (i, m) in early.iter().enumerate() {
-        assert_eq!(bob.decrypt(m).unwrap(), [i as u8]);
+        assert_eq!(bob.decrypt(m).unwrap().plaintext, [i as u8]);
     }
     // Bob's new device gets the current chain from his position on.
     let export = bob.export_current().unwrap();
     let mut bob2 = SenderKeyRing::from_session(InboundGroupSession::import(&export).unwrap());
-    assert!(!bob2.is_verified());
     assert_eq!(bob2.sender(), bob.sender());
     assert!(matches!(
         bob2.decrypt(&early[4]).unwrap_err(),
         DecryptError::BeforeFirstIteration { .. }
     ));
-    let later = alice.outbound.encrypt(b"later").unwrap();
-    assert_eq!(bob2.decrypt(&later).unwrap(), b"later");
-    // The sender's own distribution verifies the imported chain (merged).
+    let later = alice
+        .outbound
+        .encrypt(&mut r, &alice.identity, b"later")
+        .unwrap();
+    assert_eq!(bob2.decrypt(&later).unwrap().plaintext, b"later");
+    // The sender's own distribution of the chain merges into the import:
+    // what bob2 read stays read.
     bob2.add(&dist, alice.identity.public()).unwrap();
-    assert!(bob2.is_verified());
     assert_eq!(bob2.chains().count(), 1);
+    assert!(matches!(
+        bob2.decrypt(&later).unwrap_err(),
+        DecryptError::Duplicate { .. }
+    ));
     // Another sender's distribution cannot join it.
     let mallory = sender(&mut r);
     assert_eq!(
@@ -486,4 +559,38 @@ fn a_ring_exported_to_another_device_reads_on_and_is_verified_by_the_distributio
         .unwrap_err(),
         GroupError::UntrustedSender
     );
+}
+
+#[test]
+fn a_ring_batch_takes_at_most_max_batch_messages_per_call() {
+    use qorgan::limits::MAX_BATCH;
+    let mut r = rng(141);
+    let mut alice = sender(&mut r);
+    let mut ring = SenderKeyRing::new(
+        &alice.outbound.distribution(&alice.identity),
+        alice.identity.public(),
+    )
+    .unwrap();
+    let genuine = alice
+        .outbound
+        .encrypt(&mut r, &alice.identity, b"first")
+        .unwrap();
+    let garbage = [0u8; 3];
+    // The genuine message comes just beyond the limit: it is not touched.
+    let mut queue: Vec<&[u8]> = vec![&garbage; MAX_BATCH + 1];
+    queue[MAX_BATCH] = &genuine;
+    let before = ring.to_bytes();
+    let results = ring.decrypt_batch(&queue);
+    assert_eq!(results.len(), MAX_BATCH + 1);
+    assert!(matches!(results[0], Err(DecryptError::Decode(_))));
+    assert_eq!(
+        results[MAX_BATCH],
+        Err(DecryptError::Decode(qorgan::DecodeError::TooLong {
+            field: "batch",
+            len: MAX_BATCH + 1,
+            limit: MAX_BATCH
+        }))
+    );
+    assert_eq!(ring.to_bytes(), before);
+    assert_eq!(ring.decrypt(&genuine).unwrap().plaintext, b"first");
 }

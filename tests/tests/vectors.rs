@@ -8,7 +8,9 @@
 //!   only, without qorgan.
 //! * qorgan itself, fed the recorded draws, reproduces the conversation and
 //!   the group scenario, decrypts every message in the recorded delivery
-//!   order, opens every sealed state and gives the recorded batch verdicts.
+//!   order, opens every sealed state, gives the recorded batch verdicts and
+//!   the recorded outcome (error or result) of every case of
+//!   `group_negative.json`.
 
 #[path = "vectors/independent.rs"]
 mod independent;
@@ -18,12 +20,12 @@ use std::path::PathBuf;
 
 use qorgan::primitives::ed25519::{Ed25519PublicKey, Signature, verify_batch};
 use qorgan::{
-    DecryptError, IdentityKeyPair, InboundGroupSession, OutboundGroupSession, PreKeyBundle,
-    PreKeyStore, RotationPolicy, SenderKeyAnnouncement, SenderKeyDistribution, SenderKeyRing,
-    Session, StorageKey,
+    DecryptError, GroupPlaintext, IdentityKeyPair, InboundGroupSession, OutboundGroupSession,
+    PreKeyBundle, PreKeyStore, RotationPolicy, SenderKeyAnnouncement, SenderKeyDistribution,
+    SenderKeyRing, Session, StorageKey,
 };
 use qorgan_tests::hex;
-use qorgan_tests::vectors::{ReplayRng, generate, render};
+use qorgan_tests::vectors::{ReplayRng, errors, generate, render, run_group_negative_case};
 use serde_json::Value;
 
 fn vectors_dir() -> PathBuf {
@@ -203,7 +205,7 @@ enum Member {
 }
 
 impl Member {
-    fn decrypt(&mut self, m: &[u8]) -> Result<Vec<u8>, DecryptError> {
+    fn decrypt(&mut self, m: &[u8]) -> Result<GroupPlaintext, DecryptError> {
         match self {
             Member::Inbound(s) => s.decrypt(m),
             Member::Ring(r) => r.decrypt(m),
@@ -276,11 +278,24 @@ fn qorgan_replays_the_group_scenario() {
     let dists = by_key(&e["distributions"], "chain");
     let exports = by_key(&e["exports"], "name");
     let bytes_of = |id: &str| unhex(&traces[id]["bytes"]);
+    let deliveries: BTreeMap<u64, &Value> = e["deliveries"]
+        .as_array()
+        .expect("deliveries")
+        .iter()
+        .map(|v| (v["event"].as_u64().expect("event"), v))
+        .collect();
+    let merges: BTreeMap<u64, &Value> = e["merges"]
+        .as_array()
+        .expect("merges")
+        .iter()
+        .map(|v| (v["event"].as_u64().expect("event"), v))
+        .collect();
     let mut members: BTreeMap<String, Member> = BTreeMap::new();
     let mut kept: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut delivered = 0;
 
-    for ev in i["events"].as_array().expect("events") {
+    for (n, ev) in i["events"].as_array().expect("events").iter().enumerate() {
+        let n = n as u64;
         match str_of(&ev["op"]) {
             "distribution" => {
                 let v = &dists[str_of(&ev["chain"])];
@@ -313,16 +328,29 @@ fn qorgan_replays_the_group_scenario() {
             }
             "send" => {
                 let id = str_of(&ev["id"]);
-                let m = out.encrypt(&plaintexts[id]).expect("encrypt");
+                let mut r = replay(&[str_of(&traces[id]["nonce_draw"])]);
+                let m = out
+                    .encrypt(&mut r, &alice, &plaintexts[id])
+                    .expect("encrypt");
+                r.finish();
                 assert_eq!(m, bytes_of(id), "{id}: qorgan's bytes");
             }
             "deliver" => {
                 let (id, to) = (str_of(&ev["id"]), str_of(&ev["to"]));
                 let m = members.get_mut(to).expect("member");
+                let got = m.decrypt(&bytes_of(id)).expect(id);
+                assert_eq!(got.plaintext, plaintexts[id], "{id} to {to}");
+                let p = &deliveries[&n]["provenance"];
                 assert_eq!(
-                    m.decrypt(&bytes_of(id)).expect(id),
-                    plaintexts[id],
-                    "{id} to {to}"
+                    hex::encode(&got.sender.to_field_bytes()),
+                    str_of(&p["sender"])
+                );
+                assert_eq!(hex::encode(&got.group_id), str_of(&p["group_id"]));
+                assert_eq!(
+                    [got.chain_id, got.rotation, got.iteration].map(u64::from),
+                    [&p["chain_id"], &p["rotation"], &p["iteration"]]
+                        .map(|v| v.as_u64().expect("number")),
+                    "{id} to {to}: provenance"
                 );
                 assert!(
                     matches!(
@@ -338,10 +366,7 @@ fn qorgan_replays_the_group_scenario() {
                 let m = members.get_mut(to).expect("member");
                 let before = m.plain();
                 let err = m.decrypt(&bytes_of(id)).expect_err("refused");
-                assert!(
-                    format!("{err:?}").starts_with(str_of(&ev["error"])),
-                    "{err:?}"
-                );
+                assert_eq!(errors::decrypt(&err).0, str_of(&ev["error"]));
                 assert_eq!(m.plain(), before, "a refused message changes nothing");
             }
             "export" => {
@@ -355,8 +380,35 @@ fn qorgan_replays_the_group_scenario() {
             "import" => {
                 let x = unhex(&exports[str_of(&ev["export"])]["bytes"]);
                 let s = InboundGroupSession::import(&x).expect("import");
-                assert!(!s.is_verified());
+                assert_eq!(s.first_iteration(), s.position());
                 members.insert(str_of(&ev["who"]).to_string(), Member::Inbound(Box::new(s)));
+            }
+            "merge" => {
+                let bytes = unhex(&dists[str_of(&ev["distribution"])]["bytes"]);
+                let dist = SenderKeyDistribution::from_bytes(&bytes).expect("verifies");
+                let copy = InboundGroupSession::new(&dist, alice.public()).expect("inbound");
+                let Some(Member::Inbound(s)) = members.get_mut(str_of(&ev["who"])) else {
+                    panic!("inbound")
+                };
+                let merged = s.merge(&copy).expect("merge");
+                assert_eq!(
+                    *merged.to_bytes(),
+                    *copy.merge(s).expect("merge").to_bytes()
+                );
+                let after = &merges[&n]["receiver_after"]["inbound"];
+                assert_eq!(
+                    u64::from(merged.first_iteration()),
+                    after["first_iteration"].as_u64().expect("first")
+                );
+                assert_eq!(
+                    u64::from(merged.position()),
+                    after["position"].as_u64().expect("position")
+                );
+                assert_eq!(
+                    merged.skipped_key_count(),
+                    after["skipped"].as_array().expect("skipped").len()
+                );
+                **s = merged;
             }
             "keep" => {
                 let plain = match str_of(&ev["who"]) {
@@ -370,14 +422,17 @@ fn qorgan_replays_the_group_scenario() {
                 let due = out.rotation_due(now).expect("rotation due");
                 assert_eq!(format!("{due:?}"), str_of(&ev["rotation_due"]));
                 let before = out.to_bytes().to_vec();
-                let err = out.encrypt(b"x").expect_err("refused");
-                assert_eq!(format!("{err:?}"), str_of(&ev["error"]));
+                let mut r = ReplayRng::new(Vec::<Vec<u8>>::new());
+                let err = out.encrypt(&mut r, &alice, b"x").expect_err("refused");
+                r.finish();
+                assert_eq!(errors::encrypt(&err).0, str_of(&ev["error"]));
                 assert_eq!(out.to_bytes().to_vec(), before);
             }
             "rotate" => {
                 let rotate_draws = names(&i["rotate_draws"]);
                 let mut r = ReplayRng::new(rotate_draws.iter().map(|p| d[p].clone()));
-                out.rotate(&mut r, ev["now"].as_u64().expect("now"));
+                out.rotate(&mut r, ev["now"].as_u64().expect("now"))
+                    .expect("rotate");
                 r.finish();
             }
             "mark_member_removed" => out.mark_member_removed(),
@@ -456,9 +511,51 @@ fn qorgan_replays_the_group_scenario() {
     let queued: Vec<Vec<u8>> = order.iter().map(|id| bytes_of(id)).collect();
     let refs: Vec<&[u8]> = queued.iter().map(Vec::as_slice).collect();
     for (id, r) in order.iter().zip(fresh.decrypt_batch(&refs)) {
-        assert_eq!(r.expect(id), plaintexts[*id], "{id}");
+        assert_eq!(r.expect(id).plaintext, plaintexts[*id], "{id}");
     }
     assert_eq!(fresh.skipped_key_count(), 0);
+}
+
+/// docs/PROTOCOL.md §13: `rng(seed)` is the ChaCha20 keystream under the key
+/// `u64_le(seed) || 0^24` with nonce 0, and a `fill_bytes` request of `n`
+/// bytes takes whole 32-bit words: it returns the next `n` bytes of the
+/// stream and discards the rest of its last word, so the next request
+/// starts at the next multiple of 4.
+#[test]
+fn chacha20_rng_requests_take_whole_words() {
+    use chacha20poly1305::aead::AeadInOut;
+    use chacha20poly1305::{ChaCha20Poly1305, KeyInit};
+    use rand_core::Rng;
+    let seed = 2u64;
+    let mut stream = vec![0u8; 8192];
+    qorgan_tests::rng(seed).fill_bytes(&mut stream);
+    // The stream is ChaCha20's keystream from block 0: ChaCha20-Poly1305
+    // (RFC 8439) under the same key and a zero nonce encrypts with blocks
+    // 1, 2, … (block 0 makes the Poly1305 key).
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut zeros = vec![0u8; 8192 - 64];
+    ChaCha20Poly1305::new(&key.into())
+        .encrypt_inout_detached(&[0u8; 12].into(), b"", zeros.as_mut_slice().into())
+        .expect("encrypt");
+    assert_eq!(zeros, stream[64..]);
+    // Requests of every size modulo 4, across block and buffer boundaries.
+    let mut r = qorgan_tests::rng(seed);
+    let mut offset = 0;
+    for n in [
+        1usize, 65, 1329, 3, 4, 2, 0, 7, 12, 5, 64, 255, 6, 1024, 9, 2048,
+    ] {
+        let mut b = vec![0u8; n];
+        r.fill_bytes(&mut b);
+        assert_eq!(b, stream[offset..offset + n], "request of {n} at {offset}");
+        offset += n.div_ceil(4) * 4;
+    }
+    // next_u32 takes one word, little-endian.
+    assert_eq!(
+        r.next_u32().to_le_bytes(),
+        stream[offset..offset + 4],
+        "next word"
+    );
 }
 
 #[test]
@@ -474,5 +571,35 @@ fn the_independent_checker_does_not_use_qorgan() {
                 n + 1
             );
         }
+    }
+}
+
+#[test]
+fn qorgan_gives_the_recorded_outcome_of_every_negative_group_case() {
+    let f = load("group_negative.json");
+    let d = draws(&[&f]);
+    let mut ids = BTreeMap::new();
+    for who in ["alice", "bob"] {
+        let mut r = ReplayRng::new([
+            d[&format!("{who}.identity.ed25519_seed")].clone(),
+            d[&format!("{who}.identity.x25519_secret")].clone(),
+        ]);
+        let id = IdentityKeyPair::generate(&mut r);
+        r.finish();
+        assert_eq!(
+            hex::encode(&id.public().to_field_bytes()),
+            str_of(&f["inputs"]["identities"][who]["field_encoding"])
+        );
+        ids.insert(who.to_string(), id);
+    }
+    let cases = f["inputs"]["cases"].as_array().expect("cases");
+    let expected = f["expected"]["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), expected.len());
+    for (c, x) in cases.iter().zip(expected) {
+        let name = str_of(&c["name"]);
+        assert_eq!(str_of(&x["name"]), name);
+        let mut want = x.clone();
+        want.as_object_mut().expect("object").remove("name");
+        assert_eq!(run_group_negative_case(c, &ids, &d), want, "case {name}");
     }
 }

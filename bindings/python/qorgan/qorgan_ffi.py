@@ -568,27 +568,25 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_device_open() != 14808:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 11729:
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 18643:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 42794:
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 33738:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() != 63028:
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() != 35629:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export() != 50130:
-        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified() != 49180:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 16010:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity() != 2170:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() != 47841:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() != 62768:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 44524:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 4007:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() != 23392:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() != 17758:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() != 11050:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -596,7 +594,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() != 42726:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 2901:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 63159:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() != 1080:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -604,7 +602,9 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed() != 33840:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() != 2973:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() != 6108:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation() != 38019:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due() != 49091:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -612,7 +612,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_decrypt() != 16821:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_session_decrypt_batch() != 58749:
+    if lib.uniffi_qorgan_ffi_checksum_method_session_decrypt_batch() != 19582:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_encrypt() != 24912:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -733,9 +733,6 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch.restype
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export.restype = ctypes.c_uint16
-_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified.argtypes = (
-)
-_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal.restype = ctypes.c_uint16
@@ -778,6 +775,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed.r
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due.restype = ctypes.c_uint16
@@ -958,11 +958,6 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_export.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_export.restype = _UniffiRustBuffer
-_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified.argtypes = (
-    ctypes.c_uint64,
-    ctypes.POINTER(_UniffiRustCallStatus),
-)
-_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified.restype = ctypes.c_int8
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_seal.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -1039,6 +1034,11 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotate.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotate.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation.restype = ctypes.c_uint32
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due.argtypes = (
     ctypes.c_uint64,
     ctypes.c_uint64,
@@ -1262,7 +1262,9 @@ class QorganError:  # type: ignore
     class BadSignature(_UniffiTempQorganError):
         """
         A signature did not verify (`what`: identity binding, signed prekey,
-        ML-KEM prekey, sender-key distribution, group message).
+        ML-KEM prekey, sender-key distribution (the identity's signature on
+        a chain's announcement), sender-key proof of possession (the chain
+        signing key's own signature on it), group message).
 """
         
         def __init__(self, what):
@@ -1431,6 +1433,70 @@ class QorganError:  # type: ignore
         def __repr__(self):
             return "QorganError.WrongGroup({})".format(str(self))
     _UniffiTempQorganError.WrongGroup = WrongGroup # type: ignore
+    class KeyCommitmentMismatch(_UniffiTempQorganError):
+        """
+        A group message, signed by its sender, whose key commitment differs
+        from the key this receiver derives for it: the receiver holds another
+        chain key than the sender used (a wrong export, or a sender that gave
+        members different keys).
+"""
+        
+        def __init__(self, iteration):
+            super().__init__(", ".join([
+                "iteration={!r}".format(iteration),
+            ]))
+            self.iteration = iteration
+
+        def __repr__(self):
+            return "QorganError.KeyCommitmentMismatch({})".format(str(self))
+    _UniffiTempQorganError.KeyCommitmentMismatch = KeyCommitmentMismatch # type: ignore
+    class ConflictingChainKey(_UniffiTempQorganError):
+        """
+        Two copies of one chain whose keys disagree (a distribution or
+        export that is not the sender's): the copy already held is kept.
+"""
+        
+        def __init__(self, chain_id):
+            super().__init__(", ".join([
+                "chain_id={!r}".format(chain_id),
+            ]))
+            self.chain_id = chain_id
+
+        def __repr__(self):
+            return "QorganError.ConflictingChainKey({})".format(str(self))
+    _UniffiTempQorganError.ConflictingChainKey = ConflictingChainKey # type: ignore
+    class ConflictingRotation(_UniffiTempQorganError):
+        """
+        A second chain of the same sender announced with a rotation number
+        already held (equivocation, or a sender whose state was rolled back).
+"""
+        
+        def __init__(self, rotation):
+            super().__init__(", ".join([
+                "rotation={!r}".format(rotation),
+            ]))
+            self.rotation = rotation
+
+        def __repr__(self):
+            return "QorganError.ConflictingRotation({})".format(str(self))
+    _UniffiTempQorganError.ConflictingRotation = ConflictingRotation # type: ignore
+    class RetiredChain(_UniffiTempQorganError):
+        """
+        A chain older than every chain the receiver keeps: retired chains are
+        never taken back.
+"""
+        
+        def __init__(self, rotation, oldest):
+            super().__init__(", ".join([
+                "rotation={!r}".format(rotation),
+                "oldest={!r}".format(oldest),
+            ]))
+            self.rotation = rotation
+            self.oldest = oldest
+
+        def __repr__(self):
+            return "QorganError.RetiredChain({})".format(str(self))
+    _UniffiTempQorganError.RetiredChain = RetiredChain # type: ignore
     class CorruptState(_UniffiTempQorganError):
         """
         Stored state that is malformed, or sealed under another key.
@@ -1535,14 +1601,31 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 15:
+            return QorganError.KeyCommitmentMismatch(
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 16:
+            return QorganError.ConflictingChainKey(
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 17:
+            return QorganError.ConflictingRotation(
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 18:
+            return QorganError.RetiredChain(
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 19:
             return QorganError.CorruptState(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 16:
+        if variant == 20:
             return QorganError.InvalidArgument(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 17:
+        if variant == 21:
             return QorganError.Internal(
                 _UniffiFfiConverterString.read(buf),
             )
@@ -1586,6 +1669,19 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             return
         if isinstance(value, QorganError.WrongGroup):
             _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, QorganError.KeyCommitmentMismatch):
+            _UniffiFfiConverterUInt32.check_lower(value.iteration)
+            return
+        if isinstance(value, QorganError.ConflictingChainKey):
+            _UniffiFfiConverterUInt32.check_lower(value.chain_id)
+            return
+        if isinstance(value, QorganError.ConflictingRotation):
+            _UniffiFfiConverterUInt32.check_lower(value.rotation)
+            return
+        if isinstance(value, QorganError.RetiredChain):
+            _UniffiFfiConverterUInt32.check_lower(value.rotation)
+            _UniffiFfiConverterUInt32.check_lower(value.oldest)
             return
         if isinstance(value, QorganError.CorruptState):
             _UniffiFfiConverterString.check_lower(value.reason)
@@ -1636,14 +1732,27 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if isinstance(value, QorganError.WrongGroup):
             buf.write_i32(14)
             _UniffiFfiConverterString.write(value.reason, buf)
-        if isinstance(value, QorganError.CorruptState):
+        if isinstance(value, QorganError.KeyCommitmentMismatch):
             buf.write_i32(15)
+            _UniffiFfiConverterUInt32.write(value.iteration, buf)
+        if isinstance(value, QorganError.ConflictingChainKey):
+            buf.write_i32(16)
+            _UniffiFfiConverterUInt32.write(value.chain_id, buf)
+        if isinstance(value, QorganError.ConflictingRotation):
+            buf.write_i32(17)
+            _UniffiFfiConverterUInt32.write(value.rotation, buf)
+        if isinstance(value, QorganError.RetiredChain):
+            buf.write_i32(18)
+            _UniffiFfiConverterUInt32.write(value.rotation, buf)
+            _UniffiFfiConverterUInt32.write(value.oldest, buf)
+        if isinstance(value, QorganError.CorruptState):
+            buf.write_i32(19)
             _UniffiFfiConverterString.write(value.reason, buf)
         if isinstance(value, QorganError.InvalidArgument):
-            buf.write_i32(16)
+            buf.write_i32(20)
             _UniffiFfiConverterString.write(value.reason, buf)
         if isinstance(value, QorganError.Internal):
-            buf.write_i32(17)
+            buf.write_i32(21)
             _UniffiFfiConverterString.write(value.reason, buf)
 
 class _UniffiFfiConverterSequenceBytes(_UniffiConverterRustBuffer):
@@ -1776,17 +1885,37 @@ class ErrorKind(enum.Enum):
     See [`QorganError::WrongGroup`].
 """
     
-    CORRUPT_STATE = 14
+    KEY_COMMITMENT_MISMATCH = 14
+    """
+    See [`QorganError::KeyCommitmentMismatch`].
+"""
+    
+    CONFLICTING_CHAIN_KEY = 15
+    """
+    See [`QorganError::ConflictingChainKey`].
+"""
+    
+    CONFLICTING_ROTATION = 16
+    """
+    See [`QorganError::ConflictingRotation`].
+"""
+    
+    RETIRED_CHAIN = 17
+    """
+    See [`QorganError::RetiredChain`].
+"""
+    
+    CORRUPT_STATE = 18
     """
     See [`QorganError::CorruptState`].
 """
     
-    INVALID_ARGUMENT = 15
+    INVALID_ARGUMENT = 19
     """
     See [`QorganError::InvalidArgument`].
 """
     
-    INTERNAL = 16
+    INTERNAL = 20
     """
     See [`QorganError::Internal`].
 """
@@ -1826,10 +1955,18 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
         if variant == 14:
             return ErrorKind.WRONG_GROUP
         if variant == 15:
-            return ErrorKind.CORRUPT_STATE
+            return ErrorKind.KEY_COMMITMENT_MISMATCH
         if variant == 16:
-            return ErrorKind.INVALID_ARGUMENT
+            return ErrorKind.CONFLICTING_CHAIN_KEY
         if variant == 17:
+            return ErrorKind.CONFLICTING_ROTATION
+        if variant == 18:
+            return ErrorKind.RETIRED_CHAIN
+        if variant == 19:
+            return ErrorKind.CORRUPT_STATE
+        if variant == 20:
+            return ErrorKind.INVALID_ARGUMENT
+        if variant == 21:
             return ErrorKind.INTERNAL
         raise InternalError("Raw enum value doesn't match any cases")
 
@@ -1862,6 +1999,14 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
         if value == ErrorKind.BEFORE_FIRST_ITERATION:
             return
         if value == ErrorKind.WRONG_GROUP:
+            return
+        if value == ErrorKind.KEY_COMMITMENT_MISMATCH:
+            return
+        if value == ErrorKind.CONFLICTING_CHAIN_KEY:
+            return
+        if value == ErrorKind.CONFLICTING_ROTATION:
+            return
+        if value == ErrorKind.RETIRED_CHAIN:
             return
         if value == ErrorKind.CORRUPT_STATE:
             return
@@ -1901,12 +2046,20 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
             buf.write_i32(13)
         if value == ErrorKind.WRONG_GROUP:
             buf.write_i32(14)
-        if value == ErrorKind.CORRUPT_STATE:
+        if value == ErrorKind.KEY_COMMITMENT_MISMATCH:
             buf.write_i32(15)
-        if value == ErrorKind.INVALID_ARGUMENT:
+        if value == ErrorKind.CONFLICTING_CHAIN_KEY:
             buf.write_i32(16)
-        if value == ErrorKind.INTERNAL:
+        if value == ErrorKind.CONFLICTING_ROTATION:
             buf.write_i32(17)
+        if value == ErrorKind.RETIRED_CHAIN:
+            buf.write_i32(18)
+        if value == ErrorKind.CORRUPT_STATE:
+            buf.write_i32(19)
+        if value == ErrorKind.INVALID_ARGUMENT:
+            buf.write_i32(20)
+        if value == ErrorKind.INTERNAL:
+            buf.write_i32(21)
 
 
 
@@ -1978,7 +2131,7 @@ class _UniffiFfiConverterOptionalTypeFailure(_UniffiConverterRustBuffer):
 @dataclass
 class BatchResult:
     """
-    One message's result of a batch decrypt.
+    One message's result of a 1:1 batch decrypt.
 """
     def __init__(self, *, plaintext:typing.Optional[bytes], error:typing.Optional[Failure]):
         self.plaintext = plaintext
@@ -2382,6 +2535,135 @@ class _UniffiFfiConverterTypeFanoutResult(_UniffiConverterRustBuffer):
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterOptionalBytes.write(value.ciphertext, buf)
+        _UniffiFfiConverterOptionalTypeFailure.write(value.error, buf)
+
+@dataclass
+class GroupPlaintext:
+    """
+    A decrypted group message with its provenance. The sender's chain
+    signature covered every field: show `sender` as the author, and check
+    that `group_id` is the conversation the message is filed under.
+"""
+    def __init__(self, *, plaintext:bytes, sender:bytes, group_id:bytes, chain_id:int, rotation:int, iteration:int):
+        self.plaintext = plaintext
+        self.sender = sender
+        self.group_id = group_id
+        self.chain_id = chain_id
+        self.rotation = rotation
+        self.iteration = iteration
+        
+        
+
+    
+    def __str__(self):
+        return "GroupPlaintext(plaintext={}, sender={}, group_id={}, chain_id={}, rotation={}, iteration={})".format(self.plaintext, self.sender, self.group_id, self.chain_id, self.rotation, self.iteration)
+    def __eq__(self, other):
+        if self.plaintext != other.plaintext:
+            return False
+        if self.sender != other.sender:
+            return False
+        if self.group_id != other.group_id:
+            return False
+        if self.chain_id != other.chain_id:
+            return False
+        if self.rotation != other.rotation:
+            return False
+        if self.iteration != other.iteration:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeGroupPlaintext(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return GroupPlaintext(
+            plaintext=_UniffiFfiConverterBytes.read(buf),
+            sender=_UniffiFfiConverterBytes.read(buf),
+            group_id=_UniffiFfiConverterBytes.read(buf),
+            chain_id=_UniffiFfiConverterUInt32.read(buf),
+            rotation=_UniffiFfiConverterUInt32.read(buf),
+            iteration=_UniffiFfiConverterUInt32.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.plaintext)
+        _UniffiFfiConverterBytes.check_lower(value.sender)
+        _UniffiFfiConverterBytes.check_lower(value.group_id)
+        _UniffiFfiConverterUInt32.check_lower(value.chain_id)
+        _UniffiFfiConverterUInt32.check_lower(value.rotation)
+        _UniffiFfiConverterUInt32.check_lower(value.iteration)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.plaintext, buf)
+        _UniffiFfiConverterBytes.write(value.sender, buf)
+        _UniffiFfiConverterBytes.write(value.group_id, buf)
+        _UniffiFfiConverterUInt32.write(value.chain_id, buf)
+        _UniffiFfiConverterUInt32.write(value.rotation, buf)
+        _UniffiFfiConverterUInt32.write(value.iteration, buf)
+
+class _UniffiFfiConverterOptionalTypeGroupPlaintext(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeGroupPlaintext.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeGroupPlaintext.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeGroupPlaintext.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+@dataclass
+class GroupBatchResult:
+    """
+    One message's result of a group batch decrypt.
+"""
+    def __init__(self, *, decrypted:typing.Optional[GroupPlaintext], error:typing.Optional[Failure]):
+        self.decrypted = decrypted
+        self.error = error
+        
+        
+
+    
+    def __str__(self):
+        return "GroupBatchResult(decrypted={}, error={})".format(self.decrypted, self.error)
+    def __eq__(self, other):
+        if self.decrypted != other.decrypted:
+            return False
+        if self.error != other.error:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeGroupBatchResult(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return GroupBatchResult(
+            decrypted=_UniffiFfiConverterOptionalTypeGroupPlaintext.read(buf),
+            error=_UniffiFfiConverterOptionalTypeFailure.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterOptionalTypeGroupPlaintext.check_lower(value.decrypted)
+        _UniffiFfiConverterOptionalTypeFailure.check_lower(value.error)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterOptionalTypeGroupPlaintext.write(value.decrypted, buf)
         _UniffiFfiConverterOptionalTypeFailure.write(value.error, buf)
 
 @dataclass
@@ -2875,8 +3157,9 @@ class OutboundGroupProtocol(typing.Protocol):
     
     def announcement(self, ) -> bytes:
         """
-        The public announcement of the current chain (its id, iteration
-        and signing key, signed by this device's identity): what a server
+        The public announcement of the current chain (this device, the
+        group, the chain id, rotation number and signing key, signed by the
+        chain's signing key and by this device's identity): what a server
         needs to check this chain's group messages with `verify_batch`.
 """
         raise NotImplementedError
@@ -2903,7 +3186,8 @@ class OutboundGroupProtocol(typing.Protocol):
         raise NotImplementedError
     def encrypt(self, plaintext: bytes) -> bytes:
         """
-        Encrypts and signs one group message.
+        Encrypts and signs one group message as this device (the signature
+        covers this device's identity and the group).
 """
         raise NotImplementedError
     def group_id(self, ) -> bytes:
@@ -2923,7 +3207,15 @@ class OutboundGroupProtocol(typing.Protocol):
         raise NotImplementedError
     def rotate(self, now: int) -> None:
         """
-        Starts a new chain; distribute it to the remaining members.
+        Starts a new chain with the next rotation number; distribute it to
+        the remaining members. Refused (`ChainExhausted`) once the rotation
+        number has reached its maximum.
+"""
+        raise NotImplementedError
+    def rotation(self, ) -> int:
+        """
+        The current chain's rotation number (0 for the first chain, one more
+        for each `rotate`).
 """
         raise NotImplementedError
     def rotation_due(self, now: int) -> typing.Optional[RotationReason]:
@@ -2969,8 +3261,9 @@ class OutboundGroup(OutboundGroupProtocol):
         return inst
     def announcement(self, ) -> bytes:
         """
-        The public announcement of the current chain (its id, iteration
-        and signing key, signed by this device's identity): what a server
+        The public announcement of the current chain (this device, the
+        group, the chain id, rotation number and signing key, signed by the
+        chain's signing key and by this device's identity): what a server
         needs to check this chain's group messages with `verify_batch`.
 """
         _uniffi_lowered_args = (
@@ -3040,7 +3333,8 @@ class OutboundGroup(OutboundGroupProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def encrypt(self, plaintext: bytes) -> bytes:
         """
-        Encrypts and signs one group message.
+        Encrypts and signs one group message as this device (the signature
+        covers this device's identity and the group).
 """
         
         _UniffiFfiConverterByRefBytes.check_lower(plaintext)
@@ -3103,7 +3397,9 @@ class OutboundGroup(OutboundGroupProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def rotate(self, now: int) -> None:
         """
-        Starts a new chain; distribute it to the remaining members.
+        Starts a new chain with the next rotation number; distribute it to
+        the remaining members. Refused (`ChainExhausted`) once the rotation
+        number has reached its maximum.
 """
         
         _UniffiFfiConverterUInt64.check_lower(now)
@@ -3116,6 +3412,22 @@ class OutboundGroup(OutboundGroupProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotate,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def rotation(self, ) -> int:
+        """
+        The current chain's rotation number (0 for the first chain, one more
+        for each `rotate`).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -3615,6 +3927,29 @@ class _UniffiFfiConverterTypeDevice:
     def write(cls, value: Device, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
 
+class _UniffiFfiConverterSequenceTypeGroupBatchResult(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeGroupBatchResult.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeGroupBatchResult.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeGroupBatchResult.read(buf) for i in range(count)
+        ]
+
 
 class GroupReceiverProtocol(typing.Protocol):
     """
@@ -3623,19 +3958,28 @@ class GroupReceiverProtocol(typing.Protocol):
     
     def add(self, distribution: bytes,sender_identity: bytes) -> None:
         """
-        Adds the sender's next chain (after a rotation); `sender_identity`
-        as for [`GroupReceiver::new`].
+        Adds a chain of the sender's (the next one after a rotation, or a
+        copy of one already held, which is merged and never rewinds);
+        `sender_identity` as for [`GroupReceiver::new`]. Chains are ordered
+        by their announced rotation number, and the oldest beyond the bound
+        are dropped. Refused, with the receiver unchanged: another sender
+        (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
+        rotation number already held (`ConflictingRotation`); a chain older
+        than every chain kept (`RetiredChain`); a copy of a held chain with
+        another chain key (`ConflictingChainKey`).
 """
         raise NotImplementedError
-    def decrypt(self, message: bytes) -> bytes:
+    def decrypt(self, message: bytes) -> GroupPlaintext:
         """
-        Decrypts one group message.
+        Decrypts one group message; returns it with its provenance (sender,
+        group, chain, rotation, iteration). On error the receiver is
+        unchanged.
 """
         raise NotImplementedError
-    def decrypt_batch(self, messages: typing.List[bytes]) -> typing.List[BatchResult]:
+    def decrypt_batch(self, messages: typing.List[bytes]) -> typing.List[GroupBatchResult]:
         """
         Decrypts a queue of messages in one call (signatures batch-verified);
-        one result per message, in order.
+        one result per message, in order, each with its provenance.
 """
         raise NotImplementedError
     def export(self, ) -> bytes:
@@ -3643,12 +3987,6 @@ class GroupReceiverProtocol(typing.Protocol):
         The current chain from this receiver's position on, for another
         device of the same user. Secret (it carries the chain key): send it
         only over a 1:1 session with that device.
-"""
-        raise NotImplementedError
-    def is_verified(self, ) -> bool:
-        """
-        Whether the current chain came with the sender's signature (false
-        after `from_export` until the sender's distribution is `add`ed).
 """
         raise NotImplementedError
     def seal(self, storage_key_bytes: bytes) -> bytes:
@@ -3673,9 +4011,14 @@ class GroupReceiver(GroupReceiverProtocol):
         """
         Starts from an export made by another device of this user
         (`GroupReceiver.export`, received over the 1:1 session with that
-        device). Reads messages from the export's iteration on; unverified
-        (`is_verified` false) until the sender's own distribution of the chain
-        is `add`ed. (Not named `import`: a keyword in Swift and Python.)
+        device). Reads messages from the export's iteration on. The export
+        carries the sender's signed announcement, verified here, so it names
+        no chain the sender did not announce; its chain key is the
+        exporter's word: with a wrong one every message fails with
+        `KeyCommitmentMismatch`, and `add`ing the sender's own distribution
+        of the chain fails with `ConflictingChainKey` (start a new receiver
+        from that distribution instead). (Not named `import`: a keyword in
+        Swift and Python.)
 """
         
         _UniffiFfiConverterBytes.check_lower(export)
@@ -3753,8 +4096,15 @@ class GroupReceiver(GroupReceiverProtocol):
         return inst
     def add(self, distribution: bytes,sender_identity: bytes) -> None:
         """
-        Adds the sender's next chain (after a rotation); `sender_identity`
-        as for [`GroupReceiver::new`].
+        Adds a chain of the sender's (the next one after a rotation, or a
+        copy of one already held, which is merged and never rewinds);
+        `sender_identity` as for [`GroupReceiver::new`]. Chains are ordered
+        by their announced rotation number, and the oldest beyond the bound
+        are dropped. Refused, with the receiver unchanged: another sender
+        (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
+        rotation number already held (`ConflictingRotation`); a chain older
+        than every chain kept (`RetiredChain`); a copy of a held chain with
+        another chain key (`ConflictingChainKey`).
 """
         
         _UniffiFfiConverterBytes.check_lower(distribution)
@@ -3773,9 +4123,11 @@ class GroupReceiver(GroupReceiverProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def decrypt(self, message: bytes) -> bytes:
+    def decrypt(self, message: bytes) -> GroupPlaintext:
         """
-        Decrypts one group message.
+        Decrypts one group message; returns it with its provenance (sender,
+        group, chain, rotation, iteration). On error the receiver is
+        unchanged.
 """
         
         _UniffiFfiConverterByRefBytes.check_lower(message)
@@ -3783,7 +4135,7 @@ class GroupReceiver(GroupReceiverProtocol):
             self._uniffi_clone_handle(),
             _UniffiFfiConverterByRefBytes.lower(message),
         )
-        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_lift_return = _UniffiFfiConverterTypeGroupPlaintext.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -3791,10 +4143,10 @@ class GroupReceiver(GroupReceiverProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def decrypt_batch(self, messages: typing.List[bytes]) -> typing.List[BatchResult]:
+    def decrypt_batch(self, messages: typing.List[bytes]) -> typing.List[GroupBatchResult]:
         """
         Decrypts a queue of messages in one call (signatures batch-verified);
-        one result per message, in order.
+        one result per message, in order, each with its provenance.
 """
         
         _UniffiFfiConverterSequenceBytes.check_lower(messages)
@@ -3802,7 +4154,7 @@ class GroupReceiver(GroupReceiverProtocol):
             self._uniffi_clone_handle(),
             _UniffiFfiConverterSequenceBytes.lower(messages),
         )
-        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeBatchResult.lift
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeGroupBatchResult.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -3824,22 +4176,6 @@ class GroupReceiver(GroupReceiverProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_export,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def is_verified(self, ) -> bool:
-        """
-        Whether the current chain came with the sender's signature (false
-        after `from_export` until the sender's distribution is `add`ed).
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -4073,6 +4409,8 @@ __all__ = [
     "BatchResult",
     "AcceptResult",
     "FanoutResult",
+    "GroupPlaintext",
+    "GroupBatchResult",
     "GroupPolicy",
     "SafetyNumber",
     "VerifyResult",

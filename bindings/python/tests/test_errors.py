@@ -20,7 +20,8 @@ ALL_VARIANTS = [
     "Malformed", "BadSignature", "AuthenticationFailed", "Duplicate", "TooFarAhead",
     "UntrustedIdentity", "UnknownPreKey", "Replay", "NonContributory",
     "RotationRequired", "ChainExhausted", "WrongChain", "BeforeFirstIteration",
-    "WrongGroup", "CorruptState", "InvalidArgument", "Internal",
+    "WrongGroup", "KeyCommitmentMismatch", "ConflictingChainKey", "ConflictingRotation",
+    "RetiredChain", "CorruptState", "InvalidArgument", "Internal",
 ]
 
 
@@ -74,6 +75,16 @@ def test_bad_signature():
     bundle[-70] ^= 0x01  # inside the ML-KEM prekey's signature
     with pytest.raises(QorganError.BadSignature):
         alice.initiate(bytes(bundle))
+    # A sender-key announcement ends with the chain key's proof of
+    # possession (64 bytes) and the identity's signature (64 bytes).
+    announcement = alice.create_group(b"g", policy(), 0).announcement()
+    for index, what in ((-10, "sender-key distribution"),
+                        (-64 - 10, "sender-key proof of possession")):
+        flipped = bytearray(announcement)
+        flipped[index] ^= 0x01
+        with pytest.raises(QorganError.BadSignature) as e:
+            qorgan.verify_announcement(bytes(flipped))
+        assert e.value.what == what
 
 
 def test_authentication_failed():
@@ -134,7 +145,7 @@ def test_untrusted_identity():
         rx.add(ba.decrypt(ab.encrypt(group.distribution())), carol.identity_key())
     # The refused chain was not added; the right sender's is.
     rx.add(ba.decrypt(ab.encrypt(group.distribution())), alice.identity_key())
-    assert rx.decrypt(group.encrypt(b"rotated")) == b"rotated"
+    assert rx.decrypt(group.encrypt(b"rotated")).plaintext == b"rotated"
     # A prekey message of another session, given to an established session.
     other = alice.initiate(bob.bundle()).encrypt(b"new handshake")
     with pytest.raises(QorganError.UntrustedIdentity):
@@ -203,7 +214,7 @@ def test_before_first_iteration():
     for m in early:
         with pytest.raises(QorganError.BeforeFirstIteration):
             rx.decrypt(m)
-    assert rx.decrypt(later) == b"after joining"
+    assert rx.decrypt(later).plaintext == b"after joining"
 
 
 def test_corrupt_state():
@@ -250,6 +261,78 @@ def test_wrong_group():
     with pytest.raises(QorganError.WrongGroup) as e:
         rx.add(b.decrypt(a.encrypt(g2.distribution())), b.remote_identity())
     assert e.value.reason
-    assert rx.decrypt(g1.encrypt(b"still g1")) == b"still g1"
+    assert rx.decrypt(g1.encrypt(b"still g1")).plaintext == b"still g1"
     with pytest.raises(QorganError.WrongChain):
         rx.decrypt(g2.encrypt(b"g2 stays unreadable"))
+
+
+def test_key_commitment_mismatch_and_conflicting_chain_key_from_a_tampered_export():
+    alice, bob = Device(), Device()
+    a, b = establish(alice, bob)
+    group = alice.create_group(b"g", policy(), 0)
+    dist = b.decrypt(a.encrypt(group.distribution()))
+    rx = GroupReceiver(dist, b.remote_identity())
+    export = rx.export()
+    # The export's announcement is signed (checked on import); its chain
+    # key, the last 32 bytes, is not: the import succeeds ...
+    tampered = bytearray(export)
+    tampered[-1] ^= 0x01
+    wrong = GroupReceiver.from_export(bytes(tampered))
+    assert wrong.sender_identity() == alice.identity_key()
+    # ... and every message then fails its key commitment.
+    msg = group.encrypt(b"m")
+    with pytest.raises(QorganError.KeyCommitmentMismatch) as e:
+        wrong.decrypt(msg)
+    assert e.value.iteration == 0
+    [result] = wrong.decrypt_batch([msg])
+    assert result.decrypted is None
+    assert result.error.kind == ErrorKind.KEY_COMMITMENT_MISMATCH
+    assert "key commitment mismatch at iteration 0" in result.error.message
+    # The sender's own distribution of that chain does not merge with it.
+    with pytest.raises(QorganError.ConflictingChainKey) as e:
+        wrong.add(dist, b.remote_identity())
+    assert e.value.chain_id == group.chain_id()
+    # The genuine copy reads the message.
+    assert rx.decrypt(msg).plaintext == b"m"
+    # A flipped bit in the export's announcement is a bad signature.
+    signed = bytearray(export)
+    signed[-36 - 10] ^= 0x01  # the identity's signature, before iteration and chain key
+    with pytest.raises(QorganError.BadSignature) as e:
+        GroupReceiver.from_export(bytes(signed))
+    assert e.value.what == "sender-key distribution"
+
+
+def test_conflicting_rotation():
+    alice = Device()
+    group = alice.create_group(b"g", policy(), 0)
+    rx = GroupReceiver(group.distribution(), alice.identity_key())
+    # A copy of the sender's state, rotated apart from the original: two
+    # different chains announced as rotation 1.
+    fork = alice.open_group(KEY, group.seal(KEY))
+    group.rotate(1)
+    fork.rotate(1)
+    assert group.rotation() == fork.rotation() == 1
+    rx.add(group.distribution(), alice.identity_key())
+    with pytest.raises(QorganError.ConflictingRotation) as e:
+        rx.add(fork.distribution(), alice.identity_key())
+    assert e.value.rotation == 1
+    assert rx.decrypt(group.encrypt(b"kept")).rotation == 1
+    with pytest.raises(QorganError.WrongChain):
+        rx.decrypt(fork.encrypt(b"refused"))
+
+
+def test_retired_chain():
+    alice = Device()
+    group = alice.create_group(b"g", policy(), 0)
+    first = group.distribution()
+    rx = GroupReceiver(first, alice.identity_key())
+    # A receiver keeps the current chain and two retired ones: after three
+    # rotations rotation 0 is dropped, and stays dropped.
+    for now in (1, 2, 3):
+        group.rotate(now)
+        rx.add(group.distribution(), alice.identity_key())
+    with pytest.raises(QorganError.RetiredChain) as e:
+        rx.add(first, alice.identity_key())
+    assert (e.value.rotation, e.value.oldest) == (0, 1)
+    got = rx.decrypt(group.encrypt(b"current"))
+    assert (got.plaintext, got.rotation) == (b"current", 3)

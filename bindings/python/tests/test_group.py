@@ -33,10 +33,16 @@ def test_three_members_removal_rotation_catch_up(storage_key):
         receivers[name] = GroupReceiver(dist, theirs.remote_identity())
         assert receivers[name].sender_identity() == alice.identity_key()
 
+    assert group.rotation() == 0
     m0 = group.encrypt(b"welcome, all three")
     assert group.iteration() == 1
     for r in receivers.values():
-        assert r.decrypt(m0) == b"welcome, all three"
+        got = r.decrypt(m0)
+        # The provenance, all of it covered by the chain's signature.
+        assert got.plaintext == b"welcome, all three"
+        assert got.sender == alice.identity_key()
+        assert got.group_id == GROUP
+        assert (got.chain_id, got.rotation, got.iteration) == (first_chain, 0, 0)
 
     # Dave leaves: Alice may not send on the old chain any more.
     group.mark_member_removed()
@@ -45,6 +51,8 @@ def test_three_members_removal_rotation_catch_up(storage_key):
         group.encrypt(b"must not reach Dave")
     group.rotate(1_002)
     assert group.chain_id() != first_chain
+    assert group.rotation() == 1
+    second_chain = group.chain_id()
     assert group.rotation_due(1_002) is None
 
     # Redistribution to the remaining members only.
@@ -55,8 +63,12 @@ def test_three_members_removal_rotation_catch_up(storage_key):
         receivers[name].add(theirs.decrypt(result.ciphertext), theirs.remote_identity())
 
     m1 = group.encrypt(b"without Dave")
-    assert receivers["bob"].decrypt(m1) == b"without Dave"
-    assert receivers["carol"].decrypt(m1) == b"without Dave"
+    for name in ("bob", "carol"):
+        got = receivers[name].decrypt(m1)
+        assert got.plaintext == b"without Dave"
+        assert got.sender == alice.identity_key()
+        assert (got.group_id, got.chain_id, got.rotation, got.iteration) == (
+            GROUP, second_chain, 1, 0)
     with pytest.raises(QorganError.WrongChain):
         receivers["dave"].decrypt(m1)
 
@@ -66,12 +78,15 @@ def test_three_members_removal_rotation_catch_up(storage_key):
     sealed_carol = receivers["carol"].seal(storage_key)
     queue = [group.encrypt(f"msg {i}".encode()) for i in range(100)]
     for m in queue[:10]:
-        assert receivers["bob"].decrypt(m).startswith(b"msg ")
+        assert receivers["bob"].decrypt(m).plaintext.startswith(b"msg ")
     carol_rx = GroupReceiver.open(storage_key, sealed_carol)
     results = carol_rx.decrypt_batch(queue)
     assert len(results) == 100
-    assert [r.plaintext for r in results] == [f"msg {i}".encode() for i in range(100)]
+    assert [r.decrypted.plaintext for r in results] == [f"msg {i}".encode() for i in range(100)]
     assert all(r.error is None for r in results)
+    assert [r.decrypted.iteration for r in results] == list(range(1, 101))
+    assert {(r.decrypted.sender, r.decrypted.group_id, r.decrypted.chain_id, r.decrypted.rotation)
+            for r in results} == {(alice.identity_key(), GROUP, second_chain, 1)}
 
     tampered = bytearray(group.encrypt(b"tampered"))
     tampered[12] ^= 0x01
@@ -79,7 +94,9 @@ def test_three_members_removal_rotation_catch_up(storage_key):
     forged = bytearray(group.encrypt(b"forged"))
     forged[-1] ^= 0x01  # the chain's signature
     mixed = carol_rx.decrypt_batch([bytes(tampered), good, queue[0], bytes(forged), b"junk"])
-    assert [r.plaintext for r in mixed] == [None, b"good", None, None, None]
+    assert [r.decrypted.plaintext if r.decrypted else None for r in mixed] == [
+        None, b"good", None, None, None]
+    assert mixed[1].decrypted.iteration == 102
     assert [r.error.kind if r.error else None for r in mixed] == [
         ErrorKind.BAD_SIGNATURE, None, ErrorKind.DUPLICATE, ErrorKind.BAD_SIGNATURE,
         ErrorKind.MALFORMED]
@@ -93,9 +110,12 @@ def test_three_members_removal_rotation_catch_up(storage_key):
     chain, iteration = group.chain_id(), group.iteration()
     group = alice.open_group(storage_key, group.seal(storage_key))
     assert (group.chain_id(), group.iteration(), group.group_id()) == (chain, iteration, GROUP)
-    assert receivers["bob"].decrypt(group.encrypt(b"after restore")) == b"after restore"
+    assert group.rotation() == 1
+    assert receivers["bob"].decrypt(group.encrypt(b"after restore")).plaintext == b"after restore"
     after = GroupReceiver(group.distribution(), alice.identity_key())
-    assert after.decrypt(group.encrypt(b"new member")) == b"new member"
+    got = after.decrypt(group.encrypt(b"new member"))
+    assert got.plaintext == b"new member"
+    assert (got.sender, got.rotation) == (alice.identity_key(), 1)
 
 
 def test_receiver_moves_to_another_device_by_export():
@@ -103,18 +123,23 @@ def test_receiver_moves_to_another_device_by_export():
     out = alice.create_group(b"g", policy(), 0)
     dist = out.distribution()
     rx = GroupReceiver(dist, alice.identity_key())
-    assert rx.is_verified()
     first = out.encrypt(b"one")
-    assert rx.decrypt(first) == b"one"
-    # The user's second device gets the export over their own 1:1 session.
+    assert rx.decrypt(first).plaintext == b"one"
+    # The user's second device gets the export over their own 1:1 session;
+    # the sender's announcement inside it is verified on import.
     moved = GroupReceiver.from_export(rx.export())
-    assert not moved.is_verified()
     assert moved.sender_identity() == alice.identity_key()
     with pytest.raises(QorganError.BeforeFirstIteration):
         moved.decrypt(first)
-    assert moved.decrypt(out.encrypt(b"two")) == b"two"
+    two = out.encrypt(b"two")
+    got = moved.decrypt(two)
+    assert (got.plaintext, got.sender, got.iteration) == (b"two", alice.identity_key(), 1)
+    # The sender's own distribution (from iteration 0) merges with the
+    # export: iteration 0 becomes readable, iteration 1 stays consumed.
     moved.add(dist, alice.identity_key())
-    assert moved.is_verified()
+    assert moved.decrypt(first).iteration == 0
+    with pytest.raises(QorganError.Duplicate):
+        moved.decrypt(two)
     with pytest.raises(QorganError.Malformed):
         GroupReceiver.from_export(b"not an export")
 
@@ -129,6 +154,7 @@ def test_message_limit_and_age_rotation():
         group.encrypt(b"one too many")
     group.rotate(10)
     assert group.iteration() == 0
+    assert group.rotation() == 1
     assert group.rotation_due(11) is None
     assert group.rotation_due(10 + 61) == RotationReason.AGE
 
@@ -146,4 +172,5 @@ def test_fanout_failure_is_per_recipient():
     accepted = carol.accept(results[1].ciphertext)
     assert accepted.plaintext == group.distribution()
     rx = GroupReceiver(accepted.plaintext, accepted.session.remote_identity())
-    assert rx.decrypt(group.encrypt(b"to carol")) == b"to carol"
+    got = rx.decrypt(group.encrypt(b"to carol"))
+    assert (got.plaintext, got.sender) == (b"to carol", alice.identity_key())

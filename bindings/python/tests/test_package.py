@@ -21,6 +21,7 @@ def test_public_names_reexported():
     for name in [
         "Device", "Session", "OutboundGroup", "GroupReceiver", "GroupPolicy",
         "QorganError", "ErrorKind", "Failure", "BatchResult", "FanoutResult",
+        "GroupPlaintext", "GroupBatchResult",
         "AcceptResult", "SafetyNumber", "VerifyItem", "VerifyResult", "RotationReason",
         "verify_identity", "verify_bundle", "verify_announcement",
         "verify_group_message", "verify_batch", "safety_numbers_match",

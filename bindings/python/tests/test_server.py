@@ -128,10 +128,11 @@ def test_announcement_matches_what_members_receive():
     # The announcement is the distribution's public part (docs/PROTOCOL.md
     # §12.2): type 0x23 instead of 0x21, without the trailing iteration (4)
     # and chain key (32).
-    assert received[:2] == b"\x01\x21"
+    # Group formats are version 2.
+    assert received[:2] == b"\x02\x21"
     ann = group.announcement()
-    assert ann == b"\x01\x23" + received[2:-36]
+    assert ann == b"\x02\x23" + received[2:-36]
     rx = GroupReceiver(received, b.remote_identity())
     msg = group.encrypt(b"checked by the server, read by Bob")
     qorgan.verify_group_message(ann, msg)
-    assert rx.decrypt(msg) == b"checked by the server, read by Bob"
+    assert rx.decrypt(msg).plaintext == b"checked by the server, read by Bob"

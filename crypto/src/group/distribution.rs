@@ -1,153 +1,26 @@
-//! Sender-key distributions and their public announcements
-//! (docs/PROTOCOL.md §12.2).
+//! Sender-key distributions and exports (docs/PROTOCOL.md §12.2, §12.8):
+//! an announcement with the chain key at some iteration.
 //!
 //! ```text
-//! announcement: 01 23 | sender identity (128) | group id len (1) | group id
-//!                     | chain id (u32) | signing key (32) | signature (64)
-//! distribution: 01 21 | the same fields | iteration (u32) | chain key (32)
+//! distribution: 02 21 | announcement body | iteration (u32) | chain key (32)
+//! export:       02 22 | the same fields
 //! ```
 //!
-//! The identity signature covers `"qorgan/v1/sender-key" || sender Ed25519
-//! key || group id len || group id || chain id || signing key`: the public
-//! part, which a server can check without seeing any secret. The iteration
-//! and chain key travel only inside an authenticated 1:1 session.
+//! The iteration and chain key travel only inside an authenticated 1:1
+//! session (a distribution from the sender, an export from another device
+//! of the same user). Decoding either verifies every signature of the
+//! announcement, so no copy of a chain ever holds a signing key its
+//! announcer did not prove to hold.
 
 use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use super::{check_group_id, read_group_id, write_group_id};
+use super::announcement::{SenderKeyAnnouncement, announcement_body_len};
 use crate::codec::{Reader, Writer};
-use crate::error::{DecodeError, EncryptError, SignatureError, SignedObject, VerifyError};
-use crate::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair, SignatureCheck};
-use crate::labels;
-use crate::primitives::ed25519::{Ed25519PublicKey, Signature};
+use crate::error::{DecodeError, EncryptError, VerifyError};
 use crate::session::Session;
 use crate::wire;
-
-/// The public, identity-signed part of a distribution: which device sends
-/// with which signing key in which group.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SenderKeyAnnouncement {
-    /// The sending device.
-    pub sender: IdentityKey,
-    /// The group.
-    pub group_id: Vec<u8>,
-    /// The chain's id.
-    pub chain_id: u32,
-    /// The key that signs every message of the chain.
-    pub signing_key: Ed25519PublicKey,
-    /// The sender identity's signature over the fields above.
-    pub signature: Signature,
-}
-
-impl SenderKeyAnnouncement {
-    fn signed_fields(
-        sender: &IdentityKey,
-        group_id: &[u8],
-        chain_id: u32,
-        signing_key: &Ed25519PublicKey,
-    ) -> Vec<u8> {
-        let mut w = Writer::with_capacity(32 + 1 + group_id.len() + 4 + 32);
-        w.raw(sender.signing_key().as_bytes());
-        write_group_id(&mut w, group_id);
-        w.u32(chain_id).raw(signing_key.as_bytes());
-        w.into_vec()
-    }
-
-    pub(crate) fn sign(
-        identity: &IdentityKeyPair,
-        group_id: &[u8],
-        chain_id: u32,
-        signing_key: Ed25519PublicKey,
-    ) -> Self {
-        let fields = Self::signed_fields(identity.public(), group_id, chain_id, &signing_key);
-        Self {
-            sender: *identity.public(),
-            group_id: group_id.to_vec(),
-            chain_id,
-            signing_key,
-            signature: identity.sign(labels::SENDER_KEY, &fields),
-        }
-    }
-
-    /// Checks the sender identity's signature.
-    pub fn verify(&self) -> Result<(), SignatureError> {
-        self.check().run()
-    }
-
-    /// Every signature an announcement carries, in verification order: the
-    /// sender's identity binding, then the announcement signature.
-    pub(crate) fn checks(&self) -> [SignatureCheck; 2] {
-        [self.sender.binding_check(), self.check()]
-    }
-
-    pub(crate) fn check(&self) -> SignatureCheck {
-        let fields = Self::signed_fields(
-            &self.sender,
-            &self.group_id,
-            self.chain_id,
-            &self.signing_key,
-        );
-        SignatureCheck::labeled(
-            self.sender.signing_key(),
-            labels::SENDER_KEY,
-            &fields,
-            &self.signature,
-            SignedObject::SenderKeyDistribution,
-        )
-    }
-
-    fn write(&self, w: &mut Writer) {
-        self.sender.write(w);
-        write_group_id(w, &self.group_id);
-        w.u32(self.chain_id)
-            .raw(self.signing_key.as_bytes())
-            .raw(&self.signature.to_bytes());
-    }
-
-    /// Reads the fields; no signature is checked here.
-    pub(crate) fn read_unverified(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let sender = IdentityKey::read_trusted(r)?;
-        let group_id = read_group_id(r)?;
-        let chain_id = r.u32()?;
-        let signing_key = Ed25519PublicKey::from_bytes(&r.array()?)?;
-        let signature = Signature::from_bytes(&r.array()?);
-        Ok(Self {
-            sender,
-            group_id,
-            chain_id,
-            signing_key,
-            signature,
-        })
-    }
-
-    /// Encodes the announcement (type `0x23`).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::with_capacity(2 + IDENTITY_KEY_LEN + 1 + self.group_id.len() + 100);
-        w.u8(wire::VERSION).u8(wire::TYPE_SENDER_KEY_ANNOUNCEMENT);
-        self.write(&mut w);
-        w.into_vec()
-    }
-
-    /// Decodes an announcement and verifies its signature.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
-        let a = Self::decode_unverified(bytes)?;
-        for check in a.checks() {
-            check.run()?;
-        }
-        Ok(a)
-    }
-
-    /// Decodes without checking any signature (for batch verification).
-    pub(crate) fn decode_unverified(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(bytes);
-        wire::expect_header(&mut r, wire::TYPE_SENDER_KEY_ANNOUNCEMENT)?;
-        let a = Self::read_unverified(&mut r)?;
-        r.finish()?;
-        Ok(a)
-    }
-}
 
 /// Everything a member needs to read a sender's chain from `iteration` on.
 /// Contains the chain key: send it only inside a 1:1 session.
@@ -177,33 +50,41 @@ impl SenderKeyDistribution {
         self.iteration
     }
 
-    /// Encodes the distribution (type `0x21`).
-    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut w = Writer::with_capacity(
-            2 + IDENTITY_KEY_LEN + 1 + self.announcement.group_id.len() + 136,
-        );
-        w.u8(wire::VERSION).u8(wire::TYPE_SENDER_KEY_DISTRIBUTION);
+    /// Encodes with type `ty` (`0x21` distribution, `0x22` export).
+    pub(crate) fn encode(&self, ty: u8) -> Zeroizing<Vec<u8>> {
+        let mut w =
+            Writer::with_capacity(2 + announcement_body_len(self.announcement.group_id.len()) + 36);
+        w.u8(wire::GROUP_VERSION).u8(ty);
         self.announcement.write(&mut w);
         w.u32(self.iteration).raw(self.chain_key.as_ref());
         Zeroizing::new(w.into_vec())
     }
 
-    /// Decodes a distribution and verifies the identity signature.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+    /// Decodes type `ty` and verifies every signature of the announcement.
+    pub(crate) fn decode(bytes: &[u8], ty: u8) -> Result<Self, VerifyError> {
         let mut r = Reader::new(bytes);
-        wire::expect_header(&mut r, wire::TYPE_SENDER_KEY_DISTRIBUTION)?;
+        wire::expect_group_header(&mut r, ty)?;
         let announcement = SenderKeyAnnouncement::read_unverified(&mut r)?;
-        announcement.sender.binding_check().run()?;
         let iteration = r.u32()?;
         let chain_key = Zeroizing::new(r.array()?);
         r.finish()?;
-        check_group_id(&announcement.group_id).map_err(VerifyError::from)?;
-        announcement.verify()?;
+        announcement.verify_all()?;
         Ok(Self {
             announcement,
             iteration,
             chain_key,
         })
+    }
+
+    /// Encodes the distribution (version `0x02`, type `0x21`).
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        self.encode(wire::TYPE_SENDER_KEY_DISTRIBUTION)
+    }
+
+    /// Decodes a distribution and verifies its announcement's signatures
+    /// (identity binding, proof of possession, identity signature).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        Self::decode(bytes, wire::TYPE_SENDER_KEY_DISTRIBUTION)
     }
 
     /// The public part, for servers.

@@ -5,106 +5,125 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
+use super::announcement::SenderKeyAnnouncement;
+use super::chain::{GroupChain, GroupMessageKey};
 use super::distribution::SenderKeyDistribution;
 use super::message::ParsedGroupMessage;
-use super::{read_group_id, write_group_id};
-use crate::codec::{Reader, Writer};
-use crate::error::{
-    DecodeError, DecryptError, GroupError, SignatureError, SignedObject, VerifyError,
-};
-use crate::identity::{IDENTITY_KEY_LEN, IdentityKey};
+use super::plaintext::GroupPlaintext;
+use crate::error::{DecodeError, DecryptError, GroupError, SignatureError, SignedObject};
+use crate::identity::IdentityKey;
 use crate::limits::{MAX_BATCH, MAX_EXPORT_ADVANCE, MAX_GROUP_JUMP, MAX_GROUP_SKIPPED_KEYS};
 use crate::primitives::ed25519::{Ed25519PublicKey, Signature, verify_batch_parts};
-use crate::ratchet::chain_key::ChainKey;
-use crate::ratchet::message_key::MessageKey;
 use crate::wire;
 
 /// One sender chain as a member reads it.
 ///
-/// `decrypt` verifies the signature first, then ratchets forward (at most
-/// [`MAX_GROUP_JUMP`] per message), keeps skipped keys (at most
-/// [`MAX_GROUP_SKIPPED_KEYS`], lowest evicted first), refuses duplicates and
-/// is transactional: on any error the session is unchanged.
+/// Every copy of a chain holds the sender's verified announcement (identity
+/// binding, proof of possession and identity signature), whether it came
+/// from the sender or from an export. `decrypt` verifies the message
+/// signature (which covers the sender and the group) first, then ratchets
+/// forward (at most [`MAX_GROUP_JUMP`] per message), checks the message's key
+/// commitment, keeps skipped keys (at most [`MAX_GROUP_SKIPPED_KEYS`], lowest
+/// evicted first), refuses duplicates and is transactional: on any error the
+/// session is unchanged.
 #[derive(Clone)]
 pub struct InboundGroupSession {
-    pub(crate) sender: IdentityKey,
-    pub(crate) group_id: Vec<u8>,
-    pub(crate) chain_id: u32,
-    pub(crate) signing_key: Ed25519PublicKey,
+    pub(crate) announcement: SenderKeyAnnouncement,
+    /// `sender Ed25519 key || u8(g) || group id`, derived from the
+    /// announcement: the prefix of every message signature.
+    pub(crate) context: Vec<u8>,
     /// The earliest iteration this session was given.
     pub(crate) first_iteration: u32,
-    pub(crate) chain: ChainKey,
+    pub(crate) chain: GroupChain,
     /// Boxed, as in 1:1 sessions, so removal leaves no stale key bytes.
-    pub(crate) skipped: BTreeMap<u32, Box<MessageKey>>,
-    /// False for imported sessions: their keys did not arrive with the
-    /// sender identity's signature.
-    pub(crate) verified: bool,
+    pub(crate) skipped: BTreeMap<u32, Box<GroupMessageKey>>,
 }
 
 enum Commit {
     Skipped(u32),
     Advance {
-        chain: ChainKey,
-        skipped: Vec<Box<MessageKey>>,
+        chain: GroupChain,
+        skipped: Vec<Box<GroupMessageKey>>,
     },
 }
 
 impl InboundGroupSession {
     /// Creates the session from a distribution that arrived over the 1:1
-    /// session with `from`. Refuses a distribution signed by anyone else.
+    /// session with `from`. Refuses a distribution announced by anyone else.
     pub fn new(
         distribution: &SenderKeyDistribution,
         from: &IdentityKey,
     ) -> Result<Self, GroupError> {
         let a = &distribution.announcement;
-        a.verify().map_err(VerifyError::from)?;
+        a.verify_all()?;
         if !a.sender.ct_eq(from) {
             return Err(GroupError::UntrustedSender);
         }
-        Ok(Self {
-            sender: a.sender,
-            group_id: a.group_id.clone(),
-            chain_id: a.chain_id,
-            signing_key: a.signing_key,
-            first_iteration: distribution.iteration,
-            chain: ChainKey::new(*distribution.chain_key, distribution.iteration),
-            skipped: BTreeMap::new(),
-            verified: true,
-        })
+        Ok(Self::from_verified(distribution))
+    }
+
+    /// A session from a distribution or export whose announcement was
+    /// verified.
+    fn from_verified(d: &SenderKeyDistribution) -> Self {
+        Self::from_parts(
+            d.announcement.clone(),
+            d.iteration,
+            GroupChain::new(*d.chain_key, d.iteration),
+            BTreeMap::new(),
+        )
+    }
+
+    pub(crate) fn from_parts(
+        announcement: SenderKeyAnnouncement,
+        first_iteration: u32,
+        chain: GroupChain,
+        skipped: BTreeMap<u32, Box<GroupMessageKey>>,
+    ) -> Self {
+        Self {
+            context: announcement.message_context(),
+            announcement,
+            first_iteration,
+            chain,
+            skipped,
+        }
     }
 
     fn check_header(&self, m: &ParsedGroupMessage<'_>) -> Result<(), DecryptError> {
-        if m.chain_id != self.chain_id {
+        if m.chain_id != self.announcement.chain_id {
             return Err(DecryptError::WrongChain {
-                expected: self.chain_id,
+                expected: self.announcement.chain_id,
                 got: m.chain_id,
             });
         }
         Ok(())
     }
 
-    /// Decrypts one message: signature first, then the chain.
-    pub fn decrypt(&mut self, message: &[u8]) -> Result<Vec<u8>, DecryptError> {
+    /// Decrypts one message: signature first, then the chain, then the key
+    /// commitment, then the AEAD.
+    pub fn decrypt(&mut self, message: &[u8]) -> Result<GroupPlaintext, DecryptError> {
         let m = ParsedGroupMessage::parse(message)?;
         self.check_header(&m)?;
         if !self
+            .announcement
             .signing_key
-            .verify_parts(&m.signed_parts(), &m.signature)
+            .verify_parts(&m.signed_parts(&self.context), &m.signature)
         {
             return Err(SignatureError::Invalid(SignedObject::GroupMessage).into());
         }
         let (plaintext, commit) = self.plan(&m)?;
         self.apply(commit);
-        Ok(plaintext)
+        Ok(self.provenance(plaintext, m.iteration))
     }
 
     /// Decrypts many queued messages (a device coming online). All
-    /// signatures are checked together with batch verification; a failing
-    /// batch is bisected so exactly the bad messages are reported. Results
-    /// are in input order; each message is applied transactionally in turn.
-    /// At most [`MAX_BATCH`] messages per call; the rest get
-    /// `DecodeError::TooLong`.
-    pub fn decrypt_batch(&mut self, messages: &[&[u8]]) -> Vec<Result<Vec<u8>, DecryptError>> {
+    /// signatures are checked together with batch verification (§2.4); the
+    /// bad ones are pinpointed. Results are in input order; each message is
+    /// applied transactionally in turn. At most [`MAX_BATCH`] messages per
+    /// call; the rest get `DecodeError::TooLong`.
+    pub fn decrypt_batch(
+        &mut self,
+        messages: &[&[u8]],
+    ) -> Vec<Result<GroupPlaintext, DecryptError>> {
         let parsed: Vec<Result<ParsedGroupMessage<'_>, DecryptError>> = messages
             .iter()
             .enumerate()
@@ -122,16 +141,18 @@ impl InboundGroupSession {
                 Ok(m)
             })
             .collect();
-        let signed: Vec<[&[u8]; 2]> = parsed
+        let context = self.context.clone();
+        let signed: Vec<[&[u8]; 3]> = parsed
             .iter()
             .filter_map(|p| p.as_ref().ok())
-            .map(ParsedGroupMessage::signed_parts)
+            .map(|m| m.signed_parts(&context))
             .collect();
+        let key = self.announcement.signing_key;
         let items: Vec<(&[&[u8]], &Signature, &Ed25519PublicKey)> = parsed
             .iter()
             .filter_map(|p| p.as_ref().ok())
             .zip(signed.iter())
-            .map(|(m, parts)| (parts.as_slice(), &m.signature, &self.signing_key))
+            .map(|(m, parts)| (parts.as_slice(), &m.signature, &key))
             .collect();
         let mut verdicts = verify_batch_parts(&items).into_iter();
         parsed
@@ -143,9 +164,20 @@ impl InboundGroupSession {
                 }
                 let (plaintext, commit) = self.plan(&m)?;
                 self.apply(commit);
-                Ok(plaintext)
+                Ok(self.provenance(plaintext, m.iteration))
             })
             .collect()
+    }
+
+    fn provenance(&self, plaintext: Vec<u8>, iteration: u32) -> GroupPlaintext {
+        GroupPlaintext {
+            plaintext,
+            sender: self.announcement.sender,
+            group_id: self.announcement.group_id.clone(),
+            chain_id: self.announcement.chain_id,
+            rotation: self.announcement.rotation,
+            iteration,
+        }
     }
 
     /// Works out the key and what would change; changes nothing.
@@ -156,8 +188,13 @@ impl InboundGroupSession {
                 first: self.first_iteration,
             });
         }
-        let open = |key: &MessageKey| {
-            key.open(m.header, m.ciphertext)
+        let open = |key: &GroupMessageKey| {
+            if !key.matches(m.commitment) {
+                return Err(DecryptError::KeyCommitmentMismatch {
+                    iteration: m.iteration,
+                });
+            }
+            key.open(&m.nonce, m.header, m.ciphertext)
                 .map_err(|_| DecryptError::AuthenticationFailed)
         };
         if m.iteration < self.chain.index() {
@@ -176,10 +213,13 @@ impl InboundGroupSession {
         }
         let mut chain = self.chain.clone();
         let mut skipped = Vec::with_capacity(gap as usize);
+        // `m.iteration` ≤ MAX_GROUP_ITERATION (the parser refuses more), so
+        // every step below yields a key; `None` is a safeguard.
+        let exhausted = DecodeError::InvalidField("group iteration");
         while chain.index() < m.iteration {
-            skipped.push(Box::new(chain.step()));
+            skipped.push(Box::new(chain.step().ok_or(exhausted.clone())?));
         }
-        let key = chain.step();
+        let key = chain.step().ok_or(exhausted)?;
         Ok((open(&key)?, Commit::Advance { chain, skipped }))
     }
 
@@ -200,11 +240,11 @@ impl InboundGroupSession {
         }
     }
 
-    /// Exports the session from `iteration` on, for key backup or a new
-    /// device. `iteration` must be at or after the session's chain position
-    /// (the export cannot reach back before it) and at most
-    /// [`MAX_EXPORT_ADVANCE`] ahead. The export carries the chain key: keep
-    /// it encrypted.
+    /// Exports the session from `iteration` on, for key backup or another
+    /// device of the same user. `iteration` must be at or after the
+    /// session's chain position (the export cannot reach back before it)
+    /// and at most [`MAX_EXPORT_ADVANCE`] ahead. The export carries the
+    /// sender's signed announcement and the chain key: keep it encrypted.
     pub fn export_at(&self, iteration: u32) -> Result<Zeroizing<Vec<u8>>, GroupError> {
         let position = self.chain.index();
         if iteration < position {
@@ -222,89 +262,49 @@ impl InboundGroupSession {
         }
         let mut chain = self.chain.clone();
         while chain.index() < iteration {
-            chain.step();
-        }
-        let mut w = Writer::with_capacity(2 + IDENTITY_KEY_LEN + 1 + self.group_id.len() + 72);
-        w.u8(wire::VERSION).u8(wire::TYPE_GROUP_EXPORT);
-        self.sender.write(&mut w);
-        write_group_id(&mut w, &self.group_id);
-        w.u32(self.chain_id)
-            .raw(self.signing_key.as_bytes())
-            .u32(chain.index())
-            .raw(chain.as_bytes());
-        Ok(Zeroizing::new(w.into_vec()))
-    }
-
-    /// Imports an export. The session is marked unverified: its keys came
-    /// from a backup, not with the sender identity's signature.
-    pub fn import(bytes: &[u8]) -> Result<Self, GroupError> {
-        let mut r = Reader::new(bytes);
-        wire::expect_header(&mut r, wire::TYPE_GROUP_EXPORT)?;
-        let sender = IdentityKey::read(&mut r)?;
-        let group_id = read_group_id(&mut r)?;
-        let chain_id = r.u32()?;
-        let signing_key = Ed25519PublicKey::from_bytes(&r.array()?)?;
-        let iteration = r.u32()?;
-        let key = r.array()?;
-        r.finish()?;
-        Ok(Self {
-            sender,
-            group_id,
-            chain_id,
-            signing_key,
-            first_iteration: iteration,
-            chain: ChainKey::new(key, iteration),
-            skipped: BTreeMap::new(),
-            verified: false,
-        })
-    }
-
-    /// Merges two copies of the same chain into one that reads everything
-    /// either could: the earlier chain position, the union of stored
-    /// skipped keys, the earlier first iteration; verified if either was.
-    pub fn merge(&self, other: &Self) -> Result<Self, GroupError> {
-        if self.chain_id != other.chain_id
-            || self.signing_key != other.signing_key
-            || self.group_id != other.group_id
-            || !self.sender.ct_eq(&other.sender)
-        {
-            return Err(GroupError::ChainMismatch);
-        }
-        let (base, extra) = if self.chain.index() <= other.chain.index() {
-            (self, other)
-        } else {
-            (other, self)
-        };
-        let mut merged = base.clone();
-        for (iteration, key) in &extra.skipped {
-            if *iteration < merged.chain.index() {
-                merged
-                    .skipped
-                    .entry(*iteration)
-                    .or_insert_with(|| key.clone());
+            if chain.step().is_none() {
+                break;
             }
         }
-        while merged.skipped.len() > MAX_GROUP_SKIPPED_KEYS {
-            merged.skipped.pop_first();
-        }
-        merged.first_iteration = self.first_iteration.min(other.first_iteration);
-        merged.verified = self.verified || other.verified;
-        Ok(merged)
+        let export =
+            SenderKeyDistribution::new(self.announcement.clone(), chain.index(), *chain.as_bytes());
+        Ok(export.encode(wire::TYPE_GROUP_EXPORT))
+    }
+
+    /// Imports an export (type `0x22`), verifying the sender's announcement
+    /// it carries: an export can name no signing key the sender did not
+    /// announce. A wrong chain key is still possible (the exporter chose
+    /// it); messages then fail with
+    /// [`DecryptError::KeyCommitmentMismatch`], and merging the sender's
+    /// own distribution with it is refused ([`GroupError::ConflictingChainKey`]).
+    pub fn import(bytes: &[u8]) -> Result<Self, GroupError> {
+        let d = SenderKeyDistribution::decode(bytes, wire::TYPE_GROUP_EXPORT)?;
+        Ok(Self::from_verified(&d))
     }
 
     /// The sending device.
     pub fn sender(&self) -> &IdentityKey {
-        &self.sender
+        &self.announcement.sender
     }
 
     /// The group.
     pub fn group_id(&self) -> &[u8] {
-        &self.group_id
+        &self.announcement.group_id
     }
 
     /// The chain id.
     pub fn chain_id(&self) -> u32 {
-        self.chain_id
+        self.announcement.chain_id
+    }
+
+    /// The chain's rotation number.
+    pub fn rotation(&self) -> u32 {
+        self.announcement.rotation
+    }
+
+    /// The sender's verified announcement of this chain.
+    pub fn announcement(&self) -> &SenderKeyAnnouncement {
+        &self.announcement
     }
 
     /// The earliest iteration this session can decrypt.
@@ -317,25 +317,26 @@ impl InboundGroupSession {
         self.chain.index()
     }
 
-    /// Whether the keys arrived with the sender identity's signature (false
-    /// after [`import`](Self::import), unless merged with a verified copy).
-    pub fn is_verified(&self) -> bool {
-        self.verified
-    }
-
     /// Stored skipped keys.
     pub fn skipped_key_count(&self) -> usize {
         self.skipped.len()
+    }
+
+    /// Whether a message at `iteration` could still be decrypted (its key is
+    /// held as skipped, or lies ahead of the position).
+    pub fn can_decrypt(&self, iteration: u32) -> bool {
+        iteration >= self.first_iteration
+            && (iteration >= self.chain.index() || self.skipped.contains_key(&iteration))
     }
 }
 
 impl core::fmt::Debug for InboundGroupSession {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("InboundGroupSession")
-            .field("chain_id", &self.chain_id)
+            .field("chain_id", &self.announcement.chain_id)
+            .field("rotation", &self.announcement.rotation)
             .field("first_iteration", &self.first_iteration)
             .field("position", &self.chain.index())
-            .field("verified", &self.verified)
             .field("secrets", &"[redacted]")
             .finish_non_exhaustive()
     }

@@ -1,23 +1,28 @@
-//! Group message wire format v1 (docs/PROTOCOL.md §12.3).
+//! Group message wire format v2 (docs/PROTOCOL.md §12.3).
 //!
 //! ```text
-//! 01 20 | chain id (u32) | iteration (u32) | ciphertext || tag (16) | signature (64)
+//! 02 20 | chain id (u32) | iteration (u32) | nonce (12) | commitment (32)
+//!       | ciphertext || tag (16) | signature (64)
 //! ```
 //!
-//! The AEAD's associated data is the 10-byte header; the signature covers
-//! `"qorgan/v1/group-message" || header || ciphertext || tag`.
+//! The AEAD's associated data is the 54-byte header. The signature covers
+//! `"qorgan/v2/group-message" || sender Ed25519 key || u8(g) || group id ||
+//! header || ciphertext || tag`: who sent it, in which group, at which
+//! chain position, under which key (the commitment), and the bytes.
 
 use crate::codec::Reader;
 use crate::error::DecodeError;
 use crate::labels;
-use crate::limits::MAX_MESSAGE_LEN;
+use crate::limits::{MAX_GROUP_ITERATION, MAX_MESSAGE_LEN};
 use crate::primitives::aead::TAG_LEN;
 use crate::primitives::ed25519::Signature;
 use crate::wire;
 
-/// Header length: version, type, chain id, iteration.
-pub(crate) const GROUP_HEADER_LEN: usize = 2 + 4 + 4;
-/// Bytes a group message adds to its plaintext: header, tag, signature (90).
+use super::chain::{COMMITMENT_LEN, GROUP_NONCE_LEN};
+
+/// Header length: version, type, chain id, iteration, nonce, commitment.
+pub(crate) const GROUP_HEADER_LEN: usize = 2 + 4 + 4 + GROUP_NONCE_LEN + COMMITMENT_LEN;
+/// Bytes a group message adds to its plaintext: header, tag, signature (134).
 pub const GROUP_MESSAGE_OVERHEAD: usize = GROUP_HEADER_LEN + TAG_LEN + Signature::LEN;
 
 /// A decoded group message, borrowing its bytes.
@@ -25,8 +30,11 @@ pub(crate) struct ParsedGroupMessage<'a> {
     pub(crate) header: &'a [u8],
     pub(crate) chain_id: u32,
     pub(crate) iteration: u32,
+    pub(crate) nonce: [u8; GROUP_NONCE_LEN],
+    pub(crate) commitment: &'a [u8],
     pub(crate) ciphertext: &'a [u8],
-    /// Everything the signature covers, without the label.
+    /// Header, ciphertext and tag: what the signature covers after the
+    /// label and the sender context.
     pub(crate) signed: &'a [u8],
     pub(crate) signature: Signature,
 }
@@ -34,9 +42,14 @@ pub(crate) struct ParsedGroupMessage<'a> {
 impl<'a> ParsedGroupMessage<'a> {
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
-        wire::expect_header(&mut r, wire::TYPE_GROUP_MESSAGE)?;
+        wire::expect_group_header(&mut r, wire::TYPE_GROUP_MESSAGE)?;
         let chain_id = r.u32()?;
         let iteration = r.u32()?;
+        if iteration > MAX_GROUP_ITERATION {
+            return Err(DecodeError::InvalidField("group iteration"));
+        }
+        let nonce = r.array()?;
+        let commitment = r.take(COMMITMENT_LEN)?;
         let body_len = r
             .remaining()
             .checked_sub(Signature::LEN)
@@ -60,15 +73,22 @@ impl<'a> ParsedGroupMessage<'a> {
             header,
             chain_id,
             iteration,
+            nonce,
+            commitment,
             ciphertext,
             signed,
             signature,
         })
     }
 
-    /// The signature's message, in parts: `label || signed part`.
-    pub(crate) fn signed_parts(&self) -> [&'a [u8]; 2] {
-        [labels::GROUP_MESSAGE, self.signed]
+    /// The signature's message, in parts: `label || context || signed
+    /// part`, where `context` is the chain's
+    /// [`SenderKeyAnnouncement::message_context`](super::SenderKeyAnnouncement).
+    pub(crate) fn signed_parts<'c>(&self, context: &'c [u8]) -> [&'c [u8]; 3]
+    where
+        'a: 'c,
+    {
+        [labels::GROUP_MESSAGE, context, self.signed]
     }
 }
 

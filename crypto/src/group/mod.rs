@@ -1,25 +1,34 @@
 //! Sender-key groups (docs/PROTOCOL.md §12).
 //!
 //! Each sending device owns an [`OutboundGroupSession`] per group: a hash
-//! chain of message keys (HMAC-SHA256, as in 1:1 chains) and an Ed25519 key
-//! that signs every message. It hands the chain to the other members as a
-//! [`SenderKeyDistribution`], signed by its device identity and carried
-//! inside 1:1 sessions ([`distribute`] does the fan-out). Each receiving
-//! device keeps an [`InboundGroupSession`] per sender chain, or a
+//! chain of message keys (HMAC-SHA256 with labels of its own) and an Ed25519
+//! key that signs every message, numbered by rotation. It hands the chain to
+//! the other members as a [`SenderKeyDistribution`] whose announcement is
+//! signed twice, by the chain key (possession) and by the device identity,
+//! carried inside 1:1 sessions ([`distribute`] does the fan-out). Each
+//! receiving device keeps an [`InboundGroupSession`] per sender chain, or a
 //! [`SenderKeyRing`] that also keeps the sender's retired chains readable
-//! after a rotation.
+//! after a rotation. Every message's signature covers its sender, group,
+//! chain, iteration, key commitment and ciphertext, and a decrypt returns
+//! that provenance with the plaintext ([`GroupPlaintext`]).
 
+mod announcement;
+pub(crate) mod chain;
 mod distribution;
 mod inbound;
+mod merge;
 pub(crate) mod message;
 mod outbound;
+mod plaintext;
 mod policy;
 mod ring;
 
-pub use distribution::{SenderKeyAnnouncement, SenderKeyDistribution, distribute};
+pub use announcement::SenderKeyAnnouncement;
+pub use distribution::{SenderKeyDistribution, distribute};
 pub use inbound::InboundGroupSession;
 pub use message::{GROUP_MESSAGE_OVERHEAD, GroupMessageInfo};
 pub use outbound::OutboundGroupSession;
+pub use plaintext::GroupPlaintext;
 pub use policy::{RotationPolicy, RotationReason};
 pub use ring::SenderKeyRing;
 

@@ -3,16 +3,18 @@
 use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
+use super::announcement::SenderKeyAnnouncement;
+use super::chain::{GROUP_NONCE_LEN, GroupChain};
 use super::check_group_id;
-use super::distribution::{SenderKeyAnnouncement, SenderKeyDistribution};
+use super::distribution::SenderKeyDistribution;
 use super::message::{GROUP_HEADER_LEN, GROUP_MESSAGE_OVERHEAD};
 use super::policy::{RotationPolicy, RotationReason};
+use crate::codec::Writer;
 use crate::error::{DecodeError, EncryptError};
 use crate::identity::IdentityKeyPair;
 use crate::labels;
 use crate::limits::MAX_MESSAGE_LEN;
 use crate::primitives::ed25519::Ed25519SigningKey;
-use crate::ratchet::chain_key::ChainKey;
 use crate::wire;
 
 /// One device's sending chain in one group.
@@ -20,7 +22,9 @@ use crate::wire;
 pub struct OutboundGroupSession {
     pub(crate) group_id: Vec<u8>,
     pub(crate) chain_id: u32,
-    pub(crate) chain: ChainKey,
+    /// 0 for the first chain, one more for each rotation.
+    pub(crate) rotation: u32,
+    pub(crate) chain: GroupChain,
     pub(crate) signing_key: Ed25519SigningKey,
     pub(crate) policy: RotationPolicy,
     /// Caller's clock (seconds) when the chain started.
@@ -43,6 +47,7 @@ impl OutboundGroupSession {
         Ok(Self {
             group_id: group_id.to_vec(),
             chain_id,
+            rotation: 0,
             chain,
             signing_key,
             policy,
@@ -51,12 +56,24 @@ impl OutboundGroupSession {
         })
     }
 
-    /// Starts a new chain (new id, chain key and signing key). Distribute it
-    /// to the remaining members with [`distribution`](Self::distribution).
-    pub fn rotate<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, now: u64) {
+    /// Starts a new chain (new id, chain key and signing key, the next
+    /// rotation number). Distribute it to the remaining members with
+    /// [`distribution`](Self::distribution). Refused, with nothing drawn,
+    /// once the rotation number has reached `u32::MAX`.
+    pub fn rotate<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        now: u64,
+    ) -> Result<(), EncryptError> {
+        let rotation = self
+            .rotation
+            .checked_add(1)
+            .ok_or(EncryptError::ChainExhausted(u32::MAX))?;
         (self.chain_id, self.chain, self.signing_key) = fresh_chain(rng);
+        self.rotation = rotation;
         self.created_at = now;
         self.member_removed = false;
+        Ok(())
     }
 
     /// Records that a member left: `encrypt` refuses until [`rotate`](Self::rotate).
@@ -88,15 +105,24 @@ impl OutboundGroupSession {
     pub fn distribution(&self, identity: &IdentityKeyPair) -> SenderKeyDistribution {
         let announcement = SenderKeyAnnouncement::sign(
             identity,
+            &self.signing_key,
             &self.group_id,
             self.chain_id,
-            self.signing_key.public_key(),
+            self.rotation,
         );
         SenderKeyDistribution::new(announcement, self.chain.index(), *self.chain.as_bytes())
     }
 
-    /// Encrypts and signs one group message.
-    pub fn encrypt(&mut self, plaintext: &[u8]) -> Result<Vec<u8>, EncryptError> {
+    /// Encrypts and signs one group message as the device `identity` (the
+    /// signature covers the sender and the group, §12.3). Every message
+    /// draws a fresh 12-byte nonce, so even a sender whose state was rolled
+    /// back never repeats a keystream under a message key.
+    pub fn encrypt<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        identity: &IdentityKeyPair,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, EncryptError> {
         if plaintext.len() > MAX_MESSAGE_LEN {
             return Err(EncryptError::TooLarge {
                 len: plaintext.len(),
@@ -107,23 +133,40 @@ impl OutboundGroupSession {
             return Err(EncryptError::RotationRequired(reason));
         }
         // Unreachable while `max_messages` is a u32 (the limit fires first);
-        // kept so the chain index can never wrap if the policy type changes.
-        if self.chain.index() == u32::MAX {
-            return Err(EncryptError::ChainExhausted(u32::MAX));
-        }
-        let key = self.chain.step();
-        let mut header = [0u8; GROUP_HEADER_LEN];
-        let (version, rest) = header.split_at_mut(2);
-        version.copy_from_slice(&[wire::VERSION, wire::TYPE_GROUP_MESSAGE]);
-        let (chain_id, iteration) = rest.split_at_mut(4);
-        chain_id.copy_from_slice(&self.chain_id.to_be_bytes());
-        iteration.copy_from_slice(&key.index().to_be_bytes());
+        // kept so the chain position can never pass its last iteration.
+        let mut chain = self.chain.clone();
+        let key = chain
+            .step()
+            .ok_or(EncryptError::ChainExhausted(self.chain.index()))?;
+        let mut nonce = [0u8; GROUP_NONCE_LEN];
+        rng.fill_bytes(&mut nonce);
+        let mut header = Writer::with_capacity(GROUP_HEADER_LEN);
+        header
+            .u8(wire::GROUP_VERSION)
+            .u8(wire::TYPE_GROUP_MESSAGE)
+            .u32(self.chain_id)
+            .u32(key.index())
+            .raw(&nonce)
+            .raw(&key.commitment());
+        let header = header.into_vec();
         let mut out = Vec::with_capacity(GROUP_MESSAGE_OVERHEAD + plaintext.len());
         out.extend_from_slice(&header);
-        key.seal(&header, plaintext, &mut out);
-        let signature = self.signing_key.sign_parts(&[labels::GROUP_MESSAGE, &out]);
+        key.seal(&nonce, &header, plaintext, &mut out);
+        let context = self.message_context(identity);
+        let signature = self
+            .signing_key
+            .sign_parts(&[labels::GROUP_MESSAGE, &context, &out]);
         out.extend_from_slice(&signature.to_bytes());
+        self.chain = chain;
         Ok(out)
+    }
+
+    /// `sender Ed25519 key || u8(g) || group id` (§12.3).
+    fn message_context(&self, identity: &IdentityKeyPair) -> Vec<u8> {
+        let mut w = Writer::with_capacity(33 + self.group_id.len());
+        w.raw(identity.public().signing_key().as_bytes());
+        super::write_group_id(&mut w, &self.group_id);
+        w.into_vec()
     }
 
     /// The group.
@@ -134,6 +177,11 @@ impl OutboundGroupSession {
     /// The current chain's id.
     pub fn chain_id(&self) -> u32 {
         self.chain_id
+    }
+
+    /// The current chain's rotation number (0 for the first chain).
+    pub fn rotation(&self) -> u32 {
+        self.rotation
     }
 
     /// The next message's iteration.
@@ -149,19 +197,24 @@ impl OutboundGroupSession {
 
 /// A new chain: id (4 random bytes, big-endian), chain key (32), signing
 /// key seed (32), drawn in that order.
-fn fresh_chain<R: CryptoRng + ?Sized>(rng: &mut R) -> (u32, ChainKey, Ed25519SigningKey) {
+fn fresh_chain<R: CryptoRng + ?Sized>(rng: &mut R) -> (u32, GroupChain, Ed25519SigningKey) {
     let mut id = [0u8; 4];
     rng.fill_bytes(&mut id);
     let mut key = zeroize::Zeroizing::new([0u8; 32]);
     rng.fill_bytes(key.as_mut());
     let signing_key = Ed25519SigningKey::generate(rng);
-    (u32::from_be_bytes(id), ChainKey::new(*key, 0), signing_key)
+    (
+        u32::from_be_bytes(id),
+        GroupChain::new(*key, 0),
+        signing_key,
+    )
 }
 
 impl core::fmt::Debug for OutboundGroupSession {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("OutboundGroupSession")
             .field("chain_id", &self.chain_id)
+            .field("rotation", &self.rotation)
             .field("iteration", &self.chain.index())
             .field("secrets", &"[redacted]")
             .finish_non_exhaustive()

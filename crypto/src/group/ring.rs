@@ -1,6 +1,7 @@
 //! One sender's chains in one group: the current chain and a bounded number
 //! of retired ones, so messages still in flight when the sender rotated stay
-//! readable.
+//! readable. Chains are ordered by the rotation number inside their signed
+//! announcement, never by arrival.
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -10,12 +11,14 @@ use zeroize::Zeroizing;
 use super::distribution::SenderKeyDistribution;
 use super::inbound::InboundGroupSession;
 use super::message::ParsedGroupMessage;
-use crate::error::{DecryptError, GroupError};
+use super::plaintext::GroupPlaintext;
+use crate::error::{DecodeError, DecryptError, GroupError};
 use crate::identity::IdentityKey;
-use crate::limits::MAX_RETIRED_SENDER_CHAINS;
+use crate::limits::{MAX_BATCH, MAX_RETIRED_SENDER_CHAINS};
 
-/// A sender's chains in one group, newest last; at most
-/// [`MAX_RETIRED_SENDER_CHAINS`] retired chains besides the current one.
+/// A sender's chains in one group, in ascending rotation order (the current
+/// chain, the highest rotation, last); at most [`MAX_RETIRED_SENDER_CHAINS`]
+/// retired chains besides the current one.
 #[derive(Clone, Debug)]
 pub struct SenderKeyRing {
     pub(crate) sender: IdentityKey,
@@ -30,30 +33,27 @@ impl SenderKeyRing {
         distribution: &SenderKeyDistribution,
         from: &IdentityKey,
     ) -> Result<Self, GroupError> {
-        let session = InboundGroupSession::new(distribution, from)?;
-        Ok(Self {
-            sender: session.sender,
-            group_id: session.group_id.clone(),
-            chains: VecDeque::from([session]),
-        })
+        Ok(Self::from_session(InboundGroupSession::new(
+            distribution,
+            from,
+        )?))
     }
 
     /// Starts the ring from one chain alone, typically an
     /// [`InboundGroupSession::import`] of an export made by another device of
-    /// the same user. The chain stays unverified until the sender's own
-    /// distribution of it is [`add`](Self::add)ed, which merges the two.
+    /// the same user (the import verified the sender's announcement).
     pub fn from_session(session: InboundGroupSession) -> Self {
         Self {
-            sender: session.sender,
-            group_id: session.group_id.clone(),
+            sender: *session.sender(),
+            group_id: session.group_id().to_vec(),
             chains: VecDeque::from([session]),
         }
     }
 
-    /// Exports the current chain from its current position (the earliest
-    /// iteration it can still derive), for another device of the same user.
-    /// The export carries the chain key: send it only encrypted, over a 1:1
-    /// session with that device.
+    /// Exports the current chain (the highest rotation held) from its
+    /// current position, for another device of the same user. The export
+    /// carries the chain key: send it only encrypted, over a 1:1 session
+    /// with that device.
     pub fn export_current(&self) -> Result<Zeroizing<Vec<u8>>, GroupError> {
         // A ring always holds a chain (constructors and the state loader
         // guarantee it); an empty one would report no iteration available.
@@ -64,39 +64,54 @@ impl SenderKeyRing {
         chain.export_at(chain.position())
     }
 
-    /// Whether the current chain came with the sender identity's signature
-    /// (false for a chain started from an export until its distribution is
-    /// added).
-    pub fn is_verified(&self) -> bool {
-        self.chains
-            .back()
-            .is_some_and(InboundGroupSession::is_verified)
-    }
-
-    /// Adds a distribution from the same sender and group: a new chain
-    /// becomes current (the oldest retired one is dropped past the bound);
-    /// a distribution of a chain already held is merged into it.
+    /// Adds a distribution from the same sender and group, received over
+    /// the 1:1 session with `from`; see [`insert`](Self::insert).
     pub fn add(
         &mut self,
         distribution: &SenderKeyDistribution,
         from: &IdentityKey,
     ) -> Result<(), GroupError> {
-        let session = InboundGroupSession::new(distribution, from)?;
-        if !session.sender.ct_eq(&self.sender) {
+        self.insert(InboundGroupSession::new(distribution, from)?)
+    }
+
+    /// Adds a copy of one of the sender's chains (from a distribution or an
+    /// import). A chain already held is merged (§12.8: never rewinds,
+    /// conflicting keys refused); a new chain takes its place by rotation
+    /// number, the oldest dropped beyond the bound. Refused, with the ring
+    /// unchanged: another sender ([`GroupError::UntrustedSender`]) or group
+    /// ([`GroupError::GroupMismatch`]); a second chain with a rotation
+    /// number already held ([`GroupError::ConflictingRotation`]); a chain
+    /// older than every chain of a full ring ([`GroupError::RetiredChain`]),
+    /// which is how a dropped chain stays dropped.
+    pub fn insert(&mut self, session: InboundGroupSession) -> Result<(), GroupError> {
+        if !session.sender().ct_eq(&self.sender) {
             return Err(GroupError::UntrustedSender);
         }
-        if session.group_id != self.group_id {
+        if session.group_id() != self.group_id.as_slice() {
             return Err(GroupError::GroupMismatch);
         }
         if let Some(existing) = self
             .chains
             .iter_mut()
-            .find(|c| c.chain_id == session.chain_id)
+            .find(|c| c.chain_id() == session.chain_id())
         {
             *existing = existing.merge(&session)?;
             return Ok(());
         }
-        self.chains.push_back(session);
+        let rotation = session.rotation();
+        if self.chains.iter().any(|c| c.rotation() == rotation) {
+            return Err(GroupError::ConflictingRotation { rotation });
+        }
+        let oldest = self.chains.front().map_or(0, InboundGroupSession::rotation);
+        if self.chains.len() > MAX_RETIRED_SENDER_CHAINS && rotation < oldest {
+            return Err(GroupError::RetiredChain { rotation, oldest });
+        }
+        let at = self
+            .chains
+            .iter()
+            .position(|c| c.rotation() > rotation)
+            .unwrap_or(self.chains.len());
+        self.chains.insert(at, session);
         while self.chains.len() > MAX_RETIRED_SENDER_CHAINS + 1 {
             self.chains.pop_front();
         }
@@ -104,15 +119,10 @@ impl SenderKeyRing {
     }
 
     /// Decrypts a message of any chain the ring holds.
-    pub fn decrypt(&mut self, message: &[u8]) -> Result<Vec<u8>, DecryptError> {
+    pub fn decrypt(&mut self, message: &[u8]) -> Result<GroupPlaintext, DecryptError> {
         let m = ParsedGroupMessage::parse(message)?;
         let current = self.current_chain_id();
-        match self
-            .chains
-            .iter_mut()
-            .rev()
-            .find(|c| c.chain_id == m.chain_id)
-        {
+        match self.chains.iter_mut().find(|c| c.chain_id() == m.chain_id) {
             Some(chain) => chain.decrypt(message),
             None => Err(DecryptError::WrongChain {
                 expected: current,
@@ -122,18 +132,33 @@ impl SenderKeyRing {
     }
 
     /// Decrypts a queue of messages, batching signature checks per chain.
-    /// Results are in input order.
-    pub fn decrypt_batch(&mut self, messages: &[&[u8]]) -> Vec<Result<Vec<u8>, DecryptError>> {
-        let mut results: Vec<Option<Result<Vec<u8>, DecryptError>>> =
-            messages.iter().map(|_| None).collect();
+    /// Results are in input order. At most [`MAX_BATCH`] messages per call,
+    /// as for one chain: the rest get `DecodeError::TooLong` untouched.
+    pub fn decrypt_batch(
+        &mut self,
+        messages: &[&[u8]],
+    ) -> Vec<Result<GroupPlaintext, DecryptError>> {
+        let too_many = DecodeError::TooLong {
+            field: "batch",
+            len: messages.len(),
+            limit: MAX_BATCH,
+        };
+        let mut results: Vec<Option<Result<GroupPlaintext, DecryptError>>> = messages
+            .iter()
+            .enumerate()
+            .map(|(i, _)| (i >= MAX_BATCH).then(|| Err(too_many.clone().into())))
+            .collect();
+        let messages = messages.get(..MAX_BATCH).unwrap_or(messages);
         let current = self.current_chain_id();
+        let chain_ids: Vec<Option<u32>> = messages
+            .iter()
+            .map(|m| ParsedGroupMessage::parse(m).ok().map(|p| p.chain_id))
+            .collect();
         for chain in self.chains.iter_mut() {
-            let mine: Vec<usize> = messages
+            let mine: Vec<usize> = chain_ids
                 .iter()
                 .enumerate()
-                .filter(|(_, m)| {
-                    ParsedGroupMessage::parse(m).is_ok_and(|p| p.chain_id == chain.chain_id)
-                })
+                .filter(|(_, id)| **id == Some(chain.chain_id()))
                 .map(|(i, _)| i)
                 .collect();
             if mine.is_empty() {
@@ -151,21 +176,27 @@ impl SenderKeyRing {
         }
         results
             .into_iter()
-            .zip(messages.iter())
-            .map(|(r, m)| {
-                r.unwrap_or_else(|| match ParsedGroupMessage::parse(m) {
-                    Err(e) => Err(e.into()),
-                    Ok(p) => Err(DecryptError::WrongChain {
-                        expected: current,
-                        got: p.chain_id,
-                    }),
-                })
+            .enumerate()
+            .map(|(i, r)| {
+                r.unwrap_or_else(
+                    || match messages.get(i).map(|m| ParsedGroupMessage::parse(m)) {
+                        None => Err(too_many.clone().into()),
+                        Some(Err(e)) => Err(e.into()),
+                        Some(Ok(p)) => Err(DecryptError::WrongChain {
+                            expected: current,
+                            got: p.chain_id,
+                        }),
+                    },
+                )
             })
             .collect()
     }
 
     fn current_chain_id(&self) -> u32 {
-        self.chains.back().map(|c| c.chain_id).unwrap_or_default()
+        self.chains
+            .back()
+            .map(InboundGroupSession::chain_id)
+            .unwrap_or_default()
     }
 
     /// The sender.
@@ -178,7 +209,12 @@ impl SenderKeyRing {
         &self.group_id
     }
 
-    /// The chains held, oldest first.
+    /// The current chain: the highest rotation held.
+    pub fn current(&self) -> Option<&InboundGroupSession> {
+        self.chains.back()
+    }
+
+    /// The chains held, in ascending rotation order.
     pub fn chains(&self) -> impl Iterator<Item = &InboundGroupSession> {
         self.chains.iter()
     }

@@ -1,20 +1,22 @@
-//! Group session state, format v1 (docs/PROTOCOL.md §7.4).
+//! Group session state, format v2 (docs/PROTOCOL.md §7.4). Version 1 group
+//! state is refused with `UnsupportedVersion(1)` (§11): its inbound chains
+//! carried no proof of who announced them.
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use super::{StorageKey, expect_kind, open, seal};
+use super::{StorageKey, expect_versioned_kind, open, seal};
 use crate::codec::{Reader, Writer};
 use crate::error::{DecodeError, StateError};
-use crate::group::{InboundGroupSession, OutboundGroupSession, RotationPolicy, SenderKeyRing};
+use crate::group::chain::{GroupChain, GroupMessageKey};
+use crate::group::{
+    InboundGroupSession, OutboundGroupSession, RotationPolicy, SenderKeyAnnouncement, SenderKeyRing,
+};
 use crate::group::{read_group_id, write_group_id};
-use crate::identity::IdentityKey;
 use crate::limits::{MAX_GROUP_SKIPPED_KEYS, MAX_RETIRED_SENDER_CHAINS};
-use crate::primitives::ed25519::{Ed25519PublicKey, Ed25519SigningKey};
-use crate::ratchet::chain_key::ChainKey;
-use crate::ratchet::message_key::MessageKey;
+use crate::primitives::ed25519::Ed25519SigningKey;
 use crate::wire;
 
 /// Implements `to_bytes`/`from_bytes`/`seal`/`open` from a body codec.
@@ -24,7 +26,7 @@ macro_rules! state_codec {
             /// Plain state. Contains secret keys.
             pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
                 let mut w = Writer::with_capacity($capacity(self));
-                w.u8(wire::VERSION).u8($kind);
+                w.u8(wire::GROUP_VERSION).u8($kind);
                 self.write_body(&mut w);
                 Zeroizing::new(w.into_vec())
             }
@@ -32,7 +34,7 @@ macro_rules! state_codec {
             /// Loads plain state written by `to_bytes`.
             pub fn from_bytes(bytes: &[u8]) -> Result<Self, StateError> {
                 let mut r = Reader::new(bytes);
-                expect_kind(&mut r, $kind)?;
+                expect_versioned_kind(&mut r, wire::GROUP_VERSION, $kind)?;
                 let s = Self::read_body(&mut r)?;
                 r.finish()?;
                 Ok(s)
@@ -55,6 +57,7 @@ impl OutboundGroupSession {
     fn write_body(&self, w: &mut Writer) {
         write_group_id(w, &self.group_id);
         w.u32(self.chain_id)
+            .u32(self.rotation)
             .raw(self.chain.as_bytes())
             .u32(self.chain.index())
             .raw(self.signing_key.to_seed().as_ref())
@@ -67,8 +70,9 @@ impl OutboundGroupSession {
     fn read_body(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let group_id = read_group_id(r)?;
         let chain_id = r.u32()?;
+        let rotation = r.u32()?;
         let key = r.array()?;
-        let chain = ChainKey::new(key, r.u32()?);
+        let chain = GroupChain::new(key, r.u32()?);
         let signing_key = Ed25519SigningKey::from_seed(&Zeroizing::new(r.array()?));
         let policy = RotationPolicy {
             max_messages: r.u32()?,
@@ -77,6 +81,7 @@ impl OutboundGroupSession {
         Ok(Self {
             group_id,
             chain_id,
+            rotation,
             chain,
             signing_key,
             policy,
@@ -88,14 +93,10 @@ impl OutboundGroupSession {
 
 impl InboundGroupSession {
     fn write_body(&self, w: &mut Writer) {
-        self.sender.write(w);
-        write_group_id(w, &self.group_id);
-        w.u32(self.chain_id)
-            .raw(self.signing_key.as_bytes())
-            .u32(self.first_iteration)
+        self.announcement.write(w);
+        w.u32(self.first_iteration)
             .raw(self.chain.as_bytes())
             .u32(self.chain.index())
-            .bool(self.verified)
             .count(self.skipped.len());
         for (iteration, key) in &self.skipped {
             w.u32(*iteration).raw(key.as_bytes());
@@ -103,19 +104,17 @@ impl InboundGroupSession {
     }
 
     fn read_body(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let sender = IdentityKey::read_trusted(r)?;
-        let group_id = read_group_id(r)?;
-        let chain_id = r.u32()?;
-        let signing_key = Ed25519PublicKey::from_bytes(&r.array()?)?;
+        // The announcement's signatures were verified when the chain
+        // arrived; stored state is as trusted as the keys it holds.
+        let announcement = SenderKeyAnnouncement::read_unverified(r)?;
         let first_iteration = r.u32()?;
         let key = r.array()?;
-        let chain = ChainKey::new(key, r.u32()?);
-        let verified = r.bool()?;
+        let chain = GroupChain::new(key, r.u32()?);
         let n = r.count("group skipped keys", MAX_GROUP_SKIPPED_KEYS, 36)?;
         let mut skipped = BTreeMap::new();
         for _ in 0..n {
             let iteration = r.u32()?;
-            let key = alloc::boxed::Box::new(MessageKey::new(r.array()?, iteration));
+            let key = alloc::boxed::Box::new(GroupMessageKey::new(r.array()?, iteration));
             if iteration >= chain.index() || iteration < first_iteration {
                 return Err(DecodeError::InvalidField(
                     "skipped key outside the chain's range",
@@ -140,16 +139,12 @@ impl InboundGroupSession {
                 "chain position before first iteration",
             ));
         }
-        Ok(Self {
-            sender,
-            group_id,
-            chain_id,
-            signing_key,
+        Ok(Self::from_parts(
+            announcement,
             first_iteration,
             chain,
             skipped,
-            verified,
-        })
+        ))
     }
 }
 
@@ -162,31 +157,34 @@ impl SenderKeyRing {
     }
 
     fn read_body(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let n = r.count("sender chains", MAX_RETIRED_SENDER_CHAINS + 1, 200)?;
-        let mut chains = VecDeque::with_capacity(n);
+        let n = r.count("sender chains", MAX_RETIRED_SENDER_CHAINS + 1, 341)?;
+        let mut chains: VecDeque<InboundGroupSession> = VecDeque::with_capacity(n);
         for _ in 0..n {
-            chains.push_back(InboundGroupSession::read_body(r)?);
+            let chain = InboundGroupSession::read_body(r)?;
+            if let Some(last) = chains.back() {
+                if !chain.sender().ct_eq(last.sender()) || chain.group_id() != last.group_id() {
+                    return Err(DecodeError::InvalidField(
+                        "mixed senders or groups in one ring",
+                    ));
+                }
+                // Strictly ascending rotations: the ring's order is its age.
+                if chain.rotation() <= last.rotation() {
+                    return Err(DecodeError::InvalidField(
+                        "ring chains not in ascending rotation order",
+                    ));
+                }
+                if chains.iter().any(|c| c.chain_id() == chain.chain_id()) {
+                    return Err(DecodeError::InvalidField("duplicate chain id in one ring"));
+                }
+            }
+            chains.push_back(chain);
         }
         let first = chains
             .front()
             .ok_or(DecodeError::InvalidField("empty sender key ring"))?;
-        let (sender, group_id) = (first.sender, first.group_id.clone());
-        if chains
-            .iter()
-            .any(|c| c.sender != sender || c.group_id != group_id)
-        {
-            return Err(DecodeError::InvalidField(
-                "mixed senders or groups in one ring",
-            ));
-        }
-        for (i, c) in chains.iter().enumerate() {
-            if chains.iter().skip(i + 1).any(|d| d.chain_id == c.chain_id) {
-                return Err(DecodeError::InvalidField("duplicate chain id in one ring"));
-            }
-        }
         Ok(Self {
-            sender,
-            group_id,
+            sender: *first.sender(),
+            group_id: first.group_id().to_vec(),
             chains,
         })
     }
@@ -195,15 +193,15 @@ impl SenderKeyRing {
 state_codec!(
     OutboundGroupSession,
     wire::STATE_OUTBOUND_GROUP,
-    |s: &OutboundGroupSession| 128 + s.group_id.len()
+    |s: &OutboundGroupSession| 104 + s.group_id.len()
 );
 state_codec!(
     InboundGroupSession,
     wire::STATE_INBOUND_GROUP,
-    |s: &InboundGroupSession| 256 + s.skipped.len() * 36
+    |s: &InboundGroupSession| 384 + s.skipped.len() * 36
 );
 state_codec!(
     SenderKeyRing,
     wire::STATE_SENDER_KEY_RING,
-    |s: &SenderKeyRing| 64 + s.chains.len() * 300
+    |s: &SenderKeyRing| 64 + s.chains.len() * 450
 );

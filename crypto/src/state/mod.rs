@@ -90,10 +90,19 @@ pub(crate) fn open(
         .map_err(|_| StateError::AuthenticationFailed)
 }
 
-/// Checks the version and kind bytes of a plain state blob.
+/// Checks the version and kind bytes of a plain 1:1 state blob.
 pub(crate) fn expect_kind(r: &mut Reader<'_>, kind: u8) -> Result<(), StateError> {
+    expect_versioned_kind(r, wire::VERSION, kind)
+}
+
+/// Checks the version and kind bytes of a plain state blob of `version`.
+pub(crate) fn expect_versioned_kind(
+    r: &mut Reader<'_>,
+    expected_version: u8,
+    kind: u8,
+) -> Result<(), StateError> {
     let version = r.u8()?;
-    if version != wire::VERSION {
+    if version != expected_version {
         return Err(DecodeError::UnsupportedVersion(version).into());
     }
     let found = r.u8()?;

@@ -105,6 +105,22 @@ fn main() {
             ],
         ),
         (
+            "group_merge",
+            vec![
+                vec![0],
+                vec![2 + 5 * 3], // read 2, export at 3
+                vec![4 + 5],     // read 4, export at 1
+                // The last byte of the chain key flipped: a conflicting copy.
+                {
+                    let n = l.group_in.export_at(0).unwrap().len();
+                    let mut v = vec![0u8; n + 1];
+                    v[0] = 3;
+                    v[n] = 1;
+                    v
+                },
+            ],
+        ),
+        (
             "conversation",
             vec![
                 vec![0, 0, 0, 0, 3, 1, 1, 0, 2, 0, 5, 0, 7, 0, 3, 0],

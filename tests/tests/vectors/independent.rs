@@ -1477,26 +1477,33 @@ fn draws_are_the_seeded_generator_output() {
         r.fill_bytes(&mut out);
         out
     };
-    let groups: [&[&str]; 3] = [
+    let groups: [&[&str]; 4] = [
         &["handshake.json", "session.json", "state.json"],
         &["safety_number.json"],
         &["group.json"],
+        &["group_negative.json"],
     ];
     for files in groups {
         let files: Vec<Value> = files.iter().map(|f| load(f)).collect();
         let seed = num(&files[0]["seed"]);
+        let s = stream(seed, 1 << 16);
+        // §13: each draw is the next `len` bytes of the stream; the next
+        // draw starts at the next multiple of 4.
         let mut offset = 0usize;
-        let mut all = Vec::new();
         for f in &files {
             assert_eq!(num(&f["seed"]), seed);
             for d in f["inputs"]["draws"].as_array().expect("draws") {
                 assert_eq!(num(&d["offset"]) as usize, offset, "{}", d["purpose"]);
                 let b = bytes(&d["hex"]);
-                offset += b.len();
-                all.extend(b);
+                assert_eq!(
+                    b,
+                    s[offset..offset + b.len()],
+                    "draw {} of seed {seed}",
+                    d["purpose"]
+                );
+                offset += b.len().div_ceil(4) * 4;
             }
         }
-        assert_eq!(all, stream(seed, all.len()), "draws of seed {seed}");
     }
 }
 
@@ -1745,428 +1752,698 @@ fn safety_number_json() {
     }
 }
 
-// ------------------------------------------------------- §12 groups
+// ------------------------------------------- §12 groups (group version 2)
 
-const SENDER_KEY: &[u8] = b"qorgan/v1/sender-key";
-const GROUP_MESSAGE: &[u8] = b"qorgan/v1/group-message";
+const SENDER_KEY: &[u8] = b"qorgan/v2/sender-key";
+const SENDER_KEY_POSSESSION: &[u8] = b"qorgan/v2/sender-key-possession";
+const GROUP_MESSAGE: &[u8] = b"qorgan/v2/group-message";
+const GROUP_KEY_COMMITMENT: &[u8] = b"qorgan/v2/group-key-commitment";
 const ED25519_BATCH: &[u8] = b"qorgan/v1/ed25519-batch";
+const GROUP_VERSION: u8 = 0x02;
 const MAX_GROUP_JUMP: u32 = 2000;
 const MAX_GROUP_SKIPPED_KEYS: usize = 2000;
+const MAX_GROUP_ITERATION: u32 = u32::MAX - 1;
 const MAX_GROUP_ID_LEN: usize = 64;
 const MAX_RETIRED_SENDER_CHAINS: usize = 2;
+const MAX_EXPORT_ADVANCE: u32 = 100_000;
+const MAX_BATCH: usize = 10_000;
+const MAX_MESSAGE_LEN: usize = 64 * 1024 * 1024;
+const BATCH_WASTE_BUDGET: u64 = 20;
+const COMBINED_R_COST: u64 = 30;
+const COMBINED_KEY_COST: u64 = 30;
 
-/// Reads a layout field by field (§1 decoder rules).
-struct Cursor<'a>(&'a [u8]);
+/// An error named as §13 names it, by class: the caller wraps a decoding or
+/// signature error as its API does (`VerifyError`, `GroupError::Verify`,
+/// `DecryptError`, `StateError`); any other error is already complete.
+#[derive(Clone, Debug, PartialEq)]
+enum GErr {
+    Decode(String),
+    Sig(String),
+    Other(String),
+}
 
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> &'a [u8] {
-        assert!(self.0.len() >= n, "truncated");
-        let (a, b) = self.0.split_at(n);
-        self.0 = b;
-        a
-    }
+type GRes<T> = Result<T, GErr>;
 
-    fn u8(&mut self) -> u8 {
-        self.take(1)[0]
-    }
+fn dec(s: &str) -> GErr {
+    GErr::Decode(format!("DecodeError::{s}"))
+}
 
-    fn u32(&mut self) -> u32 {
-        be32(self.take(4))
-    }
+fn sig_err(what: &str) -> GErr {
+    GErr::Sig(format!("SignatureError::Invalid({what})"))
+}
 
-    fn u64(&mut self) -> u64 {
-        u64::from_be_bytes(self.arr())
-    }
+fn other(s: String) -> GErr {
+    GErr::Other(s)
+}
 
-    fn arr<const N: usize>(&mut self) -> [u8; N] {
-        self.take(N).try_into().expect("length")
-    }
-
-    fn flag(&mut self) -> bool {
-        match self.u8() {
-            0 => false,
-            1 => true,
-            f => panic!("flag {f}"),
+impl GErr {
+    /// The innermost error.
+    fn kind(&self) -> String {
+        match self {
+            GErr::Decode(s) | GErr::Sig(s) | GErr::Other(s) => s.clone(),
         }
     }
 
-    fn group_id(&mut self) -> Vec<u8> {
-        let g = usize::from(self.u8());
-        assert!(g <= MAX_GROUP_ID_LEN, "group id too long");
-        self.take(g).to_vec()
+    fn verify(&self) -> String {
+        match self {
+            GErr::Decode(s) => format!("VerifyError::Decode({s})"),
+            GErr::Sig(s) => format!("VerifyError::Signature({s})"),
+            GErr::Other(s) => s.clone(),
+        }
     }
 
-    fn end(self) {
-        assert!(self.0.is_empty(), "{} trailing bytes", self.0.len());
+    fn group(&self) -> String {
+        match self {
+            GErr::Decode(_) | GErr::Sig(_) => format!("GroupError::Verify({})", self.verify()),
+            GErr::Other(s) => s.clone(),
+        }
+    }
+
+    fn decrypt(&self) -> String {
+        match self {
+            GErr::Decode(s) => format!("DecryptError::Decode({s})"),
+            GErr::Sig(s) => format!("DecryptError::Signature({s})"),
+            GErr::Other(s) => s.clone(),
+        }
+    }
+
+    fn state(&self) -> String {
+        match self {
+            GErr::Decode(s) => format!("StateError::Decode({s})"),
+            GErr::Sig(s) => panic!("no signature is checked in state: {s}"),
+            GErr::Other(s) => s.clone(),
+        }
     }
 }
 
-/// `u8(len) || group id`.
+/// Reads a layout field by field under the §1 decoder rules.
+struct Rd<'a>(&'a [u8]);
+
+impl<'a> Rd<'a> {
+    fn take(&mut self, n: usize) -> GRes<&'a [u8]> {
+        if self.0.len() < n {
+            return Err(dec(&format!("Truncated(needed: {})", n - self.0.len())));
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+
+    fn u8(&mut self) -> GRes<u8> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> GRes<u32> {
+        Ok(be32(self.take(4)?))
+    }
+
+    fn u64(&mut self) -> GRes<u64> {
+        Ok(u64::from_be_bytes(self.arr()?))
+    }
+
+    fn arr<const N: usize>(&mut self) -> GRes<[u8; N]> {
+        Ok(self.take(N)?.try_into().expect("length"))
+    }
+
+    fn flag(&mut self) -> GRes<bool> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(dec("InvalidField(boolean)")),
+        }
+    }
+
+    fn group_id(&mut self) -> GRes<Vec<u8>> {
+        let g = usize::from(self.u8()?);
+        if g > MAX_GROUP_ID_LEN {
+            return Err(dec(&format!(
+                "TooLong(field: group id, len: {g}, limit: {MAX_GROUP_ID_LEN})"
+            )));
+        }
+        Ok(self.take(g)?.to_vec())
+    }
+
+    /// `count(n)`: the limit first, then whether the input can hold `n`
+    /// elements of `min` bytes.
+    fn count(&mut self, field: &str, limit: usize, min: usize) -> GRes<usize> {
+        let n = self.u32()? as usize;
+        if n > limit {
+            return Err(dec(&format!(
+                "TooLong(field: {field}, len: {n}, limit: {limit})"
+            )));
+        }
+        if n * min > self.0.len() {
+            return Err(dec(&format!(
+                "Truncated(needed: {})",
+                n * min - self.0.len()
+            )));
+        }
+        Ok(n)
+    }
+
+    fn end(self) -> GRes<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(dec(&format!("TrailingBytes({})", self.0.len())))
+        }
+    }
+
+    /// Version and type bytes (§1, §12).
+    fn header(&mut self, ty: u8) -> GRes<()> {
+        let v = self.u8()?;
+        if v != GROUP_VERSION {
+            return Err(dec(&format!("UnsupportedVersion({v})")));
+        }
+        let t = self.u8()?;
+        if t != ty {
+            return Err(dec(&format!("UnexpectedType({t:#04x})")));
+        }
+        Ok(())
+    }
+
+    /// Version and kind bytes of a plain group state (§7, §7.4).
+    fn state_header(&mut self, kind: u8) -> GRes<()> {
+        let v = self.u8()?;
+        if v != GROUP_VERSION {
+            return Err(dec(&format!("UnsupportedVersion({v})")));
+        }
+        let k = self.u8()?;
+        if k != kind {
+            return Err(other(format!(
+                "StateError::WrongKind(expected: {kind:#04x}, found: {k:#04x})"
+            )));
+        }
+        Ok(())
+    }
+
+    /// An Ed25519 public key, decoded as in §2.3.
+    fn ed25519_key(&mut self) -> GRes<[u8; 32]> {
+        let b: [u8; 32] = self.arr()?;
+        match ed25519_point(&b) {
+            None => Err(dec("InvalidKey(ed25519 point)")),
+            Some(p) if p.is_small_order() => Err(dec("InvalidKey(ed25519 small-order point)")),
+            Some(_) => Ok(b),
+        }
+    }
+}
+
+/// `u8(g) || group id`.
 fn group_id_field(g: &[u8]) -> Vec<u8> {
     assert!(g.len() <= MAX_GROUP_ID_LEN);
     cat(&[&[g.len() as u8], g])
 }
 
-/// The signed message of an announcement (§12.2).
-fn announcement_message(
-    sender_ed: &[u8],
-    group_id: &[u8],
-    chain_id: u32,
-    signing: &[u8; 32],
-) -> Vec<u8> {
-    cat(&[
-        SENDER_KEY,
-        sender_ed,
-        &group_id_field(group_id),
-        &chain_id.to_be_bytes(),
-        signing,
-    ])
+/// The group `KDF_CK` (§12.1): `(MK_i, CK_{i+1})`.
+fn group_kdf_ck(ck: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
+    (hmac(ck, &[0x03]), hmac(ck, &[0x04]))
 }
 
-/// One group encrypt, for comparison with the files.
-struct GroupTrace {
-    iteration: u32,
-    chain_key_before: [u8; 32],
-    message_key: [u8; 32],
-    chain_key_after: [u8; 32],
-    header: Vec<u8>,
-    ciphertext: Vec<u8>,
-    signature: [u8; 64],
-    bytes: Vec<u8>,
+/// `C_i` (§12.1).
+fn key_commitment(mk: &[u8; 32]) -> [u8; 32] {
+    hmac(mk, GROUP_KEY_COMMITMENT)
 }
 
-/// The sending side (§12.1, §12.4).
-#[derive(Clone)]
-struct Outbound {
+/// A group chain key and the iteration of the next key it yields.
+#[derive(Clone, Debug, PartialEq)]
+struct GChain {
+    key: [u8; 32],
+    index: u32,
+}
+
+impl GChain {
+    /// One step: `(i, MK_i)`, or `None` at position 2^32 − 1 (§12.1).
+    fn step(&mut self) -> Option<(u32, [u8; 32])> {
+        if self.index > MAX_GROUP_ITERATION {
+            return None;
+        }
+        let (mk, next) = group_kdf_ck(&self.key);
+        self.key = next;
+        self.index += 1;
+        Some((self.index - 1, mk))
+    }
+}
+
+/// An announcement (§12.2).
+#[derive(Clone, Debug, PartialEq)]
+struct Ann {
+    sender: [u8; 128],
     group_id: Vec<u8>,
     chain_id: u32,
-    chain: Chain,
-    signing_seed: [u8; 32],
-    max_messages: u32,
-    max_age_secs: u64,
-    created_at: u64,
-    member_removed: bool,
+    rotation: u32,
+    signing_key: [u8; 32],
+    possession: [u8; 64],
+    signature: [u8; 64],
 }
 
-impl Outbound {
-    /// `rotate(now)` (§12.4) with the draws of `chain`: chain id (4 bytes,
-    /// big-endian), chain key (32), signing seed (32).
-    fn rotate(&mut self, d: &Draws, chain: &str, now: u64) {
-        let id = d.get(&format!("{chain}.chain_id"));
-        assert_eq!(id.len(), 4);
-        self.chain_id = be32(&id);
-        self.chain = Chain {
-            key: d.g32(&format!("{chain}.chain_key")),
-            index: 0,
-        };
-        self.signing_seed = d.g32(&format!("{chain}.signing_seed"));
-        self.created_at = now;
-        self.member_removed = false;
+impl Ann {
+    fn ed(&self) -> [u8; 32] {
+        self.sender[..32].try_into().expect("32")
     }
 
-    fn signing_public(&self) -> [u8; 32] {
-        ed25519_public(&self.signing_seed)
-    }
-
-    /// The announcement (§12.2): signed message, signature, encoding.
-    fn announcement(&self, sender: &Identity) -> (Vec<u8>, [u8; 64], Vec<u8>) {
-        let signed = announcement_message(
-            &sender.ed,
-            &self.group_id,
-            self.chain_id,
-            &self.signing_public(),
-        );
-        let sig = ed25519_sign(&sender.ed_seed, &signed);
-        let bytes = cat(&[
-            &[0x01, 0x23],
-            &sender.field(),
+    /// `F`.
+    fn fields(&self) -> Vec<u8> {
+        cat(&[
+            &self.ed(),
             &group_id_field(&self.group_id),
             &self.chain_id.to_be_bytes(),
-            &self.signing_public(),
-            &sig,
-        ]);
-        (signed, sig, bytes)
-    }
-
-    /// The distribution (§12.2): the announcement with type 0x21, then the
-    /// current iteration and chain key.
-    fn distribution(&self, sender: &Identity) -> Vec<u8> {
-        let (_, _, ann) = self.announcement(sender);
-        cat(&[
-            &[0x01, 0x21],
-            &ann[2..],
-            &self.chain.index.to_be_bytes(),
-            &self.chain.key,
+            &self.rotation.to_be_bytes(),
+            &self.signing_key,
         ])
     }
 
-    fn rotation_due(&self, now: u64) -> Option<&'static str> {
-        if self.member_removed {
-            Some("MemberRemoved")
-        } else if self.chain.index >= self.max_messages {
-            Some("MessageLimit")
-        } else if now.saturating_sub(self.created_at) >= self.max_age_secs {
-            Some("Age")
-        } else {
-            None
-        }
+    /// `sender Ed25519 key || u8(g) || group id` (§12.3).
+    fn context(&self) -> Vec<u8> {
+        cat(&[&self.ed(), &group_id_field(&self.group_id)])
     }
 
-    /// ENCRYPT (§12.4, §12.3).
-    fn encrypt(&mut self, pt: &[u8]) -> Result<GroupTrace, &'static str> {
-        if self.member_removed {
-            return Err("RotationRequired(MemberRemoved)");
-        }
-        if self.chain.index >= self.max_messages {
-            return Err("RotationRequired(MessageLimit)");
-        }
-        if self.chain.index == u32::MAX {
-            return Err("ChainExhausted");
-        }
-        let chain_key_before = self.chain.key;
-        let (i, mk) = self.chain.step();
-        let header = cat(&[
-            &[0x01, 0x20],
+    /// Bytes 2 … of the announcement.
+    fn body(&self) -> Vec<u8> {
+        cat(&[
+            &self.sender,
+            &group_id_field(&self.group_id),
             &self.chain_id.to_be_bytes(),
-            &i.to_be_bytes(),
-        ]);
-        let ciphertext = chacha_seal(&mk, &MESSAGE_NONCE, &header, pt);
-        let signature = ed25519_sign(
-            &self.signing_seed,
-            &cat(&[GROUP_MESSAGE, &header, &ciphertext]),
-        );
-        Ok(GroupTrace {
-            iteration: i,
-            chain_key_before,
-            message_key: mk,
-            chain_key_after: self.chain.key,
-            bytes: cat(&[&header, &ciphertext, &signature]),
-            header,
-            ciphertext,
+            &self.rotation.to_be_bytes(),
+            &self.signing_key,
+            &self.possession,
+            &self.signature,
+        ])
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        cat(&[&[GROUP_VERSION, 0x23], &self.body()])
+    }
+
+    /// Signed by `sender` for the chain whose signing seed is `seed`.
+    fn sign(
+        sender: &Identity,
+        seed: &[u8; 32],
+        group_id: &[u8],
+        chain_id: u32,
+        rotation: u32,
+    ) -> Self {
+        let mut a = Self {
+            sender: sender.field(),
+            group_id: group_id.to_vec(),
+            chain_id,
+            rotation,
+            signing_key: ed25519_public(seed),
+            possession: [0; 64],
+            signature: [0; 64],
+        };
+        let f = a.fields();
+        a.possession = ed25519_sign(seed, &cat(&[SENDER_KEY_POSSESSION, &f]));
+        a.signature = sender.sign(SENDER_KEY, &f);
+        a
+    }
+
+    /// The fields in order (§12.2 decoding), no signature checked.
+    fn read(r: &mut Rd<'_>) -> GRes<Self> {
+        let ed = r.ed25519_key()?;
+        let x: [u8; 32] = r.arr()?;
+        let binding: [u8; 64] = r.arr()?;
+        let group_id = r.group_id()?;
+        let chain_id = r.u32()?;
+        let rotation = r.u32()?;
+        let signing_key = r.ed25519_key()?;
+        let possession = r.arr()?;
+        let signature = r.arr()?;
+        Ok(Self {
+            sender: cat(&[&ed, &x, &binding]).try_into().expect("128"),
+            group_id,
+            chain_id,
+            rotation,
+            signing_key,
+            possession,
             signature,
         })
     }
 
-    /// Plain state, kind 0x42 (§7.4).
-    fn state_bytes(&self) -> Vec<u8> {
-        cat(&[
-            &[0x01, 0x42],
-            &group_id_field(&self.group_id),
-            &self.chain_id.to_be_bytes(),
-            &self.chain.key,
-            &self.chain.index.to_be_bytes(),
-            &self.signing_seed,
-            &self.max_messages.to_be_bytes(),
-            &self.max_age_secs.to_be_bytes(),
-            &self.created_at.to_be_bytes(),
-            &[u8::from(self.member_removed)],
-        ])
+    /// The three signatures, in order, the first failure reported.
+    fn verify(&self) -> GRes<()> {
+        let ed = self.ed();
+        let binding: [u8; 64] = self.sender[64..].try_into().expect("64");
+        if !ed25519_verify(&ed, &cat(&[IDENTITY_BINDING, &self.sender[..64]]), &binding) {
+            return Err(sig_err("IdentityBinding"));
+        }
+        let f = self.fields();
+        if !ed25519_verify(
+            &self.signing_key,
+            &cat(&[SENDER_KEY_POSSESSION, &f]),
+            &self.possession,
+        ) {
+            return Err(sig_err("SenderKeyPossession"));
+        }
+        if !ed25519_verify(&ed, &cat(&[SENDER_KEY, &f]), &self.signature) {
+            return Err(sig_err("SenderKeyDistribution"));
+        }
+        Ok(())
     }
+
+    fn same_chain(&self, o: &Self) -> bool {
+        self.sender == o.sender
+            && self.group_id == o.group_id
+            && self.chain_id == o.chain_id
+            && self.rotation == o.rotation
+            && self.signing_key == o.signing_key
+    }
+}
+
+fn decode_announcement(b: &[u8]) -> GRes<Ann> {
+    let mut r = Rd(b);
+    r.header(0x23)?;
+    let a = Ann::read(&mut r)?;
+    r.end()?;
+    a.verify()?;
+    Ok(a)
+}
+
+/// A distribution (type 0x21) or export (0x22): `(announcement, j, CK_j)`.
+fn decode_distribution(b: &[u8], ty: u8) -> GRes<(Ann, u32, [u8; 32])> {
+    let mut r = Rd(b);
+    r.header(ty)?;
+    let a = Ann::read(&mut r)?;
+    let j = r.u32()?;
+    let ck = r.arr()?;
+    r.end()?;
+    a.verify()?;
+    Ok((a, j, ck))
 }
 
 /// A parsed group message (§12.3).
-struct GroupMessage<'a> {
+struct GMsg {
     chain_id: u32,
     iteration: u32,
-    header: &'a [u8],
-    ciphertext: &'a [u8],
-    signed: &'a [u8],
+    nonce: [u8; 12],
+    commitment: [u8; 32],
+    header: Vec<u8>,
+    ciphertext: Vec<u8>,
+    /// Bytes 0 .. 70 + n.
+    signed: Vec<u8>,
     signature: [u8; 64],
 }
 
-fn parse_group_message(m: &[u8]) -> GroupMessage<'_> {
-    assert_eq!(&m[..2], &[0x01, 0x20], "version and type");
-    assert!(m.len() >= 10 + 16 + 64, "truncated");
-    let n = m.len() - 64;
-    GroupMessage {
-        chain_id: be32(&m[2..6]),
-        iteration: be32(&m[6..10]),
-        header: &m[..10],
-        ciphertext: &m[10..n],
-        signed: &m[..n],
-        signature: m[n..].try_into().expect("64"),
+fn parse_group_message(b: &[u8]) -> GRes<GMsg> {
+    let mut r = Rd(b);
+    r.header(0x20)?;
+    let chain_id = r.u32()?;
+    let iteration = r.u32()?;
+    if iteration == u32::MAX {
+        return Err(dec("InvalidField(group iteration)"));
     }
+    let nonce = r.arr()?;
+    let commitment = r.arr()?;
+    let left = r.0.len();
+    if left < 80 {
+        return Err(dec(&format!("Truncated(needed: {})", 80 - left)));
+    }
+    if left - 80 > MAX_MESSAGE_LEN {
+        return Err(dec(&format!(
+            "TooLong(field: ciphertext, len: {}, limit: {MAX_MESSAGE_LEN})",
+            left - 80
+        )));
+    }
+    let n = b.len() - 64;
+    Ok(GMsg {
+        chain_id,
+        iteration,
+        nonce,
+        commitment,
+        header: b[..54].to_vec(),
+        ciphertext: b[54..n].to_vec(),
+        signed: b[..n].to_vec(),
+        signature: b[n..].try_into().expect("64"),
+    })
 }
 
-/// One sender chain as a member reads it (§12.5, §7.4).
-#[derive(Clone, Debug, PartialEq)]
-struct Inbound {
+/// What a decrypt returns besides the plaintext (§12.5).
+#[derive(Debug, PartialEq)]
+struct Provenance {
     sender: [u8; 128],
     group_id: Vec<u8>,
     chain_id: u32,
-    signing_key: [u8; 32],
+    rotation: u32,
+    iteration: u32,
+}
+
+impl Provenance {
+    fn json(&self) -> Value {
+        serde_json::json!({
+            "sender": hx(&self.sender),
+            "group_id": hx(&self.group_id),
+            "chain_id": self.chain_id,
+            "rotation": self.rotation,
+            "iteration": self.iteration,
+        })
+    }
+}
+
+/// One sender chain as a member reads it (§12.5, §12.8, §7.4).
+#[derive(Clone, Debug, PartialEq)]
+struct Inbound {
+    ann: Ann,
     first: u32,
-    chain: Chain,
+    chain: GChain,
     skipped: BTreeMap<u32, [u8; 32]>,
-    verified: bool,
 }
 
 impl Inbound {
-    /// Decodes and verifies a distribution (§12.2) that arrived over the
-    /// 1:1 session with `from`.
-    fn from_distribution(bytes: &[u8], from: &[u8; 128]) -> Self {
-        let mut c = Cursor(bytes);
-        assert_eq!(c.arr::<2>(), [0x01, 0x21], "distribution header");
-        let sender: [u8; 128] = c.arr();
-        let (ed, _) = decode_identity(&sender);
-        let group_id = c.group_id();
-        let chain_id = c.u32();
-        let signing_key: [u8; 32] = c.arr();
-        assert!(ed25519_key(&signing_key).is_some(), "signing key (§2.3)");
-        let sig: [u8; 64] = c.arr();
-        let iteration = c.u32();
-        let key: [u8; 32] = c.arr();
-        c.end();
-        assert!(
-            ed25519_verify(
-                &ed,
-                &announcement_message(&ed, &group_id, chain_id, &signing_key),
-                &sig
-            ),
-            "announcement signature"
-        );
-        assert_eq!(&sender, from, "untrusted sender");
+    fn start(ann: Ann, j: u32, ck: [u8; 32]) -> Self {
         Self {
-            sender,
-            group_id,
-            chain_id,
-            signing_key,
-            first: iteration,
-            chain: Chain {
-                key,
-                index: iteration,
-            },
+            ann,
+            first: j,
+            chain: GChain { key: ck, index: j },
             skipped: BTreeMap::new(),
-            verified: true,
         }
     }
 
-    /// DECRYPT (§12.5); the error is the variant's name. Nothing changes on
-    /// an error.
-    fn decrypt(&mut self, bytes: &[u8]) -> Result<Vec<u8>, &'static str> {
-        let m = parse_group_message(bytes);
-        if m.chain_id != self.chain_id {
-            return Err("WrongChain");
+    /// A distribution that arrived over the 1:1 session with `from`.
+    fn new(dist: &[u8], from: &[u8; 128]) -> GRes<Self> {
+        let (a, j, ck) = decode_distribution(dist, 0x21)?;
+        if a.sender != *from {
+            return Err(other("GroupError::UntrustedSender".into()));
         }
+        Ok(Self::start(a, j, ck))
+    }
+
+    fn import(export: &[u8]) -> GRes<Self> {
+        let (a, j, ck) = decode_distribution(export, 0x22)?;
+        Ok(Self::start(a, j, ck))
+    }
+
+    fn same_chain_id(&self, m: &GMsg) -> GRes<()> {
+        if m.chain_id != self.ann.chain_id {
+            return Err(other(format!(
+                "DecryptError::WrongChain(expected: {}, got: {})",
+                self.ann.chain_id, m.chain_id
+            )));
+        }
+        Ok(())
+    }
+
+    fn signed_message(&self, m: &GMsg) -> Vec<u8> {
+        cat(&[GROUP_MESSAGE, &self.ann.context(), &m.signed])
+    }
+
+    /// DECRYPT (§12.5). Nothing changes on an error.
+    fn decrypt(&mut self, b: &[u8]) -> GRes<(Vec<u8>, Provenance)> {
+        let m = parse_group_message(b)?;
+        self.same_chain_id(&m)?;
         if !ed25519_verify(
-            &self.signing_key,
-            &cat(&[GROUP_MESSAGE, m.signed]),
+            &self.ann.signing_key,
+            &self.signed_message(&m),
             &m.signature,
         ) {
-            return Err("Signature");
+            return Err(sig_err("GroupMessage"));
         }
-        if m.iteration < self.first {
-            return Err("BeforeFirstIteration");
-        }
-        let open = |mk: &[u8; 32]| {
-            chacha_open(mk, &MESSAGE_NONCE, m.header, m.ciphertext).ok_or("AuthenticationFailed")
-        };
-        if m.iteration < self.chain.index {
-            let mk = *self.skipped.get(&m.iteration).ok_or("Duplicate")?;
-            let pt = open(&mk)?;
-            self.skipped.remove(&m.iteration);
-            return Ok(pt);
-        }
-        if m.iteration - self.chain.index > MAX_GROUP_JUMP {
-            return Err("TooFarAhead");
-        }
-        let mut c = self.chain.clone();
-        let mut s = Vec::new();
-        while c.index < m.iteration {
-            s.push(c.step());
-        }
-        let (_, mk) = c.step();
-        let pt = open(&mk)?;
-        self.chain = c;
-        self.skipped.extend(s);
-        while self.skipped.len() > MAX_GROUP_SKIPPED_KEYS {
-            self.skipped.pop_first();
-        }
-        Ok(pt)
+        self.finish(&m)
     }
 
-    /// Export at iteration `k` (§12.8).
-    fn export_at(&self, k: u32) -> Vec<u8> {
-        assert!(k >= self.chain.index && k - self.chain.index <= 100_000);
+    /// §12.5 from the "first iteration" step on.
+    fn finish(&mut self, m: &GMsg) -> GRes<(Vec<u8>, Provenance)> {
+        let i = m.iteration;
+        if i < self.first {
+            return Err(other(format!(
+                "DecryptError::BeforeFirstIteration(iteration: {i}, first: {})",
+                self.first
+            )));
+        }
+        let open = |mk: &[u8; 32]| -> GRes<Vec<u8>> {
+            if key_commitment(mk) != m.commitment {
+                return Err(other(format!(
+                    "DecryptError::KeyCommitmentMismatch(iteration: {i})"
+                )));
+            }
+            chacha_open(mk, &m.nonce, &m.header, &m.ciphertext)
+                .ok_or_else(|| other("DecryptError::AuthenticationFailed".into()))
+        };
+        let pt = if i < self.chain.index {
+            let mk = *self
+                .skipped
+                .get(&i)
+                .ok_or_else(|| other(format!("DecryptError::Duplicate(index: {i})")))?;
+            let pt = open(&mk)?;
+            self.skipped.remove(&i);
+            pt
+        } else {
+            let gap = i - self.chain.index;
+            if gap > MAX_GROUP_JUMP {
+                return Err(other(format!(
+                    "DecryptError::TooFarAhead(gap: {gap}, limit: {MAX_GROUP_JUMP})"
+                )));
+            }
+            let mut c = self.chain.clone();
+            let mut s = Vec::new();
+            while c.index < i {
+                s.push(c.step().expect("below the last iteration"));
+            }
+            let (_, mk) = c.step().expect("i ≤ MAX_GROUP_ITERATION");
+            let pt = open(&mk)?;
+            self.chain = c;
+            self.skipped.extend(s);
+            while self.skipped.len() > MAX_GROUP_SKIPPED_KEYS {
+                self.skipped.pop_first();
+            }
+            pt
+        };
+        Ok((
+            pt,
+            Provenance {
+                sender: self.ann.sender,
+                group_id: self.ann.group_id.clone(),
+                chain_id: self.ann.chain_id,
+                rotation: self.ann.rotation,
+                iteration: i,
+            },
+        ))
+    }
+
+    /// `decrypt_batch` (§12.6).
+    fn decrypt_batch(&mut self, msgs: &[Vec<u8>]) -> Vec<GRes<(Vec<u8>, Provenance)>> {
+        let parsed: Vec<GRes<GMsg>> = msgs
+            .iter()
+            .enumerate()
+            .map(|(n, b)| {
+                if n >= MAX_BATCH {
+                    return Err(dec(&format!(
+                        "TooLong(field: batch, len: {}, limit: {MAX_BATCH})",
+                        msgs.len()
+                    )));
+                }
+                let m = parse_group_message(b)?;
+                self.same_chain_id(&m)?;
+                Ok(m)
+            })
+            .collect();
+        let items: Vec<(Vec<u8>, [u8; 64], [u8; 32])> = parsed
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .map(|m| (self.signed_message(m), m.signature, self.ann.signing_key))
+            .collect();
+        let mut verdicts = batch_verify(&items).verdicts.into_iter();
+        parsed
+            .into_iter()
+            .map(|p| {
+                let m = p?;
+                if !verdicts.next().expect("verdict") {
+                    return Err(sig_err("GroupMessage"));
+                }
+                self.finish(&m)
+            })
+            .collect()
+    }
+
+    /// Export at iteration `k` (§12.8, layout §12.2).
+    fn export_at(&self, k: u32) -> GRes<Vec<u8>> {
+        let p = self.chain.index;
+        if k < p {
+            return Err(other(format!(
+                "GroupError::IterationUnavailable(requested: {k}, available: {p})"
+            )));
+        }
+        if k - p > MAX_EXPORT_ADVANCE {
+            return Err(other(format!(
+                "GroupError::TooFarAhead(ahead: {}, limit: {MAX_EXPORT_ADVANCE})",
+                k - p
+            )));
+        }
         let mut c = self.chain.clone();
         while c.index < k {
-            c.step();
+            c.step().expect("within the chain");
         }
-        cat(&[
-            &[0x01, 0x22],
-            &self.sender,
-            &group_id_field(&self.group_id),
-            &self.chain_id.to_be_bytes(),
-            &self.signing_key,
+        Ok(cat(&[
+            &[GROUP_VERSION, 0x22],
+            &self.ann.body(),
             &k.to_be_bytes(),
             &c.key,
-        ])
+        ]))
     }
 
-    /// Import (§12.8): first iteration = position = k, unverified.
-    fn import(bytes: &[u8]) -> Self {
-        let mut c = Cursor(bytes);
-        assert_eq!(c.arr::<2>(), [0x01, 0x22], "export header");
-        let sender: [u8; 128] = c.arr();
-        decode_identity(&sender);
-        let group_id = c.group_id();
-        let chain_id = c.u32();
-        let signing_key: [u8; 32] = c.arr();
-        assert!(ed25519_key(&signing_key).is_some(), "signing key (§2.3)");
-        let k = c.u32();
-        let key: [u8; 32] = c.arr();
-        c.end();
-        Self {
-            sender,
-            group_id,
-            chain_id,
-            signing_key,
-            first: k,
-            chain: Chain { key, index: k },
-            skipped: BTreeMap::new(),
-            verified: false,
-        }
+    /// Whether this copy has consumed iteration `x` (§12.8).
+    fn consumed(&self, x: u32) -> bool {
+        self.first <= x && x < self.chain.index && !self.skipped.contains_key(&x)
     }
 
     /// Merge (§12.8).
-    fn merge(&self, other: &Self) -> Self {
-        assert!(
-            self.chain_id == other.chain_id
-                && self.signing_key == other.signing_key
-                && self.group_id == other.group_id
-                && self.sender == other.sender,
-            "chain mismatch"
-        );
-        let (base, extra) = if self.chain.index <= other.chain.index {
-            (self, other)
+    fn merge(&self, other_copy: &Self) -> GRes<Self> {
+        if !self.ann.same_chain(&other_copy.ann) {
+            return Err(other("GroupError::ChainMismatch".into()));
+        }
+        let (lo, hi) = if self.chain.index <= other_copy.chain.index {
+            (self, other_copy)
         } else {
-            (other, self)
+            (other_copy, self)
         };
-        let mut m = base.clone();
-        for (i, k) in &extra.skipped {
-            if *i < m.chain.index {
-                m.skipped.entry(*i).or_insert(*k);
+        let gap = hi.chain.index - lo.chain.index;
+        if gap > MAX_EXPORT_ADVANCE {
+            return Err(other(format!(
+                "GroupError::TooFarAhead(ahead: {gap}, limit: {MAX_EXPORT_ADVANCE})"
+            )));
+        }
+        let conflict = other(format!(
+            "GroupError::ConflictingChainKey(chain_id: {})",
+            self.ann.chain_id
+        ));
+        let mut keys: BTreeMap<u32, [u8; 32]> = BTreeMap::new();
+        let mut c = lo.chain.clone();
+        while c.index < hi.chain.index {
+            let (x, mk) = c.step().ok_or(conflict.clone())?;
+            if hi.skipped.get(&x).is_some_and(|k| *k != mk) {
+                return Err(conflict);
             }
+            keys.insert(x, mk);
         }
-        while m.skipped.len() > MAX_GROUP_SKIPPED_KEYS {
-            m.skipped.pop_first();
+        if c != hi.chain {
+            return Err(conflict);
         }
-        m.first = self.first.min(other.first);
-        m.verified = self.verified || other.verified;
-        m
+        for (x, k) in &lo.skipped {
+            if hi.skipped.get(x).is_some_and(|h| h != k) {
+                return Err(conflict);
+            }
+            keys.entry(*x).or_insert(*k);
+        }
+        for (x, k) in &hi.skipped {
+            keys.entry(*x).or_insert(*k);
+        }
+        keys.retain(|x, _| !lo.consumed(*x) && !hi.consumed(*x));
+        while keys.len() > MAX_GROUP_SKIPPED_KEYS {
+            keys.pop_first();
+        }
+        Ok(Self {
+            ann: hi.ann.clone(),
+            first: self.first.min(other_copy.first),
+            chain: hi.chain.clone(),
+            skipped: keys,
+        })
     }
 
     /// The inbound body (§7.4).
     fn body(&self) -> Vec<u8> {
         let mut w = cat(&[
-            &self.sender,
-            &group_id_field(&self.group_id),
-            &self.chain_id.to_be_bytes(),
-            &self.signing_key,
+            &self.ann.body(),
             &self.first.to_be_bytes(),
             &self.chain.key,
             &self.chain.index.to_be_bytes(),
-            &[u8::from(self.verified)],
             &(self.skipped.len() as u32).to_be_bytes(),
         ]);
         for (i, k) in &self.skipped {
@@ -2176,49 +2453,57 @@ impl Inbound {
         w
     }
 
-    /// Reads an inbound body field by field (§7.4), with its load checks.
-    fn read_body(c: &mut Cursor<'_>) -> Self {
-        let sender: [u8; 128] = c.arr();
-        assert!(ed25519_key(&sender[..32].try_into().expect("32")).is_some());
-        let group_id = c.group_id();
-        let chain_id = c.u32();
-        let signing_key: [u8; 32] = c.arr();
-        assert!(ed25519_key(&signing_key).is_some(), "signing key (§2.3)");
-        let first = c.u32();
-        let key: [u8; 32] = c.arr();
-        let position = c.u32();
-        let verified = c.flag();
-        let n = c.u32() as usize;
-        assert!(n <= MAX_GROUP_SKIPPED_KEYS);
+    fn state(&self) -> Vec<u8> {
+        cat(&[&[GROUP_VERSION, 0x43], &self.body()])
+    }
+
+    /// Reads an inbound body (§7.4), checks in field order.
+    fn read_body(r: &mut Rd<'_>) -> GRes<Self> {
+        let ann = Ann::read(r)?;
+        let first = r.u32()?;
+        let key = r.arr()?;
+        let position = r.u32()?;
+        let n = r.count("group skipped keys", MAX_GROUP_SKIPPED_KEYS, 36)?;
         let mut skipped = BTreeMap::new();
-        let mut last = None;
+        let mut last: Option<u32> = None;
         for _ in 0..n {
-            let i = c.u32();
-            let k: [u8; 32] = c.arr();
-            assert!(
-                first <= i && i < position,
-                "skipped key outside the chain's range"
-            );
-            // Written in ascending order (a reader accepts any order
-            // without repeats).
-            assert!(last < Some(i), "skipped keys ascending");
+            let i = r.u32()?;
+            let k: [u8; 32] = r.arr()?;
+            if i < first || i >= position {
+                return Err(dec("InvalidField(skipped key outside the chain's range)"));
+            }
+            match last {
+                Some(l) if l == i => {
+                    return Err(dec("InvalidField(duplicate skipped key iteration)"));
+                }
+                Some(l) if l > i => {
+                    return Err(dec("InvalidField(skipped key iterations not ascending)"));
+                }
+                _ => {}
+            }
             last = Some(i);
-            assert!(skipped.insert(i, k).is_none());
+            skipped.insert(i, k);
         }
-        assert!(position >= first);
-        Self {
-            sender,
-            group_id,
-            chain_id,
-            signing_key,
+        if position < first {
+            return Err(dec("InvalidField(chain position before first iteration)"));
+        }
+        Ok(Self {
+            ann,
             first,
-            chain: Chain {
+            chain: GChain {
                 key,
                 index: position,
             },
             skipped,
-            verified,
-        }
+        })
+    }
+
+    fn from_state(b: &[u8]) -> GRes<Self> {
+        let mut r = Rd(b);
+        r.state_header(0x43)?;
+        let s = Self::read_body(&mut r)?;
+        r.end()?;
+        Ok(s)
     }
 
     /// Compares with a receiver snapshot of the files.
@@ -2226,12 +2511,17 @@ impl Inbound {
     fn check(&self, v: &Value, what: &str) {
         assert_eq!(
             num(&v["chain_id"]),
-            u64::from(self.chain_id),
+            u64::from(self.ann.chain_id),
             "{what}: chain id"
+        );
+        assert_eq!(
+            num(&v["rotation"]),
+            u64::from(self.ann.rotation),
+            "{what}: rotation"
         );
         same(
             &v["signing_key"],
-            &self.signing_key,
+            &self.ann.signing_key,
             &format!("{what}: signing key"),
         );
         assert_eq!(
@@ -2249,7 +2539,6 @@ impl Inbound {
             &self.chain.key,
             &format!("{what}: chain key"),
         );
-        assert_eq!(v["verified"], self.verified, "{what}: verified");
         let skipped: Vec<Value> = self
             .skipped
             .iter()
@@ -2257,164 +2546,358 @@ impl Inbound {
             .collect();
         assert_eq!(v["skipped"], Value::Array(skipped), "{what}: skipped keys");
         if !v["sender"].is_null() {
-            same(&v["sender"], &self.sender, &format!("{what}: sender"));
-            same(&v["group_id"], &self.group_id, &format!("{what}: group id"));
-        }
-    }
-}
-
-#[derive(Clone)]
-enum Member {
-    Inbound(Box<Inbound>),
-    /// §12.7: oldest first.
-    Ring(Vec<Inbound>),
-}
-
-impl Member {
-    fn decrypt(&mut self, bytes: &[u8]) -> Result<Vec<u8>, &'static str> {
-        match self {
-            Member::Inbound(s) => s.decrypt(bytes),
-            Member::Ring(chains) => {
-                let id = parse_group_message(bytes).chain_id;
-                match chains.iter_mut().rev().find(|c| c.chain_id == id) {
-                    Some(c) => c.decrypt(bytes),
-                    None => Err("WrongChain"),
-                }
-            }
-        }
-    }
-
-    /// Adds a distribution to a ring (§12.7).
-    fn add(&mut self, dist: Inbound) {
-        let Member::Ring(chains) = self else {
-            panic!("not a ring")
-        };
-        assert_eq!(dist.sender, chains[0].sender, "untrusted sender");
-        assert_eq!(dist.group_id, chains[0].group_id, "group mismatch");
-        if let Some(c) = chains.iter_mut().find(|c| c.chain_id == dist.chain_id) {
-            *c = c.merge(&dist);
-            return;
-        }
-        chains.push(dist);
-        while chains.len() > MAX_RETIRED_SENDER_CHAINS + 1 {
-            chains.remove(0);
-        }
-    }
-
-    #[track_caller]
-    fn check(&self, v: &Value, what: &str) {
-        match self {
-            Member::Inbound(s) => s.check(&v["inbound"], what),
-            Member::Ring(chains) => {
-                let vs = v["ring"].as_array().expect("ring");
-                assert_eq!(vs.len(), chains.len(), "{what}: chains in the ring");
-                for (c, v) in chains.iter().zip(vs) {
-                    c.check(v, what);
-                }
-            }
-        }
-    }
-}
-
-/// A group state kept for expected.states.
-enum KeptGroup {
-    Outbound(Outbound),
-    Member(Member),
-}
-
-/// Parses a plain group state (§7.4) field by field, compares it with the
-/// recorded fields, and returns the bytes our own state encodes to.
-fn check_group_state(plain: &[u8], kind: u8, fields: &Value, kept: &KeptGroup, what: &str) {
-    let mut c = Cursor(plain);
-    assert_eq!(c.arr::<2>(), [0x01, kind], "{what}: version and kind");
-    match (kind, kept) {
-        (0x42, KeptGroup::Outbound(o)) => {
+            same(&v["sender"], &self.ann.sender, &format!("{what}: sender"));
             same(
-                &fields["group_id"],
-                &c.group_id(),
+                &v["group_id"],
+                &self.ann.group_id,
                 &format!("{what}: group id"),
             );
-            assert_eq!(
-                num(&fields["chain_id"]),
-                u64::from(c.u32()),
-                "{what}: chain id"
+            same(
+                &v["possession"],
+                &self.ann.possession,
+                &format!("{what}: possession"),
             );
             same(
-                &fields["chain_key"],
-                &c.arr::<32>(),
-                &format!("{what}: chain key"),
+                &v["signature"],
+                &self.ann.signature,
+                &format!("{what}: signature"),
             );
-            assert_eq!(
-                num(&fields["iteration"]),
-                u64::from(c.u32()),
-                "{what}: iteration"
-            );
-            same(
-                &fields["signing_seed"],
-                &c.arr::<32>(),
-                &format!("{what}: seed"),
-            );
-            assert_eq!(
-                num(&fields["max_messages"]),
-                u64::from(c.u32()),
-                "{what}: max"
-            );
-            assert_eq!(num(&fields["max_age_secs"]), c.u64(), "{what}: max age");
-            assert_eq!(num(&fields["created_at"]), c.u64(), "{what}: created at");
-            assert_eq!(fields["member_removed"], c.flag(), "{what}: removed");
-            c.end();
-            assert_eq!(plain, o.state_bytes(), "{what}: our outbound state");
         }
-        (0x43, KeptGroup::Member(Member::Inbound(s))) => {
-            let parsed = Inbound::read_body(&mut c);
-            c.end();
-            parsed.check(fields, what);
-            assert_eq!(parsed, **s, "{what}: parsed state = our session");
-            assert_eq!(plain, cat(&[&[0x01, 0x43], &s.body()]), "{what}: our state");
-        }
-        (0x44, KeptGroup::Member(Member::Ring(chains))) => {
-            let n = c.u32() as usize;
-            assert!((1..=MAX_RETIRED_SENDER_CHAINS + 1).contains(&n));
-            let parsed: Vec<Inbound> = (0..n).map(|_| Inbound::read_body(&mut c)).collect();
-            c.end();
-            assert!(
-                parsed
-                    .iter()
-                    .all(|p| p.sender == parsed[0].sender && p.group_id == parsed[0].group_id)
-            );
-            let vs = fields["chains"].as_array().expect("chains");
-            assert_eq!(vs.len(), n);
-            for (p, v) in parsed.iter().zip(vs) {
-                p.check(v, what);
-            }
-            assert_eq!(&parsed, chains, "{what}: parsed ring = our ring");
-            let mut ours = cat(&[&[0x01, 0x44], &(chains.len() as u32).to_be_bytes()]);
-            for ch in chains {
-                ours.extend(ch.body());
-            }
-            assert_eq!(plain, ours, "{what}: our state");
-        }
-        _ => panic!("{what}: kind {kind:#x} does not match the kept state"),
     }
 }
 
-/// L + S (S little-endian), for the non-canonical S of the batch case.
-fn add_l(s: &[u8]) -> [u8; 32] {
-    // L = 2^252 + 27742317777372353535851937790883648493 (RFC 8032).
-    const L: [u8; 32] = [
-        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
-        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-    ];
-    let mut out = [0u8; 32];
-    let mut carry = 0u16;
-    for i in 0..32 {
-        let v = u16::from(s[i]) + u16::from(L[i]) + carry;
-        out[i] = v as u8;
-        carry = v >> 8;
+/// One sender's chains in one group (§12.7), ascending rotation.
+#[derive(Clone, Debug, PartialEq)]
+struct Ring(Vec<Inbound>);
+
+impl Ring {
+    fn insert(&mut self, s: Inbound) -> GRes<()> {
+        let held = &self.0[0].ann;
+        if s.ann.sender != held.sender {
+            return Err(other("GroupError::UntrustedSender".into()));
+        }
+        if s.ann.group_id != held.group_id {
+            return Err(other("GroupError::GroupMismatch".into()));
+        }
+        if let Some(c) = self.0.iter_mut().find(|c| c.ann.chain_id == s.ann.chain_id) {
+            *c = c.merge(&s)?;
+            return Ok(());
+        }
+        let r = s.ann.rotation;
+        if self.0.iter().any(|c| c.ann.rotation == r) {
+            return Err(other(format!(
+                "GroupError::ConflictingRotation(rotation: {r})"
+            )));
+        }
+        let oldest = self.0[0].ann.rotation;
+        if self.0.len() == MAX_RETIRED_SENDER_CHAINS + 1 && r < oldest {
+            return Err(other(format!(
+                "GroupError::RetiredChain(rotation: {r}, oldest: {oldest})"
+            )));
+        }
+        let at = self
+            .0
+            .iter()
+            .position(|c| c.ann.rotation > r)
+            .unwrap_or(self.0.len());
+        self.0.insert(at, s);
+        while self.0.len() > MAX_RETIRED_SENDER_CHAINS + 1 {
+            self.0.remove(0);
+        }
+        Ok(())
     }
-    assert_eq!(carry, 0);
-    out
+
+    fn add(&mut self, dist: &[u8], from: &[u8; 128]) -> GRes<()> {
+        self.insert(Inbound::new(dist, from)?)
+    }
+
+    fn decrypt(&mut self, b: &[u8]) -> GRes<(Vec<u8>, Provenance)> {
+        let m = parse_group_message(b)?;
+        let current = self.0.last().expect("chain").ann.chain_id;
+        match self.0.iter_mut().find(|c| c.ann.chain_id == m.chain_id) {
+            Some(c) => c.decrypt(b),
+            None => Err(other(format!(
+                "DecryptError::WrongChain(expected: {current}, got: {})",
+                m.chain_id
+            ))),
+        }
+    }
+
+    fn state(&self) -> Vec<u8> {
+        let mut b = cat(&[&[GROUP_VERSION, 0x44], &(self.0.len() as u32).to_be_bytes()]);
+        for c in &self.0 {
+            b.extend(c.body());
+        }
+        b
+    }
+
+    fn from_state(b: &[u8]) -> GRes<Self> {
+        let mut r = Rd(b);
+        r.state_header(0x44)?;
+        let n = r.count("sender chains", MAX_RETIRED_SENDER_CHAINS + 1, 341)?;
+        let mut chains: Vec<Inbound> = Vec::new();
+        for _ in 0..n {
+            let c = Inbound::read_body(&mut r)?;
+            if let Some(last) = chains.last() {
+                if c.ann.sender != last.ann.sender || c.ann.group_id != last.ann.group_id {
+                    return Err(dec("InvalidField(mixed senders or groups in one ring)"));
+                }
+                if c.ann.rotation <= last.ann.rotation {
+                    return Err(dec(
+                        "InvalidField(ring chains not in ascending rotation order)",
+                    ));
+                }
+                if chains.iter().any(|x| x.ann.chain_id == c.ann.chain_id) {
+                    return Err(dec("InvalidField(duplicate chain id in one ring)"));
+                }
+            }
+            chains.push(c);
+        }
+        // Part of the body's decoding, so before the trailing-byte check.
+        if chains.is_empty() {
+            return Err(dec("InvalidField(empty sender key ring)"));
+        }
+        r.end()?;
+        Ok(Self(chains))
+    }
 }
+
+/// One group encrypt, for comparison with the files.
+struct GroupTrace {
+    iteration: u32,
+    chain_key_before: [u8; 32],
+    message_key: [u8; 32],
+    chain_key_after: [u8; 32],
+    commitment: [u8; 32],
+    header: Vec<u8>,
+    ciphertext: Vec<u8>,
+    signature: [u8; 64],
+    bytes: Vec<u8>,
+}
+
+/// The sending side (§12.1, §12.4, §7.4).
+#[derive(Clone, Debug, PartialEq)]
+struct Outbound {
+    group_id: Vec<u8>,
+    chain_id: u32,
+    rotation: u32,
+    chain: GChain,
+    signing_seed: [u8; 32],
+    max_messages: u32,
+    max_age_secs: u64,
+    created_at: u64,
+    member_removed: bool,
+}
+
+impl Outbound {
+    /// `new` (§12.4) from the draws of a chain: chain id, chain key, seed.
+    fn new(
+        group_id: &[u8],
+        max_messages: u32,
+        max_age_secs: u64,
+        now: u64,
+        draws: &[Vec<u8>],
+    ) -> GRes<Self> {
+        if group_id.len() > MAX_GROUP_ID_LEN {
+            return Err(dec(&format!(
+                "TooLong(field: group id, len: {}, limit: {MAX_GROUP_ID_LEN})",
+                group_id.len()
+            )));
+        }
+        let mut o = Self {
+            group_id: group_id.to_vec(),
+            chain_id: 0,
+            rotation: 0,
+            chain: GChain {
+                key: [0; 32],
+                index: 0,
+            },
+            signing_seed: [0; 32],
+            max_messages,
+            max_age_secs,
+            created_at: now,
+            member_removed: false,
+        };
+        o.fresh_chain(draws);
+        Ok(o)
+    }
+
+    fn fresh_chain(&mut self, draws: &[Vec<u8>]) {
+        assert_eq!(draws.iter().map(Vec::len).collect::<Vec<_>>(), [4, 32, 32]);
+        self.chain_id = be32(&draws[0]);
+        self.chain = GChain {
+            key: draws[1].clone().try_into().expect("32"),
+            index: 0,
+        };
+        self.signing_seed = draws[2].clone().try_into().expect("32");
+    }
+
+    /// `rotate(now)` (§12.4); `draws` are taken only if it succeeds.
+    fn rotate(&mut self, draws: impl FnOnce() -> Vec<Vec<u8>>, now: u64) -> GRes<()> {
+        if self.rotation == u32::MAX {
+            return Err(other(format!("EncryptError::ChainExhausted({})", u32::MAX)));
+        }
+        self.fresh_chain(&draws());
+        self.rotation += 1;
+        self.created_at = now;
+        self.member_removed = false;
+        Ok(())
+    }
+
+    fn announcement(&self, sender: &Identity) -> Ann {
+        Ann::sign(
+            sender,
+            &self.signing_seed,
+            &self.group_id,
+            self.chain_id,
+            self.rotation,
+        )
+    }
+
+    fn distribution(&self, sender: &Identity) -> Vec<u8> {
+        cat(&[
+            &[GROUP_VERSION, 0x21],
+            &self.announcement(sender).body(),
+            &self.chain.index.to_be_bytes(),
+            &self.chain.key,
+        ])
+    }
+
+    fn rotation_due(&self, now: u64) -> Option<&'static str> {
+        if self.member_removed {
+            Some("MemberRemoved")
+        } else if self.chain.index >= self.max_messages {
+            Some("MessageLimit")
+        } else if now.saturating_sub(self.created_at) >= self.max_age_secs {
+            Some("Age")
+        } else {
+            None
+        }
+    }
+
+    /// ENCRYPT (§12.4, §12.3); the nonce is drawn only if every check passed.
+    fn encrypt(
+        &mut self,
+        sender: &Identity,
+        nonce: impl FnOnce() -> [u8; 12],
+        pt: &[u8],
+    ) -> GRes<GroupTrace> {
+        if pt.len() > MAX_MESSAGE_LEN {
+            return Err(other(format!(
+                "EncryptError::TooLarge(len: {}, limit: {MAX_MESSAGE_LEN})",
+                pt.len()
+            )));
+        }
+        if self.member_removed {
+            return Err(other(
+                "EncryptError::RotationRequired(MemberRemoved)".into(),
+            ));
+        }
+        if self.chain.index >= self.max_messages {
+            return Err(other("EncryptError::RotationRequired(MessageLimit)".into()));
+        }
+        if self.chain.index > MAX_GROUP_ITERATION {
+            return Err(other(format!(
+                "EncryptError::ChainExhausted({})",
+                self.chain.index
+            )));
+        }
+        let chain_key_before = self.chain.key;
+        let (i, mk) = self.chain.step().expect("checked above");
+        let nonce = nonce();
+        let commitment = key_commitment(&mk);
+        let header = cat(&[
+            &[GROUP_VERSION, 0x20],
+            &self.chain_id.to_be_bytes(),
+            &i.to_be_bytes(),
+            &nonce,
+            &commitment,
+        ]);
+        let ciphertext = chacha_seal(&mk, &nonce, &header, pt);
+        let body = cat(&[&header, &ciphertext]);
+        let context = cat(&[&sender.ed, &group_id_field(&self.group_id)]);
+        let signature = ed25519_sign(&self.signing_seed, &cat(&[GROUP_MESSAGE, &context, &body]));
+        Ok(GroupTrace {
+            iteration: i,
+            chain_key_before,
+            message_key: mk,
+            chain_key_after: self.chain.key,
+            commitment,
+            bytes: cat(&[&body, &signature]),
+            header,
+            ciphertext,
+            signature,
+        })
+    }
+
+    /// Plain state, kind 0x42 (§7.4).
+    fn state(&self) -> Vec<u8> {
+        cat(&[
+            &[GROUP_VERSION, 0x42],
+            &group_id_field(&self.group_id),
+            &self.chain_id.to_be_bytes(),
+            &self.rotation.to_be_bytes(),
+            &self.chain.key,
+            &self.chain.index.to_be_bytes(),
+            &self.signing_seed,
+            &self.max_messages.to_be_bytes(),
+            &self.max_age_secs.to_be_bytes(),
+            &self.created_at.to_be_bytes(),
+            &[u8::from(self.member_removed)],
+        ])
+    }
+
+    fn from_state(b: &[u8]) -> GRes<Self> {
+        let mut r = Rd(b);
+        r.state_header(0x42)?;
+        let group_id = r.group_id()?;
+        let chain_id = r.u32()?;
+        let rotation = r.u32()?;
+        let key = r.arr()?;
+        let index = r.u32()?;
+        let signing_seed = r.arr()?;
+        let max_messages = r.u32()?;
+        let max_age_secs = r.u64()?;
+        let created_at = r.u64()?;
+        let member_removed = r.flag()?;
+        r.end()?;
+        Ok(Self {
+            group_id,
+            chain_id,
+            rotation,
+            chain: GChain { key, index },
+            signing_seed,
+            max_messages,
+            max_age_secs,
+            created_at,
+            member_removed,
+        })
+    }
+}
+
+/// Opens a sealed state of `kind` (§7.1): the plain state inside.
+fn open_sealed(key: &[u8; 32], kind: u8, sealed: &[u8]) -> GRes<Vec<u8>> {
+    let mut r = Rd(sealed);
+    let v = r.u8()?;
+    if v != 0x01 {
+        return Err(dec(&format!("UnsupportedVersion({v})")));
+    }
+    let marker = r.u8()?;
+    if marker != 0x5E {
+        return Err(dec(&format!("UnexpectedType({marker:#04x})")));
+    }
+    let k = r.u8()?;
+    if k != kind {
+        return Err(other(format!(
+            "StateError::WrongKind(expected: {kind:#04x}, found: {k:#04x})"
+        )));
+    }
+    let nonce: [u8; 24] = r.arr()?;
+    xchacha_open(key, &nonce, &[0x01, 0x5E, kind], r.0)
+        .ok_or_else(|| other("StateError::AuthenticationFailed".into()))
+}
+
+// ------------------------------------------------ §2.4 batch verification
 
 /// An item of a batch after the encoding rules: index, A, R, S, k, z.
 type Weighted = (
@@ -2427,7 +2910,18 @@ type Weighted = (
     Scalar,
 );
 
-/// `[8](Σ z_i·R_i + Σ_A (Σ z_i·k_i)·A − (Σ z_i·S_i)·B)` is the identity (§2.4).
+/// What §2.4 computes for one batch.
+struct BatchOutcome {
+    encoding_ok: Vec<bool>,
+    k: Vec<Option<[u8; 32]>>,
+    seed: [u8; 64],
+    z: Vec<Option<[u8; 16]>>,
+    budget: u64,
+    steps: Vec<Value>,
+    verdicts: Vec<bool>,
+}
+
+/// `[8](Σ z_i·R_i + Σ_A (Σ z_i·k_i)·A − (Σ z_i·S_i)·B)` is the identity.
 fn combination_holds(items: &[Weighted]) -> bool {
     let mut by_key: BTreeMap<[u8; 32], (EdwardsPoint, Scalar)> = BTreeMap::new();
     let mut scalars = Vec::new();
@@ -2450,27 +2944,240 @@ fn combination_holds(items: &[Weighted]) -> bool {
         .is_identity()
 }
 
-/// Settles a set as §2.4 says: 2 to 4 items one by one, otherwise the
-/// combination, halves (first ⌊n/2⌋) if it fails.
-fn settle(items: &[Weighted], verdicts: &mut [bool]) {
+/// Settles a set as §2.4 step 3 says, recording it.
+fn settle(items: &[Weighted], verdicts: &mut [bool], budget: &mut u64, steps: &mut Vec<Value>) {
     if items.is_empty() {
         return;
     }
-    if items.len() > 1 && items.len() <= 4 {
+    let indices: Vec<usize> = items.iter().map(|w| w.0).collect();
+    if items.len() <= 4 {
         for (i, _, a, r, s, k, _) in items {
             verdicts[*i] = (EdwardsPoint::mul_base(s) - r - a * k)
                 .mul_by_cofactor()
                 .is_identity();
         }
-    } else if combination_holds(items) {
-        for it in items {
-            verdicts[it.0] = true;
-        }
-    } else if items.len() > 1 {
-        let (x, y) = items.split_at(items.len() / 2);
-        settle(x, verdicts);
-        settle(y, verdicts);
+        steps.push(serde_json::json!({"items": indices, "result": "verified singly"}));
+        return;
     }
+    let keys: std::collections::BTreeSet<[u8; 32]> = items.iter().map(|w| w.1).collect();
+    let cost = COMBINED_R_COST * items.len() as u64 + COMBINED_KEY_COST * keys.len() as u64;
+    let before = *budget;
+    let result = if cost > *budget {
+        "over budget"
+    } else if combination_holds(items) {
+        "combination held"
+    } else {
+        *budget -= cost;
+        "combination failed"
+    };
+    steps.push(serde_json::json!({
+        "items": indices, "keys": keys.len(), "cost": cost, "budget": before, "result": result,
+    }));
+    if result == "combination held" {
+        for w in items {
+            verdicts[w.0] = true;
+        }
+        return;
+    }
+    let (x, y) = items.split_at(items.len() / 2);
+    settle(x, verdicts, budget, steps);
+    settle(y, verdicts, budget, steps);
+}
+
+/// Batch verification (§2.4) of `(M_i, signature_i, A_i)`; every `A_i` is a
+/// key that decodes (§2.3).
+fn batch_verify(items: &[(Vec<u8>, [u8; 64], [u8; 32])]) -> BatchOutcome {
+    let mut seed = Sha512::new();
+    seed.update(ED25519_BATCH);
+    let mut parts = Vec::new();
+    for (msg, sig, key) in items {
+        let p = ed25519_parts(key, msg, sig);
+        if let Some((_, _, k)) = &p {
+            seed.update(sig);
+            seed.update(key);
+            seed.update(k.as_bytes());
+        }
+        parts.push(p);
+    }
+    let seed: [u8; 64] = seed.finalize().into();
+    let mut z = Vec::new();
+    let mut weighted: Vec<Weighted> = Vec::new();
+    for (n, p) in parts.iter().enumerate() {
+        let Some((r, s, k)) = p else {
+            z.push(None);
+            continue;
+        };
+        let h: [u8; 64] = Sha512::digest(cat(&[&seed, &(n as u64).to_be_bytes()])).into();
+        let zn: [u8; 16] = h[..16].try_into().expect("16");
+        z.push(Some(zn));
+        let mut wide = [0u8; 32];
+        wide[..16].copy_from_slice(&zn);
+        let key = items[n].2;
+        weighted.push((
+            n,
+            key,
+            ed25519_key(&key).expect("a decoded key"),
+            *r,
+            *s,
+            *k,
+            Scalar::from_bytes_mod_order(wide),
+        ));
+    }
+    let budget = BATCH_WASTE_BUDGET * weighted.len() as u64;
+    let mut left = budget;
+    let mut verdicts = vec![false; items.len()];
+    let mut steps = Vec::new();
+    settle(&weighted, &mut verdicts, &mut left, &mut steps);
+    BatchOutcome {
+        encoding_ok: parts.iter().map(Option::is_some).collect(),
+        k: parts
+            .iter()
+            .map(|p| p.as_ref().map(|(_, _, k)| *k.as_bytes()))
+            .collect(),
+        seed,
+        z,
+        budget,
+        steps,
+        verdicts,
+    }
+}
+
+// ------------------------------------------------------- group.json
+
+#[derive(Clone)]
+enum Member {
+    Inbound(Box<Inbound>),
+    Ring(Ring),
+}
+
+impl Member {
+    fn decrypt(&mut self, b: &[u8]) -> GRes<(Vec<u8>, Provenance)> {
+        match self {
+            Member::Inbound(s) => s.decrypt(b),
+            Member::Ring(r) => r.decrypt(b),
+        }
+    }
+
+    fn state(&self) -> Vec<u8> {
+        match self {
+            Member::Inbound(s) => s.state(),
+            Member::Ring(r) => r.state(),
+        }
+    }
+
+    /// The §12.5 case a message at `iteration` of `chain_id` falls in.
+    fn case(&self, chain_id: u32, iteration: u32) -> &'static str {
+        let c = match self {
+            Member::Inbound(s) => s.as_ref(),
+            Member::Ring(r) => {
+                r.0.iter()
+                    .find(|c| c.ann.chain_id == chain_id)
+                    .expect("held")
+            }
+        };
+        match iteration.cmp(&c.chain.index) {
+            std::cmp::Ordering::Less => "stored skipped key",
+            std::cmp::Ordering::Equal => "next iteration",
+            std::cmp::Ordering::Greater => "ahead: skipped keys stored",
+        }
+    }
+
+    #[track_caller]
+    fn check(&self, v: &Value, what: &str) {
+        match self {
+            Member::Inbound(s) => s.check(&v["inbound"], what),
+            Member::Ring(r) => {
+                let vs = v["ring"].as_array().expect("ring");
+                assert_eq!(vs.len(), r.0.len(), "{what}: chains in the ring");
+                for (c, v) in r.0.iter().zip(vs) {
+                    c.check(v, what);
+                }
+            }
+        }
+    }
+}
+
+/// A group state kept for expected.states.
+enum KeptGroup {
+    Outbound(Outbound),
+    Member(Member),
+}
+
+/// Parses a plain group state (§7.4) field by field, compares it with the
+/// recorded fields and with our own state at that point.
+fn check_group_state(plain: &[u8], kind: u8, fields: &Value, kept: &KeptGroup, what: &str) {
+    match (kind, kept) {
+        (0x42, KeptGroup::Outbound(o)) => {
+            let p = Outbound::from_state(plain).expect("outbound state");
+            same(
+                &fields["group_id"],
+                &p.group_id,
+                &format!("{what}: group id"),
+            );
+            let n = |k: &str| num(&fields[k]);
+            assert_eq!(n("chain_id"), u64::from(p.chain_id), "{what}: chain id");
+            assert_eq!(n("rotation"), u64::from(p.rotation), "{what}: rotation");
+            same(
+                &fields["chain_key"],
+                &p.chain.key,
+                &format!("{what}: chain key"),
+            );
+            assert_eq!(
+                n("iteration"),
+                u64::from(p.chain.index),
+                "{what}: iteration"
+            );
+            same(
+                &fields["signing_seed"],
+                &p.signing_seed,
+                &format!("{what}: seed"),
+            );
+            assert_eq!(n("max_messages"), u64::from(p.max_messages), "{what}: max");
+            assert_eq!(n("max_age_secs"), p.max_age_secs, "{what}: max age");
+            assert_eq!(n("created_at"), p.created_at, "{what}: created at");
+            assert_eq!(
+                fields["member_removed"], p.member_removed,
+                "{what}: removed"
+            );
+            assert_eq!(p, *o, "{what}: parsed state = our session");
+            assert_eq!(plain, o.state(), "{what}: our outbound state");
+        }
+        (0x43, KeptGroup::Member(Member::Inbound(s))) => {
+            let p = Inbound::from_state(plain).expect("inbound state");
+            p.check(fields, what);
+            assert_eq!(p, **s, "{what}: parsed state = our session");
+            assert_eq!(plain, s.state(), "{what}: our state");
+        }
+        (0x44, KeptGroup::Member(Member::Ring(r))) => {
+            let p = Ring::from_state(plain).expect("ring state");
+            let vs = fields["chains"].as_array().expect("chains");
+            assert_eq!(vs.len(), p.0.len());
+            for (c, v) in p.0.iter().zip(vs) {
+                c.check(v, what);
+            }
+            assert_eq!(p, *r, "{what}: parsed ring = our ring");
+            assert_eq!(plain, r.state(), "{what}: our state");
+        }
+        _ => panic!("{what}: kind {kind:#x} does not match the kept state"),
+    }
+}
+
+/// L + S (S little-endian), for the non-canonical S of a batch case.
+fn add_l(s: &[u8]) -> [u8; 32] {
+    // L = 2^252 + 27742317777372353535851937790883648493 (RFC 8032).
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let v = u16::from(s[i]) + u16::from(L[i]) + carry;
+        out[i] = v as u8;
+        carry = v >> 8;
+    }
+    assert_eq!(carry, 0);
+    out
 }
 
 #[test]
@@ -2478,22 +3185,28 @@ fn group_json() {
     let f = load("group.json");
     let (i, e) = (&f["inputs"], &f["expected"]);
     let d = Draws::of(&[&f]);
+    let events = i["events"].as_array().expect("events");
+    let states = e["states"].as_array().expect("states");
+    let chain_draws = |c: &str| -> Vec<String> {
+        ["chain_id", "chain_key", "signing_seed"]
+            .map(|x| format!("{c}.{x}"))
+            .to_vec()
+    };
 
     // §2.6 and §12.4: which draws, in which order, of which sizes.
-    let states = e["states"].as_array().expect("states");
-    let mut want: Vec<String> = [
-        "alice.identity.ed25519_seed",
-        "alice.identity.x25519_secret",
-        "chain1.chain_id",
-        "chain1.chain_key",
-        "chain1.signing_seed",
-        "chain2.chain_id",
-        "chain2.chain_key",
-        "chain2.signing_seed",
-        "storage_key",
-    ]
-    .map(String::from)
-    .to_vec();
+    let mut want: Vec<String> = vec![
+        "alice.identity.ed25519_seed".into(),
+        "alice.identity.x25519_secret".into(),
+    ];
+    want.extend(chain_draws("chain1"));
+    for ev in events {
+        match st(&ev["op"]) {
+            "send" => want.push(format!("{}.nonce", st(&ev["id"]))),
+            "rotate" => want.extend(chain_draws(st(&ev["chain"]))),
+            _ => {}
+        }
+    }
+    want.push("storage_key".into());
     want.extend(states.iter().map(|s| st(&s["nonce_draw"]).to_string()));
     let got: Vec<(String, u64)> = i["draws"]
         .as_array()
@@ -2501,48 +3214,38 @@ fn group_json() {
         .iter()
         .map(|x| (st(&x["purpose"]).to_string(), num(&x["len"])))
         .collect();
-    let sizes: BTreeMap<&str, u64> = [
-        ("ed25519_seed", 32),
-        ("x25519_secret", 32),
-        ("chain_id", 4),
-        ("chain_key", 32),
-        ("signing_seed", 32),
-        ("storage_key", 32),
-        ("nonce", 24),
-    ]
-    .into_iter()
-    .collect();
     assert_eq!(got.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(), want);
     for (p, len) in &got {
-        let last = p.rsplit('.').next().expect("purpose");
-        assert_eq!(sizes[last], *len, "{p}: size");
+        let size = match p.rsplit('.').next().expect("purpose") {
+            "chain_id" => 4,
+            "nonce" if p.starts_with("seal.") => 24,
+            "nonce" => 12,
+            _ => 32,
+        };
+        assert_eq!(size, *len, "{p}: size");
     }
 
     let alice = Identity::from_draws(&d, "alice");
     alice.check(&e["sender_identity"], "alice");
     let group_id = bytes(&i["group_id"]["hex"]);
-    let now = num(&i["now"]);
-    // new draws a chain exactly as rotate(now) does (§12.4).
-    let mut out = Outbound {
-        group_id: group_id.clone(),
-        chain_id: 0,
-        chain: Chain {
-            key: [0; 32],
-            index: 0,
-        },
-        signing_seed: [0; 32],
-        max_messages: num(&i["policy"]["max_messages"]) as u32,
-        max_age_secs: num(&i["policy"]["max_age_secs"]),
-        created_at: now,
-        member_removed: false,
-    };
-    out.rotate(&d, "chain1", now);
-    for c in e["chains"].as_array().expect("chains") {
+    let context = cat(&[&alice.ed, &group_id_field(&group_id)]);
+    same(&e["signature_context"], &context, "signature context");
+    let draws_of = |c: &str| chain_draws(c).iter().map(|p| d.get(p)).collect::<Vec<_>>();
+    let mut out = Outbound::new(
+        &group_id,
+        num(&i["policy"]["max_messages"]) as u32,
+        num(&i["policy"]["max_age_secs"]),
+        num(&i["now"]),
+        &draws_of("chain1"),
+    )
+    .expect("new");
+    for (n, c) in e["chains"].as_array().expect("chains").iter().enumerate() {
         let name = st(&c["name"]);
         assert_eq!(
             num(&c["chain_id"]),
             u64::from(be32(&d.get(&format!("{name}.chain_id"))))
         );
+        assert_eq!(num(&c["rotation"]), n as u64, "{name}: rotation");
         same(
             &c["signing_public"],
             &ed25519_public(&d.g32(&format!("{name}.signing_seed"))),
@@ -2563,74 +3266,100 @@ fn group_json() {
             .map(|x| (st(&x[key]).to_string(), x.clone()))
             .collect()
     };
+    let by_event = |v: &Value| -> BTreeMap<u64, Value> {
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|x| (num(&x["event"]), x.clone()))
+            .collect()
+    };
     let traces = by(&e["messages"], "id");
     let dists = by(&e["distributions"], "chain");
     let exports = by(&e["exports"], "name");
-    let deliveries = e["deliveries"].as_array().expect("deliveries");
-    let mut next_delivery = 0;
+    let deliveries = by_event(&e["deliveries"]);
+    let refusals = by_event(&e["refusals"]);
+    let merges = by_event(&e["merges"]);
     let mut sent: BTreeMap<String, (String, Vec<u8>)> = BTreeMap::new();
-    let mut chain_of_id: BTreeMap<u32, String> = BTreeMap::new();
     let mut current_chain = "chain1".to_string();
     let mut dist_bytes: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut members: BTreeMap<String, Member> = BTreeMap::new();
     let mut export_bytes: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut kept: BTreeMap<String, KeptGroup> = BTreeMap::new();
+    let mut seen = (0, 0, 0);
 
-    for (n, ev) in i["events"].as_array().expect("events").iter().enumerate() {
+    for (n, ev) in events.iter().enumerate() {
         let what = format!("event {n}");
+        let n = n as u64;
         match st(&ev["op"]) {
             "distribution" => {
                 let chain = st(&ev["chain"]);
                 assert_eq!(chain, current_chain);
-                chain_of_id.insert(out.chain_id, chain.to_string());
                 let v = &dists[chain];
                 assert_eq!(num(&v["iteration"]), u64::from(out.chain.index));
+                assert_eq!(num(&v["rotation"]), u64::from(out.rotation));
                 same(
                     &v["chain_key"],
                     &out.chain.key,
                     &format!("{what}: chain key"),
                 );
-                let (signed, sig, ann) = out.announcement(&alice);
+                let ann = out.announcement(&alice);
                 let a = &v["announcement"];
+                let fields = ann.fields();
+                same(&a["fields"], &fields, &format!("{what}: F"));
+                let pm = cat(&[SENDER_KEY_POSSESSION, &fields]);
                 same(
-                    &a["signed_message"],
-                    &signed,
+                    &a["possession_message"],
+                    &pm,
+                    &format!("{what}: possession message"),
+                );
+                same(
+                    &a["possession"],
+                    &ann.possession,
+                    &format!("{what}: possession"),
+                );
+                let sm = cat(&[SENDER_KEY, &fields]);
+                same(
+                    &a["signature_message"],
+                    &sm,
                     &format!("{what}: signed message"),
                 );
                 same(
                     &a["signature"],
-                    &sig,
-                    &format!("{what}: announcement signature"),
+                    &ann.signature,
+                    &format!("{what}: signature"),
                 );
-                assert!(ed25519_verify(&alice.ed, &signed, &sig));
-                same(&a["bytes"], &ann, &format!("{what}: announcement"));
+                same(&a["bytes"], &ann.bytes(), &format!("{what}: announcement"));
+                assert_eq!(decode_announcement(&ann.bytes()), Ok(ann.clone()));
                 let dist = out.distribution(&alice);
                 same(&v["bytes"], &dist, &format!("{what}: distribution"));
                 dist_bytes.insert(chain.to_string(), dist);
             }
             "join" => {
-                let s = Inbound::from_distribution(
-                    &dist_bytes[st(&ev["distribution"])],
-                    &alice.field(),
-                );
+                let s = Inbound::new(&dist_bytes[st(&ev["distribution"])], &alice.field())
+                    .expect("join");
                 let m = match st(&ev["as"]) {
                     "inbound" => Member::Inbound(Box::new(s)),
-                    "ring" => Member::Ring(vec![s]),
+                    "ring" => Member::Ring(Ring(vec![s])),
                     other => panic!("{other}"),
                 };
                 members.insert(st(&ev["who"]).to_string(), m);
             }
             "add" => {
-                let s = Inbound::from_distribution(
-                    &dist_bytes[st(&ev["distribution"])],
-                    &alice.field(),
-                );
-                members.get_mut(st(&ev["who"])).expect("member").add(s);
+                let Some(Member::Ring(r)) = members.get_mut(st(&ev["who"])) else {
+                    panic!("{what}: a ring")
+                };
+                r.add(&dist_bytes[st(&ev["distribution"])], &alice.field())
+                    .expect("add");
             }
             "send" => {
                 let id = st(&ev["id"]);
-                let t = out.encrypt(&plaintexts[id]).expect("encrypt");
                 let v = &traces[id];
+                let nonce_draw = st(&v["nonce_draw"]);
+                assert_eq!(nonce_draw, format!("{id}.nonce"));
+                let nonce: [u8; 12] = d.get(nonce_draw).try_into().expect("12");
+                let t = out
+                    .encrypt(&alice, || nonce, &plaintexts[id])
+                    .expect("encrypt");
                 let w = format!("{what} ({id})");
                 assert_eq!(st(&v["chain"]), current_chain, "{w}: chain");
                 assert_eq!(
@@ -2649,7 +3378,10 @@ fn group_json() {
                     &t.chain_key_after,
                     &format!("{w}: CK_i+1"),
                 );
+                same(&v["commitment"], &t.commitment, &format!("{w}: C_i"));
                 same(&v["header"], &t.header, &format!("{w}: header"));
+                same(&v["nonce"], &nonce, &format!("{w}: nonce"));
+                assert_eq!(&t.header[10..22], &nonce, "{w}: the header's nonce");
                 same(
                     &v["ciphertext_and_tag"],
                     &t.ciphertext,
@@ -2657,36 +3389,47 @@ fn group_json() {
                 );
                 same(&v["signature"], &t.signature, &format!("{w}: signature"));
                 same(&v["bytes"], &t.bytes, &format!("{w}: bytes"));
-                assert_eq!(t.bytes.len(), plaintexts[id].len() + 90, "{w}: overhead");
+                assert_eq!(t.bytes.len(), plaintexts[id].len() + 134, "{w}: overhead");
                 sent.insert(id.to_string(), (current_chain.clone(), t.bytes));
             }
             "deliver" => {
                 let (id, to) = (st(&ev["id"]), st(&ev["to"]));
                 let m = members.get_mut(to).expect("member");
-                assert_eq!(m.decrypt(&sent[id].1), Ok(plaintexts[id].clone()), "{what}");
-                let v = &deliveries[next_delivery];
-                next_delivery += 1;
-                assert_eq!(num(&v["event"]), n as u64);
+                let bytes = &sent[id].1;
+                let msg = parse_group_message(bytes).expect("parses");
+                let case = m.case(msg.chain_id, msg.iteration);
+                let (pt, prov) = m.decrypt(bytes).expect(&what);
+                assert_eq!(pt, plaintexts[id], "{what}");
+                let v = &deliveries[&n];
+                seen.0 += 1;
                 assert_eq!((st(&v["id"]), st(&v["to"])), (id, to));
+                assert_eq!(st(&v["case"]), case, "{what}: case");
+                assert_eq!(v["provenance"], prov.json(), "{what}: provenance");
                 m.check(&v["receiver_after"], &format!("{what}: {to} after {id}"));
                 // A message decrypts once; the refusal changes nothing.
-                assert_eq!(m.decrypt(&sent[id].1), Err("Duplicate"), "{what}");
-                m.check(
-                    &v["receiver_after"],
-                    &format!("{what}: after the duplicate"),
+                let before = m.state();
+                assert_eq!(
+                    m.decrypt(bytes).map(|_| ()),
+                    Err(other(format!(
+                        "DecryptError::Duplicate(index: {})",
+                        msg.iteration
+                    ))),
+                    "{what}"
                 );
+                assert_eq!(m.state(), before, "{what}: unchanged");
             }
             "refuse_delivery" => {
                 let (id, to) = (st(&ev["id"]), st(&ev["to"]));
                 let m = members.get_mut(to).expect("member");
-                let Member::Inbound(before) = m.clone() else {
-                    panic!("inbound")
-                };
-                assert_eq!(m.decrypt(&sent[id].1), Err(st(&ev["error"])), "{what}");
-                let Member::Inbound(after) = m else {
-                    panic!("inbound")
-                };
-                assert_eq!(*after, before, "{what}: unchanged");
+                let before = m.state();
+                let err = m.decrypt(&sent[id].1).expect_err("refused");
+                assert_eq!(err.decrypt(), st(&ev["error"]), "{what}");
+                let v = &refusals[&n];
+                seen.1 += 1;
+                assert_eq!((st(&v["id"]), st(&v["to"])), (id, to));
+                assert_eq!(st(&v["error"]), err.decrypt());
+                assert_eq!(st(&v["kind"]), err.kind());
+                assert_eq!(m.state(), before, "{what}: unchanged");
             }
             "export" => {
                 let Member::Inbound(s) = &members[st(&ev["who"])] else {
@@ -2695,24 +3438,38 @@ fn group_json() {
                 let k = num(&ev["iteration"]) as u32;
                 let v = &exports[st(&ev["name"])];
                 assert_eq!(num(&v["position"]), u64::from(s.chain.index));
-                let x = s.export_at(k);
+                let x = s.export_at(k).expect("export");
                 same(&v["bytes"], &x, &format!("{what}: export"));
-                // §12.8 layout, field by field.
-                let mut c = Cursor(&x);
-                assert_eq!(c.arr::<2>(), [0x01, 0x22]);
-                assert_eq!(c.arr::<128>(), alice.field());
-                assert_eq!(c.group_id(), group_id);
-                assert_eq!(c.u32(), s.chain_id);
-                assert_eq!(c.arr::<32>(), s.signing_key);
-                assert_eq!(c.u32(), k);
-                same(&v["chain_key"], &c.arr::<32>(), &format!("{what}: CK_k"));
-                c.end();
+                // §12.2 layout with type 0x22, field by field.
+                let mut r = Rd(&x);
+                r.header(0x22).expect("header");
+                assert_eq!(Ann::read(&mut r).expect("announcement"), s.ann);
+                assert_eq!(r.u32(), Ok(k));
+                same(
+                    &v["chain_key"],
+                    &r.arr::<32>().expect("CK"),
+                    &format!("{what}: CK_k"),
+                );
+                r.end().expect("end");
                 export_bytes.insert(st(&ev["name"]).to_string(), x);
             }
             "import" => {
-                let s = Inbound::import(&export_bytes[st(&ev["export"])]);
-                assert!(!s.verified && s.skipped.is_empty() && s.first == s.chain.index);
+                let s = Inbound::import(&export_bytes[st(&ev["export"])]).expect("import");
+                assert!(s.skipped.is_empty() && s.first == s.chain.index);
                 members.insert(st(&ev["who"]).to_string(), Member::Inbound(Box::new(s)));
+            }
+            "merge" => {
+                let copy = Inbound::new(&dist_bytes[st(&ev["distribution"])], &alice.field())
+                    .expect("copy");
+                let Some(Member::Inbound(s)) = members.get_mut(st(&ev["who"])) else {
+                    panic!("inbound")
+                };
+                let merged = s.merge(&copy).expect("merge");
+                assert_eq!(copy.merge(s), Ok(merged.clone()), "{what}: symmetric");
+                **s = merged;
+                let v = &merges[&n];
+                seen.2 += 1;
+                s.check(&v["receiver_after"]["inbound"], &what);
             }
             "keep" => {
                 let (who, name) = (st(&ev["who"]), st(&ev["state"]).to_string());
@@ -2728,21 +3485,27 @@ fn group_json() {
                     out.rotation_due(num(&ev["now"])),
                     ev["rotation_due"].as_str()
                 );
-                let before = out.state_bytes();
-                assert_eq!(out.encrypt(b"x").err(), Some(st(&ev["error"])), "{what}");
-                assert_eq!(out.state_bytes(), before, "{what}: unchanged");
+                let before = out.clone();
+                let err = out
+                    .encrypt(&alice, || panic!("a refused encrypt draws nothing"), b"x")
+                    .err()
+                    .expect("refused");
+                assert_eq!(err.kind(), st(&ev["error"]), "{what}");
+                assert_eq!(out, before, "{what}: unchanged");
             }
             "rotate" => {
                 current_chain = st(&ev["chain"]).to_string();
-                out.rotate(&d, &current_chain, num(&ev["now"]));
+                out.rotate(|| draws_of(&current_chain), num(&ev["now"]))
+                    .expect("rotate");
             }
             "mark_member_removed" => out.member_removed = true,
             other => panic!("unknown operation {other}"),
         }
     }
-    assert_eq!(next_delivery, deliveries.len());
+    assert_eq!(seen.0, deliveries.len());
+    assert_eq!(seen.1, refusals.len());
+    assert_eq!(seen.2, merges.len());
     assert_eq!(sent.len(), plaintexts.len());
-    assert_eq!(chain_of_id.len(), 2);
 
     // §7.4 states and their §7.1 envelopes.
     let key = d.g32(st(&i["storage_key_draw"]));
@@ -2753,6 +3516,7 @@ fn group_json() {
         let plain = bytes(&s["plain"]);
         check_group_state(&plain, kind, &s["fields"], &kept[name], name);
         check_sealed(&key, &plain, kind, &nonce, s, name);
+        assert_eq!(open_sealed(&key, kind, &bytes(&s["sealed"])), Ok(plain));
     }
     assert_eq!(states.len(), kept.len());
 
@@ -2763,34 +3527,41 @@ fn group_json() {
     for (bi, bx) in batches_in.iter().zip(batches_ex) {
         let name = st(&bi["name"]);
         assert_eq!(st(&bx["name"]), name);
-        let items = bi["items"].as_array().expect("items");
-        // Each item is rebuilt from the messages and announcements above.
+        // Each item is rebuilt from the announcements and messages above.
         let mut rebuilt: Vec<(Vec<u8>, [u8; 64], [u8; 32])> = Vec::new();
-        for it in items {
+        for it in bi["items"].as_array().expect("items") {
             let source = st(&it["source"]);
-            let (mut msg, mut sig, key) = match source.strip_prefix("announcement ") {
-                Some(chain) => {
-                    let a = &dists[chain]["announcement"];
-                    (
-                        bytes(&a["signed_message"]),
-                        arr::<64>(&a["signature"]),
-                        alice.ed,
-                    )
-                }
-                None => {
-                    let (chain, b) = &sent[source];
-                    let n = b.len() - 64;
-                    let signing = ed25519_public(&d.g32(&format!("{chain}.signing_seed")));
-                    (
-                        cat(&[GROUP_MESSAGE, &b[..n]]),
-                        b[n..].try_into().expect("64"),
-                        signing,
-                    )
-                }
+            let announced = |chain: &str| {
+                let a = &dists[chain]["announcement"];
+                let ann = decode_announcement(&bytes(&a["bytes"])).expect("announcement");
+                (ann, a.clone())
+            };
+            let (mut msg, mut sig, key) = if let Some(chain) = source.strip_prefix("announcement ")
+            {
+                let (ann, _) = announced(chain);
+                (cat(&[SENDER_KEY, &ann.fields()]), ann.signature, alice.ed)
+            } else if let Some(chain) = source.strip_prefix("possession ") {
+                let (ann, _) = announced(chain);
+                (
+                    cat(&[SENDER_KEY_POSSESSION, &ann.fields()]),
+                    ann.possession,
+                    ann.signing_key,
+                )
+            } else {
+                let (chain, b) = &sent[source];
+                let n = b.len() - 64;
+                let signing = ed25519_public(&d.g32(&format!("{chain}.signing_seed")));
+                (
+                    cat(&[GROUP_MESSAGE, &context, &b[..n]]),
+                    b[n..].try_into().expect("64"),
+                    signing,
+                )
             };
             match it["modified"].as_str() {
                 None => {}
-                Some("first ciphertext bit flipped") => msg[GROUP_MESSAGE.len() + 10] ^= 1,
+                Some("first ciphertext bit flipped") => {
+                    msg[GROUP_MESSAGE.len() + context.len() + 54] ^= 1;
+                }
                 Some("S replaced by S + L") => {
                     let s = add_l(&sig[32..]);
                     sig[32..].copy_from_slice(&s);
@@ -2806,76 +3577,309 @@ fn group_json() {
             same(&it["public_key"], &key, &format!("{name} {source}: key"));
             rebuilt.push((msg, sig, key));
         }
-        let mut seed = Sha512::new();
-        seed.update(ED25519_BATCH);
-        let mut parts = Vec::new();
-        for (n, (msg, sig, key)) in rebuilt.iter().enumerate() {
-            let p = ed25519_parts(key, msg, sig);
-            assert_eq!(
-                bx["encoding_ok"][n],
-                p.is_some(),
-                "{name} item {n}: encodings"
-            );
-            match &p {
-                Some((_, _, k)) => {
-                    same(&bx["k"][n], k.as_bytes(), &format!("{name} item {n}: k"));
-                    seed.update(sig);
-                    seed.update(key);
-                    seed.update(k.as_bytes());
-                }
-                None => assert!(bx["k"][n].is_null()),
-            }
-            parts.push(p);
-        }
-        let seed: [u8; 64] = seed.finalize().into();
-        same(&bx["seed"], &seed, &format!("{name}: seed"));
-        let mut weighted: Vec<Weighted> = Vec::new();
-        for (n, p) in parts.iter().enumerate() {
-            let Some((r, s, k)) = p else {
-                assert!(bx["z"][n].is_null());
-                continue;
-            };
-            let h: [u8; 64] = Sha512::digest(cat(&[&seed, &(n as u64).to_be_bytes()])).into();
-            same(&bx["z"][n], &h[..16], &format!("{name} item {n}: z"));
-            let mut z = [0u8; 32];
-            z[..16].copy_from_slice(&h[..16]);
-            let key = rebuilt[n].2;
-            weighted.push((
-                n,
-                key,
-                ed25519_key(&key).expect("key"),
-                *r,
-                *s,
-                *k,
-                Scalar::from_bytes_mod_order(z),
-            ));
-        }
+        let o = batch_verify(&rebuilt);
+        let to_json = |v: &[Option<Vec<u8>>]| {
+            Value::Array(
+                v.iter()
+                    .map(|x| x.as_ref().map_or(Value::Null, |b| Value::String(hx(b))))
+                    .collect(),
+            )
+        };
+        assert_eq!(
+            bx["encoding_ok"],
+            serde_json::json!(o.encoding_ok),
+            "{name}: encodings"
+        );
+        assert_eq!(
+            bx["k"],
+            to_json(
+                &o.k.iter()
+                    .map(|k| k.map(|b| b.to_vec()))
+                    .collect::<Vec<_>>()
+            ),
+            "{name}: k"
+        );
+        same(&bx["seed"], &o.seed, &format!("{name}: seed"));
+        assert_eq!(
+            bx["z"],
+            to_json(
+                &o.z.iter()
+                    .map(|z| z.map(|b| b.to_vec()))
+                    .collect::<Vec<_>>()
+            ),
+            "{name}: z"
+        );
+        assert_eq!(num(&bx["budget"]), o.budget, "{name}: budget");
+        assert_eq!(
+            bx["steps"],
+            Value::Array(o.steps.clone()),
+            "{name}: the sets settled"
+        );
         let single: Vec<bool> = rebuilt
             .iter()
             .map(|(m, s, k)| ed25519_verify(k, m, s))
             .collect();
-        let mut batch = vec![false; rebuilt.len()];
-        settle(&weighted, &mut batch);
-        assert_eq!(batch, single, "{name}: batch verdicts = single verdicts");
-        let recorded: Vec<bool> = bx["verdicts"]
+        assert_eq!(
+            o.verdicts, single,
+            "{name}: batch verdicts = single verdicts"
+        );
+        assert_eq!(
+            bx["verdicts"],
+            serde_json::json!(single),
+            "{name}: verdicts"
+        );
+    }
+}
+
+// ---------------------------------------------- group_negative.json
+
+fn sha256_hex(b: &[u8]) -> String {
+    hx(&Sha256::digest(b))
+}
+
+/// Collapses runs of equal outcomes into `{..., "repeat": n}` (§13).
+fn run_length(results: Vec<Value>) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for r in results {
+        if let Some(last) = out.last_mut() {
+            let mut bare = last.clone();
+            bare.as_object_mut().expect("object").remove("repeat");
+            if bare == r {
+                last["repeat"] = serde_json::json!(num(&last["repeat"]) + 1);
+                continue;
+            }
+        }
+        let mut r = r;
+        r["repeat"] = serde_json::json!(1);
+        out.push(r);
+    }
+    out
+}
+
+fn error_json(error: String, kind: String) -> Value {
+    serde_json::json!({"result": "error", "error": error, "kind": kind})
+}
+
+/// Decides one case of group_negative.json from the spec.
+fn decide(c: &Value, ids: &BTreeMap<String, Identity>, d: &Draws) -> Value {
+    use serde_json::json;
+    let input = || bytes(&c["input"]);
+    let from = || ids[st(&c["from"])].field();
+    let state_ok = |b: &[u8]| json!({"result": "ok", "state_after_sha256": sha256_hex(b)});
+    let draws = || -> Vec<Vec<u8>> {
+        c["draws"]
             .as_array()
-            .expect("verdicts")
-            .iter()
-            .map(|v| v.as_bool().expect("bool"))
-            .collect();
-        assert_eq!(recorded, single, "{name}: verdicts");
-        assert_eq!(
-            single.iter().filter(|v| !**v).count(),
-            1,
-            "{name}: one invalid"
+            .map(|a| a.iter().map(|p| d.get(st(p))).collect())
+            .unwrap_or_default()
+    };
+    let v = |e: GErr| error_json(e.verify(), e.kind());
+    let g = |e: GErr| error_json(e.group(), e.kind());
+    let de = |e: GErr| error_json(e.decrypt(), e.kind());
+    let s = |e: GErr| error_json(e.state(), e.kind());
+    let plain_error = |e: GErr| error_json(e.kind(), e.kind());
+    match st(&c["operation"]) {
+        "announcement.decode" => match decode_announcement(&input()) {
+            Ok(a) => json!({"result": "ok", "chain_id": a.chain_id, "rotation": a.rotation}),
+            Err(e) => v(e),
+        },
+        "distribution.decode" => match decode_distribution(&input(), 0x21) {
+            Ok((_, j, _)) => json!({"result": "ok", "iteration": j}),
+            Err(e) => v(e),
+        },
+        "export.import" => match Inbound::import(&input()) {
+            Ok(x) => state_ok(&x.state()),
+            Err(e) => g(e),
+        },
+        "inbound.new" => match Inbound::new(&input(), &from()) {
+            Ok(x) => state_ok(&x.state()),
+            Err(e) => g(e),
+        },
+        "message.decrypt" => {
+            let mut x = Inbound::from_state(&bytes(&c["state"])).expect("state");
+            let before = x.clone();
+            match x.decrypt(&input()) {
+                Ok((pt, p)) => json!({
+                    "result": "ok",
+                    "plaintext": hx(&pt),
+                    "provenance": p.json(),
+                    "state_after_sha256": sha256_hex(&x.state()),
+                }),
+                Err(e) => {
+                    assert_eq!(x, before, "nothing changes on an error");
+                    de(e)
+                }
+            }
+        }
+        "message.decrypt_batch" => {
+            let mut x = Inbound::from_state(&bytes(&c["state"])).expect("state");
+            let msgs: Vec<Vec<u8>> = c["messages"]
+                .as_array()
+                .expect("messages")
+                .iter()
+                .flat_map(|m| std::iter::repeat_n(bytes(&m["hex"]), num(&m["repeat"]) as usize))
+                .collect();
+            let results = x
+                .decrypt_batch(&msgs)
+                .into_iter()
+                .map(|r| match r {
+                    Ok((pt, _)) => json!({"result": "ok", "plaintext": hx(&pt)}),
+                    Err(e) => de(e),
+                })
+                .collect();
+            json!({
+                "result": "ok",
+                "results": run_length(results),
+                "state_after_sha256": sha256_hex(&x.state()),
+            })
+        }
+        "outbound.decode" => match Outbound::from_state(&input()) {
+            Ok(x) => {
+                assert_eq!(x.state(), input(), "one state, one encoding");
+                json!({"result": "ok"})
+            }
+            Err(e) => s(e),
+        },
+        "inbound.decode" => match Inbound::from_state(&input()) {
+            Ok(x) => {
+                assert_eq!(x.state(), input(), "one state, one encoding");
+                json!({"result": "ok"})
+            }
+            Err(e) => s(e),
+        },
+        "ring.decode" => match Ring::from_state(&input()) {
+            Ok(x) => {
+                assert_eq!(x.state(), input(), "one state, one encoding");
+                json!({"result": "ok"})
+            }
+            Err(e) => s(e),
+        },
+        op @ ("outbound.open" | "inbound.open" | "ring.open") => {
+            let key = arr::<32>(&c["storage_key"]);
+            let kind = match op {
+                "outbound.open" => 0x42,
+                "inbound.open" => 0x43,
+                _ => 0x44,
+            };
+            let plain = open_sealed(&key, kind, &input()).and_then(|p| {
+                let ours = match kind {
+                    0x42 => Outbound::from_state(&p)?.state(),
+                    0x43 => Inbound::from_state(&p)?.state(),
+                    _ => Ring::from_state(&p)?.state(),
+                };
+                assert_eq!(ours, p);
+                Ok(p)
+            });
+            match plain {
+                Ok(p) => state_ok(&p),
+                Err(e) => s(e),
+            }
+        }
+        op @ ("ring.add" | "ring.import") => {
+            let mut r = Ring::from_state(&bytes(&c["ring"])).expect("ring");
+            let before = r.clone();
+            let result = if op == "ring.add" {
+                r.add(&input(), &from())
+            } else {
+                Inbound::import(&input()).and_then(|x| r.insert(x))
+            };
+            match result {
+                Ok(()) => state_ok(&r.state()),
+                Err(e) => {
+                    assert_eq!(r, before, "nothing changes on an error");
+                    g(e)
+                }
+            }
+        }
+        "inbound.merge" => {
+            let a = Inbound::from_state(&bytes(&c["state"])).expect("state");
+            let b = Inbound::from_state(&input()).expect("other copy");
+            let ab = a.merge(&b);
+            assert_eq!(ab, b.merge(&a), "merge is symmetric");
+            match ab {
+                Ok(m) => state_ok(&m.state()),
+                Err(e) => g(e),
+            }
+        }
+        "inbound.export_at" => {
+            let x = Inbound::from_state(&bytes(&c["state"])).expect("state");
+            match x.export_at(num(&c["iteration"]) as u32) {
+                Ok(b) => json!({"result": "ok", "export_sha256": sha256_hex(&b)}),
+                Err(e) => g(e),
+            }
+        }
+        "outbound.encrypt" => {
+            let mut o = Outbound::from_state(&bytes(&c["state"])).expect("state");
+            let before = o.clone();
+            let mut ds = draws().into_iter();
+            let r = o.encrypt(
+                &ids[st(&c["identity"])],
+                || ds.next().expect("nonce draw").try_into().expect("12"),
+                &bytes(&c["plaintext"]),
+            );
+            assert!(ds.next().is_none(), "every draw used");
+            match r {
+                Ok(t) => json!({
+                    "result": "ok",
+                    "message": hx(&t.bytes),
+                    "state_after_sha256": sha256_hex(&o.state()),
+                }),
+                Err(e) => {
+                    assert_eq!(o, before, "nothing changes on an error");
+                    plain_error(e)
+                }
+            }
+        }
+        "outbound.rotate" => {
+            let mut o = Outbound::from_state(&bytes(&c["state"])).expect("state");
+            let ds = draws();
+            let expect_none = ds.is_empty();
+            match o.rotate(|| ds, num(&c["now"])) {
+                Ok(()) => state_ok(&o.state()),
+                Err(e) => {
+                    assert!(expect_none, "a refused rotate draws nothing");
+                    plain_error(e)
+                }
+            }
+        }
+        "outbound.new" => {
+            let p = &c["policy"];
+            match Outbound::new(
+                &input(),
+                num(&p["max_messages"]) as u32,
+                num(&p["max_age_secs"]),
+                num(&c["now"]),
+                &draws(),
+            ) {
+                Ok(o) => state_ok(&o.state()),
+                Err(e) => plain_error(e),
+            }
+        }
+        other => panic!("unknown operation {other}"),
+    }
+}
+
+#[test]
+fn group_negative_json() {
+    let f = load("group_negative.json");
+    let d = Draws::of(&[&f]);
+    let mut ids = BTreeMap::new();
+    for who in ["alice", "bob"] {
+        let id = Identity::from_draws(&d, who);
+        same(
+            &f["inputs"]["identities"][who]["field_encoding"],
+            &id.field(),
+            who,
         );
-        // The combination over every item that passed the encodings holds
-        // iff each of them verifies.
-        let all_good = weighted.iter().all(|w| single[w.0]);
-        assert_eq!(
-            combination_holds(&weighted),
-            all_good,
-            "{name}: combination"
-        );
+        ids.insert(who.to_string(), id);
+    }
+    let cases = f["inputs"]["cases"].as_array().expect("cases");
+    let expected = f["expected"]["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), expected.len());
+    for (c, x) in cases.iter().zip(expected) {
+        let name = st(&c["name"]);
+        assert_eq!(st(&x["name"]), name);
+        let mut want = x.clone();
+        want.as_object_mut().expect("object").remove("name");
+        assert_eq!(decide(c, &ids, &d), want, "case {name}");
     }
 }

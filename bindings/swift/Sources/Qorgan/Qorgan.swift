@@ -992,21 +992,30 @@ public func FfiConverterTypeDevice_lower(_ value: Device) -> UInt64 {
 public protocol GroupReceiverProtocol: AnyObject, Sendable {
     
     /**
-     * Adds the sender's next chain (after a rotation); `sender_identity`
-     * as for [`GroupReceiver::new`].
+     * Adds a chain of the sender's (the next one after a rotation, or a
+     * copy of one already held, which is merged and never rewinds);
+     * `sender_identity` as for [`GroupReceiver::new`]. Chains are ordered
+     * by their announced rotation number, and the oldest beyond the bound
+     * are dropped. Refused, with the receiver unchanged: another sender
+     * (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
+     * rotation number already held (`ConflictingRotation`); a chain older
+     * than every chain kept (`RetiredChain`); a copy of a held chain with
+     * another chain key (`ConflictingChainKey`).
      */
     func add(distribution: Data, senderIdentity: Data) throws 
     
     /**
-     * Decrypts one group message.
+     * Decrypts one group message; returns it with its provenance (sender,
+     * group, chain, rotation, iteration). On error the receiver is
+     * unchanged.
      */
-    func decrypt(message: Data) throws  -> Data
+    func decrypt(message: Data) throws  -> GroupPlaintext
     
     /**
      * Decrypts a queue of messages in one call (signatures batch-verified);
-     * one result per message, in order.
+     * one result per message, in order, each with its provenance.
      */
-    func decryptBatch(messages: [Data]) throws  -> [BatchResult]
+    func decryptBatch(messages: [Data]) throws  -> [GroupBatchResult]
     
     /**
      * The current chain from this receiver's position on, for another
@@ -1014,12 +1023,6 @@ public protocol GroupReceiverProtocol: AnyObject, Sendable {
      * only over a 1:1 session with that device.
      */
     func export() throws  -> Data
-    
-    /**
-     * Whether the current chain came with the sender's signature (false
-     * after `from_export` until the sender's distribution is `add`ed).
-     */
-    func isVerified() throws  -> Bool
     
     /**
      * The receiver encrypted under a 32-byte storage key.
@@ -1104,9 +1107,14 @@ public convenience init(distribution: Data, senderIdentity: Data)throws  {
     /**
      * Starts from an export made by another device of this user
      * (`GroupReceiver.export`, received over the 1:1 session with that
-     * device). Reads messages from the export's iteration on; unverified
-     * (`is_verified` false) until the sender's own distribution of the chain
-     * is `add`ed. (Not named `import`: a keyword in Swift and Python.)
+     * device). Reads messages from the export's iteration on. The export
+     * carries the sender's signed announcement, verified here, so it names
+     * no chain the sender did not announce; its chain key is the
+     * exporter's word: with a wrong one every message fails with
+     * `KeyCommitmentMismatch`, and `add`ing the sender's own distribution
+     * of the chain fails with `ConflictingChainKey` (start a new receiver
+     * from that distribution instead). (Not named `import`: a keyword in
+     * Swift and Python.)
      */
 public static func fromExport(export: Data)throws  -> GroupReceiver  {
     return try  FfiConverterTypeGroupReceiver_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
@@ -1133,8 +1141,15 @@ public static func `open`(storageKeyBytes: Data, sealed: Data)throws  -> GroupRe
 
     
     /**
-     * Adds the sender's next chain (after a rotation); `sender_identity`
-     * as for [`GroupReceiver::new`].
+     * Adds a chain of the sender's (the next one after a rotation, or a
+     * copy of one already held, which is merged and never rewinds);
+     * `sender_identity` as for [`GroupReceiver::new`]. Chains are ordered
+     * by their announced rotation number, and the oldest beyond the bound
+     * are dropped. Refused, with the receiver unchanged: another sender
+     * (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
+     * rotation number already held (`ConflictingRotation`); a chain older
+     * than every chain kept (`RetiredChain`); a copy of a held chain with
+     * another chain key (`ConflictingChainKey`).
      */
 open func add(distribution: Data, senderIdentity: Data)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
@@ -1147,10 +1162,12 @@ open func add(distribution: Data, senderIdentity: Data)throws   {try rustCallWit
 }
     
     /**
-     * Decrypts one group message.
+     * Decrypts one group message; returns it with its provenance (sender,
+     * group, chain, rotation, iteration). On error the receiver is
+     * unchanged.
      */
-open func decrypt(message: Data)throws  -> Data  {
-    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func decrypt(message: Data)throws  -> GroupPlaintext  {
+    return try  FfiConverterTypeGroupPlaintext_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
         FfiConverterByRefBytes.lower(message) { messageFb in
     uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt(
@@ -1163,10 +1180,10 @@ open func decrypt(message: Data)throws  -> Data  {
     
     /**
      * Decrypts a queue of messages in one call (signatures batch-verified);
-     * one result per message, in order.
+     * one result per message, in order, each with its provenance.
      */
-open func decryptBatch(messages: [Data])throws  -> [BatchResult]  {
-    return try  FfiConverterSequenceTypeBatchResult.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func decryptBatch(messages: [Data])throws  -> [GroupBatchResult]  {
+    return try  FfiConverterSequenceTypeGroupBatchResult.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch(
             self.uniffiCloneHandle(),
@@ -1184,19 +1201,6 @@ open func export()throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_groupreceiver_export(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Whether the current chain came with the sender's signature (false
-     * after `from_export` until the sender's distribution is `add`ed).
-     */
-open func isVerified()throws  -> Bool  {
-    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
-        uniffiCallStatus in
-    uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1286,8 +1290,9 @@ public func FfiConverterTypeGroupReceiver_lower(_ value: GroupReceiver) -> UInt6
 public protocol OutboundGroupProtocol: AnyObject, Sendable {
     
     /**
-     * The public announcement of the current chain (its id, iteration
-     * and signing key, signed by this device's identity): what a server
+     * The public announcement of the current chain (this device, the
+     * group, the chain id, rotation number and signing key, signed by the
+     * chain's signing key and by this device's identity): what a server
      * needs to check this chain's group messages with `verify_batch`.
      */
     func announcement() throws  -> Data
@@ -1314,7 +1319,8 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
     func distribution() throws  -> Data
     
     /**
-     * Encrypts and signs one group message.
+     * Encrypts and signs one group message as this device (the signature
+     * covers this device's identity and the group).
      */
     func encrypt(plaintext: Data) throws  -> Data
     
@@ -1334,9 +1340,17 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
     func markMemberRemoved() throws 
     
     /**
-     * Starts a new chain; distribute it to the remaining members.
+     * Starts a new chain with the next rotation number; distribute it to
+     * the remaining members. Refused (`ChainExhausted`) once the rotation
+     * number has reached its maximum.
      */
     func rotate(now: UInt64) throws 
+    
+    /**
+     * The current chain's rotation number (0 for the first chain, one more
+     * for each `rotate`).
+     */
+    func rotation() throws  -> UInt32
     
     /**
      * Whether the policy requires a rotation at `now`.
@@ -1409,8 +1423,9 @@ open class OutboundGroup: OutboundGroupProtocol, @unchecked Sendable {
 
     
     /**
-     * The public announcement of the current chain (its id, iteration
-     * and signing key, signed by this device's identity): what a server
+     * The public announcement of the current chain (this device, the
+     * group, the chain id, rotation number and signing key, signed by the
+     * chain's signing key and by this device's identity): what a server
      * needs to check this chain's group messages with `verify_batch`.
      */
 open func announcement()throws  -> Data  {
@@ -1466,7 +1481,8 @@ open func distribution()throws  -> Data  {
 }
     
     /**
-     * Encrypts and signs one group message.
+     * Encrypts and signs one group message as this device (the signature
+     * covers this device's identity and the group).
      */
 open func encrypt(plaintext: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
@@ -1516,7 +1532,9 @@ open func markMemberRemoved()throws   {try rustCallWithError(FfiConverterTypeQor
 }
     
     /**
-     * Starts a new chain; distribute it to the remaining members.
+     * Starts a new chain with the next rotation number; distribute it to
+     * the remaining members. Refused (`ChainExhausted`) once the rotation
+     * number has reached its maximum.
      */
 open func rotate(now: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
@@ -1525,6 +1543,19 @@ open func rotate(now: UInt64)throws   {try rustCallWithError(FfiConverterTypeQor
         FfiConverterUInt64.lower(now),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * The current chain's rotation number (0 for the first chain, one more
+     * for each `rotate`).
+     */
+open func rotation()throws  -> UInt32  {
+    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_outboundgroup_rotation(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -1932,7 +1963,7 @@ public func FfiConverterTypeAcceptResult_lower(_ value: AcceptResult) -> RustBuf
 
 
 /**
- * One message's result of a batch decrypt.
+ * One message's result of a 1:1 batch decrypt.
  */
 public struct BatchResult: Equatable, Hashable {
     /**
@@ -2136,6 +2167,190 @@ public func FfiConverterTypeFanoutResult_lift(_ buf: RustBuffer) throws -> Fanou
 #endif
 public func FfiConverterTypeFanoutResult_lower(_ value: FanoutResult) -> RustBuffer {
     return FfiConverterTypeFanoutResult.lower(value)
+}
+
+
+/**
+ * One message's result of a group batch decrypt.
+ */
+public struct GroupBatchResult: Equatable, Hashable {
+    /**
+     * The message with its provenance, if it decrypted.
+     */
+    public var decrypted: GroupPlaintext?
+    /**
+     * The failure, if it did not.
+     */
+    public var error: Failure?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The message with its provenance, if it decrypted.
+         */decrypted: GroupPlaintext?, 
+        /**
+         * The failure, if it did not.
+         */error: Failure?) {
+        self.decrypted = decrypted
+        self.error = error
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GroupBatchResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGroupBatchResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GroupBatchResult {
+        return
+            try GroupBatchResult(
+                decrypted: FfiConverterOptionTypeGroupPlaintext.read(from: &buf), 
+                error: FfiConverterOptionTypeFailure.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GroupBatchResult, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeGroupPlaintext.write(value.decrypted, into: &buf)
+        FfiConverterOptionTypeFailure.write(value.error, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGroupBatchResult_lift(_ buf: RustBuffer) throws -> GroupBatchResult {
+    return try FfiConverterTypeGroupBatchResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGroupBatchResult_lower(_ value: GroupBatchResult) -> RustBuffer {
+    return FfiConverterTypeGroupBatchResult.lower(value)
+}
+
+
+/**
+ * A decrypted group message with its provenance. The sender's chain
+ * signature covered every field: show `sender` as the author, and check
+ * that `group_id` is the conversation the message is filed under.
+ */
+public struct GroupPlaintext: Equatable, Hashable {
+    /**
+     * The plaintext.
+     */
+    public var plaintext: Data
+    /**
+     * The sending device's identity key (standalone encoding, as
+     * `Device.identity_key` and `Session.remote_identity` return it).
+     */
+    public var sender: Data
+    /**
+     * The group.
+     */
+    public var groupId: Data
+    /**
+     * The sender chain's id.
+     */
+    public var chainId: UInt32
+    /**
+     * The sender chain's rotation number (0 for the sender's first chain,
+     * one more for each rotation).
+     */
+    public var rotation: UInt32
+    /**
+     * The message's iteration in the chain.
+     */
+    public var iteration: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The plaintext.
+         */plaintext: Data, 
+        /**
+         * The sending device's identity key (standalone encoding, as
+         * `Device.identity_key` and `Session.remote_identity` return it).
+         */sender: Data, 
+        /**
+         * The group.
+         */groupId: Data, 
+        /**
+         * The sender chain's id.
+         */chainId: UInt32, 
+        /**
+         * The sender chain's rotation number (0 for the sender's first chain,
+         * one more for each rotation).
+         */rotation: UInt32, 
+        /**
+         * The message's iteration in the chain.
+         */iteration: UInt32) {
+        self.plaintext = plaintext
+        self.sender = sender
+        self.groupId = groupId
+        self.chainId = chainId
+        self.rotation = rotation
+        self.iteration = iteration
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GroupPlaintext: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGroupPlaintext: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GroupPlaintext {
+        return
+            try GroupPlaintext(
+                plaintext: FfiConverterData.read(from: &buf), 
+                sender: FfiConverterData.read(from: &buf), 
+                groupId: FfiConverterData.read(from: &buf), 
+                chainId: FfiConverterUInt32.read(from: &buf), 
+                rotation: FfiConverterUInt32.read(from: &buf), 
+                iteration: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GroupPlaintext, into buf: inout [UInt8]) {
+        FfiConverterData.write(value.plaintext, into: &buf)
+        FfiConverterData.write(value.sender, into: &buf)
+        FfiConverterData.write(value.groupId, into: &buf)
+        FfiConverterUInt32.write(value.chainId, into: &buf)
+        FfiConverterUInt32.write(value.rotation, into: &buf)
+        FfiConverterUInt32.write(value.iteration, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGroupPlaintext_lift(_ buf: RustBuffer) throws -> GroupPlaintext {
+    return try FfiConverterTypeGroupPlaintext.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGroupPlaintext_lower(_ value: GroupPlaintext) -> RustBuffer {
+    return FfiConverterTypeGroupPlaintext.lower(value)
 }
 
 
@@ -2411,6 +2626,22 @@ public enum ErrorKind: Equatable, Hashable {
      */
     case wrongGroup
     /**
+     * See [`QorganError::KeyCommitmentMismatch`].
+     */
+    case keyCommitmentMismatch
+    /**
+     * See [`QorganError::ConflictingChainKey`].
+     */
+    case conflictingChainKey
+    /**
+     * See [`QorganError::ConflictingRotation`].
+     */
+    case conflictingRotation
+    /**
+     * See [`QorganError::RetiredChain`].
+     */
+    case retiredChain
+    /**
      * See [`QorganError::CorruptState`].
      */
     case corruptState
@@ -2471,11 +2702,19 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case 14: return .wrongGroup
         
-        case 15: return .corruptState
+        case 15: return .keyCommitmentMismatch
         
-        case 16: return .invalidArgument
+        case 16: return .conflictingChainKey
         
-        case 17: return .`internal`
+        case 17: return .conflictingRotation
+        
+        case 18: return .retiredChain
+        
+        case 19: return .corruptState
+        
+        case 20: return .invalidArgument
+        
+        case 21: return .`internal`
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -2541,16 +2780,32 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
             writeInt(&buf, Int32(14))
         
         
-        case .corruptState:
+        case .keyCommitmentMismatch:
             writeInt(&buf, Int32(15))
         
         
-        case .invalidArgument:
+        case .conflictingChainKey:
             writeInt(&buf, Int32(16))
         
         
-        case .`internal`:
+        case .conflictingRotation:
             writeInt(&buf, Int32(17))
+        
+        
+        case .retiredChain:
+            writeInt(&buf, Int32(18))
+        
+        
+        case .corruptState:
+            writeInt(&buf, Int32(19))
+        
+        
+        case .invalidArgument:
+            writeInt(&buf, Int32(20))
+        
+        
+        case .`internal`:
+            writeInt(&buf, Int32(21))
         
         }
     }
@@ -2591,7 +2846,9 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     /**
      * A signature did not verify (`what`: identity binding, signed prekey,
-     * ML-KEM prekey, sender-key distribution, group message).
+     * ML-KEM prekey, sender-key distribution (the identity's signature on
+     * a chain's announcement), sender-key proof of possession (the chain
+     * signing key's own signature on it), group message).
      */
     case BadSignature(
         /**
@@ -2679,6 +2936,47 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */reason: String
     )
     /**
+     * A group message, signed by its sender, whose key commitment differs
+     * from the key this receiver derives for it: the receiver holds another
+     * chain key than the sender used (a wrong export, or a sender that gave
+     * members different keys).
+     */
+    case KeyCommitmentMismatch(
+        /**
+         * The message's iteration.
+         */iteration: UInt32
+    )
+    /**
+     * Two copies of one chain whose keys disagree (a distribution or
+     * export that is not the sender's): the copy already held is kept.
+     */
+    case ConflictingChainKey(
+        /**
+         * The chain id.
+         */chainId: UInt32
+    )
+    /**
+     * A second chain of the same sender announced with a rotation number
+     * already held (equivocation, or a sender whose state was rolled back).
+     */
+    case ConflictingRotation(
+        /**
+         * The rotation number.
+         */rotation: UInt32
+    )
+    /**
+     * A chain older than every chain the receiver keeps: retired chains are
+     * never taken back.
+     */
+    case RetiredChain(
+        /**
+         * The refused chain's rotation number.
+         */rotation: UInt32, 
+        /**
+         * The oldest rotation the receiver keeps.
+         */oldest: UInt32
+    )
+    /**
      * Stored state that is malformed, or sealed under another key.
      */
     case CorruptState(
@@ -2763,13 +3061,26 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         case 14: return .WrongGroup(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 15: return .CorruptState(
+        case 15: return .KeyCommitmentMismatch(
+            iteration: try FfiConverterUInt32.read(from: &buf)
+            )
+        case 16: return .ConflictingChainKey(
+            chainId: try FfiConverterUInt32.read(from: &buf)
+            )
+        case 17: return .ConflictingRotation(
+            rotation: try FfiConverterUInt32.read(from: &buf)
+            )
+        case 18: return .RetiredChain(
+            rotation: try FfiConverterUInt32.read(from: &buf), 
+            oldest: try FfiConverterUInt32.read(from: &buf)
+            )
+        case 19: return .CorruptState(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 16: return .InvalidArgument(
+        case 20: return .InvalidArgument(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 17: return .Internal(
+        case 21: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -2849,18 +3160,39 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .CorruptState(reason):
+        case let .KeyCommitmentMismatch(iteration):
             writeInt(&buf, Int32(15))
+            FfiConverterUInt32.write(iteration, into: &buf)
+            
+        
+        case let .ConflictingChainKey(chainId):
+            writeInt(&buf, Int32(16))
+            FfiConverterUInt32.write(chainId, into: &buf)
+            
+        
+        case let .ConflictingRotation(rotation):
+            writeInt(&buf, Int32(17))
+            FfiConverterUInt32.write(rotation, into: &buf)
+            
+        
+        case let .RetiredChain(rotation,oldest):
+            writeInt(&buf, Int32(18))
+            FfiConverterUInt32.write(rotation, into: &buf)
+            FfiConverterUInt32.write(oldest, into: &buf)
+            
+        
+        case let .CorruptState(reason):
+            writeInt(&buf, Int32(19))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .InvalidArgument(reason):
-            writeInt(&buf, Int32(16))
+            writeInt(&buf, Int32(20))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Internal(reason):
-            writeInt(&buf, Int32(17))
+            writeInt(&buf, Int32(21))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -3141,6 +3473,30 @@ fileprivate struct FfiConverterOptionTypeFailure: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeGroupPlaintext: FfiConverterRustBuffer {
+    typealias SwiftType = GroupPlaintext?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeGroupPlaintext.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeGroupPlaintext.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeRotationReason: FfiConverterRustBuffer {
     typealias SwiftType = RotationReason?
 
@@ -3257,6 +3613,31 @@ fileprivate struct FfiConverterSequenceTypeFanoutResult: FfiConverterRustBuffer 
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeFanoutResult.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeGroupBatchResult: FfiConverterRustBuffer {
+    typealias SwiftType = [GroupBatchResult]
+
+    public static func write(_ value: [GroupBatchResult], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeGroupBatchResult.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [GroupBatchResult] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [GroupBatchResult]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeGroupBatchResult.read(from: &buf))
         }
         return seq
     }
@@ -3464,19 +3845,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_device_seal() != 51779) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 11729) {
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 18643) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 42794) {
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 33738) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() != 63028) {
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() != 35629) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_export() != 50130) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified() != 49180) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 16010) {
@@ -3485,7 +3863,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity() != 2170) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() != 23392) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() != 17758) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() != 11050) {
@@ -3497,7 +3875,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() != 42726) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 2901) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 63159) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() != 1080) {
@@ -3509,7 +3887,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed() != 33840) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() != 2973) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() != 6108) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation() != 38019) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due() != 49091) {
@@ -3521,7 +3902,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_session_decrypt() != 16821) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_session_decrypt_batch() != 58749) {
+    if (uniffi_qorgan_ffi_checksum_method_session_decrypt_batch() != 19582) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_session_encrypt() != 24912) {
@@ -3545,7 +3926,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_constructor_device_open() != 14808) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() != 47841) {
+    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() != 62768) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 44524) {

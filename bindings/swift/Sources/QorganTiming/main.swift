@@ -58,7 +58,7 @@ func run() throws {
         var t0 = nowNs()
         let results = try rx1.decryptBatch(messages: queue)
         var ms = Double(nowNs() - t0) / 1e6
-        precondition(results.allSatisfy { $0.plaintext != nil })
+        precondition(results.allSatisfy { $0.decrypted != nil })
         if round > 0 { batch.append(ms) }
         let rx2 = try GroupReceiver.open(storageKeyBytes: key, sealed: sealedRx)
         t0 = nowNs()

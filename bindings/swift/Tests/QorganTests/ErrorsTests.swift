@@ -17,7 +17,9 @@ final class ErrorsTests: XCTestCase {
             .Malformed(reason: ""), .BadSignature(what: ""), .AuthenticationFailed, .Duplicate(index: 0),
             .TooFarAhead(gap: 0, limit: 0), .UntrustedIdentity(reason: ""), .UnknownPreKey(id: 0), .Replay,
             .NonContributory, .RotationRequired(reason: ""), .ChainExhausted, .WrongChain,
-            .BeforeFirstIteration, .WrongGroup(reason: ""), .CorruptState(reason: ""),
+            .BeforeFirstIteration, .WrongGroup(reason: ""), .KeyCommitmentMismatch(iteration: 0),
+            .ConflictingChainKey(chainId: 0), .ConflictingRotation(rotation: 0),
+            .RetiredChain(rotation: 0, oldest: 0), .CorruptState(reason: ""),
             .InvalidArgument(reason: ""), .Internal(reason: ""),
         ]
         let kinds = samples.map(kind(of:))
@@ -26,8 +28,9 @@ final class ErrorsTests: XCTestCase {
             switch k {
             case .malformed, .badSignature, .authenticationFailed, .duplicate, .tooFarAhead,
                  .untrustedIdentity, .unknownPreKey, .replay, .nonContributory, .rotationRequired,
-                 .chainExhausted, .wrongChain, .beforeFirstIteration, .wrongGroup, .corruptState,
-                 .invalidArgument, .internal:
+                 .chainExhausted, .wrongChain, .beforeFirstIteration, .wrongGroup,
+                 .keyCommitmentMismatch, .conflictingChainKey, .conflictingRotation, .retiredChain,
+                 .corruptState, .invalidArgument, .internal:
                 break
             }
         }
@@ -64,7 +67,18 @@ final class ErrorsTests: XCTestCase {
         let m = try out.encrypt(plaintext: utf8("signed"))
         // A byte of the message signature (its last 64 bytes).
         assertThrows(.badSignature, try rx.decrypt(message: flipped(m, -40)))
-        XCTAssertEqual(text(try rx.decrypt(message: m)), "signed")
+        XCTAssertEqual(text(try rx.decrypt(message: m).plaintext), "signed")
+        // An announcement ends with the chain key's proof of possession (64
+        // bytes) and the identity's signature (64 bytes).
+        let announcement = try out.announcement()
+        if case .BadSignature(let what)? = assertThrows(
+            .badSignature, try verifyAnnouncement(announcement: flipped(announcement, -64 - 10))) {
+            XCTAssertEqual(what, "sender-key proof of possession")
+        }
+        if case .BadSignature(let what)? = assertThrows(
+            .badSignature, try verifyAnnouncement(announcement: flipped(announcement, -10))) {
+            XCTAssertEqual(what, "sender-key distribution")
+        }
     }
 
     func testAuthenticationFailedLeavesTheSessionUnchanged() throws {
@@ -189,5 +203,72 @@ final class ErrorsTests: XCTestCase {
         let out = try d.createGroup(groupId: Data(count: 64), policy: defaultPolicy, now: 0)
         assertThrows(.invalidArgument, try out.seal(storageKeyBytes: Data()))
         assertThrows(.invalidArgument, try d.createGroup(groupId: Data(count: 65), policy: defaultPolicy, now: 0))
+    }
+
+    func testKeyCommitmentMismatchAndConflictingChainKeyFromATamperedExport() throws {
+        let alice = try Device()
+        let s = try establish(alice, Device())
+        let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
+        let dist = try s.responder.decrypt(message: s.initiator.encrypt(plaintext: out.distribution()))
+        let rx = try GroupReceiver(distribution: dist, senderIdentity: s.responder.remoteIdentity())
+        let export = try rx.export()
+        // The export's announcement is signed (checked on import); its chain
+        // key, the last 32 bytes, is not: the import succeeds ...
+        let wrong = try GroupReceiver.fromExport(export: flipped(export, -1))
+        XCTAssertEqual(try wrong.senderIdentity(), try alice.identityKey())
+        // ... and every message then fails its key commitment.
+        let m = try out.encrypt(plaintext: utf8("m"))
+        if case .KeyCommitmentMismatch(let iteration)? = assertThrows(
+            .keyCommitmentMismatch, try wrong.decrypt(message: m)) {
+            XCTAssertEqual(iteration, 0)
+        }
+        let batch = try wrong.decryptBatch(messages: [m])
+        XCTAssertNil(batch[0].decrypted)
+        XCTAssertEqual(batch[0].error?.kind, .keyCommitmentMismatch)
+        XCTAssertTrue(batch[0].error?.message.contains("key commitment mismatch at iteration 0") ?? false)
+        // The sender's own distribution of that chain does not merge with it.
+        if case .ConflictingChainKey(let chainId)? = assertThrows(
+            .conflictingChainKey, try wrong.add(distribution: dist, senderIdentity: s.responder.remoteIdentity())) {
+            XCTAssertEqual(chainId, try out.chainId())
+        }
+        // The genuine copy reads the message.
+        XCTAssertEqual(text(try rx.decrypt(message: m).plaintext), "m")
+        // A flipped bit in the identity's signature (before iteration and chain key).
+        if case .BadSignature(let what)? = assertThrows(
+            .badSignature, try GroupReceiver.fromExport(export: flipped(export, -36 - 10))) {
+            XCTAssertEqual(what, "sender-key distribution")
+        }
+    }
+
+    func testConflictingRotationAndRetiredChain() throws {
+        let key = storageKey(5)
+        let alice = try Device()
+        let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
+        let first = try out.distribution()
+        let rx = try GroupReceiver(distribution: first, senderIdentity: alice.identityKey())
+        // A copy of the sender's state rotated apart from the original: two
+        // different chains announced as rotation 1.
+        let fork = try alice.openGroup(storageKey: key, sealed: out.seal(storageKeyBytes: key))
+        try out.rotate(now: 1)
+        try fork.rotate(now: 1)
+        XCTAssertEqual(try fork.rotation(), 1)
+        try rx.add(distribution: out.distribution(), senderIdentity: alice.identityKey())
+        if case .ConflictingRotation(let rotation)? = assertThrows(
+            .conflictingRotation, try rx.add(distribution: fork.distribution(), senderIdentity: alice.identityKey())) {
+            XCTAssertEqual(rotation, 1)
+        }
+        assertThrows(.wrongChain, try rx.decrypt(message: fork.encrypt(plaintext: utf8("refused"))))
+        // The current chain and two retired ones are kept: after two more
+        // rotations rotation 0 is dropped, and stays dropped.
+        for now in 2...3 {
+            try out.rotate(now: UInt64(now))
+            try rx.add(distribution: out.distribution(), senderIdentity: alice.identityKey())
+        }
+        if case .RetiredChain(let rotation, let oldest)? = assertThrows(
+            .retiredChain, try rx.add(distribution: first, senderIdentity: alice.identityKey())) {
+            XCTAssertEqual(rotation, 0)
+            XCTAssertEqual(oldest, 1)
+        }
+        XCTAssertEqual(try rx.decrypt(message: out.encrypt(plaintext: utf8("current"))).rotation, 3)
     }
 }

@@ -54,6 +54,10 @@ func kind(of error: QorganError) -> ErrorKind {
     case .WrongChain: return .wrongChain
     case .BeforeFirstIteration: return .beforeFirstIteration
     case .WrongGroup: return .wrongGroup
+    case .KeyCommitmentMismatch: return .keyCommitmentMismatch
+    case .ConflictingChainKey: return .conflictingChainKey
+    case .ConflictingRotation: return .conflictingRotation
+    case .RetiredChain: return .retiredChain
     case .CorruptState: return .corruptState
     case .InvalidArgument: return .invalidArgument
     case .Internal: return .internal

@@ -379,11 +379,6 @@ RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch(uint64_t ptr,
 RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_export(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_IS_VERIFIED
-#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_IS_VERIFIED
-int8_t uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_SEAL
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_SEAL
 RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_seal(uint64_t ptr, RustBuffer storage_key_bytes, RustCallStatus *_Nonnull out_status
@@ -447,6 +442,11 @@ void uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATE
 void uniffi_qorgan_ffi_fn_method_outboundgroup_rotate(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATION
+uint32_t uniffi_qorgan_ffi_fn_method_outboundgroup_rotation(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATION_DUE
@@ -943,12 +943,6 @@ uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_export(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_IS_VERIFIED
-#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_IS_VERIFIED
-uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_SEAL
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_SEAL
 uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_seal(void
@@ -1012,6 +1006,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed(voi
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ROTATE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ROTATE
 uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ROTATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ROTATION
+uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation(void
     
 );
 #endif

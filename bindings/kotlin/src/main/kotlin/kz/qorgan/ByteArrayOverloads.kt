@@ -131,6 +131,9 @@ fun Device.accept(message: ByteArray): AcceptResult = withDirect(message) { acce
 @Throws(QorganException::class)
 fun OutboundGroup.encrypt(plaintext: ByteArray): ByteArray = withDirect(plaintext) { encrypt(it) }
 
-/** [GroupReceiver.decrypt] for a `ByteArray` (copied into a reused direct buffer, wiped after). */
+/**
+ * [GroupReceiver.decrypt] for a `ByteArray` (copied into a reused direct buffer, wiped after):
+ * the plaintext with its provenance (sender, group, chain, rotation, iteration).
+ */
 @Throws(QorganException::class)
-fun GroupReceiver.decrypt(message: ByteArray): ByteArray = withDirect(message) { decrypt(it) }
+fun GroupReceiver.decrypt(message: ByteArray): GroupPlaintext = withDirect(message) { decrypt(it) }

@@ -723,8 +723,6 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_export(
     ): Int
-    external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified(
-    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_seal(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity(
@@ -746,6 +744,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due(
     ): Int
@@ -851,8 +851,6 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_export(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_seal(`ptr`: Long,`storageKeyBytes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_sender_identity(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -879,6 +877,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_rotate(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_rotation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_seal(`ptr`: Long,`storageKeyBytes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1094,19 +1094,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_seal() and 0xFFFF) != 51779) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() and 0xFFFF) != 11729) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() and 0xFFFF) != 18643) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() and 0xFFFF) != 42794) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() and 0xFFFF) != 33738) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() and 0xFFFF) != 63028) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() and 0xFFFF) != 35629) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export() and 0xFFFF) != 50130) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_is_verified() and 0xFFFF) != 49180) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() and 0xFFFF) != 16010) {
@@ -1115,7 +1112,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity() and 0xFFFF) != 2170) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() and 0xFFFF) != 23392) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() and 0xFFFF) != 17758) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() and 0xFFFF) != 11050) {
@@ -1127,7 +1124,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() and 0xFFFF) != 42726) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() and 0xFFFF) != 2901) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() and 0xFFFF) != 63159) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() and 0xFFFF) != 1080) {
@@ -1139,7 +1136,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed() and 0xFFFF) != 33840) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() and 0xFFFF) != 2973) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() and 0xFFFF) != 6108) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation() and 0xFFFF) != 38019) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due() and 0xFFFF) != 49091) {
@@ -1151,7 +1151,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_decrypt() and 0xFFFF) != 16821) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_session_decrypt_batch() and 0xFFFF) != 58749) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_session_decrypt_batch() and 0xFFFF) != 19582) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_encrypt() and 0xFFFF) != 24912) {
@@ -1175,7 +1175,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_open() and 0xFFFF) != 14808) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() and 0xFFFF) != 47841) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() and 0xFFFF) != 62768) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() and 0xFFFF) != 44524) {
@@ -2196,21 +2196,30 @@ public object FfiConverterTypeDevice: FfiConverter<Device, Long> {
 public interface GroupReceiverInterface {
     
     /**
-     * Adds the sender's next chain (after a rotation); `sender_identity`
-     * as for [`GroupReceiver::new`].
+     * Adds a chain of the sender's (the next one after a rotation, or a
+     * copy of one already held, which is merged and never rewinds);
+     * `sender_identity` as for [`GroupReceiver::new`]. Chains are ordered
+     * by their announced rotation number, and the oldest beyond the bound
+     * are dropped. Refused, with the receiver unchanged: another sender
+     * (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
+     * rotation number already held (`ConflictingRotation`); a chain older
+     * than every chain kept (`RetiredChain`); a copy of a held chain with
+     * another chain key (`ConflictingChainKey`).
      */
     fun `add`(`distribution`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray)
     
     /**
-     * Decrypts one group message.
+     * Decrypts one group message; returns it with its provenance (sender,
+     * group, chain, rotation, iteration). On error the receiver is
+     * unchanged.
      */
-    fun `decrypt`(`message`: java.nio.ByteBuffer): kotlin.ByteArray
+    fun `decrypt`(`message`: java.nio.ByteBuffer): GroupPlaintext
     
     /**
      * Decrypts a queue of messages in one call (signatures batch-verified);
-     * one result per message, in order.
+     * one result per message, in order, each with its provenance.
      */
-    fun `decryptBatch`(`messages`: List<kotlin.ByteArray>): List<BatchResult>
+    fun `decryptBatch`(`messages`: List<kotlin.ByteArray>): List<GroupBatchResult>
     
     /**
      * The current chain from this receiver's position on, for another
@@ -2218,12 +2227,6 @@ public interface GroupReceiverInterface {
      * only over a 1:1 session with that device.
      */
     fun `export`(): kotlin.ByteArray
-    
-    /**
-     * Whether the current chain came with the sender's signature (false
-     * after `from_export` until the sender's distribution is `add`ed).
-     */
-    fun `isVerified`(): kotlin.Boolean
     
     /**
      * The receiver encrypted under a 32-byte storage key.
@@ -2359,8 +2362,15 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
 
     
     /**
-     * Adds the sender's next chain (after a rotation); `sender_identity`
-     * as for [`GroupReceiver::new`].
+     * Adds a chain of the sender's (the next one after a rotation, or a
+     * copy of one already held, which is merged and never rewinds);
+     * `sender_identity` as for [`GroupReceiver::new`]. Chains are ordered
+     * by their announced rotation number, and the oldest beyond the bound
+     * are dropped. Refused, with the receiver unchanged: another sender
+     * (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
+     * rotation number already held (`ConflictingRotation`); a chain older
+     * than every chain kept (`RetiredChain`); a copy of a held chain with
+     * another chain key (`ConflictingChainKey`).
      */
     @Throws(QorganException::class)override fun `add`(`distribution`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray)
         = 
@@ -2378,10 +2388,12 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
 
     
     /**
-     * Decrypts one group message.
+     * Decrypts one group message; returns it with its provenance (sender,
+     * group, chain, rotation, iteration). On error the receiver is
+     * unchanged.
      */
-    @Throws(QorganException::class)override fun `decrypt`(`message`: java.nio.ByteBuffer): kotlin.ByteArray {
-            return FfiConverterByteArray.lift(
+    @Throws(QorganException::class)override fun `decrypt`(`message`: java.nio.ByteBuffer): GroupPlaintext {
+            return FfiConverterTypeGroupPlaintext.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt(
@@ -2397,10 +2409,10 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
     
     /**
      * Decrypts a queue of messages in one call (signatures batch-verified);
-     * one result per message, in order.
+     * one result per message, in order, each with its provenance.
      */
-    @Throws(QorganException::class)override fun `decryptBatch`(`messages`: List<kotlin.ByteArray>): List<BatchResult> {
-            return FfiConverterSequenceTypeBatchResult.lift(
+    @Throws(QorganException::class)override fun `decryptBatch`(`messages`: List<kotlin.ByteArray>): List<GroupBatchResult> {
+            return FfiConverterSequenceTypeGroupBatchResult.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch(
@@ -2424,24 +2436,6 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_export(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Whether the current chain came with the sender's signature (false
-     * after `from_export` until the sender's distribution is `add`ed).
-     */
-    @Throws(QorganException::class)override fun `isVerified`(): kotlin.Boolean {
-            return FfiConverterBoolean.lift(
-    callWithHandle {
-    uniffiRustCallWithError(QorganException) { _status ->
-    UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_is_verified(
         it,
         _status)
 }
@@ -2496,9 +2490,14 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
     /**
      * Starts from an export made by another device of this user
      * (`GroupReceiver.export`, received over the 1:1 session with that
-     * device). Reads messages from the export's iteration on; unverified
-     * (`is_verified` false) until the sender's own distribution of the chain
-     * is `add`ed. (Not named `import`: a keyword in Swift and Python.)
+     * device). Reads messages from the export's iteration on. The export
+     * carries the sender's signed announcement, verified here, so it names
+     * no chain the sender did not announce; its chain key is the
+     * exporter's word: with a wrong one every message fails with
+     * `KeyCommitmentMismatch`, and `add`ing the sender's own distribution
+     * of the chain fails with `ConflictingChainKey` (start a new receiver
+     * from that distribution instead). (Not named `import`: a keyword in
+     * Swift and Python.)
      */
     @Throws(QorganException::class) fun `fromExport`(`export`: kotlin.ByteArray): GroupReceiver {
             return FfiConverterTypeGroupReceiver.lift(
@@ -2663,8 +2662,9 @@ public object FfiConverterTypeGroupReceiver: FfiConverter<GroupReceiver, Long> {
 public interface OutboundGroupInterface {
     
     /**
-     * The public announcement of the current chain (its id, iteration
-     * and signing key, signed by this device's identity): what a server
+     * The public announcement of the current chain (this device, the
+     * group, the chain id, rotation number and signing key, signed by the
+     * chain's signing key and by this device's identity): what a server
      * needs to check this chain's group messages with `verify_batch`.
      */
     fun `announcement`(): kotlin.ByteArray
@@ -2691,7 +2691,8 @@ public interface OutboundGroupInterface {
     fun `distribution`(): kotlin.ByteArray
     
     /**
-     * Encrypts and signs one group message.
+     * Encrypts and signs one group message as this device (the signature
+     * covers this device's identity and the group).
      */
     fun `encrypt`(`plaintext`: java.nio.ByteBuffer): kotlin.ByteArray
     
@@ -2711,9 +2712,17 @@ public interface OutboundGroupInterface {
     fun `markMemberRemoved`()
     
     /**
-     * Starts a new chain; distribute it to the remaining members.
+     * Starts a new chain with the next rotation number; distribute it to
+     * the remaining members. Refused (`ChainExhausted`) once the rotation
+     * number has reached its maximum.
      */
     fun `rotate`(`now`: kotlin.ULong)
+    
+    /**
+     * The current chain's rotation number (0 for the first chain, one more
+     * for each `rotate`).
+     */
+    fun `rotation`(): kotlin.UInt
     
     /**
      * Whether the policy requires a rotation at `now`.
@@ -2837,8 +2846,9 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
 
     
     /**
-     * The public announcement of the current chain (its id, iteration
-     * and signing key, signed by this device's identity): what a server
+     * The public announcement of the current chain (this device, the
+     * group, the chain id, rotation number and signing key, signed by the
+     * chain's signing key and by this device's identity): what a server
      * needs to check this chain's group messages with `verify_batch`.
      */
     @Throws(QorganException::class)override fun `announcement`(): kotlin.ByteArray {
@@ -2914,7 +2924,8 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
 
     
     /**
-     * Encrypts and signs one group message.
+     * Encrypts and signs one group message as this device (the signature
+     * covers this device's identity and the group).
      */
     @Throws(QorganException::class)override fun `encrypt`(`plaintext`: java.nio.ByteBuffer): kotlin.ByteArray {
             return FfiConverterByteArray.lift(
@@ -2982,7 +2993,9 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
 
     
     /**
-     * Starts a new chain; distribute it to the remaining members.
+     * Starts a new chain with the next rotation number; distribute it to
+     * the remaining members. Refused (`ChainExhausted`) once the rotation
+     * number has reached its maximum.
      */
     @Throws(QorganException::class)override fun `rotate`(`now`: kotlin.ULong)
         = 
@@ -2995,6 +3008,24 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
 }
     }
     
+    
+
+    
+    /**
+     * The current chain's rotation number (0 for the first chain, one more
+     * for each `rotate`).
+     */
+    @Throws(QorganException::class)override fun `rotation`(): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation(
+        it,
+        _status)
+}
+    }
+    )
+    }
     
 
     
@@ -3558,7 +3589,7 @@ public object FfiConverterTypeAcceptResult: FfiConverterRustBuffer<AcceptResult>
 
 
 /**
- * One message's result of a batch decrypt.
+ * One message's result of a 1:1 batch decrypt.
  */
 data class BatchResult (
     /**
@@ -3694,6 +3725,136 @@ public object FfiConverterTypeFanoutResult: FfiConverterRustBuffer<FanoutResult>
     override fun write(value: FanoutResult, buf: ByteBuffer) {
             FfiConverterOptionalByteArray.write(value.`ciphertext`, buf)
             FfiConverterOptionalTypeFailure.write(value.`error`, buf)
+    }
+}
+
+
+
+/**
+ * One message's result of a group batch decrypt.
+ */
+data class GroupBatchResult (
+    /**
+     * The message with its provenance, if it decrypted.
+     */
+    var `decrypted`: GroupPlaintext?
+    , 
+    /**
+     * The failure, if it did not.
+     */
+    var `error`: Failure?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGroupBatchResult: FfiConverterRustBuffer<GroupBatchResult> {
+    override fun read(buf: ByteBuffer): GroupBatchResult {
+        return GroupBatchResult(
+            FfiConverterOptionalTypeGroupPlaintext.read(buf),
+            FfiConverterOptionalTypeFailure.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GroupBatchResult) = (
+            FfiConverterOptionalTypeGroupPlaintext.allocationSize(value.`decrypted`) +
+            FfiConverterOptionalTypeFailure.allocationSize(value.`error`)
+    )
+
+    override fun write(value: GroupBatchResult, buf: ByteBuffer) {
+            FfiConverterOptionalTypeGroupPlaintext.write(value.`decrypted`, buf)
+            FfiConverterOptionalTypeFailure.write(value.`error`, buf)
+    }
+}
+
+
+
+/**
+ * A decrypted group message with its provenance. The sender's chain
+ * signature covered every field: show `sender` as the author, and check
+ * that `group_id` is the conversation the message is filed under.
+ */
+data class GroupPlaintext (
+    /**
+     * The plaintext.
+     */
+    var `plaintext`: kotlin.ByteArray
+    , 
+    /**
+     * The sending device's identity key (standalone encoding, as
+     * `Device.identity_key` and `Session.remote_identity` return it).
+     */
+    var `sender`: kotlin.ByteArray
+    , 
+    /**
+     * The group.
+     */
+    var `groupId`: kotlin.ByteArray
+    , 
+    /**
+     * The sender chain's id.
+     */
+    var `chainId`: kotlin.UInt
+    , 
+    /**
+     * The sender chain's rotation number (0 for the sender's first chain,
+     * one more for each rotation).
+     */
+    var `rotation`: kotlin.UInt
+    , 
+    /**
+     * The message's iteration in the chain.
+     */
+    var `iteration`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGroupPlaintext: FfiConverterRustBuffer<GroupPlaintext> {
+    override fun read(buf: ByteBuffer): GroupPlaintext {
+        return GroupPlaintext(
+            FfiConverterByteArray.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GroupPlaintext) = (
+            FfiConverterByteArray.allocationSize(value.`plaintext`) +
+            FfiConverterByteArray.allocationSize(value.`sender`) +
+            FfiConverterByteArray.allocationSize(value.`groupId`) +
+            FfiConverterUInt.allocationSize(value.`chainId`) +
+            FfiConverterUInt.allocationSize(value.`rotation`) +
+            FfiConverterUInt.allocationSize(value.`iteration`)
+    )
+
+    override fun write(value: GroupPlaintext, buf: ByteBuffer) {
+            FfiConverterByteArray.write(value.`plaintext`, buf)
+            FfiConverterByteArray.write(value.`sender`, buf)
+            FfiConverterByteArray.write(value.`groupId`, buf)
+            FfiConverterUInt.write(value.`chainId`, buf)
+            FfiConverterUInt.write(value.`rotation`, buf)
+            FfiConverterUInt.write(value.`iteration`, buf)
     }
 }
 
@@ -3905,6 +4066,22 @@ enum class ErrorKind {
      */
     WRONG_GROUP,
     /**
+     * See [`QorganError::KeyCommitmentMismatch`].
+     */
+    KEY_COMMITMENT_MISMATCH,
+    /**
+     * See [`QorganError::ConflictingChainKey`].
+     */
+    CONFLICTING_CHAIN_KEY,
+    /**
+     * See [`QorganError::ConflictingRotation`].
+     */
+    CONFLICTING_ROTATION,
+    /**
+     * See [`QorganError::RetiredChain`].
+     */
+    RETIRED_CHAIN,
+    /**
      * See [`QorganError::CorruptState`].
      */
     CORRUPT_STATE,
@@ -3968,7 +4145,9 @@ sealed class QorganException: kotlin.Exception() {
     
     /**
      * A signature did not verify (`what`: identity binding, signed prekey,
-     * ML-KEM prekey, sender-key distribution, group message).
+     * ML-KEM prekey, sender-key distribution (the identity's signature on
+     * a chain's announcement), sender-key proof of possession (the chain
+     * signing key's own signature on it), group message).
      */
     class BadSignature(
         
@@ -4130,6 +4309,73 @@ sealed class QorganException: kotlin.Exception() {
     }
     
     /**
+     * A group message, signed by its sender, whose key commitment differs
+     * from the key this receiver derives for it: the receiver holds another
+     * chain key than the sender used (a wrong export, or a sender that gave
+     * members different keys).
+     */
+    class KeyCommitmentMismatch(
+        
+        /**
+         * The message's iteration.
+         */
+        val `iteration`: kotlin.UInt
+        ) : QorganException() {
+        override val message
+            get() = "iteration=${ `iteration` }"
+    }
+    
+    /**
+     * Two copies of one chain whose keys disagree (a distribution or
+     * export that is not the sender's): the copy already held is kept.
+     */
+    class ConflictingChainKey(
+        
+        /**
+         * The chain id.
+         */
+        val `chainId`: kotlin.UInt
+        ) : QorganException() {
+        override val message
+            get() = "chainId=${ `chainId` }"
+    }
+    
+    /**
+     * A second chain of the same sender announced with a rotation number
+     * already held (equivocation, or a sender whose state was rolled back).
+     */
+    class ConflictingRotation(
+        
+        /**
+         * The rotation number.
+         */
+        val `rotation`: kotlin.UInt
+        ) : QorganException() {
+        override val message
+            get() = "rotation=${ `rotation` }"
+    }
+    
+    /**
+     * A chain older than every chain the receiver keeps: retired chains are
+     * never taken back.
+     */
+    class RetiredChain(
+        
+        /**
+         * The refused chain's rotation number.
+         */
+        val `rotation`: kotlin.UInt, 
+        
+        /**
+         * The oldest rotation the receiver keeps.
+         */
+        val `oldest`: kotlin.UInt
+        ) : QorganException() {
+        override val message
+            get() = "rotation=${ `rotation` }, oldest=${ `oldest` }"
+    }
+    
+    /**
      * Stored state that is malformed, or sealed under another key.
      */
     class CorruptState(
@@ -4222,13 +4468,26 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             14 -> QorganException.WrongGroup(
                 FfiConverterString.read(buf),
                 )
-            15 -> QorganException.CorruptState(
+            15 -> QorganException.KeyCommitmentMismatch(
+                FfiConverterUInt.read(buf),
+                )
+            16 -> QorganException.ConflictingChainKey(
+                FfiConverterUInt.read(buf),
+                )
+            17 -> QorganException.ConflictingRotation(
+                FfiConverterUInt.read(buf),
+                )
+            18 -> QorganException.RetiredChain(
+                FfiConverterUInt.read(buf),
+                FfiConverterUInt.read(buf),
+                )
+            19 -> QorganException.CorruptState(
                 FfiConverterString.read(buf),
                 )
-            16 -> QorganException.InvalidArgument(
+            20 -> QorganException.InvalidArgument(
                 FfiConverterString.read(buf),
                 )
-            17 -> QorganException.Internal(
+            21 -> QorganException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -4301,6 +4560,27 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is QorganException.KeyCommitmentMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterUInt.allocationSize(value.`iteration`)
+            )
+            is QorganException.ConflictingChainKey -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterUInt.allocationSize(value.`chainId`)
+            )
+            is QorganException.ConflictingRotation -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterUInt.allocationSize(value.`rotation`)
+            )
+            is QorganException.RetiredChain -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterUInt.allocationSize(value.`rotation`)
+                + FfiConverterUInt.allocationSize(value.`oldest`)
             )
             is QorganException.CorruptState -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -4387,18 +4667,39 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is QorganException.CorruptState -> {
+            is QorganException.KeyCommitmentMismatch -> {
                 buf.putInt(15)
+                FfiConverterUInt.write(value.`iteration`, buf)
+                Unit
+            }
+            is QorganException.ConflictingChainKey -> {
+                buf.putInt(16)
+                FfiConverterUInt.write(value.`chainId`, buf)
+                Unit
+            }
+            is QorganException.ConflictingRotation -> {
+                buf.putInt(17)
+                FfiConverterUInt.write(value.`rotation`, buf)
+                Unit
+            }
+            is QorganException.RetiredChain -> {
+                buf.putInt(18)
+                FfiConverterUInt.write(value.`rotation`, buf)
+                FfiConverterUInt.write(value.`oldest`, buf)
+                Unit
+            }
+            is QorganException.CorruptState -> {
+                buf.putInt(19)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is QorganException.InvalidArgument -> {
-                buf.putInt(16)
+                buf.putInt(20)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is QorganException.Internal -> {
-                buf.putInt(17)
+                buf.putInt(21)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -4689,6 +4990,38 @@ public object FfiConverterOptionalTypeFailure: FfiConverterRustBuffer<Failure?> 
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeGroupPlaintext: FfiConverterRustBuffer<GroupPlaintext?> {
+    override fun read(buf: ByteBuffer): GroupPlaintext? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeGroupPlaintext.read(buf)
+    }
+
+    override fun allocationSize(value: GroupPlaintext?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeGroupPlaintext.allocationSize(value)
+        }
+    }
+
+    override fun write(value: GroupPlaintext?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeGroupPlaintext.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeRotationReason: FfiConverterRustBuffer<RotationReason?> {
     override fun read(buf: ByteBuffer): RotationReason? {
         if (buf.get().toInt() == 0) {
@@ -4823,6 +5156,34 @@ public object FfiConverterSequenceTypeFanoutResult: FfiConverterRustBuffer<List<
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeFanoutResult.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeGroupBatchResult: FfiConverterRustBuffer<List<GroupBatchResult>> {
+    override fun read(buf: ByteBuffer): List<GroupBatchResult> {
+        val len = buf.getInt()
+        return List<GroupBatchResult>(len) {
+            FfiConverterTypeGroupBatchResult.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<GroupBatchResult>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeGroupBatchResult.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<GroupBatchResult>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeGroupBatchResult.write(it, buf)
         }
     }
 }

@@ -9,12 +9,14 @@ import kz.qorgan.GroupPolicy
 import kz.qorgan.GroupReceiver
 import kz.qorgan.QorganException
 import kz.qorgan.Session
+import kz.qorgan.verifyAnnouncement
 import kz.qorgan.verifyBundle
 import kz.qorgan.verifyIdentity
 import kotlin.test.Test
 import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
+import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
 /** Every error variant that can be provoked through the API, mapped to its exception class. */
@@ -37,6 +39,10 @@ class ErrorsTest {
             QorganException.WrongChain::class.java,
             QorganException.BeforeFirstIteration::class.java,
             QorganException.WrongGroup::class.java,
+            QorganException.KeyCommitmentMismatch::class.java,
+            QorganException.ConflictingChainKey::class.java,
+            QorganException.ConflictingRotation::class.java,
+            QorganException.RetiredChain::class.java,
             QorganException.CorruptState::class.java,
             QorganException.InvalidArgument::class.java,
         )
@@ -63,7 +69,7 @@ class ErrorsTest {
     @Test
     fun everyVariantIsCoveredOrListed() {
         val all = variants()
-        assertEquals(17, all.size, all.toString())
+        assertEquals(21, all.size, all.toString())
         assertEquals(all, PROVOKED + NOT_PROVOKABLE)
     }
 
@@ -118,7 +124,18 @@ class ErrorsTest {
                             val m = out.encrypt(utf8("signed"))
                             // A byte of the message signature (its last 64 bytes).
                             assertFailsWith<QorganException.BadSignature> { rx.decrypt(flipped(m, -40)) }
-                            assertEquals("signed", String(rx.decrypt(m)))
+                            assertEquals("signed", String(rx.decrypt(m).plaintext))
+                            // An announcement ends with the chain key's proof of possession
+                            // (64 bytes) and the identity's signature (64 bytes).
+                            val announcement = out.announcement()
+                            val possession = assertFailsWith<QorganException.BadSignature> {
+                                verifyAnnouncement(flipped(announcement, -64 - 10))
+                            }
+                            assertEquals("sender-key proof of possession", possession.what)
+                            val identity = assertFailsWith<QorganException.BadSignature> {
+                                verifyAnnouncement(flipped(announcement, -10))
+                            }
+                            assertEquals("sender-key distribution", identity.what)
                         }
                     }
                 }
@@ -191,7 +208,7 @@ class ErrorsTest {
                                     // Refused additions leave the receiver as it was.
                                     assertContentEquals(alice.identityKey(), rx.senderIdentity())
                                     rx.add(out.distribution(), ab.responder.remoteIdentity())
-                                    assertEquals("rotated", String(rx.decrypt(out.encrypt(utf8("rotated")))))
+                                    assertEquals("rotated", String(rx.decrypt(out.encrypt(utf8("rotated"))).plaintext))
                                 }
                             }
                         }
@@ -336,11 +353,87 @@ class ErrorsTest {
                                 }
                                 assertTrue(e.reason.isNotEmpty())
                                 // The receiver still reads g1 and nothing of g2.
-                                assertEquals("g1 only", String(rx.decrypt(g1.encrypt(utf8("g1 only")))))
+                                assertEquals("g1 only", String(rx.decrypt(g1.encrypt(utf8("g1 only"))).plaintext))
                                 assertFailsWith<QorganException.WrongChain> { rx.decrypt(g2.encrypt(utf8("g2"))) }
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    @Test
+    fun keyCommitmentMismatchAndConflictingChainKeyFromATamperedExport() {
+        Device().use { alice ->
+            Device().use { bob ->
+                establish(alice, bob).use { s ->
+                    alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                        val dist = s.responder.decrypt(s.initiator.encrypt(out.distribution()))
+                        GroupReceiver(dist, s.responder.remoteIdentity()).use { rx ->
+                            val export = rx.export()
+                            // The export's announcement is signed (checked on import); its chain
+                            // key, the last 32 bytes, is not: the import succeeds ...
+                            GroupReceiver.fromExport(flipped(export, -1)).use { wrong ->
+                                assertContentEquals(alice.identityKey(), wrong.senderIdentity())
+                                // ... and every message then fails its key commitment.
+                                val m = out.encrypt(utf8("m"))
+                                val e = assertFailsWith<QorganException.KeyCommitmentMismatch> { wrong.decrypt(m) }
+                                assertEquals(0u, e.iteration)
+                                val batch = wrong.decryptBatch(listOf(m)).single()
+                                assertNull(batch.decrypted)
+                                assertEquals(ErrorKind.KEY_COMMITMENT_MISMATCH, batch.error?.kind)
+                                assertTrue("key commitment mismatch at iteration 0" in batch.error!!.message, batch.error!!.message)
+                                // The sender's own distribution of that chain does not merge with it.
+                                val c = assertFailsWith<QorganException.ConflictingChainKey> {
+                                    wrong.add(dist, s.responder.remoteIdentity())
+                                }
+                                assertEquals(out.chainId(), c.chainId)
+                                // The genuine copy reads the message.
+                                assertEquals("m", String(rx.decrypt(m).plaintext))
+                            }
+                            // A flipped bit in the identity's signature (before iteration and chain key).
+                            val b = assertFailsWith<QorganException.BadSignature> {
+                                GroupReceiver.fromExport(flipped(export, -36 - 10))
+                            }
+                            assertEquals("sender-key distribution", b.what)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    fun conflictingRotationAndRetiredChain() {
+        val key = storageKey(5)
+        Device().use { alice ->
+            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                val first = out.distribution()
+                GroupReceiver(first, alice.identityKey()).use { rx ->
+                    // A copy of the sender's state rotated apart from the original:
+                    // two different chains announced as rotation 1.
+                    alice.openGroup(key, out.seal(key)).use { fork ->
+                        out.rotate(1u)
+                        fork.rotate(1u)
+                        assertEquals(1u, fork.rotation())
+                        rx.add(out.distribution(), alice.identityKey())
+                        val e = assertFailsWith<QorganException.ConflictingRotation> {
+                            rx.add(fork.distribution(), alice.identityKey())
+                        }
+                        assertEquals(1u, e.rotation)
+                        assertFailsWith<QorganException.WrongChain> { rx.decrypt(fork.encrypt(utf8("refused"))) }
+                    }
+                    // The current chain and two retired ones are kept: after two more
+                    // rotations rotation 0 is dropped, and stays dropped.
+                    for (now in 2u..3u) {
+                        out.rotate(now.toULong())
+                        rx.add(out.distribution(), alice.identityKey())
+                    }
+                    val e = assertFailsWith<QorganException.RetiredChain> { rx.add(first, alice.identityKey()) }
+                    assertEquals(0u, e.rotation)
+                    assertEquals(1u, e.oldest)
+                    assertEquals(3u, rx.decrypt(out.encrypt(utf8("current"))).rotation)
                 }
             }
         }

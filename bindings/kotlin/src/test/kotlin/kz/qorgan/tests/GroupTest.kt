@@ -14,7 +14,6 @@ import kotlin.test.Test
 import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
-import kotlin.test.assertFalse
 import kotlin.test.assertNotEquals
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
@@ -44,10 +43,20 @@ class GroupTest {
                                     GroupReceiver(carolDist, ac.responder.remoteIdentity()).use { carolRx ->
                                         assertContentEquals(alice.identityKey(), bobRx.senderIdentity())
                                         assertContentEquals(alice.identityKey(), carolRx.senderIdentity())
+                                        assertEquals(0u, out.rotation())
+                                        val firstChain = out.chainId()
                                         val g0 = out.encrypt(utf8("g0"))
                                         assertEquals(1u, out.iteration())
-                                        assertEquals("g0", String(bobRx.decrypt(g0)))
-                                        assertEquals("g0", String(carolRx.decrypt(g0)))
+                                        for (rx in listOf(bobRx, carolRx)) {
+                                            // The provenance, all of it covered by the chain's signature.
+                                            val got = rx.decrypt(g0)
+                                            assertEquals("g0", String(got.plaintext))
+                                            assertContentEquals(alice.identityKey(), got.sender)
+                                            assertContentEquals(utf8("family"), got.groupId)
+                                            assertEquals(firstChain, got.chainId)
+                                            assertEquals(0u, got.rotation)
+                                            assertEquals(0u, got.iteration)
+                                        }
 
                                         // Carol is removed: no message until the rotation.
                                         assertNull(out.rotationDue(1_001u))
@@ -58,6 +67,7 @@ class GroupTest {
                                         out.rotate(1_002u)
                                         assertNotEquals(oldChain, out.chainId())
                                         assertEquals(0u, out.iteration())
+                                        assertEquals(1u, out.rotation())
                                         assertNull(out.rotationDue(1_002u))
 
                                         // Only Bob gets the new chain.
@@ -70,13 +80,19 @@ class GroupTest {
                                         assertEquals(100, results.size)
                                         results.forEachIndexed { i, r ->
                                             assertNull(r.error, "message $i")
-                                            assertEquals("n$i", String(r.plaintext!!))
+                                            val got = r.decrypted!!
+                                            assertEquals("n$i", String(got.plaintext))
+                                            assertContentEquals(alice.identityKey(), got.sender)
+                                            assertContentEquals(utf8("family"), got.groupId)
+                                            assertEquals(out.chainId(), got.chainId)
+                                            assertEquals(1u, got.rotation)
+                                            assertEquals(i.toUInt(), got.iteration)
                                         }
                                         // The old chain is still readable by Bob; Carol reads nothing new.
                                         assertFailsWith<QorganException.Duplicate> { bobRx.decrypt(g0) }
                                         assertFailsWith<QorganException.WrongChain> { carolRx.decrypt(queue[0]) }
                                         val carolResults = carolRx.decryptBatch(queue.take(5))
-                                        assertEquals(List(5) { null }, carolResults.map { it.plaintext })
+                                        assertEquals(List(5) { null }, carolResults.map { it.decrypted })
                                         assertEquals(List(5) { ErrorKind.WRONG_CHAIN }, carolResults.map { it.error?.kind })
                                         // A batch with a duplicate, garbage and a forged signature: per-message results.
                                         val forged = flipped(out.encrypt(utf8("forged")), -1)
@@ -86,7 +102,8 @@ class GroupTest {
                                             mixed.map { it.error?.kind },
                                         )
                                         assertEquals("duplicate or expired message (index 0)", mixed[0].error!!.message)
-                                        assertEquals(listOf(null, null, null, "last"), mixed.map { r -> r.plaintext?.let { String(it) } })
+                                        assertEquals(listOf(null, null, null, "last"), mixed.map { r -> r.decrypted?.let { String(it.plaintext) } })
+                                        assertEquals(101u, mixed[3].decrypted!!.iteration)
                                     }
                                 }
                             }
@@ -103,17 +120,23 @@ class GroupTest {
             alice.createGroup(utf8("g"), policy, 0u).use { out ->
                 val dist = out.distribution()
                 GroupReceiver(dist, alice.identityKey()).use { rx ->
-                    assertTrue(rx.isVerified())
                     val first = out.encrypt(utf8("one"))
-                    assertEquals("one", String(rx.decrypt(first)))
-                    // The user's second device gets the export over their own 1:1 session.
+                    assertEquals("one", String(rx.decrypt(first).plaintext))
+                    // The user's second device gets the export over their own 1:1 session;
+                    // the sender's announcement inside it is verified on import.
                     GroupReceiver.fromExport(rx.export()).use { moved ->
-                        assertFalse(moved.isVerified())
                         assertContentEquals(alice.identityKey(), moved.senderIdentity())
                         assertFailsWith<QorganException.BeforeFirstIteration> { moved.decrypt(first) }
-                        assertEquals("two", String(moved.decrypt(out.encrypt(utf8("two")))))
+                        val two = out.encrypt(utf8("two"))
+                        val got = moved.decrypt(two)
+                        assertEquals("two", String(got.plaintext))
+                        assertContentEquals(alice.identityKey(), got.sender)
+                        assertEquals(1u, got.iteration)
+                        // The sender's own distribution (from iteration 0) merges with the export:
+                        // iteration 0 becomes readable, iteration 1 stays consumed.
                         moved.add(dist, alice.identityKey())
-                        assertTrue(moved.isVerified())
+                        assertEquals(0u, moved.decrypt(first).iteration)
+                        assertFailsWith<QorganException.Duplicate> { moved.decrypt(two) }
                     }
                 }
             }
@@ -132,7 +155,7 @@ class GroupTest {
                     val chain: UInt
                     alice.createGroup(utf8("g"), policy, 0u).use { out ->
                         GroupReceiver(out.distribution(), ab.responder.remoteIdentity()).use { rx ->
-                            assertEquals("one", String(rx.decrypt(out.encrypt(utf8("one")))))
+                            assertEquals("one", String(rx.decrypt(out.encrypt(utf8("one"))).plaintext))
                             sealedRx = rx.seal(key)
                         }
                         chain = out.chainId()
@@ -145,11 +168,14 @@ class GroupTest {
                         assertContentEquals(utf8("g"), out.groupId())
                         GroupReceiver.open(key, sealedRx).use { rx ->
                             assertContentEquals(alice.identityKey(), rx.senderIdentity())
-                            assertEquals("two", String(rx.decrypt(out.encrypt(utf8("two")))))
+                            val got = rx.decrypt(out.encrypt(utf8("two")))
+                            assertEquals("two", String(got.plaintext))
+                            assertEquals(chain, got.chainId)
+                            assertEquals(1u, got.iteration)
                         }
                         // Its distribution verifies against Alice's identity, not another's.
                         GroupReceiver(out.distribution(), alice.identityKey()).use { rx2 ->
-                            assertEquals("three", String(rx2.decrypt(out.encrypt(utf8("three")))))
+                            assertEquals("three", String(rx2.decrypt(out.encrypt(utf8("three"))).plaintext))
                         }
                         Device().use { mallory ->
                             assertFailsWith<QorganException.UntrustedIdentity> {
@@ -174,6 +200,7 @@ class GroupTest {
                 assertFailsWith<QorganException.RotationRequired> { out.encrypt(utf8("m3")) }
                 out.rotate(200u)
                 assertEquals(0u, out.iteration())
+                assertEquals(1u, out.rotation())
                 out.encrypt(utf8("after rotation"))
                 assertEquals(1u, out.iteration())
             }
@@ -192,10 +219,10 @@ class GroupTest {
                             val messages = futures.map { it.get() }
                             pool.shutdown()
                             assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS))
-                            val plain = rx.decryptBatch(messages).map { String(it.plaintext!!) }.toSet()
+                            val plain = rx.decryptBatch(messages).map { String(it.decrypted!!.plaintext) }.toSet()
                             assertEquals((0 until 200).map { "t$it" }.toSet(), plain)
                             assertEquals(200u, out.iteration())
-                            assertContentEquals(utf8("x"), rx.decrypt(out.encrypt(utf8("x"))))
+                            assertContentEquals(utf8("x"), rx.decrypt(out.encrypt(utf8("x"))).plaintext)
                         }
                     }
                 }

@@ -52,7 +52,7 @@ class LifecycleTest {
             // The chain kept a copy of the identity: it still signs distributions with it.
             GroupReceiver(out.distribution(), identity).use { rx ->
                 assertContentEquals(identity, rx.senderIdentity())
-                assertEquals("still signed", String(rx.decrypt(out.encrypt(utf8("still signed")))))
+                assertEquals("still signed", String(rx.decrypt(out.encrypt(utf8("still signed"))).plaintext))
             }
         }
     }

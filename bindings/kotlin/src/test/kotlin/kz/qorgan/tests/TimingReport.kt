@@ -76,7 +76,7 @@ object TimingReport {
                                 val t0 = System.nanoTime()
                                 val r = rx.decryptBatch(queue)
                                 val ms = (System.nanoTime() - t0) / 1e6
-                                check(r.all { it.plaintext != null })
+                                check(r.all { it.decrypted != null })
                                 if (round > 0) batch += ms
                             }
                             GroupReceiver.open(key, sealedRx).use { rx ->

@@ -161,7 +161,7 @@ class VerifyTest {
                             // The server checks with the public announcement what the member decrypts.
                             val m = out.encrypt(utf8("for members"))
                             verifyGroupMessage(out.announcement(), m)
-                            assertEquals("for members", String(rx.decrypt(m)))
+                            assertEquals("for members", String(rx.decrypt(m).plaintext))
                         }
                     }
                 }

@@ -1,0 +1,135 @@
+//! How the vector files name an error (docs/PROTOCOL.md §13): the exact
+//! value qorgan returns, as `Enum::Variant` or `Enum::Variant(…)`, nested
+//! errors written out the same way, struct fields as `name: value`, type and
+//! kind bytes in hex, everything else in decimal. Examples:
+//!
+//! ```text
+//! VerifyError::Decode(DecodeError::TooLong(field: group id, len: 65, limit: 64))
+//! GroupError::Verify(VerifyError::Signature(SignatureError::Invalid(SenderKeyPossession)))
+//! DecryptError::KeyCommitmentMismatch(iteration: 3)
+//! StateError::WrongKind(expected: 0x42, found: 0x43)
+//! ```
+//!
+//! Each function returns `(error, kind)`: the whole value, and its innermost
+//! error alone (for example `DecodeError::UnsupportedVersion(1)`).
+
+use qorgan::{
+    DecodeError, DecryptError, EncryptError, GroupError, SignatureError, StateError, VerifyError,
+};
+
+/// A [`DecodeError`].
+pub fn decode(e: &DecodeError) -> (String, String) {
+    let s = match e {
+        DecodeError::Truncated { needed } => format!("DecodeError::Truncated(needed: {needed})"),
+        DecodeError::TrailingBytes(n) => format!("DecodeError::TrailingBytes({n})"),
+        DecodeError::UnsupportedVersion(v) => format!("DecodeError::UnsupportedVersion({v})"),
+        DecodeError::UnexpectedType(t) => format!("DecodeError::UnexpectedType({t:#04x})"),
+        DecodeError::InvalidField(f) => format!("DecodeError::InvalidField({f})"),
+        DecodeError::InvalidKey(k) => format!("DecodeError::InvalidKey({k})"),
+        DecodeError::TooLong { field, len, limit } => {
+            format!("DecodeError::TooLong(field: {field}, len: {len}, limit: {limit})")
+        }
+    };
+    (s.clone(), s)
+}
+
+/// A [`SignatureError`].
+pub fn signature(e: &SignatureError) -> (String, String) {
+    let SignatureError::Invalid(what) = e;
+    let s = format!("SignatureError::Invalid({what:?})");
+    (s.clone(), s)
+}
+
+fn wrap(outer: &str, (inner, kind): (String, String)) -> (String, String) {
+    (format!("{outer}({inner})"), kind)
+}
+
+fn plain(s: String) -> (String, String) {
+    (s.clone(), s)
+}
+
+/// A [`VerifyError`].
+pub fn verify(e: &VerifyError) -> (String, String) {
+    match e {
+        VerifyError::Decode(d) => wrap("VerifyError::Decode", decode(d)),
+        VerifyError::Signature(s) => wrap("VerifyError::Signature", signature(s)),
+    }
+}
+
+/// A [`GroupError`].
+pub fn group(e: &GroupError) -> (String, String) {
+    match e {
+        GroupError::Verify(v) => wrap("GroupError::Verify", verify(v)),
+        GroupError::UntrustedSender => plain("GroupError::UntrustedSender".into()),
+        GroupError::ChainMismatch => plain("GroupError::ChainMismatch".into()),
+        GroupError::GroupMismatch => plain("GroupError::GroupMismatch".into()),
+        GroupError::IterationUnavailable {
+            requested,
+            available,
+        } => plain(format!(
+            "GroupError::IterationUnavailable(requested: {requested}, available: {available})"
+        )),
+        GroupError::TooFarAhead { ahead, limit } => plain(format!(
+            "GroupError::TooFarAhead(ahead: {ahead}, limit: {limit})"
+        )),
+        GroupError::ConflictingChainKey { chain_id } => plain(format!(
+            "GroupError::ConflictingChainKey(chain_id: {chain_id})"
+        )),
+        GroupError::ConflictingRotation { rotation } => plain(format!(
+            "GroupError::ConflictingRotation(rotation: {rotation})"
+        )),
+        GroupError::RetiredChain { rotation, oldest } => plain(format!(
+            "GroupError::RetiredChain(rotation: {rotation}, oldest: {oldest})"
+        )),
+    }
+}
+
+/// A [`DecryptError`].
+pub fn decrypt(e: &DecryptError) -> (String, String) {
+    match e {
+        DecryptError::Decode(d) => wrap("DecryptError::Decode", decode(d)),
+        DecryptError::Signature(s) => wrap("DecryptError::Signature", signature(s)),
+        DecryptError::AuthenticationFailed => plain("DecryptError::AuthenticationFailed".into()),
+        DecryptError::Duplicate { index } => {
+            plain(format!("DecryptError::Duplicate(index: {index})"))
+        }
+        DecryptError::TooFarAhead { gap, limit } => plain(format!(
+            "DecryptError::TooFarAhead(gap: {gap}, limit: {limit})"
+        )),
+        DecryptError::NonContributory => plain("DecryptError::NonContributory".into()),
+        DecryptError::UnexpectedRatchetKey => plain("DecryptError::UnexpectedRatchetKey".into()),
+        DecryptError::SessionMismatch => plain("DecryptError::SessionMismatch".into()),
+        DecryptError::BeforeFirstIteration { iteration, first } => plain(format!(
+            "DecryptError::BeforeFirstIteration(iteration: {iteration}, first: {first})"
+        )),
+        DecryptError::WrongChain { expected, got } => plain(format!(
+            "DecryptError::WrongChain(expected: {expected}, got: {got})"
+        )),
+        DecryptError::KeyCommitmentMismatch { iteration } => plain(format!(
+            "DecryptError::KeyCommitmentMismatch(iteration: {iteration})"
+        )),
+    }
+}
+
+/// A [`StateError`].
+pub fn state(e: &StateError) -> (String, String) {
+    match e {
+        StateError::Decode(d) => wrap("StateError::Decode", decode(d)),
+        StateError::AuthenticationFailed => plain("StateError::AuthenticationFailed".into()),
+        StateError::WrongKind { expected, found } => plain(format!(
+            "StateError::WrongKind(expected: {expected:#04x}, found: {found:#04x})"
+        )),
+    }
+}
+
+/// An [`EncryptError`].
+pub fn encrypt(e: &EncryptError) -> (String, String) {
+    plain(match e {
+        EncryptError::ChainExhausted(i) => format!("EncryptError::ChainExhausted({i})"),
+        EncryptError::NonContributory => "EncryptError::NonContributory".into(),
+        EncryptError::RotationRequired(r) => format!("EncryptError::RotationRequired({r:?})"),
+        EncryptError::TooLarge { len, limit } => {
+            format!("EncryptError::TooLarge(len: {len}, limit: {limit})")
+        }
+    })
+}
