@@ -1,16 +1,16 @@
-//! The group hash chain (docs/PROTOCOL.md §12.1): its own `KDF_CK` input
-//! bytes (never the 1:1 chain's), a key commitment for every message key,
-//! and iterations that never wrap.
+//! The group hash chain (docs/PROTOCOL.md §12.1): the chain key of 1:1
+//! sessions stepped with the group's own `KDF_CK` input bytes (never the
+//! 1:1 chain's), a key commitment for every message key, and iterations
+//! that never wrap.
 
-use alloc::vec::Vec;
 use hmac::Mac;
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::labels;
 use crate::limits::MAX_GROUP_ITERATION;
-use crate::primitives::aead::{self, AeadError};
 use crate::primitives::kdf::hmac_sha256_keyed;
+use crate::ratchet::chain_key::ChainKey;
+use crate::ratchet::message_key::MessageKey;
 
 /// Length of the random AEAD nonce every group message carries.
 pub(crate) const GROUP_NONCE_LEN: usize = 12;
@@ -18,126 +18,50 @@ pub(crate) const GROUP_NONCE_LEN: usize = 12;
 pub(crate) const COMMITMENT_LEN: usize = 32;
 
 /// A group chain key with the iteration of the next message key it yields.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub(crate) struct GroupChain {
-    key: [u8; 32],
-    index: u32,
-}
+#[derive(Clone, Debug)]
+pub(crate) struct GroupChain(ChainKey);
 
 impl GroupChain {
     pub(crate) fn new(key: [u8; 32], index: u32) -> Self {
-        Self { key, index }
+        Self(ChainKey::new(key, index))
     }
 
     pub(crate) fn index(&self) -> u32 {
-        self.index
+        self.0.index()
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8; 32] {
-        &self.key
+        self.0.as_bytes()
     }
 
     /// Group `KDF_CK`: `MK = HMAC(CK, 0x03)`, `CK' = HMAC(CK, 0x04)`. `None`
     /// once the chain has yielded its last iteration
     /// ([`MAX_GROUP_ITERATION`]): the position never wraps.
-    pub(crate) fn step(&mut self) -> Option<GroupMessageKey> {
-        if self.index > MAX_GROUP_ITERATION {
-            return None;
-        }
-        let keyed = hmac_sha256_keyed(&self.key);
-        let mut mac = keyed.clone();
-        mac.update(&[labels::GROUP_MESSAGE_KEY_BYTE]);
-        let message_key = GroupMessageKey {
-            key: mac.finalize().into_bytes().into(),
-            index: self.index,
-        };
-        let mut mac = keyed;
-        mac.update(&[labels::GROUP_CHAIN_KEY_BYTE]);
-        self.key = mac.finalize().into_bytes().into();
-        self.index = self.index.saturating_add(1);
-        Some(message_key)
+    pub(crate) fn step(&mut self) -> Option<MessageKey> {
+        (self.index() <= MAX_GROUP_ITERATION).then(|| {
+            self.0
+                .step_with(labels::GROUP_MESSAGE_KEY_BYTE, labels::GROUP_CHAIN_KEY_BYTE)
+        })
     }
 
     /// Constant-time equality of key and position.
     pub(crate) fn ct_eq(&self, other: &Self) -> bool {
-        bool::from(self.key.ct_eq(&other.key)) && self.index == other.index
+        self.0.ct_eq(&other.0)
     }
 }
 
-/// One group message key: the ChaCha20-Poly1305 key of exactly one
-/// iteration, used with the message's random nonce.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub(crate) struct GroupMessageKey {
-    key: [u8; 32],
-    index: u32,
+/// `HMAC-SHA256(MK, "qorgan/v2/group-key-commitment")`: the message carries
+/// it under the sender's signature, so a signed message opens under one key
+/// only (ChaCha20-Poly1305 alone does not commit to its key).
+pub(crate) fn commitment(key: &MessageKey) -> [u8; COMMITMENT_LEN] {
+    let mut mac = hmac_sha256_keyed(key.as_bytes());
+    mac.update(labels::GROUP_KEY_COMMITMENT);
+    mac.finalize().into_bytes().into()
 }
 
-impl GroupMessageKey {
-    pub(crate) fn new(key: [u8; 32], index: u32) -> Self {
-        Self { key, index }
-    }
-
-    pub(crate) fn index(&self) -> u32 {
-        self.index
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
-        &self.key
-    }
-
-    /// `HMAC-SHA256(MK, "qorgan/v2/group-key-commitment")`: the message
-    /// carries it under the sender's signature, so a signed message opens
-    /// under one key only (ChaCha20-Poly1305 alone does not commit to its
-    /// key).
-    pub(crate) fn commitment(&self) -> [u8; COMMITMENT_LEN] {
-        let mut mac = hmac_sha256_keyed(&self.key);
-        mac.update(labels::GROUP_KEY_COMMITMENT);
-        mac.finalize().into_bytes().into()
-    }
-
-    /// Whether `commitment` is this key's, in constant time.
-    pub(crate) fn matches(&self, commitment: &[u8]) -> bool {
-        bool::from(self.commitment().as_slice().ct_eq(commitment))
-    }
-
-    pub(crate) fn ct_eq(&self, other: &Self) -> bool {
-        bool::from(self.key.ct_eq(&other.key)) && self.index == other.index
-    }
-
-    pub(crate) fn seal(
-        &self,
-        nonce: &[u8; GROUP_NONCE_LEN],
-        ad: &[u8],
-        plaintext: &[u8],
-        out: &mut Vec<u8>,
-    ) {
-        aead::seal(&self.key, nonce, ad, plaintext, out);
-    }
-
-    pub(crate) fn open(
-        &self,
-        nonce: &[u8; GROUP_NONCE_LEN],
-        ad: &[u8],
-        ciphertext: &[u8],
-    ) -> Result<Vec<u8>, AeadError> {
-        aead::open(&self.key, nonce, ad, ciphertext)
-    }
-}
-
-impl core::fmt::Debug for GroupChain {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "GroupChain {{ index: {}, key: [redacted] }}", self.index)
-    }
-}
-
-impl core::fmt::Debug for GroupMessageKey {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "GroupMessageKey {{ index: {}, key: [redacted] }}",
-            self.index
-        )
-    }
+/// Whether `claimed` is `key`'s commitment, in constant time.
+pub(crate) fn commits_to(key: &MessageKey, claimed: &[u8]) -> bool {
+    bool::from(commitment(key).as_slice().ct_eq(claimed))
 }
 
 #[cfg(test)]
@@ -156,7 +80,7 @@ mod tests {
 
     #[test]
     fn group_and_one_to_one_chains_derive_different_keys() {
-        let mut one_to_one = crate::ratchet::chain_key::ChainKey::new([9; 32], 0);
+        let mut one_to_one = ChainKey::new([9; 32], 0);
         let mk = *one_to_one.step().as_bytes();
         let ck = *one_to_one.as_bytes();
         let mut g = GroupChain::new([9; 32], 0);

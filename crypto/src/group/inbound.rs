@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
 use super::announcement::SenderKeyAnnouncement;
-use super::chain::{GroupChain, GroupMessageKey};
+use super::chain::{GroupChain, commits_to};
 use super::distribution::SenderKeyDistribution;
 use super::message::ParsedGroupMessage;
 use super::plaintext::GroupPlaintext;
@@ -14,6 +14,7 @@ use crate::error::{DecodeError, DecryptError, GroupError, SignatureError, Signed
 use crate::identity::IdentityKey;
 use crate::limits::{MAX_BATCH, MAX_EXPORT_ADVANCE, MAX_GROUP_JUMP, MAX_GROUP_SKIPPED_KEYS};
 use crate::primitives::ed25519::{Ed25519PublicKey, Signature, verify_batch_parts};
+use crate::ratchet::message_key::MessageKey;
 use crate::wire;
 
 /// One sender chain as a member reads it.
@@ -36,14 +37,14 @@ pub struct InboundGroupSession {
     pub(crate) first_iteration: u32,
     pub(crate) chain: GroupChain,
     /// Boxed, as in 1:1 sessions, so removal leaves no stale key bytes.
-    pub(crate) skipped: BTreeMap<u32, Box<GroupMessageKey>>,
+    pub(crate) skipped: BTreeMap<u32, Box<MessageKey>>,
 }
 
 enum Commit {
     Skipped(u32),
     Advance {
         chain: GroupChain,
-        skipped: Vec<Box<GroupMessageKey>>,
+        skipped: Vec<Box<MessageKey>>,
     },
 }
 
@@ -77,7 +78,7 @@ impl InboundGroupSession {
         announcement: SenderKeyAnnouncement,
         first_iteration: u32,
         chain: GroupChain,
-        skipped: BTreeMap<u32, Box<GroupMessageKey>>,
+        skipped: BTreeMap<u32, Box<MessageKey>>,
     ) -> Self {
         Self {
             context: announcement.message_context(),
@@ -188,13 +189,13 @@ impl InboundGroupSession {
                 first: self.first_iteration,
             });
         }
-        let open = |key: &GroupMessageKey| {
-            if !key.matches(m.commitment) {
+        let open = |key: &MessageKey| {
+            if !commits_to(key, m.commitment) {
                 return Err(DecryptError::KeyCommitmentMismatch {
                     iteration: m.iteration,
                 });
             }
-            key.open(&m.nonce, m.header, m.ciphertext)
+            key.open_with_nonce(&m.nonce, m.header, m.ciphertext)
                 .map_err(|_| DecryptError::AuthenticationFailed)
         };
         if m.iteration < self.chain.index() {

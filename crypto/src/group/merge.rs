@@ -6,10 +6,10 @@
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 
-use super::chain::GroupMessageKey;
 use super::inbound::InboundGroupSession;
 use crate::error::GroupError;
 use crate::limits::{MAX_EXPORT_ADVANCE, MAX_GROUP_SKIPPED_KEYS};
+use crate::ratchet::message_key::MessageKey;
 
 impl InboundGroupSession {
     /// Whether this copy has used (or evicted) the key of `iteration`.
@@ -48,7 +48,7 @@ impl InboundGroupSession {
         let conflict = GroupError::ConflictingChainKey {
             chain_id: self.chain_id(),
         };
-        let mut keys: BTreeMap<u32, Box<GroupMessageKey>> = BTreeMap::new();
+        let mut keys: BTreeMap<u32, Box<MessageKey>> = BTreeMap::new();
         let mut chain = behind.chain.clone();
         while chain.index() < ahead.position() {
             let key = chain.step().ok_or(conflict.clone())?;

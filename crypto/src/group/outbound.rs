@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
 use super::announcement::SenderKeyAnnouncement;
-use super::chain::{GROUP_NONCE_LEN, GroupChain};
+use super::chain::{GROUP_NONCE_LEN, GroupChain, commitment};
 use super::check_group_id;
 use super::distribution::SenderKeyDistribution;
 use super::message::{GROUP_HEADER_LEN, GROUP_MESSAGE_OVERHEAD};
@@ -147,11 +147,11 @@ impl OutboundGroupSession {
             .u32(self.chain_id)
             .u32(key.index())
             .raw(&nonce)
-            .raw(&key.commitment());
+            .raw(&commitment(&key));
         let header = header.into_vec();
         let mut out = Vec::with_capacity(GROUP_MESSAGE_OVERHEAD + plaintext.len());
         out.extend_from_slice(&header);
-        key.seal(&nonce, &header, plaintext, &mut out);
+        key.seal_with_nonce(&nonce, &header, plaintext, &mut out);
         let context = self.message_context(identity);
         let signature = self
             .signing_key

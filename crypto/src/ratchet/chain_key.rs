@@ -28,20 +28,33 @@ impl ChainKey {
     }
 
     /// `KDF_CK`: message key = HMAC(ck, 0x01), next chain key = HMAC(ck, 0x02).
+    pub(crate) fn step(&mut self) -> MessageKey {
+        self.step_with(labels::MESSAGE_KEY_BYTE, labels::CHAIN_KEY_BYTE)
+    }
+
+    /// `KDF_CK` with the given HMAC input bytes (the group chain has its
+    /// own, §12.1): message key = HMAC(ck, `message_byte`), next chain key =
+    /// HMAC(ck, `chain_byte`). Callers bound the index: it wraps at 2^32.
     ///
     /// Both MACs share one keyed HMAC state (the ipad/opad blocks are hashed
     /// once), which is the same function computed with two fewer SHA-256
     /// compressions per step.
-    pub(crate) fn step(&mut self) -> MessageKey {
+    pub(crate) fn step_with(&mut self, message_byte: u8, chain_byte: u8) -> MessageKey {
         let keyed = hmac_sha256_keyed(&self.key);
         let mut mac = keyed.clone();
-        mac.update(&[labels::MESSAGE_KEY_BYTE]);
+        mac.update(&[message_byte]);
         let message_key = MessageKey::new(mac.finalize().into_bytes().into(), self.index);
         let mut mac = keyed;
-        mac.update(&[labels::CHAIN_KEY_BYTE]);
+        mac.update(&[chain_byte]);
         self.key = mac.finalize().into_bytes().into();
         self.index = self.index.wrapping_add(1);
         message_key
+    }
+
+    /// Constant-time equality of key and index.
+    pub(crate) fn ct_eq(&self, other: &Self) -> bool {
+        bool::from(subtle::ConstantTimeEq::ct_eq(&self.key[..], &other.key[..]))
+            && self.index == other.index
     }
 }
 

@@ -36,6 +36,33 @@ impl MessageKey {
     pub(crate) fn open(&self, ad: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, AeadError> {
         aead::open(&self.key, &labels::MESSAGE_NONCE, ad, ciphertext)
     }
+
+    /// Seal with a nonce the message carries (group messages, §12.3).
+    pub(crate) fn seal_with_nonce(
+        &self,
+        nonce: &[u8; 12],
+        ad: &[u8],
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) {
+        aead::seal(&self.key, nonce, ad, plaintext, out);
+    }
+
+    /// Open with a nonce the message carries (group messages, §12.3).
+    pub(crate) fn open_with_nonce(
+        &self,
+        nonce: &[u8; 12],
+        ad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, AeadError> {
+        aead::open(&self.key, nonce, ad, ciphertext)
+    }
+
+    /// Constant-time equality of key and index.
+    pub(crate) fn ct_eq(&self, other: &Self) -> bool {
+        bool::from(subtle::ConstantTimeEq::ct_eq(&self.key[..], &other.key[..]))
+            && self.index == other.index
+    }
 }
 
 impl core::fmt::Debug for MessageKey {

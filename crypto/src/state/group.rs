@@ -10,13 +10,14 @@ use zeroize::Zeroizing;
 use super::{StorageKey, expect_versioned_kind, open, seal};
 use crate::codec::{Reader, Writer};
 use crate::error::{DecodeError, StateError};
-use crate::group::chain::{GroupChain, GroupMessageKey};
+use crate::group::chain::GroupChain;
 use crate::group::{
     InboundGroupSession, OutboundGroupSession, RotationPolicy, SenderKeyAnnouncement, SenderKeyRing,
 };
 use crate::group::{read_group_id, write_group_id};
 use crate::limits::{MAX_GROUP_SKIPPED_KEYS, MAX_RETIRED_SENDER_CHAINS};
 use crate::primitives::ed25519::Ed25519SigningKey;
+use crate::ratchet::message_key::MessageKey;
 use crate::wire;
 
 /// Implements `to_bytes`/`from_bytes`/`seal`/`open` from a body codec.
@@ -114,7 +115,7 @@ impl InboundGroupSession {
         let mut skipped = BTreeMap::new();
         for _ in 0..n {
             let iteration = r.u32()?;
-            let key = alloc::boxed::Box::new(GroupMessageKey::new(r.array()?, iteration));
+            let key = alloc::boxed::Box::new(MessageKey::new(r.array()?, iteration));
             if iteration >= chain.index() || iteration < first_iteration {
                 return Err(DecodeError::InvalidField(
                     "skipped key outside the chain's range",
