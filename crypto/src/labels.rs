@@ -40,6 +40,6 @@ pub const FINGERPRINT: &[u8] = b"qorgan/v1/fingerprint";
 /// The 32 bytes of 0xFF that open the handshake IKM (as in X3DH/PQXDH, so the
 /// IKM never starts like an X25519 output of another protocol).
 pub const HANDSHAKE_IKM_PREFIX: [u8; 32] = [0xFF; 32];
-/// The fixed AEAD nonce for single-use message keys (Double Ratchet spec §5.2, "Recommended cryptographic algorithms":
-/// each key encrypts exactly one message).
+/// The AEAD nonce of version 1 1:1 messages, which carried none (read only:
+/// `encrypt` writes version 2, whose messages carry a random nonce).
 pub const MESSAGE_NONCE: [u8; 12] = [0u8; 12];

@@ -1,16 +1,21 @@
-//! Wire format v1 of 1:1 messages (docs/PROTOCOL.md §5).
+//! Wire format v2 of 1:1 messages (docs/PROTOCOL.md §5).
 //!
 //! ```text
-//! message:        01 01 | ratchet key (32) | n (u24) | pn (u24) | ciphertext || tag (16)
-//! prekey message: 01 02 | identity (128) | base key (32) | signed prekey id (u32)
+//! message:        02 01 | ratchet key (32) | n (u24) | pn (u24) | nonce (12)
+//!                       | ciphertext || tag (16)
+//! prekey message: 02 02 | identity (128) | base key (32) | signed prekey id (u32)
 //!                       | ML-KEM prekey id (u32) | flag (1) [| one-time prekey id (u32)]
 //!                       | ML-KEM ciphertext (1088) | ratchet key (32) | n (u24) | pn (u24)
-//!                       | ciphertext || tag (16)
+//!                       | nonce (12) | ciphertext || tag (16)
 //! ```
 //!
 //! Everything before the ciphertext is the header; the AEAD's associated data
 //! is `session id (32) || header`, so flipping any header bit fails
-//! authentication.
+//! authentication. The nonce is drawn at random for every message, so a
+//! sender whose state was rolled back (a restored backup, two processes)
+//! and who uses a message key again never repeats a ChaCha20 keystream or a
+//! Poly1305 key. Version 1 (the same layouts without the nonce, which is
+//! then all zero) is still read.
 
 use crate::codec::Reader;
 use crate::error::DecodeError;
@@ -24,9 +29,11 @@ use crate::wire;
 
 /// Ratchet header length: ratchet key, n, pn.
 pub(crate) const RATCHET_HEADER_LEN: usize = 32 + 3 + 3;
+/// Length of the random AEAD nonce of a version 2 message.
+pub(crate) const MESSAGE_NONCE_LEN: usize = 12;
 /// Bytes a normal message adds to its plaintext: version, type, ratchet
-/// header and tag. Exactly 56.
-pub const MESSAGE_OVERHEAD: usize = 2 + RATCHET_HEADER_LEN + TAG_LEN;
+/// header, nonce and tag. Exactly 68.
+pub const MESSAGE_OVERHEAD: usize = 2 + RATCHET_HEADER_LEN + MESSAGE_NONCE_LEN + TAG_LEN;
 
 /// The handshake fields a prekey message carries.
 #[derive(Clone, Debug)]
@@ -85,6 +92,8 @@ pub(crate) struct ParsedMessage<'a> {
     pub(crate) ratchet_key: X25519PublicKey,
     pub(crate) index: u32,
     pub(crate) previous_length: u32,
+    /// The AEAD nonce: the message's own (version 2), all zero (version 1).
+    pub(crate) nonce: [u8; MESSAGE_NONCE_LEN],
     pub(crate) ciphertext: &'a [u8],
 }
 
@@ -92,7 +101,7 @@ impl<'a> ParsedMessage<'a> {
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
         let version = r.u8()?;
-        if version != wire::VERSION {
+        if version != wire::MESSAGE_VERSION && version != wire::VERSION {
             return Err(DecodeError::UnsupportedVersion(version));
         }
         let handshake = match r.u8()? {
@@ -103,6 +112,11 @@ impl<'a> ParsedMessage<'a> {
         let ratchet_key = X25519PublicKey::from_bytes(r.array()?);
         let index = r.u24()?;
         let previous_length = r.u24()?;
+        let nonce = if version == wire::MESSAGE_VERSION {
+            r.array()?
+        } else {
+            crate::labels::MESSAGE_NONCE
+        };
         let header_len = bytes.len() - r.remaining();
         let ciphertext = r.rest();
         if ciphertext.len() < TAG_LEN {
@@ -124,6 +138,7 @@ impl<'a> ParsedMessage<'a> {
             ratchet_key,
             index,
             previous_length,
+            nonce,
             ciphertext,
         })
     }
@@ -169,8 +184,9 @@ mod tests {
     use super::*;
 
     fn normal(ct_len: usize) -> alloc::vec::Vec<u8> {
-        let mut m = alloc::vec![wire::VERSION, wire::TYPE_MESSAGE];
+        let mut m = alloc::vec![wire::MESSAGE_VERSION, wire::TYPE_MESSAGE];
         m.extend_from_slice(&[7; RATCHET_HEADER_LEN]);
+        m.extend_from_slice(&[9; MESSAGE_NONCE_LEN]);
         m.extend(core::iter::repeat_n(0, ct_len));
         m
     }
@@ -180,11 +196,19 @@ mod tests {
         let bytes = normal(TAG_LEN + 5);
         let m = ParsedMessage::parse(&bytes).unwrap();
         assert!(m.handshake.is_none());
-        assert_eq!(m.header.len(), 2 + RATCHET_HEADER_LEN);
+        assert_eq!(m.header.len(), 2 + RATCHET_HEADER_LEN + MESSAGE_NONCE_LEN);
         assert_eq!(m.index, 0x07_0707);
         assert_eq!(m.previous_length, 0x07_0707);
+        assert_eq!(m.nonce, [9; MESSAGE_NONCE_LEN]);
         assert_eq!(m.ciphertext.len(), TAG_LEN + 5);
-        assert_eq!(MESSAGE_OVERHEAD, 56);
+        assert_eq!(MESSAGE_OVERHEAD, 68);
+        // Version 1: no nonce field, the all-zero nonce.
+        let mut v1 = bytes.clone();
+        v1[0] = wire::VERSION;
+        v1.drain(2 + RATCHET_HEADER_LEN..2 + RATCHET_HEADER_LEN + MESSAGE_NONCE_LEN);
+        let m = ParsedMessage::parse(&v1).unwrap();
+        assert_eq!(m.header.len(), 2 + RATCHET_HEADER_LEN);
+        assert_eq!(m.nonce, [0; MESSAGE_NONCE_LEN]);
     }
 
     #[test]
@@ -209,7 +233,7 @@ mod tests {
             ParsedMessage::parse(&[]),
             Err(DecodeError::Truncated { .. })
         ));
-        let mut pre = alloc::vec![wire::VERSION, wire::TYPE_PREKEY_MESSAGE];
+        let mut pre = alloc::vec![wire::MESSAGE_VERSION, wire::TYPE_PREKEY_MESSAGE];
         pre.extend_from_slice(&[0; IDENTITY_KEY_LEN + 32 + 8]);
         pre.push(2); // one-time prekey flag out of range
         pre.extend_from_slice(&[0; 2000]);

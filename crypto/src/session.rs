@@ -14,7 +14,9 @@ use rand_core::CryptoRng;
 use crate::error::{DecryptError, EncryptError};
 use crate::identity::IdentityKey;
 use crate::limits::{MAX_CHAIN_INDEX, MAX_MESSAGE_LEN, MAX_SKIP_PER_CHAIN};
-use crate::message::{HandshakeHeader, MESSAGE_OVERHEAD, ParsedMessage, RATCHET_HEADER_LEN};
+use crate::message::{
+    HandshakeHeader, MESSAGE_NONCE_LEN, MESSAGE_OVERHEAD, ParsedMessage, RATCHET_HEADER_LEN,
+};
 use crate::primitives::x25519::{X25519PublicKey, X25519SecretKey};
 use crate::ratchet::chain_key::ChainKey;
 use crate::ratchet::message_key::MessageKey;
@@ -229,7 +231,7 @@ impl Session {
 
         let handshake = self.pending_handshake.as_deref().unwrap_or(&[]);
         let mut out = Vec::with_capacity(MESSAGE_OVERHEAD + handshake.len() + plaintext.len());
-        out.push(wire::VERSION);
+        out.push(wire::MESSAGE_VERSION);
         if handshake.is_empty() {
             out.push(wire::TYPE_MESSAGE);
         } else {
@@ -241,8 +243,13 @@ impl Session {
         out.extend_from_slice(&[a, b, c]);
         let [_, a, b, c] = self.previous_sending_length.to_be_bytes();
         out.extend_from_slice(&[a, b, c]);
+        // A fresh nonce per message: a message key used twice (a rolled-back
+        // state) never repeats a keystream or a Poly1305 key.
+        let mut nonce = [0u8; MESSAGE_NONCE_LEN];
+        rng.fill_bytes(&mut nonce);
+        out.extend_from_slice(&nonce);
         let ad = AssociatedData::new(&self.session_id, &out);
-        message_key.seal(ad.as_slice(), plaintext, &mut out);
+        message_key.seal(&nonce, ad.as_slice(), plaintext, &mut out);
         Ok(out)
     }
 
@@ -273,7 +280,7 @@ impl Session {
         let ratchet = msg.ratchet_key;
         let ad = AssociatedData::new(&self.session_id, msg.header);
         let open = |key: &MessageKey| {
-            key.open(ad.as_slice(), msg.ciphertext)
+            key.open(&msg.nonce, ad.as_slice(), msg.ciphertext)
                 .map_err(|_| DecryptError::AuthenticationFailed)
         };
 
@@ -466,8 +473,8 @@ mod tests {
         *chain = ChainKey::new(*chain.as_bytes(), MAX_CHAIN_INDEX - 1);
         let last = alice.encrypt(&mut rng, b"last").unwrap();
         assert_eq!(
-            &last[last.len() - 16 - 4 - 6..][..3],
-            &[0xFF, 0xFF, 0xFE],
+            ParsedMessage::parse(&last).unwrap().index,
+            0xFF_FFFE,
             "n = MAX - 1"
         );
         assert_eq!(

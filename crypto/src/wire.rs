@@ -1,11 +1,19 @@
 //! Version and type bytes of every encoded object (docs/PROTOCOL.md §1).
-//! Every top-level encoding starts with `VERSION` then one of these type
-//! bytes; structures embedded in others (keys, prekeys) carry no header, and
-//! a sealed blob is `VERSION || STATE_SEALED || kind`.
+//! Every top-level encoding starts with its format's version byte
+//! ([`VERSION`] for states, bundles, identities and the sealed envelope,
+//! [`MESSAGE_VERSION`] for 1:1 messages, [`GROUP_VERSION`] for the group
+//! formats) then one of these type bytes; structures embedded in others
+//! (keys, prekeys) carry no header, and a sealed blob is
+//! `VERSION || STATE_SEALED || kind`.
 
-/// Current version of the 1:1 wire and state formats (and of the sealed
-/// envelope).
+/// Current version of the 1:1 state formats, bundles, identities and the
+/// sealed envelope; version 1 of 1:1 messages (accepted on receive only).
 pub const VERSION: u8 = 1;
+/// Current version of 1:1 messages (types `0x01`, `0x02`): each carries a
+/// random 12-byte AEAD nonce (docs/PROTOCOL.md §5, §6.2). `encrypt` writes
+/// only this version; `decrypt` and `accept` also read version 1 (all-zero
+/// nonce), so messages in flight across an upgrade still open.
+pub const MESSAGE_VERSION: u8 = 2;
 /// Current version of the group formats: types `0x20`–`0x23` and the group
 /// states `0x42`–`0x44` (docs/PROTOCOL.md §11, §12). Version 1 of these is
 /// refused: it could not prove who announced a chain.

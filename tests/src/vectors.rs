@@ -285,71 +285,120 @@ fn text_json(text: &[u8]) -> Value {
     json!({"hex": hx(text), "text": String::from_utf8(text.to_vec()).expect("utf-8")})
 }
 
-/// Header length of a message (everything before the ciphertext), from its
-/// type byte and one-time prekey flag (§5).
-fn header_len(message: &[u8]) -> usize {
+/// Offset of the ratchet key in a 1:1 message (§5.1, §5.2): after the
+/// version and type bytes, and for a prekey message the handshake header.
+fn ratchet_offset(message: &[u8]) -> usize {
     match message[1] {
-        0x01 => 40,
-        0x02 if message[170] == 0 => 171 + 1088 + 38,
-        0x02 => 175 + 1088 + 38,
+        0x01 => 2,
+        0x02 if message[170] == 0 => 171 + 1088,
+        0x02 => 175 + 1088,
         t => panic!("message type {t}"),
     }
 }
 
-fn ratchet_header(message: &[u8]) -> ([u8; 32], u32, u32) {
-    let h = header_len(message);
-    let key: [u8; 32] = message[h - 38..h - 6].try_into().expect("32");
-    let u24 = |b: &[u8]| u32::from_be_bytes([0, b[0], b[1], b[2]]);
-    (key, u24(&message[h - 6..h - 3]), u24(&message[h - 3..h]))
+/// Length of the nonce field of a message of this version (§5): 12 in
+/// version 2, none in version 1 (whose nonce is all zero).
+fn nonce_len(message: &[u8]) -> usize {
+    match message[0] {
+        1 => 0,
+        2 => 12,
+        v => panic!("message version {v}"),
+    }
 }
 
-/// What happens to the sender's chain when it encrypts, checked against the
-/// session's secrets before and after.
+/// Header length of a message (everything before the ciphertext, §5.4).
+fn header_len(message: &[u8]) -> usize {
+    ratchet_offset(message) + 38 + nonce_len(message)
+}
+
+fn ratchet_header(message: &[u8]) -> ([u8; 32], u32, u32) {
+    let o = ratchet_offset(message);
+    let key: [u8; 32] = message[o..o + 32].try_into().expect("32");
+    let u24 = |b: &[u8]| u32::from_be_bytes([0, b[0], b[1], b[2]]);
+    (
+        key,
+        u24(&message[o + 32..o + 35]),
+        u24(&message[o + 35..o + 38]),
+    )
+}
+
+/// The AEAD nonce a message carries (§6.2): its nonce field (version 2), or
+/// all zero (version 1).
+fn message_nonce(message: &[u8]) -> [u8; 12] {
+    let o = ratchet_offset(message) + 38;
+    match nonce_len(message) {
+        0 => [0u8; 12],
+        _ => message[o..o + 12].try_into().expect("12"),
+    }
+}
+
+/// What happens to the sender's chain when it encrypts message `id`, checked
+/// against the session's secrets before and after. The draws are named
+/// `{id}.ratchet_secret` (if a sending chain starts) and `{id}.nonce`, in
+/// that order (§2.6, §6.3).
 fn encrypt_traced(
     rng: &mut RecordingRng,
     session: &mut Session,
     plaintext: &[u8],
-    draw_purpose: &str,
+    id: &str,
 ) -> (Vec<u8>, Value) {
     let before = session_secrets(session);
     let message = session.encrypt(rng, plaintext).expect("encrypt");
     let after = session_secrets(session);
-    let (new_chain, chain_key, index) = match (before.our_ratchet_secret, before.sending_chain) {
-        (Some(_), Some((key, index))) => {
-            rng.label_none("encrypt on an existing chain");
-            assert_eq!(after.root_key, before.root_key);
-            (Value::Null, key, index)
-        }
-        _ => {
-            let secret: [u8; 32] = rng.label(&[(draw_purpose, 32)])[0]
-                .clone()
-                .try_into()
-                .expect("32");
-            let shared = dh(&secret, &before.their_ratchet);
-            let (root, chain) = kdf_rk(&before.root_key, &shared);
-            assert_eq!(after.root_key, root);
-            assert_eq!(after.our_ratchet_secret, Some(secret));
-            (
-                json!({
-                    "ratchet_secret_draw": draw_purpose,
-                    "their_ratchet": hx(&before.their_ratchet),
-                    "dh": hx(&shared),
-                    "root_key_before": hx(&before.root_key),
-                    "root_key_after": hx(&root),
-                }),
-                chain,
-                0,
-            )
-        }
-    };
+    let ratchet_purpose = format!("{id}.ratchet_secret");
+    let nonce_purpose = format!("{id}.nonce");
+    let (new_chain, chain_key, index, nonce) =
+        match (before.our_ratchet_secret, before.sending_chain) {
+            (Some(_), Some((key, index))) => {
+                let nonce = rng.label(&[(&nonce_purpose, 12)]).remove(0);
+                assert_eq!(after.root_key, before.root_key);
+                (Value::Null, key, index, nonce)
+            }
+            _ => {
+                let mut d = rng.label(&[(&ratchet_purpose, 32), (&nonce_purpose, 12)]);
+                let nonce = d.pop().expect("nonce");
+                let secret: [u8; 32] = d.pop().expect("secret").try_into().expect("32");
+                let shared = dh(&secret, &before.their_ratchet);
+                let (root, chain) = kdf_rk(&before.root_key, &shared);
+                assert_eq!(after.root_key, root);
+                assert_eq!(after.our_ratchet_secret, Some(secret));
+                (
+                    json!({
+                        "ratchet_secret_draw": ratchet_purpose,
+                        "their_ratchet": hx(&before.their_ratchet),
+                        "dh": hx(&shared),
+                        "root_key_before": hx(&before.root_key),
+                        "root_key_after": hx(&root),
+                    }),
+                    chain,
+                    0,
+                    nonce,
+                )
+            }
+        };
+    let nonce: [u8; 12] = nonce.try_into().expect("12");
     let (message_key, next) = kdf_ck(&chain_key);
     assert_eq!(after.sending_chain, Some((next, index + 1)));
+    assert_eq!(message[0], qorgan::wire::MESSAGE_VERSION);
     let (ratchet, n, pn) = ratchet_header(&message);
     assert_eq!(n, index);
     assert_eq!(
         Some(ratchet),
         after.our_ratchet_secret.map(|s| x25519_public(&s))
     );
+    assert_eq!(
+        message_nonce(&message),
+        nonce,
+        "the message carries its draw"
+    );
+    // §6.2: ChaCha20-Poly1305 under the message key and the message's
+    // nonce, AD = session id || header.
+    let h = header_len(&message);
+    let mut ad = before.session_id.to_vec();
+    ad.extend_from_slice(&message[..h]);
+    let mut sealed = Vec::new();
+    aead::seal(&message_key, &nonce, &ad, plaintext, &mut sealed);
+    assert_eq!(message[h..], sealed);
     let trace = json!({
         "type": message[1],
         "ratchet_public": hx(&ratchet),
@@ -359,12 +408,24 @@ fn encrypt_traced(
         "chain_key_before": hx(&chain_key),
         "message_key": hx(&message_key),
         "chain_key_after": hx(&next),
+        "nonce_draw": nonce_purpose,
+        "nonce": hx(&nonce),
         "bytes": hx(&message),
     });
     (message, trace)
 }
 
 // ------------------------------------------------------------- kdf.json
+
+/// One §6.2 AEAD case of kdf.json.
+struct AeadCase {
+    /// 2: a nonce drawn like a message's; 1: the all-zero nonce of version 1.
+    version: u8,
+    key: [u8; 32],
+    nonce: [u8; 12],
+    ad: Vec<u8>,
+    plaintext: Vec<u8>,
+}
 
 fn kdf_file() -> Value {
     let mut r = crate::rng(KDF_SEED);
@@ -384,21 +445,37 @@ fn kdf_file() -> Value {
     let mut ck_cases: Vec<[u8; 32]> = (0..4).map(|_| a32(draw(32))).collect();
     ck_cases.push([0u8; 32]);
     let chain_start = a32(draw(32));
-    // AEAD: (plaintext length, AD length) covering empty inputs, one and
-    // several ChaCha20 blocks, and the AD sizes the protocol uses (72 for a
-    // normal message, 1329/1333 for prekey messages).
+    // AEAD: (plaintext length, AD length, message version) covering empty
+    // inputs, one and several ChaCha20 blocks, and the AD sizes the protocol
+    // uses: 84 for a normal message and 1341/1345 for prekey messages of
+    // version 2 (each with its drawn nonce), 72 for a normal message of
+    // version 1 (read only; its nonce is 0x00^12, not drawn).
     let aead_shapes = [
-        (0usize, 0usize),
-        (0, 72),
-        (1, 72),
-        (64, 72),
-        (65, 72),
-        (300, 1329),
-        (17, 1333),
+        (0usize, 0usize, 2u8),
+        (0, 84, 2),
+        (1, 84, 2),
+        (64, 84, 2),
+        (65, 84, 2),
+        (300, 1341, 2),
+        (17, 1345, 2),
+        (5, 72, 1),
     ];
-    let aead_cases: Vec<([u8; 32], Vec<u8>, Vec<u8>)> = aead_shapes
+    let aead_cases: Vec<AeadCase> = aead_shapes
         .iter()
-        .map(|&(pt, ad)| (a32(draw(32)), draw(ad), draw(pt)))
+        .map(|&(pt, ad, version)| {
+            let key = a32(draw(32));
+            let nonce: [u8; 12] = match version {
+                1 => [0u8; 12],
+                _ => draw(12).try_into().expect("12"),
+            };
+            AeadCase {
+                version,
+                key,
+                nonce,
+                ad: draw(ad),
+                plaintext: draw(pt),
+            }
+        })
         .collect();
 
     let mut chain = Vec::new();
@@ -411,10 +488,13 @@ fn kdf_file() -> Value {
 
     json!({
         "description": "KDF_RK and KDF_CK (docs/PROTOCOL.md §6.1) and the message AEAD \
-            (§6.2: ChaCha20-Poly1305 under the message key with the fixed nonce 0x00^12). \
+            (§6.2: ChaCha20-Poly1305 under the message key with the message's nonce; \
+            message_version 2: the 12-byte nonce the message carries, drawn at random; \
+            message_version 1, read only: the all-zero nonce 0x00^12, not drawn). \
             Random inputs are consecutive fill_bytes draws from rng(seed) in the order they \
             appear in `inputs` (kdf_rk root_key, dh_output pairs; kdf_ck chain keys; the chain \
-            start; aead key, ad, plaintext triples); fixed edge cases are marked. \
+            start; per aead case the key, the nonce (version 2 only), the ad and the \
+            plaintext); fixed edge cases are marked. \
             expected.* lists correspond index by index to inputs.*. All byte strings are lower-case hex.",
         "seed": KDF_SEED,
         "inputs": {
@@ -425,8 +505,13 @@ fn kdf_file() -> Value {
                 "chain_key": hx(ck), "fixed": i >= 4,
             })).collect::<Vec<_>>(),
             "chain": {"chain_key": hx(&chain_start), "steps": 6},
-            "aead": aead_cases.iter().map(|(k, ad, pt)| json!({
-                "message_key": hx(k), "ad": hx(ad), "plaintext": hx(pt), "nonce": hx(&[0u8; 12]),
+            "aead": aead_cases.iter().map(|c| json!({
+                "message_version": c.version,
+                "message_key": hx(&c.key),
+                "nonce": hx(&c.nonce),
+                "nonce_drawn": c.version == 2,
+                "ad": hx(&c.ad),
+                "plaintext": hx(&c.plaintext),
             })).collect::<Vec<_>>(),
         },
         "expected": {
@@ -439,10 +524,10 @@ fn kdf_file() -> Value {
                 json!({"message_key": hx(&mk), "next_chain_key": hx(&next)})
             }).collect::<Vec<_>>(),
             "chain": chain,
-            "aead": aead_cases.iter().map(|(k, ad, pt)| {
+            "aead": aead_cases.iter().map(|c| {
                 let mut out = Vec::new();
-                aead::seal(k, &[0u8; 12], ad, pt, &mut out);
-                assert_eq!(aead::open(k, &[0u8; 12], ad, &out).expect("open"), *pt);
+                aead::seal(&c.key, &c.nonce, &c.ad, &c.plaintext, &mut out);
+                assert_eq!(aead::open(&c.key, &c.nonce, &c.ad, &out).expect("open"), c.plaintext);
                 json!({"ciphertext_and_tag": hx(&out)})
             }).collect::<Vec<_>>(),
         },
@@ -532,12 +617,7 @@ fn run_handshake(
     }
     ikm.extend_from_slice(ss.as_bytes());
 
-    let (message, trace) = encrypt_traced(
-        rng,
-        &mut session,
-        plaintext,
-        &format!("{first_message_id}.ratchet_secret"),
-    );
+    let (message, trace) = encrypt_traced(rng, &mut session, plaintext, first_message_id);
     let o = if bundle.one_time_prekey.is_some() {
         175
     } else {
@@ -734,7 +814,9 @@ fn scenario_files() -> (Value, Value, Value) {
             the next bundle (no one-time prekeys left: last-resort ML-KEM prekey, 3 DHs, dh4 = \
             null) and sends c0, which Bob accepts (remembering her base key). expected.* \
             handshakes[i].first_message traces the initiator's first encrypt (§6.3): a new \
-            sending chain from KDF_RK(root_key, dh), then KDF_CK. responder_after_accept is \
+            sending chain from KDF_RK(root_key, dh), then KDF_CK, and the message's 12-byte \
+            AEAD nonce, drawn after the ratchet secret (message version 2, §5.2, §6.2). \
+            responder_after_accept is \
             Bob's session secrets after accept. All byte strings are lower-case hex.",
         "seed": SCENARIO_SEED,
         "inputs": {
@@ -791,12 +873,8 @@ fn scenario_files() -> (Value, Value, Value) {
                 } else {
                     &mut bob
                 };
-                let (message, trace) = encrypt_traced(
-                    &mut rng,
-                    &mut party.session,
-                    &plaintext_of(id),
-                    &format!("{id}.ratchet_secret"),
-                );
+                let (message, trace) =
+                    encrypt_traced(&mut rng, &mut party.session, &plaintext_of(id), id);
                 let mut trace = trace;
                 trace["sent_in"] = json!(format!("event {e}"));
                 traces.insert(id, trace);
@@ -866,9 +944,12 @@ fn scenario_files() -> (Value, Value, Value) {
             held back (skipped) and delivered late: b4 arrives first with pn = 4 while Alice's \
             receiving index is 3, so b3's key is stored from the previous chain, and b3 is then \
             decrypted from that older chain; b5 has an empty plaintext; a6 is 300 bytes. \
+            Every message is of message version 2 (§5) and carries a 12-byte AEAD nonce drawn \
+            for it ({id}.nonce, after {id}.ratchet_secret when a sending chain starts; §6.3). \
             expected.messages traces each encrypt (new_chain is non-null when the sender started \
             a sending chain: its ratchet secret draw, the DH with the peer's ratchet key, and \
-            KDF_RK's root keys) and records the receiver's delivery order; expected.deliveries \
+            KDF_RK's root keys; nonce_draw and nonce name and give the message's nonce) and \
+            records the receiver's delivery order; expected.deliveries \
             gives, after each delivery, the receiver's session secrets (root key, chains, stored \
             skipped keys: oldest receiving chain first, ascending index). All byte strings are \
             lower-case hex.",

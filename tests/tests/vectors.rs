@@ -131,9 +131,12 @@ fn qorgan_replays_the_conversation_and_decrypts_in_delivery_order() {
         .collect();
     let bytes_of = |id: &str| unhex(&expected[id]["bytes"]);
 
-    let mut r = replay(&["a0.ratchet_secret"]);
+    // §2.6, §6.3: a sending chain's ratchet secret, then the message's nonce.
+    let mut r = replay(&["a0.ratchet_secret", "a0.nonce"]);
     let a0 = alice.encrypt(&mut r, &plaintexts["a0"]).expect("a0");
+    r.finish();
     assert_eq!(a0, bytes_of("a0"));
+    assert_eq!(a0[..2], [qorgan::wire::MESSAGE_VERSION, 0x02]);
     let (mut bob, pt) = store.accept(&bytes_of("a0")).expect("accept");
     assert_eq!(pt, plaintexts["a0"]);
 
@@ -145,11 +148,16 @@ fn qorgan_replays_the_conversation_and_decrypts_in_delivery_order() {
             } else {
                 &mut bob
             };
-            let draw = expected[id]["new_chain"]["ratchet_secret_draw"].as_str();
-            let mut r = ReplayRng::new(draw.map(|p| d[p].clone()));
+            // The ratchet secret (if this encrypt starts a sending chain),
+            // then the message's nonce (§2.6, §6.3).
+            let ratchet = expected[id]["new_chain"]["ratchet_secret_draw"].as_str();
+            let nonce = str_of(&expected[id]["nonce_draw"]);
+            assert_eq!(nonce, format!("{id}.nonce"));
+            let mut r = ReplayRng::new(ratchet.into_iter().chain([nonce]).map(|p| d[p].clone()));
             let m = s.encrypt(&mut r, &plaintexts[id]).expect("encrypt");
             r.finish();
             assert_eq!(m, bytes_of(id), "{id}: qorgan's bytes");
+            assert_eq!(m[0], qorgan::wire::MESSAGE_VERSION, "{id}: version");
         } else {
             let id = ev["deliver"].as_str().expect("deliver");
             let s = if id.starts_with('a') {

@@ -195,7 +195,7 @@ impl InboundGroupSession {
                     iteration: m.iteration,
                 });
             }
-            key.open_with_nonce(&m.nonce, m.header, m.ciphertext)
+            key.open(&m.nonce, m.header, m.ciphertext)
                 .map_err(|_| DecryptError::AuthenticationFailed)
         };
         if m.iteration < self.chain.index() {

@@ -151,7 +151,7 @@ impl OutboundGroupSession {
         let header = header.into_vec();
         let mut out = Vec::with_capacity(GROUP_MESSAGE_OVERHEAD + plaintext.len());
         out.extend_from_slice(&header);
-        key.seal_with_nonce(&nonce, &header, plaintext, &mut out);
+        key.seal(&nonce, &header, plaintext, &mut out);
         let context = self.message_context(identity);
         let signature = self
             .signing_key

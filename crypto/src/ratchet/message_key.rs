@@ -3,13 +3,12 @@
 use alloc::vec::Vec;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::labels;
 use crate::primitives::aead::{self, AeadError};
 
-/// A message key: used as the ChaCha20-Poly1305 key, directly, for exactly
-/// one message, with the fixed all-zero nonce (Double Ratchet spec §5.2, "Recommended cryptographic algorithms"
-/// allows a constant nonce because the key never repeats). That saves the
-/// per-message HKDF of the libsignal construction.
+/// A message key: used as the ChaCha20-Poly1305 key, directly, for one
+/// message, with the random nonce that message carries. The key is meant to
+/// be used once; the nonce is what keeps a second use (a rolled-back state)
+/// from repeating a keystream or a Poly1305 key. No per-message HKDF.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub(crate) struct MessageKey {
     key: [u8; 32],
@@ -29,27 +28,14 @@ impl MessageKey {
         &self.key
     }
 
-    pub(crate) fn seal(&self, ad: &[u8], plaintext: &[u8], out: &mut Vec<u8>) {
-        aead::seal(&self.key, &labels::MESSAGE_NONCE, ad, plaintext, out);
-    }
-
-    pub(crate) fn open(&self, ad: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, AeadError> {
-        aead::open(&self.key, &labels::MESSAGE_NONCE, ad, ciphertext)
-    }
-
-    /// Seal with a nonce the message carries (group messages, §12.3).
-    pub(crate) fn seal_with_nonce(
-        &self,
-        nonce: &[u8; 12],
-        ad: &[u8],
-        plaintext: &[u8],
-        out: &mut Vec<u8>,
-    ) {
+    /// Seals with the nonce the message carries (§6.2, §12.3).
+    pub(crate) fn seal(&self, nonce: &[u8; 12], ad: &[u8], plaintext: &[u8], out: &mut Vec<u8>) {
         aead::seal(&self.key, nonce, ad, plaintext, out);
     }
 
-    /// Open with a nonce the message carries (group messages, §12.3).
-    pub(crate) fn open_with_nonce(
+    /// Opens with the nonce the message carries (all zero for a version 1
+    /// 1:1 message).
+    pub(crate) fn open(
         &self,
         nonce: &[u8; 12],
         ad: &[u8],

@@ -94,6 +94,10 @@ impl Draws {
         self.get(purpose).try_into().expect("32")
     }
 
+    fn g12(&self, purpose: &str) -> [u8; 12] {
+        self.get(purpose).try_into().expect("12")
+    }
+
     fn g64(&self, purpose: &str) -> [u8; 64] {
         self.get(purpose).try_into().expect("64")
     }
@@ -260,7 +264,10 @@ const TRANSCRIPT: &[u8] = b"qorgan/v1/pqxdh-transcript";
 const HANDSHAKE: &[u8] = b"qorgan/v1/pqxdh/x25519/mlkem768/sha256";
 const ROOT: &[u8] = b"qorgan/v1/root";
 const FINGERPRINT: &[u8] = b"qorgan/v1/fingerprint";
+/// The AEAD nonce of a version 1 message, which carries none (§3, §6.2).
 const MESSAGE_NONCE: [u8; 12] = [0u8; 12];
+/// Message version of the 1:1 messages `encrypt` writes (§1, §5).
+const MESSAGE_VERSION: u8 = 0x02;
 
 fn cat(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
@@ -398,17 +405,24 @@ struct HandshakeFields {
 }
 
 struct Parsed {
+    version: u8,
     header: Vec<u8>,
     handshake: Option<HandshakeFields>,
     ratchet: [u8; 32],
     n: u32,
     pn: u32,
+    /// The AEAD nonce (§6.2): the nonce field (version 2), else 0x00^12.
+    nonce: [u8; 12],
     body: Vec<u8>,
 }
 
-/// PARSE (§5.3).
+/// PARSE (§5.3): message version 2, or version 1 (no nonce field).
 fn parse(m: &[u8]) -> Parsed {
-    assert_eq!(m[0], 0x01, "version");
+    let version = m[0];
+    assert!(
+        version == 0x01 || version == MESSAGE_VERSION,
+        "version {version}"
+    );
     let (handshake, mut o) = match m[1] {
         0x01 => (None, 2),
         0x02 => {
@@ -440,13 +454,21 @@ fn parse(m: &[u8]) -> Parsed {
     let n = be24(&m[o + 32..]);
     let pn = be24(&m[o + 35..]);
     o += 38;
+    let nonce = if version == MESSAGE_VERSION {
+        o += 12;
+        m[o - 12..o].try_into().expect("12")
+    } else {
+        MESSAGE_NONCE
+    };
     assert!(m.len() - o >= 16, "truncated");
     Parsed {
+        version,
         header: m[..o].to_vec(),
         handshake,
         ratchet,
         n,
         pn,
+        nonce,
         body: m[o..].to_vec(),
     }
 }
@@ -506,6 +528,7 @@ struct EncryptTrace {
     ratchet_public: [u8; 32],
     n: u32,
     pn: u32,
+    nonce: [u8; 12],
     bytes: Vec<u8>,
 }
 
@@ -526,8 +549,14 @@ const MAX_RECEIVING_CHAINS: usize = 5;
 const MAX_STORED_SKIPPED_KEYS: usize = 4000;
 
 impl Session {
-    /// ENCRYPT (§6.3); `draw` supplies the ratchet secret if one is needed.
-    fn encrypt(&mut self, pt: &[u8], draw: impl FnOnce() -> [u8; 32]) -> EncryptTrace {
+    /// ENCRYPT (§6.3); `draw` supplies the ratchet secret if one is needed,
+    /// then `nonce` the message's nonce (in that order, §2.6).
+    fn encrypt(
+        &mut self,
+        pt: &[u8],
+        draw: impl FnOnce() -> [u8; 32],
+        nonce: impl FnOnce() -> [u8; 12],
+    ) -> EncryptTrace {
         let mut new_chain = None;
         if self.ours.is_none() || self.sending.is_none() {
             let sk = draw();
@@ -545,14 +574,16 @@ impl Session {
         let (n, mk) = chain.step();
         let pk = x25519_public(&self.ours.expect("ours"));
         let mut header = match &self.pending {
-            Some(h) => cat(&[&[0x01, 0x02], h]),
-            None => vec![0x01, 0x01],
+            Some(h) => cat(&[&[MESSAGE_VERSION, 0x02], h]),
+            None => vec![MESSAGE_VERSION, 0x01],
         };
         header.extend_from_slice(&pk);
         header.extend_from_slice(&u24(n));
         header.extend_from_slice(&u24(self.pn));
+        let nonce = nonce();
+        header.extend_from_slice(&nonce);
         let ad = cat(&[&self.session_id, &header]);
-        let bytes = cat(&[&header, &chacha_seal(&mk, &MESSAGE_NONCE, &ad, pt)]);
+        let bytes = cat(&[&header, &chacha_seal(&mk, &nonce, &ad, pt)]);
         EncryptTrace {
             new_chain,
             chain_key_before,
@@ -561,6 +592,7 @@ impl Session {
             ratchet_public: pk,
             n,
             pn: self.pn,
+            nonce,
             bytes,
         }
     }
@@ -575,7 +607,7 @@ impl Session {
     /// PLAN (§6.4): plaintext, commit and which case applied.
     fn plan(&self, m: &Parsed, first: Option<[u8; 32]>) -> (Vec<u8>, Commit, &'static str) {
         let ad = cat(&[&self.session_id, &m.header]);
-        let open = |mk: &[u8; 32]| chacha_open(mk, &MESSAGE_NONCE, &ad, &m.body).expect("AEAD");
+        let open = |mk: &[u8; 32]| chacha_open(mk, &m.nonce, &ad, &m.body).expect("AEAD");
         let r = m.ratchet;
         if let Some(cur) = self.receiving.as_ref().filter(|_| r == self.their) {
             if m.n < cur.index {
@@ -758,6 +790,71 @@ impl Session {
         w
     }
 
+    /// Decodes a plain session state (§7.2); the inverse of `state_bytes`.
+    fn from_state(b: &[u8]) -> Session {
+        assert_eq!(&b[..2], &[0x01, 0x40], "session state header");
+        let mut o = 2;
+        let mut take = |n: usize| {
+            o += n;
+            b[o - n..o].to_vec()
+        };
+        let flag = |v: Vec<u8>| match v[0] {
+            0 => false,
+            1 => true,
+            f => panic!("flag {f}"),
+        };
+        let a32 = |v: Vec<u8>| -> [u8; 32] { v.try_into().expect("32") };
+        let initiator = !flag(take(1));
+        let local = take(128).try_into().expect("128");
+        let remote = take(128).try_into().expect("128");
+        let session_id = a32(take(32));
+        let root = a32(take(32));
+        let their = a32(take(32));
+        let ours = flag(take(1)).then(|| a32(take(32)));
+        let sending = flag(take(1)).then(|| Chain {
+            key: a32(take(32)),
+            index: be32(&take(4)),
+        });
+        let pn = be32(&take(4));
+        let receiving = flag(take(1)).then(|| Chain {
+            key: a32(take(32)),
+            index: be32(&take(4)),
+        });
+        let base_key = a32(take(32));
+        let pending = flag(take(1)).then(|| {
+            let n = be32(&take(4)) as usize;
+            assert!(n == 1257 || n == 1261, "pending handshake length");
+            take(n)
+        });
+        assert_eq!(ours.is_some(), sending.is_some());
+        let mut skipped = Vec::new();
+        for _ in 0..be32(&take(4)) {
+            let r = a32(take(32));
+            let mut keys = BTreeMap::new();
+            for _ in 0..be32(&take(4)) {
+                let i = be32(&take(4));
+                assert!(keys.insert(i, a32(take(32))).is_none());
+            }
+            skipped.push((r, keys));
+        }
+        assert_eq!(o, b.len(), "trailing bytes");
+        Session {
+            initiator,
+            local,
+            remote,
+            session_id,
+            root,
+            their,
+            ours,
+            sending,
+            pn,
+            receiving,
+            base_key,
+            pending,
+            skipped,
+        }
+    }
+
     /// Compares with a `session_secrets` snapshot in the files.
     #[track_caller]
     fn check_snapshot(&self, v: &Value, what: &str) {
@@ -844,6 +941,15 @@ fn check_trace(t: &EncryptTrace, v: &Value, draws: &Draws, what: &str) {
         &t.chain_key_after,
         &format!("{what}: next chain key"),
     );
+    assert_eq!(
+        draws.get(st(&v["nonce_draw"])),
+        t.nonce,
+        "{what}: nonce draw"
+    );
+    same(&v["nonce"], &t.nonce, &format!("{what}: nonce"));
+    let m = parse(&t.bytes);
+    assert_eq!(m.version, MESSAGE_VERSION, "{what}: version");
+    assert_eq!(m.nonce, t.nonce, "{what}: the message's nonce field");
     same(&v["bytes"], &t.bytes, &format!("{what}: message bytes"));
 }
 
@@ -1355,7 +1461,11 @@ fn replay_handshake(f: &Value) -> Scenario {
                 .as_bytes()
         );
         let id0 = st(&first["id"]);
-        let trace = s.encrypt(&pt, || d.g32(&format!("{id0}.ratchet_secret")));
+        let trace = s.encrypt(
+            &pt,
+            || d.g32(&format!("{id0}.ratchet_secret")),
+            || d.g12(&format!("{id0}.nonce")),
+        );
         assert!(trace.new_chain.is_some());
         check_trace(
             &trace,
@@ -1427,7 +1537,11 @@ fn replay_session(sc: &mut Scenario, hs: &Value, f: &Value) {
             } else {
                 &mut sc.bob
             };
-            let t = s.encrypt(&plaintexts[id], || d.g32(&format!("{id}.ratchet_secret")));
+            let t = s.encrypt(
+                &plaintexts[id],
+                || d.g32(&format!("{id}.ratchet_secret")),
+                || d.g12(&format!("{id}.nonce")),
+            );
             check_trace(&t, expected[id], &d, id);
             assert_eq!(st(&expected[id]["sent_in"]), format!("event {e}"));
             sent.insert(id.to_string(), t.bytes);
@@ -1533,6 +1647,18 @@ fn kdf_json() {
     expect_draw(&i["chain"]["chain_key"]);
     for c in cases("aead") {
         expect_draw(&c["message_key"]);
+        // §6.2: a version 2 message's nonce is drawn; version 1 has none.
+        match num(&c["message_version"]) {
+            2 => {
+                assert_eq!(c["nonce_drawn"], true);
+                expect_draw(&c["nonce"]);
+            }
+            1 => {
+                assert_eq!(c["nonce_drawn"], false);
+                assert_eq!(bytes(&c["nonce"]), MESSAGE_NONCE, "version 1: zero nonce");
+            }
+            v => panic!("message version {v}"),
+        }
         expect_draw(&c["ad"]);
         expect_draw(&c["plaintext"]);
     }
@@ -1578,16 +1704,16 @@ fn kdf_json() {
         .iter()
         .zip(e["aead"].as_array().expect("aead"))
     {
-        assert_eq!(bytes(&c["nonce"]), MESSAGE_NONCE);
-        let (k, ad, pt) = (
+        let (k, nonce, ad, pt) = (
             arr(&c["message_key"]),
+            arr::<12>(&c["nonce"]),
             bytes(&c["ad"]),
             bytes(&c["plaintext"]),
         );
-        let ct = chacha_seal(&k, &MESSAGE_NONCE, &ad, &pt);
+        let ct = chacha_seal(&k, &nonce, &ad, &pt);
         same(&x["ciphertext_and_tag"], &ct, "AEAD");
         assert_eq!(ct.len(), pt.len() + 16);
-        assert_eq!(chacha_open(&k, &MESSAGE_NONCE, &ad, &ct), Some(pt));
+        assert_eq!(chacha_open(&k, &nonce, &ad, &ct), Some(pt));
     }
     assert_eq!(
         cases("aead").len(),
@@ -1674,6 +1800,52 @@ fn state_json() {
         &f["expected"]["prekey_store"],
         "store",
     );
+}
+
+/// The 1:1 state fixture (tests/vectors/fixtures/state-v1.json) holds
+/// messages of message version 1, written before version 2: no nonce field,
+/// the all-zero nonce (§5.3, §6.2, §11). They still decrypt, from the
+/// restored sessions; a reply is then of version 2 and opens too.
+#[test]
+fn state_v1_fixture_messages_open_with_the_zero_nonce() {
+    let f = load("fixtures/state-v1.json");
+    let key: [u8; 32] = arr(&f["storage_key"]);
+    let open = |sealed: &[u8], kind: u8| {
+        assert_eq!(&sealed[..3], &[0x01, 0x5E, kind]);
+        let nonce: [u8; 24] = sealed[3..27].try_into().expect("24");
+        xchacha_open(&key, &nonce, &sealed[..3], &sealed[27..]).expect("opens")
+    };
+    let plain = bytes(&f["bob_session"]["plain"]);
+    assert_eq!(open(&bytes(&f["bob_session"]["sealed"]), 0x40), plain);
+    let mut bob = Session::from_state(&plain);
+    assert_eq!(bob.state_bytes(), plain, "§7.2 round trip");
+    let plain = open(&bytes(&f["alice_session"]["sealed"]), 0x40);
+    let mut alice = Session::from_state(&plain);
+    assert_eq!(alice.state_bytes(), plain, "§7.2 round trip");
+    for (who, s) in [
+        ("pending_for_bob", &mut bob),
+        ("pending_for_alice", &mut alice),
+    ] {
+        for m in f[who].as_array().expect("messages") {
+            let (id, b) = (st(&m["id"]), bytes(&m["bytes"]));
+            let p = parse(&b);
+            assert_eq!(p.version, 0x01, "{id}: version 1");
+            assert_eq!(p.nonce, MESSAGE_NONCE, "{id}: no nonce field");
+            let o = match p.handshake {
+                None => 2,
+                Some(ref h) => 2 + handshake_header(h).len(),
+            };
+            assert_eq!(p.header.len(), o + 38, "{id}: version 1 header");
+            let (pt, _) = s.decrypt(&b);
+            assert_eq!(pt, bytes(&m["plaintext"]["hex"]), "{id}: plaintext");
+        }
+    }
+    // Bob answers (a new sending chain; fixed draws): version 2, with a nonce.
+    let t = bob.encrypt(b"after the upgrade", || [0x42; 32], || [0x17; 12]);
+    let p = parse(&t.bytes);
+    assert_eq!((p.version, p.nonce), (MESSAGE_VERSION, [0x17; 12]));
+    assert_eq!(p.header.len(), 2 + 38 + 12);
+    assert_eq!(alice.decrypt(&t.bytes).0, b"after the upgrade");
 }
 
 /// `v.plain` is `plain` and `v.sealed` its §7.1 envelope under `key`.
