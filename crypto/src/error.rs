@@ -260,6 +260,16 @@ pub enum GroupError {
         /// The rotation number.
         rotation: u32,
     },
+    /// A merge whose result would hold more unread message keys than
+    /// `MAX_GROUP_SKIPPED_KEYS` (a copy far ahead of the one held): refused
+    /// rather than evicting keys of messages not yet read.
+    #[error("merge would keep {keys} unread message keys (limit {limit})")]
+    TooManySkippedKeys {
+        /// Keys the merge would have to keep (at least).
+        keys: usize,
+        /// The documented limit.
+        limit: usize,
+    },
     /// A chain older than every chain of a full ring: it was (or would at
     /// once be) retired, and a retired chain is never taken back.
     #[error("chain with rotation {rotation} is older than the oldest kept ({oldest})")]

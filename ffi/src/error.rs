@@ -336,6 +336,12 @@ impl From<GroupError> for QorganError {
             },
             GroupError::IterationUnavailable { .. } => Self::BeforeFirstIteration,
             GroupError::TooFarAhead { ahead, limit } => Self::TooFarAhead { gap: ahead, limit },
+            // A merge that would skip (keep) more keys than allowed: the same
+            // "too far ahead" the app already handles for one message.
+            GroupError::TooManySkippedKeys { keys, limit } => Self::TooFarAhead {
+                gap: keys as u64,
+                limit: u32::try_from(limit).unwrap_or(u32::MAX),
+            },
             GroupError::ConflictingChainKey { chain_id } => Self::ConflictingChainKey { chain_id },
             GroupError::ConflictingRotation { rotation } => Self::ConflictingRotation { rotation },
             GroupError::RetiredChain { rotation, oldest } => {

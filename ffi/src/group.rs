@@ -354,7 +354,9 @@ impl GroupReceiver {
     /// (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
     /// rotation number already held (`ConflictingRotation`); a chain older
     /// than every chain kept (`RetiredChain`); a copy of a held chain with
-    /// another chain key (`ConflictingChainKey`).
+    /// another chain key (`ConflictingChainKey`); a copy so far ahead that
+    /// the receiver would have to drop keys of unread messages
+    /// (`TooFarAhead`).
     pub fn add(&self, distribution: Vec<u8>, sender_identity: Vec<u8>) -> Result<(), QorganError> {
         let dist = SenderKeyDistribution::from_bytes(&distribution)?;
         let sender = sender_of(&sender_identity)?;

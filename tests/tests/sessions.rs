@@ -263,10 +263,18 @@ fn a_rolled_back_sender_never_repeats_a_keystream() {
     let c2 = restored.encrypt(&mut r, &p2).unwrap();
     // Normal messages (§5.1): version, type, ratchet key, n, pn, nonce.
     assert_eq!((c1[0], c1[1]), (qorgan::wire::MESSAGE_VERSION, 0x01));
-    assert_eq!(c1[2..40], c2[2..40], "same ratchet key, n and pn: same message key");
+    assert_eq!(
+        c1[2..40],
+        c2[2..40],
+        "same ratchet key, n and pn: same message key"
+    );
     assert_ne!(c1[40..52], c2[40..52], "different nonces");
     let body = |c: &[u8]| c[c.len() - 16 - 64..c.len() - 16].to_vec();
-    let xor: Vec<u8> = body(&c1).iter().zip(body(&c2)).map(|(a, b)| a ^ b).collect();
+    let xor: Vec<u8> = body(&c1)
+        .iter()
+        .zip(body(&c2))
+        .map(|(a, b)| a ^ b)
+        .collect();
     assert_ne!(xor, vec![0xFF; 64], "keystream reused");
     assert_ne!(c1[c1.len() - 16..], c2[c2.len() - 16..]);
     // The receiver takes the first and refuses the second as a duplicate.

@@ -568,7 +568,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_device_open() != 14808:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 18643:
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 46978:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 33738:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -3966,7 +3966,9 @@ class GroupReceiverProtocol(typing.Protocol):
         (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
         rotation number already held (`ConflictingRotation`); a chain older
         than every chain kept (`RetiredChain`); a copy of a held chain with
-        another chain key (`ConflictingChainKey`).
+        another chain key (`ConflictingChainKey`); a copy so far ahead that
+        the receiver would have to drop keys of unread messages
+        (`TooFarAhead`).
 """
         raise NotImplementedError
     def decrypt(self, message: bytes) -> GroupPlaintext:
@@ -4104,7 +4106,9 @@ class GroupReceiver(GroupReceiverProtocol):
         (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
         rotation number already held (`ConflictingRotation`); a chain older
         than every chain kept (`RetiredChain`); a copy of a held chain with
-        another chain key (`ConflictingChainKey`).
+        another chain key (`ConflictingChainKey`); a copy so far ahead that
+        the receiver would have to drop keys of unread messages
+        (`TooFarAhead`).
 """
         
         _UniffiFfiConverterBytes.check_lower(distribution)

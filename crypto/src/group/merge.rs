@@ -27,8 +27,11 @@ impl InboundGroupSession {
     /// chain key and every message key both copies hold must then agree,
     /// else [`GroupError::ConflictingChainKey`]. The merge holds the further
     /// position, and as skipped keys exactly the iterations neither copy has
-    /// consumed that either can still derive (capped as in decrypt). It is
-    /// the same whichever copy is `self`.
+    /// consumed that either can still derive. It never evicts one: if there
+    /// would be more than [`MAX_GROUP_SKIPPED_KEYS`], it is refused
+    /// ([`GroupError::TooManySkippedKeys`]), so no copy, however far ahead,
+    /// can make unread messages unreadable. It is the same whichever copy is
+    /// `self`, and merging several copies gives the same result in any order.
     pub fn merge(&self, other: &Self) -> Result<Self, GroupError> {
         if !self.announcement.same_chain(&other.announcement) {
             return Err(GroupError::ChainMismatch);
@@ -48,7 +51,12 @@ impl InboundGroupSession {
         let conflict = GroupError::ConflictingChainKey {
             chain_id: self.chain_id(),
         };
+        // Step the copy behind up to the other, comparing every key the
+        // copy ahead holds; keep the derived keys it has not consumed (at
+        // most the cap: if there are more, the merge is refused below, once
+        // the keys are known to agree).
         let mut keys: BTreeMap<u32, Box<MessageKey>> = BTreeMap::new();
+        let mut unread = 0usize;
         let mut chain = behind.chain.clone();
         while chain.index() < ahead.position() {
             let key = chain.step().ok_or(conflict.clone())?;
@@ -60,11 +68,9 @@ impl InboundGroupSession {
                 return Err(conflict);
             }
             if !ahead.consumed(key.index()) {
-                keys.insert(key.index(), Box::new(key));
-                // Derived in ascending order: only the highest can survive
-                // the cap below.
-                if keys.len() > MAX_GROUP_SKIPPED_KEYS {
-                    keys.pop_first();
+                unread += 1;
+                if keys.len() < MAX_GROUP_SKIPPED_KEYS {
+                    keys.insert(key.index(), Box::new(key));
                 }
             }
         }
@@ -76,13 +82,25 @@ impl InboundGroupSession {
                 return Err(conflict);
             }
         }
+        // Skipped keys below the stepped range that neither copy consumed.
+        let mut earlier: BTreeMap<u32, &Box<MessageKey>> = BTreeMap::new();
         for (iteration, key) in behind.skipped.iter().chain(ahead.skipped.iter()) {
-            if !behind.consumed(*iteration) && !ahead.consumed(*iteration) {
-                keys.entry(*iteration).or_insert_with(|| key.clone());
+            if *iteration < behind.position()
+                && !behind.consumed(*iteration)
+                && !ahead.consumed(*iteration)
+            {
+                earlier.entry(*iteration).or_insert(key);
             }
         }
-        while keys.len() > MAX_GROUP_SKIPPED_KEYS {
-            keys.pop_first();
+        let total = unread.saturating_add(earlier.len());
+        if total > MAX_GROUP_SKIPPED_KEYS {
+            return Err(GroupError::TooManySkippedKeys {
+                keys: total,
+                limit: MAX_GROUP_SKIPPED_KEYS,
+            });
+        }
+        for (iteration, key) in earlier {
+            keys.insert(iteration, key.clone());
         }
         Ok(Self::from_parts(
             ahead.announcement.clone(),

@@ -81,6 +81,9 @@ pub fn group(e: &GroupError) -> (String, String) {
         GroupError::RetiredChain { rotation, oldest } => plain(format!(
             "GroupError::RetiredChain(rotation: {rotation}, oldest: {oldest})"
         )),
+        GroupError::TooManySkippedKeys { keys, limit } => plain(format!(
+            "GroupError::TooManySkippedKeys(keys: {keys}, limit: {limit})"
+        )),
     }
 }
 

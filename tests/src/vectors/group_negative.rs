@@ -2135,10 +2135,26 @@ pub(super) fn group_negative_file() -> Value {
     let edge = at3.export_at(3 + 100_000).expect("export").to_vec();
     c.add(
         "ring import 100000 ahead",
-        "an export at 100003 merged into the copy at 3: accepted; of the 100000 keys \
-         stepped over, only the 2000 highest are kept (a1's key, the lowest, is dropped)",
-        "ok",
+        "an export at 100003 merged into the copy at 3 (which holds a1's key as skipped): \
+         the keys agree, but the merge would keep 100000 stepped-over keys and a1's, more \
+         than MAX_GROUP_SKIPPED_KEYS: refused rather than evicting unread keys",
+        "GroupError::TooManySkippedKeys(keys: 100001, limit: 2000)",
         import(&ring_a, &edge),
+    );
+    let full = at3.export_at(3 + 1999).expect("export").to_vec();
+    c.add(
+        "ring import keeping MAX_GROUP_SKIPPED_KEYS unread keys",
+        "an export at 2002 merged into the copy at 3: 1999 stepped-over keys and a1's, \
+         exactly MAX_GROUP_SKIPPED_KEYS: accepted",
+        "ok",
+        import(&ring_a, &full),
+    );
+    let over = at3.export_at(3 + 2000).expect("export").to_vec();
+    c.add(
+        "ring import one unread key over MAX_GROUP_SKIPPED_KEYS",
+        "an export at 2003 merged into the copy at 3: 2000 stepped-over keys and a1's",
+        "GroupError::TooManySkippedKeys(keys: 2001, limit: 2000)",
+        import(&ring_a, &over),
     );
     let merge =
         |a: &[u8], b: &[u8]| json!({"operation": "inbound.merge", "state": hx(a), "input": hx(b)});

@@ -2598,8 +2598,12 @@ impl Inbound {
             keys.entry(*x).or_insert(*k);
         }
         keys.retain(|x, _| !lo.consumed(*x) && !hi.consumed(*x));
-        while keys.len() > MAX_GROUP_SKIPPED_KEYS {
-            keys.pop_first();
+        // §12.8 step 3: a merge never evicts an unread key.
+        if keys.len() > MAX_GROUP_SKIPPED_KEYS {
+            return Err(other(format!(
+                "GroupError::TooManySkippedKeys(keys: {}, limit: {MAX_GROUP_SKIPPED_KEYS})",
+                keys.len()
+            )));
         }
         Ok(Self {
             ann: hi.ann.clone(),

@@ -1000,7 +1000,9 @@ public protocol GroupReceiverProtocol: AnyObject, Sendable {
      * (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
      * rotation number already held (`ConflictingRotation`); a chain older
      * than every chain kept (`RetiredChain`); a copy of a held chain with
-     * another chain key (`ConflictingChainKey`).
+     * another chain key (`ConflictingChainKey`); a copy so far ahead that
+     * the receiver would have to drop keys of unread messages
+     * (`TooFarAhead`).
      */
     func add(distribution: Data, senderIdentity: Data) throws 
     
@@ -1149,7 +1151,9 @@ public static func `open`(storageKeyBytes: Data, sealed: Data)throws  -> GroupRe
      * (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
      * rotation number already held (`ConflictingRotation`); a chain older
      * than every chain kept (`RetiredChain`); a copy of a held chain with
-     * another chain key (`ConflictingChainKey`).
+     * another chain key (`ConflictingChainKey`); a copy so far ahead that
+     * the receiver would have to drop keys of unread messages
+     * (`TooFarAhead`).
      */
 open func add(distribution: Data, senderIdentity: Data)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
@@ -3845,7 +3849,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_device_seal() != 51779) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 18643) {
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 46978) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 33738) {

@@ -1094,7 +1094,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_seal() and 0xFFFF) != 51779) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() and 0xFFFF) != 18643) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() and 0xFFFF) != 46978) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() and 0xFFFF) != 33738) {
@@ -2204,7 +2204,9 @@ public interface GroupReceiverInterface {
      * (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
      * rotation number already held (`ConflictingRotation`); a chain older
      * than every chain kept (`RetiredChain`); a copy of a held chain with
-     * another chain key (`ConflictingChainKey`).
+     * another chain key (`ConflictingChainKey`); a copy so far ahead that
+     * the receiver would have to drop keys of unread messages
+     * (`TooFarAhead`).
      */
     fun `add`(`distribution`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray)
     
@@ -2370,7 +2372,9 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
      * (`UntrustedIdentity`) or group (`WrongGroup`); another chain with a
      * rotation number already held (`ConflictingRotation`); a chain older
      * than every chain kept (`RetiredChain`); a copy of a held chain with
-     * another chain key (`ConflictingChainKey`).
+     * another chain key (`ConflictingChainKey`); a copy so far ahead that
+     * the receiver would have to drop keys of unread messages
+     * (`TooFarAhead`).
      */
     @Throws(QorganException::class)override fun `add`(`distribution`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray)
         = 
