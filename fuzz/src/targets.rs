@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use chacha20::ChaCha20Rng;
 use qorgan::group::GroupMessageInfo;
-use qorgan::limits::MAX_RECEIVING_CHAINS;
+use qorgan::limits::{MAX_GROUP_SKIPPED_KEYS, MAX_RECEIVING_CHAINS};
 use qorgan::{
     IdentityKey, IdentityKeyPair, InboundGroupSession, OutboundGroupSession, PreKeyBundle,
     PreKeyStore, RotationPolicy, SenderKeyAnnouncement, SenderKeyDistribution, SenderKeyRing,
@@ -271,10 +271,11 @@ pub fn group_decrypt(data: &[u8]) {
     }
 }
 
-/// An export of the live chain (at the position byte 0 picks, the rest of
-/// the input XORed over it) merged into a copy that has read some messages:
-/// the merge either fails and changes nothing, or never rewinds (what the
-/// copy read stays refused) and never admits a message Alice did not send.
+/// An export of the live chain (at the position byte 0 picks, near or far
+/// ahead, the rest of the input XORed over it) merged into a copy that has
+/// read some messages: the merge either fails and changes nothing, or never
+/// rewinds (what the copy read stays refused), never loses an unread
+/// message, and never admits a message Alice did not send.
 pub fn group_merge(data: &[u8]) {
     let l = live();
     let (pick, rest) = data.split_first().unwrap_or((&0, &[]));
@@ -283,7 +284,14 @@ pub fn group_merge(data: &[u8]) {
     for m in l.group_msgs.iter().take(read) {
         reader.decrypt(m).unwrap();
     }
-    let at = u32::from(*pick / 5 % 6);
+    // Where the export starts: near the copy, or at the edge of the
+    // skipped-key limit and far beyond it (a genuine copy far ahead must be
+    // refused, never make unread messages unreadable).
+    let at = match *pick / 5 % 8 {
+        x @ 0..=5 => u32::from(x),
+        6 => MAX_GROUP_SKIPPED_KEYS as u32 + u32::from(*pick % 5),
+        _ => 50_000,
+    };
     let mut export = l.group_in.export_at(at).unwrap().to_vec();
     for (b, x) in export.iter_mut().zip(rest) {
         *b ^= x;

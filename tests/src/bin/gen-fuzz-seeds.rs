@@ -110,6 +110,8 @@ fn main() {
                 vec![0],
                 vec![2 + 5 * 3], // read 2, export at 3
                 vec![4 + 5],     // read 4, export at 1
+                vec![1 + 5 * 6], // read 1, export at MAX_GROUP_SKIPPED_KEYS + 1
+                vec![5 * 7],     // read 0, export 50 000 ahead: refused
                 // The last byte of the chain key flipped: a conflicting copy.
                 {
                     let n = l.group_in.export_at(0).unwrap().len();
