@@ -204,7 +204,7 @@ fn review_b_merge_of_three_copies_depends_on_arrival_order() {
     assert!(matches!(
         bc.insert(b.clone()),
         Err(GroupError::TooManySkippedKeys {
-            keys: 2001,
+            keys: 3000,
             limit: 2000
         })
     ));
