@@ -45,6 +45,20 @@
 //! assert!(a.matches_scanned(&b.scannable()));
 //! # Ok(()) }
 //! ```
+//!
+//! Sending state is never copied behind your back: [`Session`] and
+//! [`OutboundGroupSession`] are not `Clone` (two live copies would be two
+//! senders on one chain); a copy goes through `to_bytes`/`seal`, visibly.
+//!
+//! ```compile_fail
+//! fn copyable<T: Clone>() {}
+//! copyable::<qorgan::Session>();
+//! ```
+//!
+//! ```compile_fail
+//! fn copyable<T: Clone>() {}
+//! copyable::<qorgan::OutboundGroupSession>();
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
 // Secrets are boxed on purpose, also inside collections: moving a box moves

@@ -47,7 +47,10 @@ pub(crate) struct RatchetKeyPair {
 /// exactly as before. `encrypt` never fails after changing state. Persist the
 /// session (see [`Session::seal`]) after `encrypt` and before transmitting,
 /// so a crash can never lead to a message key being used twice.
-#[derive(Clone)]
+///
+/// Deliberately not `Clone`: two live copies of one session are two senders
+/// on one chain. A copy is made only through the state formats
+/// ([`to_bytes`](Self::to_bytes), [`seal`](Self::seal)), where it is visible.
 pub struct Session {
     pub(crate) role: Role,
     pub(crate) local_identity: IdentityKey,

@@ -211,7 +211,7 @@ fn shape(data: &[u8], genuine: &[Vec<u8>]) -> Vec<u8> {
 pub fn session_decrypt(data: &[u8]) {
     let l = live();
     let input = shape(data, &l.to_bob);
-    let mut bob = l.bob.clone();
+    let mut bob = Session::from_bytes(&l.bob.to_bytes()).expect("state round trip");
     let before = bob.to_bytes();
     match bob.decrypt(&input) {
         Ok(pt) => {
@@ -322,8 +322,12 @@ pub fn group_merge(data: &[u8]) {
 pub fn conversation(data: &[u8]) {
     let l = live();
     let mut r = rng(9);
-    let (mut a, mut b) = (l.alice.clone(), l.bob.clone());
-    let mut out = l.group_out.clone();
+    let (mut a, mut b) = (
+        Session::from_bytes(&l.alice.to_bytes()).expect("state round trip"),
+        Session::from_bytes(&l.bob.to_bytes()).expect("state round trip"),
+    );
+    let mut out =
+        OutboundGroupSession::from_bytes(&l.group_out.to_bytes()).expect("state round trip");
     let mut member = l.group_in.clone();
     let key = corpus_storage_key();
     let mut to_a: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();

@@ -919,7 +919,9 @@ fn scenario_files() -> (Value, Value, Value) {
                     "receiver_after": snapshot_json(&party.session),
                 }));
                 if e == ALICE_MID_EVENT {
-                    alice_mid = Some(alice.session.clone());
+                    alice_mid = Some(
+                        Session::from_bytes(&alice.session.to_bytes()).expect("state round trip"),
+                    );
                 }
             }
         }

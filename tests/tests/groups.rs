@@ -130,11 +130,13 @@ fn forged_signatures_and_every_bit_flip_are_rejected_without_state_change() {
         assert_eq!(before, snapshot(&bob), "bit {bit}");
     }
     // Mallory knows the chain key (say, a member) but not the signing key.
-    let mut mallory = alice.outbound.clone();
+    let mut mallory =
+        OutboundGroupSession::from_bytes(&alice.outbound.to_bytes()).expect("state round trip");
     mallory.rotate(&mut r, 1_000).unwrap();
     let forged = {
         // Same chain id and key material as Alice's, Mallory's signing key.
-        let mut f = alice.outbound.clone();
+        let mut f =
+            OutboundGroupSession::from_bytes(&alice.outbound.to_bytes()).expect("state round trip");
         let sig_from_other = mallory.encrypt(&mut r, &alice.identity, b"orders").unwrap();
         let mut m2 = f.encrypt(&mut r, &alice.identity, b"fake orders").unwrap();
         let n = m2.len();

@@ -491,7 +491,8 @@ fn batch_equals_single_on_a_hostile_queue() {
     hostile.push(t);
     hostile.push(queue[6][..40].to_vec());
     hostile.push(far);
-    let mut mal = mallory.out.clone();
+    let mut mal =
+        OutboundGroupSession::from_bytes(&mallory.out.to_bytes()).expect("state round trip");
     hostile.push(mal.encrypt(&mut r, &mallory.id, b"foreign").unwrap());
     hostile.extend(read_before.iter().cloned());
     hostile.push(vec![]);
@@ -607,7 +608,8 @@ fn every_refused_ring_call_leaves_state_unchanged() {
     // Rotation 3 arrives later; meanwhile all the refusals:
     let wrong_key = export_bytes(&d0.announcement, 0, [9; 32]);
     let wrong = InboundGroupSession::import(&wrong_key).unwrap();
-    let mut conflicting = alice.out.clone();
+    let mut conflicting =
+        OutboundGroupSession::from_bytes(&alice.out.to_bytes()).expect("state round trip");
     conflicting.rotate(&mut r, 0).unwrap(); // rotation 4
     let mut s = conflicting.to_bytes().to_vec();
     let g = s[2] as usize;
@@ -654,7 +656,7 @@ fn end_of_chain_never_wraps() {
         out: relabel(&alice.out, MAX_GROUP_ITERATION - 1),
     };
     let mut bob = receive(&near);
-    let mut out = near.out.clone();
+    let mut out = OutboundGroupSession::from_bytes(&near.out.to_bytes()).expect("state round trip");
     let a = out.encrypt(&mut r, &alice.id, b"penultimate").unwrap();
     let b = out.encrypt(&mut r, &alice.id, b"last").unwrap();
     assert!(out.encrypt(&mut r, &alice.id, b"more").is_err());

@@ -18,7 +18,9 @@ use crate::primitives::ed25519::Ed25519SigningKey;
 use crate::wire;
 
 /// One device's sending chain in one group.
-#[derive(Clone)]
+///
+/// Deliberately not `Clone` (see [`Session`](crate::Session)): a copy is made
+/// only through the state formats, where it is visible.
 pub struct OutboundGroupSession {
     pub(crate) group_id: Vec<u8>,
     pub(crate) chain_id: u32,

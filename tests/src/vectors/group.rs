@@ -849,7 +849,10 @@ impl Scene {
     fn keep(&mut self, who: &str, name: &str) {
         let k = match who {
             "alice" => Kept::Outbound(
-                Box::new(self.out.clone()),
+                Box::new(
+                    OutboundGroupSession::from_bytes(&self.out.to_bytes())
+                        .expect("state round trip"),
+                ),
                 outbound_json(
                     &self.out,
                     &self.chains[self.current],

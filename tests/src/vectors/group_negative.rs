@@ -698,7 +698,7 @@ pub(super) fn group_negative_file() -> Value {
 
     // Chain a2: Alice rotates in G (rotation 1); chain b: Bob's chain in G;
     // chain x: Alice's chain in the group with a 64-byte id.
-    let mut out_a2 = out_a.clone();
+    let mut out_a2 = OutboundGroupSession::from_bytes(&out_a.to_bytes()).expect("state round trip");
     out_a2.rotate(&mut rng, T0 + 60).expect("rotate");
     chain_draws(&mut rng, "a_next");
     let dist_a2 = out_a2.distribution(&alice).to_bytes().to_vec();
