@@ -113,6 +113,15 @@ pub enum HandshakeError {
     /// A handshake without one-time keys whose ephemeral key was already seen.
     #[error("replayed handshake")]
     Replay,
+    /// The signed prekey named by a handshake without one-time prekeys has
+    /// admitted `MAX_REMEMBERED_HANDSHAKES` such handshakes: rotate the
+    /// signed prekey (and publish new bundles) to accept more. Refusing,
+    /// rather than forgetting the oldest, keeps every replay detectable.
+    #[error("replay record of signed prekey {signed_prekey_id} is full: rotate the signed prekey")]
+    ReplayRecordFull {
+        /// The signed prekey whose record is full.
+        signed_prekey_id: u32,
+    },
     /// The message is not an initial (prekey) message.
     #[error("not a prekey message")]
     NotPreKeyMessage,

@@ -30,8 +30,14 @@ pub const MAX_KEM_ONE_TIME_PREKEYS: usize = 1_000;
 /// rotation, so handshakes already in flight still complete.
 pub const MAX_RETIRED_SIGNED_PREKEYS: usize = 3;
 
-/// Handshakes that used no one-time X25519 prekey are remembered by their
-/// ephemeral key, at most this many, to refuse replays.
+/// Handshakes without a one-time X25519 prekey (so on the last-resort
+/// ML-KEM prekey) that one signed prekey may admit. Each is remembered by its
+/// base key exactly as long as that signed prekey is held, so a replay is
+/// refused for as long as it could succeed; once a signed prekey has
+/// admitted this many, `accept` refuses more under it
+/// (`HandshakeError::ReplayRecordFull`) until the signed prekey is rotated,
+/// rather than forgetting an old one. `PreKeyStore::needs_rotation` says so
+/// at three quarters.
 pub const MAX_REMEMBERED_HANDSHAKES: usize = 4096;
 
 /// Largest plaintext `encrypt` accepts (64 MiB); `decrypt` refuses, before

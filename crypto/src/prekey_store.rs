@@ -5,7 +5,7 @@
 //! the caller cannot forget to delete them, and a forged message cannot burn
 //! them. Persist the store after every successful `accept`.
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
@@ -101,8 +101,11 @@ pub struct PreKeyStore {
     pub(crate) next_signed_id: PreKeyId,
     pub(crate) next_kem_id: PreKeyId,
     pub(crate) next_one_time_id: PreKeyId,
-    /// Base keys of accepted handshakes that used no one-time X25519 prekey.
-    pub(crate) seen_base_keys: VecDeque<X25519PublicKey>,
+    /// Per signed prekey id, the base keys of the handshakes it admitted
+    /// without a one-time X25519 prekey on the last-resort ML-KEM prekey
+    /// (the only ones that could be replayed): kept exactly as long as the
+    /// signed prekey, at most [`MAX_REMEMBERED_HANDSHAKES`] each.
+    pub(crate) replay_record: BTreeMap<PreKeyId, BTreeSet<[u8; 32]>>,
 }
 
 impl PreKeyStore {
@@ -118,7 +121,7 @@ impl PreKeyStore {
             next_signed_id: 1,
             next_kem_id: 1,
             next_one_time_id: 1,
-            seen_base_keys: VecDeque::new(),
+            replay_record: BTreeMap::new(),
         };
         store.rotate_signed_prekey(rng);
         store.rotate_last_resort_kem_prekey(rng);
@@ -152,9 +155,32 @@ impl PreKeyStore {
             public: public.clone(),
         });
         while self.signed.len() > MAX_RETIRED_SIGNED_PREKEYS + 1 {
-            self.signed.pop_front();
+            if let Some(gone) = self.signed.pop_front() {
+                // Handshakes naming it now fail as unknown: no need to
+                // remember them any longer.
+                self.replay_record.remove(&gone.public.id);
+            }
         }
         public
+    }
+
+    /// Whether the current signed prekey should be rotated: it has admitted
+    /// at least three quarters of [`MAX_REMEMBERED_HANDSHAKES`] handshakes
+    /// without one-time prekeys (past all of them `accept` refuses more with
+    /// `HandshakeError::ReplayRecordFull`). Rotate with
+    /// [`rotate_signed_prekey`](Self::rotate_signed_prekey) and publish new
+    /// bundles (with fresh one-time prekeys).
+    pub fn needs_rotation(&self) -> bool {
+        self.signed.back().is_some_and(|current| {
+            self.replay_record
+                .get(&current.public.id)
+                .is_some_and(|r| r.len() >= MAX_REMEMBERED_HANDSHAKES / 4 * 3)
+        })
+    }
+
+    /// Handshakes remembered against replay, over all signed prekeys held.
+    pub fn remembered_handshakes(&self) -> usize {
+        self.replay_record.values().map(BTreeSet::len).sum()
     }
 
     /// Makes a new current last-resort ML-KEM prekey; the previous one is
@@ -325,12 +351,28 @@ impl PreKeyStore {
                     .ok_or(HandshakeError::UnknownOneTimePreKey(id))?,
             ),
             None => {
-                if self.seen_base_keys.contains(&handshake.base_key) {
+                let base = handshake.base_key.as_bytes();
+                if self.replay_record.values().any(|r| r.contains(base)) {
                     return Err(HandshakeError::Replay);
                 }
                 None
             }
         };
+        // Only a handshake with no one-time prekey of either kind can be
+        // replayed (one-time keys are consumed): such ones are recorded, and
+        // refused once the signed prekey's record is full.
+        let recorded =
+            handshake.one_time_prekey_id.is_none() && kem.kind == KemPreKeyKind::LastResort;
+        if recorded
+            && self
+                .replay_record
+                .get(&handshake.signed_prekey_id)
+                .is_some_and(|r| r.len() >= MAX_REMEMBERED_HANDSHAKES)
+        {
+            return Err(HandshakeError::ReplayRecordFull {
+                signed_prekey_id: handshake.signed_prekey_id,
+            });
+        }
 
         let nc = |_| HandshakeError::NonContributory;
         let base = &handshake.base_key;
@@ -376,16 +418,14 @@ impl PreKeyStore {
         if kem.kind == KemPreKeyKind::OneTime {
             self.kem_one_time.remove(&handshake.kem_prekey_id);
         }
-        match handshake.one_time_prekey_id {
-            Some(id) => {
-                self.one_time.remove(&id);
-            }
-            None => {
-                self.seen_base_keys.push_back(*base);
-                while self.seen_base_keys.len() > MAX_REMEMBERED_HANDSHAKES {
-                    self.seen_base_keys.pop_front();
-                }
-            }
+        if let Some(id) = handshake.one_time_prekey_id {
+            self.one_time.remove(&id);
+        }
+        if recorded {
+            self.replay_record
+                .entry(handshake.signed_prekey_id)
+                .or_default()
+                .insert(*base.as_bytes());
         }
         Ok((session, plaintext))
     }

@@ -9,6 +9,9 @@
 /// Current version of the 1:1 state formats, bundles, identities and the
 /// sealed envelope; version 1 of 1:1 messages (accepted on receive only).
 pub const VERSION: u8 = 1;
+/// Current version of the prekey store state (kind `0x41`): its replay
+/// record is kept per signed prekey. Version 1 (one FIFO list) still loads.
+pub const STORE_VERSION: u8 = 2;
 /// Current version of 1:1 messages (types `0x01`, `0x02`): each carries a
 /// random 12-byte AEAD nonce (docs/PROTOCOL.md §5, §6.2). `encrypt` writes
 /// only this version; `decrypt` and `accept` also read version 1 (all-zero

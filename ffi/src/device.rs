@@ -129,6 +129,24 @@ impl Device {
         Ok(())
     }
 
+    /// Rotates the last-resort ML-KEM prekey (the old one stays usable for
+    /// a while, as for signed prekeys). Rotate it on the same schedule as
+    /// the signed prekey, so that a device seized later exposes the
+    /// post-quantum share of as few handshakes as possible.
+    pub fn rotate_last_resort_kem_prekey(&self) -> Result<(), QorganError> {
+        let mut store = lock(&self.store)?;
+        store.rotate_last_resort_kem_prekey(&mut *lock(&self.rng)?);
+        Ok(())
+    }
+
+    /// Whether the signed prekey should be rotated (`rotate_signed_prekey`,
+    /// then upload new bundles): it has admitted three quarters of the
+    /// handshakes without one-time prekeys it can remember against replay.
+    /// Past all of them `accept` refuses more (`RotationRequired`).
+    pub fn needs_rotation(&self) -> Result<bool, QorganError> {
+        Ok(lock(&self.store)?.needs_rotation())
+    }
+
     /// Unused one-time X25519 prekeys.
     pub fn one_time_prekey_count(&self) -> Result<u32, QorganError> {
         Ok(lock(&self.store)?.one_time_prekey_count() as u32)

@@ -308,6 +308,14 @@ impl From<HandshakeError> for QorganError {
             | HandshakeError::UnknownOneTimePreKey(id) => Self::UnknownPreKey { id },
             HandshakeError::NonContributory => Self::NonContributory,
             HandshakeError::Replay => Self::Replay,
+            // The signed prekey must be rotated before it admits more
+            // handshakes without one-time prekeys (`Device.needsRotation`).
+            HandshakeError::ReplayRecordFull { signed_prekey_id } => Self::RotationRequired {
+                reason: format!(
+                    "signed prekey {signed_prekey_id} admitted all the handshakes without \
+                     one-time prekeys it can remember: rotate it"
+                ),
+            },
             HandshakeError::NotPreKeyMessage => Self::Malformed {
                 reason: "not a prekey message".into(),
             },

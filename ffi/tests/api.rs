@@ -8,6 +8,16 @@ const KEY: [u8; 32] = [9; 32];
 fn one_to_one_with_restore_and_errors() {
     let alice = Device::new().unwrap();
     let bob = Device::new().unwrap();
+    assert!(!bob.needs_rotation().unwrap());
+    // Both long-lived prekeys rotate; bundles fetched before still work.
+    let early = bob.bundle().unwrap();
+    bob.rotate_signed_prekey().unwrap();
+    bob.rotate_last_resort_kem_prekey().unwrap();
+    let s = alice.initiate(early).unwrap();
+    assert_eq!(
+        bob.accept(&s.encrypt(b"early").unwrap()).unwrap().plaintext,
+        b"early"
+    );
     bob.generate_one_time_prekeys(5).unwrap();
     let a = alice.initiate(bob.bundle().unwrap()).unwrap();
     let first = a.encrypt(b"salem").unwrap();

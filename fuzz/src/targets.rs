@@ -100,7 +100,15 @@ pub fn state_session(data: &[u8]) {
 
 pub fn state_prekey_store(data: &[u8]) {
     if let Ok(s) = PreKeyStore::from_bytes(data) {
-        assert_eq!(&s.to_bytes()[..], data);
+        let written = s.to_bytes();
+        if data.first() == Some(&qorgan::wire::VERSION) {
+            // Version 1 loads migrated and is written as the current
+            // version, which must then round-trip exactly.
+            let again = PreKeyStore::from_bytes(&written).unwrap();
+            assert_eq!(again.to_bytes(), written);
+        } else {
+            assert_eq!(&written[..], data);
+        }
     }
 }
 

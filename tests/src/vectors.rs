@@ -8,7 +8,7 @@
 //! re-derives every value from the recorded inputs without qorgan.
 //!
 //! [`generate_fixtures`] makes the state fixtures of the current version for
-//! `tests/vectors/fixtures/` (1:1 and group state); the `gen-vectors` binary
+//! `tests/vectors/fixtures/` (1:1 state, prekey store state and group state); the `gen-vectors` binary
 //! writes each only when no such file exists yet (fixtures are kept forever,
 //! see the README there). `group.json` and the group fixture come from the
 //! submodule `group` (tests/src/vectors/group.rs), `group_negative.json`
@@ -47,11 +47,22 @@ pub const SCENARIO_SEED: u64 = 1;
 pub const SAFETY_NUMBER_SEED: u64 = 3;
 /// Seed of the state fixture of the current version.
 pub const FIXTURE_SEED: u64 = 101;
+/// Seed of the prekey store fixture of the current store version.
+pub const STORE_FIXTURE_SEED: u64 = 103;
 
 /// Where the fixture of the current state version lives, relative to
 /// `tests/vectors/`: `fixtures/state-v{VERSION}.json`.
 pub fn fixture_file() -> String {
     format!("fixtures/state-v{}.json", qorgan::wire::VERSION)
+}
+
+/// Where the prekey store fixture of the current store version lives,
+/// relative to `tests/vectors/`: `fixtures/prekey-store-v{STORE_VERSION}.json`.
+pub fn store_fixture_file() -> String {
+    format!(
+        "fixtures/prekey-store-v{}.json",
+        qorgan::wire::STORE_VERSION
+    )
 }
 
 // ------------------------------------------------------------------ RNGs
@@ -802,6 +813,10 @@ fn scenario_files() -> (Value, Value, Value) {
         "c0",
     );
     let handshake_draws = rng.take_log();
+    // c0 used no one-time X25519 prekey and the last-resort ML-KEM prekey:
+    // its base key is recorded under signed prekey 1 (§4.8).
+    let carol_base_key = h2.expected["base_key"].clone();
+    assert_eq!(store.remembered_handshakes(), 1);
     let handshake = json!({
         "description": "The hybrid handshake (docs/PROTOCOL.md §4, §5.2). One generator rng(seed) \
             drives the whole scenario; inputs.draws lists every random draw in order (offset = \
@@ -812,7 +827,8 @@ fn scenario_files() -> (Value, Value, Value) {
             Alice fetches the bundle (with both one-time prekeys: 4 DHs), initiates and sends \
             a0, which Bob accepts (consuming both one-time prekeys). handshakes[1]: Carol fetches \
             the next bundle (no one-time prekeys left: last-resort ML-KEM prekey, 3 DHs, dh4 = \
-            null) and sends c0, which Bob accepts (remembering her base key). expected.* \
+            null) and sends c0, which Bob accepts (recording her base key in the replay record \
+            of signed prekey 1, §4.8). expected.* \
             handshakes[i].first_message traces the initiator's first encrypt (§6.3): a new \
             sending chain from KDF_RK(root_key, dh), then KDF_CK, and the message's 12-byte \
             AEAD nonce, drawn after the ratchet secret (message version 2, §5.2, §6.2). \
@@ -1049,6 +1065,16 @@ fn scenario_files() -> (Value, Value, Value) {
             .to_bytes(),
         *store_plain
     );
+    assert_eq!(store_plain[0], qorgan::wire::STORE_VERSION);
+    // The last section (§7.3): one replay record, signed prekey 1, one key.
+    let record_tail = [
+        &[0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1][..],
+        &crate::hex::decode(carol_base_key.as_str().expect("hex")).expect("hex"),
+    ]
+    .concat();
+    assert!(store_plain.ends_with(&record_tail));
+    assert_eq!(store.remembered_handshakes(), 1);
+    assert!(!store.needs_rotation());
     let state_draws = rng.take_log();
     let state = json!({
         "description": "State at rest (docs/PROTOCOL.md §7), continuing the generator stream of \
@@ -1060,8 +1086,10 @@ fn scenario_files() -> (Value, Value, Value) {
             (XChaCha20-Poly1305 under the storage key, AD = the first three bytes). The store \
             holds: signed prekeys 1 and 2, last-resort ML-KEM prekeys 1 and 3, one-time ML-KEM \
             prekey 4, one-time X25519 prekeys 2 and 3 (1 and 2 were consumed by handshake1), \
-            and Carol's base key in the replay cache (handshake2 used no one-time prekey). All \
-            byte strings are lower-case hex.",
+            and one replay record (§4.8, §7.3): signed prekey 1 with Carol's base key \
+            (handshake2 used no one-time X25519 prekey and the last-resort ML-KEM prekey), \
+            listed in expected.prekey_store.replay_record. The store state is of store \
+            version 2 (expected.prekey_store.store_version). All byte strings are lower-case hex.",
         "seed": SCENARIO_SEED,
         "inputs": {
             "continues": "session.json",
@@ -1086,7 +1114,14 @@ fn scenario_files() -> (Value, Value, Value) {
         },
         "expected": {
             "sessions": sealed_sessions,
-            "prekey_store": {"plain": hx(&store_plain), "sealed": hx(&store_sealed)},
+            "prekey_store": {
+                "store_version": qorgan::wire::STORE_VERSION,
+                "replay_record": [
+                    {"signed_prekey_id": 1, "base_keys": [carol_base_key]},
+                ],
+                "plain": hx(&store_plain),
+                "sealed": hx(&store_sealed),
+            },
         },
     });
     (handshake, session, state)
@@ -1229,8 +1264,149 @@ fn fixture_current() -> Value {
     })
 }
 
-/// The fixtures of the current state version (the 1:1 state fixture and
-/// the group state fixture): path (relative to `tests/vectors/`) ->
+/// The prekey store fixture of the current store version (made with the
+/// current code): a sealed store whose replay record holds handshakes under
+/// two signed prekeys, the first messages it must refuse, and one it has not
+/// seen yet and must accept.
+fn store_fixture_current() -> Value {
+    use crate::vectors::errors::handshake as error_name;
+    let mut rng = crate::rng(STORE_FIXTURE_SEED);
+    let bob_id = IdentityKeyPair::generate(&mut rng);
+    let mut store = PreKeyStore::new(&mut rng, bob_id);
+    // A new initiator's first message on the store's current bundle.
+    let first = |rng: &mut ChaCha20Rng, store: &PreKeyStore, text: &str| {
+        let id = IdentityKeyPair::generate(rng);
+        let bundle = store.bundle().expect("bundle");
+        let mut s = Session::initiate(rng, &id, &bundle).expect("initiate");
+        let m = s.encrypt(rng, text.as_bytes()).expect("encrypt");
+        let ids = (
+            bundle.signed_prekey.id,
+            bundle.kem_prekey.id,
+            bundle.kem_prekey.kind,
+            bundle.one_time_prekey.map(|o| o.id),
+        );
+        (m, ids)
+    };
+    let base_key = |m: &[u8]| -> [u8; 32] { m[130..162].try_into().expect("32") };
+    let mut accepted = Vec::new();
+    let mut accept = |store: &mut PreKeyStore, id: &str, m: Vec<u8>, text: &str| {
+        let (_, pt) = store.accept(&m).expect("accept");
+        assert_eq!(pt, text.as_bytes());
+        accepted.push((id.to_string(), m, text.to_string()));
+    };
+    use qorgan::KemPreKeyKind::{LastResort, OneTime};
+    // Signed prekey 1, last-resort ML-KEM prekey 1, no one-time prekeys:
+    // both recorded under signed prekey 1.
+    let t = "a0: Alice, signed prekey 1, last resort";
+    let (a0, ids) = first(&mut rng, &store, t);
+    assert_eq!(ids, (1, 1, LastResort, None));
+    accept(&mut store, "a0", a0, t);
+    let t = "c0: Carol, signed prekey 1, last resort";
+    let (c0, ids) = first(&mut rng, &store, t);
+    assert_eq!(ids, (1, 1, LastResort, None));
+    accept(&mut store, "c0", c0, t);
+    // Signed prekey 2 (1 is retired, still held with its record).
+    store.rotate_signed_prekey(&mut rng);
+    // A one-time ML-KEM prekey (2), no one-time X25519 prekey: not recorded.
+    store.generate_kem_one_time_prekeys(&mut rng, 1);
+    let t = "f0: Frank, signed prekey 2, one-time ML-KEM prekey 2";
+    let (f0, ids) = first(&mut rng, &store, t);
+    assert_eq!(ids, (2, 2, OneTime, None));
+    accept(&mut store, "f0", f0, t);
+    // A one-time X25519 prekey (1) and the last-resort ML-KEM prekey: not
+    // recorded.
+    store.generate_one_time_prekeys(&mut rng, 1);
+    let t = "g0: Gulnar, signed prekey 2, last resort, one-time prekey 1";
+    let (g0, ids) = first(&mut rng, &store, t);
+    assert_eq!(ids, (2, 1, LastResort, Some(1)));
+    accept(&mut store, "g0", g0, t);
+    // Recorded under signed prekey 2.
+    let t = "d0: Dana, signed prekey 2, last resort";
+    let (d0, ids) = first(&mut rng, &store, t);
+    assert_eq!(ids, (2, 1, LastResort, None));
+    accept(&mut store, "d0", d0, t);
+    // Sent, not yet received.
+    let t = "e0: Erlan, signed prekey 2, last resort, not yet accepted";
+    let (e0, ids) = first(&mut rng, &store, t);
+    assert_eq!(ids, (2, 1, LastResort, None));
+    assert_eq!(store.remembered_handshakes(), 3);
+    assert!(!store.needs_rotation());
+
+    let key = StorageKey::generate(&mut rng);
+    let store_plain = store.to_bytes();
+    let store_sealed = store.seal(&mut rng, &key);
+    assert_eq!(store_plain[0], qorgan::wire::STORE_VERSION);
+
+    let by_id = |want: &str| {
+        let (_, m, _) = accepted.iter().find(|(id, _, _)| id == want).expect(want);
+        base_key(m)
+    };
+    let mut record: BTreeMap<u32, BTreeSet<[u8; 32]>> = BTreeMap::new();
+    for (spk, id) in [(1, "a0"), (1, "c0"), (2, "d0")] {
+        record.entry(spk).or_default().insert(by_id(id));
+    }
+    let refused: Vec<Value> = accepted
+        .iter()
+        .map(|(id, m, text)| {
+            let mut again = store.clone();
+            let e = again.accept(m).expect_err("already accepted");
+            let (error, _) = error_name(&e);
+            json!({
+                "id": id,
+                "bytes": hx(m),
+                "plaintext": text_json(text.as_bytes()),
+                "base_key": hx(&base_key(m)),
+                "error": error,
+            })
+        })
+        .collect();
+    {
+        let mut again = store.clone();
+        assert_eq!(
+            again.accept(&e0).expect("e0").1,
+            "e0: Erlan, signed prekey 2, last resort, not yet accepted".as_bytes()
+        );
+        assert_eq!(
+            again.accept(&e0).err(),
+            Some(qorgan::HandshakeError::Replay)
+        );
+    }
+    json!({
+        "description": "Prekey store fixture of the store_version below (docs/PROTOCOL.md \
+            §4.8, §7.3), generated once by gen-vectors (tests/src/vectors.rs, \
+            store_fixture_current, seed below) with the release that introduced that version, \
+            and kept unchanged forever: every later release must still load it \
+            (tests/tests/fixtures.rs). Bob's store (signed prekey 1, last-resort ML-KEM prekey \
+            1) accepts a0 and c0 (no one-time prekeys: recorded under signed prekey 1); \
+            it rotates to signed prekey 2, generates one-time ML-KEM prekey 2 and accepts f0 \
+            (which uses it: not recorded), generates one-time X25519 prekey 1 and accepts g0 \
+            (which uses it with the last-resort ML-KEM prekey: not recorded), and accepts d0 \
+            (recorded under signed prekey 2). e0 was made from the same bundle as d0 and not \
+            yet received. Then the store is stored. replay_record lists the record the state \
+            holds (signed prekey ids ascending, base keys ascending). already_accepted are the \
+            accepted first messages in order, each with the error the restored store must \
+            refuse it with; pending is e0, which the restored store must accept once (then \
+            refuse as a replay). All byte strings are lower-case hex.",
+        "seed": STORE_FIXTURE_SEED,
+        "store_version": qorgan::wire::STORE_VERSION,
+        "storage_key": hx(&*key.to_bytes()),
+        "bob_store": {"plain": hx(&store_plain), "sealed": hx(&store_sealed)},
+        "replay_record": record.iter().map(|(spk, keys)| json!({
+            "signed_prekey_id": spk,
+            "base_keys": keys.iter().map(|k| hx(k)).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "already_accepted": refused,
+        "pending": [{
+            "id": "e0",
+            "bytes": hx(&e0),
+            "plaintext": text_json(b"e0: Erlan, signed prekey 2, last resort, not yet accepted"),
+            "base_key": hx(&base_key(&e0)),
+        }],
+    })
+}
+
+/// The fixtures of the current state version (the 1:1 state fixture, the
+/// prekey store fixture and the group state fixture): path (relative to `tests/vectors/`) ->
 /// contents. gen-vectors writes each only if no file of that name exists, so
 /// each version's fixtures are made once, by the release that introduced the
 /// version, and the fixtures of older versions stay as they were. Never
@@ -1238,6 +1414,7 @@ fn fixture_current() -> Value {
 pub fn generate_fixtures() -> BTreeMap<String, Value> {
     let mut files = BTreeMap::new();
     files.insert(fixture_file(), fixture_current());
+    files.insert(store_fixture_file(), store_fixture_current());
     files.insert(group_fixture_file(), group::group_fixture_current());
     files
 }

@@ -3,16 +3,18 @@
 //! introduced their state version, and are never changed (see the README
 //! there). The current code must restore them and keep working with them,
 //! except group version 1, which it must refuse (§11,
-//! `group_state_v1_is_refused`).
+//! `group_state_v1_is_refused`). Prekey store state of store version 1 loads
+//! and is migrated to store version 2 (§7.3, §11).
 
 use std::path::PathBuf;
 
 use qorgan::group::GroupMessageInfo;
 use qorgan::{
-    DecodeError, DecryptError, GroupPlaintext, IdentityKeyPair, InboundGroupSession,
-    OutboundGroupSession, PreKeyBundle, PreKeyStore, RotationPolicy, RotationReason,
-    SenderKeyDistribution, SenderKeyRing, Session, StateError, StorageKey,
+    DecodeError, DecryptError, GroupPlaintext, HandshakeError, IdentityKeyPair,
+    InboundGroupSession, OutboundGroupSession, PreKeyBundle, PreKeyStore, RotationPolicy,
+    RotationReason, SenderKeyDistribution, SenderKeyRing, Session, StateError, StorageKey,
 };
+use qorgan_tests::vectors::errors;
 use qorgan_tests::{hex, rng};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -31,6 +33,10 @@ const FIXTURES: &[(&str, &str)] = &[
     (
         "group-state-v2.json",
         "adf0182d18d55380fa20b279752e829bb90df1a7587b98ebc2db829e8e281478",
+    ),
+    (
+        "prekey-store-v2.json",
+        "78dc61a14188befda0e30162dc9a96f3860594761bea53708f1a059c6ea04c32",
     ),
 ];
 
@@ -145,6 +151,29 @@ fn v1_prekey_store_restores_and_accepts_a_new_handshake() {
     let bob = Session::open(&key, &unhex(&f["bob_session"]["sealed"])).expect("open");
     assert!(store.identity_key().ct_eq(bob.local_identity()));
 
+    // Store version 1, migrated (§7.3, §11): it is written back as store
+    // version 2, which loads to the same store. Its replay list was empty
+    // (a0 used one-time prekeys), so there is no replay record.
+    let plain_v1 = unhex(&f["bob_store"]["plain"]);
+    assert_eq!(plain_v1[..2], [0x01, 0x41]);
+    assert_eq!(
+        plain_v1[plain_v1.len() - 4..],
+        [0, 0, 0, 0],
+        "empty replay list"
+    );
+    let migrated = store.to_bytes();
+    assert_eq!(migrated[..2], [0x02, 0x41]);
+    assert_eq!(
+        migrated[2..],
+        plain_v1[2..],
+        "only the version byte differs"
+    );
+    assert_eq!(
+        *PreKeyStore::from_bytes(&migrated).expect("v2").to_bytes(),
+        *migrated
+    );
+    assert_eq!(store.remembered_handshakes(), 0);
+
     // The handshake already accepted stays consumed.
     let (_, a0, _) = messages(&serde_json::json!([f["already_accepted"]])).remove(0);
     assert!(
@@ -238,7 +267,7 @@ fn group_state_v1_is_refused() {
         assert_eq!(InboundGroupSession::from_bytes(&plain(name)).err(), refused);
         assert_eq!(SenderKeyRing::from_bytes(&plain(name)).err(), refused);
     }
-    // The sender's 1:1 state (version 1, current) still opens.
+    // The sender's 1:1 prekey store (store version 1, migrated) still opens.
     let store = PreKeyStore::open(&key, &unhex(&f["alice_store"]["sealed"])).expect("store");
 
     // The v1 messages still queued: refused by the parser and by every v2
@@ -501,4 +530,97 @@ fn group_fixture_name() -> String {
     qorgan_tests::vectors::group_fixture_file()
         .trim_start_matches("fixtures/")
         .to_string()
+}
+
+/// Store version 2 (docs/PROTOCOL.md §4.8, §7.3): the fixture's store
+/// restores with its replay record per signed prekey, re-encodes to the same
+/// bytes, refuses every first message it accepted before (a replay, or a
+/// consumed one-time prekey), accepts the pending one exactly once, and drops
+/// a signed prekey's record with the signed prekey.
+#[test]
+fn v2_prekey_store_restores_its_replay_record() {
+    let f = load("prekey-store-v2.json");
+    assert_eq!(f["store_version"], 2);
+    let key: [u8; 32] = unhex(&f["storage_key"]).try_into().expect("32");
+    let key = StorageKey::from_bytes(key);
+    let plain = unhex(&f["bob_store"]["plain"]);
+    assert_eq!(plain[..2], [0x02, 0x41]);
+    let mut store = PreKeyStore::open(&key, &unhex(&f["bob_store"]["sealed"])).expect("open");
+    let from_plain = PreKeyStore::from_bytes(&plain).expect("plain");
+    assert_eq!(*store.to_bytes(), plain, "re-encodes to the same bytes");
+    assert_eq!(*from_plain.to_bytes(), plain, "plain and sealed agree");
+
+    // The record the fixture lists is the last section of the state.
+    let record = f["replay_record"].as_array().expect("record");
+    let mut tail = (record.len() as u32).to_be_bytes().to_vec();
+    let mut recorded = Vec::new();
+    for r in record {
+        let spk = u32::try_from(r["signed_prekey_id"].as_u64().expect("id")).expect("u32");
+        let keys = r["base_keys"].as_array().expect("keys");
+        tail.extend_from_slice(&spk.to_be_bytes());
+        tail.extend_from_slice(&(keys.len() as u32).to_be_bytes());
+        for k in keys {
+            tail.extend_from_slice(&unhex(k));
+            recorded.push((spk, unhex(k)));
+        }
+    }
+    assert!(plain.ends_with(&tail));
+    assert_eq!(store.remembered_handshakes(), recorded.len());
+    assert_eq!(recorded.len(), 3);
+    assert!(!store.needs_rotation());
+
+    // Every first message it accepted before is refused, and the store is
+    // unchanged by each refusal.
+    let before = store.to_bytes().to_vec();
+    for m in f["already_accepted"].as_array().expect("accepted") {
+        let id = m["id"].as_str().expect("id");
+        let bytes = unhex(&m["bytes"]);
+        let e = store.accept(&bytes).expect_err(id);
+        assert_eq!(
+            errors::handshake(&e).0,
+            m["error"].as_str().expect("error"),
+            "{id}"
+        );
+        let in_record = recorded.iter().any(|(_, k)| *k == unhex(&m["base_key"]));
+        assert_eq!(in_record, e == HandshakeError::Replay, "{id}");
+        assert_eq!(*store.to_bytes(), before, "{id}: refusal changes nothing");
+    }
+
+    // The pending first message is accepted once, and recorded under its
+    // signed prekey (2).
+    let pending = &f["pending"][0];
+    let e0 = unhex(&pending["bytes"]);
+    let (mut bob_erlan, pt) = store.accept(&e0).expect("e0 accepted");
+    assert_eq!(pt, unhex(&pending["plaintext"]["hex"]));
+    assert_eq!(store.accept(&e0).err(), Some(HandshakeError::Replay));
+    assert_eq!(store.remembered_handshakes(), 4);
+    let reply = bob_erlan
+        .encrypt(&mut rng(9), b"salem, Erlan")
+        .expect("reply");
+    assert_eq!(reply[1], 0x01, "a normal message");
+
+    // The state written now reloads to the same store.
+    let after = store.to_bytes();
+    assert_eq!(
+        *PreKeyStore::from_bytes(&after).expect("reload").to_bytes(),
+        *after
+    );
+
+    // Rotating signed prekey 1 out (three more rotations: 4 held) deletes
+    // its record: a0 and c0 then name an unknown signed prekey.
+    let mut r = rng(10);
+    for _ in 0..3 {
+        store.rotate_signed_prekey(&mut r);
+    }
+    assert_eq!(store.remembered_handshakes(), 2, "d0 and e0 remain");
+    for m in f["already_accepted"].as_array().expect("accepted") {
+        let bytes = unhex(&m["bytes"]);
+        if bytes[162..166] == [0, 0, 0, 1] {
+            assert_eq!(
+                store.accept(&bytes).err(),
+                Some(HandshakeError::UnknownSignedPreKey(1))
+            );
+        }
+    }
+    assert_eq!(store.accept(&e0).err(), Some(HandshakeError::Replay));
 }

@@ -20,9 +20,9 @@ use std::path::PathBuf;
 
 use qorgan::primitives::ed25519::{Ed25519PublicKey, Signature, verify_batch};
 use qorgan::{
-    DecryptError, GroupPlaintext, IdentityKeyPair, InboundGroupSession, OutboundGroupSession,
-    PreKeyBundle, PreKeyStore, RotationPolicy, SenderKeyAnnouncement, SenderKeyDistribution,
-    SenderKeyRing, Session, StorageKey,
+    DecodeError, DecryptError, GroupPlaintext, HandshakeError, IdentityKeyPair,
+    InboundGroupSession, OutboundGroupSession, PreKeyBundle, PreKeyStore, RotationPolicy,
+    SenderKeyAnnouncement, SenderKeyDistribution, SenderKeyRing, Session, StateError, StorageKey,
 };
 use qorgan_tests::hex;
 use qorgan_tests::vectors::{ReplayRng, errors, generate, render, run_group_negative_case};
@@ -202,6 +202,49 @@ fn qorgan_opens_the_sealed_states() {
     assert_eq!(
         *PreKeyStore::from_bytes(&plain).expect("decode").to_bytes(),
         plain
+    );
+}
+
+/// Store version 1 (§7.3, §11): the store of state.json written in the
+/// version 1 layout, its replay list holding Carol's base key twice (version
+/// 1 allowed repeats), loads into a store whose record holds the key once,
+/// under the newest signed prekey (2, where state.json's version 2 state has
+/// it under 1, the signed prekey c0 named), and refuses c0 as a replay.
+#[test]
+fn qorgan_migrates_a_store_v1_replay_list() {
+    let hs = load("handshake.json");
+    let f = load("state.json");
+    let plain = unhex(&f["expected"]["prekey_store"]["plain"]);
+    let carol = unhex(&hs["expected"]["handshakes"][1]["base_key"]);
+    // count(1) || u32(1) || count(1) || Carol's base key.
+    let tail = [&[0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1][..], &carol].concat();
+    assert!(plain.ends_with(&tail));
+    let prefix = &plain[1..plain.len() - tail.len()];
+    let v1 = [&[0x01][..], prefix, &[0, 0, 0, 2], &carol, &carol].concat();
+    let mut store = PreKeyStore::from_bytes(&v1).expect("store v1 loads");
+    let v2 = [
+        &[0x02][..],
+        prefix,
+        &[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1],
+        &carol,
+    ]
+    .concat();
+    assert_eq!(*store.to_bytes(), v2);
+    assert_eq!(store.remembered_handshakes(), 1);
+    let c0 = unhex(&hs["expected"]["handshakes"][1]["first_message"]["bytes"]);
+    assert_eq!(store.accept(&c0).err(), Some(HandshakeError::Replay));
+    // An empty version 1 list gives no record.
+    let v1 = [&[0x01][..], prefix, &[0, 0, 0, 0]].concat();
+    let store = PreKeyStore::from_bytes(&v1).expect("store v1 loads");
+    assert_eq!(
+        *store.to_bytes(),
+        [&[0x02][..], prefix, &[0, 0, 0, 0]].concat()
+    );
+    // Version 3 is no store version.
+    let v3 = [&[0x03][..], &plain[1..]].concat();
+    assert_eq!(
+        PreKeyStore::from_bytes(&v3).err(),
+        Some(StateError::Decode(DecodeError::UnsupportedVersion(3)))
     );
 }
 

@@ -554,9 +554,13 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() != 12665:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_device_needs_rotation() != 4882:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() != 26512:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_open_group() != 10600:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() != 63988:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() != 25741:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -700,12 +704,18 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_initiate.restype = ctypes.c_
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_needs_rotation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_needs_rotation.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_open_group.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_open_group.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey.restype = ctypes.c_uint16
@@ -893,6 +903,11 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count.argtypes
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count.restype = ctypes.c_uint32
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_needs_rotation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_needs_rotation.restype = ctypes.c_int8
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -905,6 +920,11 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_open_group.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_open_group.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -3554,6 +3574,14 @@ class DeviceProtocol(typing.Protocol):
         Unused one-time ML-KEM prekeys.
 """
         raise NotImplementedError
+    def needs_rotation(self, ) -> bool:
+        """
+        Whether the signed prekey should be rotated (`rotate_signed_prekey`,
+        then upload new bundles): it has admitted three quarters of the
+        handshakes without one-time prekeys it can remember against replay.
+        Past all of them `accept` refuses more (`RotationRequired`).
+"""
+        raise NotImplementedError
     def one_time_prekey_count(self, ) -> int:
         """
         Unused one-time X25519 prekeys.
@@ -3562,6 +3590,14 @@ class DeviceProtocol(typing.Protocol):
     def open_group(self, storage_key: bytes,sealed: bytes) -> OutboundGroup:
         """
         Restores a chain sealed by `OutboundGroup.seal`.
+"""
+        raise NotImplementedError
+    def rotate_last_resort_kem_prekey(self, ) -> None:
+        """
+        Rotates the last-resort ML-KEM prekey (the old one stays usable for
+        a while, as for signed prekeys). Rotate it on the same schedule as
+        the signed prekey, so that a device seized later exposes the
+        post-quantum share of as few handshakes as possible.
 """
         raise NotImplementedError
     def rotate_signed_prekey(self, ) -> None:
@@ -3804,6 +3840,24 @@ class Device(DeviceProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    def needs_rotation(self, ) -> bool:
+        """
+        Whether the signed prekey should be rotated (`rotate_signed_prekey`,
+        then upload new bundles): it has admitted three quarters of the
+        handshakes without one-time prekeys it can remember against replay.
+        Past all of them `accept` refuses more (`RotationRequired`).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_device_needs_rotation,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def one_time_prekey_count(self, ) -> int:
         """
         Unused one-time X25519 prekeys.
@@ -3837,6 +3891,24 @@ class Device(DeviceProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_device_open_group,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def rotate_last_resort_kem_prekey(self, ) -> None:
+        """
+        Rotates the last-resort ML-KEM prekey (the old one stays usable for
+        a while, as for signed prekeys). Rotate it on the same schedule as
+        the signed prekey, so that a device seized later exposes the
+        post-quantum share of as few handshakes as possible.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)

@@ -1,15 +1,16 @@
-//! Identity and prekey store state, format v1 (docs/PROTOCOL.md §7.3).
+//! Identity and prekey store state, store version 2 (docs/PROTOCOL.md §7.3);
+//! version 1 still loads, migrated.
 //!
 //! Secrets only, plus the signatures: public keys are recomputed on load
 //! (ML-KEM from its 64-byte seed), so a store blob cannot hold a public key
 //! that does not match its secret.
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use super::{StorageKey, expect_kind, open, seal};
+use super::{StorageKey, expect_versioned_kind, open, seal};
 use crate::codec::{Reader, Writer};
 use crate::error::{DecodeError, StateError};
 use crate::identity::IdentityKeyPair;
@@ -17,11 +18,11 @@ use crate::limits::{
     MAX_KEM_ONE_TIME_PREKEYS, MAX_ONE_TIME_PREKEYS, MAX_REMEMBERED_HANDSHAKES,
     MAX_RETIRED_SIGNED_PREKEYS,
 };
-use crate::prekey::{KemPreKeyKind, SignedPreKey};
+use crate::prekey::{KemPreKeyKind, PreKeyId, SignedPreKey};
 use crate::prekey_store::{KemPreKeyRecord, OneTimePreKeyRecord, PreKeyStore, SignedPreKeyRecord};
 use crate::primitives::ed25519::Signature;
 use crate::primitives::kem::{KEM_SEED_LEN, KemSecretKey};
-use crate::primitives::x25519::{X25519PublicKey, X25519SecretKey};
+use crate::primitives::x25519::X25519SecretKey;
 use crate::wire;
 
 fn write_kem(w: &mut Writer, r: &KemPreKeyRecord) {
@@ -43,12 +44,74 @@ fn read_kem(r: &mut Reader<'_>, kind: KemPreKeyKind) -> Result<KemPreKeyRecord, 
     ))
 }
 
+type ReplayRecord = BTreeMap<PreKeyId, BTreeSet<[u8; 32]>>;
+
+/// Version 2: per held signed prekey id (ascending), its base keys
+/// (ascending, at least one, at most `MAX_REMEMBERED_HANDSHAKES`).
+fn read_replay_record(
+    r: &mut Reader<'_>,
+    signed: &VecDeque<SignedPreKeyRecord>,
+) -> Result<ReplayRecord, DecodeError> {
+    let n = r.count("replay records", MAX_RETIRED_SIGNED_PREKEYS + 1, 8 + 32)?;
+    let mut record = ReplayRecord::new();
+    for _ in 0..n {
+        let id = r.u32()?;
+        if !signed.iter().any(|s| s.public.id == id) {
+            return Err(DecodeError::InvalidField(
+                "replay record for a signed prekey not held",
+            ));
+        }
+        if record.last_key_value().is_some_and(|(last, _)| *last >= id) {
+            return Err(DecodeError::InvalidField(
+                "replay records not in ascending signed prekey order",
+            ));
+        }
+        let k = r.count("remembered handshakes", MAX_REMEMBERED_HANDSHAKES, 32)?;
+        if k == 0 {
+            return Err(DecodeError::InvalidField("empty replay record"));
+        }
+        let mut keys = BTreeSet::new();
+        for _ in 0..k {
+            let key: [u8; 32] = r.array()?;
+            // Strictly ascending, as written: one state has one encoding.
+            if keys.last().is_some_and(|last| *last >= key) {
+                return Err(DecodeError::InvalidField(
+                    "remembered base keys not ascending",
+                ));
+            }
+            keys.insert(key);
+        }
+        record.insert(id, keys);
+    }
+    Ok(record)
+}
+
+/// Version 1 kept one FIFO list of base keys for the whole store. They are
+/// kept against the current (newest) signed prekey: as long as it is held,
+/// at least as long as the list would have remembered them, and `accept`
+/// looks in every signed prekey's record.
+fn read_replay_list_v1(
+    r: &mut Reader<'_>,
+    signed: &VecDeque<SignedPreKeyRecord>,
+) -> Result<ReplayRecord, DecodeError> {
+    let n = r.count("remembered handshakes", MAX_REMEMBERED_HANDSHAKES, 32)?;
+    let mut keys = BTreeSet::new();
+    for _ in 0..n {
+        keys.insert(r.array::<32>()?);
+    }
+    let mut record = ReplayRecord::new();
+    if let (Some(current), false) = (signed.back(), keys.is_empty()) {
+        record.insert(current.public.id, keys);
+    }
+    Ok(record)
+}
+
 impl PreKeyStore {
     /// Plain state. Contains the identity's secret keys.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let mut w =
             Writer::with_capacity(256 + self.one_time.len() * 36 + self.kem_one_time.len() * 132);
-        w.u8(wire::VERSION).u8(wire::STATE_PREKEY_STORE);
+        w.u8(wire::STORE_VERSION).u8(wire::STATE_PREKEY_STORE);
         self.identity.write_secret(&mut w);
         w.u32(self.next_signed_id)
             .u32(self.next_kem_id)
@@ -71,17 +134,25 @@ impl PreKeyStore {
         for (id, k) in &self.one_time {
             w.u32(*id).raw(k.secret.to_bytes().as_ref());
         }
-        w.count(self.seen_base_keys.len());
-        for k in &self.seen_base_keys {
-            w.raw(k.as_bytes());
+        w.count(self.replay_record.len());
+        for (id, keys) in &self.replay_record {
+            w.u32(*id).count(keys.len());
+            for k in keys {
+                w.raw(k);
+            }
         }
         Zeroizing::new(w.into_vec())
     }
 
-    /// Loads plain state written by [`PreKeyStore::to_bytes`].
+    /// Loads plain state written by [`PreKeyStore::to_bytes`], of version 2
+    /// or 1 (whose replay list is migrated, docs/PROTOCOL.md §7.3).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, StateError> {
         let mut r = Reader::new(bytes);
-        expect_kind(&mut r, wire::STATE_PREKEY_STORE)?;
+        let version = match bytes.first() {
+            Some(&wire::VERSION) => wire::VERSION,
+            _ => wire::STORE_VERSION,
+        };
+        expect_versioned_kind(&mut r, version, wire::STATE_PREKEY_STORE)?;
         let identity = IdentityKeyPair::read_secret(&mut r)?;
         let next_signed_id = r.u32()?;
         let next_kem_id = r.u32()?;
@@ -157,17 +228,17 @@ impl PreKeyStore {
             let public = secret.public_key();
             one_time.insert(id, OneTimePreKeyRecord { secret, public });
         }
-        let n = r.count("remembered handshakes", MAX_REMEMBERED_HANDSHAKES, 32)?;
-        let mut seen_base_keys = VecDeque::with_capacity(n);
-        for _ in 0..n {
-            seen_base_keys.push_back(X25519PublicKey::from_bytes(r.array()?));
-        }
-        r.finish()?;
         if signed.is_empty() || kem_last_resort.is_empty() {
             return Err(
                 DecodeError::InvalidField("store without signed or last-resort prekey").into(),
             );
         }
+        let replay_record = if version == wire::VERSION {
+            read_replay_list_v1(&mut r, &signed)?
+        } else {
+            read_replay_record(&mut r, &signed)?
+        };
+        r.finish()?;
         Ok(Self {
             identity,
             signed,
@@ -177,7 +248,7 @@ impl PreKeyStore {
             next_signed_id,
             next_kem_id,
             next_one_time_id,
-            seen_base_keys,
+            replay_record,
         })
     }
 

@@ -14,7 +14,8 @@
 //! error alone (for example `DecodeError::UnsupportedVersion(1)`).
 
 use qorgan::{
-    DecodeError, DecryptError, EncryptError, GroupError, SignatureError, StateError, VerifyError,
+    DecodeError, DecryptError, EncryptError, GroupError, HandshakeError, SignatureError,
+    StateError, VerifyError,
 };
 
 /// A [`DecodeError`].
@@ -135,4 +136,27 @@ pub fn encrypt(e: &EncryptError) -> (String, String) {
             format!("EncryptError::TooLarge(len: {len}, limit: {limit})")
         }
     })
+}
+
+/// A [`HandshakeError`] (`PreKeyStore::accept`, `Session::initiate`).
+pub fn handshake(e: &HandshakeError) -> (String, String) {
+    match e {
+        HandshakeError::Verify(v) => wrap("HandshakeError::Verify", verify(v)),
+        HandshakeError::Decrypt(d) => wrap("HandshakeError::Decrypt", decrypt(d)),
+        HandshakeError::UnknownSignedPreKey(id) => {
+            plain(format!("HandshakeError::UnknownSignedPreKey({id})"))
+        }
+        HandshakeError::UnknownKemPreKey(id) => {
+            plain(format!("HandshakeError::UnknownKemPreKey({id})"))
+        }
+        HandshakeError::UnknownOneTimePreKey(id) => {
+            plain(format!("HandshakeError::UnknownOneTimePreKey({id})"))
+        }
+        HandshakeError::NonContributory => plain("HandshakeError::NonContributory".into()),
+        HandshakeError::Replay => plain("HandshakeError::Replay".into()),
+        HandshakeError::ReplayRecordFull { signed_prekey_id } => plain(format!(
+            "HandshakeError::ReplayRecordFull(signed_prekey_id: {signed_prekey_id})"
+        )),
+        HandshakeError::NotPreKeyMessage => plain("HandshakeError::NotPreKeyMessage".into()),
+    }
 }

@@ -8,7 +8,7 @@
 //! generator's output, §13), and serde_json to read the files. Section
 //! numbers below refer to docs/PROTOCOL.md.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use chacha20poly1305::aead::array::Array;
@@ -977,8 +977,18 @@ struct Store {
     last_resort: Vec<(u32, [u8; 64])>,
     kem_one_time: BTreeMap<u32, [u8; 64]>,
     one_time: BTreeMap<u32, [u8; 32]>,
-    seen: Vec<[u8; 32]>,
+    /// The replay record (§4.8): per held signed prekey id, the base keys of
+    /// the handshakes it admitted without a one-time X25519 prekey on a
+    /// last-resort ML-KEM prekey.
+    replay: BTreeMap<u32, BTreeSet<[u8; 32]>>,
 }
+
+/// `STORE_VERSION` (§1, §7.3).
+const STORE_VERSION: u8 = 0x02;
+const MAX_RETIRED_SIGNED_PREKEYS: usize = 3;
+const MAX_REMEMBERED_HANDSHAKES: usize = 4096;
+const MAX_KEM_ONE_TIME_PREKEYS: usize = 1000;
+const MAX_ONE_TIME_PREKEYS: usize = 10_000;
 
 fn take_id(next: &mut u32) -> u32 {
     let id = *next;
@@ -997,7 +1007,7 @@ impl Store {
             last_resort: Vec::new(),
             kem_one_time: BTreeMap::new(),
             one_time: BTreeMap::new(),
-            seen: Vec::new(),
+            replay: BTreeMap::new(),
         };
         s.rotate_signed(d, who);
         s.rotate_last_resort(d, who);
@@ -1008,8 +1018,10 @@ impl Store {
         let id = take_id(&mut self.next_signed);
         self.signed
             .push((id, d.g32(&format!("{who}.signed_prekey[{id}].secret"))));
-        if self.signed.len() > 4 {
-            self.signed.remove(0);
+        if self.signed.len() > MAX_RETIRED_SIGNED_PREKEYS + 1 {
+            // Its replay record goes with it (§4.8).
+            let (gone, _) = self.signed.remove(0);
+            self.replay.remove(&gone);
         }
     }
 
@@ -1095,10 +1107,19 @@ impl Store {
         let otk = match h.otk_id {
             Some(id) => Some(*self.one_time.get(&id).expect("one-time prekey")),
             None => {
-                assert!(!self.seen.contains(&h.base_key), "replay");
+                assert!(!self.is_replay(&h), "replay");
                 None
             }
         };
+        // Recorded iff no one-time X25519 prekey and a last-resort ML-KEM
+        // prekey; refused beforehand if that signed prekey's record is full.
+        let recorded = h.otk_id.is_none() && !kem_one_time;
+        if recorded {
+            assert!(
+                self.replay.get(&h.spk_id).map_or(0, BTreeSet::len) < MAX_REMEMBERED_HANDSHAKES,
+                "ReplayRecordFull"
+            );
+        }
         let mut dhs = vec![
             x25519_checked(&spk, &ik_a_x),
             x25519_checked(&self.identity.x_secret, &h.base_key),
@@ -1139,23 +1160,51 @@ impl Store {
         if kem_one_time {
             self.kem_one_time.remove(&h.kem_id);
         }
-        match h.otk_id {
-            Some(id) => {
-                self.one_time.remove(&id);
-            }
-            None => {
-                self.seen.push(h.base_key);
-                if self.seen.len() > 4096 {
-                    self.seen.remove(0);
-                }
-            }
+        if let Some(id) = h.otk_id {
+            self.one_time.remove(&id);
+        }
+        if recorded {
+            self.replay.entry(h.spk_id).or_default().insert(h.base_key);
         }
         (s, pt)
     }
 
-    /// Plain store state (§7.3).
+    /// §4.8 step 6b: a handshake without a one-time X25519 prekey whose base
+    /// key is in the record of any signed prekey held.
+    fn is_replay(&self, h: &HandshakeFields) -> bool {
+        h.otk_id.is_none() && self.replay.values().any(|r| r.contains(&h.base_key))
+    }
+
+    /// Plain store state (§7.3), store version 2: the replay record per
+    /// signed prekey, ids ascending, base keys ascending.
     fn state_bytes(&self) -> Vec<u8> {
-        let mut w = vec![0x01, 0x41];
+        let mut w = self.state_prefix(STORE_VERSION);
+        w.extend_from_slice(&(self.replay.len() as u32).to_be_bytes());
+        for (id, keys) in &self.replay {
+            assert!(!keys.is_empty());
+            w.extend_from_slice(&id.to_be_bytes());
+            w.extend_from_slice(&(keys.len() as u32).to_be_bytes());
+            for k in keys {
+                w.extend_from_slice(k);
+            }
+        }
+        w
+    }
+
+    /// Plain store state of store version 1 (§7.3, §11), whose last section
+    /// was one list of base keys (`list`, as stored).
+    fn state_bytes_v1(&self, list: &[[u8; 32]]) -> Vec<u8> {
+        let mut w = self.state_prefix(0x01);
+        w.extend_from_slice(&(list.len() as u32).to_be_bytes());
+        for k in list {
+            w.extend_from_slice(k);
+        }
+        w
+    }
+
+    /// Everything of the store state before its last section.
+    fn state_prefix(&self, version: u8) -> Vec<u8> {
+        let mut w = vec![version, 0x41];
         w.extend_from_slice(&self.identity.ed_seed);
         w.extend_from_slice(&self.identity.x_secret);
         for n in [self.next_signed, self.next_kem, self.next_otk] {
@@ -1188,11 +1237,125 @@ impl Store {
             w.extend_from_slice(&id.to_be_bytes());
             w.extend_from_slice(sk);
         }
-        count(&mut w, self.seen.len());
-        for k in &self.seen {
-            w.extend_from_slice(k);
-        }
         w
+    }
+
+    /// Decodes a plain store state (§7.3) of store version 2 or 1 under the
+    /// decoding rules there; a version 1 replay list is migrated to a record
+    /// under the newest signed prekey, and returned as stored too. Stored
+    /// signatures are not re-verified, but (deterministic Ed25519) they must
+    /// be the ones the owner's key makes, or the re-encoding differs.
+    fn from_state(b: &[u8]) -> GRes<(Store, Option<Vec<[u8; 32]>>)> {
+        let mut r = Rd(b);
+        let version = r.u8()?;
+        if version != 0x01 && version != STORE_VERSION {
+            return Err(dec(&format!("UnsupportedVersion({version})")));
+        }
+        let kind = r.u8()?;
+        if kind != 0x41 {
+            return Err(other(format!(
+                "StateError::WrongKind(expected: 0x41, found: {kind:#04x})"
+            )));
+        }
+        let identity = Identity::new(r.arr()?, r.arr()?);
+        let (next_signed, next_kem, next_otk) = (r.u32()?, r.u32()?, r.u32()?);
+        let invalid = |f: &str| dec(&format!("InvalidField({f})"));
+        let held = MAX_RETIRED_SIGNED_PREKEYS + 1;
+        let mut signed: Vec<(u32, [u8; 32])> = Vec::new();
+        for _ in 0..r.count("signed prekeys", held, 100)? {
+            let (id, sk, _sig) = (r.u32()?, r.arr::<32>()?, r.arr::<64>()?);
+            if signed.iter().any(|(i, _)| *i == id) {
+                return Err(invalid("duplicate signed prekey id"));
+            }
+            signed.push((id, sk));
+        }
+        let mut last_resort: Vec<(u32, [u8; 64])> = Vec::new();
+        for _ in 0..r.count("last-resort ML-KEM prekeys", held, 132)? {
+            let (id, seed, _sig) = (r.u32()?, r.arr::<64>()?, r.arr::<64>()?);
+            if last_resort.iter().any(|(i, _)| *i == id) {
+                return Err(invalid("duplicate ML-KEM prekey id"));
+            }
+            last_resort.push((id, seed));
+        }
+        let mut kem_one_time = BTreeMap::new();
+        for _ in 0..r.count("one-time ML-KEM prekeys", MAX_KEM_ONE_TIME_PREKEYS, 132)? {
+            let (id, seed, _sig) = (r.u32()?, r.arr::<64>()?, r.arr::<64>()?);
+            if last_resort.iter().any(|(i, _)| *i == id) || kem_one_time.contains_key(&id) {
+                return Err(invalid("duplicate ML-KEM prekey id"));
+            }
+            if kem_one_time
+                .keys()
+                .next_back()
+                .is_some_and(|last| *last > id)
+            {
+                return Err(invalid("one-time prekey ids not ascending"));
+            }
+            kem_one_time.insert(id, seed);
+        }
+        let mut one_time = BTreeMap::new();
+        for _ in 0..r.count("one-time prekeys", MAX_ONE_TIME_PREKEYS, 36)? {
+            let (id, sk) = (r.u32()?, r.arr::<32>()?);
+            if one_time.contains_key(&id) {
+                return Err(invalid("duplicate one-time prekey id"));
+            }
+            if one_time.keys().next_back().is_some_and(|last| *last > id) {
+                return Err(invalid("one-time prekey ids not ascending"));
+            }
+            one_time.insert(id, sk);
+        }
+        if signed.is_empty() || last_resort.is_empty() {
+            return Err(invalid("store without signed or last-resort prekey"));
+        }
+        let mut replay: BTreeMap<u32, BTreeSet<[u8; 32]>> = BTreeMap::new();
+        let v1_list = if version == 0x01 {
+            // Version 1: one list, oldest first, repeats allowed.
+            let n = r.count("remembered handshakes", MAX_REMEMBERED_HANDSHAKES, 32)?;
+            let list = (0..n).map(|_| r.arr()).collect::<GRes<Vec<[u8; 32]>>>()?;
+            if !list.is_empty() {
+                let (newest, _) = signed[signed.len() - 1];
+                replay.insert(newest, list.iter().copied().collect());
+            }
+            Some(list)
+        } else {
+            for _ in 0..r.count("replay records", held, 40)? {
+                let id = r.u32()?;
+                if !signed.iter().any(|(i, _)| *i == id) {
+                    return Err(invalid("replay record for a signed prekey not held"));
+                }
+                if replay.keys().next_back().is_some_and(|last| *last >= id) {
+                    return Err(invalid(
+                        "replay records not in ascending signed prekey order",
+                    ));
+                }
+                let k = r.count("remembered handshakes", MAX_REMEMBERED_HANDSHAKES, 32)?;
+                if k == 0 {
+                    return Err(invalid("empty replay record"));
+                }
+                let mut keys = BTreeSet::new();
+                for _ in 0..k {
+                    let key: [u8; 32] = r.arr()?;
+                    if keys.iter().next_back().is_some_and(|last| *last >= key) {
+                        return Err(invalid("remembered base keys not ascending"));
+                    }
+                    keys.insert(key);
+                }
+                replay.insert(id, keys);
+            }
+            None
+        };
+        r.end()?;
+        let store = Store {
+            identity,
+            next_signed,
+            next_kem,
+            next_otk,
+            signed,
+            last_resort,
+            kem_one_time,
+            one_time,
+            replay,
+        };
+        Ok((store, v1_list))
     }
 }
 
@@ -1725,10 +1888,14 @@ fn kdf_json() {
 fn handshake_json() {
     let hs = load("handshake.json");
     let sc = replay_handshake(&hs);
-    // Handshake 1 consumed both one-time prekeys; handshake 2 used none and
-    // left Carol's base key in the replay cache.
+    // Handshake 1 consumed both one-time prekeys; handshake 2 used none (the
+    // last-resort ML-KEM prekey) and left Carol's base key in the replay
+    // record of signed prekey 1 (§4.8).
     assert!(sc.bob_store.one_time.is_empty() && sc.bob_store.kem_one_time.is_empty());
-    assert_eq!(sc.bob_store.seen, [sc.carol.base_key]);
+    assert_eq!(
+        sc.bob_store.replay,
+        BTreeMap::from([(1, BTreeSet::from([sc.carol.base_key]))])
+    );
     assert_eq!(sc.carol.pending.as_ref().map(Vec::len), Some(1257));
     assert_eq!(sc.alice.pending.as_ref().map(Vec::len), Some(1261));
 }
@@ -1793,13 +1960,111 @@ fn state_json() {
         .get(st(&f["inputs"]["store_nonce_draw"]))
         .try_into()
         .expect("24");
-    seal_check(
-        &store.state_bytes(),
-        0x41,
-        &nonce,
-        &f["expected"]["prekey_store"],
-        "store",
+    let ps = &f["expected"]["prekey_store"];
+    seal_check(&store.state_bytes(), 0x41, &nonce, ps, "store");
+    // Store version 2 (§7.3): its last section is the replay record listed,
+    // and the state decodes to the same store.
+    assert_eq!(num(&ps["store_version"]), u64::from(STORE_VERSION));
+    assert_eq!(replay_record_json(&store.replay), ps["replay_record"]);
+    let (decoded, v1) = Store::from_state(&bytes(&ps["plain"])).expect("store state");
+    assert!(v1.is_none());
+    assert_eq!(
+        decoded.state_bytes(),
+        bytes(&ps["plain"]),
+        "§7.3 round trip"
     );
+    assert_eq!(decoded.replay, store.replay);
+    // The same store in the version 1 layout, its list holding Carol's base
+    // key twice: migrated, the key is recorded once, under the newest signed
+    // prekey (2).
+    let carol = sc.carol.base_key;
+    let v1 = store.state_bytes_v1(&[carol, carol]);
+    let (migrated, list) = Store::from_state(&v1).expect("store v1");
+    assert_eq!(list, Some(vec![carol, carol]));
+    assert_eq!(migrated.state_bytes_v1(&[carol, carol]), v1);
+    assert_eq!(
+        migrated.replay,
+        BTreeMap::from([(2, BTreeSet::from([carol]))])
+    );
+}
+
+/// A replay record as the files list it: `[{signed_prekey_id, base_keys}]`.
+fn replay_record_json(r: &BTreeMap<u32, BTreeSet<[u8; 32]>>) -> Value {
+    Value::Array(
+        r.iter()
+            .map(|(id, keys)| {
+                serde_json::json!({
+                    "signed_prekey_id": id,
+                    "base_keys": keys.iter().map(|k| hx(k)).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The prekey store fixture of store version 2
+/// (tests/vectors/fixtures/prekey-store-v2.json, §4.8, §7.3): the store
+/// decodes and re-encodes to the same bytes, holds the listed record, every
+/// first message it accepted is refused for the listed reason, and the
+/// pending one is accepted (its plaintext re-derived) once and then is a
+/// replay; rotating signed prekey 1 out drops its record.
+#[test]
+fn prekey_store_v2_fixture() {
+    let f = load("fixtures/prekey-store-v2.json");
+    assert_eq!(num(&f["store_version"]), u64::from(STORE_VERSION));
+    let key: [u8; 32] = arr(&f["storage_key"]);
+    let plain = bytes(&f["bob_store"]["plain"]);
+    let sealed = bytes(&f["bob_store"]["sealed"]);
+    let nonce: [u8; 24] = sealed[3..27].try_into().expect("24");
+    check_sealed(&key, &plain, 0x41, &nonce, &f["bob_store"], "store fixture");
+    let (mut store, v1) = Store::from_state(&plain).expect("store state");
+    assert!(v1.is_none());
+    assert_eq!(store.state_bytes(), plain, "§7.3 round trip");
+    assert_eq!(replay_record_json(&store.replay), f["replay_record"]);
+    for m in f["already_accepted"].as_array().expect("accepted") {
+        let id = st(&m["id"]);
+        let p = parse(&bytes(&m["bytes"]));
+        let h = p.handshake.expect("prekey message");
+        same(&m["base_key"], &h.base_key, id);
+        // §4.8 steps 4–6, in order, for a message that would authenticate.
+        let expected = if !store.signed.iter().any(|(i, _)| *i == h.spk_id) {
+            format!("HandshakeError::UnknownSignedPreKey({})", h.spk_id)
+        } else if !store.kem_one_time.contains_key(&h.kem_id)
+            && !store.last_resort.iter().any(|(i, _)| *i == h.kem_id)
+        {
+            format!("HandshakeError::UnknownKemPreKey({})", h.kem_id)
+        } else if let Some(otk) = h.otk_id.filter(|i| !store.one_time.contains_key(i)) {
+            format!("HandshakeError::UnknownOneTimePreKey({otk})")
+        } else if store.is_replay(&h) {
+            "HandshakeError::Replay".to_string()
+        } else {
+            panic!("{id} would be accepted")
+        };
+        assert_eq!(st(&m["error"]), expected, "{id}");
+    }
+    let pending = &f["pending"][0];
+    let e0 = bytes(&pending["bytes"]);
+    let h = parse(&e0).handshake.expect("prekey message");
+    same(&pending["base_key"], &h.base_key, "e0 base key");
+    assert!(!store.is_replay(&h));
+    let (_, pt) = store.accept(&e0);
+    assert_eq!(pt, bytes(&pending["plaintext"]["hex"]), "e0 plaintext");
+    assert!(store.is_replay(&h), "e0 is now recorded");
+    assert!(store.replay[&h.spk_id].contains(&h.base_key));
+    let (again, _) = Store::from_state(&store.state_bytes()).expect("reload");
+    assert_eq!(again.replay, store.replay);
+    // Three more rotations delete signed prekey 1 and its record.
+    let mut rotated = store.clone();
+    for _ in 0..3 {
+        let id = take_id(&mut rotated.next_signed);
+        rotated.signed.push((id, [id as u8; 32]));
+        if rotated.signed.len() > MAX_RETIRED_SIGNED_PREKEYS + 1 {
+            let (gone, _) = rotated.signed.remove(0);
+            rotated.replay.remove(&gone);
+        }
+    }
+    assert!(!rotated.replay.contains_key(&1));
+    assert_eq!(rotated.replay.values().map(BTreeSet::len).sum::<usize>(), 2);
 }
 
 /// The 1:1 state fixture (tests/vectors/fixtures/state-v1.json) holds
@@ -1822,6 +2087,19 @@ fn state_v1_fixture_messages_open_with_the_zero_nonce() {
     let plain = open(&bytes(&f["alice_session"]["sealed"]), 0x40);
     let mut alice = Session::from_state(&plain);
     assert_eq!(alice.state_bytes(), plain, "§7.2 round trip");
+    // Bob's store is of store version 1 (§7.3, §11): it decodes under the
+    // version 1 layout and re-encodes to the same bytes; migrated, its
+    // (empty) replay list gives no record, and the version 2 state differs
+    // only in its version byte.
+    let plain = bytes(&f["bob_store"]["plain"]);
+    assert_eq!(open(&bytes(&f["bob_store"]["sealed"]), 0x41), plain);
+    let (store, list) = Store::from_state(&plain).expect("store v1");
+    let list = list.expect("version 1");
+    assert_eq!(store.state_bytes_v1(&list), plain, "§7.3 v1 round trip");
+    assert!(list.is_empty() && store.replay.is_empty());
+    let migrated = store.state_bytes();
+    assert_eq!(migrated[0], STORE_VERSION);
+    assert_eq!(migrated[1..], plain[1..]);
     for (who, s) in [
         ("pending_for_bob", &mut bob),
         ("pending_for_alice", &mut alice),

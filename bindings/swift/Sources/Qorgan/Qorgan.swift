@@ -642,6 +642,14 @@ public protocol DeviceProtocol: AnyObject, Sendable {
     func kemOneTimePrekeyCount() throws  -> UInt32
     
     /**
+     * Whether the signed prekey should be rotated (`rotate_signed_prekey`,
+     * then upload new bundles): it has admitted three quarters of the
+     * handshakes without one-time prekeys it can remember against replay.
+     * Past all of them `accept` refuses more (`RotationRequired`).
+     */
+    func needsRotation() throws  -> Bool
+    
+    /**
      * Unused one-time X25519 prekeys.
      */
     func oneTimePrekeyCount() throws  -> UInt32
@@ -650,6 +658,14 @@ public protocol DeviceProtocol: AnyObject, Sendable {
      * Restores a chain sealed by `OutboundGroup.seal`.
      */
     func openGroup(storageKey: Data, sealed: Data) throws  -> OutboundGroup
+    
+    /**
+     * Rotates the last-resort ML-KEM prekey (the old one stays usable for
+     * a while, as for signed prekeys). Rotate it on the same schedule as
+     * the signed prekey, so that a device seized later exposes the
+     * post-quantum share of as few handshakes as possible.
+     */
+    func rotateLastResortKemPrekey() throws 
     
     /**
      * Rotates the signed prekey (the old one stays usable for a while).
@@ -872,6 +888,21 @@ open func kemOneTimePrekeyCount()throws  -> UInt32  {
 }
     
     /**
+     * Whether the signed prekey should be rotated (`rotate_signed_prekey`,
+     * then upload new bundles): it has admitted three quarters of the
+     * handshakes without one-time prekeys it can remember against replay.
+     * Past all of them `accept` refuses more (`RotationRequired`).
+     */
+open func needsRotation()throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_device_needs_rotation(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Unused one-time X25519 prekeys.
      */
 open func oneTimePrekeyCount()throws  -> UInt32  {
@@ -895,6 +926,20 @@ open func openGroup(storageKey: Data, sealed: Data)throws  -> OutboundGroup  {
         FfiConverterData.lower(sealed),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Rotates the last-resort ML-KEM prekey (the old one stays usable for
+     * a while, as for signed prekeys). Rotate it on the same schedule as
+     * the signed prekey, so that a device seized later exposes the
+     * post-quantum share of as few handshakes as possible.
+     */
+open func rotateLastResortKemPrekey()throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
 }
     
     /**
@@ -3834,10 +3879,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() != 12665) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_method_device_needs_rotation() != 4882) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() != 26512) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_open_group() != 10600) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() != 63988) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() != 25741) {

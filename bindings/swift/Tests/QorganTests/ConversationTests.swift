@@ -140,7 +140,10 @@ final class ConversationTests: XCTestCase {
         let alice = try Device()
         let bob = try Device()
         let oldBundle = try bob.bundle()
+        // A fresh store is far from its replay-record limit.
+        XCTAssertFalse(try bob.needsRotation())
         try bob.rotateSignedPrekey()
+        try bob.rotateLastResortKemPrekey()
         XCTAssertNotEqual(oldBundle, try bob.bundle())
         let a = try alice.initiate(bundle: oldBundle)
         let accepted = try bob.accept(message: a.encrypt(plaintext: utf8("via old prekey")))

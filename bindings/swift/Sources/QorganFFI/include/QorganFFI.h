@@ -309,6 +309,11 @@ uint64_t uniffi_qorgan_ffi_fn_method_device_initiate(uint64_t ptr, RustBuffer bu
 uint32_t uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_NEEDS_ROTATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_NEEDS_ROTATION
+int8_t uniffi_qorgan_ffi_fn_method_device_needs_rotation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ONE_TIME_PREKEY_COUNT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ONE_TIME_PREKEY_COUNT
 uint32_t uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -317,6 +322,11 @@ uint32_t uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(uint64_t ptr, 
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_OPEN_GROUP
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_OPEN_GROUP
 uint64_t uniffi_qorgan_ffi_fn_method_device_open_group(uint64_t ptr, RustBuffer storage_key, RustBuffer sealed, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
+void uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_SIGNED_PREKEY
@@ -889,6 +899,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_NEEDS_ROTATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_NEEDS_ROTATION
+uint16_t uniffi_qorgan_ffi_checksum_method_device_needs_rotation(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ONE_TIME_PREKEY_COUNT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ONE_TIME_PREKEY_COUNT
 uint16_t uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count(void
@@ -898,6 +914,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_OPEN_GROUP
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_OPEN_GROUP
 uint16_t uniffi_qorgan_ffi_checksum_method_device_open_group(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
+uint16_t uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey(void
     
 );
 #endif

@@ -705,9 +705,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_device_needs_rotation(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_open_group(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey(
     ): Int
@@ -823,10 +827,14 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
+    external fun uniffi_qorgan_ffi_fn_method_device_needs_rotation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
     external fun uniffi_qorgan_ffi_fn_method_device_open_group(`ptr`: Long,`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_device_safety_number(`ptr`: Long,`theirIdentity`: RustBuffer.ByValue,`ourAccount`: RustBuffer.ByValue,`theirAccount`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1079,10 +1087,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() and 0xFFFF) != 12665) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_needs_rotation() and 0xFFFF) != 4882) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() and 0xFFFF) != 26512) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_open_group() and 0xFFFF) != 10600) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() and 0xFFFF) != 63988) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() and 0xFFFF) != 25741) {
@@ -1642,6 +1656,14 @@ public interface DeviceInterface {
     fun `kemOneTimePrekeyCount`(): kotlin.UInt
     
     /**
+     * Whether the signed prekey should be rotated (`rotate_signed_prekey`,
+     * then upload new bundles): it has admitted three quarters of the
+     * handshakes without one-time prekeys it can remember against replay.
+     * Past all of them `accept` refuses more (`RotationRequired`).
+     */
+    fun `needsRotation`(): kotlin.Boolean
+    
+    /**
      * Unused one-time X25519 prekeys.
      */
     fun `oneTimePrekeyCount`(): kotlin.UInt
@@ -1650,6 +1672,14 @@ public interface DeviceInterface {
      * Restores a chain sealed by `OutboundGroup.seal`.
      */
     fun `openGroup`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray): OutboundGroup
+    
+    /**
+     * Rotates the last-resort ML-KEM prekey (the old one stays usable for
+     * a while, as for signed prekeys). Rotate it on the same schedule as
+     * the signed prekey, so that a device seized later exposes the
+     * post-quantum share of as few handshakes as possible.
+     */
+    fun `rotateLastResortKemPrekey`()
     
     /**
      * Rotates the signed prekey (the old one stays usable for a while).
@@ -1953,6 +1983,26 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
 
     
     /**
+     * Whether the signed prekey should be rotated (`rotate_signed_prekey`,
+     * then upload new bundles): it has admitted three quarters of the
+     * handshakes without one-time prekeys it can remember against replay.
+     * Past all of them `accept` refuses more (`RotationRequired`).
+     */
+    @Throws(QorganException::class)override fun `needsRotation`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_device_needs_rotation(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Unused one-time X25519 prekeys.
      */
     @Throws(QorganException::class)override fun `oneTimePrekeyCount`(): kotlin.UInt {
@@ -1985,6 +2035,25 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
     }
     )
     }
+    
+
+    
+    /**
+     * Rotates the last-resort ML-KEM prekey (the old one stays usable for
+     * a while, as for signed prekeys). Rotate it on the same schedule as
+     * the signed prekey, so that a device seized later exposes the
+     * post-quantum share of as few handshakes as possible.
+     */
+    @Throws(QorganException::class)override fun `rotateLastResortKemPrekey`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(
+        it,
+        _status)
+}
+    }
+    
     
 
     

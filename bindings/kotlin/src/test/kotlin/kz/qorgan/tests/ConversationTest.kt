@@ -187,7 +187,10 @@ class ConversationTest {
         Device().use { alice ->
             Device().use { bob ->
                 val oldBundle = bob.bundle()
+                // A fresh store is far from its replay-record limit.
+                assertFalse(bob.needsRotation())
                 bob.rotateSignedPrekey()
+                bob.rotateLastResortKemPrekey()
                 assertFalse(oldBundle.contentEquals(bob.bundle()))
                 alice.initiate(oldBundle).use { a ->
                     val accepted = bob.accept(a.encrypt(utf8("via old prekey")))
