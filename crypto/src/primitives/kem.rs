@@ -161,8 +161,13 @@ impl KemSecretKey {
 }
 
 impl Clone for KemSecretKey {
+    /// Keeps the expanded key if it was derived: a copy costs no key
+    /// generation.
     fn clone(&self) -> Self {
-        Self::from_seed(&self.seed)
+        Self {
+            seed: self.seed.clone(),
+            key: self.key.clone(),
+        }
     }
 }
 
