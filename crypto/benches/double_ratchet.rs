@@ -203,8 +203,7 @@ fn handshake(c: &mut Criterion) {
         b.iter_batched(
             || store.clone(),
             |mut store| {
-                let mut alice =
-                    Session::initiate(&mut r, &alice_id, &bundle).expect("initiate");
+                let mut alice = Session::initiate(&mut r, &alice_id, &bundle).expect("initiate");
                 let m = alice.encrypt(&mut r, b"hello").expect("encrypt");
                 black_box(store.accept(&m).expect("accept"))
             },
