@@ -14,7 +14,9 @@
 //! submodule `group` (tests/src/vectors/group.rs), `group_negative.json`
 //! from `group_negative` (tests/src/vectors/group_negative.rs, whose
 //! [`run_group_negative_case`] also replays the file in
-//! tests/tests/vectors.rs); [`errors`] names errors as the files do.
+//! tests/tests/vectors.rs), `negative.json` from `negative`
+//! (tests/src/vectors/negative.rs, whose [`run_negative_case`] replays it
+//! likewise); [`errors`] names errors as the files do.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::convert::Infallible;
@@ -35,8 +37,10 @@ use crate::hex::encode as hx;
 pub mod errors;
 mod group;
 mod group_negative;
+mod negative;
 pub use group::{GROUP_FIXTURE_SEED, GROUP_SEED, group_fixture_file};
 pub use group_negative::{GROUP_NEGATIVE_SEED, run_case as run_group_negative_case};
+pub use negative::{NEGATIVE_SEED, run_case as run_negative_case};
 
 /// Seed of `kdf.json`'s inputs.
 pub const KDF_SEED: u64 = 2;
@@ -1186,6 +1190,7 @@ pub fn generate() -> BTreeMap<String, Value> {
         "group_negative.json".to_string(),
         group_negative::group_negative_file(),
     );
+    files.insert("negative.json".to_string(), negative::negative_file());
     files
 }
 

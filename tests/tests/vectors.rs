@@ -10,7 +10,7 @@
 //!   the group scenario, decrypts every message in the recorded delivery
 //!   order, opens every sealed state, gives the recorded batch verdicts and
 //!   the recorded outcome (error or result) of every case of
-//!   `group_negative.json`.
+//!   `group_negative.json` and `negative.json`.
 
 #[path = "vectors/independent.rs"]
 mod independent;
@@ -25,7 +25,9 @@ use qorgan::{
     SenderKeyAnnouncement, SenderKeyDistribution, SenderKeyRing, Session, StateError, StorageKey,
 };
 use qorgan_tests::hex;
-use qorgan_tests::vectors::{ReplayRng, errors, generate, render, run_group_negative_case};
+use qorgan_tests::vectors::{
+    ReplayRng, errors, generate, render, run_group_negative_case, run_negative_case,
+};
 use serde_json::Value;
 
 fn vectors_dir() -> PathBuf {
@@ -652,5 +654,20 @@ fn qorgan_gives_the_recorded_outcome_of_every_negative_group_case() {
         let mut want = x.clone();
         want.as_object_mut().expect("object").remove("name");
         assert_eq!(run_group_negative_case(c, &ids, &d), want, "case {name}");
+    }
+}
+
+#[test]
+fn qorgan_gives_the_recorded_outcome_of_every_negative_case() {
+    let f = load("negative.json");
+    let cases = f["inputs"]["cases"].as_array().expect("cases");
+    let expected = f["expected"]["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), expected.len());
+    for (c, x) in cases.iter().zip(expected) {
+        let name = str_of(&c["name"]);
+        assert_eq!(str_of(&x["name"]), name);
+        let mut want = x.clone();
+        want.as_object_mut().expect("object").remove("name");
+        assert_eq!(run_negative_case(c), want, "case {name}");
     }
 }

@@ -501,14 +501,14 @@ fn ring_state(bodies: &[Vec<u8>]) -> Vec<u8> {
 
 // ------------------------------------------------ signatures (§2.4)
 
-fn sign(seed: &[u8; 32], msg: &[u8]) -> [u8; 64] {
+pub(super) fn sign(seed: &[u8; 32], msg: &[u8]) -> [u8; 64] {
     qorgan::primitives::ed25519::Ed25519SigningKey::from_seed(seed)
         .sign(msg)
         .to_bytes()
 }
 
 /// The RFC 8032 secret scalar and nonce prefix of a seed.
-fn expand(seed: &[u8; 32]) -> (Scalar, [u8; 32]) {
+pub(super) fn expand(seed: &[u8; 32]) -> (Scalar, [u8; 32]) {
     let d: [u8; 64] = Sha512::digest(seed).into();
     let mut a: [u8; 32] = d[..32].try_into().expect("32");
     a[0] &= 248;
@@ -522,7 +522,7 @@ fn expand(seed: &[u8; 32]) -> (Scalar, [u8; 32]) {
 
 /// How a hand-made signature departs from RFC 8032.
 #[derive(Clone, Copy)]
-enum Craft {
+pub(super) enum Craft {
     /// `R = rB + T` (T of order 8): accepted by the cofactored equation.
     TorsionInR,
     /// `R = T`, `S = k·a`: satisfies the cofactored equation, refused by the
@@ -533,7 +533,7 @@ enum Craft {
     ForKey,
 }
 
-fn craft(seed: &[u8; 32], public: &[u8; 32], how: Craft, msg: &[u8]) -> [u8; 64] {
+pub(super) fn craft(seed: &[u8; 32], public: &[u8; 32], how: Craft, msg: &[u8]) -> [u8; 64] {
     let (a, prefix) = expand(seed);
     let r = Scalar::from_bytes_mod_order_wide(&Sha512::digest([&prefix[..], msg].concat()).into());
     let t = EIGHT_TORSION[1];
@@ -559,13 +559,13 @@ fn verifies(public: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> bool {
 }
 
 /// A canonical encoding of a point of order 8.
-fn small_order_point() -> [u8; 32] {
+pub(super) fn small_order_point() -> [u8; 32] {
     EIGHT_TORSION[1].compress().to_bytes()
 }
 
 /// A 32-byte string that is not the encoding of any curve point, and a
 /// non-canonical encoding (y + p) of a point of large order.
-fn bad_points() -> ([u8; 32], [u8; 32]) {
+pub(super) fn bad_points() -> ([u8; 32], [u8; 32]) {
     let enc = |y: u8| {
         let mut b = [0u8; 32];
         b[0] = y;

@@ -4337,3 +4337,350 @@ fn group_negative_json() {
         assert_eq!(decide(c, &ids, &d), want, "case {name}");
     }
 }
+
+// ------------------------------------------- negative.json (1:1 formats)
+
+/// An identity field (§4.1): the Ed25519 key per §2.3, the X25519 key and
+/// the signature as is, then the binding signature verified (§2.4).
+fn read_identity(r: &mut Rd<'_>) -> GRes<()> {
+    let ed = r.ed25519_key()?;
+    let x: [u8; 32] = r.arr()?;
+    let sig: [u8; 64] = r.arr()?;
+    if !ed25519_verify(&ed, &cat(&[IDENTITY_BINDING, &ed, &x]), &sig) {
+        return Err(sig_err("IdentityBinding"));
+    }
+    Ok(())
+}
+
+/// Version and type bytes of a 1:1 object (§4.1, §4.4): version 1.
+fn read_header(r: &mut Rd<'_>, ty: u8) -> GRes<()> {
+    let v = r.u8()?;
+    if v != 0x01 {
+        return Err(dec(&format!("UnsupportedVersion({v})")));
+    }
+    let t = r.u8()?;
+    if t != ty {
+        return Err(dec(&format!("UnexpectedType({t:#04x})")));
+    }
+    Ok(())
+}
+
+/// The FIPS 203 modulus check of an encapsulation key (§2.1): every 12-bit
+/// coefficient of `ek[0..1152]` is below q = 3329.
+fn mlkem_ek_ok(ek: &[u8]) -> bool {
+    ek[..1152].chunks(3).all(|b| {
+        let d1 = u16::from(b[0]) | (u16::from(b[1] & 0x0F) << 8);
+        let d2 = u16::from(b[1] >> 4) | (u16::from(b[2]) << 4);
+        d1 < 3329 && d2 < 3329
+    })
+}
+
+/// Decodes a bundle in the order of §4.4.
+fn decode_bundle(b: &[u8]) -> GRes<()> {
+    let mut r = Rd(b);
+    read_header(&mut r, 0x10)?;
+    let ed: [u8; 32] = b[2..34].try_into().expect("read by read_identity first");
+    read_identity(&mut r)?;
+    let spk_id = r.u32()?;
+    let spk: [u8; 32] = r.arr()?;
+    let spk_sig: [u8; 64] = r.arr()?;
+    let kem_id = r.u32()?;
+    let kind = r.u8()?;
+    if kind > 1 {
+        return Err(dec("InvalidField(ML-KEM prekey kind)"));
+    }
+    let ek = r.take(1184)?.to_vec();
+    if !mlkem_ek_ok(&ek) {
+        return Err(dec("InvalidKey(ML-KEM-768 encapsulation key)"));
+    }
+    let kem_sig: [u8; 64] = r.arr()?;
+    match r.u8()? {
+        0 => {}
+        1 => {
+            r.u32()?;
+            r.arr::<32>()?;
+        }
+        _ => return Err(dec("InvalidField(one-time prekey flag)")),
+    }
+    r.end()?;
+    if !ed25519_verify(
+        &ed,
+        &cat(&[SIGNED_PREKEY, &spk_id.to_be_bytes(), &spk]),
+        &spk_sig,
+    ) {
+        return Err(sig_err("SignedPreKey"));
+    }
+    let kem_msg = cat(&[KEM_PREKEY, &kem_id.to_be_bytes(), &[kind], &ek]);
+    if !ed25519_verify(&ed, &kem_msg, &kem_sig) {
+        return Err(sig_err("KemPreKey"));
+    }
+    Ok(())
+}
+
+/// The handshake fields of a prekey message: identity, base key, signed
+/// prekey id, ML-KEM prekey id, one-time prekey id.
+type PreKeyFields = ([u8; 128], [u8; 32], u32, u32, Option<u32>);
+
+/// `parse` of §5.3: the type, and the handshake fields of a prekey message.
+fn parse_message(m: &[u8]) -> GRes<(u8, Option<PreKeyFields>)> {
+    let mut r = Rd(m);
+    let v = r.u8()?;
+    if v != 0x01 && v != 0x02 {
+        return Err(dec(&format!("UnsupportedVersion({v})")));
+    }
+    let t = r.u8()?;
+    if t != 0x01 && t != 0x02 {
+        return Err(dec(&format!("UnexpectedType({t:#04x})")));
+    }
+    let pre = if t == 0x02 {
+        let id: [u8; 128] = r.arr()?;
+        let base: [u8; 32] = r.arr()?;
+        let (spk, kem) = (r.u32()?, r.u32()?);
+        let opk = match r.u8()? {
+            0 => None,
+            1 => Some(r.u32()?),
+            _ => return Err(dec("InvalidField(one-time prekey flag)")),
+        };
+        r.take(1088)?;
+        Some((id, base, spk, kem, opk))
+    } else {
+        None
+    };
+    r.arr::<32>()?;
+    r.take(3)?;
+    r.take(3)?;
+    if v == 0x02 {
+        r.arr::<12>()?;
+    }
+    let rest = r.0.len();
+    if rest < 16 {
+        return Err(dec(&format!("Truncated(needed: {})", 16 - rest)));
+    }
+    if rest - 16 > MAX_MESSAGE_LEN {
+        return Err(dec(&format!(
+            "TooLong(field: ciphertext, len: {}, limit: {MAX_MESSAGE_LEN})",
+            rest - 16
+        )));
+    }
+    Ok((t, pre))
+}
+
+/// §4.8 steps 1–6b; `Ok(None)` when they all pass (the rest needs the whole
+/// handshake, which this checker does not decide here).
+fn accept_checks(store: &[u8], m: &[u8]) -> Result<(), (String, String)> {
+    let verify = |e: GErr| (format!("HandshakeError::Verify({})", e.verify()), e.kind());
+    let plain = |s: String| (s.clone(), s);
+    let (t, pre) = parse_message(m).map_err(verify)?;
+    if t != 0x02 {
+        return Err(plain("HandshakeError::NotPreKeyMessage".into()));
+    }
+    let (id, base, spk, kem, opk) = pre.expect("prekey message");
+    read_identity(&mut Rd(&id)).map_err(verify)?;
+    let Ok((s, _)) = Store::from_state(store) else {
+        panic!("the store state of an accept case decodes");
+    };
+    if !s.signed.iter().any(|(i, _)| *i == spk) {
+        return Err(plain(format!("HandshakeError::UnknownSignedPreKey({spk})")));
+    }
+    if !s.kem_one_time.contains_key(&kem) && !s.last_resort.iter().any(|(i, _)| *i == kem) {
+        return Err(plain(format!("HandshakeError::UnknownKemPreKey({kem})")));
+    }
+    match opk {
+        Some(o) if !s.one_time.contains_key(&o) => {
+            Err(plain(format!("HandshakeError::UnknownOneTimePreKey({o})")))
+        }
+        None if s.replay.values().any(|r| r.contains(&base)) => {
+            Err(plain("HandshakeError::Replay".into()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Decodes a plain session state (§7.2) under its decoding rules.
+fn decode_session_state(b: &[u8]) -> GRes<()> {
+    let mut r = Rd(b);
+    let v = r.u8()?;
+    if v != 0x01 {
+        return Err(dec(&format!("UnsupportedVersion({v})")));
+    }
+    let k = r.u8()?;
+    if k != 0x40 {
+        return Err(other(format!(
+            "StateError::WrongKind(expected: 0x40, found: {k:#04x})"
+        )));
+    }
+    if r.u8()? > 1 {
+        return Err(dec("InvalidField(session role)"));
+    }
+    for _ in 0..2 {
+        // Identities: the key per §2.3, the binding not re-verified.
+        r.ed25519_key()?;
+        r.arr::<32>()?;
+        r.arr::<64>()?;
+    }
+    for _ in 0..3 {
+        // Session id, root key, their ratchet.
+        r.arr::<32>()?;
+    }
+    let ours = r.flag()?;
+    if ours {
+        r.arr::<32>()?;
+    }
+    let sending = r.flag()?;
+    if sending {
+        r.take(36)?;
+    }
+    r.u32()?;
+    if r.flag()? {
+        r.take(36)?;
+    }
+    r.arr::<32>()?;
+    if r.flag()? {
+        let n = r.u32()? as usize;
+        if n > 1261 {
+            return Err(dec(&format!(
+                "TooLong(field: pending handshake, len: {n}, limit: 1261)"
+            )));
+        }
+        if n != 1257 && n != 1261 {
+            return Err(dec("InvalidField(pending handshake length)"));
+        }
+        r.take(n)?;
+    }
+    if ours != sending {
+        return Err(dec("InvalidField(ratchet key without sending chain)"));
+    }
+    let mut chains: Vec<[u8; 32]> = Vec::new();
+    let mut keys_read = 0;
+    for _ in 0..r.count("skipped chains", MAX_RECEIVING_CHAINS, 36)? {
+        let key: [u8; 32] = r.arr()?;
+        if chains.contains(&key) {
+            return Err(dec("InvalidField(duplicate skipped-key chain)"));
+        }
+        chains.push(key);
+        let n = r.count("skipped keys", MAX_STORED_SKIPPED_KEYS - keys_read, 36)?;
+        let mut last: Option<u32> = None;
+        for _ in 0..n {
+            let i = r.u32()?;
+            r.arr::<32>()?;
+            match last {
+                Some(l) if l == i => {
+                    return Err(dec("InvalidField(duplicate skipped key index)"));
+                }
+                Some(l) if l > i => {
+                    return Err(dec("InvalidField(skipped key indices not ascending)"));
+                }
+                _ => {}
+            }
+            last = Some(i);
+        }
+        keys_read += n;
+    }
+    r.end()
+}
+
+/// The v2 encoding a plain store state loads to (§7.3): the input itself
+/// for store version 2 (one state, one encoding), the migration for 1.
+fn store_loaded(b: &[u8]) -> GRes<Vec<u8>> {
+    let (s, v1) = Store::from_state(b)?;
+    Ok(match v1 {
+        None => b.to_vec(),
+        Some(_) => s.state_bytes(),
+    })
+}
+
+/// Decides one case of negative.json from the spec, or `None` where this
+/// checker does not implement the operation's later steps (a decrypt or an
+/// accept that gets past parsing and the prekey lookups).
+fn decide_negative(c: &Value) -> Option<Value> {
+    use serde_json::json;
+    let input = bytes(&c["input"]);
+    let ok = || json!({"result": "ok"});
+    let v = |e: GErr| error_json(e.verify(), e.kind());
+    let s = |e: GErr| error_json(e.state(), e.kind());
+    let state_ok = |b: &[u8]| json!({"result": "ok", "state_after_sha256": sha256_hex(b)});
+    Some(match st(&c["operation"]) {
+        "identity.decode" => {
+            let mut r = Rd(&input);
+            match read_header(&mut r, 0x11)
+                .and_then(|()| read_identity(&mut r))
+                .and_then(|()| r.end())
+            {
+                Ok(()) => ok(),
+                Err(e) => v(e),
+            }
+        }
+        "identity.decode_field" => {
+            let mut r = Rd(&input);
+            match read_identity(&mut r).and_then(|()| r.end()) {
+                Ok(()) => ok(),
+                Err(e) => v(e),
+            }
+        }
+        "bundle.decode" => match decode_bundle(&input) {
+            Ok(()) => ok(),
+            Err(e) => v(e),
+        },
+        "session.decrypt" => match parse_message(&input) {
+            Ok(_) => return None,
+            Err(e) => error_json(e.decrypt(), e.kind()),
+        },
+        "store.accept" => match accept_checks(&bytes(&c["state"]), &input) {
+            Ok(()) => return None,
+            Err((e, k)) => error_json(e, k),
+        },
+        "session.decode" => match decode_session_state(&input) {
+            Ok(()) => ok(),
+            Err(e) => s(e),
+        },
+        "store.decode" => match store_loaded(&input) {
+            Ok(b) => state_ok(&b),
+            Err(e) => s(e),
+        },
+        "session.open" | "store.open" => {
+            let key = arr::<32>(&c["storage_key"]);
+            let session = st(&c["operation"]) == "session.open";
+            let kind = if session { 0x40 } else { 0x41 };
+            let opened = open_sealed(&key, kind, &input).and_then(|plain| {
+                if session {
+                    decode_session_state(&plain).map(|()| plain)
+                } else {
+                    store_loaded(&plain)
+                }
+            });
+            match opened {
+                Ok(b) => state_ok(&b),
+                Err(e) => s(e),
+            }
+        }
+        other => panic!("unknown operation {other}"),
+    })
+}
+
+#[test]
+fn negative_json() {
+    let f = load("negative.json");
+    let cases = f["inputs"]["cases"].as_array().expect("cases");
+    let expected = f["expected"]["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), expected.len());
+    let mut undecided = Vec::new();
+    for (c, x) in cases.iter().zip(expected) {
+        let name = st(&c["name"]);
+        assert_eq!(st(&x["name"]), name);
+        let mut want = x.clone();
+        want.as_object_mut().expect("object").remove("name");
+        match decide_negative(c) {
+            Some(got) => assert_eq!(got, want, "case {name}"),
+            None => undecided.push(name.to_string()),
+        }
+    }
+    // Only decrypts and accepts past parsing and the prekey lookups are
+    // left to tests/tests/vectors.rs (qorgan's replay).
+    for name in &undecided {
+        assert!(
+            name.starts_with("message") || name.starts_with("prekey message"),
+            "undecided: {name}"
+        );
+    }
+    assert!(undecided.len() < 25, "undecided: {undecided:?}");
+}

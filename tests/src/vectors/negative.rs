@@ -1,0 +1,1613 @@
+//! `negative.json`: inputs the 1:1 decoders and operations must refuse,
+//! each with the exact error, and the accepted inputs at the edges
+//! (docs/PROTOCOL.md §2.3, §2.4, §4, §5, §7.1–§7.3, §8, §10, §13).
+//!
+//! The generator makes a small conversation with qorgan (seeded with
+//! [`NEGATIVE_SEED`]), builds every malformed input by hand from the
+//! layouts of §4, §5 and §7 and runs each case through qorgan with
+//! [`run_case`], which `tests/tests/vectors.rs` also uses to replay the
+//! committed file; `tests/tests/vectors/independent.rs` decides the cases
+//! its spec-only code can decide.
+
+use curve25519_dalek::constants::EIGHT_TORSION;
+use curve25519_dalek::edwards::EdwardsPoint;
+use qorgan::internals::{kdf_ck, session_secrets};
+use qorgan::primitives::aead;
+use qorgan::{IdentityKey, IdentityKeyPair, PreKeyBundle, PreKeyStore, Session, StorageKey};
+use rand_core::Rng;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::group::add_l;
+use super::group_negative::{Craft, bad_points, craft, expand, sign, small_order_point};
+use super::{ReplayRng, errors};
+use crate::hex::{decode as unhex, encode as hx};
+
+/// Seed of `negative.json`.
+pub const NEGATIVE_SEED: u64 = 6;
+
+const BINDING_LABEL: &[u8] = b"qorgan/v1/identity-binding";
+
+fn sha256_hex(b: &[u8]) -> String {
+    hx(&Sha256::digest(b))
+}
+
+fn h(v: &Value) -> Vec<u8> {
+    unhex(v.as_str().expect("hex")).expect("hex")
+}
+
+fn error((error, kind): (String, String)) -> Value {
+    json!({"result": "error", "error": error, "kind": kind})
+}
+
+/// Runs one case of `negative.json` through qorgan and returns its outcome
+/// as the file records it. Every refused call is checked to change nothing.
+pub fn run_case(case: &Value) -> Value {
+    let op = case["operation"].as_str().expect("operation");
+    let input = h(&case["input"]);
+    let storage_key = || StorageKey::from_bytes(h(&case["storage_key"]).try_into().expect("32"));
+    let state_ok = |bytes: &[u8]| json!({"result": "ok", "state_after_sha256": sha256_hex(bytes)});
+    match op {
+        "identity.decode" => match IdentityKey::from_bytes(&input) {
+            Ok(k) => {
+                assert_eq!(k.to_bytes(), input, "one identity, one encoding");
+                json!({"result": "ok"})
+            }
+            Err(e) => error(errors::verify(&e)),
+        },
+        "identity.decode_field" => match IdentityKey::from_field_bytes(&input) {
+            Ok(k) => {
+                assert_eq!(k.to_field_bytes().to_vec(), input, "one encoding");
+                json!({"result": "ok"})
+            }
+            Err(e) => error(errors::verify(&e)),
+        },
+        "bundle.decode" => match PreKeyBundle::from_bytes(&input) {
+            Ok(b) => {
+                assert_eq!(b.to_bytes(), input, "one bundle, one encoding");
+                json!({"result": "ok"})
+            }
+            Err(e) => error(errors::verify(&e)),
+        },
+        "session.decrypt" => {
+            let state = h(&case["state"]);
+            let mut s = Session::from_bytes(&state).expect("state");
+            match s.decrypt(&input) {
+                Ok(p) => json!({
+                    "result": "ok",
+                    "plaintext": hx(&p),
+                    "state_after_sha256": sha256_hex(&s.to_bytes()),
+                }),
+                Err(e) => {
+                    assert_eq!(*s.to_bytes(), state, "a refused decrypt changes nothing");
+                    error(errors::decrypt(&e))
+                }
+            }
+        }
+        "store.accept" => {
+            let state = h(&case["state"]);
+            let mut s = PreKeyStore::from_bytes(&state).expect("store state");
+            let before = s.to_bytes().to_vec();
+            match s.accept(&input) {
+                Ok((session, p)) => json!({
+                    "result": "ok",
+                    "plaintext": hx(&p),
+                    "session_sha256": sha256_hex(&session.to_bytes()),
+                    "state_after_sha256": sha256_hex(&s.to_bytes()),
+                }),
+                Err(e) => {
+                    assert_eq!(*s.to_bytes(), before, "a refused accept changes nothing");
+                    error(errors::handshake(&e))
+                }
+            }
+        }
+        "session.decode" => match Session::from_bytes(&input) {
+            Ok(s) => {
+                assert_eq!(*s.to_bytes(), input, "one state, one encoding");
+                json!({"result": "ok"})
+            }
+            Err(e) => error(errors::state(&e)),
+        },
+        "store.decode" => match PreKeyStore::from_bytes(&input) {
+            Ok(s) => {
+                if input[0] == qorgan::wire::STORE_VERSION {
+                    assert_eq!(*s.to_bytes(), input, "one state, one encoding");
+                }
+                state_ok(&s.to_bytes())
+            }
+            Err(e) => error(errors::state(&e)),
+        },
+        "session.open" => match Session::open(&storage_key(), &input) {
+            Ok(s) => state_ok(&s.to_bytes()),
+            Err(e) => error(errors::state(&e)),
+        },
+        "store.open" => match PreKeyStore::open(&storage_key(), &input) {
+            Ok(s) => state_ok(&s.to_bytes()),
+            Err(e) => error(errors::state(&e)),
+        },
+        other => panic!("unknown operation {other}"),
+    }
+}
+
+// ----------------------------------------------------- layouts (§7.2, §7.3)
+
+type Chain = Option<([u8; 32], u32)>;
+/// A skipped-key entry: ratchet key and (index, message key) pairs.
+type Entry = ([u8; 32], Vec<(u32, [u8; 32])>);
+
+/// The fields of a session state (§7.2), to encode by hand.
+#[derive(Clone)]
+struct Sess {
+    head: Vec<u8>,
+    ours: Option<[u8; 32]>,
+    sending: Chain,
+    pn: u32,
+    receiving: Chain,
+    base: [u8; 32],
+    pending: Option<Vec<u8>>,
+    skipped: Vec<Entry>,
+}
+
+struct Rd<'a>(&'a [u8]);
+
+impl Rd<'_> {
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        a.to_vec()
+    }
+    fn a32(&mut self) -> [u8; 32] {
+        self.take(32).try_into().expect("32")
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_be_bytes(self.take(4).try_into().expect("4"))
+    }
+    fn flag(&mut self) -> bool {
+        self.take(1)[0] == 1
+    }
+    fn chain(&mut self) -> Chain {
+        self.flag().then(|| (self.a32(), self.u32()))
+    }
+}
+
+fn put_chain(b: &mut Vec<u8>, c: &Chain) {
+    match c {
+        Some((k, i)) => {
+            b.push(1);
+            b.extend_from_slice(k);
+            b.extend_from_slice(&i.to_be_bytes());
+        }
+        None => b.push(0),
+    }
+}
+
+impl Sess {
+    fn parse(s: &[u8]) -> Self {
+        let mut r = Rd(s);
+        let head = r.take(355);
+        let ours = r.flag().then(|| r.a32());
+        let sending = r.chain();
+        let pn = r.u32();
+        let receiving = r.chain();
+        let base = r.a32();
+        let pending = r.flag().then(|| {
+            let n = r.u32() as usize;
+            r.take(n)
+        });
+        let e = r.u32();
+        let skipped = (0..e)
+            .map(|_| {
+                let k = r.a32();
+                let n = r.u32();
+                (k, (0..n).map(|_| (r.u32(), r.a32())).collect())
+            })
+            .collect();
+        assert!(r.0.is_empty());
+        let out = Self {
+            head,
+            ours,
+            sending,
+            pn,
+            receiving,
+            base,
+            pending,
+            skipped,
+        };
+        assert_eq!(out.bytes(), s, "session layout");
+        out
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let mut b = self.head.clone();
+        match self.ours {
+            Some(k) => {
+                b.push(1);
+                b.extend_from_slice(&k);
+            }
+            None => b.push(0),
+        }
+        put_chain(&mut b, &self.sending);
+        b.extend_from_slice(&self.pn.to_be_bytes());
+        put_chain(&mut b, &self.receiving);
+        b.extend_from_slice(&self.base);
+        match &self.pending {
+            Some(p) => {
+                b.push(1);
+                b.extend_from_slice(&(p.len() as u32).to_be_bytes());
+                b.extend_from_slice(p);
+            }
+            None => b.push(0),
+        }
+        b.extend_from_slice(&(self.skipped.len() as u32).to_be_bytes());
+        for (k, keys) in &self.skipped {
+            b.extend_from_slice(k);
+            b.extend_from_slice(&(keys.len() as u32).to_be_bytes());
+            for (i, mk) in keys {
+                b.extend_from_slice(&i.to_be_bytes());
+                b.extend_from_slice(mk);
+            }
+        }
+        b
+    }
+}
+
+/// The fields of a prekey store state (§7.3), to encode by hand.
+#[derive(Clone)]
+struct Store {
+    head: Vec<u8>,
+    signed: Vec<Vec<u8>>,
+    last_resort: Vec<Vec<u8>>,
+    kem_one_time: Vec<Vec<u8>>,
+    one_time: Vec<Vec<u8>>,
+    records: Vec<(u32, Vec<[u8; 32]>)>,
+}
+
+impl Store {
+    fn parse(s: &[u8]) -> Self {
+        assert_eq!(s[0], 2);
+        let mut r = Rd(&s[1..]);
+        let head = r.take(77);
+        let mut list = |size: usize| {
+            let n = r.u32();
+            (0..n).map(|_| r.take(size)).collect::<Vec<_>>()
+        };
+        let signed = list(100);
+        let last_resort = list(132);
+        let kem_one_time = list(132);
+        let one_time = list(36);
+        let m = r.u32();
+        let records = (0..m)
+            .map(|_| {
+                let id = r.u32();
+                let k = r.u32();
+                (id, (0..k).map(|_| r.a32()).collect())
+            })
+            .collect();
+        assert!(r.0.is_empty());
+        let out = Self {
+            head,
+            signed,
+            last_resort,
+            kem_one_time,
+            one_time,
+            records,
+        };
+        assert_eq!(out.bytes(), s, "store layout");
+        out
+    }
+
+    fn lists(&self, version: u8) -> Vec<u8> {
+        let mut b = vec![version];
+        b.extend_from_slice(&self.head);
+        for l in [
+            &self.signed,
+            &self.last_resort,
+            &self.kem_one_time,
+            &self.one_time,
+        ] {
+            b.extend_from_slice(&(l.len() as u32).to_be_bytes());
+            for e in l {
+                b.extend_from_slice(e);
+            }
+        }
+        b
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let mut b = self.lists(2);
+        b.extend_from_slice(&(self.records.len() as u32).to_be_bytes());
+        for (id, keys) in &self.records {
+            b.extend_from_slice(&id.to_be_bytes());
+            b.extend_from_slice(&(keys.len() as u32).to_be_bytes());
+            for k in keys {
+                b.extend_from_slice(k);
+            }
+        }
+        b
+    }
+
+    /// Store version 1 with the given replay list.
+    fn v1(&self, list: &[[u8; 32]]) -> Vec<u8> {
+        let mut b = self.lists(1);
+        b.extend_from_slice(&(list.len() as u32).to_be_bytes());
+        for k in list {
+            b.extend_from_slice(k);
+        }
+        b
+    }
+}
+
+fn prekey(id: u32, size: usize, fill: u8) -> Vec<u8> {
+    let mut e = id.to_be_bytes().to_vec();
+    e.resize(size, fill);
+    e
+}
+
+// ------------------------------------------------------------- cases
+
+struct Cases {
+    inputs: Vec<Value>,
+    expected: Vec<Value>,
+}
+
+impl Cases {
+    /// Adds a case; `kind` is what the generator means it to produce
+    /// ("ok", or the innermost error).
+    fn add(&mut self, name: &str, about: &str, kind: &str, mut case: Value) {
+        case["name"] = json!(name);
+        case["about"] = json!(about);
+        let outcome = run_case(&case);
+        let got = if outcome["result"] == "ok" {
+            "ok"
+        } else {
+            outcome["kind"].as_str().expect("kind")
+        };
+        assert_eq!(got, kind, "case {name}: {outcome}");
+        assert!(
+            !self.inputs.iter().any(|c| c["name"] == name),
+            "case {name} twice"
+        );
+        let mut expected = json!({"name": name});
+        for (k, v) in outcome.as_object().expect("object") {
+            expected[k] = v.clone();
+        }
+        self.inputs.push(case);
+        self.expected.push(expected);
+    }
+}
+
+fn with(b: &[u8], at: usize, v: u8) -> Vec<u8> {
+    let mut b = b.to_vec();
+    b[at] = v;
+    b
+}
+
+fn xor(b: &[u8], at: usize, v: u8) -> Vec<u8> {
+    let mut b = b.to_vec();
+    b[at] ^= v;
+    b
+}
+
+fn plus(b: &[u8], extra: &[u8]) -> Vec<u8> {
+    [b, extra].concat()
+}
+
+fn u24(x: u32) -> [u8; 3] {
+    let b = x.to_be_bytes();
+    [b[1], b[2], b[3]]
+}
+
+fn identity_from(seed: [u8; 32], x: [u8; 32]) -> IdentityKeyPair {
+    let mut r = ReplayRng::new([seed.to_vec(), x.to_vec()]);
+    let id = IdentityKeyPair::generate(&mut r);
+    r.finish();
+    id
+}
+
+/// Builds negative.json.
+pub(super) fn negative_file() -> Value {
+    let mut rng = crate::rng(NEGATIVE_SEED);
+    let draw32 = |rng: &mut chacha20::ChaCha20Rng| {
+        let mut b = [0u8; 32];
+        rng.fill_bytes(&mut b);
+        b
+    };
+    let seed = draw32(&mut rng);
+    let xsec = draw32(&mut rng);
+    let zed = identity_from(seed, xsec);
+    let mut c = Cases {
+        inputs: Vec::new(),
+        expected: Vec::new(),
+    };
+
+    // ---------------------------------------------- identities (§4.1, §2.3)
+    let standalone = zed.public().to_bytes();
+    let field = zed.public().to_field_bytes().to_vec();
+    let x_pub: [u8; 32] = field[32..64].try_into().expect("32");
+    let id_case = |b: &[u8]| json!({"operation": "identity.decode", "input": hx(b)});
+    let field_case = |b: &[u8]| json!({"operation": "identity.decode_field", "input": hx(b)});
+    // An identity field with Ed25519 key `ed` and a binding signature `sig`.
+    let make_field = |ed: &[u8; 32], sig: &[u8; 64]| [&ed[..], &x_pub, sig].concat();
+    let binding = |ed: &[u8; 32]| [BINDING_LABEL, ed, &x_pub].concat();
+    c.add(
+        "identity valid",
+        "Zed's standalone identity",
+        "ok",
+        id_case(&standalone),
+    );
+    c.add(
+        "identity field valid",
+        "Zed's identity, field encoding",
+        "ok",
+        field_case(&field),
+    );
+    c.add(
+        "identity empty",
+        "no bytes",
+        "DecodeError::Truncated(needed: 1)",
+        id_case(&[]),
+    );
+    c.add(
+        "identity version only",
+        "the version byte alone: the type byte is missing",
+        "DecodeError::Truncated(needed: 1)",
+        id_case(&standalone[..1]),
+    );
+    c.add(
+        "identity header only",
+        "0x01 0x11 and nothing else: the Ed25519 key is missing",
+        "DecodeError::Truncated(needed: 32)",
+        id_case(&standalone[..2]),
+    );
+    c.add(
+        "identity truncated in the X25519 key",
+        "50 bytes: 16 bytes of the X25519 key",
+        "DecodeError::Truncated(needed: 16)",
+        id_case(&standalone[..50]),
+    );
+    c.add(
+        "identity truncated in the signature",
+        "129 bytes: the binding signature is one byte short",
+        "DecodeError::Truncated(needed: 1)",
+        id_case(&standalone[..129]),
+    );
+    c.add(
+        "identity trailing byte",
+        "131 bytes: one byte after the signature",
+        "DecodeError::TrailingBytes(1)",
+        id_case(&plus(&standalone, &[0])),
+    );
+    c.add(
+        "identity version 2",
+        "the version byte set to 2",
+        "DecodeError::UnsupportedVersion(2)",
+        id_case(&with(&standalone, 0, 2)),
+    );
+    c.add(
+        "identity version 2 and wrong type",
+        "version 2 and type 0x10: the version is checked first",
+        "DecodeError::UnsupportedVersion(2)",
+        id_case(&with(&with(&standalone, 0, 2), 1, 0x10)),
+    );
+    c.add(
+        "identity type of a bundle",
+        "the type byte set to 0x10 (a bundle's)",
+        "DecodeError::UnexpectedType(0x10)",
+        id_case(&with(&standalone, 1, 0x10)),
+    );
+    c.add(
+        "identity field truncated",
+        "127 bytes",
+        "DecodeError::Truncated(needed: 1)",
+        field_case(&field[..127]),
+    );
+    c.add(
+        "identity field trailing byte",
+        "129 bytes given to the field decoder",
+        "DecodeError::TrailingBytes(1)",
+        field_case(&plus(&field, &[0])),
+    );
+    let (not_on_curve, non_canonical) = bad_points();
+    let small = small_order_point();
+    let mut identity_point = [0u8; 32];
+    identity_point[0] = 1;
+    for (name, about, ed, kind) in [
+        (
+            "identity key not on the curve",
+            "the Ed25519 key is a y with no x (§2.3 step 1)",
+            not_on_curve,
+            "DecodeError::InvalidKey(ed25519 point)",
+        ),
+        (
+            "identity key not canonical",
+            "the Ed25519 key is y + p for a point of large order (§2.3 step 2)",
+            non_canonical,
+            "DecodeError::InvalidKey(ed25519 point)",
+        ),
+        (
+            "identity key of small order",
+            "the Ed25519 key is a point of order 8 (§2.3 step 3)",
+            small,
+            "DecodeError::InvalidKey(ed25519 small-order point)",
+        ),
+        (
+            "identity key is the identity point",
+            "the Ed25519 key is the neutral element (01 00…00), of order 1",
+            identity_point,
+            "DecodeError::InvalidKey(ed25519 small-order point)",
+        ),
+    ] {
+        let sig: [u8; 64] = field[64..].try_into().expect("64");
+        let f = make_field(&ed, &sig);
+        c.add(name, about, kind, field_case(&f));
+        c.add(
+            &format!("{name} (standalone)"),
+            about,
+            kind,
+            id_case(&[&[0x01, 0x11][..], &f].concat()),
+        );
+    }
+    // A key with a torsion component and its holder's binding signature.
+    let (a, _) = expand(&seed);
+    let torsioned: [u8; 32] = (EdwardsPoint::mul_base(&a) + EIGHT_TORSION[1])
+        .compress()
+        .to_bytes();
+    let tsig = craft(&seed, &torsioned, Craft::ForKey, &binding(&torsioned));
+    c.add(
+        "identity key with a torsion component",
+        "Zed's Ed25519 key plus a point of order 8, with a binding signature its holder makes \
+         (k hashes the torsioned key): accepted (§2.3, §2.4)",
+        "ok",
+        id_case(&[&[0x01, 0x11][..], &make_field(&torsioned, &tsig)].concat()),
+    );
+    let ed: [u8; 32] = field[..32].try_into().expect("32");
+    let sig: [u8; 64] = field[64..].try_into().expect("64");
+    let bad_binding = "SignatureError::Invalid(IdentityBinding)";
+    c.add(
+        "identity binding over another X25519 key",
+        "the X25519 key's first byte changed: the binding signature does not cover it",
+        bad_binding,
+        id_case(&xor(&standalone, 34, 1)),
+    );
+    let mut s_l = sig;
+    s_l[32..].copy_from_slice(&add_l(&sig[32..]));
+    c.add(
+        "identity binding with S + L",
+        "the binding signature's S replaced by S + L (S ≥ L, §2.4)",
+        bad_binding,
+        field_case(&make_field(&ed, &s_l)),
+    );
+    let small_r = craft(&seed, &ed, Craft::SmallOrderR, &binding(&ed));
+    c.add(
+        "identity binding with a small-order R",
+        "R a point of order 8 and S = k·a: the cofactored equation holds, the small-order R \
+         rule refuses it (§2.4)",
+        bad_binding,
+        field_case(&make_field(&ed, &small_r)),
+    );
+    let mut nc_r = sig;
+    nc_r[..32].copy_from_slice(&non_canonical);
+    c.add(
+        "identity binding with a non-canonical R",
+        "R replaced by a non-canonical encoding (y + p)",
+        bad_binding,
+        field_case(&make_field(&ed, &nc_r)),
+    );
+    let torsion_r = craft(&seed, &ed, Craft::TorsionInR, &binding(&ed));
+    c.add(
+        "identity binding with a torsioned R",
+        "R = rB + T (T of order 8), S honest: accepted by the cofactored equation",
+        "ok",
+        field_case(&make_field(&ed, &torsion_r)),
+    );
+    let other_sig = sign(&seed, &[BINDING_LABEL, &ed, &[7u8; 32]].concat());
+    c.add(
+        "identity binding of another key pair",
+        "a genuine signature of Zed's over another X25519 key",
+        bad_binding,
+        field_case(&make_field(&ed, &other_sig)),
+    );
+
+    // --------------------------------------------------- the conversation
+    let bob_id = identity_from(draw32(&mut rng), draw32(&mut rng));
+    let mut store = PreKeyStore::new(&mut rng, bob_id);
+    store.generate_one_time_prekeys(&mut rng, 1);
+    store.generate_kem_one_time_prekeys(&mut rng, 1);
+    let alice_id = identity_from(draw32(&mut rng), draw32(&mut rng));
+    let carol_id = identity_from(draw32(&mut rng), draw32(&mut rng));
+    let bundle = store.bundle().expect("bundle").to_bytes();
+    assert_eq!(bundle.len(), 1520);
+    let mut alice = Session::initiate(
+        &mut rng,
+        &alice_id,
+        &PreKeyBundle::from_bytes(&bundle).expect("b"),
+    )
+    .expect("initiate");
+    let alice_pending = alice.to_bytes().to_vec();
+    let a0 = alice.encrypt(&mut rng, b"a0").expect("a0");
+    assert_eq!(a0.len(), 1329 + 2);
+    let store_before = store.to_bytes().to_vec();
+    let (mut bob, _) = store.accept(&a0).expect("accept");
+    let store_after_a = store.to_bytes().to_vec();
+    let b0 = bob.encrypt(&mut rng, b"b0").expect("b0");
+    let bob_state = bob.to_bytes().to_vec();
+    alice.decrypt(&b0).expect("b0");
+    let mut x = |alice: &mut Session, i: usize| {
+        alice
+            .encrypt(&mut rng, format!("x{i}").as_bytes())
+            .expect("x")
+    };
+    let mut xs: Vec<Vec<u8>> = (0..2).map(|i| x(&mut alice, i)).collect();
+    // A version 1 message (§5.1) at index 2 of Alice's chain, by hand, with
+    // the chain key x2 then uses too.
+    let secrets = session_secrets(&alice);
+    let (ck, n) = secrets.sending_chain.expect("chain");
+    assert_eq!(n, 2);
+    let (mk, _) = kdf_ck(&ck);
+    let mut v1 = vec![0x01, 0x01];
+    v1.extend_from_slice(&xs[0][2..34]);
+    v1.extend_from_slice(&u24(2));
+    v1.extend_from_slice(&xs[0][37..40]);
+    let ad = [&secrets.session_id[..], &v1].concat();
+    aead::seal(&mk, &[0u8; 12], &ad, b"x2, version 1", &mut v1);
+    xs.extend((2..2002).map(|i| x(&mut alice, i)));
+    let carol_bundle = store.bundle().expect("bundle").to_bytes();
+    assert_eq!(carol_bundle.len(), 1484, "one-time prekeys used up");
+    let mut carol = Session::initiate(
+        &mut rng,
+        &carol_id,
+        &PreKeyBundle::from_bytes(&carol_bundle).expect("b"),
+    )
+    .expect("initiate");
+    let c0 = carol.encrypt(&mut rng, b"c0").expect("c0");
+    store.accept(&c0).expect("accept c0");
+    let store_after_c = store.to_bytes().to_vec();
+    let mut storage = [0u8; 32];
+    rng.fill_bytes(&mut storage);
+    let storage_key = StorageKey::from_bytes(storage);
+    let sealed_session = Session::from_bytes(&bob_state)
+        .expect("s")
+        .seal(&mut rng, &storage_key);
+    let sealed_store = PreKeyStore::from_bytes(&store_after_c)
+        .expect("s")
+        .seal(&mut rng, &storage_key);
+
+    // ------------------------------------------------------- bundles (§4.4)
+    let bundle_case = |b: &[u8]| json!({"operation": "bundle.decode", "input": hx(b)});
+    c.add(
+        "bundle valid",
+        "Bob's bundle with a one-time prekey (1520 bytes)",
+        "ok",
+        bundle_case(&bundle),
+    );
+    c.add(
+        "bundle without one-time prekey valid",
+        "a bundle with flag 0 (1484 bytes)",
+        "ok",
+        bundle_case(&carol_bundle),
+    );
+    for (len, needed, about) in [
+        (0, 1, "no bytes"),
+        (1, 1, "the version byte alone"),
+        (
+            100,
+            30,
+            "in the identity (Ed25519 key and X25519 key read, 36 bytes of the signature)",
+        ),
+        (200, 30, "in the signed prekey's signature"),
+        (1400, 19, "in the ML-KEM prekey's signature"),
+        (1483, 1, "the one-time prekey flag missing"),
+        (1486, 2, "flag 1, two bytes of the one-time prekey id"),
+        (1500, 20, "in the one-time prekey"),
+    ] {
+        c.add(
+            &format!("bundle truncated to {len}"),
+            about,
+            &format!("DecodeError::Truncated(needed: {needed})"),
+            bundle_case(&bundle[..len]),
+        );
+    }
+    c.add(
+        "bundle trailing byte",
+        "1521 bytes",
+        "DecodeError::TrailingBytes(1)",
+        bundle_case(&plus(&bundle, &[0])),
+    );
+    c.add(
+        "bundle flag 0 with a one-time prekey",
+        "flag 0 followed by the 36 bytes of a one-time prekey",
+        "DecodeError::TrailingBytes(36)",
+        bundle_case(&with(&bundle, 1483, 0)),
+    );
+    c.add(
+        "bundle version 2",
+        "version byte 2",
+        "DecodeError::UnsupportedVersion(2)",
+        bundle_case(&with(&bundle, 0, 2)),
+    );
+    c.add(
+        "bundle type of an identity",
+        "type byte 0x11",
+        "DecodeError::UnexpectedType(0x11)",
+        bundle_case(&with(&bundle, 1, 0x11)),
+    );
+    c.add(
+        "bundle one-time flag 2",
+        "the one-time prekey flag is 2",
+        "DecodeError::InvalidField(one-time prekey flag)",
+        bundle_case(&with(&bundle, 1483, 2)),
+    );
+    c.add(
+        "bundle ML-KEM kind 2",
+        "the ML-KEM prekey's kind byte is 2",
+        "DecodeError::InvalidField(ML-KEM prekey kind)",
+        bundle_case(&with(&bundle, 234, 2)),
+    );
+    // The first coefficient of the encapsulation key set to 0xFFF ≥ q.
+    let mut bad_ek = bundle.clone();
+    bad_ek[235] = 0xFF;
+    bad_ek[236] |= 0x0F;
+    c.add(
+        "bundle ML-KEM key not reduced",
+        "the first 12-bit coefficient of the encapsulation key set to 4095 (≥ q = 3329): the \
+         FIPS 203 modulus check fails",
+        "DecodeError::InvalidKey(ML-KEM-768 encapsulation key)",
+        bundle_case(&bad_ek),
+    );
+    c.add(
+        "bundle identity binding invalid",
+        "the identity's X25519 key changed",
+        bad_binding,
+        bundle_case(&xor(&bundle, 34, 1)),
+    );
+    c.add(
+        "bundle signed prekey signature invalid",
+        "a byte of the signed prekey changed",
+        "SignatureError::Invalid(SignedPreKey)",
+        bundle_case(&xor(&bundle, 140, 1)),
+    );
+    c.add(
+        "bundle ML-KEM prekey signature invalid",
+        "a byte of the ML-KEM prekey changed",
+        "SignatureError::Invalid(KemPreKey)",
+        bundle_case(&xor(&bundle, 1000, 1)),
+    );
+    c.add(
+        "bundle ML-KEM kind relabelled",
+        "the one-time ML-KEM prekey relabelled last-resort (kind 0): the kind is signed",
+        "SignatureError::Invalid(KemPreKey)",
+        bundle_case(&with(&bundle, 234, 0)),
+    );
+    c.add(
+        "bundle both prekey signatures invalid",
+        "both prekeys changed: the signed prekey's signature is reported",
+        "SignatureError::Invalid(SignedPreKey)",
+        bundle_case(&xor(&xor(&bundle, 140, 1), 1000, 1)),
+    );
+    c.add(
+        "bundle ML-KEM key bad and signatures invalid",
+        "the encapsulation key fails its check and the signed prekey's signature is invalid: \
+         decoding fails before any signature is verified",
+        "DecodeError::InvalidKey(ML-KEM-768 encapsulation key)",
+        bundle_case(&xor(&bad_ek, 140, 1)),
+    );
+
+    // ------------------------------------------------ normal messages (§5)
+    let x0 = &xs[0];
+    assert_eq!(x0.len(), 52 + 2 + 16);
+    let bob_hex = hx(&bob_state);
+    let decrypt = |state: &str, m: &[u8]| json!({"operation": "session.decrypt", "state": state, "input": hx(m)});
+    c.add(
+        "message valid",
+        "x0, the first message of Alice's second chain, to Bob (who sent b0)",
+        "ok",
+        decrypt(&bob_hex, x0),
+    );
+    c.add(
+        "message gap 2000",
+        "x2000 first: a new chain with n = 2000, MAX_SKIP_PER_CHAIN keys skipped",
+        "ok",
+        decrypt(&bob_hex, &xs[2000]),
+    );
+    c.add(
+        "message gap 2001",
+        "x2001 first: n = 2001 on a new chain",
+        "DecryptError::TooFarAhead(gap: 2001, limit: 2000)",
+        decrypt(&bob_hex, &xs[2001]),
+    );
+    let mut after_x0 = Session::from_bytes(&bob_state).expect("s");
+    after_x0.decrypt(x0).expect("x0");
+    let after_x0 = hx(&after_x0.to_bytes());
+    c.add(
+        "message duplicate",
+        "x0 again, after it was decrypted",
+        "DecryptError::Duplicate(index: 0)",
+        decrypt(&after_x0, x0),
+    );
+    c.add(
+        "message gap 2000 after x0",
+        "x2001 after x0: n − next index = 2000",
+        "ok",
+        decrypt(&after_x0, &xs[2001]),
+    );
+    c.add(
+        "message version 1",
+        "a version 1 message (no nonce field, the all-zero nonce) at n = 2 of x0's chain, \
+         after x0 (made by hand from the chain key x2 also uses)",
+        "ok",
+        decrypt(&after_x0, &v1),
+    );
+    c.add(
+        "message version 1 relabelled 2",
+        "the version 1 message with its version byte set to 2",
+        "DecryptError::AuthenticationFailed",
+        decrypt(&after_x0, &with(&v1, 0, 2)),
+    );
+    c.add(
+        "message version 2 relabelled 1",
+        "x0 with its version byte set to 1: parsed without a nonce, the AD changes",
+        "DecryptError::AuthenticationFailed",
+        decrypt(&bob_hex, &with(x0, 0, 1)),
+    );
+    c.add(
+        "message version 3",
+        "x0 with version byte 3",
+        "DecodeError::UnsupportedVersion(3)",
+        decrypt(&bob_hex, &with(x0, 0, 3)),
+    );
+    c.add(
+        "message version 0",
+        "x0 with version byte 0",
+        "DecodeError::UnsupportedVersion(0)",
+        decrypt(&bob_hex, &with(x0, 0, 0)),
+    );
+    c.add(
+        "message version 3 and unknown type",
+        "version 3 and type 0x20: the version is checked before the type",
+        "DecodeError::UnsupportedVersion(3)",
+        decrypt(&bob_hex, &with(&with(x0, 0, 3), 1, 0x20)),
+    );
+    c.add(
+        "message type 0x03",
+        "x0 with type byte 0x03",
+        "DecodeError::UnexpectedType(0x03)",
+        decrypt(&bob_hex, &with(x0, 1, 3)),
+    );
+    c.add(
+        "message type of a group message",
+        "x0 with type byte 0x20",
+        "DecodeError::UnexpectedType(0x20)",
+        decrypt(&bob_hex, &with(x0, 1, 0x20)),
+    );
+    for (len, needed, about) in [
+        (0, 1, "no bytes"),
+        (1, 1, "the version byte alone"),
+        (20, 14, "in the ratchet key"),
+        (35, 2, "in n"),
+        (39, 1, "in pn"),
+        (45, 7, "in the nonce"),
+        (52, 16, "the header alone: no tag"),
+        (67, 1, "15 bytes after the header: shorter than the tag"),
+    ] {
+        c.add(
+            &format!("message truncated to {len}"),
+            about,
+            &format!("DecodeError::Truncated(needed: {needed})"),
+            decrypt(&bob_hex, &x0[..len]),
+        );
+    }
+    c.add(
+        "message version 1 shorter than the tag",
+        "x0 relabelled version 1 and cut to 55 bytes: 15 bytes after the 40-byte header",
+        "DecodeError::Truncated(needed: 1)",
+        decrypt(&bob_hex, &with(&x0[..55], 0, 1)),
+    );
+    c.add(
+        "message modified tag",
+        "x0 with the last byte of its tag changed",
+        "DecryptError::AuthenticationFailed",
+        decrypt(&bob_hex, &xor(x0, x0.len() - 1, 1)),
+    );
+    c.add(
+        "message modified nonce",
+        "x0 with a nonce byte changed",
+        "DecryptError::AuthenticationFailed",
+        decrypt(&bob_hex, &xor(x0, 45, 1)),
+    );
+
+    // ---------------------------------------------- prekey messages (§4.8)
+    let accept = |state: &[u8], m: &[u8]| json!({"operation": "store.accept", "state": hx(state), "input": hx(m)});
+    c.add(
+        "prekey message valid",
+        "a0 (both one-time prekeys) to the store before it was accepted",
+        "ok",
+        accept(&store_before, &a0),
+    );
+    c.add(
+        "prekey message without one-time prekeys valid",
+        "c0 (Carol, no one-time prekeys) to the store after a0",
+        "ok",
+        accept(&store_after_a, &c0),
+    );
+    c.add(
+        "prekey message replayed",
+        "c0 again, to the store that accepted it: its base key is in the replay record",
+        "HandshakeError::Replay",
+        accept(&store_after_c, &c0),
+    );
+    c.add(
+        "prekey message one-time prekeys used",
+        "a0 again, to the store after it was accepted: its one-time prekeys are gone, the \
+         ML-KEM one (id 2) is looked up first (§4.8 step 5)",
+        "HandshakeError::UnknownKemPreKey(2)",
+        accept(&store_after_a, &a0),
+    );
+    let mut spk99 = a0.clone();
+    spk99[162..166].copy_from_slice(&99u32.to_be_bytes());
+    c.add(
+        "prekey message unknown signed prekey",
+        "a0 naming signed prekey 99",
+        "HandshakeError::UnknownSignedPreKey(99)",
+        accept(&store_before, &spk99),
+    );
+    let mut kem99 = a0.clone();
+    kem99[166..170].copy_from_slice(&99u32.to_be_bytes());
+    c.add(
+        "prekey message unknown ML-KEM prekey",
+        "a0 naming ML-KEM prekey 99",
+        "HandshakeError::UnknownKemPreKey(99)",
+        accept(&store_before, &kem99),
+    );
+    let mut opk99 = a0.clone();
+    opk99[171..175].copy_from_slice(&99u32.to_be_bytes());
+    c.add(
+        "prekey message unknown one-time prekey",
+        "a0 naming one-time prekey 99",
+        "HandshakeError::UnknownOneTimePreKey(99)",
+        accept(&store_before, &opk99),
+    );
+    c.add(
+        "prekey message identity binding invalid",
+        "a0 with a byte of Alice's X25519 key changed",
+        bad_binding,
+        accept(&store_before, &xor(&a0, 34, 1)),
+    );
+    c.add(
+        "prekey message identity key of small order",
+        "a0 with Alice's Ed25519 key replaced by a point of order 8",
+        "DecodeError::InvalidKey(ed25519 small-order point)",
+        accept(&store_before, &[&a0[..2], &small[..], &a0[34..]].concat()),
+    );
+    c.add(
+        "prekey message one-time flag 2",
+        "a0 with the one-time prekey flag 2",
+        "DecodeError::InvalidField(one-time prekey flag)",
+        accept(&store_before, &with(&a0, 170, 2)),
+    );
+    c.add(
+        "prekey message version 3",
+        "a0 with version byte 3",
+        "DecodeError::UnsupportedVersion(3)",
+        accept(&store_before, &with(&a0, 0, 3)),
+    );
+    c.add(
+        "prekey message version 2 relabelled 1",
+        "a0 with its version byte set to 1",
+        "DecryptError::AuthenticationFailed",
+        accept(&store_before, &with(&a0, 0, 1)),
+    );
+    c.add(
+        "prekey message modified ciphertext",
+        "a0 with the last byte of its tag changed",
+        "DecryptError::AuthenticationFailed",
+        accept(&store_before, &xor(&a0, a0.len() - 1, 1)),
+    );
+    c.add(
+        "normal message to a store",
+        "x0 given to accept",
+        "HandshakeError::NotPreKeyMessage",
+        accept(&store_before, x0),
+    );
+    c.add(
+        "prekey message type 0x03",
+        "a0 with type byte 0x03",
+        "DecodeError::UnexpectedType(0x03)",
+        accept(&store_before, &with(&a0, 1, 3)),
+    );
+    for (len, needed, about) in [
+        (100, 30, "in the identity (its 128 bytes are one field)"),
+        (150, 12, "in the base key"),
+        (164, 2, "in the signed prekey id"),
+        (170, 1, "the flag missing"),
+        (173, 2, "in the one-time prekey id"),
+        (675, 588, "in the ML-KEM ciphertext"),
+        (1273, 22, "in the ratchet key"),
+        (1305, 8, "in the nonce"),
+        (1323, 6, "10 bytes after the header"),
+    ] {
+        c.add(
+            &format!("prekey message truncated to {len}"),
+            about,
+            &format!("DecodeError::Truncated(needed: {needed})"),
+            accept(&store_before, &a0[..len]),
+        );
+    }
+    c.add(
+        "prekey message to a session",
+        "a0 given to Bob's session (which it set up): index 0 of a chain already at 1, no \
+         stored key",
+        "DecryptError::Duplicate(index: 0)",
+        decrypt(&bob_hex, &a0),
+    );
+
+    // -------------------------------------------------- session state (§7.2)
+    let sdec = |b: &[u8]| json!({"operation": "session.decode", "input": hx(b)});
+    let bob_s = Sess::parse(&bob_state);
+    let pend_s = Sess::parse(&alice_pending);
+    c.add(
+        "session state valid",
+        "Bob's state after sending b0",
+        "ok",
+        sdec(&bob_state),
+    );
+    c.add(
+        "session state pending valid",
+        "Alice's state after initiate (1261-byte handshake header)",
+        "ok",
+        sdec(&alice_pending),
+    );
+    c.add(
+        "session state version 2",
+        "version byte 2",
+        "DecodeError::UnsupportedVersion(2)",
+        sdec(&with(&bob_state, 0, 2)),
+    );
+    c.add(
+        "session state kind of a store",
+        "kind byte 0x41",
+        "StateError::WrongKind(expected: 0x40, found: 0x41)",
+        sdec(&with(&bob_state, 1, 0x41)),
+    );
+    c.add(
+        "session state truncated in the root key",
+        "300 bytes",
+        "DecodeError::Truncated(needed: 23)",
+        sdec(&bob_state[..300]),
+    );
+    c.add(
+        "session state empty",
+        "no bytes",
+        "DecodeError::Truncated(needed: 1)",
+        sdec(&[]),
+    );
+    c.add(
+        "session state trailing byte",
+        "one byte after the skipped entries",
+        "DecodeError::TrailingBytes(1)",
+        sdec(&plus(&bob_state, &[0])),
+    );
+    c.add(
+        "session state role 2",
+        "role byte 2",
+        "DecodeError::InvalidField(session role)",
+        sdec(&with(&bob_state, 2, 2)),
+    );
+    c.add(
+        "session state flag 2",
+        "the our-ratchet flag is 2",
+        "DecodeError::InvalidField(boolean)",
+        sdec(&with(&bob_state, 355, 2)),
+    );
+    c.add(
+        "session state identity of small order",
+        "the remote identity's Ed25519 key replaced by a point of order 8",
+        "DecodeError::InvalidKey(ed25519 small-order point)",
+        sdec(&[&bob_state[..131], &small[..], &bob_state[163..]].concat()),
+    );
+    c.add(
+        "session state identity key not canonical",
+        "the local identity's Ed25519 key replaced by y + p",
+        "DecodeError::InvalidKey(ed25519 point)",
+        sdec(&[&bob_state[..3], &non_canonical[..], &bob_state[35..]].concat()),
+    );
+    c.add(
+        "session state identity binding not verified",
+        "the remote identity's binding signature changed: not re-verified on load",
+        "ok",
+        sdec(&xor(&bob_state, 131 + 100, 1)),
+    );
+    let mut no_sending = bob_s.clone();
+    no_sending.sending = None;
+    c.add(
+        "session state ratchet without sending chain",
+        "our ratchet key present, no sending chain",
+        "DecodeError::InvalidField(ratchet key without sending chain)",
+        sdec(&no_sending.bytes()),
+    );
+    let key = |i: u8| [i; 32];
+    let entries = |n: u8| -> Vec<Entry> {
+        (1..=n)
+            .map(|i| (key(i), vec![(7, key(0x80 + i))]))
+            .collect()
+    };
+    let mut sk = bob_s.clone();
+    sk.skipped = entries(5);
+    c.add(
+        "session state 5 skipped chains",
+        "five skipped-key entries (MAX_RECEIVING_CHAINS), one key each",
+        "ok",
+        sdec(&sk.bytes()),
+    );
+    sk.skipped = entries(6);
+    c.add(
+        "session state 6 skipped chains",
+        "six skipped-key entries",
+        "DecodeError::TooLong(field: skipped chains, len: 6, limit: 5)",
+        sdec(&sk.bytes()),
+    );
+    let mut bare = bob_s.clone();
+    bare.skipped.clear();
+    let mut count_only = bare.bytes();
+    let e_at = count_only.len() - 4;
+    count_only.truncate(e_at);
+    count_only.extend_from_slice(&1u32.to_be_bytes());
+    count_only.extend_from_slice(&key(1));
+    count_only.extend_from_slice(&4001u32.to_be_bytes());
+    c.add(
+        "session state 4001 skipped keys",
+        "one entry claiming 4001 keys (none follow)",
+        "DecodeError::TooLong(field: skipped keys, len: 4001, limit: 4000)",
+        sdec(&count_only),
+    );
+    let mut second = bare.clone();
+    second.skipped = entries(1);
+    let mut second = second.bytes();
+    second[e_at..e_at + 4].copy_from_slice(&2u32.to_be_bytes());
+    second.extend_from_slice(&key(2));
+    second.extend_from_slice(&4000u32.to_be_bytes());
+    c.add(
+        "session state 4000 skipped keys after one",
+        "an entry with one key, then one claiming 4000: more than MAX_STORED_SKIPPED_KEYS minus \
+         the key already read",
+        "DecodeError::TooLong(field: skipped keys, len: 4000, limit: 3999)",
+        sdec(&second),
+    );
+    let mut dup = bob_s.clone();
+    dup.skipped = vec![(key(1), vec![(3, key(0x81)), (3, key(0x82))])];
+    c.add(
+        "session state duplicate skipped index",
+        "an entry with index 3 twice",
+        "DecodeError::InvalidField(duplicate skipped key index)",
+        sdec(&dup.bytes()),
+    );
+    dup.skipped = vec![(key(1), vec![(4, key(0x81)), (3, key(0x82))])];
+    c.add(
+        "session state skipped indices descending",
+        "an entry with indices 4, 3",
+        "DecodeError::InvalidField(skipped key indices not ascending)",
+        sdec(&dup.bytes()),
+    );
+    dup.skipped = vec![
+        (key(1), vec![(3, key(0x81))]),
+        (key(1), vec![(4, key(0x82))]),
+    ];
+    c.add(
+        "session state duplicate skipped chain",
+        "two entries with the same ratchet key",
+        "DecodeError::InvalidField(duplicate skipped-key chain)",
+        sdec(&dup.bytes()),
+    );
+    let mut p = pend_s.clone();
+    let header = p.pending.clone().expect("pending");
+    assert_eq!(header.len(), 1261);
+    p.pending = Some(header[..1258].to_vec());
+    c.add(
+        "session state pending handshake of 1258 bytes",
+        "a pending handshake header of 1258 bytes",
+        "DecodeError::InvalidField(pending handshake length)",
+        sdec(&p.bytes()),
+    );
+    p.pending = Some(plus(&header, &[0]));
+    c.add(
+        "session state pending handshake of 1262 bytes",
+        "a pending handshake header of 1262 bytes",
+        "DecodeError::TooLong(field: pending handshake, len: 1262, limit: 1261)",
+        sdec(&p.bytes()),
+    );
+
+    // ------------------------------------------------ store state (§7.3)
+    let tdec = |b: &[u8]| json!({"operation": "store.decode", "input": hx(b)});
+    let st = Store::parse(&store_after_c);
+    assert_eq!(st.signed.len(), 1);
+    assert_eq!(st.records.len(), 1);
+    let carol_base = st.records[0].1[0];
+    c.add(
+        "store state valid",
+        "Bob's store after a0 and c0: one replay record (signed prekey 1, Carol's base key)",
+        "ok",
+        tdec(&store_after_c),
+    );
+    c.add(
+        "store state version 3",
+        "version byte 3",
+        "DecodeError::UnsupportedVersion(3)",
+        tdec(&with(&store_after_c, 0, 3)),
+    );
+    c.add(
+        "store state kind of a session",
+        "kind byte 0x40",
+        "StateError::WrongKind(expected: 0x41, found: 0x40)",
+        tdec(&with(&store_after_c, 1, 0x40)),
+    );
+    c.add(
+        "store state truncated in the X25519 secret",
+        "50 bytes",
+        "DecodeError::Truncated(needed: 16)",
+        tdec(&store_after_c[..50]),
+    );
+    c.add(
+        "store state trailing byte",
+        "one byte after the replay records",
+        "DecodeError::TrailingBytes(1)",
+        tdec(&plus(&store_after_c, &[0])),
+    );
+    let mut s = st.clone();
+    s.signed = (10..13)
+        .map(|id| prekey(id, 100, 0x33))
+        .chain(st.signed.clone())
+        .collect();
+    c.add(
+        "store state 4 signed prekeys",
+        "three retired signed prekeys (10, 11, 12) and the current one",
+        "ok",
+        tdec(&s.bytes()),
+    );
+    s.signed.insert(0, prekey(9, 100, 0x33));
+    c.add(
+        "store state 5 signed prekeys",
+        "five signed prekeys",
+        "DecodeError::TooLong(field: signed prekeys, len: 5, limit: 4)",
+        tdec(&s.bytes()),
+    );
+    let mut s = st.clone();
+    s.signed.insert(0, st.signed[0].clone());
+    c.add(
+        "store state duplicate signed prekey id",
+        "signed prekey 1 twice",
+        "DecodeError::InvalidField(duplicate signed prekey id)",
+        tdec(&s.bytes()),
+    );
+    let mut s = st.clone();
+    s.signed.clear();
+    s.records.clear();
+    c.add(
+        "store state without signed prekey",
+        "no signed prekey (and no replay record)",
+        "DecodeError::InvalidField(store without signed or last-resort prekey)",
+        tdec(&s.bytes()),
+    );
+    let mut s = st.clone();
+    s.last_resort = (20..25).map(|id| prekey(id, 132, 0x44)).collect();
+    c.add(
+        "store state 5 last-resort ML-KEM prekeys",
+        "five last-resort ML-KEM prekeys",
+        "DecodeError::TooLong(field: last-resort ML-KEM prekeys, len: 5, limit: 4)",
+        tdec(&s.bytes()),
+    );
+    let lr_id = u32::from_be_bytes(st.last_resort[0][..4].try_into().expect("4"));
+    let mut s = st.clone();
+    s.kem_one_time = vec![prekey(lr_id, 132, 0x44)];
+    c.add(
+        "store state one-time ML-KEM id of a last-resort one",
+        "a one-time ML-KEM prekey with the last-resort prekey's id (one id space)",
+        "DecodeError::InvalidField(duplicate ML-KEM prekey id)",
+        tdec(&s.bytes()),
+    );
+    s.kem_one_time = vec![prekey(40, 132, 0x44), prekey(40, 132, 0x45)];
+    c.add(
+        "store state duplicate one-time ML-KEM id",
+        "one-time ML-KEM prekey 40 twice",
+        "DecodeError::InvalidField(duplicate ML-KEM prekey id)",
+        tdec(&s.bytes()),
+    );
+    s.kem_one_time = vec![prekey(41, 132, 0x44), prekey(40, 132, 0x45)];
+    c.add(
+        "store state one-time ML-KEM ids descending",
+        "one-time ML-KEM prekeys 41, 40",
+        "DecodeError::InvalidField(one-time prekey ids not ascending)",
+        tdec(&s.bytes()),
+    );
+    let mut s = st.clone();
+    s.one_time = vec![prekey(7, 36, 0x55), prekey(5, 36, 0x56)];
+    c.add(
+        "store state one-time ids descending",
+        "one-time prekeys 7, 5",
+        "DecodeError::InvalidField(one-time prekey ids not ascending)",
+        tdec(&s.bytes()),
+    );
+    s.one_time = vec![prekey(7, 36, 0x55), prekey(7, 36, 0x56)];
+    c.add(
+        "store state duplicate one-time id",
+        "one-time prekey 7 twice",
+        "DecodeError::InvalidField(duplicate one-time prekey id)",
+        tdec(&s.bytes()),
+    );
+    s.one_time = vec![prekey(5, 36, 0x55), prekey(7, 36, 0x56)];
+    c.add(
+        "store state one-time ids ascending",
+        "one-time prekeys 5, 7",
+        "ok",
+        tdec(&s.bytes()),
+    );
+    // Counts over the limit, nothing following (§1: the limit is checked first).
+    let at_list = |list: usize, n: u32| {
+        let mut b = st.lists(2);
+        // Offsets of the four counts.
+        let mut o = 78;
+        let sizes = [100, 132, 132, 36];
+        for (i, size) in sizes.iter().enumerate() {
+            let cnt = u32::from_be_bytes(b[o..o + 4].try_into().expect("4")) as usize;
+            if i == list {
+                b.truncate(o);
+                b.extend_from_slice(&n.to_be_bytes());
+                return b;
+            }
+            o += 4 + cnt * size;
+        }
+        unreachable!()
+    };
+    c.add(
+        "store state 1001 one-time ML-KEM prekeys",
+        "a count of 1001 one-time ML-KEM prekeys (none follow)",
+        "DecodeError::TooLong(field: one-time ML-KEM prekeys, len: 1001, limit: 1000)",
+        tdec(&at_list(2, 1001)),
+    );
+    c.add(
+        "store state 10001 one-time prekeys",
+        "a count of 10001 one-time prekeys (none follow)",
+        "DecodeError::TooLong(field: one-time prekeys, len: 10001, limit: 10000)",
+        tdec(&at_list(3, 10_001)),
+    );
+    c.add(
+        "store state 1000 one-time ML-KEM prekeys claimed",
+        "a count of 1000 one-time ML-KEM prekeys with none following: within the limit, \
+         more than the rest holds",
+        "DecodeError::Truncated(needed: 132000)",
+        tdec(&at_list(2, 1000)),
+    );
+    // Replay records (§7.3 rule 4).
+    let base = |i: u8| {
+        let mut k = carol_base;
+        k[31] = i;
+        k
+    };
+    let mut s = st.clone();
+    s.signed = vec![st.signed[0].clone(), prekey(2, 100, 0x34)];
+    s.records = vec![(1, vec![base(1)]), (2, vec![base(2)])];
+    c.add(
+        "store state two replay records",
+        "records for signed prekeys 1 and 2, ascending",
+        "ok",
+        tdec(&s.bytes()),
+    );
+    s.records = vec![(2, vec![base(2)]), (1, vec![base(1)])];
+    c.add(
+        "store state replay records descending",
+        "records for signed prekeys 2, 1",
+        "DecodeError::InvalidField(replay records not in ascending signed prekey order)",
+        tdec(&s.bytes()),
+    );
+    s.records = vec![(1, vec![base(1)]), (1, vec![base(2)])];
+    c.add(
+        "store state replay record twice",
+        "two records for signed prekey 1",
+        "DecodeError::InvalidField(replay records not in ascending signed prekey order)",
+        tdec(&s.bytes()),
+    );
+    s.records = vec![(3, vec![base(1)])];
+    c.add(
+        "store state replay record for a prekey not held",
+        "a record for signed prekey 3",
+        "DecodeError::InvalidField(replay record for a signed prekey not held)",
+        tdec(&s.bytes()),
+    );
+    s.records = vec![(1, vec![])];
+    c.add(
+        "store state empty replay record",
+        "a record with no base key, followed by 32 bytes (so that the 40 bytes per record \
+         are there)",
+        "DecodeError::InvalidField(empty replay record)",
+        tdec(&plus(&s.bytes(), &[0; 32])),
+    );
+    c.add(
+        "store state empty replay record, nothing after",
+        "a record with no base key and nothing after it: 8 bytes, the 40 of one record are \
+         checked first",
+        "DecodeError::Truncated(needed: 32)",
+        tdec(&s.bytes()),
+    );
+    s.records = vec![(1, vec![base(2), base(1)])];
+    c.add(
+        "store state base keys descending",
+        "a record with two base keys in descending order",
+        "DecodeError::InvalidField(remembered base keys not ascending)",
+        tdec(&s.bytes()),
+    );
+    s.records = vec![(1, vec![base(2), base(2)])];
+    c.add(
+        "store state base key twice",
+        "a record with one base key twice",
+        "DecodeError::InvalidField(remembered base keys not ascending)",
+        tdec(&s.bytes()),
+    );
+    let mut over = s.lists(2);
+    over.extend_from_slice(&5u32.to_be_bytes());
+    c.add(
+        "store state 5 replay records",
+        "a count of 5 replay records (none follow)",
+        "DecodeError::TooLong(field: replay records, len: 5, limit: 4)",
+        tdec(&over),
+    );
+    let mut over = s.lists(2);
+    over.extend_from_slice(&1u32.to_be_bytes());
+    over.extend_from_slice(&1u32.to_be_bytes());
+    over.extend_from_slice(&4097u32.to_be_bytes());
+    over.extend_from_slice(&carol_base);
+    c.add(
+        "store state 4097 remembered handshakes",
+        "a record claiming 4097 base keys (one follows)",
+        "DecodeError::TooLong(field: remembered handshakes, len: 4097, limit: 4096)",
+        tdec(&over),
+    );
+    let mut over = s.lists(2);
+    over.extend_from_slice(&2u32.to_be_bytes());
+    over.extend_from_slice(&1u32.to_be_bytes());
+    c.add(
+        "store state 2 replay records claimed",
+        "a count of 2 records with 4 bytes following: 80 bytes needed at least",
+        "DecodeError::Truncated(needed: 76)",
+        tdec(&over),
+    );
+    // Store version 1.
+    c.add(
+        "store state version 1",
+        "store version 1 with Carol's base key in its replay list: migrated to a record for \
+         the current signed prekey, the store of 'store state valid'",
+        "ok",
+        tdec(&st.v1(&[carol_base])),
+    );
+    c.add(
+        "store state version 1 with repeats",
+        "store version 1 with a replay list of Carol's base key twice: repeats are allowed",
+        "ok",
+        tdec(&st.v1(&[carol_base, carol_base])),
+    );
+    c.add(
+        "store state version 1 empty list",
+        "store version 1 with an empty replay list",
+        "ok",
+        tdec(&st.v1(&[])),
+    );
+    let mut over = st.lists(1);
+    over.extend_from_slice(&4097u32.to_be_bytes());
+    c.add(
+        "store state version 1 with 4097 handshakes",
+        "store version 1 with a replay list count of 4097 (none follow)",
+        "DecodeError::TooLong(field: remembered handshakes, len: 4097, limit: 4096)",
+        tdec(&over),
+    );
+
+    // ------------------------------------------------ sealed states (§7.1)
+    let key_hex = hx(&storage);
+    let sealed =
+        |op: &str, b: &[u8]| json!({"operation": op, "storage_key": key_hex, "input": hx(b)});
+    c.add(
+        "sealed session valid",
+        "Bob's session state, sealed",
+        "ok",
+        sealed("session.open", &sealed_session),
+    );
+    c.add(
+        "sealed store valid",
+        "the store of 'store state valid', sealed",
+        "ok",
+        sealed("store.open", &sealed_store),
+    );
+    c.add(
+        "sealed store opened as a session",
+        "the sealed store given to Session::open",
+        "StateError::WrongKind(expected: 0x40, found: 0x41)",
+        sealed("session.open", &sealed_store),
+    );
+    c.add(
+        "sealed session kind rewritten",
+        "the sealed session's kind byte rewritten to 0x41, opened as a store: the kind is \
+         authenticated",
+        "StateError::AuthenticationFailed",
+        sealed("store.open", &with(&sealed_session, 2, 0x41)),
+    );
+    c.add(
+        "sealed envelope version 2",
+        "the envelope's version byte 2",
+        "DecodeError::UnsupportedVersion(2)",
+        sealed("session.open", &with(&sealed_session, 0, 2)),
+    );
+    c.add(
+        "sealed envelope marker",
+        "the marker byte 0x5F",
+        "DecodeError::UnexpectedType(0x5f)",
+        sealed("session.open", &with(&sealed_session, 1, 0x5F)),
+    );
+    c.add(
+        "sealed truncated in the nonce",
+        "20 bytes",
+        "DecodeError::Truncated(needed: 7)",
+        sealed("session.open", &sealed_session[..20]),
+    );
+    c.add(
+        "sealed shorter than the tag",
+        "the nonce and 15 bytes",
+        "StateError::AuthenticationFailed",
+        sealed("store.open", &sealed_store[..27 + 15]),
+    );
+    c.add(
+        "sealed modified",
+        "a ciphertext byte changed",
+        "StateError::AuthenticationFailed",
+        sealed("store.open", &xor(&sealed_store, 40, 1)),
+    );
+    let nonce = [0x66u8; 24];
+    let mut wrapped = vec![0x01, 0x5E, 0x41];
+    wrapped.extend_from_slice(&nonce);
+    let bad_inside = with(&store_after_c, 0, 3);
+    aead::xseal(
+        &storage,
+        &nonce,
+        &[0x01, 0x5E, 0x41],
+        &bad_inside,
+        &mut wrapped,
+    );
+    c.add(
+        "sealed store of version 3",
+        "a valid envelope (nonce 66…66) around a store state of version 3",
+        "DecodeError::UnsupportedVersion(3)",
+        sealed("store.open", &wrapped),
+    );
+    let mut wrapped = vec![0x01, 0x5E, 0x41];
+    wrapped.extend_from_slice(&nonce);
+    aead::xseal(
+        &storage,
+        &nonce,
+        &[0x01, 0x5E, 0x41],
+        &st.v1(&[carol_base]),
+        &mut wrapped,
+    );
+    c.add(
+        "sealed store of version 1",
+        "a valid envelope (nonce 66…66) around the store of 'store state version 1': it \
+         loads and migrates",
+        "ok",
+        sealed("store.open", &wrapped),
+    );
+
+    json!({
+        "description": "Negative (and edge) vectors for the 1:1 formats: identities, bundles, \
+            messages (versions 2 and 1), session state, prekey store state (versions 2 and 1) \
+            and sealed envelopes (docs/PROTOCOL.md §2.3, §2.4, §4, §5, §7.1–§7.3, §8, §10, \
+            §13). inputs.cases lists each case: name, about, operation (the API call, §13), \
+            input and its context (state: the plain session or store state the call is given \
+            to; storage_key). expected.cases gives, for the case of the same name, result \
+            'ok' (with what the call returned: the plaintext, SHA-256 of the state after it \
+            and of a new session) or 'error' with error (the exact value returned, named as \
+            in §13) and kind (its innermost error). A refused call changes nothing. The \
+            states and messages come from a conversation qorgan had with rng(seed): Zed's \
+            identity; Bob's store (one one-time prekey of each kind); Alice's first message \
+            a0, Bob's reply b0, Alice's messages x0–x2001 on her second chain; Carol's first \
+            message c0 (no one-time prekeys). The random values are not listed: every input \
+            is given as bytes. Hand-made inputs are built in tests/src/vectors/negative.rs. \
+            All byte strings are lower-case hex.",
+        "seed": NEGATIVE_SEED,
+        "inputs": {"cases": c.inputs},
+        "expected": {"cases": c.expected},
+    })
+}
