@@ -34,6 +34,7 @@ use serde_json::{Value, json};
 
 use crate::hex::encode as hx;
 
+mod case_table;
 pub mod errors;
 mod group;
 mod group_negative;

@@ -9,6 +9,7 @@
 //! committed file; `tests/tests/vectors/independent.rs` decides the cases
 //! its spec-only code can decide.
 
+use super::case_table::CaseTable;
 use curve25519_dalek::constants::EIGHT_TORSION;
 use curve25519_dalek::edwards::EdwardsPoint;
 use qorgan::internals::{kdf_ck, session_secrets};
@@ -345,34 +346,13 @@ fn prekey(id: u32, size: usize, fill: u8) -> Vec<u8> {
 
 // ------------------------------------------------------------- cases
 
-struct Cases {
-    inputs: Vec<Value>,
-    expected: Vec<Value>,
-}
+/// The case table, run by this file's [`run_case`].
+#[derive(Default)]
+struct Cases(CaseTable);
 
 impl Cases {
-    /// Adds a case; `kind` is what the generator means it to produce
-    /// ("ok", or the innermost error).
-    fn add(&mut self, name: &str, about: &str, kind: &str, mut case: Value) {
-        case["name"] = json!(name);
-        case["about"] = json!(about);
-        let outcome = run_case(&case);
-        let got = if outcome["result"] == "ok" {
-            "ok"
-        } else {
-            outcome["kind"].as_str().expect("kind")
-        };
-        assert_eq!(got, kind, "case {name}: {outcome}");
-        assert!(
-            !self.inputs.iter().any(|c| c["name"] == name),
-            "case {name} twice"
-        );
-        let mut expected = json!({"name": name});
-        for (k, v) in outcome.as_object().expect("object") {
-            expected[k] = v.clone();
-        }
-        self.inputs.push(case);
-        self.expected.push(expected);
+    fn add(&mut self, name: &str, about: &str, kind: &str, case: Value) {
+        self.0.add(name, about, kind, case, run_case);
     }
 }
 
@@ -415,10 +395,7 @@ pub(super) fn negative_file() -> Value {
     let seed = draw32(&mut rng);
     let xsec = draw32(&mut rng);
     let zed = identity_from(seed, xsec);
-    let mut c = Cases {
-        inputs: Vec::new(),
-        expected: Vec::new(),
-    };
+    let mut c = Cases::default();
 
     // ---------------------------------------------- identities (§4.1, §2.3)
     let standalone = zed.public().to_bytes();
@@ -1607,7 +1584,7 @@ pub(super) fn negative_file() -> Value {
             is given as bytes. Hand-made inputs are built in tests/src/vectors/negative.rs. \
             All byte strings are lower-case hex.",
         "seed": NEGATIVE_SEED,
-        "inputs": {"cases": c.inputs},
-        "expected": {"cases": c.expected},
+        "inputs": {"cases": c.0.inputs},
+        "expected": {"cases": c.0.expected},
     })
 }
