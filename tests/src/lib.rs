@@ -60,3 +60,31 @@ pub fn established(rng: &mut ChaCha20Rng) -> Pair {
 pub fn snapshot(s: &Session) -> Vec<u8> {
     s.to_bytes().to_vec()
 }
+
+/// A group member's sending side: its device identity and its outbound
+/// session, with a policy that never forces a rotation (attack tests
+/// rotate when they mean to).
+pub struct GroupMember {
+    /// The device identity.
+    pub id: IdentityKeyPair,
+    /// The member's chain in the group.
+    pub out: qorgan::OutboundGroupSession,
+}
+
+/// A new member of `group`.
+pub fn group_member(r: &mut ChaCha20Rng, group: &[u8]) -> GroupMember {
+    let id = IdentityKeyPair::generate(r);
+    let policy = qorgan::RotationPolicy {
+        max_messages: u32::MAX,
+        max_age_secs: u64::MAX,
+    };
+    let out = qorgan::OutboundGroupSession::new(r, group, policy, 0).expect("group id");
+    GroupMember { id, out }
+}
+
+/// Another member's inbound session of `m`'s current chain, from its
+/// distribution.
+pub fn receive(m: &GroupMember) -> qorgan::InboundGroupSession {
+    qorgan::InboundGroupSession::new(&m.out.distribution(&m.id), m.id.public())
+        .expect("distribution")
+}

@@ -11,30 +11,15 @@ use qorgan::primitives::ed25519::{Ed25519SigningKey, Signature};
 use qorgan::verify::{self, Item};
 use qorgan::{
     DecodeError, DecryptError, EncryptError, GroupError, IdentityKeyPair, InboundGroupSession,
-    OutboundGroupSession, PreKeyStore, RotationPolicy, SenderKeyAnnouncement, SenderKeyRing,
-    SignatureError, SignedObject, VerifyError,
+    OutboundGroupSession, PreKeyStore, SenderKeyAnnouncement, SenderKeyRing, SignatureError,
+    SignedObject, VerifyError,
 };
-use qorgan_tests::rng;
+use qorgan_tests::{GroupMember, group_member, receive, rng};
 
 const GROUP: &[u8] = b"ministry/chat/7";
 
-struct Member {
-    id: IdentityKeyPair,
-    out: OutboundGroupSession,
-}
-
-fn member(r: &mut chacha20::ChaCha20Rng, group: &[u8]) -> Member {
-    let id = IdentityKeyPair::generate(r);
-    let policy = RotationPolicy {
-        max_messages: u32::MAX,
-        max_age_secs: u64::MAX,
-    };
-    let out = OutboundGroupSession::new(r, group, policy, 0).unwrap();
-    Member { id, out }
-}
-
-fn receive(m: &Member) -> InboundGroupSession {
-    InboundGroupSession::new(&m.out.distribution(&m.id), m.id.public()).unwrap()
+fn member(r: &mut chacha20::ChaCha20Rng, group: &[u8]) -> GroupMember {
+    group_member(r, group)
 }
 
 /// `F` of docs/PROTOCOL.md §12.2, as an attacker computes it.

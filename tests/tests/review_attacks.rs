@@ -12,35 +12,22 @@ use qorgan::limits::{
 use qorgan::primitives::kdf::hmac_sha256;
 use qorgan::verify::{self, Item};
 use qorgan::{
-    DecodeError, DecryptError, GroupError, GroupPlaintext, IdentityKeyPair, InboundGroupSession,
-    OutboundGroupSession, RotationPolicy, SenderKeyAnnouncement, SenderKeyDistribution,
-    SenderKeyRing, SignatureError, SignedObject,
+    DecodeError, DecryptError, GroupError, GroupPlaintext, InboundGroupSession,
+    OutboundGroupSession, SenderKeyAnnouncement, SenderKeyDistribution, SenderKeyRing,
+    SignatureError, SignedObject,
 };
-use qorgan_tests::rng;
+use qorgan_tests::{GroupMember, group_member, receive, rng};
 
 const GROUP: &[u8] = b"ministry/chat/7";
 
-struct Member {
-    id: IdentityKeyPair,
-    out: OutboundGroupSession,
-}
+type Member = GroupMember;
 
 fn member(r: &mut chacha20::ChaCha20Rng, group: &[u8]) -> Member {
-    let id = IdentityKeyPair::generate(r);
-    let policy = RotationPolicy {
-        max_messages: u32::MAX,
-        max_age_secs: u64::MAX,
-    };
-    let out = OutboundGroupSession::new(r, group, policy, 0).unwrap();
-    Member { id, out }
+    group_member(r, group)
 }
 
 fn dist(m: &Member) -> SenderKeyDistribution {
     m.out.distribution(&m.id)
-}
-
-fn receive(m: &Member) -> InboundGroupSession {
-    InboundGroupSession::new(&dist(m), m.id.public()).unwrap()
 }
 
 fn ring_of(m: &Member) -> SenderKeyRing {
