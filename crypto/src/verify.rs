@@ -17,7 +17,6 @@ use crate::error::{DecodeError, SignatureError, SignedObject, VerifyError};
 use crate::group::SenderKeyAnnouncement;
 use crate::group::message::ParsedGroupMessage;
 use crate::identity::{IdentityKey, SignatureCheck};
-use crate::labels;
 use crate::primitives::ed25519::verify_batch_parts;
 use crate::wire;
 
@@ -66,12 +65,7 @@ fn checks(item: &Item<'_>) -> Result<Vec<SignatureCheck>, VerifyError> {
             if m.chain_id != announcement.chain_id {
                 return Err(DecodeError::InvalidField("group message for another chain").into());
             }
-            let context = announcement.message_context();
-            let mut signed: Vec<u8> =
-                Vec::with_capacity(labels::GROUP_MESSAGE.len() + context.len() + m.signed.len());
-            for part in m.signed_parts(&context) {
-                signed.extend_from_slice(part);
-            }
+            let signed = m.signed_parts(&announcement.message_context()).concat();
             Ok(alloc::vec![SignatureCheck {
                 message: signed,
                 signature: m.signature,

@@ -16,6 +16,7 @@
 
 use alloc::vec::Vec;
 
+use super::message::message_context;
 use super::{check_group_id, read_group_id, write_group_id};
 use crate::codec::{Reader, Writer};
 use crate::error::{DecodeError, SignatureError, SignedObject, VerifyError};
@@ -64,13 +65,10 @@ impl SenderKeyAnnouncement {
         w.into_vec()
     }
 
-    /// `sender Ed25519 key || u8(g) || group id`: the sender context every
-    /// message signature of this chain covers (§12.3).
+    /// The sender context every message signature of this chain covers
+    /// (§12.3).
     pub(crate) fn message_context(&self) -> Vec<u8> {
-        let mut w = Writer::with_capacity(32 + 1 + self.group_id.len());
-        w.raw(self.sender.signing_key().as_bytes());
-        write_group_id(&mut w, &self.group_id);
-        w.into_vec()
+        message_context(self.sender.signing_key(), &self.group_id)
     }
 
     pub(crate) fn sign(

@@ -10,12 +10,14 @@
 //! header || ciphertext || tag`: who sent it, in which group, at which
 //! chain position, under which key (the commitment), and the bytes.
 
-use crate::codec::Reader;
+use alloc::vec::Vec;
+
+use crate::codec::{Reader, Writer};
 use crate::error::DecodeError;
 use crate::labels;
 use crate::limits::{MAX_GROUP_ITERATION, MAX_MESSAGE_LEN};
 use crate::primitives::aead::TAG_LEN;
-use crate::primitives::ed25519::Signature;
+use crate::primitives::ed25519::{Ed25519PublicKey, Signature};
 use crate::wire;
 
 use super::chain::{COMMITMENT_LEN, GROUP_NONCE_LEN};
@@ -82,14 +84,24 @@ impl<'a> ParsedGroupMessage<'a> {
     }
 
     /// The signature's message, in parts: `label || context || signed
-    /// part`, where `context` is the chain's
-    /// [`SenderKeyAnnouncement::message_context`](super::SenderKeyAnnouncement).
+    /// part`, where `context` is the chain's [`message_context`].
     pub(crate) fn signed_parts<'c>(&self, context: &'c [u8]) -> [&'c [u8]; 3]
     where
         'a: 'c,
     {
         [labels::GROUP_MESSAGE, context, self.signed]
     }
+}
+
+/// `sender Ed25519 key || u8(g) || group id`: the sender context every
+/// message signature of a chain covers, after the label (§12.3). Senders
+/// build it from their identity, receivers and `verify` from the chain's
+/// announcement.
+pub(crate) fn message_context(sender: &Ed25519PublicKey, group_id: &[u8]) -> Vec<u8> {
+    let mut w = Writer::with_capacity(32 + 1 + group_id.len());
+    w.raw(sender.as_bytes());
+    super::write_group_id(&mut w, group_id);
+    w.into_vec()
 }
 
 /// What a group message says about itself, read without keys: for routing

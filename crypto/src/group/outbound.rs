@@ -7,7 +7,7 @@ use super::announcement::SenderKeyAnnouncement;
 use super::chain::{GROUP_NONCE_LEN, GroupChain, commitment};
 use super::check_group_id;
 use super::distribution::SenderKeyDistribution;
-use super::message::{GROUP_HEADER_LEN, GROUP_MESSAGE_OVERHEAD};
+use super::message::{GROUP_HEADER_LEN, GROUP_MESSAGE_OVERHEAD, message_context};
 use super::policy::{RotationPolicy, RotationReason};
 use crate::codec::Writer;
 use crate::error::{DecodeError, EncryptError};
@@ -154,21 +154,13 @@ impl OutboundGroupSession {
         let mut out = Vec::with_capacity(GROUP_MESSAGE_OVERHEAD + plaintext.len());
         out.extend_from_slice(&header);
         key.seal(&nonce, &header, plaintext, &mut out);
-        let context = self.message_context(identity);
+        let context = message_context(identity.public().signing_key(), &self.group_id);
         let signature = self
             .signing_key
             .sign_parts(&[labels::GROUP_MESSAGE, &context, &out]);
         out.extend_from_slice(&signature.to_bytes());
         self.chain = chain;
         Ok(out)
-    }
-
-    /// `sender Ed25519 key || u8(g) || group id` (§12.3).
-    fn message_context(&self, identity: &IdentityKeyPair) -> Vec<u8> {
-        let mut w = Writer::with_capacity(33 + self.group_id.len());
-        w.raw(identity.public().signing_key().as_bytes());
-        super::write_group_id(&mut w, &self.group_id);
-        w.into_vec()
     }
 
     /// The group.
