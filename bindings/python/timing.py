@@ -8,6 +8,8 @@ import time
 
 import qorgan
 
+NOW = 1_700_000_000  # the caller's clock, Unix seconds
+
 
 def per_call(iterations, fn):
     """Median per-iteration time of fn in microseconds."""
@@ -23,9 +25,9 @@ def per_call(iterations, fn):
 
 
 def main():
-    alice, bob = qorgan.Device(), qorgan.Device()
+    alice, bob = qorgan.Device(NOW), qorgan.Device(NOW)
     a = alice.initiate(bob.bundle())
-    b = bob.accept(a.encrypt(b"hello")).session
+    b = bob.accept(a.encrypt(b"hello"), NOW).session
     a.decrypt(b.encrypt(b"hi"))
 
     trivial = per_call(20_000, a.is_pending)
@@ -37,10 +39,11 @@ def main():
     # 1:1 catch-up: 500 queued messages, each round on a restored copy.
     session_key = bytes([8]) * 32
     sealed_b = b.seal(session_key)
+    session_id, generation = b.session_id(), b.generation()
     queue_1to1 = [a.encrypt(p64) for _ in range(500)]
     catch_up = []
     for round_ in range(6):
-        s = qorgan.Session.open(session_key, sealed_b)
+        s = qorgan.Session.open(session_key, sealed_b, session_id, generation)
         t0 = time.perf_counter_ns()
         results = s.decrypt_batch(queue_1to1)
         if round_:
@@ -49,18 +52,20 @@ def main():
 
     group = alice.create_group(b"timing", qorgan.GroupPolicy(max_messages=1_000_000, max_age_secs=86_400), 0)
     key = bytes([9]) * 32
-    sealed = qorgan.GroupReceiver(group.distribution(), alice.identity_key()).seal(key)
+    receiver = qorgan.GroupReceiver(group.distribution(), alice.identity_key())
+    sealed = receiver.seal(key)
+    rx_args = (key, sealed, b"timing", alice.identity_key(), receiver.generation())
     queue = [group.encrypt(p64) for _ in range(500)]
     batch, single = [], []
     for round_ in range(6):
-        rx = qorgan.GroupReceiver.open(key, sealed)
+        rx = qorgan.GroupReceiver.open(*rx_args)
         t0 = time.perf_counter_ns()
         results = rx.decrypt_batch(queue)
         ms = (time.perf_counter_ns() - t0) / 1e6
         assert all(r.decrypted is not None for r in results)
         if round_:
             batch.append(ms)
-        rx = qorgan.GroupReceiver.open(key, sealed)
+        rx = qorgan.GroupReceiver.open(*rx_args)
         t0 = time.perf_counter_ns()
         for m in queue:
             rx.decrypt(m)

@@ -11,6 +11,8 @@ pub enum Line {
     Identity(Vec<u8>),
     /// `bundle <hex>`
     Bundle(Vec<u8>),
+    /// `upload <hex>`: a prekey upload.
+    Upload(Vec<u8>),
     /// `announcement <hex>`
     Announcement(Vec<u8>),
     /// `group-message <announcement-hex> <message-hex>`
@@ -28,6 +30,7 @@ impl Line {
         match self {
             Self::Identity(b) => Encoded::Identity(b),
             Self::Bundle(b) => Encoded::Bundle(b),
+            Self::Upload(b) => Encoded::Upload(b),
             Self::Announcement(b) => Encoded::Announcement(b),
             Self::GroupMessage {
                 announcement,
@@ -44,9 +47,28 @@ impl Line {
         match self {
             Self::Identity(_) => "identity",
             Self::Bundle(_) => "bundle",
+            Self::Upload(_) => "upload",
             Self::Announcement(_) => "announcement",
             Self::GroupMessage { .. } => "group-message",
         }
+    }
+
+    /// Decoded bytes held (to bound a batch's memory).
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Identity(b) | Self::Bundle(b) | Self::Upload(b) | Self::Announcement(b) => {
+                b.len()
+            }
+            Self::GroupMessage {
+                announcement,
+                message,
+            } => announcement.len() + message.len(),
+        }
+    }
+
+    /// Whether the item holds no bytes at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -73,7 +95,7 @@ impl std::fmt::Display for ParseError {
         match self {
             Self::UnknownKind(k) => write!(
                 f,
-                "unknown kind {k:?} (expected identity, bundle, announcement or group-message)"
+                "unknown kind {k:?} (expected identity, bundle, upload, announcement or group-message)"
             ),
             Self::FieldCount {
                 kind,
@@ -119,6 +141,10 @@ pub fn parse_line(text: &str) -> Result<Option<Line>, ParseError> {
         "bundle" => {
             want("bundle", 1)?;
             Line::Bundle(field(0, "bundle")?)
+        }
+        "upload" => {
+            want("upload", 1)?;
+            Line::Upload(field(0, "upload")?)
         }
         "announcement" => {
             want("announcement", 1)?;
@@ -169,6 +195,19 @@ mod tests {
                 kind: "group-message",
                 expected: 2,
                 found: 1
+            })
+        );
+        assert_eq!(
+            parse_line("upload 0a0B"),
+            Ok(Some(Line::Upload(vec![0x0a, 0x0b])))
+        );
+        assert_eq!(Line::Upload(vec![1, 2, 3]).kind(), "upload");
+        assert_eq!(
+            parse_line("upload aa bb"),
+            Err(ParseError::FieldCount {
+                kind: "upload",
+                expected: 1,
+                found: 2
             })
         );
         assert_eq!(

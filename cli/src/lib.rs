@@ -8,16 +8,23 @@
 //! ```text
 //! identity       <identity-hex>
 //! bundle         <bundle-hex>
+//! upload         <upload-hex>
 //! announcement   <announcement-hex>
 //! group-message  <announcement-hex> <message-hex>
 //! ```
 //!
+//! An `upload` is a prekey upload (docs/PROTOCOL.md §4.10, what
+//! `PreKeyStore::upload` / `Device.upload` make): its identity binding,
+//! every prekey signature and the identity's signature over the whole
+//! upload are checked.
+//!
 //! Output, in input order: one verdict per item (`SOURCE:LINE: KIND: valid`,
 //! or `invalid:` with the reason, or `unreadable:` for a line that is not an
-//! item), then a summary line. Items are checked in batches of [`BATCH`] with one
-//! Ed25519 batch verification each ([`qorgan::verify::verify_encoded_batch`],
-//! which decodes each distinct announcement once); a verdict is the same as checking the
-//! item alone (docs/PROTOCOL.md §2.4).
+//! item), then a summary line. Items are checked in batches of at most
+//! [`BATCH`] items and [`BATCH_BYTES`] decoded bytes, with one Ed25519 batch
+//! verification each ([`qorgan::verify::verify_encoded_batch`], which
+//! decodes each distinct announcement once); a verdict is the same as
+//! checking the item alone (docs/PROTOCOL.md §2.4).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -41,8 +48,35 @@ pub use input::{Line, ParseError, parse_line};
 /// small enough to bound memory on unbounded input.
 pub const BATCH: usize = 4096;
 
-/// Longest accepted input line in bytes (a prekey bundle is about 5 KB of hex).
-pub const MAX_LINE: usize = 1 << 20;
+/// Decoded bytes held per batch at most (a batch is verified as soon as it
+/// holds this much, even with fewer than [`BATCH`] items): prekey uploads
+/// reach about 1.6 MB each, and 4096 of them must not be held at once.
+pub const BATCH_BYTES: usize = 64 << 20;
+
+/// Longest accepted input line in bytes: the largest prekey upload the
+/// limits allow (10 000 one-time X25519 and 1 000 one-time ML-KEM prekeys,
+/// [`MAX_UPLOAD_LEN`] bytes) in hex, with its kind; a prekey bundle is
+/// about 5 KB of hex.
+pub const MAX_LINE: usize = 4 << 20;
+
+/// Length of the largest prekey upload the limits allow (docs/PROTOCOL.md
+/// §4.10): header 2, identity 128, flags 1, signed prekey 100, last-resort
+/// ML-KEM prekey 1253, two counts, each one-time X25519 prekey 36, each
+/// one-time ML-KEM prekey 1253, signature 64.
+pub const MAX_UPLOAD_LEN: usize = 2
+    + 128
+    + 1
+    + 100
+    + 1253
+    + 4
+    + qorgan::limits::MAX_ONE_TIME_PREKEYS * 36
+    + 4
+    + qorgan::limits::MAX_KEM_ONE_TIME_PREKEYS * 1253
+    + 64;
+
+// The largest upload fits on one line ("upload " + hex + newline) and in
+// one batch.
+const _: () = assert!(7 + 2 * MAX_UPLOAD_LEN < MAX_LINE && MAX_UPLOAD_LEN <= BATCH_BYTES);
 
 /// Counts over a whole run.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +112,10 @@ pub struct Verifier {
     /// Lines of the current batch in input order: an item, or why the
     /// line is not one (reported in place so output follows input order).
     pending: Vec<(String, Result<Line, String>)>,
+    /// Decoded bytes of the pending items.
+    pending_bytes: usize,
+    /// [`BATCH_BYTES`] (smaller in tests).
+    batch_bytes: usize,
     summary: Summary,
 }
 
@@ -92,6 +130,8 @@ impl Verifier {
     pub fn new() -> Self {
         Self {
             pending: Vec::new(),
+            pending_bytes: 0,
+            batch_bytes: BATCH_BYTES,
             summary: Summary::default(),
         }
     }
@@ -112,8 +152,9 @@ impl Verifier {
     }
 
     fn queue(&mut self, source: String, line: Result<Line, String>, out: &mut String) {
+        self.pending_bytes += line.as_ref().map_or(0, Line::len);
         self.pending.push((source, line));
-        if self.pending.len() >= BATCH {
+        if self.pending.len() >= BATCH || self.pending_bytes >= self.batch_bytes {
             self.flush(out);
         }
     }
@@ -121,6 +162,7 @@ impl Verifier {
     /// Verifies what is pending and appends its verdicts to `out`.
     pub fn flush(&mut self, out: &mut String) {
         let pending = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
         let encoded: Vec<Encoded<'_>> = pending
             .iter()
             .filter_map(|(_, line)| line.as_ref().ok())
@@ -160,5 +202,28 @@ impl Verifier {
     pub fn finish(mut self, out: &mut String) -> Summary {
         self.flush(out);
         self.summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_is_verified_once_it_holds_batch_bytes() {
+        let mut v = Verifier {
+            batch_bytes: 1000,
+            ..Verifier::new()
+        };
+        let mut out = String::new();
+        let item = format!("upload {}", "00".repeat(500));
+        v.push("a:1".into(), &item, &mut out);
+        assert!(out.is_empty(), "half the budget: still pending");
+        v.push("a:2".into(), &item, &mut out);
+        assert_eq!(out.lines().count(), 2, "{out}");
+        assert!(out.starts_with("a:1: upload: invalid: "), "{out}");
+        assert_eq!(v.pending_bytes, 0);
+        let summary = v.finish(&mut out);
+        assert_eq!(summary.invalid, 2);
     }
 }

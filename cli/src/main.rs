@@ -21,6 +21,8 @@ are ignored:
 
   identity       <identity>                 a device identity (binding signature)
   bundle         <bundle>                   a prekey bundle (three signatures)
+  upload         <upload>                   a prekey upload (identity binding, every
+                                            prekey signature, the upload signature)
   announcement   <announcement>             a sender-key announcement
   group-message  <announcement> <message>   a group message against its chain
 

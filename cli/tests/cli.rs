@@ -50,6 +50,7 @@ fn stdout(o: &Output) -> Vec<String> {
 struct Fixture {
     identity: Vec<u8>,
     bundle: Vec<u8>,
+    upload: Vec<u8>,
     announcement: Vec<u8>,
     group: OutboundGroupSession,
     id: IdentityKeyPair,
@@ -68,7 +69,11 @@ impl Fixture {
 fn fixture() -> Fixture {
     let mut rng = SystemRng::new().unwrap();
     let id = IdentityKeyPair::generate(&mut rng);
-    let store = PreKeyStore::new(&mut rng, id.clone());
+    let mut store = PreKeyStore::new(&mut rng, id.clone(), 0);
+    let bundle = store.bundle().unwrap().to_bytes();
+    store.generate_one_time_prekeys(&mut rng, 3);
+    store.generate_kem_one_time_prekeys(&mut rng, 2);
+    let upload = store.upload(&mut rng, 0).unwrap().to_bytes();
     let group = OutboundGroupSession::new(
         &mut rng,
         b"g",
@@ -81,7 +86,8 @@ fn fixture() -> Fixture {
     .unwrap();
     Fixture {
         identity: id.public().to_bytes(),
-        bundle: store.bundle().unwrap().to_bytes(),
+        bundle,
+        upload,
         announcement: group.distribution(&id).announcement().to_bytes(),
         group,
         id,
@@ -93,10 +99,11 @@ fn fixture() -> Fixture {
 fn every_kind_valid() {
     let mut f = fixture();
     let mut input = format!(
-        "# a server's queue\n\nidentity {}\nbundle {}\nannouncement {}\n",
+        "# a server's queue\n\nidentity {}\nbundle {}\nannouncement {}\nupload {}\n",
         hex(&f.identity),
         hex(&f.bundle),
-        hex(&f.announcement)
+        hex(&f.announcement),
+        hex(&f.upload)
     );
     for i in 0..3u8 {
         let m = f.message(&[i]);
@@ -115,10 +122,11 @@ fn every_kind_valid() {
             "stdin:3: identity: valid",
             "stdin:4: bundle: valid",
             "stdin:5: announcement: valid",
-            "stdin:6: group-message: valid",
+            "stdin:6: upload: valid",
             "stdin:7: group-message: valid",
             "stdin:8: group-message: valid",
-            "summary: 6 items: 6 valid, 0 invalid, 0 unreadable",
+            "stdin:9: group-message: valid",
+            "summary: 7 items: 7 valid, 0 invalid, 0 unreadable",
         ]
     );
 }
@@ -247,6 +255,95 @@ fn files_batches_and_long_lines() {
     assert_eq!(run(&["--frobnicate"], "").status.code(), Some(2));
     let help = run(&["--help"], "");
     assert_eq!(help.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&help.stdout).contains("group-message"));
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    assert!(help.contains("group-message"));
+    assert!(help.contains("upload         <upload>"), "{help}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn uploads_valid_tampered_malformed_and_the_largest() {
+    let f = fixture();
+    let other = fixture();
+    // An upload is signed as a whole: the identity's signature is its last
+    // 64 bytes; the first one-time X25519 key is covered only by it.
+    let upload = qorgan::PreKeyUpload::from_bytes(&f.upload).unwrap();
+    assert_eq!(upload.one_time_prekey_ids(), [1, 2, 3]);
+    // The fixture's bundle went out first, so its upload carries only
+    // one-time keys: header 2, identity 128, flags 1 (0), count 4, id 4.
+    assert!(upload.signed_prekey().is_none() && upload.last_resort_kem_prekey().is_none());
+    let first_key = 2 + 128 + 1 + 4 + 4;
+    // The other identity's upload with this one's identity put in.
+    let mut claimed = other.upload.clone();
+    claimed[2..130].copy_from_slice(&f.upload[2..130]);
+    let input = [
+        format!("upload {}", hex(&f.upload)),
+        format!("upload {}", hex(&flip_last(&f.upload))),
+        format!("upload {}", hex(&flip_at(&f.upload, first_key))),
+        format!("upload {}", hex(&claimed)),
+        format!("upload {}", hex(&f.upload[..f.upload.len() - 1])),
+        format!("upload {}", hex(&f.bundle)),
+        format!("bundle {}", hex(&f.upload)),
+        "upload".to_string(),
+    ]
+    .join("\n");
+    let out = run(&[], &input);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = stdout(&out);
+    assert_eq!(lines.len(), 9, "{lines:#?}");
+    assert_eq!(lines[0], "stdin:1: upload: valid");
+    for (i, line) in lines.iter().enumerate().take(3).skip(1) {
+        assert!(
+            line.starts_with(&format!("stdin:{}: upload: invalid: ", i + 1))
+                && line.ends_with("signature on prekey upload"),
+            "{line}"
+        );
+    }
+    // Claimed by another identity: the first signature checked that fails
+    // is the other identity's on its one-time ML-KEM prekeys.
+    assert_eq!(
+        lines[3],
+        "stdin:4: upload: invalid: invalid signature on ML-KEM prekey"
+    );
+    for (i, line) in lines.iter().enumerate().take(6).skip(4) {
+        assert!(
+            line.starts_with(&format!("stdin:{}: upload: invalid: ", i + 1))
+                && !line.contains("signature"),
+            "{line}"
+        );
+    }
+    assert!(
+        lines[6].starts_with("stdin:7: bundle: invalid: "),
+        "{}",
+        lines[6]
+    );
+    assert_eq!(
+        lines[7],
+        "stdin:8: unreadable: upload takes 1 hex field(s), found 0"
+    );
+    assert_eq!(
+        lines[8],
+        "summary: 8 items: 1 valid, 6 invalid, 1 unreadable"
+    );
+
+    // The largest upload the store limits allow fits on one line.
+    let mut rng = SystemRng::new().unwrap();
+    let id = IdentityKeyPair::generate(&mut rng);
+    let mut store = PreKeyStore::new(&mut rng, id, 0);
+    store.generate_one_time_prekeys(&mut rng, qorgan::limits::MAX_ONE_TIME_PREKEYS);
+    store.generate_kem_one_time_prekeys(&mut rng, qorgan::limits::MAX_KEM_ONE_TIME_PREKEYS);
+    let largest = store.upload(&mut rng, 0).unwrap().to_bytes();
+    assert_eq!(largest.len(), qorgan_verify::MAX_UPLOAD_LEN);
+    let line = format!("upload {}\n", hex(&largest));
+    assert!(line.len() > 1 << 20, "over the old 1 MiB line limit");
+    let out = run(&["-"], &format!("{line}{line}"));
+    assert_eq!(
+        stdout(&out),
+        [
+            "stdin:1: upload: valid",
+            "stdin:2: upload: valid",
+            "summary: 2 items: 2 valid, 0 invalid, 0 unreadable"
+        ]
+    );
+    assert_eq!(out.status.code(), Some(0));
 }

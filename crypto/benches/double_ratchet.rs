@@ -10,7 +10,7 @@ use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use common::hmac;
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use qorgan::{IdentityKeyPair, PreKeyStore, Session, StorageKey};
+use qorgan::{Expected, IdentityKeyPair, PreKeyStore, Session, StorageKey};
 use rand_core::{Rng, SeedableRng};
 use sha2::Sha256;
 use vodozemac::olm::{Account, OlmMessage, SessionConfig};
@@ -23,13 +23,13 @@ fn rng() -> ChaCha20Rng {
 
 fn qorgan_pair(rng: &mut ChaCha20Rng) -> (Session, Session) {
     let bob_id = IdentityKeyPair::generate(rng);
-    let mut store = PreKeyStore::new(rng, bob_id);
+    let mut store = PreKeyStore::new(rng, bob_id, 0);
     store.generate_one_time_prekeys(rng, 1);
     let bundle = store.bundle().expect("bundle");
     let alice_id = IdentityKeyPair::generate(rng);
     let mut alice = Session::initiate(rng, &alice_id, &bundle).expect("initiate");
     let m = alice.encrypt(rng, b"hi").expect("encrypt");
-    let (mut bob, _) = store.accept(&m).expect("accept");
+    let (mut bob, _) = store.accept(&m, 0).expect("accept");
     let r = bob.encrypt(rng, b"hi").expect("encrypt");
     alice.decrypt(&r).expect("decrypt");
     // One more turn so both sides are on normal messages with live chains.
@@ -186,7 +186,7 @@ fn handshake(c: &mut Criterion) {
     let mut g = c.benchmark_group("handshake");
     let mut r = rng();
     let bob_id = IdentityKeyPair::generate(&mut r);
-    let mut store = PreKeyStore::new(&mut r, bob_id);
+    let mut store = PreKeyStore::new(&mut r, bob_id, 0);
     let bundle = store.bundle().expect("bundle");
     let alice_id = IdentityKeyPair::generate(&mut r);
     // Initiate, first message, accept and decrypt: everything but key
@@ -195,17 +195,26 @@ fn handshake(c: &mut Criterion) {
     // Each run accepts into a copy of the store (made outside the timed
     // part): a store remembers every handshake without one-time prekeys,
     // and refuses more than MAX_REMEMBERED_HANDSHAKES per signed prekey.
-    let _ = store.accept(&{
-        let mut warm = Session::initiate(&mut r, &alice_id, &bundle).expect("initiate");
-        warm.encrypt(&mut r, b"warm").expect("encrypt")
-    });
+    let _ = store.accept(
+        &{
+            let mut warm = Session::initiate(&mut r, &alice_id, &bundle).expect("initiate");
+            warm.encrypt(&mut r, b"warm").expect("encrypt")
+        },
+        0,
+    );
     g.bench_function("qorgan", |b| {
         b.iter_batched(
-            || store.clone(),
+            || {
+                // A copy through the state format, its last-resort ML-KEM
+                // key expanded (as in a running app) outside the timed part.
+                let copy = PreKeyStore::from_bytes(&store.to_bytes()).expect("copy");
+                let _ = copy.last_resort_kem_prekey();
+                copy
+            },
             |mut store| {
                 let mut alice = Session::initiate(&mut r, &alice_id, &bundle).expect("initiate");
                 let m = alice.encrypt(&mut r, b"hello").expect("encrypt");
-                black_box(store.accept(&m).expect("accept"))
+                black_box(store.accept(&m, 0).expect("accept"))
             },
             BatchSize::SmallInput,
         )
@@ -228,7 +237,66 @@ fn handshake(c: &mut Criterion) {
             )
         })
     });
+    handshake_limit(&mut g);
     g.finish();
+}
+
+/// `handshake/limit`: the primitive operations a handshake without one-time
+/// prekeys cannot avoid, called directly on the same crates. Initiator: two
+/// Ed25519 verifications (signed prekey, ML-KEM prekey), the base key, three
+/// X25519 exchanges, ML-KEM-768 encapsulation, the first ratchet key and its
+/// exchange. Responder: one Ed25519 verification (the initiator's identity
+/// binding), three X25519 exchanges, decapsulation, the ratchet exchange.
+/// Hashing, KDFs and the 5-byte AEAD are left out (a few microseconds).
+/// ML-KEM is libcrux's, the fastest measured (docs/PERFORMANCE.md).
+fn handshake_limit(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    use ed25519_dalek::{Signer, SigningKey};
+    use libcrux_ml_kem::mlkem768;
+    use x25519_dalek::{PublicKey, StaticSecret};
+    let mut r = rng();
+    let mut seed = [0u8; 32];
+    r.fill_bytes(&mut seed);
+    let identity = SigningKey::from_bytes(&seed);
+    let id_pub = identity.verifying_key();
+    let msgs: [Vec<u8>; 3] = [vec![1; 60], vec![2; 1215], vec![3; 58]];
+    let sigs: Vec<_> = msgs.iter().map(|m| identity.sign(m)).collect();
+    let x = |r: &mut ChaCha20Rng| StaticSecret::random_from_rng(r);
+    let (alice_id, bob_id, bob_spk) = (x(&mut r), x(&mut r), x(&mut r));
+    let (alice_pub, bob_pub, spk_pub) = (
+        PublicKey::from(&alice_id),
+        PublicKey::from(&bob_id),
+        PublicKey::from(&bob_spk),
+    );
+    let mut kem_seed = [0u8; 64];
+    r.fill_bytes(&mut kem_seed);
+    let kem = mlkem768::generate_key_pair(kem_seed);
+    g.bench_function("limit", |b| {
+        b.iter(|| {
+            // Initiator.
+            for (m, s) in msgs.iter().zip(&sigs).take(2) {
+                ed25519_dalek::Verifier::verify(&id_pub, m, s).expect("signature");
+            }
+            let base = x(&mut r);
+            let base_pub = PublicKey::from(&base);
+            black_box(alice_id.diffie_hellman(&spk_pub));
+            black_box(base.diffie_hellman(&bob_pub));
+            black_box(base.diffie_hellman(&spk_pub));
+            let mut m = [0u8; 32];
+            r.fill_bytes(&mut m);
+            let (ct, ss) = mlkem768::encapsulate(kem.public_key(), m);
+            black_box(ss);
+            let ratchet = x(&mut r);
+            let ratchet_pub = PublicKey::from(&ratchet);
+            black_box(ratchet.diffie_hellman(&spk_pub));
+            // Responder.
+            ed25519_dalek::Verifier::verify(&id_pub, &msgs[2], &sigs[2]).expect("signature");
+            black_box(bob_spk.diffie_hellman(&alice_pub));
+            black_box(bob_id.diffie_hellman(&base_pub));
+            black_box(bob_spk.diffie_hellman(&base_pub));
+            black_box(mlkem768::decapsulate(kem.private_key(), &ct));
+            black_box(bob_spk.diffie_hellman(&ratchet_pub))
+        })
+    });
 }
 
 fn reversed_and_state(c: &mut Criterion) {
@@ -259,7 +327,8 @@ fn reversed_and_state(c: &mut Criterion) {
     g.bench_function("qorgan", |b| {
         b.iter(|| {
             let sealed = alice.seal(&mut r, &key);
-            black_box(Session::open(&key, &sealed).expect("open"))
+            let expected = Expected::new(alice.state_owner(), alice.generation());
+            black_box(Session::open(&key, &sealed, &expected).expect("open"))
         })
     });
     g.finish();
@@ -269,12 +338,13 @@ fn reversed_and_state(c: &mut Criterion) {
     // every start and for every incoming first message.
     let mut g = c.benchmark_group("prekey_store_open");
     let identity = IdentityKeyPair::generate(&mut r);
-    let mut store = PreKeyStore::new(&mut r, identity);
+    let mut store = PreKeyStore::new(&mut r, identity, 0);
     store.generate_one_time_prekeys(&mut r, 100);
     store.generate_kem_one_time_prekeys(&mut r, 100);
     let sealed = store.seal(&mut r, &key);
+    let expected = Expected::new(store.state_owner(), store.generation());
     g.bench_function(BenchmarkId::new("qorgan", 100), |b| {
-        b.iter(|| black_box(PreKeyStore::open(&key, &sealed).expect("open")))
+        b.iter(|| black_box(PreKeyStore::open(&key, &sealed, &expected).expect("open")))
     });
     g.finish();
 }

@@ -6,8 +6,8 @@
 
 use qorgan::group::distribute;
 use qorgan::{
-    IdentityKeyPair, OutboundGroupSession, PreKeyBundle, PreKeyStore, RotationPolicy, SafetyNumber,
-    SenderKeyDistribution, SenderKeyRing, Session, StorageKey, SystemRng,
+    Expected, IdentityKeyPair, OutboundGroupSession, PreKeyBundle, PreKeyStore, RotationPolicy,
+    SafetyNumber, SenderKeyDistribution, SenderKeyRing, Session, StorageKey, SystemRng,
 };
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -22,7 +22,7 @@ fn main() -> Result<()> {
 
     println!("1. Bob publishes a prekey bundle");
     let bob_identity = IdentityKeyPair::generate(&mut rng);
-    let mut bob_store = PreKeyStore::new(&mut rng, bob_identity);
+    let mut bob_store = PreKeyStore::new(&mut rng, bob_identity, 0);
     let uploaded = bob_store.generate_one_time_prekeys(&mut rng, 20).len();
     bob_store.generate_kem_one_time_prekeys(&mut rng, 5);
     let published = bob_store.bundle().ok_or("no prekeys")?.to_bytes();
@@ -35,7 +35,7 @@ fn main() -> Result<()> {
     let mut alice = Session::initiate(&mut rng, &alice_identity, &bundle)?;
     let first = alice.encrypt(&mut rng, "Сәлем, Бақыт! The report is ready.".as_bytes())?;
     show("Alice", "prekey message (carries handshake)", &first);
-    let (mut bob, text) = bob_store.accept(&first)?;
+    let (mut bob, text) = bob_store.accept(&first, 0)?;
     println!("  Bob    reads: {:?}", String::from_utf8(text)?);
     println!(
         "         one-time prekeys left: {} X25519, {} ML-KEM (consumed by accept)",
@@ -61,8 +61,11 @@ fn main() -> Result<()> {
     let storage_key = StorageKey::generate(&mut rng);
     let sealed = alice.seal(&mut rng, &storage_key);
     show("Alice", "sealed session state", &sealed);
+    // The app records which session this is and the generation it sealed:
+    // a blob of another session or an older one is refused on restore.
+    let expected = Expected::new(alice.state_owner(), alice.generation());
     drop(alice);
-    let mut alice = Session::open(&storage_key, &sealed)?;
+    let mut alice = Session::open(&storage_key, &sealed, &expected)?;
     println!(
         "  Alice  reads #2 after restore: {:?}",
         String::from_utf8(alice.decrypt(&replies[1])?)?
@@ -121,10 +124,10 @@ fn main() -> Result<()> {
 /// A 1:1 session pair between `a` (initiator) and a new device.
 fn connect(rng: &mut SystemRng, a: &IdentityKeyPair) -> Result<(Session, Session)> {
     let id = IdentityKeyPair::generate(rng);
-    let mut store = PreKeyStore::new(rng, id);
+    let mut store = PreKeyStore::new(rng, id, 0);
     let mut ours = Session::initiate(rng, a, &store.bundle().ok_or("no prekeys")?)?;
     let hello = ours.encrypt(rng, b"hello")?;
-    let (theirs, _) = store.accept(&hello)?;
+    let (theirs, _) = store.accept(&hello, 0)?;
     Ok((ours, theirs))
 }
 

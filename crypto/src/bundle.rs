@@ -25,11 +25,14 @@ pub struct PreKeyBundle {
 }
 
 impl PreKeyBundle {
-    /// Checks every signature: identity binding (already checked when the
-    /// identity was decoded), signed prekey, ML-KEM prekey.
+    /// Checks the prekey signatures (signed prekey, then ML-KEM prekey) in
+    /// one combination; the identity binding was checked when the identity
+    /// was decoded (an `IdentityKey` is never unverified).
     pub fn verify(&self) -> Result<(), VerifyError> {
-        self.signed_prekey.verify(&self.identity)?;
-        self.kem_prekey.verify(&self.identity)?;
+        crate::verify::run_checks(&[
+            self.signed_prekey.check(&self.identity),
+            self.kem_prekey.check(&self.identity),
+        ])?;
         Ok(())
     }
 
@@ -56,9 +59,7 @@ impl PreKeyBundle {
     /// Decodes a bundle and verifies all its signatures.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
         let bundle = Self::decode_unverified(bytes)?;
-        for check in bundle.checks() {
-            check.run()?;
-        }
+        crate::verify::run_checks(&bundle.checks())?;
         Ok(bundle)
     }
 
@@ -108,7 +109,7 @@ mod tests {
     fn bundles_round_trip_with_and_without_one_time_prekey() {
         let mut rng = ChaCha20Rng::from_seed([9; 32]);
         let id = IdentityKeyPair::generate(&mut rng);
-        let mut store = PreKeyStore::new(&mut rng, id);
+        let mut store = PreKeyStore::new(&mut rng, id, 0);
         let without = store.bundle().unwrap();
         assert!(without.one_time_prekey.is_none());
         assert_eq!(without.to_bytes().len(), 1484);
@@ -127,8 +128,8 @@ mod tests {
             IdentityKeyPair::generate(&mut rng),
             IdentityKeyPair::generate(&mut rng),
         );
-        let a = PreKeyStore::new(&mut rng, ia);
-        let b = PreKeyStore::new(&mut rng, ib);
+        let mut a = PreKeyStore::new(&mut rng, ia, 0);
+        let mut b = PreKeyStore::new(&mut rng, ib, 0);
         let mut bundle = a.bundle().unwrap();
         bundle.kem_prekey = b.bundle().unwrap().kem_prekey;
         assert_eq!(

@@ -20,6 +20,8 @@ pub enum SignedObject {
     SenderKeyPossession,
     /// A group message.
     GroupMessage,
+    /// A prekey upload's identity signature.
+    PreKeyUpload,
 }
 
 impl core::fmt::Display for SignedObject {
@@ -31,6 +33,7 @@ impl core::fmt::Display for SignedObject {
             Self::SenderKeyDistribution => "sender-key distribution",
             Self::SenderKeyPossession => "sender-key proof of possession",
             Self::GroupMessage => "group message",
+            Self::PreKeyUpload => "prekey upload",
         })
     }
 }
@@ -110,6 +113,14 @@ pub enum HandshakeError {
     /// An X25519 exchange produced the all-zero output (a low-order point).
     #[error("non-contributory X25519 key")]
     NonContributory,
+    /// The message names a signed prekey retired longer ago than
+    /// `MAX_RETIRED_PREKEY_AGE_SECS`.
+    #[error("signed prekey {0} retired past its maximum age")]
+    ExpiredSignedPreKey(u32),
+    /// The message names a last-resort ML-KEM prekey retired longer ago than
+    /// `MAX_RETIRED_PREKEY_AGE_SECS`.
+    #[error("last-resort ML-KEM prekey {0} retired past its maximum age")]
+    ExpiredKemPreKey(u32),
     /// A handshake without one-time keys whose ephemeral key was already seen.
     #[error("replayed handshake")]
     Replay,
@@ -306,6 +317,20 @@ pub enum StateError {
         expected: u8,
         /// The kind byte found.
         found: u8,
+    },
+    /// The blob belongs to another object than the one expected (another
+    /// session, device or group member): it was swapped.
+    #[error("sealed state belongs to another object than the one expected")]
+    WrongOwner,
+    /// The blob was sealed before the generation the caller has already
+    /// seen: an older copy (a restored backup, a second process) was put
+    /// in place of the current one.
+    #[error("sealed state is generation {found}, older than the expected {min_generation}")]
+    RolledBack {
+        /// The lowest generation the caller accepts.
+        min_generation: u64,
+        /// The generation of the blob.
+        found: u64,
     },
 }
 

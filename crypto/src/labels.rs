@@ -35,6 +35,10 @@ pub const GROUP_MESSAGE_KEY_BYTE: u8 = 0x03;
 pub const GROUP_CHAIN_KEY_BYTE: u8 = 0x04;
 /// Prefix of the seed of Ed25519 batch-verification weights.
 pub const ED25519_BATCH: &[u8] = b"qorgan/v1/ed25519-batch";
+/// Prefix of the owner hash of sealed group state (docs/PROTOCOL.md §7.1).
+pub const SEALED_GROUP_OWNER: &[u8] = b"qorgan/v2/sealed-group-owner";
+/// Signature by a device identity over a prekey upload (docs/PROTOCOL.md §4.10).
+pub const PREKEY_UPLOAD: &[u8] = b"qorgan/v1/prekey-upload";
 /// Prefix of the per-party fingerprint hash.
 pub const FINGERPRINT: &[u8] = b"qorgan/v1/fingerprint";
 /// The 32 bytes of 0xFF that open the handshake IKM (as in X3DH/PQXDH, so the

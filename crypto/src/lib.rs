@@ -9,14 +9,17 @@
 //! every limit is a named constant in [`limits`].
 //!
 //! ```
-//! use qorgan::{IdentityKeyPair, PreKeyBundle, PreKeyStore, SafetyNumber, Session, StorageKey, SystemRng};
+//! use qorgan::{
+//!     Expected, IdentityKeyPair, PreKeyBundle, PreKeyStore, SafetyNumber, Session, StorageKey,
+//!     SystemRng,
+//! };
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut rng = SystemRng::new()?;
 //!
 //! // Bob publishes a bundle (the server stores `to_bytes()`).
 //! let bob_id = IdentityKeyPair::generate(&mut rng);
-//! let mut bob = PreKeyStore::new(&mut rng, bob_id);
+//! let mut bob = PreKeyStore::new(&mut rng, bob_id, 0);
 //! bob.generate_one_time_prekeys(&mut rng, 100);
 //! let published = bob.bundle().ok_or("no prekeys")?.to_bytes();
 //!
@@ -27,7 +30,7 @@
 //! let first = alice.encrypt(&mut rng, b"salem, Bob")?;
 //!
 //! // Bob accepts: the one-time prekey is consumed in the same call.
-//! let (mut bob_session, plaintext) = bob.accept(&first)?;
+//! let (mut bob_session, plaintext) = bob.accept(&first, 0)?;
 //! assert_eq!(plaintext, b"salem, Bob");
 //!
 //! // Replies, out-of-order delivery, and state sealed at rest.
@@ -35,7 +38,10 @@
 //! let r2 = bob_session.encrypt(&mut rng, b"two")?;
 //! assert_eq!(alice.decrypt(&r2)?, b"two");
 //! let key = StorageKey::generate(&mut rng);
-//! let mut alice = Session::open(&key, &alice.seal(&mut rng, &key))?;
+//! let sealed = alice.seal(&mut rng, &key);
+//! // Open only this session's state, and nothing older than this seal.
+//! let expected = Expected::new(alice.state_owner(), alice.generation());
+//! let mut alice = Session::open(&key, &sealed, &expected)?;
 //! assert_eq!(alice.decrypt(&r1)?, b"one");
 //! assert!(alice.decrypt(&r1).is_err()); // a message decrypts once
 //!
@@ -46,13 +52,19 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Sending state is never copied behind your back: [`Session`] and
-//! [`OutboundGroupSession`] are not `Clone` (two live copies would be two
-//! senders on one chain); a copy goes through `to_bytes`/`seal`, visibly.
+//! State is never copied behind your back: [`Session`], [`PreKeyStore`]
+//! and [`OutboundGroupSession`] are not `Clone` (two live copies would be two
+//! senders on one chain, or two stores handing out and accepting the same
+//! prekeys); a copy goes through `to_bytes`/`seal`, visibly.
 //!
 //! ```compile_fail
 //! fn copyable<T: Clone>() {}
 //! copyable::<qorgan::Session>();
+//! ```
+//!
+//! ```compile_fail
+//! fn copyable<T: Clone>() {}
+//! copyable::<qorgan::PreKeyStore>();
 //! ```
 //!
 //! ```compile_fail
@@ -106,6 +118,7 @@ mod ratchet;
 mod rng;
 mod session;
 mod state;
+mod upload;
 pub mod verify;
 pub mod wire;
 
@@ -130,7 +143,8 @@ pub use rand_core::CryptoRng;
 #[cfg(feature = "getrandom")]
 pub use rng::SystemRng;
 pub use session::{Role, Session};
-pub use state::StorageKey;
+pub use state::{Expected, SealedHeader, StateOwner, StorageKey};
+pub use upload::PreKeyUpload;
 
 impl Session {
     /// Starts a session from a peer's bundle; see [`handshake::initiate`].

@@ -30,6 +30,21 @@ pub const MAX_KEM_ONE_TIME_PREKEYS: usize = 1_000;
 /// rotation, so handshakes already in flight still complete.
 pub const MAX_RETIRED_SIGNED_PREKEYS: usize = 3;
 
+/// Age (seconds of the caller's clock) at which the current signed prekey
+/// and the current last-resort ML-KEM prekey are due for rotation (7 days):
+/// `PreKeyStore::needs_rotation` reports it and `PreKeyStore::upload`
+/// rotates them itself.
+pub const PREKEY_ROTATION_SECS: u64 = 7 * 86_400;
+
+/// How long (seconds) a retired signed or last-resort ML-KEM prekey stays
+/// usable after the rotation that retired it (28 days), for first messages
+/// from bundles fetched before it; from then on `accept` refuses handshakes
+/// naming it (`HandshakeError::ExpiredSignedPreKey`, `ExpiredKemPreKey`)
+/// and `prune`, the rotations and `upload` delete it, so a device seized
+/// later cannot open handshakes made on it. A prekey lives at most about
+/// `PREKEY_ROTATION_SECS + MAX_RETIRED_PREKEY_AGE_SECS` in all.
+pub const MAX_RETIRED_PREKEY_AGE_SECS: u64 = 28 * 86_400;
+
 /// Handshakes without a one-time X25519 prekey (so on the last-resort
 /// ML-KEM prekey) that one signed prekey may admit. Each is remembered by its
 /// base key exactly as long as that signed prekey is held, so a replay is

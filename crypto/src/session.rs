@@ -69,6 +69,9 @@ pub struct Session {
     /// Initiator only, until the first reply: the handshake fields every
     /// outgoing message repeats.
     pub(crate) pending_handshake: Option<Box<[u8]>>,
+    /// The generation of the last seal or open (docs/PROTOCOL.md §7.1);
+    /// not part of the plain state.
+    pub(crate) generation: u64,
 }
 
 /// What a successful decryption changes; applied only after authentication.
@@ -156,6 +159,7 @@ impl Session {
         handshake: HandshakeHeader,
     ) -> Self {
         Self {
+            generation: 0,
             role: Role::Initiator,
             local_identity,
             remote_identity,
@@ -181,6 +185,7 @@ impl Session {
         first_ratchet: X25519PublicKey,
     ) -> Self {
         Self {
+            generation: 0,
             role: Role::Responder,
             local_identity,
             remote_identity,
@@ -459,12 +464,12 @@ mod tests {
 
     fn pair(rng: &mut ChaCha20Rng) -> (Session, Session) {
         let bob_id = IdentityKeyPair::generate(rng);
-        let mut store = PreKeyStore::new(rng, bob_id);
+        let mut store = PreKeyStore::new(rng, bob_id, 0);
         let bundle = store.bundle().unwrap();
         let alice_id = IdentityKeyPair::generate(rng);
         let mut alice = Session::initiate(rng, &alice_id, &bundle).unwrap();
         let m = alice.encrypt(rng, b"hi").unwrap();
-        let (bob, _) = store.accept(&m).unwrap();
+        let (bob, _) = store.accept(&m, 0).unwrap();
         (alice, bob)
     }
 

@@ -17,7 +17,8 @@ use crate::error::{DecodeError, SignatureError, SignedObject, VerifyError};
 use crate::group::SenderKeyAnnouncement;
 use crate::group::message::ParsedGroupMessage;
 use crate::identity::{IdentityKey, SignatureCheck};
-use crate::primitives::ed25519::verify_batch_parts;
+use crate::primitives::ed25519::{verify_all_parts, verify_batch_parts};
+use crate::upload::PreKeyUpload;
 use crate::wire;
 
 /// One thing to verify.
@@ -27,6 +28,9 @@ pub enum Item<'a> {
     Identity(&'a [u8]),
     /// A prekey bundle: identity binding, signed prekey, ML-KEM prekey.
     Bundle(&'a [u8]),
+    /// A prekey upload (`0x01 0x12 …`): identity binding, every prekey
+    /// signature and the upload's own signature.
+    Upload(&'a [u8]),
     /// A sender-key announcement (`0x02 0x23 …`): identity binding, the
     /// chain key's proof of possession and the identity's signature.
     Announcement(&'a [u8]),
@@ -54,6 +58,7 @@ fn checks(item: &Item<'_>) -> Result<Vec<SignatureCheck>, VerifyError> {
     match item {
         Item::Identity(bytes) => identity_checks(bytes),
         Item::Bundle(bytes) => Ok(PreKeyBundle::decode_unverified(bytes)?.checks().into()),
+        Item::Upload(bytes) => Ok(PreKeyUpload::decode_unverified(bytes)?.checks()),
         Item::Announcement(bytes) => Ok(SenderKeyAnnouncement::decode_unverified(bytes)?
             .checks()
             .into()),
@@ -73,6 +78,22 @@ fn checks(item: &Item<'_>) -> Result<Vec<SignatureCheck>, VerifyError> {
                 what: SignedObject::GroupMessage,
             }])
         }
+    }
+}
+
+/// Runs the checks of one object together (one combination when they all
+/// hold, `verify_all_parts`) and names the first that fails, as running
+/// them one by one would.
+pub(crate) fn run_checks(checks: &[SignatureCheck]) -> Result<(), SignatureError> {
+    let parts: Vec<[&[u8]; 1]> = checks.iter().map(|c| [c.message.as_slice()]).collect();
+    let all: Vec<(&[&[u8]], _, _)> = checks
+        .iter()
+        .zip(parts.iter())
+        .map(|(c, p)| (p.as_slice(), &c.signature, &c.key))
+        .collect();
+    match verify_all_parts(&all).and_then(|i| checks.get(i)) {
+        Some(check) => Err(SignatureError::Invalid(check.what)),
+        None => Ok(()),
     }
 }
 
@@ -123,6 +144,8 @@ pub enum Encoded<'a> {
     Identity(&'a [u8]),
     /// As [`Item::Bundle`].
     Bundle(&'a [u8]),
+    /// As [`Item::Upload`].
+    Upload(&'a [u8]),
     /// As [`Item::Announcement`].
     Announcement(&'a [u8]),
     /// A group message and its chain's announcement, both encoded.
@@ -163,6 +186,7 @@ pub fn verify_encoded_batch(items: &[Encoded<'_>]) -> Vec<Result<(), EncodedErro
         .map(|item| match *item {
             Encoded::Identity(b) => Ok(Item::Identity(b)),
             Encoded::Bundle(b) => Ok(Item::Bundle(b)),
+            Encoded::Upload(b) => Ok(Item::Upload(b)),
             Encoded::Announcement(b) => Ok(Item::Announcement(b)),
             Encoded::GroupMessage {
                 announcement,
@@ -214,7 +238,12 @@ mod tests {
         for _ in 0..5 {
             let id = IdentityKeyPair::generate(&mut rng);
             identities.push(id.public().to_bytes());
-            bundles.push(PreKeyStore::new(&mut rng, id).bundle().unwrap().to_bytes());
+            bundles.push(
+                PreKeyStore::new(&mut rng, id, 0)
+                    .bundle()
+                    .unwrap()
+                    .to_bytes(),
+            );
         }
         let id = IdentityKeyPair::generate(&mut rng);
         let mut out =

@@ -1,17 +1,23 @@
 //! Version and type bytes of every encoded object (docs/PROTOCOL.md §1).
 //! Every top-level encoding starts with its format's version byte
-//! ([`VERSION`] for states, bundles, identities and the sealed envelope,
-//! [`MESSAGE_VERSION`] for 1:1 messages, [`GROUP_VERSION`] for the group
+//! ([`VERSION`] for 1:1 states, bundles and identities, [`SEALED_VERSION`]
+//! for the sealed envelope, [`MESSAGE_VERSION`] for 1:1 messages, [`GROUP_VERSION`] for the group
 //! formats) then one of these type bytes; structures embedded in others
 //! (keys, prekeys) carry no header, and a sealed blob is
-//! `VERSION || STATE_SEALED || kind`.
+//! `SEALED_VERSION || STATE_SEALED || kind || owner || generation`.
 
-/// Current version of the 1:1 state formats, bundles, identities and the
-/// sealed envelope; version 1 of 1:1 messages (accepted on receive only).
+/// Current version of the 1:1 state formats, bundles and identities;
+/// version 1 of 1:1 messages (accepted on receive only) and of the sealed
+/// envelope (opened only).
 pub const VERSION: u8 = 1;
-/// Current version of the prekey store state (kind `0x41`): its replay
-/// record is kept per signed prekey. Version 1 (one FIFO list) still loads.
-pub const STORE_VERSION: u8 = 2;
+/// Current version of the sealed envelope (`0x5E`): it binds the state's
+/// owner and generation (docs/PROTOCOL.md §7.1). Version 1 envelopes
+/// (kind only) still open while the caller expects generation 0.
+pub const SEALED_VERSION: u8 = 2;
+/// Current version of the prekey store state (kind `0x41`): prekeys dated
+/// and marked when handed out, the replay record kept per signed prekey.
+/// Versions 2 (undated) and 1 (one FIFO replay list) still load, migrated.
+pub const STORE_VERSION: u8 = 3;
 /// Current version of 1:1 messages (types `0x01`, `0x02`): each carries a
 /// random 12-byte AEAD nonce (docs/PROTOCOL.md §5, §6.2). `encrypt` writes
 /// only this version; `decrypt` and `accept` also read version 1 (all-zero
@@ -28,6 +34,8 @@ pub const TYPE_MESSAGE: u8 = 0x01;
 pub const TYPE_PREKEY_MESSAGE: u8 = 0x02;
 /// A prekey bundle.
 pub const TYPE_BUNDLE: u8 = 0x10;
+/// A prekey upload (docs/PROTOCOL.md §4.10).
+pub const TYPE_PREKEY_UPLOAD: u8 = 0x12;
 /// A standalone identity key.
 pub const TYPE_IDENTITY: u8 = 0x11;
 /// A group (sender-key) message.

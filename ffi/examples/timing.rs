@@ -37,11 +37,14 @@ fn per_call(
     Ok(median(samples))
 }
 
+/// The caller's clock (Unix seconds); the library reads none.
+const NOW: u64 = 1_700_000_000;
+
 fn main() -> Result<(), QorganError> {
-    let alice = Device::new()?;
-    let bob = Device::new()?;
+    let alice = Device::new(NOW)?;
+    let bob = Device::new(NOW)?;
     let a = alice.initiate(bob.bundle()?)?;
-    let b = bob.accept(&a.encrypt(b"hello")?)?.session;
+    let b = bob.accept(&a.encrypt(b"hello")?, NOW)?.session;
     a.decrypt(&b.encrypt(b"hi")?)?;
 
     let trivial = per_call(20_000, || a.is_pending().map(|_| ()))?;
@@ -52,12 +55,13 @@ fn main() -> Result<(), QorganError> {
 
     // 1:1 catch-up: 500 queued messages, each round on a restored copy.
     let sealed_b = b.seal(key32())?;
+    let (session_id, generation) = (b.session_id()?, b.generation()?);
     let queue_1to1 = (0..500)
         .map(|_| a.encrypt(&p64))
         .collect::<Result<Vec<_>, _>>()?;
     let mut catch_up = Vec::new();
     for round in 0..6 {
-        let s = Session::open(key32(), sealed_b.clone())?;
+        let s = Session::open(key32(), sealed_b.clone(), session_id.clone(), generation)?;
         let t0 = Instant::now();
         let results = s.decrypt_batch(queue_1to1.clone())?;
         if round > 0 {
@@ -72,14 +76,23 @@ fn main() -> Result<(), QorganError> {
     };
     let group = alice.create_group(b"timing".to_vec(), policy, 0)?;
     let key = vec![9u8; 32];
-    let sealed =
-        GroupReceiver::new(group.distribution()?, alice.identity_key()?)?.seal(key.clone())?;
+    let receiver = GroupReceiver::new(group.distribution()?, alice.identity_key()?)?;
+    let sealed = receiver.seal(key.clone())?;
+    let open = || {
+        GroupReceiver::open(
+            key.clone(),
+            sealed.clone(),
+            b"timing".to_vec(),
+            alice.identity_key()?,
+            receiver.generation()?,
+        )
+    };
     let queue = (0..500)
         .map(|_| group.encrypt(&p64))
         .collect::<Result<Vec<_>, _>>()?;
     let (mut batch, mut single) = (Vec::new(), Vec::new());
     for round in 0..6 {
-        let rx = GroupReceiver::open(key.clone(), sealed.clone())?;
+        let rx = open()?;
         let t0 = Instant::now();
         let results = rx.decrypt_batch(queue.clone())?;
         let ms = t0.elapsed().as_secs_f64() * 1e3;
@@ -87,7 +100,7 @@ fn main() -> Result<(), QorganError> {
         if round > 0 {
             batch.push(ms);
         }
-        let rx = GroupReceiver::open(key.clone(), sealed.clone())?;
+        let rx = open()?;
         let t0 = Instant::now();
         for m in &queue {
             rx.decrypt(m)?;

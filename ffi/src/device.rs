@@ -2,14 +2,17 @@
 
 use std::sync::{Arc, Mutex};
 
-use qorgan::{IdentityKey, IdentityKeyPair, PreKeyBundle, PreKeyStore, SystemRng};
+use qorgan::{Expected, IdentityKeyPair, PreKeyBundle, PreKeyStore, StateOwner, SystemRng};
 
 use crate::error::QorganError;
 use crate::group::{GroupPolicy, OutboundGroup};
-use crate::lock::{lock, parse_storage_key};
+use crate::lock::{lock, parse_identity, parse_storage_key};
 use crate::session::Session;
 
 /// This device's identity and prekeys (`PreKeyStore`).
+///
+/// Every call that dates or expires prekeys takes `now`, the caller's
+/// clock in Unix seconds: the library reads no clock of its own.
 #[derive(Debug, uniffi::Object)]
 pub struct Device {
     store: Mutex<PreKeyStore>,
@@ -51,26 +54,47 @@ impl Device {
 
 #[uniffi::export]
 impl Device {
-    /// A new device: fresh identity, signed prekey and last-resort ML-KEM prekey.
+    /// A new device: fresh identity, signed prekey and last-resort ML-KEM
+    /// prekey, dated `now` (Unix seconds). Publish them with `upload(now)`.
     #[uniffi::constructor]
-    pub fn new() -> Result<Arc<Self>, QorganError> {
+    pub fn new(now: u64) -> Result<Arc<Self>, QorganError> {
         let mut rng = SystemRng::new()?;
         let identity = IdentityKeyPair::generate(&mut rng);
-        Self::from_store(PreKeyStore::new(&mut rng, identity))
+        Self::from_store(PreKeyStore::new(&mut rng, identity, now))
     }
 
-    /// Restores a device sealed by [`Device::seal`].
+    /// Restores a device sealed by [`Device::seal`]. `identity_key` is this
+    /// device's identity key as [`Device::identity_key`] returned it, and
+    /// `min_generation` the [`Device::generation`] recorded after the last
+    /// seal (0 if none was recorded): a sealed device of another identity
+    /// is refused with `WrongOwner`, an older one with `RolledBack`.
     #[uniffi::constructor]
-    pub fn open(storage_key: Vec<u8>, sealed: Vec<u8>) -> Result<Arc<Self>, QorganError> {
+    pub fn open(
+        storage_key: Vec<u8>,
+        sealed: Vec<u8>,
+        identity_key: Vec<u8>,
+        min_generation: u64,
+    ) -> Result<Arc<Self>, QorganError> {
         let key = parse_storage_key(&storage_key)?;
-        Self::from_store(PreKeyStore::open(&key, &sealed)?)
+        let owner = StateOwner::device(&parse_identity(&identity_key)?);
+        let expected = Expected::new(owner, min_generation);
+        Self::from_store(PreKeyStore::open(&key, &sealed, &expected)?)
     }
 
-    /// The device state encrypted under a 32-byte storage key.
+    /// The device state encrypted under a 32-byte storage key, bound to
+    /// this device's identity and to the next generation, which
+    /// [`Device::generation`] then returns: record it with the blob and
+    /// pass it to `open`.
     pub fn seal(&self, storage_key: Vec<u8>) -> Result<Vec<u8>, QorganError> {
         let key = parse_storage_key(&storage_key)?;
-        let store = lock(&self.store)?;
+        let mut store = lock(&self.store)?;
         Ok(store.seal(&mut *lock(&self.rng)?, &key))
+    }
+
+    /// The generation of the last `seal` or `open` (0 if neither): the
+    /// `min_generation` to pass to `open` next time.
+    pub fn generation(&self) -> Result<u64, QorganError> {
+        Ok(lock(&self.store)?.generation())
     }
 
     /// The public identity key (standalone encoding) to publish.
@@ -78,9 +102,10 @@ impl Device {
         Ok(lock(&self.store)?.identity_key().to_bytes())
     }
 
-    /// A prekey bundle to publish (the first of `bundles`).
+    /// One prekey bundle (the first of `bundles(1)`): its one-time keys,
+    /// if any, are marked as handed out and never given out again.
     pub fn bundle(&self) -> Result<Vec<u8>, QorganError> {
-        let store = lock(&self.store)?;
+        let mut store = lock(&self.store)?;
         store
             .bundle()
             .map(|b| b.to_bytes())
@@ -89,13 +114,14 @@ impl Device {
             })
     }
 
-    /// Up to `max` bundles to upload, for the server to hand out one per
-    /// initiator: each carries different one-time keys, so initiators that
-    /// fetch bundles while this device is offline do not collide. Upload
-    /// them again after `generate_*_one_time_prekeys` or
-    /// `rotate_signed_prekey`. Without one-time keys: one bundle.
+    /// Up to `max` bundles for the server to hand out, one per initiator:
+    /// each carries one-time keys never handed out before (in a bundle or
+    /// an upload), which are marked as handed out now, so no two
+    /// initiators get the same key. Without such keys: one bundle on the
+    /// signed and last-resort prekeys. Persist the device afterwards.
+    /// `upload(now)` is the compact alternative.
     pub fn bundles(&self, max: u32) -> Result<Vec<Vec<u8>>, QorganError> {
-        let store = lock(&self.store)?;
+        let mut store = lock(&self.store)?;
         Ok(store
             .bundles(max as usize)
             .iter()
@@ -122,29 +148,57 @@ impl Device {
         Ok(made.len() as u32)
     }
 
-    /// Rotates the signed prekey (the old one stays usable for a while).
-    pub fn rotate_signed_prekey(&self) -> Result<(), QorganError> {
+    /// Makes a new signed prekey dated `now`; the old one is retired and
+    /// still accepted for 28 days (first messages from bundles fetched
+    /// before), then deleted. Also prunes (as `prune(now)`). `upload(now)`
+    /// rotates when due, so apps rarely call this themselves.
+    pub fn rotate_signed_prekey(&self, now: u64) -> Result<(), QorganError> {
         let mut store = lock(&self.store)?;
-        store.rotate_signed_prekey(&mut *lock(&self.rng)?);
+        store.rotate_signed_prekey(&mut *lock(&self.rng)?, now);
         Ok(())
     }
 
-    /// Rotates the last-resort ML-KEM prekey (the old one stays usable for
-    /// a while, as for signed prekeys). Rotate it on the same schedule as
-    /// the signed prekey, so that a device seized later exposes the
-    /// post-quantum share of as few handshakes as possible.
-    pub fn rotate_last_resort_kem_prekey(&self) -> Result<(), QorganError> {
+    /// Makes a new last-resort ML-KEM prekey dated `now`; the old one is
+    /// retired and deleted as for signed prekeys, so that a device seized
+    /// later exposes the post-quantum share of as few handshakes as
+    /// possible. Also prunes. `upload(now)` rotates when due.
+    pub fn rotate_last_resort_kem_prekey(&self, now: u64) -> Result<(), QorganError> {
         let mut store = lock(&self.store)?;
-        store.rotate_last_resort_kem_prekey(&mut *lock(&self.rng)?);
+        store.rotate_last_resort_kem_prekey(&mut *lock(&self.rng)?, now);
         Ok(())
     }
 
-    /// Whether the signed prekey should be rotated (`rotate_signed_prekey`,
-    /// then upload new bundles): it has admitted three quarters of the
-    /// handshakes without one-time prekeys it can remember against replay.
-    /// Past all of them `accept` refuses more (`RotationRequired`).
-    pub fn needs_rotation(&self) -> Result<bool, QorganError> {
-        Ok(lock(&self.store)?.needs_rotation())
+    /// Whether the signed prekey or the last-resort ML-KEM prekey is due
+    /// for rotation at `now`: 7 days old, or (signed prekey) it has
+    /// admitted three quarters of the handshakes without one-time prekeys
+    /// it can remember against replay (past all of them `accept` refuses
+    /// more with `RotationRequired`). `upload(now)` rotates what is due.
+    pub fn needs_rotation(&self, now: u64) -> Result<bool, QorganError> {
+        Ok(lock(&self.store)?.needs_rotation(now))
+    }
+
+    /// Deletes the retired signed and last-resort prekeys retired 28 days
+    /// or more before `now` (handshakes naming them are then refused);
+    /// returns how many. The rotations and `upload` prune too; call it
+    /// when the app starts. Persist the device if it returns more than 0.
+    pub fn prune(&self, now: u64) -> Result<u32, QorganError> {
+        let pruned = lock(&self.store)?.prune(now);
+        Ok(u32::try_from(pruned).unwrap_or(u32::MAX))
+    }
+
+    /// What the server does not have yet, signed by this identity
+    /// (`verify_upload` reads it): the current signed and last-resort
+    /// prekeys if never handed out, and every one-time key never handed
+    /// out, all marked as handed out now. First rotates what is due at
+    /// `now` and prunes, so calling this periodically and after
+    /// `generate_*_one_time_prekeys` is the whole prekey schedule. `None`
+    /// when there is nothing new. Persist the device, then send the bytes;
+    /// keep them and resend the same bytes until the server confirms: the
+    /// keys in them are never offered again.
+    pub fn upload(&self, now: u64) -> Result<Option<Vec<u8>>, QorganError> {
+        let mut store = lock(&self.store)?;
+        let upload = store.upload(&mut *lock(&self.rng)?, now);
+        Ok(upload.map(|u| u.to_bytes()))
     }
 
     /// Unused one-time X25519 prekeys.
@@ -160,9 +214,12 @@ impl Device {
         Session::wrap(session)
     }
 
-    /// Accepts a first (prekey) message; consumes the one-time prekeys it used.
-    pub fn accept(&self, message: &[u8]) -> Result<AcceptResult, QorganError> {
-        let (session, plaintext) = lock(&self.store)?.accept(message)?;
+    /// Accepts a first (prekey) message; consumes the one-time prekeys it
+    /// used. `now` (Unix seconds) refuses handshakes on prekeys retired 28
+    /// days or more ago (`PreKeyExpired`). Persist the device and the new
+    /// session together.
+    pub fn accept(&self, message: &[u8], now: u64) -> Result<AcceptResult, QorganError> {
+        let (session, plaintext) = lock(&self.store)?.accept(message, now)?;
         Ok(AcceptResult {
             session: Session::wrap(session)?,
             plaintext,
@@ -181,13 +238,24 @@ impl Device {
         OutboundGroup::create(self.identity()?, &group_id, &policy, now)
     }
 
-    /// Restores a chain sealed by `OutboundGroup.seal`.
+    /// Restores a chain sealed by `OutboundGroup.seal`: the chain of
+    /// `group_id`, at `min_generation` (its `OutboundGroup.generation()`
+    /// recorded after the last seal; 0 if none) or later. Another group's
+    /// chain is refused with `WrongOwner`, an older one with `RolledBack`.
     pub fn open_group(
         &self,
         storage_key: Vec<u8>,
         sealed: Vec<u8>,
+        group_id: Vec<u8>,
+        min_generation: u64,
     ) -> Result<Arc<OutboundGroup>, QorganError> {
-        OutboundGroup::open(self.identity()?, &storage_key, &sealed)
+        OutboundGroup::open(
+            self.identity()?,
+            &storage_key,
+            &sealed,
+            &group_id,
+            min_generation,
+        )
     }
 
     /// The safety number with a peer (both account ids may be empty).
@@ -197,7 +265,7 @@ impl Device {
         our_account: Vec<u8>,
         their_account: Vec<u8>,
     ) -> Result<SafetyNumber, QorganError> {
-        let theirs = IdentityKey::from_bytes(&their_identity)?;
+        let theirs = parse_identity(&their_identity)?;
         let store = lock(&self.store)?;
         let n =
             qorgan::SafetyNumber::new(store.identity_key(), &our_account, &theirs, &their_account);

@@ -16,8 +16,9 @@ pub enum QorganError {
         reason: String,
     },
     /// A signature did not verify (`what`: identity binding, signed prekey,
-    /// ML-KEM prekey, sender-key distribution (the identity's signature on
-    /// a chain's announcement), sender-key proof of possession (the chain
+    /// ML-KEM prekey, prekey upload (the identity's signature over a whole
+    /// upload), sender-key distribution (the identity's signature on a
+    /// chain's announcement), sender-key proof of possession (the chain
     /// signing key's own signature on it), group message).
     #[error("bad signature on {what}")]
     BadSignature {
@@ -49,9 +50,21 @@ pub enum QorganError {
         reason: String,
     },
     /// A handshake naming a prekey this device does not hold (never issued,
-    /// rotated out, or a one-time prekey already used).
+    /// rotated out and deleted, or a one-time prekey already used or
+    /// dropped to make room for new ones).
     #[error("unknown or consumed prekey {id}")]
     UnknownPreKey {
+        /// The prekey id.
+        id: u32,
+    },
+    /// A handshake naming a signed or last-resort ML-KEM prekey (`what`)
+    /// retired longer ago than the documented maximum age (28 days): the
+    /// initiator used a bundle fetched long ago. This device deleted (or
+    /// will delete) that key; the initiator must fetch a new bundle.
+    #[error("{what} {id} retired past its maximum age")]
+    PreKeyExpired {
+        /// Which kind of prekey: "signed prekey" or "last-resort ML-KEM prekey".
+        what: String,
         /// The prekey id.
         id: u32,
     },
@@ -119,11 +132,27 @@ pub enum QorganError {
         /// The oldest rotation the receiver keeps.
         oldest: u32,
     },
-    /// Stored state that is malformed, or sealed under another key.
+    /// Stored state that is malformed, sealed under another key, or of
+    /// another kind of object than the one opened.
     #[error("corrupt state: {reason}")]
     CorruptState {
         /// What was wrong.
         reason: String,
+    },
+    /// Authentic sealed state of another object than the one `open` was
+    /// asked for (another session, device, group or sender): two stored
+    /// blobs were swapped. Nothing was opened.
+    #[error("sealed state belongs to another object than the one expected")]
+    WrongOwner,
+    /// Authentic sealed state of the expected object, but older than the
+    /// generation the caller recorded (`min_generation`): a restored backup
+    /// or another process's stale copy. Nothing was opened.
+    #[error("sealed state is generation {found}, older than the expected {min_generation}")]
+    RolledBack {
+        /// The lowest generation the caller accepted.
+        min_generation: u64,
+        /// The generation of the blob.
+        found: u64,
     },
     /// An argument out of range (key length, sizes).
     #[error("invalid argument: {reason}")]
@@ -159,6 +188,8 @@ pub enum ErrorKind {
     UntrustedIdentity,
     /// See [`QorganError::UnknownPreKey`].
     UnknownPreKey,
+    /// See [`QorganError::PreKeyExpired`].
+    PreKeyExpired,
     /// See [`QorganError::Replay`].
     Replay,
     /// See [`QorganError::NonContributory`].
@@ -183,6 +214,10 @@ pub enum ErrorKind {
     RetiredChain,
     /// See [`QorganError::CorruptState`].
     CorruptState,
+    /// See [`QorganError::WrongOwner`].
+    WrongOwner,
+    /// See [`QorganError::RolledBack`].
+    RolledBack,
     /// See [`QorganError::InvalidArgument`].
     InvalidArgument,
     /// See [`QorganError::Internal`].
@@ -210,6 +245,7 @@ impl QorganError {
             Self::TooFarAhead { .. } => ErrorKind::TooFarAhead,
             Self::UntrustedIdentity { .. } => ErrorKind::UntrustedIdentity,
             Self::UnknownPreKey { .. } => ErrorKind::UnknownPreKey,
+            Self::PreKeyExpired { .. } => ErrorKind::PreKeyExpired,
             Self::Replay => ErrorKind::Replay,
             Self::NonContributory => ErrorKind::NonContributory,
             Self::RotationRequired { .. } => ErrorKind::RotationRequired,
@@ -222,6 +258,8 @@ impl QorganError {
             Self::ConflictingRotation { .. } => ErrorKind::ConflictingRotation,
             Self::RetiredChain { .. } => ErrorKind::RetiredChain,
             Self::CorruptState { .. } => ErrorKind::CorruptState,
+            Self::WrongOwner => ErrorKind::WrongOwner,
+            Self::RolledBack { .. } => ErrorKind::RolledBack,
             Self::InvalidArgument { .. } => ErrorKind::InvalidArgument,
             Self::Internal { .. } => ErrorKind::Internal,
         }
@@ -307,6 +345,14 @@ impl From<HandshakeError> for QorganError {
             | HandshakeError::UnknownKemPreKey(id)
             | HandshakeError::UnknownOneTimePreKey(id) => Self::UnknownPreKey { id },
             HandshakeError::NonContributory => Self::NonContributory,
+            HandshakeError::ExpiredSignedPreKey(id) => Self::PreKeyExpired {
+                what: "signed prekey".into(),
+                id,
+            },
+            HandshakeError::ExpiredKemPreKey(id) => Self::PreKeyExpired {
+                what: "last-resort ML-KEM prekey".into(),
+                id,
+            },
             HandshakeError::Replay => Self::Replay,
             // The signed prekey must be rotated before it admits more
             // handshakes without one-time prekeys (`Device.needsRotation`).
@@ -326,8 +372,22 @@ impl From<HandshakeError> for QorganError {
 
 impl From<StateError> for QorganError {
     fn from(e: StateError) -> Self {
-        Self::CorruptState {
-            reason: e.to_string(),
+        match e {
+            StateError::WrongOwner => Self::WrongOwner,
+            StateError::RolledBack {
+                min_generation,
+                found,
+            } => Self::RolledBack {
+                min_generation,
+                found,
+            },
+            // Malformed, failed authentication (wrong key, modified bytes),
+            // or another kind of object.
+            StateError::Decode(_)
+            | StateError::AuthenticationFailed
+            | StateError::WrongKind { .. } => Self::CorruptState {
+                reason: e.to_string(),
+            },
         }
     }
 }

@@ -2,14 +2,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use qorgan::limits::MAX_GROUP_ID_LEN;
 use qorgan::{
-    IdentityKey, IdentityKeyPair, InboundGroupSession, OutboundGroupSession, SenderKeyDistribution,
-    SenderKeyRing, SystemRng,
+    Expected, IdentityKeyPair, InboundGroupSession, OutboundGroupSession, SenderKeyDistribution,
+    SenderKeyRing, StateOwner, SystemRng,
 };
 
 use crate::error::{Failure, QorganError};
-use crate::lock::{lock, parse_storage_key};
+use crate::lock::{check_group_id, lock, parse_identity, parse_storage_key};
 use crate::session::Session;
 
 /// When a chain must be rotated.
@@ -152,14 +151,7 @@ impl OutboundGroup {
         policy: &GroupPolicy,
         now: u64,
     ) -> Result<Arc<Self>, QorganError> {
-        if group_id.len() > MAX_GROUP_ID_LEN {
-            return Err(QorganError::InvalidArgument {
-                reason: format!(
-                    "group id of {} bytes exceeds {MAX_GROUP_ID_LEN}",
-                    group_id.len()
-                ),
-            });
-        }
+        check_group_id(group_id)?;
         let mut rng = SystemRng::new()?;
         let session = OutboundGroupSession::new(&mut rng, group_id, to_policy(policy), now)?;
         Ok(Self::wrap(session, identity, rng))
@@ -167,10 +159,15 @@ impl OutboundGroup {
 
     pub(crate) fn open(
         identity: Box<IdentityKeyPair>,
-        storage_key_bytes: &[u8],
+        storage_key: &[u8],
         sealed: &[u8],
+        group_id: &[u8],
+        min_generation: u64,
     ) -> Result<Arc<Self>, QorganError> {
-        let session = OutboundGroupSession::open(&parse_storage_key(storage_key_bytes)?, sealed)?;
+        let key = parse_storage_key(storage_key)?;
+        check_group_id(group_id)?;
+        let expected = Expected::new(StateOwner::outbound_group(group_id), min_generation);
+        let session = OutboundGroupSession::open(&key, sealed, &expected)?;
         Ok(Self::wrap(session, identity, SystemRng::new()?))
     }
 
@@ -275,11 +272,20 @@ impl OutboundGroup {
         Ok(lock(&self.inner)?.group_id().to_vec())
     }
 
-    /// The chain encrypted under a 32-byte storage key.
-    pub fn seal(&self, storage_key_bytes: Vec<u8>) -> Result<Vec<u8>, QorganError> {
-        let key = parse_storage_key(&storage_key_bytes)?;
-        let s = lock(&self.inner)?;
+    /// The chain encrypted under a 32-byte storage key, bound to its group
+    /// id and to the next generation, which [`OutboundGroup::generation`]
+    /// then returns: record it with the blob and pass it to
+    /// `Device.open_group`.
+    pub fn seal(&self, storage_key: Vec<u8>) -> Result<Vec<u8>, QorganError> {
+        let key = parse_storage_key(&storage_key)?;
+        let mut s = lock(&self.inner)?;
         Ok(s.seal(&mut *lock(&self.rng)?, &key))
+    }
+
+    /// The generation of the last `seal` or open (0 if neither): the
+    /// `min_generation` to pass to `Device.open_group` next time.
+    pub fn generation(&self) -> Result<u64, QorganError> {
+        Ok(lock(&self.inner)?.generation())
     }
 }
 
@@ -288,10 +294,6 @@ impl OutboundGroup {
 pub struct GroupReceiver {
     inner: Mutex<SenderKeyRing>,
     rng: Mutex<SystemRng>,
-}
-
-fn sender_of(identity: &[u8]) -> Result<IdentityKey, QorganError> {
-    Ok(IdentityKey::from_bytes(identity)?)
 }
 
 impl GroupReceiver {
@@ -311,16 +313,32 @@ impl GroupReceiver {
     #[uniffi::constructor]
     pub fn new(distribution: Vec<u8>, sender_identity: Vec<u8>) -> Result<Arc<Self>, QorganError> {
         let dist = SenderKeyDistribution::from_bytes(&distribution)?;
-        Self::wrap(SenderKeyRing::new(&dist, &sender_of(&sender_identity)?)?)
+        Self::wrap(SenderKeyRing::new(
+            &dist,
+            &parse_identity(&sender_identity)?,
+        )?)
     }
 
-    /// Restores a receiver sealed by [`GroupReceiver::seal`].
+    /// Restores a receiver sealed by [`GroupReceiver::seal`]: the
+    /// receiver of `sender_identity`'s chains in `group_id`, at
+    /// `min_generation` (its [`GroupReceiver::generation`] recorded after
+    /// the last seal; 0 if none) or later. Another sender's or group's
+    /// receiver is refused with `WrongOwner`, an older one with
+    /// `RolledBack`.
     #[uniffi::constructor]
-    pub fn open(storage_key_bytes: Vec<u8>, sealed: Vec<u8>) -> Result<Arc<Self>, QorganError> {
-        Self::wrap(SenderKeyRing::open(
-            &parse_storage_key(&storage_key_bytes)?,
-            &sealed,
-        )?)
+    pub fn open(
+        storage_key: Vec<u8>,
+        sealed: Vec<u8>,
+        group_id: Vec<u8>,
+        sender_identity: Vec<u8>,
+        min_generation: u64,
+    ) -> Result<Arc<Self>, QorganError> {
+        let key = parse_storage_key(&storage_key)?;
+        check_group_id(&group_id)?;
+        let sender = parse_identity(&sender_identity)?;
+        let owner = StateOwner::group_sender(&group_id, &sender);
+        let expected = Expected::new(owner, min_generation);
+        Self::wrap(SenderKeyRing::open(&key, &sealed, &expected)?)
     }
 
     /// Starts from an export made by another device of this user
@@ -359,7 +377,7 @@ impl GroupReceiver {
     /// (`TooFarAhead`).
     pub fn add(&self, distribution: Vec<u8>, sender_identity: Vec<u8>) -> Result<(), QorganError> {
         let dist = SenderKeyDistribution::from_bytes(&distribution)?;
-        let sender = sender_of(&sender_identity)?;
+        let sender = parse_identity(&sender_identity)?;
         Ok(lock(&self.inner)?.add(&dist, &sender)?)
     }
 
@@ -389,10 +407,24 @@ impl GroupReceiver {
         Ok(lock(&self.inner)?.sender().to_bytes())
     }
 
-    /// The receiver encrypted under a 32-byte storage key.
-    pub fn seal(&self, storage_key_bytes: Vec<u8>) -> Result<Vec<u8>, QorganError> {
-        let key = parse_storage_key(&storage_key_bytes)?;
-        let ring = lock(&self.inner)?;
+    /// The group id of the sender's chains.
+    pub fn group_id(&self) -> Result<Vec<u8>, QorganError> {
+        Ok(lock(&self.inner)?.group_id().to_vec())
+    }
+
+    /// The receiver encrypted under a 32-byte storage key, bound to its
+    /// group and sender and to the next generation, which
+    /// [`GroupReceiver::generation`] then returns: record it with the blob
+    /// and pass it to `open`.
+    pub fn seal(&self, storage_key: Vec<u8>) -> Result<Vec<u8>, QorganError> {
+        let key = parse_storage_key(&storage_key)?;
+        let mut ring = lock(&self.inner)?;
         Ok(ring.seal(&mut *lock(&self.rng)?, &key))
+    }
+
+    /// The generation of the last `seal` or `open` (0 if neither): the
+    /// `min_generation` to pass to `open` next time.
+    pub fn generation(&self) -> Result<u64, QorganError> {
+        Ok(lock(&self.inner)?.generation())
     }
 }

@@ -17,8 +17,16 @@
 //! costs (allocating the Rust buffer); see bindings/README.md for figures.
 //!
 //! Persist after every state-changing call: `Session` after `encrypt`
-//! (before sending) and after `decrypt`; `Device` after `accept`;
-//! `OutboundGroup` after `encrypt`; `GroupReceiver` after `decrypt`.
+//! (before sending) and after `decrypt`; `Device` after `accept`,
+//! `bundle(s)`, `upload`, `generate_*`, rotations and `prune`;
+//! `OutboundGroup` after `encrypt`; `GroupReceiver` after `decrypt`. Every
+//! `seal` binds the blob to its object and to a generation that grows with
+//! each seal: record `generation()` (and the object's id) with the blob and
+//! pass them to `open`, which refuses another object's blob (`WrongOwner`)
+//! and an older one (`RolledBack`).
+//!
+//! The library reads no clock: calls that date prekeys take `now`, the
+//! caller's Unix time in seconds.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -38,8 +46,8 @@ pub use group::{
 };
 pub use session::{BatchResult, Session};
 pub use verify::{
-    VerifyItem, VerifyResult, verify_announcement, verify_batch, verify_bundle,
-    verify_group_message, verify_identity,
+    UploadInfo, VerifyItem, VerifyResult, verify_announcement, verify_batch, verify_bundle,
+    verify_group_message, verify_identity, verify_upload,
 };
 
 uniffi::setup_scaffolding!();

@@ -1,10 +1,13 @@
 //! Mutex access that never panics (a poisoned lock, left by a panic on
 //! another thread while holding it, is reported as an error, not
-//! propagated), and the storage-key argument check every `seal`/`open` shares.
+//! propagated), and the argument checks every `seal`/`open` shares: the
+//! storage key, and what the caller expects a sealed blob to be
+//! ([`qorgan::Expected`]: its owner and lowest acceptable generation).
 
 use std::sync::{Mutex, MutexGuard};
 
-use qorgan::StorageKey;
+use qorgan::limits::MAX_GROUP_ID_LEN;
+use qorgan::{IdentityKey, StateOwner, StorageKey};
 
 use crate::error::QorganError;
 
@@ -20,4 +23,33 @@ pub(crate) fn parse_storage_key(bytes: &[u8]) -> Result<StorageKey, QorganError>
         reason: format!("storage key must be 32 bytes, got {}", bytes.len()),
     })?;
     Ok(StorageKey::from_bytes(key))
+}
+
+/// A group id of at most `MAX_GROUP_ID_LEN` bytes, or `InvalidArgument`.
+pub(crate) fn check_group_id(group_id: &[u8]) -> Result<(), QorganError> {
+    if group_id.len() > MAX_GROUP_ID_LEN {
+        return Err(QorganError::InvalidArgument {
+            reason: format!(
+                "group id of {} bytes exceeds {MAX_GROUP_ID_LEN}",
+                group_id.len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A standalone identity key (as `Device.identity_key` returns it).
+pub(crate) fn parse_identity(bytes: &[u8]) -> Result<IdentityKey, QorganError> {
+    Ok(IdentityKey::from_bytes(bytes)?)
+}
+
+/// The owner of a session's sealed state: its 32-byte session id, or
+/// `InvalidArgument`.
+pub(crate) fn session_owner(session_id: &[u8]) -> Result<StateOwner, QorganError> {
+    let id: [u8; 32] = session_id
+        .try_into()
+        .map_err(|_| QorganError::InvalidArgument {
+            reason: format!("session id must be 32 bytes, got {}", session_id.len()),
+        })?;
+    Ok(StateOwner::session(&id))
 }

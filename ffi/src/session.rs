@@ -2,10 +2,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use qorgan::SystemRng;
+use qorgan::{Expected, SystemRng};
 
 use crate::error::{Failure, QorganError};
-use crate::lock::{lock, parse_storage_key};
+use crate::lock::{lock, parse_storage_key, session_owner};
 
 /// One message's result of a 1:1 batch decrypt.
 #[derive(uniffi::Record)]
@@ -54,11 +54,21 @@ impl Session {
 
 #[uniffi::export]
 impl Session {
-    /// Restores a session sealed by [`Session::seal`].
+    /// Restores a session sealed by [`Session::seal`]: the session
+    /// `session_id` (32 bytes, [`Session::session_id`]) at `min_generation`
+    /// (its [`Session::generation`] recorded after the last seal; 0 if
+    /// none) or later. Another session's blob is refused with
+    /// `WrongOwner`, an older one with `RolledBack`.
     #[uniffi::constructor]
-    pub fn open(storage_key: Vec<u8>, sealed: Vec<u8>) -> Result<Arc<Self>, QorganError> {
+    pub fn open(
+        storage_key: Vec<u8>,
+        sealed: Vec<u8>,
+        session_id: Vec<u8>,
+        min_generation: u64,
+    ) -> Result<Arc<Self>, QorganError> {
         let key = parse_storage_key(&storage_key)?;
-        Self::wrap(qorgan::Session::open(&key, &sealed)?)
+        let expected = Expected::new(session_owner(&session_id)?, min_generation);
+        Self::wrap(qorgan::Session::open(&key, &sealed, &expected)?)
     }
 
     /// Encrypts one message. Persist the session before sending it.
@@ -83,11 +93,27 @@ impl Session {
             .collect())
     }
 
-    /// The session state encrypted under a 32-byte storage key.
+    /// The session state encrypted under a 32-byte storage key, bound to
+    /// this session's id and to the next generation, which
+    /// [`Session::generation`] then returns: record both with the blob and
+    /// pass them to `open`.
     pub fn seal(&self, storage_key: Vec<u8>) -> Result<Vec<u8>, QorganError> {
         let key = parse_storage_key(&storage_key)?;
-        let s = lock(&self.inner)?;
+        let mut s = lock(&self.inner)?;
         Ok(s.seal(&mut *lock(&self.rng)?, &key))
+    }
+
+    /// The generation of the last `seal` or `open` (0 if neither): the
+    /// `min_generation` to pass to `open` next time.
+    pub fn generation(&self) -> Result<u64, QorganError> {
+        Ok(lock(&self.inner)?.generation())
+    }
+
+    /// The session id (32 bytes, a hash of the handshake transcript, the
+    /// same on both sides): what `open` expects this session's blob to
+    /// belong to. Not secret.
+    pub fn session_id(&self) -> Result<Vec<u8>, QorganError> {
+        Ok(lock(&self.inner)?.session_id().to_vec())
     }
 
     /// The peer's identity key (standalone encoding).

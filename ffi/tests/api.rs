@@ -3,25 +3,30 @@
 use qorgan_ffi::*;
 
 const KEY: [u8; 32] = [9; 32];
+/// The caller's clock (Unix seconds) the tests run at.
+const NOW: u64 = 1_700_000_000;
+const DAY: u64 = 86_400;
 
 #[test]
 fn one_to_one_with_restore_and_errors() {
-    let alice = Device::new().unwrap();
-    let bob = Device::new().unwrap();
-    assert!(!bob.needs_rotation().unwrap());
+    let alice = Device::new(NOW).unwrap();
+    let bob = Device::new(NOW).unwrap();
+    assert!(!bob.needs_rotation(NOW).unwrap());
     // Both long-lived prekeys rotate; bundles fetched before still work.
     let early = bob.bundle().unwrap();
-    bob.rotate_signed_prekey().unwrap();
-    bob.rotate_last_resort_kem_prekey().unwrap();
+    bob.rotate_signed_prekey(NOW).unwrap();
+    bob.rotate_last_resort_kem_prekey(NOW).unwrap();
     let s = alice.initiate(early).unwrap();
     assert_eq!(
-        bob.accept(&s.encrypt(b"early").unwrap()).unwrap().plaintext,
+        bob.accept(&s.encrypt(b"early").unwrap(), NOW)
+            .unwrap()
+            .plaintext,
         b"early"
     );
     bob.generate_one_time_prekeys(5).unwrap();
     let a = alice.initiate(bob.bundle().unwrap()).unwrap();
     let first = a.encrypt(b"salem").unwrap();
-    let accepted = bob.accept(&first).unwrap();
+    let accepted = bob.accept(&first, NOW).unwrap();
     assert_eq!(accepted.plaintext, b"salem");
     let b = accepted.session;
     assert!(b.owns_prekey_message(first.clone()).unwrap());
@@ -32,7 +37,12 @@ fn one_to_one_with_restore_and_errors() {
     let r1 = b.encrypt(b"one").unwrap();
     let r2 = b.encrypt(b"two").unwrap();
     assert_eq!(a.decrypt(&r2).unwrap(), b"two");
-    let a = Session::open(KEY.to_vec(), a.seal(KEY.to_vec()).unwrap()).unwrap();
+    assert_eq!(a.session_id().unwrap(), b.session_id().unwrap());
+    assert_eq!(a.generation().unwrap(), 0);
+    let sealed = a.seal(KEY.to_vec()).unwrap();
+    assert_eq!(a.generation().unwrap(), 1);
+    let a = Session::open(KEY.to_vec(), sealed, a.session_id().unwrap(), 1).unwrap();
+    assert_eq!(a.generation().unwrap(), 1);
     assert_eq!(a.decrypt(&r1).unwrap(), b"one");
     let mut tampered = b.encrypt(b"three").unwrap();
     tampered[45] ^= 1;
@@ -41,15 +51,51 @@ fn one_to_one_with_restore_and_errors() {
         QorganError::AuthenticationFailed
     ));
     assert!(matches!(
-        Session::open(vec![1; 32], a.seal(KEY.to_vec()).unwrap()).unwrap_err(),
+        Session::open(
+            vec![1; 32],
+            a.seal(KEY.to_vec()).unwrap(),
+            a.session_id().unwrap(),
+            0
+        )
+        .unwrap_err(),
         QorganError::CorruptState { .. }
+    ));
+    assert!(matches!(
+        Session::open(KEY.to_vec(), a.seal(KEY.to_vec()).unwrap(), vec![0; 31], 0).unwrap_err(),
+        QorganError::InvalidArgument { .. }
     ));
     assert!(matches!(
         a.seal(vec![1; 5]).unwrap_err(),
         QorganError::InvalidArgument { .. }
     ));
-    let bob2 = Device::open(KEY.to_vec(), bob.seal(KEY.to_vec()).unwrap()).unwrap();
+    let sealed_bob = bob.seal(KEY.to_vec()).unwrap();
+    let bob2 = Device::open(
+        KEY.to_vec(),
+        sealed_bob.clone(),
+        bob.identity_key().unwrap(),
+        bob.generation().unwrap(),
+    )
+    .unwrap();
     assert_eq!(bob2.identity_key().unwrap(), bob.identity_key().unwrap());
+    assert_eq!(bob2.generation().unwrap(), 1);
+    // Another device's state, or a later generation than the blob: refused.
+    assert!(matches!(
+        Device::open(
+            KEY.to_vec(),
+            sealed_bob.clone(),
+            alice.identity_key().unwrap(),
+            0
+        )
+        .unwrap_err(),
+        QorganError::WrongOwner
+    ));
+    assert!(matches!(
+        Device::open(KEY.to_vec(), sealed_bob, bob.identity_key().unwrap(), 2).unwrap_err(),
+        QorganError::RolledBack {
+            min_generation: 2,
+            found: 1
+        }
+    ));
     let n1 = alice
         .safety_number(bob.identity_key().unwrap(), b"a".to_vec(), b"b".to_vec())
         .unwrap();
@@ -66,14 +112,14 @@ fn one_to_one_with_restore_and_errors() {
 
 #[test]
 fn group_with_removal_rotation_and_batch() {
-    let alice = Device::new().unwrap();
+    let alice = Device::new(NOW).unwrap();
     let mut members = Vec::new();
     let mut links = Vec::new();
     for _ in 0..3 {
-        let d = Device::new().unwrap();
+        let d = Device::new(NOW).unwrap();
         let s = alice.initiate(d.bundle().unwrap()).unwrap();
         let hello = s.encrypt(b"hi").unwrap();
-        members.push(d.accept(&hello).unwrap().session);
+        members.push(d.accept(&hello, NOW).unwrap().session);
         links.push(s);
     }
     let policy = GroupPolicy {
@@ -143,7 +189,7 @@ fn group_with_removal_rotation_and_batch() {
         QorganError::WrongChain
     ));
     // A distribution signed by one identity and claimed for another is refused.
-    let mallory = Device::new().unwrap();
+    let mallory = Device::new(NOW).unwrap();
     let forged = mallory
         .create_group(b"g".to_vec(), policy_default(), 0)
         .unwrap();
@@ -185,8 +231,14 @@ fn group_with_removal_rotation_and_batch() {
         ]
     );
     // A restored chain keeps its identity: its announcement verifies.
+    let sealed = group.seal(KEY.to_vec()).unwrap();
     let group = alice
-        .open_group(KEY.to_vec(), group.seal(KEY.to_vec()).unwrap())
+        .open_group(
+            KEY.to_vec(),
+            sealed,
+            b"g".to_vec(),
+            group.generation().unwrap(),
+        )
         .unwrap();
     assert_eq!(group.rotation().unwrap(), 1);
     let next = group.encrypt(b"after restore").unwrap();
@@ -197,8 +249,26 @@ fn group_with_removal_rotation_and_batch() {
         (got.chain_id, got.rotation, got.iteration),
         (second_chain, 1, 50)
     );
-    let restored =
-        GroupReceiver::open(KEY.to_vec(), receivers[1].seal(KEY.to_vec()).unwrap()).unwrap();
+    let sealed = receivers[1].seal(KEY.to_vec()).unwrap();
+    assert_eq!(receivers[1].group_id().unwrap(), b"g");
+    let restored = GroupReceiver::open(
+        KEY.to_vec(),
+        sealed.clone(),
+        b"g".to_vec(),
+        alice.identity_key().unwrap(),
+        receivers[1].generation().unwrap(),
+    )
+    .unwrap();
+    // Filed under another sender or group, the same blob is refused.
+    for (gid, sender) in [
+        (b"g".to_vec(), mallory.identity_key().unwrap()),
+        (b"other".to_vec(), alice.identity_key().unwrap()),
+    ] {
+        assert!(matches!(
+            GroupReceiver::open(KEY.to_vec(), sealed.clone(), gid, sender, 0).unwrap_err(),
+            QorganError::WrongOwner
+        ));
+    }
     let got = restored.decrypt(&queued[3]).unwrap();
     assert_eq!(got.plaintext, [3]);
     assert_eq!(got.sender, alice.identity_key().unwrap());
@@ -214,37 +284,40 @@ fn policy_default() -> GroupPolicy {
 
 #[test]
 fn uploaded_bundles_serve_concurrent_initiators() {
-    let bob = Device::new().unwrap();
+    let bob = Device::new(NOW).unwrap();
     assert_eq!(bob.bundles(10).unwrap(), vec![bob.bundle().unwrap()]);
     assert_eq!(bob.generate_one_time_prekeys(4).unwrap(), 4);
     assert_eq!(bob.generate_kem_one_time_prekeys(2).unwrap(), 2);
     let bundles = bob.bundles(100).unwrap();
     assert_eq!(bundles.len(), 4);
-    assert_eq!(bob.bundles(3).unwrap().len(), 3);
+    // Every one-time key went out: later bundles carry none.
+    let later = bob.bundles(3).unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(one_time_ids(&later[0]), (None, None));
     for b in &bundles {
         verify_bundle(b).unwrap();
     }
     let firsts: Vec<Vec<u8>> = bundles
         .iter()
         .map(|b| {
-            let alice = Device::new().unwrap();
+            let alice = Device::new(NOW).unwrap();
             alice.initiate(b.clone()).unwrap().encrypt(b"hi").unwrap()
         })
         .collect();
     for m in firsts.iter().rev() {
-        assert_eq!(bob.accept(m).unwrap().plaintext, b"hi");
+        assert_eq!(bob.accept(m, NOW).unwrap().plaintext, b"hi");
     }
     assert_eq!(bob.one_time_prekey_count().unwrap(), 0);
     assert_eq!(bob.kem_one_time_prekey_count().unwrap(), 0);
     assert!(matches!(
-        bob.accept(&firsts[0]).err(),
+        bob.accept(&firsts[0], NOW).err(),
         Some(QorganError::UnknownPreKey { .. })
     ));
 }
 
 #[test]
 fn a_group_receiver_moves_to_a_new_device_by_export() {
-    let alice = Device::new().unwrap();
+    let alice = Device::new(NOW).unwrap();
     let group = alice
         .create_group(b"g".to_vec(), policy_default(), 0)
         .unwrap();
@@ -294,7 +367,7 @@ fn a_group_receiver_moves_to_a_new_device_by_export() {
 
 #[test]
 fn group_id_limit_is_an_invalid_argument() {
-    let alice = Device::new().unwrap();
+    let alice = Device::new(NOW).unwrap();
     assert!(alice.create_group(vec![7; 64], policy_default(), 0).is_ok());
     assert!(matches!(
         alice
@@ -306,10 +379,13 @@ fn group_id_limit_is_an_invalid_argument() {
 
 #[test]
 fn session_batch_catch_up_is_per_message_transactional() {
-    let alice = Device::new().unwrap();
-    let bob = Device::new().unwrap();
+    let alice = Device::new(NOW).unwrap();
+    let bob = Device::new(NOW).unwrap();
     let a = alice.initiate(bob.bundle().unwrap()).unwrap();
-    let b = bob.accept(&a.encrypt(b"hello").unwrap()).unwrap().session;
+    let b = bob
+        .accept(&a.encrypt(b"hello").unwrap(), NOW)
+        .unwrap()
+        .session;
     let mut queue: Vec<Vec<u8>> = (0..20u8).map(|i| a.encrypt(&[i]).unwrap()).collect();
     queue.reverse();
     // A forged copy of message 14 arrives before the real one.
@@ -342,7 +418,7 @@ fn session_batch_catch_up_is_per_message_transactional() {
 
 #[test]
 fn server_verification_single_and_batch() {
-    let devices: Vec<_> = (0..4).map(|_| Device::new().unwrap()).collect();
+    let devices: Vec<_> = (0..4).map(|_| Device::new(NOW).unwrap()).collect();
     let mut items: Vec<VerifyItem> = devices
         .iter()
         .map(|d| VerifyItem::Bundle {
@@ -384,7 +460,7 @@ fn flipped_from_end(bytes: &[u8], from_end: usize) -> Vec<u8> {
 
 #[test]
 fn a_tampered_export_fails_by_key_commitment_and_conflicts_with_the_sender() {
-    let alice = Device::new().unwrap();
+    let alice = Device::new(NOW).unwrap();
     let group = alice
         .create_group(b"g".to_vec(), policy_default(), 0)
         .unwrap();
@@ -435,7 +511,7 @@ fn a_tampered_export_fails_by_key_commitment_and_conflicts_with_the_sender() {
 
 #[test]
 fn rings_refuse_a_second_chain_per_rotation_and_retired_chains() {
-    let alice = Device::new().unwrap();
+    let alice = Device::new(NOW).unwrap();
     let sender = alice.identity_key().unwrap();
     let group = alice
         .create_group(b"g".to_vec(), policy_default(), 0)
@@ -444,8 +520,14 @@ fn rings_refuse_a_second_chain_per_rotation_and_retired_chains() {
     let rx = GroupReceiver::new(dist0.clone(), sender.clone()).unwrap();
     // A copy of the sender state rotated apart: two chains announced as
     // rotation 1.
+    let sealed = group.seal(KEY.to_vec()).unwrap();
     let fork = alice
-        .open_group(KEY.to_vec(), group.seal(KEY.to_vec()).unwrap())
+        .open_group(
+            KEY.to_vec(),
+            sealed,
+            b"g".to_vec(),
+            group.generation().unwrap(),
+        )
         .unwrap();
     group.rotate(1).unwrap();
     fork.rotate(1).unwrap();
@@ -495,7 +577,7 @@ fn rings_refuse_a_second_chain_per_rotation_and_retired_chains() {
 
 #[test]
 fn announcements_carry_a_proof_of_possession() {
-    let alice = Device::new().unwrap();
+    let alice = Device::new(NOW).unwrap();
     let group = alice
         .create_group(b"g".to_vec(), policy_default(), 0)
         .unwrap();
@@ -525,4 +607,332 @@ fn announcements_carry_a_proof_of_possession() {
     assert_eq!(message[0], 0x02);
     // 134 bytes of overhead per group message.
     assert_eq!(message.len(), 134 + 1);
+}
+
+/// A bundle's one-time X25519 prekey id and one-time ML-KEM prekey id
+/// (`None` for the last-resort ML-KEM prekey), read with the core crate.
+fn one_time_ids(bundle: &[u8]) -> (Option<u32>, Option<u32>) {
+    let b = qorgan::PreKeyBundle::from_bytes(bundle).unwrap();
+    let kem = (b.kem_prekey.kind == qorgan::KemPreKeyKind::OneTime).then_some(b.kem_prekey.id);
+    (b.one_time_prekey.map(|k| k.id), kem)
+}
+
+/// An established pair (Alice initiated, Bob accepted), both confirmed.
+fn pair() -> (Session, Session) {
+    let alice = Device::new(NOW).unwrap();
+    let bob = Device::new(NOW).unwrap();
+    let a = alice.initiate(bob.bundle().unwrap()).unwrap();
+    let b = bob
+        .accept(&a.encrypt(b"hello").unwrap(), NOW)
+        .unwrap()
+        .session;
+    assert_eq!(a.decrypt(&b.encrypt(b"ack").unwrap()).unwrap(), b"ack");
+    (
+        std::sync::Arc::into_inner(a).unwrap(),
+        std::sync::Arc::into_inner(b).unwrap(),
+    )
+}
+
+#[test]
+fn a_rolled_back_session_is_refused_with_its_generations() {
+    let (a, b) = pair();
+    let id = a.session_id().unwrap();
+    assert_eq!(id.len(), 32);
+    let older = a.seal(KEY.to_vec()).unwrap();
+    let m1 = a.encrypt(b"one").unwrap();
+    assert_eq!(b.decrypt(&m1).unwrap(), b"one");
+    let newer = a.seal(KEY.to_vec()).unwrap();
+    let generation = a.generation().unwrap();
+    assert_eq!(generation, 2, "one more per seal");
+    // The app recorded generation 2: the copy sealed before m1 (a restored
+    // backup, another process's stale copy) is refused, typed.
+    let e = Session::open(KEY.to_vec(), older.clone(), id.clone(), generation).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            QorganError::RolledBack {
+                min_generation: 2,
+                found: 1
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.kind(), ErrorKind::RolledBack);
+    assert_eq!(
+        e.to_string(),
+        "sealed state is generation 1, older than the expected 2"
+    );
+    // The current one opens and goes on where it left off.
+    let a = Session::open(KEY.to_vec(), newer, id.clone(), generation).unwrap();
+    assert_eq!(a.generation().unwrap(), 2);
+    assert_eq!(b.decrypt(&a.encrypt(b"two").unwrap()).unwrap(), b"two");
+    // An app that recorded nothing (0) still gets the older one: the
+    // generation is what protects it.
+    assert!(Session::open(KEY.to_vec(), older, id, 0).is_ok());
+}
+
+#[test]
+fn a_swapped_sealed_session_is_refused() {
+    let (a, _) = pair();
+    let (c, _) = pair();
+    assert_ne!(a.session_id().unwrap(), c.session_id().unwrap());
+    // C's blob stored where A's should be: authentic, but not A's.
+    let sealed_c = c.seal(KEY.to_vec()).unwrap();
+    let e = Session::open(KEY.to_vec(), sealed_c.clone(), a.session_id().unwrap(), 0).unwrap_err();
+    assert!(matches!(e, QorganError::WrongOwner), "{e:?}");
+    assert_eq!(e.kind(), ErrorKind::WrongOwner);
+    assert!(!e.to_string().is_empty());
+    assert!(Session::open(KEY.to_vec(), sealed_c.clone(), c.session_id().unwrap(), 1).is_ok());
+    // Nor is a session blob a device or a group receiver (another kind).
+    let device = Device::new(NOW).unwrap();
+    assert!(matches!(
+        Device::open(KEY.to_vec(), sealed_c, device.identity_key().unwrap(), 0).unwrap_err(),
+        QorganError::CorruptState { .. }
+    ));
+}
+
+#[test]
+fn an_outbound_group_of_another_group_or_generation_is_refused() {
+    let alice = Device::new(NOW).unwrap();
+    let g1 = alice
+        .create_group(b"g1".to_vec(), policy_default(), 0)
+        .unwrap();
+    let old = g1.seal(KEY.to_vec()).unwrap();
+    g1.encrypt(b"x").unwrap();
+    let new = g1.seal(KEY.to_vec()).unwrap();
+    assert_eq!(g1.generation().unwrap(), 2);
+    assert!(matches!(
+        alice
+            .open_group(KEY.to_vec(), new.clone(), b"g2".to_vec(), 0)
+            .unwrap_err(),
+        QorganError::WrongOwner
+    ));
+    assert!(matches!(
+        alice
+            .open_group(KEY.to_vec(), old, b"g1".to_vec(), 2)
+            .unwrap_err(),
+        QorganError::RolledBack {
+            min_generation: 2,
+            found: 1
+        }
+    ));
+    assert!(matches!(
+        alice
+            .open_group(KEY.to_vec(), new.clone(), vec![0; 65], 0)
+            .unwrap_err(),
+        QorganError::InvalidArgument { .. }
+    ));
+    let g = alice
+        .open_group(KEY.to_vec(), new, b"g1".to_vec(), 2)
+        .unwrap();
+    assert_eq!(g.iteration().unwrap(), 1);
+}
+
+#[test]
+fn bundles_never_hand_out_a_one_time_key_twice() {
+    let bob = Device::new(NOW).unwrap();
+    bob.generate_one_time_prekeys(5).unwrap();
+    bob.generate_kem_one_time_prekeys(3).unwrap();
+    let mut seen_x = std::collections::BTreeSet::new();
+    let mut seen_kem = std::collections::BTreeSet::new();
+    let mut handed = Vec::new();
+    for max in [2, 1, 100, 100] {
+        handed.extend(bob.bundles(max).unwrap());
+    }
+    handed.push(bob.bundle().unwrap());
+    for b in &handed {
+        let (x, kem) = one_time_ids(b);
+        if let Some(x) = x {
+            assert!(seen_x.insert(x), "one-time prekey {x} handed out twice");
+        }
+        if let Some(k) = kem {
+            assert!(
+                seen_kem.insert(k),
+                "one-time ML-KEM prekey {k} handed out twice"
+            );
+        }
+    }
+    assert_eq!((seen_x.len(), seen_kem.len()), (5, 3));
+    // The pool is exhausted: every later bundle uses the long-lived keys only.
+    assert_eq!(one_time_ids(&bob.bundle().unwrap()), (None, None));
+    // Keys handed out stay unused until accepted; a new batch is new keys.
+    assert_eq!(bob.one_time_prekey_count().unwrap(), 5);
+    bob.generate_one_time_prekeys(2).unwrap();
+    let fresh: Vec<_> = bob
+        .bundles(10)
+        .unwrap()
+        .iter()
+        .map(|b| one_time_ids(b).0.unwrap())
+        .collect();
+    assert_eq!(fresh.len(), 2);
+    assert!(fresh.iter().all(|id| !seen_x.contains(id)));
+    // What went out survives a restore: the restored device does not hand
+    // it out again.
+    let sealed = bob.seal(KEY.to_vec()).unwrap();
+    let bob = Device::open(
+        KEY.to_vec(),
+        sealed,
+        bob.identity_key().unwrap(),
+        bob.generation().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(one_time_ids(&bob.bundle().unwrap()), (None, None));
+}
+
+#[test]
+fn upload_round_trip_and_verify_upload() {
+    let bob = Device::new(NOW).unwrap();
+    assert_eq!(bob.generate_one_time_prekeys(3).unwrap(), 3);
+    assert_eq!(bob.generate_kem_one_time_prekeys(2).unwrap(), 2);
+    let first = bob.upload(NOW).unwrap().expect("everything is new");
+    let info = verify_upload(&first).unwrap();
+    assert_eq!(
+        info,
+        UploadInfo {
+            identity_key: bob.identity_key().unwrap(),
+            signed_prekey_id: Some(1),
+            // ML-KEM ids share one space: the last-resort key was made first.
+            last_resort_kem_prekey_id: Some(1),
+            one_time_prekey_ids: vec![1, 2, 3],
+            kem_one_time_prekey_ids: vec![2, 3],
+        }
+    );
+    // Nothing new: nothing to send. Bundles now carry no one-time key
+    // (every one went out in the upload).
+    assert_eq!(bob.upload(NOW + 60).unwrap(), None);
+    assert_eq!(one_time_ids(&bob.bundle().unwrap()), (None, None));
+    // Only the new one-time keys go in the next upload.
+    bob.generate_one_time_prekeys(2).unwrap();
+    let second = verify_upload(&bob.upload(NOW + 120).unwrap().unwrap()).unwrap();
+    assert_eq!(
+        (
+            second.signed_prekey_id,
+            second.last_resort_kem_prekey_id,
+            second.one_time_prekey_ids,
+            second.kem_one_time_prekey_ids
+        ),
+        (None, None, vec![4, 5], vec![])
+    );
+    // After 7 days both long-lived prekeys are due; upload rotates them.
+    let week = NOW + 7 * DAY;
+    assert!(!bob.needs_rotation(week - 1).unwrap());
+    assert!(bob.needs_rotation(week).unwrap());
+    let rotated = verify_upload(&bob.upload(week).unwrap().unwrap()).unwrap();
+    assert_eq!(
+        (rotated.signed_prekey_id, rotated.last_resort_kem_prekey_id),
+        (Some(2), Some(4))
+    );
+    assert!(rotated.one_time_prekey_ids.is_empty());
+    assert!(!bob.needs_rotation(week).unwrap());
+
+    // The keys of an upload work: a server assembles a bundle from the
+    // first upload's parts (here with the core crate), an initiator uses
+    // it, and Bob (rotated since) still accepts.
+    let up = qorgan::PreKeyUpload::from_bytes(&first).unwrap();
+    let bundle = qorgan::PreKeyBundle {
+        identity: *up.identity(),
+        signed_prekey: up.signed_prekey().unwrap().clone(),
+        kem_prekey: up.kem_one_time_prekeys()[0].clone(),
+        one_time_prekey: Some(up.one_time_prekeys()[0]),
+    };
+    let alice = Device::new(NOW).unwrap();
+    let a = alice.initiate(bundle.to_bytes()).unwrap();
+    let count = bob.one_time_prekey_count().unwrap();
+    assert_eq!(
+        bob.accept(&a.encrypt(b"from an upload").unwrap(), week)
+            .unwrap()
+            .plaintext,
+        b"from an upload"
+    );
+    assert_eq!(bob.one_time_prekey_count().unwrap(), count - 1);
+
+    // Verification refuses a tampered upload, names the signature, and
+    // batches give the same verdict.
+    let mut bad = first.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    match verify_upload(&bad) {
+        Err(QorganError::BadSignature { what }) => assert_eq!(what, "prekey upload"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        verify_upload(&first[..first.len() - 1]).unwrap_err(),
+        QorganError::Malformed { .. }
+    ));
+    assert!(matches!(
+        verify_upload(&bob.bundle().unwrap()).unwrap_err(),
+        QorganError::Malformed { .. }
+    ));
+    let results = verify_batch(vec![
+        VerifyItem::Upload {
+            bytes: first.clone(),
+        },
+        VerifyItem::Upload { bytes: bad },
+        VerifyItem::Upload {
+            bytes: b"junk".to_vec(),
+        },
+    ]);
+    let kinds: Vec<_> = results
+        .iter()
+        .map(|r| (r.valid, r.error.as_ref().map(|f| f.kind)))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (true, None),
+            (false, Some(ErrorKind::BadSignature)),
+            (false, Some(ErrorKind::Malformed))
+        ]
+    );
+}
+
+#[test]
+fn retired_prekeys_expire_after_28_days_and_prune_deletes_them() {
+    let bob = Device::new(NOW).unwrap();
+    let alice = Device::new(NOW).unwrap();
+    // Two first messages on Bob's first signed prekey, one on his first
+    // last-resort ML-KEM prekey with a current signed prekey.
+    let on_old_signed: Vec<_> = (0..2)
+        .map(|_| {
+            alice
+                .initiate(bob.bundle().unwrap())
+                .unwrap()
+                .encrypt(b"late")
+                .unwrap()
+        })
+        .collect();
+    bob.rotate_signed_prekey(NOW + DAY).unwrap();
+    let on_old_kem = alice
+        .initiate(bob.bundle().unwrap())
+        .unwrap()
+        .encrypt(b"late")
+        .unwrap();
+    bob.rotate_last_resort_kem_prekey(NOW + 2 * DAY).unwrap();
+    // 28 days after its retirement the signed prekey is refused, typed.
+    let expiry = NOW + DAY + 28 * DAY;
+    assert!(bob.accept(&on_old_signed[0], expiry - 1).is_ok());
+    let e = bob.accept(&on_old_signed[1], expiry).err().unwrap();
+    assert!(
+        matches!(&e, QorganError::PreKeyExpired { what, id: 1 } if what == "signed prekey"),
+        "{e:?}"
+    );
+    assert_eq!(e.kind(), ErrorKind::PreKeyExpired);
+    assert_eq!(
+        e.to_string(),
+        "signed prekey 1 retired past its maximum age"
+    );
+    let kem_expiry = NOW + 2 * DAY + 28 * DAY;
+    let e = bob.accept(&on_old_kem, kem_expiry).err().unwrap();
+    assert!(
+        matches!(&e, QorganError::PreKeyExpired { what, id: 1 } if what == "last-resort ML-KEM prekey"),
+        "{e:?}"
+    );
+    // prune deletes both; the handshakes then name unknown keys.
+    assert_eq!(bob.prune(expiry).unwrap(), 1);
+    assert_eq!(bob.prune(kem_expiry).unwrap(), 1);
+    assert_eq!(bob.prune(kem_expiry).unwrap(), 0);
+    assert!(matches!(
+        bob.accept(&on_old_signed[1], kem_expiry).err().unwrap(),
+        QorganError::UnknownPreKey { id: 1 }
+    ));
 }

@@ -18,8 +18,8 @@ use qorgan::group::GroupMessageInfo;
 use qorgan::limits::{MAX_GROUP_SKIPPED_KEYS, MAX_RECEIVING_CHAINS};
 use qorgan::{
     IdentityKey, IdentityKeyPair, InboundGroupSession, OutboundGroupSession, PreKeyBundle,
-    PreKeyStore, RotationPolicy, SenderKeyAnnouncement, SenderKeyDistribution, SenderKeyRing,
-    Session, StorageKey,
+    PreKeyStore, PreKeyUpload, RotationPolicy, SealedHeader, SenderKeyAnnouncement,
+    SenderKeyDistribution, SenderKeyRing, Session, StateError, StateOwner, StorageKey,
 };
 use rand_core::SeedableRng;
 
@@ -34,6 +34,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("decode_distribution", decode_distribution),
     ("decode_group_message", decode_group_message),
     ("decode_group_export", decode_group_export),
+    ("decode_upload", decode_upload),
     ("state_session", state_session),
     ("state_prekey_store", state_prekey_store),
     ("state_group", state_group),
@@ -58,6 +59,19 @@ pub fn decode_bundle(data: &[u8]) {
         // Whatever decodes re-encodes to the same bytes and verifies.
         assert_eq!(b.to_bytes(), data);
         assert!(b.verify().is_ok());
+    }
+}
+
+pub fn decode_upload(data: &[u8]) {
+    let decoded = PreKeyUpload::from_bytes(data);
+    // The batch verifier's verdict is the decoder's.
+    let verdict = qorgan::verify::verify(&qorgan::verify::Item::Upload(data));
+    assert_eq!(decoded.is_ok(), verdict.is_ok());
+    if let Ok(u) = decoded {
+        // Whatever decodes re-encodes to the same bytes.
+        assert_eq!(u.to_bytes(), data);
+        let ids = u.one_time_prekey_ids();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
     }
 }
 
@@ -101,8 +115,8 @@ pub fn state_session(data: &[u8]) {
 pub fn state_prekey_store(data: &[u8]) {
     if let Ok(s) = PreKeyStore::from_bytes(data) {
         let written = s.to_bytes();
-        if data.first() == Some(&qorgan::wire::VERSION) {
-            // Version 1 loads migrated and is written as the current
+        if data.first() != Some(&qorgan::wire::STORE_VERSION) {
+            // Versions 1 and 2 load migrated and are written as the current
             // version, which must then round-trip exactly.
             let again = PreKeyStore::from_bytes(&written).unwrap();
             assert_eq!(again.to_bytes(), written);
@@ -129,13 +143,65 @@ pub fn corpus_storage_key() -> StorageKey {
     StorageKey::from_bytes([0x51; 32])
 }
 
-pub fn state_sealed(data: &[u8]) {
+/// Opens `data` as `T` expecting the owner its header names; whatever opens
+/// reports the header's generation and is refused one generation later.
+fn open_sealed<T>(
+    data: &[u8],
+    open: impl Fn(&StorageKey, &[u8], &qorgan::Expected) -> Result<T, StateError>,
+    generation: impl Fn(&T) -> u64,
+) {
     let key = corpus_storage_key();
-    let _ = Session::open(&key, data);
-    let _ = PreKeyStore::open(&key, data);
-    let _ = OutboundGroupSession::open(&key, data);
-    let _ = InboundGroupSession::open(&key, data);
-    let _ = SenderKeyRing::open(&key, data);
+    let Ok(header) = SealedHeader::parse(data) else {
+        assert!(
+            open(
+                &key,
+                data,
+                &qorgan::Expected::new(StateOwner::from_bytes([0; 32]), 0)
+            )
+            .is_err()
+        );
+        return;
+    };
+    let owner = header.owner.unwrap_or(StateOwner::from_bytes([0; 32]));
+    if let Ok(s) = open(&key, data, &qorgan::Expected::new(owner, header.generation)) {
+        assert_eq!(generation(&s), header.generation);
+        let later = header.generation.saturating_add(1);
+        if later > header.generation {
+            assert_eq!(
+                open(&key, data, &qorgan::Expected::new(owner, later)).err(),
+                Some(StateError::RolledBack {
+                    min_generation: later,
+                    found: header.generation
+                })
+            );
+        }
+        let mut other = owner.to_bytes();
+        other[0] ^= 1;
+        assert!(
+            open(
+                &key,
+                data,
+                &qorgan::Expected::new(StateOwner::from_bytes(other), 0)
+            )
+            .is_err()
+        );
+    }
+}
+
+pub fn state_sealed(data: &[u8]) {
+    open_sealed(data, Session::open, Session::generation);
+    open_sealed(data, PreKeyStore::open, PreKeyStore::generation);
+    open_sealed(
+        data,
+        OutboundGroupSession::open,
+        OutboundGroupSession::generation,
+    );
+    open_sealed(
+        data,
+        InboundGroupSession::open,
+        InboundGroupSession::generation,
+    );
+    open_sealed(data, SenderKeyRing::open, SenderKeyRing::generation);
 }
 
 /// An established pair plus messages in flight, built once per process.
@@ -158,13 +224,13 @@ pub fn live() -> &'static Live {
     LIVE.get_or_init(|| {
         let mut r = rng(1);
         let bob_id = IdentityKeyPair::generate(&mut r);
-        let mut store = PreKeyStore::new(&mut r, bob_id);
+        let mut store = PreKeyStore::new(&mut r, bob_id, 0);
         store.generate_one_time_prekeys(&mut r, 2);
         store.generate_kem_one_time_prekeys(&mut r, 2);
         let alice_id = IdentityKeyPair::generate(&mut r);
         let mut alice = Session::initiate(&mut r, &alice_id, &store.bundle().unwrap()).unwrap();
         let hello = alice.encrypt(&mut r, b"hello").unwrap();
-        let (mut bob, _) = store.accept(&hello).unwrap();
+        let (mut bob, _) = store.accept(&hello, 0).unwrap();
         let reply = bob.encrypt(&mut r, b"hi").unwrap();
         alice.decrypt(&reply).unwrap();
         let to_bob = (0..4u8)
@@ -237,9 +303,9 @@ pub fn session_decrypt(data: &[u8]) {
 pub fn prekey_accept(data: &[u8]) {
     let l = live();
     let input = shape(data, std::slice::from_ref(&l.first_flight));
-    let mut store = l.store.clone();
+    let mut store = PreKeyStore::from_bytes(&l.store.to_bytes()).unwrap();
     let before = store.to_bytes();
-    match store.accept(&input) {
+    match store.accept(&input, 0) {
         Ok((_, pt)) => {
             assert_eq!(input, l.first_flight, "accepted a forged first message");
             assert_eq!(pt, b"first flight");
@@ -408,7 +474,9 @@ pub fn conversation(data: &[u8]) {
                 }
             }
             7 => {
-                a = Session::open(&key, &a.seal(&mut r, &key)).unwrap();
+                let sealed = a.seal(&mut r, &key);
+                let expected = qorgan::Expected::new(a.state_owner(), a.generation());
+                a = Session::open(&key, &sealed, &expected).unwrap();
                 b = Session::from_bytes(&b.to_bytes()).unwrap();
             }
             8 | 9 => {

@@ -29,7 +29,7 @@ pub fn start(
     with_one_time: bool,
 ) -> (Session, PreKeyStore, IdentityKeyPair, PreKeyBundle) {
     let bob_id = IdentityKeyPair::generate(rng);
-    let mut bob_store = PreKeyStore::new(rng, bob_id);
+    let mut bob_store = PreKeyStore::new(rng, bob_id, 0);
     if with_one_time {
         bob_store.generate_one_time_prekeys(rng, 4);
         bob_store.generate_kem_one_time_prekeys(rng, 2);
@@ -44,7 +44,7 @@ pub fn start(
 pub fn established(rng: &mut ChaCha20Rng) -> Pair {
     let (mut alice, mut bob_store, alice_identity, _) = start(rng, true);
     let m = alice.encrypt(rng, b"hello").expect("encrypt");
-    let (mut bob, pt) = bob_store.accept(&m).expect("accept");
+    let (mut bob, pt) = bob_store.accept(&m, 0).expect("accept");
     assert_eq!(pt, b"hello");
     let r = bob.encrypt(rng, b"hi").expect("encrypt");
     assert_eq!(alice.decrypt(&r).expect("decrypt"), b"hi");
@@ -87,4 +87,17 @@ pub fn group_member(r: &mut ChaCha20Rng, group: &[u8]) -> GroupMember {
 pub fn receive(m: &GroupMember) -> qorgan::InboundGroupSession {
     qorgan::InboundGroupSession::new(&m.out.distribution(&m.id), m.id.public())
         .expect("distribution")
+}
+
+/// Seals `$obj` (a place: it moves to its next generation) under `$key` and
+/// opens the blob as `$ty`, expecting `$obj`'s owner at that generation:
+/// the save-and-restore round trip of an app.
+#[macro_export]
+macro_rules! seal_and_open {
+    ($ty:ty, $obj:expr, $rng:expr, $key:expr) => {{
+        let obj = &mut $obj;
+        let sealed = obj.seal($rng, $key);
+        let expected = qorgan::Expected::new(obj.state_owner(), obj.generation());
+        <$ty>::open($key, &sealed, &expected)
+    }};
 }

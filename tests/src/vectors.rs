@@ -8,7 +8,8 @@
 //! re-derives every value from the recorded inputs without qorgan.
 //!
 //! [`generate_fixtures`] makes the state fixtures of the current version for
-//! `tests/vectors/fixtures/` (1:1 state, prekey store state and group state); the `gen-vectors` binary
+//! `tests/vectors/fixtures/` (1:1 state, prekey store state, group state and
+//! sealed envelopes, plus the version 1 envelopes of `sealed-v1.json`); the `gen-vectors` binary
 //! writes each only when no such file exists yet (fixtures are kept forever,
 //! see the README there). `group.json` and the group fixture come from the
 //! submodule `group` (tests/src/vectors/group.rs), `group_negative.json`
@@ -16,7 +17,8 @@
 //! [`run_group_negative_case`] also replays the file in
 //! tests/tests/vectors.rs), `negative.json` from `negative`
 //! (tests/src/vectors/negative.rs, whose [`run_negative_case`] replays it
-//! likewise); [`errors`] names errors as the files do.
+//! likewise), `prekey_upload.json` from `upload` (tests/src/vectors/upload.rs);
+//! [`errors`] names errors as the files do.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::convert::Infallible;
@@ -39,9 +41,11 @@ pub mod errors;
 mod group;
 mod group_negative;
 mod negative;
+mod upload;
 pub use group::{GROUP_FIXTURE_SEED, GROUP_SEED, group_fixture_file};
 pub use group_negative::{GROUP_NEGATIVE_SEED, run_case as run_group_negative_case};
-pub use negative::{NEGATIVE_SEED, run_case as run_negative_case};
+pub use negative::{NEGATIVE_SEED, run_case as run_negative_case, upload_json};
+pub use upload::UPLOAD_SEED;
 
 /// Seed of `kdf.json`'s inputs.
 pub const KDF_SEED: u64 = 2;
@@ -54,6 +58,10 @@ pub const SAFETY_NUMBER_SEED: u64 = 3;
 pub const FIXTURE_SEED: u64 = 101;
 /// Seed of the prekey store fixture of the current store version.
 pub const STORE_FIXTURE_SEED: u64 = 103;
+/// The caller's clock (seconds) at which the scenario's store is made and
+/// accepts its handshakes (docs/PROTOCOL.md §4.9); state.json rotates its
+/// prekeys `PREKEY_ROTATION_SECS` later, when they are due.
+pub const SCENARIO_NOW: u64 = 1_700_000_000;
 
 /// Where the fixture of the current state version lives, relative to
 /// `tests/vectors/`: `fixtures/state-v{VERSION}.json`.
@@ -68,6 +76,17 @@ pub fn store_fixture_file() -> String {
         "fixtures/prekey-store-v{}.json",
         qorgan::wire::STORE_VERSION
     )
+}
+
+/// What an `open` case of a negative file expects (docs/PROTOCOL.md §7.1):
+/// the case's `owner` (32 bytes, hex) and `min_generation`.
+pub(crate) fn expected_of(case: &Value) -> qorgan::Expected {
+    let owner: [u8; 32] = crate::hex::decode(case["owner"].as_str().expect("owner"))
+        .expect("hex")
+        .try_into()
+        .expect("32-byte owner");
+    let min_generation = case["min_generation"].as_u64().expect("min_generation");
+    qorgan::Expected::new(qorgan::StateOwner::from_bytes(owner), min_generation)
 }
 
 // ------------------------------------------------------------------ RNGs
@@ -642,7 +661,7 @@ fn run_handshake(
     assert_eq!(&message[o..o + 1088], ct.as_bytes());
     let handshake_header = &message[2..o + 1088];
 
-    let (responder, pt) = store.accept(&message).expect("accept");
+    let (responder, pt) = store.accept(&message, SCENARIO_NOW).expect("accept");
     rng.label_none("accept");
     assert_eq!(pt, plaintext);
     assert_eq!(session_secrets(&responder).session_id, start.session_id);
@@ -778,7 +797,7 @@ fn scenario_files() -> (Value, Value, Value) {
 
     // --- Bob's identity and store
     let bob_id = identity_generate(&mut rng, "bob");
-    let mut store = PreKeyStore::new(&mut rng, bob_id);
+    let mut store = PreKeyStore::new(&mut rng, bob_id, SCENARIO_NOW);
     rng.label(&[
         ("bob.signed_prekey[1].secret", 32),
         ("bob.last_resort_kem_prekey[1].seed", 64),
@@ -828,12 +847,17 @@ fn scenario_files() -> (Value, Value, Value) {
             position of its first byte in the generator's output, purpose = what qorgan drew it \
             for, see §2.6), and session.json and state.json continue the same stream. Bob \
             generates his identity and a store (signed prekey 1, last-resort ML-KEM prekey 1), \
-            one one-time X25519 prekey (1) and one one-time ML-KEM prekey (2). handshakes[0]: \
-            Alice fetches the bundle (with both one-time prekeys: 4 DHs), initiates and sends \
-            a0, which Bob accepts (consuming both one-time prekeys). handshakes[1]: Carol fetches \
-            the next bundle (no one-time prekeys left: last-resort ML-KEM prekey, 3 DHs, dh4 = \
-            null) and sends c0, which Bob accepts (recording her base key in the replay record \
-            of signed prekey 1, §4.8). expected.* \
+            one one-time X25519 prekey (1) and one one-time ML-KEM prekey (2), all at the \
+            caller's clock inputs.bob.now (which dates the signed and last-resort prekeys, \
+            §4.9, and at which Bob accepts both handshakes). handshakes[0]: Alice fetches the \
+            bundle (with both one-time prekeys: 4 DHs; handing it out marks them as handed out, \
+            §4.10), initiates and sends a0, which Bob accepts (consuming both one-time \
+            prekeys). handshakes[1]: Carol fetches the next bundle (no one-time prekey left that \
+            was not handed out: last-resort ML-KEM prekey, 3 DHs, dh4 = null) and sends c0, \
+            which Bob accepts (recording her base key in the replay record of signed prekey 1, \
+            §4.8). (Changed with store version 3 and the prekey lifecycle: the store is made \
+            and accepts at inputs.bob.now, and bundles mark what they hand out; no byte of \
+            this file's handshakes changed.) expected.* \
             handshakes[i].first_message traces the initiator's first encrypt (§6.3): a new \
             sending chain from KDF_RK(root_key, dh), then KDF_CK, and the message's 12-byte \
             AEAD nonce, drawn after the ratchet secret (message version 2, §5.2, §6.2). \
@@ -844,6 +868,7 @@ fn scenario_files() -> (Value, Value, Value) {
             "draws": handshake_draws,
             "bob": {
                 "identity_draws": ["bob.identity.ed25519_seed", "bob.identity.x25519_secret"],
+                "now": SCENARIO_NOW,
                 "store_operations": [
                     "new (signed prekey 1, last-resort ML-KEM prekey 1)",
                     "generate_one_time_prekeys(1)",
@@ -1010,10 +1035,16 @@ fn scenario_files() -> (Value, Value, Value) {
     let alice_mid = alice_mid.expect("mid-conversation state");
     let storage_key = StorageKey::generate(&mut rng);
     rng.label(&[("storage_key", 32)]);
-    store.rotate_signed_prekey(&mut rng);
+    // A week later both dated prekeys are due (§4.9): rotate them.
+    let rotated_at = SCENARIO_NOW + qorgan::limits::PREKEY_ROTATION_SECS;
+    assert!(!store.needs_rotation(rotated_at - 1));
+    assert!(store.signed_prekey_rotation_due(rotated_at));
+    assert!(store.last_resort_kem_prekey_rotation_due(rotated_at));
+    store.rotate_signed_prekey(&mut rng, rotated_at);
     rng.label(&[("bob.signed_prekey[2].secret", 32)]);
-    store.rotate_last_resort_kem_prekey(&mut rng);
+    store.rotate_last_resort_kem_prekey(&mut rng, rotated_at);
     rng.label(&[("bob.last_resort_kem_prekey[3].seed", 64)]);
+    assert!(!store.needs_rotation(rotated_at));
     store.generate_one_time_prekeys(&mut rng, 2);
     rng.label(&[
         ("bob.one_time_prekey[2].secret", 32),
@@ -1046,28 +1077,64 @@ fn scenario_files() -> (Value, Value, Value) {
     ];
     let mut sealed_sessions = Vec::new();
     for (name, s, what) in sessions {
+        // Each state is sealed once (generation 1), from a copy: a loaded
+        // state is at generation 0 (§7.1).
+        let mut s = Session::from_bytes(&s.to_bytes()).expect("copy");
+        assert_eq!(s.generation(), 0);
         let sealed = s.seal(&mut rng, &storage_key);
         let nonce_purpose = format!("seal.{name}.nonce");
         let nonce = rng.label(&[(&nonce_purpose, 24)]).remove(0);
-        assert_eq!(&sealed[3..27], nonce.as_slice());
         let plain = s.to_bytes();
-        let reopened = Session::open(&storage_key, &sealed).expect("open");
+        let owner = s.state_owner();
+        assert_eq!(
+            owner.to_bytes(),
+            *s.session_id(),
+            "a session's owner: its id"
+        );
+        let v = sealed_json(
+            &storage_key,
+            &sealed,
+            &plain,
+            (qorgan::wire::STATE_SESSION, owner, 1),
+            &nonce,
+        );
+        let reopened = Session::open(
+            &storage_key,
+            &sealed,
+            &qorgan::Expected::new(owner, s.generation()),
+        )
+        .expect("open");
         assert_eq!(*reopened.to_bytes(), *plain);
-        sealed_sessions.push(json!({
-            "name": name,
-            "about": what,
-            "nonce_draw": nonce_purpose,
-            "plain": hx(&plain),
-            "sealed": hx(&sealed),
-        }));
+        let mut entry = json!({"name": name, "about": what, "nonce_draw": nonce_purpose});
+        for (k, x) in v.as_object().expect("object") {
+            entry[k] = x.clone();
+        }
+        sealed_sessions.push(entry);
     }
     let store_sealed = store.seal(&mut rng, &storage_key);
-    rng.label(&[("seal.bob_store.nonce", 24)]);
+    let store_nonce = rng.label(&[("seal.bob_store.nonce", 24)]).remove(0);
     let store_plain = store.to_bytes();
+    let store_owner = store.state_owner();
     assert_eq!(
-        *PreKeyStore::open(&storage_key, &store_sealed)
-            .expect("open")
-            .to_bytes(),
+        store_owner.to_bytes(),
+        *store.identity_key().signing_key().as_bytes(),
+        "a store's owner: its identity's Ed25519 key"
+    );
+    let store_json = sealed_json(
+        &storage_key,
+        &store_sealed,
+        &store_plain,
+        (qorgan::wire::STATE_PREKEY_STORE, store_owner, 1),
+        &store_nonce,
+    );
+    assert_eq!(
+        *PreKeyStore::open(
+            &storage_key,
+            &store_sealed,
+            &qorgan::Expected::new(store_owner, store.generation())
+        )
+        .expect("open")
+        .to_bytes(),
         *store_plain
     );
     assert_eq!(store_plain[0], qorgan::wire::STORE_VERSION);
@@ -1079,30 +1146,75 @@ fn scenario_files() -> (Value, Value, Value) {
     .concat();
     assert!(store_plain.ends_with(&record_tail));
     assert_eq!(store.remembered_handshakes(), 1);
-    assert!(!store.needs_rotation());
     let state_draws = rng.take_log();
+    // What §7.3 stores of each prekey: made at bob_now or rotated_at;
+    // handed out (in handshake.json's bundles) or not.
+    let t = |at: u64, published: bool| json!({"created_at": at, "published": published});
+    let mut want = json!({
+        "signed_prekeys": [t(SCENARIO_NOW, true), t(rotated_at, false)],
+        "last_resort_kem_prekeys": [t(SCENARIO_NOW, true), t(rotated_at, false)],
+        "one_time_kem_prekeys": [{"published": false}],
+        "one_time_prekeys": [{"published": false}, {"published": false}],
+    });
+    for (list, ids) in [
+        ("signed_prekeys", [1, 2].as_slice()),
+        ("last_resort_kem_prekeys", &[1, 3]),
+        ("one_time_kem_prekeys", &[4]),
+        ("one_time_prekeys", &[2, 3]),
+    ] {
+        for (e, id) in want[list].as_array_mut().expect("list").iter_mut().zip(ids) {
+            e["id"] = json!(id);
+        }
+    }
+    assert_eq!(store_dates(&store_plain), want);
+    let mut prekey_store = json!({
+        "store_version": qorgan::wire::STORE_VERSION,
+        "dates": store_dates(&store_plain),
+        "replay_record": [
+            {"signed_prekey_id": 1, "base_keys": [carol_base_key]},
+        ],
+    });
+    for (k, x) in store_json.as_object().expect("object") {
+        prekey_store[k] = x.clone();
+    }
     let state = json!({
         "description": "State at rest (docs/PROTOCOL.md §7), continuing the generator stream of \
-            handshake.json and session.json. A storage key is drawn; Bob's store then rotates its \
-            signed prekey (id 2) and its last-resort ML-KEM prekey (id 3), and generates one-time \
-            X25519 prekeys 2 and 3 and one-time ML-KEM prekey 4. Then four sessions and the store \
-            are sealed, in the order listed, each with a fresh 24-byte nonce. plain is \
-            Session::to_bytes / PreKeyStore::to_bytes (§7.2, §7.3), sealed the envelope of §7.1 \
-            (XChaCha20-Poly1305 under the storage key, AD = the first three bytes). The store \
-            holds: signed prekeys 1 and 2, last-resort ML-KEM prekeys 1 and 3, one-time ML-KEM \
-            prekey 4, one-time X25519 prekeys 2 and 3 (1 and 2 were consumed by handshake1), \
-            and one replay record (§4.8, §7.3): signed prekey 1 with Carol's base key \
-            (handshake2 used no one-time X25519 prekey and the last-resort ML-KEM prekey), \
-            listed in expected.prekey_store.replay_record. The store state is of store \
-            version 2 (expected.prekey_store.store_version). All byte strings are lower-case hex.",
+            handshake.json and session.json. A storage key is drawn; at the caller's clock \
+            inputs.rotated_at (inputs.bob_now + PREKEY_ROTATION_SECS, when both dated prekeys \
+            are due, §4.9) Bob's store rotates its signed prekey (id 2) and its last-resort \
+            ML-KEM prekey (id 3); it then generates one-time X25519 prekeys 2 and 3 and one-time \
+            ML-KEM prekey 4. Then four sessions and the store are sealed, in the order listed, \
+            each with a fresh 24-byte nonce, each once (generation 1; a state loaded from \
+            plain bytes is at generation 0, §7.1). plain is Session::to_bytes / \
+            PreKeyStore::to_bytes (§7.2, §7.3); sealed is the envelope of §7.1, version 2: \
+            0x02 0x5E kind || owner (32) || u64(generation) || nonce (24) || \
+            XChaCha20-Poly1305 under the storage key with the 43 bytes before the nonce as AD. \
+            Each sealed entry lists the parsed header (envelope_version, kind, owner, \
+            generation, nonce) and the expected value `open` is given (owner, min_generation \
+            = the generation). A session's owner is its session id (§4.6), the store's its \
+            identity's Ed25519 key. The store state is of store version 3 \
+            (expected.prekey_store.store_version): signed prekeys 1 (made at bob_now, handed \
+            out in handshake.json's bundles) and 2 (made at rotated_at, not handed out), \
+            last-resort ML-KEM prekeys 1 and 3 likewise, one-time ML-KEM prekey 4, one-time \
+            X25519 prekeys 2 and 3 (1 and 2 were consumed by handshake1), none handed out \
+            (expected.prekey_store.dates lists created_at and published of each), and one \
+            replay record (§4.8, §7.3): signed prekey 1 with Carol's base key (handshake2 used \
+            no one-time X25519 prekey and the last-resort ML-KEM prekey), listed in \
+            expected.prekey_store.replay_record. All byte strings are lower-case hex. \
+            Changed with sealed envelope version 2 and store version 3: the envelopes (were \
+            version 1, AD the three header bytes) now bind owner and generation, each sealed \
+            entry lists them; the store state gained the dates and published flags; the \
+            store's clock (bob_now, rotated_at) is given, and the rotations happen when due.",
         "seed": SCENARIO_SEED,
         "inputs": {
             "continues": "session.json",
             "draws": state_draws,
             "storage_key_draw": "storage_key",
+            "bob_now": SCENARIO_NOW,
+            "rotated_at": rotated_at,
             "store_operations": [
-                "rotate_signed_prekey",
-                "rotate_last_resort_kem_prekey",
+                "rotate_signed_prekey(rotated_at)",
+                "rotate_last_resort_kem_prekey(rotated_at)",
                 "generate_one_time_prekeys(2)",
                 "generate_kem_one_time_prekeys(1)",
             ],
@@ -1119,17 +1231,84 @@ fn scenario_files() -> (Value, Value, Value) {
         },
         "expected": {
             "sessions": sealed_sessions,
-            "prekey_store": {
-                "store_version": qorgan::wire::STORE_VERSION,
-                "replay_record": [
-                    {"signed_prekey_id": 1, "base_keys": [carol_base_key]},
-                ],
-                "plain": hx(&store_plain),
-                "sealed": hx(&store_sealed),
-            },
+            "prekey_store": prekey_store,
         },
     });
     (handshake, session, state)
+}
+
+/// A sealed blob of envelope version 2 (docs/PROTOCOL.md §7.1), checked
+/// against its layout, as the files list it: the parsed header, the
+/// expected value `open` is given, the plain state and the blob.
+pub(crate) fn sealed_json(
+    key: &StorageKey,
+    sealed: &[u8],
+    plain: &[u8],
+    (kind, owner, generation): (u8, qorgan::StateOwner, u64),
+    nonce: &[u8],
+) -> Value {
+    let header = qorgan::SealedHeader::parse(sealed).expect("header");
+    assert_eq!(
+        (header.version, header.kind, header.owner, header.generation),
+        (qorgan::wire::SEALED_VERSION, kind, Some(owner), generation)
+    );
+    assert_eq!(&sealed[..3], &[qorgan::wire::SEALED_VERSION, 0x5E, kind]);
+    assert_eq!(&sealed[3..35], &owner.to_bytes());
+    assert_eq!(&sealed[35..43], &generation.to_be_bytes());
+    assert_eq!(&sealed[43..67], nonce);
+    let nonce: [u8; 24] = nonce.try_into().expect("24");
+    let mut ours = sealed[..67].to_vec();
+    aead::xseal(&key.to_bytes(), &nonce, &sealed[..43], plain, &mut ours);
+    assert_eq!(ours, sealed, "§7.1 layout");
+    json!({
+        "envelope_version": header.version,
+        "kind": kind,
+        "owner": hx(&owner.to_bytes()),
+        "generation": generation,
+        "nonce": hx(&nonce),
+        "min_generation": generation,
+        "plain": hx(plain),
+        "sealed": hx(sealed),
+    })
+}
+
+/// The bytes before the last section (the replay records, or in store
+/// version 1 the replay list) of a store state of store version 3
+/// (docs/PROTOCOL.md §7.3), in the layout of store `version` (1, 2 or 3):
+/// versions 1 and 2 have no dates and no published flags. `migrated`: as
+/// loading a version 1 or 2 state gives them, every prekey made at 0 and
+/// handed out.
+pub fn store_prefix(plain: &[u8], version: u8, migrated: bool) -> Vec<u8> {
+    let st = negative::Store::parse(plain);
+    let st = if migrated { st.migrated() } else { st };
+    st.lists(version)
+}
+
+/// `created_at` (signed and last-resort prekeys) and `published` of every
+/// prekey of a store state of store version 3 (§7.3), by list.
+pub fn store_dates(plain: &[u8]) -> Value {
+    let st = negative::Store::parse(plain);
+    let names = [
+        "signed_prekeys",
+        "last_resort_kem_prekeys",
+        "one_time_kem_prekeys",
+        "one_time_prekeys",
+    ];
+    let mut out = json!({});
+    for (i, name) in names.iter().enumerate() {
+        out[*name] = st
+            .dates(i)
+            .into_iter()
+            .map(|(id, created_at, published)| {
+                let mut e = json!({"id": id, "published": published == 1});
+                if let Some(at) = created_at {
+                    e["created_at"] = json!(at);
+                }
+                e
+            })
+            .collect();
+    }
+    out
 }
 
 // ------------------------------------------------ safety_number.json
@@ -1192,6 +1371,7 @@ pub fn generate() -> BTreeMap<String, Value> {
         group_negative::group_negative_file(),
     );
     files.insert("negative.json".to_string(), negative::negative_file());
+    files.insert("prekey_upload.json".to_string(), upload::upload_file());
     files
 }
 
@@ -1209,7 +1389,7 @@ pub fn render(value: &Value) -> String {
 fn fixture_current() -> Value {
     let mut rng = crate::rng(FIXTURE_SEED);
     let bob_id = IdentityKeyPair::generate(&mut rng);
-    let mut store = PreKeyStore::new(&mut rng, bob_id);
+    let mut store = PreKeyStore::new(&mut rng, bob_id, 0);
     store.generate_one_time_prekeys(&mut rng, 3);
     store.generate_kem_one_time_prekeys(&mut rng, 3);
     let alice_id = IdentityKeyPair::generate(&mut rng);
@@ -1220,7 +1400,7 @@ fn fixture_current() -> Value {
     let a1 = alice
         .encrypt(&mut rng, &text("a1: second, still a prekey message"))
         .expect("a1");
-    let (mut bob, pt) = store.accept(&a0).expect("accept");
+    let (mut bob, pt) = store.accept(&a0, 0).expect("accept");
     assert_eq!(pt, text("a0: first"));
     let b0 = bob.encrypt(&mut rng, &text("b0: held back")).expect("b0");
     let b1 = bob.encrypt(&mut rng, &text("b1: delivered")).expect("b1");
@@ -1272,15 +1452,19 @@ fn fixture_current() -> Value {
 
 /// The prekey store fixture of the current store version (made with the
 /// current code): a sealed store whose replay record holds handshakes under
-/// two signed prekeys, the first messages it must refuse, and one it has not
+/// two signed prekeys, whose prekeys are dated and partly handed out
+/// (§4.9, §4.10), the first messages it must refuse, and one it has not
 /// seen yet and must accept.
 fn store_fixture_current() -> Value {
     use crate::vectors::errors::handshake as error_name;
     let mut rng = crate::rng(STORE_FIXTURE_SEED);
+    let made_at = SCENARIO_NOW;
+    let rotated_at = made_at + qorgan::limits::PREKEY_ROTATION_SECS;
+    let uploaded_at = rotated_at + 60;
     let bob_id = IdentityKeyPair::generate(&mut rng);
-    let mut store = PreKeyStore::new(&mut rng, bob_id);
+    let mut store = PreKeyStore::new(&mut rng, bob_id, made_at);
     // A new initiator's first message on the store's current bundle.
-    let first = |rng: &mut ChaCha20Rng, store: &PreKeyStore, text: &str| {
+    let first = |rng: &mut ChaCha20Rng, store: &mut PreKeyStore, text: &str| {
         let id = IdentityKeyPair::generate(rng);
         let bundle = store.bundle().expect("bundle");
         let mut s = Session::initiate(rng, &id, &bundle).expect("initiate");
@@ -1295,8 +1479,8 @@ fn store_fixture_current() -> Value {
     };
     let base_key = |m: &[u8]| -> [u8; 32] { m[130..162].try_into().expect("32") };
     let mut accepted = Vec::new();
-    let mut accept = |store: &mut PreKeyStore, id: &str, m: Vec<u8>, text: &str| {
-        let (_, pt) = store.accept(&m).expect("accept");
+    let mut accept = |store: &mut PreKeyStore, id: &str, m: Vec<u8>, text: &str, now: u64| {
+        let (_, pt) = store.accept(&m, now).expect("accept");
         assert_eq!(pt, text.as_bytes());
         accepted.push((id.to_string(), m, text.to_string()));
     };
@@ -1304,43 +1488,65 @@ fn store_fixture_current() -> Value {
     // Signed prekey 1, last-resort ML-KEM prekey 1, no one-time prekeys:
     // both recorded under signed prekey 1.
     let t = "a0: Alice, signed prekey 1, last resort";
-    let (a0, ids) = first(&mut rng, &store, t);
+    let (a0, ids) = first(&mut rng, &mut store, t);
     assert_eq!(ids, (1, 1, LastResort, None));
-    accept(&mut store, "a0", a0, t);
+    accept(&mut store, "a0", a0, t, made_at + 10);
     let t = "c0: Carol, signed prekey 1, last resort";
-    let (c0, ids) = first(&mut rng, &store, t);
+    let (c0, ids) = first(&mut rng, &mut store, t);
     assert_eq!(ids, (1, 1, LastResort, None));
-    accept(&mut store, "c0", c0, t);
-    // Signed prekey 2 (1 is retired, still held with its record).
-    store.rotate_signed_prekey(&mut rng);
+    accept(&mut store, "c0", c0, t, made_at + 20);
+    // A week later, signed prekey 2 (1 is retired, still held with its
+    // record).
+    assert!(store.signed_prekey_rotation_due(rotated_at));
+    store.rotate_signed_prekey(&mut rng, rotated_at);
     // A one-time ML-KEM prekey (2), no one-time X25519 prekey: not recorded.
     store.generate_kem_one_time_prekeys(&mut rng, 1);
     let t = "f0: Frank, signed prekey 2, one-time ML-KEM prekey 2";
-    let (f0, ids) = first(&mut rng, &store, t);
+    let (f0, ids) = first(&mut rng, &mut store, t);
     assert_eq!(ids, (2, 2, OneTime, None));
-    accept(&mut store, "f0", f0, t);
+    accept(&mut store, "f0", f0, t, rotated_at);
     // A one-time X25519 prekey (1) and the last-resort ML-KEM prekey: not
     // recorded.
     store.generate_one_time_prekeys(&mut rng, 1);
     let t = "g0: Gulnar, signed prekey 2, last resort, one-time prekey 1";
-    let (g0, ids) = first(&mut rng, &store, t);
+    let (g0, ids) = first(&mut rng, &mut store, t);
     assert_eq!(ids, (2, 1, LastResort, Some(1)));
-    accept(&mut store, "g0", g0, t);
+    accept(&mut store, "g0", g0, t, rotated_at);
     // Recorded under signed prekey 2.
     let t = "d0: Dana, signed prekey 2, last resort";
-    let (d0, ids) = first(&mut rng, &store, t);
+    let (d0, ids) = first(&mut rng, &mut store, t);
     assert_eq!(ids, (2, 1, LastResort, None));
-    accept(&mut store, "d0", d0, t);
+    accept(&mut store, "d0", d0, t, rotated_at);
     // Sent, not yet received.
     let t = "e0: Erlan, signed prekey 2, last resort, not yet accepted";
-    let (e0, ids) = first(&mut rng, &store, t);
+    let (e0, ids) = first(&mut rng, &mut store, t);
     assert_eq!(ids, (2, 1, LastResort, None));
     assert_eq!(store.remembered_handshakes(), 3);
-    assert!(!store.needs_rotation());
+    // New one-time keys, uploaded: the upload also rotates the last-resort
+    // ML-KEM prekey, due since rotated_at (id 4; 1 is retired).
+    store.generate_one_time_prekeys(&mut rng, 2);
+    store.generate_kem_one_time_prekeys(&mut rng, 1);
+    assert!(!store.signed_prekey_rotation_due(uploaded_at));
+    assert!(store.last_resort_kem_prekey_rotation_due(uploaded_at));
+    let upload = store.upload(&mut rng, uploaded_at).expect("upload");
+    assert_eq!(
+        upload.last_resort_kem_prekey().map(|k| k.id),
+        Some(4),
+        "rotated"
+    );
+    assert!(upload.signed_prekey().is_none(), "handed out in bundles");
+    assert_eq!(upload.one_time_prekey_ids(), [2, 3]);
+    assert_eq!(upload.kem_one_time_prekey_ids(), [3]);
+    assert!(!store.needs_rotation(uploaded_at));
+    // One more, not handed out yet.
+    store.generate_one_time_prekeys(&mut rng, 1);
 
     let key = StorageKey::generate(&mut rng);
     let store_plain = store.to_bytes();
+    // Sealed twice: the blob kept is of generation 2.
+    store.seal(&mut rng, &key);
     let store_sealed = store.seal(&mut rng, &key);
+    assert_eq!(store.generation(), 2);
     assert_eq!(store_plain[0], qorgan::wire::STORE_VERSION);
 
     let by_id = |want: &str| {
@@ -1354,8 +1560,8 @@ fn store_fixture_current() -> Value {
     let refused: Vec<Value> = accepted
         .iter()
         .map(|(id, m, text)| {
-            let mut again = store.clone();
-            let e = again.accept(m).expect_err("already accepted");
+            let mut again = PreKeyStore::from_bytes(&store.to_bytes()).expect("copy");
+            let e = again.accept(m, uploaded_at).expect_err("already accepted");
             let (error, _) = error_name(&e);
             json!({
                 "id": id,
@@ -1367,36 +1573,53 @@ fn store_fixture_current() -> Value {
         })
         .collect();
     {
-        let mut again = store.clone();
+        let mut again = PreKeyStore::from_bytes(&store.to_bytes()).expect("copy");
         assert_eq!(
-            again.accept(&e0).expect("e0").1,
+            again.accept(&e0, uploaded_at).expect("e0").1,
             "e0: Erlan, signed prekey 2, last resort, not yet accepted".as_bytes()
         );
         assert_eq!(
-            again.accept(&e0).err(),
+            again.accept(&e0, uploaded_at).err(),
             Some(qorgan::HandshakeError::Replay)
         );
     }
     json!({
         "description": "Prekey store fixture of the store_version below (docs/PROTOCOL.md \
-            §4.8, §7.3), generated once by gen-vectors (tests/src/vectors.rs, \
-            store_fixture_current, seed below) with the release that introduced that version, \
-            and kept unchanged forever: every later release must still load it \
-            (tests/tests/fixtures.rs). Bob's store (signed prekey 1, last-resort ML-KEM prekey \
-            1) accepts a0 and c0 (no one-time prekeys: recorded under signed prekey 1); \
-            it rotates to signed prekey 2, generates one-time ML-KEM prekey 2 and accepts f0 \
-            (which uses it: not recorded), generates one-time X25519 prekey 1 and accepts g0 \
-            (which uses it with the last-resort ML-KEM prekey: not recorded), and accepts d0 \
-            (recorded under signed prekey 2). e0 was made from the same bundle as d0 and not \
-            yet received. Then the store is stored. replay_record lists the record the state \
-            holds (signed prekey ids ascending, base keys ascending). already_accepted are the \
-            accepted first messages in order, each with the error the restored store must \
-            refuse it with; pending is e0, which the restored store must accept once (then \
-            refuse as a replay). All byte strings are lower-case hex.",
+            §4.8–§4.10, §7.1, §7.3), generated once by gen-vectors (tests/src/vectors.rs, \
+            store_fixture_current, seed below) with the release that introduced that \
+            version, and kept unchanged forever: every later release must still load it \
+            (tests/tests/fixtures.rs). Bob's store is made at clock.made_at (signed prekey 1, \
+            last-resort ML-KEM prekey 1) and accepts a0 and c0 (no one-time prekeys: \
+            recorded under signed prekey 1); at clock.rotated_at it rotates to signed prekey \
+            2, generates one-time ML-KEM prekey 2 and accepts f0 (which uses it: not \
+            recorded), generates one-time X25519 prekey 1 and accepts g0 (which uses it with \
+            the last-resort ML-KEM prekey: not recorded), and accepts d0 (recorded under \
+            signed prekey 2). e0 was made from the same bundle as d0 and not yet received. \
+            Every bundle marked the one-time keys it carried as handed out (§4.10). Then it \
+            generates one-time X25519 prekeys 2 and 3 and one-time ML-KEM prekey 3 and, at \
+            clock.uploaded_at, makes the upload `upload` (§4.10), which first rotates the \
+            due last-resort ML-KEM prekey (new id 4) and carries it and the three new \
+            one-time keys, marking them handed out; then it generates one-time X25519 \
+            prekey 4, not handed out. The store is sealed twice; bob_store.sealed is the \
+            second blob (generation 2, owner: Bob's Ed25519 key, envelope version 2). \
+            dates lists created_at and published of every prekey as the state holds them. \
+            replay_record lists the record the state holds (signed prekey ids ascending, \
+            base keys ascending). already_accepted are the accepted first messages in order, \
+            each with the error the restored store must refuse it with at \
+            clock.uploaded_at; pending is e0, which the restored store must accept once \
+            (then refuse as a replay). All byte strings are lower-case hex.",
         "seed": STORE_FIXTURE_SEED,
         "store_version": qorgan::wire::STORE_VERSION,
+        "clock": {"made_at": made_at, "rotated_at": rotated_at, "uploaded_at": uploaded_at},
         "storage_key": hx(&*key.to_bytes()),
-        "bob_store": {"plain": hx(&store_plain), "sealed": hx(&store_sealed)},
+        "bob_store": {
+            "plain": hx(&store_plain),
+            "sealed": hx(&store_sealed),
+            "owner": hx(&store.state_owner().to_bytes()),
+            "generation": store.generation(),
+        },
+        "dates": store_dates(&store_plain),
+        "upload": hx(&upload.to_bytes()),
         "replay_record": record.iter().map(|(spk, keys)| json!({
             "signed_prekey_id": spk,
             "base_keys": keys.iter().map(|k| hx(k)).collect::<Vec<_>>(),
@@ -1411,6 +1634,201 @@ fn store_fixture_current() -> Value {
     })
 }
 
+/// Seed of the sealed-envelope fixtures.
+pub const SEALED_FIXTURE_SEED: u64 = 104;
+
+/// Where the sealed-envelope fixture of `version` lives, relative to
+/// `tests/vectors/`: `fixtures/sealed-v{version}.json`.
+pub fn sealed_fixture_file(version: u8) -> String {
+    format!("fixtures/sealed-v{version}.json")
+}
+
+/// The sealed-envelope fixtures (§7.1): one blob of each of the five state
+/// kinds under one storage key, with the owner `open` must be given.
+/// Version 2 (the current one) from `seal`, each at a generation of its
+/// own; version 1 as it was written before envelope version 2 (`0x01 0x5E
+/// kind || nonce || XChaCha20-Poly1305` with the three header bytes as AD,
+/// made here by hand, byte for byte what that `seal` wrote, with the
+/// plain state each kind had then: the prekey store of store version 2).
+fn sealed_fixture(version: u8) -> Value {
+    use qorgan::{InboundGroupSession, OutboundGroupSession, SenderKeyRing, StateOwner};
+    let mut rng = crate::rng(SEALED_FIXTURE_SEED);
+    let group: &[u8] = b"qorgan/fixtures/sealed";
+    let bob_id = IdentityKeyPair::generate(&mut rng);
+    let mut store = PreKeyStore::new(&mut rng, bob_id, SCENARIO_NOW);
+    store.generate_one_time_prekeys(&mut rng, 2);
+    let alice_id = IdentityKeyPair::generate(&mut rng);
+    let bundle = store.bundle().expect("bundle");
+    let mut alice = Session::initiate(&mut rng, &alice_id, &bundle).expect("initiate");
+    let a0 = alice.encrypt(&mut rng, b"a0").expect("a0");
+    let (mut bob, _) = store.accept(&a0, SCENARIO_NOW).expect("accept");
+    let mut out = OutboundGroupSession::new(
+        &mut rng,
+        group,
+        qorgan::RotationPolicy::DEFAULT,
+        SCENARIO_NOW,
+    )
+    .expect("group");
+    let dist = out.distribution(&alice_id);
+    let mut inbound = InboundGroupSession::new(&dist, alice_id.public()).expect("inbound");
+    let mut ring = SenderKeyRing::new(&dist, alice_id.public()).expect("ring");
+    let g0 = out.encrypt(&mut rng, &alice_id, b"g0").expect("g0");
+    inbound.decrypt(&g0).expect("g0");
+    let key = StorageKey::generate(&mut rng);
+    let owners = [
+        StateOwner::session(bob.session_id()),
+        StateOwner::device(store.identity_key()),
+        StateOwner::outbound_group(group),
+        StateOwner::group_sender(group, alice_id.public()),
+        StateOwner::group_sender(group, alice_id.public()),
+    ];
+    /// (name, kind, plain, sealed, generation)
+    type Blob = (&'static str, u8, Vec<u8>, Vec<u8>, u64);
+    let blobs: Vec<Blob> = if version == 2 {
+        // Seal `n` times, keep the last.
+        fn times(n: u64, mut seal: impl FnMut() -> Vec<u8>) -> Vec<u8> {
+            (0..n).map(|_| seal()).last().expect("sealed")
+        }
+        let s = times(3, || bob.seal(&mut rng, &key));
+        let p = times(1, || store.seal(&mut rng, &key));
+        let o = times(2, || out.seal(&mut rng, &key));
+        let i = times(1, || inbound.seal(&mut rng, &key));
+        let r = times(4, || ring.seal(&mut rng, &key));
+        vec![
+            (
+                "bob_session",
+                0x40,
+                bob.to_bytes().to_vec(),
+                s,
+                bob.generation(),
+            ),
+            (
+                "bob_store",
+                0x41,
+                store.to_bytes().to_vec(),
+                p,
+                store.generation(),
+            ),
+            (
+                "alice_outbound",
+                0x42,
+                out.to_bytes().to_vec(),
+                o,
+                out.generation(),
+            ),
+            (
+                "bob_inbound",
+                0x43,
+                inbound.to_bytes().to_vec(),
+                i,
+                inbound.generation(),
+            ),
+            (
+                "carol_ring",
+                0x44,
+                ring.to_bytes().to_vec(),
+                r,
+                ring.generation(),
+            ),
+        ]
+    } else {
+        let store_v2 = negative::Store::parse(&store.to_bytes()).v2();
+        [
+            ("bob_session", 0x40, bob.to_bytes().to_vec()),
+            ("bob_store", 0x41, store_v2),
+            ("alice_outbound", 0x42, out.to_bytes().to_vec()),
+            ("bob_inbound", 0x43, inbound.to_bytes().to_vec()),
+            ("carol_ring", 0x44, ring.to_bytes().to_vec()),
+        ]
+        .into_iter()
+        .map(|(name, kind, plain)| {
+            let mut nonce = [0u8; 24];
+            rng.fill_bytes(&mut nonce);
+            let ad = [0x01, 0x5E, kind];
+            let mut sealed = [&ad[..], &nonce].concat();
+            aead::xseal(&key.to_bytes(), &nonce, &ad, &plain, &mut sealed);
+            (name, kind, plain, sealed, 0)
+        })
+        .collect()
+    };
+    let mut entries = serde_json::Map::new();
+    for ((name, kind, plain, sealed, generation), owner) in blobs.into_iter().zip(owners) {
+        let expected = qorgan::Expected::new(owner, generation);
+        // Each opens, as what it is, at its generation, and not at the next.
+        let next = qorgan::Expected::new(owner, generation + 1);
+        let back = |r: Result<Vec<u8>, qorgan::StateError>| {
+            assert_eq!(
+                r.err(),
+                Some(qorgan::StateError::RolledBack {
+                    min_generation: generation + 1,
+                    found: generation
+                })
+            );
+        };
+        let opened =
+            match kind {
+                0x40 => {
+                    back(Session::open(&key, &sealed, &next).map(|s| s.to_bytes().to_vec()));
+                    Session::open(&key, &sealed, &expected).map(|s| s.to_bytes().to_vec())
+                }
+                0x41 => {
+                    back(PreKeyStore::open(&key, &sealed, &next).map(|s| s.to_bytes().to_vec()));
+                    PreKeyStore::open(&key, &sealed, &expected).map(|s| s.to_bytes().to_vec())
+                }
+                0x42 => OutboundGroupSession::open(&key, &sealed, &expected)
+                    .map(|s| s.to_bytes().to_vec()),
+                0x43 => InboundGroupSession::open(&key, &sealed, &expected)
+                    .map(|s| s.to_bytes().to_vec()),
+                _ => SenderKeyRing::open(&key, &sealed, &expected).map(|s| s.to_bytes().to_vec()),
+            }
+            .expect("opens");
+        if version == 2 {
+            assert_eq!(opened, plain);
+        }
+        entries.insert(
+            name.to_string(),
+            json!({
+                "kind": kind,
+                "owner": hx(&owner.to_bytes()),
+                "generation": generation,
+                "plain": hx(&plain),
+                "sealed": hx(&sealed),
+            }),
+        );
+    }
+    let how = if version == 2 {
+        "written by seal (§7.1, envelope version 2: 0x02 0x5E kind || owner || \
+         u64(generation) || nonce || ciphertext, AD the 43 bytes before the nonce), each \
+         object sealed as many times as its generation says and the last blob kept"
+    } else {
+        "in envelope version 1 (0x01 0x5E kind || nonce || ciphertext, AD the three header \
+         bytes), as seal wrote it before envelope version 2: made by hand by the release that \
+         introduced version 2 (the version 1 envelopes written by earlier releases \
+         themselves are in state-v1.json, prekey-store-v2.json and the group fixtures), \
+         around the plain state each kind had then (the prekey store in store version 2, \
+         which migrates on load); a version 1 envelope is generation 0 and names no owner: \
+         the owner is the opened object's own"
+    };
+    json!({
+        "description": format!("Sealed-envelope fixture of envelope_version below \
+            (docs/PROTOCOL.md §7.1), generated once by gen-vectors (tests/src/vectors.rs, \
+            sealed_fixture, seed below) and kept unchanged forever: every later release must \
+            still open it (tests/tests/fixtures.rs). One blob of each state kind under \
+            storage_key, {how}. Bob's store (one-time prekeys 1, 2; made at 1700000000) \
+            accepted Alice's a0 (Bob's session); Alice's outbound group session in group_id \
+            sent g0, which Bob's inbound session read; Carol's ring holds Alice's chain \
+            unread. Each entry gives kind, owner and generation: `open` with that owner and \
+            min_generation = generation succeeds, with min_generation = generation + 1 it \
+            fails with StateError::RolledBack, with another owner with WrongOwner. plain is \
+            the state inside. All byte strings are lower-case hex."),
+        "seed": SEALED_FIXTURE_SEED,
+        "envelope_version": version,
+        "storage_key": hx(&*key.to_bytes()),
+        "group_id": text_json(group),
+        "states": entries,
+    })
+}
+
 /// The fixtures of the current state version (the 1:1 state fixture, the
 /// prekey store fixture and the group state fixture): path (relative to `tests/vectors/`) ->
 /// contents. gen-vectors writes each only if no file of that name exists, so
@@ -1422,5 +1840,11 @@ pub fn generate_fixtures() -> BTreeMap<String, Value> {
     files.insert(fixture_file(), fixture_current());
     files.insert(store_fixture_file(), store_fixture_current());
     files.insert(group_fixture_file(), group::group_fixture_current());
+    files.insert(
+        sealed_fixture_file(qorgan::wire::SEALED_VERSION),
+        sealed_fixture(qorgan::wire::SEALED_VERSION),
+    );
+    // Version 1 envelopes, as written before version 2 (see sealed_fixture).
+    files.insert(sealed_fixture_file(1), sealed_fixture(1));
     files
 }

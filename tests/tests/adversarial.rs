@@ -129,7 +129,8 @@ fn session_and_store_state_never_leave_secrets_in_freed_memory() {
     let leaks = leaks_of(root, || {
         let plain = p.bob.to_bytes();
         let sealed = p.bob.seal(&mut r, &key);
-        let restored = Session::open(&key, &sealed).unwrap();
+        let expected = qorgan::Expected::new(p.bob.state_owner(), p.bob.generation());
+        let restored = Session::open(&key, &sealed, &expected).unwrap();
         let copy = Session::from_bytes(&plain).unwrap();
         drop((plain, restored, copy));
     });
@@ -144,7 +145,7 @@ fn session_and_store_state_never_leave_secrets_in_freed_memory() {
     let store_bytes = p.bob_store.to_bytes().to_vec();
     let identity_seed: [u8; 32] = store_bytes[2..34].try_into().unwrap();
     let leaks = leaks_of(identity_seed, || {
-        let s = PreKeyStore::from_bytes(&p.bob_store.to_bytes()).unwrap();
+        let mut s = PreKeyStore::from_bytes(&p.bob_store.to_bytes()).unwrap();
         drop(s.seal(&mut r, &key));
         drop(s);
     });
@@ -486,12 +487,13 @@ fn state_with_keys_out_of_order_is_refused_so_each_state_has_one_encoding() {
     );
     // Prekey store: one-time prekeys out of id order.
     let id = IdentityKeyPair::generate(&mut r);
-    let mut store = PreKeyStore::new(&mut r, id);
+    let mut store = PreKeyStore::new(&mut r, id, 0);
     store.generate_one_time_prekeys(&mut r, 2);
     let plain = store.to_bytes().to_vec();
-    // Layout tail: count(2) || 2 × (id || secret) || count(0) of remembered handshakes.
+    // Layout tail: count(2) || 2 × (id || secret || published) || count(0)
+    // of replay records.
     let n = plain.len();
-    let (a, b) = (n - 4 - 72, n - 4 - 36);
+    let (a, b) = (n - 4 - 74, n - 4 - 37);
     let mut swapped = plain[..a].to_vec();
     swapped.extend_from_slice(&plain[b..n - 4]);
     swapped.extend_from_slice(&plain[a..b]);

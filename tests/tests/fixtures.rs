@@ -3,18 +3,24 @@
 //! introduced their state version, and are never changed (see the README
 //! there). The current code must restore them and keep working with them,
 //! except group version 1, which it must refuse (§11,
-//! `group_state_v1_is_refused`). Prekey store state of store version 1 loads
-//! and is migrated to store version 2 (§7.3, §11).
+//! `group_state_v1_is_refused`). Prekey store state of store versions 1 and
+//! 2 loads and is migrated to store version 3 (§7.3, §11): every prekey
+//! dated 0 and handed out. The sealed blobs of the fixtures written before
+//! sealed envelope version 2 are version 1 envelopes (§7.1): they open
+//! while the caller expects generation 0, and are refused as rolled back
+//! from generation 1.
 
 use std::path::PathBuf;
 
 use qorgan::group::GroupMessageInfo;
+use qorgan::limits::{MAX_RETIRED_PREKEY_AGE_SECS, PREKEY_ROTATION_SECS};
 use qorgan::{
     DecodeError, DecryptError, GroupPlaintext, HandshakeError, IdentityKeyPair,
     InboundGroupSession, OutboundGroupSession, PreKeyBundle, PreKeyStore, RotationPolicy,
     RotationReason, SenderKeyDistribution, SenderKeyRing, Session, StateError, StorageKey,
 };
-use qorgan_tests::vectors::errors;
+use qorgan::{Expected, KemPreKeyKind, PreKeyUpload, SealedHeader, StateOwner};
+use qorgan_tests::vectors::{errors, store_dates, store_prefix};
 use qorgan_tests::{hex, rng};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -38,6 +44,18 @@ const FIXTURES: &[(&str, &str)] = &[
         "prekey-store-v2.json",
         "78dc61a14188befda0e30162dc9a96f3860594761bea53708f1a059c6ea04c32",
     ),
+    (
+        "prekey-store-v3.json",
+        "7ecbf1f3b969bef1814b0b2d333d46d8cef412370a542f18052a9818d97fdcce",
+    ),
+    (
+        "sealed-v1.json",
+        "685afacc7ba18f3fa936ecd1a784c71b832c0432cb71e415d3eb917455dda258",
+    ),
+    (
+        "sealed-v2.json",
+        "bb9a0fc5cbcd522711e6b1fb6ab4d23ecfff41fd053283c9125a1b63c9517abb",
+    ),
 ];
 
 fn fixtures_dir() -> PathBuf {
@@ -53,6 +71,30 @@ fn load(name: &str) -> Value {
 
 fn unhex(v: &Value) -> Vec<u8> {
     hex::decode(v.as_str().expect("hex string")).expect("hex")
+}
+
+/// What `open` is given for a blob of `owner` (§7.1).
+fn at(owner: StateOwner, min_generation: u64) -> Expected {
+    Expected::new(owner, min_generation)
+}
+
+/// A version 1 envelope (§7.1, written before envelope version 2): its
+/// header is `0x01 0x5E kind`; `open` refuses it as rolled back (found
+/// generation 0) when the caller expects generation 1 or later.
+fn check_v1_envelope(sealed: &[u8], kind: u8, rolled_back: Option<StateError>) {
+    assert_eq!(sealed[..3], [0x01, 0x5E, kind]);
+    let h = SealedHeader::parse(sealed).expect("header");
+    assert_eq!(
+        (h.version, h.kind, h.owner, h.generation),
+        (1, kind, None, 0)
+    );
+    assert_eq!(
+        rolled_back,
+        Some(StateError::RolledBack {
+            min_generation: 1,
+            found: 0
+        })
+    );
 }
 
 fn messages(v: &Value) -> Vec<(String, Vec<u8>, Vec<u8>)> {
@@ -100,14 +142,35 @@ fn v1_sessions_restore_decrypt_pending_messages_and_reply() {
     let key: [u8; 32] = unhex(&f["storage_key"]).try_into().expect("32");
     let key = StorageKey::from_bytes(key);
 
-    let mut bob = Session::open(&key, &unhex(&f["bob_session"]["sealed"])).expect("open sealed");
+    // A session's owner is its session id, which both ends share.
     let from_plain = Session::from_bytes(&unhex(&f["bob_session"]["plain"])).expect("load plain");
+    let owner = StateOwner::session(from_plain.session_id());
+    let bob_sealed = unhex(&f["bob_session"]["sealed"]);
+    let mut bob = Session::open(&key, &bob_sealed, &at(owner, 0)).expect("open sealed");
+    assert_eq!(bob.generation(), 0);
+    check_v1_envelope(
+        &bob_sealed,
+        0x40,
+        Session::open(&key, &bob_sealed, &at(owner, 1)).err(),
+    );
     assert_eq!(
         *bob.to_bytes(),
         *from_plain.to_bytes(),
         "plain and sealed agree"
     );
-    let mut alice = Session::open(&key, &unhex(&f["alice_session"]["sealed"])).expect("open");
+    let alice_sealed = unhex(&f["alice_session"]["sealed"]);
+    let mut alice = Session::open(&key, &alice_sealed, &at(owner, 0)).expect("open");
+    check_v1_envelope(
+        &alice_sealed,
+        0x40,
+        Session::open(&key, &alice_sealed, &at(owner, 1)).err(),
+    );
+    // Another session's owner is refused (the blob names none: the opened
+    // session's own id is compared).
+    assert_eq!(
+        Session::open(&key, &alice_sealed, &at(StateOwner::from_bytes([7; 32]), 0)).err(),
+        Some(StateError::WrongOwner)
+    );
     assert!(bob.remote_identity().ct_eq(alice.local_identity()));
     assert!(alice.remote_identity().ct_eq(bob.local_identity()));
     assert_eq!(bob.session_id(), alice.session_id());
@@ -141,19 +204,28 @@ fn v1_prekey_store_restores_and_accepts_a_new_handshake() {
     let f = load("state-v1.json");
     let key: [u8; 32] = unhex(&f["storage_key"]).try_into().expect("32");
     let key = StorageKey::from_bytes(key);
-    let mut store = PreKeyStore::open(&key, &unhex(&f["bob_store"]["sealed"])).expect("open");
+    // The store's owner is Bob's identity, which his session names.
+    let bob = Session::from_bytes(&unhex(&f["bob_session"]["plain"])).expect("session");
+    let owner = StateOwner::device(bob.local_identity());
+    let sealed = unhex(&f["bob_store"]["sealed"]);
+    let mut store = PreKeyStore::open(&key, &sealed, &at(owner, 0)).expect("open");
+    check_v1_envelope(
+        &sealed,
+        0x41,
+        PreKeyStore::open(&key, &sealed, &at(owner, 1)).err(),
+    );
     let from_plain = PreKeyStore::from_bytes(&unhex(&f["bob_store"]["plain"])).expect("plain");
     assert_eq!(
         *store.to_bytes(),
         *from_plain.to_bytes(),
         "plain and sealed agree"
     );
-    let bob = Session::open(&key, &unhex(&f["bob_session"]["sealed"])).expect("open");
     assert!(store.identity_key().ct_eq(bob.local_identity()));
 
     // Store version 1, migrated (§7.3, §11): it is written back as store
-    // version 2, which loads to the same store. Its replay list was empty
-    // (a0 used one-time prekeys), so there is no replay record.
+    // version 3, which loads to the same store, every prekey dated 0 and
+    // handed out. Its replay list was empty (a0 used one-time prekeys), so
+    // there is no replay record.
     let plain_v1 = unhex(&f["bob_store"]["plain"]);
     assert_eq!(plain_v1[..2], [0x01, 0x41]);
     assert_eq!(
@@ -161,61 +233,118 @@ fn v1_prekey_store_restores_and_accepts_a_new_handshake() {
         [0, 0, 0, 0],
         "empty replay list"
     );
-    let migrated = store.to_bytes();
-    assert_eq!(migrated[..2], [0x02, 0x41]);
+    let migrated = store.to_bytes().to_vec();
+    assert_eq!(migrated[..2], [0x03, 0x41]);
     assert_eq!(
-        migrated[2..],
-        plain_v1[2..],
-        "only the version byte differs"
+        [&store_prefix(&migrated, 1, false)[..], &[0, 0, 0, 0]].concat(),
+        plain_v1,
+        "the same store, in the version 1 layout"
     );
     assert_eq!(
-        *PreKeyStore::from_bytes(&migrated).expect("v2").to_bytes(),
+        [&store_prefix(&migrated, 3, true)[..], &[0, 0, 0, 0]].concat(),
+        migrated,
+        "every prekey made at 0 and handed out"
+    );
+    check_migrated_dates(&migrated);
+    assert_eq!(
+        *PreKeyStore::from_bytes(&migrated).expect("v3").to_bytes(),
         *migrated
     );
     assert_eq!(store.remembered_handshakes(), 0);
+    // Dated 0: due for rotation from PREKEY_ROTATION_SECS on.
+    let week = PREKEY_ROTATION_SECS;
+    assert!(!store.needs_rotation(week - 1));
+    assert!(store.needs_rotation(week));
+    assert!(store.needs_rotation(1_700_000_000));
 
     // The handshake already accepted stays consumed.
     let (_, a0, _) = messages(&serde_json::json!([f["already_accepted"]])).remove(0);
     assert!(
-        store.accept(&a0).is_err(),
+        store.accept(&a0, 0).is_err(),
         "a consumed handshake is refused"
     );
 
-    // A new device starts a session from the restored store's bundle.
+    // Its old one-time prekeys count as handed out: no bundle carries them
+    // (they stay acceptable to initiators that fetched them before).
+    let (otks, kems) = (
+        store.one_time_prekey_count(),
+        store.kem_one_time_prekey_count(),
+    );
+    assert!(otks > 0 && kems > 0, "unused one-time prekeys remain");
+    let bundles = store.bundles(100);
+    assert_eq!(bundles.len(), 1);
+    assert!(bundles[0].one_time_prekey.is_none());
+    assert_eq!(bundles[0].kem_prekey.kind, KemPreKeyKind::LastResort);
+    assert_eq!(
+        (
+            store.one_time_prekey_count(),
+            store.kem_one_time_prekey_count()
+        ),
+        (otks, kems)
+    );
+    // On a real clock, the first upload rotates both dated prekeys and
+    // carries them, and no old one-time prekey.
+    let now = 1_700_000_000;
     let mut r = rng(8);
-    let published = store.bundle().expect("bundle").to_bytes();
-    let bundle = PreKeyBundle::from_bytes(&published).expect("bundle verifies");
-    assert!(bundle.one_time_prekey.is_some(), "one-time prekeys remain");
+    let upload = store.upload(&mut r, now).expect("upload");
+    assert!(upload.signed_prekey().is_some() && upload.last_resort_kem_prekey().is_some());
+    assert!(upload.one_time_prekeys().is_empty() && upload.kem_one_time_prekeys().is_empty());
+    assert!(!store.needs_rotation(now));
+    let upload = PreKeyUpload::from_bytes(&upload.to_bytes()).expect("upload verifies");
+    assert!(upload.identity().ct_eq(bob.local_identity()));
+
+    // New one-time prekeys are handed out, once each.
+    let new: Vec<u32> = store
+        .generate_one_time_prekeys(&mut r, 2)
+        .iter()
+        .map(|k| k.id)
+        .collect();
+    let bundles = store.bundles(100);
+    let handed: Vec<u32> = bundles
+        .iter()
+        .filter_map(|b| b.one_time_prekey.map(|o| o.id))
+        .collect();
+    assert_eq!(handed, new);
+
+    // A new device starts a session from one of them.
+    let bundle = PreKeyBundle::from_bytes(&bundles[0].to_bytes()).expect("bundle verifies");
     let carol_id = IdentityKeyPair::generate(&mut r);
     let mut carol = Session::initiate(&mut r, &carol_id, &bundle).expect("initiate");
     let first = carol
         .encrypt(&mut r, b"hello restored store")
         .expect("encrypt");
-    let (mut bob_carol, pt) = store.accept(&first).expect("accept");
+    let (mut bob_carol, pt) = store.accept(&first, now).expect("accept");
     assert_eq!(pt, b"hello restored store");
     let reply = bob_carol.encrypt(&mut r, b"hello Carol").expect("encrypt");
     assert_eq!(carol.decrypt(&reply).expect("decrypt"), b"hello Carol");
     assert!(
-        store.accept(&first).is_err(),
+        store.accept(&first, now).is_err(),
         "its one-time prekeys are consumed"
     );
 
-    // The last-resort path works too once the one-time prekeys run out.
-    while store.bundle().expect("bundle").one_time_prekey.is_some()
-        || store.kem_one_time_prekey_count() > 0
-    {
-        let id = IdentityKeyPair::generate(&mut r);
-        let b = store.bundle().expect("bundle");
-        let mut s = Session::initiate(&mut r, &id, &b).expect("initiate");
-        let m = s.encrypt(&mut r, b"drain").expect("encrypt");
-        store.accept(&m).expect("accept");
-    }
-    let dave_id = IdentityKeyPair::generate(&mut r);
+    // The last-resort path works once no one-time prekey is left to hand
+    // out.
     let b = store.bundle().expect("bundle");
     assert!(b.one_time_prekey.is_none());
+    assert_eq!(b.kem_prekey.kind, KemPreKeyKind::LastResort);
+    let dave_id = IdentityKeyPair::generate(&mut r);
     let mut dave = Session::initiate(&mut r, &dave_id, &b).expect("initiate");
     let m = dave.encrypt(&mut r, b"last resort").expect("encrypt");
-    assert_eq!(store.accept(&m).expect("accept").1, b"last resort");
+    assert_eq!(store.accept(&m, now).expect("accept").1, b"last resort");
+}
+
+/// A store state of store version 3 migrated from version 1 or 2: every
+/// prekey made at 0 and handed out (§7.3).
+fn check_migrated_dates(v3: &[u8]) {
+    let dates = store_dates(v3);
+    for (list, entries) in dates.as_object().expect("lists") {
+        for e in entries.as_array().expect("entries") {
+            assert_eq!(e["published"], true, "{list}: handed out");
+            if let Some(at) = e.get("created_at") {
+                assert_eq!(at, 0, "{list}: made at 0");
+            }
+        }
+    }
 }
 
 /// Group version 1 is refused, not migrated (docs/PROTOCOL.md §11): every
@@ -237,26 +366,47 @@ fn group_state_v1_is_refused() {
         OutboundGroupSession::from_bytes(&plain("alice_outbound")).err(),
         refused
     );
+    // The owners (§7.1): the group id, and Alice's key, whose identity both
+    // group fixtures draw first from rng(GROUP_FIXTURE_SEED) (README).
+    let group = unhex(&f["group_id"]["hex"]);
+    let alice = group_fixtures_alice();
+    let out_owner = StateOwner::outbound_group(&group);
+    let alice_owner = StateOwner::group_sender(&group, alice.public());
     assert_eq!(
-        OutboundGroupSession::open(&key, &sealed("alice_outbound")).err(),
+        OutboundGroupSession::open(&key, &sealed("alice_outbound"), &at(out_owner, 0)).err(),
         refused,
         "the envelope opens; the state inside is refused"
+    );
+    check_v1_envelope(
+        &sealed("alice_outbound"),
+        0x42,
+        OutboundGroupSession::open(&key, &sealed("alice_outbound"), &at(out_owner, 1)).err(),
     );
     assert_eq!(
         InboundGroupSession::from_bytes(&plain("bob_inbound")).err(),
         refused
     );
     assert_eq!(
-        InboundGroupSession::open(&key, &sealed("bob_inbound")).err(),
+        InboundGroupSession::open(&key, &sealed("bob_inbound"), &at(alice_owner, 0)).err(),
         refused
+    );
+    check_v1_envelope(
+        &sealed("bob_inbound"),
+        0x43,
+        InboundGroupSession::open(&key, &sealed("bob_inbound"), &at(alice_owner, 1)).err(),
     );
     assert_eq!(
         SenderKeyRing::from_bytes(&plain("carol_ring")).err(),
         refused
     );
     assert_eq!(
-        SenderKeyRing::open(&key, &sealed("carol_ring")).err(),
+        SenderKeyRing::open(&key, &sealed("carol_ring"), &at(alice_owner, 0)).err(),
         refused
+    );
+    check_v1_envelope(
+        &sealed("carol_ring"),
+        0x44,
+        SenderKeyRing::open(&key, &sealed("carol_ring"), &at(alice_owner, 1)).err(),
     );
     // The version is checked before the kind: any group decoder says so.
     for name in ["alice_outbound", "bob_inbound", "carol_ring"] {
@@ -268,16 +418,33 @@ fn group_state_v1_is_refused() {
         assert_eq!(SenderKeyRing::from_bytes(&plain(name)).err(), refused);
     }
     // The sender's 1:1 prekey store (store version 1, migrated) still opens.
-    let store = PreKeyStore::open(&key, &unhex(&f["alice_store"]["sealed"])).expect("store");
+    let store_sealed = unhex(&f["alice_store"]["sealed"]);
+    let device = StateOwner::device(alice.public());
+    let store = PreKeyStore::open(&key, &store_sealed, &at(device, 0)).expect("store");
+    check_v1_envelope(
+        &store_sealed,
+        0x41,
+        PreKeyStore::open(&key, &store_sealed, &at(device, 1)).err(),
+    );
+    check_migrated_dates(&store.to_bytes());
 
     // The v1 messages still queued: refused by the parser and by every v2
     // receiver (here the v2 fixture's, restored).
     let v2 = load(&group_fixture_name());
     let v2_key = StorageKey::from_bytes(unhex(&v2["storage_key"]).try_into().expect("32"));
-    let mut bob = InboundGroupSession::open(&v2_key, &unhex(&v2["bob_inbound"]["sealed"]))
-        .expect("v2 inbound");
-    let mut carol =
-        SenderKeyRing::open(&v2_key, &unhex(&v2["carol_ring"]["sealed"])).expect("v2 ring");
+    let v2_owner = StateOwner::group_sender(&unhex(&v2["group_id"]["hex"]), alice.public());
+    let mut bob = InboundGroupSession::open(
+        &v2_key,
+        &unhex(&v2["bob_inbound"]["sealed"]),
+        &at(v2_owner, 0),
+    )
+    .expect("v2 inbound");
+    let mut carol = SenderKeyRing::open(
+        &v2_key,
+        &unhex(&v2["carol_ring"]["sealed"]),
+        &at(v2_owner, 0),
+    )
+    .expect("v2 ring");
     let bob_before = bob.to_bytes().to_vec();
     let carol_before = carol.to_bytes().to_vec();
     let mut pending = messages(&f["pending_for_bob"]);
@@ -336,20 +503,54 @@ fn v2_group_states_restore_decrypt_pending_messages_and_keep_sending() {
     let key: [u8; 32] = unhex(&f["storage_key"]).try_into().expect("32");
     let key = StorageKey::from_bytes(key);
     let group = unhex(&f["group_id"]["hex"]);
-    // The sender's identity, restored from her sealed prekey store.
-    let store = PreKeyStore::open(&key, &unhex(&f["alice_store"]["sealed"])).expect("store");
+    // The sender's identity, restored from her sealed prekey store (a
+    // version 1 envelope, §7.1: generation 0, its owner her Ed25519 key,
+    // drawn first from the fixture's seed).
+    let device = StateOwner::device(group_fixtures_alice().public());
+    let store_sealed = unhex(&f["alice_store"]["sealed"]);
+    let store = PreKeyStore::open(&key, &store_sealed, &at(device, 0)).expect("store");
+    check_v1_envelope(
+        &store_sealed,
+        0x41,
+        PreKeyStore::open(&key, &store_sealed, &at(device, 1)).err(),
+    );
     let alice = store.identity();
+    let out_owner = StateOwner::outbound_group(&group);
+    let alice_owner = StateOwner::group_sender(&group, alice.public());
 
-    let mut out =
-        OutboundGroupSession::open(&key, &unhex(&f["alice_outbound"]["sealed"])).expect("open");
+    // Each group state is in a version 1 envelope too.
+    let sealed = |name: &str| unhex(&f[name]["sealed"]);
+    let mut out = OutboundGroupSession::open(&key, &sealed("alice_outbound"), &at(out_owner, 0))
+        .expect("open");
+    check_v1_envelope(
+        &sealed("alice_outbound"),
+        0x42,
+        OutboundGroupSession::open(&key, &sealed("alice_outbound"), &at(out_owner, 1)).err(),
+    );
     let plain = OutboundGroupSession::from_bytes(&unhex(&f["alice_outbound"]["plain"]))
         .expect("load plain");
     assert_eq!(*out.to_bytes(), *plain.to_bytes(), "plain and sealed agree");
     let mut bob =
-        InboundGroupSession::open(&key, &unhex(&f["bob_inbound"]["sealed"])).expect("open");
+        InboundGroupSession::open(&key, &sealed("bob_inbound"), &at(alice_owner, 0)).expect("open");
+    check_v1_envelope(
+        &sealed("bob_inbound"),
+        0x43,
+        InboundGroupSession::open(&key, &sealed("bob_inbound"), &at(alice_owner, 1)).err(),
+    );
+    assert_eq!(
+        InboundGroupSession::open(&key, &sealed("bob_inbound"), &at(out_owner, 0)).err(),
+        Some(StateError::WrongOwner),
+        "an inbound session's owner names its sender"
+    );
     let plain = InboundGroupSession::from_bytes(&unhex(&f["bob_inbound"]["plain"])).expect("plain");
     assert_eq!(*bob.to_bytes(), *plain.to_bytes(), "plain and sealed agree");
-    let mut carol = SenderKeyRing::open(&key, &unhex(&f["carol_ring"]["sealed"])).expect("open");
+    let mut carol =
+        SenderKeyRing::open(&key, &sealed("carol_ring"), &at(alice_owner, 0)).expect("open");
+    check_v1_envelope(
+        &sealed("carol_ring"),
+        0x44,
+        SenderKeyRing::open(&key, &sealed("carol_ring"), &at(alice_owner, 1)).err(),
+    );
     let plain = SenderKeyRing::from_bytes(&unhex(&f["carol_ring"]["plain"])).expect("plain");
     assert_eq!(
         *carol.to_bytes(),
@@ -503,26 +704,44 @@ fn v2_group_states_restore_decrypt_pending_messages_and_keep_sending() {
         bob.decrypt(&m),
         Err(DecryptError::WrongChain { .. })
     ));
-    // The restored states seal and open again.
+    // The restored states seal again, now in envelope version 2 at
+    // generation 1, and open from generation 1 only.
     let sealed = out.seal(&mut r, &key);
+    assert_eq!(out.generation(), 1);
     assert_eq!(
-        *OutboundGroupSession::open(&key, &sealed)
+        *OutboundGroupSession::open(&key, &sealed, &at(out_owner, 1))
             .expect("open")
             .to_bytes(),
         *out.to_bytes()
     );
     let sealed = carol.seal(&mut r, &key);
     assert_eq!(
-        *SenderKeyRing::open(&key, &sealed).expect("open").to_bytes(),
+        *SenderKeyRing::open(&key, &sealed, &at(alice_owner, 1))
+            .expect("open")
+            .to_bytes(),
         *carol.to_bytes()
     );
     let sealed = bob.seal(&mut r, &key);
+    assert_eq!(sealed[..3], [0x02, 0x5E, 0x43]);
     assert_eq!(
-        *InboundGroupSession::open(&key, &sealed)
+        *InboundGroupSession::open(&key, &sealed, &at(alice_owner, 1))
             .expect("open")
             .to_bytes(),
         *bob.to_bytes()
     );
+    assert_eq!(
+        InboundGroupSession::open(&key, &sealed, &at(alice_owner, 2)).err(),
+        Some(StateError::RolledBack {
+            min_generation: 2,
+            found: 1
+        })
+    );
+}
+
+/// Alice's identity in both group fixtures: the first two draws of
+/// rng(GROUP_FIXTURE_SEED) (tests/vectors/fixtures/README.md).
+fn group_fixtures_alice() -> IdentityKeyPair {
+    IdentityKeyPair::generate(&mut rng(qorgan_tests::vectors::GROUP_FIXTURE_SEED))
 }
 
 /// The group fixture the current code writes (`gen-vectors`).
@@ -532,25 +751,9 @@ fn group_fixture_name() -> String {
         .to_string()
 }
 
-/// Store version 2 (docs/PROTOCOL.md §4.8, §7.3): the fixture's store
-/// restores with its replay record per signed prekey, re-encodes to the same
-/// bytes, refuses every first message it accepted before (a replay, or a
-/// consumed one-time prekey), accepts the pending one exactly once, and drops
-/// a signed prekey's record with the signed prekey.
-#[test]
-fn v2_prekey_store_restores_its_replay_record() {
-    let f = load("prekey-store-v2.json");
-    assert_eq!(f["store_version"], 2);
-    let key: [u8; 32] = unhex(&f["storage_key"]).try_into().expect("32");
-    let key = StorageKey::from_bytes(key);
-    let plain = unhex(&f["bob_store"]["plain"]);
-    assert_eq!(plain[..2], [0x02, 0x41]);
-    let mut store = PreKeyStore::open(&key, &unhex(&f["bob_store"]["sealed"])).expect("open");
-    let from_plain = PreKeyStore::from_bytes(&plain).expect("plain");
-    assert_eq!(*store.to_bytes(), plain, "re-encodes to the same bytes");
-    assert_eq!(*from_plain.to_bytes(), plain, "plain and sealed agree");
-
-    // The record the fixture lists is the last section of the state.
+/// The record a store fixture lists (`replay_record`) as the last section
+/// of its state (§7.3), and the (signed prekey id, base key) pairs in it.
+fn replay_tail(f: &Value) -> (Vec<u8>, Vec<(u32, Vec<u8>)>) {
     let record = f["replay_record"].as_array().expect("record");
     let mut tail = (record.len() as u32).to_be_bytes().to_vec();
     let mut recorded = Vec::new();
@@ -564,18 +767,17 @@ fn v2_prekey_store_restores_its_replay_record() {
             recorded.push((spk, unhex(k)));
         }
     }
-    assert!(plain.ends_with(&tail));
-    assert_eq!(store.remembered_handshakes(), recorded.len());
-    assert_eq!(recorded.len(), 3);
-    assert!(!store.needs_rotation());
+    (tail, recorded)
+}
 
-    // Every first message it accepted before is refused, and the store is
-    // unchanged by each refusal.
+/// Every first message a store fixture lists as accepted is refused with
+/// its recorded error at `now`, and the refusal changes nothing.
+fn refuses_the_accepted(store: &mut PreKeyStore, f: &Value, now: u64, recorded: &[(u32, Vec<u8>)]) {
     let before = store.to_bytes().to_vec();
     for m in f["already_accepted"].as_array().expect("accepted") {
         let id = m["id"].as_str().expect("id");
         let bytes = unhex(&m["bytes"]);
-        let e = store.accept(&bytes).expect_err(id);
+        let e = store.accept(&bytes, now).expect_err(id);
         assert_eq!(
             errors::handshake(&e).0,
             m["error"].as_str().expect("error"),
@@ -585,14 +787,124 @@ fn v2_prekey_store_restores_its_replay_record() {
         assert_eq!(in_record, e == HandshakeError::Replay, "{id}");
         assert_eq!(*store.to_bytes(), before, "{id}: refusal changes nothing");
     }
+}
+
+/// Store version 2 (docs/PROTOCOL.md §4.8, §7.3), now an old version: the
+/// fixture's store (a version 1 envelope, §7.1) restores, migrated to store
+/// version 3 (every prekey dated 0 and handed out) with its replay record
+/// per signed prekey, refuses every first message it accepted before (a
+/// replay, or a consumed one-time prekey), accepts the pending one exactly
+/// once, and drops a signed prekey's record with the signed prekey.
+/// Undated, its retired signed prekey 1 starts its 28 days at the store's
+/// first dated rotation.
+#[test]
+fn v2_prekey_store_restores_its_replay_record() {
+    let f = load("prekey-store-v2.json");
+    assert_eq!(f["store_version"], 2);
+    let key: [u8; 32] = unhex(&f["storage_key"]).try_into().expect("32");
+    let key = StorageKey::from_bytes(key);
+    let plain = unhex(&f["bob_store"]["plain"]);
+    assert_eq!(plain[..2], [0x02, 0x41]);
+    let from_plain = PreKeyStore::from_bytes(&plain).expect("plain");
+    let owner = from_plain.state_owner();
+    assert_eq!(owner, StateOwner::device(from_plain.identity_key()));
+    let sealed = unhex(&f["bob_store"]["sealed"]);
+    let mut store = PreKeyStore::open(&key, &sealed, &at(owner, 0)).expect("open");
+    check_v1_envelope(
+        &sealed,
+        0x41,
+        PreKeyStore::open(&key, &sealed, &at(owner, 1)).err(),
+    );
+    assert_eq!(
+        *store.to_bytes(),
+        *from_plain.to_bytes(),
+        "plain and sealed agree"
+    );
+
+    // Migrated to store version 3: the same store, every prekey made at 0
+    // and handed out; in the version 2 layout, the fixture's bytes.
+    let (tail, recorded) = replay_tail(&f);
+    assert!(plain.ends_with(&tail));
+    let migrated = store.to_bytes().to_vec();
+    assert_eq!(migrated[..2], [0x03, 0x41]);
+    assert_eq!(
+        [&store_prefix(&migrated, 2, false)[..], &tail].concat(),
+        plain
+    );
+    assert_eq!(
+        [&store_prefix(&migrated, 3, true)[..], &tail].concat(),
+        migrated
+    );
+    check_migrated_dates(&migrated);
+    assert_eq!(store.remembered_handshakes(), recorded.len());
+    assert_eq!(recorded.len(), 3);
+    let week = PREKEY_ROTATION_SECS;
+    assert!(!store.needs_rotation(0) && !store.needs_rotation(week - 1));
+    assert!(store.needs_rotation(week), "dated 0: due after a week");
+
+    // Every first message it accepted before is refused, and the store is
+    // unchanged by each refusal (on a clock before signed prekey 1 expires).
+    refuses_the_accepted(&mut store, &f, 0, &recorded);
+    // Migrated undated, signed prekey 1 has no retirement time yet: on any
+    // clock the replay record refuses those naming it. Its 28 days start at
+    // the store's first dated rotation (§4.9); from then on they are
+    // refused as expired, before the replay record is consulted.
+    let max = MAX_RETIRED_PREKEY_AGE_SECS;
+    let t = 1_800_000_000;
+    let mut rotated = PreKeyStore::from_bytes(&store.to_bytes()).expect("copy");
+    rotated.rotate_signed_prekey(&mut rng(12), t);
+    for m in f["already_accepted"].as_array().expect("accepted") {
+        let bytes = unhex(&m["bytes"]);
+        if bytes[162..166] == [0, 0, 0, 1] {
+            assert_eq!(
+                store.accept(&bytes, u64::MAX).err(),
+                Some(HandshakeError::Replay)
+            );
+            assert_eq!(
+                rotated.accept(&bytes, t + max).err(),
+                Some(HandshakeError::ExpiredSignedPreKey(1))
+            );
+            assert_eq!(
+                rotated.accept(&bytes, t + max - 1).err(),
+                Some(HandshakeError::Replay)
+            );
+        }
+    }
+
+    // No one-time prekey of its is handed out again (it holds none unused;
+    // new ones are handed out once each).
+    assert!(
+        store
+            .bundles(10)
+            .iter()
+            .all(|b| b.one_time_prekey.is_none())
+    );
+    let mut r = rng(11);
+    let new: Vec<u32> = store
+        .generate_one_time_prekeys(&mut r, 2)
+        .iter()
+        .map(|k| k.id)
+        .collect();
+    let handed: Vec<u32> = store
+        .bundles(10)
+        .iter()
+        .filter_map(|b| b.one_time_prekey.map(|o| o.id))
+        .collect();
+    assert_eq!(handed, new);
+    assert!(
+        store
+            .bundles(10)
+            .iter()
+            .all(|b| b.one_time_prekey.is_none())
+    );
 
     // The pending first message is accepted once, and recorded under its
-    // signed prekey (2).
+    // signed prekey (2, current: it never expires).
     let pending = &f["pending"][0];
     let e0 = unhex(&pending["bytes"]);
-    let (mut bob_erlan, pt) = store.accept(&e0).expect("e0 accepted");
+    let (mut bob_erlan, pt) = store.accept(&e0, u64::MAX).expect("e0 accepted");
     assert_eq!(pt, unhex(&pending["plaintext"]["hex"]));
-    assert_eq!(store.accept(&e0).err(), Some(HandshakeError::Replay));
+    assert_eq!(store.accept(&e0, 0).err(), Some(HandshakeError::Replay));
     assert_eq!(store.remembered_handshakes(), 4);
     let reply = bob_erlan
         .encrypt(&mut rng(9), b"salem, Erlan")
@@ -606,21 +918,296 @@ fn v2_prekey_store_restores_its_replay_record() {
         *after
     );
 
-    // Rotating signed prekey 1 out (three more rotations: 4 held) deletes
-    // its record: a0 and c0 then name an unknown signed prekey.
+    // Undated keys never expire by themselves; after a dated rotation at t,
+    // pruning at t + MAX_RETIRED_PREKEY_AGE_SECS deletes both retired signed
+    // prekeys (1 and 2) and their records: every first message naming them
+    // then names an unknown signed prekey.
+    let mut pruned = PreKeyStore::from_bytes(&after).expect("reload");
+    assert_eq!(pruned.prune(u64::MAX), 0);
+    pruned.rotate_signed_prekey(&mut rng(13), t);
+    assert!(pruned.prune(t + max) >= 2);
+    assert_eq!(pruned.remembered_handshakes(), 0);
+    for bytes in f["already_accepted"]
+        .as_array()
+        .expect("accepted")
+        .iter()
+        .map(|m| unhex(&m["bytes"]))
+        .chain([e0.clone()])
+    {
+        let id = u32::from_be_bytes(bytes[162..166].try_into().expect("id"));
+        assert_eq!(
+            pruned.accept(&bytes, t + max).err(),
+            Some(HandshakeError::UnknownSignedPreKey(id))
+        );
+    }
+
+    // Three more rotations (4 held) delete signed prekey 1 and its record
+    // likewise, on a clock that has not expired it.
     let mut r = rng(10);
     for _ in 0..3 {
-        store.rotate_signed_prekey(&mut r);
+        store.rotate_signed_prekey(&mut r, 0);
     }
     assert_eq!(store.remembered_handshakes(), 2, "d0 and e0 remain");
     for m in f["already_accepted"].as_array().expect("accepted") {
         let bytes = unhex(&m["bytes"]);
         if bytes[162..166] == [0, 0, 0, 1] {
             assert_eq!(
-                store.accept(&bytes).err(),
+                store.accept(&bytes, 0).err(),
                 Some(HandshakeError::UnknownSignedPreKey(1))
             );
         }
     }
-    assert_eq!(store.accept(&e0).err(), Some(HandshakeError::Replay));
+    assert_eq!(store.accept(&e0, 0).err(), Some(HandshakeError::Replay));
+}
+
+/// Store version 3 (docs/PROTOCOL.md §4.8–§4.10, §7.3): the fixture's store
+/// (envelope version 2, generation 2) restores and re-encodes to the same
+/// bytes, holds the dates and published flags listed, refuses every first
+/// message it accepted (and, once signed prekey 1 has expired, those naming
+/// it as expired), accepts the pending one once, hands out only the one
+/// one-time key it never handed out, and its recorded upload verifies.
+#[test]
+fn v3_prekey_store_keeps_dates_and_what_it_handed_out() {
+    let f = load("prekey-store-v3.json");
+    assert_eq!(f["store_version"], 3);
+    let key: [u8; 32] = unhex(&f["storage_key"]).try_into().expect("32");
+    let key = StorageKey::from_bytes(key);
+    let clock = |k: &str| f["clock"][k].as_u64().expect("clock");
+    let (rotated_at, uploaded_at) = (clock("rotated_at"), clock("uploaded_at"));
+    let plain = unhex(&f["bob_store"]["plain"]);
+    assert_eq!(plain[..2], [0x03, 0x41]);
+    let from_plain = PreKeyStore::from_bytes(&plain).expect("plain");
+    assert_eq!(
+        *from_plain.to_bytes(),
+        plain,
+        "re-encodes to the same bytes"
+    );
+    let owner = StateOwner::device(from_plain.identity_key());
+    assert_eq!(
+        f["bob_store"]["owner"].as_str(),
+        Some(hex::encode(&owner.to_bytes()).as_str())
+    );
+    let generation = f["bob_store"]["generation"].as_u64().expect("generation");
+    assert_eq!(generation, 2);
+    let sealed = unhex(&f["bob_store"]["sealed"]);
+    let h = SealedHeader::parse(&sealed).expect("header");
+    assert_eq!(
+        (h.version, h.kind, h.owner, h.generation),
+        (2, 0x41, Some(owner), 2)
+    );
+    let mut store = PreKeyStore::open(&key, &sealed, &at(owner, generation)).expect("open");
+    assert_eq!(store.generation(), 2);
+    assert_eq!(*store.to_bytes(), plain, "plain and sealed agree");
+    assert_eq!(
+        PreKeyStore::open(&key, &sealed, &at(owner, 3)).err(),
+        Some(StateError::RolledBack {
+            min_generation: 3,
+            found: 2
+        })
+    );
+    assert_eq!(
+        PreKeyStore::open(&key, &sealed, &at(StateOwner::from_bytes([0; 32]), 0)).err(),
+        Some(StateError::WrongOwner)
+    );
+    assert_eq!(store_dates(&plain), f["dates"], "the dates listed");
+
+    let (tail, recorded) = replay_tail(&f);
+    assert!(plain.ends_with(&tail));
+    assert_eq!(store.remembered_handshakes(), 3);
+    // Dates (§4.9): signed prekey 2 made at rotated_at, last-resort 4 at
+    // uploaded_at.
+    let week = PREKEY_ROTATION_SECS;
+    assert!(!store.needs_rotation(uploaded_at));
+    assert!(!store.needs_rotation(rotated_at + week - 1));
+    assert!(store.signed_prekey_rotation_due(rotated_at + week));
+    assert!(!store.last_resort_kem_prekey_rotation_due(rotated_at + week));
+    assert!(store.last_resort_kem_prekey_rotation_due(uploaded_at + week));
+
+    refuses_the_accepted(&mut store, &f, uploaded_at, &recorded);
+    // Signed prekey 1 was retired at rotated_at: a0 and c0 are refused as
+    // expired MAX_RETIRED_PREKEY_AGE_SECS later, as replays one second
+    // before.
+    let max = MAX_RETIRED_PREKEY_AGE_SECS;
+    for id in ["a0", "c0"] {
+        let m = f["already_accepted"]
+            .as_array()
+            .expect("accepted")
+            .iter()
+            .find(|m| m["id"] == id)
+            .expect(id);
+        let bytes = unhex(&m["bytes"]);
+        assert_eq!(
+            store.accept(&bytes, rotated_at + max).err(),
+            Some(HandshakeError::ExpiredSignedPreKey(1))
+        );
+        assert_eq!(
+            store.accept(&bytes, rotated_at + max - 1).err(),
+            Some(HandshakeError::Replay)
+        );
+    }
+
+    // Its recorded upload verifies and carries what the store marked.
+    let upload = PreKeyUpload::from_bytes(&unhex(&f["upload"])).expect("upload verifies");
+    assert!(upload.identity().ct_eq(store.identity_key()));
+    assert_eq!(upload.one_time_prekey_ids(), [2, 3]);
+    assert_eq!(upload.kem_one_time_prekey_ids(), [3]);
+    assert_eq!(upload.last_resort_kem_prekey().map(|k| k.id), Some(4));
+    assert_eq!(
+        store
+            .last_resort_kem_prekey()
+            .map(|k| k.key.as_bytes().to_vec()),
+        upload
+            .last_resort_kem_prekey()
+            .map(|k| k.key.as_bytes().to_vec())
+    );
+    assert!(upload.signed_prekey().is_none());
+
+    // Only one-time prekey 4 was never handed out: the next bundles carry
+    // it once, then none; the next upload has nothing new.
+    let mut probe = PreKeyStore::from_bytes(&plain).expect("plain");
+    let handed: Vec<Option<u32>> = probe
+        .bundles(10)
+        .iter()
+        .map(|b| b.one_time_prekey.map(|o| o.id))
+        .collect();
+    assert_eq!(handed, [Some(4)]);
+    assert!(
+        probe
+            .bundles(10)
+            .iter()
+            .all(|b| b.one_time_prekey.is_none())
+    );
+    assert!(probe.upload(&mut rng(12), uploaded_at).is_none());
+    // Uploaded instead of bundled: the same key, once.
+    let mut probe = PreKeyStore::from_bytes(&plain).expect("plain");
+    let u = probe.upload(&mut rng(12), uploaded_at).expect("upload");
+    assert_eq!(u.one_time_prekey_ids(), [4]);
+    assert!(u.kem_one_time_prekey_ids().is_empty() && u.signed_prekey().is_none());
+    assert!(probe.upload(&mut rng(12), uploaded_at).is_none());
+
+    // The pending first message is accepted once, then a replay.
+    let pending = &f["pending"][0];
+    let e0 = unhex(&pending["bytes"]);
+    let (_, pt) = store.accept(&e0, uploaded_at).expect("e0 accepted");
+    assert_eq!(pt, unhex(&pending["plaintext"]["hex"]));
+    assert_eq!(
+        store.accept(&e0, uploaded_at).err(),
+        Some(HandshakeError::Replay)
+    );
+    assert_eq!(store.remembered_handshakes(), 4);
+
+    // Sealed again: generation 3, which the next open expects.
+    let again = store.seal(&mut rng(13), &key);
+    assert_eq!(store.generation(), 3);
+    let reopened = PreKeyStore::open(&key, &again, &at(owner, 3)).expect("open");
+    assert_eq!(*reopened.to_bytes(), *store.to_bytes());
+    assert_eq!(
+        PreKeyStore::open(&key, &sealed, &at(owner, 3)).err(),
+        Some(StateError::RolledBack {
+            min_generation: 3,
+            found: 2
+        }),
+        "the fixture's blob is now a rollback"
+    );
+}
+
+/// The sealed-envelope fixtures (§7.1): every blob, of each of the five
+/// kinds, opens with its owner at its generation into its plain state (for
+/// version 1 the store of store version 2 inside is migrated), is refused
+/// as rolled back from the next generation, and as another object's with
+/// another owner; the owners are those §7.1 derives from each object.
+#[test]
+fn sealed_envelopes_of_both_versions_open_as_recorded() {
+    for version in [1u8, 2] {
+        let f = load(&format!("sealed-v{version}.json"));
+        assert_eq!(f["envelope_version"], version);
+        let key: [u8; 32] = unhex(&f["storage_key"]).try_into().expect("32");
+        let key = StorageKey::from_bytes(key);
+        let group = unhex(&f["group_id"]["hex"]);
+        let states = f["states"].as_object().expect("states");
+        assert_eq!(states.len(), 5);
+        let owner_of = |name: &str| -> StateOwner {
+            StateOwner::from_bytes(unhex(&states[name]["owner"]).try_into().expect("32"))
+        };
+        // Derived as §7.1 says, from the objects' plain states.
+        let plain = |name: &str| unhex(&states[name]["plain"]);
+        let bob = Session::from_bytes(&plain("bob_session")).expect("session");
+        assert_eq!(
+            owner_of("bob_session"),
+            StateOwner::session(bob.session_id())
+        );
+        assert_eq!(
+            owner_of("bob_store"),
+            StateOwner::device(bob.local_identity())
+        );
+        assert_eq!(
+            owner_of("alice_outbound"),
+            StateOwner::outbound_group(&group)
+        );
+        let inbound = InboundGroupSession::from_bytes(&plain("bob_inbound")).expect("inbound");
+        let alice_owner = StateOwner::group_sender(&group, inbound.sender());
+        assert_eq!(owner_of("bob_inbound"), alice_owner);
+        assert_eq!(owner_of("carol_ring"), alice_owner);
+        let other = at(StateOwner::from_bytes([0x55; 32]), 0);
+        for (name, v) in states {
+            let sealed = unhex(&v["sealed"]);
+            let generation = v["generation"].as_u64().expect("generation");
+            let kind = v["kind"].as_u64().expect("kind") as u8;
+            let h = SealedHeader::parse(&sealed).expect("header");
+            assert_eq!(
+                (h.version, h.kind, h.generation),
+                (version, kind, generation)
+            );
+            if version == 1 {
+                assert_eq!(generation, 0);
+                assert_eq!(h.owner, None);
+            } else {
+                assert_eq!(h.owner, Some(owner_of(name)));
+            }
+            let ok = at(owner_of(name), generation);
+            let next = at(owner_of(name), generation + 1);
+            let rolled_back = Some(StateError::RolledBack {
+                min_generation: generation + 1,
+                found: generation,
+            });
+            let p = plain(name);
+            macro_rules! check {
+                ($ty:ty) => {{
+                    let opened = <$ty>::open(&key, &sealed, &ok).expect(name);
+                    assert_eq!(opened.generation(), generation, "{name}");
+                    assert_eq!(opened.state_owner(), owner_of(name), "{name}");
+                    assert_eq!(
+                        *opened.to_bytes(),
+                        *<$ty>::from_bytes(&p).expect("plain").to_bytes(),
+                        "{name}: plain and sealed agree"
+                    );
+                    assert_eq!(
+                        <$ty>::open(&key, &sealed, &next).err(),
+                        rolled_back,
+                        "{name}"
+                    );
+                    assert_eq!(
+                        <$ty>::open(&key, &sealed, &other).err(),
+                        Some(StateError::WrongOwner),
+                        "{name}"
+                    );
+                    opened.to_bytes().to_vec()
+                }};
+            }
+            let opened = match kind {
+                0x40 => check!(Session),
+                0x41 => check!(PreKeyStore),
+                0x42 => check!(OutboundGroupSession),
+                0x43 => check!(InboundGroupSession),
+                _ => check!(SenderKeyRing),
+            };
+            if kind == 0x41 && version == 1 {
+                // Store version 2 inside, migrated.
+                assert_eq!(p[0], 2);
+                check_migrated_dates(&opened);
+            } else {
+                assert_eq!(opened, p, "{name}");
+            }
+        }
+    }
 }

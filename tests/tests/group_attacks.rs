@@ -36,7 +36,7 @@ fn announced_fields(a: &SenderKeyAnnouncement) -> Vec<u8> {
 /// A member's own identity signing key, as she reads it from her own saved
 /// prekey store (docs/PROTOCOL.md §7.3: the Ed25519 seed comes first).
 fn own_identity_key(r: &mut chacha20::ChaCha20Rng, id: &IdentityKeyPair) -> Ed25519SigningKey {
-    let state = PreKeyStore::new(r, id.clone()).to_bytes();
+    let state = PreKeyStore::new(r, id.clone(), 0).to_bytes();
     Ed25519SigningKey::from_seed(&state[2..34].try_into().unwrap())
 }
 

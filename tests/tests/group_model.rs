@@ -193,7 +193,8 @@ fn run(seed: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
             Op::SaveRestore { batch } => {
                 let member = &mut members[usize::from(batch)];
-                let restored = SenderKeyRing::open(&key, &member.ring.seal(&mut r, &key)).unwrap();
+                let restored =
+                    qorgan_tests::seal_and_open!(SenderKeyRing, member.ring, &mut r, &key).unwrap();
                 prop_assert_eq!(restored.to_bytes(), member.ring.to_bytes());
                 member.ring = restored;
                 out = OutboundGroupSession::from_bytes(&out.to_bytes()).unwrap();

@@ -41,11 +41,11 @@ fn distribution_fans_out_over_one_to_one_sessions_and_everyone_reads() {
     let mut sessions = Vec::new();
     for _ in 0..30 {
         let id = IdentityKeyPair::generate(&mut r);
-        let mut store = PreKeyStore::new(&mut r, id);
+        let mut store = PreKeyStore::new(&mut r, id, 0);
         let bundle = store.bundle().unwrap();
         let mut s = Session::initiate(&mut r, &alice.identity, &bundle).unwrap();
         let hello = s.encrypt(&mut r, b"hello").unwrap();
-        let (peer, _) = store.accept(&hello).unwrap();
+        let (peer, _) = store.accept(&hello, 0).unwrap();
         sessions.push(s);
         members.push(peer);
     }
@@ -488,8 +488,8 @@ fn group_state_round_trips_plain_and_sealed() {
     bob.decrypt(&msgs[5]).unwrap();
 
     let mut alice_out =
-        OutboundGroupSession::open(&key, &alice.outbound.seal(&mut r, &key)).unwrap();
-    let mut bob2 = InboundGroupSession::open(&key, &bob.seal(&mut r, &key)).unwrap();
+        qorgan_tests::seal_and_open!(OutboundGroupSession, alice.outbound, &mut r, &key).unwrap();
+    let mut bob2 = qorgan_tests::seal_and_open!(InboundGroupSession, bob, &mut r, &key).unwrap();
     assert_eq!(snapshot(&bob), snapshot(&bob2));
     let bob3 = InboundGroupSession::from_bytes(&bob.to_bytes()).unwrap();
     assert_eq!(snapshot(&bob), snapshot(&bob3));
@@ -502,15 +502,17 @@ fn group_state_round_trips_plain_and_sealed() {
     assert_eq!(GroupMessageInfo::peek(&next).unwrap().iteration, 6);
     assert_eq!(bob2.decrypt(&next).unwrap().plaintext, b"after restore");
 
-    let ring = SenderKeyRing::new(
+    let mut ring = SenderKeyRing::new(
         &alice.outbound.distribution(&alice.identity),
         alice.identity.public(),
     )
     .unwrap();
-    let ring2 = SenderKeyRing::open(&key, &ring.seal(&mut r, &key)).unwrap();
+    let ring2 = qorgan_tests::seal_and_open!(SenderKeyRing, ring, &mut r, &key).unwrap();
     assert_eq!(ring.to_bytes(), ring2.to_bytes());
     // Kinds are not interchangeable.
-    assert!(InboundGroupSession::open(&key, &alice.outbound.seal(&mut r, &key)).is_err());
+    assert!(
+        qorgan_tests::seal_and_open!(InboundGroupSession, alice.outbound, &mut r, &key).is_err()
+    );
 }
 
 #[test]

@@ -129,7 +129,7 @@ fn run(seed: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::SaveRestore { alice: a, sealed } => {
                 let s = if a { &mut alice } else { &mut bob };
                 let restored = if sealed {
-                    Session::open(&key, &s.seal(&mut r, &key)).unwrap()
+                    qorgan_tests::seal_and_open!(Session, *s, &mut r, &key).unwrap()
                 } else {
                     Session::from_bytes(&s.to_bytes()).unwrap()
                 };

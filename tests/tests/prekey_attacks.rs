@@ -17,7 +17,7 @@ use qorgan_tests::rng;
 
 /// The bundle the operator serves: no one-time X25519 prekey, the
 /// last-resort ML-KEM prekey (every part still carries Bob's signature).
-fn stripped(store: &PreKeyStore) -> PreKeyBundle {
+fn stripped(store: &mut PreKeyStore) -> PreKeyBundle {
     let mut b = store.bundle().unwrap();
     b.one_time_prekey = None;
     b.kem_prekey = store.last_resort_kem_prekey().unwrap().clone();
@@ -28,39 +28,42 @@ fn stripped(store: &PreKeyStore) -> PreKeyBundle {
 fn a_flooded_replay_record_never_forgets_a_first_message() {
     let mut r = rng(1001);
     let bob_id = IdentityKeyPair::generate(&mut r);
-    let mut bob = PreKeyStore::new(&mut r, bob_id);
+    let mut bob = PreKeyStore::new(&mut r, bob_id, 0);
     bob.generate_one_time_prekeys(&mut r, 10);
     bob.generate_kem_one_time_prekeys(&mut r, 10);
-    let bundle = stripped(&bob);
+    let bundle = stripped(&mut bob);
 
     // Alice starts a session through the stripped bundle; Bob accepts.
     let alice_id = IdentityKeyPair::generate(&mut r);
     let mut alice = Session::initiate(&mut r, &alice_id, &bundle).unwrap();
     let first = alice.encrypt(&mut r, b"orders for Monday").unwrap();
-    let (_, pt) = bob.accept(&first).unwrap();
+    let (_, pt) = bob.accept(&first, 0).unwrap();
     assert_eq!(pt, b"orders for Monday");
-    assert_eq!(bob.accept(&first).unwrap_err(), HandshakeError::Replay);
+    assert_eq!(bob.accept(&first, 0).unwrap_err(), HandshakeError::Replay);
 
     // The operator floods the record with handshakes of its own.
     let operator = IdentityKeyPair::generate(&mut r);
     for i in 1..MAX_REMEMBERED_HANDSHAKES {
         let mut s = Session::initiate(&mut r, &operator, &bundle).unwrap();
         let m = s.encrypt(&mut r, b"x").unwrap();
-        assert!(bob.accept(&m).is_ok(), "throw-away handshake {i}");
+        assert!(bob.accept(&m, 0).is_ok(), "throw-away handshake {i}");
         // Rotation is asked for from three quarters on.
         assert_eq!(
-            bob.needs_rotation(),
+            bob.needs_rotation(0),
             bob.remembered_handshakes() >= MAX_REMEMBERED_HANDSHAKES / 4 * 3
         );
     }
-    assert!(bob.needs_rotation());
+    assert!(bob.needs_rotation(0));
     assert_eq!(bob.remembered_handshakes(), MAX_REMEMBERED_HANDSHAKES);
 
     // The replay of Alice's first message is still refused, also after the
     // store is saved and restored.
-    assert_eq!(bob.accept(&first).unwrap_err(), HandshakeError::Replay);
+    assert_eq!(bob.accept(&first, 0).unwrap_err(), HandshakeError::Replay);
     let mut restored = PreKeyStore::from_bytes(&bob.to_bytes()).unwrap();
-    assert_eq!(restored.accept(&first).unwrap_err(), HandshakeError::Replay);
+    assert_eq!(
+        restored.accept(&first, 0).unwrap_err(),
+        HandshakeError::Replay
+    );
 
     // The record is full: a further handshake without one-time prekeys is
     // refused (nothing forgotten, the store unchanged) until rotation.
@@ -69,7 +72,7 @@ fn a_flooded_replay_record_never_forgets_a_first_message() {
     let one_more = s.encrypt(&mut r, b"x").unwrap();
     let signed_id = bundle.signed_prekey.id;
     assert_eq!(
-        bob.accept(&one_more).unwrap_err(),
+        bob.accept(&one_more, 0).unwrap_err(),
         HandshakeError::ReplayRecordFull {
             signed_prekey_id: signed_id
         }
@@ -77,22 +80,22 @@ fn a_flooded_replay_record_never_forgets_a_first_message() {
     assert_eq!(bob.to_bytes(), before);
     // A handshake that uses one-time prekeys needs no record.
     let mut carol = Session::initiate(&mut r, &operator, &bob.bundle().unwrap()).unwrap();
-    assert!(bob.accept(&carol.encrypt(&mut r, b"x").unwrap()).is_ok());
+    assert!(bob.accept(&carol.encrypt(&mut r, b"x").unwrap(), 0).is_ok());
 
     // Rotation: new handshakes under the new signed prekey are accepted,
     // and Alice's replay under the retired one is still refused.
-    bob.rotate_signed_prekey(&mut r);
-    assert!(!bob.needs_rotation());
-    let mut s = Session::initiate(&mut r, &operator, &stripped(&bob)).unwrap();
-    assert!(bob.accept(&s.encrypt(&mut r, b"x").unwrap()).is_ok());
-    assert_eq!(bob.accept(&first).unwrap_err(), HandshakeError::Replay);
+    bob.rotate_signed_prekey(&mut r, 0);
+    assert!(!bob.needs_rotation(0));
+    let mut s = Session::initiate(&mut r, &operator, &stripped(&mut bob)).unwrap();
+    assert!(bob.accept(&s.encrypt(&mut r, b"x").unwrap(), 0).is_ok());
+    assert_eq!(bob.accept(&first, 0).unwrap_err(), HandshakeError::Replay);
     // Once the signed prekey that admitted it is deleted, the handshake
     // fails as unknown and its record goes with the key.
     for _ in 0..qorgan::limits::MAX_RETIRED_SIGNED_PREKEYS {
-        bob.rotate_signed_prekey(&mut r);
+        bob.rotate_signed_prekey(&mut r, 0);
     }
     assert_eq!(
-        bob.accept(&first).unwrap_err(),
+        bob.accept(&first, 0).unwrap_err(),
         HandshakeError::UnknownSignedPreKey(signed_id)
     );
     assert_eq!(bob.remembered_handshakes(), 1);

@@ -3,8 +3,8 @@
 
 use qorgan::limits::{MAX_RECEIVING_CHAINS, MAX_SKIP_PER_CHAIN, MAX_STORED_SKIPPED_KEYS};
 use qorgan::{
-    DecodeError, DecryptError, HandshakeError, IdentityKeyPair, MESSAGE_OVERHEAD, PreKeyBundle,
-    PreKeyStore, Session, StorageKey, VerifyError,
+    DecodeError, DecryptError, Expected, HandshakeError, IdentityKeyPair, MESSAGE_OVERHEAD,
+    PreKeyBundle, PreKeyStore, Session, StorageKey, VerifyError,
 };
 use qorgan_tests::{established, rng, snapshot, start};
 use rand_core::Rng;
@@ -161,12 +161,14 @@ fn save_and_restore_mid_conversation() {
     assert_eq!(p.bob.decrypt(&in_flight[4]).unwrap(), msg(4));
 
     let bob_sealed = p.bob.seal(&mut r, &key);
+    let bob_expected = Expected::new(p.bob.state_owner(), p.bob.generation());
     let alice_plain = p.alice.to_bytes();
     let store_sealed = p.bob_store.seal(&mut r, &key);
+    let store_expected = Expected::new(p.bob_store.state_owner(), p.bob_store.generation());
     drop(p.bob);
-    let mut bob = Session::open(&key, &bob_sealed).unwrap();
+    let mut bob = Session::open(&key, &bob_sealed, &bob_expected).unwrap();
     let mut alice = Session::from_bytes(&alice_plain).unwrap();
-    let _store = PreKeyStore::open(&key, &store_sealed).unwrap();
+    let _store = PreKeyStore::open(&key, &store_sealed, &store_expected).unwrap();
 
     for (i, m) in in_flight.iter().enumerate().take(4) {
         assert_eq!(bob.decrypt(m).unwrap(), msg(i));
@@ -177,7 +179,7 @@ fn save_and_restore_mid_conversation() {
     // Restoring an old copy cannot replay: the restored copy still holds the
     // keys, which is why apps must persist after every decrypt.
     let wrong_key = StorageKey::generate(&mut r);
-    assert!(Session::open(&wrong_key, &bob_sealed).is_err());
+    assert!(Session::open(&wrong_key, &bob_sealed, &bob_expected).is_err());
 }
 
 #[test]
@@ -205,14 +207,17 @@ fn every_bit_flip_of_a_prekey_message_is_rejected() {
     for bit in 0..c.len() * 8 {
         let mut t = c.clone();
         t[bit / 8] ^= 1 << (bit % 8);
-        assert!(store.accept(&t).is_err(), "bit {bit} flipped was accepted");
+        assert!(
+            store.accept(&t, 0).is_err(),
+            "bit {bit} flipped was accepted"
+        );
         assert_eq!(
             store_before,
             store.to_bytes().to_vec(),
             "bit {bit} flip changed the store"
         );
     }
-    assert_eq!(store.accept(&c).unwrap().1, b"first");
+    assert_eq!(store.accept(&c, 0).unwrap().1, b"first");
 }
 
 #[test]
@@ -297,7 +302,7 @@ fn prekey_messages_until_the_first_reply_then_normal_messages() {
         qorgan::MessageKind::PreKey { .. }
     ));
     // The second arrives first: it alone can start the session.
-    let (mut bob, pt) = bob_store.accept(&second).unwrap();
+    let (mut bob, pt) = bob_store.accept(&second, 0).unwrap();
     assert_eq!(pt, b"2");
     // The first is then routed to the existing session by its base key.
     match qorgan::message::peek(&first).unwrap() {
@@ -307,7 +312,7 @@ fn prekey_messages_until_the_first_reply_then_normal_messages() {
     assert_eq!(bob.decrypt(&first).unwrap(), b"1");
     // A second accept of the same handshake fails: its one-time key is gone.
     assert!(matches!(
-        bob_store.accept(&first),
+        bob_store.accept(&first, 0),
         Err(HandshakeError::UnknownKemPreKey(_))
     ));
     let reply = bob.encrypt(&mut r, b"ok").unwrap();
@@ -325,7 +330,7 @@ fn prekey_messages_until_the_first_reply_then_normal_messages() {
 fn prekey_exhaustion_falls_back_to_last_resort_and_refuses_replays() {
     let mut r = rng(12);
     let bob_id = IdentityKeyPair::generate(&mut r);
-    let mut bob_store = PreKeyStore::new(&mut r, bob_id);
+    let mut bob_store = PreKeyStore::new(&mut r, bob_id, 0);
     bob_store.generate_one_time_prekeys(&mut r, 2);
     bob_store.generate_kem_one_time_prekeys(&mut r, 1);
     let mut kinds = Vec::new();
@@ -335,11 +340,11 @@ fn prekey_exhaustion_falls_back_to_last_resort_and_refuses_replays() {
         let alice_id = IdentityKeyPair::generate(&mut r);
         let mut alice = Session::initiate(&mut r, &alice_id, &bundle).unwrap();
         let m = alice.encrypt(&mut r, &msg(i)).unwrap();
-        let (_, pt) = bob_store.accept(&m).unwrap();
+        let (_, pt) = bob_store.accept(&m, 0).unwrap();
         assert_eq!(pt, msg(i));
         if bundle.one_time_prekey.is_none() {
             // Without a one-time key, the same handshake replayed is refused.
-            assert_eq!(bob_store.accept(&m).unwrap_err(), HandshakeError::Replay);
+            assert_eq!(bob_store.accept(&m, 0).unwrap_err(), HandshakeError::Replay);
         }
     }
     use qorgan::KemPreKeyKind::{LastResort, OneTime};
@@ -361,16 +366,17 @@ fn bundles_give_concurrent_initiators_distinct_one_time_keys() {
     use qorgan::KemPreKeyKind::{LastResort, OneTime};
     let mut r = rng(40);
     let bob_id = IdentityKeyPair::generate(&mut r);
-    let mut bob_store = PreKeyStore::new(&mut r, bob_id);
+    let mut bob_store = PreKeyStore::new(&mut r, bob_id, 0);
     // Without one-time keys: exactly one bundle, the same as bundle().
     assert_eq!(bob_store.bundles(10), vec![bob_store.bundle().unwrap()]);
     assert!(bob_store.bundles(0).is_empty());
 
     let otks = bob_store.generate_one_time_prekeys(&mut r, 3);
     bob_store.generate_kem_one_time_prekeys(&mut r, 2);
-    assert_eq!(bob_store.bundles(2).len(), 2);
-    let bundles = bob_store.bundles(100);
-    assert_eq!(bundles.first(), bob_store.bundle().as_ref());
+    // Each call hands out only keys never handed out before (issue 10,
+    // finding 5: a re-upload used to hand the same keys out again).
+    let mut bundles = bob_store.bundles(2);
+    bundles.extend(bob_store.bundles(100));
     let shape: Vec<_> = bundles
         .iter()
         .map(|b| (b.one_time_prekey.map(|k| k.id), b.kem_prekey.kind))
@@ -380,6 +386,13 @@ fn bundles_give_concurrent_initiators_distinct_one_time_keys() {
         shape,
         vec![(ids[0], OneTime), (ids[1], OneTime), (ids[2], LastResort)]
     );
+    let again = bob_store.bundles(100);
+    assert_eq!(again.len(), 1);
+    assert!(again[0].one_time_prekey.is_none());
+    assert_eq!(again[0].kem_prekey.kind, LastResort);
+    // Nothing was consumed: the keys are still held, waiting for use.
+    assert_eq!(bob_store.one_time_prekey_count(), 3);
+    assert_eq!(bob_store.kem_one_time_prekey_count(), 2);
     // The server hands them out before Bob is online; all three handshakes
     // are accepted afterwards, in any order.
     let mut first_messages: Vec<_> = bundles
@@ -399,7 +412,7 @@ fn bundles_give_concurrent_initiators_distinct_one_time_keys() {
         .collect();
     first_messages.swap(0, 2);
     for (m, i) in first_messages.iter().zip([2, 1, 0]) {
-        assert_eq!(bob_store.accept(m).unwrap().1, msg(i));
+        assert_eq!(bob_store.accept(m, 0).unwrap().1, msg(i));
     }
     assert_eq!(bob_store.one_time_prekey_count(), 0);
     assert_eq!(bob_store.kem_one_time_prekey_count(), 0);
@@ -408,7 +421,7 @@ fn bundles_give_concurrent_initiators_distinct_one_time_keys() {
     let mut late = Session::initiate(&mut r, &alice_id, &bundles[1]).unwrap();
     let m = late.encrypt(&mut r, b"late").unwrap();
     assert!(matches!(
-        bob_store.accept(&m).unwrap_err(),
+        bob_store.accept(&m, 0).unwrap_err(),
         HandshakeError::UnknownOneTimePreKey(_) | HandshakeError::UnknownKemPreKey(_)
     ));
     // Once they are used up, one bundle again, with the last-resort key only.
@@ -427,7 +440,7 @@ fn a_forged_first_message_does_not_burn_one_time_prekeys() {
     m[last] ^= 1;
     let before = bob_store.one_time_prekey_count();
     assert!(matches!(
-        bob_store.accept(&m),
+        bob_store.accept(&m, 0),
         Err(HandshakeError::Decrypt(DecryptError::AuthenticationFailed))
     ));
     assert_eq!(bob_store.one_time_prekey_count(), before);
@@ -464,9 +477,9 @@ fn wrong_identity_and_bad_signatures_are_refused() {
     assert!(other_alice.decrypt(&c).is_err());
     assert_eq!(before, snapshot(&other_alice));
     // Bob's store refuses a message that is not a prekey message.
-    let mut store = bob_store.clone();
+    let mut store = PreKeyStore::from_bytes(&bob_store.to_bytes()).unwrap();
     assert_eq!(
-        store.accept(&c).unwrap_err(),
+        store.accept(&c, 0).unwrap_err(),
         HandshakeError::NotPreKeyMessage
     );
     assert_eq!(p.bob.decrypt(&c).unwrap(), b"for bob");
@@ -478,32 +491,32 @@ fn unknown_prekey_ids_are_named() {
     let (mut alice, bob_store, _, _) = start(&mut r, false);
     let m = alice.encrypt(&mut r, b"x").unwrap();
     let other_id = IdentityKeyPair::generate(&mut r);
-    let mut other = PreKeyStore::new(&mut r, other_id);
-    other.rotate_signed_prekey(&mut r);
+    let mut other = PreKeyStore::new(&mut r, other_id, 0);
+    other.rotate_signed_prekey(&mut r, 0);
     // `other` has signed prekey ids 1 and 2 but the wrong secrets: the first
     // message cannot authenticate.
-    assert!(other.accept(&m).is_err());
-    let mut store = bob_store.clone();
+    assert!(other.accept(&m, 0).is_err());
+    let mut store = PreKeyStore::from_bytes(&bob_store.to_bytes()).unwrap();
     for _ in 0..=qorgan::limits::MAX_RETIRED_SIGNED_PREKEYS {
-        store.rotate_signed_prekey(&mut r);
+        store.rotate_signed_prekey(&mut r, 0);
     }
     assert_eq!(
-        store.accept(&m).unwrap_err(),
+        store.accept(&m, 0).unwrap_err(),
         HandshakeError::UnknownSignedPreKey(1)
     );
-    let mut store = bob_store.clone();
+    let mut store = PreKeyStore::from_bytes(&bob_store.to_bytes()).unwrap();
     for _ in 0..=qorgan::limits::MAX_RETIRED_SIGNED_PREKEYS {
-        store.rotate_last_resort_kem_prekey(&mut r);
+        store.rotate_last_resort_kem_prekey(&mut r, 0);
     }
     assert_eq!(
-        store.accept(&m).unwrap_err(),
+        store.accept(&m, 0).unwrap_err(),
         HandshakeError::UnknownKemPreKey(1)
     );
     // Retired but within the limit: still accepted.
-    let mut store = bob_store.clone();
-    store.rotate_signed_prekey(&mut r);
-    store.rotate_last_resort_kem_prekey(&mut r);
-    assert!(store.accept(&m).is_ok());
+    let mut store = PreKeyStore::from_bytes(&bob_store.to_bytes()).unwrap();
+    store.rotate_signed_prekey(&mut r, 0);
+    store.rotate_last_resort_kem_prekey(&mut r, 0);
+    assert!(store.accept(&m, 0).is_ok());
 }
 
 #[test]

@@ -6,9 +6,10 @@
 //! * `independent` (tests/tests/vectors/independent.rs) re-derives every value
 //!   in them from the recorded inputs with the primitive crates and the spec
 //!   only, without qorgan.
-//! * qorgan itself, fed the recorded draws, reproduces the conversation and
-//!   the group scenario, decrypts every message in the recorded delivery
-//!   order, opens every sealed state, gives the recorded batch verdicts and
+//! * qorgan itself, fed the recorded draws, reproduces the conversation, the
+//!   group scenario and the prekey uploads, decrypts every message in the
+//!   recorded delivery order, opens every sealed state with its recorded
+//!   owner and generation, gives the recorded batch verdicts and
 //!   the recorded outcome (error or result) of every case of
 //!   `group_negative.json` and `negative.json`.
 
@@ -20,9 +21,10 @@ use std::path::PathBuf;
 
 use qorgan::primitives::ed25519::{Ed25519PublicKey, Signature, verify_batch};
 use qorgan::{
-    DecodeError, DecryptError, GroupPlaintext, HandshakeError, IdentityKeyPair,
-    InboundGroupSession, OutboundGroupSession, PreKeyBundle, PreKeyStore, RotationPolicy,
-    SenderKeyAnnouncement, SenderKeyDistribution, SenderKeyRing, Session, StateError, StorageKey,
+    DecodeError, DecryptError, Expected, GroupPlaintext, HandshakeError, IdentityKeyPair,
+    InboundGroupSession, OutboundGroupSession, PreKeyBundle, PreKeyStore, PreKeyUpload,
+    RotationPolicy, SealedHeader, SenderKeyAnnouncement, SenderKeyDistribution, SenderKeyRing,
+    Session, StateError, StateOwner, StorageKey,
 };
 use qorgan_tests::hex;
 use qorgan_tests::vectors::{
@@ -102,7 +104,8 @@ fn qorgan_replays_the_conversation_and_decrypts_in_delivery_order() {
         "bob.signed_prekey[1].secret",
         "bob.last_resort_kem_prekey[1].seed",
     ]);
-    let mut store = PreKeyStore::new(&mut r, generate_identity("bob"));
+    let now = hs["inputs"]["bob"]["now"].as_u64().expect("now");
+    let mut store = PreKeyStore::new(&mut r, generate_identity("bob"), now);
     store.generate_one_time_prekeys(&mut replay(&["bob.one_time_prekey[1].secret"]), 1);
     store.generate_kem_one_time_prekeys(&mut replay(&["bob.one_time_kem_prekey[2].seed"]), 1);
     let h = &hs["expected"]["handshakes"][0];
@@ -139,7 +142,7 @@ fn qorgan_replays_the_conversation_and_decrypts_in_delivery_order() {
     r.finish();
     assert_eq!(a0, bytes_of("a0"));
     assert_eq!(a0[..2], [qorgan::wire::MESSAGE_VERSION, 0x02]);
-    let (mut bob, pt) = store.accept(&bytes_of("a0")).expect("accept");
+    let (mut bob, pt) = store.accept(&bytes_of("a0"), now).expect("accept");
     assert_eq!(pt, plaintexts["a0"]);
 
     let mut delivered = vec!["a0".to_string()];
@@ -180,6 +183,29 @@ fn qorgan_replays_the_conversation_and_decrypts_in_delivery_order() {
     assert_eq!(delivered, plaintexts.keys().cloned().collect::<Vec<_>>());
 }
 
+/// What a sealed entry of the files says `open` is given (§7.1).
+fn expected_of(v: &Value) -> Expected {
+    let owner: [u8; 32] = unhex(&v["owner"]).try_into().expect("32");
+    Expected::new(
+        StateOwner::from_bytes(owner),
+        v["min_generation"].as_u64().expect("min_generation"),
+    )
+}
+
+/// The parsed header a sealed entry lists is the blob's (§7.1).
+fn check_header(v: &Value, sealed: &[u8]) {
+    let h = SealedHeader::parse(sealed).expect("header");
+    assert_eq!(v["envelope_version"].as_u64(), Some(u64::from(h.version)));
+    assert_eq!(h.version, qorgan::wire::SEALED_VERSION);
+    assert_eq!(v["kind"].as_u64(), Some(u64::from(h.kind)));
+    assert_eq!(
+        h.owner.map(|o| hex::encode(&o.to_bytes())).as_deref(),
+        v["owner"].as_str()
+    );
+    assert_eq!(v["generation"].as_u64(), Some(h.generation));
+    assert_eq!(unhex(&v["nonce"]), sealed[43..67]);
+}
+
 #[test]
 fn qorgan_opens_the_sealed_states() {
     let hs = load("handshake.json");
@@ -189,31 +215,62 @@ fn qorgan_opens_the_sealed_states() {
     let key: [u8; 32] = d["storage_key"].clone().try_into().expect("32");
     let key = StorageKey::from_bytes(key);
     for s in f["expected"]["sessions"].as_array().expect("sessions") {
-        let plain = unhex(&s["plain"]);
-        let opened = Session::open(&key, &unhex(&s["sealed"])).expect("open");
+        let (plain, sealed) = (unhex(&s["plain"]), unhex(&s["sealed"]));
+        check_header(s, &sealed);
+        let expected = expected_of(s);
+        let opened = Session::open(&key, &sealed, &expected).expect("open");
         assert_eq!(*opened.to_bytes(), plain);
+        assert_eq!(opened.generation(), expected.min_generation);
+        assert_eq!(opened.state_owner(), expected.owner);
+        let next = Expected::new(expected.owner, expected.min_generation + 1);
         assert_eq!(
-            *Session::from_bytes(&plain).expect("decode").to_bytes(),
-            plain
+            Session::open(&key, &sealed, &next).err(),
+            Some(StateError::RolledBack {
+                min_generation: expected.min_generation + 1,
+                found: expected.min_generation
+            })
         );
+        // Loaded from plain bytes (generation 0), sealed once with the
+        // recorded nonce: the same blob.
+        let mut from_plain = Session::from_bytes(&plain).expect("decode");
+        assert_eq!(*from_plain.to_bytes(), plain);
+        let mut nonce = ReplayRng::new([d[str_of(&s["nonce_draw"])].clone()]);
+        assert_eq!(from_plain.seal(&mut nonce, &key), sealed);
+        nonce.finish();
     }
     let st = &f["expected"]["prekey_store"];
-    let plain = unhex(&st["plain"]);
-    let opened = PreKeyStore::open(&key, &unhex(&st["sealed"])).expect("open");
+    let (plain, sealed) = (unhex(&st["plain"]), unhex(&st["sealed"]));
+    check_header(st, &sealed);
+    let opened = PreKeyStore::open(&key, &sealed, &expected_of(st)).expect("open");
     assert_eq!(*opened.to_bytes(), plain);
+    let mut from_plain = PreKeyStore::from_bytes(&plain).expect("decode");
+    assert_eq!(*from_plain.to_bytes(), plain);
+    let mut nonce = ReplayRng::new([d[str_of(&f["inputs"]["store_nonce_draw"])].clone()]);
+    assert_eq!(from_plain.seal(&mut nonce, &key), sealed);
+    nonce.finish();
+    // Its dates (§4.9): rotated at rotated_at, due a week later.
+    let rotated_at = f["inputs"]["rotated_at"].as_u64().expect("rotated_at");
+    let week = qorgan::limits::PREKEY_ROTATION_SECS;
+    assert!(!opened.needs_rotation(rotated_at + week - 1));
+    assert!(opened.signed_prekey_rotation_due(rotated_at + week));
+    assert!(opened.last_resort_kem_prekey_rotation_due(rotated_at + week));
     assert_eq!(
-        *PreKeyStore::from_bytes(&plain).expect("decode").to_bytes(),
-        plain
+        qorgan_tests::vectors::store_dates(&plain),
+        st["dates"],
+        "the dates listed are the state's"
     );
 }
 
-/// Store version 1 (§7.3, §11): the store of state.json written in the
-/// version 1 layout, its replay list holding Carol's base key twice (version
-/// 1 allowed repeats), loads into a store whose record holds the key once,
-/// under the newest signed prekey (2, where state.json's version 2 state has
-/// it under 1, the signed prekey c0 named), and refuses c0 as a replay.
+/// Store versions 1 and 2 (§7.3, §11): the store of state.json written in
+/// the version 1 layout, its replay list holding Carol's base key twice
+/// (version 1 allowed repeats), loads into a store whose record holds the
+/// key once, under the newest signed prekey (2, where state.json's state
+/// has it under 1, the signed prekey c0 named), with every prekey dated 0
+/// and handed out, and refuses c0 as a replay. In the version 2 layout it
+/// keeps its record.
 #[test]
-fn qorgan_migrates_a_store_v1_replay_list() {
+fn qorgan_migrates_store_versions_1_and_2() {
+    use qorgan_tests::vectors::store_prefix;
     let hs = load("handshake.json");
     let f = load("state.json");
     let plain = unhex(&f["expected"]["prekey_store"]["plain"]);
@@ -221,33 +278,195 @@ fn qorgan_migrates_a_store_v1_replay_list() {
     // count(1) || u32(1) || count(1) || Carol's base key.
     let tail = [&[0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1][..], &carol].concat();
     assert!(plain.ends_with(&tail));
-    let prefix = &plain[1..plain.len() - tail.len()];
-    let v1 = [&[0x01][..], prefix, &[0, 0, 0, 2], &carol, &carol].concat();
-    let mut store = PreKeyStore::from_bytes(&v1).expect("store v1 loads");
-    let v2 = [
-        &[0x02][..],
-        prefix,
-        &[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1],
+    assert_eq!(
+        store_prefix(&plain, 3, false),
+        plain[..plain.len() - tail.len()]
+    );
+    let migrated = store_prefix(&plain, 3, true);
+    let v1 = [
+        &store_prefix(&plain, 1, false)[..],
+        &[0, 0, 0, 2],
+        &carol,
         &carol,
     ]
     .concat();
-    assert_eq!(*store.to_bytes(), v2);
+    let mut store = PreKeyStore::from_bytes(&v1).expect("store v1 loads");
+    let v3 = [&migrated[..], &[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1], &carol].concat();
+    assert_eq!(*store.to_bytes(), v3);
     assert_eq!(store.remembered_handshakes(), 1);
+    // Migrated prekeys are dated 0: due from PREKEY_ROTATION_SECS on (so at
+    // once on any real clock).
+    let week = qorgan::limits::PREKEY_ROTATION_SECS;
+    assert!(!store.needs_rotation(week - 1));
+    assert!(store.signed_prekey_rotation_due(week));
+    assert!(store.last_resort_kem_prekey_rotation_due(week));
+    let now = hs["inputs"]["bob"]["now"].as_u64().expect("now");
     let c0 = unhex(&hs["expected"]["handshakes"][1]["first_message"]["bytes"]);
-    assert_eq!(store.accept(&c0).err(), Some(HandshakeError::Replay));
+    // c0 named signed prekey 1, which is retired (2 is current): migrated,
+    // undated, it has no retirement time until a dated rotation (§4.9,
+    // §7.3), so on any clock the replay record refuses it.
+    assert_eq!(store.accept(&c0, now).err(), Some(HandshakeError::Replay));
+    assert_eq!(store.accept(&c0, 0).err(), Some(HandshakeError::Replay));
+    // Handed out: no bundle carries its one-time keys again.
+    assert!(
+        store
+            .bundles(10)
+            .iter()
+            .all(|b| b.one_time_prekey.is_none())
+    );
+    assert!(
+        store
+            .upload(&mut ReplayRng::new(Vec::<Vec<u8>>::new()), 0)
+            .is_none()
+    );
     // An empty version 1 list gives no record.
-    let v1 = [&[0x01][..], prefix, &[0, 0, 0, 0]].concat();
+    let v1 = [&store_prefix(&plain, 1, false)[..], &[0, 0, 0, 0]].concat();
     let store = PreKeyStore::from_bytes(&v1).expect("store v1 loads");
+    assert_eq!(*store.to_bytes(), [&migrated[..], &[0, 0, 0, 0]].concat());
+    // Version 2: the same lists without dates, its record as it is.
+    let v2 = [&store_prefix(&plain, 2, false)[..], &tail].concat();
+    let store = PreKeyStore::from_bytes(&v2).expect("store v2 loads");
+    assert_eq!(*store.to_bytes(), [&migrated[..], &tail].concat());
+    // Version 4 is no store version.
+    let v4 = [&[0x04][..], &plain[1..]].concat();
     assert_eq!(
-        *store.to_bytes(),
-        [&[0x02][..], prefix, &[0, 0, 0, 0]].concat()
+        PreKeyStore::from_bytes(&v4).err(),
+        Some(StateError::Decode(DecodeError::UnsupportedVersion(4)))
     );
-    // Version 3 is no store version.
-    let v3 = [&[0x03][..], &plain[1..]].concat();
+}
+
+/// prekey_upload.json (§4.9, §4.10): qorgan, fed the recorded draws, makes
+/// the same uploads and bundles, rotating and pruning as recorded, and ends
+/// in the recorded store state; every upload decodes (all signatures
+/// verified) to the fields listed.
+#[test]
+fn qorgan_replays_the_prekey_uploads() {
+    let f = load("prekey_upload.json");
+    let d = draws(&[&f]);
+    let (i, e) = (&f["inputs"], &f["expected"]);
+    let replay = |purposes: &[String]| ReplayRng::new(purposes.iter().map(|p| d[p].clone()));
+    let mut r = replay(&[
+        "bob.identity.ed25519_seed".into(),
+        "bob.identity.x25519_secret".into(),
+    ]);
+    let bob = IdentityKeyPair::generate(&mut r);
+    r.finish();
     assert_eq!(
-        PreKeyStore::from_bytes(&v3).err(),
-        Some(StateError::Decode(DecodeError::UnsupportedVersion(3)))
+        hex::encode(&bob.public().to_field_bytes()),
+        str_of(&e["identity"]["field_encoding"])
     );
+    let mut r = replay(&[
+        "bob.signed_prekey[1].secret".into(),
+        "bob.last_resort_kem_prekey[1].seed".into(),
+    ]);
+    let mut store = PreKeyStore::new(&mut r, bob, i["now"].as_u64().expect("now"));
+    r.finish();
+    let ops = i["operations"].as_array().expect("operations");
+    let outs = e["operations"].as_array().expect("operations");
+    assert_eq!(ops.len(), outs.len());
+    let ids = |v: &Value| -> Vec<u64> {
+        v.as_array()
+            .expect("ids")
+            .iter()
+            .map(|x| x.as_u64().expect("id"))
+            .collect()
+    };
+    for (op, out) in ops.iter().zip(outs) {
+        match str_of(&op["op"]) {
+            "generate_one_time_prekeys" => {
+                let want = ids(&out["ids"]);
+                let purposes: Vec<String> = want
+                    .iter()
+                    .map(|id| format!("bob.one_time_prekey[{id}].secret"))
+                    .collect();
+                let mut r = replay(&purposes);
+                let n = op["count"].as_u64().expect("count") as usize;
+                let got: Vec<u64> = store
+                    .generate_one_time_prekeys(&mut r, n)
+                    .iter()
+                    .map(|k| u64::from(k.id))
+                    .collect();
+                r.finish();
+                assert_eq!(got, want);
+            }
+            "generate_kem_one_time_prekeys" => {
+                let want = ids(&out["ids"]);
+                let purposes: Vec<String> = want
+                    .iter()
+                    .map(|id| format!("bob.one_time_kem_prekey[{id}].seed"))
+                    .collect();
+                let mut r = replay(&purposes);
+                let n = op["count"].as_u64().expect("count") as usize;
+                let got: Vec<u64> = store
+                    .generate_kem_one_time_prekeys(&mut r, n)
+                    .iter()
+                    .map(|k| u64::from(k.id))
+                    .collect();
+                r.finish();
+                assert_eq!(got, want);
+            }
+            "upload" => {
+                let now = op["now"].as_u64().expect("now");
+                let rotated = &out["rotated"];
+                assert_eq!(
+                    rotated["signed_prekey"].as_bool(),
+                    Some(store.signed_prekey_rotation_due(now))
+                );
+                assert_eq!(
+                    rotated["last_resort_kem_prekey"].as_bool(),
+                    Some(store.last_resort_kem_prekey_rotation_due(now))
+                );
+                let fields = &out["upload"]["fields"];
+                let mut purposes = Vec::new();
+                if rotated["signed_prekey"] == true {
+                    let id = fields["signed_prekey"]["id"]
+                        .as_u64()
+                        .expect("new signed prekey");
+                    purposes.push(format!("bob.signed_prekey[{id}].secret"));
+                }
+                if rotated["last_resort_kem_prekey"] == true {
+                    let id = fields["last_resort_kem_prekey"]["id"]
+                        .as_u64()
+                        .expect("new last-resort prekey");
+                    purposes.push(format!("bob.last_resort_kem_prekey[{id}].seed"));
+                }
+                let mut r = replay(&purposes);
+                let upload = store.upload(&mut r, now);
+                r.finish();
+                match upload {
+                    None => assert!(out["upload"].is_null(), "{op}: nothing new"),
+                    Some(u) => {
+                        let bytes = unhex(&out["upload"]["bytes"]);
+                        assert_eq!(u.to_bytes(), bytes, "{op}: qorgan's bytes");
+                        let parsed = PreKeyUpload::from_bytes(&bytes).expect("verifies");
+                        assert_eq!(parsed, u);
+                        assert_eq!(qorgan_tests::vectors::upload_json(&parsed), *fields);
+                        assert_eq!(
+                            qorgan::verify::verify(&qorgan::verify::Item::Upload(&bytes)),
+                            Ok(())
+                        );
+                    }
+                }
+            }
+            "bundles" => {
+                let max = op["max"].as_u64().expect("max") as usize;
+                let got: Vec<String> = store
+                    .bundles(max)
+                    .iter()
+                    .map(|b| hex::encode(&b.to_bytes()))
+                    .collect();
+                let want: Vec<String> = out["bundles"]
+                    .as_array()
+                    .expect("bundles")
+                    .iter()
+                    .map(|b| str_of(&b["bytes"]).to_string())
+                    .collect();
+                assert_eq!(got, want, "{op}");
+            }
+            other => panic!("unknown operation {other}"),
+        }
+    }
+    assert_eq!(hex::encode(&store.to_bytes()), str_of(&e["store"]["plain"]));
 }
 
 /// A member of the group in group.json.
@@ -503,22 +722,29 @@ fn qorgan_replays_the_group_scenario() {
         let name = str_of(&s["name"]);
         let (plain, sealed) = (unhex(&s["plain"]), unhex(&s["sealed"]));
         assert_eq!(kept[name], plain, "{name}: qorgan's state at that point");
+        check_header(s, &sealed);
+        let expected = expected_of(s);
         let mut nonce = ReplayRng::new([d[str_of(&s["nonce_draw"])].clone()]);
+        // Opened at its generation; loaded from plain (generation 0) and
+        // sealed once with the recorded nonce, the same blob.
         let (opened, from_plain, resealed) = match s["kind"].as_u64() {
             Some(0x42) => {
-                let o = OutboundGroupSession::open(&key, &sealed).expect("open");
-                let p = OutboundGroupSession::from_bytes(&plain).expect("plain");
-                (o.to_bytes(), p.to_bytes(), o.seal(&mut nonce, &key))
+                let o = OutboundGroupSession::open(&key, &sealed, &expected).expect("open");
+                assert_eq!(o.state_owner(), expected.owner);
+                let mut p = OutboundGroupSession::from_bytes(&plain).expect("plain");
+                (o.to_bytes(), p.to_bytes(), p.seal(&mut nonce, &key))
             }
             Some(0x43) => {
-                let o = InboundGroupSession::open(&key, &sealed).expect("open");
-                let p = InboundGroupSession::from_bytes(&plain).expect("plain");
-                (o.to_bytes(), p.to_bytes(), o.seal(&mut nonce, &key))
+                let o = InboundGroupSession::open(&key, &sealed, &expected).expect("open");
+                assert_eq!(o.state_owner(), expected.owner);
+                let mut p = InboundGroupSession::from_bytes(&plain).expect("plain");
+                (o.to_bytes(), p.to_bytes(), p.seal(&mut nonce, &key))
             }
             Some(0x44) => {
-                let o = SenderKeyRing::open(&key, &sealed).expect("open");
-                let p = SenderKeyRing::from_bytes(&plain).expect("plain");
-                (o.to_bytes(), p.to_bytes(), o.seal(&mut nonce, &key))
+                let o = SenderKeyRing::open(&key, &sealed, &expected).expect("open");
+                assert_eq!(o.state_owner(), expected.owner);
+                let mut p = SenderKeyRing::from_bytes(&plain).expect("plain");
+                (o.to_bytes(), p.to_bytes(), p.seal(&mut nonce, &key))
             }
             other => panic!("kind {other:?}"),
         };

@@ -536,11 +536,13 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_identity() != 10583:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_accept() != 34012:
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_upload() != 38208:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_bundle() != 36273:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_accept() != 30314:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_bundles() != 35689:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_bundle() != 40870:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_device_bundles() != 22244:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_create_group() != 28616:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -548,29 +550,35 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys() != 48684:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_device_generation() != 40864:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_identity_key() != 14157:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_initiate() != 3302:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() != 12665:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_needs_rotation() != 4882:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_needs_rotation() != 34167:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() != 26512:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_open_group() != 10600:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_open_group() != 2126:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() != 63988:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_prune() != 14710:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() != 25741:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() != 42412:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() != 3552:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_safety_number() != 17280:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_seal() != 51779:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_seal() != 32028:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_device_new() != 12721:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_upload() != 15602:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_device_open() != 14808:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_device_new() != 17506:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_device_open() != 31962:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 46978:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -580,7 +588,11 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export() != 50130:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 16010:
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_generation() != 35055:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id() != 20940:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 40737:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity() != 2170:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -588,7 +600,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 44524:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 4007:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 60939:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() != 17758:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -599,6 +611,8 @@ def _uniffi_check_api_checksums(lib):
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() != 42726:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 63159:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_generation() != 15533:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() != 1080:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -612,7 +626,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due() != 49091:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() != 10143:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() != 55112:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_decrypt() != 16821:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -620,15 +634,19 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_encrypt() != 24912:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_session_generation() != 33214:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_is_pending() != 29510:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_owns_prekey_message() != 29862:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_remote_identity() != 9171:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_session_seal() != 17116:
+    if lib.uniffi_qorgan_ffi_checksum_method_session_seal() != 45043:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_session_open() != 36904:
+    if lib.uniffi_qorgan_ffi_checksum_method_session_session_id() != 50926:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_session_open() != 1288:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
 
 # A ctypes library to expose the extern-C FFI definitions.
@@ -677,6 +695,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_group_message.restype = ctypes
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_identity.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_identity.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_upload.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_upload.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_accept.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_accept.restype = ctypes.c_uint16
@@ -695,6 +716,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekey
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_generation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_generation.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_identity_key.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_identity_key.restype = ctypes.c_uint16
@@ -713,6 +737,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count.restyp
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_open_group.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_open_group.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_prune.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_prune.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey.restype = ctypes.c_uint16
@@ -725,6 +752,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_safety_number.restype = ctyp
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_seal.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_seal.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_upload.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_upload.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_device_new.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_device_new.restype = ctypes.c_uint16
@@ -743,6 +773,12 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch.restype
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_generation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_generation.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal.restype = ctypes.c_uint16
@@ -773,6 +809,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution.restype 
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_generation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_generation.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id.restype = ctypes.c_uint16
@@ -803,6 +842,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_decrypt_batch.restype = cty
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_encrypt.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_encrypt.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_session_generation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_session_generation.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_is_pending.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_is_pending.restype = ctypes.c_uint16
@@ -815,6 +857,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_remote_identity.restype = c
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_seal.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_seal.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_session_session_id.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_session_session_id.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_session_open.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_session_open.restype = ctypes.c_uint16
@@ -850,9 +895,15 @@ _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_identity.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_identity.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_upload.argtypes = (
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_upload.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_accept.argtypes = (
     ctypes.c_uint64,
     _UniffiForeignBytes,
+    ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_accept.restype = _UniffiRustBuffer
@@ -887,6 +938,11 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys.argtypes
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys.restype = ctypes.c_uint32
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_generation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_generation.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_identity_key.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -905,6 +961,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count.argtypes
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count.restype = ctypes.c_uint32
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_needs_rotation.argtypes = (
     ctypes.c_uint64,
+    ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_needs_rotation.restype = ctypes.c_int8
@@ -917,15 +974,25 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_open_group.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_open_group.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_prune.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_prune.restype = ctypes.c_uint32
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey.argtypes = (
+    ctypes.c_uint64,
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey.argtypes = (
+    ctypes.c_uint64,
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
@@ -944,13 +1011,22 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_seal.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_seal.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_upload.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_upload.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_device_new.argtypes = (
+    ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_device_new.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_device_open.argtypes = (
     _UniffiRustBuffer,
     _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_device_open.restype = ctypes.c_uint64
@@ -978,6 +1054,16 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_export.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_export.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_generation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_generation.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_group_id.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_group_id.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_seal.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -1003,6 +1089,9 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_new.restype = ctypes.c
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_open.argtypes = (
     _UniffiRustBuffer,
     _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_open.restype = ctypes.c_uint64
@@ -1033,6 +1122,11 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_generation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_generation.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_group_id.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1089,6 +1183,11 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_session_encrypt.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_encrypt.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_session_generation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_session_generation.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_is_pending.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1111,9 +1210,16 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_session_seal.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_seal.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_session_session_id.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_session_session_id.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_session_open.argtypes = (
     _UniffiRustBuffer,
     _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_session_open.restype = ctypes.c_uint64
@@ -1282,8 +1388,9 @@ class QorganError:  # type: ignore
     class BadSignature(_UniffiTempQorganError):
         """
         A signature did not verify (`what`: identity binding, signed prekey,
-        ML-KEM prekey, sender-key distribution (the identity's signature on
-        a chain's announcement), sender-key proof of possession (the chain
+        ML-KEM prekey, prekey upload (the identity's signature over a whole
+        upload), sender-key distribution (the identity's signature on a
+        chain's announcement), sender-key proof of possession (the chain
         signing key's own signature on it), group message).
 """
         
@@ -1355,7 +1462,8 @@ class QorganError:  # type: ignore
     class UnknownPreKey(_UniffiTempQorganError):
         """
         A handshake naming a prekey this device does not hold (never issued,
-        rotated out, or a one-time prekey already used).
+        rotated out and deleted, or a one-time prekey already used or
+        dropped to make room for new ones).
 """
         
         def __init__(self, id):
@@ -1367,6 +1475,25 @@ class QorganError:  # type: ignore
         def __repr__(self):
             return "QorganError.UnknownPreKey({})".format(str(self))
     _UniffiTempQorganError.UnknownPreKey = UnknownPreKey # type: ignore
+    class PreKeyExpired(_UniffiTempQorganError):
+        """
+        A handshake naming a signed or last-resort ML-KEM prekey (`what`)
+        retired longer ago than the documented maximum age (28 days): the
+        initiator used a bundle fetched long ago. This device deleted (or
+        will delete) that key; the initiator must fetch a new bundle.
+"""
+        
+        def __init__(self, what, id):
+            super().__init__(", ".join([
+                "what={!r}".format(what),
+                "id={!r}".format(id),
+            ]))
+            self.what = what
+            self.id = id
+
+        def __repr__(self):
+            return "QorganError.PreKeyExpired({})".format(str(self))
+    _UniffiTempQorganError.PreKeyExpired = PreKeyExpired # type: ignore
     class Replay(_UniffiTempQorganError):
         """
         A handshake without one-time prekey that was already accepted.
@@ -1519,7 +1646,8 @@ class QorganError:  # type: ignore
     _UniffiTempQorganError.RetiredChain = RetiredChain # type: ignore
     class CorruptState(_UniffiTempQorganError):
         """
-        Stored state that is malformed, or sealed under another key.
+        Stored state that is malformed, sealed under another key, or of
+        another kind of object than the one opened.
 """
         
         def __init__(self, reason):
@@ -1531,6 +1659,37 @@ class QorganError:  # type: ignore
         def __repr__(self):
             return "QorganError.CorruptState({})".format(str(self))
     _UniffiTempQorganError.CorruptState = CorruptState # type: ignore
+    class WrongOwner(_UniffiTempQorganError):
+        """
+        Authentic sealed state of another object than the one `open` was
+        asked for (another session, device, group or sender): two stored
+        blobs were swapped. Nothing was opened.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.WrongOwner({})".format(str(self))
+    _UniffiTempQorganError.WrongOwner = WrongOwner # type: ignore
+    class RolledBack(_UniffiTempQorganError):
+        """
+        Authentic sealed state of the expected object, but older than the
+        generation the caller recorded (`min_generation`): a restored backup
+        or another process's stale copy. Nothing was opened.
+"""
+        
+        def __init__(self, min_generation, found):
+            super().__init__(", ".join([
+                "min_generation={!r}".format(min_generation),
+                "found={!r}".format(found),
+            ]))
+            self.min_generation = min_generation
+            self.found = found
+
+        def __repr__(self):
+            return "QorganError.RolledBack({})".format(str(self))
+    _UniffiTempQorganError.RolledBack = RolledBack # type: ignore
     class InvalidArgument(_UniffiTempQorganError):
         """
         An argument out of range (key length, sizes).
@@ -1598,54 +1757,67 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterUInt32.read(buf),
             )
         if variant == 8:
-            return QorganError.Replay(
+            return QorganError.PreKeyExpired(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
             )
         if variant == 9:
-            return QorganError.NonContributory(
+            return QorganError.Replay(
             )
         if variant == 10:
+            return QorganError.NonContributory(
+            )
+        if variant == 11:
             return QorganError.RotationRequired(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 11:
+        if variant == 12:
             return QorganError.ChainExhausted(
             )
-        if variant == 12:
+        if variant == 13:
             return QorganError.WrongChain(
             )
-        if variant == 13:
+        if variant == 14:
             return QorganError.BeforeFirstIteration(
             )
-        if variant == 14:
+        if variant == 15:
             return QorganError.WrongGroup(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 15:
+        if variant == 16:
             return QorganError.KeyCommitmentMismatch(
                 _UniffiFfiConverterUInt32.read(buf),
             )
-        if variant == 16:
+        if variant == 17:
             return QorganError.ConflictingChainKey(
                 _UniffiFfiConverterUInt32.read(buf),
             )
-        if variant == 17:
+        if variant == 18:
             return QorganError.ConflictingRotation(
                 _UniffiFfiConverterUInt32.read(buf),
             )
-        if variant == 18:
+        if variant == 19:
             return QorganError.RetiredChain(
                 _UniffiFfiConverterUInt32.read(buf),
                 _UniffiFfiConverterUInt32.read(buf),
             )
-        if variant == 19:
+        if variant == 20:
             return QorganError.CorruptState(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 20:
+        if variant == 21:
+            return QorganError.WrongOwner(
+            )
+        if variant == 22:
+            return QorganError.RolledBack(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 23:
             return QorganError.InvalidArgument(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 21:
+        if variant == 24:
             return QorganError.Internal(
                 _UniffiFfiConverterString.read(buf),
             )
@@ -1672,6 +1844,10 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         if isinstance(value, QorganError.UnknownPreKey):
+            _UniffiFfiConverterUInt32.check_lower(value.id)
+            return
+        if isinstance(value, QorganError.PreKeyExpired):
+            _UniffiFfiConverterString.check_lower(value.what)
             _UniffiFfiConverterUInt32.check_lower(value.id)
             return
         if isinstance(value, QorganError.Replay):
@@ -1706,6 +1882,12 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if isinstance(value, QorganError.CorruptState):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
+        if isinstance(value, QorganError.WrongOwner):
+            return
+        if isinstance(value, QorganError.RolledBack):
+            _UniffiFfiConverterUInt64.check_lower(value.min_generation)
+            _UniffiFfiConverterUInt64.check_lower(value.found)
+            return
         if isinstance(value, QorganError.InvalidArgument):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
@@ -1736,43 +1918,53 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if isinstance(value, QorganError.UnknownPreKey):
             buf.write_i32(7)
             _UniffiFfiConverterUInt32.write(value.id, buf)
-        if isinstance(value, QorganError.Replay):
+        if isinstance(value, QorganError.PreKeyExpired):
             buf.write_i32(8)
-        if isinstance(value, QorganError.NonContributory):
+            _UniffiFfiConverterString.write(value.what, buf)
+            _UniffiFfiConverterUInt32.write(value.id, buf)
+        if isinstance(value, QorganError.Replay):
             buf.write_i32(9)
-        if isinstance(value, QorganError.RotationRequired):
+        if isinstance(value, QorganError.NonContributory):
             buf.write_i32(10)
+        if isinstance(value, QorganError.RotationRequired):
+            buf.write_i32(11)
             _UniffiFfiConverterString.write(value.reason, buf)
         if isinstance(value, QorganError.ChainExhausted):
-            buf.write_i32(11)
-        if isinstance(value, QorganError.WrongChain):
             buf.write_i32(12)
-        if isinstance(value, QorganError.BeforeFirstIteration):
+        if isinstance(value, QorganError.WrongChain):
             buf.write_i32(13)
-        if isinstance(value, QorganError.WrongGroup):
+        if isinstance(value, QorganError.BeforeFirstIteration):
             buf.write_i32(14)
+        if isinstance(value, QorganError.WrongGroup):
+            buf.write_i32(15)
             _UniffiFfiConverterString.write(value.reason, buf)
         if isinstance(value, QorganError.KeyCommitmentMismatch):
-            buf.write_i32(15)
+            buf.write_i32(16)
             _UniffiFfiConverterUInt32.write(value.iteration, buf)
         if isinstance(value, QorganError.ConflictingChainKey):
-            buf.write_i32(16)
+            buf.write_i32(17)
             _UniffiFfiConverterUInt32.write(value.chain_id, buf)
         if isinstance(value, QorganError.ConflictingRotation):
-            buf.write_i32(17)
+            buf.write_i32(18)
             _UniffiFfiConverterUInt32.write(value.rotation, buf)
         if isinstance(value, QorganError.RetiredChain):
-            buf.write_i32(18)
+            buf.write_i32(19)
             _UniffiFfiConverterUInt32.write(value.rotation, buf)
             _UniffiFfiConverterUInt32.write(value.oldest, buf)
         if isinstance(value, QorganError.CorruptState):
-            buf.write_i32(19)
-            _UniffiFfiConverterString.write(value.reason, buf)
-        if isinstance(value, QorganError.InvalidArgument):
             buf.write_i32(20)
             _UniffiFfiConverterString.write(value.reason, buf)
-        if isinstance(value, QorganError.Internal):
+        if isinstance(value, QorganError.WrongOwner):
             buf.write_i32(21)
+        if isinstance(value, QorganError.RolledBack):
+            buf.write_i32(22)
+            _UniffiFfiConverterUInt64.write(value.min_generation, buf)
+            _UniffiFfiConverterUInt64.write(value.found, buf)
+        if isinstance(value, QorganError.InvalidArgument):
+            buf.write_i32(23)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, QorganError.Internal):
+            buf.write_i32(24)
             _UniffiFfiConverterString.write(value.reason, buf)
 
 class _UniffiFfiConverterSequenceBytes(_UniffiConverterRustBuffer):
@@ -1870,72 +2062,87 @@ class ErrorKind(enum.Enum):
     See [`QorganError::UnknownPreKey`].
 """
     
-    REPLAY = 7
+    PRE_KEY_EXPIRED = 7
+    """
+    See [`QorganError::PreKeyExpired`].
+"""
+    
+    REPLAY = 8
     """
     See [`QorganError::Replay`].
 """
     
-    NON_CONTRIBUTORY = 8
+    NON_CONTRIBUTORY = 9
     """
     See [`QorganError::NonContributory`].
 """
     
-    ROTATION_REQUIRED = 9
+    ROTATION_REQUIRED = 10
     """
     See [`QorganError::RotationRequired`].
 """
     
-    CHAIN_EXHAUSTED = 10
+    CHAIN_EXHAUSTED = 11
     """
     See [`QorganError::ChainExhausted`].
 """
     
-    WRONG_CHAIN = 11
+    WRONG_CHAIN = 12
     """
     See [`QorganError::WrongChain`].
 """
     
-    BEFORE_FIRST_ITERATION = 12
+    BEFORE_FIRST_ITERATION = 13
     """
     See [`QorganError::BeforeFirstIteration`].
 """
     
-    WRONG_GROUP = 13
+    WRONG_GROUP = 14
     """
     See [`QorganError::WrongGroup`].
 """
     
-    KEY_COMMITMENT_MISMATCH = 14
+    KEY_COMMITMENT_MISMATCH = 15
     """
     See [`QorganError::KeyCommitmentMismatch`].
 """
     
-    CONFLICTING_CHAIN_KEY = 15
+    CONFLICTING_CHAIN_KEY = 16
     """
     See [`QorganError::ConflictingChainKey`].
 """
     
-    CONFLICTING_ROTATION = 16
+    CONFLICTING_ROTATION = 17
     """
     See [`QorganError::ConflictingRotation`].
 """
     
-    RETIRED_CHAIN = 17
+    RETIRED_CHAIN = 18
     """
     See [`QorganError::RetiredChain`].
 """
     
-    CORRUPT_STATE = 18
+    CORRUPT_STATE = 19
     """
     See [`QorganError::CorruptState`].
 """
     
-    INVALID_ARGUMENT = 19
+    WRONG_OWNER = 20
+    """
+    See [`QorganError::WrongOwner`].
+"""
+    
+    ROLLED_BACK = 21
+    """
+    See [`QorganError::RolledBack`].
+"""
+    
+    INVALID_ARGUMENT = 22
     """
     See [`QorganError::InvalidArgument`].
 """
     
-    INTERNAL = 20
+    INTERNAL = 23
     """
     See [`QorganError::Internal`].
 """
@@ -1961,32 +2168,38 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
         if variant == 7:
             return ErrorKind.UNKNOWN_PRE_KEY
         if variant == 8:
-            return ErrorKind.REPLAY
+            return ErrorKind.PRE_KEY_EXPIRED
         if variant == 9:
-            return ErrorKind.NON_CONTRIBUTORY
+            return ErrorKind.REPLAY
         if variant == 10:
-            return ErrorKind.ROTATION_REQUIRED
+            return ErrorKind.NON_CONTRIBUTORY
         if variant == 11:
-            return ErrorKind.CHAIN_EXHAUSTED
+            return ErrorKind.ROTATION_REQUIRED
         if variant == 12:
-            return ErrorKind.WRONG_CHAIN
+            return ErrorKind.CHAIN_EXHAUSTED
         if variant == 13:
-            return ErrorKind.BEFORE_FIRST_ITERATION
+            return ErrorKind.WRONG_CHAIN
         if variant == 14:
-            return ErrorKind.WRONG_GROUP
+            return ErrorKind.BEFORE_FIRST_ITERATION
         if variant == 15:
-            return ErrorKind.KEY_COMMITMENT_MISMATCH
+            return ErrorKind.WRONG_GROUP
         if variant == 16:
-            return ErrorKind.CONFLICTING_CHAIN_KEY
+            return ErrorKind.KEY_COMMITMENT_MISMATCH
         if variant == 17:
-            return ErrorKind.CONFLICTING_ROTATION
+            return ErrorKind.CONFLICTING_CHAIN_KEY
         if variant == 18:
-            return ErrorKind.RETIRED_CHAIN
+            return ErrorKind.CONFLICTING_ROTATION
         if variant == 19:
-            return ErrorKind.CORRUPT_STATE
+            return ErrorKind.RETIRED_CHAIN
         if variant == 20:
-            return ErrorKind.INVALID_ARGUMENT
+            return ErrorKind.CORRUPT_STATE
         if variant == 21:
+            return ErrorKind.WRONG_OWNER
+        if variant == 22:
+            return ErrorKind.ROLLED_BACK
+        if variant == 23:
+            return ErrorKind.INVALID_ARGUMENT
+        if variant == 24:
             return ErrorKind.INTERNAL
         raise InternalError("Raw enum value doesn't match any cases")
 
@@ -2005,6 +2218,8 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
         if value == ErrorKind.UNTRUSTED_IDENTITY:
             return
         if value == ErrorKind.UNKNOWN_PRE_KEY:
+            return
+        if value == ErrorKind.PRE_KEY_EXPIRED:
             return
         if value == ErrorKind.REPLAY:
             return
@@ -2029,6 +2244,10 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
         if value == ErrorKind.RETIRED_CHAIN:
             return
         if value == ErrorKind.CORRUPT_STATE:
+            return
+        if value == ErrorKind.WRONG_OWNER:
+            return
+        if value == ErrorKind.ROLLED_BACK:
             return
         if value == ErrorKind.INVALID_ARGUMENT:
             return
@@ -2052,34 +2271,40 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
             buf.write_i32(6)
         if value == ErrorKind.UNKNOWN_PRE_KEY:
             buf.write_i32(7)
-        if value == ErrorKind.REPLAY:
+        if value == ErrorKind.PRE_KEY_EXPIRED:
             buf.write_i32(8)
-        if value == ErrorKind.NON_CONTRIBUTORY:
+        if value == ErrorKind.REPLAY:
             buf.write_i32(9)
-        if value == ErrorKind.ROTATION_REQUIRED:
+        if value == ErrorKind.NON_CONTRIBUTORY:
             buf.write_i32(10)
-        if value == ErrorKind.CHAIN_EXHAUSTED:
+        if value == ErrorKind.ROTATION_REQUIRED:
             buf.write_i32(11)
-        if value == ErrorKind.WRONG_CHAIN:
+        if value == ErrorKind.CHAIN_EXHAUSTED:
             buf.write_i32(12)
-        if value == ErrorKind.BEFORE_FIRST_ITERATION:
+        if value == ErrorKind.WRONG_CHAIN:
             buf.write_i32(13)
-        if value == ErrorKind.WRONG_GROUP:
+        if value == ErrorKind.BEFORE_FIRST_ITERATION:
             buf.write_i32(14)
-        if value == ErrorKind.KEY_COMMITMENT_MISMATCH:
+        if value == ErrorKind.WRONG_GROUP:
             buf.write_i32(15)
-        if value == ErrorKind.CONFLICTING_CHAIN_KEY:
+        if value == ErrorKind.KEY_COMMITMENT_MISMATCH:
             buf.write_i32(16)
-        if value == ErrorKind.CONFLICTING_ROTATION:
+        if value == ErrorKind.CONFLICTING_CHAIN_KEY:
             buf.write_i32(17)
-        if value == ErrorKind.RETIRED_CHAIN:
+        if value == ErrorKind.CONFLICTING_ROTATION:
             buf.write_i32(18)
-        if value == ErrorKind.CORRUPT_STATE:
+        if value == ErrorKind.RETIRED_CHAIN:
             buf.write_i32(19)
-        if value == ErrorKind.INVALID_ARGUMENT:
+        if value == ErrorKind.CORRUPT_STATE:
             buf.write_i32(20)
-        if value == ErrorKind.INTERNAL:
+        if value == ErrorKind.WRONG_OWNER:
             buf.write_i32(21)
+        if value == ErrorKind.ROLLED_BACK:
+            buf.write_i32(22)
+        if value == ErrorKind.INVALID_ARGUMENT:
+            buf.write_i32(23)
+        if value == ErrorKind.INTERNAL:
+            buf.write_i32(24)
 
 
 
@@ -2255,6 +2480,12 @@ class SessionProtocol(typing.Protocol):
         Encrypts one message. Persist the session before sending it.
 """
         raise NotImplementedError
+    def generation(self, ) -> int:
+        """
+        The generation of the last `seal` or `open` (0 if neither): the
+        `min_generation` to pass to `open` next time.
+"""
+        raise NotImplementedError
     def is_pending(self, ) -> bool:
         """
         True while the initiator's messages still carry the handshake.
@@ -2273,7 +2504,17 @@ class SessionProtocol(typing.Protocol):
         raise NotImplementedError
     def seal(self, storage_key: bytes) -> bytes:
         """
-        The session state encrypted under a 32-byte storage key.
+        The session state encrypted under a 32-byte storage key, bound to
+        this session's id and to the next generation, which
+        [`Session::generation`] then returns: record both with the blob and
+        pass them to `open`.
+"""
+        raise NotImplementedError
+    def session_id(self, ) -> bytes:
+        """
+        The session id (32 bytes, a hash of the handshake transcript, the
+        same on both sides): what `open` expects this session's blob to
+        belong to. Not secret.
 """
         raise NotImplementedError
 
@@ -2284,17 +2525,27 @@ class Session(SessionProtocol):
     
     _handle: ctypes.c_uint64
     @classmethod
-    def open(cls, storage_key: bytes,sealed: bytes) -> Session:
+    def open(cls, storage_key: bytes,sealed: bytes,session_id: bytes,min_generation: int) -> Session:
         """
-        Restores a session sealed by [`Session::seal`].
+        Restores a session sealed by [`Session::seal`]: the session
+        `session_id` (32 bytes, [`Session::session_id`]) at `min_generation`
+        (its [`Session::generation`] recorded after the last seal; 0 if
+        none) or later. Another session's blob is refused with
+        `WrongOwner`, an older one with `RolledBack`.
 """
         
         _UniffiFfiConverterBytes.check_lower(storage_key)
 
         _UniffiFfiConverterBytes.check_lower(sealed)
+
+        _UniffiFfiConverterBytes.check_lower(session_id)
+
+        _UniffiFfiConverterUInt64.check_lower(min_generation)
         _uniffi_lowered_args = (
             _UniffiFfiConverterBytes.lower(storage_key),
             _UniffiFfiConverterBytes.lower(sealed),
+            _UniffiFfiConverterBytes.lower(session_id),
+            _UniffiFfiConverterUInt64.lower(min_generation),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeSession.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -2382,6 +2633,22 @@ class Session(SessionProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    def generation(self, ) -> int:
+        """
+        The generation of the last `seal` or `open` (0 if neither): the
+        `min_generation` to pass to `open` next time.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_session_generation,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def is_pending(self, ) -> bool:
         """
         True while the initiator's messages still carry the handshake.
@@ -2433,7 +2700,10 @@ class Session(SessionProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def seal(self, storage_key: bytes) -> bytes:
         """
-        The session state encrypted under a 32-byte storage key.
+        The session state encrypted under a 32-byte storage key, bound to
+        this session's id and to the next generation, which
+        [`Session::generation`] then returns: record both with the blob and
+        pass them to `open`.
 """
         
         _UniffiFfiConverterBytes.check_lower(storage_key)
@@ -2446,6 +2716,23 @@ class Session(SessionProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_session_seal,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def session_id(self, ) -> bytes:
+        """
+        The session id (32 bytes, a hash of the handshake transcript, the
+        same on both sides): what `open` expects this session's blob to
+        belong to. Not secret.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_session_session_id,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -2764,6 +3051,112 @@ class _UniffiFfiConverterTypeSafetyNumber(_UniffiConverterRustBuffer):
         _UniffiFfiConverterString.write(value.display, buf)
         _UniffiFfiConverterBytes.write(value.scannable, buf)
 
+class _UniffiFfiConverterOptionalUInt32(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterUInt32.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterUInt32.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterUInt32.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+class _UniffiFfiConverterSequenceUInt32(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterUInt32.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterUInt32.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterUInt32.read(buf) for i in range(count)
+        ]
+
+@dataclass
+class UploadInfo:
+    """
+    What a verified prekey upload carries, for the server's prekey store:
+    the keys are in the upload's bytes; these are the ids to index them by.
+"""
+    def __init__(self, *, identity_key:bytes, signed_prekey_id:typing.Optional[int], last_resort_kem_prekey_id:typing.Optional[int], one_time_prekey_ids:typing.List[int], kem_one_time_prekey_ids:typing.List[int]):
+        self.identity_key = identity_key
+        self.signed_prekey_id = signed_prekey_id
+        self.last_resort_kem_prekey_id = last_resort_kem_prekey_id
+        self.one_time_prekey_ids = one_time_prekey_ids
+        self.kem_one_time_prekey_ids = kem_one_time_prekey_ids
+        
+        
+
+    
+    def __str__(self):
+        return "UploadInfo(identity_key={}, signed_prekey_id={}, last_resort_kem_prekey_id={}, one_time_prekey_ids={}, kem_one_time_prekey_ids={})".format(self.identity_key, self.signed_prekey_id, self.last_resort_kem_prekey_id, self.one_time_prekey_ids, self.kem_one_time_prekey_ids)
+    def __eq__(self, other):
+        if self.identity_key != other.identity_key:
+            return False
+        if self.signed_prekey_id != other.signed_prekey_id:
+            return False
+        if self.last_resort_kem_prekey_id != other.last_resort_kem_prekey_id:
+            return False
+        if self.one_time_prekey_ids != other.one_time_prekey_ids:
+            return False
+        if self.kem_one_time_prekey_ids != other.kem_one_time_prekey_ids:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeUploadInfo(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return UploadInfo(
+            identity_key=_UniffiFfiConverterBytes.read(buf),
+            signed_prekey_id=_UniffiFfiConverterOptionalUInt32.read(buf),
+            last_resort_kem_prekey_id=_UniffiFfiConverterOptionalUInt32.read(buf),
+            one_time_prekey_ids=_UniffiFfiConverterSequenceUInt32.read(buf),
+            kem_one_time_prekey_ids=_UniffiFfiConverterSequenceUInt32.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.identity_key)
+        _UniffiFfiConverterOptionalUInt32.check_lower(value.signed_prekey_id)
+        _UniffiFfiConverterOptionalUInt32.check_lower(value.last_resort_kem_prekey_id)
+        _UniffiFfiConverterSequenceUInt32.check_lower(value.one_time_prekey_ids)
+        _UniffiFfiConverterSequenceUInt32.check_lower(value.kem_one_time_prekey_ids)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.identity_key, buf)
+        _UniffiFfiConverterOptionalUInt32.write(value.signed_prekey_id, buf)
+        _UniffiFfiConverterOptionalUInt32.write(value.last_resort_kem_prekey_id, buf)
+        _UniffiFfiConverterSequenceUInt32.write(value.one_time_prekey_ids, buf)
+        _UniffiFfiConverterSequenceUInt32.write(value.kem_one_time_prekey_ids, buf)
+
 @dataclass
 class VerifyResult:
     """
@@ -2937,6 +3330,36 @@ class VerifyItem:
             return True
 
     @dataclass
+    class UPLOAD:
+        """
+        A prekey upload.
+"""
+        
+        def __init__(self, bytes:bytes):
+            self.bytes = bytes
+            
+            """
+        Its bytes.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "VerifyItem.UPLOAD(bytes={})".format(self.bytes)
+        def __eq__(self, other):
+            if not isinstance(other, VerifyItem):
+                return NotImplemented
+            if not other.is_UPLOAD():
+                return False
+            if self.bytes != other.bytes:
+                return False
+            return True
+
+    @dataclass
     class ANNOUNCEMENT:
         """
         A sender-key announcement.
@@ -3016,6 +3439,10 @@ class VerifyItem:
         return isinstance(self, VerifyItem.BUNDLE)
     def is_bundle(self) -> bool:
         return isinstance(self, VerifyItem.BUNDLE)
+    def is_UPLOAD(self) -> bool:
+        return isinstance(self, VerifyItem.UPLOAD)
+    def is_upload(self) -> bool:
+        return isinstance(self, VerifyItem.UPLOAD)
     def is_ANNOUNCEMENT(self) -> bool:
         return isinstance(self, VerifyItem.ANNOUNCEMENT)
     def is_announcement(self) -> bool:
@@ -3031,6 +3458,7 @@ class VerifyItem:
 # We might be able to do this a little more neatly with a metaclass, but this'll do.
 VerifyItem.IDENTITY = type("VerifyItem.IDENTITY", (VerifyItem.IDENTITY, VerifyItem,), {})  # type: ignore
 VerifyItem.BUNDLE = type("VerifyItem.BUNDLE", (VerifyItem.BUNDLE, VerifyItem,), {})  # type: ignore
+VerifyItem.UPLOAD = type("VerifyItem.UPLOAD", (VerifyItem.UPLOAD, VerifyItem,), {})  # type: ignore
 VerifyItem.ANNOUNCEMENT = type("VerifyItem.ANNOUNCEMENT", (VerifyItem.ANNOUNCEMENT, VerifyItem,), {})  # type: ignore
 VerifyItem.GROUP_MESSAGE = type("VerifyItem.GROUP_MESSAGE", (VerifyItem.GROUP_MESSAGE, VerifyItem,), {})  # type: ignore
 
@@ -3050,10 +3478,14 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterBytes.read(buf),
             )
         if variant == 3:
-            return VerifyItem.ANNOUNCEMENT(
+            return VerifyItem.UPLOAD(
                 _UniffiFfiConverterBytes.read(buf),
             )
         if variant == 4:
+            return VerifyItem.ANNOUNCEMENT(
+                _UniffiFfiConverterBytes.read(buf),
+            )
+        if variant == 5:
             return VerifyItem.GROUP_MESSAGE(
                 _UniffiFfiConverterBytes.read(buf),
                 _UniffiFfiConverterBytes.read(buf),
@@ -3066,6 +3498,9 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
             _UniffiFfiConverterBytes.check_lower(value.bytes)
             return
         if value.is_BUNDLE():
+            _UniffiFfiConverterBytes.check_lower(value.bytes)
+            return
+        if value.is_UPLOAD():
             _UniffiFfiConverterBytes.check_lower(value.bytes)
             return
         if value.is_ANNOUNCEMENT():
@@ -3085,11 +3520,14 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
         if value.is_BUNDLE():
             buf.write_i32(2)
             _UniffiFfiConverterBytes.write(value.bytes, buf)
-        if value.is_ANNOUNCEMENT():
+        if value.is_UPLOAD():
             buf.write_i32(3)
             _UniffiFfiConverterBytes.write(value.bytes, buf)
-        if value.is_GROUP_MESSAGE():
+        if value.is_ANNOUNCEMENT():
             buf.write_i32(4)
+            _UniffiFfiConverterBytes.write(value.bytes, buf)
+        if value.is_GROUP_MESSAGE():
+            buf.write_i32(5)
             _UniffiFfiConverterBytes.write(value.announcement, buf)
             _UniffiFfiConverterBytes.write(value.message, buf)
 
@@ -3210,6 +3648,12 @@ class OutboundGroupProtocol(typing.Protocol):
         covers this device's identity and the group).
 """
         raise NotImplementedError
+    def generation(self, ) -> int:
+        """
+        The generation of the last `seal` or open (0 if neither): the
+        `min_generation` to pass to `Device.open_group` next time.
+"""
+        raise NotImplementedError
     def group_id(self, ) -> bytes:
         """
         The group id this chain was made for.
@@ -3243,9 +3687,12 @@ class OutboundGroupProtocol(typing.Protocol):
         Whether the policy requires a rotation at `now`.
 """
         raise NotImplementedError
-    def seal(self, storage_key_bytes: bytes) -> bytes:
+    def seal(self, storage_key: bytes) -> bytes:
         """
-        The chain encrypted under a 32-byte storage key.
+        The chain encrypted under a 32-byte storage key, bound to its group
+        id and to the next generation, which [`OutboundGroup::generation`]
+        then returns: record it with the blob and pass it to
+        `Device.open_group`.
 """
         raise NotImplementedError
 
@@ -3370,6 +3817,22 @@ class OutboundGroup(OutboundGroupProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    def generation(self, ) -> int:
+        """
+        The generation of the last `seal` or open (0 if neither): the
+        `min_generation` to pass to `Device.open_group` next time.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_generation,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def group_id(self, ) -> bytes:
         """
         The group id this chain was made for.
@@ -3469,15 +3932,18 @@ class OutboundGroup(OutboundGroupProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def seal(self, storage_key_bytes: bytes) -> bytes:
+    def seal(self, storage_key: bytes) -> bytes:
         """
-        The chain encrypted under a 32-byte storage key.
+        The chain encrypted under a 32-byte storage key, bound to its group
+        id and to the next generation, which [`OutboundGroup::generation`]
+        then returns: record it with the blob and pass it to
+        `Device.open_group`.
 """
         
-        _UniffiFfiConverterBytes.check_lower(storage_key_bytes)
+        _UniffiFfiConverterBytes.check_lower(storage_key)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterBytes.lower(storage_key_bytes),
+            _UniffiFfiConverterBytes.lower(storage_key),
         )
         _uniffi_lift_return = _UniffiFfiConverterBytes.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -3521,25 +3987,33 @@ class _UniffiFfiConverterTypeOutboundGroup:
 class DeviceProtocol(typing.Protocol):
     """
     This device's identity and prekeys (`PreKeyStore`).
+
+    Every call that dates or expires prekeys takes `now`, the caller's
+    clock in Unix seconds: the library reads no clock of its own.
 """
     
-    def accept(self, message: bytes) -> AcceptResult:
+    def accept(self, message: bytes,now: int) -> AcceptResult:
         """
-        Accepts a first (prekey) message; consumes the one-time prekeys it used.
+        Accepts a first (prekey) message; consumes the one-time prekeys it
+        used. `now` (Unix seconds) refuses handshakes on prekeys retired 28
+        days or more ago (`PreKeyExpired`). Persist the device and the new
+        session together.
 """
         raise NotImplementedError
     def bundle(self, ) -> bytes:
         """
-        A prekey bundle to publish (the first of `bundles`).
+        One prekey bundle (the first of `bundles(1)`): its one-time keys,
+        if any, are marked as handed out and never given out again.
 """
         raise NotImplementedError
     def bundles(self, max: int) -> typing.List[bytes]:
         """
-        Up to `max` bundles to upload, for the server to hand out one per
-        initiator: each carries different one-time keys, so initiators that
-        fetch bundles while this device is offline do not collide. Upload
-        them again after `generate_*_one_time_prekeys` or
-        `rotate_signed_prekey`. Without one-time keys: one bundle.
+        Up to `max` bundles for the server to hand out, one per initiator:
+        each carries one-time keys never handed out before (in a bundle or
+        an upload), which are marked as handed out now, so no two
+        initiators get the same key. Without such keys: one bundle on the
+        signed and last-resort prekeys. Persist the device afterwards.
+        `upload(now)` is the compact alternative.
 """
         raise NotImplementedError
     def create_group(self, group_id: bytes,policy: GroupPolicy,now: int) -> OutboundGroup:
@@ -3559,6 +4033,12 @@ class DeviceProtocol(typing.Protocol):
         Makes up to `count` one-time X25519 prekeys; returns how many.
 """
         raise NotImplementedError
+    def generation(self, ) -> int:
+        """
+        The generation of the last `seal` or `open` (0 if neither): the
+        `min_generation` to pass to `open` next time.
+"""
+        raise NotImplementedError
     def identity_key(self, ) -> bytes:
         """
         The public identity key (standalone encoding) to publish.
@@ -3574,12 +4054,13 @@ class DeviceProtocol(typing.Protocol):
         Unused one-time ML-KEM prekeys.
 """
         raise NotImplementedError
-    def needs_rotation(self, ) -> bool:
+    def needs_rotation(self, now: int) -> bool:
         """
-        Whether the signed prekey should be rotated (`rotate_signed_prekey`,
-        then upload new bundles): it has admitted three quarters of the
-        handshakes without one-time prekeys it can remember against replay.
-        Past all of them `accept` refuses more (`RotationRequired`).
+        Whether the signed prekey or the last-resort ML-KEM prekey is due
+        for rotation at `now`: 7 days old, or (signed prekey) it has
+        admitted three quarters of the handshakes without one-time prekeys
+        it can remember against replay (past all of them `accept` refuses
+        more with `RotationRequired`). `upload(now)` rotates what is due.
 """
         raise NotImplementedError
     def one_time_prekey_count(self, ) -> int:
@@ -3587,22 +4068,36 @@ class DeviceProtocol(typing.Protocol):
         Unused one-time X25519 prekeys.
 """
         raise NotImplementedError
-    def open_group(self, storage_key: bytes,sealed: bytes) -> OutboundGroup:
+    def open_group(self, storage_key: bytes,sealed: bytes,group_id: bytes,min_generation: int) -> OutboundGroup:
         """
-        Restores a chain sealed by `OutboundGroup.seal`.
+        Restores a chain sealed by `OutboundGroup.seal`: the chain of
+        `group_id`, at `min_generation` (its `OutboundGroup.generation()`
+        recorded after the last seal; 0 if none) or later. Another group's
+        chain is refused with `WrongOwner`, an older one with `RolledBack`.
 """
         raise NotImplementedError
-    def rotate_last_resort_kem_prekey(self, ) -> None:
+    def prune(self, now: int) -> int:
         """
-        Rotates the last-resort ML-KEM prekey (the old one stays usable for
-        a while, as for signed prekeys). Rotate it on the same schedule as
-        the signed prekey, so that a device seized later exposes the
-        post-quantum share of as few handshakes as possible.
+        Deletes the retired signed and last-resort prekeys retired 28 days
+        or more before `now` (handshakes naming them are then refused);
+        returns how many. The rotations and `upload` prune too; call it
+        when the app starts. Persist the device if it returns more than 0.
 """
         raise NotImplementedError
-    def rotate_signed_prekey(self, ) -> None:
+    def rotate_last_resort_kem_prekey(self, now: int) -> None:
         """
-        Rotates the signed prekey (the old one stays usable for a while).
+        Makes a new last-resort ML-KEM prekey dated `now`; the old one is
+        retired and deleted as for signed prekeys, so that a device seized
+        later exposes the post-quantum share of as few handshakes as
+        possible. Also prunes. `upload(now)` rotates when due.
+"""
+        raise NotImplementedError
+    def rotate_signed_prekey(self, now: int) -> None:
+        """
+        Makes a new signed prekey dated `now`; the old one is retired and
+        still accepted for 28 days (first messages from bundles fetched
+        before), then deleted. Also prunes (as `prune(now)`). `upload(now)`
+        rotates when due, so apps rarely call this themselves.
 """
         raise NotImplementedError
     def safety_number(self, their_identity: bytes,our_account: bytes,their_account: bytes) -> SafetyNumber:
@@ -3612,21 +4107,44 @@ class DeviceProtocol(typing.Protocol):
         raise NotImplementedError
     def seal(self, storage_key: bytes) -> bytes:
         """
-        The device state encrypted under a 32-byte storage key.
+        The device state encrypted under a 32-byte storage key, bound to
+        this device's identity and to the next generation, which
+        [`Device::generation`] then returns: record it with the blob and
+        pass it to `open`.
+"""
+        raise NotImplementedError
+    def upload(self, now: int) -> typing.Optional[bytes]:
+        """
+        What the server does not have yet, signed by this identity
+        (`verify_upload` reads it): the current signed and last-resort
+        prekeys if never handed out, and every one-time key never handed
+        out, all marked as handed out now. First rotates what is due at
+        `now` and prunes, so calling this periodically and after
+        `generate_*_one_time_prekeys` is the whole prekey schedule. `None`
+        when there is nothing new. Persist the device, then send the bytes;
+        keep them and resend the same bytes until the server confirms: the
+        keys in them are never offered again.
 """
         raise NotImplementedError
 
 class Device(DeviceProtocol):
     """
     This device's identity and prekeys (`PreKeyStore`).
+
+    Every call that dates or expires prekeys takes `now`, the caller's
+    clock in Unix seconds: the library reads no clock of its own.
 """
     
     _handle: ctypes.c_uint64
-    def __init__(self, ):
+    def __init__(self, now: int):
         """
-        A new device: fresh identity, signed prekey and last-resort ML-KEM prekey.
+        A new device: fresh identity, signed prekey and last-resort ML-KEM
+        prekey, dated `now` (Unix seconds). Publish them with `upload(now)`.
 """
+        
+        _UniffiFfiConverterUInt64.check_lower(now)
         _uniffi_lowered_args = (
+            _UniffiFfiConverterUInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeDevice.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -3637,17 +4155,27 @@ class Device(DeviceProtocol):
         )
         self._handle = _uniffi_ffi_result
     @classmethod
-    def open(cls, storage_key: bytes,sealed: bytes) -> Device:
+    def open(cls, storage_key: bytes,sealed: bytes,identity_key: bytes,min_generation: int) -> Device:
         """
-        Restores a device sealed by [`Device::seal`].
+        Restores a device sealed by [`Device::seal`]. `identity_key` is this
+        device's identity key as [`Device::identity_key`] returned it, and
+        `min_generation` the [`Device::generation`] recorded after the last
+        seal (0 if none was recorded): a sealed device of another identity
+        is refused with `WrongOwner`, an older one with `RolledBack`.
 """
         
         _UniffiFfiConverterBytes.check_lower(storage_key)
 
         _UniffiFfiConverterBytes.check_lower(sealed)
+
+        _UniffiFfiConverterBytes.check_lower(identity_key)
+
+        _UniffiFfiConverterUInt64.check_lower(min_generation)
         _uniffi_lowered_args = (
             _UniffiFfiConverterBytes.lower(storage_key),
             _UniffiFfiConverterBytes.lower(sealed),
+            _UniffiFfiConverterBytes.lower(identity_key),
+            _UniffiFfiConverterUInt64.lower(min_generation),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeDevice.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -3675,15 +4203,21 @@ class Device(DeviceProtocol):
         inst = cls.__new__(cls)
         inst._handle = handle
         return inst
-    def accept(self, message: bytes) -> AcceptResult:
+    def accept(self, message: bytes,now: int) -> AcceptResult:
         """
-        Accepts a first (prekey) message; consumes the one-time prekeys it used.
+        Accepts a first (prekey) message; consumes the one-time prekeys it
+        used. `now` (Unix seconds) refuses handshakes on prekeys retired 28
+        days or more ago (`PreKeyExpired`). Persist the device and the new
+        session together.
 """
         
         _UniffiFfiConverterByRefBytes.check_lower(message)
+
+        _UniffiFfiConverterUInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
             _UniffiFfiConverterByRefBytes.lower(message),
+            _UniffiFfiConverterUInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeAcceptResult.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -3695,7 +4229,8 @@ class Device(DeviceProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def bundle(self, ) -> bytes:
         """
-        A prekey bundle to publish (the first of `bundles`).
+        One prekey bundle (the first of `bundles(1)`): its one-time keys,
+        if any, are marked as handed out and never given out again.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
@@ -3710,11 +4245,12 @@ class Device(DeviceProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def bundles(self, max: int) -> typing.List[bytes]:
         """
-        Up to `max` bundles to upload, for the server to hand out one per
-        initiator: each carries different one-time keys, so initiators that
-        fetch bundles while this device is offline do not collide. Upload
-        them again after `generate_*_one_time_prekeys` or
-        `rotate_signed_prekey`. Without one-time keys: one bundle.
+        Up to `max` bundles for the server to hand out, one per initiator:
+        each carries one-time keys never handed out before (in a bundle or
+        an upload), which are marked as handed out now, so no two
+        initiators get the same key. Without such keys: one bundle on the
+        signed and last-resort prekeys. Persist the device afterwards.
+        `upload(now)` is the compact alternative.
 """
         
         _UniffiFfiConverterUInt32.check_lower(max)
@@ -3792,6 +4328,22 @@ class Device(DeviceProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    def generation(self, ) -> int:
+        """
+        The generation of the last `seal` or `open` (0 if neither): the
+        `min_generation` to pass to `open` next time.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_device_generation,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def identity_key(self, ) -> bytes:
         """
         The public identity key (standalone encoding) to publish.
@@ -3840,15 +4392,19 @@ class Device(DeviceProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def needs_rotation(self, ) -> bool:
+    def needs_rotation(self, now: int) -> bool:
         """
-        Whether the signed prekey should be rotated (`rotate_signed_prekey`,
-        then upload new bundles): it has admitted three quarters of the
-        handshakes without one-time prekeys it can remember against replay.
-        Past all of them `accept` refuses more (`RotationRequired`).
+        Whether the signed prekey or the last-resort ML-KEM prekey is due
+        for rotation at `now`: 7 days old, or (signed prekey) it has
+        admitted three quarters of the handshakes without one-time prekeys
+        it can remember against replay (past all of them `accept` refuses
+        more with `RotationRequired`). `upload(now)` rotates what is due.
 """
+        
+        _UniffiFfiConverterUInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -3873,18 +4429,27 @@ class Device(DeviceProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def open_group(self, storage_key: bytes,sealed: bytes) -> OutboundGroup:
+    def open_group(self, storage_key: bytes,sealed: bytes,group_id: bytes,min_generation: int) -> OutboundGroup:
         """
-        Restores a chain sealed by `OutboundGroup.seal`.
+        Restores a chain sealed by `OutboundGroup.seal`: the chain of
+        `group_id`, at `min_generation` (its `OutboundGroup.generation()`
+        recorded after the last seal; 0 if none) or later. Another group's
+        chain is refused with `WrongOwner`, an older one with `RolledBack`.
 """
         
         _UniffiFfiConverterBytes.check_lower(storage_key)
 
         _UniffiFfiConverterBytes.check_lower(sealed)
+
+        _UniffiFfiConverterBytes.check_lower(group_id)
+
+        _UniffiFfiConverterUInt64.check_lower(min_generation)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
             _UniffiFfiConverterBytes.lower(storage_key),
             _UniffiFfiConverterBytes.lower(sealed),
+            _UniffiFfiConverterBytes.lower(group_id),
+            _UniffiFfiConverterUInt64.lower(min_generation),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeOutboundGroup.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -3894,15 +4459,39 @@ class Device(DeviceProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def rotate_last_resort_kem_prekey(self, ) -> None:
+    def prune(self, now: int) -> int:
         """
-        Rotates the last-resort ML-KEM prekey (the old one stays usable for
-        a while, as for signed prekeys). Rotate it on the same schedule as
-        the signed prekey, so that a device seized later exposes the
-        post-quantum share of as few handshakes as possible.
+        Deletes the retired signed and last-resort prekeys retired 28 days
+        or more before `now` (handshakes naming them are then refused);
+        returns how many. The rotations and `upload` prune too; call it
+        when the app starts. Persist the device if it returns more than 0.
 """
+        
+        _UniffiFfiConverterUInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_device_prune,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def rotate_last_resort_kem_prekey(self, now: int) -> None:
+        """
+        Makes a new last-resort ML-KEM prekey dated `now`; the old one is
+        retired and deleted as for signed prekeys, so that a device seized
+        later exposes the post-quantum share of as few handshakes as
+        possible. Also prunes. `upload(now)` rotates when due.
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(now),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -3912,12 +4501,18 @@ class Device(DeviceProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def rotate_signed_prekey(self, ) -> None:
+    def rotate_signed_prekey(self, now: int) -> None:
         """
-        Rotates the signed prekey (the old one stays usable for a while).
+        Makes a new signed prekey dated `now`; the old one is retired and
+        still accepted for 28 days (first messages from bundles fetched
+        before), then deleted. Also prunes (as `prune(now)`). `upload(now)`
+        rotates when due, so apps rarely call this themselves.
 """
+        
+        _UniffiFfiConverterUInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(now),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -3953,7 +4548,10 @@ class Device(DeviceProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def seal(self, storage_key: bytes) -> bytes:
         """
-        The device state encrypted under a 32-byte storage key.
+        The device state encrypted under a 32-byte storage key, bound to
+        this device's identity and to the next generation, which
+        [`Device::generation`] then returns: record it with the blob and
+        pass it to `open`.
 """
         
         _UniffiFfiConverterBytes.check_lower(storage_key)
@@ -3966,6 +4564,32 @@ class Device(DeviceProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_device_seal,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def upload(self, now: int) -> typing.Optional[bytes]:
+        """
+        What the server does not have yet, signed by this identity
+        (`verify_upload` reads it): the current signed and last-resort
+        prekeys if never handed out, and every one-time key never handed
+        out, all marked as handed out now. First rotates what is due at
+        `now` and prunes, so calling this periodically and after
+        `generate_*_one_time_prekeys` is the whole prekey schedule. `None`
+        when there is nothing new. Persist the device, then send the bytes;
+        keep them and resend the same bytes until the server confirms: the
+        keys in them are never offered again.
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterOptionalBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_device_upload,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -4063,9 +4687,23 @@ class GroupReceiverProtocol(typing.Protocol):
         only over a 1:1 session with that device.
 """
         raise NotImplementedError
-    def seal(self, storage_key_bytes: bytes) -> bytes:
+    def generation(self, ) -> int:
         """
-        The receiver encrypted under a 32-byte storage key.
+        The generation of the last `seal` or `open` (0 if neither): the
+        `min_generation` to pass to `open` next time.
+"""
+        raise NotImplementedError
+    def group_id(self, ) -> bytes:
+        """
+        The group id of the sender's chains.
+"""
+        raise NotImplementedError
+    def seal(self, storage_key: bytes) -> bytes:
+        """
+        The receiver encrypted under a 32-byte storage key, bound to its
+        group and sender and to the next generation, which
+        [`GroupReceiver::generation`] then returns: record it with the blob
+        and pass it to `open`.
 """
         raise NotImplementedError
     def sender_identity(self, ) -> bytes:
@@ -4130,17 +4768,31 @@ class GroupReceiver(GroupReceiverProtocol):
         )
         self._handle = _uniffi_ffi_result
     @classmethod
-    def open(cls, storage_key_bytes: bytes,sealed: bytes) -> GroupReceiver:
+    def open(cls, storage_key: bytes,sealed: bytes,group_id: bytes,sender_identity: bytes,min_generation: int) -> GroupReceiver:
         """
-        Restores a receiver sealed by [`GroupReceiver::seal`].
+        Restores a receiver sealed by [`GroupReceiver::seal`]: the
+        receiver of `sender_identity`'s chains in `group_id`, at
+        `min_generation` (its [`GroupReceiver::generation`] recorded after
+        the last seal; 0 if none) or later. Another sender's or group's
+        receiver is refused with `WrongOwner`, an older one with
+        `RolledBack`.
 """
         
-        _UniffiFfiConverterBytes.check_lower(storage_key_bytes)
+        _UniffiFfiConverterBytes.check_lower(storage_key)
 
         _UniffiFfiConverterBytes.check_lower(sealed)
+
+        _UniffiFfiConverterBytes.check_lower(group_id)
+
+        _UniffiFfiConverterBytes.check_lower(sender_identity)
+
+        _UniffiFfiConverterUInt64.check_lower(min_generation)
         _uniffi_lowered_args = (
-            _UniffiFfiConverterBytes.lower(storage_key_bytes),
+            _UniffiFfiConverterBytes.lower(storage_key),
             _UniffiFfiConverterBytes.lower(sealed),
+            _UniffiFfiConverterBytes.lower(group_id),
+            _UniffiFfiConverterBytes.lower(sender_identity),
+            _UniffiFfiConverterUInt64.lower(min_generation),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeGroupReceiver.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -4255,15 +4907,49 @@ class GroupReceiver(GroupReceiverProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def seal(self, storage_key_bytes: bytes) -> bytes:
+    def generation(self, ) -> int:
         """
-        The receiver encrypted under a 32-byte storage key.
+        The generation of the last `seal` or `open` (0 if neither): the
+        `min_generation` to pass to `open` next time.
 """
-        
-        _UniffiFfiConverterBytes.check_lower(storage_key_bytes)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterBytes.lower(storage_key_bytes),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_generation,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def group_id(self, ) -> bytes:
+        """
+        The group id of the sender's chains.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_group_id,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def seal(self, storage_key: bytes) -> bytes:
+        """
+        The receiver encrypted under a 32-byte storage key, bound to its
+        group and sender and to the next generation, which
+        [`GroupReceiver::generation`] then returns: record it with the blob
+        and pass it to `open`.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(storage_key)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(storage_key),
         )
         _uniffi_lift_return = _UniffiFfiConverterBytes.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -4474,6 +5160,26 @@ def verify_identity(identity: bytes) -> None:
         *_uniffi_lowered_args,
     )
     return _uniffi_lift_return(_uniffi_ffi_result)
+def verify_upload(upload: bytes) -> UploadInfo:
+    """
+    Verifies a prekey upload (`Device.upload`): the identity binding, every
+    prekey signature and the identity's signature over the whole upload;
+    returns what it carries. Refused: `Malformed` (including an empty
+    upload), `BadSignature` (`what` names the first failing signature).
+"""
+    
+    _UniffiFfiConverterByRefBytes.check_lower(upload)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterByRefBytes.lower(upload),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterTypeUploadInfo.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_upload,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
 
 __all__ = [
     "InternalError",
@@ -4489,6 +5195,7 @@ __all__ = [
     "GroupBatchResult",
     "GroupPolicy",
     "SafetyNumber",
+    "UploadInfo",
     "VerifyResult",
     "safety_numbers_match",
     "verify_announcement",
@@ -4496,6 +5203,7 @@ __all__ = [
     "verify_bundle",
     "verify_group_message",
     "verify_identity",
+    "verify_upload",
     "Session",
     "SessionProtocol",
     "OutboundGroup",

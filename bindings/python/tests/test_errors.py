@@ -12,16 +12,16 @@ import re
 
 import pytest
 
-from conftest import KEY, establish, policy
+from conftest import DAY, KEY, NOW, establish, policy
 from qorgan import Device, ErrorKind, GroupReceiver, QorganError, Session
 import qorgan
 
 ALL_VARIANTS = [
     "Malformed", "BadSignature", "AuthenticationFailed", "Duplicate", "TooFarAhead",
-    "UntrustedIdentity", "UnknownPreKey", "Replay", "NonContributory",
+    "UntrustedIdentity", "UnknownPreKey", "PreKeyExpired", "Replay", "NonContributory",
     "RotationRequired", "ChainExhausted", "WrongChain", "BeforeFirstIteration",
     "WrongGroup", "KeyCommitmentMismatch", "ConflictingChainKey", "ConflictingRotation",
-    "RetiredChain", "CorruptState", "InvalidArgument", "Internal",
+    "RetiredChain", "CorruptState", "WrongOwner", "RolledBack", "InvalidArgument", "Internal",
 ]
 
 
@@ -47,13 +47,13 @@ def test_error_kind_has_one_value_per_variant():
 
 
 def test_malformed():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, _ = establish(alice, bob)
     for call in (lambda: a.decrypt(b""),
                  lambda: a.decrypt(b"\x01\x01short"),
                  lambda: a.decrypt(b"\x07\x01" + bytes(80)),  # unknown version
                  lambda: alice.initiate(b"not a bundle"),
-                 lambda: bob.accept(b"\x01\x02" + bytes(10)),
+                 lambda: bob.accept(b"\x01\x02" + bytes(10), NOW),
                  lambda: qorgan.verify_bundle(b"\x01\x10"),
                  lambda: alice.safety_number(b"\x00" * 3, b"", b"")):
         with pytest.raises(QorganError.Malformed) as e:
@@ -61,11 +61,11 @@ def test_malformed():
         assert e.value.reason
     # A normal message is not a handshake.
     with pytest.raises(QorganError.Malformed):
-        bob.accept(a.encrypt(b"not a prekey message"))
+        bob.accept(a.encrypt(b"not a prekey message"), NOW)
 
 
 def test_bad_signature():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     identity = bytearray(bob.identity_key())
     identity[-64] ^= 0x01  # the identity's binding signature
     with pytest.raises(QorganError.BadSignature) as e:
@@ -88,20 +88,20 @@ def test_bad_signature():
 
 
 def test_authentication_failed():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     msg = bytearray(b.encrypt(b"integrity"))
     msg[-1] ^= 0x80  # the tag
     with pytest.raises(QorganError.AuthenticationFailed):
         a.decrypt(bytes(msg))
     # A message of another session.
-    c, _ = establish(Device(), bob)
+    c, _ = establish(Device(NOW), bob)
     with pytest.raises(QorganError.AuthenticationFailed):
         a.decrypt(c.encrypt(b"for someone else"))
 
 
 def test_duplicate():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     msg = b.encrypt(b"once")
     assert a.decrypt(msg) == b"once"
@@ -111,7 +111,7 @@ def test_duplicate():
 
 
 def test_too_far_ahead_one_to_one():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     undelivered = [b.encrypt(b"lost") for _ in range(2002)]
     with pytest.raises(QorganError.TooFarAhead) as e:
@@ -121,7 +121,7 @@ def test_too_far_ahead_one_to_one():
 
 
 def test_too_far_ahead_group():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     group = alice.create_group(b"g", policy(), 0)
     rx = GroupReceiver(b.decrypt(a.encrypt(group.distribution())), b.remote_identity())
@@ -131,7 +131,7 @@ def test_too_far_ahead_group():
 
 
 def test_untrusted_identity():
-    alice, bob, carol = Device(), Device(), Device()
+    alice, bob, carol = Device(NOW), Device(NOW), Device(NOW)
     ab, ba = establish(alice, bob)
     _, bc = establish(carol, bob)
     group = alice.create_group(b"g", policy(), 0)
@@ -153,27 +153,27 @@ def test_untrusted_identity():
 
 
 def test_unknown_prekey():
-    alice, bob, carol = Device(), Device(), Device()
+    alice, bob, carol = Device(NOW), Device(NOW), Device(NOW)
     bob.generate_one_time_prekeys(1)
     bundle = bob.bundle()  # carries Bob's only one-time prekey
-    bob.accept(alice.initiate(bundle).encrypt(b"first"))
+    bob.accept(alice.initiate(bundle).encrypt(b"first"), NOW)
     late = carol.initiate(bundle).encrypt(b"same one-time prekey")
     with pytest.raises(QorganError.UnknownPreKey) as e:
-        bob.accept(late)
+        bob.accept(late, NOW)
     assert e.value.id >= 0
 
 
 def test_replay():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     assert bob.one_time_prekey_count() == 0
     first = alice.initiate(bob.bundle()).encrypt(b"no one-time prekey")
-    bob.accept(first)
+    bob.accept(first, NOW)
     with pytest.raises(QorganError.Replay):
-        bob.accept(first)
+        bob.accept(first, NOW)
 
 
 def test_non_contributory():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     # A reply whose ratchet key is the all-zero (low-order) point; the
     # key agreement is refused before the tag is even checked.
@@ -185,7 +185,7 @@ def test_non_contributory():
 
 
 def test_rotation_required():
-    group = Device().create_group(b"g", policy(), 0)
+    group = Device(NOW).create_group(b"g", policy(), 0)
     group.mark_member_removed()
     with pytest.raises(QorganError.RotationRequired) as e:
         group.encrypt(b"x")
@@ -193,7 +193,7 @@ def test_rotation_required():
 
 
 def test_wrong_chain():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     group = alice.create_group(b"g", policy(), 0)
     rx = GroupReceiver(b.decrypt(a.encrypt(group.distribution())), b.remote_identity())
@@ -203,7 +203,7 @@ def test_wrong_chain():
 
 
 def test_before_first_iteration():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     group = alice.create_group(b"g", policy(), 0)
     early = [group.encrypt(f"early {i}".encode()) for i in range(3)]
@@ -218,32 +218,35 @@ def test_before_first_iteration():
 
 
 def test_corrupt_state():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, _ = establish(alice, bob)
     sealed = a.seal(KEY)
+    sid = a.session_id()
     with pytest.raises(QorganError.CorruptState):
-        Session.open(bytes(32), sealed)  # another key
+        Session.open(bytes(32), sealed, sid, 0)  # another key
     flipped = bytearray(sealed)
     flipped[len(flipped) // 2] ^= 1
     with pytest.raises(QorganError.CorruptState):
-        Session.open(KEY, bytes(flipped))
+        Session.open(KEY, bytes(flipped), sid, 0)
     with pytest.raises(QorganError.CorruptState):
-        Device.open(KEY, b"")
+        Device.open(KEY, b"", alice.identity_key(), 0)
     with pytest.raises(QorganError.CorruptState):
-        alice.open_group(KEY, alice.create_group(b"g", policy(), 0).seal(bytes(32)))
+        alice.open_group(KEY, alice.create_group(b"g", policy(), 0).seal(bytes(32)), b"g", 0)
     # A sealed session is not a sealed device.
     with pytest.raises(QorganError.CorruptState):
-        Device.open(KEY, sealed)
+        Device.open(KEY, sealed, alice.identity_key(), 0)
 
 
 def test_invalid_argument():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     for call in (lambda: a.seal(b"short key"),
-                 lambda: Session.open(bytes(31), b""),
+                 lambda: Session.open(bytes(31), b"", bytes(32), 0),
+                 lambda: Session.open(KEY, a.seal(KEY), a.session_id()[:31], 0),
                  lambda: alice.seal(bytes(33)),
                  lambda: alice.create_group(b"g", policy(), 0).seal(b""),
-                 lambda: alice.open_group(bytes(16), b""),
+                 lambda: alice.open_group(bytes(16), b"", b"g", 0),
+                 lambda: alice.open_group(KEY, b"", b"x" * 65, 0),
                  # A group id over 64 bytes.
                  lambda: alice.create_group(b"x" * 65, policy(), 0)):
         with pytest.raises(QorganError.InvalidArgument) as e:
@@ -253,7 +256,7 @@ def test_invalid_argument():
 
 
 def test_wrong_group():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     g1, g2 = alice.create_group(b"g1", policy(), 0), alice.create_group(b"g2", policy(), 0)
     rx = GroupReceiver(b.decrypt(a.encrypt(g1.distribution())), b.remote_identity())
@@ -267,7 +270,7 @@ def test_wrong_group():
 
 
 def test_key_commitment_mismatch_and_conflicting_chain_key_from_a_tampered_export():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     group = alice.create_group(b"g", policy(), 0)
     dist = b.decrypt(a.encrypt(group.distribution()))
@@ -303,12 +306,14 @@ def test_key_commitment_mismatch_and_conflicting_chain_key_from_a_tampered_expor
 
 
 def test_conflicting_rotation():
-    alice = Device()
+    alice = Device(NOW)
     group = alice.create_group(b"g", policy(), 0)
     rx = GroupReceiver(group.distribution(), alice.identity_key())
     # A copy of the sender's state, rotated apart from the original: two
     # different chains announced as rotation 1.
-    fork = alice.open_group(KEY, group.seal(KEY))
+    # (The app's own rollback protection would refuse this copy once it
+    # recorded a later generation; here both copies are at generation 1.)
+    fork = alice.open_group(KEY, group.seal(KEY), b"g", group.generation())
     group.rotate(1)
     fork.rotate(1)
     assert group.rotation() == fork.rotation() == 1
@@ -322,7 +327,7 @@ def test_conflicting_rotation():
 
 
 def test_retired_chain():
-    alice = Device()
+    alice = Device(NOW)
     group = alice.create_group(b"g", policy(), 0)
     first = group.distribution()
     rx = GroupReceiver(first, alice.identity_key())
@@ -336,3 +341,56 @@ def test_retired_chain():
     assert (e.value.rotation, e.value.oldest) == (0, 1)
     got = rx.decrypt(group.encrypt(b"current"))
     assert (got.plaintext, got.rotation) == (b"current", 3)
+
+
+def test_wrong_owner():
+    """Authentic sealed state of another object than the one asked for."""
+    alice, bob, carol = Device(NOW), Device(NOW), Device(NOW)
+    ab, _ = establish(alice, bob)
+    ac, _ = establish(alice, carol)
+    # Carol's session stored where Bob's should be.
+    with pytest.raises(QorganError.WrongOwner):
+        Session.open(KEY, ac.seal(KEY), ab.session_id(), 0)
+    # Another device's state.
+    with pytest.raises(QorganError.WrongOwner):
+        Device.open(KEY, bob.seal(KEY), carol.identity_key(), 0)
+    # Another group's chain, another sender's receiver.
+    group = alice.create_group(b"g1", policy(), 0)
+    with pytest.raises(QorganError.WrongOwner):
+        alice.open_group(KEY, group.seal(KEY), b"g2", 0)
+    rx = GroupReceiver(group.distribution(), alice.identity_key())
+    with pytest.raises(QorganError.WrongOwner):
+        GroupReceiver.open(KEY, rx.seal(KEY), b"g1", bob.identity_key(), 0)
+    assert rx.group_id() == b"g1"
+    GroupReceiver.open(KEY, rx.seal(KEY), b"g1", alice.identity_key(), rx.generation())
+
+
+def test_rolled_back():
+    """An older blob of the expected object than the generation recorded."""
+    alice, bob = Device(NOW), Device(NOW)
+    a, b = establish(alice, bob)
+    older = a.seal(KEY)
+    assert b.decrypt(a.encrypt(b"sent after the backup")) == b"sent after the backup"
+    newer = a.seal(KEY)
+    assert a.generation() == 2
+    with pytest.raises(QorganError.RolledBack) as e:
+        Session.open(KEY, older, a.session_id(), a.generation())
+    assert (e.value.min_generation, e.value.found) == (2, 1)
+    assert Session.open(KEY, newer, a.session_id(), 2).generation() == 2
+    old_device = bob.seal(KEY)
+    bob.seal(KEY)
+    with pytest.raises(QorganError.RolledBack):
+        Device.open(KEY, old_device, bob.identity_key(), bob.generation())
+
+
+def test_prekey_expired():
+    alice, bob = Device(NOW), Device(NOW)
+    first = alice.initiate(bob.bundle()).encrypt(b"from a bundle fetched long ago")
+    bob.rotate_signed_prekey(NOW + DAY)
+    # 28 days after its retirement the old signed prekey is refused.
+    with pytest.raises(QorganError.PreKeyExpired) as e:
+        bob.accept(first, NOW + DAY + 28 * DAY)
+    assert (e.value.what, e.value.id) == ("signed prekey", 1)
+    assert bob.prune(NOW + DAY + 28 * DAY) == 1
+    with pytest.raises(QorganError.UnknownPreKey):
+        bob.accept(first, NOW + DAY + 28 * DAY)

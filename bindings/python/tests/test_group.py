@@ -2,14 +2,14 @@
 
 import pytest
 
-from conftest import establish, policy
+from conftest import NOW, establish, policy
 from qorgan import Device, ErrorKind, GroupReceiver, QorganError, RotationReason
 
 GROUP = b"group:book-club"
 
 
 def test_three_members_removal_rotation_catch_up(storage_key):
-    alice, bob, carol, dave = Device(), Device(), Device(), Device()
+    alice, bob, carol, dave = Device(NOW), Device(NOW), Device(NOW), Device(NOW)
     # Alice's 1:1 sessions with the other three members (and theirs with her).
     pairs = {name: establish(alice, dev) for name, dev in
              (("bob", bob), ("carol", carol), ("dave", dave))}
@@ -76,10 +76,13 @@ def test_three_members_removal_rotation_catch_up(storage_key):
     # a receiver restored from storage; one tampered message in the queue
     # fails alone.
     sealed_carol = receivers["carol"].seal(storage_key)
+    carol_generation = receivers["carol"].generation()
+    assert receivers["carol"].group_id() == GROUP
     queue = [group.encrypt(f"msg {i}".encode()) for i in range(100)]
     for m in queue[:10]:
         assert receivers["bob"].decrypt(m).plaintext.startswith(b"msg ")
-    carol_rx = GroupReceiver.open(storage_key, sealed_carol)
+    carol_rx = GroupReceiver.open(storage_key, sealed_carol, GROUP, alice.identity_key(),
+                                  carol_generation)
     results = carol_rx.decrypt_batch(queue)
     assert len(results) == 100
     assert [r.decrypted.plaintext for r in results] == [f"msg {i}".encode() for i in range(100)]
@@ -108,7 +111,8 @@ def test_three_members_removal_rotation_catch_up(storage_key):
     # The outbound chain survives a restore (by the same device) and keeps
     # its chain id, iteration and signing identity.
     chain, iteration = group.chain_id(), group.iteration()
-    group = alice.open_group(storage_key, group.seal(storage_key))
+    sealed = group.seal(storage_key)
+    group = alice.open_group(storage_key, sealed, GROUP, group.generation())
     assert (group.chain_id(), group.iteration(), group.group_id()) == (chain, iteration, GROUP)
     assert group.rotation() == 1
     assert receivers["bob"].decrypt(group.encrypt(b"after restore")).plaintext == b"after restore"
@@ -119,7 +123,7 @@ def test_three_members_removal_rotation_catch_up(storage_key):
 
 
 def test_receiver_moves_to_another_device_by_export():
-    alice = Device()
+    alice = Device(NOW)
     out = alice.create_group(b"g", policy(), 0)
     dist = out.distribution()
     rx = GroupReceiver(dist, alice.identity_key())
@@ -145,7 +149,7 @@ def test_receiver_moves_to_another_device_by_export():
 
 
 def test_message_limit_and_age_rotation():
-    group = Device().create_group(GROUP, policy(max_messages=3, max_age_secs=60), 0)
+    group = Device(NOW).create_group(GROUP, policy(max_messages=3, max_age_secs=60), 0)
     for _ in range(3):
         group.encrypt(b"x")
     assert group.iteration() == 3
@@ -160,16 +164,16 @@ def test_message_limit_and_age_rotation():
 
 
 def test_fanout_failure_is_per_recipient():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     group = alice.create_group(GROUP, policy(), 0)
     # The same session twice and a fresh pending one all succeed independently.
-    carol = Device()
+    carol = Device(NOW)
     pending = alice.initiate(carol.bundle())
     results = group.distribute([a, pending, a])
     assert all(r.ciphertext and r.error is None for r in results)
     assert b.decrypt(results[0].ciphertext) == b.decrypt(results[2].ciphertext)
-    accepted = carol.accept(results[1].ciphertext)
+    accepted = carol.accept(results[1].ciphertext, NOW)
     assert accepted.plaintext == group.distribution()
     rx = GroupReceiver(accepted.plaintext, accepted.session.remote_identity())
     got = rx.decrypt(group.encrypt(b"to carol"))

@@ -5,12 +5,12 @@ import random
 import pytest
 
 import qorgan
-from conftest import establish
+from conftest import DAY, NOW, establish
 from qorgan import Device, ErrorKind, Failure, QorganError, Session
 
 
 def test_conversation_out_of_order_restore_duplicate(storage_key):
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     assert bob.generate_one_time_prekeys(5) == 5
     assert bob.generate_kem_one_time_prekeys(2) == 2
     assert bob.one_time_prekey_count() == 5
@@ -24,7 +24,7 @@ def test_conversation_out_of_order_restore_duplicate(storage_key):
     first = a.encrypt(b"salem, Bob")
     second = a.encrypt(b"second, still a prekey message")
 
-    accepted = bob.accept(first)
+    accepted = bob.accept(first, NOW)
     assert accepted.plaintext == b"salem, Bob"
     b = accepted.session
     assert b.remote_identity() == alice.identity_key()
@@ -43,10 +43,15 @@ def test_conversation_out_of_order_restore_duplicate(storage_key):
     assert not a.is_pending()
 
     # Alice's session goes to storage and back (as after an app restart).
+    # The app records the session id and generation with the blob.
     sealed = a.seal(storage_key)
     assert len(sealed) > 0 and b"reply" not in sealed
+    session_id, generation = a.session_id(), a.generation()
+    assert session_id == b.session_id() and len(session_id) == 32
+    assert generation == 1
     del a
-    a = Session.open(storage_key, sealed)
+    a = Session.open(storage_key, sealed, session_id, generation)
+    assert a.generation() == 1
     assert a.remote_identity() == bob.identity_key()
     for msg, text in shuffled[5:]:
         assert a.decrypt(msg) == text
@@ -67,16 +72,18 @@ def test_conversation_out_of_order_restore_duplicate(storage_key):
             assert a.decrypt(batch[i]) == f"b{turn}.{i}".encode()
 
     # Bob restores too, and the devices survive a restore.
-    b = Session.open(storage_key, b.seal(storage_key))
+    sealed_b = b.seal(storage_key)
+    b = Session.open(storage_key, sealed_b, b.session_id(), b.generation())
     assert b.decrypt(a.encrypt(b"\x00binary\xff" * 100)) == b"\x00binary\xff" * 100
     assert a.decrypt(b.encrypt(b"")) == b""
-    bob2 = Device.open(storage_key, bob.seal(storage_key))
+    sealed_bob = bob.seal(storage_key)
+    bob2 = Device.open(storage_key, sealed_bob, bob.identity_key(), bob.generation())
     assert bob2.identity_key() == bob.identity_key()
     assert bob2.one_time_prekey_count() == 4
 
 
 def test_safety_numbers():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     ours = alice.safety_number(bob.identity_key(), b"alice@example", b"bob@example")
     theirs = bob.safety_number(alice.identity_key(), b"bob@example", b"alice@example")
     assert ours.display == theirs.display
@@ -84,46 +91,47 @@ def test_safety_numbers():
     assert len(groups) == 12 and all(len(g) == 5 and g.isdigit() for g in groups)
     assert len(ours.scannable) == 65
     assert qorgan.safety_numbers_match(ours, theirs.scannable)
-    mallory = Device()
+    mallory = Device(NOW)
     other = alice.safety_number(mallory.identity_key(), b"alice@example", b"bob@example")
     assert not qorgan.safety_numbers_match(ours, other.scannable)
     assert not qorgan.safety_numbers_match(ours, b"")
 
 
 def test_uploaded_bundles_serve_concurrent_initiators():
-    bob = Device()
+    bob = Device(NOW)
     assert bob.bundles(10) == [bob.bundle()]
     assert bob.generate_one_time_prekeys(3) == 3
     assert bob.generate_kem_one_time_prekeys(1) == 1
     bundles = bob.bundles(100)
     assert len(bundles) == 3 and len(set(bundles)) == 3
-    assert bundles[0] == bob.bundle()
+    # Each went out once: the next bundle carries none of their one-time keys.
+    assert bob.bundle() not in bundles
     for b in bundles:
         qorgan.verify_bundle(b)
     # Three initiators fetch while Bob is offline; he accepts all three later.
-    firsts = [Device().initiate(b).encrypt(f"from {i}".encode()) for i, b in enumerate(bundles)]
+    firsts = [Device(NOW).initiate(b).encrypt(f"from {i}".encode()) for i, b in enumerate(bundles)]
     for i in reversed(range(3)):
-        assert bob.accept(firsts[i]).plaintext == f"from {i}".encode()
+        assert bob.accept(firsts[i], NOW).plaintext == f"from {i}".encode()
     assert bob.one_time_prekey_count() == 0
     assert bob.kem_one_time_prekey_count() == 0
     with pytest.raises(QorganError.UnknownPreKey):
-        bob.accept(firsts[1])
+        bob.accept(firsts[1], NOW)
 
 
 def test_signed_prekey_rotation_keeps_old_bundles_usable():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     old_bundle = bob.bundle()
-    # A fresh store is far from its replay-record limit.
-    assert bob.needs_rotation() is False
-    bob.rotate_signed_prekey()
-    bob.rotate_last_resort_kem_prekey()
+    # A fresh store is neither old nor near its replay-record limit.
+    assert bob.needs_rotation(NOW) is False
+    bob.rotate_signed_prekey(NOW + DAY)
+    bob.rotate_last_resort_kem_prekey(NOW + DAY)
     assert bob.bundle() != old_bundle
     a = alice.initiate(old_bundle)
-    assert bob.accept(a.encrypt(b"late")).plaintext == b"late"
+    assert bob.accept(a.encrypt(b"late"), NOW + DAY).plaintext == b"late"
 
 
 def test_decrypt_batch_catch_up_is_per_message():
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     # Bob was offline: 20 of Alice's messages arrive reversed, a forged copy
     # of m14 (last byte flipped) just before the real one, m19 again at the end.

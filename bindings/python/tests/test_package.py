@@ -23,6 +23,7 @@ def test_public_names_reexported():
         "QorganError", "ErrorKind", "Failure", "BatchResult", "FanoutResult",
         "GroupPlaintext", "GroupBatchResult",
         "AcceptResult", "SafetyNumber", "VerifyItem", "VerifyResult", "RotationReason",
+        "UploadInfo", "verify_upload",
         "verify_identity", "verify_bundle", "verify_announcement",
         "verify_group_message", "verify_batch", "safety_numbers_match",
     ]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import establish, policy
+from conftest import DAY, NOW, establish, policy
 from qorgan import Device, ErrorKind, GroupReceiver, QorganError, VerifyItem
 import qorgan
 
@@ -14,7 +14,7 @@ def flip(data, index):
 
 
 def test_single_verifications():
-    dev = Device()
+    dev = Device(NOW)
     dev.generate_one_time_prekeys(1)
     qorgan.verify_identity(dev.identity_key())
     qorgan.verify_bundle(dev.bundle())
@@ -51,17 +51,17 @@ def test_single_verifications_take_bytes_only():
     # The single-item functions borrow the caller's bytes without copying
     # (uniffi zero-copy &[u8]): only immutable `bytes` is accepted, not other
     # bytes-like objects; the check runs before the native call.
-    identity = Device().identity_key()
+    identity = Device(NOW).identity_key()
     for other in (bytearray(identity), memoryview(identity), identity.hex()):
         with pytest.raises(TypeError, match="a bytes object is required"):
             qorgan.verify_identity(other)
     with pytest.raises(TypeError):
-        qorgan.verify_group_message(Device().create_group(b"g", policy(), 0).announcement(), bytearray(1))
+        qorgan.verify_group_message(Device(NOW).create_group(b"g", policy(), 0).announcement(), bytearray(1))
     qorgan.verify_identity(identity)
 
 
 def test_batch_mixed_verdicts():
-    devices = [Device() for _ in range(6)]
+    devices = [Device(NOW) for _ in range(6)]
     items, expected = [], []
     for i, dev in enumerate(devices):
         dev.generate_one_time_prekeys(2)
@@ -113,7 +113,7 @@ def test_batch_mixed_verdicts():
 
 def test_batch_empty_and_all_valid():
     assert qorgan.verify_batch([]) == []
-    dev = Device()
+    dev = Device(NOW)
     results = qorgan.verify_batch([VerifyItem.IDENTITY(bytes=dev.identity_key())] * 50)
     assert [(r.valid, r.error) for r in results] == [(True, None)] * 50
 
@@ -121,7 +121,7 @@ def test_batch_empty_and_all_valid():
 def test_announcement_matches_what_members_receive():
     # The server gets the public announcement, members the secret
     # distribution over 1:1 sessions; both describe the same chain.
-    alice, bob = Device(), Device()
+    alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     group = alice.create_group(b"g", policy(), 0)
     received = b.decrypt(a.encrypt(group.distribution()))
@@ -136,3 +136,45 @@ def test_announcement_matches_what_members_receive():
     msg = group.encrypt(b"checked by the server, read by Bob")
     qorgan.verify_group_message(ann, msg)
     assert rx.decrypt(msg).plaintext == b"checked by the server, read by Bob"
+
+
+def test_upload_verified_with_its_ids():
+    dev = Device(NOW)
+    assert dev.generate_one_time_prekeys(3) == 3
+    assert dev.generate_kem_one_time_prekeys(2) == 2
+    upload = dev.upload(NOW)
+    info = qorgan.verify_upload(upload)
+    assert info == qorgan.UploadInfo(
+        identity_key=dev.identity_key(),
+        signed_prekey_id=1,
+        last_resort_kem_prekey_id=1,  # ML-KEM ids share one space
+        one_time_prekey_ids=[1, 2, 3],
+        kem_one_time_prekey_ids=[2, 3],
+    )
+    # Nothing new: nothing to send; then only what is new.
+    assert dev.upload(NOW + 60) is None
+    dev.generate_one_time_prekeys(2)
+    info = qorgan.verify_upload(dev.upload(NOW + 120))
+    assert (info.signed_prekey_id, info.last_resort_kem_prekey_id) == (None, None)
+    assert (info.one_time_prekey_ids, info.kem_one_time_prekey_ids) == ([4, 5], [])
+    # After 7 days both long-lived prekeys are due, and upload rotates them.
+    assert dev.needs_rotation(NOW + 7 * DAY - 1) is False
+    assert dev.needs_rotation(NOW + 7 * DAY) is True
+    info = qorgan.verify_upload(dev.upload(NOW + 7 * DAY))
+    assert (info.signed_prekey_id, info.last_resort_kem_prekey_id) == (2, 4)
+    assert info.one_time_prekey_ids == []
+    assert dev.needs_rotation(NOW + 7 * DAY) is False
+    # Tampered, truncated, or not an upload at all.
+    with pytest.raises(QorganError.BadSignature) as e:
+        qorgan.verify_upload(flip(upload, -1))
+    assert e.value.what == "prekey upload"
+    with pytest.raises(QorganError.Malformed):
+        qorgan.verify_upload(upload[:-1])
+    with pytest.raises(QorganError.Malformed):
+        qorgan.verify_upload(dev.bundle())
+    # The same verdicts in a batch.
+    results = qorgan.verify_batch([VerifyItem.UPLOAD(bytes=upload),
+                                   VerifyItem.UPLOAD(bytes=flip(upload, -1)),
+                                   VerifyItem.UPLOAD(bytes=b"junk")])
+    assert [r.error.kind if r.error else None for r in results] == [
+        None, ErrorKind.BAD_SIGNATURE, ErrorKind.MALFORMED]

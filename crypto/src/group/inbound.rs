@@ -38,6 +38,9 @@ pub struct InboundGroupSession {
     pub(crate) chain: GroupChain,
     /// Boxed, as in 1:1 sessions, so removal leaves no stale key bytes.
     pub(crate) skipped: BTreeMap<u32, Box<MessageKey>>,
+    /// The generation of the last seal or open (docs/PROTOCOL.md §7.1);
+    /// not part of the plain state.
+    pub(crate) generation: u64,
 }
 
 enum Commit {
@@ -81,6 +84,7 @@ impl InboundGroupSession {
         skipped: BTreeMap<u32, Box<MessageKey>>,
     ) -> Self {
         Self {
+            generation: 0,
             context: announcement.message_context(),
             announcement,
             first_iteration,

@@ -32,6 +32,9 @@ pub struct OutboundGroupSession {
     /// Caller's clock (seconds) when the chain started.
     pub(crate) created_at: u64,
     pub(crate) member_removed: bool,
+    /// The generation of the last seal or open (docs/PROTOCOL.md §7.1);
+    /// not part of the plain state.
+    pub(crate) generation: u64,
 }
 
 impl OutboundGroupSession {
@@ -47,6 +50,7 @@ impl OutboundGroupSession {
         check_group_id(group_id)?;
         let (chain_id, chain, signing_key) = fresh_chain(rng);
         Ok(Self {
+            generation: 0,
             group_id: group_id.to_vec(),
             chain_id,
             rotation: 0,

@@ -24,6 +24,9 @@ pub struct SenderKeyRing {
     pub(crate) sender: IdentityKey,
     pub(crate) group_id: Vec<u8>,
     pub(crate) chains: VecDeque<InboundGroupSession>,
+    /// The generation of the last seal or open (docs/PROTOCOL.md §7.1);
+    /// not part of the plain state.
+    pub(crate) generation: u64,
 }
 
 impl SenderKeyRing {
@@ -44,6 +47,7 @@ impl SenderKeyRing {
     /// the same user (the import verified the sender's announcement).
     pub fn from_session(session: InboundGroupSession) -> Self {
         Self {
+            generation: 0,
             sender: *session.sender(),
             group_id: session.group_id().to_vec(),
             chains: VecDeque::from([session]),

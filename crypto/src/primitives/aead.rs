@@ -68,9 +68,9 @@ fn open_with<C: StreamCipher + StreamCipherSeek>(
     if (body_len as u64) / BLOCK_LEN >= u64::from(u32::MAX) {
         return Err(AeadError);
     }
-    let mut mac_key = Zeroizing::new(poly1305::Key::default());
+    let mut mac_key = Zeroizing::new([0u8; 32]);
     cipher.apply_keystream(mac_key.as_mut_slice());
-    let mut mac = Poly1305::new(&mac_key);
+    let mut mac = Poly1305::new((&*mac_key).into());
     mac.update_padded(ad);
     mac.update_padded(body);
     let mut lengths = poly1305::Block::default();

@@ -4,10 +4,9 @@
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
-use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use super::{StorageKey, expect_versioned_kind, open, seal};
+use super::{StateOwner, expect_versioned_kind};
 use crate::codec::{Reader, Writer};
 use crate::error::{DecodeError, StateError};
 use crate::group::chain::GroupChain;
@@ -40,16 +39,6 @@ macro_rules! state_codec {
                 r.finish()?;
                 Ok(s)
             }
-
-            /// State encrypted at rest under `key`.
-            pub fn seal<R: CryptoRng + ?Sized>(&self, rng: &mut R, key: &StorageKey) -> Vec<u8> {
-                seal(rng, key, $kind, &self.to_bytes())
-            }
-
-            /// Opens state sealed by `seal`.
-            pub fn open(key: &StorageKey, sealed: &[u8]) -> Result<Self, StateError> {
-                Self::from_bytes(&open(key, $kind, sealed)?)
-            }
         }
     };
 }
@@ -80,6 +69,7 @@ impl OutboundGroupSession {
             max_age_secs: r.u64()?,
         };
         Ok(Self {
+            generation: 0,
             group_id,
             chain_id,
             rotation,
@@ -184,6 +174,7 @@ impl SenderKeyRing {
             .front()
             .ok_or(DecodeError::InvalidField("empty sender key ring"))?;
         Ok(Self {
+            generation: 0,
             sender: *first.sender(),
             group_id: first.group_id().to_vec(),
             chains,
@@ -206,3 +197,13 @@ state_codec!(
     wire::STATE_SENDER_KEY_RING,
     |s: &SenderKeyRing| 64 + s.chains.len() * 450
 );
+
+sealed_state!(OutboundGroupSession, wire::STATE_OUTBOUND_GROUP, |s| {
+    StateOwner::outbound_group(&s.group_id)
+});
+sealed_state!(InboundGroupSession, wire::STATE_INBOUND_GROUP, |s| {
+    StateOwner::group_sender(s.group_id(), s.sender())
+});
+sealed_state!(SenderKeyRing, wire::STATE_SENDER_KEY_RING, |s| {
+    StateOwner::group_sender(&s.group_id, &s.sender)
+});

@@ -1,22 +1,85 @@
 //! Versioned state encodings and encryption at rest (docs/PROTOCOL.md §7).
 //!
-//! Plain state: `version || kind || fields`. Sealed state:
-//! `version || 0x5E || kind || nonce (24) || XChaCha20-Poly1305(state) || tag`
-//! with the first three bytes as associated data. XChaCha20's 24-byte nonce
-//! is drawn at random for every seal, which is safe for any number of seals
-//! under one key (a 12-byte random nonce would not be).
+//! Plain state: `version || kind || fields`. Sealed state: the envelope of
+//! [`sealed`], bound to its kind, its owner and a generation counter.
+
+/// Implements [`Sealable`] and the public `seal`, `open`, `generation` and
+/// `state_owner` of a state type whose `generation: u64` field holds the
+/// generation it was last sealed or opened at.
+macro_rules! sealed_state {
+    ($ty:ty, $kind:expr, |$s:ident| $owner:expr) => {
+        impl crate::state::Sealable for $ty {
+            const KIND: u8 = $kind;
+            fn owner(&self) -> crate::state::StateOwner {
+                let $s = self;
+                $owner
+            }
+            fn plain(&self) -> zeroize::Zeroizing<alloc::vec::Vec<u8>> {
+                self.to_bytes()
+            }
+            fn from_plain(bytes: &[u8]) -> Result<Self, crate::error::StateError> {
+                Self::from_bytes(bytes)
+            }
+            fn generation(&self) -> u64 {
+                self.generation
+            }
+            fn set_generation(&mut self, generation: u64) {
+                self.generation = generation;
+            }
+        }
+
+        impl $ty {
+            /// State encrypted at rest under `key` (XChaCha20-Poly1305,
+            /// random nonce), bound to this object's owner and to the next
+            /// generation, which [`generation`](Self::generation) then
+            /// reports: record it, and pass it to `open` next time.
+            pub fn seal<R: rand_core::CryptoRng + ?Sized>(
+                &mut self,
+                rng: &mut R,
+                key: &crate::state::StorageKey,
+            ) -> alloc::vec::Vec<u8> {
+                crate::state::seal(self, rng, key)
+            }
+
+            /// Opens state sealed by `seal`, refusing a blob of another
+            /// object (`StateError::WrongOwner`) or of a generation below
+            /// `expected.min_generation` (`StateError::RolledBack`).
+            pub fn open(
+                key: &crate::state::StorageKey,
+                sealed: &[u8],
+                expected: &crate::state::Expected,
+            ) -> Result<Self, crate::error::StateError> {
+                crate::state::open(key, sealed, expected)
+            }
+
+            /// The generation this object was last sealed or opened at (0
+            /// if neither): the `min_generation` to expect when opening it
+            /// again.
+            pub fn generation(&self) -> u64 {
+                self.generation
+            }
+
+            /// The owner its sealed state is bound to.
+            pub fn state_owner(&self) -> crate::state::StateOwner {
+                <Self as crate::state::Sealable>::owner(self)
+            }
+        }
+    };
+}
 
 mod group;
 mod prekey_store;
+mod sealed;
 mod session;
 
-use alloc::vec::Vec;
+pub use sealed::{Expected, SealedHeader, StateOwner};
+pub(crate) use sealed::{Sealable, open, seal};
+
 use rand_core::CryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::codec::Reader;
 use crate::error::{DecodeError, StateError};
-use crate::primitives::aead;
 use crate::wire;
 
 /// A 32-byte key for sealing state at rest. Wiped on drop.
@@ -48,48 +111,6 @@ impl core::fmt::Debug for StorageKey {
     }
 }
 
-/// Length of the sealed header (version, sealed marker, kind, nonce).
-const SEALED_HEADER_LEN: usize = 3 + 24;
-
-/// Encrypts a plain state blob whose kind byte is `kind`.
-pub(crate) fn seal<R: CryptoRng + ?Sized>(
-    rng: &mut R,
-    key: &StorageKey,
-    kind: u8,
-    plain: &[u8],
-) -> Vec<u8> {
-    let mut nonce = [0u8; 24];
-    rng.fill_bytes(&mut nonce);
-    let mut out = Vec::with_capacity(SEALED_HEADER_LEN + plain.len() + aead::TAG_LEN);
-    out.extend_from_slice(&[wire::VERSION, wire::STATE_SEALED, kind]);
-    out.extend_from_slice(&nonce);
-    let ad = [wire::VERSION, wire::STATE_SEALED, kind];
-    aead::xseal(&key.0, &nonce, &ad, plain, &mut out);
-    out
-}
-
-/// Decrypts a sealed blob of kind `kind`, returning the plain state.
-pub(crate) fn open(
-    key: &StorageKey,
-    kind: u8,
-    sealed: &[u8],
-) -> Result<Zeroizing<Vec<u8>>, StateError> {
-    let mut r = Reader::new(sealed);
-    wire::expect_header(&mut r, wire::STATE_SEALED)?;
-    let found = r.u8()?;
-    if found != kind {
-        return Err(StateError::WrongKind {
-            expected: kind,
-            found,
-        });
-    }
-    let nonce: [u8; 24] = r.array()?;
-    let ad = [wire::VERSION, wire::STATE_SEALED, kind];
-    aead::xopen(&key.0, &nonce, &ad, r.rest())
-        .map(Zeroizing::new)
-        .map_err(|_| StateError::AuthenticationFailed)
-}
-
 /// Checks the version and kind bytes of a plain 1:1 state blob.
 pub(crate) fn expect_kind(r: &mut Reader<'_>, kind: u8) -> Result<(), StateError> {
     expect_versioned_kind(r, wire::VERSION, kind)
@@ -113,55 +134,4 @@ pub(crate) fn expect_versioned_kind(
         });
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chacha20::ChaCha20Rng;
-    use rand_core::SeedableRng;
-
-    #[test]
-    fn sealed_blobs_authenticate_kind_and_contents() {
-        let mut rng = ChaCha20Rng::from_seed([6; 32]);
-        let key = StorageKey::generate(&mut rng);
-        let sealed = seal(&mut rng, &key, wire::STATE_SESSION, b"state");
-        assert_eq!(sealed.len(), SEALED_HEADER_LEN + 5 + aead::TAG_LEN);
-        assert_eq!(
-            &open(&key, wire::STATE_SESSION, &sealed).unwrap()[..],
-            b"state"
-        );
-        assert_eq!(
-            open(&key, wire::STATE_PREKEY_STORE, &sealed).unwrap_err(),
-            StateError::WrongKind {
-                expected: wire::STATE_PREKEY_STORE,
-                found: wire::STATE_SESSION
-            }
-        );
-        // Rewriting the kind byte does not help: it is authenticated.
-        let mut relabeled = sealed.clone();
-        relabeled[2] = wire::STATE_PREKEY_STORE;
-        assert_eq!(
-            open(&key, wire::STATE_PREKEY_STORE, &relabeled).unwrap_err(),
-            StateError::AuthenticationFailed
-        );
-        for i in 3..sealed.len() {
-            let mut t = sealed.clone();
-            t[i] ^= 0x80;
-            assert_eq!(
-                open(&key, wire::STATE_SESSION, &t).unwrap_err(),
-                StateError::AuthenticationFailed
-            );
-        }
-        let other = StorageKey::generate(&mut rng);
-        assert_eq!(
-            open(&other, wire::STATE_SESSION, &sealed).unwrap_err(),
-            StateError::AuthenticationFailed
-        );
-        assert!(matches!(
-            open(&key, wire::STATE_SESSION, &sealed[..20]),
-            Err(StateError::Decode(_))
-        ));
-        assert_eq!(alloc::format!("{key:?}"), "StorageKey([redacted])");
-    }
 }

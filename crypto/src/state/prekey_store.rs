@@ -1,5 +1,7 @@
-//! Identity and prekey store state, store version 2 (docs/PROTOCOL.md §7.3);
-//! version 1 still loads, migrated.
+//! Identity and prekey store state, store version 3 (docs/PROTOCOL.md §7.3):
+//! prekeys dated and marked when handed out. Versions 2 and 1 still load,
+//! migrated: their prekeys count as made at time 0 (so due for rotation at
+//! once) and as handed out (so never handed out twice).
 //!
 //! Secrets only, plus the signatures: public keys are recomputed on load
 //! (ML-KEM from its 64-byte seed), so a store blob cannot hold a public key
@@ -7,10 +9,9 @@
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
-use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use super::{StorageKey, expect_versioned_kind, open, seal};
+use super::{StateOwner, expect_versioned_kind};
 use crate::codec::{Reader, Writer};
 use crate::error::{DecodeError, StateError};
 use crate::identity::IdentityKeyPair;
@@ -29,24 +30,45 @@ fn write_kem(w: &mut Writer, r: &KemPreKeyRecord) {
     w.u32(r.id)
         .raw(r.secret.seed())
         .raw(&r.signature.to_bytes());
+    if r.kind == KemPreKeyKind::LastResort {
+        w.u64(r.created_at);
+    }
+    w.bool(r.published);
 }
 
-fn read_kem(r: &mut Reader<'_>, kind: KemPreKeyKind) -> Result<KemPreKeyRecord, DecodeError> {
+fn read_kem(
+    r: &mut Reader<'_>,
+    kind: KemPreKeyKind,
+    version: u8,
+) -> Result<KemPreKeyRecord, DecodeError> {
     let id = r.u32()?;
     let seed = Zeroizing::new(r.array::<KEM_SEED_LEN>()?);
     let signature = Signature::from_bytes(&r.array()?);
+    let (created_at, published) = read_dates(r, version, kind == KemPreKeyKind::LastResort)?;
     // No key expansion here: the record derives its keys on first use.
     Ok(KemPreKeyRecord::from_seed(
         KemSecretKey::from_seed(&seed),
         id,
         kind,
         signature,
+        created_at,
+        published,
     ))
+}
+
+/// Version 3: `[created_at] || published`; earlier versions: made at 0,
+/// handed out.
+fn read_dates(r: &mut Reader<'_>, version: u8, dated: bool) -> Result<(u64, bool), DecodeError> {
+    if version < wire::STORE_VERSION {
+        return Ok((0, true));
+    }
+    let created_at = if dated { r.u64()? } else { 0 };
+    Ok((created_at, r.bool()?))
 }
 
 type ReplayRecord = BTreeMap<PreKeyId, BTreeSet<[u8; 32]>>;
 
-/// Version 2: per held signed prekey id (ascending), its base keys
+/// Versions 2 and 3: per held signed prekey id (ascending), its base keys
 /// (ascending, at least one, at most `MAX_REMEMBERED_HANDSHAKES`).
 fn read_replay_record(
     r: &mut Reader<'_>,
@@ -110,7 +132,7 @@ impl PreKeyStore {
     /// Plain state. Contains the identity's secret keys.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let mut w =
-            Writer::with_capacity(256 + self.one_time.len() * 36 + self.kem_one_time.len() * 132);
+            Writer::with_capacity(256 + self.one_time.len() * 37 + self.kem_one_time.len() * 133);
         w.u8(wire::STORE_VERSION).u8(wire::STATE_PREKEY_STORE);
         self.identity.write_secret(&mut w);
         w.u32(self.next_signed_id)
@@ -120,7 +142,9 @@ impl PreKeyStore {
         for s in &self.signed {
             w.u32(s.public.id)
                 .raw(s.secret.to_bytes().as_ref())
-                .raw(&s.public.signature.to_bytes());
+                .raw(&s.public.signature.to_bytes())
+                .u64(s.created_at)
+                .bool(s.published);
         }
         w.count(self.kem_last_resort.len());
         for k in &self.kem_last_resort {
@@ -132,7 +156,9 @@ impl PreKeyStore {
         }
         w.count(self.one_time.len());
         for (id, k) in &self.one_time {
-            w.u32(*id).raw(k.secret.to_bytes().as_ref());
+            w.u32(*id)
+                .raw(k.secret.to_bytes().as_ref())
+                .bool(k.published);
         }
         w.count(self.replay_record.len());
         for (id, keys) in &self.replay_record {
@@ -144,12 +170,12 @@ impl PreKeyStore {
         Zeroizing::new(w.into_vec())
     }
 
-    /// Loads plain state written by [`PreKeyStore::to_bytes`], of version 2
-    /// or 1 (whose replay list is migrated, docs/PROTOCOL.md §7.3).
+    /// Loads plain state written by [`PreKeyStore::to_bytes`], of version 3,
+    /// 2 or 1 (migrated, docs/PROTOCOL.md §7.3).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, StateError> {
         let mut r = Reader::new(bytes);
         let version = match bytes.first() {
-            Some(&wire::VERSION) => wire::VERSION,
+            Some(&v) if (wire::VERSION..wire::STORE_VERSION).contains(&v) => v,
             _ => wire::STORE_VERSION,
         };
         expect_versioned_kind(&mut r, version, wire::STATE_PREKEY_STORE)?;
@@ -157,12 +183,16 @@ impl PreKeyStore {
         let next_signed_id = r.u32()?;
         let next_kem_id = r.u32()?;
         let next_one_time_id = r.u32()?;
-        let n = r.count("signed prekeys", MAX_RETIRED_SIGNED_PREKEYS + 1, 100)?;
+        // Minimum element sizes for the count checks: those of version 2,
+        // still lower bounds for version 3 (docs/PROTOCOL.md §7.3).
+        let (signed_len, kem_len, one_time_len) = (100, 132, 36);
+        let n = r.count("signed prekeys", MAX_RETIRED_SIGNED_PREKEYS + 1, signed_len)?;
         let mut signed = VecDeque::with_capacity(n);
         for _ in 0..n {
             let id = r.u32()?;
             let secret = X25519SecretKey::from_bytes(&Zeroizing::new(r.array()?));
             let signature = Signature::from_bytes(&r.array()?);
+            let (created_at, published) = read_dates(&mut r, version, true)?;
             if signed
                 .iter()
                 .any(|s: &SignedPreKeyRecord| s.public.id == id)
@@ -174,16 +204,21 @@ impl PreKeyStore {
                 key: secret.public_key(),
                 signature,
             };
-            signed.push_back(SignedPreKeyRecord { secret, public });
+            signed.push_back(SignedPreKeyRecord {
+                secret,
+                public,
+                created_at,
+                published,
+            });
         }
         let n = r.count(
             "last-resort ML-KEM prekeys",
             MAX_RETIRED_SIGNED_PREKEYS + 1,
-            132,
+            kem_len,
         )?;
         let mut kem_last_resort = VecDeque::with_capacity(n);
         for _ in 0..n {
-            let k = read_kem(&mut r, KemPreKeyKind::LastResort)?;
+            let k = read_kem(&mut r, KemPreKeyKind::LastResort, version)?;
             if kem_last_resort
                 .iter()
                 .any(|l: &KemPreKeyRecord| l.id == k.id)
@@ -192,10 +227,10 @@ impl PreKeyStore {
             }
             kem_last_resort.push_back(k);
         }
-        let n = r.count("one-time ML-KEM prekeys", MAX_KEM_ONE_TIME_PREKEYS, 132)?;
+        let n = r.count("one-time ML-KEM prekeys", MAX_KEM_ONE_TIME_PREKEYS, kem_len)?;
         let mut kem_one_time = BTreeMap::new();
         for _ in 0..n {
-            let k = read_kem(&mut r, KemPreKeyKind::OneTime)?;
+            let k = read_kem(&mut r, KemPreKeyKind::OneTime, version)?;
             let clash = kem_last_resort
                 .iter()
                 .any(|l: &KemPreKeyRecord| l.id == k.id);
@@ -211,11 +246,12 @@ impl PreKeyStore {
             }
             kem_one_time.insert(k.id, k);
         }
-        let n = r.count("one-time prekeys", MAX_ONE_TIME_PREKEYS, 36)?;
+        let n = r.count("one-time prekeys", MAX_ONE_TIME_PREKEYS, one_time_len)?;
         let mut one_time = BTreeMap::new();
         for _ in 0..n {
             let id = r.u32()?;
             let secret = X25519SecretKey::from_bytes(&Zeroizing::new(r.array()?));
+            let (_, published) = read_dates(&mut r, version, false)?;
             if one_time.contains_key(&id) {
                 return Err(DecodeError::InvalidField("duplicate one-time prekey id").into());
             }
@@ -226,7 +262,14 @@ impl PreKeyStore {
                 return Err(DecodeError::InvalidField("one-time prekey ids not ascending").into());
             }
             let public = secret.public_key();
-            one_time.insert(id, OneTimePreKeyRecord { secret, public });
+            one_time.insert(
+                id,
+                OneTimePreKeyRecord {
+                    secret,
+                    public,
+                    published,
+                },
+            );
         }
         if signed.is_empty() || kem_last_resort.is_empty() {
             return Err(
@@ -249,16 +292,11 @@ impl PreKeyStore {
             next_kem_id,
             next_one_time_id,
             replay_record,
+            generation: 0,
         })
     }
-
-    /// State encrypted at rest under `key`.
-    pub fn seal<R: CryptoRng + ?Sized>(&self, rng: &mut R, key: &StorageKey) -> Vec<u8> {
-        seal(rng, key, wire::STATE_PREKEY_STORE, &self.to_bytes())
-    }
-
-    /// Opens state sealed by [`PreKeyStore::seal`].
-    pub fn open(key: &StorageKey, sealed: &[u8]) -> Result<Self, StateError> {
-        Self::from_bytes(&open(key, wire::STATE_PREKEY_STORE, sealed)?)
-    }
 }
+
+sealed_state!(PreKeyStore, wire::STATE_PREKEY_STORE, |s| {
+    StateOwner::device(s.identity.public())
+});

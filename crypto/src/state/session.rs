@@ -2,9 +2,8 @@
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use rand_core::CryptoRng;
 
-use super::{StorageKey, expect_kind, open, seal};
+use super::{StateOwner, expect_kind};
 use crate::codec::{Reader, Writer};
 use crate::error::{DecodeError, StateError};
 use crate::identity::{IDENTITY_KEY_LEN, IdentityKey};
@@ -174,16 +173,11 @@ impl Session {
             skipped: SkippedKeys::from_chains(chains),
             base_key,
             pending_handshake,
+            generation: 0,
         })
     }
-
-    /// State encrypted at rest under `key` (XChaCha20-Poly1305, random nonce).
-    pub fn seal<R: CryptoRng + ?Sized>(&self, rng: &mut R, key: &StorageKey) -> Vec<u8> {
-        seal(rng, key, wire::STATE_SESSION, &self.to_bytes())
-    }
-
-    /// Opens state sealed by [`Session::seal`].
-    pub fn open(key: &StorageKey, sealed: &[u8]) -> Result<Self, StateError> {
-        Self::from_bytes(&open(key, wire::STATE_SESSION, sealed)?)
-    }
 }
+
+sealed_state!(Session, wire::STATE_SESSION, |s| StateOwner::session(
+    &s.session_id
+));

@@ -17,13 +17,25 @@ fn main() {
     let mut r = rng(77);
     let key = targets::corpus_storage_key();
     let id = IdentityKeyPair::generate(&mut r);
-    let mut store = PreKeyStore::new(&mut r, id.clone());
+    let mut store = PreKeyStore::new(&mut r, id.clone(), 0);
     store.generate_one_time_prekeys(&mut r, 1);
     store.generate_kem_one_time_prekeys(&mut r, 1);
     let bundle = store.bundle().unwrap();
     let dist = l.group_out.distribution(&id);
     let ring = SenderKeyRing::new(&dist, id.public()).unwrap();
     let inbound = InboundGroupSession::new(&dist, id.public()).unwrap();
+    // An upload with every part, and one with one-time keys only.
+    let uploader_id = IdentityKeyPair::generate(&mut r);
+    let mut uploader = PreKeyStore::new(&mut r, uploader_id, 0);
+    uploader.generate_one_time_prekeys(&mut r, 2);
+    uploader.generate_kem_one_time_prekeys(&mut r, 1);
+    let full_upload = uploader.upload(&mut r, 0).unwrap().to_bytes();
+    uploader.generate_one_time_prekeys(&mut r, 1);
+    let small_upload = uploader.upload(&mut r, 0).unwrap().to_bytes();
+    // Sealing moves an object's generation: seal copies.
+    let mut bob = qorgan::Session::from_bytes(&l.bob.to_bytes()).unwrap();
+    let mut out = qorgan::OutboundGroupSession::from_bytes(&l.group_out.to_bytes()).unwrap();
+    let mut sealed_ring = SenderKeyRing::from_bytes(&ring.to_bytes()).unwrap();
 
     let seeds: Vec<(&str, Vec<Vec<u8>>)> = vec![
         (
@@ -44,6 +56,7 @@ fn main() {
             ],
         ),
         ("decode_identity", vec![id.public().to_bytes()]),
+        ("decode_upload", vec![full_upload, small_upload]),
         (
             "decode_distribution",
             vec![dist.to_bytes().to_vec(), dist.announcement().to_bytes()],
@@ -74,10 +87,10 @@ fn main() {
         (
             "state_sealed",
             vec![
-                l.bob.seal(&mut r, &key),
+                bob.seal(&mut r, &key),
                 store.seal(&mut r, &key),
-                l.group_out.seal(&mut r, &key),
-                ring.seal(&mut r, &key),
+                out.seal(&mut r, &key),
+                sealed_ring.seal(&mut r, &key),
             ],
         ),
         (

@@ -5,17 +5,30 @@
 //! unchanged protocol gives unchanged files). Fixtures of old state versions
 //! (`tests/vectors/fixtures/`) are written only if they do not exist yet and
 //! are never overwritten.
+//!
+//! `--dry-run` generates everything and reports what would be written,
+//! writing nothing.
 
 use std::path::PathBuf;
 
 use qorgan_tests::vectors::{generate, generate_fixtures, render};
 
 fn main() -> std::io::Result<()> {
+    let dry_run = std::env::args().any(|a| a == "--dry-run");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors");
     for (name, value) in generate() {
         let path = dir.join(&name);
         let text = render(&value);
         let unchanged = std::fs::read_to_string(&path).is_ok_and(|old| old == text);
+        if dry_run {
+            println!(
+                "{} {} ({} bytes)",
+                if unchanged { "unchanged" } else { "differs  " },
+                path.display(),
+                text.len()
+            );
+            continue;
+        }
         std::fs::write(&path, &text)?;
         println!(
             "{} {} ({} bytes)",
@@ -31,6 +44,10 @@ fn main() -> std::io::Result<()> {
                 "kept      {} (fixtures are never overwritten)",
                 path.display()
             );
+            continue;
+        }
+        if dry_run {
+            println!("missing   {} (would be created)", path.display());
             continue;
         }
         if let Some(parent) = path.parent() {

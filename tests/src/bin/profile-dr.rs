@@ -9,11 +9,11 @@ use qorgan_tests::rng;
 fn main() {
     let mut r = rng(1);
     let bob_id = IdentityKeyPair::generate(&mut r);
-    let mut store = PreKeyStore::new(&mut r, bob_id);
+    let mut store = PreKeyStore::new(&mut r, bob_id, 0);
     let alice_id = IdentityKeyPair::generate(&mut r);
     let mut alice = Session::initiate(&mut r, &alice_id, &store.bundle().unwrap()).unwrap();
     let m = alice.encrypt(&mut r, b"hi").unwrap();
-    let (mut bob, _) = store.accept(&m).unwrap();
+    let (mut bob, _) = store.accept(&m, 0).unwrap();
     let m = bob.encrypt(&mut r, b"hi").unwrap();
     alice.decrypt(&m).unwrap();
     let pt = [0x5au8; 64];

@@ -123,6 +123,13 @@ pub fn state(e: &StateError) -> (String, String) {
         StateError::WrongKind { expected, found } => plain(format!(
             "StateError::WrongKind(expected: {expected:#04x}, found: {found:#04x})"
         )),
+        StateError::WrongOwner => plain("StateError::WrongOwner".into()),
+        StateError::RolledBack {
+            min_generation,
+            found,
+        } => plain(format!(
+            "StateError::RolledBack(min_generation: {min_generation}, found: {found})"
+        )),
     }
 }
 
@@ -148,6 +155,12 @@ pub fn handshake(e: &HandshakeError) -> (String, String) {
         }
         HandshakeError::UnknownKemPreKey(id) => {
             plain(format!("HandshakeError::UnknownKemPreKey({id})"))
+        }
+        HandshakeError::ExpiredSignedPreKey(id) => {
+            plain(format!("HandshakeError::ExpiredSignedPreKey({id})"))
+        }
+        HandshakeError::ExpiredKemPreKey(id) => {
+            plain(format!("HandshakeError::ExpiredKemPreKey({id})"))
         }
         HandshakeError::UnknownOneTimePreKey(id) => {
             plain(format!("HandshakeError::UnknownOneTimePreKey({id})"))

@@ -1109,27 +1109,60 @@ pub(super) fn group_file() -> Value {
     let mut states = Vec::new();
     for (name, k) in &sc.kept {
         let nonce = format!("seal.{name}.nonce");
-        let (kind, plain, sealed, fields) = match k {
+        // Each state is sealed once (generation 1), from a copy: a loaded
+        // state is at generation 0 (§7.1).
+        let (kind, plain, sealed, fields, owner) = match k {
             Kept::Outbound(s, f) => {
+                let mut s = OutboundGroupSession::from_bytes(&s.to_bytes()).expect("copy");
                 let sealed = s.seal(&mut sc.rng, &storage_key);
-                let reopened = OutboundGroupSession::open(&storage_key, &sealed).expect("open");
+                let owner = s.state_owner();
+                assert_eq!(owner, qorgan::StateOwner::outbound_group(GROUP_ID));
+                let reopened = OutboundGroupSession::open(
+                    &storage_key,
+                    &sealed,
+                    &qorgan::Expected::new(owner, s.generation()),
+                )
+                .expect("open");
                 assert_eq!(*reopened.to_bytes(), *s.to_bytes());
-                (0x42, s.to_bytes().to_vec(), sealed, f.clone())
+                (0x42, s.to_bytes().to_vec(), sealed, f.clone(), owner)
             }
             Kept::Inbound(s, f) => {
+                let mut s = InboundGroupSession::from_bytes(&s.to_bytes()).expect("copy");
                 let sealed = s.seal(&mut sc.rng, &storage_key);
-                let reopened = InboundGroupSession::open(&storage_key, &sealed).expect("open");
+                let owner = s.state_owner();
+                assert_eq!(
+                    owner,
+                    qorgan::StateOwner::group_sender(GROUP_ID, sc.alice.public())
+                );
+                let reopened = InboundGroupSession::open(
+                    &storage_key,
+                    &sealed,
+                    &qorgan::Expected::new(owner, s.generation()),
+                )
+                .expect("open");
                 assert_eq!(*reopened.to_bytes(), *s.to_bytes());
                 (
                     0x43,
                     s.to_bytes().to_vec(),
                     sealed,
                     with_announcement(f.clone()),
+                    owner,
                 )
             }
             Kept::Ring(s, f) => {
+                let mut s = SenderKeyRing::from_bytes(&s.to_bytes()).expect("copy");
                 let sealed = s.seal(&mut sc.rng, &storage_key);
-                let reopened = SenderKeyRing::open(&storage_key, &sealed).expect("open");
+                let owner = s.state_owner();
+                assert_eq!(
+                    owner,
+                    qorgan::StateOwner::group_sender(GROUP_ID, sc.alice.public())
+                );
+                let reopened = SenderKeyRing::open(
+                    &storage_key,
+                    &sealed,
+                    &qorgan::Expected::new(owner, s.generation()),
+                )
+                .expect("open");
                 assert_eq!(*reopened.to_bytes(), *s.to_bytes());
                 let chains_json: Vec<Value> = f
                     .as_array()
@@ -1142,21 +1175,22 @@ pub(super) fn group_file() -> Value {
                     s.to_bytes().to_vec(),
                     sealed,
                     json!({"chains": chains_json}),
+                    owner,
                 )
             }
         };
         let n = sc.rng.label(&[(&nonce, 24)]).remove(0);
         assert_eq!(&plain[..2], &[0x02, kind]);
-        assert_eq!(&sealed[..3], &[0x01, 0x5E, kind]);
-        assert_eq!(&sealed[3..27], n.as_slice());
-        states.push(json!({
+        let mut v = json!({
             "name": name,
-            "kind": kind,
             "nonce_draw": nonce,
             "fields": fields,
-            "plain": hx(&plain),
-            "sealed": hx(&sealed),
-        }));
+        });
+        let sealed = super::sealed_json(&storage_key, &sealed, &plain, (kind, owner, 1), &n);
+        for (k, x) in sealed.as_object().expect("object") {
+            v[k] = x.clone();
+        }
+        states.push(v);
     }
 
     // --- batch verification (§2.4), no randomness.
@@ -1322,7 +1356,14 @@ pub(super) fn group_file() -> Value {
             \"qorgan/v2/group-message\" || signature_context || header || ciphertext and tag); \
             expected.deliveries gives the case of §12.5, the provenance returned and the \
             receiver's secrets after each delivery. expected.states lists plain and sealed \
-            states with their fields (§7.4). inputs.batch / expected.batch: four batch \
+            states with their fields (§7.4), each sealed once (generation 1) in envelope \
+            version 2 (§7.1): the parsed header (envelope_version, kind, owner, generation, \
+            nonce) and the value `open` is given (owner, min_generation). The owner of an \
+            outbound session is SHA-256(\"qorgan/v2/sealed-group-owner\" || u8(len(group \
+            id)) || group id), that of an inbound session or a ring the same hash with the \
+            sender's Ed25519 key appended (changed with envelope version 2: the states were \
+            sealed in version 1, AD the three header bytes; their plain bytes are unchanged). \
+            inputs.batch / expected.batch: four batch \
             verifications: per item whether the encodings pass, k_i, the batch seed, the \
             weights z_i (16 bytes, little-endian integer; null for items rejected by the \
             encoding rules), the initial budget, every set settled in order with its \
@@ -1382,7 +1423,7 @@ pub(super) fn group_fixture_current() -> Value {
     let now = 1_700_000_000u64;
     // Alice's identity lives in her prekey store, as in an application.
     let alice_id = identity_generate(&mut rng, "alice");
-    let alice_store = PreKeyStore::new(&mut rng, alice_id);
+    let mut alice_store = PreKeyStore::new(&mut rng, alice_id, 0);
     rng.label(&[
         ("alice.signed_prekey[1].secret", 32),
         ("alice.last_resort_kem_prekey[1].seed", 64),

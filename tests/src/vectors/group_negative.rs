@@ -196,18 +196,29 @@ pub fn run_case(
             }
             Err(e) => error(errors::state(&e)),
         },
-        "outbound.open" => match OutboundGroupSession::open(&storage_key(), &input()) {
+        "outbound.open" => match OutboundGroupSession::open(
+            &storage_key(),
+            &input(),
+            &crate::vectors::expected_of(case),
+        ) {
             Ok(s) => state_ok(&s.to_bytes()),
             Err(e) => error(errors::state(&e)),
         },
-        "inbound.open" => match InboundGroupSession::open(&storage_key(), &input()) {
+        "inbound.open" => match InboundGroupSession::open(
+            &storage_key(),
+            &input(),
+            &crate::vectors::expected_of(case),
+        ) {
             Ok(s) => state_ok(&s.to_bytes()),
             Err(e) => error(errors::state(&e)),
         },
-        "ring.open" => match SenderKeyRing::open(&storage_key(), &input()) {
-            Ok(s) => state_ok(&s.to_bytes()),
-            Err(e) => error(errors::state(&e)),
-        },
+        "ring.open" => {
+            match SenderKeyRing::open(&storage_key(), &input(), &crate::vectors::expected_of(case))
+            {
+                Ok(s) => state_ok(&s.to_bytes()),
+                Err(e) => error(errors::state(&e)),
+            }
+        }
         "ring.add" | "ring.import" => {
             let mut ring = SenderKeyRing::from_bytes(&h(&case["ring"])).expect("ring");
             let before = ring.to_bytes().to_vec();
@@ -1939,55 +1950,176 @@ pub(super) fn group_negative_file() -> Value {
     );
 
     // ------------------------------------------------ sealed states
+    // Each sealed once (generation 1).
     let sealed_in = s3.seal(&mut rng, &storage_key);
     rng.label(&[("seal.inbound.nonce", 24)]);
     let sealed_out = out_a.seal(&mut rng, &storage_key);
     rng.label(&[("seal.outbound.nonce", 24)]);
     let sealed_ring = ring_check.seal(&mut rng, &storage_key);
     rng.label(&[("seal.ring.nonce", 24)]);
-    // A version-1 inbound state in a (valid) envelope.
+    let owner_hex = |o: qorgan::StateOwner| hx(&o.to_bytes());
+    let xor = |b: &[u8], at: usize, v: u8| {
+        let mut b = b.to_vec();
+        b[at] ^= v;
+        b
+    };
+    let out_owner = qorgan::StateOwner::outbound_group(G);
+    let alice_owner = qorgan::StateOwner::group_sender(G, alice.public());
+    assert_eq!(out_a.state_owner(), out_owner);
+    assert_eq!(s3.state_owner(), alice_owner);
+    assert_eq!(ring_check.state_owner(), alice_owner);
+    let (out_owner, alice_owner) = (owner_hex(out_owner), owner_hex(alice_owner));
+    let g2_owner = owner_hex(qorgan::StateOwner::outbound_group(G2));
+    let bob_owner = owner_hex(qorgan::StateOwner::group_sender(G, bob.public()));
+    let key_bytes = storage_key.to_bytes();
+    // Envelopes made by hand (§7.1), nonce 11…11: version 1 (`0x01 0x5E
+    // kind || nonce`, AD the first three bytes) and version 2 with the
+    // header given.
     let v1_nonce = [0x11u8; 24];
-    let mut sealed_v1 = vec![0x01, 0x5E, 0x43];
-    sealed_v1.extend_from_slice(&v1_nonce);
-    aead::xseal(
-        &storage_key.to_bytes(),
-        &v1_nonce,
-        &[0x01, 0x5E, 0x43],
-        &v1_in,
-        &mut sealed_v1,
-    );
-    let sealed =
-        |op: &str, b: &[u8]| json!({"operation": op, "storage_key": key_hex, "input": hx(b)});
+    let seal_v1 = |kind: u8, plain: &[u8]| {
+        let mut out = [&[0x01, 0x5E, kind][..], &v1_nonce].concat();
+        aead::xseal(&key_bytes, &v1_nonce, &[0x01, 0x5E, kind], plain, &mut out);
+        out
+    };
+    let seal_v2 = |kind: u8, owner: &str, plain: &[u8]| {
+        let owner = crate::hex::decode(owner).expect("hex");
+        let ad = [&[0x02, 0x5E, kind][..], &owner, &1u64.to_be_bytes()].concat();
+        let mut out = [&ad[..], &v1_nonce].concat();
+        aead::xseal(&key_bytes, &v1_nonce, &ad, plain, &mut out);
+        out
+    };
+    // A version-1 inbound state in a version 1 envelope.
+    let sealed_v1 = seal_v1(0x43, &v1_in);
+    let sealed = |op: &str, b: &[u8], owner: &str, min: u64| {
+        json!({
+            "operation": op,
+            "storage_key": key_hex,
+            "input": hx(b),
+            "owner": owner,
+            "min_generation": min,
+        })
+    };
     c.add(
         "sealed inbound valid",
-        "the inbound state above, sealed",
+        "the inbound state above, sealed (generation 1), expected with its owner \
+         (group id and Alice's key) and min_generation 1",
         "ok",
-        sealed("inbound.open", &sealed_in),
+        sealed("inbound.open", &sealed_in, &alice_owner, 1),
     );
     c.add(
         "sealed outbound valid",
-        "the outbound state above, sealed",
+        "the outbound state above, sealed (generation 1), expected with its owner (group id)",
         "ok",
-        sealed("outbound.open", &sealed_out),
+        sealed("outbound.open", &sealed_out, &out_owner, 1),
     );
     c.add(
         "sealed ring valid",
-        "the ring above, sealed",
+        "the ring above, sealed (generation 1), expected with its owner (group id and \
+         Alice's key, as an inbound session of hers)",
         "ok",
-        sealed("ring.open", &sealed_ring),
+        sealed("ring.open", &sealed_ring, &alice_owner, 1),
+    );
+    c.add(
+        "sealed inbound rolled back",
+        "the sealed inbound state when generation 2 was seen",
+        "StateError::RolledBack(min_generation: 2, found: 1)",
+        sealed("inbound.open", &sealed_in, &alice_owner, 2),
+    );
+    c.add(
+        "sealed ring rolled back",
+        "the sealed ring when generation 7 was seen",
+        "StateError::RolledBack(min_generation: 7, found: 1)",
+        sealed("ring.open", &sealed_ring, &alice_owner, 7),
+    );
+    c.add(
+        "sealed outbound of another group",
+        "the sealed outbound state where the outbound session of another group is expected",
+        "StateError::WrongOwner",
+        sealed("outbound.open", &sealed_out, &g2_owner, 0),
+    );
+    c.add(
+        "sealed inbound of another sender",
+        "the sealed inbound state (Alice's chain) where Bob's inbound session in the group \
+         is expected",
+        "StateError::WrongOwner",
+        sealed("inbound.open", &sealed_in, &bob_owner, 0),
+    );
+    c.add(
+        "sealed ring of another sender",
+        "the sealed ring (Alice's chains) where Bob's ring is expected",
+        "StateError::WrongOwner",
+        sealed("ring.open", &sealed_ring, &bob_owner, 0),
+    );
+    c.add(
+        "sealed inbound expected as outbound owner",
+        "the sealed inbound state expected with the group's outbound owner (no sender key \
+         hashed): another owner",
+        "StateError::WrongOwner",
+        sealed("inbound.open", &sealed_in, &out_owner, 0),
+    );
+    c.add(
+        "sealed outbound naming another group",
+        "a version 2 envelope around the outbound state (group G) whose header names the \
+         outbound session of G2, opened expecting G2's: the object's own owner differs",
+        "StateError::WrongOwner",
+        sealed(
+            "outbound.open",
+            &seal_v2(0x42, &g2_owner, &out_a_state),
+            &g2_owner,
+            0,
+        ),
+    );
+    c.add(
+        "sealed header owner flipped",
+        "the sealed ring with an owner byte flipped: the header is authenticated",
+        "StateError::AuthenticationFailed",
+        sealed("ring.open", &xor(&sealed_ring, 10, 1), &alice_owner, 0),
+    );
+    c.add(
+        "sealed header generation flipped",
+        "the sealed outbound state with its last generation byte flipped (1 to 0)",
+        "StateError::AuthenticationFailed",
+        sealed("outbound.open", &xor(&sealed_out, 42, 1), &out_owner, 0),
     );
     c.add(
         "sealed version-1 inbound state",
-        "a valid envelope around a version-1 inbound state: it opens, the state inside is \
-         refused (§11)",
+        "a version 1 envelope around a version-1 inbound state: it opens, the state inside \
+         is refused (§11)",
         "DecodeError::UnsupportedVersion(1)",
-        sealed("inbound.open", &sealed_v1),
+        sealed("inbound.open", &sealed_v1, &alice_owner, 0),
+    );
+    let v1_env = seal_v1(0x43, &s3_state);
+    c.add(
+        "sealed envelope version 1 inbound",
+        "a version 1 envelope around the inbound state above (group version 2), \
+         min_generation 0: it opens at generation 0, its owner taken from the state",
+        "ok",
+        sealed("inbound.open", &v1_env, &alice_owner, 0),
+    );
+    c.add(
+        "sealed envelope version 1 inbound rolled back",
+        "the same with min_generation 1",
+        "StateError::RolledBack(min_generation: 1, found: 0)",
+        sealed("inbound.open", &v1_env, &alice_owner, 1),
+    );
+    c.add(
+        "sealed envelope version 1 inbound of another sender",
+        "the same expecting Bob's inbound session",
+        "StateError::WrongOwner",
+        sealed("inbound.open", &v1_env, &bob_owner, 0),
+    );
+    let v1_out = seal_v1(0x42, &out_a_state);
+    c.add(
+        "sealed envelope version 1 outbound",
+        "a version 1 envelope around the outbound state above",
+        "ok",
+        sealed("outbound.open", &v1_out, &out_owner, 0),
     );
     c.add(
         "sealed outbound opened as inbound",
         "the sealed outbound state given to InboundGroupSession::open",
         "StateError::WrongKind(expected: 0x43, found: 0x42)",
-        sealed("inbound.open", &sealed_out),
+        sealed("inbound.open", &sealed_out, &out_owner, 0),
     );
     let mut relabeled = sealed_out.clone();
     relabeled[2] = 0x43;
@@ -1996,28 +2128,36 @@ pub(super) fn group_negative_file() -> Value {
         "the sealed outbound state with its kind byte rewritten to 0x43: the kind is \
          authenticated",
         "StateError::AuthenticationFailed",
-        sealed("inbound.open", &relabeled),
+        sealed("inbound.open", &relabeled, &out_owner, 0),
     );
-    let mut v2_env = sealed_in.clone();
-    v2_env[0] = 0x02;
+    let mut v3_env = sealed_in.clone();
+    v3_env[0] = 0x03;
     c.add(
-        "sealed envelope version 2",
-        "the envelope's version byte set to 2: the envelope stays version 1 (§7.1, §7.4)",
-        "DecodeError::UnsupportedVersion(2)",
-        sealed("inbound.open", &v2_env),
+        "sealed envelope version 3",
+        "the envelope's version byte set to 3 (§7.1: versions 2 and 1 only)",
+        "DecodeError::UnsupportedVersion(3)",
+        sealed("inbound.open", &v3_env, &alice_owner, 0),
     );
     c.add(
         "sealed truncated",
-        "20 bytes: the nonce is 7 bytes short",
+        "20 bytes: the owner is 15 bytes short",
+        "DecodeError::Truncated(needed: 15)",
+        sealed("ring.open", &sealed_ring[..20], &alice_owner, 0),
+    );
+    c.add(
+        "sealed version 1 truncated",
+        "the version 1 envelope cut to 20 bytes: the nonce is 7 bytes short",
         "DecodeError::Truncated(needed: 7)",
-        sealed("ring.open", &sealed_ring[..20]),
+        sealed("inbound.open", &v1_env[..20], &alice_owner, 0),
     );
     let other_key = hx(&hmac_sha256(&storage_key.to_bytes()[..], b"another key"));
+    let mut under_other = sealed("ring.open", &sealed_ring, &alice_owner, 0);
+    under_other["storage_key"] = json!(other_key);
     c.add(
         "sealed under another key",
         "the sealed ring opened with another storage key",
         "StateError::AuthenticationFailed",
-        json!({"operation": "ring.open", "storage_key": other_key, "input": hx(&sealed_ring)}),
+        under_other,
     );
 
     // ------------------------------------------------ rings (§12.7, §12.8)
@@ -2273,7 +2413,8 @@ pub(super) fn group_negative_file() -> Value {
             (docs/PROTOCOL.md §12, §7.4, §2.3, §2.4, §8, §11, §13). inputs.cases lists each \
             case: name, about, operation (the API call, §13) and its input and context (state: \
             a plain group state the call starts from; ring: a plain ring state; from: the \
-            party whose 1:1 session a distribution arrived on; storage_key; draws: the \
+            party whose 1:1 session a distribution arrived on; storage_key; owner and \
+            min_generation: the value a state's `open` is given, §7.1; draws: the \
             purposes of the random draws a successful call consumes, in order). \
             expected.cases gives, for the case of the same name, result 'ok' (with what the \
             call returned: SHA-256 of the state after it, plaintext and provenance, …) or \
@@ -2286,7 +2427,13 @@ pub(super) fn group_negative_file() -> Value {
             moved to those iterations); three seal nonces; rot (the draws of a rotation to \
             rotation 2^32 - 1). Hand-made inputs \
             (v1 layouts, edited fields, re-signed messages, crafted signatures) are built in \
-            tests/src/vectors/group_negative.rs. All byte strings are lower-case hex.",
+            tests/src/vectors/group_negative.rs. All byte strings are lower-case hex. \
+            Changes with sealed envelope version 2 (§7.1): the three seals are version 2 \
+            envelopes (generation 1, owner the group id's hash, with the sender's key for the \
+            inbound session and the ring); every sealed case gives owner and min_generation; \
+            new cases: each kind rolled back or of another owner, a header naming another \
+            owner than the state's, header owner and generation bytes flipped, version 1 \
+            envelopes (generation 0, owner taken from the state), envelope version 3.",
         "seed": GROUP_NEGATIVE_SEED,
         "inputs": {
             "draws": all_draws,

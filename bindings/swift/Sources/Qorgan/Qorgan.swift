@@ -587,25 +587,33 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 /**
  * This device's identity and prekeys (`PreKeyStore`).
+ *
+ * Every call that dates or expires prekeys takes `now`, the caller's
+ * clock in Unix seconds: the library reads no clock of its own.
  */
 public protocol DeviceProtocol: AnyObject, Sendable {
     
     /**
-     * Accepts a first (prekey) message; consumes the one-time prekeys it used.
+     * Accepts a first (prekey) message; consumes the one-time prekeys it
+     * used. `now` (Unix seconds) refuses handshakes on prekeys retired 28
+     * days or more ago (`PreKeyExpired`). Persist the device and the new
+     * session together.
      */
-    func accept(message: Data) throws  -> AcceptResult
+    func accept(message: Data, now: UInt64) throws  -> AcceptResult
     
     /**
-     * A prekey bundle to publish (the first of `bundles`).
+     * One prekey bundle (the first of `bundles(1)`): its one-time keys,
+     * if any, are marked as handed out and never given out again.
      */
     func bundle() throws  -> Data
     
     /**
-     * Up to `max` bundles to upload, for the server to hand out one per
-     * initiator: each carries different one-time keys, so initiators that
-     * fetch bundles while this device is offline do not collide. Upload
-     * them again after `generate_*_one_time_prekeys` or
-     * `rotate_signed_prekey`. Without one-time keys: one bundle.
+     * Up to `max` bundles for the server to hand out, one per initiator:
+     * each carries one-time keys never handed out before (in a bundle or
+     * an upload), which are marked as handed out now, so no two
+     * initiators get the same key. Without such keys: one bundle on the
+     * signed and last-resort prekeys. Persist the device afterwards.
+     * `upload(now)` is the compact alternative.
      */
     func bundles(max: UInt32) throws  -> [Data]
     
@@ -627,6 +635,12 @@ public protocol DeviceProtocol: AnyObject, Sendable {
     func generateOneTimePrekeys(count: UInt32) throws  -> UInt32
     
     /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+    func generation() throws  -> UInt64
+    
+    /**
      * The public identity key (standalone encoding) to publish.
      */
     func identityKey() throws  -> Data
@@ -642,12 +656,13 @@ public protocol DeviceProtocol: AnyObject, Sendable {
     func kemOneTimePrekeyCount() throws  -> UInt32
     
     /**
-     * Whether the signed prekey should be rotated (`rotate_signed_prekey`,
-     * then upload new bundles): it has admitted three quarters of the
-     * handshakes without one-time prekeys it can remember against replay.
-     * Past all of them `accept` refuses more (`RotationRequired`).
+     * Whether the signed prekey or the last-resort ML-KEM prekey is due
+     * for rotation at `now`: 7 days old, or (signed prekey) it has
+     * admitted three quarters of the handshakes without one-time prekeys
+     * it can remember against replay (past all of them `accept` refuses
+     * more with `RotationRequired`). `upload(now)` rotates what is due.
      */
-    func needsRotation() throws  -> Bool
+    func needsRotation(now: UInt64) throws  -> Bool
     
     /**
      * Unused one-time X25519 prekeys.
@@ -655,22 +670,36 @@ public protocol DeviceProtocol: AnyObject, Sendable {
     func oneTimePrekeyCount() throws  -> UInt32
     
     /**
-     * Restores a chain sealed by `OutboundGroup.seal`.
+     * Restores a chain sealed by `OutboundGroup.seal`: the chain of
+     * `group_id`, at `min_generation` (its `OutboundGroup.generation()`
+     * recorded after the last seal; 0 if none) or later. Another group's
+     * chain is refused with `WrongOwner`, an older one with `RolledBack`.
      */
-    func openGroup(storageKey: Data, sealed: Data) throws  -> OutboundGroup
+    func openGroup(storageKey: Data, sealed: Data, groupId: Data, minGeneration: UInt64) throws  -> OutboundGroup
     
     /**
-     * Rotates the last-resort ML-KEM prekey (the old one stays usable for
-     * a while, as for signed prekeys). Rotate it on the same schedule as
-     * the signed prekey, so that a device seized later exposes the
-     * post-quantum share of as few handshakes as possible.
+     * Deletes the retired signed and last-resort prekeys retired 28 days
+     * or more before `now` (handshakes naming them are then refused);
+     * returns how many. The rotations and `upload` prune too; call it
+     * when the app starts. Persist the device if it returns more than 0.
      */
-    func rotateLastResortKemPrekey() throws 
+    func prune(now: UInt64) throws  -> UInt32
     
     /**
-     * Rotates the signed prekey (the old one stays usable for a while).
+     * Makes a new last-resort ML-KEM prekey dated `now`; the old one is
+     * retired and deleted as for signed prekeys, so that a device seized
+     * later exposes the post-quantum share of as few handshakes as
+     * possible. Also prunes. `upload(now)` rotates when due.
      */
-    func rotateSignedPrekey() throws 
+    func rotateLastResortKemPrekey(now: UInt64) throws 
+    
+    /**
+     * Makes a new signed prekey dated `now`; the old one is retired and
+     * still accepted for 28 days (first messages from bundles fetched
+     * before), then deleted. Also prunes (as `prune(now)`). `upload(now)`
+     * rotates when due, so apps rarely call this themselves.
+     */
+    func rotateSignedPrekey(now: UInt64) throws 
     
     /**
      * The safety number with a peer (both account ids may be empty).
@@ -678,13 +707,32 @@ public protocol DeviceProtocol: AnyObject, Sendable {
     func safetyNumber(theirIdentity: Data, ourAccount: Data, theirAccount: Data) throws  -> SafetyNumber
     
     /**
-     * The device state encrypted under a 32-byte storage key.
+     * The device state encrypted under a 32-byte storage key, bound to
+     * this device's identity and to the next generation, which
+     * [`Device::generation`] then returns: record it with the blob and
+     * pass it to `open`.
      */
     func seal(storageKey: Data) throws  -> Data
+    
+    /**
+     * What the server does not have yet, signed by this identity
+     * (`verify_upload` reads it): the current signed and last-resort
+     * prekeys if never handed out, and every one-time key never handed
+     * out, all marked as handed out now. First rotates what is due at
+     * `now` and prunes, so calling this periodically and after
+     * `generate_*_one_time_prekeys` is the whole prekey schedule. `None`
+     * when there is nothing new. Persist the device, then send the bytes;
+     * keep them and resend the same bytes until the server confirms: the
+     * keys in them are never offered again.
+     */
+    func upload(now: UInt64) throws  -> Data?
     
 }
 /**
  * This device's identity and prekeys (`PreKeyStore`).
+ *
+ * Every call that dates or expires prekeys takes `now`, the caller's
+ * clock in Unix seconds: the library reads no clock of its own.
  */
 open class Device: DeviceProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -726,13 +774,15 @@ open class Device: DeviceProtocol, @unchecked Sendable {
         return try! rustCall { uniffi_qorgan_ffi_fn_clone_device(self.handle, $0) }
     }
     /**
-     * A new device: fresh identity, signed prekey and last-resort ML-KEM prekey.
+     * A new device: fresh identity, signed prekey and last-resort ML-KEM
+     * prekey, dated `now` (Unix seconds). Publish them with `upload(now)`.
      */
-public convenience init()throws  {
+public convenience init(now: UInt64)throws  {
     let handle =
         try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
-    uniffi_qorgan_ffi_fn_constructor_device_new(uniffiCallStatus
+    uniffi_qorgan_ffi_fn_constructor_device_new(
+        FfiConverterUInt64.lower(now),uniffiCallStatus
     )
 }
     self.init(unsafeFromHandle: handle)
@@ -749,14 +799,20 @@ public convenience init()throws  {
 
     
     /**
-     * Restores a device sealed by [`Device::seal`].
+     * Restores a device sealed by [`Device::seal`]. `identity_key` is this
+     * device's identity key as [`Device::identity_key`] returned it, and
+     * `min_generation` the [`Device::generation`] recorded after the last
+     * seal (0 if none was recorded): a sealed device of another identity
+     * is refused with `WrongOwner`, an older one with `RolledBack`.
      */
-public static func `open`(storageKey: Data, sealed: Data)throws  -> Device  {
+public static func `open`(storageKey: Data, sealed: Data, identityKey: Data, minGeneration: UInt64)throws  -> Device  {
     return try  FfiConverterTypeDevice_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_device_open(
         FfiConverterData.lower(storageKey),
-        FfiConverterData.lower(sealed),uniffiCallStatus
+        FfiConverterData.lower(sealed),
+        FfiConverterData.lower(identityKey),
+        FfiConverterUInt64.lower(minGeneration),uniffiCallStatus
     )
 })
 }
@@ -764,22 +820,27 @@ public static func `open`(storageKey: Data, sealed: Data)throws  -> Device  {
 
     
     /**
-     * Accepts a first (prekey) message; consumes the one-time prekeys it used.
+     * Accepts a first (prekey) message; consumes the one-time prekeys it
+     * used. `now` (Unix seconds) refuses handshakes on prekeys retired 28
+     * days or more ago (`PreKeyExpired`). Persist the device and the new
+     * session together.
      */
-open func accept(message: Data)throws  -> AcceptResult  {
+open func accept(message: Data, now: UInt64)throws  -> AcceptResult  {
     return try  FfiConverterTypeAcceptResult_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
         FfiConverterByRefBytes.lower(message) { messageFb in
     uniffi_qorgan_ffi_fn_method_device_accept(
             self.uniffiCloneHandle(),
-        messageFb,uniffiCallStatus
+        messageFb,
+        FfiConverterUInt64.lower(now),uniffiCallStatus
     )
         }
 })
 }
     
     /**
-     * A prekey bundle to publish (the first of `bundles`).
+     * One prekey bundle (the first of `bundles(1)`): its one-time keys,
+     * if any, are marked as handed out and never given out again.
      */
 open func bundle()throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
@@ -791,11 +852,12 @@ open func bundle()throws  -> Data  {
 }
     
     /**
-     * Up to `max` bundles to upload, for the server to hand out one per
-     * initiator: each carries different one-time keys, so initiators that
-     * fetch bundles while this device is offline do not collide. Upload
-     * them again after `generate_*_one_time_prekeys` or
-     * `rotate_signed_prekey`. Without one-time keys: one bundle.
+     * Up to `max` bundles for the server to hand out, one per initiator:
+     * each carries one-time keys never handed out before (in a bundle or
+     * an upload), which are marked as handed out now, so no two
+     * initiators get the same key. Without such keys: one bundle on the
+     * signed and last-resort prekeys. Persist the device afterwards.
+     * `upload(now)` is the compact alternative.
      */
 open func bundles(max: UInt32)throws  -> [Data]  {
     return try  FfiConverterSequenceData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
@@ -851,6 +913,19 @@ open func generateOneTimePrekeys(count: UInt32)throws  -> UInt32  {
 }
     
     /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+open func generation()throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_device_generation(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The public identity key (standalone encoding) to publish.
      */
 open func identityKey()throws  -> Data  {
@@ -888,16 +963,18 @@ open func kemOneTimePrekeyCount()throws  -> UInt32  {
 }
     
     /**
-     * Whether the signed prekey should be rotated (`rotate_signed_prekey`,
-     * then upload new bundles): it has admitted three quarters of the
-     * handshakes without one-time prekeys it can remember against replay.
-     * Past all of them `accept` refuses more (`RotationRequired`).
+     * Whether the signed prekey or the last-resort ML-KEM prekey is due
+     * for rotation at `now`: 7 days old, or (signed prekey) it has
+     * admitted three quarters of the handshakes without one-time prekeys
+     * it can remember against replay (past all of them `accept` refuses
+     * more with `RotationRequired`). `upload(now)` rotates what is due.
      */
-open func needsRotation()throws  -> Bool  {
+open func needsRotation(now: UInt64)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_needs_rotation(
-            self.uniffiCloneHandle(),uniffiCallStatus
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -915,40 +992,66 @@ open func oneTimePrekeyCount()throws  -> UInt32  {
 }
     
     /**
-     * Restores a chain sealed by `OutboundGroup.seal`.
+     * Restores a chain sealed by `OutboundGroup.seal`: the chain of
+     * `group_id`, at `min_generation` (its `OutboundGroup.generation()`
+     * recorded after the last seal; 0 if none) or later. Another group's
+     * chain is refused with `WrongOwner`, an older one with `RolledBack`.
      */
-open func openGroup(storageKey: Data, sealed: Data)throws  -> OutboundGroup  {
+open func openGroup(storageKey: Data, sealed: Data, groupId: Data, minGeneration: UInt64)throws  -> OutboundGroup  {
     return try  FfiConverterTypeOutboundGroup_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_open_group(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(storageKey),
-        FfiConverterData.lower(sealed),uniffiCallStatus
+        FfiConverterData.lower(sealed),
+        FfiConverterData.lower(groupId),
+        FfiConverterUInt64.lower(minGeneration),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Rotates the last-resort ML-KEM prekey (the old one stays usable for
-     * a while, as for signed prekeys). Rotate it on the same schedule as
-     * the signed prekey, so that a device seized later exposes the
-     * post-quantum share of as few handshakes as possible.
+     * Deletes the retired signed and last-resort prekeys retired 28 days
+     * or more before `now` (handshakes naming them are then refused);
+     * returns how many. The rotations and `upload` prune too; call it
+     * when the app starts. Persist the device if it returns more than 0.
      */
-open func rotateLastResortKemPrekey()throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func prune(now: UInt64)throws  -> UInt32  {
+    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_device_prune(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Makes a new last-resort ML-KEM prekey dated `now`; the old one is
+     * retired and deleted as for signed prekeys, so that a device seized
+     * later exposes the post-quantum share of as few handshakes as
+     * possible. Also prunes. `upload(now)` rotates when due.
+     */
+open func rotateLastResortKemPrekey(now: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(
-            self.uniffiCloneHandle(),uniffiCallStatus
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
     )
 }
 }
     
     /**
-     * Rotates the signed prekey (the old one stays usable for a while).
+     * Makes a new signed prekey dated `now`; the old one is retired and
+     * still accepted for 28 days (first messages from bundles fetched
+     * before), then deleted. Also prunes (as `prune(now)`). `upload(now)`
+     * rotates when due, so apps rarely call this themselves.
      */
-open func rotateSignedPrekey()throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func rotateSignedPrekey(now: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey(
-            self.uniffiCloneHandle(),uniffiCallStatus
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
     )
 }
 }
@@ -969,7 +1072,10 @@ open func safetyNumber(theirIdentity: Data, ourAccount: Data, theirAccount: Data
 }
     
     /**
-     * The device state encrypted under a 32-byte storage key.
+     * The device state encrypted under a 32-byte storage key, bound to
+     * this device's identity and to the next generation, which
+     * [`Device::generation`] then returns: record it with the blob and
+     * pass it to `open`.
      */
 open func seal(storageKey: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
@@ -977,6 +1083,27 @@ open func seal(storageKey: Data)throws  -> Data  {
     uniffi_qorgan_ffi_fn_method_device_seal(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(storageKey),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * What the server does not have yet, signed by this identity
+     * (`verify_upload` reads it): the current signed and last-resort
+     * prekeys if never handed out, and every one-time key never handed
+     * out, all marked as handed out now. First rotates what is due at
+     * `now` and prunes, so calling this periodically and after
+     * `generate_*_one_time_prekeys` is the whole prekey schedule. `None`
+     * when there is nothing new. Persist the device, then send the bytes;
+     * keep them and resend the same bytes until the server confirms: the
+     * keys in them are never offered again.
+     */
+open func upload(now: UInt64)throws  -> Data?  {
+    return try  FfiConverterOptionData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_device_upload(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -1072,9 +1199,23 @@ public protocol GroupReceiverProtocol: AnyObject, Sendable {
     func export() throws  -> Data
     
     /**
-     * The receiver encrypted under a 32-byte storage key.
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
      */
-    func seal(storageKeyBytes: Data) throws  -> Data
+    func generation() throws  -> UInt64
+    
+    /**
+     * The group id of the sender's chains.
+     */
+    func groupId() throws  -> Data
+    
+    /**
+     * The receiver encrypted under a 32-byte storage key, bound to its
+     * group and sender and to the next generation, which
+     * [`GroupReceiver::generation`] then returns: record it with the blob
+     * and pass it to `open`.
+     */
+    func seal(storageKey: Data) throws  -> Data
     
     /**
      * The sender's identity key (standalone encoding).
@@ -1173,14 +1314,22 @@ public static func fromExport(export: Data)throws  -> GroupReceiver  {
 }
     
     /**
-     * Restores a receiver sealed by [`GroupReceiver::seal`].
+     * Restores a receiver sealed by [`GroupReceiver::seal`]: the
+     * receiver of `sender_identity`'s chains in `group_id`, at
+     * `min_generation` (its [`GroupReceiver::generation`] recorded after
+     * the last seal; 0 if none) or later. Another sender's or group's
+     * receiver is refused with `WrongOwner`, an older one with
+     * `RolledBack`.
      */
-public static func `open`(storageKeyBytes: Data, sealed: Data)throws  -> GroupReceiver  {
+public static func `open`(storageKey: Data, sealed: Data, groupId: Data, senderIdentity: Data, minGeneration: UInt64)throws  -> GroupReceiver  {
     return try  FfiConverterTypeGroupReceiver_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(
-        FfiConverterData.lower(storageKeyBytes),
-        FfiConverterData.lower(sealed),uniffiCallStatus
+        FfiConverterData.lower(storageKey),
+        FfiConverterData.lower(sealed),
+        FfiConverterData.lower(groupId),
+        FfiConverterData.lower(senderIdentity),
+        FfiConverterUInt64.lower(minGeneration),uniffiCallStatus
     )
 })
 }
@@ -1256,14 +1405,42 @@ open func export()throws  -> Data  {
 }
     
     /**
-     * The receiver encrypted under a 32-byte storage key.
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
      */
-open func seal(storageKeyBytes: Data)throws  -> Data  {
+open func generation()throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_groupreceiver_generation(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The group id of the sender's chains.
+     */
+open func groupId()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_groupreceiver_group_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The receiver encrypted under a 32-byte storage key, bound to its
+     * group and sender and to the next generation, which
+     * [`GroupReceiver::generation`] then returns: record it with the blob
+     * and pass it to `open`.
+     */
+open func seal(storageKey: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_groupreceiver_seal(
             self.uniffiCloneHandle(),
-        FfiConverterData.lower(storageKeyBytes),uniffiCallStatus
+        FfiConverterData.lower(storageKey),uniffiCallStatus
     )
 })
 }
@@ -1374,6 +1551,12 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
     func encrypt(plaintext: Data) throws  -> Data
     
     /**
+     * The generation of the last `seal` or open (0 if neither): the
+     * `min_generation` to pass to `Device.open_group` next time.
+     */
+    func generation() throws  -> UInt64
+    
+    /**
      * The group id this chain was made for.
      */
     func groupId() throws  -> Data
@@ -1407,9 +1590,12 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
     func rotationDue(now: UInt64) throws  -> RotationReason?
     
     /**
-     * The chain encrypted under a 32-byte storage key.
+     * The chain encrypted under a 32-byte storage key, bound to its group
+     * id and to the next generation, which [`OutboundGroup::generation`]
+     * then returns: record it with the blob and pass it to
+     * `Device.open_group`.
      */
-    func seal(storageKeyBytes: Data) throws  -> Data
+    func seal(storageKey: Data) throws  -> Data
     
 }
 /**
@@ -1546,6 +1732,19 @@ open func encrypt(plaintext: Data)throws  -> Data  {
 }
     
     /**
+     * The generation of the last `seal` or open (0 if neither): the
+     * `min_generation` to pass to `Device.open_group` next time.
+     */
+open func generation()throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_outboundgroup_generation(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The group id this chain was made for.
      */
 open func groupId()throws  -> Data  {
@@ -1621,14 +1820,17 @@ open func rotationDue(now: UInt64)throws  -> RotationReason?  {
 }
     
     /**
-     * The chain encrypted under a 32-byte storage key.
+     * The chain encrypted under a 32-byte storage key, bound to its group
+     * id and to the next generation, which [`OutboundGroup::generation`]
+     * then returns: record it with the blob and pass it to
+     * `Device.open_group`.
      */
-open func seal(storageKeyBytes: Data)throws  -> Data  {
+open func seal(storageKey: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_outboundgroup_seal(
             self.uniffiCloneHandle(),
-        FfiConverterData.lower(storageKeyBytes),uniffiCallStatus
+        FfiConverterData.lower(storageKey),uniffiCallStatus
     )
 })
 }
@@ -1707,6 +1909,12 @@ public protocol SessionProtocol: AnyObject, Sendable {
     func encrypt(plaintext: Data) throws  -> Data
     
     /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+    func generation() throws  -> UInt64
+    
+    /**
      * True while the initiator's messages still carry the handshake.
      */
     func isPending() throws  -> Bool
@@ -1723,9 +1931,19 @@ public protocol SessionProtocol: AnyObject, Sendable {
     func remoteIdentity() throws  -> Data
     
     /**
-     * The session state encrypted under a 32-byte storage key.
+     * The session state encrypted under a 32-byte storage key, bound to
+     * this session's id and to the next generation, which
+     * [`Session::generation`] then returns: record both with the blob and
+     * pass them to `open`.
      */
     func seal(storageKey: Data) throws  -> Data
+    
+    /**
+     * The session id (32 bytes, a hash of the handshake transcript, the
+     * same on both sides): what `open` expects this session's blob to
+     * belong to. Not secret.
+     */
+    func sessionId() throws  -> Data
     
 }
 /**
@@ -1783,14 +2001,20 @@ open class Session: SessionProtocol, @unchecked Sendable {
 
     
     /**
-     * Restores a session sealed by [`Session::seal`].
+     * Restores a session sealed by [`Session::seal`]: the session
+     * `session_id` (32 bytes, [`Session::session_id`]) at `min_generation`
+     * (its [`Session::generation`] recorded after the last seal; 0 if
+     * none) or later. Another session's blob is refused with
+     * `WrongOwner`, an older one with `RolledBack`.
      */
-public static func `open`(storageKey: Data, sealed: Data)throws  -> Session  {
+public static func `open`(storageKey: Data, sealed: Data, sessionId: Data, minGeneration: UInt64)throws  -> Session  {
     return try  FfiConverterTypeSession_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_session_open(
         FfiConverterData.lower(storageKey),
-        FfiConverterData.lower(sealed),uniffiCallStatus
+        FfiConverterData.lower(sealed),
+        FfiConverterData.lower(sessionId),
+        FfiConverterUInt64.lower(minGeneration),uniffiCallStatus
     )
 })
 }
@@ -1844,6 +2068,19 @@ open func encrypt(plaintext: Data)throws  -> Data  {
 }
     
     /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+open func generation()throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_session_generation(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * True while the initiator's messages still carry the handshake.
      */
 open func isPending()throws  -> Bool  {
@@ -1882,7 +2119,10 @@ open func remoteIdentity()throws  -> Data  {
 }
     
     /**
-     * The session state encrypted under a 32-byte storage key.
+     * The session state encrypted under a 32-byte storage key, bound to
+     * this session's id and to the next generation, which
+     * [`Session::generation`] then returns: record both with the blob and
+     * pass them to `open`.
      */
 open func seal(storageKey: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
@@ -1890,6 +2130,20 @@ open func seal(storageKey: Data)throws  -> Data  {
     uniffi_qorgan_ffi_fn_method_session_seal(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(storageKey),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The session id (32 bytes, a hash of the handshake transcript, the
+     * same on both sides): what `open` expects this session's blob to
+     * belong to. Not secret.
+     */
+open func sessionId()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_session_session_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -2542,6 +2796,108 @@ public func FfiConverterTypeSafetyNumber_lower(_ value: SafetyNumber) -> RustBuf
 
 
 /**
+ * What a verified prekey upload carries, for the server's prekey store:
+ * the keys are in the upload's bytes; these are the ids to index them by.
+ */
+public struct UploadInfo: Equatable, Hashable {
+    /**
+     * The uploading device's identity key (standalone encoding, as
+     * `Device.identity_key` returns it).
+     */
+    public var identityKey: Data
+    /**
+     * The id of a new signed prekey, if the upload carries one.
+     */
+    public var signedPrekeyId: UInt32?
+    /**
+     * The id of a new last-resort ML-KEM prekey, if the upload carries one.
+     */
+    public var lastResortKemPrekeyId: UInt32?
+    /**
+     * Ids of the new one-time X25519 prekeys, ascending: hand each out once.
+     */
+    public var oneTimePrekeyIds: [UInt32]
+    /**
+     * Ids of the new one-time ML-KEM prekeys, ascending: hand each out once.
+     */
+    public var kemOneTimePrekeyIds: [UInt32]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The uploading device's identity key (standalone encoding, as
+         * `Device.identity_key` returns it).
+         */identityKey: Data, 
+        /**
+         * The id of a new signed prekey, if the upload carries one.
+         */signedPrekeyId: UInt32?, 
+        /**
+         * The id of a new last-resort ML-KEM prekey, if the upload carries one.
+         */lastResortKemPrekeyId: UInt32?, 
+        /**
+         * Ids of the new one-time X25519 prekeys, ascending: hand each out once.
+         */oneTimePrekeyIds: [UInt32], 
+        /**
+         * Ids of the new one-time ML-KEM prekeys, ascending: hand each out once.
+         */kemOneTimePrekeyIds: [UInt32]) {
+        self.identityKey = identityKey
+        self.signedPrekeyId = signedPrekeyId
+        self.lastResortKemPrekeyId = lastResortKemPrekeyId
+        self.oneTimePrekeyIds = oneTimePrekeyIds
+        self.kemOneTimePrekeyIds = kemOneTimePrekeyIds
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UploadInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUploadInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UploadInfo {
+        return
+            try UploadInfo(
+                identityKey: FfiConverterData.read(from: &buf), 
+                signedPrekeyId: FfiConverterOptionUInt32.read(from: &buf), 
+                lastResortKemPrekeyId: FfiConverterOptionUInt32.read(from: &buf), 
+                oneTimePrekeyIds: FfiConverterSequenceUInt32.read(from: &buf), 
+                kemOneTimePrekeyIds: FfiConverterSequenceUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UploadInfo, into buf: inout [UInt8]) {
+        FfiConverterData.write(value.identityKey, into: &buf)
+        FfiConverterOptionUInt32.write(value.signedPrekeyId, into: &buf)
+        FfiConverterOptionUInt32.write(value.lastResortKemPrekeyId, into: &buf)
+        FfiConverterSequenceUInt32.write(value.oneTimePrekeyIds, into: &buf)
+        FfiConverterSequenceUInt32.write(value.kemOneTimePrekeyIds, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUploadInfo_lift(_ buf: RustBuffer) throws -> UploadInfo {
+    return try FfiConverterTypeUploadInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUploadInfo_lower(_ value: UploadInfo) -> RustBuffer {
+    return FfiConverterTypeUploadInfo.lower(value)
+}
+
+
+/**
  * One item's verdict.
  */
 public struct VerifyResult: Equatable, Hashable {
@@ -2647,6 +3003,10 @@ public enum ErrorKind: Equatable, Hashable {
      */
     case unknownPreKey
     /**
+     * See [`QorganError::PreKeyExpired`].
+     */
+    case preKeyExpired
+    /**
      * See [`QorganError::Replay`].
      */
     case replay
@@ -2695,6 +3055,14 @@ public enum ErrorKind: Equatable, Hashable {
      */
     case corruptState
     /**
+     * See [`QorganError::WrongOwner`].
+     */
+    case wrongOwner
+    /**
+     * See [`QorganError::RolledBack`].
+     */
+    case rolledBack
+    /**
      * See [`QorganError::InvalidArgument`].
      */
     case invalidArgument
@@ -2737,33 +3105,39 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case 7: return .unknownPreKey
         
-        case 8: return .replay
+        case 8: return .preKeyExpired
         
-        case 9: return .nonContributory
+        case 9: return .replay
         
-        case 10: return .rotationRequired
+        case 10: return .nonContributory
         
-        case 11: return .chainExhausted
+        case 11: return .rotationRequired
         
-        case 12: return .wrongChain
+        case 12: return .chainExhausted
         
-        case 13: return .beforeFirstIteration
+        case 13: return .wrongChain
         
-        case 14: return .wrongGroup
+        case 14: return .beforeFirstIteration
         
-        case 15: return .keyCommitmentMismatch
+        case 15: return .wrongGroup
         
-        case 16: return .conflictingChainKey
+        case 16: return .keyCommitmentMismatch
         
-        case 17: return .conflictingRotation
+        case 17: return .conflictingChainKey
         
-        case 18: return .retiredChain
+        case 18: return .conflictingRotation
         
-        case 19: return .corruptState
+        case 19: return .retiredChain
         
-        case 20: return .invalidArgument
+        case 20: return .corruptState
         
-        case 21: return .`internal`
+        case 21: return .wrongOwner
+        
+        case 22: return .rolledBack
+        
+        case 23: return .invalidArgument
+        
+        case 24: return .`internal`
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -2801,60 +3175,72 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
             writeInt(&buf, Int32(7))
         
         
-        case .replay:
+        case .preKeyExpired:
             writeInt(&buf, Int32(8))
         
         
-        case .nonContributory:
+        case .replay:
             writeInt(&buf, Int32(9))
         
         
-        case .rotationRequired:
+        case .nonContributory:
             writeInt(&buf, Int32(10))
         
         
-        case .chainExhausted:
+        case .rotationRequired:
             writeInt(&buf, Int32(11))
         
         
-        case .wrongChain:
+        case .chainExhausted:
             writeInt(&buf, Int32(12))
         
         
-        case .beforeFirstIteration:
+        case .wrongChain:
             writeInt(&buf, Int32(13))
         
         
-        case .wrongGroup:
+        case .beforeFirstIteration:
             writeInt(&buf, Int32(14))
         
         
-        case .keyCommitmentMismatch:
+        case .wrongGroup:
             writeInt(&buf, Int32(15))
         
         
-        case .conflictingChainKey:
+        case .keyCommitmentMismatch:
             writeInt(&buf, Int32(16))
         
         
-        case .conflictingRotation:
+        case .conflictingChainKey:
             writeInt(&buf, Int32(17))
         
         
-        case .retiredChain:
+        case .conflictingRotation:
             writeInt(&buf, Int32(18))
         
         
-        case .corruptState:
+        case .retiredChain:
             writeInt(&buf, Int32(19))
         
         
-        case .invalidArgument:
+        case .corruptState:
             writeInt(&buf, Int32(20))
         
         
-        case .`internal`:
+        case .wrongOwner:
             writeInt(&buf, Int32(21))
+        
+        
+        case .rolledBack:
+            writeInt(&buf, Int32(22))
+        
+        
+        case .invalidArgument:
+            writeInt(&buf, Int32(23))
+        
+        
+        case .`internal`:
+            writeInt(&buf, Int32(24))
         
         }
     }
@@ -2895,8 +3281,9 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     /**
      * A signature did not verify (`what`: identity binding, signed prekey,
-     * ML-KEM prekey, sender-key distribution (the identity's signature on
-     * a chain's announcement), sender-key proof of possession (the chain
+     * ML-KEM prekey, prekey upload (the identity's signature over a whole
+     * upload), sender-key distribution (the identity's signature on a
+     * chain's announcement), sender-key proof of possession (the chain
      * signing key's own signature on it), group message).
      */
     case BadSignature(
@@ -2938,9 +3325,24 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     /**
      * A handshake naming a prekey this device does not hold (never issued,
-     * rotated out, or a one-time prekey already used).
+     * rotated out and deleted, or a one-time prekey already used or
+     * dropped to make room for new ones).
      */
     case UnknownPreKey(
+        /**
+         * The prekey id.
+         */id: UInt32
+    )
+    /**
+     * A handshake naming a signed or last-resort ML-KEM prekey (`what`)
+     * retired longer ago than the documented maximum age (28 days): the
+     * initiator used a bundle fetched long ago. This device deleted (or
+     * will delete) that key; the initiator must fetch a new bundle.
+     */
+    case PreKeyExpired(
+        /**
+         * Which kind of prekey: "signed prekey" or "last-resort ML-KEM prekey".
+         */what: String, 
         /**
          * The prekey id.
          */id: UInt32
@@ -3026,12 +3428,32 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */oldest: UInt32
     )
     /**
-     * Stored state that is malformed, or sealed under another key.
+     * Stored state that is malformed, sealed under another key, or of
+     * another kind of object than the one opened.
      */
     case CorruptState(
         /**
          * What was wrong.
          */reason: String
+    )
+    /**
+     * Authentic sealed state of another object than the one `open` was
+     * asked for (another session, device, group or sender): two stored
+     * blobs were swapped. Nothing was opened.
+     */
+    case WrongOwner
+    /**
+     * Authentic sealed state of the expected object, but older than the
+     * generation the caller recorded (`min_generation`): a restored backup
+     * or another process's stale copy. Nothing was opened.
+     */
+    case RolledBack(
+        /**
+         * The lowest generation the caller accepted.
+         */minGeneration: UInt64, 
+        /**
+         * The generation of the blob.
+         */found: UInt64
     )
     /**
      * An argument out of range (key length, sizes).
@@ -3099,37 +3521,46 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         case 7: return .UnknownPreKey(
             id: try FfiConverterUInt32.read(from: &buf)
             )
-        case 8: return .Replay
-        case 9: return .NonContributory
-        case 10: return .RotationRequired(
+        case 8: return .PreKeyExpired(
+            what: try FfiConverterString.read(from: &buf), 
+            id: try FfiConverterUInt32.read(from: &buf)
+            )
+        case 9: return .Replay
+        case 10: return .NonContributory
+        case 11: return .RotationRequired(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 11: return .ChainExhausted
-        case 12: return .WrongChain
-        case 13: return .BeforeFirstIteration
-        case 14: return .WrongGroup(
+        case 12: return .ChainExhausted
+        case 13: return .WrongChain
+        case 14: return .BeforeFirstIteration
+        case 15: return .WrongGroup(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 15: return .KeyCommitmentMismatch(
+        case 16: return .KeyCommitmentMismatch(
             iteration: try FfiConverterUInt32.read(from: &buf)
             )
-        case 16: return .ConflictingChainKey(
+        case 17: return .ConflictingChainKey(
             chainId: try FfiConverterUInt32.read(from: &buf)
             )
-        case 17: return .ConflictingRotation(
+        case 18: return .ConflictingRotation(
             rotation: try FfiConverterUInt32.read(from: &buf)
             )
-        case 18: return .RetiredChain(
+        case 19: return .RetiredChain(
             rotation: try FfiConverterUInt32.read(from: &buf), 
             oldest: try FfiConverterUInt32.read(from: &buf)
             )
-        case 19: return .CorruptState(
+        case 20: return .CorruptState(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 20: return .InvalidArgument(
+        case 21: return .WrongOwner
+        case 22: return .RolledBack(
+            minGeneration: try FfiConverterUInt64.read(from: &buf), 
+            found: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 23: return .InvalidArgument(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 21: return .Internal(
+        case 24: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -3179,69 +3610,85 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             FfiConverterUInt32.write(id, into: &buf)
             
         
-        case .Replay:
+        case let .PreKeyExpired(what,id):
             writeInt(&buf, Int32(8))
+            FfiConverterString.write(what, into: &buf)
+            FfiConverterUInt32.write(id, into: &buf)
+            
         
-        
-        case .NonContributory:
+        case .Replay:
             writeInt(&buf, Int32(9))
         
         
-        case let .RotationRequired(reason):
+        case .NonContributory:
             writeInt(&buf, Int32(10))
+        
+        
+        case let .RotationRequired(reason):
+            writeInt(&buf, Int32(11))
             FfiConverterString.write(reason, into: &buf)
             
         
         case .ChainExhausted:
-            writeInt(&buf, Int32(11))
-        
-        
-        case .WrongChain:
             writeInt(&buf, Int32(12))
         
         
-        case .BeforeFirstIteration:
+        case .WrongChain:
             writeInt(&buf, Int32(13))
         
         
-        case let .WrongGroup(reason):
+        case .BeforeFirstIteration:
             writeInt(&buf, Int32(14))
+        
+        
+        case let .WrongGroup(reason):
+            writeInt(&buf, Int32(15))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .KeyCommitmentMismatch(iteration):
-            writeInt(&buf, Int32(15))
+            writeInt(&buf, Int32(16))
             FfiConverterUInt32.write(iteration, into: &buf)
             
         
         case let .ConflictingChainKey(chainId):
-            writeInt(&buf, Int32(16))
+            writeInt(&buf, Int32(17))
             FfiConverterUInt32.write(chainId, into: &buf)
             
         
         case let .ConflictingRotation(rotation):
-            writeInt(&buf, Int32(17))
+            writeInt(&buf, Int32(18))
             FfiConverterUInt32.write(rotation, into: &buf)
             
         
         case let .RetiredChain(rotation,oldest):
-            writeInt(&buf, Int32(18))
+            writeInt(&buf, Int32(19))
             FfiConverterUInt32.write(rotation, into: &buf)
             FfiConverterUInt32.write(oldest, into: &buf)
             
         
         case let .CorruptState(reason):
-            writeInt(&buf, Int32(19))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .InvalidArgument(reason):
             writeInt(&buf, Int32(20))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Internal(reason):
+        case .WrongOwner:
             writeInt(&buf, Int32(21))
+        
+        
+        case let .RolledBack(minGeneration,found):
+            writeInt(&buf, Int32(22))
+            FfiConverterUInt64.write(minGeneration, into: &buf)
+            FfiConverterUInt64.write(found, into: &buf)
+            
+        
+        case let .InvalidArgument(reason):
+            writeInt(&buf, Int32(23))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Internal(reason):
+            writeInt(&buf, Int32(24))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -3372,6 +3819,14 @@ public enum VerifyItem: Equatable, Hashable {
          */bytes: Data
     )
     /**
+     * A prekey upload.
+     */
+    case upload(
+        /**
+         * Its bytes.
+         */bytes: Data
+    )
+    /**
      * A sender-key announcement.
      */
     case announcement(
@@ -3417,10 +3872,13 @@ public struct FfiConverterTypeVerifyItem: FfiConverterRustBuffer {
         case 2: return .bundle(bytes: try FfiConverterData.read(from: &buf)
         )
         
-        case 3: return .announcement(bytes: try FfiConverterData.read(from: &buf)
+        case 3: return .upload(bytes: try FfiConverterData.read(from: &buf)
         )
         
-        case 4: return .groupMessage(announcement: try FfiConverterData.read(from: &buf), message: try FfiConverterData.read(from: &buf)
+        case 4: return .announcement(bytes: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 5: return .groupMessage(announcement: try FfiConverterData.read(from: &buf), message: try FfiConverterData.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -3441,13 +3899,18 @@ public struct FfiConverterTypeVerifyItem: FfiConverterRustBuffer {
             FfiConverterData.write(bytes, into: &buf)
             
         
-        case let .announcement(bytes):
+        case let .upload(bytes):
             writeInt(&buf, Int32(3))
             FfiConverterData.write(bytes, into: &buf)
             
         
-        case let .groupMessage(announcement,message):
+        case let .announcement(bytes):
             writeInt(&buf, Int32(4))
+            FfiConverterData.write(bytes, into: &buf)
+            
+        
+        case let .groupMessage(announcement,message):
+            writeInt(&buf, Int32(5))
             FfiConverterData.write(announcement, into: &buf)
             FfiConverterData.write(message, into: &buf)
             
@@ -3470,6 +3933,30 @@ public func FfiConverterTypeVerifyItem_lower(_ value: VerifyItem) -> RustBuffer 
     return FfiConverterTypeVerifyItem.lower(value)
 }
 
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -3564,6 +4051,31 @@ fileprivate struct FfiConverterOptionTypeRotationReason: FfiConverterRustBuffer 
         case 1: return try FfiConverterTypeRotationReason.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt32]
+
+    public static func write(_ value: [UInt32], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt32.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt32] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt32]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt32.read(from: &buf))
+        }
+        return seq
     }
 }
 
@@ -3818,6 +4330,22 @@ public func verifyIdentity(identity: Data)throws   {try rustCallWithError(FfiCon
         }
 }
 }
+/**
+ * Verifies a prekey upload (`Device.upload`): the identity binding, every
+ * prekey signature and the identity's signature over the whole upload;
+ * returns what it carries. Refused: `Malformed` (including an empty
+ * upload), `BadSignature` (`what` names the first failing signature).
+ */
+public func verifyUpload(upload: Data)throws  -> UploadInfo  {
+    return try  FfiConverterTypeUploadInfo_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(upload) { uploadFb in
+    uniffi_qorgan_ffi_fn_func_verify_upload(
+        uploadFb,uniffiCallStatus
+    )
+        }
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -3852,13 +4380,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_func_verify_identity() != 10583) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_accept() != 34012) {
+    if (uniffi_qorgan_ffi_checksum_func_verify_upload() != 38208) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_bundle() != 36273) {
+    if (uniffi_qorgan_ffi_checksum_method_device_accept() != 30314) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_bundles() != 35689) {
+    if (uniffi_qorgan_ffi_checksum_method_device_bundle() != 40870) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_device_bundles() != 22244) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_create_group() != 28616) {
@@ -3870,6 +4401,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys() != 48684) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_method_device_generation() != 40864) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_method_device_identity_key() != 14157) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3879,25 +4413,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() != 12665) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_needs_rotation() != 4882) {
+    if (uniffi_qorgan_ffi_checksum_method_device_needs_rotation() != 34167) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() != 26512) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_open_group() != 10600) {
+    if (uniffi_qorgan_ffi_checksum_method_device_open_group() != 2126) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() != 63988) {
+    if (uniffi_qorgan_ffi_checksum_method_device_prune() != 14710) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() != 25741) {
+    if (uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() != 42412) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() != 3552) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_safety_number() != 17280) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_seal() != 51779) {
+    if (uniffi_qorgan_ffi_checksum_method_device_seal() != 32028) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_device_upload() != 15602) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 46978) {
@@ -3912,7 +4452,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_export() != 50130) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 16010) {
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_generation() != 35055) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id() != 20940) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 40737) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity() != 2170) {
@@ -3933,6 +4479,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 63159) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_generation() != 15533) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() != 1080) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3951,7 +4500,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due() != 49091) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() != 10143) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() != 55112) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_session_decrypt() != 16821) {
@@ -3963,6 +4512,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_session_encrypt() != 24912) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_method_session_generation() != 33214) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_method_session_is_pending() != 29510) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3972,13 +4524,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_session_remote_identity() != 9171) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_session_seal() != 17116) {
+    if (uniffi_qorgan_ffi_checksum_method_session_seal() != 45043) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_device_new() != 12721) {
+    if (uniffi_qorgan_ffi_checksum_method_session_session_id() != 50926) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_device_open() != 14808) {
+    if (uniffi_qorgan_ffi_checksum_constructor_device_new() != 17506) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_device_open() != 31962) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() != 62768) {
@@ -3987,10 +4542,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 44524) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 4007) {
+    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 60939) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_session_open() != 36904) {
+    if (uniffi_qorgan_ffi_checksum_constructor_session_open() != 1288) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -5,6 +5,9 @@ import Dispatch
 import Foundation
 import Qorgan
 
+/// The caller's clock (Unix seconds): the library reads none.
+let now: UInt64 = 1_700_000_000
+
 func nowNs() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
@@ -22,10 +25,10 @@ func perCall(_ iterations: Int, _ block: () throws -> Void) rethrows -> Double {
 }
 
 func run() throws {
-    let alice = try Device()
-    let bob = try Device()
+    let alice = try Device(now: now)
+    let bob = try Device(now: now)
     let a = try alice.initiate(bundle: bob.bundle())
-    let b = try bob.accept(message: a.encrypt(plaintext: Data("hello".utf8))).session
+    let b = try bob.accept(message: a.encrypt(plaintext: Data("hello".utf8)), now: now).session
     _ = try a.decrypt(message: b.encrypt(plaintext: Data("hi".utf8)))
 
     let trivial = try perCall(20_000) { _ = try a.isPending() }
@@ -37,30 +40,36 @@ func run() throws {
     // 1:1 catch-up: 500 queued messages, each round on a restored copy.
     let sessionKey = Data(repeating: 8, count: 32)
     let sealedB = try b.seal(storageKey: sessionKey)
+    let (sessionId, generation) = (try b.sessionId(), try b.generation())
     let queue1to1 = try (0..<500).map { _ in try a.encrypt(plaintext: p64) }
     var catchUp: [Double] = []
     for round in 0..<6 {
-        let s = try Session.open(storageKey: sessionKey, sealed: sealedB)
+        let s = try Session.open(storageKey: sessionKey, sealed: sealedB, sessionId: sessionId, minGeneration: generation)
         let t0 = nowNs()
         let results = try s.decryptBatch(messages: queue1to1)
         if round > 0 { catchUp.append(Double(nowNs() - t0) / 1e6) }
         precondition(results.allSatisfy { $0.plaintext != nil })
     }
 
-    let group = try alice.createGroup(groupId: Data("timing".utf8), policy: GroupPolicy(maxMessages: 1_000_000, maxAgeSecs: 86_400), now: 0)
+    let group = try alice.createGroup(groupId: Data("timing".utf8), policy: GroupPolicy(maxMessages: 1_000_000, maxAgeSecs: 86_400), now: now)
     let key = Data(repeating: 9, count: 32)
-    let sealedRx = try GroupReceiver(distribution: group.distribution(), senderIdentity: alice.identityKey()).seal(storageKeyBytes: key)
+    let receiver = try GroupReceiver(distribution: group.distribution(), senderIdentity: alice.identityKey())
+    let sealedRx = try receiver.seal(storageKey: key)
+    let open = {
+        try GroupReceiver.open(storageKey: key, sealed: sealedRx, groupId: Data("timing".utf8),
+                               senderIdentity: alice.identityKey(), minGeneration: receiver.generation())
+    }
     let queue = try (0..<500).map { _ in try group.encrypt(plaintext: p64) }
     var batch: [Double] = []
     var single: [Double] = []
     for round in 0..<6 {
-        let rx1 = try GroupReceiver.open(storageKeyBytes: key, sealed: sealedRx)
+        let rx1 = try open()
         var t0 = nowNs()
         let results = try rx1.decryptBatch(messages: queue)
         var ms = Double(nowNs() - t0) / 1e6
         precondition(results.allSatisfy { $0.decrypted != nil })
         if round > 0 { batch.append(ms) }
-        let rx2 = try GroupReceiver.open(storageKeyBytes: key, sealed: sealedRx)
+        let rx2 = try open()
         t0 = nowNs()
         for m in queue { _ = try rx2.decrypt(message: m) }
         ms = Double(nowNs() - t0) / 1e6

@@ -6,14 +6,17 @@ import XCTest
 final class ConversationTests: XCTestCase {
     func testFullConversationWithOutOfOrderDeliveryAndRestore() throws {
         let key = storageKey(1)
-        let alice = try Device()
+        let alice = try Device(now: NOW)
         var sealedBobDevice = Data()
         var sealedBobSession = Data()
         var sealedAliceSession = Data()
         var messages: [Data] = []
         var bobIdentity = Data()
+        // What the app records with each blob: the object's id and generation.
+        var sessionId = Data()
+        var generations: (bobDevice: UInt64, bobSession: UInt64, aliceSession: UInt64) = (0, 0, 0)
         do {
-            let bob = try Device()
+            let bob = try Device(now: NOW)
             XCTAssertEqual(try bob.generateOneTimePrekeys(count: 2), 2)
             XCTAssertEqual(try bob.generateKemOneTimePrekeys(count: 1), 1)
             XCTAssertEqual(try bob.oneTimePrekeyCount(), 2)
@@ -28,7 +31,7 @@ final class ConversationTests: XCTestCase {
             messages = try (0..<6).map { try a.encrypt(plaintext: utf8("m\($0)")) }
 
             // Bob accepts the first message; the one-time prekey is consumed.
-            let accepted = try bob.accept(message: messages[0])
+            let accepted = try bob.accept(message: messages[0], now: NOW)
             XCTAssertEqual(text(accepted.plaintext), "m0")
             XCTAssertEqual(try bob.oneTimePrekeyCount(), 1)
             let b = accepted.session
@@ -42,13 +45,21 @@ final class ConversationTests: XCTestCase {
             sealedBobSession = try b.seal(storageKey: key)
             sealedBobDevice = try bob.seal(storageKey: key)
             sealedAliceSession = try a.seal(storageKey: key)
+            sessionId = try a.sessionId()
+            XCTAssertEqual(sessionId.count, 32)
+            XCTAssertEqual(try b.sessionId(), sessionId)
+            generations = (try bob.generation(), try b.generation(), try a.generation())
+            XCTAssertEqual(generations.aliceSession, 1)
         }
 
         // Both sides restored from sealed state with a 32-byte key.
-        let bob = try Device.open(storageKey: key, sealed: sealedBobDevice)
+        let bob = try Device.open(storageKey: key, sealed: sealedBobDevice, identityKey: bobIdentity,
+                                  minGeneration: generations.bobDevice)
         XCTAssertEqual(try bob.identityKey(), bobIdentity)
-        let b = try Session.open(storageKey: key, sealed: sealedBobSession)
-        let a = try Session.open(storageKey: key, sealed: sealedAliceSession)
+        let b = try Session.open(storageKey: key, sealed: sealedBobSession, sessionId: sessionId,
+                                 minGeneration: generations.bobSession)
+        let a = try Session.open(storageKey: key, sealed: sealedAliceSession, sessionId: sessionId,
+                                 minGeneration: generations.aliceSession)
         XCTAssertEqual(text(try b.decrypt(message: messages[1])), "m1")
         XCTAssertEqual(text(try b.decrypt(message: messages[3])), "m3")
         // Delivered before the seal: refused after the restore too.
@@ -82,7 +93,7 @@ final class ConversationTests: XCTestCase {
     }
 
     func testBatchCatchUpIsPerMessageTransactional() throws {
-        let s = try establish(Device(), Device())
+        let s = try establish(Device(now: NOW), Device(now: NOW))
         var queue = try (0..<20).map { try s.initiator.encrypt(plaintext: utf8("q\($0)")) }
         queue.reverse()
         // A forged copy of q14 arrives before the real one, and q19 is replayed at the end.
@@ -99,8 +110,8 @@ final class ConversationTests: XCTestCase {
     }
 
     func testSafetyNumbersAgreeOnBothSides() throws {
-        let alice = try Device()
-        let bob = try Device()
+        let alice = try Device(now: NOW)
+        let bob = try Device(now: NOW)
         let ours = try alice.safetyNumber(theirIdentity: bob.identityKey(), ourAccount: utf8("alice@x"), theirAccount: utf8("bob@x"))
         let theirs = try bob.safetyNumber(theirIdentity: alice.identityKey(), ourAccount: utf8("bob@x"), theirAccount: utf8("alice@x"))
         XCTAssertEqual(ours.display, theirs.display)
@@ -109,44 +120,45 @@ final class ConversationTests: XCTestCase {
         XCTAssertTrue(safetyNumbersMatch(ours: ours, scanned: theirs.scannable))
         XCTAssertFalse(safetyNumbersMatch(ours: ours, scanned: flipped(theirs.scannable, 10)))
         XCTAssertFalse(safetyNumbersMatch(ours: ours, scanned: theirs.scannable.prefix(64)))
-        let mallory = try Device()
+        let mallory = try Device(now: NOW)
         let other = try bob.safetyNumber(theirIdentity: mallory.identityKey(), ourAccount: utf8("bob@x"), theirAccount: utf8("alice@x"))
         XCTAssertFalse(safetyNumbersMatch(ours: ours, scanned: other.scannable))
     }
 
     func testUploadedBundlesServeConcurrentInitiators() throws {
-        let bob = try Device()
+        let bob = try Device(now: NOW)
         XCTAssertEqual(try bob.bundles(max: 10).count, 1)
         XCTAssertEqual(try bob.generateOneTimePrekeys(count: 3), 3)
         XCTAssertEqual(try bob.generateKemOneTimePrekeys(count: 1), 1)
         let bundles = try bob.bundles(max: 100)
         XCTAssertEqual(bundles.count, 3)
         XCTAssertEqual(Set(bundles).count, 3)
-        XCTAssertEqual(bundles[0], try bob.bundle())
+        // Each one-time key went out once: the next bundle carries none of them.
+        XCTAssertFalse(bundles.contains(try bob.bundle()))
         for b in bundles { try verifyBundle(bundle: b) }
         // Three initiators fetch while Bob is offline; he accepts all three later.
         let firsts = try bundles.enumerated().map { i, b in
-            try Device().initiate(bundle: b).encrypt(plaintext: utf8("from \(i)"))
+            try Device(now: NOW).initiate(bundle: b).encrypt(plaintext: utf8("from \(i)"))
         }
         for i in (0..<3).reversed() {
-            XCTAssertEqual(text(try bob.accept(message: firsts[i]).plaintext), "from \(i)")
+            XCTAssertEqual(text(try bob.accept(message: firsts[i], now: NOW).plaintext), "from \(i)")
         }
         XCTAssertEqual(try bob.oneTimePrekeyCount(), 0)
         XCTAssertEqual(try bob.kemOneTimePrekeyCount(), 0)
-        assertThrows(.unknownPreKey, try bob.accept(message: firsts[1]))
+        assertThrows(.unknownPreKey, try bob.accept(message: firsts[1], now: NOW))
     }
 
     func testRotatedSignedPrekeyStillAcceptsOldBundle() throws {
-        let alice = try Device()
-        let bob = try Device()
+        let alice = try Device(now: NOW)
+        let bob = try Device(now: NOW)
         let oldBundle = try bob.bundle()
-        // A fresh store is far from its replay-record limit.
-        XCTAssertFalse(try bob.needsRotation())
-        try bob.rotateSignedPrekey()
-        try bob.rotateLastResortKemPrekey()
+        // A fresh store is neither old nor near its replay-record limit.
+        XCTAssertFalse(try bob.needsRotation(now: NOW))
+        try bob.rotateSignedPrekey(now: NOW + DAY)
+        try bob.rotateLastResortKemPrekey(now: NOW + DAY)
         XCTAssertNotEqual(oldBundle, try bob.bundle())
         let a = try alice.initiate(bundle: oldBundle)
-        let accepted = try bob.accept(message: a.encrypt(plaintext: utf8("via old prekey")))
+        let accepted = try bob.accept(message: a.encrypt(plaintext: utf8("via old prekey")), now: NOW + DAY)
         XCTAssertEqual(text(accepted.plaintext), "via old prekey")
     }
 }

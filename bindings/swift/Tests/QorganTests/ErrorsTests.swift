@@ -15,11 +15,13 @@ final class ErrorsTests: XCTestCase {
     func testErrorKindsMatchErrorCases() {
         let samples: [QorganError] = [
             .Malformed(reason: ""), .BadSignature(what: ""), .AuthenticationFailed, .Duplicate(index: 0),
-            .TooFarAhead(gap: 0, limit: 0), .UntrustedIdentity(reason: ""), .UnknownPreKey(id: 0), .Replay,
+            .TooFarAhead(gap: 0, limit: 0), .UntrustedIdentity(reason: ""), .UnknownPreKey(id: 0),
+            .PreKeyExpired(what: "", id: 0), .Replay,
             .NonContributory, .RotationRequired(reason: ""), .ChainExhausted, .WrongChain,
             .BeforeFirstIteration, .WrongGroup(reason: ""), .KeyCommitmentMismatch(iteration: 0),
             .ConflictingChainKey(chainId: 0), .ConflictingRotation(rotation: 0),
             .RetiredChain(rotation: 0, oldest: 0), .CorruptState(reason: ""),
+            .WrongOwner, .RolledBack(minGeneration: 0, found: 0),
             .InvalidArgument(reason: ""), .Internal(reason: ""),
         ]
         let kinds = samples.map(kind(of:))
@@ -27,10 +29,10 @@ final class ErrorsTests: XCTestCase {
         for k in kinds {
             switch k {
             case .malformed, .badSignature, .authenticationFailed, .duplicate, .tooFarAhead,
-                 .untrustedIdentity, .unknownPreKey, .replay, .nonContributory, .rotationRequired,
+                 .untrustedIdentity, .unknownPreKey, .preKeyExpired, .replay, .nonContributory, .rotationRequired,
                  .chainExhausted, .wrongChain, .beforeFirstIteration, .wrongGroup,
                  .keyCommitmentMismatch, .conflictingChainKey, .conflictingRotation, .retiredChain,
-                 .corruptState, .invalidArgument, .internal:
+                 .corruptState, .wrongOwner, .rolledBack, .invalidArgument, .internal:
                 break
             }
         }
@@ -39,28 +41,28 @@ final class ErrorsTests: XCTestCase {
     func testMalformed() throws {
         assertThrows(.malformed, try verifyBundle(bundle: Data([1, 2, 3])))
         assertThrows(.malformed, try verifyIdentity(identity: Data()))
-        let d = try Device()
+        let d = try Device(now: NOW)
         assertThrows(.malformed, try d.initiate(bundle: utf8("not a bundle")))
-        assertThrows(.malformed, try d.accept(message: Data(count: 10)))
-        let bob = try Device()
-        let s = try establish(Device(), bob)
+        assertThrows(.malformed, try d.accept(message: Data(count: 10), now: NOW))
+        let bob = try Device(now: NOW)
+        let s = try establish(Device(now: NOW), bob)
         // A normal (non-prekey) message given to Device.accept.
-        assertThrows(.malformed, try bob.accept(message: s.initiator.encrypt(plaintext: utf8("x"))))
+        assertThrows(.malformed, try bob.accept(message: s.initiator.encrypt(plaintext: utf8("x")), now: NOW))
         assertThrows(.malformed, try s.responder.decrypt(message: Data([1, 1, 0])))
     }
 
     func testBadSignature() throws {
-        let bob = try Device()
+        let bob = try Device(now: NOW)
         // A byte inside the signed prekey's public key (after 2 + 128 + 4).
         let tampered = flipped(try bob.bundle(), 2 + 128 + 4 + 5)
         if case .BadSignature(let what)? = assertThrows(.badSignature, try verifyBundle(bundle: tampered)) {
             XCTAssertFalse(what.isEmpty)
         }
-        assertThrows(.badSignature, try Device().initiate(bundle: tampered))
+        assertThrows(.badSignature, try Device(now: NOW).initiate(bundle: tampered))
         // The identity binding signature (inside the 128-byte identity).
         assertThrows(.badSignature, try verifyIdentity(identity: flipped(bob.identityKey(), 2 + 70)))
 
-        let alice = try Device()
+        let alice = try Device(now: NOW)
         let s = try establish(alice, bob)
         let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
         let rx = try GroupReceiver(distribution: out.distribution(), senderIdentity: s.responder.remoteIdentity())
@@ -82,7 +84,7 @@ final class ErrorsTests: XCTestCase {
     }
 
     func testAuthenticationFailedLeavesTheSessionUnchanged() throws {
-        let s = try establish(Device(), Device())
+        let s = try establish(Device(now: NOW), Device(now: NOW))
         let m = try s.initiator.encrypt(plaintext: utf8("payload"))
         assertThrows(.authenticationFailed, try s.responder.decrypt(message: flipped(m, -1)))
         assertThrows(.authenticationFailed, try s.responder.decrypt(message: flipped(m, 36)))
@@ -90,7 +92,7 @@ final class ErrorsTests: XCTestCase {
     }
 
     func testDuplicate() throws {
-        let s = try establish(Device(), Device())
+        let s = try establish(Device(now: NOW), Device(now: NOW))
         let m = try s.initiator.encrypt(plaintext: utf8("once"))
         _ = try s.responder.decrypt(message: m)
         if case .Duplicate(let index)? = assertThrows(.duplicate, try s.responder.decrypt(message: m)) {
@@ -99,7 +101,7 @@ final class ErrorsTests: XCTestCase {
     }
 
     func testTooFarAhead() throws {
-        let s = try establish(Device(), Device())
+        let s = try establish(Device(now: NOW), Device(now: NOW))
         var last = Data()
         for i in 0..<2_100 { last = try s.initiator.encrypt(plaintext: utf8("m\(i)")) }
         if case .TooFarAhead(let gap, let limit)? = assertThrows(.tooFarAhead, try s.responder.decrypt(message: last)) {
@@ -109,9 +111,9 @@ final class ErrorsTests: XCTestCase {
     }
 
     func testUntrustedIdentity() throws {
-        let alice = try Device()
-        let bob = try Device()
-        let carol = try Device()
+        let alice = try Device(now: NOW)
+        let bob = try Device(now: NOW)
+        let carol = try Device(now: NOW)
         let ab = try establish(alice, bob)
         let cb = try establish(carol, bob)
         let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
@@ -121,37 +123,37 @@ final class ErrorsTests: XCTestCase {
         try out.rotate(now: 1)
         assertThrows(.untrustedIdentity, try rx.add(distribution: out.distribution(), senderIdentity: cb.responder.remoteIdentity()))
         // A prekey message of another session.
-        let foreign = try Device().initiate(bundle: bob.bundle()).encrypt(plaintext: utf8("to bob"))
+        let foreign = try Device(now: NOW).initiate(bundle: bob.bundle()).encrypt(plaintext: utf8("to bob"))
         let a2 = try alice.initiate(bundle: bob.bundle())
-        let b2 = try bob.accept(message: a2.encrypt(plaintext: utf8("second session"))).session
+        let b2 = try bob.accept(message: a2.encrypt(plaintext: utf8("second session")), now: NOW).session
         assertThrows(.untrustedIdentity, try b2.decrypt(message: foreign))
     }
 
     func testUnknownPreKeyAndReplay() throws {
-        let alice = try Device()
-        let bob = try Device()
+        let alice = try Device(now: NOW)
+        let bob = try Device(now: NOW)
         XCTAssertEqual(try bob.generateOneTimePrekeys(count: 1), 1)
         let first = try alice.initiate(bundle: bob.bundle()).encrypt(plaintext: utf8("with one-time prekey"))
-        _ = try bob.accept(message: first)
-        if case .UnknownPreKey(let id)? = assertThrows(.unknownPreKey, try bob.accept(message: first)) {
+        _ = try bob.accept(message: first, now: NOW)
+        if case .UnknownPreKey(let id)? = assertThrows(.unknownPreKey, try bob.accept(message: first, now: NOW)) {
             XCTAssertGreaterThan(id, 0)
         }
         // No one-time prekey left: the handshake's base key is remembered.
         let second = try alice.initiate(bundle: bob.bundle()).encrypt(plaintext: utf8("without one-time prekey"))
-        _ = try bob.accept(message: second)
-        assertThrows(.replay, try bob.accept(message: second))
+        _ = try bob.accept(message: second, now: NOW)
+        assertThrows(.replay, try bob.accept(message: second, now: NOW))
         // A signed prekey rotated out (after MAX_RETIRED_SIGNED_PREKEYS = 3 more rotations).
-        let bob1 = try Device()
+        let bob1 = try Device(now: NOW)
         let late = try alice.initiate(bundle: bob1.bundle()).encrypt(plaintext: utf8("to bob1"))
-        for _ in 0..<4 { try bob1.rotateSignedPrekey() }
-        assertThrows(.unknownPreKey, try bob1.accept(message: late))
+        for _ in 0..<4 { try bob1.rotateSignedPrekey(now: NOW) }
+        assertThrows(.unknownPreKey, try bob1.accept(message: late, now: NOW))
     }
 
     func testNonContributory() throws {
-        let alice = try Device()
-        let bob = try Device()
+        let alice = try Device(now: NOW)
+        let bob = try Device(now: NOW)
         let a = try alice.initiate(bundle: bob.bundle())
-        let b = try bob.accept(message: a.encrypt(plaintext: utf8("hello"))).session
+        let b = try bob.accept(message: a.encrypt(plaintext: utf8("hello")), now: NOW).session
         // Bob's reply with its ratchet key (bytes 2..<34) set to the all-zero point.
         var reply = [UInt8](try b.encrypt(plaintext: utf8("reply")))
         XCTAssertEqual(reply[1], 1, "a normal message")
@@ -160,7 +162,7 @@ final class ErrorsTests: XCTestCase {
     }
 
     func testRotationRequired() throws {
-        let out = try Device().createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
+        let out = try Device(now: NOW).createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
         try out.markMemberRemoved()
         if case .RotationRequired(let reason)? = assertThrows(.rotationRequired, try out.encrypt(plaintext: utf8("x"))) {
             XCTAssertFalse(reason.isEmpty)
@@ -168,8 +170,8 @@ final class ErrorsTests: XCTestCase {
     }
 
     func testWrongChainAndBeforeFirstIteration() throws {
-        let alice = try Device()
-        let s = try establish(alice, Device())
+        let alice = try Device(now: NOW)
+        let s = try establish(alice, Device(now: NOW))
         let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
         let early = try out.encrypt(plaintext: utf8("before the distribution"))
         let rx = try GroupReceiver(distribution: out.distribution(), senderIdentity: s.responder.remoteIdentity())
@@ -179,7 +181,7 @@ final class ErrorsTests: XCTestCase {
     }
 
     func testWrongGroup() throws {
-        let alice = try Device()
+        let alice = try Device(now: NOW)
         let g1 = try alice.createGroup(groupId: utf8("g1"), policy: defaultPolicy, now: 0)
         let g2 = try alice.createGroup(groupId: utf8("g2"), policy: defaultPolicy, now: 0)
         let rx = try GroupReceiver(distribution: g1.distribution(), senderIdentity: alice.identityKey())
@@ -187,27 +189,32 @@ final class ErrorsTests: XCTestCase {
     }
 
     func testCorruptState() throws {
-        let d = try Device()
+        let d = try Device(now: NOW)
         let sealed = try d.seal(storageKey: storageKey(1))
-        assertThrows(.corruptState, try Device.open(storageKey: storageKey(2), sealed: sealed))
-        assertThrows(.corruptState, try Device.open(storageKey: storageKey(1), sealed: flipped(sealed, -1)))
-        assertThrows(.corruptState, try Session.open(storageKey: storageKey(1), sealed: sealed))
-        assertThrows(.corruptState, try d.openGroup(storageKey: storageKey(1), sealed: Data(count: 100)))
-        assertThrows(.corruptState, try GroupReceiver.open(storageKeyBytes: storageKey(1), sealed: Data()))
+        let id = try d.identityKey()
+        assertThrows(.corruptState, try Device.open(storageKey: storageKey(2), sealed: sealed, identityKey: id, minGeneration: 0))
+        assertThrows(.corruptState, try Device.open(storageKey: storageKey(1), sealed: flipped(sealed, -1), identityKey: id, minGeneration: 0))
+        assertThrows(.corruptState, try Session.open(storageKey: storageKey(1), sealed: sealed, sessionId: Data(count: 32), minGeneration: 0))
+        assertThrows(.corruptState, try d.openGroup(storageKey: storageKey(1), sealed: Data(count: 100), groupId: utf8("g"), minGeneration: 0))
+        assertThrows(.corruptState, try GroupReceiver.open(storageKey: storageKey(1), sealed: Data(), groupId: utf8("g"),
+                                                           senderIdentity: id, minGeneration: 0))
     }
 
     func testInvalidArgument() throws {
-        let d = try Device()
+        let d = try Device(now: NOW)
         assertThrows(.invalidArgument, try d.seal(storageKey: Data(count: 31)))
-        assertThrows(.invalidArgument, try Device.open(storageKey: Data(count: 33), sealed: Data(count: 10)))
+        assertThrows(.invalidArgument, try Device.open(storageKey: Data(count: 33), sealed: Data(count: 10),
+                                                       identityKey: d.identityKey(), minGeneration: 0))
+        assertThrows(.invalidArgument, try Session.open(storageKey: storageKey(1), sealed: Data(count: 10),
+                                                        sessionId: Data(count: 31), minGeneration: 0))
         let out = try d.createGroup(groupId: Data(count: 64), policy: defaultPolicy, now: 0)
-        assertThrows(.invalidArgument, try out.seal(storageKeyBytes: Data()))
+        assertThrows(.invalidArgument, try out.seal(storageKey: Data()))
         assertThrows(.invalidArgument, try d.createGroup(groupId: Data(count: 65), policy: defaultPolicy, now: 0))
     }
 
     func testKeyCommitmentMismatchAndConflictingChainKeyFromATamperedExport() throws {
-        let alice = try Device()
-        let s = try establish(alice, Device())
+        let alice = try Device(now: NOW)
+        let s = try establish(alice, Device(now: NOW))
         let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
         let dist = try s.responder.decrypt(message: s.initiator.encrypt(plaintext: out.distribution()))
         let rx = try GroupReceiver(distribution: dist, senderIdentity: s.responder.remoteIdentity())
@@ -242,13 +249,14 @@ final class ErrorsTests: XCTestCase {
 
     func testConflictingRotationAndRetiredChain() throws {
         let key = storageKey(5)
-        let alice = try Device()
+        let alice = try Device(now: NOW)
         let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
         let first = try out.distribution()
         let rx = try GroupReceiver(distribution: first, senderIdentity: alice.identityKey())
         // A copy of the sender's state rotated apart from the original: two
         // different chains announced as rotation 1.
-        let fork = try alice.openGroup(storageKey: key, sealed: out.seal(storageKeyBytes: key))
+        let fork = try alice.openGroup(storageKey: key, sealed: out.seal(storageKey: key), groupId: utf8("g"),
+                                       minGeneration: out.generation())
         try out.rotate(now: 1)
         try fork.rotate(now: 1)
         XCTAssertEqual(try fork.rotation(), 1)
@@ -270,5 +278,71 @@ final class ErrorsTests: XCTestCase {
             XCTAssertEqual(oldest, 1)
         }
         XCTAssertEqual(try rx.decrypt(message: out.encrypt(plaintext: utf8("current"))).rotation, 3)
+    }
+
+    func testWrongOwner() throws {
+        // Authentic sealed state of another object than the one asked for.
+        let key = storageKey(6)
+        let alice = try Device(now: NOW)
+        let bob = try Device(now: NOW)
+        let carol = try Device(now: NOW)
+        let ab = try establish(alice, bob)
+        let ac = try establish(alice, carol)
+        // Carol's session stored where Bob's should be.
+        assertThrows(.wrongOwner, try Session.open(storageKey: key, sealed: ac.initiator.seal(storageKey: key),
+                                                   sessionId: ab.initiator.sessionId(), minGeneration: 0))
+        // Another device's state.
+        assertThrows(.wrongOwner, try Device.open(storageKey: key, sealed: bob.seal(storageKey: key),
+                                                  identityKey: carol.identityKey(), minGeneration: 0))
+        // Another group's chain; another sender's receiver.
+        let out = try alice.createGroup(groupId: utf8("g1"), policy: defaultPolicy, now: NOW)
+        assertThrows(.wrongOwner, try alice.openGroup(storageKey: key, sealed: out.seal(storageKey: key),
+                                                      groupId: utf8("g2"), minGeneration: 0))
+        let rx = try GroupReceiver(distribution: out.distribution(), senderIdentity: alice.identityKey())
+        assertThrows(.wrongOwner, try GroupReceiver.open(
+            storageKey: key, sealed: rx.seal(storageKey: key), groupId: utf8("g1"),
+            senderIdentity: bob.identityKey(), minGeneration: 0))
+        XCTAssertEqual(try rx.groupId(), utf8("g1"))
+        _ = try GroupReceiver.open(storageKey: key, sealed: rx.seal(storageKey: key), groupId: utf8("g1"),
+                                   senderIdentity: alice.identityKey(), minGeneration: rx.generation())
+    }
+
+    func testRolledBack() throws {
+        // An older blob of the expected object than the generation recorded.
+        let key = storageKey(7)
+        let bob = try Device(now: NOW)
+        let s = try establish(Device(now: NOW), bob)
+        let a = s.initiator
+        let older = try a.seal(storageKey: key)
+        XCTAssertEqual(text(try s.responder.decrypt(message: a.encrypt(plaintext: utf8("after the backup")))),
+                       "after the backup")
+        let newer = try a.seal(storageKey: key)
+        XCTAssertEqual(try a.generation(), 2)
+        if case .RolledBack(let minGeneration, let found)? = assertThrows(.rolledBack, try Session.open(
+            storageKey: key, sealed: older, sessionId: a.sessionId(), minGeneration: a.generation())) {
+            XCTAssertEqual(minGeneration, 2)
+            XCTAssertEqual(found, 1)
+        }
+        let restored = try Session.open(storageKey: key, sealed: newer, sessionId: a.sessionId(), minGeneration: 2)
+        XCTAssertEqual(try restored.generation(), 2)
+        let oldDevice = try bob.seal(storageKey: key)
+        _ = try bob.seal(storageKey: key)
+        assertThrows(.rolledBack, try Device.open(storageKey: key, sealed: oldDevice, identityKey: bob.identityKey(),
+                                                  minGeneration: bob.generation()))
+    }
+
+    func testPreKeyExpired() throws {
+        let alice = try Device(now: NOW)
+        let bob = try Device(now: NOW)
+        let first = try alice.initiate(bundle: bob.bundle()).encrypt(plaintext: utf8("from a bundle fetched long ago"))
+        try bob.rotateSignedPrekey(now: NOW + DAY)
+        // 28 days after its retirement the old signed prekey is refused.
+        let expiry = NOW + DAY + 28 * DAY
+        if case .PreKeyExpired(let what, let id)? = assertThrows(.preKeyExpired, try bob.accept(message: first, now: expiry)) {
+            XCTAssertEqual(what, "signed prekey")
+            XCTAssertEqual(id, 1)
+        }
+        XCTAssertEqual(try bob.prune(now: expiry), 1)
+        assertThrows(.unknownPreKey, try bob.accept(message: first, now: expiry))
     }
 }

@@ -2,6 +2,12 @@ import Foundation
 import XCTest
 @testable import Qorgan
 
+/// The caller's clock (Unix seconds) the tests run at: the library reads none.
+let NOW: UInt64 = 1_700_000_000
+
+/// One day in seconds.
+let DAY: UInt64 = 86_400
+
 /// UTF-8 bytes of `s`.
 func utf8(_ s: String) -> Data { Data(s.utf8) }
 
@@ -30,7 +36,7 @@ struct Established {
 /// Runs the handshake from `from` to `to` and one reply.
 func establish(_ from: Device, _ to: Device) throws -> Established {
     let initiator = try from.initiate(bundle: to.bundle())
-    let accepted = try to.accept(message: initiator.encrypt(plaintext: utf8("hello")))
+    let accepted = try to.accept(message: initiator.encrypt(plaintext: utf8("hello")), now: NOW)
     XCTAssertEqual(text(accepted.plaintext), "hello")
     XCTAssertEqual(text(try initiator.decrypt(message: accepted.session.encrypt(plaintext: utf8("hi")))), "hi")
     return Established(initiator: initiator, responder: accepted.session)
@@ -47,6 +53,7 @@ func kind(of error: QorganError) -> ErrorKind {
     case .TooFarAhead: return .tooFarAhead
     case .UntrustedIdentity: return .untrustedIdentity
     case .UnknownPreKey: return .unknownPreKey
+    case .PreKeyExpired: return .preKeyExpired
     case .Replay: return .replay
     case .NonContributory: return .nonContributory
     case .RotationRequired: return .rotationRequired
@@ -59,6 +66,8 @@ func kind(of error: QorganError) -> ErrorKind {
     case .ConflictingRotation: return .conflictingRotation
     case .RetiredChain: return .retiredChain
     case .CorruptState: return .corruptState
+    case .WrongOwner: return .wrongOwner
+    case .RolledBack: return .rolledBack
     case .InvalidArgument: return .invalidArgument
     case .Internal: return .internal
     }

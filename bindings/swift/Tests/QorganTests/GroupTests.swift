@@ -6,9 +6,9 @@ import XCTest
 /// Sender-key groups: fan-out, removal and rotation, batch catch-up, restore.
 final class GroupTests: XCTestCase {
     func testRotationAfterRemovalAndBatchCatchUp() throws {
-        let alice = try Device()
-        let ab = try establish(alice, Device())
-        let ac = try establish(alice, Device())
+        let alice = try Device(now: NOW)
+        let ab = try establish(alice, Device(now: NOW))
+        let ac = try establish(alice, Device(now: NOW))
         let out = try alice.createGroup(groupId: utf8("family"), policy: defaultPolicy, now: 1_000)
         XCTAssertEqual(try out.groupId(), utf8("family"))
         let fanout = try out.distribute(sessions: [ab.initiator, ac.initiator])
@@ -79,7 +79,7 @@ final class GroupTests: XCTestCase {
     }
 
     func testReceiverMovesToAnotherDeviceByExport() throws {
-        let alice = try Device()
+        let alice = try Device(now: NOW)
         let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
         let dist = try out.distribution()
         let rx = try GroupReceiver(distribution: dist, senderIdentity: alice.identityKey())
@@ -105,19 +105,22 @@ final class GroupTests: XCTestCase {
 
     func testSealAndOpenGroupState() throws {
         let key = storageKey(3)
-        let alice = try Device()
-        let ab = try establish(alice, Device())
+        let alice = try Device(now: NOW)
+        let ab = try establish(alice, Device(now: NOW))
         var sealedOut = Data()
         var sealedRx = Data()
+        var generations: (out: UInt64, rx: UInt64) = (0, 0)
         do {
             let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
             let rx = try GroupReceiver(distribution: out.distribution(), senderIdentity: ab.responder.remoteIdentity())
             XCTAssertEqual(text(try rx.decrypt(message: out.encrypt(plaintext: utf8("one"))).plaintext), "one")
-            sealedRx = try rx.seal(storageKeyBytes: key)
-            sealedOut = try out.seal(storageKeyBytes: key)
+            sealedRx = try rx.seal(storageKey: key)
+            sealedOut = try out.seal(storageKey: key)
+            generations = (try out.generation(), try rx.generation())
         }
-        let out = try alice.openGroup(storageKey: key, sealed: sealedOut)
-        let rx = try GroupReceiver.open(storageKeyBytes: key, sealed: sealedRx)
+        let out = try alice.openGroup(storageKey: key, sealed: sealedOut, groupId: utf8("g"), minGeneration: generations.out)
+        let rx = try GroupReceiver.open(storageKey: key, sealed: sealedRx, groupId: utf8("g"),
+                                        senderIdentity: alice.identityKey(), minGeneration: generations.rx)
         let two = try out.encrypt(plaintext: utf8("two"))
         let got = try rx.decrypt(message: two)
         XCTAssertEqual(text(got.plaintext), "two")
@@ -128,7 +131,7 @@ final class GroupTests: XCTestCase {
     }
 
     func testPolicyLimits() throws {
-        let out = try Device().createGroup(groupId: utf8("g"), policy: GroupPolicy(maxMessages: 3, maxAgeSecs: 60), now: 100)
+        let out = try Device(now: NOW).createGroup(groupId: utf8("g"), policy: GroupPolicy(maxMessages: 3, maxAgeSecs: 60), now: 100)
         XCTAssertNil(try out.rotationDue(now: 100))
         XCTAssertEqual(try out.rotationDue(now: 161), .age)
         for i in 0..<3 { _ = try out.encrypt(plaintext: utf8("m\(i)")) }
@@ -140,8 +143,8 @@ final class GroupTests: XCTestCase {
     }
 
     func testConcurrentEncryptsFromManyThreads() throws {
-        let alice = try Device()
-        let ab = try establish(alice, Device())
+        let alice = try Device(now: NOW)
+        let ab = try establish(alice, Device(now: NOW))
         let out = try alice.createGroup(groupId: utf8("threads"), policy: defaultPolicy, now: 0)
         let rx = try GroupReceiver(distribution: out.distribution(), senderIdentity: ab.responder.remoteIdentity())
         let lock = NSLock()

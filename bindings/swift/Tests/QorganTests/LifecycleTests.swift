@@ -9,10 +9,10 @@ final class LifecycleTests: XCTestCase {
         var session: Session?
         var bobSession: Session?
         do {
-            let alice = try Device()
-            let bob = try Device()
+            let alice = try Device(now: NOW)
+            let bob = try Device(now: NOW)
             session = try alice.initiate(bundle: bob.bundle())
-            bobSession = try bob.accept(message: session!.encrypt(plaintext: utf8("x"))).session
+            bobSession = try bob.accept(message: session!.encrypt(plaintext: utf8("x")), now: NOW).session
         }
         let reply = try bobSession!.encrypt(plaintext: utf8("still here"))
         XCTAssertEqual(text(try session!.decrypt(message: reply)), "still here")
@@ -21,7 +21,7 @@ final class LifecycleTests: XCTestCase {
     func testWeakReferenceIsClearedAfterRelease() throws {
         weak var weakDevice: Device?
         do {
-            let d = try Device()
+            let d = try Device(now: NOW)
             weakDevice = d
             XCTAssertNotNil(weakDevice)
             _ = try d.identityKey()
@@ -31,7 +31,7 @@ final class LifecycleTests: XCTestCase {
 
     func testManyObjectsCreatedAndReleased() throws {
         var identities = Set<Data>()
-        for _ in 0..<200 { identities.insert(try Device().identityKey()) }
+        for _ in 0..<200 { identities.insert(try Device(now: NOW).identityKey()) }
         XCTAssertEqual(identities.count, 200)
     }
 }

@@ -255,18 +255,17 @@ void uniffi_qorgan_ffi_fn_free_device(uint64_t handle, RustCallStatus *_Nonnull 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_DEVICE_NEW
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_DEVICE_NEW
-uint64_t uniffi_qorgan_ffi_fn_constructor_device_new(RustCallStatus *_Nonnull out_status
-    
+uint64_t uniffi_qorgan_ffi_fn_constructor_device_new(uint64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_DEVICE_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_DEVICE_OPEN
-uint64_t uniffi_qorgan_ffi_fn_constructor_device_open(RustBuffer storage_key, RustBuffer sealed, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_device_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer identity_key, uint64_t min_generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ACCEPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ACCEPT
-RustBuffer uniffi_qorgan_ffi_fn_method_device_accept(uint64_t ptr, ForeignBytes message, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_device_accept(uint64_t ptr, ForeignBytes message, uint64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_BUNDLE
@@ -294,6 +293,11 @@ uint32_t uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys(uint64
 uint32_t uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys(uint64_t ptr, uint32_t count, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_GENERATION
+uint64_t uniffi_qorgan_ffi_fn_method_device_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_IDENTITY_KEY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_IDENTITY_KEY
 RustBuffer uniffi_qorgan_ffi_fn_method_device_identity_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -311,7 +315,7 @@ uint32_t uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count(uint64_t p
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_NEEDS_ROTATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_NEEDS_ROTATION
-int8_t uniffi_qorgan_ffi_fn_method_device_needs_rotation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int8_t uniffi_qorgan_ffi_fn_method_device_needs_rotation(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ONE_TIME_PREKEY_COUNT
@@ -321,17 +325,22 @@ uint32_t uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(uint64_t ptr, 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_OPEN_GROUP
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_OPEN_GROUP
-uint64_t uniffi_qorgan_ffi_fn_method_device_open_group(uint64_t ptr, RustBuffer storage_key, RustBuffer sealed, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_method_device_open_group(uint64_t ptr, RustBuffer storage_key, RustBuffer sealed, RustBuffer group_id, uint64_t min_generation, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_PRUNE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_PRUNE
+uint32_t uniffi_qorgan_ffi_fn_method_device_prune(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
-void uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(uint64_t ptr, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_SIGNED_PREKEY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_SIGNED_PREKEY
-void uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey(uint64_t ptr, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_SAFETY_NUMBER
@@ -342,6 +351,11 @@ RustBuffer uniffi_qorgan_ffi_fn_method_device_safety_number(uint64_t ptr, RustBu
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_SEAL
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_SEAL
 RustBuffer uniffi_qorgan_ffi_fn_method_device_seal(uint64_t ptr, RustBuffer storage_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_UPLOAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_UPLOAD
+RustBuffer uniffi_qorgan_ffi_fn_method_device_upload(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_GROUPRECEIVER
@@ -366,7 +380,7 @@ uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_new(RustBuffer distribut
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_OPEN
-uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(RustBuffer storage_key_bytes, RustBuffer sealed, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer group_id, RustBuffer sender_identity, uint64_t min_generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_ADD
@@ -389,9 +403,19 @@ RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch(uint64_t ptr,
 RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_export(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_GENERATION
+uint64_t uniffi_qorgan_ffi_fn_method_groupreceiver_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_GROUP_ID
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_GROUP_ID
+RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_group_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_SEAL
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_SEAL
-RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_seal(uint64_t ptr, RustBuffer storage_key_bytes, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_seal(uint64_t ptr, RustBuffer storage_key, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_SENDER_IDENTITY
@@ -434,6 +458,11 @@ RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_distribution(uint64_t ptr, 
 RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt(uint64_t ptr, ForeignBytes plaintext, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_GENERATION
+uint64_t uniffi_qorgan_ffi_fn_method_outboundgroup_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_GROUP_ID
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_GROUP_ID
 RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_group_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -466,7 +495,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due(uint64_t ptr, 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_SEAL
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_SEAL
-RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_seal(uint64_t ptr, RustBuffer storage_key_bytes, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_seal(uint64_t ptr, RustBuffer storage_key, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_SESSION
@@ -481,7 +510,7 @@ void uniffi_qorgan_ffi_fn_free_session(uint64_t handle, RustCallStatus *_Nonnull
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_SESSION_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_SESSION_OPEN
-uint64_t uniffi_qorgan_ffi_fn_constructor_session_open(RustBuffer storage_key, RustBuffer sealed, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_session_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer session_id, uint64_t min_generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_DECRYPT
@@ -497,6 +526,11 @@ RustBuffer uniffi_qorgan_ffi_fn_method_session_decrypt_batch(uint64_t ptr, RustB
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_ENCRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_ENCRYPT
 RustBuffer uniffi_qorgan_ffi_fn_method_session_encrypt(uint64_t ptr, ForeignBytes plaintext, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_GENERATION
+uint64_t uniffi_qorgan_ffi_fn_method_session_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_IS_PENDING
@@ -517,6 +551,11 @@ RustBuffer uniffi_qorgan_ffi_fn_method_session_remote_identity(uint64_t ptr, Rus
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_SEAL
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_SEAL
 RustBuffer uniffi_qorgan_ffi_fn_method_session_seal(uint64_t ptr, RustBuffer storage_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_SESSION_ID
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_SESSION_ID
+RustBuffer uniffi_qorgan_ffi_fn_method_session_session_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_SAFETY_NUMBERS_MATCH
@@ -547,6 +586,11 @@ void uniffi_qorgan_ffi_fn_func_verify_group_message(ForeignBytes announcement, F
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_IDENTITY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_IDENTITY
 void uniffi_qorgan_ffi_fn_func_verify_identity(ForeignBytes identity, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_UPLOAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_UPLOAD
+RustBuffer uniffi_qorgan_ffi_fn_func_verify_upload(ForeignBytes upload, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_QORGAN_FFI_RUSTBUFFER_ALLOC
@@ -845,6 +889,12 @@ uint16_t uniffi_qorgan_ffi_checksum_func_verify_identity(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_UPLOAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_UPLOAD
+uint16_t uniffi_qorgan_ffi_checksum_func_verify_upload(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ACCEPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ACCEPT
 uint16_t uniffi_qorgan_ffi_checksum_method_device_accept(void
@@ -878,6 +928,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys(
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_GENERATE_ONE_TIME_PREKEYS
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_GENERATE_ONE_TIME_PREKEYS
 uint16_t uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_GENERATION
+uint16_t uniffi_qorgan_ffi_checksum_method_device_generation(void
     
 );
 #endif
@@ -917,6 +973,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_device_open_group(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_PRUNE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_PRUNE
+uint16_t uniffi_qorgan_ffi_checksum_method_device_prune(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
 uint16_t uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey(void
@@ -941,6 +1003,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_device_seal(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_UPLOAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_UPLOAD
+uint16_t uniffi_qorgan_ffi_checksum_method_device_upload(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_ADD
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_ADD
 uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_add(void
@@ -962,6 +1030,18 @@ uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_EXPORT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_EXPORT
 uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_export(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_GENERATION
+uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_generation(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_GROUP_ID
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_GROUP_ID
+uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id(void
     
 );
 #endif
@@ -1004,6 +1084,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ENCRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ENCRYPT
 uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_GENERATION
+uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_generation(void
     
 );
 #endif
@@ -1067,6 +1153,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_session_encrypt(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_GENERATION
+uint16_t uniffi_qorgan_ffi_checksum_method_session_generation(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_IS_PENDING
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_IS_PENDING
 uint16_t uniffi_qorgan_ffi_checksum_method_session_is_pending(void
@@ -1088,6 +1180,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_session_remote_identity(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_SEAL
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_SEAL
 uint16_t uniffi_qorgan_ffi_checksum_method_session_seal(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_SESSION_ID
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_SESSION_ID
+uint16_t uniffi_qorgan_ffi_checksum_method_session_session_id(void
     
 );
 #endif

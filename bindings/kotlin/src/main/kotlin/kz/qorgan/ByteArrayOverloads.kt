@@ -57,6 +57,15 @@ fun verifyIdentity(identity: ByteArray): Unit = verifyIdentity(direct(identity))
 fun verifyBundle(bundle: ByteArray): Unit = verifyBundle(direct(bundle))
 
 /**
+ * Verifies a prekey upload (`Device.upload(now)`) and returns what it carries
+ * (identity, key ids). Copies [upload] into a direct buffer and calls the
+ * zero-copy `verifyUpload(ByteBuffer)`, which borrows its bytes without a copy
+ * and so accepts only a direct buffer (a heap one throws `IllegalArgumentException`).
+ */
+@Throws(QorganException::class)
+fun verifyUpload(upload: ByteArray): UploadInfo = verifyUpload(direct(upload))
+
+/**
  * Verifies a sender-key announcement (`OutboundGroup.announcement()`).
  * Copies [announcement] into a direct buffer and calls the zero-copy
  * `verifyAnnouncement(ByteBuffer)`, which borrows its bytes without a copy
@@ -123,9 +132,12 @@ fun Session.encrypt(plaintext: ByteArray): ByteArray = withDirect(plaintext) { e
 @Throws(QorganException::class)
 fun Session.decrypt(message: ByteArray): ByteArray = withDirect(message) { decrypt(it) }
 
-/** [Device.accept] for a `ByteArray` (copied into a reused direct buffer, wiped after). */
+/**
+ * [Device.accept] for a `ByteArray` (copied into a reused direct buffer, wiped after);
+ * [now] is the caller's clock in Unix seconds.
+ */
 @Throws(QorganException::class)
-fun Device.accept(message: ByteArray): AcceptResult = withDirect(message) { accept(it) }
+fun Device.accept(message: ByteArray, now: ULong): AcceptResult = withDirect(message) { accept(it, now) }
 
 /** [OutboundGroup.encrypt] for a `ByteArray` (copied into a reused direct buffer, wiped after). */
 @Throws(QorganException::class)

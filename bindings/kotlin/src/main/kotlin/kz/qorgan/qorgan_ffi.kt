@@ -687,6 +687,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_func_verify_identity(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_verify_upload(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_accept(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_bundle(
@@ -698,6 +700,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_device_generation(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_identity_key(
     ): Int
@@ -711,6 +715,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_open_group(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_device_prune(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey(
@@ -719,6 +725,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_seal(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_device_upload(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_add(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt(
@@ -726,6 +734,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_export(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_generation(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_seal(
     ): Int
@@ -740,6 +752,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_generation(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id(
     ): Int
@@ -761,6 +775,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_session_encrypt(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_session_generation(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_session_is_pending(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_session_owns_prekey_message(
@@ -768,6 +784,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_method_session_remote_identity(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_session_seal(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_session_session_id(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_device_new(
     ): Int
@@ -805,11 +823,11 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_qorgan_ffi_fn_free_device(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_qorgan_ffi_fn_constructor_device_new(uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_constructor_device_new(`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_qorgan_ffi_fn_constructor_device_open(`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_constructor_device_open(`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,`identityKey`: RustBuffer.ByValue,`minGeneration`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_qorgan_ffi_fn_method_device_accept(`ptr`: Long,`message`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_device_accept(`ptr`: Long,`message`: ForeignBytes.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_device_bundle(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -821,25 +839,31 @@ internal object UniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys(`ptr`: Long,`count`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
+    external fun uniffi_qorgan_ffi_fn_method_device_generation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_identity_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_device_initiate(`ptr`: Long,`bundle`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
-    external fun uniffi_qorgan_ffi_fn_method_device_needs_rotation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_device_needs_rotation(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
-    external fun uniffi_qorgan_ffi_fn_method_device_open_group(`ptr`: Long,`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_device_open_group(`ptr`: Long,`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,`groupId`: RustBuffer.ByValue,`minGeneration`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_device_prune(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
+    external fun uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_device_safety_number(`ptr`: Long,`theirIdentity`: RustBuffer.ByValue,`ourAccount`: RustBuffer.ByValue,`theirAccount`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_device_seal(`ptr`: Long,`storageKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_device_upload(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_clone_groupreceiver(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -849,7 +873,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_new(`distribution`: RustBuffer.ByValue,`senderIdentity`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(`storageKeyBytes`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,`groupId`: RustBuffer.ByValue,`senderIdentity`: RustBuffer.ByValue,`minGeneration`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_add(`ptr`: Long,`distribution`: RustBuffer.ByValue,`senderIdentity`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
@@ -859,7 +883,11 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_export(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_seal(`ptr`: Long,`storageKeyBytes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_generation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_group_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_seal(`ptr`: Long,`storageKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_sender_identity(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -877,6 +905,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt(`ptr`: Long,`plaintext`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_generation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_group_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_iteration(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -889,13 +919,13 @@ internal object UniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_seal(`ptr`: Long,`storageKeyBytes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_seal(`ptr`: Long,`storageKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_clone_session(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_free_session(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_qorgan_ffi_fn_constructor_session_open(`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_constructor_session_open(`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,`sessionId`: RustBuffer.ByValue,`minGeneration`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_session_decrypt(`ptr`: Long,`message`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -903,6 +933,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_session_encrypt(`ptr`: Long,`plaintext`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_session_generation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_qorgan_ffi_fn_method_session_is_pending(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_qorgan_ffi_fn_method_session_owns_prekey_message(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -910,6 +942,8 @@ internal object UniffiLib {
     external fun uniffi_qorgan_ffi_fn_method_session_remote_identity(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_session_seal(`ptr`: Long,`storageKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_session_session_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_func_safety_numbers_match(`ours`: RustBuffer.ByValue,`scanned`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
@@ -923,6 +957,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_qorgan_ffi_fn_func_verify_identity(`identity`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_qorgan_ffi_fn_func_verify_upload(`upload`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun ffi_qorgan_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_qorgan_ffi_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1060,13 +1096,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_identity() and 0xFFFF) != 10583) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_accept() and 0xFFFF) != 34012) {
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_upload() and 0xFFFF) != 38208) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_bundle() and 0xFFFF) != 36273) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_accept() and 0xFFFF) != 30314) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_bundles() and 0xFFFF) != 35689) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_bundle() and 0xFFFF) != 40870) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_bundles() and 0xFFFF) != 22244) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_create_group() and 0xFFFF) != 28616) {
@@ -1078,6 +1117,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys() and 0xFFFF) != 48684) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_generation() and 0xFFFF) != 40864) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_identity_key() and 0xFFFF) != 14157) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1087,25 +1129,31 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() and 0xFFFF) != 12665) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_needs_rotation() and 0xFFFF) != 4882) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_needs_rotation() and 0xFFFF) != 34167) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() and 0xFFFF) != 26512) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_open_group() and 0xFFFF) != 10600) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_open_group() and 0xFFFF) != 2126) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() and 0xFFFF) != 63988) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_prune() and 0xFFFF) != 14710) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() and 0xFFFF) != 25741) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() and 0xFFFF) != 42412) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() and 0xFFFF) != 3552) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_safety_number() and 0xFFFF) != 17280) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_seal() and 0xFFFF) != 51779) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_seal() and 0xFFFF) != 32028) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_upload() and 0xFFFF) != 15602) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() and 0xFFFF) != 46978) {
@@ -1120,7 +1168,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export() and 0xFFFF) != 50130) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() and 0xFFFF) != 16010) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_generation() and 0xFFFF) != 35055) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id() and 0xFFFF) != 20940) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() and 0xFFFF) != 40737) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity() and 0xFFFF) != 2170) {
@@ -1141,6 +1195,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() and 0xFFFF) != 63159) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_generation() and 0xFFFF) != 15533) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() and 0xFFFF) != 1080) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1159,7 +1216,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due() and 0xFFFF) != 49091) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() and 0xFFFF) != 10143) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() and 0xFFFF) != 55112) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_decrypt() and 0xFFFF) != 16821) {
@@ -1171,6 +1228,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_encrypt() and 0xFFFF) != 24912) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_session_generation() and 0xFFFF) != 33214) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_is_pending() and 0xFFFF) != 29510) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1180,13 +1240,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_remote_identity() and 0xFFFF) != 9171) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_session_seal() and 0xFFFF) != 17116) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_session_seal() and 0xFFFF) != 45043) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_new() and 0xFFFF) != 12721) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_session_session_id() and 0xFFFF) != 50926) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_open() and 0xFFFF) != 14808) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_new() and 0xFFFF) != 17506) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_open() and 0xFFFF) != 31962) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() and 0xFFFF) != 62768) {
@@ -1195,10 +1258,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() and 0xFFFF) != 44524) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() and 0xFFFF) != 4007) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() and 0xFFFF) != 60939) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_session_open() and 0xFFFF) != 36904) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_session_open() and 0xFFFF) != 1288) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1601,25 +1664,33 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 
 /**
  * This device's identity and prekeys (`PreKeyStore`).
+ *
+ * Every call that dates or expires prekeys takes `now`, the caller's
+ * clock in Unix seconds: the library reads no clock of its own.
  */
 public interface DeviceInterface {
     
     /**
-     * Accepts a first (prekey) message; consumes the one-time prekeys it used.
+     * Accepts a first (prekey) message; consumes the one-time prekeys it
+     * used. `now` (Unix seconds) refuses handshakes on prekeys retired 28
+     * days or more ago (`PreKeyExpired`). Persist the device and the new
+     * session together.
      */
-    fun `accept`(`message`: java.nio.ByteBuffer): AcceptResult
+    fun `accept`(`message`: java.nio.ByteBuffer, `now`: kotlin.ULong): AcceptResult
     
     /**
-     * A prekey bundle to publish (the first of `bundles`).
+     * One prekey bundle (the first of `bundles(1)`): its one-time keys,
+     * if any, are marked as handed out and never given out again.
      */
     fun `bundle`(): kotlin.ByteArray
     
     /**
-     * Up to `max` bundles to upload, for the server to hand out one per
-     * initiator: each carries different one-time keys, so initiators that
-     * fetch bundles while this device is offline do not collide. Upload
-     * them again after `generate_*_one_time_prekeys` or
-     * `rotate_signed_prekey`. Without one-time keys: one bundle.
+     * Up to `max` bundles for the server to hand out, one per initiator:
+     * each carries one-time keys never handed out before (in a bundle or
+     * an upload), which are marked as handed out now, so no two
+     * initiators get the same key. Without such keys: one bundle on the
+     * signed and last-resort prekeys. Persist the device afterwards.
+     * `upload(now)` is the compact alternative.
      */
     fun `bundles`(`max`: kotlin.UInt): List<kotlin.ByteArray>
     
@@ -1641,6 +1712,12 @@ public interface DeviceInterface {
     fun `generateOneTimePrekeys`(`count`: kotlin.UInt): kotlin.UInt
     
     /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+    fun `generation`(): kotlin.ULong
+    
+    /**
      * The public identity key (standalone encoding) to publish.
      */
     fun `identityKey`(): kotlin.ByteArray
@@ -1656,12 +1733,13 @@ public interface DeviceInterface {
     fun `kemOneTimePrekeyCount`(): kotlin.UInt
     
     /**
-     * Whether the signed prekey should be rotated (`rotate_signed_prekey`,
-     * then upload new bundles): it has admitted three quarters of the
-     * handshakes without one-time prekeys it can remember against replay.
-     * Past all of them `accept` refuses more (`RotationRequired`).
+     * Whether the signed prekey or the last-resort ML-KEM prekey is due
+     * for rotation at `now`: 7 days old, or (signed prekey) it has
+     * admitted three quarters of the handshakes without one-time prekeys
+     * it can remember against replay (past all of them `accept` refuses
+     * more with `RotationRequired`). `upload(now)` rotates what is due.
      */
-    fun `needsRotation`(): kotlin.Boolean
+    fun `needsRotation`(`now`: kotlin.ULong): kotlin.Boolean
     
     /**
      * Unused one-time X25519 prekeys.
@@ -1669,22 +1747,36 @@ public interface DeviceInterface {
     fun `oneTimePrekeyCount`(): kotlin.UInt
     
     /**
-     * Restores a chain sealed by `OutboundGroup.seal`.
+     * Restores a chain sealed by `OutboundGroup.seal`: the chain of
+     * `group_id`, at `min_generation` (its `OutboundGroup.generation()`
+     * recorded after the last seal; 0 if none) or later. Another group's
+     * chain is refused with `WrongOwner`, an older one with `RolledBack`.
      */
-    fun `openGroup`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray): OutboundGroup
+    fun `openGroup`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `groupId`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): OutboundGroup
     
     /**
-     * Rotates the last-resort ML-KEM prekey (the old one stays usable for
-     * a while, as for signed prekeys). Rotate it on the same schedule as
-     * the signed prekey, so that a device seized later exposes the
-     * post-quantum share of as few handshakes as possible.
+     * Deletes the retired signed and last-resort prekeys retired 28 days
+     * or more before `now` (handshakes naming them are then refused);
+     * returns how many. The rotations and `upload` prune too; call it
+     * when the app starts. Persist the device if it returns more than 0.
      */
-    fun `rotateLastResortKemPrekey`()
+    fun `prune`(`now`: kotlin.ULong): kotlin.UInt
     
     /**
-     * Rotates the signed prekey (the old one stays usable for a while).
+     * Makes a new last-resort ML-KEM prekey dated `now`; the old one is
+     * retired and deleted as for signed prekeys, so that a device seized
+     * later exposes the post-quantum share of as few handshakes as
+     * possible. Also prunes. `upload(now)` rotates when due.
      */
-    fun `rotateSignedPrekey`()
+    fun `rotateLastResortKemPrekey`(`now`: kotlin.ULong)
+    
+    /**
+     * Makes a new signed prekey dated `now`; the old one is retired and
+     * still accepted for 28 days (first messages from bundles fetched
+     * before), then deleted. Also prunes (as `prune(now)`). `upload(now)`
+     * rotates when due, so apps rarely call this themselves.
+     */
+    fun `rotateSignedPrekey`(`now`: kotlin.ULong)
     
     /**
      * The safety number with a peer (both account ids may be empty).
@@ -1692,15 +1784,34 @@ public interface DeviceInterface {
     fun `safetyNumber`(`theirIdentity`: kotlin.ByteArray, `ourAccount`: kotlin.ByteArray, `theirAccount`: kotlin.ByteArray): SafetyNumber
     
     /**
-     * The device state encrypted under a 32-byte storage key.
+     * The device state encrypted under a 32-byte storage key, bound to
+     * this device's identity and to the next generation, which
+     * [`Device::generation`] then returns: record it with the blob and
+     * pass it to `open`.
      */
     fun `seal`(`storageKey`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * What the server does not have yet, signed by this identity
+     * (`verify_upload` reads it): the current signed and last-resort
+     * prekeys if never handed out, and every one-time key never handed
+     * out, all marked as handed out now. First rotates what is due at
+     * `now` and prunes, so calling this periodically and after
+     * `generate_*_one_time_prekeys` is the whole prekey schedule. `None`
+     * when there is nothing new. Persist the device, then send the bytes;
+     * keep them and resend the same bytes until the server confirms: the
+     * keys in them are never offered again.
+     */
+    fun `upload`(`now`: kotlin.ULong): kotlin.ByteArray?
     
     companion object
 }
 
 /**
  * This device's identity and prekeys (`PreKeyStore`).
+ *
+ * Every call that dates or expires prekeys takes `now`, the caller's
+ * clock in Unix seconds: the library reads no clock of its own.
  */
 open class Device: Disposable, AutoCloseable, DeviceInterface
 {
@@ -1727,14 +1838,16 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
         this.cleanable = null
     }
     /**
-     * A new device: fresh identity, signed prekey and last-resort ML-KEM prekey.
+     * A new device: fresh identity, signed prekey and last-resort ML-KEM
+     * prekey, dated `now` (Unix seconds). Publish them with `upload(now)`.
      */
-    constructor() :
+    constructor(`now`: kotlin.ULong) :
         this(UniffiWithHandle, 
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_device_new(
     
-        _status)
+        
+        FfiConverterULong.lower(`now`),_status)
 }
     )
 
@@ -1816,16 +1929,20 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
 
     
     /**
-     * Accepts a first (prekey) message; consumes the one-time prekeys it used.
+     * Accepts a first (prekey) message; consumes the one-time prekeys it
+     * used. `now` (Unix seconds) refuses handshakes on prekeys retired 28
+     * days or more ago (`PreKeyExpired`). Persist the device and the new
+     * session together.
      */
-    @Throws(QorganException::class)override fun `accept`(`message`: java.nio.ByteBuffer): AcceptResult {
+    @Throws(QorganException::class)override fun `accept`(`message`: java.nio.ByteBuffer, `now`: kotlin.ULong): AcceptResult {
             return FfiConverterTypeAcceptResult.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_accept(
         it,
         
-        FfiConverterByRefBytes.lower(`message`),_status)
+        FfiConverterByRefBytes.lower(`message`),
+        FfiConverterULong.lower(`now`),_status)
 }
     }
     )
@@ -1834,7 +1951,8 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
 
     
     /**
-     * A prekey bundle to publish (the first of `bundles`).
+     * One prekey bundle (the first of `bundles(1)`): its one-time keys,
+     * if any, are marked as handed out and never given out again.
      */
     @Throws(QorganException::class)override fun `bundle`(): kotlin.ByteArray {
             return FfiConverterByteArray.lift(
@@ -1851,11 +1969,12 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
 
     
     /**
-     * Up to `max` bundles to upload, for the server to hand out one per
-     * initiator: each carries different one-time keys, so initiators that
-     * fetch bundles while this device is offline do not collide. Upload
-     * them again after `generate_*_one_time_prekeys` or
-     * `rotate_signed_prekey`. Without one-time keys: one bundle.
+     * Up to `max` bundles for the server to hand out, one per initiator:
+     * each carries one-time keys never handed out before (in a bundle or
+     * an upload), which are marked as handed out now, so no two
+     * initiators get the same key. Without such keys: one bundle on the
+     * signed and last-resort prekeys. Persist the device afterwards.
+     * `upload(now)` is the compact alternative.
      */
     @Throws(QorganException::class)override fun `bundles`(`max`: kotlin.UInt): List<kotlin.ByteArray> {
             return FfiConverterSequenceByteArray.lift(
@@ -1931,6 +2050,24 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
 
     
     /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+    @Throws(QorganException::class)override fun `generation`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_device_generation(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The public identity key (standalone encoding) to publish.
      */
     @Throws(QorganException::class)override fun `identityKey`(): kotlin.ByteArray {
@@ -1983,18 +2120,20 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
 
     
     /**
-     * Whether the signed prekey should be rotated (`rotate_signed_prekey`,
-     * then upload new bundles): it has admitted three quarters of the
-     * handshakes without one-time prekeys it can remember against replay.
-     * Past all of them `accept` refuses more (`RotationRequired`).
+     * Whether the signed prekey or the last-resort ML-KEM prekey is due
+     * for rotation at `now`: 7 days old, or (signed prekey) it has
+     * admitted three quarters of the handshakes without one-time prekeys
+     * it can remember against replay (past all of them `accept` refuses
+     * more with `RotationRequired`). `upload(now)` rotates what is due.
      */
-    @Throws(QorganException::class)override fun `needsRotation`(): kotlin.Boolean {
+    @Throws(QorganException::class)override fun `needsRotation`(`now`: kotlin.ULong): kotlin.Boolean {
             return FfiConverterBoolean.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_needs_rotation(
         it,
-        _status)
+        
+        FfiConverterULong.lower(`now`),_status)
 }
     }
     )
@@ -2020,9 +2159,12 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
 
     
     /**
-     * Restores a chain sealed by `OutboundGroup.seal`.
+     * Restores a chain sealed by `OutboundGroup.seal`: the chain of
+     * `group_id`, at `min_generation` (its `OutboundGroup.generation()`
+     * recorded after the last seal; 0 if none) or later. Another group's
+     * chain is refused with `WrongOwner`, an older one with `RolledBack`.
      */
-    @Throws(QorganException::class)override fun `openGroup`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray): OutboundGroup {
+    @Throws(QorganException::class)override fun `openGroup`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `groupId`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): OutboundGroup {
             return FfiConverterTypeOutboundGroup.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
@@ -2030,7 +2172,9 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
         it,
         
         FfiConverterByteArray.lower(`storageKey`),
-        FfiConverterByteArray.lower(`sealed`),_status)
+        FfiConverterByteArray.lower(`sealed`),
+        FfiConverterByteArray.lower(`groupId`),
+        FfiConverterULong.lower(`minGeneration`),_status)
 }
     }
     )
@@ -2039,18 +2183,40 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
 
     
     /**
-     * Rotates the last-resort ML-KEM prekey (the old one stays usable for
-     * a while, as for signed prekeys). Rotate it on the same schedule as
-     * the signed prekey, so that a device seized later exposes the
-     * post-quantum share of as few handshakes as possible.
+     * Deletes the retired signed and last-resort prekeys retired 28 days
+     * or more before `now` (handshakes naming them are then refused);
+     * returns how many. The rotations and `upload` prune too; call it
+     * when the app starts. Persist the device if it returns more than 0.
      */
-    @Throws(QorganException::class)override fun `rotateLastResortKemPrekey`()
+    @Throws(QorganException::class)override fun `prune`(`now`: kotlin.ULong): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_device_prune(
+        it,
+        
+        FfiConverterULong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Makes a new last-resort ML-KEM prekey dated `now`; the old one is
+     * retired and deleted as for signed prekeys, so that a device seized
+     * later exposes the post-quantum share of as few handshakes as
+     * possible. Also prunes. `upload(now)` rotates when due.
+     */
+    @Throws(QorganException::class)override fun `rotateLastResortKemPrekey`(`now`: kotlin.ULong)
         = 
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(
         it,
-        _status)
+        
+        FfiConverterULong.lower(`now`),_status)
 }
     }
     
@@ -2058,15 +2224,19 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
 
     
     /**
-     * Rotates the signed prekey (the old one stays usable for a while).
+     * Makes a new signed prekey dated `now`; the old one is retired and
+     * still accepted for 28 days (first messages from bundles fetched
+     * before), then deleted. Also prunes (as `prune(now)`). `upload(now)`
+     * rotates when due, so apps rarely call this themselves.
      */
-    @Throws(QorganException::class)override fun `rotateSignedPrekey`()
+    @Throws(QorganException::class)override fun `rotateSignedPrekey`(`now`: kotlin.ULong)
         = 
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey(
         it,
-        _status)
+        
+        FfiConverterULong.lower(`now`),_status)
 }
     }
     
@@ -2094,7 +2264,10 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
 
     
     /**
-     * The device state encrypted under a 32-byte storage key.
+     * The device state encrypted under a 32-byte storage key, bound to
+     * this device's identity and to the next generation, which
+     * [`Device::generation`] then returns: record it with the blob and
+     * pass it to `open`.
      */
     @Throws(QorganException::class)override fun `seal`(`storageKey`: kotlin.ByteArray): kotlin.ByteArray {
             return FfiConverterByteArray.lift(
@@ -2111,6 +2284,32 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
     
 
     
+    /**
+     * What the server does not have yet, signed by this identity
+     * (`verify_upload` reads it): the current signed and last-resort
+     * prekeys if never handed out, and every one-time key never handed
+     * out, all marked as handed out now. First rotates what is due at
+     * `now` and prunes, so calling this periodically and after
+     * `generate_*_one_time_prekeys` is the whole prekey schedule. `None`
+     * when there is nothing new. Persist the device, then send the bytes;
+     * keep them and resend the same bytes until the server confirms: the
+     * keys in them are never offered again.
+     */
+    @Throws(QorganException::class)override fun `upload`(`now`: kotlin.ULong): kotlin.ByteArray? {
+            return FfiConverterOptionalByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_device_upload(
+        it,
+        
+        FfiConverterULong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
 
     
 
@@ -2119,16 +2318,22 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
     companion object {
         
     /**
-     * Restores a device sealed by [`Device::seal`].
+     * Restores a device sealed by [`Device::seal`]. `identity_key` is this
+     * device's identity key as [`Device::identity_key`] returned it, and
+     * `min_generation` the [`Device::generation`] recorded after the last
+     * seal (0 if none was recorded): a sealed device of another identity
+     * is refused with `WrongOwner`, an older one with `RolledBack`.
      */
-    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray): Device {
+    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `identityKey`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): Device {
             return FfiConverterTypeDevice.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_device_open(
     
         
         FfiConverterByteArray.lower(`storageKey`),
-        FfiConverterByteArray.lower(`sealed`),_status)
+        FfiConverterByteArray.lower(`sealed`),
+        FfiConverterByteArray.lower(`identityKey`),
+        FfiConverterULong.lower(`minGeneration`),_status)
 }
     )
     }
@@ -2300,9 +2505,23 @@ public interface GroupReceiverInterface {
     fun `export`(): kotlin.ByteArray
     
     /**
-     * The receiver encrypted under a 32-byte storage key.
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
      */
-    fun `seal`(`storageKeyBytes`: kotlin.ByteArray): kotlin.ByteArray
+    fun `generation`(): kotlin.ULong
+    
+    /**
+     * The group id of the sender's chains.
+     */
+    fun `groupId`(): kotlin.ByteArray
+    
+    /**
+     * The receiver encrypted under a 32-byte storage key, bound to its
+     * group and sender and to the next generation, which
+     * [`GroupReceiver::generation`] then returns: record it with the blob
+     * and pass it to `open`.
+     */
+    fun `seal`(`storageKey`: kotlin.ByteArray): kotlin.ByteArray
     
     /**
      * The sender's identity key (standalone encoding).
@@ -2519,16 +2738,54 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
 
     
     /**
-     * The receiver encrypted under a 32-byte storage key.
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
      */
-    @Throws(QorganException::class)override fun `seal`(`storageKeyBytes`: kotlin.ByteArray): kotlin.ByteArray {
+    @Throws(QorganException::class)override fun `generation`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_generation(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The group id of the sender's chains.
+     */
+    @Throws(QorganException::class)override fun `groupId`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_group_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The receiver encrypted under a 32-byte storage key, bound to its
+     * group and sender and to the next generation, which
+     * [`GroupReceiver::generation`] then returns: record it with the blob
+     * and pass it to `open`.
+     */
+    @Throws(QorganException::class)override fun `seal`(`storageKey`: kotlin.ByteArray): kotlin.ByteArray {
             return FfiConverterByteArray.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_seal(
         it,
         
-        FfiConverterByteArray.lower(`storageKeyBytes`),_status)
+        FfiConverterByteArray.lower(`storageKey`),_status)
 }
     }
     )
@@ -2586,16 +2843,24 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
 
         
     /**
-     * Restores a receiver sealed by [`GroupReceiver::seal`].
+     * Restores a receiver sealed by [`GroupReceiver::seal`]: the
+     * receiver of `sender_identity`'s chains in `group_id`, at
+     * `min_generation` (its [`GroupReceiver::generation`] recorded after
+     * the last seal; 0 if none) or later. Another sender's or group's
+     * receiver is refused with `WrongOwner`, an older one with
+     * `RolledBack`.
      */
-    @Throws(QorganException::class) fun `open`(`storageKeyBytes`: kotlin.ByteArray, `sealed`: kotlin.ByteArray): GroupReceiver {
+    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `groupId`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): GroupReceiver {
             return FfiConverterTypeGroupReceiver.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(
     
         
-        FfiConverterByteArray.lower(`storageKeyBytes`),
-        FfiConverterByteArray.lower(`sealed`),_status)
+        FfiConverterByteArray.lower(`storageKey`),
+        FfiConverterByteArray.lower(`sealed`),
+        FfiConverterByteArray.lower(`groupId`),
+        FfiConverterByteArray.lower(`senderIdentity`),
+        FfiConverterULong.lower(`minGeneration`),_status)
 }
     )
     }
@@ -2770,6 +3035,12 @@ public interface OutboundGroupInterface {
     fun `encrypt`(`plaintext`: java.nio.ByteBuffer): kotlin.ByteArray
     
     /**
+     * The generation of the last `seal` or open (0 if neither): the
+     * `min_generation` to pass to `Device.open_group` next time.
+     */
+    fun `generation`(): kotlin.ULong
+    
+    /**
      * The group id this chain was made for.
      */
     fun `groupId`(): kotlin.ByteArray
@@ -2803,9 +3074,12 @@ public interface OutboundGroupInterface {
     fun `rotationDue`(`now`: kotlin.ULong): RotationReason?
     
     /**
-     * The chain encrypted under a 32-byte storage key.
+     * The chain encrypted under a 32-byte storage key, bound to its group
+     * id and to the next generation, which [`OutboundGroup::generation`]
+     * then returns: record it with the blob and pass it to
+     * `Device.open_group`.
      */
-    fun `seal`(`storageKeyBytes`: kotlin.ByteArray): kotlin.ByteArray
+    fun `seal`(`storageKey`: kotlin.ByteArray): kotlin.ByteArray
     
     companion object
 }
@@ -3016,6 +3290,24 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
 
     
     /**
+     * The generation of the last `seal` or open (0 if neither): the
+     * `min_generation` to pass to `Device.open_group` next time.
+     */
+    @Throws(QorganException::class)override fun `generation`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_generation(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The group id this chain was made for.
      */
     @Throws(QorganException::class)override fun `groupId`(): kotlin.ByteArray {
@@ -3121,16 +3413,19 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
 
     
     /**
-     * The chain encrypted under a 32-byte storage key.
+     * The chain encrypted under a 32-byte storage key, bound to its group
+     * id and to the next generation, which [`OutboundGroup::generation`]
+     * then returns: record it with the blob and pass it to
+     * `Device.open_group`.
      */
-    @Throws(QorganException::class)override fun `seal`(`storageKeyBytes`: kotlin.ByteArray): kotlin.ByteArray {
+    @Throws(QorganException::class)override fun `seal`(`storageKey`: kotlin.ByteArray): kotlin.ByteArray {
             return FfiConverterByteArray.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_seal(
         it,
         
-        FfiConverterByteArray.lower(`storageKeyBytes`),_status)
+        FfiConverterByteArray.lower(`storageKey`),_status)
 }
     }
     )
@@ -3295,6 +3590,12 @@ public interface SessionInterface {
     fun `encrypt`(`plaintext`: java.nio.ByteBuffer): kotlin.ByteArray
     
     /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+    fun `generation`(): kotlin.ULong
+    
+    /**
      * True while the initiator's messages still carry the handshake.
      */
     fun `isPending`(): kotlin.Boolean
@@ -3311,9 +3612,19 @@ public interface SessionInterface {
     fun `remoteIdentity`(): kotlin.ByteArray
     
     /**
-     * The session state encrypted under a 32-byte storage key.
+     * The session state encrypted under a 32-byte storage key, bound to
+     * this session's id and to the next generation, which
+     * [`Session::generation`] then returns: record both with the blob and
+     * pass them to `open`.
      */
     fun `seal`(`storageKey`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * The session id (32 bytes, a hash of the handshake transcript, the
+     * same on both sides): what `open` expects this session's blob to
+     * belong to. Not secret.
+     */
+    fun `sessionId`(): kotlin.ByteArray
     
     companion object
 }
@@ -3481,6 +3792,24 @@ open class Session: Disposable, AutoCloseable, SessionInterface
 
     
     /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+    @Throws(QorganException::class)override fun `generation`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_session_generation(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * True while the initiator's messages still carry the handshake.
      */
     @Throws(QorganException::class)override fun `isPending`(): kotlin.Boolean {
@@ -3534,7 +3863,10 @@ open class Session: Disposable, AutoCloseable, SessionInterface
 
     
     /**
-     * The session state encrypted under a 32-byte storage key.
+     * The session state encrypted under a 32-byte storage key, bound to
+     * this session's id and to the next generation, which
+     * [`Session::generation`] then returns: record both with the blob and
+     * pass them to `open`.
      */
     @Throws(QorganException::class)override fun `seal`(`storageKey`: kotlin.ByteArray): kotlin.ByteArray {
             return FfiConverterByteArray.lift(
@@ -3551,6 +3883,25 @@ open class Session: Disposable, AutoCloseable, SessionInterface
     
 
     
+    /**
+     * The session id (32 bytes, a hash of the handshake transcript, the
+     * same on both sides): what `open` expects this session's blob to
+     * belong to. Not secret.
+     */
+    @Throws(QorganException::class)override fun `sessionId`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_session_session_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
 
     
 
@@ -3559,16 +3910,22 @@ open class Session: Disposable, AutoCloseable, SessionInterface
     companion object {
         
     /**
-     * Restores a session sealed by [`Session::seal`].
+     * Restores a session sealed by [`Session::seal`]: the session
+     * `session_id` (32 bytes, [`Session::session_id`]) at `min_generation`
+     * (its [`Session::generation`] recorded after the last seal; 0 if
+     * none) or later. Another session's blob is refused with
+     * `WrongOwner`, an older one with `RolledBack`.
      */
-    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray): Session {
+    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `sessionId`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): Session {
             return FfiConverterTypeSession.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_session_open(
     
         
         FfiConverterByteArray.lower(`storageKey`),
-        FfiConverterByteArray.lower(`sealed`),_status)
+        FfiConverterByteArray.lower(`sealed`),
+        FfiConverterByteArray.lower(`sessionId`),
+        FfiConverterULong.lower(`minGeneration`),_status)
 }
     )
     }
@@ -4028,6 +4385,79 @@ public object FfiConverterTypeSafetyNumber: FfiConverterRustBuffer<SafetyNumber>
 
 
 /**
+ * What a verified prekey upload carries, for the server's prekey store:
+ * the keys are in the upload's bytes; these are the ids to index them by.
+ */
+data class UploadInfo (
+    /**
+     * The uploading device's identity key (standalone encoding, as
+     * `Device.identity_key` returns it).
+     */
+    var `identityKey`: kotlin.ByteArray
+    , 
+    /**
+     * The id of a new signed prekey, if the upload carries one.
+     */
+    var `signedPrekeyId`: kotlin.UInt?
+    , 
+    /**
+     * The id of a new last-resort ML-KEM prekey, if the upload carries one.
+     */
+    var `lastResortKemPrekeyId`: kotlin.UInt?
+    , 
+    /**
+     * Ids of the new one-time X25519 prekeys, ascending: hand each out once.
+     */
+    var `oneTimePrekeyIds`: List<kotlin.UInt>
+    , 
+    /**
+     * Ids of the new one-time ML-KEM prekeys, ascending: hand each out once.
+     */
+    var `kemOneTimePrekeyIds`: List<kotlin.UInt>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUploadInfo: FfiConverterRustBuffer<UploadInfo> {
+    override fun read(buf: ByteBuffer): UploadInfo {
+        return UploadInfo(
+            FfiConverterByteArray.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterSequenceUInt.read(buf),
+            FfiConverterSequenceUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: UploadInfo) = (
+            FfiConverterByteArray.allocationSize(value.`identityKey`) +
+            FfiConverterOptionalUInt.allocationSize(value.`signedPrekeyId`) +
+            FfiConverterOptionalUInt.allocationSize(value.`lastResortKemPrekeyId`) +
+            FfiConverterSequenceUInt.allocationSize(value.`oneTimePrekeyIds`) +
+            FfiConverterSequenceUInt.allocationSize(value.`kemOneTimePrekeyIds`)
+    )
+
+    override fun write(value: UploadInfo, buf: ByteBuffer) {
+            FfiConverterByteArray.write(value.`identityKey`, buf)
+            FfiConverterOptionalUInt.write(value.`signedPrekeyId`, buf)
+            FfiConverterOptionalUInt.write(value.`lastResortKemPrekeyId`, buf)
+            FfiConverterSequenceUInt.write(value.`oneTimePrekeyIds`, buf)
+            FfiConverterSequenceUInt.write(value.`kemOneTimePrekeyIds`, buf)
+    }
+}
+
+
+
+/**
  * One item's verdict.
  */
 data class VerifyResult (
@@ -4111,6 +4541,10 @@ enum class ErrorKind {
      */
     UNKNOWN_PRE_KEY,
     /**
+     * See [`QorganError::PreKeyExpired`].
+     */
+    PRE_KEY_EXPIRED,
+    /**
      * See [`QorganError::Replay`].
      */
     REPLAY,
@@ -4158,6 +4592,14 @@ enum class ErrorKind {
      * See [`QorganError::CorruptState`].
      */
     CORRUPT_STATE,
+    /**
+     * See [`QorganError::WrongOwner`].
+     */
+    WRONG_OWNER,
+    /**
+     * See [`QorganError::RolledBack`].
+     */
+    ROLLED_BACK,
     /**
      * See [`QorganError::InvalidArgument`].
      */
@@ -4218,8 +4660,9 @@ sealed class QorganException: kotlin.Exception() {
     
     /**
      * A signature did not verify (`what`: identity binding, signed prekey,
-     * ML-KEM prekey, sender-key distribution (the identity's signature on
-     * a chain's announcement), sender-key proof of possession (the chain
+     * ML-KEM prekey, prekey upload (the identity's signature over a whole
+     * upload), sender-key distribution (the identity's signature on a
+     * chain's announcement), sender-key proof of possession (the chain
      * signing key's own signature on it), group message).
      */
     class BadSignature(
@@ -4292,7 +4735,8 @@ sealed class QorganException: kotlin.Exception() {
     
     /**
      * A handshake naming a prekey this device does not hold (never issued,
-     * rotated out, or a one-time prekey already used).
+     * rotated out and deleted, or a one-time prekey already used or
+     * dropped to make room for new ones).
      */
     class UnknownPreKey(
         
@@ -4303,6 +4747,28 @@ sealed class QorganException: kotlin.Exception() {
         ) : QorganException() {
         override val message
             get() = "id=${ `id` }"
+    }
+    
+    /**
+     * A handshake naming a signed or last-resort ML-KEM prekey (`what`)
+     * retired longer ago than the documented maximum age (28 days): the
+     * initiator used a bundle fetched long ago. This device deleted (or
+     * will delete) that key; the initiator must fetch a new bundle.
+     */
+    class PreKeyExpired(
+        
+        /**
+         * Which kind of prekey: "signed prekey" or "last-resort ML-KEM prekey".
+         */
+        val `what`: kotlin.String, 
+        
+        /**
+         * The prekey id.
+         */
+        val `id`: kotlin.UInt
+        ) : QorganException() {
+        override val message
+            get() = "what=${ `what` }, id=${ `id` }"
     }
     
     /**
@@ -4449,7 +4915,8 @@ sealed class QorganException: kotlin.Exception() {
     }
     
     /**
-     * Stored state that is malformed, or sealed under another key.
+     * Stored state that is malformed, sealed under another key, or of
+     * another kind of object than the one opened.
      */
     class CorruptState(
         
@@ -4460,6 +4927,38 @@ sealed class QorganException: kotlin.Exception() {
         ) : QorganException() {
         override val message
             get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * Authentic sealed state of another object than the one `open` was
+     * asked for (another session, device, group or sender): two stored
+     * blobs were swapped. Nothing was opened.
+     */
+    class WrongOwner(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * Authentic sealed state of the expected object, but older than the
+     * generation the caller recorded (`min_generation`): a restored backup
+     * or another process's stale copy. Nothing was opened.
+     */
+    class RolledBack(
+        
+        /**
+         * The lowest generation the caller accepted.
+         */
+        val `minGeneration`: kotlin.ULong, 
+        
+        /**
+         * The generation of the blob.
+         */
+        val `found`: kotlin.ULong
+        ) : QorganException() {
+        override val message
+            get() = "minGeneration=${ `minGeneration` }, found=${ `found` }"
     }
     
     /**
@@ -4530,37 +5029,46 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             7 -> QorganException.UnknownPreKey(
                 FfiConverterUInt.read(buf),
                 )
-            8 -> QorganException.Replay()
-            9 -> QorganException.NonContributory()
-            10 -> QorganException.RotationRequired(
+            8 -> QorganException.PreKeyExpired(
+                FfiConverterString.read(buf),
+                FfiConverterUInt.read(buf),
+                )
+            9 -> QorganException.Replay()
+            10 -> QorganException.NonContributory()
+            11 -> QorganException.RotationRequired(
                 FfiConverterString.read(buf),
                 )
-            11 -> QorganException.ChainExhausted()
-            12 -> QorganException.WrongChain()
-            13 -> QorganException.BeforeFirstIteration()
-            14 -> QorganException.WrongGroup(
+            12 -> QorganException.ChainExhausted()
+            13 -> QorganException.WrongChain()
+            14 -> QorganException.BeforeFirstIteration()
+            15 -> QorganException.WrongGroup(
                 FfiConverterString.read(buf),
                 )
-            15 -> QorganException.KeyCommitmentMismatch(
+            16 -> QorganException.KeyCommitmentMismatch(
                 FfiConverterUInt.read(buf),
                 )
-            16 -> QorganException.ConflictingChainKey(
+            17 -> QorganException.ConflictingChainKey(
                 FfiConverterUInt.read(buf),
                 )
-            17 -> QorganException.ConflictingRotation(
+            18 -> QorganException.ConflictingRotation(
                 FfiConverterUInt.read(buf),
                 )
-            18 -> QorganException.RetiredChain(
+            19 -> QorganException.RetiredChain(
                 FfiConverterUInt.read(buf),
                 FfiConverterUInt.read(buf),
                 )
-            19 -> QorganException.CorruptState(
+            20 -> QorganException.CorruptState(
                 FfiConverterString.read(buf),
                 )
-            20 -> QorganException.InvalidArgument(
+            21 -> QorganException.WrongOwner()
+            22 -> QorganException.RolledBack(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            23 -> QorganException.InvalidArgument(
                 FfiConverterString.read(buf),
                 )
-            21 -> QorganException.Internal(
+            24 -> QorganException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -4602,6 +5110,12 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.UnknownPreKey -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+                + FfiConverterUInt.allocationSize(value.`id`)
+            )
+            is QorganException.PreKeyExpired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`what`)
                 + FfiConverterUInt.allocationSize(value.`id`)
             )
             is QorganException.Replay -> (
@@ -4660,6 +5174,16 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
             )
+            is QorganException.WrongOwner -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.RolledBack -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`minGeneration`)
+                + FfiConverterULong.allocationSize(value.`found`)
+            )
             is QorganException.InvalidArgument -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
@@ -4710,69 +5234,85 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 FfiConverterUInt.write(value.`id`, buf)
                 Unit
             }
-            is QorganException.Replay -> {
+            is QorganException.PreKeyExpired -> {
                 buf.putInt(8)
+                FfiConverterString.write(value.`what`, buf)
+                FfiConverterUInt.write(value.`id`, buf)
                 Unit
             }
-            is QorganException.NonContributory -> {
+            is QorganException.Replay -> {
                 buf.putInt(9)
                 Unit
             }
-            is QorganException.RotationRequired -> {
+            is QorganException.NonContributory -> {
                 buf.putInt(10)
+                Unit
+            }
+            is QorganException.RotationRequired -> {
+                buf.putInt(11)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is QorganException.ChainExhausted -> {
-                buf.putInt(11)
-                Unit
-            }
-            is QorganException.WrongChain -> {
                 buf.putInt(12)
                 Unit
             }
-            is QorganException.BeforeFirstIteration -> {
+            is QorganException.WrongChain -> {
                 buf.putInt(13)
                 Unit
             }
-            is QorganException.WrongGroup -> {
+            is QorganException.BeforeFirstIteration -> {
                 buf.putInt(14)
+                Unit
+            }
+            is QorganException.WrongGroup -> {
+                buf.putInt(15)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is QorganException.KeyCommitmentMismatch -> {
-                buf.putInt(15)
+                buf.putInt(16)
                 FfiConverterUInt.write(value.`iteration`, buf)
                 Unit
             }
             is QorganException.ConflictingChainKey -> {
-                buf.putInt(16)
+                buf.putInt(17)
                 FfiConverterUInt.write(value.`chainId`, buf)
                 Unit
             }
             is QorganException.ConflictingRotation -> {
-                buf.putInt(17)
+                buf.putInt(18)
                 FfiConverterUInt.write(value.`rotation`, buf)
                 Unit
             }
             is QorganException.RetiredChain -> {
-                buf.putInt(18)
+                buf.putInt(19)
                 FfiConverterUInt.write(value.`rotation`, buf)
                 FfiConverterUInt.write(value.`oldest`, buf)
                 Unit
             }
             is QorganException.CorruptState -> {
-                buf.putInt(19)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is QorganException.InvalidArgument -> {
                 buf.putInt(20)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is QorganException.Internal -> {
+            is QorganException.WrongOwner -> {
                 buf.putInt(21)
+                Unit
+            }
+            is QorganException.RolledBack -> {
+                buf.putInt(22)
+                FfiConverterULong.write(value.`minGeneration`, buf)
+                FfiConverterULong.write(value.`found`, buf)
+                Unit
+            }
+            is QorganException.InvalidArgument -> {
+                buf.putInt(23)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is QorganException.Internal -> {
+                buf.putInt(24)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -4866,6 +5406,21 @@ sealed class VerifyItem {
     }
     
     /**
+     * A prekey upload.
+     */
+    data class Upload(
+        /**
+         * Its bytes.
+         */
+        val `bytes`: kotlin.ByteArray) : VerifyItem()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * A sender-key announcement.
      */
     data class Announcement(
@@ -4921,10 +5476,13 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
             2 -> VerifyItem.Bundle(
                 FfiConverterByteArray.read(buf),
                 )
-            3 -> VerifyItem.Announcement(
+            3 -> VerifyItem.Upload(
                 FfiConverterByteArray.read(buf),
                 )
-            4 -> VerifyItem.GroupMessage(
+            4 -> VerifyItem.Announcement(
+                FfiConverterByteArray.read(buf),
+                )
+            5 -> VerifyItem.GroupMessage(
                 FfiConverterByteArray.read(buf),
                 FfiConverterByteArray.read(buf),
                 )
@@ -4941,6 +5499,13 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
             )
         }
         is VerifyItem.Bundle -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`bytes`)
+            )
+        }
+        is VerifyItem.Upload -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
@@ -4976,13 +5541,18 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
                 FfiConverterByteArray.write(value.`bytes`, buf)
                 Unit
             }
-            is VerifyItem.Announcement -> {
+            is VerifyItem.Upload -> {
                 buf.putInt(3)
                 FfiConverterByteArray.write(value.`bytes`, buf)
                 Unit
             }
-            is VerifyItem.GroupMessage -> {
+            is VerifyItem.Announcement -> {
                 buf.putInt(4)
+                FfiConverterByteArray.write(value.`bytes`, buf)
+                Unit
+            }
+            is VerifyItem.GroupMessage -> {
+                buf.putInt(5)
                 FfiConverterByteArray.write(value.`announcement`, buf)
                 FfiConverterByteArray.write(value.`message`, buf)
                 Unit
@@ -4992,6 +5562,38 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
 }
 
 
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
+    override fun read(buf: ByteBuffer): kotlin.UInt? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UInt?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUInt.write(value, buf)
+        }
+    }
+}
 
 
 
@@ -5117,6 +5719,34 @@ public object FfiConverterOptionalTypeRotationReason: FfiConverterRustBuffer<Rot
         } else {
             buf.put(1)
             FfiConverterTypeRotationReason.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceUInt: FfiConverterRustBuffer<List<kotlin.UInt>> {
+    override fun read(buf: ByteBuffer): List<kotlin.UInt> {
+        val len = buf.getInt()
+        return List<kotlin.UInt>(len) {
+            FfiConverterUInt.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.UInt>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterUInt.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.UInt>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterUInt.write(it, buf)
         }
     }
 }
@@ -5403,6 +6033,24 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
         FfiConverterByRefBytes.lower(`identity`),_status)
 }
     
+    
+
+        /**
+         * Verifies a prekey upload (`Device.upload`): the identity binding, every
+         * prekey signature and the identity's signature over the whole upload;
+         * returns what it carries. Refused: `Malformed` (including an empty
+         * upload), `BadSignature` (`what` names the first failing signature).
+         */
+    @Throws(QorganException::class) fun `verifyUpload`(`upload`: java.nio.ByteBuffer): UploadInfo {
+            return FfiConverterTypeUploadInfo.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_verify_upload(
+    
+        
+        FfiConverterByRefBytes.lower(`upload`),_status)
+}
+    )
+    }
     
 
 

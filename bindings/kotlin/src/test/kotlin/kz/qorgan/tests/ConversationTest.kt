@@ -23,12 +23,18 @@ class ConversationTest {
     @Test
     fun fullConversationWithOutOfOrderDeliveryAndRestore() {
         val key = storageKey(1)
-        Device().use { alice ->
+        Device(NOW).use { alice ->
             val sealedBobDevice: ByteArray
             val sealedBobSession: ByteArray
             val sealedAliceSession: ByteArray
             val messages: List<ByteArray>
-            Device().use { bob ->
+            // What the app records with each blob: the object's id and generation.
+            val bobIdentity: ByteArray
+            val bobDeviceGeneration: ULong
+            val sessionId: ByteArray
+            val bobSessionGeneration: ULong
+            val aliceSessionGeneration: ULong
+            Device(NOW).use { bob ->
                 assertEquals(2u, bob.generateOneTimePrekeys(2u))
                 assertEquals(1u, bob.generateKemOneTimePrekeys(1u))
                 assertEquals(2u, bob.oneTimePrekeyCount())
@@ -42,7 +48,7 @@ class ConversationTest {
                     messages = (0 until 6).map { a.encrypt(utf8("m$it")) }
 
                     // Bob accepts the first message; the one-time prekey is consumed.
-                    val accepted = bob.accept(messages[0])
+                    val accepted = bob.accept(messages[0], NOW)
                     assertEquals("m0", String(accepted.plaintext))
                     assertEquals(1u, bob.oneTimePrekeyCount())
                     accepted.session.use { b ->
@@ -53,17 +59,28 @@ class ConversationTest {
                         // Out of order.
                         for (i in listOf(4, 2, 5)) assertEquals("m$i", String(b.decrypt(messages[i])))
                         sealedBobSession = b.seal(key)
+                        bobSessionGeneration = b.generation()
+                        assertEquals(1uL, bobSessionGeneration)
+                        assertContentEquals(a.sessionId(), b.sessionId())
                     }
                     sealedBobDevice = bob.seal(key)
+                    bobDeviceGeneration = bob.generation()
+                    bobIdentity = bob.identityKey()
                     sealedAliceSession = a.seal(key)
+                    aliceSessionGeneration = a.generation()
+                    sessionId = a.sessionId()
+                    assertEquals(32, sessionId.size)
                 }
             }
 
             // Both sides restored from sealed state with a 32-byte key.
-            Device.open(key, sealedBobDevice).use { bob ->
-                assertContentEquals(bob.identityKey(), Session.open(key, sealedAliceSession).use { it.remoteIdentity() })
-                Session.open(key, sealedBobSession).use { b ->
-                    Session.open(key, sealedAliceSession).use { a ->
+            Device.open(key, sealedBobDevice, bobIdentity, bobDeviceGeneration).use { bob ->
+                assertContentEquals(
+                    bob.identityKey(),
+                    Session.open(key, sealedAliceSession, sessionId, aliceSessionGeneration).use { it.remoteIdentity() },
+                )
+                Session.open(key, sealedBobSession, sessionId, bobSessionGeneration).use { b ->
+                    Session.open(key, sealedAliceSession, sessionId, aliceSessionGeneration).use { a ->
                         assertEquals("m1", String(b.decrypt(messages[1])))
                         assertEquals("m3", String(b.decrypt(messages[3])))
                         // Delivered before the seal: refused after the restore too.
@@ -101,8 +118,8 @@ class ConversationTest {
 
     @Test
     fun decryptBatchCatchUpIsPerMessage() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
                     // Bob was offline: 20 messages arrive in reverse order, a
                     // forged copy of m14 (last byte flipped) just before the
@@ -142,8 +159,8 @@ class ConversationTest {
 
     @Test
     fun safetyNumbersAgreeOnBothSides() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 val ours = alice.safetyNumber(bob.identityKey(), utf8("alice@x"), utf8("bob@x"))
                 val theirs = bob.safetyNumber(alice.identityKey(), utf8("bob@x"), utf8("alice@x"))
                 assertEquals(ours.display, theirs.display)
@@ -152,7 +169,7 @@ class ConversationTest {
                 assertTrue(safetyNumbersMatch(ours, theirs.scannable))
                 assertFalse(safetyNumbersMatch(ours, flipped(theirs.scannable, 10)))
                 assertFalse(safetyNumbersMatch(ours, theirs.scannable.copyOf(64)))
-                Device().use { mallory ->
+                Device(NOW).use { mallory ->
                     val other = bob.safetyNumber(mallory.identityKey(), utf8("bob@x"), utf8("alice@x"))
                     assertFalse(safetyNumbersMatch(ours, other.scannable))
                 }
@@ -162,38 +179,40 @@ class ConversationTest {
 
     @Test
     fun uploadedBundlesServeConcurrentInitiators() {
-        Device().use { bob ->
+        Device(NOW).use { bob ->
             assertEquals(1, bob.bundles(10u).size)
             assertEquals(3u, bob.generateOneTimePrekeys(3u))
             assertEquals(1u, bob.generateKemOneTimePrekeys(1u))
             val bundles = bob.bundles(100u)
             assertEquals(3, bundles.size)
-            assertContentEquals(bob.bundle(), bundles[0])
+            // Each one-time key went out once: the next bundle carries none of them.
+            val next = bob.bundle()
+            assertTrue(bundles.none { it.contentEquals(next) })
             bundles.forEach { verifyBundle(it) }
             // Three initiators fetch while Bob is offline; he accepts all three later.
-            val firsts = bundles.mapIndexed { i, b -> Device().use { a -> a.initiate(b).use { it.encrypt(utf8("from $i")) } } }
+            val firsts = bundles.mapIndexed { i, b -> Device(NOW).use { a -> a.initiate(b).use { it.encrypt(utf8("from $i")) } } }
             firsts.indices.reversed().forEach { i ->
-                val accepted = bob.accept(firsts[i])
+                val accepted = bob.accept(firsts[i], NOW)
                 accepted.session.use { assertEquals("from $i", String(accepted.plaintext)) }
             }
             assertEquals(0u, bob.oneTimePrekeyCount())
             assertEquals(0u, bob.kemOneTimePrekeyCount())
-            assertFailsWith<QorganException.UnknownPreKey> { bob.accept(firsts[1]) }
+            assertFailsWith<QorganException.UnknownPreKey> { bob.accept(firsts[1], NOW) }
         }
     }
 
     @Test
     fun rotatedSignedPrekeyStillAcceptsOldBundle() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 val oldBundle = bob.bundle()
-                // A fresh store is far from its replay-record limit.
-                assertFalse(bob.needsRotation())
-                bob.rotateSignedPrekey()
-                bob.rotateLastResortKemPrekey()
+                // A fresh store is neither old nor near its replay-record limit.
+                assertFalse(bob.needsRotation(NOW))
+                bob.rotateSignedPrekey(NOW + DAY)
+                bob.rotateLastResortKemPrekey(NOW + DAY)
                 assertFalse(oldBundle.contentEquals(bob.bundle()))
                 alice.initiate(oldBundle).use { a ->
-                    val accepted = bob.accept(a.encrypt(utf8("via old prekey")))
+                    val accepted = bob.accept(a.encrypt(utf8("via old prekey")), NOW + DAY)
                     accepted.session.use { assertEquals("via old prekey", String(accepted.plaintext)) }
                 }
             }

@@ -33,6 +33,7 @@ class ErrorsTest {
             QorganException.TooFarAhead::class.java,
             QorganException.UntrustedIdentity::class.java,
             QorganException.UnknownPreKey::class.java,
+            QorganException.PreKeyExpired::class.java,
             QorganException.Replay::class.java,
             QorganException.NonContributory::class.java,
             QorganException.RotationRequired::class.java,
@@ -44,6 +45,8 @@ class ErrorsTest {
             QorganException.ConflictingRotation::class.java,
             QorganException.RetiredChain::class.java,
             QorganException.CorruptState::class.java,
+            QorganException.WrongOwner::class.java,
+            QorganException.RolledBack::class.java,
             QorganException.InvalidArgument::class.java,
         )
 
@@ -69,7 +72,7 @@ class ErrorsTest {
     @Test
     fun everyVariantIsCoveredOrListed() {
         val all = variants()
-        assertEquals(21, all.size, all.toString())
+        assertEquals(24, all.size, all.toString())
         assertEquals(all, PROVOKED + NOT_PROVOKABLE)
     }
 
@@ -89,15 +92,15 @@ class ErrorsTest {
     fun malformed() {
         assertFailsWith<QorganException.Malformed> { verifyBundle(byteArrayOf(1, 2, 3)) }
         assertFailsWith<QorganException.Malformed> { verifyIdentity(ByteArray(0)) }
-        Device().use { d ->
+        Device(NOW).use { d ->
             assertFailsWith<QorganException.Malformed> { d.initiate(utf8("not a bundle")) }
-            assertFailsWith<QorganException.Malformed> { d.accept(ByteArray(10)) }
+            assertFailsWith<QorganException.Malformed> { d.accept(ByteArray(10), NOW) }
         }
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
                     // A normal (non-prekey) message given to Device.accept.
-                    assertFailsWith<QorganException.Malformed> { bob.accept(s.initiator.encrypt(utf8("x"))) }
+                    assertFailsWith<QorganException.Malformed> { bob.accept(s.initiator.encrypt(utf8("x")), NOW) }
                     assertFailsWith<QorganException.Malformed> { s.responder.decrypt(byteArrayOf(1, 1, 0)) }
                 }
             }
@@ -106,18 +109,18 @@ class ErrorsTest {
 
     @Test
     fun badSignature() {
-        Device().use { bob ->
+        Device(NOW).use { bob ->
             val bundle = bob.bundle()
             // A byte inside the signed prekey's public key (after 2 + 128 + 4).
             val tampered = flipped(bundle, 2 + 128 + 4 + 5)
             val e = assertFailsWith<QorganException.BadSignature> { verifyBundle(tampered) }
             assertTrue(e.what.isNotEmpty())
-            Device().use { alice -> assertFailsWith<QorganException.BadSignature> { alice.initiate(tampered) } }
+            Device(NOW).use { alice -> assertFailsWith<QorganException.BadSignature> { alice.initiate(tampered) } }
             // The identity binding signature (inside the 128-byte identity).
             assertFailsWith<QorganException.BadSignature> { verifyIdentity(flipped(bob.identityKey(), 2 + 70)) }
         }
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
                     alice.createGroup(utf8("g"), policy, 0u).use { out ->
                         GroupReceiver(out.distribution(), s.responder.remoteIdentity()).use { rx ->
@@ -145,8 +148,8 @@ class ErrorsTest {
 
     @Test
     fun authenticationFailed() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
                     val m = s.initiator.encrypt(utf8("payload"))
                     assertFailsWith<QorganException.AuthenticationFailed> { s.responder.decrypt(flipped(m, -1)) }
@@ -160,8 +163,8 @@ class ErrorsTest {
 
     @Test
     fun duplicate() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
                     val m = s.initiator.encrypt(utf8("once"))
                     s.responder.decrypt(m)
@@ -175,8 +178,8 @@ class ErrorsTest {
 
     @Test
     fun tooFarAhead() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
                     var last = ByteArray(0)
                     repeat(2_100) { last = s.initiator.encrypt(utf8("m$it")) }
@@ -190,9 +193,9 @@ class ErrorsTest {
 
     @Test
     fun untrustedIdentity() {
-        Device().use { alice ->
-            Device().use { bob ->
-                Device().use { carol ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
+                Device(NOW).use { carol ->
                     establish(alice, bob).use { ab ->
                         establish(carol, bob).use { cb ->
                             alice.createGroup(utf8("g"), policy, 0u).use { out ->
@@ -213,11 +216,11 @@ class ErrorsTest {
                             }
                         }
                         // A prekey message of another session.
-                        Device().use { dave ->
+                        Device(NOW).use { dave ->
                             dave.initiate(bob.bundle()).use { d ->
                                 val foreign = d.encrypt(utf8("to bob"))
                                 alice.initiate(bob.bundle()).use { a2 ->
-                                    val accepted = bob.accept(a2.encrypt(utf8("second session")))
+                                    val accepted = bob.accept(a2.encrypt(utf8("second session")), NOW)
                                     accepted.session.use { b2 ->
                                         assertFailsWith<QorganException.UntrustedIdentity> { b2.decrypt(foreign) }
                                     }
@@ -232,30 +235,30 @@ class ErrorsTest {
 
     @Test
     fun unknownPreKeyAndReplay() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 assertEquals(1u, bob.generateOneTimePrekeys(1u))
                 alice.initiate(bob.bundle()).use { a ->
                     val first = a.encrypt(utf8("with one-time prekey"))
-                    bob.accept(first).session.close()
+                    bob.accept(first, NOW).session.close()
                     // The one-time prekey is consumed.
-                    val e = assertFailsWith<QorganException.UnknownPreKey> { bob.accept(first) }
+                    val e = assertFailsWith<QorganException.UnknownPreKey> { bob.accept(first, NOW) }
                     assertTrue(e.id > 0u)
                 }
                 // No one-time prekey left: the handshake's base key is remembered.
                 alice.initiate(bob.bundle()).use { a ->
                     val first = a.encrypt(utf8("without one-time prekey"))
-                    bob.accept(first).session.close()
-                    assertFailsWith<QorganException.Replay> { bob.accept(first) }
+                    bob.accept(first, NOW).session.close()
+                    assertFailsWith<QorganException.Replay> { bob.accept(first, NOW) }
                 }
             }
             // A signed prekey rotated out before the handshake arrived.
-            Device().use { bob1 ->
+            Device(NOW).use { bob1 ->
                 alice.initiate(bob1.bundle()).use { a ->
                     val first = a.encrypt(utf8("to bob1"))
                     // Rotated out after MAX_RETIRED_SIGNED_PREKEYS (3) further rotations.
-                    repeat(4) { bob1.rotateSignedPrekey() }
-                    assertFailsWith<QorganException.UnknownPreKey> { bob1.accept(first) }
+                    repeat(4) { bob1.rotateSignedPrekey(NOW) }
+                    assertFailsWith<QorganException.UnknownPreKey> { bob1.accept(first, NOW) }
                 }
             }
         }
@@ -263,10 +266,10 @@ class ErrorsTest {
 
     @Test
     fun nonContributory() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 alice.initiate(bob.bundle()).use { a ->
-                    val accepted = bob.accept(a.encrypt(utf8("hello")))
+                    val accepted = bob.accept(a.encrypt(utf8("hello")), NOW)
                     accepted.session.use { b ->
                         // Bob's reply with its ratchet key (bytes 2..34) set to the
                         // all-zero low-order point.
@@ -282,7 +285,7 @@ class ErrorsTest {
 
     @Test
     fun rotationRequired() {
-        Device().use { alice ->
+        Device(NOW).use { alice ->
             alice.createGroup(utf8("g"), policy, 0u).use { out ->
                 out.markMemberRemoved()
                 val e = assertFailsWith<QorganException.RotationRequired> { out.encrypt(utf8("x")) }
@@ -293,8 +296,8 @@ class ErrorsTest {
 
     @Test
     fun wrongChainAndBeforeFirstIteration() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
                     alice.createGroup(utf8("g"), policy, 0u).use { out ->
                         val early = out.encrypt(utf8("before the distribution"))
@@ -311,26 +314,29 @@ class ErrorsTest {
 
     @Test
     fun corruptState() {
-        Device().use { d ->
+        Device(NOW).use { d ->
             val sealed = d.seal(storageKey(1))
-            assertFailsWith<QorganException.CorruptState> { Device.open(storageKey(2), sealed) }
-            assertFailsWith<QorganException.CorruptState> { Device.open(storageKey(1), flipped(sealed, -1)) }
-            assertFailsWith<QorganException.CorruptState> { Session.open(storageKey(1), sealed) }
-            assertFailsWith<QorganException.CorruptState> { d.openGroup(storageKey(1), ByteArray(100)) }
-            assertFailsWith<QorganException.CorruptState> { GroupReceiver.open(storageKey(1), ByteArray(0)) }
+            val id = d.identityKey()
+            assertFailsWith<QorganException.CorruptState> { Device.open(storageKey(2), sealed, id, 0u) }
+            assertFailsWith<QorganException.CorruptState> { Device.open(storageKey(1), flipped(sealed, -1), id, 0u) }
+            assertFailsWith<QorganException.CorruptState> { Session.open(storageKey(1), sealed, ByteArray(32), 0u) }
+            assertFailsWith<QorganException.CorruptState> { d.openGroup(storageKey(1), ByteArray(100), utf8("g"), 0u) }
+            assertFailsWith<QorganException.CorruptState> { GroupReceiver.open(storageKey(1), ByteArray(0), utf8("g"), id, 0u) }
         }
     }
 
     @Test
     fun invalidArgument() {
-        Device().use { d ->
+        Device(NOW).use { d ->
             assertFailsWith<QorganException.InvalidArgument> { d.seal(ByteArray(31)) }
-            assertFailsWith<QorganException.InvalidArgument> { Device.open(ByteArray(33), ByteArray(10)) }
+            assertFailsWith<QorganException.InvalidArgument> { Device.open(ByteArray(33), ByteArray(10), d.identityKey(), 0u) }
+            assertFailsWith<QorganException.InvalidArgument> { Session.open(storageKey(1), ByteArray(10), ByteArray(31), 0u) }
         }
-        Device().use { alice ->
+        Device(NOW).use { alice ->
             alice.createGroup(utf8("g"), policy, 0u).use { out ->
                 assertFailsWith<QorganException.InvalidArgument> { out.seal(ByteArray(0)) }
-                assertFailsWith<QorganException.InvalidArgument> { alice.openGroup(ByteArray(16), out.seal(storageKey(1))) }
+                assertFailsWith<QorganException.InvalidArgument> { alice.openGroup(ByteArray(16), out.seal(storageKey(1)), utf8("g"), 0u) }
+                assertFailsWith<QorganException.InvalidArgument> { alice.openGroup(storageKey(1), out.seal(storageKey(1)), ByteArray(65), 0u) }
             }
             // A group id longer than 64 bytes; 64 is accepted.
             val e = assertFailsWith<QorganException.InvalidArgument> { alice.createGroup(ByteArray(65), policy, 0u) }
@@ -342,8 +348,8 @@ class ErrorsTest {
     @Test
     fun wrongGroup() {
         // A distribution of another group of the same sender, added to a receiver.
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
                     alice.createGroup(utf8("g1"), policy, 0u).use { g1 ->
                         alice.createGroup(utf8("g2"), policy, 0u).use { g2 ->
@@ -365,8 +371,8 @@ class ErrorsTest {
 
     @Test
     fun keyCommitmentMismatchAndConflictingChainKeyFromATamperedExport() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
                     alice.createGroup(utf8("g"), policy, 0u).use { out ->
                         val dist = s.responder.decrypt(s.initiator.encrypt(out.distribution()))
@@ -407,13 +413,14 @@ class ErrorsTest {
     @Test
     fun conflictingRotationAndRetiredChain() {
         val key = storageKey(5)
-        Device().use { alice ->
+        Device(NOW).use { alice ->
             alice.createGroup(utf8("g"), policy, 0u).use { out ->
                 val first = out.distribution()
                 GroupReceiver(first, alice.identityKey()).use { rx ->
                     // A copy of the sender's state rotated apart from the original:
                     // two different chains announced as rotation 1.
-                    alice.openGroup(key, out.seal(key)).use { fork ->
+                    val sealed = out.seal(key)
+                    alice.openGroup(key, sealed, utf8("g"), out.generation()).use { fork ->
                         out.rotate(1u)
                         fork.rotate(1u)
                         assertEquals(1u, fork.rotation())
@@ -434,6 +441,81 @@ class ErrorsTest {
                     assertEquals(0u, e.rotation)
                     assertEquals(1u, e.oldest)
                     assertEquals(3u, rx.decrypt(out.encrypt(utf8("current"))).rotation)
+                }
+            }
+        }
+    }
+
+    @Test
+    fun wrongOwner() {
+        // Authentic sealed state of another object than the one asked for.
+        val key = storageKey(6)
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
+                Device(NOW).use { carol ->
+                    establish(alice, bob).use { ab ->
+                        establish(alice, carol).use { ac ->
+                            // Carol's session stored where Bob's should be.
+                            assertFailsWith<QorganException.WrongOwner> {
+                                Session.open(key, ac.initiator.seal(key), ab.initiator.sessionId(), 0u)
+                            }
+                        }
+                    }
+                    // Another device's state.
+                    assertFailsWith<QorganException.WrongOwner> { Device.open(key, bob.seal(key), carol.identityKey(), 0u) }
+                    // Another group's chain; another sender's receiver.
+                    alice.createGroup(utf8("g1"), policy, 0u).use { out ->
+                        assertFailsWith<QorganException.WrongOwner> { alice.openGroup(key, out.seal(key), utf8("g2"), 0u) }
+                        GroupReceiver(out.distribution(), alice.identityKey()).use { rx ->
+                            assertFailsWith<QorganException.WrongOwner> {
+                                GroupReceiver.open(key, rx.seal(key), utf8("g1"), bob.identityKey(), 0u)
+                            }
+                            GroupReceiver.open(key, rx.seal(key), utf8("g1"), alice.identityKey(), rx.generation()).close()
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    fun rolledBack() {
+        // An older blob of the expected object than the generation recorded.
+        val key = storageKey(7)
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
+                establish(alice, bob).use { s ->
+                    val a = s.initiator
+                    val older = a.seal(key)
+                    assertEquals("after the backup", String(s.responder.decrypt(a.encrypt(utf8("after the backup")))))
+                    val newer = a.seal(key)
+                    assertEquals(2uL, a.generation())
+                    val e = assertFailsWith<QorganException.RolledBack> { Session.open(key, older, a.sessionId(), a.generation()) }
+                    assertEquals(2uL, e.minGeneration)
+                    assertEquals(1uL, e.found)
+                    assertEquals(ErrorKind.ROLLED_BACK, ErrorKind.valueOf("ROLLED_BACK"))
+                    Session.open(key, newer, a.sessionId(), a.generation()).use { assertEquals(2uL, it.generation()) }
+                }
+                val oldDevice = bob.seal(key)
+                bob.seal(key)
+                assertFailsWith<QorganException.RolledBack> { Device.open(key, oldDevice, bob.identityKey(), bob.generation()) }
+            }
+        }
+    }
+
+    @Test
+    fun preKeyExpired() {
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
+                alice.initiate(bob.bundle()).use { a ->
+                    val first = a.encrypt(utf8("from a bundle fetched long ago"))
+                    bob.rotateSignedPrekey(NOW + DAY)
+                    // 28 days after its retirement the old signed prekey is refused.
+                    val e = assertFailsWith<QorganException.PreKeyExpired> { bob.accept(first, NOW + DAY + 28uL * DAY) }
+                    assertEquals("signed prekey", e.what)
+                    assertEquals(1u, e.id)
+                    assertEquals(1u, bob.prune(NOW + DAY + 28uL * DAY))
+                    assertFailsWith<QorganException.UnknownPreKey> { bob.accept(first, NOW + DAY + 28uL * DAY) }
                 }
             }
         }

@@ -7,6 +7,12 @@ import kz.qorgan.Device
 import kz.qorgan.Session
 import kotlin.test.assertEquals
 
+/** The caller's clock (Unix seconds) the tests run at: the library reads none. */
+const val NOW: ULong = 1_700_000_000uL
+
+/** One day in seconds. */
+const val DAY: ULong = 86_400uL
+
 /** UTF-8 bytes of [s]. */
 fun utf8(s: String): ByteArray = s.toByteArray(Charsets.UTF_8)
 
@@ -32,7 +38,7 @@ class Established(val initiator: Session, val responder: Session) : AutoCloseabl
 /** Runs the handshake from [from] to [to] and one reply, so neither side is pending. */
 fun establish(from: Device, to: Device): Established {
     val initiator = from.initiate(to.bundle())
-    val accepted = to.accept(initiator.encrypt(utf8("hello")))
+    val accepted = to.accept(initiator.encrypt(utf8("hello")), NOW)
     assertEquals("hello", String(accepted.plaintext))
     val responder = accepted.session
     assertEquals("hi", String(initiator.decrypt(responder.encrypt(utf8("hi")))))

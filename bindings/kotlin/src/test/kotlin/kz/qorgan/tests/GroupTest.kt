@@ -23,9 +23,9 @@ class GroupTest {
 
     @Test
     fun rotationAfterRemovalAndBatchCatchUp() {
-        Device().use { alice ->
-            Device().use { bob ->
-                Device().use { carol ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
+                Device(NOW).use { carol ->
                     establish(alice, bob).use { ab ->
                         establish(alice, carol).use { ac ->
                             alice.createGroup(utf8("family"), policy, 1_000u).use { out ->
@@ -116,7 +116,7 @@ class GroupTest {
 
     @Test
     fun receiverMovesToAnotherDeviceByExport() {
-        Device().use { alice ->
+        Device(NOW).use { alice ->
             alice.createGroup(utf8("g"), policy, 0u).use { out ->
                 val dist = out.distribution()
                 GroupReceiver(dist, alice.identityKey()).use { rx ->
@@ -147,26 +147,31 @@ class GroupTest {
     @Test
     fun sealAndOpenGroupState() {
         val key = storageKey(3)
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { ab ->
                     val sealedOut: ByteArray
                     val sealedRx: ByteArray
+                    val outGeneration: ULong
+                    val rxGeneration: ULong
                     val chain: UInt
                     alice.createGroup(utf8("g"), policy, 0u).use { out ->
                         GroupReceiver(out.distribution(), ab.responder.remoteIdentity()).use { rx ->
                             assertEquals("one", String(rx.decrypt(out.encrypt(utf8("one"))).plaintext))
                             sealedRx = rx.seal(key)
+                            rxGeneration = rx.generation()
+                            assertContentEquals(utf8("g"), rx.groupId())
                         }
                         chain = out.chainId()
                         sealedOut = out.seal(key)
+                        outGeneration = out.generation()
                     }
-                    alice.openGroup(key, sealedOut).use { out ->
+                    alice.openGroup(key, sealedOut, utf8("g"), outGeneration).use { out ->
                         // The restored chain continues where it was and signs with Alice's identity.
                         assertEquals(chain, out.chainId())
                         assertEquals(1u, out.iteration())
                         assertContentEquals(utf8("g"), out.groupId())
-                        GroupReceiver.open(key, sealedRx).use { rx ->
+                        GroupReceiver.open(key, sealedRx, utf8("g"), alice.identityKey(), rxGeneration).use { rx ->
                             assertContentEquals(alice.identityKey(), rx.senderIdentity())
                             val got = rx.decrypt(out.encrypt(utf8("two")))
                             assertEquals("two", String(got.plaintext))
@@ -177,7 +182,7 @@ class GroupTest {
                         GroupReceiver(out.distribution(), alice.identityKey()).use { rx2 ->
                             assertEquals("three", String(rx2.decrypt(out.encrypt(utf8("three"))).plaintext))
                         }
-                        Device().use { mallory ->
+                        Device(NOW).use { mallory ->
                             assertFailsWith<QorganException.UntrustedIdentity> {
                                 GroupReceiver(out.distribution(), mallory.identityKey())
                             }
@@ -190,7 +195,7 @@ class GroupTest {
 
     @Test
     fun policyLimits() {
-        Device().use { alice ->
+        Device(NOW).use { alice ->
             alice.createGroup(utf8("g"), GroupPolicy(maxMessages = 3u, maxAgeSecs = 60u), 100u).use { out ->
                 assertNull(out.rotationDue(100u))
                 assertEquals(RotationReason.AGE, out.rotationDue(161u))
@@ -209,8 +214,8 @@ class GroupTest {
 
     @Test
     fun concurrentEncryptsFromManyThreads() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { ab ->
                     alice.createGroup(utf8("threads"), policy, 0u).use { out ->
                         GroupReceiver(out.distribution(), ab.responder.remoteIdentity()).use { rx ->

@@ -17,18 +17,18 @@ import kotlin.test.assertTrue
 class LifecycleTest {
     @Test
     fun closedObjectsThrowOnUse() {
-        val device = Device()
+        val device = Device(NOW)
         device.use { assertFalse(it.uniffiIsDestroyed) }
         assertTrue(device.uniffiIsDestroyed)
         assertFailsWith<IllegalStateException> { device.bundle() }
         device.close() // a second close is harmless
 
-        val out = Device().use { it.createGroup(utf8("g"), GroupPolicy(10u, 10u), 0u) }
+        val out = Device(NOW).use { it.createGroup(utf8("g"), GroupPolicy(10u, 10u), 0u) }
         out.close()
         assertFailsWith<IllegalStateException> { out.encrypt(utf8("x")) }
 
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 val s = establish(alice, bob)
                 s.close()
                 assertFailsWith<IllegalStateException> { s.initiator.encrypt(utf8("x")) }
@@ -44,7 +44,7 @@ class LifecycleTest {
 
     @Test
     fun groupOutlivesTheDeviceThatCreatedIt() {
-        val device = Device()
+        val device = Device(NOW)
         val identity = device.identityKey()
         val out = device.createGroup(utf8("g"), GroupPolicy(10u, 10u), 0u)
         device.close()
@@ -59,10 +59,10 @@ class LifecycleTest {
 
     @Test
     fun acceptResultDestroyClosesItsSession() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 alice.initiate(bob.bundle()).use { a ->
-                    val accepted = bob.accept(a.encrypt(utf8("x")))
+                    val accepted = bob.accept(a.encrypt(utf8("x")), NOW)
                     accepted.destroy()
                     assertTrue(accepted.session.uniffiIsDestroyed)
                     assertFailsWith<IllegalStateException> { accepted.session.encrypt(utf8("y")) }
@@ -73,6 +73,6 @@ class LifecycleTest {
 
     @Test
     fun manyObjectsCreatedAndClosed() {
-        repeat(200) { Device().use { it.identityKey() } }
+        repeat(200) { Device(NOW).use { it.identityKey() } }
     }
 }

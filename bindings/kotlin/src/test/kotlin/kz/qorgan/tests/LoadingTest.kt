@@ -22,7 +22,7 @@ class LoadingTest {
         if (System.getProperty("qorgan.expectJar") == "true") {
             assertEquals("jar", resource.protocol, resource.toString())
         }
-        Device().use { it.identityKey() } // forces the load
+        Device(NOW).use { it.identityKey() } // forces the load
         val file = NativeLibrary.getInstance("qorgan_ffi").file
         assertNotNull(file)
         assertTrue("target/release" !in file.path, "loaded from ${file.path}")
@@ -37,27 +37,31 @@ class LoadingTest {
             assertTrue(source.endsWith("qorgan-ffi.jar"), source)
         }
         val public = cls.declaredMethods.filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }
+        // Functions with a ULong parameter get a mangled JVM name ("accept-<hash>").
+        fun name(m: java.lang.reflect.Method) = m.name.substringBefore('-')
         assertEquals(
-            setOf("verifyIdentity", "verifyBundle", "verifyAnnouncement", "verifyGroupMessage", "encrypt", "decrypt", "accept"),
-            public.map { it.name }.toSet(),
+            setOf("verifyIdentity", "verifyBundle", "verifyUpload", "verifyAnnouncement", "verifyGroupMessage", "encrypt", "decrypt", "accept"),
+            public.map { name(it) }.toSet(),
         )
         // verify*: every parameter a ByteArray; the per-message extensions:
-        // the receiver object, then one ByteArray.
+        // the receiver object, then one ByteArray (and `now` for accept).
         val receivers = setOf(Session::class.java, Device::class.java, OutboundGroup::class.java, GroupReceiver::class.java)
         for (m in public) {
             val params = m.parameterTypes.toList()
-            if (m.name.startsWith("verify")) {
+            if (name(m).startsWith("verify")) {
                 assertTrue(params.all { it == ByteArray::class.java }, m.toString())
             } else {
-                assertTrue(params.size == 2 && params[0] in receivers && params[1] == ByteArray::class.java, m.toString())
+                val extra = if (name(m) == "accept") listOf(Long::class.javaPrimitiveType) else emptyList()
+                assertTrue(params.size == 2 + extra.size && params[0] in receivers && params[1] == ByteArray::class.java, m.toString())
+                assertEquals(extra, params.drop(2), m.toString())
             }
         }
     }
 
     @Test
     fun directBuffersAndByteArraysAreInterchangeable() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
                     val text = utf8("zero-copy")
                     val buffer = ByteBuffer.allocateDirect(text.size)

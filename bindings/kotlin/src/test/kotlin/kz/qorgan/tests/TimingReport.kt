@@ -37,10 +37,10 @@ object TimingReport {
      * Median time in ms of `Session.decryptBatch` over [queue] (500 messages),
      * each round on a fresh copy of the session restored from [sealed].
      */
-    private fun oneToOneCatchUp(key: ByteArray, sealed: ByteArray, queue: List<ByteArray>): Double {
+    private fun oneToOneCatchUp(key: ByteArray, sealed: ByteArray, sessionId: ByteArray, generation: ULong, queue: List<ByteArray>): Double {
         val samples = mutableListOf<Double>()
         repeat(6) { round ->
-            Session.open(key, sealed).use { session ->
+            Session.open(key, sealed, sessionId, generation).use { session ->
                 val t0 = System.nanoTime()
                 val r = session.decryptBatch(queue)
                 val ms = (System.nanoTime() - t0) / 1e6
@@ -54,8 +54,8 @@ object TimingReport {
     @JvmStatic
     fun main(args: Array<String>) {
         val out = StringBuilder()
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
                     val trivial = perCall(20_000) { s.initiator.isPending() }
                     val rt64 = roundTrip(s.initiator, s.responder, 64)
@@ -63,23 +63,31 @@ object TimingReport {
                     val sessionKey = storageKey(8)
                     val sealedResponder = s.responder.seal(sessionKey)
                     val oneToOneQueue = (0 until 500).map { s.initiator.encrypt(ByteArray(64) { b -> b.toByte() }) }
-                    val catchUp1to1 = oneToOneCatchUp(sessionKey, sealedResponder, oneToOneQueue)
+                    val catchUp1to1 = oneToOneCatchUp(
+                        sessionKey, sealedResponder, s.responder.sessionId(), s.responder.generation(), oneToOneQueue,
+                    )
                     val policy = GroupPolicy(maxMessages = 1_000_000u, maxAgeSecs = 86_400u)
                     alice.createGroup(utf8("timing"), policy, 0u).use { group ->
                         val key = storageKey(9)
-                        val sealedRx = GroupReceiver(group.distribution(), s.responder.remoteIdentity()).use { it.seal(key) }
+                        val sender = s.responder.remoteIdentity()
+                        var rxGeneration = 0uL
+                        val sealedRx = GroupReceiver(group.distribution(), sender).use {
+                            val sealed = it.seal(key)
+                            rxGeneration = it.generation()
+                            sealed
+                        }
                         val queue = (0 until 500).map { group.encrypt(ByteArray(64) { b -> b.toByte() }) }
                         val batch = mutableListOf<Double>()
                         val single = mutableListOf<Double>()
                         repeat(6) { round ->
-                            GroupReceiver.open(key, sealedRx).use { rx ->
+                            GroupReceiver.open(key, sealedRx, utf8("timing"), sender, rxGeneration).use { rx ->
                                 val t0 = System.nanoTime()
                                 val r = rx.decryptBatch(queue)
                                 val ms = (System.nanoTime() - t0) / 1e6
                                 check(r.all { it.decrypted != null })
                                 if (round > 0) batch += ms
                             }
-                            GroupReceiver.open(key, sealedRx).use { rx ->
+                            GroupReceiver.open(key, sealedRx, utf8("timing"), sender, rxGeneration).use { rx ->
                                 val t0 = System.nanoTime()
                                 queue.forEach { rx.decrypt(it) }
                                 val ms = (System.nanoTime() - t0) / 1e6

@@ -7,15 +7,20 @@ import kz.qorgan.ErrorKind
 import kz.qorgan.GroupPolicy
 import kz.qorgan.GroupReceiver
 import kz.qorgan.QorganException
+import kz.qorgan.UploadInfo
 import kz.qorgan.VerifyItem
 import kz.qorgan.verifyAnnouncement
 import kz.qorgan.verifyBatch
 import kz.qorgan.verifyBundle
 import kz.qorgan.verifyGroupMessage
 import kz.qorgan.verifyIdentity
+import kz.qorgan.verifyUpload
 import java.nio.ByteBuffer
 import kotlin.test.Test
+import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
+import kotlin.test.assertFalse
+import kotlin.test.assertNotNull
 import kotlin.test.assertFailsWith
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
@@ -29,7 +34,7 @@ class VerifyTest {
 
     @Test
     fun singleItemsAsByteArrays() {
-        Device().use { alice ->
+        Device(NOW).use { alice ->
             alice.createGroup(utf8("g"), policy, 0u).use { out ->
                 val identity = alice.identityKey()
                 val bundle = alice.bundle()
@@ -58,7 +63,7 @@ class VerifyTest {
                 assertFailsWith<QorganException.Malformed> { verifyGroupMessage(announcement, next) }
                 verifyGroupMessage(out.announcement(), next)
                 // Another device's announcement does not cover Alice's messages.
-                Device().use { mallory ->
+                Device(NOW).use { mallory ->
                     mallory.createGroup(utf8("g"), policy, 0u).use { other ->
                         verifyAnnouncement(other.announcement())
                         assertFailsWith<QorganException.Malformed> { verifyGroupMessage(other.announcement(), next) }
@@ -70,7 +75,7 @@ class VerifyTest {
 
     @Test
     fun singleItemsAsByteBuffers() {
-        Device().use { alice ->
+        Device(NOW).use { alice ->
             alice.createGroup(utf8("g"), policy, 0u).use { out ->
                 val identity = alice.identityKey()
                 val announcement = out.announcement()
@@ -107,7 +112,7 @@ class VerifyTest {
 
     @Test
     fun batchVerificationWithKinds() {
-        Device().use { alice ->
+        Device(NOW).use { alice ->
             alice.createGroup(utf8("g"), policy, 0u).use { out ->
                 val identity = alice.identityKey()
                 val bundle = alice.bundle()
@@ -152,8 +157,8 @@ class VerifyTest {
 
     @Test
     fun announcementMatchesWhatMembersReceive() {
-        Device().use { alice ->
-            Device().use { bob ->
+        Device(NOW).use { alice ->
+            Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
                     alice.createGroup(utf8("team"), policy, 0u).use { out ->
                         val received = s.responder.decrypt(s.initiator.encrypt(out.distribution()))
@@ -166,6 +171,47 @@ class VerifyTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    fun uploadVerifiedWithItsIdsAndRotationAfterSevenDays() {
+        Device(NOW).use { dev ->
+            assertEquals(3u, dev.generateOneTimePrekeys(3u))
+            assertEquals(2u, dev.generateKemOneTimePrekeys(2u))
+            val upload = assertNotNull(dev.upload(NOW))
+            val info: UploadInfo = verifyUpload(upload)
+            assertContentEquals(dev.identityKey(), info.identityKey)
+            assertEquals(1u, info.signedPrekeyId)
+            assertEquals(1u, info.lastResortKemPrekeyId) // ML-KEM ids share one space
+            assertEquals(listOf(1u, 2u, 3u), info.oneTimePrekeyIds)
+            assertEquals(listOf(2u, 3u), info.kemOneTimePrekeyIds)
+            // Nothing new: nothing to send; then only what is new.
+            assertNull(dev.upload(NOW + 60uL))
+            dev.generateOneTimePrekeys(2u)
+            val second = verifyUpload(assertNotNull(dev.upload(NOW + 120uL)))
+            assertNull(second.signedPrekeyId)
+            assertNull(second.lastResortKemPrekeyId)
+            assertEquals(listOf(4u, 5u), second.oneTimePrekeyIds)
+            assertEquals(emptyList(), second.kemOneTimePrekeyIds)
+            // After 7 days (604800 s) both long-lived prekeys are due; upload rotates them.
+            assertFalse(dev.needsRotation(NOW + 604_799uL))
+            assertTrue(dev.needsRotation(NOW + 604_800uL))
+            val rotated = verifyUpload(assertNotNull(dev.upload(NOW + 604_800uL)))
+            assertEquals(2u, rotated.signedPrekeyId)
+            assertEquals(4u, rotated.lastResortKemPrekeyId)
+            assertFalse(dev.needsRotation(NOW + 604_800uL))
+            // Tampered, truncated, not an upload; the same verdicts in a batch.
+            val e = assertFailsWith<QorganException.BadSignature> { verifyUpload(flipped(upload, -1)) }
+            assertEquals("prekey upload", e.what)
+            assertFailsWith<QorganException.Malformed> { verifyUpload(upload.copyOf(upload.size - 1)) }
+            assertFailsWith<QorganException.Malformed> { verifyUpload(dev.bundle()) }
+            assertEquals(
+                listOf(null, ErrorKind.BAD_SIGNATURE, ErrorKind.MALFORMED),
+                verifyBatch(
+                    listOf(VerifyItem.Upload(upload), VerifyItem.Upload(flipped(upload, -1)), VerifyItem.Upload(utf8("junk"))),
+                ).map { it.error?.kind },
+            )
         }
     }
 }
