@@ -22,6 +22,8 @@ pub enum SignedObject {
     GroupMessage,
     /// A prekey upload's identity signature.
     PreKeyUpload,
+    /// A device list's account signature.
+    DeviceList,
 }
 
 impl core::fmt::Display for SignedObject {
@@ -34,6 +36,7 @@ impl core::fmt::Display for SignedObject {
             Self::SenderKeyPossession => "sender-key proof of possession",
             Self::GroupMessage => "group message",
             Self::PreKeyUpload => "prekey upload",
+            Self::DeviceList => "device list",
         })
     }
 }
@@ -299,6 +302,91 @@ pub enum GroupError {
         /// The oldest rotation the ring keeps.
         oldest: u32,
     },
+}
+
+/// A device list version and hash (the head of an account's list chain),
+/// as errors report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    /// The list version.
+    pub version: u64,
+    /// SHA-256 of the list (docs/PROTOCOL.md §14.2).
+    pub hash: [u8; 32],
+}
+
+/// Errors of accounts, device lists, contacts and linking (§14).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AccountError {
+    /// The bytes or signatures did not verify.
+    #[error("rejected: {0}")]
+    Verify(#[from] VerifyError),
+    /// The list is signed by another account than the pinned one.
+    #[error("device list of another account")]
+    WrongAccount,
+    /// A list older than the one held: the server replays an old list
+    /// (to bring back a removed device, or hide a new one).
+    #[error("device list version {offered} is older than the held version {held}")]
+    RolledBack {
+        /// Version held.
+        held: u64,
+        /// Version offered.
+        offered: u64,
+    },
+    /// Two different lists claim one place in the chain (same version, or a
+    /// list that does not follow the held one): the server shows different
+    /// lists to different people. The app must show this to the user.
+    #[error("device list fork at version {}", .seen.version)]
+    Fork {
+        /// What this device holds.
+        held: Head,
+        /// The conflicting list (or the one that does not chain).
+        seen: Head,
+    },
+    /// Lists between the held one and the offered one are missing: fetch
+    /// them and update with the whole chain.
+    #[error("device lists {from}..{to} missing")]
+    Gap {
+        /// First missing version.
+        from: u64,
+        /// Version offered.
+        to: u64,
+    },
+    /// A device list must hold between 1 and `MAX_DEVICES_PER_ACCOUNT`
+    /// distinct devices with labels of at most `MAX_DEVICE_LABEL_LEN` bytes.
+    #[error("invalid device list: {0}")]
+    InvalidList(&'static str),
+    /// The provisioning message does not open under this link request (not
+    /// for this device, modified, or replayed to another request).
+    #[error("provisioning message refused")]
+    ProvisioningFailed,
+    /// The link code (QR payload) is malformed.
+    #[error("invalid link code: {0}")]
+    InvalidLinkCode(&'static str),
+    /// Linking and removing devices needs the account key, which this
+    /// device was not given.
+    #[error("this device does not hold the account key")]
+    NoAccountKey,
+    /// A message came from a device that is not in its account's newest
+    /// verified list (a device the server slipped in, or one removed).
+    #[error("device not in its account's device list")]
+    DeviceNotListed,
+}
+
+/// Why one device of a fan-out got nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FanoutError {
+    /// The device is listed but there is no session with it yet: fetch its
+    /// bundle and start one.
+    #[error("no session with this listed device")]
+    NoSession,
+    /// A session exists with a device that is not in the newest verified
+    /// list (a device the server slipped in, or one removed): nothing was
+    /// sent to it.
+    #[error("device not in the account's device list: nothing sent")]
+    NotListed,
+    /// The session refused to encrypt.
+    #[error("encrypt failed: {0}")]
+    Encrypt(#[from] EncryptError),
 }
 
 /// Errors when loading stored state.

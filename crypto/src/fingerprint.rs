@@ -6,14 +6,20 @@ use alloc::vec::Vec;
 use sha2::{Digest, Sha512};
 use subtle::ConstantTimeEq;
 
+use crate::account::AccountKey;
 use crate::identity::IdentityKey;
 use crate::labels;
 
 /// SHA-512 iterations per party: slows a search for a colliding identity
 /// (as Signal's 5200) while staying a few milliseconds on a phone.
 pub const FINGERPRINT_ITERATIONS: u32 = 5200;
-/// Version of the fingerprint format (first byte of the scannable form).
+/// Version of the fingerprint format (first byte of the scannable form) of
+/// per-device safety numbers.
 pub const FINGERPRINT_VERSION: u8 = 1;
+/// First byte of the scannable form of per-account safety numbers
+/// (docs/PROTOCOL.md §14.6): a scanned device number never matches an
+/// account number.
+pub const ACCOUNT_FINGERPRINT_VERSION: u8 = 2;
 /// Length of the scannable fingerprint.
 pub const SCANNABLE_LEN: usize = 1 + 32 + 32;
 
@@ -27,9 +33,27 @@ fn party_fingerprint(identity: &IdentityKey, stable_id: &[u8]) -> [u8; 32] {
         b.copy_from_slice(identity.dh_key().as_bytes());
         k
     };
+    iterate(labels::FINGERPRINT, FINGERPRINT_VERSION, &keys, stable_id)
+}
+
+/// Per-account fingerprint: as per device, over the 32-byte account key
+/// with its own label and version.
+fn account_fingerprint(account: &AccountKey, stable_id: &[u8]) -> [u8; 32] {
+    iterate(
+        labels::ACCOUNT_FINGERPRINT,
+        ACCOUNT_FINGERPRINT_VERSION,
+        &account.to_bytes(),
+        stable_id,
+    )
+}
+
+/// `SHA-512(label || version || keys || u64(len id) || id)`, then
+/// `FINGERPRINT_ITERATIONS` times `SHA-512(digest || keys)`; the first 32
+/// bytes.
+fn iterate(label: &[u8], version: u8, keys: &[u8], stable_id: &[u8]) -> [u8; 32] {
     let mut h = Sha512::new();
-    h.update(labels::FINGERPRINT);
-    h.update([FINGERPRINT_VERSION]);
+    h.update(label);
+    h.update([version]);
     h.update(keys);
     h.update((stable_id.len() as u64).to_be_bytes());
     h.update(stable_id);
@@ -57,9 +81,11 @@ fn digits(fp: &[u8; 32]) -> String {
     s
 }
 
-/// The safety number of a pair of identities.
+/// The safety number of a pair of identities (per device) or of a pair of
+/// accounts.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SafetyNumber {
+    version: u8,
     low: [u8; 32],
     high: [u8; 32],
 }
@@ -69,10 +95,27 @@ impl SafetyNumber {
     /// stable account id (e.g. the user id; may be empty). Swapping the two
     /// parties gives the same result.
     pub fn new(a: &IdentityKey, a_id: &[u8], b: &IdentityKey, b_id: &[u8]) -> Self {
-        let fa = party_fingerprint(a, a_id);
-        let fb = party_fingerprint(b, b_id);
+        Self::ordered(
+            FINGERPRINT_VERSION,
+            party_fingerprint(a, a_id),
+            party_fingerprint(b, b_id),
+        )
+    }
+
+    /// The safety number of two accounts: it does not change when either
+    /// side adds or removes devices (docs/PROTOCOL.md §14.6). The per-device
+    /// number ([`new`](Self::new)) stays available for diagnostics.
+    pub fn for_accounts(a: &AccountKey, a_id: &[u8], b: &AccountKey, b_id: &[u8]) -> Self {
+        Self::ordered(
+            ACCOUNT_FINGERPRINT_VERSION,
+            account_fingerprint(a, a_id),
+            account_fingerprint(b, b_id),
+        )
+    }
+
+    fn ordered(version: u8, fa: [u8; 32], fb: [u8; 32]) -> Self {
         let (low, high) = if fa <= fb { (fa, fb) } else { (fb, fa) };
-        Self { low, high }
+        Self { version, low, high }
     }
 
     /// 60 digits (the lower party's 30, then the higher party's).
@@ -94,7 +137,7 @@ impl SafetyNumber {
         let mut out = [0u8; SCANNABLE_LEN];
         let (v, rest) = out.split_at_mut(1);
         let (a, b) = rest.split_at_mut(32);
-        v.copy_from_slice(&[FINGERPRINT_VERSION]);
+        v.copy_from_slice(&[self.version]);
         a.copy_from_slice(&self.low);
         b.copy_from_slice(&self.high);
         out

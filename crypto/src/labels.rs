@@ -39,6 +39,14 @@ pub const ED25519_BATCH: &[u8] = b"qorgan/v1/ed25519-batch";
 pub const SEALED_GROUP_OWNER: &[u8] = b"qorgan/v2/sealed-group-owner";
 /// Signature by a device identity over a prekey upload (docs/PROTOCOL.md §4.10).
 pub const PREKEY_UPLOAD: &[u8] = b"qorgan/v1/prekey-upload";
+/// Signature by an account key over a device list (§14.1).
+pub const DEVICE_LIST: &[u8] = b"qorgan/v1/device-list";
+/// Prefix of a device list's hash (its head, §14.2).
+pub const DEVICE_LIST_HASH: &[u8] = b"qorgan/v1/device-list-hash";
+/// HKDF info prefix of a provisioning message key (§14.4).
+pub const PROVISIONING: &[u8] = b"qorgan/v1/provisioning";
+/// Prefix of the per-account fingerprint hash (account safety numbers).
+pub const ACCOUNT_FINGERPRINT: &[u8] = b"qorgan/v1/account-fingerprint";
 /// Prefix of the per-party fingerprint hash.
 pub const FINGERPRINT: &[u8] = b"qorgan/v1/fingerprint";
 /// The 32 bytes of 0xFF that open the handshake IKM (as in X3DH/PQXDH, so the

@@ -98,6 +98,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod account;
 mod bundle;
 mod codec;
 pub mod error;
@@ -124,8 +125,8 @@ pub mod wire;
 
 pub use bundle::PreKeyBundle;
 pub use error::{
-    DecodeError, DecryptError, EncryptError, GroupError, HandshakeError, RngError, SignatureError,
-    SignedObject, StateError, VerifyError,
+    AccountError, DecodeError, DecryptError, EncryptError, FanoutError, GroupError, HandshakeError,
+    RngError, SignatureError, SignedObject, StateError, VerifyError,
 };
 pub use fingerprint::{FINGERPRINT_ITERATIONS, SCANNABLE_LEN, SafetyNumber};
 pub use group::{

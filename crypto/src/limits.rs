@@ -85,3 +85,21 @@ pub const MAX_EXPORT_ADVANCE: u32 = 100_000;
 
 /// Most messages `decrypt_batch` takes in one call.
 pub const MAX_BATCH: usize = 10_000;
+
+/// Most devices one account's device list holds.
+pub const MAX_DEVICES_PER_ACCOUNT: usize = 32;
+
+/// Longest device label, in bytes of UTF-8.
+pub const MAX_DEVICE_LABEL_LEN: usize = 64;
+
+/// Most contacts one provisioning message carries (the pinned contacts the
+/// new device inherits).
+pub const MAX_PROVISIONED_CONTACTS: usize = 10_000;
+
+/// Most device lists one `Contact::update` takes (a chain from the held
+/// list to the newest).
+pub const MAX_LIST_CHAIN: usize = 64;
+
+/// Messages after which the account envelope repeats the device-list heads
+/// even when they have not changed (they are always sent when they change).
+pub const HEADS_EVERY_MESSAGES: u32 = 32;

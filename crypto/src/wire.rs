@@ -23,6 +23,11 @@ pub const STORE_VERSION: u8 = 3;
 /// only this version; `decrypt` and `accept` also read version 1 (all-zero
 /// nonce), so messages in flight across an upgrade still open.
 pub const MESSAGE_VERSION: u8 = 2;
+/// Current version of the account formats: device lists (`0x30`), the
+/// in-session account envelope (`0x31`), provisioning messages (`0x32`),
+/// link codes, and the account and contact states (`0x45`, `0x46`)
+/// (docs/PROTOCOL.md §14).
+pub const ACCOUNT_VERSION: u8 = 1;
 /// Current version of the group formats: types `0x20`–`0x23` and the group
 /// states `0x42`–`0x44` (docs/PROTOCOL.md §11, §12). Version 1 of these is
 /// refused: it could not prove who announced a chain.
@@ -51,12 +56,25 @@ pub const TYPE_SENDER_KEY_ANNOUNCEMENT: u8 = 0x23;
 pub const STATE_SESSION: u8 = 0x40;
 /// State: an identity and prekey store.
 pub const STATE_PREKEY_STORE: u8 = 0x41;
+/// A device list signed by an account key.
+pub const TYPE_DEVICE_LIST: u8 = 0x30;
+/// The account envelope inside a 1:1 plaintext (device-list heads + body).
+pub const TYPE_ACCOUNT_ENVELOPE: u8 = 0x31;
+/// A provisioning message for a device being linked.
+pub const TYPE_PROVISIONING: u8 = 0x32;
+/// A link code (the QR payload of a device being linked), before base32.
+pub const TYPE_LINK_CODE: u8 = 0x33;
+
 /// State: an outbound group session.
 pub const STATE_OUTBOUND_GROUP: u8 = 0x42;
 /// State: an inbound group session.
 pub const STATE_INBOUND_GROUP: u8 = 0x43;
 /// State: one sender's chains in one group (current and retired).
 pub const STATE_SENDER_KEY_RING: u8 = 0x44;
+/// State: a contact (pinned account, newest verified device list).
+pub const STATE_CONTACT: u8 = 0x45;
+/// State: this device's account (account key, device list).
+pub const STATE_ACCOUNT: u8 = 0x46;
 /// A sealed (encrypted at rest) state blob.
 pub const STATE_SEALED: u8 = 0x5E;
 

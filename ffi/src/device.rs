@@ -97,6 +97,15 @@ impl Device {
         Ok(lock(&self.store)?.generation())
     }
 
+    /// Raises the generation to at least `generation` (the one recorded
+    /// for this owner), so that the next `seal` is above it: after making
+    /// the object anew for an owner that already has sealed blobs, or after
+    /// opening an older copy on purpose (docs/INTEGRATION.md).
+    pub fn resume_generation(&self, generation: u64) -> Result<(), QorganError> {
+        lock(&self.store)?.resume_generation(generation);
+        Ok(())
+    }
+
     /// The public identity key (standalone encoding) to publish.
     pub fn identity_key(&self) -> Result<Vec<u8>, QorganError> {
         Ok(lock(&self.store)?.identity_key().to_bytes())
@@ -219,9 +228,13 @@ impl Device {
     /// days or more ago (`PreKeyExpired`). Persist the device and the new
     /// session together.
     pub fn accept(&self, message: &[u8], now: u64) -> Result<AcceptResult, QorganError> {
-        let (session, plaintext) = lock(&self.store)?.accept(message, now)?;
+        // Everything that can fail comes first: once `accept` succeeds the
+        // store has consumed the prekeys, and the session must reach the app.
+        let rng = SystemRng::new()?;
+        let mut store = lock(&self.store)?;
+        let (session, plaintext) = store.accept(message, now)?;
         Ok(AcceptResult {
-            session: Session::wrap(session)?,
+            session: Session::wrap_with(session, rng),
             plaintext,
         })
     }

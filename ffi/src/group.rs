@@ -287,6 +287,15 @@ impl OutboundGroup {
     pub fn generation(&self) -> Result<u64, QorganError> {
         Ok(lock(&self.inner)?.generation())
     }
+
+    /// Raises the generation to at least `generation` (the one recorded
+    /// for this owner), so that the next `seal` is above it: after making
+    /// the object anew for an owner that already has sealed blobs, or after
+    /// opening an older copy on purpose (docs/INTEGRATION.md).
+    pub fn resume_generation(&self, generation: u64) -> Result<(), QorganError> {
+        lock(&self.inner)?.resume_generation(generation);
+        Ok(())
+    }
 }
 
 /// One sender's chains in one group, as a member reads them.
@@ -426,5 +435,14 @@ impl GroupReceiver {
     /// `min_generation` to pass to `open` next time.
     pub fn generation(&self) -> Result<u64, QorganError> {
         Ok(lock(&self.inner)?.generation())
+    }
+
+    /// Raises the generation to at least `generation` (the one recorded
+    /// for this owner), so that the next `seal` is above it: after making
+    /// the object anew for an owner that already has sealed blobs, or after
+    /// opening an older copy on purpose (docs/INTEGRATION.md).
+    pub fn resume_generation(&self, generation: u64) -> Result<(), QorganError> {
+        lock(&self.inner)?.resume_generation(generation);
+        Ok(())
     }
 }

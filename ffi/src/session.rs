@@ -40,10 +40,16 @@ pub struct Session {
 
 impl Session {
     pub(crate) fn wrap(session: qorgan::Session) -> Result<Arc<Self>, QorganError> {
-        Ok(Arc::new(Self {
+        Ok(Self::wrap_with(session, SystemRng::new()?))
+    }
+
+    /// Wraps with a generator made beforehand, so that nothing can fail
+    /// after the session exists (see `Device::accept`).
+    pub(crate) fn wrap_with(session: qorgan::Session, rng: SystemRng) -> Arc<Self> {
+        Arc::new(Self {
             inner: Mutex::new(session),
-            rng: Mutex::new(SystemRng::new()?),
-        }))
+            rng: Mutex::new(rng),
+        })
     }
 
     pub(crate) fn encrypt_locked(&self, plaintext: &[u8]) -> Result<Vec<u8>, QorganError> {
@@ -107,6 +113,15 @@ impl Session {
     /// `min_generation` to pass to `open` next time.
     pub fn generation(&self) -> Result<u64, QorganError> {
         Ok(lock(&self.inner)?.generation())
+    }
+
+    /// Raises the generation to at least `generation` (the one recorded
+    /// for this owner), so that the next `seal` is above it: after making
+    /// the object anew for an owner that already has sealed blobs, or after
+    /// opening an older copy on purpose (docs/INTEGRATION.md).
+    pub fn resume_generation(&self, generation: u64) -> Result<(), QorganError> {
+        lock(&self.inner)?.resume_generation(generation);
+        Ok(())
     }
 
     /// The session id (32 bytes, a hash of the handshake transcript, the

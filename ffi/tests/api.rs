@@ -668,7 +668,14 @@ fn a_rolled_back_session_is_refused_with_its_generations() {
     assert_eq!(b.decrypt(&a.encrypt(b"two").unwrap()).unwrap(), b"two");
     // An app that recorded nothing (0) still gets the older one: the
     // generation is what protects it.
-    assert!(Session::open(KEY.to_vec(), older, id, 0).is_ok());
+    let old = Session::open(KEY.to_vec(), older, id.clone(), 0).unwrap();
+    assert_eq!(old.generation().unwrap(), 1);
+    // Opened on purpose, it must seal above what was recorded, or its
+    // next blob would itself be refused as rolled back.
+    old.resume_generation(generation).unwrap();
+    let resealed = old.seal(KEY.to_vec()).unwrap();
+    assert_eq!(old.generation().unwrap(), generation + 1);
+    assert!(Session::open(KEY.to_vec(), resealed, id, generation + 1).is_ok());
 }
 
 #[test]

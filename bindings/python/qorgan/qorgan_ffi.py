@@ -566,6 +566,8 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_prune() != 14710:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_device_resume_generation() != 23120:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() != 42412:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() != 3552:
@@ -591,6 +593,8 @@ def _uniffi_check_api_checksums(lib):
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_generation() != 35055:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id() != 20940:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_resume_generation() != 20656:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 40737:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -620,6 +624,8 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed() != 33840:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation() != 21901:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() != 6108:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation() != 38019:
@@ -641,6 +647,8 @@ def _uniffi_check_api_checksums(lib):
     if lib.uniffi_qorgan_ffi_checksum_method_session_owns_prekey_message() != 29862:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_remote_identity() != 9171:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_session_resume_generation() != 36287:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_seal() != 45043:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -740,6 +748,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_open_group.restype = ctypes.
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_prune.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_prune.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_resume_generation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_resume_generation.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey.restype = ctypes.c_uint16
@@ -779,6 +790,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_generation.restype = 
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_resume_generation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_resume_generation.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal.restype = ctypes.c_uint16
@@ -821,6 +835,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration.restype = c
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate.restype = ctypes.c_uint16
@@ -854,6 +871,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_owns_prekey_message.restype
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_remote_identity.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_remote_identity.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_session_resume_generation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_session_resume_generation.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_seal.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_seal.restype = ctypes.c_uint16
@@ -985,6 +1005,12 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_prune.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_prune.restype = ctypes.c_uint32
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_resume_generation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_resume_generation.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey.argtypes = (
     ctypes.c_uint64,
     ctypes.c_uint64,
@@ -1064,6 +1090,12 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_group_id.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_group_id.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_resume_generation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_resume_generation.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_seal.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -1142,6 +1174,12 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed.argtype
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotate.argtypes = (
     ctypes.c_uint64,
     ctypes.c_uint64,
@@ -1204,6 +1242,12 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_session_remote_identity.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_remote_identity.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_session_resume_generation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_session_resume_generation.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_seal.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -2502,6 +2546,14 @@ class SessionProtocol(typing.Protocol):
         The peer's identity key (standalone encoding).
 """
         raise NotImplementedError
+    def resume_generation(self, generation: int) -> None:
+        """
+        Raises the generation to at least `generation` (the one recorded
+        for this owner), so that the next `seal` is above it: after making
+        the object anew for an owner that already has sealed blobs, or after
+        opening an older copy on purpose (docs/INTEGRATION.md).
+"""
+        raise NotImplementedError
     def seal(self, storage_key: bytes) -> bytes:
         """
         The session state encrypted under a 32-byte storage key, bound to
@@ -2695,6 +2747,27 @@ class Session(SessionProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_session_remote_identity,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def resume_generation(self, generation: int) -> None:
+        """
+        Raises the generation to at least `generation` (the one recorded
+        for this owner), so that the next `seal` is above it: after making
+        the object anew for an owner that already has sealed blobs, or after
+        opening an older copy on purpose (docs/INTEGRATION.md).
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(generation)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(generation),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_session_resume_generation,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -3669,6 +3742,14 @@ class OutboundGroupProtocol(typing.Protocol):
         Records a removal: `encrypt` refuses until `rotate`.
 """
         raise NotImplementedError
+    def resume_generation(self, generation: int) -> None:
+        """
+        Raises the generation to at least `generation` (the one recorded
+        for this owner), so that the next `seal` is above it: after making
+        the object anew for an owner that already has sealed blobs, or after
+        opening an older copy on purpose (docs/INTEGRATION.md).
+"""
+        raise NotImplementedError
     def rotate(self, now: int) -> None:
         """
         Starts a new chain with the next rotation number; distribute it to
@@ -3878,6 +3959,27 @@ class OutboundGroup(OutboundGroupProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    def resume_generation(self, generation: int) -> None:
+        """
+        Raises the generation to at least `generation` (the one recorded
+        for this owner), so that the next `seal` is above it: after making
+        the object anew for an owner that already has sealed blobs, or after
+        opening an older copy on purpose (docs/INTEGRATION.md).
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(generation)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(generation),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def rotate(self, now: int) -> None:
         """
         Starts a new chain with the next rotation number; distribute it to
@@ -4082,6 +4184,14 @@ class DeviceProtocol(typing.Protocol):
         or more before `now` (handshakes naming them are then refused);
         returns how many. The rotations and `upload` prune too; call it
         when the app starts. Persist the device if it returns more than 0.
+"""
+        raise NotImplementedError
+    def resume_generation(self, generation: int) -> None:
+        """
+        Raises the generation to at least `generation` (the one recorded
+        for this owner), so that the next `seal` is above it: after making
+        the object anew for an owner that already has sealed blobs, or after
+        opening an older copy on purpose (docs/INTEGRATION.md).
 """
         raise NotImplementedError
     def rotate_last_resort_kem_prekey(self, now: int) -> None:
@@ -4480,6 +4590,27 @@ class Device(DeviceProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    def resume_generation(self, generation: int) -> None:
+        """
+        Raises the generation to at least `generation` (the one recorded
+        for this owner), so that the next `seal` is above it: after making
+        the object anew for an owner that already has sealed blobs, or after
+        opening an older copy on purpose (docs/INTEGRATION.md).
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(generation)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(generation),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_device_resume_generation,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def rotate_last_resort_kem_prekey(self, now: int) -> None:
         """
         Makes a new last-resort ML-KEM prekey dated `now`; the old one is
@@ -4696,6 +4827,14 @@ class GroupReceiverProtocol(typing.Protocol):
     def group_id(self, ) -> bytes:
         """
         The group id of the sender's chains.
+"""
+        raise NotImplementedError
+    def resume_generation(self, generation: int) -> None:
+        """
+        Raises the generation to at least `generation` (the one recorded
+        for this owner), so that the next `seal` is above it: after making
+        the object anew for an owner that already has sealed blobs, or after
+        opening an older copy on purpose (docs/INTEGRATION.md).
 """
         raise NotImplementedError
     def seal(self, storage_key: bytes) -> bytes:
@@ -4935,6 +5074,27 @@ class GroupReceiver(GroupReceiverProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_group_id,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def resume_generation(self, generation: int) -> None:
+        """
+        Raises the generation to at least `generation` (the one recorded
+        for this owner), so that the next `seal` is above it: after making
+        the object anew for an owner that already has sealed blobs, or after
+        opening an older copy on purpose (docs/INTEGRATION.md).
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(generation)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(generation),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_resume_generation,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)

@@ -59,6 +59,16 @@ macro_rules! sealed_state {
                 self.generation
             }
 
+            /// Raises the generation to at least `generation`, so that the
+            /// next seal is above it: call it with the generation recorded
+            /// for this owner after re-creating the object (a new receiver
+            /// from a distribution, a store made again for an identity) or
+            /// after deliberately opening an older copy; otherwise its blobs
+            /// would start again at 1 and be refused as `RolledBack`.
+            pub fn resume_generation(&mut self, generation: u64) {
+                self.generation = self.generation.max(generation);
+            }
+
             /// The owner its sealed state is bound to.
             pub fn state_owner(&self) -> crate::state::StateOwner {
                 <Self as crate::state::Sealable>::owner(self)
@@ -67,6 +77,7 @@ macro_rules! sealed_state {
     };
 }
 
+mod account;
 mod group;
 mod prekey_store;
 mod sealed;

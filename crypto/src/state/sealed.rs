@@ -21,6 +21,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::StorageKey;
+use crate::account::AccountKey;
 use crate::codec::{Reader, Writer};
 use crate::error::{DecodeError, StateError};
 use crate::identity::IdentityKey;
@@ -48,6 +49,12 @@ impl StateOwner {
     /// A device's identity and prekey store: its identity's Ed25519 key.
     pub fn device(identity: &IdentityKey) -> Self {
         Self(*identity.signing_key().as_bytes())
+    }
+
+    /// An account: this device's own account state (kind `0x46`) or a
+    /// contact (kind `0x45`): its account key.
+    pub fn account(key: &AccountKey) -> Self {
+        Self(key.to_bytes())
     }
 
     /// This device's outbound group session in `group_id`.
@@ -201,8 +208,10 @@ pub(crate) fn seal<T: Sealable, R: CryptoRng + ?Sized>(
 }
 
 /// Opens a sealed blob of `T` and checks it against `expected`: the tag
-/// first, then the kind, the generation and the owner, so that every typed
-/// refusal after `AuthenticationFailed` describes an authentic blob.
+/// first, then the kind, the owner (another object's blob is `WrongOwner`
+/// whatever its generation) and last the generation, so that every typed
+/// refusal after `AuthenticationFailed` describes an authentic blob and
+/// `RolledBack` always means an older copy of the expected object.
 pub(crate) fn open<T: Sealable>(
     key: &StorageKey,
     sealed: &[u8],
@@ -226,146 +235,25 @@ pub(crate) fn open<T: Sealable>(
             found: header.kind,
         });
     }
+    if header
+        .owner
+        .is_some_and(|named| !named.ct_eq(&expected.owner))
+    {
+        return Err(StateError::WrongOwner);
+    }
+    let mut state = T::from_plain(&plain)?;
+    // Version 1 named no owner: the object itself must be the one expected.
+    // Version 2: the header's owner must also be the object's own (a blob
+    // cannot claim another object's name).
+    if !state.owner().ct_eq(&expected.owner) {
+        return Err(StateError::WrongOwner);
+    }
     if header.generation < expected.min_generation {
         return Err(StateError::RolledBack {
             min_generation: expected.min_generation,
             found: header.generation,
         });
     }
-    let mut state = T::from_plain(&plain)?;
-    // Version 1 named no owner: the object itself must be the one expected.
-    // Version 2: the header's owner is authenticated, and must also be the
-    // object's own (a blob cannot claim another object's name).
-    let owner = state.owner();
-    let named = header.owner.unwrap_or(owner);
-    if !named.ct_eq(&expected.owner) || !owner.ct_eq(&named) {
-        return Err(StateError::WrongOwner);
-    }
     state.set_generation(header.generation);
     Ok(state)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::group::{OutboundGroupSession, RotationPolicy};
-    use chacha20::ChaCha20Rng;
-    use rand_core::SeedableRng;
-
-    fn group(rng: &mut ChaCha20Rng, gid: &[u8]) -> OutboundGroupSession {
-        OutboundGroupSession::new(rng, gid, RotationPolicy::default(), 0).unwrap()
-    }
-
-    #[test]
-    fn sealed_blobs_bind_kind_owner_and_generation() {
-        let mut rng = ChaCha20Rng::from_seed([6; 32]);
-        let key = StorageKey::generate(&mut rng);
-        let mut a = group(&mut rng, b"group a");
-        let mut b = group(&mut rng, b"group b");
-        let a_owner = StateOwner::outbound_group(b"group a");
-        assert_eq!(a.state_owner(), a_owner);
-        assert_eq!(a.generation(), 0);
-        let first = a.seal(&mut rng, &key);
-        let second = a.seal(&mut rng, &key);
-        assert_eq!(a.generation(), 2, "one more per seal");
-        let plain_len = a.to_bytes().len();
-        assert_eq!(second.len(), SEALED_HEADER_LEN + plain_len + aead::TAG_LEN);
-        let h = SealedHeader::parse(&second).unwrap();
-        assert_eq!(
-            (h.version, h.kind, h.owner, h.generation),
-            (2, wire::STATE_OUTBOUND_GROUP, Some(a_owner), 2)
-        );
-
-        // The newest opens at what the caller expects, and remembers it.
-        let opened = OutboundGroupSession::open(&key, &second, &Expected::new(a_owner, 2)).unwrap();
-        assert_eq!(opened.generation(), 2);
-        // An older copy is refused once the caller has seen a newer one.
-        assert_eq!(
-            OutboundGroupSession::open(&key, &first, &Expected::new(a_owner, 2)).unwrap_err(),
-            StateError::RolledBack {
-                min_generation: 2,
-                found: 1
-            }
-        );
-        // Another object's blob is refused, though it is authentic.
-        let other = b.seal(&mut rng, &key);
-        assert_eq!(
-            OutboundGroupSession::open(&key, &other, &Expected::new(a_owner, 0)).unwrap_err(),
-            StateError::WrongOwner
-        );
-        // Rewriting the owner or the generation in the header breaks the tag.
-        for at in [3, 3 + 31, 3 + 32 + 7] {
-            let mut t = second.clone();
-            t[at] ^= 1;
-            assert_eq!(
-                OutboundGroupSession::open(&key, &t, &Expected::new(a_owner, 0)).unwrap_err(),
-                StateError::AuthenticationFailed
-            );
-        }
-        // Every other byte is authenticated too; the kind as well.
-        for i in 2..second.len() {
-            let mut t = second.clone();
-            t[i] ^= 0x80;
-            assert!(OutboundGroupSession::open(&key, &t, &Expected::new(a_owner, 0)).is_err());
-        }
-        assert_eq!(
-            crate::Session::open(&key, &second, &Expected::new(a_owner, 0)).unwrap_err(),
-            StateError::WrongKind {
-                expected: wire::STATE_SESSION,
-                found: wire::STATE_OUTBOUND_GROUP
-            }
-        );
-        let wrong_key = StorageKey::generate(&mut rng);
-        assert_eq!(
-            OutboundGroupSession::open(&wrong_key, &second, &Expected::new(a_owner, 0))
-                .unwrap_err(),
-            StateError::AuthenticationFailed
-        );
-        assert!(matches!(
-            OutboundGroupSession::open(&key, &second[..40], &Expected::new(a_owner, 0)),
-            Err(StateError::Decode(_))
-        ));
-        assert!(matches!(
-            SealedHeader::parse(&[3, 0x5E, 0x42]),
-            Err(DecodeError::UnsupportedVersion(3))
-        ));
-        assert_eq!(
-            alloc::format!("{:?}", StorageKey::generate(&mut rng)),
-            "StorageKey([redacted])"
-        );
-    }
-
-    /// A version 1 envelope (no owner, no generation), as sealed before
-    /// version 2: opens only while the caller expects generation 0.
-    #[test]
-    fn version_1_envelopes_open_only_at_generation_0() {
-        let mut rng = ChaCha20Rng::from_seed([7; 32]);
-        let key = StorageKey::generate(&mut rng);
-        let a = group(&mut rng, b"group a");
-        let plain = a.to_bytes();
-        let ad = [
-            wire::VERSION,
-            wire::STATE_SEALED,
-            wire::STATE_OUTBOUND_GROUP,
-        ];
-        let nonce = [9u8; 24];
-        let mut v1 = ad.to_vec();
-        v1.extend_from_slice(&nonce);
-        aead::xseal(&key.0, &nonce, &ad, &plain, &mut v1);
-        let owner = StateOwner::outbound_group(b"group a");
-        let opened = OutboundGroupSession::open(&key, &v1, &Expected::new(owner, 0)).unwrap();
-        assert_eq!(opened.generation(), 0);
-        assert_eq!(
-            OutboundGroupSession::open(&key, &v1, &Expected::new(owner, 1)).unwrap_err(),
-            StateError::RolledBack {
-                min_generation: 1,
-                found: 0
-            }
-        );
-        let other = StateOwner::outbound_group(b"group b");
-        assert_eq!(
-            OutboundGroupSession::open(&key, &v1, &Expected::new(other, 0)).unwrap_err(),
-            StateError::WrongOwner
-        );
-    }
 }

@@ -2169,9 +2169,9 @@ pub(super) fn negative_file() -> Value {
     );
     c.add(
         "sealed store rolled back and of another device",
-        "generation 2 when 3 was seen, and another owner expected: the generation is \
-         checked first",
-        "StateError::RolledBack(min_generation: 3, found: 2)",
+        "generation 2 when 3 was seen, and another owner expected: the owner is \
+         checked first (RolledBack always means an older copy of the expected object)",
+        "StateError::WrongOwner",
         sealed("store.open", store2, &alice_owner, 3),
     );
     for (at, about) in [
@@ -2325,9 +2325,26 @@ pub(super) fn negative_file() -> Value {
     );
     c.add(
         "sealed store of version 4",
-        "a version 2 envelope (nonce 66…66) around a store state of version 4, another \
-         owner expected: the state is decoded before the owner is compared",
+        "a version 2 envelope (nonce 66…66) naming the expected owner around a store \
+         state of version 4: the state is decoded before its own owner is compared",
         "DecodeError::UnsupportedVersion(4)",
+        sealed(
+            "store.open",
+            &seal_v2(
+                0x41,
+                &unhex(&store_owner).expect("hex"),
+                1,
+                &with(&store_after_c, 0, 4),
+            ),
+            &store_owner,
+            0,
+        ),
+    );
+    c.add(
+        "sealed store of version 4 and another owner",
+        "the same envelope with another owner expected: the header's owner is compared \
+         before the state is decoded",
+        "StateError::WrongOwner",
         sealed(
             "store.open",
             &seal_v2(

@@ -2744,16 +2744,19 @@ fn open_sealed_as(
             "StateError::WrongKind(expected: {kind:#04x}, found: {k:#04x})"
         )));
     }
-    if generation < min_generation {
-        return Err(other(format!(
-            "StateError::RolledBack(min_generation: {min_generation}, found: {generation})"
-        )));
+    if named.is_some_and(|n| n != *owner) {
+        return Err(other("StateError::WrongOwner".into()));
     }
     let loaded = load(&plain)?;
     // Version 1 names no owner: the object's own is compared.
     let own = state_owner(kind, &plain);
-    if named.unwrap_or(own) != *owner || own != *owner {
+    if own != *owner {
         return Err(other("StateError::WrongOwner".into()));
+    }
+    if generation < min_generation {
+        return Err(other(format!(
+            "StateError::RolledBack(min_generation: {min_generation}, found: {generation})"
+        )));
     }
     Ok((loaded, generation))
 }

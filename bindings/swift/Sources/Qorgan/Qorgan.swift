@@ -686,6 +686,14 @@ public protocol DeviceProtocol: AnyObject, Sendable {
     func prune(now: UInt64) throws  -> UInt32
     
     /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+    func resumeGeneration(generation: UInt64) throws 
+    
+    /**
      * Makes a new last-resort ML-KEM prekey dated `now`; the old one is
      * retired and deleted as for signed prekeys, so that a device seized
      * later exposes the post-quantum share of as few handshakes as
@@ -1027,6 +1035,21 @@ open func prune(now: UInt64)throws  -> UInt32  {
 }
     
     /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_device_resume_generation(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(generation),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Makes a new last-resort ML-KEM prekey dated `now`; the old one is
      * retired and deleted as for signed prekeys, so that a device seized
      * later exposes the post-quantum share of as few handshakes as
@@ -1208,6 +1231,14 @@ public protocol GroupReceiverProtocol: AnyObject, Sendable {
      * The group id of the sender's chains.
      */
     func groupId() throws  -> Data
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+    func resumeGeneration(generation: UInt64) throws 
     
     /**
      * The receiver encrypted under a 32-byte storage key, bound to its
@@ -1430,6 +1461,21 @@ open func groupId()throws  -> Data  {
 }
     
     /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_groupreceiver_resume_generation(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(generation),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * The receiver encrypted under a 32-byte storage key, bound to its
      * group and sender and to the next generation, which
      * [`GroupReceiver::generation`] then returns: record it with the blob
@@ -1570,6 +1616,14 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
      * Records a removal: `encrypt` refuses until `rotate`.
      */
     func markMemberRemoved() throws 
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+    func resumeGeneration(generation: UInt64) throws 
     
     /**
      * Starts a new chain with the next rotation number; distribute it to
@@ -1780,6 +1834,21 @@ open func markMemberRemoved()throws   {try rustCallWithError(FfiConverterTypeQor
 }
     
     /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(generation),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Starts a new chain with the next rotation number; distribute it to
      * the remaining members. Refused (`ChainExhausted`) once the rotation
      * number has reached its maximum.
@@ -1929,6 +1998,14 @@ public protocol SessionProtocol: AnyObject, Sendable {
      * The peer's identity key (standalone encoding).
      */
     func remoteIdentity() throws  -> Data
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+    func resumeGeneration(generation: UInt64) throws 
     
     /**
      * The session state encrypted under a 32-byte storage key, bound to
@@ -2116,6 +2193,21 @@ open func remoteIdentity()throws  -> Data  {
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_session_resume_generation(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(generation),uniffiCallStatus
+    )
+}
 }
     
     /**
@@ -4425,6 +4517,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_device_prune() != 14710) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_method_device_resume_generation() != 23120) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() != 42412) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4456,6 +4551,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id() != 20940) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_resume_generation() != 20656) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 40737) {
@@ -4491,6 +4589,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed() != 33840) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation() != 21901) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() != 6108) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4522,6 +4623,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_session_remote_identity() != 9171) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_session_resume_generation() != 36287) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_session_seal() != 45043) {

@@ -333,6 +333,11 @@ uint64_t uniffi_qorgan_ffi_fn_method_device_open_group(uint64_t ptr, RustBuffer 
 uint32_t uniffi_qorgan_ffi_fn_method_device_prune(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_RESUME_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_RESUME_GENERATION
+void uniffi_qorgan_ffi_fn_method_device_resume_generation(uint64_t ptr, uint64_t generation, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
 void uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
@@ -413,6 +418,11 @@ uint64_t uniffi_qorgan_ffi_fn_method_groupreceiver_generation(uint64_t ptr, Rust
 RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_group_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_RESUME_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_RESUME_GENERATION
+void uniffi_qorgan_ffi_fn_method_groupreceiver_resume_generation(uint64_t ptr, uint64_t generation, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_SEAL
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_SEAL
 RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_seal(uint64_t ptr, RustBuffer storage_key, RustCallStatus *_Nonnull out_status
@@ -476,6 +486,11 @@ uint32_t uniffi_qorgan_ffi_fn_method_outboundgroup_iteration(uint64_t ptr, RustC
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_MARK_MEMBER_REMOVED
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_MARK_MEMBER_REMOVED
 void uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_RESUME_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_RESUME_GENERATION
+void uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation(uint64_t ptr, uint64_t generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATE
@@ -546,6 +561,11 @@ int8_t uniffi_qorgan_ffi_fn_method_session_owns_prekey_message(uint64_t ptr, Rus
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_REMOTE_IDENTITY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_REMOTE_IDENTITY
 RustBuffer uniffi_qorgan_ffi_fn_method_session_remote_identity(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_RESUME_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_RESUME_GENERATION
+void uniffi_qorgan_ffi_fn_method_session_resume_generation(uint64_t ptr, uint64_t generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_SEAL
@@ -979,6 +999,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_device_prune(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_RESUME_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_RESUME_GENERATION
+uint16_t uniffi_qorgan_ffi_checksum_method_device_resume_generation(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
 uint16_t uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey(void
@@ -1042,6 +1068,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_generation(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_GROUP_ID
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_GROUP_ID
 uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_RESUME_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_RESUME_GENERATION
+uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_resume_generation(void
     
 );
 #endif
@@ -1111,6 +1143,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed(voi
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_RESUME_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_RESUME_GENERATION
+uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ROTATE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ROTATE
 uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate(void
@@ -1174,6 +1212,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_session_owns_prekey_message(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_REMOTE_IDENTITY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_REMOTE_IDENTITY
 uint16_t uniffi_qorgan_ffi_checksum_method_session_remote_identity(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_RESUME_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_RESUME_GENERATION
+uint16_t uniffi_qorgan_ffi_checksum_method_session_resume_generation(void
     
 );
 #endif

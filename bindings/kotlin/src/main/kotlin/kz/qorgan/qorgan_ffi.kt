@@ -717,6 +717,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_prune(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_device_resume_generation(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey(
@@ -738,6 +740,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_generation(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_resume_generation(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_seal(
     ): Int
@@ -761,6 +765,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation(
@@ -782,6 +788,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_method_session_owns_prekey_message(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_session_remote_identity(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_session_resume_generation(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_session_seal(
     ): Int
@@ -855,6 +863,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_prune(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
+    external fun uniffi_qorgan_ffi_fn_method_device_resume_generation(`ptr`: Long,`generation`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -887,6 +897,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_group_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_resume_generation(`ptr`: Long,`generation`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_seal(`ptr`: Long,`storageKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_sender_identity(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -912,6 +924,8 @@ internal object UniffiLib {
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_iteration(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation(`ptr`: Long,`generation`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_rotate(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
@@ -941,6 +955,8 @@ internal object UniffiLib {
     ): Byte
     external fun uniffi_qorgan_ffi_fn_method_session_remote_identity(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_session_resume_generation(`ptr`: Long,`generation`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_qorgan_ffi_fn_method_session_seal(`ptr`: Long,`storageKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_session_session_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1141,6 +1157,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_prune() and 0xFFFF) != 14710) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_resume_generation() and 0xFFFF) != 23120) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() and 0xFFFF) != 42412) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1172,6 +1191,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id() and 0xFFFF) != 20940) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_resume_generation() and 0xFFFF) != 20656) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() and 0xFFFF) != 40737) {
@@ -1207,6 +1229,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed() and 0xFFFF) != 33840) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation() and 0xFFFF) != 21901) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() and 0xFFFF) != 6108) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1238,6 +1263,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_remote_identity() and 0xFFFF) != 9171) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_session_resume_generation() and 0xFFFF) != 36287) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_seal() and 0xFFFF) != 45043) {
@@ -1763,6 +1791,14 @@ public interface DeviceInterface {
     fun `prune`(`now`: kotlin.ULong): kotlin.UInt
     
     /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+    fun `resumeGeneration`(`generation`: kotlin.ULong)
+    
+    /**
      * Makes a new last-resort ML-KEM prekey dated `now`; the old one is
      * retired and deleted as for signed prekeys, so that a device seized
      * later exposes the post-quantum share of as few handshakes as
@@ -2204,6 +2240,26 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
 
     
     /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.ULong)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_device_resume_generation(
+        it,
+        
+        FfiConverterULong.lower(`generation`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * Makes a new last-resort ML-KEM prekey dated `now`; the old one is
      * retired and deleted as for signed prekeys, so that a device seized
      * later exposes the post-quantum share of as few handshakes as
@@ -2516,6 +2572,14 @@ public interface GroupReceiverInterface {
     fun `groupId`(): kotlin.ByteArray
     
     /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+    fun `resumeGeneration`(`generation`: kotlin.ULong)
+    
+    /**
      * The receiver encrypted under a 32-byte storage key, bound to its
      * group and sender and to the next generation, which
      * [`GroupReceiver::generation`] then returns: record it with the blob
@@ -2769,6 +2833,26 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
     }
     )
     }
+    
+
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.ULong)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_resume_generation(
+        it,
+        
+        FfiConverterULong.lower(`generation`),_status)
+}
+    }
+    
     
 
     
@@ -3054,6 +3138,14 @@ public interface OutboundGroupInterface {
      * Records a removal: `encrypt` refuses until `rotate`.
      */
     fun `markMemberRemoved`()
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+    fun `resumeGeneration`(`generation`: kotlin.ULong)
     
     /**
      * Starts a new chain with the next rotation number; distribute it to
@@ -3358,6 +3450,26 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
 
     
     /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.ULong)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation(
+        it,
+        
+        FfiConverterULong.lower(`generation`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * Starts a new chain with the next rotation number; distribute it to
      * the remaining members. Refused (`ChainExhausted`) once the rotation
      * number has reached its maximum.
@@ -3612,6 +3724,14 @@ public interface SessionInterface {
     fun `remoteIdentity`(): kotlin.ByteArray
     
     /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+    fun `resumeGeneration`(`generation`: kotlin.ULong)
+    
+    /**
      * The session state encrypted under a 32-byte storage key, bound to
      * this session's id and to the next generation, which
      * [`Session::generation`] then returns: record both with the blob and
@@ -3859,6 +3979,26 @@ open class Session: Disposable, AutoCloseable, SessionInterface
     }
     )
     }
+    
+
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it: after making
+     * the object anew for an owner that already has sealed blobs, or after
+     * opening an older copy on purpose (docs/INTEGRATION.md).
+     */
+    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.ULong)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_session_resume_generation(
+        it,
+        
+        FfiConverterULong.lower(`generation`),_status)
+}
+    }
+    
     
 
     
