@@ -257,3 +257,155 @@ pub(crate) fn open<T: Sealable>(
     state.set_generation(header.generation);
     Ok(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::{OutboundGroupSession, RotationPolicy};
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    fn group(rng: &mut ChaCha20Rng, gid: &[u8]) -> OutboundGroupSession {
+        OutboundGroupSession::new(rng, gid, RotationPolicy::default(), 0).unwrap()
+    }
+
+    #[test]
+    fn sealed_blobs_bind_kind_owner_and_generation() {
+        let mut rng = ChaCha20Rng::from_seed([6; 32]);
+        let key = StorageKey::generate(&mut rng);
+        let mut a = group(&mut rng, b"group a");
+        let mut b = group(&mut rng, b"group b");
+        let a_owner = StateOwner::outbound_group(b"group a");
+        assert_eq!(a.state_owner(), a_owner);
+        assert_eq!(a.generation(), 0);
+        let first = a.seal(&mut rng, &key);
+        let second = a.seal(&mut rng, &key);
+        assert_eq!(a.generation(), 2, "one more per seal");
+        let plain_len = a.to_bytes().len();
+        assert_eq!(second.len(), SEALED_HEADER_LEN + plain_len + aead::TAG_LEN);
+        let h = SealedHeader::parse(&second).unwrap();
+        assert_eq!(
+            (h.version, h.kind, h.owner, h.generation),
+            (2, wire::STATE_OUTBOUND_GROUP, Some(a_owner), 2)
+        );
+
+        // The newest opens at what the caller expects, and remembers it.
+        let opened = OutboundGroupSession::open(&key, &second, &Expected::new(a_owner, 2)).unwrap();
+        assert_eq!(opened.generation(), 2);
+        // An older copy is refused once the caller has seen a newer one.
+        assert_eq!(
+            OutboundGroupSession::open(&key, &first, &Expected::new(a_owner, 2)).unwrap_err(),
+            StateError::RolledBack {
+                min_generation: 2,
+                found: 1
+            }
+        );
+        // Another object's blob is refused, though it is authentic.
+        let other = b.seal(&mut rng, &key);
+        assert_eq!(
+            OutboundGroupSession::open(&key, &other, &Expected::new(a_owner, 0)).unwrap_err(),
+            StateError::WrongOwner
+        );
+        // Rewriting the owner or the generation in the header breaks the tag.
+        for at in [3, 3 + 31, 3 + 32 + 7] {
+            let mut t = second.clone();
+            t[at] ^= 1;
+            assert_eq!(
+                OutboundGroupSession::open(&key, &t, &Expected::new(a_owner, 0)).unwrap_err(),
+                StateError::AuthenticationFailed
+            );
+        }
+        // Every other byte is authenticated too; the kind as well.
+        for i in 2..second.len() {
+            let mut t = second.clone();
+            t[i] ^= 0x80;
+            assert!(OutboundGroupSession::open(&key, &t, &Expected::new(a_owner, 0)).is_err());
+        }
+        assert_eq!(
+            crate::Session::open(&key, &second, &Expected::new(a_owner, 0)).unwrap_err(),
+            StateError::WrongKind {
+                expected: wire::STATE_SESSION,
+                found: wire::STATE_OUTBOUND_GROUP
+            }
+        );
+        let wrong_key = StorageKey::generate(&mut rng);
+        assert_eq!(
+            OutboundGroupSession::open(&wrong_key, &second, &Expected::new(a_owner, 0))
+                .unwrap_err(),
+            StateError::AuthenticationFailed
+        );
+        assert!(matches!(
+            OutboundGroupSession::open(&key, &second[..40], &Expected::new(a_owner, 0)),
+            Err(StateError::Decode(_))
+        ));
+        assert!(matches!(
+            SealedHeader::parse(&[3, 0x5E, 0x42]),
+            Err(DecodeError::UnsupportedVersion(3))
+        ));
+        assert_eq!(
+            alloc::format!("{:?}", StorageKey::generate(&mut rng)),
+            "StorageKey([redacted])"
+        );
+    }
+
+    #[test]
+    fn another_objects_older_blob_is_wrong_owner_and_resumed_objects_seal_above() {
+        let mut rng = ChaCha20Rng::from_seed([8; 32]);
+        let key = StorageKey::generate(&mut rng);
+        let mut a = group(&mut rng, b"group a");
+        let mut b = group(&mut rng, b"group b");
+        for _ in 0..3 {
+            let _ = a.seal(&mut rng, &key);
+        }
+        let b_blob = b.seal(&mut rng, &key);
+        // B's blob is at generation 1, below A's 3: still not A's.
+        assert_eq!(
+            OutboundGroupSession::open(&key, &b_blob, &Expected::new(a.state_owner(), 3))
+                .unwrap_err(),
+            StateError::WrongOwner
+        );
+        // A made anew for the same owner seals above what was recorded.
+        let mut again = group(&mut rng, b"group a");
+        again.resume_generation(a.generation());
+        again.resume_generation(1);
+        let blob = again.seal(&mut rng, &key);
+        assert_eq!(again.generation(), 4);
+        assert!(
+            OutboundGroupSession::open(&key, &blob, &Expected::new(a.state_owner(), 4)).is_ok()
+        );
+    }
+
+    /// A version 1 envelope (no owner, no generation), as sealed before
+    /// version 2: opens only while the caller expects generation 0.
+    #[test]
+    fn version_1_envelopes_open_only_at_generation_0() {
+        let mut rng = ChaCha20Rng::from_seed([7; 32]);
+        let key = StorageKey::generate(&mut rng);
+        let a = group(&mut rng, b"group a");
+        let plain = a.to_bytes();
+        let ad = [
+            wire::VERSION,
+            wire::STATE_SEALED,
+            wire::STATE_OUTBOUND_GROUP,
+        ];
+        let nonce = [9u8; 24];
+        let mut v1 = ad.to_vec();
+        v1.extend_from_slice(&nonce);
+        aead::xseal(&key.0, &nonce, &ad, &plain, &mut v1);
+        let owner = StateOwner::outbound_group(b"group a");
+        let opened = OutboundGroupSession::open(&key, &v1, &Expected::new(owner, 0)).unwrap();
+        assert_eq!(opened.generation(), 0);
+        assert_eq!(
+            OutboundGroupSession::open(&key, &v1, &Expected::new(owner, 1)).unwrap_err(),
+            StateError::RolledBack {
+                min_generation: 1,
+                found: 0
+            }
+        );
+        let other = StateOwner::outbound_group(b"group b");
+        assert_eq!(
+            OutboundGroupSession::open(&key, &v1, &Expected::new(other, 0)).unwrap_err(),
+            StateError::WrongOwner
+        );
+    }
+}
