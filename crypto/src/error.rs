@@ -95,6 +95,15 @@ pub enum VerifyError {
     /// A signature does not verify.
     #[error(transparent)]
     Signature(#[from] SignatureError),
+    /// A device list does not directly follow the head it was checked
+    /// against (docs/PROTOCOL.md §14.2).
+    #[error("device list version {version} does not follow version {previous_version}")]
+    NotSuccessor {
+        /// The list's version.
+        version: u64,
+        /// The version of the head it was checked against.
+        previous_version: u64,
+    },
 }
 
 /// Errors while running the hybrid handshake, on either side.

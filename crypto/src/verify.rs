@@ -11,8 +11,10 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
+use crate::account::DeviceList;
 use crate::bundle::PreKeyBundle;
 use crate::codec::Reader;
+use crate::error::{AccountError, Head};
 use crate::error::{DecodeError, SignatureError, SignedObject, VerifyError};
 use crate::group::SenderKeyAnnouncement;
 use crate::group::message::ParsedGroupMessage;
@@ -34,6 +36,18 @@ pub enum Item<'a> {
     /// A sender-key announcement (`0x02 0x23 …`): identity binding, the
     /// chain key's proof of possession and the identity's signature.
     Announcement(&'a [u8]),
+    /// A device list (`0x01 0x30 …`): every device's identity binding and
+    /// the account's signature, and the rules of docs/PROTOCOL.md §14.1.
+    DeviceList(&'a [u8]),
+    /// A device list that must directly follow the list with head
+    /// `previous` (version one more, previous hash equal): what a server
+    /// checks before replacing the list it holds.
+    DeviceListAfter {
+        /// Head of the list held.
+        previous: Head,
+        /// The new list's bytes.
+        list: &'a [u8],
+    },
     /// A group message, against its chain's (already verified)
     /// announcement: chain id and signature, which covers the announced
     /// sender and group, so a message verifies under its author's
@@ -54,6 +68,16 @@ fn identity_checks(bytes: &[u8]) -> Result<Vec<SignatureCheck>, VerifyError> {
     Ok(alloc::vec![key.binding_check()])
 }
 
+/// Decodes a device list for verification; its §14.1 rule violations are
+/// decoding errors here.
+fn device_list(bytes: &[u8]) -> Result<DeviceList, VerifyError> {
+    DeviceList::decode_unverified(bytes).map_err(|e| match e {
+        AccountError::Verify(v) => v,
+        AccountError::InvalidList(why) => DecodeError::InvalidField(why).into(),
+        _ => DecodeError::InvalidField("device list").into(),
+    })
+}
+
 fn checks(item: &Item<'_>) -> Result<Vec<SignatureCheck>, VerifyError> {
     match item {
         Item::Identity(bytes) => identity_checks(bytes),
@@ -62,6 +86,17 @@ fn checks(item: &Item<'_>) -> Result<Vec<SignatureCheck>, VerifyError> {
         Item::Announcement(bytes) => Ok(SenderKeyAnnouncement::decode_unverified(bytes)?
             .checks()
             .into()),
+        Item::DeviceList(bytes) => Ok(device_list(bytes)?.checks()),
+        Item::DeviceListAfter { previous, list } => {
+            let list = device_list(list)?;
+            if !list.follows(previous) {
+                return Err(VerifyError::NotSuccessor {
+                    version: list.version(),
+                    previous_version: previous.version,
+                });
+            }
+            Ok(list.checks())
+        }
         Item::GroupMessage {
             announcement,
             message,
@@ -146,6 +181,15 @@ pub enum Encoded<'a> {
     Bundle(&'a [u8]),
     /// As [`Item::Upload`].
     Upload(&'a [u8]),
+    /// As [`Item::DeviceList`].
+    DeviceList(&'a [u8]),
+    /// As [`Item::DeviceListAfter`].
+    DeviceListAfter {
+        /// Head of the list held.
+        previous: Head,
+        /// The new list's bytes.
+        list: &'a [u8],
+    },
     /// As [`Item::Announcement`].
     Announcement(&'a [u8]),
     /// A group message and its chain's announcement, both encoded.
@@ -187,6 +231,10 @@ pub fn verify_encoded_batch(items: &[Encoded<'_>]) -> Vec<Result<(), EncodedErro
             Encoded::Identity(b) => Ok(Item::Identity(b)),
             Encoded::Bundle(b) => Ok(Item::Bundle(b)),
             Encoded::Upload(b) => Ok(Item::Upload(b)),
+            Encoded::DeviceList(b) => Ok(Item::DeviceList(b)),
+            Encoded::DeviceListAfter { previous, list } => {
+                Ok(Item::DeviceListAfter { previous, list })
+            }
             Encoded::Announcement(b) => Ok(Item::Announcement(b)),
             Encoded::GroupMessage {
                 announcement,

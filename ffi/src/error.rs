@@ -296,6 +296,9 @@ impl From<VerifyError> for QorganError {
         match e {
             VerifyError::Decode(d) => d.into(),
             VerifyError::Signature(s) => s.into(),
+            e @ VerifyError::NotSuccessor { .. } => Self::Malformed {
+                reason: e.to_string(),
+            },
         }
     }
 }

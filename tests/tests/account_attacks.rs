@@ -312,3 +312,60 @@ fn account_safety_numbers_do_not_change_when_devices_do() {
     assert!(!per_device.matches_scanned(&after.scannable()));
     assert_ne!(per_device.scannable()[0], after.scannable()[0]);
 }
+
+#[test]
+fn a_server_verifies_lists_their_continuity_and_whose_upload_it_is() {
+    use qorgan::verify::{Encoded, EncodedError, Item, verify, verify_encoded_batch};
+    let mut r = rng(1206);
+    let mut phone = device(&mut r);
+    let tablet = device(&mut r);
+    let mut bob = Account::create(&mut r, phone.id.public(), "phone").unwrap();
+    let v1 = bob.list().to_bytes();
+    let v1_head = bob.head();
+    let v2 = bob
+        .add_device(tablet.id.public(), "tablet")
+        .unwrap()
+        .to_bytes();
+    assert!(verify(&Item::DeviceList(&v1)).is_ok());
+    assert!(
+        verify(&Item::DeviceListAfter {
+            previous: v1_head,
+            list: &v2
+        })
+        .is_ok()
+    );
+    // Not a successor of what the server holds: refused, typed.
+    assert_eq!(
+        verify(&Item::DeviceListAfter {
+            previous: v1_head,
+            list: &v1
+        })
+        .unwrap_err(),
+        VerifyError::NotSuccessor {
+            version: 1,
+            previous_version: 1
+        }
+    );
+    let mut forged = v2.clone();
+    let at = forged.len() - 1;
+    forged[at] ^= 1;
+    let verdicts = verify_encoded_batch(&[
+        Encoded::DeviceList(&v1),
+        Encoded::DeviceList(&forged),
+        Encoded::DeviceListAfter {
+            previous: v1_head,
+            list: &v2,
+        },
+    ]);
+    assert!(verdicts[0].is_ok() && verdicts[2].is_ok());
+    assert!(matches!(
+        verdicts[1],
+        Err(EncodedError::Item(VerifyError::Signature(_)))
+    ));
+    // An upload is the account's if its identity is in the account's list.
+    let upload = phone.store.upload(&mut r, NOW).unwrap();
+    let upload = qorgan::PreKeyUpload::from_bytes(&upload.to_bytes()).unwrap();
+    let list = DeviceList::from_bytes(&v2).unwrap();
+    assert!(list.contains(upload.identity()));
+    assert_eq!(list.account(), bob.account_key());
+}

@@ -54,6 +54,12 @@ pub fn verify(e: &VerifyError) -> (String, String) {
     match e {
         VerifyError::Decode(d) => wrap("VerifyError::Decode", decode(d)),
         VerifyError::Signature(s) => wrap("VerifyError::Signature", signature(s)),
+        VerifyError::NotSuccessor {
+            version,
+            previous_version,
+        } => plain(format!(
+            "VerifyError::NotSuccessor(version: {version}, previous_version: {previous_version})"
+        )),
     }
 }
 
