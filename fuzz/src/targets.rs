@@ -38,6 +38,10 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("state_session", state_session),
     ("state_prekey_store", state_prekey_store),
     ("state_group", state_group),
+    ("decode_device_list", decode_device_list),
+    ("decode_account_envelope", decode_account_envelope),
+    ("link_complete", link_complete),
+    ("state_account", state_account),
     ("state_sealed", state_sealed),
     ("session_decrypt", session_decrypt),
     ("prekey_accept", prekey_accept),
@@ -123,6 +127,92 @@ pub fn state_prekey_store(data: &[u8]) {
         } else {
             assert_eq!(&written[..], data);
         }
+    }
+}
+
+pub fn decode_device_list(data: &[u8]) {
+    let decoded = qorgan::account::DeviceList::from_bytes(data);
+    let verdict = qorgan::verify::verify(&qorgan::verify::Item::DeviceList(data));
+    assert_eq!(decoded.is_ok(), verdict.is_ok());
+    if let Ok(list) = decoded {
+        assert_eq!(list.to_bytes(), data);
+        assert!(!list.devices().is_empty());
+        // A list never follows itself.
+        assert!(!list.follows(&list.head()));
+    }
+}
+
+pub fn decode_account_envelope(data: &[u8]) {
+    if let Ok((heads, body)) = qorgan::account::open_envelope(data) {
+        assert_eq!(qorgan::account::seal_envelope(heads.as_ref(), body), data);
+    }
+}
+
+/// A link request made from a fixed seed, and the provisioning message a
+/// device of a fixed account made for it (the first corpus seeds).
+pub struct Linking {
+    pub request_seed: u8,
+    pub code: String,
+    pub message: Vec<u8>,
+}
+
+pub fn linking() -> &'static Linking {
+    static L: OnceLock<Linking> = OnceLock::new();
+    L.get_or_init(|| {
+        let mut r = rng(61);
+        let phone = IdentityKeyPair::generate(&mut r);
+        let tablet = IdentityKeyPair::generate(&mut r);
+        let mut account =
+            qorgan::account::Account::create(&mut r, phone.public(), "phone").unwrap();
+        let request = qorgan::account::LinkRequest::new(&mut rng(62), tablet.public());
+        let code = request.code().to_string();
+        let parsed = qorgan::account::LinkCode::parse(&code).unwrap();
+        let message = account
+            .provision(&mut r, &parsed, "tablet", &[], false)
+            .unwrap();
+        Linking {
+            request_seed: 62,
+            code,
+            message,
+        }
+    })
+}
+
+/// The input is a link code (as text) or a provisioning message: parsing
+/// never panics, and a request refuses every message but its own, staying
+/// usable after a refusal and refusing its own once used.
+pub fn link_complete(data: &[u8]) {
+    let l = linking();
+    if let Ok(text) = core::str::from_utf8(data) {
+        if let Ok(code) = qorgan::account::LinkCode::parse(text) {
+            // Whatever parses is a code some request could have shown.
+            assert_eq!(code.device().to_bytes().len(), 2 + 128);
+        }
+    }
+    let tablet = {
+        let mut r = rng(61);
+        let _phone = IdentityKeyPair::generate(&mut r);
+        IdentityKeyPair::generate(&mut r)
+    };
+    let mut request = qorgan::account::LinkRequest::new(&mut rng(l.request_seed), tablet.public());
+    assert_eq!(request.code().as_str(), l.code);
+    match request.complete(data) {
+        Ok((account, _)) => {
+            assert_eq!(data, l.message.as_slice(), "only its own message opens");
+            assert!(account.is_listed());
+            assert!(request.complete(data).is_err(), "a message opens once");
+        }
+        Err(_) => assert!(request.complete(&l.message).is_ok(), "still usable"),
+    }
+}
+
+pub fn state_account(data: &[u8]) {
+    if let Ok(a) = qorgan::account::Account::from_bytes(data) {
+        assert_eq!(&a.to_bytes()[..], data);
+        assert!(a.is_listed());
+    }
+    if let Ok(c) = qorgan::account::Contact::from_bytes(data) {
+        assert_eq!(&c.to_bytes()[..], data);
     }
 }
 

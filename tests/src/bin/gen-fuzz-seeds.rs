@@ -32,6 +32,18 @@ fn main() {
     let full_upload = uploader.upload(&mut r, 0).unwrap().to_bytes();
     uploader.generate_one_time_prekeys(&mut r, 1);
     let small_upload = uploader.upload(&mut r, 0).unwrap().to_bytes();
+    // Accounts: a list of one device, then of two; an envelope with heads.
+    let mut account = qorgan::account::Account::create(&mut r, id.public(), "phone").unwrap();
+    let list_v1 = account.list().to_bytes();
+    let tablet = IdentityKeyPair::generate(&mut r);
+    let list_v2 = account
+        .add_device(tablet.public(), "планшет")
+        .unwrap()
+        .to_bytes();
+    let mut contact =
+        qorgan::account::Contact::pin(qorgan::account::DeviceList::from_bytes(&list_v1).unwrap());
+    let heads = contact.heads_to_send(account.head());
+    let linking = targets::linking();
     // Sealing moves an object's generation: seal copies.
     let mut bob = qorgan::Session::from_bytes(&l.bob.to_bytes()).unwrap();
     let mut out = qorgan::OutboundGroupSession::from_bytes(&l.group_out.to_bytes()).unwrap();
@@ -57,6 +69,22 @@ fn main() {
         ),
         ("decode_identity", vec![id.public().to_bytes()]),
         ("decode_upload", vec![full_upload, small_upload]),
+        ("decode_device_list", vec![list_v1, list_v2]),
+        (
+            "decode_account_envelope",
+            vec![
+                qorgan::account::seal_envelope(None, b"salem"),
+                qorgan::account::seal_envelope(heads.as_ref(), b"salem"),
+            ],
+        ),
+        (
+            "link_complete",
+            vec![linking.message.clone(), linking.code.as_bytes().to_vec()],
+        ),
+        (
+            "state_account",
+            vec![account.to_bytes().to_vec(), contact.to_bytes().to_vec()],
+        ),
         (
             "decode_distribution",
             vec![dist.to_bytes().to_vec(), dist.announcement().to_bytes()],
