@@ -183,11 +183,11 @@ pub fn linking() -> &'static Linking {
 /// usable after a refusal and refusing its own once used.
 pub fn link_complete(data: &[u8]) {
     let l = linking();
-    if let Ok(text) = core::str::from_utf8(data) {
-        if let Ok(code) = qorgan::account::LinkCode::parse(text) {
-            // Whatever parses is a code some request could have shown.
-            assert_eq!(code.device().to_bytes().len(), 2 + 128);
-        }
+    if let Ok(code) = core::str::from_utf8(data).map(qorgan::account::LinkCode::parse)
+        && let Ok(code) = code
+    {
+        // Whatever parses is a code some request could have shown.
+        assert_eq!(code.device().to_bytes().len(), 2 + 128);
     }
     let tablet = {
         let mut r = rng(61);
