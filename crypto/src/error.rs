@@ -379,6 +379,11 @@ pub enum AccountError {
     /// verified list (a device the server slipped in, or one removed).
     #[error("device not in its account's device list")]
     DeviceNotListed,
+    /// The message names another account as its recipient: meant for
+    /// another conversation (any account can list any device), never to be
+    /// shown in this one.
+    #[error("message addressed to another account")]
+    Misaddressed,
 }
 
 /// Why one device of a fan-out got nothing.

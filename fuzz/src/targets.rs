@@ -143,8 +143,11 @@ pub fn decode_device_list(data: &[u8]) {
 }
 
 pub fn decode_account_envelope(data: &[u8]) {
-    if let Ok((heads, body)) = qorgan::account::open_envelope(data) {
-        assert_eq!(qorgan::account::seal_envelope(heads.as_ref(), body), data);
+    if let Ok(e) = qorgan::account::open_envelope(data) {
+        assert_eq!(
+            qorgan::account::seal_envelope(&e.recipient, e.heads.as_ref(), e.body),
+            data
+        );
     }
 }
 

@@ -17,7 +17,11 @@
 //! [`run_group_negative_case`] also replays the file in
 //! tests/tests/vectors.rs), `negative.json` from `negative`
 //! (tests/src/vectors/negative.rs, whose [`run_negative_case`] replays it
-//! likewise), `prekey_upload.json` from `upload` (tests/src/vectors/upload.rs);
+//! likewise), `prekey_upload.json` from `upload` (tests/src/vectors/upload.rs),
+//! `account.json` and the account state fixtures from [`account`]
+//! (tests/src/vectors/account.rs), `account_negative.json` from
+//! `account_negative` (tests/src/vectors/account_negative.rs, whose
+//! [`run_account_negative_case`] replays it likewise);
 //! [`errors`] names errors as the files do.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -36,12 +40,16 @@ use serde_json::{Value, json};
 
 use crate::hex::encode as hx;
 
+pub mod account;
+mod account_negative;
 mod case_table;
 pub mod errors;
 mod group;
 mod group_negative;
 mod negative;
 mod upload;
+pub use account::{ACCOUNT_FIXTURE_SEED, ACCOUNT_SEED, account_fixture_files};
+pub use account_negative::{ACCOUNT_NEGATIVE_SEED, run_case as run_account_negative_case};
 pub use group::{GROUP_FIXTURE_SEED, GROUP_SEED, group_fixture_file};
 pub use group_negative::{GROUP_NEGATIVE_SEED, run_case as run_group_negative_case};
 pub use negative::{NEGATIVE_SEED, run_case as run_negative_case, upload_json};
@@ -1372,6 +1380,11 @@ pub fn generate() -> BTreeMap<String, Value> {
     );
     files.insert("negative.json".to_string(), negative::negative_file());
     files.insert("prekey_upload.json".to_string(), upload::upload_file());
+    files.insert("account.json".to_string(), account::account_file());
+    files.insert(
+        "account_negative.json".to_string(),
+        account_negative::account_negative_file(),
+    );
     files
 }
 
@@ -1829,8 +1842,9 @@ fn sealed_fixture(version: u8) -> Value {
     })
 }
 
-/// The fixtures of the current state version (the 1:1 state fixture, the
-/// prekey store fixture and the group state fixture): path (relative to `tests/vectors/`) ->
+/// The fixtures of the current state versions (the 1:1 state fixture, the
+/// prekey store fixture, the group state fixture, the sealed-envelope
+/// fixtures and the account and contact state fixtures): path (relative to `tests/vectors/`) ->
 /// contents. gen-vectors writes each only if no file of that name exists, so
 /// each version's fixtures are made once, by the release that introduced the
 /// version, and the fixtures of older versions stay as they were. Never
@@ -1846,5 +1860,9 @@ pub fn generate_fixtures() -> BTreeMap<String, Value> {
     );
     // Version 1 envelopes, as written before version 2 (see sealed_fixture).
     files.insert(sealed_fixture_file(1), sealed_fixture(1));
+    let (account_file, contact_file) = account_fixture_files(qorgan::wire::ACCOUNT_VERSION);
+    let (account, contact) = account::account_fixtures();
+    files.insert(account_file, account);
+    files.insert(contact_file, contact);
     files
 }

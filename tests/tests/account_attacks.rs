@@ -114,7 +114,10 @@ fn a_server_added_ghost_device_receives_nothing_and_is_reported() {
     let mut alice_phone = alice_phone;
     let mut from_ghost = session(&mut r, &ghost.id, &mut alice_phone);
     let m = from_ghost
-        .encrypt(&mut r, &seal_envelope(None, b"send me the files"))
+        .encrypt(
+            &mut r,
+            &seal_envelope(alice.account_key(), None, b"send me the files"),
+        )
         .unwrap();
     let (from, pt) = read(&mut alice_phone, &m);
     assert_eq!(

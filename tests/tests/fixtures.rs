@@ -8,7 +8,9 @@
 //! dated 0 and handed out. The sealed blobs of the fixtures written before
 //! sealed envelope version 2 are version 1 envelopes (§7.1): they open
 //! while the caller expects generation 0, and are refused as rolled back
-//! from generation 1.
+//! from generation 1. The account and contact states of account version 1
+//! (§14.7) restore, verify their lists again and keep working: updates,
+//! linking and removing devices, the heads schedule.
 
 use std::path::PathBuf;
 
@@ -55,6 +57,14 @@ const FIXTURES: &[(&str, &str)] = &[
     (
         "sealed-v2.json",
         "bb9a0fc5cbcd522711e6b1fb6ab4d23ecfff41fd053283c9125a1b63c9517abb",
+    ),
+    (
+        "account-state-v1.json",
+        "2e47781b99f275bfa190c203dcae4ef1c5cc39d40e2a2ff98b44f081cad89ae9",
+    ),
+    (
+        "contact-state-v1.json",
+        "49ede54b4869861ad124430b4ff207826a9debb2b5f9ec868bcd7cc46b0937b9",
     ),
 ];
 
@@ -1222,4 +1232,304 @@ fn sealed_envelopes_of_both_versions_open_as_recorded() {
             }
         }
     }
+}
+
+/// The lists of an account fixture, by name, verified.
+fn fixture_lists(f: &Value) -> std::collections::BTreeMap<String, qorgan::account::DeviceList> {
+    f["lists"]
+        .as_object()
+        .expect("lists")
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                qorgan::account::DeviceList::from_bytes(&unhex(v)).expect("list verifies"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn account_state_v1_restores_and_keeps_working() {
+    use qorgan::AccountError;
+    use qorgan::account::{Account, LinkCode, LinkRequest};
+    use qorgan::verify::{Item, verify};
+    use qorgan_tests::vectors::account::account_json;
+    let f = load("account-state-v1.json");
+    assert_eq!(f["account_version"], 1);
+    let key = StorageKey::from_bytes(unhex(&f["storage_key"]).try_into().expect("32"));
+    let lists = fixture_lists(&f);
+    let alice_owner = StateOwner::account(lists["alice.v1"].account());
+    let mut restored = Vec::new();
+    for name in ["bob_phone", "bob_tablet"] {
+        let v = &f["states"][name];
+        let (plain, sealed) = (unhex(&v["plain"]), unhex(&v["sealed"]));
+        let generation = v["generation"].as_u64().expect("generation");
+        let owner = StateOwner::from_bytes(unhex(&v["owner"]).try_into().expect("32"));
+        let h = SealedHeader::parse(&sealed).expect("header");
+        assert_eq!(
+            (h.version, h.kind, h.owner, h.generation),
+            (2, 0x46, Some(owner), generation)
+        );
+        let from_plain = Account::from_bytes(&plain).expect("plain state loads");
+        assert_eq!(*from_plain.to_bytes(), plain, "one state, one encoding");
+        assert_eq!(account_json(&from_plain), v["account"]);
+        assert_eq!(owner, StateOwner::account(from_plain.account_key()));
+        let opened = Account::open(&key, &sealed, &at(owner, generation)).expect("opens");
+        assert_eq!(*opened.to_bytes(), plain);
+        assert_eq!(opened.generation(), generation);
+        assert_eq!(
+            Account::open(&key, &sealed, &at(owner, generation + 1)).err(),
+            Some(StateError::RolledBack {
+                min_generation: generation + 1,
+                found: generation
+            })
+        );
+        assert_eq!(
+            Account::open(&key, &sealed, &at(alice_owner, 0)).err(),
+            Some(StateError::WrongOwner)
+        );
+        assert_eq!(
+            qorgan::account::Contact::open(&key, &sealed, &at(owner, 0)).err(),
+            Some(StateError::WrongKind {
+                expected: 0x45,
+                found: 0x46
+            })
+        );
+        restored.push(opened);
+    }
+    let mut tablet = restored.pop().expect("tablet");
+    let mut phone = restored.pop().expect("phone");
+    assert!(phone.holds_account_key() && !tablet.holds_account_key());
+    assert_eq!(phone.list(), &lists["bob.v3"]);
+    assert_eq!(tablet.list(), &lists["bob.v2"]);
+
+    // The tablet catches up on what it missed, and cannot change the list.
+    let pending: Vec<_> = f["pending_for_tablet"]
+        .as_array()
+        .expect("pending")
+        .iter()
+        .map(|n| lists[n.as_str().expect("name")].clone())
+        .collect();
+    let change = tablet.update(&pending).expect("update");
+    assert_eq!((change.from.version, change.to.version), (2, 3));
+    assert_eq!(change.added.len(), 1);
+    assert_eq!(change.added[0].label, "laptop");
+    assert!(tablet.is_listed());
+    assert_eq!(
+        tablet.update(&[lists["bob.v2"].clone()]).unwrap_err(),
+        AccountError::RolledBack {
+            held: 3,
+            offered: 2
+        }
+    );
+    let laptop = change.added[0].identity;
+    assert_eq!(
+        tablet.remove_device(&laptop).unwrap_err(),
+        AccountError::NoAccountKey
+    );
+
+    // The phone removes the laptop and links a new device: each list
+    // follows the one before, for the server too.
+    let mut r = rng(1105);
+    let v3_head = phone.head();
+    let v4 = phone.remove_device(&laptop).expect("remove").to_bytes();
+    assert_eq!(
+        verify(&Item::DeviceListAfter {
+            previous: v3_head,
+            list: &v4
+        }),
+        Ok(())
+    );
+    let watch = IdentityKeyPair::generate(&mut r);
+    let mut request = LinkRequest::new(&mut r, watch.public());
+    let code = LinkCode::parse(&request.code()).expect("code");
+    let message = phone
+        .provision(&mut r, &code, "watch", &[], false)
+        .expect("provision");
+    let (watch_account, _) = request.complete(&message).expect("complete");
+    assert_eq!(watch_account.list(), phone.list());
+    assert_eq!(phone.list().version(), 5);
+    let change = tablet
+        .update(&[
+            qorgan::account::DeviceList::from_bytes(&v4).expect("v4"),
+            phone.list().clone(),
+        ])
+        .expect("update");
+    assert_eq!(change.removed.len(), 1);
+    assert_eq!(change.added.len(), 1);
+
+    // The phone removes the tablet: the tablet learns it, and its state
+    // (no longer listed) still saves and loads (§14.7).
+    let v6 = phone
+        .remove_device(tablet.device())
+        .expect("remove the tablet")
+        .clone();
+    let change = tablet.update(&[v6]).expect("update");
+    assert_eq!(change.removed.len(), 1);
+    assert!(!tablet.is_listed());
+    let reloaded = Account::from_bytes(&tablet.to_bytes()).expect("a removed device loads");
+    assert!(!reloaded.is_listed());
+    assert_eq!(*reloaded.to_bytes(), *tablet.to_bytes());
+    let sealed = tablet.seal(&mut r, &key);
+    let opened = Account::open(
+        &key,
+        &sealed,
+        &at(tablet.state_owner(), tablet.generation()),
+    )
+    .expect("a removed device's sealed state opens");
+    assert!(!opened.is_listed());
+
+    // Sealed again: the next generation, and the fixture's blob is then a
+    // rollback.
+    let v = &f["states"]["bob_phone"];
+    let generation = v["generation"].as_u64().expect("generation");
+    let sealed = phone.seal(&mut r, &key);
+    assert_eq!(phone.generation(), generation + 1);
+    let owner = phone.state_owner();
+    assert!(Account::open(&key, &sealed, &at(owner, generation + 1)).is_ok());
+    assert_eq!(
+        Account::open(&key, &unhex(&v["sealed"]), &at(owner, generation + 1)).err(),
+        Some(StateError::RolledBack {
+            min_generation: generation + 1,
+            found: generation
+        })
+    );
+}
+
+#[test]
+fn contact_state_v1_restores_updates_and_keeps_its_heads_schedule() {
+    use qorgan::AccountError;
+    use qorgan::FanoutError;
+    use qorgan::account::{Account, Contact, ListHead, fanout, receive, seal_envelope};
+    use qorgan::limits::HEADS_EVERY_MESSAGES;
+    use qorgan_tests::vectors::account::contact_json;
+    let f = load("contact-state-v1.json");
+    assert_eq!(f["account_version"], 1);
+    let key = StorageKey::from_bytes(unhex(&f["storage_key"]).try_into().expect("32"));
+    let lists = fixture_lists(&f);
+    let alice_head = ListHead {
+        version: f["alice_head"]["version"].as_u64().expect("version"),
+        hash: unhex(&f["alice_head"]["hash"]).try_into().expect("32"),
+    };
+    assert_eq!(alice_head, lists["alice.v1"].head());
+    let restore = |name: &str| {
+        let v = &f["states"][name];
+        let (plain, sealed) = (unhex(&v["plain"]), unhex(&v["sealed"]));
+        let generation = v["generation"].as_u64().expect("generation");
+        let owner = StateOwner::from_bytes(unhex(&v["owner"]).try_into().expect("32"));
+        let h = SealedHeader::parse(&sealed).expect("header");
+        assert_eq!(
+            (h.version, h.kind, h.owner, h.generation),
+            (2, 0x45, Some(owner), generation)
+        );
+        let from_plain = Contact::from_bytes(&plain).expect("plain state loads");
+        assert_eq!(*from_plain.to_bytes(), plain, "one state, one encoding");
+        assert_eq!(contact_json(&from_plain), v["contact"]);
+        assert_eq!(owner, StateOwner::account(from_plain.account()));
+        assert_eq!(from_plain.list(), &lists["bob.v1"]);
+        let opened = Contact::open(&key, &sealed, &at(owner, generation)).expect("opens");
+        assert_eq!(*opened.to_bytes(), plain);
+        assert_eq!(
+            Contact::open(&key, &sealed, &at(owner, generation + 1)).err(),
+            Some(StateError::RolledBack {
+                min_generation: generation + 1,
+                found: generation
+            })
+        );
+        assert_eq!(
+            Contact::open(
+                &key,
+                &sealed,
+                &at(StateOwner::account(lists["alice.v1"].account()), 0)
+            )
+            .err(),
+            Some(StateError::WrongOwner)
+        );
+        opened
+    };
+
+    // Alice's phone's account (no account key), made from the fixture's
+    // list and identity (§14.7 layout).
+    let alice_phone =
+        qorgan::IdentityKey::from_field_bytes(&unhex(&f["identities"]["alice_phone"]))
+            .expect("identity");
+    let alice_list = lists["alice.v1"].to_bytes();
+    let alice = Account::from_bytes(
+        &[
+            &[0x01, 0x46, 0][..],
+            &alice_phone.to_field_bytes(),
+            &(alice_list.len() as u32).to_be_bytes(),
+            &alice_list,
+        ]
+        .concat(),
+    )
+    .expect("alice's account");
+    assert_eq!(alice.head(), alice_head);
+
+    // Heads went out with message 0 and messages 1–4 followed without:
+    // messages 5 … 31 carry none, message 32 (HEADS_EVERY_MESSAGES) does.
+    let since = f["messages_since_heads"].as_u64().expect("since") as u32;
+    let mut sent = restore("alice_contact_of_bob");
+    // A fan-out that reaches no device (no session with any) is not
+    // counted (§14.5): the contact is unchanged.
+    let before = sent.to_bytes().to_vec();
+    let deliveries = fanout(&mut rng(1106), &alice, &mut sent, &mut [], b"lost");
+    assert!(!deliveries.is_empty());
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| matches!(d.result, Err(FanoutError::NoSession)))
+    );
+    assert_eq!(*sent.to_bytes(), before);
+    for message in since + 1..HEADS_EVERY_MESSAGES {
+        assert_eq!(sent.heads_to_send(alice_head), None, "message {message}");
+    }
+    let heads = sent.heads_to_send(alice_head).expect("due");
+    assert_eq!(
+        (heads.sender, heads.peer),
+        (alice_head, lists["bob.v1"].head())
+    );
+
+    // Updated over the pending lists: the heads change, so they go out at
+    // once; an older list is refused.
+    let mut sent = restore("alice_contact_of_bob");
+    let pending: Vec<_> = f["pending_lists"]
+        .as_array()
+        .expect("pending")
+        .iter()
+        .map(|n| lists[n.as_str().expect("name")].clone())
+        .collect();
+    let change = sent.update(&pending).expect("update");
+    assert_eq!((change.from.version, change.to.version), (1, 3));
+    assert_eq!(change.added.len(), 2);
+    let heads = sent.heads_to_send(alice_head).expect("changed");
+    assert_eq!(heads.peer, lists["bob.v3"].head());
+    assert_eq!(
+        sent.update(&[lists["bob.v2"].clone()]).unwrap_err(),
+        AccountError::RolledBack {
+            held: 3,
+            offered: 2
+        }
+    );
+    assert!(sent.allows(&lists["bob.v3"].devices()[0].identity));
+
+    // Nothing sent yet: the first message carries the heads.
+    let mut unsent = restore("alice_contact_unsent");
+    assert!(unsent.heads_to_send(alice_head).is_some());
+    assert_eq!(unsent.heads_to_send(alice_head), None);
+
+    // What Bob's phone sends Alice names her account (§14.5); one naming
+    // Bob's own account is meant for another conversation.
+    let contact = restore("alice_contact_of_bob");
+    let bob_phone = qorgan::IdentityKey::from_field_bytes(&unhex(&f["identities"]["bob_phone"]))
+        .expect("identity");
+    let to_alice = seal_envelope(alice.account_key(), None, b"hi");
+    let got = receive(&alice, &contact, &bob_phone, &to_alice).expect("addressed to Alice");
+    assert_eq!(got.body, b"hi");
+    let to_bob = seal_envelope(contact.account(), None, b"hi");
+    assert_eq!(
+        receive(&alice, &contact, &bob_phone, &to_bob).err(),
+        Some(AccountError::Misaddressed)
+    );
 }

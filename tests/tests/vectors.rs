@@ -11,7 +11,9 @@
 //!   recorded delivery order, opens every sealed state with its recorded
 //!   owner and generation, gives the recorded batch verdicts and
 //!   the recorded outcome (error or result) of every case of
-//!   `group_negative.json` and `negative.json`.
+//!   `group_negative.json`, `negative.json` and `account_negative.json`,
+//!   and makes the accounts, device lists, link codes, provisioning
+//!   messages, envelopes, safety numbers and states of `account.json`.
 
 #[path = "vectors/independent.rs"]
 mod independent;
@@ -28,7 +30,8 @@ use qorgan::{
 };
 use qorgan_tests::hex;
 use qorgan_tests::vectors::{
-    ReplayRng, errors, generate, render, run_group_negative_case, run_negative_case,
+    ReplayRng, errors, generate, render, run_account_negative_case, run_group_negative_case,
+    run_negative_case,
 };
 use serde_json::Value;
 
@@ -892,4 +895,368 @@ fn replay_cases(f: &Value, run: impl Fn(&Value) -> Value) {
 #[test]
 fn qorgan_gives_the_recorded_outcome_of_every_negative_case() {
     replay_cases(&load("negative.json"), run_negative_case);
+}
+
+#[test]
+fn qorgan_gives_the_recorded_outcome_of_every_account_negative_case() {
+    let f = load("account_negative.json");
+    let lists: BTreeMap<String, Vec<u8>> = f["inputs"]["lists"]
+        .as_object()
+        .expect("lists")
+        .iter()
+        .map(|(k, v)| (k.clone(), unhex(v)))
+        .collect();
+    replay_cases(&f, |c| run_account_negative_case(c, &lists));
+}
+
+/// account.json (docs/PROTOCOL.md §14) through qorgan, from its draws: the
+/// accounts, every list, the link codes and provisioning messages, the
+/// updates, the heads schedule, the envelopes, what `receive` reports, the
+/// fan-out, the account safety numbers and the sealed states.
+#[test]
+fn qorgan_replays_the_account_scenario() {
+    use qorgan::account::{
+        Account, Contact, DeviceList, Heads, LinkCode, LinkRequest, ListHead, fanout,
+        open_envelope, receive, seal_envelope,
+    };
+    use qorgan_tests::vectors::account::{
+        account_json, change_json, contact_json, head_json, heads_json, report_json,
+        safety_number_json,
+    };
+    let f = load("account.json");
+    let d = draws(&[&f]);
+    let x = &f["expected"];
+    let replay = |purposes: &[&str]| ReplayRng::new(purposes.iter().map(|p| d[*p].clone()));
+    let mut ids = BTreeMap::new();
+    for n in f["inputs"]["identities"].as_array().expect("identities") {
+        let n = str_of(n);
+        let mut r = replay(&[
+            &format!("{n}.identity.ed25519_seed"),
+            &format!("{n}.identity.x25519_secret"),
+        ]);
+        let id = IdentityKeyPair::generate(&mut r);
+        r.finish();
+        assert_eq!(
+            hex::encode(&id.public().to_field_bytes()),
+            str_of(&x["identities"][n]["field_encoding"])
+        );
+        ids.insert(n.to_string(), id);
+    }
+    let create = |who: &str| {
+        let a = &f["inputs"]["accounts"][who];
+        let mut r = replay(&[str_of(&a["seed_draw"])]);
+        let label = String::from_utf8(unhex(&a["label"]["hex"])).expect("utf-8");
+        let account =
+            Account::create(&mut r, ids[str_of(&a["device"])].public(), &label).expect("create");
+        r.finish();
+        assert_eq!(
+            hex::encode(&account.account_key().to_bytes()),
+            str_of(&x["accounts"][who])
+        );
+        account
+    };
+    let mut bob = create("bob");
+    let alice = create("alice");
+    let lists: BTreeMap<String, Vec<u8>> = x["lists"]
+        .as_array()
+        .expect("lists")
+        .iter()
+        .map(|l| (str_of(&l["name"]).to_string(), unhex(&l["bytes"])))
+        .collect();
+    let list = |n: &str| DeviceList::from_bytes(&lists[n]).expect("verifies");
+    assert_eq!(bob.list().to_bytes(), lists["bob.v1"]);
+    assert_eq!(alice.list().to_bytes(), lists["alice.v1"]);
+    for l in x["lists"].as_array().expect("lists") {
+        let bytes = unhex(&l["bytes"]);
+        let parsed = DeviceList::from_bytes(&bytes).expect("verifies");
+        assert_eq!(head_json(&parsed.head()), l["head"]);
+        assert_eq!(parsed.version(), l["version"].as_u64().expect("version"));
+        assert_eq!(
+            qorgan::verify::verify(&qorgan::verify::Item::DeviceList(&bytes)),
+            Ok(())
+        );
+        if parsed.version() > 1 {
+            let name = str_of(&l["name"]);
+            let prev = list(&format!(
+                "{}.v{}",
+                &name[..name.find('.').expect(".")],
+                parsed.version() - 1
+            ));
+            assert!(parsed.follows(&prev.head()));
+            assert_eq!(
+                qorgan::verify::verify(&qorgan::verify::Item::DeviceListAfter {
+                    previous: prev.head(),
+                    list: &bytes
+                }),
+                Ok(())
+            );
+        }
+    }
+
+    // Linking (§14.4): the code, the message, what completes.
+    let bob_contact_of_alice = Contact::pin(list("alice.v1"));
+    let mut linked = Vec::new();
+    for (i, l) in f["inputs"]["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .enumerate()
+    {
+        let out = &x["links"][i];
+        let device = ids[str_of(&l["device"])].public();
+        let mut r = replay(&[
+            str_of(&l["link_key_secret_draw"]),
+            str_of(&l["link_secret_draw"]),
+        ]);
+        let mut request = LinkRequest::new(&mut r, device);
+        r.finish();
+        assert_eq!(request.code().as_str(), str_of(&out["code"]["text"]));
+        let code = LinkCode::parse(&request.code()).expect("code");
+        let contacts: Vec<&Contact> = l["contacts"]
+            .as_array()
+            .expect("contacts")
+            .iter()
+            .map(|_| &bob_contact_of_alice)
+            .collect();
+        let label = String::from_utf8(unhex(&l["label"]["hex"])).expect("utf-8");
+        let mut r = replay(&[str_of(&l["ephemeral_secret_draw"])]);
+        let message = bob
+            .provision(
+                &mut r,
+                &code,
+                &label,
+                &contacts,
+                l["share_account_key"].as_bool().expect("share"),
+            )
+            .expect("provision");
+        r.finish();
+        assert_eq!(message, unhex(&out["provisioning"]["bytes"]));
+        assert_eq!(bob.list().to_bytes(), lists[str_of(&out["list_after"])]);
+        let (account, contacts) = request.complete(&message).expect("complete");
+        assert_eq!(account_json(&account), out["completed"]["account"]);
+        assert_eq!(
+            Value::Array(contacts.iter().map(contact_json).collect()),
+            out["completed"]["contacts"]
+        );
+        linked.push(account);
+    }
+    let mut tablet = linked.pop().expect("tablet");
+    let mut laptop = linked.pop().expect("laptop");
+    bob.remove_device(ids["bob_laptop"].public())
+        .expect("remove");
+    assert_eq!(bob.list().to_bytes(), lists["bob.v4"]);
+
+    // Updates (§14.3).
+    let chain_of = |v: &Value| -> Vec<DeviceList> {
+        v.as_array()
+            .expect("chain")
+            .iter()
+            .map(|n| list(str_of(n)))
+            .collect()
+    };
+    for (u, out) in f["inputs"]["updates"]
+        .as_array()
+        .expect("updates")
+        .iter()
+        .zip(x["updates"].as_array().expect("updates"))
+    {
+        let chain = chain_of(&u["chain"]);
+        let (change, after) = match str_of(&u["who"]) {
+            "contact" => {
+                let mut c = Contact::pin(list(str_of(&u["held"])));
+                let change = c.update(&chain).expect("update");
+                (change, contact_json(&c))
+            }
+            "laptop" => {
+                assert_eq!(laptop.list().to_bytes(), lists[str_of(&u["held"])]);
+                let change = laptop.update(&chain).expect("update");
+                (change, account_json(&laptop))
+            }
+            _ => {
+                assert_eq!(tablet.list().to_bytes(), lists[str_of(&u["held"])]);
+                let change = tablet.update(&chain).expect("update");
+                (change, account_json(&tablet))
+            }
+        };
+        assert_eq!(change_json(&change), out["change"]);
+        assert_eq!(after, out["after"]);
+    }
+
+    // The heads schedule (§14.5).
+    let sched = &f["inputs"]["schedule"];
+    let mut contact = Contact::pin(list("bob.v1"));
+    let mut got = Vec::new();
+    let before = sched["calls_before_update"].as_u64().expect("calls");
+    let after = sched["calls_after_update"].as_u64().expect("calls");
+    for call in 0..before + after {
+        if call == before {
+            contact.update(&chain_of(&sched["update"])).expect("update");
+            got.push(serde_json::json!({"update": sched["update"]}));
+        }
+        let heads = contact.heads_to_send(alice.head());
+        got.push(serde_json::json!({"call": call, "heads": heads.as_ref().map(heads_json)}));
+    }
+    assert_eq!(Value::Array(got), x["schedule"]);
+
+    // Envelopes and what a receiver learns (§14.5).
+    let head_of = |v: &Value| ListHead {
+        version: v["version"].as_u64().expect("version"),
+        hash: unhex(&v["hash"]).try_into().expect("32"),
+    };
+    let heads_of = |v: &Value| {
+        (!v.is_null()).then(|| Heads {
+            sender: head_of(&v["sender"]),
+            peer: head_of(&v["peer"]),
+        })
+    };
+    let account_key_of = |v: &Value| {
+        qorgan::account::AccountKey::from_bytes(&unhex(v).try_into().expect("32"))
+            .expect("account key")
+    };
+    for e in x["envelopes"].as_array().expect("envelopes") {
+        let heads = heads_of(&e["heads"]);
+        let body = unhex(&e["body"]);
+        let recipient = account_key_of(&e["recipient"]);
+        assert_eq!(recipient, *bob.account_key(), "Alice writes to Bob");
+        let bytes = seal_envelope(&recipient, heads.as_ref(), &body);
+        assert_eq!(bytes, unhex(&e["bytes"]));
+        let opened = open_envelope(&bytes).expect("opens");
+        assert_eq!(
+            (opened.recipient, opened.heads, opened.body),
+            (recipient, heads, &body[..])
+        );
+    }
+    for rc in x["receive"].as_array().expect("receive") {
+        let envelope = unhex(&rc["envelope"]);
+        let recipient = account_key_of(&rc["recipient"]);
+        let addressed = if str_of(&rc["sender"]) == "alice_phone" {
+            bob.account_key()
+        } else {
+            alice.account_key()
+        };
+        assert_eq!(recipient, *addressed, "§14.5 sender rule");
+        assert_eq!(
+            open_envelope(&envelope).expect("opens").recipient,
+            recipient
+        );
+        let got = receive(
+            &bob,
+            &bob_contact_of_alice,
+            ids[str_of(&rc["sender"])].public(),
+            &envelope,
+        )
+        .expect("listed");
+        assert_eq!(hex::encode(got.body), str_of(&rc["body"]));
+        assert_eq!(report_json(got.report.as_ref()), rc["report"]);
+    }
+
+    // The fan-out (§14.5), with sessions made as the generator made them.
+    let fo = &x["fanout"];
+    let mut r = qorgan_tests::rng(f["fanout_sessions_seed"].as_u64().expect("seed"));
+    let mut sessions = Vec::new();
+    let mut stores = Vec::new();
+    for to in f["inputs"]["fanout"]["sessions"]
+        .as_array()
+        .expect("sessions")
+    {
+        let mut store = PreKeyStore::new(&mut r, ids[str_of(to)].clone(), 0);
+        let bundle = store.bundle().expect("bundle");
+        sessions.push(Session::initiate(&mut r, &ids["bob_phone"], &bundle).expect("initiate"));
+        let _ = &mut store;
+        stores.push(store);
+    }
+    let mut to_alice = Contact::pin(list("alice.v1"));
+    let body = unhex(&f["inputs"]["fanout"]["body"]["hex"]);
+    let deliveries = fanout(&mut r, &bob, &mut to_alice, &mut sessions, &body);
+    assert_eq!(
+        deliveries.len(),
+        fo["deliveries"].as_array().expect("d").len()
+    );
+    for (got, want) in deliveries
+        .iter()
+        .zip(fo["deliveries"].as_array().expect("d"))
+    {
+        assert!(got.device.ct_eq(ids[str_of(&want["device"])].public()));
+        match &got.result {
+            Ok(c) => {
+                assert_eq!(want["result"]["result"], "ok");
+                let (_, pt) = stores[0].accept(c, 0).expect("accept");
+                assert_eq!(pt, unhex(&fo["envelope"]));
+            }
+            Err(e) => assert_eq!(errors::fanout(e).0, str_of(&want["result"]["error"])),
+        }
+    }
+    assert_eq!(account_key_of(&fo["recipient"]), *alice.account_key());
+    assert_eq!(
+        open_envelope(&unhex(&fo["envelope"]))
+            .expect("opens")
+            .recipient,
+        *alice.account_key()
+    );
+    assert_eq!(*to_alice.to_bytes(), unhex(&fo["contact_after"]));
+
+    // Account safety numbers (§14.6).
+    for (c, want) in f["inputs"]["safety_numbers"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .zip(x["safety_numbers"].as_array().expect("cases"))
+    {
+        let key = |n: &Value| {
+            if str_of(n) == "alice" {
+                alice.account_key()
+            } else {
+                bob.account_key()
+            }
+        };
+        let sn = qorgan::SafetyNumber::for_accounts(
+            key(&c["a"]),
+            &unhex(&c["a_id"]),
+            key(&c["b"]),
+            &unhex(&c["b_id"]),
+        );
+        assert_eq!(safety_number_json(&sn), *want);
+    }
+
+    // Sealed states (§14.7, §7.1): each opens with its owner at its
+    // generation and not at the next; loaded from its plain bytes and sealed
+    // with the recorded nonce at its generation, the same blob.
+    let key = StorageKey::from_bytes(d["storage_key"].clone().try_into().expect("32"));
+    for s in x["states"].as_array().expect("states") {
+        let (plain, sealed) = (unhex(&s["plain"]), unhex(&s["sealed"]));
+        check_header(s, &sealed);
+        let expected = expected_of(s);
+        let g = expected.min_generation;
+        let next = Expected::new(expected.owner, g + 1);
+        let rolled = Some(StateError::RolledBack {
+            min_generation: g + 1,
+            found: g,
+        });
+        let nonces: Vec<&str> = s["nonce_draws"]
+            .as_array()
+            .expect("nonces")
+            .iter()
+            .map(str_of)
+            .collect();
+        let mut nonce = ReplayRng::new([d[*nonces.last().expect("nonce")].clone()]);
+        if s["kind"] == 0x46 {
+            let opened = Account::open(&key, &sealed, &expected).expect("open");
+            assert_eq!(*opened.to_bytes(), plain);
+            assert_eq!(account_json(&opened), s["account"]);
+            assert_eq!(opened.state_owner(), expected.owner);
+            assert_eq!(Account::open(&key, &sealed, &next).err(), rolled);
+            let mut from_plain = Account::from_bytes(&plain).expect("decode");
+            from_plain.resume_generation(g - 1);
+            assert_eq!(from_plain.seal(&mut nonce, &key), sealed);
+        } else {
+            let opened = Contact::open(&key, &sealed, &expected).expect("open");
+            assert_eq!(*opened.to_bytes(), plain);
+            assert_eq!(contact_json(&opened), s["contact"]);
+            assert_eq!(Contact::open(&key, &sealed, &next).err(), rolled);
+            let mut from_plain = Contact::from_bytes(&plain).expect("decode");
+            from_plain.resume_generation(g - 1);
+            assert_eq!(from_plain.seal(&mut nonce, &key), sealed);
+        }
+        nonce.finish();
+    }
 }

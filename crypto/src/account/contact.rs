@@ -75,17 +75,33 @@ impl Contact {
     /// at least every [`HEADS_EVERY_MESSAGES`] messages. `own` is the head
     /// of this device's own account list. Persist the contact after.
     pub fn heads_to_send(&mut self, own: Head) -> Option<Heads> {
+        let heads = self.heads_due(own);
+        self.message_sent(heads);
+        heads
+    }
+
+    /// The heads the next message would carry, without counting a message
+    /// (see [`heads_to_send`](Self::heads_to_send)).
+    pub(crate) fn heads_due(&self, own: Head) -> Option<Heads> {
         let heads = Heads {
             sender: own,
             peer: self.head(),
         };
-        if self.sent == Some(heads) && self.since_heads + 1 < HEADS_EVERY_MESSAGES {
-            self.since_heads += 1;
-            return None;
+        let due =
+            self.sent != Some(heads) || self.since_heads.saturating_add(1) >= HEADS_EVERY_MESSAGES;
+        due.then_some(heads)
+    }
+
+    /// Counts one message sent, which carried `heads` (what
+    /// [`heads_due`](Self::heads_due) returned for it).
+    pub(crate) fn message_sent(&mut self, heads: Option<Heads>) {
+        match heads {
+            Some(h) => {
+                self.sent = Some(h);
+                self.since_heads = 0;
+            }
+            None => self.since_heads = self.since_heads.saturating_add(1),
         }
-        self.sent = Some(heads);
-        self.since_heads = 0;
-        Some(heads)
     }
 
     /// Safety number of this contact's account with one's own (stable

@@ -2,14 +2,19 @@
 //! encrypts in a 1:1 session: the application's body, and from time to
 //! time the device-list heads (§14.5) that let two users compare their views.
 //!
-//! `0x01 || 0x31 || flags || [sender head || peer head] || body`, a head
-//! being `version (u64) || hash (32)`; flag bit 0: the heads are present;
-//! other bits zero. 3 bytes of overhead without heads, 83 with.
+//! `0x01 || 0x31 || recipient account (32) || flags || [sender head || peer
+//! head] || body`, a head being `version (u64) || hash (32)`; flag bit 0:
+//! the heads are present; other bits zero. The recipient account is the
+//! account the conversation is with, as the sender sees it: a device that
+//! is listed by several accounts (any account can list any device) never
+//! takes a message meant for another account's conversation. 35 bytes of
+//! overhead without heads, 115 with.
 
 use alloc::vec::Vec;
 
 use super::device_list::expect_header;
 use super::heads::Heads;
+use super::key::AccountKey;
 use crate::codec::{Reader, Writer};
 use crate::error::{DecodeError, Head};
 use crate::wire;
@@ -27,10 +32,23 @@ fn read_head(r: &mut Reader<'_>) -> Result<Head, DecodeError> {
     })
 }
 
-/// Wraps `body`, with `heads` if given.
-pub fn seal_envelope(heads: Option<&Heads>, body: &[u8]) -> Vec<u8> {
-    let mut w = Writer::with_capacity(3 + 80 + body.len());
-    w.u8(wire::ACCOUNT_VERSION).u8(wire::TYPE_ACCOUNT_ENVELOPE);
+/// An opened account envelope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Envelope<'a> {
+    /// The account the sender addressed (its conversation partner).
+    pub recipient: AccountKey,
+    /// The heads, if the message carries them.
+    pub heads: Option<Heads>,
+    /// The application's body.
+    pub body: &'a [u8],
+}
+
+/// Wraps `body` for a conversation with `recipient`, with `heads` if given.
+pub fn seal_envelope(recipient: &AccountKey, heads: Option<&Heads>, body: &[u8]) -> Vec<u8> {
+    let mut w = Writer::with_capacity(35 + 80 + body.len());
+    w.u8(wire::ACCOUNT_VERSION)
+        .u8(wire::TYPE_ACCOUNT_ENVELOPE)
+        .raw(&recipient.to_bytes());
     match heads {
         Some(h) => {
             w.u8(FLAG_HEADS);
@@ -45,10 +63,11 @@ pub fn seal_envelope(heads: Option<&Heads>, body: &[u8]) -> Vec<u8> {
     w.into_vec()
 }
 
-/// Unwraps an envelope: the heads, if present, and the body.
-pub fn open_envelope(bytes: &[u8]) -> Result<(Option<Heads>, &[u8]), DecodeError> {
+/// Unwraps an envelope.
+pub fn open_envelope(bytes: &[u8]) -> Result<Envelope<'_>, DecodeError> {
     let mut r = Reader::new(bytes);
     expect_header(&mut r, wire::TYPE_ACCOUNT_ENVELOPE)?;
+    let recipient = AccountKey::from_bytes(&r.array()?)?;
     let heads = match r.u8()? {
         0 => None,
         FLAG_HEADS => Some(Heads {
@@ -57,5 +76,9 @@ pub fn open_envelope(bytes: &[u8]) -> Result<(Option<Heads>, &[u8]), DecodeError
         }),
         _ => return Err(DecodeError::InvalidField("account envelope flags")),
     };
-    Ok((heads, r.rest()))
+    Ok(Envelope {
+        recipient,
+        heads,
+        body: r.rest(),
+    })
 }

@@ -22,13 +22,15 @@ pub struct Delivery {
     pub result: Result<Vec<u8>, FanoutError>,
 }
 
-/// Encrypts `body` (in an account envelope, with the device-list heads when
-/// they are due: [`Contact::heads_to_send`]) for every device of `contact`'s
-/// newest list and every other device of `account`, each through its
-/// session in `sessions`. One [`Delivery`] per listed device (in list
-/// order, the contact's first), then one `NotListed` per session with a
-/// device in neither list: such a device gets nothing. Persist the
-/// sessions that encrypted, and the contact, before sending.
+/// Encrypts `body` (in an account envelope addressed to `contact`'s
+/// account, with the device-list heads when they are due:
+/// [`Contact::heads_to_send`]) for every device of `contact`'s newest list
+/// and every other device of `account`, each through its session in
+/// `sessions`. One [`Delivery`] per listed device (in list order, the
+/// contact's first), then one `NotListed` per session with a device in
+/// neither list: such a device gets nothing. The heads schedule counts the
+/// message only if at least one device got it. Persist the sessions that
+/// encrypted, and the contact, before sending.
 pub fn fanout<R: CryptoRng + ?Sized>(
     rng: &mut R,
     account: &Account,
@@ -36,8 +38,9 @@ pub fn fanout<R: CryptoRng + ?Sized>(
     sessions: &mut [Session],
     body: &[u8],
 ) -> Vec<Delivery> {
-    let heads = contact.heads_to_send(account.head());
-    let envelope = seal_envelope(heads.as_ref(), body);
+    let own = account.head();
+    let heads = contact.heads_due(own);
+    let envelope = seal_envelope(contact.account(), heads.as_ref(), body);
     let targets: Vec<IdentityKey> = contact
         .devices()
         .iter()
@@ -60,6 +63,9 @@ pub fn fanout<R: CryptoRng + ?Sized>(
             }
         })
         .collect();
+    if out.iter().any(|d| d.result.is_ok()) {
+        contact.message_sent(heads);
+    }
     for s in sessions.iter() {
         let remote = s.remote_identity();
         if !targets.iter().any(|t| t.ct_eq(remote)) {
@@ -84,23 +90,31 @@ pub struct Received<'a> {
 
 /// Opens the account envelope of a message decrypted from `sender`'s
 /// session in a conversation with `contact`. Refuses a sender in neither
-/// `contact`'s nor `account`'s newest list (`DeviceNotListed`).
+/// `contact`'s nor `account`'s newest list (`DeviceNotListed`), and a
+/// message addressed to another conversation (`Misaddressed`): from the
+/// contact's devices it must name this account, from this account's other
+/// devices the contact's.
 pub fn receive<'a>(
     account: &Account,
     contact: &Contact,
     sender: &IdentityKey,
     plaintext: &'a [u8],
 ) -> Result<Received<'a>, AccountError> {
-    let (held_sender, held_peer) = if contact.allows(sender) {
-        (contact.head(), account.head())
+    let (held_sender, held_peer, addressed) = if contact.allows(sender) {
+        (contact.head(), account.head(), account.account_key())
     } else if account.list().contains(sender) && !sender.ct_eq(account.device()) {
-        (account.head(), contact.head())
+        (account.head(), contact.head(), contact.account())
     } else {
         return Err(AccountError::DeviceNotListed);
     };
-    let (heads, body) = open_envelope(plaintext).map_err(VerifyError::from)?;
+    let envelope = open_envelope(plaintext).map_err(VerifyError::from)?;
+    if envelope.recipient != *addressed {
+        return Err(AccountError::Misaddressed);
+    }
     Ok(Received {
-        body,
-        report: heads.map(|h| HeadReport::new(&h, held_sender, held_peer)),
+        body: envelope.body,
+        report: envelope
+            .heads
+            .map(|h| HeadReport::new(&h, held_sender, held_peer)),
     })
 }

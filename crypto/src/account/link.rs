@@ -194,6 +194,9 @@ impl LinkRequest {
         let (seed, list, contacts) = read_payload(&payload).map_err(VerifyError::from)?;
         let key = seed.map(|s| AccountKeyPair::from_seed(&s));
         let list = DeviceList::from_bytes(list)?;
+        if !list.contains(&self.device) {
+            return Err(AccountError::InvalidList("this device is not in the list"));
+        }
         let account = Account::from_parts(key, list, self.device)?;
         let contacts = contacts
             .into_iter()

@@ -26,7 +26,7 @@ mod own;
 pub use chain::ListChange;
 pub use contact::Contact;
 pub use device_list::{DeviceEntry, DeviceList, MAX_DEVICE_LIST_LEN};
-pub use envelope::{open_envelope, seal_envelope};
+pub use envelope::{Envelope, open_envelope, seal_envelope};
 pub use fanout::{Delivery, Received, fanout, receive};
 pub use heads::{Comparison, HeadReport, Heads};
 pub use key::{ACCOUNT_KEY_LEN, AccountKey, AccountKeyPair};

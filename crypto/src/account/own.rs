@@ -50,9 +50,6 @@ impl Account {
         if key.as_ref().is_some_and(|k| k.public() != list.account()) {
             return Err(AccountError::WrongAccount);
         }
-        if !list.contains(&device) {
-            return Err(AccountError::InvalidList("this device is not in the list"));
-        }
         Ok(Self {
             account: *list.account(),
             key,

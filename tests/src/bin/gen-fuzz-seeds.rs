@@ -73,8 +73,8 @@ fn main() {
         (
             "decode_account_envelope",
             vec![
-                qorgan::account::seal_envelope(None, b"salem"),
-                qorgan::account::seal_envelope(heads.as_ref(), b"salem"),
+                qorgan::account::seal_envelope(account.account_key(), None, b"salem"),
+                qorgan::account::seal_envelope(account.account_key(), heads.as_ref(), b"salem"),
             ],
         ),
         (

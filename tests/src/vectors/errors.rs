@@ -13,9 +13,10 @@
 //! Each function returns `(error, kind)`: the whole value, and its innermost
 //! error alone (for example `DecodeError::UnsupportedVersion(1)`).
 
+use qorgan::account::ListHead;
 use qorgan::{
-    DecodeError, DecryptError, EncryptError, GroupError, HandshakeError, SignatureError,
-    StateError, VerifyError,
+    AccountError, DecodeError, DecryptError, EncryptError, FanoutError, GroupError, HandshakeError,
+    SignatureError, StateError, VerifyError,
 };
 
 /// A [`DecodeError`].
@@ -177,5 +178,51 @@ pub fn handshake(e: &HandshakeError) -> (String, String) {
             "HandshakeError::ReplayRecordFull(signed_prekey_id: {signed_prekey_id})"
         )),
         HandshakeError::NotPreKeyMessage => plain("HandshakeError::NotPreKeyMessage".into()),
+    }
+}
+
+/// A device-list head as the files write it inside an error:
+/// `Head(version: 3, hash: <64 hex digits>)`.
+pub fn head(h: &ListHead) -> String {
+    format!(
+        "Head(version: {}, hash: {})",
+        h.version,
+        crate::hex::encode(&h.hash)
+    )
+}
+
+/// An [`AccountError`] (device lists, contacts, linking, docs/PROTOCOL.md §14).
+pub fn account(e: &AccountError) -> (String, String) {
+    match e {
+        AccountError::Verify(v) => wrap("AccountError::Verify", verify(v)),
+        AccountError::WrongAccount => plain("AccountError::WrongAccount".into()),
+        AccountError::RolledBack { held, offered } => plain(format!(
+            "AccountError::RolledBack(held: {held}, offered: {offered})"
+        )),
+        AccountError::Fork { held, seen } => plain(format!(
+            "AccountError::Fork(held: {}, seen: {})",
+            head(held),
+            head(seen)
+        )),
+        AccountError::Gap { from, to } => {
+            plain(format!("AccountError::Gap(from: {from}, to: {to})"))
+        }
+        AccountError::InvalidList(why) => plain(format!("AccountError::InvalidList({why})")),
+        AccountError::ProvisioningFailed => plain("AccountError::ProvisioningFailed".into()),
+        AccountError::InvalidLinkCode(why) => {
+            plain(format!("AccountError::InvalidLinkCode({why})"))
+        }
+        AccountError::NoAccountKey => plain("AccountError::NoAccountKey".into()),
+        AccountError::DeviceNotListed => plain("AccountError::DeviceNotListed".into()),
+        AccountError::Misaddressed => plain("AccountError::Misaddressed".into()),
+    }
+}
+
+/// A [`FanoutError`] (one device's outcome of a fan-out, §14.5).
+pub fn fanout(e: &FanoutError) -> (String, String) {
+    match e {
+        FanoutError::NoSession => plain("FanoutError::NoSession".into()),
+        FanoutError::NotListed => plain("FanoutError::NotListed".into()),
+        FanoutError::Encrypt(x) => wrap("FanoutError::Encrypt", encrypt(x)),
     }
 }

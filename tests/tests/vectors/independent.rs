@@ -2051,12 +2051,13 @@ fn draws_are_the_seeded_generator_output() {
         r.fill_bytes(&mut out);
         out
     };
-    let groups: [&[&str]; 5] = [
+    let groups: [&[&str]; 6] = [
         &["handshake.json", "session.json", "state.json"],
         &["safety_number.json"],
         &["group.json"],
         &["group_negative.json"],
         &["prekey_upload.json"],
+        &["account.json"],
     ];
     for files in groups {
         let files: Vec<Value> = files.iter().map(|f| load(f)).collect();
@@ -2691,6 +2692,13 @@ fn state_owner(kind: u8, plain: &[u8]) -> [u8; 32] {
         0x43 => group(130, Some(&plain[2..34])),
         // `0x02 0x44 || count || first body (sender identity, g, …)`.
         0x44 => group(134, Some(&plain[6..38])),
+        // §14.7: a contact's account key at offset 8; an account's at 169
+        // (with the account key's seed) or 137.
+        0x45 => plain[8..40].try_into().expect("32"),
+        0x46 => {
+            let at = if plain[2] == 1 { 169 } else { 137 };
+            plain[at..at + 32].try_into().expect("32")
+        }
         k => panic!("kind {k:#04x}"),
     }
 }
@@ -2703,6 +2711,12 @@ fn load_state(kind: u8, p: &[u8]) -> GRes<Vec<u8>> {
         0x41 => store_loaded(p),
         0x42 => Outbound::from_state(p).map(|o| o.state()),
         0x43 => Inbound::from_state(p).map(|i| i.state()),
+        0x45 => ContactState::decode(p)
+            .map(|c| c.bytes())
+            .map_err(LErr::state_gerr),
+        0x46 => AccountState::decode(p)
+            .map(|a| a.bytes())
+            .map_err(LErr::state_gerr),
         _ => Ring::from_state(p).map(|r| r.state()),
     }
 }
@@ -5623,4 +5637,1642 @@ fn negative_json() {
     // 19: the 15 decrypts and accepts of the conversation, and the 4
     // lifecycle accepts that pass §4.9's expiry checks.
     assert_eq!(undecided.len(), 19, "undecided: {undecided:?}");
+}
+
+// ------------------------------------------- §14 accounts and devices
+
+const DEVICE_LIST: &[u8] = b"qorgan/v1/device-list";
+const DEVICE_LIST_HASH: &[u8] = b"qorgan/v1/device-list-hash";
+const PROVISIONING: &[u8] = b"qorgan/v1/provisioning";
+const ACCOUNT_FINGERPRINT: &[u8] = b"qorgan/v1/account-fingerprint";
+const ACCOUNT_VERSION: u8 = 0x01;
+const MAX_DEVICES_PER_ACCOUNT: usize = 32;
+const MAX_DEVICE_LABEL_LEN: usize = 64;
+const MAX_DEVICE_LIST_LEN: usize = 2 + 32 + 8 + 32 + 4 + 32 * (128 + 4 + 64) + 64;
+const MAX_PROVISIONED_CONTACTS: usize = 10_000;
+const MAX_LIST_CHAIN: usize = 64;
+const HEADS_EVERY_MESSAGES: u32 = 32;
+const NOT_ASCENDING: &str = "devices not strictly ascending by Ed25519 key (or listed twice)";
+const NOT_BASE32: &str =
+    "AccountError::InvalidLinkCode(not base32 (RFC 4648, upper case, unpadded))";
+const LIST_DOES_NOT_VERIFY: &str = "DecodeError::InvalidField(stored device list does not verify)";
+
+/// An account error by class (§14.1): a decoding error, a §14.1 rule
+/// (`InvalidList`), a signature, or any other error already written out.
+#[derive(Clone, Debug, PartialEq)]
+enum LErr {
+    Dec(String),
+    Rule(String),
+    Sig(String),
+    Other(String),
+}
+
+type LRes<T> = Result<T, LErr>;
+
+impl From<GErr> for LErr {
+    fn from(e: GErr) -> Self {
+        match e {
+            GErr::Decode(s) => LErr::Dec(s),
+            GErr::Sig(s) => LErr::Sig(s),
+            GErr::Other(s) => LErr::Other(s),
+        }
+    }
+}
+
+fn rule(why: &str) -> LErr {
+    LErr::Rule(why.to_string())
+}
+
+fn aother(s: &str) -> LErr {
+    LErr::Other(s.to_string())
+}
+
+impl LErr {
+    /// The innermost error (§13).
+    fn kind(&self) -> String {
+        match self {
+            LErr::Rule(w) => format!("AccountError::InvalidList({w})"),
+            LErr::Dec(s) | LErr::Sig(s) | LErr::Other(s) => s.clone(),
+        }
+    }
+
+    /// As `AccountError`.
+    fn account(&self) -> String {
+        match self {
+            LErr::Dec(s) => format!("AccountError::Verify(VerifyError::Decode({s}))"),
+            LErr::Sig(s) => format!("AccountError::Verify(VerifyError::Signature({s}))"),
+            LErr::Rule(w) => format!("AccountError::InvalidList({w})"),
+            LErr::Other(s) => s.clone(),
+        }
+    }
+
+    /// As `verify` says it (§14.8): a rule is a decoding error.
+    fn verify(&self) -> (String, String) {
+        match self {
+            LErr::Dec(s) => (format!("VerifyError::Decode({s})"), s.clone()),
+            LErr::Sig(s) => (format!("VerifyError::Signature({s})"), s.clone()),
+            LErr::Rule(w) => {
+                let d = format!("DecodeError::InvalidField({w})");
+                (format!("VerifyError::Decode({d})"), d)
+            }
+            LErr::Other(s) => (s.clone(), s.clone()),
+        }
+    }
+
+    /// As `StateError` (states never report a rule or a signature: §14.7).
+    fn state(&self) -> String {
+        match self {
+            LErr::Dec(s) => format!("StateError::Decode({s})"),
+            LErr::Other(s) => s.clone(),
+            e => panic!("not a state error: {e:?}"),
+        }
+    }
+
+    fn state_gerr(self) -> GErr {
+        match self {
+            LErr::Dec(s) => GErr::Decode(s),
+            LErr::Other(s) => GErr::Other(s),
+            e => panic!("not a state error: {e:?}"),
+        }
+    }
+
+    fn json(&self, error: String) -> Value {
+        error_json(error, self.kind())
+    }
+}
+
+/// Version and type bytes of an account format (§14).
+fn account_header(r: &mut Rd<'_>, ty: u8) -> GRes<()> {
+    let v = r.u8()?;
+    if v != ACCOUNT_VERSION {
+        return Err(dec(&format!("UnsupportedVersion({v})")));
+    }
+    let t = r.u8()?;
+    if t != ty {
+        return Err(dec(&format!("UnexpectedType({t:#04x})")));
+    }
+    Ok(())
+}
+
+/// A device-list head (§14.2).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct AHead {
+    version: u64,
+    hash: [u8; 32],
+}
+
+impl AHead {
+    fn json(&self) -> Value {
+        serde_json::json!({"version": self.version, "hash": hx(&self.hash)})
+    }
+
+    fn of(v: &Value) -> Self {
+        Self {
+            version: num(&v["version"]),
+            hash: arr(&v["hash"]),
+        }
+    }
+
+    /// As §13 writes a head inside an error.
+    fn err(&self) -> String {
+        format!("Head(version: {}, hash: {})", self.version, hx(&self.hash))
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        cat(&[&self.version.to_be_bytes(), &self.hash])
+    }
+}
+
+/// A device list (§14.1).
+#[derive(Clone, Debug, PartialEq)]
+struct DList {
+    account: [u8; 32],
+    version: u64,
+    previous: [u8; 32],
+    devices: Vec<([u8; 128], Vec<u8>)>,
+    bytes: Vec<u8>,
+}
+
+fn bytes32(b: &[u8]) -> Vec<u8> {
+    cat(&[&(b.len() as u32).to_be_bytes(), b])
+}
+
+impl DList {
+    /// Encodes and signs with the account key's seed (§14.1); the devices
+    /// are sorted by Ed25519 key.
+    fn make(
+        seed: &[u8; 32],
+        version: u64,
+        previous: [u8; 32],
+        mut devices: Vec<([u8; 128], Vec<u8>)>,
+    ) -> Self {
+        devices.sort_by(|a, b| a.0[..32].cmp(&b.0[..32]));
+        let account = ed25519_public(seed);
+        let mut body = cat(&[&[0x01, 0x30], &account, &version.to_be_bytes(), &previous]);
+        body.extend_from_slice(&(devices.len() as u32).to_be_bytes());
+        for (id, label) in &devices {
+            body.extend_from_slice(id);
+            body.extend_from_slice(&bytes32(label));
+        }
+        let sig = ed25519_sign(seed, &cat(&[DEVICE_LIST, &body]));
+        Self {
+            account,
+            version,
+            previous,
+            devices,
+            bytes: cat(&[&body, &sig]),
+        }
+    }
+
+    fn head(&self) -> AHead {
+        AHead {
+            version: self.version,
+            hash: Sha256::digest(cat(&[DEVICE_LIST_HASH, &self.bytes])).into(),
+        }
+    }
+
+    /// §14.2.
+    fn follows(&self, h: &AHead) -> bool {
+        h.version.checked_add(1) == Some(self.version) && self.previous == h.hash
+    }
+
+    fn contains(&self, id: &[u8]) -> bool {
+        self.devices.iter().any(|(d, _)| d[..] == *id)
+    }
+
+    /// The successor listing `devices` (§14.1 "Making lists"): the rules in
+    /// their order, then signed.
+    fn successor(&self, seed: &[u8; 32], devices: Vec<([u8; 128], Vec<u8>)>) -> LRes<Self> {
+        assert_eq!(ed25519_public(seed), self.account);
+        if devices.is_empty() {
+            return Err(rule("no devices"));
+        }
+        if devices.len() > MAX_DEVICES_PER_ACCOUNT {
+            return Err(rule("more than MAX_DEVICES_PER_ACCOUNT devices"));
+        }
+        if devices.iter().any(|(_, l)| l.len() > MAX_DEVICE_LABEL_LEN) {
+            return Err(rule("label longer than MAX_DEVICE_LABEL_LEN"));
+        }
+        let mut sorted = devices.clone();
+        sorted.sort_by(|a, b| a.0[..32].cmp(&b.0[..32]));
+        if sorted.windows(2).any(|w| w[0].0[..32] >= w[1].0[..32]) {
+            return Err(rule(NOT_ASCENDING));
+        }
+        Ok(Self::make(
+            seed,
+            self.version + 1,
+            self.head().hash,
+            devices,
+        ))
+    }
+
+    fn entries_json(devices: &[([u8; 128], Vec<u8>)]) -> Value {
+        Value::Array(
+            devices
+                .iter()
+                .map(|(id, l)| {
+                    serde_json::json!({
+                        "identity": hx(id),
+                        "label": {"hex": hx(l), "text": String::from_utf8(l.clone()).expect("utf-8")},
+                    })
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Decodes and verifies a device list (§14.1 steps 1–10).
+fn decode_list(b: &[u8]) -> LRes<DList> {
+    let mut r = Rd(b);
+    account_header(&mut r, 0x30)?;
+    let account = r.ed25519_key()?;
+    let version = r.u64()?;
+    let previous: [u8; 32] = r.arr()?;
+    let n = r.count("devices", MAX_DEVICES_PER_ACCOUNT, 132)?;
+    let mut devices = Vec::new();
+    for _ in 0..n {
+        let ed = r.ed25519_key()?;
+        let rest = r.take(96)?;
+        let id: [u8; 128] = cat(&[&ed, rest]).try_into().expect("128");
+        let len = r.u32()? as usize;
+        if len > MAX_DEVICE_LABEL_LEN {
+            return Err(LErr::Dec(format!(
+                "DecodeError::TooLong(field: device label, len: {len}, limit: {MAX_DEVICE_LABEL_LEN})"
+            )));
+        }
+        let label = r.take(len)?.to_vec();
+        if std::str::from_utf8(&label).is_err() {
+            return Err(dec("InvalidField(device label is not UTF-8)").into());
+        }
+        devices.push((id, label));
+    }
+    let sig: [u8; 64] = r.arr()?;
+    if version == 0 {
+        return Err(dec("InvalidField(device list version 0)").into());
+    }
+    if (version == 1) != (previous == [0; 32]) {
+        return Err(dec("InvalidField(previous hash must be zero exactly for version 1)").into());
+    }
+    r.end()?;
+    if devices.is_empty() {
+        return Err(rule("no devices"));
+    }
+    if devices.windows(2).any(|w| w[0].0[..32] >= w[1].0[..32]) {
+        return Err(rule(NOT_ASCENDING));
+    }
+    for (id, _) in &devices {
+        let ed: [u8; 32] = id[..32].try_into().expect("32");
+        let binding: [u8; 64] = id[64..].try_into().expect("64");
+        if !ed25519_verify(&ed, &cat(&[IDENTITY_BINDING, &id[..64]]), &binding) {
+            return Err(sig_err("IdentityBinding").into());
+        }
+    }
+    if !ed25519_verify(&account, &cat(&[DEVICE_LIST, &b[..b.len() - 64]]), &sig) {
+        return Err(sig_err("DeviceList").into());
+    }
+    Ok(DList {
+        account,
+        version,
+        previous,
+        devices,
+        bytes: b.to_vec(),
+    })
+}
+
+/// What an update changed (§14.3).
+struct Change {
+    from: AHead,
+    to: AHead,
+    added: Vec<([u8; 128], Vec<u8>)>,
+    removed: Vec<([u8; 128], Vec<u8>)>,
+}
+
+impl Change {
+    fn json(&self) -> Value {
+        serde_json::json!({
+            "from": self.from.json(),
+            "to": self.to.json(),
+            "added": DList::entries_json(&self.added),
+            "removed": DList::entries_json(&self.removed),
+            "is_empty": self.from == self.to,
+        })
+    }
+}
+
+/// UPDATE (§14.3): the newest list and the change, or the first refusal.
+fn update(held: &DList, chain: &[DList]) -> LRes<(DList, Change)> {
+    if chain.len() > MAX_LIST_CHAIN {
+        return Err(rule("chain longer than MAX_LIST_CHAIN"));
+    }
+    let mut cur = held.clone();
+    for next in chain {
+        if next.account != held.account {
+            return Err(aother("AccountError::WrongAccount"));
+        }
+        let h = cur.head();
+        if next.version < h.version {
+            return Err(LErr::Other(format!(
+                "AccountError::RolledBack(held: {}, offered: {})",
+                h.version, next.version
+            )));
+        }
+        if next.version == h.version {
+            if next.head().hash != h.hash {
+                return Err(LErr::Other(format!(
+                    "AccountError::Fork(held: {}, seen: {})",
+                    h.err(),
+                    next.head().err()
+                )));
+            }
+            continue;
+        }
+        if next.version != h.version + 1 {
+            return Err(LErr::Other(format!(
+                "AccountError::Gap(from: {}, to: {})",
+                h.version + 1,
+                next.version
+            )));
+        }
+        if next.previous != h.hash {
+            let seen = AHead {
+                version: h.version,
+                hash: next.previous,
+            };
+            return Err(LErr::Other(format!(
+                "AccountError::Fork(held: {}, seen: {})",
+                h.err(),
+                seen.err()
+            )));
+        }
+        cur = next.clone();
+    }
+    let change = Change {
+        from: held.head(),
+        to: cur.head(),
+        added: cur
+            .devices
+            .iter()
+            .filter(|(d, _)| !held.contains(d))
+            .cloned()
+            .collect(),
+        removed: held
+            .devices
+            .iter()
+            .filter(|(d, _)| !cur.contains(d))
+            .cloned()
+            .collect(),
+    };
+    Ok((cur, change))
+}
+
+/// An account state (§14.7).
+#[derive(Clone)]
+struct AccountState {
+    seed: Option<[u8; 32]>,
+    device: [u8; 128],
+    list: DList,
+}
+
+/// A stored list (§14.7): its decoding error as is, a rule or a signature
+/// as "does not verify".
+fn read_stored_list(r: &mut Rd<'_>) -> LRes<DList> {
+    let len = r.u32()? as usize;
+    if len > MAX_DEVICE_LIST_LEN {
+        return Err(LErr::Dec(format!(
+            "DecodeError::TooLong(field: device list, len: {len}, limit: {MAX_DEVICE_LIST_LEN})"
+        )));
+    }
+    let b = r.take(len)?;
+    decode_list(b).map_err(|e| match e {
+        LErr::Dec(s) => LErr::Dec(s),
+        _ => LErr::Dec(LIST_DOES_NOT_VERIFY.into()),
+    })
+}
+
+fn state_kind(r: &mut Rd<'_>, kind: u8) -> LRes<()> {
+    let v = r.u8()?;
+    if v != ACCOUNT_VERSION {
+        return Err(dec(&format!("UnsupportedVersion({v})")).into());
+    }
+    let k = r.u8()?;
+    if k != kind {
+        return Err(LErr::Other(format!(
+            "StateError::WrongKind(expected: {kind:#04x}, found: {k:#04x})"
+        )));
+    }
+    Ok(())
+}
+
+impl AccountState {
+    fn decode(b: &[u8]) -> LRes<Self> {
+        let mut r = Rd(b);
+        state_kind(&mut r, 0x46)?;
+        let seed = match r.u8()? {
+            0 => None,
+            1 => Some(r.arr::<32>()?),
+            _ => return Err(dec("InvalidField(account key flag)").into()),
+        };
+        let ed = r.ed25519_key()?;
+        let device: [u8; 128] = cat(&[&ed, r.take(96)?]).try_into().expect("128");
+        let list = read_stored_list(&mut r)?;
+        r.end()?;
+        if seed.is_some_and(|s| ed25519_public(&s) != list.account) {
+            return Err(dec("InvalidField(device list of another account)").into());
+        }
+        // The device need not be listed (§14.7): a removed device loads its
+        // own state.
+        Ok(Self { seed, device, list })
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let key = match &self.seed {
+            Some(s) => cat(&[&[1], s]),
+            None => vec![0],
+        };
+        cat(&[
+            &[0x01, 0x46],
+            &key,
+            &self.device,
+            &bytes32(&self.list.bytes),
+        ])
+    }
+
+    fn json(&self) -> Value {
+        serde_json::json!({
+            "account_key": hx(&self.list.account),
+            "holds_account_key": self.seed.is_some(),
+            "device": hx(&self.device),
+            "head": self.list.head().json(),
+            "is_listed": self.list.contains(&self.device),
+        })
+    }
+}
+
+/// A contact state (§14.7).
+#[derive(Clone)]
+struct ContactState {
+    list: DList,
+    sent: Option<(AHead, AHead)>,
+    since: u32,
+}
+
+impl ContactState {
+    fn decode(b: &[u8]) -> LRes<Self> {
+        let mut r = Rd(b);
+        state_kind(&mut r, 0x45)?;
+        let list = read_stored_list(&mut r)?;
+        let head = |r: &mut Rd<'_>| -> GRes<AHead> {
+            Ok(AHead {
+                version: r.u64()?,
+                hash: r.arr()?,
+            })
+        };
+        let sent = match r.u8()? {
+            0 => None,
+            1 => Some((head(&mut r)?, head(&mut r)?)),
+            _ => return Err(dec("InvalidField(contact heads flag)").into()),
+        };
+        let since = r.u32()?;
+        if since >= HEADS_EVERY_MESSAGES {
+            return Err(dec("InvalidField(messages since heads out of range)").into());
+        }
+        r.end()?;
+        Ok(Self { list, sent, since })
+    }
+
+    fn pin(list: DList) -> Self {
+        Self {
+            list,
+            sent: None,
+            since: 0,
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let heads = match &self.sent {
+            Some((a, b)) => cat(&[&[1], &a.bytes(), &b.bytes()]),
+            None => vec![0],
+        };
+        cat(&[
+            &[0x01, 0x45],
+            &bytes32(&self.list.bytes),
+            &heads,
+            &self.since.to_be_bytes(),
+        ])
+    }
+
+    fn json(&self) -> Value {
+        serde_json::json!({"account_key": hx(&self.list.account), "head": self.list.head().json()})
+    }
+
+    /// HEADS_DUE (§14.5): the heads the next message carries, if any.
+    fn heads_due(&self, own: AHead) -> Option<(AHead, AHead)> {
+        let heads = (own, self.list.head());
+        let due = self.sent != Some(heads) || self.since + 1 >= HEADS_EVERY_MESSAGES;
+        due.then_some(heads)
+    }
+
+    /// SENT (§14.5): one message sent, which carried `heads`.
+    fn sent(&mut self, heads: Option<(AHead, AHead)>) {
+        match heads {
+            Some(h) => {
+                self.sent = Some(h);
+                self.since = 0;
+            }
+            None => self.since += 1,
+        }
+    }
+
+    /// HEADS_TO_SEND (§14.5): HEADS_DUE, counted as sent.
+    fn heads_to_send(&mut self, own: AHead) -> Option<(AHead, AHead)> {
+        let heads = self.heads_due(own);
+        self.sent(heads);
+        heads
+    }
+}
+
+fn heads_json(h: &(AHead, AHead)) -> Value {
+    serde_json::json!({"sender": h.0.json(), "peer": h.1.json()})
+}
+
+/// The account envelope (§14.5), addressed to the account `to`.
+fn envelope(to: &[u8; 32], heads: Option<&(AHead, AHead)>, body: &[u8]) -> Vec<u8> {
+    match heads {
+        Some((a, b)) => cat(&[&[0x01, 0x31], to, &[0x01], &a.bytes(), &b.bytes(), body]),
+        None => cat(&[&[0x01, 0x31], to, &[0x00], body]),
+    }
+}
+
+/// An envelope's recipient account, its heads (sender, peer), if any, and
+/// its body.
+type Opened = ([u8; 32], Option<(AHead, AHead)>, Vec<u8>);
+
+fn open_envelope(b: &[u8]) -> GRes<Opened> {
+    let mut r = Rd(b);
+    account_header(&mut r, 0x31)?;
+    let to = r.ed25519_key()?;
+    let head = |r: &mut Rd<'_>| -> GRes<AHead> {
+        Ok(AHead {
+            version: r.u64()?,
+            hash: r.arr()?,
+        })
+    };
+    let heads = match r.u8()? {
+        0 => None,
+        1 => Some((head(&mut r)?, head(&mut r)?)),
+        _ => return Err(dec("InvalidField(account envelope flags)")),
+    };
+    Ok((to, heads, r.0.to_vec()))
+}
+
+/// COMPARE (§14.5).
+fn compare(held: AHead, seen: AHead) -> Value {
+    use std::cmp::Ordering::*;
+    let result = match seen.version.cmp(&held.version) {
+        Greater => "newer",
+        Less => "older",
+        Equal if seen.hash == held.hash => return serde_json::json!({"result": "same"}),
+        Equal => "fork",
+    };
+    serde_json::json!({"result": result, "held": held.json(), "seen": seen.json()})
+}
+
+/// RECEIVE (§14.5): the body and the report, or the error as `AccountError`.
+fn receive(
+    account: &AccountState,
+    contact: &ContactState,
+    sender: &[u8],
+    plaintext: &[u8],
+) -> Result<Value, (String, String)> {
+    // The contact's devices address this account; this account's other
+    // devices address the contact's.
+    let (held_sender, held_peer, addressed) = if contact.list.contains(sender) {
+        (
+            contact.list.head(),
+            account.list.head(),
+            account.list.account,
+        )
+    } else if account.list.contains(sender) && sender != account.device {
+        (
+            account.list.head(),
+            contact.list.head(),
+            contact.list.account,
+        )
+    } else {
+        let e = "AccountError::DeviceNotListed".to_string();
+        return Err((e.clone(), e));
+    };
+    let (to, heads, body) = open_envelope(plaintext).map_err(|e| {
+        let e = LErr::from(e);
+        (e.account(), e.kind())
+    })?;
+    if to != addressed {
+        let e = "AccountError::Misaddressed".to_string();
+        return Err((e.clone(), e));
+    }
+    let report = heads.map(|(s, p)| {
+        let (a, b) = (compare(held_sender, s), compare(held_peer, p));
+        let fork = a["result"] == "fork" || b["result"] == "fork";
+        serde_json::json!({"sender": a, "peer": b, "fork": fork})
+    });
+    Ok(serde_json::json!({"result": "ok", "body": hx(&body), "report": report}))
+}
+
+/// FANOUT (§14.5) to the devices that have a session (`with_session`):
+/// every target (the contact's devices in list order, then this account's
+/// other devices) with whether it gets the envelope (else NoSession), and
+/// the envelope, addressed to the contact's account. The schedule counts
+/// the message only if some device got it. (NotListed sessions are left
+/// to the caller.)
+fn fanout(
+    account: &AccountState,
+    contact: &mut ContactState,
+    with_session: &[[u8; 128]],
+    body: &[u8],
+) -> (Vec<([u8; 128], bool)>, Vec<u8>) {
+    let heads = contact.heads_due(account.list.head());
+    let env = envelope(&contact.list.account, heads.as_ref(), body);
+    let targets = contact.list.devices.iter().map(|(id, _)| *id).chain(
+        account
+            .list
+            .devices
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| *id != account.device),
+    );
+    let out: Vec<([u8; 128], bool)> = targets.map(|t| (t, with_session.contains(&t))).collect();
+    if out.iter().any(|(_, ok)| *ok) {
+        contact.sent(heads);
+    }
+    (out, env)
+}
+
+const BASE32_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// RFC 4648 base32, upper case, unpadded (§14.4).
+fn base32(b: &[u8]) -> String {
+    let bits: Vec<u8> = b
+        .iter()
+        .flat_map(|x| (0..8).rev().map(move |i| (x >> i) & 1))
+        .collect();
+    bits.chunks(5)
+        .map(|c| {
+            let v = (0..5).fold(0usize, |a, i| {
+                (a << 1) | usize::from(*c.get(i).unwrap_or(&0))
+            });
+            char::from(BASE32_ALPHABET[v])
+        })
+        .collect()
+}
+
+/// The strict inverse (§14.4): `None` unless every character is in the
+/// alphabet and fewer than 5 bits, all zero, are left over.
+fn unbase32(t: &str) -> Option<Vec<u8>> {
+    let mut bits = Vec::new();
+    for c in t.bytes() {
+        let v = BASE32_ALPHABET.iter().position(|x| *x == c)?;
+        bits.extend((0..5).rev().map(|i| ((v >> i) & 1) as u8));
+    }
+    let whole = bits.len() / 8 * 8;
+    if bits.len() - whole >= 5 || bits[whole..].iter().any(|b| *b != 0) {
+        return None;
+    }
+    Some(
+        bits[..whole]
+            .chunks(8)
+            .map(|c| c.iter().fold(0u8, |a, b| (a << 1) | b))
+            .collect(),
+    )
+}
+
+/// A parsed link code (§14.4): the identity, `LK`, `ls` and the bytes.
+struct Code {
+    identity: [u8; 128],
+    link_key: [u8; 32],
+    link_secret: [u8; 16],
+    bytes: Vec<u8>,
+}
+
+fn parse_code(text: &str) -> LRes<Code> {
+    let b = unbase32(text).ok_or_else(|| aother(NOT_BASE32))?;
+    let mut r = Rd(&b);
+    account_header(&mut r, 0x33)?;
+    let id = r.take(128)?;
+    let mut ir = Rd(id);
+    read_identity(&mut ir)?;
+    let code = Code {
+        identity: id.try_into().expect("128"),
+        link_key: r.arr()?,
+        link_secret: r.arr()?,
+        bytes: b.clone(),
+    };
+    r.end()?;
+    Ok(code)
+}
+
+/// `k` of §14.4, or `None` for an all-zero X25519 output.
+fn provisioning_key(
+    secret: &[u8; 32],
+    public: &[u8; 32],
+    link_secret: &[u8],
+    code: &[u8],
+    e: &[u8; 32],
+) -> Option<[u8; 32]> {
+    let ss = x25519(secret, public);
+    if ss == [0; 32] {
+        return None;
+    }
+    Some(
+        hkdf(link_secret, &ss, &cat(&[PROVISIONING, code, e]), 32)
+            .try_into()
+            .expect("32"),
+    )
+}
+
+/// The link request of a case: identity, `lk`, `ls`, used.
+struct Request {
+    identity: [u8; 128],
+    lk: [u8; 32],
+    ls: Vec<u8>,
+    used: bool,
+}
+
+impl Request {
+    fn code(&self) -> Vec<u8> {
+        cat(&[
+            &[0x01, 0x33],
+            &self.identity,
+            &x25519_public(&self.lk),
+            &self.ls,
+        ])
+    }
+
+    /// COMPLETE (§14.4): the account and the contacts, or the error.
+    fn complete(&mut self, m: &[u8]) -> LRes<(AccountState, Vec<ContactState>)> {
+        let failed = || aother("AccountError::ProvisioningFailed");
+        if self.used || m.len() < 34 || m[0] != 0x01 || m[1] != 0x32 {
+            return Err(failed());
+        }
+        let e: [u8; 32] = m[2..34].try_into().expect("32");
+        let k = provisioning_key(&self.lk, &e, &self.ls, &self.code(), &e).ok_or_else(failed)?;
+        let payload = chacha_open(&k, &[0; 12], &m[..34], &m[34..]).ok_or_else(failed)?;
+        let mut r = Rd(&payload);
+        let seed = match r.u8()? {
+            0 => None,
+            1 => Some(r.arr::<32>()?),
+            _ => return Err(dec("InvalidField(account key flag)").into()),
+        };
+        let bytes32_field = |r: &mut Rd<'_>, field: &str| -> GRes<Vec<u8>> {
+            let len = r.u32()? as usize;
+            if len > MAX_DEVICE_LIST_LEN {
+                return Err(dec(&format!(
+                    "TooLong(field: {field}, len: {len}, limit: {MAX_DEVICE_LIST_LEN})"
+                )));
+            }
+            Ok(r.take(len)?.to_vec())
+        };
+        let list = bytes32_field(&mut r, "device list")?;
+        let n = r.count("contacts", MAX_PROVISIONED_CONTACTS, 4)?;
+        let mut contacts = Vec::new();
+        for _ in 0..n {
+            contacts.push(bytes32_field(&mut r, "contact device list")?);
+        }
+        r.end()?;
+        let list = decode_list(&list)?;
+        if !list.contains(&self.identity) {
+            return Err(rule("this device is not in the list"));
+        }
+        if seed.is_some_and(|s| ed25519_public(&s) != list.account) {
+            return Err(aother("AccountError::WrongAccount"));
+        }
+        let contacts = contacts
+            .iter()
+            .map(|c| decode_list(c).map(ContactState::pin))
+            .collect::<LRes<Vec<_>>>()?;
+        self.used = true;
+        Ok((
+            AccountState {
+                seed,
+                device: self.identity,
+                list,
+            },
+            contacts,
+        ))
+    }
+}
+
+/// PROVISION (§14.4) by `account`: the message and the account after.
+fn provision(
+    account: &AccountState,
+    code: &Code,
+    label: &[u8],
+    contacts: &[DList],
+    share: bool,
+    e: &[u8; 32],
+) -> LRes<(Vec<u8>, AccountState)> {
+    if contacts.len() > MAX_PROVISIONED_CONTACTS {
+        return Err(rule("more than MAX_PROVISIONED_CONTACTS contacts"));
+    }
+    let seed = account
+        .seed
+        .ok_or_else(|| aother("AccountError::NoAccountKey"))?;
+    if account.list.contains(&code.identity) {
+        return Err(rule("device already listed"));
+    }
+    let mut devices = account.list.devices.clone();
+    devices.push((code.identity, label.to_vec()));
+    let list = account.list.successor(&seed, devices)?;
+    let epub = x25519_public(e);
+    let k = provisioning_key(e, &code.link_key, &code.link_secret, &code.bytes, &epub)
+        .ok_or_else(|| aother("AccountError::InvalidLinkCode(non-contributory link key)"))?;
+    let mut payload = if share { cat(&[&[1], &seed]) } else { vec![0] };
+    payload.extend_from_slice(&bytes32(&list.bytes));
+    payload.extend_from_slice(&(contacts.len() as u32).to_be_bytes());
+    for c in contacts {
+        payload.extend_from_slice(&bytes32(&c.bytes));
+    }
+    let ad = cat(&[&[0x01, 0x32], &epub]);
+    let message = cat(&[&ad, &chacha_seal(&k, &[0; 12], &ad, &payload)]);
+    Ok((
+        message,
+        AccountState {
+            seed: account.seed,
+            device: account.device,
+            list,
+        },
+    ))
+}
+
+/// ACCOUNT_FP (§14.6).
+fn account_fingerprint(key: &[u8; 32], id: &[u8]) -> [u8; 32] {
+    let mut d: [u8; 64] = Sha512::digest(cat(&[
+        ACCOUNT_FINGERPRINT,
+        &[0x02],
+        key,
+        &(id.len() as u64).to_be_bytes(),
+        id,
+    ]))
+    .into();
+    for _ in 0..5200 {
+        d = Sha512::digest(cat(&[&d, key])).into();
+    }
+    d[..32].try_into().expect("32")
+}
+
+fn account_safety_number(a: &[u8; 32], a_id: &[u8], b: &[u8; 32], b_id: &[u8]) -> Value {
+    let (fa, fb) = (account_fingerprint(a, a_id), account_fingerprint(b, b_id));
+    let (low, high) = if fa <= fb { (fa, fb) } else { (fb, fa) };
+    let number = digits(&low) + &digits(&high);
+    let display: Vec<&str> = (0..12).map(|i| &number[5 * i..5 * i + 5]).collect();
+    serde_json::json!({
+        "digits": number,
+        "display": display.join(" "),
+        "scannable": hx(&cat(&[&[0x02], &low, &high])),
+    })
+}
+
+// ------------------------------------------------------- account.json
+
+#[test]
+fn account_json() {
+    use serde_json::json;
+    let f = load("account.json");
+    let d = Draws::of(&[&f]);
+    let x = &f["expected"];
+    let mut ids: BTreeMap<String, Identity> = BTreeMap::new();
+    for n in f["inputs"]["identities"].as_array().expect("identities") {
+        let id = Identity::from_draws(&d, st(n));
+        id.check(&x["identities"][st(n)], st(n));
+        ids.insert(st(n).to_string(), id);
+    }
+    let field = |n: &str| ids[n].field();
+    // §14.1: the accounts' first lists.
+    let mut seeds = BTreeMap::new();
+    let mut lists: BTreeMap<String, DList> = BTreeMap::new();
+    for who in ["bob", "alice"] {
+        let a = &f["inputs"]["accounts"][who];
+        let seed = d.g32(st(&a["seed_draw"]));
+        same(&x["accounts"][who], &ed25519_public(&seed), who);
+        let l = DList::make(
+            &seed,
+            1,
+            [0; 32],
+            vec![(field(st(&a["device"])), bytes(&a["label"]["hex"]))],
+        );
+        lists.insert(format!("{who}.v1"), l);
+        seeds.insert(who, seed);
+    }
+    let bob_seed = seeds["bob"];
+    // §14.4: each link, made from the spec.
+    let mut linked = Vec::new();
+    for (i, l) in f["inputs"]["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .enumerate()
+    {
+        let out = &x["links"][i];
+        let lk = d.g32(st(&l["link_key_secret_draw"]));
+        let ls = d.get(st(&l["link_secret_draw"]));
+        let e = d.g32(st(&l["ephemeral_secret_draw"]));
+        let mut request = Request {
+            identity: field(st(&l["device"])),
+            lk,
+            ls: ls.clone(),
+            used: false,
+        };
+        let code = request.code();
+        same(&out["code"]["bytes"], &code, "code bytes");
+        assert_eq!(st(&out["code"]["text"]), base32(&code));
+        assert_eq!(base32(&code).len(), 285);
+        let parsed = parse_code(st(&out["code"]["text"])).expect("parses");
+        assert_eq!(parsed.bytes, code);
+        same(&out["code"]["link_key"], &parsed.link_key, "link key");
+        same(
+            &out["code"]["link_secret"],
+            &parsed.link_secret,
+            "link secret",
+        );
+        let before = lists[st(&out["list_before"])].clone();
+        let bob = AccountState {
+            seed: Some(bob_seed),
+            device: field("bob_phone"),
+            list: before,
+        };
+        let contacts: Vec<DList> = l["contacts"]
+            .as_array()
+            .expect("contacts")
+            .iter()
+            .map(|n| lists[st(n)].clone())
+            .collect();
+        let share = l["share_account_key"].as_bool().expect("share");
+        let (message, after) = provision(
+            &bob,
+            &parsed,
+            &bytes(&l["label"]["hex"]),
+            &contacts,
+            share,
+            &e,
+        )
+        .expect("provision");
+        let p = &out["provisioning"];
+        let epub = x25519_public(&e);
+        same(&p["ephemeral_public"], &epub, "E");
+        same(
+            &p["shared_secret"],
+            &x25519_checked(&e, &parsed.link_key),
+            "ss",
+        );
+        same(&p["salt"], &ls, "salt");
+        same(&p["info"], &cat(&[PROVISIONING, &code, &epub]), "info");
+        let k = provisioning_key(&e, &parsed.link_key, &ls, &code, &epub).expect("contributory");
+        same(&p["key"], &k, "k");
+        same(&p["ad"], &message[..34], "ad");
+        same(&p["ciphertext_and_tag"], &message[34..], "ciphertext");
+        same(&p["bytes"], &message, "provisioning message");
+        let payload = chacha_open(&k, &[0; 12], &message[..34], &message[34..]).expect("opens");
+        same(&p["payload"], &payload, "payload");
+        assert!(after.list.follows(&bob.list.head()));
+        let name = st(&out["list_after"]).to_string();
+        lists.insert(name, after.list.clone());
+        // The new device's side.
+        let (account, got) = request.complete(&message).expect("completes");
+        assert_eq!(account.json(), out["completed"]["account"]);
+        assert_eq!(
+            Value::Array(got.iter().map(ContactState::json).collect()),
+            out["completed"]["contacts"]
+        );
+        assert_eq!(
+            request.complete(&message).err(),
+            Some(aother("AccountError::ProvisioningFailed"))
+        );
+        linked.push(account);
+    }
+    // Bob removes his laptop.
+    let v3 = lists["bob.v3"].clone();
+    let v4 = v3
+        .successor(
+            &bob_seed,
+            v3.devices
+                .iter()
+                .filter(|(id, _)| *id != field("bob_laptop"))
+                .cloned()
+                .collect(),
+        )
+        .expect("v4");
+    lists.insert("bob.v4".into(), v4);
+    // Every list, field by field.
+    for l in x["lists"].as_array().expect("lists") {
+        let name = st(&l["name"]);
+        let ours = &lists[name];
+        same(&l["bytes"], &ours.bytes, name);
+        let decoded = decode_list(&ours.bytes).expect("verifies");
+        assert_eq!(decoded, *ours);
+        assert_eq!(l["head"], ours.head().json(), "{name} head");
+        same(&l["account_key"], &ours.account, name);
+        assert_eq!(num(&l["version"]), ours.version);
+        same(&l["previous"], &ours.previous, name);
+        assert_eq!(
+            l["devices"],
+            DList::entries_json(&ours.devices),
+            "{name} devices"
+        );
+        same(
+            &l["signed_message"],
+            &cat(&[DEVICE_LIST, &ours.bytes[..ours.bytes.len() - 64]]),
+            name,
+        );
+        same(&l["signature"], &ours.bytes[ours.bytes.len() - 64..], name);
+        if ours.version > 1 {
+            let prev = &lists[&format!(
+                "{}.v{}",
+                &name[..name.find('.').expect(".")],
+                ours.version - 1
+            )];
+            assert!(ours.follows(&prev.head()), "{name} follows");
+            assert_eq!(l["verify_after_previous"], "ok");
+        }
+    }
+    // §14.3: updates.
+    let mut tablet = linked.pop().expect("tablet");
+    let mut laptop = linked.pop().expect("laptop");
+    for (u, out) in f["inputs"]["updates"]
+        .as_array()
+        .expect("updates")
+        .iter()
+        .zip(x["updates"].as_array().expect("updates"))
+    {
+        let chain: Vec<DList> = u["chain"]
+            .as_array()
+            .expect("chain")
+            .iter()
+            .map(|n| lists[st(n)].clone())
+            .collect();
+        match st(&u["who"]) {
+            "contact" => {
+                let held = &lists[st(&u["held"])];
+                let (newest, change) = update(held, &chain).expect("update");
+                assert_eq!(change.json(), out["change"]);
+                assert_eq!(ContactState::pin(newest).json(), out["after"]);
+            }
+            who => {
+                let account = if who == "laptop" {
+                    &mut laptop
+                } else {
+                    &mut tablet
+                };
+                assert_eq!(account.list, lists[st(&u["held"])]);
+                let (newest, change) = update(&account.list, &chain).expect("update");
+                account.list = newest;
+                assert_eq!(change.json(), out["change"]);
+                assert_eq!(account.json(), out["after"]);
+            }
+        }
+    }
+    // §14.5: the heads schedule.
+    let sched = &f["inputs"]["schedule"];
+    let own = lists[st(&sched["own"])].head();
+    let mut contact = ContactState::pin(lists["bob.v1"].clone());
+    let mut got = Vec::new();
+    let before = num(&sched["calls_before_update"]);
+    for call in 0..before + num(&sched["calls_after_update"]) {
+        if call == before {
+            let chain: Vec<DList> = sched["update"]
+                .as_array()
+                .expect("u")
+                .iter()
+                .map(|n| lists[st(n)].clone())
+                .collect();
+            contact.list = update(&contact.list, &chain).expect("update").0;
+            got.push(json!({"update": sched["update"]}));
+        }
+        let h = contact.heads_to_send(own);
+        got.push(json!({"call": call, "heads": h.as_ref().map(heads_json)}));
+    }
+    assert_eq!(Value::Array(got), x["schedule"]);
+    let sent: Vec<(AHead, AHead)> = x["schedule"]
+        .as_array()
+        .expect("schedule")
+        .iter()
+        .filter(|e| !e["heads"].is_null() && e.get("heads").is_some())
+        .map(|e| {
+            (
+                AHead::of(&e["heads"]["sender"]),
+                AHead::of(&e["heads"]["peer"]),
+            )
+        })
+        .collect();
+    assert_eq!(sent.len(), 3);
+    // Envelopes.
+    for e in x["envelopes"].as_array().expect("envelopes") {
+        let heads = (!e["heads"].is_null()).then(|| {
+            (
+                AHead::of(&e["heads"]["sender"]),
+                AHead::of(&e["heads"]["peer"]),
+            )
+        });
+        // From Alice to Bob: addressed to Bob's account.
+        let to = lists["bob.v1"].account;
+        same(&e["recipient"], &to, "envelope recipient");
+        let b = envelope(&to, heads.as_ref(), &bytes(&e["body"]));
+        same(&e["bytes"], &b, "envelope");
+        assert_eq!(
+            open_envelope(&b).expect("opens"),
+            (to, heads, bytes(&e["body"]))
+        );
+    }
+    // What Bob's phone learns.
+    let bob_now = AccountState {
+        seed: Some(bob_seed),
+        device: field("bob_phone"),
+        list: lists["bob.v4"].clone(),
+    };
+    let alice_at_bob = ContactState::pin(lists["alice.v1"].clone());
+    for rc in x["receive"].as_array().expect("receive") {
+        let mut want = rc.clone();
+        let obj = want.as_object_mut().expect("object");
+        for k in ["about", "sender", "recipient", "envelope"] {
+            obj.remove(k);
+        }
+        obj.insert("result".into(), json!("ok"));
+        // Alice's phone addresses Bob's account, Bob's own devices the
+        // conversation's (Alice's).
+        let to = if st(&rc["sender"]) == "alice_phone" {
+            bob_now.list.account
+        } else {
+            alice_at_bob.list.account
+        };
+        same(&rc["recipient"], &to, "receive recipient");
+        assert_eq!(open_envelope(&bytes(&rc["envelope"])).expect("opens").0, to);
+        let got = receive(
+            &bob_now,
+            &alice_at_bob,
+            &field(st(&rc["sender"])),
+            &bytes(&rc["envelope"]),
+        )
+        .expect("listed");
+        assert_eq!(got, want, "{}", rc["about"]);
+    }
+    // The fan-out: its envelope (addressed to Alice's account), its targets
+    // in order, NotListed last, and the contact after (a delivery
+    // succeeded: the heads are counted).
+    let fo = &x["fanout"];
+    let mut to_alice = ContactState::pin(lists["alice.v1"].clone());
+    let heads = to_alice
+        .heads_due(bob_now.list.head())
+        .expect("first message");
+    assert_eq!(heads_json(&heads), fo["heads"]);
+    same(
+        &fo["recipient"],
+        &to_alice.list.account,
+        "fan-out recipient",
+    );
+    let with_session: Vec<[u8; 128]> = f["inputs"]["fanout"]["sessions"]
+        .as_array()
+        .expect("s")
+        .iter()
+        .map(|n| field(st(n)))
+        .collect();
+    let (targets, env) = fanout(
+        &bob_now,
+        &mut to_alice,
+        &with_session,
+        &bytes(&f["inputs"]["fanout"]["body"]["hex"]),
+    );
+    assert_eq!(
+        env,
+        envelope(
+            &lists["alice.v1"].account,
+            Some(&heads),
+            &bytes(&f["inputs"]["fanout"]["body"]["hex"])
+        )
+    );
+    same(&fo["envelope"], &env, "fan-out envelope");
+    same(
+        &fo["contact_after"],
+        &to_alice.bytes(),
+        "fan-out contact after",
+    );
+    assert_eq!(to_alice.sent, Some(heads));
+    let mut want: Vec<(Vec<u8>, &str)> = targets
+        .iter()
+        .map(|(t, ok)| {
+            (
+                t.to_vec(),
+                if *ok { "ok" } else { "FanoutError::NoSession" },
+            )
+        })
+        .collect();
+    want.extend(
+        with_session
+            .iter()
+            .filter(|s| !targets.iter().any(|(t, _)| t == *s))
+            .map(|s| (s.to_vec(), "FanoutError::NotListed")),
+    );
+    let got: Vec<(Vec<u8>, &str)> = fo["deliveries"]
+        .as_array()
+        .expect("deliveries")
+        .iter()
+        .map(|dl| {
+            let r = &dl["result"];
+            (
+                field(st(&dl["device"])).to_vec(),
+                if r["result"] == "ok" {
+                    "ok"
+                } else {
+                    st(&r["error"])
+                },
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    // §14.6.
+    for (c, want) in f["inputs"]["safety_numbers"]
+        .as_array()
+        .expect("sn")
+        .iter()
+        .zip(x["safety_numbers"].as_array().expect("sn"))
+    {
+        let key = |n: &Value| ed25519_public(&seeds[st(n)]);
+        assert_eq!(
+            account_safety_number(
+                &key(&c["a"]),
+                &bytes(&c["a_id"]),
+                &key(&c["b"]),
+                &bytes(&c["b_id"])
+            ),
+            *want
+        );
+    }
+    // §14.7: the states, plain and sealed.
+    let key = d.g32("storage_key");
+    let alice_contact_of_bob = contact;
+    let bob_contact_of_alice = ContactState::pin(lists["alice.v1"].clone());
+    for s in x["states"].as_array().expect("states") {
+        let name = st(&s["name"]);
+        let (kind, plain, described) = match name {
+            "bob_phone_account" => (0x46, bob_now.bytes(), bob_now.json()),
+            "bob_tablet_account" => (0x46, tablet.bytes(), tablet.json()),
+            "alice_contact_of_bob" => (
+                0x45,
+                alice_contact_of_bob.bytes(),
+                alice_contact_of_bob.json(),
+            ),
+            _ => (
+                0x45,
+                bob_contact_of_alice.bytes(),
+                bob_contact_of_alice.json(),
+            ),
+        };
+        assert_eq!(
+            s[if kind == 0x46 { "account" } else { "contact" }],
+            described,
+            "{name}"
+        );
+        let nonces = s["nonce_draws"].as_array().expect("nonces");
+        let nonce: [u8; 24] = d
+            .get(st(nonces.last().expect("nonce")))
+            .try_into()
+            .expect("24");
+        check_sealed(&key, &plain, kind, &nonce, nonces.len() as u64, s, name);
+        let loaded = load_state(kind, &plain).expect("decodes");
+        assert_eq!(loaded, plain, "{name}: one state, one encoding");
+    }
+}
+
+// ---------------------------------------------- account_negative.json
+
+/// Decides one case of account_negative.json from the spec.
+fn decide_account(c: &Value, lists: &BTreeMap<String, DList>) -> Value {
+    use serde_json::json;
+    let input = || bytes(&c["input"]);
+    let chain = || -> Vec<DList> {
+        c["chain"]
+            .as_array()
+            .expect("chain")
+            .iter()
+            .map(|n| lists[st(n)].clone())
+            .collect()
+    };
+    let acc = |e: LErr| e.json(e.account());
+    let state_err = |e: LErr| e.json(e.state());
+    match st(&c["operation"]) {
+        "device_list.decode" => {
+            let r = decode_list(&input());
+            let verify = match &r {
+                Ok(_) => "ok".to_string(),
+                Err(e) => e.verify().0,
+            };
+            let mut out = match r {
+                Ok(l) => {
+                    json!({"result": "ok", "version": l.version, "devices": l.devices.len(), "head": l.head().json()})
+                }
+                Err(e) => acc(e),
+            };
+            out["verify"] = json!(verify);
+            out
+        }
+        "device_list.verify_after" => {
+            let prev = AHead::of(&c["previous"]);
+            let b = input();
+            // Decoding (rules as decoding errors), continuity, signatures.
+            let undecoded = decode_list(&b);
+            let structural = match &undecoded {
+                Err(LErr::Sig(_)) => {
+                    // Decodes; its fields, to check continuity first.
+                    let mut r = Rd(&b);
+                    account_header(&mut r, 0x30).expect("header");
+                    let _ = r.arr::<32>().expect("key");
+                    let version = r.u64().expect("version");
+                    let previous: [u8; 32] = r.arr().expect("previous");
+                    Ok((version, previous))
+                }
+                Err(e) => Err(e.clone()),
+                Ok(l) => Ok((l.version, l.previous)),
+            };
+            match structural {
+                Err(e) => {
+                    let (error, kind) = e.verify();
+                    error_json(error, kind)
+                }
+                Ok((version, previous)) => {
+                    if prev.version.checked_add(1) != Some(version) || previous != prev.hash {
+                        let e = format!(
+                            "VerifyError::NotSuccessor(version: {version}, previous_version: {})",
+                            prev.version
+                        );
+                        error_json(e.clone(), e)
+                    } else {
+                        match undecoded {
+                            Ok(_) => json!({"result": "ok"}),
+                            Err(e) => {
+                                let (error, kind) = e.verify();
+                                error_json(error, kind)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        "link_code.parse" => match parse_code(st(&c["text"])) {
+            Ok(code) => json!({"result": "ok", "device": hx(&code.identity)}),
+            Err(e) => acc(e),
+        },
+        "provisioning.complete" => {
+            let rq = &c["request"];
+            let mut request = Request {
+                identity: arr(&rq["device"]),
+                lk: arr(&rq["link_key_secret"]),
+                ls: bytes(&rq["link_secret"]),
+                used: false,
+            };
+            for m in c["before"].as_array().expect("before") {
+                let _ = request.complete(&bytes(m));
+            }
+            match request.complete(&input()) {
+                Ok((account, contacts)) => json!({
+                    "result": "ok",
+                    "account": account.json(),
+                    "contacts": contacts.iter().map(ContactState::json).collect::<Vec<_>>(),
+                    "state_sha256": sha256_hex(&account.bytes()),
+                }),
+                Err(e) => acc(e),
+            }
+        }
+        "account.provision" => {
+            let account = AccountState::decode(&bytes(&c["state"])).expect("account state");
+            let code = parse_code(st(&c["code"])).expect("code");
+            let mut contacts = Vec::new();
+            for e in c["contacts"].as_array().expect("contacts") {
+                for _ in 0..num(&e["repeat"]) {
+                    contacts.push(lists[st(&e["list"])].clone());
+                }
+            }
+            let share = c["share_account_key"].as_bool().expect("share");
+            match provision(
+                &account,
+                &code,
+                &bytes(&c["label"]["hex"]),
+                &contacts,
+                share,
+                &arr(&c["ephemeral_secret"]),
+            ) {
+                Ok((message, after)) => json!({
+                    "result": "ok",
+                    "message": hx(&message),
+                    "list": hx(&after.list.bytes),
+                    "state_after_sha256": sha256_hex(&after.bytes()),
+                }),
+                Err(e) => acc(e),
+            }
+        }
+        "envelope.open" => match open_envelope(&input()) {
+            Ok((to, heads, body)) => json!({
+                "result": "ok",
+                "recipient": hx(&to),
+                "heads": heads.as_ref().map(heads_json),
+                "body": hx(&body),
+            }),
+            Err(e) => error_json(e.kind(), e.kind()),
+        },
+        "account.receive" => {
+            let account = AccountState::decode(&bytes(&c["state"])).expect("account state");
+            let contact = ContactState::decode(&bytes(&c["contact"])).expect("contact state");
+            match receive(&account, &contact, &bytes(&c["sender"]), &input()) {
+                Ok(v) => v,
+                Err((error, kind)) => error_json(error, kind),
+            }
+        }
+        "account.fanout" => {
+            let account = AccountState::decode(&bytes(&c["state"])).expect("account state");
+            let before = bytes(&c["contact"]);
+            let mut contact = ContactState::decode(&before).expect("contact state");
+            assert!(c["sessions"].as_array().expect("sessions").is_empty());
+            let (deliveries, _) = fanout(&account, &mut contact, &[], &bytes(&c["body"]));
+            let after = contact.bytes();
+            let next = contact.heads_to_send(account.list.head());
+            json!({
+                "result": "ok",
+                "deliveries": deliveries.iter().map(|(device, ok)| {
+                    let result = if *ok {
+                        json!({"result": "ok"})
+                    } else {
+                        let e = "FanoutError::NoSession".to_string();
+                        error_json(e.clone(), e)
+                    };
+                    json!({"device": hx(device), "result": result})
+                }).collect::<Vec<_>>(),
+                "contact_unchanged": after == before,
+                "state_after_sha256": sha256_hex(&after),
+                "next_heads": next.as_ref().map(heads_json),
+            })
+        }
+        "contact.heads_to_send" => {
+            let mut s = ContactState::decode(&bytes(&c["state"])).expect("contact state");
+            let heads = s.heads_to_send(AHead::of(&c["own"]));
+            json!({
+                "result": "ok",
+                "heads": heads.as_ref().map(heads_json),
+                "state_after_sha256": sha256_hex(&s.bytes()),
+            })
+        }
+        "contact.update" => {
+            let mut s = ContactState::decode(&bytes(&c["state"])).expect("contact state");
+            match update(&s.list, &chain()) {
+                Ok((newest, change)) => {
+                    s.list = newest;
+                    json!({"result": "ok", "change": change.json(), "state_after_sha256": sha256_hex(&s.bytes())})
+                }
+                Err(e) => acc(e),
+            }
+        }
+        "account.update" => {
+            let mut s = AccountState::decode(&bytes(&c["state"])).expect("account state");
+            match update(&s.list, &chain()) {
+                Ok((newest, change)) => {
+                    s.list = newest;
+                    json!({
+                        "result": "ok",
+                        "change": change.json(),
+                        "is_listed": s.list.contains(&s.device),
+                        "state_after_sha256": sha256_hex(&s.bytes()),
+                    })
+                }
+                Err(e) => acc(e),
+            }
+        }
+        "account.decode" => match AccountState::decode(&input()) {
+            Ok(a) => {
+                assert_eq!(a.bytes(), input());
+                json!({"result": "ok", "account": a.json()})
+            }
+            Err(e) => state_err(e),
+        },
+        "contact.decode" => match ContactState::decode(&input()) {
+            Ok(s) => {
+                assert_eq!(s.bytes(), input());
+                json!({"result": "ok", "contact": s.json()})
+            }
+            Err(e) => state_err(e),
+        },
+        op @ ("account.open" | "contact.open") => {
+            let kind = if op == "account.open" { 0x46 } else { 0x45 };
+            match open_sealed(
+                &arr(&c["storage_key"]),
+                kind,
+                &input(),
+                &arr(&c["owner"]),
+                num(&c["min_generation"]),
+            ) {
+                Ok((b, g)) => {
+                    json!({"result": "ok", "generation": g, "state_sha256": sha256_hex(&b)})
+                }
+                Err(e) => error_json(e.state(), e.kind()),
+            }
+        }
+        other => panic!("unknown operation {other}"),
+    }
+}
+
+#[test]
+fn account_negative_json() {
+    let f = load("account_negative.json");
+    let lists: BTreeMap<String, DList> = f["inputs"]["lists"]
+        .as_object()
+        .expect("lists")
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                decode_list(&bytes(v)).unwrap_or_else(|e| panic!("{k}: {e:?}")),
+            )
+        })
+        .collect();
+    let cases = f["inputs"]["cases"].as_array().expect("cases");
+    let expected = f["expected"]["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), expected.len());
+    for (c, x) in cases.iter().zip(expected) {
+        let name = st(&c["name"]);
+        assert_eq!(st(&x["name"]), name);
+        let mut want = x.clone();
+        want.as_object_mut().expect("object").remove("name");
+        assert_eq!(decide_account(c, &lists), want, "case {name}");
+    }
+}
+
+// ------------------------------------------------ account state fixtures
+
+#[test]
+fn account_state_fixtures() {
+    for file in [
+        "fixtures/account-state-v1.json",
+        "fixtures/contact-state-v1.json",
+    ] {
+        let f = load(file);
+        assert_eq!(num(&f["account_version"]), 1);
+        let key: [u8; 32] = arr(&f["storage_key"]);
+        let lists: BTreeMap<String, DList> = f["lists"]
+            .as_object()
+            .expect("lists")
+            .iter()
+            .map(|(k, v)| (k.clone(), decode_list(&bytes(v)).expect("verifies")))
+            .collect();
+        for (name, v) in f["states"].as_object().expect("states") {
+            let plain = bytes(&v["plain"]);
+            let sealed = bytes(&v["sealed"]);
+            let generation = num(&v["generation"]);
+            let kind = sealed[2];
+            let owner = state_owner(kind, &plain);
+            same(&v["owner"], &owner, &format!("{name}: owner"));
+            let described = if kind == 0x46 {
+                let a = AccountState::decode(&plain).expect("account state");
+                assert_eq!(a.bytes(), plain);
+                a.json()
+            } else {
+                let c = ContactState::decode(&plain).expect("contact state");
+                assert_eq!(c.bytes(), plain);
+                c.json()
+            };
+            assert_eq!(
+                v[if kind == 0x46 { "account" } else { "contact" }],
+                described,
+                "{name}"
+            );
+            let (loaded, g) = open_sealed(&key, kind, &sealed, &owner, generation).expect("opens");
+            assert_eq!((loaded, g), (plain.clone(), generation));
+            assert_eq!(
+                open_sealed(&key, kind, &sealed, &owner, generation + 1).err(),
+                Some(other(format!(
+                    "StateError::RolledBack(min_generation: {}, found: {generation})",
+                    generation + 1
+                )))
+            );
+        }
+        // What the fixtures leave to do: the tablet catches up; Alice's
+        // contact updates over the pending lists.
+        let pending = |k: &str| -> Vec<DList> {
+            f[k].as_array()
+                .expect("pending")
+                .iter()
+                .map(|n| lists[st(n)].clone())
+                .collect()
+        };
+        if file.contains("account") {
+            let tablet =
+                AccountState::decode(&bytes(&f["states"]["bob_tablet"]["plain"])).expect("tablet");
+            let (newest, change) =
+                update(&tablet.list, &pending("pending_for_tablet")).expect("update");
+            assert_eq!((change.from.version, change.to.version), (2, 3));
+            assert!(newest.contains(&tablet.device));
+        } else {
+            let mut c = ContactState::decode(&bytes(&f["states"]["alice_contact_of_bob"]["plain"]))
+                .expect("contact");
+            assert_eq!(c.since, num(&f["messages_since_heads"]) as u32);
+            let own = AHead::of(&f["alice_head"]);
+            assert_eq!(c.sent, Some((own, lists["bob.v1"].head())));
+            let (newest, _) = update(&c.list, &pending("pending_lists")).expect("update");
+            c.list = newest;
+            assert_eq!(c.heads_to_send(own), Some((own, lists["bob.v3"].head())));
+        }
+    }
 }
