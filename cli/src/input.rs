@@ -1,5 +1,6 @@
 //! One input line: a kind and its hex fields.
 
+use qorgan::account::ListHead;
 use qorgan::verify::Encoded;
 
 use crate::hex;
@@ -15,6 +16,17 @@ pub enum Line {
     Upload(Vec<u8>),
     /// `announcement <hex>`
     Announcement(Vec<u8>),
+    /// `device-list <hex>`: a device list.
+    DeviceList(Vec<u8>),
+    /// `device-list-after <version> <hash-hex> <hex>`: a device list that
+    /// must directly follow the list with that head (the one the server
+    /// holds).
+    DeviceListAfter {
+        /// Head of the list held.
+        previous: ListHead,
+        /// The new list.
+        list: Vec<u8>,
+    },
     /// `group-message <announcement-hex> <message-hex>`
     GroupMessage {
         /// The chain's announcement.
@@ -32,6 +44,11 @@ impl Line {
             Self::Bundle(b) => Encoded::Bundle(b),
             Self::Upload(b) => Encoded::Upload(b),
             Self::Announcement(b) => Encoded::Announcement(b),
+            Self::DeviceList(b) => Encoded::DeviceList(b),
+            Self::DeviceListAfter { previous, list } => Encoded::DeviceListAfter {
+                previous: *previous,
+                list,
+            },
             Self::GroupMessage {
                 announcement,
                 message,
@@ -49,6 +66,8 @@ impl Line {
             Self::Bundle(_) => "bundle",
             Self::Upload(_) => "upload",
             Self::Announcement(_) => "announcement",
+            Self::DeviceList(_) => "device-list",
+            Self::DeviceListAfter { .. } => "device-list-after",
             Self::GroupMessage { .. } => "group-message",
         }
     }
@@ -56,9 +75,12 @@ impl Line {
     /// Decoded bytes held (to bound a batch's memory).
     pub fn len(&self) -> usize {
         match self {
-            Self::Identity(b) | Self::Bundle(b) | Self::Upload(b) | Self::Announcement(b) => {
-                b.len()
-            }
+            Self::Identity(b)
+            | Self::Bundle(b)
+            | Self::Upload(b)
+            | Self::Announcement(b)
+            | Self::DeviceList(b) => b.len(),
+            Self::DeviceListAfter { list, .. } => 8 + 32 + list.len(),
             Self::GroupMessage {
                 announcement,
                 message,
@@ -88,6 +110,17 @@ pub enum ParseError {
     },
     /// A field is not hex.
     NotHex(&'static str),
+    /// A field is not a decimal number (that fits 64 bits).
+    NotNumber(&'static str),
+    /// A hex field of the wrong length.
+    WrongLength {
+        /// The field.
+        what: &'static str,
+        /// Bytes expected.
+        expected: usize,
+        /// Bytes found.
+        found: usize,
+    },
 }
 
 impl std::fmt::Display for ParseError {
@@ -95,14 +128,21 @@ impl std::fmt::Display for ParseError {
         match self {
             Self::UnknownKind(k) => write!(
                 f,
-                "unknown kind {k:?} (expected identity, bundle, upload, announcement or group-message)"
+                "unknown kind {k:?} (expected identity, bundle, upload, announcement, device-list, \
+                 device-list-after or group-message)"
             ),
             Self::FieldCount {
                 kind,
                 expected,
                 found,
-            } => write!(f, "{kind} takes {expected} hex field(s), found {found}"),
+            } => write!(f, "{kind} takes {expected} field(s), found {found}"),
             Self::NotHex(what) => write!(f, "{what} is not hex"),
+            Self::NotNumber(what) => write!(f, "{what} is not a decimal number"),
+            Self::WrongLength {
+                what,
+                expected,
+                found,
+            } => write!(f, "{what} must be {expected} bytes, found {found}"),
         }
     }
 }
@@ -149,6 +189,31 @@ pub fn parse_line(text: &str) -> Result<Option<Line>, ParseError> {
         "announcement" => {
             want("announcement", 1)?;
             Line::Announcement(field(0, "announcement")?)
+        }
+        "device-list" => {
+            want("device-list", 1)?;
+            Line::DeviceList(field(0, "device list")?)
+        }
+        "device-list-after" => {
+            want("device-list-after", 3)?;
+            let version = fields
+                .first()
+                .filter(|f| f.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|f| f.parse::<u64>().ok())
+                .ok_or(ParseError::NotNumber("previous version"))?;
+            let hash = field(1, "previous hash")?;
+            let hash: [u8; 32] =
+                hash.as_slice()
+                    .try_into()
+                    .map_err(|_| ParseError::WrongLength {
+                        what: "previous hash",
+                        expected: 32,
+                        found: hash.len(),
+                    })?;
+            Line::DeviceListAfter {
+                previous: ListHead { version, hash },
+                list: field(2, "device list")?,
+            }
         }
         "group-message" => {
             want("group-message", 2)?;
@@ -215,5 +280,58 @@ mod tests {
             Err(ParseError::NotHex("announcement"))
         );
         assert!(matches!(parse_line("key 00"), Err(ParseError::UnknownKind(k)) if k == "key"));
+        assert_eq!(
+            parse_line("device-list 0130"),
+            Ok(Some(Line::DeviceList(vec![0x01, 0x30])))
+        );
+        let hash = "ab".repeat(32);
+        assert_eq!(
+            parse_line(&format!("device-list-after 7 {hash} 01")),
+            Ok(Some(Line::DeviceListAfter {
+                previous: ListHead {
+                    version: 7,
+                    hash: [0xab; 32]
+                },
+                list: vec![1]
+            }))
+        );
+        assert_eq!(
+            Line::DeviceListAfter {
+                previous: ListHead {
+                    version: 1,
+                    hash: [0; 32]
+                },
+                list: vec![1, 2]
+            }
+            .kind(),
+            "device-list-after"
+        );
+        for bad in ["-1", "+1", "0x10", "18446744073709551616", "seven"] {
+            assert_eq!(
+                parse_line(&format!("device-list-after {bad} {hash} 01")),
+                Err(ParseError::NotNumber("previous version")),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse_line("device-list-after 1 abab 01"),
+            Err(ParseError::WrongLength {
+                what: "previous hash",
+                expected: 32,
+                found: 2
+            })
+        );
+        assert_eq!(
+            parse_line(&format!("device-list-after 1 {hash}")),
+            Err(ParseError::FieldCount {
+                kind: "device-list-after",
+                expected: 3,
+                found: 2
+            })
+        );
+        assert_eq!(
+            parse_line("device-list zz"),
+            Err(ParseError::NotHex("device list"))
+        );
     }
 }

@@ -25,6 +25,12 @@ are ignored:
                                             prekey signature, the upload signature)
   announcement   <announcement>             a sender-key announcement
   group-message  <announcement> <message>   a group message against its chain
+  device-list    <list>                     an account's device list (every device's
+                                            identity binding, the account signature)
+  device-list-after <version> <hash> <list> a device list that must directly follow
+                                            the held list with that head (version in
+                                            decimal, its 32-byte hash in hex): what
+                                            to check before replacing the held list
 
 Prints 'SOURCE:LINE: KIND: valid | invalid: REASON | unreadable: REASON'
 per item (--quiet: only the failures) and a summary line.

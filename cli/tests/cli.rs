@@ -319,7 +319,7 @@ fn uploads_valid_tampered_malformed_and_the_largest() {
     );
     assert_eq!(
         lines[7],
-        "stdin:8: unreadable: upload takes 1 hex field(s), found 0"
+        "stdin:8: unreadable: upload takes 1 field(s), found 0"
     );
     assert_eq!(
         lines[8],
@@ -346,4 +346,65 @@ fn uploads_valid_tampered_malformed_and_the_largest() {
         ]
     );
     assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn device_lists_valid_tampered_and_not_following_the_held_head() {
+    use qorgan::account::Account;
+    let mut rng = SystemRng::new().unwrap();
+    let phone = IdentityKeyPair::generate(&mut rng);
+    let tablet = IdentityKeyPair::generate(&mut rng);
+    let mut bob = Account::create(&mut rng, phone.public(), "phone").unwrap();
+    let v1 = bob.list().to_bytes();
+    let v1_head = bob.head();
+    let v2 = bob
+        .add_device(tablet.public(), "tablet")
+        .unwrap()
+        .to_bytes();
+    let held = format!("{} {}", v1_head.version, hex(&v1_head.hash));
+    let input = [
+        format!("device-list {}", hex(&v1)),
+        format!("device-list {}", hex(&v2)),
+        format!("device-list-after {held} {}", hex(&v2)),
+        // A replay of the held list, and a list after another head.
+        format!("device-list-after {held} {}", hex(&v1)),
+        format!("device-list-after 1 {} {}", "00".repeat(32), hex(&v2)),
+        format!("device-list {}", hex(&flip_last(&v2))),
+        format!("device-list {}", hex(&f_identity())),
+        format!("device-list-after x {} {}", hex(&v1_head.hash), hex(&v2)),
+        format!("device-list-after 1 abcd {}", hex(&v2)),
+        format!("device-list-after {held}"),
+    ]
+    .join("\n");
+    let out = run(&[], &input);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = stdout(&out);
+    assert_eq!(
+        lines,
+        [
+            "stdin:1: device-list: valid",
+            "stdin:2: device-list: valid",
+            "stdin:3: device-list-after: valid",
+            "stdin:4: device-list-after: invalid: device list version 1 does not follow version 1",
+            "stdin:5: device-list-after: invalid: device list version 2 does not follow version 1",
+            "stdin:6: device-list: invalid: invalid signature on device list",
+            "stdin:7: device-list: invalid: malformed: unexpected type byte 0x11",
+            "stdin:8: unreadable: previous version is not a decimal number",
+            "stdin:9: unreadable: previous hash must be 32 bytes, found 2",
+            "stdin:10: unreadable: device-list-after takes 3 field(s), found 2",
+            "summary: 10 items: 3 valid, 4 invalid, 3 unreadable",
+        ]
+    );
+    let help = run(&["--help"], "");
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    assert!(help.contains("device-list    <list>"), "{help}");
+    assert!(
+        help.contains("device-list-after <version> <hash> <list>"),
+        "{help}"
+    );
+}
+
+/// A standalone identity key (`0x01 0x11 …`): not a device list.
+fn f_identity() -> Vec<u8> {
+    fixture().identity
 }

@@ -1,9 +1,14 @@
 //! A readable walk through a 1:1 conversation (bundle, hybrid handshake,
 //! messages out of order, a save and restore, duplicates refused, safety
 //! numbers) and a group conversation (sender keys distributed over 1:1
-//! sessions, a member removed, rotation, batch catch-up).
+//! sessions, a member removed, rotation, batch catch-up), then accounts (a
+//! second device linked by its code, a contact noticing it, a device the
+//! server slipped in refused).
 //! Run: `cargo run --release -p qorgan --example demo`.
 
+use qorgan::account::{
+    Account, Comparison, Contact, DeviceList, LinkCode, LinkRequest, fanout, receive, seal_envelope,
+};
 use qorgan::group::distribute;
 use qorgan::{
     Expected, IdentityKeyPair, OutboundGroupSession, PreKeyBundle, PreKeyStore, RotationPolicy,
@@ -118,7 +123,8 @@ fn main() -> Result<()> {
         at_bob.matches_scanned(&at_alice.scannable())
     );
 
-    group_demo(&mut rng, &alice_identity, alice, bob)
+    group_demo(&mut rng, &alice_identity, alice, bob)?;
+    account_demo(&mut rng)
 }
 
 /// A 1:1 session pair between `a` (initiator) and a new device.
@@ -221,5 +227,146 @@ fn group_demo(
         "  Bob    last one: {:?}",
         String::from_utf8(last.plaintext.clone())?
     );
+    Ok(())
+}
+
+/// A device: its identity and prekey store.
+fn device(rng: &mut SystemRng) -> PreKeyStore {
+    let id = IdentityKeyPair::generate(rng);
+    PreKeyStore::new(rng, id, 0)
+}
+
+/// A list as it comes back from the server: bytes, verified on arrival.
+fn served(list: &DeviceList) -> Result<DeviceList> {
+    Ok(DeviceList::from_bytes(&list.to_bytes())?)
+}
+
+fn account_demo(rng: &mut SystemRng) -> Result<()> {
+    println!("\n10. Accounts: Bob links his tablet by scanning the code it shows");
+    let mut bob_phone = device(rng);
+    let mut bob_tablet = device(rng);
+    let mut alice_phone = device(rng);
+    let mut bob = Account::create(rng, bob_phone.identity_key(), "Bob's phone")?;
+    let alice = Account::create(rng, alice_phone.identity_key(), "Alice's phone")?;
+    // Alice pinned Bob's account at first contact (version 1: one device).
+    let mut bob_at_alice = Contact::pin(served(bob.list())?);
+    let numbers_before = bob_at_alice.safety_number(alice.account_key(), b"alice", b"bob");
+    let mut request = LinkRequest::new(rng, bob_tablet.identity_key());
+    let code = request.code();
+    println!(
+        "  Tablet shows a QR code: {}… ({} characters, alphanumeric)",
+        code.get(..24).unwrap_or_default(),
+        code.len()
+    );
+    let scanned = LinkCode::parse(&code)?;
+    let provisioning = bob.provision(rng, &scanned, "Bob's tablet", &[], false)?;
+    show("Bob", "provisioning message (to tablet)", &provisioning);
+    let (tablet, _) = request.complete(&provisioning)?;
+    println!(
+        "  Tablet is linked: list version {}, {} devices",
+        tablet.head().version,
+        tablet.list().devices().len()
+    );
+    match request.complete(&provisioning) {
+        Err(e) => println!("  Tablet the same message replayed: {e}"),
+        Ok(_) => return Err("a provisioning message opened twice".into()),
+    }
+
+    println!("\n11. Alice's app fetches Bob's new list (signed by his account key)");
+    let change = bob_at_alice.update(&[served(bob.list())?])?;
+    for d in &change.added {
+        println!(
+            "  Alice  sees \"Bob added a device: {}\" (list v{} -> v{})",
+            d.label, change.from.version, change.to.version
+        );
+    }
+    let numbers_after = bob_at_alice.safety_number(alice.account_key(), b"alice", b"bob");
+    println!(
+        "  Alice  account safety number unchanged: {}",
+        numbers_before == numbers_after
+    );
+    let mut sessions = vec![
+        Session::initiate(
+            rng,
+            alice_phone.identity(),
+            &bob_phone.bundle().ok_or("no prekeys")?,
+        )?,
+        Session::initiate(
+            rng,
+            alice_phone.identity(),
+            &bob_tablet.bundle().ok_or("no prekeys")?,
+        )?,
+    ];
+    let alice_at_bob = Contact::pin(served(alice.list())?);
+    let deliveries = fanout(
+        rng,
+        &alice,
+        &mut bob_at_alice,
+        &mut sessions,
+        b"See you at 6.",
+    );
+    for (name, store, account) in [
+        ("phone", &mut bob_phone, &bob),
+        ("tablet", &mut bob_tablet, &tablet),
+    ] {
+        let d = deliveries
+            .iter()
+            .find(|d| d.device.ct_eq(store.identity_key()))
+            .ok_or("no delivery")?;
+        let wire = d.result.as_ref().map_err(|e| e.to_string())?;
+        let (session, envelope) = store.accept(wire, 0)?;
+        let got = receive(account, &alice_at_bob, session.remote_identity(), &envelope)?;
+        let same = got
+            .report
+            .is_some_and(|r| (r.sender, r.peer) == (Comparison::Same, Comparison::Same));
+        println!(
+            "  Bob's {name:<6} reads: {:?} (list heads agree: {same})",
+            String::from_utf8(got.body.to_vec())?
+        );
+    }
+
+    println!("\n12. The server slips in a device of its own as \"Bob's laptop\"");
+    let mut ghost = device(rng);
+    let operator = Account::create(rng, ghost.identity_key(), "Bob's laptop")?;
+    match bob_at_alice.update(&[served(operator.list())?]) {
+        Err(e) => println!("  Alice  its device list is refused: {e}"),
+        Ok(_) => return Err("a list signed by another key was accepted".into()),
+    }
+    // The directory still hands out the ghost's bundle under Bob's name.
+    sessions.push(Session::initiate(
+        rng,
+        alice_phone.identity(),
+        &ghost.bundle().ok_or("no prekeys")?,
+    )?);
+    let deliveries = fanout(
+        rng,
+        &alice,
+        &mut bob_at_alice,
+        &mut sessions,
+        b"The code is 4711.",
+    );
+    let sent = deliveries.iter().filter(|d| d.result.is_ok()).count();
+    let to_ghost = deliveries
+        .iter()
+        .find(|d| d.device.ct_eq(ghost.identity_key()))
+        .ok_or("no report for the ghost")?;
+    match &to_ghost.result {
+        Err(e) => println!("  Alice  fan-out: {sent} ciphertexts; the ghost gets none: {e}"),
+        Ok(_) => return Err("the ghost got a ciphertext".into()),
+    }
+    let mut from_ghost = Session::initiate(
+        rng,
+        ghost.identity(),
+        &alice_phone.bundle().ok_or("no prekeys")?,
+    )?;
+    let forged = from_ghost.encrypt(
+        rng,
+        &seal_envelope(alice.account_key(), None, b"Bob here, send the files"),
+    )?;
+    let (session, envelope) = alice_phone.accept(&forged, 0)?;
+    match receive(&alice, &bob_at_alice, session.remote_identity(), &envelope) {
+        Err(e) => println!("  Alice  a message from the ghost as \"Bob\": {e}"),
+        Ok(_) => return Err("a message from an unlisted device was accepted".into()),
+    }
     Ok(())
 }

@@ -44,6 +44,11 @@ impl Device {
         Ok(Box::new(lock(&self.store)?.identity().clone()))
     }
 
+    /// The public identity (for an account's list and link requests).
+    pub(crate) fn public_identity(&self) -> Result<qorgan::IdentityKey, QorganError> {
+        Ok(*lock(&self.store)?.identity_key())
+    }
+
     fn from_store(store: PreKeyStore) -> Result<Arc<Self>, QorganError> {
         Ok(Arc::new(Self {
             store: Mutex::new(store),

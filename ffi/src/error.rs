@@ -2,9 +2,11 @@
 //! on; messages are readable and never contain key material.
 
 use qorgan::{
-    DecodeError, DecryptError, EncryptError, GroupError, HandshakeError, SignatureError,
-    StateError, VerifyError,
+    AccountError, DecodeError, DecryptError, EncryptError, FanoutError, GroupError, HandshakeError,
+    SignatureError, StateError, VerifyError,
 };
+
+use crate::account::ListHead;
 
 /// Every failure of the qorgan API, mapped once from the crate's typed errors.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
@@ -154,6 +156,98 @@ pub enum QorganError {
         /// The generation of the blob.
         found: u64,
     },
+    /// A device list that does not directly follow the head it was checked
+    /// against (`verify_device_list_after`, `VerifyItem.DeviceListAfter`):
+    /// not version `previous_version + 1`, or not naming the held list's
+    /// hash as its previous one. The server keeps the list it holds.
+    #[error("device list version {version} does not follow version {previous_version}")]
+    NotSuccessor {
+        /// The offered list's version.
+        version: u64,
+        /// The version of the head it was checked against.
+        previous_version: u64,
+    },
+    /// A device list signed by another account than the one pinned (or
+    /// than this device's own): the server offered someone else's list,
+    /// or a list it made itself. Nothing changed.
+    #[error("device list of another account")]
+    WrongAccount,
+    /// A device list older than the one held: the server replays an old
+    /// list (to bring back a removed device, or to hide a new one).
+    /// Nothing changed; keep the held list.
+    #[error("device list version {offered} is older than the held version {held}")]
+    ListRolledBack {
+        /// Version held.
+        held: u64,
+        /// Version offered.
+        offered: u64,
+    },
+    /// Two different lists claim one place in an account's list chain (the
+    /// same version, or a list that does not follow the held one), both
+    /// signed by the account key: two devices holding it changed the list
+    /// at once, or it was stolen; the server chose which one each person
+    /// sees. Nothing changed. The app must show this to the user.
+    #[error("device list fork at version {}", .seen.version)]
+    Fork {
+        /// The list this device holds.
+        held: ListHead,
+        /// The conflicting one (or the place in the chain the offered list
+        /// claims).
+        seen: ListHead,
+    },
+    /// Lists between the held one and the offered one are missing: fetch
+    /// versions `first_missing` to `offered` and update with the whole
+    /// chain. Nothing changed.
+    #[error("device lists {first_missing}..{offered} missing")]
+    Gap {
+        /// First missing version.
+        first_missing: u64,
+        /// Version offered.
+        offered: u64,
+    },
+    /// A device list that breaks the rules (no devices, more than 32, a
+    /// label over 64 bytes, a device listed twice), or a change that would
+    /// make one (adding a device already listed, removing one that is not,
+    /// more contacts than a provisioning message carries).
+    #[error("invalid device list: {reason}")]
+    InvalidList {
+        /// What was wrong.
+        reason: String,
+    },
+    /// A provisioning message that does not open under this link request:
+    /// made for another request, modified, or already used. The request
+    /// stays usable for the right message.
+    #[error("provisioning message refused")]
+    ProvisioningFailed,
+    /// A link code (the QR payload) that is not one.
+    #[error("invalid link code: {reason}")]
+    InvalidLinkCode {
+        /// What was wrong.
+        reason: String,
+    },
+    /// Linking and removing devices needs the account key, which this
+    /// device was not given when it was linked.
+    #[error("this device does not hold the account key")]
+    NoAccountKey,
+    /// A message from a device that is in neither the contact's nor this
+    /// account's newest verified list: a device the server slipped in, or
+    /// one removed. Drop the message.
+    #[error("device not in its account's device list")]
+    DeviceNotListed,
+    /// A message whose account envelope names another account than this
+    /// conversation's (`receive`): a device can be listed by several
+    /// accounts, and this message was meant for another conversation.
+    /// Never show it in this one.
+    #[error("message addressed to another account")]
+    Misaddressed,
+    /// Fan-out only (`Delivery.error`): a session with a device that is in
+    /// no verified list. Nothing was encrypted for it.
+    #[error("device not in the account's device list: nothing sent")]
+    NotListed,
+    /// Fan-out only (`Delivery.error`): a listed device without a session:
+    /// fetch its bundle, start a session and send again to it.
+    #[error("no session with this listed device")]
+    NoSession,
     /// An argument out of range (key length, sizes).
     #[error("invalid argument: {reason}")]
     InvalidArgument {
@@ -218,6 +312,32 @@ pub enum ErrorKind {
     WrongOwner,
     /// See [`QorganError::RolledBack`].
     RolledBack,
+    /// See [`QorganError::NotSuccessor`].
+    NotSuccessor,
+    /// See [`QorganError::WrongAccount`].
+    WrongAccount,
+    /// See [`QorganError::ListRolledBack`].
+    ListRolledBack,
+    /// See [`QorganError::Fork`].
+    Fork,
+    /// See [`QorganError::Gap`].
+    Gap,
+    /// See [`QorganError::InvalidList`].
+    InvalidList,
+    /// See [`QorganError::ProvisioningFailed`].
+    ProvisioningFailed,
+    /// See [`QorganError::InvalidLinkCode`].
+    InvalidLinkCode,
+    /// See [`QorganError::NoAccountKey`].
+    NoAccountKey,
+    /// See [`QorganError::DeviceNotListed`].
+    DeviceNotListed,
+    /// See [`QorganError::Misaddressed`].
+    Misaddressed,
+    /// See [`QorganError::NotListed`].
+    NotListed,
+    /// See [`QorganError::NoSession`].
+    NoSession,
     /// See [`QorganError::InvalidArgument`].
     InvalidArgument,
     /// See [`QorganError::Internal`].
@@ -260,6 +380,19 @@ impl QorganError {
             Self::CorruptState { .. } => ErrorKind::CorruptState,
             Self::WrongOwner => ErrorKind::WrongOwner,
             Self::RolledBack { .. } => ErrorKind::RolledBack,
+            Self::NotSuccessor { .. } => ErrorKind::NotSuccessor,
+            Self::WrongAccount => ErrorKind::WrongAccount,
+            Self::ListRolledBack { .. } => ErrorKind::ListRolledBack,
+            Self::Fork { .. } => ErrorKind::Fork,
+            Self::Gap { .. } => ErrorKind::Gap,
+            Self::InvalidList { .. } => ErrorKind::InvalidList,
+            Self::ProvisioningFailed => ErrorKind::ProvisioningFailed,
+            Self::InvalidLinkCode { .. } => ErrorKind::InvalidLinkCode,
+            Self::NoAccountKey => ErrorKind::NoAccountKey,
+            Self::DeviceNotListed => ErrorKind::DeviceNotListed,
+            Self::Misaddressed => ErrorKind::Misaddressed,
+            Self::NotListed => ErrorKind::NotListed,
+            Self::NoSession => ErrorKind::NoSession,
             Self::InvalidArgument { .. } => ErrorKind::InvalidArgument,
             Self::Internal { .. } => ErrorKind::Internal,
         }
@@ -296,8 +429,12 @@ impl From<VerifyError> for QorganError {
         match e {
             VerifyError::Decode(d) => d.into(),
             VerifyError::Signature(s) => s.into(),
-            e @ VerifyError::NotSuccessor { .. } => Self::Malformed {
-                reason: e.to_string(),
+            VerifyError::NotSuccessor {
+                version,
+                previous_version,
+            } => Self::NotSuccessor {
+                version,
+                previous_version,
             },
         }
     }
@@ -418,6 +555,67 @@ impl From<GroupError> for QorganError {
             GroupError::RetiredChain { rotation, oldest } => {
                 Self::RetiredChain { rotation, oldest }
             }
+        }
+    }
+}
+
+impl From<AccountError> for QorganError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Verify(v) => v.into(),
+            AccountError::WrongAccount => Self::WrongAccount,
+            AccountError::RolledBack { held, offered } => Self::ListRolledBack { held, offered },
+            AccountError::Fork { held, seen } => Self::Fork {
+                held: held.into(),
+                seen: seen.into(),
+            },
+            AccountError::Gap { from, to } => Self::Gap {
+                first_missing: from,
+                offered: to,
+            },
+            AccountError::InvalidList(why) => Self::InvalidList { reason: why.into() },
+            AccountError::ProvisioningFailed => Self::ProvisioningFailed,
+            AccountError::InvalidLinkCode(why) => Self::InvalidLinkCode { reason: why.into() },
+            AccountError::NoAccountKey => Self::NoAccountKey,
+            AccountError::DeviceNotListed => Self::DeviceNotListed,
+            AccountError::Misaddressed => Self::Misaddressed,
+        }
+    }
+}
+
+impl QorganError {
+    /// A device list's failure as server verification reports it
+    /// (`verify_device_list*`), equal to what `verify_batch` says of the
+    /// same bytes: the qorgan crate's verifier counts a broken list rule
+    /// (`InvalidList`) as a malformed field.
+    pub(crate) fn from_list_verification(e: AccountError) -> Self {
+        match e {
+            AccountError::InvalidList(why) => DecodeError::InvalidField(why).into(),
+            other => other.into(),
+        }
+    }
+}
+
+impl QorganError {
+    /// A link code that does not parse, whatever the reason (not base32,
+    /// truncated, another type, an identity that does not verify): to the
+    /// app it is one thing, a code that is not a link code.
+    pub(crate) fn from_link_code(e: AccountError) -> Self {
+        match e {
+            AccountError::InvalidLinkCode(why) => Self::InvalidLinkCode { reason: why.into() },
+            other => Self::InvalidLinkCode {
+                reason: other.to_string(),
+            },
+        }
+    }
+}
+
+impl From<FanoutError> for QorganError {
+    fn from(e: FanoutError) -> Self {
+        match e {
+            FanoutError::NoSession => Self::NoSession,
+            FanoutError::NotListed => Self::NotListed,
+            FanoutError::Encrypt(e) => e.into(),
         }
     }
 }

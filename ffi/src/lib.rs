@@ -1,6 +1,7 @@
 //! qorgan through uniffi: objects for a device (identity and prekeys), 1:1
-//! sessions, outbound group chains and group receivers, plus stateless
-//! verification for servers. Only conversions live here: every protocol
+//! sessions, outbound group chains and group receivers, accounts (signed
+//! device lists, pinned contacts, linking, fan-out to every listed
+//! device), plus stateless verification for servers. Only conversions live here: every protocol
 //! decision is made by the `qorgan` crate.
 //!
 //! Every object is thread-safe (one mutex inside), every call is
@@ -9,7 +10,8 @@
 //! catch-up and fan-out, because every JNA call costs 10–30 µs.
 //!
 //! Per-message calls (`Session.encrypt`/`decrypt`, `Device.accept`,
-//! `OutboundGroup.encrypt`, `GroupReceiver.decrypt`) and the single-item
+//! `OutboundGroup.encrypt`, `GroupReceiver.decrypt`, `fanout`'s body and
+//! `receive`'s plaintext) and the single-item
 //! `verify_*` functions take borrowed bytes (`&[u8]`), which uniffi passes
 //! without copying: Python `bytes`, Swift `Data`, Kotlin a direct
 //! `java.nio.ByteBuffer` (the Kotlin package adds `ByteArray` overloads).
@@ -19,7 +21,9 @@
 //! Persist after every state-changing call: `Session` after `encrypt`
 //! (before sending) and after `decrypt`; `Device` after `accept`,
 //! `bundle(s)`, `upload`, `generate_*`, rotations and `prune`;
-//! `OutboundGroup` after `encrypt`; `GroupReceiver` after `decrypt`. Every
+//! `OutboundGroup` after `encrypt`; `GroupReceiver` after `decrypt`;
+//! `Account` after `provision`, `remove_device` and `update`; `Contact`
+//! after `update` and after every `fanout` (its heads schedule). Every
 //! `seal` binds the blob to its object and to a generation that grows with
 //! each seal: record `generation()` (and the object's id) with the blob and
 //! pass them to `open`, which refuses another object's blob (`WrongOwner`)
@@ -31,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod account;
 mod device;
 mod error;
 mod group;
@@ -38,6 +43,10 @@ mod lock;
 mod session;
 mod verify;
 
+pub use account::{
+    Account, Comparison, Contact, Delivery, DeviceInfo, HeadReport, LinkRequest, ListChange,
+    ListHead, Provisioned, Received, envelope_recipient, fanout, link_code_device, receive,
+};
 pub use device::{AcceptResult, Device, SafetyNumber, safety_numbers_match};
 pub use error::{ErrorKind, Failure, QorganError};
 pub use group::{
@@ -46,8 +55,9 @@ pub use group::{
 };
 pub use session::{BatchResult, Session};
 pub use verify::{
-    UploadInfo, VerifyItem, VerifyResult, verify_announcement, verify_batch, verify_bundle,
-    verify_group_message, verify_identity, verify_upload,
+    DeviceListInfo, UploadInfo, VerifyItem, VerifyResult, verify_announcement, verify_batch,
+    verify_bundle, verify_device_list, verify_device_list_after, verify_group_message,
+    verify_identity, verify_upload,
 };
 
 uniffi::setup_scaffolding!();

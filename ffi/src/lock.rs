@@ -6,9 +6,11 @@
 
 use std::sync::{Mutex, MutexGuard};
 
+use qorgan::account::{ACCOUNT_KEY_LEN, AccountKey, DeviceList};
 use qorgan::limits::MAX_GROUP_ID_LEN;
 use qorgan::{IdentityKey, StateOwner, StorageKey};
 
+use crate::account::ListHead;
 use crate::error::QorganError;
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>, QorganError> {
@@ -52,4 +54,41 @@ pub(crate) fn session_owner(session_id: &[u8]) -> Result<StateOwner, QorganError
             reason: format!("session id must be 32 bytes, got {}", session_id.len()),
         })?;
     Ok(StateOwner::session(&id))
+}
+
+/// An account key (32 bytes, as `Account.account_key` returns it):
+/// `InvalidArgument` for another length, `Malformed` for an invalid key.
+pub(crate) fn parse_account_key(bytes: &[u8]) -> Result<AccountKey, QorganError> {
+    let key: [u8; ACCOUNT_KEY_LEN] =
+        bytes.try_into().map_err(|_| QorganError::InvalidArgument {
+            reason: format!(
+                "account key must be {ACCOUNT_KEY_LEN} bytes, got {}",
+                bytes.len()
+            ),
+        })?;
+    Ok(AccountKey::from_bytes(&key)?)
+}
+
+/// A list head as the crate takes it: `InvalidArgument` unless the hash is
+/// 32 bytes.
+pub(crate) fn parse_head(head: &ListHead) -> Result<qorgan::account::ListHead, QorganError> {
+    let hash: [u8; 32] =
+        head.hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| QorganError::InvalidArgument {
+                reason: format!("list head hash must be 32 bytes, got {}", head.hash.len()),
+            })?;
+    Ok(qorgan::account::ListHead {
+        version: head.version,
+        hash,
+    })
+}
+
+/// Device lists as received (each decoded and verified), in order.
+pub(crate) fn parse_chain(chain: &[Vec<u8>]) -> Result<Vec<DeviceList>, QorganError> {
+    chain
+        .iter()
+        .map(|l| DeviceList::from_bytes(l).map_err(QorganError::from))
+        .collect()
 }

@@ -5,10 +5,13 @@
 //! `java.nio.ByteBuffer`), which matters on a server checking items at
 //! volume.
 
+use qorgan::account::DeviceList;
 use qorgan::verify::{self, Encoded, EncodedError, Item};
 use qorgan::{PreKeyUpload, SenderKeyAnnouncement};
 
+use crate::account::{DeviceInfo, ListHead};
 use crate::error::{Failure, QorganError};
+use crate::lock::parse_head;
 
 /// Verifies a standalone identity key (its binding signature).
 #[uniffi::export]
@@ -60,6 +63,74 @@ pub fn verify_upload(upload: &[u8]) -> Result<UploadInfo, QorganError> {
     Ok(UploadInfo::from(&PreKeyUpload::from_bytes(upload)?))
 }
 
+/// What a verified device list says, for the server's directory: whose
+/// list it is, which version, and which devices it lists (an upload,
+/// bundle or announcement is the account's if its identity key is one of
+/// `devices`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DeviceListInfo {
+    /// The account key that signed it (32 bytes): the account to file it
+    /// under.
+    pub account_key: Vec<u8>,
+    /// Its version (1 for the account's first list).
+    pub version: u64,
+    /// The hash of the version before (`None` for version 1).
+    pub previous: Option<Vec<u8>>,
+    /// The devices, sorted by key.
+    pub devices: Vec<DeviceInfo>,
+    /// Its own head: keep it to check the next version with
+    /// `verify_device_list_after`.
+    pub head: ListHead,
+}
+
+impl From<&DeviceList> for DeviceListInfo {
+    fn from(l: &DeviceList) -> Self {
+        Self {
+            account_key: l.account().to_bytes().to_vec(),
+            version: l.version(),
+            previous: l.previous().map(|p| p.to_vec()),
+            devices: l.devices().iter().map(DeviceInfo::from).collect(),
+            head: l.head().into(),
+        }
+    }
+}
+
+/// Verifies a device list (`Account.device_list`): every device's identity
+/// binding, the account's signature and the list rules; returns what it
+/// says. Refused: `Malformed` (including a broken list rule),
+/// `BadSignature` (`what`: "identity binding" or "device list"). Says
+/// nothing of whether it is the account's newest: see
+/// `verify_device_list_after`.
+#[uniffi::export]
+pub fn verify_device_list(device_list: &[u8]) -> Result<DeviceListInfo, QorganError> {
+    let list = DeviceList::from_bytes(device_list).map_err(QorganError::from_list_verification)?;
+    Ok(DeviceListInfo::from(&list))
+}
+
+/// Verifies a device list as `verify_device_list` does, and that it
+/// directly follows the list with head `previous` (the one the server
+/// holds for the account: version one more, naming its hash), which is
+/// what a server checks before replacing the list it holds. Refused as
+/// `verify_device_list` does, and with `NotSuccessor` when it does not
+/// follow (a rollback, a skipped version, or a fork); `InvalidArgument`
+/// for a hash that is not 32 bytes.
+#[uniffi::export]
+pub fn verify_device_list_after(
+    previous: ListHead,
+    device_list: &[u8],
+) -> Result<DeviceListInfo, QorganError> {
+    let previous = parse_head(&previous)?;
+    let list = DeviceList::from_bytes(device_list).map_err(QorganError::from_list_verification)?;
+    if !list.follows(&previous) {
+        return Err(qorgan::VerifyError::NotSuccessor {
+            version: list.version(),
+            previous_version: previous.version,
+        }
+        .into());
+    }
+    Ok(DeviceListInfo::from(&list))
+}
+
 /// Verifies one group message against its chain's announcement (both
 /// signatures: the identity's on the announcement, the chain's on the
 /// message).
@@ -101,6 +172,19 @@ pub enum VerifyItem {
         /// Its bytes.
         bytes: Vec<u8>,
     },
+    /// A device list (`verify_device_list`).
+    DeviceList {
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
+    /// A device list that must directly follow the list with head
+    /// `previous` (`verify_device_list_after`).
+    DeviceListAfter {
+        /// Head of the list the server holds.
+        previous: ListHead,
+        /// The new list's bytes.
+        bytes: Vec<u8>,
+    },
     /// A group message against its chain's announcement.
     GroupMessage {
         /// The announcement's bytes.
@@ -121,35 +205,63 @@ pub struct VerifyResult {
 
 /// Verifies many items with one batch verification; one result per item.
 /// Each distinct announcement is decoded and verified once.
+/// A device list's head with a hash that is not 32 bytes fails as
+/// `InvalidArgument`, without entering the batch.
 #[uniffi::export]
 pub fn verify_batch(items: Vec<VerifyItem>) -> Vec<VerifyResult> {
-    let encoded: Vec<Encoded<'_>> = items
+    let prepared: Vec<Result<Encoded<'_>, QorganError>> = items
         .iter()
-        .map(|i| match i {
-            VerifyItem::Identity { bytes } => Encoded::Identity(bytes),
-            VerifyItem::Bundle { bytes } => Encoded::Bundle(bytes),
-            VerifyItem::Upload { bytes } => Encoded::Upload(bytes),
-            VerifyItem::Announcement { bytes } => Encoded::Announcement(bytes),
-            VerifyItem::GroupMessage {
-                announcement,
-                message,
-            } => Encoded::GroupMessage {
-                announcement,
-                message,
-            },
+        .map(|i| {
+            Ok(match i {
+                VerifyItem::Identity { bytes } => Encoded::Identity(bytes),
+                VerifyItem::Bundle { bytes } => Encoded::Bundle(bytes),
+                VerifyItem::Upload { bytes } => Encoded::Upload(bytes),
+                VerifyItem::Announcement { bytes } => Encoded::Announcement(bytes),
+                VerifyItem::DeviceList { bytes } => Encoded::DeviceList(bytes),
+                VerifyItem::DeviceListAfter { previous, bytes } => Encoded::DeviceListAfter {
+                    previous: parse_head(previous)?,
+                    list: bytes,
+                },
+                VerifyItem::GroupMessage {
+                    announcement,
+                    message,
+                } => Encoded::GroupMessage {
+                    announcement,
+                    message,
+                },
+            })
         })
         .collect();
-    verify::verify_encoded_batch(&encoded)
+    let batch: Vec<Encoded<'_>> = prepared
+        .iter()
+        .filter_map(|p| p.as_ref().ok().copied())
+        .collect();
+    let mut verdicts = verify::verify_encoded_batch(&batch).into_iter();
+    prepared
         .into_iter()
-        .map(|r| match r {
-            Ok(()) => VerifyResult {
-                valid: true,
-                error: None,
-            },
-            Err(EncodedError::Announcement(e) | EncodedError::Item(e)) => VerifyResult {
-                valid: false,
-                error: Some(QorganError::from(e).failure()),
-            },
+        .map(|p| {
+            let verdict = match p {
+                Err(e) => Err(e),
+                Ok(_) => match verdicts.next() {
+                    Some(Ok(())) => Ok(()),
+                    Some(Err(EncodedError::Announcement(e) | EncodedError::Item(e))) => {
+                        Err(e.into())
+                    }
+                    None => Err(QorganError::Internal {
+                        reason: "no verdict for a batch item".into(),
+                    }),
+                },
+            };
+            match verdict {
+                Ok(()) => VerifyResult {
+                    valid: true,
+                    error: None,
+                },
+                Err(e) => VerifyResult {
+                    valid: false,
+                    error: Some(e.failure()),
+                },
+            }
         })
         .collect()
 }

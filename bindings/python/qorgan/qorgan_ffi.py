@@ -524,19 +524,83 @@ def _uniffi_check_contract_api_version(lib):
         raise InternalError("UniFFI contract version mismatch: try cleaning and rebuilding your project")
 
 def _uniffi_check_api_checksums(lib):
+    if lib.uniffi_qorgan_ffi_checksum_func_envelope_recipient() != 28206:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_func_fanout() != 32297:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_func_link_code_device() != 11535:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_func_receive() != 23016:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_safety_numbers_match() != 39117:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_announcement() != 2776:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_func_verify_batch() != 18986:
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_batch() != 34902:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_bundle() != 22747:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_device_list() != 52707:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_device_list_after() != 32721:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_group_message() != 55042:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_identity() != 10583:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_upload() != 38208:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_account_account_key() != 52182:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_account_device_list() != 1865:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_account_devices() != 43370:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_account_generation() != 40649:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_account_head() != 38821:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_account_holds_account_key() != 62331:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_account_is_listed() != 39871:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_account_provision() != 50900:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_account_remove_device() != 32055:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_account_resume_generation() != 46255:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_account_safety_number() != 35887:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_account_seal() != 18210:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_account_update() != 40702:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_account_create() != 55363:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_account_open() != 44991:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_contact_account_key() != 20287:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_contact_allows() != 32:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_contact_device_list() != 6186:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_contact_devices() != 26065:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_contact_generation() != 25128:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_contact_head() != 20208:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_contact_resume_generation() != 15827:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_contact_seal() != 37836:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_contact_update() != 1705:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_contact_open() != 4150:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_contact_pin() != 61490:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_accept() != 30314:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -605,6 +669,12 @@ def _uniffi_check_api_checksums(lib):
     if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 44524:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 60939:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_linkrequest_code() != 34816:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_linkrequest_complete() != 51606:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_linkrequest_new() != 6513:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() != 17758:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -685,6 +755,18 @@ _UniffiLib.ffi_qorgan_ffi_rustbuffer_reserve.restype = _UniffiRustBuffer
 _UniffiLib.ffi_qorgan_ffi_uniffi_contract_version.argtypes = (
 )
 _UniffiLib.ffi_qorgan_ffi_uniffi_contract_version.restype = ctypes.c_uint32
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_envelope_recipient.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_envelope_recipient.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_fanout.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_fanout.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_link_code_device.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_link_code_device.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_receive.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_receive.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_safety_numbers_match.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_safety_numbers_match.restype = ctypes.c_uint16
@@ -697,6 +779,12 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_batch.restype = ctypes.c_uint1
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_bundle.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_bundle.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_device_list.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_device_list.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_device_list_after.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_device_list_after.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_group_message.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_group_message.restype = ctypes.c_uint16
@@ -706,6 +794,84 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_identity.restype = ctypes.c_ui
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_upload.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_upload.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_account_key.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_account_key.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_device_list.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_device_list.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_devices.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_devices.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_generation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_generation.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_head.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_head.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_holds_account_key.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_holds_account_key.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_is_listed.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_is_listed.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_provision.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_provision.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_remove_device.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_remove_device.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_resume_generation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_resume_generation.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_safety_number.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_safety_number.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_seal.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_seal.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_update.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_account_update.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_account_create.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_account_create.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_account_open.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_account_open.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_account_key.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_account_key.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_allows.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_allows.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_device_list.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_device_list.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_devices.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_devices.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_generation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_generation.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_head.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_head.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_resume_generation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_resume_generation.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_seal.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_seal.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_update.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_contact_update.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_contact_open.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_contact_open.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_contact_pin.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_contact_pin.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_accept.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_accept.restype = ctypes.c_uint16
@@ -808,6 +974,15 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new.restype = ct
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_linkrequest_code.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_linkrequest_code.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_linkrequest_complete.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_linkrequest_complete.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_linkrequest_new.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_linkrequest_new.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement.restype = ctypes.c_uint16
@@ -883,6 +1058,32 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_session_id.restype = ctypes
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_session_open.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_session_open.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_recipient.argtypes = (
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_recipient.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_func_fanout.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_fanout.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_func_link_code_device.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_link_code_device.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_func_receive.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_receive.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_func_safety_numbers_match.argtypes = (
     _UniffiRustBuffer,
     _UniffiRustBuffer,
@@ -904,6 +1105,17 @@ _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_bundle.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_bundle.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_device_list.argtypes = (
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_device_list.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_device_list_after.argtypes = (
+    _UniffiRustBuffer,
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_device_list_after.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_group_message.argtypes = (
     _UniffiForeignBytes,
     _UniffiForeignBytes,
@@ -920,6 +1132,158 @@ _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_upload.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_upload.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_account_key.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_account_key.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_device_list.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_device_list.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_devices.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_devices.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_generation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_generation.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_head.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_head.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_holds_account_key.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_holds_account_key.restype = ctypes.c_int8
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_is_listed.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_is_listed.restype = ctypes.c_int8
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_provision.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_int8,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_provision.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_remove_device.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_remove_device.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_resume_generation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_resume_generation.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_safety_number.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_safety_number.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_seal.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_seal.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_update.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_update.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_account_create.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_account_create.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_account_open.argtypes = (
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_account_open.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_account_key.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_account_key.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_allows.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_allows.restype = ctypes.c_int8
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_device_list.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_device_list.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_devices.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_devices.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_generation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_generation.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_head.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_head.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_resume_generation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_resume_generation.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_seal.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_seal.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_update.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_update.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_contact_open.argtypes = (
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_contact_open.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_contact_pin.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_contact_pin.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_accept.argtypes = (
     ctypes.c_uint64,
     _UniffiForeignBytes,
@@ -1127,6 +1491,22 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_open.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_open.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_linkrequest_code.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_linkrequest_code.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_linkrequest_complete.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_linkrequest_complete.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_linkrequest_new.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_linkrequest_new.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_announcement.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1267,6 +1647,26 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_session_open.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_session_open.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_account.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_account.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_free_account.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_free_account.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_contact.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_contact.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_free_contact.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_free_contact.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_clone_device.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1287,6 +1687,16 @@ _UniffiLib.uniffi_qorgan_ffi_fn_free_groupreceiver.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_free_groupreceiver.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_linkrequest.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_linkrequest.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_free_linkrequest.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_free_linkrequest.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_clone_outboundgroup.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1393,6 +1803,47 @@ class _UniffiFfiConverterUInt64(_UniffiConverterPrimitiveInt):
     @staticmethod
     def write(value, buf):
         buf.write_u64(value)
+
+@dataclass
+class ListHead:
+    """
+    The head of a device list: its version and hash (SHA-256 over the
+    list, docs/PROTOCOL.md §14.2). What holders compare, and what a server
+    holds to check the next version (`verify_device_list_after`).
+"""
+    def __init__(self, *, version:int, hash:bytes):
+        self.version = version
+        self.hash = hash
+        
+        
+
+    
+    def __str__(self):
+        return "ListHead(version={}, hash={})".format(self.version, self.hash)
+    def __eq__(self, other):
+        if self.version != other.version:
+            return False
+        if self.hash != other.hash:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeListHead(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return ListHead(
+            version=_UniffiFfiConverterUInt64.read(buf),
+            hash=_UniffiFfiConverterBytes.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterUInt64.check_lower(value.version)
+        _UniffiFfiConverterBytes.check_lower(value.hash)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterUInt64.write(value.version, buf)
+        _UniffiFfiConverterBytes.write(value.hash, buf)
 
 
 
@@ -1734,6 +2185,201 @@ class QorganError:  # type: ignore
         def __repr__(self):
             return "QorganError.RolledBack({})".format(str(self))
     _UniffiTempQorganError.RolledBack = RolledBack # type: ignore
+    class NotSuccessor(_UniffiTempQorganError):
+        """
+        A device list that does not directly follow the head it was checked
+        against (`verify_device_list_after`, `VerifyItem.DeviceListAfter`):
+        not version `previous_version + 1`, or not naming the held list's
+        hash as its previous one. The server keeps the list it holds.
+"""
+        
+        def __init__(self, version, previous_version):
+            super().__init__(", ".join([
+                "version={!r}".format(version),
+                "previous_version={!r}".format(previous_version),
+            ]))
+            self.version = version
+            self.previous_version = previous_version
+
+        def __repr__(self):
+            return "QorganError.NotSuccessor({})".format(str(self))
+    _UniffiTempQorganError.NotSuccessor = NotSuccessor # type: ignore
+    class WrongAccount(_UniffiTempQorganError):
+        """
+        A device list signed by another account than the one pinned (or
+        than this device's own): the server offered someone else's list,
+        or a list it made itself. Nothing changed.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.WrongAccount({})".format(str(self))
+    _UniffiTempQorganError.WrongAccount = WrongAccount # type: ignore
+    class ListRolledBack(_UniffiTempQorganError):
+        """
+        A device list older than the one held: the server replays an old
+        list (to bring back a removed device, or to hide a new one).
+        Nothing changed; keep the held list.
+"""
+        
+        def __init__(self, held, offered):
+            super().__init__(", ".join([
+                "held={!r}".format(held),
+                "offered={!r}".format(offered),
+            ]))
+            self.held = held
+            self.offered = offered
+
+        def __repr__(self):
+            return "QorganError.ListRolledBack({})".format(str(self))
+    _UniffiTempQorganError.ListRolledBack = ListRolledBack # type: ignore
+    class Fork(_UniffiTempQorganError):
+        """
+        Two different lists claim one place in an account's list chain (the
+        same version, or a list that does not follow the held one), both
+        signed by the account key: two devices holding it changed the list
+        at once, or it was stolen; the server chose which one each person
+        sees. Nothing changed. The app must show this to the user.
+"""
+        
+        def __init__(self, held, seen):
+            super().__init__(", ".join([
+                "held={!r}".format(held),
+                "seen={!r}".format(seen),
+            ]))
+            self.held = held
+            self.seen = seen
+
+        def __repr__(self):
+            return "QorganError.Fork({})".format(str(self))
+    _UniffiTempQorganError.Fork = Fork # type: ignore
+    class Gap(_UniffiTempQorganError):
+        """
+        Lists between the held one and the offered one are missing: fetch
+        versions `first_missing` to `offered` and update with the whole
+        chain. Nothing changed.
+"""
+        
+        def __init__(self, first_missing, offered):
+            super().__init__(", ".join([
+                "first_missing={!r}".format(first_missing),
+                "offered={!r}".format(offered),
+            ]))
+            self.first_missing = first_missing
+            self.offered = offered
+
+        def __repr__(self):
+            return "QorganError.Gap({})".format(str(self))
+    _UniffiTempQorganError.Gap = Gap # type: ignore
+    class InvalidList(_UniffiTempQorganError):
+        """
+        A device list that breaks the rules (no devices, more than 32, a
+        label over 64 bytes, a device listed twice), or a change that would
+        make one (adding a device already listed, removing one that is not,
+        more contacts than a provisioning message carries).
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "QorganError.InvalidList({})".format(str(self))
+    _UniffiTempQorganError.InvalidList = InvalidList # type: ignore
+    class ProvisioningFailed(_UniffiTempQorganError):
+        """
+        A provisioning message that does not open under this link request:
+        made for another request, modified, or already used. The request
+        stays usable for the right message.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.ProvisioningFailed({})".format(str(self))
+    _UniffiTempQorganError.ProvisioningFailed = ProvisioningFailed # type: ignore
+    class InvalidLinkCode(_UniffiTempQorganError):
+        """
+        A link code (the QR payload) that is not one.
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "QorganError.InvalidLinkCode({})".format(str(self))
+    _UniffiTempQorganError.InvalidLinkCode = InvalidLinkCode # type: ignore
+    class NoAccountKey(_UniffiTempQorganError):
+        """
+        Linking and removing devices needs the account key, which this
+        device was not given when it was linked.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.NoAccountKey({})".format(str(self))
+    _UniffiTempQorganError.NoAccountKey = NoAccountKey # type: ignore
+    class DeviceNotListed(_UniffiTempQorganError):
+        """
+        A message from a device that is in neither the contact's nor this
+        account's newest verified list: a device the server slipped in, or
+        one removed. Drop the message.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.DeviceNotListed({})".format(str(self))
+    _UniffiTempQorganError.DeviceNotListed = DeviceNotListed # type: ignore
+    class Misaddressed(_UniffiTempQorganError):
+        """
+        A message whose account envelope names another account than this
+        conversation's (`receive`): a device can be listed by several
+        accounts, and this message was meant for another conversation.
+        Never show it in this one.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.Misaddressed({})".format(str(self))
+    _UniffiTempQorganError.Misaddressed = Misaddressed # type: ignore
+    class NotListed(_UniffiTempQorganError):
+        """
+        Fan-out only (`Delivery.error`): a session with a device that is in
+        no verified list. Nothing was encrypted for it.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.NotListed({})".format(str(self))
+    _UniffiTempQorganError.NotListed = NotListed # type: ignore
+    class NoSession(_UniffiTempQorganError):
+        """
+        Fan-out only (`Delivery.error`): a listed device without a session:
+        fetch its bundle, start a session and send again to it.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.NoSession({})".format(str(self))
+    _UniffiTempQorganError.NoSession = NoSession # type: ignore
     class InvalidArgument(_UniffiTempQorganError):
         """
         An argument out of range (key length, sizes).
@@ -1858,10 +2504,59 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterUInt64.read(buf),
             )
         if variant == 23:
+            return QorganError.NotSuccessor(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 24:
+            return QorganError.WrongAccount(
+            )
+        if variant == 25:
+            return QorganError.ListRolledBack(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 26:
+            return QorganError.Fork(
+                _UniffiFfiConverterTypeListHead.read(buf),
+                _UniffiFfiConverterTypeListHead.read(buf),
+            )
+        if variant == 27:
+            return QorganError.Gap(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 28:
+            return QorganError.InvalidList(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 29:
+            return QorganError.ProvisioningFailed(
+            )
+        if variant == 30:
+            return QorganError.InvalidLinkCode(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 31:
+            return QorganError.NoAccountKey(
+            )
+        if variant == 32:
+            return QorganError.DeviceNotListed(
+            )
+        if variant == 33:
+            return QorganError.Misaddressed(
+            )
+        if variant == 34:
+            return QorganError.NotListed(
+            )
+        if variant == 35:
+            return QorganError.NoSession(
+            )
+        if variant == 36:
             return QorganError.InvalidArgument(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 24:
+        if variant == 37:
             return QorganError.Internal(
                 _UniffiFfiConverterString.read(buf),
             )
@@ -1931,6 +2626,42 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if isinstance(value, QorganError.RolledBack):
             _UniffiFfiConverterUInt64.check_lower(value.min_generation)
             _UniffiFfiConverterUInt64.check_lower(value.found)
+            return
+        if isinstance(value, QorganError.NotSuccessor):
+            _UniffiFfiConverterUInt64.check_lower(value.version)
+            _UniffiFfiConverterUInt64.check_lower(value.previous_version)
+            return
+        if isinstance(value, QorganError.WrongAccount):
+            return
+        if isinstance(value, QorganError.ListRolledBack):
+            _UniffiFfiConverterUInt64.check_lower(value.held)
+            _UniffiFfiConverterUInt64.check_lower(value.offered)
+            return
+        if isinstance(value, QorganError.Fork):
+            _UniffiFfiConverterTypeListHead.check_lower(value.held)
+            _UniffiFfiConverterTypeListHead.check_lower(value.seen)
+            return
+        if isinstance(value, QorganError.Gap):
+            _UniffiFfiConverterUInt64.check_lower(value.first_missing)
+            _UniffiFfiConverterUInt64.check_lower(value.offered)
+            return
+        if isinstance(value, QorganError.InvalidList):
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, QorganError.ProvisioningFailed):
+            return
+        if isinstance(value, QorganError.InvalidLinkCode):
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, QorganError.NoAccountKey):
+            return
+        if isinstance(value, QorganError.DeviceNotListed):
+            return
+        if isinstance(value, QorganError.Misaddressed):
+            return
+        if isinstance(value, QorganError.NotListed):
+            return
+        if isinstance(value, QorganError.NoSession):
             return
         if isinstance(value, QorganError.InvalidArgument):
             _UniffiFfiConverterString.check_lower(value.reason)
@@ -2004,11 +2735,47 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             buf.write_i32(22)
             _UniffiFfiConverterUInt64.write(value.min_generation, buf)
             _UniffiFfiConverterUInt64.write(value.found, buf)
-        if isinstance(value, QorganError.InvalidArgument):
+        if isinstance(value, QorganError.NotSuccessor):
             buf.write_i32(23)
+            _UniffiFfiConverterUInt64.write(value.version, buf)
+            _UniffiFfiConverterUInt64.write(value.previous_version, buf)
+        if isinstance(value, QorganError.WrongAccount):
+            buf.write_i32(24)
+        if isinstance(value, QorganError.ListRolledBack):
+            buf.write_i32(25)
+            _UniffiFfiConverterUInt64.write(value.held, buf)
+            _UniffiFfiConverterUInt64.write(value.offered, buf)
+        if isinstance(value, QorganError.Fork):
+            buf.write_i32(26)
+            _UniffiFfiConverterTypeListHead.write(value.held, buf)
+            _UniffiFfiConverterTypeListHead.write(value.seen, buf)
+        if isinstance(value, QorganError.Gap):
+            buf.write_i32(27)
+            _UniffiFfiConverterUInt64.write(value.first_missing, buf)
+            _UniffiFfiConverterUInt64.write(value.offered, buf)
+        if isinstance(value, QorganError.InvalidList):
+            buf.write_i32(28)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, QorganError.ProvisioningFailed):
+            buf.write_i32(29)
+        if isinstance(value, QorganError.InvalidLinkCode):
+            buf.write_i32(30)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, QorganError.NoAccountKey):
+            buf.write_i32(31)
+        if isinstance(value, QorganError.DeviceNotListed):
+            buf.write_i32(32)
+        if isinstance(value, QorganError.Misaddressed):
+            buf.write_i32(33)
+        if isinstance(value, QorganError.NotListed):
+            buf.write_i32(34)
+        if isinstance(value, QorganError.NoSession):
+            buf.write_i32(35)
+        if isinstance(value, QorganError.InvalidArgument):
+            buf.write_i32(36)
             _UniffiFfiConverterString.write(value.reason, buf)
         if isinstance(value, QorganError.Internal):
-            buf.write_i32(24)
+            buf.write_i32(37)
             _UniffiFfiConverterString.write(value.reason, buf)
 
 class _UniffiFfiConverterSequenceBytes(_UniffiConverterRustBuffer):
@@ -2181,12 +2948,77 @@ class ErrorKind(enum.Enum):
     See [`QorganError::RolledBack`].
 """
     
-    INVALID_ARGUMENT = 22
+    NOT_SUCCESSOR = 22
+    """
+    See [`QorganError::NotSuccessor`].
+"""
+    
+    WRONG_ACCOUNT = 23
+    """
+    See [`QorganError::WrongAccount`].
+"""
+    
+    LIST_ROLLED_BACK = 24
+    """
+    See [`QorganError::ListRolledBack`].
+"""
+    
+    FORK = 25
+    """
+    See [`QorganError::Fork`].
+"""
+    
+    GAP = 26
+    """
+    See [`QorganError::Gap`].
+"""
+    
+    INVALID_LIST = 27
+    """
+    See [`QorganError::InvalidList`].
+"""
+    
+    PROVISIONING_FAILED = 28
+    """
+    See [`QorganError::ProvisioningFailed`].
+"""
+    
+    INVALID_LINK_CODE = 29
+    """
+    See [`QorganError::InvalidLinkCode`].
+"""
+    
+    NO_ACCOUNT_KEY = 30
+    """
+    See [`QorganError::NoAccountKey`].
+"""
+    
+    DEVICE_NOT_LISTED = 31
+    """
+    See [`QorganError::DeviceNotListed`].
+"""
+    
+    MISADDRESSED = 32
+    """
+    See [`QorganError::Misaddressed`].
+"""
+    
+    NOT_LISTED = 33
+    """
+    See [`QorganError::NotListed`].
+"""
+    
+    NO_SESSION = 34
+    """
+    See [`QorganError::NoSession`].
+"""
+    
+    INVALID_ARGUMENT = 35
     """
     See [`QorganError::InvalidArgument`].
 """
     
-    INTERNAL = 23
+    INTERNAL = 36
     """
     See [`QorganError::Internal`].
 """
@@ -2242,8 +3074,34 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
         if variant == 22:
             return ErrorKind.ROLLED_BACK
         if variant == 23:
-            return ErrorKind.INVALID_ARGUMENT
+            return ErrorKind.NOT_SUCCESSOR
         if variant == 24:
+            return ErrorKind.WRONG_ACCOUNT
+        if variant == 25:
+            return ErrorKind.LIST_ROLLED_BACK
+        if variant == 26:
+            return ErrorKind.FORK
+        if variant == 27:
+            return ErrorKind.GAP
+        if variant == 28:
+            return ErrorKind.INVALID_LIST
+        if variant == 29:
+            return ErrorKind.PROVISIONING_FAILED
+        if variant == 30:
+            return ErrorKind.INVALID_LINK_CODE
+        if variant == 31:
+            return ErrorKind.NO_ACCOUNT_KEY
+        if variant == 32:
+            return ErrorKind.DEVICE_NOT_LISTED
+        if variant == 33:
+            return ErrorKind.MISADDRESSED
+        if variant == 34:
+            return ErrorKind.NOT_LISTED
+        if variant == 35:
+            return ErrorKind.NO_SESSION
+        if variant == 36:
+            return ErrorKind.INVALID_ARGUMENT
+        if variant == 37:
             return ErrorKind.INTERNAL
         raise InternalError("Raw enum value doesn't match any cases")
 
@@ -2292,6 +3150,32 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
         if value == ErrorKind.WRONG_OWNER:
             return
         if value == ErrorKind.ROLLED_BACK:
+            return
+        if value == ErrorKind.NOT_SUCCESSOR:
+            return
+        if value == ErrorKind.WRONG_ACCOUNT:
+            return
+        if value == ErrorKind.LIST_ROLLED_BACK:
+            return
+        if value == ErrorKind.FORK:
+            return
+        if value == ErrorKind.GAP:
+            return
+        if value == ErrorKind.INVALID_LIST:
+            return
+        if value == ErrorKind.PROVISIONING_FAILED:
+            return
+        if value == ErrorKind.INVALID_LINK_CODE:
+            return
+        if value == ErrorKind.NO_ACCOUNT_KEY:
+            return
+        if value == ErrorKind.DEVICE_NOT_LISTED:
+            return
+        if value == ErrorKind.MISADDRESSED:
+            return
+        if value == ErrorKind.NOT_LISTED:
+            return
+        if value == ErrorKind.NO_SESSION:
             return
         if value == ErrorKind.INVALID_ARGUMENT:
             return
@@ -2345,10 +3229,36 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
             buf.write_i32(21)
         if value == ErrorKind.ROLLED_BACK:
             buf.write_i32(22)
-        if value == ErrorKind.INVALID_ARGUMENT:
+        if value == ErrorKind.NOT_SUCCESSOR:
             buf.write_i32(23)
-        if value == ErrorKind.INTERNAL:
+        if value == ErrorKind.WRONG_ACCOUNT:
             buf.write_i32(24)
+        if value == ErrorKind.LIST_ROLLED_BACK:
+            buf.write_i32(25)
+        if value == ErrorKind.FORK:
+            buf.write_i32(26)
+        if value == ErrorKind.GAP:
+            buf.write_i32(27)
+        if value == ErrorKind.INVALID_LIST:
+            buf.write_i32(28)
+        if value == ErrorKind.PROVISIONING_FAILED:
+            buf.write_i32(29)
+        if value == ErrorKind.INVALID_LINK_CODE:
+            buf.write_i32(30)
+        if value == ErrorKind.NO_ACCOUNT_KEY:
+            buf.write_i32(31)
+        if value == ErrorKind.DEVICE_NOT_LISTED:
+            buf.write_i32(32)
+        if value == ErrorKind.MISADDRESSED:
+            buf.write_i32(33)
+        if value == ErrorKind.NOT_LISTED:
+            buf.write_i32(34)
+        if value == ErrorKind.NO_SESSION:
+            buf.write_i32(35)
+        if value == ErrorKind.INVALID_ARGUMENT:
+            buf.write_i32(36)
+        if value == ErrorKind.INTERNAL:
+            buf.write_i32(37)
 
 
 
@@ -2879,6 +3789,173 @@ class _UniffiFfiConverterTypeAcceptResult(_UniffiConverterRustBuffer):
         _UniffiFfiConverterBytes.write(value.plaintext, buf)
 
 @dataclass
+class Delivery:
+    """
+    One device's outcome of a fan-out.
+"""
+    def __init__(self, *, identity_key:bytes, ciphertext:typing.Optional[bytes], error:typing.Optional[Failure]):
+        self.identity_key = identity_key
+        self.ciphertext = ciphertext
+        self.error = error
+        
+        
+
+    
+    def __str__(self):
+        return "Delivery(identity_key={}, ciphertext={}, error={})".format(self.identity_key, self.ciphertext, self.error)
+    def __eq__(self, other):
+        if self.identity_key != other.identity_key:
+            return False
+        if self.ciphertext != other.ciphertext:
+            return False
+        if self.error != other.error:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeDelivery(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Delivery(
+            identity_key=_UniffiFfiConverterBytes.read(buf),
+            ciphertext=_UniffiFfiConverterOptionalBytes.read(buf),
+            error=_UniffiFfiConverterOptionalTypeFailure.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.identity_key)
+        _UniffiFfiConverterOptionalBytes.check_lower(value.ciphertext)
+        _UniffiFfiConverterOptionalTypeFailure.check_lower(value.error)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.identity_key, buf)
+        _UniffiFfiConverterOptionalBytes.write(value.ciphertext, buf)
+        _UniffiFfiConverterOptionalTypeFailure.write(value.error, buf)
+
+@dataclass
+class DeviceInfo:
+    """
+    One device of an account's list.
+"""
+    def __init__(self, *, identity_key:bytes, label:str):
+        self.identity_key = identity_key
+        self.label = label
+        
+        
+
+    
+    def __str__(self):
+        return "DeviceInfo(identity_key={}, label={})".format(self.identity_key, self.label)
+    def __eq__(self, other):
+        if self.identity_key != other.identity_key:
+            return False
+        if self.label != other.label:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeDeviceInfo(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return DeviceInfo(
+            identity_key=_UniffiFfiConverterBytes.read(buf),
+            label=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.identity_key)
+        _UniffiFfiConverterString.check_lower(value.label)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.identity_key, buf)
+        _UniffiFfiConverterString.write(value.label, buf)
+
+class _UniffiFfiConverterSequenceTypeDeviceInfo(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeDeviceInfo.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeDeviceInfo.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeDeviceInfo.read(buf) for i in range(count)
+        ]
+
+@dataclass
+class DeviceListInfo:
+    """
+    What a verified device list says, for the server's directory: whose
+    list it is, which version, and which devices it lists (an upload,
+    bundle or announcement is the account's if its identity key is one of
+    `devices`).
+"""
+    def __init__(self, *, account_key:bytes, version:int, previous:typing.Optional[bytes], devices:typing.List[DeviceInfo], head:ListHead):
+        self.account_key = account_key
+        self.version = version
+        self.previous = previous
+        self.devices = devices
+        self.head = head
+        
+        
+
+    
+    def __str__(self):
+        return "DeviceListInfo(account_key={}, version={}, previous={}, devices={}, head={})".format(self.account_key, self.version, self.previous, self.devices, self.head)
+    def __eq__(self, other):
+        if self.account_key != other.account_key:
+            return False
+        if self.version != other.version:
+            return False
+        if self.previous != other.previous:
+            return False
+        if self.devices != other.devices:
+            return False
+        if self.head != other.head:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeDeviceListInfo(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return DeviceListInfo(
+            account_key=_UniffiFfiConverterBytes.read(buf),
+            version=_UniffiFfiConverterUInt64.read(buf),
+            previous=_UniffiFfiConverterOptionalBytes.read(buf),
+            devices=_UniffiFfiConverterSequenceTypeDeviceInfo.read(buf),
+            head=_UniffiFfiConverterTypeListHead.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.account_key)
+        _UniffiFfiConverterUInt64.check_lower(value.version)
+        _UniffiFfiConverterOptionalBytes.check_lower(value.previous)
+        _UniffiFfiConverterSequenceTypeDeviceInfo.check_lower(value.devices)
+        _UniffiFfiConverterTypeListHead.check_lower(value.head)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.account_key, buf)
+        _UniffiFfiConverterUInt64.write(value.version, buf)
+        _UniffiFfiConverterOptionalBytes.write(value.previous, buf)
+        _UniffiFfiConverterSequenceTypeDeviceInfo.write(value.devices, buf)
+        _UniffiFfiConverterTypeListHead.write(value.head, buf)
+
+@dataclass
 class FanoutResult:
     """
     One recipient's result of a fan-out: the 1:1 ciphertext or the failure.
@@ -3085,6 +4162,713 @@ class _UniffiFfiConverterTypeGroupPolicy(_UniffiConverterRustBuffer):
         _UniffiFfiConverterUInt32.write(value.max_messages, buf)
         _UniffiFfiConverterUInt64.write(value.max_age_secs, buf)
 
+
+
+
+
+
+class Comparison:
+    """
+    How a head carried by a message compares with the list held.
+"""
+    def __init__(self):
+        raise RuntimeError("Comparison cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class SAME:
+        """
+        The same list.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Comparison.SAME()".format()
+        def __eq__(self, other):
+            if not isinstance(other, Comparison):
+                return NotImplemented
+            if not other.is_SAME():
+                return False
+            return True
+
+    @dataclass
+    class NEWER:
+        """
+        The message names a newer version: fetch the lists from the held
+        version up to `seen` and `update` with them (which refuses them as
+        a `Fork` if they do not chain).
+"""
+        
+        def __init__(self, held:ListHead, seen:ListHead):
+            self.held = held
+            
+            """
+        Held.
+"""
+        
+            self.seen = seen
+            
+            """
+        Named by the message.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Comparison.NEWER(held={}, seen={})".format(self.held, self.seen)
+        def __eq__(self, other):
+            if not isinstance(other, Comparison):
+                return NotImplemented
+            if not other.is_NEWER():
+                return False
+            if self.held != other.held:
+                return False
+            if self.seen != other.seen:
+                return False
+            return True
+
+    @dataclass
+    class OLDER:
+        """
+        The message names an older version: the sender has not caught up
+        yet. Nothing to do.
+"""
+        
+        def __init__(self, held:ListHead, seen:ListHead):
+            self.held = held
+            
+            """
+        Held.
+"""
+        
+            self.seen = seen
+            
+            """
+        Named by the message.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Comparison.OLDER(held={}, seen={})".format(self.held, self.seen)
+        def __eq__(self, other):
+            if not isinstance(other, Comparison):
+                return NotImplemented
+            if not other.is_OLDER():
+                return False
+            if self.held != other.held:
+                return False
+            if self.seen != other.seen:
+                return False
+            return True
+
+    @dataclass
+    class FORK:
+        """
+        One version, two lists (both signed by the account key: a stolen
+        key, or two devices changing the list at once), and the operator
+        showed the two sides different ones. Show it to the user.
+"""
+        
+        def __init__(self, held:ListHead, seen:ListHead):
+            self.held = held
+            
+            """
+        Held.
+"""
+        
+            self.seen = seen
+            
+            """
+        Named by the message.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Comparison.FORK(held={}, seen={})".format(self.held, self.seen)
+        def __eq__(self, other):
+            if not isinstance(other, Comparison):
+                return NotImplemented
+            if not other.is_FORK():
+                return False
+            if self.held != other.held:
+                return False
+            if self.seen != other.seen:
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_SAME(self) -> bool:
+        return isinstance(self, Comparison.SAME)
+    def is_same(self) -> bool:
+        return isinstance(self, Comparison.SAME)
+    def is_NEWER(self) -> bool:
+        return isinstance(self, Comparison.NEWER)
+    def is_newer(self) -> bool:
+        return isinstance(self, Comparison.NEWER)
+    def is_OLDER(self) -> bool:
+        return isinstance(self, Comparison.OLDER)
+    def is_older(self) -> bool:
+        return isinstance(self, Comparison.OLDER)
+    def is_FORK(self) -> bool:
+        return isinstance(self, Comparison.FORK)
+    def is_fork(self) -> bool:
+        return isinstance(self, Comparison.FORK)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+Comparison.SAME = type("Comparison.SAME", (Comparison.SAME, Comparison,), {})  # type: ignore
+Comparison.NEWER = type("Comparison.NEWER", (Comparison.NEWER, Comparison,), {})  # type: ignore
+Comparison.OLDER = type("Comparison.OLDER", (Comparison.OLDER, Comparison,), {})  # type: ignore
+Comparison.FORK = type("Comparison.FORK", (Comparison.FORK, Comparison,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeComparison(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return Comparison.SAME(
+            )
+        if variant == 2:
+            return Comparison.NEWER(
+                _UniffiFfiConverterTypeListHead.read(buf),
+                _UniffiFfiConverterTypeListHead.read(buf),
+            )
+        if variant == 3:
+            return Comparison.OLDER(
+                _UniffiFfiConverterTypeListHead.read(buf),
+                _UniffiFfiConverterTypeListHead.read(buf),
+            )
+        if variant == 4:
+            return Comparison.FORK(
+                _UniffiFfiConverterTypeListHead.read(buf),
+                _UniffiFfiConverterTypeListHead.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_SAME():
+            return
+        if value.is_NEWER():
+            _UniffiFfiConverterTypeListHead.check_lower(value.held)
+            _UniffiFfiConverterTypeListHead.check_lower(value.seen)
+            return
+        if value.is_OLDER():
+            _UniffiFfiConverterTypeListHead.check_lower(value.held)
+            _UniffiFfiConverterTypeListHead.check_lower(value.seen)
+            return
+        if value.is_FORK():
+            _UniffiFfiConverterTypeListHead.check_lower(value.held)
+            _UniffiFfiConverterTypeListHead.check_lower(value.seen)
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_SAME():
+            buf.write_i32(1)
+        if value.is_NEWER():
+            buf.write_i32(2)
+            _UniffiFfiConverterTypeListHead.write(value.held, buf)
+            _UniffiFfiConverterTypeListHead.write(value.seen, buf)
+        if value.is_OLDER():
+            buf.write_i32(3)
+            _UniffiFfiConverterTypeListHead.write(value.held, buf)
+            _UniffiFfiConverterTypeListHead.write(value.seen, buf)
+        if value.is_FORK():
+            buf.write_i32(4)
+            _UniffiFfiConverterTypeListHead.write(value.held, buf)
+            _UniffiFfiConverterTypeListHead.write(value.seen, buf)
+
+
+
+@dataclass
+class HeadReport:
+    """
+    What a receiver learns from the heads a message carried.
+"""
+    def __init__(self, *, sender:Comparison, peer:Comparison, fork:bool):
+        self.sender = sender
+        self.peer = peer
+        self.fork = fork
+        
+        
+
+    
+    def __str__(self):
+        return "HeadReport(sender={}, peer={}, fork={})".format(self.sender, self.peer, self.fork)
+    def __eq__(self, other):
+        if self.sender != other.sender:
+            return False
+        if self.peer != other.peer:
+            return False
+        if self.fork != other.fork:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeHeadReport(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return HeadReport(
+            sender=_UniffiFfiConverterTypeComparison.read(buf),
+            peer=_UniffiFfiConverterTypeComparison.read(buf),
+            fork=_UniffiFfiConverterBoolean.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeComparison.check_lower(value.sender)
+        _UniffiFfiConverterTypeComparison.check_lower(value.peer)
+        _UniffiFfiConverterBoolean.check_lower(value.fork)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeComparison.write(value.sender, buf)
+        _UniffiFfiConverterTypeComparison.write(value.peer, buf)
+        _UniffiFfiConverterBoolean.write(value.fork, buf)
+
+@dataclass
+class ListChange:
+    """
+    What an update changed: show it ("Bob added a device: Bob's tablet").
+    `before` equal to `after` means nothing changed. (The crate's `from`
+    and `to`, renamed: `from` is a Python keyword.)
+"""
+    def __init__(self, *, before:ListHead, after:ListHead, added:typing.List[DeviceInfo], removed:typing.List[DeviceInfo]):
+        self.before = before
+        self.after = after
+        self.added = added
+        self.removed = removed
+        
+        
+
+    
+    def __str__(self):
+        return "ListChange(before={}, after={}, added={}, removed={})".format(self.before, self.after, self.added, self.removed)
+    def __eq__(self, other):
+        if self.before != other.before:
+            return False
+        if self.after != other.after:
+            return False
+        if self.added != other.added:
+            return False
+        if self.removed != other.removed:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeListChange(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return ListChange(
+            before=_UniffiFfiConverterTypeListHead.read(buf),
+            after=_UniffiFfiConverterTypeListHead.read(buf),
+            added=_UniffiFfiConverterSequenceTypeDeviceInfo.read(buf),
+            removed=_UniffiFfiConverterSequenceTypeDeviceInfo.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeListHead.check_lower(value.before)
+        _UniffiFfiConverterTypeListHead.check_lower(value.after)
+        _UniffiFfiConverterSequenceTypeDeviceInfo.check_lower(value.added)
+        _UniffiFfiConverterSequenceTypeDeviceInfo.check_lower(value.removed)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeListHead.write(value.before, buf)
+        _UniffiFfiConverterTypeListHead.write(value.after, buf)
+        _UniffiFfiConverterSequenceTypeDeviceInfo.write(value.added, buf)
+        _UniffiFfiConverterSequenceTypeDeviceInfo.write(value.removed, buf)
+
+
+class ContactProtocol(typing.Protocol):
+    """
+    Another account: its account key, pinned at first use (confirm it by
+    comparing `Account.safety_number`), and its newest verified device list.
+    Sends go only to the devices of that list.
+"""
+    
+    def account_key(self, ) -> bytes:
+        """
+        The pinned account key (32 bytes).
+"""
+        raise NotImplementedError
+    def allows(self, identity_key: bytes) -> bool:
+        """
+        Whether `identity_key` (standalone encoding) is one of the
+        account's devices.
+"""
+        raise NotImplementedError
+    def device_list(self, ) -> bytes:
+        """
+        The newest verified list, signed (as the server served it).
+"""
+        raise NotImplementedError
+    def devices(self, ) -> typing.List[DeviceInfo]:
+        """
+        The account's devices: the ones to open sessions with and send to.
+"""
+        raise NotImplementedError
+    def generation(self, ) -> int:
+        """
+        The generation of the last `seal` or `open` (0 if neither): the
+        `min_generation` to pass to `open` next time.
+"""
+        raise NotImplementedError
+    def head(self, ) -> ListHead:
+        """
+        The head of the newest verified list.
+"""
+        raise NotImplementedError
+    def resume_generation(self, generation: int) -> None:
+        """
+        Raises the generation to at least `generation` (the one recorded
+        for this owner), so that the next `seal` is above it
+        (docs/INTEGRATION.md).
+"""
+        raise NotImplementedError
+    def seal(self, storage_key: bytes) -> bytes:
+        """
+        The contact encrypted under a 32-byte storage key, bound to its
+        account key and to the next generation, which
+        [`Contact::generation`] then returns: record it with the blob and
+        pass it to `open`.
+"""
+        raise NotImplementedError
+    def update(self, chain: typing.List[bytes]) -> ListChange:
+        """
+        Moves to a newer list: `chain` holds the lists after the held one,
+        ascending (the held one may lead), as the server returned them.
+        Refused, with nothing changed: `WrongAccount` (another account's
+        list), `ListRolledBack` (older than the one held), `Fork` (another
+        list at the held version, or one that does not chain: show it),
+        `Gap` (fetch the missing versions). Show `added` and `removed`;
+        persist the contact after.
+"""
+        raise NotImplementedError
+
+class Contact(ContactProtocol):
+    """
+    Another account: its account key, pinned at first use (confirm it by
+    comparing `Account.safety_number`), and its newest verified device list.
+    Sends go only to the devices of that list.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def open(cls, storage_key: bytes,sealed: bytes,account_key: bytes,min_generation: int) -> Contact:
+        """
+        Restores a contact sealed by [`Contact::seal`]: the contact whose
+        account key is `account_key` ([`Contact::account_key`]), at
+        `min_generation` (its [`Contact::generation`] recorded after the
+        last seal; 0 if none) or later. Another contact's blob is refused
+        with `WrongOwner`, an older one with `RolledBack`: an older contact
+        would accept a device list the newer one refused.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(storage_key)
+
+        _UniffiFfiConverterBytes.check_lower(sealed)
+
+        _UniffiFfiConverterBytes.check_lower(account_key)
+
+        _UniffiFfiConverterUInt64.check_lower(min_generation)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(storage_key),
+            _UniffiFfiConverterBytes.lower(sealed),
+            _UniffiFfiConverterBytes.lower(account_key),
+            _UniffiFfiConverterUInt64.lower(min_generation),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeContact.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_contact_open,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def pin(cls, device_list: bytes) -> Contact:
+        """
+        Pins the account that signed `device_list` (as the server returned
+        it; every signature is verified): trust on first use, until the
+        users compare their account safety number. Persist the contact.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(device_list)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(device_list),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeContact.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_contact_pin,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_free_contact, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_clone_contact, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def account_key(self, ) -> bytes:
+        """
+        The pinned account key (32 bytes).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_account_key,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def allows(self, identity_key: bytes) -> bool:
+        """
+        Whether `identity_key` (standalone encoding) is one of the
+        account's devices.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(identity_key)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(identity_key),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_allows,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def device_list(self, ) -> bytes:
+        """
+        The newest verified list, signed (as the server served it).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_device_list,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def devices(self, ) -> typing.List[DeviceInfo]:
+        """
+        The account's devices: the ones to open sessions with and send to.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeDeviceInfo.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_devices,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def generation(self, ) -> int:
+        """
+        The generation of the last `seal` or `open` (0 if neither): the
+        `min_generation` to pass to `open` next time.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_generation,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def head(self, ) -> ListHead:
+        """
+        The head of the newest verified list.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeListHead.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_head,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def resume_generation(self, generation: int) -> None:
+        """
+        Raises the generation to at least `generation` (the one recorded
+        for this owner), so that the next `seal` is above it
+        (docs/INTEGRATION.md).
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(generation)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(generation),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_resume_generation,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def seal(self, storage_key: bytes) -> bytes:
+        """
+        The contact encrypted under a 32-byte storage key, bound to its
+        account key and to the next generation, which
+        [`Contact::generation`] then returns: record it with the blob and
+        pass it to `open`.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(storage_key)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(storage_key),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_seal,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def update(self, chain: typing.List[bytes]) -> ListChange:
+        """
+        Moves to a newer list: `chain` holds the lists after the held one,
+        ascending (the held one may lead), as the server returned them.
+        Refused, with nothing changed: `WrongAccount` (another account's
+        list), `ListRolledBack` (older than the one held), `Fork` (another
+        list at the held version, or one that does not chain: show it),
+        `Gap` (fetch the missing versions). Show `added` and `removed`;
+        persist the contact after.
+"""
+        
+        _UniffiFfiConverterSequenceBytes.check_lower(chain)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterSequenceBytes.lower(chain),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeListChange.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_update,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeContact:
+    @staticmethod
+    def lift(value: int) -> Contact:
+        return Contact._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: Contact):
+        if not isinstance(value, Contact):
+            raise TypeError("Expected Contact instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: Contact) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> Contact:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: Contact, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+class _UniffiFfiConverterSequenceTypeContact(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeContact.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeContact.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeContact.read(buf) for i in range(count)
+        ]
+
 @dataclass
 class SafetyNumber:
     """
@@ -3123,6 +4907,593 @@ class _UniffiFfiConverterTypeSafetyNumber(_UniffiConverterRustBuffer):
     def write(value, buf):
         _UniffiFfiConverterString.write(value.display, buf)
         _UniffiFfiConverterBytes.write(value.scannable, buf)
+
+
+class AccountProtocol(typing.Protocol):
+    """
+    This device's account: the newest device list, this device's place in
+    it, and (on devices trusted with it) the account key that signs lists.
+    Only a device holding the account key can link or remove devices; the
+    server can do neither.
+"""
+    
+    def account_key(self, ) -> bytes:
+        """
+        The public account key (32 bytes): the owner of this account's
+        sealed state and of its contacts' view of it. Not secret.
+"""
+        raise NotImplementedError
+    def device_list(self, ) -> bytes:
+        """
+        The newest device list this device holds, signed: publish it
+        through the server after every change (`provision`,
+        `remove_device`).
+"""
+        raise NotImplementedError
+    def devices(self, ) -> typing.List[DeviceInfo]:
+        """
+        The account's devices, this one included (for a devices screen).
+"""
+        raise NotImplementedError
+    def generation(self, ) -> int:
+        """
+        The generation of the last `seal` or `open` (0 if neither): the
+        `min_generation` to pass to `open` next time.
+"""
+        raise NotImplementedError
+    def head(self, ) -> ListHead:
+        """
+        The head of the newest list.
+"""
+        raise NotImplementedError
+    def holds_account_key(self, ) -> bool:
+        """
+        Whether this device holds the account key (can link and remove
+        devices).
+"""
+        raise NotImplementedError
+    def is_listed(self, ) -> bool:
+        """
+        Whether this device is still in the newest list (another device may
+        have removed it: then stop sending and tell the user).
+"""
+        raise NotImplementedError
+    def provision(self, link_code: str,label: str,contacts: typing.List[Contact],share_account_key: bool) -> bytes:
+        """
+        Links the device whose code was scanned (`link_code`, the text of
+        its QR code): adds it to the list as `label` and returns the
+        provisioning message to send it (through the server: only that
+        device's link request can open it). The message carries the new
+        list, the lists of `contacts` (at most 10 000) and, if
+        `share_account_key`, the account key: share it only with devices
+        that should link and remove devices. Needs the account key. Show
+        `link_code_device(link_code)` (or the label the user typed) and ask
+        for confirmation first. On error nothing changes; on success persist
+        the account and publish `device_list()`. Kotlin: pass only contacts
+        that are still open.
+"""
+        raise NotImplementedError
+    def remove_device(self, identity_key: bytes) -> bytes:
+        """
+        Removes a device (`identity_key`, standalone encoding): returns the
+        new list, to publish. Needs the account key (`NoAccountKey`); a
+        device not listed is `InvalidList`. On error nothing changes.
+        Persist the account. A removed device that was given the account
+        key keeps it: removing it does not take the key back.
+"""
+        raise NotImplementedError
+    def resume_generation(self, generation: int) -> None:
+        """
+        Raises the generation to at least `generation` (the one recorded
+        for this owner), so that the next `seal` is above it
+        (docs/INTEGRATION.md).
+"""
+        raise NotImplementedError
+    def safety_number(self, own_id: bytes,contact: Contact,their_id: bytes) -> SafetyNumber:
+        """
+        The account safety number with `contact` (stable while either side
+        adds or removes devices): `own_id` and `their_id` are the two
+        users' stable ids (e.g. phone numbers or user names; may be empty),
+        each side passing its own first. Compare it as `Device.safety_number`.
+        Kotlin: pass a contact that is still open.
+"""
+        raise NotImplementedError
+    def seal(self, storage_key: bytes) -> bytes:
+        """
+        The account encrypted under a 32-byte storage key (with the account
+        key, if this device holds it), bound to the account key and to the
+        next generation, which [`Account::generation`] then returns: record
+        it with the blob and pass it to `open`.
+"""
+        raise NotImplementedError
+    def update(self, chain: typing.List[bytes]) -> ListChange:
+        """
+        Moves to a newer own list made by another device of this account:
+        `chain` holds the lists after the held one, ascending (the held one
+        may lead), as the server returned them. Refused, with nothing
+        changed: `WrongAccount`, `ListRolledBack`, `Fork` (show it), `Gap`
+        (fetch the missing versions). Persist the account after.
+"""
+        raise NotImplementedError
+
+class Account(AccountProtocol):
+    """
+    This device's account: the newest device list, this device's place in
+    it, and (on devices trusted with it) the account key that signs lists.
+    Only a device holding the account key can link or remove devices; the
+    server can do neither.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def create(cls, device: Device,label: str) -> Account:
+        """
+        A new account whose only device is `device`, listed as `label` (at
+        most 64 bytes of UTF-8), with a fresh account key. Publish
+        `device_list()` and seal the account. Kotlin: pass a device that is
+        still open.
+"""
+        
+        _UniffiFfiConverterTypeDevice.check_lower(device)
+
+        _UniffiFfiConverterString.check_lower(label)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterTypeDevice.lower(device),
+            _UniffiFfiConverterString.lower(label),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeAccount.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_account_create,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def open(cls, storage_key: bytes,sealed: bytes,account_key: bytes,min_generation: int) -> Account:
+        """
+        Restores an account sealed by [`Account::seal`]: the account
+        `account_key` (32 bytes, [`Account::account_key`]) at
+        `min_generation` (its [`Account::generation`] recorded after the
+        last seal; 0 if none) or later. Another account's blob is refused
+        with `WrongOwner`, an older one with `RolledBack`.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(storage_key)
+
+        _UniffiFfiConverterBytes.check_lower(sealed)
+
+        _UniffiFfiConverterBytes.check_lower(account_key)
+
+        _UniffiFfiConverterUInt64.check_lower(min_generation)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(storage_key),
+            _UniffiFfiConverterBytes.lower(sealed),
+            _UniffiFfiConverterBytes.lower(account_key),
+            _UniffiFfiConverterUInt64.lower(min_generation),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeAccount.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_account_open,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_free_account, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_clone_account, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def account_key(self, ) -> bytes:
+        """
+        The public account key (32 bytes): the owner of this account's
+        sealed state and of its contacts' view of it. Not secret.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_account_account_key,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def device_list(self, ) -> bytes:
+        """
+        The newest device list this device holds, signed: publish it
+        through the server after every change (`provision`,
+        `remove_device`).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_account_device_list,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def devices(self, ) -> typing.List[DeviceInfo]:
+        """
+        The account's devices, this one included (for a devices screen).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeDeviceInfo.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_account_devices,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def generation(self, ) -> int:
+        """
+        The generation of the last `seal` or `open` (0 if neither): the
+        `min_generation` to pass to `open` next time.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_account_generation,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def head(self, ) -> ListHead:
+        """
+        The head of the newest list.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeListHead.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_account_head,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def holds_account_key(self, ) -> bool:
+        """
+        Whether this device holds the account key (can link and remove
+        devices).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_account_holds_account_key,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def is_listed(self, ) -> bool:
+        """
+        Whether this device is still in the newest list (another device may
+        have removed it: then stop sending and tell the user).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_account_is_listed,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def provision(self, link_code: str,label: str,contacts: typing.List[Contact],share_account_key: bool) -> bytes:
+        """
+        Links the device whose code was scanned (`link_code`, the text of
+        its QR code): adds it to the list as `label` and returns the
+        provisioning message to send it (through the server: only that
+        device's link request can open it). The message carries the new
+        list, the lists of `contacts` (at most 10 000) and, if
+        `share_account_key`, the account key: share it only with devices
+        that should link and remove devices. Needs the account key. Show
+        `link_code_device(link_code)` (or the label the user typed) and ask
+        for confirmation first. On error nothing changes; on success persist
+        the account and publish `device_list()`. Kotlin: pass only contacts
+        that are still open.
+"""
+        
+        _UniffiFfiConverterString.check_lower(link_code)
+
+        _UniffiFfiConverterString.check_lower(label)
+
+        _UniffiFfiConverterSequenceTypeContact.check_lower(contacts)
+
+        _UniffiFfiConverterBoolean.check_lower(share_account_key)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterString.lower(link_code),
+            _UniffiFfiConverterString.lower(label),
+            _UniffiFfiConverterSequenceTypeContact.lower(contacts),
+            _UniffiFfiConverterBoolean.lower(share_account_key),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_account_provision,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def remove_device(self, identity_key: bytes) -> bytes:
+        """
+        Removes a device (`identity_key`, standalone encoding): returns the
+        new list, to publish. Needs the account key (`NoAccountKey`); a
+        device not listed is `InvalidList`. On error nothing changes.
+        Persist the account. A removed device that was given the account
+        key keeps it: removing it does not take the key back.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(identity_key)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(identity_key),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_account_remove_device,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def resume_generation(self, generation: int) -> None:
+        """
+        Raises the generation to at least `generation` (the one recorded
+        for this owner), so that the next `seal` is above it
+        (docs/INTEGRATION.md).
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(generation)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(generation),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_account_resume_generation,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def safety_number(self, own_id: bytes,contact: Contact,their_id: bytes) -> SafetyNumber:
+        """
+        The account safety number with `contact` (stable while either side
+        adds or removes devices): `own_id` and `their_id` are the two
+        users' stable ids (e.g. phone numbers or user names; may be empty),
+        each side passing its own first. Compare it as `Device.safety_number`.
+        Kotlin: pass a contact that is still open.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(own_id)
+
+        _UniffiFfiConverterTypeContact.check_lower(contact)
+
+        _UniffiFfiConverterBytes.check_lower(their_id)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(own_id),
+            _UniffiFfiConverterTypeContact.lower(contact),
+            _UniffiFfiConverterBytes.lower(their_id),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeSafetyNumber.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_account_safety_number,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def seal(self, storage_key: bytes) -> bytes:
+        """
+        The account encrypted under a 32-byte storage key (with the account
+        key, if this device holds it), bound to the account key and to the
+        next generation, which [`Account::generation`] then returns: record
+        it with the blob and pass it to `open`.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(storage_key)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(storage_key),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_account_seal,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def update(self, chain: typing.List[bytes]) -> ListChange:
+        """
+        Moves to a newer own list made by another device of this account:
+        `chain` holds the lists after the held one, ascending (the held one
+        may lead), as the server returned them. Refused, with nothing
+        changed: `WrongAccount`, `ListRolledBack`, `Fork` (show it), `Gap`
+        (fetch the missing versions). Persist the account after.
+"""
+        
+        _UniffiFfiConverterSequenceBytes.check_lower(chain)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterSequenceBytes.lower(chain),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeListChange.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_account_update,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeAccount:
+    @staticmethod
+    def lift(value: int) -> Account:
+        return Account._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: Account):
+        if not isinstance(value, Account):
+            raise TypeError("Expected Account instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: Account) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> Account:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: Account, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+@dataclass
+class Provisioned:
+    """
+    A new device's account and contacts, from its provisioning message.
+"""
+    def __init__(self, *, account:Account, contacts:typing.List[Contact]):
+        self.account = account
+        self.contacts = contacts
+        
+        
+
+    
+    def __str__(self):
+        return "Provisioned(account={}, contacts={})".format(self.account, self.contacts)
+    def __eq__(self, other):
+        if self.account != other.account:
+            return False
+        if self.contacts != other.contacts:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeProvisioned(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Provisioned(
+            account=_UniffiFfiConverterTypeAccount.read(buf),
+            contacts=_UniffiFfiConverterSequenceTypeContact.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeAccount.check_lower(value.account)
+        _UniffiFfiConverterSequenceTypeContact.check_lower(value.contacts)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeAccount.write(value.account, buf)
+        _UniffiFfiConverterSequenceTypeContact.write(value.contacts, buf)
+
+class _UniffiFfiConverterOptionalTypeHeadReport(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeHeadReport.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeHeadReport.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeHeadReport.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+@dataclass
+class Received:
+    """
+    A received message's body, and what its heads said.
+"""
+    def __init__(self, *, body:bytes, report:typing.Optional[HeadReport]):
+        self.body = body
+        self.report = report
+        
+        
+
+    
+    def __str__(self):
+        return "Received(body={}, report={})".format(self.body, self.report)
+    def __eq__(self, other):
+        if self.body != other.body:
+            return False
+        if self.report != other.report:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeReceived(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Received(
+            body=_UniffiFfiConverterBytes.read(buf),
+            report=_UniffiFfiConverterOptionalTypeHeadReport.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.body)
+        _UniffiFfiConverterOptionalTypeHeadReport.check_lower(value.report)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.body, buf)
+        _UniffiFfiConverterOptionalTypeHeadReport.write(value.report, buf)
 
 class _UniffiFfiConverterOptionalUInt32(_UniffiConverterRustBuffer):
     @classmethod
@@ -3463,6 +5834,75 @@ class VerifyItem:
             return True
 
     @dataclass
+    class DEVICE_LIST:
+        """
+        A device list (`verify_device_list`).
+"""
+        
+        def __init__(self, bytes:bytes):
+            self.bytes = bytes
+            
+            """
+        Its bytes.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "VerifyItem.DEVICE_LIST(bytes={})".format(self.bytes)
+        def __eq__(self, other):
+            if not isinstance(other, VerifyItem):
+                return NotImplemented
+            if not other.is_DEVICE_LIST():
+                return False
+            if self.bytes != other.bytes:
+                return False
+            return True
+
+    @dataclass
+    class DEVICE_LIST_AFTER:
+        """
+        A device list that must directly follow the list with head
+        `previous` (`verify_device_list_after`).
+"""
+        
+        def __init__(self, previous:ListHead, bytes:bytes):
+            self.previous = previous
+            
+            """
+        Head of the list the server holds.
+"""
+        
+            self.bytes = bytes
+            
+            """
+        The new list's bytes.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "VerifyItem.DEVICE_LIST_AFTER(previous={}, bytes={})".format(self.previous, self.bytes)
+        def __eq__(self, other):
+            if not isinstance(other, VerifyItem):
+                return NotImplemented
+            if not other.is_DEVICE_LIST_AFTER():
+                return False
+            if self.previous != other.previous:
+                return False
+            if self.bytes != other.bytes:
+                return False
+            return True
+
+    @dataclass
     class GROUP_MESSAGE:
         """
         A group message against its chain's announcement.
@@ -3520,6 +5960,14 @@ class VerifyItem:
         return isinstance(self, VerifyItem.ANNOUNCEMENT)
     def is_announcement(self) -> bool:
         return isinstance(self, VerifyItem.ANNOUNCEMENT)
+    def is_DEVICE_LIST(self) -> bool:
+        return isinstance(self, VerifyItem.DEVICE_LIST)
+    def is_device_list(self) -> bool:
+        return isinstance(self, VerifyItem.DEVICE_LIST)
+    def is_DEVICE_LIST_AFTER(self) -> bool:
+        return isinstance(self, VerifyItem.DEVICE_LIST_AFTER)
+    def is_device_list_after(self) -> bool:
+        return isinstance(self, VerifyItem.DEVICE_LIST_AFTER)
     def is_GROUP_MESSAGE(self) -> bool:
         return isinstance(self, VerifyItem.GROUP_MESSAGE)
     def is_group_message(self) -> bool:
@@ -3533,6 +5981,8 @@ VerifyItem.IDENTITY = type("VerifyItem.IDENTITY", (VerifyItem.IDENTITY, VerifyIt
 VerifyItem.BUNDLE = type("VerifyItem.BUNDLE", (VerifyItem.BUNDLE, VerifyItem,), {})  # type: ignore
 VerifyItem.UPLOAD = type("VerifyItem.UPLOAD", (VerifyItem.UPLOAD, VerifyItem,), {})  # type: ignore
 VerifyItem.ANNOUNCEMENT = type("VerifyItem.ANNOUNCEMENT", (VerifyItem.ANNOUNCEMENT, VerifyItem,), {})  # type: ignore
+VerifyItem.DEVICE_LIST = type("VerifyItem.DEVICE_LIST", (VerifyItem.DEVICE_LIST, VerifyItem,), {})  # type: ignore
+VerifyItem.DEVICE_LIST_AFTER = type("VerifyItem.DEVICE_LIST_AFTER", (VerifyItem.DEVICE_LIST_AFTER, VerifyItem,), {})  # type: ignore
 VerifyItem.GROUP_MESSAGE = type("VerifyItem.GROUP_MESSAGE", (VerifyItem.GROUP_MESSAGE, VerifyItem,), {})  # type: ignore
 
 
@@ -3559,6 +6009,15 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterBytes.read(buf),
             )
         if variant == 5:
+            return VerifyItem.DEVICE_LIST(
+                _UniffiFfiConverterBytes.read(buf),
+            )
+        if variant == 6:
+            return VerifyItem.DEVICE_LIST_AFTER(
+                _UniffiFfiConverterTypeListHead.read(buf),
+                _UniffiFfiConverterBytes.read(buf),
+            )
+        if variant == 7:
             return VerifyItem.GROUP_MESSAGE(
                 _UniffiFfiConverterBytes.read(buf),
                 _UniffiFfiConverterBytes.read(buf),
@@ -3577,6 +6036,13 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
             _UniffiFfiConverterBytes.check_lower(value.bytes)
             return
         if value.is_ANNOUNCEMENT():
+            _UniffiFfiConverterBytes.check_lower(value.bytes)
+            return
+        if value.is_DEVICE_LIST():
+            _UniffiFfiConverterBytes.check_lower(value.bytes)
+            return
+        if value.is_DEVICE_LIST_AFTER():
+            _UniffiFfiConverterTypeListHead.check_lower(value.previous)
             _UniffiFfiConverterBytes.check_lower(value.bytes)
             return
         if value.is_GROUP_MESSAGE():
@@ -3599,8 +6065,15 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
         if value.is_ANNOUNCEMENT():
             buf.write_i32(4)
             _UniffiFfiConverterBytes.write(value.bytes, buf)
-        if value.is_GROUP_MESSAGE():
+        if value.is_DEVICE_LIST():
             buf.write_i32(5)
+            _UniffiFfiConverterBytes.write(value.bytes, buf)
+        if value.is_DEVICE_LIST_AFTER():
+            buf.write_i32(6)
+            _UniffiFfiConverterTypeListHead.write(value.previous, buf)
+            _UniffiFfiConverterBytes.write(value.bytes, buf)
+        if value.is_GROUP_MESSAGE():
+            buf.write_i32(7)
             _UniffiFfiConverterBytes.write(value.announcement, buf)
             _UniffiFfiConverterBytes.write(value.message, buf)
 
@@ -5164,6 +7637,169 @@ class _UniffiFfiConverterTypeGroupReceiver:
     def write(cls, value: GroupReceiver, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
 
+
+class LinkRequestProtocol(typing.Protocol):
+    """
+    A new device's request to be linked to an account. Show `code()` as a
+    QR code on this device's screen only (it carries the link secret),
+    keep the request in memory until the provisioning message arrives, then
+    `complete` it. It has no state format: after a restart, make a new one.
+"""
+    
+    def code(self, ) -> str:
+        """
+        The text to show as a QR code (285 characters of RFC 4648 base32,
+        which fits QR alphanumeric mode). Secret until used: show it on this
+        device's screen only, never send it through the server.
+"""
+        raise NotImplementedError
+    def complete(self, message: bytes) -> Provisioned:
+        """
+        Opens the provisioning message made for this request: the account
+        (this device listed in it) and the contacts the linking device
+        pinned. A message opens once; any other (made for another request,
+        modified, replayed) is refused with `ProvisioningFailed`, leaving
+        the request usable. Seal the account and the contacts.
+"""
+        raise NotImplementedError
+
+class LinkRequest(LinkRequestProtocol):
+    """
+    A new device's request to be linked to an account. Show `code()` as a
+    QR code on this device's screen only (it carries the link secret),
+    keep the request in memory until the provisioning message arrives, then
+    `complete` it. It has no state format: after a restart, make a new one.
+"""
+    
+    _handle: ctypes.c_uint64
+    def __init__(self, device: Device):
+        """
+        A request to link `device` (a fresh link key and link secret).
+        Kotlin: pass a device that is still open.
+"""
+        
+        _UniffiFfiConverterTypeDevice.check_lower(device)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterTypeDevice.lower(device),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeLinkRequest.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_linkrequest_new,
+            *_uniffi_lowered_args,
+        )
+        self._handle = _uniffi_ffi_result
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_free_linkrequest, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_clone_linkrequest, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def code(self, ) -> str:
+        """
+        The text to show as a QR code (285 characters of RFC 4648 base32,
+        which fits QR alphanumeric mode). Secret until used: show it on this
+        device's screen only, never send it through the server.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_linkrequest_code,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def complete(self, message: bytes) -> Provisioned:
+        """
+        Opens the provisioning message made for this request: the account
+        (this device listed in it) and the contacts the linking device
+        pinned. A message opens once; any other (made for another request,
+        modified, replayed) is refused with `ProvisioningFailed`, leaving
+        the request usable. Seal the account and the contacts.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(message)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(message),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeProvisioned.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_linkrequest_complete,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeLinkRequest:
+    @staticmethod
+    def lift(value: int) -> LinkRequest:
+        return LinkRequest._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: LinkRequest):
+        if not isinstance(value, LinkRequest):
+            raise TypeError("Expected LinkRequest instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: LinkRequest) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> LinkRequest:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: LinkRequest, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+class _UniffiFfiConverterSequenceTypeDelivery(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeDelivery.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeDelivery.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeDelivery.read(buf) for i in range(count)
+        ]
+
 class _UniffiFfiConverterSequenceTypeVerifyItem(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -5209,6 +7845,121 @@ class _UniffiFfiConverterSequenceTypeVerifyResult(_UniffiConverterRustBuffer):
         return [
             _UniffiFfiConverterTypeVerifyResult.read(buf) for i in range(count)
         ]
+def envelope_recipient(plaintext: bytes) -> bytes:
+    """
+    The account key (32 bytes) that a decrypted message's account envelope
+    is addressed to, read before `receive` to find the conversation: for a
+    copy from one of this account's other devices, the contact it was sent
+    to; for a contact's message, this account. `Malformed` if `plaintext`
+    is not an account envelope. Says nothing of who sent it: `receive`
+    checks that.
+"""
+    
+    _UniffiFfiConverterByRefBytes.check_lower(plaintext)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterByRefBytes.lower(plaintext),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_recipient,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def fanout(account: Account,contact: Contact,sessions: typing.List[Session],body: bytes) -> typing.List[Delivery]:
+    """
+    Encrypts `body` once for every device of the conversation: each device
+    of `contact`'s newest verified list and each other device of
+    `account`, through its session in `sessions` (in an account envelope
+    that carries the device-list heads when they are due). One `Delivery`
+    per listed device (the contact's first, in list order), then one
+    `NotListed` per session with a device in neither list: such a device
+    gets nothing. A listed device without a session is `NoSession`.
+    Persist every session that encrypted, and the contact, before sending.
+
+    Locks the account, then the contact, then the sessions (by address).
+    Kotlin: pass only objects that are still open (the `ByteArray` overload
+    checks).
+"""
+    
+    _UniffiFfiConverterTypeAccount.check_lower(account)
+
+    _UniffiFfiConverterTypeContact.check_lower(contact)
+
+    _UniffiFfiConverterSequenceTypeSession.check_lower(sessions)
+
+    _UniffiFfiConverterByRefBytes.check_lower(body)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterTypeAccount.lower(account),
+        _UniffiFfiConverterTypeContact.lower(contact),
+        _UniffiFfiConverterSequenceTypeSession.lower(sessions),
+        _UniffiFfiConverterByRefBytes.lower(body),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterSequenceTypeDelivery.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_fanout,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def link_code_device(link_code: str) -> bytes:
+    """
+    The identity key (standalone encoding) of the device asking to be
+    linked by `link_code` (the scanned QR text): show it, or check it
+    against the device the user means, before `Account.provision`.
+"""
+    
+    _UniffiFfiConverterString.check_lower(link_code)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterString.lower(link_code),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_link_code_device,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def receive(account: Account,contact: Contact,sender_identity: bytes,plaintext: bytes) -> Received:
+    """
+    Opens the account envelope of a message that `sender_identity`'s
+    session decrypted (`Session.decrypt`, or `Device.accept` for a first
+    message; pass `Session.remote_identity()`), in the conversation with
+    `contact`. Refused: a sender in neither `contact`'s nor `account`'s
+    newest list (`DeviceNotListed`), a message addressed to another
+    conversation (`Misaddressed`: from the contact's devices it must name
+    this account, from this account's other devices the contact's); drop
+    such a message. The report compares the heads the message carried with
+    the lists held: fetch and `update` on `Newer`, show a `Fork`.
+
+    Locks the account, then the contact. Kotlin: pass objects that are
+    still open (the `ByteArray` overload checks).
+"""
+    
+    _UniffiFfiConverterTypeAccount.check_lower(account)
+
+    _UniffiFfiConverterTypeContact.check_lower(contact)
+
+    _UniffiFfiConverterBytes.check_lower(sender_identity)
+
+    _UniffiFfiConverterByRefBytes.check_lower(plaintext)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterTypeAccount.lower(account),
+        _UniffiFfiConverterTypeContact.lower(contact),
+        _UniffiFfiConverterBytes.lower(sender_identity),
+        _UniffiFfiConverterByRefBytes.lower(plaintext),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterTypeReceived.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_receive,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
 def safety_numbers_match(ours: SafetyNumber,scanned: bytes) -> bool:
     """
     Compares a computed safety number with a scanned one, in constant time.
@@ -5250,6 +8001,8 @@ def verify_batch(items: typing.List[VerifyItem]) -> typing.List[VerifyResult]:
     """
     Verifies many items with one batch verification; one result per item.
     Each distinct announcement is decoded and verified once.
+    A device list's head with a hash that is not 32 bytes fails as
+    `InvalidArgument`, without entering the batch.
 """
     
     _UniffiFfiConverterSequenceTypeVerifyItem.check_lower(items)
@@ -5278,6 +8031,54 @@ def verify_bundle(bundle: bytes) -> None:
     _uniffi_ffi_result = _uniffi_rust_call_with_error(
         _uniffi_error_converter,
         _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_bundle,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def verify_device_list(device_list: bytes) -> DeviceListInfo:
+    """
+    Verifies a device list (`Account.device_list`): every device's identity
+    binding, the account's signature and the list rules; returns what it
+    says. Refused: `Malformed` (including a broken list rule),
+    `BadSignature` (`what`: "identity binding" or "device list"). Says
+    nothing of whether it is the account's newest: see
+    `verify_device_list_after`.
+"""
+    
+    _UniffiFfiConverterByRefBytes.check_lower(device_list)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterByRefBytes.lower(device_list),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterTypeDeviceListInfo.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_device_list,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def verify_device_list_after(previous: ListHead,device_list: bytes) -> DeviceListInfo:
+    """
+    Verifies a device list as `verify_device_list` does, and that it
+    directly follows the list with head `previous` (the one the server
+    holds for the account: version one more, naming its hash), which is
+    what a server checks before replacing the list it holds. Refused as
+    `verify_device_list` does, and with `NotSuccessor` when it does not
+    follow (a rollback, a skipped version, or a fork); `InvalidArgument`
+    for a hash that is not 32 bytes.
+"""
+    
+    _UniffiFfiConverterTypeListHead.check_lower(previous)
+
+    _UniffiFfiConverterByRefBytes.check_lower(device_list)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterTypeListHead.lower(previous),
+        _UniffiFfiConverterByRefBytes.lower(device_list),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterTypeDeviceListInfo.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_device_list_after,
         *_uniffi_lowered_args,
     )
     return _uniffi_lift_return(_uniffi_ffi_result)
@@ -5345,31 +8146,52 @@ __all__ = [
     "InternalError",
     "QorganError",
     "ErrorKind",
+    "Comparison",
     "RotationReason",
     "VerifyItem",
+    "ListHead",
     "Failure",
     "BatchResult",
     "AcceptResult",
+    "Delivery",
+    "DeviceInfo",
+    "DeviceListInfo",
     "FanoutResult",
     "GroupPlaintext",
     "GroupBatchResult",
     "GroupPolicy",
+    "HeadReport",
+    "ListChange",
     "SafetyNumber",
+    "Provisioned",
+    "Received",
     "UploadInfo",
     "VerifyResult",
+    "envelope_recipient",
+    "fanout",
+    "link_code_device",
+    "receive",
     "safety_numbers_match",
     "verify_announcement",
     "verify_batch",
     "verify_bundle",
+    "verify_device_list",
+    "verify_device_list_after",
     "verify_group_message",
     "verify_identity",
     "verify_upload",
     "Session",
     "SessionProtocol",
+    "Contact",
+    "ContactProtocol",
+    "Account",
+    "AccountProtocol",
     "OutboundGroup",
     "OutboundGroupProtocol",
     "Device",
     "DeviceProtocol",
     "GroupReceiver",
     "GroupReceiverProtocol",
+    "LinkRequest",
+    "LinkRequestProtocol",
 ]

@@ -6,6 +6,10 @@ Not provoked here (see README.md, "Errors"):
     unreachable while the policy's message limit is a u32.
   * Internal: only a failing OS random generator or a mutex poisoned by a
     panic raise it; neither can be caused through the API.
+  * NotListed, NoSession: never raised; ``fanout`` reports them per device in
+    ``Delivery.error`` (test_accounts.py).
+The account errors are provoked in test_accounts.py and test_server.py, and
+below where those do not reach them.
 """
 
 import re
@@ -21,7 +25,9 @@ ALL_VARIANTS = [
     "UntrustedIdentity", "UnknownPreKey", "PreKeyExpired", "Replay", "NonContributory",
     "RotationRequired", "ChainExhausted", "WrongChain", "BeforeFirstIteration",
     "WrongGroup", "KeyCommitmentMismatch", "ConflictingChainKey", "ConflictingRotation",
-    "RetiredChain", "CorruptState", "WrongOwner", "RolledBack", "InvalidArgument", "Internal",
+    "RetiredChain", "CorruptState", "WrongOwner", "RolledBack", "NotSuccessor", "WrongAccount",
+    "ListRolledBack", "Fork", "Gap", "InvalidList", "ProvisioningFailed", "InvalidLinkCode",
+    "NoAccountKey", "DeviceNotListed", "Misaddressed", "NotListed", "NoSession", "InvalidArgument", "Internal",
 ]
 
 
@@ -394,3 +400,19 @@ def test_prekey_expired():
     assert bob.prune(NOW + DAY + 28 * DAY) == 1
     with pytest.raises(QorganError.UnknownPreKey):
         bob.accept(first, NOW + DAY + 28 * DAY)
+
+
+def test_account_errors_not_reached_elsewhere():
+    phone = Device(NOW)
+    with pytest.raises(QorganError.InvalidList) as e:
+        qorgan.Account.create(phone, "x" * 65)
+    assert e.value.reason
+    bob = qorgan.Account.create(phone, "phone")
+    with pytest.raises(QorganError.InvalidList):
+        bob.remove_device(Device(NOW).identity_key())
+    with pytest.raises(QorganError.InvalidLinkCode):
+        qorgan.link_code_device("not a link code")
+    with pytest.raises(QorganError.InvalidArgument):
+        qorgan.Account.open(KEY, bob.seal(KEY), b"short", 0)
+    with pytest.raises(QorganError.Malformed):
+        qorgan.Contact.pin(b"not a list")

@@ -24,6 +24,10 @@ def test_public_names_reexported():
         "GroupPlaintext", "GroupBatchResult",
         "AcceptResult", "SafetyNumber", "VerifyItem", "VerifyResult", "RotationReason",
         "UploadInfo", "verify_upload",
+        "Account", "Contact", "LinkRequest", "Provisioned", "ListHead", "ListChange",
+        "DeviceInfo", "DeviceListInfo", "Delivery", "Received", "HeadReport", "Comparison",
+        "fanout", "receive", "envelope_recipient", "link_code_device", "verify_device_list",
+        "verify_device_list_after",
         "verify_identity", "verify_bundle", "verify_announcement",
         "verify_group_message", "verify_batch", "safety_numbers_match",
     ]:

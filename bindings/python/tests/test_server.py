@@ -178,3 +178,61 @@ def test_upload_verified_with_its_ids():
                                    VerifyItem.UPLOAD(bytes=b"junk")])
     assert [r.error.kind if r.error else None for r in results] == [
         None, ErrorKind.BAD_SIGNATURE, ErrorKind.MALFORMED]
+
+
+def test_device_lists_verified_with_what_they_say_and_their_continuity():
+    # What a server's directory does with the lists accounts publish: verify
+    # each, file it under its account key, accept a new one only as the
+    # direct successor of the one it holds, and tie uploads to an account.
+    phone, tablet = Device(NOW), Device(NOW)
+    bob = qorgan.Account.create(phone, "phone")
+    v1, v1_head = bob.device_list(), bob.head()
+    request = qorgan.LinkRequest(tablet)
+    request.complete(bob.provision(request.code(), "tablet", [], False))
+    v2 = bob.device_list()
+
+    info = qorgan.verify_device_list(v1)
+    assert info == qorgan.DeviceListInfo(
+        account_key=bob.account_key(), version=1, previous=None,
+        devices=[qorgan.DeviceInfo(identity_key=phone.identity_key(), label="phone")],
+        head=v1_head)
+    assert len(info.account_key) == 32 and len(info.head.hash) == 32
+    nxt = qorgan.verify_device_list_after(v1_head, v2)
+    assert (nxt.version, nxt.previous, nxt.head) == (2, v1_head.hash, bob.head())
+    assert {d.label for d in nxt.devices} == {"phone", "tablet"}
+
+    # Not the successor of what the server holds: a replay, a skipped
+    # version, or another version 2.
+    with pytest.raises(QorganError.NotSuccessor) as e:
+        qorgan.verify_device_list_after(v1_head, v1)
+    assert (e.value.version, e.value.previous_version) == (1, 1)
+    with pytest.raises(QorganError.NotSuccessor):
+        qorgan.verify_device_list_after(qorgan.ListHead(version=1, hash=bytes(32)), v2)
+    with pytest.raises(QorganError.InvalidArgument):
+        qorgan.verify_device_list_after(qorgan.ListHead(version=1, hash=b"short"), v2)
+    with pytest.raises(QorganError.BadSignature) as e:
+        qorgan.verify_device_list(flip(v2, -1))
+    assert e.value.what == "device list"
+    with pytest.raises(QorganError.Malformed):
+        qorgan.verify_device_list(v2[:-1])
+    with pytest.raises(QorganError.Malformed):
+        qorgan.verify_device_list(phone.identity_key())
+
+    # The same verdicts in a batch, next to other items.
+    results = qorgan.verify_batch([
+        VerifyItem.DEVICE_LIST(bytes=v1),
+        VerifyItem.DEVICE_LIST(bytes=flip(v2, -1)),
+        VerifyItem.DEVICE_LIST_AFTER(previous=v1_head, bytes=v2),
+        VerifyItem.DEVICE_LIST_AFTER(previous=v1_head, bytes=v1),
+        VerifyItem.DEVICE_LIST_AFTER(previous=qorgan.ListHead(version=1, hash=b""), bytes=v2),
+        VerifyItem.IDENTITY(bytes=tablet.identity_key()),
+        VerifyItem.DEVICE_LIST(bytes=b"junk"),
+    ])
+    assert [r.error.kind if r.error else None for r in results] == [
+        None, ErrorKind.BAD_SIGNATURE, None, ErrorKind.NOT_SUCCESSOR,
+        ErrorKind.INVALID_ARGUMENT, None, ErrorKind.MALFORMED]
+
+    # An upload is the account's if its identity is in the account's list.
+    upload = qorgan.verify_upload(tablet.upload(NOW))
+    assert upload.identity_key in [d.identity_key for d in nxt.devices]
+    assert upload.identity_key not in [d.identity_key for d in info.devices]

@@ -586,6 +586,788 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
+ * This device's account: the newest device list, this device's place in
+ * it, and (on devices trusted with it) the account key that signs lists.
+ * Only a device holding the account key can link or remove devices; the
+ * server can do neither.
+ */
+public protocol AccountProtocol: AnyObject, Sendable {
+    
+    /**
+     * The public account key (32 bytes): the owner of this account's
+     * sealed state and of its contacts' view of it. Not secret.
+     */
+    func accountKey() throws  -> Data
+    
+    /**
+     * The newest device list this device holds, signed: publish it
+     * through the server after every change (`provision`,
+     * `remove_device`).
+     */
+    func deviceList() throws  -> Data
+    
+    /**
+     * The account's devices, this one included (for a devices screen).
+     */
+    func devices() throws  -> [DeviceInfo]
+    
+    /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+    func generation() throws  -> UInt64
+    
+    /**
+     * The head of the newest list.
+     */
+    func head() throws  -> ListHead
+    
+    /**
+     * Whether this device holds the account key (can link and remove
+     * devices).
+     */
+    func holdsAccountKey() throws  -> Bool
+    
+    /**
+     * Whether this device is still in the newest list (another device may
+     * have removed it: then stop sending and tell the user).
+     */
+    func isListed() throws  -> Bool
+    
+    /**
+     * Links the device whose code was scanned (`link_code`, the text of
+     * its QR code): adds it to the list as `label` and returns the
+     * provisioning message to send it (through the server: only that
+     * device's link request can open it). The message carries the new
+     * list, the lists of `contacts` (at most 10 000) and, if
+     * `share_account_key`, the account key: share it only with devices
+     * that should link and remove devices. Needs the account key. Show
+     * `link_code_device(link_code)` (or the label the user typed) and ask
+     * for confirmation first. On error nothing changes; on success persist
+     * the account and publish `device_list()`. Kotlin: pass only contacts
+     * that are still open.
+     */
+    func provision(linkCode: String, label: String, contacts: [Contact], shareAccountKey: Bool) throws  -> Data
+    
+    /**
+     * Removes a device (`identity_key`, standalone encoding): returns the
+     * new list, to publish. Needs the account key (`NoAccountKey`); a
+     * device not listed is `InvalidList`. On error nothing changes.
+     * Persist the account. A removed device that was given the account
+     * key keeps it: removing it does not take the key back.
+     */
+    func removeDevice(identityKey: Data) throws  -> Data
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it
+     * (docs/INTEGRATION.md).
+     */
+    func resumeGeneration(generation: UInt64) throws 
+    
+    /**
+     * The account safety number with `contact` (stable while either side
+     * adds or removes devices): `own_id` and `their_id` are the two
+     * users' stable ids (e.g. phone numbers or user names; may be empty),
+     * each side passing its own first. Compare it as `Device.safety_number`.
+     * Kotlin: pass a contact that is still open.
+     */
+    func safetyNumber(ownId: Data, contact: Contact, theirId: Data) throws  -> SafetyNumber
+    
+    /**
+     * The account encrypted under a 32-byte storage key (with the account
+     * key, if this device holds it), bound to the account key and to the
+     * next generation, which [`Account::generation`] then returns: record
+     * it with the blob and pass it to `open`.
+     */
+    func seal(storageKey: Data) throws  -> Data
+    
+    /**
+     * Moves to a newer own list made by another device of this account:
+     * `chain` holds the lists after the held one, ascending (the held one
+     * may lead), as the server returned them. Refused, with nothing
+     * changed: `WrongAccount`, `ListRolledBack`, `Fork` (show it), `Gap`
+     * (fetch the missing versions). Persist the account after.
+     */
+    func update(chain: [Data]) throws  -> ListChange
+    
+}
+/**
+ * This device's account: the newest device list, this device's place in
+ * it, and (on devices trusted with it) the account key that signs lists.
+ * Only a device holding the account key can link or remove devices; the
+ * server can do neither.
+ */
+open class Account: AccountProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_qorgan_ffi_fn_clone_account(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_qorgan_ffi_fn_free_account(handle, $0) }
+    }
+
+    
+    /**
+     * A new account whose only device is `device`, listed as `label` (at
+     * most 64 bytes of UTF-8), with a fresh account key. Publish
+     * `device_list()` and seal the account. Kotlin: pass a device that is
+     * still open.
+     */
+public static func create(device: Device, label: String)throws  -> Account  {
+    return try  FfiConverterTypeAccount_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_account_create(
+        FfiConverterTypeDevice_lower(device),
+        FfiConverterString.lower(label),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Restores an account sealed by [`Account::seal`]: the account
+     * `account_key` (32 bytes, [`Account::account_key`]) at
+     * `min_generation` (its [`Account::generation`] recorded after the
+     * last seal; 0 if none) or later. Another account's blob is refused
+     * with `WrongOwner`, an older one with `RolledBack`.
+     */
+public static func `open`(storageKey: Data, sealed: Data, accountKey: Data, minGeneration: UInt64)throws  -> Account  {
+    return try  FfiConverterTypeAccount_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_account_open(
+        FfiConverterData.lower(storageKey),
+        FfiConverterData.lower(sealed),
+        FfiConverterData.lower(accountKey),
+        FfiConverterUInt64.lower(minGeneration),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The public account key (32 bytes): the owner of this account's
+     * sealed state and of its contacts' view of it. Not secret.
+     */
+open func accountKey()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_account_account_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The newest device list this device holds, signed: publish it
+     * through the server after every change (`provision`,
+     * `remove_device`).
+     */
+open func deviceList()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_account_device_list(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The account's devices, this one included (for a devices screen).
+     */
+open func devices()throws  -> [DeviceInfo]  {
+    return try  FfiConverterSequenceTypeDeviceInfo.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_account_devices(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+open func generation()throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_account_generation(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The head of the newest list.
+     */
+open func head()throws  -> ListHead  {
+    return try  FfiConverterTypeListHead_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_account_head(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether this device holds the account key (can link and remove
+     * devices).
+     */
+open func holdsAccountKey()throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_account_holds_account_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether this device is still in the newest list (another device may
+     * have removed it: then stop sending and tell the user).
+     */
+open func isListed()throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_account_is_listed(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Links the device whose code was scanned (`link_code`, the text of
+     * its QR code): adds it to the list as `label` and returns the
+     * provisioning message to send it (through the server: only that
+     * device's link request can open it). The message carries the new
+     * list, the lists of `contacts` (at most 10 000) and, if
+     * `share_account_key`, the account key: share it only with devices
+     * that should link and remove devices. Needs the account key. Show
+     * `link_code_device(link_code)` (or the label the user typed) and ask
+     * for confirmation first. On error nothing changes; on success persist
+     * the account and publish `device_list()`. Kotlin: pass only contacts
+     * that are still open.
+     */
+open func provision(linkCode: String, label: String, contacts: [Contact], shareAccountKey: Bool)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_account_provision(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(linkCode),
+        FfiConverterString.lower(label),
+        FfiConverterSequenceTypeContact.lower(contacts),
+        FfiConverterBool.lower(shareAccountKey),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Removes a device (`identity_key`, standalone encoding): returns the
+     * new list, to publish. Needs the account key (`NoAccountKey`); a
+     * device not listed is `InvalidList`. On error nothing changes.
+     * Persist the account. A removed device that was given the account
+     * key keeps it: removing it does not take the key back.
+     */
+open func removeDevice(identityKey: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_account_remove_device(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(identityKey),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it
+     * (docs/INTEGRATION.md).
+     */
+open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_account_resume_generation(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(generation),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The account safety number with `contact` (stable while either side
+     * adds or removes devices): `own_id` and `their_id` are the two
+     * users' stable ids (e.g. phone numbers or user names; may be empty),
+     * each side passing its own first. Compare it as `Device.safety_number`.
+     * Kotlin: pass a contact that is still open.
+     */
+open func safetyNumber(ownId: Data, contact: Contact, theirId: Data)throws  -> SafetyNumber  {
+    return try  FfiConverterTypeSafetyNumber_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_account_safety_number(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(ownId),
+        FfiConverterTypeContact_lower(contact),
+        FfiConverterData.lower(theirId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The account encrypted under a 32-byte storage key (with the account
+     * key, if this device holds it), bound to the account key and to the
+     * next generation, which [`Account::generation`] then returns: record
+     * it with the blob and pass it to `open`.
+     */
+open func seal(storageKey: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_account_seal(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(storageKey),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Moves to a newer own list made by another device of this account:
+     * `chain` holds the lists after the held one, ascending (the held one
+     * may lead), as the server returned them. Refused, with nothing
+     * changed: `WrongAccount`, `ListRolledBack`, `Fork` (show it), `Gap`
+     * (fetch the missing versions). Persist the account after.
+     */
+open func update(chain: [Data])throws  -> ListChange  {
+    return try  FfiConverterTypeListChange_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_account_update(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceData.lower(chain),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAccount: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Account
+
+    public static func lift(_ handle: UInt64) throws -> Account {
+        return Account(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Account) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Account {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Account, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAccount_lift(_ handle: UInt64) throws -> Account {
+    return try FfiConverterTypeAccount.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAccount_lower(_ value: Account) -> UInt64 {
+    return FfiConverterTypeAccount.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Another account: its account key, pinned at first use (confirm it by
+ * comparing `Account.safety_number`), and its newest verified device list.
+ * Sends go only to the devices of that list.
+ */
+public protocol ContactProtocol: AnyObject, Sendable {
+    
+    /**
+     * The pinned account key (32 bytes).
+     */
+    func accountKey() throws  -> Data
+    
+    /**
+     * Whether `identity_key` (standalone encoding) is one of the
+     * account's devices.
+     */
+    func allows(identityKey: Data) throws  -> Bool
+    
+    /**
+     * The newest verified list, signed (as the server served it).
+     */
+    func deviceList() throws  -> Data
+    
+    /**
+     * The account's devices: the ones to open sessions with and send to.
+     */
+    func devices() throws  -> [DeviceInfo]
+    
+    /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+    func generation() throws  -> UInt64
+    
+    /**
+     * The head of the newest verified list.
+     */
+    func head() throws  -> ListHead
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it
+     * (docs/INTEGRATION.md).
+     */
+    func resumeGeneration(generation: UInt64) throws 
+    
+    /**
+     * The contact encrypted under a 32-byte storage key, bound to its
+     * account key and to the next generation, which
+     * [`Contact::generation`] then returns: record it with the blob and
+     * pass it to `open`.
+     */
+    func seal(storageKey: Data) throws  -> Data
+    
+    /**
+     * Moves to a newer list: `chain` holds the lists after the held one,
+     * ascending (the held one may lead), as the server returned them.
+     * Refused, with nothing changed: `WrongAccount` (another account's
+     * list), `ListRolledBack` (older than the one held), `Fork` (another
+     * list at the held version, or one that does not chain: show it),
+     * `Gap` (fetch the missing versions). Show `added` and `removed`;
+     * persist the contact after.
+     */
+    func update(chain: [Data]) throws  -> ListChange
+    
+}
+/**
+ * Another account: its account key, pinned at first use (confirm it by
+ * comparing `Account.safety_number`), and its newest verified device list.
+ * Sends go only to the devices of that list.
+ */
+open class Contact: ContactProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_qorgan_ffi_fn_clone_contact(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_qorgan_ffi_fn_free_contact(handle, $0) }
+    }
+
+    
+    /**
+     * Restores a contact sealed by [`Contact::seal`]: the contact whose
+     * account key is `account_key` ([`Contact::account_key`]), at
+     * `min_generation` (its [`Contact::generation`] recorded after the
+     * last seal; 0 if none) or later. Another contact's blob is refused
+     * with `WrongOwner`, an older one with `RolledBack`: an older contact
+     * would accept a device list the newer one refused.
+     */
+public static func `open`(storageKey: Data, sealed: Data, accountKey: Data, minGeneration: UInt64)throws  -> Contact  {
+    return try  FfiConverterTypeContact_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_contact_open(
+        FfiConverterData.lower(storageKey),
+        FfiConverterData.lower(sealed),
+        FfiConverterData.lower(accountKey),
+        FfiConverterUInt64.lower(minGeneration),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Pins the account that signed `device_list` (as the server returned
+     * it; every signature is verified): trust on first use, until the
+     * users compare their account safety number. Persist the contact.
+     */
+public static func pin(deviceList: Data)throws  -> Contact  {
+    return try  FfiConverterTypeContact_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_contact_pin(
+        FfiConverterData.lower(deviceList),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The pinned account key (32 bytes).
+     */
+open func accountKey()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_contact_account_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether `identity_key` (standalone encoding) is one of the
+     * account's devices.
+     */
+open func allows(identityKey: Data)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_contact_allows(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(identityKey),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The newest verified list, signed (as the server served it).
+     */
+open func deviceList()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_contact_device_list(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The account's devices: the ones to open sessions with and send to.
+     */
+open func devices()throws  -> [DeviceInfo]  {
+    return try  FfiConverterSequenceTypeDeviceInfo.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_contact_devices(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+open func generation()throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_contact_generation(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The head of the newest verified list.
+     */
+open func head()throws  -> ListHead  {
+    return try  FfiConverterTypeListHead_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_contact_head(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it
+     * (docs/INTEGRATION.md).
+     */
+open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_contact_resume_generation(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(generation),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The contact encrypted under a 32-byte storage key, bound to its
+     * account key and to the next generation, which
+     * [`Contact::generation`] then returns: record it with the blob and
+     * pass it to `open`.
+     */
+open func seal(storageKey: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_contact_seal(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(storageKey),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Moves to a newer list: `chain` holds the lists after the held one,
+     * ascending (the held one may lead), as the server returned them.
+     * Refused, with nothing changed: `WrongAccount` (another account's
+     * list), `ListRolledBack` (older than the one held), `Fork` (another
+     * list at the held version, or one that does not chain: show it),
+     * `Gap` (fetch the missing versions). Show `added` and `removed`;
+     * persist the contact after.
+     */
+open func update(chain: [Data])throws  -> ListChange  {
+    return try  FfiConverterTypeListChange_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_contact_update(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceData.lower(chain),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContact: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Contact
+
+    public static func lift(_ handle: UInt64) throws -> Contact {
+        return Contact(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Contact) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Contact {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Contact, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContact_lift(_ handle: UInt64) throws -> Contact {
+    return try FfiConverterTypeContact.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContact_lower(_ value: Contact) -> UInt64 {
+    return FfiConverterTypeContact.lower(value)
+}
+
+
+
+
+
+
+/**
  * This device's identity and prekeys (`PreKeyStore`).
  *
  * Every call that dates or expires prekeys takes `now`, the caller's
@@ -1554,6 +2336,184 @@ public func FfiConverterTypeGroupReceiver_lower(_ value: GroupReceiver) -> UInt6
 
 
 /**
+ * A new device's request to be linked to an account. Show `code()` as a
+ * QR code on this device's screen only (it carries the link secret),
+ * keep the request in memory until the provisioning message arrives, then
+ * `complete` it. It has no state format: after a restart, make a new one.
+ */
+public protocol LinkRequestProtocol: AnyObject, Sendable {
+    
+    /**
+     * The text to show as a QR code (285 characters of RFC 4648 base32,
+     * which fits QR alphanumeric mode). Secret until used: show it on this
+     * device's screen only, never send it through the server.
+     */
+    func code() throws  -> String
+    
+    /**
+     * Opens the provisioning message made for this request: the account
+     * (this device listed in it) and the contacts the linking device
+     * pinned. A message opens once; any other (made for another request,
+     * modified, replayed) is refused with `ProvisioningFailed`, leaving
+     * the request usable. Seal the account and the contacts.
+     */
+    func complete(message: Data) throws  -> Provisioned
+    
+}
+/**
+ * A new device's request to be linked to an account. Show `code()` as a
+ * QR code on this device's screen only (it carries the link secret),
+ * keep the request in memory until the provisioning message arrives, then
+ * `complete` it. It has no state format: after a restart, make a new one.
+ */
+open class LinkRequest: LinkRequestProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_qorgan_ffi_fn_clone_linkrequest(self.handle, $0) }
+    }
+    /**
+     * A request to link `device` (a fresh link key and link secret).
+     * Kotlin: pass a device that is still open.
+     */
+public convenience init(device: Device)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_linkrequest_new(
+        FfiConverterTypeDevice_lower(device),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_qorgan_ffi_fn_free_linkrequest(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The text to show as a QR code (285 characters of RFC 4648 base32,
+     * which fits QR alphanumeric mode). Secret until used: show it on this
+     * device's screen only, never send it through the server.
+     */
+open func code()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_linkrequest_code(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Opens the provisioning message made for this request: the account
+     * (this device listed in it) and the contacts the linking device
+     * pinned. A message opens once; any other (made for another request,
+     * modified, replayed) is refused with `ProvisioningFailed`, leaving
+     * the request usable. Seal the account and the contacts.
+     */
+open func complete(message: Data)throws  -> Provisioned  {
+    return try  FfiConverterTypeProvisioned_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_linkrequest_complete(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(message),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLinkRequest: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = LinkRequest
+
+    public static func lift(_ handle: UInt64) throws -> LinkRequest {
+        return LinkRequest(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: LinkRequest) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LinkRequest {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: LinkRequest, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLinkRequest_lift(_ handle: UInt64) throws -> LinkRequest {
+    return try FfiConverterTypeLinkRequest.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLinkRequest_lower(_ value: LinkRequest) -> UInt64 {
+    return FfiConverterTypeLinkRequest.lower(value)
+}
+
+
+
+
+
+
+/**
  * This device's sending chain in one group. Made by
  * [`Device::create_group`](crate::Device::create_group) or [`Device::open_group`](crate::Device::open_group), so that it signs its
  * distributions with the device's identity without taking the device as an
@@ -2427,6 +3387,266 @@ public func FfiConverterTypeBatchResult_lower(_ value: BatchResult) -> RustBuffe
 
 
 /**
+ * One device's outcome of a fan-out.
+ */
+public struct Delivery: Equatable, Hashable {
+    /**
+     * The device (standalone identity key encoding).
+     */
+    public var identityKey: Data
+    /**
+     * The ciphertext to send it, if it gets one.
+     */
+    public var ciphertext: Data?
+    /**
+     * Why it gets nothing: `NotListed` (a session with a device in no
+     * verified list), `NoSession` (a listed device without a session), or
+     * the session's encrypt error.
+     */
+    public var error: Failure?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The device (standalone identity key encoding).
+         */identityKey: Data, 
+        /**
+         * The ciphertext to send it, if it gets one.
+         */ciphertext: Data?, 
+        /**
+         * Why it gets nothing: `NotListed` (a session with a device in no
+         * verified list), `NoSession` (a listed device without a session), or
+         * the session's encrypt error.
+         */error: Failure?) {
+        self.identityKey = identityKey
+        self.ciphertext = ciphertext
+        self.error = error
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Delivery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDelivery: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Delivery {
+        return
+            try Delivery(
+                identityKey: FfiConverterData.read(from: &buf), 
+                ciphertext: FfiConverterOptionData.read(from: &buf), 
+                error: FfiConverterOptionTypeFailure.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Delivery, into buf: inout [UInt8]) {
+        FfiConverterData.write(value.identityKey, into: &buf)
+        FfiConverterOptionData.write(value.ciphertext, into: &buf)
+        FfiConverterOptionTypeFailure.write(value.error, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDelivery_lift(_ buf: RustBuffer) throws -> Delivery {
+    return try FfiConverterTypeDelivery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDelivery_lower(_ value: Delivery) -> RustBuffer {
+    return FfiConverterTypeDelivery.lower(value)
+}
+
+
+/**
+ * One device of an account's list.
+ */
+public struct DeviceInfo: Equatable, Hashable {
+    /**
+     * The device's identity key (standalone encoding, as
+     * `Device.identity_key` and `Session.remote_identity` return it).
+     */
+    public var identityKey: Data
+    /**
+     * The label the account gave it ("Asel's phone"; may be empty).
+     */
+    public var label: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The device's identity key (standalone encoding, as
+         * `Device.identity_key` and `Session.remote_identity` return it).
+         */identityKey: Data, 
+        /**
+         * The label the account gave it ("Asel's phone"; may be empty).
+         */label: String) {
+        self.identityKey = identityKey
+        self.label = label
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DeviceInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeviceInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeviceInfo {
+        return
+            try DeviceInfo(
+                identityKey: FfiConverterData.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DeviceInfo, into buf: inout [UInt8]) {
+        FfiConverterData.write(value.identityKey, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeviceInfo_lift(_ buf: RustBuffer) throws -> DeviceInfo {
+    return try FfiConverterTypeDeviceInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeviceInfo_lower(_ value: DeviceInfo) -> RustBuffer {
+    return FfiConverterTypeDeviceInfo.lower(value)
+}
+
+
+/**
+ * What a verified device list says, for the server's directory: whose
+ * list it is, which version, and which devices it lists (an upload,
+ * bundle or announcement is the account's if its identity key is one of
+ * `devices`).
+ */
+public struct DeviceListInfo: Equatable, Hashable {
+    /**
+     * The account key that signed it (32 bytes): the account to file it
+     * under.
+     */
+    public var accountKey: Data
+    /**
+     * Its version (1 for the account's first list).
+     */
+    public var version: UInt64
+    /**
+     * The hash of the version before (`None` for version 1).
+     */
+    public var previous: Data?
+    /**
+     * The devices, sorted by key.
+     */
+    public var devices: [DeviceInfo]
+    /**
+     * Its own head: keep it to check the next version with
+     * `verify_device_list_after`.
+     */
+    public var head: ListHead
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The account key that signed it (32 bytes): the account to file it
+         * under.
+         */accountKey: Data, 
+        /**
+         * Its version (1 for the account's first list).
+         */version: UInt64, 
+        /**
+         * The hash of the version before (`None` for version 1).
+         */previous: Data?, 
+        /**
+         * The devices, sorted by key.
+         */devices: [DeviceInfo], 
+        /**
+         * Its own head: keep it to check the next version with
+         * `verify_device_list_after`.
+         */head: ListHead) {
+        self.accountKey = accountKey
+        self.version = version
+        self.previous = previous
+        self.devices = devices
+        self.head = head
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DeviceListInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeviceListInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeviceListInfo {
+        return
+            try DeviceListInfo(
+                accountKey: FfiConverterData.read(from: &buf), 
+                version: FfiConverterUInt64.read(from: &buf), 
+                previous: FfiConverterOptionData.read(from: &buf), 
+                devices: FfiConverterSequenceTypeDeviceInfo.read(from: &buf), 
+                head: FfiConverterTypeListHead.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DeviceListInfo, into buf: inout [UInt8]) {
+        FfiConverterData.write(value.accountKey, into: &buf)
+        FfiConverterUInt64.write(value.version, into: &buf)
+        FfiConverterOptionData.write(value.previous, into: &buf)
+        FfiConverterSequenceTypeDeviceInfo.write(value.devices, into: &buf)
+        FfiConverterTypeListHead.write(value.head, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeviceListInfo_lift(_ buf: RustBuffer) throws -> DeviceListInfo {
+    return try FfiConverterTypeDeviceListInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeviceListInfo_lower(_ value: DeviceListInfo) -> RustBuffer {
+    return FfiConverterTypeDeviceListInfo.lower(value)
+}
+
+
+/**
  * One item's failure inside a batch result: the kind to branch on and the
  * readable message (never key material).
  */
@@ -2819,6 +4039,395 @@ public func FfiConverterTypeGroupPolicy_lower(_ value: GroupPolicy) -> RustBuffe
 
 
 /**
+ * What a receiver learns from the heads a message carried.
+ */
+public struct HeadReport: Equatable, Hashable {
+    /**
+     * The sender's account list, against the one held for it.
+     */
+    public var sender: Comparison
+    /**
+     * The sender's view of the conversation's other account (this
+     * account for a contact's message; the contact for a message from one
+     * of this account's other devices), against the one held.
+     */
+    public var peer: Comparison
+    /**
+     * Whether either comparison is a `Fork`.
+     */
+    public var fork: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The sender's account list, against the one held for it.
+         */sender: Comparison, 
+        /**
+         * The sender's view of the conversation's other account (this
+         * account for a contact's message; the contact for a message from one
+         * of this account's other devices), against the one held.
+         */peer: Comparison, 
+        /**
+         * Whether either comparison is a `Fork`.
+         */fork: Bool) {
+        self.sender = sender
+        self.peer = peer
+        self.fork = fork
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HeadReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHeadReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HeadReport {
+        return
+            try HeadReport(
+                sender: FfiConverterTypeComparison.read(from: &buf), 
+                peer: FfiConverterTypeComparison.read(from: &buf), 
+                fork: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HeadReport, into buf: inout [UInt8]) {
+        FfiConverterTypeComparison.write(value.sender, into: &buf)
+        FfiConverterTypeComparison.write(value.peer, into: &buf)
+        FfiConverterBool.write(value.fork, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeadReport_lift(_ buf: RustBuffer) throws -> HeadReport {
+    return try FfiConverterTypeHeadReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeadReport_lower(_ value: HeadReport) -> RustBuffer {
+    return FfiConverterTypeHeadReport.lower(value)
+}
+
+
+/**
+ * What an update changed: show it ("Bob added a device: Bob's tablet").
+ * `before` equal to `after` means nothing changed. (The crate's `from`
+ * and `to`, renamed: `from` is a Python keyword.)
+ */
+public struct ListChange: Equatable, Hashable {
+    /**
+     * The head held before.
+     */
+    public var before: ListHead
+    /**
+     * The head held now.
+     */
+    public var after: ListHead
+    /**
+     * Devices in the new list and not in the old one.
+     */
+    public var added: [DeviceInfo]
+    /**
+     * Devices in the old list and not in the new one.
+     */
+    public var removed: [DeviceInfo]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The head held before.
+         */before: ListHead, 
+        /**
+         * The head held now.
+         */after: ListHead, 
+        /**
+         * Devices in the new list and not in the old one.
+         */added: [DeviceInfo], 
+        /**
+         * Devices in the old list and not in the new one.
+         */removed: [DeviceInfo]) {
+        self.before = before
+        self.after = after
+        self.added = added
+        self.removed = removed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ListChange: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeListChange: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListChange {
+        return
+            try ListChange(
+                before: FfiConverterTypeListHead.read(from: &buf), 
+                after: FfiConverterTypeListHead.read(from: &buf), 
+                added: FfiConverterSequenceTypeDeviceInfo.read(from: &buf), 
+                removed: FfiConverterSequenceTypeDeviceInfo.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ListChange, into buf: inout [UInt8]) {
+        FfiConverterTypeListHead.write(value.before, into: &buf)
+        FfiConverterTypeListHead.write(value.after, into: &buf)
+        FfiConverterSequenceTypeDeviceInfo.write(value.added, into: &buf)
+        FfiConverterSequenceTypeDeviceInfo.write(value.removed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListChange_lift(_ buf: RustBuffer) throws -> ListChange {
+    return try FfiConverterTypeListChange.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListChange_lower(_ value: ListChange) -> RustBuffer {
+    return FfiConverterTypeListChange.lower(value)
+}
+
+
+/**
+ * The head of a device list: its version and hash (SHA-256 over the
+ * list, docs/PROTOCOL.md §14.2). What holders compare, and what a server
+ * holds to check the next version (`verify_device_list_after`).
+ */
+public struct ListHead: Equatable, Hashable {
+    /**
+     * The list's version (1 for an account's first list).
+     */
+    public var version: UInt64
+    /**
+     * The list's hash (32 bytes).
+     */
+    public var hash: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The list's version (1 for an account's first list).
+         */version: UInt64, 
+        /**
+         * The list's hash (32 bytes).
+         */hash: Data) {
+        self.version = version
+        self.hash = hash
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ListHead: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeListHead: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListHead {
+        return
+            try ListHead(
+                version: FfiConverterUInt64.read(from: &buf), 
+                hash: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ListHead, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.version, into: &buf)
+        FfiConverterData.write(value.hash, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListHead_lift(_ buf: RustBuffer) throws -> ListHead {
+    return try FfiConverterTypeListHead.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListHead_lower(_ value: ListHead) -> RustBuffer {
+    return FfiConverterTypeListHead.lower(value)
+}
+
+
+/**
+ * A new device's account and contacts, from its provisioning message.
+ */
+public struct Provisioned {
+    /**
+     * The account, with this device listed (and the account key if the
+     * linking device shared it).
+     */
+    public var account: Account
+    /**
+     * The contacts the linking device pinned, each with its newest list.
+     */
+    public var contacts: [Contact]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The account, with this device listed (and the account key if the
+         * linking device shared it).
+         */account: Account, 
+        /**
+         * The contacts the linking device pinned, each with its newest list.
+         */contacts: [Contact]) {
+        self.account = account
+        self.contacts = contacts
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Provisioned: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProvisioned: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Provisioned {
+        return
+            try Provisioned(
+                account: FfiConverterTypeAccount.read(from: &buf), 
+                contacts: FfiConverterSequenceTypeContact.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Provisioned, into buf: inout [UInt8]) {
+        FfiConverterTypeAccount.write(value.account, into: &buf)
+        FfiConverterSequenceTypeContact.write(value.contacts, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProvisioned_lift(_ buf: RustBuffer) throws -> Provisioned {
+    return try FfiConverterTypeProvisioned.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProvisioned_lower(_ value: Provisioned) -> RustBuffer {
+    return FfiConverterTypeProvisioned.lower(value)
+}
+
+
+/**
+ * A received message's body, and what its heads said.
+ */
+public struct Received: Equatable, Hashable {
+    /**
+     * The application's body.
+     */
+    public var body: Data
+    /**
+     * How the heads it carried compare with the lists held; `None` when
+     * it carried none (heads go out when they change, and at least every
+     * 32 messages).
+     */
+    public var report: HeadReport?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The application's body.
+         */body: Data, 
+        /**
+         * How the heads it carried compare with the lists held; `None` when
+         * it carried none (heads go out when they change, and at least every
+         * 32 messages).
+         */report: HeadReport?) {
+        self.body = body
+        self.report = report
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Received: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReceived: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Received {
+        return
+            try Received(
+                body: FfiConverterData.read(from: &buf), 
+                report: FfiConverterOptionTypeHeadReport.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Received, into buf: inout [UInt8]) {
+        FfiConverterData.write(value.body, into: &buf)
+        FfiConverterOptionTypeHeadReport.write(value.report, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceived_lift(_ buf: RustBuffer) throws -> Received {
+    return try FfiConverterTypeReceived.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceived_lower(_ value: Received) -> RustBuffer {
+    return FfiConverterTypeReceived.lower(value)
+}
+
+
+/**
  * A safety number to show and to scan.
  */
 public struct SafetyNumber: Equatable, Hashable {
@@ -3059,6 +4668,136 @@ public func FfiConverterTypeVerifyResult_lower(_ value: VerifyResult) -> RustBuf
 
 
 /**
+ * How a head carried by a message compares with the list held.
+ */
+
+public enum Comparison: Equatable, Hashable {
+    
+    /**
+     * The same list.
+     */
+    case same
+    /**
+     * The message names a newer version: fetch the lists from the held
+     * version up to `seen` and `update` with them (which refuses them as
+     * a `Fork` if they do not chain).
+     */
+    case newer(
+        /**
+         * Held.
+         */held: ListHead, 
+        /**
+         * Named by the message.
+         */seen: ListHead
+    )
+    /**
+     * The message names an older version: the sender has not caught up
+     * yet. Nothing to do.
+     */
+    case older(
+        /**
+         * Held.
+         */held: ListHead, 
+        /**
+         * Named by the message.
+         */seen: ListHead
+    )
+    /**
+     * One version, two lists (both signed by the account key: a stolen
+     * key, or two devices changing the list at once), and the operator
+     * showed the two sides different ones. Show it to the user.
+     */
+    case fork(
+        /**
+         * Held.
+         */held: ListHead, 
+        /**
+         * Named by the message.
+         */seen: ListHead
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Comparison: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeComparison: FfiConverterRustBuffer {
+    typealias SwiftType = Comparison
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Comparison {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .same
+        
+        case 2: return .newer(held: try FfiConverterTypeListHead.read(from: &buf), seen: try FfiConverterTypeListHead.read(from: &buf)
+        )
+        
+        case 3: return .older(held: try FfiConverterTypeListHead.read(from: &buf), seen: try FfiConverterTypeListHead.read(from: &buf)
+        )
+        
+        case 4: return .fork(held: try FfiConverterTypeListHead.read(from: &buf), seen: try FfiConverterTypeListHead.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Comparison, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .same:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .newer(held,seen):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeListHead.write(held, into: &buf)
+            FfiConverterTypeListHead.write(seen, into: &buf)
+            
+        
+        case let .older(held,seen):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeListHead.write(held, into: &buf)
+            FfiConverterTypeListHead.write(seen, into: &buf)
+            
+        
+        case let .fork(held,seen):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeListHead.write(held, into: &buf)
+            FfiConverterTypeListHead.write(seen, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeComparison_lift(_ buf: RustBuffer) throws -> Comparison {
+    return try FfiConverterTypeComparison.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeComparison_lower(_ value: Comparison) -> RustBuffer {
+    return FfiConverterTypeComparison.lower(value)
+}
+
+
+
+/**
  * The variant of a [`QorganError`] without its details, for results that
  * report a failure per item (batches, fan-out, verification) so that apps
  * branch on a value instead of parsing a message.
@@ -3155,6 +4894,58 @@ public enum ErrorKind: Equatable, Hashable {
      */
     case rolledBack
     /**
+     * See [`QorganError::NotSuccessor`].
+     */
+    case notSuccessor
+    /**
+     * See [`QorganError::WrongAccount`].
+     */
+    case wrongAccount
+    /**
+     * See [`QorganError::ListRolledBack`].
+     */
+    case listRolledBack
+    /**
+     * See [`QorganError::Fork`].
+     */
+    case fork
+    /**
+     * See [`QorganError::Gap`].
+     */
+    case gap
+    /**
+     * See [`QorganError::InvalidList`].
+     */
+    case invalidList
+    /**
+     * See [`QorganError::ProvisioningFailed`].
+     */
+    case provisioningFailed
+    /**
+     * See [`QorganError::InvalidLinkCode`].
+     */
+    case invalidLinkCode
+    /**
+     * See [`QorganError::NoAccountKey`].
+     */
+    case noAccountKey
+    /**
+     * See [`QorganError::DeviceNotListed`].
+     */
+    case deviceNotListed
+    /**
+     * See [`QorganError::Misaddressed`].
+     */
+    case misaddressed
+    /**
+     * See [`QorganError::NotListed`].
+     */
+    case notListed
+    /**
+     * See [`QorganError::NoSession`].
+     */
+    case noSession
+    /**
      * See [`QorganError::InvalidArgument`].
      */
     case invalidArgument
@@ -3227,9 +5018,35 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case 22: return .rolledBack
         
-        case 23: return .invalidArgument
+        case 23: return .notSuccessor
         
-        case 24: return .`internal`
+        case 24: return .wrongAccount
+        
+        case 25: return .listRolledBack
+        
+        case 26: return .fork
+        
+        case 27: return .gap
+        
+        case 28: return .invalidList
+        
+        case 29: return .provisioningFailed
+        
+        case 30: return .invalidLinkCode
+        
+        case 31: return .noAccountKey
+        
+        case 32: return .deviceNotListed
+        
+        case 33: return .misaddressed
+        
+        case 34: return .notListed
+        
+        case 35: return .noSession
+        
+        case 36: return .invalidArgument
+        
+        case 37: return .`internal`
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -3327,12 +5144,64 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
             writeInt(&buf, Int32(22))
         
         
-        case .invalidArgument:
+        case .notSuccessor:
             writeInt(&buf, Int32(23))
         
         
-        case .`internal`:
+        case .wrongAccount:
             writeInt(&buf, Int32(24))
+        
+        
+        case .listRolledBack:
+            writeInt(&buf, Int32(25))
+        
+        
+        case .fork:
+            writeInt(&buf, Int32(26))
+        
+        
+        case .gap:
+            writeInt(&buf, Int32(27))
+        
+        
+        case .invalidList:
+            writeInt(&buf, Int32(28))
+        
+        
+        case .provisioningFailed:
+            writeInt(&buf, Int32(29))
+        
+        
+        case .invalidLinkCode:
+            writeInt(&buf, Int32(30))
+        
+        
+        case .noAccountKey:
+            writeInt(&buf, Int32(31))
+        
+        
+        case .deviceNotListed:
+            writeInt(&buf, Int32(32))
+        
+        
+        case .misaddressed:
+            writeInt(&buf, Int32(33))
+        
+        
+        case .notListed:
+            writeInt(&buf, Int32(34))
+        
+        
+        case .noSession:
+            writeInt(&buf, Int32(35))
+        
+        
+        case .invalidArgument:
+            writeInt(&buf, Int32(36))
+        
+        
+        case .`internal`:
+            writeInt(&buf, Int32(37))
         
         }
     }
@@ -3548,6 +5417,121 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */found: UInt64
     )
     /**
+     * A device list that does not directly follow the head it was checked
+     * against (`verify_device_list_after`, `VerifyItem.DeviceListAfter`):
+     * not version `previous_version + 1`, or not naming the held list's
+     * hash as its previous one. The server keeps the list it holds.
+     */
+    case NotSuccessor(
+        /**
+         * The offered list's version.
+         */version: UInt64, 
+        /**
+         * The version of the head it was checked against.
+         */previousVersion: UInt64
+    )
+    /**
+     * A device list signed by another account than the one pinned (or
+     * than this device's own): the server offered someone else's list,
+     * or a list it made itself. Nothing changed.
+     */
+    case WrongAccount
+    /**
+     * A device list older than the one held: the server replays an old
+     * list (to bring back a removed device, or to hide a new one).
+     * Nothing changed; keep the held list.
+     */
+    case ListRolledBack(
+        /**
+         * Version held.
+         */held: UInt64, 
+        /**
+         * Version offered.
+         */offered: UInt64
+    )
+    /**
+     * Two different lists claim one place in an account's list chain (the
+     * same version, or a list that does not follow the held one), both
+     * signed by the account key: two devices holding it changed the list
+     * at once, or it was stolen; the server chose which one each person
+     * sees. Nothing changed. The app must show this to the user.
+     */
+    case Fork(
+        /**
+         * The list this device holds.
+         */held: ListHead, 
+        /**
+         * The conflicting one (or the place in the chain the offered list
+         * claims).
+         */seen: ListHead
+    )
+    /**
+     * Lists between the held one and the offered one are missing: fetch
+     * versions `first_missing` to `offered` and update with the whole
+     * chain. Nothing changed.
+     */
+    case Gap(
+        /**
+         * First missing version.
+         */firstMissing: UInt64, 
+        /**
+         * Version offered.
+         */offered: UInt64
+    )
+    /**
+     * A device list that breaks the rules (no devices, more than 32, a
+     * label over 64 bytes, a device listed twice), or a change that would
+     * make one (adding a device already listed, removing one that is not,
+     * more contacts than a provisioning message carries).
+     */
+    case InvalidList(
+        /**
+         * What was wrong.
+         */reason: String
+    )
+    /**
+     * A provisioning message that does not open under this link request:
+     * made for another request, modified, or already used. The request
+     * stays usable for the right message.
+     */
+    case ProvisioningFailed
+    /**
+     * A link code (the QR payload) that is not one.
+     */
+    case InvalidLinkCode(
+        /**
+         * What was wrong.
+         */reason: String
+    )
+    /**
+     * Linking and removing devices needs the account key, which this
+     * device was not given when it was linked.
+     */
+    case NoAccountKey
+    /**
+     * A message from a device that is in neither the contact's nor this
+     * account's newest verified list: a device the server slipped in, or
+     * one removed. Drop the message.
+     */
+    case DeviceNotListed
+    /**
+     * A message whose account envelope names another account than this
+     * conversation's (`receive`): a device can be listed by several
+     * accounts, and this message was meant for another conversation.
+     * Never show it in this one.
+     */
+    case Misaddressed
+    /**
+     * Fan-out only (`Delivery.error`): a session with a device that is in
+     * no verified list. Nothing was encrypted for it.
+     */
+    case NotListed
+    /**
+     * Fan-out only (`Delivery.error`): a listed device without a session:
+     * fetch its bundle, start a session and send again to it.
+     */
+    case NoSession
+    /**
      * An argument out of range (key length, sizes).
      */
     case InvalidArgument(
@@ -3649,10 +5633,39 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             minGeneration: try FfiConverterUInt64.read(from: &buf), 
             found: try FfiConverterUInt64.read(from: &buf)
             )
-        case 23: return .InvalidArgument(
+        case 23: return .NotSuccessor(
+            version: try FfiConverterUInt64.read(from: &buf), 
+            previousVersion: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 24: return .WrongAccount
+        case 25: return .ListRolledBack(
+            held: try FfiConverterUInt64.read(from: &buf), 
+            offered: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 26: return .Fork(
+            held: try FfiConverterTypeListHead.read(from: &buf), 
+            seen: try FfiConverterTypeListHead.read(from: &buf)
+            )
+        case 27: return .Gap(
+            firstMissing: try FfiConverterUInt64.read(from: &buf), 
+            offered: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 28: return .InvalidList(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 24: return .Internal(
+        case 29: return .ProvisioningFailed
+        case 30: return .InvalidLinkCode(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 31: return .NoAccountKey
+        case 32: return .DeviceNotListed
+        case 33: return .Misaddressed
+        case 34: return .NotListed
+        case 35: return .NoSession
+        case 36: return .InvalidArgument(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 37: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -3774,13 +5787,75 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             FfiConverterUInt64.write(found, into: &buf)
             
         
-        case let .InvalidArgument(reason):
+        case let .NotSuccessor(version,previousVersion):
             writeInt(&buf, Int32(23))
+            FfiConverterUInt64.write(version, into: &buf)
+            FfiConverterUInt64.write(previousVersion, into: &buf)
+            
+        
+        case .WrongAccount:
+            writeInt(&buf, Int32(24))
+        
+        
+        case let .ListRolledBack(held,offered):
+            writeInt(&buf, Int32(25))
+            FfiConverterUInt64.write(held, into: &buf)
+            FfiConverterUInt64.write(offered, into: &buf)
+            
+        
+        case let .Fork(held,seen):
+            writeInt(&buf, Int32(26))
+            FfiConverterTypeListHead.write(held, into: &buf)
+            FfiConverterTypeListHead.write(seen, into: &buf)
+            
+        
+        case let .Gap(firstMissing,offered):
+            writeInt(&buf, Int32(27))
+            FfiConverterUInt64.write(firstMissing, into: &buf)
+            FfiConverterUInt64.write(offered, into: &buf)
+            
+        
+        case let .InvalidList(reason):
+            writeInt(&buf, Int32(28))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case .ProvisioningFailed:
+            writeInt(&buf, Int32(29))
+        
+        
+        case let .InvalidLinkCode(reason):
+            writeInt(&buf, Int32(30))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case .NoAccountKey:
+            writeInt(&buf, Int32(31))
+        
+        
+        case .DeviceNotListed:
+            writeInt(&buf, Int32(32))
+        
+        
+        case .Misaddressed:
+            writeInt(&buf, Int32(33))
+        
+        
+        case .NotListed:
+            writeInt(&buf, Int32(34))
+        
+        
+        case .NoSession:
+            writeInt(&buf, Int32(35))
+        
+        
+        case let .InvalidArgument(reason):
+            writeInt(&buf, Int32(36))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Internal(reason):
-            writeInt(&buf, Int32(24))
+            writeInt(&buf, Int32(37))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -3927,6 +6002,26 @@ public enum VerifyItem: Equatable, Hashable {
          */bytes: Data
     )
     /**
+     * A device list (`verify_device_list`).
+     */
+    case deviceList(
+        /**
+         * Its bytes.
+         */bytes: Data
+    )
+    /**
+     * A device list that must directly follow the list with head
+     * `previous` (`verify_device_list_after`).
+     */
+    case deviceListAfter(
+        /**
+         * Head of the list the server holds.
+         */previous: ListHead, 
+        /**
+         * The new list's bytes.
+         */bytes: Data
+    )
+    /**
      * A group message against its chain's announcement.
      */
     case groupMessage(
@@ -3970,7 +6065,13 @@ public struct FfiConverterTypeVerifyItem: FfiConverterRustBuffer {
         case 4: return .announcement(bytes: try FfiConverterData.read(from: &buf)
         )
         
-        case 5: return .groupMessage(announcement: try FfiConverterData.read(from: &buf), message: try FfiConverterData.read(from: &buf)
+        case 5: return .deviceList(bytes: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 6: return .deviceListAfter(previous: try FfiConverterTypeListHead.read(from: &buf), bytes: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 7: return .groupMessage(announcement: try FfiConverterData.read(from: &buf), message: try FfiConverterData.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -4001,8 +6102,19 @@ public struct FfiConverterTypeVerifyItem: FfiConverterRustBuffer {
             FfiConverterData.write(bytes, into: &buf)
             
         
-        case let .groupMessage(announcement,message):
+        case let .deviceList(bytes):
             writeInt(&buf, Int32(5))
+            FfiConverterData.write(bytes, into: &buf)
+            
+        
+        case let .deviceListAfter(previous,bytes):
+            writeInt(&buf, Int32(6))
+            FfiConverterTypeListHead.write(previous, into: &buf)
+            FfiConverterData.write(bytes, into: &buf)
+            
+        
+        case let .groupMessage(announcement,message):
+            writeInt(&buf, Int32(7))
             FfiConverterData.write(announcement, into: &buf)
             FfiConverterData.write(message, into: &buf)
             
@@ -4125,6 +6237,30 @@ fileprivate struct FfiConverterOptionTypeGroupPlaintext: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeHeadReport: FfiConverterRustBuffer {
+    typealias SwiftType = HeadReport?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeHeadReport.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeHeadReport.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeRotationReason: FfiConverterRustBuffer {
     typealias SwiftType = RotationReason?
 
@@ -4199,6 +6335,31 @@ fileprivate struct FfiConverterSequenceData: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
+    typealias SwiftType = [Contact]
+
+    public static func write(_ value: [Contact], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeContact.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Contact] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Contact]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeContact.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeSession: FfiConverterRustBuffer {
     typealias SwiftType = [Session]
 
@@ -4241,6 +6402,56 @@ fileprivate struct FfiConverterSequenceTypeBatchResult: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeBatchResult.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDelivery: FfiConverterRustBuffer {
+    typealias SwiftType = [Delivery]
+
+    public static func write(_ value: [Delivery], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDelivery.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Delivery] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Delivery]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDelivery.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDeviceInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [DeviceInfo]
+
+    public static func write(_ value: [DeviceInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDeviceInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DeviceInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DeviceInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDeviceInfo.read(from: &buf))
         }
         return seq
     }
@@ -4346,6 +6557,91 @@ fileprivate struct FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer {
     }
 }
 /**
+ * The account key (32 bytes) that a decrypted message's account envelope
+ * is addressed to, read before `receive` to find the conversation: for a
+ * copy from one of this account's other devices, the contact it was sent
+ * to; for a contact's message, this account. `Malformed` if `plaintext`
+ * is not an account envelope. Says nothing of who sent it: `receive`
+ * checks that.
+ */
+public func envelopeRecipient(plaintext: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(plaintext) { plaintextFb in
+    uniffi_qorgan_ffi_fn_func_envelope_recipient(
+        plaintextFb,uniffiCallStatus
+    )
+        }
+})
+}
+/**
+ * Encrypts `body` once for every device of the conversation: each device
+ * of `contact`'s newest verified list and each other device of
+ * `account`, through its session in `sessions` (in an account envelope
+ * that carries the device-list heads when they are due). One `Delivery`
+ * per listed device (the contact's first, in list order), then one
+ * `NotListed` per session with a device in neither list: such a device
+ * gets nothing. A listed device without a session is `NoSession`.
+ * Persist every session that encrypted, and the contact, before sending.
+ *
+ * Locks the account, then the contact, then the sessions (by address).
+ * Kotlin: pass only objects that are still open (the `ByteArray` overload
+ * checks).
+ */
+public func fanout(account: Account, contact: Contact, sessions: [Session], body: Data)throws  -> [Delivery]  {
+    return try  FfiConverterSequenceTypeDelivery.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(body) { bodyFb in
+    uniffi_qorgan_ffi_fn_func_fanout(
+        FfiConverterTypeAccount_lower(account),
+        FfiConverterTypeContact_lower(contact),
+        FfiConverterSequenceTypeSession.lower(sessions),
+        bodyFb,uniffiCallStatus
+    )
+        }
+})
+}
+/**
+ * The identity key (standalone encoding) of the device asking to be
+ * linked by `link_code` (the scanned QR text): show it, or check it
+ * against the device the user means, before `Account.provision`.
+ */
+public func linkCodeDevice(linkCode: String)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_func_link_code_device(
+        FfiConverterString.lower(linkCode),uniffiCallStatus
+    )
+})
+}
+/**
+ * Opens the account envelope of a message that `sender_identity`'s
+ * session decrypted (`Session.decrypt`, or `Device.accept` for a first
+ * message; pass `Session.remote_identity()`), in the conversation with
+ * `contact`. Refused: a sender in neither `contact`'s nor `account`'s
+ * newest list (`DeviceNotListed`), a message addressed to another
+ * conversation (`Misaddressed`: from the contact's devices it must name
+ * this account, from this account's other devices the contact's); drop
+ * such a message. The report compares the heads the message carried with
+ * the lists held: fetch and `update` on `Newer`, show a `Fork`.
+ *
+ * Locks the account, then the contact. Kotlin: pass objects that are
+ * still open (the `ByteArray` overload checks).
+ */
+public func receive(account: Account, contact: Contact, senderIdentity: Data, plaintext: Data)throws  -> Received  {
+    return try  FfiConverterTypeReceived_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(plaintext) { plaintextFb in
+    uniffi_qorgan_ffi_fn_func_receive(
+        FfiConverterTypeAccount_lower(account),
+        FfiConverterTypeContact_lower(contact),
+        FfiConverterData.lower(senderIdentity),
+        plaintextFb,uniffiCallStatus
+    )
+        }
+})
+}
+/**
  * Compares a computed safety number with a scanned one, in constant time.
  */
 public func safetyNumbersMatch(ours: SafetyNumber, scanned: Data) -> Bool  {
@@ -4372,6 +6668,8 @@ public func verifyAnnouncement(announcement: Data)throws   {try rustCallWithErro
 /**
  * Verifies many items with one batch verification; one result per item.
  * Each distinct announcement is decoded and verified once.
+ * A device list's head with a hash that is not 32 bytes fails as
+ * `InvalidArgument`, without entering the batch.
  */
 public func verifyBatch(items: [VerifyItem]) -> [VerifyResult]  {
     return try!  FfiConverterSequenceTypeVerifyResult.lift(try! rustCall() {
@@ -4392,6 +6690,44 @@ public func verifyBundle(bundle: Data)throws   {try rustCallWithError(FfiConvert
     )
         }
 }
+}
+/**
+ * Verifies a device list (`Account.device_list`): every device's identity
+ * binding, the account's signature and the list rules; returns what it
+ * says. Refused: `Malformed` (including a broken list rule),
+ * `BadSignature` (`what`: "identity binding" or "device list"). Says
+ * nothing of whether it is the account's newest: see
+ * `verify_device_list_after`.
+ */
+public func verifyDeviceList(deviceList: Data)throws  -> DeviceListInfo  {
+    return try  FfiConverterTypeDeviceListInfo_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(deviceList) { deviceListFb in
+    uniffi_qorgan_ffi_fn_func_verify_device_list(
+        deviceListFb,uniffiCallStatus
+    )
+        }
+})
+}
+/**
+ * Verifies a device list as `verify_device_list` does, and that it
+ * directly follows the list with head `previous` (the one the server
+ * holds for the account: version one more, naming its hash), which is
+ * what a server checks before replacing the list it holds. Refused as
+ * `verify_device_list` does, and with `NotSuccessor` when it does not
+ * follow (a rollback, a skipped version, or a fork); `InvalidArgument`
+ * for a hash that is not 32 bytes.
+ */
+public func verifyDeviceListAfter(previous: ListHead, deviceList: Data)throws  -> DeviceListInfo  {
+    return try  FfiConverterTypeDeviceListInfo_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(deviceList) { deviceListFb in
+    uniffi_qorgan_ffi_fn_func_verify_device_list_after(
+        FfiConverterTypeListHead_lower(previous),
+        deviceListFb,uniffiCallStatus
+    )
+        }
+})
 }
 /**
  * Verifies one group message against its chain's announcement (both
@@ -4454,16 +6790,34 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_func_envelope_recipient() != 28206) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_func_fanout() != 32297) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_func_link_code_device() != 11535) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_func_receive() != 23016) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_func_safety_numbers_match() != 39117) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_verify_announcement() != 2776) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_func_verify_batch() != 18986) {
+    if (uniffi_qorgan_ffi_checksum_func_verify_batch() != 34902) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_verify_bundle() != 22747) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_func_verify_device_list() != 52707) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_func_verify_device_list_after() != 32721) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_verify_group_message() != 55042) {
@@ -4473,6 +6827,78 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_verify_upload() != 38208) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_account_account_key() != 52182) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_account_device_list() != 1865) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_account_devices() != 43370) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_account_generation() != 40649) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_account_head() != 38821) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_account_holds_account_key() != 62331) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_account_is_listed() != 39871) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_account_provision() != 50900) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_account_remove_device() != 32055) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_account_resume_generation() != 46255) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_account_safety_number() != 35887) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_account_seal() != 18210) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_account_update() != 40702) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_contact_account_key() != 20287) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_contact_allows() != 32) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_contact_device_list() != 6186) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_contact_devices() != 26065) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_contact_generation() != 25128) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_contact_head() != 20208) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_contact_resume_generation() != 15827) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_contact_seal() != 37836) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_contact_update() != 1705) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_linkrequest_code() != 34816) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_linkrequest_complete() != 51606) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_accept() != 30314) {
@@ -4632,6 +7058,21 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_session_session_id() != 50926) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_account_create() != 55363) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_account_open() != 44991) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_contact_open() != 4150) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_contact_pin() != 61490) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_linkrequest_new() != 6513) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_device_new() != 17506) {

@@ -8,7 +8,9 @@ import XCTest
 /// messages without a reply, too slow for a test; a group chain cannot
 /// while `maxMessages` is a u32) and `Internal` (the OS random generator
 /// failing, or a lock poisoned by a panic in Rust: neither can be caused
-/// through the API).
+/// through the API). `NotListed` and `NoSession` are never thrown: `fanout`
+/// reports them per device in `Delivery.error` (AccountTests). The account
+/// errors are provoked in AccountTests.
 final class ErrorsTests: XCTestCase {
     /// Every ErrorKind names one QorganError case: this switch and the one
     /// in `kind(of:)` are both exhaustive, so the two enums cannot drift.
@@ -22,6 +24,11 @@ final class ErrorsTests: XCTestCase {
             .ConflictingChainKey(chainId: 0), .ConflictingRotation(rotation: 0),
             .RetiredChain(rotation: 0, oldest: 0), .CorruptState(reason: ""),
             .WrongOwner, .RolledBack(minGeneration: 0, found: 0),
+            .NotSuccessor(version: 0, previousVersion: 0), .WrongAccount,
+            .ListRolledBack(held: 0, offered: 0),
+            .Fork(held: ListHead(version: 0, hash: Data()), seen: ListHead(version: 0, hash: Data())),
+            .Gap(firstMissing: 0, offered: 0), .InvalidList(reason: ""), .ProvisioningFailed,
+            .InvalidLinkCode(reason: ""), .NoAccountKey, .DeviceNotListed, .Misaddressed, .NotListed, .NoSession,
             .InvalidArgument(reason: ""), .Internal(reason: ""),
         ]
         let kinds = samples.map(kind(of:))
@@ -32,7 +39,9 @@ final class ErrorsTests: XCTestCase {
                  .untrustedIdentity, .unknownPreKey, .preKeyExpired, .replay, .nonContributory, .rotationRequired,
                  .chainExhausted, .wrongChain, .beforeFirstIteration, .wrongGroup,
                  .keyCommitmentMismatch, .conflictingChainKey, .conflictingRotation, .retiredChain,
-                 .corruptState, .wrongOwner, .rolledBack, .invalidArgument, .internal:
+                 .corruptState, .wrongOwner, .rolledBack, .notSuccessor, .wrongAccount, .listRolledBack,
+                 .fork, .gap, .invalidList, .provisioningFailed, .invalidLinkCode, .noAccountKey,
+                 .deviceNotListed, .misaddressed, .notListed, .noSession, .invalidArgument, .internal:
                 break
             }
         }

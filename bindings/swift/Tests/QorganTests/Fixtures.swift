@@ -68,6 +68,19 @@ func kind(of error: QorganError) -> ErrorKind {
     case .CorruptState: return .corruptState
     case .WrongOwner: return .wrongOwner
     case .RolledBack: return .rolledBack
+    case .NotSuccessor: return .notSuccessor
+    case .WrongAccount: return .wrongAccount
+    case .ListRolledBack: return .listRolledBack
+    case .Fork: return .fork
+    case .Gap: return .gap
+    case .InvalidList: return .invalidList
+    case .ProvisioningFailed: return .provisioningFailed
+    case .InvalidLinkCode: return .invalidLinkCode
+    case .NoAccountKey: return .noAccountKey
+    case .DeviceNotListed: return .deviceNotListed
+    case .Misaddressed: return .misaddressed
+    case .NotListed: return .notListed
+    case .NoSession: return .noSession
     case .InvalidArgument: return .invalidArgument
     case .Internal: return .internal
     }

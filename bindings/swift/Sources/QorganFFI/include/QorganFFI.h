@@ -243,6 +243,181 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_ACCOUNT
+uint64_t uniffi_qorgan_ffi_fn_clone_account(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_ACCOUNT
+void uniffi_qorgan_ffi_fn_free_account(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ACCOUNT_CREATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ACCOUNT_CREATE
+uint64_t uniffi_qorgan_ffi_fn_constructor_account_create(uint64_t device, RustBuffer label, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ACCOUNT_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ACCOUNT_OPEN
+uint64_t uniffi_qorgan_ffi_fn_constructor_account_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer account_key, uint64_t min_generation, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_ACCOUNT_KEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_ACCOUNT_KEY
+RustBuffer uniffi_qorgan_ffi_fn_method_account_account_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_DEVICE_LIST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_DEVICE_LIST
+RustBuffer uniffi_qorgan_ffi_fn_method_account_device_list(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_DEVICES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_DEVICES
+RustBuffer uniffi_qorgan_ffi_fn_method_account_devices(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_GENERATION
+uint64_t uniffi_qorgan_ffi_fn_method_account_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_HEAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_HEAD
+RustBuffer uniffi_qorgan_ffi_fn_method_account_head(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_HOLDS_ACCOUNT_KEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_HOLDS_ACCOUNT_KEY
+int8_t uniffi_qorgan_ffi_fn_method_account_holds_account_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_IS_LISTED
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_IS_LISTED
+int8_t uniffi_qorgan_ffi_fn_method_account_is_listed(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_PROVISION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_PROVISION
+RustBuffer uniffi_qorgan_ffi_fn_method_account_provision(uint64_t ptr, RustBuffer link_code, RustBuffer label, RustBuffer contacts, int8_t share_account_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_REMOVE_DEVICE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_REMOVE_DEVICE
+RustBuffer uniffi_qorgan_ffi_fn_method_account_remove_device(uint64_t ptr, RustBuffer identity_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_RESUME_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_RESUME_GENERATION
+void uniffi_qorgan_ffi_fn_method_account_resume_generation(uint64_t ptr, uint64_t generation, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_SAFETY_NUMBER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_SAFETY_NUMBER
+RustBuffer uniffi_qorgan_ffi_fn_method_account_safety_number(uint64_t ptr, RustBuffer own_id, uint64_t contact, RustBuffer their_id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_SEAL
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_SEAL
+RustBuffer uniffi_qorgan_ffi_fn_method_account_seal(uint64_t ptr, RustBuffer storage_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_UPDATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_UPDATE
+RustBuffer uniffi_qorgan_ffi_fn_method_account_update(uint64_t ptr, RustBuffer chain, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_CONTACT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_CONTACT
+uint64_t uniffi_qorgan_ffi_fn_clone_contact(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_CONTACT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_CONTACT
+void uniffi_qorgan_ffi_fn_free_contact(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_CONTACT_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_CONTACT_OPEN
+uint64_t uniffi_qorgan_ffi_fn_constructor_contact_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer account_key, uint64_t min_generation, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_CONTACT_PIN
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_CONTACT_PIN
+uint64_t uniffi_qorgan_ffi_fn_constructor_contact_pin(RustBuffer device_list, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_ACCOUNT_KEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_ACCOUNT_KEY
+RustBuffer uniffi_qorgan_ffi_fn_method_contact_account_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_ALLOWS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_ALLOWS
+int8_t uniffi_qorgan_ffi_fn_method_contact_allows(uint64_t ptr, RustBuffer identity_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_DEVICE_LIST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_DEVICE_LIST
+RustBuffer uniffi_qorgan_ffi_fn_method_contact_device_list(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_DEVICES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_DEVICES
+RustBuffer uniffi_qorgan_ffi_fn_method_contact_devices(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_GENERATION
+uint64_t uniffi_qorgan_ffi_fn_method_contact_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_HEAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_HEAD
+RustBuffer uniffi_qorgan_ffi_fn_method_contact_head(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_RESUME_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_RESUME_GENERATION
+void uniffi_qorgan_ffi_fn_method_contact_resume_generation(uint64_t ptr, uint64_t generation, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_SEAL
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_SEAL
+RustBuffer uniffi_qorgan_ffi_fn_method_contact_seal(uint64_t ptr, RustBuffer storage_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_UPDATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_UPDATE
+RustBuffer uniffi_qorgan_ffi_fn_method_contact_update(uint64_t ptr, RustBuffer chain, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_LINKREQUEST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_LINKREQUEST
+uint64_t uniffi_qorgan_ffi_fn_clone_linkrequest(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_LINKREQUEST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_LINKREQUEST
+void uniffi_qorgan_ffi_fn_free_linkrequest(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_LINKREQUEST_NEW
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_LINKREQUEST_NEW
+uint64_t uniffi_qorgan_ffi_fn_constructor_linkrequest_new(uint64_t device, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_LINKREQUEST_CODE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_LINKREQUEST_CODE
+RustBuffer uniffi_qorgan_ffi_fn_method_linkrequest_code(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_LINKREQUEST_COMPLETE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_LINKREQUEST_COMPLETE
+RustBuffer uniffi_qorgan_ffi_fn_method_linkrequest_complete(uint64_t ptr, RustBuffer message, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_DEVICE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_DEVICE
 uint64_t uniffi_qorgan_ffi_fn_clone_device(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -578,6 +753,26 @@ RustBuffer uniffi_qorgan_ffi_fn_method_session_seal(uint64_t ptr, RustBuffer sto
 RustBuffer uniffi_qorgan_ffi_fn_method_session_session_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_ENVELOPE_RECIPIENT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_ENVELOPE_RECIPIENT
+RustBuffer uniffi_qorgan_ffi_fn_func_envelope_recipient(ForeignBytes plaintext, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_FANOUT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_FANOUT
+RustBuffer uniffi_qorgan_ffi_fn_func_fanout(uint64_t account, uint64_t contact, RustBuffer sessions, ForeignBytes body, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_LINK_CODE_DEVICE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_LINK_CODE_DEVICE
+RustBuffer uniffi_qorgan_ffi_fn_func_link_code_device(RustBuffer link_code, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_RECEIVE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_RECEIVE
+RustBuffer uniffi_qorgan_ffi_fn_func_receive(uint64_t account, uint64_t contact, RustBuffer sender_identity, ForeignBytes plaintext, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_SAFETY_NUMBERS_MATCH
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_SAFETY_NUMBERS_MATCH
 int8_t uniffi_qorgan_ffi_fn_func_safety_numbers_match(RustBuffer ours, RustBuffer scanned, RustCallStatus *_Nonnull out_status
@@ -596,6 +791,16 @@ RustBuffer uniffi_qorgan_ffi_fn_func_verify_batch(RustBuffer items, RustCallStat
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_BUNDLE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_BUNDLE
 void uniffi_qorgan_ffi_fn_func_verify_bundle(ForeignBytes bundle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_DEVICE_LIST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_DEVICE_LIST
+RustBuffer uniffi_qorgan_ffi_fn_func_verify_device_list(ForeignBytes device_list, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_DEVICE_LIST_AFTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_DEVICE_LIST_AFTER
+RustBuffer uniffi_qorgan_ffi_fn_func_verify_device_list_after(RustBuffer previous, ForeignBytes device_list, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_GROUP_MESSAGE
@@ -873,6 +1078,30 @@ void ffi_qorgan_ffi_rust_future_free_void(uint64_t handle
 void ffi_qorgan_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_ENVELOPE_RECIPIENT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_ENVELOPE_RECIPIENT
+uint16_t uniffi_qorgan_ffi_checksum_func_envelope_recipient(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_FANOUT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_FANOUT
+uint16_t uniffi_qorgan_ffi_checksum_func_fanout(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_LINK_CODE_DEVICE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_LINK_CODE_DEVICE
+uint16_t uniffi_qorgan_ffi_checksum_func_link_code_device(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_RECEIVE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_RECEIVE
+uint16_t uniffi_qorgan_ffi_checksum_func_receive(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_SAFETY_NUMBERS_MATCH
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_SAFETY_NUMBERS_MATCH
 uint16_t uniffi_qorgan_ffi_checksum_func_safety_numbers_match(void
@@ -897,6 +1126,18 @@ uint16_t uniffi_qorgan_ffi_checksum_func_verify_bundle(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_DEVICE_LIST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_DEVICE_LIST
+uint16_t uniffi_qorgan_ffi_checksum_func_verify_device_list(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_DEVICE_LIST_AFTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_DEVICE_LIST_AFTER
+uint16_t uniffi_qorgan_ffi_checksum_func_verify_device_list_after(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_GROUP_MESSAGE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_GROUP_MESSAGE
 uint16_t uniffi_qorgan_ffi_checksum_func_verify_group_message(void
@@ -912,6 +1153,150 @@ uint16_t uniffi_qorgan_ffi_checksum_func_verify_identity(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_UPLOAD
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_UPLOAD
 uint16_t uniffi_qorgan_ffi_checksum_func_verify_upload(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_ACCOUNT_KEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_ACCOUNT_KEY
+uint16_t uniffi_qorgan_ffi_checksum_method_account_account_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_DEVICE_LIST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_DEVICE_LIST
+uint16_t uniffi_qorgan_ffi_checksum_method_account_device_list(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_DEVICES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_DEVICES
+uint16_t uniffi_qorgan_ffi_checksum_method_account_devices(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_GENERATION
+uint16_t uniffi_qorgan_ffi_checksum_method_account_generation(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_HEAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_HEAD
+uint16_t uniffi_qorgan_ffi_checksum_method_account_head(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_HOLDS_ACCOUNT_KEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_HOLDS_ACCOUNT_KEY
+uint16_t uniffi_qorgan_ffi_checksum_method_account_holds_account_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_IS_LISTED
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_IS_LISTED
+uint16_t uniffi_qorgan_ffi_checksum_method_account_is_listed(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_PROVISION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_PROVISION
+uint16_t uniffi_qorgan_ffi_checksum_method_account_provision(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_REMOVE_DEVICE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_REMOVE_DEVICE
+uint16_t uniffi_qorgan_ffi_checksum_method_account_remove_device(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_RESUME_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_RESUME_GENERATION
+uint16_t uniffi_qorgan_ffi_checksum_method_account_resume_generation(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_SAFETY_NUMBER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_SAFETY_NUMBER
+uint16_t uniffi_qorgan_ffi_checksum_method_account_safety_number(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_SEAL
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_SEAL
+uint16_t uniffi_qorgan_ffi_checksum_method_account_seal(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_UPDATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ACCOUNT_UPDATE
+uint16_t uniffi_qorgan_ffi_checksum_method_account_update(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_ACCOUNT_KEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_ACCOUNT_KEY
+uint16_t uniffi_qorgan_ffi_checksum_method_contact_account_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_ALLOWS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_ALLOWS
+uint16_t uniffi_qorgan_ffi_checksum_method_contact_allows(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_DEVICE_LIST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_DEVICE_LIST
+uint16_t uniffi_qorgan_ffi_checksum_method_contact_device_list(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_DEVICES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_DEVICES
+uint16_t uniffi_qorgan_ffi_checksum_method_contact_devices(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_GENERATION
+uint16_t uniffi_qorgan_ffi_checksum_method_contact_generation(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_HEAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_HEAD
+uint16_t uniffi_qorgan_ffi_checksum_method_contact_head(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_RESUME_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_RESUME_GENERATION
+uint16_t uniffi_qorgan_ffi_checksum_method_contact_resume_generation(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_SEAL
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_SEAL
+uint16_t uniffi_qorgan_ffi_checksum_method_contact_seal(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_UPDATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_CONTACT_UPDATE
+uint16_t uniffi_qorgan_ffi_checksum_method_contact_update(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_LINKREQUEST_CODE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_LINKREQUEST_CODE
+uint16_t uniffi_qorgan_ffi_checksum_method_linkrequest_code(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_LINKREQUEST_COMPLETE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_LINKREQUEST_COMPLETE
+uint16_t uniffi_qorgan_ffi_checksum_method_linkrequest_complete(void
     
 );
 #endif
@@ -1230,6 +1615,36 @@ uint16_t uniffi_qorgan_ffi_checksum_method_session_seal(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_SESSION_ID
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_SESSION_SESSION_ID
 uint16_t uniffi_qorgan_ffi_checksum_method_session_session_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ACCOUNT_CREATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ACCOUNT_CREATE
+uint16_t uniffi_qorgan_ffi_checksum_constructor_account_create(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ACCOUNT_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ACCOUNT_OPEN
+uint16_t uniffi_qorgan_ffi_checksum_constructor_account_open(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_CONTACT_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_CONTACT_OPEN
+uint16_t uniffi_qorgan_ffi_checksum_constructor_contact_open(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_CONTACT_PIN
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_CONTACT_PIN
+uint16_t uniffi_qorgan_ffi_checksum_constructor_contact_pin(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_LINKREQUEST_NEW
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_LINKREQUEST_NEW
+uint16_t uniffi_qorgan_ffi_checksum_constructor_linkrequest_new(void
     
 );
 #endif

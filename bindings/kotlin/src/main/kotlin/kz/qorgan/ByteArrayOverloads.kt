@@ -149,3 +149,67 @@ fun OutboundGroup.encrypt(plaintext: ByteArray): ByteArray = withDirect(plaintex
  */
 @Throws(QorganException::class)
 fun GroupReceiver.decrypt(message: ByteArray): GroupPlaintext = withDirect(message) { decrypt(it) }
+
+/**
+ * Verifies a device list (`Account.deviceList()`) and returns what it says
+ * (account key, version, devices, head). Copies [deviceList] into a direct
+ * buffer and calls the zero-copy `verifyDeviceList(ByteBuffer)`.
+ */
+@Throws(QorganException::class)
+fun verifyDeviceList(deviceList: ByteArray): DeviceListInfo = verifyDeviceList(direct(deviceList))
+
+/**
+ * Verifies a device list and that it directly follows the list with head
+ * [previous] (the one the server holds). Copies [deviceList] into a direct
+ * buffer and calls the zero-copy `verifyDeviceListAfter(ListHead, ByteBuffer)`.
+ */
+@Throws(QorganException::class)
+fun verifyDeviceListAfter(previous: ListHead, deviceList: ByteArray): DeviceListInfo =
+    verifyDeviceListAfter(previous, direct(deviceList))
+
+/**
+ * The account key an account envelope is addressed to (read before [receive]
+ * to find the conversation of a copy from one of the account's own devices).
+ * Copies [plaintext] into a reused direct buffer (wiped after) and calls the
+ * zero-copy `envelopeRecipient(ByteBuffer)`.
+ */
+@Throws(QorganException::class)
+fun envelopeRecipient(plaintext: ByteArray): ByteArray = withDirect(plaintext) { envelopeRecipient(it) }
+
+/*
+ * fanout and receive take objects as arguments. uniffi checks that the
+ * object a method is called on is open, not its arguments: a closed
+ * argument would reach Rust as a freed handle. These overloads check that
+ * every object argument is still open first (IllegalStateException, as for
+ * a call on a closed object). The check does not guard against another
+ * thread closing an argument during the call: close objects only after
+ * the calls that use them.
+ */
+
+private fun checkOpen(account: Account, contact: Contact, sessions: List<Session> = emptyList()) {
+    check(!account.uniffiIsDestroyed) { "Account object has already been destroyed" }
+    check(!contact.uniffiIsDestroyed) { "Contact object has already been destroyed" }
+    check(sessions.none { it.uniffiIsDestroyed }) { "Session object has already been destroyed" }
+}
+
+/**
+ * [fanout] for a `ByteArray` body (copied into a reused direct buffer, wiped
+ * after): one [Delivery] per device of the conversation. Throws
+ * `IllegalStateException` if an object argument is closed.
+ */
+@Throws(QorganException::class)
+fun fanout(account: Account, contact: Contact, sessions: List<Session>, body: ByteArray): List<Delivery> {
+    checkOpen(account, contact, sessions)
+    return withDirect(body) { fanout(account, contact, sessions, it) }
+}
+
+/**
+ * [receive] for a `ByteArray` plaintext (copied into a reused direct buffer,
+ * wiped after): the body and the heads report. Throws
+ * `IllegalStateException` if an object argument is closed.
+ */
+@Throws(QorganException::class)
+fun receive(account: Account, contact: Contact, senderIdentity: ByteArray, plaintext: ByteArray): Received {
+    checkOpen(account, contact)
+    return withDirect(plaintext) { receive(account, contact, senderIdentity, it) }
+}

@@ -675,6 +675,14 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_qorgan_ffi_checksum_func_envelope_recipient(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_fanout(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_link_code_device(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_receive(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_func_safety_numbers_match(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_func_verify_announcement(
@@ -683,11 +691,63 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_func_verify_bundle(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_verify_device_list(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_verify_device_list_after(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_func_verify_group_message(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_func_verify_identity(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_func_verify_upload(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_account_account_key(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_account_device_list(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_account_devices(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_account_generation(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_account_head(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_account_holds_account_key(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_account_is_listed(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_account_provision(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_account_remove_device(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_account_resume_generation(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_account_safety_number(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_account_seal(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_account_update(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_contact_account_key(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_contact_allows(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_contact_device_list(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_contact_devices(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_contact_generation(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_contact_head(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_contact_resume_generation(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_contact_seal(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_contact_update(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_linkrequest_code(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_linkrequest_complete(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_accept(
     ): Int
@@ -795,6 +855,16 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_session_session_id(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_account_create(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_account_open(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_contact_open(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_contact_pin(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_linkrequest_new(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_device_new(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_device_open(
@@ -827,6 +897,76 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_qorgan_ffi_fn_clone_account(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_free_account(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_constructor_account_create(`device`: Long,`label`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_account_open(`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,`accountKey`: RustBuffer.ByValue,`minGeneration`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_account_account_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_account_device_list(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_account_devices(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_account_generation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_account_head(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_account_holds_account_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_qorgan_ffi_fn_method_account_is_listed(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_qorgan_ffi_fn_method_account_provision(`ptr`: Long,`linkCode`: RustBuffer.ByValue,`label`: RustBuffer.ByValue,`contacts`: RustBuffer.ByValue,`shareAccountKey`: Byte,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_account_remove_device(`ptr`: Long,`identityKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_account_resume_generation(`ptr`: Long,`generation`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_method_account_safety_number(`ptr`: Long,`ownId`: RustBuffer.ByValue,`contact`: Long,`theirId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_account_seal(`ptr`: Long,`storageKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_account_update(`ptr`: Long,`chain`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_clone_contact(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_free_contact(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_constructor_contact_open(`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,`accountKey`: RustBuffer.ByValue,`minGeneration`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_contact_pin(`deviceList`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_contact_account_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_contact_allows(`ptr`: Long,`identityKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_qorgan_ffi_fn_method_contact_device_list(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_contact_devices(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_contact_generation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_contact_head(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_contact_resume_generation(`ptr`: Long,`generation`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_method_contact_seal(`ptr`: Long,`storageKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_contact_update(`ptr`: Long,`chain`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_clone_linkrequest(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_free_linkrequest(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_constructor_linkrequest_new(`device`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_linkrequest_code(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_linkrequest_complete(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_clone_device(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_free_device(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -961,6 +1101,14 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_session_session_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_func_envelope_recipient(`plaintext`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_func_fanout(`account`: Long,`contact`: Long,`sessions`: RustBuffer.ByValue,`body`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_func_link_code_device(`linkCode`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_func_receive(`account`: Long,`contact`: Long,`senderIdentity`: RustBuffer.ByValue,`plaintext`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_func_safety_numbers_match(`ours`: RustBuffer.ByValue,`scanned`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_qorgan_ffi_fn_func_verify_announcement(`announcement`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -969,6 +1117,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_func_verify_bundle(`bundle`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_qorgan_ffi_fn_func_verify_device_list(`deviceList`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_func_verify_device_list_after(`previous`: RustBuffer.ByValue,`deviceList`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_func_verify_group_message(`announcement`: ForeignBytes.ByValue,`message`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_func_verify_identity(`identity`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1094,16 +1246,34 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_qorgan_ffi_checksum_func_envelope_recipient() and 0xFFFF) != 28206) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_func_fanout() and 0xFFFF) != 32297) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_func_link_code_device() and 0xFFFF) != 11535) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_func_receive() and 0xFFFF) != 23016) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_func_safety_numbers_match() and 0xFFFF) != 39117) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_announcement() and 0xFFFF) != 2776) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_batch() and 0xFFFF) != 18986) {
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_batch() and 0xFFFF) != 34902) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_bundle() and 0xFFFF) != 22747) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_device_list() and 0xFFFF) != 52707) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_device_list_after() and 0xFFFF) != 32721) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_group_message() and 0xFFFF) != 55042) {
@@ -1113,6 +1283,78 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_upload() and 0xFFFF) != 38208) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_account_key() and 0xFFFF) != 52182) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_device_list() and 0xFFFF) != 1865) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_devices() and 0xFFFF) != 43370) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_generation() and 0xFFFF) != 40649) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_head() and 0xFFFF) != 38821) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_holds_account_key() and 0xFFFF) != 62331) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_is_listed() and 0xFFFF) != 39871) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_provision() and 0xFFFF) != 50900) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_remove_device() and 0xFFFF) != 32055) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_resume_generation() and 0xFFFF) != 46255) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_safety_number() and 0xFFFF) != 35887) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_seal() and 0xFFFF) != 18210) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_update() and 0xFFFF) != 40702) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_contact_account_key() and 0xFFFF) != 20287) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_contact_allows() and 0xFFFF) != 32) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_contact_device_list() and 0xFFFF) != 6186) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_contact_devices() and 0xFFFF) != 26065) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_contact_generation() and 0xFFFF) != 25128) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_contact_head() and 0xFFFF) != 20208) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_contact_resume_generation() and 0xFFFF) != 15827) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_contact_seal() and 0xFFFF) != 37836) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_contact_update() and 0xFFFF) != 1705) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_linkrequest_code() and 0xFFFF) != 34816) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_linkrequest_complete() and 0xFFFF) != 51606) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_accept() and 0xFFFF) != 30314) {
@@ -1272,6 +1514,21 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_session_id() and 0xFFFF) != 50926) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_account_create() and 0xFFFF) != 55363) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_account_open() and 0xFFFF) != 44991) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_contact_open() and 0xFFFF) != 4150) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_contact_pin() and 0xFFFF) != 61490) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_linkrequest_new() and 0xFFFF) != 6513) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_new() and 0xFFFF) != 17506) {
@@ -1591,6 +1848,1178 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
     override fun write(value: ByteArray, buf: ByteBuffer) {
         buf.putInt(value.size)
         buf.put(value)
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * This device's account: the newest device list, this device's place in
+ * it, and (on devices trusted with it) the account key that signs lists.
+ * Only a device holding the account key can link or remove devices; the
+ * server can do neither.
+ */
+public interface AccountInterface {
+    
+    /**
+     * The public account key (32 bytes): the owner of this account's
+     * sealed state and of its contacts' view of it. Not secret.
+     */
+    fun `accountKey`(): kotlin.ByteArray
+    
+    /**
+     * The newest device list this device holds, signed: publish it
+     * through the server after every change (`provision`,
+     * `remove_device`).
+     */
+    fun `deviceList`(): kotlin.ByteArray
+    
+    /**
+     * The account's devices, this one included (for a devices screen).
+     */
+    fun `devices`(): List<DeviceInfo>
+    
+    /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+    fun `generation`(): kotlin.ULong
+    
+    /**
+     * The head of the newest list.
+     */
+    fun `head`(): ListHead
+    
+    /**
+     * Whether this device holds the account key (can link and remove
+     * devices).
+     */
+    fun `holdsAccountKey`(): kotlin.Boolean
+    
+    /**
+     * Whether this device is still in the newest list (another device may
+     * have removed it: then stop sending and tell the user).
+     */
+    fun `isListed`(): kotlin.Boolean
+    
+    /**
+     * Links the device whose code was scanned (`link_code`, the text of
+     * its QR code): adds it to the list as `label` and returns the
+     * provisioning message to send it (through the server: only that
+     * device's link request can open it). The message carries the new
+     * list, the lists of `contacts` (at most 10 000) and, if
+     * `share_account_key`, the account key: share it only with devices
+     * that should link and remove devices. Needs the account key. Show
+     * `link_code_device(link_code)` (or the label the user typed) and ask
+     * for confirmation first. On error nothing changes; on success persist
+     * the account and publish `device_list()`. Kotlin: pass only contacts
+     * that are still open.
+     */
+    fun `provision`(`linkCode`: kotlin.String, `label`: kotlin.String, `contacts`: List<Contact>, `shareAccountKey`: kotlin.Boolean): kotlin.ByteArray
+    
+    /**
+     * Removes a device (`identity_key`, standalone encoding): returns the
+     * new list, to publish. Needs the account key (`NoAccountKey`); a
+     * device not listed is `InvalidList`. On error nothing changes.
+     * Persist the account. A removed device that was given the account
+     * key keeps it: removing it does not take the key back.
+     */
+    fun `removeDevice`(`identityKey`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it
+     * (docs/INTEGRATION.md).
+     */
+    fun `resumeGeneration`(`generation`: kotlin.ULong)
+    
+    /**
+     * The account safety number with `contact` (stable while either side
+     * adds or removes devices): `own_id` and `their_id` are the two
+     * users' stable ids (e.g. phone numbers or user names; may be empty),
+     * each side passing its own first. Compare it as `Device.safety_number`.
+     * Kotlin: pass a contact that is still open.
+     */
+    fun `safetyNumber`(`ownId`: kotlin.ByteArray, `contact`: Contact, `theirId`: kotlin.ByteArray): SafetyNumber
+    
+    /**
+     * The account encrypted under a 32-byte storage key (with the account
+     * key, if this device holds it), bound to the account key and to the
+     * next generation, which [`Account::generation`] then returns: record
+     * it with the blob and pass it to `open`.
+     */
+    fun `seal`(`storageKey`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * Moves to a newer own list made by another device of this account:
+     * `chain` holds the lists after the held one, ascending (the held one
+     * may lead), as the server returned them. Refused, with nothing
+     * changed: `WrongAccount`, `ListRolledBack`, `Fork` (show it), `Gap`
+     * (fetch the missing versions). Persist the account after.
+     */
+    fun `update`(`chain`: List<kotlin.ByteArray>): ListChange
+    
+    companion object
+}
+
+/**
+ * This device's account: the newest device list, this device's place in
+ * it, and (on devices trusted with it) the account key that signs lists.
+ * Only a device holding the account key can link or remove devices; the
+ * server can do neither.
+ */
+open class Account: Disposable, AutoCloseable, AccountInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_qorgan_ffi_fn_free_account(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_qorgan_ffi_fn_clone_account(handle, status)
+        }
+    }
+
+    
+    /**
+     * The public account key (32 bytes): the owner of this account's
+     * sealed state and of its contacts' view of it. Not secret.
+     */
+    @Throws(QorganException::class)override fun `accountKey`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_account_account_key(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The newest device list this device holds, signed: publish it
+     * through the server after every change (`provision`,
+     * `remove_device`).
+     */
+    @Throws(QorganException::class)override fun `deviceList`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_account_device_list(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The account's devices, this one included (for a devices screen).
+     */
+    @Throws(QorganException::class)override fun `devices`(): List<DeviceInfo> {
+            return FfiConverterSequenceTypeDeviceInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_account_devices(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+    @Throws(QorganException::class)override fun `generation`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_account_generation(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The head of the newest list.
+     */
+    @Throws(QorganException::class)override fun `head`(): ListHead {
+            return FfiConverterTypeListHead.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_account_head(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether this device holds the account key (can link and remove
+     * devices).
+     */
+    @Throws(QorganException::class)override fun `holdsAccountKey`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_account_holds_account_key(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether this device is still in the newest list (another device may
+     * have removed it: then stop sending and tell the user).
+     */
+    @Throws(QorganException::class)override fun `isListed`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_account_is_listed(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Links the device whose code was scanned (`link_code`, the text of
+     * its QR code): adds it to the list as `label` and returns the
+     * provisioning message to send it (through the server: only that
+     * device's link request can open it). The message carries the new
+     * list, the lists of `contacts` (at most 10 000) and, if
+     * `share_account_key`, the account key: share it only with devices
+     * that should link and remove devices. Needs the account key. Show
+     * `link_code_device(link_code)` (or the label the user typed) and ask
+     * for confirmation first. On error nothing changes; on success persist
+     * the account and publish `device_list()`. Kotlin: pass only contacts
+     * that are still open.
+     */
+    @Throws(QorganException::class)override fun `provision`(`linkCode`: kotlin.String, `label`: kotlin.String, `contacts`: List<Contact>, `shareAccountKey`: kotlin.Boolean): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_account_provision(
+        it,
+        
+        FfiConverterString.lower(`linkCode`),
+        FfiConverterString.lower(`label`),
+        FfiConverterSequenceTypeContact.lower(`contacts`),
+        FfiConverterBoolean.lower(`shareAccountKey`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Removes a device (`identity_key`, standalone encoding): returns the
+     * new list, to publish. Needs the account key (`NoAccountKey`); a
+     * device not listed is `InvalidList`. On error nothing changes.
+     * Persist the account. A removed device that was given the account
+     * key keeps it: removing it does not take the key back.
+     */
+    @Throws(QorganException::class)override fun `removeDevice`(`identityKey`: kotlin.ByteArray): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_account_remove_device(
+        it,
+        
+        FfiConverterByteArray.lower(`identityKey`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it
+     * (docs/INTEGRATION.md).
+     */
+    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.ULong)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_account_resume_generation(
+        it,
+        
+        FfiConverterULong.lower(`generation`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The account safety number with `contact` (stable while either side
+     * adds or removes devices): `own_id` and `their_id` are the two
+     * users' stable ids (e.g. phone numbers or user names; may be empty),
+     * each side passing its own first. Compare it as `Device.safety_number`.
+     * Kotlin: pass a contact that is still open.
+     */
+    @Throws(QorganException::class)override fun `safetyNumber`(`ownId`: kotlin.ByteArray, `contact`: Contact, `theirId`: kotlin.ByteArray): SafetyNumber {
+            return FfiConverterTypeSafetyNumber.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_account_safety_number(
+        it,
+        
+        FfiConverterByteArray.lower(`ownId`),
+        FfiConverterTypeContact.lower(`contact`),
+        FfiConverterByteArray.lower(`theirId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The account encrypted under a 32-byte storage key (with the account
+     * key, if this device holds it), bound to the account key and to the
+     * next generation, which [`Account::generation`] then returns: record
+     * it with the blob and pass it to `open`.
+     */
+    @Throws(QorganException::class)override fun `seal`(`storageKey`: kotlin.ByteArray): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_account_seal(
+        it,
+        
+        FfiConverterByteArray.lower(`storageKey`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Moves to a newer own list made by another device of this account:
+     * `chain` holds the lists after the held one, ascending (the held one
+     * may lead), as the server returned them. Refused, with nothing
+     * changed: `WrongAccount`, `ListRolledBack`, `Fork` (show it), `Gap`
+     * (fetch the missing versions). Persist the account after.
+     */
+    @Throws(QorganException::class)override fun `update`(`chain`: List<kotlin.ByteArray>): ListChange {
+            return FfiConverterTypeListChange.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_account_update(
+        it,
+        
+        FfiConverterSequenceByteArray.lower(`chain`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * A new account whose only device is `device`, listed as `label` (at
+     * most 64 bytes of UTF-8), with a fresh account key. Publish
+     * `device_list()` and seal the account. Kotlin: pass a device that is
+     * still open.
+     */
+    @Throws(QorganException::class) fun `create`(`device`: Device, `label`: kotlin.String): Account {
+            return FfiConverterTypeAccount.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_account_create(
+    
+        
+        FfiConverterTypeDevice.lower(`device`),
+        FfiConverterString.lower(`label`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Restores an account sealed by [`Account::seal`]: the account
+     * `account_key` (32 bytes, [`Account::account_key`]) at
+     * `min_generation` (its [`Account::generation`] recorded after the
+     * last seal; 0 if none) or later. Another account's blob is refused
+     * with `WrongOwner`, an older one with `RolledBack`.
+     */
+    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `accountKey`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): Account {
+            return FfiConverterTypeAccount.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_account_open(
+    
+        
+        FfiConverterByteArray.lower(`storageKey`),
+        FfiConverterByteArray.lower(`sealed`),
+        FfiConverterByteArray.lower(`accountKey`),
+        FfiConverterULong.lower(`minGeneration`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAccount: FfiConverter<Account, Long> {
+    override fun lower(value: Account): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Account {
+        return Account(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Account {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Account) = 8UL
+
+    override fun write(value: Account, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Another account: its account key, pinned at first use (confirm it by
+ * comparing `Account.safety_number`), and its newest verified device list.
+ * Sends go only to the devices of that list.
+ */
+public interface ContactInterface {
+    
+    /**
+     * The pinned account key (32 bytes).
+     */
+    fun `accountKey`(): kotlin.ByteArray
+    
+    /**
+     * Whether `identity_key` (standalone encoding) is one of the
+     * account's devices.
+     */
+    fun `allows`(`identityKey`: kotlin.ByteArray): kotlin.Boolean
+    
+    /**
+     * The newest verified list, signed (as the server served it).
+     */
+    fun `deviceList`(): kotlin.ByteArray
+    
+    /**
+     * The account's devices: the ones to open sessions with and send to.
+     */
+    fun `devices`(): List<DeviceInfo>
+    
+    /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+    fun `generation`(): kotlin.ULong
+    
+    /**
+     * The head of the newest verified list.
+     */
+    fun `head`(): ListHead
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it
+     * (docs/INTEGRATION.md).
+     */
+    fun `resumeGeneration`(`generation`: kotlin.ULong)
+    
+    /**
+     * The contact encrypted under a 32-byte storage key, bound to its
+     * account key and to the next generation, which
+     * [`Contact::generation`] then returns: record it with the blob and
+     * pass it to `open`.
+     */
+    fun `seal`(`storageKey`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * Moves to a newer list: `chain` holds the lists after the held one,
+     * ascending (the held one may lead), as the server returned them.
+     * Refused, with nothing changed: `WrongAccount` (another account's
+     * list), `ListRolledBack` (older than the one held), `Fork` (another
+     * list at the held version, or one that does not chain: show it),
+     * `Gap` (fetch the missing versions). Show `added` and `removed`;
+     * persist the contact after.
+     */
+    fun `update`(`chain`: List<kotlin.ByteArray>): ListChange
+    
+    companion object
+}
+
+/**
+ * Another account: its account key, pinned at first use (confirm it by
+ * comparing `Account.safety_number`), and its newest verified device list.
+ * Sends go only to the devices of that list.
+ */
+open class Contact: Disposable, AutoCloseable, ContactInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_qorgan_ffi_fn_free_contact(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_qorgan_ffi_fn_clone_contact(handle, status)
+        }
+    }
+
+    
+    /**
+     * The pinned account key (32 bytes).
+     */
+    @Throws(QorganException::class)override fun `accountKey`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_contact_account_key(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether `identity_key` (standalone encoding) is one of the
+     * account's devices.
+     */
+    @Throws(QorganException::class)override fun `allows`(`identityKey`: kotlin.ByteArray): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_contact_allows(
+        it,
+        
+        FfiConverterByteArray.lower(`identityKey`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The newest verified list, signed (as the server served it).
+     */
+    @Throws(QorganException::class)override fun `deviceList`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_contact_device_list(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The account's devices: the ones to open sessions with and send to.
+     */
+    @Throws(QorganException::class)override fun `devices`(): List<DeviceInfo> {
+            return FfiConverterSequenceTypeDeviceInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_contact_devices(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The generation of the last `seal` or `open` (0 if neither): the
+     * `min_generation` to pass to `open` next time.
+     */
+    @Throws(QorganException::class)override fun `generation`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_contact_generation(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The head of the newest verified list.
+     */
+    @Throws(QorganException::class)override fun `head`(): ListHead {
+            return FfiConverterTypeListHead.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_contact_head(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Raises the generation to at least `generation` (the one recorded
+     * for this owner), so that the next `seal` is above it
+     * (docs/INTEGRATION.md).
+     */
+    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.ULong)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_contact_resume_generation(
+        it,
+        
+        FfiConverterULong.lower(`generation`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The contact encrypted under a 32-byte storage key, bound to its
+     * account key and to the next generation, which
+     * [`Contact::generation`] then returns: record it with the blob and
+     * pass it to `open`.
+     */
+    @Throws(QorganException::class)override fun `seal`(`storageKey`: kotlin.ByteArray): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_contact_seal(
+        it,
+        
+        FfiConverterByteArray.lower(`storageKey`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Moves to a newer list: `chain` holds the lists after the held one,
+     * ascending (the held one may lead), as the server returned them.
+     * Refused, with nothing changed: `WrongAccount` (another account's
+     * list), `ListRolledBack` (older than the one held), `Fork` (another
+     * list at the held version, or one that does not chain: show it),
+     * `Gap` (fetch the missing versions). Show `added` and `removed`;
+     * persist the contact after.
+     */
+    @Throws(QorganException::class)override fun `update`(`chain`: List<kotlin.ByteArray>): ListChange {
+            return FfiConverterTypeListChange.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_contact_update(
+        it,
+        
+        FfiConverterSequenceByteArray.lower(`chain`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Restores a contact sealed by [`Contact::seal`]: the contact whose
+     * account key is `account_key` ([`Contact::account_key`]), at
+     * `min_generation` (its [`Contact::generation`] recorded after the
+     * last seal; 0 if none) or later. Another contact's blob is refused
+     * with `WrongOwner`, an older one with `RolledBack`: an older contact
+     * would accept a device list the newer one refused.
+     */
+    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `accountKey`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): Contact {
+            return FfiConverterTypeContact.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_contact_open(
+    
+        
+        FfiConverterByteArray.lower(`storageKey`),
+        FfiConverterByteArray.lower(`sealed`),
+        FfiConverterByteArray.lower(`accountKey`),
+        FfiConverterULong.lower(`minGeneration`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Pins the account that signed `device_list` (as the server returned
+     * it; every signature is verified): trust on first use, until the
+     * users compare their account safety number. Persist the contact.
+     */
+    @Throws(QorganException::class) fun `pin`(`deviceList`: kotlin.ByteArray): Contact {
+            return FfiConverterTypeContact.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_contact_pin(
+    
+        
+        FfiConverterByteArray.lower(`deviceList`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContact: FfiConverter<Contact, Long> {
+    override fun lower(value: Contact): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Contact {
+        return Contact(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Contact {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Contact) = 8UL
+
+    override fun write(value: Contact, buf: ByteBuffer) {
+        buf.putLong(lower(value))
     }
 }
 
@@ -3076,6 +4505,328 @@ public object FfiConverterTypeGroupReceiver: FfiConverter<GroupReceiver, Long> {
 
 
 /**
+ * A new device's request to be linked to an account. Show `code()` as a
+ * QR code on this device's screen only (it carries the link secret),
+ * keep the request in memory until the provisioning message arrives, then
+ * `complete` it. It has no state format: after a restart, make a new one.
+ */
+public interface LinkRequestInterface {
+    
+    /**
+     * The text to show as a QR code (285 characters of RFC 4648 base32,
+     * which fits QR alphanumeric mode). Secret until used: show it on this
+     * device's screen only, never send it through the server.
+     */
+    fun `code`(): kotlin.String
+    
+    /**
+     * Opens the provisioning message made for this request: the account
+     * (this device listed in it) and the contacts the linking device
+     * pinned. A message opens once; any other (made for another request,
+     * modified, replayed) is refused with `ProvisioningFailed`, leaving
+     * the request usable. Seal the account and the contacts.
+     */
+    fun `complete`(`message`: kotlin.ByteArray): Provisioned
+    
+    companion object
+}
+
+/**
+ * A new device's request to be linked to an account. Show `code()` as a
+ * QR code on this device's screen only (it carries the link secret),
+ * keep the request in memory until the provisioning message arrives, then
+ * `complete` it. It has no state format: after a restart, make a new one.
+ */
+open class LinkRequest: Disposable, AutoCloseable, LinkRequestInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * A request to link `device` (a fresh link key and link secret).
+     * Kotlin: pass a device that is still open.
+     */
+    constructor(`device`: Device) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_linkrequest_new(
+    
+        
+        FfiConverterTypeDevice.lower(`device`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_qorgan_ffi_fn_free_linkrequest(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_qorgan_ffi_fn_clone_linkrequest(handle, status)
+        }
+    }
+
+    
+    /**
+     * The text to show as a QR code (285 characters of RFC 4648 base32,
+     * which fits QR alphanumeric mode). Secret until used: show it on this
+     * device's screen only, never send it through the server.
+     */
+    @Throws(QorganException::class)override fun `code`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_linkrequest_code(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Opens the provisioning message made for this request: the account
+     * (this device listed in it) and the contacts the linking device
+     * pinned. A message opens once; any other (made for another request,
+     * modified, replayed) is refused with `ProvisioningFailed`, leaving
+     * the request usable. Seal the account and the contacts.
+     */
+    @Throws(QorganException::class)override fun `complete`(`message`: kotlin.ByteArray): Provisioned {
+            return FfiConverterTypeProvisioned.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_linkrequest_complete(
+        it,
+        
+        FfiConverterByteArray.lower(`message`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLinkRequest: FfiConverter<LinkRequest, Long> {
+    override fun lower(value: LinkRequest): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): LinkRequest {
+        return LinkRequest(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): LinkRequest {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: LinkRequest) = 8UL
+
+    override fun write(value: LinkRequest, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * This device's sending chain in one group. Made by
  * [`Device::create_group`](crate::Device::create_group) or [`Device::open_group`](crate::Device::open_group), so that it signs its
  * distributions with the device's identity without taking the device as an
@@ -4206,6 +5957,187 @@ public object FfiConverterTypeBatchResult: FfiConverterRustBuffer<BatchResult> {
 
 
 /**
+ * One device's outcome of a fan-out.
+ */
+data class Delivery (
+    /**
+     * The device (standalone identity key encoding).
+     */
+    var `identityKey`: kotlin.ByteArray
+    , 
+    /**
+     * The ciphertext to send it, if it gets one.
+     */
+    var `ciphertext`: kotlin.ByteArray?
+    , 
+    /**
+     * Why it gets nothing: `NotListed` (a session with a device in no
+     * verified list), `NoSession` (a listed device without a session), or
+     * the session's encrypt error.
+     */
+    var `error`: Failure?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDelivery: FfiConverterRustBuffer<Delivery> {
+    override fun read(buf: ByteBuffer): Delivery {
+        return Delivery(
+            FfiConverterByteArray.read(buf),
+            FfiConverterOptionalByteArray.read(buf),
+            FfiConverterOptionalTypeFailure.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Delivery) = (
+            FfiConverterByteArray.allocationSize(value.`identityKey`) +
+            FfiConverterOptionalByteArray.allocationSize(value.`ciphertext`) +
+            FfiConverterOptionalTypeFailure.allocationSize(value.`error`)
+    )
+
+    override fun write(value: Delivery, buf: ByteBuffer) {
+            FfiConverterByteArray.write(value.`identityKey`, buf)
+            FfiConverterOptionalByteArray.write(value.`ciphertext`, buf)
+            FfiConverterOptionalTypeFailure.write(value.`error`, buf)
+    }
+}
+
+
+
+/**
+ * One device of an account's list.
+ */
+data class DeviceInfo (
+    /**
+     * The device's identity key (standalone encoding, as
+     * `Device.identity_key` and `Session.remote_identity` return it).
+     */
+    var `identityKey`: kotlin.ByteArray
+    , 
+    /**
+     * The label the account gave it ("Asel's phone"; may be empty).
+     */
+    var `label`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDeviceInfo: FfiConverterRustBuffer<DeviceInfo> {
+    override fun read(buf: ByteBuffer): DeviceInfo {
+        return DeviceInfo(
+            FfiConverterByteArray.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DeviceInfo) = (
+            FfiConverterByteArray.allocationSize(value.`identityKey`) +
+            FfiConverterString.allocationSize(value.`label`)
+    )
+
+    override fun write(value: DeviceInfo, buf: ByteBuffer) {
+            FfiConverterByteArray.write(value.`identityKey`, buf)
+            FfiConverterString.write(value.`label`, buf)
+    }
+}
+
+
+
+/**
+ * What a verified device list says, for the server's directory: whose
+ * list it is, which version, and which devices it lists (an upload,
+ * bundle or announcement is the account's if its identity key is one of
+ * `devices`).
+ */
+data class DeviceListInfo (
+    /**
+     * The account key that signed it (32 bytes): the account to file it
+     * under.
+     */
+    var `accountKey`: kotlin.ByteArray
+    , 
+    /**
+     * Its version (1 for the account's first list).
+     */
+    var `version`: kotlin.ULong
+    , 
+    /**
+     * The hash of the version before (`None` for version 1).
+     */
+    var `previous`: kotlin.ByteArray?
+    , 
+    /**
+     * The devices, sorted by key.
+     */
+    var `devices`: List<DeviceInfo>
+    , 
+    /**
+     * Its own head: keep it to check the next version with
+     * `verify_device_list_after`.
+     */
+    var `head`: ListHead
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDeviceListInfo: FfiConverterRustBuffer<DeviceListInfo> {
+    override fun read(buf: ByteBuffer): DeviceListInfo {
+        return DeviceListInfo(
+            FfiConverterByteArray.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalByteArray.read(buf),
+            FfiConverterSequenceTypeDeviceInfo.read(buf),
+            FfiConverterTypeListHead.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DeviceListInfo) = (
+            FfiConverterByteArray.allocationSize(value.`accountKey`) +
+            FfiConverterULong.allocationSize(value.`version`) +
+            FfiConverterOptionalByteArray.allocationSize(value.`previous`) +
+            FfiConverterSequenceTypeDeviceInfo.allocationSize(value.`devices`) +
+            FfiConverterTypeListHead.allocationSize(value.`head`)
+    )
+
+    override fun write(value: DeviceListInfo, buf: ByteBuffer) {
+            FfiConverterByteArray.write(value.`accountKey`, buf)
+            FfiConverterULong.write(value.`version`, buf)
+            FfiConverterOptionalByteArray.write(value.`previous`, buf)
+            FfiConverterSequenceTypeDeviceInfo.write(value.`devices`, buf)
+            FfiConverterTypeListHead.write(value.`head`, buf)
+    }
+}
+
+
+
+/**
  * One item's failure inside a batch result: the kind to branch on and the
  * readable message (never key material).
  */
@@ -4478,6 +6410,283 @@ public object FfiConverterTypeGroupPolicy: FfiConverterRustBuffer<GroupPolicy> {
 
 
 /**
+ * What a receiver learns from the heads a message carried.
+ */
+data class HeadReport (
+    /**
+     * The sender's account list, against the one held for it.
+     */
+    var `sender`: Comparison
+    , 
+    /**
+     * The sender's view of the conversation's other account (this
+     * account for a contact's message; the contact for a message from one
+     * of this account's other devices), against the one held.
+     */
+    var `peer`: Comparison
+    , 
+    /**
+     * Whether either comparison is a `Fork`.
+     */
+    var `fork`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHeadReport: FfiConverterRustBuffer<HeadReport> {
+    override fun read(buf: ByteBuffer): HeadReport {
+        return HeadReport(
+            FfiConverterTypeComparison.read(buf),
+            FfiConverterTypeComparison.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: HeadReport) = (
+            FfiConverterTypeComparison.allocationSize(value.`sender`) +
+            FfiConverterTypeComparison.allocationSize(value.`peer`) +
+            FfiConverterBoolean.allocationSize(value.`fork`)
+    )
+
+    override fun write(value: HeadReport, buf: ByteBuffer) {
+            FfiConverterTypeComparison.write(value.`sender`, buf)
+            FfiConverterTypeComparison.write(value.`peer`, buf)
+            FfiConverterBoolean.write(value.`fork`, buf)
+    }
+}
+
+
+
+/**
+ * What an update changed: show it ("Bob added a device: Bob's tablet").
+ * `before` equal to `after` means nothing changed. (The crate's `from`
+ * and `to`, renamed: `from` is a Python keyword.)
+ */
+data class ListChange (
+    /**
+     * The head held before.
+     */
+    var `before`: ListHead
+    , 
+    /**
+     * The head held now.
+     */
+    var `after`: ListHead
+    , 
+    /**
+     * Devices in the new list and not in the old one.
+     */
+    var `added`: List<DeviceInfo>
+    , 
+    /**
+     * Devices in the old list and not in the new one.
+     */
+    var `removed`: List<DeviceInfo>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeListChange: FfiConverterRustBuffer<ListChange> {
+    override fun read(buf: ByteBuffer): ListChange {
+        return ListChange(
+            FfiConverterTypeListHead.read(buf),
+            FfiConverterTypeListHead.read(buf),
+            FfiConverterSequenceTypeDeviceInfo.read(buf),
+            FfiConverterSequenceTypeDeviceInfo.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ListChange) = (
+            FfiConverterTypeListHead.allocationSize(value.`before`) +
+            FfiConverterTypeListHead.allocationSize(value.`after`) +
+            FfiConverterSequenceTypeDeviceInfo.allocationSize(value.`added`) +
+            FfiConverterSequenceTypeDeviceInfo.allocationSize(value.`removed`)
+    )
+
+    override fun write(value: ListChange, buf: ByteBuffer) {
+            FfiConverterTypeListHead.write(value.`before`, buf)
+            FfiConverterTypeListHead.write(value.`after`, buf)
+            FfiConverterSequenceTypeDeviceInfo.write(value.`added`, buf)
+            FfiConverterSequenceTypeDeviceInfo.write(value.`removed`, buf)
+    }
+}
+
+
+
+/**
+ * The head of a device list: its version and hash (SHA-256 over the
+ * list, docs/PROTOCOL.md §14.2). What holders compare, and what a server
+ * holds to check the next version (`verify_device_list_after`).
+ */
+data class ListHead (
+    /**
+     * The list's version (1 for an account's first list).
+     */
+    var `version`: kotlin.ULong
+    , 
+    /**
+     * The list's hash (32 bytes).
+     */
+    var `hash`: kotlin.ByteArray
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeListHead: FfiConverterRustBuffer<ListHead> {
+    override fun read(buf: ByteBuffer): ListHead {
+        return ListHead(
+            FfiConverterULong.read(buf),
+            FfiConverterByteArray.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ListHead) = (
+            FfiConverterULong.allocationSize(value.`version`) +
+            FfiConverterByteArray.allocationSize(value.`hash`)
+    )
+
+    override fun write(value: ListHead, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`version`, buf)
+            FfiConverterByteArray.write(value.`hash`, buf)
+    }
+}
+
+
+
+/**
+ * A new device's account and contacts, from its provisioning message.
+ */
+data class Provisioned (
+    /**
+     * The account, with this device listed (and the account key if the
+     * linking device shared it).
+     */
+    var `account`: Account
+    , 
+    /**
+     * The contacts the linking device pinned, each with its newest list.
+     */
+    var `contacts`: List<Contact>
+    
+): Disposable{
+    
+
+    
+
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`account`,
+        this.`contacts`
+    )
+    }
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeProvisioned: FfiConverterRustBuffer<Provisioned> {
+    override fun read(buf: ByteBuffer): Provisioned {
+        return Provisioned(
+            FfiConverterTypeAccount.read(buf),
+            FfiConverterSequenceTypeContact.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Provisioned) = (
+            FfiConverterTypeAccount.allocationSize(value.`account`) +
+            FfiConverterSequenceTypeContact.allocationSize(value.`contacts`)
+    )
+
+    override fun write(value: Provisioned, buf: ByteBuffer) {
+            FfiConverterTypeAccount.write(value.`account`, buf)
+            FfiConverterSequenceTypeContact.write(value.`contacts`, buf)
+    }
+}
+
+
+
+/**
+ * A received message's body, and what its heads said.
+ */
+data class Received (
+    /**
+     * The application's body.
+     */
+    var `body`: kotlin.ByteArray
+    , 
+    /**
+     * How the heads it carried compare with the lists held; `None` when
+     * it carried none (heads go out when they change, and at least every
+     * 32 messages).
+     */
+    var `report`: HeadReport?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReceived: FfiConverterRustBuffer<Received> {
+    override fun read(buf: ByteBuffer): Received {
+        return Received(
+            FfiConverterByteArray.read(buf),
+            FfiConverterOptionalTypeHeadReport.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Received) = (
+            FfiConverterByteArray.allocationSize(value.`body`) +
+            FfiConverterOptionalTypeHeadReport.allocationSize(value.`report`)
+    )
+
+    override fun write(value: Received, buf: ByteBuffer) {
+            FfiConverterByteArray.write(value.`body`, buf)
+            FfiConverterOptionalTypeHeadReport.write(value.`report`, buf)
+    }
+}
+
+
+
+/**
  * A safety number to show and to scan.
  */
 data class SafetyNumber (
@@ -4645,6 +6854,177 @@ public object FfiConverterTypeVerifyResult: FfiConverterRustBuffer<VerifyResult>
 
 
 /**
+ * How a head carried by a message compares with the list held.
+ */
+sealed class Comparison {
+    
+    /**
+     * The same list.
+     */
+    object Same : Comparison()
+    
+    
+    /**
+     * The message names a newer version: fetch the lists from the held
+     * version up to `seen` and `update` with them (which refuses them as
+     * a `Fork` if they do not chain).
+     */
+    data class Newer(
+        /**
+         * Held.
+         */
+        val `held`: kz.qorgan.ListHead, 
+        /**
+         * Named by the message.
+         */
+        val `seen`: kz.qorgan.ListHead) : Comparison()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The message names an older version: the sender has not caught up
+     * yet. Nothing to do.
+     */
+    data class Older(
+        /**
+         * Held.
+         */
+        val `held`: kz.qorgan.ListHead, 
+        /**
+         * Named by the message.
+         */
+        val `seen`: kz.qorgan.ListHead) : Comparison()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * One version, two lists (both signed by the account key: a stolen
+     * key, or two devices changing the list at once), and the operator
+     * showed the two sides different ones. Show it to the user.
+     */
+    data class Fork(
+        /**
+         * Held.
+         */
+        val `held`: kz.qorgan.ListHead, 
+        /**
+         * Named by the message.
+         */
+        val `seen`: kz.qorgan.ListHead) : Comparison()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeComparison : FfiConverterRustBuffer<Comparison>{
+    override fun read(buf: ByteBuffer): Comparison {
+        return when(buf.getInt()) {
+            1 -> Comparison.Same
+            2 -> Comparison.Newer(
+                FfiConverterTypeListHead.read(buf),
+                FfiConverterTypeListHead.read(buf),
+                )
+            3 -> Comparison.Older(
+                FfiConverterTypeListHead.read(buf),
+                FfiConverterTypeListHead.read(buf),
+                )
+            4 -> Comparison.Fork(
+                FfiConverterTypeListHead.read(buf),
+                FfiConverterTypeListHead.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Comparison): ULong = when(value) {
+        is Comparison.Same -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is Comparison.Newer -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeListHead.allocationSize(value.`held`)
+                + FfiConverterTypeListHead.allocationSize(value.`seen`)
+            )
+        }
+        is Comparison.Older -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeListHead.allocationSize(value.`held`)
+                + FfiConverterTypeListHead.allocationSize(value.`seen`)
+            )
+        }
+        is Comparison.Fork -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeListHead.allocationSize(value.`held`)
+                + FfiConverterTypeListHead.allocationSize(value.`seen`)
+            )
+        }
+    }
+
+    override fun write(value: Comparison, buf: ByteBuffer) {
+        when(value) {
+            is Comparison.Same -> {
+                buf.putInt(1)
+                Unit
+            }
+            is Comparison.Newer -> {
+                buf.putInt(2)
+                FfiConverterTypeListHead.write(value.`held`, buf)
+                FfiConverterTypeListHead.write(value.`seen`, buf)
+                Unit
+            }
+            is Comparison.Older -> {
+                buf.putInt(3)
+                FfiConverterTypeListHead.write(value.`held`, buf)
+                FfiConverterTypeListHead.write(value.`seen`, buf)
+                Unit
+            }
+            is Comparison.Fork -> {
+                buf.putInt(4)
+                FfiConverterTypeListHead.write(value.`held`, buf)
+                FfiConverterTypeListHead.write(value.`seen`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
  * The variant of a [`QorganError`] without its details, for results that
  * report a failure per item (batches, fan-out, verification) so that apps
  * branch on a value instead of parsing a message.
@@ -4740,6 +7120,58 @@ enum class ErrorKind {
      * See [`QorganError::RolledBack`].
      */
     ROLLED_BACK,
+    /**
+     * See [`QorganError::NotSuccessor`].
+     */
+    NOT_SUCCESSOR,
+    /**
+     * See [`QorganError::WrongAccount`].
+     */
+    WRONG_ACCOUNT,
+    /**
+     * See [`QorganError::ListRolledBack`].
+     */
+    LIST_ROLLED_BACK,
+    /**
+     * See [`QorganError::Fork`].
+     */
+    FORK,
+    /**
+     * See [`QorganError::Gap`].
+     */
+    GAP,
+    /**
+     * See [`QorganError::InvalidList`].
+     */
+    INVALID_LIST,
+    /**
+     * See [`QorganError::ProvisioningFailed`].
+     */
+    PROVISIONING_FAILED,
+    /**
+     * See [`QorganError::InvalidLinkCode`].
+     */
+    INVALID_LINK_CODE,
+    /**
+     * See [`QorganError::NoAccountKey`].
+     */
+    NO_ACCOUNT_KEY,
+    /**
+     * See [`QorganError::DeviceNotListed`].
+     */
+    DEVICE_NOT_LISTED,
+    /**
+     * See [`QorganError::Misaddressed`].
+     */
+    MISADDRESSED,
+    /**
+     * See [`QorganError::NotListed`].
+     */
+    NOT_LISTED,
+    /**
+     * See [`QorganError::NoSession`].
+     */
+    NO_SESSION,
     /**
      * See [`QorganError::InvalidArgument`].
      */
@@ -5102,6 +7534,200 @@ sealed class QorganException: kotlin.Exception() {
     }
     
     /**
+     * A device list that does not directly follow the head it was checked
+     * against (`verify_device_list_after`, `VerifyItem.DeviceListAfter`):
+     * not version `previous_version + 1`, or not naming the held list's
+     * hash as its previous one. The server keeps the list it holds.
+     */
+    class NotSuccessor(
+        
+        /**
+         * The offered list's version.
+         */
+        val `version`: kotlin.ULong, 
+        
+        /**
+         * The version of the head it was checked against.
+         */
+        val `previousVersion`: kotlin.ULong
+        ) : QorganException() {
+        override val message
+            get() = "version=${ `version` }, previousVersion=${ `previousVersion` }"
+    }
+    
+    /**
+     * A device list signed by another account than the one pinned (or
+     * than this device's own): the server offered someone else's list,
+     * or a list it made itself. Nothing changed.
+     */
+    class WrongAccount(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * A device list older than the one held: the server replays an old
+     * list (to bring back a removed device, or to hide a new one).
+     * Nothing changed; keep the held list.
+     */
+    class ListRolledBack(
+        
+        /**
+         * Version held.
+         */
+        val `held`: kotlin.ULong, 
+        
+        /**
+         * Version offered.
+         */
+        val `offered`: kotlin.ULong
+        ) : QorganException() {
+        override val message
+            get() = "held=${ `held` }, offered=${ `offered` }"
+    }
+    
+    /**
+     * Two different lists claim one place in an account's list chain (the
+     * same version, or a list that does not follow the held one), both
+     * signed by the account key: two devices holding it changed the list
+     * at once, or it was stolen; the server chose which one each person
+     * sees. Nothing changed. The app must show this to the user.
+     */
+    class Fork(
+        
+        /**
+         * The list this device holds.
+         */
+        val `held`: ListHead, 
+        
+        /**
+         * The conflicting one (or the place in the chain the offered list
+         * claims).
+         */
+        val `seen`: ListHead
+        ) : QorganException() {
+        override val message
+            get() = "held=${ `held` }, seen=${ `seen` }"
+    }
+    
+    /**
+     * Lists between the held one and the offered one are missing: fetch
+     * versions `first_missing` to `offered` and update with the whole
+     * chain. Nothing changed.
+     */
+    class Gap(
+        
+        /**
+         * First missing version.
+         */
+        val `firstMissing`: kotlin.ULong, 
+        
+        /**
+         * Version offered.
+         */
+        val `offered`: kotlin.ULong
+        ) : QorganException() {
+        override val message
+            get() = "firstMissing=${ `firstMissing` }, offered=${ `offered` }"
+    }
+    
+    /**
+     * A device list that breaks the rules (no devices, more than 32, a
+     * label over 64 bytes, a device listed twice), or a change that would
+     * make one (adding a device already listed, removing one that is not,
+     * more contacts than a provisioning message carries).
+     */
+    class InvalidList(
+        
+        /**
+         * What was wrong.
+         */
+        val `reason`: kotlin.String
+        ) : QorganException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * A provisioning message that does not open under this link request:
+     * made for another request, modified, or already used. The request
+     * stays usable for the right message.
+     */
+    class ProvisioningFailed(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * A link code (the QR payload) that is not one.
+     */
+    class InvalidLinkCode(
+        
+        /**
+         * What was wrong.
+         */
+        val `reason`: kotlin.String
+        ) : QorganException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * Linking and removing devices needs the account key, which this
+     * device was not given when it was linked.
+     */
+    class NoAccountKey(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * A message from a device that is in neither the contact's nor this
+     * account's newest verified list: a device the server slipped in, or
+     * one removed. Drop the message.
+     */
+    class DeviceNotListed(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * A message whose account envelope names another account than this
+     * conversation's (`receive`): a device can be listed by several
+     * accounts, and this message was meant for another conversation.
+     * Never show it in this one.
+     */
+    class Misaddressed(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * Fan-out only (`Delivery.error`): a session with a device that is in
+     * no verified list. Nothing was encrypted for it.
+     */
+    class NotListed(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * Fan-out only (`Delivery.error`): a listed device without a session:
+     * fetch its bundle, start a session and send again to it.
+     */
+    class NoSession(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * An argument out of range (key length, sizes).
      */
     class InvalidArgument(
@@ -5205,10 +7831,39 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 FfiConverterULong.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            23 -> QorganException.InvalidArgument(
+            23 -> QorganException.NotSuccessor(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            24 -> QorganException.WrongAccount()
+            25 -> QorganException.ListRolledBack(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            26 -> QorganException.Fork(
+                FfiConverterTypeListHead.read(buf),
+                FfiConverterTypeListHead.read(buf),
+                )
+            27 -> QorganException.Gap(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            28 -> QorganException.InvalidList(
                 FfiConverterString.read(buf),
                 )
-            24 -> QorganException.Internal(
+            29 -> QorganException.ProvisioningFailed()
+            30 -> QorganException.InvalidLinkCode(
+                FfiConverterString.read(buf),
+                )
+            31 -> QorganException.NoAccountKey()
+            32 -> QorganException.DeviceNotListed()
+            33 -> QorganException.Misaddressed()
+            34 -> QorganException.NotListed()
+            35 -> QorganException.NoSession()
+            36 -> QorganException.InvalidArgument(
+                FfiConverterString.read(buf),
+                )
+            37 -> QorganException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -5323,6 +7978,68 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 4UL
                 + FfiConverterULong.allocationSize(value.`minGeneration`)
                 + FfiConverterULong.allocationSize(value.`found`)
+            )
+            is QorganException.NotSuccessor -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`version`)
+                + FfiConverterULong.allocationSize(value.`previousVersion`)
+            )
+            is QorganException.WrongAccount -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.ListRolledBack -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`held`)
+                + FfiConverterULong.allocationSize(value.`offered`)
+            )
+            is QorganException.Fork -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeListHead.allocationSize(value.`held`)
+                + FfiConverterTypeListHead.allocationSize(value.`seen`)
+            )
+            is QorganException.Gap -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`firstMissing`)
+                + FfiConverterULong.allocationSize(value.`offered`)
+            )
+            is QorganException.InvalidList -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is QorganException.ProvisioningFailed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.InvalidLinkCode -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is QorganException.NoAccountKey -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.DeviceNotListed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.Misaddressed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.NotListed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.NoSession -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
             )
             is QorganException.InvalidArgument -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -5446,13 +8163,75 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 FfiConverterULong.write(value.`found`, buf)
                 Unit
             }
-            is QorganException.InvalidArgument -> {
+            is QorganException.NotSuccessor -> {
                 buf.putInt(23)
+                FfiConverterULong.write(value.`version`, buf)
+                FfiConverterULong.write(value.`previousVersion`, buf)
+                Unit
+            }
+            is QorganException.WrongAccount -> {
+                buf.putInt(24)
+                Unit
+            }
+            is QorganException.ListRolledBack -> {
+                buf.putInt(25)
+                FfiConverterULong.write(value.`held`, buf)
+                FfiConverterULong.write(value.`offered`, buf)
+                Unit
+            }
+            is QorganException.Fork -> {
+                buf.putInt(26)
+                FfiConverterTypeListHead.write(value.`held`, buf)
+                FfiConverterTypeListHead.write(value.`seen`, buf)
+                Unit
+            }
+            is QorganException.Gap -> {
+                buf.putInt(27)
+                FfiConverterULong.write(value.`firstMissing`, buf)
+                FfiConverterULong.write(value.`offered`, buf)
+                Unit
+            }
+            is QorganException.InvalidList -> {
+                buf.putInt(28)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is QorganException.ProvisioningFailed -> {
+                buf.putInt(29)
+                Unit
+            }
+            is QorganException.InvalidLinkCode -> {
+                buf.putInt(30)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is QorganException.NoAccountKey -> {
+                buf.putInt(31)
+                Unit
+            }
+            is QorganException.DeviceNotListed -> {
+                buf.putInt(32)
+                Unit
+            }
+            is QorganException.Misaddressed -> {
+                buf.putInt(33)
+                Unit
+            }
+            is QorganException.NotListed -> {
+                buf.putInt(34)
+                Unit
+            }
+            is QorganException.NoSession -> {
+                buf.putInt(35)
+                Unit
+            }
+            is QorganException.InvalidArgument -> {
+                buf.putInt(36)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is QorganException.Internal -> {
-                buf.putInt(24)
+                buf.putInt(37)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -5576,6 +8355,41 @@ sealed class VerifyItem {
     }
     
     /**
+     * A device list (`verify_device_list`).
+     */
+    data class DeviceList(
+        /**
+         * Its bytes.
+         */
+        val `bytes`: kotlin.ByteArray) : VerifyItem()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A device list that must directly follow the list with head
+     * `previous` (`verify_device_list_after`).
+     */
+    data class DeviceListAfter(
+        /**
+         * Head of the list the server holds.
+         */
+        val `previous`: kz.qorgan.ListHead, 
+        /**
+         * The new list's bytes.
+         */
+        val `bytes`: kotlin.ByteArray) : VerifyItem()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * A group message against its chain's announcement.
      */
     data class GroupMessage(
@@ -5622,7 +8436,14 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
             4 -> VerifyItem.Announcement(
                 FfiConverterByteArray.read(buf),
                 )
-            5 -> VerifyItem.GroupMessage(
+            5 -> VerifyItem.DeviceList(
+                FfiConverterByteArray.read(buf),
+                )
+            6 -> VerifyItem.DeviceListAfter(
+                FfiConverterTypeListHead.read(buf),
+                FfiConverterByteArray.read(buf),
+                )
+            7 -> VerifyItem.GroupMessage(
                 FfiConverterByteArray.read(buf),
                 FfiConverterByteArray.read(buf),
                 )
@@ -5659,6 +8480,21 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
                 + FfiConverterByteArray.allocationSize(value.`bytes`)
             )
         }
+        is VerifyItem.DeviceList -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`bytes`)
+            )
+        }
+        is VerifyItem.DeviceListAfter -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeListHead.allocationSize(value.`previous`)
+                + FfiConverterByteArray.allocationSize(value.`bytes`)
+            )
+        }
         is VerifyItem.GroupMessage -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
@@ -5691,8 +8527,19 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
                 FfiConverterByteArray.write(value.`bytes`, buf)
                 Unit
             }
-            is VerifyItem.GroupMessage -> {
+            is VerifyItem.DeviceList -> {
                 buf.putInt(5)
+                FfiConverterByteArray.write(value.`bytes`, buf)
+                Unit
+            }
+            is VerifyItem.DeviceListAfter -> {
+                buf.putInt(6)
+                FfiConverterTypeListHead.write(value.`previous`, buf)
+                FfiConverterByteArray.write(value.`bytes`, buf)
+                Unit
+            }
+            is VerifyItem.GroupMessage -> {
+                buf.putInt(7)
                 FfiConverterByteArray.write(value.`announcement`, buf)
                 FfiConverterByteArray.write(value.`message`, buf)
                 Unit
@@ -5837,6 +8684,38 @@ public object FfiConverterOptionalTypeGroupPlaintext: FfiConverterRustBuffer<Gro
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeHeadReport: FfiConverterRustBuffer<HeadReport?> {
+    override fun read(buf: ByteBuffer): HeadReport? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeHeadReport.read(buf)
+    }
+
+    override fun allocationSize(value: HeadReport?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeHeadReport.allocationSize(value)
+        }
+    }
+
+    override fun write(value: HeadReport?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeHeadReport.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeRotationReason: FfiConverterRustBuffer<RotationReason?> {
     override fun read(buf: ByteBuffer): RotationReason? {
         if (buf.get().toInt() == 0) {
@@ -5925,6 +8804,34 @@ public object FfiConverterSequenceByteArray: FfiConverterRustBuffer<List<kotlin.
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeContact: FfiConverterRustBuffer<List<Contact>> {
+    override fun read(buf: ByteBuffer): List<Contact> {
+        val len = buf.getInt()
+        return List<Contact>(len) {
+            FfiConverterTypeContact.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Contact>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeContact.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Contact>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeContact.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeSession: FfiConverterRustBuffer<List<Session>> {
     override fun read(buf: ByteBuffer): List<Session> {
         val len = buf.getInt()
@@ -5971,6 +8878,62 @@ public object FfiConverterSequenceTypeBatchResult: FfiConverterRustBuffer<List<B
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeBatchResult.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDelivery: FfiConverterRustBuffer<List<Delivery>> {
+    override fun read(buf: ByteBuffer): List<Delivery> {
+        val len = buf.getInt()
+        return List<Delivery>(len) {
+            FfiConverterTypeDelivery.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Delivery>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDelivery.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Delivery>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDelivery.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDeviceInfo: FfiConverterRustBuffer<List<DeviceInfo>> {
+    override fun read(buf: ByteBuffer): List<DeviceInfo> {
+        val len = buf.getInt()
+        return List<DeviceInfo>(len) {
+            FfiConverterTypeDeviceInfo.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DeviceInfo>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDeviceInfo.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DeviceInfo>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDeviceInfo.write(it, buf)
         }
     }
 }
@@ -6087,6 +9050,101 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
     }
 }
         /**
+         * The account key (32 bytes) that a decrypted message's account envelope
+         * is addressed to, read before `receive` to find the conversation: for a
+         * copy from one of this account's other devices, the contact it was sent
+         * to; for a contact's message, this account. `Malformed` if `plaintext`
+         * is not an account envelope. Says nothing of who sent it: `receive`
+         * checks that.
+         */
+    @Throws(QorganException::class) fun `envelopeRecipient`(`plaintext`: java.nio.ByteBuffer): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_recipient(
+    
+        
+        FfiConverterByRefBytes.lower(`plaintext`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Encrypts `body` once for every device of the conversation: each device
+         * of `contact`'s newest verified list and each other device of
+         * `account`, through its session in `sessions` (in an account envelope
+         * that carries the device-list heads when they are due). One `Delivery`
+         * per listed device (the contact's first, in list order), then one
+         * `NotListed` per session with a device in neither list: such a device
+         * gets nothing. A listed device without a session is `NoSession`.
+         * Persist every session that encrypted, and the contact, before sending.
+         *
+         * Locks the account, then the contact, then the sessions (by address).
+         * Kotlin: pass only objects that are still open (the `ByteArray` overload
+         * checks).
+         */
+    @Throws(QorganException::class) fun `fanout`(`account`: Account, `contact`: Contact, `sessions`: List<Session>, `body`: java.nio.ByteBuffer): List<Delivery> {
+            return FfiConverterSequenceTypeDelivery.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_fanout(
+    
+        
+        FfiConverterTypeAccount.lower(`account`),
+        FfiConverterTypeContact.lower(`contact`),
+        FfiConverterSequenceTypeSession.lower(`sessions`),
+        FfiConverterByRefBytes.lower(`body`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The identity key (standalone encoding) of the device asking to be
+         * linked by `link_code` (the scanned QR text): show it, or check it
+         * against the device the user means, before `Account.provision`.
+         */
+    @Throws(QorganException::class) fun `linkCodeDevice`(`linkCode`: kotlin.String): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_link_code_device(
+    
+        
+        FfiConverterString.lower(`linkCode`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Opens the account envelope of a message that `sender_identity`'s
+         * session decrypted (`Session.decrypt`, or `Device.accept` for a first
+         * message; pass `Session.remote_identity()`), in the conversation with
+         * `contact`. Refused: a sender in neither `contact`'s nor `account`'s
+         * newest list (`DeviceNotListed`), a message addressed to another
+         * conversation (`Misaddressed`: from the contact's devices it must name
+         * this account, from this account's other devices the contact's); drop
+         * such a message. The report compares the heads the message carried with
+         * the lists held: fetch and `update` on `Newer`, show a `Fork`.
+         *
+         * Locks the account, then the contact. Kotlin: pass objects that are
+         * still open (the `ByteArray` overload checks).
+         */
+    @Throws(QorganException::class) fun `receive`(`account`: Account, `contact`: Contact, `senderIdentity`: kotlin.ByteArray, `plaintext`: java.nio.ByteBuffer): Received {
+            return FfiConverterTypeReceived.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_receive(
+    
+        
+        FfiConverterTypeAccount.lower(`account`),
+        FfiConverterTypeContact.lower(`contact`),
+        FfiConverterByteArray.lower(`senderIdentity`),
+        FfiConverterByRefBytes.lower(`plaintext`),_status)
+}
+    )
+    }
+    
+
+        /**
          * Compares a computed safety number with a scanned one, in constant time.
          */ fun `safetyNumbersMatch`(`ours`: SafetyNumber, `scanned`: kotlin.ByteArray): kotlin.Boolean {
             return FfiConverterBoolean.lift(
@@ -6118,6 +9176,8 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
         /**
          * Verifies many items with one batch verification; one result per item.
          * Each distinct announcement is decoded and verified once.
+         * A device list's head with a hash that is not 32 bytes fails as
+         * `InvalidArgument`, without entering the batch.
          */ fun `verifyBatch`(`items`: List<VerifyItem>): List<VerifyResult> {
             return FfiConverterSequenceTypeVerifyResult.lift(
     uniffiRustCall() { _status ->
@@ -6142,6 +9202,48 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
         FfiConverterByRefBytes.lower(`bundle`),_status)
 }
     
+    
+
+        /**
+         * Verifies a device list (`Account.device_list`): every device's identity
+         * binding, the account's signature and the list rules; returns what it
+         * says. Refused: `Malformed` (including a broken list rule),
+         * `BadSignature` (`what`: "identity binding" or "device list"). Says
+         * nothing of whether it is the account's newest: see
+         * `verify_device_list_after`.
+         */
+    @Throws(QorganException::class) fun `verifyDeviceList`(`deviceList`: java.nio.ByteBuffer): DeviceListInfo {
+            return FfiConverterTypeDeviceListInfo.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_verify_device_list(
+    
+        
+        FfiConverterByRefBytes.lower(`deviceList`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Verifies a device list as `verify_device_list` does, and that it
+         * directly follows the list with head `previous` (the one the server
+         * holds for the account: version one more, naming its hash), which is
+         * what a server checks before replacing the list it holds. Refused as
+         * `verify_device_list` does, and with `NotSuccessor` when it does not
+         * follow (a rollback, a skipped version, or a fork); `InvalidArgument`
+         * for a hash that is not 32 bytes.
+         */
+    @Throws(QorganException::class) fun `verifyDeviceListAfter`(`previous`: ListHead, `deviceList`: java.nio.ByteBuffer): DeviceListInfo {
+            return FfiConverterTypeDeviceListInfo.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_verify_device_list_after(
+    
+        
+        FfiConverterTypeListHead.lower(`previous`),
+        FfiConverterByRefBytes.lower(`deviceList`),_status)
+}
+    )
+    }
     
 
         /**

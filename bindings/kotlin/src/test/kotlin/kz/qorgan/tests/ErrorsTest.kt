@@ -3,8 +3,15 @@ package kz.qorgan.tests
 import kz.qorgan.accept
 import kz.qorgan.decrypt
 import kz.qorgan.encrypt
+import kz.qorgan.fanout
+import kz.qorgan.receive
+import kz.qorgan.verifyDeviceListAfter
+import kz.qorgan.Account
+import kz.qorgan.Contact
 import kz.qorgan.Device
 import kz.qorgan.ErrorKind
+import kz.qorgan.LinkRequest
+import kz.qorgan.linkCodeDevice
 import kz.qorgan.GroupPolicy
 import kz.qorgan.GroupReceiver
 import kz.qorgan.QorganException
@@ -16,6 +23,7 @@ import kotlin.test.Test
 import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
+import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
@@ -48,6 +56,17 @@ class ErrorsTest {
             QorganException.WrongOwner::class.java,
             QorganException.RolledBack::class.java,
             QorganException.InvalidArgument::class.java,
+            QorganException.NotSuccessor::class.java,
+            QorganException.WrongAccount::class.java,
+            QorganException.ListRolledBack::class.java,
+            QorganException.Fork::class.java,
+            QorganException.Gap::class.java,
+            QorganException.InvalidList::class.java,
+            QorganException.ProvisioningFailed::class.java,
+            QorganException.InvalidLinkCode::class.java,
+            QorganException.NoAccountKey::class.java,
+            QorganException.DeviceNotListed::class.java,
+            QorganException.Misaddressed::class.java,
         )
 
         /**
@@ -57,10 +76,14 @@ class ErrorsTest {
          *   group one is unreachable while max_messages is a u32.
          * - Internal: the OS random generator failing, or a mutex poisoned
          *   by a panic inside Rust; neither can be caused through the API.
+         * - NotListed, NoSession: never thrown; `fanout` reports them per
+         *   device in `Delivery.error` (AccountTest checks both kinds).
          */
         val NOT_PROVOKABLE = setOf(
             QorganException.ChainExhausted::class.java,
             QorganException.Internal::class.java,
+            QorganException.NotListed::class.java,
+            QorganException.NoSession::class.java,
         )
     }
 
@@ -72,7 +95,7 @@ class ErrorsTest {
     @Test
     fun everyVariantIsCoveredOrListed() {
         val all = variants()
-        assertEquals(24, all.size, all.toString())
+        assertEquals(37, all.size, all.toString())
         assertEquals(all, PROVOKED + NOT_PROVOKABLE)
     }
 
@@ -518,6 +541,65 @@ class ErrorsTest {
                     assertFailsWith<QorganException.UnknownPreKey> { bob.accept(first, NOW + DAY + 28uL * DAY) }
                 }
             }
+        }
+    }
+
+    @Test
+    fun accountErrors() {
+        val phone = Device(NOW)
+        val bob = Account.create(phone, "phone")
+        val v1 = bob.deviceList()
+        val v1Head = bob.head()
+        val contact = Contact.pin(v1)
+        // A label over 64 bytes.
+        assertFailsWith<QorganException.InvalidList> { Account.create(phone, "x".repeat(65)) }
+        assertFailsWith<QorganException.InvalidList> { bob.removeDevice(Device(NOW).identityKey()) }
+        assertFailsWith<QorganException.WrongAccount> {
+            contact.update(listOf(Account.create(phone, "phone").deviceList()))
+        }
+        assertFailsWith<QorganException.InvalidLinkCode> { linkCodeDevice("not a code") }
+        val tablet = Device(NOW)
+        val request = LinkRequest(tablet)
+        val message = bob.provision(request.code(), "tablet", emptyList(), false)
+        val tabletAccount = request.complete(message).account
+        assertFailsWith<QorganException.ProvisioningFailed> { request.complete(message) }
+        assertFailsWith<QorganException.NoAccountKey> { tabletAccount.removeDevice(phone.identityKey()) }
+        val v2 = bob.deviceList()
+        val v3 = bob.removeDevice(tablet.identityKey())
+        assertFailsWith<QorganException.Gap> { contact.update(listOf(v3)) }
+        contact.update(listOf(v2, v3))
+        assertFailsWith<QorganException.ListRolledBack> { contact.update(listOf(v1)) }
+        // A server holding version 1 refuses version 3 as its successor.
+        val e = assertFailsWith<QorganException.NotSuccessor> { verifyDeviceListAfter(v1Head, v3) }
+        assertEquals(3uL, e.version)
+        assertEquals(1uL, e.previousVersion)
+        // Two copies of the account key sign two different versions 4.
+        val copy = Account.open(storageKey(9), bob.seal(storageKey(9)), bob.accountKey(), 0u)
+        bob.provision(LinkRequest(Device(NOW)).code(), "honest", emptyList(), false)
+        copy.provision(LinkRequest(Device(NOW)).code(), "ghost", emptyList(), false)
+        contact.update(listOf(bob.deviceList()))
+        val fork = assertFailsWith<QorganException.Fork> { contact.update(listOf(copy.deviceList())) }
+        assertEquals(4uL, fork.held.version)
+        assertEquals(4uL, fork.seen.version)
+        // A message from a device in neither list of the conversation.
+        val stranger = Device(NOW)
+        val strangerAccount = Account.create(stranger, "stranger")
+        val d = fanout(strangerAccount, Contact.pin(v1), listOf(stranger.initiate(phone.bundle())), utf8("hi"))
+        val accepted = phone.accept(assertNotNull(d.single().ciphertext), NOW)
+        val alice = Contact.pin(Account.create(Device(NOW), "alice").deviceList())
+        assertFailsWith<QorganException.DeviceNotListed> {
+            receive(bob, alice, accepted.session.remoteIdentity(), accepted.plaintext)
+        }
+        // A copy from one of the account's own devices, read in another
+        // conversation than the one it was sent in.
+        val laptop = Device(NOW)
+        val laptopRequest = LinkRequest(laptop)
+        val laptopAccount = laptopRequest.complete(bob.provision(laptopRequest.code(), "laptop", emptyList(), false)).account
+        val toLaptop = fanout(bob, alice, listOf(phone.initiate(laptop.bundle())), utf8("copy"))
+            .single { it.ciphertext != null }
+        val received = laptop.accept(toLaptop.ciphertext!!, NOW)
+        assertFailsWith<QorganException.Misaddressed> {
+            receive(laptopAccount, Contact.pin(strangerAccount.deviceList()), received.session.remoteIdentity(), received.plaintext)
         }
     }
 }

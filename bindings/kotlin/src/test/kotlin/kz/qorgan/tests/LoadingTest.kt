@@ -1,8 +1,11 @@
 package kz.qorgan.tests
 
 import com.sun.jna.NativeLibrary
+import kz.qorgan.Account
+import kz.qorgan.Contact
 import kz.qorgan.Device
 import kz.qorgan.GroupReceiver
+import kz.qorgan.ListHead
 import kz.qorgan.OutboundGroup
 import kz.qorgan.Session
 import kz.qorgan.decrypt
@@ -40,16 +43,39 @@ class LoadingTest {
         // Functions with a ULong parameter get a mangled JVM name ("accept-<hash>").
         fun name(m: java.lang.reflect.Method) = m.name.substringBefore('-')
         assertEquals(
-            setOf("verifyIdentity", "verifyBundle", "verifyUpload", "verifyAnnouncement", "verifyGroupMessage", "encrypt", "decrypt", "accept"),
+            setOf(
+                "verifyIdentity", "verifyBundle", "verifyUpload", "verifyAnnouncement", "verifyGroupMessage",
+                "verifyDeviceList", "verifyDeviceListAfter", "encrypt", "decrypt", "accept", "fanout", "receive",
+                "envelopeRecipient",
+            ),
             public.map { name(it) }.toSet(),
         )
-        // verify*: every parameter a ByteArray; the per-message extensions:
-        // the receiver object, then one ByteArray (and `now` for accept).
+        // verify*: every parameter a ByteArray (after the held head for
+        // verifyDeviceListAfter); fanout and receive: the generated
+        // function's parameters with the last one a ByteArray; the
+        // per-message extensions: the receiver object, then one ByteArray
+        // (and `now` for accept).
         val receivers = setOf(Session::class.java, Device::class.java, OutboundGroup::class.java, GroupReceiver::class.java)
         for (m in public) {
             val params = m.parameterTypes.toList()
-            if (name(m).startsWith("verify")) {
+            if (name(m) == "verifyDeviceListAfter") {
+                assertEquals(listOf(ListHead::class.java, ByteArray::class.java), params, m.toString())
+            } else if (name(m).startsWith("verify")) {
                 assertTrue(params.all { it == ByteArray::class.java }, m.toString())
+            } else if (name(m) == "fanout") {
+                assertEquals(
+                    listOf(Account::class.java, Contact::class.java, List::class.java, ByteArray::class.java),
+                    params,
+                    m.toString(),
+                )
+            } else if (name(m) == "envelopeRecipient") {
+                assertEquals(listOf(ByteArray::class.java), params, m.toString())
+            } else if (name(m) == "receive") {
+                assertEquals(
+                    listOf(Account::class.java, Contact::class.java, ByteArray::class.java, ByteArray::class.java),
+                    params,
+                    m.toString(),
+                )
             } else {
                 val extra = if (name(m) == "accept") listOf(Long::class.javaPrimitiveType) else emptyList()
                 assertTrue(params.size == 2 + extra.size && params[0] in receivers && params[1] == ByteArray::class.java, m.toString())
