@@ -1,6 +1,6 @@
 //! One input line: a kind and its hex fields.
 
-use qorgan::account::ListHead;
+use qorgan::account::{ACCOUNT_KEY_LEN, AccountKey, ListHead};
 use qorgan::verify::Encoded;
 
 use crate::hex;
@@ -18,10 +18,12 @@ pub enum Line {
     Announcement(Vec<u8>),
     /// `device-list <hex>`: a device list.
     DeviceList(Vec<u8>),
-    /// `device-list-after <version> <hash-hex> <hex>`: a device list that
-    /// must directly follow the list with that head (the one the server
-    /// holds).
+    /// `device-list-after <account-hex> <version> <hash-hex> <hex>`: a
+    /// device list that must be that account's and directly follow the
+    /// list with that head (the one the server holds for the account).
     DeviceListAfter {
+        /// The account whose list is held (boxed: a decoded key is large).
+        account: Box<AccountKey>,
         /// Head of the list held.
         previous: ListHead,
         /// The new list.
@@ -45,7 +47,12 @@ impl Line {
             Self::Upload(b) => Encoded::Upload(b),
             Self::Announcement(b) => Encoded::Announcement(b),
             Self::DeviceList(b) => Encoded::DeviceList(b),
-            Self::DeviceListAfter { previous, list } => Encoded::DeviceListAfter {
+            Self::DeviceListAfter {
+                account,
+                previous,
+                list,
+            } => Encoded::DeviceListAfter {
+                account: **account,
                 previous: *previous,
                 list,
             },
@@ -80,7 +87,7 @@ impl Line {
             | Self::Upload(b)
             | Self::Announcement(b)
             | Self::DeviceList(b) => b.len(),
-            Self::DeviceListAfter { list, .. } => 8 + 32 + list.len(),
+            Self::DeviceListAfter { list, .. } => ACCOUNT_KEY_LEN + 8 + 32 + list.len(),
             Self::GroupMessage {
                 announcement,
                 message,
@@ -112,6 +119,9 @@ pub enum ParseError {
     NotHex(&'static str),
     /// A field is not a decimal number (that fits 64 bits).
     NotNumber(&'static str),
+    /// 32 bytes that are not an account key (non-canonical or small
+    /// order).
+    NotAccountKey,
     /// A hex field of the wrong length.
     WrongLength {
         /// The field.
@@ -138,6 +148,7 @@ impl std::fmt::Display for ParseError {
             } => write!(f, "{kind} takes {expected} field(s), found {found}"),
             Self::NotHex(what) => write!(f, "{what} is not hex"),
             Self::NotNumber(what) => write!(f, "{what} is not a decimal number"),
+            Self::NotAccountKey => f.write_str("account is not an account key"),
             Self::WrongLength {
                 what,
                 expected,
@@ -195,13 +206,25 @@ pub fn parse_line(text: &str) -> Result<Option<Line>, ParseError> {
             Line::DeviceList(field(0, "device list")?)
         }
         "device-list-after" => {
-            want("device-list-after", 3)?;
+            want("device-list-after", 4)?;
+            let account = field(0, "account")?;
+            let account: [u8; ACCOUNT_KEY_LEN] =
+                account
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| ParseError::WrongLength {
+                        what: "account",
+                        expected: ACCOUNT_KEY_LEN,
+                        found: account.len(),
+                    })?;
+            let account =
+                Box::new(AccountKey::from_bytes(&account).map_err(|_| ParseError::NotAccountKey)?);
             let version = fields
-                .first()
+                .get(1)
                 .filter(|f| f.bytes().all(|b| b.is_ascii_digit()))
                 .and_then(|f| f.parse::<u64>().ok())
                 .ok_or(ParseError::NotNumber("previous version"))?;
-            let hash = field(1, "previous hash")?;
+            let hash = field(2, "previous hash")?;
             let hash: [u8; 32] =
                 hash.as_slice()
                     .try_into()
@@ -211,8 +234,9 @@ pub fn parse_line(text: &str) -> Result<Option<Line>, ParseError> {
                         found: hash.len(),
                     })?;
             Line::DeviceListAfter {
+                account,
                 previous: ListHead { version, hash },
-                list: field(2, "device list")?,
+                list: field(3, "device list")?,
             }
         }
         "group-message" => {
@@ -285,36 +309,47 @@ mod tests {
             Ok(Some(Line::DeviceList(vec![0x01, 0x30])))
         );
         let hash = "ab".repeat(32);
+        // An account key: the base point's encoding, a valid Ed25519 key.
+        let key = format!("58{}", "66".repeat(31));
+        let parsed = parse_line(&format!("device-list-after {key} 7 {hash} 01"));
+        let Ok(Some(Line::DeviceListAfter {
+            account,
+            previous,
+            list,
+        })) = parsed
+        else {
+            unreachable!("{parsed:?}")
+        };
+        assert_eq!(hex::decode(&key), Some(account.to_bytes().to_vec()));
         assert_eq!(
-            parse_line(&format!("device-list-after 7 {hash} 01")),
-            Ok(Some(Line::DeviceListAfter {
-                previous: ListHead {
+            (previous, list),
+            (
+                ListHead {
                     version: 7,
                     hash: [0xab; 32]
                 },
-                list: vec![1]
-            }))
+                vec![1]
+            )
         );
-        assert_eq!(
-            Line::DeviceListAfter {
-                previous: ListHead {
-                    version: 1,
-                    hash: [0; 32]
-                },
-                list: vec![1, 2]
-            }
-            .kind(),
-            "device-list-after"
-        );
+        let line = Line::DeviceListAfter {
+            account,
+            previous: ListHead {
+                version: 1,
+                hash: [0; 32],
+            },
+            list: vec![1, 2],
+        };
+        assert_eq!(line.kind(), "device-list-after");
+        assert_eq!(line.len(), 32 + 8 + 32 + 2);
         for bad in ["-1", "+1", "0x10", "18446744073709551616", "seven"] {
             assert_eq!(
-                parse_line(&format!("device-list-after {bad} {hash} 01")),
+                parse_line(&format!("device-list-after {key} {bad} {hash} 01")),
                 Err(ParseError::NotNumber("previous version")),
                 "{bad}"
             );
         }
         assert_eq!(
-            parse_line("device-list-after 1 abab 01"),
+            parse_line(&format!("device-list-after {key} 1 abab 01")),
             Err(ParseError::WrongLength {
                 what: "previous hash",
                 expected: 32,
@@ -322,11 +357,33 @@ mod tests {
             })
         );
         assert_eq!(
-            parse_line(&format!("device-list-after 1 {hash}")),
+            parse_line(&format!("device-list-after abab 1 {hash} 01")),
+            Err(ParseError::WrongLength {
+                what: "account",
+                expected: 32,
+                found: 2
+            })
+        );
+        // The identity point: small order, not an account key.
+        let small = format!("01{}", "00".repeat(31));
+        assert_eq!(
+            parse_line(&format!("device-list-after {small} 1 {hash} 01")),
+            Err(ParseError::NotAccountKey)
+        );
+        assert_eq!(
+            parse_line(&format!("device-list-after {key} zz {hash} 01")),
+            Err(ParseError::NotNumber("previous version"))
+        );
+        assert_eq!(
+            parse_line(&format!("device-list-after xx 1 {hash} 01")),
+            Err(ParseError::NotHex("account"))
+        );
+        assert_eq!(
+            parse_line(&format!("device-list-after 1 {hash} 01")),
             Err(ParseError::FieldCount {
                 kind: "device-list-after",
-                expected: 3,
-                found: 2
+                expected: 4,
+                found: 3
             })
         );
         assert_eq!(

@@ -12,7 +12,7 @@
 //! announcement   <announcement-hex>
 //! group-message  <announcement-hex> <message-hex>
 //! device-list    <list-hex>
-//! device-list-after <version> <hash-hex> <list-hex>
+//! device-list-after <account-hex> <version> <hash-hex> <list-hex>
 //! ```
 //!
 //! An `upload` is a prekey upload (docs/PROTOCOL.md §4.10, what
@@ -20,9 +20,11 @@
 //! every prekey signature and the identity's signature over the whole
 //! upload are checked. A `device-list` (docs/PROTOCOL.md §14.1) is checked
 //! for every device's identity binding, the account's signature and the
-//! list rules; `device-list-after` also checks that the list directly
-//! follows the list whose head (version in decimal, hash in hex) the server
-//! holds: version one more, naming that hash (else `does not follow`).
+//! list rules; `device-list-after` also checks that the list is the given
+//! account's (its 32-byte key in hex) and directly follows the list whose
+//! head (version in decimal, hash in hex) the server holds for it: version
+//! one more, naming that hash (else `does not follow`, also for another
+//! account's list).
 //!
 //! Output, in input order: one verdict per item (`SOURCE:LINE: KIND: valid`,
 //! or `invalid:` with the reason, or `unreadable:` for a line that is not an

@@ -27,9 +27,11 @@ are ignored:
   group-message  <announcement> <message>   a group message against its chain
   device-list    <list>                     an account's device list (every device's
                                             identity binding, the account signature)
-  device-list-after <version> <hash> <list> a device list that must directly follow
-                                            the held list with that head (version in
-                                            decimal, its 32-byte hash in hex): what
+  device-list-after <account> <version> <hash> <list>
+                                            a device list that must be the account's
+                                            (its 32-byte key) and directly follow the
+                                            list held for it with that head (version
+                                            in decimal, its 32-byte hash in hex): what
                                             to check before replacing the held list
 
 Prints 'SOURCE:LINE: KIND: valid | invalid: REASON | unreadable: REASON'

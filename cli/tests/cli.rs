@@ -361,19 +361,47 @@ fn device_lists_valid_tampered_and_not_following_the_held_head() {
         .add_device(tablet.public(), "tablet")
         .unwrap()
         .to_bytes();
-    let held = format!("{} {}", v1_head.version, hex(&v1_head.hash));
+    let bob_key = hex(&bob.account_key().to_bytes());
+    let held = format!("{bob_key} {} {}", v1_head.version, hex(&v1_head.hash));
+    // Mallory's second list names the head `mallory_held`: held for Bob,
+    // it is still not Bob's next list.
+    let mut mallory = Account::create(&mut rng, phone.public(), "phone").unwrap();
+    let mallory_held = mallory.head();
+    let mallory_v2 = mallory
+        .add_device(tablet.public(), "tablet")
+        .unwrap()
+        .to_bytes();
+    let mallory_held = format!("{} {}", mallory_held.version, hex(&mallory_held.hash));
+    let mallory_key = hex(&mallory.account_key().to_bytes());
     let input = [
         format!("device-list {}", hex(&v1)),
         format!("device-list {}", hex(&v2)),
         format!("device-list-after {held} {}", hex(&v2)),
         // A replay of the held list, and a list after another head.
         format!("device-list-after {held} {}", hex(&v1)),
-        format!("device-list-after 1 {} {}", "00".repeat(32), hex(&v2)),
+        format!(
+            "device-list-after {bob_key} 1 {} {}",
+            "00".repeat(32),
+            hex(&v2)
+        ),
         format!("device-list {}", hex(&flip_last(&v2))),
         format!("device-list {}", hex(&f_identity())),
-        format!("device-list-after x {} {}", hex(&v1_head.hash), hex(&v2)),
-        format!("device-list-after 1 abcd {}", hex(&v2)),
+        format!(
+            "device-list-after {bob_key} x {} {}",
+            hex(&v1_head.hash),
+            hex(&v2)
+        ),
+        format!("device-list-after {bob_key} 1 abcd {}", hex(&v2)),
         format!("device-list-after {held}"),
+        format!(
+            "device-list-after {mallory_key} {mallory_held} {}",
+            hex(&mallory_v2)
+        ),
+        format!(
+            "device-list-after {bob_key} {mallory_held} {}",
+            hex(&mallory_v2)
+        ),
+        format!("device-list-after abcd {mallory_held} {}", hex(&mallory_v2)),
     ]
     .join("\n");
     let out = run(&[], &input);
@@ -391,15 +419,18 @@ fn device_lists_valid_tampered_and_not_following_the_held_head() {
             "stdin:7: device-list: invalid: malformed: unexpected type byte 0x11",
             "stdin:8: unreadable: previous version is not a decimal number",
             "stdin:9: unreadable: previous hash must be 32 bytes, found 2",
-            "stdin:10: unreadable: device-list-after takes 3 field(s), found 2",
-            "summary: 10 items: 3 valid, 4 invalid, 3 unreadable",
+            "stdin:10: unreadable: device-list-after takes 4 field(s), found 3",
+            "stdin:11: device-list-after: valid",
+            "stdin:12: device-list-after: invalid: device list version 2 does not follow version 1",
+            "stdin:13: unreadable: account must be 32 bytes, found 2",
+            "summary: 13 items: 4 valid, 5 invalid, 4 unreadable",
         ]
     );
     let help = run(&["--help"], "");
     let help = String::from_utf8_lossy(&help.stdout).into_owned();
     assert!(help.contains("device-list    <list>"), "{help}");
     assert!(
-        help.contains("device-list-after <version> <hash> <list>"),
+        help.contains("device-list-after <account> <version> <hash> <list>"),
         "{help}"
     );
 }

@@ -361,7 +361,12 @@ fn account_demo(rng: &mut SystemRng) -> Result<()> {
     )?;
     let forged = from_ghost.encrypt(
         rng,
-        &seal_envelope(alice.account_key(), None, b"Bob here, send the files"),
+        &seal_envelope(
+            bob_at_alice.account(),
+            alice.account_key(),
+            None,
+            b"Bob here, send the files",
+        ),
     )?;
     let (session, envelope) = alice_phone.accept(&forged, 0)?;
     match receive(&alice, &bob_at_alice, session.remote_identity(), &envelope) {

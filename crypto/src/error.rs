@@ -96,7 +96,7 @@ pub enum VerifyError {
     #[error(transparent)]
     Signature(#[from] SignatureError),
     /// A device list does not directly follow the head it was checked
-    /// against (docs/PROTOCOL.md §14.2).
+    /// against, or is another account's (docs/PROTOCOL.md §14.8).
     #[error("device list version {version} does not follow version {previous_version}")]
     NotSuccessor {
         /// The list's version.

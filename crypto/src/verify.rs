@@ -11,7 +11,7 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use crate::account::DeviceList;
+use crate::account::{AccountKey, DeviceList};
 use crate::bundle::PreKeyBundle;
 use crate::codec::Reader;
 use crate::error::{AccountError, Head};
@@ -24,6 +24,9 @@ use crate::upload::PreKeyUpload;
 use crate::wire;
 
 /// One thing to verify.
+// `DeviceListAfter` carries a decoded account key (about 200 bytes): items
+// live briefly, in batches, and a reference would make callers keep the key.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug)]
 pub enum Item<'a> {
     /// A standalone identity key (`0x01 0x11 …`): its binding signature.
@@ -43,6 +46,9 @@ pub enum Item<'a> {
     /// `previous` (version one more, previous hash equal): what a server
     /// checks before replacing the list it holds.
     DeviceListAfter {
+        /// The account whose list is held (a list of another account is
+        /// refused, whatever its `previous` field says).
+        account: AccountKey,
         /// Head of the list held.
         previous: Head,
         /// The new list's bytes.
@@ -87,9 +93,13 @@ fn checks(item: &Item<'_>) -> Result<Vec<SignatureCheck>, VerifyError> {
             .checks()
             .into()),
         Item::DeviceList(bytes) => Ok(device_list(bytes)?.checks()),
-        Item::DeviceListAfter { previous, list } => {
+        Item::DeviceListAfter {
+            account,
+            previous,
+            list,
+        } => {
             let list = device_list(list)?;
-            if !list.follows(previous) {
+            if list.account() != account || !list.follows(previous) {
                 return Err(VerifyError::NotSuccessor {
                     version: list.version(),
                     previous_version: previous.version,
@@ -173,6 +183,7 @@ pub fn verify_batch(items: &[Item<'_>]) -> Vec<Result<(), VerifyError>> {
 
 /// An item as a server receives it: a group message names its chain's
 /// announcement by bytes rather than as a decoded [`SenderKeyAnnouncement`].
+#[allow(clippy::large_enum_variant)] // as `Item`
 #[derive(Clone, Copy, Debug)]
 pub enum Encoded<'a> {
     /// As [`Item::Identity`].
@@ -185,6 +196,8 @@ pub enum Encoded<'a> {
     DeviceList(&'a [u8]),
     /// As [`Item::DeviceListAfter`].
     DeviceListAfter {
+        /// The account whose list is held.
+        account: AccountKey,
         /// Head of the list held.
         previous: Head,
         /// The new list's bytes.
@@ -232,9 +245,15 @@ pub fn verify_encoded_batch(items: &[Encoded<'_>]) -> Vec<Result<(), EncodedErro
             Encoded::Bundle(b) => Ok(Item::Bundle(b)),
             Encoded::Upload(b) => Ok(Item::Upload(b)),
             Encoded::DeviceList(b) => Ok(Item::DeviceList(b)),
-            Encoded::DeviceListAfter { previous, list } => {
-                Ok(Item::DeviceListAfter { previous, list })
-            }
+            Encoded::DeviceListAfter {
+                account,
+                previous,
+                list,
+            } => Ok(Item::DeviceListAfter {
+                account,
+                previous,
+                list,
+            }),
             Encoded::Announcement(b) => Ok(Item::Announcement(b)),
             Encoded::GroupMessage {
                 announcement,

@@ -610,29 +610,47 @@ pub fn fanout(
     Ok(deliveries.into_iter().map(Delivery::from).collect())
 }
 
-/// The account key (32 bytes) that a decrypted message's account envelope
-/// is addressed to, read before `receive` to find the conversation: for a
-/// copy from one of this account's other devices, the contact it was sent
-/// to; for a contact's message, this account. `Malformed` if `plaintext`
-/// is not an account envelope. Says nothing of who sent it: `receive`
-/// checks that.
+/// The two accounts a decrypted message's account envelope names
+/// (`envelope_accounts`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EnvelopeAccounts {
+    /// The sending device's account key (32 bytes), as the sender put it.
+    pub sender: Vec<u8>,
+    /// The account key (32 bytes) the sender addressed: its conversation
+    /// partner.
+    pub recipient: Vec<u8>,
+}
+
+/// The sending and addressed account keys of a decrypted message's
+/// account envelope, read before `receive` to find the conversation: for
+/// a contact's message, `sender` is the contact and `recipient` this
+/// account; for a copy from one of this account's other devices, `sender`
+/// is this account and `recipient` the contact it was sent to. A device
+/// may be listed by several accounts: route by these, not by the device.
+/// `Malformed` if `plaintext` is not an account envelope. Says nothing of
+/// whether they are true: `receive` checks the sending device against the
+/// named account's list.
 #[uniffi::export]
-pub fn envelope_recipient(plaintext: &[u8]) -> Result<Vec<u8>, QorganError> {
-    Ok(core::open_envelope(plaintext)?
-        .recipient
-        .to_bytes()
-        .to_vec())
+pub fn envelope_accounts(plaintext: &[u8]) -> Result<EnvelopeAccounts, QorganError> {
+    let envelope = core::open_envelope(plaintext)?;
+    Ok(EnvelopeAccounts {
+        sender: envelope.sender.to_bytes().to_vec(),
+        recipient: envelope.recipient.to_bytes().to_vec(),
+    })
 }
 
 /// Opens the account envelope of a message that `sender_identity`'s
 /// session decrypted (`Session.decrypt`, or `Device.accept` for a first
 /// message; pass `Session.remote_identity()`), in the conversation with
-/// `contact`. Refused: a sender in neither `contact`'s nor `account`'s
-/// newest list (`DeviceNotListed`), a message addressed to another
-/// conversation (`Misaddressed`: from the contact's devices it must name
-/// this account, from this account's other devices the contact's); drop
-/// such a message. The report compares the heads the message carried with
-/// the lists held: fetch and `update` on `Newer`, show a `Fork`.
+/// `contact`. The envelope must name the contact's account as sender and
+/// this account as recipient, or (a copy from this account's other device)
+/// this account as sender and the contact's as recipient; anything else is
+/// `Misaddressed` (another conversation). Then the sending device must be
+/// in the named sending account's newest list (not this device):
+/// `DeviceNotListed` otherwise. Drop a refused message. A device listed by
+/// several accounts is thus attributed to the account its envelope names.
+/// The report compares the heads the message carried with the lists held:
+/// fetch and `update` on `Newer`, show a `Fork`.
 ///
 /// Locks the account, then the contact. Kotlin: pass objects that are
 /// still open (the `ByteArray` overload checks).

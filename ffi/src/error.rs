@@ -158,8 +158,9 @@ pub enum QorganError {
     },
     /// A device list that does not directly follow the head it was checked
     /// against (`verify_device_list_after`, `VerifyItem.DeviceListAfter`):
-    /// not version `previous_version + 1`, or not naming the held list's
-    /// hash as its previous one. The server keeps the list it holds.
+    /// not version `previous_version + 1`, not naming the held list's hash
+    /// as its previous one, or another account's list. The server keeps
+    /// the list it holds.
     #[error("device list version {version} does not follow version {previous_version}")]
     NotSuccessor {
         /// The offered list's version.

@@ -44,8 +44,9 @@ mod session;
 mod verify;
 
 pub use account::{
-    Account, Comparison, Contact, Delivery, DeviceInfo, HeadReport, LinkRequest, ListChange,
-    ListHead, Provisioned, Received, envelope_recipient, fanout, link_code_device, receive,
+    Account, Comparison, Contact, Delivery, DeviceInfo, EnvelopeAccounts, HeadReport, LinkRequest,
+    ListChange, ListHead, Provisioned, Received, envelope_accounts, fanout, link_code_device,
+    receive,
 };
 pub use device::{AcceptResult, Device, SafetyNumber, safety_numbers_match};
 pub use error::{ErrorKind, Failure, QorganError};

@@ -11,7 +11,7 @@ use qorgan::{PreKeyUpload, SenderKeyAnnouncement};
 
 use crate::account::{DeviceInfo, ListHead};
 use crate::error::{Failure, QorganError};
-use crate::lock::parse_head;
+use crate::lock::{parse_account_key, parse_head};
 
 /// Verifies a standalone identity key (its binding signature).
 #[uniffi::export]
@@ -107,21 +107,25 @@ pub fn verify_device_list(device_list: &[u8]) -> Result<DeviceListInfo, QorganEr
     Ok(DeviceListInfo::from(&list))
 }
 
-/// Verifies a device list as `verify_device_list` does, and that it
-/// directly follows the list with head `previous` (the one the server
-/// holds for the account: version one more, naming its hash), which is
-/// what a server checks before replacing the list it holds. Refused as
-/// `verify_device_list` does, and with `NotSuccessor` when it does not
-/// follow (a rollback, a skipped version, or a fork); `InvalidArgument`
-/// for a hash that is not 32 bytes.
+/// Verifies a device list as `verify_device_list` does, and that it is
+/// `account_key`'s and directly follows the list with head `previous` (the
+/// one the server holds for that account: version one more, naming its
+/// hash), which is what a server checks before replacing the list it
+/// holds. Refused as `verify_device_list` does, and with `NotSuccessor`
+/// when it does not follow (a rollback, a skipped version, a fork, or
+/// another account's list, whatever its previous hash says);
+/// `InvalidArgument` for an account key or a hash that is not 32 bytes,
+/// `Malformed` for 32 bytes that are not an account key.
 #[uniffi::export]
 pub fn verify_device_list_after(
+    account_key: Vec<u8>,
     previous: ListHead,
     device_list: &[u8],
 ) -> Result<DeviceListInfo, QorganError> {
+    let account = parse_account_key(&account_key)?;
     let previous = parse_head(&previous)?;
     let list = DeviceList::from_bytes(device_list).map_err(QorganError::from_list_verification)?;
-    if !list.follows(&previous) {
+    if *list.account() != account || !list.follows(&previous) {
         return Err(qorgan::VerifyError::NotSuccessor {
             version: list.version(),
             previous_version: previous.version,
@@ -177,9 +181,11 @@ pub enum VerifyItem {
         /// Its bytes.
         bytes: Vec<u8>,
     },
-    /// A device list that must directly follow the list with head
-    /// `previous` (`verify_device_list_after`).
+    /// A device list that must be `account_key`'s and directly follow the
+    /// list with head `previous` (`verify_device_list_after`).
     DeviceListAfter {
+        /// The account whose list the server holds (32 bytes).
+        account_key: Vec<u8>,
         /// Head of the list the server holds.
         previous: ListHead,
         /// The new list's bytes.
@@ -205,8 +211,9 @@ pub struct VerifyResult {
 
 /// Verifies many items with one batch verification; one result per item.
 /// Each distinct announcement is decoded and verified once.
-/// A device list's head with a hash that is not 32 bytes fails as
-/// `InvalidArgument`, without entering the batch.
+/// A `DeviceListAfter` whose account key or head hash is not 32 bytes
+/// fails as `InvalidArgument` (`Malformed`: 32 bytes that are not an
+/// account key), without entering the batch.
 #[uniffi::export]
 pub fn verify_batch(items: Vec<VerifyItem>) -> Vec<VerifyResult> {
     let prepared: Vec<Result<Encoded<'_>, QorganError>> = items
@@ -218,7 +225,12 @@ pub fn verify_batch(items: Vec<VerifyItem>) -> Vec<VerifyResult> {
                 VerifyItem::Upload { bytes } => Encoded::Upload(bytes),
                 VerifyItem::Announcement { bytes } => Encoded::Announcement(bytes),
                 VerifyItem::DeviceList { bytes } => Encoded::DeviceList(bytes),
-                VerifyItem::DeviceListAfter { previous, bytes } => Encoded::DeviceListAfter {
+                VerifyItem::DeviceListAfter {
+                    account_key,
+                    previous,
+                    bytes,
+                } => Encoded::DeviceListAfter {
+                    account: parse_account_key(account_key)?,
                     previous: parse_head(previous)?,
                     list: bytes,
                 },

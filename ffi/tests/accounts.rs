@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use qorgan::account::{AccountKey, seal_envelope};
 use qorgan_ffi::*;
 
 const KEY: [u8; 32] = [7; 32];
@@ -105,8 +106,9 @@ fn a_server_added_ghost_device_receives_nothing_and_is_reported() {
         (Comparison::Same, Comparison::Same, false)
     );
 
-    // The ghost writes to Alice as "Bob": its session opens (a real
-    // identity), the account layer refuses it.
+    // The ghost writes to Alice from its own account: its session opens
+    // (a real identity), but the envelope names the operator's account,
+    // not Bob's conversation.
     let ghosts_view_of_alice = Contact::pin(alice.device_list().unwrap()).unwrap();
     let m = fanout(
         &operator,
@@ -116,6 +118,19 @@ fn a_server_added_ghost_device_receives_nothing_and_is_reported() {
     )
     .unwrap();
     let (from, pt) = read(&alice_phone, ciphertext(&m[0]));
+    let e = receive(&alice, &bob_contact, from, &pt).unwrap_err();
+    assert!(matches!(e, QorganError::Misaddressed), "{e:?}");
+    // An envelope naming Bob's account, sealed by hand: the ghost is not
+    // in Bob's list.
+    let account = |k: Vec<u8>| AccountKey::from_bytes(&k.try_into().unwrap()).unwrap();
+    let envelope = seal_envelope(
+        &account(bob.account_key().unwrap()),
+        &account(alice.account_key().unwrap()),
+        None,
+        b"send me the files",
+    );
+    let m = session(&ghost, &alice_phone).encrypt(&envelope).unwrap();
+    let (from, pt) = read(&alice_phone, &m);
     let e = receive(&alice, &bob_contact, from, &pt).unwrap_err();
     assert!(matches!(e, QorganError::DeviceNotListed), "{e:?}");
     assert_eq!(e.kind(), ErrorKind::DeviceNotListed);
@@ -434,8 +449,11 @@ fn linking_end_to_end_with_sealed_state_and_own_devices() {
     assert_eq!(d[1].identity_key, tablet.identity_key().unwrap());
     let (from, pt) = read(&alice_phone, ciphertext(&d[0]));
     assert_eq!(
-        envelope_recipient(&pt).unwrap(),
-        alice.account_key().unwrap()
+        envelope_accounts(&pt).unwrap(),
+        EnvelopeAccounts {
+            sender: bob.account_key().unwrap(),
+            recipient: alice.account_key().unwrap(),
+        }
     );
     assert_eq!(
         receive(&alice, &bob_at_alice, from, &pt).unwrap().body,
@@ -446,8 +464,11 @@ fn linking_end_to_end_with_sealed_state_and_own_devices() {
     // in another conversation is refused.
     let (from, pt) = read(&tablet, ciphertext(&d[1]));
     assert_eq!(
-        envelope_recipient(&pt).unwrap(),
-        alice.account_key().unwrap()
+        envelope_accounts(&pt).unwrap(),
+        EnvelopeAccounts {
+            sender: bob.account_key().unwrap(),
+            recipient: alice.account_key().unwrap(),
+        }
     );
     let carol = Account::create(&Device::new(NOW).unwrap(), "Carol".into()).unwrap();
     let carol_on_tablet = Contact::pin(carol.device_list().unwrap()).unwrap();
@@ -455,7 +476,7 @@ fn linking_end_to_end_with_sealed_state_and_own_devices() {
     assert!(matches!(e, QorganError::Misaddressed), "{e:?}");
     assert_eq!(e.kind(), ErrorKind::Misaddressed);
     assert!(matches!(
-        envelope_recipient(b"not an envelope").unwrap_err(),
+        envelope_accounts(b"not an envelope").unwrap_err(),
         QorganError::Malformed { .. }
     ));
     let got = receive(&tablet_account, &alice_on_tablet, from, &pt).unwrap();
@@ -508,6 +529,71 @@ fn linking_end_to_end_with_sealed_state_and_own_devices() {
     let change = bob.update(vec![v3]).unwrap();
     assert_eq!(change.removed.len(), 1);
     assert!(!bob.is_listed().unwrap());
+}
+
+#[test]
+fn a_device_listed_by_two_accounts_is_attributed_by_its_envelope() {
+    // Any account can list any device: Bob's phone is in Bob's list and in
+    // Mallory's (made on it here; an operator could list it unasked).
+    let shared = Device::new(NOW).unwrap();
+    let bob = Account::create(&shared, "Bob's phone".into()).unwrap();
+    let mallory = Account::create(&shared, "Mallory's phone".into()).unwrap();
+    let alice_phone = Device::new(NOW).unwrap();
+    let alice = Account::create(&alice_phone, "Alice".into()).unwrap();
+    let bob_at_alice = Contact::pin(bob.device_list().unwrap()).unwrap();
+    let mallory_at_alice = Contact::pin(mallory.device_list().unwrap()).unwrap();
+    let id = shared.identity_key().unwrap();
+    assert!(bob_at_alice.allows(id.clone()).unwrap());
+    assert!(mallory_at_alice.allows(id).unwrap());
+    let alice_at_shared = Contact::pin(alice.device_list().unwrap()).unwrap();
+
+    // Each account's message is attributed to that account by its envelope,
+    // whichever conversation the app tries: never to the other account.
+    for (sender, conversation, other, body) in [
+        (&bob, &bob_at_alice, &mallory_at_alice, &b"from Bob"[..]),
+        (
+            &mallory,
+            &mallory_at_alice,
+            &bob_at_alice,
+            &b"from Mallory"[..],
+        ),
+    ] {
+        let d = fanout(
+            sender,
+            &alice_at_shared,
+            vec![session(&shared, &alice_phone)],
+            body,
+        )
+        .unwrap();
+        assert_eq!(d.len(), 1);
+        let (from, pt) = read(&alice_phone, ciphertext(&d[0]));
+        let accounts = envelope_accounts(&pt).unwrap();
+        assert_eq!(accounts.sender, sender.account_key().unwrap());
+        assert_eq!(accounts.sender, conversation.account_key().unwrap());
+        assert_eq!(accounts.recipient, alice.account_key().unwrap());
+        let e = receive(&alice, other, from.clone(), &pt).unwrap_err();
+        assert!(matches!(e, QorganError::Misaddressed), "{e:?}");
+        assert_eq!(receive(&alice, conversation, from, &pt).unwrap().body, body);
+    }
+
+    // An envelope naming an account that does not list the sending device
+    // is refused: Carol's account does not list the shared phone.
+    let carol = Account::create(&Device::new(NOW).unwrap(), "Carol".into()).unwrap();
+    let carol_at_alice = Contact::pin(carol.device_list().unwrap()).unwrap();
+    let d = fanout(
+        &carol,
+        &alice_at_shared,
+        vec![session(&shared, &alice_phone)],
+        b"from Carol?",
+    )
+    .unwrap();
+    let (from, pt) = read(&alice_phone, ciphertext(&d[0]));
+    assert_eq!(
+        envelope_accounts(&pt).unwrap().sender,
+        carol.account_key().unwrap()
+    );
+    let e = receive(&alice, &carol_at_alice, from, &pt).unwrap_err();
+    assert!(matches!(e, QorganError::DeviceNotListed), "{e:?}");
 }
 
 #[test]
@@ -578,13 +664,14 @@ fn a_server_verifies_lists_their_continuity_and_whose_upload_it_is() {
             head: v1_head.clone(),
         }
     );
-    let info = verify_device_list_after(v1_head.clone(), &v2).unwrap();
+    let bob_key = bob.account_key().unwrap();
+    let info = verify_device_list_after(bob_key.clone(), v1_head.clone(), &v2).unwrap();
     assert_eq!(info.version, 2);
     assert_eq!(info.previous.as_deref(), Some(v1_head.hash.as_slice()));
     assert_eq!(info.head, bob.head().unwrap());
     assert_eq!(info.devices.len(), 2);
     // Not a successor of what the server holds: refused, typed.
-    let e = verify_device_list_after(v1_head.clone(), &v1).unwrap_err();
+    let e = verify_device_list_after(bob_key.clone(), v1_head.clone(), &v1).unwrap_err();
     assert!(
         matches!(
             e,
@@ -605,7 +692,7 @@ fn a_server_verifies_lists_their_continuity_and_whose_upload_it_is() {
         hash: vec![0; 32],
     };
     assert!(matches!(
-        verify_device_list_after(skipped, &v2).unwrap_err(),
+        verify_device_list_after(bob_key.clone(), skipped, &v2).unwrap_err(),
         QorganError::NotSuccessor { .. }
     ));
     let short = ListHead {
@@ -613,9 +700,39 @@ fn a_server_verifies_lists_their_continuity_and_whose_upload_it_is() {
         hash: vec![0; 31],
     };
     assert!(matches!(
-        verify_device_list_after(short.clone(), &v2).unwrap_err(),
+        verify_device_list_after(bob_key.clone(), short.clone(), &v2).unwrap_err(),
         QorganError::InvalidArgument { .. }
     ));
+    assert!(matches!(
+        verify_device_list_after(bob_key[..31].to_vec(), v1_head.clone(), &v2).unwrap_err(),
+        QorganError::InvalidArgument { .. }
+    ));
+    // Another account's list that names the head held for Bob as its
+    // previous one is not Bob's next list. (The server holds `held` for
+    // Bob; Mallory's second list names it.)
+    let mallory = Account::create(&Device::new(NOW).unwrap(), "phone".into()).unwrap();
+    let held = mallory.head().unwrap();
+    link(&mallory, &Device::new(NOW).unwrap(), "tablet", false);
+    let mallory_v2 = mallory.device_list().unwrap();
+    let mallory_key = mallory.account_key().unwrap();
+    assert_eq!(
+        verify_device_list_after(mallory_key.clone(), held.clone(), &mallory_v2)
+            .unwrap()
+            .previous
+            .as_deref(),
+        Some(held.hash.as_slice())
+    );
+    let e = verify_device_list_after(bob_key.clone(), held.clone(), &mallory_v2).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            QorganError::NotSuccessor {
+                version: 2,
+                previous_version: 1
+            }
+        ),
+        "{e:?}"
+    );
     let forged = flipped(&v2, 1);
     match verify_device_list(&forged).unwrap_err() {
         QorganError::BadSignature { what } => assert_eq!(what, "device list"),
@@ -637,15 +754,33 @@ fn a_server_verifies_lists_their_continuity_and_whose_upload_it_is() {
             bytes: forged.clone(),
         },
         VerifyItem::DeviceListAfter {
+            account_key: bob_key.clone(),
             previous: v1_head.clone(),
             bytes: v2.clone(),
         },
         VerifyItem::DeviceListAfter {
+            account_key: bob_key.clone(),
             previous: v1_head.clone(),
             bytes: v1.clone(),
         },
         VerifyItem::DeviceListAfter {
+            account_key: bob_key.clone(),
             previous: short,
+            bytes: v2.clone(),
+        },
+        VerifyItem::DeviceListAfter {
+            account_key: bob_key.clone(),
+            previous: held.clone(),
+            bytes: mallory_v2.clone(),
+        },
+        VerifyItem::DeviceListAfter {
+            account_key: mallory_key.clone(),
+            previous: held,
+            bytes: mallory_v2,
+        },
+        VerifyItem::DeviceListAfter {
+            account_key: vec![0; 33],
+            previous: v1_head.clone(),
             bytes: v2.clone(),
         },
         VerifyItem::Identity {
@@ -666,6 +801,9 @@ fn a_server_verifies_lists_their_continuity_and_whose_upload_it_is() {
             (false, Some(ErrorKind::BadSignature)),
             (true, None),
             (false, Some(ErrorKind::NotSuccessor)),
+            (false, Some(ErrorKind::InvalidArgument)),
+            (false, Some(ErrorKind::NotSuccessor)),
+            (true, None),
             (false, Some(ErrorKind::InvalidArgument)),
             (true, None),
             (false, Some(ErrorKind::Malformed)),

@@ -145,7 +145,7 @@ pub fn decode_device_list(data: &[u8]) {
 pub fn decode_account_envelope(data: &[u8]) {
     if let Ok(e) = qorgan::account::open_envelope(data) {
         assert_eq!(
-            qorgan::account::seal_envelope(&e.recipient, e.heads.as_ref(), e.body),
+            qorgan::account::seal_envelope(&e.sender, &e.recipient, e.heads.as_ref(), e.body),
             data
         );
     }

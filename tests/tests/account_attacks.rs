@@ -116,7 +116,12 @@ fn a_server_added_ghost_device_receives_nothing_and_is_reported() {
     let m = from_ghost
         .encrypt(
             &mut r,
-            &seal_envelope(alice.account_key(), None, b"send me the files"),
+            &seal_envelope(
+                bob.account_key(),
+                alice.account_key(),
+                None,
+                b"send me the files",
+            ),
         )
         .unwrap();
     let (from, pt) = read(&mut alice_phone, &m);
@@ -332,14 +337,35 @@ fn a_server_verifies_lists_their_continuity_and_whose_upload_it_is() {
     assert!(verify(&Item::DeviceList(&v1)).is_ok());
     assert!(
         verify(&Item::DeviceListAfter {
+            account: *bob.account_key(),
             previous: v1_head,
             list: &v2
         })
         .is_ok()
     );
+    // Another account's list naming Bob's head as its previous one: it is
+    // not Bob's successor, whatever its `previous` field says.
+    let mallory_phone = device(&mut r);
+    let mut mallory = Account::create(&mut r, mallory_phone.id.public(), "phone").unwrap();
+    mallory.add_device(tablet.id.public(), "tablet").unwrap();
+    let forged_successor = DeviceList::from_bytes(&mallory.list().to_bytes()).unwrap();
+    assert_eq!(forged_successor.version(), 2);
+    assert_eq!(
+        verify(&Item::DeviceListAfter {
+            account: *bob.account_key(),
+            previous: mallory.list().head(),
+            list: &mallory.list().to_bytes()
+        })
+        .unwrap_err(),
+        VerifyError::NotSuccessor {
+            version: 2,
+            previous_version: 2
+        }
+    );
     // Not a successor of what the server holds: refused, typed.
     assert_eq!(
         verify(&Item::DeviceListAfter {
+            account: *bob.account_key(),
             previous: v1_head,
             list: &v1
         })
@@ -356,6 +382,7 @@ fn a_server_verifies_lists_their_continuity_and_whose_upload_it_is() {
         Encoded::DeviceList(&v1),
         Encoded::DeviceList(&forged),
         Encoded::DeviceListAfter {
+            account: *bob.account_key(),
             previous: v1_head,
             list: &v2,
         },

@@ -1336,6 +1336,7 @@ fn account_state_v1_restores_and_keeps_working() {
     let v4 = phone.remove_device(&laptop).expect("remove").to_bytes();
     assert_eq!(
         verify(&Item::DeviceListAfter {
+            account: *phone.account_key(),
             previous: v3_head,
             list: &v4
         }),
@@ -1519,17 +1520,24 @@ fn contact_state_v1_restores_updates_and_keeps_its_heads_schedule() {
     assert!(unsent.heads_to_send(alice_head).is_some());
     assert_eq!(unsent.heads_to_send(alice_head), None);
 
-    // What Bob's phone sends Alice names her account (§14.5); one naming
-    // Bob's own account is meant for another conversation.
+    // What Bob's phone sends Alice names Bob's account and hers (§14.5);
+    // one addressed to Bob's own account is meant for another
+    // conversation, and one naming Alice's account as its sender is not
+    // Bob's phone's to write.
     let contact = restore("alice_contact_of_bob");
     let bob_phone = qorgan::IdentityKey::from_field_bytes(&unhex(&f["identities"]["bob_phone"]))
         .expect("identity");
-    let to_alice = seal_envelope(alice.account_key(), None, b"hi");
+    let to_alice = seal_envelope(contact.account(), alice.account_key(), None, b"hi");
     let got = receive(&alice, &contact, &bob_phone, &to_alice).expect("addressed to Alice");
     assert_eq!(got.body, b"hi");
-    let to_bob = seal_envelope(contact.account(), None, b"hi");
+    let to_bob = seal_envelope(contact.account(), contact.account(), None, b"hi");
     assert_eq!(
         receive(&alice, &contact, &bob_phone, &to_bob).err(),
         Some(AccountError::Misaddressed)
+    );
+    let as_alice = seal_envelope(alice.account_key(), contact.account(), None, b"hi");
+    assert_eq!(
+        receive(&alice, &contact, &bob_phone, &as_alice).err(),
+        Some(AccountError::DeviceNotListed)
     );
 }

@@ -985,6 +985,7 @@ fn qorgan_replays_the_account_scenario() {
             assert!(parsed.follows(&prev.head()));
             assert_eq!(
                 qorgan::verify::verify(&qorgan::verify::Item::DeviceListAfter {
+                    account: *parsed.account(),
                     previous: prev.head(),
                     list: &bytes
                 }),
@@ -1116,29 +1117,33 @@ fn qorgan_replays_the_account_scenario() {
     for e in x["envelopes"].as_array().expect("envelopes") {
         let heads = heads_of(&e["heads"]);
         let body = unhex(&e["body"]);
+        let sender = account_key_of(&e["sender"]);
         let recipient = account_key_of(&e["recipient"]);
-        assert_eq!(recipient, *bob.account_key(), "Alice writes to Bob");
-        let bytes = seal_envelope(&recipient, heads.as_ref(), &body);
+        assert_eq!(
+            (sender, recipient),
+            (*alice.account_key(), *bob.account_key()),
+            "Alice writes to Bob"
+        );
+        let bytes = seal_envelope(&sender, &recipient, heads.as_ref(), &body);
         assert_eq!(bytes, unhex(&e["bytes"]));
         let opened = open_envelope(&bytes).expect("opens");
         assert_eq!(
-            (opened.recipient, opened.heads, opened.body),
-            (recipient, heads, &body[..])
+            (opened.sender, opened.recipient, opened.heads, opened.body),
+            (sender, recipient, heads, &body[..])
         );
     }
     for rc in x["receive"].as_array().expect("receive") {
         let envelope = unhex(&rc["envelope"]);
+        let from = account_key_of(&rc["sender_account"]);
         let recipient = account_key_of(&rc["recipient"]);
-        let addressed = if str_of(&rc["sender"]) == "alice_phone" {
-            bob.account_key()
+        let (named, addressed) = if str_of(&rc["sender"]) == "alice_phone" {
+            (alice.account_key(), bob.account_key())
         } else {
-            alice.account_key()
+            (bob.account_key(), alice.account_key())
         };
-        assert_eq!(recipient, *addressed, "§14.5 sender rule");
-        assert_eq!(
-            open_envelope(&envelope).expect("opens").recipient,
-            recipient
-        );
+        assert_eq!((from, recipient), (*named, *addressed), "§14.5 sender rule");
+        let opened = open_envelope(&envelope).expect("opens");
+        assert_eq!((opened.sender, opened.recipient), (from, recipient));
         let got = receive(
             &bob,
             &bob_contact_of_alice,
@@ -1186,12 +1191,13 @@ fn qorgan_replays_the_account_scenario() {
             Err(e) => assert_eq!(errors::fanout(e).0, str_of(&want["result"]["error"])),
         }
     }
+    assert_eq!(account_key_of(&fo["sender_account"]), *bob.account_key());
     assert_eq!(account_key_of(&fo["recipient"]), *alice.account_key());
+    let fo_envelope = unhex(&fo["envelope"]);
+    let opened = open_envelope(&fo_envelope).expect("opens");
     assert_eq!(
-        open_envelope(&unhex(&fo["envelope"]))
-            .expect("opens")
-            .recipient,
-        *alice.account_key()
+        (opened.sender, opened.recipient),
+        (*bob.account_key(), *alice.account_key())
     );
     assert_eq!(*to_alice.to_bytes(), unhex(&fo["contact_after"]));
 

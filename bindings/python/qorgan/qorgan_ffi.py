@@ -524,25 +524,25 @@ def _uniffi_check_contract_api_version(lib):
         raise InternalError("UniFFI contract version mismatch: try cleaning and rebuilding your project")
 
 def _uniffi_check_api_checksums(lib):
-    if lib.uniffi_qorgan_ffi_checksum_func_envelope_recipient() != 28206:
+    if lib.uniffi_qorgan_ffi_checksum_func_envelope_accounts() != 44415:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_fanout() != 32297:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_link_code_device() != 11535:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_func_receive() != 23016:
+    if lib.uniffi_qorgan_ffi_checksum_func_receive() != 60919:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_safety_numbers_match() != 39117:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_announcement() != 2776:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_func_verify_batch() != 34902:
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_batch() != 33685:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_bundle() != 22747:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_device_list() != 52707:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_func_verify_device_list_after() != 32721:
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_device_list_after() != 40361:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_group_message() != 55042:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -755,9 +755,9 @@ _UniffiLib.ffi_qorgan_ffi_rustbuffer_reserve.restype = _UniffiRustBuffer
 _UniffiLib.ffi_qorgan_ffi_uniffi_contract_version.argtypes = (
 )
 _UniffiLib.ffi_qorgan_ffi_uniffi_contract_version.restype = ctypes.c_uint32
-_UniffiLib.uniffi_qorgan_ffi_checksum_func_envelope_recipient.argtypes = (
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_envelope_accounts.argtypes = (
 )
-_UniffiLib.uniffi_qorgan_ffi_checksum_func_envelope_recipient.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_envelope_accounts.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_fanout.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_fanout.restype = ctypes.c_uint16
@@ -1058,11 +1058,11 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_session_id.restype = ctypes
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_session_open.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_session_open.restype = ctypes.c_uint16
-_UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_recipient.argtypes = (
+_UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_accounts.argtypes = (
     _UniffiForeignBytes,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_recipient.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_accounts.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_func_fanout.argtypes = (
     ctypes.c_uint64,
     ctypes.c_uint64,
@@ -1111,6 +1111,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_device_list.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_device_list.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_device_list_after.argtypes = (
+    _UniffiRustBuffer,
     _UniffiRustBuffer,
     _UniffiForeignBytes,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -2189,8 +2190,9 @@ class QorganError:  # type: ignore
         """
         A device list that does not directly follow the head it was checked
         against (`verify_device_list_after`, `VerifyItem.DeviceListAfter`):
-        not version `previous_version + 1`, or not naming the held list's
-        hash as its previous one. The server keeps the list it holds.
+        not version `previous_version + 1`, not naming the held list's hash
+        as its previous one, or another account's list. The server keeps
+        the list it holds.
 """
         
         def __init__(self, version, previous_version):
@@ -3954,6 +3956,46 @@ class _UniffiFfiConverterTypeDeviceListInfo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalBytes.write(value.previous, buf)
         _UniffiFfiConverterSequenceTypeDeviceInfo.write(value.devices, buf)
         _UniffiFfiConverterTypeListHead.write(value.head, buf)
+
+@dataclass
+class EnvelopeAccounts:
+    """
+    The two accounts a decrypted message's account envelope names
+    (`envelope_accounts`).
+"""
+    def __init__(self, *, sender:bytes, recipient:bytes):
+        self.sender = sender
+        self.recipient = recipient
+        
+        
+
+    
+    def __str__(self):
+        return "EnvelopeAccounts(sender={}, recipient={})".format(self.sender, self.recipient)
+    def __eq__(self, other):
+        if self.sender != other.sender:
+            return False
+        if self.recipient != other.recipient:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeEnvelopeAccounts(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return EnvelopeAccounts(
+            sender=_UniffiFfiConverterBytes.read(buf),
+            recipient=_UniffiFfiConverterBytes.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.sender)
+        _UniffiFfiConverterBytes.check_lower(value.recipient)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.sender, buf)
+        _UniffiFfiConverterBytes.write(value.recipient, buf)
 
 @dataclass
 class FanoutResult:
@@ -5866,11 +5908,17 @@ class VerifyItem:
     @dataclass
     class DEVICE_LIST_AFTER:
         """
-        A device list that must directly follow the list with head
-        `previous` (`verify_device_list_after`).
+        A device list that must be `account_key`'s and directly follow the
+        list with head `previous` (`verify_device_list_after`).
 """
         
-        def __init__(self, previous:ListHead, bytes:bytes):
+        def __init__(self, account_key:bytes, previous:ListHead, bytes:bytes):
+            self.account_key = account_key
+            
+            """
+        The account whose list the server holds (32 bytes).
+"""
+        
             self.previous = previous
             
             """
@@ -5890,11 +5938,13 @@ class VerifyItem:
             
     
         def __str__(self):
-            return "VerifyItem.DEVICE_LIST_AFTER(previous={}, bytes={})".format(self.previous, self.bytes)
+            return "VerifyItem.DEVICE_LIST_AFTER(account_key={}, previous={}, bytes={})".format(self.account_key, self.previous, self.bytes)
         def __eq__(self, other):
             if not isinstance(other, VerifyItem):
                 return NotImplemented
             if not other.is_DEVICE_LIST_AFTER():
+                return False
+            if self.account_key != other.account_key:
                 return False
             if self.previous != other.previous:
                 return False
@@ -6014,6 +6064,7 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
             )
         if variant == 6:
             return VerifyItem.DEVICE_LIST_AFTER(
+                _UniffiFfiConverterBytes.read(buf),
                 _UniffiFfiConverterTypeListHead.read(buf),
                 _UniffiFfiConverterBytes.read(buf),
             )
@@ -6042,6 +6093,7 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
             _UniffiFfiConverterBytes.check_lower(value.bytes)
             return
         if value.is_DEVICE_LIST_AFTER():
+            _UniffiFfiConverterBytes.check_lower(value.account_key)
             _UniffiFfiConverterTypeListHead.check_lower(value.previous)
             _UniffiFfiConverterBytes.check_lower(value.bytes)
             return
@@ -6070,6 +6122,7 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
             _UniffiFfiConverterBytes.write(value.bytes, buf)
         if value.is_DEVICE_LIST_AFTER():
             buf.write_i32(6)
+            _UniffiFfiConverterBytes.write(value.account_key, buf)
             _UniffiFfiConverterTypeListHead.write(value.previous, buf)
             _UniffiFfiConverterBytes.write(value.bytes, buf)
         if value.is_GROUP_MESSAGE():
@@ -7845,25 +7898,28 @@ class _UniffiFfiConverterSequenceTypeVerifyResult(_UniffiConverterRustBuffer):
         return [
             _UniffiFfiConverterTypeVerifyResult.read(buf) for i in range(count)
         ]
-def envelope_recipient(plaintext: bytes) -> bytes:
+def envelope_accounts(plaintext: bytes) -> EnvelopeAccounts:
     """
-    The account key (32 bytes) that a decrypted message's account envelope
-    is addressed to, read before `receive` to find the conversation: for a
-    copy from one of this account's other devices, the contact it was sent
-    to; for a contact's message, this account. `Malformed` if `plaintext`
-    is not an account envelope. Says nothing of who sent it: `receive`
-    checks that.
+    The sending and addressed account keys of a decrypted message's
+    account envelope, read before `receive` to find the conversation: for
+    a contact's message, `sender` is the contact and `recipient` this
+    account; for a copy from one of this account's other devices, `sender`
+    is this account and `recipient` the contact it was sent to. A device
+    may be listed by several accounts: route by these, not by the device.
+    `Malformed` if `plaintext` is not an account envelope. Says nothing of
+    whether they are true: `receive` checks the sending device against the
+    named account's list.
 """
     
     _UniffiFfiConverterByRefBytes.check_lower(plaintext)
     _uniffi_lowered_args = (
         _UniffiFfiConverterByRefBytes.lower(plaintext),
     )
-    _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+    _uniffi_lift_return = _UniffiFfiConverterTypeEnvelopeAccounts.lift
     _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
     _uniffi_ffi_result = _uniffi_rust_call_with_error(
         _uniffi_error_converter,
-        _UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_recipient,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_accounts,
         *_uniffi_lowered_args,
     )
     return _uniffi_lift_return(_uniffi_ffi_result)
@@ -7928,12 +7984,15 @@ def receive(account: Account,contact: Contact,sender_identity: bytes,plaintext: 
     Opens the account envelope of a message that `sender_identity`'s
     session decrypted (`Session.decrypt`, or `Device.accept` for a first
     message; pass `Session.remote_identity()`), in the conversation with
-    `contact`. Refused: a sender in neither `contact`'s nor `account`'s
-    newest list (`DeviceNotListed`), a message addressed to another
-    conversation (`Misaddressed`: from the contact's devices it must name
-    this account, from this account's other devices the contact's); drop
-    such a message. The report compares the heads the message carried with
-    the lists held: fetch and `update` on `Newer`, show a `Fork`.
+    `contact`. The envelope must name the contact's account as sender and
+    this account as recipient, or (a copy from this account's other device)
+    this account as sender and the contact's as recipient; anything else is
+    `Misaddressed` (another conversation). Then the sending device must be
+    in the named sending account's newest list (not this device):
+    `DeviceNotListed` otherwise. Drop a refused message. A device listed by
+    several accounts is thus attributed to the account its envelope names.
+    The report compares the heads the message carried with the lists held:
+    fetch and `update` on `Newer`, show a `Fork`.
 
     Locks the account, then the contact. Kotlin: pass objects that are
     still open (the `ByteArray` overload checks).
@@ -8001,8 +8060,9 @@ def verify_batch(items: typing.List[VerifyItem]) -> typing.List[VerifyResult]:
     """
     Verifies many items with one batch verification; one result per item.
     Each distinct announcement is decoded and verified once.
-    A device list's head with a hash that is not 32 bytes fails as
-    `InvalidArgument`, without entering the batch.
+    A `DeviceListAfter` whose account key or head hash is not 32 bytes
+    fails as `InvalidArgument` (`Malformed`: 32 bytes that are not an
+    account key), without entering the batch.
 """
     
     _UniffiFfiConverterSequenceTypeVerifyItem.check_lower(items)
@@ -8056,21 +8116,26 @@ def verify_device_list(device_list: bytes) -> DeviceListInfo:
         *_uniffi_lowered_args,
     )
     return _uniffi_lift_return(_uniffi_ffi_result)
-def verify_device_list_after(previous: ListHead,device_list: bytes) -> DeviceListInfo:
+def verify_device_list_after(account_key: bytes,previous: ListHead,device_list: bytes) -> DeviceListInfo:
     """
-    Verifies a device list as `verify_device_list` does, and that it
-    directly follows the list with head `previous` (the one the server
-    holds for the account: version one more, naming its hash), which is
-    what a server checks before replacing the list it holds. Refused as
-    `verify_device_list` does, and with `NotSuccessor` when it does not
-    follow (a rollback, a skipped version, or a fork); `InvalidArgument`
-    for a hash that is not 32 bytes.
+    Verifies a device list as `verify_device_list` does, and that it is
+    `account_key`'s and directly follows the list with head `previous` (the
+    one the server holds for that account: version one more, naming its
+    hash), which is what a server checks before replacing the list it
+    holds. Refused as `verify_device_list` does, and with `NotSuccessor`
+    when it does not follow (a rollback, a skipped version, a fork, or
+    another account's list, whatever its previous hash says);
+    `InvalidArgument` for an account key or a hash that is not 32 bytes,
+    `Malformed` for 32 bytes that are not an account key.
 """
     
+    _UniffiFfiConverterBytes.check_lower(account_key)
+
     _UniffiFfiConverterTypeListHead.check_lower(previous)
 
     _UniffiFfiConverterByRefBytes.check_lower(device_list)
     _uniffi_lowered_args = (
+        _UniffiFfiConverterBytes.lower(account_key),
         _UniffiFfiConverterTypeListHead.lower(previous),
         _UniffiFfiConverterByRefBytes.lower(device_list),
     )
@@ -8156,6 +8221,7 @@ __all__ = [
     "Delivery",
     "DeviceInfo",
     "DeviceListInfo",
+    "EnvelopeAccounts",
     "FanoutResult",
     "GroupPlaintext",
     "GroupBatchResult",
@@ -8167,7 +8233,7 @@ __all__ = [
     "Received",
     "UploadInfo",
     "VerifyResult",
-    "envelope_recipient",
+    "envelope_accounts",
     "fanout",
     "link_code_device",
     "receive",

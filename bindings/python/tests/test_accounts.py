@@ -145,12 +145,20 @@ def test_a_device_the_server_slipped_in_is_refused():
     assert to_ghost.error.kind == ErrorKind.NOT_LISTED
     assert to_ghost.error.message == "device not in the account's device list: nothing sent"
 
-    # The ghost writes to Alice as "Bob": refused by the account layer.
+    # The ghost writes to Alice from the operator's account: its envelope
+    # names that account, not Bob's conversation.
     (from_ghost,) = qorgan.fanout(operator, Contact.pin(alice.device_list()),
                                   [ghost.initiate(alice_phone.bundle())], b"files?")
     sender, plaintext = read(alice_phone, from_ghost)
-    with pytest.raises(QorganError.DeviceNotListed):
+    with pytest.raises(QorganError.Misaddressed):
         qorgan.receive(alice, bob_at_alice, sender, plaintext)
+    # The ghost writes as "Bob" (an envelope naming Bob's account, made by
+    # hand): refused by the account layer, the ghost is not in Bob's list.
+    envelope = bytes([0x01, 0x31]) + bob.account_key() + alice.account_key() + b"\x00files?"
+    accepted = alice_phone.accept(ghost.initiate(alice_phone.bundle()).encrypt(envelope), NOW)
+    assert qorgan.envelope_accounts(accepted.plaintext).sender == bob.account_key()
+    with pytest.raises(QorganError.DeviceNotListed):
+        qorgan.receive(alice, bob_at_alice, accepted.session.remote_identity(), accepted.plaintext)
 
 
 def test_a_rolled_back_list_is_refused():
@@ -234,11 +242,13 @@ def test_own_device_copies_are_routed_by_their_envelope():
                                [phone.initiate(tablet.bundle())], b"copy")
     assert sorted(d.error.kind.name if d.error else "" for d in deliveries) == ["", "NO_SESSION"]
     sender, plaintext = read(tablet, delivery_to(deliveries, tablet))
-    # The envelope names the conversation: the tablet files it under Alice.
-    assert qorgan.envelope_recipient(plaintext) == alice.account_key()
+    # The envelope names the conversation: from Bob's account to Alice's,
+    # so the tablet files it under Alice.
+    assert qorgan.envelope_accounts(plaintext) == qorgan.EnvelopeAccounts(
+        sender=bob.account_key(), recipient=alice.account_key())
     with pytest.raises(QorganError.Misaddressed):
         qorgan.receive(tablet_account, Contact.pin(carol.device_list()), sender, plaintext)
     got = qorgan.receive(tablet_account, Contact.pin(alice.device_list()), sender, plaintext)
     assert got.body == b"copy"
     with pytest.raises(QorganError.Malformed):
-        qorgan.envelope_recipient(b"not an envelope")
+        qorgan.envelope_accounts(b"not an envelope")

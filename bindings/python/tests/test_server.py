@@ -197,19 +197,32 @@ def test_device_lists_verified_with_what_they_say_and_their_continuity():
         devices=[qorgan.DeviceInfo(identity_key=phone.identity_key(), label="phone")],
         head=v1_head)
     assert len(info.account_key) == 32 and len(info.head.hash) == 32
-    nxt = qorgan.verify_device_list_after(v1_head, v2)
+    key = bob.account_key()
+    nxt = qorgan.verify_device_list_after(key, v1_head, v2)
     assert (nxt.version, nxt.previous, nxt.head) == (2, v1_head.hash, bob.head())
     assert {d.label for d in nxt.devices} == {"phone", "tablet"}
 
     # Not the successor of what the server holds: a replay, a skipped
     # version, or another version 2.
     with pytest.raises(QorganError.NotSuccessor) as e:
-        qorgan.verify_device_list_after(v1_head, v1)
+        qorgan.verify_device_list_after(key, v1_head, v1)
     assert (e.value.version, e.value.previous_version) == (1, 1)
     with pytest.raises(QorganError.NotSuccessor):
-        qorgan.verify_device_list_after(qorgan.ListHead(version=1, hash=bytes(32)), v2)
+        qorgan.verify_device_list_after(key, qorgan.ListHead(version=1, hash=bytes(32)), v2)
     with pytest.raises(QorganError.InvalidArgument):
-        qorgan.verify_device_list_after(qorgan.ListHead(version=1, hash=b"short"), v2)
+        qorgan.verify_device_list_after(key, qorgan.ListHead(version=1, hash=b"short"), v2)
+    with pytest.raises(QorganError.InvalidArgument):
+        qorgan.verify_device_list_after(key[:31], v1_head, v2)
+    # Another account's list is not Bob's next one, even when it names the
+    # head held for Bob (here Mallory's own first head) as its previous.
+    mallory = qorgan.Account.create(qorgan.Device(NOW), "phone")
+    held = mallory.head()
+    request = qorgan.LinkRequest(qorgan.Device(NOW))
+    request.complete(mallory.provision(request.code(), "tablet", [], False))
+    mallory_v2 = mallory.device_list()
+    assert qorgan.verify_device_list_after(mallory.account_key(), held, mallory_v2).previous == held.hash
+    with pytest.raises(QorganError.NotSuccessor):
+        qorgan.verify_device_list_after(key, held, mallory_v2)
     with pytest.raises(QorganError.BadSignature) as e:
         qorgan.verify_device_list(flip(v2, -1))
     assert e.value.what == "device list"
@@ -222,15 +235,19 @@ def test_device_lists_verified_with_what_they_say_and_their_continuity():
     results = qorgan.verify_batch([
         VerifyItem.DEVICE_LIST(bytes=v1),
         VerifyItem.DEVICE_LIST(bytes=flip(v2, -1)),
-        VerifyItem.DEVICE_LIST_AFTER(previous=v1_head, bytes=v2),
-        VerifyItem.DEVICE_LIST_AFTER(previous=v1_head, bytes=v1),
-        VerifyItem.DEVICE_LIST_AFTER(previous=qorgan.ListHead(version=1, hash=b""), bytes=v2),
+        VerifyItem.DEVICE_LIST_AFTER(account_key=key, previous=v1_head, bytes=v2),
+        VerifyItem.DEVICE_LIST_AFTER(account_key=key, previous=v1_head, bytes=v1),
+        VerifyItem.DEVICE_LIST_AFTER(account_key=key, previous=qorgan.ListHead(version=1, hash=b""),
+                                     bytes=v2),
+        VerifyItem.DEVICE_LIST_AFTER(account_key=key, previous=held, bytes=mallory_v2),
+        VerifyItem.DEVICE_LIST_AFTER(account_key=b"", previous=v1_head, bytes=v2),
         VerifyItem.IDENTITY(bytes=tablet.identity_key()),
         VerifyItem.DEVICE_LIST(bytes=b"junk"),
     ])
     assert [r.error.kind if r.error else None for r in results] == [
         None, ErrorKind.BAD_SIGNATURE, None, ErrorKind.NOT_SUCCESSOR,
-        ErrorKind.INVALID_ARGUMENT, None, ErrorKind.MALFORMED]
+        ErrorKind.INVALID_ARGUMENT, ErrorKind.NOT_SUCCESSOR, ErrorKind.INVALID_ARGUMENT,
+        None, ErrorKind.MALFORMED]
 
     # An upload is the account's if its identity is in the account's list.
     upload = qorgan.verify_upload(tablet.upload(NOW))

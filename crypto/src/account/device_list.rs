@@ -66,6 +66,8 @@ pub struct DeviceList {
     previous: [u8; 32],
     devices: Vec<DeviceEntry>,
     signature: Signature,
+    /// Computed once: a list never changes after it is made or decoded.
+    head: Head,
 }
 
 impl DeviceList {
@@ -140,8 +142,13 @@ impl DeviceList {
             previous,
             devices,
             signature: Signature::from_bytes(&[0; 64]),
+            head: Head {
+                version,
+                hash: [0; 32],
+            },
         };
         list.signature = account.sign(labels::DEVICE_LIST, &list.signed_bytes());
+        list.head = list.compute_head();
         Ok(list)
     }
 
@@ -172,6 +179,10 @@ impl DeviceList {
 
     /// Version and hash: what holders compare.
     pub fn head(&self) -> Head {
+        self.head
+    }
+
+    fn compute_head(&self) -> Head {
         let mut h = Sha256::new();
         h.update(labels::DEVICE_LIST_HASH);
         h.update(self.to_bytes());
@@ -286,12 +297,20 @@ fn read_body(r: &mut Reader<'_>) -> Result<Result<DeviceList, AccountError>, Dec
             "previous hash must be zero exactly for version 1",
         ));
     }
-    Ok(check_devices(&devices).map(|()| DeviceList {
-        account,
-        version,
-        previous,
-        devices,
-        signature,
+    Ok(check_devices(&devices).map(|()| {
+        let mut list = DeviceList {
+            account,
+            version,
+            previous,
+            devices,
+            signature,
+            head: Head {
+                version,
+                hash: [0; 32],
+            },
+        };
+        list.head = list.compute_head();
+        list
     }))
 }
 

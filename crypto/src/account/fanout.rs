@@ -2,6 +2,7 @@
 //! §14.5): the contact's listed devices and this account's other devices,
 //! and no one else.
 
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
@@ -40,19 +41,35 @@ pub fn fanout<R: CryptoRng + ?Sized>(
 ) -> Vec<Delivery> {
     let own = account.head();
     let heads = contact.heads_due(own);
-    let envelope = seal_envelope(contact.account(), heads.as_ref(), body);
+    let envelope = seal_envelope(
+        account.account_key(),
+        contact.account(),
+        heads.as_ref(),
+        body,
+    );
+    // Devices are matched by their Ed25519 key (public values: no need for
+    // constant time), through an index, so the work is linear in devices.
+    let key = |id: &IdentityKey| *id.signing_key().as_bytes();
+    let own_device = key(account.device());
     let targets: Vec<IdentityKey> = contact
         .devices()
         .iter()
-        .chain(account.other_devices().iter())
+        .chain(account.list().devices())
         .map(|d| d.identity)
+        .filter(|id| key(id) != own_device)
         .collect();
+    let target_keys: BTreeSet<[u8; 32]> = targets.iter().map(key).collect();
+    // The first session with a device is the one used, as before.
+    let mut by_device: BTreeMap<[u8; 32], usize> = BTreeMap::new();
+    for (i, s) in sessions.iter().enumerate() {
+        by_device.entry(key(s.remote_identity())).or_insert(i);
+    }
     let mut out: Vec<Delivery> = targets
         .iter()
         .map(|device| {
-            let result = match sessions
-                .iter_mut()
-                .find(|s| s.remote_identity().ct_eq(device))
+            let result = match by_device
+                .get(&key(device))
+                .and_then(|i| sessions.get_mut(*i))
             {
                 Some(s) => s.encrypt(rng, &envelope).map_err(FanoutError::from),
                 None => Err(FanoutError::NoSession),
@@ -68,7 +85,7 @@ pub fn fanout<R: CryptoRng + ?Sized>(
     }
     for s in sessions.iter() {
         let remote = s.remote_identity();
-        if !targets.iter().any(|t| t.ct_eq(remote)) {
+        if !target_keys.contains(&key(remote)) {
             out.push(Delivery {
                 device: *remote,
                 result: Err(FanoutError::NotListed),
@@ -89,27 +106,33 @@ pub struct Received<'a> {
 }
 
 /// Opens the account envelope of a message decrypted from `sender`'s
-/// session in a conversation with `contact`. Refuses a sender in neither
-/// `contact`'s nor `account`'s newest list (`DeviceNotListed`), and a
-/// message addressed to another conversation (`Misaddressed`): from the
-/// contact's devices it must name this account, from this account's other
-/// devices the contact's.
+/// session in a conversation with `contact`. The envelope names the
+/// sending account and the addressed one: the contact's account to this
+/// one, or (a copy from this account's other device) this account to the
+/// contact's; anything else is `Misaddressed`, and a sending device not in
+/// the named sending account's newest list is `DeviceNotListed`. So a
+/// device that several accounts list is always attributed to the account
+/// its own envelope names.
 pub fn receive<'a>(
     account: &Account,
     contact: &Contact,
     sender: &IdentityKey,
     plaintext: &'a [u8],
 ) -> Result<Received<'a>, AccountError> {
-    let (held_sender, held_peer, addressed) = if contact.allows(sender) {
-        (contact.head(), account.head(), account.account_key())
-    } else if account.list().contains(sender) && !sender.ct_eq(account.device()) {
-        (account.head(), contact.head(), contact.account())
-    } else {
-        return Err(AccountError::DeviceNotListed);
-    };
     let envelope = open_envelope(plaintext).map_err(VerifyError::from)?;
-    if envelope.recipient != *addressed {
+    let (held_sender, held_peer, listed) = if envelope.sender == *contact.account()
+        && envelope.recipient == *account.account_key()
+    {
+        (contact.head(), account.head(), contact.allows(sender))
+    } else if envelope.sender == *account.account_key() && envelope.recipient == *contact.account()
+    {
+        let listed = account.list().contains(sender) && !sender.ct_eq(account.device());
+        (account.head(), contact.head(), listed)
+    } else {
         return Err(AccountError::Misaddressed);
+    };
+    if !listed {
+        return Err(AccountError::DeviceNotListed);
     }
     Ok(Received {
         body: envelope.body,

@@ -73,8 +73,18 @@ fn main() {
         (
             "decode_account_envelope",
             vec![
-                qorgan::account::seal_envelope(account.account_key(), None, b"salem"),
-                qorgan::account::seal_envelope(account.account_key(), heads.as_ref(), b"salem"),
+                qorgan::account::seal_envelope(
+                    account.account_key(),
+                    contact.account(),
+                    None,
+                    b"salem",
+                ),
+                qorgan::account::seal_envelope(
+                    account.account_key(),
+                    contact.account(),
+                    heads.as_ref(),
+                    b"salem",
+                ),
             ],
         ),
         (

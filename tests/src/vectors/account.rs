@@ -143,6 +143,7 @@ fn list_json(name: &str, l: &DeviceList, previous: Option<&DeviceList>) -> Value
         assert!(l.follows(&p.head()));
         assert_eq!(
             verify(&Item::DeviceListAfter {
+                account: *l.account(),
                 previous: p.head(),
                 list: &bytes
             }),
@@ -481,13 +482,14 @@ pub(super) fn account_file() -> Value {
     let envelopes_json: Vec<Value> = envelopes
         .iter()
         .map(|(heads, body)| {
-            let bytes = seal_envelope(bob.account_key(), heads.as_ref(), body);
+            let bytes = seal_envelope(alice.account_key(), bob.account_key(), heads.as_ref(), body);
             let opened = open_envelope(&bytes).expect("opens");
             assert_eq!(
-                (opened.recipient, opened.heads, opened.body),
-                (*bob.account_key(), *heads, *body)
+                (opened.sender, opened.recipient, opened.heads, opened.body),
+                (*alice.account_key(), *bob.account_key(), *heads, *body)
             );
             json!({
+                "sender": hx(&alice.account_key().to_bytes()),
                 "recipient": hx(&bob.account_key().to_bytes()),
                 "heads": heads.as_ref().map(heads_json),
                 "body": hx(body),
@@ -557,20 +559,21 @@ pub(super) fn account_file() -> Value {
         .iter()
         .map(|(sender, about, heads)| {
             let body = b"ok";
-            // Alice's devices address Bob's account; Bob's own other
-            // devices address the conversation's: Alice's.
-            let recipient = if *sender == "alice_phone" {
-                bob.account_key()
+            // Alice's devices write from her account to Bob's; Bob's own
+            // other devices from his to the conversation's: Alice's.
+            let (from, recipient) = if *sender == "alice_phone" {
+                (alice.account_key(), bob.account_key())
             } else {
-                alice.account_key()
+                (bob.account_key(), alice.account_key())
             };
-            let envelope = seal_envelope(recipient, heads.as_ref(), body);
+            let envelope = seal_envelope(from, recipient, heads.as_ref(), body);
             let got = receive(&bob, &bob_contact_of_alice, id(sender).public(), &envelope)
                 .expect("listed sender");
             assert_eq!(got.body, body);
             json!({
                 "about": about,
                 "sender": sender,
+                "sender_account": hx(&from.to_bytes()),
                 "recipient": hx(&recipient.to_bytes()),
                 "envelope": hx(&envelope),
                 "body": hx(got.body),
@@ -599,11 +602,12 @@ pub(super) fn account_file() -> Value {
             sender: bob.head(),
             peer: contact.head(),
         };
-        let envelope = seal_envelope(alice.account_key(), Some(&heads), body);
+        let envelope = seal_envelope(bob.account_key(), alice.account_key(), Some(&heads), body);
         let alice_ciphertext = deliveries[0].result.as_ref().expect("alice's phone");
         let (_, plaintext) = stores[0].accept(alice_ciphertext, 0).expect("accept");
         assert_eq!(plaintext, envelope);
         json!({
+            "sender_account": hx(&bob.account_key().to_bytes()),
             "recipient": hx(&alice.account_key().to_bytes()),
             "envelope": hx(&envelope),
             "heads": heads_json(&heads),
@@ -743,11 +747,12 @@ pub(super) fn account_file() -> Value {
             Contact::heads_to_send (§14.5) called by Alice for Bob with her own head, \
             HEADS_EVERY_MESSAGES + 1 times, then after an update 4 times: the heads returned \
             or null. expected.envelopes: account envelopes (type 0x31) from Alice to Bob, \
-            addressed to Bob's account. expected.receive: what Bob's phone (holding bob.v4 \
-            and, for Alice, alice.v1) learns from an envelope from each sender (§14.5): \
-            Alice's phone addresses Bob's account, Bob's own tablet Alice's (the \
-            conversation's). expected.fanout: Bob's phone sends one body to Alice (its own \
-            other devices too), addressed to Alice's account: one delivery per listed \
+            sender Alice's account, recipient Bob's. expected.receive: what Bob's phone \
+            (holding bob.v4 and, for Alice, alice.v1) learns from an envelope from each \
+            sender (§14.5): Alice's phone writes from Alice's account to Bob's, Bob's own \
+            tablet from Bob's to Alice's (the conversation's); sender_account is the \
+            envelope's sender account. expected.fanout: Bob's phone sends one body to Alice \
+            (its own other devices too), from Bob's account to Alice's: one delivery per listed \
             device, in list order (the contact's, then its own), then NotListed for a \
             session with a device in neither list; the 1:1 sessions are made with \
             rng(fanout_sessions_seed) and the ciphertexts are not recorded (Alice's phone \

@@ -2,8 +2,8 @@
 //! refuse (docs/PROTOCOL.md §14), each with its exact error, and the
 //! accepted inputs at the edges: device lists (every decoding rule and
 //! signature), server verification of continuity, link codes, provisioning
-//! messages, account envelopes (their recipient account), the sender and
-//! recipient rules of `receive`, a fan-out that reaches no device (the
+//! messages, account envelopes (their sender and recipient accounts), the account
+//! and device rules of `receive`, a fan-out that reaches no device (the
 //! heads schedule untouched), chain updates and the Account and Contact
 //! states, plain and sealed.
 //!
@@ -17,8 +17,8 @@
 use std::collections::BTreeMap;
 
 use qorgan::account::{
-    Account, AccountKeyPair, Contact, DeviceEntry, DeviceList, Heads, LinkCode, LinkRequest,
-    ListHead, fanout, open_envelope, receive, seal_envelope,
+    Account, AccountKey, AccountKeyPair, Contact, DeviceEntry, DeviceList, Heads, LinkCode,
+    LinkRequest, ListHead, fanout, open_envelope, receive, seal_envelope,
 };
 use qorgan::primitives::aead;
 use qorgan::primitives::x25519::X25519SecretKey;
@@ -118,7 +118,9 @@ pub fn run_case(case: &Value, lists: &BTreeMap<String, Vec<u8>>) -> Value {
         }
         "device_list.verify_after" => {
             let input = input();
+            let account = AccountKey::from_bytes(&h32(&case["account"])).expect("account key");
             let item = Item::DeviceListAfter {
+                account,
                 previous: head_of(&case["previous"]),
                 list: &input,
             };
@@ -186,6 +188,7 @@ pub fn run_case(case: &Value, lists: &BTreeMap<String, Vec<u8>>) -> Value {
             match open_envelope(&input) {
                 Ok(e) => json!({
                     "result": "ok",
+                    "sender": hx(&e.sender.to_bytes()),
                     "recipient": hx(&e.recipient.to_bytes()),
                     "heads": e.heads.as_ref().map(heads_json),
                     "body": hx(e.body),
@@ -911,7 +914,8 @@ pub(super) fn account_negative_file() -> Value {
     );
 
     // -------------------------------- server continuity (§14.8, DeviceListAfter)
-    let after = |prev: &ListHead, b: &[u8]| json!({"operation": "device_list.verify_after", "previous": head_json(prev), "input": hx(b)});
+    let after_of = |account: &[u8; 32], prev: &ListHead, b: &[u8]| json!({"operation": "device_list.verify_after", "account": hx(account), "previous": head_json(prev), "input": hx(b)});
+    let after = |prev: &ListHead, b: &[u8]| after_of(&bob_key, prev, b);
     let (h1, h2) = (l1.head(), l2.head());
     c.add(
         "after valid",
@@ -996,6 +1000,38 @@ pub(super) fn account_negative_file() -> Value {
         "a successor whose signature fails",
         "SignatureError::Invalid(DeviceList)",
         after(&h1, &xor(&v2, n - 1, 1)),
+    );
+    // Another account's list whose previous field names Bob's held head:
+    // it chains by version and hash, but it is not Bob's list.
+    let other_key = other.public().to_bytes();
+    let other_on_bob = Raw {
+        account: other_key,
+        ..raw2.clone()
+    }
+    .signed(&other_seed);
+    c.add(
+        "after another account's list naming the held head",
+        "other's version 2 (phone, tablet), signed by other, its previous bob.v1's hash, checked against Bob's account at bob.v1's head: not Bob's list",
+        "VerifyError::NotSuccessor(version: 2, previous_version: 1)",
+        after(&h1, &other_on_bob),
+    );
+    c.add(
+        "after another account's list, that account held",
+        "the same list checked against other's account at bob.v1's head: it is other's list and follows that head",
+        "ok",
+        after_of(&other_key, &h1, &other_on_bob),
+    );
+    c.add(
+        "after the account's successor, another account held",
+        "bob.v2 checked against other's account at bob.v1's head",
+        "VerifyError::NotSuccessor(version: 2, previous_version: 1)",
+        after_of(&other_key, &h1, &v2),
+    );
+    c.add(
+        "after another account's list, signature invalid",
+        "other's list naming bob.v1's head, its signature broken: the account is checked before the signatures",
+        "VerifyError::NotSuccessor(version: 2, previous_version: 1)",
+        after(&h1, &xor(&other_on_bob, n - 1, 1)),
     );
 
     // --------------------------------------------- link codes (§14.4)
@@ -1620,44 +1656,52 @@ pub(super) fn account_negative_file() -> Value {
     );
 
     // ----------------------------------------- account envelopes (§14.5)
-    // Addressed to Bob's account: what Alice's devices send him.
-    let bob_account = qorgan::account::AccountKey::from_bytes(&bob_key).expect("bob");
+    // From Alice's account to Bob's: what Alice's devices send him.
+    let bob_account = AccountKey::from_bytes(&bob_key).expect("bob");
     let alice_key = a1.account().to_bytes();
+    let alice_account = *a1.account();
     let heads = Heads {
         sender: l2.head(),
         peer: a1.head(),
     };
-    let env = seal_envelope(&bob_account, Some(&heads), b"body");
-    let env0 = seal_envelope(&bob_account, None, b"body");
+    let env = seal_envelope(&alice_account, &bob_account, Some(&heads), b"body");
+    let env0 = seal_envelope(&alice_account, &bob_account, None, b"body");
     assert_eq!(
         env0,
-        [&[0x01, 0x31][..], &bob_key, &[0], b"body"].concat(),
+        [&[0x01, 0x31][..], &alice_key, &bob_key, &[0], b"body"].concat(),
         "§14.5 layout"
     );
+    // The sender account at 2..34, the recipient at 34..66, the flags at 66.
     let open = |b: &[u8]| json!({"operation": "envelope.open", "input": hx(b)});
     c.add(
         "envelope with heads",
-        "Bob's account, flags 1, two heads, a body",
+        "from Alice's account to Bob's, flags 1, two heads, a body",
         "ok",
         open(&env),
     );
     c.add(
         "envelope without heads",
-        "Bob's account, flags 0, a body",
+        "from Alice's account to Bob's, flags 0, a body",
         "ok",
         open(&env0),
     );
     c.add(
         "envelope empty body",
-        "flags 0, nothing after: 35 bytes",
+        "flags 0, nothing after: 67 bytes",
         "ok",
-        open(&env0[..35]),
+        open(&env0[..67]),
     );
     c.add(
         "envelope heads, empty body",
-        "flags 1, the heads, nothing after: 115 bytes",
+        "flags 1, the heads, nothing after: 147 bytes",
         "ok",
-        open(&env[..115]),
+        open(&env[..147]),
+    );
+    c.add(
+        "envelope same sender and recipient",
+        "Bob's account as both: decoding does not compare them (receive does)",
+        "ok",
+        open(&seal_envelope(&bob_account, &bob_account, None, b"body")),
     );
     c.add(
         "envelope empty",
@@ -1667,21 +1711,33 @@ pub(super) fn account_negative_file() -> Value {
     );
     c.add(
         "envelope header only",
-        "0x01 0x31: the recipient account is missing",
+        "0x01 0x31: the sender account is missing",
         "DecodeError::Truncated(needed: 32)",
         open(&env[..2]),
     );
     c.add(
-        "envelope truncated in the recipient",
-        "0x01 0x31 and 20 bytes of the recipient account",
+        "envelope truncated in the sender",
+        "0x01 0x31 and 20 bytes of the sender account",
         "DecodeError::Truncated(needed: 12)",
         open(&env[..22]),
     );
     c.add(
-        "envelope without flags",
-        "0x01 0x31 and the recipient account: the flags are missing",
-        "DecodeError::Truncated(needed: 1)",
+        "envelope without a recipient",
+        "0x01 0x31 and the sender account: the recipient account is missing",
+        "DecodeError::Truncated(needed: 32)",
         open(&env[..34]),
+    );
+    c.add(
+        "envelope truncated in the recipient",
+        "0x01 0x31, the sender account and 20 bytes of the recipient account",
+        "DecodeError::Truncated(needed: 12)",
+        open(&env[..54]),
+    );
+    c.add(
+        "envelope without flags",
+        "0x01 0x31 and both accounts: the flags are missing",
+        "DecodeError::Truncated(needed: 1)",
+        open(&env[..66]),
     );
     c.add(
         "envelope version 2",
@@ -1696,8 +1752,14 @@ pub(super) fn account_negative_file() -> Value {
         open(&with(&env, 1, 0x30)),
     );
     c.add(
-        "envelope without a recipient",
-        "0x01 0x31 || flags 0 || a 4-byte body, no recipient account: the flags and body are read as the start of the recipient",
+        "envelope in the old layout",
+        "0x01 0x31 || recipient (Bob's account) || flags 0 || a 4-byte body, no sender account: Bob's key is read as the sender, the flags and body as the start of the recipient",
+        "DecodeError::Truncated(needed: 27)",
+        open(&[&[0x01, 0x31][..], &bob_key, &[0], b"body"].concat()),
+    );
+    c.add(
+        "envelope without accounts",
+        "0x01 0x31 || flags 0 || a 4-byte body: the flags and body are read as the start of the sender",
         "DecodeError::Truncated(needed: 27)",
         open(&[&[0x01, 0x31, 0][..], b"body"].concat()),
     );
@@ -1719,53 +1781,71 @@ pub(super) fn account_negative_file() -> Value {
         ),
     ] {
         c.add(
-            &format!("envelope recipient {what}"),
-            &format!("a recipient account key that is {what} (§2.3)"),
+            &format!("envelope sender {what}"),
+            &format!("a sender account key that is {what} (§2.3)"),
             kind,
             open(&[&env0[..2], &key[..], &env0[34..]].concat()),
         );
+        c.add(
+            &format!("envelope recipient {what}"),
+            &format!("a recipient account key that is {what} (§2.3)"),
+            kind,
+            open(&[&env0[..34], &key[..], &env0[66..]].concat()),
+        );
     }
+    c.add(
+        "envelope sender non-canonical, recipient small-order",
+        "both keys malformed: the sender is read first",
+        "DecodeError::InvalidKey(ed25519 point)",
+        open(&[&env0[..2], &non_canonical[..], &small[..], &env0[66..]].concat()),
+    );
+    c.add(
+        "envelope sender small-order, recipient truncated",
+        "a small-order sender and 20 bytes of the recipient: the sender is refused before the recipient is read",
+        "DecodeError::InvalidKey(ed25519 small-order point)",
+        open(&[&env0[..2], &small[..], &env0[34..54]].concat()),
+    );
     c.add(
         "envelope recipient small-order, flags 2",
         "a small-order recipient and unknown flags: the recipient is read first",
         "DecodeError::InvalidKey(ed25519 small-order point)",
-        open(&[&env0[..2], &small[..], &[2], b"body"].concat()),
+        open(&[&env0[..34], &small[..], &[2], b"body"].concat()),
     );
     c.add(
         "envelope flags 2",
         "an unknown flag bit",
         "DecodeError::InvalidField(account envelope flags)",
-        open(&with(&env0, 34, 2)),
+        open(&with(&env0, 66, 2)),
     );
     c.add(
         "envelope flags 3",
         "the heads bit and an unknown bit",
         "DecodeError::InvalidField(account envelope flags)",
-        open(&with(&env, 34, 3)),
+        open(&with(&env, 66, 3)),
     );
     c.add(
         "envelope flags 0x80",
         "the top bit",
         "DecodeError::InvalidField(account envelope flags)",
-        open(&with(&env0, 34, 0x80)),
+        open(&with(&env0, 66, 0x80)),
     );
     c.add(
         "envelope truncated in the sender head",
         "flags 1 and 20 bytes",
         "DecodeError::Truncated(needed: 20)",
-        open(&env[..55]),
+        open(&env[..87]),
     );
     c.add(
         "envelope truncated in the peer head",
         "flags 1, the sender head, 4 bytes",
         "DecodeError::Truncated(needed: 4)",
-        open(&env[..79]),
+        open(&env[..111]),
     );
     c.add(
         "envelope truncated in a head's hash",
         "flags 1, the sender head, the peer's version and 30 bytes",
         "DecodeError::Truncated(needed: 2)",
-        open(&env[..113]),
+        open(&env[..145]),
     );
 
     // ------------------------------------------------ receive (§14.5)
@@ -1774,9 +1854,10 @@ pub(super) fn account_negative_file() -> Value {
     let bob_v4_state = account_state(None, &field(&phone), &l4.to_bytes());
     let alice_at_bob = contact_state(&a1.to_bytes(), None, 0);
     let other_account = o1.account().to_bytes();
-    let env_to = |to: &[u8; 32], heads: Option<&Heads>, body: &[u8]| {
-        let to = qorgan::account::AccountKey::from_bytes(to).expect("account key");
-        seal_envelope(&to, heads, body)
+    let env_fromto = |from: &[u8; 32], to: &[u8; 32], heads: Option<&Heads>, body: &[u8]| {
+        let from = AccountKey::from_bytes(from).expect("account key");
+        let to = AccountKey::from_bytes(to).expect("account key");
+        seal_envelope(&from, &to, heads, body)
     };
     let from_alice_heads = Heads {
         sender: a1.head(),
@@ -1786,10 +1867,10 @@ pub(super) fn account_negative_file() -> Value {
         sender: l4.head(),
         peer: a1.head(),
     };
-    // Alice's devices address Bob's account; Bob's other devices address
-    // the conversation's account, Alice's.
-    let env_from_alice = env_to(&bob_key, Some(&from_alice_heads), b"hi");
-    let env_from_own = env_to(&alice_key, Some(&from_own_heads), b"hi");
+    // Alice's devices write from her account to Bob's; Bob's other devices
+    // from Bob's account to the conversation's, Alice's.
+    let env_from_alice = env_fromto(&alice_key, &bob_key, Some(&from_alice_heads), b"hi");
+    let env_from_own = env_fromto(&bob_key, &alice_key, Some(&from_own_heads), b"hi");
     let recv_with = |contact: &[u8], sender: &IdentityKey, input: &[u8]| {
         json!({
             "operation": "account.receive",
@@ -1802,33 +1883,39 @@ pub(super) fn account_negative_file() -> Value {
     let recv = |sender: &IdentityKey, input: &[u8]| recv_with(&alice_at_bob, sender, input);
     c.add(
         "receive from the contact",
-        "Alice's phone, addressed to Bob's account, heads as held",
+        "Alice's phone, from Alice's account to Bob's, heads as held",
         "ok",
         recv(&alice_phone, &env_from_alice),
     );
     c.add(
         "receive from an own device",
-        "Bob's laptop (in bob.v4), addressed to Alice's account: the heads read the other way round",
+        "Bob's laptop (in bob.v4), from Bob's account to Alice's: the heads read the other way round",
         "ok",
         recv(&laptop, &env_from_own),
     );
     c.add(
         "receive from this device",
-        "Bob's phone, the receiving device itself",
+        "Bob's phone, the receiving device itself, from Bob's account to Alice's",
         "AccountError::DeviceNotListed",
         recv(&phone, &env_from_own),
     );
     c.add(
         "receive from a removed device",
-        "Bob's tablet, removed in bob.v4",
+        "Bob's tablet, removed in bob.v4, from Bob's account to Alice's",
         "AccountError::DeviceNotListed",
         recv(&tablet, &env_from_own),
     );
     c.add(
         "receive from an unlisted device",
-        "a device in neither list",
+        "a device in neither list, from Alice's account to Bob's",
         "AccountError::DeviceNotListed",
         recv(&mallory, &env_from_alice),
+    );
+    c.add(
+        "receive from an unlisted device naming this account",
+        "a device in neither list, from Bob's account to Alice's",
+        "AccountError::DeviceNotListed",
+        recv(&mallory, &env_from_own),
     );
     c.add(
         "receive from a re-keyed identity",
@@ -1837,22 +1924,34 @@ pub(super) fn account_negative_file() -> Value {
         recv(&alice_rekeyed, &env_from_alice),
     );
     c.add(
-        "receive unlisted with a malformed envelope",
-        "the sender is checked before the envelope is read",
+        "receive ghost naming the contact's account",
+        "Bob's laptop (in Bob's list, not in Alice's) writes from Alice's account to Bob's: the envelope names Alice, so Alice's list decides",
         "AccountError::DeviceNotListed",
-        recv(&mallory, &with(&env0, 34, 2)),
+        recv(&laptop, &env_from_alice),
+    );
+    c.add(
+        "receive ghost naming this account",
+        "Alice's phone (in Alice's list, not in Bob's) writes from Bob's account to Alice's: the envelope names Bob, so Bob's list decides",
+        "AccountError::DeviceNotListed",
+        recv(&alice_phone, &env_from_own),
+    );
+    c.add(
+        "receive unlisted with a malformed envelope",
+        "a device in neither list, flags 2: the envelope is decoded first",
+        "DecodeError::InvalidField(account envelope flags)",
+        recv(&mallory, &with(&env0, 66, 2)),
     );
     c.add(
         "receive unlisted and misaddressed",
-        "a device in neither list, addressed to another account: the sender is checked first",
-        "AccountError::DeviceNotListed",
-        recv(&mallory, &env_to(&other_account, None, b"hi")),
+        "a device in neither list, from Alice's account to another account: the accounts are compared before the sender is looked up",
+        "AccountError::Misaddressed",
+        recv(&mallory, &env_fromto(&alice_key, &other_account, None, b"hi")),
     );
     c.add(
         "receive malformed envelope",
         "from Alice's phone, flags 2",
         "DecodeError::InvalidField(account envelope flags)",
-        recv(&alice_phone, &with(&env0, 34, 2)),
+        recv(&alice_phone, &with(&env0, 66, 2)),
     );
     c.add(
         "receive not an envelope",
@@ -1861,28 +1960,50 @@ pub(super) fn account_negative_file() -> Value {
         recv(&alice_phone, b"hello"),
     );
     c.add(
+        "receive old envelope layout",
+        "from Alice's phone, 0x01 0x31 || Bob's account || flags 0 || \"hi\" (no sender account)",
+        "DecodeError::Truncated(needed: 29)",
+        recv(
+            &alice_phone,
+            &[&[0x01, 0x31][..], &bob_key, &[0], b"hi"].concat(),
+        ),
+    );
+    c.add(
         "receive without heads",
-        "from Alice's phone, addressed to Bob's account, no heads: no report",
+        "from Alice's phone, from Alice's account to Bob's, no heads: no report",
         "ok",
         recv(&alice_phone, &env0),
     );
+    for (what, key, kind) in [
+        (
+            "small-order",
+            small,
+            "DecodeError::InvalidKey(ed25519 small-order point)",
+        ),
+        (
+            "non-canonical",
+            non_canonical,
+            "DecodeError::InvalidKey(ed25519 point)",
+        ),
+    ] {
+        c.add(
+            &format!("receive sender {what}"),
+            &format!("from Alice's phone, a sender account key that is {what}"),
+            kind,
+            recv(&alice_phone, &[&env0[..2], &key[..], &env0[34..]].concat()),
+        );
+        c.add(
+            &format!("receive recipient {what}"),
+            &format!("from Alice's phone, a recipient account key that is {what}"),
+            kind,
+            recv(&alice_phone, &[&env0[..34], &key[..], &env0[66..]].concat()),
+        );
+    }
     c.add(
-        "receive recipient small-order",
-        "from Alice's phone, a recipient account key of small order",
+        "receive unlisted, sender small-order",
+        "a device in neither list, a small-order sender account key: decoding comes first",
         "DecodeError::InvalidKey(ed25519 small-order point)",
-        recv(
-            &alice_phone,
-            &[&env0[..2], &small[..], &env0[34..]].concat(),
-        ),
-    );
-    c.add(
-        "receive recipient non-canonical",
-        "from Alice's phone, a non-canonical recipient account key (y + p)",
-        "DecodeError::InvalidKey(ed25519 point)",
-        recv(
-            &alice_phone,
-            &[&env0[..2], &non_canonical[..], &env0[34..]].concat(),
-        ),
+        recv(&mallory, &[&env0[..2], &small[..], &env0[34..]].concat()),
     );
     c.add(
         "receive from the contact addressed to another account",
@@ -1890,62 +2011,132 @@ pub(super) fn account_negative_file() -> Value {
         "AccountError::Misaddressed",
         recv(
             &alice_phone,
-            &env_to(&other_account, Some(&from_alice_heads), b"hi"),
+            &env_fromto(&alice_key, &other_account, Some(&from_alice_heads), b"hi"),
         ),
     );
     c.add(
         "receive from the contact addressed to the contact",
-        "Alice's phone, addressed to Alice's own account (what Bob's other devices send)",
+        "Alice's phone, from Alice's account to Alice's",
         "AccountError::Misaddressed",
-        recv(&alice_phone, &env_to(&alice_key, None, b"hi")),
+        recv(
+            &alice_phone,
+            &env_fromto(&alice_key, &alice_key, None, b"hi"),
+        ),
+    );
+    c.add(
+        "receive from the contact, sender another account",
+        "Alice's phone, from another account (other.v1) to Bob's: the envelope names neither conversation's sender",
+        "AccountError::Misaddressed",
+        recv(
+            &alice_phone,
+            &env_fromto(&other_account, &bob_key, None, b"hi"),
+        ),
     );
     c.add(
         "receive from an own device addressed to this account",
-        "Bob's laptop, addressed to Bob's account (what Alice's devices send)",
+        "Bob's laptop, from Bob's account to Bob's",
         "AccountError::Misaddressed",
-        recv(&laptop, &env_to(&bob_key, Some(&from_own_heads), b"hi")),
+        recv(
+            &laptop,
+            &env_fromto(&bob_key, &bob_key, Some(&from_own_heads), b"hi"),
+        ),
     );
     c.add(
         "receive from an own device addressed to another account",
-        "Bob's laptop, addressed to another account (its conversation with someone else)",
+        "Bob's laptop, from Bob's account to another account (its conversation with someone else)",
         "AccountError::Misaddressed",
-        recv(&laptop, &env_to(&other_account, None, b"hi")),
+        recv(&laptop, &env_fromto(&bob_key, &other_account, None, b"hi")),
+    );
+    c.add(
+        "receive from this device addressed to another account",
+        "Bob's phone itself, from Bob's account to another account: Misaddressed before DeviceNotListed",
+        "AccountError::Misaddressed",
+        recv(&phone, &env_fromto(&bob_key, &other_account, None, b"hi")),
+    );
+    c.add(
+        "receive from the contact to the contact's contact",
+        "Alice's phone, from Bob's account to Bob's",
+        "AccountError::Misaddressed",
+        recv(&alice_phone, &env_fromto(&bob_key, &bob_key, None, b"hi")),
     );
     c.add(
         "receive misaddressed with a malformed envelope",
-        "from Alice's phone, addressed to another account, flags 2: the envelope is decoded before the recipient is compared",
+        "from Alice's phone, to another account, flags 2: the envelope is decoded before the accounts are compared",
         "DecodeError::InvalidField(account envelope flags)",
         recv(
             &alice_phone,
-            &with(&env_to(&other_account, None, b"hi"), 34, 2),
+            &with(
+                &env_fromto(&alice_key, &other_account, None, b"hi"),
+                66,
+                2,
+            ),
         ),
     );
     // Alice's version 2 lists Bob's laptop too (any account can list any
-    // device): the contact's rule is tried first.
+    // device): the envelope's accounts decide whose words they are.
     let a2 = a1
         .with_device(&account_key_pair(&alice_seed), &laptop, "")
         .expect("alice v2");
     c.list("alice.v2", &a2);
     let alice_v2_at_bob = contact_state(&a2.to_bytes(), None, 0);
+    let from_alice_v2_heads = Heads {
+        sender: a2.head(),
+        peer: l4.head(),
+    };
     c.add(
-        "receive from a device in both lists, addressed to this account",
-        "Bob's laptop, listed by Alice's alice.v2 too, addressed to Bob's account: the contact's rule comes first",
+        "receive from a device in both lists, naming the contact's account",
+        "Bob's laptop, listed by Alice's alice.v2 too, from Alice's account to Bob's: attributed to Alice (her list lists it)",
         "ok",
         recv_with(
             &alice_v2_at_bob,
             &laptop,
-            &env_to(&bob_key, Some(&from_alice_heads), b"hi"),
+            &env_fromto(&alice_key, &bob_key, Some(&from_alice_v2_heads), b"hi"),
         ),
     );
     c.add(
-        "receive from a device in both lists, addressed to the contact",
-        "Bob's laptop, listed by Alice's alice.v2 too, addressed to Alice's account: the contact's rule comes first, and it wants Bob's",
+        "receive from a device in both lists, naming this account",
+        "Bob's laptop, listed by Alice's alice.v2 too, from Bob's account to Alice's: attributed to Bob (his list lists it)",
+        "ok",
+        recv_with(
+            &alice_v2_at_bob,
+            &laptop,
+            &env_fromto(&bob_key, &alice_key, Some(&from_own_heads), b"hi"),
+        ),
+    );
+    c.add(
+        "receive from a device in both lists, addressed to this account by this account",
+        "Bob's laptop, listed by both, from Bob's account to Bob's",
         "AccountError::Misaddressed",
         recv_with(
             &alice_v2_at_bob,
             &laptop,
-            &env_to(&alice_key, Some(&from_own_heads), b"hi"),
+            &env_fromto(&bob_key, &bob_key, None, b"hi"),
         ),
+    );
+    c.add(
+        "receive from a device in both lists, another account",
+        "Bob's laptop, listed by both, from another account to Bob's",
+        "AccountError::Misaddressed",
+        recv_with(
+            &alice_v2_at_bob,
+            &laptop,
+            &env_fromto(&other_account, &bob_key, None, b"hi"),
+        ),
+    );
+    c.add(
+        "receive from a device in both lists, contact's list held before",
+        "Bob's laptop, from Alice's account to Bob's, Bob holding alice.v1 (without the laptop): Alice's held list decides",
+        "AccountError::DeviceNotListed",
+        recv(
+            &laptop,
+            &env_fromto(&alice_key, &bob_key, Some(&from_alice_v2_heads), b"hi"),
+        ),
+    );
+    c.add(
+        "receive from the contact's phone naming this account, contact lists the laptop",
+        "Alice's phone, from Bob's account to Alice's, Bob holding alice.v2: Bob's list decides",
+        "AccountError::DeviceNotListed",
+        recv_with(&alice_v2_at_bob, &alice_phone, &env_from_own),
     );
 
     // ----------------------------------------------- fan-out (§14.5)
@@ -2575,12 +2766,12 @@ pub(super) fn account_negative_file() -> Value {
             provisioning cases make). Operations: \
             device_list.decode (DeviceList::from_bytes; `verify` is what qorgan::verify says \
             of Item::DeviceList: the same verdict, §14.1 rules as DecodeError::InvalidField), \
-            device_list.verify_after (Item::DeviceListAfter{previous, input}), link_code.parse \
+            device_list.verify_after (Item::DeviceListAfter{account, previous, input}), link_code.parse \
             (`text`), provisioning.complete (a LinkRequest for `request.device` with the given \
             link key secret and link secret; `before` are completed first, outcomes ignored), \
             account.provision (Account::from_bytes(state).provision(code, label, contacts (each \
             list pinned `repeat` times), share_account_key) with `ephemeral_secret` as its \
-            draw), envelope.open (ok: the recipient account, heads and body), account.receive \
+            draw), envelope.open (ok: the sender and recipient accounts, heads and body), account.receive \
             (receive(Account state, Contact state, sender, input)), account.fanout \
             (fanout(Account state, Contact state, no sessions, body): the deliveries, whether \
             the contact is unchanged, its state's SHA-256 after and what heads_to_send then \

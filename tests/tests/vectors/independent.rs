@@ -6195,21 +6195,36 @@ fn heads_json(h: &(AHead, AHead)) -> Value {
     serde_json::json!({"sender": h.0.json(), "peer": h.1.json()})
 }
 
-/// The account envelope (§14.5), addressed to the account `to`.
-fn envelope(to: &[u8; 32], heads: Option<&(AHead, AHead)>, body: &[u8]) -> Vec<u8> {
+/// The account envelope (§14.5), from the account `from` to the account
+/// `to`.
+fn envelope(
+    from: &[u8; 32],
+    to: &[u8; 32],
+    heads: Option<&(AHead, AHead)>,
+    body: &[u8],
+) -> Vec<u8> {
     match heads {
-        Some((a, b)) => cat(&[&[0x01, 0x31], to, &[0x01], &a.bytes(), &b.bytes(), body]),
-        None => cat(&[&[0x01, 0x31], to, &[0x00], body]),
+        Some((a, b)) => cat(&[
+            &[0x01, 0x31],
+            from,
+            to,
+            &[0x01],
+            &a.bytes(),
+            &b.bytes(),
+            body,
+        ]),
+        None => cat(&[&[0x01, 0x31], from, to, &[0x00], body]),
     }
 }
 
-/// An envelope's recipient account, its heads (sender, peer), if any, and
-/// its body.
-type Opened = ([u8; 32], Option<(AHead, AHead)>, Vec<u8>);
+/// An envelope's sender and recipient accounts, its heads (sender, peer),
+/// if any, and its body.
+type Opened = ([u8; 32], [u8; 32], Option<(AHead, AHead)>, Vec<u8>);
 
 fn open_envelope(b: &[u8]) -> GRes<Opened> {
     let mut r = Rd(b);
     account_header(&mut r, 0x31)?;
+    let from = r.ed25519_key()?;
     let to = r.ed25519_key()?;
     let head = |r: &mut Rd<'_>| -> GRes<AHead> {
         Ok(AHead {
@@ -6222,7 +6237,7 @@ fn open_envelope(b: &[u8]) -> GRes<Opened> {
         1 => Some((head(&mut r)?, head(&mut r)?)),
         _ => return Err(dec("InvalidField(account envelope flags)")),
     };
-    Ok((to, heads, r.0.to_vec()))
+    Ok((from, to, heads, r.0.to_vec()))
 }
 
 /// COMPARE (§14.5).
@@ -6244,31 +6259,35 @@ fn receive(
     sender: &[u8],
     plaintext: &[u8],
 ) -> Result<Value, (String, String)> {
-    // The contact's devices address this account; this account's other
-    // devices address the contact's.
-    let (held_sender, held_peer, addressed) = if contact.list.contains(sender) {
-        (
-            contact.list.head(),
-            account.list.head(),
-            account.list.account,
-        )
-    } else if account.list.contains(sender) && sender != account.device {
-        (
-            account.list.head(),
-            contact.list.head(),
-            contact.list.account,
-        )
-    } else {
-        let e = "AccountError::DeviceNotListed".to_string();
-        return Err((e.clone(), e));
+    let fail = |e: &str| {
+        let e = format!("AccountError::{e}");
+        Err((e.clone(), e))
     };
-    let (to, heads, body) = open_envelope(plaintext).map_err(|e| {
+    // Decode first; then the envelope's accounts choose whose list must
+    // hold the sending device: the contact's (contact to this account) or
+    // this account's, this device excluded (this account to the contact).
+    let (from, to, heads, body) = open_envelope(plaintext).map_err(|e| {
         let e = LErr::from(e);
         (e.account(), e.kind())
     })?;
-    if to != addressed {
-        let e = "AccountError::Misaddressed".to_string();
-        return Err((e.clone(), e));
+    let (mine, theirs) = (account.list.account, contact.list.account);
+    let (held_sender, held_peer, listed) = if (from, to) == (theirs, mine) {
+        (
+            contact.list.head(),
+            account.list.head(),
+            contact.list.contains(sender),
+        )
+    } else if (from, to) == (mine, theirs) {
+        (
+            account.list.head(),
+            contact.list.head(),
+            account.list.contains(sender) && sender != account.device,
+        )
+    } else {
+        return fail("Misaddressed");
+    };
+    if !listed {
+        return fail("DeviceNotListed");
     }
     let report = heads.map(|(s, p)| {
         let (a, b) = (compare(held_sender, s), compare(held_peer, p));
@@ -6281,7 +6300,7 @@ fn receive(
 /// FANOUT (§14.5) to the devices that have a session (`with_session`):
 /// every target (the contact's devices in list order, then this account's
 /// other devices) with whether it gets the envelope (else NoSession), and
-/// the envelope, addressed to the contact's account. The schedule counts
+/// the envelope, from this account to the contact's. The schedule counts
 /// the message only if some device got it. (NotListed sessions are left
 /// to the caller.)
 fn fanout(
@@ -6291,7 +6310,12 @@ fn fanout(
     body: &[u8],
 ) -> (Vec<([u8; 128], bool)>, Vec<u8>) {
     let heads = contact.heads_due(account.list.head());
-    let env = envelope(&contact.list.account, heads.as_ref(), body);
+    let env = envelope(
+        &account.list.account,
+        &contact.list.account,
+        heads.as_ref(),
+        body,
+    );
     let targets = contact.list.devices.iter().map(|(id, _)| *id).chain(
         account
             .list
@@ -6771,14 +6795,15 @@ fn account_json() {
                 AHead::of(&e["heads"]["peer"]),
             )
         });
-        // From Alice to Bob: addressed to Bob's account.
-        let to = lists["bob.v1"].account;
+        // From Alice's account to Bob's.
+        let (from, to) = (lists["alice.v1"].account, lists["bob.v1"].account);
+        same(&e["sender"], &from, "envelope sender");
         same(&e["recipient"], &to, "envelope recipient");
-        let b = envelope(&to, heads.as_ref(), &bytes(&e["body"]));
+        let b = envelope(&from, &to, heads.as_ref(), &bytes(&e["body"]));
         same(&e["bytes"], &b, "envelope");
         assert_eq!(
             open_envelope(&b).expect("opens"),
-            (to, heads, bytes(&e["body"]))
+            (from, to, heads, bytes(&e["body"]))
         );
     }
     // What Bob's phone learns.
@@ -6791,19 +6816,21 @@ fn account_json() {
     for rc in x["receive"].as_array().expect("receive") {
         let mut want = rc.clone();
         let obj = want.as_object_mut().expect("object");
-        for k in ["about", "sender", "recipient", "envelope"] {
+        for k in ["about", "sender", "sender_account", "recipient", "envelope"] {
             obj.remove(k);
         }
         obj.insert("result".into(), json!("ok"));
-        // Alice's phone addresses Bob's account, Bob's own devices the
-        // conversation's (Alice's).
-        let to = if st(&rc["sender"]) == "alice_phone" {
-            bob_now.list.account
+        // Alice's phone writes from Alice's account to Bob's, Bob's own
+        // devices from Bob's to the conversation's (Alice's).
+        let (from, to) = if st(&rc["sender"]) == "alice_phone" {
+            (alice_at_bob.list.account, bob_now.list.account)
         } else {
-            alice_at_bob.list.account
+            (bob_now.list.account, alice_at_bob.list.account)
         };
+        same(&rc["sender_account"], &from, "receive sender account");
         same(&rc["recipient"], &to, "receive recipient");
-        assert_eq!(open_envelope(&bytes(&rc["envelope"])).expect("opens").0, to);
+        let opened = open_envelope(&bytes(&rc["envelope"])).expect("opens");
+        assert_eq!((opened.0, opened.1), (from, to));
         let got = receive(
             &bob_now,
             &alice_at_bob,
@@ -6813,7 +6840,7 @@ fn account_json() {
         .expect("listed");
         assert_eq!(got, want, "{}", rc["about"]);
     }
-    // The fan-out: its envelope (addressed to Alice's account), its targets
+    // The fan-out: its envelope (from Bob's account to Alice's), its targets
     // in order, NotListed last, and the contact after (a delivery
     // succeeded: the heads are counted).
     let fo = &x["fanout"];
@@ -6822,6 +6849,11 @@ fn account_json() {
         .heads_due(bob_now.list.head())
         .expect("first message");
     assert_eq!(heads_json(&heads), fo["heads"]);
+    same(
+        &fo["sender_account"],
+        &bob_now.list.account,
+        "fan-out sender",
+    );
     same(
         &fo["recipient"],
         &to_alice.list.account,
@@ -6842,6 +6874,7 @@ fn account_json() {
     assert_eq!(
         env,
         envelope(
+            &lists["bob.v1"].account,
             &lists["alice.v1"].account,
             Some(&heads),
             &bytes(&f["inputs"]["fanout"]["body"]["hex"])
@@ -6974,29 +7007,35 @@ fn decide_account(c: &Value, lists: &BTreeMap<String, DList>) -> Value {
         }
         "device_list.verify_after" => {
             let prev = AHead::of(&c["previous"]);
+            let held: [u8; 32] = bytes(&c["account"]).try_into().expect("32");
             let b = input();
-            // Decoding (rules as decoding errors), continuity, signatures.
+            // Decoding (rules as decoding errors), continuity (the held
+            // account's list, one version on, naming the held hash),
+            // signatures.
             let undecoded = decode_list(&b);
             let structural = match &undecoded {
                 Err(LErr::Sig(_)) => {
                     // Decodes; its fields, to check continuity first.
                     let mut r = Rd(&b);
                     account_header(&mut r, 0x30).expect("header");
-                    let _ = r.arr::<32>().expect("key");
+                    let account: [u8; 32] = r.arr().expect("key");
                     let version = r.u64().expect("version");
                     let previous: [u8; 32] = r.arr().expect("previous");
-                    Ok((version, previous))
+                    Ok((account, version, previous))
                 }
                 Err(e) => Err(e.clone()),
-                Ok(l) => Ok((l.version, l.previous)),
+                Ok(l) => Ok((l.account, l.version, l.previous)),
             };
             match structural {
                 Err(e) => {
                     let (error, kind) = e.verify();
                     error_json(error, kind)
                 }
-                Ok((version, previous)) => {
-                    if prev.version.checked_add(1) != Some(version) || previous != prev.hash {
+                Ok((account, version, previous)) => {
+                    if account != held
+                        || prev.version.checked_add(1) != Some(version)
+                        || previous != prev.hash
+                    {
                         let e = format!(
                             "VerifyError::NotSuccessor(version: {version}, previous_version: {})",
                             prev.version
@@ -7067,8 +7106,9 @@ fn decide_account(c: &Value, lists: &BTreeMap<String, DList>) -> Value {
             }
         }
         "envelope.open" => match open_envelope(&input()) {
-            Ok((to, heads, body)) => json!({
+            Ok((from, to, heads, body)) => json!({
                 "result": "ok",
+                "sender": hx(&from),
                 "recipient": hx(&to),
                 "heads": heads.as_ref().map(heads_json),
                 "body": hx(&body),

@@ -3647,6 +3647,78 @@ public func FfiConverterTypeDeviceListInfo_lower(_ value: DeviceListInfo) -> Rus
 
 
 /**
+ * The two accounts a decrypted message's account envelope names
+ * (`envelope_accounts`).
+ */
+public struct EnvelopeAccounts: Equatable, Hashable {
+    /**
+     * The sending device's account key (32 bytes), as the sender put it.
+     */
+    public var sender: Data
+    /**
+     * The account key (32 bytes) the sender addressed: its conversation
+     * partner.
+     */
+    public var recipient: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The sending device's account key (32 bytes), as the sender put it.
+         */sender: Data, 
+        /**
+         * The account key (32 bytes) the sender addressed: its conversation
+         * partner.
+         */recipient: Data) {
+        self.sender = sender
+        self.recipient = recipient
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EnvelopeAccounts: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEnvelopeAccounts: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EnvelopeAccounts {
+        return
+            try EnvelopeAccounts(
+                sender: FfiConverterData.read(from: &buf), 
+                recipient: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EnvelopeAccounts, into buf: inout [UInt8]) {
+        FfiConverterData.write(value.sender, into: &buf)
+        FfiConverterData.write(value.recipient, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEnvelopeAccounts_lift(_ buf: RustBuffer) throws -> EnvelopeAccounts {
+    return try FfiConverterTypeEnvelopeAccounts.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEnvelopeAccounts_lower(_ value: EnvelopeAccounts) -> RustBuffer {
+    return FfiConverterTypeEnvelopeAccounts.lower(value)
+}
+
+
+/**
  * One item's failure inside a batch result: the kind to branch on and the
  * readable message (never key material).
  */
@@ -5419,8 +5491,9 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * A device list that does not directly follow the head it was checked
      * against (`verify_device_list_after`, `VerifyItem.DeviceListAfter`):
-     * not version `previous_version + 1`, or not naming the held list's
-     * hash as its previous one. The server keeps the list it holds.
+     * not version `previous_version + 1`, not naming the held list's hash
+     * as its previous one, or another account's list. The server keeps
+     * the list it holds.
      */
     case NotSuccessor(
         /**
@@ -6010,10 +6083,13 @@ public enum VerifyItem: Equatable, Hashable {
          */bytes: Data
     )
     /**
-     * A device list that must directly follow the list with head
-     * `previous` (`verify_device_list_after`).
+     * A device list that must be `account_key`'s and directly follow the
+     * list with head `previous` (`verify_device_list_after`).
      */
     case deviceListAfter(
+        /**
+         * The account whose list the server holds (32 bytes).
+         */accountKey: Data, 
         /**
          * Head of the list the server holds.
          */previous: ListHead, 
@@ -6068,7 +6144,7 @@ public struct FfiConverterTypeVerifyItem: FfiConverterRustBuffer {
         case 5: return .deviceList(bytes: try FfiConverterData.read(from: &buf)
         )
         
-        case 6: return .deviceListAfter(previous: try FfiConverterTypeListHead.read(from: &buf), bytes: try FfiConverterData.read(from: &buf)
+        case 6: return .deviceListAfter(accountKey: try FfiConverterData.read(from: &buf), previous: try FfiConverterTypeListHead.read(from: &buf), bytes: try FfiConverterData.read(from: &buf)
         )
         
         case 7: return .groupMessage(announcement: try FfiConverterData.read(from: &buf), message: try FfiConverterData.read(from: &buf)
@@ -6107,8 +6183,9 @@ public struct FfiConverterTypeVerifyItem: FfiConverterRustBuffer {
             FfiConverterData.write(bytes, into: &buf)
             
         
-        case let .deviceListAfter(previous,bytes):
+        case let .deviceListAfter(accountKey,previous,bytes):
             writeInt(&buf, Int32(6))
+            FfiConverterData.write(accountKey, into: &buf)
             FfiConverterTypeListHead.write(previous, into: &buf)
             FfiConverterData.write(bytes, into: &buf)
             
@@ -6557,18 +6634,21 @@ fileprivate struct FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer {
     }
 }
 /**
- * The account key (32 bytes) that a decrypted message's account envelope
- * is addressed to, read before `receive` to find the conversation: for a
- * copy from one of this account's other devices, the contact it was sent
- * to; for a contact's message, this account. `Malformed` if `plaintext`
- * is not an account envelope. Says nothing of who sent it: `receive`
- * checks that.
+ * The sending and addressed account keys of a decrypted message's
+ * account envelope, read before `receive` to find the conversation: for
+ * a contact's message, `sender` is the contact and `recipient` this
+ * account; for a copy from one of this account's other devices, `sender`
+ * is this account and `recipient` the contact it was sent to. A device
+ * may be listed by several accounts: route by these, not by the device.
+ * `Malformed` if `plaintext` is not an account envelope. Says nothing of
+ * whether they are true: `receive` checks the sending device against the
+ * named account's list.
  */
-public func envelopeRecipient(plaintext: Data)throws  -> Data  {
-    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+public func envelopeAccounts(plaintext: Data)throws  -> EnvelopeAccounts  {
+    return try  FfiConverterTypeEnvelopeAccounts_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
         FfiConverterByRefBytes.lower(plaintext) { plaintextFb in
-    uniffi_qorgan_ffi_fn_func_envelope_recipient(
+    uniffi_qorgan_ffi_fn_func_envelope_accounts(
         plaintextFb,uniffiCallStatus
     )
         }
@@ -6618,12 +6698,15 @@ public func linkCodeDevice(linkCode: String)throws  -> Data  {
  * Opens the account envelope of a message that `sender_identity`'s
  * session decrypted (`Session.decrypt`, or `Device.accept` for a first
  * message; pass `Session.remote_identity()`), in the conversation with
- * `contact`. Refused: a sender in neither `contact`'s nor `account`'s
- * newest list (`DeviceNotListed`), a message addressed to another
- * conversation (`Misaddressed`: from the contact's devices it must name
- * this account, from this account's other devices the contact's); drop
- * such a message. The report compares the heads the message carried with
- * the lists held: fetch and `update` on `Newer`, show a `Fork`.
+ * `contact`. The envelope must name the contact's account as sender and
+ * this account as recipient, or (a copy from this account's other device)
+ * this account as sender and the contact's as recipient; anything else is
+ * `Misaddressed` (another conversation). Then the sending device must be
+ * in the named sending account's newest list (not this device):
+ * `DeviceNotListed` otherwise. Drop a refused message. A device listed by
+ * several accounts is thus attributed to the account its envelope names.
+ * The report compares the heads the message carried with the lists held:
+ * fetch and `update` on `Newer`, show a `Fork`.
  *
  * Locks the account, then the contact. Kotlin: pass objects that are
  * still open (the `ByteArray` overload checks).
@@ -6668,8 +6751,9 @@ public func verifyAnnouncement(announcement: Data)throws   {try rustCallWithErro
 /**
  * Verifies many items with one batch verification; one result per item.
  * Each distinct announcement is decoded and verified once.
- * A device list's head with a hash that is not 32 bytes fails as
- * `InvalidArgument`, without entering the batch.
+ * A `DeviceListAfter` whose account key or head hash is not 32 bytes
+ * fails as `InvalidArgument` (`Malformed`: 32 bytes that are not an
+ * account key), without entering the batch.
  */
 public func verifyBatch(items: [VerifyItem]) -> [VerifyResult]  {
     return try!  FfiConverterSequenceTypeVerifyResult.lift(try! rustCall() {
@@ -6710,19 +6794,22 @@ public func verifyDeviceList(deviceList: Data)throws  -> DeviceListInfo  {
 })
 }
 /**
- * Verifies a device list as `verify_device_list` does, and that it
- * directly follows the list with head `previous` (the one the server
- * holds for the account: version one more, naming its hash), which is
- * what a server checks before replacing the list it holds. Refused as
- * `verify_device_list` does, and with `NotSuccessor` when it does not
- * follow (a rollback, a skipped version, or a fork); `InvalidArgument`
- * for a hash that is not 32 bytes.
+ * Verifies a device list as `verify_device_list` does, and that it is
+ * `account_key`'s and directly follows the list with head `previous` (the
+ * one the server holds for that account: version one more, naming its
+ * hash), which is what a server checks before replacing the list it
+ * holds. Refused as `verify_device_list` does, and with `NotSuccessor`
+ * when it does not follow (a rollback, a skipped version, a fork, or
+ * another account's list, whatever its previous hash says);
+ * `InvalidArgument` for an account key or a hash that is not 32 bytes,
+ * `Malformed` for 32 bytes that are not an account key.
  */
-public func verifyDeviceListAfter(previous: ListHead, deviceList: Data)throws  -> DeviceListInfo  {
+public func verifyDeviceListAfter(accountKey: Data, previous: ListHead, deviceList: Data)throws  -> DeviceListInfo  {
     return try  FfiConverterTypeDeviceListInfo_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
         FfiConverterByRefBytes.lower(deviceList) { deviceListFb in
     uniffi_qorgan_ffi_fn_func_verify_device_list_after(
+        FfiConverterData.lower(accountKey),
         FfiConverterTypeListHead_lower(previous),
         deviceListFb,uniffiCallStatus
     )
@@ -6790,7 +6877,7 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_func_envelope_recipient() != 28206) {
+    if (uniffi_qorgan_ffi_checksum_func_envelope_accounts() != 44415) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_fanout() != 32297) {
@@ -6799,7 +6886,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_func_link_code_device() != 11535) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_func_receive() != 23016) {
+    if (uniffi_qorgan_ffi_checksum_func_receive() != 60919) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_safety_numbers_match() != 39117) {
@@ -6808,7 +6895,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_func_verify_announcement() != 2776) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_func_verify_batch() != 34902) {
+    if (uniffi_qorgan_ffi_checksum_func_verify_batch() != 33685) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_verify_bundle() != 22747) {
@@ -6817,7 +6904,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_func_verify_device_list() != 52707) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_func_verify_device_list_after() != 32721) {
+    if (uniffi_qorgan_ffi_checksum_func_verify_device_list_after() != 40361) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_verify_group_message() != 55042) {

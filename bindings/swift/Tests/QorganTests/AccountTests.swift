@@ -94,7 +94,8 @@ final class AccountTests: XCTestCase {
         let aliceAtBob = try Contact.pin(deviceList: alice.deviceList())
         for (device, account) in [(phone, bob), (tablet, tabletAccount)] {
             let (from, plaintext) = try read(device, delivery(deliveries, to: device))
-            XCTAssertEqual(try envelopeRecipient(plaintext: plaintext), try bob.accountKey())
+            XCTAssertEqual(try envelopeAccounts(plaintext: plaintext),
+                           EnvelopeAccounts(sender: try alice.accountKey(), recipient: try bob.accountKey()))
             let got = try receive(account: account, contact: aliceAtBob, senderIdentity: from, plaintext: plaintext)
             XCTAssertEqual(text(got.body), "to both")
             let report = try XCTUnwrap(got.report)
@@ -128,12 +129,21 @@ final class AccountTests: XCTestCase {
         XCTAssertEqual(toGhost.error?.kind, .notListed)
         XCTAssertEqual(toGhost.error?.message, "device not in the account's device list: nothing sent")
 
-        // The ghost writes to Alice as "Bob": refused by the account layer.
+        // The ghost writes to Alice from the operator's account: its
+        // envelope names that account, not Bob's conversation.
         let fromGhost = try fanout(
             account: op, contact: Contact.pin(deviceList: alice.deviceList()),
             sessions: [ghost.initiate(bundle: alicePhone.bundle())], body: utf8("files?"))
         let (from, plaintext) = try read(alicePhone, XCTUnwrap(fromGhost.first))
-        assertThrows(.deviceNotListed, try receive(account: alice, contact: bobAtAlice, senderIdentity: from, plaintext: plaintext))
+        assertThrows(.misaddressed, try receive(account: alice, contact: bobAtAlice, senderIdentity: from, plaintext: plaintext))
+        // The ghost writes as "Bob" (an envelope naming Bob's account, made
+        // by hand): refused by the account layer, it is not in Bob's list.
+        let envelope = Data([0x01, 0x31]) + (try bob.accountKey()) + (try alice.accountKey()) + Data([0]) + utf8("files?")
+        let asBob = try alicePhone.accept(
+            message: ghost.initiate(bundle: alicePhone.bundle()).encrypt(plaintext: envelope), now: NOW)
+        XCTAssertEqual(try envelopeAccounts(plaintext: asBob.plaintext).sender, try bob.accountKey())
+        assertThrows(.deviceNotListed, try receive(
+            account: alice, contact: bobAtAlice, senderIdentity: asBob.session.remoteIdentity(), plaintext: asBob.plaintext))
     }
 
     func testARolledBackListIsRefused() throws {
@@ -212,19 +222,32 @@ final class AccountTests: XCTestCase {
         XCTAssertEqual(try verifyDeviceList(deviceList: v1), DeviceListInfo(
             accountKey: try bob.accountKey(), version: 1, previous: nil,
             devices: [DeviceInfo(identityKey: try phone.identityKey(), label: "phone")], head: v1Head))
-        let next = try verifyDeviceListAfter(previous: v1Head, deviceList: v2)
+        let key = try bob.accountKey()
+        let next = try verifyDeviceListAfter(accountKey: key, previous: v1Head, deviceList: v2)
         XCTAssertEqual(next.previous, v1Head.hash)
         XCTAssertEqual(next.head, try bob.head())
         if case .NotSuccessor(let version, let previousVersion)? = assertThrows(
-            .notSuccessor, try verifyDeviceListAfter(previous: v1Head, deviceList: v1)) {
+            .notSuccessor, try verifyDeviceListAfter(accountKey: key, previous: v1Head, deviceList: v1)) {
             XCTAssertEqual([version, previousVersion], [1, 1])
         }
+        assertThrows(.invalidArgument, try verifyDeviceListAfter(accountKey: key.prefix(31), previous: v1Head,
+                                                                 deviceList: v2))
+        // Another account's list naming the head held for Bob (here
+        // Mallory's own first head) is not Bob's next list.
+        let mallory = try Account.create(device: Device(now: NOW), label: "phone")
+        let held = try mallory.head()
+        try link(mallory, Device(now: NOW), "tablet")
+        let malloryV2 = try mallory.deviceList()
+        XCTAssertEqual(try verifyDeviceListAfter(accountKey: mallory.accountKey(), previous: held,
+                                                 deviceList: malloryV2).previous, held.hash)
+        assertThrows(.notSuccessor, try verifyDeviceListAfter(accountKey: key, previous: held, deviceList: malloryV2))
         assertThrows(.badSignature, try verifyDeviceList(deviceList: flipped(v2, -1)))
         let results = verifyBatch(items: [
-            .deviceList(bytes: v1), .deviceListAfter(previous: v1Head, bytes: v2),
-            .deviceListAfter(previous: v1Head, bytes: v1), .deviceList(bytes: utf8("junk")),
+            .deviceList(bytes: v1), .deviceListAfter(accountKey: key, previous: v1Head, bytes: v2),
+            .deviceListAfter(accountKey: key, previous: v1Head, bytes: v1), .deviceList(bytes: utf8("junk")),
+            .deviceListAfter(accountKey: key, previous: held, bytes: malloryV2),
         ])
-        XCTAssertEqual(results.map { $0.error?.kind }, [nil, nil, .notSuccessor, .malformed])
+        XCTAssertEqual(results.map { $0.error?.kind }, [nil, nil, .notSuccessor, .malformed, .notSuccessor])
     }
 
     func testOwnDeviceCopiesAreRoutedByTheirEnvelope() throws {
@@ -241,14 +264,15 @@ final class AccountTests: XCTestCase {
         XCTAssertEqual(d.count, 2)
         XCTAssertEqual(d.filter { $0.error?.kind == .noSession }.count, 1, "no session with Alice's phone here")
         let (from, plaintext) = try read(tablet, delivery(d, to: tablet))
-        // The envelope names the conversation: Alice's account.
-        XCTAssertEqual(try envelopeRecipient(plaintext: plaintext), try alice.accountKey())
+        // The envelope names the conversation: from Bob's account to Alice's.
+        XCTAssertEqual(try envelopeAccounts(plaintext: plaintext),
+                       EnvelopeAccounts(sender: try bob.accountKey(), recipient: try alice.accountKey()))
         assertThrows(.misaddressed, try receive(
             account: tabletAccount, contact: Contact.pin(deviceList: carol.deviceList()),
             senderIdentity: from, plaintext: plaintext))
         let got = try receive(account: tabletAccount, contact: Contact.pin(deviceList: alice.deviceList()),
                               senderIdentity: from, plaintext: plaintext)
         XCTAssertEqual(text(got.body), "copy")
-        assertThrows(.malformed, try envelopeRecipient(plaintext: utf8("not an envelope")))
+        assertThrows(.malformed, try envelopeAccounts(plaintext: utf8("not an envelope")))
     }
 }

@@ -753,9 +753,9 @@ RustBuffer uniffi_qorgan_ffi_fn_method_session_seal(uint64_t ptr, RustBuffer sto
 RustBuffer uniffi_qorgan_ffi_fn_method_session_session_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_ENVELOPE_RECIPIENT
-#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_ENVELOPE_RECIPIENT
-RustBuffer uniffi_qorgan_ffi_fn_func_envelope_recipient(ForeignBytes plaintext, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_ENVELOPE_ACCOUNTS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_ENVELOPE_ACCOUNTS
+RustBuffer uniffi_qorgan_ffi_fn_func_envelope_accounts(ForeignBytes plaintext, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_FANOUT
@@ -800,7 +800,7 @@ RustBuffer uniffi_qorgan_ffi_fn_func_verify_device_list(ForeignBytes device_list
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_DEVICE_LIST_AFTER
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_DEVICE_LIST_AFTER
-RustBuffer uniffi_qorgan_ffi_fn_func_verify_device_list_after(RustBuffer previous, ForeignBytes device_list, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_func_verify_device_list_after(RustBuffer account_key, RustBuffer previous, ForeignBytes device_list, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_GROUP_MESSAGE
@@ -1078,9 +1078,9 @@ void ffi_qorgan_ffi_rust_future_free_void(uint64_t handle
 void ffi_qorgan_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_ENVELOPE_RECIPIENT
-#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_ENVELOPE_RECIPIENT
-uint16_t uniffi_qorgan_ffi_checksum_func_envelope_recipient(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_ENVELOPE_ACCOUNTS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_ENVELOPE_ACCOUNTS
+uint16_t uniffi_qorgan_ffi_checksum_func_envelope_accounts(void
     
 );
 #endif

@@ -159,22 +159,24 @@ fun GroupReceiver.decrypt(message: ByteArray): GroupPlaintext = withDirect(messa
 fun verifyDeviceList(deviceList: ByteArray): DeviceListInfo = verifyDeviceList(direct(deviceList))
 
 /**
- * Verifies a device list and that it directly follows the list with head
- * [previous] (the one the server holds). Copies [deviceList] into a direct
- * buffer and calls the zero-copy `verifyDeviceListAfter(ListHead, ByteBuffer)`.
+ * Verifies a device list and that it is [accountKey]'s and directly follows
+ * the list with head [previous] (the one the server holds for that account).
+ * Copies [deviceList] into a direct buffer and calls the zero-copy
+ * `verifyDeviceListAfter(ByteArray, ListHead, ByteBuffer)`.
  */
 @Throws(QorganException::class)
-fun verifyDeviceListAfter(previous: ListHead, deviceList: ByteArray): DeviceListInfo =
-    verifyDeviceListAfter(previous, direct(deviceList))
+fun verifyDeviceListAfter(accountKey: ByteArray, previous: ListHead, deviceList: ByteArray): DeviceListInfo =
+    verifyDeviceListAfter(accountKey, previous, direct(deviceList))
 
 /**
- * The account key an account envelope is addressed to (read before [receive]
- * to find the conversation of a copy from one of the account's own devices).
- * Copies [plaintext] into a reused direct buffer (wiped after) and calls the
- * zero-copy `envelopeRecipient(ByteBuffer)`.
+ * The sending and addressed account keys an account envelope names (read
+ * before [receive] to find the conversation: a contact's message, or a copy
+ * from one of the account's own devices). Copies [plaintext] into a reused
+ * direct buffer (wiped after) and calls the zero-copy
+ * `envelopeAccounts(ByteBuffer)`.
  */
 @Throws(QorganException::class)
-fun envelopeRecipient(plaintext: ByteArray): ByteArray = withDirect(plaintext) { envelopeRecipient(it) }
+fun envelopeAccounts(plaintext: ByteArray): EnvelopeAccounts = withDirect(plaintext) { envelopeAccounts(it) }
 
 /*
  * fanout and receive take objects as arguments. uniffi checks that the

@@ -675,7 +675,7 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
-    external fun uniffi_qorgan_ffi_checksum_func_envelope_recipient(
+    external fun uniffi_qorgan_ffi_checksum_func_envelope_accounts(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_func_fanout(
     ): Int
@@ -1101,7 +1101,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_session_session_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_qorgan_ffi_fn_func_envelope_recipient(`plaintext`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_func_envelope_accounts(`plaintext`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_func_fanout(`account`: Long,`contact`: Long,`sessions`: RustBuffer.ByValue,`body`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1119,7 +1119,7 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_qorgan_ffi_fn_func_verify_device_list(`deviceList`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_qorgan_ffi_fn_func_verify_device_list_after(`previous`: RustBuffer.ByValue,`deviceList`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_func_verify_device_list_after(`accountKey`: RustBuffer.ByValue,`previous`: RustBuffer.ByValue,`deviceList`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_func_verify_group_message(`announcement`: ForeignBytes.ByValue,`message`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
@@ -1246,7 +1246,7 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
-    if ((lib.uniffi_qorgan_ffi_checksum_func_envelope_recipient() and 0xFFFF) != 28206) {
+    if ((lib.uniffi_qorgan_ffi_checksum_func_envelope_accounts() and 0xFFFF) != 44415) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_fanout() and 0xFFFF) != 32297) {
@@ -1255,7 +1255,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_func_link_code_device() and 0xFFFF) != 11535) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_func_receive() and 0xFFFF) != 23016) {
+    if ((lib.uniffi_qorgan_ffi_checksum_func_receive() and 0xFFFF) != 60919) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_safety_numbers_match() and 0xFFFF) != 39117) {
@@ -1264,7 +1264,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_announcement() and 0xFFFF) != 2776) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_batch() and 0xFFFF) != 34902) {
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_batch() and 0xFFFF) != 33685) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_bundle() and 0xFFFF) != 22747) {
@@ -1273,7 +1273,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_device_list() and 0xFFFF) != 52707) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_device_list_after() and 0xFFFF) != 32721) {
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_device_list_after() and 0xFFFF) != 40361) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_group_message() and 0xFFFF) != 55042) {
@@ -6138,6 +6138,55 @@ public object FfiConverterTypeDeviceListInfo: FfiConverterRustBuffer<DeviceListI
 
 
 /**
+ * The two accounts a decrypted message's account envelope names
+ * (`envelope_accounts`).
+ */
+data class EnvelopeAccounts (
+    /**
+     * The sending device's account key (32 bytes), as the sender put it.
+     */
+    var `sender`: kotlin.ByteArray
+    , 
+    /**
+     * The account key (32 bytes) the sender addressed: its conversation
+     * partner.
+     */
+    var `recipient`: kotlin.ByteArray
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEnvelopeAccounts: FfiConverterRustBuffer<EnvelopeAccounts> {
+    override fun read(buf: ByteBuffer): EnvelopeAccounts {
+        return EnvelopeAccounts(
+            FfiConverterByteArray.read(buf),
+            FfiConverterByteArray.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: EnvelopeAccounts) = (
+            FfiConverterByteArray.allocationSize(value.`sender`) +
+            FfiConverterByteArray.allocationSize(value.`recipient`)
+    )
+
+    override fun write(value: EnvelopeAccounts, buf: ByteBuffer) {
+            FfiConverterByteArray.write(value.`sender`, buf)
+            FfiConverterByteArray.write(value.`recipient`, buf)
+    }
+}
+
+
+
+/**
  * One item's failure inside a batch result: the kind to branch on and the
  * readable message (never key material).
  */
@@ -7536,8 +7585,9 @@ sealed class QorganException: kotlin.Exception() {
     /**
      * A device list that does not directly follow the head it was checked
      * against (`verify_device_list_after`, `VerifyItem.DeviceListAfter`):
-     * not version `previous_version + 1`, or not naming the held list's
-     * hash as its previous one. The server keeps the list it holds.
+     * not version `previous_version + 1`, not naming the held list's hash
+     * as its previous one, or another account's list. The server keeps
+     * the list it holds.
      */
     class NotSuccessor(
         
@@ -8370,10 +8420,14 @@ sealed class VerifyItem {
     }
     
     /**
-     * A device list that must directly follow the list with head
-     * `previous` (`verify_device_list_after`).
+     * A device list that must be `account_key`'s and directly follow the
+     * list with head `previous` (`verify_device_list_after`).
      */
     data class DeviceListAfter(
+        /**
+         * The account whose list the server holds (32 bytes).
+         */
+        val `accountKey`: kotlin.ByteArray, 
         /**
          * Head of the list the server holds.
          */
@@ -8440,6 +8494,7 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
                 FfiConverterByteArray.read(buf),
                 )
             6 -> VerifyItem.DeviceListAfter(
+                FfiConverterByteArray.read(buf),
                 FfiConverterTypeListHead.read(buf),
                 FfiConverterByteArray.read(buf),
                 )
@@ -8491,6 +8546,7 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
+                + FfiConverterByteArray.allocationSize(value.`accountKey`)
                 + FfiConverterTypeListHead.allocationSize(value.`previous`)
                 + FfiConverterByteArray.allocationSize(value.`bytes`)
             )
@@ -8534,6 +8590,7 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
             }
             is VerifyItem.DeviceListAfter -> {
                 buf.putInt(6)
+                FfiConverterByteArray.write(value.`accountKey`, buf)
                 FfiConverterTypeListHead.write(value.`previous`, buf)
                 FfiConverterByteArray.write(value.`bytes`, buf)
                 Unit
@@ -9050,17 +9107,20 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
     }
 }
         /**
-         * The account key (32 bytes) that a decrypted message's account envelope
-         * is addressed to, read before `receive` to find the conversation: for a
-         * copy from one of this account's other devices, the contact it was sent
-         * to; for a contact's message, this account. `Malformed` if `plaintext`
-         * is not an account envelope. Says nothing of who sent it: `receive`
-         * checks that.
+         * The sending and addressed account keys of a decrypted message's
+         * account envelope, read before `receive` to find the conversation: for
+         * a contact's message, `sender` is the contact and `recipient` this
+         * account; for a copy from one of this account's other devices, `sender`
+         * is this account and `recipient` the contact it was sent to. A device
+         * may be listed by several accounts: route by these, not by the device.
+         * `Malformed` if `plaintext` is not an account envelope. Says nothing of
+         * whether they are true: `receive` checks the sending device against the
+         * named account's list.
          */
-    @Throws(QorganException::class) fun `envelopeRecipient`(`plaintext`: java.nio.ByteBuffer): kotlin.ByteArray {
-            return FfiConverterByteArray.lift(
+    @Throws(QorganException::class) fun `envelopeAccounts`(`plaintext`: java.nio.ByteBuffer): EnvelopeAccounts {
+            return FfiConverterTypeEnvelopeAccounts.lift(
     uniffiRustCallWithError(QorganException) { _status ->
-    UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_recipient(
+    UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_accounts(
     
         
         FfiConverterByRefBytes.lower(`plaintext`),_status)
@@ -9119,12 +9179,15 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
          * Opens the account envelope of a message that `sender_identity`'s
          * session decrypted (`Session.decrypt`, or `Device.accept` for a first
          * message; pass `Session.remote_identity()`), in the conversation with
-         * `contact`. Refused: a sender in neither `contact`'s nor `account`'s
-         * newest list (`DeviceNotListed`), a message addressed to another
-         * conversation (`Misaddressed`: from the contact's devices it must name
-         * this account, from this account's other devices the contact's); drop
-         * such a message. The report compares the heads the message carried with
-         * the lists held: fetch and `update` on `Newer`, show a `Fork`.
+         * `contact`. The envelope must name the contact's account as sender and
+         * this account as recipient, or (a copy from this account's other device)
+         * this account as sender and the contact's as recipient; anything else is
+         * `Misaddressed` (another conversation). Then the sending device must be
+         * in the named sending account's newest list (not this device):
+         * `DeviceNotListed` otherwise. Drop a refused message. A device listed by
+         * several accounts is thus attributed to the account its envelope names.
+         * The report compares the heads the message carried with the lists held:
+         * fetch and `update` on `Newer`, show a `Fork`.
          *
          * Locks the account, then the contact. Kotlin: pass objects that are
          * still open (the `ByteArray` overload checks).
@@ -9176,8 +9239,9 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
         /**
          * Verifies many items with one batch verification; one result per item.
          * Each distinct announcement is decoded and verified once.
-         * A device list's head with a hash that is not 32 bytes fails as
-         * `InvalidArgument`, without entering the batch.
+         * A `DeviceListAfter` whose account key or head hash is not 32 bytes
+         * fails as `InvalidArgument` (`Malformed`: 32 bytes that are not an
+         * account key), without entering the batch.
          */ fun `verifyBatch`(`items`: List<VerifyItem>): List<VerifyResult> {
             return FfiConverterSequenceTypeVerifyResult.lift(
     uniffiRustCall() { _status ->
@@ -9225,20 +9289,23 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
     
 
         /**
-         * Verifies a device list as `verify_device_list` does, and that it
-         * directly follows the list with head `previous` (the one the server
-         * holds for the account: version one more, naming its hash), which is
-         * what a server checks before replacing the list it holds. Refused as
-         * `verify_device_list` does, and with `NotSuccessor` when it does not
-         * follow (a rollback, a skipped version, or a fork); `InvalidArgument`
-         * for a hash that is not 32 bytes.
+         * Verifies a device list as `verify_device_list` does, and that it is
+         * `account_key`'s and directly follows the list with head `previous` (the
+         * one the server holds for that account: version one more, naming its
+         * hash), which is what a server checks before replacing the list it
+         * holds. Refused as `verify_device_list` does, and with `NotSuccessor`
+         * when it does not follow (a rollback, a skipped version, a fork, or
+         * another account's list, whatever its previous hash says);
+         * `InvalidArgument` for an account key or a hash that is not 32 bytes,
+         * `Malformed` for 32 bytes that are not an account key.
          */
-    @Throws(QorganException::class) fun `verifyDeviceListAfter`(`previous`: ListHead, `deviceList`: java.nio.ByteBuffer): DeviceListInfo {
+    @Throws(QorganException::class) fun `verifyDeviceListAfter`(`accountKey`: kotlin.ByteArray, `previous`: ListHead, `deviceList`: java.nio.ByteBuffer): DeviceListInfo {
             return FfiConverterTypeDeviceListInfo.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_func_verify_device_list_after(
     
         
+        FfiConverterByteArray.lower(`accountKey`),
         FfiConverterTypeListHead.lower(`previous`),
         FfiConverterByRefBytes.lower(`deviceList`),_status)
 }

@@ -3,7 +3,7 @@ package kz.qorgan.tests
 import kz.qorgan.accept
 import kz.qorgan.decrypt
 import kz.qorgan.encrypt
-import kz.qorgan.envelopeRecipient
+import kz.qorgan.envelopeAccounts
 import kz.qorgan.fanout
 import kz.qorgan.receive
 import kz.qorgan.verifyDeviceList
@@ -134,7 +134,9 @@ class AccountTest {
         val aliceAtBob = Contact.pin(alice.deviceList())
         for ((device, account) in listOf(phone to bob, tablet to tabletAccount)) {
             val (from, plaintext) = read(device, deliveryTo(deliveries, device))
-            assertContentEquals(bob.accountKey(), envelopeRecipient(plaintext))
+            val accounts = envelopeAccounts(plaintext)
+            assertContentEquals(alice.accountKey(), accounts.sender)
+            assertContentEquals(bob.accountKey(), accounts.recipient)
             val got = receive(account, aliceAtBob, from, plaintext)
             assertEquals("to both", String(got.body))
             val report = assertNotNull(got.report)
@@ -171,12 +173,21 @@ class AccountTest {
         assertEquals(ErrorKind.NOT_LISTED, toGhost.error?.kind)
         assertEquals("device not in the account's device list: nothing sent", toGhost.error?.message)
 
-        // The ghost writes to Alice as "Bob": refused by the account layer.
+        // The ghost writes to Alice from the operator's account: its
+        // envelope names that account, not Bob's conversation.
         val fromGhost = fanout(
             operator, Contact.pin(alice.deviceList()), listOf(ghost.initiate(alicePhone.bundle())), utf8("files?"),
         )
         val (from, plaintext) = read(alicePhone, fromGhost.single())
-        assertFailsWith<QorganException.DeviceNotListed> { receive(alice, bobAtAlice, from, plaintext) }
+        assertFailsWith<QorganException.Misaddressed> { receive(alice, bobAtAlice, from, plaintext) }
+        // The ghost writes as "Bob" (an envelope naming Bob's account, made
+        // by hand): refused by the account layer, it is not in Bob's list.
+        val envelope = byteArrayOf(0x01, 0x31) + bob.accountKey() + alice.accountKey() + byteArrayOf(0) + utf8("files?")
+        val asBob = alicePhone.accept(ghost.initiate(alicePhone.bundle()).encrypt(envelope), NOW)
+        assertContentEquals(bob.accountKey(), envelopeAccounts(asBob.plaintext).sender)
+        assertFailsWith<QorganException.DeviceNotListed> {
+            receive(alice, bobAtAlice, asBob.session.remoteIdentity(), asBob.plaintext)
+        }
     }
 
     @Test
@@ -265,12 +276,22 @@ class AccountTest {
         assertNull(info.previous)
         assertContentEquals(phone.identityKey(), info.devices.single().identityKey)
         assertSameHead(v1Head, info.head)
-        val next = verifyDeviceListAfter(v1Head, v2)
+        val key = bob.accountKey()
+        val next = verifyDeviceListAfter(key, v1Head, v2)
         assertContentEquals(v1Head.hash, next.previous)
         assertEquals(2, next.devices.size)
-        val e = assertFailsWith<QorganException.NotSuccessor> { verifyDeviceListAfter(v1Head, v1) }
+        val e = assertFailsWith<QorganException.NotSuccessor> { verifyDeviceListAfter(key, v1Head, v1) }
         assertEquals(1uL, e.version)
         assertEquals(1uL, e.previousVersion)
+        assertFailsWith<QorganException.InvalidArgument> { verifyDeviceListAfter(key.copyOf(31), v1Head, v2) }
+        // Another account's list naming the head held for Bob (here
+        // Mallory's own first head) is not Bob's next list.
+        val mallory = Account.create(Device(NOW), "phone")
+        val held = mallory.head()
+        link(mallory, Device(NOW), "tablet")
+        val malloryV2 = mallory.deviceList()
+        assertContentEquals(held.hash, verifyDeviceListAfter(mallory.accountKey(), held, malloryV2).previous)
+        assertFailsWith<QorganException.NotSuccessor> { verifyDeviceListAfter(key, held, malloryV2) }
         val bad = assertFailsWith<QorganException.BadSignature> { verifyDeviceList(flipped(v2, -1)) }
         assertEquals("device list", bad.what)
     }

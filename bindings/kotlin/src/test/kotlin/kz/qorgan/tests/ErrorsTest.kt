@@ -570,7 +570,7 @@ class ErrorsTest {
         contact.update(listOf(v2, v3))
         assertFailsWith<QorganException.ListRolledBack> { contact.update(listOf(v1)) }
         // A server holding version 1 refuses version 3 as its successor.
-        val e = assertFailsWith<QorganException.NotSuccessor> { verifyDeviceListAfter(v1Head, v3) }
+        val e = assertFailsWith<QorganException.NotSuccessor> { verifyDeviceListAfter(bob.accountKey(), v1Head, v3) }
         assertEquals(3uL, e.version)
         assertEquals(1uL, e.previousVersion)
         // Two copies of the account key sign two different versions 4.
@@ -581,14 +581,23 @@ class ErrorsTest {
         val fork = assertFailsWith<QorganException.Fork> { contact.update(listOf(copy.deviceList())) }
         assertEquals(4uL, fork.held.version)
         assertEquals(4uL, fork.seen.version)
-        // A message from a device in neither list of the conversation.
+        // A message from another account's device, read in Alice's
+        // conversation: its envelope names the stranger's account.
         val stranger = Device(NOW)
         val strangerAccount = Account.create(stranger, "stranger")
         val d = fanout(strangerAccount, Contact.pin(v1), listOf(stranger.initiate(phone.bundle())), utf8("hi"))
         val accepted = phone.accept(assertNotNull(d.single().ciphertext), NOW)
-        val alice = Contact.pin(Account.create(Device(NOW), "alice").deviceList())
-        assertFailsWith<QorganException.DeviceNotListed> {
+        val aliceAccount = Account.create(Device(NOW), "alice")
+        val alice = Contact.pin(aliceAccount.deviceList())
+        assertFailsWith<QorganException.Misaddressed> {
             receive(bob, alice, accepted.session.remoteIdentity(), accepted.plaintext)
+        }
+        // The stranger's device claiming Alice's account (an envelope made
+        // by hand): it is not in Alice's list.
+        val claim = byteArrayOf(0x01, 0x31) + aliceAccount.accountKey() + bob.accountKey() + byteArrayOf(0) + utf8("hi")
+        val claimed = phone.accept(stranger.initiate(phone.bundle()).encrypt(claim), NOW)
+        assertFailsWith<QorganException.DeviceNotListed> {
+            receive(bob, alice, claimed.session.remoteIdentity(), claimed.plaintext)
         }
         // A copy from one of the account's own devices, read in another
         // conversation than the one it was sent in.

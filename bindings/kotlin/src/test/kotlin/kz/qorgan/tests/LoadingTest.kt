@@ -46,12 +46,12 @@ class LoadingTest {
             setOf(
                 "verifyIdentity", "verifyBundle", "verifyUpload", "verifyAnnouncement", "verifyGroupMessage",
                 "verifyDeviceList", "verifyDeviceListAfter", "encrypt", "decrypt", "accept", "fanout", "receive",
-                "envelopeRecipient",
+                "envelopeAccounts",
             ),
             public.map { name(it) }.toSet(),
         )
-        // verify*: every parameter a ByteArray (after the held head for
-        // verifyDeviceListAfter); fanout and receive: the generated
+        // verify*: every parameter a ByteArray (verifyDeviceListAfter: the
+        // account key, the held head, the list); fanout and receive: the generated
         // function's parameters with the last one a ByteArray; the
         // per-message extensions: the receiver object, then one ByteArray
         // (and `now` for accept).
@@ -59,7 +59,7 @@ class LoadingTest {
         for (m in public) {
             val params = m.parameterTypes.toList()
             if (name(m) == "verifyDeviceListAfter") {
-                assertEquals(listOf(ListHead::class.java, ByteArray::class.java), params, m.toString())
+                assertEquals(listOf(ByteArray::class.java, ListHead::class.java, ByteArray::class.java), params, m.toString())
             } else if (name(m).startsWith("verify")) {
                 assertTrue(params.all { it == ByteArray::class.java }, m.toString())
             } else if (name(m) == "fanout") {
@@ -68,7 +68,7 @@ class LoadingTest {
                     params,
                     m.toString(),
                 )
-            } else if (name(m) == "envelopeRecipient") {
+            } else if (name(m) == "envelopeAccounts") {
                 assertEquals(listOf(ByteArray::class.java), params, m.toString())
             } else if (name(m) == "receive") {
                 assertEquals(
