@@ -15,24 +15,13 @@
 use alloc::vec::Vec;
 
 use super::device_list::expect_header;
-use super::heads::Heads;
+use super::heads::{Heads, read_head, write_head};
 use super::key::AccountKey;
 use crate::codec::{Reader, Writer};
-use crate::error::{DecodeError, Head};
+use crate::error::DecodeError;
 use crate::wire;
 
 const FLAG_HEADS: u8 = 0x01;
-
-fn write_head(w: &mut Writer, h: &Head) {
-    w.u64(h.version).raw(&h.hash);
-}
-
-fn read_head(r: &mut Reader<'_>) -> Result<Head, DecodeError> {
-    Ok(Head {
-        version: r.u64()?,
-        hash: r.array()?,
-    })
-}
 
 /// An opened account envelope.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,21 @@
 //! of its own account's list and the head it holds for the other account
 //! of the conversation. The receiver compares both with what it holds.
 
-use crate::error::Head;
+use crate::codec::{Reader, Writer};
+use crate::error::{DecodeError, Head};
+
+/// A head on the wire and in state: `version (u64) || hash (32)`.
+pub(crate) fn write_head(w: &mut Writer, h: &Head) {
+    w.u64(h.version).raw(&h.hash);
+}
+
+/// Reads what [`write_head`] writes.
+pub(crate) fn read_head(r: &mut Reader<'_>) -> Result<Head, DecodeError> {
+    Ok(Head {
+        version: r.u64()?,
+        hash: r.array()?,
+    })
+}
 
 /// The heads a message carries: the sender's own account list, and the
 /// list the sender holds for the other account of the conversation.

@@ -18,7 +18,7 @@ mod contact;
 mod device_list;
 mod envelope;
 mod fanout;
-mod heads;
+pub(crate) mod heads;
 mod key;
 mod link;
 mod own;

@@ -11,9 +11,10 @@ use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
 use super::{StateOwner, expect_versioned_kind};
+use crate::account::heads::{read_head, write_head};
 use crate::account::{Account, AccountKeyPair, Contact, DeviceList, Heads, MAX_DEVICE_LIST_LEN};
 use crate::codec::{Reader, Writer};
-use crate::error::{AccountError, DecodeError, Head, StateError, VerifyError};
+use crate::error::{AccountError, DecodeError, StateError, VerifyError};
 use crate::identity::IdentityKey;
 use crate::wire;
 
@@ -28,17 +29,6 @@ fn list_error(e: AccountError) -> StateError {
 
 fn read_list(r: &mut Reader<'_>) -> Result<DeviceList, StateError> {
     DeviceList::from_bytes(r.bytes("device list", MAX_DEVICE_LIST_LEN)?).map_err(list_error)
-}
-
-fn write_head(w: &mut Writer, h: &Head) {
-    w.u64(h.version).raw(&h.hash);
-}
-
-fn read_head(r: &mut Reader<'_>) -> Result<Head, DecodeError> {
-    Ok(Head {
-        version: r.u64()?,
-        hash: r.array()?,
-    })
 }
 
 impl Account {
