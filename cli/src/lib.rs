@@ -190,6 +190,7 @@ impl Verifier {
             let verdict = match verdicts.next() {
                 Some(Ok(())) => Ok(()),
                 Some(Err(EncodedError::Announcement(e))) => Err(format!("announcement: {e}")),
+                Some(Err(EncodedError::Previous(e))) => Err(format!("held roster: {e}")),
                 Some(Err(EncodedError::Item(e))) => Err(e.to_string()),
                 None => Err("no verdict (internal error)".to_string()),
             };

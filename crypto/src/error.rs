@@ -24,6 +24,12 @@ pub enum SignedObject {
     PreKeyUpload,
     /// A device list's account signature.
     DeviceList,
+    /// A group roster's admin signature.
+    Roster,
+    /// A statement's (certificate's) issuer signature.
+    Statement,
+    /// A revocation list's issuer signature.
+    RevocationList,
 }
 
 impl core::fmt::Display for SignedObject {
@@ -37,6 +43,9 @@ impl core::fmt::Display for SignedObject {
             Self::GroupMessage => "group message",
             Self::PreKeyUpload => "prekey upload",
             Self::DeviceList => "device list",
+            Self::Roster => "group roster",
+            Self::Statement => "statement",
+            Self::RevocationList => "revocation list",
         })
     }
 }
@@ -104,6 +113,25 @@ pub enum VerifyError {
         /// The version of the head it was checked against.
         previous_version: u64,
     },
+    /// A roster does not directly follow the roster it was checked against
+    /// (epoch one more, previous hash equal), or is another group's
+    /// (docs/PROTOCOL.md §15.6).
+    #[error("roster epoch {epoch} does not follow epoch {previous_epoch}")]
+    RosterNotSuccessor {
+        /// The roster's epoch.
+        epoch: u64,
+        /// The epoch of the roster it was checked against.
+        previous_epoch: u64,
+    },
+    /// A roster is signed by an account that is not an admin of the roster
+    /// it follows (of itself, for epoch 1): the server (or a plain member)
+    /// changed the group (docs/PROTOCOL.md §15.1).
+    #[error("roster signed by an account that is not an admin")]
+    SignerNotAdmin,
+    /// A statement or certificate chain is well formed and well signed but
+    /// must not be believed (docs/PROTOCOL.md §16.4).
+    #[error(transparent)]
+    Certificate(#[from] CertificateError),
 }
 
 /// Errors while running the hybrid handshake, on either side.
@@ -302,6 +330,9 @@ pub enum GroupError {
         /// The documented limit.
         limit: usize,
     },
+    /// The roster refuses the chain (docs/PROTOCOL.md §15.5).
+    #[error("roster: {0}")]
+    Roster(#[from] RosterError),
     /// A chain older than every chain of a full ring: it was (or would at
     /// once be) retired, and a retired chain is never taken back.
     #[error("chain with rotation {rotation} is older than the oldest kept ({oldest})")]
@@ -386,6 +417,125 @@ pub enum AccountError {
     Misaddressed,
 }
 
+/// Errors of group rosters (docs/PROTOCOL.md §15).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RosterError {
+    /// The bytes or signatures did not verify, or the signer is not an
+    /// admin.
+    #[error("rejected: {0}")]
+    Verify(#[from] VerifyError),
+    /// A roster must list 1 to `MAX_ROSTER_MEMBERS` distinct accounts, at
+    /// least one of them an admin.
+    #[error("invalid roster: {0}")]
+    InvalidRoster(&'static str),
+    /// A roster, announcement or change of another group.
+    #[error("roster or chain of another group")]
+    WrongGroup,
+    /// A roster older than the one held: the server replays an old roster
+    /// (to bring back a removed member).
+    #[error("roster epoch {offered} is older than the held epoch {held}")]
+    RolledBack {
+        /// Epoch held.
+        held: u64,
+        /// Epoch offered.
+        offered: u64,
+    },
+    /// Two different rosters claim one epoch: the server shows different
+    /// members to different people. The app must show this to the user.
+    #[error("roster fork at epoch {}", .seen.version)]
+    Fork {
+        /// What this device holds.
+        held: Head,
+        /// The conflicting roster (or the one a chain was announced under).
+        seen: Head,
+    },
+    /// Rosters between the held one and the offered one are missing: fetch
+    /// them and update with the whole chain.
+    #[error("rosters {from}..{to} missing")]
+    Gap {
+        /// First missing epoch.
+        from: u64,
+        /// Epoch offered.
+        to: u64,
+    },
+    /// The chain was announced under a newer roster than the one held:
+    /// fetch the rosters up to it, update, and try again.
+    #[error("chain announced at roster epoch {announced}, newer than the held {held}")]
+    RosterBehind {
+        /// Epoch held.
+        held: u64,
+        /// Epoch of the announcement.
+        announced: u64,
+    },
+    /// The chain was announced under an older roster than the one held: the
+    /// sender must rotate (every roster change forces a new chain).
+    #[error("chain announced at roster epoch {announced}, older than the held {held}")]
+    StaleChain {
+        /// Epoch held.
+        held: u64,
+        /// Epoch of the announcement.
+        announced: u64,
+    },
+    /// The sending device is not in a verified device list of a member.
+    #[error("sender is not a device of a roster member")]
+    SenderNotMember,
+    /// This device's account is not in the roster: it must not hold the
+    /// group's keys.
+    #[error("this account is not a member of the roster")]
+    NotMember,
+    /// A rostered chain offered to an API without a roster (or the
+    /// reverse): use the roster-checking call.
+    #[error("chain and roster do not match: use the rostered call")]
+    RosterMismatch,
+    /// Signing a roster needs an admin's account key.
+    #[error("only an admin can change the roster")]
+    NotAdmin,
+}
+
+/// Why a well-formed, well-signed statement or certificate chain is not
+/// believed (docs/PROTOCOL.md §16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum CertificateError {
+    /// A field breaks the statement rules (claims order, lengths, dates).
+    #[error("invalid statement: {0}")]
+    InvalidStatement(&'static str),
+    /// The chain does not start at a trusted organisation key (for example
+    /// another organisation's key, or a key the server made).
+    #[error("issuer is not a trusted organisation")]
+    UnknownIssuer,
+    /// The chain is not anchor → [intermediate] → certificate.
+    #[error("invalid certificate chain: {0}")]
+    InvalidChain(&'static str),
+    /// A statement of the chain is not valid yet.
+    #[error("statement {serial} is valid only from {valid_from}")]
+    NotYetValid {
+        /// The statement's serial.
+        serial: u64,
+        /// Its first valid second.
+        valid_from: u64,
+    },
+    /// A statement of the chain has expired.
+    #[error("statement {serial} expired at {valid_until}")]
+    Expired {
+        /// The statement's serial.
+        serial: u64,
+        /// Its first invalid second.
+        valid_until: u64,
+    },
+    /// A statement of the chain is on its issuer's revocation list.
+    #[error("statement {serial} is revoked")]
+    Revoked {
+        /// The statement's serial.
+        serial: u64,
+    },
+    /// The certificate is for another account than the one it is shown for.
+    #[error("certificate for another subject")]
+    WrongSubject,
+    /// The QR text is malformed (prefix, alphabet, length).
+    #[error("invalid statement text: {0}")]
+    InvalidText(&'static str),
+}
+
 /// Why one device of a fan-out got nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FanoutError {
@@ -398,6 +548,10 @@ pub enum FanoutError {
     /// sent to it.
     #[error("device not in the account's device list: nothing sent")]
     NotListed,
+    /// The device is not in a verified device list of a member of the
+    /// group's roster: nothing was sent to it.
+    #[error("device not of a roster member: nothing sent")]
+    NotInRoster,
     /// The session refused to encrypt.
     #[error("encrypt failed: {0}")]
     Encrypt(#[from] EncryptError),

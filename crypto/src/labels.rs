@@ -43,6 +43,14 @@ pub const PREKEY_UPLOAD: &[u8] = b"qorgan/v1/prekey-upload";
 pub const DEVICE_LIST: &[u8] = b"qorgan/v1/device-list";
 /// Prefix of a device list's hash (its head, §14.2).
 pub const DEVICE_LIST_HASH: &[u8] = b"qorgan/v1/device-list-hash";
+/// Signature by an admin's account key over a group roster (§15.1).
+pub const ROSTER: &[u8] = b"qorgan/v1/roster";
+/// Prefix of a roster's hash (its head, §15.2).
+pub const ROSTER_HASH: &[u8] = b"qorgan/v1/roster-hash";
+/// Signature by an issuer over a statement or certificate (§16.1).
+pub const STATEMENT: &[u8] = b"qorgan/v1/statement";
+/// Signature by an issuer over a revocation list (§16.3).
+pub const REVOCATION_LIST: &[u8] = b"qorgan/v1/revocation-list";
 /// HKDF info prefix of a provisioning message key (§14.4).
 pub const PROVISIONING: &[u8] = b"qorgan/v1/provisioning";
 /// Prefix of the per-account fingerprint hash (account safety numbers).

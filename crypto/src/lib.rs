@@ -100,6 +100,7 @@ extern crate std;
 
 pub mod account;
 mod bundle;
+pub mod certificate;
 mod codec;
 pub mod error;
 mod fingerprint;
@@ -117,16 +118,19 @@ pub mod primitives;
 mod ratchet;
 #[cfg(feature = "getrandom")]
 mod rng;
+pub mod roster;
 mod session;
 mod state;
 mod upload;
 pub mod verify;
+mod versioned;
 pub mod wire;
 
 pub use bundle::PreKeyBundle;
 pub use error::{
-    AccountError, DecodeError, DecryptError, EncryptError, FanoutError, GroupError, HandshakeError,
-    RngError, SignatureError, SignedObject, StateError, VerifyError,
+    AccountError, CertificateError, DecodeError, DecryptError, EncryptError, FanoutError,
+    GroupError, HandshakeError, RngError, RosterError, SignatureError, SignedObject, StateError,
+    VerifyError,
 };
 pub use fingerprint::{FINGERPRINT_ITERATIONS, SCANNABLE_LEN, SafetyNumber};
 pub use group::{

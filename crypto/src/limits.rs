@@ -103,3 +103,26 @@ pub const MAX_LIST_CHAIN: usize = 64;
 /// Messages after which the account envelope repeats the device-list heads
 /// even when they have not changed (they are always sent when they change).
 pub const HEADS_EVERY_MESSAGES: u32 = 32;
+
+/// Members of a group roster (docs/PROTOCOL.md §15.1).
+pub const MAX_ROSTER_MEMBERS: usize = 2048;
+
+/// Rosters one update may walk (as [`MAX_LIST_CHAIN`] for device lists).
+pub const MAX_ROSTER_CHAIN: usize = 64;
+
+/// Claims in one statement (docs/PROTOCOL.md §16.1).
+pub const MAX_CLAIMS: usize = 8;
+
+/// Bytes of one claim's UTF-8 value.
+pub const MAX_CLAIM_LEN: usize = 64;
+
+/// Statements in one presentation: an optional intermediate and the leaf
+/// (docs/PROTOCOL.md §16.2).
+pub const MAX_PRESENTATION_STATEMENTS: usize = 2;
+
+/// Serials on one revocation list (docs/PROTOCOL.md §16.3).
+pub const MAX_REVOKED_SERIALS: usize = 65_536;
+
+/// Characters of a statement's QR text: the capacity of the largest QR code
+/// (version 40, level L) in alphanumeric mode (docs/PROTOCOL.md §16.5).
+pub const MAX_STATEMENT_TEXT_LEN: usize = 4296;

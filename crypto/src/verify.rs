@@ -1,6 +1,8 @@
 //! Stateless signature checks for servers: device identities, prekey
-//! bundles, sender-key announcements and group messages, one at a time or
-//! in batches. No session, no secret, nothing stored.
+//! bundles and uploads, sender-key announcements and group messages, device
+//! lists, group rosters, statements (certificates), presentations and
+//! revocation lists, one at a time or in batches. No session, no secret,
+//! nothing stored.
 //!
 //! A batch decodes every item, gathers every Ed25519 signature the items
 //! carry (a bundle has three: identity binding, signed prekey, ML-KEM
@@ -13,6 +15,7 @@ use alloc::vec::Vec;
 
 use crate::account::{AccountKey, DeviceList};
 use crate::bundle::PreKeyBundle;
+use crate::certificate::{Presentation, RevocationList, Statement, TrustAnchor};
 use crate::codec::Reader;
 use crate::error::{AccountError, Head};
 use crate::error::{DecodeError, SignatureError, SignedObject, VerifyError};
@@ -20,6 +23,8 @@ use crate::group::SenderKeyAnnouncement;
 use crate::group::message::ParsedGroupMessage;
 use crate::identity::{IdentityKey, SignatureCheck};
 use crate::primitives::ed25519::{verify_all_parts, verify_batch_parts};
+use crate::roster::Roster;
+use crate::roster::signed_by_admin_of;
 use crate::upload::PreKeyUpload;
 use crate::wire;
 
@@ -53,6 +58,40 @@ pub enum Item<'a> {
         previous: Head,
         /// The new list's bytes.
         list: &'a [u8],
+    },
+    /// A group roster (`0x01 0x34 …`): the rules of docs/PROTOCOL.md
+    /// §15.1 and the signer's signature; for epoch 1, the signer must be
+    /// one of its admins.
+    Roster(&'a [u8]),
+    /// A roster that must directly follow `previous` (same group, epoch
+    /// one more, previous hash equal) and be signed by one of `previous`'s
+    /// admins: what a server checks before replacing the roster it holds.
+    RosterAfter {
+        /// The roster held.
+        previous: &'a Roster,
+        /// The new roster's bytes.
+        roster: &'a [u8],
+    },
+    /// A statement or certificate (`0x01 0x35 …`): the rules of §16.1 and
+    /// the issuer's signature, whoever the issuer is.
+    Statement(&'a [u8]),
+    /// A revocation list (`0x01 0x37 …`): the rules of §16.3 and the
+    /// issuer's signature.
+    RevocationList(&'a [u8]),
+    /// A presentation (`0x01 0x36 …`) checked as
+    /// [`Presentation::verify`] does: anchored, chained, valid at `now`,
+    /// not revoked, every signature.
+    Presentation {
+        /// The presentation's bytes (decode a QR text with
+        /// [`Presentation::from_text`] and pass `to_bytes`, or use
+        /// [`Presentation::verify`] directly).
+        presentation: &'a [u8],
+        /// The organisation keys trusted.
+        anchors: &'a [TrustAnchor],
+        /// Revocation lists, verified.
+        revocations: &'a [RevocationList],
+        /// Seconds since 1970.
+        now: u64,
     },
     /// A group message, against its chain's (already verified)
     /// announcement: chain id and signature, which covers the announced
@@ -107,6 +146,34 @@ fn checks(item: &Item<'_>) -> Result<Vec<SignatureCheck>, VerifyError> {
             }
             Ok(list.checks())
         }
+        Item::Roster(bytes) => {
+            let roster = Roster::decode_unverified(bytes)?;
+            roster.check_genesis_signer()?;
+            Ok(roster.checks())
+        }
+        Item::RosterAfter { previous, roster } => {
+            let roster = Roster::decode_unverified(roster)?;
+            if roster.group_id() != previous.group_id() || !roster.follows(&previous.head()) {
+                return Err(VerifyError::RosterNotSuccessor {
+                    epoch: roster.epoch(),
+                    previous_epoch: previous.epoch(),
+                });
+            }
+            signed_by_admin_of(&roster, previous)?;
+            Ok(roster.checks())
+        }
+        Item::Statement(bytes) => Ok(alloc::vec![Statement::decode_unverified(bytes)?.check()]),
+        Item::RevocationList(bytes) => Ok(alloc::vec![
+            RevocationList::decode_unverified(bytes)?.check()
+        ]),
+        Item::Presentation {
+            presentation,
+            anchors,
+            revocations,
+            now,
+        } => Ok(Presentation::from_bytes(presentation)?
+            .evaluate(anchors, revocations, *now)?
+            .1),
         Item::GroupMessage {
             announcement,
             message,
@@ -205,6 +272,31 @@ pub enum Encoded<'a> {
     },
     /// As [`Item::Announcement`].
     Announcement(&'a [u8]),
+    /// As [`Item::Roster`].
+    Roster(&'a [u8]),
+    /// As [`Item::RosterAfter`], the held roster encoded (it was verified
+    /// when it was stored; it is decoded, not verified again).
+    RosterAfter {
+        /// The held roster's bytes.
+        previous: &'a [u8],
+        /// The new roster's bytes.
+        roster: &'a [u8],
+    },
+    /// As [`Item::Statement`].
+    Statement(&'a [u8]),
+    /// As [`Item::RevocationList`].
+    RevocationList(&'a [u8]),
+    /// As [`Item::Presentation`].
+    Presentation {
+        /// The presentation's bytes.
+        presentation: &'a [u8],
+        /// The organisation keys trusted.
+        anchors: &'a [TrustAnchor],
+        /// Revocation lists, verified.
+        revocations: &'a [RevocationList],
+        /// Seconds since 1970.
+        now: u64,
+    },
     /// A group message and its chain's announcement, both encoded.
     GroupMessage {
         /// The announcement's bytes.
@@ -219,6 +311,8 @@ pub enum Encoded<'a> {
 pub enum EncodedError {
     /// The group message's announcement did not decode or verify.
     Announcement(VerifyError),
+    /// The held roster of a `RosterAfter` item did not decode.
+    Previous(VerifyError),
     /// The item itself did not decode or verify.
     Item(VerifyError),
 }
@@ -235,6 +329,14 @@ pub fn verify_encoded_batch(items: &[Encoded<'_>]) -> Vec<Result<(), EncodedErro
             announcements
                 .entry(announcement)
                 .or_insert_with(|| SenderKeyAnnouncement::from_bytes(announcement));
+        }
+    }
+    let mut rosters: BTreeMap<&[u8], Result<Roster, VerifyError>> = BTreeMap::new();
+    for item in items {
+        if let Encoded::RosterAfter { previous, .. } = item {
+            rosters
+                .entry(previous)
+                .or_insert_with(|| Roster::decode_unverified(previous));
         }
     }
     // Each item either goes into the batch or has failed already.
@@ -255,6 +357,27 @@ pub fn verify_encoded_batch(items: &[Encoded<'_>]) -> Vec<Result<(), EncodedErro
                 list,
             }),
             Encoded::Announcement(b) => Ok(Item::Announcement(b)),
+            Encoded::Roster(b) => Ok(Item::Roster(b)),
+            Encoded::RosterAfter { previous, roster } => match rosters.get(previous) {
+                Some(Ok(previous)) => Ok(Item::RosterAfter { previous, roster }),
+                Some(Err(e)) => Err(EncodedError::Previous(e.clone())),
+                None => Err(EncodedError::Previous(
+                    DecodeError::InvalidField("roster").into(),
+                )),
+            },
+            Encoded::Statement(b) => Ok(Item::Statement(b)),
+            Encoded::RevocationList(b) => Ok(Item::RevocationList(b)),
+            Encoded::Presentation {
+                presentation,
+                anchors,
+                revocations,
+                now,
+            } => Ok(Item::Presentation {
+                presentation,
+                anchors,
+                revocations,
+                now,
+            }),
             Encoded::GroupMessage {
                 announcement,
                 message,

@@ -28,10 +28,20 @@ pub const MESSAGE_VERSION: u8 = 2;
 /// link codes, and the account and contact states (`0x45`, `0x46`)
 /// (docs/PROTOCOL.md §14).
 pub const ACCOUNT_VERSION: u8 = 1;
+/// Current version of group rosters (`0x34`, docs/PROTOCOL.md §15).
+pub const ROSTER_VERSION: u8 = 1;
+/// Current version of statements, presentations and revocation lists
+/// (`0x35`–`0x37`, docs/PROTOCOL.md §16).
+pub const CERTIFICATE_VERSION: u8 = 1;
 /// Current version of the group formats: types `0x20`–`0x23` and the group
 /// states `0x42`–`0x44` (docs/PROTOCOL.md §11, §12). Version 1 of these is
 /// refused: it could not prove who announced a chain.
 pub const GROUP_VERSION: u8 = 2;
+/// Version of the group formats for chains bound to a roster (types
+/// `0x21`–`0x23` and the group states): version 2 plus the roster head the
+/// chain was announced under (docs/PROTOCOL.md §15.4). Chains of groups
+/// without a roster are still written as version 2.
+pub const ROSTERED_GROUP_VERSION: u8 = 3;
 
 /// A Double Ratchet message.
 pub const TYPE_MESSAGE: u8 = 0x01;
@@ -65,6 +75,15 @@ pub const TYPE_PROVISIONING: u8 = 0x32;
 /// A link code (the QR payload of a device being linked), before base32.
 pub const TYPE_LINK_CODE: u8 = 0x33;
 
+/// A group roster signed by an admin (docs/PROTOCOL.md §15).
+pub const TYPE_ROSTER: u8 = 0x34;
+/// A statement (certificate) signed by an issuer (docs/PROTOCOL.md §16.1).
+pub const TYPE_STATEMENT: u8 = 0x35;
+/// A presentation: an optional intermediate and a leaf statement (§16.2).
+pub const TYPE_PRESENTATION: u8 = 0x36;
+/// A revocation list signed by an issuer (§16.3).
+pub const TYPE_REVOCATION_LIST: u8 = 0x37;
+
 /// State: an outbound group session.
 pub const STATE_OUTBOUND_GROUP: u8 = 0x42;
 /// State: an inbound group session.
@@ -91,7 +110,26 @@ pub(crate) fn expect_group_header(r: &mut Reader<'_>, ty: u8) -> Result<(), Deco
     expect_versioned_header(r, GROUP_VERSION, ty)
 }
 
-fn expect_versioned_header(r: &mut Reader<'_>, version: u8, ty: u8) -> Result<(), DecodeError> {
+/// Reads the header of a chain format (announcement, distribution,
+/// export): version 2, or 3 for a chain bound to a roster. Returns the
+/// version.
+pub(crate) fn expect_chain_header(r: &mut Reader<'_>, ty: u8) -> Result<u8, DecodeError> {
+    let found = r.u8()?;
+    if found != GROUP_VERSION && found != ROSTERED_GROUP_VERSION {
+        return Err(DecodeError::UnsupportedVersion(found));
+    }
+    let kind = r.u8()?;
+    if kind != ty {
+        return Err(DecodeError::UnexpectedType(kind));
+    }
+    Ok(found)
+}
+
+pub(crate) fn expect_versioned_header(
+    r: &mut Reader<'_>,
+    version: u8,
+    ty: u8,
+) -> Result<(), DecodeError> {
     let found = r.u8()?;
     if found != version {
         return Err(DecodeError::UnsupportedVersion(found));

@@ -437,6 +437,11 @@ impl From<VerifyError> for QorganError {
                 version,
                 previous_version,
             },
+            VerifyError::SignerNotAdmin
+            | VerifyError::RosterNotSuccessor { .. }
+            | VerifyError::Certificate(_) => Self::UntrustedIdentity {
+                reason: e.to_string(),
+            },
         }
     }
 }
@@ -556,6 +561,9 @@ impl From<GroupError> for QorganError {
             GroupError::RetiredChain { rotation, oldest } => {
                 Self::RetiredChain { rotation, oldest }
             }
+            GroupError::Roster(_) => Self::WrongGroup {
+                reason: e.to_string(),
+            },
         }
     }
 }
@@ -615,7 +623,7 @@ impl From<FanoutError> for QorganError {
     fn from(e: FanoutError) -> Self {
         match e {
             FanoutError::NoSession => Self::NoSession,
-            FanoutError::NotListed => Self::NotListed,
+            FanoutError::NotListed | FanoutError::NotInRoster => Self::NotListed,
             FanoutError::Encrypt(e) => e.into(),
         }
     }

@@ -245,7 +245,9 @@ impl OutboundGroup {
     /// Whether the policy requires a rotation at `now`.
     pub fn rotation_due(&self, now: u64) -> Result<Option<RotationReason>, QorganError> {
         Ok(lock(&self.inner)?.rotation_due(now).map(|r| match r {
-            qorgan::RotationReason::MemberRemoved => RotationReason::MemberRemoved,
+            qorgan::RotationReason::MemberRemoved | qorgan::RotationReason::RosterChanged => {
+                RotationReason::MemberRemoved
+            }
             qorgan::RotationReason::MessageLimit => RotationReason::MessageLimit,
             qorgan::RotationReason::Age => RotationReason::Age,
         }))

@@ -256,9 +256,11 @@ pub fn verify_batch(items: Vec<VerifyItem>) -> Vec<VerifyResult> {
                 Err(e) => Err(e),
                 Ok(_) => match verdicts.next() {
                     Some(Ok(())) => Ok(()),
-                    Some(Err(EncodedError::Announcement(e) | EncodedError::Item(e))) => {
-                        Err(e.into())
-                    }
+                    Some(Err(
+                        EncodedError::Announcement(e)
+                        | EncodedError::Item(e)
+                        | EncodedError::Previous(e),
+                    )) => Err(e.into()),
                     None => Err(QorganError::Internal {
                         reason: "no verdict for a batch item".into(),
                     }),

@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use super::device_list::{DeviceEntry, DeviceList};
 use crate::error::{AccountError, Head};
 use crate::limits::MAX_LIST_CHAIN;
+use crate::versioned::{Versioned, WalkError, walk};
 
 /// What an update changed: shown to the user ("Bob added a device").
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,43 +40,7 @@ pub(crate) fn advance(
             "chain longer than MAX_LIST_CHAIN",
         ));
     }
-    let mut newest = held;
-    for next in chain {
-        if next.account() != held.account() {
-            return Err(AccountError::WrongAccount);
-        }
-        let h = newest.head();
-        if next.version() < h.version {
-            return Err(AccountError::RolledBack {
-                held: h.version,
-                offered: next.version(),
-            });
-        }
-        if next.version() == h.version {
-            let seen = next.head();
-            if seen.hash != h.hash {
-                return Err(AccountError::Fork { held: h, seen });
-            }
-            continue;
-        }
-        if Some(next.version()) != h.version.checked_add(1) {
-            return Err(AccountError::Gap {
-                from: h.version.saturating_add(1),
-                to: next.version(),
-            });
-        }
-        if !next.follows(&h) {
-            // The chain claims another list at the held version.
-            return Err(AccountError::Fork {
-                held: h,
-                seen: Head {
-                    version: h.version,
-                    hash: next.previous().unwrap_or([0; 32]),
-                },
-            });
-        }
-        newest = next;
-    }
+    let newest = walk(held, chain, |_, _| Ok::<(), AccountError>(()))?;
     let in_list = |list: &DeviceList, d: &DeviceEntry| list.contains(&d.identity);
     let change = ListChange {
         from: held.head(),
@@ -94,4 +59,29 @@ pub(crate) fn advance(
             .collect(),
     };
     Ok((newest.clone(), change))
+}
+
+impl Versioned for DeviceList {
+    fn head(&self) -> Head {
+        DeviceList::head(self)
+    }
+
+    fn previous_hash(&self) -> [u8; 32] {
+        self.previous().unwrap_or([0; 32])
+    }
+
+    fn same_chain(&self, other: &Self) -> bool {
+        self.account() == other.account()
+    }
+}
+
+impl From<WalkError> for AccountError {
+    fn from(e: WalkError) -> Self {
+        match e {
+            WalkError::OtherChain => Self::WrongAccount,
+            WalkError::RolledBack { held, offered } => Self::RolledBack { held, offered },
+            WalkError::Fork { held, seen } => Self::Fork { held, seen },
+            WalkError::Gap { from, to } => Self::Gap { from, to },
+        }
+    }
 }

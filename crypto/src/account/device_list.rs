@@ -195,7 +195,7 @@ impl DeviceList {
     /// Whether this list is the direct successor of the list with head
     /// `previous`.
     pub fn follows(&self, previous: &Head) -> bool {
-        Some(self.version) == previous.version.checked_add(1) && self.previous == previous.hash
+        crate::versioned::follows(self, previous)
     }
 
     fn signed_bytes(&self) -> Vec<u8> {

@@ -128,7 +128,10 @@ impl Account {
         Ok(change)
     }
 
-    pub(crate) fn key_pair(&self) -> Result<&AccountKeyPair, AccountError> {
+    /// The account key, for what only the account signs (its device list,
+    /// group rosters as an admin); `NoAccountKey` on a device that was
+    /// linked without it.
+    pub fn key_pair(&self) -> Result<&AccountKeyPair, AccountError> {
         self.key.as_ref().ok_or(AccountError::NoAccountKey)
     }
 }

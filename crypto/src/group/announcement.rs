@@ -13,13 +13,18 @@
 //! `"qorgan/v2/sender-key-possession" || F` (nobody can announce a signing
 //! key they do not hold, so nobody can claim another member's chain), and
 //! `signature` is the sender identity's over `"qorgan/v2/sender-key" || F`.
+//!
+//! A chain of a group with a roster (§15.4) is announced in version 3,
+//! which adds the roster head the chain belongs to after the group id, in
+//! the encoding and in `F` (`… || group id || u64(epoch) || roster hash
+//! (32) || …`) and in the context of every message signature of the chain.
 
 use alloc::vec::Vec;
 
 use super::message::message_context;
 use super::{check_group_id, read_group_id, write_group_id};
 use crate::codec::{Reader, Writer};
-use crate::error::{DecodeError, SignatureError, SignedObject, VerifyError};
+use crate::error::{DecodeError, Head, SignatureError, SignedObject, VerifyError};
 use crate::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair, SignatureCheck};
 use crate::labels;
 use crate::primitives::ed25519::{Ed25519PublicKey, Ed25519SigningKey, Signature};
@@ -34,6 +39,9 @@ pub struct SenderKeyAnnouncement {
     pub sender: IdentityKey,
     /// The group.
     pub group_id: Vec<u8>,
+    /// The roster (epoch and hash) the chain was started under, for a group
+    /// with a roster (version 3); `None` for a group without one (version 2).
+    pub roster: Option<Head>,
     /// The chain's id.
     pub chain_id: u32,
     /// The chain's rotation number: 0 for the sender's first chain in the
@@ -51,13 +59,33 @@ pub struct SenderKeyAnnouncement {
 /// Encoded length of an announcement's body (everything after the two
 /// header bytes) for a group id of `g` bytes.
 pub(crate) const fn announcement_body_len(g: usize) -> usize {
-    IDENTITY_KEY_LEN + 1 + g + 4 + 4 + 32 + 2 * Signature::LEN
+    IDENTITY_KEY_LEN + 1 + g + ROSTER_HEAD_LEN + 4 + 4 + 32 + 2 * Signature::LEN
+}
+
+/// Encoded length of a roster head: epoch (u64) and hash.
+pub(crate) const ROSTER_HEAD_LEN: usize = 8 + 32;
+
+/// Writes a roster head: `u64(epoch) || hash`.
+pub(crate) fn write_roster_head(w: &mut Writer, head: &Head) {
+    w.u64(head.version).raw(&head.hash);
+}
+
+/// Reads a roster head; epochs start at 1.
+pub(crate) fn read_roster_head(r: &mut Reader<'_>) -> Result<Head, DecodeError> {
+    let version = r.u64()?;
+    if version == 0 {
+        return Err(DecodeError::InvalidField("roster epoch 0"));
+    }
+    Ok(Head {
+        version,
+        hash: r.array()?,
+    })
 }
 
 impl SenderKeyAnnouncement {
     /// `F`: the fields both signatures cover.
     fn signed_fields(&self) -> Vec<u8> {
-        let mut w = Writer::with_capacity(32 + 1 + self.group_id.len() + 8 + 32);
+        let mut w = Writer::with_capacity(32 + 1 + self.group_id.len() + ROSTER_HEAD_LEN + 8 + 32);
         w.raw(&self.message_context())
             .u32(self.chain_id)
             .u32(self.rotation)
@@ -68,19 +96,34 @@ impl SenderKeyAnnouncement {
     /// The sender context every message signature of this chain covers
     /// (§12.3).
     pub(crate) fn message_context(&self) -> Vec<u8> {
-        message_context(self.sender.signing_key(), &self.group_id)
+        message_context(
+            self.sender.signing_key(),
+            &self.group_id,
+            self.roster.as_ref(),
+        )
+    }
+
+    /// The format version: 3 for a chain bound to a roster, 2 otherwise.
+    pub(crate) fn format_version(&self) -> u8 {
+        if self.roster.is_some() {
+            wire::ROSTERED_GROUP_VERSION
+        } else {
+            wire::GROUP_VERSION
+        }
     }
 
     pub(crate) fn sign(
         identity: &IdentityKeyPair,
         signing_key: &Ed25519SigningKey,
         group_id: &[u8],
+        roster: Option<Head>,
         chain_id: u32,
         rotation: u32,
     ) -> Self {
         let mut a = Self {
             sender: *identity.public(),
             group_id: group_id.to_vec(),
+            roster,
             chain_id,
             rotation,
             signing_key: signing_key.public_key(),
@@ -137,6 +180,9 @@ impl SenderKeyAnnouncement {
     pub(crate) fn write(&self, w: &mut Writer) {
         self.sender.write(w);
         write_group_id(w, &self.group_id);
+        if let Some(head) = &self.roster {
+            write_roster_head(w, head);
+        }
         w.u32(self.chain_id)
             .u32(self.rotation)
             .raw(self.signing_key.as_bytes())
@@ -144,10 +190,16 @@ impl SenderKeyAnnouncement {
             .raw(&self.signature.to_bytes());
     }
 
-    /// Reads the fields; no signature is checked here.
-    pub(crate) fn read_unverified(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    /// Reads the fields of format `version` (2 or 3); no signature is
+    /// checked here.
+    pub(crate) fn read_unverified(r: &mut Reader<'_>, version: u8) -> Result<Self, DecodeError> {
         let sender = IdentityKey::read_trusted(r)?;
         let group_id = read_group_id(r)?;
+        let roster = if version == wire::ROSTERED_GROUP_VERSION {
+            Some(read_roster_head(r)?)
+        } else {
+            None
+        };
         let chain_id = r.u32()?;
         let rotation = r.u32()?;
         let signing_key = Ed25519PublicKey::from_bytes(&r.array()?)?;
@@ -156,6 +208,7 @@ impl SenderKeyAnnouncement {
         Ok(Self {
             sender,
             group_id,
+            roster,
             chain_id,
             rotation,
             signing_key,
@@ -164,10 +217,11 @@ impl SenderKeyAnnouncement {
         })
     }
 
-    /// Encodes the announcement (version `0x02`, type `0x23`).
+    /// Encodes the announcement (version `0x02`, or `0x03` with a roster;
+    /// type `0x23`).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::with_capacity(2 + announcement_body_len(self.group_id.len()));
-        w.u8(wire::GROUP_VERSION)
+        w.u8(self.format_version())
             .u8(wire::TYPE_SENDER_KEY_ANNOUNCEMENT);
         self.write(&mut w);
         w.into_vec()
@@ -183,8 +237,8 @@ impl SenderKeyAnnouncement {
     /// Decodes without checking any signature (for batch verification).
     pub(crate) fn decode_unverified(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
-        wire::expect_group_header(&mut r, wire::TYPE_SENDER_KEY_ANNOUNCEMENT)?;
-        let a = Self::read_unverified(&mut r)?;
+        let version = wire::expect_chain_header(&mut r, wire::TYPE_SENDER_KEY_ANNOUNCEMENT)?;
+        let a = Self::read_unverified(&mut r, version)?;
         r.finish()?;
         Ok(a)
     }
@@ -194,6 +248,7 @@ impl SenderKeyAnnouncement {
     pub(crate) fn same_chain(&self, other: &Self) -> bool {
         self.sender.ct_eq(&other.sender)
             && self.group_id == other.group_id
+            && self.roster == other.roster
             && self.chain_id == other.chain_id
             && self.rotation == other.rotation
             && self.signing_key == other.signing_key

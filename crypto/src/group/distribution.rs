@@ -54,7 +54,7 @@ impl SenderKeyDistribution {
     pub(crate) fn encode(&self, ty: u8) -> Zeroizing<Vec<u8>> {
         let mut w =
             Writer::with_capacity(2 + announcement_body_len(self.announcement.group_id.len()) + 36);
-        w.u8(wire::GROUP_VERSION).u8(ty);
+        w.u8(self.announcement.format_version()).u8(ty);
         self.announcement.write(&mut w);
         w.u32(self.iteration).raw(self.chain_key.as_ref());
         Zeroizing::new(w.into_vec())
@@ -63,8 +63,8 @@ impl SenderKeyDistribution {
     /// Decodes type `ty` and verifies every signature of the announcement.
     pub(crate) fn decode(bytes: &[u8], ty: u8) -> Result<Self, VerifyError> {
         let mut r = Reader::new(bytes);
-        wire::expect_group_header(&mut r, ty)?;
-        let announcement = SenderKeyAnnouncement::read_unverified(&mut r)?;
+        let version = wire::expect_chain_header(&mut r, ty)?;
+        let announcement = SenderKeyAnnouncement::read_unverified(&mut r, version)?;
         let iteration = r.u32()?;
         let chain_key = Zeroizing::new(r.array()?);
         r.finish()?;

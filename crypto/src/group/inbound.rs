@@ -10,11 +10,15 @@ use super::chain::{GroupChain, commits_to};
 use super::distribution::SenderKeyDistribution;
 use super::message::ParsedGroupMessage;
 use super::plaintext::GroupPlaintext;
-use crate::error::{DecodeError, DecryptError, GroupError, SignatureError, SignedObject};
+use crate::account::{AccountKey, DeviceList};
+use crate::error::{
+    DecodeError, DecryptError, GroupError, RosterError, SignatureError, SignedObject,
+};
 use crate::identity::IdentityKey;
 use crate::limits::{MAX_BATCH, MAX_EXPORT_ADVANCE, MAX_GROUP_JUMP, MAX_GROUP_SKIPPED_KEYS};
 use crate::primitives::ed25519::{Ed25519PublicKey, Signature, verify_batch_parts};
 use crate::ratchet::message_key::MessageKey;
+use crate::roster::Roster;
 use crate::wire;
 
 /// One sender chain as a member reads it.
@@ -53,8 +57,38 @@ enum Commit {
 
 impl InboundGroupSession {
     /// Creates the session from a distribution that arrived over the 1:1
-    /// session with `from`. Refuses a distribution announced by anyone else.
+    /// session with `from`, for a group without a roster. Refuses a
+    /// distribution announced by anyone else, and a chain bound to a roster
+    /// (`RosterError::RosterMismatch`: use [`new_in_roster`](Self::new_in_roster)).
     pub fn new(
+        distribution: &SenderKeyDistribution,
+        from: &IdentityKey,
+    ) -> Result<Self, GroupError> {
+        if distribution.announcement.roster.is_some() {
+            return Err(RosterError::RosterMismatch.into());
+        }
+        Self::checked(distribution, from)
+    }
+
+    /// Creates the session from a distribution of a group with a roster,
+    /// received over the 1:1 session with `from`: the signatures as
+    /// [`new`](Self::new), then [`Roster::admit`] (the chain is announced
+    /// under `roster` itself, this device's account `me` and the sender's
+    /// account are members, and `from` is in `sender_list`, the sender
+    /// account's verified device list).
+    pub fn new_in_roster(
+        distribution: &SenderKeyDistribution,
+        from: &IdentityKey,
+        roster: &Roster,
+        sender_list: &DeviceList,
+        me: &AccountKey,
+    ) -> Result<Self, GroupError> {
+        let session = Self::checked(distribution, from)?;
+        roster.admit(&distribution.announcement, sender_list, me)?;
+        Ok(session)
+    }
+
+    fn checked(
         distribution: &SenderKeyDistribution,
         from: &IdentityKey,
     ) -> Result<Self, GroupError> {
@@ -179,6 +213,7 @@ impl InboundGroupSession {
             plaintext,
             sender: self.announcement.sender,
             group_id: self.announcement.group_id.clone(),
+            roster: self.announcement.roster,
             chain_id: self.announcement.chain_id,
             rotation: self.announcement.rotation,
             iteration,

@@ -13,13 +13,14 @@
 use alloc::vec::Vec;
 
 use crate::codec::{Reader, Writer};
-use crate::error::DecodeError;
+use crate::error::{DecodeError, Head};
 use crate::labels;
 use crate::limits::{MAX_GROUP_ITERATION, MAX_MESSAGE_LEN};
 use crate::primitives::aead::TAG_LEN;
 use crate::primitives::ed25519::{Ed25519PublicKey, Signature};
 use crate::wire;
 
+use super::announcement::{ROSTER_HEAD_LEN, write_roster_head};
 use super::chain::{COMMITMENT_LEN, GROUP_NONCE_LEN};
 
 /// Header length: version, type, chain id, iteration, nonce, commitment.
@@ -93,14 +94,21 @@ impl<'a> ParsedGroupMessage<'a> {
     }
 }
 
-/// `sender Ed25519 key || u8(g) || group id`: the sender context every
-/// message signature of a chain covers, after the label (§12.3). Senders
-/// build it from their identity, receivers and `verify` from the chain's
-/// announcement.
-pub(crate) fn message_context(sender: &Ed25519PublicKey, group_id: &[u8]) -> Vec<u8> {
-    let mut w = Writer::with_capacity(32 + 1 + group_id.len());
+/// `sender Ed25519 key || u8(g) || group id [|| u64(epoch) || roster
+/// hash]`: the sender context every message signature of a chain covers,
+/// after the label (§12.3, §15.4). Senders build it from their identity,
+/// receivers and `verify` from the chain's announcement.
+pub(crate) fn message_context(
+    sender: &Ed25519PublicKey,
+    group_id: &[u8],
+    roster: Option<&Head>,
+) -> Vec<u8> {
+    let mut w = Writer::with_capacity(32 + 1 + group_id.len() + ROSTER_HEAD_LEN);
     w.raw(sender.as_bytes());
     super::write_group_id(&mut w, group_id);
+    if let Some(head) = roster {
+        write_roster_head(&mut w, head);
+    }
     w.into_vec()
 }
 

@@ -12,7 +12,7 @@
 //! chain, iteration, key commitment and ciphertext, and a decrypt returns
 //! that provenance with the plaintext ([`GroupPlaintext`]).
 
-mod announcement;
+pub(crate) mod announcement;
 pub(crate) mod chain;
 mod distribution;
 mod inbound;

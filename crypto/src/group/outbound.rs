@@ -9,12 +9,14 @@ use super::check_group_id;
 use super::distribution::SenderKeyDistribution;
 use super::message::{GROUP_HEADER_LEN, GROUP_MESSAGE_OVERHEAD, message_context};
 use super::policy::{RotationPolicy, RotationReason};
+use crate::account::AccountKey;
 use crate::codec::Writer;
-use crate::error::{DecodeError, EncryptError};
+use crate::error::{DecodeError, EncryptError, Head, RosterError, VerifyError};
 use crate::identity::IdentityKeyPair;
 use crate::labels;
 use crate::limits::MAX_MESSAGE_LEN;
 use crate::primitives::ed25519::Ed25519SigningKey;
+use crate::roster::{Roster, RosterChange};
 use crate::wire;
 
 /// One device's sending chain in one group.
@@ -32,6 +34,13 @@ pub struct OutboundGroupSession {
     /// Caller's clock (seconds) when the chain started.
     pub(crate) created_at: u64,
     pub(crate) member_removed: bool,
+    /// The roster head the current chain was started under (`None` for a
+    /// group without a roster): announced with the chain and covered by
+    /// every message signature (§15.4).
+    pub(crate) roster: Option<Head>,
+    /// The newest roster head this device holds; when it differs from
+    /// `roster`, `encrypt` refuses until [`rotate`](Self::rotate).
+    pub(crate) next_roster: Option<Head>,
     /// The generation of the last seal or open (docs/PROTOCOL.md §7.1);
     /// not part of the plain state.
     pub(crate) generation: u64,
@@ -59,7 +68,64 @@ impl OutboundGroupSession {
             policy,
             created_at: now,
             member_removed: false,
+            roster: None,
+            next_roster: None,
         })
+    }
+
+    /// Starts a chain for the group of `roster`, bound to it: the chain is
+    /// announced under the roster's head, and any later roster change
+    /// ([`apply_roster`](Self::apply_roster)) forces a rotation before the
+    /// next message. `me` is this device's account, which must be a member.
+    pub fn new_in_roster<R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        roster: &Roster,
+        me: &AccountKey,
+        policy: RotationPolicy,
+        now: u64,
+    ) -> Result<Self, RosterError> {
+        if !roster.is_member(me) {
+            return Err(RosterError::NotMember);
+        }
+        let mut s = Self::new(rng, roster.group_id(), policy, now).map_err(VerifyError::from)?;
+        s.roster = Some(roster.head());
+        s.next_roster = Some(roster.head());
+        Ok(s)
+    }
+
+    /// Records a roster change of this group (from
+    /// [`Roster::advance`](crate::roster::Roster::advance)): `encrypt`
+    /// refuses until [`rotate`](Self::rotate), which starts a chain under
+    /// the new roster. Refused for a group without a roster, another group,
+    /// or a change older than one already applied.
+    pub fn apply_roster(&mut self, change: &RosterChange) -> Result<(), RosterError> {
+        let next = self.next_roster.ok_or(RosterError::RosterMismatch)?;
+        if change.group_id != self.group_id {
+            return Err(RosterError::WrongGroup);
+        }
+        if change.to.version < next.version {
+            return Err(RosterError::RolledBack {
+                held: next.version,
+                offered: change.to.version,
+            });
+        }
+        if change.to.version == next.version && change.to.hash != next.hash {
+            return Err(RosterError::Fork {
+                held: next,
+                seen: change.to,
+            });
+        }
+        if !change.removed.is_empty() {
+            self.member_removed = true;
+        }
+        self.next_roster = Some(change.to);
+        Ok(())
+    }
+
+    /// The roster head the current chain is bound to (`None` without a
+    /// roster).
+    pub fn roster(&self) -> Option<Head> {
+        self.roster
     }
 
     /// Starts a new chain (new id, chain key and signing key, the next
@@ -79,6 +145,7 @@ impl OutboundGroupSession {
         self.rotation = rotation;
         self.created_at = now;
         self.member_removed = false;
+        self.roster = self.next_roster;
         Ok(())
     }
 
@@ -98,6 +165,8 @@ impl OutboundGroupSession {
     fn forced_rotation(&self) -> Option<RotationReason> {
         if self.member_removed {
             Some(RotationReason::MemberRemoved)
+        } else if self.roster != self.next_roster {
+            Some(RotationReason::RosterChanged)
         } else if self.chain.index() >= self.policy.max_messages {
             Some(RotationReason::MessageLimit)
         } else {
@@ -113,6 +182,7 @@ impl OutboundGroupSession {
             identity,
             &self.signing_key,
             &self.group_id,
+            self.roster,
             self.chain_id,
             self.rotation,
         );
@@ -158,7 +228,11 @@ impl OutboundGroupSession {
         let mut out = Vec::with_capacity(GROUP_MESSAGE_OVERHEAD + plaintext.len());
         out.extend_from_slice(&header);
         key.seal(&nonce, &header, plaintext, &mut out);
-        let context = message_context(identity.public().signing_key(), &self.group_id);
+        let context = message_context(
+            identity.public().signing_key(),
+            &self.group_id,
+            self.roster.as_ref(),
+        );
         let signature = self
             .signing_key
             .sign_parts(&[labels::GROUP_MESSAGE, &context, &out]);

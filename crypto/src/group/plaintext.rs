@@ -2,6 +2,7 @@
 
 use alloc::vec::Vec;
 
+use crate::error::Head;
 use crate::identity::IdentityKey;
 
 /// A decrypted group message with its provenance, every field of which the
@@ -17,6 +18,9 @@ pub struct GroupPlaintext {
     pub sender: IdentityKey,
     /// The group.
     pub group_id: Vec<u8>,
+    /// The roster head the sender's chain is bound to (`None` for a group
+    /// without a roster).
+    pub roster: Option<Head>,
     /// The sender chain's id.
     pub chain_id: u32,
     /// The sender chain's rotation number.
@@ -30,6 +34,7 @@ impl core::fmt::Debug for GroupPlaintext {
         f.debug_struct("GroupPlaintext")
             .field("len", &self.plaintext.len())
             .field("sender", &self.sender)
+            .field("roster", &self.roster)
             .field("chain_id", &self.chain_id)
             .field("rotation", &self.rotation)
             .field("iteration", &self.iteration)

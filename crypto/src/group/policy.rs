@@ -9,6 +9,10 @@ pub enum RotationReason {
     MessageLimit,
     /// The chain is older than the policy's maximum age.
     Age,
+    /// The group's roster changed (members added, or roles changed): every
+    /// chain is bound to one roster, so the next message needs a chain
+    /// under the new one (§15.4).
+    RosterChanged,
 }
 
 impl core::fmt::Display for RotationReason {
@@ -17,6 +21,7 @@ impl core::fmt::Display for RotationReason {
             Self::MemberRemoved => "a member was removed",
             Self::MessageLimit => "message limit reached",
             Self::Age => "chain too old",
+            Self::RosterChanged => "the group's roster changed",
         })
     }
 }

@@ -12,9 +12,11 @@ use super::distribution::SenderKeyDistribution;
 use super::inbound::InboundGroupSession;
 use super::message::ParsedGroupMessage;
 use super::plaintext::GroupPlaintext;
-use crate::error::{DecodeError, DecryptError, GroupError};
+use crate::account::{AccountKey, DeviceList};
+use crate::error::{DecodeError, DecryptError, GroupError, RosterError};
 use crate::identity::IdentityKey;
 use crate::limits::{MAX_BATCH, MAX_RETIRED_SENDER_CHAINS};
+use crate::roster::Roster;
 
 /// A sender's chains in one group, in ascending rotation order (the current
 /// chain, the highest rotation, last); at most [`MAX_RETIRED_SENDER_CHAINS`]
@@ -68,6 +70,43 @@ impl SenderKeyRing {
         chain.export_at(chain.position())
     }
 
+    /// Starts the ring with the sender's first distribution in a group with
+    /// a roster; see [`InboundGroupSession::new_in_roster`].
+    pub fn new_in_roster(
+        distribution: &SenderKeyDistribution,
+        from: &IdentityKey,
+        roster: &Roster,
+        sender_list: &DeviceList,
+        me: &AccountKey,
+    ) -> Result<Self, GroupError> {
+        Ok(Self::from_session(InboundGroupSession::new_in_roster(
+            distribution,
+            from,
+            roster,
+            sender_list,
+            me,
+        )?))
+    }
+
+    /// Adds a distribution in a group with a roster; see
+    /// [`InboundGroupSession::new_in_roster`] and [`insert`](Self::insert).
+    pub fn add_in_roster(
+        &mut self,
+        distribution: &SenderKeyDistribution,
+        from: &IdentityKey,
+        roster: &Roster,
+        sender_list: &DeviceList,
+        me: &AccountKey,
+    ) -> Result<(), GroupError> {
+        self.insert(InboundGroupSession::new_in_roster(
+            distribution,
+            from,
+            roster,
+            sender_list,
+            me,
+        )?)
+    }
+
     /// Adds a distribution from the same sender and group, received over
     /// the 1:1 session with `from`; see [`insert`](Self::insert).
     pub fn add(
@@ -93,6 +132,14 @@ impl SenderKeyRing {
         }
         if session.group_id() != self.group_id.as_slice() {
             return Err(GroupError::GroupMismatch);
+        }
+        let rostered = |c: &InboundGroupSession| c.announcement().roster.is_some();
+        if self
+            .chains
+            .iter()
+            .any(|c| rostered(c) != rostered(&session))
+        {
+            return Err(RosterError::RosterMismatch.into());
         }
         if let Some(existing) = self
             .chains

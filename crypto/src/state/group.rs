@@ -1,6 +1,7 @@
-//! Group session state, format v2 (docs/PROTOCOL.md §7.4). Version 1 group
-//! state is refused with `UnsupportedVersion(1)` (§11): its inbound chains
-//! carried no proof of who announced them.
+//! Group session state, format v2, and v3 for chains bound to a roster
+//! (docs/PROTOCOL.md §7.4, §15.4). Version 1 group state is refused with
+//! `UnsupportedVersion(1)` (§11): its inbound chains carried no proof of
+//! who announced them.
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
@@ -9,6 +10,7 @@ use zeroize::Zeroizing;
 use super::{StateOwner, expect_versioned_kind};
 use crate::codec::{Reader, Writer};
 use crate::error::{DecodeError, StateError};
+use crate::group::announcement::{read_roster_head, write_roster_head};
 use crate::group::chain::GroupChain;
 use crate::group::{
     InboundGroupSession, OutboundGroupSession, RotationPolicy, SenderKeyAnnouncement, SenderKeyRing,
@@ -26,7 +28,7 @@ macro_rules! state_codec {
             /// Plain state. Contains secret keys.
             pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
                 let mut w = Writer::with_capacity($capacity(self));
-                w.u8(wire::GROUP_VERSION).u8($kind);
+                w.u8(self.state_version()).u8($kind);
                 self.write_body(&mut w);
                 Zeroizing::new(w.into_vec())
             }
@@ -34,8 +36,12 @@ macro_rules! state_codec {
             /// Loads plain state written by `to_bytes`.
             pub fn from_bytes(bytes: &[u8]) -> Result<Self, StateError> {
                 let mut r = Reader::new(bytes);
-                expect_versioned_kind(&mut r, wire::GROUP_VERSION, $kind)?;
-                let s = Self::read_body(&mut r)?;
+                let version = match bytes.first() {
+                    Some(&v) if v == wire::ROSTERED_GROUP_VERSION => v,
+                    _ => wire::GROUP_VERSION,
+                };
+                expect_versioned_kind(&mut r, version, $kind)?;
+                let s = Self::read_body(&mut r, version)?;
                 r.finish()?;
                 Ok(s)
             }
@@ -44,6 +50,14 @@ macro_rules! state_codec {
 }
 
 impl OutboundGroupSession {
+    fn state_version(&self) -> u8 {
+        if self.next_roster.is_some() {
+            wire::ROSTERED_GROUP_VERSION
+        } else {
+            wire::GROUP_VERSION
+        }
+    }
+
     fn write_body(&self, w: &mut Writer) {
         write_group_id(w, &self.group_id);
         w.u32(self.chain_id)
@@ -55,9 +69,14 @@ impl OutboundGroupSession {
             .u64(self.policy.max_age_secs)
             .u64(self.created_at)
             .bool(self.member_removed);
+        // Version 3: the chain's roster head, then the newest held.
+        if let (Some(roster), Some(next)) = (&self.roster, &self.next_roster) {
+            write_roster_head(w, roster);
+            write_roster_head(w, next);
+        }
     }
 
-    fn read_body(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read_body(r: &mut Reader<'_>, version: u8) -> Result<Self, DecodeError> {
         let group_id = read_group_id(r)?;
         let chain_id = r.u32()?;
         let rotation = r.u32()?;
@@ -78,11 +97,31 @@ impl OutboundGroupSession {
             policy,
             created_at: r.u64()?,
             member_removed: r.bool()?,
+            roster: None,
+            next_roster: None,
+        })
+        .and_then(|mut s: Self| {
+            if version == wire::ROSTERED_GROUP_VERSION {
+                let roster = read_roster_head(r)?;
+                let next = read_roster_head(r)?;
+                if next.version < roster.version {
+                    return Err(DecodeError::InvalidField(
+                        "held roster older than the chain's roster",
+                    ));
+                }
+                s.roster = Some(roster);
+                s.next_roster = Some(next);
+            }
+            Ok(s)
         })
     }
 }
 
 impl InboundGroupSession {
+    fn state_version(&self) -> u8 {
+        self.announcement.format_version()
+    }
+
     fn write_body(&self, w: &mut Writer) {
         self.announcement.write(w);
         w.u32(self.first_iteration)
@@ -94,10 +133,10 @@ impl InboundGroupSession {
         }
     }
 
-    fn read_body(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read_body(r: &mut Reader<'_>, version: u8) -> Result<Self, DecodeError> {
         // The announcement's signatures were verified when the chain
         // arrived; stored state is as trusted as the keys it holds.
-        let announcement = SenderKeyAnnouncement::read_unverified(r)?;
+        let announcement = SenderKeyAnnouncement::read_unverified(r, version)?;
         let first_iteration = r.u32()?;
         let key = r.array()?;
         let chain = GroupChain::new(key, r.u32()?);
@@ -140,6 +179,14 @@ impl InboundGroupSession {
 }
 
 impl SenderKeyRing {
+    /// Every chain of a ring has the same format: `insert` refuses to mix
+    /// chains with and without a roster.
+    fn state_version(&self) -> u8 {
+        self.chains
+            .front()
+            .map_or(wire::GROUP_VERSION, InboundGroupSession::state_version)
+    }
+
     fn write_body(&self, w: &mut Writer) {
         w.count(self.chains.len());
         for c in &self.chains {
@@ -147,11 +194,11 @@ impl SenderKeyRing {
         }
     }
 
-    fn read_body(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read_body(r: &mut Reader<'_>, version: u8) -> Result<Self, DecodeError> {
         let n = r.count("sender chains", MAX_RETIRED_SENDER_CHAINS + 1, 341)?;
         let mut chains: VecDeque<InboundGroupSession> = VecDeque::with_capacity(n);
         for _ in 0..n {
-            let chain = InboundGroupSession::read_body(r)?;
+            let chain = InboundGroupSession::read_body(r, version)?;
             if let Some(last) = chains.back() {
                 if !chain.sender().ct_eq(last.sender()) || chain.group_id() != last.group_id() {
                     return Err(DecodeError::InvalidField(

@@ -15,8 +15,8 @@
 
 use qorgan::account::ListHead;
 use qorgan::{
-    AccountError, DecodeError, DecryptError, EncryptError, FanoutError, GroupError, HandshakeError,
-    SignatureError, StateError, VerifyError,
+    AccountError, CertificateError, DecodeError, DecryptError, EncryptError, FanoutError,
+    GroupError, HandshakeError, RosterError, SignatureError, StateError, VerifyError,
 };
 
 /// A [`DecodeError`].
@@ -61,6 +61,14 @@ pub fn verify(e: &VerifyError) -> (String, String) {
         } => plain(format!(
             "VerifyError::NotSuccessor(version: {version}, previous_version: {previous_version})"
         )),
+        VerifyError::SignerNotAdmin => plain("VerifyError::SignerNotAdmin".into()),
+        VerifyError::RosterNotSuccessor {
+            epoch,
+            previous_epoch,
+        } => plain(format!(
+            "VerifyError::RosterNotSuccessor(epoch: {epoch}, previous_epoch: {previous_epoch})"
+        )),
+        VerifyError::Certificate(c) => wrap("VerifyError::Certificate", certificate(c)),
     }
 }
 
@@ -68,6 +76,7 @@ pub fn verify(e: &VerifyError) -> (String, String) {
 pub fn group(e: &GroupError) -> (String, String) {
     match e {
         GroupError::Verify(v) => wrap("GroupError::Verify", verify(v)),
+        GroupError::Roster(r) => wrap("GroupError::Roster", roster(r)),
         GroupError::UntrustedSender => plain("GroupError::UntrustedSender".into()),
         GroupError::ChainMismatch => plain("GroupError::ChainMismatch".into()),
         GroupError::GroupMismatch => plain("GroupError::GroupMismatch".into()),
@@ -223,6 +232,58 @@ pub fn fanout(e: &FanoutError) -> (String, String) {
     match e {
         FanoutError::NoSession => plain("FanoutError::NoSession".into()),
         FanoutError::NotListed => plain("FanoutError::NotListed".into()),
+        FanoutError::NotInRoster => plain("FanoutError::NotInRoster".into()),
         FanoutError::Encrypt(x) => wrap("FanoutError::Encrypt", encrypt(x)),
+    }
+}
+
+/// A [`CertificateError`] (docs/PROTOCOL.md §16).
+pub fn certificate(e: &CertificateError) -> (String, String) {
+    plain(match e {
+        CertificateError::InvalidStatement(why) => {
+            format!("CertificateError::InvalidStatement({why:?})")
+        }
+        CertificateError::UnknownIssuer => "CertificateError::UnknownIssuer".into(),
+        CertificateError::InvalidChain(why) => format!("CertificateError::InvalidChain({why:?})"),
+        CertificateError::NotYetValid { serial, valid_from } => {
+            format!("CertificateError::NotYetValid(serial: {serial}, valid_from: {valid_from})")
+        }
+        CertificateError::Expired {
+            serial,
+            valid_until,
+        } => format!("CertificateError::Expired(serial: {serial}, valid_until: {valid_until})"),
+        CertificateError::Revoked { serial } => {
+            format!("CertificateError::Revoked(serial: {serial})")
+        }
+        CertificateError::WrongSubject => "CertificateError::WrongSubject".into(),
+        CertificateError::InvalidText(why) => format!("CertificateError::InvalidText({why:?})"),
+    })
+}
+
+/// A [`RosterError`] (docs/PROTOCOL.md §15).
+pub fn roster(e: &RosterError) -> (String, String) {
+    match e {
+        RosterError::Verify(v) => wrap("RosterError::Verify", verify(v)),
+        RosterError::InvalidRoster(why) => plain(format!("RosterError::InvalidRoster({why:?})")),
+        RosterError::WrongGroup => plain("RosterError::WrongGroup".into()),
+        RosterError::RolledBack { held, offered } => plain(format!(
+            "RosterError::RolledBack(held: {held}, offered: {offered})"
+        )),
+        RosterError::Fork { held, seen } => plain(format!(
+            "RosterError::Fork(held: {}, seen: {})",
+            head(held),
+            head(seen)
+        )),
+        RosterError::Gap { from, to } => plain(format!("RosterError::Gap(from: {from}, to: {to})")),
+        RosterError::RosterBehind { held, announced } => plain(format!(
+            "RosterError::RosterBehind(held: {held}, announced: {announced})"
+        )),
+        RosterError::StaleChain { held, announced } => plain(format!(
+            "RosterError::StaleChain(held: {held}, announced: {announced})"
+        )),
+        RosterError::SenderNotMember => plain("RosterError::SenderNotMember".into()),
+        RosterError::NotMember => plain("RosterError::NotMember".into()),
+        RosterError::RosterMismatch => plain("RosterError::RosterMismatch".into()),
+        RosterError::NotAdmin => plain("RosterError::NotAdmin".into()),
     }
 }

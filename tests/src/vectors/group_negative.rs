@@ -736,10 +736,10 @@ pub(super) fn group_negative_file() -> Value {
         case(&with(0, 0x01)),
     );
     c.add(
-        "announcement version 3",
-        "an unknown later version",
-        "DecodeError::UnsupportedVersion(3)",
-        case(&with(0, 0x03)),
+        "announcement version 4",
+        "an unknown later version (3 is a chain bound to a roster, §15.4)",
+        "DecodeError::UnsupportedVersion(4)",
+        case(&with(0, 0x04)),
     );
     c.add(
         "announcement type of a distribution",
