@@ -36,10 +36,30 @@ use crate::error::DecodeError;
 
 /// Decodes a point, requiring the canonical encoding.
 fn decompress_canonical(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
-    let point = CompressedEdwardsY(*bytes).decompress()?;
-    // `decompress` reduces y mod p and accepts the sign bit on x = 0;
-    // re-encoding exposes both.
-    (point.compress().as_bytes() == bytes).then_some(point)
+    // `decompress` reduces y mod p and accepts the sign bit on x = 0; both
+    // are visible in the bytes, so they are refused there rather than by
+    // re-encoding the point (an inversion: half the cost of a decode).
+    if !is_canonical_encoding(bytes) {
+        return None;
+    }
+    CompressedEdwardsY(*bytes).decompress()
+}
+
+/// Whether `bytes` is the only encoding of its point, if it is one: `y < p`
+/// (`p = 2^255 - 19`), and the sign bit clear when `x = 0`, which is when
+/// `y = 1` or `y = p - 1`.
+fn is_canonical_encoding(bytes: &[u8; 32]) -> bool {
+    let mut y = *bytes;
+    let sign = y[31] >> 7;
+    y[31] &= 0x7F;
+    // p - 1 = 0x7FFF…FFEC, little-endian; y >= p iff y > p - 1.
+    let mut p_minus_1 = [0xFFu8; 32];
+    p_minus_1[0] = 0xEC;
+    p_minus_1[31] = 0x7F;
+    let mut one = [0u8; 32];
+    one[0] = 1;
+    let above = y.iter().rev().cmp(p_minus_1.iter().rev()) == core::cmp::Ordering::Greater;
+    !above && !(sign == 1 && (y == one || y == p_minus_1))
 }
 
 /// An Ed25519 public key: canonical, on the curve, not of small order.
@@ -542,6 +562,44 @@ mod tests {
             verify_batch(&[(b"m", &small, &key), (b"n", &honest, &key)]),
             [false, true]
         );
+    }
+
+    #[test]
+    fn the_canonical_check_agrees_with_re_encoding() {
+        // The old rule: decompress, re-encode, compare.
+        let old = |b: &[u8; 32]| {
+            CompressedEdwardsY(*b)
+                .decompress()
+                .filter(|p| p.compress().as_bytes() == b)
+        };
+        let mut cases: Vec<[u8; 32]> = Vec::new();
+        for low in 0u8..=255 {
+            for top in [0x00u8, 0x7F, 0x80, 0xFF] {
+                let mut b = [0xFFu8; 32];
+                b[0] = low;
+                b[31] = top;
+                cases.push(b);
+                let mut z = [0u8; 32];
+                z[0] = low;
+                z[31] = top;
+                cases.push(z);
+            }
+        }
+        let mut seed = [7u8; 32];
+        for _ in 0..2000 {
+            seed = Sha512::digest(seed)[..32].try_into().unwrap();
+            cases.push(seed);
+        }
+        for point in EIGHT_TORSION.iter() {
+            let b = *point.compress().as_bytes();
+            cases.push(b);
+            let mut flipped = b;
+            flipped[31] ^= 0x80;
+            cases.push(flipped);
+        }
+        for b in &cases {
+            assert_eq!(decompress_canonical(b), old(b), "{b:02x?}");
+        }
     }
 
     #[test]
