@@ -330,6 +330,9 @@ pub enum GroupError {
         /// The documented limit.
         limit: usize,
     },
+    /// The message did not decrypt.
+    #[error("decrypt failed: {0}")]
+    Decrypt(#[from] DecryptError),
     /// The roster refuses the chain (docs/PROTOCOL.md §15.5).
     #[error("roster: {0}")]
     Roster(#[from] RosterError),

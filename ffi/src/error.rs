@@ -542,6 +542,7 @@ impl From<GroupError> for QorganError {
     fn from(e: GroupError) -> Self {
         match e {
             GroupError::Verify(v) => v.into(),
+            GroupError::Decrypt(d) => d.into(),
             GroupError::UntrustedSender => Self::UntrustedIdentity {
                 reason: "distribution signed by another identity than its sender".into(),
             },

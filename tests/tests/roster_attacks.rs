@@ -594,3 +594,80 @@ fn a_device_refuses_keys_from_a_sender_outside_the_roster_or_its_device_list() {
     );
     let _ = DeviceList::from_bytes(&alice.account.list().to_bytes()).unwrap();
 }
+
+#[test]
+fn a_removed_member_keeps_its_old_chain_key_but_its_messages_are_refused() {
+    let mut r = rng(1305);
+    let Group {
+        alice,
+        bob,
+        carol,
+        r1,
+        ..
+    } = group(&mut r);
+    // Carol's own chain, held by Bob.
+    let mut carol_out = OutboundGroupSession::new_in_roster(
+        &mut r,
+        &r1,
+        carol.account.account_key(),
+        RotationPolicy::DEFAULT,
+        NOW,
+    )
+    .unwrap();
+    let mut bob_ring = SenderKeyRing::new_in_roster(
+        &carol_out.distribution(&carol.id),
+        carol.id.public(),
+        &r1,
+        carol.account.list(),
+        bob.account.account_key(),
+    )
+    .unwrap();
+    let before = carol_out.encrypt(&mut r, &carol.id, b"sent while a member").unwrap();
+    // Alice removes Carol; Bob moves to r2.
+    let r2 = r1
+        .without_member(alice.account.key_pair().unwrap(), carol.account.account_key())
+        .unwrap();
+    let (bob_roster, _) = r1.advance(&[served(&r2)]).unwrap();
+    // Carol keeps sending on the chain Bob holds: refused, and Bob's ring is
+    // unchanged (the message she sent earlier still waits to be read).
+    let after = carol_out.encrypt(&mut r, &carol.id, b"still here").unwrap();
+    let state = bob_ring.to_bytes();
+    assert_eq!(
+        bob_ring
+            .decrypt_in_roster(&after, &bob_roster, carol.account.list())
+            .unwrap_err(),
+        GroupError::Roster(RosterError::SenderNotMember)
+    );
+    assert_eq!(bob_ring.to_bytes(), state);
+    // Under the roster she was a member of, her earlier message reads.
+    let pt = bob_ring
+        .decrypt_in_roster(&before, &r1, carol.account.list())
+        .unwrap();
+    assert_eq!(pt.plaintext, b"sent while a member");
+    // A member's message sent before a change and delivered after it still
+    // reads under the new roster (an earlier epoch, a current member).
+    let mut alice_out = OutboundGroupSession::new_in_roster(
+        &mut r,
+        &r1,
+        alice.account.account_key(),
+        RotationPolicy::DEFAULT,
+        NOW,
+    )
+    .unwrap();
+    let mut bob_from_alice = InboundGroupSession::new_in_roster(
+        &alice_out.distribution(&alice.id),
+        alice.id.public(),
+        &r1,
+        alice.account.list(),
+        bob.account.account_key(),
+    )
+    .unwrap();
+    let in_flight = alice_out.encrypt(&mut r, &alice.id, b"in flight").unwrap();
+    assert_eq!(
+        bob_from_alice
+            .decrypt_in_roster(&in_flight, &bob_roster, alice.account.list())
+            .unwrap()
+            .roster,
+        Some(r1.head())
+    );
+}

@@ -154,6 +154,20 @@ impl InboundGroupSession {
         Ok(self.provenance(plaintext, m.iteration))
     }
 
+    /// Decrypts one message of a group with a roster: first
+    /// [`Roster::check_sender`] (the sender is still a member, under the
+    /// held roster or an earlier epoch), then [`decrypt`](Self::decrypt).
+    /// Refused messages leave the session unchanged.
+    pub fn decrypt_in_roster(
+        &mut self,
+        message: &[u8],
+        roster: &Roster,
+        sender_list: &DeviceList,
+    ) -> Result<GroupPlaintext, GroupError> {
+        roster.check_sender(&self.announcement, sender_list)?;
+        Ok(self.decrypt(message)?)
+    }
+
     /// Decrypts many queued messages (a device coming online). All
     /// signatures are checked together with batch verification (§2.4); the
     /// bad ones are pinpointed. Results are in input order; each message is

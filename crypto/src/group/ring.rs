@@ -169,6 +169,28 @@ impl SenderKeyRing {
         Ok(())
     }
 
+    /// Decrypts a message of a group with a roster: the chain it names must
+    /// pass [`Roster::check_sender`] (the sender is still a member), then
+    /// as [`decrypt`](Self::decrypt).
+    pub fn decrypt_in_roster(
+        &mut self,
+        message: &[u8],
+        roster: &Roster,
+        sender_list: &DeviceList,
+    ) -> Result<GroupPlaintext, GroupError> {
+        let m = ParsedGroupMessage::parse(message).map_err(DecryptError::from)?;
+        let current = self.current_chain_id();
+        let chain = self
+            .chains
+            .iter_mut()
+            .find(|c| c.chain_id() == m.chain_id)
+            .ok_or(DecryptError::WrongChain {
+                expected: current,
+                got: m.chain_id,
+            })?;
+        chain.decrypt_in_roster(message, roster, sender_list)
+    }
+
     /// Decrypts a message of any chain the ring holds.
     pub fn decrypt(&mut self, message: &[u8]) -> Result<GroupPlaintext, DecryptError> {
         let m = ParsedGroupMessage::parse(message)?;

@@ -59,6 +59,41 @@ impl Roster {
         Ok(())
     }
 
+    /// Whether a message of the chain `announcement` (already held) may
+    /// still be read under this roster: the chain was announced under this
+    /// roster or an earlier epoch of the group (messages sent before a
+    /// change arrive after it), the same epoch means the same hash, and
+    /// the sender is still a member whose verified list `sender` names the
+    /// sending device. A member removed since keeps its old chain key but
+    /// is refused here.
+    pub fn check_sender(
+        &self,
+        announcement: &SenderKeyAnnouncement,
+        sender: &DeviceList,
+    ) -> Result<(), RosterError> {
+        if announcement.group_id != self.group_id() {
+            return Err(RosterError::WrongGroup);
+        }
+        let announced = announcement.roster.ok_or(RosterError::RosterMismatch)?;
+        let held = self.head();
+        if announced.version > held.version {
+            return Err(RosterError::RosterBehind {
+                held: held.version,
+                announced: announced.version,
+            });
+        }
+        if announced.version == held.version && announced.hash != held.hash {
+            return Err(RosterError::Fork {
+                held,
+                seen: announced,
+            });
+        }
+        if !self.is_member(sender.account()) || !sender.contains(&announcement.sender) {
+            return Err(RosterError::SenderNotMember);
+        }
+        Ok(())
+    }
+
     /// Whether `device` is in one of `lists` whose account is a member.
     pub fn lists_device(&self, lists: &[&DeviceList], device: &IdentityKey) -> bool {
         lists

@@ -76,6 +76,7 @@ pub fn verify(e: &VerifyError) -> (String, String) {
 pub fn group(e: &GroupError) -> (String, String) {
     match e {
         GroupError::Verify(v) => wrap("GroupError::Verify", verify(v)),
+        GroupError::Decrypt(d) => wrap("GroupError::Decrypt", decrypt(d)),
         GroupError::Roster(r) => wrap("GroupError::Roster", roster(r)),
         GroupError::UntrustedSender => plain("GroupError::UntrustedSender".into()),
         GroupError::ChainMismatch => plain("GroupError::ChainMismatch".into()),
