@@ -14,12 +14,24 @@
 use std::sync::OnceLock;
 
 use chacha20::ChaCha20Rng;
+use ed25519_dalek::{Signer, SigningKey};
+use qorgan::account::{AccountKey, AccountKeyPair};
+use qorgan::certificate::{
+    Claim, IssuerKeyPair, Presentation, RevocationList, STATEMENT_TEXT_PREFIX, Statement,
+    StatementKind, TrustAnchor,
+};
+use qorgan::error::Head;
 use qorgan::group::GroupMessageInfo;
-use qorgan::limits::{MAX_GROUP_SKIPPED_KEYS, MAX_RECEIVING_CHAINS};
+use qorgan::limits::{
+    MAX_GROUP_SKIPPED_KEYS, MAX_RECEIVING_CHAINS, MAX_ROSTER_CHAIN, MAX_STATEMENT_TEXT_LEN,
+};
+use qorgan::roster::{Member, Role, Roster};
+use qorgan::verify::{Item, verify, verify_batch};
 use qorgan::{
-    IdentityKey, IdentityKeyPair, InboundGroupSession, OutboundGroupSession, PreKeyBundle,
-    PreKeyStore, PreKeyUpload, RotationPolicy, SealedHeader, SenderKeyAnnouncement,
-    SenderKeyDistribution, SenderKeyRing, Session, StateError, StateOwner, StorageKey,
+    EncryptError, IdentityKey, IdentityKeyPair, InboundGroupSession, OutboundGroupSession,
+    PreKeyBundle, PreKeyStore, PreKeyUpload, RosterError, RotationPolicy, SealedHeader,
+    SenderKeyAnnouncement, SenderKeyDistribution, SenderKeyRing, Session, StateError, StateOwner,
+    StorageKey, VerifyError,
 };
 use rand_core::SeedableRng;
 
@@ -42,6 +54,10 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("decode_account_envelope", decode_account_envelope),
     ("link_complete", link_complete),
     ("state_account", state_account),
+    ("decode_roster", decode_roster),
+    ("roster_advance", roster_advance),
+    ("decode_statement", decode_statement),
+    ("statement_text", statement_text),
     ("state_sealed", state_sealed),
     ("session_decrypt", session_decrypt),
     ("prekey_accept", prekey_accept),
@@ -91,7 +107,13 @@ pub fn decode_distribution(data: &[u8]) {
         assert_eq!(&d.to_bytes()[..], data);
         assert!(d.announcement().verify().is_ok());
     }
-    if let Ok(a) = SenderKeyAnnouncement::from_bytes(data) {
+    let announcement = SenderKeyAnnouncement::from_bytes(data);
+    // The server's verdict is the decoder's (versions 2 and 3).
+    assert_eq!(
+        announcement.is_ok(),
+        verify(&Item::Announcement(data)).is_ok()
+    );
+    if let Ok(a) = announcement {
         assert_eq!(a.to_bytes(), data);
     }
 }
@@ -609,5 +631,650 @@ pub fn conversation(data: &[u8]) {
                 member = InboundGroupSession::from_bytes(&member.to_bytes()).unwrap();
             }
         }
+    }
+}
+
+/// Reads one byte of a target's schedule (0 once it runs out).
+fn take(rest: &mut &[u8]) -> u8 {
+    match rest.split_first() {
+        Some((b, tail)) => {
+            *rest = tail;
+            *b
+        }
+        None => 0,
+    }
+}
+
+/// Single `verify` and `verify_batch` agree item for item, and a valid
+/// item batched with them (before and after) still verifies.
+fn batch_agrees(items: &[Item<'_>], valid: Item<'_>) {
+    let all: Vec<Item<'_>> = [&[valid][..], items, &[valid]].concat();
+    let batch = verify_batch(&all);
+    assert_eq!(batch.len(), all.len());
+    for (item, got) in all.iter().zip(&batch) {
+        assert_eq!(got, &verify(item), "batch and single verification disagree");
+    }
+    assert!(batch[0].is_ok() && batch[all.len() - 1].is_ok());
+}
+
+/// The group of the roster targets.
+pub const ROSTER_GROUP: &[u8] = b"fuzz-roster";
+
+/// A roster chain a device holds (epochs 1 to 4), and the keys that made
+/// it. Accounts, by index: 0 Alice (an `AccountKeyPair`, admin at every
+/// epoch), 1–3 D0, D1, D2 and 4 an outsider, raw Ed25519 keys that sign
+/// whatever a target asks. D0: member at 1 and 2, absent at 3, admin at 4.
+/// D1: member at 1, admin at 2 (and signs epoch 3), absent at 4. D2: member
+/// from epoch 3.
+pub struct Rosters {
+    pub alice: AccountKeyPair,
+    pub alice_id: IdentityKeyPair,
+    pub raw: Vec<SigningKey>,
+    pub chain: Vec<Roster>,
+    /// Alice's outbound group state bound to each roster of `chain`.
+    pub outbound: Vec<Vec<u8>>,
+}
+
+impl Rosters {
+    /// Account `j` (see [`Rosters`]).
+    pub fn account(&self, j: usize) -> AccountKey {
+        match j.checked_sub(1) {
+            None => *self.alice.public(),
+            Some(i) => AccountKey::from_bytes(self.raw[i].verifying_key().as_bytes()).unwrap(),
+        }
+    }
+}
+
+/// Encodes a roster as docs/PROTOCOL.md §15.1 lays it out, members in the
+/// order given (neither sorted nor checked), signed by `signer`, whose key
+/// is written as the signer: rosters no `AccountKeyPair` would sign (rogue
+/// signers, broken rules).
+pub fn forge_roster(
+    signer: &SigningKey,
+    group: &[u8],
+    epoch: u64,
+    previous: [u8; 32],
+    members: &[(AccountKey, u8)],
+) -> Vec<u8> {
+    let mut b = vec![
+        qorgan::wire::ROSTER_VERSION,
+        qorgan::wire::TYPE_ROSTER,
+        group.len() as u8,
+    ];
+    b.extend_from_slice(group);
+    b.extend_from_slice(&epoch.to_be_bytes());
+    b.extend_from_slice(&previous);
+    b.extend_from_slice(&(members.len() as u32).to_be_bytes());
+    for (account, role) in members {
+        b.extend_from_slice(&account.to_bytes());
+        b.push(*role);
+    }
+    b.extend_from_slice(signer.verifying_key().as_bytes());
+    let signature = signer.sign(&[qorgan::labels::ROSTER, &b].concat());
+    b.extend_from_slice(&signature.to_bytes());
+    b
+}
+
+pub fn rosters() -> &'static Rosters {
+    static R: OnceLock<Rosters> = OnceLock::new();
+    R.get_or_init(|| {
+        let mut r = rng(71);
+        let alice = AccountKeyPair::generate(&mut r);
+        let alice_id = IdentityKeyPair::generate(&mut r);
+        let raw: Vec<SigningKey> = (0..4u8)
+            .map(|i| SigningKey::from_bytes(&[0x70 + i; 32]))
+            .collect();
+        let key = |i: usize| AccountKey::from_bytes(raw[i].verifying_key().as_bytes()).unwrap();
+        let (a, d0, d1, d2) = (*alice.public(), key(0), key(1), key(2));
+        let r1 = Roster::create(
+            &alice,
+            ROSTER_GROUP,
+            vec![
+                Member::new(a, Role::Admin),
+                Member::new(d0, Role::Member),
+                Member::new(d1, Role::Member),
+            ],
+        )
+        .unwrap();
+        let r2 = r1.with_member(&alice, &d1, Role::Admin).unwrap();
+        let mut m3 = vec![(a, 1), (d1, 1), (d2, 0)];
+        m3.sort_by_key(|(k, _)| k.to_bytes());
+        let r3 = Roster::from_bytes(&forge_roster(&raw[1], ROSTER_GROUP, 3, r2.head().hash, &m3))
+            .unwrap();
+        let r4 = r3
+            .successor(
+                &alice,
+                vec![
+                    Member::new(a, Role::Admin),
+                    Member::new(d0, Role::Admin),
+                    Member::new(d2, Role::Member),
+                ],
+            )
+            .unwrap();
+        let chain = vec![r1, r2, r3, r4];
+        assert_eq!(Roster::from_history(&chain).unwrap(), chain[3]);
+        let policy = RotationPolicy {
+            max_messages: u32::MAX,
+            max_age_secs: u64::MAX,
+        };
+        let outbound = chain
+            .iter()
+            .map(|roster| {
+                OutboundGroupSession::new_in_roster(&mut r, roster, &a, policy, 0)
+                    .unwrap()
+                    .to_bytes()
+                    .to_vec()
+            })
+            .collect();
+        Rosters {
+            alice,
+            alice_id,
+            raw,
+            chain,
+            outbound,
+        }
+    })
+}
+
+/// Arbitrary bytes as a roster: the decoder and the server's verdict agree
+/// (single and batched); whatever decodes re-encodes to the same bytes,
+/// obeys §15.1, and is accepted as the successor of a held roster by the
+/// server (`RosterAfter`) exactly when `advance` accepts it.
+pub fn decode_roster(data: &[u8]) {
+    let f = rosters();
+    let decoded = Roster::from_bytes(data);
+    let verdict = verify(&Item::Roster(data));
+    assert_eq!(
+        decoded.is_ok(),
+        verdict.is_ok(),
+        "{decoded:?} / {verdict:?}"
+    );
+    match (&decoded, &verdict) {
+        // Malformed: the same reason both ways (a signature and a genesis
+        // signer may be reported in either order).
+        (Err(e), Err(v @ VerifyError::Decode(_))) => {
+            assert_eq!(e, &RosterError::Verify(v.clone()));
+        }
+        (Err(e), _) => assert!(matches!(e, RosterError::Verify(_)), "{e:?}"),
+        _ => {}
+    }
+    let genesis = f.chain[0].to_bytes();
+    let mut items = vec![Item::Roster(data)];
+    for held in &f.chain {
+        items.push(Item::RosterAfter {
+            previous: held,
+            roster: data,
+        });
+        let after = verify(&Item::RosterAfter {
+            previous: held,
+            roster: data,
+        });
+        let follows = decoded.as_ref().is_ok_and(|r| {
+            Some(r.epoch()) == held.epoch().checked_add(1)
+                && held.advance(std::slice::from_ref(r)).is_ok()
+        });
+        assert_eq!(after.is_ok(), follows, "RosterAfter {after:?}");
+    }
+    batch_agrees(&items, Item::Roster(&genesis));
+    if let Ok(r) = decoded {
+        assert_eq!(r.to_bytes(), data);
+        assert_eq!(r.head().version, r.epoch());
+        assert!(r.epoch() >= 1);
+        assert_eq!(r.previous().is_none(), r.epoch() == 1);
+        let members = r.members();
+        assert!(!members.is_empty());
+        assert!(members.iter().any(|m| m.role == Role::Admin));
+        assert!(
+            members
+                .windows(2)
+                .all(|w| w[0].account.to_bytes() < w[1].account.to_bytes())
+        );
+        if r.epoch() == 1 {
+            assert_eq!(r.role_of(r.signer()), Some(Role::Admin));
+        }
+        assert!(!r.follows(&r.head()));
+        for held in &f.chain {
+            assert_eq!(
+                r.follows(&held.head()),
+                Some(r.epoch()) == held.epoch().checked_add(1)
+                    && r.previous() == Some(held.head().hash)
+            );
+        }
+    }
+}
+
+/// A roster made from 5 bytes of the schedule: signer (one of the raw keys,
+/// or Alice through the API), which held roster it builds on and how (the
+/// next epoch, a second roster for the same epoch, a gap, a genesis of its
+/// own; this group or another), and members (2 bits each: absent, member,
+/// admin).
+fn forged_roster(f: &Rosters, rest: &mut &[u8]) -> Option<Roster> {
+    let (signer, base, how) = (take(rest), take(rest), take(rest));
+    let bits = u16::from_be_bytes([take(rest), take(rest)]);
+    let base = &f.chain[usize::from(base) % f.chain.len()];
+    let members: Vec<Member> = (0..5)
+        .filter_map(|j| match (bits >> (2 * j)) & 3 {
+            0 => None,
+            2 => Some(Member::new(f.account(j), Role::Admin)),
+            _ => Some(Member::new(f.account(j), Role::Member)),
+        })
+        .collect();
+    let group: &[u8] = if how & 0x80 != 0 {
+        b"other-group"
+    } else {
+        ROSTER_GROUP
+    };
+    if signer % 5 == 4 {
+        return if how % 4 == 3 {
+            Roster::create(&f.alice, group, members).ok()
+        } else {
+            base.successor(&f.alice, members).ok()
+        };
+    }
+    let (epoch, previous) = match how % 4 {
+        0 => (base.epoch() + 1, base.head().hash),
+        1 => (base.epoch(), base.previous().unwrap_or([0; 32])),
+        2 => (base.epoch() + 2, base.head().hash),
+        _ => (1, [0; 32]),
+    };
+    let mut m: Vec<(AccountKey, u8)> = members
+        .iter()
+        .map(|m| (m.account, u8::from(m.role == Role::Admin)))
+        .collect();
+    m.sort_by_key(|(k, _)| k.to_bytes());
+    let key = &f.raw[usize::from(signer % 5)];
+    Roster::from_bytes(&forge_roster(key, group, epoch, previous, &m)).ok()
+}
+
+/// What `advance` must answer, walked here from the rules of
+/// docs/PROTOCOL.md §15.3 rather than by the core's walker.
+fn expected_advance<'a>(held: &'a Roster, chain: &'a [Roster]) -> Result<&'a Roster, RosterError> {
+    if chain.len() > MAX_ROSTER_CHAIN {
+        return Err(RosterError::InvalidRoster("chain too long"));
+    }
+    let mut current = held;
+    for next in chain {
+        let (h, seen) = (current.head(), next.head());
+        if next.group_id() != held.group_id() {
+            return Err(RosterError::WrongGroup);
+        }
+        if seen.version < h.version {
+            return Err(RosterError::RolledBack {
+                held: h.version,
+                offered: seen.version,
+            });
+        }
+        if seen.version == h.version {
+            if seen != h {
+                return Err(RosterError::Fork { held: h, seen });
+            }
+            continue;
+        }
+        if Some(seen.version) != h.version.checked_add(1) {
+            return Err(RosterError::Gap {
+                from: h.version.saturating_add(1),
+                to: seen.version,
+            });
+        }
+        let previous = next.previous().unwrap_or([0; 32]);
+        if previous != h.hash {
+            return Err(RosterError::Fork {
+                held: h,
+                seen: Head {
+                    version: h.version,
+                    hash: previous,
+                },
+            });
+        }
+        if current.role_of(next.signer()) != Some(Role::Admin) {
+            return Err(RosterError::Verify(VerifyError::SignerNotAdmin));
+        }
+        current = next;
+    }
+    Ok(current)
+}
+
+/// A device holding a roster of the fixed chain (byte 0 picks which) is
+/// offered a chain of candidates built from the rest of the input, an
+/// operation at a time: a held roster (`0`, index), a held roster with one
+/// byte changed (`1`, index, position u16, xor: it must never verify), raw
+/// bytes (`2`, length u16, bytes), or a roster signed by any key over
+/// any members (`3`, see `forged_roster`). `advance` never accepts a
+/// roster not signed by an admin of the roster before it, never goes
+/// back, answers what the rules of §15.3 say (error for error), agrees
+/// with `from_history` and with the server's `RosterAfter`; a change it
+/// reports is the difference of the two rosters, and applied to the held
+/// roster's outbound session it forces a new chain under the new roster.
+pub fn roster_advance(data: &[u8]) {
+    let f = rosters();
+    let Some((&pick, mut rest)) = data.split_first() else {
+        return;
+    };
+    let at = usize::from(pick) % f.chain.len();
+    let held = &f.chain[at];
+    let mut chain: Vec<Roster> = Vec::new();
+    while !rest.is_empty() && chain.len() <= MAX_ROSTER_CHAIN {
+        match take(&mut rest) % 4 {
+            0 => chain.push(f.chain[usize::from(take(&mut rest)) % f.chain.len()].clone()),
+            1 => {
+                let i = usize::from(take(&mut rest)) % f.chain.len();
+                let pos = usize::from(u16::from_be_bytes([take(&mut rest), take(&mut rest)]));
+                let x = take(&mut rest).max(1);
+                let mut bytes = f.chain[i].to_bytes();
+                let n = bytes.len();
+                bytes[pos % n] ^= x;
+                assert!(
+                    Roster::from_bytes(&bytes).is_err(),
+                    "a changed roster verified"
+                );
+            }
+            2 => {
+                let len = usize::from(u16::from_be_bytes([take(&mut rest), take(&mut rest)]));
+                let (raw, tail) = rest.split_at(len.min(rest.len()));
+                rest = tail;
+                if let Ok(r) = Roster::from_bytes(raw) {
+                    chain.push(r);
+                }
+            }
+            _ => {
+                if let Some(r) = forged_roster(f, &mut rest) {
+                    chain.push(r);
+                }
+            }
+        }
+    }
+
+    let result = held.advance(&chain);
+    match (&result, expected_advance(held, &chain)) {
+        (Ok((newest, _)), Ok(model)) => assert_eq!(newest, model),
+        (Err(RosterError::InvalidRoster(_)), Err(RosterError::InvalidRoster(_))) => {}
+        (Err(got), Err(want)) => assert_eq!(got, &want),
+        (got, want) => panic!("advance answered {got:?}, the rules say {want:?}"),
+    }
+
+    // The whole history from epoch 1 says the same.
+    let history: Vec<Roster> = f.chain[..=at].iter().chain(&chain).cloned().collect();
+    if history.len() - 1 <= MAX_ROSTER_CHAIN {
+        assert_eq!(
+            Roster::from_history(&history),
+            result
+                .as_ref()
+                .map(|(n, _)| n.clone())
+                .map_err(Clone::clone)
+        );
+    }
+    // The server's check of one successor agrees.
+    for c in chain.iter().take(4) {
+        let after = verify(&Item::RosterAfter {
+            previous: held,
+            roster: &c.to_bytes(),
+        });
+        let follows = Some(c.epoch()) == held.epoch().checked_add(1)
+            && held.advance(std::slice::from_ref(c)).is_ok();
+        assert_eq!(after.is_ok(), follows, "RosterAfter {after:?}");
+    }
+
+    let Ok((newest, change)) = result else {
+        return;
+    };
+    assert!(newest.epoch() >= held.epoch(), "went back");
+    let mut current = held;
+    for next in &chain {
+        if next.epoch() > current.epoch() {
+            assert_eq!(
+                current.role_of(next.signer()),
+                Some(Role::Admin),
+                "accepted a roster not signed by an admin of the one before"
+            );
+            assert_eq!(next.previous(), Some(current.head().hash));
+            current = next;
+        } else {
+            assert_eq!(next, current, "accepted a second roster for one epoch");
+        }
+    }
+    assert_eq!(current, &newest);
+
+    assert_eq!(change.group_id, held.group_id());
+    assert_eq!((change.from, change.to), (held.head(), newest.head()));
+    let added: Vec<Member> = newest
+        .members()
+        .iter()
+        .filter(|m| !held.is_member(&m.account))
+        .copied()
+        .collect();
+    let removed: Vec<AccountKey> = held
+        .members()
+        .iter()
+        .filter(|m| !newest.is_member(&m.account))
+        .map(|m| m.account)
+        .collect();
+    let role_changed: Vec<Member> = newest
+        .members()
+        .iter()
+        .filter(|m| held.role_of(&m.account).is_some_and(|r| r != m.role))
+        .copied()
+        .collect();
+    assert_eq!(
+        (&change.added, &change.removed, &change.role_changed),
+        (&added, &removed, &role_changed)
+    );
+
+    // Every roster change forces Alice onto a new chain, bound to it.
+    let mut out = OutboundGroupSession::from_bytes(&f.outbound[at]).unwrap();
+    out.apply_roster(&change)
+        .expect("a change from the held roster applies");
+    let mut r = rng(72);
+    let sent = out.encrypt(&mut r, &f.alice_id, b"roster");
+    if change.is_empty() {
+        assert!(sent.is_ok());
+        assert_eq!(out.roster(), Some(held.head()));
+    } else {
+        assert!(
+            matches!(sent, Err(EncryptError::RotationRequired(_))),
+            "sent on a chain of an old roster: {sent:?}"
+        );
+        out.rotate(&mut r, 0).unwrap();
+        assert_eq!(out.roster(), Some(newest.head()));
+        assert_eq!(
+            out.distribution(&f.alice_id).announcement().roster,
+            Some(newest.head())
+        );
+        assert!(out.encrypt(&mut r, &f.alice_id, b"roster").is_ok());
+    }
+}
+
+/// The clock of the certificate targets (seconds since 1970).
+pub const CERT_NOW: u64 = 1_790_000_000;
+const DAY: u64 = 86_400;
+const YEAR: u64 = 365 * DAY;
+
+/// An organisation the certificate targets trust, its intermediate, an
+/// account it certified, and the revocation lists a verifier holds.
+pub struct Certs {
+    pub ministry: IssuerKeyPair,
+    pub personnel: IssuerKeyPair,
+    pub colonel: AccountKeyPair,
+    /// The ministry's certificate of `personnel`.
+    pub intermediate: Statement,
+    /// `personnel`'s certificate of `colonel` (serial 1001).
+    pub leaf: Statement,
+    pub anchors: Vec<TrustAnchor>,
+    /// `personnel` revokes serials 7 and 9; the ministry none.
+    pub revocations: Vec<RevocationList>,
+    /// `intermediate`'s bytes: a statement that verifies.
+    pub valid: Vec<u8>,
+}
+
+pub fn certs() -> &'static Certs {
+    static C: OnceLock<Certs> = OnceLock::new();
+    C.get_or_init(|| {
+        let ministry = IssuerKeyPair::from_seed(&[0x81; 32]);
+        let personnel = IssuerKeyPair::from_seed(&[0x82; 32]);
+        let colonel = AccountKeyPair::generate(&mut rng(81));
+        let intermediate = Statement::certify_intermediate(
+            &ministry,
+            personnel.public(),
+            1,
+            CERT_NOW - YEAR,
+            CERT_NOW + 5 * YEAR,
+            vec![Claim::organisation("Personnel").unwrap()],
+        )
+        .unwrap();
+        let leaf = Statement::certify_account(
+            &personnel,
+            colonel.public(),
+            1001,
+            CERT_NOW - DAY,
+            CERT_NOW + YEAR,
+            vec![
+                Claim::display_name("Colonel N.").unwrap(),
+                Claim::unit("Staff").unwrap(),
+            ],
+        )
+        .unwrap();
+        let anchors = vec![TrustAnchor::new(*ministry.public(), "Ministry of Fuzzing")];
+        let revocations = vec![
+            RevocationList::issue(&personnel, CERT_NOW - 3600, CERT_NOW + DAY, vec![7, 9]).unwrap(),
+            RevocationList::issue(&ministry, CERT_NOW - 3600, CERT_NOW + DAY, vec![]).unwrap(),
+        ];
+        let valid = intermediate.to_bytes();
+        Certs {
+            ministry,
+            personnel,
+            colonel,
+            intermediate,
+            leaf,
+            anchors,
+            revocations,
+            valid,
+        }
+    })
+}
+
+const BASE45: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+
+/// A decoded presentation: its text form round-trips within the QR limit;
+/// verified against the fixed anchor (now, at its leaf's first second and
+/// at its expiry) `Presentation::verify` and the server's item agree, an
+/// expired leaf never verifies, and what verifies is what the chain says.
+fn check_presentation(p: &Presentation) {
+    let c = certs();
+    let bytes = p.to_bytes();
+    let text = p.to_text();
+    assert!(text.len() <= MAX_STATEMENT_TEXT_LEN);
+    let body = text.strip_prefix(STATEMENT_TEXT_PREFIX).unwrap();
+    assert!(body.bytes().all(|b| BASE45.contains(&b)));
+    assert_eq!(Presentation::from_text(&text).as_ref(), Ok(p));
+    let leaf = p.leaf().unwrap();
+    for now in [CERT_NOW, leaf.valid_from(), leaf.valid_until()] {
+        let single = p.verify(&c.anchors, &c.revocations, now);
+        let item = Item::Presentation {
+            presentation: &bytes,
+            anchors: &c.anchors,
+            revocations: &c.revocations,
+            now,
+        };
+        assert_eq!(
+            single.as_ref().map(|_| ()).map_err(Clone::clone),
+            verify(&item)
+        );
+        if now == leaf.valid_until() {
+            assert!(single.is_err(), "an expired statement verified");
+        }
+        let Ok(v) = single else { continue };
+        assert_eq!(v.organisation, c.anchors[0].organisation);
+        assert_eq!(v.label(), "verified by Ministry of Fuzzing");
+        assert_eq!(p.statements()[0].issuer(), &c.anchors[0].key);
+        assert_ne!(v.kind, StatementKind::Intermediate);
+        assert_eq!(
+            (v.kind, &v.subject, v.serial, &v.claims[..]),
+            (leaf.kind(), leaf.subject(), leaf.serial(), leaf.claims())
+        );
+        for s in p.statements() {
+            assert!(Statement::from_bytes(&s.to_bytes()).is_ok());
+            assert!(s.valid_from() <= now && now < s.valid_until());
+            assert!(v.valid_until <= s.valid_until());
+            assert!(
+                !c.revocations
+                    .iter()
+                    .any(|l| l.issuer() == s.issuer() && l.revokes(s.serial()))
+            );
+        }
+        if v.kind == StatementKind::Account {
+            let account = AccountKey::from_bytes(&v.subject).unwrap();
+            assert_eq!(
+                p.verify_account(&account, &c.anchors, &c.revocations, now),
+                Ok(v.clone())
+            );
+            if account != *c.colonel.public() {
+                assert!(
+                    p.verify_account(c.colonel.public(), &c.anchors, &c.revocations, now)
+                        .is_err()
+                );
+            }
+        }
+    }
+}
+
+/// Arbitrary bytes as a statement, a revocation list and a presentation:
+/// decoders and the server's items agree (single and batched); whatever
+/// decodes re-encodes to the same bytes and obeys §16.1 and §16.3; every
+/// decoded presentation (and every statement, presented alone) is checked
+/// as `check_presentation` says.
+pub fn decode_statement(data: &[u8]) {
+    let c = certs();
+    let statement = Statement::from_bytes(data);
+    assert_eq!(
+        statement.as_ref().map(|_| ()).map_err(Clone::clone),
+        verify(&Item::Statement(data))
+    );
+    if let Ok(s) = &statement {
+        assert_eq!(s.to_bytes(), data);
+        assert!(s.valid_from() < s.valid_until());
+        assert!(s.claims().windows(2).all(|w| w[0].tag < w[1].tag));
+        check_presentation(&Presentation::new(vec![s.clone()]).unwrap());
+    }
+    let list = RevocationList::from_bytes(data);
+    assert_eq!(
+        list.as_ref().map(|_| ()).map_err(Clone::clone),
+        verify(&Item::RevocationList(data))
+    );
+    if let Ok(l) = &list {
+        assert_eq!(l.to_bytes(), data);
+        assert!(l.issued_at() < l.next_update());
+        assert!(l.serials().windows(2).all(|w| w[0] < w[1]));
+        assert!(l.serials().iter().all(|s| l.revokes(*s)));
+    }
+    let presented = Item::Presentation {
+        presentation: data,
+        anchors: &c.anchors,
+        revocations: &c.revocations,
+        now: CERT_NOW,
+    };
+    match Presentation::from_bytes(data) {
+        Ok(p) => {
+            assert_eq!(p.to_bytes(), data);
+            assert!((1..=2).contains(&p.statements().len()));
+            check_presentation(&p);
+        }
+        Err(e) => assert_eq!(verify(&presented), Err(e)),
+    }
+    batch_agrees(
+        &[Item::Statement(data), Item::RevocationList(data), presented],
+        Item::Statement(&c.valid),
+    );
+}
+
+/// An arbitrary string as a presentation's QR text: what parses prints
+/// back as the same text (one text per presentation) and is checked as
+/// `check_presentation` says.
+pub fn statement_text(data: &[u8]) {
+    let Ok(text) = core::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(p) = Presentation::from_text(text) {
+        assert_eq!(p.to_text(), text, "two texts for one presentation");
+        assert_eq!(Presentation::from_bytes(&p.to_bytes()).as_ref(), Ok(&p));
+        check_presentation(&p);
     }
 }
