@@ -8,7 +8,13 @@ mod targets;
 
 use std::path::PathBuf;
 
-use qorgan::{IdentityKeyPair, InboundGroupSession, PreKeyStore, SenderKeyRing};
+use qorgan::account::AccountKeyPair;
+use qorgan::certificate::{Claim, IssuerKeyPair, Presentation, RevocationList, Statement};
+use qorgan::roster::{Member, Role, Roster};
+use qorgan::{
+    IdentityKeyPair, InboundGroupSession, OutboundGroupSession, PreKeyStore, RotationPolicy,
+    SenderKeyRing,
+};
 use qorgan_tests::rng;
 
 fn main() {
@@ -48,6 +54,10 @@ fn main() {
     let mut bob = qorgan::Session::from_bytes(&l.bob.to_bytes()).unwrap();
     let mut out = qorgan::OutboundGroupSession::from_bytes(&l.group_out.to_bytes()).unwrap();
     let mut sealed_ring = SenderKeyRing::from_bytes(&ring.to_bytes()).unwrap();
+    let v3 = rostered_group();
+    let rosters = roster_seeds();
+    let advance = roster_advance_seeds();
+    let (statements, texts) = certificate_seeds();
 
     let seeds: Vec<(&str, Vec<Vec<u8>>)> = vec![
         (
@@ -97,7 +107,13 @@ fn main() {
         ),
         (
             "decode_distribution",
-            vec![dist.to_bytes().to_vec(), dist.announcement().to_bytes()],
+            vec![
+                dist.to_bytes().to_vec(),
+                dist.announcement().to_bytes(),
+                v3.distribution.clone(),
+                v3.announcement.clone(),
+                v3.rotated_distribution.clone(),
+            ],
         ),
         ("decode_group_message", vec![l.group_msgs[0].clone()]),
         (
@@ -107,6 +123,8 @@ fn main() {
                     .export_at(l.group_in.position())
                     .unwrap()
                     .to_vec(),
+                v3.export.clone(),
+                v3.export_behind.clone(),
             ],
         ),
         (
@@ -120,6 +138,11 @@ fn main() {
                 l.group_out.to_bytes().to_vec(),
                 inbound.to_bytes().to_vec(),
                 ring.to_bytes().to_vec(),
+                v3.outbound.clone(),
+                v3.outbound_pending.clone(),
+                v3.outbound_rotated.clone(),
+                v3.inbound.clone(),
+                v3.ring.clone(),
             ],
         ),
         (
@@ -129,6 +152,8 @@ fn main() {
                 store.seal(&mut r, &key),
                 out.seal(&mut r, &key),
                 sealed_ring.seal(&mut r, &key),
+                v3.sealed_outbound.clone(),
+                v3.sealed_ring.clone(),
             ],
         ),
         (
@@ -181,6 +206,10 @@ fn main() {
                 (0..100u8).flat_map(|i| [i, i.wrapping_mul(7)]).collect(),
             ],
         ),
+        ("decode_roster", rosters),
+        ("roster_advance", advance),
+        ("decode_statement", statements),
+        ("statement_text", texts),
     ];
     assert_eq!(seeds.len(), targets::TARGETS.len());
     for (name, inputs) in seeds {
@@ -191,4 +220,276 @@ fn main() {
         }
     }
     println!("seed corpora written under {}", root.display());
+}
+
+/// Version 3 (rostered) group objects: a chain bound to a roster, read by a
+/// member, then a roster change, the pending and rotated sender state and
+/// the member's ring holding both chains.
+struct Rostered {
+    distribution: Vec<u8>,
+    announcement: Vec<u8>,
+    rotated_distribution: Vec<u8>,
+    export: Vec<u8>,
+    export_behind: Vec<u8>,
+    outbound: Vec<u8>,
+    outbound_pending: Vec<u8>,
+    outbound_rotated: Vec<u8>,
+    inbound: Vec<u8>,
+    ring: Vec<u8>,
+    sealed_outbound: Vec<u8>,
+    sealed_ring: Vec<u8>,
+}
+
+fn rostered_group() -> Rostered {
+    let mut r = rng(78);
+    let key = targets::corpus_storage_key();
+    let alice_id = IdentityKeyPair::generate(&mut r);
+    let bob_id = IdentityKeyPair::generate(&mut r);
+    let alice = qorgan::account::Account::create(&mut r, alice_id.public(), "alice").unwrap();
+    let bob = qorgan::account::Account::create(&mut r, bob_id.public(), "bob").unwrap();
+    let carol = AccountKeyPair::generate(&mut r);
+    let admin = alice.key_pair().unwrap();
+    let r1 = Roster::create(
+        admin,
+        b"fuzz-rostered",
+        vec![
+            Member::new(*alice.account_key(), Role::Admin),
+            Member::new(*bob.account_key(), Role::Member),
+        ],
+    )
+    .unwrap();
+    let policy = RotationPolicy {
+        max_messages: 1000,
+        max_age_secs: 86_400,
+    };
+    let mut out =
+        OutboundGroupSession::new_in_roster(&mut r, &r1, alice.account_key(), policy, 0).unwrap();
+    let dist = out.distribution(&alice_id);
+    let mut inbound = InboundGroupSession::new_in_roster(
+        &dist,
+        alice_id.public(),
+        &r1,
+        alice.list(),
+        bob.account_key(),
+    )
+    .unwrap();
+    let mut ring = SenderKeyRing::new_in_roster(
+        &dist,
+        alice_id.public(),
+        &r1,
+        alice.list(),
+        bob.account_key(),
+    )
+    .unwrap();
+    let export_behind = inbound.export_at(0).unwrap().to_vec();
+    let sent: Vec<Vec<u8>> = (0..3u8)
+        .map(|i| out.encrypt(&mut r, &alice_id, &[i; 20]).unwrap())
+        .collect();
+    // Read the last, so the first two wait as skipped keys.
+    inbound.decrypt(&sent[2]).unwrap();
+    ring.decrypt(&sent[2]).unwrap();
+    let outbound = out.to_bytes().to_vec();
+    let export = inbound.export_at(inbound.position()).unwrap().to_vec();
+
+    let r2 = r1.with_member(admin, carol.public(), Role::Member).unwrap();
+    let (_, change) = r1.advance(std::slice::from_ref(&r2)).unwrap();
+    out.apply_roster(&change).unwrap();
+    let outbound_pending = out.to_bytes().to_vec();
+    out.rotate(&mut r, 10).unwrap();
+    let outbound_rotated = out.to_bytes().to_vec();
+    let dist2 = out.distribution(&alice_id);
+    ring.add_in_roster(
+        &dist2,
+        alice_id.public(),
+        &r2,
+        alice.list(),
+        bob.account_key(),
+    )
+    .unwrap();
+    let sealed_outbound = out.seal(&mut r, &key);
+    let sealed_ring = ring.seal(&mut r, &key);
+    Rostered {
+        distribution: dist.to_bytes().to_vec(),
+        announcement: dist.announcement().to_bytes(),
+        rotated_distribution: dist2.to_bytes().to_vec(),
+        export,
+        export_behind,
+        outbound,
+        outbound_pending,
+        outbound_rotated,
+        inbound: inbound.to_bytes().to_vec(),
+        ring: ring.to_bytes().to_vec(),
+        sealed_outbound,
+        sealed_ring,
+    }
+}
+
+/// `decode_roster`: the held chain, well-signed rosters the rules refuse
+/// or only a later check refuses, and malformed near-misses.
+fn roster_seeds() -> Vec<Vec<u8>> {
+    let f = targets::rosters();
+    let g = targets::ROSTER_GROUP;
+    let (alice, d0, outsider) = (f.account(0), f.account(1), f.account(4));
+    let sorted = |mut m: Vec<(qorgan::account::AccountKey, u8)>| {
+        m.sort_by_key(|(k, _)| k.to_bytes());
+        m
+    };
+    let r1 = &f.chain[0];
+    let mut seeds: Vec<Vec<u8>> = f.chain.iter().map(Roster::to_bytes).collect();
+    seeds.extend([
+        // A rogue genesis by an outsider (valid on its own).
+        targets::forge_roster(&f.raw[3], g, 1, [0; 32], &[(outsider, 1)]),
+        // Epoch 2 after r1 by the outsider: well signed, not an admin's.
+        targets::forge_roster(
+            &f.raw[3],
+            g,
+            2,
+            r1.head().hash,
+            &sorted(vec![(alice, 1), (outsider, 1)]),
+        ),
+        // A genesis signed by a plain member.
+        targets::forge_roster(&f.raw[0], g, 1, [0; 32], &sorted(vec![(alice, 1), (d0, 0)])),
+        // Members out of order.
+        {
+            let mut m = sorted(vec![(alice, 1), (d0, 0)]);
+            m.reverse();
+            targets::forge_roster(&f.raw[0], g, 1, [0; 32], &m)
+        },
+        // No admin; epoch 0; epoch 1 with a previous hash; epoch 2 without.
+        targets::forge_roster(&f.raw[0], g, 1, [0; 32], &[(d0, 0)]),
+        targets::forge_roster(&f.raw[0], g, 0, [0; 32], &[(d0, 1)]),
+        targets::forge_roster(&f.raw[0], g, 1, [1; 32], &[(d0, 1)]),
+        targets::forge_roster(&f.raw[0], g, 2, [0; 32], &[(d0, 1)]),
+        // A role byte out of range.
+        targets::forge_roster(&f.raw[0], g, 1, [0; 32], &[(d0, 2)]),
+        // r1 with its signature's last byte flipped.
+        {
+            let mut b = r1.to_bytes();
+            *b.last_mut().unwrap() ^= 1;
+            b
+        },
+    ]);
+    seeds
+}
+
+/// `roster_advance` schedules (see the target): byte 0 picks the held
+/// roster, then operations.
+fn roster_advance_seeds() -> Vec<Vec<u8>> {
+    let f = targets::rosters();
+    // Members as `forged_roster` reads them: 2 bits per account (0 Alice,
+    // 1 D0, 2 D1, 3 D2, 4 outsider): 1 member, 2 admin.
+    let admins = |accounts: &[usize]| {
+        accounts
+            .iter()
+            .fold(0u16, |bits, j| bits | 2 << (2 * j))
+            .to_be_bytes()
+    };
+    let [a0, a1] = admins(&[0, 1]);
+    let [o0, o1] = admins(&[4]);
+    let r2 = f.chain[1].to_bytes();
+    vec![
+        // r1 → r4, the genuine chain.
+        vec![0, 0, 1, 0, 2, 0, 3],
+        // A rollback, a gap, the held roster again then the next.
+        vec![1, 0, 0],
+        vec![0, 0, 2],
+        vec![2, 0, 2, 0, 3],
+        // D0, a plain member of r2, signs epoch 3 making itself admin.
+        vec![1, 3, 0, 1, 0, a0, a1],
+        // D0, an admin of r4, signs epoch 5: accepted.
+        vec![3, 3, 0, 3, 0, a0, a1],
+        // D1, removed in r4, signs epoch 5.
+        vec![3, 3, 1, 3, 0, a0, a1],
+        // D1, a plain member of r1, signs a second epoch 2; then Alice
+        // signs a second epoch 2, and the genuine r2 is a fork.
+        vec![0, 3, 1, 1, 1, a0, a1],
+        vec![0, 3, 4, 0, 0, a0, a1, 0, 1],
+        // An outsider's genesis; another group; a gap by a rogue.
+        vec![0, 3, 3, 0, 3, o0, o1],
+        vec![0, 3, 1, 0, 0x80, a0, a1],
+        vec![1, 3, 1, 1, 2, a0, a1],
+        // r1 with one byte changed (must not verify).
+        vec![0, 1, 0, 0x00, 0x10, 0x01],
+        // r2 as raw bytes.
+        [&[0, 2][..], &(r2.len() as u16).to_be_bytes(), &r2].concat(),
+        // A chain longer than MAX_ROSTER_CHAIN.
+        [vec![0u8], [0u8, 0].repeat(70)].concat(),
+    ]
+}
+
+/// `decode_statement` and `statement_text`: the fixed organisation's
+/// statements, lists and presentations (valid, revoked, expired, of an
+/// unknown issuer, mis-chained) and their texts.
+fn certificate_seeds() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let c = targets::certs();
+    let now = targets::CERT_NOW;
+    let mut r = rng(79);
+    let other = IssuerKeyPair::generate(&mut r);
+    let someone = AccountKeyPair::generate(&mut r);
+    let name = || vec![Claim::display_name("Someone").unwrap()];
+    let leaf = |issuer: &IssuerKeyPair, serial: u64, from: u64, until: u64| {
+        Statement::certify_account(issuer, someone.public(), serial, from, until, name()).unwrap()
+    };
+    let document = Statement::issue(
+        &c.personnel,
+        qorgan::certificate::StatementKind::Statement,
+        [0x5a; 32],
+        2002,
+        now - 10,
+        now + 10,
+        vec![
+            Claim::text("may enter building 3").unwrap(),
+            Claim::new(qorgan::certificate::ClaimTag(200), "x").unwrap(),
+        ],
+    )
+    .unwrap();
+    let chain = |leaf: Statement| Presentation::new(vec![c.intermediate.clone(), leaf]).unwrap();
+    let presentations = vec![
+        // Valid: through the intermediate, directly from the anchor, a
+        // plain statement.
+        chain(c.leaf.clone()),
+        Presentation::new(vec![leaf(&c.ministry, 5, now - 10, now + 10)]).unwrap(),
+        chain(document.clone()),
+        // Revoked, expired, not yet valid.
+        chain(leaf(&c.personnel, 7, now - 10, now + 10)),
+        chain(leaf(&c.personnel, 8, now - 20, now - 10)),
+        chain(leaf(&c.personnel, 8, now + 10, now + 20)),
+        // Unknown issuer; a leaf the intermediate did not issue; an
+        // intermediate as the leaf; the leaf first.
+        Presentation::new(vec![leaf(&other, 1, now - 10, now + 10)]).unwrap(),
+        chain(leaf(&c.ministry, 3, now - 10, now + 10)),
+        Presentation::new(vec![c.intermediate.clone()]).unwrap(),
+        Presentation::new(vec![c.leaf.clone(), c.intermediate.clone()]).unwrap(),
+    ];
+    let mut bytes: Vec<Vec<u8>> = vec![
+        c.intermediate.to_bytes(),
+        c.leaf.to_bytes(),
+        document.to_bytes(),
+        c.revocations[0].to_bytes(),
+        c.revocations[1].to_bytes(),
+        RevocationList::issue(&other, now, now + 1, (0..20).collect())
+            .unwrap()
+            .to_bytes(),
+        // The leaf with its signature's last byte flipped.
+        {
+            let mut b = c.leaf.to_bytes();
+            *b.last_mut().unwrap() ^= 1;
+            b
+        },
+    ];
+    bytes.extend(presentations.iter().map(Presentation::to_bytes));
+    let mut texts: Vec<Vec<u8>> = presentations
+        .iter()
+        .map(|p| p.to_text().into_bytes())
+        .collect();
+    let valid = presentations[0].to_text().into_bytes();
+    texts.extend([
+        valid.to_ascii_lowercase(),
+        // Without the prefix; one character short.
+        valid[4..].to_vec(),
+        valid[..valid.len() - 1].to_vec(),
+        b"QG1:".to_vec(),
+        b"QG1:::".to_vec(),
+    ]);
+    (bytes, texts)
 }
