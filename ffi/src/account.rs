@@ -249,6 +249,28 @@ impl Account {
             rng: Mutex::new(rng),
         })
     }
+
+    /// The account key (public), read under the account's lock and
+    /// released.
+    pub(crate) fn public_key(&self) -> Result<core::AccountKey, QorganError> {
+        Ok(*lock(&self.inner)?.account_key())
+    }
+
+    /// A copy of the newest own list, read under the account's lock and
+    /// released (so that no other lock is taken while it is held).
+    pub(crate) fn list_copy(&self) -> Result<DeviceList, QorganError> {
+        Ok(lock(&self.inner)?.list().clone())
+    }
+
+    /// Runs `f` with the account key pair, under the account's lock:
+    /// `NoAccountKey` on a device linked without it.
+    pub(crate) fn with_key_pair<R>(
+        &self,
+        f: impl FnOnce(&core::AccountKeyPair) -> Result<R, QorganError>,
+    ) -> Result<R, QorganError> {
+        let account = lock(&self.inner)?;
+        f(account.key_pair()?)
+    }
 }
 
 #[uniffi::export]
@@ -427,6 +449,12 @@ impl Contact {
         Arc::new(Self {
             inner: Mutex::new(contact),
         })
+    }
+
+    /// A copy of the contact's newest verified list, read under its lock
+    /// and released.
+    pub(crate) fn list_copy(&self) -> Result<DeviceList, QorganError> {
+        Ok(lock(&self.inner)?.list().clone())
     }
 }
 

@@ -4,9 +4,11 @@ use std::sync::{Arc, Mutex};
 
 use qorgan::{Expected, IdentityKeyPair, PreKeyBundle, PreKeyStore, StateOwner, SystemRng};
 
+use crate::account::Account;
 use crate::error::QorganError;
 use crate::group::{GroupPolicy, OutboundGroup};
 use crate::lock::{lock, parse_identity, parse_storage_key};
+use crate::roster::Roster;
 use crate::session::Session;
 
 /// This device's identity and prekeys (`PreKeyStore`).
@@ -254,6 +256,24 @@ impl Device {
         now: u64,
     ) -> Result<Arc<OutboundGroup>, QorganError> {
         OutboundGroup::create(self.identity()?, &group_id, &policy, now)
+    }
+
+    /// Starts this device's sending chain in the group of `roster` (the
+    /// newest roster this device holds), bound to it: the chain is
+    /// announced under the roster's head, and after any roster change
+    /// (`OutboundGroup.apply_roster`) the next message waits for a
+    /// rotation. `account` is this device's account, which must be a
+    /// member (`NotMember`). Distribute with
+    /// `OutboundGroup.distribute_in_roster`. Kotlin: pass objects that are
+    /// still open.
+    pub fn create_group_in_roster(
+        &self,
+        roster: &Roster,
+        account: &Account,
+        policy: GroupPolicy,
+        now: u64,
+    ) -> Result<Arc<OutboundGroup>, QorganError> {
+        OutboundGroup::create_in_roster(self.identity()?, roster, account, &policy, now)
     }
 
     /// Restores a chain sealed by `OutboundGroup.seal`: the chain of

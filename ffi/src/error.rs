@@ -2,14 +2,15 @@
 //! on; messages are readable and never contain key material.
 
 use qorgan::{
-    AccountError, DecodeError, DecryptError, EncryptError, FanoutError, GroupError, HandshakeError,
-    SignatureError, StateError, VerifyError,
+    AccountError, CertificateError, DecodeError, DecryptError, EncryptError, FanoutError,
+    GroupError, HandshakeError, RosterError, SignatureError, StateError, VerifyError,
 };
 
 use crate::account::ListHead;
+use crate::roster::RosterHead;
 
 /// Every failure of the qorgan API, mapped once from the crate's typed errors.
-#[derive(Debug, thiserror::Error, uniffi::Error)]
+#[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
 pub enum QorganError {
     /// Bytes that are not a valid message, bundle, key or distribution.
     #[error("malformed input: {reason}")]
@@ -249,6 +250,157 @@ pub enum QorganError {
     /// fetch its bundle, start a session and send again to it.
     #[error("no session with this listed device")]
     NoSession,
+    /// A roster that breaks the rules (no member, no admin, more than the
+    /// member limit, an account listed twice), or a change that would make
+    /// one (removing an account that is not a member).
+    #[error("invalid roster: {reason}")]
+    InvalidRoster {
+        /// What was wrong.
+        reason: String,
+    },
+    /// A roster older than the one held: the server replays an old roster
+    /// (to bring back a removed member). Nothing changed; keep the held
+    /// roster.
+    #[error("roster epoch {offered} is older than the held epoch {held}")]
+    RosterRolledBack {
+        /// Epoch held.
+        held: u64,
+        /// Epoch offered.
+        offered: u64,
+    },
+    /// Two different rosters claim one epoch of a group, both signed by an
+    /// admin (two admins changed the group at once, or an admin's account
+    /// key was stolen), or a chain was announced under another roster of
+    /// the held epoch: the server shows different members to different
+    /// people. Nothing changed. The app must show this to the user.
+    #[error("roster fork at epoch {}", .seen.epoch)]
+    RosterFork {
+        /// The roster this device holds.
+        held: RosterHead,
+        /// The conflicting one.
+        seen: RosterHead,
+    },
+    /// Rosters between the held one and the offered one are missing: fetch
+    /// epochs `first_missing` to `offered` and advance with the whole
+    /// chain. Nothing changed.
+    #[error("rosters {first_missing}..{offered} missing")]
+    RosterGap {
+        /// First missing epoch.
+        first_missing: u64,
+        /// Epoch offered.
+        offered: u64,
+    },
+    /// A chain announced under a newer roster than the one held: fetch the
+    /// rosters up to `announced`, `advance`, and take the chain again.
+    #[error("chain announced at roster epoch {announced}, newer than the held {held}")]
+    RosterBehind {
+        /// Epoch held.
+        held: u64,
+        /// Epoch of the announcement.
+        announced: u64,
+    },
+    /// A chain announced under an older roster than the one held: the
+    /// sender has not rotated since the roster changed. Wait for its next
+    /// chain (every roster change forces one).
+    #[error("chain announced at roster epoch {announced}, older than the held {held}")]
+    StaleChain {
+        /// Epoch held.
+        held: u64,
+        /// Epoch of the announcement.
+        announced: u64,
+    },
+    /// A chain sent by a device that is not in the verified device list of
+    /// a roster member (a device the server enrolled, a removed member's,
+    /// or a list of another account). Refused.
+    #[error("sender is not a device of a roster member")]
+    SenderNotMember,
+    /// This device's account is not in the roster: it must not hold the
+    /// group's keys (it was removed, or never added).
+    #[error("this account is not a member of the roster")]
+    NotMember,
+    /// A rostered chain given to a call without a roster, or a chain
+    /// without a roster given to a rostered call (`GroupReceiver.new` for
+    /// a rostered group, `apply_roster` on a group created without one):
+    /// use the matching call.
+    #[error("chain and roster do not match: use the rostered call")]
+    RosterMismatch,
+    /// Changing a roster needs the account key of one of its admins: this
+    /// account is not an admin (or, creating one, is not listed as one).
+    #[error("only an admin can change the roster")]
+    NotAdmin,
+    /// A roster signed by an account that is not an admin of the roster it
+    /// follows (of itself, for epoch 1): the server, or a plain member,
+    /// tried to change the group. Refused; keep the held roster.
+    #[error("roster signed by an account that is not an admin")]
+    SignerNotAdmin,
+    /// A roster that does not directly follow the roster it was checked
+    /// against (`verify_roster_after`, `VerifyItem.RosterAfter`): not
+    /// epoch `previous_epoch + 1`, not naming the held roster's hash, or
+    /// another group's. The server keeps the roster it holds.
+    #[error("roster epoch {epoch} does not follow epoch {previous_epoch}")]
+    RosterNotSuccessor {
+        /// The offered roster's epoch.
+        epoch: u64,
+        /// The epoch of the roster it was checked against.
+        previous_epoch: u64,
+    },
+    /// Distribution only (`FanoutResult.error`): a session with a device
+    /// that is in no verified device list of a roster member. Nothing was
+    /// encrypted for it.
+    #[error("device not of a roster member: nothing sent")]
+    NotInRoster,
+    /// A statement, certificate or revocation list that breaks the rules
+    /// (a claim too long or twice, an empty validity period, a certificate
+    /// without its required claim or with a subject that is not a key).
+    #[error("invalid statement: {reason}")]
+    InvalidStatement {
+        /// What was wrong.
+        reason: String,
+    },
+    /// The certificate chain does not start at a trusted organisation key
+    /// (another organisation's, or a key the server or an impostor made).
+    /// Show nothing: not "unverified", just no label.
+    #[error("issuer is not a trusted organisation")]
+    UnknownIssuer,
+    /// A presentation that is not anchor → [intermediate] → leaf.
+    #[error("invalid certificate chain: {reason}")]
+    InvalidChain {
+        /// What was wrong.
+        reason: String,
+    },
+    /// A statement of the chain is not valid yet at the time given.
+    #[error("statement {serial} is valid only from {valid_from}")]
+    NotYetValid {
+        /// The statement's serial.
+        serial: u64,
+        /// Its first valid second.
+        valid_from: u64,
+    },
+    /// A statement of the chain has expired at the time given.
+    #[error("statement {serial} expired at {valid_until}")]
+    Expired {
+        /// The statement's serial.
+        serial: u64,
+        /// Its first invalid second.
+        valid_until: u64,
+    },
+    /// A statement of the chain is on its issuer's revocation list.
+    #[error("statement {serial} is revoked")]
+    Revoked {
+        /// The statement's serial.
+        serial: u64,
+    },
+    /// The certificate is genuine but for another account than the one it
+    /// is shown for (`verify_account`), or not an account certificate.
+    #[error("certificate for another subject")]
+    WrongSubject,
+    /// A QR text that is not a presentation's (prefix `QG1:`, the base45
+    /// alphabet, its length).
+    #[error("invalid statement text: {reason}")]
+    InvalidText {
+        /// What was wrong.
+        reason: String,
+    },
     /// An argument out of range (key length, sizes).
     #[error("invalid argument: {reason}")]
     InvalidArgument {
@@ -339,6 +491,48 @@ pub enum ErrorKind {
     NotListed,
     /// See [`QorganError::NoSession`].
     NoSession,
+    /// See [`QorganError::InvalidRoster`].
+    InvalidRoster,
+    /// See [`QorganError::RosterRolledBack`].
+    RosterRolledBack,
+    /// See [`QorganError::RosterFork`].
+    RosterFork,
+    /// See [`QorganError::RosterGap`].
+    RosterGap,
+    /// See [`QorganError::RosterBehind`].
+    RosterBehind,
+    /// See [`QorganError::StaleChain`].
+    StaleChain,
+    /// See [`QorganError::SenderNotMember`].
+    SenderNotMember,
+    /// See [`QorganError::NotMember`].
+    NotMember,
+    /// See [`QorganError::RosterMismatch`].
+    RosterMismatch,
+    /// See [`QorganError::NotAdmin`].
+    NotAdmin,
+    /// See [`QorganError::SignerNotAdmin`].
+    SignerNotAdmin,
+    /// See [`QorganError::RosterNotSuccessor`].
+    RosterNotSuccessor,
+    /// See [`QorganError::NotInRoster`].
+    NotInRoster,
+    /// See [`QorganError::InvalidStatement`].
+    InvalidStatement,
+    /// See [`QorganError::UnknownIssuer`].
+    UnknownIssuer,
+    /// See [`QorganError::InvalidChain`].
+    InvalidChain,
+    /// See [`QorganError::NotYetValid`].
+    NotYetValid,
+    /// See [`QorganError::Expired`].
+    Expired,
+    /// See [`QorganError::Revoked`].
+    Revoked,
+    /// See [`QorganError::WrongSubject`].
+    WrongSubject,
+    /// See [`QorganError::InvalidText`].
+    InvalidText,
     /// See [`QorganError::InvalidArgument`].
     InvalidArgument,
     /// See [`QorganError::Internal`].
@@ -394,6 +588,27 @@ impl QorganError {
             Self::Misaddressed => ErrorKind::Misaddressed,
             Self::NotListed => ErrorKind::NotListed,
             Self::NoSession => ErrorKind::NoSession,
+            Self::InvalidRoster { .. } => ErrorKind::InvalidRoster,
+            Self::RosterRolledBack { .. } => ErrorKind::RosterRolledBack,
+            Self::RosterFork { .. } => ErrorKind::RosterFork,
+            Self::RosterGap { .. } => ErrorKind::RosterGap,
+            Self::RosterBehind { .. } => ErrorKind::RosterBehind,
+            Self::StaleChain { .. } => ErrorKind::StaleChain,
+            Self::SenderNotMember => ErrorKind::SenderNotMember,
+            Self::NotMember => ErrorKind::NotMember,
+            Self::RosterMismatch => ErrorKind::RosterMismatch,
+            Self::NotAdmin => ErrorKind::NotAdmin,
+            Self::SignerNotAdmin => ErrorKind::SignerNotAdmin,
+            Self::RosterNotSuccessor { .. } => ErrorKind::RosterNotSuccessor,
+            Self::NotInRoster => ErrorKind::NotInRoster,
+            Self::InvalidStatement { .. } => ErrorKind::InvalidStatement,
+            Self::UnknownIssuer => ErrorKind::UnknownIssuer,
+            Self::InvalidChain { .. } => ErrorKind::InvalidChain,
+            Self::NotYetValid { .. } => ErrorKind::NotYetValid,
+            Self::Expired { .. } => ErrorKind::Expired,
+            Self::Revoked { .. } => ErrorKind::Revoked,
+            Self::WrongSubject => ErrorKind::WrongSubject,
+            Self::InvalidText { .. } => ErrorKind::InvalidText,
             Self::InvalidArgument { .. } => ErrorKind::InvalidArgument,
             Self::Internal { .. } => ErrorKind::Internal,
         }
@@ -437,11 +652,15 @@ impl From<VerifyError> for QorganError {
                 version,
                 previous_version,
             },
-            VerifyError::SignerNotAdmin
-            | VerifyError::RosterNotSuccessor { .. }
-            | VerifyError::Certificate(_) => Self::UntrustedIdentity {
-                reason: e.to_string(),
+            VerifyError::SignerNotAdmin => Self::SignerNotAdmin,
+            VerifyError::RosterNotSuccessor {
+                epoch,
+                previous_epoch,
+            } => Self::RosterNotSuccessor {
+                epoch,
+                previous_epoch,
             },
+            VerifyError::Certificate(c) => c.into(),
         }
     }
 }
@@ -562,9 +781,7 @@ impl From<GroupError> for QorganError {
             GroupError::RetiredChain { rotation, oldest } => {
                 Self::RetiredChain { rotation, oldest }
             }
-            GroupError::Roster(_) => Self::WrongGroup {
-                reason: e.to_string(),
-            },
+            GroupError::Roster(r) => r.into(),
         }
     }
 }
@@ -624,8 +841,61 @@ impl From<FanoutError> for QorganError {
     fn from(e: FanoutError) -> Self {
         match e {
             FanoutError::NoSession => Self::NoSession,
-            FanoutError::NotListed | FanoutError::NotInRoster => Self::NotListed,
+            FanoutError::NotListed => Self::NotListed,
+            FanoutError::NotInRoster => Self::NotInRoster,
             FanoutError::Encrypt(e) => e.into(),
+        }
+    }
+}
+
+impl From<RosterError> for QorganError {
+    fn from(e: RosterError) -> Self {
+        match e {
+            RosterError::Verify(v) => v.into(),
+            RosterError::InvalidRoster(why) => Self::InvalidRoster { reason: why.into() },
+            RosterError::WrongGroup => Self::WrongGroup {
+                reason: e.to_string(),
+            },
+            RosterError::RolledBack { held, offered } => Self::RosterRolledBack { held, offered },
+            RosterError::Fork { held, seen } => Self::RosterFork {
+                held: held.into(),
+                seen: seen.into(),
+            },
+            RosterError::Gap { from, to } => Self::RosterGap {
+                first_missing: from,
+                offered: to,
+            },
+            RosterError::RosterBehind { held, announced } => Self::RosterBehind { held, announced },
+            RosterError::StaleChain { held, announced } => Self::StaleChain { held, announced },
+            RosterError::SenderNotMember => Self::SenderNotMember,
+            RosterError::NotMember => Self::NotMember,
+            RosterError::RosterMismatch => Self::RosterMismatch,
+            RosterError::NotAdmin => Self::NotAdmin,
+        }
+    }
+}
+
+impl From<CertificateError> for QorganError {
+    fn from(e: CertificateError) -> Self {
+        match e {
+            CertificateError::InvalidStatement(why) => {
+                Self::InvalidStatement { reason: why.into() }
+            }
+            CertificateError::UnknownIssuer => Self::UnknownIssuer,
+            CertificateError::InvalidChain(why) => Self::InvalidChain { reason: why.into() },
+            CertificateError::NotYetValid { serial, valid_from } => {
+                Self::NotYetValid { serial, valid_from }
+            }
+            CertificateError::Expired {
+                serial,
+                valid_until,
+            } => Self::Expired {
+                serial,
+                valid_until,
+            },
+            CertificateError::Revoked { serial } => Self::Revoked { serial },
+            CertificateError::WrongSubject => Self::WrongSubject,
+            CertificateError::InvalidText(why) => Self::InvalidText { reason: why.into() },
         }
     }
 }

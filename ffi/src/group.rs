@@ -7,9 +7,11 @@ use qorgan::{
     SenderKeyRing, StateOwner, SystemRng,
 };
 
+use crate::account::{Account, Contact};
 use crate::error::{Failure, QorganError};
 use crate::lock::{check_group_id, lock, parse_identity, parse_storage_key};
-use crate::session::Session;
+use crate::roster::{Roster, RosterChange, RosterHead, sender_list};
+use crate::session::{Session, TakenSessions, distinct_positions};
 
 /// When a chain must be rotated.
 #[derive(uniffi::Record)]
@@ -29,10 +31,25 @@ pub enum RotationReason {
     MessageLimit,
     /// The chain is too old.
     Age,
+    /// The group's roster changed (members added, or roles changed): every
+    /// chain is bound to one roster, so the next message needs a chain
+    /// under the new one.
+    RosterChanged,
+}
+
+impl From<qorgan::RotationReason> for RotationReason {
+    fn from(r: qorgan::RotationReason) -> Self {
+        match r {
+            qorgan::RotationReason::MemberRemoved => Self::MemberRemoved,
+            qorgan::RotationReason::MessageLimit => Self::MessageLimit,
+            qorgan::RotationReason::Age => Self::Age,
+            qorgan::RotationReason::RosterChanged => Self::RosterChanged,
+        }
+    }
 }
 
 /// One recipient's result of a fan-out: the 1:1 ciphertext or the failure.
-#[derive(uniffi::Record)]
+#[derive(Debug, uniffi::Record)]
 pub struct FanoutResult {
     /// The distribution encrypted for this recipient.
     pub ciphertext: Option<Vec<u8>>,
@@ -59,6 +76,10 @@ pub struct GroupPlaintext {
     pub rotation: u32,
     /// The message's iteration in the chain.
     pub iteration: u32,
+    /// The roster the sender's chain is bound to (`None` in a group
+    /// without a roster): the sender announced the chain under it, and the
+    /// message signature covers it.
+    pub roster: Option<RosterHead>,
 }
 
 /// Without the plaintext (as the crate's `GroupPlaintext`), so that
@@ -70,6 +91,7 @@ impl std::fmt::Debug for GroupPlaintext {
             .field("chain_id", &self.chain_id)
             .field("rotation", &self.rotation)
             .field("iteration", &self.iteration)
+            .field("roster", &self.roster)
             .finish_non_exhaustive()
     }
 }
@@ -83,6 +105,7 @@ impl From<qorgan::GroupPlaintext> for GroupPlaintext {
             chain_id: d.chain_id,
             rotation: d.rotation,
             iteration: d.iteration,
+            roster: d.roster.map(RosterHead::from),
         }
     }
 }
@@ -157,6 +180,25 @@ impl OutboundGroup {
         Ok(Self::wrap(session, identity, rng))
     }
 
+    pub(crate) fn create_in_roster(
+        identity: Box<IdentityKeyPair>,
+        roster: &Roster,
+        account: &Account,
+        policy: &GroupPolicy,
+        now: u64,
+    ) -> Result<Arc<Self>, QorganError> {
+        let me = account.public_key()?;
+        let mut rng = SystemRng::new()?;
+        let session = OutboundGroupSession::new_in_roster(
+            &mut rng,
+            roster.core(),
+            &me,
+            to_policy(policy),
+            now,
+        )?;
+        Ok(Self::wrap(session, identity, rng))
+    }
+
     pub(crate) fn open(
         identity: Box<IdentityKeyPair>,
         storage_key: &[u8],
@@ -217,15 +259,99 @@ impl OutboundGroup {
     ///
     /// Kotlin: pass only sessions that are still open. uniffi checks that
     /// the object a method is called on is open, but not its arguments.
+    ///
+    /// A chain bound to a roster is refused as a whole (`RosterMismatch`):
+    /// use `distribute_in_roster`, which sends only to members' devices.
     pub fn distribute(
         &self,
         sessions: Vec<Arc<Session>>,
     ) -> Result<Vec<FanoutResult>, QorganError> {
-        let dist = self.current_distribution()?.to_bytes();
+        let dist = self.current_distribution()?;
+        if dist.announcement.roster.is_some() {
+            return Err(qorgan::RosterError::RosterMismatch.into());
+        }
+        let dist = dist.to_bytes();
         Ok(sessions
             .iter()
             .map(|s| FanoutResult::from_result(s.encrypt_locked(&dist)))
             .collect())
+    }
+
+    /// Encrypts the distribution of this rostered chain for each session
+    /// whose device is in the verified device list of a member of `roster`
+    /// (`account`'s own list and `contacts`' lists: pass the contacts of
+    /// the group's members); one result per session, in order. A session
+    /// with any other device (one the server enrolled, a removed member's)
+    /// gets `NotInRoster` and nothing is encrypted for it. The whole call
+    /// is refused when the chain is not announced under `roster` itself:
+    /// `StaleChain` (the roster moved on: `apply_roster`, `rotate`, then
+    /// distribute), `RosterBehind`, `RosterFork`, `WrongGroup`,
+    /// `RosterMismatch` (a group without a roster: use `distribute`).
+    /// Each session that encrypted advances: persist them. A session
+    /// passed twice is encrypted for once and reported twice.
+    ///
+    /// Reads the account and each contact under its own lock, released
+    /// before the sessions are locked (by address). Kotlin: pass only
+    /// objects that are still open.
+    pub fn distribute_in_roster(
+        &self,
+        roster: &Roster,
+        account: &Account,
+        contacts: Vec<Arc<Contact>>,
+        sessions: Vec<Arc<Session>>,
+    ) -> Result<Vec<FanoutResult>, QorganError> {
+        let mut lists = Vec::with_capacity(contacts.len() + 1);
+        lists.push(account.list_copy()?);
+        for c in &contacts {
+            lists.push(c.list_copy()?);
+        }
+        let list_refs: Vec<&qorgan::account::DeviceList> = lists.iter().collect();
+        let dist = self.current_distribution()?;
+        let mut rng = SystemRng::new()?;
+        let positions = distinct_positions(&sessions);
+        let mut taken = TakenSessions::take(&sessions)?;
+        let mut refs: Vec<&mut qorgan::Session> = taken.sessions_mut().iter_mut().collect();
+        let results = qorgan::roster::distribute_in_roster(
+            &mut rng,
+            &dist,
+            roster.core(),
+            &list_refs,
+            &mut refs,
+        );
+        drop(refs);
+        drop(taken);
+        let results = results?;
+        Ok(positions
+            .into_iter()
+            .map(|i| {
+                FanoutResult::from_result(match results.get(i) {
+                    Some(r) => r.clone().map_err(QorganError::from),
+                    None => Err(QorganError::Internal {
+                        reason: "no result for a session".into(),
+                    }),
+                })
+            })
+            .collect())
+    }
+
+    /// Records a roster change of this group (`RosterUpdate.change` from
+    /// `Roster.advance`): `encrypt` then refuses (`RotationRequired`) until
+    /// `rotate`, which starts a chain under the new roster; distribute it
+    /// with `distribute_in_roster` and the new roster. Refused:
+    /// `RosterMismatch` (a group created without a roster), `WrongGroup`,
+    /// `RosterRolledBack` (older than a change already applied),
+    /// `RosterFork`; `InvalidArgument`/`Malformed` for a record whose keys
+    /// or hashes are not. Persist the outbound group after.
+    pub fn apply_roster(&self, change: RosterChange) -> Result<(), QorganError> {
+        let change = change.to_core()?;
+        Ok(lock(&self.inner)?.apply_roster(&change)?)
+    }
+
+    /// The head of the roster the current chain is bound to (`None` in a
+    /// group without a roster). After `apply_roster` it stays the old one
+    /// until `rotate`.
+    pub fn roster(&self) -> Result<Option<RosterHead>, QorganError> {
+        Ok(lock(&self.inner)?.roster().map(RosterHead::from))
     }
 
     /// Starts a new chain with the next rotation number; distribute it to
@@ -244,13 +370,9 @@ impl OutboundGroup {
 
     /// Whether the policy requires a rotation at `now`.
     pub fn rotation_due(&self, now: u64) -> Result<Option<RotationReason>, QorganError> {
-        Ok(lock(&self.inner)?.rotation_due(now).map(|r| match r {
-            qorgan::RotationReason::MemberRemoved | qorgan::RotationReason::RosterChanged => {
-                RotationReason::MemberRemoved
-            }
-            qorgan::RotationReason::MessageLimit => RotationReason::MessageLimit,
-            qorgan::RotationReason::Age => RotationReason::Age,
-        }))
+        Ok(lock(&self.inner)?
+            .rotation_due(now)
+            .map(RotationReason::from))
     }
 
     /// The current chain id.
@@ -320,13 +442,49 @@ impl GroupReceiver {
 impl GroupReceiver {
     /// Starts from a distribution that arrived (decrypted) over a 1:1
     /// session; pass that session's `remote_identity()` as
-    /// `sender_identity`. Refused unless the distribution is signed by it.
+    /// `sender_identity`. Refused unless the distribution is signed by it,
+    /// and for a chain bound to a roster (`RosterMismatch`: use
+    /// `new_in_roster`).
     #[uniffi::constructor]
     pub fn new(distribution: Vec<u8>, sender_identity: Vec<u8>) -> Result<Arc<Self>, QorganError> {
         let dist = SenderKeyDistribution::from_bytes(&distribution)?;
         Self::wrap(SenderKeyRing::new(
             &dist,
             &parse_identity(&sender_identity)?,
+        )?)
+    }
+
+    /// Starts from a distribution of a group with a roster, received
+    /// (decrypted) over the 1:1 session with `sender_identity` (that
+    /// session's `remote_identity()`): the signatures as `new`, then
+    /// `roster.admit`: the chain is announced under `roster` itself (the
+    /// newest this device holds), `account` (this device's) is a member,
+    /// and the sending device is in the verified list of a member:
+    /// `contact`'s (the sender's account), or `account`'s own when the
+    /// sender is another device of this account (`None`). Refused:
+    /// `RosterBehind` (fetch the rosters up to the announced epoch,
+    /// `advance`, try again), `StaleChain` (wait for the sender's rotation),
+    /// `RosterFork` (show it), `NotMember`, `SenderNotMember`,
+    /// `UntrustedIdentity`, `WrongGroup`, `RosterMismatch` (a chain
+    /// without a roster: use `new`). Kotlin: pass objects that are still
+    /// open.
+    #[uniffi::constructor]
+    pub fn new_in_roster(
+        distribution: Vec<u8>,
+        sender_identity: Vec<u8>,
+        roster: &Roster,
+        account: &Account,
+        contact: Option<Arc<Contact>>,
+    ) -> Result<Arc<Self>, QorganError> {
+        let dist = SenderKeyDistribution::from_bytes(&distribution)?;
+        let from = parse_identity(&sender_identity)?;
+        let (me, list) = sender_list(account, contact.as_deref())?;
+        Self::wrap(SenderKeyRing::new_in_roster(
+            &dist,
+            &from,
+            roster.core(),
+            &list,
+            &me,
         )?)
     }
 
@@ -385,11 +543,30 @@ impl GroupReceiver {
     /// than every chain kept (`RetiredChain`); a copy of a held chain with
     /// another chain key (`ConflictingChainKey`); a copy so far ahead that
     /// the receiver would have to drop keys of unread messages
-    /// (`TooFarAhead`).
+    /// (`TooFarAhead`); a chain bound to a roster (`RosterMismatch`: use
+    /// `add_in_roster`).
     pub fn add(&self, distribution: Vec<u8>, sender_identity: Vec<u8>) -> Result<(), QorganError> {
         let dist = SenderKeyDistribution::from_bytes(&distribution)?;
         let sender = parse_identity(&sender_identity)?;
         Ok(lock(&self.inner)?.add(&dist, &sender)?)
+    }
+
+    /// Adds a distribution of the sender's in a group with a roster (its
+    /// next chain after a rotation, or a copy of one held); the arguments
+    /// and refusals as `new_in_roster`, the ordering and merging as `add`.
+    /// The receiver is unchanged on error.
+    pub fn add_in_roster(
+        &self,
+        distribution: Vec<u8>,
+        sender_identity: Vec<u8>,
+        roster: &Roster,
+        account: &Account,
+        contact: Option<Arc<Contact>>,
+    ) -> Result<(), QorganError> {
+        let dist = SenderKeyDistribution::from_bytes(&distribution)?;
+        let from = parse_identity(&sender_identity)?;
+        let (me, list) = sender_list(account, contact.as_deref())?;
+        Ok(lock(&self.inner)?.add_in_roster(&dist, &from, roster.core(), &list, &me)?)
     }
 
     /// Decrypts one group message; returns it with its provenance (sender,

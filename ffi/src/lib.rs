@@ -1,7 +1,10 @@
 //! qorgan through uniffi: objects for a device (identity and prekeys), 1:1
 //! sessions, outbound group chains and group receivers, accounts (signed
 //! device lists, pinned contacts, linking, fan-out to every listed
-//! device), plus stateless verification for servers. Only conversions live here: every protocol
+//! device), group rosters (admin-signed membership bound to the group's
+//! chains), organisation certificates (issuer keys, statements,
+//! revocation lists, presentations and their QR text), plus stateless
+//! verification for servers. Only conversions live here: every protocol
 //! decision is made by the `qorgan` crate.
 //!
 //! Every object is thread-safe (one mutex inside), every call is
@@ -36,10 +39,12 @@
 #![deny(missing_docs)]
 
 mod account;
+mod certificate;
 mod device;
 mod error;
 mod group;
 mod lock;
+mod roster;
 mod session;
 mod verify;
 
@@ -48,17 +53,23 @@ pub use account::{
     ListChange, ListHead, Provisioned, Received, envelope_accounts, fanout, link_code_device,
     receive,
 };
+pub use certificate::{
+    Claim, ClaimTag, IssuerKeyPair, Presentation, RevocationList, RevocationListInfo,
+    RevocationStatus, Statement, StatementInfo, StatementKind, TrustAnchor, Verified,
+};
 pub use device::{AcceptResult, Device, SafetyNumber, safety_numbers_match};
 pub use error::{ErrorKind, Failure, QorganError};
 pub use group::{
     FanoutResult, GroupBatchResult, GroupPlaintext, GroupPolicy, GroupReceiver, OutboundGroup,
     RotationReason,
 };
+pub use roster::{Roster, RosterChange, RosterHead, RosterMember, RosterRole, RosterUpdate};
 pub use session::{BatchResult, Session};
 pub use verify::{
-    DeviceListInfo, UploadInfo, VerifyItem, VerifyResult, verify_announcement, verify_batch,
-    verify_bundle, verify_device_list, verify_device_list_after, verify_group_message,
-    verify_identity, verify_upload,
+    DeviceListInfo, RosterInfo, UploadInfo, VerifyItem, VerifyResult, verify_announcement,
+    verify_batch, verify_bundle, verify_device_list, verify_device_list_after,
+    verify_group_message, verify_identity, verify_presentation, verify_revocation_list,
+    verify_roster, verify_roster_after, verify_statement, verify_upload,
 };
 
 uniffi::setup_scaffolding!();

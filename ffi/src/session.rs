@@ -95,6 +95,24 @@ impl<'a> TakenSessions<'a> {
     }
 }
 
+/// For each of `sessions`, the index of its session among the distinct
+/// ones in order of first appearance: the order in which
+/// [`TakenSessions::take`] takes them out (a session passed twice is taken
+/// once).
+pub(crate) fn distinct_positions(sessions: &[Arc<Session>]) -> Vec<usize> {
+    let mut distinct: Vec<&Arc<Session>> = Vec::with_capacity(sessions.len());
+    sessions
+        .iter()
+        .map(|s| match distinct.iter().position(|d| Arc::ptr_eq(d, s)) {
+            Some(i) => i,
+            None => {
+                distinct.push(s);
+                distinct.len() - 1
+            }
+        })
+        .collect()
+}
+
 impl Drop for TakenSessions<'_> {
     fn drop(&mut self) {
         for (guard, session) in self.guards.iter_mut().zip(self.sessions.drain(..)) {
