@@ -36,12 +36,33 @@ pub enum Line {
         /// The message.
         message: Vec<u8>,
     },
+    /// `roster <hex>`: a group roster.
+    Roster(Vec<u8>),
+    /// `roster-after <previous-hex> <roster-hex>`: a roster that must
+    /// directly follow the held roster `previous` and be signed by one of
+    /// its admins.
+    RosterAfter {
+        /// The roster the server holds for the group.
+        previous: Vec<u8>,
+        /// The new roster.
+        roster: Vec<u8>,
+    },
+    /// `statement <hex>`: a statement or certificate.
+    Statement(Vec<u8>),
+    /// `revocation-list <hex>`: an issuer's revocation list.
+    RevocationList(Vec<u8>),
+    /// `presentation <QG1:…>`: a presentation's QR text (base45, spaces
+    /// included), checked against the run's trust anchors, revocation
+    /// lists and time.
+    Presentation(String),
 }
 
 impl Line {
-    /// The item as `qorgan::verify` takes it.
-    pub fn encoded(&self) -> Encoded<'_> {
-        match self {
+    /// The item as `qorgan::verify` takes it; `None` for a presentation,
+    /// whose text is decoded first and checked against the run's trust
+    /// inputs (see [`Verifier`](crate::Verifier)).
+    pub fn encoded(&self) -> Option<Encoded<'_>> {
+        Some(match self {
             Self::Identity(b) => Encoded::Identity(b),
             Self::Bundle(b) => Encoded::Bundle(b),
             Self::Upload(b) => Encoded::Upload(b),
@@ -63,7 +84,12 @@ impl Line {
                 announcement,
                 message,
             },
-        }
+            Self::Roster(b) => Encoded::Roster(b),
+            Self::RosterAfter { previous, roster } => Encoded::RosterAfter { previous, roster },
+            Self::Statement(b) => Encoded::Statement(b),
+            Self::RevocationList(b) => Encoded::RevocationList(b),
+            Self::Presentation(_) => return None,
+        })
     }
 
     /// The kind as written in the input.
@@ -76,6 +102,11 @@ impl Line {
             Self::DeviceList(_) => "device-list",
             Self::DeviceListAfter { .. } => "device-list-after",
             Self::GroupMessage { .. } => "group-message",
+            Self::Roster(_) => "roster",
+            Self::RosterAfter { .. } => "roster-after",
+            Self::Statement(_) => "statement",
+            Self::RevocationList(_) => "revocation-list",
+            Self::Presentation(_) => "presentation",
         }
     }
 
@@ -86,12 +117,17 @@ impl Line {
             | Self::Bundle(b)
             | Self::Upload(b)
             | Self::Announcement(b)
-            | Self::DeviceList(b) => b.len(),
+            | Self::DeviceList(b)
+            | Self::Roster(b)
+            | Self::Statement(b)
+            | Self::RevocationList(b) => b.len(),
             Self::DeviceListAfter { list, .. } => ACCOUNT_KEY_LEN + 8 + 32 + list.len(),
             Self::GroupMessage {
                 announcement,
                 message,
             } => announcement.len() + message.len(),
+            Self::RosterAfter { previous, roster } => previous.len() + roster.len(),
+            Self::Presentation(text) => text.len(),
         }
     }
 
@@ -139,7 +175,8 @@ impl std::fmt::Display for ParseError {
             Self::UnknownKind(k) => write!(
                 f,
                 "unknown kind {k:?} (expected identity, bundle, upload, announcement, device-list, \
-                 device-list-after or group-message)"
+                 device-list-after, group-message, roster, roster-after, statement, \
+                 revocation-list or presentation)"
             ),
             Self::FieldCount {
                 kind,
@@ -166,6 +203,19 @@ pub fn parse_line(text: &str) -> Result<Option<Line>, ParseError> {
     }
     let mut words = text.split_whitespace();
     let kind = words.next().unwrap_or_default();
+    if kind == "presentation" {
+        // The QR text is one field with spaces in it (the space is a base45
+        // character); it never ends with one, so trimming loses nothing.
+        let rest = text.get(kind.len()..).unwrap_or_default().trim();
+        if rest.is_empty() {
+            return Err(ParseError::FieldCount {
+                kind: "presentation",
+                expected: 1,
+                found: 0,
+            });
+        }
+        return Ok(Some(Line::Presentation(rest.to_string())));
+    }
     let fields: Vec<&str> = words.collect();
     let want = |kind: &'static str, expected: usize| {
         if fields.len() == expected {
@@ -245,6 +295,25 @@ pub fn parse_line(text: &str) -> Result<Option<Line>, ParseError> {
                 announcement: field(0, "announcement")?,
                 message: field(1, "message")?,
             }
+        }
+        "roster" => {
+            want("roster", 1)?;
+            Line::Roster(field(0, "roster")?)
+        }
+        "roster-after" => {
+            want("roster-after", 2)?;
+            Line::RosterAfter {
+                previous: field(0, "previous roster")?,
+                roster: field(1, "roster")?,
+            }
+        }
+        "statement" => {
+            want("statement", 1)?;
+            Line::Statement(field(0, "statement")?)
+        }
+        "revocation-list" => {
+            want("revocation-list", 1)?;
+            Line::RevocationList(field(0, "revocation list")?)
         }
         other => return Err(ParseError::UnknownKind(other.chars().take(40).collect())),
     };
@@ -390,5 +459,59 @@ mod tests {
             parse_line("device-list zz"),
             Err(ParseError::NotHex("device list"))
         );
+    }
+
+    #[test]
+    fn parses_the_issue_12_kinds() {
+        assert_eq!(
+            parse_line("roster 0134"),
+            Ok(Some(Line::Roster(vec![1, 0x34])))
+        );
+        assert_eq!(
+            parse_line("roster-after aa bb"),
+            Ok(Some(Line::RosterAfter {
+                previous: vec![0xaa],
+                roster: vec![0xbb]
+            }))
+        );
+        assert_eq!(
+            parse_line("roster-after aa"),
+            Err(ParseError::FieldCount {
+                kind: "roster-after",
+                expected: 2,
+                found: 1
+            })
+        );
+        assert_eq!(
+            parse_line("roster-after aa zz"),
+            Err(ParseError::NotHex("roster"))
+        );
+        assert_eq!(
+            parse_line("statement 0135"),
+            Ok(Some(Line::Statement(vec![1, 0x35])))
+        );
+        assert_eq!(
+            parse_line("revocation-list 0137"),
+            Ok(Some(Line::RevocationList(vec![1, 0x37])))
+        );
+        // The QR text keeps its inner spaces; the line's own whitespace
+        // around it goes.
+        let line = parse_line("  presentation \tQG1:AB C%D 12  \r\n").unwrap();
+        assert_eq!(line, Some(Line::Presentation("QG1:AB C%D 12".into())));
+        let line = line.unwrap();
+        assert_eq!((line.kind(), line.len()), ("presentation", 13));
+        assert_eq!(line.encoded().map(|_| ()), None);
+        assert_eq!(
+            parse_line("presentation   "),
+            Err(ParseError::FieldCount {
+                kind: "presentation",
+                expected: 1,
+                found: 0
+            })
+        );
+        assert!(matches!(
+            parse_line("presentations QG1:"),
+            Err(ParseError::UnknownKind(_))
+        ));
     }
 }

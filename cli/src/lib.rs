@@ -13,6 +13,11 @@
 //! group-message  <announcement-hex> <message-hex>
 //! device-list    <list-hex>
 //! device-list-after <account-hex> <version> <hash-hex> <list-hex>
+//! roster         <roster-hex>
+//! roster-after   <previous-roster-hex> <roster-hex>
+//! statement      <statement-hex>
+//! revocation-list <list-hex>
+//! presentation   <QG1:… QR text>
 //! ```
 //!
 //! An `upload` is a prekey upload (docs/PROTOCOL.md §4.10, what
@@ -25,6 +30,19 @@
 //! head (version in decimal, hash in hex) the server holds for it: version
 //! one more, naming that hash (else `does not follow`, also for another
 //! account's list).
+//!
+//! A `roster` (docs/PROTOCOL.md §15.1) is checked for its rules and its
+//! signer's signature (for epoch 1, the signer must be one of its admins);
+//! `roster-after` also checks that it directly follows the roster the
+//! server holds for the group (given as its bytes: same group, epoch one
+//! more, naming its hash) and is signed by one of that roster's admins. A
+//! `statement` (a certificate, §16.1) and a `revocation-list` (§16.3) are
+//! checked for their rules and their issuer's signature, whoever the issuer
+//! is. A `presentation` is a QR text as a scanner reads it (`QG1:` and
+//! base45; spaces are part of it, so it runs to the end of the line) and
+//! is checked as [`qorgan::certificate::Presentation::verify`] does,
+//! against the run's [`Trust`]: trusted organisation keys, revocation
+//! lists and the time (the CLI's `--anchor`, `--revocations`, `--now`).
 //!
 //! Output, in input order: one verdict per item (`SOURCE:LINE: KIND: valid`,
 //! or `invalid:` with the reason, or `unreadable:` for a line that is not an
@@ -48,6 +66,7 @@ mod input;
 
 use std::fmt::Write as _;
 
+use qorgan::certificate::{ISSUER_KEY_LEN, IssuerKey, Presentation, RevocationList, TrustAnchor};
 use qorgan::verify::{Encoded, EncodedError, verify_encoded_batch};
 
 pub use input::{Line, ParseError, parse_line};
@@ -115,6 +134,56 @@ impl Summary {
     }
 }
 
+/// What `presentation` lines are checked against. Anchors come from the
+/// operator's configuration (flags), never from the input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trust {
+    /// The organisation keys trusted, with the names they vouch as.
+    pub anchors: Vec<TrustAnchor>,
+    /// The issuers' revocation lists, verified.
+    pub revocations: Vec<RevocationList>,
+    /// The time presentations are checked at (Unix seconds).
+    pub now: u64,
+}
+
+/// Parses a trust anchor given as `KEY=ORGANISATION`: the organisation
+/// key in hex (32 bytes), then the name shown for it.
+pub fn parse_anchor(arg: &str) -> Result<TrustAnchor, String> {
+    let (key, organisation) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("anchor {arg:?}: expected KEY=ORGANISATION"))?;
+    let bytes = hex::decode(key.trim()).ok_or("anchor key is not hex")?;
+    let bytes: [u8; ISSUER_KEY_LEN] = bytes.as_slice().try_into().map_err(|_| {
+        format!(
+            "anchor key must be {ISSUER_KEY_LEN} bytes, found {}",
+            bytes.len()
+        )
+    })?;
+    let key = IssuerKey::from_bytes(&bytes).map_err(|e| format!("anchor key: {e}"))?;
+    if organisation.trim().is_empty() {
+        return Err("anchor organisation name is empty".into());
+    }
+    Ok(TrustAnchor::new(key, organisation.trim()))
+}
+
+/// Reads revocation lists, one per line in hex (blank lines and `#`
+/// comments ignored), each verified; `source` names the input in errors.
+pub fn parse_revocation_lists(source: &str, text: &str) -> Result<Vec<RevocationList>, String> {
+    let mut lists = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let at = i + 1;
+        let bytes = hex::decode(line).ok_or_else(|| format!("{source}:{at}: not hex"))?;
+        let list = RevocationList::from_bytes(&bytes)
+            .map_err(|e| format!("{source}:{at}: revocation list: {e}"))?;
+        lists.push(list);
+    }
+    Ok(lists)
+}
+
 /// Collects items and writes verdicts, a batch at a time.
 pub struct Verifier {
     /// Lines of the current batch in input order: an item, or why the
@@ -125,6 +194,7 @@ pub struct Verifier {
     /// [`BATCH_BYTES`] (smaller in tests).
     batch_bytes: usize,
     summary: Summary,
+    trust: Trust,
 }
 
 impl Default for Verifier {
@@ -134,13 +204,20 @@ impl Default for Verifier {
 }
 
 impl Verifier {
-    /// An empty run.
+    /// An empty run, trusting no organisation (every `presentation` is
+    /// then refused as of an unknown issuer).
     pub fn new() -> Self {
+        Self::with_trust(Trust::default())
+    }
+
+    /// An empty run checking `presentation` lines against `trust`.
+    pub fn with_trust(trust: Trust) -> Self {
         Self {
             pending: Vec::new(),
             pending_bytes: 0,
             batch_bytes: BATCH_BYTES,
             summary: Summary::default(),
+            trust,
         }
     }
 
@@ -171,14 +248,39 @@ impl Verifier {
     pub fn flush(&mut self, out: &mut String) {
         let pending = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
+        // A presentation's QR text is decoded first: a text that is not one
+        // is an invalid item (a scanned code altered, or not a
+        // presentation), not an unreadable line.
+        let texts: Vec<Option<Result<Vec<u8>, String>>> = pending
+            .iter()
+            .map(|(_, line)| match line {
+                Ok(Line::Presentation(text)) => Some(
+                    Presentation::from_text(text)
+                        .map(|p| p.to_bytes())
+                        .map_err(|e| e.to_string()),
+                ),
+                _ => None,
+            })
+            .collect();
+        let trust = &self.trust;
         let encoded: Vec<Encoded<'_>> = pending
             .iter()
-            .filter_map(|(_, line)| line.as_ref().ok())
-            .map(Line::encoded)
+            .zip(&texts)
+            .filter_map(|((_, line), text)| match (line, text) {
+                (Err(_), _) | (_, Some(Err(_))) => None,
+                (Ok(_), Some(Ok(bytes))) => Some(Encoded::Presentation {
+                    presentation: bytes,
+                    anchors: &trust.anchors,
+                    revocations: &trust.revocations,
+                    now: trust.now,
+                }),
+                (Ok(line), None) => line.encoded(),
+            })
             .collect();
         // Each distinct announcement is decoded and verified once per batch.
         let mut verdicts = verify_encoded_batch(&encoded).into_iter();
-        for (source, line) in &pending {
+        drop(encoded);
+        for ((source, line), text) in pending.iter().zip(&texts) {
             let line = match line {
                 Ok(line) => line,
                 Err(why) => {
@@ -187,12 +289,16 @@ impl Verifier {
                     continue;
                 }
             };
-            let verdict = match verdicts.next() {
-                Some(Ok(())) => Ok(()),
-                Some(Err(EncodedError::Announcement(e))) => Err(format!("announcement: {e}")),
-                Some(Err(EncodedError::Previous(e))) => Err(format!("held roster: {e}")),
-                Some(Err(EncodedError::Item(e))) => Err(e.to_string()),
-                None => Err("no verdict (internal error)".to_string()),
+            // A text that did not decode has no verdict in the batch.
+            let verdict = match text {
+                Some(Err(why)) => Err(why.clone()),
+                _ => match verdicts.next() {
+                    Some(Ok(())) => Ok(()),
+                    Some(Err(EncodedError::Announcement(e))) => Err(format!("announcement: {e}")),
+                    Some(Err(EncodedError::Previous(e))) => Err(format!("held roster: {e}")),
+                    Some(Err(EncodedError::Item(e))) => Err(e.to_string()),
+                    None => Err("no verdict (internal error)".to_string()),
+                },
             };
             match verdict {
                 Ok(()) => {

@@ -1,4 +1,5 @@
-//! `qorgan-verify [--quiet] [FILE...]`: reads items (see the crate docs or
+//! `qorgan-verify [--quiet] [--anchor KEY=ORGANISATION]... [--revocations
+//! FILE]... [--now SECONDS] [FILE...]`: reads items (see the crate docs or
 //! `--help`) from each FILE, or from standard input when there is none or a
 //! FILE is `-`, and prints one verdict per item and a summary.
 //! Exit status: 0 every item valid, 1 any invalid or unreadable, 2 usage or
@@ -10,10 +11,11 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::process::ExitCode;
 
-use qorgan_verify::{MAX_LINE, Verifier};
+use qorgan_verify::{MAX_LINE, Trust, Verifier, parse_anchor, parse_revocation_lists};
 
 const HELP: &str = "\
-usage: qorgan-verify [--quiet] [FILE...]
+usage: qorgan-verify [--quiet] [--anchor KEY=ORGANISATION]... [--revocations FILE]...
+                     [--now SECONDS] [FILE...]
 
 Verifies qorgan signatures in bulk. Reads FILEs (standard input if none, or
 for '-'), one item per line, fields in hex; blank lines and '#' comments
@@ -33,6 +35,30 @@ are ignored:
                                             list held for it with that head (version
                                             in decimal, its 32-byte hash in hex): what
                                             to check before replacing the held list
+  roster         <roster>                   a group roster (its rules, the signer's
+                                            signature; epoch 1 signed by its admin)
+  roster-after   <previous> <roster>        a roster that must directly follow the
+                                            roster held for the group (given as its
+                                            bytes) and be signed by one of its admins
+  statement      <statement>                a statement or certificate (rules and the
+                                            issuer's signature, whoever the issuer is)
+  revocation-list <list>                    an issuer's revocation list
+  presentation   QG1:<text>                 a presentation as its QR text (base45;
+                                            spaces are part of it, up to the end of
+                                            the line), checked against the --anchor
+                                            keys, the --revocations lists and --now
+
+Options for presentation lines (anchors come from your configuration,
+never from the input):
+  --anchor KEY=ORGANISATION   trust the organisation key KEY (32 bytes, hex)
+                              as ORGANISATION; repeatable. Without one, every
+                              presentation is invalid (unknown issuer)
+  --revocations FILE          revocation lists, one per line in hex, each
+                              verified first (a bad one is a usage error);
+                              repeatable. A presentation whose serial is
+                              listed is invalid (revoked)
+  --now SECONDS               the time to check validity at (Unix seconds;
+                              default: this machine's clock)
 
 Prints 'SOURCE:LINE: KIND: valid | invalid: REASON | unreadable: REASON'
 per item (--quiet: only the failures) and a summary line.
@@ -42,15 +68,54 @@ Exit status: 0 all valid, 1 some invalid or unreadable, 2 usage or I/O error.
 struct Options {
     quiet: bool,
     sources: Vec<String>,
+    trust: Trust,
+}
+
+/// The clock, in Unix seconds (0 if it reads before 1970).
+fn system_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn parse_args() -> Result<Option<Options>, String> {
     let mut quiet = false;
     let mut sources = Vec::new();
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
+    let mut trust = Trust::default();
+    let mut now = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        // `--name value` or `--name=value`.
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |what: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{what} needs a value"))
+        };
+        match name.as_str() {
             "-h" | "--help" => return Ok(None),
             "-q" | "--quiet" => quiet = true,
+            "--anchor" => trust.anchors.push(parse_anchor(&value("--anchor")?)?),
+            "--revocations" => {
+                let file = value("--revocations")?;
+                let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
+                trust
+                    .revocations
+                    .extend(parse_revocation_lists(&file, &text)?);
+            }
+            "--now" => {
+                let v = value("--now")?;
+                now = Some(
+                    v.parse::<u64>()
+                        .ok()
+                        .filter(|_| v.bytes().all(|b| b.is_ascii_digit()))
+                        .ok_or_else(|| format!("--now {v:?}: expected Unix seconds"))?,
+                );
+            }
             "-" => sources.push(arg),
             a if a.starts_with('-') => return Err(format!("unknown option {a}")),
             _ => sources.push(arg),
@@ -59,7 +124,12 @@ fn parse_args() -> Result<Option<Options>, String> {
     if sources.is_empty() {
         sources.push("-".into());
     }
-    Ok(Some(Options { quiet, sources }))
+    trust.now = now.unwrap_or_else(system_now);
+    Ok(Some(Options {
+        quiet,
+        sources,
+        trust,
+    }))
 }
 
 fn emit(out: &mut impl Write, text: &mut String, quiet: bool) -> io::Result<()> {
@@ -104,7 +174,7 @@ fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<Option<bool>
 fn run(opts: &Options) -> io::Result<bool> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let mut verifier = Verifier::new();
+    let mut verifier = Verifier::with_trust(opts.trust.clone());
     let mut text = String::new();
     for source in &opts.sources {
         let (name, reader): (&str, Box<dyn BufRead>) = if source == "-" {

@@ -439,3 +439,236 @@ fn device_lists_valid_tampered_and_not_following_the_held_head() {
 fn f_identity() -> Vec<u8> {
     fixture().identity
 }
+
+#[test]
+fn rosters_valid_tampered_and_not_following_the_held_roster() {
+    use qorgan::account::Account;
+    use qorgan::roster::{Member, Role, Roster};
+    let mut rng = SystemRng::new().unwrap();
+    let phone = IdentityKeyPair::generate(&mut rng);
+    let alice = Account::create(&mut rng, phone.public(), "phone").unwrap();
+    let bob = Account::create(&mut rng, phone.public(), "phone").unwrap();
+    let admin = alice.key_pair().unwrap();
+    let r1 = Roster::create(
+        admin,
+        b"ops",
+        vec![Member::new(*alice.account_key(), Role::Admin)],
+    )
+    .unwrap();
+    let r2 = r1
+        .with_member(admin, bob.account_key(), Role::Member)
+        .unwrap();
+    let other = Roster::create(
+        admin,
+        b"other",
+        vec![Member::new(*alice.account_key(), Role::Admin)],
+    )
+    .unwrap();
+    let (h1, h2) = (hex(&r1.to_bytes()), hex(&r2.to_bytes()));
+    let input = [
+        format!("roster {h1}"),
+        format!("roster {h2}"),
+        format!("roster {}", hex(&flip_last(&r2.to_bytes()))),
+        format!("roster-after {h1} {h2}"),
+        // A replay of the held roster, a roster of another group, a held
+        // roster that is not one, and a line missing its roster.
+        format!("roster-after {h2} {h1}"),
+        format!("roster-after {} {h2}", hex(&other.to_bytes())),
+        format!("roster-after abcd {h2}"),
+        format!("roster-after {h1}"),
+    ]
+    .join("\n");
+    let out = run(&[], &input);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        [
+            "stdin:1: roster: valid",
+            "stdin:2: roster: valid",
+            "stdin:3: roster: invalid: invalid signature on group roster",
+            "stdin:4: roster-after: valid",
+            "stdin:5: roster-after: invalid: roster epoch 1 does not follow epoch 2",
+            "stdin:6: roster-after: invalid: roster epoch 2 does not follow epoch 1",
+            "stdin:7: roster-after: invalid: held roster: malformed: unsupported version 171",
+            "stdin:8: unreadable: roster-after takes 2 field(s), found 1",
+            "summary: 8 items: 3 valid, 4 invalid, 1 unreadable",
+        ]
+    );
+}
+
+/// An organisation, a colleague's certificate (serial 7) and its QR text.
+struct Certified {
+    ministry: qorgan::certificate::IssuerKeyPair,
+    cert: qorgan::certificate::Statement,
+    text: String,
+}
+
+const CERT_NOW: u64 = 1_800_000_000;
+
+fn certified() -> Certified {
+    use qorgan::account::AccountKeyPair;
+    use qorgan::certificate::{Claim, IssuerKeyPair, Presentation, Statement};
+    let mut rng = SystemRng::new().unwrap();
+    let ministry = IssuerKeyPair::generate(&mut rng);
+    let colonel = AccountKeyPair::generate(&mut rng);
+    let cert = Statement::certify_account(
+        &ministry,
+        colonel.public(),
+        7,
+        CERT_NOW - 1000,
+        CERT_NOW + 1000,
+        vec![Claim::display_name("Colonel N.").unwrap()],
+    )
+    .unwrap();
+    let text = Presentation::new(vec![cert.clone()]).unwrap().to_text();
+    Certified {
+        ministry,
+        cert,
+        text,
+    }
+}
+
+#[test]
+fn statements_revocation_lists_and_presentations_from_their_qr_text() {
+    use qorgan::certificate::{IssuerKeyPair, RevocationList};
+    let c = certified();
+    let anchor = format!(
+        "{}=Ministry of Defence",
+        hex(&c.ministry.public().to_bytes())
+    );
+    let now = CERT_NOW.to_string();
+    let mut rng = SystemRng::new().unwrap();
+    let list = RevocationList::issue(&c.ministry, CERT_NOW - 10, CERT_NOW + 10, vec![99]).unwrap();
+    // The QR text has spaces in it, kept; an altered copy; not a QR text.
+    let mut altered: Vec<char> = c.text.chars().collect();
+    let i = altered.len() - 7;
+    altered[i] = if altered[i] == 'A' { 'B' } else { 'A' };
+    let altered: String = altered.into_iter().collect();
+    let input = [
+        format!("statement {}", hex(&c.cert.to_bytes())),
+        format!("statement {}", hex(&flip_last(&c.cert.to_bytes()))),
+        format!("revocation-list {}", hex(&list.to_bytes())),
+        format!("revocation-list {}", hex(&flip_last(&list.to_bytes()))),
+        format!("presentation {}", c.text),
+        format!("presentation {altered}"),
+        format!("presentation {}", c.text.to_lowercase()),
+        "presentation".to_string(),
+    ]
+    .join("\n");
+    let out = run(&["--anchor", &anchor, "--now", &now], &input);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = stdout(&out);
+    assert_eq!(
+        lines[..5],
+        [
+            "stdin:1: statement: valid",
+            "stdin:2: statement: invalid: invalid signature on statement",
+            "stdin:3: revocation-list: valid",
+            "stdin:4: revocation-list: invalid: invalid signature on revocation list",
+            "stdin:5: presentation: valid",
+        ]
+    );
+    assert!(
+        lines[5].starts_with("stdin:6: presentation: invalid: "),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[6..],
+        [
+            "stdin:7: presentation: invalid: invalid statement text: missing QG1: prefix",
+            "stdin:8: unreadable: presentation takes 1 field(s), found 0",
+            "summary: 8 items: 3 valid, 4 invalid, 1 unreadable",
+        ]
+    );
+
+    // Trust comes from the flags only: another anchor, a later time, a
+    // revocation list naming serial 7.
+    let one = |args: &[&str]| {
+        let out = run(args, &format!("presentation {}\n", c.text));
+        (
+            out.status.code(),
+            stdout(&out).first().cloned().unwrap_or_default(),
+        )
+    };
+    assert_eq!(
+        one(&["--now", &now]),
+        (
+            Some(1),
+            "stdin:1: presentation: invalid: issuer is not a trusted organisation".into()
+        )
+    );
+    let impostor = format!(
+        "{}=Ministry of Defence",
+        hex(&IssuerKeyPair::generate(&mut rng).public().to_bytes())
+    );
+    assert_eq!(one(&["--anchor", &impostor, "--now", &now]).0, Some(1));
+    assert_eq!(
+        one(&[
+            &format!("--anchor={anchor}"),
+            "--now",
+            &(CERT_NOW + 5000).to_string()
+        ]),
+        (
+            Some(1),
+            format!(
+                "stdin:1: presentation: invalid: statement 7 expired at {}",
+                CERT_NOW + 1000
+            )
+        )
+    );
+    let dir = std::env::temp_dir().join(format!("qorgan-verify-crl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let revoking =
+        RevocationList::issue(&c.ministry, CERT_NOW - 10, CERT_NOW + 10, vec![3, 7]).unwrap();
+    let crl = dir.join("revocations.txt");
+    std::fs::write(
+        &crl,
+        format!("# the ministry's list\n{}\n\n", hex(&revoking.to_bytes())),
+    )
+    .unwrap();
+    let crl = crl.to_str().unwrap();
+    assert_eq!(
+        one(&["--anchor", &anchor, "--now", &now, "--revocations", crl]),
+        (
+            Some(1),
+            "stdin:1: presentation: invalid: statement 7 is revoked".into()
+        )
+    );
+    assert_eq!(
+        one(&["--anchor", &anchor, "--now", &now]),
+        (Some(0), "stdin:1: presentation: valid".into())
+    );
+
+    // Usage errors: a bad anchor, a bad list file, a bad time.
+    let bad = dir.join("bad.txt");
+    std::fs::write(&bad, hex(&flip_last(&revoking.to_bytes()))).unwrap();
+    for args in [
+        vec!["--anchor", "abcd=Ministry"],
+        vec!["--anchor", "no-equals-sign"],
+        vec!["--revocations", bad.to_str().unwrap()],
+        vec!["--now", "yesterday"],
+        vec!["--now"],
+    ] {
+        let out = run(&args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    let out = run(&["--revocations", bad.to_str().unwrap()], "");
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("bad.txt:1: revocation list: invalid signature on revocation list"),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    let help = run(&["--help"], "");
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    for word in [
+        "roster-after   <previous> <roster>",
+        "presentation   QG1:<text>",
+        "--anchor KEY=ORGANISATION",
+        "--revocations FILE",
+        "--now SECONDS",
+    ] {
+        assert!(help.contains(word), "{word}: {help}");
+    }
+}

@@ -270,6 +270,11 @@ pub enum DecryptError {
     /// A group message whose signature is invalid.
     #[error(transparent)]
     Signature(#[from] SignatureError),
+    /// The chain is bound to a group roster: decrypt through the rostered
+    /// call, which checks the sender is still a member (docs/PROTOCOL.md
+    /// §15.5).
+    #[error("chain bound to a roster: use the rostered call")]
+    RosterRequired,
 }
 
 /// Errors of the group protocol outside encrypt and decrypt.

@@ -43,6 +43,10 @@ pub const PREKEY_UPLOAD: &[u8] = b"qorgan/v1/prekey-upload";
 pub const DEVICE_LIST: &[u8] = b"qorgan/v1/device-list";
 /// Prefix of a device list's hash (its head, §14.2).
 pub const DEVICE_LIST_HASH: &[u8] = b"qorgan/v1/device-list-hash";
+/// HKDF info of the key of sealed values (§7.5).
+pub const SEALED_VALUE: &[u8] = b"qorgan/v1/sealed-value";
+/// HKDF info of the key of keyed names (§7.5).
+pub const SEALED_INDEX: &[u8] = b"qorgan/v1/sealed-index";
 /// Signature by an admin's account key over a group roster (§15.1).
 pub const ROSTER: &[u8] = b"qorgan/v1/roster";
 /// Prefix of a roster's hash (its head, §15.2).

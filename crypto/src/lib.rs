@@ -148,7 +148,7 @@ pub use rand_core::CryptoRng;
 #[cfg(feature = "getrandom")]
 pub use rng::SystemRng;
 pub use session::{Role, Session};
-pub use state::{Expected, SealedHeader, StateOwner, StorageKey};
+pub use state::{Expected, SEALED_VALUE_OVERHEAD, SealedHeader, StateOwner, StorageKey};
 pub use upload::PreKeyUpload;
 
 impl Session {

@@ -96,6 +96,8 @@ pub const STATE_CONTACT: u8 = 0x45;
 pub const STATE_ACCOUNT: u8 = 0x46;
 /// A sealed (encrypted at rest) state blob.
 pub const STATE_SEALED: u8 = 0x5E;
+/// A sealed value of an account store (docs/PROTOCOL.md §7.5).
+pub const SEALED_VALUE: u8 = 0x5F;
 
 use crate::codec::Reader;
 use crate::error::DecodeError;

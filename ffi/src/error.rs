@@ -683,6 +683,7 @@ impl From<DecryptError> for QorganError {
                 Self::KeyCommitmentMismatch { iteration }
             }
             DecryptError::Signature(s) => s.into(),
+            DecryptError::RosterRequired => Self::RosterMismatch,
         }
     }
 }

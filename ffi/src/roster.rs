@@ -251,11 +251,31 @@ impl Roster {
 
     /// Verifies a group's whole history, epoch 1 first (signed by one of
     /// its admins), each later roster signed by an admin of the one before
-    /// and chained to it; returns the newest. What a device joining a
-    /// group checks instead of trusting the roster it was invited under.
+    /// and chained to it, passing through `invited` (the head of the
+    /// roster a member invited this device under, over a 1:1 session);
+    /// returns the newest. Anyone can sign an epoch 1 for any group id, so
+    /// a history is only worth what anchors it.
     #[uniffi::constructor]
-    pub fn from_history(chain: Vec<Vec<u8>>) -> Result<Arc<Self>, QorganError> {
-        Ok(Self::wrap(rs::Roster::from_history(&parse_chain(&chain)?)?))
+    pub fn from_history(
+        chain: Vec<Vec<u8>>,
+        invited: RosterHead,
+    ) -> Result<Arc<Self>, QorganError> {
+        let hash: [u8; 32] =
+            invited
+                .hash
+                .as_slice()
+                .try_into()
+                .map_err(|_| QorganError::InvalidArgument {
+                    reason: "a roster hash is 32 bytes".into(),
+                })?;
+        let invited = qorgan::error::Head {
+            version: invited.epoch,
+            hash,
+        };
+        Ok(Self::wrap(rs::Roster::from_history(
+            &parse_chain(&chain)?,
+            &invited,
+        )?))
     }
 
     /// The next epoch, listing `members`, signed by `admin` (an admin of

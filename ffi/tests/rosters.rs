@@ -538,7 +538,7 @@ fn roster_chain_refusals_are_typed() {
             r2.to_bytes(),
             r3.to_bytes(),
             r4.to_bytes()
-        ])
+        ], r2.head())
         .unwrap()
         .head(),
         h if h == r4.head()

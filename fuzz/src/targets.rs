@@ -752,7 +752,10 @@ pub fn rosters() -> &'static Rosters {
             )
             .unwrap();
         let chain = vec![r1, r2, r3, r4];
-        assert_eq!(Roster::from_history(&chain).unwrap(), chain[3]);
+        assert_eq!(
+            Roster::from_history(&chain, &chain[0].head()).unwrap(),
+            chain[3]
+        );
         let policy = RotationPolicy {
             max_messages: u32::MAX,
             max_age_secs: u64::MAX,
@@ -996,7 +999,7 @@ pub fn roster_advance(data: &[u8]) {
     let history: Vec<Roster> = f.chain[..=at].iter().chain(&chain).cloned().collect();
     if history.len() - 1 <= MAX_ROSTER_CHAIN {
         assert_eq!(
-            Roster::from_history(&history),
+            Roster::from_history(&history, &held.head()),
             result
                 .as_ref()
                 .map(|(n, _)| n.clone())

@@ -317,3 +317,50 @@ fn a_statement_altered_in_its_qr_text_is_refused() {
         assert!(Presentation::from_text(&bad).is_err());
     }
 }
+
+// Found by the attacker review of issue 12 (each failed before its fix).
+
+#[test]
+fn the_revocation_list_stale_the_longest_is_the_one_reported() {
+    let mut r = rng(1406);
+    let mod_ = ministry(&mut r, "Ministry of Defence");
+    let colonel = AccountKeyPair::generate(&mut r);
+    let p = certified(&mod_, &colonel, 1006, NOW + YEAR);
+    // The operator withholds the anchor's lists for two months (the list
+    // that would revoke a stolen intermediate); the personnel list went
+    // stale an hour ago.
+    let anchor_list =
+        RevocationList::issue(&mod_.key, NOW - 90 * 86_400, NOW - 60 * 86_400, vec![]).unwrap();
+    let personnel_list =
+        RevocationList::issue(&mod_.personnel, NOW - 86_400, NOW - 3600, vec![]).unwrap();
+    let v = p
+        .verify(&[mod_.anchor.clone()], &[anchor_list, personnel_list], NOW)
+        .unwrap();
+    assert_eq!(
+        v.revocation,
+        RevocationStatus::Stale {
+            next_update: NOW - 60 * 86_400
+        }
+    );
+}
+
+#[test]
+fn reserved_claim_tags_are_refused_when_issuing_as_when_decoding() {
+    let mut r = rng(1407);
+    let mod_ = ministry(&mut r, "Ministry of Defence");
+    let colonel = AccountKeyPair::generate(&mut r);
+    for tag in [0u8, 6, 127] {
+        let claims = vec![
+            Claim::display_name("N.").unwrap(),
+            Claim {
+                tag: qorgan::certificate::ClaimTag(tag),
+                value: "reserved".into(),
+            },
+        ];
+        assert_eq!(
+            Statement::certify_account(&mod_.key, colonel.public(), 1, NOW - 1, NOW + 1, claims)
+                .unwrap_err(),
+            CertificateError::InvalidStatement("reserved claim tag")
+        );
+    }
+}

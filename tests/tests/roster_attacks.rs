@@ -196,7 +196,9 @@ fn a_member_the_server_added_without_an_admin_signature_receives_no_sender_key()
     )
     .unwrap();
     let m = outbound.encrypt(&mut r, &alice.id, b"orders").unwrap();
-    let pt = inbound.decrypt(&m).unwrap();
+    let pt = inbound
+        .decrypt_in_roster(&m, &r1, alice.account.list())
+        .unwrap();
     assert_eq!(pt.plaintext, b"orders");
     // The message is bound to the roster it was sent under.
     assert_eq!(pt.roster, Some(r1.head()));
@@ -429,13 +431,14 @@ fn a_roster_rollback_or_fork_is_detected() {
             seen: r3_other.head()
         })
     );
-    // A verified history from epoch 1 holds for a joiner.
+    // A verified history from epoch 1, through the roster a joiner was
+    // invited under, holds.
     assert_eq!(
-        Roster::from_history(&[r1.clone(), r2.clone(), r3.clone()]).unwrap(),
+        Roster::from_history(&[r1.clone(), r2.clone(), r3.clone()], &r2.head()).unwrap(),
         r3
     );
     assert_eq!(
-        Roster::from_history(&[r2.clone(), r3.clone()]).unwrap_err(),
+        Roster::from_history(&[r2.clone(), r3.clone()], &r2.head()).unwrap_err(),
         RosterError::Gap { from: 1, to: 2 }
     );
 }
@@ -584,7 +587,12 @@ fn a_device_refuses_keys_from_a_sender_outside_the_roster_or_its_device_list() {
     let state = ring.to_bytes();
     assert_eq!(state[0], qorgan::wire::ROSTERED_GROUP_VERSION);
     ring = SenderKeyRing::from_bytes(&state).unwrap();
-    assert_eq!(ring.decrypt(&m).unwrap().roster, Some(r2.head()));
+    assert_eq!(
+        ring.decrypt_in_roster(&m, &r2, alice.account.list())
+            .unwrap()
+            .roster,
+        Some(r2.head())
+    );
     // A ring never mixes rostered and unrostered chains.
     let plain = OutboundGroupSession::new(&mut r, GROUP, RotationPolicy::DEFAULT, NOW).unwrap();
     assert_eq!(
@@ -622,10 +630,15 @@ fn a_removed_member_keeps_its_old_chain_key_but_its_messages_are_refused() {
         bob.account.account_key(),
     )
     .unwrap();
-    let before = carol_out.encrypt(&mut r, &carol.id, b"sent while a member").unwrap();
+    let before = carol_out
+        .encrypt(&mut r, &carol.id, b"sent while a member")
+        .unwrap();
     // Alice removes Carol; Bob moves to r2.
     let r2 = r1
-        .without_member(alice.account.key_pair().unwrap(), carol.account.account_key())
+        .without_member(
+            alice.account.key_pair().unwrap(),
+            carol.account.account_key(),
+        )
         .unwrap();
     let (bob_roster, _) = r1.advance(&[served(&r2)]).unwrap();
     // Carol keeps sending on the chain Bob holds: refused, and Bob's ring is
@@ -669,5 +682,261 @@ fn a_removed_member_keeps_its_old_chain_key_but_its_messages_are_refused() {
             .unwrap()
             .roster,
         Some(r1.head())
+    );
+}
+
+// Found by the attacker review of issue 12 (each failed before its fix).
+
+#[test]
+fn a_removed_members_messages_are_refused_by_the_plain_and_batch_calls_too() {
+    let mut r = rng(1306);
+    let Group {
+        alice,
+        bob,
+        carol,
+        r1,
+        ..
+    } = group(&mut r);
+    let mut carol_out = OutboundGroupSession::new_in_roster(
+        &mut r,
+        &r1,
+        carol.account.account_key(),
+        RotationPolicy::DEFAULT,
+        NOW,
+    )
+    .unwrap();
+    let mut bob_ring = SenderKeyRing::new_in_roster(
+        &carol_out.distribution(&carol.id),
+        carol.id.public(),
+        &r1,
+        carol.account.list(),
+        bob.account.account_key(),
+    )
+    .unwrap();
+    let r2 = r1
+        .without_member(
+            alice.account.key_pair().unwrap(),
+            carol.account.account_key(),
+        )
+        .unwrap();
+    let (bob_roster, _) = r1.advance(&[served(&r2)]).unwrap();
+    let after = carol_out
+        .encrypt(&mut r, &carol.id, b"posted after removal")
+        .unwrap();
+    // The operator holds it back until Bob comes online and reads his queue
+    // in a batch: refused, nothing changed.
+    let state = bob_ring.to_bytes();
+    let results = bob_ring.decrypt_batch_in_roster(&[&after], &bob_roster, carol.account.list());
+    assert_eq!(
+        results[0].as_ref().unwrap_err(),
+        &GroupError::Roster(RosterError::SenderNotMember)
+    );
+    assert_eq!(bob_ring.to_bytes(), state);
+    // The calls without a roster refuse rostered chains altogether.
+    assert_eq!(
+        bob_ring.decrypt_batch(&[&after])[0].as_ref().unwrap_err(),
+        &qorgan::DecryptError::RosterRequired
+    );
+    assert_eq!(
+        bob_ring.decrypt(&after).unwrap_err(),
+        qorgan::DecryptError::RosterRequired
+    );
+    // Under the roster that still lists her, the batch reads.
+    let ok = bob_ring.decrypt_batch_in_roster(&[&after], &r1, carol.account.list());
+    assert_eq!(ok[0].as_ref().unwrap().plaintext, b"posted after removal");
+}
+
+#[test]
+fn a_history_served_by_the_operator_is_refused_unless_it_holds_the_inviters_roster() {
+    let mut r = rng(1307);
+    let alice = person(&mut r, "Alice");
+    let dana = person(&mut r, "Dana");
+    let op = person(&mut r, "operator");
+    // Alice's real group, which she invites Dana to.
+    let real = Roster::create(
+        alice.account.key_pair().unwrap(),
+        GROUP,
+        members(&alice, &[&dana]),
+    )
+    .unwrap();
+    // The operator's own history for the same group id.
+    let g1 = Roster::create(
+        op.account.key_pair().unwrap(),
+        GROUP,
+        vec![
+            Member::new(*op.account.account_key(), Role::Admin),
+            Member::new(*alice.account.account_key(), Role::Admin),
+            Member::new(*dana.account.account_key(), Role::Member),
+        ],
+    )
+    .unwrap();
+    let g2 = g1
+        .with_member(
+            op.account.key_pair().unwrap(),
+            alice.account.account_key(),
+            Role::Member,
+        )
+        .unwrap();
+    assert!(matches!(
+        Roster::from_history(&[served(&g1), served(&g2)], &real.head()),
+        Err(RosterError::InvalidRoster(_))
+    ));
+    assert_eq!(
+        Roster::from_history(&[served(&real)], &real.head()).unwrap(),
+        real
+    );
+}
+
+#[test]
+fn a_fork_at_the_previous_epoch_is_reported_as_a_fork_not_as_a_stale_chain() {
+    let mut r = rng(1308);
+    let Group {
+        alice,
+        bob,
+        carol,
+        r1,
+        ..
+    } = group(&mut r);
+    let dave = person(&mut r, "Dave");
+    let admin = alice.account.key_pair().unwrap();
+    let r2 = r1
+        .with_member(admin, bob.account.account_key(), Role::Admin)
+        .unwrap();
+    let r2_fork = r1
+        .with_member(admin, dave.account.account_key(), Role::Member)
+        .unwrap();
+    let r3 = r2
+        .with_member(admin, carol.account.account_key(), Role::Admin)
+        .unwrap();
+    let (bob_roster, _) = r1.advance(&[served(&r2), served(&r3)]).unwrap();
+    let carol_out = OutboundGroupSession::new_in_roster(
+        &mut r,
+        &r2_fork,
+        carol.account.account_key(),
+        RotationPolicy::DEFAULT,
+        NOW,
+    )
+    .unwrap();
+    let fork = GroupError::Roster(RosterError::Fork {
+        held: r2.head(),
+        seen: r2_fork.head(),
+    });
+    assert_eq!(
+        InboundGroupSession::new_in_roster(
+            &carol_out.distribution(&carol.id),
+            carol.id.public(),
+            &bob_roster,
+            carol.account.list(),
+            bob.account.account_key(),
+        )
+        .unwrap_err(),
+        fork
+    );
+    // A chain of the real previous epoch is only stale.
+    let honest = OutboundGroupSession::new_in_roster(
+        &mut r,
+        &r2,
+        carol.account.account_key(),
+        RotationPolicy::DEFAULT,
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(
+        InboundGroupSession::new_in_roster(
+            &honest.distribution(&carol.id),
+            carol.id.public(),
+            &bob_roster,
+            carol.account.list(),
+            bob.account.account_key(),
+        )
+        .unwrap_err(),
+        GroupError::Roster(RosterError::StaleChain {
+            held: 3,
+            announced: 2
+        })
+    );
+}
+
+#[test]
+fn an_imported_chain_passes_the_roster_too() {
+    let mut r = rng(1309);
+    let Group {
+        alice,
+        bob,
+        carol,
+        r1,
+        ..
+    } = group(&mut r);
+    let r2 = r1
+        .with_member(
+            alice.account.key_pair().unwrap(),
+            carol.account.account_key(),
+            Role::Admin,
+        )
+        .unwrap();
+    let (bob_roster, _) = r1.advance(&[served(&r2)]).unwrap();
+    // Carol signs a roster of her own for the group and exports a chain
+    // under it to Bob.
+    let rogue = Roster::create(
+        carol.account.key_pair().unwrap(),
+        GROUP,
+        vec![Member::new(*carol.account.account_key(), Role::Admin)],
+    )
+    .unwrap();
+    let carol_out = OutboundGroupSession::new_in_roster(
+        &mut r,
+        &rogue,
+        carol.account.account_key(),
+        RotationPolicy::DEFAULT,
+        NOW,
+    )
+    .unwrap();
+    let own = InboundGroupSession::new_in_roster(
+        &carol_out.distribution(&carol.id),
+        carol.id.public(),
+        &rogue,
+        carol.account.list(),
+        carol.account.account_key(),
+    )
+    .unwrap();
+    let export = own.export_at(own.position()).unwrap();
+    assert_eq!(
+        InboundGroupSession::import(&export).unwrap_err(),
+        GroupError::Roster(RosterError::RosterMismatch)
+    );
+    assert!(matches!(
+        InboundGroupSession::import_in_roster(
+            &export,
+            &bob_roster,
+            carol.account.list(),
+            bob.account.account_key()
+        ),
+        Err(GroupError::Roster(RosterError::Fork { .. }))
+    ));
+    // An export of a chain under the held roster imports.
+    let honest = OutboundGroupSession::new_in_roster(
+        &mut r,
+        &r2,
+        carol.account.account_key(),
+        RotationPolicy::DEFAULT,
+        NOW,
+    )
+    .unwrap();
+    let theirs = InboundGroupSession::new_in_roster(
+        &honest.distribution(&carol.id),
+        carol.id.public(),
+        &r2,
+        carol.account.list(),
+        carol.account.account_key(),
+    )
+    .unwrap();
+    assert!(
+        InboundGroupSession::import_in_roster(
+            &theirs.export_at(theirs.position()).unwrap(),
+            &bob_roster,
+            carol.account.list(),
+            bob.account.account_key()
+        )
+        .is_ok()
     );
 }

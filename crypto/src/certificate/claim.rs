@@ -26,7 +26,7 @@ impl ClaimTag {
     /// The first tag free for an organisation's own use.
     pub const PRIVATE_FIRST: Self = Self(128);
 
-    fn is_known(self) -> bool {
+    pub(crate) fn is_known(self) -> bool {
         (1..=5).contains(&self.0) || self.0 >= Self::PRIVATE_FIRST.0
     }
 }

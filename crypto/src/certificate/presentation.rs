@@ -29,7 +29,7 @@ pub struct Presentation {
 }
 
 /// How current the revocation information behind a verdict was.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RevocationStatus {
     /// Every issuer of the chain had a list that is not stale.
     Current,
@@ -42,6 +42,21 @@ pub enum RevocationStatus {
     },
     /// An issuer of the chain had no list at all.
     Missing,
+}
+
+impl RevocationStatus {
+    /// The worse of two: `Missing`, then `Stale` (of two stale lists, the
+    /// one stale the longest: the earlier `next_update`), then `Current`.
+    fn worse(self, other: Self) -> Self {
+        match (self, other) {
+            (Self::Missing, _) | (_, Self::Missing) => Self::Missing,
+            (Self::Stale { next_update: a }, Self::Stale { next_update: b }) => Self::Stale {
+                next_update: a.min(b),
+            },
+            (s @ Self::Stale { .. }, _) | (_, s @ Self::Stale { .. }) => s,
+            (Self::Current, Self::Current) => Self::Current,
+        }
+    }
 }
 
 /// What a verified presentation says, and who vouches for it.
@@ -60,7 +75,7 @@ pub struct Verified {
     /// The first second at which some statement of the chain expires.
     pub valid_until: u64,
     /// How current the revocation information was (the worst over the
-    /// chain).
+    /// chain: missing, then the list stale the longest).
     pub revocation: RevocationStatus,
 }
 
@@ -221,7 +236,7 @@ impl Presentation {
         }
         let mut status = RevocationStatus::Current;
         for s in &self.statements {
-            status = status.max(revocation_status(s, revocations, now)?);
+            status = status.worse(revocation_status(s, revocations, now)?);
         }
         let checks = self.statements.iter().map(Statement::check).collect();
         let verified = Verified {

@@ -197,6 +197,9 @@ impl Statement {
                 "more than MAX_CLAIMS claims",
             ));
         }
+        if self.claims.iter().any(|c| !c.tag.is_known()) {
+            return Err(CertificateError::InvalidStatement("reserved claim tag"));
+        }
         if self.claims.iter().any(|c| c.value.len() > MAX_CLAIM_LEN) {
             return Err(CertificateError::InvalidStatement(
                 "claim longer than MAX_CLAIM_LEN",

@@ -138,8 +138,19 @@ impl InboundGroupSession {
     }
 
     /// Decrypts one message: signature first, then the chain, then the key
-    /// commitment, then the AEAD.
+    /// commitment, then the AEAD. A chain bound to a roster is refused
+    /// (`RosterRequired`): use [`decrypt_in_roster`](Self::decrypt_in_roster),
+    /// so the roster check cannot be skipped.
     pub fn decrypt(&mut self, message: &[u8]) -> Result<GroupPlaintext, DecryptError> {
+        if self.announcement.roster.is_some() {
+            return Err(DecryptError::RosterRequired);
+        }
+        self.decrypt_checked(message)
+    }
+
+    /// [`decrypt`](Self::decrypt) once the roster (if any) admitted the
+    /// chain.
+    fn decrypt_checked(&mut self, message: &[u8]) -> Result<GroupPlaintext, DecryptError> {
         let m = ParsedGroupMessage::parse(message)?;
         self.check_header(&m)?;
         if !self
@@ -165,7 +176,26 @@ impl InboundGroupSession {
         sender_list: &DeviceList,
     ) -> Result<GroupPlaintext, GroupError> {
         roster.check_sender(&self.announcement, sender_list)?;
-        Ok(self.decrypt(message)?)
+        Ok(self.decrypt_checked(message)?)
+    }
+
+    /// [`decrypt_batch`](Self::decrypt_batch) for a chain bound to a
+    /// roster: when [`Roster::check_sender`] refuses the chain, every
+    /// message gets that refusal and nothing changes.
+    pub fn decrypt_batch_in_roster(
+        &mut self,
+        messages: &[&[u8]],
+        roster: &Roster,
+        sender_list: &DeviceList,
+    ) -> Vec<Result<GroupPlaintext, GroupError>> {
+        match roster.check_sender(&self.announcement, sender_list) {
+            Err(e) => messages.iter().map(|_| Err(e.clone().into())).collect(),
+            Ok(()) => self
+                .decrypt_batch_checked(messages)
+                .into_iter()
+                .map(|r| r.map_err(GroupError::from))
+                .collect(),
+        }
     }
 
     /// Decrypts many queued messages (a device coming online). All
@@ -173,7 +203,22 @@ impl InboundGroupSession {
     /// bad ones are pinpointed. Results are in input order; each message is
     /// applied transactionally in turn. At most [`MAX_BATCH`] messages per
     /// call; the rest get `DecodeError::TooLong`.
+    /// A chain bound to a roster is refused (`RosterRequired`) for every
+    /// message: use [`decrypt_batch_in_roster`](Self::decrypt_batch_in_roster).
     pub fn decrypt_batch(
+        &mut self,
+        messages: &[&[u8]],
+    ) -> Vec<Result<GroupPlaintext, DecryptError>> {
+        if self.announcement.roster.is_some() {
+            return messages
+                .iter()
+                .map(|_| Err(DecryptError::RosterRequired))
+                .collect();
+        }
+        self.decrypt_batch_checked(messages)
+    }
+
+    fn decrypt_batch_checked(
         &mut self,
         messages: &[&[u8]],
     ) -> Vec<Result<GroupPlaintext, DecryptError>> {
@@ -331,8 +376,32 @@ impl InboundGroupSession {
     /// it); messages then fail with
     /// [`DecryptError::KeyCommitmentMismatch`], and merging the sender's
     /// own distribution with it is refused ([`GroupError::ConflictingChainKey`]).
+    ///
+    /// A chain bound to a roster is refused (`RosterMismatch`): use
+    /// [`import_in_roster`](Self::import_in_roster).
     pub fn import(bytes: &[u8]) -> Result<Self, GroupError> {
         let d = SenderKeyDistribution::decode(bytes, wire::TYPE_GROUP_EXPORT)?;
+        if d.announcement.roster.is_some() {
+            return Err(RosterError::RosterMismatch.into());
+        }
+        Ok(Self::from_verified(&d))
+    }
+
+    /// Imports an export of a chain bound to a roster: the signatures as
+    /// [`import`](Self::import), then [`Roster::check_sender`] (announced
+    /// under the held roster or the one just before it, the sender still a
+    /// member) and this device's account `me` a member.
+    pub fn import_in_roster(
+        bytes: &[u8],
+        roster: &Roster,
+        sender_list: &DeviceList,
+        me: &AccountKey,
+    ) -> Result<Self, GroupError> {
+        let d = SenderKeyDistribution::decode(bytes, wire::TYPE_GROUP_EXPORT)?;
+        if !roster.is_member(me) {
+            return Err(RosterError::NotMember.into());
+        }
+        roster.check_sender(&d.announcement, sender_list)?;
         Ok(Self::from_verified(&d))
     }
 

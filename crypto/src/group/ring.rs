@@ -211,15 +211,41 @@ impl SenderKeyRing {
         &mut self,
         messages: &[&[u8]],
     ) -> Vec<Result<GroupPlaintext, DecryptError>> {
+        self.batch(messages, |chain, batch| chain.decrypt_batch(batch))
+    }
+
+    /// [`decrypt_batch`](Self::decrypt_batch) for a group with a roster:
+    /// each chain's messages pass [`Roster::check_sender`] first (all of
+    /// them refused, with nothing changed, when it does not hold).
+    pub fn decrypt_batch_in_roster(
+        &mut self,
+        messages: &[&[u8]],
+        roster: &Roster,
+        sender_list: &DeviceList,
+    ) -> Vec<Result<GroupPlaintext, GroupError>> {
+        self.batch(messages, |chain, batch| {
+            chain.decrypt_batch_in_roster(batch, roster, sender_list)
+        })
+    }
+
+    /// Runs `run` on each chain's share of `messages`; results in input
+    /// order.
+    fn batch<E: From<DecryptError>>(
+        &mut self,
+        messages: &[&[u8]],
+        mut run: impl FnMut(&mut InboundGroupSession, &[&[u8]]) -> Vec<Result<GroupPlaintext, E>>,
+    ) -> Vec<Result<GroupPlaintext, E>> {
         let too_many = DecodeError::TooLong {
             field: "batch",
             len: messages.len(),
             limit: MAX_BATCH,
         };
-        let mut results: Vec<Option<Result<GroupPlaintext, DecryptError>>> = messages
+        let mut results: Vec<Option<Result<GroupPlaintext, E>>> = messages
             .iter()
             .enumerate()
-            .map(|(i, _)| (i >= MAX_BATCH).then(|| Err(too_many.clone().into())))
+            .map(|(i, _)| {
+                (i >= MAX_BATCH).then(|| Err(DecryptError::from(too_many.clone()).into()))
+            })
             .collect();
         let messages = messages.get(..MAX_BATCH).unwrap_or(messages);
         let current = self.current_chain_id();
@@ -241,7 +267,7 @@ impl SenderKeyRing {
                 .iter()
                 .filter_map(|i| messages.get(*i).copied())
                 .collect();
-            for (i, r) in mine.into_iter().zip(chain.decrypt_batch(&batch)) {
+            for (i, r) in mine.into_iter().zip(run(chain, &batch)) {
                 if let Some(slot) = results.get_mut(i) {
                     *slot = Some(r);
                 }
@@ -251,16 +277,18 @@ impl SenderKeyRing {
             .into_iter()
             .enumerate()
             .map(|(i, r)| {
-                r.unwrap_or_else(
-                    || match messages.get(i).map(|m| ParsedGroupMessage::parse(m)) {
-                        None => Err(too_many.clone().into()),
-                        Some(Err(e)) => Err(e.into()),
-                        Some(Ok(p)) => Err(DecryptError::WrongChain {
-                            expected: current,
-                            got: p.chain_id,
-                        }),
-                    },
-                )
+                r.unwrap_or_else(|| {
+                    Err(E::from(
+                        match messages.get(i).map(|m| ParsedGroupMessage::parse(m)) {
+                            None => too_many.clone().into(),
+                            Some(Err(e)) => e.into(),
+                            Some(Ok(p)) => DecryptError::WrongChain {
+                                expected: current,
+                                got: p.chain_id,
+                            },
+                        },
+                    ))
+                })
             })
             .collect()
     }

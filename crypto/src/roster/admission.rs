@@ -2,17 +2,62 @@
 //! sender hands its chain only to devices of members, and a receiver takes
 //! a chain only when the roster holds both it and the sender.
 
+use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
 use super::signed::Roster;
 use crate::account::{AccountKey, DeviceList};
-use crate::error::{FanoutError, RosterError};
+use crate::error::{FanoutError, Head, RosterError};
 use crate::group::{SenderKeyAnnouncement, SenderKeyDistribution};
 use crate::identity::IdentityKey;
 use crate::session::Session;
 
+/// Where an announced roster head stands against the held roster.
+enum Announced {
+    /// The held roster itself.
+    Held,
+    /// An earlier epoch (the one just before the held one with the hash
+    /// the held roster names; earlier ones cannot be checked).
+    Earlier,
+}
+
 impl Roster {
+    /// Compares a chain's roster head with this roster: a newer epoch is
+    /// `RosterBehind`; the same epoch with another hash, or the epoch just
+    /// before with another hash than this roster's `previous`, is a `Fork`.
+    fn place(&self, announced: Head) -> Result<Announced, RosterError> {
+        let held = self.head();
+        if announced.version > held.version {
+            return Err(RosterError::RosterBehind {
+                held: held.version,
+                announced: announced.version,
+            });
+        }
+        if announced.version == held.version {
+            if announced.hash != held.hash {
+                return Err(RosterError::Fork {
+                    held,
+                    seen: announced,
+                });
+            }
+            return Ok(Announced::Held);
+        }
+        if let Some(previous) = self.previous() {
+            if announced.version.checked_add(1) == Some(held.version) && announced.hash != previous
+            {
+                return Err(RosterError::Fork {
+                    held: Head {
+                        version: announced.version,
+                        hash: previous,
+                    },
+                    seen: announced,
+                });
+            }
+        }
+        Ok(Announced::Earlier)
+    }
+
     /// Whether this device (of account `me`) may take the chain
     /// `announcement` announces: the announcement is for this group and
     /// this very roster (same epoch and hash; a newer epoch asks the caller
@@ -31,23 +76,10 @@ impl Roster {
             return Err(RosterError::WrongGroup);
         }
         let announced = announcement.roster.ok_or(RosterError::RosterMismatch)?;
-        let held = self.head();
-        if announced.version > held.version {
-            return Err(RosterError::RosterBehind {
-                held: held.version,
-                announced: announced.version,
-            });
-        }
-        if announced.version < held.version {
+        if let Announced::Earlier = self.place(announced)? {
             return Err(RosterError::StaleChain {
-                held: held.version,
+                held: self.epoch(),
                 announced: announced.version,
-            });
-        }
-        if announced.hash != held.hash {
-            return Err(RosterError::Fork {
-                held,
-                seen: announced,
             });
         }
         if !self.is_member(me) {
@@ -75,19 +107,7 @@ impl Roster {
             return Err(RosterError::WrongGroup);
         }
         let announced = announcement.roster.ok_or(RosterError::RosterMismatch)?;
-        let held = self.head();
-        if announced.version > held.version {
-            return Err(RosterError::RosterBehind {
-                held: held.version,
-                announced: announced.version,
-            });
-        }
-        if announced.version == held.version && announced.hash != held.hash {
-            return Err(RosterError::Fork {
-                held,
-                seen: announced,
-            });
-        }
+        self.place(announced)?;
         if !self.is_member(sender.account()) || !sender.contains(&announcement.sender) {
             return Err(RosterError::SenderNotMember);
         }
@@ -96,9 +116,19 @@ impl Roster {
 
     /// Whether `device` is in one of `lists` whose account is a member.
     pub fn lists_device(&self, lists: &[&DeviceList], device: &IdentityKey) -> bool {
+        self.member_devices(lists)
+            .contains(device.signing_key().as_bytes())
+    }
+
+    /// The Ed25519 keys of every device in `lists` whose account is a
+    /// member: built once, so a fan-out is linear in devices.
+    fn member_devices(&self, lists: &[&DeviceList]) -> BTreeSet<[u8; 32]> {
         lists
             .iter()
-            .any(|l| self.is_member(l.account()) && l.contains(device))
+            .filter(|l| self.is_member(l.account()))
+            .flat_map(|l| l.devices().iter())
+            .map(|d| *d.identity.signing_key().as_bytes())
+            .collect()
     }
 }
 
@@ -120,33 +150,19 @@ pub fn distribute_in_roster<R: CryptoRng + ?Sized>(
     if a.group_id != roster.group_id() {
         return Err(RosterError::WrongGroup);
     }
-    match a.roster {
-        Some(head) if head == roster.head() => {}
-        Some(head) if head.version > roster.head().version => {
-            return Err(RosterError::RosterBehind {
-                held: roster.epoch(),
-                announced: head.version,
-            });
-        }
-        Some(head) if head.version == roster.head().version => {
-            return Err(RosterError::Fork {
-                held: roster.head(),
-                seen: head,
-            });
-        }
-        Some(head) => {
-            return Err(RosterError::StaleChain {
-                held: roster.epoch(),
-                announced: head.version,
-            });
-        }
-        None => return Err(RosterError::RosterMismatch),
+    let announced = a.roster.ok_or(RosterError::RosterMismatch)?;
+    if let Announced::Earlier = roster.place(announced)? {
+        return Err(RosterError::StaleChain {
+            held: roster.epoch(),
+            announced: announced.version,
+        });
     }
     let bytes = distribution.to_bytes();
+    let devices = roster.member_devices(lists);
     Ok(sessions
         .iter_mut()
         .map(|s| {
-            if roster.lists_device(lists, s.remote_identity()) {
+            if devices.contains(s.remote_identity().signing_key().as_bytes()) {
                 s.encrypt(rng, &bytes).map_err(FanoutError::from)
             } else {
                 Err(FanoutError::NotInRoster)

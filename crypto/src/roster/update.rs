@@ -56,9 +56,17 @@ impl Roster {
     }
 
     /// Verifies a whole history, from epoch 1 (whose signer must be one of
-    /// its admins) to the newest: what a device joining a group can check
-    /// instead of trusting the roster it was invited under.
-    pub fn from_history(chain: &[Roster]) -> Result<Roster, RosterError> {
+    /// its admins) to the newest, that passes through `invited`: the head
+    /// of the roster a member invited this device under (over a 1:1
+    /// session). Anyone can sign an epoch 1 for any group id, so a history
+    /// fetched from the server proves nothing by itself; anchored at the
+    /// inviter's head, it shows every change since the group began.
+    pub fn from_history(chain: &[Roster], invited: &Head) -> Result<Roster, RosterError> {
+        if !chain.iter().any(|r| r.head() == *invited) {
+            return Err(RosterError::InvalidRoster(
+                "history does not contain the roster invited under",
+            ));
+        }
         let first = chain
             .first()
             .ok_or(RosterError::InvalidRoster("empty history"))?;

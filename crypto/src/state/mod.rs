@@ -82,9 +82,11 @@ mod group;
 mod prekey_store;
 mod sealed;
 mod session;
+mod value;
 
 pub use sealed::{Expected, SealedHeader, StateOwner};
 pub(crate) use sealed::{Sealable, open, seal};
+pub use value::SEALED_VALUE_OVERHEAD;
 
 use rand_core::CryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};

@@ -129,6 +129,7 @@ pub fn decrypt(e: &DecryptError) -> (String, String) {
         DecryptError::KeyCommitmentMismatch { iteration } => plain(format!(
             "DecryptError::KeyCommitmentMismatch(iteration: {iteration})"
         )),
+        DecryptError::RosterRequired => plain("DecryptError::RosterRequired".into()),
     }
 }
 
