@@ -10,7 +10,7 @@ use qorgan::{
 use crate::account::{Account, Contact};
 use crate::error::{Failure, QorganError};
 use crate::lock::{check_group_id, lock, parse_identity, parse_storage_key};
-use crate::roster::{Roster, RosterChange, RosterHead, sender_list};
+use crate::roster::{Roster, RosterChange, RosterHead, sender_list, sender_list_only};
 use crate::session::{Session, TakenSessions, distinct_positions};
 
 /// When a chain must be rotated.
@@ -519,10 +519,30 @@ impl GroupReceiver {
     /// `KeyCommitmentMismatch`, and `add`ing the sender's own distribution
     /// of the chain fails with `ConflictingChainKey` (start a new receiver
     /// from that distribution instead). (Not named `import`: a keyword in
-    /// Swift and Python.)
+    /// Swift and Python.) A chain bound to a roster is refused
+    /// (`RosterMismatch`): use `from_export_in_roster`.
     #[uniffi::constructor]
     pub fn from_export(export: Vec<u8>) -> Result<Arc<Self>, QorganError> {
         let session = InboundGroupSession::import(&export)?;
+        Self::wrap(SenderKeyRing::from_session(session))
+    }
+
+    /// `from_export` for a group with a roster: the export's signatures as
+    /// `from_export`, then the chain must still be admitted by `roster`
+    /// (announced under it or an earlier epoch, the sender still a member
+    /// with its device in `contact`'s verified list, or `account`'s own
+    /// when the sender is another device of this account: `None`), and
+    /// `account` (this device's) a member (`NotMember`). Kotlin: pass
+    /// objects that are still open.
+    #[uniffi::constructor]
+    pub fn from_export_in_roster(
+        export: Vec<u8>,
+        roster: &Roster,
+        account: &Account,
+        contact: Option<Arc<Contact>>,
+    ) -> Result<Arc<Self>, QorganError> {
+        let (me, list) = sender_list(account, contact.as_deref())?;
+        let session = InboundGroupSession::import_in_roster(&export, roster.core(), &list, &me)?;
         Self::wrap(SenderKeyRing::from_session(session))
     }
 
@@ -569,15 +589,62 @@ impl GroupReceiver {
         Ok(lock(&self.inner)?.add_in_roster(&dist, &from, roster.core(), &list, &me)?)
     }
 
-    /// Decrypts one group message; returns it with its provenance (sender,
-    /// group, chain, rotation, iteration). On error the receiver is
-    /// unchanged.
+    /// Decrypts one message of a group with a roster: the chain it names
+    /// must still be admitted by `roster` (the newest this device holds):
+    /// announced under it or an earlier epoch (messages sent before a
+    /// change still read), the sender still a member with its device in
+    /// the verified list of `contact` (the sender's account), or of
+    /// `account`'s own when the sender is another device of this account
+    /// (`None`). A removed member's messages are refused
+    /// (`SenderNotMember`) before anything is decrypted; then as `decrypt`.
+    /// `RosterBehind`: fetch rosters and `advance`. Kotlin: pass objects
+    /// that are still open (the `ByteArray` overload checks).
+    pub fn decrypt_in_roster(
+        &self,
+        message: &[u8],
+        roster: &Roster,
+        account: &Account,
+        contact: Option<Arc<Contact>>,
+    ) -> Result<GroupPlaintext, QorganError> {
+        let list = sender_list_only(account, contact.as_deref())?;
+        Ok(lock(&self.inner)?
+            .decrypt_in_roster(message, roster.core(), &list)?
+            .into())
+    }
+
+    /// `decrypt_batch` for a group with a roster: each chain's messages are
+    /// first checked as `decrypt_in_roster` checks one (all of a chain's
+    /// messages refused, with nothing changed, when it does not hold);
+    /// arguments as `decrypt_in_roster`. One result per message, in order.
+    pub fn decrypt_batch_in_roster(
+        &self,
+        messages: Vec<Vec<u8>>,
+        roster: &Roster,
+        account: &Account,
+        contact: Option<Arc<Contact>>,
+    ) -> Result<Vec<GroupBatchResult>, QorganError> {
+        let list = sender_list_only(account, contact.as_deref())?;
+        let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+        Ok(lock(&self.inner)?
+            .decrypt_batch_in_roster(&refs, roster.core(), &list)
+            .into_iter()
+            .map(|r| GroupBatchResult::from_result(r.map_err(QorganError::from)))
+            .collect())
+    }
+
+    /// Decrypts one group message of a group without a roster; returns it
+    /// with its provenance (sender, group, chain, rotation, iteration). On
+    /// error the receiver is unchanged. A chain bound to a roster is
+    /// refused (`RosterMismatch`): use `decrypt_in_roster`, so that the
+    /// roster check cannot be skipped.
     pub fn decrypt(&self, message: &[u8]) -> Result<GroupPlaintext, QorganError> {
         Ok(lock(&self.inner)?.decrypt(message)?.into())
     }
 
     /// Decrypts a queue of messages in one call (signatures batch-verified);
-    /// one result per message, in order, each with its provenance.
+    /// one result per message, in order, each with its provenance. A chain
+    /// bound to a roster is refused (`RosterMismatch`) for every message:
+    /// use `decrypt_batch_in_roster`.
     pub fn decrypt_batch(
         &self,
         messages: Vec<Vec<u8>>,

@@ -206,11 +206,18 @@ pub(crate) fn sender_list(
     contact: Option<&Contact>,
 ) -> Result<(AccountKey, DeviceList), QorganError> {
     let me = account.public_key()?;
-    let list = match contact {
-        Some(c) => c.list_copy()?,
-        None => account.list_copy()?,
-    };
-    Ok((me, list))
+    Ok((me, sender_list_only(account, contact)?))
+}
+
+/// The sender's verified device list alone (see [`sender_list`]).
+pub(crate) fn sender_list_only(
+    account: &Account,
+    contact: Option<&Contact>,
+) -> Result<DeviceList, QorganError> {
+    match contact {
+        Some(c) => c.list_copy(),
+        None => account.list_copy(),
+    }
 }
 
 fn parse_chain(chain: &[Vec<u8>]) -> Result<Vec<rs::Roster>, QorganError> {
@@ -254,24 +261,14 @@ impl Roster {
     /// and chained to it, passing through `invited` (the head of the
     /// roster a member invited this device under, over a 1:1 session);
     /// returns the newest. Anyone can sign an epoch 1 for any group id, so
-    /// a history is only worth what anchors it.
+    /// a history is only worth what anchors it: `InvalidRoster` when the
+    /// chain does not contain `invited`.
     #[uniffi::constructor]
     pub fn from_history(
         chain: Vec<Vec<u8>>,
         invited: RosterHead,
     ) -> Result<Arc<Self>, QorganError> {
-        let hash: [u8; 32] =
-            invited
-                .hash
-                .as_slice()
-                .try_into()
-                .map_err(|_| QorganError::InvalidArgument {
-                    reason: "a roster hash is 32 bytes".into(),
-                })?;
-        let invited = qorgan::error::Head {
-            version: invited.epoch,
-            hash,
-        };
+        let invited = parse_roster_head(&invited)?;
         Ok(Self::wrap(rs::Roster::from_history(
             &parse_chain(&chain)?,
             &invited,

@@ -154,11 +154,60 @@ fn a_removal_forces_a_rotation_and_only_members_devices_get_the_chain() {
         GroupReceiver::new_in_roster(dist, from, &r1, &carol.account, Some(alice_at_carol))
             .unwrap();
     let m = out.encrypt(b"orders").unwrap();
-    for rx in [&bob_rx, &carol_rx] {
-        let read = rx.decrypt(&m).unwrap();
+    for (rx, person) in [(&bob_rx, &bob), (&carol_rx, &carol)] {
+        let read = rx
+            .decrypt_in_roster(&m, &r1, &person.account, Some(alice.contact()))
+            .unwrap();
         assert_eq!(read.plaintext, b"orders");
         assert_eq!(read.roster, Some(r1.head()));
     }
+    // The plain calls refuse a rostered chain: the roster check cannot be
+    // skipped.
+    assert!(matches!(
+        bob_rx.decrypt(&m).unwrap_err(),
+        QorganError::RosterMismatch
+    ));
+    let batch = bob_rx.decrypt_batch(vec![m.clone()]).unwrap();
+    assert_eq!(
+        batch[0].error.as_ref().unwrap().kind,
+        ErrorKind::RosterMismatch
+    );
+    // Another device of Bob's takes his receiver's export.
+    let export = bob_rx.export().unwrap();
+    assert!(matches!(
+        GroupReceiver::from_export(export.clone()).unwrap_err(),
+        QorganError::RosterMismatch
+    ));
+    GroupReceiver::from_export_in_roster(export.clone(), &r1, &bob.account, Some(alice.contact()))
+        .unwrap();
+    assert!(matches!(
+        GroupReceiver::from_export_in_roster(export, &r1, &mallory.account, Some(alice.contact()))
+            .unwrap_err(),
+        QorganError::NotMember
+    ));
+
+    // Carol has a chain of her own in the group, which Bob holds.
+    let carol_out = carol
+        .device
+        .create_group_in_roster(&r1, &carol.account, policy(), NOW)
+        .unwrap();
+    let carol_to_bob = session(&carol, &bob);
+    let sent = carol_out
+        .distribute_in_roster(&r1, &carol.account, vec![bob.contact()], vec![carol_to_bob])
+        .unwrap();
+    let (from_carol, dist) = open_first(&bob, ciphertext(&sent[0]));
+    let carol_at_bob = carol.contact();
+    let bob_from_carol = GroupReceiver::new_in_roster(
+        dist,
+        from_carol.remote_identity().unwrap(),
+        &r1,
+        &bob.account,
+        Some(carol_at_bob.clone()),
+    )
+    .unwrap();
+    // Sent before the removal, delivered after it.
+    let carol_late = carol_out.encrypt(b"Carol, before her removal").unwrap();
+    let alice_late = out.encrypt(b"Alice, before the removal").unwrap();
 
     // Alice removes Carol: epoch 2. Every device advances to it.
     let r2 = r1.without_member(&alice.account, carol.key()).unwrap();
@@ -278,13 +327,47 @@ fn a_removal_forces_a_rotation_and_only_members_devices_get_the_chain() {
         .unwrap_err();
     assert!(matches!(e, QorganError::NotMember), "{e:?}");
     let m2 = out.encrypt(b"Carol's access is revoked").unwrap();
-    let read = bob_rx.decrypt(&m2).unwrap();
+    let read = bob_rx
+        .decrypt_in_roster(&m2, &bobs, &bob.account, Some(alice_at_bob.clone()))
+        .unwrap();
     assert_eq!(read.plaintext, b"Carol's access is revoked");
     assert_eq!((read.rotation, read.roster), (1, Some(r2.head())));
     assert!(matches!(
-        carol_rx.decrypt(&m2).unwrap_err(),
+        carol_rx
+            .decrypt_in_roster(&m2, &r1, &carol.account, Some(alice.contact()))
+            .unwrap_err(),
         QorganError::WrongChain
     ));
+    // Alice's message from before the change still reads under epoch 2;
+    // Carol, removed, keeps her chain key but her messages are refused.
+    let read = bob_rx
+        .decrypt_in_roster(&alice_late, &bobs, &bob.account, Some(alice_at_bob.clone()))
+        .unwrap();
+    assert_eq!(read.roster, Some(r1.head()));
+    let e = bob_from_carol
+        .decrypt_in_roster(&carol_late, &bobs, &bob.account, Some(carol_at_bob.clone()))
+        .unwrap_err();
+    assert!(matches!(e, QorganError::SenderNotMember), "{e:?}");
+    let batch = bob_from_carol
+        .decrypt_batch_in_roster(
+            vec![carol_late.clone()],
+            &bobs,
+            &bob.account,
+            Some(carol_at_bob.clone()),
+        )
+        .unwrap();
+    assert_eq!(
+        batch[0].error.as_ref().unwrap().kind,
+        ErrorKind::SenderNotMember
+    );
+    // Under the roster it was sent in, it reads (nothing was consumed).
+    let batch = bob_from_carol
+        .decrypt_batch_in_roster(vec![carol_late], &r1, &bob.account, Some(carol_at_bob))
+        .unwrap();
+    assert_eq!(
+        batch[0].decrypted.as_ref().unwrap().plaintext,
+        b"Carol, before her removal"
+    );
 }
 
 #[test]
@@ -412,7 +495,14 @@ fn chains_from_another_device_of_the_same_account_and_from_non_members() {
         QorganError::RosterMismatch
     ));
     assert_eq!(
-        rx.decrypt(&out.encrypt(b"hi").unwrap()).unwrap().rotation,
+        rx.decrypt_in_roster(
+            &out.encrypt(b"hi").unwrap(),
+            &r1,
+            &alice.account,
+            Some(bob.contact())
+        )
+        .unwrap()
+        .rotation,
         1
     );
 }
