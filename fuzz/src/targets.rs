@@ -124,11 +124,127 @@ pub fn decode_group_message(data: &[u8]) {
 
 pub fn decode_group_export(data: &[u8]) {
     if let Ok(s) = InboundGroupSession::import(data) {
-        // Every import carries a verified announcement.
+        // Every import carries a verified announcement, of a group without
+        // a roster (a rostered chain is imported only against a roster).
         assert!(s.announcement().verify().is_ok());
+        assert!(s.announcement().roster.is_none());
         // Exporting at the imported position gives the same bytes back.
         assert_eq!(&s.export_at(s.position()).unwrap()[..], data);
     }
+    // Against the fixed rostered group, holding its first or second roster.
+    let g = rostered();
+    for roster in &g.rosters {
+        if let Ok(s) = InboundGroupSession::import_in_roster(data, roster, &g.sender_list, &g.me) {
+            assert!(s.announcement().verify().is_ok());
+            let head = s.announcement().roster.expect("a rostered chain");
+            assert!(head.version <= roster.epoch());
+            assert_eq!(&s.export_at(s.position()).unwrap()[..], data);
+        }
+    }
+}
+
+/// Version 3 (rostered) group objects, as the seeds hold them.
+pub struct RosteredSeeds {
+    pub distribution: Vec<u8>,
+    pub announcement: Vec<u8>,
+    pub rotated_distribution: Vec<u8>,
+    pub export: Vec<u8>,
+    pub export_behind: Vec<u8>,
+    pub outbound: Vec<u8>,
+    pub outbound_pending: Vec<u8>,
+    pub outbound_rotated: Vec<u8>,
+    pub inbound: Vec<u8>,
+    pub ring: Vec<u8>,
+    pub sealed_outbound: Vec<u8>,
+    pub sealed_ring: Vec<u8>,
+}
+
+/// A rostered group: Alice (admin) sends to Bob (member) under roster 1;
+/// Carol joins in roster 2 and Alice rotates. The rosters, Alice's device
+/// list and Bob's account are what Bob checks rostered chains against.
+pub struct RosteredGroup {
+    pub rosters: [Roster; 2],
+    pub sender_list: qorgan::account::DeviceList,
+    pub me: AccountKey,
+    pub seeds: RosteredSeeds,
+}
+
+pub fn rostered() -> &'static RosteredGroup {
+    static G: OnceLock<RosteredGroup> = OnceLock::new();
+    G.get_or_init(|| {
+        let mut r = rng(78);
+        let key = corpus_storage_key();
+        let alice_id = IdentityKeyPair::generate(&mut r);
+        let bob_id = IdentityKeyPair::generate(&mut r);
+        let alice = qorgan::account::Account::create(&mut r, alice_id.public(), "alice").unwrap();
+        let bob = qorgan::account::Account::create(&mut r, bob_id.public(), "bob").unwrap();
+        let carol = AccountKeyPair::generate(&mut r);
+        let admin = alice.key_pair().unwrap();
+        let list = alice.list();
+        let me = bob.account_key();
+        let r1 = Roster::create(
+            admin,
+            b"fuzz-rostered",
+            vec![
+                Member::new(*alice.account_key(), Role::Admin),
+                Member::new(*me, Role::Member),
+            ],
+        )
+        .unwrap();
+        let policy = RotationPolicy {
+            max_messages: 1000,
+            max_age_secs: 86_400,
+        };
+        let mut out =
+            OutboundGroupSession::new_in_roster(&mut r, &r1, alice.account_key(), policy, 0)
+                .unwrap();
+        let dist = out.distribution(&alice_id);
+        let mut inbound =
+            InboundGroupSession::new_in_roster(&dist, alice_id.public(), &r1, list, me).unwrap();
+        let mut ring =
+            SenderKeyRing::new_in_roster(&dist, alice_id.public(), &r1, list, me).unwrap();
+        let export_behind = inbound.export_at(0).unwrap().to_vec();
+        let sent: Vec<Vec<u8>> = (0..3u8)
+            .map(|i| out.encrypt(&mut r, &alice_id, &[i; 20]).unwrap())
+            .collect();
+        // Read the last, so the first two wait as skipped keys.
+        inbound.decrypt_in_roster(&sent[2], &r1, list).unwrap();
+        ring.decrypt_in_roster(&sent[2], &r1, list).unwrap();
+        let outbound = out.to_bytes().to_vec();
+        let export = inbound.export_at(inbound.position()).unwrap().to_vec();
+
+        let r2 = r1.with_member(admin, carol.public(), Role::Member).unwrap();
+        let (_, change) = r1.advance(std::slice::from_ref(&r2)).unwrap();
+        out.apply_roster(&change).unwrap();
+        let outbound_pending = out.to_bytes().to_vec();
+        out.rotate(&mut r, 10).unwrap();
+        let outbound_rotated = out.to_bytes().to_vec();
+        let dist2 = out.distribution(&alice_id);
+        ring.add_in_roster(&dist2, alice_id.public(), &r2, list, me)
+            .unwrap();
+        let sealed_outbound = out.seal(&mut r, &key);
+        let sealed_ring = ring.seal(&mut r, &key);
+        let seeds = RosteredSeeds {
+            distribution: dist.to_bytes().to_vec(),
+            announcement: dist.announcement().to_bytes(),
+            rotated_distribution: dist2.to_bytes().to_vec(),
+            export,
+            export_behind,
+            outbound,
+            outbound_pending,
+            outbound_rotated,
+            inbound: inbound.to_bytes().to_vec(),
+            ring: ring.to_bytes().to_vec(),
+            sealed_outbound,
+            sealed_ring,
+        };
+        RosteredGroup {
+            rosters: [r1, r2],
+            sender_list: list.clone(),
+            me: *me,
+            seeds,
+        }
+    })
 }
 
 /// Plain state that loads must re-encode to exactly the same bytes.
@@ -995,7 +1111,8 @@ pub fn roster_advance(data: &[u8]) {
         (got, want) => panic!("advance answered {got:?}, the rules say {want:?}"),
     }
 
-    // The whole history from epoch 1 says the same.
+    // The whole history from epoch 1, through the held roster, says the
+    // same; not through it, it is refused.
     let history: Vec<Roster> = f.chain[..=at].iter().chain(&chain).cloned().collect();
     if history.len() - 1 <= MAX_ROSTER_CHAIN {
         assert_eq!(
@@ -1006,6 +1123,11 @@ pub fn roster_advance(data: &[u8]) {
                 .map_err(Clone::clone)
         );
     }
+    let elsewhere = Head {
+        version: held.epoch(),
+        hash: [0x55; 32],
+    };
+    assert!(Roster::from_history(&history, &elsewhere).is_err());
     // The server's check of one successor agrees.
     for c in chain.iter().take(4) {
         let after = verify(&Item::RosterAfter {

@@ -10,11 +10,8 @@ use std::path::PathBuf;
 
 use qorgan::account::AccountKeyPair;
 use qorgan::certificate::{Claim, IssuerKeyPair, Presentation, RevocationList, Statement};
-use qorgan::roster::{Member, Role, Roster};
-use qorgan::{
-    IdentityKeyPair, InboundGroupSession, OutboundGroupSession, PreKeyStore, RotationPolicy,
-    SenderKeyRing,
-};
+use qorgan::roster::Roster;
+use qorgan::{IdentityKeyPair, InboundGroupSession, PreKeyStore, SenderKeyRing};
 use qorgan_tests::rng;
 
 fn main() {
@@ -54,7 +51,7 @@ fn main() {
     let mut bob = qorgan::Session::from_bytes(&l.bob.to_bytes()).unwrap();
     let mut out = qorgan::OutboundGroupSession::from_bytes(&l.group_out.to_bytes()).unwrap();
     let mut sealed_ring = SenderKeyRing::from_bytes(&ring.to_bytes()).unwrap();
-    let v3 = rostered_group();
+    let v3 = &targets::rostered().seeds;
     let rosters = roster_seeds();
     let advance = roster_advance_seeds();
     let (statements, texts) = certificate_seeds();
@@ -220,108 +217,6 @@ fn main() {
         }
     }
     println!("seed corpora written under {}", root.display());
-}
-
-/// Version 3 (rostered) group objects: a chain bound to a roster, read by a
-/// member, then a roster change, the pending and rotated sender state and
-/// the member's ring holding both chains.
-struct Rostered {
-    distribution: Vec<u8>,
-    announcement: Vec<u8>,
-    rotated_distribution: Vec<u8>,
-    export: Vec<u8>,
-    export_behind: Vec<u8>,
-    outbound: Vec<u8>,
-    outbound_pending: Vec<u8>,
-    outbound_rotated: Vec<u8>,
-    inbound: Vec<u8>,
-    ring: Vec<u8>,
-    sealed_outbound: Vec<u8>,
-    sealed_ring: Vec<u8>,
-}
-
-fn rostered_group() -> Rostered {
-    let mut r = rng(78);
-    let key = targets::corpus_storage_key();
-    let alice_id = IdentityKeyPair::generate(&mut r);
-    let bob_id = IdentityKeyPair::generate(&mut r);
-    let alice = qorgan::account::Account::create(&mut r, alice_id.public(), "alice").unwrap();
-    let bob = qorgan::account::Account::create(&mut r, bob_id.public(), "bob").unwrap();
-    let carol = AccountKeyPair::generate(&mut r);
-    let admin = alice.key_pair().unwrap();
-    let r1 = Roster::create(
-        admin,
-        b"fuzz-rostered",
-        vec![
-            Member::new(*alice.account_key(), Role::Admin),
-            Member::new(*bob.account_key(), Role::Member),
-        ],
-    )
-    .unwrap();
-    let policy = RotationPolicy {
-        max_messages: 1000,
-        max_age_secs: 86_400,
-    };
-    let mut out =
-        OutboundGroupSession::new_in_roster(&mut r, &r1, alice.account_key(), policy, 0).unwrap();
-    let dist = out.distribution(&alice_id);
-    let mut inbound = InboundGroupSession::new_in_roster(
-        &dist,
-        alice_id.public(),
-        &r1,
-        alice.list(),
-        bob.account_key(),
-    )
-    .unwrap();
-    let mut ring = SenderKeyRing::new_in_roster(
-        &dist,
-        alice_id.public(),
-        &r1,
-        alice.list(),
-        bob.account_key(),
-    )
-    .unwrap();
-    let export_behind = inbound.export_at(0).unwrap().to_vec();
-    let sent: Vec<Vec<u8>> = (0..3u8)
-        .map(|i| out.encrypt(&mut r, &alice_id, &[i; 20]).unwrap())
-        .collect();
-    // Read the last, so the first two wait as skipped keys.
-    inbound.decrypt(&sent[2]).unwrap();
-    ring.decrypt(&sent[2]).unwrap();
-    let outbound = out.to_bytes().to_vec();
-    let export = inbound.export_at(inbound.position()).unwrap().to_vec();
-
-    let r2 = r1.with_member(admin, carol.public(), Role::Member).unwrap();
-    let (_, change) = r1.advance(std::slice::from_ref(&r2)).unwrap();
-    out.apply_roster(&change).unwrap();
-    let outbound_pending = out.to_bytes().to_vec();
-    out.rotate(&mut r, 10).unwrap();
-    let outbound_rotated = out.to_bytes().to_vec();
-    let dist2 = out.distribution(&alice_id);
-    ring.add_in_roster(
-        &dist2,
-        alice_id.public(),
-        &r2,
-        alice.list(),
-        bob.account_key(),
-    )
-    .unwrap();
-    let sealed_outbound = out.seal(&mut r, &key);
-    let sealed_ring = ring.seal(&mut r, &key);
-    Rostered {
-        distribution: dist.to_bytes().to_vec(),
-        announcement: dist.announcement().to_bytes(),
-        rotated_distribution: dist2.to_bytes().to_vec(),
-        export,
-        export_behind,
-        outbound,
-        outbound_pending,
-        outbound_rotated,
-        inbound: inbound.to_bytes().to_vec(),
-        ring: ring.to_bytes().to_vec(),
-        sealed_outbound,
-        sealed_ring,
-    }
 }
 
 /// `decode_roster`: the held chain, well-signed rosters the rules refuse
