@@ -511,7 +511,7 @@ pub enum CertificateError {
     /// another organisation's key, or a key the server made).
     #[error("issuer is not a trusted organisation")]
     UnknownIssuer,
-    /// The chain is not anchor → [intermediate] → certificate.
+    /// The chain is not anchor → \[intermediate\] → certificate.
     #[error("invalid certificate chain: {0}")]
     InvalidChain(&'static str),
     /// A statement of the chain is not valid yet.

@@ -43,17 +43,17 @@ impl Roster {
             }
             return Ok(Announced::Held);
         }
-        if let Some(previous) = self.previous() {
-            if announced.version.checked_add(1) == Some(held.version) && announced.hash != previous
-            {
-                return Err(RosterError::Fork {
-                    held: Head {
-                        version: announced.version,
-                        hash: previous,
-                    },
-                    seen: announced,
-                });
-            }
+        if let Some(previous) = self.previous()
+            && announced.version.checked_add(1) == Some(held.version)
+            && announced.hash != previous
+        {
+            return Err(RosterError::Fork {
+                held: Head {
+                    version: announced.version,
+                    hash: previous,
+                },
+                seen: announced,
+            });
         }
         Ok(Announced::Earlier)
     }

@@ -1,0 +1,511 @@
+//! The SQLite file (docs/PROTOCOL.md §17.1): schema, migrations, the
+//! store-wide counter, and the one way to change anything, [`Db::write`]:
+//! an immediate transaction that reads what it needs inside itself, seals
+//! every value for its slot at the next counter value, and commits or
+//! changes nothing.
+
+use std::path::Path;
+
+use qorgan::StorageKey;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use zeroize::Zeroizing;
+
+use crate::StoreError;
+
+/// The schema this library writes and the newest it reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How long a transaction waits for another process's lock before failing.
+pub const BUSY_TIMEOUT_MS: u64 = 10_000;
+
+/// What SQLite's `synchronous` is set to (WAL journal in both cases).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous = NORMAL`: a commit survives the app crashing; the
+    /// last commits may be lost if the whole device loses power. The
+    /// outbox and inbox still make every message exactly-once, because
+    /// state and mail commit together.
+    #[default]
+    Normal,
+    /// `synchronous = FULL`: a commit survives power loss too.
+    Full,
+}
+
+const SCHEMA_V1: &str = "
+CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE objects (kind INTEGER NOT NULL, id BLOB NOT NULL, generation INTEGER NOT NULL,
+                      value BLOB NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
+CREATE TABLE sessions (peer BLOB NOT NULL, sid BLOB NOT NULL, generation INTEGER NOT NULL,
+                       value BLOB NOT NULL, PRIMARY KEY (peer, sid)) WITHOUT ROWID;
+CREATE TABLE outbox (id INTEGER PRIMARY KEY, generation INTEGER NOT NULL, value BLOB NOT NULL);
+CREATE TABLE inbox (id INTEGER PRIMARY KEY, generation INTEGER NOT NULL, value BLOB NOT NULL);
+CREATE TABLE seen (n INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE, inbox INTEGER NOT NULL);
+CREATE TABLE events (id INTEGER PRIMARY KEY, generation INTEGER NOT NULL, value BLOB NOT NULL);
+";
+
+/// The value the `check` row seals: opening it tells a wrong key from a
+/// damaged file.
+const CHECK: &[u8] = b"qorgan-store";
+
+/// Object kinds of the `objects` table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// The device: identity and prekeys (`PreKeyStore` state).
+    Device = 1,
+    /// This device's account (`Account` state).
+    Account = 2,
+    /// A contact, by keyed name of its account key.
+    Contact = 3,
+    /// A group's held roster, by keyed name of the group id.
+    Roster = 4,
+    /// A group's outbound session.
+    Outbound = 5,
+    /// A sender's chains in a group.
+    Ring = 6,
+    /// Per peer device: its identity, the active session, failures.
+    Peer = 7,
+    /// Per group: the devices the current chain was distributed to.
+    Distributed = 8,
+}
+
+/// The slot a sealed value belongs to (§17.1): table, row key, generation.
+pub(crate) fn slot(table: &str, key: &[u8], generation: u64) -> Vec<u8> {
+    let mut c = Vec::with_capacity(table.len() + key.len() + 13);
+    c.extend_from_slice(table.as_bytes());
+    c.push(0);
+    c.extend_from_slice(&u32::try_from(key.len()).unwrap_or(u32::MAX).to_be_bytes());
+    c.extend_from_slice(key);
+    c.extend_from_slice(&generation.to_be_bytes());
+    c
+}
+
+fn corrupt(why: &str) -> StoreError {
+    StoreError::Corrupt(why.into())
+}
+
+/// An open store file.
+pub(crate) struct Db {
+    pub(crate) conn: Connection,
+    pub(crate) key: StorageKey,
+}
+
+impl Db {
+    /// Opens (creating if needed) the file at `path`: WAL, the busy
+    /// timeout, the schema (migrated), the check value. Returns the store
+    /// and whether it was just created.
+    pub(crate) fn open(
+        path: &Path,
+        key: &StorageKey,
+        durability: Durability,
+        rng: &mut qorgan::SystemRng,
+    ) -> Result<(Self, bool), StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+        // A file that is not a database fails here, on its first read.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        conn.pragma_update(
+            None,
+            "synchronous",
+            match durability {
+                Durability::Normal => "NORMAL",
+                Durability::Full => "FULL",
+            },
+        )?;
+        let mut db = Self {
+            conn,
+            key: key.clone(),
+        };
+        let created = db.init(rng)?;
+        Ok((db, created))
+    }
+
+    fn init(&mut self, rng: &mut qorgan::SystemRng) -> Result<bool, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let has_meta: bool = tx
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)?;
+        let created = if has_meta {
+            let version: Option<Vec<u8>> = tx
+                .query_row("SELECT value FROM meta WHERE name = 'schema'", [], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let version = version
+                .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
+                .map(u32::from_be_bytes)
+                .ok_or_else(|| corrupt("no schema version"))?;
+            if version > SCHEMA_VERSION {
+                return Err(StoreError::NewerVersion {
+                    found: version,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            // Versions before SCHEMA_VERSION would migrate here, one step
+            // at a time, inside this transaction (there are none yet).
+            let check: Vec<u8> = tx
+                .query_row("SELECT value FROM meta WHERE name = 'check'", [], |r| {
+                    r.get(0)
+                })
+                .optional()?
+                .ok_or_else(|| corrupt("no check value"))?;
+            match self.key.open_value(&slot("meta", b"check", 0), &check) {
+                Ok(v) if v.as_slice() == CHECK => {}
+                Ok(_) => return Err(corrupt("check value")),
+                Err(qorgan::StateError::AuthenticationFailed) => return Err(StoreError::WrongKey),
+                Err(e) => return Err(StoreError::Corrupt(e.to_string())),
+            }
+            false
+        } else {
+            tx.execute_batch(SCHEMA_V1)?;
+            tx.execute(
+                "INSERT INTO meta (name, value) VALUES ('schema', ?1)",
+                params![SCHEMA_VERSION.to_be_bytes().to_vec()],
+            )?;
+            let check = self.key.seal_value(rng, &slot("meta", b"check", 0), CHECK);
+            tx.execute(
+                "INSERT INTO meta (name, value) VALUES ('check', ?1)",
+                params![check],
+            )?;
+            let counter =
+                self.key
+                    .seal_value(rng, &slot("meta", b"counter", 0), &0u64.to_be_bytes());
+            tx.execute(
+                "INSERT INTO meta (name, value) VALUES ('counter', ?1)",
+                params![counter],
+            )?;
+            true
+        };
+        tx.commit()?;
+        Ok(created)
+    }
+}
+
+/// Reads the store-wide counter inside a transaction.
+pub(crate) fn read_counter(tx: &Connection, key: &StorageKey) -> Result<u64, StoreError> {
+    let sealed: Vec<u8> = tx
+        .query_row("SELECT value FROM meta WHERE name = 'counter'", [], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or_else(|| corrupt("no counter"))?;
+    let v = key.open_value(&slot("meta", b"counter", 0), &sealed)?;
+    <[u8; 8]>::try_from(v.as_slice())
+        .map(u64::from_be_bytes)
+        .map_err(|_| corrupt("counter"))
+}
+
+/// One write transaction: the generation every value it writes is sealed
+/// at (the counter's next value), the connection, the key and randomness.
+pub(crate) struct Tx<'a> {
+    pub(crate) tx: rusqlite::Transaction<'a>,
+    pub(crate) key: &'a StorageKey,
+    pub(crate) rng: &'a mut qorgan::SystemRng,
+    pub(crate) generation: u64,
+}
+
+impl Tx<'_> {
+    fn object_slot(kind: Kind, id: &[u8], generation: u64) -> Vec<u8> {
+        let mut k = vec![kind as u8];
+        k.extend_from_slice(id);
+        slot("objects", &k, generation)
+    }
+
+    /// An object's plain value, if any.
+    pub(crate) fn get(
+        &self,
+        kind: Kind,
+        id: &[u8],
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .tx
+            .query_row(
+                "SELECT generation, value FROM objects WHERE kind = ?1 AND id = ?2",
+                params![kind as i64, id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match row {
+            None => Ok(None),
+            Some((generation, sealed)) => {
+                let generation = u64::try_from(generation).map_err(|_| corrupt("generation"))?;
+                Ok(Some(self.key.open_value(
+                    &Self::object_slot(kind, id, generation),
+                    &sealed,
+                )?))
+            }
+        }
+    }
+
+    /// Every object of `kind`: (id, plain value).
+    pub(crate) fn all(&self, kind: Kind) -> Result<Rows<Vec<u8>>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare("SELECT id, generation, value FROM objects WHERE kind = ?1")?;
+        let rows = stmt.query_map(params![kind as i64], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, generation, sealed) = row?;
+            let generation = u64::try_from(generation).map_err(|_| corrupt("generation"))?;
+            let v = self
+                .key
+                .open_value(&Self::object_slot(kind, &id, generation), &sealed)?;
+            out.push((id, v));
+        }
+        Ok(out)
+    }
+
+    /// Writes an object at this transaction's generation.
+    pub(crate) fn put(&mut self, kind: Kind, id: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        let sealed = self.key.seal_value(
+            self.rng,
+            &Self::object_slot(kind, id, self.generation),
+            value,
+        );
+        self.tx.execute(
+            "INSERT INTO objects (kind, id, generation, value) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (kind, id) DO UPDATE SET generation = ?3, value = ?4",
+            params![kind as i64, id, gen_sql(self.generation)?, sealed],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes an object.
+    pub(crate) fn delete(&mut self, kind: Kind, id: &[u8]) -> Result<(), StoreError> {
+        self.tx.execute(
+            "DELETE FROM objects WHERE kind = ?1 AND id = ?2",
+            params![kind as i64, id],
+        )?;
+        Ok(())
+    }
+
+    fn session_slot(peer: &[u8], sid: &[u8], generation: u64) -> Vec<u8> {
+        slot("sessions", &[peer, sid].concat(), generation)
+    }
+
+    /// Every session with the peer device named `peer`: (sid, plain state).
+    pub(crate) fn sessions(&self, peer: &[u8]) -> Result<Rows<Vec<u8>>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare("SELECT sid, generation, value FROM sessions WHERE peer = ?1")?;
+        let rows = stmt.query_map(params![peer], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (sid, generation, sealed) = row?;
+            let generation = u64::try_from(generation).map_err(|_| corrupt("generation"))?;
+            let v = self
+                .key
+                .open_value(&Self::session_slot(peer, &sid, generation), &sealed)?;
+            out.push((sid, v));
+        }
+        Ok(out)
+    }
+
+    /// Writes a session.
+    pub(crate) fn put_session(
+        &mut self,
+        peer: &[u8],
+        sid: &[u8],
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        let sealed = self.key.seal_value(
+            self.rng,
+            &Self::session_slot(peer, sid, self.generation),
+            value,
+        );
+        self.tx.execute(
+            "INSERT INTO sessions (peer, sid, generation, value) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (peer, sid) DO UPDATE SET generation = ?3, value = ?4",
+            params![peer, sid, gen_sql(self.generation)?, sealed],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a session.
+    pub(crate) fn delete_session(&mut self, peer: &[u8], sid: &[u8]) -> Result<(), StoreError> {
+        self.tx.execute(
+            "DELETE FROM sessions WHERE peer = ?1 AND sid = ?2",
+            params![peer, sid],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes every session (after a rollback).
+    pub(crate) fn delete_all_sessions(&mut self) -> Result<usize, StoreError> {
+        Ok(self.tx.execute("DELETE FROM sessions", [])?)
+    }
+
+    /// Appends a value to a mailbox table (`outbox`, `inbox`, `events`);
+    /// returns its id.
+    pub(crate) fn append(&mut self, table: Mailbox, value: &[u8]) -> Result<i64, StoreError> {
+        // The id is chosen first so the seal can bind it.
+        let next: i64 = self.tx.query_row(
+            &format!("SELECT coalesce(max(id), 0) + 1 FROM {}", table.name()),
+            [],
+            |r| r.get(0),
+        )?;
+        let sealed = self.key.seal_value(
+            self.rng,
+            &slot(table.name(), &next.to_be_bytes(), self.generation),
+            value,
+        );
+        self.tx.execute(
+            &format!(
+                "INSERT INTO {} (id, generation, value) VALUES (?1, ?2, ?3)",
+                table.name()
+            ),
+            params![next, gen_sql(self.generation)?, sealed],
+        )?;
+        Ok(next)
+    }
+
+    /// Removes a mailbox entry; false if there was none.
+    pub(crate) fn remove(&mut self, table: Mailbox, id: i64) -> Result<bool, StoreError> {
+        Ok(self.tx.execute(
+            &format!("DELETE FROM {} WHERE id = ?1", table.name()),
+            params![id],
+        )? > 0)
+    }
+
+    /// Whether a received message (its keyed digest) was seen, and the
+    /// inbox entry it made (0 if it made none or was acknowledged).
+    pub(crate) fn seen(&self, digest: &[u8; 32]) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT inbox FROM seen WHERE digest = ?1",
+                params![digest.as_slice()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records a received message's digest.
+    pub(crate) fn mark_seen(&mut self, digest: &[u8; 32], inbox: i64) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT OR REPLACE INTO seen (digest, inbox) VALUES (?1, ?2)",
+            params![digest.as_slice(), inbox],
+        )?;
+        // Bounded: the oldest digests go first (their message keys are long
+        // deleted, so a replay of one fails to decrypt instead).
+        self.tx.execute(
+            "DELETE FROM seen WHERE n <= (SELECT max(n) FROM seen) - ?1",
+            params![crate::limits::MAX_SEEN_DIGESTS as i64],
+        )?;
+        Ok(())
+    }
+}
+
+/// Rows as read: a key (id or session name) and the opened value.
+pub(crate) type Rows<K> = Vec<(K, Zeroizing<Vec<u8>>)>;
+
+/// The mailbox tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mailbox {
+    Outbox,
+    Inbox,
+    Events,
+}
+
+impl Mailbox {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Outbox => "outbox",
+            Self::Inbox => "inbox",
+            Self::Events => "events",
+        }
+    }
+}
+
+/// Reads every entry of a mailbox (a read transaction of its own).
+pub(crate) fn read_mailbox(
+    conn: &Connection,
+    key: &StorageKey,
+    table: Mailbox,
+) -> Result<Rows<i64>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, generation, value FROM {} ORDER BY id",
+        table.name()
+    ))?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, generation, sealed) = row?;
+        let generation = u64::try_from(generation).map_err(|_| corrupt("generation"))?;
+        let v = key.open_value(&slot(table.name(), &id.to_be_bytes(), generation), &sealed)?;
+        out.push((id, v));
+    }
+    Ok(out)
+}
+
+fn gen_sql(g: u64) -> Result<i64, StoreError> {
+    i64::try_from(g).map_err(|_| corrupt("counter exhausted"))
+}
+
+impl Db {
+    /// Runs `f` in one immediate transaction: the counter is read inside
+    /// it (another process may have moved it), every value `f` writes is
+    /// sealed at the next counter value, and the counter is written last.
+    /// Any error rolls everything back. Returns `f`'s result and the new
+    /// counter.
+    pub(crate) fn write<T>(
+        &mut self,
+        rng: &mut qorgan::SystemRng,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<(T, u64), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let counter = read_counter(&tx, &self.key)?;
+        let generation = counter
+            .checked_add(1)
+            .ok_or_else(|| corrupt("counter exhausted"))?;
+        let mut t = Tx {
+            tx,
+            key: &self.key,
+            rng,
+            generation,
+        };
+        let out = f(&mut t)?;
+        let sealed = t.key.seal_value(
+            t.rng,
+            &slot("meta", b"counter", 0),
+            &generation.to_be_bytes(),
+        );
+        t.tx.execute(
+            "UPDATE meta SET value = ?1 WHERE name = 'counter'",
+            params![sealed],
+        )?;
+        t.tx.commit()?;
+        Ok((out, generation))
+    }
+
+    /// The counter, read now.
+    pub(crate) fn counter(&self) -> Result<u64, StoreError> {
+        read_counter(&self.conn, &self.key)
+    }
+}

@@ -1,0 +1,138 @@
+//! Two stores talking: every message exactly once through the outbox and
+//! the inbox, across reopenings; typed errors for wrong keys, corrupt and
+//! newer files.
+
+mod common;
+
+use common::*;
+use qorgan_store::{Account, Delivery, Destination, StoreError};
+
+#[test]
+fn messages_go_out_through_the_outbox_and_in_through_the_inbox_exactly_once() {
+    let mut alice = person("alice", 1);
+    let mut bob = person("bob", 2);
+    introduce(&mut alice, &mut bob);
+    let bob_id = *bob.account.identity();
+
+    let out = alice.account.encrypt(&bob_id, b"first").unwrap();
+    assert_eq!(out.to, Destination::Device(bob_id));
+    // Committed before returning: a crash now (a reopen) keeps it queued.
+    alice.reopen();
+    assert_eq!(alice.account.outbox().unwrap(), vec![out.clone()]);
+
+    let d = bob
+        .account
+        .decrypt(alice.account.identity(), &out.bytes, NOW)
+        .unwrap();
+    assert_eq!(text(&d), b"first");
+    // The server redelivers (it never saw Bob's acknowledgement).
+    assert_eq!(
+        bob.account
+            .decrypt(alice.account.identity(), &out.bytes, NOW)
+            .unwrap(),
+        Delivery::Duplicate
+    );
+    // Bob's app crashed before saving it: it is pending after a reopen.
+    bob.reopen();
+    let pending = bob.account.pending().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].plaintext, b"first");
+    assert_eq!(pending[0].from, *alice.account.identity());
+    bob.account.ack(pending[0].id).unwrap();
+    assert!(bob.account.pending().unwrap().is_empty());
+    // Acknowledged, then redelivered: still not delivered twice.
+    assert_eq!(
+        bob.account
+            .decrypt(alice.account.identity(), &out.bytes, NOW)
+            .unwrap(),
+        Delivery::Duplicate
+    );
+    alice.account.mark_sent(out.id).unwrap();
+    assert!(alice.account.outbox().unwrap().is_empty());
+    assert!(matches!(
+        alice.account.mark_sent(out.id),
+        Err(StoreError::NotFound(_))
+    ));
+
+    // A conversation, both ways, with reopenings in between.
+    for i in 0..20u8 {
+        let m = bob.account.encrypt(alice.account.identity(), &[i]).unwrap();
+        if i % 5 == 0 {
+            bob.reopen();
+            alice.reopen();
+        }
+        let got = deliver(&mut bob, &mut alice);
+        assert_eq!(got.len(), 1);
+        assert_eq!(text(&got[0]), vec![i]);
+        let _ = m;
+        alice.account.encrypt(&bob_id, &[i, i]).unwrap();
+        let got = deliver(&mut alice, &mut bob);
+        assert_eq!(text(&got[0]), vec![i, i]);
+    }
+    assert_eq!(alice.account.pending().unwrap().len(), 20);
+    assert_eq!(bob.account.pending().unwrap().len(), 20);
+}
+
+#[test]
+fn a_wrong_key_a_corrupt_file_and_a_newer_schema_are_told_apart() {
+    let alice = person("alice", 3);
+    drop(alice.account);
+    assert!(matches!(
+        Account::open(&alice.path, &key(4), &options("a")),
+        Err(StoreError::WrongKey)
+    ));
+    let junk = path("junk");
+    std::fs::write(&junk, b"this is not a database, not at all, really").unwrap();
+    assert!(matches!(
+        Account::open(&junk, &key(4), &options("a")),
+        Err(StoreError::Corrupt(_))
+    ));
+    // A newer library wrote schema 2.
+    {
+        let conn = rusqlite_open(&alice.path);
+        conn.execute(
+            "UPDATE meta SET value = ?1 WHERE name = 'schema'",
+            [2u32.to_be_bytes().to_vec()],
+        )
+        .unwrap();
+    }
+    assert!(matches!(
+        Account::open(&alice.path, &alice.key, &options("a")),
+        Err(StoreError::NewerVersion {
+            found: 2,
+            supported: 1
+        })
+    ));
+}
+
+fn rusqlite_open(p: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(p).unwrap()
+}
+
+#[test]
+fn a_sealed_row_moved_to_another_slot_does_not_open() {
+    let mut alice = person("alice", 5);
+    let mut bob = person("bob", 6);
+    introduce(&mut alice, &mut bob);
+    let bob_id = *bob.account.identity();
+    alice.account.encrypt(&bob_id, b"one").unwrap();
+    alice.account.encrypt(&bob_id, b"two").unwrap();
+    drop(alice.account);
+    // Swap the two outbox rows' values.
+    let conn = rusqlite_open(&alice.path);
+    let rows: Vec<(i64, Vec<u8>)> = conn
+        .prepare("SELECT id, value FROM outbox ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    conn.execute(
+        "UPDATE outbox SET value = ?1 WHERE id = ?2",
+        (rows[1].1.clone(), rows[0].0),
+    )
+    .unwrap();
+    drop(conn);
+    let a = Account::open(&alice.path, &alice.key, &options("a")).unwrap();
+    assert!(matches!(a.outbox(), Err(StoreError::Corrupt(_))));
+}
