@@ -536,7 +536,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_announcement() != 2776:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_func_verify_batch() != 33685:
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_batch() != 50785:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_bundle() != 22747:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -547,6 +547,16 @@ def _uniffi_check_api_checksums(lib):
     if lib.uniffi_qorgan_ffi_checksum_func_verify_group_message() != 55042:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_identity() != 10583:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_presentation() != 32784:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_revocation_list() != 51772:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_roster() != 49998:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_roster_after() != 23536:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_statement() != 48381:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_upload() != 38208:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -610,6 +620,8 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_create_group() != 28616:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_device_create_group_in_roster() != 38004:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys() != 56623:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys() != 48684:
@@ -646,11 +658,17 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_device_open() != 31962:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 46978:
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 65031:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 33738:
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add_in_roster() != 20924:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() != 35629:
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 33281:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() != 56326:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch_in_roster() != 32886:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_in_roster() != 15691:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export() != 50130:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -664,11 +682,23 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity() != 2170:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() != 62768:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() != 36056:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 44524:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export_in_roster() != 13351:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 48599:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new_in_roster() != 50777:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 60939:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_issuerkeypair_public_key() != 11679:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_issuerkeypair_to_seed() != 18382:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_from_seed() != 18935:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_generate() != 32873:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_linkrequest_code() != 34816:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -678,9 +708,13 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() != 17758:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_apply_roster() != 23291:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() != 11050:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() != 35525:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() != 54959:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute_in_roster() != 37195:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() != 42726:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -696,6 +730,8 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation() != 21901:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_roster() != 46165:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() != 6108:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation() != 38019:
@@ -703,6 +739,68 @@ def _uniffi_check_api_checksums(lib):
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due() != 49091:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() != 55112:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_presentation_statements() != 30298:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_presentation_to_bytes() != 9148:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_presentation_to_text() != 38331:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_presentation_verify() != 5762:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_presentation_verify_account() != 13171:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_presentation_from_bytes() != 50514:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_presentation_from_text() != 61849:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_presentation_new() != 1566:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_revocationlist_info() != 40253:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_revocationlist_is_stale() != 56834:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_revocationlist_revokes() != 29460:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_revocationlist_to_bytes() != 10339:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_from_bytes() != 30284:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_issue() != 8232:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_admit() != 38880:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_advance() != 53428:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_epoch() != 12730:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_group_id() != 31566:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_head() != 52470:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_is_member() != 48356:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_members() != 56338:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_previous() != 12869:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_role_of() != 57667:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_signer() != 19952:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_successor() != 23304:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_to_bytes() != 15021:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_with_member() != 4309:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_without_member() != 35999:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_roster_create() != 49605:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_roster_from_bytes() != 46037:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_roster_from_history() != 61847:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_decrypt() != 16821:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -725,6 +823,18 @@ def _uniffi_check_api_checksums(lib):
     if lib.uniffi_qorgan_ffi_checksum_method_session_session_id() != 50926:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_session_open() != 1288:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_statement_info() != 51933:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_statement_to_bytes() != 38670:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_account() != 26721:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_intermediate() != 16611:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_statement_from_bytes() != 26868:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_statement_issue() != 49722:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
 
 # A ctypes library to expose the extern-C FFI definitions.
@@ -791,6 +901,21 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_group_message.restype = ctypes
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_identity.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_identity.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_presentation.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_presentation.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_revocation_list.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_revocation_list.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_roster.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_roster.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_roster_after.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_roster_after.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_statement.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_statement.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_upload.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_verify_upload.restype = ctypes.c_uint16
@@ -884,6 +1009,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_bundles.restype = ctypes.c_u
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_create_group.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_create_group.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_create_group_in_roster.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_device_create_group_in_roster.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys.restype = ctypes.c_uint16
@@ -941,12 +1069,21 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_device_open.restype = ctypes.c
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add_in_roster.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add_in_roster.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch_in_roster.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch_in_roster.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_in_roster.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_in_roster.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export.restype = ctypes.c_uint16
@@ -968,12 +1105,30 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_groupreceiver_sender_identity.resty
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export_in_roster.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export_in_roster.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new_in_roster.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new_in_roster.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_issuerkeypair_public_key.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_issuerkeypair_public_key.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_issuerkeypair_to_seed.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_issuerkeypair_to_seed.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_from_seed.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_from_seed.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_generate.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_generate.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_linkrequest_code.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_linkrequest_code.restype = ctypes.c_uint16
@@ -986,12 +1141,18 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_linkrequest_new.restype = ctyp
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_apply_roster.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_apply_roster.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute_in_roster.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute_in_roster.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution.restype = ctypes.c_uint16
@@ -1013,6 +1174,9 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed.r
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_roster.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_roster.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate.restype = ctypes.c_uint16
@@ -1025,6 +1189,99 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due.restype 
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_presentation_statements.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_presentation_statements.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_presentation_to_bytes.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_presentation_to_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_presentation_to_text.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_presentation_to_text.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_presentation_verify.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_presentation_verify.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_presentation_verify_account.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_presentation_verify_account.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_presentation_from_bytes.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_presentation_from_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_presentation_from_text.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_presentation_from_text.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_presentation_new.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_presentation_new.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_revocationlist_info.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_revocationlist_info.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_revocationlist_is_stale.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_revocationlist_is_stale.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_revocationlist_revokes.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_revocationlist_revokes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_revocationlist_to_bytes.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_revocationlist_to_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_from_bytes.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_from_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_issue.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_issue.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_admit.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_admit.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_advance.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_advance.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_epoch.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_epoch.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_group_id.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_group_id.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_head.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_head.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_is_member.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_is_member.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_members.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_members.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_previous.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_previous.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_role_of.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_role_of.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_signer.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_signer.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_successor.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_successor.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_to_bytes.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_to_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_with_member.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_with_member.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_without_member.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_roster_without_member.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_roster_create.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_roster_create.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_roster_from_bytes.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_roster_from_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_roster_from_history.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_roster_from_history.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_decrypt.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_decrypt.restype = ctypes.c_uint16
@@ -1058,6 +1315,24 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_method_session_session_id.restype = ctypes
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_session_open.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_session_open.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_statement_info.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_statement_info.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_statement_to_bytes.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_statement_to_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_account.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_account.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_intermediate.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_intermediate.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_statement_from_bytes.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_statement_from_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_statement_issue.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_statement_issue.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_accounts.argtypes = (
     _UniffiForeignBytes,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1128,6 +1403,35 @@ _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_identity.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_identity.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_presentation.argtypes = (
+    _UniffiForeignBytes,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_presentation.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_revocation_list.argtypes = (
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_revocation_list.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_roster.argtypes = (
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_roster.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_roster_after.argtypes = (
+    _UniffiRustBuffer,
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_roster_after.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_statement.argtypes = (
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_verify_statement.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_upload.argtypes = (
     _UniffiForeignBytes,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1311,6 +1615,15 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group_in_roster.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group_in_roster.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys.argtypes = (
     ctypes.c_uint64,
     ctypes.c_uint32,
@@ -1428,6 +1741,16 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_add.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_add.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_add_in_roster.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_add_in_roster.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt.argtypes = (
     ctypes.c_uint64,
     _UniffiForeignBytes,
@@ -1440,6 +1763,24 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch_in_roster.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch_in_roster.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_in_roster.argtypes = (
+    ctypes.c_uint64,
+    _UniffiForeignBytes,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_in_roster.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_export.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1477,12 +1818,29 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export.argtypes =
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export_in_roster.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export_in_roster.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_new.argtypes = (
     _UniffiRustBuffer,
     _UniffiRustBuffer,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_new.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_new_in_roster.argtypes = (
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_new_in_roster.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_open.argtypes = (
     _UniffiRustBuffer,
     _UniffiRustBuffer,
@@ -1492,6 +1850,25 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_open.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_open.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_issuerkeypair_public_key.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_issuerkeypair_public_key.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_issuerkeypair_to_seed.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_issuerkeypair_to_seed.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_issuerkeypair_from_seed.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_issuerkeypair_from_seed.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_issuerkeypair_generate.argtypes = (
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_issuerkeypair_generate.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_linkrequest_code.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1513,6 +1890,12 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_announcement.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_announcement.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_apply_roster.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_apply_roster.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1524,6 +1907,15 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute_in_roster.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute_in_roster.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribution.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1561,6 +1953,11 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation.argtypes 
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_roster.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_roster.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotate.argtypes = (
     ctypes.c_uint64,
     ctypes.c_uint64,
@@ -1584,6 +1981,189 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_seal.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_seal.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_statements.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_statements.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_to_bytes.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_to_bytes.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_to_text.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_to_text.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_verify.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_verify.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_verify_account.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_verify_account.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_presentation_from_bytes.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_presentation_from_bytes.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_presentation_from_text.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_presentation_from_text.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_presentation_new.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_presentation_new.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_info.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_info.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_is_stale.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_is_stale.restype = ctypes.c_int8
+_UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_revokes.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_revokes.restype = ctypes.c_int8
+_UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_to_bytes.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_to_bytes.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_revocationlist_from_bytes.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_revocationlist_from_bytes.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_revocationlist_issue.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_revocationlist_issue.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_admit.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_admit.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_advance.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_advance.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_epoch.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_epoch.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_group_id.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_group_id.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_head.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_head.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_is_member.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_is_member.restype = ctypes.c_int8
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_members.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_members.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_previous.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_previous.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_role_of.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_role_of.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_signer.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_signer.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_successor.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_successor.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_to_bytes.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_to_bytes.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_with_member.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_with_member.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_without_member.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_without_member.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_roster_create.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_roster_create.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_roster_from_bytes.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_roster_from_bytes.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_roster_from_history.argtypes = (
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_roster_from_history.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_decrypt.argtypes = (
     ctypes.c_uint64,
     _UniffiForeignBytes,
@@ -1648,6 +2228,52 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_session_open.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_session_open.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_statement_info.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_statement_info.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_statement_to_bytes.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_statement_to_bytes.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_certify_account.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_certify_account.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_certify_intermediate.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_certify_intermediate.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_from_bytes.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_from_bytes.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_issue.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_issue.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_clone_account.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1688,6 +2314,16 @@ _UniffiLib.uniffi_qorgan_ffi_fn_free_groupreceiver.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_free_groupreceiver.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_issuerkeypair.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_issuerkeypair.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_free_issuerkeypair.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_free_issuerkeypair.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_clone_linkrequest.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1708,6 +2344,36 @@ _UniffiLib.uniffi_qorgan_ffi_fn_free_outboundgroup.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_free_outboundgroup.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_presentation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_presentation.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_free_presentation.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_free_presentation.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_revocationlist.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_revocationlist.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_free_revocationlist.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_free_revocationlist.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_roster.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_roster.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_free_roster.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_free_roster.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_clone_session.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1718,6 +2384,16 @@ _UniffiLib.uniffi_qorgan_ffi_fn_free_session.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_free_session.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_statement.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_statement.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_free_statement.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_free_statement.restype = None
 
 _uniffi_check_contract_api_version(_UniffiLib)
 # _uniffi_check_api_checksums(_UniffiLib)
@@ -1844,6 +2520,46 @@ class _UniffiFfiConverterTypeListHead(_UniffiConverterRustBuffer):
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterUInt64.write(value.version, buf)
+        _UniffiFfiConverterBytes.write(value.hash, buf)
+
+@dataclass
+class RosterHead:
+    """
+    The head of a roster: its epoch and hash (docs/PROTOCOL.md §15.2).
+    A rostered chain is announced under one head; group messages report it.
+"""
+    def __init__(self, *, epoch:int, hash:bytes):
+        self.epoch = epoch
+        self.hash = hash
+        
+        
+
+    
+    def __str__(self):
+        return "RosterHead(epoch={}, hash={})".format(self.epoch, self.hash)
+    def __eq__(self, other):
+        if self.epoch != other.epoch:
+            return False
+        if self.hash != other.hash:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeRosterHead(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return RosterHead(
+            epoch=_UniffiFfiConverterUInt64.read(buf),
+            hash=_UniffiFfiConverterBytes.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterUInt64.check_lower(value.epoch)
+        _UniffiFfiConverterBytes.check_lower(value.hash)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterUInt64.write(value.epoch, buf)
         _UniffiFfiConverterBytes.write(value.hash, buf)
 
 
@@ -2382,6 +3098,325 @@ class QorganError:  # type: ignore
         def __repr__(self):
             return "QorganError.NoSession({})".format(str(self))
     _UniffiTempQorganError.NoSession = NoSession # type: ignore
+    class InvalidRoster(_UniffiTempQorganError):
+        """
+        A roster that breaks the rules (no member, no admin, more than the
+        member limit, an account listed twice), or a change that would make
+        one (removing an account that is not a member).
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "QorganError.InvalidRoster({})".format(str(self))
+    _UniffiTempQorganError.InvalidRoster = InvalidRoster # type: ignore
+    class RosterRolledBack(_UniffiTempQorganError):
+        """
+        A roster older than the one held: the server replays an old roster
+        (to bring back a removed member). Nothing changed; keep the held
+        roster.
+"""
+        
+        def __init__(self, held, offered):
+            super().__init__(", ".join([
+                "held={!r}".format(held),
+                "offered={!r}".format(offered),
+            ]))
+            self.held = held
+            self.offered = offered
+
+        def __repr__(self):
+            return "QorganError.RosterRolledBack({})".format(str(self))
+    _UniffiTempQorganError.RosterRolledBack = RosterRolledBack # type: ignore
+    class RosterFork(_UniffiTempQorganError):
+        """
+        Two different rosters claim one epoch of a group, both signed by an
+        admin (two admins changed the group at once, or an admin's account
+        key was stolen), or a chain was announced under another roster of
+        the held epoch: the server shows different members to different
+        people. Nothing changed. The app must show this to the user.
+"""
+        
+        def __init__(self, held, seen):
+            super().__init__(", ".join([
+                "held={!r}".format(held),
+                "seen={!r}".format(seen),
+            ]))
+            self.held = held
+            self.seen = seen
+
+        def __repr__(self):
+            return "QorganError.RosterFork({})".format(str(self))
+    _UniffiTempQorganError.RosterFork = RosterFork # type: ignore
+    class RosterGap(_UniffiTempQorganError):
+        """
+        Rosters between the held one and the offered one are missing: fetch
+        epochs `first_missing` to `offered` and advance with the whole
+        chain. Nothing changed.
+"""
+        
+        def __init__(self, first_missing, offered):
+            super().__init__(", ".join([
+                "first_missing={!r}".format(first_missing),
+                "offered={!r}".format(offered),
+            ]))
+            self.first_missing = first_missing
+            self.offered = offered
+
+        def __repr__(self):
+            return "QorganError.RosterGap({})".format(str(self))
+    _UniffiTempQorganError.RosterGap = RosterGap # type: ignore
+    class RosterBehind(_UniffiTempQorganError):
+        """
+        A chain announced under a newer roster than the one held: fetch the
+        rosters up to `announced`, `advance`, and take the chain again.
+"""
+        
+        def __init__(self, held, announced):
+            super().__init__(", ".join([
+                "held={!r}".format(held),
+                "announced={!r}".format(announced),
+            ]))
+            self.held = held
+            self.announced = announced
+
+        def __repr__(self):
+            return "QorganError.RosterBehind({})".format(str(self))
+    _UniffiTempQorganError.RosterBehind = RosterBehind # type: ignore
+    class StaleChain(_UniffiTempQorganError):
+        """
+        A chain announced under an older roster than the one held: the
+        sender has not rotated since the roster changed. Wait for its next
+        chain (every roster change forces one).
+"""
+        
+        def __init__(self, held, announced):
+            super().__init__(", ".join([
+                "held={!r}".format(held),
+                "announced={!r}".format(announced),
+            ]))
+            self.held = held
+            self.announced = announced
+
+        def __repr__(self):
+            return "QorganError.StaleChain({})".format(str(self))
+    _UniffiTempQorganError.StaleChain = StaleChain # type: ignore
+    class SenderNotMember(_UniffiTempQorganError):
+        """
+        A chain sent by a device that is not in the verified device list of
+        a roster member (a device the server enrolled, a removed member's,
+        or a list of another account). Refused.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.SenderNotMember({})".format(str(self))
+    _UniffiTempQorganError.SenderNotMember = SenderNotMember # type: ignore
+    class NotMember(_UniffiTempQorganError):
+        """
+        This device's account is not in the roster: it must not hold the
+        group's keys (it was removed, or never added).
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.NotMember({})".format(str(self))
+    _UniffiTempQorganError.NotMember = NotMember # type: ignore
+    class RosterMismatch(_UniffiTempQorganError):
+        """
+        A rostered chain given to a call without a roster, or a chain
+        without a roster given to a rostered call (`GroupReceiver.new` for
+        a rostered group, `apply_roster` on a group created without one):
+        use the matching call.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.RosterMismatch({})".format(str(self))
+    _UniffiTempQorganError.RosterMismatch = RosterMismatch # type: ignore
+    class NotAdmin(_UniffiTempQorganError):
+        """
+        Changing a roster needs the account key of one of its admins: this
+        account is not an admin (or, creating one, is not listed as one).
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.NotAdmin({})".format(str(self))
+    _UniffiTempQorganError.NotAdmin = NotAdmin # type: ignore
+    class SignerNotAdmin(_UniffiTempQorganError):
+        """
+        A roster signed by an account that is not an admin of the roster it
+        follows (of itself, for epoch 1): the server, or a plain member,
+        tried to change the group. Refused; keep the held roster.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.SignerNotAdmin({})".format(str(self))
+    _UniffiTempQorganError.SignerNotAdmin = SignerNotAdmin # type: ignore
+    class RosterNotSuccessor(_UniffiTempQorganError):
+        """
+        A roster that does not directly follow the roster it was checked
+        against (`verify_roster_after`, `VerifyItem.RosterAfter`): not
+        epoch `previous_epoch + 1`, not naming the held roster's hash, or
+        another group's. The server keeps the roster it holds.
+"""
+        
+        def __init__(self, epoch, previous_epoch):
+            super().__init__(", ".join([
+                "epoch={!r}".format(epoch),
+                "previous_epoch={!r}".format(previous_epoch),
+            ]))
+            self.epoch = epoch
+            self.previous_epoch = previous_epoch
+
+        def __repr__(self):
+            return "QorganError.RosterNotSuccessor({})".format(str(self))
+    _UniffiTempQorganError.RosterNotSuccessor = RosterNotSuccessor # type: ignore
+    class NotInRoster(_UniffiTempQorganError):
+        """
+        Distribution only (`FanoutResult.error`): a session with a device
+        that is in no verified device list of a roster member. Nothing was
+        encrypted for it.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.NotInRoster({})".format(str(self))
+    _UniffiTempQorganError.NotInRoster = NotInRoster # type: ignore
+    class InvalidStatement(_UniffiTempQorganError):
+        """
+        A statement, certificate or revocation list that breaks the rules
+        (a claim too long or twice, an empty validity period, a certificate
+        without its required claim or with a subject that is not a key).
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "QorganError.InvalidStatement({})".format(str(self))
+    _UniffiTempQorganError.InvalidStatement = InvalidStatement # type: ignore
+    class UnknownIssuer(_UniffiTempQorganError):
+        """
+        The certificate chain does not start at a trusted organisation key
+        (another organisation's, or a key the server or an impostor made).
+        Show nothing: not "unverified", just no label.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.UnknownIssuer({})".format(str(self))
+    _UniffiTempQorganError.UnknownIssuer = UnknownIssuer # type: ignore
+    class InvalidChain(_UniffiTempQorganError):
+        """
+        A presentation that is not anchor → [intermediate] → leaf.
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "QorganError.InvalidChain({})".format(str(self))
+    _UniffiTempQorganError.InvalidChain = InvalidChain # type: ignore
+    class NotYetValid(_UniffiTempQorganError):
+        """
+        A statement of the chain is not valid yet at the time given.
+"""
+        
+        def __init__(self, serial, valid_from):
+            super().__init__(", ".join([
+                "serial={!r}".format(serial),
+                "valid_from={!r}".format(valid_from),
+            ]))
+            self.serial = serial
+            self.valid_from = valid_from
+
+        def __repr__(self):
+            return "QorganError.NotYetValid({})".format(str(self))
+    _UniffiTempQorganError.NotYetValid = NotYetValid # type: ignore
+    class Expired(_UniffiTempQorganError):
+        """
+        A statement of the chain has expired at the time given.
+"""
+        
+        def __init__(self, serial, valid_until):
+            super().__init__(", ".join([
+                "serial={!r}".format(serial),
+                "valid_until={!r}".format(valid_until),
+            ]))
+            self.serial = serial
+            self.valid_until = valid_until
+
+        def __repr__(self):
+            return "QorganError.Expired({})".format(str(self))
+    _UniffiTempQorganError.Expired = Expired # type: ignore
+    class Revoked(_UniffiTempQorganError):
+        """
+        A statement of the chain is on its issuer's revocation list.
+"""
+        
+        def __init__(self, serial):
+            super().__init__(", ".join([
+                "serial={!r}".format(serial),
+            ]))
+            self.serial = serial
+
+        def __repr__(self):
+            return "QorganError.Revoked({})".format(str(self))
+    _UniffiTempQorganError.Revoked = Revoked # type: ignore
+    class WrongSubject(_UniffiTempQorganError):
+        """
+        The certificate is genuine but for another account than the one it
+        is shown for (`verify_account`), or not an account certificate.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.WrongSubject({})".format(str(self))
+    _UniffiTempQorganError.WrongSubject = WrongSubject # type: ignore
+    class InvalidText(_UniffiTempQorganError):
+        """
+        A QR text that is not a presentation's (prefix `QG1:`, the base45
+        alphabet, its length).
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "QorganError.InvalidText({})".format(str(self))
+    _UniffiTempQorganError.InvalidText = InvalidText # type: ignore
     class InvalidArgument(_UniffiTempQorganError):
         """
         An argument out of range (key length, sizes).
@@ -2555,10 +3590,94 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             return QorganError.NoSession(
             )
         if variant == 36:
-            return QorganError.InvalidArgument(
+            return QorganError.InvalidRoster(
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 37:
+            return QorganError.RosterRolledBack(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 38:
+            return QorganError.RosterFork(
+                _UniffiFfiConverterTypeRosterHead.read(buf),
+                _UniffiFfiConverterTypeRosterHead.read(buf),
+            )
+        if variant == 39:
+            return QorganError.RosterGap(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 40:
+            return QorganError.RosterBehind(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 41:
+            return QorganError.StaleChain(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 42:
+            return QorganError.SenderNotMember(
+            )
+        if variant == 43:
+            return QorganError.NotMember(
+            )
+        if variant == 44:
+            return QorganError.RosterMismatch(
+            )
+        if variant == 45:
+            return QorganError.NotAdmin(
+            )
+        if variant == 46:
+            return QorganError.SignerNotAdmin(
+            )
+        if variant == 47:
+            return QorganError.RosterNotSuccessor(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 48:
+            return QorganError.NotInRoster(
+            )
+        if variant == 49:
+            return QorganError.InvalidStatement(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 50:
+            return QorganError.UnknownIssuer(
+            )
+        if variant == 51:
+            return QorganError.InvalidChain(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 52:
+            return QorganError.NotYetValid(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 53:
+            return QorganError.Expired(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 54:
+            return QorganError.Revoked(
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 55:
+            return QorganError.WrongSubject(
+            )
+        if variant == 56:
+            return QorganError.InvalidText(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 57:
+            return QorganError.InvalidArgument(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 58:
             return QorganError.Internal(
                 _UniffiFfiConverterString.read(buf),
             )
@@ -2664,6 +3783,69 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if isinstance(value, QorganError.NotListed):
             return
         if isinstance(value, QorganError.NoSession):
+            return
+        if isinstance(value, QorganError.InvalidRoster):
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, QorganError.RosterRolledBack):
+            _UniffiFfiConverterUInt64.check_lower(value.held)
+            _UniffiFfiConverterUInt64.check_lower(value.offered)
+            return
+        if isinstance(value, QorganError.RosterFork):
+            _UniffiFfiConverterTypeRosterHead.check_lower(value.held)
+            _UniffiFfiConverterTypeRosterHead.check_lower(value.seen)
+            return
+        if isinstance(value, QorganError.RosterGap):
+            _UniffiFfiConverterUInt64.check_lower(value.first_missing)
+            _UniffiFfiConverterUInt64.check_lower(value.offered)
+            return
+        if isinstance(value, QorganError.RosterBehind):
+            _UniffiFfiConverterUInt64.check_lower(value.held)
+            _UniffiFfiConverterUInt64.check_lower(value.announced)
+            return
+        if isinstance(value, QorganError.StaleChain):
+            _UniffiFfiConverterUInt64.check_lower(value.held)
+            _UniffiFfiConverterUInt64.check_lower(value.announced)
+            return
+        if isinstance(value, QorganError.SenderNotMember):
+            return
+        if isinstance(value, QorganError.NotMember):
+            return
+        if isinstance(value, QorganError.RosterMismatch):
+            return
+        if isinstance(value, QorganError.NotAdmin):
+            return
+        if isinstance(value, QorganError.SignerNotAdmin):
+            return
+        if isinstance(value, QorganError.RosterNotSuccessor):
+            _UniffiFfiConverterUInt64.check_lower(value.epoch)
+            _UniffiFfiConverterUInt64.check_lower(value.previous_epoch)
+            return
+        if isinstance(value, QorganError.NotInRoster):
+            return
+        if isinstance(value, QorganError.InvalidStatement):
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, QorganError.UnknownIssuer):
+            return
+        if isinstance(value, QorganError.InvalidChain):
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, QorganError.NotYetValid):
+            _UniffiFfiConverterUInt64.check_lower(value.serial)
+            _UniffiFfiConverterUInt64.check_lower(value.valid_from)
+            return
+        if isinstance(value, QorganError.Expired):
+            _UniffiFfiConverterUInt64.check_lower(value.serial)
+            _UniffiFfiConverterUInt64.check_lower(value.valid_until)
+            return
+        if isinstance(value, QorganError.Revoked):
+            _UniffiFfiConverterUInt64.check_lower(value.serial)
+            return
+        if isinstance(value, QorganError.WrongSubject):
+            return
+        if isinstance(value, QorganError.InvalidText):
+            _UniffiFfiConverterString.check_lower(value.reason)
             return
         if isinstance(value, QorganError.InvalidArgument):
             _UniffiFfiConverterString.check_lower(value.reason)
@@ -2773,11 +3955,74 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             buf.write_i32(34)
         if isinstance(value, QorganError.NoSession):
             buf.write_i32(35)
-        if isinstance(value, QorganError.InvalidArgument):
+        if isinstance(value, QorganError.InvalidRoster):
             buf.write_i32(36)
             _UniffiFfiConverterString.write(value.reason, buf)
-        if isinstance(value, QorganError.Internal):
+        if isinstance(value, QorganError.RosterRolledBack):
             buf.write_i32(37)
+            _UniffiFfiConverterUInt64.write(value.held, buf)
+            _UniffiFfiConverterUInt64.write(value.offered, buf)
+        if isinstance(value, QorganError.RosterFork):
+            buf.write_i32(38)
+            _UniffiFfiConverterTypeRosterHead.write(value.held, buf)
+            _UniffiFfiConverterTypeRosterHead.write(value.seen, buf)
+        if isinstance(value, QorganError.RosterGap):
+            buf.write_i32(39)
+            _UniffiFfiConverterUInt64.write(value.first_missing, buf)
+            _UniffiFfiConverterUInt64.write(value.offered, buf)
+        if isinstance(value, QorganError.RosterBehind):
+            buf.write_i32(40)
+            _UniffiFfiConverterUInt64.write(value.held, buf)
+            _UniffiFfiConverterUInt64.write(value.announced, buf)
+        if isinstance(value, QorganError.StaleChain):
+            buf.write_i32(41)
+            _UniffiFfiConverterUInt64.write(value.held, buf)
+            _UniffiFfiConverterUInt64.write(value.announced, buf)
+        if isinstance(value, QorganError.SenderNotMember):
+            buf.write_i32(42)
+        if isinstance(value, QorganError.NotMember):
+            buf.write_i32(43)
+        if isinstance(value, QorganError.RosterMismatch):
+            buf.write_i32(44)
+        if isinstance(value, QorganError.NotAdmin):
+            buf.write_i32(45)
+        if isinstance(value, QorganError.SignerNotAdmin):
+            buf.write_i32(46)
+        if isinstance(value, QorganError.RosterNotSuccessor):
+            buf.write_i32(47)
+            _UniffiFfiConverterUInt64.write(value.epoch, buf)
+            _UniffiFfiConverterUInt64.write(value.previous_epoch, buf)
+        if isinstance(value, QorganError.NotInRoster):
+            buf.write_i32(48)
+        if isinstance(value, QorganError.InvalidStatement):
+            buf.write_i32(49)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, QorganError.UnknownIssuer):
+            buf.write_i32(50)
+        if isinstance(value, QorganError.InvalidChain):
+            buf.write_i32(51)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, QorganError.NotYetValid):
+            buf.write_i32(52)
+            _UniffiFfiConverterUInt64.write(value.serial, buf)
+            _UniffiFfiConverterUInt64.write(value.valid_from, buf)
+        if isinstance(value, QorganError.Expired):
+            buf.write_i32(53)
+            _UniffiFfiConverterUInt64.write(value.serial, buf)
+            _UniffiFfiConverterUInt64.write(value.valid_until, buf)
+        if isinstance(value, QorganError.Revoked):
+            buf.write_i32(54)
+            _UniffiFfiConverterUInt64.write(value.serial, buf)
+        if isinstance(value, QorganError.WrongSubject):
+            buf.write_i32(55)
+        if isinstance(value, QorganError.InvalidText):
+            buf.write_i32(56)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, QorganError.InvalidArgument):
+            buf.write_i32(57)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, QorganError.Internal):
+            buf.write_i32(58)
             _UniffiFfiConverterString.write(value.reason, buf)
 
 class _UniffiFfiConverterSequenceBytes(_UniffiConverterRustBuffer):
@@ -3015,12 +4260,117 @@ class ErrorKind(enum.Enum):
     See [`QorganError::NoSession`].
 """
     
-    INVALID_ARGUMENT = 35
+    INVALID_ROSTER = 35
+    """
+    See [`QorganError::InvalidRoster`].
+"""
+    
+    ROSTER_ROLLED_BACK = 36
+    """
+    See [`QorganError::RosterRolledBack`].
+"""
+    
+    ROSTER_FORK = 37
+    """
+    See [`QorganError::RosterFork`].
+"""
+    
+    ROSTER_GAP = 38
+    """
+    See [`QorganError::RosterGap`].
+"""
+    
+    ROSTER_BEHIND = 39
+    """
+    See [`QorganError::RosterBehind`].
+"""
+    
+    STALE_CHAIN = 40
+    """
+    See [`QorganError::StaleChain`].
+"""
+    
+    SENDER_NOT_MEMBER = 41
+    """
+    See [`QorganError::SenderNotMember`].
+"""
+    
+    NOT_MEMBER = 42
+    """
+    See [`QorganError::NotMember`].
+"""
+    
+    ROSTER_MISMATCH = 43
+    """
+    See [`QorganError::RosterMismatch`].
+"""
+    
+    NOT_ADMIN = 44
+    """
+    See [`QorganError::NotAdmin`].
+"""
+    
+    SIGNER_NOT_ADMIN = 45
+    """
+    See [`QorganError::SignerNotAdmin`].
+"""
+    
+    ROSTER_NOT_SUCCESSOR = 46
+    """
+    See [`QorganError::RosterNotSuccessor`].
+"""
+    
+    NOT_IN_ROSTER = 47
+    """
+    See [`QorganError::NotInRoster`].
+"""
+    
+    INVALID_STATEMENT = 48
+    """
+    See [`QorganError::InvalidStatement`].
+"""
+    
+    UNKNOWN_ISSUER = 49
+    """
+    See [`QorganError::UnknownIssuer`].
+"""
+    
+    INVALID_CHAIN = 50
+    """
+    See [`QorganError::InvalidChain`].
+"""
+    
+    NOT_YET_VALID = 51
+    """
+    See [`QorganError::NotYetValid`].
+"""
+    
+    EXPIRED = 52
+    """
+    See [`QorganError::Expired`].
+"""
+    
+    REVOKED = 53
+    """
+    See [`QorganError::Revoked`].
+"""
+    
+    WRONG_SUBJECT = 54
+    """
+    See [`QorganError::WrongSubject`].
+"""
+    
+    INVALID_TEXT = 55
+    """
+    See [`QorganError::InvalidText`].
+"""
+    
+    INVALID_ARGUMENT = 56
     """
     See [`QorganError::InvalidArgument`].
 """
     
-    INTERNAL = 36
+    INTERNAL = 57
     """
     See [`QorganError::Internal`].
 """
@@ -3102,8 +4452,50 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
         if variant == 35:
             return ErrorKind.NO_SESSION
         if variant == 36:
-            return ErrorKind.INVALID_ARGUMENT
+            return ErrorKind.INVALID_ROSTER
         if variant == 37:
+            return ErrorKind.ROSTER_ROLLED_BACK
+        if variant == 38:
+            return ErrorKind.ROSTER_FORK
+        if variant == 39:
+            return ErrorKind.ROSTER_GAP
+        if variant == 40:
+            return ErrorKind.ROSTER_BEHIND
+        if variant == 41:
+            return ErrorKind.STALE_CHAIN
+        if variant == 42:
+            return ErrorKind.SENDER_NOT_MEMBER
+        if variant == 43:
+            return ErrorKind.NOT_MEMBER
+        if variant == 44:
+            return ErrorKind.ROSTER_MISMATCH
+        if variant == 45:
+            return ErrorKind.NOT_ADMIN
+        if variant == 46:
+            return ErrorKind.SIGNER_NOT_ADMIN
+        if variant == 47:
+            return ErrorKind.ROSTER_NOT_SUCCESSOR
+        if variant == 48:
+            return ErrorKind.NOT_IN_ROSTER
+        if variant == 49:
+            return ErrorKind.INVALID_STATEMENT
+        if variant == 50:
+            return ErrorKind.UNKNOWN_ISSUER
+        if variant == 51:
+            return ErrorKind.INVALID_CHAIN
+        if variant == 52:
+            return ErrorKind.NOT_YET_VALID
+        if variant == 53:
+            return ErrorKind.EXPIRED
+        if variant == 54:
+            return ErrorKind.REVOKED
+        if variant == 55:
+            return ErrorKind.WRONG_SUBJECT
+        if variant == 56:
+            return ErrorKind.INVALID_TEXT
+        if variant == 57:
+            return ErrorKind.INVALID_ARGUMENT
+        if variant == 58:
             return ErrorKind.INTERNAL
         raise InternalError("Raw enum value doesn't match any cases")
 
@@ -3178,6 +4570,48 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
         if value == ErrorKind.NOT_LISTED:
             return
         if value == ErrorKind.NO_SESSION:
+            return
+        if value == ErrorKind.INVALID_ROSTER:
+            return
+        if value == ErrorKind.ROSTER_ROLLED_BACK:
+            return
+        if value == ErrorKind.ROSTER_FORK:
+            return
+        if value == ErrorKind.ROSTER_GAP:
+            return
+        if value == ErrorKind.ROSTER_BEHIND:
+            return
+        if value == ErrorKind.STALE_CHAIN:
+            return
+        if value == ErrorKind.SENDER_NOT_MEMBER:
+            return
+        if value == ErrorKind.NOT_MEMBER:
+            return
+        if value == ErrorKind.ROSTER_MISMATCH:
+            return
+        if value == ErrorKind.NOT_ADMIN:
+            return
+        if value == ErrorKind.SIGNER_NOT_ADMIN:
+            return
+        if value == ErrorKind.ROSTER_NOT_SUCCESSOR:
+            return
+        if value == ErrorKind.NOT_IN_ROSTER:
+            return
+        if value == ErrorKind.INVALID_STATEMENT:
+            return
+        if value == ErrorKind.UNKNOWN_ISSUER:
+            return
+        if value == ErrorKind.INVALID_CHAIN:
+            return
+        if value == ErrorKind.NOT_YET_VALID:
+            return
+        if value == ErrorKind.EXPIRED:
+            return
+        if value == ErrorKind.REVOKED:
+            return
+        if value == ErrorKind.WRONG_SUBJECT:
+            return
+        if value == ErrorKind.INVALID_TEXT:
             return
         if value == ErrorKind.INVALID_ARGUMENT:
             return
@@ -3257,10 +4691,52 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
             buf.write_i32(34)
         if value == ErrorKind.NO_SESSION:
             buf.write_i32(35)
-        if value == ErrorKind.INVALID_ARGUMENT:
+        if value == ErrorKind.INVALID_ROSTER:
             buf.write_i32(36)
-        if value == ErrorKind.INTERNAL:
+        if value == ErrorKind.ROSTER_ROLLED_BACK:
             buf.write_i32(37)
+        if value == ErrorKind.ROSTER_FORK:
+            buf.write_i32(38)
+        if value == ErrorKind.ROSTER_GAP:
+            buf.write_i32(39)
+        if value == ErrorKind.ROSTER_BEHIND:
+            buf.write_i32(40)
+        if value == ErrorKind.STALE_CHAIN:
+            buf.write_i32(41)
+        if value == ErrorKind.SENDER_NOT_MEMBER:
+            buf.write_i32(42)
+        if value == ErrorKind.NOT_MEMBER:
+            buf.write_i32(43)
+        if value == ErrorKind.ROSTER_MISMATCH:
+            buf.write_i32(44)
+        if value == ErrorKind.NOT_ADMIN:
+            buf.write_i32(45)
+        if value == ErrorKind.SIGNER_NOT_ADMIN:
+            buf.write_i32(46)
+        if value == ErrorKind.ROSTER_NOT_SUCCESSOR:
+            buf.write_i32(47)
+        if value == ErrorKind.NOT_IN_ROSTER:
+            buf.write_i32(48)
+        if value == ErrorKind.INVALID_STATEMENT:
+            buf.write_i32(49)
+        if value == ErrorKind.UNKNOWN_ISSUER:
+            buf.write_i32(50)
+        if value == ErrorKind.INVALID_CHAIN:
+            buf.write_i32(51)
+        if value == ErrorKind.NOT_YET_VALID:
+            buf.write_i32(52)
+        if value == ErrorKind.EXPIRED:
+            buf.write_i32(53)
+        if value == ErrorKind.REVOKED:
+            buf.write_i32(54)
+        if value == ErrorKind.WRONG_SUBJECT:
+            buf.write_i32(55)
+        if value == ErrorKind.INVALID_TEXT:
+            buf.write_i32(56)
+        if value == ErrorKind.INVALID_ARGUMENT:
+            buf.write_i32(57)
+        if value == ErrorKind.INTERNAL:
+            buf.write_i32(58)
 
 
 
@@ -3790,6 +5266,316 @@ class _UniffiFfiConverterTypeAcceptResult(_UniffiConverterRustBuffer):
         _UniffiFfiConverterTypeSession.write(value.session, buf)
         _UniffiFfiConverterBytes.write(value.plaintext, buf)
 
+class _UniffiFfiConverterUInt8(_UniffiConverterPrimitiveInt):
+    CLASS_NAME = "u8"
+    VALUE_MIN = 0
+    VALUE_MAX = 2**8
+
+    @staticmethod
+    def read(buf):
+        return buf.read_u8()
+
+    @staticmethod
+    def write(value, buf):
+        buf.write_u8(value)
+
+
+
+
+
+
+class ClaimTag:
+    """
+    What a claim says: the defined tags, or an organisation's own (128–255).
+"""
+    def __init__(self):
+        raise RuntimeError("ClaimTag cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class DISPLAY_NAME:
+        """
+        The subject's name as people know it (required in an account
+        certificate).
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "ClaimTag.DISPLAY_NAME()".format()
+        def __eq__(self, other):
+            if not isinstance(other, ClaimTag):
+                return NotImplemented
+            if not other.is_DISPLAY_NAME():
+                return False
+            return True
+
+    @dataclass
+    class UNIT:
+        """
+        The subject's unit or department.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "ClaimTag.UNIT()".format()
+        def __eq__(self, other):
+            if not isinstance(other, ClaimTag):
+                return NotImplemented
+            if not other.is_UNIT():
+                return False
+            return True
+
+    @dataclass
+    class ROLE:
+        """
+        The subject's role or rank.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "ClaimTag.ROLE()".format()
+        def __eq__(self, other):
+            if not isinstance(other, ClaimTag):
+                return NotImplemented
+            if not other.is_ROLE():
+                return False
+            return True
+
+    @dataclass
+    class ORGANISATION:
+        """
+        The organisation an intermediate key issues for (required in an
+        intermediate certificate).
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "ClaimTag.ORGANISATION()".format()
+        def __eq__(self, other):
+            if not isinstance(other, ClaimTag):
+                return NotImplemented
+            if not other.is_ORGANISATION():
+                return False
+            return True
+
+    @dataclass
+    class TEXT:
+        """
+        A free-text statement ("may enter building 3").
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "ClaimTag.TEXT()".format()
+        def __eq__(self, other):
+            if not isinstance(other, ClaimTag):
+                return NotImplemented
+            if not other.is_TEXT():
+                return False
+            return True
+
+    @dataclass
+    class CUSTOM:
+        """
+        An organisation's own tag, 128 to 255 (others are refused).
+"""
+        
+        def __init__(self, number:int):
+            self.number = number
+            
+            """
+        The tag number.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "ClaimTag.CUSTOM(number={})".format(self.number)
+        def __eq__(self, other):
+            if not isinstance(other, ClaimTag):
+                return NotImplemented
+            if not other.is_CUSTOM():
+                return False
+            if self.number != other.number:
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_DISPLAY_NAME(self) -> bool:
+        return isinstance(self, ClaimTag.DISPLAY_NAME)
+    def is_display_name(self) -> bool:
+        return isinstance(self, ClaimTag.DISPLAY_NAME)
+    def is_UNIT(self) -> bool:
+        return isinstance(self, ClaimTag.UNIT)
+    def is_unit(self) -> bool:
+        return isinstance(self, ClaimTag.UNIT)
+    def is_ROLE(self) -> bool:
+        return isinstance(self, ClaimTag.ROLE)
+    def is_role(self) -> bool:
+        return isinstance(self, ClaimTag.ROLE)
+    def is_ORGANISATION(self) -> bool:
+        return isinstance(self, ClaimTag.ORGANISATION)
+    def is_organisation(self) -> bool:
+        return isinstance(self, ClaimTag.ORGANISATION)
+    def is_TEXT(self) -> bool:
+        return isinstance(self, ClaimTag.TEXT)
+    def is_text(self) -> bool:
+        return isinstance(self, ClaimTag.TEXT)
+    def is_CUSTOM(self) -> bool:
+        return isinstance(self, ClaimTag.CUSTOM)
+    def is_custom(self) -> bool:
+        return isinstance(self, ClaimTag.CUSTOM)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+ClaimTag.DISPLAY_NAME = type("ClaimTag.DISPLAY_NAME", (ClaimTag.DISPLAY_NAME, ClaimTag,), {})  # type: ignore
+ClaimTag.UNIT = type("ClaimTag.UNIT", (ClaimTag.UNIT, ClaimTag,), {})  # type: ignore
+ClaimTag.ROLE = type("ClaimTag.ROLE", (ClaimTag.ROLE, ClaimTag,), {})  # type: ignore
+ClaimTag.ORGANISATION = type("ClaimTag.ORGANISATION", (ClaimTag.ORGANISATION, ClaimTag,), {})  # type: ignore
+ClaimTag.TEXT = type("ClaimTag.TEXT", (ClaimTag.TEXT, ClaimTag,), {})  # type: ignore
+ClaimTag.CUSTOM = type("ClaimTag.CUSTOM", (ClaimTag.CUSTOM, ClaimTag,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeClaimTag(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return ClaimTag.DISPLAY_NAME(
+            )
+        if variant == 2:
+            return ClaimTag.UNIT(
+            )
+        if variant == 3:
+            return ClaimTag.ROLE(
+            )
+        if variant == 4:
+            return ClaimTag.ORGANISATION(
+            )
+        if variant == 5:
+            return ClaimTag.TEXT(
+            )
+        if variant == 6:
+            return ClaimTag.CUSTOM(
+                _UniffiFfiConverterUInt8.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_DISPLAY_NAME():
+            return
+        if value.is_UNIT():
+            return
+        if value.is_ROLE():
+            return
+        if value.is_ORGANISATION():
+            return
+        if value.is_TEXT():
+            return
+        if value.is_CUSTOM():
+            _UniffiFfiConverterUInt8.check_lower(value.number)
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_DISPLAY_NAME():
+            buf.write_i32(1)
+        if value.is_UNIT():
+            buf.write_i32(2)
+        if value.is_ROLE():
+            buf.write_i32(3)
+        if value.is_ORGANISATION():
+            buf.write_i32(4)
+        if value.is_TEXT():
+            buf.write_i32(5)
+        if value.is_CUSTOM():
+            buf.write_i32(6)
+            _UniffiFfiConverterUInt8.write(value.number, buf)
+
+
+
+@dataclass
+class Claim:
+    """
+    One claim of a statement: a tag and a UTF-8 value of at most 64 bytes.
+"""
+    def __init__(self, *, tag:ClaimTag, value:str):
+        self.tag = tag
+        self.value = value
+        
+        
+
+    
+    def __str__(self):
+        return "Claim(tag={}, value={})".format(self.tag, self.value)
+    def __eq__(self, other):
+        if self.tag != other.tag:
+            return False
+        if self.value != other.value:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeClaim(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Claim(
+            tag=_UniffiFfiConverterTypeClaimTag.read(buf),
+            value=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeClaimTag.check_lower(value.tag)
+        _UniffiFfiConverterString.check_lower(value.value)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeClaimTag.write(value.tag, buf)
+        _UniffiFfiConverterString.write(value.value, buf)
+
 @dataclass
 class Delivery:
     """
@@ -4036,6 +5822,31 @@ class _UniffiFfiConverterTypeFanoutResult(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalBytes.write(value.ciphertext, buf)
         _UniffiFfiConverterOptionalTypeFailure.write(value.error, buf)
 
+class _UniffiFfiConverterOptionalTypeRosterHead(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeRosterHead.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeRosterHead.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeRosterHead.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
 @dataclass
 class GroupPlaintext:
     """
@@ -4043,19 +5854,20 @@ class GroupPlaintext:
     signature covered every field: show `sender` as the author, and check
     that `group_id` is the conversation the message is filed under.
 """
-    def __init__(self, *, plaintext:bytes, sender:bytes, group_id:bytes, chain_id:int, rotation:int, iteration:int):
+    def __init__(self, *, plaintext:bytes, sender:bytes, group_id:bytes, chain_id:int, rotation:int, iteration:int, roster:typing.Optional[RosterHead]):
         self.plaintext = plaintext
         self.sender = sender
         self.group_id = group_id
         self.chain_id = chain_id
         self.rotation = rotation
         self.iteration = iteration
+        self.roster = roster
         
         
 
     
     def __str__(self):
-        return "GroupPlaintext(plaintext={}, sender={}, group_id={}, chain_id={}, rotation={}, iteration={})".format(self.plaintext, self.sender, self.group_id, self.chain_id, self.rotation, self.iteration)
+        return "GroupPlaintext(plaintext={}, sender={}, group_id={}, chain_id={}, rotation={}, iteration={}, roster={})".format(self.plaintext, self.sender, self.group_id, self.chain_id, self.rotation, self.iteration, self.roster)
     def __eq__(self, other):
         if self.plaintext != other.plaintext:
             return False
@@ -4069,6 +5881,8 @@ class GroupPlaintext:
             return False
         if self.iteration != other.iteration:
             return False
+        if self.roster != other.roster:
+            return False
         return True
 
 class _UniffiFfiConverterTypeGroupPlaintext(_UniffiConverterRustBuffer):
@@ -4081,6 +5895,7 @@ class _UniffiFfiConverterTypeGroupPlaintext(_UniffiConverterRustBuffer):
             chain_id=_UniffiFfiConverterUInt32.read(buf),
             rotation=_UniffiFfiConverterUInt32.read(buf),
             iteration=_UniffiFfiConverterUInt32.read(buf),
+            roster=_UniffiFfiConverterOptionalTypeRosterHead.read(buf),
         )
 
     @staticmethod
@@ -4091,6 +5906,7 @@ class _UniffiFfiConverterTypeGroupPlaintext(_UniffiConverterRustBuffer):
         _UniffiFfiConverterUInt32.check_lower(value.chain_id)
         _UniffiFfiConverterUInt32.check_lower(value.rotation)
         _UniffiFfiConverterUInt32.check_lower(value.iteration)
+        _UniffiFfiConverterOptionalTypeRosterHead.check_lower(value.roster)
 
     @staticmethod
     def write(value, buf):
@@ -4100,6 +5916,7 @@ class _UniffiFfiConverterTypeGroupPlaintext(_UniffiConverterRustBuffer):
         _UniffiFfiConverterUInt32.write(value.chain_id, buf)
         _UniffiFfiConverterUInt32.write(value.rotation, buf)
         _UniffiFfiConverterUInt32.write(value.iteration, buf)
+        _UniffiFfiConverterOptionalTypeRosterHead.write(value.roster, buf)
 
 class _UniffiFfiConverterOptionalTypeGroupPlaintext(_UniffiConverterRustBuffer):
     @classmethod
@@ -5537,6 +7354,1120 @@ class _UniffiFfiConverterTypeReceived(_UniffiConverterRustBuffer):
         _UniffiFfiConverterBytes.write(value.body, buf)
         _UniffiFfiConverterOptionalTypeHeadReport.write(value.report, buf)
 
+class _UniffiFfiConverterSequenceUInt64(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterUInt64.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterUInt64.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterUInt64.read(buf) for i in range(count)
+        ]
+
+@dataclass
+class RevocationListInfo:
+    """
+    What a revocation list says.
+"""
+    def __init__(self, *, issuer:bytes, issued_at:int, next_update:int, serials:typing.List[int]):
+        self.issuer = issuer
+        self.issued_at = issued_at
+        self.next_update = next_update
+        self.serials = serials
+        
+        
+
+    
+    def __str__(self):
+        return "RevocationListInfo(issuer={}, issued_at={}, next_update={}, serials={})".format(self.issuer, self.issued_at, self.next_update, self.serials)
+    def __eq__(self, other):
+        if self.issuer != other.issuer:
+            return False
+        if self.issued_at != other.issued_at:
+            return False
+        if self.next_update != other.next_update:
+            return False
+        if self.serials != other.serials:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeRevocationListInfo(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return RevocationListInfo(
+            issuer=_UniffiFfiConverterBytes.read(buf),
+            issued_at=_UniffiFfiConverterUInt64.read(buf),
+            next_update=_UniffiFfiConverterUInt64.read(buf),
+            serials=_UniffiFfiConverterSequenceUInt64.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.issuer)
+        _UniffiFfiConverterUInt64.check_lower(value.issued_at)
+        _UniffiFfiConverterUInt64.check_lower(value.next_update)
+        _UniffiFfiConverterSequenceUInt64.check_lower(value.serials)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.issuer, buf)
+        _UniffiFfiConverterUInt64.write(value.issued_at, buf)
+        _UniffiFfiConverterUInt64.write(value.next_update, buf)
+        _UniffiFfiConverterSequenceUInt64.write(value.serials, buf)
+
+
+
+
+
+
+class RosterRole(enum.Enum):
+    """
+    A member's role: only admins sign the next roster, so only an admin
+    adds, removes or promotes anyone.
+"""
+    
+    MEMBER = 0
+    """
+    Reads and sends.
+"""
+    
+    ADMIN = 1
+    """
+    Also signs roster changes.
+"""
+    
+
+
+class _UniffiFfiConverterTypeRosterRole(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return RosterRole.MEMBER
+        if variant == 2:
+            return RosterRole.ADMIN
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == RosterRole.MEMBER:
+            return
+        if value == RosterRole.ADMIN:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == RosterRole.MEMBER:
+            buf.write_i32(1)
+        if value == RosterRole.ADMIN:
+            buf.write_i32(2)
+
+
+
+@dataclass
+class RosterMember:
+    """
+    One member of a roster: an account (its 32-byte account key, as
+    `Account.account_key` and `Contact.account_key` return it) and its role.
+"""
+    def __init__(self, *, account_key:bytes, role:RosterRole):
+        self.account_key = account_key
+        self.role = role
+        
+        
+
+    
+    def __str__(self):
+        return "RosterMember(account_key={}, role={})".format(self.account_key, self.role)
+    def __eq__(self, other):
+        if self.account_key != other.account_key:
+            return False
+        if self.role != other.role:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeRosterMember(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return RosterMember(
+            account_key=_UniffiFfiConverterBytes.read(buf),
+            role=_UniffiFfiConverterTypeRosterRole.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.account_key)
+        _UniffiFfiConverterTypeRosterRole.check_lower(value.role)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.account_key, buf)
+        _UniffiFfiConverterTypeRosterRole.write(value.role, buf)
+
+class _UniffiFfiConverterSequenceTypeRosterMember(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeRosterMember.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeRosterMember.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeRosterMember.read(buf) for i in range(count)
+        ]
+
+@dataclass
+class RosterChange:
+    """
+    What a roster update changed: show it ("Asel removed Dana"), then give
+    it to this device's `OutboundGroup.apply_roster`, which makes the next
+    message wait for a rotation. `before` equal to `after` means nothing
+    changed.
+"""
+    def __init__(self, *, group_id:bytes, before:RosterHead, after:RosterHead, added:typing.List[RosterMember], removed:typing.List[bytes], role_changed:typing.List[RosterMember]):
+        self.group_id = group_id
+        self.before = before
+        self.after = after
+        self.added = added
+        self.removed = removed
+        self.role_changed = role_changed
+        
+        
+
+    
+    def __str__(self):
+        return "RosterChange(group_id={}, before={}, after={}, added={}, removed={}, role_changed={})".format(self.group_id, self.before, self.after, self.added, self.removed, self.role_changed)
+    def __eq__(self, other):
+        if self.group_id != other.group_id:
+            return False
+        if self.before != other.before:
+            return False
+        if self.after != other.after:
+            return False
+        if self.added != other.added:
+            return False
+        if self.removed != other.removed:
+            return False
+        if self.role_changed != other.role_changed:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeRosterChange(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return RosterChange(
+            group_id=_UniffiFfiConverterBytes.read(buf),
+            before=_UniffiFfiConverterTypeRosterHead.read(buf),
+            after=_UniffiFfiConverterTypeRosterHead.read(buf),
+            added=_UniffiFfiConverterSequenceTypeRosterMember.read(buf),
+            removed=_UniffiFfiConverterSequenceBytes.read(buf),
+            role_changed=_UniffiFfiConverterSequenceTypeRosterMember.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.group_id)
+        _UniffiFfiConverterTypeRosterHead.check_lower(value.before)
+        _UniffiFfiConverterTypeRosterHead.check_lower(value.after)
+        _UniffiFfiConverterSequenceTypeRosterMember.check_lower(value.added)
+        _UniffiFfiConverterSequenceBytes.check_lower(value.removed)
+        _UniffiFfiConverterSequenceTypeRosterMember.check_lower(value.role_changed)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.group_id, buf)
+        _UniffiFfiConverterTypeRosterHead.write(value.before, buf)
+        _UniffiFfiConverterTypeRosterHead.write(value.after, buf)
+        _UniffiFfiConverterSequenceTypeRosterMember.write(value.added, buf)
+        _UniffiFfiConverterSequenceBytes.write(value.removed, buf)
+        _UniffiFfiConverterSequenceTypeRosterMember.write(value.role_changed, buf)
+
+@dataclass
+class RosterInfo:
+    """
+    What a verified roster says, for the server's group directory: whose
+    group, which epoch, who is in it, and its head (keep the roster's bytes
+    to check the next epoch with `verify_roster_after`).
+"""
+    def __init__(self, *, group_id:bytes, epoch:int, previous:typing.Optional[bytes], members:typing.List[RosterMember], signer:bytes, head:RosterHead):
+        self.group_id = group_id
+        self.epoch = epoch
+        self.previous = previous
+        self.members = members
+        self.signer = signer
+        self.head = head
+        
+        
+
+    
+    def __str__(self):
+        return "RosterInfo(group_id={}, epoch={}, previous={}, members={}, signer={}, head={})".format(self.group_id, self.epoch, self.previous, self.members, self.signer, self.head)
+    def __eq__(self, other):
+        if self.group_id != other.group_id:
+            return False
+        if self.epoch != other.epoch:
+            return False
+        if self.previous != other.previous:
+            return False
+        if self.members != other.members:
+            return False
+        if self.signer != other.signer:
+            return False
+        if self.head != other.head:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeRosterInfo(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return RosterInfo(
+            group_id=_UniffiFfiConverterBytes.read(buf),
+            epoch=_UniffiFfiConverterUInt64.read(buf),
+            previous=_UniffiFfiConverterOptionalBytes.read(buf),
+            members=_UniffiFfiConverterSequenceTypeRosterMember.read(buf),
+            signer=_UniffiFfiConverterBytes.read(buf),
+            head=_UniffiFfiConverterTypeRosterHead.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.group_id)
+        _UniffiFfiConverterUInt64.check_lower(value.epoch)
+        _UniffiFfiConverterOptionalBytes.check_lower(value.previous)
+        _UniffiFfiConverterSequenceTypeRosterMember.check_lower(value.members)
+        _UniffiFfiConverterBytes.check_lower(value.signer)
+        _UniffiFfiConverterTypeRosterHead.check_lower(value.head)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.group_id, buf)
+        _UniffiFfiConverterUInt64.write(value.epoch, buf)
+        _UniffiFfiConverterOptionalBytes.write(value.previous, buf)
+        _UniffiFfiConverterSequenceTypeRosterMember.write(value.members, buf)
+        _UniffiFfiConverterBytes.write(value.signer, buf)
+        _UniffiFfiConverterTypeRosterHead.write(value.head, buf)
+
+class _UniffiFfiConverterOptionalTypeContact(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeContact.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeContact.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeContact.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+class _UniffiFfiConverterOptionalTypeRosterRole(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeRosterRole.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeRosterRole.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeRosterRole.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+
+class RosterProtocol(typing.Protocol):
+    """
+    A signed group roster: the group's members by account key, each a
+    member or an admin, at an epoch, signed by an admin of the previous
+    epoch and naming its hash. Hold the newest roster verified for each
+    group (persist `to_bytes()`, restore with `from_bytes`); move on with
+    `advance`.
+"""
+    
+    def admit(self, announcement: bytes,account: Account,contact: typing.Optional[Contact]) -> None:
+        """
+        Whether this device (of `account`) may take the chain that
+        `announcement` (bytes, verified here) announces: announced for this
+        group under this very roster, `account` a member, and the sending
+        device in the verified device list of a member: `contact`'s (the
+        sender's account), or `account`'s own when the sender is another
+        device of this account (`None`). `GroupReceiver.new_in_roster`
+        checks the same. Refused: `RosterBehind` (fetch rosters and
+        `advance`), `StaleChain` (the sender has not rotated yet),
+        `RosterFork`, `NotMember`, `SenderNotMember`, `WrongGroup`,
+        `RosterMismatch` (a chain without a roster). Kotlin: pass objects
+        that are still open.
+"""
+        raise NotImplementedError
+    def advance(self, chain: typing.List[bytes]) -> RosterUpdate:
+        """
+        Moves from this roster to the newest of `chain` (the rosters after
+        this one, ascending, as the server returned them; this one may
+        lead; at most 64): every roster must be this group's, follow the
+        one before and be signed by one of its admins. Returns the newest
+        roster and what changed; this roster is unchanged. Refused:
+        `RosterRolledBack`, `RosterFork` (show it), `RosterGap` (fetch the
+        missing epochs), `SignerNotAdmin`, `WrongGroup`, and decoding or
+        signature errors.
+"""
+        raise NotImplementedError
+    def epoch(self, ) -> int:
+        """
+        The epoch (1 for the group's first roster).
+"""
+        raise NotImplementedError
+    def group_id(self, ) -> bytes:
+        """
+        The group.
+"""
+        raise NotImplementedError
+    def head(self, ) -> RosterHead:
+        """
+        The head: epoch and hash.
+"""
+        raise NotImplementedError
+    def is_member(self, account_key: bytes) -> bool:
+        """
+        Whether `account_key` is a member.
+"""
+        raise NotImplementedError
+    def members(self, ) -> typing.List[RosterMember]:
+        """
+        The members, sorted by account key.
+"""
+        raise NotImplementedError
+    def previous(self, ) -> typing.Optional[bytes]:
+        """
+        The hash of the previous roster (`None` for epoch 1).
+"""
+        raise NotImplementedError
+    def role_of(self, account_key: bytes) -> typing.Optional[RosterRole]:
+        """
+        The role of `account_key`, or `None` if it is not a member.
+"""
+        raise NotImplementedError
+    def signer(self, ) -> bytes:
+        """
+        The account key (32 bytes) of the admin who signed this roster.
+"""
+        raise NotImplementedError
+    def successor(self, admin: Account,members: typing.List[RosterMember]) -> Roster:
+        """
+        The next epoch, listing `members`, signed by `admin` (an admin of
+        this roster: `NotAdmin` otherwise). Publish it, then `advance` to
+        it like any other device.
+"""
+        raise NotImplementedError
+    def to_bytes(self, ) -> bytes:
+        """
+        The encoding, signed (what the server stores and relays, and what
+        `from_bytes` reads back).
+"""
+        raise NotImplementedError
+    def with_member(self, admin: Account,account_key: bytes,role: RosterRole) -> Roster:
+        """
+        The next epoch with `account_key` added as `role` (or its role
+        changed), signed by `admin`.
+"""
+        raise NotImplementedError
+    def without_member(self, admin: Account,account_key: bytes) -> Roster:
+        """
+        The next epoch with `account_key` removed, signed by `admin`
+        (`InvalidRoster` if it is not a member, or if it was the last admin).
+"""
+        raise NotImplementedError
+
+class Roster(RosterProtocol):
+    """
+    A signed group roster: the group's members by account key, each a
+    member or an admin, at an epoch, signed by an admin of the previous
+    epoch and naming its hash. Hold the newest roster verified for each
+    group (persist `to_bytes()`, restore with `from_bytes`); move on with
+    `advance`.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def create(cls, admin: Account,group_id: bytes,members: typing.List[RosterMember]) -> Roster:
+        """
+        Epoch 1 of a new group's roster, listing `members` (at least one
+        admin; at most 2048), signed by `admin`'s account key: `admin`'s
+        account must be listed as an admin (`NotAdmin`) and this device
+        must hold the account key (`NoAccountKey`). `group_id` at most 64
+        bytes. Publish `to_bytes()` through the server.
+"""
+        
+        _UniffiFfiConverterTypeAccount.check_lower(admin)
+
+        _UniffiFfiConverterBytes.check_lower(group_id)
+
+        _UniffiFfiConverterSequenceTypeRosterMember.check_lower(members)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterTypeAccount.lower(admin),
+            _UniffiFfiConverterBytes.lower(group_id),
+            _UniffiFfiConverterSequenceTypeRosterMember.lower(members),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRoster.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_roster_create,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def from_bytes(cls, bytes: bytes) -> Roster:
+        """
+        Decodes a roster and verifies its signature and rules (for epoch 1,
+        that an admin signed it). Whether a later epoch's signer was an
+        admin of the epoch before is checked by `advance` against that
+        roster: to move on from a held roster, use `advance`, never this
+        alone.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(bytes)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(bytes),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRoster.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_roster_from_bytes,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def from_history(cls, chain: typing.List[bytes],invited: RosterHead) -> Roster:
+        """
+        Verifies a group's whole history, epoch 1 first (signed by one of
+        its admins), each later roster signed by an admin of the one before
+        and chained to it, passing through `invited` (the head of the
+        roster a member invited this device under, over a 1:1 session);
+        returns the newest. Anyone can sign an epoch 1 for any group id, so
+        a history is only worth what anchors it: `InvalidRoster` when the
+        chain does not contain `invited`.
+"""
+        
+        _UniffiFfiConverterSequenceBytes.check_lower(chain)
+
+        _UniffiFfiConverterTypeRosterHead.check_lower(invited)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterSequenceBytes.lower(chain),
+            _UniffiFfiConverterTypeRosterHead.lower(invited),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRoster.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_roster_from_history,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_free_roster, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_clone_roster, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def admit(self, announcement: bytes,account: Account,contact: typing.Optional[Contact]) -> None:
+        """
+        Whether this device (of `account`) may take the chain that
+        `announcement` (bytes, verified here) announces: announced for this
+        group under this very roster, `account` a member, and the sending
+        device in the verified device list of a member: `contact`'s (the
+        sender's account), or `account`'s own when the sender is another
+        device of this account (`None`). `GroupReceiver.new_in_roster`
+        checks the same. Refused: `RosterBehind` (fetch rosters and
+        `advance`), `StaleChain` (the sender has not rotated yet),
+        `RosterFork`, `NotMember`, `SenderNotMember`, `WrongGroup`,
+        `RosterMismatch` (a chain without a roster). Kotlin: pass objects
+        that are still open.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(announcement)
+
+        _UniffiFfiConverterTypeAccount.check_lower(account)
+
+        _UniffiFfiConverterOptionalTypeContact.check_lower(contact)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(announcement),
+            _UniffiFfiConverterTypeAccount.lower(account),
+            _UniffiFfiConverterOptionalTypeContact.lower(contact),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_admit,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def advance(self, chain: typing.List[bytes]) -> RosterUpdate:
+        """
+        Moves from this roster to the newest of `chain` (the rosters after
+        this one, ascending, as the server returned them; this one may
+        lead; at most 64): every roster must be this group's, follow the
+        one before and be signed by one of its admins. Returns the newest
+        roster and what changed; this roster is unchanged. Refused:
+        `RosterRolledBack`, `RosterFork` (show it), `RosterGap` (fetch the
+        missing epochs), `SignerNotAdmin`, `WrongGroup`, and decoding or
+        signature errors.
+"""
+        
+        _UniffiFfiConverterSequenceBytes.check_lower(chain)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterSequenceBytes.lower(chain),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRosterUpdate.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_advance,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def epoch(self, ) -> int:
+        """
+        The epoch (1 for the group's first roster).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_epoch,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def group_id(self, ) -> bytes:
+        """
+        The group.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_group_id,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def head(self, ) -> RosterHead:
+        """
+        The head: epoch and hash.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRosterHead.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_head,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def is_member(self, account_key: bytes) -> bool:
+        """
+        Whether `account_key` is a member.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(account_key)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(account_key),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_is_member,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def members(self, ) -> typing.List[RosterMember]:
+        """
+        The members, sorted by account key.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeRosterMember.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_members,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def previous(self, ) -> typing.Optional[bytes]:
+        """
+        The hash of the previous roster (`None` for epoch 1).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterOptionalBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_previous,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def role_of(self, account_key: bytes) -> typing.Optional[RosterRole]:
+        """
+        The role of `account_key`, or `None` if it is not a member.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(account_key)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(account_key),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterOptionalTypeRosterRole.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_role_of,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def signer(self, ) -> bytes:
+        """
+        The account key (32 bytes) of the admin who signed this roster.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_signer,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def successor(self, admin: Account,members: typing.List[RosterMember]) -> Roster:
+        """
+        The next epoch, listing `members`, signed by `admin` (an admin of
+        this roster: `NotAdmin` otherwise). Publish it, then `advance` to
+        it like any other device.
+"""
+        
+        _UniffiFfiConverterTypeAccount.check_lower(admin)
+
+        _UniffiFfiConverterSequenceTypeRosterMember.check_lower(members)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeAccount.lower(admin),
+            _UniffiFfiConverterSequenceTypeRosterMember.lower(members),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRoster.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_successor,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def to_bytes(self, ) -> bytes:
+        """
+        The encoding, signed (what the server stores and relays, and what
+        `from_bytes` reads back).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_to_bytes,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def with_member(self, admin: Account,account_key: bytes,role: RosterRole) -> Roster:
+        """
+        The next epoch with `account_key` added as `role` (or its role
+        changed), signed by `admin`.
+"""
+        
+        _UniffiFfiConverterTypeAccount.check_lower(admin)
+
+        _UniffiFfiConverterBytes.check_lower(account_key)
+
+        _UniffiFfiConverterTypeRosterRole.check_lower(role)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeAccount.lower(admin),
+            _UniffiFfiConverterBytes.lower(account_key),
+            _UniffiFfiConverterTypeRosterRole.lower(role),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRoster.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_with_member,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def without_member(self, admin: Account,account_key: bytes) -> Roster:
+        """
+        The next epoch with `account_key` removed, signed by `admin`
+        (`InvalidRoster` if it is not a member, or if it was the last admin).
+"""
+        
+        _UniffiFfiConverterTypeAccount.check_lower(admin)
+
+        _UniffiFfiConverterBytes.check_lower(account_key)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeAccount.lower(admin),
+            _UniffiFfiConverterBytes.lower(account_key),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRoster.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_without_member,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeRoster:
+    @staticmethod
+    def lift(value: int) -> Roster:
+        return Roster._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: Roster):
+        if not isinstance(value, Roster):
+            raise TypeError("Expected Roster instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: Roster) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> Roster:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: Roster, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+@dataclass
+class RosterUpdate:
+    """
+    The result of `Roster.advance`: the newest roster and what changed.
+"""
+    def __init__(self, *, roster:Roster, change:RosterChange):
+        self.roster = roster
+        self.change = change
+        
+        
+
+    
+    def __str__(self):
+        return "RosterUpdate(roster={}, change={})".format(self.roster, self.change)
+    def __eq__(self, other):
+        if self.roster != other.roster:
+            return False
+        if self.change != other.change:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeRosterUpdate(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return RosterUpdate(
+            roster=_UniffiFfiConverterTypeRoster.read(buf),
+            change=_UniffiFfiConverterTypeRosterChange.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeRoster.check_lower(value.roster)
+        _UniffiFfiConverterTypeRosterChange.check_lower(value.change)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeRoster.write(value.roster, buf)
+        _UniffiFfiConverterTypeRosterChange.write(value.change, buf)
+
+
+
+
+
+
+class StatementKind(enum.Enum):
+    """
+    What a statement's subject is.
+"""
+    
+    ACCOUNT = 0
+    """
+    A certificate of an account key (claims a display name).
+"""
+    
+    INTERMEDIATE = 1
+    """
+    A certificate of another issuer key, which may then issue (claims
+    the organisation it issues for). Only an anchor's is believed.
+"""
+    
+    STATEMENT = 2
+    """
+    Any other signed statement: the subject is 32 bytes the verifier
+    knows how to compare (a document's hash).
+"""
+    
+
+
+class _UniffiFfiConverterTypeStatementKind(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return StatementKind.ACCOUNT
+        if variant == 2:
+            return StatementKind.INTERMEDIATE
+        if variant == 3:
+            return StatementKind.STATEMENT
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == StatementKind.ACCOUNT:
+            return
+        if value == StatementKind.INTERMEDIATE:
+            return
+        if value == StatementKind.STATEMENT:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == StatementKind.ACCOUNT:
+            buf.write_i32(1)
+        if value == StatementKind.INTERMEDIATE:
+            buf.write_i32(2)
+        if value == StatementKind.STATEMENT:
+            buf.write_i32(3)
+
+
+
+class _UniffiFfiConverterSequenceTypeClaim(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeClaim.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeClaim.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeClaim.read(buf) for i in range(count)
+        ]
+
+@dataclass
+class StatementInfo:
+    """
+    What a statement says (public, signed by its issuer).
+"""
+    def __init__(self, *, kind:StatementKind, issuer:bytes, subject:bytes, serial:int, valid_from:int, valid_until:int, claims:typing.List[Claim]):
+        self.kind = kind
+        self.issuer = issuer
+        self.subject = subject
+        self.serial = serial
+        self.valid_from = valid_from
+        self.valid_until = valid_until
+        self.claims = claims
+        
+        
+
+    
+    def __str__(self):
+        return "StatementInfo(kind={}, issuer={}, subject={}, serial={}, valid_from={}, valid_until={}, claims={})".format(self.kind, self.issuer, self.subject, self.serial, self.valid_from, self.valid_until, self.claims)
+    def __eq__(self, other):
+        if self.kind != other.kind:
+            return False
+        if self.issuer != other.issuer:
+            return False
+        if self.subject != other.subject:
+            return False
+        if self.serial != other.serial:
+            return False
+        if self.valid_from != other.valid_from:
+            return False
+        if self.valid_until != other.valid_until:
+            return False
+        if self.claims != other.claims:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeStatementInfo(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return StatementInfo(
+            kind=_UniffiFfiConverterTypeStatementKind.read(buf),
+            issuer=_UniffiFfiConverterBytes.read(buf),
+            subject=_UniffiFfiConverterBytes.read(buf),
+            serial=_UniffiFfiConverterUInt64.read(buf),
+            valid_from=_UniffiFfiConverterUInt64.read(buf),
+            valid_until=_UniffiFfiConverterUInt64.read(buf),
+            claims=_UniffiFfiConverterSequenceTypeClaim.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeStatementKind.check_lower(value.kind)
+        _UniffiFfiConverterBytes.check_lower(value.issuer)
+        _UniffiFfiConverterBytes.check_lower(value.subject)
+        _UniffiFfiConverterUInt64.check_lower(value.serial)
+        _UniffiFfiConverterUInt64.check_lower(value.valid_from)
+        _UniffiFfiConverterUInt64.check_lower(value.valid_until)
+        _UniffiFfiConverterSequenceTypeClaim.check_lower(value.claims)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeStatementKind.write(value.kind, buf)
+        _UniffiFfiConverterBytes.write(value.issuer, buf)
+        _UniffiFfiConverterBytes.write(value.subject, buf)
+        _UniffiFfiConverterUInt64.write(value.serial, buf)
+        _UniffiFfiConverterUInt64.write(value.valid_from, buf)
+        _UniffiFfiConverterUInt64.write(value.valid_until, buf)
+        _UniffiFfiConverterSequenceTypeClaim.write(value.claims, buf)
+
+@dataclass
+class TrustAnchor:
+    """
+    An organisation key the app trusts and the name it shows for it
+    ("verified by ⟨organisation⟩"). Anchors come with the app or its
+    managed configuration, never from the server.
+"""
+    def __init__(self, *, key:bytes, organisation:str):
+        self.key = key
+        self.organisation = organisation
+        
+        
+
+    
+    def __str__(self):
+        return "TrustAnchor(key={}, organisation={})".format(self.key, self.organisation)
+    def __eq__(self, other):
+        if self.key != other.key:
+            return False
+        if self.organisation != other.organisation:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeTrustAnchor(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return TrustAnchor(
+            key=_UniffiFfiConverterBytes.read(buf),
+            organisation=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.key)
+        _UniffiFfiConverterString.check_lower(value.organisation)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.key, buf)
+        _UniffiFfiConverterString.write(value.organisation, buf)
+
 class _UniffiFfiConverterOptionalUInt32(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -5643,6 +8574,237 @@ class _UniffiFfiConverterTypeUploadInfo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterSequenceUInt32.write(value.one_time_prekey_ids, buf)
         _UniffiFfiConverterSequenceUInt32.write(value.kem_one_time_prekey_ids, buf)
 
+
+
+
+
+
+class RevocationStatus:
+    """
+    How current the revocation information behind a verdict was.
+"""
+    def __init__(self):
+        raise RuntimeError("RevocationStatus cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class CURRENT:
+        """
+        Every issuer of the chain had a list that is not stale.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "RevocationStatus.CURRENT()".format()
+        def __eq__(self, other):
+            if not isinstance(other, RevocationStatus):
+                return NotImplemented
+            if not other.is_CURRENT():
+                return False
+            return True
+
+    @dataclass
+    class STALE:
+        """
+        An issuer's newest list is stale (its successor was due at
+        `next_update`): a revocation since then would not be seen. Show the
+        label with a warning, and fetch a new list.
+"""
+        
+        def __init__(self, next_update:int):
+            self.next_update = next_update
+            
+            """
+        When the stale list's successor was due.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "RevocationStatus.STALE(next_update={})".format(self.next_update)
+        def __eq__(self, other):
+            if not isinstance(other, RevocationStatus):
+                return NotImplemented
+            if not other.is_STALE():
+                return False
+            if self.next_update != other.next_update:
+                return False
+            return True
+
+    @dataclass
+    class MISSING:
+        """
+        An issuer of the chain had no list at all.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "RevocationStatus.MISSING()".format()
+        def __eq__(self, other):
+            if not isinstance(other, RevocationStatus):
+                return NotImplemented
+            if not other.is_MISSING():
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_CURRENT(self) -> bool:
+        return isinstance(self, RevocationStatus.CURRENT)
+    def is_current(self) -> bool:
+        return isinstance(self, RevocationStatus.CURRENT)
+    def is_STALE(self) -> bool:
+        return isinstance(self, RevocationStatus.STALE)
+    def is_stale(self) -> bool:
+        return isinstance(self, RevocationStatus.STALE)
+    def is_MISSING(self) -> bool:
+        return isinstance(self, RevocationStatus.MISSING)
+    def is_missing(self) -> bool:
+        return isinstance(self, RevocationStatus.MISSING)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+RevocationStatus.CURRENT = type("RevocationStatus.CURRENT", (RevocationStatus.CURRENT, RevocationStatus,), {})  # type: ignore
+RevocationStatus.STALE = type("RevocationStatus.STALE", (RevocationStatus.STALE, RevocationStatus,), {})  # type: ignore
+RevocationStatus.MISSING = type("RevocationStatus.MISSING", (RevocationStatus.MISSING, RevocationStatus,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeRevocationStatus(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return RevocationStatus.CURRENT(
+            )
+        if variant == 2:
+            return RevocationStatus.STALE(
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 3:
+            return RevocationStatus.MISSING(
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_CURRENT():
+            return
+        if value.is_STALE():
+            _UniffiFfiConverterUInt64.check_lower(value.next_update)
+            return
+        if value.is_MISSING():
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_CURRENT():
+            buf.write_i32(1)
+        if value.is_STALE():
+            buf.write_i32(2)
+            _UniffiFfiConverterUInt64.write(value.next_update, buf)
+        if value.is_MISSING():
+            buf.write_i32(3)
+
+
+
+@dataclass
+class Verified:
+    """
+    What a verified presentation says, and who vouches for it.
+"""
+    def __init__(self, *, label:str, organisation:str, kind:StatementKind, subject:bytes, serial:int, claims:typing.List[Claim], valid_until:int, revocation:RevocationStatus):
+        self.label = label
+        self.organisation = organisation
+        self.kind = kind
+        self.subject = subject
+        self.serial = serial
+        self.claims = claims
+        self.valid_until = valid_until
+        self.revocation = revocation
+        
+        
+
+    
+    def __str__(self):
+        return "Verified(label={}, organisation={}, kind={}, subject={}, serial={}, claims={}, valid_until={}, revocation={})".format(self.label, self.organisation, self.kind, self.subject, self.serial, self.claims, self.valid_until, self.revocation)
+    def __eq__(self, other):
+        if self.label != other.label:
+            return False
+        if self.organisation != other.organisation:
+            return False
+        if self.kind != other.kind:
+            return False
+        if self.subject != other.subject:
+            return False
+        if self.serial != other.serial:
+            return False
+        if self.claims != other.claims:
+            return False
+        if self.valid_until != other.valid_until:
+            return False
+        if self.revocation != other.revocation:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeVerified(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Verified(
+            label=_UniffiFfiConverterString.read(buf),
+            organisation=_UniffiFfiConverterString.read(buf),
+            kind=_UniffiFfiConverterTypeStatementKind.read(buf),
+            subject=_UniffiFfiConverterBytes.read(buf),
+            serial=_UniffiFfiConverterUInt64.read(buf),
+            claims=_UniffiFfiConverterSequenceTypeClaim.read(buf),
+            valid_until=_UniffiFfiConverterUInt64.read(buf),
+            revocation=_UniffiFfiConverterTypeRevocationStatus.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.label)
+        _UniffiFfiConverterString.check_lower(value.organisation)
+        _UniffiFfiConverterTypeStatementKind.check_lower(value.kind)
+        _UniffiFfiConverterBytes.check_lower(value.subject)
+        _UniffiFfiConverterUInt64.check_lower(value.serial)
+        _UniffiFfiConverterSequenceTypeClaim.check_lower(value.claims)
+        _UniffiFfiConverterUInt64.check_lower(value.valid_until)
+        _UniffiFfiConverterTypeRevocationStatus.check_lower(value.revocation)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.label, buf)
+        _UniffiFfiConverterString.write(value.organisation, buf)
+        _UniffiFfiConverterTypeStatementKind.write(value.kind, buf)
+        _UniffiFfiConverterBytes.write(value.subject, buf)
+        _UniffiFfiConverterUInt64.write(value.serial, buf)
+        _UniffiFfiConverterSequenceTypeClaim.write(value.claims, buf)
+        _UniffiFfiConverterUInt64.write(value.valid_until, buf)
+        _UniffiFfiConverterTypeRevocationStatus.write(value.revocation, buf)
+
 @dataclass
 class VerifyResult:
     """
@@ -5707,6 +8869,13 @@ class RotationReason(enum.Enum):
     The chain is too old.
 """
     
+    ROSTER_CHANGED = 3
+    """
+    The group's roster changed (members added, or roles changed): every
+    chain is bound to one roster, so the next message needs a chain
+    under the new one.
+"""
+    
 
 
 class _UniffiFfiConverterTypeRotationReason(_UniffiConverterRustBuffer):
@@ -5719,6 +8888,8 @@ class _UniffiFfiConverterTypeRotationReason(_UniffiConverterRustBuffer):
             return RotationReason.MESSAGE_LIMIT
         if variant == 3:
             return RotationReason.AGE
+        if variant == 4:
+            return RotationReason.ROSTER_CHANGED
         raise InternalError("Raw enum value doesn't match any cases")
 
     @staticmethod
@@ -5728,6 +8899,8 @@ class _UniffiFfiConverterTypeRotationReason(_UniffiConverterRustBuffer):
         if value == RotationReason.MESSAGE_LIMIT:
             return
         if value == RotationReason.AGE:
+            return
+        if value == RotationReason.ROSTER_CHANGED:
             return
         raise ValueError(value)
 
@@ -5739,8 +8912,33 @@ class _UniffiFfiConverterTypeRotationReason(_UniffiConverterRustBuffer):
             buf.write_i32(2)
         if value == RotationReason.AGE:
             buf.write_i32(3)
+        if value == RotationReason.ROSTER_CHANGED:
+            buf.write_i32(4)
 
 
+
+class _UniffiFfiConverterSequenceTypeTrustAnchor(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeTrustAnchor.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeTrustAnchor.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeTrustAnchor.read(buf) for i in range(count)
+        ]
 
 
 
@@ -5990,6 +9188,191 @@ class VerifyItem:
                 return False
             return True
 
+    @dataclass
+    class ROSTER:
+        """
+        A group roster (`verify_roster`).
+"""
+        
+        def __init__(self, bytes:bytes):
+            self.bytes = bytes
+            
+            """
+        Its bytes.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "VerifyItem.ROSTER(bytes={})".format(self.bytes)
+        def __eq__(self, other):
+            if not isinstance(other, VerifyItem):
+                return NotImplemented
+            if not other.is_ROSTER():
+                return False
+            if self.bytes != other.bytes:
+                return False
+            return True
+
+    @dataclass
+    class ROSTER_AFTER:
+        """
+        A roster that must directly follow the roster `previous` and be
+        signed by one of its admins (`verify_roster_after`).
+"""
+        
+        def __init__(self, previous:bytes, bytes:bytes):
+            self.previous = previous
+            
+            """
+        The bytes of the roster the server holds for the group.
+"""
+        
+            self.bytes = bytes
+            
+            """
+        The new roster's bytes.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "VerifyItem.ROSTER_AFTER(previous={}, bytes={})".format(self.previous, self.bytes)
+        def __eq__(self, other):
+            if not isinstance(other, VerifyItem):
+                return NotImplemented
+            if not other.is_ROSTER_AFTER():
+                return False
+            if self.previous != other.previous:
+                return False
+            if self.bytes != other.bytes:
+                return False
+            return True
+
+    @dataclass
+    class STATEMENT:
+        """
+        A statement or certificate (`verify_statement`).
+"""
+        
+        def __init__(self, bytes:bytes):
+            self.bytes = bytes
+            
+            """
+        Its bytes.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "VerifyItem.STATEMENT(bytes={})".format(self.bytes)
+        def __eq__(self, other):
+            if not isinstance(other, VerifyItem):
+                return NotImplemented
+            if not other.is_STATEMENT():
+                return False
+            if self.bytes != other.bytes:
+                return False
+            return True
+
+    @dataclass
+    class REVOCATION_LIST:
+        """
+        A revocation list (`verify_revocation_list`).
+"""
+        
+        def __init__(self, bytes:bytes):
+            self.bytes = bytes
+            
+            """
+        Its bytes.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "VerifyItem.REVOCATION_LIST(bytes={})".format(self.bytes)
+        def __eq__(self, other):
+            if not isinstance(other, VerifyItem):
+                return NotImplemented
+            if not other.is_REVOCATION_LIST():
+                return False
+            if self.bytes != other.bytes:
+                return False
+            return True
+
+    @dataclass
+    class PRESENTATION:
+        """
+        A presentation checked against trust anchors, revocation lists and
+        a time (`verify_presentation`).
+"""
+        
+        def __init__(self, presentation:bytes, anchors:typing.List[TrustAnchor], revocations:typing.List[bytes], now:int):
+            self.presentation = presentation
+            
+            """
+        The presentation's binary form.
+"""
+        
+            self.anchors = anchors
+            
+            """
+        The organisation keys trusted.
+"""
+        
+            self.revocations = revocations
+            
+            """
+        The issuers' revocation lists (bytes, verified here once per
+        batch however many items carry them).
+"""
+        
+            self.now = now
+            
+            """
+        Unix seconds.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "VerifyItem.PRESENTATION(presentation={}, anchors={}, revocations={}, now={})".format(self.presentation, self.anchors, self.revocations, self.now)
+        def __eq__(self, other):
+            if not isinstance(other, VerifyItem):
+                return NotImplemented
+            if not other.is_PRESENTATION():
+                return False
+            if self.presentation != other.presentation:
+                return False
+            if self.anchors != other.anchors:
+                return False
+            if self.revocations != other.revocations:
+                return False
+            if self.now != other.now:
+                return False
+            return True
+
     
 
     # For each variant, we have `is_NAME` and `is_name` methods for easily checking
@@ -6022,6 +9405,26 @@ class VerifyItem:
         return isinstance(self, VerifyItem.GROUP_MESSAGE)
     def is_group_message(self) -> bool:
         return isinstance(self, VerifyItem.GROUP_MESSAGE)
+    def is_ROSTER(self) -> bool:
+        return isinstance(self, VerifyItem.ROSTER)
+    def is_roster(self) -> bool:
+        return isinstance(self, VerifyItem.ROSTER)
+    def is_ROSTER_AFTER(self) -> bool:
+        return isinstance(self, VerifyItem.ROSTER_AFTER)
+    def is_roster_after(self) -> bool:
+        return isinstance(self, VerifyItem.ROSTER_AFTER)
+    def is_STATEMENT(self) -> bool:
+        return isinstance(self, VerifyItem.STATEMENT)
+    def is_statement(self) -> bool:
+        return isinstance(self, VerifyItem.STATEMENT)
+    def is_REVOCATION_LIST(self) -> bool:
+        return isinstance(self, VerifyItem.REVOCATION_LIST)
+    def is_revocation_list(self) -> bool:
+        return isinstance(self, VerifyItem.REVOCATION_LIST)
+    def is_PRESENTATION(self) -> bool:
+        return isinstance(self, VerifyItem.PRESENTATION)
+    def is_presentation(self) -> bool:
+        return isinstance(self, VerifyItem.PRESENTATION)
     
 
 # Now, a little trick - we make each nested variant class be a subclass of the main
@@ -6034,6 +9437,11 @@ VerifyItem.ANNOUNCEMENT = type("VerifyItem.ANNOUNCEMENT", (VerifyItem.ANNOUNCEME
 VerifyItem.DEVICE_LIST = type("VerifyItem.DEVICE_LIST", (VerifyItem.DEVICE_LIST, VerifyItem,), {})  # type: ignore
 VerifyItem.DEVICE_LIST_AFTER = type("VerifyItem.DEVICE_LIST_AFTER", (VerifyItem.DEVICE_LIST_AFTER, VerifyItem,), {})  # type: ignore
 VerifyItem.GROUP_MESSAGE = type("VerifyItem.GROUP_MESSAGE", (VerifyItem.GROUP_MESSAGE, VerifyItem,), {})  # type: ignore
+VerifyItem.ROSTER = type("VerifyItem.ROSTER", (VerifyItem.ROSTER, VerifyItem,), {})  # type: ignore
+VerifyItem.ROSTER_AFTER = type("VerifyItem.ROSTER_AFTER", (VerifyItem.ROSTER_AFTER, VerifyItem,), {})  # type: ignore
+VerifyItem.STATEMENT = type("VerifyItem.STATEMENT", (VerifyItem.STATEMENT, VerifyItem,), {})  # type: ignore
+VerifyItem.REVOCATION_LIST = type("VerifyItem.REVOCATION_LIST", (VerifyItem.REVOCATION_LIST, VerifyItem,), {})  # type: ignore
+VerifyItem.PRESENTATION = type("VerifyItem.PRESENTATION", (VerifyItem.PRESENTATION, VerifyItem,), {})  # type: ignore
 
 
 
@@ -6073,6 +9481,30 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterBytes.read(buf),
                 _UniffiFfiConverterBytes.read(buf),
             )
+        if variant == 8:
+            return VerifyItem.ROSTER(
+                _UniffiFfiConverterBytes.read(buf),
+            )
+        if variant == 9:
+            return VerifyItem.ROSTER_AFTER(
+                _UniffiFfiConverterBytes.read(buf),
+                _UniffiFfiConverterBytes.read(buf),
+            )
+        if variant == 10:
+            return VerifyItem.STATEMENT(
+                _UniffiFfiConverterBytes.read(buf),
+            )
+        if variant == 11:
+            return VerifyItem.REVOCATION_LIST(
+                _UniffiFfiConverterBytes.read(buf),
+            )
+        if variant == 12:
+            return VerifyItem.PRESENTATION(
+                _UniffiFfiConverterBytes.read(buf),
+                _UniffiFfiConverterSequenceTypeTrustAnchor.read(buf),
+                _UniffiFfiConverterSequenceBytes.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
         raise InternalError("Raw enum value doesn't match any cases")
 
     @staticmethod
@@ -6100,6 +9532,25 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
         if value.is_GROUP_MESSAGE():
             _UniffiFfiConverterBytes.check_lower(value.announcement)
             _UniffiFfiConverterBytes.check_lower(value.message)
+            return
+        if value.is_ROSTER():
+            _UniffiFfiConverterBytes.check_lower(value.bytes)
+            return
+        if value.is_ROSTER_AFTER():
+            _UniffiFfiConverterBytes.check_lower(value.previous)
+            _UniffiFfiConverterBytes.check_lower(value.bytes)
+            return
+        if value.is_STATEMENT():
+            _UniffiFfiConverterBytes.check_lower(value.bytes)
+            return
+        if value.is_REVOCATION_LIST():
+            _UniffiFfiConverterBytes.check_lower(value.bytes)
+            return
+        if value.is_PRESENTATION():
+            _UniffiFfiConverterBytes.check_lower(value.presentation)
+            _UniffiFfiConverterSequenceTypeTrustAnchor.check_lower(value.anchors)
+            _UniffiFfiConverterSequenceBytes.check_lower(value.revocations)
+            _UniffiFfiConverterUInt64.check_lower(value.now)
             return
         raise ValueError(value)
 
@@ -6129,6 +9580,25 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
             buf.write_i32(7)
             _UniffiFfiConverterBytes.write(value.announcement, buf)
             _UniffiFfiConverterBytes.write(value.message, buf)
+        if value.is_ROSTER():
+            buf.write_i32(8)
+            _UniffiFfiConverterBytes.write(value.bytes, buf)
+        if value.is_ROSTER_AFTER():
+            buf.write_i32(9)
+            _UniffiFfiConverterBytes.write(value.previous, buf)
+            _UniffiFfiConverterBytes.write(value.bytes, buf)
+        if value.is_STATEMENT():
+            buf.write_i32(10)
+            _UniffiFfiConverterBytes.write(value.bytes, buf)
+        if value.is_REVOCATION_LIST():
+            buf.write_i32(11)
+            _UniffiFfiConverterBytes.write(value.bytes, buf)
+        if value.is_PRESENTATION():
+            buf.write_i32(12)
+            _UniffiFfiConverterBytes.write(value.presentation, buf)
+            _UniffiFfiConverterSequenceTypeTrustAnchor.write(value.anchors, buf)
+            _UniffiFfiConverterSequenceBytes.write(value.revocations, buf)
+            _UniffiFfiConverterUInt64.write(value.now, buf)
 
 
 
@@ -6220,6 +9690,18 @@ class OutboundGroupProtocol(typing.Protocol):
         needs to check this chain's group messages with `verify_batch`.
 """
         raise NotImplementedError
+    def apply_roster(self, change: RosterChange) -> None:
+        """
+        Records a roster change of this group (`RosterUpdate.change` from
+        `Roster.advance`): `encrypt` then refuses (`RotationRequired`) until
+        `rotate`, which starts a chain under the new roster; distribute it
+        with `distribute_in_roster` and the new roster. Refused:
+        `RosterMismatch` (a group created without a roster), `WrongGroup`,
+        `RosterRolledBack` (older than a change already applied),
+        `RosterFork`; `InvalidArgument`/`Malformed` for a record whose keys
+        or hashes are not. Persist the outbound group after.
+"""
+        raise NotImplementedError
     def chain_id(self, ) -> int:
         """
         The current chain id.
@@ -6233,6 +9715,29 @@ class OutboundGroupProtocol(typing.Protocol):
 
         Kotlin: pass only sessions that are still open. uniffi checks that
         the object a method is called on is open, but not its arguments.
+
+        A chain bound to a roster is refused as a whole (`RosterMismatch`):
+        use `distribute_in_roster`, which sends only to members' devices.
+"""
+        raise NotImplementedError
+    def distribute_in_roster(self, roster: Roster,account: Account,contacts: typing.List[Contact],sessions: typing.List[Session]) -> typing.List[FanoutResult]:
+        """
+        Encrypts the distribution of this rostered chain for each session
+        whose device is in the verified device list of a member of `roster`
+        (`account`'s own list and `contacts`' lists: pass the contacts of
+        the group's members); one result per session, in order. A session
+        with any other device (one the server enrolled, a removed member's)
+        gets `NotInRoster` and nothing is encrypted for it. The whole call
+        is refused when the chain is not announced under `roster` itself:
+        `StaleChain` (the roster moved on: `apply_roster`, `rotate`, then
+        distribute), `RosterBehind`, `RosterFork`, `WrongGroup`,
+        `RosterMismatch` (a group without a roster: use `distribute`).
+        Each session that encrypted advances: persist them. A session
+        passed twice is encrypted for once and reported twice.
+
+        Reads the account and each contact under its own lock, released
+        before the sessions are locked (by address). Kotlin: pass only
+        objects that are still open.
 """
         raise NotImplementedError
     def distribution(self, ) -> bytes:
@@ -6274,6 +9779,13 @@ class OutboundGroupProtocol(typing.Protocol):
         for this owner), so that the next `seal` is above it: after making
         the object anew for an owner that already has sealed blobs, or after
         opening an older copy on purpose (docs/INTEGRATION.md).
+"""
+        raise NotImplementedError
+    def roster(self, ) -> typing.Optional[RosterHead]:
+        """
+        The head of the roster the current chain is bound to (`None` in a
+        group without a roster). After `apply_roster` it stays the old one
+        until `rotate`.
 """
         raise NotImplementedError
     def rotate(self, now: int) -> None:
@@ -6351,6 +9863,31 @@ class OutboundGroup(OutboundGroupProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    def apply_roster(self, change: RosterChange) -> None:
+        """
+        Records a roster change of this group (`RosterUpdate.change` from
+        `Roster.advance`): `encrypt` then refuses (`RotationRequired`) until
+        `rotate`, which starts a chain under the new roster; distribute it
+        with `distribute_in_roster` and the new roster. Refused:
+        `RosterMismatch` (a group created without a roster), `WrongGroup`,
+        `RosterRolledBack` (older than a change already applied),
+        `RosterFork`; `InvalidArgument`/`Malformed` for a record whose keys
+        or hashes are not. Persist the outbound group after.
+"""
+        
+        _UniffiFfiConverterTypeRosterChange.check_lower(change)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeRosterChange.lower(change),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_apply_roster,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def chain_id(self, ) -> int:
         """
         The current chain id.
@@ -6374,6 +9911,9 @@ class OutboundGroup(OutboundGroupProtocol):
 
         Kotlin: pass only sessions that are still open. uniffi checks that
         the object a method is called on is open, but not its arguments.
+
+        A chain bound to a roster is refused as a whole (`RosterMismatch`):
+        use `distribute_in_roster`, which sends only to members' devices.
 """
         
         _UniffiFfiConverterSequenceTypeSession.check_lower(sessions)
@@ -6386,6 +9926,48 @@ class OutboundGroup(OutboundGroupProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def distribute_in_roster(self, roster: Roster,account: Account,contacts: typing.List[Contact],sessions: typing.List[Session]) -> typing.List[FanoutResult]:
+        """
+        Encrypts the distribution of this rostered chain for each session
+        whose device is in the verified device list of a member of `roster`
+        (`account`'s own list and `contacts`' lists: pass the contacts of
+        the group's members); one result per session, in order. A session
+        with any other device (one the server enrolled, a removed member's)
+        gets `NotInRoster` and nothing is encrypted for it. The whole call
+        is refused when the chain is not announced under `roster` itself:
+        `StaleChain` (the roster moved on: `apply_roster`, `rotate`, then
+        distribute), `RosterBehind`, `RosterFork`, `WrongGroup`,
+        `RosterMismatch` (a group without a roster: use `distribute`).
+        Each session that encrypted advances: persist them. A session
+        passed twice is encrypted for once and reported twice.
+
+        Reads the account and each contact under its own lock, released
+        before the sessions are locked (by address). Kotlin: pass only
+        objects that are still open.
+"""
+        
+        _UniffiFfiConverterTypeRoster.check_lower(roster)
+
+        _UniffiFfiConverterTypeAccount.check_lower(account)
+
+        _UniffiFfiConverterSequenceTypeContact.check_lower(contacts)
+
+        _UniffiFfiConverterSequenceTypeSession.check_lower(sessions)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeRoster.lower(roster),
+            _UniffiFfiConverterTypeAccount.lower(account),
+            _UniffiFfiConverterSequenceTypeContact.lower(contacts),
+            _UniffiFfiConverterSequenceTypeSession.lower(sessions),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeFanoutResult.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute_in_roster,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -6503,6 +10085,23 @@ class OutboundGroup(OutboundGroupProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def roster(self, ) -> typing.Optional[RosterHead]:
+        """
+        The head of the roster the current chain is bound to (`None` in a
+        group without a roster). After `apply_roster` it stays the old one
+        until `rotate`.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterOptionalTypeRosterHead.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_roster,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -6649,6 +10248,18 @@ class DeviceProtocol(typing.Protocol):
         Starts this device's sending chain in a group (`group_id` at most
         64 bytes; `now` in seconds, used only for the age policy). The chain
         signs its distributions with this device's identity.
+"""
+        raise NotImplementedError
+    def create_group_in_roster(self, roster: Roster,account: Account,policy: GroupPolicy,now: int) -> OutboundGroup:
+        """
+        Starts this device's sending chain in the group of `roster` (the
+        newest roster this device holds), bound to it: the chain is
+        announced under the roster's head, and after any roster change
+        (`OutboundGroup.apply_roster`) the next message waits for a
+        rotation. `account` is this device's account, which must be a
+        member (`NotMember`). Distribute with
+        `OutboundGroup.distribute_in_roster`. Kotlin: pass objects that are
+        still open.
 """
         raise NotImplementedError
     def generate_kem_one_time_prekeys(self, count: int) -> int:
@@ -6925,6 +10536,40 @@ class Device(DeviceProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def create_group_in_roster(self, roster: Roster,account: Account,policy: GroupPolicy,now: int) -> OutboundGroup:
+        """
+        Starts this device's sending chain in the group of `roster` (the
+        newest roster this device holds), bound to it: the chain is
+        announced under the roster's head, and after any roster change
+        (`OutboundGroup.apply_roster`) the next message waits for a
+        rotation. `account` is this device's account, which must be a
+        member (`NotMember`). Distribute with
+        `OutboundGroup.distribute_in_roster`. Kotlin: pass objects that are
+        still open.
+"""
+        
+        _UniffiFfiConverterTypeRoster.check_lower(roster)
+
+        _UniffiFfiConverterTypeAccount.check_lower(account)
+
+        _UniffiFfiConverterTypeGroupPolicy.check_lower(policy)
+
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeRoster.lower(roster),
+            _UniffiFfiConverterTypeAccount.lower(account),
+            _UniffiFfiConverterTypeGroupPolicy.lower(policy),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeOutboundGroup.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group_in_roster,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -7321,20 +10966,55 @@ class GroupReceiverProtocol(typing.Protocol):
         than every chain kept (`RetiredChain`); a copy of a held chain with
         another chain key (`ConflictingChainKey`); a copy so far ahead that
         the receiver would have to drop keys of unread messages
-        (`TooFarAhead`).
+        (`TooFarAhead`); a chain bound to a roster (`RosterMismatch`: use
+        `add_in_roster`).
+"""
+        raise NotImplementedError
+    def add_in_roster(self, distribution: bytes,sender_identity: bytes,roster: Roster,account: Account,contact: typing.Optional[Contact]) -> None:
+        """
+        Adds a distribution of the sender's in a group with a roster (its
+        next chain after a rotation, or a copy of one held); the arguments
+        and refusals as `new_in_roster`, the ordering and merging as `add`.
+        The receiver is unchanged on error.
 """
         raise NotImplementedError
     def decrypt(self, message: bytes) -> GroupPlaintext:
         """
-        Decrypts one group message; returns it with its provenance (sender,
-        group, chain, rotation, iteration). On error the receiver is
-        unchanged.
+        Decrypts one group message of a group without a roster; returns it
+        with its provenance (sender, group, chain, rotation, iteration). On
+        error the receiver is unchanged. A chain bound to a roster is
+        refused (`RosterMismatch`): use `decrypt_in_roster`, so that the
+        roster check cannot be skipped.
 """
         raise NotImplementedError
     def decrypt_batch(self, messages: typing.List[bytes]) -> typing.List[GroupBatchResult]:
         """
         Decrypts a queue of messages in one call (signatures batch-verified);
-        one result per message, in order, each with its provenance.
+        one result per message, in order, each with its provenance. A chain
+        bound to a roster is refused (`RosterMismatch`) for every message:
+        use `decrypt_batch_in_roster`.
+"""
+        raise NotImplementedError
+    def decrypt_batch_in_roster(self, messages: typing.List[bytes],roster: Roster,account: Account,contact: typing.Optional[Contact]) -> typing.List[GroupBatchResult]:
+        """
+        `decrypt_batch` for a group with a roster: each chain's messages are
+        first checked as `decrypt_in_roster` checks one (all of a chain's
+        messages refused, with nothing changed, when it does not hold);
+        arguments as `decrypt_in_roster`. One result per message, in order.
+"""
+        raise NotImplementedError
+    def decrypt_in_roster(self, message: bytes,roster: Roster,account: Account,contact: typing.Optional[Contact]) -> GroupPlaintext:
+        """
+        Decrypts one message of a group with a roster: the chain it names
+        must still be admitted by `roster` (the newest this device holds):
+        announced under it or an earlier epoch (messages sent before a
+        change still read), the sender still a member with its device in
+        the verified list of `contact` (the sender's account), or of
+        `account`'s own when the sender is another device of this account
+        (`None`). A removed member's messages are refused
+        (`SenderNotMember`) before anything is decrypted; then as `decrypt`.
+        `RosterBehind`: fetch rosters and `advance`. Kotlin: pass objects
+        that are still open (the `ByteArray` overload checks).
 """
         raise NotImplementedError
     def export(self, ) -> bytes:
@@ -7395,7 +11075,8 @@ class GroupReceiver(GroupReceiverProtocol):
         `KeyCommitmentMismatch`, and `add`ing the sender's own distribution
         of the chain fails with `ConflictingChainKey` (start a new receiver
         from that distribution instead). (Not named `import`: a keyword in
-        Swift and Python.)
+        Swift and Python.) A chain bound to a roster is refused
+        (`RosterMismatch`): use `from_export_in_roster`.
 """
         
         _UniffiFfiConverterBytes.check_lower(export)
@@ -7410,11 +11091,46 @@ class GroupReceiver(GroupReceiverProtocol):
             *_uniffi_lowered_args,
         )
         return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def from_export_in_roster(cls, export: bytes,roster: Roster,account: Account,contact: typing.Optional[Contact]) -> GroupReceiver:
+        """
+        `from_export` for a group with a roster: the export's signatures as
+        `from_export`, then the chain must still be admitted by `roster`
+        (announced under it or an earlier epoch, the sender still a member
+        with its device in `contact`'s verified list, or `account`'s own
+        when the sender is another device of this account: `None`), and
+        `account` (this device's) a member (`NotMember`). Kotlin: pass
+        objects that are still open.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(export)
+
+        _UniffiFfiConverterTypeRoster.check_lower(roster)
+
+        _UniffiFfiConverterTypeAccount.check_lower(account)
+
+        _UniffiFfiConverterOptionalTypeContact.check_lower(contact)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(export),
+            _UniffiFfiConverterTypeRoster.lower(roster),
+            _UniffiFfiConverterTypeAccount.lower(account),
+            _UniffiFfiConverterOptionalTypeContact.lower(contact),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeGroupReceiver.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export_in_roster,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
     def __init__(self, distribution: bytes,sender_identity: bytes):
         """
         Starts from a distribution that arrived (decrypted) over a 1:1
         session; pass that session's `remote_identity()` as
-        `sender_identity`. Refused unless the distribution is signed by it.
+        `sender_identity`. Refused unless the distribution is signed by it,
+        and for a chain bound to a roster (`RosterMismatch`: use
+        `new_in_roster`).
 """
         
         _UniffiFfiConverterBytes.check_lower(distribution)
@@ -7432,6 +11148,49 @@ class GroupReceiver(GroupReceiverProtocol):
             *_uniffi_lowered_args,
         )
         self._handle = _uniffi_ffi_result
+    @classmethod
+    def new_in_roster(cls, distribution: bytes,sender_identity: bytes,roster: Roster,account: Account,contact: typing.Optional[Contact]) -> GroupReceiver:
+        """
+        Starts from a distribution of a group with a roster, received
+        (decrypted) over the 1:1 session with `sender_identity` (that
+        session's `remote_identity()`): the signatures as `new`, then
+        `roster.admit`: the chain is announced under `roster` itself (the
+        newest this device holds), `account` (this device's) is a member,
+        and the sending device is in the verified list of a member:
+        `contact`'s (the sender's account), or `account`'s own when the
+        sender is another device of this account (`None`). Refused:
+        `RosterBehind` (fetch the rosters up to the announced epoch,
+        `advance`, try again), `StaleChain` (wait for the sender's rotation),
+        `RosterFork` (show it), `NotMember`, `SenderNotMember`,
+        `UntrustedIdentity`, `WrongGroup`, `RosterMismatch` (a chain
+        without a roster: use `new`). Kotlin: pass objects that are still
+        open.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(distribution)
+
+        _UniffiFfiConverterBytes.check_lower(sender_identity)
+
+        _UniffiFfiConverterTypeRoster.check_lower(roster)
+
+        _UniffiFfiConverterTypeAccount.check_lower(account)
+
+        _UniffiFfiConverterOptionalTypeContact.check_lower(contact)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(distribution),
+            _UniffiFfiConverterBytes.lower(sender_identity),
+            _UniffiFfiConverterTypeRoster.lower(roster),
+            _UniffiFfiConverterTypeAccount.lower(account),
+            _UniffiFfiConverterOptionalTypeContact.lower(contact),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeGroupReceiver.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_new_in_roster,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
     @classmethod
     def open(cls, storage_key: bytes,sealed: bytes,group_id: bytes,sender_identity: bytes,min_generation: int) -> GroupReceiver:
         """
@@ -7497,7 +11256,8 @@ class GroupReceiver(GroupReceiverProtocol):
         than every chain kept (`RetiredChain`); a copy of a held chain with
         another chain key (`ConflictingChainKey`); a copy so far ahead that
         the receiver would have to drop keys of unread messages
-        (`TooFarAhead`).
+        (`TooFarAhead`); a chain bound to a roster (`RosterMismatch`: use
+        `add_in_roster`).
 """
         
         _UniffiFfiConverterBytes.check_lower(distribution)
@@ -7516,11 +11276,46 @@ class GroupReceiver(GroupReceiverProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    def add_in_roster(self, distribution: bytes,sender_identity: bytes,roster: Roster,account: Account,contact: typing.Optional[Contact]) -> None:
+        """
+        Adds a distribution of the sender's in a group with a roster (its
+        next chain after a rotation, or a copy of one held); the arguments
+        and refusals as `new_in_roster`, the ordering and merging as `add`.
+        The receiver is unchanged on error.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(distribution)
+
+        _UniffiFfiConverterBytes.check_lower(sender_identity)
+
+        _UniffiFfiConverterTypeRoster.check_lower(roster)
+
+        _UniffiFfiConverterTypeAccount.check_lower(account)
+
+        _UniffiFfiConverterOptionalTypeContact.check_lower(contact)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(distribution),
+            _UniffiFfiConverterBytes.lower(sender_identity),
+            _UniffiFfiConverterTypeRoster.lower(roster),
+            _UniffiFfiConverterTypeAccount.lower(account),
+            _UniffiFfiConverterOptionalTypeContact.lower(contact),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_add_in_roster,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def decrypt(self, message: bytes) -> GroupPlaintext:
         """
-        Decrypts one group message; returns it with its provenance (sender,
-        group, chain, rotation, iteration). On error the receiver is
-        unchanged.
+        Decrypts one group message of a group without a roster; returns it
+        with its provenance (sender, group, chain, rotation, iteration). On
+        error the receiver is unchanged. A chain bound to a roster is
+        refused (`RosterMismatch`): use `decrypt_in_roster`, so that the
+        roster check cannot be skipped.
 """
         
         _UniffiFfiConverterByRefBytes.check_lower(message)
@@ -7539,7 +11334,9 @@ class GroupReceiver(GroupReceiverProtocol):
     def decrypt_batch(self, messages: typing.List[bytes]) -> typing.List[GroupBatchResult]:
         """
         Decrypts a queue of messages in one call (signatures batch-verified);
-        one result per message, in order, each with its provenance.
+        one result per message, in order, each with its provenance. A chain
+        bound to a roster is refused (`RosterMismatch`) for every message:
+        use `decrypt_batch_in_roster`.
 """
         
         _UniffiFfiConverterSequenceBytes.check_lower(messages)
@@ -7552,6 +11349,72 @@ class GroupReceiver(GroupReceiverProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def decrypt_batch_in_roster(self, messages: typing.List[bytes],roster: Roster,account: Account,contact: typing.Optional[Contact]) -> typing.List[GroupBatchResult]:
+        """
+        `decrypt_batch` for a group with a roster: each chain's messages are
+        first checked as `decrypt_in_roster` checks one (all of a chain's
+        messages refused, with nothing changed, when it does not hold);
+        arguments as `decrypt_in_roster`. One result per message, in order.
+"""
+        
+        _UniffiFfiConverterSequenceBytes.check_lower(messages)
+
+        _UniffiFfiConverterTypeRoster.check_lower(roster)
+
+        _UniffiFfiConverterTypeAccount.check_lower(account)
+
+        _UniffiFfiConverterOptionalTypeContact.check_lower(contact)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterSequenceBytes.lower(messages),
+            _UniffiFfiConverterTypeRoster.lower(roster),
+            _UniffiFfiConverterTypeAccount.lower(account),
+            _UniffiFfiConverterOptionalTypeContact.lower(contact),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeGroupBatchResult.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch_in_roster,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def decrypt_in_roster(self, message: bytes,roster: Roster,account: Account,contact: typing.Optional[Contact]) -> GroupPlaintext:
+        """
+        Decrypts one message of a group with a roster: the chain it names
+        must still be admitted by `roster` (the newest this device holds):
+        announced under it or an earlier epoch (messages sent before a
+        change still read), the sender still a member with its device in
+        the verified list of `contact` (the sender's account), or of
+        `account`'s own when the sender is another device of this account
+        (`None`). A removed member's messages are refused
+        (`SenderNotMember`) before anything is decrypted; then as `decrypt`.
+        `RosterBehind`: fetch rosters and `advance`. Kotlin: pass objects
+        that are still open (the `ByteArray` overload checks).
+"""
+        
+        _UniffiFfiConverterByRefBytes.check_lower(message)
+
+        _UniffiFfiConverterTypeRoster.check_lower(roster)
+
+        _UniffiFfiConverterTypeAccount.check_lower(account)
+
+        _UniffiFfiConverterOptionalTypeContact.check_lower(contact)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterByRefBytes.lower(message),
+            _UniffiFfiConverterTypeRoster.lower(roster),
+            _UniffiFfiConverterTypeAccount.lower(account),
+            _UniffiFfiConverterOptionalTypeContact.lower(contact),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeGroupPlaintext.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_in_roster,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -7688,6 +11551,157 @@ class _UniffiFfiConverterTypeGroupReceiver:
 
     @classmethod
     def write(cls, value: GroupReceiver, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+
+class IssuerKeyPairProtocol(typing.Protocol):
+    """
+    An issuer's secret key: an organisation's (keep it offline) or an
+    intermediate's. The secret never leaves this object except through
+    `to_seed`.
+"""
+    
+    def public_key(self, ) -> bytes:
+        """
+        The public issuer key (32 bytes): what apps trust as a
+        `TrustAnchor` (for an organisation key) and what intermediate
+        certificates certify. Not secret.
+"""
+        raise NotImplementedError
+    def to_seed(self, ) -> bytes:
+        """
+        The 32-byte secret seed, for the issuer's own safekeeping (an HSM,
+        an offline backup). Secret: whoever holds it issues certificates
+        in the organisation's name.
+"""
+        raise NotImplementedError
+
+class IssuerKeyPair(IssuerKeyPairProtocol):
+    """
+    An issuer's secret key: an organisation's (keep it offline) or an
+    intermediate's. The secret never leaves this object except through
+    `to_seed`.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def from_seed(cls, seed: bytes) -> IssuerKeyPair:
+        """
+        The key from its 32-byte seed (as `to_seed` returned it, from the
+        issuer's own safekeeping). The argument is overwritten after use;
+        the caller's own copy is not.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(seed)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(seed),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeIssuerKeyPair.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_issuerkeypair_from_seed,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def generate(cls, ) -> IssuerKeyPair:
+        """
+        A fresh issuer key.
+"""
+        _uniffi_lowered_args = (
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeIssuerKeyPair.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_issuerkeypair_generate,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_free_issuerkeypair, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_clone_issuerkeypair, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def public_key(self, ) -> bytes:
+        """
+        The public issuer key (32 bytes): what apps trust as a
+        `TrustAnchor` (for an organisation key) and what intermediate
+        certificates certify. Not secret.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_issuerkeypair_public_key,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def to_seed(self, ) -> bytes:
+        """
+        The 32-byte secret seed, for the issuer's own safekeeping (an HSM,
+        an offline backup). Secret: whoever holds it issues certificates
+        in the organisation's name.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_issuerkeypair_to_seed,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeIssuerKeyPair:
+    @staticmethod
+    def lift(value: int) -> IssuerKeyPair:
+        return IssuerKeyPair._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: IssuerKeyPair):
+        if not isinstance(value, IssuerKeyPair):
+            raise TypeError("Expected IssuerKeyPair instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: IssuerKeyPair) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> IssuerKeyPair:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: IssuerKeyPair, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
 
 
@@ -7828,6 +11842,753 @@ class _UniffiFfiConverterTypeLinkRequest:
 
     @classmethod
     def write(cls, value: LinkRequest, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+
+class StatementProtocol(typing.Protocol):
+    """
+    An issuer's signed, dated statement about a subject; a certificate is
+    one. Its signature is verified when it is decoded, but nothing in it is
+    believed until a `Presentation` of it verifies against trust anchors.
+"""
+    
+    def info(self, ) -> StatementInfo:
+        """
+        What it says (not yet believed: see `Presentation.verify`).
+"""
+        raise NotImplementedError
+    def to_bytes(self, ) -> bytes:
+        """
+        The encoding, signed.
+"""
+        raise NotImplementedError
+
+class Statement(StatementProtocol):
+    """
+    An issuer's signed, dated statement about a subject; a certificate is
+    one. Its signature is verified when it is decoded, but nothing in it is
+    believed until a `Presentation` of it verifies against trust anchors.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def certify_account(cls, issuer: IssuerKeyPair,account_key: bytes,serial: int,valid_from: int,valid_until: int,claims: typing.List[Claim]) -> Statement:
+        """
+        Certifies an account key (32 bytes, `Account.account_key`); the
+        claims must include a display name.
+"""
+        
+        _UniffiFfiConverterTypeIssuerKeyPair.check_lower(issuer)
+
+        _UniffiFfiConverterBytes.check_lower(account_key)
+
+        _UniffiFfiConverterUInt64.check_lower(serial)
+
+        _UniffiFfiConverterUInt64.check_lower(valid_from)
+
+        _UniffiFfiConverterUInt64.check_lower(valid_until)
+
+        _UniffiFfiConverterSequenceTypeClaim.check_lower(claims)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterTypeIssuerKeyPair.lower(issuer),
+            _UniffiFfiConverterBytes.lower(account_key),
+            _UniffiFfiConverterUInt64.lower(serial),
+            _UniffiFfiConverterUInt64.lower(valid_from),
+            _UniffiFfiConverterUInt64.lower(valid_until),
+            _UniffiFfiConverterSequenceTypeClaim.lower(claims),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeStatement.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_certify_account,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def certify_intermediate(cls, anchor: IssuerKeyPair,intermediate_key: bytes,serial: int,valid_from: int,valid_until: int,claims: typing.List[Claim]) -> Statement:
+        """
+        Certifies an intermediate issuer key (32 bytes,
+        `IssuerKeyPair.public_key`) under the organisation key `anchor`; the
+        claims must include the organisation name. Only an anchor's
+        intermediate certificate is believed.
+"""
+        
+        _UniffiFfiConverterTypeIssuerKeyPair.check_lower(anchor)
+
+        _UniffiFfiConverterBytes.check_lower(intermediate_key)
+
+        _UniffiFfiConverterUInt64.check_lower(serial)
+
+        _UniffiFfiConverterUInt64.check_lower(valid_from)
+
+        _UniffiFfiConverterUInt64.check_lower(valid_until)
+
+        _UniffiFfiConverterSequenceTypeClaim.check_lower(claims)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterTypeIssuerKeyPair.lower(anchor),
+            _UniffiFfiConverterBytes.lower(intermediate_key),
+            _UniffiFfiConverterUInt64.lower(serial),
+            _UniffiFfiConverterUInt64.lower(valid_from),
+            _UniffiFfiConverterUInt64.lower(valid_until),
+            _UniffiFfiConverterSequenceTypeClaim.lower(claims),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeStatement.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_certify_intermediate,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def from_bytes(cls, bytes: bytes) -> Statement:
+        """
+        Decodes a statement and verifies its issuer's signature and its
+        rules; says nothing of whether the issuer is trusted.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(bytes)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(bytes),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeStatement.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_from_bytes,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def issue(cls, issuer: IssuerKeyPair,kind: StatementKind,subject: bytes,serial: int,valid_from: int,valid_until: int,claims: typing.List[Claim]) -> Statement:
+        """
+        Issues a statement of `kind` about `subject` (32 bytes), valid from
+        `valid_from` until `valid_until` (Unix seconds, the first invalid
+        one), with `serial` (unique per issuer) and at most 8 `claims` (one
+        per tag). Refused with `InvalidStatement`: a tag twice, an empty
+        period, a certificate without its required claim or whose subject
+        is not a key.
+"""
+        
+        _UniffiFfiConverterTypeIssuerKeyPair.check_lower(issuer)
+
+        _UniffiFfiConverterTypeStatementKind.check_lower(kind)
+
+        _UniffiFfiConverterBytes.check_lower(subject)
+
+        _UniffiFfiConverterUInt64.check_lower(serial)
+
+        _UniffiFfiConverterUInt64.check_lower(valid_from)
+
+        _UniffiFfiConverterUInt64.check_lower(valid_until)
+
+        _UniffiFfiConverterSequenceTypeClaim.check_lower(claims)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterTypeIssuerKeyPair.lower(issuer),
+            _UniffiFfiConverterTypeStatementKind.lower(kind),
+            _UniffiFfiConverterBytes.lower(subject),
+            _UniffiFfiConverterUInt64.lower(serial),
+            _UniffiFfiConverterUInt64.lower(valid_from),
+            _UniffiFfiConverterUInt64.lower(valid_until),
+            _UniffiFfiConverterSequenceTypeClaim.lower(claims),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeStatement.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_issue,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_free_statement, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_clone_statement, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def info(self, ) -> StatementInfo:
+        """
+        What it says (not yet believed: see `Presentation.verify`).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeStatementInfo.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_statement_info,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def to_bytes(self, ) -> bytes:
+        """
+        The encoding, signed.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_statement_to_bytes,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeStatement:
+    @staticmethod
+    def lift(value: int) -> Statement:
+        return Statement._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: Statement):
+        if not isinstance(value, Statement):
+            raise TypeError("Expected Statement instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: Statement) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> Statement:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: Statement, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+class _UniffiFfiConverterSequenceTypeStatement(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeStatement.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeStatement.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeStatement.read(buf) for i in range(count)
+        ]
+
+
+class RevocationListProtocol(typing.Protocol):
+    """
+    An issuer's signed list of the serials it withdrew. Fetch each issuer's
+    newest list regularly (before `next_update`) and pass the lists to
+    `Presentation.verify`.
+"""
+    
+    def info(self, ) -> RevocationListInfo:
+        """
+        What it says.
+"""
+        raise NotImplementedError
+    def is_stale(self, now: int) -> bool:
+        """
+        Whether the list is stale at `now` (its successor was due).
+"""
+        raise NotImplementedError
+    def revokes(self, serial: int) -> bool:
+        """
+        Whether `serial` is revoked by this list.
+"""
+        raise NotImplementedError
+    def to_bytes(self, ) -> bytes:
+        """
+        The encoding, signed.
+"""
+        raise NotImplementedError
+
+class RevocationList(RevocationListProtocol):
+    """
+    An issuer's signed list of the serials it withdrew. Fetch each issuer's
+    newest list regularly (before `next_update`) and pass the lists to
+    `Presentation.verify`.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def from_bytes(cls, bytes: bytes) -> RevocationList:
+        """
+        Decodes a list and verifies its issuer's signature and rules.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(bytes)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(bytes),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRevocationList.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_revocationlist_from_bytes,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def issue(cls, issuer: IssuerKeyPair,issued_at: int,next_update: int,serials: typing.List[int]) -> RevocationList:
+        """
+        Issues a list revoking `serials` (at most 65 536, no duplicates),
+        dated `issued_at`, the next one due at `next_update` (later).
+"""
+        
+        _UniffiFfiConverterTypeIssuerKeyPair.check_lower(issuer)
+
+        _UniffiFfiConverterUInt64.check_lower(issued_at)
+
+        _UniffiFfiConverterUInt64.check_lower(next_update)
+
+        _UniffiFfiConverterSequenceUInt64.check_lower(serials)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterTypeIssuerKeyPair.lower(issuer),
+            _UniffiFfiConverterUInt64.lower(issued_at),
+            _UniffiFfiConverterUInt64.lower(next_update),
+            _UniffiFfiConverterSequenceUInt64.lower(serials),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRevocationList.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_revocationlist_issue,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_free_revocationlist, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_clone_revocationlist, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def info(self, ) -> RevocationListInfo:
+        """
+        What it says.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRevocationListInfo.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_info,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def is_stale(self, now: int) -> bool:
+        """
+        Whether the list is stale at `now` (its successor was due).
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_is_stale,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def revokes(self, serial: int) -> bool:
+        """
+        Whether `serial` is revoked by this list.
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(serial)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(serial),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_revokes,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def to_bytes(self, ) -> bytes:
+        """
+        The encoding, signed.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_to_bytes,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeRevocationList:
+    @staticmethod
+    def lift(value: int) -> RevocationList:
+        return RevocationList._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: RevocationList):
+        if not isinstance(value, RevocationList):
+            raise TypeError("Expected RevocationList instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: RevocationList) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> RevocationList:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: RevocationList, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+class _UniffiFfiConverterSequenceTypeRevocationList(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeRevocationList.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeRevocationList.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeRevocationList.read(buf) for i in range(count)
+        ]
+
+
+class PresentationProtocol(typing.Protocol):
+    """
+    A leaf statement and at most one intermediate certificate, as a
+    colleague's app or a badge shows them (bytes, or QR text). Decoding
+    checks only the form: nothing in it is believed until `verify`.
+"""
+    
+    def statements(self, ) -> typing.List[Statement]:
+        """
+        The statements, the leaf last.
+"""
+        raise NotImplementedError
+    def to_bytes(self, ) -> bytes:
+        """
+        The binary form.
+"""
+        raise NotImplementedError
+    def to_text(self, ) -> str:
+        """
+        The QR text: "QG1:" and the bytes in base45 (QR alphanumeric mode).
+"""
+        raise NotImplementedError
+    def verify(self, anchors: typing.List[TrustAnchor],revocations: typing.List[RevocationList],now: int) -> Verified:
+        """
+        Verifies the chain at `now` (Unix seconds) against `anchors` (from
+        the app's configuration, never from the server) and the issuers'
+        `revocations`: it starts at an anchor, is anchor → [intermediate →]
+        leaf, every statement is valid at `now` and revoked by none of the
+        lists, every signature holds. Refused, in that order:
+        `UnknownIssuer`, `InvalidChain`, `NotYetValid`, `Expired`,
+        `Revoked`, `BadSignature`. For a contact, use `verify_account`.
+        Kotlin: pass lists that are still open.
+"""
+        raise NotImplementedError
+    def verify_account(self, account_key: bytes,anchors: typing.List[TrustAnchor],revocations: typing.List[RevocationList],now: int) -> Verified:
+        """
+        As `verify`, and the leaf must be an account certificate of
+        `account_key` (32 bytes, the contact's `Contact.account_key`):
+        `WrongSubject` otherwise. What an app checks before showing
+        "verified by ⟨organisation⟩" beside a contact.
+"""
+        raise NotImplementedError
+
+class Presentation(PresentationProtocol):
+    """
+    A leaf statement and at most one intermediate certificate, as a
+    colleague's app or a badge shows them (bytes, or QR text). Decoding
+    checks only the form: nothing in it is believed until `verify`.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def from_bytes(cls, bytes: bytes) -> Presentation:
+        """
+        Decodes the binary form.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(bytes)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(bytes),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypePresentation.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_presentation_from_bytes,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def from_text(cls, text: str) -> Presentation:
+        """
+        Reads a scanned QR text ("QG1:" and base45, without line ending).
+        `InvalidText` for a text that is not one; `Malformed` for one whose
+        bytes do not decode.
+"""
+        
+        _UniffiFfiConverterString.check_lower(text)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterString.lower(text),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypePresentation.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_presentation_from_text,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    def __init__(self, statements: typing.List[Statement]):
+        """
+        A presentation of `[leaf]` or `[intermediate, leaf]`
+        (`InvalidChain` otherwise). Kotlin: pass statements that are still
+        open.
+"""
+        
+        _UniffiFfiConverterSequenceTypeStatement.check_lower(statements)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterSequenceTypeStatement.lower(statements),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypePresentation.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_presentation_new,
+            *_uniffi_lowered_args,
+        )
+        self._handle = _uniffi_ffi_result
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_free_presentation, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_clone_presentation, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def statements(self, ) -> typing.List[Statement]:
+        """
+        The statements, the leaf last.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeStatement.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_statements,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def to_bytes(self, ) -> bytes:
+        """
+        The binary form.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_to_bytes,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def to_text(self, ) -> str:
+        """
+        The QR text: "QG1:" and the bytes in base45 (QR alphanumeric mode).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_to_text,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def verify(self, anchors: typing.List[TrustAnchor],revocations: typing.List[RevocationList],now: int) -> Verified:
+        """
+        Verifies the chain at `now` (Unix seconds) against `anchors` (from
+        the app's configuration, never from the server) and the issuers'
+        `revocations`: it starts at an anchor, is anchor → [intermediate →]
+        leaf, every statement is valid at `now` and revoked by none of the
+        lists, every signature holds. Refused, in that order:
+        `UnknownIssuer`, `InvalidChain`, `NotYetValid`, `Expired`,
+        `Revoked`, `BadSignature`. For a contact, use `verify_account`.
+        Kotlin: pass lists that are still open.
+"""
+        
+        _UniffiFfiConverterSequenceTypeTrustAnchor.check_lower(anchors)
+
+        _UniffiFfiConverterSequenceTypeRevocationList.check_lower(revocations)
+
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterSequenceTypeTrustAnchor.lower(anchors),
+            _UniffiFfiConverterSequenceTypeRevocationList.lower(revocations),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeVerified.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_verify,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def verify_account(self, account_key: bytes,anchors: typing.List[TrustAnchor],revocations: typing.List[RevocationList],now: int) -> Verified:
+        """
+        As `verify`, and the leaf must be an account certificate of
+        `account_key` (32 bytes, the contact's `Contact.account_key`):
+        `WrongSubject` otherwise. What an app checks before showing
+        "verified by ⟨organisation⟩" beside a contact.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(account_key)
+
+        _UniffiFfiConverterSequenceTypeTrustAnchor.check_lower(anchors)
+
+        _UniffiFfiConverterSequenceTypeRevocationList.check_lower(revocations)
+
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(account_key),
+            _UniffiFfiConverterSequenceTypeTrustAnchor.lower(anchors),
+            _UniffiFfiConverterSequenceTypeRevocationList.lower(revocations),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeVerified.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_verify_account,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypePresentation:
+    @staticmethod
+    def lift(value: int) -> Presentation:
+        return Presentation._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: Presentation):
+        if not isinstance(value, Presentation):
+            raise TypeError("Expected Presentation instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: Presentation) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> Presentation:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: Presentation, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
 
 class _UniffiFfiConverterSequenceTypeDelivery(_UniffiConverterRustBuffer):
@@ -8058,8 +12819,11 @@ def verify_announcement(announcement: bytes) -> None:
     return _uniffi_lift_return(_uniffi_ffi_result)
 def verify_batch(items: typing.List[VerifyItem]) -> typing.List[VerifyResult]:
     """
-    Verifies many items with one batch verification; one result per item.
-    Each distinct announcement is decoded and verified once.
+    Verifies many items with one batch verification; one result per item,
+    equal to what the single-item function says of it. Each distinct
+    announcement, held roster and set of presentation trust inputs (anchors
+    and revocation lists) is decoded and verified once. A presentation
+    whose anchors or revocation lists do not parse fails with their error.
     A `DeviceListAfter` whose account key or head hash is not 32 bytes
     fails as `InvalidArgument` (`Malformed`: 32 bytes that are not an
     account key), without entering the batch.
@@ -8186,6 +12950,127 @@ def verify_identity(identity: bytes) -> None:
         *_uniffi_lowered_args,
     )
     return _uniffi_lift_return(_uniffi_ffi_result)
+def verify_presentation(presentation: bytes,anchors: typing.List[TrustAnchor],revocations: typing.List[bytes],now: int) -> Verified:
+    """
+    Verifies a presentation (its binary form; for a scanned QR text,
+    `Presentation.from_text(text).to_bytes()`) as `Presentation.verify`
+    does: anchored at one of `anchors`, chained, valid at `now` (Unix
+    seconds), revoked by none of `revocations` (revocation lists as bytes,
+    each verified here: one that does not verify fails the call with its
+    own error), every signature. Returns who vouches for it and what it
+    says.
+"""
+    
+    _UniffiFfiConverterByRefBytes.check_lower(presentation)
+
+    _UniffiFfiConverterSequenceTypeTrustAnchor.check_lower(anchors)
+
+    _UniffiFfiConverterSequenceBytes.check_lower(revocations)
+
+    _UniffiFfiConverterUInt64.check_lower(now)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterByRefBytes.lower(presentation),
+        _UniffiFfiConverterSequenceTypeTrustAnchor.lower(anchors),
+        _UniffiFfiConverterSequenceBytes.lower(revocations),
+        _UniffiFfiConverterUInt64.lower(now),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterTypeVerified.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_presentation,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def verify_revocation_list(revocation_list: bytes) -> RevocationListInfo:
+    """
+    Verifies a revocation list: its rules and its issuer's signature;
+    returns what it says. Refused: `Malformed`, `InvalidStatement`,
+    `BadSignature` (`what`: "revocation list").
+"""
+    
+    _UniffiFfiConverterByRefBytes.check_lower(revocation_list)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterByRefBytes.lower(revocation_list),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterTypeRevocationListInfo.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_revocation_list,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def verify_roster(roster: bytes) -> RosterInfo:
+    """
+    Verifies a group roster: its rules, the signer's signature, and for
+    epoch 1 that the signer is one of its admins; returns what it says.
+    Refused: `Malformed` (including a broken roster rule), `BadSignature`
+    (`what`: "group roster"), `SignerNotAdmin`. Says nothing of whether
+    it follows the roster held for the group: see `verify_roster_after`.
+"""
+    
+    _UniffiFfiConverterByRefBytes.check_lower(roster)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterByRefBytes.lower(roster),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterTypeRosterInfo.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_roster,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def verify_roster_after(previous: bytes,roster: bytes) -> RosterInfo:
+    """
+    Verifies a roster as `verify_roster` does, and that it directly
+    follows `previous` (the bytes of the roster the server holds for the
+    group, verified when it was stored): same group, epoch one more,
+    naming its hash, signed by one of its admins. What a server checks
+    before replacing the roster it holds. Refused as `verify_roster`, with
+    `RosterNotSuccessor` when it does not follow (a replay, a skipped
+    epoch, a fork, another group's roster), `SignerNotAdmin` when its
+    signer is not an admin of `previous`; `InvalidArgument` when
+    `previous` does not decode.
+"""
+    
+    _UniffiFfiConverterBytes.check_lower(previous)
+
+    _UniffiFfiConverterByRefBytes.check_lower(roster)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterBytes.lower(previous),
+        _UniffiFfiConverterByRefBytes.lower(roster),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterTypeRosterInfo.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_roster_after,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def verify_statement(statement: bytes) -> StatementInfo:
+    """
+    Verifies a statement or certificate: its rules and its issuer's
+    signature, whoever the issuer is; returns what it says. Refused:
+    `Malformed`, `InvalidStatement`, `BadSignature` (`what`: "statement").
+    Says nothing of whether the issuer is trusted or the statement valid
+    now: see `verify_presentation`.
+"""
+    
+    _UniffiFfiConverterByRefBytes.check_lower(statement)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterByRefBytes.lower(statement),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterTypeStatementInfo.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_statement,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
 def verify_upload(upload: bytes) -> UploadInfo:
     """
     Verifies a prekey upload (`Device.upload`): the identity binding, every
@@ -8211,13 +13096,19 @@ __all__ = [
     "InternalError",
     "QorganError",
     "ErrorKind",
+    "ClaimTag",
     "Comparison",
+    "RosterRole",
+    "StatementKind",
+    "RevocationStatus",
     "RotationReason",
     "VerifyItem",
     "ListHead",
+    "RosterHead",
     "Failure",
     "BatchResult",
     "AcceptResult",
+    "Claim",
     "Delivery",
     "DeviceInfo",
     "DeviceListInfo",
@@ -8231,7 +13122,15 @@ __all__ = [
     "SafetyNumber",
     "Provisioned",
     "Received",
+    "RevocationListInfo",
+    "RosterMember",
+    "RosterChange",
+    "RosterInfo",
+    "RosterUpdate",
+    "StatementInfo",
+    "TrustAnchor",
     "UploadInfo",
+    "Verified",
     "VerifyResult",
     "envelope_accounts",
     "fanout",
@@ -8245,6 +13144,11 @@ __all__ = [
     "verify_device_list_after",
     "verify_group_message",
     "verify_identity",
+    "verify_presentation",
+    "verify_revocation_list",
+    "verify_roster",
+    "verify_roster_after",
+    "verify_statement",
     "verify_upload",
     "Session",
     "SessionProtocol",
@@ -8252,12 +13156,22 @@ __all__ = [
     "ContactProtocol",
     "Account",
     "AccountProtocol",
+    "Roster",
+    "RosterProtocol",
     "OutboundGroup",
     "OutboundGroupProtocol",
     "Device",
     "DeviceProtocol",
     "GroupReceiver",
     "GroupReceiverProtocol",
+    "IssuerKeyPair",
+    "IssuerKeyPairProtocol",
     "LinkRequest",
     "LinkRequestProtocol",
+    "Statement",
+    "StatementProtocol",
+    "RevocationList",
+    "RevocationListProtocol",
+    "Presentation",
+    "PresentationProtocol",
 ]

@@ -465,6 +465,22 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
+    typealias FfiType = UInt8
+    typealias SwiftType = UInt8
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt8 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: UInt8, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -1407,6 +1423,18 @@ public protocol DeviceProtocol: AnyObject, Sendable {
     func createGroup(groupId: Data, policy: GroupPolicy, now: UInt64) throws  -> OutboundGroup
     
     /**
+     * Starts this device's sending chain in the group of `roster` (the
+     * newest roster this device holds), bound to it: the chain is
+     * announced under the roster's head, and after any roster change
+     * (`OutboundGroup.apply_roster`) the next message waits for a
+     * rotation. `account` is this device's account, which must be a
+     * member (`NotMember`). Distribute with
+     * `OutboundGroup.distribute_in_roster`. Kotlin: pass objects that are
+     * still open.
+     */
+    func createGroupInRoster(roster: Roster, account: Account, policy: GroupPolicy, now: UInt64) throws  -> OutboundGroup
+    
+    /**
      * Makes up to `count` one-time ML-KEM prekeys; returns how many.
      */
     func generateKemOneTimePrekeys(count: UInt32) throws  -> UInt32
@@ -1670,6 +1698,29 @@ open func createGroup(groupId: Data, policy: GroupPolicy, now: UInt64)throws  ->
     uniffi_qorgan_ffi_fn_method_device_create_group(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(groupId),
+        FfiConverterTypeGroupPolicy_lower(policy),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts this device's sending chain in the group of `roster` (the
+     * newest roster this device holds), bound to it: the chain is
+     * announced under the roster's head, and after any roster change
+     * (`OutboundGroup.apply_roster`) the next message waits for a
+     * rotation. `account` is this device's account, which must be a
+     * member (`NotMember`). Distribute with
+     * `OutboundGroup.distribute_in_roster`. Kotlin: pass objects that are
+     * still open.
+     */
+open func createGroupInRoster(roster: Roster, account: Account, policy: GroupPolicy, now: UInt64)throws  -> OutboundGroup  {
+    return try  FfiConverterTypeOutboundGroup_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_device_create_group_in_roster(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRoster_lower(roster),
+        FfiConverterTypeAccount_lower(account),
         FfiConverterTypeGroupPolicy_lower(policy),
         FfiConverterUInt64.lower(now),uniffiCallStatus
     )
@@ -1979,22 +2030,57 @@ public protocol GroupReceiverProtocol: AnyObject, Sendable {
      * than every chain kept (`RetiredChain`); a copy of a held chain with
      * another chain key (`ConflictingChainKey`); a copy so far ahead that
      * the receiver would have to drop keys of unread messages
-     * (`TooFarAhead`).
+     * (`TooFarAhead`); a chain bound to a roster (`RosterMismatch`: use
+     * `add_in_roster`).
      */
     func add(distribution: Data, senderIdentity: Data) throws 
     
     /**
-     * Decrypts one group message; returns it with its provenance (sender,
-     * group, chain, rotation, iteration). On error the receiver is
-     * unchanged.
+     * Adds a distribution of the sender's in a group with a roster (its
+     * next chain after a rotation, or a copy of one held); the arguments
+     * and refusals as `new_in_roster`, the ordering and merging as `add`.
+     * The receiver is unchanged on error.
+     */
+    func addInRoster(distribution: Data, senderIdentity: Data, roster: Roster, account: Account, contact: Contact?) throws 
+    
+    /**
+     * Decrypts one group message of a group without a roster; returns it
+     * with its provenance (sender, group, chain, rotation, iteration). On
+     * error the receiver is unchanged. A chain bound to a roster is
+     * refused (`RosterMismatch`): use `decrypt_in_roster`, so that the
+     * roster check cannot be skipped.
      */
     func decrypt(message: Data) throws  -> GroupPlaintext
     
     /**
      * Decrypts a queue of messages in one call (signatures batch-verified);
-     * one result per message, in order, each with its provenance.
+     * one result per message, in order, each with its provenance. A chain
+     * bound to a roster is refused (`RosterMismatch`) for every message:
+     * use `decrypt_batch_in_roster`.
      */
     func decryptBatch(messages: [Data]) throws  -> [GroupBatchResult]
+    
+    /**
+     * `decrypt_batch` for a group with a roster: each chain's messages are
+     * first checked as `decrypt_in_roster` checks one (all of a chain's
+     * messages refused, with nothing changed, when it does not hold);
+     * arguments as `decrypt_in_roster`. One result per message, in order.
+     */
+    func decryptBatchInRoster(messages: [Data], roster: Roster, account: Account, contact: Contact?) throws  -> [GroupBatchResult]
+    
+    /**
+     * Decrypts one message of a group with a roster: the chain it names
+     * must still be admitted by `roster` (the newest this device holds):
+     * announced under it or an earlier epoch (messages sent before a
+     * change still read), the sender still a member with its device in
+     * the verified list of `contact` (the sender's account), or of
+     * `account`'s own when the sender is another device of this account
+     * (`None`). A removed member's messages are refused
+     * (`SenderNotMember`) before anything is decrypted; then as `decrypt`.
+     * `RosterBehind`: fetch rosters and `advance`. Kotlin: pass objects
+     * that are still open (the `ByteArray` overload checks).
+     */
+    func decryptInRoster(message: Data, roster: Roster, account: Account, contact: Contact?) throws  -> GroupPlaintext
     
     /**
      * The current chain from this receiver's position on, for another
@@ -2081,7 +2167,9 @@ open class GroupReceiver: GroupReceiverProtocol, @unchecked Sendable {
     /**
      * Starts from a distribution that arrived (decrypted) over a 1:1
      * session; pass that session's `remote_identity()` as
-     * `sender_identity`. Refused unless the distribution is signed by it.
+     * `sender_identity`. Refused unless the distribution is signed by it,
+     * and for a chain bound to a roster (`RosterMismatch`: use
+     * `new_in_roster`).
      */
 public convenience init(distribution: Data, senderIdentity: Data)throws  {
     let handle =
@@ -2115,13 +2203,64 @@ public convenience init(distribution: Data, senderIdentity: Data)throws  {
      * `KeyCommitmentMismatch`, and `add`ing the sender's own distribution
      * of the chain fails with `ConflictingChainKey` (start a new receiver
      * from that distribution instead). (Not named `import`: a keyword in
-     * Swift and Python.)
+     * Swift and Python.) A chain bound to a roster is refused
+     * (`RosterMismatch`): use `from_export_in_roster`.
      */
 public static func fromExport(export: Data)throws  -> GroupReceiver  {
     return try  FfiConverterTypeGroupReceiver_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export(
         FfiConverterData.lower(export),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `from_export` for a group with a roster: the export's signatures as
+     * `from_export`, then the chain must still be admitted by `roster`
+     * (announced under it or an earlier epoch, the sender still a member
+     * with its device in `contact`'s verified list, or `account`'s own
+     * when the sender is another device of this account: `None`), and
+     * `account` (this device's) a member (`NotMember`). Kotlin: pass
+     * objects that are still open.
+     */
+public static func fromExportInRoster(export: Data, roster: Roster, account: Account, contact: Contact?)throws  -> GroupReceiver  {
+    return try  FfiConverterTypeGroupReceiver_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export_in_roster(
+        FfiConverterData.lower(export),
+        FfiConverterTypeRoster_lower(roster),
+        FfiConverterTypeAccount_lower(account),
+        FfiConverterOptionTypeContact.lower(contact),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts from a distribution of a group with a roster, received
+     * (decrypted) over the 1:1 session with `sender_identity` (that
+     * session's `remote_identity()`): the signatures as `new`, then
+     * `roster.admit`: the chain is announced under `roster` itself (the
+     * newest this device holds), `account` (this device's) is a member,
+     * and the sending device is in the verified list of a member:
+     * `contact`'s (the sender's account), or `account`'s own when the
+     * sender is another device of this account (`None`). Refused:
+     * `RosterBehind` (fetch the rosters up to the announced epoch,
+     * `advance`, try again), `StaleChain` (wait for the sender's rotation),
+     * `RosterFork` (show it), `NotMember`, `SenderNotMember`,
+     * `UntrustedIdentity`, `WrongGroup`, `RosterMismatch` (a chain
+     * without a roster: use `new`). Kotlin: pass objects that are still
+     * open.
+     */
+public static func newInRoster(distribution: Data, senderIdentity: Data, roster: Roster, account: Account, contact: Contact?)throws  -> GroupReceiver  {
+    return try  FfiConverterTypeGroupReceiver_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_groupreceiver_new_in_roster(
+        FfiConverterData.lower(distribution),
+        FfiConverterData.lower(senderIdentity),
+        FfiConverterTypeRoster_lower(roster),
+        FfiConverterTypeAccount_lower(account),
+        FfiConverterOptionTypeContact.lower(contact),uniffiCallStatus
     )
 })
 }
@@ -2160,7 +2299,8 @@ public static func `open`(storageKey: Data, sealed: Data, groupId: Data, senderI
      * than every chain kept (`RetiredChain`); a copy of a held chain with
      * another chain key (`ConflictingChainKey`); a copy so far ahead that
      * the receiver would have to drop keys of unread messages
-     * (`TooFarAhead`).
+     * (`TooFarAhead`); a chain bound to a roster (`RosterMismatch`: use
+     * `add_in_roster`).
      */
 open func add(distribution: Data, senderIdentity: Data)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
@@ -2173,9 +2313,30 @@ open func add(distribution: Data, senderIdentity: Data)throws   {try rustCallWit
 }
     
     /**
-     * Decrypts one group message; returns it with its provenance (sender,
-     * group, chain, rotation, iteration). On error the receiver is
-     * unchanged.
+     * Adds a distribution of the sender's in a group with a roster (its
+     * next chain after a rotation, or a copy of one held); the arguments
+     * and refusals as `new_in_roster`, the ordering and merging as `add`.
+     * The receiver is unchanged on error.
+     */
+open func addInRoster(distribution: Data, senderIdentity: Data, roster: Roster, account: Account, contact: Contact?)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_groupreceiver_add_in_roster(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(distribution),
+        FfiConverterData.lower(senderIdentity),
+        FfiConverterTypeRoster_lower(roster),
+        FfiConverterTypeAccount_lower(account),
+        FfiConverterOptionTypeContact.lower(contact),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Decrypts one group message of a group without a roster; returns it
+     * with its provenance (sender, group, chain, rotation, iteration). On
+     * error the receiver is unchanged. A chain bound to a roster is
+     * refused (`RosterMismatch`): use `decrypt_in_roster`, so that the
+     * roster check cannot be skipped.
      */
 open func decrypt(message: Data)throws  -> GroupPlaintext  {
     return try  FfiConverterTypeGroupPlaintext_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
@@ -2191,7 +2352,9 @@ open func decrypt(message: Data)throws  -> GroupPlaintext  {
     
     /**
      * Decrypts a queue of messages in one call (signatures batch-verified);
-     * one result per message, in order, each with its provenance.
+     * one result per message, in order, each with its provenance. A chain
+     * bound to a roster is refused (`RosterMismatch`) for every message:
+     * use `decrypt_batch_in_roster`.
      */
 open func decryptBatch(messages: [Data])throws  -> [GroupBatchResult]  {
     return try  FfiConverterSequenceTypeGroupBatchResult.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
@@ -2200,6 +2363,52 @@ open func decryptBatch(messages: [Data])throws  -> [GroupBatchResult]  {
             self.uniffiCloneHandle(),
         FfiConverterSequenceData.lower(messages),uniffiCallStatus
     )
+})
+}
+    
+    /**
+     * `decrypt_batch` for a group with a roster: each chain's messages are
+     * first checked as `decrypt_in_roster` checks one (all of a chain's
+     * messages refused, with nothing changed, when it does not hold);
+     * arguments as `decrypt_in_roster`. One result per message, in order.
+     */
+open func decryptBatchInRoster(messages: [Data], roster: Roster, account: Account, contact: Contact?)throws  -> [GroupBatchResult]  {
+    return try  FfiConverterSequenceTypeGroupBatchResult.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch_in_roster(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceData.lower(messages),
+        FfiConverterTypeRoster_lower(roster),
+        FfiConverterTypeAccount_lower(account),
+        FfiConverterOptionTypeContact.lower(contact),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Decrypts one message of a group with a roster: the chain it names
+     * must still be admitted by `roster` (the newest this device holds):
+     * announced under it or an earlier epoch (messages sent before a
+     * change still read), the sender still a member with its device in
+     * the verified list of `contact` (the sender's account), or of
+     * `account`'s own when the sender is another device of this account
+     * (`None`). A removed member's messages are refused
+     * (`SenderNotMember`) before anything is decrypted; then as `decrypt`.
+     * `RosterBehind`: fetch rosters and `advance`. Kotlin: pass objects
+     * that are still open (the `ByteArray` overload checks).
+     */
+open func decryptInRoster(message: Data, roster: Roster, account: Account, contact: Contact?)throws  -> GroupPlaintext  {
+    return try  FfiConverterTypeGroupPlaintext_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(message) { messageFb in
+    uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_in_roster(
+            self.uniffiCloneHandle(),
+        messageFb,
+        FfiConverterTypeRoster_lower(roster),
+        FfiConverterTypeAccount_lower(account),
+        FfiConverterOptionTypeContact.lower(contact),uniffiCallStatus
+    )
+        }
 })
 }
     
@@ -2328,6 +2537,189 @@ public func FfiConverterTypeGroupReceiver_lift(_ handle: UInt64) throws -> Group
 #endif
 public func FfiConverterTypeGroupReceiver_lower(_ value: GroupReceiver) -> UInt64 {
     return FfiConverterTypeGroupReceiver.lower(value)
+}
+
+
+
+
+
+
+/**
+ * An issuer's secret key: an organisation's (keep it offline) or an
+ * intermediate's. The secret never leaves this object except through
+ * `to_seed`.
+ */
+public protocol IssuerKeyPairProtocol: AnyObject, Sendable {
+    
+    /**
+     * The public issuer key (32 bytes): what apps trust as a
+     * `TrustAnchor` (for an organisation key) and what intermediate
+     * certificates certify. Not secret.
+     */
+    func publicKey()  -> Data
+    
+    /**
+     * The 32-byte secret seed, for the issuer's own safekeeping (an HSM,
+     * an offline backup). Secret: whoever holds it issues certificates
+     * in the organisation's name.
+     */
+    func toSeed()  -> Data
+    
+}
+/**
+ * An issuer's secret key: an organisation's (keep it offline) or an
+ * intermediate's. The secret never leaves this object except through
+ * `to_seed`.
+ */
+open class IssuerKeyPair: IssuerKeyPairProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_qorgan_ffi_fn_clone_issuerkeypair(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_qorgan_ffi_fn_free_issuerkeypair(handle, $0) }
+    }
+
+    
+    /**
+     * The key from its 32-byte seed (as `to_seed` returned it, from the
+     * issuer's own safekeeping). The argument is overwritten after use;
+     * the caller's own copy is not.
+     */
+public static func fromSeed(seed: Data)throws  -> IssuerKeyPair  {
+    return try  FfiConverterTypeIssuerKeyPair_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_issuerkeypair_from_seed(
+        FfiConverterData.lower(seed),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A fresh issuer key.
+     */
+public static func generate()throws  -> IssuerKeyPair  {
+    return try  FfiConverterTypeIssuerKeyPair_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_issuerkeypair_generate(uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The public issuer key (32 bytes): what apps trust as a
+     * `TrustAnchor` (for an organisation key) and what intermediate
+     * certificates certify. Not secret.
+     */
+open func publicKey() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_issuerkeypair_public_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The 32-byte secret seed, for the issuer's own safekeeping (an HSM,
+     * an offline backup). Secret: whoever holds it issues certificates
+     * in the organisation's name.
+     */
+open func toSeed() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_issuerkeypair_to_seed(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIssuerKeyPair: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = IssuerKeyPair
+
+    public static func lift(_ handle: UInt64) throws -> IssuerKeyPair {
+        return IssuerKeyPair(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: IssuerKeyPair) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IssuerKeyPair {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: IssuerKeyPair, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuerKeyPair_lift(_ handle: UInt64) throws -> IssuerKeyPair {
+    return try FfiConverterTypeIssuerKeyPair.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuerKeyPair_lower(_ value: IssuerKeyPair) -> UInt64 {
+    return FfiConverterTypeIssuerKeyPair.lower(value)
 }
 
 
@@ -2530,6 +2922,18 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
     func announcement() throws  -> Data
     
     /**
+     * Records a roster change of this group (`RosterUpdate.change` from
+     * `Roster.advance`): `encrypt` then refuses (`RotationRequired`) until
+     * `rotate`, which starts a chain under the new roster; distribute it
+     * with `distribute_in_roster` and the new roster. Refused:
+     * `RosterMismatch` (a group created without a roster), `WrongGroup`,
+     * `RosterRolledBack` (older than a change already applied),
+     * `RosterFork`; `InvalidArgument`/`Malformed` for a record whose keys
+     * or hashes are not. Persist the outbound group after.
+     */
+    func applyRoster(change: RosterChange) throws 
+    
+    /**
      * The current chain id.
      */
     func chainId() throws  -> UInt32
@@ -2541,8 +2945,31 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
      *
      * Kotlin: pass only sessions that are still open. uniffi checks that
      * the object a method is called on is open, but not its arguments.
+     *
+     * A chain bound to a roster is refused as a whole (`RosterMismatch`):
+     * use `distribute_in_roster`, which sends only to members' devices.
      */
     func distribute(sessions: [Session]) throws  -> [FanoutResult]
+    
+    /**
+     * Encrypts the distribution of this rostered chain for each session
+     * whose device is in the verified device list of a member of `roster`
+     * (`account`'s own list and `contacts`' lists: pass the contacts of
+     * the group's members); one result per session, in order. A session
+     * with any other device (one the server enrolled, a removed member's)
+     * gets `NotInRoster` and nothing is encrypted for it. The whole call
+     * is refused when the chain is not announced under `roster` itself:
+     * `StaleChain` (the roster moved on: `apply_roster`, `rotate`, then
+     * distribute), `RosterBehind`, `RosterFork`, `WrongGroup`,
+     * `RosterMismatch` (a group without a roster: use `distribute`).
+     * Each session that encrypted advances: persist them. A session
+     * passed twice is encrypted for once and reported twice.
+     *
+     * Reads the account and each contact under its own lock, released
+     * before the sessions are locked (by address). Kotlin: pass only
+     * objects that are still open.
+     */
+    func distributeInRoster(roster: Roster, account: Account, contacts: [Contact], sessions: [Session]) throws  -> [FanoutResult]
     
     /**
      * The distribution of the current chain (secret: send it only over
@@ -2584,6 +3011,13 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
     func resumeGeneration(generation: UInt64) throws 
+    
+    /**
+     * The head of the roster the current chain is bound to (`None` in a
+     * group without a roster). After `apply_roster` it stays the old one
+     * until `rotate`.
+     */
+    func roster() throws  -> RosterHead?
     
     /**
      * Starts a new chain with the next rotation number; distribute it to
@@ -2687,6 +3121,25 @@ open func announcement()throws  -> Data  {
 }
     
     /**
+     * Records a roster change of this group (`RosterUpdate.change` from
+     * `Roster.advance`): `encrypt` then refuses (`RotationRequired`) until
+     * `rotate`, which starts a chain under the new roster; distribute it
+     * with `distribute_in_roster` and the new roster. Refused:
+     * `RosterMismatch` (a group created without a roster), `WrongGroup`,
+     * `RosterRolledBack` (older than a change already applied),
+     * `RosterFork`; `InvalidArgument`/`Malformed` for a record whose keys
+     * or hashes are not. Persist the outbound group after.
+     */
+open func applyRoster(change: RosterChange)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_outboundgroup_apply_roster(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRosterChange_lower(change),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * The current chain id.
      */
 open func chainId()throws  -> UInt32  {
@@ -2705,12 +3158,46 @@ open func chainId()throws  -> UInt32  {
      *
      * Kotlin: pass only sessions that are still open. uniffi checks that
      * the object a method is called on is open, but not its arguments.
+     *
+     * A chain bound to a roster is refused as a whole (`RosterMismatch`):
+     * use `distribute_in_roster`, which sends only to members' devices.
      */
 open func distribute(sessions: [Session])throws  -> [FanoutResult]  {
     return try  FfiConverterSequenceTypeFanoutResult.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_outboundgroup_distribute(
             self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeSession.lower(sessions),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Encrypts the distribution of this rostered chain for each session
+     * whose device is in the verified device list of a member of `roster`
+     * (`account`'s own list and `contacts`' lists: pass the contacts of
+     * the group's members); one result per session, in order. A session
+     * with any other device (one the server enrolled, a removed member's)
+     * gets `NotInRoster` and nothing is encrypted for it. The whole call
+     * is refused when the chain is not announced under `roster` itself:
+     * `StaleChain` (the roster moved on: `apply_roster`, `rotate`, then
+     * distribute), `RosterBehind`, `RosterFork`, `WrongGroup`,
+     * `RosterMismatch` (a group without a roster: use `distribute`).
+     * Each session that encrypted advances: persist them. A session
+     * passed twice is encrypted for once and reported twice.
+     *
+     * Reads the account and each contact under its own lock, released
+     * before the sessions are locked (by address). Kotlin: pass only
+     * objects that are still open.
+     */
+open func distributeInRoster(roster: Roster, account: Account, contacts: [Contact], sessions: [Session])throws  -> [FanoutResult]  {
+    return try  FfiConverterSequenceTypeFanoutResult.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_outboundgroup_distribute_in_roster(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRoster_lower(roster),
+        FfiConverterTypeAccount_lower(account),
+        FfiConverterSequenceTypeContact.lower(contacts),
         FfiConverterSequenceTypeSession.lower(sessions),uniffiCallStatus
     )
 })
@@ -2806,6 +3293,20 @@ open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(Ff
         FfiConverterUInt64.lower(generation),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * The head of the roster the current chain is bound to (`None` in a
+     * group without a roster). After `apply_roster` it stays the old one
+     * until `rotate`.
+     */
+open func roster()throws  -> RosterHead?  {
+    return try  FfiConverterOptionTypeRosterHead.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_outboundgroup_roster(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -2907,6 +3408,955 @@ public func FfiConverterTypeOutboundGroup_lift(_ handle: UInt64) throws -> Outbo
 #endif
 public func FfiConverterTypeOutboundGroup_lower(_ value: OutboundGroup) -> UInt64 {
     return FfiConverterTypeOutboundGroup.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A leaf statement and at most one intermediate certificate, as a
+ * colleague's app or a badge shows them (bytes, or QR text). Decoding
+ * checks only the form: nothing in it is believed until `verify`.
+ */
+public protocol PresentationProtocol: AnyObject, Sendable {
+    
+    /**
+     * The statements, the leaf last.
+     */
+    func statements()  -> [Statement]
+    
+    /**
+     * The binary form.
+     */
+    func toBytes()  -> Data
+    
+    /**
+     * The QR text: "QG1:" and the bytes in base45 (QR alphanumeric mode).
+     */
+    func toText()  -> String
+    
+    /**
+     * Verifies the chain at `now` (Unix seconds) against `anchors` (from
+     * the app's configuration, never from the server) and the issuers'
+     * `revocations`: it starts at an anchor, is anchor → [intermediate →]
+     * leaf, every statement is valid at `now` and revoked by none of the
+     * lists, every signature holds. Refused, in that order:
+     * `UnknownIssuer`, `InvalidChain`, `NotYetValid`, `Expired`,
+     * `Revoked`, `BadSignature`. For a contact, use `verify_account`.
+     * Kotlin: pass lists that are still open.
+     */
+    func verify(anchors: [TrustAnchor], revocations: [RevocationList], now: UInt64) throws  -> Verified
+    
+    /**
+     * As `verify`, and the leaf must be an account certificate of
+     * `account_key` (32 bytes, the contact's `Contact.account_key`):
+     * `WrongSubject` otherwise. What an app checks before showing
+     * "verified by ⟨organisation⟩" beside a contact.
+     */
+    func verifyAccount(accountKey: Data, anchors: [TrustAnchor], revocations: [RevocationList], now: UInt64) throws  -> Verified
+    
+}
+/**
+ * A leaf statement and at most one intermediate certificate, as a
+ * colleague's app or a badge shows them (bytes, or QR text). Decoding
+ * checks only the form: nothing in it is believed until `verify`.
+ */
+open class Presentation: PresentationProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_qorgan_ffi_fn_clone_presentation(self.handle, $0) }
+    }
+    /**
+     * A presentation of `[leaf]` or `[intermediate, leaf]`
+     * (`InvalidChain` otherwise). Kotlin: pass statements that are still
+     * open.
+     */
+public convenience init(statements: [Statement])throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_presentation_new(
+        FfiConverterSequenceTypeStatement.lower(statements),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_qorgan_ffi_fn_free_presentation(handle, $0) }
+    }
+
+    
+    /**
+     * Decodes the binary form.
+     */
+public static func fromBytes(bytes: Data)throws  -> Presentation  {
+    return try  FfiConverterTypePresentation_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_presentation_from_bytes(
+        FfiConverterData.lower(bytes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reads a scanned QR text ("QG1:" and base45, without line ending).
+     * `InvalidText` for a text that is not one; `Malformed` for one whose
+     * bytes do not decode.
+     */
+public static func fromText(text: String)throws  -> Presentation  {
+    return try  FfiConverterTypePresentation_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_presentation_from_text(
+        FfiConverterString.lower(text),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The statements, the leaf last.
+     */
+open func statements() -> [Statement]  {
+    return try!  FfiConverterSequenceTypeStatement.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_presentation_statements(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The binary form.
+     */
+open func toBytes() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_presentation_to_bytes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The QR text: "QG1:" and the bytes in base45 (QR alphanumeric mode).
+     */
+open func toText() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_presentation_to_text(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Verifies the chain at `now` (Unix seconds) against `anchors` (from
+     * the app's configuration, never from the server) and the issuers'
+     * `revocations`: it starts at an anchor, is anchor → [intermediate →]
+     * leaf, every statement is valid at `now` and revoked by none of the
+     * lists, every signature holds. Refused, in that order:
+     * `UnknownIssuer`, `InvalidChain`, `NotYetValid`, `Expired`,
+     * `Revoked`, `BadSignature`. For a contact, use `verify_account`.
+     * Kotlin: pass lists that are still open.
+     */
+open func verify(anchors: [TrustAnchor], revocations: [RevocationList], now: UInt64)throws  -> Verified  {
+    return try  FfiConverterTypeVerified_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_presentation_verify(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeTrustAnchor.lower(anchors),
+        FfiConverterSequenceTypeRevocationList.lower(revocations),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * As `verify`, and the leaf must be an account certificate of
+     * `account_key` (32 bytes, the contact's `Contact.account_key`):
+     * `WrongSubject` otherwise. What an app checks before showing
+     * "verified by ⟨organisation⟩" beside a contact.
+     */
+open func verifyAccount(accountKey: Data, anchors: [TrustAnchor], revocations: [RevocationList], now: UInt64)throws  -> Verified  {
+    return try  FfiConverterTypeVerified_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_presentation_verify_account(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(accountKey),
+        FfiConverterSequenceTypeTrustAnchor.lower(anchors),
+        FfiConverterSequenceTypeRevocationList.lower(revocations),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePresentation: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Presentation
+
+    public static func lift(_ handle: UInt64) throws -> Presentation {
+        return Presentation(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Presentation) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Presentation {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Presentation, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePresentation_lift(_ handle: UInt64) throws -> Presentation {
+    return try FfiConverterTypePresentation.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePresentation_lower(_ value: Presentation) -> UInt64 {
+    return FfiConverterTypePresentation.lower(value)
+}
+
+
+
+
+
+
+/**
+ * An issuer's signed list of the serials it withdrew. Fetch each issuer's
+ * newest list regularly (before `next_update`) and pass the lists to
+ * `Presentation.verify`.
+ */
+public protocol RevocationListProtocol: AnyObject, Sendable {
+    
+    /**
+     * What it says.
+     */
+    func info()  -> RevocationListInfo
+    
+    /**
+     * Whether the list is stale at `now` (its successor was due).
+     */
+    func isStale(now: UInt64)  -> Bool
+    
+    /**
+     * Whether `serial` is revoked by this list.
+     */
+    func revokes(serial: UInt64)  -> Bool
+    
+    /**
+     * The encoding, signed.
+     */
+    func toBytes()  -> Data
+    
+}
+/**
+ * An issuer's signed list of the serials it withdrew. Fetch each issuer's
+ * newest list regularly (before `next_update`) and pass the lists to
+ * `Presentation.verify`.
+ */
+open class RevocationList: RevocationListProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_qorgan_ffi_fn_clone_revocationlist(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_qorgan_ffi_fn_free_revocationlist(handle, $0) }
+    }
+
+    
+    /**
+     * Decodes a list and verifies its issuer's signature and rules.
+     */
+public static func fromBytes(bytes: Data)throws  -> RevocationList  {
+    return try  FfiConverterTypeRevocationList_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_revocationlist_from_bytes(
+        FfiConverterData.lower(bytes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Issues a list revoking `serials` (at most 65 536, no duplicates),
+     * dated `issued_at`, the next one due at `next_update` (later).
+     */
+public static func issue(issuer: IssuerKeyPair, issuedAt: UInt64, nextUpdate: UInt64, serials: [UInt64])throws  -> RevocationList  {
+    return try  FfiConverterTypeRevocationList_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_revocationlist_issue(
+        FfiConverterTypeIssuerKeyPair_lower(issuer),
+        FfiConverterUInt64.lower(issuedAt),
+        FfiConverterUInt64.lower(nextUpdate),
+        FfiConverterSequenceUInt64.lower(serials),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * What it says.
+     */
+open func info() -> RevocationListInfo  {
+    return try!  FfiConverterTypeRevocationListInfo_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_revocationlist_info(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether the list is stale at `now` (its successor was due).
+     */
+open func isStale(now: UInt64) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_revocationlist_is_stale(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether `serial` is revoked by this list.
+     */
+open func revokes(serial: UInt64) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_revocationlist_revokes(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(serial),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The encoding, signed.
+     */
+open func toBytes() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_revocationlist_to_bytes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRevocationList: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = RevocationList
+
+    public static func lift(_ handle: UInt64) throws -> RevocationList {
+        return RevocationList(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: RevocationList) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RevocationList {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: RevocationList, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocationList_lift(_ handle: UInt64) throws -> RevocationList {
+    return try FfiConverterTypeRevocationList.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocationList_lower(_ value: RevocationList) -> UInt64 {
+    return FfiConverterTypeRevocationList.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A signed group roster: the group's members by account key, each a
+ * member or an admin, at an epoch, signed by an admin of the previous
+ * epoch and naming its hash. Hold the newest roster verified for each
+ * group (persist `to_bytes()`, restore with `from_bytes`); move on with
+ * `advance`.
+ */
+public protocol RosterProtocol: AnyObject, Sendable {
+    
+    /**
+     * Whether this device (of `account`) may take the chain that
+     * `announcement` (bytes, verified here) announces: announced for this
+     * group under this very roster, `account` a member, and the sending
+     * device in the verified device list of a member: `contact`'s (the
+     * sender's account), or `account`'s own when the sender is another
+     * device of this account (`None`). `GroupReceiver.new_in_roster`
+     * checks the same. Refused: `RosterBehind` (fetch rosters and
+     * `advance`), `StaleChain` (the sender has not rotated yet),
+     * `RosterFork`, `NotMember`, `SenderNotMember`, `WrongGroup`,
+     * `RosterMismatch` (a chain without a roster). Kotlin: pass objects
+     * that are still open.
+     */
+    func admit(announcement: Data, account: Account, contact: Contact?) throws 
+    
+    /**
+     * Moves from this roster to the newest of `chain` (the rosters after
+     * this one, ascending, as the server returned them; this one may
+     * lead; at most 64): every roster must be this group's, follow the
+     * one before and be signed by one of its admins. Returns the newest
+     * roster and what changed; this roster is unchanged. Refused:
+     * `RosterRolledBack`, `RosterFork` (show it), `RosterGap` (fetch the
+     * missing epochs), `SignerNotAdmin`, `WrongGroup`, and decoding or
+     * signature errors.
+     */
+    func advance(chain: [Data]) throws  -> RosterUpdate
+    
+    /**
+     * The epoch (1 for the group's first roster).
+     */
+    func epoch()  -> UInt64
+    
+    /**
+     * The group.
+     */
+    func groupId()  -> Data
+    
+    /**
+     * The head: epoch and hash.
+     */
+    func head()  -> RosterHead
+    
+    /**
+     * Whether `account_key` is a member.
+     */
+    func isMember(accountKey: Data) throws  -> Bool
+    
+    /**
+     * The members, sorted by account key.
+     */
+    func members()  -> [RosterMember]
+    
+    /**
+     * The hash of the previous roster (`None` for epoch 1).
+     */
+    func previous()  -> Data?
+    
+    /**
+     * The role of `account_key`, or `None` if it is not a member.
+     */
+    func roleOf(accountKey: Data) throws  -> RosterRole?
+    
+    /**
+     * The account key (32 bytes) of the admin who signed this roster.
+     */
+    func signer()  -> Data
+    
+    /**
+     * The next epoch, listing `members`, signed by `admin` (an admin of
+     * this roster: `NotAdmin` otherwise). Publish it, then `advance` to
+     * it like any other device.
+     */
+    func successor(admin: Account, members: [RosterMember]) throws  -> Roster
+    
+    /**
+     * The encoding, signed (what the server stores and relays, and what
+     * `from_bytes` reads back).
+     */
+    func toBytes()  -> Data
+    
+    /**
+     * The next epoch with `account_key` added as `role` (or its role
+     * changed), signed by `admin`.
+     */
+    func withMember(admin: Account, accountKey: Data, role: RosterRole) throws  -> Roster
+    
+    /**
+     * The next epoch with `account_key` removed, signed by `admin`
+     * (`InvalidRoster` if it is not a member, or if it was the last admin).
+     */
+    func withoutMember(admin: Account, accountKey: Data) throws  -> Roster
+    
+}
+/**
+ * A signed group roster: the group's members by account key, each a
+ * member or an admin, at an epoch, signed by an admin of the previous
+ * epoch and naming its hash. Hold the newest roster verified for each
+ * group (persist `to_bytes()`, restore with `from_bytes`); move on with
+ * `advance`.
+ */
+open class Roster: RosterProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_qorgan_ffi_fn_clone_roster(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_qorgan_ffi_fn_free_roster(handle, $0) }
+    }
+
+    
+    /**
+     * Epoch 1 of a new group's roster, listing `members` (at least one
+     * admin; at most 2048), signed by `admin`'s account key: `admin`'s
+     * account must be listed as an admin (`NotAdmin`) and this device
+     * must hold the account key (`NoAccountKey`). `group_id` at most 64
+     * bytes. Publish `to_bytes()` through the server.
+     */
+public static func create(admin: Account, groupId: Data, members: [RosterMember])throws  -> Roster  {
+    return try  FfiConverterTypeRoster_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_roster_create(
+        FfiConverterTypeAccount_lower(admin),
+        FfiConverterData.lower(groupId),
+        FfiConverterSequenceTypeRosterMember.lower(members),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Decodes a roster and verifies its signature and rules (for epoch 1,
+     * that an admin signed it). Whether a later epoch's signer was an
+     * admin of the epoch before is checked by `advance` against that
+     * roster: to move on from a held roster, use `advance`, never this
+     * alone.
+     */
+public static func fromBytes(bytes: Data)throws  -> Roster  {
+    return try  FfiConverterTypeRoster_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_roster_from_bytes(
+        FfiConverterData.lower(bytes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Verifies a group's whole history, epoch 1 first (signed by one of
+     * its admins), each later roster signed by an admin of the one before
+     * and chained to it, passing through `invited` (the head of the
+     * roster a member invited this device under, over a 1:1 session);
+     * returns the newest. Anyone can sign an epoch 1 for any group id, so
+     * a history is only worth what anchors it: `InvalidRoster` when the
+     * chain does not contain `invited`.
+     */
+public static func fromHistory(chain: [Data], invited: RosterHead)throws  -> Roster  {
+    return try  FfiConverterTypeRoster_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_roster_from_history(
+        FfiConverterSequenceData.lower(chain),
+        FfiConverterTypeRosterHead_lower(invited),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * Whether this device (of `account`) may take the chain that
+     * `announcement` (bytes, verified here) announces: announced for this
+     * group under this very roster, `account` a member, and the sending
+     * device in the verified device list of a member: `contact`'s (the
+     * sender's account), or `account`'s own when the sender is another
+     * device of this account (`None`). `GroupReceiver.new_in_roster`
+     * checks the same. Refused: `RosterBehind` (fetch rosters and
+     * `advance`), `StaleChain` (the sender has not rotated yet),
+     * `RosterFork`, `NotMember`, `SenderNotMember`, `WrongGroup`,
+     * `RosterMismatch` (a chain without a roster). Kotlin: pass objects
+     * that are still open.
+     */
+open func admit(announcement: Data, account: Account, contact: Contact?)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_admit(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(announcement),
+        FfiConverterTypeAccount_lower(account),
+        FfiConverterOptionTypeContact.lower(contact),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Moves from this roster to the newest of `chain` (the rosters after
+     * this one, ascending, as the server returned them; this one may
+     * lead; at most 64): every roster must be this group's, follow the
+     * one before and be signed by one of its admins. Returns the newest
+     * roster and what changed; this roster is unchanged. Refused:
+     * `RosterRolledBack`, `RosterFork` (show it), `RosterGap` (fetch the
+     * missing epochs), `SignerNotAdmin`, `WrongGroup`, and decoding or
+     * signature errors.
+     */
+open func advance(chain: [Data])throws  -> RosterUpdate  {
+    return try  FfiConverterTypeRosterUpdate_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_advance(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceData.lower(chain),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The epoch (1 for the group's first roster).
+     */
+open func epoch() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_epoch(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The group.
+     */
+open func groupId() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_group_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The head: epoch and hash.
+     */
+open func head() -> RosterHead  {
+    return try!  FfiConverterTypeRosterHead_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_head(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether `account_key` is a member.
+     */
+open func isMember(accountKey: Data)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_is_member(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(accountKey),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The members, sorted by account key.
+     */
+open func members() -> [RosterMember]  {
+    return try!  FfiConverterSequenceTypeRosterMember.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_members(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The hash of the previous roster (`None` for epoch 1).
+     */
+open func previous() -> Data?  {
+    return try!  FfiConverterOptionData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_previous(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The role of `account_key`, or `None` if it is not a member.
+     */
+open func roleOf(accountKey: Data)throws  -> RosterRole?  {
+    return try  FfiConverterOptionTypeRosterRole.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_role_of(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(accountKey),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The account key (32 bytes) of the admin who signed this roster.
+     */
+open func signer() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_signer(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The next epoch, listing `members`, signed by `admin` (an admin of
+     * this roster: `NotAdmin` otherwise). Publish it, then `advance` to
+     * it like any other device.
+     */
+open func successor(admin: Account, members: [RosterMember])throws  -> Roster  {
+    return try  FfiConverterTypeRoster_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_successor(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAccount_lower(admin),
+        FfiConverterSequenceTypeRosterMember.lower(members),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The encoding, signed (what the server stores and relays, and what
+     * `from_bytes` reads back).
+     */
+open func toBytes() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_to_bytes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The next epoch with `account_key` added as `role` (or its role
+     * changed), signed by `admin`.
+     */
+open func withMember(admin: Account, accountKey: Data, role: RosterRole)throws  -> Roster  {
+    return try  FfiConverterTypeRoster_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_with_member(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAccount_lower(admin),
+        FfiConverterData.lower(accountKey),
+        FfiConverterTypeRosterRole_lower(role),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The next epoch with `account_key` removed, signed by `admin`
+     * (`InvalidRoster` if it is not a member, or if it was the last admin).
+     */
+open func withoutMember(admin: Account, accountKey: Data)throws  -> Roster  {
+    return try  FfiConverterTypeRoster_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_roster_without_member(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAccount_lower(admin),
+        FfiConverterData.lower(accountKey),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRoster: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Roster
+
+    public static func lift(_ handle: UInt64) throws -> Roster {
+        return Roster(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Roster) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Roster {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Roster, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoster_lift(_ handle: UInt64) throws -> Roster {
+    return try FfiConverterTypeRoster.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoster_lower(_ value: Roster) -> UInt64 {
+    return FfiConverterTypeRoster.lower(value)
 }
 
 
@@ -3248,6 +4698,230 @@ public func FfiConverterTypeSession_lower(_ value: Session) -> UInt64 {
 
 
 
+
+
+/**
+ * An issuer's signed, dated statement about a subject; a certificate is
+ * one. Its signature is verified when it is decoded, but nothing in it is
+ * believed until a `Presentation` of it verifies against trust anchors.
+ */
+public protocol StatementProtocol: AnyObject, Sendable {
+    
+    /**
+     * What it says (not yet believed: see `Presentation.verify`).
+     */
+    func info()  -> StatementInfo
+    
+    /**
+     * The encoding, signed.
+     */
+    func toBytes()  -> Data
+    
+}
+/**
+ * An issuer's signed, dated statement about a subject; a certificate is
+ * one. Its signature is verified when it is decoded, but nothing in it is
+ * believed until a `Presentation` of it verifies against trust anchors.
+ */
+open class Statement: StatementProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_qorgan_ffi_fn_clone_statement(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_qorgan_ffi_fn_free_statement(handle, $0) }
+    }
+
+    
+    /**
+     * Certifies an account key (32 bytes, `Account.account_key`); the
+     * claims must include a display name.
+     */
+public static func certifyAccount(issuer: IssuerKeyPair, accountKey: Data, serial: UInt64, validFrom: UInt64, validUntil: UInt64, claims: [Claim])throws  -> Statement  {
+    return try  FfiConverterTypeStatement_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_statement_certify_account(
+        FfiConverterTypeIssuerKeyPair_lower(issuer),
+        FfiConverterData.lower(accountKey),
+        FfiConverterUInt64.lower(serial),
+        FfiConverterUInt64.lower(validFrom),
+        FfiConverterUInt64.lower(validUntil),
+        FfiConverterSequenceTypeClaim.lower(claims),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Certifies an intermediate issuer key (32 bytes,
+     * `IssuerKeyPair.public_key`) under the organisation key `anchor`; the
+     * claims must include the organisation name. Only an anchor's
+     * intermediate certificate is believed.
+     */
+public static func certifyIntermediate(anchor: IssuerKeyPair, intermediateKey: Data, serial: UInt64, validFrom: UInt64, validUntil: UInt64, claims: [Claim])throws  -> Statement  {
+    return try  FfiConverterTypeStatement_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_statement_certify_intermediate(
+        FfiConverterTypeIssuerKeyPair_lower(anchor),
+        FfiConverterData.lower(intermediateKey),
+        FfiConverterUInt64.lower(serial),
+        FfiConverterUInt64.lower(validFrom),
+        FfiConverterUInt64.lower(validUntil),
+        FfiConverterSequenceTypeClaim.lower(claims),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Decodes a statement and verifies its issuer's signature and its
+     * rules; says nothing of whether the issuer is trusted.
+     */
+public static func fromBytes(bytes: Data)throws  -> Statement  {
+    return try  FfiConverterTypeStatement_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_statement_from_bytes(
+        FfiConverterData.lower(bytes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Issues a statement of `kind` about `subject` (32 bytes), valid from
+     * `valid_from` until `valid_until` (Unix seconds, the first invalid
+     * one), with `serial` (unique per issuer) and at most 8 `claims` (one
+     * per tag). Refused with `InvalidStatement`: a tag twice, an empty
+     * period, a certificate without its required claim or whose subject
+     * is not a key.
+     */
+public static func issue(issuer: IssuerKeyPair, kind: StatementKind, subject: Data, serial: UInt64, validFrom: UInt64, validUntil: UInt64, claims: [Claim])throws  -> Statement  {
+    return try  FfiConverterTypeStatement_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_statement_issue(
+        FfiConverterTypeIssuerKeyPair_lower(issuer),
+        FfiConverterTypeStatementKind_lower(kind),
+        FfiConverterData.lower(subject),
+        FfiConverterUInt64.lower(serial),
+        FfiConverterUInt64.lower(validFrom),
+        FfiConverterUInt64.lower(validUntil),
+        FfiConverterSequenceTypeClaim.lower(claims),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * What it says (not yet believed: see `Presentation.verify`).
+     */
+open func info() -> StatementInfo  {
+    return try!  FfiConverterTypeStatementInfo_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_statement_info(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The encoding, signed.
+     */
+open func toBytes() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_statement_to_bytes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStatement: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Statement
+
+    public static func lift(_ handle: UInt64) throws -> Statement {
+        return Statement(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Statement) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Statement {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Statement, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatement_lift(_ handle: UInt64) throws -> Statement {
+    return try FfiConverterTypeStatement.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatement_lower(_ value: Statement) -> UInt64 {
+    return FfiConverterTypeStatement.lower(value)
+}
+
+
+
+
 /**
  * A session created by accepting a first message, with that message's text.
  */
@@ -3383,6 +5057,75 @@ public func FfiConverterTypeBatchResult_lift(_ buf: RustBuffer) throws -> BatchR
 #endif
 public func FfiConverterTypeBatchResult_lower(_ value: BatchResult) -> RustBuffer {
     return FfiConverterTypeBatchResult.lower(value)
+}
+
+
+/**
+ * One claim of a statement: a tag and a UTF-8 value of at most 64 bytes.
+ */
+public struct Claim: Equatable, Hashable {
+    /**
+     * What it says.
+     */
+    public var tag: ClaimTag
+    /**
+     * The value.
+     */
+    public var value: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What it says.
+         */tag: ClaimTag, 
+        /**
+         * The value.
+         */value: String) {
+        self.tag = tag
+        self.value = value
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Claim: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClaim: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Claim {
+        return
+            try Claim(
+                tag: FfiConverterTypeClaimTag.read(from: &buf), 
+                value: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Claim, into buf: inout [UInt8]) {
+        FfiConverterTypeClaimTag.write(value.tag, into: &buf)
+        FfiConverterString.write(value.value, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClaim_lift(_ buf: RustBuffer) throws -> Claim {
+    return try FfiConverterTypeClaim.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClaim_lower(_ value: Claim) -> RustBuffer {
+    return FfiConverterTypeClaim.lower(value)
 }
 
 
@@ -3958,6 +5701,12 @@ public struct GroupPlaintext: Equatable, Hashable {
      * The message's iteration in the chain.
      */
     public var iteration: UInt32
+    /**
+     * The roster the sender's chain is bound to (`None` in a group
+     * without a roster): the sender announced the chain under it, and the
+     * message signature covers it.
+     */
+    public var roster: RosterHead?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3981,13 +5730,19 @@ public struct GroupPlaintext: Equatable, Hashable {
          */rotation: UInt32, 
         /**
          * The message's iteration in the chain.
-         */iteration: UInt32) {
+         */iteration: UInt32, 
+        /**
+         * The roster the sender's chain is bound to (`None` in a group
+         * without a roster): the sender announced the chain under it, and the
+         * message signature covers it.
+         */roster: RosterHead?) {
         self.plaintext = plaintext
         self.sender = sender
         self.groupId = groupId
         self.chainId = chainId
         self.rotation = rotation
         self.iteration = iteration
+        self.roster = roster
     }
 
     
@@ -4011,7 +5766,8 @@ public struct FfiConverterTypeGroupPlaintext: FfiConverterRustBuffer {
                 groupId: FfiConverterData.read(from: &buf), 
                 chainId: FfiConverterUInt32.read(from: &buf), 
                 rotation: FfiConverterUInt32.read(from: &buf), 
-                iteration: FfiConverterUInt32.read(from: &buf)
+                iteration: FfiConverterUInt32.read(from: &buf), 
+                roster: FfiConverterOptionTypeRosterHead.read(from: &buf)
         )
     }
 
@@ -4022,6 +5778,7 @@ public struct FfiConverterTypeGroupPlaintext: FfiConverterRustBuffer {
         FfiConverterUInt32.write(value.chainId, into: &buf)
         FfiConverterUInt32.write(value.rotation, into: &buf)
         FfiConverterUInt32.write(value.iteration, into: &buf)
+        FfiConverterOptionTypeRosterHead.write(value.roster, into: &buf)
     }
 }
 
@@ -4500,6 +6257,531 @@ public func FfiConverterTypeReceived_lower(_ value: Received) -> RustBuffer {
 
 
 /**
+ * What a revocation list says.
+ */
+public struct RevocationListInfo: Equatable, Hashable {
+    /**
+     * The issuer's key (32 bytes).
+     */
+    public var issuer: Data
+    /**
+     * When it was issued (Unix seconds).
+     */
+    public var issuedAt: UInt64
+    /**
+     * When the next list is due: from then on this one is stale.
+     */
+    public var nextUpdate: UInt64
+    /**
+     * The revoked serials, ascending.
+     */
+    public var serials: [UInt64]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The issuer's key (32 bytes).
+         */issuer: Data, 
+        /**
+         * When it was issued (Unix seconds).
+         */issuedAt: UInt64, 
+        /**
+         * When the next list is due: from then on this one is stale.
+         */nextUpdate: UInt64, 
+        /**
+         * The revoked serials, ascending.
+         */serials: [UInt64]) {
+        self.issuer = issuer
+        self.issuedAt = issuedAt
+        self.nextUpdate = nextUpdate
+        self.serials = serials
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RevocationListInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRevocationListInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RevocationListInfo {
+        return
+            try RevocationListInfo(
+                issuer: FfiConverterData.read(from: &buf), 
+                issuedAt: FfiConverterUInt64.read(from: &buf), 
+                nextUpdate: FfiConverterUInt64.read(from: &buf), 
+                serials: FfiConverterSequenceUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RevocationListInfo, into buf: inout [UInt8]) {
+        FfiConverterData.write(value.issuer, into: &buf)
+        FfiConverterUInt64.write(value.issuedAt, into: &buf)
+        FfiConverterUInt64.write(value.nextUpdate, into: &buf)
+        FfiConverterSequenceUInt64.write(value.serials, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocationListInfo_lift(_ buf: RustBuffer) throws -> RevocationListInfo {
+    return try FfiConverterTypeRevocationListInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocationListInfo_lower(_ value: RevocationListInfo) -> RustBuffer {
+    return FfiConverterTypeRevocationListInfo.lower(value)
+}
+
+
+/**
+ * What a roster update changed: show it ("Asel removed Dana"), then give
+ * it to this device's `OutboundGroup.apply_roster`, which makes the next
+ * message wait for a rotation. `before` equal to `after` means nothing
+ * changed.
+ */
+public struct RosterChange: Equatable, Hashable {
+    /**
+     * The group.
+     */
+    public var groupId: Data
+    /**
+     * The head held before.
+     */
+    public var before: RosterHead
+    /**
+     * The head held now.
+     */
+    public var after: RosterHead
+    /**
+     * Members in the new roster and not in the old one.
+     */
+    public var added: [RosterMember]
+    /**
+     * Account keys in the old roster and not in the new one: they hold
+     * the group's current chains, so every sender must rotate.
+     */
+    public var removed: [Data]
+    /**
+     * Members whose role changed, with their new role.
+     */
+    public var roleChanged: [RosterMember]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The group.
+         */groupId: Data, 
+        /**
+         * The head held before.
+         */before: RosterHead, 
+        /**
+         * The head held now.
+         */after: RosterHead, 
+        /**
+         * Members in the new roster and not in the old one.
+         */added: [RosterMember], 
+        /**
+         * Account keys in the old roster and not in the new one: they hold
+         * the group's current chains, so every sender must rotate.
+         */removed: [Data], 
+        /**
+         * Members whose role changed, with their new role.
+         */roleChanged: [RosterMember]) {
+        self.groupId = groupId
+        self.before = before
+        self.after = after
+        self.added = added
+        self.removed = removed
+        self.roleChanged = roleChanged
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RosterChange: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRosterChange: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RosterChange {
+        return
+            try RosterChange(
+                groupId: FfiConverterData.read(from: &buf), 
+                before: FfiConverterTypeRosterHead.read(from: &buf), 
+                after: FfiConverterTypeRosterHead.read(from: &buf), 
+                added: FfiConverterSequenceTypeRosterMember.read(from: &buf), 
+                removed: FfiConverterSequenceData.read(from: &buf), 
+                roleChanged: FfiConverterSequenceTypeRosterMember.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RosterChange, into buf: inout [UInt8]) {
+        FfiConverterData.write(value.groupId, into: &buf)
+        FfiConverterTypeRosterHead.write(value.before, into: &buf)
+        FfiConverterTypeRosterHead.write(value.after, into: &buf)
+        FfiConverterSequenceTypeRosterMember.write(value.added, into: &buf)
+        FfiConverterSequenceData.write(value.removed, into: &buf)
+        FfiConverterSequenceTypeRosterMember.write(value.roleChanged, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRosterChange_lift(_ buf: RustBuffer) throws -> RosterChange {
+    return try FfiConverterTypeRosterChange.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRosterChange_lower(_ value: RosterChange) -> RustBuffer {
+    return FfiConverterTypeRosterChange.lower(value)
+}
+
+
+/**
+ * The head of a roster: its epoch and hash (docs/PROTOCOL.md §15.2).
+ * A rostered chain is announced under one head; group messages report it.
+ */
+public struct RosterHead: Equatable, Hashable {
+    /**
+     * The roster's epoch (1 for a group's first roster).
+     */
+    public var epoch: UInt64
+    /**
+     * The roster's hash (32 bytes).
+     */
+    public var hash: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The roster's epoch (1 for a group's first roster).
+         */epoch: UInt64, 
+        /**
+         * The roster's hash (32 bytes).
+         */hash: Data) {
+        self.epoch = epoch
+        self.hash = hash
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RosterHead: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRosterHead: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RosterHead {
+        return
+            try RosterHead(
+                epoch: FfiConverterUInt64.read(from: &buf), 
+                hash: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RosterHead, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.epoch, into: &buf)
+        FfiConverterData.write(value.hash, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRosterHead_lift(_ buf: RustBuffer) throws -> RosterHead {
+    return try FfiConverterTypeRosterHead.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRosterHead_lower(_ value: RosterHead) -> RustBuffer {
+    return FfiConverterTypeRosterHead.lower(value)
+}
+
+
+/**
+ * What a verified roster says, for the server's group directory: whose
+ * group, which epoch, who is in it, and its head (keep the roster's bytes
+ * to check the next epoch with `verify_roster_after`).
+ */
+public struct RosterInfo: Equatable, Hashable {
+    /**
+     * The group.
+     */
+    public var groupId: Data
+    /**
+     * The epoch (1 for the group's first roster).
+     */
+    public var epoch: UInt64
+    /**
+     * The hash of the previous roster (`None` for epoch 1).
+     */
+    public var previous: Data?
+    /**
+     * The members, sorted by account key.
+     */
+    public var members: [RosterMember]
+    /**
+     * The account key (32 bytes) of the admin who signed it.
+     */
+    public var signer: Data
+    /**
+     * Its head.
+     */
+    public var head: RosterHead
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The group.
+         */groupId: Data, 
+        /**
+         * The epoch (1 for the group's first roster).
+         */epoch: UInt64, 
+        /**
+         * The hash of the previous roster (`None` for epoch 1).
+         */previous: Data?, 
+        /**
+         * The members, sorted by account key.
+         */members: [RosterMember], 
+        /**
+         * The account key (32 bytes) of the admin who signed it.
+         */signer: Data, 
+        /**
+         * Its head.
+         */head: RosterHead) {
+        self.groupId = groupId
+        self.epoch = epoch
+        self.previous = previous
+        self.members = members
+        self.signer = signer
+        self.head = head
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RosterInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRosterInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RosterInfo {
+        return
+            try RosterInfo(
+                groupId: FfiConverterData.read(from: &buf), 
+                epoch: FfiConverterUInt64.read(from: &buf), 
+                previous: FfiConverterOptionData.read(from: &buf), 
+                members: FfiConverterSequenceTypeRosterMember.read(from: &buf), 
+                signer: FfiConverterData.read(from: &buf), 
+                head: FfiConverterTypeRosterHead.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RosterInfo, into buf: inout [UInt8]) {
+        FfiConverterData.write(value.groupId, into: &buf)
+        FfiConverterUInt64.write(value.epoch, into: &buf)
+        FfiConverterOptionData.write(value.previous, into: &buf)
+        FfiConverterSequenceTypeRosterMember.write(value.members, into: &buf)
+        FfiConverterData.write(value.signer, into: &buf)
+        FfiConverterTypeRosterHead.write(value.head, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRosterInfo_lift(_ buf: RustBuffer) throws -> RosterInfo {
+    return try FfiConverterTypeRosterInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRosterInfo_lower(_ value: RosterInfo) -> RustBuffer {
+    return FfiConverterTypeRosterInfo.lower(value)
+}
+
+
+/**
+ * One member of a roster: an account (its 32-byte account key, as
+ * `Account.account_key` and `Contact.account_key` return it) and its role.
+ */
+public struct RosterMember: Equatable, Hashable {
+    /**
+     * The member's account key (32 bytes).
+     */
+    public var accountKey: Data
+    /**
+     * Its role.
+     */
+    public var role: RosterRole
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The member's account key (32 bytes).
+         */accountKey: Data, 
+        /**
+         * Its role.
+         */role: RosterRole) {
+        self.accountKey = accountKey
+        self.role = role
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RosterMember: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRosterMember: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RosterMember {
+        return
+            try RosterMember(
+                accountKey: FfiConverterData.read(from: &buf), 
+                role: FfiConverterTypeRosterRole.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RosterMember, into buf: inout [UInt8]) {
+        FfiConverterData.write(value.accountKey, into: &buf)
+        FfiConverterTypeRosterRole.write(value.role, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRosterMember_lift(_ buf: RustBuffer) throws -> RosterMember {
+    return try FfiConverterTypeRosterMember.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRosterMember_lower(_ value: RosterMember) -> RustBuffer {
+    return FfiConverterTypeRosterMember.lower(value)
+}
+
+
+/**
+ * The result of `Roster.advance`: the newest roster and what changed.
+ */
+public struct RosterUpdate {
+    /**
+     * The newest roster of the chain: hold it (and persist its bytes)
+     * instead of the one `advance` was called on.
+     */
+    public var roster: Roster
+    /**
+     * What changed, to show and to give to `OutboundGroup.apply_roster`.
+     */
+    public var change: RosterChange
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The newest roster of the chain: hold it (and persist its bytes)
+         * instead of the one `advance` was called on.
+         */roster: Roster, 
+        /**
+         * What changed, to show and to give to `OutboundGroup.apply_roster`.
+         */change: RosterChange) {
+        self.roster = roster
+        self.change = change
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RosterUpdate: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRosterUpdate: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RosterUpdate {
+        return
+            try RosterUpdate(
+                roster: FfiConverterTypeRoster.read(from: &buf), 
+                change: FfiConverterTypeRosterChange.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RosterUpdate, into buf: inout [UInt8]) {
+        FfiConverterTypeRoster.write(value.roster, into: &buf)
+        FfiConverterTypeRosterChange.write(value.change, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRosterUpdate_lift(_ buf: RustBuffer) throws -> RosterUpdate {
+    return try FfiConverterTypeRosterUpdate.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRosterUpdate_lower(_ value: RosterUpdate) -> RustBuffer {
+    return FfiConverterTypeRosterUpdate.lower(value)
+}
+
+
+/**
  * A safety number to show and to scan.
  */
 public struct SafetyNumber: Equatable, Hashable {
@@ -4565,6 +6847,196 @@ public func FfiConverterTypeSafetyNumber_lift(_ buf: RustBuffer) throws -> Safet
 #endif
 public func FfiConverterTypeSafetyNumber_lower(_ value: SafetyNumber) -> RustBuffer {
     return FfiConverterTypeSafetyNumber.lower(value)
+}
+
+
+/**
+ * What a statement says (public, signed by its issuer).
+ */
+public struct StatementInfo: Equatable, Hashable {
+    /**
+     * The kind.
+     */
+    public var kind: StatementKind
+    /**
+     * The issuer's key (32 bytes).
+     */
+    public var issuer: Data
+    /**
+     * The subject: an account key, an issuer key, or 32 opaque bytes.
+     */
+    public var subject: Data
+    /**
+     * The serial, unique per issuer: what revocation lists name.
+     */
+    public var serial: UInt64
+    /**
+     * The first valid second (Unix time).
+     */
+    public var validFrom: UInt64
+    /**
+     * The first second it is no longer valid.
+     */
+    public var validUntil: UInt64
+    /**
+     * The claims, sorted by tag.
+     */
+    public var claims: [Claim]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The kind.
+         */kind: StatementKind, 
+        /**
+         * The issuer's key (32 bytes).
+         */issuer: Data, 
+        /**
+         * The subject: an account key, an issuer key, or 32 opaque bytes.
+         */subject: Data, 
+        /**
+         * The serial, unique per issuer: what revocation lists name.
+         */serial: UInt64, 
+        /**
+         * The first valid second (Unix time).
+         */validFrom: UInt64, 
+        /**
+         * The first second it is no longer valid.
+         */validUntil: UInt64, 
+        /**
+         * The claims, sorted by tag.
+         */claims: [Claim]) {
+        self.kind = kind
+        self.issuer = issuer
+        self.subject = subject
+        self.serial = serial
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.claims = claims
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StatementInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStatementInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StatementInfo {
+        return
+            try StatementInfo(
+                kind: FfiConverterTypeStatementKind.read(from: &buf), 
+                issuer: FfiConverterData.read(from: &buf), 
+                subject: FfiConverterData.read(from: &buf), 
+                serial: FfiConverterUInt64.read(from: &buf), 
+                validFrom: FfiConverterUInt64.read(from: &buf), 
+                validUntil: FfiConverterUInt64.read(from: &buf), 
+                claims: FfiConverterSequenceTypeClaim.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StatementInfo, into buf: inout [UInt8]) {
+        FfiConverterTypeStatementKind.write(value.kind, into: &buf)
+        FfiConverterData.write(value.issuer, into: &buf)
+        FfiConverterData.write(value.subject, into: &buf)
+        FfiConverterUInt64.write(value.serial, into: &buf)
+        FfiConverterUInt64.write(value.validFrom, into: &buf)
+        FfiConverterUInt64.write(value.validUntil, into: &buf)
+        FfiConverterSequenceTypeClaim.write(value.claims, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementInfo_lift(_ buf: RustBuffer) throws -> StatementInfo {
+    return try FfiConverterTypeStatementInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementInfo_lower(_ value: StatementInfo) -> RustBuffer {
+    return FfiConverterTypeStatementInfo.lower(value)
+}
+
+
+/**
+ * An organisation key the app trusts and the name it shows for it
+ * ("verified by ⟨organisation⟩"). Anchors come with the app or its
+ * managed configuration, never from the server.
+ */
+public struct TrustAnchor: Equatable, Hashable {
+    /**
+     * The organisation's issuer key (32 bytes, `IssuerKeyPair.public_key`).
+     */
+    public var key: Data
+    /**
+     * The organisation's name, as shown to users.
+     */
+    public var organisation: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The organisation's issuer key (32 bytes, `IssuerKeyPair.public_key`).
+         */key: Data, 
+        /**
+         * The organisation's name, as shown to users.
+         */organisation: String) {
+        self.key = key
+        self.organisation = organisation
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TrustAnchor: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTrustAnchor: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TrustAnchor {
+        return
+            try TrustAnchor(
+                key: FfiConverterData.read(from: &buf), 
+                organisation: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TrustAnchor, into buf: inout [UInt8]) {
+        FfiConverterData.write(value.key, into: &buf)
+        FfiConverterString.write(value.organisation, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTrustAnchor_lift(_ buf: RustBuffer) throws -> TrustAnchor {
+    return try FfiConverterTypeTrustAnchor.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTrustAnchor_lower(_ value: TrustAnchor) -> RustBuffer {
+    return FfiConverterTypeTrustAnchor.lower(value)
 }
 
 
@@ -4671,6 +7143,137 @@ public func FfiConverterTypeUploadInfo_lower(_ value: UploadInfo) -> RustBuffer 
 
 
 /**
+ * What a verified presentation says, and who vouches for it.
+ */
+public struct Verified: Equatable, Hashable {
+    /**
+     * "verified by ⟨organisation⟩": the only words to show for a
+     * certificate, and only from a `Verified`.
+     */
+    public var label: String
+    /**
+     * The anchor organisation's name.
+     */
+    public var organisation: String
+    /**
+     * The leaf's kind.
+     */
+    public var kind: StatementKind
+    /**
+     * The leaf's subject (32 bytes).
+     */
+    public var subject: Data
+    /**
+     * The leaf's serial.
+     */
+    public var serial: UInt64
+    /**
+     * The leaf's claims.
+     */
+    public var claims: [Claim]
+    /**
+     * The first second at which some statement of the chain expires.
+     */
+    public var validUntil: UInt64
+    /**
+     * How current the revocation lists were (the worst over the chain).
+     */
+    public var revocation: RevocationStatus
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * "verified by ⟨organisation⟩": the only words to show for a
+         * certificate, and only from a `Verified`.
+         */label: String, 
+        /**
+         * The anchor organisation's name.
+         */organisation: String, 
+        /**
+         * The leaf's kind.
+         */kind: StatementKind, 
+        /**
+         * The leaf's subject (32 bytes).
+         */subject: Data, 
+        /**
+         * The leaf's serial.
+         */serial: UInt64, 
+        /**
+         * The leaf's claims.
+         */claims: [Claim], 
+        /**
+         * The first second at which some statement of the chain expires.
+         */validUntil: UInt64, 
+        /**
+         * How current the revocation lists were (the worst over the chain).
+         */revocation: RevocationStatus) {
+        self.label = label
+        self.organisation = organisation
+        self.kind = kind
+        self.subject = subject
+        self.serial = serial
+        self.claims = claims
+        self.validUntil = validUntil
+        self.revocation = revocation
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Verified: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVerified: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Verified {
+        return
+            try Verified(
+                label: FfiConverterString.read(from: &buf), 
+                organisation: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeStatementKind.read(from: &buf), 
+                subject: FfiConverterData.read(from: &buf), 
+                serial: FfiConverterUInt64.read(from: &buf), 
+                claims: FfiConverterSequenceTypeClaim.read(from: &buf), 
+                validUntil: FfiConverterUInt64.read(from: &buf), 
+                revocation: FfiConverterTypeRevocationStatus.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Verified, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterString.write(value.organisation, into: &buf)
+        FfiConverterTypeStatementKind.write(value.kind, into: &buf)
+        FfiConverterData.write(value.subject, into: &buf)
+        FfiConverterUInt64.write(value.serial, into: &buf)
+        FfiConverterSequenceTypeClaim.write(value.claims, into: &buf)
+        FfiConverterUInt64.write(value.validUntil, into: &buf)
+        FfiConverterTypeRevocationStatus.write(value.revocation, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerified_lift(_ buf: RustBuffer) throws -> Verified {
+    return try FfiConverterTypeVerified.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerified_lower(_ value: Verified) -> RustBuffer {
+    return FfiConverterTypeVerified.lower(value)
+}
+
+
+/**
  * One item's verdict.
  */
 public struct VerifyResult: Equatable, Hashable {
@@ -4737,6 +7340,129 @@ public func FfiConverterTypeVerifyResult_lift(_ buf: RustBuffer) throws -> Verif
 public func FfiConverterTypeVerifyResult_lower(_ value: VerifyResult) -> RustBuffer {
     return FfiConverterTypeVerifyResult.lower(value)
 }
+
+
+/**
+ * What a claim says: the defined tags, or an organisation's own (128–255).
+ */
+
+public enum ClaimTag: Equatable, Hashable {
+    
+    /**
+     * The subject's name as people know it (required in an account
+     * certificate).
+     */
+    case displayName
+    /**
+     * The subject's unit or department.
+     */
+    case unit
+    /**
+     * The subject's role or rank.
+     */
+    case role
+    /**
+     * The organisation an intermediate key issues for (required in an
+     * intermediate certificate).
+     */
+    case organisation
+    /**
+     * A free-text statement ("may enter building 3").
+     */
+    case text
+    /**
+     * An organisation's own tag, 128 to 255 (others are refused).
+     */
+    case custom(
+        /**
+         * The tag number.
+         */number: UInt8
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ClaimTag: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClaimTag: FfiConverterRustBuffer {
+    typealias SwiftType = ClaimTag
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClaimTag {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .displayName
+        
+        case 2: return .unit
+        
+        case 3: return .role
+        
+        case 4: return .organisation
+        
+        case 5: return .text
+        
+        case 6: return .custom(number: try FfiConverterUInt8.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ClaimTag, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .displayName:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .unit:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .role:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .organisation:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .text:
+            writeInt(&buf, Int32(5))
+        
+        
+        case let .custom(number):
+            writeInt(&buf, Int32(6))
+            FfiConverterUInt8.write(number, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClaimTag_lift(_ buf: RustBuffer) throws -> ClaimTag {
+    return try FfiConverterTypeClaimTag.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClaimTag_lower(_ value: ClaimTag) -> RustBuffer {
+    return FfiConverterTypeClaimTag.lower(value)
+}
+
 
 
 /**
@@ -5018,6 +7744,90 @@ public enum ErrorKind: Equatable, Hashable {
      */
     case noSession
     /**
+     * See [`QorganError::InvalidRoster`].
+     */
+    case invalidRoster
+    /**
+     * See [`QorganError::RosterRolledBack`].
+     */
+    case rosterRolledBack
+    /**
+     * See [`QorganError::RosterFork`].
+     */
+    case rosterFork
+    /**
+     * See [`QorganError::RosterGap`].
+     */
+    case rosterGap
+    /**
+     * See [`QorganError::RosterBehind`].
+     */
+    case rosterBehind
+    /**
+     * See [`QorganError::StaleChain`].
+     */
+    case staleChain
+    /**
+     * See [`QorganError::SenderNotMember`].
+     */
+    case senderNotMember
+    /**
+     * See [`QorganError::NotMember`].
+     */
+    case notMember
+    /**
+     * See [`QorganError::RosterMismatch`].
+     */
+    case rosterMismatch
+    /**
+     * See [`QorganError::NotAdmin`].
+     */
+    case notAdmin
+    /**
+     * See [`QorganError::SignerNotAdmin`].
+     */
+    case signerNotAdmin
+    /**
+     * See [`QorganError::RosterNotSuccessor`].
+     */
+    case rosterNotSuccessor
+    /**
+     * See [`QorganError::NotInRoster`].
+     */
+    case notInRoster
+    /**
+     * See [`QorganError::InvalidStatement`].
+     */
+    case invalidStatement
+    /**
+     * See [`QorganError::UnknownIssuer`].
+     */
+    case unknownIssuer
+    /**
+     * See [`QorganError::InvalidChain`].
+     */
+    case invalidChain
+    /**
+     * See [`QorganError::NotYetValid`].
+     */
+    case notYetValid
+    /**
+     * See [`QorganError::Expired`].
+     */
+    case expired
+    /**
+     * See [`QorganError::Revoked`].
+     */
+    case revoked
+    /**
+     * See [`QorganError::WrongSubject`].
+     */
+    case wrongSubject
+    /**
+     * See [`QorganError::InvalidText`].
+     */
+    case invalidText
+    /**
      * See [`QorganError::InvalidArgument`].
      */
     case invalidArgument
@@ -5116,9 +7926,51 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case 35: return .noSession
         
-        case 36: return .invalidArgument
+        case 36: return .invalidRoster
         
-        case 37: return .`internal`
+        case 37: return .rosterRolledBack
+        
+        case 38: return .rosterFork
+        
+        case 39: return .rosterGap
+        
+        case 40: return .rosterBehind
+        
+        case 41: return .staleChain
+        
+        case 42: return .senderNotMember
+        
+        case 43: return .notMember
+        
+        case 44: return .rosterMismatch
+        
+        case 45: return .notAdmin
+        
+        case 46: return .signerNotAdmin
+        
+        case 47: return .rosterNotSuccessor
+        
+        case 48: return .notInRoster
+        
+        case 49: return .invalidStatement
+        
+        case 50: return .unknownIssuer
+        
+        case 51: return .invalidChain
+        
+        case 52: return .notYetValid
+        
+        case 53: return .expired
+        
+        case 54: return .revoked
+        
+        case 55: return .wrongSubject
+        
+        case 56: return .invalidText
+        
+        case 57: return .invalidArgument
+        
+        case 58: return .`internal`
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -5268,12 +8120,96 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
             writeInt(&buf, Int32(35))
         
         
-        case .invalidArgument:
+        case .invalidRoster:
             writeInt(&buf, Int32(36))
         
         
-        case .`internal`:
+        case .rosterRolledBack:
             writeInt(&buf, Int32(37))
+        
+        
+        case .rosterFork:
+            writeInt(&buf, Int32(38))
+        
+        
+        case .rosterGap:
+            writeInt(&buf, Int32(39))
+        
+        
+        case .rosterBehind:
+            writeInt(&buf, Int32(40))
+        
+        
+        case .staleChain:
+            writeInt(&buf, Int32(41))
+        
+        
+        case .senderNotMember:
+            writeInt(&buf, Int32(42))
+        
+        
+        case .notMember:
+            writeInt(&buf, Int32(43))
+        
+        
+        case .rosterMismatch:
+            writeInt(&buf, Int32(44))
+        
+        
+        case .notAdmin:
+            writeInt(&buf, Int32(45))
+        
+        
+        case .signerNotAdmin:
+            writeInt(&buf, Int32(46))
+        
+        
+        case .rosterNotSuccessor:
+            writeInt(&buf, Int32(47))
+        
+        
+        case .notInRoster:
+            writeInt(&buf, Int32(48))
+        
+        
+        case .invalidStatement:
+            writeInt(&buf, Int32(49))
+        
+        
+        case .unknownIssuer:
+            writeInt(&buf, Int32(50))
+        
+        
+        case .invalidChain:
+            writeInt(&buf, Int32(51))
+        
+        
+        case .notYetValid:
+            writeInt(&buf, Int32(52))
+        
+        
+        case .expired:
+            writeInt(&buf, Int32(53))
+        
+        
+        case .revoked:
+            writeInt(&buf, Int32(54))
+        
+        
+        case .wrongSubject:
+            writeInt(&buf, Int32(55))
+        
+        
+        case .invalidText:
+            writeInt(&buf, Int32(56))
+        
+        
+        case .invalidArgument:
+            writeInt(&buf, Int32(57))
+        
+        
+        case .`internal`:
+            writeInt(&buf, Int32(58))
         
         }
     }
@@ -5605,6 +8541,199 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case NoSession
     /**
+     * A roster that breaks the rules (no member, no admin, more than the
+     * member limit, an account listed twice), or a change that would make
+     * one (removing an account that is not a member).
+     */
+    case InvalidRoster(
+        /**
+         * What was wrong.
+         */reason: String
+    )
+    /**
+     * A roster older than the one held: the server replays an old roster
+     * (to bring back a removed member). Nothing changed; keep the held
+     * roster.
+     */
+    case RosterRolledBack(
+        /**
+         * Epoch held.
+         */held: UInt64, 
+        /**
+         * Epoch offered.
+         */offered: UInt64
+    )
+    /**
+     * Two different rosters claim one epoch of a group, both signed by an
+     * admin (two admins changed the group at once, or an admin's account
+     * key was stolen), or a chain was announced under another roster of
+     * the held epoch: the server shows different members to different
+     * people. Nothing changed. The app must show this to the user.
+     */
+    case RosterFork(
+        /**
+         * The roster this device holds.
+         */held: RosterHead, 
+        /**
+         * The conflicting one.
+         */seen: RosterHead
+    )
+    /**
+     * Rosters between the held one and the offered one are missing: fetch
+     * epochs `first_missing` to `offered` and advance with the whole
+     * chain. Nothing changed.
+     */
+    case RosterGap(
+        /**
+         * First missing epoch.
+         */firstMissing: UInt64, 
+        /**
+         * Epoch offered.
+         */offered: UInt64
+    )
+    /**
+     * A chain announced under a newer roster than the one held: fetch the
+     * rosters up to `announced`, `advance`, and take the chain again.
+     */
+    case RosterBehind(
+        /**
+         * Epoch held.
+         */held: UInt64, 
+        /**
+         * Epoch of the announcement.
+         */announced: UInt64
+    )
+    /**
+     * A chain announced under an older roster than the one held: the
+     * sender has not rotated since the roster changed. Wait for its next
+     * chain (every roster change forces one).
+     */
+    case StaleChain(
+        /**
+         * Epoch held.
+         */held: UInt64, 
+        /**
+         * Epoch of the announcement.
+         */announced: UInt64
+    )
+    /**
+     * A chain sent by a device that is not in the verified device list of
+     * a roster member (a device the server enrolled, a removed member's,
+     * or a list of another account). Refused.
+     */
+    case SenderNotMember
+    /**
+     * This device's account is not in the roster: it must not hold the
+     * group's keys (it was removed, or never added).
+     */
+    case NotMember
+    /**
+     * A rostered chain given to a call without a roster, or a chain
+     * without a roster given to a rostered call (`GroupReceiver.new` for
+     * a rostered group, `apply_roster` on a group created without one):
+     * use the matching call.
+     */
+    case RosterMismatch
+    /**
+     * Changing a roster needs the account key of one of its admins: this
+     * account is not an admin (or, creating one, is not listed as one).
+     */
+    case NotAdmin
+    /**
+     * A roster signed by an account that is not an admin of the roster it
+     * follows (of itself, for epoch 1): the server, or a plain member,
+     * tried to change the group. Refused; keep the held roster.
+     */
+    case SignerNotAdmin
+    /**
+     * A roster that does not directly follow the roster it was checked
+     * against (`verify_roster_after`, `VerifyItem.RosterAfter`): not
+     * epoch `previous_epoch + 1`, not naming the held roster's hash, or
+     * another group's. The server keeps the roster it holds.
+     */
+    case RosterNotSuccessor(
+        /**
+         * The offered roster's epoch.
+         */epoch: UInt64, 
+        /**
+         * The epoch of the roster it was checked against.
+         */previousEpoch: UInt64
+    )
+    /**
+     * Distribution only (`FanoutResult.error`): a session with a device
+     * that is in no verified device list of a roster member. Nothing was
+     * encrypted for it.
+     */
+    case NotInRoster
+    /**
+     * A statement, certificate or revocation list that breaks the rules
+     * (a claim too long or twice, an empty validity period, a certificate
+     * without its required claim or with a subject that is not a key).
+     */
+    case InvalidStatement(
+        /**
+         * What was wrong.
+         */reason: String
+    )
+    /**
+     * The certificate chain does not start at a trusted organisation key
+     * (another organisation's, or a key the server or an impostor made).
+     * Show nothing: not "unverified", just no label.
+     */
+    case UnknownIssuer
+    /**
+     * A presentation that is not anchor → [intermediate] → leaf.
+     */
+    case InvalidChain(
+        /**
+         * What was wrong.
+         */reason: String
+    )
+    /**
+     * A statement of the chain is not valid yet at the time given.
+     */
+    case NotYetValid(
+        /**
+         * The statement's serial.
+         */serial: UInt64, 
+        /**
+         * Its first valid second.
+         */validFrom: UInt64
+    )
+    /**
+     * A statement of the chain has expired at the time given.
+     */
+    case Expired(
+        /**
+         * The statement's serial.
+         */serial: UInt64, 
+        /**
+         * Its first invalid second.
+         */validUntil: UInt64
+    )
+    /**
+     * A statement of the chain is on its issuer's revocation list.
+     */
+    case Revoked(
+        /**
+         * The statement's serial.
+         */serial: UInt64
+    )
+    /**
+     * The certificate is genuine but for another account than the one it
+     * is shown for (`verify_account`), or not an account certificate.
+     */
+    case WrongSubject
+    /**
+     * A QR text that is not a presentation's (prefix `QG1:`, the base45
+     * alphabet, its length).
+     */
+    case InvalidText(
+        /**
+         * What was wrong.
+         */reason: String
+    )
+    /**
      * An argument out of range (key length, sizes).
      */
     case InvalidArgument(
@@ -5735,10 +8864,65 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         case 33: return .Misaddressed
         case 34: return .NotListed
         case 35: return .NoSession
-        case 36: return .InvalidArgument(
+        case 36: return .InvalidRoster(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 37: return .Internal(
+        case 37: return .RosterRolledBack(
+            held: try FfiConverterUInt64.read(from: &buf), 
+            offered: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 38: return .RosterFork(
+            held: try FfiConverterTypeRosterHead.read(from: &buf), 
+            seen: try FfiConverterTypeRosterHead.read(from: &buf)
+            )
+        case 39: return .RosterGap(
+            firstMissing: try FfiConverterUInt64.read(from: &buf), 
+            offered: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 40: return .RosterBehind(
+            held: try FfiConverterUInt64.read(from: &buf), 
+            announced: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 41: return .StaleChain(
+            held: try FfiConverterUInt64.read(from: &buf), 
+            announced: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 42: return .SenderNotMember
+        case 43: return .NotMember
+        case 44: return .RosterMismatch
+        case 45: return .NotAdmin
+        case 46: return .SignerNotAdmin
+        case 47: return .RosterNotSuccessor(
+            epoch: try FfiConverterUInt64.read(from: &buf), 
+            previousEpoch: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 48: return .NotInRoster
+        case 49: return .InvalidStatement(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 50: return .UnknownIssuer
+        case 51: return .InvalidChain(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 52: return .NotYetValid(
+            serial: try FfiConverterUInt64.read(from: &buf), 
+            validFrom: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 53: return .Expired(
+            serial: try FfiConverterUInt64.read(from: &buf), 
+            validUntil: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 54: return .Revoked(
+            serial: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 55: return .WrongSubject
+        case 56: return .InvalidText(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 57: return .InvalidArgument(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 58: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -5922,13 +9106,118 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(35))
         
         
-        case let .InvalidArgument(reason):
+        case let .InvalidRoster(reason):
             writeInt(&buf, Int32(36))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Internal(reason):
+        case let .RosterRolledBack(held,offered):
             writeInt(&buf, Int32(37))
+            FfiConverterUInt64.write(held, into: &buf)
+            FfiConverterUInt64.write(offered, into: &buf)
+            
+        
+        case let .RosterFork(held,seen):
+            writeInt(&buf, Int32(38))
+            FfiConverterTypeRosterHead.write(held, into: &buf)
+            FfiConverterTypeRosterHead.write(seen, into: &buf)
+            
+        
+        case let .RosterGap(firstMissing,offered):
+            writeInt(&buf, Int32(39))
+            FfiConverterUInt64.write(firstMissing, into: &buf)
+            FfiConverterUInt64.write(offered, into: &buf)
+            
+        
+        case let .RosterBehind(held,announced):
+            writeInt(&buf, Int32(40))
+            FfiConverterUInt64.write(held, into: &buf)
+            FfiConverterUInt64.write(announced, into: &buf)
+            
+        
+        case let .StaleChain(held,announced):
+            writeInt(&buf, Int32(41))
+            FfiConverterUInt64.write(held, into: &buf)
+            FfiConverterUInt64.write(announced, into: &buf)
+            
+        
+        case .SenderNotMember:
+            writeInt(&buf, Int32(42))
+        
+        
+        case .NotMember:
+            writeInt(&buf, Int32(43))
+        
+        
+        case .RosterMismatch:
+            writeInt(&buf, Int32(44))
+        
+        
+        case .NotAdmin:
+            writeInt(&buf, Int32(45))
+        
+        
+        case .SignerNotAdmin:
+            writeInt(&buf, Int32(46))
+        
+        
+        case let .RosterNotSuccessor(epoch,previousEpoch):
+            writeInt(&buf, Int32(47))
+            FfiConverterUInt64.write(epoch, into: &buf)
+            FfiConverterUInt64.write(previousEpoch, into: &buf)
+            
+        
+        case .NotInRoster:
+            writeInt(&buf, Int32(48))
+        
+        
+        case let .InvalidStatement(reason):
+            writeInt(&buf, Int32(49))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case .UnknownIssuer:
+            writeInt(&buf, Int32(50))
+        
+        
+        case let .InvalidChain(reason):
+            writeInt(&buf, Int32(51))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .NotYetValid(serial,validFrom):
+            writeInt(&buf, Int32(52))
+            FfiConverterUInt64.write(serial, into: &buf)
+            FfiConverterUInt64.write(validFrom, into: &buf)
+            
+        
+        case let .Expired(serial,validUntil):
+            writeInt(&buf, Int32(53))
+            FfiConverterUInt64.write(serial, into: &buf)
+            FfiConverterUInt64.write(validUntil, into: &buf)
+            
+        
+        case let .Revoked(serial):
+            writeInt(&buf, Int32(54))
+            FfiConverterUInt64.write(serial, into: &buf)
+            
+        
+        case .WrongSubject:
+            writeInt(&buf, Int32(55))
+        
+        
+        case let .InvalidText(reason):
+            writeInt(&buf, Int32(56))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .InvalidArgument(reason):
+            writeInt(&buf, Int32(57))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Internal(reason):
+            writeInt(&buf, Int32(58))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -5952,6 +9241,175 @@ public func FfiConverterTypeQorganError_lower(_ value: QorganError) -> RustBuffe
 
 
 /**
+ * How current the revocation information behind a verdict was.
+ */
+
+public enum RevocationStatus: Equatable, Hashable {
+    
+    /**
+     * Every issuer of the chain had a list that is not stale.
+     */
+    case current
+    /**
+     * An issuer's newest list is stale (its successor was due at
+     * `next_update`): a revocation since then would not be seen. Show the
+     * label with a warning, and fetch a new list.
+     */
+    case stale(
+        /**
+         * When the stale list's successor was due.
+         */nextUpdate: UInt64
+    )
+    /**
+     * An issuer of the chain had no list at all.
+     */
+    case missing
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RevocationStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRevocationStatus: FfiConverterRustBuffer {
+    typealias SwiftType = RevocationStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RevocationStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .current
+        
+        case 2: return .stale(nextUpdate: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 3: return .missing
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RevocationStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .current:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .stale(nextUpdate):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt64.write(nextUpdate, into: &buf)
+            
+        
+        case .missing:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocationStatus_lift(_ buf: RustBuffer) throws -> RevocationStatus {
+    return try FfiConverterTypeRevocationStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocationStatus_lower(_ value: RevocationStatus) -> RustBuffer {
+    return FfiConverterTypeRevocationStatus.lower(value)
+}
+
+
+
+/**
+ * A member's role: only admins sign the next roster, so only an admin
+ * adds, removes or promotes anyone.
+ */
+
+public enum RosterRole: Equatable, Hashable {
+    
+    /**
+     * Reads and sends.
+     */
+    case member
+    /**
+     * Also signs roster changes.
+     */
+    case admin
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RosterRole: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRosterRole: FfiConverterRustBuffer {
+    typealias SwiftType = RosterRole
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RosterRole {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .member
+        
+        case 2: return .admin
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RosterRole, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .member:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .admin:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRosterRole_lift(_ buf: RustBuffer) throws -> RosterRole {
+    return try FfiConverterTypeRosterRole.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRosterRole_lower(_ value: RosterRole) -> RustBuffer {
+    return FfiConverterTypeRosterRole.lower(value)
+}
+
+
+
+/**
  * Why a rotation is due.
  */
 
@@ -5969,6 +9427,12 @@ public enum RotationReason: Equatable, Hashable {
      * The chain is too old.
      */
     case age
+    /**
+     * The group's roster changed (members added, or roles changed): every
+     * chain is bound to one roster, so the next message needs a chain
+     * under the new one.
+     */
+    case rosterChanged
 
 
 
@@ -5996,6 +9460,8 @@ public struct FfiConverterTypeRotationReason: FfiConverterRustBuffer {
         
         case 3: return .age
         
+        case 4: return .rosterChanged
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -6015,6 +9481,10 @@ public struct FfiConverterTypeRotationReason: FfiConverterRustBuffer {
         case .age:
             writeInt(&buf, Int32(3))
         
+        
+        case .rosterChanged:
+            writeInt(&buf, Int32(4))
+        
         }
     }
 }
@@ -6032,6 +9502,93 @@ public func FfiConverterTypeRotationReason_lift(_ buf: RustBuffer) throws -> Rot
 #endif
 public func FfiConverterTypeRotationReason_lower(_ value: RotationReason) -> RustBuffer {
     return FfiConverterTypeRotationReason.lower(value)
+}
+
+
+
+/**
+ * What a statement's subject is.
+ */
+
+public enum StatementKind: Equatable, Hashable {
+    
+    /**
+     * A certificate of an account key (claims a display name).
+     */
+    case account
+    /**
+     * A certificate of another issuer key, which may then issue (claims
+     * the organisation it issues for). Only an anchor's is believed.
+     */
+    case intermediate
+    /**
+     * Any other signed statement: the subject is 32 bytes the verifier
+     * knows how to compare (a document's hash).
+     */
+    case statement
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension StatementKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStatementKind: FfiConverterRustBuffer {
+    typealias SwiftType = StatementKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StatementKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .account
+        
+        case 2: return .intermediate
+        
+        case 3: return .statement
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: StatementKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .account:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .intermediate:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .statement:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementKind_lift(_ buf: RustBuffer) throws -> StatementKind {
+    return try FfiConverterTypeStatementKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStatementKind_lower(_ value: StatementKind) -> RustBuffer {
+    return FfiConverterTypeStatementKind.lower(value)
 }
 
 
@@ -6108,6 +9665,61 @@ public enum VerifyItem: Equatable, Hashable {
          * The message's bytes.
          */message: Data
     )
+    /**
+     * A group roster (`verify_roster`).
+     */
+    case roster(
+        /**
+         * Its bytes.
+         */bytes: Data
+    )
+    /**
+     * A roster that must directly follow the roster `previous` and be
+     * signed by one of its admins (`verify_roster_after`).
+     */
+    case rosterAfter(
+        /**
+         * The bytes of the roster the server holds for the group.
+         */previous: Data, 
+        /**
+         * The new roster's bytes.
+         */bytes: Data
+    )
+    /**
+     * A statement or certificate (`verify_statement`).
+     */
+    case statement(
+        /**
+         * Its bytes.
+         */bytes: Data
+    )
+    /**
+     * A revocation list (`verify_revocation_list`).
+     */
+    case revocationList(
+        /**
+         * Its bytes.
+         */bytes: Data
+    )
+    /**
+     * A presentation checked against trust anchors, revocation lists and
+     * a time (`verify_presentation`).
+     */
+    case presentation(
+        /**
+         * The presentation's binary form.
+         */presentation: Data, 
+        /**
+         * The organisation keys trusted.
+         */anchors: [TrustAnchor], 
+        /**
+         * The issuers' revocation lists (bytes, verified here once per
+         * batch however many items carry them).
+         */revocations: [Data], 
+        /**
+         * Unix seconds.
+         */now: UInt64
+    )
 
 
 
@@ -6148,6 +9760,21 @@ public struct FfiConverterTypeVerifyItem: FfiConverterRustBuffer {
         )
         
         case 7: return .groupMessage(announcement: try FfiConverterData.read(from: &buf), message: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 8: return .roster(bytes: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 9: return .rosterAfter(previous: try FfiConverterData.read(from: &buf), bytes: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 10: return .statement(bytes: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 11: return .revocationList(bytes: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 12: return .presentation(presentation: try FfiConverterData.read(from: &buf), anchors: try FfiConverterSequenceTypeTrustAnchor.read(from: &buf), revocations: try FfiConverterSequenceData.read(from: &buf), now: try FfiConverterUInt64.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -6194,6 +9821,35 @@ public struct FfiConverterTypeVerifyItem: FfiConverterRustBuffer {
             writeInt(&buf, Int32(7))
             FfiConverterData.write(announcement, into: &buf)
             FfiConverterData.write(message, into: &buf)
+            
+        
+        case let .roster(bytes):
+            writeInt(&buf, Int32(8))
+            FfiConverterData.write(bytes, into: &buf)
+            
+        
+        case let .rosterAfter(previous,bytes):
+            writeInt(&buf, Int32(9))
+            FfiConverterData.write(previous, into: &buf)
+            FfiConverterData.write(bytes, into: &buf)
+            
+        
+        case let .statement(bytes):
+            writeInt(&buf, Int32(10))
+            FfiConverterData.write(bytes, into: &buf)
+            
+        
+        case let .revocationList(bytes):
+            writeInt(&buf, Int32(11))
+            FfiConverterData.write(bytes, into: &buf)
+            
+        
+        case let .presentation(presentation,anchors,revocations,now):
+            writeInt(&buf, Int32(12))
+            FfiConverterData.write(presentation, into: &buf)
+            FfiConverterSequenceTypeTrustAnchor.write(anchors, into: &buf)
+            FfiConverterSequenceData.write(revocations, into: &buf)
+            FfiConverterUInt64.write(now, into: &buf)
             
         }
     }
@@ -6258,6 +9914,30 @@ fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterData.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeContact: FfiConverterRustBuffer {
+    typealias SwiftType = Contact?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeContact.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeContact.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6338,6 +10018,54 @@ fileprivate struct FfiConverterOptionTypeHeadReport: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeRosterHead: FfiConverterRustBuffer {
+    typealias SwiftType = RosterHead?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRosterHead.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRosterHead.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeRosterRole: FfiConverterRustBuffer {
+    typealias SwiftType = RosterRole?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRosterRole.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRosterRole.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeRotationReason: FfiConverterRustBuffer {
     typealias SwiftType = RotationReason?
 
@@ -6379,6 +10107,31 @@ fileprivate struct FfiConverterSequenceUInt32: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterUInt32.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt64]
+
+    public static func write(_ value: [UInt64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt64.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt64] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt64]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt64.read(from: &buf))
         }
         return seq
     }
@@ -6437,6 +10190,31 @@ fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeRevocationList: FfiConverterRustBuffer {
+    typealias SwiftType = [RevocationList]
+
+    public static func write(_ value: [RevocationList], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRevocationList.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RevocationList] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RevocationList]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRevocationList.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeSession: FfiConverterRustBuffer {
     typealias SwiftType = [Session]
 
@@ -6462,6 +10240,31 @@ fileprivate struct FfiConverterSequenceTypeSession: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeStatement: FfiConverterRustBuffer {
+    typealias SwiftType = [Statement]
+
+    public static func write(_ value: [Statement], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeStatement.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Statement] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Statement]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeStatement.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeBatchResult: FfiConverterRustBuffer {
     typealias SwiftType = [BatchResult]
 
@@ -6479,6 +10282,31 @@ fileprivate struct FfiConverterSequenceTypeBatchResult: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeBatchResult.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeClaim: FfiConverterRustBuffer {
+    typealias SwiftType = [Claim]
+
+    public static func write(_ value: [Claim], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeClaim.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Claim] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Claim]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeClaim.read(from: &buf))
         }
         return seq
     }
@@ -6579,6 +10407,56 @@ fileprivate struct FfiConverterSequenceTypeGroupBatchResult: FfiConverterRustBuf
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeGroupBatchResult.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRosterMember: FfiConverterRustBuffer {
+    typealias SwiftType = [RosterMember]
+
+    public static func write(_ value: [RosterMember], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRosterMember.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RosterMember] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RosterMember]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRosterMember.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTrustAnchor: FfiConverterRustBuffer {
+    typealias SwiftType = [TrustAnchor]
+
+    public static func write(_ value: [TrustAnchor], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTrustAnchor.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TrustAnchor] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [TrustAnchor]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTrustAnchor.read(from: &buf))
         }
         return seq
     }
@@ -6749,8 +10627,11 @@ public func verifyAnnouncement(announcement: Data)throws   {try rustCallWithErro
 }
 }
 /**
- * Verifies many items with one batch verification; one result per item.
- * Each distinct announcement is decoded and verified once.
+ * Verifies many items with one batch verification; one result per item,
+ * equal to what the single-item function says of it. Each distinct
+ * announcement, held roster and set of presentation trust inputs (anchors
+ * and revocation lists) is decoded and verified once. A presentation
+ * whose anchors or revocation lists do not parse fails with their error.
  * A `DeviceListAfter` whose account key or head hash is not 32 bytes
  * fails as `InvalidArgument` (`Malformed`: 32 bytes that are not an
  * account key), without entering the batch.
@@ -6846,6 +10727,99 @@ public func verifyIdentity(identity: Data)throws   {try rustCallWithError(FfiCon
 }
 }
 /**
+ * Verifies a presentation (its binary form; for a scanned QR text,
+ * `Presentation.from_text(text).to_bytes()`) as `Presentation.verify`
+ * does: anchored at one of `anchors`, chained, valid at `now` (Unix
+ * seconds), revoked by none of `revocations` (revocation lists as bytes,
+ * each verified here: one that does not verify fails the call with its
+ * own error), every signature. Returns who vouches for it and what it
+ * says.
+ */
+public func verifyPresentation(presentation: Data, anchors: [TrustAnchor], revocations: [Data], now: UInt64)throws  -> Verified  {
+    return try  FfiConverterTypeVerified_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(presentation) { presentationFb in
+    uniffi_qorgan_ffi_fn_func_verify_presentation(
+        presentationFb,
+        FfiConverterSequenceTypeTrustAnchor.lower(anchors),
+        FfiConverterSequenceData.lower(revocations),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+        }
+})
+}
+/**
+ * Verifies a revocation list: its rules and its issuer's signature;
+ * returns what it says. Refused: `Malformed`, `InvalidStatement`,
+ * `BadSignature` (`what`: "revocation list").
+ */
+public func verifyRevocationList(revocationList: Data)throws  -> RevocationListInfo  {
+    return try  FfiConverterTypeRevocationListInfo_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(revocationList) { revocationListFb in
+    uniffi_qorgan_ffi_fn_func_verify_revocation_list(
+        revocationListFb,uniffiCallStatus
+    )
+        }
+})
+}
+/**
+ * Verifies a group roster: its rules, the signer's signature, and for
+ * epoch 1 that the signer is one of its admins; returns what it says.
+ * Refused: `Malformed` (including a broken roster rule), `BadSignature`
+ * (`what`: "group roster"), `SignerNotAdmin`. Says nothing of whether
+ * it follows the roster held for the group: see `verify_roster_after`.
+ */
+public func verifyRoster(roster: Data)throws  -> RosterInfo  {
+    return try  FfiConverterTypeRosterInfo_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(roster) { rosterFb in
+    uniffi_qorgan_ffi_fn_func_verify_roster(
+        rosterFb,uniffiCallStatus
+    )
+        }
+})
+}
+/**
+ * Verifies a roster as `verify_roster` does, and that it directly
+ * follows `previous` (the bytes of the roster the server holds for the
+ * group, verified when it was stored): same group, epoch one more,
+ * naming its hash, signed by one of its admins. What a server checks
+ * before replacing the roster it holds. Refused as `verify_roster`, with
+ * `RosterNotSuccessor` when it does not follow (a replay, a skipped
+ * epoch, a fork, another group's roster), `SignerNotAdmin` when its
+ * signer is not an admin of `previous`; `InvalidArgument` when
+ * `previous` does not decode.
+ */
+public func verifyRosterAfter(previous: Data, roster: Data)throws  -> RosterInfo  {
+    return try  FfiConverterTypeRosterInfo_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(roster) { rosterFb in
+    uniffi_qorgan_ffi_fn_func_verify_roster_after(
+        FfiConverterData.lower(previous),
+        rosterFb,uniffiCallStatus
+    )
+        }
+})
+}
+/**
+ * Verifies a statement or certificate: its rules and its issuer's
+ * signature, whoever the issuer is; returns what it says. Refused:
+ * `Malformed`, `InvalidStatement`, `BadSignature` (`what`: "statement").
+ * Says nothing of whether the issuer is trusted or the statement valid
+ * now: see `verify_presentation`.
+ */
+public func verifyStatement(statement: Data)throws  -> StatementInfo  {
+    return try  FfiConverterTypeStatementInfo_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(statement) { statementFb in
+    uniffi_qorgan_ffi_fn_func_verify_statement(
+        statementFb,uniffiCallStatus
+    )
+        }
+})
+}
+/**
  * Verifies a prekey upload (`Device.upload`): the identity binding, every
  * prekey signature and the identity's signature over the whole upload;
  * returns what it carries. Refused: `Malformed` (including an empty
@@ -6895,7 +10869,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_func_verify_announcement() != 2776) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_func_verify_batch() != 33685) {
+    if (uniffi_qorgan_ffi_checksum_func_verify_batch() != 50785) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_verify_bundle() != 22747) {
@@ -6911,6 +10885,21 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_verify_identity() != 10583) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_func_verify_presentation() != 32784) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_func_verify_revocation_list() != 51772) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_func_verify_roster() != 49998) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_func_verify_roster_after() != 23536) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_func_verify_statement() != 48381) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_verify_upload() != 38208) {
@@ -6988,6 +10977,45 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_linkrequest_complete() != 51606) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_method_issuerkeypair_public_key() != 11679) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_issuerkeypair_to_seed() != 18382) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_presentation_statements() != 30298) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_presentation_to_bytes() != 9148) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_presentation_to_text() != 38331) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_presentation_verify() != 5762) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_presentation_verify_account() != 13171) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_revocationlist_info() != 40253) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_revocationlist_is_stale() != 56834) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_revocationlist_revokes() != 29460) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_revocationlist_to_bytes() != 10339) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_statement_info() != 51933) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_statement_to_bytes() != 38670) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_method_device_accept() != 30314) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6998,6 +11026,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_create_group() != 28616) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_device_create_group_in_roster() != 38004) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys() != 56623) {
@@ -7048,13 +11079,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_device_upload() != 15602) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 46978) {
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 65031) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 33738) {
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_add_in_roster() != 20924) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() != 35629) {
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() != 33281) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() != 56326) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch_in_roster() != 32886) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_in_roster() != 15691) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_export() != 50130) {
@@ -7078,10 +11118,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() != 17758) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_apply_roster() != 23291) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() != 11050) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() != 35525) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() != 54959) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute_in_roster() != 37195) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() != 42726) {
@@ -7105,6 +11151,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation() != 21901) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_roster() != 46165) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() != 6108) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -7115,6 +11164,48 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() != 55112) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_admit() != 38880) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_advance() != 53428) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_epoch() != 12730) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_group_id() != 31566) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_head() != 52470) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_is_member() != 48356) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_members() != 56338) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_previous() != 12869) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_role_of() != 57667) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_signer() != 19952) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_successor() != 23304) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_to_bytes() != 15021) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_with_member() != 4309) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_roster_without_member() != 35999) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_session_decrypt() != 16821) {
@@ -7162,19 +11253,67 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_constructor_linkrequest_new() != 6513) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_from_seed() != 18935) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_generate() != 32873) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_presentation_from_bytes() != 50514) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_presentation_from_text() != 61849) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_presentation_new() != 1566) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_revocationlist_from_bytes() != 30284) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_revocationlist_issue() != 8232) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_statement_certify_account() != 26721) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_statement_certify_intermediate() != 16611) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_statement_from_bytes() != 26868) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_statement_issue() != 49722) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_constructor_device_new() != 17506) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_device_open() != 31962) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() != 62768) {
+    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() != 36056) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 44524) {
+    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export_in_roster() != 13351) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() != 48599) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new_in_roster() != 50777) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 60939) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_roster_create() != 49605) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_roster_from_bytes() != 46037) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_roster_from_history() != 61847) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_session_open() != 1288) {

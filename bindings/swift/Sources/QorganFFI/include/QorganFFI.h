@@ -418,6 +418,167 @@ RustBuffer uniffi_qorgan_ffi_fn_method_linkrequest_code(uint64_t ptr, RustCallSt
 RustBuffer uniffi_qorgan_ffi_fn_method_linkrequest_complete(uint64_t ptr, RustBuffer message, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_ISSUERKEYPAIR
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_ISSUERKEYPAIR
+uint64_t uniffi_qorgan_ffi_fn_clone_issuerkeypair(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_ISSUERKEYPAIR
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_ISSUERKEYPAIR
+void uniffi_qorgan_ffi_fn_free_issuerkeypair(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ISSUERKEYPAIR_FROM_SEED
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ISSUERKEYPAIR_FROM_SEED
+uint64_t uniffi_qorgan_ffi_fn_constructor_issuerkeypair_from_seed(RustBuffer seed, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ISSUERKEYPAIR_GENERATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ISSUERKEYPAIR_GENERATE
+uint64_t uniffi_qorgan_ffi_fn_constructor_issuerkeypair_generate(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ISSUERKEYPAIR_PUBLIC_KEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ISSUERKEYPAIR_PUBLIC_KEY
+RustBuffer uniffi_qorgan_ffi_fn_method_issuerkeypair_public_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ISSUERKEYPAIR_TO_SEED
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ISSUERKEYPAIR_TO_SEED
+RustBuffer uniffi_qorgan_ffi_fn_method_issuerkeypair_to_seed(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_PRESENTATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_PRESENTATION
+uint64_t uniffi_qorgan_ffi_fn_clone_presentation(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_PRESENTATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_PRESENTATION
+void uniffi_qorgan_ffi_fn_free_presentation(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_PRESENTATION_FROM_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_PRESENTATION_FROM_BYTES
+uint64_t uniffi_qorgan_ffi_fn_constructor_presentation_from_bytes(RustBuffer bytes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_PRESENTATION_FROM_TEXT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_PRESENTATION_FROM_TEXT
+uint64_t uniffi_qorgan_ffi_fn_constructor_presentation_from_text(RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_PRESENTATION_NEW
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_PRESENTATION_NEW
+uint64_t uniffi_qorgan_ffi_fn_constructor_presentation_new(RustBuffer statements, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_STATEMENTS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_STATEMENTS
+RustBuffer uniffi_qorgan_ffi_fn_method_presentation_statements(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_TO_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_TO_BYTES
+RustBuffer uniffi_qorgan_ffi_fn_method_presentation_to_bytes(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_TO_TEXT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_TO_TEXT
+RustBuffer uniffi_qorgan_ffi_fn_method_presentation_to_text(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_VERIFY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_VERIFY
+RustBuffer uniffi_qorgan_ffi_fn_method_presentation_verify(uint64_t ptr, RustBuffer anchors, RustBuffer revocations, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_VERIFY_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_VERIFY_ACCOUNT
+RustBuffer uniffi_qorgan_ffi_fn_method_presentation_verify_account(uint64_t ptr, RustBuffer account_key, RustBuffer anchors, RustBuffer revocations, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_REVOCATIONLIST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_REVOCATIONLIST
+uint64_t uniffi_qorgan_ffi_fn_clone_revocationlist(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_REVOCATIONLIST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_REVOCATIONLIST
+void uniffi_qorgan_ffi_fn_free_revocationlist(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_REVOCATIONLIST_FROM_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_REVOCATIONLIST_FROM_BYTES
+uint64_t uniffi_qorgan_ffi_fn_constructor_revocationlist_from_bytes(RustBuffer bytes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_REVOCATIONLIST_ISSUE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_REVOCATIONLIST_ISSUE
+uint64_t uniffi_qorgan_ffi_fn_constructor_revocationlist_issue(uint64_t issuer, uint64_t issued_at, uint64_t next_update, RustBuffer serials, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_INFO
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_INFO
+RustBuffer uniffi_qorgan_ffi_fn_method_revocationlist_info(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_IS_STALE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_IS_STALE
+int8_t uniffi_qorgan_ffi_fn_method_revocationlist_is_stale(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_REVOKES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_REVOKES
+int8_t uniffi_qorgan_ffi_fn_method_revocationlist_revokes(uint64_t ptr, uint64_t serial, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_TO_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_TO_BYTES
+RustBuffer uniffi_qorgan_ffi_fn_method_revocationlist_to_bytes(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_STATEMENT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_STATEMENT
+uint64_t uniffi_qorgan_ffi_fn_clone_statement(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_STATEMENT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_STATEMENT
+void uniffi_qorgan_ffi_fn_free_statement(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_CERTIFY_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_CERTIFY_ACCOUNT
+uint64_t uniffi_qorgan_ffi_fn_constructor_statement_certify_account(uint64_t issuer, RustBuffer account_key, uint64_t serial, uint64_t valid_from, uint64_t valid_until, RustBuffer claims, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_CERTIFY_INTERMEDIATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_CERTIFY_INTERMEDIATE
+uint64_t uniffi_qorgan_ffi_fn_constructor_statement_certify_intermediate(uint64_t anchor, RustBuffer intermediate_key, uint64_t serial, uint64_t valid_from, uint64_t valid_until, RustBuffer claims, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_FROM_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_FROM_BYTES
+uint64_t uniffi_qorgan_ffi_fn_constructor_statement_from_bytes(RustBuffer bytes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_ISSUE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_ISSUE
+uint64_t uniffi_qorgan_ffi_fn_constructor_statement_issue(uint64_t issuer, RustBuffer kind, RustBuffer subject, uint64_t serial, uint64_t valid_from, uint64_t valid_until, RustBuffer claims, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STATEMENT_INFO
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STATEMENT_INFO
+RustBuffer uniffi_qorgan_ffi_fn_method_statement_info(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STATEMENT_TO_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STATEMENT_TO_BYTES
+RustBuffer uniffi_qorgan_ffi_fn_method_statement_to_bytes(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_DEVICE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_DEVICE
 uint64_t uniffi_qorgan_ffi_fn_clone_device(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -456,6 +617,11 @@ RustBuffer uniffi_qorgan_ffi_fn_method_device_bundles(uint64_t ptr, uint32_t max
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_CREATE_GROUP
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_CREATE_GROUP
 uint64_t uniffi_qorgan_ffi_fn_method_device_create_group(uint64_t ptr, RustBuffer group_id, RustBuffer policy, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_CREATE_GROUP_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_CREATE_GROUP_IN_ROSTER
+uint64_t uniffi_qorgan_ffi_fn_method_device_create_group_in_roster(uint64_t ptr, uint64_t roster, uint64_t account, RustBuffer policy, uint64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_GENERATE_KEM_ONE_TIME_PREKEYS
@@ -553,9 +719,19 @@ void uniffi_qorgan_ffi_fn_free_groupreceiver(uint64_t handle, RustCallStatus *_N
 uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export(RustBuffer export, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_FROM_EXPORT_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_FROM_EXPORT_IN_ROSTER
+uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export_in_roster(RustBuffer export, uint64_t roster, uint64_t account, RustBuffer contact, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_NEW
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_NEW
 uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_new(RustBuffer distribution, RustBuffer sender_identity, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_NEW_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_NEW_IN_ROSTER
+uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_new_in_roster(RustBuffer distribution, RustBuffer sender_identity, uint64_t roster, uint64_t account, RustBuffer contact, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_OPEN
@@ -568,6 +744,11 @@ uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(RustBuffer storage_
 void uniffi_qorgan_ffi_fn_method_groupreceiver_add(uint64_t ptr, RustBuffer distribution, RustBuffer sender_identity, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_ADD_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_ADD_IN_ROSTER
+void uniffi_qorgan_ffi_fn_method_groupreceiver_add_in_roster(uint64_t ptr, RustBuffer distribution, RustBuffer sender_identity, uint64_t roster, uint64_t account, RustBuffer contact, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT
 RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt(uint64_t ptr, ForeignBytes message, RustCallStatus *_Nonnull out_status
@@ -576,6 +757,16 @@ RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt(uint64_t ptr, Forei
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT_BATCH
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT_BATCH
 RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch(uint64_t ptr, RustBuffer messages, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT_BATCH_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT_BATCH_IN_ROSTER
+RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch_in_roster(uint64_t ptr, RustBuffer messages, uint64_t roster, uint64_t account, RustBuffer contact, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_DECRYPT_IN_ROSTER
+RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_in_roster(uint64_t ptr, ForeignBytes message, uint64_t roster, uint64_t account, RustBuffer contact, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_EXPORT
@@ -623,6 +814,11 @@ void uniffi_qorgan_ffi_fn_free_outboundgroup(uint64_t handle, RustCallStatus *_N
 RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_announcement(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_APPLY_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_APPLY_ROSTER
+void uniffi_qorgan_ffi_fn_method_outboundgroup_apply_roster(uint64_t ptr, RustBuffer change, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_CHAIN_ID
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_CHAIN_ID
 uint32_t uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -631,6 +827,11 @@ uint32_t uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id(uint64_t ptr, RustCa
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_DISTRIBUTE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_DISTRIBUTE
 RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_distribute(uint64_t ptr, RustBuffer sessions, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_DISTRIBUTE_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_DISTRIBUTE_IN_ROSTER
+RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_distribute_in_roster(uint64_t ptr, uint64_t roster, uint64_t account, RustBuffer contacts, RustBuffer sessions, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_DISTRIBUTION
@@ -668,6 +869,11 @@ void uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed(uint64_t ptr,
 void uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation(uint64_t ptr, uint64_t generation, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROSTER
+RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_roster(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATE
 void uniffi_qorgan_ffi_fn_method_outboundgroup_rotate(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
@@ -686,6 +892,101 @@ RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due(uint64_t ptr, 
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_SEAL
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_SEAL
 RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_seal(uint64_t ptr, RustBuffer storage_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_ROSTER
+uint64_t uniffi_qorgan_ffi_fn_clone_roster(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_ROSTER
+void uniffi_qorgan_ffi_fn_free_roster(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ROSTER_CREATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ROSTER_CREATE
+uint64_t uniffi_qorgan_ffi_fn_constructor_roster_create(uint64_t admin, RustBuffer group_id, RustBuffer members, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ROSTER_FROM_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ROSTER_FROM_BYTES
+uint64_t uniffi_qorgan_ffi_fn_constructor_roster_from_bytes(RustBuffer bytes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ROSTER_FROM_HISTORY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ROSTER_FROM_HISTORY
+uint64_t uniffi_qorgan_ffi_fn_constructor_roster_from_history(RustBuffer chain, RustBuffer invited, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_ADMIT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_ADMIT
+void uniffi_qorgan_ffi_fn_method_roster_admit(uint64_t ptr, RustBuffer announcement, uint64_t account, RustBuffer contact, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_ADVANCE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_ADVANCE
+RustBuffer uniffi_qorgan_ffi_fn_method_roster_advance(uint64_t ptr, RustBuffer chain, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_EPOCH
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_EPOCH
+uint64_t uniffi_qorgan_ffi_fn_method_roster_epoch(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_GROUP_ID
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_GROUP_ID
+RustBuffer uniffi_qorgan_ffi_fn_method_roster_group_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_HEAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_HEAD
+RustBuffer uniffi_qorgan_ffi_fn_method_roster_head(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_IS_MEMBER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_IS_MEMBER
+int8_t uniffi_qorgan_ffi_fn_method_roster_is_member(uint64_t ptr, RustBuffer account_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_MEMBERS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_MEMBERS
+RustBuffer uniffi_qorgan_ffi_fn_method_roster_members(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_PREVIOUS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_PREVIOUS
+RustBuffer uniffi_qorgan_ffi_fn_method_roster_previous(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_ROLE_OF
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_ROLE_OF
+RustBuffer uniffi_qorgan_ffi_fn_method_roster_role_of(uint64_t ptr, RustBuffer account_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_SIGNER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_SIGNER
+RustBuffer uniffi_qorgan_ffi_fn_method_roster_signer(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_SUCCESSOR
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_SUCCESSOR
+uint64_t uniffi_qorgan_ffi_fn_method_roster_successor(uint64_t ptr, uint64_t admin, RustBuffer members, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_TO_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_TO_BYTES
+RustBuffer uniffi_qorgan_ffi_fn_method_roster_to_bytes(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_WITH_MEMBER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_WITH_MEMBER
+uint64_t uniffi_qorgan_ffi_fn_method_roster_with_member(uint64_t ptr, uint64_t admin, RustBuffer account_key, RustBuffer role, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_WITHOUT_MEMBER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_WITHOUT_MEMBER
+uint64_t uniffi_qorgan_ffi_fn_method_roster_without_member(uint64_t ptr, uint64_t admin, RustBuffer account_key, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_SESSION
@@ -811,6 +1112,31 @@ void uniffi_qorgan_ffi_fn_func_verify_group_message(ForeignBytes announcement, F
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_IDENTITY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_IDENTITY
 void uniffi_qorgan_ffi_fn_func_verify_identity(ForeignBytes identity, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_PRESENTATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_PRESENTATION
+RustBuffer uniffi_qorgan_ffi_fn_func_verify_presentation(ForeignBytes presentation, RustBuffer anchors, RustBuffer revocations, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_REVOCATION_LIST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_REVOCATION_LIST
+RustBuffer uniffi_qorgan_ffi_fn_func_verify_revocation_list(ForeignBytes revocation_list, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_ROSTER
+RustBuffer uniffi_qorgan_ffi_fn_func_verify_roster(ForeignBytes roster, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_ROSTER_AFTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_ROSTER_AFTER
+RustBuffer uniffi_qorgan_ffi_fn_func_verify_roster_after(RustBuffer previous, ForeignBytes roster, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_STATEMENT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_STATEMENT
+RustBuffer uniffi_qorgan_ffi_fn_func_verify_statement(ForeignBytes statement, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_UPLOAD
@@ -1150,6 +1476,36 @@ uint16_t uniffi_qorgan_ffi_checksum_func_verify_identity(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_PRESENTATION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_PRESENTATION
+uint16_t uniffi_qorgan_ffi_checksum_func_verify_presentation(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_REVOCATION_LIST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_REVOCATION_LIST
+uint16_t uniffi_qorgan_ffi_checksum_func_verify_revocation_list(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_ROSTER
+uint16_t uniffi_qorgan_ffi_checksum_func_verify_roster(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_ROSTER_AFTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_ROSTER_AFTER
+uint16_t uniffi_qorgan_ffi_checksum_func_verify_roster_after(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_STATEMENT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_STATEMENT
+uint16_t uniffi_qorgan_ffi_checksum_func_verify_statement(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_UPLOAD
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_VERIFY_UPLOAD
 uint16_t uniffi_qorgan_ffi_checksum_func_verify_upload(void
@@ -1300,6 +1656,84 @@ uint16_t uniffi_qorgan_ffi_checksum_method_linkrequest_complete(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ISSUERKEYPAIR_PUBLIC_KEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ISSUERKEYPAIR_PUBLIC_KEY
+uint16_t uniffi_qorgan_ffi_checksum_method_issuerkeypair_public_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ISSUERKEYPAIR_TO_SEED
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ISSUERKEYPAIR_TO_SEED
+uint16_t uniffi_qorgan_ffi_checksum_method_issuerkeypair_to_seed(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_PRESENTATION_STATEMENTS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_PRESENTATION_STATEMENTS
+uint16_t uniffi_qorgan_ffi_checksum_method_presentation_statements(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_PRESENTATION_TO_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_PRESENTATION_TO_BYTES
+uint16_t uniffi_qorgan_ffi_checksum_method_presentation_to_bytes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_PRESENTATION_TO_TEXT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_PRESENTATION_TO_TEXT
+uint16_t uniffi_qorgan_ffi_checksum_method_presentation_to_text(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_PRESENTATION_VERIFY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_PRESENTATION_VERIFY
+uint16_t uniffi_qorgan_ffi_checksum_method_presentation_verify(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_PRESENTATION_VERIFY_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_PRESENTATION_VERIFY_ACCOUNT
+uint16_t uniffi_qorgan_ffi_checksum_method_presentation_verify_account(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_REVOCATIONLIST_INFO
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_REVOCATIONLIST_INFO
+uint16_t uniffi_qorgan_ffi_checksum_method_revocationlist_info(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_REVOCATIONLIST_IS_STALE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_REVOCATIONLIST_IS_STALE
+uint16_t uniffi_qorgan_ffi_checksum_method_revocationlist_is_stale(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_REVOCATIONLIST_REVOKES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_REVOCATIONLIST_REVOKES
+uint16_t uniffi_qorgan_ffi_checksum_method_revocationlist_revokes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_REVOCATIONLIST_TO_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_REVOCATIONLIST_TO_BYTES
+uint16_t uniffi_qorgan_ffi_checksum_method_revocationlist_to_bytes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STATEMENT_INFO
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STATEMENT_INFO
+uint16_t uniffi_qorgan_ffi_checksum_method_statement_info(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STATEMENT_TO_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STATEMENT_TO_BYTES
+uint16_t uniffi_qorgan_ffi_checksum_method_statement_to_bytes(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ACCEPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_ACCEPT
 uint16_t uniffi_qorgan_ffi_checksum_method_device_accept(void
@@ -1321,6 +1755,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_device_bundles(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_CREATE_GROUP
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_CREATE_GROUP
 uint16_t uniffi_qorgan_ffi_checksum_method_device_create_group(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_CREATE_GROUP_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_DEVICE_CREATE_GROUP_IN_ROSTER
+uint16_t uniffi_qorgan_ffi_checksum_method_device_create_group_in_roster(void
     
 );
 #endif
@@ -1426,6 +1866,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_add(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_ADD_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_ADD_IN_ROSTER
+uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_add_in_roster(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_DECRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_DECRYPT
 uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt(void
@@ -1435,6 +1881,18 @@ uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_DECRYPT_BATCH
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_DECRYPT_BATCH
 uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_DECRYPT_BATCH_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_DECRYPT_BATCH_IN_ROSTER
+uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch_in_roster(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_DECRYPT_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_GROUPRECEIVER_DECRYPT_IN_ROSTER
+uint16_t uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_in_roster(void
     
 );
 #endif
@@ -1480,6 +1938,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_APPLY_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_APPLY_ROSTER
+uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_apply_roster(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_CHAIN_ID
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_CHAIN_ID
 uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id(void
@@ -1489,6 +1953,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_DISTRIBUTE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_DISTRIBUTE
 uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_DISTRIBUTE_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_DISTRIBUTE_IN_ROSTER
+uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute_in_roster(void
     
 );
 #endif
@@ -1534,6 +2004,12 @@ uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ROSTER
+uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_roster(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ROTATE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_ROTATE
 uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate(void
@@ -1555,6 +2031,90 @@ uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_SEAL
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_OUTBOUNDGROUP_SEAL
 uint16_t uniffi_qorgan_ffi_checksum_method_outboundgroup_seal(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_ADMIT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_ADMIT
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_admit(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_ADVANCE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_ADVANCE
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_advance(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_EPOCH
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_EPOCH
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_epoch(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_GROUP_ID
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_GROUP_ID
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_group_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_HEAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_HEAD
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_head(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_IS_MEMBER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_IS_MEMBER
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_is_member(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_MEMBERS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_MEMBERS
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_members(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_PREVIOUS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_PREVIOUS
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_previous(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_ROLE_OF
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_ROLE_OF
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_role_of(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_SIGNER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_SIGNER
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_signer(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_SUCCESSOR
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_SUCCESSOR
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_successor(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_TO_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_TO_BYTES
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_to_bytes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_WITH_MEMBER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_WITH_MEMBER
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_with_member(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_WITHOUT_MEMBER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_ROSTER_WITHOUT_MEMBER
+uint16_t uniffi_qorgan_ffi_checksum_method_roster_without_member(void
     
 );
 #endif
@@ -1648,6 +2208,72 @@ uint16_t uniffi_qorgan_ffi_checksum_constructor_linkrequest_new(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ISSUERKEYPAIR_FROM_SEED
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ISSUERKEYPAIR_FROM_SEED
+uint16_t uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_from_seed(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ISSUERKEYPAIR_GENERATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ISSUERKEYPAIR_GENERATE
+uint16_t uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_generate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_PRESENTATION_FROM_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_PRESENTATION_FROM_BYTES
+uint16_t uniffi_qorgan_ffi_checksum_constructor_presentation_from_bytes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_PRESENTATION_FROM_TEXT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_PRESENTATION_FROM_TEXT
+uint16_t uniffi_qorgan_ffi_checksum_constructor_presentation_from_text(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_PRESENTATION_NEW
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_PRESENTATION_NEW
+uint16_t uniffi_qorgan_ffi_checksum_constructor_presentation_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_REVOCATIONLIST_FROM_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_REVOCATIONLIST_FROM_BYTES
+uint16_t uniffi_qorgan_ffi_checksum_constructor_revocationlist_from_bytes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_REVOCATIONLIST_ISSUE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_REVOCATIONLIST_ISSUE
+uint16_t uniffi_qorgan_ffi_checksum_constructor_revocationlist_issue(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STATEMENT_CERTIFY_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STATEMENT_CERTIFY_ACCOUNT
+uint16_t uniffi_qorgan_ffi_checksum_constructor_statement_certify_account(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STATEMENT_CERTIFY_INTERMEDIATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STATEMENT_CERTIFY_INTERMEDIATE
+uint16_t uniffi_qorgan_ffi_checksum_constructor_statement_certify_intermediate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STATEMENT_FROM_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STATEMENT_FROM_BYTES
+uint16_t uniffi_qorgan_ffi_checksum_constructor_statement_from_bytes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STATEMENT_ISSUE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STATEMENT_ISSUE
+uint16_t uniffi_qorgan_ffi_checksum_constructor_statement_issue(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_DEVICE_NEW
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_DEVICE_NEW
 uint16_t uniffi_qorgan_ffi_checksum_constructor_device_new(void
@@ -1666,15 +2292,45 @@ uint16_t uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_GROUPRECEIVER_FROM_EXPORT_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_GROUPRECEIVER_FROM_EXPORT_IN_ROSTER
+uint16_t uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export_in_roster(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_GROUPRECEIVER_NEW
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_GROUPRECEIVER_NEW
 uint16_t uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_GROUPRECEIVER_NEW_IN_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_GROUPRECEIVER_NEW_IN_ROSTER
+uint16_t uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new_in_roster(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_GROUPRECEIVER_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_GROUPRECEIVER_OPEN
 uint16_t uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ROSTER_CREATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ROSTER_CREATE
+uint16_t uniffi_qorgan_ffi_checksum_constructor_roster_create(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ROSTER_FROM_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ROSTER_FROM_BYTES
+uint16_t uniffi_qorgan_ffi_checksum_constructor_roster_from_bytes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ROSTER_FROM_HISTORY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ROSTER_FROM_HISTORY
+uint16_t uniffi_qorgan_ffi_checksum_constructor_roster_from_history(void
     
 );
 #endif

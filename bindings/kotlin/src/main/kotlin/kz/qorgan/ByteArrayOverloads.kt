@@ -169,6 +169,56 @@ fun verifyDeviceListAfter(accountKey: ByteArray, previous: ListHead, deviceList:
     verifyDeviceListAfter(accountKey, previous, direct(deviceList))
 
 /**
+ * Verifies a group roster (`Roster.toBytes()`) and returns what it says
+ * (group, epoch, members, signer, head). Copies [roster] into a direct
+ * buffer and calls the zero-copy `verifyRoster(ByteBuffer)`.
+ */
+@Throws(QorganException::class)
+fun verifyRoster(roster: ByteArray): RosterInfo = verifyRoster(direct(roster))
+
+/**
+ * Verifies a roster and that it directly follows [previous] (the bytes of
+ * the roster the server holds for the group) and is signed by one of its
+ * admins. Copies [roster] into a direct buffer and calls the zero-copy
+ * `verifyRosterAfter(ByteArray, ByteBuffer)`.
+ */
+@Throws(QorganException::class)
+fun verifyRosterAfter(previous: ByteArray, roster: ByteArray): RosterInfo =
+    verifyRosterAfter(previous, direct(roster))
+
+/**
+ * Verifies a statement or certificate (its rules and issuer signature,
+ * whoever the issuer is). Copies [statement] into a direct buffer and calls
+ * the zero-copy `verifyStatement(ByteBuffer)`.
+ */
+@Throws(QorganException::class)
+fun verifyStatement(statement: ByteArray): StatementInfo = verifyStatement(direct(statement))
+
+/**
+ * Verifies a revocation list (its rules and issuer signature). Copies
+ * [revocationList] into a direct buffer and calls the zero-copy
+ * `verifyRevocationList(ByteBuffer)`.
+ */
+@Throws(QorganException::class)
+fun verifyRevocationList(revocationList: ByteArray): RevocationListInfo =
+    verifyRevocationList(direct(revocationList))
+
+/**
+ * Verifies a presentation (binary form; for a scanned QR text,
+ * `Presentation.fromText(text).toBytes()`) against [anchors], the issuers'
+ * [revocations] (bytes, verified in the call) and [now] (Unix seconds).
+ * Copies [presentation] into a direct buffer and calls the zero-copy
+ * `verifyPresentation(ByteBuffer, …)`.
+ */
+@Throws(QorganException::class)
+fun verifyPresentation(
+    presentation: ByteArray,
+    anchors: List<TrustAnchor>,
+    revocations: List<ByteArray>,
+    now: ULong,
+): Verified = verifyPresentation(direct(presentation), anchors, revocations, now)
+
+/**
  * The sending and addressed account keys an account envelope names (read
  * before [receive] to find the conversation: a contact's message, or a copy
  * from one of the account's own devices). Copies [plaintext] into a reused
@@ -214,4 +264,19 @@ fun fanout(account: Account, contact: Contact, sessions: List<Session>, body: By
 fun receive(account: Account, contact: Contact, senderIdentity: ByteArray, plaintext: ByteArray): Received {
     checkOpen(account, contact)
     return withDirect(plaintext) { receive(account, contact, senderIdentity, it) }
+}
+
+/**
+ * [GroupReceiver.decryptInRoster] for a `ByteArray` message (copied into a
+ * reused direct buffer, wiped after): the plaintext with its provenance,
+ * once [roster] still admits the sender's chain ([contact]: the sender's
+ * account; `null` for another device of [account]). Throws
+ * `IllegalStateException` if an object argument is closed.
+ */
+@Throws(QorganException::class)
+fun GroupReceiver.decryptInRoster(message: ByteArray, roster: Roster, account: Account, contact: Contact?): GroupPlaintext {
+    check(!roster.uniffiIsDestroyed) { "Roster object has already been destroyed" }
+    check(!account.uniffiIsDestroyed) { "Account object has already been destroyed" }
+    check(contact == null || !contact.uniffiIsDestroyed) { "Contact object has already been destroyed" }
+    return withDirect(message) { decryptInRoster(it, roster, account, contact) }
 }

@@ -699,6 +699,16 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_func_verify_identity(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_verify_presentation(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_verify_revocation_list(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_verify_roster(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_verify_roster_after(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_verify_statement(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_func_verify_upload(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_account_account_key(
@@ -749,6 +759,32 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_linkrequest_complete(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_issuerkeypair_public_key(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_issuerkeypair_to_seed(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_presentation_statements(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_presentation_to_bytes(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_presentation_to_text(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_presentation_verify(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_presentation_verify_account(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_revocationlist_info(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_revocationlist_is_stale(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_revocationlist_revokes(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_revocationlist_to_bytes(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_statement_info(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_statement_to_bytes(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_accept(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_bundle(
@@ -756,6 +792,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_method_device_bundles(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_create_group(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_device_create_group_in_roster(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys(
     ): Int
@@ -791,9 +829,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_add(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_add_in_roster(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch_in_roster(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_in_roster(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_groupreceiver_export(
     ): Int
@@ -809,9 +853,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_apply_roster(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute_in_roster(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution(
     ): Int
@@ -827,6 +875,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_roster(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation(
@@ -834,6 +884,34 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_outboundgroup_seal(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_admit(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_advance(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_epoch(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_group_id(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_head(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_is_member(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_members(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_previous(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_role_of(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_signer(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_successor(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_to_bytes(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_with_member(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_roster_without_member(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_session_decrypt(
     ): Int
@@ -865,15 +943,47 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_linkrequest_new(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_from_seed(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_generate(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_presentation_from_bytes(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_presentation_from_text(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_presentation_new(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_revocationlist_from_bytes(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_revocationlist_issue(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_statement_certify_account(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_statement_certify_intermediate(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_statement_from_bytes(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_statement_issue(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_device_new(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_device_open(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export_in_roster(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new_in_roster(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_roster_create(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_roster_from_bytes(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_roster_from_history(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_session_open(
     ): Int
@@ -967,6 +1077,70 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_linkrequest_complete(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_clone_issuerkeypair(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_free_issuerkeypair(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_constructor_issuerkeypair_from_seed(`seed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_issuerkeypair_generate(uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_issuerkeypair_public_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_issuerkeypair_to_seed(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_clone_presentation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_free_presentation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_constructor_presentation_from_bytes(`bytes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_presentation_from_text(`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_presentation_new(`statements`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_presentation_statements(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_presentation_to_bytes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_presentation_to_text(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_presentation_verify(`ptr`: Long,`anchors`: RustBuffer.ByValue,`revocations`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_presentation_verify_account(`ptr`: Long,`accountKey`: RustBuffer.ByValue,`anchors`: RustBuffer.ByValue,`revocations`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_clone_revocationlist(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_free_revocationlist(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_constructor_revocationlist_from_bytes(`bytes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_revocationlist_issue(`issuer`: Long,`issuedAt`: Long,`nextUpdate`: Long,`serials`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_revocationlist_info(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_revocationlist_is_stale(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_qorgan_ffi_fn_method_revocationlist_revokes(`ptr`: Long,`serial`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_qorgan_ffi_fn_method_revocationlist_to_bytes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_clone_statement(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_free_statement(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_constructor_statement_certify_account(`issuer`: Long,`accountKey`: RustBuffer.ByValue,`serial`: Long,`validFrom`: Long,`validUntil`: Long,`claims`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_statement_certify_intermediate(`anchor`: Long,`intermediateKey`: RustBuffer.ByValue,`serial`: Long,`validFrom`: Long,`validUntil`: Long,`claims`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_statement_from_bytes(`bytes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_statement_issue(`issuer`: Long,`kind`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`serial`: Long,`validFrom`: Long,`validUntil`: Long,`claims`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_statement_info(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_statement_to_bytes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_clone_device(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_free_device(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -982,6 +1156,8 @@ internal object UniffiLib {
     external fun uniffi_qorgan_ffi_fn_method_device_bundles(`ptr`: Long,`max`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_device_create_group(`ptr`: Long,`groupId`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_device_create_group_in_roster(`ptr`: Long,`roster`: Long,`account`: Long,`policy`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys(`ptr`: Long,`count`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
@@ -1021,15 +1197,25 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export(`export`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export_in_roster(`export`: RustBuffer.ByValue,`roster`: Long,`account`: Long,`contact`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_new(`distribution`: RustBuffer.ByValue,`senderIdentity`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_new_in_roster(`distribution`: RustBuffer.ByValue,`senderIdentity`: RustBuffer.ByValue,`roster`: Long,`account`: Long,`contact`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,`groupId`: RustBuffer.ByValue,`senderIdentity`: RustBuffer.ByValue,`minGeneration`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_add(`ptr`: Long,`distribution`: RustBuffer.ByValue,`senderIdentity`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_add_in_roster(`ptr`: Long,`distribution`: RustBuffer.ByValue,`senderIdentity`: RustBuffer.ByValue,`roster`: Long,`account`: Long,`contact`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt(`ptr`: Long,`message`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch(`ptr`: Long,`messages`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch_in_roster(`ptr`: Long,`messages`: RustBuffer.ByValue,`roster`: Long,`account`: Long,`contact`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_in_roster(`ptr`: Long,`message`: ForeignBytes.ByValue,`roster`: Long,`account`: Long,`contact`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_groupreceiver_export(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1049,9 +1235,13 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_announcement(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_apply_roster(`ptr`: Long,`change`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_distribute(`ptr`: Long,`sessions`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_distribute_in_roster(`ptr`: Long,`roster`: Long,`account`: Long,`contacts`: RustBuffer.ByValue,`sessions`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_distribution(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1067,6 +1257,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation(`ptr`: Long,`generation`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_qorgan_ffi_fn_method_outboundgroup_roster(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_rotate(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_rotation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1075,6 +1267,44 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_seal(`ptr`: Long,`storageKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_clone_roster(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_free_roster(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_constructor_roster_create(`admin`: Long,`groupId`: RustBuffer.ByValue,`members`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_roster_from_bytes(`bytes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_roster_from_history(`chain`: RustBuffer.ByValue,`invited`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_roster_admit(`ptr`: Long,`announcement`: RustBuffer.ByValue,`account`: Long,`contact`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_method_roster_advance(`ptr`: Long,`chain`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_roster_epoch(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_roster_group_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_roster_head(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_roster_is_member(`ptr`: Long,`accountKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_qorgan_ffi_fn_method_roster_members(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_roster_previous(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_roster_role_of(`ptr`: Long,`accountKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_roster_signer(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_roster_successor(`ptr`: Long,`admin`: Long,`members`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_roster_to_bytes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_roster_with_member(`ptr`: Long,`admin`: Long,`accountKey`: RustBuffer.ByValue,`role`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_roster_without_member(`ptr`: Long,`admin`: Long,`accountKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_qorgan_ffi_fn_clone_session(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_free_session(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1125,6 +1355,16 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_qorgan_ffi_fn_func_verify_identity(`identity`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_qorgan_ffi_fn_func_verify_presentation(`presentation`: ForeignBytes.ByValue,`anchors`: RustBuffer.ByValue,`revocations`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_func_verify_revocation_list(`revocationList`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_func_verify_roster(`roster`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_func_verify_roster_after(`previous`: RustBuffer.ByValue,`roster`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_func_verify_statement(`statement`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_func_verify_upload(`upload`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_qorgan_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1264,7 +1504,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_announcement() and 0xFFFF) != 2776) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_batch() and 0xFFFF) != 33685) {
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_batch() and 0xFFFF) != 50785) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_bundle() and 0xFFFF) != 22747) {
@@ -1280,6 +1520,21 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_identity() and 0xFFFF) != 10583) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_presentation() and 0xFFFF) != 32784) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_revocation_list() and 0xFFFF) != 51772) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_roster() and 0xFFFF) != 49998) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_roster_after() and 0xFFFF) != 23536) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_statement() and 0xFFFF) != 48381) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_upload() and 0xFFFF) != 38208) {
@@ -1357,6 +1612,45 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_linkrequest_complete() and 0xFFFF) != 51606) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_issuerkeypair_public_key() and 0xFFFF) != 11679) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_issuerkeypair_to_seed() and 0xFFFF) != 18382) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_statements() and 0xFFFF) != 30298) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_to_bytes() and 0xFFFF) != 9148) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_to_text() and 0xFFFF) != 38331) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_verify() and 0xFFFF) != 5762) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_verify_account() and 0xFFFF) != 13171) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_revocationlist_info() and 0xFFFF) != 40253) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_revocationlist_is_stale() and 0xFFFF) != 56834) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_revocationlist_revokes() and 0xFFFF) != 29460) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_revocationlist_to_bytes() and 0xFFFF) != 10339) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_statement_info() and 0xFFFF) != 51933) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_statement_to_bytes() and 0xFFFF) != 38670) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_accept() and 0xFFFF) != 30314) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1367,6 +1661,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_create_group() and 0xFFFF) != 28616) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_create_group_in_roster() and 0xFFFF) != 38004) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys() and 0xFFFF) != 56623) {
@@ -1417,13 +1714,22 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_upload() and 0xFFFF) != 15602) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() and 0xFFFF) != 46978) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() and 0xFFFF) != 65031) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() and 0xFFFF) != 33738) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add_in_roster() and 0xFFFF) != 20924) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() and 0xFFFF) != 35629) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt() and 0xFFFF) != 33281) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch() and 0xFFFF) != 56326) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_batch_in_roster() and 0xFFFF) != 32886) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_decrypt_in_roster() and 0xFFFF) != 15691) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export() and 0xFFFF) != 50130) {
@@ -1447,10 +1753,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_announcement() and 0xFFFF) != 17758) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_apply_roster() and 0xFFFF) != 23291) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() and 0xFFFF) != 11050) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() and 0xFFFF) != 35525) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() and 0xFFFF) != 54959) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute_in_roster() and 0xFFFF) != 37195) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribution() and 0xFFFF) != 42726) {
@@ -1474,6 +1786,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation() and 0xFFFF) != 21901) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_roster() and 0xFFFF) != 46165) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() and 0xFFFF) != 6108) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1484,6 +1799,48 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() and 0xFFFF) != 55112) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_admit() and 0xFFFF) != 38880) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_advance() and 0xFFFF) != 53428) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_epoch() and 0xFFFF) != 12730) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_group_id() and 0xFFFF) != 31566) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_head() and 0xFFFF) != 52470) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_is_member() and 0xFFFF) != 48356) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_members() and 0xFFFF) != 56338) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_previous() and 0xFFFF) != 12869) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_role_of() and 0xFFFF) != 57667) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_signer() and 0xFFFF) != 19952) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_successor() and 0xFFFF) != 23304) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_to_bytes() and 0xFFFF) != 15021) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_with_member() and 0xFFFF) != 4309) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_without_member() and 0xFFFF) != 35999) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_decrypt() and 0xFFFF) != 16821) {
@@ -1531,19 +1888,67 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_linkrequest_new() and 0xFFFF) != 6513) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_from_seed() and 0xFFFF) != 18935) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_issuerkeypair_generate() and 0xFFFF) != 32873) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_presentation_from_bytes() and 0xFFFF) != 50514) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_presentation_from_text() and 0xFFFF) != 61849) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_presentation_new() and 0xFFFF) != 1566) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_from_bytes() and 0xFFFF) != 30284) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_issue() and 0xFFFF) != 8232) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_account() and 0xFFFF) != 26721) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_intermediate() and 0xFFFF) != 16611) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_statement_from_bytes() and 0xFFFF) != 26868) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_statement_issue() and 0xFFFF) != 49722) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_new() and 0xFFFF) != 17506) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_open() and 0xFFFF) != 31962) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() and 0xFFFF) != 62768) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() and 0xFFFF) != 36056) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() and 0xFFFF) != 44524) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export_in_roster() and 0xFFFF) != 13351) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new() and 0xFFFF) != 48599) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new_in_roster() and 0xFFFF) != 50777) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() and 0xFFFF) != 60939) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_roster_create() and 0xFFFF) != 49605) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_roster_from_bytes() and 0xFFFF) != 46037) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_roster_from_history() and 0xFFFF) != 61847) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_session_open() and 0xFFFF) != 1288) {
@@ -1704,6 +2109,33 @@ private class JavaLangRefCleanable(
     val cleanable: java.lang.ref.Cleaner.Cleanable
 ) : UniffiCleaner.Cleanable {
     override fun clean() = cleanable.clean()
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterUByte: FfiConverter<UByte, Byte> {
+    override fun lift(value: Byte): UByte {
+        return value.toUByte()
+    }
+
+    fun lift(value: Int): UByte {
+        return value.toUByte()
+    }
+
+    override fun read(buf: ByteBuffer): UByte {
+        return lift(buf.get())
+    }
+
+    override fun lower(value: UByte): Byte {
+        return value.toByte()
+    }
+
+    override fun allocationSize(value: UByte) = 1UL
+
+    override fun write(value: UByte, buf: ByteBuffer) {
+        buf.put(value.toByte())
+    }
 }
 
 /**
@@ -3159,6 +3591,18 @@ public interface DeviceInterface {
     fun `createGroup`(`groupId`: kotlin.ByteArray, `policy`: GroupPolicy, `now`: kotlin.ULong): OutboundGroup
     
     /**
+     * Starts this device's sending chain in the group of `roster` (the
+     * newest roster this device holds), bound to it: the chain is
+     * announced under the roster's head, and after any roster change
+     * (`OutboundGroup.apply_roster`) the next message waits for a
+     * rotation. `account` is this device's account, which must be a
+     * member (`NotMember`). Distribute with
+     * `OutboundGroup.distribute_in_roster`. Kotlin: pass objects that are
+     * still open.
+     */
+    fun `createGroupInRoster`(`roster`: Roster, `account`: Account, `policy`: GroupPolicy, `now`: kotlin.ULong): OutboundGroup
+    
+    /**
      * Makes up to `count` one-time ML-KEM prekeys; returns how many.
      */
     fun `generateKemOneTimePrekeys`(`count`: kotlin.UInt): kotlin.UInt
@@ -3469,6 +3913,34 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
         it,
         
         FfiConverterByteArray.lower(`groupId`),
+        FfiConverterTypeGroupPolicy.lower(`policy`),
+        FfiConverterULong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Starts this device's sending chain in the group of `roster` (the
+     * newest roster this device holds), bound to it: the chain is
+     * announced under the roster's head, and after any roster change
+     * (`OutboundGroup.apply_roster`) the next message waits for a
+     * rotation. `account` is this device's account, which must be a
+     * member (`NotMember`). Distribute with
+     * `OutboundGroup.distribute_in_roster`. Kotlin: pass objects that are
+     * still open.
+     */
+    @Throws(QorganException::class)override fun `createGroupInRoster`(`roster`: Roster, `account`: Account, `policy`: GroupPolicy, `now`: kotlin.ULong): OutboundGroup {
+            return FfiConverterTypeOutboundGroup.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group_in_roster(
+        it,
+        
+        FfiConverterTypeRoster.lower(`roster`),
+        FfiConverterTypeAccount.lower(`account`),
         FfiConverterTypeGroupPolicy.lower(`policy`),
         FfiConverterULong.lower(`now`),_status)
 }
@@ -3965,22 +4437,57 @@ public interface GroupReceiverInterface {
      * than every chain kept (`RetiredChain`); a copy of a held chain with
      * another chain key (`ConflictingChainKey`); a copy so far ahead that
      * the receiver would have to drop keys of unread messages
-     * (`TooFarAhead`).
+     * (`TooFarAhead`); a chain bound to a roster (`RosterMismatch`: use
+     * `add_in_roster`).
      */
     fun `add`(`distribution`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray)
     
     /**
-     * Decrypts one group message; returns it with its provenance (sender,
-     * group, chain, rotation, iteration). On error the receiver is
-     * unchanged.
+     * Adds a distribution of the sender's in a group with a roster (its
+     * next chain after a rotation, or a copy of one held); the arguments
+     * and refusals as `new_in_roster`, the ordering and merging as `add`.
+     * The receiver is unchanged on error.
+     */
+    fun `addInRoster`(`distribution`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray, `roster`: Roster, `account`: Account, `contact`: Contact?)
+    
+    /**
+     * Decrypts one group message of a group without a roster; returns it
+     * with its provenance (sender, group, chain, rotation, iteration). On
+     * error the receiver is unchanged. A chain bound to a roster is
+     * refused (`RosterMismatch`): use `decrypt_in_roster`, so that the
+     * roster check cannot be skipped.
      */
     fun `decrypt`(`message`: java.nio.ByteBuffer): GroupPlaintext
     
     /**
      * Decrypts a queue of messages in one call (signatures batch-verified);
-     * one result per message, in order, each with its provenance.
+     * one result per message, in order, each with its provenance. A chain
+     * bound to a roster is refused (`RosterMismatch`) for every message:
+     * use `decrypt_batch_in_roster`.
      */
     fun `decryptBatch`(`messages`: List<kotlin.ByteArray>): List<GroupBatchResult>
+    
+    /**
+     * `decrypt_batch` for a group with a roster: each chain's messages are
+     * first checked as `decrypt_in_roster` checks one (all of a chain's
+     * messages refused, with nothing changed, when it does not hold);
+     * arguments as `decrypt_in_roster`. One result per message, in order.
+     */
+    fun `decryptBatchInRoster`(`messages`: List<kotlin.ByteArray>, `roster`: Roster, `account`: Account, `contact`: Contact?): List<GroupBatchResult>
+    
+    /**
+     * Decrypts one message of a group with a roster: the chain it names
+     * must still be admitted by `roster` (the newest this device holds):
+     * announced under it or an earlier epoch (messages sent before a
+     * change still read), the sender still a member with its device in
+     * the verified list of `contact` (the sender's account), or of
+     * `account`'s own when the sender is another device of this account
+     * (`None`). A removed member's messages are refused
+     * (`SenderNotMember`) before anything is decrypted; then as `decrypt`.
+     * `RosterBehind`: fetch rosters and `advance`. Kotlin: pass objects
+     * that are still open (the `ByteArray` overload checks).
+     */
+    fun `decryptInRoster`(`message`: java.nio.ByteBuffer, `roster`: Roster, `account`: Account, `contact`: Contact?): GroupPlaintext
     
     /**
      * The current chain from this receiver's position on, for another
@@ -4054,7 +4561,9 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
     /**
      * Starts from a distribution that arrived (decrypted) over a 1:1
      * session; pass that session's `remote_identity()` as
-     * `sender_identity`. Refused unless the distribution is signed by it.
+     * `sender_identity`. Refused unless the distribution is signed by it,
+     * and for a chain bound to a roster (`RosterMismatch`: use
+     * `new_in_roster`).
      */
     constructor(`distribution`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray) :
         this(UniffiWithHandle, 
@@ -4155,7 +4664,8 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
      * than every chain kept (`RetiredChain`); a copy of a held chain with
      * another chain key (`ConflictingChainKey`); a copy so far ahead that
      * the receiver would have to drop keys of unread messages
-     * (`TooFarAhead`).
+     * (`TooFarAhead`); a chain bound to a roster (`RosterMismatch`: use
+     * `add_in_roster`).
      */
     @Throws(QorganException::class)override fun `add`(`distribution`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray)
         = 
@@ -4173,9 +4683,35 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
 
     
     /**
-     * Decrypts one group message; returns it with its provenance (sender,
-     * group, chain, rotation, iteration). On error the receiver is
-     * unchanged.
+     * Adds a distribution of the sender's in a group with a roster (its
+     * next chain after a rotation, or a copy of one held); the arguments
+     * and refusals as `new_in_roster`, the ordering and merging as `add`.
+     * The receiver is unchanged on error.
+     */
+    @Throws(QorganException::class)override fun `addInRoster`(`distribution`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray, `roster`: Roster, `account`: Account, `contact`: Contact?)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_add_in_roster(
+        it,
+        
+        FfiConverterByteArray.lower(`distribution`),
+        FfiConverterByteArray.lower(`senderIdentity`),
+        FfiConverterTypeRoster.lower(`roster`),
+        FfiConverterTypeAccount.lower(`account`),
+        FfiConverterOptionalTypeContact.lower(`contact`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Decrypts one group message of a group without a roster; returns it
+     * with its provenance (sender, group, chain, rotation, iteration). On
+     * error the receiver is unchanged. A chain bound to a roster is
+     * refused (`RosterMismatch`): use `decrypt_in_roster`, so that the
+     * roster check cannot be skipped.
      */
     @Throws(QorganException::class)override fun `decrypt`(`message`: java.nio.ByteBuffer): GroupPlaintext {
             return FfiConverterTypeGroupPlaintext.lift(
@@ -4194,7 +4730,9 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
     
     /**
      * Decrypts a queue of messages in one call (signatures batch-verified);
-     * one result per message, in order, each with its provenance.
+     * one result per message, in order, each with its provenance. A chain
+     * bound to a roster is refused (`RosterMismatch`) for every message:
+     * use `decrypt_batch_in_roster`.
      */
     @Throws(QorganException::class)override fun `decryptBatch`(`messages`: List<kotlin.ByteArray>): List<GroupBatchResult> {
             return FfiConverterSequenceTypeGroupBatchResult.lift(
@@ -4204,6 +4742,60 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
         it,
         
         FfiConverterSequenceByteArray.lower(`messages`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `decrypt_batch` for a group with a roster: each chain's messages are
+     * first checked as `decrypt_in_roster` checks one (all of a chain's
+     * messages refused, with nothing changed, when it does not hold);
+     * arguments as `decrypt_in_roster`. One result per message, in order.
+     */
+    @Throws(QorganException::class)override fun `decryptBatchInRoster`(`messages`: List<kotlin.ByteArray>, `roster`: Roster, `account`: Account, `contact`: Contact?): List<GroupBatchResult> {
+            return FfiConverterSequenceTypeGroupBatchResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_batch_in_roster(
+        it,
+        
+        FfiConverterSequenceByteArray.lower(`messages`),
+        FfiConverterTypeRoster.lower(`roster`),
+        FfiConverterTypeAccount.lower(`account`),
+        FfiConverterOptionalTypeContact.lower(`contact`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Decrypts one message of a group with a roster: the chain it names
+     * must still be admitted by `roster` (the newest this device holds):
+     * announced under it or an earlier epoch (messages sent before a
+     * change still read), the sender still a member with its device in
+     * the verified list of `contact` (the sender's account), or of
+     * `account`'s own when the sender is another device of this account
+     * (`None`). A removed member's messages are refused
+     * (`SenderNotMember`) before anything is decrypted; then as `decrypt`.
+     * `RosterBehind`: fetch rosters and `advance`. Kotlin: pass objects
+     * that are still open (the `ByteArray` overload checks).
+     */
+    @Throws(QorganException::class)override fun `decryptInRoster`(`message`: java.nio.ByteBuffer, `roster`: Roster, `account`: Account, `contact`: Contact?): GroupPlaintext {
+            return FfiConverterTypeGroupPlaintext.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_decrypt_in_roster(
+        it,
+        
+        FfiConverterByRefBytes.lower(`message`),
+        FfiConverterTypeRoster.lower(`roster`),
+        FfiConverterTypeAccount.lower(`account`),
+        FfiConverterOptionalTypeContact.lower(`contact`),_status)
 }
     }
     )
@@ -4340,7 +4932,8 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
      * `KeyCommitmentMismatch`, and `add`ing the sender's own distribution
      * of the chain fails with `ConflictingChainKey` (start a new receiver
      * from that distribution instead). (Not named `import`: a keyword in
-     * Swift and Python.)
+     * Swift and Python.) A chain bound to a roster is refused
+     * (`RosterMismatch`): use `from_export_in_roster`.
      */
     @Throws(QorganException::class) fun `fromExport`(`export`: kotlin.ByteArray): GroupReceiver {
             return FfiConverterTypeGroupReceiver.lift(
@@ -4349,6 +4942,64 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
     
         
         FfiConverterByteArray.lower(`export`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * `from_export` for a group with a roster: the export's signatures as
+     * `from_export`, then the chain must still be admitted by `roster`
+     * (announced under it or an earlier epoch, the sender still a member
+     * with its device in `contact`'s verified list, or `account`'s own
+     * when the sender is another device of this account: `None`), and
+     * `account` (this device's) a member (`NotMember`). Kotlin: pass
+     * objects that are still open.
+     */
+    @Throws(QorganException::class) fun `fromExportInRoster`(`export`: kotlin.ByteArray, `roster`: Roster, `account`: Account, `contact`: Contact?): GroupReceiver {
+            return FfiConverterTypeGroupReceiver.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_from_export_in_roster(
+    
+        
+        FfiConverterByteArray.lower(`export`),
+        FfiConverterTypeRoster.lower(`roster`),
+        FfiConverterTypeAccount.lower(`account`),
+        FfiConverterOptionalTypeContact.lower(`contact`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Starts from a distribution of a group with a roster, received
+     * (decrypted) over the 1:1 session with `sender_identity` (that
+     * session's `remote_identity()`): the signatures as `new`, then
+     * `roster.admit`: the chain is announced under `roster` itself (the
+     * newest this device holds), `account` (this device's) is a member,
+     * and the sending device is in the verified list of a member:
+     * `contact`'s (the sender's account), or `account`'s own when the
+     * sender is another device of this account (`None`). Refused:
+     * `RosterBehind` (fetch the rosters up to the announced epoch,
+     * `advance`, try again), `StaleChain` (wait for the sender's rotation),
+     * `RosterFork` (show it), `NotMember`, `SenderNotMember`,
+     * `UntrustedIdentity`, `WrongGroup`, `RosterMismatch` (a chain
+     * without a roster: use `new`). Kotlin: pass objects that are still
+     * open.
+     */
+    @Throws(QorganException::class) fun `newInRoster`(`distribution`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray, `roster`: Roster, `account`: Account, `contact`: Contact?): GroupReceiver {
+            return FfiConverterTypeGroupReceiver.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_new_in_roster(
+    
+        
+        FfiConverterByteArray.lower(`distribution`),
+        FfiConverterByteArray.lower(`senderIdentity`),
+        FfiConverterTypeRoster.lower(`roster`),
+        FfiConverterTypeAccount.lower(`account`),
+        FfiConverterOptionalTypeContact.lower(`contact`),_status)
 }
     )
     }
@@ -4404,6 +5055,337 @@ public object FfiConverterTypeGroupReceiver: FfiConverter<GroupReceiver, Long> {
     override fun allocationSize(value: GroupReceiver) = 8UL
 
     override fun write(value: GroupReceiver, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * An issuer's secret key: an organisation's (keep it offline) or an
+ * intermediate's. The secret never leaves this object except through
+ * `to_seed`.
+ */
+public interface IssuerKeyPairInterface {
+    
+    /**
+     * The public issuer key (32 bytes): what apps trust as a
+     * `TrustAnchor` (for an organisation key) and what intermediate
+     * certificates certify. Not secret.
+     */
+    fun `publicKey`(): kotlin.ByteArray
+    
+    /**
+     * The 32-byte secret seed, for the issuer's own safekeeping (an HSM,
+     * an offline backup). Secret: whoever holds it issues certificates
+     * in the organisation's name.
+     */
+    fun `toSeed`(): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * An issuer's secret key: an organisation's (keep it offline) or an
+ * intermediate's. The secret never leaves this object except through
+ * `to_seed`.
+ */
+open class IssuerKeyPair: Disposable, AutoCloseable, IssuerKeyPairInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_qorgan_ffi_fn_free_issuerkeypair(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_qorgan_ffi_fn_clone_issuerkeypair(handle, status)
+        }
+    }
+
+    
+    /**
+     * The public issuer key (32 bytes): what apps trust as a
+     * `TrustAnchor` (for an organisation key) and what intermediate
+     * certificates certify. Not secret.
+     */override fun `publicKey`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_issuerkeypair_public_key(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The 32-byte secret seed, for the issuer's own safekeeping (an HSM,
+     * an offline backup). Secret: whoever holds it issues certificates
+     * in the organisation's name.
+     */override fun `toSeed`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_issuerkeypair_to_seed(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * The key from its 32-byte seed (as `to_seed` returned it, from the
+     * issuer's own safekeeping). The argument is overwritten after use;
+     * the caller's own copy is not.
+     */
+    @Throws(QorganException::class) fun `fromSeed`(`seed`: kotlin.ByteArray): IssuerKeyPair {
+            return FfiConverterTypeIssuerKeyPair.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_issuerkeypair_from_seed(
+    
+        
+        FfiConverterByteArray.lower(`seed`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * A fresh issuer key.
+     */
+    @Throws(QorganException::class) fun `generate`(): IssuerKeyPair {
+            return FfiConverterTypeIssuerKeyPair.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_issuerkeypair_generate(
+    
+        _status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeIssuerKeyPair: FfiConverter<IssuerKeyPair, Long> {
+    override fun lower(value: IssuerKeyPair): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): IssuerKeyPair {
+        return IssuerKeyPair(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): IssuerKeyPair {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: IssuerKeyPair) = 8UL
+
+    override fun write(value: IssuerKeyPair, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -4843,6 +5825,18 @@ public interface OutboundGroupInterface {
     fun `announcement`(): kotlin.ByteArray
     
     /**
+     * Records a roster change of this group (`RosterUpdate.change` from
+     * `Roster.advance`): `encrypt` then refuses (`RotationRequired`) until
+     * `rotate`, which starts a chain under the new roster; distribute it
+     * with `distribute_in_roster` and the new roster. Refused:
+     * `RosterMismatch` (a group created without a roster), `WrongGroup`,
+     * `RosterRolledBack` (older than a change already applied),
+     * `RosterFork`; `InvalidArgument`/`Malformed` for a record whose keys
+     * or hashes are not. Persist the outbound group after.
+     */
+    fun `applyRoster`(`change`: RosterChange)
+    
+    /**
      * The current chain id.
      */
     fun `chainId`(): kotlin.UInt
@@ -4854,8 +5848,31 @@ public interface OutboundGroupInterface {
      *
      * Kotlin: pass only sessions that are still open. uniffi checks that
      * the object a method is called on is open, but not its arguments.
+     *
+     * A chain bound to a roster is refused as a whole (`RosterMismatch`):
+     * use `distribute_in_roster`, which sends only to members' devices.
      */
     fun `distribute`(`sessions`: List<Session>): List<FanoutResult>
+    
+    /**
+     * Encrypts the distribution of this rostered chain for each session
+     * whose device is in the verified device list of a member of `roster`
+     * (`account`'s own list and `contacts`' lists: pass the contacts of
+     * the group's members); one result per session, in order. A session
+     * with any other device (one the server enrolled, a removed member's)
+     * gets `NotInRoster` and nothing is encrypted for it. The whole call
+     * is refused when the chain is not announced under `roster` itself:
+     * `StaleChain` (the roster moved on: `apply_roster`, `rotate`, then
+     * distribute), `RosterBehind`, `RosterFork`, `WrongGroup`,
+     * `RosterMismatch` (a group without a roster: use `distribute`).
+     * Each session that encrypted advances: persist them. A session
+     * passed twice is encrypted for once and reported twice.
+     *
+     * Reads the account and each contact under its own lock, released
+     * before the sessions are locked (by address). Kotlin: pass only
+     * objects that are still open.
+     */
+    fun `distributeInRoster`(`roster`: Roster, `account`: Account, `contacts`: List<Contact>, `sessions`: List<Session>): List<FanoutResult>
     
     /**
      * The distribution of the current chain (secret: send it only over
@@ -4897,6 +5914,13 @@ public interface OutboundGroupInterface {
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
     fun `resumeGeneration`(`generation`: kotlin.ULong)
+    
+    /**
+     * The head of the roster the current chain is bound to (`None` in a
+     * group without a roster). After `apply_roster` it stays the old one
+     * until `rotate`.
+     */
+    fun `roster`(): RosterHead?
     
     /**
      * Starts a new chain with the next rotation number; distribute it to
@@ -5056,6 +6080,30 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
 
     
     /**
+     * Records a roster change of this group (`RosterUpdate.change` from
+     * `Roster.advance`): `encrypt` then refuses (`RotationRequired`) until
+     * `rotate`, which starts a chain under the new roster; distribute it
+     * with `distribute_in_roster` and the new roster. Refused:
+     * `RosterMismatch` (a group created without a roster), `WrongGroup`,
+     * `RosterRolledBack` (older than a change already applied),
+     * `RosterFork`; `InvalidArgument`/`Malformed` for a record whose keys
+     * or hashes are not. Persist the outbound group after.
+     */
+    @Throws(QorganException::class)override fun `applyRoster`(`change`: RosterChange)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_apply_roster(
+        it,
+        
+        FfiConverterTypeRosterChange.lower(`change`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * The current chain id.
      */
     @Throws(QorganException::class)override fun `chainId`(): kotlin.UInt {
@@ -5079,6 +6127,9 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
      *
      * Kotlin: pass only sessions that are still open. uniffi checks that
      * the object a method is called on is open, but not its arguments.
+     *
+     * A chain bound to a roster is refused as a whole (`RosterMismatch`):
+     * use `distribute_in_roster`, which sends only to members' devices.
      */
     @Throws(QorganException::class)override fun `distribute`(`sessions`: List<Session>): List<FanoutResult> {
             return FfiConverterSequenceTypeFanoutResult.lift(
@@ -5087,6 +6138,42 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
     UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute(
         it,
         
+        FfiConverterSequenceTypeSession.lower(`sessions`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Encrypts the distribution of this rostered chain for each session
+     * whose device is in the verified device list of a member of `roster`
+     * (`account`'s own list and `contacts`' lists: pass the contacts of
+     * the group's members); one result per session, in order. A session
+     * with any other device (one the server enrolled, a removed member's)
+     * gets `NotInRoster` and nothing is encrypted for it. The whole call
+     * is refused when the chain is not announced under `roster` itself:
+     * `StaleChain` (the roster moved on: `apply_roster`, `rotate`, then
+     * distribute), `RosterBehind`, `RosterFork`, `WrongGroup`,
+     * `RosterMismatch` (a group without a roster: use `distribute`).
+     * Each session that encrypted advances: persist them. A session
+     * passed twice is encrypted for once and reported twice.
+     *
+     * Reads the account and each contact under its own lock, released
+     * before the sessions are locked (by address). Kotlin: pass only
+     * objects that are still open.
+     */
+    @Throws(QorganException::class)override fun `distributeInRoster`(`roster`: Roster, `account`: Account, `contacts`: List<Contact>, `sessions`: List<Session>): List<FanoutResult> {
+            return FfiConverterSequenceTypeFanoutResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute_in_roster(
+        it,
+        
+        FfiConverterTypeRoster.lower(`roster`),
+        FfiConverterTypeAccount.lower(`account`),
+        FfiConverterSequenceTypeContact.lower(`contacts`),
         FfiConverterSequenceTypeSession.lower(`sessions`),_status)
 }
     }
@@ -5221,6 +6308,25 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
 
     
     /**
+     * The head of the roster the current chain is bound to (`None` in a
+     * group without a roster). After `apply_roster` it stays the old one
+     * until `rotate`.
+     */
+    @Throws(QorganException::class)override fun `roster`(): RosterHead? {
+            return FfiConverterOptionalTypeRosterHead.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_roster(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Starts a new chain with the next rotation number; distribute it to
      * the remaining members. Refused (`ChainExhausted`) once the rotation
      * number has reached its maximum.
@@ -5329,6 +6435,1480 @@ public object FfiConverterTypeOutboundGroup: FfiConverter<OutboundGroup, Long> {
     override fun allocationSize(value: OutboundGroup) = 8UL
 
     override fun write(value: OutboundGroup, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A leaf statement and at most one intermediate certificate, as a
+ * colleague's app or a badge shows them (bytes, or QR text). Decoding
+ * checks only the form: nothing in it is believed until `verify`.
+ */
+public interface PresentationInterface {
+    
+    /**
+     * The statements, the leaf last.
+     */
+    fun `statements`(): List<Statement>
+    
+    /**
+     * The binary form.
+     */
+    fun `toBytes`(): kotlin.ByteArray
+    
+    /**
+     * The QR text: "QG1:" and the bytes in base45 (QR alphanumeric mode).
+     */
+    fun `toText`(): kotlin.String
+    
+    /**
+     * Verifies the chain at `now` (Unix seconds) against `anchors` (from
+     * the app's configuration, never from the server) and the issuers'
+     * `revocations`: it starts at an anchor, is anchor → [intermediate →]
+     * leaf, every statement is valid at `now` and revoked by none of the
+     * lists, every signature holds. Refused, in that order:
+     * `UnknownIssuer`, `InvalidChain`, `NotYetValid`, `Expired`,
+     * `Revoked`, `BadSignature`. For a contact, use `verify_account`.
+     * Kotlin: pass lists that are still open.
+     */
+    fun `verify`(`anchors`: List<TrustAnchor>, `revocations`: List<RevocationList>, `now`: kotlin.ULong): Verified
+    
+    /**
+     * As `verify`, and the leaf must be an account certificate of
+     * `account_key` (32 bytes, the contact's `Contact.account_key`):
+     * `WrongSubject` otherwise. What an app checks before showing
+     * "verified by ⟨organisation⟩" beside a contact.
+     */
+    fun `verifyAccount`(`accountKey`: kotlin.ByteArray, `anchors`: List<TrustAnchor>, `revocations`: List<RevocationList>, `now`: kotlin.ULong): Verified
+    
+    companion object
+}
+
+/**
+ * A leaf statement and at most one intermediate certificate, as a
+ * colleague's app or a badge shows them (bytes, or QR text). Decoding
+ * checks only the form: nothing in it is believed until `verify`.
+ */
+open class Presentation: Disposable, AutoCloseable, PresentationInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * A presentation of `[leaf]` or `[intermediate, leaf]`
+     * (`InvalidChain` otherwise). Kotlin: pass statements that are still
+     * open.
+     */
+    constructor(`statements`: List<Statement>) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_presentation_new(
+    
+        
+        FfiConverterSequenceTypeStatement.lower(`statements`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_qorgan_ffi_fn_free_presentation(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_qorgan_ffi_fn_clone_presentation(handle, status)
+        }
+    }
+
+    
+    /**
+     * The statements, the leaf last.
+     */override fun `statements`(): List<Statement> {
+            return FfiConverterSequenceTypeStatement.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_statements(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The binary form.
+     */override fun `toBytes`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_to_bytes(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The QR text: "QG1:" and the bytes in base45 (QR alphanumeric mode).
+     */override fun `toText`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_to_text(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Verifies the chain at `now` (Unix seconds) against `anchors` (from
+     * the app's configuration, never from the server) and the issuers'
+     * `revocations`: it starts at an anchor, is anchor → [intermediate →]
+     * leaf, every statement is valid at `now` and revoked by none of the
+     * lists, every signature holds. Refused, in that order:
+     * `UnknownIssuer`, `InvalidChain`, `NotYetValid`, `Expired`,
+     * `Revoked`, `BadSignature`. For a contact, use `verify_account`.
+     * Kotlin: pass lists that are still open.
+     */
+    @Throws(QorganException::class)override fun `verify`(`anchors`: List<TrustAnchor>, `revocations`: List<RevocationList>, `now`: kotlin.ULong): Verified {
+            return FfiConverterTypeVerified.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_verify(
+        it,
+        
+        FfiConverterSequenceTypeTrustAnchor.lower(`anchors`),
+        FfiConverterSequenceTypeRevocationList.lower(`revocations`),
+        FfiConverterULong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * As `verify`, and the leaf must be an account certificate of
+     * `account_key` (32 bytes, the contact's `Contact.account_key`):
+     * `WrongSubject` otherwise. What an app checks before showing
+     * "verified by ⟨organisation⟩" beside a contact.
+     */
+    @Throws(QorganException::class)override fun `verifyAccount`(`accountKey`: kotlin.ByteArray, `anchors`: List<TrustAnchor>, `revocations`: List<RevocationList>, `now`: kotlin.ULong): Verified {
+            return FfiConverterTypeVerified.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_verify_account(
+        it,
+        
+        FfiConverterByteArray.lower(`accountKey`),
+        FfiConverterSequenceTypeTrustAnchor.lower(`anchors`),
+        FfiConverterSequenceTypeRevocationList.lower(`revocations`),
+        FfiConverterULong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Decodes the binary form.
+     */
+    @Throws(QorganException::class) fun `fromBytes`(`bytes`: kotlin.ByteArray): Presentation {
+            return FfiConverterTypePresentation.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_presentation_from_bytes(
+    
+        
+        FfiConverterByteArray.lower(`bytes`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Reads a scanned QR text ("QG1:" and base45, without line ending).
+     * `InvalidText` for a text that is not one; `Malformed` for one whose
+     * bytes do not decode.
+     */
+    @Throws(QorganException::class) fun `fromText`(`text`: kotlin.String): Presentation {
+            return FfiConverterTypePresentation.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_presentation_from_text(
+    
+        
+        FfiConverterString.lower(`text`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePresentation: FfiConverter<Presentation, Long> {
+    override fun lower(value: Presentation): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Presentation {
+        return Presentation(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Presentation {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Presentation) = 8UL
+
+    override fun write(value: Presentation, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * An issuer's signed list of the serials it withdrew. Fetch each issuer's
+ * newest list regularly (before `next_update`) and pass the lists to
+ * `Presentation.verify`.
+ */
+public interface RevocationListInterface {
+    
+    /**
+     * What it says.
+     */
+    fun `info`(): RevocationListInfo
+    
+    /**
+     * Whether the list is stale at `now` (its successor was due).
+     */
+    fun `isStale`(`now`: kotlin.ULong): kotlin.Boolean
+    
+    /**
+     * Whether `serial` is revoked by this list.
+     */
+    fun `revokes`(`serial`: kotlin.ULong): kotlin.Boolean
+    
+    /**
+     * The encoding, signed.
+     */
+    fun `toBytes`(): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * An issuer's signed list of the serials it withdrew. Fetch each issuer's
+ * newest list regularly (before `next_update`) and pass the lists to
+ * `Presentation.verify`.
+ */
+open class RevocationList: Disposable, AutoCloseable, RevocationListInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_qorgan_ffi_fn_free_revocationlist(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_qorgan_ffi_fn_clone_revocationlist(handle, status)
+        }
+    }
+
+    
+    /**
+     * What it says.
+     */override fun `info`(): RevocationListInfo {
+            return FfiConverterTypeRevocationListInfo.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_info(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether the list is stale at `now` (its successor was due).
+     */override fun `isStale`(`now`: kotlin.ULong): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_is_stale(
+        it,
+        
+        FfiConverterULong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether `serial` is revoked by this list.
+     */override fun `revokes`(`serial`: kotlin.ULong): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_revokes(
+        it,
+        
+        FfiConverterULong.lower(`serial`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The encoding, signed.
+     */override fun `toBytes`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_to_bytes(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Decodes a list and verifies its issuer's signature and rules.
+     */
+    @Throws(QorganException::class) fun `fromBytes`(`bytes`: kotlin.ByteArray): RevocationList {
+            return FfiConverterTypeRevocationList.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_revocationlist_from_bytes(
+    
+        
+        FfiConverterByteArray.lower(`bytes`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Issues a list revoking `serials` (at most 65 536, no duplicates),
+     * dated `issued_at`, the next one due at `next_update` (later).
+     */
+    @Throws(QorganException::class) fun `issue`(`issuer`: IssuerKeyPair, `issuedAt`: kotlin.ULong, `nextUpdate`: kotlin.ULong, `serials`: List<kotlin.ULong>): RevocationList {
+            return FfiConverterTypeRevocationList.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_revocationlist_issue(
+    
+        
+        FfiConverterTypeIssuerKeyPair.lower(`issuer`),
+        FfiConverterULong.lower(`issuedAt`),
+        FfiConverterULong.lower(`nextUpdate`),
+        FfiConverterSequenceULong.lower(`serials`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRevocationList: FfiConverter<RevocationList, Long> {
+    override fun lower(value: RevocationList): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): RevocationList {
+        return RevocationList(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): RevocationList {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: RevocationList) = 8UL
+
+    override fun write(value: RevocationList, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A signed group roster: the group's members by account key, each a
+ * member or an admin, at an epoch, signed by an admin of the previous
+ * epoch and naming its hash. Hold the newest roster verified for each
+ * group (persist `to_bytes()`, restore with `from_bytes`); move on with
+ * `advance`.
+ */
+public interface RosterInterface {
+    
+    /**
+     * Whether this device (of `account`) may take the chain that
+     * `announcement` (bytes, verified here) announces: announced for this
+     * group under this very roster, `account` a member, and the sending
+     * device in the verified device list of a member: `contact`'s (the
+     * sender's account), or `account`'s own when the sender is another
+     * device of this account (`None`). `GroupReceiver.new_in_roster`
+     * checks the same. Refused: `RosterBehind` (fetch rosters and
+     * `advance`), `StaleChain` (the sender has not rotated yet),
+     * `RosterFork`, `NotMember`, `SenderNotMember`, `WrongGroup`,
+     * `RosterMismatch` (a chain without a roster). Kotlin: pass objects
+     * that are still open.
+     */
+    fun `admit`(`announcement`: kotlin.ByteArray, `account`: Account, `contact`: Contact?)
+    
+    /**
+     * Moves from this roster to the newest of `chain` (the rosters after
+     * this one, ascending, as the server returned them; this one may
+     * lead; at most 64): every roster must be this group's, follow the
+     * one before and be signed by one of its admins. Returns the newest
+     * roster and what changed; this roster is unchanged. Refused:
+     * `RosterRolledBack`, `RosterFork` (show it), `RosterGap` (fetch the
+     * missing epochs), `SignerNotAdmin`, `WrongGroup`, and decoding or
+     * signature errors.
+     */
+    fun `advance`(`chain`: List<kotlin.ByteArray>): RosterUpdate
+    
+    /**
+     * The epoch (1 for the group's first roster).
+     */
+    fun `epoch`(): kotlin.ULong
+    
+    /**
+     * The group.
+     */
+    fun `groupId`(): kotlin.ByteArray
+    
+    /**
+     * The head: epoch and hash.
+     */
+    fun `head`(): RosterHead
+    
+    /**
+     * Whether `account_key` is a member.
+     */
+    fun `isMember`(`accountKey`: kotlin.ByteArray): kotlin.Boolean
+    
+    /**
+     * The members, sorted by account key.
+     */
+    fun `members`(): List<RosterMember>
+    
+    /**
+     * The hash of the previous roster (`None` for epoch 1).
+     */
+    fun `previous`(): kotlin.ByteArray?
+    
+    /**
+     * The role of `account_key`, or `None` if it is not a member.
+     */
+    fun `roleOf`(`accountKey`: kotlin.ByteArray): RosterRole?
+    
+    /**
+     * The account key (32 bytes) of the admin who signed this roster.
+     */
+    fun `signer`(): kotlin.ByteArray
+    
+    /**
+     * The next epoch, listing `members`, signed by `admin` (an admin of
+     * this roster: `NotAdmin` otherwise). Publish it, then `advance` to
+     * it like any other device.
+     */
+    fun `successor`(`admin`: Account, `members`: List<RosterMember>): Roster
+    
+    /**
+     * The encoding, signed (what the server stores and relays, and what
+     * `from_bytes` reads back).
+     */
+    fun `toBytes`(): kotlin.ByteArray
+    
+    /**
+     * The next epoch with `account_key` added as `role` (or its role
+     * changed), signed by `admin`.
+     */
+    fun `withMember`(`admin`: Account, `accountKey`: kotlin.ByteArray, `role`: RosterRole): Roster
+    
+    /**
+     * The next epoch with `account_key` removed, signed by `admin`
+     * (`InvalidRoster` if it is not a member, or if it was the last admin).
+     */
+    fun `withoutMember`(`admin`: Account, `accountKey`: kotlin.ByteArray): Roster
+    
+    companion object
+}
+
+/**
+ * A signed group roster: the group's members by account key, each a
+ * member or an admin, at an epoch, signed by an admin of the previous
+ * epoch and naming its hash. Hold the newest roster verified for each
+ * group (persist `to_bytes()`, restore with `from_bytes`); move on with
+ * `advance`.
+ */
+open class Roster: Disposable, AutoCloseable, RosterInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_qorgan_ffi_fn_free_roster(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_qorgan_ffi_fn_clone_roster(handle, status)
+        }
+    }
+
+    
+    /**
+     * Whether this device (of `account`) may take the chain that
+     * `announcement` (bytes, verified here) announces: announced for this
+     * group under this very roster, `account` a member, and the sending
+     * device in the verified device list of a member: `contact`'s (the
+     * sender's account), or `account`'s own when the sender is another
+     * device of this account (`None`). `GroupReceiver.new_in_roster`
+     * checks the same. Refused: `RosterBehind` (fetch rosters and
+     * `advance`), `StaleChain` (the sender has not rotated yet),
+     * `RosterFork`, `NotMember`, `SenderNotMember`, `WrongGroup`,
+     * `RosterMismatch` (a chain without a roster). Kotlin: pass objects
+     * that are still open.
+     */
+    @Throws(QorganException::class)override fun `admit`(`announcement`: kotlin.ByteArray, `account`: Account, `contact`: Contact?)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_admit(
+        it,
+        
+        FfiConverterByteArray.lower(`announcement`),
+        FfiConverterTypeAccount.lower(`account`),
+        FfiConverterOptionalTypeContact.lower(`contact`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Moves from this roster to the newest of `chain` (the rosters after
+     * this one, ascending, as the server returned them; this one may
+     * lead; at most 64): every roster must be this group's, follow the
+     * one before and be signed by one of its admins. Returns the newest
+     * roster and what changed; this roster is unchanged. Refused:
+     * `RosterRolledBack`, `RosterFork` (show it), `RosterGap` (fetch the
+     * missing epochs), `SignerNotAdmin`, `WrongGroup`, and decoding or
+     * signature errors.
+     */
+    @Throws(QorganException::class)override fun `advance`(`chain`: List<kotlin.ByteArray>): RosterUpdate {
+            return FfiConverterTypeRosterUpdate.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_advance(
+        it,
+        
+        FfiConverterSequenceByteArray.lower(`chain`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The epoch (1 for the group's first roster).
+     */override fun `epoch`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_epoch(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The group.
+     */override fun `groupId`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_group_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The head: epoch and hash.
+     */override fun `head`(): RosterHead {
+            return FfiConverterTypeRosterHead.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_head(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether `account_key` is a member.
+     */
+    @Throws(QorganException::class)override fun `isMember`(`accountKey`: kotlin.ByteArray): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_is_member(
+        it,
+        
+        FfiConverterByteArray.lower(`accountKey`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The members, sorted by account key.
+     */override fun `members`(): List<RosterMember> {
+            return FfiConverterSequenceTypeRosterMember.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_members(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The hash of the previous roster (`None` for epoch 1).
+     */override fun `previous`(): kotlin.ByteArray? {
+            return FfiConverterOptionalByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_previous(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The role of `account_key`, or `None` if it is not a member.
+     */
+    @Throws(QorganException::class)override fun `roleOf`(`accountKey`: kotlin.ByteArray): RosterRole? {
+            return FfiConverterOptionalTypeRosterRole.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_role_of(
+        it,
+        
+        FfiConverterByteArray.lower(`accountKey`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The account key (32 bytes) of the admin who signed this roster.
+     */override fun `signer`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_signer(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The next epoch, listing `members`, signed by `admin` (an admin of
+     * this roster: `NotAdmin` otherwise). Publish it, then `advance` to
+     * it like any other device.
+     */
+    @Throws(QorganException::class)override fun `successor`(`admin`: Account, `members`: List<RosterMember>): Roster {
+            return FfiConverterTypeRoster.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_successor(
+        it,
+        
+        FfiConverterTypeAccount.lower(`admin`),
+        FfiConverterSequenceTypeRosterMember.lower(`members`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The encoding, signed (what the server stores and relays, and what
+     * `from_bytes` reads back).
+     */override fun `toBytes`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_to_bytes(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The next epoch with `account_key` added as `role` (or its role
+     * changed), signed by `admin`.
+     */
+    @Throws(QorganException::class)override fun `withMember`(`admin`: Account, `accountKey`: kotlin.ByteArray, `role`: RosterRole): Roster {
+            return FfiConverterTypeRoster.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_with_member(
+        it,
+        
+        FfiConverterTypeAccount.lower(`admin`),
+        FfiConverterByteArray.lower(`accountKey`),
+        FfiConverterTypeRosterRole.lower(`role`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The next epoch with `account_key` removed, signed by `admin`
+     * (`InvalidRoster` if it is not a member, or if it was the last admin).
+     */
+    @Throws(QorganException::class)override fun `withoutMember`(`admin`: Account, `accountKey`: kotlin.ByteArray): Roster {
+            return FfiConverterTypeRoster.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_roster_without_member(
+        it,
+        
+        FfiConverterTypeAccount.lower(`admin`),
+        FfiConverterByteArray.lower(`accountKey`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Epoch 1 of a new group's roster, listing `members` (at least one
+     * admin; at most 2048), signed by `admin`'s account key: `admin`'s
+     * account must be listed as an admin (`NotAdmin`) and this device
+     * must hold the account key (`NoAccountKey`). `group_id` at most 64
+     * bytes. Publish `to_bytes()` through the server.
+     */
+    @Throws(QorganException::class) fun `create`(`admin`: Account, `groupId`: kotlin.ByteArray, `members`: List<RosterMember>): Roster {
+            return FfiConverterTypeRoster.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_roster_create(
+    
+        
+        FfiConverterTypeAccount.lower(`admin`),
+        FfiConverterByteArray.lower(`groupId`),
+        FfiConverterSequenceTypeRosterMember.lower(`members`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Decodes a roster and verifies its signature and rules (for epoch 1,
+     * that an admin signed it). Whether a later epoch's signer was an
+     * admin of the epoch before is checked by `advance` against that
+     * roster: to move on from a held roster, use `advance`, never this
+     * alone.
+     */
+    @Throws(QorganException::class) fun `fromBytes`(`bytes`: kotlin.ByteArray): Roster {
+            return FfiConverterTypeRoster.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_roster_from_bytes(
+    
+        
+        FfiConverterByteArray.lower(`bytes`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Verifies a group's whole history, epoch 1 first (signed by one of
+     * its admins), each later roster signed by an admin of the one before
+     * and chained to it, passing through `invited` (the head of the
+     * roster a member invited this device under, over a 1:1 session);
+     * returns the newest. Anyone can sign an epoch 1 for any group id, so
+     * a history is only worth what anchors it: `InvalidRoster` when the
+     * chain does not contain `invited`.
+     */
+    @Throws(QorganException::class) fun `fromHistory`(`chain`: List<kotlin.ByteArray>, `invited`: RosterHead): Roster {
+            return FfiConverterTypeRoster.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_roster_from_history(
+    
+        
+        FfiConverterSequenceByteArray.lower(`chain`),
+        FfiConverterTypeRosterHead.lower(`invited`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRoster: FfiConverter<Roster, Long> {
+    override fun lower(value: Roster): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Roster {
+        return Roster(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Roster {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Roster) = 8UL
+
+    override fun write(value: Roster, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -5852,6 +8432,386 @@ public object FfiConverterTypeSession: FfiConverter<Session, Long> {
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * An issuer's signed, dated statement about a subject; a certificate is
+ * one. Its signature is verified when it is decoded, but nothing in it is
+ * believed until a `Presentation` of it verifies against trust anchors.
+ */
+public interface StatementInterface {
+    
+    /**
+     * What it says (not yet believed: see `Presentation.verify`).
+     */
+    fun `info`(): StatementInfo
+    
+    /**
+     * The encoding, signed.
+     */
+    fun `toBytes`(): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * An issuer's signed, dated statement about a subject; a certificate is
+ * one. Its signature is verified when it is decoded, but nothing in it is
+ * believed until a `Presentation` of it verifies against trust anchors.
+ */
+open class Statement: Disposable, AutoCloseable, StatementInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_qorgan_ffi_fn_free_statement(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_qorgan_ffi_fn_clone_statement(handle, status)
+        }
+    }
+
+    
+    /**
+     * What it says (not yet believed: see `Presentation.verify`).
+     */override fun `info`(): StatementInfo {
+            return FfiConverterTypeStatementInfo.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_statement_info(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The encoding, signed.
+     */override fun `toBytes`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_statement_to_bytes(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Certifies an account key (32 bytes, `Account.account_key`); the
+     * claims must include a display name.
+     */
+    @Throws(QorganException::class) fun `certifyAccount`(`issuer`: IssuerKeyPair, `accountKey`: kotlin.ByteArray, `serial`: kotlin.ULong, `validFrom`: kotlin.ULong, `validUntil`: kotlin.ULong, `claims`: List<Claim>): Statement {
+            return FfiConverterTypeStatement.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_certify_account(
+    
+        
+        FfiConverterTypeIssuerKeyPair.lower(`issuer`),
+        FfiConverterByteArray.lower(`accountKey`),
+        FfiConverterULong.lower(`serial`),
+        FfiConverterULong.lower(`validFrom`),
+        FfiConverterULong.lower(`validUntil`),
+        FfiConverterSequenceTypeClaim.lower(`claims`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Certifies an intermediate issuer key (32 bytes,
+     * `IssuerKeyPair.public_key`) under the organisation key `anchor`; the
+     * claims must include the organisation name. Only an anchor's
+     * intermediate certificate is believed.
+     */
+    @Throws(QorganException::class) fun `certifyIntermediate`(`anchor`: IssuerKeyPair, `intermediateKey`: kotlin.ByteArray, `serial`: kotlin.ULong, `validFrom`: kotlin.ULong, `validUntil`: kotlin.ULong, `claims`: List<Claim>): Statement {
+            return FfiConverterTypeStatement.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_certify_intermediate(
+    
+        
+        FfiConverterTypeIssuerKeyPair.lower(`anchor`),
+        FfiConverterByteArray.lower(`intermediateKey`),
+        FfiConverterULong.lower(`serial`),
+        FfiConverterULong.lower(`validFrom`),
+        FfiConverterULong.lower(`validUntil`),
+        FfiConverterSequenceTypeClaim.lower(`claims`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Decodes a statement and verifies its issuer's signature and its
+     * rules; says nothing of whether the issuer is trusted.
+     */
+    @Throws(QorganException::class) fun `fromBytes`(`bytes`: kotlin.ByteArray): Statement {
+            return FfiConverterTypeStatement.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_from_bytes(
+    
+        
+        FfiConverterByteArray.lower(`bytes`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Issues a statement of `kind` about `subject` (32 bytes), valid from
+     * `valid_from` until `valid_until` (Unix seconds, the first invalid
+     * one), with `serial` (unique per issuer) and at most 8 `claims` (one
+     * per tag). Refused with `InvalidStatement`: a tag twice, an empty
+     * period, a certificate without its required claim or whose subject
+     * is not a key.
+     */
+    @Throws(QorganException::class) fun `issue`(`issuer`: IssuerKeyPair, `kind`: StatementKind, `subject`: kotlin.ByteArray, `serial`: kotlin.ULong, `validFrom`: kotlin.ULong, `validUntil`: kotlin.ULong, `claims`: List<Claim>): Statement {
+            return FfiConverterTypeStatement.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_issue(
+    
+        
+        FfiConverterTypeIssuerKeyPair.lower(`issuer`),
+        FfiConverterTypeStatementKind.lower(`kind`),
+        FfiConverterByteArray.lower(`subject`),
+        FfiConverterULong.lower(`serial`),
+        FfiConverterULong.lower(`validFrom`),
+        FfiConverterULong.lower(`validUntil`),
+        FfiConverterSequenceTypeClaim.lower(`claims`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStatement: FfiConverter<Statement, Long> {
+    override fun lower(value: Statement): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Statement {
+        return Statement(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Statement {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Statement) = 8UL
+
+    override fun write(value: Statement, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
 
 /**
  * A session created by accepting a first message, with that message's text.
@@ -5951,6 +8911,53 @@ public object FfiConverterTypeBatchResult: FfiConverterRustBuffer<BatchResult> {
     override fun write(value: BatchResult, buf: ByteBuffer) {
             FfiConverterOptionalByteArray.write(value.`plaintext`, buf)
             FfiConverterOptionalTypeFailure.write(value.`error`, buf)
+    }
+}
+
+
+
+/**
+ * One claim of a statement: a tag and a UTF-8 value of at most 64 bytes.
+ */
+data class Claim (
+    /**
+     * What it says.
+     */
+    var `tag`: ClaimTag
+    , 
+    /**
+     * The value.
+     */
+    var `value`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeClaim: FfiConverterRustBuffer<Claim> {
+    override fun read(buf: ByteBuffer): Claim {
+        return Claim(
+            FfiConverterTypeClaimTag.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Claim) = (
+            FfiConverterTypeClaimTag.allocationSize(value.`tag`) +
+            FfiConverterString.allocationSize(value.`value`)
+    )
+
+    override fun write(value: Claim, buf: ByteBuffer) {
+            FfiConverterTypeClaimTag.write(value.`tag`, buf)
+            FfiConverterString.write(value.`value`, buf)
     }
 }
 
@@ -6365,6 +9372,13 @@ data class GroupPlaintext (
      * The message's iteration in the chain.
      */
     var `iteration`: kotlin.UInt
+    , 
+    /**
+     * The roster the sender's chain is bound to (`None` in a group
+     * without a roster): the sender announced the chain under it, and the
+     * message signature covers it.
+     */
+    var `roster`: RosterHead?
     
 ){
     
@@ -6387,6 +9401,7 @@ public object FfiConverterTypeGroupPlaintext: FfiConverterRustBuffer<GroupPlaint
             FfiConverterUInt.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterUInt.read(buf),
+            FfiConverterOptionalTypeRosterHead.read(buf),
         )
     }
 
@@ -6396,7 +9411,8 @@ public object FfiConverterTypeGroupPlaintext: FfiConverterRustBuffer<GroupPlaint
             FfiConverterByteArray.allocationSize(value.`groupId`) +
             FfiConverterUInt.allocationSize(value.`chainId`) +
             FfiConverterUInt.allocationSize(value.`rotation`) +
-            FfiConverterUInt.allocationSize(value.`iteration`)
+            FfiConverterUInt.allocationSize(value.`iteration`) +
+            FfiConverterOptionalTypeRosterHead.allocationSize(value.`roster`)
     )
 
     override fun write(value: GroupPlaintext, buf: ByteBuffer) {
@@ -6406,6 +9422,7 @@ public object FfiConverterTypeGroupPlaintext: FfiConverterRustBuffer<GroupPlaint
             FfiConverterUInt.write(value.`chainId`, buf)
             FfiConverterUInt.write(value.`rotation`, buf)
             FfiConverterUInt.write(value.`iteration`, buf)
+            FfiConverterOptionalTypeRosterHead.write(value.`roster`, buf)
     }
 }
 
@@ -6736,6 +9753,386 @@ public object FfiConverterTypeReceived: FfiConverterRustBuffer<Received> {
 
 
 /**
+ * What a revocation list says.
+ */
+data class RevocationListInfo (
+    /**
+     * The issuer's key (32 bytes).
+     */
+    var `issuer`: kotlin.ByteArray
+    , 
+    /**
+     * When it was issued (Unix seconds).
+     */
+    var `issuedAt`: kotlin.ULong
+    , 
+    /**
+     * When the next list is due: from then on this one is stale.
+     */
+    var `nextUpdate`: kotlin.ULong
+    , 
+    /**
+     * The revoked serials, ascending.
+     */
+    var `serials`: List<kotlin.ULong>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRevocationListInfo: FfiConverterRustBuffer<RevocationListInfo> {
+    override fun read(buf: ByteBuffer): RevocationListInfo {
+        return RevocationListInfo(
+            FfiConverterByteArray.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RevocationListInfo) = (
+            FfiConverterByteArray.allocationSize(value.`issuer`) +
+            FfiConverterULong.allocationSize(value.`issuedAt`) +
+            FfiConverterULong.allocationSize(value.`nextUpdate`) +
+            FfiConverterSequenceULong.allocationSize(value.`serials`)
+    )
+
+    override fun write(value: RevocationListInfo, buf: ByteBuffer) {
+            FfiConverterByteArray.write(value.`issuer`, buf)
+            FfiConverterULong.write(value.`issuedAt`, buf)
+            FfiConverterULong.write(value.`nextUpdate`, buf)
+            FfiConverterSequenceULong.write(value.`serials`, buf)
+    }
+}
+
+
+
+/**
+ * What a roster update changed: show it ("Asel removed Dana"), then give
+ * it to this device's `OutboundGroup.apply_roster`, which makes the next
+ * message wait for a rotation. `before` equal to `after` means nothing
+ * changed.
+ */
+data class RosterChange (
+    /**
+     * The group.
+     */
+    var `groupId`: kotlin.ByteArray
+    , 
+    /**
+     * The head held before.
+     */
+    var `before`: RosterHead
+    , 
+    /**
+     * The head held now.
+     */
+    var `after`: RosterHead
+    , 
+    /**
+     * Members in the new roster and not in the old one.
+     */
+    var `added`: List<RosterMember>
+    , 
+    /**
+     * Account keys in the old roster and not in the new one: they hold
+     * the group's current chains, so every sender must rotate.
+     */
+    var `removed`: List<kotlin.ByteArray>
+    , 
+    /**
+     * Members whose role changed, with their new role.
+     */
+    var `roleChanged`: List<RosterMember>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRosterChange: FfiConverterRustBuffer<RosterChange> {
+    override fun read(buf: ByteBuffer): RosterChange {
+        return RosterChange(
+            FfiConverterByteArray.read(buf),
+            FfiConverterTypeRosterHead.read(buf),
+            FfiConverterTypeRosterHead.read(buf),
+            FfiConverterSequenceTypeRosterMember.read(buf),
+            FfiConverterSequenceByteArray.read(buf),
+            FfiConverterSequenceTypeRosterMember.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RosterChange) = (
+            FfiConverterByteArray.allocationSize(value.`groupId`) +
+            FfiConverterTypeRosterHead.allocationSize(value.`before`) +
+            FfiConverterTypeRosterHead.allocationSize(value.`after`) +
+            FfiConverterSequenceTypeRosterMember.allocationSize(value.`added`) +
+            FfiConverterSequenceByteArray.allocationSize(value.`removed`) +
+            FfiConverterSequenceTypeRosterMember.allocationSize(value.`roleChanged`)
+    )
+
+    override fun write(value: RosterChange, buf: ByteBuffer) {
+            FfiConverterByteArray.write(value.`groupId`, buf)
+            FfiConverterTypeRosterHead.write(value.`before`, buf)
+            FfiConverterTypeRosterHead.write(value.`after`, buf)
+            FfiConverterSequenceTypeRosterMember.write(value.`added`, buf)
+            FfiConverterSequenceByteArray.write(value.`removed`, buf)
+            FfiConverterSequenceTypeRosterMember.write(value.`roleChanged`, buf)
+    }
+}
+
+
+
+/**
+ * The head of a roster: its epoch and hash (docs/PROTOCOL.md §15.2).
+ * A rostered chain is announced under one head; group messages report it.
+ */
+data class RosterHead (
+    /**
+     * The roster's epoch (1 for a group's first roster).
+     */
+    var `epoch`: kotlin.ULong
+    , 
+    /**
+     * The roster's hash (32 bytes).
+     */
+    var `hash`: kotlin.ByteArray
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRosterHead: FfiConverterRustBuffer<RosterHead> {
+    override fun read(buf: ByteBuffer): RosterHead {
+        return RosterHead(
+            FfiConverterULong.read(buf),
+            FfiConverterByteArray.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RosterHead) = (
+            FfiConverterULong.allocationSize(value.`epoch`) +
+            FfiConverterByteArray.allocationSize(value.`hash`)
+    )
+
+    override fun write(value: RosterHead, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`epoch`, buf)
+            FfiConverterByteArray.write(value.`hash`, buf)
+    }
+}
+
+
+
+/**
+ * What a verified roster says, for the server's group directory: whose
+ * group, which epoch, who is in it, and its head (keep the roster's bytes
+ * to check the next epoch with `verify_roster_after`).
+ */
+data class RosterInfo (
+    /**
+     * The group.
+     */
+    var `groupId`: kotlin.ByteArray
+    , 
+    /**
+     * The epoch (1 for the group's first roster).
+     */
+    var `epoch`: kotlin.ULong
+    , 
+    /**
+     * The hash of the previous roster (`None` for epoch 1).
+     */
+    var `previous`: kotlin.ByteArray?
+    , 
+    /**
+     * The members, sorted by account key.
+     */
+    var `members`: List<RosterMember>
+    , 
+    /**
+     * The account key (32 bytes) of the admin who signed it.
+     */
+    var `signer`: kotlin.ByteArray
+    , 
+    /**
+     * Its head.
+     */
+    var `head`: RosterHead
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRosterInfo: FfiConverterRustBuffer<RosterInfo> {
+    override fun read(buf: ByteBuffer): RosterInfo {
+        return RosterInfo(
+            FfiConverterByteArray.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalByteArray.read(buf),
+            FfiConverterSequenceTypeRosterMember.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterTypeRosterHead.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RosterInfo) = (
+            FfiConverterByteArray.allocationSize(value.`groupId`) +
+            FfiConverterULong.allocationSize(value.`epoch`) +
+            FfiConverterOptionalByteArray.allocationSize(value.`previous`) +
+            FfiConverterSequenceTypeRosterMember.allocationSize(value.`members`) +
+            FfiConverterByteArray.allocationSize(value.`signer`) +
+            FfiConverterTypeRosterHead.allocationSize(value.`head`)
+    )
+
+    override fun write(value: RosterInfo, buf: ByteBuffer) {
+            FfiConverterByteArray.write(value.`groupId`, buf)
+            FfiConverterULong.write(value.`epoch`, buf)
+            FfiConverterOptionalByteArray.write(value.`previous`, buf)
+            FfiConverterSequenceTypeRosterMember.write(value.`members`, buf)
+            FfiConverterByteArray.write(value.`signer`, buf)
+            FfiConverterTypeRosterHead.write(value.`head`, buf)
+    }
+}
+
+
+
+/**
+ * One member of a roster: an account (its 32-byte account key, as
+ * `Account.account_key` and `Contact.account_key` return it) and its role.
+ */
+data class RosterMember (
+    /**
+     * The member's account key (32 bytes).
+     */
+    var `accountKey`: kotlin.ByteArray
+    , 
+    /**
+     * Its role.
+     */
+    var `role`: RosterRole
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRosterMember: FfiConverterRustBuffer<RosterMember> {
+    override fun read(buf: ByteBuffer): RosterMember {
+        return RosterMember(
+            FfiConverterByteArray.read(buf),
+            FfiConverterTypeRosterRole.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RosterMember) = (
+            FfiConverterByteArray.allocationSize(value.`accountKey`) +
+            FfiConverterTypeRosterRole.allocationSize(value.`role`)
+    )
+
+    override fun write(value: RosterMember, buf: ByteBuffer) {
+            FfiConverterByteArray.write(value.`accountKey`, buf)
+            FfiConverterTypeRosterRole.write(value.`role`, buf)
+    }
+}
+
+
+
+/**
+ * The result of `Roster.advance`: the newest roster and what changed.
+ */
+data class RosterUpdate (
+    /**
+     * The newest roster of the chain: hold it (and persist its bytes)
+     * instead of the one `advance` was called on.
+     */
+    var `roster`: Roster
+    , 
+    /**
+     * What changed, to show and to give to `OutboundGroup.apply_roster`.
+     */
+    var `change`: RosterChange
+    
+): Disposable{
+    
+
+    
+
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`roster`,
+        this.`change`
+    )
+    }
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRosterUpdate: FfiConverterRustBuffer<RosterUpdate> {
+    override fun read(buf: ByteBuffer): RosterUpdate {
+        return RosterUpdate(
+            FfiConverterTypeRoster.read(buf),
+            FfiConverterTypeRosterChange.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RosterUpdate) = (
+            FfiConverterTypeRoster.allocationSize(value.`roster`) +
+            FfiConverterTypeRosterChange.allocationSize(value.`change`)
+    )
+
+    override fun write(value: RosterUpdate, buf: ByteBuffer) {
+            FfiConverterTypeRoster.write(value.`roster`, buf)
+            FfiConverterTypeRosterChange.write(value.`change`, buf)
+    }
+}
+
+
+
+/**
  * A safety number to show and to scan.
  */
 data class SafetyNumber (
@@ -6777,6 +10174,142 @@ public object FfiConverterTypeSafetyNumber: FfiConverterRustBuffer<SafetyNumber>
     override fun write(value: SafetyNumber, buf: ByteBuffer) {
             FfiConverterString.write(value.`display`, buf)
             FfiConverterByteArray.write(value.`scannable`, buf)
+    }
+}
+
+
+
+/**
+ * What a statement says (public, signed by its issuer).
+ */
+data class StatementInfo (
+    /**
+     * The kind.
+     */
+    var `kind`: StatementKind
+    , 
+    /**
+     * The issuer's key (32 bytes).
+     */
+    var `issuer`: kotlin.ByteArray
+    , 
+    /**
+     * The subject: an account key, an issuer key, or 32 opaque bytes.
+     */
+    var `subject`: kotlin.ByteArray
+    , 
+    /**
+     * The serial, unique per issuer: what revocation lists name.
+     */
+    var `serial`: kotlin.ULong
+    , 
+    /**
+     * The first valid second (Unix time).
+     */
+    var `validFrom`: kotlin.ULong
+    , 
+    /**
+     * The first second it is no longer valid.
+     */
+    var `validUntil`: kotlin.ULong
+    , 
+    /**
+     * The claims, sorted by tag.
+     */
+    var `claims`: List<Claim>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStatementInfo: FfiConverterRustBuffer<StatementInfo> {
+    override fun read(buf: ByteBuffer): StatementInfo {
+        return StatementInfo(
+            FfiConverterTypeStatementKind.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceTypeClaim.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: StatementInfo) = (
+            FfiConverterTypeStatementKind.allocationSize(value.`kind`) +
+            FfiConverterByteArray.allocationSize(value.`issuer`) +
+            FfiConverterByteArray.allocationSize(value.`subject`) +
+            FfiConverterULong.allocationSize(value.`serial`) +
+            FfiConverterULong.allocationSize(value.`validFrom`) +
+            FfiConverterULong.allocationSize(value.`validUntil`) +
+            FfiConverterSequenceTypeClaim.allocationSize(value.`claims`)
+    )
+
+    override fun write(value: StatementInfo, buf: ByteBuffer) {
+            FfiConverterTypeStatementKind.write(value.`kind`, buf)
+            FfiConverterByteArray.write(value.`issuer`, buf)
+            FfiConverterByteArray.write(value.`subject`, buf)
+            FfiConverterULong.write(value.`serial`, buf)
+            FfiConverterULong.write(value.`validFrom`, buf)
+            FfiConverterULong.write(value.`validUntil`, buf)
+            FfiConverterSequenceTypeClaim.write(value.`claims`, buf)
+    }
+}
+
+
+
+/**
+ * An organisation key the app trusts and the name it shows for it
+ * ("verified by ⟨organisation⟩"). Anchors come with the app or its
+ * managed configuration, never from the server.
+ */
+data class TrustAnchor (
+    /**
+     * The organisation's issuer key (32 bytes, `IssuerKeyPair.public_key`).
+     */
+    var `key`: kotlin.ByteArray
+    , 
+    /**
+     * The organisation's name, as shown to users.
+     */
+    var `organisation`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTrustAnchor: FfiConverterRustBuffer<TrustAnchor> {
+    override fun read(buf: ByteBuffer): TrustAnchor {
+        return TrustAnchor(
+            FfiConverterByteArray.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: TrustAnchor) = (
+            FfiConverterByteArray.allocationSize(value.`key`) +
+            FfiConverterString.allocationSize(value.`organisation`)
+    )
+
+    override fun write(value: TrustAnchor, buf: ByteBuffer) {
+            FfiConverterByteArray.write(value.`key`, buf)
+            FfiConverterString.write(value.`organisation`, buf)
     }
 }
 
@@ -6856,6 +10389,102 @@ public object FfiConverterTypeUploadInfo: FfiConverterRustBuffer<UploadInfo> {
 
 
 /**
+ * What a verified presentation says, and who vouches for it.
+ */
+data class Verified (
+    /**
+     * "verified by ⟨organisation⟩": the only words to show for a
+     * certificate, and only from a `Verified`.
+     */
+    var `label`: kotlin.String
+    , 
+    /**
+     * The anchor organisation's name.
+     */
+    var `organisation`: kotlin.String
+    , 
+    /**
+     * The leaf's kind.
+     */
+    var `kind`: StatementKind
+    , 
+    /**
+     * The leaf's subject (32 bytes).
+     */
+    var `subject`: kotlin.ByteArray
+    , 
+    /**
+     * The leaf's serial.
+     */
+    var `serial`: kotlin.ULong
+    , 
+    /**
+     * The leaf's claims.
+     */
+    var `claims`: List<Claim>
+    , 
+    /**
+     * The first second at which some statement of the chain expires.
+     */
+    var `validUntil`: kotlin.ULong
+    , 
+    /**
+     * How current the revocation lists were (the worst over the chain).
+     */
+    var `revocation`: RevocationStatus
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeVerified: FfiConverterRustBuffer<Verified> {
+    override fun read(buf: ByteBuffer): Verified {
+        return Verified(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeStatementKind.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceTypeClaim.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterTypeRevocationStatus.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Verified) = (
+            FfiConverterString.allocationSize(value.`label`) +
+            FfiConverterString.allocationSize(value.`organisation`) +
+            FfiConverterTypeStatementKind.allocationSize(value.`kind`) +
+            FfiConverterByteArray.allocationSize(value.`subject`) +
+            FfiConverterULong.allocationSize(value.`serial`) +
+            FfiConverterSequenceTypeClaim.allocationSize(value.`claims`) +
+            FfiConverterULong.allocationSize(value.`validUntil`) +
+            FfiConverterTypeRevocationStatus.allocationSize(value.`revocation`)
+    )
+
+    override fun write(value: Verified, buf: ByteBuffer) {
+            FfiConverterString.write(value.`label`, buf)
+            FfiConverterString.write(value.`organisation`, buf)
+            FfiConverterTypeStatementKind.write(value.`kind`, buf)
+            FfiConverterByteArray.write(value.`subject`, buf)
+            FfiConverterULong.write(value.`serial`, buf)
+            FfiConverterSequenceTypeClaim.write(value.`claims`, buf)
+            FfiConverterULong.write(value.`validUntil`, buf)
+            FfiConverterTypeRevocationStatus.write(value.`revocation`, buf)
+    }
+}
+
+
+
+/**
  * One item's verdict.
  */
 data class VerifyResult (
@@ -6899,6 +10528,161 @@ public object FfiConverterTypeVerifyResult: FfiConverterRustBuffer<VerifyResult>
             FfiConverterOptionalTypeFailure.write(value.`error`, buf)
     }
 }
+
+
+
+/**
+ * What a claim says: the defined tags, or an organisation's own (128–255).
+ */
+sealed class ClaimTag {
+    
+    /**
+     * The subject's name as people know it (required in an account
+     * certificate).
+     */
+    object DisplayName : ClaimTag()
+    
+    
+    /**
+     * The subject's unit or department.
+     */
+    object Unit : ClaimTag()
+    
+    
+    /**
+     * The subject's role or rank.
+     */
+    object Role : ClaimTag()
+    
+    
+    /**
+     * The organisation an intermediate key issues for (required in an
+     * intermediate certificate).
+     */
+    object Organisation : ClaimTag()
+    
+    
+    /**
+     * A free-text statement ("may enter building 3").
+     */
+    object Text : ClaimTag()
+    
+    
+    /**
+     * An organisation's own tag, 128 to 255 (others are refused).
+     */
+    data class Custom(
+        /**
+         * The tag number.
+         */
+        val `number`: kotlin.UByte) : ClaimTag()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeClaimTag : FfiConverterRustBuffer<ClaimTag>{
+    override fun read(buf: ByteBuffer): ClaimTag {
+        return when(buf.getInt()) {
+            1 -> ClaimTag.DisplayName
+            2 -> ClaimTag.Unit
+            3 -> ClaimTag.Role
+            4 -> ClaimTag.Organisation
+            5 -> ClaimTag.Text
+            6 -> ClaimTag.Custom(
+                FfiConverterUByte.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ClaimTag): ULong = when(value) {
+        is ClaimTag.DisplayName -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ClaimTag.Unit -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ClaimTag.Role -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ClaimTag.Organisation -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ClaimTag.Text -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ClaimTag.Custom -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUByte.allocationSize(value.`number`)
+            )
+        }
+    }
+
+    override fun write(value: ClaimTag, buf: ByteBuffer) {
+        when(value) {
+            is ClaimTag.DisplayName -> {
+                buf.putInt(1)
+                Unit
+            }
+            is ClaimTag.Unit -> {
+                buf.putInt(2)
+                Unit
+            }
+            is ClaimTag.Role -> {
+                buf.putInt(3)
+                Unit
+            }
+            is ClaimTag.Organisation -> {
+                buf.putInt(4)
+                Unit
+            }
+            is ClaimTag.Text -> {
+                buf.putInt(5)
+                Unit
+            }
+            is ClaimTag.Custom -> {
+                buf.putInt(6)
+                FfiConverterUByte.write(value.`number`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
 
 
 
@@ -7221,6 +11005,90 @@ enum class ErrorKind {
      * See [`QorganError::NoSession`].
      */
     NO_SESSION,
+    /**
+     * See [`QorganError::InvalidRoster`].
+     */
+    INVALID_ROSTER,
+    /**
+     * See [`QorganError::RosterRolledBack`].
+     */
+    ROSTER_ROLLED_BACK,
+    /**
+     * See [`QorganError::RosterFork`].
+     */
+    ROSTER_FORK,
+    /**
+     * See [`QorganError::RosterGap`].
+     */
+    ROSTER_GAP,
+    /**
+     * See [`QorganError::RosterBehind`].
+     */
+    ROSTER_BEHIND,
+    /**
+     * See [`QorganError::StaleChain`].
+     */
+    STALE_CHAIN,
+    /**
+     * See [`QorganError::SenderNotMember`].
+     */
+    SENDER_NOT_MEMBER,
+    /**
+     * See [`QorganError::NotMember`].
+     */
+    NOT_MEMBER,
+    /**
+     * See [`QorganError::RosterMismatch`].
+     */
+    ROSTER_MISMATCH,
+    /**
+     * See [`QorganError::NotAdmin`].
+     */
+    NOT_ADMIN,
+    /**
+     * See [`QorganError::SignerNotAdmin`].
+     */
+    SIGNER_NOT_ADMIN,
+    /**
+     * See [`QorganError::RosterNotSuccessor`].
+     */
+    ROSTER_NOT_SUCCESSOR,
+    /**
+     * See [`QorganError::NotInRoster`].
+     */
+    NOT_IN_ROSTER,
+    /**
+     * See [`QorganError::InvalidStatement`].
+     */
+    INVALID_STATEMENT,
+    /**
+     * See [`QorganError::UnknownIssuer`].
+     */
+    UNKNOWN_ISSUER,
+    /**
+     * See [`QorganError::InvalidChain`].
+     */
+    INVALID_CHAIN,
+    /**
+     * See [`QorganError::NotYetValid`].
+     */
+    NOT_YET_VALID,
+    /**
+     * See [`QorganError::Expired`].
+     */
+    EXPIRED,
+    /**
+     * See [`QorganError::Revoked`].
+     */
+    REVOKED,
+    /**
+     * See [`QorganError::WrongSubject`].
+     */
+    WRONG_SUBJECT,
+    /**
+     * See [`QorganError::InvalidText`].
+     */
+    INVALID_TEXT,
     /**
      * See [`QorganError::InvalidArgument`].
      */
@@ -7778,6 +11646,333 @@ sealed class QorganException: kotlin.Exception() {
     }
     
     /**
+     * A roster that breaks the rules (no member, no admin, more than the
+     * member limit, an account listed twice), or a change that would make
+     * one (removing an account that is not a member).
+     */
+    class InvalidRoster(
+        
+        /**
+         * What was wrong.
+         */
+        val `reason`: kotlin.String
+        ) : QorganException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * A roster older than the one held: the server replays an old roster
+     * (to bring back a removed member). Nothing changed; keep the held
+     * roster.
+     */
+    class RosterRolledBack(
+        
+        /**
+         * Epoch held.
+         */
+        val `held`: kotlin.ULong, 
+        
+        /**
+         * Epoch offered.
+         */
+        val `offered`: kotlin.ULong
+        ) : QorganException() {
+        override val message
+            get() = "held=${ `held` }, offered=${ `offered` }"
+    }
+    
+    /**
+     * Two different rosters claim one epoch of a group, both signed by an
+     * admin (two admins changed the group at once, or an admin's account
+     * key was stolen), or a chain was announced under another roster of
+     * the held epoch: the server shows different members to different
+     * people. Nothing changed. The app must show this to the user.
+     */
+    class RosterFork(
+        
+        /**
+         * The roster this device holds.
+         */
+        val `held`: RosterHead, 
+        
+        /**
+         * The conflicting one.
+         */
+        val `seen`: RosterHead
+        ) : QorganException() {
+        override val message
+            get() = "held=${ `held` }, seen=${ `seen` }"
+    }
+    
+    /**
+     * Rosters between the held one and the offered one are missing: fetch
+     * epochs `first_missing` to `offered` and advance with the whole
+     * chain. Nothing changed.
+     */
+    class RosterGap(
+        
+        /**
+         * First missing epoch.
+         */
+        val `firstMissing`: kotlin.ULong, 
+        
+        /**
+         * Epoch offered.
+         */
+        val `offered`: kotlin.ULong
+        ) : QorganException() {
+        override val message
+            get() = "firstMissing=${ `firstMissing` }, offered=${ `offered` }"
+    }
+    
+    /**
+     * A chain announced under a newer roster than the one held: fetch the
+     * rosters up to `announced`, `advance`, and take the chain again.
+     */
+    class RosterBehind(
+        
+        /**
+         * Epoch held.
+         */
+        val `held`: kotlin.ULong, 
+        
+        /**
+         * Epoch of the announcement.
+         */
+        val `announced`: kotlin.ULong
+        ) : QorganException() {
+        override val message
+            get() = "held=${ `held` }, announced=${ `announced` }"
+    }
+    
+    /**
+     * A chain announced under an older roster than the one held: the
+     * sender has not rotated since the roster changed. Wait for its next
+     * chain (every roster change forces one).
+     */
+    class StaleChain(
+        
+        /**
+         * Epoch held.
+         */
+        val `held`: kotlin.ULong, 
+        
+        /**
+         * Epoch of the announcement.
+         */
+        val `announced`: kotlin.ULong
+        ) : QorganException() {
+        override val message
+            get() = "held=${ `held` }, announced=${ `announced` }"
+    }
+    
+    /**
+     * A chain sent by a device that is not in the verified device list of
+     * a roster member (a device the server enrolled, a removed member's,
+     * or a list of another account). Refused.
+     */
+    class SenderNotMember(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * This device's account is not in the roster: it must not hold the
+     * group's keys (it was removed, or never added).
+     */
+    class NotMember(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * A rostered chain given to a call without a roster, or a chain
+     * without a roster given to a rostered call (`GroupReceiver.new` for
+     * a rostered group, `apply_roster` on a group created without one):
+     * use the matching call.
+     */
+    class RosterMismatch(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * Changing a roster needs the account key of one of its admins: this
+     * account is not an admin (or, creating one, is not listed as one).
+     */
+    class NotAdmin(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * A roster signed by an account that is not an admin of the roster it
+     * follows (of itself, for epoch 1): the server, or a plain member,
+     * tried to change the group. Refused; keep the held roster.
+     */
+    class SignerNotAdmin(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * A roster that does not directly follow the roster it was checked
+     * against (`verify_roster_after`, `VerifyItem.RosterAfter`): not
+     * epoch `previous_epoch + 1`, not naming the held roster's hash, or
+     * another group's. The server keeps the roster it holds.
+     */
+    class RosterNotSuccessor(
+        
+        /**
+         * The offered roster's epoch.
+         */
+        val `epoch`: kotlin.ULong, 
+        
+        /**
+         * The epoch of the roster it was checked against.
+         */
+        val `previousEpoch`: kotlin.ULong
+        ) : QorganException() {
+        override val message
+            get() = "epoch=${ `epoch` }, previousEpoch=${ `previousEpoch` }"
+    }
+    
+    /**
+     * Distribution only (`FanoutResult.error`): a session with a device
+     * that is in no verified device list of a roster member. Nothing was
+     * encrypted for it.
+     */
+    class NotInRoster(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * A statement, certificate or revocation list that breaks the rules
+     * (a claim too long or twice, an empty validity period, a certificate
+     * without its required claim or with a subject that is not a key).
+     */
+    class InvalidStatement(
+        
+        /**
+         * What was wrong.
+         */
+        val `reason`: kotlin.String
+        ) : QorganException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * The certificate chain does not start at a trusted organisation key
+     * (another organisation's, or a key the server or an impostor made).
+     * Show nothing: not "unverified", just no label.
+     */
+    class UnknownIssuer(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * A presentation that is not anchor → [intermediate] → leaf.
+     */
+    class InvalidChain(
+        
+        /**
+         * What was wrong.
+         */
+        val `reason`: kotlin.String
+        ) : QorganException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * A statement of the chain is not valid yet at the time given.
+     */
+    class NotYetValid(
+        
+        /**
+         * The statement's serial.
+         */
+        val `serial`: kotlin.ULong, 
+        
+        /**
+         * Its first valid second.
+         */
+        val `validFrom`: kotlin.ULong
+        ) : QorganException() {
+        override val message
+            get() = "serial=${ `serial` }, validFrom=${ `validFrom` }"
+    }
+    
+    /**
+     * A statement of the chain has expired at the time given.
+     */
+    class Expired(
+        
+        /**
+         * The statement's serial.
+         */
+        val `serial`: kotlin.ULong, 
+        
+        /**
+         * Its first invalid second.
+         */
+        val `validUntil`: kotlin.ULong
+        ) : QorganException() {
+        override val message
+            get() = "serial=${ `serial` }, validUntil=${ `validUntil` }"
+    }
+    
+    /**
+     * A statement of the chain is on its issuer's revocation list.
+     */
+    class Revoked(
+        
+        /**
+         * The statement's serial.
+         */
+        val `serial`: kotlin.ULong
+        ) : QorganException() {
+        override val message
+            get() = "serial=${ `serial` }"
+    }
+    
+    /**
+     * The certificate is genuine but for another account than the one it
+     * is shown for (`verify_account`), or not an account certificate.
+     */
+    class WrongSubject(
+        ) : QorganException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * A QR text that is not a presentation's (prefix `QG1:`, the base45
+     * alphabet, its length).
+     */
+    class InvalidText(
+        
+        /**
+         * What was wrong.
+         */
+        val `reason`: kotlin.String
+        ) : QorganException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
      * An argument out of range (key length, sizes).
      */
     class InvalidArgument(
@@ -7910,10 +12105,65 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             33 -> QorganException.Misaddressed()
             34 -> QorganException.NotListed()
             35 -> QorganException.NoSession()
-            36 -> QorganException.InvalidArgument(
+            36 -> QorganException.InvalidRoster(
                 FfiConverterString.read(buf),
                 )
-            37 -> QorganException.Internal(
+            37 -> QorganException.RosterRolledBack(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            38 -> QorganException.RosterFork(
+                FfiConverterTypeRosterHead.read(buf),
+                FfiConverterTypeRosterHead.read(buf),
+                )
+            39 -> QorganException.RosterGap(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            40 -> QorganException.RosterBehind(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            41 -> QorganException.StaleChain(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            42 -> QorganException.SenderNotMember()
+            43 -> QorganException.NotMember()
+            44 -> QorganException.RosterMismatch()
+            45 -> QorganException.NotAdmin()
+            46 -> QorganException.SignerNotAdmin()
+            47 -> QorganException.RosterNotSuccessor(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            48 -> QorganException.NotInRoster()
+            49 -> QorganException.InvalidStatement(
+                FfiConverterString.read(buf),
+                )
+            50 -> QorganException.UnknownIssuer()
+            51 -> QorganException.InvalidChain(
+                FfiConverterString.read(buf),
+                )
+            52 -> QorganException.NotYetValid(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            53 -> QorganException.Expired(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            54 -> QorganException.Revoked(
+                FfiConverterULong.read(buf),
+                )
+            55 -> QorganException.WrongSubject()
+            56 -> QorganException.InvalidText(
+                FfiConverterString.read(buf),
+                )
+            57 -> QorganException.InvalidArgument(
+                FfiConverterString.read(buf),
+                )
+            58 -> QorganException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -8090,6 +12340,111 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.NoSession -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+            )
+            is QorganException.InvalidRoster -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is QorganException.RosterRolledBack -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`held`)
+                + FfiConverterULong.allocationSize(value.`offered`)
+            )
+            is QorganException.RosterFork -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeRosterHead.allocationSize(value.`held`)
+                + FfiConverterTypeRosterHead.allocationSize(value.`seen`)
+            )
+            is QorganException.RosterGap -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`firstMissing`)
+                + FfiConverterULong.allocationSize(value.`offered`)
+            )
+            is QorganException.RosterBehind -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`held`)
+                + FfiConverterULong.allocationSize(value.`announced`)
+            )
+            is QorganException.StaleChain -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`held`)
+                + FfiConverterULong.allocationSize(value.`announced`)
+            )
+            is QorganException.SenderNotMember -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.NotMember -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.RosterMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.NotAdmin -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.SignerNotAdmin -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.RosterNotSuccessor -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`epoch`)
+                + FfiConverterULong.allocationSize(value.`previousEpoch`)
+            )
+            is QorganException.NotInRoster -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.InvalidStatement -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is QorganException.UnknownIssuer -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.InvalidChain -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is QorganException.NotYetValid -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`serial`)
+                + FfiConverterULong.allocationSize(value.`validFrom`)
+            )
+            is QorganException.Expired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`serial`)
+                + FfiConverterULong.allocationSize(value.`validUntil`)
+            )
+            is QorganException.Revoked -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`serial`)
+            )
+            is QorganException.WrongSubject -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.InvalidText -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
             )
             is QorganException.InvalidArgument -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8275,13 +12630,118 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 buf.putInt(35)
                 Unit
             }
-            is QorganException.InvalidArgument -> {
+            is QorganException.InvalidRoster -> {
                 buf.putInt(36)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is QorganException.Internal -> {
+            is QorganException.RosterRolledBack -> {
                 buf.putInt(37)
+                FfiConverterULong.write(value.`held`, buf)
+                FfiConverterULong.write(value.`offered`, buf)
+                Unit
+            }
+            is QorganException.RosterFork -> {
+                buf.putInt(38)
+                FfiConverterTypeRosterHead.write(value.`held`, buf)
+                FfiConverterTypeRosterHead.write(value.`seen`, buf)
+                Unit
+            }
+            is QorganException.RosterGap -> {
+                buf.putInt(39)
+                FfiConverterULong.write(value.`firstMissing`, buf)
+                FfiConverterULong.write(value.`offered`, buf)
+                Unit
+            }
+            is QorganException.RosterBehind -> {
+                buf.putInt(40)
+                FfiConverterULong.write(value.`held`, buf)
+                FfiConverterULong.write(value.`announced`, buf)
+                Unit
+            }
+            is QorganException.StaleChain -> {
+                buf.putInt(41)
+                FfiConverterULong.write(value.`held`, buf)
+                FfiConverterULong.write(value.`announced`, buf)
+                Unit
+            }
+            is QorganException.SenderNotMember -> {
+                buf.putInt(42)
+                Unit
+            }
+            is QorganException.NotMember -> {
+                buf.putInt(43)
+                Unit
+            }
+            is QorganException.RosterMismatch -> {
+                buf.putInt(44)
+                Unit
+            }
+            is QorganException.NotAdmin -> {
+                buf.putInt(45)
+                Unit
+            }
+            is QorganException.SignerNotAdmin -> {
+                buf.putInt(46)
+                Unit
+            }
+            is QorganException.RosterNotSuccessor -> {
+                buf.putInt(47)
+                FfiConverterULong.write(value.`epoch`, buf)
+                FfiConverterULong.write(value.`previousEpoch`, buf)
+                Unit
+            }
+            is QorganException.NotInRoster -> {
+                buf.putInt(48)
+                Unit
+            }
+            is QorganException.InvalidStatement -> {
+                buf.putInt(49)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is QorganException.UnknownIssuer -> {
+                buf.putInt(50)
+                Unit
+            }
+            is QorganException.InvalidChain -> {
+                buf.putInt(51)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is QorganException.NotYetValid -> {
+                buf.putInt(52)
+                FfiConverterULong.write(value.`serial`, buf)
+                FfiConverterULong.write(value.`validFrom`, buf)
+                Unit
+            }
+            is QorganException.Expired -> {
+                buf.putInt(53)
+                FfiConverterULong.write(value.`serial`, buf)
+                FfiConverterULong.write(value.`validUntil`, buf)
+                Unit
+            }
+            is QorganException.Revoked -> {
+                buf.putInt(54)
+                FfiConverterULong.write(value.`serial`, buf)
+                Unit
+            }
+            is QorganException.WrongSubject -> {
+                buf.putInt(55)
+                Unit
+            }
+            is QorganException.InvalidText -> {
+                buf.putInt(56)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is QorganException.InvalidArgument -> {
+                buf.putInt(57)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is QorganException.Internal -> {
+                buf.putInt(58)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -8289,6 +12749,154 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
     }
 
 }
+
+
+
+/**
+ * How current the revocation information behind a verdict was.
+ */
+sealed class RevocationStatus {
+    
+    /**
+     * Every issuer of the chain had a list that is not stale.
+     */
+    object Current : RevocationStatus()
+    
+    
+    /**
+     * An issuer's newest list is stale (its successor was due at
+     * `next_update`): a revocation since then would not be seen. Show the
+     * label with a warning, and fetch a new list.
+     */
+    data class Stale(
+        /**
+         * When the stale list's successor was due.
+         */
+        val `nextUpdate`: kotlin.ULong) : RevocationStatus()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * An issuer of the chain had no list at all.
+     */
+    object Missing : RevocationStatus()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRevocationStatus : FfiConverterRustBuffer<RevocationStatus>{
+    override fun read(buf: ByteBuffer): RevocationStatus {
+        return when(buf.getInt()) {
+            1 -> RevocationStatus.Current
+            2 -> RevocationStatus.Stale(
+                FfiConverterULong.read(buf),
+                )
+            3 -> RevocationStatus.Missing
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: RevocationStatus): ULong = when(value) {
+        is RevocationStatus.Current -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is RevocationStatus.Stale -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`nextUpdate`)
+            )
+        }
+        is RevocationStatus.Missing -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: RevocationStatus, buf: ByteBuffer) {
+        when(value) {
+            is RevocationStatus.Current -> {
+                buf.putInt(1)
+                Unit
+            }
+            is RevocationStatus.Stale -> {
+                buf.putInt(2)
+                FfiConverterULong.write(value.`nextUpdate`, buf)
+                Unit
+            }
+            is RevocationStatus.Missing -> {
+                buf.putInt(3)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * A member's role: only admins sign the next roster, so only an admin
+ * adds, removes or promotes anyone.
+ */
+
+enum class RosterRole {
+    
+    /**
+     * Reads and sends.
+     */
+    MEMBER,
+    /**
+     * Also signs roster changes.
+     */
+    ADMIN;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRosterRole: FfiConverterRustBuffer<RosterRole> {
+    override fun read(buf: ByteBuffer) = try {
+        RosterRole.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: RosterRole) = 4UL
+
+    override fun write(value: RosterRole, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -8309,7 +12917,13 @@ enum class RotationReason {
     /**
      * The chain is too old.
      */
-    AGE;
+    AGE,
+    /**
+     * The group's roster changed (members added, or roles changed): every
+     * chain is bound to one roster, so the next message needs a chain
+     * under the new one.
+     */
+    ROSTER_CHANGED;
 
     
 
@@ -8331,6 +12945,55 @@ public object FfiConverterTypeRotationReason: FfiConverterRustBuffer<RotationRea
     override fun allocationSize(value: RotationReason) = 4UL
 
     override fun write(value: RotationReason, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What a statement's subject is.
+ */
+
+enum class StatementKind {
+    
+    /**
+     * A certificate of an account key (claims a display name).
+     */
+    ACCOUNT,
+    /**
+     * A certificate of another issuer key, which may then issue (claims
+     * the organisation it issues for). Only an anchor's is believed.
+     */
+    INTERMEDIATE,
+    /**
+     * Any other signed statement: the subject is 32 bytes the verifier
+     * knows how to compare (a document's hash).
+     */
+    STATEMENT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStatementKind: FfiConverterRustBuffer<StatementKind> {
+    override fun read(buf: ByteBuffer) = try {
+        StatementKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: StatementKind) = 4UL
+
+    override fun write(value: StatementKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -8462,6 +13125,100 @@ sealed class VerifyItem {
         companion object
     }
     
+    /**
+     * A group roster (`verify_roster`).
+     */
+    data class Roster(
+        /**
+         * Its bytes.
+         */
+        val `bytes`: kotlin.ByteArray) : VerifyItem()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A roster that must directly follow the roster `previous` and be
+     * signed by one of its admins (`verify_roster_after`).
+     */
+    data class RosterAfter(
+        /**
+         * The bytes of the roster the server holds for the group.
+         */
+        val `previous`: kotlin.ByteArray, 
+        /**
+         * The new roster's bytes.
+         */
+        val `bytes`: kotlin.ByteArray) : VerifyItem()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A statement or certificate (`verify_statement`).
+     */
+    data class Statement(
+        /**
+         * Its bytes.
+         */
+        val `bytes`: kotlin.ByteArray) : VerifyItem()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A revocation list (`verify_revocation_list`).
+     */
+    data class RevocationList(
+        /**
+         * Its bytes.
+         */
+        val `bytes`: kotlin.ByteArray) : VerifyItem()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A presentation checked against trust anchors, revocation lists and
+     * a time (`verify_presentation`).
+     */
+    data class Presentation(
+        /**
+         * The presentation's binary form.
+         */
+        val `presentation`: kotlin.ByteArray, 
+        /**
+         * The organisation keys trusted.
+         */
+        val `anchors`: List<kz.qorgan.TrustAnchor>, 
+        /**
+         * The issuers' revocation lists (bytes, verified here once per
+         * batch however many items carry them).
+         */
+        val `revocations`: List<kotlin.ByteArray>, 
+        /**
+         * Unix seconds.
+         */
+        val `now`: kotlin.ULong) : VerifyItem()
+        
+    {
+        
+
+        companion object
+    }
+    
 
     
 
@@ -8501,6 +13258,25 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
             7 -> VerifyItem.GroupMessage(
                 FfiConverterByteArray.read(buf),
                 FfiConverterByteArray.read(buf),
+                )
+            8 -> VerifyItem.Roster(
+                FfiConverterByteArray.read(buf),
+                )
+            9 -> VerifyItem.RosterAfter(
+                FfiConverterByteArray.read(buf),
+                FfiConverterByteArray.read(buf),
+                )
+            10 -> VerifyItem.Statement(
+                FfiConverterByteArray.read(buf),
+                )
+            11 -> VerifyItem.RevocationList(
+                FfiConverterByteArray.read(buf),
+                )
+            12 -> VerifyItem.Presentation(
+                FfiConverterByteArray.read(buf),
+                FfiConverterSequenceTypeTrustAnchor.read(buf),
+                FfiConverterSequenceByteArray.read(buf),
+                FfiConverterULong.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
@@ -8559,6 +13335,45 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
                 + FfiConverterByteArray.allocationSize(value.`message`)
             )
         }
+        is VerifyItem.Roster -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`bytes`)
+            )
+        }
+        is VerifyItem.RosterAfter -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`previous`)
+                + FfiConverterByteArray.allocationSize(value.`bytes`)
+            )
+        }
+        is VerifyItem.Statement -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`bytes`)
+            )
+        }
+        is VerifyItem.RevocationList -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`bytes`)
+            )
+        }
+        is VerifyItem.Presentation -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`presentation`)
+                + FfiConverterSequenceTypeTrustAnchor.allocationSize(value.`anchors`)
+                + FfiConverterSequenceByteArray.allocationSize(value.`revocations`)
+                + FfiConverterULong.allocationSize(value.`now`)
+            )
+        }
     }
 
     override fun write(value: VerifyItem, buf: ByteBuffer) {
@@ -8599,6 +13414,35 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
                 buf.putInt(7)
                 FfiConverterByteArray.write(value.`announcement`, buf)
                 FfiConverterByteArray.write(value.`message`, buf)
+                Unit
+            }
+            is VerifyItem.Roster -> {
+                buf.putInt(8)
+                FfiConverterByteArray.write(value.`bytes`, buf)
+                Unit
+            }
+            is VerifyItem.RosterAfter -> {
+                buf.putInt(9)
+                FfiConverterByteArray.write(value.`previous`, buf)
+                FfiConverterByteArray.write(value.`bytes`, buf)
+                Unit
+            }
+            is VerifyItem.Statement -> {
+                buf.putInt(10)
+                FfiConverterByteArray.write(value.`bytes`, buf)
+                Unit
+            }
+            is VerifyItem.RevocationList -> {
+                buf.putInt(11)
+                FfiConverterByteArray.write(value.`bytes`, buf)
+                Unit
+            }
+            is VerifyItem.Presentation -> {
+                buf.putInt(12)
+                FfiConverterByteArray.write(value.`presentation`, buf)
+                FfiConverterSequenceTypeTrustAnchor.write(value.`anchors`, buf)
+                FfiConverterSequenceByteArray.write(value.`revocations`, buf)
+                FfiConverterULong.write(value.`now`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -8667,6 +13511,38 @@ public object FfiConverterOptionalByteArray: FfiConverterRustBuffer<kotlin.ByteA
         } else {
             buf.put(1)
             FfiConverterByteArray.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeContact: FfiConverterRustBuffer<Contact?> {
+    override fun read(buf: ByteBuffer): Contact? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeContact.read(buf)
+    }
+
+    override fun allocationSize(value: Contact?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeContact.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Contact?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeContact.write(value, buf)
         }
     }
 }
@@ -8773,6 +13649,70 @@ public object FfiConverterOptionalTypeHeadReport: FfiConverterRustBuffer<HeadRep
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeRosterHead: FfiConverterRustBuffer<RosterHead?> {
+    override fun read(buf: ByteBuffer): RosterHead? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeRosterHead.read(buf)
+    }
+
+    override fun allocationSize(value: RosterHead?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeRosterHead.allocationSize(value)
+        }
+    }
+
+    override fun write(value: RosterHead?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeRosterHead.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeRosterRole: FfiConverterRustBuffer<RosterRole?> {
+    override fun read(buf: ByteBuffer): RosterRole? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeRosterRole.read(buf)
+    }
+
+    override fun allocationSize(value: RosterRole?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeRosterRole.allocationSize(value)
+        }
+    }
+
+    override fun write(value: RosterRole?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeRosterRole.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeRotationReason: FfiConverterRustBuffer<RotationReason?> {
     override fun read(buf: ByteBuffer): RotationReason? {
         if (buf.get().toInt() == 0) {
@@ -8823,6 +13763,34 @@ public object FfiConverterSequenceUInt: FfiConverterRustBuffer<List<kotlin.UInt>
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterUInt.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceULong: FfiConverterRustBuffer<List<kotlin.ULong>> {
+    override fun read(buf: ByteBuffer): List<kotlin.ULong> {
+        val len = buf.getInt()
+        return List<kotlin.ULong>(len) {
+            FfiConverterULong.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.ULong>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterULong.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.ULong>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterULong.write(it, buf)
         }
     }
 }
@@ -8889,6 +13857,34 @@ public object FfiConverterSequenceTypeContact: FfiConverterRustBuffer<List<Conta
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeRevocationList: FfiConverterRustBuffer<List<RevocationList>> {
+    override fun read(buf: ByteBuffer): List<RevocationList> {
+        val len = buf.getInt()
+        return List<RevocationList>(len) {
+            FfiConverterTypeRevocationList.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<RevocationList>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRevocationList.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<RevocationList>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRevocationList.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeSession: FfiConverterRustBuffer<List<Session>> {
     override fun read(buf: ByteBuffer): List<Session> {
         val len = buf.getInt()
@@ -8917,6 +13913,34 @@ public object FfiConverterSequenceTypeSession: FfiConverterRustBuffer<List<Sessi
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeStatement: FfiConverterRustBuffer<List<Statement>> {
+    override fun read(buf: ByteBuffer): List<Statement> {
+        val len = buf.getInt()
+        return List<Statement>(len) {
+            FfiConverterTypeStatement.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Statement>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeStatement.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Statement>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeStatement.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeBatchResult: FfiConverterRustBuffer<List<BatchResult>> {
     override fun read(buf: ByteBuffer): List<BatchResult> {
         val len = buf.getInt()
@@ -8935,6 +13959,34 @@ public object FfiConverterSequenceTypeBatchResult: FfiConverterRustBuffer<List<B
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeBatchResult.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeClaim: FfiConverterRustBuffer<List<Claim>> {
+    override fun read(buf: ByteBuffer): List<Claim> {
+        val len = buf.getInt()
+        return List<Claim>(len) {
+            FfiConverterTypeClaim.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Claim>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeClaim.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Claim>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeClaim.write(it, buf)
         }
     }
 }
@@ -9047,6 +14099,62 @@ public object FfiConverterSequenceTypeGroupBatchResult: FfiConverterRustBuffer<L
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeGroupBatchResult.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRosterMember: FfiConverterRustBuffer<List<RosterMember>> {
+    override fun read(buf: ByteBuffer): List<RosterMember> {
+        val len = buf.getInt()
+        return List<RosterMember>(len) {
+            FfiConverterTypeRosterMember.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<RosterMember>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRosterMember.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<RosterMember>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRosterMember.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeTrustAnchor: FfiConverterRustBuffer<List<TrustAnchor>> {
+    override fun read(buf: ByteBuffer): List<TrustAnchor> {
+        val len = buf.getInt()
+        return List<TrustAnchor>(len) {
+            FfiConverterTypeTrustAnchor.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<TrustAnchor>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeTrustAnchor.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<TrustAnchor>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeTrustAnchor.write(it, buf)
         }
     }
 }
@@ -9237,8 +14345,11 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
     
 
         /**
-         * Verifies many items with one batch verification; one result per item.
-         * Each distinct announcement is decoded and verified once.
+         * Verifies many items with one batch verification; one result per item,
+         * equal to what the single-item function says of it. Each distinct
+         * announcement, held roster and set of presentation trust inputs (anchors
+         * and revocation lists) is decoded and verified once. A presentation
+         * whose anchors or revocation lists do not parse fails with their error.
          * A `DeviceListAfter` whose account key or head hash is not 32 bytes
          * fails as `InvalidArgument` (`Malformed`: 32 bytes that are not an
          * account key), without entering the batch.
@@ -9342,6 +14453,109 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
         FfiConverterByRefBytes.lower(`identity`),_status)
 }
     
+    
+
+        /**
+         * Verifies a presentation (its binary form; for a scanned QR text,
+         * `Presentation.from_text(text).to_bytes()`) as `Presentation.verify`
+         * does: anchored at one of `anchors`, chained, valid at `now` (Unix
+         * seconds), revoked by none of `revocations` (revocation lists as bytes,
+         * each verified here: one that does not verify fails the call with its
+         * own error), every signature. Returns who vouches for it and what it
+         * says.
+         */
+    @Throws(QorganException::class) fun `verifyPresentation`(`presentation`: java.nio.ByteBuffer, `anchors`: List<TrustAnchor>, `revocations`: List<kotlin.ByteArray>, `now`: kotlin.ULong): Verified {
+            return FfiConverterTypeVerified.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_verify_presentation(
+    
+        
+        FfiConverterByRefBytes.lower(`presentation`),
+        FfiConverterSequenceTypeTrustAnchor.lower(`anchors`),
+        FfiConverterSequenceByteArray.lower(`revocations`),
+        FfiConverterULong.lower(`now`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Verifies a revocation list: its rules and its issuer's signature;
+         * returns what it says. Refused: `Malformed`, `InvalidStatement`,
+         * `BadSignature` (`what`: "revocation list").
+         */
+    @Throws(QorganException::class) fun `verifyRevocationList`(`revocationList`: java.nio.ByteBuffer): RevocationListInfo {
+            return FfiConverterTypeRevocationListInfo.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_verify_revocation_list(
+    
+        
+        FfiConverterByRefBytes.lower(`revocationList`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Verifies a group roster: its rules, the signer's signature, and for
+         * epoch 1 that the signer is one of its admins; returns what it says.
+         * Refused: `Malformed` (including a broken roster rule), `BadSignature`
+         * (`what`: "group roster"), `SignerNotAdmin`. Says nothing of whether
+         * it follows the roster held for the group: see `verify_roster_after`.
+         */
+    @Throws(QorganException::class) fun `verifyRoster`(`roster`: java.nio.ByteBuffer): RosterInfo {
+            return FfiConverterTypeRosterInfo.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_verify_roster(
+    
+        
+        FfiConverterByRefBytes.lower(`roster`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Verifies a roster as `verify_roster` does, and that it directly
+         * follows `previous` (the bytes of the roster the server holds for the
+         * group, verified when it was stored): same group, epoch one more,
+         * naming its hash, signed by one of its admins. What a server checks
+         * before replacing the roster it holds. Refused as `verify_roster`, with
+         * `RosterNotSuccessor` when it does not follow (a replay, a skipped
+         * epoch, a fork, another group's roster), `SignerNotAdmin` when its
+         * signer is not an admin of `previous`; `InvalidArgument` when
+         * `previous` does not decode.
+         */
+    @Throws(QorganException::class) fun `verifyRosterAfter`(`previous`: kotlin.ByteArray, `roster`: java.nio.ByteBuffer): RosterInfo {
+            return FfiConverterTypeRosterInfo.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_verify_roster_after(
+    
+        
+        FfiConverterByteArray.lower(`previous`),
+        FfiConverterByRefBytes.lower(`roster`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Verifies a statement or certificate: its rules and its issuer's
+         * signature, whoever the issuer is; returns what it says. Refused:
+         * `Malformed`, `InvalidStatement`, `BadSignature` (`what`: "statement").
+         * Says nothing of whether the issuer is trusted or the statement valid
+         * now: see `verify_presentation`.
+         */
+    @Throws(QorganException::class) fun `verifyStatement`(`statement`: java.nio.ByteBuffer): StatementInfo {
+            return FfiConverterTypeStatementInfo.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_verify_statement(
+    
+        
+        FfiConverterByRefBytes.lower(`statement`),_status)
+}
+    )
+    }
     
 
         /**

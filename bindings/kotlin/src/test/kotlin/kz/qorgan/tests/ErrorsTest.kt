@@ -67,6 +67,28 @@ class ErrorsTest {
             QorganException.NoAccountKey::class.java,
             QorganException.DeviceNotListed::class.java,
             QorganException.Misaddressed::class.java,
+            // Provoked in RosterTest.
+            QorganException.InvalidRoster::class.java,
+            QorganException.RosterRolledBack::class.java,
+            QorganException.RosterFork::class.java,
+            QorganException.RosterGap::class.java,
+            QorganException.RosterBehind::class.java,
+            QorganException.StaleChain::class.java,
+            QorganException.SenderNotMember::class.java,
+            QorganException.NotMember::class.java,
+            QorganException.RosterMismatch::class.java,
+            QorganException.NotAdmin::class.java,
+            QorganException.SignerNotAdmin::class.java,
+            QorganException.RosterNotSuccessor::class.java,
+            // Provoked in CertificateTest.
+            QorganException.InvalidStatement::class.java,
+            QorganException.UnknownIssuer::class.java,
+            QorganException.InvalidChain::class.java,
+            QorganException.NotYetValid::class.java,
+            QorganException.Expired::class.java,
+            QorganException.Revoked::class.java,
+            QorganException.WrongSubject::class.java,
+            QorganException.InvalidText::class.java,
         )
 
         /**
@@ -78,12 +100,15 @@ class ErrorsTest {
          *   by a panic inside Rust; neither can be caused through the API.
          * - NotListed, NoSession: never thrown; `fanout` reports them per
          *   device in `Delivery.error` (AccountTest checks both kinds).
+         * - NotInRoster: never thrown; `distributeInRoster` reports it per
+         *   session in `FanoutResult.error` (RosterTest checks it).
          */
         val NOT_PROVOKABLE = setOf(
             QorganException.ChainExhausted::class.java,
             QorganException.Internal::class.java,
             QorganException.NotListed::class.java,
             QorganException.NoSession::class.java,
+            QorganException.NotInRoster::class.java,
         )
     }
 
@@ -95,7 +120,7 @@ class ErrorsTest {
     @Test
     fun everyVariantIsCoveredOrListed() {
         val all = variants()
-        assertEquals(37, all.size, all.toString())
+        assertEquals(58, all.size, all.toString())
         assertEquals(all, PROVOKED + NOT_PROVOKABLE)
     }
 

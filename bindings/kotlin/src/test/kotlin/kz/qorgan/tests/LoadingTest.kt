@@ -7,6 +7,7 @@ import kz.qorgan.Device
 import kz.qorgan.GroupReceiver
 import kz.qorgan.ListHead
 import kz.qorgan.OutboundGroup
+import kz.qorgan.Roster
 import kz.qorgan.Session
 import kz.qorgan.decrypt
 import java.nio.ByteBuffer
@@ -46,12 +47,15 @@ class LoadingTest {
             setOf(
                 "verifyIdentity", "verifyBundle", "verifyUpload", "verifyAnnouncement", "verifyGroupMessage",
                 "verifyDeviceList", "verifyDeviceListAfter", "encrypt", "decrypt", "accept", "fanout", "receive",
-                "envelopeAccounts",
+                "envelopeAccounts", "verifyRoster", "verifyRosterAfter", "verifyStatement", "verifyRevocationList",
+                "verifyPresentation", "decryptInRoster",
             ),
             public.map { name(it) }.toSet(),
         )
         // verify*: every parameter a ByteArray (verifyDeviceListAfter: the
-        // account key, the held head, the list); fanout and receive: the generated
+        // account key, the held head, the list; verifyPresentation: the
+        // presentation, then anchors, lists and `now`); decryptInRoster: the
+        // receiver, the message, then the roster objects; fanout and receive: the generated
         // function's parameters with the last one a ByteArray; the
         // per-message extensions: the receiver object, then one ByteArray
         // (and `now` for accept).
@@ -60,6 +64,19 @@ class LoadingTest {
             val params = m.parameterTypes.toList()
             if (name(m) == "verifyDeviceListAfter") {
                 assertEquals(listOf(ByteArray::class.java, ListHead::class.java, ByteArray::class.java), params, m.toString())
+            } else if (name(m) == "verifyPresentation") {
+                // The presentation, the anchors, the revocation lists, `now`.
+                assertEquals(
+                    listOf(ByteArray::class.java, List::class.java, List::class.java, Long::class.javaPrimitiveType),
+                    params,
+                    m.toString(),
+                )
+            } else if (name(m) == "decryptInRoster") {
+                assertEquals(
+                    listOf(GroupReceiver::class.java, ByteArray::class.java, Roster::class.java, Account::class.java, Contact::class.java),
+                    params,
+                    m.toString(),
+                )
             } else if (name(m).startsWith("verify")) {
                 assertTrue(params.all { it == ByteArray::class.java }, m.toString())
             } else if (name(m) == "fanout") {
