@@ -7,7 +7,11 @@ Not provoked here (see README.md, "Errors"):
   * Internal: only a failing OS random generator or a mutex poisoned by a
     panic raise it; neither can be caused through the API.
   * NotListed, NoSession: never raised; ``fanout`` reports them per device in
-    ``Delivery.error`` (test_accounts.py).
+    ``Delivery.error`` (test_accounts.py). NotInRoster likewise, per session
+    in ``FanoutResult.error`` of ``distribute_in_roster`` (test_rosters.py).
+  * SignerNotAdmin: needs a roster signed by a key that is no admin's, which
+    the API never makes (a forgery); the Rust FFI tests and the Kotlin
+    tests (a JDK Ed25519 key) provoke it.
 The account errors are provoked in test_accounts.py and test_server.py, and
 below where those do not reach them.
 """
@@ -27,7 +31,15 @@ ALL_VARIANTS = [
     "WrongGroup", "KeyCommitmentMismatch", "ConflictingChainKey", "ConflictingRotation",
     "RetiredChain", "CorruptState", "WrongOwner", "RolledBack", "NotSuccessor", "WrongAccount",
     "ListRolledBack", "Fork", "Gap", "InvalidList", "ProvisioningFailed", "InvalidLinkCode",
-    "NoAccountKey", "DeviceNotListed", "Misaddressed", "NotListed", "NoSession", "InvalidArgument", "Internal",
+    "NoAccountKey", "DeviceNotListed", "Misaddressed", "NotListed", "NoSession",
+    # Rosters (test_rosters.py).
+    "InvalidRoster", "RosterRolledBack", "RosterFork", "RosterGap", "RosterBehind", "StaleChain",
+    "SenderNotMember", "NotMember", "RosterMismatch", "NotAdmin", "SignerNotAdmin",
+    "RosterNotSuccessor", "NotInRoster",
+    # Certificates (test_certificates.py).
+    "InvalidStatement", "UnknownIssuer", "InvalidChain", "NotYetValid", "Expired", "Revoked",
+    "WrongSubject", "InvalidText",
+    "InvalidArgument", "Internal",
 ]
 
 
