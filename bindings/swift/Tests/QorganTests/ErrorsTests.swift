@@ -9,8 +9,11 @@ import XCTest
 /// while `maxMessages` is a u32) and `Internal` (the OS random generator
 /// failing, or a lock poisoned by a panic in Rust: neither can be caused
 /// through the API). `NotListed` and `NoSession` are never thrown: `fanout`
-/// reports them per device in `Delivery.error` (AccountTests). The account
-/// errors are provoked in AccountTests.
+/// reports them per device in `Delivery.error` (AccountTests); nor is
+/// `NotInRoster` (`distributeInRoster`'s `FanoutResult.error`, RosterTests).
+/// The account errors are provoked in AccountTests, the roster and
+/// certificate errors in RosterTests and CertificateTests (but
+/// `SignerNotAdmin`, which needs a forged signature: Rust and Kotlin tests).
 final class ErrorsTests: XCTestCase {
     /// Every ErrorKind names one QorganError case: this switch and the one
     /// in `kind(of:)` are both exhaustive, so the two enums cannot drift.
@@ -29,6 +32,14 @@ final class ErrorsTests: XCTestCase {
             .Fork(held: ListHead(version: 0, hash: Data()), seen: ListHead(version: 0, hash: Data())),
             .Gap(firstMissing: 0, offered: 0), .InvalidList(reason: ""), .ProvisioningFailed,
             .InvalidLinkCode(reason: ""), .NoAccountKey, .DeviceNotListed, .Misaddressed, .NotListed, .NoSession,
+            .InvalidRoster(reason: ""), .RosterRolledBack(held: 0, offered: 0),
+            .RosterFork(held: RosterHead(epoch: 0, hash: Data()), seen: RosterHead(epoch: 0, hash: Data())),
+            .RosterGap(firstMissing: 0, offered: 0), .RosterBehind(held: 0, announced: 0),
+            .StaleChain(held: 0, announced: 0), .SenderNotMember, .NotMember, .RosterMismatch, .NotAdmin,
+            .SignerNotAdmin, .RosterNotSuccessor(epoch: 0, previousEpoch: 0), .NotInRoster,
+            .InvalidStatement(reason: ""), .UnknownIssuer, .InvalidChain(reason: ""),
+            .NotYetValid(serial: 0, validFrom: 0), .Expired(serial: 0, validUntil: 0), .Revoked(serial: 0),
+            .WrongSubject, .InvalidText(reason: ""),
             .InvalidArgument(reason: ""), .Internal(reason: ""),
         ]
         let kinds = samples.map(kind(of:))
@@ -41,7 +52,12 @@ final class ErrorsTests: XCTestCase {
                  .keyCommitmentMismatch, .conflictingChainKey, .conflictingRotation, .retiredChain,
                  .corruptState, .wrongOwner, .rolledBack, .notSuccessor, .wrongAccount, .listRolledBack,
                  .fork, .gap, .invalidList, .provisioningFailed, .invalidLinkCode, .noAccountKey,
-                 .deviceNotListed, .misaddressed, .notListed, .noSession, .invalidArgument, .internal:
+                 .deviceNotListed, .misaddressed, .notListed, .noSession,
+                 .invalidRoster, .rosterRolledBack, .rosterFork, .rosterGap, .rosterBehind, .staleChain,
+                 .senderNotMember, .notMember, .rosterMismatch, .notAdmin, .signerNotAdmin,
+                 .rosterNotSuccessor, .notInRoster, .invalidStatement, .unknownIssuer, .invalidChain,
+                 .notYetValid, .expired, .revoked, .wrongSubject, .invalidText,
+                 .invalidArgument, .internal:
                 break
             }
         }

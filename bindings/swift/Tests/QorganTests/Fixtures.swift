@@ -81,6 +81,27 @@ func kind(of error: QorganError) -> ErrorKind {
     case .Misaddressed: return .misaddressed
     case .NotListed: return .notListed
     case .NoSession: return .noSession
+    case .InvalidRoster: return .invalidRoster
+    case .RosterRolledBack: return .rosterRolledBack
+    case .RosterFork: return .rosterFork
+    case .RosterGap: return .rosterGap
+    case .RosterBehind: return .rosterBehind
+    case .StaleChain: return .staleChain
+    case .SenderNotMember: return .senderNotMember
+    case .NotMember: return .notMember
+    case .RosterMismatch: return .rosterMismatch
+    case .NotAdmin: return .notAdmin
+    case .SignerNotAdmin: return .signerNotAdmin
+    case .RosterNotSuccessor: return .rosterNotSuccessor
+    case .NotInRoster: return .notInRoster
+    case .InvalidStatement: return .invalidStatement
+    case .UnknownIssuer: return .unknownIssuer
+    case .InvalidChain: return .invalidChain
+    case .NotYetValid: return .notYetValid
+    case .Expired: return .expired
+    case .Revoked: return .revoked
+    case .WrongSubject: return .wrongSubject
+    case .InvalidText: return .invalidText
     case .InvalidArgument: return .invalidArgument
     case .Internal: return .internal
     }
