@@ -15,7 +15,8 @@ use crate::StoreError;
 /// The schema this library writes and the newest it reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// How long a transaction waits for another process's lock before failing.
+/// How long (in milliseconds, retrying every millisecond) a transaction
+/// waits for another process's lock before failing.
 pub const BUSY_TIMEOUT_MS: u64 = 10_000;
 
 /// What SQLite's `synchronous` is set to (WAL journal in both cases).
@@ -79,6 +80,16 @@ pub(crate) fn slot(table: &str, key: &[u8], generation: u64) -> Vec<u8> {
     c
 }
 
+/// The busy handler: sleep a millisecond and retry, for
+/// [`BUSY_TIMEOUT_MS`] attempts in all.
+fn retry_busy(attempts: i32) -> bool {
+    if u64::try_from(attempts).unwrap_or(u64::MAX) >= BUSY_TIMEOUT_MS {
+        return false;
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1));
+    true
+}
+
 fn corrupt(why: &str) -> StoreError {
     StoreError::Corrupt(why.into())
 }
@@ -100,7 +111,11 @@ impl Db {
         rng: &mut qorgan::SystemRng,
     ) -> Result<(Self, bool), StoreError> {
         let conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+        // SQLite's own busy handler backs off to 100 ms sleeps, so a process
+        // waiting for another that commits in a tight loop can starve (an
+        // app's notification extension behind the app's catch-up). Retrying
+        // every millisecond gives it the gaps between the other's commits.
+        conn.busy_handler(Some(retry_busy))?;
         // A file that is not a database fails here, on its first read.
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
