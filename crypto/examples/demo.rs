@@ -3,13 +3,20 @@
 //! numbers) and a group conversation (sender keys distributed over 1:1
 //! sessions, a member removed, rotation, batch catch-up), then accounts (a
 //! second device linked by its code, a contact noticing it, a device the
-//! server slipped in refused).
+//! server slipped in refused), a group with a roster (a member removed
+//! forces a rotation before the next send; a device the server enrolled
+//! gets nothing) and organisation certificates (a colleague "verified by"
+//! the ministry from a QR code; an impostor's certificate refused).
 //! Run: `cargo run --release -p qorgan --example demo`.
 
 use qorgan::account::{
     Account, Comparison, Contact, DeviceList, LinkCode, LinkRequest, fanout, receive, seal_envelope,
 };
+use qorgan::certificate::{
+    Claim, ClaimTag, IssuerKeyPair, Presentation, RevocationList, Statement, TrustAnchor,
+};
 use qorgan::group::distribute;
+use qorgan::roster::{Member, Role, Roster, distribute_in_roster};
 use qorgan::{
     Expected, IdentityKeyPair, OutboundGroupSession, PreKeyBundle, PreKeyStore, RotationPolicy,
     SafetyNumber, SenderKeyDistribution, SenderKeyRing, Session, StorageKey, SystemRng,
@@ -124,7 +131,9 @@ fn main() -> Result<()> {
     );
 
     group_demo(&mut rng, &alice_identity, alice, bob)?;
-    account_demo(&mut rng)
+    account_demo(&mut rng)?;
+    roster_demo(&mut rng)?;
+    certificate_demo(&mut rng)
 }
 
 /// A 1:1 session pair between `a` (initiator) and a new device.
@@ -372,6 +381,247 @@ fn account_demo(rng: &mut SystemRng) -> Result<()> {
     match receive(&alice, &bob_at_alice, session.remote_identity(), &envelope) {
         Err(e) => println!("  Alice  a message from the ghost as \"Bob\": {e}"),
         Ok(_) => return Err("a message from an unlisted device was accepted".into()),
+    }
+    Ok(())
+}
+
+/// A person with one device: its identity and prekeys, and its account.
+struct Person {
+    store: PreKeyStore,
+    account: Account,
+}
+
+fn person(rng: &mut SystemRng, label: &str) -> Result<Person> {
+    let store = device(rng);
+    let account = Account::create(rng, store.identity_key(), label)?;
+    Ok(Person { store, account })
+}
+
+/// A first message from `from` to `to`: the sender's session, and what
+/// `to` reads of `ciphertext` (its session and the plaintext).
+fn open_first(to: &mut Person, ciphertext: &[u8]) -> Result<(Session, Vec<u8>)> {
+    Ok(to.store.accept(ciphertext, 0)?)
+}
+
+fn roster_demo(rng: &mut SystemRng) -> Result<()> {
+    println!("\n13. A group with a roster: Asel (admin) signs who is in it");
+    let asel = person(rng, "Asel's phone")?;
+    let mut bob = person(rng, "Bob's phone")?;
+    let mut dana = person(rng, "Dana's phone")?;
+    let mut ghost = person(rng, "operator's listener")?;
+    let members = vec![
+        Member::new(*asel.account.account_key(), Role::Admin),
+        Member::new(*bob.account.account_key(), Role::Member),
+        Member::new(*dana.account.account_key(), Role::Member),
+    ];
+    let r1 = Roster::create(asel.account.key_pair()?, b"ministry/ops", members)?;
+    show("Asel", "roster, epoch 1 (3 members)", &r1.to_bytes());
+    // Every device takes the roster from the server as bytes, verified.
+    let r1 = Roster::from_bytes(&r1.to_bytes())?;
+    let mut out = OutboundGroupSession::new_in_roster(
+        rng,
+        &r1,
+        asel.account.account_key(),
+        RotationPolicy::DEFAULT,
+        0,
+    )?;
+    let mut sessions = Vec::new();
+    for p in [&mut bob, &mut dana, &mut ghost] {
+        sessions.push(Session::initiate(
+            rng,
+            asel.store.identity(),
+            &p.store.bundle().ok_or("no prekeys")?,
+        )?);
+    }
+    // The lists Asel verified: her own and her contacts' (copies, as her
+    // app holds them). The operator also handed her a session with its
+    // listener, whose list it made.
+    let verified: Vec<DeviceList> = [&asel, &bob, &dana, &ghost]
+        .iter()
+        .map(|p| p.account.list().clone())
+        .collect();
+    let lists: Vec<&DeviceList> = verified.iter().collect();
+    let mut refs: Vec<&mut Session> = sessions.iter_mut().collect();
+    let wires = distribute_in_roster(
+        rng,
+        &out.distribution(asel.store.identity()),
+        &r1,
+        &lists,
+        &mut refs,
+    )?;
+    match &wires[2] {
+        Err(e) => println!("  Asel   the operator's listener gets no key: {e}"),
+        Ok(_) => return Err("a device outside the roster got the chain".into()),
+    }
+    let mut rings = Vec::new();
+    for (p, wire) in [(&mut bob, &wires[0]), (&mut dana, &wires[1])] {
+        let (session, plaintext) = open_first(p, wire.as_ref().map_err(|e| e.to_string())?)?;
+        let dist = SenderKeyDistribution::from_bytes(&plaintext)?;
+        let ring = SenderKeyRing::new_in_roster(
+            &dist,
+            session.remote_identity(),
+            &r1,
+            asel.account.list(),
+            p.account.account_key(),
+        )?;
+        rings.push((session, ring));
+    }
+    let m = out.encrypt(
+        rng,
+        asel.store.identity(),
+        "Briefing at 9, room 4.".as_bytes(),
+    )?;
+    for (name, (_, ring)) in ["Bob", "Dana"].iter().zip(rings.iter_mut()) {
+        let read = ring.decrypt_in_roster(&m, &r1, asel.account.list())?;
+        println!(
+            "  {name:<6} reads: {:?} (roster epoch {})",
+            String::from_utf8(read.plaintext)?,
+            read.roster.map_or(0, |h| h.version)
+        );
+    }
+
+    println!("\n14. Asel removes Dana: the next message waits for a new chain");
+    let r2 = r1.without_member(asel.account.key_pair()?, dana.account.account_key())?;
+    let (held, change) = r1.advance(&[Roster::from_bytes(&r2.to_bytes())?])?;
+    println!(
+        "  Asel   roster epoch {} -> {}: {} removed, signed by an admin",
+        change.from.version,
+        change.to.version,
+        change.removed.len()
+    );
+    out.apply_roster(&change)?;
+    match out.encrypt(rng, asel.store.identity(), b"Dana must not read this") {
+        Err(e) => println!("  Asel   encrypt refused until she rotates: {e}"),
+        Ok(_) => return Err("sent on the old chain after a removal".into()),
+    }
+    out.rotate(rng, 0)?;
+    let mut refs: Vec<&mut Session> = sessions.iter_mut().collect();
+    let wires = distribute_in_roster(
+        rng,
+        &out.distribution(asel.store.identity()),
+        &held,
+        &lists,
+        &mut refs,
+    )?;
+    match &wires[1] {
+        Err(e) => println!("  Asel   the new chain goes to Bob only; Dana: {e}"),
+        Ok(_) => return Err("a removed member got the new chain".into()),
+    }
+    // Bob's app fetched epoch 2 too (it holds the newest roster it verified).
+    let (bob_held, _) = r1.advance(&[Roster::from_bytes(&r2.to_bytes())?])?;
+    let (bob_session, bob_ring) = rings.first_mut().ok_or("no ring")?;
+    let dist = SenderKeyDistribution::from_bytes(
+        &bob_session.decrypt(wires[0].as_ref().map_err(|e| e.to_string())?)?,
+    )?;
+    bob_ring.add_in_roster(
+        &dist,
+        bob_session.remote_identity(),
+        &bob_held,
+        asel.account.list(),
+        bob.account.account_key(),
+    )?;
+    let secret = out.encrypt(rng, asel.store.identity(), "New room: 7.".as_bytes())?;
+    let read = bob_ring.decrypt_in_roster(&secret, &bob_held, asel.account.list())?;
+    println!(
+        "  Bob    reads: {:?} (chain rotation {}, roster epoch {})",
+        String::from_utf8(read.plaintext)?,
+        read.rotation,
+        read.roster.map_or(0, |h| h.version)
+    );
+    let (_, dana_ring) = rings.get_mut(1).ok_or("no ring")?;
+    match dana_ring.decrypt_in_roster(&secret, &r1, asel.account.list()) {
+        Err(e) => println!("  Dana   cannot read it: {e}"),
+        Ok(_) => return Err("a removed member read the new chain".into()),
+    }
+    Ok(())
+}
+
+fn certificate_demo(rng: &mut SystemRng) -> Result<()> {
+    println!("\n15. A colleague verified by an organisation certificate (QR code, offline)");
+    let now = 1_790_000_000;
+    // The ministry's key lives offline; apps ship its public key as an anchor.
+    let ministry = IssuerKeyPair::generate(rng);
+    let anchors = [TrustAnchor::new(*ministry.public(), "Ministry of Defence")];
+    let bob = person(rng, "Bob's phone")?;
+    let cert = Statement::certify_account(
+        &ministry,
+        bob.account.account_key(),
+        1001,
+        now - 86_400,
+        now + 365 * 86_400,
+        vec![
+            Claim::display_name("Major B. Nurlanov")?,
+            Claim::unit("Signals")?,
+        ],
+    )?;
+    let text = Presentation::new(vec![cert])?.to_text();
+    println!(
+        "  Bob    shows a QR code: {}… ({} characters, alphanumeric)",
+        text.get(..24).unwrap_or_default(),
+        text.len()
+    );
+    let crl = RevocationList::issue(&ministry, now - 3600, now + 86_400, vec![17])?;
+    let verified = Presentation::from_text(&text)?.verify_account(
+        bob.account.account_key(),
+        &anchors,
+        std::slice::from_ref(&crl),
+        now,
+    )?;
+    let name = verified
+        .claims
+        .iter()
+        .find(|c| c.tag == ClaimTag::DISPLAY_NAME)
+        .map_or("", |c| c.value.as_str());
+    println!(
+        "  Asel   scans it: {name:?}, \"{}\" (revocations {:?})",
+        verified.label(),
+        verified.revocation
+    );
+
+    println!("\n16. An impostor's certificate is refused");
+    // Mallory makes a key of her own, calls it the ministry, and certifies
+    // her own account with Bob's name.
+    let fake_ministry = IssuerKeyPair::generate(rng);
+    let mallory = person(rng, "Mallory's phone")?;
+    let fake = Statement::certify_account(
+        &fake_ministry,
+        mallory.account.account_key(),
+        1001,
+        now - 86_400,
+        now + 365 * 86_400,
+        vec![Claim::display_name("Major B. Nurlanov")?],
+    )?;
+    let fake_text = Presentation::new(vec![fake])?.to_text();
+    match Presentation::from_text(&fake_text)?.verify_account(
+        mallory.account.account_key(),
+        &anchors,
+        std::slice::from_ref(&crl),
+        now,
+    ) {
+        Err(e) => println!("  Asel   Mallory's own \"ministry\": {e}"),
+        Ok(_) => return Err("a certificate from an untrusted key was believed".into()),
+    }
+    // She shows Bob's genuine code as her own.
+    match Presentation::from_text(&text)?.verify_account(
+        mallory.account.account_key(),
+        &anchors,
+        &[crl],
+        now,
+    ) {
+        Err(e) => println!("  Asel   Bob's code shown for Mallory's account: {e}"),
+        Ok(_) => return Err("a certificate was believed for another account".into()),
+    }
+    // Or edits the text she was given: one character changed.
+    let mut altered: Vec<char> = text.chars().collect();
+    if let Some(c) = altered.get_mut(40) {
+        *c = if *c == 'A' { 'B' } else { 'A' };
+    }
+    let altered: String = altered.into_iter().collect();
+    match Presentation::from_text(&altered)
+        .and_then(|p| p.verify_account(bob.account.account_key(), &anchors, &[], now))
+    {
+        Err(e) => println!("  Asel   an altered code: {e}"),
+        Ok(_) => return Err("an altered certificate was believed".into()),
     }
     Ok(())
 }
