@@ -43,16 +43,24 @@ use crate::hex::encode as hx;
 pub mod account;
 mod account_negative;
 mod case_table;
+pub mod certificate;
+mod certificate_negative;
 pub mod errors;
 mod group;
 mod group_negative;
 mod negative;
+pub mod roster;
+mod roster_negative;
 mod upload;
 pub use account::{ACCOUNT_FIXTURE_SEED, ACCOUNT_SEED, account_fixture_files};
 pub use account_negative::{ACCOUNT_NEGATIVE_SEED, run_case as run_account_negative_case};
+pub use certificate_negative::{
+    CERTIFICATE_NEGATIVE_SEED, run_case as run_certificate_negative_case,
+};
 pub use group::{GROUP_FIXTURE_SEED, GROUP_SEED, group_fixture_file};
 pub use group_negative::{GROUP_NEGATIVE_SEED, run_case as run_group_negative_case};
 pub use negative::{NEGATIVE_SEED, run_case as run_negative_case, upload_json};
+pub use roster_negative::{ROSTER_NEGATIVE_SEED, run_case as run_roster_negative_case};
 pub use upload::UPLOAD_SEED;
 
 /// Seed of `kdf.json`'s inputs.
@@ -1384,6 +1392,19 @@ pub fn generate() -> BTreeMap<String, Value> {
     files.insert(
         "account_negative.json".to_string(),
         account_negative::account_negative_file(),
+    );
+    files.insert("roster.json".to_string(), roster::roster_file());
+    files.insert(
+        "certificate.json".to_string(),
+        certificate::certificate_file(),
+    );
+    files.insert(
+        "certificate_negative.json".to_string(),
+        certificate_negative::certificate_negative_file(),
+    );
+    files.insert(
+        "roster_negative.json".to_string(),
+        roster_negative::roster_negative_file(),
     );
     files
 }

@@ -30,8 +30,8 @@ use qorgan::{
 };
 use qorgan_tests::hex;
 use qorgan_tests::vectors::{
-    ReplayRng, errors, generate, render, run_account_negative_case, run_group_negative_case,
-    run_negative_case,
+    ReplayRng, errors, generate, render, run_account_negative_case, run_certificate_negative_case,
+    run_group_negative_case, run_negative_case, run_roster_negative_case,
 };
 use serde_json::Value;
 
@@ -1264,5 +1264,652 @@ fn qorgan_replays_the_account_scenario() {
             assert_eq!(from_plain.seal(&mut nonce, &key), sealed);
         }
         nonce.finish();
+    }
+}
+
+#[test]
+fn qorgan_gives_the_recorded_outcome_of_every_roster_negative_case() {
+    let f = load("roster_negative.json");
+    let named = |k: &str| -> BTreeMap<String, Vec<u8>> {
+        f["inputs"][k]
+            .as_object()
+            .expect("named inputs")
+            .iter()
+            .map(|(k, v)| (k.clone(), unhex(v)))
+            .collect()
+    };
+    let (rosters, lists) = (named("rosters"), named("lists"));
+    replay_cases(&f, |c| run_roster_negative_case(c, &rosters, &lists));
+}
+
+/// roster.json (docs/PROTOCOL.md §15) through qorgan, from its draws: the
+/// accounts, the four rosters made by the operations listed, the advances
+/// and the history, Alice's chains and messages (every byte), each event
+/// in order (admissions, deliveries with their provenance, roster changes
+/// applied, rotations, refusals), the distribution to members' devices
+/// only, and the sealed version 3 states.
+#[test]
+fn qorgan_replays_the_roster_scenario() {
+    use qorgan::account::{Account, DeviceList};
+    use qorgan::roster::{Member, Role, Roster, distribute_in_roster};
+    use qorgan_tests::vectors::account::head_json;
+    use qorgan_tests::vectors::roster::roster_change_json;
+    let f = load("roster.json");
+    let d = draws(&[&f]);
+    let x = &f["expected"];
+    let replay = |purposes: &[&str]| ReplayRng::new(purposes.iter().map(|p| d[*p].clone()));
+    let mut ids = BTreeMap::new();
+    let mut accounts = BTreeMap::new();
+    for n in f["inputs"]["people"].as_array().expect("people") {
+        let n = str_of(n);
+        let device = format!("{n}_phone");
+        let mut r = replay(&[
+            &format!("{device}.identity.ed25519_seed"),
+            &format!("{device}.identity.x25519_secret"),
+            &format!("{n}.account_seed"),
+        ]);
+        let id = IdentityKeyPair::generate(&mut r);
+        let account = Account::create(&mut r, id.public(), "").expect("create");
+        r.finish();
+        assert_eq!(
+            hex::encode(&id.public().to_field_bytes()),
+            str_of(&x["identities"][&device]["field_encoding"])
+        );
+        assert_eq!(
+            hex::encode(&account.account_key().to_bytes()),
+            str_of(&x["accounts"][n])
+        );
+        ids.insert(n.to_string(), id);
+        accounts.insert(n.to_string(), account);
+    }
+    let lists: BTreeMap<String, DeviceList> = f["inputs"]["lists"]
+        .as_object()
+        .expect("lists")
+        .iter()
+        .map(|(k, v)| {
+            let l = DeviceList::from_bytes(&unhex(v)).expect("list");
+            assert_eq!(l.account(), accounts[k].account_key());
+            (k.clone(), l)
+        })
+        .collect();
+    let key = |n: &Value| *accounts[str_of(n)].account_key();
+    let kp = |n: &Value| accounts[str_of(n)].key_pair().expect("account key");
+    let role = |v: &Value| match str_of(v) {
+        "admin" => Role::Admin,
+        _ => Role::Member,
+    };
+    // The rosters, made by the operations listed.
+    let mut rosters: BTreeMap<String, Roster> = BTreeMap::new();
+    for (op, want) in f["inputs"]["rosters"]
+        .as_array()
+        .expect("rosters")
+        .iter()
+        .zip(x["rosters"].as_array().expect("rosters"))
+    {
+        let r = match str_of(&op["op"]) {
+            "create" => Roster::create(
+                kp(&op["signer"]),
+                &unhex(&f["inputs"]["group_id"]["hex"]),
+                op["members"]
+                    .as_array()
+                    .expect("members")
+                    .iter()
+                    .map(|m| Member::new(key(&m[0]), role(&m[1])))
+                    .collect(),
+            ),
+            "with_member" => rosters[str_of(&op["of"])].with_member(
+                kp(&op["signer"]),
+                &key(&op["account"]),
+                role(&op["role"]),
+            ),
+            _ => rosters[str_of(&op["of"])].without_member(kp(&op["signer"]), &key(&op["account"])),
+        }
+        .expect("roster");
+        assert_eq!(hex::encode(&r.to_bytes()), str_of(&want["bytes"]));
+        assert_eq!(head_json(&r.head()), want["head"]);
+        assert_eq!(Roster::from_bytes(&r.to_bytes()).expect("decodes"), r);
+        assert_eq!(
+            qorgan::verify::verify(&qorgan::verify::Item::Roster(&r.to_bytes())),
+            Ok(())
+        );
+        if let Some(prev) = op.get("of") {
+            assert_eq!(
+                qorgan::verify::verify(&qorgan::verify::Item::RosterAfter {
+                    previous: &rosters[str_of(prev)],
+                    roster: &r.to_bytes()
+                }),
+                Ok(())
+            );
+        }
+        rosters.insert(str_of(&op["name"]).to_string(), r);
+    }
+    let chain_of = |v: &Value| -> Vec<Roster> {
+        v.as_array()
+            .expect("chain")
+            .iter()
+            .map(|n| rosters[str_of(n)].clone())
+            .collect()
+    };
+    for (a, want) in f["inputs"]["advances"]
+        .as_array()
+        .expect("advances")
+        .iter()
+        .zip(x["advances"].as_array().expect("advances"))
+    {
+        let (newest, change) = rosters[str_of(&a["held"])]
+            .advance(&chain_of(&a["chain"]))
+            .expect("advance");
+        assert_eq!(head_json(&newest.head()), want["newest"]);
+        assert_eq!(roster_change_json(&change), want["change"]);
+    }
+    let history = Roster::from_history(
+        &chain_of(&f["inputs"]["history"]["chain"]),
+        &rosters[str_of(&f["inputs"]["history"]["invited"])].head(),
+    )
+    .expect("history");
+    assert_eq!(head_json(&history.head()), x["history"]);
+
+    // The group, event by event.
+    let alice = &ids["alice"];
+    let from = *alice.public();
+    let policy = RotationPolicy {
+        max_messages: f["inputs"]["policy"]["max_messages"].as_u64().expect("max") as u32,
+        max_age_secs: f["inputs"]["policy"]["max_age_secs"].as_u64().expect("age"),
+    };
+    let chain_draws = |c: &str| {
+        replay(&[
+            &format!("{c}.chain_id"),
+            &format!("{c}.chain_key"),
+            &format!("{c}.signing_seed"),
+        ])
+    };
+    let chains: BTreeMap<String, &Value> = x["chains"]
+        .as_array()
+        .expect("chains")
+        .iter()
+        .map(|c| (str_of(&c["name"]).to_string(), c))
+        .collect();
+    let messages: BTreeMap<String, &Value> = x["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| (str_of(&m["id"]).to_string(), m))
+        .collect();
+    let mut out: Option<OutboundGroupSession> = None;
+    let mut dists: BTreeMap<String, SenderKeyDistribution> = BTreeMap::new();
+    let mut bob_ring: Option<SenderKeyRing> = None;
+    let mut carol_in: Option<InboundGroupSession> = None;
+    let mut deliveries = x["deliveries"].as_array().expect("deliveries").iter();
+    let distributed = |o: &OutboundGroupSession,
+                       chain: &str,
+                       dists: &mut BTreeMap<String, SenderKeyDistribution>| {
+        let dist = o.distribution(alice);
+        assert_eq!(
+            hex::encode(&dist.to_bytes()),
+            str_of(&chains[chain]["distribution"]["bytes"])
+        );
+        assert_eq!(
+            hex::encode(&dist.announcement.to_bytes()),
+            str_of(&chains[chain]["announcement"])
+        );
+        dists.insert(chain.to_string(), dist);
+    };
+    let change_of = |c: &str| {
+        let (a, b) = c.split_once(" -> ").expect("change");
+        let held = &rosters[a];
+        let target = &rosters[b];
+        let chain: Vec<Roster> = rosters
+            .values()
+            .filter(|r| r.epoch() > held.epoch() && r.epoch() <= target.epoch())
+            .cloned()
+            .collect();
+        let (newest, change) = held.advance(&chain).expect("advance");
+        assert_eq!(newest, *target);
+        change
+    };
+    for e in f["inputs"]["events"].as_array().expect("events") {
+        match str_of(&e["op"]) {
+            "new_in_roster" => {
+                let mut r = chain_draws(str_of(&e["chain"]));
+                let o = OutboundGroupSession::new_in_roster(
+                    &mut r,
+                    &rosters[str_of(&e["roster"])],
+                    accounts["alice"].account_key(),
+                    policy,
+                    e["now"].as_u64().expect("now"),
+                )
+                .expect("new_in_roster");
+                r.finish();
+                distributed(&o, str_of(&e["chain"]), &mut dists);
+                out = Some(o);
+            }
+            "rotate" => {
+                let o = out.as_mut().expect("outbound");
+                let mut r = chain_draws(str_of(&e["chain"]));
+                o.rotate(&mut r, e["now"].as_u64().expect("now"))
+                    .expect("rotate");
+                r.finish();
+                distributed(o, str_of(&e["chain"]), &mut dists);
+            }
+            "apply_roster" => {
+                let change = change_of(str_of(&e["change"]));
+                out.as_mut()
+                    .expect("outbound")
+                    .apply_roster(&change)
+                    .expect("apply");
+            }
+            "admit" => {
+                let who = str_of(&e["who"]);
+                let dist = &dists[str_of(&e["chain"])];
+                let roster = &rosters[str_of(&e["roster"])];
+                let me = accounts[who].account_key();
+                match (who, bob_ring.as_mut(), str_of(&e["into"])) {
+                    ("bob", None, "ring") => {
+                        bob_ring = Some(
+                            SenderKeyRing::new_in_roster(dist, &from, roster, &lists["alice"], me)
+                                .expect("ring"),
+                        );
+                    }
+                    ("bob", Some(ring), "ring") => ring
+                        .add_in_roster(dist, &from, roster, &lists["alice"], me)
+                        .expect("add"),
+                    _ => {
+                        carol_in = Some(
+                            InboundGroupSession::new_in_roster(
+                                dist,
+                                &from,
+                                roster,
+                                &lists["alice"],
+                                me,
+                            )
+                            .expect("inbound"),
+                        );
+                    }
+                }
+            }
+            "encrypt" => {
+                let id = str_of(&e["id"]);
+                let m = messages[id];
+                let mut r = replay(&[str_of(&m["nonce_draw"])]);
+                let bytes = out
+                    .as_mut()
+                    .expect("outbound")
+                    .encrypt(&mut r, alice, &unhex(&m["plaintext"]["hex"]))
+                    .expect("encrypt");
+                r.finish();
+                assert_eq!(hex::encode(&bytes), str_of(&m["bytes"]), "{id}");
+            }
+            "deliver" => {
+                let want = deliveries.next().expect("delivery");
+                let id = str_of(&e["id"]);
+                let bytes = unhex(&messages[id]["bytes"]);
+                let roster = &rosters[str_of(&e["roster"])];
+                let got = match str_of(&e["to"]) {
+                    "bob" => bob_ring.as_mut().expect("ring").decrypt_in_roster(
+                        &bytes,
+                        roster,
+                        &lists["alice"],
+                    ),
+                    _ => carol_in.as_mut().expect("carol").decrypt_in_roster(
+                        &bytes,
+                        roster,
+                        &lists["alice"],
+                    ),
+                }
+                .expect("decrypt");
+                let p = &want["provenance"];
+                assert_eq!(
+                    hex::encode(&got.plaintext),
+                    str_of(&messages[id]["plaintext"]["hex"])
+                );
+                assert_eq!(
+                    hex::encode(&got.sender.to_field_bytes()),
+                    str_of(&p["sender"])
+                );
+                assert_eq!(
+                    got.roster.as_ref().map(head_json),
+                    Some(p["roster"].clone())
+                );
+                assert_eq!(
+                    (
+                        u64::from(got.chain_id),
+                        u64::from(got.rotation),
+                        u64::from(got.iteration)
+                    ),
+                    (
+                        p["chain_id"].as_u64().expect("id"),
+                        p["rotation"].as_u64().expect("rotation"),
+                        p["iteration"].as_u64().expect("iteration")
+                    )
+                );
+            }
+            "refusal" => {
+                let rf = &x["refusals"][e["refusal"].as_u64().expect("n") as usize];
+                let what = &rf["what"];
+                let got = match str_of(&what["op"]) {
+                    "encrypt" => {
+                        let mut r = ReplayRng::new(Vec::<Vec<u8>>::new());
+                        let o = out.as_mut().expect("outbound");
+                        let e = o.encrypt(&mut r, alice, b"refused").expect_err("refused");
+                        errors::encrypt(&e).0
+                    }
+                    "admit" => {
+                        let e = InboundGroupSession::new_in_roster(
+                            &dists[str_of(&what["chain"])],
+                            &from,
+                            &rosters[str_of(&what["roster"])],
+                            &lists["alice"],
+                            accounts[str_of(&rf["who"])].account_key(),
+                        )
+                        .expect_err("refused");
+                        errors::group(&e).0
+                    }
+                    _ => {
+                        let bytes = unhex(&messages[str_of(&what["id"])]["bytes"]);
+                        let s = carol_in.as_mut().expect("carol");
+                        let before = s.to_bytes().to_vec();
+                        let e = s
+                            .decrypt_in_roster(
+                                &bytes,
+                                &rosters[str_of(&what["roster"])],
+                                &lists["alice"],
+                            )
+                            .expect_err("refused");
+                        assert_eq!(*s.to_bytes(), before);
+                        errors::group(&e).0
+                    }
+                };
+                assert_eq!(got, str_of(&rf["error"]));
+            }
+            other => panic!("event {other}"),
+        }
+    }
+    assert!(deliveries.next().is_none());
+
+    // The distribution of chain3 under r4: Bob's device only.
+    let dx = &x["distribute"];
+    let mut r = qorgan_tests::rng(f["sessions_seed"].as_u64().expect("seed"));
+    let mut sessions = Vec::new();
+    let mut stores = Vec::new();
+    for to in dx["sessions"].as_array().expect("sessions") {
+        let who = str_of(to).trim_end_matches("_phone");
+        let mut store = PreKeyStore::new(&mut r, ids[who].clone(), 0);
+        let bundle = store.bundle().expect("bundle");
+        sessions.push(Session::initiate(&mut r, alice, &bundle).expect("initiate"));
+        stores.push(store);
+    }
+    let member_lists: Vec<&DeviceList> = dx["lists"]
+        .as_array()
+        .expect("lists")
+        .iter()
+        .map(|n| &lists[str_of(n)])
+        .collect();
+    let (s0, s1) = sessions.split_at_mut(1);
+    let results = distribute_in_roster(
+        &mut r,
+        &dists[str_of(&dx["distribution"])],
+        &rosters[str_of(&dx["roster"])],
+        &member_lists,
+        &mut [&mut s0[0], &mut s1[0]],
+    )
+    .expect("distribute");
+    let (_, pt) = stores[0]
+        .accept(results[0].as_ref().expect("bob"), 0)
+        .expect("accept");
+    assert_eq!(*dists["chain3"].to_bytes(), pt);
+    assert_eq!(
+        errors::fanout(results[1].as_ref().expect_err("carol")).0,
+        str_of(&dx["results"][1]["result"]["error"])
+    );
+    let stale = distribute_in_roster(
+        &mut r,
+        &dists["chain2"],
+        &rosters["r4"],
+        &member_lists,
+        &mut [],
+    )
+    .expect_err("stale");
+    assert_eq!(errors::roster(&stale).0, str_of(&dx["stale_chain2"]));
+
+    // The states (§7.4 version 3), sealed with the recorded nonces.
+    let key = StorageKey::from_bytes(d["storage_key"].clone().try_into().expect("32"));
+    for s in x["states"].as_array().expect("states") {
+        let (plain, sealed) = (unhex(&s["plain"]), unhex(&s["sealed"]));
+        check_header(s, &sealed);
+        let expected = expected_of(s);
+        let name = str_of(&s["name"]);
+        let mut nonce = replay(&[&format!("seal.{name}.nonce")]);
+        let ours = match name {
+            "alice_outbound" => out.as_ref().expect("out").to_bytes().to_vec(),
+            "carol_inbound" => carol_in.as_ref().expect("carol").to_bytes().to_vec(),
+            "bob_ring" => bob_ring.as_ref().expect("ring").to_bytes().to_vec(),
+            _ => plain.clone(),
+        };
+        assert_eq!(ours, plain, "{name}");
+        assert_eq!(plain[0], qorgan::wire::ROSTERED_GROUP_VERSION);
+        let resealed = match s["kind"].as_u64().expect("kind") {
+            0x42 => {
+                let o = OutboundGroupSession::open(&key, &sealed, &expected).expect("open");
+                assert_eq!(*o.to_bytes(), plain);
+                OutboundGroupSession::from_bytes(&plain)
+                    .expect("plain")
+                    .seal(&mut nonce, &key)
+            }
+            0x43 => {
+                let o = InboundGroupSession::open(&key, &sealed, &expected).expect("open");
+                assert_eq!(*o.to_bytes(), plain);
+                InboundGroupSession::from_bytes(&plain)
+                    .expect("plain")
+                    .seal(&mut nonce, &key)
+            }
+            _ => {
+                let o = SenderKeyRing::open(&key, &sealed, &expected).expect("open");
+                assert_eq!(*o.to_bytes(), plain);
+                SenderKeyRing::from_bytes(&plain)
+                    .expect("plain")
+                    .seal(&mut nonce, &key)
+            }
+        };
+        nonce.finish();
+        assert_eq!(resealed, sealed, "{name}");
+    }
+}
+
+#[test]
+fn qorgan_gives_the_recorded_outcome_of_every_certificate_negative_case() {
+    let f = load("certificate_negative.json");
+    let lists: BTreeMap<String, Vec<u8>> = f["inputs"]["lists"]
+        .as_object()
+        .expect("lists")
+        .iter()
+        .map(|(k, v)| (k.clone(), unhex(v)))
+        .collect();
+    replay_cases(&f, |c| run_certificate_negative_case(c, &lists));
+}
+
+/// certificate.json (docs/PROTOCOL.md §16) through qorgan, from its draws:
+/// the issuer and account keys, every statement made as the inputs say,
+/// the presentations and their QR texts, the revocation lists, and every
+/// verification.
+#[test]
+fn qorgan_replays_the_certificate_scenario() {
+    use qorgan::account::AccountKeyPair;
+    use qorgan::certificate::{
+        Claim, ClaimTag, IssuerKey, IssuerKeyPair, Presentation, RevocationList, Statement,
+        StatementKind, TrustAnchor,
+    };
+    use qorgan_tests::vectors::certificate::verified_json;
+    let f = load("certificate.json");
+    let d = draws(&[&f]);
+    let x = &f["expected"];
+    let seed = |p: &str| -> [u8; 32] { d[p].clone().try_into().expect("32") };
+    let issuers: BTreeMap<&str, IssuerKeyPair> = ["ministry", "personnel", "rival"]
+        .into_iter()
+        .map(|n| {
+            let mut r = ReplayRng::new([d[&format!("{n}.issuer_seed")].clone()]);
+            let k = IssuerKeyPair::generate(&mut r);
+            r.finish();
+            assert_eq!(
+                hex::encode(&k.public().to_bytes()),
+                str_of(&x["issuers"][n])
+            );
+            assert_eq!(*k.to_seed(), seed(&format!("{n}.issuer_seed")));
+            (n, k)
+        })
+        .collect();
+    let accounts: BTreeMap<&str, AccountKeyPair> = ["colonel", "lieutenant"]
+        .into_iter()
+        .map(|n| {
+            let mut r = ReplayRng::new([d[&format!("{n}.account_seed")].clone()]);
+            let k = AccountKeyPair::generate(&mut r);
+            r.finish();
+            assert_eq!(
+                hex::encode(&k.public().to_bytes()),
+                str_of(&x["accounts"][n])
+            );
+            (n, k)
+        })
+        .collect();
+    let claims_of = |v: &Value| -> Vec<Claim> {
+        v.as_array()
+            .expect("claims")
+            .iter()
+            .map(|c| {
+                Claim::new(
+                    ClaimTag(c["tag"].as_u64().expect("tag") as u8),
+                    &String::from_utf8(unhex(&c["value"]["hex"])).expect("utf-8"),
+                )
+                .expect("claim")
+            })
+            .collect()
+    };
+    let mut statements: BTreeMap<String, Statement> = BTreeMap::new();
+    for (op, want) in f["inputs"]["statements"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .zip(x["statements"].as_array().expect("statements"))
+    {
+        let issuer = &issuers[str_of(&op["issuer"])];
+        let n = |k: &str| op[k].as_u64().expect("number");
+        // The claims as recorded (sorted); the colonel's were given out of
+        // order, which issue sorts.
+        let mut claims = claims_of(&want["claims"]);
+        if op.get("claims_given").is_some() {
+            claims.reverse();
+        }
+        let s = match str_of(&op["op"]) {
+            "certify_intermediate" => Statement::certify_intermediate(
+                issuer,
+                issuers[str_of(&op["subject"])].public(),
+                n("serial"),
+                n("valid_from"),
+                n("valid_until"),
+                claims,
+            ),
+            "certify_account" => Statement::certify_account(
+                issuer,
+                accounts[str_of(&op["subject"])].public(),
+                n("serial"),
+                n("valid_from"),
+                n("valid_until"),
+                claims,
+            ),
+            _ => Statement::issue(
+                issuer,
+                StatementKind::Statement,
+                <[u8; 32]>::from(<sha2::Sha256 as sha2::Digest>::digest(unhex(
+                    &op["subject_text"]["hex"],
+                ))),
+                n("serial"),
+                n("valid_from"),
+                n("valid_until"),
+                claims,
+            ),
+        }
+        .expect("statement");
+        assert_eq!(hex::encode(&s.to_bytes()), str_of(&want["bytes"]));
+        assert_eq!(Statement::from_bytes(&s.to_bytes()).expect("decodes"), s);
+        statements.insert(str_of(&op["name"]).to_string(), s);
+    }
+    let mut presentations: BTreeMap<String, Presentation> = BTreeMap::new();
+    for p in x["presentations"].as_array().expect("presentations") {
+        let made = Presentation::new(
+            p["statements"]
+                .as_array()
+                .expect("statements")
+                .iter()
+                .map(|n| statements[str_of(n)].clone())
+                .collect(),
+        )
+        .expect("presentation");
+        assert_eq!(hex::encode(&made.to_bytes()), str_of(&p["bytes"]));
+        assert_eq!(made.to_text(), str_of(&p["text"]));
+        assert_eq!(
+            Presentation::from_text(str_of(&p["text"])).expect("text"),
+            made
+        );
+        presentations.insert(str_of(&p["name"]).to_string(), made);
+    }
+    let lists: BTreeMap<String, RevocationList> = x["revocation_lists"]
+        .as_array()
+        .expect("lists")
+        .iter()
+        .map(|l| {
+            let serials: Vec<u64> = l["serials"]
+                .as_array()
+                .expect("serials")
+                .iter()
+                .map(|s| s.as_u64().expect("serial"))
+                .collect();
+            let issuer = issuers
+                .values()
+                .find(|k| hex::encode(&k.public().to_bytes()) == str_of(&l["issuer"]))
+                .expect("issuer");
+            let made = RevocationList::issue(
+                issuer,
+                l["issued_at"].as_u64().expect("issued_at"),
+                l["next_update"].as_u64().expect("next_update"),
+                serials,
+            )
+            .expect("list");
+            assert_eq!(hex::encode(&made.to_bytes()), str_of(&l["bytes"]));
+            (str_of(&l["name"]).to_string(), made)
+        })
+        .collect();
+    let anchors: Vec<TrustAnchor> = f["inputs"]["anchors"]
+        .as_array()
+        .expect("anchors")
+        .iter()
+        .map(|a| {
+            TrustAnchor::new(
+                IssuerKey::from_bytes(&unhex(&a["key"]).try_into().expect("32")).expect("key"),
+                &String::from_utf8(unhex(&a["organisation"]["hex"])).expect("utf-8"),
+            )
+        })
+        .collect();
+    for v in x["verifications"].as_array().expect("verifications") {
+        let p = &presentations[str_of(&v["presentation"])];
+        let revs: Vec<RevocationList> = v["revocation_lists"]
+            .as_array()
+            .expect("lists")
+            .iter()
+            .map(|n| lists[str_of(n)].clone())
+            .collect();
+        let now = v["now"].as_u64().expect("now");
+        let got = p.verify(&anchors, &revs, now).expect("verifies");
+        assert_eq!(
+            verified_json(&got),
+            v["verified"],
+            "{}",
+            str_of(&v["about"])
+        );
+        if let Some(a) = v["account"].as_str() {
+            let account = qorgan::account::AccountKey::from_bytes(
+                &hex::decode(a).expect("hex").try_into().expect("32"),
+            )
+            .expect("account");
+            assert_eq!(p.verify_account(&account, &anchors, &revs, now), Ok(got));
+        }
     }
 }

@@ -2051,13 +2051,15 @@ fn draws_are_the_seeded_generator_output() {
         r.fill_bytes(&mut out);
         out
     };
-    let groups: [&[&str]; 6] = [
+    let groups: [&[&str]; 8] = [
         &["handshake.json", "session.json", "state.json"],
         &["safety_number.json"],
         &["group.json"],
         &["group_negative.json"],
         &["prekey_upload.json"],
         &["account.json"],
+        &["roster.json"],
+        &["certificate.json"],
     ];
     for files in groups {
         let files: Vec<Value> = files.iter().map(|f| load(f)).collect();
@@ -3296,10 +3298,26 @@ impl<'a> Rd<'a> {
         Ok(())
     }
 
-    /// Version and kind bytes of a plain group state (§7, §7.4).
-    fn state_header(&mut self, kind: u8) -> GRes<()> {
+    /// Version and type bytes of a chain format (announcement,
+    /// distribution, export): version 2, or 3 for a chain bound to a roster
+    /// (§15.4). Returns the version.
+    fn chain_header(&mut self, ty: u8) -> GRes<u8> {
         let v = self.u8()?;
-        if v != GROUP_VERSION {
+        if v != GROUP_VERSION && v != ROSTERED_GROUP_VERSION {
+            return Err(dec(&format!("UnsupportedVersion({v})")));
+        }
+        let t = self.u8()?;
+        if t != ty {
+            return Err(dec(&format!("UnexpectedType({t:#04x})")));
+        }
+        Ok(v)
+    }
+
+    /// Version and kind bytes of a plain group state of version 2 or 3
+    /// (§7.4). Returns the version.
+    fn group_state_header(&mut self, kind: u8) -> GRes<u8> {
+        let v = self.u8()?;
+        if v != GROUP_VERSION && v != ROSTERED_GROUP_VERSION {
             return Err(dec(&format!("UnsupportedVersion({v})")));
         }
         let k = self.u8()?;
@@ -3308,7 +3326,17 @@ impl<'a> Rd<'a> {
                 "StateError::WrongKind(expected: {kind:#04x}, found: {k:#04x})"
             )));
         }
-        Ok(())
+        Ok(v)
+    }
+
+    /// A roster head inside a format (§15.4, §7.4): `u64(epoch) || hash`,
+    /// the epoch refused at 0 as soon as it is read.
+    fn roster_head(&mut self) -> GRes<Head3> {
+        let epoch = self.u64()?;
+        if epoch == 0 {
+            return Err(dec("InvalidField(roster epoch 0)"));
+        }
+        Ok((epoch, self.arr()?))
     }
 
     /// An Ed25519 public key, decoded as in §2.3.
@@ -3358,11 +3386,25 @@ impl GChain {
     }
 }
 
-/// An announcement (§12.2).
+/// A roster head (§15.2): epoch and hash.
+type Head3 = (u64, [u8; 32]);
+
+/// `u64(epoch) || hash`.
+fn head3_bytes(h: &Head3) -> Vec<u8> {
+    cat(&[&h.0.to_be_bytes(), &h.1])
+}
+
+/// Version byte of the chain formats and states of a chain bound to a
+/// roster (§15.4).
+const ROSTERED_GROUP_VERSION: u8 = 0x03;
+
+/// An announcement (§12.2; with a roster head, §15.4).
 #[derive(Clone, Debug, PartialEq)]
 struct Ann {
     sender: [u8; 128],
     group_id: Vec<u8>,
+    /// The roster head of a version 3 chain (§15.4); none in version 2.
+    roster: Option<Head3>,
     chain_id: u32,
     rotation: u32,
     signing_key: [u8; 32],
@@ -3375,20 +3417,40 @@ impl Ann {
         self.sender[..32].try_into().expect("32")
     }
 
-    /// `F`.
+    /// The version of its formats: 3 with a roster head, else 2.
+    fn version(&self) -> u8 {
+        if self.roster.is_some() {
+            ROSTERED_GROUP_VERSION
+        } else {
+            GROUP_VERSION
+        }
+    }
+
+    /// The roster head's bytes, or nothing (version 2).
+    fn head_field(&self) -> Vec<u8> {
+        self.roster.as_ref().map(head3_bytes).unwrap_or_default()
+    }
+
+    /// `F` (§12.2), or `F3` with the roster head (§15.4).
     fn fields(&self) -> Vec<u8> {
         cat(&[
             &self.ed(),
             &group_id_field(&self.group_id),
+            &self.head_field(),
             &self.chain_id.to_be_bytes(),
             &self.rotation.to_be_bytes(),
             &self.signing_key,
         ])
     }
 
-    /// `sender Ed25519 key || u8(g) || group id` (§12.3).
+    /// `sender Ed25519 key || u8(g) || group id` (§12.3), and the roster
+    /// head for a version 3 chain (§15.4).
     fn context(&self) -> Vec<u8> {
-        cat(&[&self.ed(), &group_id_field(&self.group_id)])
+        cat(&[
+            &self.ed(),
+            &group_id_field(&self.group_id),
+            &self.head_field(),
+        ])
     }
 
     /// Bytes 2 … of the announcement.
@@ -3396,6 +3458,7 @@ impl Ann {
         cat(&[
             &self.sender,
             &group_id_field(&self.group_id),
+            &self.head_field(),
             &self.chain_id.to_be_bytes(),
             &self.rotation.to_be_bytes(),
             &self.signing_key,
@@ -3405,7 +3468,7 @@ impl Ann {
     }
 
     fn bytes(&self) -> Vec<u8> {
-        cat(&[&[GROUP_VERSION, 0x23], &self.body()])
+        cat(&[&[self.version(), 0x23], &self.body()])
     }
 
     /// Signed by `sender` for the chain whose signing seed is `seed`.
@@ -3413,12 +3476,14 @@ impl Ann {
         sender: &Identity,
         seed: &[u8; 32],
         group_id: &[u8],
+        roster: Option<Head3>,
         chain_id: u32,
         rotation: u32,
     ) -> Self {
         let mut a = Self {
             sender: sender.field(),
             group_id: group_id.to_vec(),
+            roster,
             chain_id,
             rotation,
             signing_key: ed25519_public(seed),
@@ -3431,12 +3496,18 @@ impl Ann {
         a
     }
 
-    /// The fields in order (§12.2 decoding), no signature checked.
-    fn read(r: &mut Rd<'_>) -> GRes<Self> {
+    /// The fields in order (§12.2 decoding; the roster head after the
+    /// group id in version 3, §15.4), no signature checked.
+    fn read(r: &mut Rd<'_>, version: u8) -> GRes<Self> {
         let ed = r.ed25519_key()?;
         let x: [u8; 32] = r.arr()?;
         let binding: [u8; 64] = r.arr()?;
         let group_id = r.group_id()?;
+        let roster = if version == ROSTERED_GROUP_VERSION {
+            Some(r.roster_head()?)
+        } else {
+            None
+        };
         let chain_id = r.u32()?;
         let rotation = r.u32()?;
         let signing_key = r.ed25519_key()?;
@@ -3445,6 +3516,7 @@ impl Ann {
         Ok(Self {
             sender: cat(&[&ed, &x, &binding]).try_into().expect("128"),
             group_id,
+            roster,
             chain_id,
             rotation,
             signing_key,
@@ -3477,6 +3549,7 @@ impl Ann {
     fn same_chain(&self, o: &Self) -> bool {
         self.sender == o.sender
             && self.group_id == o.group_id
+            && self.roster == o.roster
             && self.chain_id == o.chain_id
             && self.rotation == o.rotation
             && self.signing_key == o.signing_key
@@ -3485,8 +3558,8 @@ impl Ann {
 
 fn decode_announcement(b: &[u8]) -> GRes<Ann> {
     let mut r = Rd(b);
-    r.header(0x23)?;
-    let a = Ann::read(&mut r)?;
+    let v = r.chain_header(0x23)?;
+    let a = Ann::read(&mut r, v)?;
     r.end()?;
     a.verify()?;
     Ok(a)
@@ -3495,8 +3568,8 @@ fn decode_announcement(b: &[u8]) -> GRes<Ann> {
 /// A distribution (type 0x21) or export (0x22): `(announcement, j, CK_j)`.
 fn decode_distribution(b: &[u8], ty: u8) -> GRes<(Ann, u32, [u8; 32])> {
     let mut r = Rd(b);
-    r.header(ty)?;
-    let a = Ann::read(&mut r)?;
+    let v = r.chain_header(ty)?;
+    let a = Ann::read(&mut r, v)?;
     let j = r.u32()?;
     let ck = r.arr()?;
     r.end()?;
@@ -3555,6 +3628,8 @@ fn parse_group_message(b: &[u8]) -> GRes<GMsg> {
 struct Provenance {
     sender: [u8; 128],
     group_id: Vec<u8>,
+    /// The chain's roster head (§15.4); none for a version 2 chain.
+    roster: Option<Head3>,
     chain_id: u32,
     rotation: u32,
     iteration: u32,
@@ -3562,13 +3637,17 @@ struct Provenance {
 
 impl Provenance {
     fn json(&self) -> Value {
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "sender": hx(&self.sender),
             "group_id": hx(&self.group_id),
             "chain_id": self.chain_id,
             "rotation": self.rotation,
             "iteration": self.iteration,
-        })
+        });
+        if let Some(h) = &self.roster {
+            v["roster"] = head3_json(h);
+        }
+        v
     }
 }
 
@@ -3685,6 +3764,7 @@ impl Inbound {
             Provenance {
                 sender: self.ann.sender,
                 group_id: self.ann.group_id.clone(),
+                roster: self.ann.roster,
                 chain_id: self.ann.chain_id,
                 rotation: self.ann.rotation,
                 iteration: i,
@@ -3746,7 +3826,7 @@ impl Inbound {
             c.step().expect("within the chain");
         }
         Ok(cat(&[
-            &[GROUP_VERSION, 0x22],
+            &[self.ann.version(), 0x22],
             &self.ann.body(),
             &k.to_be_bytes(),
             &c.key,
@@ -3832,12 +3912,13 @@ impl Inbound {
     }
 
     fn state(&self) -> Vec<u8> {
-        cat(&[&[GROUP_VERSION, 0x43], &self.body()])
+        cat(&[&[self.ann.version(), 0x43], &self.body()])
     }
 
-    /// Reads an inbound body (§7.4), checks in field order.
-    fn read_body(r: &mut Rd<'_>) -> GRes<Self> {
-        let ann = Ann::read(r)?;
+    /// Reads an inbound body of state version `version` (§7.4), checks in
+    /// field order.
+    fn read_body(r: &mut Rd<'_>, version: u8) -> GRes<Self> {
+        let ann = Ann::read(r, version)?;
         let first = r.u32()?;
         let key = r.arr()?;
         let position = r.u32()?;
@@ -3878,8 +3959,8 @@ impl Inbound {
 
     fn from_state(b: &[u8]) -> GRes<Self> {
         let mut r = Rd(b);
-        r.state_header(0x43)?;
-        let s = Self::read_body(&mut r)?;
+        let v = r.group_state_header(0x43)?;
+        let s = Self::read_body(&mut r, v)?;
         r.end()?;
         Ok(s)
     }
@@ -4002,7 +4083,10 @@ impl Ring {
     }
 
     fn state(&self) -> Vec<u8> {
-        let mut b = cat(&[&[GROUP_VERSION, 0x44], &(self.0.len() as u32).to_be_bytes()]);
+        let mut b = cat(&[
+            &[self.0[0].ann.version(), 0x44],
+            &(self.0.len() as u32).to_be_bytes(),
+        ]);
         for c in &self.0 {
             b.extend(c.body());
         }
@@ -4011,11 +4095,11 @@ impl Ring {
 
     fn from_state(b: &[u8]) -> GRes<Self> {
         let mut r = Rd(b);
-        r.state_header(0x44)?;
+        let v = r.group_state_header(0x44)?;
         let n = r.count("sender chains", MAX_RETIRED_SENDER_CHAINS + 1, 341)?;
         let mut chains: Vec<Inbound> = Vec::new();
         for _ in 0..n {
-            let c = Inbound::read_body(&mut r)?;
+            let c = Inbound::read_body(&mut r, v)?;
             if let Some(last) = chains.last() {
                 if c.ann.sender != last.ann.sender || c.ann.group_id != last.ann.group_id {
                     return Err(dec("InvalidField(mixed senders or groups in one ring)"));
@@ -4065,6 +4149,10 @@ struct Outbound {
     max_age_secs: u64,
     created_at: u64,
     member_removed: bool,
+    /// The roster head the current chain is announced under and the newest
+    /// roster head held (§15.4, §7.4 version 3); none without a roster.
+    roster: Option<Head3>,
+    held: Option<Head3>,
 }
 
 impl Outbound {
@@ -4095,6 +4183,8 @@ impl Outbound {
             max_age_secs,
             created_at: now,
             member_removed: false,
+            roster: None,
+            held: None,
         };
         o.fresh_chain(draws);
         Ok(o)
@@ -4119,6 +4209,7 @@ impl Outbound {
         self.rotation += 1;
         self.created_at = now;
         self.member_removed = false;
+        self.roster = self.held;
         Ok(())
     }
 
@@ -4127,14 +4218,16 @@ impl Outbound {
             sender,
             &self.signing_seed,
             &self.group_id,
+            self.roster,
             self.chain_id,
             self.rotation,
         )
     }
 
     fn distribution(&self, sender: &Identity) -> Vec<u8> {
+        let a = self.announcement(sender);
         cat(&[
-            &[GROUP_VERSION, 0x21],
+            &[a.version(), 0x21],
             &self.announcement(sender).body(),
             &self.chain.index.to_be_bytes(),
             &self.chain.key,
@@ -4144,6 +4237,8 @@ impl Outbound {
     fn rotation_due(&self, now: u64) -> Option<&'static str> {
         if self.member_removed {
             Some("MemberRemoved")
+        } else if self.roster != self.held {
+            Some("RosterChanged")
         } else if self.chain.index >= self.max_messages {
             Some("MessageLimit")
         } else if now.saturating_sub(self.created_at) >= self.max_age_secs {
@@ -4171,6 +4266,11 @@ impl Outbound {
                 "EncryptError::RotationRequired(MemberRemoved)".into(),
             ));
         }
+        if self.roster != self.held {
+            return Err(other(
+                "EncryptError::RotationRequired(RosterChanged)".into(),
+            ));
+        }
         if self.chain.index >= self.max_messages {
             return Err(other("EncryptError::RotationRequired(MessageLimit)".into()));
         }
@@ -4193,7 +4293,11 @@ impl Outbound {
         ]);
         let ciphertext = chacha_seal(&mk, &nonce, &header, pt);
         let body = cat(&[&header, &ciphertext]);
-        let context = cat(&[&sender.ed, &group_id_field(&self.group_id)]);
+        let context = cat(&[
+            &sender.ed,
+            &group_id_field(&self.group_id),
+            &self.roster.as_ref().map(head3_bytes).unwrap_or_default(),
+        ]);
         let signature = ed25519_sign(&self.signing_seed, &cat(&[GROUP_MESSAGE, &context, &body]));
         Ok(GroupTrace {
             iteration: i,
@@ -4208,10 +4312,19 @@ impl Outbound {
         })
     }
 
-    /// Plain state, kind 0x42 (§7.4).
+    /// Plain state, kind 0x42 (§7.4; version 3 with the two roster heads).
     fn state(&self) -> Vec<u8> {
+        let heads = match (&self.roster, &self.held) {
+            (Some(r), Some(h)) => cat(&[&head3_bytes(r), &head3_bytes(h)]),
+            _ => Vec::new(),
+        };
+        let version = if self.held.is_some() {
+            ROSTERED_GROUP_VERSION
+        } else {
+            GROUP_VERSION
+        };
         cat(&[
-            &[GROUP_VERSION, 0x42],
+            &[version, 0x42],
             &group_id_field(&self.group_id),
             &self.chain_id.to_be_bytes(),
             &self.rotation.to_be_bytes(),
@@ -4222,12 +4335,13 @@ impl Outbound {
             &self.max_age_secs.to_be_bytes(),
             &self.created_at.to_be_bytes(),
             &[u8::from(self.member_removed)],
+            &heads,
         ])
     }
 
     fn from_state(b: &[u8]) -> GRes<Self> {
         let mut r = Rd(b);
-        r.state_header(0x42)?;
+        let version = r.group_state_header(0x42)?;
         let group_id = r.group_id()?;
         let chain_id = r.u32()?;
         let rotation = r.u32()?;
@@ -4238,6 +4352,18 @@ impl Outbound {
         let max_age_secs = r.u64()?;
         let created_at = r.u64()?;
         let member_removed = r.flag()?;
+        let (roster, held) = if version == ROSTERED_GROUP_VERSION {
+            let chain = r.roster_head()?;
+            let held = r.roster_head()?;
+            if held.0 < chain.0 {
+                return Err(dec(
+                    "InvalidField(held roster older than the chain's roster)",
+                ));
+            }
+            (Some(chain), Some(held))
+        } else {
+            (None, None)
+        };
         r.end()?;
         Ok(Self {
             group_id,
@@ -4249,6 +4375,8 @@ impl Outbound {
             max_age_secs,
             created_at,
             member_removed,
+            roster,
+            held,
         })
     }
 }
@@ -4799,7 +4927,10 @@ fn group_json() {
                 // §12.2 layout with type 0x22, field by field.
                 let mut r = Rd(&x);
                 r.header(0x22).expect("header");
-                assert_eq!(Ann::read(&mut r).expect("announcement"), s.ann);
+                assert_eq!(
+                    Ann::read(&mut r, GROUP_VERSION).expect("announcement"),
+                    s.ann
+                );
                 assert_eq!(r.u32(), Ok(k));
                 same(
                     &v["chain_key"],
@@ -7314,5 +7445,2333 @@ fn account_state_fixtures() {
             c.list = newest;
             assert_eq!(c.heads_to_send(own), Some((own, lists["bob.v3"].head())));
         }
+    }
+}
+
+// ====================================================== §15 group rosters
+
+const ROSTER: &[u8] = b"qorgan/v1/roster";
+const ROSTER_HASH: &[u8] = b"qorgan/v1/roster-hash";
+const ROSTER_VERSION: u8 = 0x01;
+const MAX_ROSTER_MEMBERS: usize = 2048;
+const MAX_ROSTER_CHAIN: usize = 64;
+const NOT_ASCENDING_MEMBERS: &str =
+    "members not strictly ascending by account key (or listed twice)";
+
+fn head3_json(h: &Head3) -> Value {
+    serde_json::json!({"version": h.0, "hash": hx(&h.1)})
+}
+
+fn head3_of(v: &Value) -> Head3 {
+    (num(&v["version"]), arr(&v["hash"]))
+}
+
+/// As §13 writes a head inside an error.
+fn head3_err(h: &Head3) -> String {
+    format!("Head(version: {}, hash: {})", h.0, hx(&h.1))
+}
+
+/// An error of §15 or §16 by class: a `DecodeError`, a `SignatureError`, a
+/// `VerifyError` variant of its own (`SignerNotAdmin`,
+/// `RosterNotSuccessor(…)`), a `CertificateError`, or an error already
+/// written out in full (a `RosterError` variant, an `EncryptError`, …).
+#[derive(Clone, Debug, PartialEq)]
+enum RErr {
+    Dec(String),
+    Sig(String),
+    Ver(String),
+    Cert(String),
+    Other(String),
+}
+
+type RRes<T> = Result<T, RErr>;
+
+impl From<GErr> for RErr {
+    fn from(e: GErr) -> Self {
+        match e {
+            GErr::Decode(s) => RErr::Dec(s),
+            GErr::Sig(s) => RErr::Sig(s),
+            GErr::Other(s) => RErr::Other(s),
+        }
+    }
+}
+
+fn rother(s: &str) -> RErr {
+    RErr::Other(s.to_string())
+}
+
+fn roster_invalid(why: &str) -> RErr {
+    RErr::Other(format!("RosterError::InvalidRoster(\"{why}\")"))
+}
+
+impl RErr {
+    /// The innermost error.
+    fn kind(&self) -> String {
+        match self {
+            RErr::Dec(s) | RErr::Sig(s) | RErr::Ver(s) | RErr::Cert(s) | RErr::Other(s) => {
+                s.clone()
+            }
+        }
+    }
+
+    /// As a `VerifyError`.
+    fn verify(&self) -> String {
+        match self {
+            RErr::Dec(s) => format!("VerifyError::Decode({s})"),
+            RErr::Sig(s) => format!("VerifyError::Signature({s})"),
+            RErr::Ver(s) => s.clone(),
+            RErr::Cert(s) => format!("VerifyError::Certificate({s})"),
+            RErr::Other(s) => panic!("not a VerifyError: {s}"),
+        }
+    }
+
+    /// As a `RosterError`.
+    fn roster(&self) -> String {
+        match self {
+            RErr::Other(s) => s.clone(),
+            e => format!("RosterError::Verify({})", e.verify()),
+        }
+    }
+
+    /// As a `GroupError` (§15.4): signatures and decoding as `Verify`, a
+    /// roster's refusal as `Roster`, a decrypt's as `Decrypt`.
+    fn group(&self) -> String {
+        match self {
+            RErr::Dec(_) | RErr::Sig(_) => format!("GroupError::Verify({})", self.verify()),
+            RErr::Other(s) if s.starts_with("RosterError::") => format!("GroupError::Roster({s})"),
+            RErr::Other(s) if s.starts_with("DecryptError::") => {
+                format!("GroupError::Decrypt({s})")
+            }
+            RErr::Other(s) => s.clone(),
+            e => panic!("not a GroupError: {e:?}"),
+        }
+    }
+
+    fn json_as(&self, error: String) -> Value {
+        error_json(error, self.kind())
+    }
+}
+
+/// A roster (§15.1).
+#[derive(Clone, Debug, PartialEq)]
+struct Roster {
+    group_id: Vec<u8>,
+    epoch: u64,
+    previous: [u8; 32],
+    /// `(account key, admin?)`, strictly ascending.
+    members: Vec<([u8; 32], bool)>,
+    signer: [u8; 32],
+    bytes: Vec<u8>,
+}
+
+impl Roster {
+    /// Encodes and signs (§15.1) with the signer's account seed; the
+    /// members are sorted by account key.
+    fn make(
+        group_id: &[u8],
+        epoch: u64,
+        previous: [u8; 32],
+        mut members: Vec<([u8; 32], bool)>,
+        signer_seed: &[u8; 32],
+    ) -> Self {
+        members.sort();
+        let signer = ed25519_public(signer_seed);
+        let mut body = cat(&[
+            &[ROSTER_VERSION, 0x34],
+            &group_id_field(group_id),
+            &epoch.to_be_bytes(),
+            &previous,
+            &(members.len() as u32).to_be_bytes(),
+        ]);
+        for (k, admin) in &members {
+            body.extend_from_slice(k);
+            body.push(u8::from(*admin));
+        }
+        body.extend_from_slice(&signer);
+        let sig = ed25519_sign(signer_seed, &cat(&[ROSTER, &body]));
+        Self {
+            group_id: group_id.to_vec(),
+            epoch,
+            previous,
+            members,
+            signer,
+            bytes: cat(&[&body, &sig]),
+        }
+    }
+
+    /// §15.2.
+    fn head(&self) -> Head3 {
+        (
+            self.epoch,
+            Sha256::digest(cat(&[ROSTER_HASH, &self.bytes])).into(),
+        )
+    }
+
+    fn role(&self, k: &[u8; 32]) -> Option<bool> {
+        self.members.iter().find(|(m, _)| m == k).map(|(_, a)| *a)
+    }
+
+    fn is_member(&self, k: &[u8; 32]) -> bool {
+        self.role(k).is_some()
+    }
+
+    fn is_admin(&self, k: &[u8; 32]) -> bool {
+        self.role(k) == Some(true)
+    }
+
+    /// §15.2: epoch one more, previous the head's hash.
+    fn follows(&self, h: &Head3) -> bool {
+        h.0.checked_add(1) == Some(self.epoch) && self.previous == h.1
+    }
+
+    fn signature_ok(&self) -> bool {
+        let n = self.bytes.len() - 64;
+        ed25519_verify(
+            &self.signer,
+            &cat(&[ROSTER, &self.bytes[..n]]),
+            &self.bytes[n..].try_into().expect("64"),
+        )
+    }
+
+    /// The successor listing `members`, signed with `seed` (§15.1 making:
+    /// the signer an admin of this roster, the epoch, the rules).
+    fn successor(&self, seed: &[u8; 32], members: Vec<([u8; 32], bool)>) -> RRes<Self> {
+        if !self.is_admin(&ed25519_public(seed)) {
+            return Err(rother("RosterError::NotAdmin"));
+        }
+        let epoch = self
+            .epoch
+            .checked_add(1)
+            .ok_or_else(|| roster_invalid("epoch exhausted"))?;
+        roster_rules_making(&members)?;
+        Ok(Self::make(
+            &self.group_id,
+            epoch,
+            self.head().1,
+            members,
+            seed,
+        ))
+    }
+}
+
+/// The §15.1 rules when making a roster (`InvalidRoster`), in order.
+fn roster_rules_making(members: &[([u8; 32], bool)]) -> RRes<()> {
+    let mut sorted = members.to_vec();
+    sorted.sort();
+    if sorted.len() > MAX_ROSTER_MEMBERS {
+        return Err(roster_invalid("more than MAX_ROSTER_MEMBERS members"));
+    }
+    if !sorted.iter().any(|(_, a)| *a) {
+        return Err(roster_invalid("no admin"));
+    }
+    if sorted.windows(2).any(|w| w[0].0 >= w[1].0) {
+        return Err(roster_invalid(NOT_ASCENDING_MEMBERS));
+    }
+    Ok(())
+}
+
+/// §15.1 steps 1–9: the fields, the rules, trailing bytes; no signature.
+fn decode_roster_fields(b: &[u8]) -> GRes<Roster> {
+    let mut r = Rd(b);
+    let v = r.u8()?;
+    if v != ROSTER_VERSION {
+        return Err(dec(&format!("UnsupportedVersion({v})")));
+    }
+    let t = r.u8()?;
+    if t != 0x34 {
+        return Err(dec(&format!("UnexpectedType({t:#04x})")));
+    }
+    let group_id = r.group_id()?;
+    let epoch = r.u64()?;
+    let previous: [u8; 32] = r.arr()?;
+    let n = r.count("roster members", MAX_ROSTER_MEMBERS, 33)?;
+    let mut members = Vec::new();
+    for _ in 0..n {
+        let k = r.ed25519_key()?;
+        let admin = match r.u8()? {
+            0 => false,
+            1 => true,
+            _ => return Err(dec("InvalidField(roster role)")),
+        };
+        members.push((k, admin));
+    }
+    let signer = r.ed25519_key()?;
+    let _signature: [u8; 64] = r.arr()?;
+    if epoch == 0 {
+        return Err(dec("InvalidField(roster epoch 0)"));
+    }
+    if (epoch == 1) != (previous == [0; 32]) {
+        return Err(dec(
+            "InvalidField(previous hash must be zero exactly for epoch 1)",
+        ));
+    }
+    if !members.iter().any(|(_, a)| *a) {
+        return Err(dec("InvalidField(no admin)"));
+    }
+    if members.windows(2).any(|w| w[0].0 >= w[1].0) {
+        return Err(dec(&format!("InvalidField({NOT_ASCENDING_MEMBERS})")));
+    }
+    r.end()?;
+    Ok(Roster {
+        group_id,
+        epoch,
+        previous,
+        members,
+        signer,
+        bytes: b.to_vec(),
+    })
+}
+
+/// `Roster::from_bytes` (§15.1): steps 1–9, the signature (10), then for
+/// epoch 1 the admin rule (11).
+fn decode_roster(b: &[u8]) -> RRes<Roster> {
+    let r = decode_roster_fields(b)?;
+    if !r.signature_ok() {
+        return Err(RErr::Sig("SignatureError::Invalid(Roster)".into()));
+    }
+    if r.epoch == 1 && !r.is_admin(&r.signer) {
+        return Err(RErr::Ver("VerifyError::SignerNotAdmin".into()));
+    }
+    Ok(r)
+}
+
+/// `verify(Item::Roster)` (§15.6): steps 1–9, the admin rule of epoch 1,
+/// then the signature.
+fn verify_roster(b: &[u8]) -> RRes<()> {
+    let r = decode_roster_fields(b)?;
+    if r.epoch == 1 && !r.is_admin(&r.signer) {
+        return Err(RErr::Ver("VerifyError::SignerNotAdmin".into()));
+    }
+    if !r.signature_ok() {
+        return Err(RErr::Sig("SignatureError::Invalid(Roster)".into()));
+    }
+    Ok(())
+}
+
+/// `verify(Item::RosterAfter)` (§15.6).
+fn verify_roster_after(previous: &Roster, b: &[u8]) -> RRes<()> {
+    let r = decode_roster_fields(b)?;
+    if r.group_id != previous.group_id || !r.follows(&previous.head()) {
+        return Err(RErr::Ver(format!(
+            "VerifyError::RosterNotSuccessor(epoch: {}, previous_epoch: {})",
+            r.epoch, previous.epoch
+        )));
+    }
+    if !previous.is_admin(&r.signer) {
+        return Err(RErr::Ver("VerifyError::SignerNotAdmin".into()));
+    }
+    if !r.signature_ok() {
+        return Err(RErr::Sig("SignatureError::Invalid(Roster)".into()));
+    }
+    Ok(())
+}
+
+/// What an advance changed (§15.3).
+struct RosterChange {
+    group_id: Vec<u8>,
+    from: Head3,
+    to: Head3,
+    added: Vec<([u8; 32], bool)>,
+    removed: Vec<[u8; 32]>,
+    role_changed: Vec<([u8; 32], bool)>,
+}
+
+fn member_json(m: &([u8; 32], bool)) -> Value {
+    serde_json::json!({"account": hx(&m.0), "role": if m.1 { "admin" } else { "member" }})
+}
+
+impl RosterChange {
+    fn json(&self) -> Value {
+        serde_json::json!({
+            "group_id": hx(&self.group_id),
+            "from": head3_json(&self.from),
+            "to": head3_json(&self.to),
+            "added": self.added.iter().map(member_json).collect::<Vec<_>>(),
+            "removed": self.removed.iter().map(|k| hx(k)).collect::<Vec<_>>(),
+            "role_changed": self.role_changed.iter().map(member_json).collect::<Vec<_>>(),
+            "is_empty": self.from == self.to,
+        })
+    }
+
+    fn of(v: &Value) -> Self {
+        let members = |v: &Value| -> Vec<([u8; 32], bool)> {
+            v.as_array()
+                .expect("members")
+                .iter()
+                .map(|m| (arr(&m["account"]), st(&m["role"]) == "admin"))
+                .collect()
+        };
+        Self {
+            group_id: bytes(&v["group_id"]),
+            from: head3_of(&v["from"]),
+            to: head3_of(&v["to"]),
+            added: members(&v["added"]),
+            removed: v["removed"]
+                .as_array()
+                .expect("removed")
+                .iter()
+                .map(arr)
+                .collect(),
+            role_changed: members(&v["role_changed"]),
+        }
+    }
+}
+
+/// ADVANCE (§15.3).
+fn advance(held: &Roster, chain: &[Roster]) -> RRes<(Roster, RosterChange)> {
+    if chain.len() > MAX_ROSTER_CHAIN {
+        return Err(roster_invalid("chain longer than MAX_ROSTER_CHAIN"));
+    }
+    let mut cur = held.clone();
+    for next in chain {
+        if next.group_id != held.group_id {
+            return Err(rother("RosterError::WrongGroup"));
+        }
+        let h = cur.head();
+        if next.epoch < h.0 {
+            return Err(RErr::Other(format!(
+                "RosterError::RolledBack(held: {}, offered: {})",
+                h.0, next.epoch
+            )));
+        }
+        if next.epoch == h.0 {
+            if next.head().1 != h.1 {
+                return Err(RErr::Other(format!(
+                    "RosterError::Fork(held: {}, seen: {})",
+                    head3_err(&h),
+                    head3_err(&next.head())
+                )));
+            }
+            continue;
+        }
+        if Some(next.epoch) != h.0.checked_add(1) {
+            return Err(RErr::Other(format!(
+                "RosterError::Gap(from: {}, to: {})",
+                h.0.saturating_add(1),
+                next.epoch
+            )));
+        }
+        if next.previous != h.1 {
+            return Err(RErr::Other(format!(
+                "RosterError::Fork(held: {}, seen: {})",
+                head3_err(&h),
+                head3_err(&(h.0, next.previous))
+            )));
+        }
+        if !cur.is_admin(&next.signer) {
+            return Err(RErr::Ver("VerifyError::SignerNotAdmin".into()));
+        }
+        cur = next.clone();
+    }
+    let change = RosterChange {
+        group_id: held.group_id.clone(),
+        from: held.head(),
+        to: cur.head(),
+        added: cur
+            .members
+            .iter()
+            .filter(|(k, _)| !held.is_member(k))
+            .copied()
+            .collect(),
+        removed: held
+            .members
+            .iter()
+            .filter(|(k, _)| !cur.is_member(k))
+            .map(|(k, _)| *k)
+            .collect(),
+        role_changed: cur
+            .members
+            .iter()
+            .filter(|(k, a)| held.role(k).is_some_and(|r| r != *a))
+            .copied()
+            .collect(),
+    };
+    Ok((cur, change))
+}
+
+/// `from_history(chain, invited)` (§15.3).
+fn from_history(chain: &[Roster], invited: &Head3) -> RRes<Roster> {
+    if !chain.iter().any(|r| r.head() == *invited) {
+        return Err(roster_invalid(
+            "history does not contain the roster invited under",
+        ));
+    }
+    let first = chain
+        .first()
+        .ok_or_else(|| roster_invalid("empty history"))?;
+    if first.epoch != 1 {
+        return Err(RErr::Other(format!(
+            "RosterError::Gap(from: 1, to: {})",
+            first.epoch
+        )));
+    }
+    if !first.is_admin(&first.signer) {
+        return Err(RErr::Ver("VerifyError::SignerNotAdmin".into()));
+    }
+    Ok(advance(first, &chain[1..])?.0)
+}
+
+/// Where a chain's roster head stands (§15.5 PLACE): `Ok(true)` for the
+/// held roster, `Ok(false)` for an earlier epoch.
+fn place(r: &Roster, a: &Head3) -> RRes<bool> {
+    let h = r.head();
+    if a.0 > h.0 {
+        return Err(RErr::Other(format!(
+            "RosterError::RosterBehind(held: {}, announced: {})",
+            h.0, a.0
+        )));
+    }
+    if a.0 == h.0 {
+        if a.1 != h.1 {
+            return Err(RErr::Other(format!(
+                "RosterError::Fork(held: {}, seen: {})",
+                head3_err(&h),
+                head3_err(a)
+            )));
+        }
+        return Ok(true);
+    }
+    if r.epoch > 1 && a.0 + 1 == h.0 && a.1 != r.previous {
+        return Err(RErr::Other(format!(
+            "RosterError::Fork(held: {}, seen: {})",
+            head3_err(&(a.0, r.previous)),
+            head3_err(a)
+        )));
+    }
+    Ok(false)
+}
+
+/// The sender rule shared by ADMIT and CHECK_SENDER (§15.5).
+fn sender_member(r: &Roster, ann: &Ann, list: &DList) -> RRes<()> {
+    if !r.is_member(&list.account) || !list.contains(&ann.sender) {
+        return Err(rother("RosterError::SenderNotMember"));
+    }
+    Ok(())
+}
+
+/// ADMIT (§15.5).
+fn admit(r: &Roster, ann: &Ann, list: &DList, me: &[u8; 32]) -> RRes<()> {
+    if ann.group_id != r.group_id {
+        return Err(rother("RosterError::WrongGroup"));
+    }
+    let a = ann
+        .roster
+        .ok_or_else(|| rother("RosterError::RosterMismatch"))?;
+    if !place(r, &a)? {
+        return Err(RErr::Other(format!(
+            "RosterError::StaleChain(held: {}, announced: {})",
+            r.epoch, a.0
+        )));
+    }
+    if !r.is_member(me) {
+        return Err(rother("RosterError::NotMember"));
+    }
+    sender_member(r, ann, list)
+}
+
+/// CHECK_SENDER (§15.5).
+fn check_sender(r: &Roster, ann: &Ann, list: &DList) -> RRes<()> {
+    if ann.group_id != r.group_id {
+        return Err(rother("RosterError::WrongGroup"));
+    }
+    let a = ann
+        .roster
+        .ok_or_else(|| rother("RosterError::RosterMismatch"))?;
+    place(r, &a)?;
+    sender_member(r, ann, list)
+}
+
+/// `distribute_in_roster` as a whole (§15.5): `Ok` when it goes on to the
+/// sessions.
+fn distribution_placed(r: &Roster, ann: &Ann) -> RRes<()> {
+    if ann.group_id != r.group_id {
+        return Err(rother("RosterError::WrongGroup"));
+    }
+    let a = ann
+        .roster
+        .ok_or_else(|| rother("RosterError::RosterMismatch"))?;
+    if !place(r, &a)? {
+        return Err(RErr::Other(format!(
+            "RosterError::StaleChain(held: {}, announced: {})",
+            r.epoch, a.0
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `distribute_in_roster` encrypts for a device (§15.5): its
+/// Ed25519 key is that of a device in a member's list.
+fn roster_lists_device(r: &Roster, lists: &[&DList], device: &[u8]) -> bool {
+    lists
+        .iter()
+        .any(|l| r.is_member(&l.account) && l.devices.iter().any(|(d, _)| d[..32] == device[..32]))
+}
+
+/// A version 3 inbound session from a distribution (§15.4):
+/// `new_in_roster`.
+fn inbound_in_roster(
+    dist: &[u8],
+    from: &[u8; 128],
+    r: &Roster,
+    list: &DList,
+    me: &[u8; 32],
+) -> RRes<Inbound> {
+    let (a, j, ck) = decode_distribution(dist, 0x21)?;
+    if a.sender != *from {
+        return Err(rother("GroupError::UntrustedSender"));
+    }
+    admit(r, &a, list, me)?;
+    Ok(Inbound::start(a, j, ck))
+}
+
+impl Outbound {
+    /// `apply_roster(change)` (§15.4).
+    fn apply_roster(&mut self, c: &RosterChange) -> RRes<()> {
+        let held = self
+            .held
+            .ok_or_else(|| rother("RosterError::RosterMismatch"))?;
+        if c.group_id != self.group_id {
+            return Err(rother("RosterError::WrongGroup"));
+        }
+        if c.to.0 < held.0 {
+            return Err(RErr::Other(format!(
+                "RosterError::RolledBack(held: {}, offered: {})",
+                held.0, c.to.0
+            )));
+        }
+        if c.to.0 == held.0 && c.to.1 != held.1 {
+            return Err(RErr::Other(format!(
+                "RosterError::Fork(held: {}, seen: {})",
+                head3_err(&held),
+                head3_err(&c.to)
+            )));
+        }
+        if !c.removed.is_empty() {
+            self.member_removed = true;
+        }
+        self.held = Some(c.to);
+        Ok(())
+    }
+}
+
+impl Inbound {
+    /// `decrypt_in_roster` (§15.4): CHECK_SENDER, then §12.5.
+    fn decrypt_in_roster(
+        &mut self,
+        b: &[u8],
+        r: &Roster,
+        list: &DList,
+    ) -> RRes<(Vec<u8>, Provenance)> {
+        check_sender(r, &self.ann, list)?;
+        self.decrypt(b).map_err(RErr::from)
+    }
+}
+
+impl Ring {
+    /// `decrypt_in_roster` of a ring (§15.4): parse, find the chain, then
+    /// the chain's.
+    fn decrypt_in_roster(
+        &mut self,
+        b: &[u8],
+        r: &Roster,
+        list: &DList,
+    ) -> RRes<(Vec<u8>, Provenance)> {
+        let m = parse_group_message(b).map_err(RErr::from)?;
+        let current = self.0.last().expect("chain").ann.chain_id;
+        match self.0.iter_mut().find(|c| c.ann.chain_id == m.chain_id) {
+            Some(c) => c.decrypt_in_roster(b, r, list),
+            None => Err(RErr::Other(format!(
+                "DecryptError::WrongChain(expected: {current}, got: {})",
+                m.chain_id
+            ))),
+        }
+    }
+
+    /// `insert` (§12.7) with the format rule of §15.4.
+    fn insert_v3(&mut self, s: Inbound) -> RRes<()> {
+        let held = &self.0[0].ann;
+        if s.ann.sender != held.sender {
+            return Err(rother("GroupError::UntrustedSender"));
+        }
+        if s.ann.group_id != held.group_id {
+            return Err(rother("GroupError::GroupMismatch"));
+        }
+        if self
+            .0
+            .iter()
+            .any(|c| c.ann.roster.is_some() != s.ann.roster.is_some())
+        {
+            return Err(rother("RosterError::RosterMismatch"));
+        }
+        self.insert(s).map_err(RErr::from)
+    }
+}
+
+/// A decrypt error written as a `GroupError` when it came from the
+/// `…_in_roster` calls: decoding and signature errors as `Decrypt`.
+fn in_roster_group(e: &RErr) -> String {
+    match e {
+        RErr::Dec(s) => format!("GroupError::Decrypt(DecryptError::Decode({s}))"),
+        RErr::Sig(s) => format!("GroupError::Decrypt(DecryptError::Signature({s}))"),
+        e => e.group(),
+    }
+}
+
+/// The people of roster.json: identity, account seed and key, list.
+struct RPerson {
+    id: Identity,
+    account_seed: [u8; 32],
+    account: [u8; 32],
+    list: DList,
+}
+
+#[test]
+fn roster_json() {
+    let f = load("roster.json");
+    let d = Draws::of(&[&f]);
+    let x = &f["expected"];
+    let mut people: BTreeMap<String, RPerson> = BTreeMap::new();
+    for n in f["inputs"]["people"].as_array().expect("people") {
+        let n = st(n);
+        let id = Identity::from_draws(&d, &format!("{n}_phone"));
+        id.check(&x["identities"][&format!("{n}_phone")], n);
+        let account_seed = d.g32(&format!("{n}.account_seed"));
+        let account = ed25519_public(&account_seed);
+        same(&x["accounts"][n], &account, &format!("{n}'s account key"));
+        // Account::create's list (§14.1): version 1 naming the phone.
+        let list = decode_list(&bytes(&f["inputs"]["lists"][n])).expect("list");
+        assert_eq!(list.account, account);
+        assert_eq!(list.version, 1);
+        assert!(list.contains(&id.field()));
+        people.insert(
+            n.to_string(),
+            RPerson {
+                id,
+                account_seed,
+                account,
+                list,
+            },
+        );
+    }
+    let p = |n: &Value| &people[st(n)];
+    let group_id = bytes(&f["inputs"]["group_id"]["hex"]);
+
+    // §15.1: the rosters, made by the operations listed, every field.
+    let mut rosters: BTreeMap<String, Roster> = BTreeMap::new();
+    for (op, want) in f["inputs"]["rosters"]
+        .as_array()
+        .expect("rosters")
+        .iter()
+        .zip(x["rosters"].as_array().expect("rosters"))
+    {
+        let name = st(&op["name"]);
+        let signer = p(&op["signer"]);
+        let r = match st(&op["op"]) {
+            "create" => {
+                let members: Vec<([u8; 32], bool)> = op["members"]
+                    .as_array()
+                    .expect("members")
+                    .iter()
+                    .map(|m| (p(&m[0]).account, st(&m[1]) == "admin"))
+                    .collect();
+                roster_rules_making(&members).expect("rules");
+                let r = Roster::make(&group_id, 1, [0; 32], members, &signer.account_seed);
+                assert!(r.is_admin(&signer.account), "the creator is an admin");
+                r
+            }
+            "with_member" => {
+                let of = &rosters[st(&op["of"])];
+                let who = p(&op["account"]).account;
+                let mut members: Vec<([u8; 32], bool)> = of
+                    .members
+                    .iter()
+                    .filter(|(k, _)| *k != who)
+                    .copied()
+                    .collect();
+                members.push((who, st(&op["role"]) == "admin"));
+                of.successor(&signer.account_seed, members)
+                    .expect("successor")
+            }
+            _ => {
+                let of = &rosters[st(&op["of"])];
+                let who = p(&op["account"]).account;
+                assert!(of.is_member(&who));
+                let members = of
+                    .members
+                    .iter()
+                    .filter(|(k, _)| *k != who)
+                    .copied()
+                    .collect();
+                of.successor(&signer.account_seed, members)
+                    .expect("successor")
+            }
+        };
+        let body = &r.bytes[..r.bytes.len() - 64];
+        same(&want["group_id"], &r.group_id, name);
+        assert_eq!(num(&want["epoch"]), r.epoch, "{name}");
+        same(&want["previous"], &r.previous, name);
+        let members: Vec<Value> = r.members.iter().map(member_json).collect();
+        assert_eq!(want["members"], Value::Array(members), "{name}: members");
+        same(&want["signer"], &r.signer, name);
+        same(&want["signed_message"], &cat(&[ROSTER, body]), name);
+        same(&want["signature"], &r.bytes[body.len()..], name);
+        same(&want["bytes"], &r.bytes, name);
+        assert_eq!(want["head"], head3_json(&r.head()), "{name}: head");
+        assert_eq!(decode_roster(&r.bytes), Ok(r.clone()));
+        assert_eq!(verify_roster(&r.bytes), Ok(()));
+        assert_eq!(st(&want["verify"]), "ok");
+        if let Some(prev) = op.get("of") {
+            assert_eq!(verify_roster_after(&rosters[st(prev)], &r.bytes), Ok(()));
+            assert_eq!(st(&want["verify_after_previous"]), "ok");
+        }
+        rosters.insert(name.to_string(), r);
+    }
+    let chain_of = |v: &Value| -> Vec<Roster> {
+        v.as_array()
+            .expect("chain")
+            .iter()
+            .map(|n| rosters[st(n)].clone())
+            .collect()
+    };
+    // §15.3.
+    for (a, want) in f["inputs"]["advances"]
+        .as_array()
+        .expect("advances")
+        .iter()
+        .zip(x["advances"].as_array().expect("advances"))
+    {
+        let (newest, change) =
+            advance(&rosters[st(&a["held"])], &chain_of(&a["chain"])).expect("advance");
+        assert_eq!(want["newest"], head3_json(&newest.head()));
+        assert_eq!(want["change"], change.json());
+    }
+    let h = &f["inputs"]["history"];
+    let history =
+        from_history(&chain_of(&h["chain"]), &rosters[st(&h["invited"])].head()).expect("history");
+    assert_eq!(x["history"], head3_json(&history.head()));
+
+    // §15.4: the chains and messages, event by event.
+    let alice = &people["alice"];
+    let policy = &f["inputs"]["policy"];
+    let chains: BTreeMap<String, &Value> = x["chains"]
+        .as_array()
+        .expect("chains")
+        .iter()
+        .map(|c| (st(&c["name"]).to_string(), c))
+        .collect();
+    let messages: BTreeMap<String, &Value> = x["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| (st(&m["id"]).to_string(), m))
+        .collect();
+    let chain_draws = |c: &str| -> Vec<Vec<u8>> {
+        ["chain_id", "chain_key", "signing_seed"]
+            .iter()
+            .map(|k| d.get(&format!("{c}.{k}")))
+            .collect()
+    };
+    let mut out: Option<Outbound> = None;
+    let mut dists: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut bob_ring: Option<Ring> = None;
+    let mut carol_in: Option<Inbound> = None;
+    let mut deliveries = x["deliveries"].as_array().expect("deliveries").iter();
+    let check_chain = |o: &Outbound, name: &str, dists: &mut BTreeMap<String, Vec<u8>>| {
+        let c = chains[name];
+        let a = o.announcement(&alice.id);
+        assert_eq!(num(&c["chain_id"]), u64::from(o.chain_id), "{name}");
+        assert_eq!(num(&c["rotation"]), u64::from(o.rotation), "{name}");
+        assert_eq!(
+            c["roster"],
+            head3_json(&o.roster.expect("rostered")),
+            "{name}"
+        );
+        same(&c["signing_public"], &a.signing_key, name);
+        let f3 = a.fields();
+        same(&c["announced_fields"], &f3, name);
+        same(
+            &c["possession_message"],
+            &cat(&[SENDER_KEY_POSSESSION, &f3]),
+            name,
+        );
+        same(&c["possession"], &a.possession, name);
+        same(&c["identity_message"], &cat(&[SENDER_KEY, &f3]), name);
+        same(&c["signature"], &a.signature, name);
+        same(&c["announcement"], &a.bytes(), name);
+        assert_eq!(decode_announcement(&a.bytes()), Ok(a.clone()));
+        same(&c["message_context"], &a.context(), name);
+        let dist = o.distribution(&alice.id);
+        same(&c["distribution"]["bytes"], &dist, name);
+        dists.insert(name.to_string(), dist);
+    };
+    let roster = |n: &Value| &rosters[st(n)];
+    let change_between = |a: &str, b: &str| -> RosterChange {
+        let (from, to) = (&rosters[a], &rosters[b]);
+        let chain: Vec<Roster> = rosters
+            .values()
+            .filter(|r| r.epoch > from.epoch && r.epoch <= to.epoch)
+            .cloned()
+            .collect();
+        let (newest, change) = advance(from, &chain).expect("advance");
+        assert_eq!(newest, *to);
+        change
+    };
+    for e in f["inputs"]["events"].as_array().expect("events") {
+        match st(&e["op"]) {
+            "new_in_roster" => {
+                let r = roster(&e["roster"]);
+                assert!(r.is_member(&alice.account));
+                let mut o = Outbound::new(
+                    &r.group_id,
+                    num(&policy["max_messages"]) as u32,
+                    num(&policy["max_age_secs"]),
+                    num(&e["now"]),
+                    &chain_draws(st(&e["chain"])),
+                )
+                .expect("new");
+                o.roster = Some(r.head());
+                o.held = Some(r.head());
+                check_chain(&o, st(&e["chain"]), &mut dists);
+                out = Some(o);
+            }
+            "apply_roster" => {
+                let (a, b) = st(&e["change"]).split_once(" -> ").expect("change");
+                out.as_mut()
+                    .expect("outbound")
+                    .apply_roster(&change_between(a, b))
+                    .expect("apply");
+            }
+            "rotate" => {
+                let o = out.as_mut().expect("outbound");
+                let draws = chain_draws(st(&e["chain"]));
+                o.rotate(|| draws, num(&e["now"])).expect("rotate");
+                check_chain(o, st(&e["chain"]), &mut dists);
+            }
+            "admit" => {
+                let who = st(&e["who"]);
+                let s = inbound_in_roster(
+                    &dists[st(&e["chain"])],
+                    &alice.id.field(),
+                    roster(&e["roster"]),
+                    &alice.list,
+                    &people[who].account,
+                )
+                .expect("admitted");
+                match (who, st(&e["into"])) {
+                    ("bob", "ring") => match bob_ring.as_mut() {
+                        None => bob_ring = Some(Ring(vec![s])),
+                        Some(ring) => ring.insert_v3(s).expect("insert"),
+                    },
+                    _ => carol_in = Some(s),
+                }
+            }
+            "encrypt" => {
+                let id = st(&e["id"]);
+                let m = messages[id];
+                let o = out.as_mut().expect("outbound");
+                let t = o
+                    .encrypt(
+                        &alice.id,
+                        || d.g12(st(&m["nonce_draw"])),
+                        &bytes(&m["plaintext"]["hex"]),
+                    )
+                    .expect("encrypt");
+                assert_eq!(num(&m["iteration"]), u64::from(t.iteration), "{id}");
+                same(&m["chain_key_before"], &t.chain_key_before, id);
+                same(&m["message_key"], &t.message_key, id);
+                same(&m["chain_key_after"], &t.chain_key_after, id);
+                same(&m["commitment"], &t.commitment, id);
+                same(&m["header"], &t.header, id);
+                same(&m["ciphertext_and_tag"], &t.ciphertext, id);
+                same(&m["signature"], &t.signature, id);
+                same(&m["bytes"], &t.bytes, id);
+                let ann = o.announcement(&alice.id);
+                same(
+                    &m["signed_message"],
+                    &cat(&[
+                        GROUP_MESSAGE,
+                        &ann.context(),
+                        &t.bytes[..t.bytes.len() - 64],
+                    ]),
+                    id,
+                );
+            }
+            "deliver" => {
+                let want = deliveries.next().expect("delivery");
+                let id = st(&e["id"]);
+                let b = bytes(&messages[id]["bytes"]);
+                let r = roster(&e["roster"]);
+                let case = match st(&e["to"]) {
+                    "bob" => Member::Ring(bob_ring.clone().expect("ring")),
+                    _ => Member::Inbound(Box::new(carol_in.clone().expect("carol"))),
+                }
+                .case(be32(&b[2..6]), be32(&b[6..10]));
+                let (pt, prov) = match st(&e["to"]) {
+                    "bob" => bob_ring
+                        .as_mut()
+                        .expect("ring")
+                        .decrypt_in_roster(&b, r, &alice.list),
+                    _ => carol_in
+                        .as_mut()
+                        .expect("carol")
+                        .decrypt_in_roster(&b, r, &alice.list),
+                }
+                .expect("decrypt");
+                assert_eq!(st(&want["case"]), case, "{id}");
+                same(&messages[id]["plaintext"]["hex"], &pt, id);
+                assert_eq!(want["provenance"], prov.json(), "{id}");
+            }
+            "refusal" => {
+                let rf = &x["refusals"][num(&e["refusal"]) as usize];
+                let what = &rf["what"];
+                let got = match st(&what["op"]) {
+                    "encrypt" => {
+                        let o = out.as_mut().expect("outbound");
+                        let before = o.clone();
+                        let Err(e) = o.encrypt(
+                            &alice.id,
+                            || panic!("a refused encrypt draws nothing"),
+                            b"x",
+                        ) else {
+                            panic!("refused")
+                        };
+                        assert_eq!(*o, before);
+                        e.kind()
+                    }
+                    "admit" => {
+                        let e = inbound_in_roster(
+                            &dists[st(&what["chain"])],
+                            &alice.id.field(),
+                            roster(&what["roster"]),
+                            &alice.list,
+                            &people[st(&rf["who"])].account,
+                        )
+                        .expect_err("refused");
+                        e.group()
+                    }
+                    _ => {
+                        let b = bytes(&messages[st(&what["id"])]["bytes"]);
+                        let s = carol_in.as_mut().expect("carol");
+                        let before = s.clone();
+                        let e = s
+                            .decrypt_in_roster(&b, roster(&what["roster"]), &alice.list)
+                            .expect_err("refused");
+                        assert_eq!(*s, before);
+                        in_roster_group(&e)
+                    }
+                };
+                assert_eq!(st(&rf["error"]), got);
+            }
+            other => panic!("event {other}"),
+        }
+    }
+    assert!(deliveries.next().is_none());
+
+    // §15.5: who gets chain3's distribution, and chain2's refusal.
+    let dx = &x["distribute"];
+    let r4 = &rosters[st(&dx["roster"])];
+    let lists: Vec<&DList> = dx["lists"]
+        .as_array()
+        .expect("lists")
+        .iter()
+        .map(|n| &people[st(n)].list)
+        .collect();
+    let d3 = decode_distribution(&dists[st(&dx["distribution"])], 0x21)
+        .expect("d3")
+        .0;
+    distribution_placed(r4, &d3).expect("placed");
+    for (to, want) in dx["sessions"]
+        .as_array()
+        .expect("sessions")
+        .iter()
+        .zip(dx["results"].as_array().expect("results"))
+    {
+        let who = st(to).trim_end_matches("_phone");
+        let admitted = roster_lists_device(r4, &lists, &people[who].id.field());
+        assert_eq!(admitted, want["result"]["result"] == "ok", "{who}");
+        if !admitted {
+            assert_eq!(st(&want["result"]["error"]), "FanoutError::NotInRoster");
+        }
+    }
+    let d2 = decode_distribution(&dists["chain2"], 0x21).expect("d2").0;
+    assert_eq!(
+        distribution_placed(r4, &d2).expect_err("stale").kind(),
+        st(&dx["stale_chain2"])
+    );
+
+    // §7.4 version 3 states, field by field, and their envelopes.
+    let key = d.g32("storage_key");
+    let out = out.expect("outbound");
+    for s in x["states"].as_array().expect("states") {
+        let name = st(&s["name"]);
+        let plain = bytes(&s["plain"]);
+        let kind = num(&s["kind"]) as u8;
+        assert_eq!(plain[0], ROSTERED_GROUP_VERSION, "{name}");
+        match kind {
+            0x42 => {
+                let o = Outbound::from_state(&plain).expect("outbound state");
+                let fv = &s["fields"];
+                assert_eq!(num(&fv["chain_id"]), u64::from(o.chain_id));
+                same(&fv["chain_key"], &o.chain.key, name);
+                assert_eq!(num(&fv["iteration"]), u64::from(o.chain.index));
+                same(&fv["signing_seed"], &o.signing_seed, name);
+                assert_eq!(num(&fv["created_at"]), o.created_at);
+                assert_eq!(fv["member_removed"], o.member_removed);
+                assert_eq!(fv["chain_roster"], head3_json(&o.roster.expect("roster")));
+                assert_eq!(fv["held_roster"], head3_json(&o.held.expect("held")));
+                if name == "alice_outbound" {
+                    assert_eq!(o, out, "{name}: our session");
+                }
+                assert_eq!(o.state(), plain);
+            }
+            0x43 => {
+                let i = Inbound::from_state(&plain).expect("inbound state");
+                i.check(&s["fields"], name);
+                assert_eq!(
+                    s["fields"]["roster"],
+                    head3_json(&i.ann.roster.expect("v3"))
+                );
+                assert_eq!(i, *carol_in.as_ref().expect("carol"), "{name}");
+                assert_eq!(i.state(), plain);
+            }
+            _ => {
+                let ring = Ring::from_state(&plain).expect("ring state");
+                let vs = s["fields"]["chains"].as_array().expect("chains");
+                assert_eq!(vs.len(), ring.0.len());
+                for (c, v) in ring.0.iter().zip(vs) {
+                    c.check(v, name);
+                    assert_eq!(v["roster"], head3_json(&c.ann.roster.expect("v3")));
+                }
+                assert_eq!(ring, *bob_ring.as_ref().expect("ring"), "{name}");
+                assert_eq!(ring.state(), plain);
+            }
+        }
+        let nonce: [u8; 24] = d.get(&format!("seal.{name}.nonce")).try_into().expect("24");
+        check_sealed(&key, &plain, kind, &nonce, 1, s, name);
+    }
+}
+
+/// The identity of seeds given in a case (`IdentityKeyPair::generate`'s
+/// two draws, §2.6).
+fn identity_of_seeds(c: &Value) -> Identity {
+    Identity::new(arr(&c["identity_seed"]), arr(&c["identity_x25519"]))
+}
+
+/// Decides one case of roster_negative.json from §15 alone.
+fn decide_roster(
+    c: &Value,
+    rosters: &BTreeMap<String, Roster>,
+    lists: &BTreeMap<String, DList>,
+) -> Value {
+    use serde_json::json;
+    let input = || bytes(&c["input"]);
+    let roster = |k: &str| &rosters[st(&c[k])];
+    let list = |k: &str| &lists[st(&c[k])];
+    let chain = || -> Vec<Roster> {
+        c["chain"]
+            .as_array()
+            .expect("chain")
+            .iter()
+            .map(|n| rosters[st(n)].clone())
+            .collect()
+    };
+    let me = || -> [u8; 32] { arr(&c["me"]) };
+    let from = || -> [u8; 128] { arr(&c["from"]) };
+    let state_ok = |b: &[u8]| json!({"result": "ok", "state_after_sha256": sha256_hex(b)});
+    let as_roster = |e: RErr| e.json_as(e.roster());
+    let as_verify = |e: RErr| e.json_as(e.verify());
+    let as_group = |e: RErr| e.json_as(e.group());
+    let roster_members = |v: &Value| -> Vec<([u8; 32], bool)> {
+        v.as_array()
+            .expect("members")
+            .iter()
+            .map(|m| (arr(&m["account"]), st(&m["role"]) == "admin"))
+            .collect()
+    };
+    let made = |r: RRes<Roster>| match r {
+        Ok(r) => json!({"result": "ok", "bytes": hx(&r.bytes)}),
+        Err(e) => as_roster(e),
+    };
+    match st(&c["operation"]) {
+        "roster.decode" => {
+            let b = input();
+            let v = match verify_roster(&b) {
+                Ok(()) => "ok".to_string(),
+                Err(e) => e.verify(),
+            };
+            let mut out = match decode_roster(&b) {
+                Ok(r) => json!({
+                    "result": "ok",
+                    "epoch": r.epoch,
+                    "members": r.members.len(),
+                    "head": head3_json(&r.head()),
+                }),
+                Err(e) => as_roster(e),
+            };
+            out["verify"] = json!(v);
+            out
+        }
+        "roster.verify_after" => match verify_roster_after(roster("previous"), &input()) {
+            Ok(()) => json!({"result": "ok"}),
+            Err(e) => as_verify(e),
+        },
+        "roster.advance" => match advance(roster("held"), &chain()) {
+            Ok((newest, change)) => json!({
+                "result": "ok",
+                "newest": head3_json(&newest.head()),
+                "change": change.json(),
+            }),
+            Err(e) => as_roster(e),
+        },
+        "roster.from_history" => match from_history(&chain(), &head3_of(&c["invited"])) {
+            Ok(newest) => json!({"result": "ok", "newest": head3_json(&newest.head())}),
+            Err(e) => as_roster(e),
+        },
+        "roster.create" => {
+            // §15.1 making: the group id, the rules, then the signer an admin.
+            let seed: [u8; 32] = arr(&c["admin_seed"]);
+            let g = bytes(&c["group_id"]);
+            let members = roster_members(&c["members"]);
+            made((|| {
+                if g.len() > MAX_GROUP_ID_LEN {
+                    return Err(RErr::Dec(format!(
+                        "DecodeError::TooLong(field: group id, len: {}, limit: {MAX_GROUP_ID_LEN})",
+                        g.len()
+                    )));
+                }
+                roster_rules_making(&members)?;
+                let r = Roster::make(&g, 1, [0; 32], members, &seed);
+                if !r.is_admin(&ed25519_public(&seed)) {
+                    return Err(rother("RosterError::NotAdmin"));
+                }
+                Ok(r)
+            })())
+        }
+        "roster.successor" => {
+            made(roster("held").successor(&arr(&c["admin_seed"]), roster_members(&c["members"])))
+        }
+        "roster.with_member" => {
+            let held = roster("held");
+            let who: [u8; 32] = arr(&c["account"]);
+            let mut members: Vec<([u8; 32], bool)> = held
+                .members
+                .iter()
+                .filter(|(k, _)| *k != who)
+                .copied()
+                .collect();
+            members.push((who, st(&c["role"]) == "admin"));
+            made(held.successor(&arr(&c["admin_seed"]), members))
+        }
+        "roster.without_member" => {
+            let held = roster("held");
+            let who: [u8; 32] = arr(&c["account"]);
+            made(if held.is_member(&who) {
+                held.successor(
+                    &arr(&c["admin_seed"]),
+                    held.members
+                        .iter()
+                        .filter(|(k, _)| *k != who)
+                        .copied()
+                        .collect(),
+                )
+            } else {
+                Err(roster_invalid("account not a member"))
+            })
+        }
+        "announcement.decode" => match decode_announcement(&input()) {
+            Ok(a) => json!({
+                "result": "ok",
+                "roster": a.roster.as_ref().map(head3_json),
+                "chain_id": a.chain_id,
+                "rotation": a.rotation,
+            }),
+            Err(e) => as_verify(e.into()),
+        },
+        "distribution.decode" => match decode_distribution(&input(), 0x21) {
+            Ok((a, j, _)) => json!({
+                "result": "ok",
+                "roster": a.roster.as_ref().map(head3_json),
+                "iteration": j,
+            }),
+            Err(e) => as_verify(e.into()),
+        },
+        "inbound.new" => {
+            let (a, j, ck) = decode_distribution(&input(), 0x21).expect("decodes");
+            if a.roster.is_some() {
+                return as_group(rother("RosterError::RosterMismatch"));
+            }
+            if a.sender != from() {
+                return as_group(rother("GroupError::UntrustedSender"));
+            }
+            state_ok(&Inbound::start(a, j, ck).state())
+        }
+        "inbound.new_in_roster" => {
+            match inbound_in_roster(
+                &input(),
+                &from(),
+                roster("roster"),
+                list("sender_list"),
+                &me(),
+            ) {
+                Ok(s) => state_ok(&s.state()),
+                Err(e) => as_group(e),
+            }
+        }
+        "ring.add" | "ring.add_in_roster" => {
+            let mut ring = Ring::from_state(&bytes(&c["state"])).expect("ring");
+            let before = ring.clone();
+            let s = if st(&c["operation"]) == "ring.add" {
+                let (a, j, ck) = decode_distribution(&input(), 0x21).expect("decodes");
+                if a.roster.is_some() {
+                    Err(rother("RosterError::RosterMismatch"))
+                } else if a.sender != from() {
+                    Err(rother("GroupError::UntrustedSender"))
+                } else {
+                    Ok(Inbound::start(a, j, ck))
+                }
+            } else {
+                inbound_in_roster(
+                    &input(),
+                    &from(),
+                    roster("roster"),
+                    list("sender_list"),
+                    &me(),
+                )
+            };
+            match s.and_then(|s| ring.insert_v3(s)) {
+                Ok(()) => state_ok(&ring.state()),
+                Err(e) => {
+                    assert_eq!(ring, before, "nothing changes");
+                    as_group(e)
+                }
+            }
+        }
+        "outbound.new_in_roster" => {
+            let r = roster("roster");
+            if !r.is_member(&me()) {
+                return as_roster(rother("RosterError::NotMember"));
+            }
+            let draws: Vec<Vec<u8>> = c["draws"]
+                .as_array()
+                .expect("draws")
+                .iter()
+                .map(bytes)
+                .collect();
+            let mut o =
+                Outbound::new(&r.group_id, 100, 604_800, num(&c["now"]), &draws).expect("group id");
+            o.roster = Some(r.head());
+            o.held = Some(r.head());
+            state_ok(&o.state())
+        }
+        "outbound.apply_roster" => {
+            let mut o = Outbound::from_state(&bytes(&c["state"])).expect("outbound");
+            let before = o.clone();
+            match o.apply_roster(&RosterChange::of(&c["change"])) {
+                Ok(()) => json!({
+                    "result": "ok",
+                    "state_after_sha256": sha256_hex(&o.state()),
+                    "rotation_due": o.rotation_due(num(&c["now"])),
+                }),
+                Err(e) => {
+                    assert_eq!(o, before);
+                    as_roster(e)
+                }
+            }
+        }
+        "outbound.encrypt" => {
+            let mut o = Outbound::from_state(&bytes(&c["state"])).expect("outbound");
+            let id = identity_of_seeds(c);
+            let nonce = c["nonce"].as_str().map(|_| arr::<12>(&c["nonce"]));
+            match o.encrypt(&id, || nonce.expect("a nonce"), &bytes(&c["plaintext"])) {
+                Ok(t) => {
+                    json!({"result": "ok", "message": hx(&t.bytes), "state_after_sha256": sha256_hex(&o.state())})
+                }
+                Err(e) => error_json(e.kind(), e.kind()),
+            }
+        }
+        "outbound.decode" | "inbound.decode" | "ring.decode" => {
+            let b = input();
+            let got = match st(&c["operation"]) {
+                "outbound.decode" => Outbound::from_state(&b).map(|o| o.state()),
+                "inbound.decode" => Inbound::from_state(&b).map(|i| i.state()),
+                _ => Ring::from_state(&b).map(|r| r.state()),
+            };
+            match got {
+                Ok(s) => {
+                    assert_eq!(s, b, "one state, one encoding");
+                    json!({"result": "ok"})
+                }
+                Err(e) => error_json(e.state(), e.kind()),
+            }
+        }
+        "message.decrypt" => {
+            let s = Inbound::from_state(&bytes(&c["state"])).expect("inbound");
+            assert!(s.ann.roster.is_some());
+            error_json(
+                "DecryptError::RosterRequired".into(),
+                "DecryptError::RosterRequired".into(),
+            )
+        }
+        "message.decrypt_in_roster" => {
+            let mut s = Inbound::from_state(&bytes(&c["state"])).expect("inbound");
+            let before = s.clone();
+            match s.decrypt_in_roster(&input(), roster("roster"), list("sender_list")) {
+                Ok((pt, p)) => json!({
+                    "result": "ok",
+                    "plaintext": hx(&pt),
+                    "roster": p.roster.as_ref().map(head3_json),
+                    "iteration": p.iteration,
+                }),
+                Err(e) => {
+                    assert_eq!(s, before);
+                    e.json_as(in_roster_group(&e))
+                }
+            }
+        }
+        "message.verify" => {
+            // §2.4 / §12.3 with the §15.4 context.
+            let a = decode_announcement(&bytes(&c["announcement"])).expect("announcement");
+            let out = parse_group_message(&input())
+                .map_err(RErr::from)
+                .and_then(|m| {
+                    if m.chain_id != a.chain_id {
+                        return Err(RErr::Dec(
+                            "DecodeError::InvalidField(group message for another chain)".into(),
+                        ));
+                    }
+                    if !ed25519_verify(
+                        &a.signing_key,
+                        &cat(&[GROUP_MESSAGE, &a.context(), &m.signed]),
+                        &m.signature,
+                    ) {
+                        return Err(RErr::Sig("SignatureError::Invalid(GroupMessage)".into()));
+                    }
+                    Ok(())
+                });
+            match out {
+                Ok(()) => json!({"result": "ok"}),
+                Err(e) => as_verify(e),
+            }
+        }
+        "export.import" => match decode_distribution(&input(), 0x22) {
+            Ok((a, j, ck)) => {
+                if a.roster.is_some() {
+                    as_group(rother("RosterError::RosterMismatch"))
+                } else {
+                    state_ok(&Inbound::start(a, j, ck).state())
+                }
+            }
+            Err(e) => as_group(e.into()),
+        },
+        "export.import_in_roster" => {
+            let out = decode_distribution(&input(), 0x22)
+                .map_err(RErr::from)
+                .and_then(|(a, j, ck)| {
+                    let r = roster("roster");
+                    if !r.is_member(&me()) {
+                        return Err(rother("RosterError::NotMember"));
+                    }
+                    check_sender(r, &a, list("sender_list"))?;
+                    Ok(Inbound::start(a, j, ck))
+                });
+            match out {
+                Ok(s) => state_ok(&s.state()),
+                Err(e) => as_group(e),
+            }
+        }
+        "distribute_in_roster" => {
+            let (a, _, _) = decode_distribution(&input(), 0x21).expect("decodes");
+            match distribution_placed(roster("roster"), &a) {
+                Ok(()) => json!({"result": "ok", "results": 0}),
+                Err(e) => as_roster(e),
+            }
+        }
+        op => panic!("operation {op}"),
+    }
+}
+
+#[test]
+fn roster_negative_json() {
+    let f = load("roster_negative.json");
+    let rosters: BTreeMap<String, Roster> = f["inputs"]["rosters"]
+        .as_object()
+        .expect("rosters")
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                decode_roster(&bytes(v)).expect("a named roster decodes"),
+            )
+        })
+        .collect();
+    let lists: BTreeMap<String, DList> = f["inputs"]["lists"]
+        .as_object()
+        .expect("lists")
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                decode_list(&bytes(v)).expect("a named list decodes"),
+            )
+        })
+        .collect();
+    let cases = f["inputs"]["cases"].as_array().expect("cases");
+    let expected = f["expected"]["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), expected.len());
+    for (c, x) in cases.iter().zip(expected) {
+        let mut want = x.clone();
+        want.as_object_mut().expect("object").remove("name");
+        assert_eq!(
+            decide_roster(c, &rosters, &lists),
+            want,
+            "case {}",
+            st(&c["name"])
+        );
+    }
+}
+
+// =========================================== §16 statements, certificates
+
+const STATEMENT: &[u8] = b"qorgan/v1/statement";
+const REVOCATION_LIST: &[u8] = b"qorgan/v1/revocation-list";
+const CERTIFICATE_VERSION: u8 = 0x01;
+const MAX_CLAIMS: usize = 8;
+const MAX_CLAIM_LEN: usize = 64;
+const MAX_STATEMENT_LEN: usize = 2 + 1 + 32 + 32 + 24 + 1 + MAX_CLAIMS * (2 + MAX_CLAIM_LEN) + 64;
+const MAX_REVOKED_SERIALS: usize = 65_536;
+const MAX_STATEMENT_TEXT_LEN: usize = 4296;
+const BASE45_ALPHABET: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+
+fn invalid_statement(why: &str) -> RErr {
+    RErr::Cert(format!("CertificateError::InvalidStatement(\"{why}\")"))
+}
+
+fn cert(s: &str) -> RErr {
+    RErr::Cert(format!("CertificateError::{s}"))
+}
+
+/// §16.5: BASE45 (RFC 9285).
+fn base45_encode(b: &[u8]) -> String {
+    let mut out = String::new();
+    for pair in b.chunks(2) {
+        let (n, digits) = match pair {
+            [a, b] => (usize::from(*a) * 256 + usize::from(*b), 3),
+            _ => (usize::from(pair[0]), 2),
+        };
+        let mut v = n;
+        for _ in 0..digits {
+            out.push(char::from(BASE45_ALPHABET[v % 45]));
+            v /= 45;
+        }
+    }
+    out
+}
+
+/// §16.5 reading steps 1–4 (the text to bytes), strictly.
+fn text_bytes(text: &str) -> RRes<Vec<u8>> {
+    if text.len() > MAX_STATEMENT_TEXT_LEN {
+        return Err(cert("InvalidText(\"longer than MAX_STATEMENT_TEXT_LEN\")"));
+    }
+    let body = text
+        .strip_prefix("QG1:")
+        .ok_or_else(|| cert("InvalidText(\"missing QG1: prefix\")"))?
+        .as_bytes();
+    if body.len() % 3 == 1 {
+        return Err(cert("InvalidText(\"base45 length\")"));
+    }
+    let mut out = Vec::new();
+    for group in body.chunks(3) {
+        let mut v = 0usize;
+        let mut weight = 1usize;
+        for ch in group {
+            let d = BASE45_ALPHABET
+                .iter()
+                .position(|a| a == ch)
+                .ok_or_else(|| cert("InvalidText(\"character outside the base45 alphabet\")"))?;
+            v += d * weight;
+            weight *= 45;
+        }
+        let max = if group.len() == 3 { 0xFFFF } else { 0xFF };
+        if v > max {
+            return Err(cert("InvalidText(\"base45 group out of range\")"));
+        }
+        if group.len() == 3 {
+            out.extend_from_slice(&(v as u16).to_be_bytes());
+        } else {
+            out.push(v as u8);
+        }
+    }
+    Ok(out)
+}
+
+/// A statement (§16.1).
+#[derive(Clone, Debug, PartialEq)]
+struct Stmt {
+    kind: u8,
+    issuer: [u8; 32],
+    subject: [u8; 32],
+    serial: u64,
+    valid_from: u64,
+    valid_until: u64,
+    claims: Vec<(u8, Vec<u8>)>,
+    bytes: Vec<u8>,
+}
+
+fn tag_known(t: u8) -> bool {
+    (1..=5).contains(&t) || t >= 128
+}
+
+impl Stmt {
+    fn signature_ok(&self) -> bool {
+        let n = self.bytes.len() - 64;
+        ed25519_verify(
+            &self.issuer,
+            &cat(&[STATEMENT, &self.bytes[..n]]),
+            &self.bytes[n..].try_into().expect("64"),
+        )
+    }
+
+    /// The rules of §16.1 step 9, in order (the count and lengths, which
+    /// decoding cannot produce, checked when making one).
+    fn rules(&self) -> RRes<()> {
+        if self.claims.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err(invalid_statement(
+                "claims not strictly ascending by tag (or a tag twice)",
+            ));
+        }
+        if self.valid_from >= self.valid_until {
+            return Err(invalid_statement("valid_from not before valid_until"));
+        }
+        let has = |t: u8| self.claims.iter().any(|(x, _)| *x == t);
+        match self.kind {
+            1 if !has(1) => {
+                return Err(invalid_statement(
+                    "account certificate without a display name",
+                ));
+            }
+            2 if !has(4) => {
+                return Err(invalid_statement(
+                    "intermediate certificate without an organisation name",
+                ));
+            }
+            _ => {}
+        }
+        if (self.kind == 1 || self.kind == 2) && ed25519_key(&self.subject).is_none() {
+            return Err(invalid_statement("subject is not a valid key"));
+        }
+        Ok(())
+    }
+
+    /// `Statement::issue` (§16.1 making): sorted claims, then the checks in
+    /// order, then signed with the issuer's seed.
+    fn issue(
+        seed: &[u8; 32],
+        kind: u8,
+        subject: [u8; 32],
+        serial: u64,
+        valid_from: u64,
+        valid_until: u64,
+        mut claims: Vec<(u8, Vec<u8>)>,
+    ) -> RRes<Self> {
+        claims.sort_by_key(|c| c.0);
+        if claims.len() > MAX_CLAIMS {
+            return Err(invalid_statement("more than MAX_CLAIMS claims"));
+        }
+        if claims.iter().any(|(t, _)| !tag_known(*t)) {
+            return Err(invalid_statement("reserved claim tag"));
+        }
+        if claims.iter().any(|(_, v)| v.len() > MAX_CLAIM_LEN) {
+            return Err(invalid_statement("claim longer than MAX_CLAIM_LEN"));
+        }
+        let mut s = Self {
+            kind,
+            issuer: ed25519_public(seed),
+            subject,
+            serial,
+            valid_from,
+            valid_until,
+            claims,
+            bytes: Vec::new(),
+        };
+        s.rules()?;
+        let mut body = cat(&[
+            &[CERTIFICATE_VERSION, 0x35, kind],
+            &s.issuer,
+            &subject,
+            &serial.to_be_bytes(),
+            &valid_from.to_be_bytes(),
+            &valid_until.to_be_bytes(),
+            &[s.claims.len() as u8],
+        ]);
+        for (t, v) in &s.claims {
+            body.push(*t);
+            body.push(v.len() as u8);
+            body.extend_from_slice(v);
+        }
+        let sig = ed25519_sign(seed, &cat(&[STATEMENT, &body]));
+        s.bytes = cat(&[&body, &sig]);
+        Ok(s)
+    }
+}
+
+/// §16.1 steps 1–9: fields, trailing bytes, rules; no signature.
+fn decode_statement_fields(b: &[u8]) -> RRes<Stmt> {
+    let mut r = Rd(b);
+    let v = r.u8()?;
+    if v != CERTIFICATE_VERSION {
+        return Err(dec(&format!("UnsupportedVersion({v})")).into());
+    }
+    let t = r.u8()?;
+    if t != 0x35 {
+        return Err(dec(&format!("UnexpectedType({t:#04x})")).into());
+    }
+    let kind = r.u8()?;
+    if !(1..=3).contains(&kind) {
+        return Err(dec("InvalidField(statement kind)").into());
+    }
+    let issuer = r.ed25519_key()?;
+    let subject: [u8; 32] = r.arr()?;
+    let serial = r.u64()?;
+    let valid_from = r.u64()?;
+    let valid_until = r.u64()?;
+    let n = usize::from(r.u8()?);
+    if n > MAX_CLAIMS {
+        return Err(dec(&format!(
+            "TooLong(field: claims, len: {n}, limit: {MAX_CLAIMS})"
+        ))
+        .into());
+    }
+    let mut claims = Vec::new();
+    for _ in 0..n {
+        let tag = r.u8()?;
+        let len = usize::from(r.u8()?);
+        if len > MAX_CLAIM_LEN {
+            return Err(dec(&format!(
+                "TooLong(field: claim, len: {len}, limit: {MAX_CLAIM_LEN})"
+            ))
+            .into());
+        }
+        let value = r.take(len)?;
+        if std::str::from_utf8(value).is_err() {
+            return Err(dec("InvalidField(claim is not UTF-8)").into());
+        }
+        if !tag_known(tag) {
+            return Err(dec("InvalidField(reserved claim tag)").into());
+        }
+        claims.push((tag, value.to_vec()));
+    }
+    let _signature: [u8; 64] = r.arr()?;
+    r.end()?;
+    let s = Stmt {
+        kind,
+        issuer,
+        subject,
+        serial,
+        valid_from,
+        valid_until,
+        claims,
+        bytes: b.to_vec(),
+    };
+    s.rules()?;
+    Ok(s)
+}
+
+/// `Statement::from_bytes` (§16.1): steps 1–10.
+fn decode_statement(b: &[u8]) -> RRes<Stmt> {
+    let s = decode_statement_fields(b)?;
+    if !s.signature_ok() {
+        return Err(RErr::Sig("SignatureError::Invalid(Statement)".into()));
+    }
+    Ok(s)
+}
+
+/// `Presentation::from_bytes` (§16.2).
+fn decode_presentation(b: &[u8]) -> RRes<Vec<Stmt>> {
+    let mut r = Rd(b);
+    let v = r.u8()?;
+    if v != CERTIFICATE_VERSION {
+        return Err(dec(&format!("UnsupportedVersion({v})")).into());
+    }
+    let t = r.u8()?;
+    if t != 0x36 {
+        return Err(dec(&format!("UnexpectedType({t:#04x})")).into());
+    }
+    let n = usize::from(r.u8()?);
+    if n == 0 || n > 2 {
+        return Err(dec("InvalidField(presentation holds one or two statements)").into());
+    }
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let len = usize::from(u16::from_be_bytes(r.arr()?));
+        if len > MAX_STATEMENT_LEN {
+            return Err(dec(&format!(
+                "TooLong(field: statement, len: {len}, limit: {MAX_STATEMENT_LEN})"
+            ))
+            .into());
+        }
+        out.push(decode_statement_fields(r.take(len)?)?);
+    }
+    r.end()?;
+    Ok(out)
+}
+
+fn presentation_encoding(statements: &[&[u8]]) -> Vec<u8> {
+    let mut b = vec![CERTIFICATE_VERSION, 0x36, statements.len() as u8];
+    for s in statements {
+        b.extend_from_slice(&(s.len() as u16).to_be_bytes());
+        b.extend_from_slice(s);
+    }
+    b
+}
+
+/// A revocation list (§16.3).
+#[derive(Clone, Debug, PartialEq)]
+struct Crl {
+    issuer: [u8; 32],
+    issued_at: u64,
+    next_update: u64,
+    serials: Vec<u64>,
+    bytes: Vec<u8>,
+}
+
+impl Crl {
+    fn rules(&self) -> RRes<()> {
+        if self.issued_at >= self.next_update {
+            return Err(invalid_statement("issued_at not before next_update"));
+        }
+        if self.serials.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(invalid_statement(
+                "serials not strictly ascending (or listed twice)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `RevocationList::issue` (§16.3 making).
+    fn issue(
+        seed: &[u8; 32],
+        issued_at: u64,
+        next_update: u64,
+        mut serials: Vec<u64>,
+    ) -> RRes<Self> {
+        serials.sort_unstable();
+        if serials.len() > MAX_REVOKED_SERIALS {
+            return Err(invalid_statement("more than MAX_REVOKED_SERIALS serials"));
+        }
+        let mut l = Self {
+            issuer: ed25519_public(seed),
+            issued_at,
+            next_update,
+            serials,
+            bytes: Vec::new(),
+        };
+        l.rules()?;
+        let mut body = cat(&[
+            &[CERTIFICATE_VERSION, 0x37],
+            &l.issuer,
+            &issued_at.to_be_bytes(),
+            &next_update.to_be_bytes(),
+            &(l.serials.len() as u32).to_be_bytes(),
+        ]);
+        for s in &l.serials {
+            body.extend_from_slice(&s.to_be_bytes());
+        }
+        let sig = ed25519_sign(seed, &cat(&[REVOCATION_LIST, &body]));
+        l.bytes = cat(&[&body, &sig]);
+        Ok(l)
+    }
+}
+
+/// `RevocationList::from_bytes` (§16.3).
+fn decode_crl(b: &[u8]) -> RRes<Crl> {
+    let mut r = Rd(b);
+    let v = r.u8()?;
+    if v != CERTIFICATE_VERSION {
+        return Err(dec(&format!("UnsupportedVersion({v})")).into());
+    }
+    let t = r.u8()?;
+    if t != 0x37 {
+        return Err(dec(&format!("UnexpectedType({t:#04x})")).into());
+    }
+    let issuer = r.ed25519_key()?;
+    let issued_at = r.u64()?;
+    let next_update = r.u64()?;
+    let n = r.count("revoked serials", MAX_REVOKED_SERIALS, 8)?;
+    let serials = (0..n).map(|_| r.u64()).collect::<GRes<Vec<u64>>>()?;
+    let sig: [u8; 64] = r.arr()?;
+    r.end()?;
+    let l = Crl {
+        issuer,
+        issued_at,
+        next_update,
+        serials,
+        bytes: b.to_vec(),
+    };
+    l.rules()?;
+    if !ed25519_verify(&issuer, &cat(&[REVOCATION_LIST, &b[..b.len() - 64]]), &sig) {
+        return Err(RErr::Sig("SignatureError::Invalid(RevocationList)".into()));
+    }
+    Ok(l)
+}
+
+/// A revocation status (§16.4).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Status {
+    Current,
+    Stale(u64),
+    Missing,
+}
+
+impl Status {
+    fn json(&self) -> Value {
+        match self {
+            Status::Current => serde_json::json!({"status": "current"}),
+            Status::Missing => serde_json::json!({"status": "missing"}),
+            Status::Stale(n) => serde_json::json!({"status": "stale", "next_update": n}),
+        }
+    }
+
+    /// The worse of two (§16.4 step 4).
+    fn worse(self, o: Self) -> Self {
+        match (self, o) {
+            (Status::Missing, _) | (_, Status::Missing) => Status::Missing,
+            (Status::Stale(a), Status::Stale(b)) => Status::Stale(a.min(b)),
+            (s @ Status::Stale(_), _) | (_, s @ Status::Stale(_)) => s,
+            _ => Status::Current,
+        }
+    }
+}
+
+fn text_value(b: &[u8]) -> Value {
+    serde_json::json!({"hex": hx(b), "text": std::str::from_utf8(b).expect("utf-8")})
+}
+
+/// `Presentation::verify` (§16.4): what the files write of a `Verified`.
+fn verify_presentation(
+    ss: &[Stmt],
+    anchors: &[([u8; 32], String)],
+    lists: &[Crl],
+    now: u64,
+) -> RRes<Value> {
+    let leaf = ss.last().expect("a statement");
+    let root = &ss[0];
+    if let [i, l] = ss {
+        if i.kind != 2 {
+            return Err(cert(
+                "InvalidChain(\"the first of two statements must be an intermediate certificate\")",
+            ));
+        }
+        if l.issuer != i.subject {
+            return Err(cert(
+                "InvalidChain(\"the leaf is not issued by the intermediate\")",
+            ));
+        }
+    }
+    if leaf.kind == 2 {
+        return Err(cert("InvalidChain(\"the leaf is an intermediate\")"));
+    }
+    let organisation = &anchors
+        .iter()
+        .find(|(k, _)| *k == root.issuer)
+        .ok_or_else(|| cert("UnknownIssuer"))?
+        .1;
+    for s in ss {
+        if now < s.valid_from {
+            return Err(cert(&format!(
+                "NotYetValid(serial: {}, valid_from: {})",
+                s.serial, s.valid_from
+            )));
+        }
+        if now >= s.valid_until {
+            return Err(cert(&format!(
+                "Expired(serial: {}, valid_until: {})",
+                s.serial, s.valid_until
+            )));
+        }
+    }
+    let mut status = Status::Current;
+    for s in ss {
+        let of_issuer: Vec<&Crl> = lists.iter().filter(|l| l.issuer == s.issuer).collect();
+        if of_issuer.iter().any(|l| l.serials.contains(&s.serial)) {
+            return Err(cert(&format!("Revoked(serial: {})", s.serial)));
+        }
+        // The newest: the greatest issued_at, the last given among equals.
+        let newest = of_issuer.iter().fold(None::<&Crl>, |best, l| match best {
+            Some(b) if b.issued_at > l.issued_at => Some(b),
+            _ => Some(l),
+        });
+        let st_ = match newest {
+            None => Status::Missing,
+            Some(l) if now >= l.next_update => Status::Stale(l.next_update),
+            Some(_) => Status::Current,
+        };
+        status = status.worse(st_);
+    }
+    if ss.iter().any(|s| !s.signature_ok()) {
+        return Err(RErr::Sig("SignatureError::Invalid(Statement)".into()));
+    }
+    let kind = match leaf.kind {
+        1 => "account",
+        2 => "intermediate",
+        _ => "statement",
+    };
+    Ok(serde_json::json!({
+        "organisation": text_value(organisation.as_bytes()),
+        "kind": kind,
+        "subject": hx(&leaf.subject),
+        "serial": leaf.serial,
+        "claims": leaf.claims.iter().map(|(t, v)| serde_json::json!({"tag": t, "value": text_value(v)})).collect::<Vec<_>>(),
+        "valid_until": ss.iter().map(|s| s.valid_until).min().expect("one"),
+        "revocation": status.json(),
+        "label": text_value(format!("verified by {organisation}").as_bytes()),
+    }))
+}
+
+/// `verify_account` (§16.4).
+fn verify_account(
+    ss: &[Stmt],
+    account: &[u8; 32],
+    anchors: &[([u8; 32], String)],
+    lists: &[Crl],
+    now: u64,
+) -> RRes<Value> {
+    let v = verify_presentation(ss, anchors, lists, now)?;
+    let leaf = ss.last().expect("leaf");
+    if leaf.kind != 1 || leaf.subject != *account {
+        return Err(cert("WrongSubject"));
+    }
+    Ok(v)
+}
+
+#[test]
+fn certificate_json() {
+    let f = load("certificate.json");
+    let d = Draws::of(&[&f]);
+    let x = &f["expected"];
+    let seed = |n: &str| d.g32(&format!("{n}.issuer_seed"));
+    for n in ["ministry", "personnel", "rival"] {
+        same(&x["issuers"][n], &ed25519_public(&seed(n)), n);
+    }
+    for n in ["colonel", "lieutenant"] {
+        same(
+            &x["accounts"][n],
+            &ed25519_public(&d.g32(&format!("{n}.account_seed"))),
+            n,
+        );
+    }
+    let key_of = |n: &str| -> [u8; 32] {
+        if ["colonel", "lieutenant"].contains(&n) {
+            ed25519_public(&d.g32(&format!("{n}.account_seed")))
+        } else {
+            ed25519_public(&seed(n))
+        }
+    };
+    // §16.1: every statement made from the inputs, byte for byte.
+    let mut statements: BTreeMap<String, Stmt> = BTreeMap::new();
+    for (op, want) in f["inputs"]["statements"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .zip(x["statements"].as_array().expect("statements"))
+    {
+        let name = st(&op["name"]);
+        let claims: Vec<(u8, Vec<u8>)> = match op.get("claims_given") {
+            Some(given) => given
+                .as_array()
+                .expect("claims")
+                .iter()
+                .map(|c| (num(&c[0]) as u8, st(&c[1]).as_bytes().to_vec()))
+                .collect(),
+            None => want["claims"]
+                .as_array()
+                .expect("claims")
+                .iter()
+                .map(|c| (num(&c["tag"]) as u8, bytes(&c["value"]["hex"])))
+                .collect(),
+        };
+        let (kind, subject) = match st(&op["op"]) {
+            "certify_intermediate" => (2, key_of(st(&op["subject"]))),
+            "certify_account" => (1, key_of(st(&op["subject"]))),
+            _ => (3, Sha256::digest(bytes(&op["subject_text"]["hex"])).into()),
+        };
+        let s = Stmt::issue(
+            &seed(st(&op["issuer"])),
+            kind,
+            subject,
+            num(&op["serial"]),
+            num(&op["valid_from"]),
+            num(&op["valid_until"]),
+            claims,
+        )
+        .expect("issue");
+        let body = &s.bytes[..s.bytes.len() - 64];
+        same(&want["issuer"], &s.issuer, name);
+        same(&want["subject"], &s.subject, name);
+        same(&want["signed_message"], &cat(&[STATEMENT, body]), name);
+        same(&want["signature"], &s.bytes[body.len()..], name);
+        same(&want["bytes"], &s.bytes, name);
+        let claims: Vec<Value> = s
+            .claims
+            .iter()
+            .map(|(t, v)| serde_json::json!({"tag": t, "value": text_value(v)}))
+            .collect();
+        assert_eq!(
+            want["claims"],
+            Value::Array(claims),
+            "{name}: claims sorted"
+        );
+        assert_eq!(decode_statement(&s.bytes), Ok(s.clone()));
+        statements.insert(name.to_string(), s);
+    }
+    // §16.2, §16.5.
+    let mut presentations: BTreeMap<String, Vec<Stmt>> = BTreeMap::new();
+    for p in x["presentations"].as_array().expect("presentations") {
+        let ss: Vec<Stmt> = p["statements"]
+            .as_array()
+            .expect("names")
+            .iter()
+            .map(|n| statements[st(n)].clone())
+            .collect();
+        let parts: Vec<&[u8]> = ss.iter().map(|s| s.bytes.as_slice()).collect();
+        let b = presentation_encoding(&parts);
+        same(&p["bytes"], &b, st(&p["name"]));
+        let text = format!("QG1:{}", base45_encode(&b));
+        assert_eq!(st(&p["text"]), text);
+        assert_eq!(text_bytes(&text), Ok(b.clone()));
+        assert_eq!(decode_presentation(&b), Ok(ss.clone()));
+        presentations.insert(st(&p["name"]).to_string(), ss);
+    }
+    // §16.3.
+    let mut lists: BTreeMap<String, Crl> = BTreeMap::new();
+    for l in x["revocation_lists"].as_array().expect("lists") {
+        let issuer = ["ministry", "personnel", "rival"]
+            .into_iter()
+            .find(|n| hx(&ed25519_public(&seed(n))) == st(&l["issuer"]))
+            .expect("issuer");
+        let serials: Vec<u64> = l["serials"]
+            .as_array()
+            .expect("serials")
+            .iter()
+            .map(num)
+            .collect();
+        let made = Crl::issue(
+            &seed(issuer),
+            num(&l["issued_at"]),
+            num(&l["next_update"]),
+            serials,
+        )
+        .expect("list");
+        same(&l["bytes"], &made.bytes, st(&l["name"]));
+        same(
+            &l["signed_message"],
+            &cat(&[REVOCATION_LIST, &made.bytes[..made.bytes.len() - 64]]),
+            st(&l["name"]),
+        );
+        assert_eq!(decode_crl(&made.bytes), Ok(made.clone()));
+        lists.insert(st(&l["name"]).to_string(), made);
+    }
+    // §16.4.
+    let anchors: Vec<([u8; 32], String)> = f["inputs"]["anchors"]
+        .as_array()
+        .expect("anchors")
+        .iter()
+        .map(|a| (arr(&a["key"]), st(&a["organisation"]["text"]).to_string()))
+        .collect();
+    for v in x["verifications"].as_array().expect("verifications") {
+        let ss = &presentations[st(&v["presentation"])];
+        let ls: Vec<Crl> = v["revocation_lists"]
+            .as_array()
+            .expect("lists")
+            .iter()
+            .map(|n| lists[st(n)].clone())
+            .collect();
+        let got = verify_presentation(ss, &anchors, &ls, num(&v["now"])).expect("verifies");
+        assert_eq!(got, v["verified"], "{}", st(&v["about"]));
+        if let Some(a) = v["account"].as_str() {
+            let account: [u8; 32] = unhex(a).try_into().expect("32");
+            assert_eq!(
+                verify_account(ss, &account, &anchors, &ls, num(&v["now"])),
+                Ok(got)
+            );
+        }
+    }
+    for e in x["base45"].as_array().expect("rfc") {
+        let b = bytes(&e["bytes"]["hex"]);
+        assert_eq!(base45_encode(&b), st(&e["base45"]));
+        assert_eq!(text_bytes(&format!("QG1:{}", st(&e["base45"]))), Ok(b));
+    }
+}
+
+/// Decides one case of certificate_negative.json from §16 alone.
+fn decide_certificate(c: &Value, lists: &BTreeMap<String, Vec<u8>>) -> Value {
+    use serde_json::json;
+    let input = || bytes(&c["input"]);
+    let as_verify = |e: RErr| e.json_as(e.verify());
+    let as_cert = |e: RErr| {
+        let k = e.kind();
+        error_json(k.clone(), k)
+    };
+    let anchors = || -> Vec<([u8; 32], String)> {
+        c["anchors"]
+            .as_array()
+            .expect("anchors")
+            .iter()
+            .map(|a| (arr(&a["key"]), st(&a["organisation"]).to_string()))
+            .collect()
+    };
+    let crls = || -> Vec<Crl> {
+        c["revocation_lists"]
+            .as_array()
+            .expect("lists")
+            .iter()
+            .map(|n| decode_crl(&lists[st(n)]).expect("a named list verifies"))
+            .collect()
+    };
+    match st(&c["operation"]) {
+        "statement.decode" => {
+            let b = input();
+            let v = match decode_statement(&b) {
+                Ok(_) => "ok".to_string(),
+                Err(e) => e.verify(),
+            };
+            let mut out = match decode_statement(&b) {
+                Ok(s) => json!({"result": "ok", "serial": s.serial, "claims": s.claims.len()}),
+                Err(e) => as_verify(e),
+            };
+            out["verify"] = json!(v);
+            out
+        }
+        "presentation.decode" => match decode_presentation(&input()) {
+            Ok(ss) => json!({"result": "ok", "statements": ss.len()}),
+            Err(e) => as_verify(e),
+        },
+        "presentation.from_text" => {
+            match text_bytes(st(&c["text"])).and_then(|b| decode_presentation(&b).map(|_| b)) {
+                Ok(b) => json!({"result": "ok", "bytes": hx(&b)}),
+                Err(e) => as_verify(e),
+            }
+        }
+        "revocation_list.decode" => {
+            let b = input();
+            let mut out = match decode_crl(&b) {
+                Ok(l) => json!({"result": "ok", "serials": l.serials.len()}),
+                Err(e) => as_verify(e),
+            };
+            out["verify"] = json!(match decode_crl(&b) {
+                Ok(_) => "ok".to_string(),
+                Err(e) => e.verify(),
+            });
+            out
+        }
+        op @ ("presentation.verify" | "presentation.verify_account") => {
+            let ss = decode_presentation(&input()).expect("decodes");
+            let (anchors, ls, now) = (anchors(), crls(), num(&c["now"]));
+            let item = match verify_presentation(&ss, &anchors, &ls, now) {
+                Ok(_) => "ok".to_string(),
+                Err(e) => e.verify(),
+            };
+            let got = if op == "presentation.verify" {
+                verify_presentation(&ss, &anchors, &ls, now)
+            } else {
+                verify_account(&ss, &arr(&c["account"]), &anchors, &ls, now)
+            };
+            let mut out = match got {
+                Ok(v) => json!({"result": "ok", "verified": v}),
+                Err(e) => as_verify(e),
+            };
+            out["verify"] = json!(item);
+            out
+        }
+        "statement.issue" => {
+            let kind = match st(&c["kind"]) {
+                "account" => 1,
+                "intermediate" => 2,
+                _ => 3,
+            };
+            let claims: Vec<(u8, Vec<u8>)> = c["claims"]
+                .as_array()
+                .expect("claims")
+                .iter()
+                .map(|x| (num(&x["tag"]) as u8, bytes(&x["value"])))
+                .collect();
+            match Stmt::issue(
+                &arr(&c["issuer_seed"]),
+                kind,
+                arr(&c["subject"]),
+                num(&c["serial"]),
+                num(&c["valid_from"]),
+                num(&c["valid_until"]),
+                claims,
+            ) {
+                Ok(s) => json!({"result": "ok", "bytes": hx(&s.bytes)}),
+                Err(e) => as_cert(e),
+            }
+        }
+        "claim.new" => {
+            let tag = num(&c["tag"]) as u8;
+            if !tag_known(tag) {
+                as_cert(invalid_statement("reserved claim tag"))
+            } else if bytes(&c["value"]).len() > MAX_CLAIM_LEN {
+                as_cert(invalid_statement("claim longer than MAX_CLAIM_LEN"))
+            } else {
+                json!({"result": "ok", "tag": tag})
+            }
+        }
+        "revocation_list.issue" => {
+            let mut serials: Vec<u64> = c["serials"]
+                .as_array()
+                .expect("serials")
+                .iter()
+                .map(num)
+                .collect();
+            if let Some(n) = c["serials_from_1000000"].as_u64() {
+                serials.extend(1_000_000..1_000_000 + n);
+            }
+            match Crl::issue(
+                &arr(&c["issuer_seed"]),
+                num(&c["issued_at"]),
+                num(&c["next_update"]),
+                serials,
+            ) {
+                Ok(l) => json!({"result": "ok", "bytes_sha256": sha256_hex(&l.bytes)}),
+                Err(e) => as_cert(e),
+            }
+        }
+        op => panic!("operation {op}"),
+    }
+}
+
+#[test]
+fn certificate_negative_json() {
+    use rand_core::{Rng, SeedableRng};
+    let f = load("certificate_negative.json");
+    // The keys are the first draws of rng(seed) (§13).
+    let mut s = [0u8; 32];
+    s[..8].copy_from_slice(&num(&f["seed"]).to_le_bytes());
+    let mut r = chacha20::ChaCha20Rng::from_seed(s);
+    for n in ["ministry", "personnel", "rival", "colonel", "other_account"] {
+        let mut seed = [0u8; 32];
+        r.fill_bytes(&mut seed);
+        same(&f["inputs"]["keys"][n]["seed"], &seed, n);
+        same(&f["inputs"]["keys"][n]["public"], &ed25519_public(&seed), n);
+    }
+    let lists: BTreeMap<String, Vec<u8>> = f["inputs"]["lists"]
+        .as_object()
+        .expect("lists")
+        .iter()
+        .map(|(k, v)| (k.clone(), bytes(v)))
+        .collect();
+    let cases = f["inputs"]["cases"].as_array().expect("cases");
+    let expected = f["expected"]["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), expected.len());
+    for (c, x) in cases.iter().zip(expected) {
+        let mut want = x.clone();
+        want.as_object_mut().expect("object").remove("name");
+        assert_eq!(
+            decide_certificate(c, &lists),
+            want,
+            "case {}",
+            st(&c["name"])
+        );
     }
 }
