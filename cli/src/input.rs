@@ -496,9 +496,11 @@ mod tests {
         );
         // The QR text keeps its inner spaces; the line's own whitespace
         // around it goes.
-        let line = parse_line("  presentation \tQG1:AB C%D 12  \r\n").unwrap();
-        assert_eq!(line, Some(Line::Presentation("QG1:AB C%D 12".into())));
-        let line = line.unwrap();
+        let parsed = parse_line("  presentation \tQG1:AB C%D 12  \r\n");
+        let Ok(Some(line)) = parsed else {
+            unreachable!("{parsed:?}")
+        };
+        assert_eq!(line, Line::Presentation("QG1:AB C%D 12".into()));
         assert_eq!((line.kind(), line.len()), ("presentation", 13));
         assert_eq!(line.encoded().map(|_| ()), None);
         assert_eq!(

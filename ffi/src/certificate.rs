@@ -563,7 +563,7 @@ impl Presentation {
 
     /// Verifies the chain at `now` (Unix seconds) against `anchors` (from
     /// the app's configuration, never from the server) and the issuers'
-    /// `revocations`: it starts at an anchor, is anchor → [intermediate →]
+    /// `revocations`: it starts at an anchor, is anchor → (intermediate →)
     /// leaf, every statement is valid at `now` and revoked by none of the
     /// lists, every signature holds. Refused, in that order:
     /// `UnknownIssuer`, `InvalidChain`, `NotYetValid`, `Expired`,

@@ -362,7 +362,7 @@ pub enum QorganError {
     /// Show nothing: not "unverified", just no label.
     #[error("issuer is not a trusted organisation")]
     UnknownIssuer,
-    /// A presentation that is not anchor → [intermediate] → leaf.
+    /// A presentation that is not anchor, then at most one intermediate, then the leaf.
     #[error("invalid certificate chain: {reason}")]
     InvalidChain {
         /// What was wrong.
