@@ -1885,5 +1885,17 @@ pub fn generate_fixtures() -> BTreeMap<String, Value> {
     let (account, contact) = account::account_fixtures();
     files.insert(account_file, account);
     files.insert(contact_file, contact);
+    files.insert(
+        roster::roster_fixture_file(qorgan::wire::ROSTER_VERSION),
+        roster::roster_fixture(),
+    );
+    files.insert(
+        roster::rostered_group_fixture_file(qorgan::wire::ROSTERED_GROUP_VERSION),
+        roster::rostered_group_fixture(),
+    );
+    files.insert(
+        certificate::certificate_fixture_file(qorgan::wire::CERTIFICATE_VERSION),
+        certificate::certificate_fixture(),
+    );
     files
 }

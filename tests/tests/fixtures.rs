@@ -66,6 +66,18 @@ const FIXTURES: &[(&str, &str)] = &[
         "contact-state-v1.json",
         "49ede54b4869861ad124430b4ff207826a9debb2b5f9ec868bcd7cc46b0937b9",
     ),
+    (
+        "roster-v1.json",
+        "36f33aed724cc481a3aa25579dd0cd26cedbeb11d31d0ae9a251c64d7899be0f",
+    ),
+    (
+        "group-state-v3.json",
+        "d4679ea907ef6cc3956802cf2d8109069f3f5ff15d0621b9d8711b3756144d05",
+    ),
+    (
+        "certificate-v1.json",
+        "5d95f8b0f7fef25ced8cefac66ee142caa939ff806926943e38e7c5f70497f9f",
+    ),
 ];
 
 fn fixtures_dir() -> PathBuf {
@@ -1539,5 +1551,382 @@ fn contact_state_v1_restores_updates_and_keeps_its_heads_schedule() {
     assert_eq!(
         receive(&alice, &contact, &bob_phone, &as_alice).err(),
         Some(AccountError::DeviceNotListed)
+    );
+}
+
+/// An account key pair from its recorded Ed25519 seed.
+fn account_key_pair(seed: &Value) -> qorgan::account::AccountKeyPair {
+    let mut r = qorgan_tests::vectors::ReplayRng::new([unhex(seed)]);
+    let k = qorgan::account::AccountKeyPair::generate(&mut r);
+    r.finish();
+    k
+}
+
+/// `roster-v1.json` (docs/PROTOCOL.md §15): the history decodes, verifies
+/// (one by one and as successors, for a server too), advances to the same
+/// change, is accepted anchored at any of its heads, refuses another
+/// group's roster, and its admins keep changing the group.
+#[test]
+fn roster_v1_fixture_decodes_verifies_and_advances() {
+    use qorgan::roster::{Role, Roster};
+    use qorgan::verify::{Item, verify};
+    use qorgan_tests::vectors::account::head_json;
+    use qorgan_tests::vectors::roster::roster_change_json;
+    let f = load("roster-v1.json");
+    assert_eq!(f["roster_version"], 1);
+    let kp = |n: &str| {
+        let k = account_key_pair(&f["accounts"][n]["seed"]);
+        assert_eq!(
+            hex::encode(&k.public().to_bytes()),
+            f["accounts"][n]["public"].as_str().expect("public")
+        );
+        k
+    };
+    let mut history: Vec<Roster> = Vec::new();
+    for r in f["history"].as_array().expect("history") {
+        let b = unhex(&r["bytes"]);
+        let roster = Roster::from_bytes(&b).expect("decodes and verifies");
+        assert_eq!(roster.to_bytes(), b, "one roster, one encoding");
+        assert_eq!(head_json(&roster.head()), r["head"]);
+        assert_eq!(
+            hex::encode(&roster.signer().to_bytes()),
+            r["signer"].as_str().expect("signer")
+        );
+        assert_eq!(
+            roster.members().len(),
+            r["members"].as_array().expect("m").len()
+        );
+        assert_eq!(verify(&Item::Roster(&b)), Ok(()));
+        if let Some(prev) = history.last() {
+            assert!(roster.follows(&prev.head()));
+            assert_eq!(
+                verify(&Item::RosterAfter {
+                    previous: prev,
+                    roster: &b
+                }),
+                Ok(())
+            );
+        }
+        history.push(roster);
+    }
+    let (newest, change) = history[0].advance(&history[1..]).expect("advance");
+    assert_eq!(newest, history[3]);
+    assert_eq!(roster_change_json(&change), f["change"]);
+    for anchor in &history {
+        assert_eq!(
+            Roster::from_history(&history, &anchor.head()).expect("history"),
+            history[3]
+        );
+    }
+    let other = Roster::from_bytes(&unhex(&f["other"]["bytes"])).expect("other");
+    assert_eq!(head_json(&other.head()), f["other"]["head"]);
+    assert_eq!(
+        history[0]
+            .advance(std::slice::from_ref(&other))
+            .unwrap_err(),
+        qorgan::RosterError::WrongGroup
+    );
+    // Bolat, an admin of r4, adds Erlan; Asel, removed, cannot.
+    let erlan = kp("erlan");
+    let r5 = history[3]
+        .with_member(&kp("bolat"), erlan.public(), Role::Member)
+        .expect("r5");
+    assert_eq!(
+        verify(&Item::RosterAfter {
+            previous: &history[3],
+            roster: &r5.to_bytes()
+        }),
+        Ok(())
+    );
+    assert_eq!(
+        history[3]
+            .with_member(&kp("asel"), erlan.public(), Role::Member)
+            .unwrap_err(),
+        qorgan::RosterError::NotAdmin
+    );
+}
+
+/// `group-state-v3.json` (§7.4 version 3, §15.4): the rostered states open
+/// (plain and sealed agree, at their generation, not at the next, not with
+/// another owner), the receivers read their pending messages under the
+/// roster they hold (also after advancing to r2), the sender's pending
+/// rotation survived the restart, its next chain is announced under r2 and
+/// read by both, and the stored distribution is admitted under r1 only.
+#[test]
+fn rostered_group_state_v3_restores_reads_and_rotates() {
+    use qorgan::account::{AccountKey, DeviceList};
+    use qorgan::roster::Roster;
+    use qorgan::{EncryptError, GroupError, RosterError};
+    let f = load("group-state-v3.json");
+    assert_eq!(f["group_version"], 3);
+    let mut stream = vec![0u8; 1024];
+    rand_core::Rng::fill_bytes(&mut rng(f["seed"].as_u64().expect("seed")), &mut stream);
+    let mut offset = 0;
+    let mut draws = std::collections::BTreeMap::new();
+    for d in f["draws"].as_array().expect("draws") {
+        let b = unhex(&d["hex"]);
+        assert_eq!(d["offset"].as_u64(), Some(offset as u64));
+        assert_eq!(b, stream[offset..offset + b.len()], "{}", d["purpose"]);
+        offset += b.len().div_ceil(4) * 4;
+        draws.insert(d["purpose"].as_str().expect("purpose").to_string(), b);
+    }
+    let alice = {
+        let mut r = qorgan_tests::vectors::ReplayRng::new([
+            draws["alice_phone.identity.ed25519_seed"].clone(),
+            draws["alice_phone.identity.x25519_secret"].clone(),
+        ]);
+        IdentityKeyPair::generate(&mut r)
+    };
+    assert_eq!(
+        hex::encode(&alice.public().to_field_bytes()),
+        f["identities"]["alice_phone"].as_str().expect("alice")
+    );
+    let key = StorageKey::from_bytes(unhex(&f["storage_key"]).try_into().expect("32"));
+    let account = |n: &str| {
+        AccountKey::from_bytes(&unhex(&f["accounts"][n]).try_into().expect("32")).expect("key")
+    };
+    let list = |n: &str| DeviceList::from_bytes(&unhex(&f["lists"][n])).expect("list");
+    let r1 = Roster::from_bytes(&unhex(&f["rosters"]["r1"])).expect("r1");
+    let r2 = Roster::from_bytes(&unhex(&f["rosters"]["r2"])).expect("r2");
+    let alice_list = list("alice");
+    let owner = |v: &Value| StateOwner::from_bytes(unhex(&v["owner"]).try_into().expect("32"));
+    let other = StateOwner::outbound_group(b"another group");
+    macro_rules! restore {
+        ($ty:ty, $name:expr, $kind:expr) => {{
+            let v = &f[$name];
+            let (plain, sealed) = (unhex(&v["plain"]), unhex(&v["sealed"]));
+            assert_eq!(plain[0], qorgan::wire::ROSTERED_GROUP_VERSION);
+            let header = SealedHeader::parse(&sealed).expect("header");
+            assert_eq!((header.version, header.kind), (2, $kind));
+            let opened = <$ty>::open(&key, &sealed, &at(owner(v), 1)).expect("opens");
+            assert_eq!(*opened.to_bytes(), plain, "plain and sealed agree");
+            assert_eq!(opened.state_owner(), owner(v));
+            assert!(matches!(
+                <$ty>::open(&key, &sealed, &at(owner(v), 2)),
+                Err(StateError::RolledBack { .. })
+            ));
+            assert!(matches!(
+                <$ty>::open(&key, &sealed, &at(other, 0)),
+                Err(StateError::WrongOwner)
+            ));
+            let mut loaded = <$ty>::from_bytes(&plain).expect("plain loads");
+            assert_eq!(*loaded.to_bytes(), plain, "one state, one encoding");
+            loaded.resume_generation(1);
+            loaded
+        }};
+    }
+    let mut out = restore!(OutboundGroupSession, "alice_outbound", 0x42);
+    let mut ring = restore!(SenderKeyRing, "bob_ring", 0x44);
+    let mut carol = restore!(InboundGroupSession, "carol_inbound", 0x43);
+    let pending = |n: &str| messages(&f[n]);
+    // Bob reads one message under r1 and the other after advancing to r2
+    // (a chain of the epoch before the held one); Carol under r1.
+    let (_, change) = r1.advance(std::slice::from_ref(&r2)).expect("advance");
+    for (i, (id, bytes, pt)) in pending("pending_for_bob").into_iter().enumerate() {
+        let roster = if i == 0 { &r1 } else { &r2 };
+        let got = ring
+            .decrypt_in_roster(&bytes, roster, &alice_list)
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(got.plaintext, pt, "{id}");
+        assert_eq!(got.roster, Some(r1.head()));
+        assert!(
+            ring.decrypt_in_roster(&bytes, roster, &alice_list).is_err(),
+            "{id} once"
+        );
+    }
+    for (id, bytes, pt) in pending("pending_for_carol") {
+        assert_eq!(
+            carol
+                .decrypt_in_roster(&bytes, &r1, &alice_list)
+                .unwrap_or_else(|e| panic!("{id}: {e}"))
+                .plaintext,
+            pt
+        );
+        assert_eq!(
+            carol.decrypt(&bytes).unwrap_err(),
+            DecryptError::RosterRequired,
+            "{id}: the plain call refuses a rostered chain"
+        );
+    }
+    // The change Alice applied before the restart still forces a rotation.
+    assert_eq!(
+        out.encrypt(&mut rng(1), &alice, b"before rotating")
+            .unwrap_err(),
+        EncryptError::RotationRequired(RotationReason::RosterChanged)
+    );
+    assert_eq!(out.roster(), Some(r1.head()));
+    out.apply_roster(&change).expect("the same change again");
+    out.rotate(&mut rng(2), 1_790_000_600).expect("rotate");
+    assert_eq!(out.roster(), Some(r2.head()));
+    let d = out.distribution(&alice);
+    ring.add_in_roster(&d, alice.public(), &r2, &alice_list, &account("bob"))
+        .expect("bob takes the new chain");
+    let mut carol2 =
+        InboundGroupSession::new_in_roster(&d, alice.public(), &r2, &alice_list, &account("carol"))
+            .expect("carol takes the new chain");
+    let m = out
+        .encrypt(&mut rng(3), &alice, b"after r2")
+        .expect("encrypt");
+    for got in [
+        ring.decrypt_in_roster(&m, &r2, &alice_list).expect("bob"),
+        carol2
+            .decrypt_in_roster(&m, &r2, &alice_list)
+            .expect("carol"),
+    ] {
+        assert_eq!(got.plaintext, b"after r2");
+        assert_eq!(got.roster, Some(r2.head()));
+    }
+    // The stored distribution (chain under r1, iteration 4).
+    let stored = SenderKeyDistribution::from_bytes(&unhex(&f["pending_distribution"]))
+        .expect("distribution");
+    assert_eq!(stored.iteration(), 4);
+    InboundGroupSession::new_in_roster(
+        &stored,
+        alice.public(),
+        &r1,
+        &alice_list,
+        &account("carol"),
+    )
+    .expect("admitted under r1");
+    assert_eq!(
+        InboundGroupSession::new_in_roster(
+            &stored,
+            alice.public(),
+            &r2,
+            &alice_list,
+            &account("carol")
+        )
+        .unwrap_err(),
+        GroupError::Roster(RosterError::StaleChain {
+            held: 2,
+            announced: 1
+        })
+    );
+    // Sealed again, the states are at generation 2.
+    let blob = out.seal(&mut rng(4), &key);
+    assert_eq!(out.generation(), 2);
+    OutboundGroupSession::open(&key, &blob, &at(out.state_owner(), 2)).expect("reopens");
+}
+
+/// `certificate-v1.json` (§16): every statement, presentation, QR text and
+/// revocation list decodes and verifies, verification says what it said
+/// when the fixture was made, and the keys still issue.
+#[test]
+fn certificate_v1_fixture_verifies_as_recorded() {
+    use qorgan::certificate::{
+        Claim, IssuerKey, IssuerKeyPair, Presentation, RevocationList, Statement, TrustAnchor,
+    };
+    use qorgan::verify::{Item, verify};
+    use qorgan_tests::vectors::certificate::verified_json;
+    let f = load("certificate-v1.json");
+    assert_eq!(f["certificate_version"], 1);
+    let issuer = |n: &str| {
+        let k = IssuerKeyPair::from_seed(&unhex(&f["keys"][n]["seed"]).try_into().expect("32"));
+        assert_eq!(
+            hex::encode(&k.public().to_bytes()),
+            f["keys"][n]["public"].as_str().expect("public")
+        );
+        k
+    };
+    let account = account_key_pair(&f["keys"]["account"]["seed"]);
+    let mut statements = std::collections::BTreeMap::new();
+    for (n, v) in f["statements"].as_object().expect("statements") {
+        let b = unhex(v);
+        let s = Statement::from_bytes(&b).expect("statement");
+        assert_eq!(s.to_bytes(), b);
+        assert_eq!(verify(&Item::Statement(&b)), Ok(()));
+        statements.insert(n.clone(), s);
+    }
+    let mut presentations = std::collections::BTreeMap::new();
+    for (n, v) in f["presentations"].as_object().expect("presentations") {
+        let b = unhex(&v["bytes"]);
+        let p = Presentation::from_bytes(&b).expect("presentation");
+        assert_eq!(p.to_bytes(), b);
+        let text = v["text"].as_str().expect("text");
+        assert_eq!(Presentation::from_text(text).expect("text"), p);
+        assert_eq!(p.to_text(), text);
+        let names: Vec<&str> = v["statements"]
+            .as_array()
+            .expect("names")
+            .iter()
+            .map(|x| x.as_str().expect("name"))
+            .collect();
+        assert_eq!(
+            p.statements().to_vec(),
+            names
+                .iter()
+                .map(|x| statements[*x].clone())
+                .collect::<Vec<_>>()
+        );
+        presentations.insert(n.clone(), p);
+    }
+    let lists: std::collections::BTreeMap<String, RevocationList> = f["revocation_lists"]
+        .as_object()
+        .expect("lists")
+        .iter()
+        .map(|(n, v)| {
+            let b = unhex(v);
+            assert_eq!(verify(&Item::RevocationList(&b)), Ok(()));
+            (n.clone(), RevocationList::from_bytes(&b).expect("list"))
+        })
+        .collect();
+    let anchors: Vec<TrustAnchor> = f["anchors"]
+        .as_array()
+        .expect("anchors")
+        .iter()
+        .map(|a| {
+            TrustAnchor::new(
+                IssuerKey::from_bytes(&unhex(&a["key"]).try_into().expect("32")).expect("key"),
+                a["organisation"]["text"].as_str().expect("name"),
+            )
+        })
+        .collect();
+    for v in f["verifications"].as_array().expect("verifications") {
+        let p = &presentations[v["presentation"].as_str().expect("p")];
+        let ls: Vec<RevocationList> = v["revocation_lists"]
+            .as_array()
+            .expect("lists")
+            .iter()
+            .map(|n| lists[n.as_str().expect("name")].clone())
+            .collect();
+        let now = v["now"].as_u64().expect("now");
+        let got = p.verify(&anchors, &ls, now);
+        let item = verify(&Item::Presentation {
+            presentation: &p.to_bytes(),
+            anchors: &anchors,
+            revocations: &ls,
+            now,
+        });
+        match (&got, v.get("verified")) {
+            (Ok(x), Some(want)) => {
+                assert_eq!(verified_json(x), *want);
+                assert_eq!(item, Ok(()));
+            }
+            (Err(e), None) => {
+                assert_eq!(errors::verify(e).0, v["error"].as_str().expect("error"));
+                assert_eq!(item.as_ref().err(), Some(e));
+            }
+            _ => panic!("{v}: {got:?}"),
+        }
+        if v["account"].is_string() {
+            assert_eq!(p.verify_account(account.public(), &anchors, &ls, now), got);
+        }
+    }
+    // The keys still issue: a new certificate through the department.
+    let dept = issuer("department");
+    let _ = issuer("anchor");
+    let renewed = Statement::certify_account(
+        &dept,
+        account.public(),
+        501,
+        1_790_000_000,
+        1_900_000_000,
+        vec![Claim::display_name("renewed").expect("claim")],
+    )
+    .expect("issue");
+    let p = Presentation::new(vec![statements["intermediate"].clone(), renewed]).expect("p");
+    assert!(
+        p.verify_account(account.public(), &anchors, &[], 1_800_000_000)
+            .is_ok()
     );
 }

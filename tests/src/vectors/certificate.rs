@@ -576,3 +576,127 @@ pub(super) fn certificate_file() -> Value {
         },
     })
 }
+
+/// Where the certificate fixture of certificate version `version` lives,
+/// relative to `tests/vectors/`.
+pub fn certificate_fixture_file(version: u8) -> String {
+    format!("fixtures/certificate-v{version}.json")
+}
+
+/// The certificate fixture (§16): an anchor, an intermediate, certificates
+/// and a statement, their presentations and QR texts, revocation lists,
+/// and what verification says at the recorded clocks.
+pub(super) fn certificate_fixture() -> Value {
+    let mut rng = crate::rng(CERTIFICATE_FIXTURE_SEED);
+    let mut draw = || {
+        let mut s = [0u8; 32];
+        rand_core::Rng::fill_bytes(&mut rng, &mut s);
+        s
+    };
+    let (anchor_s, dept_s, account_s) = (draw(), draw(), draw());
+    let anchor = IssuerKeyPair::from_seed(&anchor_s);
+    let dept = IssuerKeyPair::from_seed(&dept_s);
+    let account = {
+        let mut r = super::ReplayRng::new([account_s.to_vec()]);
+        AccountKeyPair::generate(&mut r)
+    };
+    let t0 = 1_790_000_000u64;
+    let c = |tag: u8, v: &str| Claim::new(ClaimTag(tag), v).expect("claim");
+    let inter = Statement::certify_intermediate(
+        &anchor,
+        dept.public(),
+        10,
+        t0 - YEAR,
+        t0 + 10 * YEAR,
+        vec![c(4, "Department of Signals")],
+    )
+    .expect("intermediate");
+    let leaf = Statement::certify_account(
+        &dept,
+        account.public(),
+        500,
+        t0,
+        t0 + YEAR,
+        vec![
+            c(1, "Майор Ж. Төлеуова"),
+            c(2, "Signals"),
+            c(3, "Duty officer"),
+            c(250, "ID 0042"),
+        ],
+    )
+    .expect("leaf");
+    let pass = Statement::issue(
+        &anchor,
+        StatementKind::Statement,
+        Sha256::digest(b"qorgan/fixture/gate 2").into(),
+        11,
+        t0,
+        t0 + 30 * DAY,
+        vec![c(5, "may open gate 2")],
+    )
+    .expect("pass");
+    let p_account = Presentation::new(vec![inter.clone(), leaf.clone()]).expect("p");
+    let p_pass = Presentation::new(vec![pass.clone()]).expect("p");
+    let crl_anchor = RevocationList::issue(&anchor, t0, t0 + 7 * DAY, vec![3, 9]).expect("crl");
+    let crl_dept = RevocationList::issue(&dept, t0, t0 + 7 * DAY, vec![]).expect("crl");
+    let crl_dept_revoking =
+        RevocationList::issue(&dept, t0 + DAY, t0 + 8 * DAY, vec![500]).expect("crl");
+    let anchors = vec![TrustAnchor::new(*anchor.public(), "Qorgan Test Ministry")];
+    let at = t0 + 3600;
+    let lists = vec![crl_anchor.clone(), crl_dept.clone()];
+    let v_account = p_account
+        .verify_account(account.public(), &anchors, &lists, at)
+        .expect("verifies");
+    let v_pass = p_pass.verify(&anchors, &lists, at).expect("verifies");
+    let expired = p_account
+        .verify(&anchors, &lists, t0 + YEAR)
+        .expect_err("expired");
+    let revoked = p_account
+        .verify(
+            &anchors,
+            &[crl_anchor.clone(), crl_dept_revoking.clone()],
+            t0 + 2 * DAY,
+        )
+        .expect_err("revoked");
+    json!({
+        "description": "Certificate fixture of certificate_version below (docs/PROTOCOL.md §16), generated \
+            once by gen-vectors (tests/src/vectors/certificate.rs, certificate_fixture, seed \
+            below) and kept unchanged forever: every later release must still decode, read and \
+            verify these exactly as recorded (tests/tests/fixtures.rs). keys: the Ed25519 seeds \
+            of the anchor, the department (an intermediate) and an account (the first three \
+            32-byte requests of rng(seed)). statements: the intermediate certificate, an account \
+            certificate through it and a statement issued by the anchor itself. presentations: \
+            bytes and QR text. revocation_lists: the anchor's and the department's, current at \
+            t0 + 3600, and a later department list revoking the account certificate. \
+            verifications: what verify (and verify_account) return at their clocks, and two \
+            refusals. All byte strings are lower-case hex; texts are {hex, text}.",
+        "seed": CERTIFICATE_FIXTURE_SEED,
+        "certificate_version": qorgan::wire::CERTIFICATE_VERSION,
+        "keys": {
+            "anchor": {"seed": hx(&anchor_s), "public": hx(&anchor.public().to_bytes())},
+            "department": {"seed": hx(&dept_s), "public": hx(&dept.public().to_bytes())},
+            "account": {"seed": hx(&account_s), "public": hx(&account.public().to_bytes())},
+        },
+        "anchors": [{"key": hx(&anchor.public().to_bytes()), "organisation": super::text_json(b"Qorgan Test Ministry")}],
+        "statements": {
+            "intermediate": hx(&inter.to_bytes()),
+            "account": hx(&leaf.to_bytes()),
+            "pass": hx(&pass.to_bytes()),
+        },
+        "presentations": {
+            "account": {"statements": ["intermediate", "account"], "bytes": hx(&p_account.to_bytes()), "text": p_account.to_text()},
+            "pass": {"statements": ["pass"], "bytes": hx(&p_pass.to_bytes()), "text": p_pass.to_text()},
+        },
+        "revocation_lists": {
+            "anchor": hx(&crl_anchor.to_bytes()),
+            "department": hx(&crl_dept.to_bytes()),
+            "department_revoking": hx(&crl_dept_revoking.to_bytes()),
+        },
+        "verifications": [
+            {"presentation": "account", "account": hx(&account.public().to_bytes()), "revocation_lists": ["anchor", "department"], "now": at, "verified": verified_json(&v_account)},
+            {"presentation": "pass", "account": null, "revocation_lists": ["anchor", "department"], "now": at, "verified": verified_json(&v_pass)},
+            {"presentation": "account", "account": null, "revocation_lists": ["anchor", "department"], "now": t0 + YEAR, "error": super::errors::verify(&expired).0},
+            {"presentation": "account", "account": null, "revocation_lists": ["anchor", "department_revoking"], "now": t0 + 2 * DAY, "error": super::errors::verify(&revoked).0},
+        ],
+    })
+}

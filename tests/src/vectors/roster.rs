@@ -966,3 +966,260 @@ fn outbound_json(
         "held_roster": head_json(&held),
     })
 }
+
+// ------------------------------------------------------------ fixtures
+
+/// Where the roster fixture of roster version `version` lives, relative to
+/// `tests/vectors/`.
+pub fn roster_fixture_file(version: u8) -> String {
+    format!("fixtures/roster-v{version}.json")
+}
+
+/// Where the group state fixture of group version `version` (3: chains
+/// bound to a roster) lives.
+pub fn rostered_group_fixture_file(version: u8) -> String {
+    format!("fixtures/group-state-v{version}.json")
+}
+
+/// The roster fixture (§15): one group's history of four epochs and a
+/// second group's first roster, with the accounts that signed them.
+pub(super) fn roster_fixture() -> Value {
+    let mut rng = crate::rng(ROSTER_FIXTURE_SEED);
+    let names = ["asel", "bolat", "dana", "erlan"];
+    let seeds: Vec<[u8; 32]> = names
+        .iter()
+        .map(|_| {
+            let mut s = [0u8; 32];
+            rand_core::Rng::fill_bytes(&mut rng, &mut s);
+            s
+        })
+        .collect();
+    let kps: Vec<AccountKeyPair> = seeds
+        .iter()
+        .map(|s| {
+            let mut r = super::ReplayRng::new([s.to_vec()]);
+            AccountKeyPair::generate(&mut r)
+        })
+        .collect();
+    let [asel, bolat, dana, erlan] = [&kps[0], &kps[1], &kps[2], &kps[3]];
+    let group = b"qorgan/fixture/roster-v1";
+    let r1 = Roster::create(
+        asel,
+        group,
+        vec![
+            Member::new(*asel.public(), Role::Admin),
+            Member::new(*bolat.public(), Role::Member),
+        ],
+    )
+    .expect("r1");
+    let r2 = r1
+        .with_member(asel, dana.public(), Role::Member)
+        .expect("r2");
+    let r3 = r2
+        .with_member(asel, bolat.public(), Role::Admin)
+        .expect("r3");
+    let r4 = r3.without_member(bolat, asel.public()).expect("r4");
+    let other = Roster::create(
+        erlan,
+        b"",
+        vec![
+            Member::new(*erlan.public(), Role::Admin),
+            Member::new(*dana.public(), Role::Admin),
+        ],
+    )
+    .expect("other");
+    let history = [&r1, &r2, &r3, &r4];
+    let (newest, change) = r1
+        .advance(&[r2.clone(), r3.clone(), r4.clone()])
+        .expect("advance");
+    assert_eq!(newest, r4);
+    json!({
+        "description": "Roster fixture of roster_version below (docs/PROTOCOL.md §15), generated once by \
+            gen-vectors (tests/src/vectors/roster.rs, roster_fixture, seed below) and kept \
+            unchanged forever: every later release must still decode, verify and advance over \
+            these rosters (tests/tests/fixtures.rs). accounts: four account keys with their \
+            Ed25519 seeds (the first four 32-byte requests of rng(seed)). history: group \
+            qorgan/fixture/roster-v1: r1 (Asel admin, Bolat member; signed by Asel), r2 (+ Dana; \
+            Asel), r3 (Bolat promoted; Asel), r4 (Asel removed, by Bolat: an admin may remove \
+            another admin and need not be listed after). other: an epoch 1 of the empty group \
+            id, signed by Erlan (Erlan and Dana admins). change: what advancing r1 over r2, r3, \
+            r4 changes. Heads are {version, hash}. All byte strings are lower-case hex.",
+        "seed": ROSTER_FIXTURE_SEED,
+        "roster_version": qorgan::wire::ROSTER_VERSION,
+        "accounts": names.iter().zip(&seeds).zip(&kps).map(|((n, s), k)| {
+            (n.to_string(), json!({"seed": hx(s), "public": hx(&k.public().to_bytes())}))
+        }).collect::<serde_json::Map<_, _>>(),
+        "group_id": text_json(group),
+        "history": history.iter().enumerate().map(|(i, r)| json!({
+            "name": format!("r{}", i + 1),
+            "bytes": hx(&r.to_bytes()),
+            "head": head_json(&r.head()),
+            "members": r.members().iter().map(member_json).collect::<Vec<_>>(),
+            "signer": hx(&r.signer().to_bytes()),
+        })).collect::<Vec<_>>(),
+        "other": {"bytes": hx(&other.to_bytes()), "head": head_json(&other.head())},
+        "change": roster_change_json(&change),
+    })
+}
+
+/// The group state fixture of group version 3 (§7.4, §15.4): a rostered
+/// group whose states are sealed in envelope version 2. Every draw is
+/// recorded with its purpose.
+pub(super) fn rostered_group_fixture() -> Value {
+    let mut rng = RecordingRng::new(ROSTERED_GROUP_FIXTURE_SEED);
+    let alice = person(&mut rng, "alice", "Alice");
+    let bob = person(&mut rng, "bob", "Bob");
+    let carol = person(&mut rng, "carol", "Carol");
+    fn kp(p: &Person) -> &AccountKeyPair {
+        p.account.key_pair().expect("holds the account key")
+    }
+    let group = b"qorgan/fixture/group-v3";
+    let policy = RotationPolicy {
+        max_messages: 100,
+        max_age_secs: 604_800,
+    };
+    let now = 1_790_000_000u64;
+    let r1 = Roster::create(
+        kp(&alice),
+        group,
+        vec![
+            Member::new(*key(&alice), Role::Admin),
+            Member::new(*key(&bob), Role::Member),
+            Member::new(*key(&carol), Role::Member),
+        ],
+    )
+    .expect("r1");
+    // Bob is promoted: the change Alice's session has not applied yet.
+    let r2 = r1
+        .with_member(kp(&alice), key(&bob), Role::Admin)
+        .expect("r2");
+    let alice_list = alice.account.list().clone();
+    let from = *alice.id.public();
+    let mut out = OutboundGroupSession::new_in_roster(&mut rng, &r1, key(&alice), policy, now)
+        .expect("new_in_roster");
+    label_chain(&mut rng, "chain1");
+    let d1 = out.distribution(&alice.id);
+    let mut bob_ring =
+        SenderKeyRing::new_in_roster(&d1, &from, &r1, &alice_list, key(&bob)).expect("bob");
+    let mut carol_in =
+        InboundGroupSession::new_in_roster(&d1, &from, &r1, &alice_list, key(&carol))
+            .expect("carol");
+    let text = |s: &str| s.as_bytes().to_vec();
+    let send = |rng: &mut RecordingRng, out: &mut OutboundGroupSession, id: &str| {
+        let m = out
+            .encrypt(
+                rng,
+                &alice.id,
+                &text(&format!("{id}: to the rostered group")),
+            )
+            .expect("encrypt");
+        rng.label(&[(&format!("{id}.nonce"), 12)]);
+        m
+    };
+    let g: Vec<Vec<u8>> = (0..4)
+        .map(|i| send(&mut rng, &mut out, &format!("g{i}")))
+        .collect();
+    for i in [0, 2] {
+        bob_ring
+            .decrypt_in_roster(&g[i], &r1, &alice_list)
+            .expect("bob");
+    }
+    carol_in
+        .decrypt_in_roster(&g[1], &r1, &alice_list)
+        .expect("carol");
+    // Dave's distribution for a member's other device, at iteration 4,
+    // kept unread.
+    let pending_distribution = out.distribution(&alice.id).to_bytes().to_vec();
+    // Alice learns of r2: her session must rotate before it sends again.
+    let (_, change) = r1
+        .advance(&[Roster::from_bytes(&r2.to_bytes()).expect("r2")])
+        .expect("advance");
+    out.apply_roster(&change).expect("apply");
+    assert_eq!(out.rotation_due(now), Some(RotationReason::RosterChanged));
+    let key_ = StorageKey::generate(&mut rng);
+    rng.label(&[("storage_key", 32)]);
+    let seal = |rng: &mut RecordingRng, name: &str, sealed: Vec<u8>| {
+        rng.label(&[(&format!("seal.{name}.nonce"), 24)]);
+        sealed
+    };
+    let out_plain = out.to_bytes().to_vec();
+    let out_sealed = {
+        let s = out.seal(&mut rng, &key_);
+        seal(&mut rng, "alice_outbound", s)
+    };
+    let bob_plain = bob_ring.to_bytes().to_vec();
+    let bob_sealed = {
+        let s = bob_ring.seal(&mut rng, &key_);
+        seal(&mut rng, "bob_ring", s)
+    };
+    let carol_plain = carol_in.to_bytes().to_vec();
+    let carol_sealed = {
+        let s = carol_in.seal(&mut rng, &key_);
+        seal(&mut rng, "carol_inbound", s)
+    };
+    assert!(
+        [&out_plain, &bob_plain, &carol_plain]
+            .iter()
+            .all(|p| p[0] == 0x03)
+    );
+    let draws = rng.take_log();
+    let msg = |i: usize| {
+        json!({
+            "id": format!("g{i}"),
+            "bytes": hx(&g[i]),
+            "plaintext": text_json(format!("g{i}: to the rostered group").as_bytes()),
+        })
+    };
+    let entry = |plain: &[u8], sealed: &[u8], owner: qorgan::StateOwner| {
+        json!({
+            "plain": hx(plain),
+            "sealed": hx(sealed),
+            "owner": hx(&owner.to_bytes()),
+            "generation": 1,
+        })
+    };
+    json!({
+        "description": "Group state fixture of group_version 3 (chains bound to a roster, docs/PROTOCOL.md \
+            §15.4, §7.4), generated once by gen-vectors (tests/src/vectors/roster.rs, \
+            rostered_group_fixture, seed below, every draw listed in draws with its purpose) and \
+            kept unchanged forever: every later release must load it (tests/tests/fixtures.rs). \
+            Alice, Bob and Carol each have an account (lists: their device lists, identities: \
+            their phones' field encodings; Alice's identity is the first two draws). Alice \
+            created roster r1 (Alice admin, Bob and Carol members), started an outbound session \
+            under it (policy 100 messages / 604800 s, at 1790000000) and sent g0..g3; Bob's \
+            SenderKeyRing (admitted under r1) read g0 and g2, Carol's InboundGroupSession g1. \
+            Alice made a distribution at iteration 4 for another device \
+            (pending_distribution). Then r2 promoted Bob; Alice applied the change, so her \
+            session (alice_outbound: chain under r1, r2 held) must rotate before it sends again. \
+            States plain and sealed once (envelope version 2, generation 1, with owner) under \
+            storage_key. pending_for_bob and pending_for_carol: the messages each has not read. \
+            All byte strings are lower-case hex.",
+        "seed": ROSTERED_GROUP_FIXTURE_SEED,
+        "group_version": qorgan::wire::ROSTERED_GROUP_VERSION,
+        "draws": draws,
+        "storage_key": hx(&*key_.to_bytes()),
+        "group_id": text_json(group),
+        "identities": {
+            "alice_phone": hx(&alice.id.public().to_field_bytes()),
+            "bob_phone": hx(&bob.id.public().to_field_bytes()),
+            "carol_phone": hx(&carol.id.public().to_field_bytes()),
+        },
+        "accounts": {
+            "alice": hx(&key(&alice).to_bytes()),
+            "bob": hx(&key(&bob).to_bytes()),
+            "carol": hx(&key(&carol).to_bytes()),
+        },
+        "lists": {
+            "alice": hx(&alice_list.to_bytes()),
+            "bob": hx(&bob.account.list().to_bytes()),
+            "carol": hx(&carol.account.list().to_bytes()),
+        },
+        "rosters": {"r1": hx(&r1.to_bytes()), "r2": hx(&r2.to_bytes())},
+        "alice_outbound": entry(&out_plain, &out_sealed, out.state_owner()),
+        "bob_ring": entry(&bob_plain, &bob_sealed, bob_ring.state_owner()),
+        "carol_inbound": entry(&carol_plain, &carol_sealed, carol_in.state_owner()),
+        "pending_distribution": hx(&pending_distribution),
+        "pending_for_bob": [msg(3), msg(1)],
+        "pending_for_carol": [msg(0), msg(2), msg(3)],
+    })
+}

@@ -9775,3 +9775,230 @@ fn certificate_negative_json() {
         );
     }
 }
+
+fn load_fixture(name: &str) -> Value {
+    load(&format!("fixtures/{name}"))
+}
+
+/// `fixtures/roster-v1.json` (§15) from the spec alone.
+#[test]
+fn roster_fixture() {
+    let f = load_fixture("roster-v1.json");
+    let seed = |n: &str| -> [u8; 32] { arr(&f["accounts"][n]["seed"]) };
+    for n in ["asel", "bolat", "dana", "erlan"] {
+        same(&f["accounts"][n]["public"], &ed25519_public(&seed(n)), n);
+    }
+    let mut history: Vec<Roster> = Vec::new();
+    for r in f["history"].as_array().expect("history") {
+        let roster = decode_roster(&bytes(&r["bytes"])).expect("roster");
+        assert_eq!(r["head"], head3_json(&roster.head()));
+        let members: Vec<Value> = roster.members.iter().map(member_json).collect();
+        assert_eq!(r["members"], Value::Array(members));
+        assert_eq!(verify_roster(&roster.bytes), Ok(()));
+        if let Some(prev) = history.last() {
+            assert_eq!(verify_roster_after(prev, &roster.bytes), Ok(()));
+        }
+        history.push(roster);
+    }
+    let (newest, change) = advance(&history[0], &history[1..]).expect("advance");
+    assert_eq!(newest, history[3]);
+    assert_eq!(change.json(), f["change"]);
+    for anchor in &history {
+        assert_eq!(
+            from_history(&history, &anchor.head()),
+            Ok(history[3].clone())
+        );
+    }
+    let other = decode_roster(&bytes(&f["other"]["bytes"])).expect("other");
+    assert_eq!(f["other"]["head"], head3_json(&other.head()));
+    assert_eq!(
+        advance(&history[0], &[other]).map(|_| ()),
+        Err(rother("RosterError::WrongGroup"))
+    );
+    // r4's admin (Bolat) makes epoch 5, which a server accepts after r4.
+    let r4 = &history[3];
+    let mut members = r4.members.clone();
+    members.push((ed25519_public(&seed("erlan")), false));
+    let r5 = r4.successor(&seed("bolat"), members).expect("r5");
+    assert_eq!(verify_roster_after(r4, &r5.bytes), Ok(()));
+}
+
+/// `fixtures/certificate-v1.json` (§16) from the spec alone.
+#[test]
+fn certificate_fixture() {
+    let f = load_fixture("certificate-v1.json");
+    for n in ["anchor", "department", "account"] {
+        same(
+            &f["keys"][n]["public"],
+            &ed25519_public(&arr(&f["keys"][n]["seed"])),
+            n,
+        );
+    }
+    let statements: BTreeMap<String, Stmt> = f["statements"]
+        .as_object()
+        .expect("statements")
+        .iter()
+        .map(|(n, v)| (n.clone(), decode_statement(&bytes(v)).expect("statement")))
+        .collect();
+    let lists: BTreeMap<String, Crl> = f["revocation_lists"]
+        .as_object()
+        .expect("lists")
+        .iter()
+        .map(|(n, v)| (n.clone(), decode_crl(&bytes(v)).expect("list")))
+        .collect();
+    let mut presentations: BTreeMap<String, Vec<Stmt>> = BTreeMap::new();
+    for (n, v) in f["presentations"].as_object().expect("presentations") {
+        let b = bytes(&v["bytes"]);
+        let ss = decode_presentation(&b).expect("presentation");
+        let want: Vec<Stmt> = v["statements"]
+            .as_array()
+            .expect("names")
+            .iter()
+            .map(|x| statements[st(x)].clone())
+            .collect();
+        assert_eq!(ss, want);
+        assert_eq!(text_bytes(st(&v["text"])), Ok(b.clone()));
+        assert_eq!(st(&v["text"]), format!("QG1:{}", base45_encode(&b)));
+        presentations.insert(n.clone(), ss);
+    }
+    let anchors: Vec<([u8; 32], String)> = f["anchors"]
+        .as_array()
+        .expect("anchors")
+        .iter()
+        .map(|a| (arr(&a["key"]), st(&a["organisation"]["text"]).to_string()))
+        .collect();
+    for v in f["verifications"].as_array().expect("verifications") {
+        let ss = &presentations[st(&v["presentation"])];
+        let ls: Vec<Crl> = v["revocation_lists"]
+            .as_array()
+            .expect("lists")
+            .iter()
+            .map(|n| lists[st(n)].clone())
+            .collect();
+        let got = match v["account"].as_str() {
+            Some(a) => verify_account(
+                ss,
+                &unhex(a).try_into().expect("32"),
+                &anchors,
+                &ls,
+                num(&v["now"]),
+            ),
+            None => verify_presentation(ss, &anchors, &ls, num(&v["now"])),
+        };
+        match got {
+            Ok(x) => assert_eq!(x, v["verified"]),
+            Err(e) => assert_eq!(e.verify(), st(&v["error"])),
+        }
+    }
+}
+
+/// `fixtures/group-state-v3.json` (§7.4 version 3, §15.4, §15.5) from the
+/// spec alone: the draws, the states and their envelopes, the pending
+/// messages read under the rosters, the pending rotation.
+#[test]
+fn rostered_group_fixture() {
+    let f = load_fixture("group-state-v3.json");
+    let mut draws: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    {
+        use rand_core::{Rng, SeedableRng};
+        let mut s = [0u8; 32];
+        s[..8].copy_from_slice(&num(&f["seed"]).to_le_bytes());
+        let mut stream = vec![0u8; 1024];
+        chacha20::ChaCha20Rng::from_seed(s).fill_bytes(&mut stream);
+        let mut offset = 0usize;
+        for d in f["draws"].as_array().expect("draws") {
+            let b = bytes(&d["hex"]);
+            assert_eq!(num(&d["offset"]) as usize, offset);
+            assert_eq!(b, stream[offset..offset + b.len()], "{}", d["purpose"]);
+            offset += b.len().div_ceil(4) * 4;
+            draws.insert(st(&d["purpose"]).to_string(), b);
+        }
+    }
+    let g32 = |p: &str| -> [u8; 32] { draws[p].clone().try_into().expect("32") };
+    let alice = Identity::new(
+        g32("alice_phone.identity.ed25519_seed"),
+        g32("alice_phone.identity.x25519_secret"),
+    );
+    same(&f["identities"]["alice_phone"], &alice.field(), "Alice");
+    for n in ["alice", "bob", "carol"] {
+        same(
+            &f["accounts"][n],
+            &ed25519_public(&g32(&format!("{n}.account_seed"))),
+            n,
+        );
+    }
+    let list = |n: &str| decode_list(&bytes(&f["lists"][n])).expect("list");
+    let alice_list = list("alice");
+    let r1 = decode_roster(&bytes(&f["rosters"]["r1"])).expect("r1");
+    let r2 = decode_roster(&bytes(&f["rosters"]["r2"])).expect("r2");
+    let key = arr::<32>(&f["storage_key"]);
+    // Each state's envelope (§7.1), sealed once.
+    for (name, kind) in [
+        ("alice_outbound", 0x42u8),
+        ("bob_ring", 0x44),
+        ("carol_inbound", 0x43),
+    ] {
+        let v = &f[name];
+        let plain = bytes(&v["plain"]);
+        let owner = state_owner(kind, &plain);
+        same(&v["owner"], &owner, name);
+        assert_eq!(num(&v["generation"]), 1);
+        let nonce: [u8; 24] = draws[&format!("seal.{name}.nonce")]
+            .clone()
+            .try_into()
+            .expect("24");
+        let ad = cat(&[&[0x02, 0x5E, kind], &owner, &1u64.to_be_bytes()]);
+        same(
+            &v["sealed"],
+            &cat(&[&ad, &nonce, &xchacha_seal(&key, &nonce, &ad, &plain)]),
+            name,
+        );
+        assert_eq!(load_state(kind, &plain), Ok(plain.clone()), "{name}");
+    }
+    let mut ring = Ring::from_state(&bytes(&f["bob_ring"]["plain"])).expect("ring");
+    let mut carol = Inbound::from_state(&bytes(&f["carol_inbound"]["plain"])).expect("carol");
+    let mut out = Outbound::from_state(&bytes(&f["alice_outbound"]["plain"])).expect("out");
+    let pending = |n: &str| -> Vec<(String, Vec<u8>, Vec<u8>)> {
+        f[n].as_array()
+            .expect("pending")
+            .iter()
+            .map(|m| {
+                (
+                    st(&m["id"]).to_string(),
+                    bytes(&m["bytes"]),
+                    bytes(&m["plaintext"]["hex"]),
+                )
+            })
+            .collect()
+    };
+    for (i, (id, b, pt)) in pending("pending_for_bob").into_iter().enumerate() {
+        let r = if i == 0 { &r1 } else { &r2 };
+        let (got, prov) = ring.decrypt_in_roster(&b, r, &alice_list).expect("bob");
+        assert_eq!(got, pt, "{id}");
+        assert_eq!(prov.roster, Some(r1.head()));
+    }
+    for (id, b, pt) in pending("pending_for_carol") {
+        assert_eq!(
+            carol
+                .decrypt_in_roster(&b, &r1, &alice_list)
+                .expect("carol")
+                .0,
+            pt,
+            "{id}"
+        );
+    }
+    assert_eq!(out.roster, Some(r1.head()));
+    assert_eq!(out.held, Some(r2.head()));
+    assert!(matches!(
+        out.encrypt(&alice, || panic!("nothing drawn"), b"x"),
+        Err(GErr::Other(e)) if e == "EncryptError::RotationRequired(RosterChanged)"
+    ));
+    let (a, j, _) = decode_distribution(&bytes(&f["pending_distribution"]), 0x21).expect("d");
+    assert_eq!(j, 4);
+    let carol_key = ed25519_public(&g32("carol.account_seed"));
+    assert_eq!(admit(&r1, &a, &alice_list, &carol_key), Ok(()));
+    assert_eq!(
+        admit(&r2, &a, &alice_list, &carol_key),
+        Err(rother("RosterError::StaleChain(held: 2, announced: 1)"))
+    );
+}
