@@ -299,7 +299,15 @@ pub fn run_case(
                 &mut r,
                 &roster(&case["roster"]),
                 &me(),
-                POLICY,
+                RotationPolicy {
+                    max_messages: case["policy"]["max_messages"]
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .expect("max_messages"),
+                    max_age_secs: case["policy"]["max_age_secs"]
+                        .as_u64()
+                        .expect("max_age_secs"),
+                },
                 case["now"].as_u64().expect("now"),
             ) {
                 Ok(s) => {
@@ -2202,7 +2210,16 @@ pub(super) fn roster_negative_file() -> Value {
     );
 
     // ------------------------------------------ sending (§15.4)
-    let new_in = |roster: &str, me: &AccountKeyPair, draws: Value| json!({"operation": "outbound.new_in_roster", "roster": roster, "me": hx(&k(me)), "draws": draws, "now": NOW});
+    let new_in = |roster: &str, me: &AccountKeyPair, draws: Value| {
+        json!({
+            "operation": "outbound.new_in_roster",
+            "roster": roster,
+            "me": hx(&k(me)),
+            "draws": draws,
+            "policy": {"max_messages": POLICY.max_messages, "max_age_secs": POLICY.max_age_secs},
+            "now": NOW,
+        })
+    };
     c.add(
         "new_in_roster",
         "Alice under r1",
@@ -2891,7 +2908,8 @@ pub(super) fn roster_negative_file() -> Value {
             1:1 session is with), roster, sender_list (a list name) and me (an account key) for \
             admission, state (a plain group state), change ({group_id, from, to, added, removed, \
             role_changed}, a RosterChange), draws (the chain draws of new_in_roster), \
-            identity_seed, identity_x25519, plaintext and nonce (for an encrypt), announcement \
+            policy {max_messages, max_age_secs} and now (for new_in_roster), identity_seed, \
+            identity_x25519, plaintext and nonce (for an encrypt), announcement \
             (for message.verify), lists (list names, for distribute_in_roster, given no \
             sessions). Operations: roster.decode (Roster::from_bytes; every outcome also verify: \
             \"ok\" or the VerifyError of Item::Roster), roster.verify_after \

@@ -8757,8 +8757,14 @@ fn decide_roster(
                 .iter()
                 .map(bytes)
                 .collect();
-            let mut o =
-                Outbound::new(&r.group_id, 100, 604_800, num(&c["now"]), &draws).expect("group id");
+            let mut o = Outbound::new(
+                &r.group_id,
+                num(&c["policy"]["max_messages"]) as u32,
+                num(&c["policy"]["max_age_secs"]),
+                num(&c["now"]),
+                &draws,
+            )
+            .expect("group id");
             o.roster = Some(r.head());
             o.held = Some(r.head());
             state_ok(&o.state())
