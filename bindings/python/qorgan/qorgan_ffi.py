@@ -746,7 +746,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_presentation_to_text() != 38331:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_presentation_verify() != 5762:
+    if lib.uniffi_qorgan_ffi_checksum_method_presentation_verify() != 42480:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_presentation_verify_account() != 13171:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -3332,7 +3332,7 @@ class QorganError:  # type: ignore
     _UniffiTempQorganError.UnknownIssuer = UnknownIssuer # type: ignore
     class InvalidChain(_UniffiTempQorganError):
         """
-        A presentation that is not anchor → [intermediate] → leaf.
+        A presentation that is not anchor, then at most one intermediate, then the leaf.
 """
         
         def __init__(self, reason):
@@ -12355,7 +12355,7 @@ class PresentationProtocol(typing.Protocol):
         """
         Verifies the chain at `now` (Unix seconds) against `anchors` (from
         the app's configuration, never from the server) and the issuers'
-        `revocations`: it starts at an anchor, is anchor → [intermediate →]
+        `revocations`: it starts at an anchor, is anchor → (intermediate →)
         leaf, every statement is valid at `now` and revoked by none of the
         lists, every signature holds. Refused, in that order:
         `UnknownIssuer`, `InvalidChain`, `NotYetValid`, `Expired`,
@@ -12504,7 +12504,7 @@ class Presentation(PresentationProtocol):
         """
         Verifies the chain at `now` (Unix seconds) against `anchors` (from
         the app's configuration, never from the server) and the issuers'
-        `revocations`: it starts at an anchor, is anchor → [intermediate →]
+        `revocations`: it starts at an anchor, is anchor → (intermediate →)
         leaf, every statement is valid at `now` and revoked by none of the
         lists, every signature holds. Refused, in that order:
         `UnknownIssuer`, `InvalidChain`, `NotYetValid`, `Expired`,

@@ -3440,7 +3440,7 @@ public protocol PresentationProtocol: AnyObject, Sendable {
     /**
      * Verifies the chain at `now` (Unix seconds) against `anchors` (from
      * the app's configuration, never from the server) and the issuers'
-     * `revocations`: it starts at an anchor, is anchor → [intermediate →]
+     * `revocations`: it starts at an anchor, is anchor → (intermediate →)
      * leaf, every statement is valid at `now` and revoked by none of the
      * lists, every signature holds. Refused, in that order:
      * `UnknownIssuer`, `InvalidChain`, `NotYetValid`, `Expired`,
@@ -3595,7 +3595,7 @@ open func toText() -> String  {
     /**
      * Verifies the chain at `now` (Unix seconds) against `anchors` (from
      * the app's configuration, never from the server) and the issuers'
-     * `revocations`: it starts at an anchor, is anchor → [intermediate →]
+     * `revocations`: it starts at an anchor, is anchor → (intermediate →)
      * leaf, every statement is valid at `now` and revoked by none of the
      * lists, every signature holds. Refused, in that order:
      * `UnknownIssuer`, `InvalidChain`, `NotYetValid`, `Expired`,
@@ -8682,7 +8682,7 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case UnknownIssuer
     /**
-     * A presentation that is not anchor → [intermediate] → leaf.
+     * A presentation that is not anchor, then at most one intermediate, then the leaf.
      */
     case InvalidChain(
         /**
@@ -10992,7 +10992,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_presentation_to_text() != 38331) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_presentation_verify() != 5762) {
+    if (uniffi_qorgan_ffi_checksum_method_presentation_verify() != 42480) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_presentation_verify_account() != 13171) {

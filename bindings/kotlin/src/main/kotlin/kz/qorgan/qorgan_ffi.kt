@@ -1627,7 +1627,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_to_text() and 0xFFFF) != 38331) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_verify() and 0xFFFF) != 5762) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_verify() and 0xFFFF) != 42480) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_verify_account() and 0xFFFF) != 13171) {
@@ -6560,7 +6560,7 @@ public interface PresentationInterface {
     /**
      * Verifies the chain at `now` (Unix seconds) against `anchors` (from
      * the app's configuration, never from the server) and the issuers'
-     * `revocations`: it starts at an anchor, is anchor → [intermediate →]
+     * `revocations`: it starts at an anchor, is anchor → (intermediate →)
      * leaf, every statement is valid at `now` and revoked by none of the
      * lists, every signature holds. Refused, in that order:
      * `UnknownIssuer`, `InvalidChain`, `NotYetValid`, `Expired`,
@@ -6752,7 +6752,7 @@ open class Presentation: Disposable, AutoCloseable, PresentationInterface
     /**
      * Verifies the chain at `now` (Unix seconds) against `anchors` (from
      * the app's configuration, never from the server) and the issuers'
-     * `revocations`: it starts at an anchor, is anchor → [intermediate →]
+     * `revocations`: it starts at an anchor, is anchor → (intermediate →)
      * leaf, every statement is valid at `now` and revoked by none of the
      * lists, every signature holds. Refused, in that order:
      * `UnknownIssuer`, `InvalidChain`, `NotYetValid`, `Expired`,
@@ -11882,7 +11882,7 @@ sealed class QorganException: kotlin.Exception() {
     }
     
     /**
-     * A presentation that is not anchor → [intermediate] → leaf.
+     * A presentation that is not anchor, then at most one intermediate, then the leaf.
      */
     class InvalidChain(
         
