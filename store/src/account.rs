@@ -265,22 +265,13 @@ impl Account {
     /// The messages decrypted and not yet acknowledged, oldest first: after
     /// a crash, what the app has not saved yet.
     pub fn pending(&self) -> Result<Vec<Incoming>, StoreError> {
-        read_mailbox(&self.db.conn, &self.db.key, Mailbox::Inbox)?
-            .into_iter()
-            .map(|(id, v)| Incoming::decode(id, &v))
-            .collect()
+        crate::inbox::pending(&self.db.conn, &self.db.key)
     }
 
     /// The app saved an incoming message: it leaves the inbox, and a
     /// redelivery of it is recognised and dropped.
     pub fn ack(&mut self, id: i64) -> Result<(), StoreError> {
-        self.write(|tx| {
-            if tx.remove(Mailbox::Inbox, id)? {
-                Ok(())
-            } else {
-                Err(StoreError::NotFound("inbox entry"))
-            }
-        })
+        self.write(|tx| crate::inbox::ack(tx, id))
     }
 
     /// What the app must be told, oldest first.

@@ -40,7 +40,6 @@ CREATE TABLE sessions (peer BLOB NOT NULL, sid BLOB NOT NULL, generation INTEGER
                        value BLOB NOT NULL, PRIMARY KEY (peer, sid)) WITHOUT ROWID;
 CREATE TABLE outbox (id INTEGER PRIMARY KEY, generation INTEGER NOT NULL, value BLOB NOT NULL);
 CREATE TABLE inbox (id INTEGER PRIMARY KEY, generation INTEGER NOT NULL, value BLOB NOT NULL);
-CREATE TABLE seen (n INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE, inbox INTEGER NOT NULL);
 CREATE TABLE events (id INTEGER PRIMARY KEY, generation INTEGER NOT NULL, value BLOB NOT NULL);
 ";
 
@@ -116,6 +115,7 @@ impl Db {
         // app's notification extension behind the app's catch-up). Retrying
         // every millisecond gives it the gaps between the other's commits.
         conn.busy_handler(Some(retry_busy))?;
+        conn.set_prepared_statement_cache_capacity(64);
         // A file that is not a database fails here, on its first read.
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -127,6 +127,9 @@ impl Db {
                 Durability::Full => "FULL",
             },
         )?;
+        // Before the first table exists, the page size can still change.
+        conn.pragma_update(None, "page_size", 1024)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 4000)?;
         let mut db = Self {
             conn,
             key: key.clone(),
@@ -178,6 +181,9 @@ impl Db {
             }
             false
         } else {
+            // Small pages: a commit writes the few rows it changed, each a
+            // page, into the WAL; 1 KiB pages write a quarter of the bytes
+            // 4 KiB ones would for the same rows.
             tx.execute_batch(SCHEMA_V1)?;
             tx.execute(
                 "INSERT INTO meta (name, value) VALUES ('schema', ?1)",
@@ -203,17 +209,27 @@ impl Db {
 }
 
 /// Reads the store-wide counter inside a transaction.
-pub(crate) fn read_counter(tx: &Connection, key: &StorageKey) -> Result<u64, StoreError> {
-    let sealed: Vec<u8> = tx
-        .query_row("SELECT value FROM meta WHERE name = 'counter'", [], |r| {
-            r.get(0)
-        })
+pub(crate) fn read_counter(conn: &Connection, key: &StorageKey) -> Result<u64, StoreError> {
+    let sealed: Vec<u8> = conn
+        .prepare_cached("SELECT value FROM meta WHERE name = 'counter'")?
+        .query_row([], |r| r.get(0))
         .optional()?
         .ok_or_else(|| corrupt("no counter"))?;
     let v = key.open_value(&slot("meta", b"counter", 0), &sealed)?;
     <[u8; 8]>::try_from(v.as_slice())
         .map(u64::from_be_bytes)
         .map_err(|_| corrupt("counter"))
+}
+
+/// Rows as read: a key (id or session name) and the opened value.
+pub(crate) type Rows<K> = Vec<(K, Zeroizing<Vec<u8>>)>;
+
+fn generation_of(g: i64) -> Result<u64, StoreError> {
+    u64::try_from(g).map_err(|_| corrupt("generation"))
+}
+
+fn gen_sql(g: u64) -> Result<i64, StoreError> {
+    i64::try_from(g).map_err(|_| corrupt("counter exhausted"))
 }
 
 /// One write transaction: the generation every value it writes is sealed
@@ -240,16 +256,13 @@ impl Tx<'_> {
     ) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
         let row: Option<(i64, Vec<u8>)> = self
             .tx
-            .query_row(
-                "SELECT generation, value FROM objects WHERE kind = ?1 AND id = ?2",
-                params![kind as i64, id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT generation, value FROM objects WHERE kind = ?1 AND id = ?2")?
+            .query_row(params![kind as i64, id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         match row {
             None => Ok(None),
             Some((generation, sealed)) => {
-                let generation = u64::try_from(generation).map_err(|_| corrupt("generation"))?;
+                let generation = generation_of(generation)?;
                 Ok(Some(self.key.open_value(
                     &Self::object_slot(kind, id, generation),
                     &sealed,
@@ -262,7 +275,7 @@ impl Tx<'_> {
     pub(crate) fn all(&self, kind: Kind) -> Result<Rows<Vec<u8>>, StoreError> {
         let mut stmt = self
             .tx
-            .prepare("SELECT id, generation, value FROM objects WHERE kind = ?1")?;
+            .prepare_cached("SELECT id, generation, value FROM objects WHERE kind = ?1")?;
         let rows = stmt.query_map(params![kind as i64], |r| {
             Ok((
                 r.get::<_, Vec<u8>>(0)?,
@@ -273,10 +286,10 @@ impl Tx<'_> {
         let mut out = Vec::new();
         for row in rows {
             let (id, generation, sealed) = row?;
-            let generation = u64::try_from(generation).map_err(|_| corrupt("generation"))?;
-            let v = self
-                .key
-                .open_value(&Self::object_slot(kind, &id, generation), &sealed)?;
+            let v = self.key.open_value(
+                &Self::object_slot(kind, &id, generation_of(generation)?),
+                &sealed,
+            )?;
             out.push((id, v));
         }
         Ok(out)
@@ -289,20 +302,20 @@ impl Tx<'_> {
             &Self::object_slot(kind, id, self.generation),
             value,
         );
-        self.tx.execute(
-            "INSERT INTO objects (kind, id, generation, value) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (kind, id) DO UPDATE SET generation = ?3, value = ?4",
-            params![kind as i64, id, gen_sql(self.generation)?, sealed],
-        )?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO objects (kind, id, generation, value) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (kind, id) DO UPDATE SET generation = ?3, value = ?4",
+            )?
+            .execute(params![kind as i64, id, gen_sql(self.generation)?, sealed])?;
         Ok(())
     }
 
     /// Deletes an object.
     pub(crate) fn delete(&mut self, kind: Kind, id: &[u8]) -> Result<(), StoreError> {
-        self.tx.execute(
-            "DELETE FROM objects WHERE kind = ?1 AND id = ?2",
-            params![kind as i64, id],
-        )?;
+        self.tx
+            .prepare_cached("DELETE FROM objects WHERE kind = ?1 AND id = ?2")?
+            .execute(params![kind as i64, id])?;
         Ok(())
     }
 
@@ -314,7 +327,7 @@ impl Tx<'_> {
     pub(crate) fn sessions(&self, peer: &[u8]) -> Result<Rows<Vec<u8>>, StoreError> {
         let mut stmt = self
             .tx
-            .prepare("SELECT sid, generation, value FROM sessions WHERE peer = ?1")?;
+            .prepare_cached("SELECT sid, generation, value FROM sessions WHERE peer = ?1")?;
         let rows = stmt.query_map(params![peer], |r| {
             Ok((
                 r.get::<_, Vec<u8>>(0)?,
@@ -325,10 +338,10 @@ impl Tx<'_> {
         let mut out = Vec::new();
         for row in rows {
             let (sid, generation, sealed) = row?;
-            let generation = u64::try_from(generation).map_err(|_| corrupt("generation"))?;
-            let v = self
-                .key
-                .open_value(&Self::session_slot(peer, &sid, generation), &sealed)?;
+            let v = self.key.open_value(
+                &Self::session_slot(peer, &sid, generation_of(generation)?),
+                &sealed,
+            )?;
             out.push((sid, v));
         }
         Ok(out)
@@ -346,20 +359,20 @@ impl Tx<'_> {
             &Self::session_slot(peer, sid, self.generation),
             value,
         );
-        self.tx.execute(
-            "INSERT INTO sessions (peer, sid, generation, value) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (peer, sid) DO UPDATE SET generation = ?3, value = ?4",
-            params![peer, sid, gen_sql(self.generation)?, sealed],
-        )?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO sessions (peer, sid, generation, value) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (peer, sid) DO UPDATE SET generation = ?3, value = ?4",
+            )?
+            .execute(params![peer, sid, gen_sql(self.generation)?, sealed])?;
         Ok(())
     }
 
     /// Deletes a session.
     pub(crate) fn delete_session(&mut self, peer: &[u8], sid: &[u8]) -> Result<(), StoreError> {
-        self.tx.execute(
-            "DELETE FROM sessions WHERE peer = ?1 AND sid = ?2",
-            params![peer, sid],
-        )?;
+        self.tx
+            .prepare_cached("DELETE FROM sessions WHERE peer = ?1 AND sid = ?2")?
+            .execute(params![peer, sid])?;
         Ok(())
     }
 
@@ -368,69 +381,64 @@ impl Tx<'_> {
         Ok(self.tx.execute("DELETE FROM sessions", [])?)
     }
 
-    /// Appends a value to a mailbox table (`outbox`, `inbox`, `events`);
-    /// returns its id.
+    /// Appends a value to a mailbox table; returns its row id.
     pub(crate) fn append(&mut self, table: Mailbox, value: &[u8]) -> Result<i64, StoreError> {
         // The id is chosen first so the seal can bind it.
-        let next: i64 = self.tx.query_row(
-            &format!("SELECT coalesce(max(id), 0) + 1 FROM {}", table.name()),
-            [],
-            |r| r.get(0),
-        )?;
-        let sealed = self.key.seal_value(
-            self.rng,
-            &slot(table.name(), &next.to_be_bytes(), self.generation),
-            value,
-        );
-        self.tx.execute(
-            &format!(
-                "INSERT INTO {} (id, generation, value) VALUES (?1, ?2, ?3)",
-                table.name()
-            ),
-            params![next, gen_sql(self.generation)?, sealed],
-        )?;
+        let next: i64 = self
+            .tx
+            .prepare_cached(table.next_sql())?
+            .query_row([], |r| r.get(0))?;
+        self.write_mail(table, next, value)?;
         Ok(next)
     }
 
-    /// Removes a mailbox entry; false if there was none.
-    pub(crate) fn remove(&mut self, table: Mailbox, id: i64) -> Result<bool, StoreError> {
-        Ok(self.tx.execute(
-            &format!("DELETE FROM {} WHERE id = ?1", table.name()),
-            params![id],
-        )? > 0)
-    }
-
-    /// Whether a received message (its keyed digest) was seen, and the
-    /// inbox entry it made (0 if it made none or was acknowledged).
-    pub(crate) fn seen(&self, digest: &[u8; 32]) -> Result<Option<i64>, StoreError> {
-        Ok(self
-            .tx
-            .query_row(
-                "SELECT inbox FROM seen WHERE digest = ?1",
-                params![digest.as_slice()],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
-
-    /// Records a received message's digest.
-    pub(crate) fn mark_seen(&mut self, digest: &[u8; 32], inbox: i64) -> Result<(), StoreError> {
-        self.tx.execute(
-            "INSERT OR REPLACE INTO seen (digest, inbox) VALUES (?1, ?2)",
-            params![digest.as_slice(), inbox],
-        )?;
-        // Bounded: the oldest digests go first (their message keys are long
-        // deleted, so a replay of one fails to decrypt instead).
-        self.tx.execute(
-            "DELETE FROM seen WHERE n <= (SELECT max(n) FROM seen) - ?1",
-            params![crate::limits::MAX_SEEN_DIGESTS as i64],
-        )?;
+    /// Writes (or rewrites) a mailbox row at this generation.
+    pub(crate) fn write_mail(
+        &mut self,
+        table: Mailbox,
+        id: i64,
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        let sealed = self.key.seal_value(
+            self.rng,
+            &slot(table.name(), &id.to_be_bytes(), self.generation),
+            value,
+        );
+        self.tx
+            .prepare_cached(table.upsert_sql())?
+            .execute(params![id, gen_sql(self.generation)?, sealed])?;
         Ok(())
     }
-}
 
-/// Rows as read: a key (id or session name) and the opened value.
-pub(crate) type Rows<K> = Vec<(K, Zeroizing<Vec<u8>>)>;
+    /// One mailbox row's value, if any.
+    pub(crate) fn mail(
+        &self,
+        table: Mailbox,
+        id: i64,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .tx
+            .prepare_cached(table.get_sql())?
+            .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(generation, sealed)| {
+            Ok(self.key.open_value(
+                &slot(table.name(), &id.to_be_bytes(), generation_of(generation)?),
+                &sealed,
+            )?)
+        })
+        .transpose()
+    }
+
+    /// Removes a mailbox row; false if there was none.
+    pub(crate) fn remove(&mut self, table: Mailbox, id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(table.delete_sql())?
+            .execute(params![id])?
+            > 0)
+    }
+}
 
 /// The mailbox tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -448,18 +456,61 @@ impl Mailbox {
             Self::Events => "events",
         }
     }
+
+    fn next_sql(self) -> &'static str {
+        match self {
+            Self::Outbox => "SELECT coalesce(max(id), 0) + 1 FROM outbox",
+            Self::Inbox => "SELECT coalesce(max(id), 0) + 1 FROM inbox",
+            Self::Events => "SELECT coalesce(max(id), 0) + 1 FROM events",
+        }
+    }
+
+    fn upsert_sql(self) -> &'static str {
+        match self {
+            Self::Outbox => {
+                "INSERT OR REPLACE INTO outbox (id, generation, value) VALUES (?1, ?2, ?3)"
+            }
+            Self::Inbox => {
+                "INSERT OR REPLACE INTO inbox (id, generation, value) VALUES (?1, ?2, ?3)"
+            }
+            Self::Events => {
+                "INSERT OR REPLACE INTO events (id, generation, value) VALUES (?1, ?2, ?3)"
+            }
+        }
+    }
+
+    fn get_sql(self) -> &'static str {
+        match self {
+            Self::Outbox => "SELECT generation, value FROM outbox WHERE id = ?1",
+            Self::Inbox => "SELECT generation, value FROM inbox WHERE id = ?1",
+            Self::Events => "SELECT generation, value FROM events WHERE id = ?1",
+        }
+    }
+
+    fn delete_sql(self) -> &'static str {
+        match self {
+            Self::Outbox => "DELETE FROM outbox WHERE id = ?1",
+            Self::Inbox => "DELETE FROM inbox WHERE id = ?1",
+            Self::Events => "DELETE FROM events WHERE id = ?1",
+        }
+    }
+
+    fn all_sql(self) -> &'static str {
+        match self {
+            Self::Outbox => "SELECT id, generation, value FROM outbox ORDER BY id",
+            Self::Inbox => "SELECT id, generation, value FROM inbox ORDER BY id",
+            Self::Events => "SELECT id, generation, value FROM events ORDER BY id",
+        }
+    }
 }
 
-/// Reads every entry of a mailbox (a read transaction of its own).
+/// Reads every row of a mailbox (a read transaction of its own).
 pub(crate) fn read_mailbox(
     conn: &Connection,
     key: &StorageKey,
     table: Mailbox,
 ) -> Result<Rows<i64>, StoreError> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT id, generation, value FROM {} ORDER BY id",
-        table.name()
-    ))?;
+    let mut stmt = conn.prepare_cached(table.all_sql())?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, i64>(0)?,
@@ -470,15 +521,13 @@ pub(crate) fn read_mailbox(
     let mut out = Vec::new();
     for row in rows {
         let (id, generation, sealed) = row?;
-        let generation = u64::try_from(generation).map_err(|_| corrupt("generation"))?;
-        let v = key.open_value(&slot(table.name(), &id.to_be_bytes(), generation), &sealed)?;
+        let v = key.open_value(
+            &slot(table.name(), &id.to_be_bytes(), generation_of(generation)?),
+            &sealed,
+        )?;
         out.push((id, v));
     }
     Ok(out)
-}
-
-fn gen_sql(g: u64) -> Result<i64, StoreError> {
-    i64::try_from(g).map_err(|_| corrupt("counter exhausted"))
 }
 
 impl Db {
@@ -511,10 +560,8 @@ impl Db {
             &slot("meta", b"counter", 0),
             &generation.to_be_bytes(),
         );
-        t.tx.execute(
-            "UPDATE meta SET value = ?1 WHERE name = 'counter'",
-            params![sealed],
-        )?;
+        t.tx.prepare_cached("UPDATE meta SET value = ?1 WHERE name = 'counter'")?
+            .execute(params![sealed])?;
         t.tx.commit()?;
         Ok((out, generation))
     }

@@ -3,7 +3,7 @@
 //! outbox and the inbox.
 
 use qorgan::message::{MessageKind, peek};
-use qorgan::{IdentityKey, PreKeyBundle, Session};
+use qorgan::{DecryptError, HandshakeError, IdentityKey, PreKeyBundle, Session};
 
 use crate::StoreError;
 use crate::account::{Account, load_device, save_device};
@@ -20,33 +20,23 @@ pub enum Delivery {
     Message(Incoming),
     /// Something to tell the user, now in the events.
     Event(Event),
-    /// The same bytes were received before: nothing new (if the first
-    /// delivery was not acknowledged yet, it is still in `pending`).
+    /// Received before: its key is spent. If the first delivery was not
+    /// acknowledged yet, it is still in `pending`.
     Duplicate,
 }
 
-/// Per peer device: its identity, the session used to send, and the count
-/// of undecryptable messages since the last good one.
+/// Per peer device: the session used to send, and the count of
+/// undecryptable messages since the last good one.
+#[derive(Clone, PartialEq, Eq, Default)]
 struct Peer {
-    identity: IdentityKey,
     active: Option<[u8; 32]>,
     failures: u32,
     broken: bool,
 }
 
 impl Peer {
-    fn new(identity: IdentityKey) -> Self {
-        Self {
-            identity,
-            active: None,
-            failures: 0,
-            broken: false,
-        }
-    }
-
     fn encode(&self) -> Vec<u8> {
         let mut o = Out::default();
-        o.bytes(&self.identity.to_field_bytes());
         match &self.active {
             Some(a) => o.u8(1).bytes(a),
             None => o.u8(0),
@@ -57,7 +47,6 @@ impl Peer {
 
     fn decode(v: &[u8]) -> Result<Self, StoreError> {
         let mut r = In(v);
-        let identity = IdentityKey::from_field_bytes(r.bytes()?)?;
         let active = match r.u8()? {
             0 => None,
             _ => Some(
@@ -69,7 +58,6 @@ impl Peer {
         let broken = r.u8()? != 0;
         r.finish()?;
         Ok(Self {
-            identity,
             active,
             failures,
             broken,
@@ -81,61 +69,80 @@ pub(crate) fn peer_id(tx: &Tx<'_>, device: &IdentityKey) -> [u8; 32] {
     tx.key.index(b"peer", device.signing_key().as_bytes())
 }
 
-fn sid(tx: &Tx<'_>, session: &Session) -> [u8; 32] {
-    tx.key.index(b"session", session.session_id())
+/// A peer device's sessions and record, loaded once per transaction and
+/// written back once (no other process can change them meanwhile: the
+/// transaction holds the write lock).
+struct PeerState {
+    id: [u8; 32],
+    peer: Peer,
+    stored_peer: Option<Peer>,
+    sessions: Vec<Session>,
+    dirty: Vec<bool>,
 }
 
-fn load_peer(tx: &Tx<'_>, device: &IdentityKey) -> Result<Option<Peer>, StoreError> {
-    tx.get(Kind::Peer, &peer_id(tx, device))?
-        .map(|p| Peer::decode(&p))
-        .transpose()
-}
-
-fn save_peer(tx: &mut Tx<'_>, peer: &Peer) -> Result<(), StoreError> {
-    let id = peer_id(tx, &peer.identity);
-    tx.put(Kind::Peer, &id, &peer.encode())
-}
-
-/// Every session with `device`, the active one first.
-fn sessions(
-    tx: &Tx<'_>,
-    device: &IdentityKey,
-    active: Option<&[u8; 32]>,
-) -> Result<Vec<Session>, StoreError> {
-    let mut all = tx
-        .sessions(&peer_id(tx, device))?
-        .into_iter()
-        .map(|(_, plain)| Ok(Session::from_bytes(&plain)?))
-        .collect::<Result<Vec<Session>, StoreError>>()?;
-    all.sort_by_key(|s| Some(s.session_id()) != active);
-    Ok(all)
-}
-
-/// Stores a session and, beyond [`MAX_SESSIONS_PER_DEVICE`], drops the
-/// oldest other one.
-fn save_session(tx: &mut Tx<'_>, session: &Session) -> Result<(), StoreError> {
-    let peer = peer_id(tx, session.remote_identity());
-    let id = sid(tx, session);
-    tx.put_session(&peer, &id, &session.to_bytes())?;
-    let all = tx.sessions(&peer)?;
-    if all.len() > MAX_SESSIONS_PER_DEVICE {
-        // Rows are re-sealed on every write, so the first listed other than
-        // this one is as good an "oldest" as any: SQLite lists by key, which
-        // is a keyed hash. Prefer pending ones (never answered) last.
-        let active = load_peer(tx, session.remote_identity())?.and_then(|p| p.active);
-        for (other, plain) in all {
-            if other.as_slice() == id.as_slice() {
-                continue;
-            }
-            let s = Session::from_bytes(&plain)?;
-            if Some(s.session_id()) == active.as_ref() {
-                continue;
-            }
-            tx.delete_session(&peer, &other)?;
-            break;
-        }
+impl PeerState {
+    fn load(tx: &Tx<'_>, device: &IdentityKey) -> Result<Self, StoreError> {
+        let id = peer_id(tx, device);
+        let stored_peer = tx
+            .get(Kind::Peer, &id)?
+            .map(|p| Peer::decode(&p))
+            .transpose()?;
+        let sessions = tx
+            .sessions(&id)?
+            .into_iter()
+            .map(|(_, plain)| Ok(Session::from_bytes(&plain)?))
+            .collect::<Result<Vec<Session>, StoreError>>()?;
+        let dirty = vec![false; sessions.len()];
+        Ok(Self {
+            id,
+            peer: stored_peer.clone().unwrap_or_default(),
+            stored_peer,
+            sessions,
+            dirty,
+        })
     }
-    Ok(())
+
+    /// Indexes of the sessions, the active one first.
+    fn order(&self) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..self.sessions.len()).collect();
+        idx.sort_by_key(|i| {
+            self.sessions.get(*i).map(Session::session_id) != self.peer.active.as_ref()
+        });
+        idx
+    }
+
+    fn active(&mut self) -> Option<usize> {
+        let active = self.peer.active?;
+        self.sessions.iter().position(|s| *s.session_id() == active)
+    }
+
+    fn add(&mut self, session: Session) -> usize {
+        self.sessions.push(session);
+        self.dirty.push(true);
+        self.sessions.len() - 1
+    }
+
+    /// Writes what changed; beyond [`MAX_SESSIONS_PER_DEVICE`] sessions,
+    /// deletes the oldest others (the ones listed first that are neither
+    /// active nor just written).
+    fn save(self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
+        let mut keep = self.sessions.len();
+        for (s, dirty) in self.sessions.iter().zip(&self.dirty) {
+            let sid = tx.key.index(b"session", s.session_id());
+            if *dirty {
+                tx.put_session(&self.id, &sid, &s.to_bytes())?;
+            } else if keep > MAX_SESSIONS_PER_DEVICE
+                && Some(s.session_id()) != self.peer.active.as_ref()
+            {
+                tx.delete_session(&self.id, &sid)?;
+                keep -= 1;
+            }
+        }
+        if self.stored_peer.as_ref() != Some(&self.peer) {
+            tx.put(Kind::Peer, &self.id, &self.peer.encode())?;
+        }
+        Ok(())
+    }
 }
 
 impl Account {
@@ -145,8 +152,18 @@ impl Account {
     pub fn start_session(&mut self, bundle: &[u8]) -> Result<[u8; 32], StoreError> {
         let bundle = PreKeyBundle::from_bytes(bundle)?;
         self.write(|tx| {
-            let session = initiate(tx, &bundle)?;
-            Ok(*session.session_id())
+            let (mut state, i) = initiate(tx, &bundle)?;
+            let sid = *state
+                .sessions
+                .get(i)
+                .ok_or(StoreError::NoSession)?
+                .session_id();
+            state.dirty.iter_mut().for_each(|d| *d = false);
+            if let Some(d) = state.dirty.get_mut(i) {
+                *d = true;
+            }
+            state.save(tx)?;
+            Ok(sid)
         })
     }
 
@@ -155,8 +172,10 @@ impl Account {
     pub fn heal(&mut self, bundle: &[u8]) -> Result<Outgoing, StoreError> {
         let bundle = PreKeyBundle::from_bytes(bundle)?;
         self.write(|tx| {
-            let mut session = initiate(tx, &bundle)?;
-            send(tx, &mut session, &Payload::Reset)
+            let (mut state, i) = initiate(tx, &bundle)?;
+            let out = send_on(tx, &mut state, i, &Payload::Reset)?;
+            state.save(tx)?;
+            Ok(out)
         })
     }
 
@@ -168,21 +187,13 @@ impl Account {
         device: &IdentityKey,
         plaintext: &[u8],
     ) -> Result<Outgoing, StoreError> {
-        self.write(|tx| {
-            let peer = load_peer(tx, device)?.ok_or(StoreError::NoSession)?;
-            let active = peer.active.ok_or(StoreError::NoSession)?;
-            let mut session = sessions(tx, device, Some(&active))?
-                .into_iter()
-                .find(|s| *s.session_id() == active)
-                .ok_or(StoreError::NoSession)?;
-            send(tx, &mut session, &Payload::Message(plaintext))
-        })
+        self.write(|tx| send_to(tx, device, &Payload::Message(plaintext)))
     }
 
     /// Decrypts a 1:1 message the server says came from `from`; the result
     /// is committed with the new session state before this returns
-    /// (messages into the inbox, notices into the events). The same bytes
-    /// received again are [`Delivery::Duplicate`]. A message no session
+    /// (messages into the inbox, notices into the events). A message
+    /// received before is [`Delivery::Duplicate`]. A message no session
     /// decrypts counts toward [`HEAL_AFTER_FAILURES`].
     pub fn decrypt(
         &mut self,
@@ -190,71 +201,128 @@ impl Account {
         message: &[u8],
         now: u64,
     ) -> Result<Delivery, StoreError> {
-        let result = self.write(|tx| receive(tx, from, message, now));
-        if let Err(StoreError::Decrypt(_) | StoreError::Handshake(_)) = &result {
-            self.write(|tx| count_failure(tx, from))?;
-        }
-        result
+        let mut results = self.decrypt_batch(&[(*from, message.to_vec())], now)?;
+        results.pop().unwrap_or(Err(StoreError::NotFound("result")))
     }
 
     /// Decrypts many queued messages in one transaction (a device coming
     /// online): one result per message, in order; a failure affects only
-    /// its own message.
+    /// its own message. Each sender's sessions are read and written once,
+    /// and the messages go into one inbox row.
     pub fn decrypt_batch(
         &mut self,
         messages: &[(IdentityKey, Vec<u8>)],
         now: u64,
     ) -> Result<Vec<Result<Delivery, StoreError>>, StoreError> {
         let results = self.write(|tx| {
-            let mut out = Vec::with_capacity(messages.len());
+            let mut states: Vec<(IdentityKey, PeerState)> = Vec::new();
+            let mut out: Vec<Result<Outcome, StoreError>> = Vec::with_capacity(messages.len());
             for (from, message) in messages {
-                tx.tx.execute_batch("SAVEPOINT item")?;
-                let r = receive(tx, from, message, now);
-                if r.is_ok() {
-                    tx.tx.execute_batch("RELEASE item")?;
-                } else {
-                    tx.tx.execute_batch("ROLLBACK TO item; RELEASE item")?;
-                }
-                out.push(r);
+                let at = match states.iter().position(|(d, _)| d.ct_eq(from)) {
+                    Some(at) => at,
+                    None => {
+                        states.push((*from, PeerState::load(tx, from)?));
+                        states.len() - 1
+                    }
+                };
+                let Some((_, state)) = states.get_mut(at) else {
+                    return Err(StoreError::NotFound("peer"));
+                };
+                // A message that fails to open leaves nothing behind:
+                // `receive` writes nothing before it has opened, and changes
+                // the cached sessions only on success.
+                out.push(receive(tx, state, from, message, now));
             }
-            Ok(out)
+            for (_, state) in states {
+                state.save(tx)?;
+            }
+            // Messages into one inbox row; ids assigned there.
+            let mut incoming = Vec::new();
+            let out: Vec<Result<Outcome, StoreError>> = out
+                .into_iter()
+                .map(|r| {
+                    r.map(|o| match o {
+                        Outcome::Message(m) => {
+                            incoming.push(m);
+                            Outcome::Stored
+                        }
+                        other => other,
+                    })
+                })
+                .collect();
+            let mut stored = crate::inbox::commit(tx, incoming)?.into_iter();
+            Ok(out
+                .into_iter()
+                .map(|r| {
+                    r.map(|o| match o {
+                        Outcome::Message(m) => Delivery::Message(m),
+                        Outcome::Stored => {
+                            stored.next().map_or(Delivery::Duplicate, Delivery::Message)
+                        }
+                        Outcome::Event(e) => Delivery::Event(e),
+                        Outcome::Duplicate => Delivery::Duplicate,
+                    })
+                })
+                .collect::<Vec<_>>())
         })?;
-        for (r, (from, _)) in results.iter().zip(messages) {
-            if let Err(StoreError::Decrypt(_) | StoreError::Handshake(_)) = r {
-                self.write(|tx| count_failure(tx, from))?;
-            }
+        let failed: Vec<IdentityKey> = results
+            .iter()
+            .zip(messages)
+            .filter(|(r, _)| matches!(r, Err(StoreError::Decrypt(_) | StoreError::Handshake(_))))
+            .map(|(_, (from, _))| *from)
+            .collect();
+        if !failed.is_empty() {
+            self.write(|tx| {
+                for from in &failed {
+                    count_failure(tx, from)?;
+                }
+                Ok(())
+            })?;
         }
         Ok(results)
     }
 
     /// The id of the session messages to `device` use, if any.
     pub fn active_session(&mut self, device: &IdentityKey) -> Result<Option<[u8; 32]>, StoreError> {
-        self.write(|tx| Ok(load_peer(tx, device)?.and_then(|p| p.active)))
+        self.write(|tx| Ok(PeerState::load(tx, device)?.peer.active))
     }
 }
 
-fn initiate(tx: &mut Tx<'_>, bundle: &PreKeyBundle) -> Result<Session, StoreError> {
-    let device = load_device(tx)?;
-    let session = Session::initiate(tx.rng, device.identity(), bundle)?;
-    let mut peer = load_peer(tx, session.remote_identity())?
-        .unwrap_or_else(|| Peer::new(*session.remote_identity()));
-    peer.active = Some(*session.session_id());
-    peer.failures = 0;
-    peer.broken = false;
-    save_peer(tx, &peer)?;
-    save_session(tx, &session)?;
-    Ok(session)
+/// What one received message produced, before inbox ids are assigned.
+enum Outcome {
+    Message(Incoming),
+    /// A message moved into the transaction's inbox row.
+    Stored,
+    Event(Event),
+    Duplicate,
 }
 
-/// Encrypts a payload on `session`, commits it and queues the ciphertext.
-pub(crate) fn send(
+fn initiate(tx: &mut Tx<'_>, bundle: &PreKeyBundle) -> Result<(PeerState, usize), StoreError> {
+    let device = load_device(tx)?;
+    let session = Session::initiate(tx.rng, device.identity(), bundle)?;
+    let mut state = PeerState::load(tx, session.remote_identity())?;
+    state.peer = Peer {
+        active: Some(*session.session_id()),
+        failures: 0,
+        broken: false,
+    };
+    let i = state.add(session);
+    Ok((state, i))
+}
+
+/// Encrypts a payload on session `i` of `state` and queues it.
+fn send_on(
     tx: &mut Tx<'_>,
-    session: &mut Session,
+    state: &mut PeerState,
+    i: usize,
     payload: &Payload<'_>,
 ) -> Result<Outgoing, StoreError> {
+    let session = state.sessions.get_mut(i).ok_or(StoreError::NoSession)?;
     let bytes = session.encrypt(tx.rng, &payload.encode())?;
-    save_session(tx, session)?;
     let to = Destination::Device(*session.remote_identity());
+    if let Some(d) = state.dirty.get_mut(i) {
+        *d = true;
+    }
     let id = tx.append(Mailbox::Outbox, &Outgoing::encode(&to, &bytes))?;
     Ok(Outgoing { id, to, bytes })
 }
@@ -266,125 +334,153 @@ pub(crate) fn send_to(
     device: &IdentityKey,
     payload: &Payload<'_>,
 ) -> Result<Outgoing, StoreError> {
-    let peer = load_peer(tx, device)?.ok_or(StoreError::NoSession)?;
-    let active = peer.active.ok_or(StoreError::NoSession)?;
-    let mut session = sessions(tx, device, Some(&active))?
-        .into_iter()
-        .find(|s| *s.session_id() == active)
-        .ok_or(StoreError::NoSession)?;
-    send(tx, &mut session, payload)
+    let mut state = PeerState::load(tx, device)?;
+    let i = state.active().ok_or(StoreError::NoSession)?;
+    let out = send_on(tx, &mut state, i, payload)?;
+    state.save(tx)?;
+    Ok(out)
 }
 
 fn count_failure(tx: &mut Tx<'_>, from: &IdentityKey) -> Result<(), StoreError> {
-    let Some(mut peer) = load_peer(tx, from)? else {
+    let mut state = PeerState::load(tx, from)?;
+    if state.stored_peer.is_none() {
         return Ok(());
-    };
-    peer.failures = peer.failures.saturating_add(1);
-    if peer.failures >= HEAL_AFTER_FAILURES && !peer.broken {
-        peer.broken = true;
+    }
+    state.peer.failures = state.peer.failures.saturating_add(1);
+    if state.peer.failures >= HEAL_AFTER_FAILURES && !state.peer.broken {
+        state.peer.broken = true;
         tx.append(
             Mailbox::Events,
             &Event::SessionBroken { device: *from }.encode(),
         )?;
     }
-    save_peer(tx, &peer)
+    state.save(tx)
 }
 
-/// Opens a message: the session it belongs to, or the prekey store for a
-/// new one; then what its payload says.
+/// Opens one message: the session it belongs to, or the prekey store for
+/// a new one; then what its payload says. Changes only `state` (and, for
+/// a new session, the prekey store) until the caller saves.
 fn receive(
     tx: &mut Tx<'_>,
+    state: &mut PeerState,
     from: &IdentityKey,
     message: &[u8],
     now: u64,
-) -> Result<Delivery, StoreError> {
-    let digest = tx.key.index(b"seen", message);
-    if tx.seen(&digest)?.is_some() {
-        return Ok(Delivery::Duplicate);
-    }
-    let (session, plaintext) = match peek(message).map_err(qorgan::DecryptError::from)? {
+) -> Result<Outcome, StoreError> {
+    let opened = match peek(message).map_err(DecryptError::from)? {
         MessageKind::PreKey { base_key, .. } => {
-            let known = sessions(tx, from, None)?
-                .into_iter()
-                .find(|s| *s.base_key() == base_key);
-            match known {
-                Some(mut s) => {
-                    let p = s.decrypt(message)?;
-                    (s, p)
-                }
-                None => accept(tx, message, now)?,
+            match state
+                .sessions
+                .iter()
+                .position(|s| *s.base_key() == base_key)
+            {
+                Some(i) => decrypt_on(state, i, message),
+                None => accept(tx, state, from, message, now),
             }
         }
         MessageKind::Message => {
-            let active = load_peer(tx, from)?.and_then(|p| p.active);
             let mut last = None;
             let mut found = None;
-            for mut s in sessions(tx, from, active.as_ref())? {
-                match s.decrypt(message) {
-                    Ok(p) => {
-                        found = Some((s, p));
+            for i in state.order() {
+                match decrypt_on(state, i, message) {
+                    Ok(r) => {
+                        found = Some(r);
                         break;
+                    }
+                    // A spent key in any session: the message was read.
+                    Err(StoreError::Decrypt(DecryptError::Duplicate { .. })) => {
+                        return Ok(Outcome::Duplicate);
                     }
                     Err(e) => last = Some(e),
                 }
             }
             match (found, last) {
-                (Some(f), _) => f,
-                (None, Some(e)) => return Err(e.into()),
-                (None, None) => return Err(StoreError::NoSession),
+                (Some(f), _) => Ok(f),
+                (None, Some(e)) => Err(e),
+                (None, None) => Err(StoreError::NoSession),
             }
         }
     };
-    let plaintext = zeroize::Zeroizing::new(plaintext);
-    save_session(tx, &session)?;
-    let sender = *session.remote_identity();
-    let mut peer = load_peer(tx, &sender)?.unwrap_or_else(|| Peer::new(sender));
-    peer.failures = 0;
-    peer.broken = false;
-    save_peer(tx, &peer)?;
-    let delivery = match Payload::decode(&plaintext)? {
-        Payload::Message(body) => {
-            let mut incoming = Incoming {
-                id: 0,
-                from: sender,
-                group: None,
-                session: Some(*session.session_id()),
-                plaintext: body.to_vec(),
-            };
-            incoming.id = tx.append(Mailbox::Inbox, &incoming.encode())?;
-            tx.mark_seen(&digest, incoming.id)?;
-            return Ok(Delivery::Message(incoming));
-        }
-        Payload::Reset => Event::SessionReset { device: sender },
-        Payload::Distribution(d) => crate::groups::receive_distribution(tx, &sender, d)?,
-        Payload::Rosters(r) => crate::groups::receive_rosters(tx, &sender, r)?,
+    let (i, plaintext) = match opened {
+        Ok(r) => r,
+        Err(StoreError::Decrypt(DecryptError::Duplicate { .. }))
+        | Err(StoreError::Handshake(HandshakeError::Replay)) => return Ok(Outcome::Duplicate),
+        Err(e) => return Err(e),
     };
-    tx.append(Mailbox::Events, &delivery.encode())?;
-    tx.mark_seen(&digest, 0)?;
-    Ok(Delivery::Event(delivery))
+    let session = state.sessions.get(i).ok_or(StoreError::NoSession)?;
+    let sender = *session.remote_identity();
+    let session_id = *session.session_id();
+    state.peer.failures = 0;
+    state.peer.broken = false;
+    Ok(match Payload::decode(&plaintext)? {
+        Payload::Message(body) => Outcome::Message(Incoming {
+            id: 0,
+            from: sender,
+            group: None,
+            session: Some(session_id),
+            plaintext: body.to_vec(),
+        }),
+        Payload::Reset => event(tx, Event::SessionReset { device: sender })?,
+        // Neither touches sessions, which `state` holds for this
+        // transaction.
+        Payload::Distribution(d) => {
+            let e = crate::groups::receive_distribution(tx, &sender, d)?;
+            event(tx, e)?
+        }
+        Payload::Rosters(r) => {
+            let e = crate::groups::receive_rosters(tx, &sender, r)?;
+            event(tx, e)?
+        }
+    })
+}
+
+fn event(tx: &mut Tx<'_>, e: Event) -> Result<Outcome, StoreError> {
+    tx.append(Mailbox::Events, &e.encode())?;
+    Ok(Outcome::Event(e))
+}
+
+/// Decrypts on session `i`, keeping the change only if it succeeds.
+fn decrypt_on(
+    state: &mut PeerState,
+    i: usize,
+    message: &[u8],
+) -> Result<(usize, zeroize::Zeroizing<Vec<u8>>), StoreError> {
+    let session = state.sessions.get_mut(i).ok_or(StoreError::NoSession)?;
+    let plaintext = zeroize::Zeroizing::new(session.decrypt(message)?);
+    if let Some(d) = state.dirty.get_mut(i) {
+        *d = true;
+    }
+    Ok((i, plaintext))
 }
 
 /// A first message from a device with no session that has its base key:
 /// the prekey store accepts it; with simultaneous initiation (this device
 /// also started a session with that device, still unanswered), both sides
 /// keep the session with the smaller id.
-fn accept(tx: &mut Tx<'_>, message: &[u8], now: u64) -> Result<(Session, Vec<u8>), StoreError> {
+fn accept(
+    tx: &mut Tx<'_>,
+    state: &mut PeerState,
+    from: &IdentityKey,
+    message: &[u8],
+    now: u64,
+) -> Result<(usize, zeroize::Zeroizing<Vec<u8>>), StoreError> {
     let mut device = load_device(tx)?;
     let (session, plaintext) = device.accept(message, now)?;
+    if !session.remote_identity().ct_eq(from) {
+        // The server named the wrong sender: the handshake authenticates
+        // the real one, whose records this is not. Nothing is saved, so
+        // the prekeys it used are still there for the right delivery.
+        return Err(StoreError::Decrypt(DecryptError::SessionMismatch));
+    }
     save_device(tx, &device)?;
-    let remote = *session.remote_identity();
-    let mut peer = load_peer(tx, &remote)?.unwrap_or_else(|| Peer::new(remote));
-    let ours_pending = match peer.active {
-        Some(active) => sessions(tx, &remote, Some(&active))?
-            .into_iter()
-            .find(|s| *s.session_id() == active)
-            .is_some_and(|s| s.is_pending()),
-        None => false,
-    };
-    peer.active = match peer.active {
+    let ours_pending = state
+        .active()
+        .and_then(|i| state.sessions.get(i))
+        .is_some_and(Session::is_pending);
+    state.peer.active = match state.peer.active {
         Some(active) if ours_pending && active < *session.session_id() => Some(active),
         _ => Some(*session.session_id()),
     };
-    save_peer(tx, &peer)?;
-    Ok((session, plaintext))
+    let i = state.add(session);
+    Ok((i, zeroize::Zeroizing::new(plaintext)))
 }

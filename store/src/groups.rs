@@ -260,10 +260,6 @@ impl Account {
         message: &[u8],
     ) -> Result<Delivery, StoreError> {
         self.write(|tx| {
-            let digest = tx.key.index(b"seen", message);
-            if tx.seen(&digest)?.is_some() {
-                return Ok(Delivery::Duplicate);
-            }
             let roster = load_roster(tx, group)?.ok_or(StoreError::NotFound("group"))?;
             let key = ring_key(tx, group, from);
             let plain = tx
@@ -272,18 +268,26 @@ impl Account {
             let mut ring = SenderKeyRing::from_bytes(&plain)?;
             let list =
                 list_of(tx, from)?.ok_or(StoreError::Roster(RosterError::SenderNotMember))?;
-            let pt = ring.decrypt_in_roster(message, &roster, &list)?;
+            let pt = match ring.decrypt_in_roster(message, &roster, &list) {
+                Ok(pt) => pt,
+                Err(qorgan::GroupError::Decrypt(qorgan::DecryptError::Duplicate { .. })) => {
+                    return Ok(Delivery::Duplicate);
+                }
+                Err(e) => return Err(e.into()),
+            };
             tx.put(Kind::Ring, &key, &ring.to_bytes())?;
-            let mut incoming = Incoming {
+            let incoming = Incoming {
                 id: 0,
                 from: pt.sender,
                 group: Some(group.to_vec()),
                 session: None,
                 plaintext: pt.plaintext,
             };
-            incoming.id = tx.append(Mailbox::Inbox, &incoming.encode())?;
-            tx.mark_seen(&digest, incoming.id)?;
-            Ok(Delivery::Message(incoming))
+            let mut stored = crate::inbox::commit(tx, vec![incoming])?;
+            stored
+                .pop()
+                .map(Delivery::Message)
+                .ok_or(StoreError::NotFound("inbox entry"))
         })
     }
 }
@@ -304,9 +308,16 @@ fn apply_roster(tx: &mut Tx<'_>, held: &Roster, chain: &[Roster]) -> Result<Rost
     if change.is_empty() {
         return Ok(next);
     }
+    // Every check before the first write: a refusal leaves nothing.
+    let outbound = match load_outbound(tx, held.group_id())? {
+        Some(mut outbound) => {
+            outbound.apply_roster(&change)?;
+            Some(outbound)
+        }
+        None => None,
+    };
     save_roster(tx, &next)?;
-    if let Some(mut outbound) = load_outbound(tx, held.group_id())? {
-        outbound.apply_roster(&change)?;
+    if let Some(outbound) = outbound {
         save_outbound(tx, &outbound)?;
     }
     Ok(next)

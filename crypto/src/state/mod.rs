@@ -95,26 +95,39 @@ use crate::codec::Reader;
 use crate::error::{DecodeError, StateError};
 use crate::wire;
 
-/// A 32-byte key for sealing state at rest. Wiped on drop.
+/// A 32-byte key for sealing state at rest. Wiped on drop. It also holds
+/// the two keys derived from it for sealed values and keyed names (§7.5),
+/// derived once.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct StorageKey([u8; 32]);
+pub struct StorageKey {
+    pub(crate) key: [u8; 32],
+    pub(crate) value_key: [u8; 32],
+    pub(crate) index_key: [u8; 32],
+}
 
 impl StorageKey {
     /// A fresh random key.
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        let mut k = [0u8; 32];
-        rng.fill_bytes(&mut k);
-        Self(k)
+        let mut k = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(k.as_mut());
+        Self::from_bytes(*k)
     }
 
     /// Wraps key bytes (e.g. from the platform keystore).
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
+        let mut k = Self {
+            key: bytes,
+            value_key: [0; 32],
+            index_key: [0; 32],
+        };
+        k.value_key = *k.derived(crate::labels::SEALED_VALUE);
+        k.index_key = *k.derived(crate::labels::SEALED_INDEX);
+        k
     }
 
     /// The key bytes, to hand to the platform keystore.
     pub fn to_bytes(&self) -> Zeroizing<[u8; 32]> {
-        Zeroizing::new(self.0)
+        Zeroizing::new(self.key)
     }
 }
 

@@ -202,7 +202,7 @@ pub(crate) fn seal<T: Sealable, R: CryptoRng + ?Sized>(
     let mut out = Vec::with_capacity(SEALED_HEADER_LEN + plain.len() + aead::TAG_LEN);
     out.extend_from_slice(&ad);
     out.extend_from_slice(&nonce);
-    aead::xseal(&key.0, &nonce, &ad, &plain, &mut out);
+    aead::xseal(&key.key, &nonce, &ad, &plain, &mut out);
     state.set_generation(generation);
     out
 }
@@ -226,7 +226,7 @@ pub(crate) fn open<T: Sealable>(
     let mut r = Reader::new(sealed);
     let ad = r.take(ad_len)?;
     let nonce: [u8; 24] = r.array()?;
-    let plain = aead::xopen(&key.0, &nonce, ad, r.rest())
+    let plain = aead::xopen(&key.key, &nonce, ad, r.rest())
         .map(Zeroizing::new)
         .map_err(|_| StateError::AuthenticationFailed)?;
     if header.kind != T::KIND {
@@ -391,7 +391,7 @@ mod tests {
         let nonce = [9u8; 24];
         let mut v1 = ad.to_vec();
         v1.extend_from_slice(&nonce);
-        aead::xseal(&key.0, &nonce, &ad, &plain, &mut v1);
+        aead::xseal(&key.key, &nonce, &ad, &plain, &mut v1);
         let owner = StateOwner::outbound_group(b"group a");
         let opened = OutboundGroupSession::open(&key, &v1, &Expected::new(owner, 0)).unwrap();
         assert_eq!(opened.generation(), 0);

@@ -26,10 +26,10 @@ use crate::wire;
 pub const SEALED_VALUE_OVERHEAD: usize = 2 + 24 + aead::TAG_LEN;
 
 impl StorageKey {
-    fn derived(&self, info: &[u8]) -> Zeroizing<[u8; 32]> {
+    pub(crate) fn derived(&self, info: &[u8]) -> Zeroizing<[u8; 32]> {
         let mut out = Zeroizing::new([0u8; 32]);
         // 32 bytes is far below HKDF-SHA256's limit: this cannot fail.
-        let _ = kdf::hkdf_sha256(&[], self.0.as_slice(), info, out.as_mut_slice());
+        let _ = kdf::hkdf_sha256(&[], self.key.as_slice(), info, out.as_mut_slice());
         out
     }
 
@@ -40,14 +40,14 @@ impl StorageKey {
         context: &[u8],
         value: &[u8],
     ) -> Vec<u8> {
-        let key = self.derived(crate::labels::SEALED_VALUE);
+        let key = &self.value_key;
         let mut nonce = [0u8; 24];
         rng.fill_bytes(&mut nonce);
         let ad = [&[wire::VERSION, wire::SEALED_VALUE][..], context].concat();
         let mut out = Vec::with_capacity(SEALED_VALUE_OVERHEAD + value.len());
         out.extend_from_slice(&[wire::VERSION, wire::SEALED_VALUE]);
         out.extend_from_slice(&nonce);
-        aead::xseal(&key, &nonce, &ad, value, &mut out);
+        aead::xseal(key, &nonce, &ad, value, &mut out);
         out
     }
 
@@ -68,9 +68,8 @@ impl StorageKey {
             return Err(DecodeError::UnexpectedType(ty).into());
         }
         let nonce: [u8; 24] = r.array()?;
-        let key = self.derived(crate::labels::SEALED_VALUE);
         let ad = [&[wire::VERSION, wire::SEALED_VALUE][..], context].concat();
-        aead::xopen(&key, &nonce, &ad, r.rest())
+        aead::xopen(&self.value_key, &nonce, &ad, r.rest())
             .map(Zeroizing::new)
             .map_err(|_| StateError::AuthenticationFailed)
     }
@@ -78,8 +77,7 @@ impl StorageKey {
     /// A keyed name for `data` under `label` (§7.5): equal inputs give
     /// equal names under one key, and nothing about `data` without it.
     pub fn index(&self, label: &[u8], data: &[u8]) -> [u8; 32] {
-        let key = self.derived(crate::labels::SEALED_INDEX);
-        kdf::hmac_sha256(key.as_slice(), &[label, data].concat())
+        kdf::hmac_sha256(&self.index_key, &[label, data].concat())
     }
 }
 
