@@ -202,6 +202,10 @@ pub enum EncryptError {
         /// The documented limit.
         limit: usize,
     },
+    /// The chain is bound to a group roster: distribute it with
+    /// `distribute_in_roster`, which sends only to members' devices.
+    #[error("chain bound to a roster: use distribute_in_roster")]
+    RosterRequired,
 }
 
 /// Errors from decrypting. The session is unchanged whenever one is returned.

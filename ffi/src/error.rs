@@ -699,6 +699,7 @@ impl From<EncryptError> for QorganError {
             EncryptError::TooLarge { len, limit } => Self::InvalidArgument {
                 reason: format!("plaintext of {len} bytes exceeds {limit}"),
             },
+            EncryptError::RosterRequired => Self::RosterMismatch,
         }
     }
 }

@@ -334,7 +334,11 @@ fn the_revocation_list_stale_the_longest_is_the_one_reported() {
     let personnel_list =
         RevocationList::issue(&mod_.personnel, NOW - 86_400, NOW - 3600, vec![]).unwrap();
     let v = p
-        .verify(&[mod_.anchor.clone()], &[anchor_list, personnel_list], NOW)
+        .verify(
+            std::slice::from_ref(&mod_.anchor),
+            &[anchor_list, personnel_list],
+            NOW,
+        )
         .unwrap();
     assert_eq!(
         v.revocation,

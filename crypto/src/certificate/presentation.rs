@@ -269,11 +269,15 @@ fn revocation_status(
     if lists().any(|l| l.revokes(s.serial())) {
         return Err(CertificateError::Revoked { serial: s.serial() });
     }
-    Ok(match lists().max_by_key(|l| l.issued_at()) {
-        None => RevocationStatus::Missing,
-        Some(l) if l.is_stale(now) => RevocationStatus::Stale {
-            next_update: l.next_update(),
+    // Newest by issue time; of two issued at once, the later next update
+    // (so the verdict does not depend on the order lists are given in).
+    Ok(
+        match lists().max_by_key(|l| (l.issued_at(), l.next_update())) {
+            None => RevocationStatus::Missing,
+            Some(l) if l.is_stale(now) => RevocationStatus::Stale {
+                next_update: l.next_update(),
+            },
+            Some(_) => RevocationStatus::Current,
         },
-        Some(_) => RevocationStatus::Current,
-    })
+    )
 }

@@ -105,12 +105,22 @@ impl core::fmt::Debug for SenderKeyDistribution {
 
 /// Encrypts one distribution for many recipients' 1:1 sessions: one result
 /// per session, in order. A failure for one recipient (for example a chain
-/// that needs the peer's reply first) does not stop the others.
+/// that needs the peer's reply first) does not stop the others. A chain
+/// bound to a roster is refused for every session
+/// (`EncryptError::RosterRequired`): use
+/// [`distribute_in_roster`](crate::roster::distribute_in_roster), which
+/// sends only to members' devices.
 pub fn distribute<R: CryptoRng + ?Sized>(
     rng: &mut R,
     distribution: &SenderKeyDistribution,
     sessions: &mut [&mut Session],
 ) -> Vec<Result<Vec<u8>, EncryptError>> {
+    if distribution.announcement.roster.is_some() {
+        return sessions
+            .iter()
+            .map(|_| Err(EncryptError::RosterRequired))
+            .collect();
+    }
     let bytes = distribution.to_bytes();
     sessions
         .iter_mut()

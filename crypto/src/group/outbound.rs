@@ -103,6 +103,11 @@ impl OutboundGroupSession {
         if change.group_id != self.group_id {
             return Err(RosterError::WrongGroup);
         }
+        if change.to == next {
+            // Already applied (a retry after a crash): nothing more to do,
+            // and no second rotation.
+            return Ok(());
+        }
         if change.to.version < next.version {
             return Err(RosterError::RolledBack {
                 held: next.version,

@@ -10,7 +10,7 @@ use super::signed::Roster;
 use crate::account::{AccountKey, DeviceList};
 use crate::error::{FanoutError, Head, RosterError};
 use crate::group::{SenderKeyAnnouncement, SenderKeyDistribution};
-use crate::identity::IdentityKey;
+use crate::identity::{IDENTITY_KEY_LEN, IdentityKey};
 use crate::session::Session;
 
 /// Where an announced roster head stands against the held roster.
@@ -114,20 +114,22 @@ impl Roster {
         Ok(())
     }
 
-    /// Whether `device` is in one of `lists` whose account is a member.
+    /// Whether `device` (its whole identity, both keys) is in one of
+    /// `lists` whose account is a member.
     pub fn lists_device(&self, lists: &[&DeviceList], device: &IdentityKey) -> bool {
         self.member_devices(lists)
-            .contains(device.signing_key().as_bytes())
+            .contains(&device.to_field_bytes())
     }
 
-    /// The Ed25519 keys of every device in `lists` whose account is a
-    /// member: built once, so a fan-out is linear in devices.
-    fn member_devices(&self, lists: &[&DeviceList]) -> BTreeSet<[u8; 32]> {
+    /// The identities (both keys, as `ADMIT` compares them) of every device
+    /// in `lists` whose account is a member: built once, so a fan-out is
+    /// linear in devices.
+    fn member_devices(&self, lists: &[&DeviceList]) -> BTreeSet<[u8; IDENTITY_KEY_LEN]> {
         lists
             .iter()
             .filter(|l| self.is_member(l.account()))
             .flat_map(|l| l.devices().iter())
-            .map(|d| *d.identity.signing_key().as_bytes())
+            .map(|d| d.identity.to_field_bytes())
             .collect()
     }
 }
@@ -162,7 +164,7 @@ pub fn distribute_in_roster<R: CryptoRng + ?Sized>(
     Ok(sessions
         .iter_mut()
         .map(|s| {
-            if devices.contains(s.remote_identity().signing_key().as_bytes()) {
+            if devices.contains(&s.remote_identity().to_field_bytes()) {
                 s.encrypt(rng, &bytes).map_err(FanoutError::from)
             } else {
                 Err(FanoutError::NotInRoster)

@@ -224,8 +224,10 @@ impl Roster {
     /// [`from_history`](Self::from_history).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, RosterError> {
         let roster = Self::decode_unverified(bytes)?;
-        crate::verify::run_checks(&roster.checks()).map_err(VerifyError::from)?;
+        // The order of `verify::Item::Roster`: the epoch-1 rule, then the
+        // signature.
         roster.check_genesis_signer()?;
+        crate::verify::run_checks(&roster.checks()).map_err(VerifyError::from)?;
         Ok(roster)
     }
 

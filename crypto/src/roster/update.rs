@@ -67,9 +67,11 @@ impl Roster {
                 "history does not contain the roster invited under",
             ));
         }
-        let first = chain
-            .first()
-            .ok_or(RosterError::InvalidRoster("empty history"))?;
+        let Some(first) = chain.first() else {
+            return Err(RosterError::InvalidRoster(
+                "history does not contain the roster invited under",
+            ));
+        };
         if first.epoch() != 1 {
             return Err(RosterError::Gap {
                 from: 1,
@@ -77,8 +79,13 @@ impl Roster {
             });
         }
         first.check_genesis_signer()?;
-        let rest = chain.get(1..).unwrap_or_default();
-        Ok(first.advance(rest)?.0)
+        // A group may have any number of epochs: walk them in windows of
+        // `MAX_ROSTER_CHAIN`, each from the newest of the one before.
+        let mut held = first.clone();
+        for window in chain.get(1..).unwrap_or_default().chunks(MAX_ROSTER_CHAIN) {
+            held = held.advance(window)?.0;
+        }
+        Ok(held)
     }
 
     fn change_to(&self, newest: &Roster) -> RosterChange {

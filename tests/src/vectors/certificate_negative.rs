@@ -1411,7 +1411,7 @@ pub(super) fn certificate_negative_file() -> Value {
     );
     c.add(
         "verify: two lists issued at once, stale last",
-        "equal issued_at: the last given is taken",
+        "equal issued_at: the later next_update is taken, whatever the order given",
         "ok",
         ver(
             &p2,
@@ -1422,7 +1422,7 @@ pub(super) fn certificate_negative_file() -> Value {
     );
     c.add(
         "verify: two lists issued at once, current last",
-        "equal issued_at: the last given is taken",
+        "equal issued_at: the later next_update is taken, whatever the order given",
         "ok",
         ver(
             &p2,

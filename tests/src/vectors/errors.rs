@@ -163,6 +163,7 @@ pub fn encrypt(e: &EncryptError) -> (String, String) {
         EncryptError::TooLarge { len, limit } => {
             format!("EncryptError::TooLarge(len: {len}, limit: {limit})")
         }
+        EncryptError::RosterRequired => "EncryptError::RosterRequired".into(),
     })
 }
 

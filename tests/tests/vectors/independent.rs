@@ -7722,17 +7722,11 @@ fn decode_roster_fields(b: &[u8]) -> GRes<Roster> {
     })
 }
 
-/// `Roster::from_bytes` (§15.1): steps 1–9, the signature (10), then for
-/// epoch 1 the admin rule (11).
+/// `Roster::from_bytes` (§15.1): steps 1–9, for epoch 1 the admin rule
+/// (10), then the signature (11), as `verify(Item::Roster)`.
 fn decode_roster(b: &[u8]) -> RRes<Roster> {
-    let r = decode_roster_fields(b)?;
-    if !r.signature_ok() {
-        return Err(RErr::Sig("SignatureError::Invalid(Roster)".into()));
-    }
-    if r.epoch == 1 && !r.is_admin(&r.signer) {
-        return Err(RErr::Ver("VerifyError::SignerNotAdmin".into()));
-    }
-    Ok(r)
+    verify_roster(b)?;
+    Ok(decode_roster_fields(b)?)
 }
 
 /// `verify(Item::Roster)` (§15.6): steps 1–9, the admin rule of epoch 1,
@@ -7908,7 +7902,12 @@ fn from_history(chain: &[Roster], invited: &Head3) -> RRes<Roster> {
     if !first.is_admin(&first.signer) {
         return Err(RErr::Ver("VerifyError::SignerNotAdmin".into()));
     }
-    Ok(advance(first, &chain[1..])?.0)
+    // Windows of MAX_ROSTER_CHAIN (64), each from the newest so far.
+    let mut held = first.clone();
+    for window in chain[1..].chunks(64) {
+        held = advance(&held, window)?.0;
+    }
+    Ok(held)
 }
 
 /// Where a chain's roster head stands (§15.5 PLACE): `Ok(true)` for the
@@ -9401,9 +9400,10 @@ fn verify_presentation(
         if of_issuer.iter().any(|l| l.serials.contains(&s.serial)) {
             return Err(cert(&format!("Revoked(serial: {})", s.serial)));
         }
-        // The newest: the greatest issued_at, the last given among equals.
+        // The newest: the greatest issued_at, then the greatest
+        // next_update among equals.
         let newest = of_issuer.iter().fold(None::<&Crl>, |best, l| match best {
-            Some(b) if b.issued_at > l.issued_at => Some(b),
+            Some(b) if (b.issued_at, b.next_update) >= (l.issued_at, l.next_update) => Some(b),
             _ => Some(l),
         });
         let st_ = match newest {
