@@ -136,3 +136,49 @@ fn a_sealed_row_moved_to_another_slot_does_not_open() {
     let a = Account::open(&alice.path, &alice.key, &options("a")).unwrap();
     assert!(matches!(a.outbox(), Err(StoreError::Corrupt(_))));
 }
+
+#[test]
+fn damaged_files_give_typed_errors_never_a_panic() {
+    let mut alice = person("alice", 7);
+    let mut bob = person("bob", 8);
+    introduce(&mut alice, &mut bob);
+    let bob_id = *bob.account.identity();
+    for i in 0..5u8 {
+        alice.account.encrypt(&bob_id, &[i; 40]).unwrap();
+    }
+    bob.account.encrypt(alice.account.identity(), b"x").ok();
+    drop(std::mem::replace(
+        &mut alice.account,
+        Account::open(&path("spare"), &key(9), &options("s")).unwrap(),
+    ));
+    let good = std::fs::read(&alice.path).unwrap();
+    // Every 251st byte flipped in turn (headers, b-tree pages, sealed
+    // values), and truncations.
+    let mut cases: Vec<Vec<u8>> = (0..good.len())
+        .step_by(251)
+        .map(|at| {
+            let mut b = good.clone();
+            b[at] ^= 0x5a;
+            b
+        })
+        .collect();
+    cases.extend([100, 1024, good.len() / 2].map(|n| good[..n.min(good.len())].to_vec()));
+    let mut refused = 0;
+    for (n, bytes) in cases.iter().enumerate() {
+        let p = path(&format!("damaged-{n}"));
+        std::fs::write(&p, bytes).unwrap();
+        match Account::open(&p, &alice.key, &options("a")) {
+            Err(_) => refused += 1,
+            Ok(mut a) => {
+                // Whatever opens still answers every call with a value or
+                // a typed error.
+                let _ = a.outbox();
+                let _ = a.pending();
+                let _ = a.events();
+                let _ = a.encrypt(&bob_id, b"after damage");
+                let _ = a.prekey_upload(NOW);
+            }
+        }
+    }
+    assert!(refused > 0);
+}
