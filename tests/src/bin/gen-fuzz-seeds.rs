@@ -307,8 +307,10 @@ fn roster_advance_seeds() -> Vec<Vec<u8>> {
         vec![0, 1, 0, 0x00, 0x10, 0x01],
         // r2 as raw bytes.
         [&[0, 2][..], &(r2.len() as u16).to_be_bytes(), &r2].concat(),
-        // A chain longer than MAX_ROSTER_CHAIN.
+        // A chain longer than MAX_ROSTER_CHAIN: advance refuses it, a
+        // history walks it in windows (the second reaching r4).
         [vec![0u8], [0u8, 0].repeat(70)].concat(),
+        [vec![0u8], [0u8, 0].repeat(62), vec![0, 1, 0, 2, 0, 3]].concat(),
     ]
 }
 
