@@ -218,7 +218,11 @@ impl Account {
             let mut states: Vec<(IdentityKey, PeerState)> = Vec::new();
             let mut out: Vec<Result<Outcome, StoreError>> = Vec::with_capacity(messages.len());
             for (from, message) in messages {
-                let at = match states.iter().position(|(d, _)| d.ct_eq(from)) {
+                // Identities are public: a plain comparison of the keys.
+                let at = match states
+                    .iter()
+                    .position(|(d, _)| d.to_field_bytes() == from.to_field_bytes())
+                {
                     Some(at) => at,
                     None => {
                         states.push((*from, PeerState::load(tx, from)?));

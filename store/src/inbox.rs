@@ -31,9 +31,14 @@ fn decode(row: i64, v: &[u8]) -> Result<Vec<(bool, Incoming)>, StoreError> {
         return Err(StoreError::Corrupt("inbox row".into()));
     }
     let mut out = Vec::with_capacity(n.min(1024));
+    // One sender's identity is checked once per row, not once per message.
+    let mut known: Vec<(Vec<u8>, qorgan::IdentityKey)> = Vec::new();
     for i in 0..n {
         let acked = r.u8()? != 0;
-        out.push((acked, Incoming::decode(id(row, i), r.bytes()?)?));
+        out.push((
+            acked,
+            Incoming::decode_with(id(row, i), r.bytes()?, &mut known)?,
+        ));
     }
     r.finish()?;
     Ok(out)

@@ -141,9 +141,22 @@ impl Incoming {
         zeroize::Zeroizing::new(o.0)
     }
 
-    pub(crate) fn decode(id: i64, v: &[u8]) -> Result<Self, StoreError> {
+    /// Decodes, reusing identities already checked (`known`).
+    pub(crate) fn decode_with(
+        id: i64,
+        v: &[u8],
+        known: &mut Vec<(Vec<u8>, IdentityKey)>,
+    ) -> Result<Self, StoreError> {
         let mut r = In(v);
-        let from = identity(r.bytes()?)?;
+        let field = r.bytes()?;
+        let from = match known.iter().find(|(f, _)| f.as_slice() == field) {
+            Some((_, k)) => *k,
+            None => {
+                let k = identity(field)?;
+                known.push((field.to_vec(), k));
+                k
+            }
+        };
         let group = match r.u8()? {
             0 => None,
             _ => Some(r.bytes()?.to_vec()),
