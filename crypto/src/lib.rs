@@ -120,6 +120,7 @@ mod ratchet;
 mod rng;
 pub mod roster;
 mod session;
+mod session_core;
 mod state;
 mod upload;
 pub mod verify;
@@ -148,6 +149,7 @@ pub use rand_core::CryptoRng;
 #[cfg(feature = "getrandom")]
 pub use rng::SystemRng;
 pub use session::{Role, Session};
+pub use session_core::SessionCore;
 pub use state::{Expected, SEALED_VALUE_OVERHEAD, SealedHeader, StateOwner, StorageKey};
 pub use upload::PreKeyUpload;
 

@@ -66,6 +66,9 @@ pub(crate) enum Kind {
     Peer = 7,
     /// Per group: the devices the current chain was distributed to.
     Distributed = 8,
+    /// A session's skipped keys, by peer and session (§17.3), apart from
+    /// its core so an ordinary message does not rewrite them.
+    Skipped = 9,
 }
 
 /// The slot a sealed value belongs to (§17.1): table, row key, generation.

@@ -8,6 +8,7 @@ use qorgan::{DecryptError, HandshakeError, IdentityKey, PreKeyBundle, Session};
 use crate::StoreError;
 use crate::account::{Account, load_device, save_device};
 use crate::db::{Kind, Mailbox, Tx};
+use crate::held::Held;
 use crate::limits::{HEAL_AFTER_FAILURES, MAX_SESSIONS_PER_DEVICE};
 use crate::mail::{Destination, Event, Incoming, Outgoing};
 use crate::payload::Payload;
@@ -76,8 +77,7 @@ struct PeerState {
     id: [u8; 32],
     peer: Peer,
     stored_peer: Option<Peer>,
-    sessions: Vec<Session>,
-    dirty: Vec<bool>,
+    sessions: Vec<Held>,
 }
 
 impl PeerState {
@@ -90,15 +90,13 @@ impl PeerState {
         let sessions = tx
             .sessions(&id)?
             .into_iter()
-            .map(|(_, plain)| Ok(Session::from_bytes(&plain)?))
-            .collect::<Result<Vec<Session>, StoreError>>()?;
-        let dirty = vec![false; sessions.len()];
+            .map(|(_, plain)| Held::load(&plain))
+            .collect::<Result<Vec<Held>, StoreError>>()?;
         Ok(Self {
             id,
             peer: stored_peer.clone().unwrap_or_default(),
             stored_peer,
             sessions,
-            dirty,
         })
     }
 
@@ -106,7 +104,7 @@ impl PeerState {
     fn order(&self) -> Vec<usize> {
         let mut idx: Vec<usize> = (0..self.sessions.len()).collect();
         idx.sort_by_key(|i| {
-            self.sessions.get(*i).map(Session::session_id) != self.peer.active.as_ref()
+            self.sessions.get(*i).map(Held::session_id) != self.peer.active.as_ref()
         });
         idx
     }
@@ -117,8 +115,7 @@ impl PeerState {
     }
 
     fn add(&mut self, session: Session) -> usize {
-        self.sessions.push(session);
-        self.dirty.push(true);
+        self.sessions.push(Held::new(session));
         self.sessions.len() - 1
     }
 
@@ -127,14 +124,13 @@ impl PeerState {
     /// active nor just written).
     fn save(self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
         let mut keep = self.sessions.len();
-        for (s, dirty) in self.sessions.iter().zip(&self.dirty) {
-            let sid = tx.key.index(b"session", s.session_id());
-            if *dirty {
-                tx.put_session(&self.id, &sid, &s.to_bytes())?;
+        for s in &self.sessions {
+            if s.dirty {
+                s.save(tx, &self.id)?;
             } else if keep > MAX_SESSIONS_PER_DEVICE
                 && Some(s.session_id()) != self.peer.active.as_ref()
             {
-                tx.delete_session(&self.id, &sid)?;
+                s.delete(tx, &self.id)?;
                 keep -= 1;
             }
         }
@@ -152,16 +148,12 @@ impl Account {
     pub fn start_session(&mut self, bundle: &[u8]) -> Result<[u8; 32], StoreError> {
         let bundle = PreKeyBundle::from_bytes(bundle)?;
         self.write(|tx| {
-            let (mut state, i) = initiate(tx, &bundle)?;
+            let (state, i) = initiate(tx, &bundle)?;
             let sid = *state
                 .sessions
                 .get(i)
                 .ok_or(StoreError::NoSession)?
                 .session_id();
-            state.dirty.iter_mut().for_each(|d| *d = false);
-            if let Some(d) = state.dirty.get_mut(i) {
-                *d = true;
-            }
             state.save(tx)?;
             Ok(sid)
         })
@@ -322,11 +314,8 @@ fn send_on(
     payload: &Payload<'_>,
 ) -> Result<Outgoing, StoreError> {
     let session = state.sessions.get_mut(i).ok_or(StoreError::NoSession)?;
-    let bytes = session.encrypt(tx.rng, &payload.encode())?;
+    let bytes = session.encrypt(tx, &payload.encode())?;
     let to = Destination::Device(*session.remote_identity());
-    if let Some(d) = state.dirty.get_mut(i) {
-        *d = true;
-    }
     let id = tx.append(Mailbox::Outbox, &Outgoing::encode(&to, &bytes))?;
     Ok(Outgoing { id, to, bytes })
 }
@@ -378,7 +367,7 @@ fn receive(
                 .iter()
                 .position(|s| *s.base_key() == base_key)
             {
-                Some(i) => decrypt_on(state, i, message),
+                Some(i) => decrypt_on(tx, state, i, message),
                 None => accept(tx, state, from, message, now),
             }
         }
@@ -386,7 +375,7 @@ fn receive(
             let mut last = None;
             let mut found = None;
             for i in state.order() {
-                match decrypt_on(state, i, message) {
+                match decrypt_on(tx, state, i, message) {
                     Ok(r) => {
                         found = Some(r);
                         break;
@@ -445,16 +434,14 @@ fn event(tx: &mut Tx<'_>, e: Event) -> Result<Outcome, StoreError> {
 
 /// Decrypts on session `i`, keeping the change only if it succeeds.
 fn decrypt_on(
+    tx: &Tx<'_>,
     state: &mut PeerState,
     i: usize,
     message: &[u8],
 ) -> Result<(usize, zeroize::Zeroizing<Vec<u8>>), StoreError> {
+    let peer = state.id;
     let session = state.sessions.get_mut(i).ok_or(StoreError::NoSession)?;
-    let plaintext = zeroize::Zeroizing::new(session.decrypt(message)?);
-    if let Some(d) = state.dirty.get_mut(i) {
-        *d = true;
-    }
-    Ok((i, plaintext))
+    Ok((i, session.decrypt(tx, &peer, message)?))
 }
 
 /// A first message from a device with no session that has its base key:
@@ -480,7 +467,7 @@ fn accept(
     let ours_pending = state
         .active()
         .and_then(|i| state.sessions.get(i))
-        .is_some_and(Session::is_pending);
+        .is_some_and(Held::is_pending);
     state.peer.active = match state.peer.active {
         Some(active) if ours_pending && active < *session.session_id() => Some(active),
         _ => Some(*session.session_id()),

@@ -42,6 +42,7 @@ mod db;
 mod direct;
 mod error;
 mod groups;
+mod held;
 mod inbox;
 pub mod limits;
 mod mail;

@@ -182,3 +182,42 @@ fn damaged_files_give_typed_errors_never_a_panic() {
     }
     assert!(refused > 0);
 }
+
+#[test]
+fn late_messages_read_from_skipped_keys_kept_apart_from_the_session() {
+    let mut alice = person("alice", 41);
+    let mut bob = person("bob", 42);
+    introduce(&mut alice, &mut bob);
+    let alice_id = *alice.account.identity();
+    let bob_id = *bob.account.identity();
+    alice.account.encrypt(&bob_id, b"hello").unwrap();
+    deliver(&mut alice, &mut bob);
+    bob.account.encrypt(&alice_id, b"hi").unwrap();
+    deliver(&mut bob, &mut alice);
+    let sent: Vec<Vec<u8>> = (0..6u8)
+        .map(|i| alice.account.encrypt(&bob_id, &[i]).unwrap().bytes)
+        .collect();
+    // 0, then 4 (two skipped keys stored apart), 5 in order, a reopen,
+    // then the late 1, 2 and 3, and 2 again.
+    for (i, reopen) in [
+        (0, false),
+        (4, false),
+        (5, true),
+        (2, false),
+        (1, true),
+        (3, false),
+    ] {
+        if reopen {
+            bob.reopen();
+        }
+        let d = bob.account.decrypt(&alice_id, &sent[i], NOW).unwrap();
+        assert_eq!(text(&d), vec![i as u8]);
+    }
+    assert_eq!(
+        bob.account.decrypt(&alice_id, &sent[2], NOW).unwrap(),
+        Delivery::Duplicate
+    );
+    // The conversation goes on, both ways.
+    bob.account.encrypt(&alice_id, b"all read").unwrap();
+    assert_eq!(text(&deliver(&mut bob, &mut alice)[0]), b"all read");
+}

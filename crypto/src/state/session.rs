@@ -44,6 +44,54 @@ fn read_chain(r: &mut Reader<'_>) -> Result<Option<ChainKey>, DecodeError> {
     })
 }
 
+/// The skipped keys' section: `u32 count || count × (ratchet key (32) ||
+/// u32 n || n × (u32 index || key (32)))`, chains oldest first, indices
+/// strictly ascending.
+fn write_skipped(w: &mut Writer, skipped: &SkippedKeys) {
+    let chains: Vec<&SkippedChain> = skipped.chains().collect();
+    w.count(chains.len());
+    for chain in chains {
+        w.raw(chain.ratchet.as_bytes()).count(chain.keys.len());
+        for (index, key) in &chain.keys {
+            w.u32(*index).raw(key.as_bytes());
+        }
+    }
+}
+
+fn read_skipped(r: &mut Reader<'_>) -> Result<SkippedKeys, StateError> {
+    let chain_count = r.count("skipped chains", MAX_RECEIVING_CHAINS, 36)?;
+    let mut chains = Vec::with_capacity(chain_count);
+    let mut total = 0usize;
+    for _ in 0..chain_count {
+        let ratchet = X25519PublicKey::from_bytes(r.array()?);
+        if chains.iter().any(|c: &SkippedChain| c.ratchet == ratchet) {
+            return Err(DecodeError::InvalidField("duplicate skipped-key chain").into());
+        }
+        let n = r.count("skipped keys", MAX_STORED_SKIPPED_KEYS - total, 36)?;
+        total += n;
+        let mut keys = BTreeMap::new();
+        for _ in 0..n {
+            let index = r.u32()?;
+            let key = alloc::boxed::Box::new(MessageKey::new(r.array()?, index));
+            // Strictly ascending, as written: one state has one encoding.
+            match keys.last_key_value() {
+                Some((last, _)) if *last == index => {
+                    return Err(DecodeError::InvalidField("duplicate skipped key index").into());
+                }
+                Some((last, _)) if *last > index => {
+                    return Err(
+                        DecodeError::InvalidField("skipped key indices not ascending").into(),
+                    );
+                }
+                _ => {}
+            }
+            keys.insert(index, key);
+        }
+        chains.push(SkippedChain { ratchet, keys });
+    }
+    Ok(SkippedKeys::from_chains(chains))
+}
+
 impl Session {
     /// Plain (unencrypted) state, for apps that encrypt storage themselves.
     /// Contains secrets: treat like a private key.
@@ -79,15 +127,40 @@ impl Session {
                 w.u8(0);
             }
         }
-        let chains: Vec<&SkippedChain> = self.skipped.chains().collect();
-        w.count(chains.len());
-        for chain in chains {
-            w.raw(chain.ratchet.as_bytes()).count(chain.keys.len());
-            for (index, key) in &chain.keys {
-                w.u32(*index).raw(key.as_bytes());
-            }
-        }
+        write_skipped(&mut w, &self.skipped);
         zeroize::Zeroizing::new(w.into_vec())
+    }
+
+    /// The plain state in two parts (docs/PROTOCOL.md §7.2): the state with
+    /// no skipped keys (the "core", itself a valid state), and the skipped
+    /// keys' section alone (`u32 count || chains`, as at the end of the
+    /// state). A store keeps them apart so that a message read in order
+    /// rewrites only the core, however many keys wait for late messages.
+    pub fn to_parts(&self) -> (zeroize::Zeroizing<Vec<u8>>, zeroize::Zeroizing<Vec<u8>>) {
+        let full = self.to_bytes();
+        let mut w = Writer::with_capacity(4 + self.skipped.len() * 36);
+        write_skipped(&mut w, &self.skipped);
+        let skipped = w.into_vec();
+        // The full state ends with the skipped section: the core is the
+        // rest and an empty section.
+        let head = full.len().saturating_sub(skipped.len());
+        let mut core = zeroize::Zeroizing::new(Vec::with_capacity(head + 4));
+        core.extend_from_slice(full.get(..head).unwrap_or_default());
+        core.extend_from_slice(&0u32.to_be_bytes());
+        (core, zeroize::Zeroizing::new(skipped))
+    }
+
+    /// Joins the parts [`to_parts`](Self::to_parts) made. The core must
+    /// hold no skipped keys.
+    pub fn from_parts(core: &[u8], skipped: &[u8]) -> Result<Self, StateError> {
+        let mut session = Self::from_bytes(core)?;
+        if session.skipped.len() != 0 || session.skipped.chains().next().is_some() {
+            return Err(DecodeError::InvalidField("session core holds skipped keys").into());
+        }
+        let mut r = Reader::new(skipped);
+        session.skipped = read_skipped(&mut r)?;
+        r.finish()?;
+        Ok(session)
     }
 
     /// Loads plain state written by [`Session::to_bytes`].
@@ -128,36 +201,7 @@ impl Session {
         if our_ratchet.is_some() != sending.is_some() {
             return Err(DecodeError::InvalidField("ratchet key without sending chain").into());
         }
-        let chain_count = r.count("skipped chains", MAX_RECEIVING_CHAINS, 36)?;
-        let mut chains = Vec::with_capacity(chain_count);
-        let mut total = 0usize;
-        for _ in 0..chain_count {
-            let ratchet = X25519PublicKey::from_bytes(r.array()?);
-            if chains.iter().any(|c: &SkippedChain| c.ratchet == ratchet) {
-                return Err(DecodeError::InvalidField("duplicate skipped-key chain").into());
-            }
-            let n = r.count("skipped keys", MAX_STORED_SKIPPED_KEYS - total, 36)?;
-            total += n;
-            let mut keys = BTreeMap::new();
-            for _ in 0..n {
-                let index = r.u32()?;
-                let key = alloc::boxed::Box::new(MessageKey::new(r.array()?, index));
-                // Strictly ascending, as written: one state has one encoding.
-                match keys.last_key_value() {
-                    Some((last, _)) if *last == index => {
-                        return Err(DecodeError::InvalidField("duplicate skipped key index").into());
-                    }
-                    Some((last, _)) if *last > index => {
-                        return Err(
-                            DecodeError::InvalidField("skipped key indices not ascending").into(),
-                        );
-                    }
-                    _ => {}
-                }
-                keys.insert(index, key);
-            }
-            chains.push(SkippedChain { ratchet, keys });
-        }
+        let skipped = read_skipped(&mut r)?;
         r.finish()?;
         Ok(Self {
             role,
@@ -170,7 +214,7 @@ impl Session {
             sending,
             previous_sending_length,
             receiving,
-            skipped: SkippedKeys::from_chains(chains),
+            skipped,
             base_key,
             pending_handshake,
             generation: 0,
