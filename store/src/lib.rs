@@ -41,6 +41,8 @@ mod anchor;
 mod db;
 mod direct;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod groups;
 mod held;
 mod inbox;

@@ -157,13 +157,13 @@ impl Incoming {
                 k
             }
         };
-        let group = match r.u8()? {
-            0 => None,
-            _ => Some(r.bytes()?.to_vec()),
+        let group = match r.flag()? {
+            false => None,
+            true => Some(r.bytes()?.to_vec()),
         };
-        let session = match r.u8()? {
-            0 => None,
-            _ => Some(
+        let session = match r.flag()? {
+            false => None,
+            true => Some(
                 <[u8; 32]>::try_from(r.bytes()?)
                     .map_err(|_| StoreError::Corrupt("session id".into()))?,
             ),

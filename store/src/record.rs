@@ -62,6 +62,15 @@ impl<'a> In<'a> {
         Ok(u64::from_be_bytes(b))
     }
 
+    /// A flag: 0 or 1, nothing else (one encoding per record).
+    pub(crate) fn flag(&mut self) -> Result<bool, StoreError> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(bad()),
+        }
+    }
+
     pub(crate) fn bytes(&mut self) -> Result<&'a [u8], StoreError> {
         let n = self.u32()? as usize;
         self.take(n)

@@ -221,3 +221,21 @@ fn late_messages_read_from_skipped_keys_kept_apart_from_the_session() {
     bob.account.encrypt(&alice_id, b"all read").unwrap();
     assert_eq!(text(&deliver(&mut bob, &mut alice)[0]), b"all read");
 }
+
+#[test]
+fn record_decoders_survive_arbitrary_bytes() {
+    // What the fuzz target runs, on a few thousand inputs here.
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for n in 0..4000usize {
+        let len = n % 300;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8 % if n % 3 == 0 { 4 } else { 255 }
+            })
+            .collect();
+        qorgan_store::fuzzing::decode_records(&bytes);
+    }
+}
