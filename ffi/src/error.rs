@@ -10,7 +10,12 @@ use crate::account::ListHead;
 use crate::roster::RosterHead;
 
 /// Every failure of the qorgan API, mapped once from the crate's typed errors.
+///
+/// Its readable text (the `Display` below) is what Kotlin's `message` and
+/// `toString()`, Swift's `errorDescription` and `description`, and
+/// Python's `str(e)` show; the fields carry the details to branch on.
 #[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
 pub enum QorganError {
     /// Bytes that are not a valid message, bundle, key or distribution.
     #[error("malformed input: {reason}")]
@@ -55,8 +60,11 @@ pub enum QorganError {
     /// A handshake naming a prekey this device does not hold (never issued,
     /// rotated out and deleted, or a one-time prekey already used or
     /// dropped to make room for new ones).
-    #[error("unknown or consumed prekey {id}")]
+    #[error("unknown or consumed {what} {id}")]
     UnknownPreKey {
+        /// Which kind of prekey: "signed prekey", "ML-KEM prekey" (a
+        /// one-time or last-resort one) or "one-time prekey" (X25519).
+        what: String,
         /// The prekey id.
         id: u32,
     },
@@ -88,12 +96,24 @@ pub enum QorganError {
     #[error("chain exhausted")]
     ChainExhausted,
     /// A group message for another chain than the receiver holds.
-    #[error("group message for an unknown chain")]
-    WrongChain,
+    #[error(
+        "group message for chain {chain_id:#010x}, this receiver holds chain {held_chain_id:#010x}"
+    )]
+    WrongChain {
+        /// The chain id the message names.
+        chain_id: u32,
+        /// The chain id the receiver holds.
+        held_chain_id: u32,
+    },
     /// A group message from before the receiver's first iteration (or an
     /// export asked for an iteration the receiver no longer holds).
-    #[error("group message from before this member's first iteration")]
-    BeforeFirstIteration,
+    #[error("group message iteration {iteration} precedes this member's first iteration {first}")]
+    BeforeFirstIteration {
+        /// The message's (or the export's) iteration.
+        iteration: u32,
+        /// The first iteration the receiver holds.
+        first: u32,
+    },
     /// A distribution for another group, or a chain that is not a copy of
     /// the one it is merged with.
     #[error("wrong group: {reason}")]
@@ -246,9 +266,10 @@ pub enum QorganError {
     /// no verified list. Nothing was encrypted for it.
     #[error("device not in the account's device list: nothing sent")]
     NotListed,
-    /// Fan-out only (`Delivery.error`): a listed device without a session:
-    /// fetch its bundle, start a session and send again to it.
-    #[error("no session with this listed device")]
+    /// A device without a session: fetch its bundle, start a session
+    /// (`StoreAccount.start_session`) and send again to it. Fan-out
+    /// reports it per device (`Delivery.error`).
+    #[error("no session with this device")]
     NoSession,
     /// A roster that breaks the rules (no member, no admin, more than the
     /// member limit, an account listed twice), or a change that would make
@@ -401,6 +422,52 @@ pub enum QorganError {
         /// What was wrong.
         reason: String,
     },
+    /// The storage key does not open this store (its check value does not
+    /// authenticate): another key, not a damaged file. Nothing was changed.
+    #[error("wrong storage key for this store")]
+    WrongStorageKey,
+    /// The file is not a qorgan store, or a value in it does not
+    /// authenticate or decode under the right key (a damaged file, or rows
+    /// moved between slots).
+    #[error("store is corrupt: {reason}")]
+    CorruptStore {
+        /// What was wrong.
+        reason: String,
+    },
+    /// The store file was written by a newer library: update the app
+    /// (the file is left as it is).
+    #[error("store schema version {found} is newer than this library's {supported}")]
+    NewerVersion {
+        /// The file's schema version.
+        found: u32,
+        /// The newest this library reads.
+        supported: u32,
+    },
+    /// The store's counter is below the copy the app keeps in its keystore
+    /// (the anchor): an older copy of the file was put back (a backup,
+    /// a restored image). `StoreAccount.open_rolled_back` opens it anyway,
+    /// resetting every session.
+    #[error("store was rolled back: its counter {store} is below the anchor {anchor}")]
+    StoreRolledBack {
+        /// The file's counter.
+        store: u64,
+        /// The counter the anchor recorded.
+        anchor: u64,
+    },
+    /// SQLite failed (I/O, a full disk, a lock held by another process for
+    /// longer than the busy timeout). Nothing was changed: retry later.
+    #[error("database: {reason}")]
+    Database {
+        /// SQLite's message.
+        reason: String,
+    },
+    /// No outbox or inbox entry, event, group or sender chain by that name
+    /// (`what` says which).
+    #[error("not found: {what}")]
+    NotFound {
+        /// What was looked for.
+        what: String,
+    },
     /// An argument out of range (key length, sizes).
     #[error("invalid argument: {reason}")]
     InvalidArgument {
@@ -533,6 +600,18 @@ pub enum ErrorKind {
     WrongSubject,
     /// See [`QorganError::InvalidText`].
     InvalidText,
+    /// See [`QorganError::WrongStorageKey`].
+    WrongStorageKey,
+    /// See [`QorganError::CorruptStore`].
+    CorruptStore,
+    /// See [`QorganError::NewerVersion`].
+    NewerVersion,
+    /// See [`QorganError::StoreRolledBack`].
+    StoreRolledBack,
+    /// See [`QorganError::Database`].
+    Database,
+    /// See [`QorganError::NotFound`].
+    NotFound,
     /// See [`QorganError::InvalidArgument`].
     InvalidArgument,
     /// See [`QorganError::Internal`].
@@ -565,8 +644,8 @@ impl QorganError {
             Self::NonContributory => ErrorKind::NonContributory,
             Self::RotationRequired { .. } => ErrorKind::RotationRequired,
             Self::ChainExhausted => ErrorKind::ChainExhausted,
-            Self::WrongChain => ErrorKind::WrongChain,
-            Self::BeforeFirstIteration => ErrorKind::BeforeFirstIteration,
+            Self::WrongChain { .. } => ErrorKind::WrongChain,
+            Self::BeforeFirstIteration { .. } => ErrorKind::BeforeFirstIteration,
             Self::WrongGroup { .. } => ErrorKind::WrongGroup,
             Self::KeyCommitmentMismatch { .. } => ErrorKind::KeyCommitmentMismatch,
             Self::ConflictingChainKey { .. } => ErrorKind::ConflictingChainKey,
@@ -609,6 +688,12 @@ impl QorganError {
             Self::Revoked { .. } => ErrorKind::Revoked,
             Self::WrongSubject => ErrorKind::WrongSubject,
             Self::InvalidText { .. } => ErrorKind::InvalidText,
+            Self::WrongStorageKey => ErrorKind::WrongStorageKey,
+            Self::CorruptStore { .. } => ErrorKind::CorruptStore,
+            Self::NewerVersion { .. } => ErrorKind::NewerVersion,
+            Self::StoreRolledBack { .. } => ErrorKind::StoreRolledBack,
+            Self::Database { .. } => ErrorKind::Database,
+            Self::NotFound { .. } => ErrorKind::NotFound,
             Self::InvalidArgument { .. } => ErrorKind::InvalidArgument,
             Self::Internal { .. } => ErrorKind::Internal,
         }
@@ -677,8 +762,13 @@ impl From<DecryptError> for QorganError {
             DecryptError::SessionMismatch => Self::UntrustedIdentity {
                 reason: "prekey message of another session".into(),
             },
-            DecryptError::BeforeFirstIteration { .. } => Self::BeforeFirstIteration,
-            DecryptError::WrongChain { .. } => Self::WrongChain,
+            DecryptError::BeforeFirstIteration { iteration, first } => {
+                Self::BeforeFirstIteration { iteration, first }
+            }
+            DecryptError::WrongChain { expected, got } => Self::WrongChain {
+                chain_id: got,
+                held_chain_id: expected,
+            },
             DecryptError::KeyCommitmentMismatch { iteration } => {
                 Self::KeyCommitmentMismatch { iteration }
             }
@@ -708,9 +798,18 @@ impl From<HandshakeError> for QorganError {
     fn from(e: HandshakeError) -> Self {
         match e {
             HandshakeError::Verify(v) => v.into(),
-            HandshakeError::UnknownSignedPreKey(id)
-            | HandshakeError::UnknownKemPreKey(id)
-            | HandshakeError::UnknownOneTimePreKey(id) => Self::UnknownPreKey { id },
+            HandshakeError::UnknownSignedPreKey(id) => Self::UnknownPreKey {
+                what: "signed prekey".into(),
+                id,
+            },
+            HandshakeError::UnknownKemPreKey(id) => Self::UnknownPreKey {
+                what: "ML-KEM prekey".into(),
+                id,
+            },
+            HandshakeError::UnknownOneTimePreKey(id) => Self::UnknownPreKey {
+                what: "one-time prekey".into(),
+                id,
+            },
             HandshakeError::NonContributory => Self::NonContributory,
             HandshakeError::ExpiredSignedPreKey(id) => Self::PreKeyExpired {
                 what: "signed prekey".into(),
@@ -770,7 +869,13 @@ impl From<GroupError> for QorganError {
             GroupError::ChainMismatch | GroupError::GroupMismatch => Self::WrongGroup {
                 reason: e.to_string(),
             },
-            GroupError::IterationUnavailable { .. } => Self::BeforeFirstIteration,
+            GroupError::IterationUnavailable {
+                requested,
+                available,
+            } => Self::BeforeFirstIteration {
+                iteration: requested,
+                first: available,
+            },
             GroupError::TooFarAhead { ahead, limit } => Self::TooFarAhead { gap: ahead, limit },
             // A merge that would skip (keep) more keys than allowed: the same
             // "too far ahead" the app already handles for one message.
@@ -908,4 +1013,42 @@ impl From<qorgan::RngError> for QorganError {
             reason: e.to_string(),
         }
     }
+}
+
+impl From<qorgan_store::StoreError> for QorganError {
+    fn from(e: qorgan_store::StoreError) -> Self {
+        use qorgan_store::StoreError as S;
+        match e {
+            S::WrongKey => Self::WrongStorageKey,
+            S::Corrupt(reason) => Self::CorruptStore { reason },
+            S::NewerVersion { found, supported } => Self::NewerVersion { found, supported },
+            S::RolledBack { store, anchor } => Self::StoreRolledBack { store, anchor },
+            S::Database(d) => Self::Database {
+                reason: d.to_string(),
+            },
+            S::NoSession => Self::NoSession,
+            S::NotFound(what) => Self::NotFound { what: what.into() },
+            S::InvalidPayload(why) => Self::Malformed {
+                reason: format!("invalid payload: {why}"),
+            },
+            S::Handshake(h) => h.into(),
+            S::Decrypt(d) => d.into(),
+            S::Encrypt(x) => x.into(),
+            S::Verify(v) => v.into(),
+            S::Account(a) => a.into(),
+            S::Group(g) => g.into(),
+            S::Roster(r) => r.into(),
+            S::Rng => Self::Internal {
+                reason: "operating system randomness unavailable".into(),
+            },
+        }
+    }
+}
+
+/// The readable text of an error: the same as Kotlin's `message`, Swift's
+/// `errorDescription` and Python's `str(e)` (which call this), for logs
+/// and support screens. Never contains key material or message content.
+#[uniffi::export]
+pub fn error_message(error: QorganError) -> String {
+    error.to_string()
 }

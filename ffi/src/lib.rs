@@ -3,8 +3,10 @@
 //! device lists, pinned contacts, linking, fan-out to every listed
 //! device), group rosters (admin-signed membership bound to the group's
 //! chains), organisation certificates (issuer keys, statements,
-//! revocation lists, presentations and their QR text), plus stateless
-//! verification for servers. Only conversions live here: every protocol
+//! revocation lists, presentations and their QR text), the account store
+//! (`StoreAccount` over SQLite, sealed under a `StorageKey`: outbox,
+//! inbox, events, sessions, groups, prekeys, one transaction per call),
+//! plus stateless verification for servers. Only conversions live here: every protocol
 //! decision is made by the `qorgan` crate.
 //!
 //! Every object is thread-safe (one mutex inside), every call is
@@ -21,7 +23,8 @@
 //! In Kotlin this saves one of the three JNA calls an owned-bytes argument
 //! costs (allocating the Rust buffer); see bindings/README.md for figures.
 //!
-//! Persist after every state-changing call: `Session` after `encrypt`
+//! `StoreAccount` persists by itself (every call commits). Without it,
+//! persist after every state-changing call: `Session` after `encrypt`
 //! (before sending) and after `decrypt`; `Device` after `accept`,
 //! `bundle(s)`, `upload`, `generate_*`, rotations and `prune`;
 //! `OutboundGroup` after `encrypt`; `GroupReceiver` after `decrypt`;
@@ -46,6 +49,7 @@ mod group;
 mod lock;
 mod roster;
 mod session;
+mod store;
 mod verify;
 
 pub use account::{
@@ -58,13 +62,18 @@ pub use certificate::{
     RevocationStatus, Statement, StatementInfo, StatementKind, TrustAnchor, Verified,
 };
 pub use device::{AcceptResult, Device, SafetyNumber, safety_numbers_match};
-pub use error::{ErrorKind, Failure, QorganError};
+pub use error::{ErrorKind, Failure, QorganError, error_message};
 pub use group::{
     FanoutResult, GroupBatchResult, GroupPlaintext, GroupPolicy, GroupReceiver, OutboundGroup,
     RotationReason,
 };
 pub use roster::{Roster, RosterChange, RosterHead, RosterMember, RosterRole, RosterUpdate};
 pub use session::{BatchResult, Session};
+pub use store::{
+    Destination, Durability, EventEntry, GroupSend, Incoming, MembersChanged, MessageInfo,
+    MessageType, Outgoing, QueuedMessage, StorageKey, StoreAccount, StoreAnchor, StoreBatchResult,
+    StoreDelivery, StoreEvent, StoreOptions, message_info,
+};
 pub use verify::{
     DeviceListInfo, RosterInfo, UploadInfo, VerifyItem, VerifyResult, verify_announcement,
     verify_batch, verify_bundle, verify_device_list, verify_device_list_after,

@@ -75,7 +75,7 @@ fn parse_member(m: &RosterMember) -> Result<rs::Member, QorganError> {
     ))
 }
 
-fn parse_members(members: &[RosterMember]) -> Result<Vec<rs::Member>, QorganError> {
+pub(crate) fn parse_members(members: &[RosterMember]) -> Result<Vec<rs::Member>, QorganError> {
     members.iter().map(parse_member).collect()
 }
 
@@ -187,7 +187,7 @@ pub struct Roster {
 }
 
 impl Roster {
-    fn wrap(inner: rs::Roster) -> Arc<Self> {
+    pub(crate) fn wrap(inner: rs::Roster) -> Arc<Self> {
         Arc::new(Self { inner })
     }
 
