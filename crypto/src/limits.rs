@@ -126,3 +126,7 @@ pub const MAX_REVOKED_SERIALS: usize = 65_536;
 /// Characters of a statement's QR text: the capacity of the largest QR code
 /// (version 40, level L) in alphanumeric mode (docs/PROTOCOL.md §16.5).
 pub const MAX_STATEMENT_TEXT_LEN: usize = 4296;
+
+/// How far `PreKeyStore::forget_after_rollback` moves each prekey id
+/// counter: more ids than a lost copy could have published in between.
+pub const ROLLBACK_ID_JUMP: u32 = 1 << 20;

@@ -98,6 +98,9 @@ impl Account {
     ) -> Result<Self, StoreError> {
         let mut rng = SystemRng::new().map_err(|_| StoreError::Rng)?;
         let (mut db, created) = Db::open(path, key, options.durability, &mut rng)?;
+        if anchor.is_some() {
+            db.anchored()?;
+        }
         if created {
             let label = options.device_label.clone();
             let now = options.now;
@@ -219,7 +222,10 @@ impl Account {
     }
 
     /// Pins a contact from its device list (trust on first use; compare
-    /// safety numbers), or moves a pinned one along `chain`.
+    /// safety numbers), or moves a pinned one along `chain`. A device
+    /// removed from a contact's list holds the current chain of every group
+    /// the contact is in: each such chain must rotate before its next
+    /// message.
     pub fn update_contact(&mut self, chain: &[DeviceList]) -> Result<(), StoreError> {
         let first = chain
             .first()
@@ -230,7 +236,10 @@ impl Account {
             let contact = match tx.get(Kind::Contact, &id)? {
                 Some(plain) => {
                     let mut c = Contact::from_bytes(&plain)?;
-                    c.update(chain)?;
+                    let change = c.update(chain)?;
+                    if !change.removed.is_empty() {
+                        crate::groups::member_lost_devices(tx, c.account())?;
+                    }
                     c
                 }
                 None => {
@@ -239,7 +248,12 @@ impl Account {
                     c
                 }
             };
-            tx.put(Kind::Contact, &id, &contact.to_bytes())
+            tx.put(Kind::Contact, &id, &contact.to_bytes())?;
+            // A roster or chain key from this contact may have waited for it.
+            for e in crate::deferred::retry(tx)? {
+                tx.append(Mailbox::Events, &e.encode())?;
+            }
+            Ok(())
         })
     }
 
@@ -285,8 +299,11 @@ impl Account {
     /// The app has shown an event.
     pub fn dismiss(&mut self, id: i64) -> Result<(), StoreError> {
         self.write(|tx| {
-            tx.remove(Mailbox::Events, id)?;
-            Ok(())
+            if tx.remove(Mailbox::Events, id)? {
+                Ok(())
+            } else {
+                Err(StoreError::NotFound("event"))
+            }
         })
     }
 }

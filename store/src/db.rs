@@ -69,6 +69,8 @@ pub(crate) enum Kind {
     /// A session's skipped keys, by peer and session (§17.3), apart from
     /// its core so an ordinary message does not rewrite them.
     Skipped = 9,
+    /// A group payload waiting until it can apply (§17.3).
+    Deferred = 10,
 }
 
 /// The slot a sealed value belongs to (§17.1): table, row key, generation.
@@ -130,6 +132,8 @@ impl Db {
                 Durability::Full => "FULL",
             },
         )?;
+        // The durability asked for; an anchored store forces FULL later
+        // (`Db::anchored`).
         // Before the first table exists, the page size can still change.
         conn.pragma_update(None, "page_size", 1024)?;
         conn.pragma_update(None, "wal_autocheckpoint", 4000)?;
@@ -242,6 +246,8 @@ pub(crate) struct Tx<'a> {
     pub(crate) key: &'a StorageKey,
     pub(crate) rng: &'a mut qorgan::SystemRng,
     pub(crate) generation: u64,
+    /// Mailbox rows appended so far in this transaction.
+    pub(crate) appended: u32,
 }
 
 impl Tx<'_> {
@@ -379,18 +385,35 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Deletes every object of `kind` (after a rollback).
+    pub(crate) fn delete_kind(&mut self, kind: Kind) -> Result<usize, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached("DELETE FROM objects WHERE kind = ?1")?
+            .execute(params![kind as i64])?)
+    }
+
     /// Deletes every session (after a rollback).
     pub(crate) fn delete_all_sessions(&mut self) -> Result<usize, StoreError> {
         Ok(self.tx.execute("DELETE FROM sessions", [])?)
     }
 
-    /// Appends a value to a mailbox table; returns its row id.
+    /// Appends a value to a mailbox table; returns its row id:
+    /// `generation × 2^16 + the count of rows appended before it in this
+    /// transaction`. Generations only grow, so an id is never given twice,
+    /// even after the row it named is gone (a late `ack` or `mark_sent` of
+    /// an old id finds nothing instead of another message).
     pub(crate) fn append(&mut self, table: Mailbox, value: &[u8]) -> Result<i64, StoreError> {
-        // The id is chosen first so the seal can bind it.
-        let next: i64 = self
-            .tx
-            .prepare_cached(table.next_sql())?
-            .query_row([], |r| r.get(0))?;
+        if self.appended >= 1 << 16 {
+            return Err(StoreError::InvalidPayload(
+                "too many rows in one transaction",
+            ));
+        }
+        let next = gen_sql(self.generation)?
+            .checked_mul(1 << 16)
+            .and_then(|g| g.checked_add(i64::from(self.appended)))
+            .ok_or_else(|| corrupt("counter exhausted"))?;
+        self.appended += 1;
         self.write_mail(table, next, value)?;
         Ok(next)
     }
@@ -457,14 +480,6 @@ impl Mailbox {
             Self::Outbox => "outbox",
             Self::Inbox => "inbox",
             Self::Events => "events",
-        }
-    }
-
-    fn next_sql(self) -> &'static str {
-        match self {
-            Self::Outbox => "SELECT coalesce(max(id), 0) + 1 FROM outbox",
-            Self::Inbox => "SELECT coalesce(max(id), 0) + 1 FROM inbox",
-            Self::Events => "SELECT coalesce(max(id), 0) + 1 FROM events",
         }
     }
 
@@ -556,6 +571,7 @@ impl Db {
             key: &self.key,
             rng,
             generation,
+            appended: 0,
         };
         let out = f(&mut t)?;
         let sealed = t.key.seal_value(
@@ -567,6 +583,15 @@ impl Db {
             .execute(params![sealed])?;
         t.tx.commit()?;
         Ok((out, generation))
+    }
+
+    /// With an anchor, every commit must be on disk before the anchor
+    /// records it: otherwise a power loss leaves the file behind the anchor
+    /// and looks like a rollback. `synchronous = FULL` syncs the WAL at
+    /// each commit.
+    pub(crate) fn anchored(&self) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(())
     }
 
     /// The counter, read now.

@@ -232,6 +232,13 @@ impl Account {
             for (_, state) in states {
                 state.save(tx)?;
             }
+            // Undecryptable messages count toward healing in the same
+            // transaction (in order: a later good message resets the count).
+            for (r, (from, _)) in out.iter().zip(messages) {
+                if let Err(StoreError::Decrypt(_) | StoreError::Handshake(_)) = r {
+                    count_failure(tx, from)?;
+                }
+            }
             // Messages into one inbox row; ids assigned there.
             let mut incoming = Vec::new();
             let out: Vec<Result<Outcome, StoreError>> = out
@@ -261,20 +268,6 @@ impl Account {
                 })
                 .collect::<Vec<_>>())
         })?;
-        let failed: Vec<IdentityKey> = results
-            .iter()
-            .zip(messages)
-            .filter(|(r, _)| matches!(r, Err(StoreError::Decrypt(_) | StoreError::Handshake(_))))
-            .map(|(_, (from, _))| *from)
-            .collect();
-        if !failed.is_empty() {
-            self.write(|tx| {
-                for from in &failed {
-                    count_failure(tx, from)?;
-                }
-                Ok(())
-            })?;
-        }
         Ok(results)
     }
 
@@ -416,13 +409,25 @@ fn receive(
         Payload::Reset => event(tx, Event::SessionReset { device: sender })?,
         // Neither touches sessions, which `state` holds for this
         // transaction.
-        Payload::Distribution(d) => {
-            let e = crate::groups::receive_distribution(tx, &sender, d)?;
-            event(tx, e)?
-        }
-        Payload::Rosters(r) => {
-            let e = crate::groups::receive_rosters(tx, &sender, r)?;
-            event(tx, e)?
+        // An authenticated group payload that cannot apply yet (a chain
+        // key before the invitation, a roster before its sender is a
+        // contact) is kept and tried again when rosters or contacts change:
+        // its message key is spent either way.
+        Payload::Distribution(_) | Payload::Rosters(_) => {
+            match crate::deferred::apply(tx, &sender, &plaintext) {
+                Ok(e) => {
+                    let mut e = vec![e];
+                    e.extend(crate::deferred::retry(tx)?);
+                    for e in &e {
+                        tx.append(Mailbox::Events, &e.encode())?;
+                    }
+                    Outcome::Event(e.swap_remove(0))
+                }
+                Err(_) => {
+                    let e = crate::deferred::keep(tx, &sender, &plaintext)?;
+                    event(tx, e)?
+                }
+            }
         }
     })
 }

@@ -404,3 +404,20 @@ pub(crate) fn receive_distribution(
         sender: *sender,
     })
 }
+
+/// A member's account lost devices: every held group it is a member of
+/// must rotate this device's chain before the next message (the removed
+/// device holds it).
+pub(crate) fn member_lost_devices(tx: &mut Tx<'_>, account: &AccountKey) -> Result<(), StoreError> {
+    for (id, plain) in tx.all(Kind::Outbound)? {
+        let mut outbound = OutboundGroupSession::from_bytes(&plain)?;
+        let Some(roster) = load_roster(tx, outbound.group_id())? else {
+            continue;
+        };
+        if roster.is_member(account) {
+            outbound.mark_member_removed();
+            tx.put(Kind::Outbound, &id, &outbound.to_bytes())?;
+        }
+    }
+    Ok(())
+}

@@ -13,6 +13,9 @@ use crate::mail::Incoming;
 use crate::record::{In, Out};
 
 /// Messages per inbox row at most (the id keeps 16 bits for the place).
+/// Row ids are themselves `generation × 2^16 + n` (`Tx::append`), so a
+/// message id is `generation × 2^32 + n × 2^16 + place`: unique for
+/// 2^31 commits.
 pub(crate) const ROW_CAPACITY: usize = 1 << 16;
 
 fn encode(items: &[(bool, Incoming)]) -> zeroize::Zeroizing<Vec<u8>> {

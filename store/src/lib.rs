@@ -9,7 +9,8 @@
 //! `decrypt` puts the plaintext in the **inbox** (the app saves it, then
 //! `ack`). After a crash nothing is lost (the outbox still holds what was
 //! not acknowledged by the server, `pending` what the app did not save),
-//! nothing is decrypted twice (received bytes are remembered), and nothing
+//! nothing is decrypted twice (a message key is deleted in the transaction
+//! that stores its plaintext; a redelivery is `Duplicate`), and nothing
 //! is encrypted twice under one key (the state that used a key committed
 //! with the ciphertext). Every value is sealed under the storage key and
 //! bound to its row and the store's counter; row names are keyed hashes.
@@ -39,6 +40,7 @@
 mod account;
 mod anchor;
 mod db;
+mod deferred;
 mod direct;
 mod error;
 #[doc(hidden)]

@@ -1,9 +1,8 @@
 //! The store's limits (docs/PROTOCOL.md §17.5).
 
-/// Received-message digests kept for duplicate detection; the oldest go
-/// first. A message replayed after its digest is dropped fails to decrypt
-/// (its key was deleted) instead of being delivered again.
-pub const MAX_SEEN_DIGESTS: usize = 100_000;
+/// Group payloads (chain keys, rosters) kept until they can apply; beyond
+/// this, a payload that cannot apply is refused.
+pub const MAX_DEFERRED_PAYLOADS: usize = 256;
 
 /// Sessions kept per peer device: the active one and older ones still
 /// decrypting messages in flight. The least recently created beyond this

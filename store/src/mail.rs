@@ -88,6 +88,13 @@ pub enum Event {
         /// The new epoch.
         epoch: u64,
     },
+    /// A group payload from this device (a chain key, a roster) arrived
+    /// before it could apply; it is kept and applied when the roster or
+    /// the contact it needs arrives.
+    Deferred {
+        /// The sending device.
+        device: IdentityKey,
+    },
     /// The store was opened after a rollback: every session was reset.
     RolledBack {
         /// The file's counter.
@@ -191,6 +198,7 @@ impl Event {
             }
             Self::RosterChanged { group, epoch } => o.u8(3).bytes(group).u64(*epoch),
             Self::RolledBack { store, anchor } => o.u8(4).u64(*store).u64(*anchor),
+            Self::Deferred { device } => o.u8(5).bytes(&device.to_field_bytes()),
         };
         o.0
     }
@@ -215,6 +223,9 @@ impl Event {
             4 => Self::RolledBack {
                 store: r.u64()?,
                 anchor: r.u64()?,
+            },
+            5 => Self::Deferred {
+                device: identity(r.bytes()?)?,
             },
             _ => return Err(StoreError::Corrupt("event kind".into())),
         };

@@ -5,19 +5,21 @@ use crate::account::{load_device, save_device};
 use crate::db::{Kind, Mailbox, Tx};
 use crate::mail::Event;
 
-/// Deletes every session and forgets which one each peer uses (the lost
-/// copy may have moved their ratchets on: using them could repeat a
-/// message key or decrypt a message twice); rotates the prekeys the lost
-/// copy may have handed out; forces every outbound group chain to rotate;
-/// queues the event.
+/// What the lost copy may have moved on is deleted, so nothing is
+/// encrypted or decrypted twice: every session, its skipped keys and which
+/// one each peer uses (their ratchets may have moved on); every prekey
+/// (first messages the lost copy accepted would be accepted again:
+/// `PreKeyStore::forget_after_rollback`); every other member's group chain
+/// and the record of who has this device's chain (group messages it read
+/// would read again; members redistribute after the reset); every
+/// outbound group chain must rotate. The event tells the app.
 pub(crate) fn reset(tx: &mut Tx<'_>, store: u64, anchor: u64, now: u64) -> Result<(), StoreError> {
     tx.delete_all_sessions()?;
-    for (id, _) in tx.all(Kind::Peer)? {
-        tx.delete(Kind::Peer, &id)?;
+    for kind in [Kind::Peer, Kind::Skipped, Kind::Ring, Kind::Distributed] {
+        tx.delete_kind(kind)?;
     }
     let mut device = load_device(tx)?;
-    device.rotate_signed_prekey(tx.rng, now);
-    device.rotate_last_resort_kem_prekey(tx.rng, now);
+    device.forget_after_rollback(tx.rng, now);
     save_device(tx, &device)?;
     for (id, plain) in tx.all(Kind::Outbound)? {
         let mut s = qorgan::OutboundGroupSession::from_bytes(&plain)?;

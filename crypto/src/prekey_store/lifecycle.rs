@@ -14,7 +14,7 @@ use rand_core::CryptoRng;
 use super::{KemPreKeyRecord, PreKeyStore, SignedPreKeyRecord};
 use crate::limits::{
     MAX_REMEMBERED_HANDSHAKES, MAX_RETIRED_PREKEY_AGE_SECS, MAX_RETIRED_SIGNED_PREKEYS,
-    PREKEY_ROTATION_SECS,
+    PREKEY_ROTATION_SECS, ROLLBACK_ID_JUMP,
 };
 use crate::prekey::{KemPreKey, KemPreKeyKind, PreKeyId, SignedPreKey};
 use crate::primitives::kem::KemSecretKey;
@@ -120,6 +120,31 @@ impl PreKeyStore {
             .push_back(KemPreKeyRecord::new(secret, public.clone(), now));
         self.prune(now);
         public
+    }
+
+    /// For a store put back from an older copy (a restored backup): forgets
+    /// every prekey the lost copy may have handed out or consumed (every
+    /// one-time X25519 and ML-KEM prekey, every signed and last-resort
+    /// prekey, their replay records), makes new current ones, and moves the
+    /// id counters past [`ROLLBACK_ID_JUMP`] so no new key takes an id the
+    /// lost copy may have published. No first message sent to this device
+    /// before the rollback is accepted again (it would decrypt twice); its
+    /// senders must start new sessions.
+    pub fn forget_after_rollback<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, now: u64) {
+        self.one_time.clear();
+        self.kem_one_time.clear();
+        self.signed.clear();
+        self.kem_last_resort.clear();
+        self.replay_record.clear();
+        for next in [
+            &mut self.next_signed_id,
+            &mut self.next_kem_id,
+            &mut self.next_one_time_id,
+        ] {
+            *next = next.wrapping_add(ROLLBACK_ID_JUMP).max(1);
+        }
+        self.rotate_signed_prekey(rng, now);
+        self.rotate_last_resort_kem_prekey(rng, now);
     }
 
     /// Deletes the retired signed and last-resort prekeys retired at least
