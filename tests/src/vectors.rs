@@ -51,6 +51,8 @@ mod group_negative;
 mod negative;
 pub mod roster;
 mod roster_negative;
+pub mod store;
+pub mod store_fixture;
 mod upload;
 pub use account::{ACCOUNT_FIXTURE_SEED, ACCOUNT_SEED, account_fixture_files};
 pub use account_negative::{ACCOUNT_NEGATIVE_SEED, run_case as run_account_negative_case};
@@ -61,6 +63,10 @@ pub use group::{GROUP_FIXTURE_SEED, GROUP_SEED, group_fixture_file};
 pub use group_negative::{GROUP_NEGATIVE_SEED, run_case as run_group_negative_case};
 pub use negative::{NEGATIVE_SEED, run_case as run_negative_case, upload_json};
 pub use roster_negative::{ROSTER_NEGATIVE_SEED, run_case as run_roster_negative_case};
+pub use store::{
+    PayloadContext, SEALED_VALUE_NEGATIVE_SEED, SEALED_VALUE_SEED, STORE_NEGATIVE_SEED, STORE_SEED,
+    run_sealed_value_negative_case, run_store_negative_case,
+};
 pub use upload::UPLOAD_SEED;
 
 /// Seed of `kdf.json`'s inputs.
@@ -1405,6 +1411,16 @@ pub fn generate() -> BTreeMap<String, Value> {
     files.insert(
         "roster_negative.json".to_string(),
         roster_negative::roster_negative_file(),
+    );
+    files.insert("sealed_value.json".to_string(), store::sealed_value_file());
+    files.insert(
+        "sealed_value_negative.json".to_string(),
+        store::sealed_value_negative_file(),
+    );
+    files.insert("store.json".to_string(), store::store_file());
+    files.insert(
+        "store_negative.json".to_string(),
+        store::store_negative_file(),
     );
     files
 }

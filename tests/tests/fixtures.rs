@@ -10,7 +10,10 @@
 //! while the caller expects generation 0, and are refused as rolled back
 //! from generation 1. The account and contact states of account version 1
 //! (§14.7) restore, verify their lists again and keep working: updates,
-//! linking and removing devices, the heads schedule.
+//! linking and removing devices, the heads schedule. The store files of
+//! schema version 1 (§17) open under their storage keys, hold what their
+//! description lists, and keep working: pending messages, the outbox, the
+//! skipped keys of a session, the group and its due rotation.
 
 use std::path::PathBuf;
 
@@ -77,6 +80,18 @@ const FIXTURES: &[(&str, &str)] = &[
     (
         "certificate-v1.json",
         "5d95f8b0f7fef25ced8cefac66ee142caa939ff806926943e38e7c5f70497f9f",
+    ),
+    (
+        "store-v1.sqlite",
+        "7eeeae635e88913fb20c08e9a4993fb66ab724baa80793e66e1c7755b8269d23",
+    ),
+    (
+        "store-v1-peer.sqlite",
+        "741bc7e4171a6eecf2f433e8cc2cf24adaf21f8fe41181aeea10ad518722828b",
+    ),
+    (
+        "store-v1.json",
+        "b2bc065881883074d0f7926e43c1abdd3ca5d8d31ecb98f409e64e5b28dd54ab",
     ),
 ];
 
@@ -1929,4 +1944,187 @@ fn certificate_v1_fixture_verifies_as_recorded() {
         p.verify_account(account.public(), &anchors, &[], 1_800_000_000)
             .is_ok()
     );
+}
+
+/// The store fixture of schema version 1 (docs/PROTOCOL.md §17,
+/// `store-v1.json`): copies of both files open under their storage keys
+/// (and not under each other's), each with the counter recorded plus the
+/// open's write; they hold the identities, outbox, pending messages,
+/// events, active sessions and roster listed; and they keep working: Bob
+/// reads Alice's queued a1, Alice reads Bob's queued b1 with the key kept
+/// in her session's skipped-keys row, Alice's next group message rotates
+/// her chain (the roster changed) and hands it to Bob, Bob's chain still
+/// reaches her, and a reopened store keeps its counter.
+#[test]
+fn store_v1_files_open_and_keep_working() {
+    use qorgan_store::{Account, Delivery, Options, StoreError};
+    use qorgan_tests::vectors::store::{TempDir, event_json, incoming_json, outgoing_json};
+    let f = load("store-v1.json");
+    assert_eq!(f["schema_version"], 1);
+    assert_eq!(f["schema_version"], qorgan_store::SCHEMA_VERSION);
+    let dir = TempDir::new("store-fixture-test");
+    let copy = |who: &str| {
+        let name = f["files"][who].as_str().expect("file");
+        let path = dir.path(name);
+        std::fs::copy(fixtures_dir().join(name), &path).expect("copy");
+        path
+    };
+    let (alice_path, bob_path) = (copy("alice"), copy("bob"));
+    let key =
+        |who: &str| StorageKey::from_bytes(unhex(&f[who]["storage_key"]).try_into().expect("32"));
+    let now = f["now"].as_u64().expect("now") + 3600;
+    let options = Options {
+        now,
+        ..Options::default()
+    };
+    let group = unhex(&f["group"]);
+    let text = |name: &str| f["texts"][name].as_str().expect("text").as_bytes().to_vec();
+    assert!(matches!(
+        Account::open(&alice_path, &key("bob"), &options),
+        Err(StoreError::WrongKey)
+    ));
+    let mut alice = Account::open(&alice_path, &key("alice"), &options).expect("alice");
+    let mut bob = Account::open(&bob_path, &key("bob"), &options).expect("bob");
+    for (who, acct, peer) in [("alice", &mut alice, "bob"), ("bob", &mut bob, "alice")] {
+        let x = &f[who];
+        assert_eq!(
+            acct.counter().expect("counter"),
+            x["counter"].as_u64().expect("counter") + 1,
+            "{who}: the open is one write"
+        );
+        assert_eq!(
+            hex::encode(&acct.identity().to_field_bytes()),
+            x["identity"].as_str().unwrap()
+        );
+        assert_eq!(
+            hex::encode(&acct.account_key().to_bytes()),
+            x["account_key"].as_str().unwrap()
+        );
+        let outbox: Vec<Value> = acct
+            .outbox()
+            .expect("outbox")
+            .iter()
+            .map(outgoing_json)
+            .collect();
+        assert_eq!(Value::from(outbox), x["outbox"], "{who}: outbox");
+        let pending: Vec<Value> = acct
+            .pending()
+            .expect("pending")
+            .iter()
+            .map(incoming_json)
+            .collect();
+        assert_eq!(Value::from(pending), x["pending"], "{who}: pending");
+        let events: Vec<Value> = acct
+            .events()
+            .expect("events")
+            .iter()
+            .map(|(id, e)| {
+                let mut v = event_json(e);
+                v["id"] = serde_json::json!(id);
+                v
+            })
+            .collect();
+        assert_eq!(Value::from(events), x["events"], "{who}: events");
+        let roster = acct.roster(&group).expect("roster").expect("group");
+        assert_eq!(roster.epoch(), 2);
+        assert_eq!(
+            hex::encode(&roster.to_bytes()),
+            x["roster"]["bytes"].as_str().unwrap()
+        );
+        let other =
+            qorgan::IdentityKey::from_field_bytes(&unhex(&f[peer]["identity"])).expect("peer");
+        assert_eq!(
+            acct.active_session(&other)
+                .expect("peer")
+                .map(|s| hex::encode(&s))
+                .as_deref(),
+            x["active_session"].as_str()
+        );
+        assert_eq!(
+            hex::encode(&acct.device_list().expect("list").to_bytes()),
+            x["device_list"].as_str().unwrap()
+        );
+    }
+    let (alice_id, bob_id) = (*alice.identity(), *bob.identity());
+    let read = |d: Delivery| match d {
+        Delivery::Message(m) => m,
+        other => panic!("expected a message, got {other:?}"),
+    };
+
+    // The queued 1:1 messages of both outboxes.
+    let a1 = alice.outbox().expect("outbox").remove(0);
+    let m = read(bob.decrypt(&alice_id, &a1.bytes, now).expect("a1"));
+    assert_eq!(m.plaintext, text("a1"));
+    alice.mark_sent(a1.id).expect("sent");
+    bob.ack(m.id).expect("ack");
+    let b1 = bob.outbox().expect("outbox").remove(0);
+    let m = read(
+        alice
+            .decrypt(&bob_id, &b1.bytes, now)
+            .expect("b1 with the skipped key"),
+    );
+    assert_eq!(m.plaintext, text("b1"));
+    bob.mark_sent(b1.id).expect("sent");
+    assert_eq!(
+        alice.decrypt(&bob_id, &b1.bytes, now).expect("again"),
+        Delivery::Duplicate
+    );
+    for m in alice.pending().expect("pending") {
+        alice.ack(m.id).expect("ack");
+    }
+    assert!(alice.pending().expect("pending").is_empty());
+    for (id, _) in alice.events().expect("events") {
+        alice.dismiss(id).expect("dismiss");
+    }
+
+    // Alice's chain rotates (the roster moved to epoch 2) and reaches Bob.
+    let g2 = alice
+        .group_encrypt(&group, b"g2: after the rotation", now)
+        .expect("g2");
+    assert_eq!(
+        g2.distributions.len(),
+        1,
+        "a new chain, handed to Bob again"
+    );
+    for d in &g2.distributions {
+        assert!(matches!(
+            bob.decrypt(&alice_id, &d.bytes, now).expect("key"),
+            Delivery::Event(qorgan_store::Event::GroupKey { .. })
+        ));
+    }
+    let m = read(
+        bob.group_decrypt(&group, &alice_id, &g2.message.bytes)
+            .expect("g2"),
+    );
+    assert_eq!(m.plaintext, b"g2: after the rotation");
+    // Bob's chain, distributed before, still reaches Alice.
+    let g3 = bob
+        .group_encrypt(&group, b"g3: Bob again", now)
+        .expect("g3");
+    assert!(g3.distributions.is_empty(), "Alice holds Bob's chain");
+    let m = read(
+        alice
+            .group_decrypt(&group, &bob_id, &g3.message.bytes)
+            .expect("g3"),
+    );
+    assert_eq!(m.plaintext, b"g3: Bob again");
+    // 1:1 both ways.
+    let out = alice
+        .encrypt(&bob_id, b"a2: after the fixture")
+        .expect("a2");
+    assert_eq!(
+        read(bob.decrypt(&alice_id, &out.bytes, now).expect("a2")).plaintext,
+        b"a2: after the fixture"
+    );
+    let out = bob
+        .encrypt(&alice_id, b"b3: after the fixture")
+        .expect("b3");
+    assert_eq!(
+        read(alice.decrypt(&bob_id, &out.bytes, now).expect("b3")).plaintext,
+        b"b3: after the fixture"
+    );
+    let counter = alice.counter().expect("counter");
+    drop(alice);
+    let alice = Account::open(&alice_path, &key("alice"), &options).expect("reopens");
+    assert_eq!(alice.counter().expect("counter"), counter + 1);
 }

@@ -4,13 +4,15 @@
 //! Every vector file is rewritten (the generator is deterministic, so an
 //! unchanged protocol gives unchanged files). Fixtures of old state versions
 //! (`tests/vectors/fixtures/`) are written only if they do not exist yet and
-//! are never overwritten.
+//! are never overwritten; the store fixture (`fixtures/store-v{N}.sqlite`,
+//! `-peer.sqlite`, `.json`) is made only when none of its files exists.
 //!
 //! `--dry-run` generates everything and reports what would be written,
 //! writing nothing.
 
 use std::path::PathBuf;
 
+use qorgan_tests::vectors::store_fixture::{store_db_fixture, store_db_fixture_files};
 use qorgan_tests::vectors::{generate, generate_fixtures, render};
 
 fn main() -> std::io::Result<()> {
@@ -62,6 +64,39 @@ fn main() -> std::io::Result<()> {
             .open(&path)?;
         f.write_all(text.as_bytes())?;
         println!("created   {} ({} bytes)", path.display(), text.len());
+    }
+    // The store fixture (two SQLite files and their description): made only
+    // when none of its files exists, all three at once.
+    let names = store_db_fixture_files(qorgan_store::SCHEMA_VERSION);
+    let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
+    let present = paths.iter().filter(|p| p.exists()).count();
+    if present == paths.len() {
+        for p in &paths {
+            println!("kept      {} (fixtures are never overwritten)", p.display());
+        }
+    } else if present > 0 {
+        return Err(std::io::Error::other(format!(
+            "only {present} of the {} store fixture files exist: restore the others from git \
+             (fixtures are never regenerated one by one)",
+            paths.len()
+        )));
+    } else if dry_run {
+        for p in &paths {
+            println!("missing   {} (would be created)", p.display());
+        }
+    } else {
+        use std::io::Write;
+        for (p, bytes) in paths.iter().zip(store_db_fixture()) {
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(p)?;
+            f.write_all(&bytes)?;
+            println!("created   {} ({} bytes)", p.display(), bytes.len());
+        }
     }
     Ok(())
 }

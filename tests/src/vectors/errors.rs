@@ -293,3 +293,32 @@ pub fn roster(e: &RosterError) -> (String, String) {
         RosterError::NotAdmin => plain("RosterError::NotAdmin".into()),
     }
 }
+
+/// A [`qorgan_store::StoreError`] (docs/PROTOCOL.md §17): the store's own
+/// variants with their static text (`Corrupt` with the text it carries),
+/// the protocol's errors inside written out as above.
+pub fn store(e: &qorgan_store::StoreError) -> (String, String) {
+    use qorgan_store::StoreError as S;
+    match e {
+        S::WrongKey => plain("StoreError::WrongKey".into()),
+        S::Corrupt(why) => plain(format!("StoreError::Corrupt({why})")),
+        S::NewerVersion { found, supported } => plain(format!(
+            "StoreError::NewerVersion(found: {found}, supported: {supported})"
+        )),
+        S::RolledBack { store, anchor } => plain(format!(
+            "StoreError::RolledBack(store: {store}, anchor: {anchor})"
+        )),
+        S::Database(d) => plain(format!("StoreError::Database({d})")),
+        S::NoSession => plain("StoreError::NoSession".into()),
+        S::NotFound(what) => plain(format!("StoreError::NotFound({what})")),
+        S::InvalidPayload(why) => plain(format!("StoreError::InvalidPayload({why})")),
+        S::Handshake(h) => wrap("StoreError::Handshake", handshake(h)),
+        S::Decrypt(d) => wrap("StoreError::Decrypt", decrypt(d)),
+        S::Encrypt(x) => wrap("StoreError::Encrypt", encrypt(x)),
+        S::Verify(v) => wrap("StoreError::Verify", verify(v)),
+        S::Account(a) => wrap("StoreError::Account", account(a)),
+        S::Group(g) => wrap("StoreError::Group", group(g)),
+        S::Roster(r) => wrap("StoreError::Roster", roster(r)),
+        S::Rng => plain("StoreError::Rng".into()),
+    }
+}

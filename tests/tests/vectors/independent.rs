@@ -2051,7 +2051,7 @@ fn draws_are_the_seeded_generator_output() {
         r.fill_bytes(&mut out);
         out
     };
-    let groups: [&[&str]; 8] = [
+    let groups: [&[&str]; 10] = [
         &["handshake.json", "session.json", "state.json"],
         &["safety_number.json"],
         &["group.json"],
@@ -2060,6 +2060,8 @@ fn draws_are_the_seeded_generator_output() {
         &["account.json"],
         &["roster.json"],
         &["certificate.json"],
+        &["sealed_value.json"],
+        &["store.json"],
     ];
     for files in groups {
         let files: Vec<Value> = files.iter().map(|f| load(f)).collect();
@@ -10007,4 +10009,1112 @@ fn rostered_group_fixture() {
         admit(&r2, &a, &alice_list, &carol_key),
         Err(rother("RosterError::StaleChain(held: 2, announced: 1)"))
     );
+}
+
+// ================================================ §7.5, §17 the account store
+
+const SEALED_VALUE_INFO: &[u8] = b"qorgan/v1/sealed-value";
+const SEALED_INDEX_INFO: &[u8] = b"qorgan/v1/sealed-index";
+/// The store's check value (§17.1).
+const STORE_CHECK: &[u8] = b"qorgan-store";
+/// What `StoreError::Corrupt` carries for a row that does not open: the
+/// text of `StateError::AuthenticationFailed` (§17.1, §10).
+const NOT_AUTHENTIC: &str = "StoreError::Corrupt(sealed state failed authentication)";
+const MALFORMED: &str = "StoreError::Corrupt(malformed record)";
+const INBOX_ROW_CAPACITY: i64 = 1 << 16;
+/// Group payloads a store keeps until they apply (§17.3, §17.5).
+const MAX_DEFERRED_PAYLOADS: usize = 256;
+
+/// The two keys of a storage key (§7.5): sealed values, keyed names.
+struct ValueKeys {
+    value: [u8; 32],
+    index: [u8; 32],
+}
+
+impl ValueKeys {
+    fn of(storage_key: &[u8; 32]) -> Self {
+        Self {
+            value: hkdf(&[], storage_key, SEALED_VALUE_INFO, 32)
+                .try_into()
+                .expect("32"),
+            index: hkdf(&[], storage_key, SEALED_INDEX_INFO, 32)
+                .try_into()
+                .expect("32"),
+        }
+    }
+
+    /// `seal_value` with a given nonce (§7.5).
+    fn seal(&self, nonce: &[u8; 24], context: &[u8], value: &[u8]) -> Vec<u8> {
+        cat(&[
+            &[0x01, 0x5F],
+            nonce,
+            &xchacha_seal(&self.value, nonce, &cat(&[&[0x01, 0x5F], context]), value),
+        ])
+    }
+
+    /// `open_value` (§7.5 steps 1–5): the value, or the `StateError` as
+    /// (error, kind).
+    fn open(&self, context: &[u8], sealed: &[u8]) -> Result<Vec<u8>, (String, String)> {
+        let d = |s: String| {
+            let kind = format!("DecodeError::{s}");
+            (format!("StateError::Decode({kind})"), kind)
+        };
+        let Some(&v) = sealed.first() else {
+            return Err(d("Truncated(needed: 1)".into()));
+        };
+        if v != 0x01 {
+            return Err(d(format!("UnsupportedVersion({v})")));
+        }
+        let Some(&t) = sealed.get(1) else {
+            return Err(d("Truncated(needed: 1)".into()));
+        };
+        if t != 0x5F {
+            return Err(d(format!("UnexpectedType({t:#04x})")));
+        }
+        if sealed.len() < 26 {
+            return Err(d(format!("Truncated(needed: {})", 26 - sealed.len())));
+        }
+        let nonce: [u8; 24] = sealed[2..26].try_into().expect("24");
+        xchacha_open(
+            &self.value,
+            &nonce,
+            &cat(&[&[0x01, 0x5F], context]),
+            &sealed[26..],
+        )
+        .ok_or_else(|| {
+            let a = "StateError::AuthenticationFailed".to_string();
+            (a.clone(), a)
+        })
+    }
+
+    /// A keyed name (§7.5).
+    fn name(&self, label: &[u8], data: &[u8]) -> [u8; 32] {
+        hmac(&self.index, &cat(&[label, data]))
+    }
+}
+
+/// `slot(table, key, generation)` (§17.1).
+fn store_slot(table: &str, key: &[u8], generation: u64) -> Vec<u8> {
+    cat(&[
+        table.as_bytes(),
+        &[0],
+        &(key.len() as u32).to_be_bytes(),
+        key,
+        &generation.to_be_bytes(),
+    ])
+}
+
+/// The slot key and generation of a row as the files list it (§17.1).
+fn row_slot(row: &Value) -> (String, Vec<u8>, u64) {
+    let table = st(&row["table"]).to_string();
+    let generation = || num(&row["generation"]);
+    match table.as_str() {
+        "meta" => {
+            let key = st(&row["name"]).as_bytes().to_vec();
+            (table, key, 0)
+        }
+        "objects" => {
+            let key = cat(&[&[num(&row["kind"]) as u8], &bytes(&row["id"])]);
+            (table, key, generation())
+        }
+        "sessions" => {
+            let key = cat(&[&bytes(&row["peer"]), &bytes(&row["sid"])]);
+            (table, key, generation())
+        }
+        _ => {
+            let id = row["id"].as_i64().expect("id");
+            (table, id.to_be_bytes().to_vec(), generation())
+        }
+    }
+}
+
+/// The store's record reader (§17.2): big-endian integers, `bytes32`,
+/// flags 0 or 1; anything else `Corrupt("malformed record")`.
+struct Rec<'a>(&'a [u8]);
+
+impl<'a> Rec<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if self.0.len() < n {
+            return Err(MALFORMED.into());
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+
+    fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Result<u32, String> {
+        Ok(be32(self.take(4)?))
+    }
+
+    fn u64(&mut self) -> Result<u64, String> {
+        Ok(u64::from_be_bytes(self.take(8)?.try_into().expect("8")))
+    }
+
+    fn flag(&mut self) -> Result<bool, String> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(MALFORMED.into()),
+        }
+    }
+
+    fn b32(&mut self) -> Result<&'a [u8], String> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+
+    fn end(self) -> Result<(), String> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(MALFORMED.into())
+        }
+    }
+}
+
+/// An identity field in a record (§4.1, binding verified).
+fn record_identity(field: &[u8]) -> String {
+    assert_eq!(field.len(), 128, "identity field");
+    decode_identity(field);
+    hx(field)
+}
+
+/// An outbox record (§17.2) as the files list it, with its id.
+fn store_outgoing(id: i64, v: &[u8]) -> Result<Value, String> {
+    let mut r = Rec(v);
+    let to = match r.u8()? {
+        0 => serde_json::json!({"device": record_identity(r.b32()?)}),
+        1 => serde_json::json!({"group": hx(r.b32()?)}),
+        _ => return Err("StoreError::Corrupt(outbox destination)".into()),
+    };
+    let b = hx(r.b32()?);
+    r.end()?;
+    Ok(serde_json::json!({"id": id, "to": to, "bytes": b}))
+}
+
+/// An inbox row (§17.2): each message with its id and acknowledged flag.
+fn store_inbox_row(row: i64, v: &[u8]) -> Result<Vec<(bool, Value)>, String> {
+    let mut r = Rec(v);
+    let n = r.u32()? as i64;
+    if n > INBOX_ROW_CAPACITY {
+        return Err("StoreError::Corrupt(inbox row)".into());
+    }
+    let mut out = Vec::new();
+    for place in 0..n {
+        let acked = r.flag()?;
+        let mut m = Rec(r.b32()?);
+        let from = record_identity(m.b32()?);
+        let group = if m.flag()? { Some(hx(m.b32()?)) } else { None };
+        let session = if m.flag()? {
+            let s = m.b32()?;
+            if s.len() != 32 {
+                return Err("StoreError::Corrupt(session id)".into());
+            }
+            Some(hx(s))
+        } else {
+            None
+        };
+        let plaintext = hx(m.b32()?);
+        m.end()?;
+        out.push((
+            acked,
+            serde_json::json!({
+                "id": row * INBOX_ROW_CAPACITY + place,
+                "from": from,
+                "group": group,
+                "session": session,
+                "plaintext": plaintext,
+            }),
+        ));
+    }
+    r.end()?;
+    Ok(out)
+}
+
+/// An event record (§17.2) as the files list it, with its id.
+fn store_event(id: i64, v: &[u8]) -> Result<Value, String> {
+    let mut r = Rec(v);
+    let mut e = match r.u8()? {
+        0 => serde_json::json!({"event": "SessionBroken", "device": record_identity(r.b32()?)}),
+        1 => serde_json::json!({"event": "SessionReset", "device": record_identity(r.b32()?)}),
+        2 => {
+            let group = hx(r.b32()?);
+            serde_json::json!({"event": "GroupKey", "group": group, "sender": record_identity(r.b32()?)})
+        }
+        3 => {
+            let group = hx(r.b32()?);
+            serde_json::json!({"event": "RosterChanged", "group": group, "epoch": r.u64()?})
+        }
+        4 => {
+            let store = r.u64()?;
+            serde_json::json!({"event": "RolledBack", "store": store, "anchor": r.u64()?})
+        }
+        5 => serde_json::json!({"event": "Deferred", "device": record_identity(r.b32()?)}),
+        _ => return Err("StoreError::Corrupt(event kind)".into()),
+    };
+    r.end()?;
+    e["id"] = serde_json::json!(id);
+    Ok(e)
+}
+
+/// A peer record (§17.3): (active session id, failures, broken).
+fn store_peer(v: &[u8]) -> Result<(Option<[u8; 32]>, u32, bool), String> {
+    let mut r = Rec(v);
+    let active = if r.flag()? {
+        Some(
+            r.b32()?
+                .try_into()
+                .map_err(|_| "StoreError::Corrupt(session id)".to_string())?,
+        )
+    } else {
+        None
+    };
+    let failures = r.u32()?;
+    let broken = r.flag()?;
+    r.end()?;
+    Ok((active, failures, broken))
+}
+
+/// A distributed-set record (§17.3): (chain id, Ed25519 keys).
+fn store_distributed(v: &[u8]) -> Result<(u32, Vec<[u8; 32]>), String> {
+    let mut r = Rec(v);
+    let chain = r.u32()?;
+    let n = r.u32()?;
+    let mut keys = Vec::new();
+    for _ in 0..n {
+        keys.push(r.take(32)?.try_into().expect("32"));
+    }
+    r.end()?;
+    Ok((chain, keys))
+}
+
+/// A session's whole state from its core and skipped-keys section (§17.3).
+fn join_session(core: &[u8], skipped: Option<&[u8]>) -> Vec<u8> {
+    assert_eq!(
+        &core[core.len() - 4..],
+        &[0, 0, 0, 0],
+        "a core has no skipped keys"
+    );
+    match skipped {
+        Some(s) => cat(&[&core[..core.len() - 4], s]),
+        None => core.to_vec(),
+    }
+}
+
+/// The mailbox reads of §17.2 over rows `(id, generation, sealed)`, in
+/// ascending id: `outbox()`, `pending()` or `events()`.
+fn read_mailbox(
+    keys: &ValueKeys,
+    table: &str,
+    rows: &BTreeMap<i64, (i64, Vec<u8>)>,
+) -> Result<Value, String> {
+    let mut out = Vec::new();
+    for (id, (generation, sealed)) in rows {
+        if *generation < 0 {
+            return Err("StoreError::Corrupt(generation)".into());
+        }
+        let v = keys
+            .open(
+                &store_slot(table, &id.to_be_bytes(), *generation as u64),
+                sealed,
+            )
+            .map_err(|_| NOT_AUTHENTIC.to_string())?;
+        match table {
+            "outbox" => out.push(store_outgoing(*id, &v)?),
+            "inbox" => out.extend(
+                store_inbox_row(*id, &v)?
+                    .into_iter()
+                    .filter(|(acked, _)| !acked)
+                    .map(|(_, m)| m),
+            ),
+            _ => out.push(store_event(*id, &v)?),
+        }
+    }
+    Ok(Value::Array(out))
+}
+
+/// sealed_value.json (§7.5) from the spec alone.
+#[test]
+fn sealed_value_json() {
+    let f = load("sealed_value.json");
+    let d = Draws::of(&[&f]);
+    let keys = ValueKeys::of(&d.g32("storage_key"));
+    let x = &f["expected"];
+    same(&x["value_key"], &keys.value, "value key");
+    same(&x["index_key"], &keys.index, "index key");
+    for (v, s) in f["inputs"]["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .zip(x["values"].as_array().expect("values"))
+    {
+        let context = bytes(&v["context"]);
+        if !v["slot"].is_null() {
+            let slot = store_slot(
+                st(&v["slot"]["table"]),
+                &bytes(&v["slot"]["key"]),
+                num(&v["slot"]["generation"]),
+            );
+            assert_eq!(slot, context, "the context is the slot of §17.1");
+        }
+        let nonce: [u8; 24] = d.get(st(&s["nonce_draw"])).try_into().expect("24");
+        same(&s["nonce"], &nonce, "nonce");
+        same(
+            &s["associated_data"],
+            &cat(&[&[0x01, 0x5F], &context]),
+            "AD",
+        );
+        let sealed = keys.seal(&nonce, &context, &bytes(&v["value"]));
+        same(&s["sealed"], &sealed, st(&v["name"]));
+        assert_eq!(
+            keys.open(&context, &sealed).expect("opens"),
+            bytes(&v["value"])
+        );
+    }
+    for (i, name) in f["inputs"]["indexes"]
+        .as_array()
+        .expect("indexes")
+        .iter()
+        .zip(x["indexes"].as_array().expect("indexes"))
+    {
+        assert_eq!(bytes(&i["label_hex"]), st(&i["label"]).as_bytes());
+        same(
+            name,
+            &keys.name(&bytes(&i["label_hex"]), &bytes(&i["data"])),
+            "keyed name",
+        );
+    }
+}
+
+/// sealed_value_negative.json (§7.5): every case decided from the spec.
+#[test]
+fn sealed_value_negative_json() {
+    let f = load("sealed_value_negative.json");
+    let cases = f["inputs"]["cases"].as_array().expect("cases");
+    let expected = f["expected"]["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), expected.len());
+    for (c, x) in cases.iter().zip(expected) {
+        assert_eq!(st(&c["operation"]), "open_value");
+        let keys = ValueKeys::of(&arr(&c["key"]));
+        let got = match keys.open(&bytes(&c["context"]), &bytes(&c["sealed"])) {
+            Ok(v) => serde_json::json!({"result": "ok", "value": hx(&v)}),
+            Err((error, kind)) => error_json(error, kind),
+        };
+        let mut want = x.clone();
+        want.as_object_mut().expect("object").remove("name");
+        assert_eq!(got, want, "case {}", st(&c["name"]));
+    }
+}
+
+/// store.json (§17) from the spec alone: the keys, the keyed names, every
+/// row's slot and sealed value, every record decoded back to what the
+/// inputs say, what a store holding the rows must read (§17.1, §17.2), the
+/// session's two parts (§17.3, and its late message decrypted), and the
+/// payloads (§17.3).
+#[test]
+fn store_json() {
+    let f = load("store.json");
+    let d = Draws::of(&[&f]);
+    let keys = ValueKeys::of(&d.g32("storage_key"));
+    let x = &f["expected"];
+    let i = &f["inputs"];
+    same(&x["value_key"], &keys.value, "value key");
+    same(&x["index_key"], &keys.index, "index key");
+    let alice = Identity::from_draws(&d, "alice");
+    let bob = Identity::from_draws(&d, "bob");
+    same(&i["identities"]["alice"], &alice.field(), "alice");
+    same(&i["identities"]["bob"], &bob.field(), "bob");
+    let bob_account = ed25519_public(&d.g32("bob.account_seed"));
+    same(&i["accounts"]["bob"], &bob_account, "Bob's account key");
+    same(
+        &i["accounts"]["alice"],
+        &ed25519_public(&d.g32("alice.account_seed")),
+        "Alice's account key",
+    );
+    let s = &i["session"];
+    let sid: [u8; 32] = arr(&s["session_id"]);
+    let group = bytes(&i["group"]);
+    let peer = keys.name(b"peer", &bob.ed);
+    let sid_name = keys.name(b"session", &sid);
+    let group_name = keys.name(b"group", &group);
+    same(&x["names"]["peer.bob"], &peer, "peer name");
+    same(&x["names"]["session"], &sid_name, "session name");
+    same(&x["names"]["group"], &group_name, "group name");
+    same(
+        &x["names"]["contact.bob"],
+        &keys.name(b"contact", &bob_account),
+        "contact name",
+    );
+
+    // Rows: slots, seals, records.
+    let mut objects: BTreeMap<(u8, Vec<u8>), Vec<u8>> = BTreeMap::new();
+    let mut mail: BTreeMap<String, BTreeMap<i64, (i64, Vec<u8>)>> = BTreeMap::new();
+    let mut counter = None;
+    for (input, row) in i["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .zip(x["rows"].as_array().expect("rows"))
+    {
+        let name = st(&input["name"]);
+        let plain = bytes(&input["plain"]);
+        let place = &row["row"];
+        let (table, key, generation) = row_slot(place);
+        same(&row["slot_key"], &key, name);
+        let slot = store_slot(&table, &key, generation);
+        same(&row["slot"], &slot, name);
+        let nonce: [u8; 24] = d.get(st(&row["nonce_draw"])).try_into().expect("24");
+        let sealed = keys.seal(&nonce, &slot, &plain);
+        same(&place["value"], &sealed, name);
+        match table.as_str() {
+            "meta" if st(&place["name"]) == "check" => assert_eq!(plain, STORE_CHECK),
+            "meta" => counter = Some(u64::from_be_bytes(plain.clone().try_into().expect("8"))),
+            "objects" => {
+                objects.insert((key[0], key[1..].to_vec()), plain.clone());
+            }
+            "sessions" => {
+                assert_eq!(key, cat(&[&peer, &sid_name]), "sessions row key");
+                same(&s["alice_core"], &plain, "the core");
+            }
+            t => {
+                mail.entry(t.to_string()).or_default().insert(
+                    place["id"].as_i64().expect("id"),
+                    (
+                        place["generation"].as_i64().expect("generation"),
+                        sealed.clone(),
+                    ),
+                );
+            }
+        }
+    }
+    // Objects, each decoded and named as §17.1 says.
+    let contact =
+        ContactState::decode(&objects[&(3, keys.name(b"contact", &bob_account).to_vec())])
+            .unwrap_or_else(|e| panic!("contact: {e:?}"));
+    assert_eq!(contact.list.account, bob_account);
+    same(&i["lists"]["bob"], &contact.list.bytes, "contact's list");
+    let roster_plain = &objects[&(4, group_name.to_vec())];
+    same(&i["rosters"]["r2"], roster_plain, "roster row");
+    let r2 = decode_roster(roster_plain).unwrap_or_else(|e| panic!("roster: {e:?}"));
+    assert_eq!((r2.group_id.clone(), r2.epoch), (group.clone(), 2));
+    assert_eq!(
+        store_peer(&objects[&(7, peer.to_vec())]),
+        Ok((Some(sid), 1, false))
+    );
+    assert_eq!(
+        store_distributed(&objects[&(8, group_name.to_vec())]),
+        Ok((0x0102_0304, vec![bob.ed]))
+    );
+    let skipped = &objects[&(9, cat(&[&peer, &sid_name]))];
+    same(&s["alice_skipped"], skipped, "the skipped keys");
+    let whole = join_session(&bytes(&s["alice_core"]), Some(skipped));
+    same(
+        &s["alice"],
+        &whole,
+        "core and skipped keys join to the whole state",
+    );
+    let mut session = Session::from_state(&whole);
+    assert_eq!(session.session_id, sid);
+    assert_eq!(session.remote, bob.field());
+    let (late, _) = session.decrypt(&bytes(&s["late_message"]));
+    same(
+        &s["late_payload"],
+        &late,
+        "the late message, with the skipped key",
+    );
+
+    // What a store holding these rows reads (§17.1, §17.2, §17.3).
+    let outbox = read_mailbox(&keys, "outbox", &mail["outbox"]).expect("outbox");
+    assert_eq!(outbox[0]["to"]["device"], st(&i["identities"]["bob"]));
+    assert_eq!(outbox[0]["bytes"], st(&s["first_message"]));
+    let reads = serde_json::json!({
+        "counter": counter.expect("counter") + 1,
+        "outbox": outbox,
+        "pending": read_mailbox(&keys, "inbox", &mail["inbox"]).expect("inbox"),
+        "events": read_mailbox(&keys, "events", &mail["events"]).expect("events"),
+        "active_session": hx(&sid),
+        "roster": hx(roster_plain),
+    });
+    assert_eq!(reads, x["reads"]);
+
+    // Payloads (§17.3).
+    for p in x["payloads"].as_array().expect("payloads") {
+        let kind = num(&p["kind"]) as u8;
+        let body = bytes(&p["body"]);
+        same(&p["bytes"], &cat(&[&[0x01, kind], &body]), st(&p["name"]));
+        match kind {
+            0 => {}
+            1 => assert!(body.is_empty()),
+            2 => {
+                let (ann, _, _) = decode_distribution(&body, 0x21).expect("distribution");
+                assert_eq!(ann.group_id, group);
+                assert_eq!(ann.sender, bob.field());
+                assert_eq!(ann.roster, Some(r2.head()));
+            }
+            _ => {
+                let mut r = Rec(&body);
+                let n = r.u32().expect("count");
+                let chain: Vec<Roster> = (0..n)
+                    .map(|_| decode_roster(r.b32().expect("roster")).expect("verifies"))
+                    .collect();
+                r.end().expect("no trailing bytes");
+                assert_eq!(chain.len(), 2);
+                verify_roster_after(&chain[0], &chain[1].bytes).expect("r2 follows r1");
+                assert_eq!(chain[1].bytes, *roster_plain);
+            }
+        }
+    }
+}
+
+/// A meta value of a store file as the negative cases need it: bytes
+/// given by the case, or a value the store sealed itself (its nonce
+/// unknown: it opens exactly under its key, for its slot).
+#[derive(Clone)]
+enum Meta {
+    Bytes(Vec<u8>),
+    Sealed([u8; 32], Vec<u8>, Vec<u8>),
+}
+
+impl Meta {
+    fn open(&self, key: &[u8; 32], slot: &[u8]) -> Result<Vec<u8>, (String, String)> {
+        match self {
+            Meta::Bytes(b) => ValueKeys::of(key).open(slot, b),
+            Meta::Sealed(k, s, v) if k == key && s == slot => Ok(v.clone()),
+            Meta::Sealed(..) => {
+                let a = "StateError::AuthenticationFailed".to_string();
+                Err((a.clone(), a))
+            }
+        }
+    }
+
+    fn raw(&self) -> Vec<u8> {
+        match self {
+            Meta::Bytes(b) => b.clone(),
+            Meta::Sealed(..) => panic!("a sealed meta value has no fixed bytes"),
+        }
+    }
+}
+
+/// `Account::open` of a store file (§17.1): `meta` as given, the device
+/// and account present; the counter after the open's write.
+fn store_open(meta: &BTreeMap<String, Meta>, key: &[u8; 32]) -> Result<u64, String> {
+    let schema = meta.get("schema").map(Meta::raw);
+    let version = match schema.as_deref() {
+        Some(b) if b.len() == 4 => be32(b),
+        _ => return Err("StoreError::Corrupt(no schema version)".into()),
+    };
+    if version > 1 {
+        return Err(format!(
+            "StoreError::NewerVersion(found: {version}, supported: 1)"
+        ));
+    }
+    let check = meta
+        .get("check")
+        .ok_or_else(|| "StoreError::Corrupt(no check value)".to_string())?;
+    match check.open(key, &store_slot("meta", b"check", 0)) {
+        Ok(v) if v == STORE_CHECK => {}
+        Ok(_) => return Err("StoreError::Corrupt(check value)".into()),
+        Err((e, _)) if e == "StateError::AuthenticationFailed" => {
+            return Err("StoreError::WrongKey".into());
+        }
+        Err((e, _)) => panic!("no case has a check value failing with {e}"),
+    }
+    let c = meta
+        .get("counter")
+        .ok_or_else(|| "StoreError::Corrupt(no counter)".to_string())?
+        .open(key, &store_slot("meta", b"counter", 0))
+        .map_err(|_| NOT_AUTHENTIC.to_string())?;
+    let c = u64::from_be_bytes(
+        c.try_into()
+            .map_err(|_| "StoreError::Corrupt(counter)".to_string())?,
+    );
+    // The open's write stores no row: only the counter moves.
+    c.checked_add(1)
+        .ok_or_else(|| "StoreError::Corrupt(counter exhausted)".to_string())
+}
+
+/// Splits a full error as the files write it into (error, innermost).
+fn store_error_json(error: String) -> Value {
+    let mut kind = error.as_str();
+    while let Some(open) = kind.find('(') {
+        let inner = &kind[open + 1..kind.len() - 1];
+        if !inner.split('(').next().unwrap_or("").contains("::") {
+            break;
+        }
+        kind = inner;
+    }
+    let kind = kind.to_string();
+    error_json(error, kind)
+}
+
+/// Applying a group payload (§17.3) at a store that knows `bob_list` as a
+/// contact, holds no group and whose account is in no roster: the error it
+/// fails with (it never applies there).
+fn apply_group_payload(kind: u8, body: &[u8], sender: &[u8; 128], bob_list: &DList) -> String {
+    let invalid = |why: &str| format!("StoreError::InvalidPayload({why})");
+    if kind == 0x02 {
+        return match decode_distribution(body, 0x21) {
+            Err(e) => format!("StoreError::Verify({})", e.verify()),
+            // No roster is held for any group.
+            Ok(_) => "StoreError::NotFound(group)".into(),
+        };
+    }
+    let mut r = Rec(body);
+    let rosters = (|| -> Result<(), String> {
+        let n = r.u32()? as usize;
+        if n == 0 || n > MAX_ROSTER_CHAIN {
+            return Err(invalid("roster count"));
+        }
+        for _ in 0..n {
+            let b = r.b32()?;
+            decode_roster(b).map_err(|e| format!("StoreError::Roster({})", e.roster()))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = rosters {
+        return e;
+    }
+    if !r.0.is_empty() {
+        return invalid("rosters");
+    }
+    // No group is held: an invitation, from a device a verified list names,
+    // to a roster naming this account (never here).
+    if !bob_list.contains(sender) {
+        return "StoreError::Roster(RosterError::SenderNotMember)".into();
+    }
+    "StoreError::Roster(RosterError::NotMember)".into()
+}
+
+/// A payload from `sender` to that store (§17.3); `kept` counts the group
+/// payloads it keeps (by record, as their keyed names do).
+fn decide_payload(
+    p: &[u8],
+    sender: &[u8; 128],
+    bob_list: &DList,
+    kept: &mut BTreeSet<Vec<u8>>,
+) -> Result<Value, String> {
+    let invalid = |why: &str| format!("StoreError::InvalidPayload({why})");
+    match p {
+        [] => Err(invalid("empty")),
+        [v, ..] if *v != 0x01 => Err(invalid("unsupported version")),
+        [_, 0x00, body @ ..] => Ok(serde_json::json!({
+            "delivery": "message", "group": null, "plaintext": hx(body),
+        })),
+        [_, 0x01] => Ok(serde_json::json!({
+            "delivery": "event",
+            "event": {"event": "SessionReset", "device": hx(sender)},
+        })),
+        [_, kind @ (0x02 | 0x03), body @ ..] => {
+            let why = apply_group_payload(*kind, body, sender, bob_list);
+            assert!(why.starts_with("StoreError::"), "{why}");
+            // It does not apply: kept, if there is room.
+            let record = cat(&[&bytes32(sender), &bytes32(p)]);
+            if !kept.contains(&record) && kept.len() >= MAX_DEFERRED_PAYLOADS {
+                return Err(invalid("too many group payloads waiting"));
+            }
+            kept.insert(record);
+            Ok(serde_json::json!({
+                "delivery": "event",
+                "event": {"event": "Deferred", "device": hx(sender)},
+            }))
+        }
+        _ => Err(invalid("unknown kind")),
+    }
+}
+
+/// store_negative.json (§17): every case decided from the spec.
+#[test]
+fn store_negative_json() {
+    let f = load("store_negative.json");
+    let inputs = &f["inputs"];
+    let bob_list = decode_list(&bytes(&inputs["lists"]["bob"])).expect("Bob's list");
+    let devices: BTreeMap<String, [u8; 128]> = inputs["devices"]
+        .as_object()
+        .expect("devices")
+        .iter()
+        .map(|(n, v)| {
+            let id = Identity::new(arr(&v["ed25519_seed"]), arr(&v["x25519_secret"]));
+            same(&v["field"], &id.field(), n);
+            (n.clone(), id.field())
+        })
+        .collect();
+    assert!(bob_list.contains(&devices["bob"]));
+    let mut kept = BTreeSet::new();
+    let cases = f["inputs"]["cases"].as_array().expect("cases");
+    let expected = f["expected"]["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), expected.len());
+    for (c, x) in cases.iter().zip(expected) {
+        let outcome: Result<Value, String> = match st(&c["operation"]) {
+            "store.open" | "mailbox.read" => {
+                // A new store made under made_with (§17.1): created, then
+                // opened once (counter 2); then the case's rows.
+                let made: [u8; 32] = arr(&c["made_with"]);
+                let mut meta: BTreeMap<String, Meta> = BTreeMap::new();
+                meta.insert("schema".into(), Meta::Bytes(1u32.to_be_bytes().to_vec()));
+                meta.insert(
+                    "check".into(),
+                    Meta::Sealed(made, store_slot("meta", b"check", 0), STORE_CHECK.to_vec()),
+                );
+                meta.insert(
+                    "counter".into(),
+                    Meta::Sealed(
+                        made,
+                        store_slot("meta", b"counter", 0),
+                        2u64.to_be_bytes().to_vec(),
+                    ),
+                );
+                let mut mail: BTreeMap<String, BTreeMap<i64, (i64, Vec<u8>)>> = BTreeMap::new();
+                for r in c["rows"].as_array().expect("rows") {
+                    let table = st(&r["table"]);
+                    if table == "meta" {
+                        match r["value"].as_str() {
+                            Some(v) => meta.insert(st(&r["name"]).into(), Meta::Bytes(unhex(v))),
+                            None => meta.remove(st(&r["name"])),
+                        };
+                    } else {
+                        mail.entry(table.into()).or_default().insert(
+                            r["id"].as_i64().expect("id"),
+                            (
+                                r["generation"].as_i64().expect("generation"),
+                                bytes(&r["value"]),
+                            ),
+                        );
+                    }
+                }
+                let key: [u8; 32] = arr(&c["key"]);
+                store_open(&meta, &key).and_then(|counter| {
+                    let table = match c["read"].as_str().unwrap_or("counter") {
+                        "counter" => {
+                            return Ok(serde_json::json!({"result": "ok", "read": counter}));
+                        }
+                        "pending" => "inbox",
+                        t => t,
+                    };
+                    let rows = mail.remove(table).unwrap_or_default();
+                    read_mailbox(&ValueKeys::of(&key), table, &rows)
+                        .map(|v| serde_json::json!({"result": "ok", "read": v}))
+                })
+            }
+            "payload" => {
+                let sender = devices[st(&c["sender"])];
+                decide_payload(&bytes(&c["payload"]), &sender, &bob_list, &mut kept).map(|mut v| {
+                    v["result"] = serde_json::json!("ok");
+                    v
+                })
+            }
+            op => panic!("operation {op}"),
+        };
+        let got = outcome.unwrap_or_else(store_error_json);
+        let mut want = x.clone();
+        want.as_object_mut().expect("object").remove("name");
+        assert_eq!(got, want, "case {}", st(&c["name"]));
+    }
+}
+
+/// A `sessions` row: peer, sid, generation, sealed value.
+type SessionRow = (Vec<u8>, Vec<u8>, i64, Vec<u8>);
+/// A mailbox: id → (generation, sealed value).
+type MailRows = BTreeMap<i64, (i64, Vec<u8>)>;
+
+/// One store file of the fixture, read with SQLite alone: its schema as
+/// the `CREATE TABLE` statements, and every row.
+struct StoreFile {
+    schema: Vec<String>,
+    meta: BTreeMap<String, Vec<u8>>,
+    objects: Vec<(u8, Vec<u8>, i64, Vec<u8>)>,
+    sessions: Vec<SessionRow>,
+    mail: BTreeMap<String, MailRows>,
+    page_size: i64,
+    journal_mode: String,
+}
+
+impl StoreFile {
+    fn read(path: &std::path::Path) -> Self {
+        use rusqlite::{Connection, OpenFlags};
+        // immutable: read the file as it is, never write (no -wal, -shm).
+        let uri = format!("file:{}?immutable=1", path.display());
+        let conn = Connection::open_with_flags(
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .expect("open the fixture");
+        let rows = |sql: &str| -> Vec<Vec<rusqlite::types::Value>> {
+            let mut stmt = conn.prepare(sql).expect("prepare");
+            let n = stmt.column_count();
+            stmt.query_map([], |r| (0..n).map(|i| r.get(i)).collect())
+                .expect("query")
+                .map(|r| r.expect("row"))
+                .collect()
+        };
+        use rusqlite::types::Value as V;
+        let blob = |v: &V| match v {
+            V::Blob(b) => b.clone(),
+            other => panic!("not a blob: {other:?}"),
+        };
+        let int = |v: &V| match v {
+            V::Integer(i) => *i,
+            other => panic!("not an integer: {other:?}"),
+        };
+        let text = |v: &V| match v {
+            V::Text(t) => t.clone(),
+            other => panic!("not text: {other:?}"),
+        };
+        let schema = rows("SELECT type, sql FROM sqlite_master ORDER BY rowid")
+            .iter()
+            .map(|r| {
+                assert_eq!(text(&r[0]), "table", "the schema has tables only");
+                text(&r[1])
+            })
+            .collect();
+        let meta = rows("SELECT name, value FROM meta")
+            .iter()
+            .map(|r| (text(&r[0]), blob(&r[1])))
+            .collect();
+        let objects = rows("SELECT kind, id, generation, value FROM objects")
+            .iter()
+            .map(|r| (int(&r[0]) as u8, blob(&r[1]), int(&r[2]), blob(&r[3])))
+            .collect();
+        let sessions = rows("SELECT peer, sid, generation, value FROM sessions")
+            .iter()
+            .map(|r| (blob(&r[0]), blob(&r[1]), int(&r[2]), blob(&r[3])))
+            .collect();
+        let mut mail = BTreeMap::new();
+        for t in ["outbox", "inbox", "events"] {
+            let m: BTreeMap<i64, (i64, Vec<u8>)> =
+                rows(&format!("SELECT id, generation, value FROM {t}"))
+                    .iter()
+                    .map(|r| (int(&r[0]), (int(&r[1]), blob(&r[2]))))
+                    .collect();
+            mail.insert(t.to_string(), m);
+        }
+        // The file header (SQLite's format): the page size at offset 16
+        // (big-endian, 1 meaning 65 536), the write and read format versions
+        // at 18 and 19 (2: WAL).
+        let header = std::fs::read(path).expect("read the fixture");
+        let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+            1 => 65_536,
+            n => i64::from(n),
+        };
+        let journal_mode = match (header[18], header[19]) {
+            (2, 2) => "wal".to_string(),
+            (1, 1) => "delete".to_string(),
+            other => panic!("file format versions {other:?}"),
+        };
+        Self {
+            schema,
+            meta,
+            objects,
+            sessions,
+            mail,
+            page_size,
+            journal_mode,
+        }
+    }
+}
+
+/// The statements of the `sql` block of §17.1, whitespace collapsed.
+fn spec_schema_v1() -> Vec<String> {
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/PROTOCOL.md"),
+    )
+    .expect("docs/PROTOCOL.md");
+    let at = doc.find("**Schema version 1**").expect("§17.1 schema");
+    let block = &doc[at..];
+    let start = block.find("```sql\n").expect("sql block") + 7;
+    let end = start + block[start..].find("```").expect("end of block");
+    block[start..end]
+        .split(';')
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// `fixtures/store-v1.*` (§17) from the spec alone: each file's schema is
+/// §17.1's, its meta rows, every row opens for its slot at its generation
+/// (at most the counter), every object and session decodes as §17.1 and
+/// §7 say and sits under the keyed name of what it holds, the mailboxes
+/// read as recorded, and each side's message still in its outbox decrypts
+/// with the other's session (joined from its core and skipped keys) to the
+/// §17.3 payload of the recorded text.
+#[test]
+fn store_fixture_v1() {
+    let f = load_fixture("store-v1.json");
+    assert_eq!(num(&f["schema_version"]), 1);
+    let group = bytes(&f["group"]);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors/fixtures");
+    let mut sessions_of: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+    let mut outboxes: BTreeMap<&str, Value> = BTreeMap::new();
+    for (who, other) in [("alice", "bob"), ("bob", "alice")] {
+        let x = &f[who];
+        let file = StoreFile::read(&dir.join(st(&f["files"][who])));
+        let keys = ValueKeys::of(&arr(&x["storage_key"]));
+        let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(
+            file.schema.iter().map(|s| collapse(s)).collect::<Vec<_>>(),
+            spec_schema_v1(),
+            "{who}: the schema of §17.1"
+        );
+        let rows = &f["rows"][who];
+        assert_eq!(file.page_size, num(&rows["page_size"]) as i64);
+        assert_eq!(file.journal_mode, st(&rows["journal_mode"]));
+        // meta
+        assert_eq!(file.meta.len(), 3);
+        assert_eq!(file.meta["schema"], 1u32.to_be_bytes());
+        let check = keys
+            .open(&store_slot("meta", b"check", 0), &file.meta["check"])
+            .expect("check");
+        assert_eq!(check, STORE_CHECK);
+        let counter = u64::from_be_bytes(
+            keys.open(&store_slot("meta", b"counter", 0), &file.meta["counter"])
+                .expect("counter")
+                .try_into()
+                .expect("8"),
+        );
+        assert_eq!(counter, num(&x["counter"]), "{who}: counter");
+        let me = bytes(&x["identity"]);
+        let peer_field: [u8; 128] = arr(&f[other]["identity"]);
+        let peer_ed: [u8; 32] = peer_field[..32].try_into().expect("32");
+        let open_row = |table: &str, key: &[u8], generation: i64, sealed: &[u8]| {
+            assert!(
+                (1..=counter as i64).contains(&generation),
+                "{who}: a row's generation is that of a write"
+            );
+            keys.open(&store_slot(table, key, generation as u64), sealed)
+                .unwrap_or_else(|e| panic!("{who}: {table} row: {e:?}"))
+        };
+        // objects
+        let mut kinds: BTreeMap<String, u64> = (1..=10).map(|k| (k.to_string(), 0)).collect();
+        let mut plain: BTreeMap<(u8, Vec<u8>), Vec<u8>> = BTreeMap::new();
+        for (kind, id, generation, sealed) in &file.objects {
+            let v = open_row("objects", &cat(&[&[*kind], id]), *generation, sealed);
+            *kinds.entry(kind.to_string()).or_insert(0u64) += 1;
+            plain.insert((*kind, id.clone()), v);
+        }
+        assert_eq!(
+            serde_json::json!(kinds),
+            rows["objects"],
+            "{who}: objects by kind"
+        );
+        let group_name = keys.name(b"group", &group).to_vec();
+        let mut outbound_chain = None;
+        for ((kind, id), v) in &plain {
+            match kind {
+                1 => {
+                    assert!(id.is_empty());
+                    let (store, _) = Store::from_state(v).expect("prekey store");
+                    assert_eq!(store.identity.field().to_vec(), me, "{who}: the device");
+                }
+                2 => {
+                    assert!(id.is_empty());
+                    let a = AccountState::decode(v).expect("account state");
+                    same(&x["account_key"], &a.list.account, "account key");
+                    same(&x["device_list"], &a.list.bytes, "device list");
+                    assert_eq!(a.device.to_vec(), me);
+                }
+                3 => {
+                    let c = ContactState::decode(v).expect("contact state");
+                    assert_eq!(*id, keys.name(b"contact", &c.list.account).to_vec());
+                    same(&f[other]["device_list"], &c.list.bytes, "contact's list");
+                    assert!(c.list.contains(&peer_field));
+                }
+                4 => {
+                    assert_eq!(*id, group_name);
+                    let r = decode_roster(v).expect("roster");
+                    assert_eq!((r.group_id.clone(), r.epoch), (group.clone(), 2));
+                    same(&x["roster"]["bytes"], v, "roster");
+                }
+                5 => {
+                    assert_eq!(*id, group_name);
+                    let o = Outbound::from_state(v).expect("outbound state");
+                    assert_eq!(o.group_id, group);
+                    assert_eq!(o.held.map(|h| h.0), Some(2), "held roster");
+                    outbound_chain = Some(o.chain_id);
+                }
+                6 => {
+                    let ring = Ring::from_state(v).expect("ring state");
+                    let sender = ring.0[0].ann.sender;
+                    assert_eq!(sender, peer_field, "the other's chain");
+                    assert_eq!(
+                        *id,
+                        keys.name(b"ring", &cat(&[&group, &sender[..32]])).to_vec()
+                    );
+                }
+                7 => {
+                    assert_eq!(*id, keys.name(b"peer", &peer_ed).to_vec());
+                    let (active, failures, broken) = store_peer(v).expect("peer record");
+                    same(
+                        &x["active_session"],
+                        &active.expect("active"),
+                        "active session",
+                    );
+                    assert_eq!((failures, broken), (0, false));
+                }
+                8 => {
+                    assert_eq!(*id, group_name);
+                    let (chain, devices) = store_distributed(v).expect("distributed");
+                    assert_eq!(devices, vec![peer_ed]);
+                    assert_eq!(Some(chain), outbound_chain, "the current chain's");
+                }
+                9 => assert_eq!(id.len(), 64, "peer name || session name"),
+                10 => {
+                    assert_eq!(*id, keys.name(b"deferred", v).to_vec());
+                    let mut r = Rec(v);
+                    record_identity(r.b32().expect("sender"));
+                    r.b32().expect("payload");
+                    r.end().expect("deferred record");
+                }
+                k => panic!("object kind {k}"),
+            }
+        }
+        // sessions, each joined with its skipped keys
+        assert_eq!(file.sessions.len(), num(&rows["sessions"]) as usize);
+        for (peer, sid, generation, sealed) in &file.sessions {
+            let core = open_row("sessions", &cat(&[peer, sid]), *generation, sealed);
+            let skipped = plain.get(&(9, cat(&[peer, sid])));
+            let whole = join_session(&core, skipped.map(|s| s.as_slice()));
+            let s = Session::from_state(&whole);
+            assert_eq!(s.local.to_vec(), me);
+            assert_eq!(s.remote, peer_field);
+            assert_eq!(*peer, keys.name(b"peer", &peer_ed).to_vec());
+            assert_eq!(*sid, keys.name(b"session", &s.session_id).to_vec());
+            same(
+                &x["active_session"],
+                &s.session_id,
+                "the one session is active",
+            );
+            sessions_of.insert(who, whole);
+        }
+        // mailboxes
+        for (t, read) in [
+            ("outbox", "outbox"),
+            ("inbox", "pending"),
+            ("events", "events"),
+        ] {
+            assert_eq!(file.mail[t].len(), num(&rows[t]) as usize);
+            for (id, (generation, _)) in &file.mail[t] {
+                assert!((1..=counter as i64).contains(generation));
+                // Appended at generation id / 2^16 (§17.1), written since.
+                assert!(id >> 16 <= *generation, "{who}: {t} row {id}");
+            }
+            let got = read_mailbox(&keys, t, &file.mail[t]).expect("mailbox");
+            assert_eq!(got, x[read], "{who}: {read}");
+        }
+        outboxes.insert(who, x["outbox"].clone());
+    }
+    // Each side's queued message reaches the other's session.
+    for (from, to, text) in [("alice", "bob", "a1"), ("bob", "alice", "b1")] {
+        let entry = &outboxes[from][0];
+        assert_eq!(entry["to"]["device"], f[to]["identity"]);
+        let mut s = Session::from_state(&sessions_of[to]);
+        let (pt, _) = s.decrypt(&bytes(&entry["bytes"]));
+        assert_eq!(
+            pt,
+            cat(&[&[0x01, 0x00], st(&f["texts"][text]).as_bytes()]),
+            "{text}"
+        );
+    }
 }
