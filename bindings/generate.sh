@@ -12,6 +12,14 @@ lib=target/release/libqorgan_ffi.so
 # target directory of its own keeps the two builds from invalidating each other.
 bindgen() { CARGO_TARGET_DIR=target/bindgen cargo run --release --locked -q -p qorgan-ffi --features bindgen --bin uniffi-bindgen -- "$@"; }
 bindgen generate --library "$lib" --language kotlin --out-dir "$out/kotlin/src/main/kotlin" --no-format
+# Kotlin: an exception's `message` is the error's readable text (the Rust
+# Display, which uniffi exports as `toString()`), not uniffi's field list
+# ("what=one-time prekey, id=7"): the base class answers `message` with
+# `toString()` and the per-variant field lists go. The fields stay.
+perl -0pi -e 's/^(sealed class QorganException: kotlin\.Exception\(\) \{\n)/$1    \/\*\* The readable text: the Rust `Display` of this error, as `toString()`. \*\/\n    override val message: String\n        get() = toString()\n/m; s/\n        override val message\n            get\(\) = "[^"\n]*"\n/\n/g' \
+    "$out/kotlin/src/main/kotlin/kz/qorgan/qorgan_ffi.kt"
+grep -q '^        get() = toString()$' "$out/kotlin/src/main/kotlin/kz/qorgan/qorgan_ffi.kt" \
+    || { echo "generate.sh: the Kotlin message patch no longer applies" >&2; exit 1; }
 bindgen generate --library "$lib" --language python --out-dir "$out/python/qorgan" --no-format
 bindgen generate --library "$lib" --language swift --out-dir "$out/swift/generated" --no-format
 # SwiftPM layout: the C header and module map form the system library target,

@@ -24,6 +24,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 section "Bindings: committed sources equal a fresh generation"
 bash bindings/check-generated.sh
 
+section "docs/INTEGRATION.md: every code sample equals the test that runs it"
+bash bindings/check-samples.sh
+
 section "Python bindings: wheel into a fresh venv, pytest"
 QORGAN_PYTHON_TIMING=0 bash bindings/python/test.sh
 

@@ -101,7 +101,8 @@ impl st::Anchor for AnchorAdapter {
     }
 }
 
-/// SQLite's `synchronous` setting (WAL journal either way).
+/// SQLite's `synchronous` setting (WAL journal either way). An anchored
+/// store always commits with `Full`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum Durability {
     /// A commit survives the app crashing; the last commits may be lost if
@@ -249,6 +250,13 @@ pub enum StoreEvent {
         /// The roster's new epoch.
         epoch: u64,
     },
+    /// A group payload from this device (a chain key, a roster) arrived
+    /// before it could apply (a chain key before its invitation); it is
+    /// kept and applied when what it needs arrives. Nothing to do.
+    Deferred {
+        /// The sending device's identity key.
+        device: Vec<u8>,
+    },
     /// The store was opened with `open_rolled_back`: every session was
     /// reset; peers' next messages ask for healing.
     RolledBack {
@@ -275,6 +283,9 @@ impl From<st::Event> for StoreEvent {
             st::Event::RosterChanged { group, epoch } => Self::RosterChanged {
                 group_id: group,
                 epoch,
+            },
+            st::Event::Deferred { device } => Self::Deferred {
+                device: device.to_bytes(),
             },
             st::Event::RolledBack { store, anchor } => Self::RolledBack { store, anchor },
         }

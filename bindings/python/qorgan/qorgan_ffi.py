@@ -526,9 +526,13 @@ def _uniffi_check_contract_api_version(lib):
 def _uniffi_check_api_checksums(lib):
     if lib.uniffi_qorgan_ffi_checksum_func_envelope_accounts() != 44415:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_func_error_message() != 42057:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_fanout() != 32297:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_link_code_device() != 11535:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_func_message_info() != 44608:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_receive() != 60919:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -836,6 +840,74 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_statement_issue() != 49722:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storagekey_to_bytes() != 29761:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_storagekey_from_bytes() != 38370:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_storagekey_generate() != 13688:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_account_key() != 53529:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_ack() != 315:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_active_session() != 27900:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_bundle() != 30229:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_change_members() != 11818:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_counter() != 20557:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_create_group() != 2587:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt() != 27042:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt_batch() != 37231:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_device_list() != 38398:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_dismiss() != 12297:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_encrypt() != 11422:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_events() != 35157:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_decrypt() != 15442:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_encrypt() != 41843:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_heal() != 23887:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_identity() != 40798:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_invite() != 30437:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_mark_sent() != 52692:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_outbox() != 39992:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_pending() != 3718:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_prekey_upload() != 28708:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_roster() != 2518:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_start_session() != 16879:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_update_contact() != 39842:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due() != 13100:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open() != 52867:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_anchored() != 55464:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_rolled_back() != 64389:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeanchor_load() != 27140:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_qorgan_ffi_checksum_method_storeanchor_store() != 30856:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
 
 # A ctypes library to expose the extern-C FFI definitions.
 # This is an implementation detail which will be called internally by the public API.
@@ -868,12 +940,18 @@ _UniffiLib.ffi_qorgan_ffi_uniffi_contract_version.restype = ctypes.c_uint32
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_envelope_accounts.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_envelope_accounts.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_error_message.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_error_message.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_fanout.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_fanout.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_link_code_device.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_link_code_device.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_message_info.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_func_message_info.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_receive.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_func_receive.restype = ctypes.c_uint16
@@ -1333,11 +1411,118 @@ _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_statement_from_bytes.restype =
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_statement_issue.argtypes = (
 )
 _UniffiLib.uniffi_qorgan_ffi_checksum_constructor_statement_issue.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storagekey_to_bytes.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storagekey_to_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_storagekey_from_bytes.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_storagekey_from_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_storagekey_generate.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_storagekey_generate.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_account_key.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_account_key.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_ack.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_ack.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_active_session.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_active_session.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_bundle.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_bundle.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_change_members.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_change_members.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_counter.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_counter.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_create_group.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_create_group.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt_batch.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt_batch.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_device_list.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_device_list.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_dismiss.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_dismiss.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_encrypt.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_encrypt.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_events.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_events.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_decrypt.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_decrypt.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_encrypt.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_encrypt.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_heal.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_heal.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_identity.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_identity.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_invite.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_invite.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_mark_sent.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_mark_sent.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_outbox.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_outbox.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_pending.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_pending.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_prekey_upload.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_prekey_upload.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_roster.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_roster.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_start_session.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_start_session.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_update_contact.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_update_contact.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_anchored.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_anchored.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_rolled_back.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_rolled_back.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeanchor_load.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeanchor_load.restype = ctypes.c_uint16
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeanchor_store.argtypes = (
+)
+_UniffiLib.uniffi_qorgan_ffi_checksum_method_storeanchor_store.restype = ctypes.c_uint16
 _UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_accounts.argtypes = (
     _UniffiForeignBytes,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_func_envelope_accounts.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_func_error_message.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_error_message.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_func_fanout.argtypes = (
     ctypes.c_uint64,
     ctypes.c_uint64,
@@ -1351,6 +1536,11 @@ _UniffiLib.uniffi_qorgan_ffi_fn_func_link_code_device.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_func_link_code_device.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_func_message_info.argtypes = (
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_func_message_info.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_func_receive.argtypes = (
     ctypes.c_uint64,
     ctypes.c_uint64,
@@ -2274,6 +2464,219 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_issue.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_issue.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storagekey_to_bytes.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storagekey_to_bytes.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_storagekey_from_bytes.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_storagekey_from_bytes.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_storagekey_generate.argtypes = (
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_storagekey_generate.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_account_key.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_account_key.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_ack.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_int64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_ack.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_active_session.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_active_session.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_bundle.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_bundle.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_change_members.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_change_members.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_counter.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_counter.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_create_group.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_create_group.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_decrypt.argtypes = (
+    ctypes.c_uint64,
+    _UniffiForeignBytes,
+    _UniffiForeignBytes,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_decrypt.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_decrypt_batch.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_decrypt_batch.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_device_list.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_device_list.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_dismiss.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_int64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_dismiss.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_encrypt.argtypes = (
+    ctypes.c_uint64,
+    _UniffiForeignBytes,
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_encrypt.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_events.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_events.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_group_decrypt.argtypes = (
+    ctypes.c_uint64,
+    _UniffiForeignBytes,
+    _UniffiForeignBytes,
+    _UniffiForeignBytes,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_group_decrypt.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_group_encrypt.argtypes = (
+    ctypes.c_uint64,
+    _UniffiForeignBytes,
+    _UniffiForeignBytes,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_group_encrypt.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_heal.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_heal.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_identity.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_identity.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_invite.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_invite.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_mark_sent.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_int64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_mark_sent.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_outbox.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_outbox.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_pending.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_pending.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_prekey_upload.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_prekey_upload.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_roster.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_roster.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_start_session.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_start_session.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_update_contact.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_update_contact.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_upload_due.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_upload_due.restype = ctypes.c_int8
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_storeaccount_open.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_storeaccount_open.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_storeaccount_open_anchored.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_storeaccount_open_anchored.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_storeaccount_open_rolled_back.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_constructor_storeaccount_open_rolled_back.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_load.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_load.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_store.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_store.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_method_qorganerror_uniffi_trait_display.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_method_qorganerror_uniffi_trait_display.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_clone_account.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -2394,6 +2797,57 @@ _UniffiLib.uniffi_qorgan_ffi_fn_free_statement.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_free_statement.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_storagekey.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_storagekey.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_free_storagekey.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_free_storagekey.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_storeaccount.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_storeaccount.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_free_storeaccount.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_free_storeaccount.restype = None
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_storeanchor.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_clone_storeanchor.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_free_storeanchor.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_free_storeanchor.restype = None
+_UNIFFI_CALLBACK_INTERFACE_QORGAN_FFI_STORE_ANCHOR_METHOD0 = ctypes.CFUNCTYPE(None,ctypes.c_uint64,ctypes.POINTER(_UniffiRustBuffer),
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UNIFFI_CALLBACK_INTERFACE_QORGAN_FFI_STORE_ANCHOR_METHOD1 = ctypes.CFUNCTYPE(None,ctypes.c_uint64,ctypes.c_uint64,ctypes.c_void_p,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UNIFFI_CALLBACK_INTERFACE_CLONE_QORGAN_FFI_STORE_ANCHOR = ctypes.CFUNCTYPE(ctypes.c_uint64,ctypes.c_uint64,
+)
+_UNIFFI_CALLBACK_INTERFACE_FREE_QORGAN_FFI_STORE_ANCHOR = ctypes.CFUNCTYPE(None,ctypes.c_uint64,
+)
+class _UniffiVTableCallbackInterfaceQorganFfiStoreAnchor(ctypes.Structure):
+    _fields_ = [
+        ("uniffi_free", _UNIFFI_CALLBACK_INTERFACE_FREE_QORGAN_FFI_STORE_ANCHOR),
+        ("uniffi_clone", _UNIFFI_CALLBACK_INTERFACE_CLONE_QORGAN_FFI_STORE_ANCHOR),
+        ("load", _UNIFFI_CALLBACK_INTERFACE_QORGAN_FFI_STORE_ANCHOR_METHOD0),
+        ("store", _UNIFFI_CALLBACK_INTERFACE_QORGAN_FFI_STORE_ANCHOR_METHOD1),
+    ]
+_UniffiLib.uniffi_qorgan_ffi_fn_init_callback_vtable_storeanchor.argtypes = (
+    ctypes.POINTER(_UniffiVTableCallbackInterfaceQorganFfiStoreAnchor),
+)
+_UniffiLib.uniffi_qorgan_ffi_fn_init_callback_vtable_storeanchor.restype = None
 
 _uniffi_check_contract_api_version(_UniffiLib)
 # _uniffi_check_api_checksums(_UniffiLib)
@@ -2573,6 +3027,10 @@ class _UniffiFfiConverterTypeRosterHead(_UniffiConverterRustBuffer):
 class QorganError(Exception):
     """
     Every failure of the qorgan API, mapped once from the crate's typed errors.
+
+    Its readable text (the `Display` below) is what Kotlin's `message` and
+    `toString()`, Swift's `errorDescription` and `description`, and
+    Python's `str(e)` show; the fields carry the details to branch on.
 """
     pass
 
@@ -2581,6 +3039,10 @@ _UniffiTempQorganError = QorganError
 class QorganError:  # type: ignore
     """
     Every failure of the qorgan API, mapped once from the crate's typed errors.
+
+    Its readable text (the `Display` below) is what Kotlin's `message` and
+    `toString()`, Swift's `errorDescription` and `description`, and
+    Python's `str(e)` show; the fields carry the details to branch on.
 """
     
     class Malformed(_UniffiTempQorganError):
@@ -2678,10 +3140,12 @@ class QorganError:  # type: ignore
         dropped to make room for new ones).
 """
         
-        def __init__(self, id):
+        def __init__(self, what, id):
             super().__init__(", ".join([
+                "what={!r}".format(what),
                 "id={!r}".format(id),
             ]))
+            self.what = what
             self.id = id
 
         def __repr__(self):
@@ -2759,8 +3223,13 @@ class QorganError:  # type: ignore
         A group message for another chain than the receiver holds.
 """
         
-        def __init__(self):
-            pass
+        def __init__(self, chain_id, held_chain_id):
+            super().__init__(", ".join([
+                "chain_id={!r}".format(chain_id),
+                "held_chain_id={!r}".format(held_chain_id),
+            ]))
+            self.chain_id = chain_id
+            self.held_chain_id = held_chain_id
 
         def __repr__(self):
             return "QorganError.WrongChain({})".format(str(self))
@@ -2771,8 +3240,13 @@ class QorganError:  # type: ignore
         export asked for an iteration the receiver no longer holds).
 """
         
-        def __init__(self):
-            pass
+        def __init__(self, iteration, first):
+            super().__init__(", ".join([
+                "iteration={!r}".format(iteration),
+                "first={!r}".format(first),
+            ]))
+            self.iteration = iteration
+            self.first = first
 
         def __repr__(self):
             return "QorganError.BeforeFirstIteration({})".format(str(self))
@@ -3088,8 +3562,9 @@ class QorganError:  # type: ignore
     _UniffiTempQorganError.NotListed = NotListed # type: ignore
     class NoSession(_UniffiTempQorganError):
         """
-        Fan-out only (`Delivery.error`): a listed device without a session:
-        fetch its bundle, start a session and send again to it.
+        A device without a session: fetch its bundle, start a session
+        (`StoreAccount.start_session`) and send again to it. Fan-out
+        reports it per device (`Delivery.error`).
 """
         
         def __init__(self):
@@ -3417,6 +3892,100 @@ class QorganError:  # type: ignore
         def __repr__(self):
             return "QorganError.InvalidText({})".format(str(self))
     _UniffiTempQorganError.InvalidText = InvalidText # type: ignore
+    class WrongStorageKey(_UniffiTempQorganError):
+        """
+        The storage key does not open this store (its check value does not
+        authenticate): another key, not a damaged file. Nothing was changed.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "QorganError.WrongStorageKey({})".format(str(self))
+    _UniffiTempQorganError.WrongStorageKey = WrongStorageKey # type: ignore
+    class CorruptStore(_UniffiTempQorganError):
+        """
+        The file is not a qorgan store, or a value in it does not
+        authenticate or decode under the right key (a damaged file, or rows
+        moved between slots).
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "QorganError.CorruptStore({})".format(str(self))
+    _UniffiTempQorganError.CorruptStore = CorruptStore # type: ignore
+    class NewerVersion(_UniffiTempQorganError):
+        """
+        The store file was written by a newer library: update the app
+        (the file is left as it is).
+"""
+        
+        def __init__(self, found, supported):
+            super().__init__(", ".join([
+                "found={!r}".format(found),
+                "supported={!r}".format(supported),
+            ]))
+            self.found = found
+            self.supported = supported
+
+        def __repr__(self):
+            return "QorganError.NewerVersion({})".format(str(self))
+    _UniffiTempQorganError.NewerVersion = NewerVersion # type: ignore
+    class StoreRolledBack(_UniffiTempQorganError):
+        """
+        The store's counter is below the copy the app keeps in its keystore
+        (the anchor): an older copy of the file was put back (a backup,
+        a restored image). `StoreAccount.open_rolled_back` opens it anyway,
+        resetting every session.
+"""
+        
+        def __init__(self, store, anchor):
+            super().__init__(", ".join([
+                "store={!r}".format(store),
+                "anchor={!r}".format(anchor),
+            ]))
+            self.store = store
+            self.anchor = anchor
+
+        def __repr__(self):
+            return "QorganError.StoreRolledBack({})".format(str(self))
+    _UniffiTempQorganError.StoreRolledBack = StoreRolledBack # type: ignore
+    class Database(_UniffiTempQorganError):
+        """
+        SQLite failed (I/O, a full disk, a lock held by another process for
+        longer than the busy timeout). Nothing was changed: retry later.
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "QorganError.Database({})".format(str(self))
+    _UniffiTempQorganError.Database = Database # type: ignore
+    class NotFound(_UniffiTempQorganError):
+        """
+        No outbox or inbox entry, event, group or sender chain by that name
+        (`what` says which).
+"""
+        
+        def __init__(self, what):
+            super().__init__(", ".join([
+                "what={!r}".format(what),
+            ]))
+            self.what = what
+
+        def __repr__(self):
+            return "QorganError.NotFound({})".format(str(self))
+    _UniffiTempQorganError.NotFound = NotFound # type: ignore
     class InvalidArgument(_UniffiTempQorganError):
         """
         An argument out of range (key length, sizes).
@@ -3481,6 +4050,7 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             )
         if variant == 7:
             return QorganError.UnknownPreKey(
+                _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterUInt32.read(buf),
             )
         if variant == 8:
@@ -3503,9 +4073,13 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             )
         if variant == 13:
             return QorganError.WrongChain(
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
             )
         if variant == 14:
             return QorganError.BeforeFirstIteration(
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
             )
         if variant == 15:
             return QorganError.WrongGroup(
@@ -3674,10 +4248,35 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 57:
+            return QorganError.WrongStorageKey(
+            )
+        if variant == 58:
+            return QorganError.CorruptStore(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 59:
+            return QorganError.NewerVersion(
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 60:
+            return QorganError.StoreRolledBack(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 61:
+            return QorganError.Database(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 62:
+            return QorganError.NotFound(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 63:
             return QorganError.InvalidArgument(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 58:
+        if variant == 64:
             return QorganError.Internal(
                 _UniffiFfiConverterString.read(buf),
             )
@@ -3704,6 +4303,7 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         if isinstance(value, QorganError.UnknownPreKey):
+            _UniffiFfiConverterString.check_lower(value.what)
             _UniffiFfiConverterUInt32.check_lower(value.id)
             return
         if isinstance(value, QorganError.PreKeyExpired):
@@ -3720,8 +4320,12 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if isinstance(value, QorganError.ChainExhausted):
             return
         if isinstance(value, QorganError.WrongChain):
+            _UniffiFfiConverterUInt32.check_lower(value.chain_id)
+            _UniffiFfiConverterUInt32.check_lower(value.held_chain_id)
             return
         if isinstance(value, QorganError.BeforeFirstIteration):
+            _UniffiFfiConverterUInt32.check_lower(value.iteration)
+            _UniffiFfiConverterUInt32.check_lower(value.first)
             return
         if isinstance(value, QorganError.WrongGroup):
             _UniffiFfiConverterString.check_lower(value.reason)
@@ -3847,6 +4451,25 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if isinstance(value, QorganError.InvalidText):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
+        if isinstance(value, QorganError.WrongStorageKey):
+            return
+        if isinstance(value, QorganError.CorruptStore):
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, QorganError.NewerVersion):
+            _UniffiFfiConverterUInt32.check_lower(value.found)
+            _UniffiFfiConverterUInt32.check_lower(value.supported)
+            return
+        if isinstance(value, QorganError.StoreRolledBack):
+            _UniffiFfiConverterUInt64.check_lower(value.store)
+            _UniffiFfiConverterUInt64.check_lower(value.anchor)
+            return
+        if isinstance(value, QorganError.Database):
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, QorganError.NotFound):
+            _UniffiFfiConverterString.check_lower(value.what)
+            return
         if isinstance(value, QorganError.InvalidArgument):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
@@ -3876,6 +4499,7 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.write(value.reason, buf)
         if isinstance(value, QorganError.UnknownPreKey):
             buf.write_i32(7)
+            _UniffiFfiConverterString.write(value.what, buf)
             _UniffiFfiConverterUInt32.write(value.id, buf)
         if isinstance(value, QorganError.PreKeyExpired):
             buf.write_i32(8)
@@ -3892,8 +4516,12 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             buf.write_i32(12)
         if isinstance(value, QorganError.WrongChain):
             buf.write_i32(13)
+            _UniffiFfiConverterUInt32.write(value.chain_id, buf)
+            _UniffiFfiConverterUInt32.write(value.held_chain_id, buf)
         if isinstance(value, QorganError.BeforeFirstIteration):
             buf.write_i32(14)
+            _UniffiFfiConverterUInt32.write(value.iteration, buf)
+            _UniffiFfiConverterUInt32.write(value.first, buf)
         if isinstance(value, QorganError.WrongGroup):
             buf.write_i32(15)
             _UniffiFfiConverterString.write(value.reason, buf)
@@ -4018,11 +4646,30 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if isinstance(value, QorganError.InvalidText):
             buf.write_i32(56)
             _UniffiFfiConverterString.write(value.reason, buf)
-        if isinstance(value, QorganError.InvalidArgument):
+        if isinstance(value, QorganError.WrongStorageKey):
             buf.write_i32(57)
+        if isinstance(value, QorganError.CorruptStore):
+            buf.write_i32(58)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, QorganError.NewerVersion):
+            buf.write_i32(59)
+            _UniffiFfiConverterUInt32.write(value.found, buf)
+            _UniffiFfiConverterUInt32.write(value.supported, buf)
+        if isinstance(value, QorganError.StoreRolledBack):
+            buf.write_i32(60)
+            _UniffiFfiConverterUInt64.write(value.store, buf)
+            _UniffiFfiConverterUInt64.write(value.anchor, buf)
+        if isinstance(value, QorganError.Database):
+            buf.write_i32(61)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, QorganError.NotFound):
+            buf.write_i32(62)
+            _UniffiFfiConverterString.write(value.what, buf)
+        if isinstance(value, QorganError.InvalidArgument):
+            buf.write_i32(63)
             _UniffiFfiConverterString.write(value.reason, buf)
         if isinstance(value, QorganError.Internal):
-            buf.write_i32(58)
+            buf.write_i32(64)
             _UniffiFfiConverterString.write(value.reason, buf)
 
 class _UniffiFfiConverterSequenceBytes(_UniffiConverterRustBuffer):
@@ -4365,12 +5012,42 @@ class ErrorKind(enum.Enum):
     See [`QorganError::InvalidText`].
 """
     
-    INVALID_ARGUMENT = 56
+    WRONG_STORAGE_KEY = 56
+    """
+    See [`QorganError::WrongStorageKey`].
+"""
+    
+    CORRUPT_STORE = 57
+    """
+    See [`QorganError::CorruptStore`].
+"""
+    
+    NEWER_VERSION = 58
+    """
+    See [`QorganError::NewerVersion`].
+"""
+    
+    STORE_ROLLED_BACK = 59
+    """
+    See [`QorganError::StoreRolledBack`].
+"""
+    
+    DATABASE = 60
+    """
+    See [`QorganError::Database`].
+"""
+    
+    NOT_FOUND = 61
+    """
+    See [`QorganError::NotFound`].
+"""
+    
+    INVALID_ARGUMENT = 62
     """
     See [`QorganError::InvalidArgument`].
 """
     
-    INTERNAL = 57
+    INTERNAL = 63
     """
     See [`QorganError::Internal`].
 """
@@ -4494,8 +5171,20 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
         if variant == 56:
             return ErrorKind.INVALID_TEXT
         if variant == 57:
-            return ErrorKind.INVALID_ARGUMENT
+            return ErrorKind.WRONG_STORAGE_KEY
         if variant == 58:
+            return ErrorKind.CORRUPT_STORE
+        if variant == 59:
+            return ErrorKind.NEWER_VERSION
+        if variant == 60:
+            return ErrorKind.STORE_ROLLED_BACK
+        if variant == 61:
+            return ErrorKind.DATABASE
+        if variant == 62:
+            return ErrorKind.NOT_FOUND
+        if variant == 63:
+            return ErrorKind.INVALID_ARGUMENT
+        if variant == 64:
             return ErrorKind.INTERNAL
         raise InternalError("Raw enum value doesn't match any cases")
 
@@ -4612,6 +5301,18 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
         if value == ErrorKind.WRONG_SUBJECT:
             return
         if value == ErrorKind.INVALID_TEXT:
+            return
+        if value == ErrorKind.WRONG_STORAGE_KEY:
+            return
+        if value == ErrorKind.CORRUPT_STORE:
+            return
+        if value == ErrorKind.NEWER_VERSION:
+            return
+        if value == ErrorKind.STORE_ROLLED_BACK:
+            return
+        if value == ErrorKind.DATABASE:
+            return
+        if value == ErrorKind.NOT_FOUND:
             return
         if value == ErrorKind.INVALID_ARGUMENT:
             return
@@ -4733,10 +5434,22 @@ class _UniffiFfiConverterTypeErrorKind(_UniffiConverterRustBuffer):
             buf.write_i32(55)
         if value == ErrorKind.INVALID_TEXT:
             buf.write_i32(56)
-        if value == ErrorKind.INVALID_ARGUMENT:
+        if value == ErrorKind.WRONG_STORAGE_KEY:
             buf.write_i32(57)
-        if value == ErrorKind.INTERNAL:
+        if value == ErrorKind.CORRUPT_STORE:
             buf.write_i32(58)
+        if value == ErrorKind.NEWER_VERSION:
+            buf.write_i32(59)
+        if value == ErrorKind.STORE_ROLLED_BACK:
+            buf.write_i32(60)
+        if value == ErrorKind.DATABASE:
+            buf.write_i32(61)
+        if value == ErrorKind.NOT_FOUND:
+            buf.write_i32(62)
+        if value == ErrorKind.INVALID_ARGUMENT:
+            buf.write_i32(63)
+        if value == ErrorKind.INTERNAL:
+            buf.write_i32(64)
 
 
 
@@ -5783,6 +6496,407 @@ class _UniffiFfiConverterTypeEnvelopeAccounts(_UniffiConverterRustBuffer):
         _UniffiFfiConverterBytes.write(value.sender, buf)
         _UniffiFfiConverterBytes.write(value.recipient, buf)
 
+class _UniffiFfiConverterInt64(_UniffiConverterPrimitiveInt):
+    CLASS_NAME = "i64"
+    VALUE_MIN = -2**63
+    VALUE_MAX = 2**63
+
+    @staticmethod
+    def read(buf):
+        return buf.read_i64()
+
+    @staticmethod
+    def write(value, buf):
+        buf.write_i64(value)
+
+
+
+
+
+
+class StoreEvent:
+    """
+    Something to tell the user (then `dismiss(id)`).
+"""
+    def __init__(self):
+        raise RuntimeError("StoreEvent cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class SESSION_BROKEN:
+        """
+        A device's session is broken (repeated undecryptable messages):
+        fetch its bundle and call `heal`.
+"""
+        
+        def __init__(self, device:bytes):
+            self.device = device
+            
+            """
+        The device's identity key.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "StoreEvent.SESSION_BROKEN(device={})".format(self.device)
+        def __eq__(self, other):
+            if not isinstance(other, StoreEvent):
+                return NotImplemented
+            if not other.is_SESSION_BROKEN():
+                return False
+            if self.device != other.device:
+                return False
+            return True
+
+    @dataclass
+    class SESSION_RESET:
+        """
+        A device started a new session after its old one broke: messages it
+        sent before may be lost; ask it to resend.
+"""
+        
+        def __init__(self, device:bytes):
+            self.device = device
+            
+            """
+        The device's identity key.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "StoreEvent.SESSION_RESET(device={})".format(self.device)
+        def __eq__(self, other):
+            if not isinstance(other, StoreEvent):
+                return NotImplemented
+            if not other.is_SESSION_RESET():
+                return False
+            if self.device != other.device:
+                return False
+            return True
+
+    @dataclass
+    class GROUP_KEY:
+        """
+        A member device's group chain arrived: its messages now decrypt.
+"""
+        
+        def __init__(self, group_id:bytes, sender:bytes):
+            self.group_id = group_id
+            
+            """
+        The group.
+"""
+        
+            self.sender = sender
+            
+            """
+        The sending device's identity key.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "StoreEvent.GROUP_KEY(group_id={}, sender={})".format(self.group_id, self.sender)
+        def __eq__(self, other):
+            if not isinstance(other, StoreEvent):
+                return NotImplemented
+            if not other.is_GROUP_KEY():
+                return False
+            if self.group_id != other.group_id:
+                return False
+            if self.sender != other.sender:
+                return False
+            return True
+
+    @dataclass
+    class ROSTER_CHANGED:
+        """
+        The group's roster changed, or this device was invited to it.
+"""
+        
+        def __init__(self, group_id:bytes, epoch:int):
+            self.group_id = group_id
+            
+            """
+        The group.
+"""
+        
+            self.epoch = epoch
+            
+            """
+        The roster's new epoch.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "StoreEvent.ROSTER_CHANGED(group_id={}, epoch={})".format(self.group_id, self.epoch)
+        def __eq__(self, other):
+            if not isinstance(other, StoreEvent):
+                return NotImplemented
+            if not other.is_ROSTER_CHANGED():
+                return False
+            if self.group_id != other.group_id:
+                return False
+            if self.epoch != other.epoch:
+                return False
+            return True
+
+    @dataclass
+    class DEFERRED:
+        """
+        A group payload from this device (a chain key, a roster) arrived
+        before it could apply (a chain key before its invitation); it is
+        kept and applied when what it needs arrives. Nothing to do.
+"""
+        
+        def __init__(self, device:bytes):
+            self.device = device
+            
+            """
+        The sending device's identity key.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "StoreEvent.DEFERRED(device={})".format(self.device)
+        def __eq__(self, other):
+            if not isinstance(other, StoreEvent):
+                return NotImplemented
+            if not other.is_DEFERRED():
+                return False
+            if self.device != other.device:
+                return False
+            return True
+
+    @dataclass
+    class ROLLED_BACK:
+        """
+        The store was opened with `open_rolled_back`: every session was
+        reset; peers' next messages ask for healing.
+"""
+        
+        def __init__(self, store:int, anchor:int):
+            self.store = store
+            
+            """
+        The file's counter.
+"""
+        
+            self.anchor = anchor
+            
+            """
+        The anchor's.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "StoreEvent.ROLLED_BACK(store={}, anchor={})".format(self.store, self.anchor)
+        def __eq__(self, other):
+            if not isinstance(other, StoreEvent):
+                return NotImplemented
+            if not other.is_ROLLED_BACK():
+                return False
+            if self.store != other.store:
+                return False
+            if self.anchor != other.anchor:
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_SESSION_BROKEN(self) -> bool:
+        return isinstance(self, StoreEvent.SESSION_BROKEN)
+    def is_session_broken(self) -> bool:
+        return isinstance(self, StoreEvent.SESSION_BROKEN)
+    def is_SESSION_RESET(self) -> bool:
+        return isinstance(self, StoreEvent.SESSION_RESET)
+    def is_session_reset(self) -> bool:
+        return isinstance(self, StoreEvent.SESSION_RESET)
+    def is_GROUP_KEY(self) -> bool:
+        return isinstance(self, StoreEvent.GROUP_KEY)
+    def is_group_key(self) -> bool:
+        return isinstance(self, StoreEvent.GROUP_KEY)
+    def is_ROSTER_CHANGED(self) -> bool:
+        return isinstance(self, StoreEvent.ROSTER_CHANGED)
+    def is_roster_changed(self) -> bool:
+        return isinstance(self, StoreEvent.ROSTER_CHANGED)
+    def is_DEFERRED(self) -> bool:
+        return isinstance(self, StoreEvent.DEFERRED)
+    def is_deferred(self) -> bool:
+        return isinstance(self, StoreEvent.DEFERRED)
+    def is_ROLLED_BACK(self) -> bool:
+        return isinstance(self, StoreEvent.ROLLED_BACK)
+    def is_rolled_back(self) -> bool:
+        return isinstance(self, StoreEvent.ROLLED_BACK)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+StoreEvent.SESSION_BROKEN = type("StoreEvent.SESSION_BROKEN", (StoreEvent.SESSION_BROKEN, StoreEvent,), {})  # type: ignore
+StoreEvent.SESSION_RESET = type("StoreEvent.SESSION_RESET", (StoreEvent.SESSION_RESET, StoreEvent,), {})  # type: ignore
+StoreEvent.GROUP_KEY = type("StoreEvent.GROUP_KEY", (StoreEvent.GROUP_KEY, StoreEvent,), {})  # type: ignore
+StoreEvent.ROSTER_CHANGED = type("StoreEvent.ROSTER_CHANGED", (StoreEvent.ROSTER_CHANGED, StoreEvent,), {})  # type: ignore
+StoreEvent.DEFERRED = type("StoreEvent.DEFERRED", (StoreEvent.DEFERRED, StoreEvent,), {})  # type: ignore
+StoreEvent.ROLLED_BACK = type("StoreEvent.ROLLED_BACK", (StoreEvent.ROLLED_BACK, StoreEvent,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeStoreEvent(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return StoreEvent.SESSION_BROKEN(
+                _UniffiFfiConverterBytes.read(buf),
+            )
+        if variant == 2:
+            return StoreEvent.SESSION_RESET(
+                _UniffiFfiConverterBytes.read(buf),
+            )
+        if variant == 3:
+            return StoreEvent.GROUP_KEY(
+                _UniffiFfiConverterBytes.read(buf),
+                _UniffiFfiConverterBytes.read(buf),
+            )
+        if variant == 4:
+            return StoreEvent.ROSTER_CHANGED(
+                _UniffiFfiConverterBytes.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 5:
+            return StoreEvent.DEFERRED(
+                _UniffiFfiConverterBytes.read(buf),
+            )
+        if variant == 6:
+            return StoreEvent.ROLLED_BACK(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_SESSION_BROKEN():
+            _UniffiFfiConverterBytes.check_lower(value.device)
+            return
+        if value.is_SESSION_RESET():
+            _UniffiFfiConverterBytes.check_lower(value.device)
+            return
+        if value.is_GROUP_KEY():
+            _UniffiFfiConverterBytes.check_lower(value.group_id)
+            _UniffiFfiConverterBytes.check_lower(value.sender)
+            return
+        if value.is_ROSTER_CHANGED():
+            _UniffiFfiConverterBytes.check_lower(value.group_id)
+            _UniffiFfiConverterUInt64.check_lower(value.epoch)
+            return
+        if value.is_DEFERRED():
+            _UniffiFfiConverterBytes.check_lower(value.device)
+            return
+        if value.is_ROLLED_BACK():
+            _UniffiFfiConverterUInt64.check_lower(value.store)
+            _UniffiFfiConverterUInt64.check_lower(value.anchor)
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_SESSION_BROKEN():
+            buf.write_i32(1)
+            _UniffiFfiConverterBytes.write(value.device, buf)
+        if value.is_SESSION_RESET():
+            buf.write_i32(2)
+            _UniffiFfiConverterBytes.write(value.device, buf)
+        if value.is_GROUP_KEY():
+            buf.write_i32(3)
+            _UniffiFfiConverterBytes.write(value.group_id, buf)
+            _UniffiFfiConverterBytes.write(value.sender, buf)
+        if value.is_ROSTER_CHANGED():
+            buf.write_i32(4)
+            _UniffiFfiConverterBytes.write(value.group_id, buf)
+            _UniffiFfiConverterUInt64.write(value.epoch, buf)
+        if value.is_DEFERRED():
+            buf.write_i32(5)
+            _UniffiFfiConverterBytes.write(value.device, buf)
+        if value.is_ROLLED_BACK():
+            buf.write_i32(6)
+            _UniffiFfiConverterUInt64.write(value.store, buf)
+            _UniffiFfiConverterUInt64.write(value.anchor, buf)
+
+
+
+@dataclass
+class EventEntry:
+    """
+    An event with its id (for `dismiss`).
+"""
+    def __init__(self, *, id:int, event:StoreEvent):
+        self.id = id
+        self.event = event
+        
+        
+
+    
+    def __str__(self):
+        return "EventEntry(id={}, event={})".format(self.id, self.event)
+    def __eq__(self, other):
+        if self.id != other.id:
+            return False
+        if self.event != other.event:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeEventEntry(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return EventEntry(
+            id=_UniffiFfiConverterInt64.read(buf),
+            event=_UniffiFfiConverterTypeStoreEvent.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterInt64.check_lower(value.id)
+        _UniffiFfiConverterTypeStoreEvent.check_lower(value.event)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterInt64.write(value.id, buf)
+        _UniffiFfiConverterTypeStoreEvent.write(value.event, buf)
+
 @dataclass
 class FanoutResult:
     """
@@ -6020,6 +7134,252 @@ class _UniffiFfiConverterTypeGroupPolicy(_UniffiConverterRustBuffer):
     def write(value, buf):
         _UniffiFfiConverterUInt32.write(value.max_messages, buf)
         _UniffiFfiConverterUInt64.write(value.max_age_secs, buf)
+
+
+
+
+
+
+class Destination:
+    """
+    Where an outgoing message goes.
+"""
+    def __init__(self):
+        raise RuntimeError("Destination cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class DEVICE:
+        """
+        One device (a 1:1 message): its identity key.
+"""
+        
+        def __init__(self, identity_key:bytes):
+            self.identity_key = identity_key
+            
+            """
+        The device's identity key (standalone encoding).
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Destination.DEVICE(identity_key={})".format(self.identity_key)
+        def __eq__(self, other):
+            if not isinstance(other, Destination):
+                return NotImplemented
+            if not other.is_DEVICE():
+                return False
+            if self.identity_key != other.identity_key:
+                return False
+            return True
+
+    @dataclass
+    class GROUP:
+        """
+        A group (one message for every member device).
+"""
+        
+        def __init__(self, group_id:bytes):
+            self.group_id = group_id
+            
+            """
+        The group id.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Destination.GROUP(group_id={})".format(self.group_id)
+        def __eq__(self, other):
+            if not isinstance(other, Destination):
+                return NotImplemented
+            if not other.is_GROUP():
+                return False
+            if self.group_id != other.group_id:
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_DEVICE(self) -> bool:
+        return isinstance(self, Destination.DEVICE)
+    def is_device(self) -> bool:
+        return isinstance(self, Destination.DEVICE)
+    def is_GROUP(self) -> bool:
+        return isinstance(self, Destination.GROUP)
+    def is_group(self) -> bool:
+        return isinstance(self, Destination.GROUP)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+Destination.DEVICE = type("Destination.DEVICE", (Destination.DEVICE, Destination,), {})  # type: ignore
+Destination.GROUP = type("Destination.GROUP", (Destination.GROUP, Destination,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeDestination(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return Destination.DEVICE(
+                _UniffiFfiConverterBytes.read(buf),
+            )
+        if variant == 2:
+            return Destination.GROUP(
+                _UniffiFfiConverterBytes.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_DEVICE():
+            _UniffiFfiConverterBytes.check_lower(value.identity_key)
+            return
+        if value.is_GROUP():
+            _UniffiFfiConverterBytes.check_lower(value.group_id)
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_DEVICE():
+            buf.write_i32(1)
+            _UniffiFfiConverterBytes.write(value.identity_key, buf)
+        if value.is_GROUP():
+            buf.write_i32(2)
+            _UniffiFfiConverterBytes.write(value.group_id, buf)
+
+
+
+@dataclass
+class Outgoing:
+    """
+    A message in the outbox: send `bytes` to `to`, then `mark_sent(id)`
+    once the server acknowledged it. After a crash, `outbox()` returns it
+    again: send the same bytes again.
+"""
+    def __init__(self, *, id:int, to:Destination, bytes:bytes):
+        self.id = id
+        self.to = to
+        self.bytes = bytes
+        
+        
+
+    
+    def __str__(self):
+        return "Outgoing(id={}, to={}, bytes={})".format(self.id, self.to, self.bytes)
+    def __eq__(self, other):
+        if self.id != other.id:
+            return False
+        if self.to != other.to:
+            return False
+        if self.bytes != other.bytes:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeOutgoing(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Outgoing(
+            id=_UniffiFfiConverterInt64.read(buf),
+            to=_UniffiFfiConverterTypeDestination.read(buf),
+            bytes=_UniffiFfiConverterBytes.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterInt64.check_lower(value.id)
+        _UniffiFfiConverterTypeDestination.check_lower(value.to)
+        _UniffiFfiConverterBytes.check_lower(value.bytes)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterInt64.write(value.id, buf)
+        _UniffiFfiConverterTypeDestination.write(value.to, buf)
+        _UniffiFfiConverterBytes.write(value.bytes, buf)
+
+class _UniffiFfiConverterSequenceTypeOutgoing(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeOutgoing.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeOutgoing.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeOutgoing.read(buf) for i in range(count)
+        ]
+
+@dataclass
+class GroupSend:
+    """
+    What `group_encrypt` queued, all of it in the outbox already.
+"""
+    def __init__(self, *, message:Outgoing, distributions:typing.List[Outgoing], missing:typing.List[bytes]):
+        self.message = message
+        self.distributions = distributions
+        self.missing = missing
+        
+        
+
+    
+    def __str__(self):
+        return "GroupSend(message={}, distributions={}, missing={})".format(self.message, self.distributions, self.missing)
+    def __eq__(self, other):
+        if self.message != other.message:
+            return False
+        if self.distributions != other.distributions:
+            return False
+        if self.missing != other.missing:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeGroupSend(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return GroupSend(
+            message=_UniffiFfiConverterTypeOutgoing.read(buf),
+            distributions=_UniffiFfiConverterSequenceTypeOutgoing.read(buf),
+            missing=_UniffiFfiConverterSequenceBytes.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeOutgoing.check_lower(value.message)
+        _UniffiFfiConverterSequenceTypeOutgoing.check_lower(value.distributions)
+        _UniffiFfiConverterSequenceBytes.check_lower(value.missing)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeOutgoing.write(value.message, buf)
+        _UniffiFfiConverterSequenceTypeOutgoing.write(value.distributions, buf)
+        _UniffiFfiConverterSequenceBytes.write(value.missing, buf)
 
 
 
@@ -6313,6 +7673,64 @@ class _UniffiFfiConverterTypeHeadReport(_UniffiConverterRustBuffer):
         _UniffiFfiConverterTypeComparison.write(value.sender, buf)
         _UniffiFfiConverterTypeComparison.write(value.peer, buf)
         _UniffiFfiConverterBoolean.write(value.fork, buf)
+
+@dataclass
+class Incoming:
+    """
+    A decrypted message in the inbox: save it in the app's database, then
+    `ack(id)`. After a crash, `pending()` returns it again.
+"""
+    def __init__(self, *, id:int, sender:bytes, group_id:typing.Optional[bytes], session_id:typing.Optional[bytes], plaintext:bytes):
+        self.id = id
+        self.sender = sender
+        self.group_id = group_id
+        self.session_id = session_id
+        self.plaintext = plaintext
+        
+        
+
+    
+    def __str__(self):
+        return "Incoming(id={}, sender={}, group_id={}, session_id={}, plaintext={})".format(self.id, self.sender, self.group_id, self.session_id, self.plaintext)
+    def __eq__(self, other):
+        if self.id != other.id:
+            return False
+        if self.sender != other.sender:
+            return False
+        if self.group_id != other.group_id:
+            return False
+        if self.session_id != other.session_id:
+            return False
+        if self.plaintext != other.plaintext:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeIncoming(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Incoming(
+            id=_UniffiFfiConverterInt64.read(buf),
+            sender=_UniffiFfiConverterBytes.read(buf),
+            group_id=_UniffiFfiConverterOptionalBytes.read(buf),
+            session_id=_UniffiFfiConverterOptionalBytes.read(buf),
+            plaintext=_UniffiFfiConverterBytes.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterInt64.check_lower(value.id)
+        _UniffiFfiConverterBytes.check_lower(value.sender)
+        _UniffiFfiConverterOptionalBytes.check_lower(value.group_id)
+        _UniffiFfiConverterOptionalBytes.check_lower(value.session_id)
+        _UniffiFfiConverterBytes.check_lower(value.plaintext)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterInt64.write(value.id, buf)
+        _UniffiFfiConverterBytes.write(value.sender, buf)
+        _UniffiFfiConverterOptionalBytes.write(value.group_id, buf)
+        _UniffiFfiConverterOptionalBytes.write(value.session_id, buf)
+        _UniffiFfiConverterBytes.write(value.plaintext, buf)
 
 @dataclass
 class ListChange:
@@ -7251,50 +8669,11 @@ class _UniffiFfiConverterTypeAccount:
     def write(cls, value: Account, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
 
-@dataclass
-class Provisioned:
-    """
-    A new device's account and contacts, from its provisioning message.
-"""
-    def __init__(self, *, account:Account, contacts:typing.List[Contact]):
-        self.account = account
-        self.contacts = contacts
-        
-        
-
-    
-    def __str__(self):
-        return "Provisioned(account={}, contacts={})".format(self.account, self.contacts)
-    def __eq__(self, other):
-        if self.account != other.account:
-            return False
-        if self.contacts != other.contacts:
-            return False
-        return True
-
-class _UniffiFfiConverterTypeProvisioned(_UniffiConverterRustBuffer):
-    @staticmethod
-    def read(buf):
-        return Provisioned(
-            account=_UniffiFfiConverterTypeAccount.read(buf),
-            contacts=_UniffiFfiConverterSequenceTypeContact.read(buf),
-        )
-
-    @staticmethod
-    def check_lower(value):
-        _UniffiFfiConverterTypeAccount.check_lower(value.account)
-        _UniffiFfiConverterSequenceTypeContact.check_lower(value.contacts)
-
-    @staticmethod
-    def write(value, buf):
-        _UniffiFfiConverterTypeAccount.write(value.account, buf)
-        _UniffiFfiConverterSequenceTypeContact.write(value.contacts, buf)
-
-class _UniffiFfiConverterOptionalTypeHeadReport(_UniffiConverterRustBuffer):
+class _UniffiFfiConverterOptionalTypeContact(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
         if value is not None:
-            _UniffiFfiConverterTypeHeadReport.check_lower(value)
+            _UniffiFfiConverterTypeContact.check_lower(value)
 
     @classmethod
     def write(cls, value, buf):
@@ -7303,7 +8682,7 @@ class _UniffiFfiConverterOptionalTypeHeadReport(_UniffiConverterRustBuffer):
             return
 
         buf.write_u8(1)
-        _UniffiFfiConverterTypeHeadReport.write(value, buf)
+        _UniffiFfiConverterTypeContact.write(value, buf)
 
     @classmethod
     def read(cls, buf):
@@ -7311,122 +8690,9 @@ class _UniffiFfiConverterOptionalTypeHeadReport(_UniffiConverterRustBuffer):
         if flag == 0:
             return None
         elif flag == 1:
-            return _UniffiFfiConverterTypeHeadReport.read(buf)
+            return _UniffiFfiConverterTypeContact.read(buf)
         else:
             raise InternalError("Unexpected flag byte for optional type")
-
-@dataclass
-class Received:
-    """
-    A received message's body, and what its heads said.
-"""
-    def __init__(self, *, body:bytes, report:typing.Optional[HeadReport]):
-        self.body = body
-        self.report = report
-        
-        
-
-    
-    def __str__(self):
-        return "Received(body={}, report={})".format(self.body, self.report)
-    def __eq__(self, other):
-        if self.body != other.body:
-            return False
-        if self.report != other.report:
-            return False
-        return True
-
-class _UniffiFfiConverterTypeReceived(_UniffiConverterRustBuffer):
-    @staticmethod
-    def read(buf):
-        return Received(
-            body=_UniffiFfiConverterBytes.read(buf),
-            report=_UniffiFfiConverterOptionalTypeHeadReport.read(buf),
-        )
-
-    @staticmethod
-    def check_lower(value):
-        _UniffiFfiConverterBytes.check_lower(value.body)
-        _UniffiFfiConverterOptionalTypeHeadReport.check_lower(value.report)
-
-    @staticmethod
-    def write(value, buf):
-        _UniffiFfiConverterBytes.write(value.body, buf)
-        _UniffiFfiConverterOptionalTypeHeadReport.write(value.report, buf)
-
-class _UniffiFfiConverterSequenceUInt64(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        for item in value:
-            _UniffiFfiConverterUInt64.check_lower(item)
-
-    @classmethod
-    def write(cls, value, buf):
-        items = len(value)
-        buf.write_i32(items)
-        for item in value:
-            _UniffiFfiConverterUInt64.write(item, buf)
-
-    @classmethod
-    def read(cls, buf):
-        count = buf.read_i32()
-        if count < 0:
-            raise InternalError("Unexpected negative sequence length")
-
-        return [
-            _UniffiFfiConverterUInt64.read(buf) for i in range(count)
-        ]
-
-@dataclass
-class RevocationListInfo:
-    """
-    What a revocation list says.
-"""
-    def __init__(self, *, issuer:bytes, issued_at:int, next_update:int, serials:typing.List[int]):
-        self.issuer = issuer
-        self.issued_at = issued_at
-        self.next_update = next_update
-        self.serials = serials
-        
-        
-
-    
-    def __str__(self):
-        return "RevocationListInfo(issuer={}, issued_at={}, next_update={}, serials={})".format(self.issuer, self.issued_at, self.next_update, self.serials)
-    def __eq__(self, other):
-        if self.issuer != other.issuer:
-            return False
-        if self.issued_at != other.issued_at:
-            return False
-        if self.next_update != other.next_update:
-            return False
-        if self.serials != other.serials:
-            return False
-        return True
-
-class _UniffiFfiConverterTypeRevocationListInfo(_UniffiConverterRustBuffer):
-    @staticmethod
-    def read(buf):
-        return RevocationListInfo(
-            issuer=_UniffiFfiConverterBytes.read(buf),
-            issued_at=_UniffiFfiConverterUInt64.read(buf),
-            next_update=_UniffiFfiConverterUInt64.read(buf),
-            serials=_UniffiFfiConverterSequenceUInt64.read(buf),
-        )
-
-    @staticmethod
-    def check_lower(value):
-        _UniffiFfiConverterBytes.check_lower(value.issuer)
-        _UniffiFfiConverterUInt64.check_lower(value.issued_at)
-        _UniffiFfiConverterUInt64.check_lower(value.next_update)
-        _UniffiFfiConverterSequenceUInt64.check_lower(value.serials)
-
-    @staticmethod
-    def write(value, buf):
-        _UniffiFfiConverterBytes.write(value.issuer, buf)
-        _UniffiFfiConverterUInt64.write(value.issued_at, buf)
-        _UniffiFfiConverterUInt64.write(value.next_update, buf)
-        _UniffiFfiConverterSequenceUInt64.write(value.serials, buf)
 
 
 
@@ -7608,94 +8874,43 @@ class _UniffiFfiConverterTypeRosterChange(_UniffiConverterRustBuffer):
         _UniffiFfiConverterSequenceTypeRosterMember.write(value.role_changed, buf)
 
 @dataclass
-class RosterInfo:
+class RosterUpdate:
     """
-    What a verified roster says, for the server's group directory: whose
-    group, which epoch, who is in it, and its head (keep the roster's bytes
-    to check the next epoch with `verify_roster_after`).
+    The result of `Roster.advance`: the newest roster and what changed.
 """
-    def __init__(self, *, group_id:bytes, epoch:int, previous:typing.Optional[bytes], members:typing.List[RosterMember], signer:bytes, head:RosterHead):
-        self.group_id = group_id
-        self.epoch = epoch
-        self.previous = previous
-        self.members = members
-        self.signer = signer
-        self.head = head
+    def __init__(self, *, roster:Roster, change:RosterChange):
+        self.roster = roster
+        self.change = change
         
         
 
     
     def __str__(self):
-        return "RosterInfo(group_id={}, epoch={}, previous={}, members={}, signer={}, head={})".format(self.group_id, self.epoch, self.previous, self.members, self.signer, self.head)
+        return "RosterUpdate(roster={}, change={})".format(self.roster, self.change)
     def __eq__(self, other):
-        if self.group_id != other.group_id:
+        if self.roster != other.roster:
             return False
-        if self.epoch != other.epoch:
-            return False
-        if self.previous != other.previous:
-            return False
-        if self.members != other.members:
-            return False
-        if self.signer != other.signer:
-            return False
-        if self.head != other.head:
+        if self.change != other.change:
             return False
         return True
 
-class _UniffiFfiConverterTypeRosterInfo(_UniffiConverterRustBuffer):
+class _UniffiFfiConverterTypeRosterUpdate(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
-        return RosterInfo(
-            group_id=_UniffiFfiConverterBytes.read(buf),
-            epoch=_UniffiFfiConverterUInt64.read(buf),
-            previous=_UniffiFfiConverterOptionalBytes.read(buf),
-            members=_UniffiFfiConverterSequenceTypeRosterMember.read(buf),
-            signer=_UniffiFfiConverterBytes.read(buf),
-            head=_UniffiFfiConverterTypeRosterHead.read(buf),
+        return RosterUpdate(
+            roster=_UniffiFfiConverterTypeRoster.read(buf),
+            change=_UniffiFfiConverterTypeRosterChange.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterBytes.check_lower(value.group_id)
-        _UniffiFfiConverterUInt64.check_lower(value.epoch)
-        _UniffiFfiConverterOptionalBytes.check_lower(value.previous)
-        _UniffiFfiConverterSequenceTypeRosterMember.check_lower(value.members)
-        _UniffiFfiConverterBytes.check_lower(value.signer)
-        _UniffiFfiConverterTypeRosterHead.check_lower(value.head)
+        _UniffiFfiConverterTypeRoster.check_lower(value.roster)
+        _UniffiFfiConverterTypeRosterChange.check_lower(value.change)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterBytes.write(value.group_id, buf)
-        _UniffiFfiConverterUInt64.write(value.epoch, buf)
-        _UniffiFfiConverterOptionalBytes.write(value.previous, buf)
-        _UniffiFfiConverterSequenceTypeRosterMember.write(value.members, buf)
-        _UniffiFfiConverterBytes.write(value.signer, buf)
-        _UniffiFfiConverterTypeRosterHead.write(value.head, buf)
-
-class _UniffiFfiConverterOptionalTypeContact(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        if value is not None:
-            _UniffiFfiConverterTypeContact.check_lower(value)
-
-    @classmethod
-    def write(cls, value, buf):
-        if value is None:
-            buf.write_u8(0)
-            return
-
-        buf.write_u8(1)
-        _UniffiFfiConverterTypeContact.write(value, buf)
-
-    @classmethod
-    def read(cls, buf):
-        flag = buf.read_u8()
-        if flag == 0:
-            return None
-        elif flag == 1:
-            return _UniffiFfiConverterTypeContact.read(buf)
-        else:
-            raise InternalError("Unexpected flag byte for optional type")
+        _UniffiFfiConverterTypeRoster.write(value.roster, buf)
+        _UniffiFfiConverterTypeRosterChange.write(value.change, buf)
 
 class _UniffiFfiConverterOptionalTypeRosterRole(_UniffiConverterRustBuffer):
     @classmethod
@@ -8235,43 +9450,418 @@ class _UniffiFfiConverterTypeRoster:
         buf.write_u64(cls.lower(value))
 
 @dataclass
-class RosterUpdate:
+class MembersChanged:
     """
-    The result of `Roster.advance`: the newest roster and what changed.
+    What `change_members` did.
 """
-    def __init__(self, *, roster:Roster, change:RosterChange):
+    def __init__(self, *, roster:Roster, queued:typing.List[Outgoing]):
         self.roster = roster
-        self.change = change
+        self.queued = queued
         
         
 
     
     def __str__(self):
-        return "RosterUpdate(roster={}, change={})".format(self.roster, self.change)
+        return "MembersChanged(roster={}, queued={})".format(self.roster, self.queued)
     def __eq__(self, other):
         if self.roster != other.roster:
             return False
-        if self.change != other.change:
+        if self.queued != other.queued:
             return False
         return True
 
-class _UniffiFfiConverterTypeRosterUpdate(_UniffiConverterRustBuffer):
+class _UniffiFfiConverterTypeMembersChanged(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
-        return RosterUpdate(
+        return MembersChanged(
             roster=_UniffiFfiConverterTypeRoster.read(buf),
-            change=_UniffiFfiConverterTypeRosterChange.read(buf),
+            queued=_UniffiFfiConverterSequenceTypeOutgoing.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
         _UniffiFfiConverterTypeRoster.check_lower(value.roster)
-        _UniffiFfiConverterTypeRosterChange.check_lower(value.change)
+        _UniffiFfiConverterSequenceTypeOutgoing.check_lower(value.queued)
 
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterTypeRoster.write(value.roster, buf)
-        _UniffiFfiConverterTypeRosterChange.write(value.change, buf)
+        _UniffiFfiConverterSequenceTypeOutgoing.write(value.queued, buf)
+
+
+
+
+
+
+class MessageType(enum.Enum):
+    """
+    The type of a 1:1 message, read without decrypting it.
+"""
+    
+    MESSAGE = 0
+    """
+    For an established session.
+"""
+    
+    PRE_KEY = 1
+    """
+    Carries a handshake (the first messages of a session).
+"""
+    
+
+
+class _UniffiFfiConverterTypeMessageType(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return MessageType.MESSAGE
+        if variant == 2:
+            return MessageType.PRE_KEY
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == MessageType.MESSAGE:
+            return
+        if value == MessageType.PRE_KEY:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == MessageType.MESSAGE:
+            buf.write_i32(1)
+        if value == MessageType.PRE_KEY:
+            buf.write_i32(2)
+
+
+
+@dataclass
+class MessageInfo:
+    """
+    What a 1:1 message says about where it belongs (`message_info`).
+"""
+    def __init__(self, *, message_type:MessageType, base_key:typing.Optional[bytes], claimed_sender:typing.Optional[bytes]):
+        self.message_type = message_type
+        self.base_key = base_key
+        self.claimed_sender = claimed_sender
+        
+        
+
+    
+    def __str__(self):
+        return "MessageInfo(message_type={}, base_key={}, claimed_sender={})".format(self.message_type, self.base_key, self.claimed_sender)
+    def __eq__(self, other):
+        if self.message_type != other.message_type:
+            return False
+        if self.base_key != other.base_key:
+            return False
+        if self.claimed_sender != other.claimed_sender:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeMessageInfo(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return MessageInfo(
+            message_type=_UniffiFfiConverterTypeMessageType.read(buf),
+            base_key=_UniffiFfiConverterOptionalBytes.read(buf),
+            claimed_sender=_UniffiFfiConverterOptionalBytes.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeMessageType.check_lower(value.message_type)
+        _UniffiFfiConverterOptionalBytes.check_lower(value.base_key)
+        _UniffiFfiConverterOptionalBytes.check_lower(value.claimed_sender)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeMessageType.write(value.message_type, buf)
+        _UniffiFfiConverterOptionalBytes.write(value.base_key, buf)
+        _UniffiFfiConverterOptionalBytes.write(value.claimed_sender, buf)
+
+@dataclass
+class Provisioned:
+    """
+    A new device's account and contacts, from its provisioning message.
+"""
+    def __init__(self, *, account:Account, contacts:typing.List[Contact]):
+        self.account = account
+        self.contacts = contacts
+        
+        
+
+    
+    def __str__(self):
+        return "Provisioned(account={}, contacts={})".format(self.account, self.contacts)
+    def __eq__(self, other):
+        if self.account != other.account:
+            return False
+        if self.contacts != other.contacts:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeProvisioned(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Provisioned(
+            account=_UniffiFfiConverterTypeAccount.read(buf),
+            contacts=_UniffiFfiConverterSequenceTypeContact.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeAccount.check_lower(value.account)
+        _UniffiFfiConverterSequenceTypeContact.check_lower(value.contacts)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeAccount.write(value.account, buf)
+        _UniffiFfiConverterSequenceTypeContact.write(value.contacts, buf)
+
+@dataclass
+class QueuedMessage:
+    """
+    One queued 1:1 message for `decrypt_batch`.
+"""
+    def __init__(self, *, sender:bytes, bytes:bytes):
+        self.sender = sender
+        self.bytes = bytes
+        
+        
+
+    
+    def __str__(self):
+        return "QueuedMessage(sender={}, bytes={})".format(self.sender, self.bytes)
+    def __eq__(self, other):
+        if self.sender != other.sender:
+            return False
+        if self.bytes != other.bytes:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeQueuedMessage(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return QueuedMessage(
+            sender=_UniffiFfiConverterBytes.read(buf),
+            bytes=_UniffiFfiConverterBytes.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.sender)
+        _UniffiFfiConverterBytes.check_lower(value.bytes)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.sender, buf)
+        _UniffiFfiConverterBytes.write(value.bytes, buf)
+
+class _UniffiFfiConverterOptionalTypeHeadReport(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeHeadReport.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeHeadReport.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeHeadReport.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+@dataclass
+class Received:
+    """
+    A received message's body, and what its heads said.
+"""
+    def __init__(self, *, body:bytes, report:typing.Optional[HeadReport]):
+        self.body = body
+        self.report = report
+        
+        
+
+    
+    def __str__(self):
+        return "Received(body={}, report={})".format(self.body, self.report)
+    def __eq__(self, other):
+        if self.body != other.body:
+            return False
+        if self.report != other.report:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeReceived(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Received(
+            body=_UniffiFfiConverterBytes.read(buf),
+            report=_UniffiFfiConverterOptionalTypeHeadReport.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.body)
+        _UniffiFfiConverterOptionalTypeHeadReport.check_lower(value.report)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.body, buf)
+        _UniffiFfiConverterOptionalTypeHeadReport.write(value.report, buf)
+
+class _UniffiFfiConverterSequenceUInt64(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterUInt64.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterUInt64.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterUInt64.read(buf) for i in range(count)
+        ]
+
+@dataclass
+class RevocationListInfo:
+    """
+    What a revocation list says.
+"""
+    def __init__(self, *, issuer:bytes, issued_at:int, next_update:int, serials:typing.List[int]):
+        self.issuer = issuer
+        self.issued_at = issued_at
+        self.next_update = next_update
+        self.serials = serials
+        
+        
+
+    
+    def __str__(self):
+        return "RevocationListInfo(issuer={}, issued_at={}, next_update={}, serials={})".format(self.issuer, self.issued_at, self.next_update, self.serials)
+    def __eq__(self, other):
+        if self.issuer != other.issuer:
+            return False
+        if self.issued_at != other.issued_at:
+            return False
+        if self.next_update != other.next_update:
+            return False
+        if self.serials != other.serials:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeRevocationListInfo(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return RevocationListInfo(
+            issuer=_UniffiFfiConverterBytes.read(buf),
+            issued_at=_UniffiFfiConverterUInt64.read(buf),
+            next_update=_UniffiFfiConverterUInt64.read(buf),
+            serials=_UniffiFfiConverterSequenceUInt64.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.issuer)
+        _UniffiFfiConverterUInt64.check_lower(value.issued_at)
+        _UniffiFfiConverterUInt64.check_lower(value.next_update)
+        _UniffiFfiConverterSequenceUInt64.check_lower(value.serials)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.issuer, buf)
+        _UniffiFfiConverterUInt64.write(value.issued_at, buf)
+        _UniffiFfiConverterUInt64.write(value.next_update, buf)
+        _UniffiFfiConverterSequenceUInt64.write(value.serials, buf)
+
+@dataclass
+class RosterInfo:
+    """
+    What a verified roster says, for the server's group directory: whose
+    group, which epoch, who is in it, and its head (keep the roster's bytes
+    to check the next epoch with `verify_roster_after`).
+"""
+    def __init__(self, *, group_id:bytes, epoch:int, previous:typing.Optional[bytes], members:typing.List[RosterMember], signer:bytes, head:RosterHead):
+        self.group_id = group_id
+        self.epoch = epoch
+        self.previous = previous
+        self.members = members
+        self.signer = signer
+        self.head = head
+        
+        
+
+    
+    def __str__(self):
+        return "RosterInfo(group_id={}, epoch={}, previous={}, members={}, signer={}, head={})".format(self.group_id, self.epoch, self.previous, self.members, self.signer, self.head)
+    def __eq__(self, other):
+        if self.group_id != other.group_id:
+            return False
+        if self.epoch != other.epoch:
+            return False
+        if self.previous != other.previous:
+            return False
+        if self.members != other.members:
+            return False
+        if self.signer != other.signer:
+            return False
+        if self.head != other.head:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeRosterInfo(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return RosterInfo(
+            group_id=_UniffiFfiConverterBytes.read(buf),
+            epoch=_UniffiFfiConverterUInt64.read(buf),
+            previous=_UniffiFfiConverterOptionalBytes.read(buf),
+            members=_UniffiFfiConverterSequenceTypeRosterMember.read(buf),
+            signer=_UniffiFfiConverterBytes.read(buf),
+            head=_UniffiFfiConverterTypeRosterHead.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBytes.check_lower(value.group_id)
+        _UniffiFfiConverterUInt64.check_lower(value.epoch)
+        _UniffiFfiConverterOptionalBytes.check_lower(value.previous)
+        _UniffiFfiConverterSequenceTypeRosterMember.check_lower(value.members)
+        _UniffiFfiConverterBytes.check_lower(value.signer)
+        _UniffiFfiConverterTypeRosterHead.check_lower(value.head)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBytes.write(value.group_id, buf)
+        _UniffiFfiConverterUInt64.write(value.epoch, buf)
+        _UniffiFfiConverterOptionalBytes.write(value.previous, buf)
+        _UniffiFfiConverterSequenceTypeRosterMember.write(value.members, buf)
+        _UniffiFfiConverterBytes.write(value.signer, buf)
+        _UniffiFfiConverterTypeRosterHead.write(value.head, buf)
 
 
 
@@ -8426,6 +10016,334 @@ class _UniffiFfiConverterTypeStatementInfo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterUInt64.write(value.valid_from, buf)
         _UniffiFfiConverterUInt64.write(value.valid_until, buf)
         _UniffiFfiConverterSequenceTypeClaim.write(value.claims, buf)
+
+
+
+
+
+
+class StoreDelivery:
+    """
+    What a received message turned into, already committed.
+"""
+    def __init__(self):
+        raise RuntimeError("StoreDelivery cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class MESSAGE:
+        """
+        A message, now in the inbox: save it, then `ack(incoming.id)`.
+"""
+        
+        def __init__(self, incoming:Incoming):
+            self.incoming = incoming
+            
+            """
+        The message.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "StoreDelivery.MESSAGE(incoming={})".format(self.incoming)
+        def __eq__(self, other):
+            if not isinstance(other, StoreDelivery):
+                return NotImplemented
+            if not other.is_MESSAGE():
+                return False
+            if self.incoming != other.incoming:
+                return False
+            return True
+
+    @dataclass
+    class EVENT:
+        """
+        A notice, now in the events (a chain key, a roster, a session
+        reset).
+"""
+        
+        def __init__(self, event:StoreEvent):
+            self.event = event
+            
+            """
+        The notice.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "StoreDelivery.EVENT(event={})".format(self.event)
+        def __eq__(self, other):
+            if not isinstance(other, StoreDelivery):
+                return NotImplemented
+            if not other.is_EVENT():
+                return False
+            if self.event != other.event:
+                return False
+            return True
+
+    @dataclass
+    class DUPLICATE:
+        """
+        Received before (its key is spent): drop it. If the first delivery
+        was not acknowledged yet, it is still in `pending()`.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "StoreDelivery.DUPLICATE()".format()
+        def __eq__(self, other):
+            if not isinstance(other, StoreDelivery):
+                return NotImplemented
+            if not other.is_DUPLICATE():
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_MESSAGE(self) -> bool:
+        return isinstance(self, StoreDelivery.MESSAGE)
+    def is_message(self) -> bool:
+        return isinstance(self, StoreDelivery.MESSAGE)
+    def is_EVENT(self) -> bool:
+        return isinstance(self, StoreDelivery.EVENT)
+    def is_event(self) -> bool:
+        return isinstance(self, StoreDelivery.EVENT)
+    def is_DUPLICATE(self) -> bool:
+        return isinstance(self, StoreDelivery.DUPLICATE)
+    def is_duplicate(self) -> bool:
+        return isinstance(self, StoreDelivery.DUPLICATE)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+StoreDelivery.MESSAGE = type("StoreDelivery.MESSAGE", (StoreDelivery.MESSAGE, StoreDelivery,), {})  # type: ignore
+StoreDelivery.EVENT = type("StoreDelivery.EVENT", (StoreDelivery.EVENT, StoreDelivery,), {})  # type: ignore
+StoreDelivery.DUPLICATE = type("StoreDelivery.DUPLICATE", (StoreDelivery.DUPLICATE, StoreDelivery,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeStoreDelivery(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return StoreDelivery.MESSAGE(
+                _UniffiFfiConverterTypeIncoming.read(buf),
+            )
+        if variant == 2:
+            return StoreDelivery.EVENT(
+                _UniffiFfiConverterTypeStoreEvent.read(buf),
+            )
+        if variant == 3:
+            return StoreDelivery.DUPLICATE(
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_MESSAGE():
+            _UniffiFfiConverterTypeIncoming.check_lower(value.incoming)
+            return
+        if value.is_EVENT():
+            _UniffiFfiConverterTypeStoreEvent.check_lower(value.event)
+            return
+        if value.is_DUPLICATE():
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_MESSAGE():
+            buf.write_i32(1)
+            _UniffiFfiConverterTypeIncoming.write(value.incoming, buf)
+        if value.is_EVENT():
+            buf.write_i32(2)
+            _UniffiFfiConverterTypeStoreEvent.write(value.event, buf)
+        if value.is_DUPLICATE():
+            buf.write_i32(3)
+
+
+
+class _UniffiFfiConverterOptionalTypeStoreDelivery(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeStoreDelivery.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeStoreDelivery.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeStoreDelivery.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+@dataclass
+class StoreBatchResult:
+    """
+    One message's result in `decrypt_batch`: a delivery or a failure.
+"""
+    def __init__(self, *, delivery:typing.Optional[StoreDelivery], error:typing.Optional[Failure]):
+        self.delivery = delivery
+        self.error = error
+        
+        
+
+    
+    def __str__(self):
+        return "StoreBatchResult(delivery={}, error={})".format(self.delivery, self.error)
+    def __eq__(self, other):
+        if self.delivery != other.delivery:
+            return False
+        if self.error != other.error:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeStoreBatchResult(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return StoreBatchResult(
+            delivery=_UniffiFfiConverterOptionalTypeStoreDelivery.read(buf),
+            error=_UniffiFfiConverterOptionalTypeFailure.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterOptionalTypeStoreDelivery.check_lower(value.delivery)
+        _UniffiFfiConverterOptionalTypeFailure.check_lower(value.error)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterOptionalTypeStoreDelivery.write(value.delivery, buf)
+        _UniffiFfiConverterOptionalTypeFailure.write(value.error, buf)
+
+
+
+
+
+
+class Durability(enum.Enum):
+    """
+    SQLite's `synchronous` setting (WAL journal either way). An anchored
+    store always commits with `Full`.
+"""
+    
+    NORMAL = 0
+    """
+    A commit survives the app crashing; the last commits may be lost if
+    the device loses power (state and mail are lost together, so every
+    message stays exactly-once).
+"""
+    
+    FULL = 1
+    """
+    A commit survives power loss too (slower).
+"""
+    
+
+
+class _UniffiFfiConverterTypeDurability(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return Durability.NORMAL
+        if variant == 2:
+            return Durability.FULL
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == Durability.NORMAL:
+            return
+        if value == Durability.FULL:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == Durability.NORMAL:
+            buf.write_i32(1)
+        if value == Durability.FULL:
+            buf.write_i32(2)
+
+
+
+@dataclass
+class StoreOptions:
+    """
+    How to open a store.
+"""
+    def __init__(self, *, durability:Durability, device_label:str = "", now:int):
+        self.durability = durability
+        self.device_label = device_label
+        self.now = now
+        
+        
+
+    
+    def __str__(self):
+        return "StoreOptions(durability={}, device_label={}, now={})".format(self.durability, self.device_label, self.now)
+    def __eq__(self, other):
+        if self.durability != other.durability:
+            return False
+        if self.device_label != other.device_label:
+            return False
+        if self.now != other.now:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeStoreOptions(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return StoreOptions(
+            durability=_UniffiFfiConverterTypeDurability.read(buf),
+            device_label=_UniffiFfiConverterString.read(buf),
+            now=_UniffiFfiConverterUInt64.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeDurability.check_lower(value.durability)
+        _UniffiFfiConverterString.check_lower(value.device_label)
+        _UniffiFfiConverterUInt64.check_lower(value.now)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeDurability.write(value.durability, buf)
+        _UniffiFfiConverterString.write(value.device_label, buf)
+        _UniffiFfiConverterUInt64.write(value.now, buf)
 
 @dataclass
 class TrustAnchor:
@@ -12591,6 +14509,1292 @@ class _UniffiFfiConverterTypePresentation:
     def write(cls, value: Presentation, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
 
+
+class StorageKeyProtocol(typing.Protocol):
+    """
+    The key a store is sealed under (32 random bytes). Keep it in the
+    platform keystore (Android Keystore-wrapped, iOS Keychain); it never
+    leaves this object except through `to_bytes`.
+"""
+    
+    def to_bytes(self, ) -> bytes:
+        """
+        The 32 key bytes, to hand to the platform keystore. Secret: keep
+        them nowhere else.
+"""
+        raise NotImplementedError
+
+class StorageKey(StorageKeyProtocol):
+    """
+    The key a store is sealed under (32 random bytes). Keep it in the
+    platform keystore (Android Keystore-wrapped, iOS Keychain); it never
+    leaves this object except through `to_bytes`.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def from_bytes(cls, bytes: bytes) -> StorageKey:
+        """
+        The key from its 32 bytes (as `to_bytes` gave them to the
+        keystore). The bytes passed in are wiped here once read.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(bytes)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(bytes),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeStorageKey.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_storagekey_from_bytes,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def generate(cls, ) -> StorageKey:
+        """
+        A fresh random key from the operating system's generator.
+"""
+        _uniffi_lowered_args = (
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeStorageKey.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_storagekey_generate,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_free_storagekey, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_clone_storagekey, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def to_bytes(self, ) -> bytes:
+        """
+        The 32 key bytes, to hand to the platform keystore. Secret: keep
+        them nowhere else.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storagekey_to_bytes,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeStorageKey:
+    @staticmethod
+    def lift(value: int) -> StorageKey:
+        return StorageKey._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: StorageKey):
+        if not isinstance(value, StorageKey):
+            raise TypeError("Expected StorageKey instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: StorageKey) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> StorageKey:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: StorageKey, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+class _UniffiFfiConverterSequenceTypeQueuedMessage(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeQueuedMessage.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeQueuedMessage.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeQueuedMessage.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterSequenceTypeStoreBatchResult(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeStoreBatchResult.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeStoreBatchResult.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeStoreBatchResult.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterSequenceTypeEventEntry(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeEventEntry.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeEventEntry.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeEventEntry.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterSequenceTypeIncoming(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeIncoming.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeIncoming.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeIncoming.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterOptionalTypeRoster(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeRoster.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeRoster.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeRoster.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+
+class StoreAccountProtocol(typing.Protocol):
+    """
+    A device's account store: identity, prekeys, account and contacts,
+    sessions, groups, the outbox, the inbox and events, in one SQLite file
+    sealed under a `StorageKey`. Every call is one transaction; two
+    processes (an app and its notification extension) may open one file at
+    once. Close it when done (Kotlin `close()`/`use {}`, Python `with` or
+    `close()`, Swift: drop the last reference).
+"""
+    
+    def account_key(self, ) -> bytes:
+        """
+        This device's account key (32 bytes, for rosters).
+"""
+        raise NotImplementedError
+    def ack(self, id: int) -> None:
+        """
+        The app saved inbox entry `id`: it leaves the inbox (a redelivery
+        is recognised as `Duplicate`). `NotFound` if it is not there.
+"""
+        raise NotImplementedError
+    def active_session(self, device: bytes) -> typing.Optional[bytes]:
+        """
+        The id (32 bytes) of the session messages to `device` use, if any.
+"""
+        raise NotImplementedError
+    def bundle(self, ) -> bytes:
+        """
+        A bundle for the server to hand out (each one-time prekey once).
+"""
+        raise NotImplementedError
+    def change_members(self, group_id: bytes,members: typing.List[RosterMember]) -> MembersChanged:
+        """
+        Changes a group's members to `members` (this account must be an
+        admin: `NotAdmin`): signs the next roster, makes this device's
+        chain rotate before its next message, and queues the roster for
+        every remaining member device with a session.
+"""
+        raise NotImplementedError
+    def counter(self, ) -> int:
+        """
+        The store-wide counter (one more per committed write): what the
+        anchor keeps.
+"""
+        raise NotImplementedError
+    def create_group(self, group_id: bytes,members: typing.List[RosterMember],now: int) -> Roster:
+        """
+        Creates a group with this account as an admin and `members` (by
+        account key); returns its first roster (publish its bytes). Invite
+        each member device with `invite`.
+"""
+        raise NotImplementedError
+    def decrypt(self, sender: bytes,message: bytes,now: int) -> StoreDelivery:
+        """
+        Decrypts a 1:1 message the server says `sender` sent; what it
+        produced is committed before this returns (a message into the
+        inbox, a notice into the events). A message received before is
+        `Duplicate`. On error nothing changed except the count of
+        undecryptable messages that leads to `StoreEvent.SessionBroken`.
+"""
+        raise NotImplementedError
+    def decrypt_batch(self, messages: typing.List[QueuedMessage],now: int) -> typing.List[StoreBatchResult]:
+        """
+        Decrypts queued messages in one transaction (a device coming
+        online): one result per message, in order; a failure affects only
+        its own message.
+"""
+        raise NotImplementedError
+    def device_list(self, ) -> bytes:
+        """
+        This account's newest signed device list, to publish.
+"""
+        raise NotImplementedError
+    def dismiss(self, id: int) -> None:
+        """
+        The app has shown event `id`.
+"""
+        raise NotImplementedError
+    def encrypt(self, device: bytes,plaintext: bytes) -> Outgoing:
+        """
+        Encrypts `plaintext` for `device` (identity key) on its active
+        session; the ciphertext is in the outbox before this returns.
+        `NoSession`: fetch its bundle and `start_session`.
+"""
+        raise NotImplementedError
+    def events(self, ) -> typing.List[EventEntry]:
+        """
+        What the user must be told, oldest first.
+"""
+        raise NotImplementedError
+    def group_decrypt(self, group_id: bytes,sender: bytes,message: bytes) -> StoreDelivery:
+        """
+        Decrypts a group message the server says `sender` sent in the
+        group: the sender's chain must be held (`NotFound`) and the sender
+        a member of the held roster (`SenderNotMember`). The plaintext goes
+        into the inbox.
+"""
+        raise NotImplementedError
+    def group_encrypt(self, group_id: bytes,plaintext: bytes,now: int) -> GroupSend:
+        """
+        Encrypts a group message: rotates first when due (a removal, the
+        policy), hands this device's chain to member devices lacking it,
+        then queues the message. Everything is in the outbox on return.
+"""
+        raise NotImplementedError
+    def heal(self, bundle: bytes) -> Outgoing:
+        """
+        Starts a new session with a device whose session broke
+        (`StoreEvent.SessionBroken`) and queues a reset message on it.
+"""
+        raise NotImplementedError
+    def identity(self, ) -> bytes:
+        """
+        This device's identity key (standalone encoding, as
+        `Device.identity_key`).
+"""
+        raise NotImplementedError
+    def invite(self, group_id: bytes,device: bytes) -> Outgoing:
+        """
+        Queues the group's roster for `device` (a member's device, over its
+        session): its store learns the group from it.
+"""
+        raise NotImplementedError
+    def mark_sent(self, id: int) -> None:
+        """
+        The server acknowledged outbox entry `id`: it leaves the outbox.
+        `NotFound` if it is not there.
+"""
+        raise NotImplementedError
+    def outbox(self, ) -> typing.List[Outgoing]:
+        """
+        The messages waiting to be sent (or sent again after a crash),
+        oldest first.
+"""
+        raise NotImplementedError
+    def pending(self, ) -> typing.List[Incoming]:
+        """
+        The messages decrypted and not acknowledged, oldest first: after a
+        crash, what the app has not saved yet.
+"""
+        raise NotImplementedError
+    def prekey_upload(self, now: int) -> typing.Optional[bytes]:
+        """
+        Tops up and rotates the prekeys and returns the signed incremental
+        upload of what the server lacks (`None`: nothing). Committed before
+        it returns: upload it, and again after a crash (idempotent).
+"""
+        raise NotImplementedError
+    def roster(self, group_id: bytes) -> typing.Optional[Roster]:
+        """
+        The roster held for a group, if any.
+"""
+        raise NotImplementedError
+    def start_session(self, bundle: bytes) -> bytes:
+        """
+        Starts a session with the device of `bundle` and makes it the one
+        messages to that device use. Returns the session id (32 bytes).
+"""
+        raise NotImplementedError
+    def update_contact(self, chain: typing.List[bytes]) -> None:
+        """
+        Pins a contact from its device list (trust on first use; compare
+        safety numbers), or moves a pinned one along `chain` (the lists
+        after the held one, ascending).
+"""
+        raise NotImplementedError
+    def upload_due(self, now: int) -> bool:
+        """
+        Whether the server should get new prekeys (few one-time prekeys
+        left, or a rotation due at `now`).
+"""
+        raise NotImplementedError
+
+class StoreAccount(StoreAccountProtocol):
+    """
+    A device's account store: identity, prekeys, account and contacts,
+    sessions, groups, the outbox, the inbox and events, in one SQLite file
+    sealed under a `StorageKey`. Every call is one transaction; two
+    processes (an app and its notification extension) may open one file at
+    once. Close it when done (Kotlin `close()`/`use {}`, Python `with` or
+    `close()`, Swift: drop the last reference).
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def open(cls, path: str,key: StorageKey,options: StoreOptions) -> StoreAccount:
+        """
+        Opens the store at `path` under `key`, creating it (a new identity,
+        prekeys, and an account listing only this device) if the file is
+        new or empty. `WrongStorageKey`, `CorruptStore`, `NewerVersion`.
+"""
+        
+        _UniffiFfiConverterString.check_lower(path)
+
+        _UniffiFfiConverterTypeStorageKey.check_lower(key)
+
+        _UniffiFfiConverterTypeStoreOptions.check_lower(options)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterString.lower(path),
+            _UniffiFfiConverterTypeStorageKey.lower(key),
+            _UniffiFfiConverterTypeStoreOptions.lower(options),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeStoreAccount.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_storeaccount_open,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def open_anchored(cls, path: str,key: StorageKey,options: StoreOptions,anchor: StoreAnchor) -> StoreAccount:
+        """
+        As `open`, with the app's copy of the counter: a file older than
+        the anchor is refused with `StoreRolledBack` (both counters). Every
+        commit then records the new counter in the anchor.
+"""
+        
+        _UniffiFfiConverterString.check_lower(path)
+
+        _UniffiFfiConverterTypeStorageKey.check_lower(key)
+
+        _UniffiFfiConverterTypeStoreOptions.check_lower(options)
+
+        _UniffiFfiConverterTypeStoreAnchor.check_lower(anchor)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterString.lower(path),
+            _UniffiFfiConverterTypeStorageKey.lower(key),
+            _UniffiFfiConverterTypeStoreOptions.lower(options),
+            _UniffiFfiConverterTypeStoreAnchor.lower(anchor),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeStoreAccount.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_storeaccount_open_anchored,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def open_rolled_back(cls, path: str,key: StorageKey,options: StoreOptions,anchor: StoreAnchor) -> StoreAccount:
+        """
+        Opens a store that `open_anchored` refused as rolled back: every
+        session is deleted, the prekeys rotated, group chains rotate before
+        their next message, and a `StoreEvent.RolledBack` is queued.
+"""
+        
+        _UniffiFfiConverterString.check_lower(path)
+
+        _UniffiFfiConverterTypeStorageKey.check_lower(key)
+
+        _UniffiFfiConverterTypeStoreOptions.check_lower(options)
+
+        _UniffiFfiConverterTypeStoreAnchor.check_lower(anchor)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterString.lower(path),
+            _UniffiFfiConverterTypeStorageKey.lower(key),
+            _UniffiFfiConverterTypeStoreOptions.lower(options),
+            _UniffiFfiConverterTypeStoreAnchor.lower(anchor),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeStoreAccount.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_constructor_storeaccount_open_rolled_back,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_free_storeaccount, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_clone_storeaccount, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def account_key(self, ) -> bytes:
+        """
+        This device's account key (32 bytes, for rosters).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_account_key,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def ack(self, id: int) -> None:
+        """
+        The app saved inbox entry `id`: it leaves the inbox (a redelivery
+        is recognised as `Duplicate`). `NotFound` if it is not there.
+"""
+        
+        _UniffiFfiConverterInt64.check_lower(id)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterInt64.lower(id),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_ack,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def active_session(self, device: bytes) -> typing.Optional[bytes]:
+        """
+        The id (32 bytes) of the session messages to `device` use, if any.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(device)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(device),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterOptionalBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_active_session,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def bundle(self, ) -> bytes:
+        """
+        A bundle for the server to hand out (each one-time prekey once).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_bundle,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def change_members(self, group_id: bytes,members: typing.List[RosterMember]) -> MembersChanged:
+        """
+        Changes a group's members to `members` (this account must be an
+        admin: `NotAdmin`): signs the next roster, makes this device's
+        chain rotate before its next message, and queues the roster for
+        every remaining member device with a session.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(group_id)
+
+        _UniffiFfiConverterSequenceTypeRosterMember.check_lower(members)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(group_id),
+            _UniffiFfiConverterSequenceTypeRosterMember.lower(members),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeMembersChanged.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_change_members,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def counter(self, ) -> int:
+        """
+        The store-wide counter (one more per committed write): what the
+        anchor keeps.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_counter,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def create_group(self, group_id: bytes,members: typing.List[RosterMember],now: int) -> Roster:
+        """
+        Creates a group with this account as an admin and `members` (by
+        account key); returns its first roster (publish its bytes). Invite
+        each member device with `invite`.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(group_id)
+
+        _UniffiFfiConverterSequenceTypeRosterMember.check_lower(members)
+
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(group_id),
+            _UniffiFfiConverterSequenceTypeRosterMember.lower(members),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeRoster.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_create_group,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def decrypt(self, sender: bytes,message: bytes,now: int) -> StoreDelivery:
+        """
+        Decrypts a 1:1 message the server says `sender` sent; what it
+        produced is committed before this returns (a message into the
+        inbox, a notice into the events). A message received before is
+        `Duplicate`. On error nothing changed except the count of
+        undecryptable messages that leads to `StoreEvent.SessionBroken`.
+"""
+        
+        _UniffiFfiConverterByRefBytes.check_lower(sender)
+
+        _UniffiFfiConverterByRefBytes.check_lower(message)
+
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterByRefBytes.lower(sender),
+            _UniffiFfiConverterByRefBytes.lower(message),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeStoreDelivery.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_decrypt,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def decrypt_batch(self, messages: typing.List[QueuedMessage],now: int) -> typing.List[StoreBatchResult]:
+        """
+        Decrypts queued messages in one transaction (a device coming
+        online): one result per message, in order; a failure affects only
+        its own message.
+"""
+        
+        _UniffiFfiConverterSequenceTypeQueuedMessage.check_lower(messages)
+
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterSequenceTypeQueuedMessage.lower(messages),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeStoreBatchResult.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_decrypt_batch,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def device_list(self, ) -> bytes:
+        """
+        This account's newest signed device list, to publish.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_device_list,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def dismiss(self, id: int) -> None:
+        """
+        The app has shown event `id`.
+"""
+        
+        _UniffiFfiConverterInt64.check_lower(id)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterInt64.lower(id),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_dismiss,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def encrypt(self, device: bytes,plaintext: bytes) -> Outgoing:
+        """
+        Encrypts `plaintext` for `device` (identity key) on its active
+        session; the ciphertext is in the outbox before this returns.
+        `NoSession`: fetch its bundle and `start_session`.
+"""
+        
+        _UniffiFfiConverterByRefBytes.check_lower(device)
+
+        _UniffiFfiConverterByRefBytes.check_lower(plaintext)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterByRefBytes.lower(device),
+            _UniffiFfiConverterByRefBytes.lower(plaintext),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeOutgoing.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_encrypt,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def events(self, ) -> typing.List[EventEntry]:
+        """
+        What the user must be told, oldest first.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeEventEntry.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_events,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def group_decrypt(self, group_id: bytes,sender: bytes,message: bytes) -> StoreDelivery:
+        """
+        Decrypts a group message the server says `sender` sent in the
+        group: the sender's chain must be held (`NotFound`) and the sender
+        a member of the held roster (`SenderNotMember`). The plaintext goes
+        into the inbox.
+"""
+        
+        _UniffiFfiConverterByRefBytes.check_lower(group_id)
+
+        _UniffiFfiConverterByRefBytes.check_lower(sender)
+
+        _UniffiFfiConverterByRefBytes.check_lower(message)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterByRefBytes.lower(group_id),
+            _UniffiFfiConverterByRefBytes.lower(sender),
+            _UniffiFfiConverterByRefBytes.lower(message),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeStoreDelivery.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_group_decrypt,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def group_encrypt(self, group_id: bytes,plaintext: bytes,now: int) -> GroupSend:
+        """
+        Encrypts a group message: rotates first when due (a removal, the
+        policy), hands this device's chain to member devices lacking it,
+        then queues the message. Everything is in the outbox on return.
+"""
+        
+        _UniffiFfiConverterByRefBytes.check_lower(group_id)
+
+        _UniffiFfiConverterByRefBytes.check_lower(plaintext)
+
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterByRefBytes.lower(group_id),
+            _UniffiFfiConverterByRefBytes.lower(plaintext),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeGroupSend.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_group_encrypt,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def heal(self, bundle: bytes) -> Outgoing:
+        """
+        Starts a new session with a device whose session broke
+        (`StoreEvent.SessionBroken`) and queues a reset message on it.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(bundle)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(bundle),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeOutgoing.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_heal,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def identity(self, ) -> bytes:
+        """
+        This device's identity key (standalone encoding, as
+        `Device.identity_key`).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_identity,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def invite(self, group_id: bytes,device: bytes) -> Outgoing:
+        """
+        Queues the group's roster for `device` (a member's device, over its
+        session): its store learns the group from it.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(group_id)
+
+        _UniffiFfiConverterBytes.check_lower(device)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(group_id),
+            _UniffiFfiConverterBytes.lower(device),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeOutgoing.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_invite,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def mark_sent(self, id: int) -> None:
+        """
+        The server acknowledged outbox entry `id`: it leaves the outbox.
+        `NotFound` if it is not there.
+"""
+        
+        _UniffiFfiConverterInt64.check_lower(id)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterInt64.lower(id),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_mark_sent,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def outbox(self, ) -> typing.List[Outgoing]:
+        """
+        The messages waiting to be sent (or sent again after a crash),
+        oldest first.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeOutgoing.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_outbox,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def pending(self, ) -> typing.List[Incoming]:
+        """
+        The messages decrypted and not acknowledged, oldest first: after a
+        crash, what the app has not saved yet.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeIncoming.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_pending,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def prekey_upload(self, now: int) -> typing.Optional[bytes]:
+        """
+        Tops up and rotates the prekeys and returns the signed incremental
+        upload of what the server lacks (`None`: nothing). Committed before
+        it returns: upload it, and again after a crash (idempotent).
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterOptionalBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_prekey_upload,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def roster(self, group_id: bytes) -> typing.Optional[Roster]:
+        """
+        The roster held for a group, if any.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(group_id)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(group_id),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterOptionalTypeRoster.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_roster,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def start_session(self, bundle: bytes) -> bytes:
+        """
+        Starts a session with the device of `bundle` and makes it the one
+        messages to that device use. Returns the session id (32 bytes).
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(bundle)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(bundle),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_start_session,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def update_contact(self, chain: typing.List[bytes]) -> None:
+        """
+        Pins a contact from its device list (trust on first use; compare
+        safety numbers), or moves a pinned one along `chain` (the lists
+        after the held one, ascending).
+"""
+        
+        _UniffiFfiConverterSequenceBytes.check_lower(chain)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterSequenceBytes.lower(chain),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_update_contact,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def upload_due(self, now: int) -> bool:
+        """
+        Whether the server should get new prekeys (few one-time prekeys
+        left, or a rotation due at `now`).
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(now)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(now),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_upload_due,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeStoreAccount:
+    @staticmethod
+    def lift(value: int) -> StoreAccount:
+        return StoreAccount._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: StoreAccount):
+        if not isinstance(value, StoreAccount):
+            raise TypeError("Expected StoreAccount instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: StoreAccount) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> StoreAccount:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: StoreAccount, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+class _UniffiFfiConverterOptionalUInt64(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterUInt64.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterUInt64.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterUInt64.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+
+class StoreAnchor():
+    """
+    The app's copy of the store's counter, kept outside the store file (the
+    platform keystore, which backups do not restore): a file whose counter
+    is below it is an older copy put back (`StoreRolledBack`). Implemented
+    by the app; both methods are called with the store's lock held, must
+    return quickly and must not throw.
+"""
+    
+    def load(self, ) -> typing.Optional[int]:
+        """
+        The counter last stored, or `None` if none yet.
+"""
+        raise NotImplementedError
+    def store(self, counter: int) -> None:
+        """
+        Records the counter after a commit.
+"""
+        raise NotImplementedError
+
+class StoreAnchorImpl(StoreAnchor):
+    """
+    The app's copy of the store's counter, kept outside the store file (the
+    platform keystore, which backups do not restore): a file whose counter
+    is below it is an older copy put back (`StoreRolledBack`). Implemented
+    by the app; both methods are called with the store's lock held, must
+    return quickly and must not throw.
+"""
+    
+    _handle: ctypes.c_uint64
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_free_storeanchor, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_qorgan_ffi_fn_clone_storeanchor, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def load(self, ) -> typing.Optional[int]:
+        """
+        The counter last stored, or `None` if none yet.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterOptionalUInt64.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_load,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def store(self, counter: int) -> None:
+        """
+        Records the counter after a commit.
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(counter)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(counter),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_store,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+# Put all the bits inside a class to keep the top-level namespace clean
+class _UniffiTraitImplStoreAnchorImpl:
+    # For each method, generate a callback function to pass to Rust
+
+    @_UNIFFI_CALLBACK_INTERFACE_QORGAN_FFI_STORE_ANCHOR_METHOD0
+    def load(
+            uniffi_handle,
+            uniffi_out_return,
+            uniffi_call_status_ptr,
+        ):
+        uniffi_obj = _UniffiFfiConverterTypeStoreAnchor._handle_map.get(uniffi_handle)
+        def make_call():
+            uniffi_args = ()
+            uniffi_method = uniffi_obj.load
+            return uniffi_method(*uniffi_args)
+        def write_return_value(v):
+            uniffi_out_return[0] = _UniffiFfiConverterOptionalUInt64.lower(v)
+        _uniffi_trait_interface_call(
+                uniffi_call_status_ptr.contents,
+                make_call,
+                write_return_value,
+        )
+
+    @_UNIFFI_CALLBACK_INTERFACE_QORGAN_FFI_STORE_ANCHOR_METHOD1
+    def store(
+            uniffi_handle,
+            counter,
+            uniffi_out_return,
+            uniffi_call_status_ptr,
+        ):
+        uniffi_obj = _UniffiFfiConverterTypeStoreAnchor._handle_map.get(uniffi_handle)
+        def make_call():
+            uniffi_args = (_UniffiFfiConverterUInt64.lift(counter), )
+            uniffi_method = uniffi_obj.store
+            return uniffi_method(*uniffi_args)
+        write_return_value = lambda v: None
+        _uniffi_trait_interface_call(
+                uniffi_call_status_ptr.contents,
+                make_call,
+                write_return_value,
+        )
+
+    @_UNIFFI_CALLBACK_INTERFACE_FREE_QORGAN_FFI_STORE_ANCHOR
+    def _uniffi_free(uniffi_handle):
+        _UniffiFfiConverterTypeStoreAnchor._handle_map.remove(uniffi_handle)
+
+    @_UNIFFI_CALLBACK_INTERFACE_CLONE_QORGAN_FFI_STORE_ANCHOR
+    def _uniffi_clone(uniffi_handle):
+        return _UniffiFfiConverterTypeStoreAnchor._handle_map.clone(uniffi_handle)
+
+    # Generate the FFI VTable.  This has a field for each callback interface method.
+    _uniffi_vtable = _UniffiVTableCallbackInterfaceQorganFfiStoreAnchor(
+        _uniffi_free,
+        _uniffi_clone,
+        load,
+        store,
+    )
+    # Send Rust a pointer to the VTable.  Note: this means we need to keep the struct alive forever,
+    # or else bad things will happen when Rust tries to access it.
+    _UniffiLib.uniffi_qorgan_ffi_fn_init_callback_vtable_storeanchor(ctypes.byref(_uniffi_vtable))
+
+class _UniffiFfiConverterTypeStoreAnchor:
+    _handle_map = _UniffiHandleMap()
+
+    @staticmethod
+    def lift(value: int):
+        if (value & 1) == 0:
+            # Rust-generated handle, construct a new class that uses the handle to implement the
+            # interface
+            return StoreAnchorImpl._uniffi_make_instance(value)
+        else:
+            # Python-generated handle, get the object from the handle map
+            return _UniffiFfiConverterTypeStoreAnchor._handle_map.remove(value)
+
+    @staticmethod
+    def check_lower(value: StoreAnchor):
+        if not isinstance(value, StoreAnchor):
+            raise TypeError("Expected StoreAnchor subclass, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: StoreAnchor):
+         if isinstance(value, StoreAnchorImpl):
+            # Rust-implementated object.  Clone the handle and return it
+            return value._uniffi_clone_handle()
+         else:
+            # Python-implementated object, generate a new vtable handle and return that.
+            return _UniffiFfiConverterTypeStoreAnchor._handle_map.insert(value)
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer):
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: StoreAnchor, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
 class _UniffiFfiConverterSequenceTypeDelivery(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -12684,6 +15888,25 @@ def envelope_accounts(plaintext: bytes) -> EnvelopeAccounts:
         *_uniffi_lowered_args,
     )
     return _uniffi_lift_return(_uniffi_ffi_result)
+def error_message(error: QorganError) -> str:
+    """
+    The readable text of an error: the same as Kotlin's `message`, Swift's
+    `errorDescription` and Python's `str(e)` (which call this), for logs
+    and support screens. Never contains key material or message content.
+"""
+    
+    _UniffiFfiConverterTypeQorganError.check_lower(error)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterTypeQorganError.lower(error),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterString.lift
+    _uniffi_error_converter = None
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_error_message,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
 def fanout(account: Account,contact: Contact,sessions: typing.List[Session],body: bytes) -> typing.List[Delivery]:
     """
     Encrypts `body` once for every device of the conversation: each device
@@ -12737,6 +15960,27 @@ def link_code_device(link_code: str) -> bytes:
     _uniffi_ffi_result = _uniffi_rust_call_with_error(
         _uniffi_error_converter,
         _UniffiLib.uniffi_qorgan_ffi_fn_func_link_code_device,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def message_info(message: bytes) -> MessageInfo:
+    """
+    Reads a 1:1 message's type and routing information without decrypting
+    it (a store routes by itself; this is for apps holding `Session`s).
+    Normal messages carry nothing that names their session: try the
+    peer's sessions, newest first. `Malformed` for bytes that are not a
+    message.
+"""
+    
+    _UniffiFfiConverterByRefBytes.check_lower(message)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterByRefBytes.lower(message),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterTypeMessageInfo.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_qorgan_ffi_fn_func_message_info,
         *_uniffi_lowered_args,
     )
     return _uniffi_lift_return(_uniffi_ffi_result)
@@ -13097,9 +16341,14 @@ __all__ = [
     "QorganError",
     "ErrorKind",
     "ClaimTag",
+    "StoreEvent",
+    "Destination",
     "Comparison",
     "RosterRole",
+    "MessageType",
     "StatementKind",
+    "StoreDelivery",
+    "Durability",
     "RevocationStatus",
     "RotationReason",
     "VerifyItem",
@@ -13113,28 +16362,39 @@ __all__ = [
     "DeviceInfo",
     "DeviceListInfo",
     "EnvelopeAccounts",
+    "EventEntry",
     "FanoutResult",
     "GroupPlaintext",
     "GroupBatchResult",
     "GroupPolicy",
+    "Outgoing",
+    "GroupSend",
     "HeadReport",
+    "Incoming",
     "ListChange",
     "SafetyNumber",
-    "Provisioned",
-    "Received",
-    "RevocationListInfo",
     "RosterMember",
     "RosterChange",
-    "RosterInfo",
     "RosterUpdate",
+    "MembersChanged",
+    "MessageInfo",
+    "Provisioned",
+    "QueuedMessage",
+    "Received",
+    "RevocationListInfo",
+    "RosterInfo",
     "StatementInfo",
+    "StoreBatchResult",
+    "StoreOptions",
     "TrustAnchor",
     "UploadInfo",
     "Verified",
     "VerifyResult",
     "envelope_accounts",
+    "error_message",
     "fanout",
     "link_code_device",
+    "message_info",
     "receive",
     "safety_numbers_match",
     "verify_announcement",
@@ -13174,4 +16434,10 @@ __all__ = [
     "RevocationListProtocol",
     "Presentation",
     "PresentationProtocol",
+    "StorageKey",
+    "StorageKeyProtocol",
+    "StoreAccount",
+    "StoreAccountProtocol",
+    "StoreAnchorImpl",
+    "StoreAnchor",
 ]

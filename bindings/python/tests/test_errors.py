@@ -6,8 +6,9 @@ Not provoked here (see README.md, "Errors"):
     unreachable while the policy's message limit is a u32.
   * Internal: only a failing OS random generator or a mutex poisoned by a
     panic raise it; neither can be caused through the API.
-  * NotListed, NoSession: never raised; ``fanout`` reports them per device in
-    ``Delivery.error`` (test_accounts.py). NotInRoster likewise, per session
+  * NotListed: never raised; ``fanout`` reports it per device in
+    ``Delivery.error`` (test_accounts.py), as it does NoSession, which
+    ``StoreAccount.encrypt`` raises (test_store.py). NotInRoster likewise, per session
     in ``FanoutResult.error`` of ``distribute_in_roster`` (test_rosters.py).
   * SignerNotAdmin: needs a roster signed by a key that is no admin's, which
     the API never makes (a forgery); the Rust FFI tests and the Kotlin
@@ -39,6 +40,9 @@ ALL_VARIANTS = [
     # Certificates (test_certificates.py).
     "InvalidStatement", "UnknownIssuer", "InvalidChain", "NotYetValid", "Expired", "Revoked",
     "WrongSubject", "InvalidText",
+    # The store (test_store.py; not Database: SQLite failing, or a lock held
+    # past the 10 s busy timeout).
+    "WrongStorageKey", "CorruptStore", "NewerVersion", "StoreRolledBack", "Database", "NotFound",
     "InvalidArgument", "Internal",
 ]
 
@@ -179,6 +183,8 @@ def test_unknown_prekey():
     with pytest.raises(QorganError.UnknownPreKey) as e:
         bob.accept(late, NOW)
     assert e.value.id >= 0
+    assert e.value.what == "one-time prekey"
+    assert str(e.value) == f"unknown or consumed one-time prekey {e.value.id}"
 
 
 def test_replay():

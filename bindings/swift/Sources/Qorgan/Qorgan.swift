@@ -460,7 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -506,6 +512,22 @@ fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
     }
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
+    typealias FfiType = Int64
+    typealias SwiftType = Int64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int64, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -4922,6 +4944,1144 @@ public func FfiConverterTypeStatement_lower(_ value: Statement) -> UInt64 {
 
 
 
+
+
+/**
+ * The key a store is sealed under (32 random bytes). Keep it in the
+ * platform keystore (Android Keystore-wrapped, iOS Keychain); it never
+ * leaves this object except through `to_bytes`.
+ */
+public protocol StorageKeyProtocol: AnyObject, Sendable {
+    
+    /**
+     * The 32 key bytes, to hand to the platform keystore. Secret: keep
+     * them nowhere else.
+     */
+    func toBytes()  -> Data
+    
+}
+/**
+ * The key a store is sealed under (32 random bytes). Keep it in the
+ * platform keystore (Android Keystore-wrapped, iOS Keychain); it never
+ * leaves this object except through `to_bytes`.
+ */
+open class StorageKey: StorageKeyProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_qorgan_ffi_fn_clone_storagekey(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_qorgan_ffi_fn_free_storagekey(handle, $0) }
+    }
+
+    
+    /**
+     * The key from its 32 bytes (as `to_bytes` gave them to the
+     * keystore). The bytes passed in are wiped here once read.
+     */
+public static func fromBytes(bytes: Data)throws  -> StorageKey  {
+    return try  FfiConverterTypeStorageKey_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_storagekey_from_bytes(
+        FfiConverterData.lower(bytes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A fresh random key from the operating system's generator.
+     */
+public static func generate()throws  -> StorageKey  {
+    return try  FfiConverterTypeStorageKey_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_storagekey_generate(uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The 32 key bytes, to hand to the platform keystore. Secret: keep
+     * them nowhere else.
+     */
+open func toBytes() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storagekey_to_bytes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStorageKey: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = StorageKey
+
+    public static func lift(_ handle: UInt64) throws -> StorageKey {
+        return StorageKey(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: StorageKey) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StorageKey {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: StorageKey, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStorageKey_lift(_ handle: UInt64) throws -> StorageKey {
+    return try FfiConverterTypeStorageKey.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStorageKey_lower(_ value: StorageKey) -> UInt64 {
+    return FfiConverterTypeStorageKey.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A device's account store: identity, prekeys, account and contacts,
+ * sessions, groups, the outbox, the inbox and events, in one SQLite file
+ * sealed under a `StorageKey`. Every call is one transaction; two
+ * processes (an app and its notification extension) may open one file at
+ * once. Close it when done (Kotlin `close()`/`use {}`, Python `with` or
+ * `close()`, Swift: drop the last reference).
+ */
+public protocol StoreAccountProtocol: AnyObject, Sendable {
+    
+    /**
+     * This device's account key (32 bytes, for rosters).
+     */
+    func accountKey() throws  -> Data
+    
+    /**
+     * The app saved inbox entry `id`: it leaves the inbox (a redelivery
+     * is recognised as `Duplicate`). `NotFound` if it is not there.
+     */
+    func ack(id: Int64) throws 
+    
+    /**
+     * The id (32 bytes) of the session messages to `device` use, if any.
+     */
+    func activeSession(device: Data) throws  -> Data?
+    
+    /**
+     * A bundle for the server to hand out (each one-time prekey once).
+     */
+    func bundle() throws  -> Data
+    
+    /**
+     * Changes a group's members to `members` (this account must be an
+     * admin: `NotAdmin`): signs the next roster, makes this device's
+     * chain rotate before its next message, and queues the roster for
+     * every remaining member device with a session.
+     */
+    func changeMembers(groupId: Data, members: [RosterMember]) throws  -> MembersChanged
+    
+    /**
+     * The store-wide counter (one more per committed write): what the
+     * anchor keeps.
+     */
+    func counter() throws  -> UInt64
+    
+    /**
+     * Creates a group with this account as an admin and `members` (by
+     * account key); returns its first roster (publish its bytes). Invite
+     * each member device with `invite`.
+     */
+    func createGroup(groupId: Data, members: [RosterMember], now: UInt64) throws  -> Roster
+    
+    /**
+     * Decrypts a 1:1 message the server says `sender` sent; what it
+     * produced is committed before this returns (a message into the
+     * inbox, a notice into the events). A message received before is
+     * `Duplicate`. On error nothing changed except the count of
+     * undecryptable messages that leads to `StoreEvent.SessionBroken`.
+     */
+    func decrypt(sender: Data, message: Data, now: UInt64) throws  -> StoreDelivery
+    
+    /**
+     * Decrypts queued messages in one transaction (a device coming
+     * online): one result per message, in order; a failure affects only
+     * its own message.
+     */
+    func decryptBatch(messages: [QueuedMessage], now: UInt64) throws  -> [StoreBatchResult]
+    
+    /**
+     * This account's newest signed device list, to publish.
+     */
+    func deviceList() throws  -> Data
+    
+    /**
+     * The app has shown event `id`.
+     */
+    func dismiss(id: Int64) throws 
+    
+    /**
+     * Encrypts `plaintext` for `device` (identity key) on its active
+     * session; the ciphertext is in the outbox before this returns.
+     * `NoSession`: fetch its bundle and `start_session`.
+     */
+    func encrypt(device: Data, plaintext: Data) throws  -> Outgoing
+    
+    /**
+     * What the user must be told, oldest first.
+     */
+    func events() throws  -> [EventEntry]
+    
+    /**
+     * Decrypts a group message the server says `sender` sent in the
+     * group: the sender's chain must be held (`NotFound`) and the sender
+     * a member of the held roster (`SenderNotMember`). The plaintext goes
+     * into the inbox.
+     */
+    func groupDecrypt(groupId: Data, sender: Data, message: Data) throws  -> StoreDelivery
+    
+    /**
+     * Encrypts a group message: rotates first when due (a removal, the
+     * policy), hands this device's chain to member devices lacking it,
+     * then queues the message. Everything is in the outbox on return.
+     */
+    func groupEncrypt(groupId: Data, plaintext: Data, now: UInt64) throws  -> GroupSend
+    
+    /**
+     * Starts a new session with a device whose session broke
+     * (`StoreEvent.SessionBroken`) and queues a reset message on it.
+     */
+    func heal(bundle: Data) throws  -> Outgoing
+    
+    /**
+     * This device's identity key (standalone encoding, as
+     * `Device.identity_key`).
+     */
+    func identity() throws  -> Data
+    
+    /**
+     * Queues the group's roster for `device` (a member's device, over its
+     * session): its store learns the group from it.
+     */
+    func invite(groupId: Data, device: Data) throws  -> Outgoing
+    
+    /**
+     * The server acknowledged outbox entry `id`: it leaves the outbox.
+     * `NotFound` if it is not there.
+     */
+    func markSent(id: Int64) throws 
+    
+    /**
+     * The messages waiting to be sent (or sent again after a crash),
+     * oldest first.
+     */
+    func outbox() throws  -> [Outgoing]
+    
+    /**
+     * The messages decrypted and not acknowledged, oldest first: after a
+     * crash, what the app has not saved yet.
+     */
+    func pending() throws  -> [Incoming]
+    
+    /**
+     * Tops up and rotates the prekeys and returns the signed incremental
+     * upload of what the server lacks (`None`: nothing). Committed before
+     * it returns: upload it, and again after a crash (idempotent).
+     */
+    func prekeyUpload(now: UInt64) throws  -> Data?
+    
+    /**
+     * The roster held for a group, if any.
+     */
+    func roster(groupId: Data) throws  -> Roster?
+    
+    /**
+     * Starts a session with the device of `bundle` and makes it the one
+     * messages to that device use. Returns the session id (32 bytes).
+     */
+    func startSession(bundle: Data) throws  -> Data
+    
+    /**
+     * Pins a contact from its device list (trust on first use; compare
+     * safety numbers), or moves a pinned one along `chain` (the lists
+     * after the held one, ascending).
+     */
+    func updateContact(chain: [Data]) throws 
+    
+    /**
+     * Whether the server should get new prekeys (few one-time prekeys
+     * left, or a rotation due at `now`).
+     */
+    func uploadDue(now: UInt64) throws  -> Bool
+    
+}
+/**
+ * A device's account store: identity, prekeys, account and contacts,
+ * sessions, groups, the outbox, the inbox and events, in one SQLite file
+ * sealed under a `StorageKey`. Every call is one transaction; two
+ * processes (an app and its notification extension) may open one file at
+ * once. Close it when done (Kotlin `close()`/`use {}`, Python `with` or
+ * `close()`, Swift: drop the last reference).
+ */
+open class StoreAccount: StoreAccountProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_qorgan_ffi_fn_clone_storeaccount(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_qorgan_ffi_fn_free_storeaccount(handle, $0) }
+    }
+
+    
+    /**
+     * Opens the store at `path` under `key`, creating it (a new identity,
+     * prekeys, and an account listing only this device) if the file is
+     * new or empty. `WrongStorageKey`, `CorruptStore`, `NewerVersion`.
+     */
+public static func `open`(path: String, key: StorageKey, options: StoreOptions)throws  -> StoreAccount  {
+    return try  FfiConverterTypeStoreAccount_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_storeaccount_open(
+        FfiConverterString.lower(path),
+        FfiConverterTypeStorageKey_lower(key),
+        FfiConverterTypeStoreOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * As `open`, with the app's copy of the counter: a file older than
+     * the anchor is refused with `StoreRolledBack` (both counters). Every
+     * commit then records the new counter in the anchor.
+     */
+public static func openAnchored(path: String, key: StorageKey, options: StoreOptions, anchor: StoreAnchor)throws  -> StoreAccount  {
+    return try  FfiConverterTypeStoreAccount_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_storeaccount_open_anchored(
+        FfiConverterString.lower(path),
+        FfiConverterTypeStorageKey_lower(key),
+        FfiConverterTypeStoreOptions_lower(options),
+        FfiConverterTypeStoreAnchor_lower(anchor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Opens a store that `open_anchored` refused as rolled back: every
+     * session is deleted, the prekeys rotated, group chains rotate before
+     * their next message, and a `StoreEvent.RolledBack` is queued.
+     */
+public static func openRolledBack(path: String, key: StorageKey, options: StoreOptions, anchor: StoreAnchor)throws  -> StoreAccount  {
+    return try  FfiConverterTypeStoreAccount_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_constructor_storeaccount_open_rolled_back(
+        FfiConverterString.lower(path),
+        FfiConverterTypeStorageKey_lower(key),
+        FfiConverterTypeStoreOptions_lower(options),
+        FfiConverterTypeStoreAnchor_lower(anchor),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * This device's account key (32 bytes, for rosters).
+     */
+open func accountKey()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_account_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The app saved inbox entry `id`: it leaves the inbox (a redelivery
+     * is recognised as `Duplicate`). `NotFound` if it is not there.
+     */
+open func ack(id: Int64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_ack(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The id (32 bytes) of the session messages to `device` use, if any.
+     */
+open func activeSession(device: Data)throws  -> Data?  {
+    return try  FfiConverterOptionData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_active_session(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(device),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A bundle for the server to hand out (each one-time prekey once).
+     */
+open func bundle()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_bundle(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Changes a group's members to `members` (this account must be an
+     * admin: `NotAdmin`): signs the next roster, makes this device's
+     * chain rotate before its next message, and queues the roster for
+     * every remaining member device with a session.
+     */
+open func changeMembers(groupId: Data, members: [RosterMember])throws  -> MembersChanged  {
+    return try  FfiConverterTypeMembersChanged_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_change_members(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(groupId),
+        FfiConverterSequenceTypeRosterMember.lower(members),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The store-wide counter (one more per committed write): what the
+     * anchor keeps.
+     */
+open func counter()throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_counter(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Creates a group with this account as an admin and `members` (by
+     * account key); returns its first roster (publish its bytes). Invite
+     * each member device with `invite`.
+     */
+open func createGroup(groupId: Data, members: [RosterMember], now: UInt64)throws  -> Roster  {
+    return try  FfiConverterTypeRoster_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_create_group(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(groupId),
+        FfiConverterSequenceTypeRosterMember.lower(members),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Decrypts a 1:1 message the server says `sender` sent; what it
+     * produced is committed before this returns (a message into the
+     * inbox, a notice into the events). A message received before is
+     * `Duplicate`. On error nothing changed except the count of
+     * undecryptable messages that leads to `StoreEvent.SessionBroken`.
+     */
+open func decrypt(sender: Data, message: Data, now: UInt64)throws  -> StoreDelivery  {
+    return try  FfiConverterTypeStoreDelivery_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(sender) { senderFb in
+        FfiConverterByRefBytes.lower(message) { messageFb in
+    uniffi_qorgan_ffi_fn_method_storeaccount_decrypt(
+            self.uniffiCloneHandle(),
+        senderFb,
+        messageFb,
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+        }
+        }
+})
+}
+    
+    /**
+     * Decrypts queued messages in one transaction (a device coming
+     * online): one result per message, in order; a failure affects only
+     * its own message.
+     */
+open func decryptBatch(messages: [QueuedMessage], now: UInt64)throws  -> [StoreBatchResult]  {
+    return try  FfiConverterSequenceTypeStoreBatchResult.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_decrypt_batch(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeQueuedMessage.lower(messages),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This account's newest signed device list, to publish.
+     */
+open func deviceList()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_device_list(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The app has shown event `id`.
+     */
+open func dismiss(id: Int64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_dismiss(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Encrypts `plaintext` for `device` (identity key) on its active
+     * session; the ciphertext is in the outbox before this returns.
+     * `NoSession`: fetch its bundle and `start_session`.
+     */
+open func encrypt(device: Data, plaintext: Data)throws  -> Outgoing  {
+    return try  FfiConverterTypeOutgoing_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(device) { deviceFb in
+        FfiConverterByRefBytes.lower(plaintext) { plaintextFb in
+    uniffi_qorgan_ffi_fn_method_storeaccount_encrypt(
+            self.uniffiCloneHandle(),
+        deviceFb,
+        plaintextFb,uniffiCallStatus
+    )
+        }
+        }
+})
+}
+    
+    /**
+     * What the user must be told, oldest first.
+     */
+open func events()throws  -> [EventEntry]  {
+    return try  FfiConverterSequenceTypeEventEntry.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_events(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Decrypts a group message the server says `sender` sent in the
+     * group: the sender's chain must be held (`NotFound`) and the sender
+     * a member of the held roster (`SenderNotMember`). The plaintext goes
+     * into the inbox.
+     */
+open func groupDecrypt(groupId: Data, sender: Data, message: Data)throws  -> StoreDelivery  {
+    return try  FfiConverterTypeStoreDelivery_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(groupId) { groupIdFb in
+        FfiConverterByRefBytes.lower(sender) { senderFb in
+        FfiConverterByRefBytes.lower(message) { messageFb in
+    uniffi_qorgan_ffi_fn_method_storeaccount_group_decrypt(
+            self.uniffiCloneHandle(),
+        groupIdFb,
+        senderFb,
+        messageFb,uniffiCallStatus
+    )
+        }
+        }
+        }
+})
+}
+    
+    /**
+     * Encrypts a group message: rotates first when due (a removal, the
+     * policy), hands this device's chain to member devices lacking it,
+     * then queues the message. Everything is in the outbox on return.
+     */
+open func groupEncrypt(groupId: Data, plaintext: Data, now: UInt64)throws  -> GroupSend  {
+    return try  FfiConverterTypeGroupSend_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(groupId) { groupIdFb in
+        FfiConverterByRefBytes.lower(plaintext) { plaintextFb in
+    uniffi_qorgan_ffi_fn_method_storeaccount_group_encrypt(
+            self.uniffiCloneHandle(),
+        groupIdFb,
+        plaintextFb,
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+        }
+        }
+})
+}
+    
+    /**
+     * Starts a new session with a device whose session broke
+     * (`StoreEvent.SessionBroken`) and queues a reset message on it.
+     */
+open func heal(bundle: Data)throws  -> Outgoing  {
+    return try  FfiConverterTypeOutgoing_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_heal(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(bundle),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This device's identity key (standalone encoding, as
+     * `Device.identity_key`).
+     */
+open func identity()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_identity(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Queues the group's roster for `device` (a member's device, over its
+     * session): its store learns the group from it.
+     */
+open func invite(groupId: Data, device: Data)throws  -> Outgoing  {
+    return try  FfiConverterTypeOutgoing_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_invite(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(groupId),
+        FfiConverterData.lower(device),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The server acknowledged outbox entry `id`: it leaves the outbox.
+     * `NotFound` if it is not there.
+     */
+open func markSent(id: Int64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_mark_sent(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The messages waiting to be sent (or sent again after a crash),
+     * oldest first.
+     */
+open func outbox()throws  -> [Outgoing]  {
+    return try  FfiConverterSequenceTypeOutgoing.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_outbox(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The messages decrypted and not acknowledged, oldest first: after a
+     * crash, what the app has not saved yet.
+     */
+open func pending()throws  -> [Incoming]  {
+    return try  FfiConverterSequenceTypeIncoming.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_pending(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Tops up and rotates the prekeys and returns the signed incremental
+     * upload of what the server lacks (`None`: nothing). Committed before
+     * it returns: upload it, and again after a crash (idempotent).
+     */
+open func prekeyUpload(now: UInt64)throws  -> Data?  {
+    return try  FfiConverterOptionData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_prekey_upload(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The roster held for a group, if any.
+     */
+open func roster(groupId: Data)throws  -> Roster?  {
+    return try  FfiConverterOptionTypeRoster.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_roster(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(groupId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts a session with the device of `bundle` and makes it the one
+     * messages to that device use. Returns the session id (32 bytes).
+     */
+open func startSession(bundle: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_start_session(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(bundle),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Pins a contact from its device list (trust on first use; compare
+     * safety numbers), or moves a pinned one along `chain` (the lists
+     * after the held one, ascending).
+     */
+open func updateContact(chain: [Data])throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_update_contact(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceData.lower(chain),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Whether the server should get new prekeys (few one-time prekeys
+     * left, or a rotation due at `now`).
+     */
+open func uploadDue(now: UInt64)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeaccount_upload_due(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStoreAccount: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = StoreAccount
+
+    public static func lift(_ handle: UInt64) throws -> StoreAccount {
+        return StoreAccount(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: StoreAccount) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StoreAccount {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: StoreAccount, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreAccount_lift(_ handle: UInt64) throws -> StoreAccount {
+    return try FfiConverterTypeStoreAccount.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreAccount_lower(_ value: StoreAccount) -> UInt64 {
+    return FfiConverterTypeStoreAccount.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The app's copy of the store's counter, kept outside the store file (the
+ * platform keystore, which backups do not restore): a file whose counter
+ * is below it is an older copy put back (`StoreRolledBack`). Implemented
+ * by the app; both methods are called with the store's lock held, must
+ * return quickly and must not throw.
+ */
+public protocol StoreAnchor: AnyObject, Sendable {
+    
+    /**
+     * The counter last stored, or `None` if none yet.
+     */
+    func load()  -> UInt64?
+    
+    /**
+     * Records the counter after a commit.
+     */
+    func store(counter: UInt64) 
+    
+}
+/**
+ * The app's copy of the store's counter, kept outside the store file (the
+ * platform keystore, which backups do not restore): a file whose counter
+ * is below it is an older copy put back (`StoreRolledBack`). Implemented
+ * by the app; both methods are called with the store's lock held, must
+ * return quickly and must not throw.
+ */
+open class StoreAnchorImpl: StoreAnchor, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_qorgan_ffi_fn_clone_storeanchor(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_qorgan_ffi_fn_free_storeanchor(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The counter last stored, or `None` if none yet.
+     */
+open func load() -> UInt64?  {
+    return try!  FfiConverterOptionUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeanchor_load(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Records the counter after a commit.
+     */
+open func store(counter: UInt64)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_storeanchor_store(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(counter),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceStoreAnchor {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceStoreAnchor = UniffiVTableCallbackInterfaceStoreAnchor(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeStoreAnchor.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface StoreAnchor: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeStoreAnchor.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface StoreAnchor: handle missing in uniffiClone")
+            }
+        },
+        load: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> UInt64? in
+                guard let uniffiObj = try? FfiConverterTypeStoreAnchor.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.load(
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterOptionUInt64.lower($0) }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        },
+        store: { (
+            uniffiHandle: UInt64,
+            counter: UInt64,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeStoreAnchor.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.store(
+                     counter: try FfiConverterUInt64.lift(counter)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceStoreAnchor> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceStoreAnchor>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitStoreAnchor() {
+    uniffi_qorgan_ffi_fn_init_callback_vtable_storeanchor(UniffiCallbackInterfaceStoreAnchor.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStoreAnchor: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<StoreAnchor>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = StoreAnchor
+
+    public static func lift(_ handle: UInt64) throws -> StoreAnchor {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return StoreAnchorImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: StoreAnchor) -> UInt64 {
+         if let rustImpl = value as? StoreAnchorImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StoreAnchor {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: StoreAnchor, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreAnchor_lift(_ handle: UInt64) throws -> StoreAnchor {
+    return try FfiConverterTypeStoreAnchor.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreAnchor_lower(_ value: StoreAnchor) -> UInt64 {
+    return FfiConverterTypeStoreAnchor.lower(value)
+}
+
+
+
+
 /**
  * A session created by accepting a first message, with that message's text.
  */
@@ -5462,6 +6622,75 @@ public func FfiConverterTypeEnvelopeAccounts_lower(_ value: EnvelopeAccounts) ->
 
 
 /**
+ * An event with its id (for `dismiss`).
+ */
+public struct EventEntry: Equatable, Hashable {
+    /**
+     * The event id.
+     */
+    public var id: Int64
+    /**
+     * The event.
+     */
+    public var event: StoreEvent
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The event id.
+         */id: Int64, 
+        /**
+         * The event.
+         */event: StoreEvent) {
+        self.id = id
+        self.event = event
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EventEntry: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEventEntry: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EventEntry {
+        return
+            try EventEntry(
+                id: FfiConverterInt64.read(from: &buf), 
+                event: FfiConverterTypeStoreEvent.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EventEntry, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.id, into: &buf)
+        FfiConverterTypeStoreEvent.write(value.event, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventEntry_lift(_ buf: RustBuffer) throws -> EventEntry {
+    return try FfiConverterTypeEventEntry.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventEntry_lower(_ value: EventEntry) -> RustBuffer {
+    return FfiConverterTypeEventEntry.lower(value)
+}
+
+
+/**
  * One item's failure inside a batch result: the kind to branch on and the
  * readable message (never key material).
  */
@@ -5868,6 +7097,89 @@ public func FfiConverterTypeGroupPolicy_lower(_ value: GroupPolicy) -> RustBuffe
 
 
 /**
+ * What `group_encrypt` queued, all of it in the outbox already.
+ */
+public struct GroupSend: Equatable, Hashable {
+    /**
+     * The group message.
+     */
+    public var message: Outgoing
+    /**
+     * This device's chain key for member devices that lacked it (after a
+     * rotation, all of them), each over its 1:1 session.
+     */
+    public var distributions: [Outgoing]
+    /**
+     * Member devices without a session (identity keys): they cannot read
+     * this message. Fetch their bundles, `start_session`, send again.
+     */
+    public var missing: [Data]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The group message.
+         */message: Outgoing, 
+        /**
+         * This device's chain key for member devices that lacked it (after a
+         * rotation, all of them), each over its 1:1 session.
+         */distributions: [Outgoing], 
+        /**
+         * Member devices without a session (identity keys): they cannot read
+         * this message. Fetch their bundles, `start_session`, send again.
+         */missing: [Data]) {
+        self.message = message
+        self.distributions = distributions
+        self.missing = missing
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GroupSend: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGroupSend: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GroupSend {
+        return
+            try GroupSend(
+                message: FfiConverterTypeOutgoing.read(from: &buf), 
+                distributions: FfiConverterSequenceTypeOutgoing.read(from: &buf), 
+                missing: FfiConverterSequenceData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GroupSend, into buf: inout [UInt8]) {
+        FfiConverterTypeOutgoing.write(value.message, into: &buf)
+        FfiConverterSequenceTypeOutgoing.write(value.distributions, into: &buf)
+        FfiConverterSequenceData.write(value.missing, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGroupSend_lift(_ buf: RustBuffer) throws -> GroupSend {
+    return try FfiConverterTypeGroupSend.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGroupSend_lower(_ value: GroupSend) -> RustBuffer {
+    return FfiConverterTypeGroupSend.lower(value)
+}
+
+
+/**
  * What a receiver learns from the heads a message carried.
  */
 public struct HeadReport: Equatable, Hashable {
@@ -5947,6 +7259,108 @@ public func FfiConverterTypeHeadReport_lift(_ buf: RustBuffer) throws -> HeadRep
 #endif
 public func FfiConverterTypeHeadReport_lower(_ value: HeadReport) -> RustBuffer {
     return FfiConverterTypeHeadReport.lower(value)
+}
+
+
+/**
+ * A decrypted message in the inbox: save it in the app's database, then
+ * `ack(id)`. After a crash, `pending()` returns it again.
+ */
+public struct Incoming: Equatable, Hashable {
+    /**
+     * The inbox id.
+     */
+    public var id: Int64
+    /**
+     * The sending device's identity key (authenticated by the session or
+     * the group chain): show its account as the author.
+     */
+    public var sender: Data
+    /**
+     * The group, for a group message.
+     */
+    public var groupId: Data?
+    /**
+     * The 1:1 session it arrived on (32 bytes; `None` for group messages).
+     */
+    public var sessionId: Data?
+    /**
+     * The plaintext.
+     */
+    public var plaintext: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The inbox id.
+         */id: Int64, 
+        /**
+         * The sending device's identity key (authenticated by the session or
+         * the group chain): show its account as the author.
+         */sender: Data, 
+        /**
+         * The group, for a group message.
+         */groupId: Data?, 
+        /**
+         * The 1:1 session it arrived on (32 bytes; `None` for group messages).
+         */sessionId: Data?, 
+        /**
+         * The plaintext.
+         */plaintext: Data) {
+        self.id = id
+        self.sender = sender
+        self.groupId = groupId
+        self.sessionId = sessionId
+        self.plaintext = plaintext
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Incoming: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIncoming: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Incoming {
+        return
+            try Incoming(
+                id: FfiConverterInt64.read(from: &buf), 
+                sender: FfiConverterData.read(from: &buf), 
+                groupId: FfiConverterOptionData.read(from: &buf), 
+                sessionId: FfiConverterOptionData.read(from: &buf), 
+                plaintext: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Incoming, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.id, into: &buf)
+        FfiConverterData.write(value.sender, into: &buf)
+        FfiConverterOptionData.write(value.groupId, into: &buf)
+        FfiConverterOptionData.write(value.sessionId, into: &buf)
+        FfiConverterData.write(value.plaintext, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIncoming_lift(_ buf: RustBuffer) throws -> Incoming {
+    return try FfiConverterTypeIncoming.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIncoming_lower(_ value: Incoming) -> RustBuffer {
+    return FfiConverterTypeIncoming.lower(value)
 }
 
 
@@ -6113,6 +7527,239 @@ public func FfiConverterTypeListHead_lower(_ value: ListHead) -> RustBuffer {
 
 
 /**
+ * What `change_members` did.
+ */
+public struct MembersChanged {
+    /**
+     * The new roster (publish its bytes).
+     */
+    public var roster: Roster
+    /**
+     * The roster queued for every remaining member device with a session.
+     */
+    public var queued: [Outgoing]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The new roster (publish its bytes).
+         */roster: Roster, 
+        /**
+         * The roster queued for every remaining member device with a session.
+         */queued: [Outgoing]) {
+        self.roster = roster
+        self.queued = queued
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MembersChanged: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMembersChanged: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MembersChanged {
+        return
+            try MembersChanged(
+                roster: FfiConverterTypeRoster.read(from: &buf), 
+                queued: FfiConverterSequenceTypeOutgoing.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MembersChanged, into buf: inout [UInt8]) {
+        FfiConverterTypeRoster.write(value.roster, into: &buf)
+        FfiConverterSequenceTypeOutgoing.write(value.queued, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMembersChanged_lift(_ buf: RustBuffer) throws -> MembersChanged {
+    return try FfiConverterTypeMembersChanged.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMembersChanged_lower(_ value: MembersChanged) -> RustBuffer {
+    return FfiConverterTypeMembersChanged.lower(value)
+}
+
+
+/**
+ * What a 1:1 message says about where it belongs (`message_info`).
+ */
+public struct MessageInfo: Equatable, Hashable {
+    /**
+     * Message or prekey message.
+     */
+    public var messageType: MessageType
+    /**
+     * For a prekey message: the initiator's handshake key (32 bytes),
+     * which names the session (`Session.base_key`).
+     */
+    public var baseKey: Data?
+    /**
+     * For a prekey message: the Ed25519 identity key (32 bytes) the
+     * initiator claims, not verified until the handshake is accepted.
+     */
+    public var claimedSender: Data?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Message or prekey message.
+         */messageType: MessageType, 
+        /**
+         * For a prekey message: the initiator's handshake key (32 bytes),
+         * which names the session (`Session.base_key`).
+         */baseKey: Data?, 
+        /**
+         * For a prekey message: the Ed25519 identity key (32 bytes) the
+         * initiator claims, not verified until the handshake is accepted.
+         */claimedSender: Data?) {
+        self.messageType = messageType
+        self.baseKey = baseKey
+        self.claimedSender = claimedSender
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MessageInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMessageInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MessageInfo {
+        return
+            try MessageInfo(
+                messageType: FfiConverterTypeMessageType.read(from: &buf), 
+                baseKey: FfiConverterOptionData.read(from: &buf), 
+                claimedSender: FfiConverterOptionData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MessageInfo, into buf: inout [UInt8]) {
+        FfiConverterTypeMessageType.write(value.messageType, into: &buf)
+        FfiConverterOptionData.write(value.baseKey, into: &buf)
+        FfiConverterOptionData.write(value.claimedSender, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessageInfo_lift(_ buf: RustBuffer) throws -> MessageInfo {
+    return try FfiConverterTypeMessageInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessageInfo_lower(_ value: MessageInfo) -> RustBuffer {
+    return FfiConverterTypeMessageInfo.lower(value)
+}
+
+
+/**
+ * A message in the outbox: send `bytes` to `to`, then `mark_sent(id)`
+ * once the server acknowledged it. After a crash, `outbox()` returns it
+ * again: send the same bytes again.
+ */
+public struct Outgoing: Equatable, Hashable {
+    /**
+     * The outbox id.
+     */
+    public var id: Int64
+    /**
+     * The destination.
+     */
+    public var to: Destination
+    /**
+     * The ciphertext.
+     */
+    public var bytes: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The outbox id.
+         */id: Int64, 
+        /**
+         * The destination.
+         */to: Destination, 
+        /**
+         * The ciphertext.
+         */bytes: Data) {
+        self.id = id
+        self.to = to
+        self.bytes = bytes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Outgoing: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOutgoing: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Outgoing {
+        return
+            try Outgoing(
+                id: FfiConverterInt64.read(from: &buf), 
+                to: FfiConverterTypeDestination.read(from: &buf), 
+                bytes: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Outgoing, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.id, into: &buf)
+        FfiConverterTypeDestination.write(value.to, into: &buf)
+        FfiConverterData.write(value.bytes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOutgoing_lift(_ buf: RustBuffer) throws -> Outgoing {
+    return try FfiConverterTypeOutgoing.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOutgoing_lower(_ value: Outgoing) -> RustBuffer {
+    return FfiConverterTypeOutgoing.lower(value)
+}
+
+
+/**
  * A new device's account and contacts, from its provisioning message.
  */
 public struct Provisioned {
@@ -6180,6 +7827,75 @@ public func FfiConverterTypeProvisioned_lift(_ buf: RustBuffer) throws -> Provis
 #endif
 public func FfiConverterTypeProvisioned_lower(_ value: Provisioned) -> RustBuffer {
     return FfiConverterTypeProvisioned.lower(value)
+}
+
+
+/**
+ * One queued 1:1 message for `decrypt_batch`.
+ */
+public struct QueuedMessage: Equatable, Hashable {
+    /**
+     * The sending device's identity key, as the server names it.
+     */
+    public var sender: Data
+    /**
+     * The message.
+     */
+    public var bytes: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The sending device's identity key, as the server names it.
+         */sender: Data, 
+        /**
+         * The message.
+         */bytes: Data) {
+        self.sender = sender
+        self.bytes = bytes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension QueuedMessage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQueuedMessage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QueuedMessage {
+        return
+            try QueuedMessage(
+                sender: FfiConverterData.read(from: &buf), 
+                bytes: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: QueuedMessage, into buf: inout [UInt8]) {
+        FfiConverterData.write(value.sender, into: &buf)
+        FfiConverterData.write(value.bytes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQueuedMessage_lift(_ buf: RustBuffer) throws -> QueuedMessage {
+    return try FfiConverterTypeQueuedMessage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQueuedMessage_lower(_ value: QueuedMessage) -> RustBuffer {
+    return FfiConverterTypeQueuedMessage.lower(value)
 }
 
 
@@ -6970,6 +8686,154 @@ public func FfiConverterTypeStatementInfo_lower(_ value: StatementInfo) -> RustB
 
 
 /**
+ * One message's result in `decrypt_batch`: a delivery or a failure.
+ */
+public struct StoreBatchResult: Equatable, Hashable {
+    /**
+     * What the message turned into, if it opened.
+     */
+    public var delivery: StoreDelivery?
+    /**
+     * Why it did not.
+     */
+    public var error: Failure?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What the message turned into, if it opened.
+         */delivery: StoreDelivery?, 
+        /**
+         * Why it did not.
+         */error: Failure?) {
+        self.delivery = delivery
+        self.error = error
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StoreBatchResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStoreBatchResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StoreBatchResult {
+        return
+            try StoreBatchResult(
+                delivery: FfiConverterOptionTypeStoreDelivery.read(from: &buf), 
+                error: FfiConverterOptionTypeFailure.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StoreBatchResult, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeStoreDelivery.write(value.delivery, into: &buf)
+        FfiConverterOptionTypeFailure.write(value.error, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreBatchResult_lift(_ buf: RustBuffer) throws -> StoreBatchResult {
+    return try FfiConverterTypeStoreBatchResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreBatchResult_lower(_ value: StoreBatchResult) -> RustBuffer {
+    return FfiConverterTypeStoreBatchResult.lower(value)
+}
+
+
+/**
+ * How to open a store.
+ */
+public struct StoreOptions: Equatable, Hashable {
+    /**
+     * SQLite durability.
+     */
+    public var durability: Durability
+    /**
+     * This device's label in a new account's device list.
+     */
+    public var deviceLabel: String
+    /**
+     * The caller's clock (Unix seconds), to date a new store's prekeys.
+     */
+    public var now: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * SQLite durability.
+         */durability: Durability, 
+        /**
+         * This device's label in a new account's device list.
+         */deviceLabel: String = "", 
+        /**
+         * The caller's clock (Unix seconds), to date a new store's prekeys.
+         */now: UInt64) {
+        self.durability = durability
+        self.deviceLabel = deviceLabel
+        self.now = now
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StoreOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStoreOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StoreOptions {
+        return
+            try StoreOptions(
+                durability: FfiConverterTypeDurability.read(from: &buf), 
+                deviceLabel: FfiConverterString.read(from: &buf), 
+                now: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StoreOptions, into buf: inout [UInt8]) {
+        FfiConverterTypeDurability.write(value.durability, into: &buf)
+        FfiConverterString.write(value.deviceLabel, into: &buf)
+        FfiConverterUInt64.write(value.now, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreOptions_lift(_ buf: RustBuffer) throws -> StoreOptions {
+    return try FfiConverterTypeStoreOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreOptions_lower(_ value: StoreOptions) -> RustBuffer {
+    return FfiConverterTypeStoreOptions.lower(value)
+}
+
+
+/**
  * An organisation key the app trusts and the name it shows for it
  * ("verified by ⟨organisation⟩"). Anchors come with the app or its
  * managed configuration, never from the server.
@@ -7596,6 +9460,171 @@ public func FfiConverterTypeComparison_lower(_ value: Comparison) -> RustBuffer 
 
 
 /**
+ * Where an outgoing message goes.
+ */
+
+public enum Destination: Equatable, Hashable {
+    
+    /**
+     * One device (a 1:1 message): its identity key.
+     */
+    case device(
+        /**
+         * The device's identity key (standalone encoding).
+         */identityKey: Data
+    )
+    /**
+     * A group (one message for every member device).
+     */
+    case group(
+        /**
+         * The group id.
+         */groupId: Data
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Destination: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDestination: FfiConverterRustBuffer {
+    typealias SwiftType = Destination
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Destination {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .device(identityKey: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 2: return .group(groupId: try FfiConverterData.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Destination, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .device(identityKey):
+            writeInt(&buf, Int32(1))
+            FfiConverterData.write(identityKey, into: &buf)
+            
+        
+        case let .group(groupId):
+            writeInt(&buf, Int32(2))
+            FfiConverterData.write(groupId, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDestination_lift(_ buf: RustBuffer) throws -> Destination {
+    return try FfiConverterTypeDestination.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDestination_lower(_ value: Destination) -> RustBuffer {
+    return FfiConverterTypeDestination.lower(value)
+}
+
+
+
+/**
+ * SQLite's `synchronous` setting (WAL journal either way). An anchored
+ * store always commits with `Full`.
+ */
+
+public enum Durability: Equatable, Hashable {
+    
+    /**
+     * A commit survives the app crashing; the last commits may be lost if
+     * the device loses power (state and mail are lost together, so every
+     * message stays exactly-once).
+     */
+    case normal
+    /**
+     * A commit survives power loss too (slower).
+     */
+    case full
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Durability: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDurability: FfiConverterRustBuffer {
+    typealias SwiftType = Durability
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Durability {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .normal
+        
+        case 2: return .full
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Durability, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .normal:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .full:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDurability_lift(_ buf: RustBuffer) throws -> Durability {
+    return try FfiConverterTypeDurability.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDurability_lower(_ value: Durability) -> RustBuffer {
+    return FfiConverterTypeDurability.lower(value)
+}
+
+
+
+/**
  * The variant of a [`QorganError`] without its details, for results that
  * report a failure per item (batches, fan-out, verification) so that apps
  * branch on a value instead of parsing a message.
@@ -7828,6 +9857,30 @@ public enum ErrorKind: Equatable, Hashable {
      */
     case invalidText
     /**
+     * See [`QorganError::WrongStorageKey`].
+     */
+    case wrongStorageKey
+    /**
+     * See [`QorganError::CorruptStore`].
+     */
+    case corruptStore
+    /**
+     * See [`QorganError::NewerVersion`].
+     */
+    case newerVersion
+    /**
+     * See [`QorganError::StoreRolledBack`].
+     */
+    case storeRolledBack
+    /**
+     * See [`QorganError::Database`].
+     */
+    case database
+    /**
+     * See [`QorganError::NotFound`].
+     */
+    case notFound
+    /**
      * See [`QorganError::InvalidArgument`].
      */
     case invalidArgument
@@ -7968,9 +10021,21 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case 56: return .invalidText
         
-        case 57: return .invalidArgument
+        case 57: return .wrongStorageKey
         
-        case 58: return .`internal`
+        case 58: return .corruptStore
+        
+        case 59: return .newerVersion
+        
+        case 60: return .storeRolledBack
+        
+        case 61: return .database
+        
+        case 62: return .notFound
+        
+        case 63: return .invalidArgument
+        
+        case 64: return .`internal`
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -8204,12 +10269,36 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
             writeInt(&buf, Int32(56))
         
         
-        case .invalidArgument:
+        case .wrongStorageKey:
             writeInt(&buf, Int32(57))
         
         
-        case .`internal`:
+        case .corruptStore:
             writeInt(&buf, Int32(58))
+        
+        
+        case .newerVersion:
+            writeInt(&buf, Int32(59))
+        
+        
+        case .storeRolledBack:
+            writeInt(&buf, Int32(60))
+        
+        
+        case .database:
+            writeInt(&buf, Int32(61))
+        
+        
+        case .notFound:
+            writeInt(&buf, Int32(62))
+        
+        
+        case .invalidArgument:
+            writeInt(&buf, Int32(63))
+        
+        
+        case .`internal`:
+            writeInt(&buf, Int32(64))
         
         }
     }
@@ -8233,7 +10322,86 @@ public func FfiConverterTypeErrorKind_lower(_ value: ErrorKind) -> RustBuffer {
 
 
 /**
+ * The type of a 1:1 message, read without decrypting it.
+ */
+
+public enum MessageType: Equatable, Hashable {
+    
+    /**
+     * For an established session.
+     */
+    case message
+    /**
+     * Carries a handshake (the first messages of a session).
+     */
+    case preKey
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MessageType: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMessageType: FfiConverterRustBuffer {
+    typealias SwiftType = MessageType
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MessageType {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .message
+        
+        case 2: return .preKey
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MessageType, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .message:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .preKey:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessageType_lift(_ buf: RustBuffer) throws -> MessageType {
+    return try FfiConverterTypeMessageType.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessageType_lower(_ value: MessageType) -> RustBuffer {
+    return FfiConverterTypeMessageType.lower(value)
+}
+
+
+
+/**
  * Every failure of the qorgan API, mapped once from the crate's typed errors.
+ *
+ * Its readable text (the `Display` below) is what Kotlin's `message` and
+ * `toString()`, Swift's `errorDescription` and `description`, and
+ * Python's `str(e)` show; the fields carry the details to branch on.
  */
 public 
 enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -8299,6 +10467,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case UnknownPreKey(
         /**
+         * Which kind of prekey: "signed prekey", "ML-KEM prekey" (a
+         * one-time or last-resort one) or "one-time prekey" (X25519).
+         */what: String, 
+        /**
          * The prekey id.
          */id: UInt32
     )
@@ -8340,12 +10512,26 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * A group message for another chain than the receiver holds.
      */
-    case WrongChain
+    case WrongChain(
+        /**
+         * The chain id the message names.
+         */chainId: UInt32, 
+        /**
+         * The chain id the receiver holds.
+         */heldChainId: UInt32
+    )
     /**
      * A group message from before the receiver's first iteration (or an
      * export asked for an iteration the receiver no longer holds).
      */
-    case BeforeFirstIteration
+    case BeforeFirstIteration(
+        /**
+         * The message's (or the export's) iteration.
+         */iteration: UInt32, 
+        /**
+         * The first iteration the receiver holds.
+         */first: UInt32
+    )
     /**
      * A distribution for another group, or a chain that is not a copy of
      * the one it is merged with.
@@ -8536,8 +10722,9 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case NotListed
     /**
-     * Fan-out only (`Delivery.error`): a listed device without a session:
-     * fetch its bundle, start a session and send again to it.
+     * A device without a session: fetch its bundle, start a session
+     * (`StoreAccount.start_session`) and send again to it. Fan-out
+     * reports it per device (`Delivery.error`).
      */
     case NoSession
     /**
@@ -8734,6 +10921,65 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */reason: String
     )
     /**
+     * The storage key does not open this store (its check value does not
+     * authenticate): another key, not a damaged file. Nothing was changed.
+     */
+    case WrongStorageKey
+    /**
+     * The file is not a qorgan store, or a value in it does not
+     * authenticate or decode under the right key (a damaged file, or rows
+     * moved between slots).
+     */
+    case CorruptStore(
+        /**
+         * What was wrong.
+         */reason: String
+    )
+    /**
+     * The store file was written by a newer library: update the app
+     * (the file is left as it is).
+     */
+    case NewerVersion(
+        /**
+         * The file's schema version.
+         */found: UInt32, 
+        /**
+         * The newest this library reads.
+         */supported: UInt32
+    )
+    /**
+     * The store's counter is below the copy the app keeps in its keystore
+     * (the anchor): an older copy of the file was put back (a backup,
+     * a restored image). `StoreAccount.open_rolled_back` opens it anyway,
+     * resetting every session.
+     */
+    case StoreRolledBack(
+        /**
+         * The file's counter.
+         */store: UInt64, 
+        /**
+         * The counter the anchor recorded.
+         */anchor: UInt64
+    )
+    /**
+     * SQLite failed (I/O, a full disk, a lock held by another process for
+     * longer than the busy timeout). Nothing was changed: retry later.
+     */
+    case Database(
+        /**
+         * SQLite's message.
+         */reason: String
+    )
+    /**
+     * No outbox or inbox entry, event, group or sender chain by that name
+     * (`what` says which).
+     */
+    case NotFound(
+        /**
+         * What was looked for.
+         */what: String
+    )
+    /**
      * An argument out of range (key length, sizes).
      */
     case InvalidArgument(
@@ -8754,6 +11000,17 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     
 
     
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_method_qorganerror_uniffi_trait_display(
+            FfiConverterTypeQorganError_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
 
     
     public var errorDescription: String? {
@@ -8797,6 +11054,7 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 7: return .UnknownPreKey(
+            what: try FfiConverterString.read(from: &buf), 
             id: try FfiConverterUInt32.read(from: &buf)
             )
         case 8: return .PreKeyExpired(
@@ -8809,8 +11067,14 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 12: return .ChainExhausted
-        case 13: return .WrongChain
-        case 14: return .BeforeFirstIteration
+        case 13: return .WrongChain(
+            chainId: try FfiConverterUInt32.read(from: &buf), 
+            heldChainId: try FfiConverterUInt32.read(from: &buf)
+            )
+        case 14: return .BeforeFirstIteration(
+            iteration: try FfiConverterUInt32.read(from: &buf), 
+            first: try FfiConverterUInt32.read(from: &buf)
+            )
         case 15: return .WrongGroup(
             reason: try FfiConverterString.read(from: &buf)
             )
@@ -8919,10 +11183,28 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         case 56: return .InvalidText(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 57: return .InvalidArgument(
+        case 57: return .WrongStorageKey
+        case 58: return .CorruptStore(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 58: return .Internal(
+        case 59: return .NewerVersion(
+            found: try FfiConverterUInt32.read(from: &buf), 
+            supported: try FfiConverterUInt32.read(from: &buf)
+            )
+        case 60: return .StoreRolledBack(
+            store: try FfiConverterUInt64.read(from: &buf), 
+            anchor: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 61: return .Database(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 62: return .NotFound(
+            what: try FfiConverterString.read(from: &buf)
+            )
+        case 63: return .InvalidArgument(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 64: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -8967,8 +11249,9 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .UnknownPreKey(id):
+        case let .UnknownPreKey(what,id):
             writeInt(&buf, Int32(7))
+            FfiConverterString.write(what, into: &buf)
             FfiConverterUInt32.write(id, into: &buf)
             
         
@@ -8995,13 +11278,17 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(12))
         
         
-        case .WrongChain:
+        case let .WrongChain(chainId,heldChainId):
             writeInt(&buf, Int32(13))
+            FfiConverterUInt32.write(chainId, into: &buf)
+            FfiConverterUInt32.write(heldChainId, into: &buf)
+            
         
-        
-        case .BeforeFirstIteration:
+        case let .BeforeFirstIteration(iteration,first):
             writeInt(&buf, Int32(14))
-        
+            FfiConverterUInt32.write(iteration, into: &buf)
+            FfiConverterUInt32.write(first, into: &buf)
+            
         
         case let .WrongGroup(reason):
             writeInt(&buf, Int32(15))
@@ -9211,13 +11498,44 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .InvalidArgument(reason):
+        case .WrongStorageKey:
             writeInt(&buf, Int32(57))
+        
+        
+        case let .CorruptStore(reason):
+            writeInt(&buf, Int32(58))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .NewerVersion(found,supported):
+            writeInt(&buf, Int32(59))
+            FfiConverterUInt32.write(found, into: &buf)
+            FfiConverterUInt32.write(supported, into: &buf)
+            
+        
+        case let .StoreRolledBack(store,anchor):
+            writeInt(&buf, Int32(60))
+            FfiConverterUInt64.write(store, into: &buf)
+            FfiConverterUInt64.write(anchor, into: &buf)
+            
+        
+        case let .Database(reason):
+            writeInt(&buf, Int32(61))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .NotFound(what):
+            writeInt(&buf, Int32(62))
+            FfiConverterString.write(what, into: &buf)
+            
+        
+        case let .InvalidArgument(reason):
+            writeInt(&buf, Int32(63))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Internal(reason):
-            writeInt(&buf, Int32(58))
+            writeInt(&buf, Int32(64))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -9594,6 +11912,273 @@ public func FfiConverterTypeStatementKind_lower(_ value: StatementKind) -> RustB
 
 
 /**
+ * What a received message turned into, already committed.
+ */
+
+public enum StoreDelivery: Equatable, Hashable {
+    
+    /**
+     * A message, now in the inbox: save it, then `ack(incoming.id)`.
+     */
+    case message(
+        /**
+         * The message.
+         */incoming: Incoming
+    )
+    /**
+     * A notice, now in the events (a chain key, a roster, a session
+     * reset).
+     */
+    case event(
+        /**
+         * The notice.
+         */event: StoreEvent
+    )
+    /**
+     * Received before (its key is spent): drop it. If the first delivery
+     * was not acknowledged yet, it is still in `pending()`.
+     */
+    case duplicate
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension StoreDelivery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStoreDelivery: FfiConverterRustBuffer {
+    typealias SwiftType = StoreDelivery
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StoreDelivery {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .message(incoming: try FfiConverterTypeIncoming.read(from: &buf)
+        )
+        
+        case 2: return .event(event: try FfiConverterTypeStoreEvent.read(from: &buf)
+        )
+        
+        case 3: return .duplicate
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: StoreDelivery, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .message(incoming):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeIncoming.write(incoming, into: &buf)
+            
+        
+        case let .event(event):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeStoreEvent.write(event, into: &buf)
+            
+        
+        case .duplicate:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreDelivery_lift(_ buf: RustBuffer) throws -> StoreDelivery {
+    return try FfiConverterTypeStoreDelivery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreDelivery_lower(_ value: StoreDelivery) -> RustBuffer {
+    return FfiConverterTypeStoreDelivery.lower(value)
+}
+
+
+
+/**
+ * Something to tell the user (then `dismiss(id)`).
+ */
+
+public enum StoreEvent: Equatable, Hashable {
+    
+    /**
+     * A device's session is broken (repeated undecryptable messages):
+     * fetch its bundle and call `heal`.
+     */
+    case sessionBroken(
+        /**
+         * The device's identity key.
+         */device: Data
+    )
+    /**
+     * A device started a new session after its old one broke: messages it
+     * sent before may be lost; ask it to resend.
+     */
+    case sessionReset(
+        /**
+         * The device's identity key.
+         */device: Data
+    )
+    /**
+     * A member device's group chain arrived: its messages now decrypt.
+     */
+    case groupKey(
+        /**
+         * The group.
+         */groupId: Data, 
+        /**
+         * The sending device's identity key.
+         */sender: Data
+    )
+    /**
+     * The group's roster changed, or this device was invited to it.
+     */
+    case rosterChanged(
+        /**
+         * The group.
+         */groupId: Data, 
+        /**
+         * The roster's new epoch.
+         */epoch: UInt64
+    )
+    /**
+     * A group payload from this device (a chain key, a roster) arrived
+     * before it could apply (a chain key before its invitation); it is
+     * kept and applied when what it needs arrives. Nothing to do.
+     */
+    case deferred(
+        /**
+         * The sending device's identity key.
+         */device: Data
+    )
+    /**
+     * The store was opened with `open_rolled_back`: every session was
+     * reset; peers' next messages ask for healing.
+     */
+    case rolledBack(
+        /**
+         * The file's counter.
+         */store: UInt64, 
+        /**
+         * The anchor's.
+         */anchor: UInt64
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension StoreEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStoreEvent: FfiConverterRustBuffer {
+    typealias SwiftType = StoreEvent
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StoreEvent {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .sessionBroken(device: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 2: return .sessionReset(device: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 3: return .groupKey(groupId: try FfiConverterData.read(from: &buf), sender: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 4: return .rosterChanged(groupId: try FfiConverterData.read(from: &buf), epoch: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 5: return .deferred(device: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 6: return .rolledBack(store: try FfiConverterUInt64.read(from: &buf), anchor: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: StoreEvent, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .sessionBroken(device):
+            writeInt(&buf, Int32(1))
+            FfiConverterData.write(device, into: &buf)
+            
+        
+        case let .sessionReset(device):
+            writeInt(&buf, Int32(2))
+            FfiConverterData.write(device, into: &buf)
+            
+        
+        case let .groupKey(groupId,sender):
+            writeInt(&buf, Int32(3))
+            FfiConverterData.write(groupId, into: &buf)
+            FfiConverterData.write(sender, into: &buf)
+            
+        
+        case let .rosterChanged(groupId,epoch):
+            writeInt(&buf, Int32(4))
+            FfiConverterData.write(groupId, into: &buf)
+            FfiConverterUInt64.write(epoch, into: &buf)
+            
+        
+        case let .deferred(device):
+            writeInt(&buf, Int32(5))
+            FfiConverterData.write(device, into: &buf)
+            
+        
+        case let .rolledBack(store,anchor):
+            writeInt(&buf, Int32(6))
+            FfiConverterUInt64.write(store, into: &buf)
+            FfiConverterUInt64.write(anchor, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreEvent_lift(_ buf: RustBuffer) throws -> StoreEvent {
+    return try FfiConverterTypeStoreEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreEvent_lower(_ value: StoreEvent) -> RustBuffer {
+    return FfiConverterTypeStoreEvent.lower(value)
+}
+
+
+
+/**
  * One item of a verification batch.
  */
 
@@ -9898,6 +12483,30 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
     typealias SwiftType = Data?
 
@@ -9938,6 +12547,30 @@ fileprivate struct FfiConverterOptionTypeContact: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeContact.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeRoster: FfiConverterRustBuffer {
+    typealias SwiftType = Roster?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRoster.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRoster.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -10082,6 +12715,30 @@ fileprivate struct FfiConverterOptionTypeRotationReason: FfiConverterRustBuffer 
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeRotationReason.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeStoreDelivery: FfiConverterRustBuffer {
+    typealias SwiftType = StoreDelivery?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeStoreDelivery.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeStoreDelivery.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -10365,6 +13022,31 @@ fileprivate struct FfiConverterSequenceTypeDeviceInfo: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeEventEntry: FfiConverterRustBuffer {
+    typealias SwiftType = [EventEntry]
+
+    public static func write(_ value: [EventEntry], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeEventEntry.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [EventEntry] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [EventEntry]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeEventEntry.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeFanoutResult: FfiConverterRustBuffer {
     typealias SwiftType = [FanoutResult]
 
@@ -10415,6 +13097,81 @@ fileprivate struct FfiConverterSequenceTypeGroupBatchResult: FfiConverterRustBuf
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeIncoming: FfiConverterRustBuffer {
+    typealias SwiftType = [Incoming]
+
+    public static func write(_ value: [Incoming], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeIncoming.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Incoming] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Incoming]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeIncoming.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeOutgoing: FfiConverterRustBuffer {
+    typealias SwiftType = [Outgoing]
+
+    public static func write(_ value: [Outgoing], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeOutgoing.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Outgoing] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Outgoing]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeOutgoing.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeQueuedMessage: FfiConverterRustBuffer {
+    typealias SwiftType = [QueuedMessage]
+
+    public static func write(_ value: [QueuedMessage], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeQueuedMessage.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [QueuedMessage] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [QueuedMessage]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeQueuedMessage.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeRosterMember: FfiConverterRustBuffer {
     typealias SwiftType = [RosterMember]
 
@@ -10432,6 +13189,31 @@ fileprivate struct FfiConverterSequenceTypeRosterMember: FfiConverterRustBuffer 
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeRosterMember.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeStoreBatchResult: FfiConverterRustBuffer {
+    typealias SwiftType = [StoreBatchResult]
+
+    public static func write(_ value: [StoreBatchResult], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeStoreBatchResult.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [StoreBatchResult] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [StoreBatchResult]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeStoreBatchResult.read(from: &buf))
         }
         return seq
     }
@@ -10612,6 +13394,36 @@ public func safetyNumbersMatch(ours: SafetyNumber, scanned: Data) -> Bool  {
         FfiConverterTypeSafetyNumber_lower(ours),
         FfiConverterData.lower(scanned),uniffiCallStatus
     )
+})
+}
+/**
+ * The readable text of an error: the same as Kotlin's `message`, Swift's
+ * `errorDescription` and Python's `str(e)` (which call this), for logs
+ * and support screens. Never contains key material or message content.
+ */
+public func errorMessage(error: QorganError) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_qorgan_ffi_fn_func_error_message(
+        FfiConverterTypeQorganError_lower(error),uniffiCallStatus
+    )
+})
+}
+/**
+ * Reads a 1:1 message's type and routing information without decrypting
+ * it (a store routes by itself; this is for apps holding `Session`s).
+ * Normal messages carry nothing that names their session: try the
+ * peer's sessions, newest first. `Malformed` for bytes that are not a
+ * message.
+ */
+public func messageInfo(message: Data)throws  -> MessageInfo  {
+    return try  FfiConverterTypeMessageInfo_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(message) { messageFb in
+    uniffi_qorgan_ffi_fn_func_message_info(
+        messageFb,uniffiCallStatus
+    )
+        }
 })
 }
 /**
@@ -10864,6 +13676,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_safety_numbers_match() != 39117) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_func_error_message() != 42057) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_func_message_info() != 44608) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_verify_announcement() != 2776) {
@@ -11238,6 +14056,93 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_session_session_id() != 50926) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_method_storagekey_to_bytes() != 29761) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_account_key() != 53529) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_ack() != 315) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_active_session() != 27900) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_bundle() != 30229) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_change_members() != 11818) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_counter() != 20557) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_create_group() != 2587) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt() != 27042) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt_batch() != 37231) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_device_list() != 38398) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_dismiss() != 12297) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_encrypt() != 11422) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_events() != 35157) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_group_decrypt() != 15442) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_group_encrypt() != 41843) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_heal() != 23887) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_identity() != 40798) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_invite() != 30437) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_mark_sent() != 52692) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_outbox() != 39992) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_pending() != 3718) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_prekey_upload() != 28708) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_roster() != 2518) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_start_session() != 16879) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_update_contact() != 39842) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due() != 13100) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeanchor_load() != 27140) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_method_storeanchor_store() != 30856) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_qorgan_ffi_checksum_constructor_account_create() != 55363) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11319,7 +14224,23 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_constructor_session_open() != 1288) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_qorgan_ffi_checksum_constructor_storagekey_from_bytes() != 38370) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_storagekey_generate() != 13688) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_storeaccount_open() != 52867) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_anchored() != 55464) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_rolled_back() != 64389) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
+    uniffiCallbackInitStoreAnchor()
     return InitializationResult.ok
 }()
 

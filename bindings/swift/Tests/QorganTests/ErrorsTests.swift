@@ -8,22 +8,25 @@ import XCTest
 /// messages without a reply, too slow for a test; a group chain cannot
 /// while `maxMessages` is a u32) and `Internal` (the OS random generator
 /// failing, or a lock poisoned by a panic in Rust: neither can be caused
-/// through the API). `NotListed` and `NoSession` are never thrown: `fanout`
-/// reports them per device in `Delivery.error` (AccountTests); nor is
+/// through the API). `NotListed` is never thrown: `fanout` reports it per
+/// device in `Delivery.error` (AccountTests), as it does `NoSession`, which
+/// `StoreAccount.encrypt` throws (StoreTests); nor is
 /// `NotInRoster` (`distributeInRoster`'s `FanoutResult.error`, RosterTests).
 /// The account errors are provoked in AccountTests, the roster and
 /// certificate errors in RosterTests and CertificateTests (but
-/// `SignerNotAdmin`, which needs a forged signature: Rust and Kotlin tests).
+/// `SignerNotAdmin`, which needs a forged signature: Rust and Kotlin tests),
+/// the store errors in StoreTests (but `Database`: SQLite failing, or a
+/// lock held past the 10 s busy timeout).
 final class ErrorsTests: XCTestCase {
     /// Every ErrorKind names one QorganError case: this switch and the one
     /// in `kind(of:)` are both exhaustive, so the two enums cannot drift.
     func testErrorKindsMatchErrorCases() {
         let samples: [QorganError] = [
             .Malformed(reason: ""), .BadSignature(what: ""), .AuthenticationFailed, .Duplicate(index: 0),
-            .TooFarAhead(gap: 0, limit: 0), .UntrustedIdentity(reason: ""), .UnknownPreKey(id: 0),
+            .TooFarAhead(gap: 0, limit: 0), .UntrustedIdentity(reason: ""), .UnknownPreKey(what: "", id: 0),
             .PreKeyExpired(what: "", id: 0), .Replay,
-            .NonContributory, .RotationRequired(reason: ""), .ChainExhausted, .WrongChain,
-            .BeforeFirstIteration, .WrongGroup(reason: ""), .KeyCommitmentMismatch(iteration: 0),
+            .NonContributory, .RotationRequired(reason: ""), .ChainExhausted, .WrongChain(chainId: 0, heldChainId: 0),
+            .BeforeFirstIteration(iteration: 0, first: 0), .WrongGroup(reason: ""), .KeyCommitmentMismatch(iteration: 0),
             .ConflictingChainKey(chainId: 0), .ConflictingRotation(rotation: 0),
             .RetiredChain(rotation: 0, oldest: 0), .CorruptState(reason: ""),
             .WrongOwner, .RolledBack(minGeneration: 0, found: 0),
@@ -40,6 +43,8 @@ final class ErrorsTests: XCTestCase {
             .InvalidStatement(reason: ""), .UnknownIssuer, .InvalidChain(reason: ""),
             .NotYetValid(serial: 0, validFrom: 0), .Expired(serial: 0, validUntil: 0), .Revoked(serial: 0),
             .WrongSubject, .InvalidText(reason: ""),
+            .WrongStorageKey, .CorruptStore(reason: ""), .NewerVersion(found: 0, supported: 0),
+            .StoreRolledBack(store: 0, anchor: 0), .Database(reason: ""), .NotFound(what: ""),
             .InvalidArgument(reason: ""), .Internal(reason: ""),
         ]
         let kinds = samples.map(kind(of:))
@@ -57,6 +62,7 @@ final class ErrorsTests: XCTestCase {
                  .senderNotMember, .notMember, .rosterMismatch, .notAdmin, .signerNotAdmin,
                  .rosterNotSuccessor, .notInRoster, .invalidStatement, .unknownIssuer, .invalidChain,
                  .notYetValid, .expired, .revoked, .wrongSubject, .invalidText,
+                 .wrongStorageKey, .corruptStore, .newerVersion, .storeRolledBack, .database, .notFound,
                  .invalidArgument, .internal:
                 break
             }
@@ -160,8 +166,9 @@ final class ErrorsTests: XCTestCase {
         XCTAssertEqual(try bob.generateOneTimePrekeys(count: 1), 1)
         let first = try alice.initiate(bundle: bob.bundle()).encrypt(plaintext: utf8("with one-time prekey"))
         _ = try bob.accept(message: first, now: NOW)
-        if case .UnknownPreKey(let id)? = assertThrows(.unknownPreKey, try bob.accept(message: first, now: NOW)) {
+        if case .UnknownPreKey(let what, let id)? = assertThrows(.unknownPreKey, try bob.accept(message: first, now: NOW)) {
             XCTAssertGreaterThan(id, 0)
+            XCTAssertEqual(what, "one-time prekey")
         }
         // No one-time prekey left: the handshake's base key is remembered.
         let second = try alice.initiate(bundle: bob.bundle()).encrypt(plaintext: utf8("without one-time prekey"))
@@ -200,9 +207,19 @@ final class ErrorsTests: XCTestCase {
         let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
         let early = try out.encrypt(plaintext: utf8("before the distribution"))
         let rx = try GroupReceiver(distribution: out.distribution(), senderIdentity: s.responder.remoteIdentity())
-        assertThrows(.beforeFirstIteration, try rx.decrypt(message: early))
+        if case .BeforeFirstIteration(let iteration, let first)? = assertThrows(.beforeFirstIteration, try rx.decrypt(message: early)) {
+            XCTAssertEqual(iteration, 0)
+            XCTAssertEqual(first, 1)
+        }
+        let held = try out.chainId()
         try out.rotate(now: 10)
-        assertThrows(.wrongChain, try rx.decrypt(message: out.encrypt(plaintext: utf8("new chain"))))
+        let error = assertThrows(.wrongChain, try rx.decrypt(message: out.encrypt(plaintext: utf8("new chain"))))
+        if case .WrongChain(let chainId, let heldChainId)? = error {
+            XCTAssertEqual(heldChainId, held)
+            XCTAssertEqual(chainId, try out.chainId())
+            XCTAssertEqual(error?.errorDescription,
+                           String(format: "group message for chain 0x%08x, this receiver holds chain 0x%08x", chainId, held))
+        }
     }
 
     func testWrongGroup() throws {

@@ -102,6 +102,12 @@ func kind(of error: QorganError) -> ErrorKind {
     case .Revoked: return .revoked
     case .WrongSubject: return .wrongSubject
     case .InvalidText: return .invalidText
+    case .WrongStorageKey: return .wrongStorageKey
+    case .CorruptStore: return .corruptStore
+    case .NewerVersion: return .newerVersion
+    case .StoreRolledBack: return .storeRolledBack
+    case .Database: return .database
+    case .NotFound: return .notFound
     case .InvalidArgument: return .invalidArgument
     case .Internal: return .internal
     }

@@ -243,6 +243,30 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_STORE_ANCHOR_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_STORE_ANCHOR_METHOD0
+typedef void (*UniffiCallbackInterfaceStoreAnchorMethod0)(uint64_t, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_STORE_ANCHOR_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_STORE_ANCHOR_METHOD1
+typedef void (*UniffiCallbackInterfaceStoreAnchorMethod1)(uint64_t, uint64_t, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_STORE_ANCHOR
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_STORE_ANCHOR
+typedef struct UniffiVTableCallbackInterfaceStoreAnchor {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceStoreAnchorMethod0 _Nonnull load;
+    UniffiCallbackInterfaceStoreAnchorMethod1 _Nonnull store;
+} UniffiVTableCallbackInterfaceStoreAnchor;
+
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_ACCOUNT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_ACCOUNT
 uint64_t uniffi_qorgan_ffi_fn_clone_account(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -1054,6 +1078,217 @@ RustBuffer uniffi_qorgan_ffi_fn_method_session_seal(uint64_t ptr, RustBuffer sto
 RustBuffer uniffi_qorgan_ffi_fn_method_session_session_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_STORAGEKEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_STORAGEKEY
+uint64_t uniffi_qorgan_ffi_fn_clone_storagekey(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_STORAGEKEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_STORAGEKEY
+void uniffi_qorgan_ffi_fn_free_storagekey(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STORAGEKEY_FROM_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STORAGEKEY_FROM_BYTES
+uint64_t uniffi_qorgan_ffi_fn_constructor_storagekey_from_bytes(RustBuffer bytes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STORAGEKEY_GENERATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STORAGEKEY_GENERATE
+uint64_t uniffi_qorgan_ffi_fn_constructor_storagekey_generate(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STORAGEKEY_TO_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STORAGEKEY_TO_BYTES
+RustBuffer uniffi_qorgan_ffi_fn_method_storagekey_to_bytes(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_STOREACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_STOREACCOUNT
+uint64_t uniffi_qorgan_ffi_fn_clone_storeaccount(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_STOREACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_STOREACCOUNT
+void uniffi_qorgan_ffi_fn_free_storeaccount(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STOREACCOUNT_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STOREACCOUNT_OPEN
+uint64_t uniffi_qorgan_ffi_fn_constructor_storeaccount_open(RustBuffer path, uint64_t key, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STOREACCOUNT_OPEN_ANCHORED
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STOREACCOUNT_OPEN_ANCHORED
+uint64_t uniffi_qorgan_ffi_fn_constructor_storeaccount_open_anchored(RustBuffer path, uint64_t key, RustBuffer options, uint64_t anchor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STOREACCOUNT_OPEN_ROLLED_BACK
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STOREACCOUNT_OPEN_ROLLED_BACK
+uint64_t uniffi_qorgan_ffi_fn_constructor_storeaccount_open_rolled_back(RustBuffer path, uint64_t key, RustBuffer options, uint64_t anchor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_ACCOUNT_KEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_ACCOUNT_KEY
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_account_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_ACK
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_ACK
+void uniffi_qorgan_ffi_fn_method_storeaccount_ack(uint64_t ptr, int64_t id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_ACTIVE_SESSION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_ACTIVE_SESSION
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_active_session(uint64_t ptr, RustBuffer device, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_BUNDLE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_BUNDLE
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_bundle(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_CHANGE_MEMBERS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_CHANGE_MEMBERS
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_change_members(uint64_t ptr, RustBuffer group_id, RustBuffer members, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_COUNTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_COUNTER
+uint64_t uniffi_qorgan_ffi_fn_method_storeaccount_counter(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_CREATE_GROUP
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_CREATE_GROUP
+uint64_t uniffi_qorgan_ffi_fn_method_storeaccount_create_group(uint64_t ptr, RustBuffer group_id, RustBuffer members, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_DECRYPT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_DECRYPT
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_decrypt(uint64_t ptr, ForeignBytes sender, ForeignBytes message, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_DECRYPT_BATCH
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_DECRYPT_BATCH
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_decrypt_batch(uint64_t ptr, RustBuffer messages, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_DEVICE_LIST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_DEVICE_LIST
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_device_list(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_DISMISS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_DISMISS
+void uniffi_qorgan_ffi_fn_method_storeaccount_dismiss(uint64_t ptr, int64_t id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_ENCRYPT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_ENCRYPT
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_encrypt(uint64_t ptr, ForeignBytes device, ForeignBytes plaintext, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_EVENTS
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_events(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_GROUP_DECRYPT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_GROUP_DECRYPT
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_group_decrypt(uint64_t ptr, ForeignBytes group_id, ForeignBytes sender, ForeignBytes message, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_GROUP_ENCRYPT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_GROUP_ENCRYPT
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_group_encrypt(uint64_t ptr, ForeignBytes group_id, ForeignBytes plaintext, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_HEAL
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_HEAL
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_heal(uint64_t ptr, RustBuffer bundle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_IDENTITY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_IDENTITY
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_identity(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_INVITE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_INVITE
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_invite(uint64_t ptr, RustBuffer group_id, RustBuffer device, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_MARK_SENT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_MARK_SENT
+void uniffi_qorgan_ffi_fn_method_storeaccount_mark_sent(uint64_t ptr, int64_t id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_OUTBOX
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_OUTBOX
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_outbox(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_PENDING
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_PENDING
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_pending(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_PREKEY_UPLOAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_PREKEY_UPLOAD
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_prekey_upload(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_ROSTER
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_roster(uint64_t ptr, RustBuffer group_id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_START_SESSION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_START_SESSION
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_start_session(uint64_t ptr, RustBuffer bundle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_UPDATE_CONTACT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_UPDATE_CONTACT
+void uniffi_qorgan_ffi_fn_method_storeaccount_update_contact(uint64_t ptr, RustBuffer chain, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_UPLOAD_DUE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_UPLOAD_DUE
+int8_t uniffi_qorgan_ffi_fn_method_storeaccount_upload_due(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_STOREANCHOR
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_STOREANCHOR
+uint64_t uniffi_qorgan_ffi_fn_clone_storeanchor(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_STOREANCHOR
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FREE_STOREANCHOR
+void uniffi_qorgan_ffi_fn_free_storeanchor(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_INIT_CALLBACK_VTABLE_STOREANCHOR
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_INIT_CALLBACK_VTABLE_STOREANCHOR
+void uniffi_qorgan_ffi_fn_init_callback_vtable_storeanchor(const UniffiVTableCallbackInterfaceStoreAnchor* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREANCHOR_LOAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREANCHOR_LOAD
+RustBuffer uniffi_qorgan_ffi_fn_method_storeanchor_load(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREANCHOR_STORE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREANCHOR_STORE
+void uniffi_qorgan_ffi_fn_method_storeanchor_store(uint64_t ptr, uint64_t counter, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_QORGANERROR_UNIFFI_TRAIT_DISPLAY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_QORGANERROR_UNIFFI_TRAIT_DISPLAY
+RustBuffer uniffi_qorgan_ffi_fn_method_qorganerror_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_ENVELOPE_ACCOUNTS
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_ENVELOPE_ACCOUNTS
 RustBuffer uniffi_qorgan_ffi_fn_func_envelope_accounts(ForeignBytes plaintext, RustCallStatus *_Nonnull out_status
@@ -1077,6 +1312,16 @@ RustBuffer uniffi_qorgan_ffi_fn_func_receive(uint64_t account, uint64_t contact,
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_SAFETY_NUMBERS_MATCH
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_SAFETY_NUMBERS_MATCH
 int8_t uniffi_qorgan_ffi_fn_func_safety_numbers_match(RustBuffer ours, RustBuffer scanned, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_ERROR_MESSAGE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_ERROR_MESSAGE
+RustBuffer uniffi_qorgan_ffi_fn_func_error_message(RustBuffer error, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_MESSAGE_INFO
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_MESSAGE_INFO
+RustBuffer uniffi_qorgan_ffi_fn_func_message_info(ForeignBytes message, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_ANNOUNCEMENT
@@ -1431,6 +1676,18 @@ uint16_t uniffi_qorgan_ffi_checksum_func_receive(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_SAFETY_NUMBERS_MATCH
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_SAFETY_NUMBERS_MATCH
 uint16_t uniffi_qorgan_ffi_checksum_func_safety_numbers_match(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_ERROR_MESSAGE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_ERROR_MESSAGE
+uint16_t uniffi_qorgan_ffi_checksum_func_error_message(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_MESSAGE_INFO
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_FUNC_MESSAGE_INFO
+uint16_t uniffi_qorgan_ffi_checksum_func_message_info(void
     
 );
 #endif
@@ -2178,6 +2435,180 @@ uint16_t uniffi_qorgan_ffi_checksum_method_session_session_id(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STORAGEKEY_TO_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STORAGEKEY_TO_BYTES
+uint16_t uniffi_qorgan_ffi_checksum_method_storagekey_to_bytes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_ACCOUNT_KEY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_ACCOUNT_KEY
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_account_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_ACK
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_ACK
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_ack(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_ACTIVE_SESSION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_ACTIVE_SESSION
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_active_session(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_BUNDLE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_BUNDLE
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_bundle(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_CHANGE_MEMBERS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_CHANGE_MEMBERS
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_change_members(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_COUNTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_COUNTER
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_counter(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_CREATE_GROUP
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_CREATE_GROUP
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_create_group(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_DECRYPT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_DECRYPT
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_DECRYPT_BATCH
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_DECRYPT_BATCH
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt_batch(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_DEVICE_LIST
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_DEVICE_LIST
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_device_list(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_DISMISS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_DISMISS
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_dismiss(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_ENCRYPT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_ENCRYPT
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_encrypt(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_EVENTS
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_events(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_GROUP_DECRYPT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_GROUP_DECRYPT
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_group_decrypt(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_GROUP_ENCRYPT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_GROUP_ENCRYPT
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_group_encrypt(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_HEAL
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_HEAL
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_heal(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_IDENTITY
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_IDENTITY
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_identity(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_INVITE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_INVITE
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_invite(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_MARK_SENT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_MARK_SENT
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_mark_sent(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_OUTBOX
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_OUTBOX
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_outbox(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_PENDING
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_PENDING
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_pending(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_PREKEY_UPLOAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_PREKEY_UPLOAD
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_prekey_upload(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_ROSTER
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_ROSTER
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_roster(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_START_SESSION
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_START_SESSION
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_start_session(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_UPDATE_CONTACT
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_UPDATE_CONTACT
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_update_contact(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_UPLOAD_DUE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREACCOUNT_UPLOAD_DUE
+uint16_t uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREANCHOR_LOAD
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREANCHOR_LOAD
+uint16_t uniffi_qorgan_ffi_checksum_method_storeanchor_load(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREANCHOR_STORE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_METHOD_STOREANCHOR_STORE
+uint16_t uniffi_qorgan_ffi_checksum_method_storeanchor_store(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ACCOUNT_CREATE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_ACCOUNT_CREATE
 uint16_t uniffi_qorgan_ffi_checksum_constructor_account_create(void
@@ -2337,6 +2768,36 @@ uint16_t uniffi_qorgan_ffi_checksum_constructor_roster_from_history(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_SESSION_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_SESSION_OPEN
 uint16_t uniffi_qorgan_ffi_checksum_constructor_session_open(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STORAGEKEY_FROM_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STORAGEKEY_FROM_BYTES
+uint16_t uniffi_qorgan_ffi_checksum_constructor_storagekey_from_bytes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STORAGEKEY_GENERATE
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STORAGEKEY_GENERATE
+uint16_t uniffi_qorgan_ffi_checksum_constructor_storagekey_generate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STOREACCOUNT_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STOREACCOUNT_OPEN
+uint16_t uniffi_qorgan_ffi_checksum_constructor_storeaccount_open(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STOREACCOUNT_OPEN_ANCHORED
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STOREACCOUNT_OPEN_ANCHORED
+uint16_t uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_anchored(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STOREACCOUNT_OPEN_ROLLED_BACK
+#define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_CHECKSUM_CONSTRUCTOR_STOREACCOUNT_OPEN_ROLLED_BACK
+uint16_t uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_rolled_back(void
     
 );
 #endif

@@ -280,3 +280,44 @@ fun GroupReceiver.decryptInRoster(message: ByteArray, roster: Roster, account: A
     check(contact == null || !contact.uniffiIsDestroyed) { "Contact object has already been destroyed" }
     return withDirect(message) { decryptInRoster(it, roster, account, contact) }
 }
+
+/*
+ * StoreAccount: the per-message calls borrow their bytes (zero-copy); these
+ * overloads take `ByteArray`s. The plaintext or message goes through the
+ * reused direct buffer (wiped after), identity keys and group ids through a
+ * fresh one. The store itself is a receiver, so a closed store throws
+ * `IllegalStateException` from the generated call.
+ */
+
+/** [StoreAccount.encrypt] for `ByteArray`s: the message is in the outbox when this returns. */
+@Throws(QorganException::class)
+fun StoreAccount.encrypt(device: ByteArray, plaintext: ByteArray): Outgoing {
+    val to = direct(device)
+    return withDirect(plaintext) { encrypt(to, it) }
+}
+
+/** [StoreAccount.decrypt] for `ByteArray`s: what it produced is committed when this returns. */
+@Throws(QorganException::class)
+fun StoreAccount.decrypt(sender: ByteArray, message: ByteArray, now: ULong): StoreDelivery {
+    val from = direct(sender)
+    return withDirect(message) { decrypt(from, it, now) }
+}
+
+/** [StoreAccount.groupEncrypt] for `ByteArray`s: everything is in the outbox when this returns. */
+@Throws(QorganException::class)
+fun StoreAccount.groupEncrypt(groupId: ByteArray, plaintext: ByteArray, now: ULong): GroupSend {
+    val group = direct(groupId)
+    return withDirect(plaintext) { groupEncrypt(group, it, now) }
+}
+
+/** [StoreAccount.groupDecrypt] for `ByteArray`s: the plaintext is in the inbox when this returns. */
+@Throws(QorganException::class)
+fun StoreAccount.groupDecrypt(groupId: ByteArray, sender: ByteArray, message: ByteArray): StoreDelivery {
+    val group = direct(groupId)
+    val from = direct(sender)
+    return withDirect(message) { groupDecrypt(group, from, it) }
+}
+
+/** [messageInfo] for a `ByteArray` message: its type and routing information. */
+@Throws(QorganException::class)
+fun messageInfo(message: ByteArray): MessageInfo = messageInfo(direct(message))

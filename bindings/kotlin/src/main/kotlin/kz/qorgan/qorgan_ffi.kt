@@ -650,6 +650,34 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceStoreAnchorMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceStoreAnchorMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`counter`: Long,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "load", "store")
+internal open class UniffiVTableCallbackInterfaceStoreAnchor(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `load`: UniffiCallbackInterfaceStoreAnchorMethod0? = null,
+    @JvmField internal var `store`: UniffiCallbackInterfaceStoreAnchorMethod1? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `load`: UniffiCallbackInterfaceStoreAnchorMethod0? = null,
+        `store`: UniffiCallbackInterfaceStoreAnchorMethod1? = null,
+    ): UniffiVTableCallbackInterfaceStoreAnchor(`uniffiFree`,`uniffiClone`,`load`,`store`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceStoreAnchor) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `load` = other.`load`
+        `store` = other.`store`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -684,6 +712,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_qorgan_ffi_checksum_func_receive(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_func_safety_numbers_match(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_error_message(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_func_message_info(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_func_verify_announcement(
     ): Int
@@ -933,6 +965,64 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_method_session_session_id(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storagekey_to_bytes(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_account_key(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_ack(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_active_session(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_bundle(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_change_members(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_counter(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_create_group(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt_batch(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_device_list(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_dismiss(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_encrypt(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_events(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_group_decrypt(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_group_encrypt(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_heal(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_identity(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_invite(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_mark_sent(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_outbox(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_pending(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_prekey_upload(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_roster(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_start_session(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_update_contact(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeanchor_load(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_method_storeanchor_store(
+    ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_account_create(
     ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_account_open(
@@ -987,6 +1077,16 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_qorgan_ffi_checksum_constructor_session_open(
     ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_storagekey_from_bytes(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_storagekey_generate(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_storeaccount_open(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_anchored(
+    ): Int
+    external fun uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_rolled_back(
+    ): Int
     external fun ffi_qorgan_ffi_uniffi_contract_version(
     ): Int
 
@@ -1003,6 +1103,7 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "qorgan_ffi"))
+        uniffiCallbackInterfaceStoreAnchor.register(this)
         
     }
 
@@ -1331,6 +1432,90 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_session_session_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_clone_storagekey(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_free_storagekey(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_constructor_storagekey_from_bytes(`bytes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_storagekey_generate(uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_storagekey_to_bytes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_clone_storeaccount(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_free_storeaccount(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_constructor_storeaccount_open(`path`: RustBuffer.ByValue,`key`: Long,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_storeaccount_open_anchored(`path`: RustBuffer.ByValue,`key`: Long,`options`: RustBuffer.ByValue,`anchor`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_constructor_storeaccount_open_rolled_back(`path`: RustBuffer.ByValue,`key`: Long,`options`: RustBuffer.ByValue,`anchor`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_account_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_ack(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_active_session(`ptr`: Long,`device`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_bundle(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_change_members(`ptr`: Long,`groupId`: RustBuffer.ByValue,`members`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_counter(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_create_group(`ptr`: Long,`groupId`: RustBuffer.ByValue,`members`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_decrypt(`ptr`: Long,`sender`: ForeignBytes.ByValue,`message`: ForeignBytes.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_decrypt_batch(`ptr`: Long,`messages`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_device_list(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_dismiss(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_encrypt(`ptr`: Long,`device`: ForeignBytes.ByValue,`plaintext`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_events(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_group_decrypt(`ptr`: Long,`groupId`: ForeignBytes.ByValue,`sender`: ForeignBytes.ByValue,`message`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_group_encrypt(`ptr`: Long,`groupId`: ForeignBytes.ByValue,`plaintext`: ForeignBytes.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_heal(`ptr`: Long,`bundle`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_identity(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_invite(`ptr`: Long,`groupId`: RustBuffer.ByValue,`device`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_mark_sent(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_outbox(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_pending(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_prekey_upload(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_roster(`ptr`: Long,`groupId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_start_session(`ptr`: Long,`bundle`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_update_contact(`ptr`: Long,`chain`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_method_storeaccount_upload_due(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_qorgan_ffi_fn_clone_storeanchor(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_free_storeanchor(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_init_callback_vtable_storeanchor(`vtable`: UniffiVTableCallbackInterfaceStoreAnchor,
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_method_storeanchor_load(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_method_storeanchor_store(`ptr`: Long,`counter`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_qorgan_ffi_fn_method_qorganerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_func_envelope_accounts(`plaintext`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_func_fanout(`account`: Long,`contact`: Long,`sessions`: RustBuffer.ByValue,`body`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1341,6 +1526,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_func_safety_numbers_match(`ours`: RustBuffer.ByValue,`scanned`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
+    external fun uniffi_qorgan_ffi_fn_func_error_message(`error`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_qorgan_ffi_fn_func_message_info(`message`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_func_verify_announcement(`announcement`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_func_verify_batch(`items`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1499,6 +1688,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_safety_numbers_match() and 0xFFFF) != 39117) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_func_error_message() and 0xFFFF) != 42057) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_func_message_info() and 0xFFFF) != 44608) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_announcement() and 0xFFFF) != 2776) {
@@ -1873,6 +2068,93 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_session_id() and 0xFFFF) != 50926) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storagekey_to_bytes() and 0xFFFF) != 29761) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_account_key() and 0xFFFF) != 53529) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_ack() and 0xFFFF) != 315) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_active_session() and 0xFFFF) != 27900) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_bundle() and 0xFFFF) != 30229) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_change_members() and 0xFFFF) != 11818) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_counter() and 0xFFFF) != 20557) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_create_group() and 0xFFFF) != 2587) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt() and 0xFFFF) != 27042) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt_batch() and 0xFFFF) != 37231) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_device_list() and 0xFFFF) != 38398) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_dismiss() and 0xFFFF) != 12297) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_encrypt() and 0xFFFF) != 11422) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_events() and 0xFFFF) != 35157) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_decrypt() and 0xFFFF) != 15442) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_encrypt() and 0xFFFF) != 41843) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_heal() and 0xFFFF) != 23887) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_identity() and 0xFFFF) != 40798) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_invite() and 0xFFFF) != 30437) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_mark_sent() and 0xFFFF) != 52692) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_outbox() and 0xFFFF) != 39992) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_pending() and 0xFFFF) != 3718) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_prekey_upload() and 0xFFFF) != 28708) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_roster() and 0xFFFF) != 2518) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_start_session() and 0xFFFF) != 16879) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_update_contact() and 0xFFFF) != 39842) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due() and 0xFFFF) != 13100) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeanchor_load() and 0xFFFF) != 27140) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeanchor_store() and 0xFFFF) != 30856) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_account_create() and 0xFFFF) != 55363) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1952,6 +2234,21 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_session_open() and 0xFFFF) != 1288) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_storagekey_from_bytes() and 0xFFFF) != 38370) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_storagekey_generate() and 0xFFFF) != 13688) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open() and 0xFFFF) != 52867) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_anchored() and 0xFFFF) != 55464) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_rolled_back() and 0xFFFF) != 64389) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -2045,7 +2342,38 @@ object UniffiWithHandle
  *
  * @suppress
  * */
-object NoHandle
+object NoHandle// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+internal const val IDX_CALLBACK_FREE = 0
+// Callback return codes
+internal const val UNIFFI_CALLBACK_SUCCESS = 0
+internal const val UNIFFI_CALLBACK_ERROR = 1
+internal const val UNIFFI_CALLBACK_UNEXPECTED_ERROR = 2
+
+/**
+ * @suppress
+ */
+public abstract class FfiConverterCallbackInterface<CallbackInterface: Any>: FfiConverter<CallbackInterface, Long> {
+    internal val handleMap = UniffiHandleMap<CallbackInterface>()
+
+    internal fun drop(handle: Long) {
+        handleMap.remove(handle)
+    }
+
+    override fun lift(value: Long): CallbackInterface {
+        return handleMap.get(value)
+    }
+
+    override fun read(buf: ByteBuffer) = lift(buf.getLong())
+
+    override fun lower(value: CallbackInterface) = handleMap.insert(value)
+
+    override fun allocationSize(value: CallbackInterface) = 8UL
+
+    override fun write(value: CallbackInterface, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
 /**
  * The cleaner interface for Object finalization code to run.
  * This is the entry point to any implementation that we're using.
@@ -2181,6 +2509,29 @@ public object FfiConverterULong: FfiConverter<ULong, Long> {
 
     override fun write(value: ULong, buf: ByteBuffer) {
         buf.putLong(value.toLong())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterLong: FfiConverter<Long, Long> {
+    override fun lift(value: Long): Long {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Long {
+        return buf.getLong()
+    }
+
+    override fun lower(value: Long): Long {
+        return value
+    }
+
+    override fun allocationSize(value: Long) = 8UL
+
+    override fun write(value: Long, buf: ByteBuffer) {
+        buf.putLong(value)
     }
 }
 
@@ -8812,6 +9163,1651 @@ public object FfiConverterTypeStatement: FfiConverter<Statement, Long> {
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The key a store is sealed under (32 random bytes). Keep it in the
+ * platform keystore (Android Keystore-wrapped, iOS Keychain); it never
+ * leaves this object except through `to_bytes`.
+ */
+public interface StorageKeyInterface {
+    
+    /**
+     * The 32 key bytes, to hand to the platform keystore. Secret: keep
+     * them nowhere else.
+     */
+    fun `toBytes`(): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * The key a store is sealed under (32 random bytes). Keep it in the
+ * platform keystore (Android Keystore-wrapped, iOS Keychain); it never
+ * leaves this object except through `to_bytes`.
+ */
+open class StorageKey: Disposable, AutoCloseable, StorageKeyInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_qorgan_ffi_fn_free_storagekey(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_qorgan_ffi_fn_clone_storagekey(handle, status)
+        }
+    }
+
+    
+    /**
+     * The 32 key bytes, to hand to the platform keystore. Secret: keep
+     * them nowhere else.
+     */override fun `toBytes`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storagekey_to_bytes(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * The key from its 32 bytes (as `to_bytes` gave them to the
+     * keystore). The bytes passed in are wiped here once read.
+     */
+    @Throws(QorganException::class) fun `fromBytes`(`bytes`: kotlin.ByteArray): StorageKey {
+            return FfiConverterTypeStorageKey.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_storagekey_from_bytes(
+    
+        
+        FfiConverterByteArray.lower(`bytes`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * A fresh random key from the operating system's generator.
+     */
+    @Throws(QorganException::class) fun `generate`(): StorageKey {
+            return FfiConverterTypeStorageKey.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_storagekey_generate(
+    
+        _status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStorageKey: FfiConverter<StorageKey, Long> {
+    override fun lower(value: StorageKey): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): StorageKey {
+        return StorageKey(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): StorageKey {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: StorageKey) = 8UL
+
+    override fun write(value: StorageKey, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A device's account store: identity, prekeys, account and contacts,
+ * sessions, groups, the outbox, the inbox and events, in one SQLite file
+ * sealed under a `StorageKey`. Every call is one transaction; two
+ * processes (an app and its notification extension) may open one file at
+ * once. Close it when done (Kotlin `close()`/`use {}`, Python `with` or
+ * `close()`, Swift: drop the last reference).
+ */
+public interface StoreAccountInterface {
+    
+    /**
+     * This device's account key (32 bytes, for rosters).
+     */
+    fun `accountKey`(): kotlin.ByteArray
+    
+    /**
+     * The app saved inbox entry `id`: it leaves the inbox (a redelivery
+     * is recognised as `Duplicate`). `NotFound` if it is not there.
+     */
+    fun `ack`(`id`: kotlin.Long)
+    
+    /**
+     * The id (32 bytes) of the session messages to `device` use, if any.
+     */
+    fun `activeSession`(`device`: kotlin.ByteArray): kotlin.ByteArray?
+    
+    /**
+     * A bundle for the server to hand out (each one-time prekey once).
+     */
+    fun `bundle`(): kotlin.ByteArray
+    
+    /**
+     * Changes a group's members to `members` (this account must be an
+     * admin: `NotAdmin`): signs the next roster, makes this device's
+     * chain rotate before its next message, and queues the roster for
+     * every remaining member device with a session.
+     */
+    fun `changeMembers`(`groupId`: kotlin.ByteArray, `members`: List<RosterMember>): MembersChanged
+    
+    /**
+     * The store-wide counter (one more per committed write): what the
+     * anchor keeps.
+     */
+    fun `counter`(): kotlin.ULong
+    
+    /**
+     * Creates a group with this account as an admin and `members` (by
+     * account key); returns its first roster (publish its bytes). Invite
+     * each member device with `invite`.
+     */
+    fun `createGroup`(`groupId`: kotlin.ByteArray, `members`: List<RosterMember>, `now`: kotlin.ULong): Roster
+    
+    /**
+     * Decrypts a 1:1 message the server says `sender` sent; what it
+     * produced is committed before this returns (a message into the
+     * inbox, a notice into the events). A message received before is
+     * `Duplicate`. On error nothing changed except the count of
+     * undecryptable messages that leads to `StoreEvent.SessionBroken`.
+     */
+    fun `decrypt`(`sender`: java.nio.ByteBuffer, `message`: java.nio.ByteBuffer, `now`: kotlin.ULong): StoreDelivery
+    
+    /**
+     * Decrypts queued messages in one transaction (a device coming
+     * online): one result per message, in order; a failure affects only
+     * its own message.
+     */
+    fun `decryptBatch`(`messages`: List<QueuedMessage>, `now`: kotlin.ULong): List<StoreBatchResult>
+    
+    /**
+     * This account's newest signed device list, to publish.
+     */
+    fun `deviceList`(): kotlin.ByteArray
+    
+    /**
+     * The app has shown event `id`.
+     */
+    fun `dismiss`(`id`: kotlin.Long)
+    
+    /**
+     * Encrypts `plaintext` for `device` (identity key) on its active
+     * session; the ciphertext is in the outbox before this returns.
+     * `NoSession`: fetch its bundle and `start_session`.
+     */
+    fun `encrypt`(`device`: java.nio.ByteBuffer, `plaintext`: java.nio.ByteBuffer): Outgoing
+    
+    /**
+     * What the user must be told, oldest first.
+     */
+    fun `events`(): List<EventEntry>
+    
+    /**
+     * Decrypts a group message the server says `sender` sent in the
+     * group: the sender's chain must be held (`NotFound`) and the sender
+     * a member of the held roster (`SenderNotMember`). The plaintext goes
+     * into the inbox.
+     */
+    fun `groupDecrypt`(`groupId`: java.nio.ByteBuffer, `sender`: java.nio.ByteBuffer, `message`: java.nio.ByteBuffer): StoreDelivery
+    
+    /**
+     * Encrypts a group message: rotates first when due (a removal, the
+     * policy), hands this device's chain to member devices lacking it,
+     * then queues the message. Everything is in the outbox on return.
+     */
+    fun `groupEncrypt`(`groupId`: java.nio.ByteBuffer, `plaintext`: java.nio.ByteBuffer, `now`: kotlin.ULong): GroupSend
+    
+    /**
+     * Starts a new session with a device whose session broke
+     * (`StoreEvent.SessionBroken`) and queues a reset message on it.
+     */
+    fun `heal`(`bundle`: kotlin.ByteArray): Outgoing
+    
+    /**
+     * This device's identity key (standalone encoding, as
+     * `Device.identity_key`).
+     */
+    fun `identity`(): kotlin.ByteArray
+    
+    /**
+     * Queues the group's roster for `device` (a member's device, over its
+     * session): its store learns the group from it.
+     */
+    fun `invite`(`groupId`: kotlin.ByteArray, `device`: kotlin.ByteArray): Outgoing
+    
+    /**
+     * The server acknowledged outbox entry `id`: it leaves the outbox.
+     * `NotFound` if it is not there.
+     */
+    fun `markSent`(`id`: kotlin.Long)
+    
+    /**
+     * The messages waiting to be sent (or sent again after a crash),
+     * oldest first.
+     */
+    fun `outbox`(): List<Outgoing>
+    
+    /**
+     * The messages decrypted and not acknowledged, oldest first: after a
+     * crash, what the app has not saved yet.
+     */
+    fun `pending`(): List<Incoming>
+    
+    /**
+     * Tops up and rotates the prekeys and returns the signed incremental
+     * upload of what the server lacks (`None`: nothing). Committed before
+     * it returns: upload it, and again after a crash (idempotent).
+     */
+    fun `prekeyUpload`(`now`: kotlin.ULong): kotlin.ByteArray?
+    
+    /**
+     * The roster held for a group, if any.
+     */
+    fun `roster`(`groupId`: kotlin.ByteArray): Roster?
+    
+    /**
+     * Starts a session with the device of `bundle` and makes it the one
+     * messages to that device use. Returns the session id (32 bytes).
+     */
+    fun `startSession`(`bundle`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * Pins a contact from its device list (trust on first use; compare
+     * safety numbers), or moves a pinned one along `chain` (the lists
+     * after the held one, ascending).
+     */
+    fun `updateContact`(`chain`: List<kotlin.ByteArray>)
+    
+    /**
+     * Whether the server should get new prekeys (few one-time prekeys
+     * left, or a rotation due at `now`).
+     */
+    fun `uploadDue`(`now`: kotlin.ULong): kotlin.Boolean
+    
+    companion object
+}
+
+/**
+ * A device's account store: identity, prekeys, account and contacts,
+ * sessions, groups, the outbox, the inbox and events, in one SQLite file
+ * sealed under a `StorageKey`. Every call is one transaction; two
+ * processes (an app and its notification extension) may open one file at
+ * once. Close it when done (Kotlin `close()`/`use {}`, Python `with` or
+ * `close()`, Swift: drop the last reference).
+ */
+open class StoreAccount: Disposable, AutoCloseable, StoreAccountInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_qorgan_ffi_fn_free_storeaccount(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_qorgan_ffi_fn_clone_storeaccount(handle, status)
+        }
+    }
+
+    
+    /**
+     * This device's account key (32 bytes, for rosters).
+     */
+    @Throws(QorganException::class)override fun `accountKey`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_account_key(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The app saved inbox entry `id`: it leaves the inbox (a redelivery
+     * is recognised as `Duplicate`). `NotFound` if it is not there.
+     */
+    @Throws(QorganException::class)override fun `ack`(`id`: kotlin.Long)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_ack(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The id (32 bytes) of the session messages to `device` use, if any.
+     */
+    @Throws(QorganException::class)override fun `activeSession`(`device`: kotlin.ByteArray): kotlin.ByteArray? {
+            return FfiConverterOptionalByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_active_session(
+        it,
+        
+        FfiConverterByteArray.lower(`device`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A bundle for the server to hand out (each one-time prekey once).
+     */
+    @Throws(QorganException::class)override fun `bundle`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_bundle(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Changes a group's members to `members` (this account must be an
+     * admin: `NotAdmin`): signs the next roster, makes this device's
+     * chain rotate before its next message, and queues the roster for
+     * every remaining member device with a session.
+     */
+    @Throws(QorganException::class)override fun `changeMembers`(`groupId`: kotlin.ByteArray, `members`: List<RosterMember>): MembersChanged {
+            return FfiConverterTypeMembersChanged.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_change_members(
+        it,
+        
+        FfiConverterByteArray.lower(`groupId`),
+        FfiConverterSequenceTypeRosterMember.lower(`members`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The store-wide counter (one more per committed write): what the
+     * anchor keeps.
+     */
+    @Throws(QorganException::class)override fun `counter`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_counter(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Creates a group with this account as an admin and `members` (by
+     * account key); returns its first roster (publish its bytes). Invite
+     * each member device with `invite`.
+     */
+    @Throws(QorganException::class)override fun `createGroup`(`groupId`: kotlin.ByteArray, `members`: List<RosterMember>, `now`: kotlin.ULong): Roster {
+            return FfiConverterTypeRoster.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_create_group(
+        it,
+        
+        FfiConverterByteArray.lower(`groupId`),
+        FfiConverterSequenceTypeRosterMember.lower(`members`),
+        FfiConverterULong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Decrypts a 1:1 message the server says `sender` sent; what it
+     * produced is committed before this returns (a message into the
+     * inbox, a notice into the events). A message received before is
+     * `Duplicate`. On error nothing changed except the count of
+     * undecryptable messages that leads to `StoreEvent.SessionBroken`.
+     */
+    @Throws(QorganException::class)override fun `decrypt`(`sender`: java.nio.ByteBuffer, `message`: java.nio.ByteBuffer, `now`: kotlin.ULong): StoreDelivery {
+            return FfiConverterTypeStoreDelivery.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_decrypt(
+        it,
+        
+        FfiConverterByRefBytes.lower(`sender`),
+        FfiConverterByRefBytes.lower(`message`),
+        FfiConverterULong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Decrypts queued messages in one transaction (a device coming
+     * online): one result per message, in order; a failure affects only
+     * its own message.
+     */
+    @Throws(QorganException::class)override fun `decryptBatch`(`messages`: List<QueuedMessage>, `now`: kotlin.ULong): List<StoreBatchResult> {
+            return FfiConverterSequenceTypeStoreBatchResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_decrypt_batch(
+        it,
+        
+        FfiConverterSequenceTypeQueuedMessage.lower(`messages`),
+        FfiConverterULong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * This account's newest signed device list, to publish.
+     */
+    @Throws(QorganException::class)override fun `deviceList`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_device_list(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The app has shown event `id`.
+     */
+    @Throws(QorganException::class)override fun `dismiss`(`id`: kotlin.Long)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_dismiss(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Encrypts `plaintext` for `device` (identity key) on its active
+     * session; the ciphertext is in the outbox before this returns.
+     * `NoSession`: fetch its bundle and `start_session`.
+     */
+    @Throws(QorganException::class)override fun `encrypt`(`device`: java.nio.ByteBuffer, `plaintext`: java.nio.ByteBuffer): Outgoing {
+            return FfiConverterTypeOutgoing.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_encrypt(
+        it,
+        
+        FfiConverterByRefBytes.lower(`device`),
+        FfiConverterByRefBytes.lower(`plaintext`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * What the user must be told, oldest first.
+     */
+    @Throws(QorganException::class)override fun `events`(): List<EventEntry> {
+            return FfiConverterSequenceTypeEventEntry.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_events(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Decrypts a group message the server says `sender` sent in the
+     * group: the sender's chain must be held (`NotFound`) and the sender
+     * a member of the held roster (`SenderNotMember`). The plaintext goes
+     * into the inbox.
+     */
+    @Throws(QorganException::class)override fun `groupDecrypt`(`groupId`: java.nio.ByteBuffer, `sender`: java.nio.ByteBuffer, `message`: java.nio.ByteBuffer): StoreDelivery {
+            return FfiConverterTypeStoreDelivery.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_group_decrypt(
+        it,
+        
+        FfiConverterByRefBytes.lower(`groupId`),
+        FfiConverterByRefBytes.lower(`sender`),
+        FfiConverterByRefBytes.lower(`message`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Encrypts a group message: rotates first when due (a removal, the
+     * policy), hands this device's chain to member devices lacking it,
+     * then queues the message. Everything is in the outbox on return.
+     */
+    @Throws(QorganException::class)override fun `groupEncrypt`(`groupId`: java.nio.ByteBuffer, `plaintext`: java.nio.ByteBuffer, `now`: kotlin.ULong): GroupSend {
+            return FfiConverterTypeGroupSend.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_group_encrypt(
+        it,
+        
+        FfiConverterByRefBytes.lower(`groupId`),
+        FfiConverterByRefBytes.lower(`plaintext`),
+        FfiConverterULong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Starts a new session with a device whose session broke
+     * (`StoreEvent.SessionBroken`) and queues a reset message on it.
+     */
+    @Throws(QorganException::class)override fun `heal`(`bundle`: kotlin.ByteArray): Outgoing {
+            return FfiConverterTypeOutgoing.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_heal(
+        it,
+        
+        FfiConverterByteArray.lower(`bundle`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * This device's identity key (standalone encoding, as
+     * `Device.identity_key`).
+     */
+    @Throws(QorganException::class)override fun `identity`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_identity(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Queues the group's roster for `device` (a member's device, over its
+     * session): its store learns the group from it.
+     */
+    @Throws(QorganException::class)override fun `invite`(`groupId`: kotlin.ByteArray, `device`: kotlin.ByteArray): Outgoing {
+            return FfiConverterTypeOutgoing.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_invite(
+        it,
+        
+        FfiConverterByteArray.lower(`groupId`),
+        FfiConverterByteArray.lower(`device`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The server acknowledged outbox entry `id`: it leaves the outbox.
+     * `NotFound` if it is not there.
+     */
+    @Throws(QorganException::class)override fun `markSent`(`id`: kotlin.Long)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_mark_sent(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The messages waiting to be sent (or sent again after a crash),
+     * oldest first.
+     */
+    @Throws(QorganException::class)override fun `outbox`(): List<Outgoing> {
+            return FfiConverterSequenceTypeOutgoing.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_outbox(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The messages decrypted and not acknowledged, oldest first: after a
+     * crash, what the app has not saved yet.
+     */
+    @Throws(QorganException::class)override fun `pending`(): List<Incoming> {
+            return FfiConverterSequenceTypeIncoming.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_pending(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Tops up and rotates the prekeys and returns the signed incremental
+     * upload of what the server lacks (`None`: nothing). Committed before
+     * it returns: upload it, and again after a crash (idempotent).
+     */
+    @Throws(QorganException::class)override fun `prekeyUpload`(`now`: kotlin.ULong): kotlin.ByteArray? {
+            return FfiConverterOptionalByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_prekey_upload(
+        it,
+        
+        FfiConverterULong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The roster held for a group, if any.
+     */
+    @Throws(QorganException::class)override fun `roster`(`groupId`: kotlin.ByteArray): Roster? {
+            return FfiConverterOptionalTypeRoster.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_roster(
+        it,
+        
+        FfiConverterByteArray.lower(`groupId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Starts a session with the device of `bundle` and makes it the one
+     * messages to that device use. Returns the session id (32 bytes).
+     */
+    @Throws(QorganException::class)override fun `startSession`(`bundle`: kotlin.ByteArray): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_start_session(
+        it,
+        
+        FfiConverterByteArray.lower(`bundle`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Pins a contact from its device list (trust on first use; compare
+     * safety numbers), or moves a pinned one along `chain` (the lists
+     * after the held one, ascending).
+     */
+    @Throws(QorganException::class)override fun `updateContact`(`chain`: List<kotlin.ByteArray>)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_update_contact(
+        it,
+        
+        FfiConverterSequenceByteArray.lower(`chain`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Whether the server should get new prekeys (few one-time prekeys
+     * left, or a rotation due at `now`).
+     */
+    @Throws(QorganException::class)override fun `uploadDue`(`now`: kotlin.ULong): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_upload_due(
+        it,
+        
+        FfiConverterULong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Opens the store at `path` under `key`, creating it (a new identity,
+     * prekeys, and an account listing only this device) if the file is
+     * new or empty. `WrongStorageKey`, `CorruptStore`, `NewerVersion`.
+     */
+    @Throws(QorganException::class) fun `open`(`path`: kotlin.String, `key`: StorageKey, `options`: StoreOptions): StoreAccount {
+            return FfiConverterTypeStoreAccount.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_storeaccount_open(
+    
+        
+        FfiConverterString.lower(`path`),
+        FfiConverterTypeStorageKey.lower(`key`),
+        FfiConverterTypeStoreOptions.lower(`options`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * As `open`, with the app's copy of the counter: a file older than
+     * the anchor is refused with `StoreRolledBack` (both counters). Every
+     * commit then records the new counter in the anchor.
+     */
+    @Throws(QorganException::class) fun `openAnchored`(`path`: kotlin.String, `key`: StorageKey, `options`: StoreOptions, `anchor`: StoreAnchor): StoreAccount {
+            return FfiConverterTypeStoreAccount.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_storeaccount_open_anchored(
+    
+        
+        FfiConverterString.lower(`path`),
+        FfiConverterTypeStorageKey.lower(`key`),
+        FfiConverterTypeStoreOptions.lower(`options`),
+        FfiConverterTypeStoreAnchor.lower(`anchor`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Opens a store that `open_anchored` refused as rolled back: every
+     * session is deleted, the prekeys rotated, group chains rotate before
+     * their next message, and a `StoreEvent.RolledBack` is queued.
+     */
+    @Throws(QorganException::class) fun `openRolledBack`(`path`: kotlin.String, `key`: StorageKey, `options`: StoreOptions, `anchor`: StoreAnchor): StoreAccount {
+            return FfiConverterTypeStoreAccount.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_constructor_storeaccount_open_rolled_back(
+    
+        
+        FfiConverterString.lower(`path`),
+        FfiConverterTypeStorageKey.lower(`key`),
+        FfiConverterTypeStoreOptions.lower(`options`),
+        FfiConverterTypeStoreAnchor.lower(`anchor`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStoreAccount: FfiConverter<StoreAccount, Long> {
+    override fun lower(value: StoreAccount): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): StoreAccount {
+        return StoreAccount(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): StoreAccount {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: StoreAccount) = 8UL
+
+    override fun write(value: StoreAccount, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The app's copy of the store's counter, kept outside the store file (the
+ * platform keystore, which backups do not restore): a file whose counter
+ * is below it is an older copy put back (`StoreRolledBack`). Implemented
+ * by the app; both methods are called with the store's lock held, must
+ * return quickly and must not throw.
+ */
+public interface StoreAnchor {
+    
+    /**
+     * The counter last stored, or `None` if none yet.
+     */
+    fun `load`(): kotlin.ULong?
+    
+    /**
+     * Records the counter after a commit.
+     */
+    fun `store`(`counter`: kotlin.ULong)
+    
+    companion object
+}
+
+/**
+ * The app's copy of the store's counter, kept outside the store file (the
+ * platform keystore, which backups do not restore): a file whose counter
+ * is below it is an older copy put back (`StoreRolledBack`). Implemented
+ * by the app; both methods are called with the store's lock held, must
+ * return quickly and must not throw.
+ */
+open class StoreAnchorImpl: Disposable, AutoCloseable, StoreAnchor
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_qorgan_ffi_fn_free_storeanchor(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_qorgan_ffi_fn_clone_storeanchor(handle, status)
+        }
+    }
+
+    
+    /**
+     * The counter last stored, or `None` if none yet.
+     */override fun `load`(): kotlin.ULong? {
+            return FfiConverterOptionalULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_load(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Records the counter after a commit.
+     */override fun `store`(`counter`: kotlin.ULong)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_store(
+        it,
+        
+        FfiConverterULong.lower(`counter`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceStoreAnchor {
+    internal object `load`: UniffiCallbackInterfaceStoreAnchorMethod0 {
+        override fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeStoreAnchor.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`load`(
+                )
+            }
+            val writeReturn = { value: kotlin.ULong? -> uniffiOutReturn.setValue(FfiConverterOptionalULong.lower(value)) }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+    internal object `store`: UniffiCallbackInterfaceStoreAnchorMethod1 {
+        override fun callback(`uniffiHandle`: Long,`counter`: Long,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeStoreAnchor.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`store`(
+                    FfiConverterULong.lift(`counter`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeStoreAnchor.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeStoreAnchor.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceStoreAnchor.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `load`,
+        `store`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_qorgan_ffi_fn_init_callback_vtable_storeanchor(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStoreAnchor: FfiConverter<StoreAnchor, Long> {
+    internal val handleMap = UniffiHandleMap<StoreAnchor>()
+
+    override fun lower(value: StoreAnchor): Long {
+        if (value is StoreAnchorImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): StoreAnchor {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return StoreAnchorImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): StoreAnchor {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: StoreAnchor) = 8UL
+
+    override fun write(value: StoreAnchor, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
 
 /**
  * A session created by accepting a first message, with that message's text.
@@ -9194,6 +11190,53 @@ public object FfiConverterTypeEnvelopeAccounts: FfiConverterRustBuffer<EnvelopeA
 
 
 /**
+ * An event with its id (for `dismiss`).
+ */
+data class EventEntry (
+    /**
+     * The event id.
+     */
+    var `id`: kotlin.Long
+    , 
+    /**
+     * The event.
+     */
+    var `event`: StoreEvent
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEventEntry: FfiConverterRustBuffer<EventEntry> {
+    override fun read(buf: ByteBuffer): EventEntry {
+        return EventEntry(
+            FfiConverterLong.read(buf),
+            FfiConverterTypeStoreEvent.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: EventEntry) = (
+            FfiConverterLong.allocationSize(value.`id`) +
+            FfiConverterTypeStoreEvent.allocationSize(value.`event`)
+    )
+
+    override fun write(value: EventEntry, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`id`, buf)
+            FfiConverterTypeStoreEvent.write(value.`event`, buf)
+    }
+}
+
+
+
+/**
  * One item's failure inside a batch result: the kind to branch on and the
  * readable message (never key material).
  */
@@ -9476,6 +11519,63 @@ public object FfiConverterTypeGroupPolicy: FfiConverterRustBuffer<GroupPolicy> {
 
 
 /**
+ * What `group_encrypt` queued, all of it in the outbox already.
+ */
+data class GroupSend (
+    /**
+     * The group message.
+     */
+    var `message`: Outgoing
+    , 
+    /**
+     * This device's chain key for member devices that lacked it (after a
+     * rotation, all of them), each over its 1:1 session.
+     */
+    var `distributions`: List<Outgoing>
+    , 
+    /**
+     * Member devices without a session (identity keys): they cannot read
+     * this message. Fetch their bundles, `start_session`, send again.
+     */
+    var `missing`: List<kotlin.ByteArray>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGroupSend: FfiConverterRustBuffer<GroupSend> {
+    override fun read(buf: ByteBuffer): GroupSend {
+        return GroupSend(
+            FfiConverterTypeOutgoing.read(buf),
+            FfiConverterSequenceTypeOutgoing.read(buf),
+            FfiConverterSequenceByteArray.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GroupSend) = (
+            FfiConverterTypeOutgoing.allocationSize(value.`message`) +
+            FfiConverterSequenceTypeOutgoing.allocationSize(value.`distributions`) +
+            FfiConverterSequenceByteArray.allocationSize(value.`missing`)
+    )
+
+    override fun write(value: GroupSend, buf: ByteBuffer) {
+            FfiConverterTypeOutgoing.write(value.`message`, buf)
+            FfiConverterSequenceTypeOutgoing.write(value.`distributions`, buf)
+            FfiConverterSequenceByteArray.write(value.`missing`, buf)
+    }
+}
+
+
+
+/**
  * What a receiver learns from the heads a message carried.
  */
 data class HeadReport (
@@ -9527,6 +11627,79 @@ public object FfiConverterTypeHeadReport: FfiConverterRustBuffer<HeadReport> {
             FfiConverterTypeComparison.write(value.`sender`, buf)
             FfiConverterTypeComparison.write(value.`peer`, buf)
             FfiConverterBoolean.write(value.`fork`, buf)
+    }
+}
+
+
+
+/**
+ * A decrypted message in the inbox: save it in the app's database, then
+ * `ack(id)`. After a crash, `pending()` returns it again.
+ */
+data class Incoming (
+    /**
+     * The inbox id.
+     */
+    var `id`: kotlin.Long
+    , 
+    /**
+     * The sending device's identity key (authenticated by the session or
+     * the group chain): show its account as the author.
+     */
+    var `sender`: kotlin.ByteArray
+    , 
+    /**
+     * The group, for a group message.
+     */
+    var `groupId`: kotlin.ByteArray?
+    , 
+    /**
+     * The 1:1 session it arrived on (32 bytes; `None` for group messages).
+     */
+    var `sessionId`: kotlin.ByteArray?
+    , 
+    /**
+     * The plaintext.
+     */
+    var `plaintext`: kotlin.ByteArray
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeIncoming: FfiConverterRustBuffer<Incoming> {
+    override fun read(buf: ByteBuffer): Incoming {
+        return Incoming(
+            FfiConverterLong.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterOptionalByteArray.read(buf),
+            FfiConverterOptionalByteArray.read(buf),
+            FfiConverterByteArray.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Incoming) = (
+            FfiConverterLong.allocationSize(value.`id`) +
+            FfiConverterByteArray.allocationSize(value.`sender`) +
+            FfiConverterOptionalByteArray.allocationSize(value.`groupId`) +
+            FfiConverterOptionalByteArray.allocationSize(value.`sessionId`) +
+            FfiConverterByteArray.allocationSize(value.`plaintext`)
+    )
+
+    override fun write(value: Incoming, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`id`, buf)
+            FfiConverterByteArray.write(value.`sender`, buf)
+            FfiConverterOptionalByteArray.write(value.`groupId`, buf)
+            FfiConverterOptionalByteArray.write(value.`sessionId`, buf)
+            FfiConverterByteArray.write(value.`plaintext`, buf)
     }
 }
 
@@ -9647,6 +11820,176 @@ public object FfiConverterTypeListHead: FfiConverterRustBuffer<ListHead> {
 
 
 /**
+ * What `change_members` did.
+ */
+data class MembersChanged (
+    /**
+     * The new roster (publish its bytes).
+     */
+    var `roster`: Roster
+    , 
+    /**
+     * The roster queued for every remaining member device with a session.
+     */
+    var `queued`: List<Outgoing>
+    
+): Disposable{
+    
+
+    
+
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`roster`,
+        this.`queued`
+    )
+    }
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMembersChanged: FfiConverterRustBuffer<MembersChanged> {
+    override fun read(buf: ByteBuffer): MembersChanged {
+        return MembersChanged(
+            FfiConverterTypeRoster.read(buf),
+            FfiConverterSequenceTypeOutgoing.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MembersChanged) = (
+            FfiConverterTypeRoster.allocationSize(value.`roster`) +
+            FfiConverterSequenceTypeOutgoing.allocationSize(value.`queued`)
+    )
+
+    override fun write(value: MembersChanged, buf: ByteBuffer) {
+            FfiConverterTypeRoster.write(value.`roster`, buf)
+            FfiConverterSequenceTypeOutgoing.write(value.`queued`, buf)
+    }
+}
+
+
+
+/**
+ * What a 1:1 message says about where it belongs (`message_info`).
+ */
+data class MessageInfo (
+    /**
+     * Message or prekey message.
+     */
+    var `messageType`: MessageType
+    , 
+    /**
+     * For a prekey message: the initiator's handshake key (32 bytes),
+     * which names the session (`Session.base_key`).
+     */
+    var `baseKey`: kotlin.ByteArray?
+    , 
+    /**
+     * For a prekey message: the Ed25519 identity key (32 bytes) the
+     * initiator claims, not verified until the handshake is accepted.
+     */
+    var `claimedSender`: kotlin.ByteArray?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMessageInfo: FfiConverterRustBuffer<MessageInfo> {
+    override fun read(buf: ByteBuffer): MessageInfo {
+        return MessageInfo(
+            FfiConverterTypeMessageType.read(buf),
+            FfiConverterOptionalByteArray.read(buf),
+            FfiConverterOptionalByteArray.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MessageInfo) = (
+            FfiConverterTypeMessageType.allocationSize(value.`messageType`) +
+            FfiConverterOptionalByteArray.allocationSize(value.`baseKey`) +
+            FfiConverterOptionalByteArray.allocationSize(value.`claimedSender`)
+    )
+
+    override fun write(value: MessageInfo, buf: ByteBuffer) {
+            FfiConverterTypeMessageType.write(value.`messageType`, buf)
+            FfiConverterOptionalByteArray.write(value.`baseKey`, buf)
+            FfiConverterOptionalByteArray.write(value.`claimedSender`, buf)
+    }
+}
+
+
+
+/**
+ * A message in the outbox: send `bytes` to `to`, then `mark_sent(id)`
+ * once the server acknowledged it. After a crash, `outbox()` returns it
+ * again: send the same bytes again.
+ */
+data class Outgoing (
+    /**
+     * The outbox id.
+     */
+    var `id`: kotlin.Long
+    , 
+    /**
+     * The destination.
+     */
+    var `to`: Destination
+    , 
+    /**
+     * The ciphertext.
+     */
+    var `bytes`: kotlin.ByteArray
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOutgoing: FfiConverterRustBuffer<Outgoing> {
+    override fun read(buf: ByteBuffer): Outgoing {
+        return Outgoing(
+            FfiConverterLong.read(buf),
+            FfiConverterTypeDestination.read(buf),
+            FfiConverterByteArray.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Outgoing) = (
+            FfiConverterLong.allocationSize(value.`id`) +
+            FfiConverterTypeDestination.allocationSize(value.`to`) +
+            FfiConverterByteArray.allocationSize(value.`bytes`)
+    )
+
+    override fun write(value: Outgoing, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`id`, buf)
+            FfiConverterTypeDestination.write(value.`to`, buf)
+            FfiConverterByteArray.write(value.`bytes`, buf)
+    }
+}
+
+
+
+/**
  * A new device's account and contacts, from its provisioning message.
  */
 data class Provisioned (
@@ -9698,6 +12041,53 @@ public object FfiConverterTypeProvisioned: FfiConverterRustBuffer<Provisioned> {
     override fun write(value: Provisioned, buf: ByteBuffer) {
             FfiConverterTypeAccount.write(value.`account`, buf)
             FfiConverterSequenceTypeContact.write(value.`contacts`, buf)
+    }
+}
+
+
+
+/**
+ * One queued 1:1 message for `decrypt_batch`.
+ */
+data class QueuedMessage (
+    /**
+     * The sending device's identity key, as the server names it.
+     */
+    var `sender`: kotlin.ByteArray
+    , 
+    /**
+     * The message.
+     */
+    var `bytes`: kotlin.ByteArray
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeQueuedMessage: FfiConverterRustBuffer<QueuedMessage> {
+    override fun read(buf: ByteBuffer): QueuedMessage {
+        return QueuedMessage(
+            FfiConverterByteArray.read(buf),
+            FfiConverterByteArray.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: QueuedMessage) = (
+            FfiConverterByteArray.allocationSize(value.`sender`) +
+            FfiConverterByteArray.allocationSize(value.`bytes`)
+    )
+
+    override fun write(value: QueuedMessage, buf: ByteBuffer) {
+            FfiConverterByteArray.write(value.`sender`, buf)
+            FfiConverterByteArray.write(value.`bytes`, buf)
     }
 }
 
@@ -10261,6 +12651,108 @@ public object FfiConverterTypeStatementInfo: FfiConverterRustBuffer<StatementInf
             FfiConverterULong.write(value.`validFrom`, buf)
             FfiConverterULong.write(value.`validUntil`, buf)
             FfiConverterSequenceTypeClaim.write(value.`claims`, buf)
+    }
+}
+
+
+
+/**
+ * One message's result in `decrypt_batch`: a delivery or a failure.
+ */
+data class StoreBatchResult (
+    /**
+     * What the message turned into, if it opened.
+     */
+    var `delivery`: StoreDelivery?
+    , 
+    /**
+     * Why it did not.
+     */
+    var `error`: Failure?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStoreBatchResult: FfiConverterRustBuffer<StoreBatchResult> {
+    override fun read(buf: ByteBuffer): StoreBatchResult {
+        return StoreBatchResult(
+            FfiConverterOptionalTypeStoreDelivery.read(buf),
+            FfiConverterOptionalTypeFailure.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: StoreBatchResult) = (
+            FfiConverterOptionalTypeStoreDelivery.allocationSize(value.`delivery`) +
+            FfiConverterOptionalTypeFailure.allocationSize(value.`error`)
+    )
+
+    override fun write(value: StoreBatchResult, buf: ByteBuffer) {
+            FfiConverterOptionalTypeStoreDelivery.write(value.`delivery`, buf)
+            FfiConverterOptionalTypeFailure.write(value.`error`, buf)
+    }
+}
+
+
+
+/**
+ * How to open a store.
+ */
+data class StoreOptions (
+    /**
+     * SQLite durability.
+     */
+    var `durability`: Durability
+    , 
+    /**
+     * This device's label in a new account's device list.
+     */
+    var `deviceLabel`: kotlin.String = "" 
+    , 
+    /**
+     * The caller's clock (Unix seconds), to date a new store's prekeys.
+     */
+    var `now`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStoreOptions: FfiConverterRustBuffer<StoreOptions> {
+    override fun read(buf: ByteBuffer): StoreOptions {
+        return StoreOptions(
+            FfiConverterTypeDurability.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: StoreOptions) = (
+            FfiConverterTypeDurability.allocationSize(value.`durability`) +
+            FfiConverterString.allocationSize(value.`deviceLabel`) +
+            FfiConverterULong.allocationSize(value.`now`)
+    )
+
+    override fun write(value: StoreOptions, buf: ByteBuffer) {
+            FfiConverterTypeDurability.write(value.`durability`, buf)
+            FfiConverterString.write(value.`deviceLabel`, buf)
+            FfiConverterULong.write(value.`now`, buf)
     }
 }
 
@@ -10858,6 +13350,150 @@ public object FfiConverterTypeComparison : FfiConverterRustBuffer<Comparison>{
 
 
 /**
+ * Where an outgoing message goes.
+ */
+sealed class Destination {
+    
+    /**
+     * One device (a 1:1 message): its identity key.
+     */
+    data class Device(
+        /**
+         * The device's identity key (standalone encoding).
+         */
+        val `identityKey`: kotlin.ByteArray) : Destination()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A group (one message for every member device).
+     */
+    data class Group(
+        /**
+         * The group id.
+         */
+        val `groupId`: kotlin.ByteArray) : Destination()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDestination : FfiConverterRustBuffer<Destination>{
+    override fun read(buf: ByteBuffer): Destination {
+        return when(buf.getInt()) {
+            1 -> Destination.Device(
+                FfiConverterByteArray.read(buf),
+                )
+            2 -> Destination.Group(
+                FfiConverterByteArray.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Destination): ULong = when(value) {
+        is Destination.Device -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`identityKey`)
+            )
+        }
+        is Destination.Group -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`groupId`)
+            )
+        }
+    }
+
+    override fun write(value: Destination, buf: ByteBuffer) {
+        when(value) {
+            is Destination.Device -> {
+                buf.putInt(1)
+                FfiConverterByteArray.write(value.`identityKey`, buf)
+                Unit
+            }
+            is Destination.Group -> {
+                buf.putInt(2)
+                FfiConverterByteArray.write(value.`groupId`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * SQLite's `synchronous` setting (WAL journal either way). An anchored
+ * store always commits with `Full`.
+ */
+
+enum class Durability {
+    
+    /**
+     * A commit survives the app crashing; the last commits may be lost if
+     * the device loses power (state and mail are lost together, so every
+     * message stays exactly-once).
+     */
+    NORMAL,
+    /**
+     * A commit survives power loss too (slower).
+     */
+    FULL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDurability: FfiConverterRustBuffer<Durability> {
+    override fun read(buf: ByteBuffer) = try {
+        Durability.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Durability) = 4UL
+
+    override fun write(value: Durability, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * The variant of a [`QorganError`] without its details, for results that
  * report a failure per item (batches, fan-out, verification) so that apps
  * branch on a value instead of parsing a message.
@@ -11090,6 +13726,30 @@ enum class ErrorKind {
      */
     INVALID_TEXT,
     /**
+     * See [`QorganError::WrongStorageKey`].
+     */
+    WRONG_STORAGE_KEY,
+    /**
+     * See [`QorganError::CorruptStore`].
+     */
+    CORRUPT_STORE,
+    /**
+     * See [`QorganError::NewerVersion`].
+     */
+    NEWER_VERSION,
+    /**
+     * See [`QorganError::StoreRolledBack`].
+     */
+    STORE_ROLLED_BACK,
+    /**
+     * See [`QorganError::Database`].
+     */
+    DATABASE,
+    /**
+     * See [`QorganError::NotFound`].
+     */
+    NOT_FOUND,
+    /**
      * See [`QorganError::InvalidArgument`].
      */
     INVALID_ARGUMENT,
@@ -11126,12 +13786,62 @@ public object FfiConverterTypeErrorKind: FfiConverterRustBuffer<ErrorKind> {
 
 
 
+/**
+ * The type of a 1:1 message, read without decrypting it.
+ */
+
+enum class MessageType {
+    
+    /**
+     * For an established session.
+     */
+    MESSAGE,
+    /**
+     * Carries a handshake (the first messages of a session).
+     */
+    PRE_KEY;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMessageType: FfiConverterRustBuffer<MessageType> {
+    override fun read(buf: ByteBuffer) = try {
+        MessageType.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: MessageType) = 4UL
+
+    override fun write(value: MessageType, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 
 
 /**
  * Every failure of the qorgan API, mapped once from the crate's typed errors.
+ *
+ * Its readable text (the `Display` below) is what Kotlin's `message` and
+ * `toString()`, Swift's `errorDescription` and `description`, and
+ * Python's `str(e)` show; the fields carry the details to branch on.
  */
 sealed class QorganException: kotlin.Exception() {
+    /** The readable text: the Rust `Display` of this error, as `toString()`. */
+    override val message: String
+        get() = toString()
     
     /**
      * Bytes that are not a valid message, bundle, key or distribution.
@@ -11143,8 +13853,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `reason`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "reason=${ `reason` }"
     }
     
     /**
@@ -11161,8 +13869,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `what`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "what=${ `what` }"
     }
     
     /**
@@ -11170,8 +13876,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class AuthenticationFailed(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11184,8 +13888,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `index`: kotlin.UInt
         ) : QorganException() {
-        override val message
-            get() = "index=${ `index` }"
     }
     
     /**
@@ -11203,8 +13905,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `limit`: kotlin.UInt
         ) : QorganException() {
-        override val message
-            get() = "gap=${ `gap` }, limit=${ `limit` }"
     }
     
     /**
@@ -11218,8 +13918,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `reason`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "reason=${ `reason` }"
     }
     
     /**
@@ -11230,12 +13928,16 @@ sealed class QorganException: kotlin.Exception() {
     class UnknownPreKey(
         
         /**
+         * Which kind of prekey: "signed prekey", "ML-KEM prekey" (a
+         * one-time or last-resort one) or "one-time prekey" (X25519).
+         */
+        val `what`: kotlin.String, 
+        
+        /**
          * The prekey id.
          */
         val `id`: kotlin.UInt
         ) : QorganException() {
-        override val message
-            get() = "id=${ `id` }"
     }
     
     /**
@@ -11256,8 +13958,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `id`: kotlin.UInt
         ) : QorganException() {
-        override val message
-            get() = "what=${ `what` }, id=${ `id` }"
     }
     
     /**
@@ -11265,8 +13965,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class Replay(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11274,8 +13972,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class NonContributory(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11289,8 +13985,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `reason`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "reason=${ `reason` }"
     }
     
     /**
@@ -11298,17 +13992,23 @@ sealed class QorganException: kotlin.Exception() {
      */
     class ChainExhausted(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
      * A group message for another chain than the receiver holds.
      */
     class WrongChain(
+        
+        /**
+         * The chain id the message names.
+         */
+        val `chainId`: kotlin.UInt, 
+        
+        /**
+         * The chain id the receiver holds.
+         */
+        val `heldChainId`: kotlin.UInt
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11316,9 +14016,17 @@ sealed class QorganException: kotlin.Exception() {
      * export asked for an iteration the receiver no longer holds).
      */
     class BeforeFirstIteration(
+        
+        /**
+         * The message's (or the export's) iteration.
+         */
+        val `iteration`: kotlin.UInt, 
+        
+        /**
+         * The first iteration the receiver holds.
+         */
+        val `first`: kotlin.UInt
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11332,8 +14040,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `reason`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "reason=${ `reason` }"
     }
     
     /**
@@ -11349,8 +14055,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `iteration`: kotlin.UInt
         ) : QorganException() {
-        override val message
-            get() = "iteration=${ `iteration` }"
     }
     
     /**
@@ -11364,8 +14068,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `chainId`: kotlin.UInt
         ) : QorganException() {
-        override val message
-            get() = "chainId=${ `chainId` }"
     }
     
     /**
@@ -11379,8 +14081,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `rotation`: kotlin.UInt
         ) : QorganException() {
-        override val message
-            get() = "rotation=${ `rotation` }"
     }
     
     /**
@@ -11399,8 +14099,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `oldest`: kotlin.UInt
         ) : QorganException() {
-        override val message
-            get() = "rotation=${ `rotation` }, oldest=${ `oldest` }"
     }
     
     /**
@@ -11414,8 +14112,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `reason`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "reason=${ `reason` }"
     }
     
     /**
@@ -11425,8 +14121,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class WrongOwner(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11446,8 +14140,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `found`: kotlin.ULong
         ) : QorganException() {
-        override val message
-            get() = "minGeneration=${ `minGeneration` }, found=${ `found` }"
     }
     
     /**
@@ -11469,8 +14161,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `previousVersion`: kotlin.ULong
         ) : QorganException() {
-        override val message
-            get() = "version=${ `version` }, previousVersion=${ `previousVersion` }"
     }
     
     /**
@@ -11480,8 +14170,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class WrongAccount(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11501,8 +14189,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `offered`: kotlin.ULong
         ) : QorganException() {
-        override val message
-            get() = "held=${ `held` }, offered=${ `offered` }"
     }
     
     /**
@@ -11525,8 +14211,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `seen`: ListHead
         ) : QorganException() {
-        override val message
-            get() = "held=${ `held` }, seen=${ `seen` }"
     }
     
     /**
@@ -11546,8 +14230,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `offered`: kotlin.ULong
         ) : QorganException() {
-        override val message
-            get() = "firstMissing=${ `firstMissing` }, offered=${ `offered` }"
     }
     
     /**
@@ -11563,8 +14245,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `reason`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "reason=${ `reason` }"
     }
     
     /**
@@ -11574,8 +14254,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class ProvisioningFailed(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11588,8 +14266,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `reason`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "reason=${ `reason` }"
     }
     
     /**
@@ -11598,8 +14274,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class NoAccountKey(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11609,8 +14283,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class DeviceNotListed(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11621,8 +14293,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class Misaddressed(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11631,18 +14301,15 @@ sealed class QorganException: kotlin.Exception() {
      */
     class NotListed(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
-     * Fan-out only (`Delivery.error`): a listed device without a session:
-     * fetch its bundle, start a session and send again to it.
+     * A device without a session: fetch its bundle, start a session
+     * (`StoreAccount.start_session`) and send again to it. Fan-out
+     * reports it per device (`Delivery.error`).
      */
     class NoSession(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11657,8 +14324,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `reason`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "reason=${ `reason` }"
     }
     
     /**
@@ -11678,8 +14343,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `offered`: kotlin.ULong
         ) : QorganException() {
-        override val message
-            get() = "held=${ `held` }, offered=${ `offered` }"
     }
     
     /**
@@ -11701,8 +14364,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `seen`: RosterHead
         ) : QorganException() {
-        override val message
-            get() = "held=${ `held` }, seen=${ `seen` }"
     }
     
     /**
@@ -11722,8 +14383,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `offered`: kotlin.ULong
         ) : QorganException() {
-        override val message
-            get() = "firstMissing=${ `firstMissing` }, offered=${ `offered` }"
     }
     
     /**
@@ -11742,8 +14401,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `announced`: kotlin.ULong
         ) : QorganException() {
-        override val message
-            get() = "held=${ `held` }, announced=${ `announced` }"
     }
     
     /**
@@ -11763,8 +14420,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `announced`: kotlin.ULong
         ) : QorganException() {
-        override val message
-            get() = "held=${ `held` }, announced=${ `announced` }"
     }
     
     /**
@@ -11774,8 +14429,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class SenderNotMember(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11784,8 +14437,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class NotMember(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11796,8 +14447,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class RosterMismatch(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11806,8 +14455,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class NotAdmin(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11817,8 +14464,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class SignerNotAdmin(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11839,8 +14484,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `previousEpoch`: kotlin.ULong
         ) : QorganException() {
-        override val message
-            get() = "epoch=${ `epoch` }, previousEpoch=${ `previousEpoch` }"
     }
     
     /**
@@ -11850,8 +14493,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class NotInRoster(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11866,8 +14507,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `reason`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "reason=${ `reason` }"
     }
     
     /**
@@ -11877,8 +14516,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class UnknownIssuer(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11891,8 +14528,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `reason`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "reason=${ `reason` }"
     }
     
     /**
@@ -11910,8 +14545,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `validFrom`: kotlin.ULong
         ) : QorganException() {
-        override val message
-            get() = "serial=${ `serial` }, validFrom=${ `validFrom` }"
     }
     
     /**
@@ -11929,8 +14562,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `validUntil`: kotlin.ULong
         ) : QorganException() {
-        override val message
-            get() = "serial=${ `serial` }, validUntil=${ `validUntil` }"
     }
     
     /**
@@ -11943,8 +14574,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `serial`: kotlin.ULong
         ) : QorganException() {
-        override val message
-            get() = "serial=${ `serial` }"
     }
     
     /**
@@ -11953,8 +14582,6 @@ sealed class QorganException: kotlin.Exception() {
      */
     class WrongSubject(
         ) : QorganException() {
-        override val message
-            get() = ""
     }
     
     /**
@@ -11968,8 +14595,92 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `reason`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * The storage key does not open this store (its check value does not
+     * authenticate): another key, not a damaged file. Nothing was changed.
+     */
+    class WrongStorageKey(
+        ) : QorganException() {
+    }
+    
+    /**
+     * The file is not a qorgan store, or a value in it does not
+     * authenticate or decode under the right key (a damaged file, or rows
+     * moved between slots).
+     */
+    class CorruptStore(
+        
+        /**
+         * What was wrong.
+         */
+        val `reason`: kotlin.String
+        ) : QorganException() {
+    }
+    
+    /**
+     * The store file was written by a newer library: update the app
+     * (the file is left as it is).
+     */
+    class NewerVersion(
+        
+        /**
+         * The file's schema version.
+         */
+        val `found`: kotlin.UInt, 
+        
+        /**
+         * The newest this library reads.
+         */
+        val `supported`: kotlin.UInt
+        ) : QorganException() {
+    }
+    
+    /**
+     * The store's counter is below the copy the app keeps in its keystore
+     * (the anchor): an older copy of the file was put back (a backup,
+     * a restored image). `StoreAccount.open_rolled_back` opens it anyway,
+     * resetting every session.
+     */
+    class StoreRolledBack(
+        
+        /**
+         * The file's counter.
+         */
+        val `store`: kotlin.ULong, 
+        
+        /**
+         * The counter the anchor recorded.
+         */
+        val `anchor`: kotlin.ULong
+        ) : QorganException() {
+    }
+    
+    /**
+     * SQLite failed (I/O, a full disk, a lock held by another process for
+     * longer than the busy timeout). Nothing was changed: retry later.
+     */
+    class Database(
+        
+        /**
+         * SQLite's message.
+         */
+        val `reason`: kotlin.String
+        ) : QorganException() {
+    }
+    
+    /**
+     * No outbox or inbox entry, event, group or sender chain by that name
+     * (`what` says which).
+     */
+    class NotFound(
+        
+        /**
+         * What was looked for.
+         */
+        val `what`: kotlin.String
+        ) : QorganException() {
     }
     
     /**
@@ -11982,8 +14693,6 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `reason`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "reason=${ `reason` }"
     }
     
     /**
@@ -11997,13 +14706,20 @@ sealed class QorganException: kotlin.Exception() {
          */
         val `reason`: kotlin.String
         ) : QorganException() {
-        override val message
-            get() = "reason=${ `reason` }"
     }
     
 
     
 
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_method_qorganerror_uniffi_trait_display(FfiConverterTypeQorganError.lower(this),
+        _status)
+}
+    )
+    }
 
     companion object ErrorHandler : UniffiRustCallStatusErrorHandler<QorganException> {
         override fun lift(error_buf: RustBuffer.ByValue): QorganException = FfiConverterTypeQorganError.lift(error_buf)
@@ -12038,6 +14754,7 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 FfiConverterString.read(buf),
                 )
             7 -> QorganException.UnknownPreKey(
+                FfiConverterString.read(buf),
                 FfiConverterUInt.read(buf),
                 )
             8 -> QorganException.PreKeyExpired(
@@ -12050,8 +14767,14 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 FfiConverterString.read(buf),
                 )
             12 -> QorganException.ChainExhausted()
-            13 -> QorganException.WrongChain()
-            14 -> QorganException.BeforeFirstIteration()
+            13 -> QorganException.WrongChain(
+                FfiConverterUInt.read(buf),
+                FfiConverterUInt.read(buf),
+                )
+            14 -> QorganException.BeforeFirstIteration(
+                FfiConverterUInt.read(buf),
+                FfiConverterUInt.read(buf),
+                )
             15 -> QorganException.WrongGroup(
                 FfiConverterString.read(buf),
                 )
@@ -12160,10 +14883,28 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             56 -> QorganException.InvalidText(
                 FfiConverterString.read(buf),
                 )
-            57 -> QorganException.InvalidArgument(
+            57 -> QorganException.WrongStorageKey()
+            58 -> QorganException.CorruptStore(
                 FfiConverterString.read(buf),
                 )
-            58 -> QorganException.Internal(
+            59 -> QorganException.NewerVersion(
+                FfiConverterUInt.read(buf),
+                FfiConverterUInt.read(buf),
+                )
+            60 -> QorganException.StoreRolledBack(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            61 -> QorganException.Database(
+                FfiConverterString.read(buf),
+                )
+            62 -> QorganException.NotFound(
+                FfiConverterString.read(buf),
+                )
+            63 -> QorganException.InvalidArgument(
+                FfiConverterString.read(buf),
+                )
+            64 -> QorganException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -12205,6 +14946,7 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.UnknownPreKey -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+                + FfiConverterString.allocationSize(value.`what`)
                 + FfiConverterUInt.allocationSize(value.`id`)
             )
             is QorganException.PreKeyExpired -> (
@@ -12233,10 +14975,14 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.WrongChain -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+                + FfiConverterUInt.allocationSize(value.`chainId`)
+                + FfiConverterUInt.allocationSize(value.`heldChainId`)
             )
             is QorganException.BeforeFirstIteration -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+                + FfiConverterUInt.allocationSize(value.`iteration`)
+                + FfiConverterUInt.allocationSize(value.`first`)
             )
             is QorganException.WrongGroup -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -12446,6 +15192,37 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
             )
+            is QorganException.WrongStorageKey -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is QorganException.CorruptStore -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is QorganException.NewerVersion -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterUInt.allocationSize(value.`found`)
+                + FfiConverterUInt.allocationSize(value.`supported`)
+            )
+            is QorganException.StoreRolledBack -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`store`)
+                + FfiConverterULong.allocationSize(value.`anchor`)
+            )
+            is QorganException.Database -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is QorganException.NotFound -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`what`)
+            )
             is QorganException.InvalidArgument -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
@@ -12493,6 +15270,7 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             }
             is QorganException.UnknownPreKey -> {
                 buf.putInt(7)
+                FfiConverterString.write(value.`what`, buf)
                 FfiConverterUInt.write(value.`id`, buf)
                 Unit
             }
@@ -12521,10 +15299,14 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             }
             is QorganException.WrongChain -> {
                 buf.putInt(13)
+                FfiConverterUInt.write(value.`chainId`, buf)
+                FfiConverterUInt.write(value.`heldChainId`, buf)
                 Unit
             }
             is QorganException.BeforeFirstIteration -> {
                 buf.putInt(14)
+                FfiConverterUInt.write(value.`iteration`, buf)
+                FfiConverterUInt.write(value.`first`, buf)
                 Unit
             }
             is QorganException.WrongGroup -> {
@@ -12735,13 +15517,44 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is QorganException.InvalidArgument -> {
+            is QorganException.WrongStorageKey -> {
                 buf.putInt(57)
+                Unit
+            }
+            is QorganException.CorruptStore -> {
+                buf.putInt(58)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is QorganException.NewerVersion -> {
+                buf.putInt(59)
+                FfiConverterUInt.write(value.`found`, buf)
+                FfiConverterUInt.write(value.`supported`, buf)
+                Unit
+            }
+            is QorganException.StoreRolledBack -> {
+                buf.putInt(60)
+                FfiConverterULong.write(value.`store`, buf)
+                FfiConverterULong.write(value.`anchor`, buf)
+                Unit
+            }
+            is QorganException.Database -> {
+                buf.putInt(61)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is QorganException.NotFound -> {
+                buf.putInt(62)
+                FfiConverterString.write(value.`what`, buf)
+                Unit
+            }
+            is QorganException.InvalidArgument -> {
+                buf.putInt(63)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is QorganException.Internal -> {
-                buf.putInt(58)
+                buf.putInt(64)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -12995,6 +15808,367 @@ public object FfiConverterTypeStatementKind: FfiConverterRustBuffer<StatementKin
 
     override fun write(value: StatementKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What a received message turned into, already committed.
+ */
+sealed class StoreDelivery {
+    
+    /**
+     * A message, now in the inbox: save it, then `ack(incoming.id)`.
+     */
+    data class Message(
+        /**
+         * The message.
+         */
+        val `incoming`: kz.qorgan.Incoming) : StoreDelivery()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A notice, now in the events (a chain key, a roster, a session
+     * reset).
+     */
+    data class Event(
+        /**
+         * The notice.
+         */
+        val `event`: kz.qorgan.StoreEvent) : StoreDelivery()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Received before (its key is spent): drop it. If the first delivery
+     * was not acknowledged yet, it is still in `pending()`.
+     */
+    object Duplicate : StoreDelivery()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStoreDelivery : FfiConverterRustBuffer<StoreDelivery>{
+    override fun read(buf: ByteBuffer): StoreDelivery {
+        return when(buf.getInt()) {
+            1 -> StoreDelivery.Message(
+                FfiConverterTypeIncoming.read(buf),
+                )
+            2 -> StoreDelivery.Event(
+                FfiConverterTypeStoreEvent.read(buf),
+                )
+            3 -> StoreDelivery.Duplicate
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: StoreDelivery): ULong = when(value) {
+        is StoreDelivery.Message -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeIncoming.allocationSize(value.`incoming`)
+            )
+        }
+        is StoreDelivery.Event -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeStoreEvent.allocationSize(value.`event`)
+            )
+        }
+        is StoreDelivery.Duplicate -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: StoreDelivery, buf: ByteBuffer) {
+        when(value) {
+            is StoreDelivery.Message -> {
+                buf.putInt(1)
+                FfiConverterTypeIncoming.write(value.`incoming`, buf)
+                Unit
+            }
+            is StoreDelivery.Event -> {
+                buf.putInt(2)
+                FfiConverterTypeStoreEvent.write(value.`event`, buf)
+                Unit
+            }
+            is StoreDelivery.Duplicate -> {
+                buf.putInt(3)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * Something to tell the user (then `dismiss(id)`).
+ */
+sealed class StoreEvent {
+    
+    /**
+     * A device's session is broken (repeated undecryptable messages):
+     * fetch its bundle and call `heal`.
+     */
+    data class SessionBroken(
+        /**
+         * The device's identity key.
+         */
+        val `device`: kotlin.ByteArray) : StoreEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A device started a new session after its old one broke: messages it
+     * sent before may be lost; ask it to resend.
+     */
+    data class SessionReset(
+        /**
+         * The device's identity key.
+         */
+        val `device`: kotlin.ByteArray) : StoreEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A member device's group chain arrived: its messages now decrypt.
+     */
+    data class GroupKey(
+        /**
+         * The group.
+         */
+        val `groupId`: kotlin.ByteArray, 
+        /**
+         * The sending device's identity key.
+         */
+        val `sender`: kotlin.ByteArray) : StoreEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The group's roster changed, or this device was invited to it.
+     */
+    data class RosterChanged(
+        /**
+         * The group.
+         */
+        val `groupId`: kotlin.ByteArray, 
+        /**
+         * The roster's new epoch.
+         */
+        val `epoch`: kotlin.ULong) : StoreEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A group payload from this device (a chain key, a roster) arrived
+     * before it could apply (a chain key before its invitation); it is
+     * kept and applied when what it needs arrives. Nothing to do.
+     */
+    data class Deferred(
+        /**
+         * The sending device's identity key.
+         */
+        val `device`: kotlin.ByteArray) : StoreEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The store was opened with `open_rolled_back`: every session was
+     * reset; peers' next messages ask for healing.
+     */
+    data class RolledBack(
+        /**
+         * The file's counter.
+         */
+        val `store`: kotlin.ULong, 
+        /**
+         * The anchor's.
+         */
+        val `anchor`: kotlin.ULong) : StoreEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStoreEvent : FfiConverterRustBuffer<StoreEvent>{
+    override fun read(buf: ByteBuffer): StoreEvent {
+        return when(buf.getInt()) {
+            1 -> StoreEvent.SessionBroken(
+                FfiConverterByteArray.read(buf),
+                )
+            2 -> StoreEvent.SessionReset(
+                FfiConverterByteArray.read(buf),
+                )
+            3 -> StoreEvent.GroupKey(
+                FfiConverterByteArray.read(buf),
+                FfiConverterByteArray.read(buf),
+                )
+            4 -> StoreEvent.RosterChanged(
+                FfiConverterByteArray.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            5 -> StoreEvent.Deferred(
+                FfiConverterByteArray.read(buf),
+                )
+            6 -> StoreEvent.RolledBack(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: StoreEvent): ULong = when(value) {
+        is StoreEvent.SessionBroken -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`device`)
+            )
+        }
+        is StoreEvent.SessionReset -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`device`)
+            )
+        }
+        is StoreEvent.GroupKey -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`groupId`)
+                + FfiConverterByteArray.allocationSize(value.`sender`)
+            )
+        }
+        is StoreEvent.RosterChanged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`groupId`)
+                + FfiConverterULong.allocationSize(value.`epoch`)
+            )
+        }
+        is StoreEvent.Deferred -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`device`)
+            )
+        }
+        is StoreEvent.RolledBack -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`store`)
+                + FfiConverterULong.allocationSize(value.`anchor`)
+            )
+        }
+    }
+
+    override fun write(value: StoreEvent, buf: ByteBuffer) {
+        when(value) {
+            is StoreEvent.SessionBroken -> {
+                buf.putInt(1)
+                FfiConverterByteArray.write(value.`device`, buf)
+                Unit
+            }
+            is StoreEvent.SessionReset -> {
+                buf.putInt(2)
+                FfiConverterByteArray.write(value.`device`, buf)
+                Unit
+            }
+            is StoreEvent.GroupKey -> {
+                buf.putInt(3)
+                FfiConverterByteArray.write(value.`groupId`, buf)
+                FfiConverterByteArray.write(value.`sender`, buf)
+                Unit
+            }
+            is StoreEvent.RosterChanged -> {
+                buf.putInt(4)
+                FfiConverterByteArray.write(value.`groupId`, buf)
+                FfiConverterULong.write(value.`epoch`, buf)
+                Unit
+            }
+            is StoreEvent.Deferred -> {
+                buf.putInt(5)
+                FfiConverterByteArray.write(value.`device`, buf)
+                Unit
+            }
+            is StoreEvent.RolledBack -> {
+                buf.putInt(6)
+                FfiConverterULong.write(value.`store`, buf)
+                FfiConverterULong.write(value.`anchor`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 }
 
@@ -13489,6 +16663,38 @@ public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
+    override fun read(buf: ByteBuffer): kotlin.ULong? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterULong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ULong?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterULong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ULong?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterULong.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalByteArray: FfiConverterRustBuffer<kotlin.ByteArray?> {
     override fun read(buf: ByteBuffer): kotlin.ByteArray? {
         if (buf.get().toInt() == 0) {
@@ -13543,6 +16749,38 @@ public object FfiConverterOptionalTypeContact: FfiConverterRustBuffer<Contact?> 
         } else {
             buf.put(1)
             FfiConverterTypeContact.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeRoster: FfiConverterRustBuffer<Roster?> {
+    override fun read(buf: ByteBuffer): Roster? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeRoster.read(buf)
+    }
+
+    override fun allocationSize(value: Roster?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeRoster.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Roster?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeRoster.write(value, buf)
         }
     }
 }
@@ -13735,6 +16973,38 @@ public object FfiConverterOptionalTypeRotationReason: FfiConverterRustBuffer<Rot
         } else {
             buf.put(1)
             FfiConverterTypeRotationReason.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeStoreDelivery: FfiConverterRustBuffer<StoreDelivery?> {
+    override fun read(buf: ByteBuffer): StoreDelivery? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeStoreDelivery.read(buf)
+    }
+
+    override fun allocationSize(value: StoreDelivery?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeStoreDelivery.allocationSize(value)
+        }
+    }
+
+    override fun write(value: StoreDelivery?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeStoreDelivery.write(value, buf)
         }
     }
 }
@@ -14053,6 +17323,34 @@ public object FfiConverterSequenceTypeDeviceInfo: FfiConverterRustBuffer<List<De
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeEventEntry: FfiConverterRustBuffer<List<EventEntry>> {
+    override fun read(buf: ByteBuffer): List<EventEntry> {
+        val len = buf.getInt()
+        return List<EventEntry>(len) {
+            FfiConverterTypeEventEntry.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<EventEntry>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeEventEntry.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<EventEntry>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeEventEntry.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeFanoutResult: FfiConverterRustBuffer<List<FanoutResult>> {
     override fun read(buf: ByteBuffer): List<FanoutResult> {
         val len = buf.getInt()
@@ -14109,6 +17407,90 @@ public object FfiConverterSequenceTypeGroupBatchResult: FfiConverterRustBuffer<L
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeIncoming: FfiConverterRustBuffer<List<Incoming>> {
+    override fun read(buf: ByteBuffer): List<Incoming> {
+        val len = buf.getInt()
+        return List<Incoming>(len) {
+            FfiConverterTypeIncoming.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Incoming>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeIncoming.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Incoming>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeIncoming.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeOutgoing: FfiConverterRustBuffer<List<Outgoing>> {
+    override fun read(buf: ByteBuffer): List<Outgoing> {
+        val len = buf.getInt()
+        return List<Outgoing>(len) {
+            FfiConverterTypeOutgoing.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Outgoing>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeOutgoing.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Outgoing>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeOutgoing.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeQueuedMessage: FfiConverterRustBuffer<List<QueuedMessage>> {
+    override fun read(buf: ByteBuffer): List<QueuedMessage> {
+        val len = buf.getInt()
+        return List<QueuedMessage>(len) {
+            FfiConverterTypeQueuedMessage.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<QueuedMessage>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeQueuedMessage.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<QueuedMessage>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeQueuedMessage.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeRosterMember: FfiConverterRustBuffer<List<RosterMember>> {
     override fun read(buf: ByteBuffer): List<RosterMember> {
         val len = buf.getInt()
@@ -14127,6 +17509,34 @@ public object FfiConverterSequenceTypeRosterMember: FfiConverterRustBuffer<List<
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeRosterMember.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeStoreBatchResult: FfiConverterRustBuffer<List<StoreBatchResult>> {
+    override fun read(buf: ByteBuffer): List<StoreBatchResult> {
+        val len = buf.getInt()
+        return List<StoreBatchResult>(len) {
+            FfiConverterTypeStoreBatchResult.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<StoreBatchResult>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeStoreBatchResult.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<StoreBatchResult>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeStoreBatchResult.write(it, buf)
         }
     }
 }
@@ -14325,6 +17735,41 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
         
         FfiConverterTypeSafetyNumber.lower(`ours`),
         FfiConverterByteArray.lower(`scanned`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The readable text of an error: the same as Kotlin's `message`, Swift's
+         * `errorDescription` and Python's `str(e)` (which call this), for logs
+         * and support screens. Never contains key material or message content.
+         */ fun `errorMessage`(`error`: QorganException): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_error_message(
+    
+        
+        FfiConverterTypeQorganError.lower(`error`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Reads a 1:1 message's type and routing information without decrypting
+         * it (a store routes by itself; this is for apps holding `Session`s).
+         * Normal messages carry nothing that names their session: try the
+         * peer's sessions, newest first. `Malformed` for bytes that are not a
+         * message.
+         */
+    @Throws(QorganException::class) fun `messageInfo`(`message`: java.nio.ByteBuffer): MessageInfo {
+            return FfiConverterTypeMessageInfo.lift(
+    uniffiRustCallWithError(QorganException) { _status ->
+    UniffiLib.uniffi_qorgan_ffi_fn_func_message_info(
+    
+        
+        FfiConverterByRefBytes.lower(`message`),_status)
 }
     )
     }

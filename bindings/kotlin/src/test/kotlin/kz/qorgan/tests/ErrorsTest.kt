@@ -89,6 +89,13 @@ class ErrorsTest {
             QorganException.Revoked::class.java,
             QorganException.WrongSubject::class.java,
             QorganException.InvalidText::class.java,
+            // Provoked in StoreTest.
+            QorganException.WrongStorageKey::class.java,
+            QorganException.CorruptStore::class.java,
+            QorganException.NewerVersion::class.java,
+            QorganException.StoreRolledBack::class.java,
+            QorganException.NotFound::class.java,
+            QorganException.NoSession::class.java,
         )
 
         /**
@@ -98,8 +105,10 @@ class ErrorsTest {
          *   group one is unreachable while max_messages is a u32.
          * - Internal: the OS random generator failing, or a mutex poisoned
          *   by a panic inside Rust; neither can be caused through the API.
-         * - NotListed, NoSession: never thrown; `fanout` reports them per
-         *   device in `Delivery.error` (AccountTest checks both kinds).
+         * - NotListed: never thrown; `fanout` reports it per device in
+         *   `Delivery.error` (AccountTest checks it, and NoSession there).
+         * - Database: SQLite failing, or another process holding the store
+         *   locked past the 10 s busy timeout.
          * - NotInRoster: never thrown; `distributeInRoster` reports it per
          *   session in `FanoutResult.error` (RosterTest checks it).
          */
@@ -107,7 +116,7 @@ class ErrorsTest {
             QorganException.ChainExhausted::class.java,
             QorganException.Internal::class.java,
             QorganException.NotListed::class.java,
-            QorganException.NoSession::class.java,
+            QorganException.Database::class.java,
             QorganException.NotInRoster::class.java,
         )
     }
@@ -120,7 +129,7 @@ class ErrorsTest {
     @Test
     fun everyVariantIsCoveredOrListed() {
         val all = variants()
-        assertEquals(58, all.size, all.toString())
+        assertEquals(64, all.size, all.toString())
         assertEquals(all, PROVOKED + NOT_PROVOKABLE)
     }
 
@@ -292,6 +301,8 @@ class ErrorsTest {
                     // The one-time prekey is consumed.
                     val e = assertFailsWith<QorganException.UnknownPreKey> { bob.accept(first, NOW) }
                     assertTrue(e.id > 0u)
+                    assertEquals("one-time prekey", e.what)
+                    assertEquals("unknown or consumed one-time prekey ${e.id}", e.message)
                 }
                 // No one-time prekey left: the handshake's base key is remembered.
                 alice.initiate(bob.bundle()).use { a ->
@@ -350,9 +361,18 @@ class ErrorsTest {
                     alice.createGroup(utf8("g"), policy, 0u).use { out ->
                         val early = out.encrypt(utf8("before the distribution"))
                         GroupReceiver(out.distribution(), s.responder.remoteIdentity()).use { rx ->
-                            assertFailsWith<QorganException.BeforeFirstIteration> { rx.decrypt(early) }
+                            val before = assertFailsWith<QorganException.BeforeFirstIteration> { rx.decrypt(early) }
+                            assertEquals(0u, before.iteration)
+                            assertEquals(1u, before.first)
+                            val held = out.chainId()
                             out.rotate(10u)
-                            assertFailsWith<QorganException.WrongChain> { rx.decrypt(out.encrypt(utf8("new chain"))) }
+                            val e = assertFailsWith<QorganException.WrongChain> { rx.decrypt(out.encrypt(utf8("new chain"))) }
+                            assertEquals(held, e.heldChainId)
+                            assertEquals(out.chainId(), e.chainId)
+                            assertEquals(
+                                "group message for chain 0x%08x, this receiver holds chain 0x%08x".format(e.chainId.toInt(), held.toInt()),
+                                e.message,
+                            )
                         }
                     }
                 }

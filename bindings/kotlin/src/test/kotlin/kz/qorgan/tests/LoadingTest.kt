@@ -9,6 +9,7 @@ import kz.qorgan.ListHead
 import kz.qorgan.OutboundGroup
 import kz.qorgan.Roster
 import kz.qorgan.Session
+import kz.qorgan.StoreAccount
 import kz.qorgan.decrypt
 import java.nio.ByteBuffer
 import kotlin.test.assertFailsWith
@@ -48,7 +49,7 @@ class LoadingTest {
                 "verifyIdentity", "verifyBundle", "verifyUpload", "verifyAnnouncement", "verifyGroupMessage",
                 "verifyDeviceList", "verifyDeviceListAfter", "encrypt", "decrypt", "accept", "fanout", "receive",
                 "envelopeAccounts", "verifyRoster", "verifyRosterAfter", "verifyStatement", "verifyRevocationList",
-                "verifyPresentation", "decryptInRoster",
+                "verifyPresentation", "decryptInRoster", "groupEncrypt", "groupDecrypt", "messageInfo",
             ),
             public.map { name(it) }.toSet(),
         )
@@ -62,7 +63,16 @@ class LoadingTest {
         val receivers = setOf(Session::class.java, Device::class.java, OutboundGroup::class.java, GroupReceiver::class.java)
         for (m in public) {
             val params = m.parameterTypes.toList()
-            if (name(m) == "verifyDeviceListAfter") {
+            if (params.firstOrNull() == StoreAccount::class.java) {
+                // StoreAccount.encrypt(device, plaintext), decrypt(sender, message, now),
+                // groupEncrypt(groupId, plaintext, now), groupDecrypt(groupId, sender, message).
+                val bytes = params.drop(1).filter { it == ByteArray::class.java }.size
+                val now = params.drop(1).filter { it == Long::class.javaPrimitiveType }.size
+                assertEquals(params.size - 1, bytes + now, m.toString())
+                assertTrue(name(m) in setOf("encrypt", "decrypt", "groupEncrypt", "groupDecrypt"), m.toString())
+            } else if (name(m) == "messageInfo") {
+                assertEquals(listOf(ByteArray::class.java), params, m.toString())
+            } else if (name(m) == "verifyDeviceListAfter") {
                 assertEquals(listOf(ByteArray::class.java, ListHead::class.java, ByteArray::class.java), params, m.toString())
             } else if (name(m) == "verifyPresentation") {
                 // The presentation, the anchors, the revocation lists, `now`.

@@ -51,6 +51,41 @@ object TimingReport {
         return median(samples)
     }
 
+    /**
+     * The store (files in a temporary directory, WAL, synchronous NORMAL):
+     * µs per `StoreAccount.decrypt` of a 64-byte message, committed, and ms
+     * per `decryptBatch` of 500 queued messages; medians over rounds, each
+     * on messages encrypted for it.
+     */
+    private fun storeTimings(out: StringBuilder) {
+        val dir = storeDir()
+        StorePerson(dir, "alice").use { alice ->
+            StorePerson(dir, "bob").use { bob ->
+                introduce(bob, alice)
+                alice.store.decrypt(bob.id, bob.store.encrypt(alice.id, ByteArray(64)).bytes, NOW)
+                alice.store.encrypt(bob.id, ByteArray(64)).let { bob.store.decrypt(alice.id, it.bytes, NOW) }
+                val bobId = bob.id
+                fun queue(n: Int) = (0 until n).map { kz.qorgan.QueuedMessage(bobId, bob.store.encrypt(alice.id, ByteArray(64) { b -> b.toByte() }).bytes) }
+                val single = (0 until 5).map { round ->
+                    val q = queue(200)
+                    val t0 = System.nanoTime()
+                    for (m in q) alice.store.decrypt(m.sender, m.bytes, NOW)
+                    (System.nanoTime() - t0) / 1_000.0 / q.size
+                }.drop(1)
+                val batch = (0 until 4).map {
+                    val q = queue(500)
+                    val t0 = System.nanoTime()
+                    val r = alice.store.decryptBatch(q, NOW)
+                    val ms = (System.nanoTime() - t0) / 1e6
+                    check(r.all { it.delivery is kz.qorgan.StoreDelivery.Message })
+                    ms
+                }.drop(1)
+                out.appendLine("timing: store decrypt 64 B + commit           %8.2f µs".format(median(single)))
+                out.appendLine("timing: store catch-up, 500 msgs, decryptBatch %8.2f ms".format(median(batch)))
+            }
+        }
+    }
+
     @JvmStatic
     fun main(args: Array<String>) {
         val out = StringBuilder()
@@ -104,6 +139,7 @@ object TimingReport {
                 }
             }
         }
+        storeTimings(out)
         out.appendLine("timing: JVM ${System.getProperty("java.version")}, ${Runtime.getRuntime().availableProcessors()} cores (other load on the machine skews these)")
         print(out)
     }
