@@ -152,10 +152,8 @@ fn plaintext_sent_and_received_through_the_store_is_not_left_in_freed_memory() {
 }
 
 /// `ack` decodes the inbox row (every message in it) and drops the
-/// decoded messages without wiping them: a qorgan-store change
-/// (`Incoming` wiped on drop), not this layer's.
+/// decoded messages: `qorgan_store::Incoming` wipes its plaintext on drop.
 #[test]
-#[ignore = "needs qorgan-store to wipe decoded inbox messages on drop (inbox::ack)"]
 fn acknowledging_does_not_leave_plaintext_in_freed_memory() {
     let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let (a, b) = pair();

@@ -98,6 +98,9 @@ impl Account {
     ) -> Result<Self, StoreError> {
         let mut rng = SystemRng::new().map_err(|_| StoreError::Rng)?;
         let (mut db, created) = Db::open(path, key, options.durability, &mut rng)?;
+        // A store whose creation was interrupted (the schema committed, the
+        // account not) is created now.
+        let created = created || db.counter()? == 0;
         if anchor.is_some() {
             db.anchored()?;
         }
@@ -190,12 +193,15 @@ impl Account {
         })
     }
 
-    /// Whether the server should get new prekeys: fewer than
-    /// [`PREKEY_LOW_WATER`] one-time prekeys left, or a rotation due.
+    /// Whether the server should get new prekeys: some never went to it
+    /// (a new store's first keys), fewer than [`PREKEY_LOW_WATER`]
+    /// one-time prekeys are left, or a rotation is due.
     pub fn upload_due(&mut self, now: u64) -> Result<bool, StoreError> {
         self.write(|tx| {
             let device = load_device(tx)?;
-            Ok(device.one_time_prekey_count() < PREKEY_LOW_WATER || device.needs_rotation(now))
+            Ok(device.has_unpublished()
+                || device.one_time_prekey_count() < PREKEY_LOW_WATER
+                || device.needs_rotation(now))
         })
     }
 
@@ -250,7 +256,7 @@ impl Account {
             };
             tx.put(Kind::Contact, &id, &contact.to_bytes())?;
             // A roster or chain key from this contact may have waited for it.
-            for e in crate::deferred::retry(tx)? {
+            for e in crate::deferred::retry(tx, 0)? {
                 tx.append(Mailbox::Events, &e.encode())?;
             }
             Ok(())

@@ -121,6 +121,10 @@ impl Db {
         // every millisecond gives it the gaps between the other's commits.
         conn.busy_handler(Some(retry_busy))?;
         conn.set_prepared_statement_cache_capacity(64);
+        // Before the first page is written (setting WAL writes it), the
+        // page size of a new file can still change; an existing file keeps
+        // its own.
+        conn.pragma_update(None, "page_size", 1024)?;
         // A file that is not a database fails here, on its first read.
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -134,8 +138,6 @@ impl Db {
         )?;
         // The durability asked for; an anchored store forces FULL later
         // (`Db::anchored`).
-        // Before the first table exists, the page size can still change.
-        conn.pragma_update(None, "page_size", 1024)?;
         conn.pragma_update(None, "wal_autocheckpoint", 4000)?;
         let mut db = Self {
             conn,
@@ -166,6 +168,9 @@ impl Db {
                 .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
                 .map(u32::from_be_bytes)
                 .ok_or_else(|| corrupt("no schema version"))?;
+            if version == 0 {
+                return Err(corrupt("schema version 0"));
+            }
             if version > SCHEMA_VERSION {
                 return Err(StoreError::NewerVersion {
                     found: version,
@@ -334,9 +339,9 @@ impl Tx<'_> {
 
     /// Every session with the peer device named `peer`: (sid, plain state).
     pub(crate) fn sessions(&self, peer: &[u8]) -> Result<Rows<Vec<u8>>, StoreError> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT sid, generation, value FROM sessions WHERE peer = ?1")?;
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT sid, generation, value FROM sessions WHERE peer = ?1 ORDER BY generation",
+        )?;
         let rows = stmt.query_map(params![peer], |r| {
             Ok((
                 r.get::<_, Vec<u8>>(0)?,

@@ -5,7 +5,7 @@
 //! (at most [`MAX_DEFERRED_PAYLOADS`]) and applied when a roster or a
 //! contact changes.
 
-use qorgan::IdentityKey;
+use qorgan::{IdentityKey, RosterError};
 
 use crate::StoreError;
 use crate::db::{Kind, Tx};
@@ -14,15 +14,34 @@ use crate::mail::Event;
 use crate::payload::Payload;
 use crate::record::{In, Out};
 
-/// Applies a group payload (`payload` is the whole 1:1 payload).
+/// Whether a refusal can clear once a roster or a contact arrives: only
+/// those payloads are kept (junk, bad signatures and refusals for good are
+/// not, so a peer cannot fill the store with them).
+pub(crate) fn may_clear(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::NotFound("group")
+            | StoreError::Roster(
+                RosterError::SenderNotMember
+                    | RosterError::Gap { .. }
+                    | RosterError::RosterBehind { .. }
+            )
+            | StoreError::Group(qorgan::GroupError::Roster(
+                RosterError::SenderNotMember | RosterError::RosterBehind { .. }
+            ))
+    )
+}
+
+/// Applies a group payload (`payload` is the whole 1:1 payload) at `now`.
 pub(crate) fn apply(
     tx: &mut Tx<'_>,
     sender: &IdentityKey,
     payload: &[u8],
+    now: u64,
 ) -> Result<Event, StoreError> {
     match Payload::decode(payload)? {
         Payload::Distribution(d) => crate::groups::receive_distribution(tx, sender, d),
-        Payload::Rosters(r) => crate::groups::receive_rosters(tx, sender, r),
+        Payload::Rosters(r) => crate::groups::receive_rosters(tx, sender, r, now),
         _ => Err(StoreError::InvalidPayload("not a group payload")),
     }
 }
@@ -47,7 +66,7 @@ pub(crate) fn keep(
 
 /// Tries every kept payload again; returns the events of those that
 /// applied (and are gone).
-pub(crate) fn retry(tx: &mut Tx<'_>) -> Result<Vec<Event>, StoreError> {
+pub(crate) fn retry(tx: &mut Tx<'_>, now: u64) -> Result<Vec<Event>, StoreError> {
     let mut events = Vec::new();
     // Until nothing more applies: one payload may make room for another
     // (an invitation, then the chain key it enables).
@@ -58,7 +77,7 @@ pub(crate) fn retry(tx: &mut Tx<'_>) -> Result<Vec<Event>, StoreError> {
             let sender = IdentityKey::from_field_bytes(r.bytes()?)?;
             let payload = r.bytes()?.to_vec();
             r.finish()?;
-            if let Ok(e) = apply(tx, &sender, &payload) {
+            if let Ok(e) = apply(tx, &sender, &payload, now) {
                 tx.delete(Kind::Deferred, &id)?;
                 events.push(e);
                 progressed = true;

@@ -227,17 +227,25 @@ impl Account {
                 // A message that fails to open leaves nothing behind:
                 // `receive` writes nothing before it has opened, and changes
                 // the cached sessions only on success.
-                out.push(receive(tx, state, from, message, now));
+                let r = receive(tx, state, from, message, now);
+                // Undecryptable messages from a known device count toward
+                // healing, in order (a later good message resets the count).
+                if let Err(StoreError::Decrypt(_) | StoreError::Handshake(_)) = &r
+                    && state.stored_peer.is_some()
+                {
+                    state.peer.failures = state.peer.failures.saturating_add(1);
+                    if state.peer.failures >= HEAL_AFTER_FAILURES && !state.peer.broken {
+                        state.peer.broken = true;
+                        tx.append(
+                            Mailbox::Events,
+                            &Event::SessionBroken { device: *from }.encode(),
+                        )?;
+                    }
+                }
+                out.push(r);
             }
             for (_, state) in states {
                 state.save(tx)?;
-            }
-            // Undecryptable messages count toward healing in the same
-            // transaction (in order: a later good message resets the count).
-            for (r, (from, _)) in out.iter().zip(messages) {
-                if let Err(StoreError::Decrypt(_) | StoreError::Handshake(_)) = r {
-                    count_failure(tx, from)?;
-                }
             }
             // Messages into one inbox row; ids assigned there.
             let mut incoming = Vec::new();
@@ -327,22 +335,6 @@ pub(crate) fn send_to(
     Ok(out)
 }
 
-fn count_failure(tx: &mut Tx<'_>, from: &IdentityKey) -> Result<(), StoreError> {
-    let mut state = PeerState::load(tx, from)?;
-    if state.stored_peer.is_none() {
-        return Ok(());
-    }
-    state.peer.failures = state.peer.failures.saturating_add(1);
-    if state.peer.failures >= HEAL_AFTER_FAILURES && !state.peer.broken {
-        state.peer.broken = true;
-        tx.append(
-            Mailbox::Events,
-            &Event::SessionBroken { device: *from }.encode(),
-        )?;
-    }
-    state.save(tx)
-}
-
 /// Opens one message: the session it belongs to, or the prekey store for
 /// a new one; then what its payload says. Changes only `state` (and, for
 /// a new session, the prekey store) until the caller saves.
@@ -414,19 +406,20 @@ fn receive(
         // contact) is kept and tried again when rosters or contacts change:
         // its message key is spent either way.
         Payload::Distribution(_) | Payload::Rosters(_) => {
-            match crate::deferred::apply(tx, &sender, &plaintext) {
+            match crate::deferred::apply(tx, &sender, &plaintext, now) {
                 Ok(e) => {
                     let mut e = vec![e];
-                    e.extend(crate::deferred::retry(tx)?);
+                    e.extend(crate::deferred::retry(tx, now)?);
                     for e in &e {
                         tx.append(Mailbox::Events, &e.encode())?;
                     }
                     Outcome::Event(e.swap_remove(0))
                 }
-                Err(_) => {
+                Err(e) if crate::deferred::may_clear(&e) => {
                     let e = crate::deferred::keep(tx, &sender, &plaintext)?;
                     event(tx, e)?
                 }
+                Err(e) => return Err(e),
             }
         }
     })

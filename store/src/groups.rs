@@ -330,15 +330,17 @@ pub(crate) fn receive_rosters(
     tx: &mut Tx<'_>,
     sender: &IdentityKey,
     body: &[u8],
+    now: u64,
 ) -> Result<Event, StoreError> {
+    let malformed = |_| StoreError::InvalidPayload("rosters");
     let mut r = In(body);
-    let n = r.u32()? as usize;
+    let n = r.u32().map_err(malformed)? as usize;
     if n == 0 || n > qorgan::limits::MAX_ROSTER_CHAIN {
         return Err(StoreError::InvalidPayload("roster count"));
     }
     let mut chain = Vec::with_capacity(n);
     for _ in 0..n {
-        chain.push(Roster::from_bytes(r.bytes()?)?);
+        chain.push(Roster::from_bytes(r.bytes().map_err(malformed)?)?);
     }
     r.finish()
         .map_err(|_| StoreError::InvalidPayload("rosters"))?;
@@ -365,7 +367,7 @@ pub(crate) fn receive_rosters(
                 &newest,
                 own.account_key(),
                 RotationPolicy::DEFAULT,
-                0,
+                now,
             )?;
             save_outbound(tx, &outbound)?;
             newest

@@ -48,6 +48,14 @@ pub struct Incoming {
     pub plaintext: Vec<u8>,
 }
 
+impl Drop for Incoming {
+    /// The plaintext is wiped when a message is dropped (after `ack`, or a
+    /// read of `pending`), so no copy is left in freed memory.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.plaintext);
+    }
+}
+
 impl core::fmt::Debug for Incoming {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Incoming")

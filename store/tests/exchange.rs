@@ -239,3 +239,13 @@ fn record_decoders_survive_arbitrary_bytes() {
         qorgan_store::fuzzing::decode_records(&bytes);
     }
 }
+
+#[test]
+fn a_new_store_says_its_first_prekeys_are_due_and_then_not() {
+    let mut alice = person("alice", 51);
+    assert!(alice.account.upload_due(NOW).unwrap());
+    let upload = alice.account.prekey_upload(NOW).unwrap();
+    assert!(upload.is_some());
+    assert!(!alice.account.upload_due(NOW).unwrap());
+    assert_eq!(alice.account.prekey_upload(NOW).unwrap(), None);
+}

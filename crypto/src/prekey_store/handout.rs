@@ -89,6 +89,20 @@ impl PreKeyStore {
     /// Keep the upload's bytes until the server confirms it and resend the
     /// same bytes on failure: its keys will not be offered again.
     pub fn upload<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, now: u64) -> Option<PreKeyUpload> {
+        self.upload_at(rng, now)
+    }
+
+    /// Whether some prekey has never gone to the server (a new store's
+    /// first keys, keys generated since the last upload): an upload would
+    /// carry it.
+    pub fn has_unpublished(&self) -> bool {
+        self.signed.back().is_some_and(|s| !s.published)
+            || self.kem_last_resort.back().is_some_and(|l| !l.published)
+            || self.one_time.values().any(|r| !r.published)
+            || self.kem_one_time.values().any(|r| !r.published)
+    }
+
+    fn upload_at<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, now: u64) -> Option<PreKeyUpload> {
         if self.signed_prekey_rotation_due(now) {
             self.rotate_signed_prekey(rng, now);
         }

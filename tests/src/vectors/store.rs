@@ -2158,50 +2158,50 @@ pub(super) fn store_negative_file() -> Value {
         ),
         (
             "distribution empty",
-            "kept (it does not apply): kind 2, no body",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): kind 2, no body",
+            "DecodeError::Truncated(needed: 1)".into(),
             "bob",
             payload(2, b""),
         ),
         (
             "distribution cut",
-            "kept (it does not apply): the last byte missing",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): the last byte missing",
+            "DecodeError::Truncated(needed: 1)".into(),
             "bob",
             payload(2, &v3[..v3.len() - 1]),
         ),
         (
             "distribution of type 0x23",
-            "kept (it does not apply): an announcement's type byte",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): an announcement's type byte",
+            "DecodeError::UnexpectedType(0x23)".into(),
             "bob",
             payload(2, &announcement),
         ),
         (
             "rosters empty",
-            "kept (it does not apply): kind 3, no body (applying it: Corrupt(malformed record))",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): kind 3, no body (applying it: Corrupt(malformed record))",
+            "StoreError::InvalidPayload(rosters)".into(),
             "bob",
             payload(3, b""),
         ),
         (
             "rosters count 0",
-            "kept (it does not apply): no roster",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): no roster",
+            "StoreError::InvalidPayload(roster count)".into(),
             "bob",
             payload(3, &rosters_body(&[])),
         ),
         (
             "rosters count 65",
-            "kept (it does not apply): more than MAX_ROSTER_CHAIN, checked before any roster is read",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): more than MAX_ROSTER_CHAIN, checked before any roster is read",
+            "StoreError::InvalidPayload(roster count)".into(),
             "bob",
             payload(3, &65u32.to_be_bytes()),
         ),
         (
             "rosters count 2, one roster",
-            "kept (it does not apply): the second roster missing",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): the second roster missing",
+            "StoreError::InvalidPayload(rosters)".into(),
             "bob",
             payload(3, &{
                 let mut b = rosters_body(&[&r1b]);
@@ -2211,8 +2211,8 @@ pub(super) fn store_negative_file() -> Value {
         ),
         (
             "rosters length beyond the body",
-            "kept (it does not apply): a roster one byte shorter than its length",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): a roster one byte shorter than its length",
+            "StoreError::InvalidPayload(rosters)".into(),
             "bob",
             payload(3, &{
                 let b = rosters_body(&[&r1b]);
@@ -2221,29 +2221,29 @@ pub(super) fn store_negative_file() -> Value {
         ),
         (
             "rosters with a trailing byte",
-            "kept (it does not apply): a byte after the last roster",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): a byte after the last roster",
+            "StoreError::InvalidPayload(rosters)".into(),
             "bob",
             payload(3, &[&rosters_body(&[&r1b])[..], &[0]].concat()),
         ),
         (
             "rosters with an invalid signature",
-            "kept (it does not apply): r1 with its signature's last byte flipped",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): r1 with its signature's last byte flipped",
+            "SignatureError::Invalid(Roster)".into(),
             "bob",
             payload(3, &rosters_body(&[&bad_sig])),
         ),
         (
             "rosters with a truncated roster",
-            "kept (it does not apply): r1 without its last byte, as its own length says",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): r1 without its last byte, as its own length says",
+            "DecodeError::Truncated(needed: 1)".into(),
             "bob",
             payload(3, &rosters_body(&[&r1b[..r1b.len() - 1]])),
         ),
         (
             "rosters, the second invalid",
-            "kept (it does not apply): r1 then r1 with a bad signature: every roster is decoded first",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): r1 then r1 with a bad signature: every roster is decoded first",
+            "SignatureError::Invalid(Roster)".into(),
             "bob",
             payload(3, &rosters_body(&[&r1b, &bad_sig])),
         ),
@@ -2256,22 +2256,22 @@ pub(super) fn store_negative_file() -> Value {
         ),
         (
             "invitation to a group without this account",
-            "kept (it does not apply): r1 from Bob (a contact, admin of r1): this account is not a member",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): r1 from Bob (a contact, admin of r1): this account is not a member",
+            "RosterError::NotMember".into(),
             "bob",
             payload(3, &rosters_body(&[&r1b])),
         ),
         (
             "invitation chain without this account",
-            "kept (it does not apply): r1 and r2: only the newest is looked at",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): r1 and r2: only the newest is looked at",
+            "RosterError::NotMember".into(),
             "bob",
             payload(3, &rosters_body(&[&r1b, &r2b])),
         ),
         (
             "invitation without the sender or this account",
-            "kept (it does not apply): Dana's own roster from Bob: this account's membership is checked first",
-            "ok".into(),
+            "refused (it can never apply, so it is not kept): Dana's own roster from Bob: this account's membership is checked first",
+            "RosterError::NotMember".into(),
             "bob",
             payload(3, &rosters_body(&[&dana_only.to_bytes()])),
         ),
@@ -2306,9 +2306,11 @@ pub(super) fn store_negative_file() -> Value {
             message of each a prekey message); each case is the next message from sender, whose \
             plaintext is payload; the outcome is the delivery (a message into the inbox, an \
             event) or the error (a message that opened but whose payload is refused still spends \
-            its message key); a group payload (distribution, rosters) that does not apply, for \
-            whatever reason, is kept (§17.3): the event Deferred names its sender. The store's \
-            own account key is in no roster of the file, so no group payload here applies. \
+            its message key); a group payload (distribution, rosters) refused for a reason that \
+            can clear later (no roster held for its group, a sender not yet a member, a gap or \
+            a newer roster) is kept (§17.3): the event Deferred names its sender; one refused \
+            for good (malformed, a bad signature, this account not a member) is an error. The \
+            store's own account key is in no roster of the file, so no group payload here applies. \
             expected.cases: {name, result: \"ok\", …} or {name, result: \"error\", error, kind}.",
         "seed": STORE_NEGATIVE_SEED,
         "inputs": inputs_all,

@@ -10665,12 +10665,14 @@ fn apply_group_payload(kind: u8, body: &[u8], sender: &[u8; 128], bob_list: &DLi
     }
     let mut r = Rec(body);
     let rosters = (|| -> Result<(), String> {
-        let n = r.u32()? as usize;
+        // A body that is not `u32 n || n × bytes32` is InvalidPayload
+        // ("rosters"), not a damaged store.
+        let n = r.u32().map_err(|_| invalid("rosters"))? as usize;
         if n == 0 || n > MAX_ROSTER_CHAIN {
             return Err(invalid("roster count"));
         }
         for _ in 0..n {
-            let b = r.b32()?;
+            let b = r.b32().map_err(|_| invalid("rosters"))?;
             decode_roster(b).map_err(|e| format!("StoreError::Roster({})", e.roster()))?;
         }
         Ok(())
@@ -10711,7 +10713,22 @@ fn decide_payload(
         [_, kind @ (0x02 | 0x03), body @ ..] => {
             let why = apply_group_payload(*kind, body, sender, bob_list);
             assert!(why.starts_with("StoreError::"), "{why}");
-            // It does not apply: kept, if there is room.
+            // Kept only if the refusal can clear later (§17.3): no roster
+            // held for its group, a sender not yet a member, a gap or a
+            // newer roster; refused for good otherwise.
+            let may_clear = why == "StoreError::NotFound(group)"
+                || [
+                    "StoreError::Roster(RosterError::SenderNotMember)",
+                    "StoreError::Roster(RosterError::Gap(",
+                    "StoreError::Roster(RosterError::RosterBehind(",
+                    "StoreError::Group(GroupError::Roster(RosterError::SenderNotMember))",
+                    "StoreError::Group(GroupError::Roster(RosterError::RosterBehind(",
+                ]
+                .iter()
+                .any(|p| why.starts_with(p));
+            if !may_clear {
+                return Err(why);
+            }
             let record = cat(&[&bytes32(sender), &bytes32(p)]);
             if !kept.contains(&record) && kept.len() >= MAX_DEFERRED_PAYLOADS {
                 return Err(invalid("too many group payloads waiting"));
