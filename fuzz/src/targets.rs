@@ -64,10 +64,18 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("group_decrypt", group_decrypt),
     ("group_merge", group_merge),
     ("conversation", conversation),
+    ("store_records", store_records),
 ];
 
 fn rng(seed: u8) -> ChaCha20Rng {
     ChaCha20Rng::from_seed([seed; 32])
+}
+
+/// `store_records`: every decoder of the account store's own records
+/// (outbox and inbox entries, inbox rows, events, peer records, 1:1
+/// payloads) on arbitrary bytes; what decodes re-encodes to the same bytes.
+pub fn store_records(data: &[u8]) {
+    qorgan_store::fuzzing::decode_records(data);
 }
 
 pub fn decode_message(data: &[u8]) {

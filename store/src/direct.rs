@@ -480,3 +480,13 @@ pub(crate) fn fuzz_peer(bytes: &[u8]) {
         assert_eq!(p.encode(), bytes);
     }
 }
+
+/// Fuzzing seed: a peer record with an active session and failures.
+pub(crate) fn seed_peer() -> Vec<u8> {
+    Peer {
+        active: Some([3; 32]),
+        failures: 2,
+        broken: false,
+    }
+    .encode()
+}

@@ -24,3 +24,39 @@ pub fn decode_records(bytes: &[u8]) {
     crate::inbox::fuzz_row(bytes);
     crate::direct::fuzz_peer(bytes);
 }
+
+/// Valid encodings of every record kind, for the seed corpus: made from a
+/// fixed identity (`identity`, the 128-byte field of any device).
+pub fn seed_records(identity: &qorgan::IdentityKey) -> Vec<Vec<u8>> {
+    use crate::mail::Destination;
+    let incoming = Incoming {
+        id: 0,
+        from: *identity,
+        group: Some(b"ops".to_vec()),
+        session: Some([7; 32]),
+        plaintext: b"hello".to_vec(),
+    };
+    let mut out = vec![
+        Outgoing::encode(&Destination::Device(*identity), b"ciphertext"),
+        Outgoing::encode(&Destination::Group(b"ops".to_vec()), b"group message"),
+        incoming.encode().to_vec(),
+        Event::SessionBroken { device: *identity }.encode(),
+        Event::RosterChanged {
+            group: b"ops".to_vec(),
+            epoch: 3,
+        }
+        .encode(),
+        Event::RolledBack {
+            store: 4,
+            anchor: 9,
+        }
+        .encode(),
+        Event::Deferred { device: *identity }.encode(),
+        Payload::Message(b"hi").encode().to_vec(),
+        Payload::Reset.encode().to_vec(),
+        Payload::Rosters(&[0, 0, 0, 0]).encode().to_vec(),
+    ];
+    out.push(crate::inbox::seed_row(incoming));
+    out.push(crate::direct::seed_peer());
+    out
+}

@@ -116,3 +116,8 @@ pub(crate) fn fuzz_row(bytes: &[u8]) {
         assert_eq!(encode(&items).as_slice(), bytes);
     }
 }
+
+/// Fuzzing seed: a row of one acknowledged and one waiting message.
+pub(crate) fn seed_row(item: Incoming) -> Vec<u8> {
+    encode(&[(true, item.clone()), (false, item)]).to_vec()
+}

@@ -207,6 +207,10 @@ fn main() {
         ("roster_advance", advance),
         ("decode_statement", statements),
         ("statement_text", texts),
+        (
+            "store_records",
+            qorgan_store::fuzzing::seed_records(id.public()),
+        ),
     ];
     assert_eq!(seeds.len(), targets::TARGETS.len());
     for (name, inputs) in seeds {
