@@ -287,26 +287,13 @@ impl Tx<'_> {
 
     /// Every object of `kind`: (id, plain value).
     pub(crate) fn all(&self, kind: Kind) -> Result<Rows<Vec<u8>>, StoreError> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT id, generation, value FROM objects WHERE kind = ?1")?;
-        let rows = stmt.query_map(params![kind as i64], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Vec<u8>>(2)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, generation, sealed) = row?;
-            let v = self.key.open_value(
-                &Self::object_slot(kind, &id, generation_of(generation)?),
-                &sealed,
-            )?;
-            out.push((id, v));
-        }
-        Ok(out)
+        sealed_rows(
+            &self.tx,
+            self.key,
+            "SELECT id, generation, value FROM objects WHERE kind = ?1",
+            params![kind as i64],
+            |id: &Vec<u8>, g| Self::object_slot(kind, id, g),
+        )
     }
 
     /// Writes an object at this transaction's generation.
@@ -339,26 +326,13 @@ impl Tx<'_> {
 
     /// Every session with the peer device named `peer`: (sid, plain state).
     pub(crate) fn sessions(&self, peer: &[u8]) -> Result<Rows<Vec<u8>>, StoreError> {
-        let mut stmt = self.tx.prepare_cached(
+        sealed_rows(
+            &self.tx,
+            self.key,
             "SELECT sid, generation, value FROM sessions WHERE peer = ?1 ORDER BY generation",
-        )?;
-        let rows = stmt.query_map(params![peer], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Vec<u8>>(2)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (sid, generation, sealed) = row?;
-            let v = self.key.open_value(
-                &Self::session_slot(peer, &sid, generation_of(generation)?),
-                &sealed,
-            )?;
-            out.push((sid, v));
-        }
-        Ok(out)
+            params![peer],
+            |sid: &Vec<u8>, g| Self::session_slot(peer, sid, g),
+        )
     }
 
     /// Writes a session.
@@ -533,22 +507,33 @@ pub(crate) fn read_mailbox(
     key: &StorageKey,
     table: Mailbox,
 ) -> Result<Rows<i64>, StoreError> {
-    let mut stmt = conn.prepare_cached(table.all_sql())?;
-    let rows = stmt.query_map([], |r| {
+    sealed_rows(conn, key, table.all_sql(), [], |id: &i64, g| {
+        slot(table.name(), &id.to_be_bytes(), g)
+    })
+}
+
+/// Runs `sql` (selecting key, generation, sealed value) and opens every
+/// value for the slot `slot_of(key, generation)` names.
+fn sealed_rows<K: rusqlite::types::FromSql>(
+    conn: &Connection,
+    key: &StorageKey,
+    sql: &str,
+    params: impl rusqlite::Params,
+    slot_of: impl Fn(&K, u64) -> Vec<u8>,
+) -> Result<Rows<K>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, |r| {
         Ok((
-            r.get::<_, i64>(0)?,
+            r.get::<_, K>(0)?,
             r.get::<_, i64>(1)?,
             r.get::<_, Vec<u8>>(2)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, generation, sealed) = row?;
-        let v = key.open_value(
-            &slot(table.name(), &id.to_be_bytes(), generation_of(generation)?),
-            &sealed,
-        )?;
-        out.push((id, v));
+        let (k, generation, sealed) = row?;
+        let v = key.open_value(&slot_of(&k, generation_of(generation)?), &sealed)?;
+        out.push((k, v));
     }
     Ok(out)
 }
