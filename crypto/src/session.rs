@@ -264,7 +264,14 @@ impl Session {
     /// Decrypts one message. On any error the session is unchanged; a
     /// message decrypts at most once.
     pub fn decrypt(&mut self, message: &[u8]) -> Result<Vec<u8>, DecryptError> {
-        let parsed = ParsedMessage::parse(message)?;
+        self.decrypt_parsed(&ParsedMessage::parse(message)?)
+    }
+
+    /// [`decrypt`](Self::decrypt) of a message already parsed.
+    pub(crate) fn decrypt_parsed(
+        &mut self,
+        parsed: &ParsedMessage<'_>,
+    ) -> Result<Vec<u8>, DecryptError> {
         if let Some(handshake) = &parsed.handshake {
             // Only the responder receives prekey messages, and only those of
             // the handshake that created this session.
@@ -272,7 +279,7 @@ impl Session {
                 return Err(DecryptError::SessionMismatch);
             }
         }
-        let (plaintext, commit) = self.plan(&parsed, None)?;
+        let (plaintext, commit) = self.plan(parsed, None)?;
         self.apply(commit);
         Ok(plaintext)
     }

@@ -41,9 +41,10 @@ impl SessionCore {
     /// receiving chain (the only one [`decrypt_next`](Self::decrypt_next)
     /// reads).
     pub fn is_next(&self, message: &[u8]) -> bool {
-        let Ok(m) = ParsedMessage::parse(message) else {
-            return false;
-        };
+        ParsedMessage::parse(message).is_ok_and(|m| self.is_next_parsed(&m))
+    }
+
+    fn is_next_parsed(&self, m: &ParsedMessage<'_>) -> bool {
         if let Some(h) = &m.handshake
             && (self.inner.role != Role::Responder || h.base_key != self.inner.base_key)
         {
@@ -61,10 +62,12 @@ impl SessionCore {
     /// ([`with_skipped`](Self::with_skipped)) and decrypt with the whole
     /// session.
     pub fn decrypt_next(&mut self, message: &[u8]) -> Option<Result<Vec<u8>, DecryptError>> {
-        if !self.is_next(message) {
+        // Parsed once, for the check and the decryption.
+        let m = ParsedMessage::parse(message).ok()?;
+        if !self.is_next_parsed(&m) {
             return None;
         }
-        Some(self.inner.decrypt(message))
+        Some(self.inner.decrypt_parsed(&m))
     }
 
     /// Encrypts, as [`Session::encrypt`] (sending never touches skipped
