@@ -364,6 +364,15 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// How many objects of `kind` there are (nothing opened).
+    pub(crate) fn count(&self, kind: Kind) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .tx
+            .prepare_cached("SELECT count(*) FROM objects WHERE kind = ?1")?
+            .query_row(params![kind as i64], |r| r.get(0))?;
+        usize::try_from(n).map_err(|_| corrupt("count"))
+    }
+
     /// Deletes every object of `kind` (after a rollback).
     pub(crate) fn delete_kind(&mut self, kind: Kind) -> Result<usize, StoreError> {
         Ok(self

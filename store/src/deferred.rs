@@ -52,7 +52,7 @@ pub(crate) fn keep(
     sender: &IdentityKey,
     payload: &[u8],
 ) -> Result<Event, StoreError> {
-    if tx.all(Kind::Deferred)?.len() >= MAX_DEFERRED_PAYLOADS {
+    if tx.count(Kind::Deferred)? >= MAX_DEFERRED_PAYLOADS {
         return Err(StoreError::InvalidPayload(
             "too many group payloads waiting",
         ));
