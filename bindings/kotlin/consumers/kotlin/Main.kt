@@ -1,0 +1,39 @@
+// A consumer of the published package, compiled by test.sh with an older
+// Kotlin compiler (kotlin-env.sh KOTLIN_CONSUMER_VERSION) against the jar of
+// the Maven layout, and run with that compiler's kotlin-stdlib and JNA: two
+// devices, a 1:1 message each way, a group message.
+// NOW, MAX_MESSAGES and MAX_AGE_SECS come from Numbers.kt, which test.sh
+// writes with the integer types of the API being tested (ULong/UInt while the
+// FFI has u64/u32, Long once they are signed), so this file compiles against
+// either.
+import kz.qorgan.Device
+import kz.qorgan.GroupPolicy
+import kz.qorgan.GroupReceiver
+import kz.qorgan.accept
+import kz.qorgan.decrypt
+import kz.qorgan.encrypt
+import kz.qorgan.use
+
+fun main() {
+    Device(NOW).use { alice ->
+        Device(NOW).use { bob ->
+            alice.initiate(bob.bundle()).use { a ->
+                val accepted = bob.accept(a.encrypt("hello bob".toByteArray()), NOW)
+                accepted.session.use { b ->
+                    check(String(accepted.plaintext) == "hello bob") { "first message" }
+                    check(String(a.decrypt(b.encrypt("hello alice".toByteArray()))) == "hello alice") { "reply" }
+                    val policy = GroupPolicy(maxMessages = MAX_MESSAGES, maxAgeSecs = MAX_AGE_SECS)
+                    alice.createGroup("family".toByteArray(), policy, NOW).use { group ->
+                        val distribution = b.decrypt(group.distribute(listOf(a))[0].ciphertext!!)
+                        GroupReceiver(distribution, b.remoteIdentity()).use { rx ->
+                            val got = rx.decrypt(group.encrypt("to the group".toByteArray()))
+                            check(String(got.plaintext) == "to the group") { "group message" }
+                            check(got.sender.contentEquals(alice.identityKey())) { "group sender" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    println("kotlin consumer (Kotlin ${KotlinVersion.CURRENT} stdlib): 1:1 both ways and a group message: ok")
+}
