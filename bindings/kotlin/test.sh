@@ -5,10 +5,10 @@
 #      consumer; into $QORGAN_KOTLIN_TOOLS, default bindings/kotlin/.tools,
 #      ignored by git);
 #   2. builds the native library (cargo build --release -p qorgan-ffi --lib,
-#      in target/ as the Swift tests do);
+#      in target/ as the Swift tests do) and
 #   3. writes the Maven repository layout with build-maven.sh into
-#      build/maven-repo (or takes $QORGAN_MAVEN_REPO as it is, e.g. the one
-#      scripts/release.sh made), checks it (packaging/maven-resolve.cjs: POM,
+#      build/maven-repo; or, neither of them, takes $QORGAN_MAVEN_REPO as it
+#      is (e.g. the one scripts/release.sh made); checks the layout (packaging/maven-resolve.cjs: POM,
 #      module metadata, every checksum) and takes the jar and its dependencies
 #      from its metadata; checks the jar (native library, manifest, class
 #      file version 52, Kotlin metadata 2.0, no JDK 9+ Buffer methods);
@@ -66,19 +66,17 @@ t0=$SECONDS
 rm -rf "$scratch" "$build/qorgan-ffi.jar" "$build/junit.log"
 mkdir -p "$scratch"
 
-# 2. Native library.
-(cd "$root" && cargo build --release --locked -q -p qorgan-ffi --lib)
-native=$root/target/release/libqorgan_ffi.so
-
-# 3. The Maven layout, checked, and what it resolves to.
+# 2. and 3. The native library and the Maven layout (or the given layout),
+# checked, and what it resolves to.
 t_layout=$SECONDS
 if [[ -n ${QORGAN_MAVEN_REPO:-} ]]; then
     repo=$(cd "$QORGAN_MAVEN_REPO" && pwd)
     echo "using the Maven layout in $repo (QORGAN_MAVEN_REPO)"
 else
+    (cd "$root" && cargo build --release --locked -q -p qorgan-ffi --lib)
     repo=$build/maven-repo
     rm -rf "$repo"
-    QORGAN_MAVEN_WORK=$build/maven-work bash "$here/build-maven.sh" "$repo" "$native"
+    QORGAN_MAVEN_WORK=$build/maven-work bash "$here/build-maven.sh" "$repo" "$root/target/release/libqorgan_ffi.so"
 fi
 t_layout=$((SECONDS - t_layout))
 coords=$QORGAN_GROUP:qorgan:$QORGAN_VERSION
@@ -219,9 +217,9 @@ if bash "$here/check-alignment.sh" "$scratch/jni16/x86_64/libqorgan_ffi.so" >/de
 else
     fail "check-alignment.sh on 16 KB / 4 KB aligned stubs"
 fi
-echo "(JVM library, for information; only Android libraries need 16 KB:)"
-bash "$here/check-alignment.sh" --warn "$native" | sed 's/^/  /'
-(cd "$scratch/classes" && jar --extract --file "$lib_jar" && rm -rf linux-* META-INF/MANIFEST.MF)
+(cd "$scratch/classes" && jar --extract --file "$lib_jar" && mv linux-x86-64 ../native && rm -rf linux-* META-INF/MANIFEST.MF)
+echo "(the jar's library, for information; only Android libraries need 16 KB:)"
+bash "$here/check-alignment.sh" --warn "$scratch/native/libqorgan_ffi.so" | sed 's/^/  /'
 aar_layout() { # OUT_REPO TZ: the AAR layout from the stub and the layout's classes
     TZ=$2 QORGAN_AAR_WORK=$scratch/aar-work bash "$here/build-aar.sh" --abis x86_64 \
         --jni "$scratch/jni16" --classes "$scratch/classes" "$1" >"$scratch/aar.log" 2>&1
