@@ -41,7 +41,7 @@ fn per_call(
 }
 
 /// The caller's clock (Unix seconds); the library reads none.
-const NOW: u64 = 1_700_000_000;
+const NOW: i64 = 1_700_000_000;
 
 fn main() -> Result<(), QorganError> {
     let alice = Device::new(NOW)?;
@@ -52,7 +52,7 @@ fn main() -> Result<(), QorganError> {
 
     let trivial = per_call(20_000, || a.is_pending().map(|_| ()))?;
     let p64: Vec<u8> = (0..64u8).collect();
-    let p1k: Vec<u8> = (0..1024u32).map(|i| i as u8).collect();
+    let p1k: Vec<u8> = (0..1024i64).map(|i| i as u8).collect();
     let rt64 = per_call(2_000, || b.decrypt(&a.encrypt(&p64)?).map(|_| ()))?;
     let rt1k = per_call(2_000, || b.decrypt(&a.encrypt(&p1k)?).map(|_| ()))?;
 

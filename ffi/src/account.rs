@@ -18,6 +18,7 @@ use qorgan::{Expected, StateOwner, SystemRng};
 
 use crate::device::{Device, SafetyNumber};
 use crate::error::{Failure, QorganError};
+use crate::integer::{from_u64, u64_arg};
 use crate::lock::{lock, parse_account_key, parse_chain, parse_identity, parse_storage_key};
 use crate::session::{Session, TakenSessions};
 
@@ -27,7 +28,7 @@ use crate::session::{Session, TakenSessions};
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ListHead {
     /// The list's version (1 for an account's first list).
-    pub version: u64,
+    pub version: i64,
     /// The list's hash (32 bytes).
     pub hash: Vec<u8>,
 }
@@ -35,7 +36,7 @@ pub struct ListHead {
 impl From<core::ListHead> for ListHead {
     fn from(h: core::ListHead) -> Self {
         Self {
-            version: h.version,
+            version: from_u64(h.version),
             hash: h.hash.to_vec(),
         }
     }
@@ -296,11 +297,11 @@ impl Account {
         storage_key: Vec<u8>,
         sealed: Vec<u8>,
         account_key: Vec<u8>,
-        min_generation: u64,
+        min_generation: i64,
     ) -> Result<Arc<Self>, QorganError> {
         let key = parse_storage_key(&storage_key)?;
         let owner = StateOwner::account(&parse_account_key(&account_key)?);
-        let expected = Expected::new(owner, min_generation);
+        let expected = Expected::new(owner, u64_arg(min_generation, "min_generation")?);
         Self::wrap(core::Account::open(&key, &sealed, &expected)?)
     }
 
@@ -316,15 +317,15 @@ impl Account {
 
     /// The generation of the last `seal` or `open` (0 if neither): the
     /// `min_generation` to pass to `open` next time.
-    pub fn generation(&self) -> Result<u64, QorganError> {
-        Ok(lock(&self.inner)?.generation())
+    pub fn generation(&self) -> Result<i64, QorganError> {
+        Ok(from_u64(lock(&self.inner)?.generation()))
     }
 
     /// Raises the generation to at least `generation` (the one recorded
     /// for this owner), so that the next `seal` is above it
     /// (docs/INTEGRATION.md).
-    pub fn resume_generation(&self, generation: u64) -> Result<(), QorganError> {
-        lock(&self.inner)?.resume_generation(generation);
+    pub fn resume_generation(&self, generation: i64) -> Result<(), QorganError> {
+        lock(&self.inner)?.resume_generation(u64_arg(generation, "generation")?);
         Ok(())
     }
 
@@ -481,11 +482,11 @@ impl Contact {
         storage_key: Vec<u8>,
         sealed: Vec<u8>,
         account_key: Vec<u8>,
-        min_generation: u64,
+        min_generation: i64,
     ) -> Result<Arc<Self>, QorganError> {
         let key = parse_storage_key(&storage_key)?;
         let owner = StateOwner::account(&parse_account_key(&account_key)?);
-        let expected = Expected::new(owner, min_generation);
+        let expected = Expected::new(owner, u64_arg(min_generation, "min_generation")?);
         Ok(Self::wrap(core::Contact::open(&key, &sealed, &expected)?))
     }
 
@@ -501,15 +502,15 @@ impl Contact {
 
     /// The generation of the last `seal` or `open` (0 if neither): the
     /// `min_generation` to pass to `open` next time.
-    pub fn generation(&self) -> Result<u64, QorganError> {
-        Ok(lock(&self.inner)?.generation())
+    pub fn generation(&self) -> Result<i64, QorganError> {
+        Ok(from_u64(lock(&self.inner)?.generation()))
     }
 
     /// Raises the generation to at least `generation` (the one recorded
     /// for this owner), so that the next `seal` is above it
     /// (docs/INTEGRATION.md).
-    pub fn resume_generation(&self, generation: u64) -> Result<(), QorganError> {
-        lock(&self.inner)?.resume_generation(generation);
+    pub fn resume_generation(&self, generation: i64) -> Result<(), QorganError> {
+        lock(&self.inner)?.resume_generation(u64_arg(generation, "generation")?);
         Ok(())
     }
 

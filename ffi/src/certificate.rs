@@ -15,6 +15,7 @@ use std::sync::Arc;
 use qorgan::certificate as cert;
 
 use crate::error::QorganError;
+use crate::integer::{from_u64, u64_arg, u64_args};
 use crate::lock::parse_account_key;
 
 /// What a claim says: the defined tags, or an organisation's own (128–255).
@@ -34,8 +35,8 @@ pub enum ClaimTag {
     Text,
     /// An organisation's own tag, 128 to 255 (others are refused).
     Custom {
-        /// The tag number.
-        number: u8,
+        /// The tag number (a byte: 128 to 255).
+        number: i64,
     },
 }
 
@@ -47,21 +48,33 @@ impl From<cert::ClaimTag> for ClaimTag {
             cert::ClaimTag::ROLE => Self::Role,
             cert::ClaimTag::ORGANISATION => Self::Organisation,
             cert::ClaimTag::TEXT => Self::Text,
-            cert::ClaimTag(number) => Self::Custom { number },
+            cert::ClaimTag(number) => Self::Custom {
+                number: i64::from(number),
+            },
         }
     }
 }
 
-impl From<ClaimTag> for cert::ClaimTag {
-    fn from(t: ClaimTag) -> Self {
-        match t {
+impl TryFrom<ClaimTag> for cert::ClaimTag {
+    type Error = QorganError;
+
+    fn try_from(t: ClaimTag) -> Result<Self, QorganError> {
+        Ok(match t {
             ClaimTag::DisplayName => Self::DISPLAY_NAME,
             ClaimTag::Unit => Self::UNIT,
             ClaimTag::Role => Self::ROLE,
             ClaimTag::Organisation => Self::ORGANISATION,
             ClaimTag::Text => Self::TEXT,
-            ClaimTag::Custom { number } => Self(number),
-        }
+            // The statement's own check (128 to 255) follows; here only
+            // what is not a byte at all.
+            ClaimTag::Custom { number } => {
+                Self(
+                    u8::try_from(number).map_err(|_| QorganError::InvalidArgument {
+                        reason: format!("a claim tag is a byte (got {number})"),
+                    })?,
+                )
+            }
+        })
     }
 }
 
@@ -92,7 +105,7 @@ fn claims_of(claims: &[cert::Claim]) -> Vec<Claim> {
 fn parse_claims(claims: &[Claim]) -> Result<Vec<cert::Claim>, QorganError> {
     claims
         .iter()
-        .map(|c| Ok(cert::Claim::new(c.tag.into(), &c.value)?))
+        .map(|c| Ok(cert::Claim::new(c.tag.try_into()?, &c.value)?))
         .collect()
 }
 
@@ -228,11 +241,11 @@ pub struct StatementInfo {
     /// The subject: an account key, an issuer key, or 32 opaque bytes.
     pub subject: Vec<u8>,
     /// The serial, unique per issuer: what revocation lists name.
-    pub serial: u64,
+    pub serial: i64,
     /// The first valid second (Unix time).
-    pub valid_from: u64,
+    pub valid_from: i64,
     /// The first second it is no longer valid.
-    pub valid_until: u64,
+    pub valid_until: i64,
     /// The claims, sorted by tag.
     pub claims: Vec<Claim>,
 }
@@ -243,9 +256,9 @@ impl From<&cert::Statement> for StatementInfo {
             kind: s.kind().into(),
             issuer: s.issuer().to_bytes().to_vec(),
             subject: s.subject().to_vec(),
-            serial: s.serial(),
-            valid_from: s.valid_from(),
-            valid_until: s.valid_until(),
+            serial: from_u64(s.serial()),
+            valid_from: from_u64(s.valid_from()),
+            valid_until: from_u64(s.valid_until()),
             claims: claims_of(s.claims()),
         }
     }
@@ -278,9 +291,9 @@ impl Statement {
         issuer: &IssuerKeyPair,
         kind: StatementKind,
         subject: Vec<u8>,
-        serial: u64,
-        valid_from: u64,
-        valid_until: u64,
+        serial: i64,
+        valid_from: i64,
+        valid_until: i64,
         claims: Vec<Claim>,
     ) -> Result<Arc<Self>, QorganError> {
         let subject = bytes32(&subject, "subject")?;
@@ -288,9 +301,9 @@ impl Statement {
             &issuer.inner,
             kind.into(),
             subject,
-            serial,
-            valid_from,
-            valid_until,
+            u64_arg(serial, "serial")?,
+            u64_arg(valid_from, "valid_from")?,
+            u64_arg(valid_until, "valid_until")?,
             parse_claims(&claims)?,
         )?))
     }
@@ -301,18 +314,18 @@ impl Statement {
     pub fn certify_account(
         issuer: &IssuerKeyPair,
         account_key: Vec<u8>,
-        serial: u64,
-        valid_from: u64,
-        valid_until: u64,
+        serial: i64,
+        valid_from: i64,
+        valid_until: i64,
         claims: Vec<Claim>,
     ) -> Result<Arc<Self>, QorganError> {
         let account = parse_account_key(&account_key)?;
         Ok(Self::wrap(cert::Statement::certify_account(
             &issuer.inner,
             &account,
-            serial,
-            valid_from,
-            valid_until,
+            u64_arg(serial, "serial")?,
+            u64_arg(valid_from, "valid_from")?,
+            u64_arg(valid_until, "valid_until")?,
             parse_claims(&claims)?,
         )?))
     }
@@ -325,18 +338,18 @@ impl Statement {
     pub fn certify_intermediate(
         anchor: &IssuerKeyPair,
         intermediate_key: Vec<u8>,
-        serial: u64,
-        valid_from: u64,
-        valid_until: u64,
+        serial: i64,
+        valid_from: i64,
+        valid_until: i64,
         claims: Vec<Claim>,
     ) -> Result<Arc<Self>, QorganError> {
         let intermediate = parse_issuer_key(&intermediate_key)?;
         Ok(Self::wrap(cert::Statement::certify_intermediate(
             &anchor.inner,
             &intermediate,
-            serial,
-            valid_from,
-            valid_until,
+            u64_arg(serial, "serial")?,
+            u64_arg(valid_from, "valid_from")?,
+            u64_arg(valid_until, "valid_until")?,
             parse_claims(&claims)?,
         )?))
     }
@@ -365,11 +378,11 @@ pub struct RevocationListInfo {
     /// The issuer's key (32 bytes).
     pub issuer: Vec<u8>,
     /// When it was issued (Unix seconds).
-    pub issued_at: u64,
+    pub issued_at: i64,
     /// When the next list is due: from then on this one is stale.
-    pub next_update: u64,
+    pub next_update: i64,
     /// The revoked serials, ascending.
-    pub serials: Vec<u64>,
+    pub serials: Vec<i64>,
 }
 
 /// An issuer's signed list of the serials it withdrew. Fetch each issuer's
@@ -387,12 +400,17 @@ impl RevocationList {
     #[uniffi::constructor]
     pub fn issue(
         issuer: &IssuerKeyPair,
-        issued_at: u64,
-        next_update: u64,
-        serials: Vec<u64>,
+        issued_at: i64,
+        next_update: i64,
+        serials: Vec<i64>,
     ) -> Result<Arc<Self>, QorganError> {
         Ok(Arc::new(Self {
-            inner: cert::RevocationList::issue(&issuer.inner, issued_at, next_update, serials)?,
+            inner: cert::RevocationList::issue(
+                &issuer.inner,
+                u64_arg(issued_at, "issued_at")?,
+                u64_arg(next_update, "next_update")?,
+                u64_args(&serials, "serial")?,
+            )?,
         }))
     }
 
@@ -415,13 +433,14 @@ impl RevocationList {
     }
 
     /// Whether `serial` is revoked by this list.
-    pub fn revokes(&self, serial: u64) -> bool {
-        self.inner.revokes(serial)
+    pub fn revokes(&self, serial: i64) -> bool {
+        // No serial is negative, so no list revokes one.
+        u64::try_from(serial).is_ok_and(|s| self.inner.revokes(s))
     }
 
     /// Whether the list is stale at `now` (its successor was due).
-    pub fn is_stale(&self, now: u64) -> bool {
-        self.inner.is_stale(now)
+    pub fn is_stale(&self, now: i64) -> Result<bool, QorganError> {
+        Ok(self.inner.is_stale(u64_arg(now, "now")?))
     }
 }
 
@@ -429,9 +448,9 @@ impl From<&cert::RevocationList> for RevocationListInfo {
     fn from(l: &cert::RevocationList) -> Self {
         Self {
             issuer: l.issuer().to_bytes().to_vec(),
-            issued_at: l.issued_at(),
-            next_update: l.next_update(),
-            serials: l.serials().to_vec(),
+            issued_at: from_u64(l.issued_at()),
+            next_update: from_u64(l.next_update()),
+            serials: l.serials().iter().copied().map(from_u64).collect(),
         }
     }
 }
@@ -446,7 +465,7 @@ pub enum RevocationStatus {
     /// label with a warning, and fetch a new list.
     Stale {
         /// When the stale list's successor was due.
-        next_update: u64,
+        next_update: i64,
     },
     /// An issuer of the chain had no list at all.
     Missing,
@@ -456,7 +475,9 @@ impl From<cert::RevocationStatus> for RevocationStatus {
     fn from(s: cert::RevocationStatus) -> Self {
         match s {
             cert::RevocationStatus::Current => Self::Current,
-            cert::RevocationStatus::Stale { next_update } => Self::Stale { next_update },
+            cert::RevocationStatus::Stale { next_update } => Self::Stale {
+                next_update: from_u64(next_update),
+            },
             cert::RevocationStatus::Missing => Self::Missing,
         }
     }
@@ -475,11 +496,11 @@ pub struct Verified {
     /// The leaf's subject (32 bytes).
     pub subject: Vec<u8>,
     /// The leaf's serial.
-    pub serial: u64,
+    pub serial: i64,
     /// The leaf's claims.
     pub claims: Vec<Claim>,
     /// The first second at which some statement of the chain expires.
-    pub valid_until: u64,
+    pub valid_until: i64,
     /// How current the revocation lists were (the worst over the chain).
     pub revocation: RevocationStatus,
 }
@@ -490,9 +511,9 @@ impl From<cert::Verified> for Verified {
             label: v.label(),
             kind: v.kind.into(),
             subject: v.subject.to_vec(),
-            serial: v.serial,
+            serial: from_u64(v.serial),
             claims: claims_of(&v.claims),
-            valid_until: v.valid_until,
+            valid_until: from_u64(v.valid_until),
             revocation: v.revocation.into(),
             organisation: v.organisation,
         }
@@ -573,12 +594,16 @@ impl Presentation {
         &self,
         anchors: Vec<TrustAnchor>,
         revocations: Vec<Arc<RevocationList>>,
-        now: u64,
+        now: i64,
     ) -> Result<Verified, QorganError> {
         let anchors = parse_anchors(&anchors)?;
         Ok(self
             .inner
-            .verify(&anchors, &revocations_of(&revocations), now)?
+            .verify(
+                &anchors,
+                &revocations_of(&revocations),
+                u64_arg(now, "now")?,
+            )?
             .into())
     }
 
@@ -591,13 +616,18 @@ impl Presentation {
         account_key: Vec<u8>,
         anchors: Vec<TrustAnchor>,
         revocations: Vec<Arc<RevocationList>>,
-        now: u64,
+        now: i64,
     ) -> Result<Verified, QorganError> {
         let account = parse_account_key(&account_key)?;
         let anchors = parse_anchors(&anchors)?;
         Ok(self
             .inner
-            .verify_account(&account, &anchors, &revocations_of(&revocations), now)?
+            .verify_account(
+                &account,
+                &anchors,
+                &revocations_of(&revocations),
+                u64_arg(now, "now")?,
+            )?
             .into())
     }
 }

@@ -7,6 +7,7 @@ use qorgan::{Expected, IdentityKeyPair, PreKeyBundle, PreKeyStore, StateOwner, S
 use crate::account::Account;
 use crate::error::QorganError;
 use crate::group::{GroupPolicy, OutboundGroup};
+use crate::integer::{from_u64, from_usize, u32_arg, u64_arg};
 use crate::lock::{lock, parse_identity, parse_storage_key};
 use crate::roster::Roster;
 use crate::session::Session;
@@ -64,10 +65,10 @@ impl Device {
     /// A new device: fresh identity, signed prekey and last-resort ML-KEM
     /// prekey, dated `now` (Unix seconds). Publish them with `upload(now)`.
     #[uniffi::constructor]
-    pub fn new(now: u64) -> Result<Arc<Self>, QorganError> {
+    pub fn new(now: i64) -> Result<Arc<Self>, QorganError> {
         let mut rng = SystemRng::new()?;
         let identity = IdentityKeyPair::generate(&mut rng);
-        Self::from_store(PreKeyStore::new(&mut rng, identity, now))
+        Self::from_store(PreKeyStore::new(&mut rng, identity, u64_arg(now, "now")?))
     }
 
     /// Restores a device sealed by [`Device::seal`]. `identity_key` is this
@@ -80,11 +81,11 @@ impl Device {
         storage_key: Vec<u8>,
         sealed: Vec<u8>,
         identity_key: Vec<u8>,
-        min_generation: u64,
+        min_generation: i64,
     ) -> Result<Arc<Self>, QorganError> {
         let key = parse_storage_key(&storage_key)?;
         let owner = StateOwner::device(&parse_identity(&identity_key)?);
-        let expected = Expected::new(owner, min_generation);
+        let expected = Expected::new(owner, u64_arg(min_generation, "min_generation")?);
         Self::from_store(PreKeyStore::open(&key, &sealed, &expected)?)
     }
 
@@ -100,16 +101,16 @@ impl Device {
 
     /// The generation of the last `seal` or `open` (0 if neither): the
     /// `min_generation` to pass to `open` next time.
-    pub fn generation(&self) -> Result<u64, QorganError> {
-        Ok(lock(&self.store)?.generation())
+    pub fn generation(&self) -> Result<i64, QorganError> {
+        Ok(from_u64(lock(&self.store)?.generation()))
     }
 
     /// Raises the generation to at least `generation` (the one recorded
     /// for this owner), so that the next `seal` is above it: after making
     /// the object anew for an owner that already has sealed blobs, or after
     /// opening an older copy on purpose (docs/INTEGRATION.md).
-    pub fn resume_generation(&self, generation: u64) -> Result<(), QorganError> {
-        lock(&self.store)?.resume_generation(generation);
+    pub fn resume_generation(&self, generation: i64) -> Result<(), QorganError> {
+        lock(&self.store)?.resume_generation(u64_arg(generation, "generation")?);
         Ok(())
     }
 
@@ -136,41 +137,44 @@ impl Device {
     /// initiators get the same key. Without such keys: one bundle on the
     /// signed and last-resort prekeys. Persist the device afterwards.
     /// `upload(now)` is the compact alternative.
-    pub fn bundles(&self, max: u32) -> Result<Vec<Vec<u8>>, QorganError> {
+    pub fn bundles(&self, max: i64) -> Result<Vec<Vec<u8>>, QorganError> {
+        let max = u32_arg(max, "max")? as usize;
         let mut store = lock(&self.store)?;
         Ok(store
-            .bundles(max as usize)
+            .bundles(max)
             .iter()
             .map(PreKeyBundle::to_bytes)
             .collect())
     }
 
     /// Unused one-time ML-KEM prekeys.
-    pub fn kem_one_time_prekey_count(&self) -> Result<u32, QorganError> {
-        Ok(lock(&self.store)?.kem_one_time_prekey_count() as u32)
+    pub fn kem_one_time_prekey_count(&self) -> Result<i64, QorganError> {
+        Ok(from_usize(lock(&self.store)?.kem_one_time_prekey_count()))
     }
 
     /// Makes up to `count` one-time X25519 prekeys; returns how many.
-    pub fn generate_one_time_prekeys(&self, count: u32) -> Result<u32, QorganError> {
+    pub fn generate_one_time_prekeys(&self, count: i64) -> Result<i64, QorganError> {
+        let count = u32_arg(count, "count")? as usize;
         let mut store = lock(&self.store)?;
-        let made = store.generate_one_time_prekeys(&mut *lock(&self.rng)?, count as usize);
-        Ok(made.len() as u32)
+        let made = store.generate_one_time_prekeys(&mut *lock(&self.rng)?, count);
+        Ok(from_usize(made.len()))
     }
 
     /// Makes up to `count` one-time ML-KEM prekeys; returns how many.
-    pub fn generate_kem_one_time_prekeys(&self, count: u32) -> Result<u32, QorganError> {
+    pub fn generate_kem_one_time_prekeys(&self, count: i64) -> Result<i64, QorganError> {
+        let count = u32_arg(count, "count")? as usize;
         let mut store = lock(&self.store)?;
-        let made = store.generate_kem_one_time_prekeys(&mut *lock(&self.rng)?, count as usize);
-        Ok(made.len() as u32)
+        let made = store.generate_kem_one_time_prekeys(&mut *lock(&self.rng)?, count);
+        Ok(from_usize(made.len()))
     }
 
     /// Makes a new signed prekey dated `now`; the old one is retired and
     /// still accepted for 28 days (first messages from bundles fetched
     /// before), then deleted. Also prunes (as `prune(now)`). `upload(now)`
     /// rotates when due, so apps rarely call this themselves.
-    pub fn rotate_signed_prekey(&self, now: u64) -> Result<(), QorganError> {
+    pub fn rotate_signed_prekey(&self, now: i64) -> Result<(), QorganError> {
         let mut store = lock(&self.store)?;
-        store.rotate_signed_prekey(&mut *lock(&self.rng)?, now);
+        store.rotate_signed_prekey(&mut *lock(&self.rng)?, u64_arg(now, "now")?);
         Ok(())
     }
 
@@ -178,9 +182,9 @@ impl Device {
     /// retired and deleted as for signed prekeys, so that a device seized
     /// later exposes the post-quantum share of as few handshakes as
     /// possible. Also prunes. `upload(now)` rotates when due.
-    pub fn rotate_last_resort_kem_prekey(&self, now: u64) -> Result<(), QorganError> {
+    pub fn rotate_last_resort_kem_prekey(&self, now: i64) -> Result<(), QorganError> {
         let mut store = lock(&self.store)?;
-        store.rotate_last_resort_kem_prekey(&mut *lock(&self.rng)?, now);
+        store.rotate_last_resort_kem_prekey(&mut *lock(&self.rng)?, u64_arg(now, "now")?);
         Ok(())
     }
 
@@ -189,17 +193,17 @@ impl Device {
     /// admitted three quarters of the handshakes without one-time prekeys
     /// it can remember against replay (past all of them `accept` refuses
     /// more with `RotationRequired`). `upload(now)` rotates what is due.
-    pub fn needs_rotation(&self, now: u64) -> Result<bool, QorganError> {
-        Ok(lock(&self.store)?.needs_rotation(now))
+    pub fn needs_rotation(&self, now: i64) -> Result<bool, QorganError> {
+        Ok(lock(&self.store)?.needs_rotation(u64_arg(now, "now")?))
     }
 
     /// Deletes the retired signed and last-resort prekeys retired 28 days
     /// or more before `now` (handshakes naming them are then refused);
     /// returns how many. The rotations and `upload` prune too; call it
     /// when the app starts. Persist the device if it returns more than 0.
-    pub fn prune(&self, now: u64) -> Result<u32, QorganError> {
-        let pruned = lock(&self.store)?.prune(now);
-        Ok(u32::try_from(pruned).unwrap_or(u32::MAX))
+    pub fn prune(&self, now: i64) -> Result<i64, QorganError> {
+        let pruned = lock(&self.store)?.prune(u64_arg(now, "now")?);
+        Ok(from_usize(pruned))
     }
 
     /// What the server does not have yet, signed by this identity
@@ -211,15 +215,15 @@ impl Device {
     /// when there is nothing new. Persist the device, then send the bytes;
     /// keep them and resend the same bytes until the server confirms: the
     /// keys in them are never offered again.
-    pub fn upload(&self, now: u64) -> Result<Option<Vec<u8>>, QorganError> {
+    pub fn upload(&self, now: i64) -> Result<Option<Vec<u8>>, QorganError> {
         let mut store = lock(&self.store)?;
-        let upload = store.upload(&mut *lock(&self.rng)?, now);
+        let upload = store.upload(&mut *lock(&self.rng)?, u64_arg(now, "now")?);
         Ok(upload.map(|u| u.to_bytes()))
     }
 
     /// Unused one-time X25519 prekeys.
-    pub fn one_time_prekey_count(&self) -> Result<u32, QorganError> {
-        Ok(lock(&self.store)?.one_time_prekey_count() as u32)
+    pub fn one_time_prekey_count(&self) -> Result<i64, QorganError> {
+        Ok(from_usize(lock(&self.store)?.one_time_prekey_count()))
     }
 
     /// Starts a session from a peer's bundle (verifies every signature).
@@ -234,12 +238,12 @@ impl Device {
     /// used. `now` (Unix seconds) refuses handshakes on prekeys retired 28
     /// days or more ago (`PreKeyExpired`). Persist the device and the new
     /// session together.
-    pub fn accept(&self, message: &[u8], now: u64) -> Result<AcceptResult, QorganError> {
+    pub fn accept(&self, message: &[u8], now: i64) -> Result<AcceptResult, QorganError> {
         // Everything that can fail comes first: once `accept` succeeds the
         // store has consumed the prekeys, and the session must reach the app.
         let rng = SystemRng::new()?;
         let mut store = lock(&self.store)?;
-        let (session, plaintext) = store.accept(message, now)?;
+        let (session, plaintext) = store.accept(message, u64_arg(now, "now")?)?;
         Ok(AcceptResult {
             session: Session::wrap_with(session, rng),
             plaintext,
@@ -253,7 +257,7 @@ impl Device {
         &self,
         group_id: Vec<u8>,
         policy: GroupPolicy,
-        now: u64,
+        now: i64,
     ) -> Result<Arc<OutboundGroup>, QorganError> {
         OutboundGroup::create(self.identity()?, &group_id, &policy, now)
     }
@@ -271,7 +275,7 @@ impl Device {
         roster: &Roster,
         account: &Account,
         policy: GroupPolicy,
-        now: u64,
+        now: i64,
     ) -> Result<Arc<OutboundGroup>, QorganError> {
         OutboundGroup::create_in_roster(self.identity()?, roster, account, &policy, now)
     }
@@ -285,7 +289,7 @@ impl Device {
         storage_key: Vec<u8>,
         sealed: Vec<u8>,
         group_id: Vec<u8>,
-        min_generation: u64,
+        min_generation: i64,
     ) -> Result<Arc<OutboundGroup>, QorganError> {
         OutboundGroup::open(
             self.identity()?,

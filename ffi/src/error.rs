@@ -7,6 +7,7 @@ use qorgan::{
 };
 
 use crate::account::ListHead;
+use crate::integer::{from_u32, from_u64, from_usize};
 use crate::roster::RosterHead;
 
 /// Every failure of the qorgan API, mapped once from the crate's typed errors.
@@ -40,15 +41,15 @@ pub enum QorganError {
     #[error("duplicate or expired message (index {index})")]
     Duplicate {
         /// The message's index in its chain.
-        index: u32,
+        index: i64,
     },
     /// The message would skip more keys than the documented limit.
     #[error("message too far ahead: {gap} keys skipped, limit {limit}")]
     TooFarAhead {
         /// Keys that would be skipped.
-        gap: u64,
+        gap: i64,
         /// The limit.
-        limit: u32,
+        limit: i64,
     },
     /// A distribution from an identity other than the session's peer, or a
     /// prekey message that does not belong to this session.
@@ -66,7 +67,7 @@ pub enum QorganError {
         /// one-time or last-resort one) or "one-time prekey" (X25519).
         what: String,
         /// The prekey id.
-        id: u32,
+        id: i64,
     },
     /// A handshake naming a signed or last-resort ML-KEM prekey (`what`)
     /// retired longer ago than the documented maximum age (28 days): the
@@ -77,7 +78,7 @@ pub enum QorganError {
         /// Which kind of prekey: "signed prekey" or "last-resort ML-KEM prekey".
         what: String,
         /// The prekey id.
-        id: u32,
+        id: i64,
     },
     /// A handshake without one-time prekey that was already accepted.
     #[error("replayed handshake")]
@@ -101,18 +102,18 @@ pub enum QorganError {
     )]
     WrongChain {
         /// The chain id the message names.
-        chain_id: u32,
+        chain_id: i64,
         /// The chain id the receiver holds.
-        held_chain_id: u32,
+        held_chain_id: i64,
     },
     /// A group message from before the receiver's first iteration (or an
     /// export asked for an iteration the receiver no longer holds).
     #[error("group message iteration {iteration} precedes this member's first iteration {first}")]
     BeforeFirstIteration {
         /// The message's (or the export's) iteration.
-        iteration: u32,
+        iteration: i64,
         /// The first iteration the receiver holds.
-        first: u32,
+        first: i64,
     },
     /// A distribution for another group, or a chain that is not a copy of
     /// the one it is merged with.
@@ -130,30 +131,30 @@ pub enum QorganError {
     )]
     KeyCommitmentMismatch {
         /// The message's iteration.
-        iteration: u32,
+        iteration: i64,
     },
     /// Two copies of one chain whose keys disagree (a distribution or
     /// export that is not the sender's): the copy already held is kept.
     #[error("conflicting chain keys for chain {chain_id:#010x}")]
     ConflictingChainKey {
         /// The chain id.
-        chain_id: u32,
+        chain_id: i64,
     },
     /// A second chain of the same sender announced with a rotation number
     /// already held (equivocation, or a sender whose state was rolled back).
     #[error("a different chain with rotation number {rotation} is already held")]
     ConflictingRotation {
         /// The rotation number.
-        rotation: u32,
+        rotation: i64,
     },
     /// A chain older than every chain the receiver keeps: retired chains are
     /// never taken back.
     #[error("chain with rotation {rotation} is older than the oldest kept ({oldest})")]
     RetiredChain {
         /// The refused chain's rotation number.
-        rotation: u32,
+        rotation: i64,
         /// The oldest rotation the receiver keeps.
-        oldest: u32,
+        oldest: i64,
     },
     /// Stored state that is malformed, sealed under another key, or of
     /// another kind of object than the one opened.
@@ -173,9 +174,9 @@ pub enum QorganError {
     #[error("sealed state is generation {found}, older than the expected {min_generation}")]
     RolledBack {
         /// The lowest generation the caller accepted.
-        min_generation: u64,
+        min_generation: i64,
         /// The generation of the blob.
-        found: u64,
+        found: i64,
     },
     /// A device list that does not directly follow the head it was checked
     /// against (`verify_device_list_after`, `VerifyItem.DeviceListAfter`):
@@ -185,9 +186,9 @@ pub enum QorganError {
     #[error("device list version {version} does not follow version {previous_version}")]
     NotSuccessor {
         /// The offered list's version.
-        version: u64,
+        version: i64,
         /// The version of the head it was checked against.
-        previous_version: u64,
+        previous_version: i64,
     },
     /// A device list signed by another account than the one pinned (or
     /// than this device's own): the server offered someone else's list,
@@ -200,9 +201,9 @@ pub enum QorganError {
     #[error("device list version {offered} is older than the held version {held}")]
     ListRolledBack {
         /// Version held.
-        held: u64,
+        held: i64,
         /// Version offered.
-        offered: u64,
+        offered: i64,
     },
     /// Two different lists claim one place in an account's list chain (the
     /// same version, or a list that does not follow the held one), both
@@ -223,9 +224,9 @@ pub enum QorganError {
     #[error("device lists {first_missing}..{offered} missing")]
     Gap {
         /// First missing version.
-        first_missing: u64,
+        first_missing: i64,
         /// Version offered.
-        offered: u64,
+        offered: i64,
     },
     /// A device list that breaks the rules (no devices, more than 32, a
     /// label over 64 bytes, a device listed twice), or a change that would
@@ -285,9 +286,9 @@ pub enum QorganError {
     #[error("roster epoch {offered} is older than the held epoch {held}")]
     RosterRolledBack {
         /// Epoch held.
-        held: u64,
+        held: i64,
         /// Epoch offered.
-        offered: u64,
+        offered: i64,
     },
     /// Two different rosters claim one epoch of a group, both signed by an
     /// admin (two admins changed the group at once, or an admin's account
@@ -307,18 +308,18 @@ pub enum QorganError {
     #[error("rosters {first_missing}..{offered} missing")]
     RosterGap {
         /// First missing epoch.
-        first_missing: u64,
+        first_missing: i64,
         /// Epoch offered.
-        offered: u64,
+        offered: i64,
     },
     /// A chain announced under a newer roster than the one held: fetch the
     /// rosters up to `announced`, `advance`, and take the chain again.
     #[error("chain announced at roster epoch {announced}, newer than the held {held}")]
     RosterBehind {
         /// Epoch held.
-        held: u64,
+        held: i64,
         /// Epoch of the announcement.
-        announced: u64,
+        announced: i64,
     },
     /// A chain announced under an older roster than the one held: the
     /// sender has not rotated since the roster changed. Wait for its next
@@ -326,9 +327,9 @@ pub enum QorganError {
     #[error("chain announced at roster epoch {announced}, older than the held {held}")]
     StaleChain {
         /// Epoch held.
-        held: u64,
+        held: i64,
         /// Epoch of the announcement.
-        announced: u64,
+        announced: i64,
     },
     /// A chain sent by a device that is not in the verified device list of
     /// a roster member (a device the server enrolled, a removed member's,
@@ -361,9 +362,9 @@ pub enum QorganError {
     #[error("roster epoch {epoch} does not follow epoch {previous_epoch}")]
     RosterNotSuccessor {
         /// The offered roster's epoch.
-        epoch: u64,
+        epoch: i64,
         /// The epoch of the roster it was checked against.
-        previous_epoch: u64,
+        previous_epoch: i64,
     },
     /// Distribution only (`FanoutResult.error`): a session with a device
     /// that is in no verified device list of a roster member. Nothing was
@@ -393,23 +394,23 @@ pub enum QorganError {
     #[error("statement {serial} is valid only from {valid_from}")]
     NotYetValid {
         /// The statement's serial.
-        serial: u64,
+        serial: i64,
         /// Its first valid second.
-        valid_from: u64,
+        valid_from: i64,
     },
     /// A statement of the chain has expired at the time given.
     #[error("statement {serial} expired at {valid_until}")]
     Expired {
         /// The statement's serial.
-        serial: u64,
+        serial: i64,
         /// Its first invalid second.
-        valid_until: u64,
+        valid_until: i64,
     },
     /// A statement of the chain is on its issuer's revocation list.
     #[error("statement {serial} is revoked")]
     Revoked {
         /// The statement's serial.
-        serial: u64,
+        serial: i64,
     },
     /// The certificate is genuine but for another account than the one it
     /// is shown for (`verify_account`), or not an account certificate.
@@ -439,9 +440,9 @@ pub enum QorganError {
     #[error("store schema version {found} is newer than this library's {supported}")]
     NewerVersion {
         /// The file's schema version.
-        found: u32,
+        found: i64,
         /// The newest this library reads.
-        supported: u32,
+        supported: i64,
     },
     /// The store's counter is below the copy the app keeps in its keystore
     /// (the anchor): an older copy of the file was put back (a backup,
@@ -450,9 +451,9 @@ pub enum QorganError {
     #[error("store was rolled back: its counter {store} is below the anchor {anchor}")]
     StoreRolledBack {
         /// The file's counter.
-        store: u64,
+        store: i64,
         /// The counter the anchor recorded.
-        anchor: u64,
+        anchor: i64,
     },
     /// SQLite failed (I/O, a full disk, a lock held by another process for
     /// longer than the busy timeout). Nothing was changed: retry later.
@@ -734,16 +735,16 @@ impl From<VerifyError> for QorganError {
                 version,
                 previous_version,
             } => Self::NotSuccessor {
-                version,
-                previous_version,
+                version: from_u64(version),
+                previous_version: from_u64(previous_version),
             },
             VerifyError::SignerNotAdmin => Self::SignerNotAdmin,
             VerifyError::RosterNotSuccessor {
                 epoch,
                 previous_epoch,
             } => Self::RosterNotSuccessor {
-                epoch,
-                previous_epoch,
+                epoch: from_u64(epoch),
+                previous_epoch: from_u64(previous_epoch),
             },
             VerifyError::Certificate(c) => c.into(),
         }
@@ -755,23 +756,29 @@ impl From<DecryptError> for QorganError {
         match e {
             DecryptError::Decode(d) => d.into(),
             DecryptError::AuthenticationFailed => Self::AuthenticationFailed,
-            DecryptError::Duplicate { index } => Self::Duplicate { index },
-            DecryptError::TooFarAhead { gap, limit } => Self::TooFarAhead { gap, limit },
+            DecryptError::Duplicate { index } => Self::Duplicate {
+                index: from_u32(index),
+            },
+            DecryptError::TooFarAhead { gap, limit } => Self::TooFarAhead {
+                gap: from_u64(gap),
+                limit: from_u32(limit),
+            },
             DecryptError::NonContributory => Self::NonContributory,
             DecryptError::UnexpectedRatchetKey => Self::AuthenticationFailed,
             DecryptError::SessionMismatch => Self::UntrustedIdentity {
                 reason: "prekey message of another session".into(),
             },
-            DecryptError::BeforeFirstIteration { iteration, first } => {
-                Self::BeforeFirstIteration { iteration, first }
-            }
-            DecryptError::WrongChain { expected, got } => Self::WrongChain {
-                chain_id: got,
-                held_chain_id: expected,
+            DecryptError::BeforeFirstIteration { iteration, first } => Self::BeforeFirstIteration {
+                iteration: from_u32(iteration),
+                first: from_u32(first),
             },
-            DecryptError::KeyCommitmentMismatch { iteration } => {
-                Self::KeyCommitmentMismatch { iteration }
-            }
+            DecryptError::WrongChain { expected, got } => Self::WrongChain {
+                chain_id: from_u32(got),
+                held_chain_id: from_u32(expected),
+            },
+            DecryptError::KeyCommitmentMismatch { iteration } => Self::KeyCommitmentMismatch {
+                iteration: from_u32(iteration),
+            },
             DecryptError::Signature(s) => s.into(),
             DecryptError::RosterRequired => Self::RosterMismatch,
         }
@@ -800,24 +807,24 @@ impl From<HandshakeError> for QorganError {
             HandshakeError::Verify(v) => v.into(),
             HandshakeError::UnknownSignedPreKey(id) => Self::UnknownPreKey {
                 what: "signed prekey".into(),
-                id,
+                id: from_u32(id),
             },
             HandshakeError::UnknownKemPreKey(id) => Self::UnknownPreKey {
                 what: "ML-KEM prekey".into(),
-                id,
+                id: from_u32(id),
             },
             HandshakeError::UnknownOneTimePreKey(id) => Self::UnknownPreKey {
                 what: "one-time prekey".into(),
-                id,
+                id: from_u32(id),
             },
             HandshakeError::NonContributory => Self::NonContributory,
             HandshakeError::ExpiredSignedPreKey(id) => Self::PreKeyExpired {
                 what: "signed prekey".into(),
-                id,
+                id: from_u32(id),
             },
             HandshakeError::ExpiredKemPreKey(id) => Self::PreKeyExpired {
                 what: "last-resort ML-KEM prekey".into(),
-                id,
+                id: from_u32(id),
             },
             HandshakeError::Replay => Self::Replay,
             // The signed prekey must be rotated before it admits more
@@ -844,8 +851,8 @@ impl From<StateError> for QorganError {
                 min_generation,
                 found,
             } => Self::RolledBack {
-                min_generation,
-                found,
+                min_generation: from_u64(min_generation),
+                found: from_u64(found),
             },
             // Malformed, failed authentication (wrong key, modified bytes),
             // or another kind of object.
@@ -873,21 +880,29 @@ impl From<GroupError> for QorganError {
                 requested,
                 available,
             } => Self::BeforeFirstIteration {
-                iteration: requested,
-                first: available,
+                iteration: from_u32(requested),
+                first: from_u32(available),
             },
-            GroupError::TooFarAhead { ahead, limit } => Self::TooFarAhead { gap: ahead, limit },
+            GroupError::TooFarAhead { ahead, limit } => Self::TooFarAhead {
+                gap: from_u64(ahead),
+                limit: from_u32(limit),
+            },
             // A merge that would skip (keep) more keys than allowed: the same
             // "too far ahead" the app already handles for one message.
             GroupError::TooManySkippedKeys { keys, limit } => Self::TooFarAhead {
-                gap: keys as u64,
-                limit: u32::try_from(limit).unwrap_or(u32::MAX),
+                gap: from_usize(keys),
+                limit: from_usize(limit),
             },
-            GroupError::ConflictingChainKey { chain_id } => Self::ConflictingChainKey { chain_id },
-            GroupError::ConflictingRotation { rotation } => Self::ConflictingRotation { rotation },
-            GroupError::RetiredChain { rotation, oldest } => {
-                Self::RetiredChain { rotation, oldest }
-            }
+            GroupError::ConflictingChainKey { chain_id } => Self::ConflictingChainKey {
+                chain_id: from_u32(chain_id),
+            },
+            GroupError::ConflictingRotation { rotation } => Self::ConflictingRotation {
+                rotation: from_u32(rotation),
+            },
+            GroupError::RetiredChain { rotation, oldest } => Self::RetiredChain {
+                rotation: from_u32(rotation),
+                oldest: from_u32(oldest),
+            },
             GroupError::Roster(r) => r.into(),
         }
     }
@@ -898,14 +913,17 @@ impl From<AccountError> for QorganError {
         match e {
             AccountError::Verify(v) => v.into(),
             AccountError::WrongAccount => Self::WrongAccount,
-            AccountError::RolledBack { held, offered } => Self::ListRolledBack { held, offered },
+            AccountError::RolledBack { held, offered } => Self::ListRolledBack {
+                held: from_u64(held),
+                offered: from_u64(offered),
+            },
             AccountError::Fork { held, seen } => Self::Fork {
                 held: held.into(),
                 seen: seen.into(),
             },
             AccountError::Gap { from, to } => Self::Gap {
-                first_missing: from,
-                offered: to,
+                first_missing: from_u64(from),
+                offered: from_u64(to),
             },
             AccountError::InvalidList(why) => Self::InvalidList { reason: why.into() },
             AccountError::ProvisioningFailed => Self::ProvisioningFailed,
@@ -963,17 +981,26 @@ impl From<RosterError> for QorganError {
             RosterError::WrongGroup => Self::WrongGroup {
                 reason: e.to_string(),
             },
-            RosterError::RolledBack { held, offered } => Self::RosterRolledBack { held, offered },
+            RosterError::RolledBack { held, offered } => Self::RosterRolledBack {
+                held: from_u64(held),
+                offered: from_u64(offered),
+            },
             RosterError::Fork { held, seen } => Self::RosterFork {
                 held: held.into(),
                 seen: seen.into(),
             },
             RosterError::Gap { from, to } => Self::RosterGap {
-                first_missing: from,
-                offered: to,
+                first_missing: from_u64(from),
+                offered: from_u64(to),
             },
-            RosterError::RosterBehind { held, announced } => Self::RosterBehind { held, announced },
-            RosterError::StaleChain { held, announced } => Self::StaleChain { held, announced },
+            RosterError::RosterBehind { held, announced } => Self::RosterBehind {
+                held: from_u64(held),
+                announced: from_u64(announced),
+            },
+            RosterError::StaleChain { held, announced } => Self::StaleChain {
+                held: from_u64(held),
+                announced: from_u64(announced),
+            },
             RosterError::SenderNotMember => Self::SenderNotMember,
             RosterError::NotMember => Self::NotMember,
             RosterError::RosterMismatch => Self::RosterMismatch,
@@ -990,17 +1017,20 @@ impl From<CertificateError> for QorganError {
             }
             CertificateError::UnknownIssuer => Self::UnknownIssuer,
             CertificateError::InvalidChain(why) => Self::InvalidChain { reason: why.into() },
-            CertificateError::NotYetValid { serial, valid_from } => {
-                Self::NotYetValid { serial, valid_from }
-            }
+            CertificateError::NotYetValid { serial, valid_from } => Self::NotYetValid {
+                serial: from_u64(serial),
+                valid_from: from_u64(valid_from),
+            },
             CertificateError::Expired {
                 serial,
                 valid_until,
             } => Self::Expired {
-                serial,
-                valid_until,
+                serial: from_u64(serial),
+                valid_until: from_u64(valid_until),
             },
-            CertificateError::Revoked { serial } => Self::Revoked { serial },
+            CertificateError::Revoked { serial } => Self::Revoked {
+                serial: from_u64(serial),
+            },
             CertificateError::WrongSubject => Self::WrongSubject,
             CertificateError::InvalidText(why) => Self::InvalidText { reason: why.into() },
         }
@@ -1021,8 +1051,14 @@ impl From<qorgan_store::StoreError> for QorganError {
         match e {
             S::WrongKey => Self::WrongStorageKey,
             S::Corrupt(reason) => Self::CorruptStore { reason },
-            S::NewerVersion { found, supported } => Self::NewerVersion { found, supported },
-            S::RolledBack { store, anchor } => Self::StoreRolledBack { store, anchor },
+            S::NewerVersion { found, supported } => Self::NewerVersion {
+                found: from_u32(found),
+                supported: from_u32(supported),
+            },
+            S::RolledBack { store, anchor } => Self::StoreRolledBack {
+                store: from_u64(store),
+                anchor: from_u64(anchor),
+            },
             S::Database(d) => Self::Database {
                 reason: d.to_string(),
             },

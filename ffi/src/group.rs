@@ -9,6 +9,7 @@ use qorgan::{
 
 use crate::account::{Account, Contact};
 use crate::error::{Failure, QorganError};
+use crate::integer::{from_u32, from_u64, u32_arg, u64_arg};
 use crate::lock::{check_group_id, lock, parse_identity, parse_storage_key};
 use crate::roster::{Roster, RosterChange, RosterHead, sender_list, sender_list_only};
 use crate::session::{Session, TakenSessions, distinct_positions};
@@ -17,9 +18,9 @@ use crate::session::{Session, TakenSessions, distinct_positions};
 #[derive(uniffi::Record)]
 pub struct GroupPolicy {
     /// Messages per chain.
-    pub max_messages: u32,
+    pub max_messages: i64,
     /// Seconds a chain may be used.
-    pub max_age_secs: u64,
+    pub max_age_secs: i64,
 }
 
 /// Why a rotation is due.
@@ -70,12 +71,12 @@ pub struct GroupPlaintext {
     /// The group.
     pub group_id: Vec<u8>,
     /// The sender chain's id.
-    pub chain_id: u32,
+    pub chain_id: i64,
     /// The sender chain's rotation number (0 for the sender's first chain,
     /// one more for each rotation).
-    pub rotation: u32,
+    pub rotation: i64,
     /// The message's iteration in the chain.
-    pub iteration: u32,
+    pub iteration: i64,
     /// The roster the sender's chain is bound to (`None` in a group
     /// without a roster): the sender announced the chain under it, and the
     /// message signature covers it.
@@ -102,9 +103,9 @@ impl From<qorgan::GroupPlaintext> for GroupPlaintext {
             sender: d.sender.to_bytes(),
             plaintext: d.plaintext,
             group_id: d.group_id,
-            chain_id: d.chain_id,
-            rotation: d.rotation,
-            iteration: d.iteration,
+            chain_id: from_u32(d.chain_id),
+            rotation: from_u32(d.rotation),
+            iteration: from_u32(d.iteration),
             roster: d.roster.map(RosterHead::from),
         }
     }
@@ -160,11 +161,11 @@ pub struct OutboundGroup {
     rng: Mutex<SystemRng>,
 }
 
-fn to_policy(policy: &GroupPolicy) -> qorgan::RotationPolicy {
-    qorgan::RotationPolicy {
-        max_messages: policy.max_messages,
-        max_age_secs: policy.max_age_secs,
-    }
+fn to_policy(policy: &GroupPolicy) -> Result<qorgan::RotationPolicy, QorganError> {
+    Ok(qorgan::RotationPolicy {
+        max_messages: u32_arg(policy.max_messages, "max_messages")?,
+        max_age_secs: u64_arg(policy.max_age_secs, "max_age_secs")?,
+    })
 }
 
 impl OutboundGroup {
@@ -172,11 +173,16 @@ impl OutboundGroup {
         identity: Box<IdentityKeyPair>,
         group_id: &[u8],
         policy: &GroupPolicy,
-        now: u64,
+        now: i64,
     ) -> Result<Arc<Self>, QorganError> {
         check_group_id(group_id)?;
         let mut rng = SystemRng::new()?;
-        let session = OutboundGroupSession::new(&mut rng, group_id, to_policy(policy), now)?;
+        let session = OutboundGroupSession::new(
+            &mut rng,
+            group_id,
+            to_policy(policy)?,
+            u64_arg(now, "now")?,
+        )?;
         Ok(Self::wrap(session, identity, rng))
     }
 
@@ -185,7 +191,7 @@ impl OutboundGroup {
         roster: &Roster,
         account: &Account,
         policy: &GroupPolicy,
-        now: u64,
+        now: i64,
     ) -> Result<Arc<Self>, QorganError> {
         let me = account.public_key()?;
         let mut rng = SystemRng::new()?;
@@ -193,8 +199,8 @@ impl OutboundGroup {
             &mut rng,
             roster.core(),
             &me,
-            to_policy(policy),
-            now,
+            to_policy(policy)?,
+            u64_arg(now, "now")?,
         )?;
         Ok(Self::wrap(session, identity, rng))
     }
@@ -204,11 +210,14 @@ impl OutboundGroup {
         storage_key: &[u8],
         sealed: &[u8],
         group_id: &[u8],
-        min_generation: u64,
+        min_generation: i64,
     ) -> Result<Arc<Self>, QorganError> {
         let key = parse_storage_key(storage_key)?;
         check_group_id(group_id)?;
-        let expected = Expected::new(StateOwner::outbound_group(group_id), min_generation);
+        let expected = Expected::new(
+            StateOwner::outbound_group(group_id),
+            u64_arg(min_generation, "min_generation")?,
+        );
         let session = OutboundGroupSession::open(&key, sealed, &expected)?;
         Ok(Self::wrap(session, identity, SystemRng::new()?))
     }
@@ -357,9 +366,9 @@ impl OutboundGroup {
     /// Starts a new chain with the next rotation number; distribute it to
     /// the remaining members. Refused (`ChainExhausted`) once the rotation
     /// number has reached its maximum.
-    pub fn rotate(&self, now: u64) -> Result<(), QorganError> {
+    pub fn rotate(&self, now: i64) -> Result<(), QorganError> {
         let mut s = lock(&self.inner)?;
-        Ok(s.rotate(&mut *lock(&self.rng)?, now)?)
+        Ok(s.rotate(&mut *lock(&self.rng)?, u64_arg(now, "now")?)?)
     }
 
     /// Records a removal: `encrypt` refuses until `rotate`.
@@ -369,26 +378,26 @@ impl OutboundGroup {
     }
 
     /// Whether the policy requires a rotation at `now`.
-    pub fn rotation_due(&self, now: u64) -> Result<Option<RotationReason>, QorganError> {
+    pub fn rotation_due(&self, now: i64) -> Result<Option<RotationReason>, QorganError> {
         Ok(lock(&self.inner)?
-            .rotation_due(now)
+            .rotation_due(u64_arg(now, "now")?)
             .map(RotationReason::from))
     }
 
     /// The current chain id.
-    pub fn chain_id(&self) -> Result<u32, QorganError> {
-        Ok(lock(&self.inner)?.chain_id())
+    pub fn chain_id(&self) -> Result<i64, QorganError> {
+        Ok(from_u32(lock(&self.inner)?.chain_id()))
     }
 
     /// The current chain's rotation number (0 for the first chain, one more
     /// for each `rotate`).
-    pub fn rotation(&self) -> Result<u32, QorganError> {
-        Ok(lock(&self.inner)?.rotation())
+    pub fn rotation(&self) -> Result<i64, QorganError> {
+        Ok(from_u32(lock(&self.inner)?.rotation()))
     }
 
     /// The index the next message of the current chain will carry.
-    pub fn iteration(&self) -> Result<u32, QorganError> {
-        Ok(lock(&self.inner)?.iteration())
+    pub fn iteration(&self) -> Result<i64, QorganError> {
+        Ok(from_u32(lock(&self.inner)?.iteration()))
     }
 
     /// The group id this chain was made for.
@@ -408,16 +417,16 @@ impl OutboundGroup {
 
     /// The generation of the last `seal` or open (0 if neither): the
     /// `min_generation` to pass to `Device.open_group` next time.
-    pub fn generation(&self) -> Result<u64, QorganError> {
-        Ok(lock(&self.inner)?.generation())
+    pub fn generation(&self) -> Result<i64, QorganError> {
+        Ok(from_u64(lock(&self.inner)?.generation()))
     }
 
     /// Raises the generation to at least `generation` (the one recorded
     /// for this owner), so that the next `seal` is above it: after making
     /// the object anew for an owner that already has sealed blobs, or after
     /// opening an older copy on purpose (docs/INTEGRATION.md).
-    pub fn resume_generation(&self, generation: u64) -> Result<(), QorganError> {
-        lock(&self.inner)?.resume_generation(generation);
+    pub fn resume_generation(&self, generation: i64) -> Result<(), QorganError> {
+        lock(&self.inner)?.resume_generation(u64_arg(generation, "generation")?);
         Ok(())
     }
 }
@@ -500,13 +509,13 @@ impl GroupReceiver {
         sealed: Vec<u8>,
         group_id: Vec<u8>,
         sender_identity: Vec<u8>,
-        min_generation: u64,
+        min_generation: i64,
     ) -> Result<Arc<Self>, QorganError> {
         let key = parse_storage_key(&storage_key)?;
         check_group_id(&group_id)?;
         let sender = parse_identity(&sender_identity)?;
         let owner = StateOwner::group_sender(&group_id, &sender);
-        let expected = Expected::new(owner, min_generation);
+        let expected = Expected::new(owner, u64_arg(min_generation, "min_generation")?);
         Self::wrap(SenderKeyRing::open(&key, &sealed, &expected)?)
     }
 
@@ -679,16 +688,16 @@ impl GroupReceiver {
 
     /// The generation of the last `seal` or `open` (0 if neither): the
     /// `min_generation` to pass to `open` next time.
-    pub fn generation(&self) -> Result<u64, QorganError> {
-        Ok(lock(&self.inner)?.generation())
+    pub fn generation(&self) -> Result<i64, QorganError> {
+        Ok(from_u64(lock(&self.inner)?.generation()))
     }
 
     /// Raises the generation to at least `generation` (the one recorded
     /// for this owner), so that the next `seal` is above it: after making
     /// the object anew for an owner that already has sealed blobs, or after
     /// opening an older copy on purpose (docs/INTEGRATION.md).
-    pub fn resume_generation(&self, generation: u64) -> Result<(), QorganError> {
-        lock(&self.inner)?.resume_generation(generation);
+    pub fn resume_generation(&self, generation: i64) -> Result<(), QorganError> {
+        lock(&self.inner)?.resume_generation(u64_arg(generation, "generation")?);
         Ok(())
     }
 }

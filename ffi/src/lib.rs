@@ -37,6 +37,11 @@
 //!
 //! The library reads no clock: calls that date prekeys take `now`, the
 //! caller's Unix time in seconds.
+//!
+//! Every integer is a signed 64-bit number (Kotlin `Long`, Swift `Int64`,
+//! Python `int`), so that Java can call every function: a negative
+//! argument, or a count above `u32::MAX`, is refused with
+//! `InvalidArgument` (see `integer.rs`).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -46,6 +51,7 @@ mod certificate;
 mod device;
 mod error;
 mod group;
+mod integer;
 mod lock;
 mod roster;
 mod session;

@@ -15,6 +15,7 @@ use qorgan::roster as rs;
 
 use crate::account::{Account, Contact};
 use crate::error::QorganError;
+use crate::integer::{from_u64, u64_arg};
 use crate::lock::{check_group_id, parse_account_key};
 
 /// A member's role: only admins sign the next roster, so only an admin
@@ -84,7 +85,7 @@ pub(crate) fn parse_members(members: &[RosterMember]) -> Result<Vec<rs::Member>,
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct RosterHead {
     /// The roster's epoch (1 for a group's first roster).
-    pub epoch: u64,
+    pub epoch: i64,
     /// The roster's hash (32 bytes).
     pub hash: Vec<u8>,
 }
@@ -92,7 +93,7 @@ pub struct RosterHead {
 impl From<qorgan::error::Head> for RosterHead {
     fn from(h: qorgan::error::Head) -> Self {
         Self {
-            epoch: h.version,
+            epoch: from_u64(h.version),
             hash: h.hash.to_vec(),
         }
     }
@@ -109,7 +110,7 @@ fn parse_roster_head(head: &RosterHead) -> Result<qorgan::error::Head, QorganErr
                 reason: format!("roster head hash must be 32 bytes, got {}", head.hash.len()),
             })?;
     Ok(qorgan::error::Head {
-        version: head.epoch,
+        version: u64_arg(head.epoch, "epoch")?,
         hash,
     })
 }
@@ -364,8 +365,8 @@ impl Roster {
     }
 
     /// The epoch (1 for the group's first roster).
-    pub fn epoch(&self) -> u64 {
-        self.inner.epoch()
+    pub fn epoch(&self) -> i64 {
+        from_u64(self.inner.epoch())
     }
 
     /// The group.

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use qorgan::{Expected, SystemRng};
 
 use crate::error::{Failure, QorganError};
+use crate::integer::{from_u64, u64_arg};
 use crate::lock::{lock, parse_storage_key, session_owner};
 
 /// One message's result of a 1:1 batch decrypt.
@@ -161,10 +162,13 @@ impl Session {
         storage_key: Vec<u8>,
         sealed: Vec<u8>,
         session_id: Vec<u8>,
-        min_generation: u64,
+        min_generation: i64,
     ) -> Result<Arc<Self>, QorganError> {
         let key = parse_storage_key(&storage_key)?;
-        let expected = Expected::new(session_owner(&session_id)?, min_generation);
+        let expected = Expected::new(
+            session_owner(&session_id)?,
+            u64_arg(min_generation, "min_generation")?,
+        );
         Self::wrap(qorgan::Session::open(&key, &sealed, &expected)?)
     }
 
@@ -202,17 +206,17 @@ impl Session {
 
     /// The generation of the last `seal` or `open` (0 if neither): the
     /// `min_generation` to pass to `open` next time.
-    pub fn generation(&self) -> Result<u64, QorganError> {
-        self.with(|s| Ok(s.generation()))
+    pub fn generation(&self) -> Result<i64, QorganError> {
+        self.with(|s| Ok(from_u64(s.generation())))
     }
 
     /// Raises the generation to at least `generation` (the one recorded
     /// for this owner), so that the next `seal` is above it: after making
     /// the object anew for an owner that already has sealed blobs, or after
     /// opening an older copy on purpose (docs/INTEGRATION.md).
-    pub fn resume_generation(&self, generation: u64) -> Result<(), QorganError> {
+    pub fn resume_generation(&self, generation: i64) -> Result<(), QorganError> {
         self.with(|s| {
-            s.resume_generation(generation);
+            s.resume_generation(u64_arg(generation, "generation")?);
             Ok(())
         })
     }

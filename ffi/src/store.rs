@@ -20,6 +20,7 @@ use qorgan_store as st;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Failure, QorganError};
+use crate::integer::{from_u64, u64_arg};
 use crate::lock::{check_group_id, lock, parse_chain, parse_identity};
 use crate::roster::{Roster, RosterMember, parse_members};
 
@@ -85,19 +86,22 @@ impl StorageKey {
 #[uniffi::export(with_foreign)]
 pub trait StoreAnchor: Send + Sync {
     /// The counter last stored, or `None` if none yet.
-    fn load(&self) -> Option<u64>;
+    fn load(&self) -> Option<i64>;
     /// Records the counter after a commit.
-    fn store(&self, counter: u64);
+    fn store(&self, counter: i64);
 }
 
 struct AnchorAdapter(Arc<dyn StoreAnchor>);
 
 impl st::Anchor for AnchorAdapter {
+    // A negative counter from the app's keystore is no counter the store
+    // wrote: read as the largest, so the store reports a rollback rather
+    // than starting over as if no anchor existed.
     fn load(&self) -> Option<u64> {
-        self.0.load()
+        self.0.load().map(|c| u64::try_from(c).unwrap_or(u64::MAX))
     }
     fn store(&self, counter: u64) {
-        self.0.store(counter)
+        self.0.store(from_u64(counter))
     }
 }
 
@@ -122,19 +126,19 @@ pub struct StoreOptions {
     #[uniffi(default = "")]
     pub device_label: String,
     /// The caller's clock (Unix seconds), to date a new store's prekeys.
-    pub now: u64,
+    pub now: i64,
 }
 
 impl StoreOptions {
-    fn core(&self) -> st::Options {
-        st::Options {
+    fn core(&self) -> Result<st::Options, QorganError> {
+        Ok(st::Options {
             durability: match self.durability {
                 Durability::Normal => st::Durability::Normal,
                 Durability::Full => st::Durability::Full,
             },
             device_label: self.device_label.clone(),
-            now: self.now,
-        }
+            now: u64_arg(self.now, "now")?,
+        })
     }
 }
 
@@ -248,7 +252,7 @@ pub enum StoreEvent {
         /// The group.
         group_id: Vec<u8>,
         /// The roster's new epoch.
-        epoch: u64,
+        epoch: i64,
     },
     /// A group payload from this device (a chain key, a roster) arrived
     /// before it could apply (a chain key before its invitation); it is
@@ -261,9 +265,9 @@ pub enum StoreEvent {
     /// reset; peers' next messages ask for healing.
     RolledBack {
         /// The file's counter.
-        store: u64,
+        store: i64,
         /// The anchor's.
-        anchor: u64,
+        anchor: i64,
     },
 }
 
@@ -282,12 +286,15 @@ impl From<st::Event> for StoreEvent {
             },
             st::Event::RosterChanged { group, epoch } => Self::RosterChanged {
                 group_id: group,
-                epoch,
+                epoch: from_u64(epoch),
             },
             st::Event::Deferred { device } => Self::Deferred {
                 device: device.to_bytes(),
             },
-            st::Event::RolledBack { store, anchor } => Self::RolledBack { store, anchor },
+            st::Event::RolledBack { store, anchor } => Self::RolledBack {
+                store: from_u64(store),
+                anchor: from_u64(anchor),
+            },
         }
     }
 }
@@ -507,7 +514,7 @@ impl StoreAccount {
         Ok(wrap(st::Account::open(
             path.as_ref(),
             key.core(),
-            &options.core(),
+            &options.core()?,
         )?))
     }
 
@@ -524,7 +531,7 @@ impl StoreAccount {
         Ok(wrap(st::Account::open_anchored(
             path.as_ref(),
             key.core(),
-            &options.core(),
+            &options.core()?,
             Box::new(AnchorAdapter(anchor)),
         )?))
     }
@@ -542,7 +549,7 @@ impl StoreAccount {
         Ok(wrap(st::Account::open_rolled_back(
             path.as_ref(),
             key.core(),
-            &options.core(),
+            &options.core()?,
             Box::new(AnchorAdapter(anchor)),
         )?))
     }
@@ -560,8 +567,8 @@ impl StoreAccount {
 
     /// The store-wide counter (one more per committed write): what the
     /// anchor keeps.
-    pub fn counter(&self) -> Result<u64, QorganError> {
-        self.with(|a| a.counter())
+    pub fn counter(&self) -> Result<i64, QorganError> {
+        self.with(|a| a.counter().map(from_u64))
     }
 
     /// This account's newest signed device list, to publish.
@@ -576,14 +583,16 @@ impl StoreAccount {
 
     /// Whether the server should get new prekeys (few one-time prekeys
     /// left, or a rotation due at `now`).
-    pub fn upload_due(&self, now: u64) -> Result<bool, QorganError> {
+    pub fn upload_due(&self, now: i64) -> Result<bool, QorganError> {
+        let now = u64_arg(now, "now")?;
         self.with(|a| a.upload_due(now))
     }
 
     /// Tops up and rotates the prekeys and returns the signed incremental
     /// upload of what the server lacks (`None`: nothing). Committed before
     /// it returns: upload it, and again after a crash (idempotent).
-    pub fn prekey_upload(&self, now: u64) -> Result<Option<Vec<u8>>, QorganError> {
+    pub fn prekey_upload(&self, now: i64) -> Result<Option<Vec<u8>>, QorganError> {
+        let now = u64_arg(now, "now")?;
         self.with(|a| a.prekey_upload(now))
     }
 
@@ -623,8 +632,9 @@ impl StoreAccount {
         &self,
         sender: &[u8],
         message: &[u8],
-        now: u64,
+        now: i64,
     ) -> Result<StoreDelivery, QorganError> {
+        let now = u64_arg(now, "now")?;
         self.with_device(sender, |a, d| Ok(a.decrypt(d, message, now)?.into()))
     }
 
@@ -634,14 +644,16 @@ impl StoreAccount {
     pub fn decrypt_batch(
         &self,
         messages: Vec<QueuedMessage>,
-        now: u64,
+        now: i64,
     ) -> Result<Vec<StoreBatchResult>, QorganError> {
         let mut inner = lock(&self.inner)?;
         let messages = messages
             .into_iter()
             .map(|m| Ok((inner.identity(&m.sender)?, m.bytes)))
             .collect::<Result<Vec<(IdentityKey, Vec<u8>)>, QorganError>>()?;
-        let results = inner.account.decrypt_batch(&messages, now)?;
+        let results = inner
+            .account
+            .decrypt_batch(&messages, u64_arg(now, "now")?)?;
         drop(inner);
         Ok(results
             .into_iter()
@@ -712,10 +724,11 @@ impl StoreAccount {
         &self,
         group_id: Vec<u8>,
         members: Vec<RosterMember>,
-        now: u64,
+        now: i64,
     ) -> Result<Arc<Roster>, QorganError> {
         check_group_id(&group_id)?;
         let members = parse_members(&members)?;
+        let now = u64_arg(now, "now")?;
         self.with(|a| Ok(Roster::wrap(a.create_group(&group_id, &members, now)?)))
     }
 
@@ -756,8 +769,9 @@ impl StoreAccount {
         &self,
         group_id: &[u8],
         plaintext: &[u8],
-        now: u64,
+        now: i64,
     ) -> Result<GroupSend, QorganError> {
+        let now = u64_arg(now, "now")?;
         self.with(|a| {
             let s = a.group_encrypt(group_id, plaintext, now)?;
             Ok(GroupSend {

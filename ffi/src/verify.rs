@@ -16,6 +16,7 @@ use qorgan::{PreKeyUpload, SenderKeyAnnouncement};
 use crate::account::{DeviceInfo, ListHead};
 use crate::certificate::{RevocationListInfo, StatementInfo, TrustAnchor, Verified, parse_anchors};
 use crate::error::{Failure, QorganError};
+use crate::integer::{from_u32, from_u64, u64_arg};
 use crate::lock::{parse_account_key, parse_head};
 use crate::roster::{RosterHead, RosterMember};
 
@@ -39,23 +40,27 @@ pub struct UploadInfo {
     /// `Device.identity_key` returns it).
     pub identity_key: Vec<u8>,
     /// The id of a new signed prekey, if the upload carries one.
-    pub signed_prekey_id: Option<u32>,
+    pub signed_prekey_id: Option<i64>,
     /// The id of a new last-resort ML-KEM prekey, if the upload carries one.
-    pub last_resort_kem_prekey_id: Option<u32>,
+    pub last_resort_kem_prekey_id: Option<i64>,
     /// Ids of the new one-time X25519 prekeys, ascending: hand each out once.
-    pub one_time_prekey_ids: Vec<u32>,
+    pub one_time_prekey_ids: Vec<i64>,
     /// Ids of the new one-time ML-KEM prekeys, ascending: hand each out once.
-    pub kem_one_time_prekey_ids: Vec<u32>,
+    pub kem_one_time_prekey_ids: Vec<i64>,
 }
 
 impl From<&PreKeyUpload> for UploadInfo {
     fn from(u: &PreKeyUpload) -> Self {
         Self {
             identity_key: u.identity().to_bytes(),
-            signed_prekey_id: u.signed_prekey().map(|k| k.id),
-            last_resort_kem_prekey_id: u.last_resort_kem_prekey().map(|k| k.id),
-            one_time_prekey_ids: u.one_time_prekey_ids(),
-            kem_one_time_prekey_ids: u.kem_one_time_prekey_ids(),
+            signed_prekey_id: u.signed_prekey().map(|k| from_u32(k.id)),
+            last_resort_kem_prekey_id: u.last_resort_kem_prekey().map(|k| from_u32(k.id)),
+            one_time_prekey_ids: u.one_time_prekey_ids().into_iter().map(from_u32).collect(),
+            kem_one_time_prekey_ids: u
+                .kem_one_time_prekey_ids()
+                .into_iter()
+                .map(from_u32)
+                .collect(),
         }
     }
 }
@@ -79,7 +84,7 @@ pub struct DeviceListInfo {
     /// under.
     pub account_key: Vec<u8>,
     /// Its version (1 for the account's first list).
-    pub version: u64,
+    pub version: i64,
     /// The hash of the version before (`None` for version 1).
     pub previous: Option<Vec<u8>>,
     /// The devices, sorted by key.
@@ -93,7 +98,7 @@ impl From<&DeviceList> for DeviceListInfo {
     fn from(l: &DeviceList) -> Self {
         Self {
             account_key: l.account().to_bytes().to_vec(),
-            version: l.version(),
+            version: from_u64(l.version()),
             previous: l.previous().map(|p| p.to_vec()),
             devices: l.devices().iter().map(DeviceInfo::from).collect(),
             head: l.head().into(),
@@ -167,7 +172,7 @@ pub struct RosterInfo {
     /// The group.
     pub group_id: Vec<u8>,
     /// The epoch (1 for the group's first roster).
-    pub epoch: u64,
+    pub epoch: i64,
     /// The hash of the previous roster (`None` for epoch 1).
     pub previous: Option<Vec<u8>>,
     /// The members, sorted by account key.
@@ -182,7 +187,7 @@ impl From<&Roster> for RosterInfo {
     fn from(r: &Roster) -> Self {
         Self {
             group_id: r.group_id().to_vec(),
-            epoch: r.epoch(),
+            epoch: from_u64(r.epoch()),
             previous: r.previous().map(|p| p.to_vec()),
             members: r.members().iter().map(RosterMember::from).collect(),
             signer: r.signer().to_bytes().to_vec(),
@@ -287,12 +292,12 @@ pub fn verify_presentation(
     presentation: &[u8],
     anchors: Vec<TrustAnchor>,
     revocations: Vec<Vec<u8>>,
-    now: u64,
+    now: i64,
 ) -> Result<Verified, QorganError> {
     let anchors = parse_anchors(&anchors)?;
     let lists = parse_revocations(&revocations)?;
     Ok(cert::Presentation::from_bytes(presentation)?
-        .verify(&anchors, &lists, now)?
+        .verify(&anchors, &lists, u64_arg(now, "now")?)?
         .into())
 }
 
@@ -375,7 +380,7 @@ pub enum VerifyItem {
         /// batch however many items carry them).
         revocations: Vec<Vec<u8>>,
         /// Unix seconds.
-        now: u64,
+        now: i64,
     },
 }
 
@@ -496,7 +501,7 @@ pub fn verify_batch(items: Vec<VerifyItem>) -> Vec<VerifyResult> {
                         presentation,
                         anchors: &trust.anchors,
                         revocations: &trust.lists,
-                        now: *now,
+                        now: u64_arg(*now, "now")?,
                     }
                 }
             })

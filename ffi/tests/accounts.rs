@@ -8,7 +8,7 @@ use qorgan::account::{AccountKey, seal_envelope};
 use qorgan_ffi::*;
 
 const KEY: [u8; 32] = [7; 32];
-const NOW: u64 = 1_700_000_000;
+const NOW: i64 = 1_700_000_000;
 
 /// A first message from `from` to `to`'s bundle, opened by `to`: the
 /// initiator's session.

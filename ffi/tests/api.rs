@@ -4,8 +4,8 @@ use qorgan_ffi::*;
 
 const KEY: [u8; 32] = [9; 32];
 /// The caller's clock (Unix seconds) the tests run at.
-const NOW: u64 = 1_700_000_000;
-const DAY: u64 = 86_400;
+const NOW: i64 = 1_700_000_000;
+const DAY: i64 = 86_400;
 
 #[test]
 fn one_to_one_with_restore_and_errors() {
@@ -182,7 +182,7 @@ fn group_with_removal_rotation_and_batch() {
         assert_eq!(got.group_id, b"g");
         assert_eq!(got.chain_id, second_chain);
         assert_eq!(got.rotation, 1);
-        assert_eq!(got.iteration, i as u32);
+        assert_eq!(got.iteration, i as i64);
     }
     assert!(matches!(
         receivers[2].decrypt(&queued[0]).unwrap_err(),
@@ -945,4 +945,102 @@ fn retired_prekeys_expire_after_28_days_and_prune_deletes_them() {
         bob.accept(&on_old_signed[1], kem_expiry).err().unwrap(),
         QorganError::UnknownPreKey { id: 1, ref what } if what == "signed prekey"
     ));
+}
+
+/// Every integer is a signed 64-bit number in the bindings (Java cannot
+/// call Kotlin functions with unsigned parameters): what does not fit the
+/// library's unsigned value is refused, never wrapped around.
+#[test]
+fn negative_and_oversized_integers_are_invalid_arguments() {
+    let invalid = |r: Result<(), QorganError>, want: &str| match r {
+        Err(QorganError::InvalidArgument { reason }) => assert_eq!(reason, want),
+        other => panic!("{want}: {other:?}"),
+    };
+    invalid(
+        Device::new(-1).map(drop),
+        "now must not be negative (got -1)",
+    );
+    let device = Device::new(NOW).unwrap();
+    invalid(
+        device.bundles(-1).map(drop),
+        "max must be between 0 and 4294967295 (got -1)",
+    );
+    invalid(
+        device
+            .generate_one_time_prekeys(i64::from(u32::MAX) + 1)
+            .map(drop),
+        "count must be between 0 and 4294967295 (got 4294967296)",
+    );
+    invalid(
+        device.needs_rotation(i64::MIN).map(drop),
+        "now must not be negative (got -9223372036854775808)",
+    );
+    invalid(
+        device.resume_generation(-2),
+        "generation must not be negative (got -2)",
+    );
+    let sealed = device.seal(KEY.to_vec()).unwrap();
+    invalid(
+        Device::open(KEY.to_vec(), sealed, device.identity_key().unwrap(), -1).map(drop),
+        "min_generation must not be negative (got -1)",
+    );
+    let bob = Device::new(NOW).unwrap();
+    let first = device
+        .initiate(bob.bundle().unwrap())
+        .unwrap()
+        .encrypt(b"hi")
+        .unwrap();
+    invalid(
+        bob.accept(&first, -1).map(drop),
+        "now must not be negative (got -1)",
+    );
+    // Refused before anything changed: the same message is still accepted.
+    assert_eq!(bob.accept(&first, NOW).unwrap().plaintext, b"hi");
+    invalid(
+        device
+            .create_group(
+                vec![1; 16],
+                GroupPolicy {
+                    max_messages: -1,
+                    max_age_secs: 60,
+                },
+                NOW,
+            )
+            .map(drop),
+        "max_messages must be between 0 and 4294967295 (got -1)",
+    );
+    let issuer = IssuerKeyPair::generate().unwrap();
+    invalid(
+        RevocationList::issue(&issuer, NOW, NOW + DAY, vec![1, -1]).map(drop),
+        "serial must not be negative (got -1)",
+    );
+    let list = RevocationList::issue(&issuer, NOW, NOW + DAY, vec![1]).unwrap();
+    assert!(list.revokes(1));
+    assert!(!list.revokes(-1));
+    invalid(
+        list.is_stale(-1).map(drop),
+        "now must not be negative (got -1)",
+    );
+    let claims = |number| {
+        vec![
+            Claim {
+                tag: ClaimTag::Organisation,
+                value: "Ministry".into(),
+            },
+            Claim {
+                tag: ClaimTag::Custom { number },
+                value: "x".into(),
+            },
+        ]
+    };
+    let sub = IssuerKeyPair::generate().unwrap().public_key();
+    invalid(
+        Statement::certify_intermediate(&issuer, sub.clone(), 1, NOW, NOW + DAY, claims(256))
+            .map(drop),
+        "a claim tag is a byte (got 256)",
+    );
+    Statement::certify_intermediate(&issuer, sub, 1, NOW, NOW + DAY, claims(255)).unwrap();
+    // Results widen: 32-bit values keep their full range.
+    assert_eq!(device.generate_one_time_prekeys(3).unwrap(), 3);
+    assert!(device.generation().unwrap() >= 1);
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use qorgan_ffi::*;
 
-const NOW: u64 = 1_800_000_000;
-const YEAR: u64 = 365 * 86_400;
+const NOW: i64 = 1_800_000_000;
+const YEAR: i64 = 365 * 86_400;
 
 fn anchor(issuer: &IssuerKeyPair, organisation: &str) -> TrustAnchor {
     TrustAnchor {
@@ -338,7 +338,7 @@ fn a_server_verifies_statements_lists_and_presentations_one_by_one_and_in_a_batc
     let last = bad_cert.len() - 1;
     bad_cert[last] ^= 1;
 
-    let item = |revocations: Vec<Vec<u8>>, now: u64| VerifyItem::Presentation {
+    let item = |revocations: Vec<Vec<u8>>, now: i64| VerifyItem::Presentation {
         presentation: presentation.clone(),
         anchors: s.anchors.clone(),
         revocations,

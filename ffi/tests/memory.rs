@@ -67,7 +67,7 @@ fn leaks_of<T>(secret: [u8; 32], f: impl FnOnce() -> T) -> (usize, T) {
     (FOUND.load(Ordering::Relaxed), out)
 }
 
-const NOW: u64 = 1_790_000_000;
+const NOW: i64 = 1_790_000_000;
 static N: AtomicU32 = AtomicU32::new(0);
 
 fn path(name: &str) -> String {

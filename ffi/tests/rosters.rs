@@ -7,7 +7,7 @@ use std::sync::Arc;
 use qorgan::primitives::ed25519::Ed25519SigningKey;
 use qorgan_ffi::*;
 
-const NOW: u64 = 1_790_000_000;
+const NOW: i64 = 1_790_000_000;
 const GROUP: &[u8] = b"ministry-ops";
 
 /// A person with one device.

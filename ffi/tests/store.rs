@@ -4,7 +4,7 @@
 //! removal, prekey uploads, message routing information.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use qorgan_ffi::{
@@ -13,7 +13,7 @@ use qorgan_ffi::{
     message_info,
 };
 
-const NOW: u64 = 1_790_000_000;
+const NOW: i64 = 1_790_000_000;
 static N: AtomicU32 = AtomicU32::new(0);
 
 fn path(name: &str) -> String {
@@ -189,17 +189,17 @@ fn a_wrong_key_and_a_corrupt_file_are_told_apart() {
 }
 
 #[derive(Default)]
-struct Keystore(AtomicU64, Mutex<bool>);
+struct Keystore(AtomicI64, Mutex<bool>);
 
 impl StoreAnchor for Keystore {
-    fn load(&self) -> Option<u64> {
+    fn load(&self) -> Option<i64> {
         if *self.1.lock().unwrap() {
             Some(self.0.load(Ordering::SeqCst))
         } else {
             None
         }
     }
-    fn store(&self, counter: u64) {
+    fn store(&self, counter: i64) {
         self.0.store(counter, Ordering::SeqCst);
         *self.1.lock().unwrap() = true;
     }

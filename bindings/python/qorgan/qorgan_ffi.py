@@ -552,7 +552,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_identity() != 10583:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_func_verify_presentation() != 32784:
+    if lib.uniffi_qorgan_ffi_checksum_func_verify_presentation() != 21100:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_func_verify_revocation_list() != 51772:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -570,7 +570,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_account_devices() != 43370:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_account_generation() != 40649:
+    if lib.uniffi_qorgan_ffi_checksum_method_account_generation() != 24195:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_account_head() != 38821:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -582,7 +582,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_account_remove_device() != 32055:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_account_resume_generation() != 46255:
+    if lib.uniffi_qorgan_ffi_checksum_method_account_resume_generation() != 8427:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_account_safety_number() != 35887:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -592,7 +592,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_account_create() != 55363:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_account_open() != 44991:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_account_open() != 46769:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_contact_account_key() != 20287:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -602,65 +602,65 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_contact_devices() != 26065:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_contact_generation() != 25128:
+    if lib.uniffi_qorgan_ffi_checksum_method_contact_generation() != 26921:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_contact_head() != 20208:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_contact_resume_generation() != 15827:
+    if lib.uniffi_qorgan_ffi_checksum_method_contact_resume_generation() != 53174:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_contact_seal() != 37836:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_contact_update() != 1705:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_contact_open() != 4150:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_contact_open() != 59337:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_contact_pin() != 61490:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_accept() != 30314:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_accept() != 48787:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_bundle() != 40870:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_bundles() != 22244:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_bundles() != 54934:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_create_group() != 28616:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_create_group() != 46509:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_create_group_in_roster() != 38004:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_create_group_in_roster() != 6332:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys() != 56623:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys() != 33893:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys() != 48684:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys() != 21450:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_generation() != 40864:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_generation() != 41720:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_identity_key() != 14157:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_initiate() != 3302:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() != 12665:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() != 16034:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_needs_rotation() != 34167:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_needs_rotation() != 52251:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() != 26512:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() != 14443:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_open_group() != 2126:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_open_group() != 7436:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_prune() != 14710:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_prune() != 27568:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_resume_generation() != 23120:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_resume_generation() != 64955:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() != 42412:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() != 23288:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() != 3552:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() != 32740:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_safety_number() != 17280:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_device_seal() != 32028:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_device_upload() != 15602:
+    if lib.uniffi_qorgan_ffi_checksum_method_device_upload() != 2474:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_device_new() != 17506:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_device_new() != 29775:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_device_open() != 31962:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_device_open() != 31749:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 65031:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -676,11 +676,11 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export() != 50130:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_generation() != 35055:
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_generation() != 16215:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id() != 20940:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_resume_generation() != 20656:
+    if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_resume_generation() != 37843:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 40737:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -694,7 +694,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new_in_roster() != 50777:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 60939:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 25728:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_issuerkeypair_public_key() != 11679:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -714,7 +714,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_apply_roster() != 23291:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() != 11050:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() != 5861:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() != 54959:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -724,23 +724,23 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 63159:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_generation() != 15533:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_generation() != 54032:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() != 1080:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration() != 49239:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration() != 54841:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed() != 33840:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation() != 21901:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation() != 16732:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_roster() != 46165:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() != 6108:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() != 2423:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation() != 38019:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation() != 48108:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due() != 49091:
+    if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due() != 36326:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() != 55112:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -750,9 +750,9 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_presentation_to_text() != 38331:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_presentation_verify() != 42480:
+    if lib.uniffi_qorgan_ffi_checksum_method_presentation_verify() != 56827:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_presentation_verify_account() != 13171:
+    if lib.uniffi_qorgan_ffi_checksum_method_presentation_verify_account() != 7041:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_presentation_from_bytes() != 50514:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -762,21 +762,21 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_revocationlist_info() != 40253:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_revocationlist_is_stale() != 56834:
+    if lib.uniffi_qorgan_ffi_checksum_method_revocationlist_is_stale() != 60756:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_revocationlist_revokes() != 29460:
+    if lib.uniffi_qorgan_ffi_checksum_method_revocationlist_revokes() != 35225:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_revocationlist_to_bytes() != 10339:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_from_bytes() != 30284:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_issue() != 8232:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_issue() != 40785:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_roster_admit() != 38880:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_roster_advance() != 53428:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_roster_epoch() != 12730:
+    if lib.uniffi_qorgan_ffi_checksum_method_roster_epoch() != 6377:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_roster_group_id() != 31566:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -812,7 +812,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_encrypt() != 24912:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_session_generation() != 33214:
+    if lib.uniffi_qorgan_ffi_checksum_method_session_generation() != 727:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_is_pending() != 29510:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -820,25 +820,25 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_remote_identity() != 9171:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_session_resume_generation() != 36287:
+    if lib.uniffi_qorgan_ffi_checksum_method_session_resume_generation() != 1844:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_seal() != 45043:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_session_session_id() != 50926:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_session_open() != 1288:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_session_open() != 6063:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_statement_info() != 51933:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_statement_to_bytes() != 38670:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_account() != 26721:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_account() != 46494:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_intermediate() != 16611:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_intermediate() != 35873:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_statement_from_bytes() != 26868:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_constructor_statement_issue() != 49722:
+    if lib.uniffi_qorgan_ffi_checksum_constructor_statement_issue() != 60993:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_storagekey_to_bytes() != 29761:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -856,13 +856,13 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_change_members() != 11818:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_counter() != 20557:
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_counter() != 35668:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_create_group() != 2587:
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_create_group() != 48265:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt() != 27042:
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt() != 7155:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt_batch() != 37231:
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt_batch() != 791:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_device_list() != 38398:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -874,7 +874,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_decrypt() != 15442:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_encrypt() != 41843:
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_encrypt() != 12208:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_heal() != 23887:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -888,7 +888,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_pending() != 3718:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_prekey_upload() != 28708:
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_prekey_upload() != 15864:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_roster() != 2518:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -896,7 +896,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_update_contact() != 39842:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due() != 13100:
+    if lib.uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due() != 19835:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open() != 52867:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -904,9 +904,9 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_rolled_back() != 64389:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_storeanchor_load() != 27140:
+    if lib.uniffi_qorgan_ffi_checksum_method_storeanchor_load() != 37369:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_storeanchor_store() != 30856:
+    if lib.uniffi_qorgan_ffi_checksum_method_storeanchor_store() != 33198:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
 
 # A ctypes library to expose the extern-C FFI definitions.
@@ -1597,7 +1597,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_presentation.argtypes = (
     _UniffiForeignBytes,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_func_verify_presentation.restype = _UniffiRustBuffer
@@ -1646,7 +1646,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_account_generation.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_account_generation.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_account_generation.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_account_head.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1679,7 +1679,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_account_remove_device.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_account_remove_device.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_account_resume_generation.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_account_resume_generation.restype = None
@@ -1713,7 +1713,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_account_open.argtypes = (
     _UniffiRustBuffer,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_account_open.restype = ctypes.c_uint64
@@ -1742,7 +1742,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_generation.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_generation.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_contact_generation.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_head.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1750,7 +1750,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_head.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_head.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_resume_generation.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_contact_resume_generation.restype = None
@@ -1770,7 +1770,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_contact_open.argtypes = (
     _UniffiRustBuffer,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_contact_open.restype = ctypes.c_uint64
@@ -1782,7 +1782,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_contact_pin.restype = ctypes.c_uint6
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_accept.argtypes = (
     ctypes.c_uint64,
     _UniffiForeignBytes,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_accept.restype = _UniffiRustBuffer
@@ -1793,7 +1793,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundle.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundle.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundles.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint32,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundles.restype = _UniffiRustBuffer
@@ -1801,7 +1801,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group.restype = ctypes.c_uint64
@@ -1810,27 +1810,27 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group_in_roster.argtypes = 
     ctypes.c_uint64,
     ctypes.c_uint64,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_create_group_in_roster.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint32,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys.restype = ctypes.c_uint32
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint32,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys.restype = ctypes.c_uint32
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_generation.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_device_generation.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_generation.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_identity_key.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1846,10 +1846,10 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count.argtypes
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count.restype = ctypes.c_uint32
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_needs_rotation.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_needs_rotation.restype = ctypes.c_int8
@@ -1857,37 +1857,37 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count.restype = ctypes.c_uint32
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_open_group.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_open_group.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_prune.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_device_prune.restype = ctypes.c_uint32
+_UniffiLib.uniffi_qorgan_ffi_fn_method_device_prune.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_resume_generation.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_resume_generation.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey.restype = None
@@ -1907,12 +1907,12 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_device_seal.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_seal.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_upload.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_device_upload.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_device_new.argtypes = (
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_device_new.restype = ctypes.c_uint64
@@ -1920,7 +1920,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_device_open.argtypes = (
     _UniffiRustBuffer,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_device_open.restype = ctypes.c_uint64
@@ -1980,7 +1980,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_generation.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_generation.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_generation.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_group_id.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1988,7 +1988,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_group_id.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_group_id.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_resume_generation.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_resume_generation.restype = None
@@ -2036,7 +2036,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_open.argtypes = (
     _UniffiRustBuffer,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_open.restype = ctypes.c_uint64
@@ -2090,7 +2090,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id.restype = ctypes.c_uint32
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_distribute.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -2121,7 +2121,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_generation.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_generation.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_generation.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_group_id.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -2131,7 +2131,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_iteration.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_iteration.restype = ctypes.c_uint32
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_iteration.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -2139,7 +2139,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed.argtype
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation.restype = None
@@ -2150,7 +2150,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_roster.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_roster.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotate.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotate.restype = None
@@ -2158,10 +2158,10 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation.restype = ctypes.c_uint32
+_UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due.restype = _UniffiRustBuffer
@@ -2190,7 +2190,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_verify.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_verify.restype = _UniffiRustBuffer
@@ -2199,7 +2199,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_verify_account.argtypes = (
     _UniffiRustBuffer,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_presentation_verify_account.restype = _UniffiRustBuffer
@@ -2225,13 +2225,13 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_info.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_info.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_is_stale.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_is_stale.restype = ctypes.c_int8
 _UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_revokes.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_revokes.restype = ctypes.c_int8
@@ -2247,8 +2247,8 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_revocationlist_from_bytes.argtypes =
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_revocationlist_from_bytes.restype = ctypes.c_uint64
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_revocationlist_issue.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
+    ctypes.c_int64,
     _UniffiRustBuffer,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
@@ -2271,7 +2271,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_epoch.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_epoch.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_roster_epoch.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_roster_group_id.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -2376,7 +2376,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_session_generation.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_session_generation.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_session_generation.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_is_pending.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -2395,7 +2395,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_session_remote_identity.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_remote_identity.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_resume_generation.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_session_resume_generation.restype = None
@@ -2414,7 +2414,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_session_open.argtypes = (
     _UniffiRustBuffer,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_session_open.restype = ctypes.c_uint64
@@ -2431,9 +2431,9 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_statement_to_bytes.restype = _UniffiRustB
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_certify_account.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
-    ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
+    ctypes.c_int64,
+    ctypes.c_int64,
     _UniffiRustBuffer,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
@@ -2441,9 +2441,9 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_certify_account.restype = 
 _UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_certify_intermediate.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
-    ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
+    ctypes.c_int64,
+    ctypes.c_int64,
     _UniffiRustBuffer,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
@@ -2457,9 +2457,9 @@ _UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_issue.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
-    ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
+    ctypes.c_int64,
+    ctypes.c_int64,
     _UniffiRustBuffer,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
@@ -2511,12 +2511,12 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_counter.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_counter.restype = ctypes.c_uint64
+_UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_counter.restype = ctypes.c_int64
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_create_group.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_create_group.restype = ctypes.c_uint64
@@ -2524,14 +2524,14 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_decrypt.argtypes = (
     ctypes.c_uint64,
     _UniffiForeignBytes,
     _UniffiForeignBytes,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_decrypt.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_decrypt_batch.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_decrypt_batch.restype = _UniffiRustBuffer
@@ -2570,7 +2570,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_group_encrypt.argtypes = (
     ctypes.c_uint64,
     _UniffiForeignBytes,
     _UniffiForeignBytes,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_group_encrypt.restype = _UniffiRustBuffer
@@ -2610,7 +2610,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_pending.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_pending.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_prekey_upload.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_prekey_upload.restype = _UniffiRustBuffer
@@ -2634,7 +2634,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_update_contact.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_update_contact.restype = None
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_upload_due.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_upload_due.restype = ctypes.c_int8
@@ -2668,7 +2668,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_load.argtypes = (
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_load.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_store.argtypes = (
     ctypes.c_uint64,
-    ctypes.c_uint64,
+    ctypes.c_int64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_store.restype = None
@@ -2830,7 +2830,7 @@ _UniffiLib.uniffi_qorgan_ffi_fn_free_storeanchor.restype = None
 _UNIFFI_CALLBACK_INTERFACE_QORGAN_FFI_STORE_ANCHOR_METHOD0 = ctypes.CFUNCTYPE(None,ctypes.c_uint64,ctypes.POINTER(_UniffiRustBuffer),
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UNIFFI_CALLBACK_INTERFACE_QORGAN_FFI_STORE_ANCHOR_METHOD1 = ctypes.CFUNCTYPE(None,ctypes.c_uint64,ctypes.c_uint64,ctypes.c_void_p,
+_UNIFFI_CALLBACK_INTERFACE_QORGAN_FFI_STORE_ANCHOR_METHOD1 = ctypes.CFUNCTYPE(None,ctypes.c_uint64,ctypes.c_int64,ctypes.c_void_p,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UNIFFI_CALLBACK_INTERFACE_CLONE_QORGAN_FFI_STORE_ANCHOR = ctypes.CFUNCTYPE(ctypes.c_uint64,ctypes.c_uint64,
@@ -2909,31 +2909,18 @@ class _UniffiFfiConverterString:
             builder.write(value.encode("utf-8"))
             return builder.finalize()
 
-class _UniffiFfiConverterUInt32(_UniffiConverterPrimitiveInt):
-    CLASS_NAME = "u32"
-    VALUE_MIN = 0
-    VALUE_MAX = 2**32
+class _UniffiFfiConverterInt64(_UniffiConverterPrimitiveInt):
+    CLASS_NAME = "i64"
+    VALUE_MIN = -2**63
+    VALUE_MAX = 2**63
 
     @staticmethod
     def read(buf):
-        return buf.read_u32()
+        return buf.read_i64()
 
     @staticmethod
     def write(value, buf):
-        buf.write_u32(value)
-
-class _UniffiFfiConverterUInt64(_UniffiConverterPrimitiveInt):
-    CLASS_NAME = "u64"
-    VALUE_MIN = 0
-    VALUE_MAX = 2**64
-
-    @staticmethod
-    def read(buf):
-        return buf.read_u64()
-
-    @staticmethod
-    def write(value, buf):
-        buf.write_u64(value)
+        buf.write_i64(value)
 
 @dataclass
 class ListHead:
@@ -2962,18 +2949,18 @@ class _UniffiFfiConverterTypeListHead(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return ListHead(
-            version=_UniffiFfiConverterUInt64.read(buf),
+            version=_UniffiFfiConverterInt64.read(buf),
             hash=_UniffiFfiConverterBytes.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterUInt64.check_lower(value.version)
+        _UniffiFfiConverterInt64.check_lower(value.version)
         _UniffiFfiConverterBytes.check_lower(value.hash)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterUInt64.write(value.version, buf)
+        _UniffiFfiConverterInt64.write(value.version, buf)
         _UniffiFfiConverterBytes.write(value.hash, buf)
 
 @dataclass
@@ -3002,18 +2989,18 @@ class _UniffiFfiConverterTypeRosterHead(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return RosterHead(
-            epoch=_UniffiFfiConverterUInt64.read(buf),
+            epoch=_UniffiFfiConverterInt64.read(buf),
             hash=_UniffiFfiConverterBytes.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterUInt64.check_lower(value.epoch)
+        _UniffiFfiConverterInt64.check_lower(value.epoch)
         _UniffiFfiConverterBytes.check_lower(value.hash)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterUInt64.write(value.epoch, buf)
+        _UniffiFfiConverterInt64.write(value.epoch, buf)
         _UniffiFfiConverterBytes.write(value.hash, buf)
 
 
@@ -4037,12 +4024,12 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             )
         if variant == 4:
             return QorganError.Duplicate(
-                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 5:
             return QorganError.TooFarAhead(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 6:
             return QorganError.UntrustedIdentity(
@@ -4051,12 +4038,12 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if variant == 7:
             return QorganError.UnknownPreKey(
                 _UniffiFfiConverterString.read(buf),
-                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 8:
             return QorganError.PreKeyExpired(
                 _UniffiFfiConverterString.read(buf),
-                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 9:
             return QorganError.Replay(
@@ -4073,13 +4060,13 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             )
         if variant == 13:
             return QorganError.WrongChain(
-                _UniffiFfiConverterUInt32.read(buf),
-                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 14:
             return QorganError.BeforeFirstIteration(
-                _UniffiFfiConverterUInt32.read(buf),
-                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 15:
             return QorganError.WrongGroup(
@@ -4087,20 +4074,20 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             )
         if variant == 16:
             return QorganError.KeyCommitmentMismatch(
-                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 17:
             return QorganError.ConflictingChainKey(
-                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 18:
             return QorganError.ConflictingRotation(
-                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 19:
             return QorganError.RetiredChain(
-                _UniffiFfiConverterUInt32.read(buf),
-                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 20:
             return QorganError.CorruptState(
@@ -4111,21 +4098,21 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             )
         if variant == 22:
             return QorganError.RolledBack(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 23:
             return QorganError.NotSuccessor(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 24:
             return QorganError.WrongAccount(
             )
         if variant == 25:
             return QorganError.ListRolledBack(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 26:
             return QorganError.Fork(
@@ -4134,8 +4121,8 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             )
         if variant == 27:
             return QorganError.Gap(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 28:
             return QorganError.InvalidList(
@@ -4169,8 +4156,8 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             )
         if variant == 37:
             return QorganError.RosterRolledBack(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 38:
             return QorganError.RosterFork(
@@ -4179,18 +4166,18 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             )
         if variant == 39:
             return QorganError.RosterGap(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 40:
             return QorganError.RosterBehind(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 41:
             return QorganError.StaleChain(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 42:
             return QorganError.SenderNotMember(
@@ -4209,8 +4196,8 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             )
         if variant == 47:
             return QorganError.RosterNotSuccessor(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 48:
             return QorganError.NotInRoster(
@@ -4228,17 +4215,17 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             )
         if variant == 52:
             return QorganError.NotYetValid(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 53:
             return QorganError.Expired(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 54:
             return QorganError.Revoked(
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 55:
             return QorganError.WrongSubject(
@@ -4256,13 +4243,13 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             )
         if variant == 59:
             return QorganError.NewerVersion(
-                _UniffiFfiConverterUInt32.read(buf),
-                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 60:
             return QorganError.StoreRolledBack(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 61:
             return QorganError.Database(
@@ -4293,22 +4280,22 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if isinstance(value, QorganError.AuthenticationFailed):
             return
         if isinstance(value, QorganError.Duplicate):
-            _UniffiFfiConverterUInt32.check_lower(value.index)
+            _UniffiFfiConverterInt64.check_lower(value.index)
             return
         if isinstance(value, QorganError.TooFarAhead):
-            _UniffiFfiConverterUInt64.check_lower(value.gap)
-            _UniffiFfiConverterUInt32.check_lower(value.limit)
+            _UniffiFfiConverterInt64.check_lower(value.gap)
+            _UniffiFfiConverterInt64.check_lower(value.limit)
             return
         if isinstance(value, QorganError.UntrustedIdentity):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         if isinstance(value, QorganError.UnknownPreKey):
             _UniffiFfiConverterString.check_lower(value.what)
-            _UniffiFfiConverterUInt32.check_lower(value.id)
+            _UniffiFfiConverterInt64.check_lower(value.id)
             return
         if isinstance(value, QorganError.PreKeyExpired):
             _UniffiFfiConverterString.check_lower(value.what)
-            _UniffiFfiConverterUInt32.check_lower(value.id)
+            _UniffiFfiConverterInt64.check_lower(value.id)
             return
         if isinstance(value, QorganError.Replay):
             return
@@ -4320,28 +4307,28 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if isinstance(value, QorganError.ChainExhausted):
             return
         if isinstance(value, QorganError.WrongChain):
-            _UniffiFfiConverterUInt32.check_lower(value.chain_id)
-            _UniffiFfiConverterUInt32.check_lower(value.held_chain_id)
+            _UniffiFfiConverterInt64.check_lower(value.chain_id)
+            _UniffiFfiConverterInt64.check_lower(value.held_chain_id)
             return
         if isinstance(value, QorganError.BeforeFirstIteration):
-            _UniffiFfiConverterUInt32.check_lower(value.iteration)
-            _UniffiFfiConverterUInt32.check_lower(value.first)
+            _UniffiFfiConverterInt64.check_lower(value.iteration)
+            _UniffiFfiConverterInt64.check_lower(value.first)
             return
         if isinstance(value, QorganError.WrongGroup):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         if isinstance(value, QorganError.KeyCommitmentMismatch):
-            _UniffiFfiConverterUInt32.check_lower(value.iteration)
+            _UniffiFfiConverterInt64.check_lower(value.iteration)
             return
         if isinstance(value, QorganError.ConflictingChainKey):
-            _UniffiFfiConverterUInt32.check_lower(value.chain_id)
+            _UniffiFfiConverterInt64.check_lower(value.chain_id)
             return
         if isinstance(value, QorganError.ConflictingRotation):
-            _UniffiFfiConverterUInt32.check_lower(value.rotation)
+            _UniffiFfiConverterInt64.check_lower(value.rotation)
             return
         if isinstance(value, QorganError.RetiredChain):
-            _UniffiFfiConverterUInt32.check_lower(value.rotation)
-            _UniffiFfiConverterUInt32.check_lower(value.oldest)
+            _UniffiFfiConverterInt64.check_lower(value.rotation)
+            _UniffiFfiConverterInt64.check_lower(value.oldest)
             return
         if isinstance(value, QorganError.CorruptState):
             _UniffiFfiConverterString.check_lower(value.reason)
@@ -4349,26 +4336,26 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if isinstance(value, QorganError.WrongOwner):
             return
         if isinstance(value, QorganError.RolledBack):
-            _UniffiFfiConverterUInt64.check_lower(value.min_generation)
-            _UniffiFfiConverterUInt64.check_lower(value.found)
+            _UniffiFfiConverterInt64.check_lower(value.min_generation)
+            _UniffiFfiConverterInt64.check_lower(value.found)
             return
         if isinstance(value, QorganError.NotSuccessor):
-            _UniffiFfiConverterUInt64.check_lower(value.version)
-            _UniffiFfiConverterUInt64.check_lower(value.previous_version)
+            _UniffiFfiConverterInt64.check_lower(value.version)
+            _UniffiFfiConverterInt64.check_lower(value.previous_version)
             return
         if isinstance(value, QorganError.WrongAccount):
             return
         if isinstance(value, QorganError.ListRolledBack):
-            _UniffiFfiConverterUInt64.check_lower(value.held)
-            _UniffiFfiConverterUInt64.check_lower(value.offered)
+            _UniffiFfiConverterInt64.check_lower(value.held)
+            _UniffiFfiConverterInt64.check_lower(value.offered)
             return
         if isinstance(value, QorganError.Fork):
             _UniffiFfiConverterTypeListHead.check_lower(value.held)
             _UniffiFfiConverterTypeListHead.check_lower(value.seen)
             return
         if isinstance(value, QorganError.Gap):
-            _UniffiFfiConverterUInt64.check_lower(value.first_missing)
-            _UniffiFfiConverterUInt64.check_lower(value.offered)
+            _UniffiFfiConverterInt64.check_lower(value.first_missing)
+            _UniffiFfiConverterInt64.check_lower(value.offered)
             return
         if isinstance(value, QorganError.InvalidList):
             _UniffiFfiConverterString.check_lower(value.reason)
@@ -4392,24 +4379,24 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         if isinstance(value, QorganError.RosterRolledBack):
-            _UniffiFfiConverterUInt64.check_lower(value.held)
-            _UniffiFfiConverterUInt64.check_lower(value.offered)
+            _UniffiFfiConverterInt64.check_lower(value.held)
+            _UniffiFfiConverterInt64.check_lower(value.offered)
             return
         if isinstance(value, QorganError.RosterFork):
             _UniffiFfiConverterTypeRosterHead.check_lower(value.held)
             _UniffiFfiConverterTypeRosterHead.check_lower(value.seen)
             return
         if isinstance(value, QorganError.RosterGap):
-            _UniffiFfiConverterUInt64.check_lower(value.first_missing)
-            _UniffiFfiConverterUInt64.check_lower(value.offered)
+            _UniffiFfiConverterInt64.check_lower(value.first_missing)
+            _UniffiFfiConverterInt64.check_lower(value.offered)
             return
         if isinstance(value, QorganError.RosterBehind):
-            _UniffiFfiConverterUInt64.check_lower(value.held)
-            _UniffiFfiConverterUInt64.check_lower(value.announced)
+            _UniffiFfiConverterInt64.check_lower(value.held)
+            _UniffiFfiConverterInt64.check_lower(value.announced)
             return
         if isinstance(value, QorganError.StaleChain):
-            _UniffiFfiConverterUInt64.check_lower(value.held)
-            _UniffiFfiConverterUInt64.check_lower(value.announced)
+            _UniffiFfiConverterInt64.check_lower(value.held)
+            _UniffiFfiConverterInt64.check_lower(value.announced)
             return
         if isinstance(value, QorganError.SenderNotMember):
             return
@@ -4422,8 +4409,8 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
         if isinstance(value, QorganError.SignerNotAdmin):
             return
         if isinstance(value, QorganError.RosterNotSuccessor):
-            _UniffiFfiConverterUInt64.check_lower(value.epoch)
-            _UniffiFfiConverterUInt64.check_lower(value.previous_epoch)
+            _UniffiFfiConverterInt64.check_lower(value.epoch)
+            _UniffiFfiConverterInt64.check_lower(value.previous_epoch)
             return
         if isinstance(value, QorganError.NotInRoster):
             return
@@ -4436,15 +4423,15 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         if isinstance(value, QorganError.NotYetValid):
-            _UniffiFfiConverterUInt64.check_lower(value.serial)
-            _UniffiFfiConverterUInt64.check_lower(value.valid_from)
+            _UniffiFfiConverterInt64.check_lower(value.serial)
+            _UniffiFfiConverterInt64.check_lower(value.valid_from)
             return
         if isinstance(value, QorganError.Expired):
-            _UniffiFfiConverterUInt64.check_lower(value.serial)
-            _UniffiFfiConverterUInt64.check_lower(value.valid_until)
+            _UniffiFfiConverterInt64.check_lower(value.serial)
+            _UniffiFfiConverterInt64.check_lower(value.valid_until)
             return
         if isinstance(value, QorganError.Revoked):
-            _UniffiFfiConverterUInt64.check_lower(value.serial)
+            _UniffiFfiConverterInt64.check_lower(value.serial)
             return
         if isinstance(value, QorganError.WrongSubject):
             return
@@ -4457,12 +4444,12 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         if isinstance(value, QorganError.NewerVersion):
-            _UniffiFfiConverterUInt32.check_lower(value.found)
-            _UniffiFfiConverterUInt32.check_lower(value.supported)
+            _UniffiFfiConverterInt64.check_lower(value.found)
+            _UniffiFfiConverterInt64.check_lower(value.supported)
             return
         if isinstance(value, QorganError.StoreRolledBack):
-            _UniffiFfiConverterUInt64.check_lower(value.store)
-            _UniffiFfiConverterUInt64.check_lower(value.anchor)
+            _UniffiFfiConverterInt64.check_lower(value.store)
+            _UniffiFfiConverterInt64.check_lower(value.anchor)
             return
         if isinstance(value, QorganError.Database):
             _UniffiFfiConverterString.check_lower(value.reason)
@@ -4489,22 +4476,22 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             buf.write_i32(3)
         if isinstance(value, QorganError.Duplicate):
             buf.write_i32(4)
-            _UniffiFfiConverterUInt32.write(value.index, buf)
+            _UniffiFfiConverterInt64.write(value.index, buf)
         if isinstance(value, QorganError.TooFarAhead):
             buf.write_i32(5)
-            _UniffiFfiConverterUInt64.write(value.gap, buf)
-            _UniffiFfiConverterUInt32.write(value.limit, buf)
+            _UniffiFfiConverterInt64.write(value.gap, buf)
+            _UniffiFfiConverterInt64.write(value.limit, buf)
         if isinstance(value, QorganError.UntrustedIdentity):
             buf.write_i32(6)
             _UniffiFfiConverterString.write(value.reason, buf)
         if isinstance(value, QorganError.UnknownPreKey):
             buf.write_i32(7)
             _UniffiFfiConverterString.write(value.what, buf)
-            _UniffiFfiConverterUInt32.write(value.id, buf)
+            _UniffiFfiConverterInt64.write(value.id, buf)
         if isinstance(value, QorganError.PreKeyExpired):
             buf.write_i32(8)
             _UniffiFfiConverterString.write(value.what, buf)
-            _UniffiFfiConverterUInt32.write(value.id, buf)
+            _UniffiFfiConverterInt64.write(value.id, buf)
         if isinstance(value, QorganError.Replay):
             buf.write_i32(9)
         if isinstance(value, QorganError.NonContributory):
@@ -4516,28 +4503,28 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             buf.write_i32(12)
         if isinstance(value, QorganError.WrongChain):
             buf.write_i32(13)
-            _UniffiFfiConverterUInt32.write(value.chain_id, buf)
-            _UniffiFfiConverterUInt32.write(value.held_chain_id, buf)
+            _UniffiFfiConverterInt64.write(value.chain_id, buf)
+            _UniffiFfiConverterInt64.write(value.held_chain_id, buf)
         if isinstance(value, QorganError.BeforeFirstIteration):
             buf.write_i32(14)
-            _UniffiFfiConverterUInt32.write(value.iteration, buf)
-            _UniffiFfiConverterUInt32.write(value.first, buf)
+            _UniffiFfiConverterInt64.write(value.iteration, buf)
+            _UniffiFfiConverterInt64.write(value.first, buf)
         if isinstance(value, QorganError.WrongGroup):
             buf.write_i32(15)
             _UniffiFfiConverterString.write(value.reason, buf)
         if isinstance(value, QorganError.KeyCommitmentMismatch):
             buf.write_i32(16)
-            _UniffiFfiConverterUInt32.write(value.iteration, buf)
+            _UniffiFfiConverterInt64.write(value.iteration, buf)
         if isinstance(value, QorganError.ConflictingChainKey):
             buf.write_i32(17)
-            _UniffiFfiConverterUInt32.write(value.chain_id, buf)
+            _UniffiFfiConverterInt64.write(value.chain_id, buf)
         if isinstance(value, QorganError.ConflictingRotation):
             buf.write_i32(18)
-            _UniffiFfiConverterUInt32.write(value.rotation, buf)
+            _UniffiFfiConverterInt64.write(value.rotation, buf)
         if isinstance(value, QorganError.RetiredChain):
             buf.write_i32(19)
-            _UniffiFfiConverterUInt32.write(value.rotation, buf)
-            _UniffiFfiConverterUInt32.write(value.oldest, buf)
+            _UniffiFfiConverterInt64.write(value.rotation, buf)
+            _UniffiFfiConverterInt64.write(value.oldest, buf)
         if isinstance(value, QorganError.CorruptState):
             buf.write_i32(20)
             _UniffiFfiConverterString.write(value.reason, buf)
@@ -4545,26 +4532,26 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             buf.write_i32(21)
         if isinstance(value, QorganError.RolledBack):
             buf.write_i32(22)
-            _UniffiFfiConverterUInt64.write(value.min_generation, buf)
-            _UniffiFfiConverterUInt64.write(value.found, buf)
+            _UniffiFfiConverterInt64.write(value.min_generation, buf)
+            _UniffiFfiConverterInt64.write(value.found, buf)
         if isinstance(value, QorganError.NotSuccessor):
             buf.write_i32(23)
-            _UniffiFfiConverterUInt64.write(value.version, buf)
-            _UniffiFfiConverterUInt64.write(value.previous_version, buf)
+            _UniffiFfiConverterInt64.write(value.version, buf)
+            _UniffiFfiConverterInt64.write(value.previous_version, buf)
         if isinstance(value, QorganError.WrongAccount):
             buf.write_i32(24)
         if isinstance(value, QorganError.ListRolledBack):
             buf.write_i32(25)
-            _UniffiFfiConverterUInt64.write(value.held, buf)
-            _UniffiFfiConverterUInt64.write(value.offered, buf)
+            _UniffiFfiConverterInt64.write(value.held, buf)
+            _UniffiFfiConverterInt64.write(value.offered, buf)
         if isinstance(value, QorganError.Fork):
             buf.write_i32(26)
             _UniffiFfiConverterTypeListHead.write(value.held, buf)
             _UniffiFfiConverterTypeListHead.write(value.seen, buf)
         if isinstance(value, QorganError.Gap):
             buf.write_i32(27)
-            _UniffiFfiConverterUInt64.write(value.first_missing, buf)
-            _UniffiFfiConverterUInt64.write(value.offered, buf)
+            _UniffiFfiConverterInt64.write(value.first_missing, buf)
+            _UniffiFfiConverterInt64.write(value.offered, buf)
         if isinstance(value, QorganError.InvalidList):
             buf.write_i32(28)
             _UniffiFfiConverterString.write(value.reason, buf)
@@ -4588,24 +4575,24 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.write(value.reason, buf)
         if isinstance(value, QorganError.RosterRolledBack):
             buf.write_i32(37)
-            _UniffiFfiConverterUInt64.write(value.held, buf)
-            _UniffiFfiConverterUInt64.write(value.offered, buf)
+            _UniffiFfiConverterInt64.write(value.held, buf)
+            _UniffiFfiConverterInt64.write(value.offered, buf)
         if isinstance(value, QorganError.RosterFork):
             buf.write_i32(38)
             _UniffiFfiConverterTypeRosterHead.write(value.held, buf)
             _UniffiFfiConverterTypeRosterHead.write(value.seen, buf)
         if isinstance(value, QorganError.RosterGap):
             buf.write_i32(39)
-            _UniffiFfiConverterUInt64.write(value.first_missing, buf)
-            _UniffiFfiConverterUInt64.write(value.offered, buf)
+            _UniffiFfiConverterInt64.write(value.first_missing, buf)
+            _UniffiFfiConverterInt64.write(value.offered, buf)
         if isinstance(value, QorganError.RosterBehind):
             buf.write_i32(40)
-            _UniffiFfiConverterUInt64.write(value.held, buf)
-            _UniffiFfiConverterUInt64.write(value.announced, buf)
+            _UniffiFfiConverterInt64.write(value.held, buf)
+            _UniffiFfiConverterInt64.write(value.announced, buf)
         if isinstance(value, QorganError.StaleChain):
             buf.write_i32(41)
-            _UniffiFfiConverterUInt64.write(value.held, buf)
-            _UniffiFfiConverterUInt64.write(value.announced, buf)
+            _UniffiFfiConverterInt64.write(value.held, buf)
+            _UniffiFfiConverterInt64.write(value.announced, buf)
         if isinstance(value, QorganError.SenderNotMember):
             buf.write_i32(42)
         if isinstance(value, QorganError.NotMember):
@@ -4618,8 +4605,8 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             buf.write_i32(46)
         if isinstance(value, QorganError.RosterNotSuccessor):
             buf.write_i32(47)
-            _UniffiFfiConverterUInt64.write(value.epoch, buf)
-            _UniffiFfiConverterUInt64.write(value.previous_epoch, buf)
+            _UniffiFfiConverterInt64.write(value.epoch, buf)
+            _UniffiFfiConverterInt64.write(value.previous_epoch, buf)
         if isinstance(value, QorganError.NotInRoster):
             buf.write_i32(48)
         if isinstance(value, QorganError.InvalidStatement):
@@ -4632,15 +4619,15 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.write(value.reason, buf)
         if isinstance(value, QorganError.NotYetValid):
             buf.write_i32(52)
-            _UniffiFfiConverterUInt64.write(value.serial, buf)
-            _UniffiFfiConverterUInt64.write(value.valid_from, buf)
+            _UniffiFfiConverterInt64.write(value.serial, buf)
+            _UniffiFfiConverterInt64.write(value.valid_from, buf)
         if isinstance(value, QorganError.Expired):
             buf.write_i32(53)
-            _UniffiFfiConverterUInt64.write(value.serial, buf)
-            _UniffiFfiConverterUInt64.write(value.valid_until, buf)
+            _UniffiFfiConverterInt64.write(value.serial, buf)
+            _UniffiFfiConverterInt64.write(value.valid_until, buf)
         if isinstance(value, QorganError.Revoked):
             buf.write_i32(54)
-            _UniffiFfiConverterUInt64.write(value.serial, buf)
+            _UniffiFfiConverterInt64.write(value.serial, buf)
         if isinstance(value, QorganError.WrongSubject):
             buf.write_i32(55)
         if isinstance(value, QorganError.InvalidText):
@@ -4653,12 +4640,12 @@ class _UniffiFfiConverterTypeQorganError(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.write(value.reason, buf)
         if isinstance(value, QorganError.NewerVersion):
             buf.write_i32(59)
-            _UniffiFfiConverterUInt32.write(value.found, buf)
-            _UniffiFfiConverterUInt32.write(value.supported, buf)
+            _UniffiFfiConverterInt64.write(value.found, buf)
+            _UniffiFfiConverterInt64.write(value.supported, buf)
         if isinstance(value, QorganError.StoreRolledBack):
             buf.write_i32(60)
-            _UniffiFfiConverterUInt64.write(value.store, buf)
-            _UniffiFfiConverterUInt64.write(value.anchor, buf)
+            _UniffiFfiConverterInt64.write(value.store, buf)
+            _UniffiFfiConverterInt64.write(value.anchor, buf)
         if isinstance(value, QorganError.Database):
             buf.write_i32(61)
             _UniffiFfiConverterString.write(value.reason, buf)
@@ -5693,12 +5680,12 @@ class Session(SessionProtocol):
 
         _UniffiFfiConverterBytes.check_lower(session_id)
 
-        _UniffiFfiConverterUInt64.check_lower(min_generation)
+        _UniffiFfiConverterInt64.check_lower(min_generation)
         _uniffi_lowered_args = (
             _UniffiFfiConverterBytes.lower(storage_key),
             _UniffiFfiConverterBytes.lower(sealed),
             _UniffiFfiConverterBytes.lower(session_id),
-            _UniffiFfiConverterUInt64.lower(min_generation),
+            _UniffiFfiConverterInt64.lower(min_generation),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeSession.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -5794,7 +5781,7 @@ class Session(SessionProtocol):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -5859,10 +5846,10 @@ class Session(SessionProtocol):
         opening an older copy on purpose (docs/INTEGRATION.md).
 """
         
-        _UniffiFfiConverterUInt64.check_lower(generation)
+        _UniffiFfiConverterInt64.check_lower(generation)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(generation),
+            _UniffiFfiConverterInt64.lower(generation),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -5978,19 +5965,6 @@ class _UniffiFfiConverterTypeAcceptResult(_UniffiConverterRustBuffer):
     def write(value, buf):
         _UniffiFfiConverterTypeSession.write(value.session, buf)
         _UniffiFfiConverterBytes.write(value.plaintext, buf)
-
-class _UniffiFfiConverterUInt8(_UniffiConverterPrimitiveInt):
-    CLASS_NAME = "u8"
-    VALUE_MIN = 0
-    VALUE_MAX = 2**8
-
-    @staticmethod
-    def read(buf):
-        return buf.read_u8()
-
-    @staticmethod
-    def write(value, buf):
-        buf.write_u8(value)
 
 
 
@@ -6127,7 +6101,7 @@ class ClaimTag:
             self.number = number
             
             """
-        The tag number.
+        The tag number (a byte: 128 to 255).
 """
         
             pass
@@ -6211,7 +6185,7 @@ class _UniffiFfiConverterTypeClaimTag(_UniffiConverterRustBuffer):
             )
         if variant == 6:
             return ClaimTag.CUSTOM(
-                _UniffiFfiConverterUInt8.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         raise InternalError("Raw enum value doesn't match any cases")
 
@@ -6228,7 +6202,7 @@ class _UniffiFfiConverterTypeClaimTag(_UniffiConverterRustBuffer):
         if value.is_TEXT():
             return
         if value.is_CUSTOM():
-            _UniffiFfiConverterUInt8.check_lower(value.number)
+            _UniffiFfiConverterInt64.check_lower(value.number)
             return
         raise ValueError(value)
 
@@ -6246,7 +6220,7 @@ class _UniffiFfiConverterTypeClaimTag(_UniffiConverterRustBuffer):
             buf.write_i32(5)
         if value.is_CUSTOM():
             buf.write_i32(6)
-            _UniffiFfiConverterUInt8.write(value.number, buf)
+            _UniffiFfiConverterInt64.write(value.number, buf)
 
 
 
@@ -6434,7 +6408,7 @@ class _UniffiFfiConverterTypeDeviceListInfo(_UniffiConverterRustBuffer):
     def read(buf):
         return DeviceListInfo(
             account_key=_UniffiFfiConverterBytes.read(buf),
-            version=_UniffiFfiConverterUInt64.read(buf),
+            version=_UniffiFfiConverterInt64.read(buf),
             previous=_UniffiFfiConverterOptionalBytes.read(buf),
             devices=_UniffiFfiConverterSequenceTypeDeviceInfo.read(buf),
             head=_UniffiFfiConverterTypeListHead.read(buf),
@@ -6443,7 +6417,7 @@ class _UniffiFfiConverterTypeDeviceListInfo(_UniffiConverterRustBuffer):
     @staticmethod
     def check_lower(value):
         _UniffiFfiConverterBytes.check_lower(value.account_key)
-        _UniffiFfiConverterUInt64.check_lower(value.version)
+        _UniffiFfiConverterInt64.check_lower(value.version)
         _UniffiFfiConverterOptionalBytes.check_lower(value.previous)
         _UniffiFfiConverterSequenceTypeDeviceInfo.check_lower(value.devices)
         _UniffiFfiConverterTypeListHead.check_lower(value.head)
@@ -6451,7 +6425,7 @@ class _UniffiFfiConverterTypeDeviceListInfo(_UniffiConverterRustBuffer):
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterBytes.write(value.account_key, buf)
-        _UniffiFfiConverterUInt64.write(value.version, buf)
+        _UniffiFfiConverterInt64.write(value.version, buf)
         _UniffiFfiConverterOptionalBytes.write(value.previous, buf)
         _UniffiFfiConverterSequenceTypeDeviceInfo.write(value.devices, buf)
         _UniffiFfiConverterTypeListHead.write(value.head, buf)
@@ -6495,19 +6469,6 @@ class _UniffiFfiConverterTypeEnvelopeAccounts(_UniffiConverterRustBuffer):
     def write(value, buf):
         _UniffiFfiConverterBytes.write(value.sender, buf)
         _UniffiFfiConverterBytes.write(value.recipient, buf)
-
-class _UniffiFfiConverterInt64(_UniffiConverterPrimitiveInt):
-    CLASS_NAME = "i64"
-    VALUE_MIN = -2**63
-    VALUE_MAX = 2**63
-
-    @staticmethod
-    def read(buf):
-        return buf.read_i64()
-
-    @staticmethod
-    def write(value, buf):
-        buf.write_i64(value)
 
 
 
@@ -6794,7 +6755,7 @@ class _UniffiFfiConverterTypeStoreEvent(_UniffiConverterRustBuffer):
         if variant == 4:
             return StoreEvent.ROSTER_CHANGED(
                 _UniffiFfiConverterBytes.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 5:
             return StoreEvent.DEFERRED(
@@ -6802,8 +6763,8 @@ class _UniffiFfiConverterTypeStoreEvent(_UniffiConverterRustBuffer):
             )
         if variant == 6:
             return StoreEvent.ROLLED_BACK(
-                _UniffiFfiConverterUInt64.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         raise InternalError("Raw enum value doesn't match any cases")
 
@@ -6821,14 +6782,14 @@ class _UniffiFfiConverterTypeStoreEvent(_UniffiConverterRustBuffer):
             return
         if value.is_ROSTER_CHANGED():
             _UniffiFfiConverterBytes.check_lower(value.group_id)
-            _UniffiFfiConverterUInt64.check_lower(value.epoch)
+            _UniffiFfiConverterInt64.check_lower(value.epoch)
             return
         if value.is_DEFERRED():
             _UniffiFfiConverterBytes.check_lower(value.device)
             return
         if value.is_ROLLED_BACK():
-            _UniffiFfiConverterUInt64.check_lower(value.store)
-            _UniffiFfiConverterUInt64.check_lower(value.anchor)
+            _UniffiFfiConverterInt64.check_lower(value.store)
+            _UniffiFfiConverterInt64.check_lower(value.anchor)
             return
         raise ValueError(value)
 
@@ -6847,14 +6808,14 @@ class _UniffiFfiConverterTypeStoreEvent(_UniffiConverterRustBuffer):
         if value.is_ROSTER_CHANGED():
             buf.write_i32(4)
             _UniffiFfiConverterBytes.write(value.group_id, buf)
-            _UniffiFfiConverterUInt64.write(value.epoch, buf)
+            _UniffiFfiConverterInt64.write(value.epoch, buf)
         if value.is_DEFERRED():
             buf.write_i32(5)
             _UniffiFfiConverterBytes.write(value.device, buf)
         if value.is_ROLLED_BACK():
             buf.write_i32(6)
-            _UniffiFfiConverterUInt64.write(value.store, buf)
-            _UniffiFfiConverterUInt64.write(value.anchor, buf)
+            _UniffiFfiConverterInt64.write(value.store, buf)
+            _UniffiFfiConverterInt64.write(value.anchor, buf)
 
 
 
@@ -7006,9 +6967,9 @@ class _UniffiFfiConverterTypeGroupPlaintext(_UniffiConverterRustBuffer):
             plaintext=_UniffiFfiConverterBytes.read(buf),
             sender=_UniffiFfiConverterBytes.read(buf),
             group_id=_UniffiFfiConverterBytes.read(buf),
-            chain_id=_UniffiFfiConverterUInt32.read(buf),
-            rotation=_UniffiFfiConverterUInt32.read(buf),
-            iteration=_UniffiFfiConverterUInt32.read(buf),
+            chain_id=_UniffiFfiConverterInt64.read(buf),
+            rotation=_UniffiFfiConverterInt64.read(buf),
+            iteration=_UniffiFfiConverterInt64.read(buf),
             roster=_UniffiFfiConverterOptionalTypeRosterHead.read(buf),
         )
 
@@ -7017,9 +6978,9 @@ class _UniffiFfiConverterTypeGroupPlaintext(_UniffiConverterRustBuffer):
         _UniffiFfiConverterBytes.check_lower(value.plaintext)
         _UniffiFfiConverterBytes.check_lower(value.sender)
         _UniffiFfiConverterBytes.check_lower(value.group_id)
-        _UniffiFfiConverterUInt32.check_lower(value.chain_id)
-        _UniffiFfiConverterUInt32.check_lower(value.rotation)
-        _UniffiFfiConverterUInt32.check_lower(value.iteration)
+        _UniffiFfiConverterInt64.check_lower(value.chain_id)
+        _UniffiFfiConverterInt64.check_lower(value.rotation)
+        _UniffiFfiConverterInt64.check_lower(value.iteration)
         _UniffiFfiConverterOptionalTypeRosterHead.check_lower(value.roster)
 
     @staticmethod
@@ -7027,9 +6988,9 @@ class _UniffiFfiConverterTypeGroupPlaintext(_UniffiConverterRustBuffer):
         _UniffiFfiConverterBytes.write(value.plaintext, buf)
         _UniffiFfiConverterBytes.write(value.sender, buf)
         _UniffiFfiConverterBytes.write(value.group_id, buf)
-        _UniffiFfiConverterUInt32.write(value.chain_id, buf)
-        _UniffiFfiConverterUInt32.write(value.rotation, buf)
-        _UniffiFfiConverterUInt32.write(value.iteration, buf)
+        _UniffiFfiConverterInt64.write(value.chain_id, buf)
+        _UniffiFfiConverterInt64.write(value.rotation, buf)
+        _UniffiFfiConverterInt64.write(value.iteration, buf)
         _UniffiFfiConverterOptionalTypeRosterHead.write(value.roster, buf)
 
 class _UniffiFfiConverterOptionalTypeGroupPlaintext(_UniffiConverterRustBuffer):
@@ -7121,19 +7082,19 @@ class _UniffiFfiConverterTypeGroupPolicy(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return GroupPolicy(
-            max_messages=_UniffiFfiConverterUInt32.read(buf),
-            max_age_secs=_UniffiFfiConverterUInt64.read(buf),
+            max_messages=_UniffiFfiConverterInt64.read(buf),
+            max_age_secs=_UniffiFfiConverterInt64.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterUInt32.check_lower(value.max_messages)
-        _UniffiFfiConverterUInt64.check_lower(value.max_age_secs)
+        _UniffiFfiConverterInt64.check_lower(value.max_messages)
+        _UniffiFfiConverterInt64.check_lower(value.max_age_secs)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterUInt32.write(value.max_messages, buf)
-        _UniffiFfiConverterUInt64.write(value.max_age_secs, buf)
+        _UniffiFfiConverterInt64.write(value.max_messages, buf)
+        _UniffiFfiConverterInt64.write(value.max_age_secs, buf)
 
 
 
@@ -7877,12 +7838,12 @@ class Contact(ContactProtocol):
 
         _UniffiFfiConverterBytes.check_lower(account_key)
 
-        _UniffiFfiConverterUInt64.check_lower(min_generation)
+        _UniffiFfiConverterInt64.check_lower(min_generation)
         _uniffi_lowered_args = (
             _UniffiFfiConverterBytes.lower(storage_key),
             _UniffiFfiConverterBytes.lower(sealed),
             _UniffiFfiConverterBytes.lower(account_key),
-            _UniffiFfiConverterUInt64.lower(min_generation),
+            _UniffiFfiConverterInt64.lower(min_generation),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeContact.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -8005,7 +7966,7 @@ class Contact(ContactProtocol):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -8035,10 +7996,10 @@ class Contact(ContactProtocol):
         (docs/INTEGRATION.md).
 """
         
-        _UniffiFfiConverterUInt64.check_lower(generation)
+        _UniffiFfiConverterInt64.check_lower(generation)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(generation),
+            _UniffiFfiConverterInt64.lower(generation),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -8342,12 +8303,12 @@ class Account(AccountProtocol):
 
         _UniffiFfiConverterBytes.check_lower(account_key)
 
-        _UniffiFfiConverterUInt64.check_lower(min_generation)
+        _UniffiFfiConverterInt64.check_lower(min_generation)
         _uniffi_lowered_args = (
             _UniffiFfiConverterBytes.lower(storage_key),
             _UniffiFfiConverterBytes.lower(sealed),
             _UniffiFfiConverterBytes.lower(account_key),
-            _UniffiFfiConverterUInt64.lower(min_generation),
+            _UniffiFfiConverterInt64.lower(min_generation),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeAccount.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -8434,7 +8395,7 @@ class Account(AccountProtocol):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -8555,10 +8516,10 @@ class Account(AccountProtocol):
         (docs/INTEGRATION.md).
 """
         
-        _UniffiFfiConverterUInt64.check_lower(generation)
+        _UniffiFfiConverterInt64.check_lower(generation)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(generation),
+            _UniffiFfiConverterInt64.lower(generation),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -9214,7 +9175,7 @@ class Roster(RosterProtocol):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = None
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -9724,18 +9685,18 @@ class _UniffiFfiConverterTypeReceived(_UniffiConverterRustBuffer):
         _UniffiFfiConverterBytes.write(value.body, buf)
         _UniffiFfiConverterOptionalTypeHeadReport.write(value.report, buf)
 
-class _UniffiFfiConverterSequenceUInt64(_UniffiConverterRustBuffer):
+class _UniffiFfiConverterSequenceInt64(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
         for item in value:
-            _UniffiFfiConverterUInt64.check_lower(item)
+            _UniffiFfiConverterInt64.check_lower(item)
 
     @classmethod
     def write(cls, value, buf):
         items = len(value)
         buf.write_i32(items)
         for item in value:
-            _UniffiFfiConverterUInt64.write(item, buf)
+            _UniffiFfiConverterInt64.write(item, buf)
 
     @classmethod
     def read(cls, buf):
@@ -9744,7 +9705,7 @@ class _UniffiFfiConverterSequenceUInt64(_UniffiConverterRustBuffer):
             raise InternalError("Unexpected negative sequence length")
 
         return [
-            _UniffiFfiConverterUInt64.read(buf) for i in range(count)
+            _UniffiFfiConverterInt64.read(buf) for i in range(count)
         ]
 
 @dataclass
@@ -9779,24 +9740,24 @@ class _UniffiFfiConverterTypeRevocationListInfo(_UniffiConverterRustBuffer):
     def read(buf):
         return RevocationListInfo(
             issuer=_UniffiFfiConverterBytes.read(buf),
-            issued_at=_UniffiFfiConverterUInt64.read(buf),
-            next_update=_UniffiFfiConverterUInt64.read(buf),
-            serials=_UniffiFfiConverterSequenceUInt64.read(buf),
+            issued_at=_UniffiFfiConverterInt64.read(buf),
+            next_update=_UniffiFfiConverterInt64.read(buf),
+            serials=_UniffiFfiConverterSequenceInt64.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
         _UniffiFfiConverterBytes.check_lower(value.issuer)
-        _UniffiFfiConverterUInt64.check_lower(value.issued_at)
-        _UniffiFfiConverterUInt64.check_lower(value.next_update)
-        _UniffiFfiConverterSequenceUInt64.check_lower(value.serials)
+        _UniffiFfiConverterInt64.check_lower(value.issued_at)
+        _UniffiFfiConverterInt64.check_lower(value.next_update)
+        _UniffiFfiConverterSequenceInt64.check_lower(value.serials)
 
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterBytes.write(value.issuer, buf)
-        _UniffiFfiConverterUInt64.write(value.issued_at, buf)
-        _UniffiFfiConverterUInt64.write(value.next_update, buf)
-        _UniffiFfiConverterSequenceUInt64.write(value.serials, buf)
+        _UniffiFfiConverterInt64.write(value.issued_at, buf)
+        _UniffiFfiConverterInt64.write(value.next_update, buf)
+        _UniffiFfiConverterSequenceInt64.write(value.serials, buf)
 
 @dataclass
 class RosterInfo:
@@ -9838,7 +9799,7 @@ class _UniffiFfiConverterTypeRosterInfo(_UniffiConverterRustBuffer):
     def read(buf):
         return RosterInfo(
             group_id=_UniffiFfiConverterBytes.read(buf),
-            epoch=_UniffiFfiConverterUInt64.read(buf),
+            epoch=_UniffiFfiConverterInt64.read(buf),
             previous=_UniffiFfiConverterOptionalBytes.read(buf),
             members=_UniffiFfiConverterSequenceTypeRosterMember.read(buf),
             signer=_UniffiFfiConverterBytes.read(buf),
@@ -9848,7 +9809,7 @@ class _UniffiFfiConverterTypeRosterInfo(_UniffiConverterRustBuffer):
     @staticmethod
     def check_lower(value):
         _UniffiFfiConverterBytes.check_lower(value.group_id)
-        _UniffiFfiConverterUInt64.check_lower(value.epoch)
+        _UniffiFfiConverterInt64.check_lower(value.epoch)
         _UniffiFfiConverterOptionalBytes.check_lower(value.previous)
         _UniffiFfiConverterSequenceTypeRosterMember.check_lower(value.members)
         _UniffiFfiConverterBytes.check_lower(value.signer)
@@ -9857,7 +9818,7 @@ class _UniffiFfiConverterTypeRosterInfo(_UniffiConverterRustBuffer):
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterBytes.write(value.group_id, buf)
-        _UniffiFfiConverterUInt64.write(value.epoch, buf)
+        _UniffiFfiConverterInt64.write(value.epoch, buf)
         _UniffiFfiConverterOptionalBytes.write(value.previous, buf)
         _UniffiFfiConverterSequenceTypeRosterMember.write(value.members, buf)
         _UniffiFfiConverterBytes.write(value.signer, buf)
@@ -9991,9 +9952,9 @@ class _UniffiFfiConverterTypeStatementInfo(_UniffiConverterRustBuffer):
             kind=_UniffiFfiConverterTypeStatementKind.read(buf),
             issuer=_UniffiFfiConverterBytes.read(buf),
             subject=_UniffiFfiConverterBytes.read(buf),
-            serial=_UniffiFfiConverterUInt64.read(buf),
-            valid_from=_UniffiFfiConverterUInt64.read(buf),
-            valid_until=_UniffiFfiConverterUInt64.read(buf),
+            serial=_UniffiFfiConverterInt64.read(buf),
+            valid_from=_UniffiFfiConverterInt64.read(buf),
+            valid_until=_UniffiFfiConverterInt64.read(buf),
             claims=_UniffiFfiConverterSequenceTypeClaim.read(buf),
         )
 
@@ -10002,9 +9963,9 @@ class _UniffiFfiConverterTypeStatementInfo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterTypeStatementKind.check_lower(value.kind)
         _UniffiFfiConverterBytes.check_lower(value.issuer)
         _UniffiFfiConverterBytes.check_lower(value.subject)
-        _UniffiFfiConverterUInt64.check_lower(value.serial)
-        _UniffiFfiConverterUInt64.check_lower(value.valid_from)
-        _UniffiFfiConverterUInt64.check_lower(value.valid_until)
+        _UniffiFfiConverterInt64.check_lower(value.serial)
+        _UniffiFfiConverterInt64.check_lower(value.valid_from)
+        _UniffiFfiConverterInt64.check_lower(value.valid_until)
         _UniffiFfiConverterSequenceTypeClaim.check_lower(value.claims)
 
     @staticmethod
@@ -10012,9 +9973,9 @@ class _UniffiFfiConverterTypeStatementInfo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterTypeStatementKind.write(value.kind, buf)
         _UniffiFfiConverterBytes.write(value.issuer, buf)
         _UniffiFfiConverterBytes.write(value.subject, buf)
-        _UniffiFfiConverterUInt64.write(value.serial, buf)
-        _UniffiFfiConverterUInt64.write(value.valid_from, buf)
-        _UniffiFfiConverterUInt64.write(value.valid_until, buf)
+        _UniffiFfiConverterInt64.write(value.serial, buf)
+        _UniffiFfiConverterInt64.write(value.valid_from, buf)
+        _UniffiFfiConverterInt64.write(value.valid_until, buf)
         _UniffiFfiConverterSequenceTypeClaim.write(value.claims, buf)
 
 
@@ -10330,20 +10291,20 @@ class _UniffiFfiConverterTypeStoreOptions(_UniffiConverterRustBuffer):
         return StoreOptions(
             durability=_UniffiFfiConverterTypeDurability.read(buf),
             device_label=_UniffiFfiConverterString.read(buf),
-            now=_UniffiFfiConverterUInt64.read(buf),
+            now=_UniffiFfiConverterInt64.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
         _UniffiFfiConverterTypeDurability.check_lower(value.durability)
         _UniffiFfiConverterString.check_lower(value.device_label)
-        _UniffiFfiConverterUInt64.check_lower(value.now)
+        _UniffiFfiConverterInt64.check_lower(value.now)
 
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterTypeDurability.write(value.durability, buf)
         _UniffiFfiConverterString.write(value.device_label, buf)
-        _UniffiFfiConverterUInt64.write(value.now, buf)
+        _UniffiFfiConverterInt64.write(value.now, buf)
 
 @dataclass
 class TrustAnchor:
@@ -10386,11 +10347,11 @@ class _UniffiFfiConverterTypeTrustAnchor(_UniffiConverterRustBuffer):
         _UniffiFfiConverterBytes.write(value.key, buf)
         _UniffiFfiConverterString.write(value.organisation, buf)
 
-class _UniffiFfiConverterOptionalUInt32(_UniffiConverterRustBuffer):
+class _UniffiFfiConverterOptionalInt64(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
         if value is not None:
-            _UniffiFfiConverterUInt32.check_lower(value)
+            _UniffiFfiConverterInt64.check_lower(value)
 
     @classmethod
     def write(cls, value, buf):
@@ -10399,7 +10360,7 @@ class _UniffiFfiConverterOptionalUInt32(_UniffiConverterRustBuffer):
             return
 
         buf.write_u8(1)
-        _UniffiFfiConverterUInt32.write(value, buf)
+        _UniffiFfiConverterInt64.write(value, buf)
 
     @classmethod
     def read(cls, buf):
@@ -10407,32 +10368,9 @@ class _UniffiFfiConverterOptionalUInt32(_UniffiConverterRustBuffer):
         if flag == 0:
             return None
         elif flag == 1:
-            return _UniffiFfiConverterUInt32.read(buf)
+            return _UniffiFfiConverterInt64.read(buf)
         else:
             raise InternalError("Unexpected flag byte for optional type")
-
-class _UniffiFfiConverterSequenceUInt32(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        for item in value:
-            _UniffiFfiConverterUInt32.check_lower(item)
-
-    @classmethod
-    def write(cls, value, buf):
-        items = len(value)
-        buf.write_i32(items)
-        for item in value:
-            _UniffiFfiConverterUInt32.write(item, buf)
-
-    @classmethod
-    def read(cls, buf):
-        count = buf.read_i32()
-        if count < 0:
-            raise InternalError("Unexpected negative sequence length")
-
-        return [
-            _UniffiFfiConverterUInt32.read(buf) for i in range(count)
-        ]
 
 @dataclass
 class UploadInfo:
@@ -10470,27 +10408,27 @@ class _UniffiFfiConverterTypeUploadInfo(_UniffiConverterRustBuffer):
     def read(buf):
         return UploadInfo(
             identity_key=_UniffiFfiConverterBytes.read(buf),
-            signed_prekey_id=_UniffiFfiConverterOptionalUInt32.read(buf),
-            last_resort_kem_prekey_id=_UniffiFfiConverterOptionalUInt32.read(buf),
-            one_time_prekey_ids=_UniffiFfiConverterSequenceUInt32.read(buf),
-            kem_one_time_prekey_ids=_UniffiFfiConverterSequenceUInt32.read(buf),
+            signed_prekey_id=_UniffiFfiConverterOptionalInt64.read(buf),
+            last_resort_kem_prekey_id=_UniffiFfiConverterOptionalInt64.read(buf),
+            one_time_prekey_ids=_UniffiFfiConverterSequenceInt64.read(buf),
+            kem_one_time_prekey_ids=_UniffiFfiConverterSequenceInt64.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
         _UniffiFfiConverterBytes.check_lower(value.identity_key)
-        _UniffiFfiConverterOptionalUInt32.check_lower(value.signed_prekey_id)
-        _UniffiFfiConverterOptionalUInt32.check_lower(value.last_resort_kem_prekey_id)
-        _UniffiFfiConverterSequenceUInt32.check_lower(value.one_time_prekey_ids)
-        _UniffiFfiConverterSequenceUInt32.check_lower(value.kem_one_time_prekey_ids)
+        _UniffiFfiConverterOptionalInt64.check_lower(value.signed_prekey_id)
+        _UniffiFfiConverterOptionalInt64.check_lower(value.last_resort_kem_prekey_id)
+        _UniffiFfiConverterSequenceInt64.check_lower(value.one_time_prekey_ids)
+        _UniffiFfiConverterSequenceInt64.check_lower(value.kem_one_time_prekey_ids)
 
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterBytes.write(value.identity_key, buf)
-        _UniffiFfiConverterOptionalUInt32.write(value.signed_prekey_id, buf)
-        _UniffiFfiConverterOptionalUInt32.write(value.last_resort_kem_prekey_id, buf)
-        _UniffiFfiConverterSequenceUInt32.write(value.one_time_prekey_ids, buf)
-        _UniffiFfiConverterSequenceUInt32.write(value.kem_one_time_prekey_ids, buf)
+        _UniffiFfiConverterOptionalInt64.write(value.signed_prekey_id, buf)
+        _UniffiFfiConverterOptionalInt64.write(value.last_resort_kem_prekey_id, buf)
+        _UniffiFfiConverterSequenceInt64.write(value.one_time_prekey_ids, buf)
+        _UniffiFfiConverterSequenceInt64.write(value.kem_one_time_prekey_ids, buf)
 
 
 
@@ -10618,7 +10556,7 @@ class _UniffiFfiConverterTypeRevocationStatus(_UniffiConverterRustBuffer):
             )
         if variant == 2:
             return RevocationStatus.STALE(
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 3:
             return RevocationStatus.MISSING(
@@ -10630,7 +10568,7 @@ class _UniffiFfiConverterTypeRevocationStatus(_UniffiConverterRustBuffer):
         if value.is_CURRENT():
             return
         if value.is_STALE():
-            _UniffiFfiConverterUInt64.check_lower(value.next_update)
+            _UniffiFfiConverterInt64.check_lower(value.next_update)
             return
         if value.is_MISSING():
             return
@@ -10642,7 +10580,7 @@ class _UniffiFfiConverterTypeRevocationStatus(_UniffiConverterRustBuffer):
             buf.write_i32(1)
         if value.is_STALE():
             buf.write_i32(2)
-            _UniffiFfiConverterUInt64.write(value.next_update, buf)
+            _UniffiFfiConverterInt64.write(value.next_update, buf)
         if value.is_MISSING():
             buf.write_i32(3)
 
@@ -10695,9 +10633,9 @@ class _UniffiFfiConverterTypeVerified(_UniffiConverterRustBuffer):
             organisation=_UniffiFfiConverterString.read(buf),
             kind=_UniffiFfiConverterTypeStatementKind.read(buf),
             subject=_UniffiFfiConverterBytes.read(buf),
-            serial=_UniffiFfiConverterUInt64.read(buf),
+            serial=_UniffiFfiConverterInt64.read(buf),
             claims=_UniffiFfiConverterSequenceTypeClaim.read(buf),
-            valid_until=_UniffiFfiConverterUInt64.read(buf),
+            valid_until=_UniffiFfiConverterInt64.read(buf),
             revocation=_UniffiFfiConverterTypeRevocationStatus.read(buf),
         )
 
@@ -10707,9 +10645,9 @@ class _UniffiFfiConverterTypeVerified(_UniffiConverterRustBuffer):
         _UniffiFfiConverterString.check_lower(value.organisation)
         _UniffiFfiConverterTypeStatementKind.check_lower(value.kind)
         _UniffiFfiConverterBytes.check_lower(value.subject)
-        _UniffiFfiConverterUInt64.check_lower(value.serial)
+        _UniffiFfiConverterInt64.check_lower(value.serial)
         _UniffiFfiConverterSequenceTypeClaim.check_lower(value.claims)
-        _UniffiFfiConverterUInt64.check_lower(value.valid_until)
+        _UniffiFfiConverterInt64.check_lower(value.valid_until)
         _UniffiFfiConverterTypeRevocationStatus.check_lower(value.revocation)
 
     @staticmethod
@@ -10718,9 +10656,9 @@ class _UniffiFfiConverterTypeVerified(_UniffiConverterRustBuffer):
         _UniffiFfiConverterString.write(value.organisation, buf)
         _UniffiFfiConverterTypeStatementKind.write(value.kind, buf)
         _UniffiFfiConverterBytes.write(value.subject, buf)
-        _UniffiFfiConverterUInt64.write(value.serial, buf)
+        _UniffiFfiConverterInt64.write(value.serial, buf)
         _UniffiFfiConverterSequenceTypeClaim.write(value.claims, buf)
-        _UniffiFfiConverterUInt64.write(value.valid_until, buf)
+        _UniffiFfiConverterInt64.write(value.valid_until, buf)
         _UniffiFfiConverterTypeRevocationStatus.write(value.revocation, buf)
 
 @dataclass
@@ -11421,7 +11359,7 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterBytes.read(buf),
                 _UniffiFfiConverterSequenceTypeTrustAnchor.read(buf),
                 _UniffiFfiConverterSequenceBytes.read(buf),
-                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
             )
         raise InternalError("Raw enum value doesn't match any cases")
 
@@ -11468,7 +11406,7 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
             _UniffiFfiConverterBytes.check_lower(value.presentation)
             _UniffiFfiConverterSequenceTypeTrustAnchor.check_lower(value.anchors)
             _UniffiFfiConverterSequenceBytes.check_lower(value.revocations)
-            _UniffiFfiConverterUInt64.check_lower(value.now)
+            _UniffiFfiConverterInt64.check_lower(value.now)
             return
         raise ValueError(value)
 
@@ -11516,7 +11454,7 @@ class _UniffiFfiConverterTypeVerifyItem(_UniffiConverterRustBuffer):
             _UniffiFfiConverterBytes.write(value.presentation, buf)
             _UniffiFfiConverterSequenceTypeTrustAnchor.write(value.anchors, buf)
             _UniffiFfiConverterSequenceBytes.write(value.revocations, buf)
-            _UniffiFfiConverterUInt64.write(value.now, buf)
+            _UniffiFfiConverterInt64.write(value.now, buf)
 
 
 
@@ -11813,7 +11751,7 @@ class OutboundGroup(OutboundGroupProtocol):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -11932,7 +11870,7 @@ class OutboundGroup(OutboundGroupProtocol):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -11962,7 +11900,7 @@ class OutboundGroup(OutboundGroupProtocol):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -11993,10 +11931,10 @@ class OutboundGroup(OutboundGroupProtocol):
         opening an older copy on purpose (docs/INTEGRATION.md).
 """
         
-        _UniffiFfiConverterUInt64.check_lower(generation)
+        _UniffiFfiConverterInt64.check_lower(generation)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(generation),
+            _UniffiFfiConverterInt64.lower(generation),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12030,10 +11968,10 @@ class OutboundGroup(OutboundGroupProtocol):
         number has reached its maximum.
 """
         
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12051,7 +11989,7 @@ class OutboundGroup(OutboundGroupProtocol):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -12064,10 +12002,10 @@ class OutboundGroup(OutboundGroupProtocol):
         Whether the policy requires a rotation at `now`.
 """
         
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterOptionalTypeRotationReason.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12307,9 +12245,9 @@ class Device(DeviceProtocol):
         prekey, dated `now` (Unix seconds). Publish them with `upload(now)`.
 """
         
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeDevice.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12335,12 +12273,12 @@ class Device(DeviceProtocol):
 
         _UniffiFfiConverterBytes.check_lower(identity_key)
 
-        _UniffiFfiConverterUInt64.check_lower(min_generation)
+        _UniffiFfiConverterInt64.check_lower(min_generation)
         _uniffi_lowered_args = (
             _UniffiFfiConverterBytes.lower(storage_key),
             _UniffiFfiConverterBytes.lower(sealed),
             _UniffiFfiConverterBytes.lower(identity_key),
-            _UniffiFfiConverterUInt64.lower(min_generation),
+            _UniffiFfiConverterInt64.lower(min_generation),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeDevice.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12378,11 +12316,11 @@ class Device(DeviceProtocol):
         
         _UniffiFfiConverterByRefBytes.check_lower(message)
 
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
             _UniffiFfiConverterByRefBytes.lower(message),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeAcceptResult.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12418,10 +12356,10 @@ class Device(DeviceProtocol):
         `upload(now)` is the compact alternative.
 """
         
-        _UniffiFfiConverterUInt32.check_lower(max)
+        _UniffiFfiConverterInt64.check_lower(max)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt32.lower(max),
+            _UniffiFfiConverterInt64.lower(max),
         )
         _uniffi_lift_return = _UniffiFfiConverterSequenceBytes.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12442,12 +12380,12 @@ class Device(DeviceProtocol):
 
         _UniffiFfiConverterTypeGroupPolicy.check_lower(policy)
 
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
             _UniffiFfiConverterBytes.lower(group_id),
             _UniffiFfiConverterTypeGroupPolicy.lower(policy),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeOutboundGroup.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12475,13 +12413,13 @@ class Device(DeviceProtocol):
 
         _UniffiFfiConverterTypeGroupPolicy.check_lower(policy)
 
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
             _UniffiFfiConverterTypeRoster.lower(roster),
             _UniffiFfiConverterTypeAccount.lower(account),
             _UniffiFfiConverterTypeGroupPolicy.lower(policy),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeOutboundGroup.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12496,12 +12434,12 @@ class Device(DeviceProtocol):
         Makes up to `count` one-time ML-KEM prekeys; returns how many.
 """
         
-        _UniffiFfiConverterUInt32.check_lower(count)
+        _UniffiFfiConverterInt64.check_lower(count)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt32.lower(count),
+            _UniffiFfiConverterInt64.lower(count),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -12514,12 +12452,12 @@ class Device(DeviceProtocol):
         Makes up to `count` one-time X25519 prekeys; returns how many.
 """
         
-        _UniffiFfiConverterUInt32.check_lower(count)
+        _UniffiFfiConverterInt64.check_lower(count)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt32.lower(count),
+            _UniffiFfiConverterInt64.lower(count),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -12535,7 +12473,7 @@ class Device(DeviceProtocol):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -12583,7 +12521,7 @@ class Device(DeviceProtocol):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -12600,10 +12538,10 @@ class Device(DeviceProtocol):
         more with `RotationRequired`). `upload(now)` rotates what is due.
 """
         
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12620,7 +12558,7 @@ class Device(DeviceProtocol):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -12642,13 +12580,13 @@ class Device(DeviceProtocol):
 
         _UniffiFfiConverterBytes.check_lower(group_id)
 
-        _UniffiFfiConverterUInt64.check_lower(min_generation)
+        _UniffiFfiConverterInt64.check_lower(min_generation)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
             _UniffiFfiConverterBytes.lower(storage_key),
             _UniffiFfiConverterBytes.lower(sealed),
             _UniffiFfiConverterBytes.lower(group_id),
-            _UniffiFfiConverterUInt64.lower(min_generation),
+            _UniffiFfiConverterInt64.lower(min_generation),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeOutboundGroup.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12666,12 +12604,12 @@ class Device(DeviceProtocol):
         when the app starts. Persist the device if it returns more than 0.
 """
         
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -12687,10 +12625,10 @@ class Device(DeviceProtocol):
         opening an older copy on purpose (docs/INTEGRATION.md).
 """
         
-        _UniffiFfiConverterUInt64.check_lower(generation)
+        _UniffiFfiConverterInt64.check_lower(generation)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(generation),
+            _UniffiFfiConverterInt64.lower(generation),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12708,10 +12646,10 @@ class Device(DeviceProtocol):
         possible. Also prunes. `upload(now)` rotates when due.
 """
         
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12729,10 +12667,10 @@ class Device(DeviceProtocol):
         rotates when due, so apps rarely call this themselves.
 """
         
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -12800,10 +12738,10 @@ class Device(DeviceProtocol):
         keys in them are never offered again.
 """
         
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterOptionalBytes.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -13128,13 +13066,13 @@ class GroupReceiver(GroupReceiverProtocol):
 
         _UniffiFfiConverterBytes.check_lower(sender_identity)
 
-        _UniffiFfiConverterUInt64.check_lower(min_generation)
+        _UniffiFfiConverterInt64.check_lower(min_generation)
         _uniffi_lowered_args = (
             _UniffiFfiConverterBytes.lower(storage_key),
             _UniffiFfiConverterBytes.lower(sealed),
             _UniffiFfiConverterBytes.lower(group_id),
             _UniffiFfiConverterBytes.lower(sender_identity),
-            _UniffiFfiConverterUInt64.lower(min_generation),
+            _UniffiFfiConverterInt64.lower(min_generation),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeGroupReceiver.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -13361,7 +13299,7 @@ class GroupReceiver(GroupReceiverProtocol):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -13392,10 +13330,10 @@ class GroupReceiver(GroupReceiverProtocol):
         opening an older copy on purpose (docs/INTEGRATION.md).
 """
         
-        _UniffiFfiConverterUInt64.check_lower(generation)
+        _UniffiFfiConverterInt64.check_lower(generation)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(generation),
+            _UniffiFfiConverterInt64.lower(generation),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -13800,19 +13738,19 @@ class Statement(StatementProtocol):
 
         _UniffiFfiConverterBytes.check_lower(account_key)
 
-        _UniffiFfiConverterUInt64.check_lower(serial)
+        _UniffiFfiConverterInt64.check_lower(serial)
 
-        _UniffiFfiConverterUInt64.check_lower(valid_from)
+        _UniffiFfiConverterInt64.check_lower(valid_from)
 
-        _UniffiFfiConverterUInt64.check_lower(valid_until)
+        _UniffiFfiConverterInt64.check_lower(valid_until)
 
         _UniffiFfiConverterSequenceTypeClaim.check_lower(claims)
         _uniffi_lowered_args = (
             _UniffiFfiConverterTypeIssuerKeyPair.lower(issuer),
             _UniffiFfiConverterBytes.lower(account_key),
-            _UniffiFfiConverterUInt64.lower(serial),
-            _UniffiFfiConverterUInt64.lower(valid_from),
-            _UniffiFfiConverterUInt64.lower(valid_until),
+            _UniffiFfiConverterInt64.lower(serial),
+            _UniffiFfiConverterInt64.lower(valid_from),
+            _UniffiFfiConverterInt64.lower(valid_until),
             _UniffiFfiConverterSequenceTypeClaim.lower(claims),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeStatement.lift
@@ -13836,19 +13774,19 @@ class Statement(StatementProtocol):
 
         _UniffiFfiConverterBytes.check_lower(intermediate_key)
 
-        _UniffiFfiConverterUInt64.check_lower(serial)
+        _UniffiFfiConverterInt64.check_lower(serial)
 
-        _UniffiFfiConverterUInt64.check_lower(valid_from)
+        _UniffiFfiConverterInt64.check_lower(valid_from)
 
-        _UniffiFfiConverterUInt64.check_lower(valid_until)
+        _UniffiFfiConverterInt64.check_lower(valid_until)
 
         _UniffiFfiConverterSequenceTypeClaim.check_lower(claims)
         _uniffi_lowered_args = (
             _UniffiFfiConverterTypeIssuerKeyPair.lower(anchor),
             _UniffiFfiConverterBytes.lower(intermediate_key),
-            _UniffiFfiConverterUInt64.lower(serial),
-            _UniffiFfiConverterUInt64.lower(valid_from),
-            _UniffiFfiConverterUInt64.lower(valid_until),
+            _UniffiFfiConverterInt64.lower(serial),
+            _UniffiFfiConverterInt64.lower(valid_from),
+            _UniffiFfiConverterInt64.lower(valid_until),
             _UniffiFfiConverterSequenceTypeClaim.lower(claims),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeStatement.lift
@@ -13895,20 +13833,20 @@ class Statement(StatementProtocol):
 
         _UniffiFfiConverterBytes.check_lower(subject)
 
-        _UniffiFfiConverterUInt64.check_lower(serial)
+        _UniffiFfiConverterInt64.check_lower(serial)
 
-        _UniffiFfiConverterUInt64.check_lower(valid_from)
+        _UniffiFfiConverterInt64.check_lower(valid_from)
 
-        _UniffiFfiConverterUInt64.check_lower(valid_until)
+        _UniffiFfiConverterInt64.check_lower(valid_until)
 
         _UniffiFfiConverterSequenceTypeClaim.check_lower(claims)
         _uniffi_lowered_args = (
             _UniffiFfiConverterTypeIssuerKeyPair.lower(issuer),
             _UniffiFfiConverterTypeStatementKind.lower(kind),
             _UniffiFfiConverterBytes.lower(subject),
-            _UniffiFfiConverterUInt64.lower(serial),
-            _UniffiFfiConverterUInt64.lower(valid_from),
-            _UniffiFfiConverterUInt64.lower(valid_until),
+            _UniffiFfiConverterInt64.lower(serial),
+            _UniffiFfiConverterInt64.lower(valid_from),
+            _UniffiFfiConverterInt64.lower(valid_until),
             _UniffiFfiConverterSequenceTypeClaim.lower(claims),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeStatement.lift
@@ -14087,16 +14025,16 @@ class RevocationList(RevocationListProtocol):
         
         _UniffiFfiConverterTypeIssuerKeyPair.check_lower(issuer)
 
-        _UniffiFfiConverterUInt64.check_lower(issued_at)
+        _UniffiFfiConverterInt64.check_lower(issued_at)
 
-        _UniffiFfiConverterUInt64.check_lower(next_update)
+        _UniffiFfiConverterInt64.check_lower(next_update)
 
-        _UniffiFfiConverterSequenceUInt64.check_lower(serials)
+        _UniffiFfiConverterSequenceInt64.check_lower(serials)
         _uniffi_lowered_args = (
             _UniffiFfiConverterTypeIssuerKeyPair.lower(issuer),
-            _UniffiFfiConverterUInt64.lower(issued_at),
-            _UniffiFfiConverterUInt64.lower(next_update),
-            _UniffiFfiConverterSequenceUInt64.lower(serials),
+            _UniffiFfiConverterInt64.lower(issued_at),
+            _UniffiFfiConverterInt64.lower(next_update),
+            _UniffiFfiConverterSequenceInt64.lower(serials),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeRevocationList.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -14147,13 +14085,13 @@ class RevocationList(RevocationListProtocol):
         Whether the list is stale at `now` (its successor was due).
 """
         
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
-        _uniffi_error_converter = None
+        _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_is_stale,
@@ -14165,10 +14103,10 @@ class RevocationList(RevocationListProtocol):
         Whether `serial` is revoked by this list.
 """
         
-        _UniffiFfiConverterUInt64.check_lower(serial)
+        _UniffiFfiConverterInt64.check_lower(serial)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(serial),
+            _UniffiFfiConverterInt64.lower(serial),
         )
         _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
         _uniffi_error_converter = None
@@ -14434,12 +14372,12 @@ class Presentation(PresentationProtocol):
 
         _UniffiFfiConverterSequenceTypeRevocationList.check_lower(revocations)
 
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
             _UniffiFfiConverterSequenceTypeTrustAnchor.lower(anchors),
             _UniffiFfiConverterSequenceTypeRevocationList.lower(revocations),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeVerified.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -14463,13 +14401,13 @@ class Presentation(PresentationProtocol):
 
         _UniffiFfiConverterSequenceTypeRevocationList.check_lower(revocations)
 
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
             _UniffiFfiConverterBytes.lower(account_key),
             _UniffiFfiConverterSequenceTypeTrustAnchor.lower(anchors),
             _UniffiFfiConverterSequenceTypeRevocationList.lower(revocations),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeVerified.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -15139,7 +15077,7 @@ class StoreAccount(StoreAccountProtocol):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_lift_return = _UniffiFfiConverterInt64.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -15158,12 +15096,12 @@ class StoreAccount(StoreAccountProtocol):
 
         _UniffiFfiConverterSequenceTypeRosterMember.check_lower(members)
 
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
             _UniffiFfiConverterBytes.lower(group_id),
             _UniffiFfiConverterSequenceTypeRosterMember.lower(members),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeRoster.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -15186,12 +15124,12 @@ class StoreAccount(StoreAccountProtocol):
 
         _UniffiFfiConverterByRefBytes.check_lower(message)
 
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
             _UniffiFfiConverterByRefBytes.lower(sender),
             _UniffiFfiConverterByRefBytes.lower(message),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeStoreDelivery.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -15210,11 +15148,11 @@ class StoreAccount(StoreAccountProtocol):
         
         _UniffiFfiConverterSequenceTypeQueuedMessage.check_lower(messages)
 
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
             _UniffiFfiConverterSequenceTypeQueuedMessage.lower(messages),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterSequenceTypeStoreBatchResult.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -15333,12 +15271,12 @@ class StoreAccount(StoreAccountProtocol):
 
         _UniffiFfiConverterByRefBytes.check_lower(plaintext)
 
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
             _UniffiFfiConverterByRefBytes.lower(group_id),
             _UniffiFfiConverterByRefBytes.lower(plaintext),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterTypeGroupSend.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -15463,10 +15401,10 @@ class StoreAccount(StoreAccountProtocol):
         it returns: upload it, and again after a crash (idempotent).
 """
         
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterOptionalBytes.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -15539,10 +15477,10 @@ class StoreAccount(StoreAccountProtocol):
         left, or a rotation due at `now`).
 """
         
-        _UniffiFfiConverterUInt64.check_lower(now)
+        _UniffiFfiConverterInt64.check_lower(now)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(now),
+            _UniffiFfiConverterInt64.lower(now),
         )
         _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeQorganError
@@ -15581,31 +15519,6 @@ class _UniffiFfiConverterTypeStoreAccount:
     @classmethod
     def write(cls, value: StoreAccount, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
-
-class _UniffiFfiConverterOptionalUInt64(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        if value is not None:
-            _UniffiFfiConverterUInt64.check_lower(value)
-
-    @classmethod
-    def write(cls, value, buf):
-        if value is None:
-            buf.write_u8(0)
-            return
-
-        buf.write_u8(1)
-        _UniffiFfiConverterUInt64.write(value, buf)
-
-    @classmethod
-    def read(cls, buf):
-        flag = buf.read_u8()
-        if flag == 0:
-            return None
-        elif flag == 1:
-            return _UniffiFfiConverterUInt64.read(buf)
-        else:
-            raise InternalError("Unexpected flag byte for optional type")
 
 
 class StoreAnchor():
@@ -15666,7 +15579,7 @@ class StoreAnchorImpl(StoreAnchor):
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterOptionalUInt64.lift
+        _uniffi_lift_return = _UniffiFfiConverterOptionalInt64.lift
         _uniffi_error_converter = None
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -15679,10 +15592,10 @@ class StoreAnchorImpl(StoreAnchor):
         Records the counter after a commit.
 """
         
-        _UniffiFfiConverterUInt64.check_lower(counter)
+        _UniffiFfiConverterInt64.check_lower(counter)
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt64.lower(counter),
+            _UniffiFfiConverterInt64.lower(counter),
         )
         _uniffi_lift_return = lambda val: None
         _uniffi_error_converter = None
@@ -15712,7 +15625,7 @@ class _UniffiTraitImplStoreAnchorImpl:
             uniffi_method = uniffi_obj.load
             return uniffi_method(*uniffi_args)
         def write_return_value(v):
-            uniffi_out_return[0] = _UniffiFfiConverterOptionalUInt64.lower(v)
+            uniffi_out_return[0] = _UniffiFfiConverterOptionalInt64.lower(v)
         _uniffi_trait_interface_call(
                 uniffi_call_status_ptr.contents,
                 make_call,
@@ -15728,7 +15641,7 @@ class _UniffiTraitImplStoreAnchorImpl:
         ):
         uniffi_obj = _UniffiFfiConverterTypeStoreAnchor._handle_map.get(uniffi_handle)
         def make_call():
-            uniffi_args = (_UniffiFfiConverterUInt64.lift(counter), )
+            uniffi_args = (_UniffiFfiConverterInt64.lift(counter), )
             uniffi_method = uniffi_obj.store
             return uniffi_method(*uniffi_args)
         write_return_value = lambda v: None
@@ -16211,12 +16124,12 @@ def verify_presentation(presentation: bytes,anchors: typing.List[TrustAnchor],re
 
     _UniffiFfiConverterSequenceBytes.check_lower(revocations)
 
-    _UniffiFfiConverterUInt64.check_lower(now)
+    _UniffiFfiConverterInt64.check_lower(now)
     _uniffi_lowered_args = (
         _UniffiFfiConverterByRefBytes.lower(presentation),
         _UniffiFfiConverterSequenceTypeTrustAnchor.lower(anchors),
         _UniffiFfiConverterSequenceBytes.lower(revocations),
-        _UniffiFfiConverterUInt64.lower(now),
+        _UniffiFfiConverterInt64.lower(now),
     )
     _uniffi_lift_return = _UniffiFfiConverterTypeVerified.lift
     _uniffi_error_converter = _UniffiFfiConverterTypeQorganError

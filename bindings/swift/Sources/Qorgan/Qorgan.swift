@@ -471,54 +471,6 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
-    typealias FfiType = UInt8
-    typealias SwiftType = UInt8
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt8 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: UInt8, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
-    typealias FfiType = UInt32
-    typealias SwiftType = UInt32
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
-    typealias FfiType = UInt64
-    typealias SwiftType = UInt64
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
     typealias FfiType = Int64
     typealias SwiftType = Int64
@@ -653,7 +605,7 @@ public protocol AccountProtocol: AnyObject, Sendable {
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    func generation() throws  -> UInt64
+    func generation() throws  -> Int64
     
     /**
      * The head of the newest list.
@@ -701,7 +653,7 @@ public protocol AccountProtocol: AnyObject, Sendable {
      * for this owner), so that the next `seal` is above it
      * (docs/INTEGRATION.md).
      */
-    func resumeGeneration(generation: UInt64) throws 
+    func resumeGeneration(generation: Int64) throws 
     
     /**
      * The account safety number with `contact` (stable while either side
@@ -810,14 +762,14 @@ public static func create(device: Device, label: String)throws  -> Account  {
      * last seal; 0 if none) or later. Another account's blob is refused
      * with `WrongOwner`, an older one with `RolledBack`.
      */
-public static func `open`(storageKey: Data, sealed: Data, accountKey: Data, minGeneration: UInt64)throws  -> Account  {
+public static func `open`(storageKey: Data, sealed: Data, accountKey: Data, minGeneration: Int64)throws  -> Account  {
     return try  FfiConverterTypeAccount_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_account_open(
         FfiConverterData.lower(storageKey),
         FfiConverterData.lower(sealed),
         FfiConverterData.lower(accountKey),
-        FfiConverterUInt64.lower(minGeneration),uniffiCallStatus
+        FfiConverterInt64.lower(minGeneration),uniffiCallStatus
     )
 })
 }
@@ -867,8 +819,8 @@ open func devices()throws  -> [DeviceInfo]  {
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-open func generation()throws  -> UInt64  {
-    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func generation()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_account_generation(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -962,11 +914,11 @@ open func removeDevice(identityKey: Data)throws  -> Data  {
      * for this owner), so that the next `seal` is above it
      * (docs/INTEGRATION.md).
      */
-open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func resumeGeneration(generation: Int64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_account_resume_generation(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(generation),uniffiCallStatus
+        FfiConverterInt64.lower(generation),uniffiCallStatus
     )
 }
 }
@@ -1105,7 +1057,7 @@ public protocol ContactProtocol: AnyObject, Sendable {
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    func generation() throws  -> UInt64
+    func generation() throws  -> Int64
     
     /**
      * The head of the newest verified list.
@@ -1117,7 +1069,7 @@ public protocol ContactProtocol: AnyObject, Sendable {
      * for this owner), so that the next `seal` is above it
      * (docs/INTEGRATION.md).
      */
-    func resumeGeneration(generation: UInt64) throws 
+    func resumeGeneration(generation: Int64) throws 
     
     /**
      * The contact encrypted under a 32-byte storage key, bound to its
@@ -1203,14 +1155,14 @@ open class Contact: ContactProtocol, @unchecked Sendable {
      * with `WrongOwner`, an older one with `RolledBack`: an older contact
      * would accept a device list the newer one refused.
      */
-public static func `open`(storageKey: Data, sealed: Data, accountKey: Data, minGeneration: UInt64)throws  -> Contact  {
+public static func `open`(storageKey: Data, sealed: Data, accountKey: Data, minGeneration: Int64)throws  -> Contact  {
     return try  FfiConverterTypeContact_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_contact_open(
         FfiConverterData.lower(storageKey),
         FfiConverterData.lower(sealed),
         FfiConverterData.lower(accountKey),
-        FfiConverterUInt64.lower(minGeneration),uniffiCallStatus
+        FfiConverterInt64.lower(minGeneration),uniffiCallStatus
     )
 })
 }
@@ -1285,8 +1237,8 @@ open func devices()throws  -> [DeviceInfo]  {
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-open func generation()throws  -> UInt64  {
-    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func generation()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_contact_generation(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1311,11 +1263,11 @@ open func head()throws  -> ListHead  {
      * for this owner), so that the next `seal` is above it
      * (docs/INTEGRATION.md).
      */
-open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func resumeGeneration(generation: Int64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_contact_resume_generation(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(generation),uniffiCallStatus
+        FfiConverterInt64.lower(generation),uniffiCallStatus
     )
 }
 }
@@ -1419,7 +1371,7 @@ public protocol DeviceProtocol: AnyObject, Sendable {
      * days or more ago (`PreKeyExpired`). Persist the device and the new
      * session together.
      */
-    func accept(message: Data, now: UInt64) throws  -> AcceptResult
+    func accept(message: Data, now: Int64) throws  -> AcceptResult
     
     /**
      * One prekey bundle (the first of `bundles(1)`): its one-time keys,
@@ -1435,14 +1387,14 @@ public protocol DeviceProtocol: AnyObject, Sendable {
      * signed and last-resort prekeys. Persist the device afterwards.
      * `upload(now)` is the compact alternative.
      */
-    func bundles(max: UInt32) throws  -> [Data]
+    func bundles(max: Int64) throws  -> [Data]
     
     /**
      * Starts this device's sending chain in a group (`group_id` at most
      * 64 bytes; `now` in seconds, used only for the age policy). The chain
      * signs its distributions with this device's identity.
      */
-    func createGroup(groupId: Data, policy: GroupPolicy, now: UInt64) throws  -> OutboundGroup
+    func createGroup(groupId: Data, policy: GroupPolicy, now: Int64) throws  -> OutboundGroup
     
     /**
      * Starts this device's sending chain in the group of `roster` (the
@@ -1454,23 +1406,23 @@ public protocol DeviceProtocol: AnyObject, Sendable {
      * `OutboundGroup.distribute_in_roster`. Kotlin: pass objects that are
      * still open.
      */
-    func createGroupInRoster(roster: Roster, account: Account, policy: GroupPolicy, now: UInt64) throws  -> OutboundGroup
+    func createGroupInRoster(roster: Roster, account: Account, policy: GroupPolicy, now: Int64) throws  -> OutboundGroup
     
     /**
      * Makes up to `count` one-time ML-KEM prekeys; returns how many.
      */
-    func generateKemOneTimePrekeys(count: UInt32) throws  -> UInt32
+    func generateKemOneTimePrekeys(count: Int64) throws  -> Int64
     
     /**
      * Makes up to `count` one-time X25519 prekeys; returns how many.
      */
-    func generateOneTimePrekeys(count: UInt32) throws  -> UInt32
+    func generateOneTimePrekeys(count: Int64) throws  -> Int64
     
     /**
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    func generation() throws  -> UInt64
+    func generation() throws  -> Int64
     
     /**
      * The public identity key (standalone encoding) to publish.
@@ -1485,7 +1437,7 @@ public protocol DeviceProtocol: AnyObject, Sendable {
     /**
      * Unused one-time ML-KEM prekeys.
      */
-    func kemOneTimePrekeyCount() throws  -> UInt32
+    func kemOneTimePrekeyCount() throws  -> Int64
     
     /**
      * Whether the signed prekey or the last-resort ML-KEM prekey is due
@@ -1494,12 +1446,12 @@ public protocol DeviceProtocol: AnyObject, Sendable {
      * it can remember against replay (past all of them `accept` refuses
      * more with `RotationRequired`). `upload(now)` rotates what is due.
      */
-    func needsRotation(now: UInt64) throws  -> Bool
+    func needsRotation(now: Int64) throws  -> Bool
     
     /**
      * Unused one-time X25519 prekeys.
      */
-    func oneTimePrekeyCount() throws  -> UInt32
+    func oneTimePrekeyCount() throws  -> Int64
     
     /**
      * Restores a chain sealed by `OutboundGroup.seal`: the chain of
@@ -1507,7 +1459,7 @@ public protocol DeviceProtocol: AnyObject, Sendable {
      * recorded after the last seal; 0 if none) or later. Another group's
      * chain is refused with `WrongOwner`, an older one with `RolledBack`.
      */
-    func openGroup(storageKey: Data, sealed: Data, groupId: Data, minGeneration: UInt64) throws  -> OutboundGroup
+    func openGroup(storageKey: Data, sealed: Data, groupId: Data, minGeneration: Int64) throws  -> OutboundGroup
     
     /**
      * Deletes the retired signed and last-resort prekeys retired 28 days
@@ -1515,7 +1467,7 @@ public protocol DeviceProtocol: AnyObject, Sendable {
      * returns how many. The rotations and `upload` prune too; call it
      * when the app starts. Persist the device if it returns more than 0.
      */
-    func prune(now: UInt64) throws  -> UInt32
+    func prune(now: Int64) throws  -> Int64
     
     /**
      * Raises the generation to at least `generation` (the one recorded
@@ -1523,7 +1475,7 @@ public protocol DeviceProtocol: AnyObject, Sendable {
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-    func resumeGeneration(generation: UInt64) throws 
+    func resumeGeneration(generation: Int64) throws 
     
     /**
      * Makes a new last-resort ML-KEM prekey dated `now`; the old one is
@@ -1531,7 +1483,7 @@ public protocol DeviceProtocol: AnyObject, Sendable {
      * later exposes the post-quantum share of as few handshakes as
      * possible. Also prunes. `upload(now)` rotates when due.
      */
-    func rotateLastResortKemPrekey(now: UInt64) throws 
+    func rotateLastResortKemPrekey(now: Int64) throws 
     
     /**
      * Makes a new signed prekey dated `now`; the old one is retired and
@@ -1539,7 +1491,7 @@ public protocol DeviceProtocol: AnyObject, Sendable {
      * before), then deleted. Also prunes (as `prune(now)`). `upload(now)`
      * rotates when due, so apps rarely call this themselves.
      */
-    func rotateSignedPrekey(now: UInt64) throws 
+    func rotateSignedPrekey(now: Int64) throws 
     
     /**
      * The safety number with a peer (both account ids may be empty).
@@ -1565,7 +1517,7 @@ public protocol DeviceProtocol: AnyObject, Sendable {
      * keep them and resend the same bytes until the server confirms: the
      * keys in them are never offered again.
      */
-    func upload(now: UInt64) throws  -> Data?
+    func upload(now: Int64) throws  -> Data?
     
 }
 /**
@@ -1617,12 +1569,12 @@ open class Device: DeviceProtocol, @unchecked Sendable {
      * A new device: fresh identity, signed prekey and last-resort ML-KEM
      * prekey, dated `now` (Unix seconds). Publish them with `upload(now)`.
      */
-public convenience init(now: UInt64)throws  {
+public convenience init(now: Int64)throws  {
     let handle =
         try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_device_new(
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 }
     self.init(unsafeFromHandle: handle)
@@ -1645,14 +1597,14 @@ public convenience init(now: UInt64)throws  {
      * seal (0 if none was recorded): a sealed device of another identity
      * is refused with `WrongOwner`, an older one with `RolledBack`.
      */
-public static func `open`(storageKey: Data, sealed: Data, identityKey: Data, minGeneration: UInt64)throws  -> Device  {
+public static func `open`(storageKey: Data, sealed: Data, identityKey: Data, minGeneration: Int64)throws  -> Device  {
     return try  FfiConverterTypeDevice_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_device_open(
         FfiConverterData.lower(storageKey),
         FfiConverterData.lower(sealed),
         FfiConverterData.lower(identityKey),
-        FfiConverterUInt64.lower(minGeneration),uniffiCallStatus
+        FfiConverterInt64.lower(minGeneration),uniffiCallStatus
     )
 })
 }
@@ -1665,14 +1617,14 @@ public static func `open`(storageKey: Data, sealed: Data, identityKey: Data, min
      * days or more ago (`PreKeyExpired`). Persist the device and the new
      * session together.
      */
-open func accept(message: Data, now: UInt64)throws  -> AcceptResult  {
+open func accept(message: Data, now: Int64)throws  -> AcceptResult  {
     return try  FfiConverterTypeAcceptResult_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
         FfiConverterByRefBytes.lower(message) { messageFb in
     uniffi_qorgan_ffi_fn_method_device_accept(
             self.uniffiCloneHandle(),
         messageFb,
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
         }
 })
@@ -1699,12 +1651,12 @@ open func bundle()throws  -> Data  {
      * signed and last-resort prekeys. Persist the device afterwards.
      * `upload(now)` is the compact alternative.
      */
-open func bundles(max: UInt32)throws  -> [Data]  {
+open func bundles(max: Int64)throws  -> [Data]  {
     return try  FfiConverterSequenceData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_bundles(
             self.uniffiCloneHandle(),
-        FfiConverterUInt32.lower(max),uniffiCallStatus
+        FfiConverterInt64.lower(max),uniffiCallStatus
     )
 })
 }
@@ -1714,14 +1666,14 @@ open func bundles(max: UInt32)throws  -> [Data]  {
      * 64 bytes; `now` in seconds, used only for the age policy). The chain
      * signs its distributions with this device's identity.
      */
-open func createGroup(groupId: Data, policy: GroupPolicy, now: UInt64)throws  -> OutboundGroup  {
+open func createGroup(groupId: Data, policy: GroupPolicy, now: Int64)throws  -> OutboundGroup  {
     return try  FfiConverterTypeOutboundGroup_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_create_group(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(groupId),
         FfiConverterTypeGroupPolicy_lower(policy),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -1736,7 +1688,7 @@ open func createGroup(groupId: Data, policy: GroupPolicy, now: UInt64)throws  ->
      * `OutboundGroup.distribute_in_roster`. Kotlin: pass objects that are
      * still open.
      */
-open func createGroupInRoster(roster: Roster, account: Account, policy: GroupPolicy, now: UInt64)throws  -> OutboundGroup  {
+open func createGroupInRoster(roster: Roster, account: Account, policy: GroupPolicy, now: Int64)throws  -> OutboundGroup  {
     return try  FfiConverterTypeOutboundGroup_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_create_group_in_roster(
@@ -1744,7 +1696,7 @@ open func createGroupInRoster(roster: Roster, account: Account, policy: GroupPol
         FfiConverterTypeRoster_lower(roster),
         FfiConverterTypeAccount_lower(account),
         FfiConverterTypeGroupPolicy_lower(policy),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -1752,12 +1704,12 @@ open func createGroupInRoster(roster: Roster, account: Account, policy: GroupPol
     /**
      * Makes up to `count` one-time ML-KEM prekeys; returns how many.
      */
-open func generateKemOneTimePrekeys(count: UInt32)throws  -> UInt32  {
-    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func generateKemOneTimePrekeys(count: Int64)throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys(
             self.uniffiCloneHandle(),
-        FfiConverterUInt32.lower(count),uniffiCallStatus
+        FfiConverterInt64.lower(count),uniffiCallStatus
     )
 })
 }
@@ -1765,12 +1717,12 @@ open func generateKemOneTimePrekeys(count: UInt32)throws  -> UInt32  {
     /**
      * Makes up to `count` one-time X25519 prekeys; returns how many.
      */
-open func generateOneTimePrekeys(count: UInt32)throws  -> UInt32  {
-    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func generateOneTimePrekeys(count: Int64)throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys(
             self.uniffiCloneHandle(),
-        FfiConverterUInt32.lower(count),uniffiCallStatus
+        FfiConverterInt64.lower(count),uniffiCallStatus
     )
 })
 }
@@ -1779,8 +1731,8 @@ open func generateOneTimePrekeys(count: UInt32)throws  -> UInt32  {
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-open func generation()throws  -> UInt64  {
-    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func generation()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_generation(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1816,8 +1768,8 @@ open func initiate(bundle: Data)throws  -> Session  {
     /**
      * Unused one-time ML-KEM prekeys.
      */
-open func kemOneTimePrekeyCount()throws  -> UInt32  {
-    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func kemOneTimePrekeyCount()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1832,12 +1784,12 @@ open func kemOneTimePrekeyCount()throws  -> UInt32  {
      * it can remember against replay (past all of them `accept` refuses
      * more with `RotationRequired`). `upload(now)` rotates what is due.
      */
-open func needsRotation(now: UInt64)throws  -> Bool  {
+open func needsRotation(now: Int64)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_needs_rotation(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -1845,8 +1797,8 @@ open func needsRotation(now: UInt64)throws  -> Bool  {
     /**
      * Unused one-time X25519 prekeys.
      */
-open func oneTimePrekeyCount()throws  -> UInt32  {
-    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func oneTimePrekeyCount()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1860,7 +1812,7 @@ open func oneTimePrekeyCount()throws  -> UInt32  {
      * recorded after the last seal; 0 if none) or later. Another group's
      * chain is refused with `WrongOwner`, an older one with `RolledBack`.
      */
-open func openGroup(storageKey: Data, sealed: Data, groupId: Data, minGeneration: UInt64)throws  -> OutboundGroup  {
+open func openGroup(storageKey: Data, sealed: Data, groupId: Data, minGeneration: Int64)throws  -> OutboundGroup  {
     return try  FfiConverterTypeOutboundGroup_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_open_group(
@@ -1868,7 +1820,7 @@ open func openGroup(storageKey: Data, sealed: Data, groupId: Data, minGeneration
         FfiConverterData.lower(storageKey),
         FfiConverterData.lower(sealed),
         FfiConverterData.lower(groupId),
-        FfiConverterUInt64.lower(minGeneration),uniffiCallStatus
+        FfiConverterInt64.lower(minGeneration),uniffiCallStatus
     )
 })
 }
@@ -1879,12 +1831,12 @@ open func openGroup(storageKey: Data, sealed: Data, groupId: Data, minGeneration
      * returns how many. The rotations and `upload` prune too; call it
      * when the app starts. Persist the device if it returns more than 0.
      */
-open func prune(now: UInt64)throws  -> UInt32  {
-    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func prune(now: Int64)throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_prune(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -1895,11 +1847,11 @@ open func prune(now: UInt64)throws  -> UInt32  {
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func resumeGeneration(generation: Int64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_resume_generation(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(generation),uniffiCallStatus
+        FfiConverterInt64.lower(generation),uniffiCallStatus
     )
 }
 }
@@ -1910,11 +1862,11 @@ open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(Ff
      * later exposes the post-quantum share of as few handshakes as
      * possible. Also prunes. `upload(now)` rotates when due.
      */
-open func rotateLastResortKemPrekey(now: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func rotateLastResortKemPrekey(now: Int64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 }
 }
@@ -1925,11 +1877,11 @@ open func rotateLastResortKemPrekey(now: UInt64)throws   {try rustCallWithError(
      * before), then deleted. Also prunes (as `prune(now)`). `upload(now)`
      * rotates when due, so apps rarely call this themselves.
      */
-open func rotateSignedPrekey(now: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func rotateSignedPrekey(now: Int64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 }
 }
@@ -1976,12 +1928,12 @@ open func seal(storageKey: Data)throws  -> Data  {
      * keep them and resend the same bytes until the server confirms: the
      * keys in them are never offered again.
      */
-open func upload(now: UInt64)throws  -> Data?  {
+open func upload(now: Int64)throws  -> Data?  {
     return try  FfiConverterOptionData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_device_upload(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -2115,7 +2067,7 @@ public protocol GroupReceiverProtocol: AnyObject, Sendable {
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    func generation() throws  -> UInt64
+    func generation() throws  -> Int64
     
     /**
      * The group id of the sender's chains.
@@ -2128,7 +2080,7 @@ public protocol GroupReceiverProtocol: AnyObject, Sendable {
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-    func resumeGeneration(generation: UInt64) throws 
+    func resumeGeneration(generation: Int64) throws 
     
     /**
      * The receiver encrypted under a 32-byte storage key, bound to its
@@ -2295,7 +2247,7 @@ public static func newInRoster(distribution: Data, senderIdentity: Data, roster:
      * receiver is refused with `WrongOwner`, an older one with
      * `RolledBack`.
      */
-public static func `open`(storageKey: Data, sealed: Data, groupId: Data, senderIdentity: Data, minGeneration: UInt64)throws  -> GroupReceiver  {
+public static func `open`(storageKey: Data, sealed: Data, groupId: Data, senderIdentity: Data, minGeneration: Int64)throws  -> GroupReceiver  {
     return try  FfiConverterTypeGroupReceiver_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(
@@ -2303,7 +2255,7 @@ public static func `open`(storageKey: Data, sealed: Data, groupId: Data, senderI
         FfiConverterData.lower(sealed),
         FfiConverterData.lower(groupId),
         FfiConverterData.lower(senderIdentity),
-        FfiConverterUInt64.lower(minGeneration),uniffiCallStatus
+        FfiConverterInt64.lower(minGeneration),uniffiCallStatus
     )
 })
 }
@@ -2452,8 +2404,8 @@ open func export()throws  -> Data  {
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-open func generation()throws  -> UInt64  {
-    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func generation()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_groupreceiver_generation(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -2479,11 +2431,11 @@ open func groupId()throws  -> Data  {
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func resumeGeneration(generation: Int64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_groupreceiver_resume_generation(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(generation),uniffiCallStatus
+        FfiConverterInt64.lower(generation),uniffiCallStatus
     )
 }
 }
@@ -2958,7 +2910,7 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
     /**
      * The current chain id.
      */
-    func chainId() throws  -> UInt32
+    func chainId() throws  -> Int64
     
     /**
      * Encrypts the distribution for every session in one call; one result
@@ -3009,7 +2961,7 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
      * The generation of the last `seal` or open (0 if neither): the
      * `min_generation` to pass to `Device.open_group` next time.
      */
-    func generation() throws  -> UInt64
+    func generation() throws  -> Int64
     
     /**
      * The group id this chain was made for.
@@ -3019,7 +2971,7 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
     /**
      * The index the next message of the current chain will carry.
      */
-    func iteration() throws  -> UInt32
+    func iteration() throws  -> Int64
     
     /**
      * Records a removal: `encrypt` refuses until `rotate`.
@@ -3032,7 +2984,7 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-    func resumeGeneration(generation: UInt64) throws 
+    func resumeGeneration(generation: Int64) throws 
     
     /**
      * The head of the roster the current chain is bound to (`None` in a
@@ -3046,18 +2998,18 @@ public protocol OutboundGroupProtocol: AnyObject, Sendable {
      * the remaining members. Refused (`ChainExhausted`) once the rotation
      * number has reached its maximum.
      */
-    func rotate(now: UInt64) throws 
+    func rotate(now: Int64) throws 
     
     /**
      * The current chain's rotation number (0 for the first chain, one more
      * for each `rotate`).
      */
-    func rotation() throws  -> UInt32
+    func rotation() throws  -> Int64
     
     /**
      * Whether the policy requires a rotation at `now`.
      */
-    func rotationDue(now: UInt64) throws  -> RotationReason?
+    func rotationDue(now: Int64) throws  -> RotationReason?
     
     /**
      * The chain encrypted under a 32-byte storage key, bound to its group
@@ -3164,8 +3116,8 @@ open func applyRoster(change: RosterChange)throws   {try rustCallWithError(FfiCo
     /**
      * The current chain id.
      */
-open func chainId()throws  -> UInt32  {
-    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func chainId()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -3258,8 +3210,8 @@ open func encrypt(plaintext: Data)throws  -> Data  {
      * The generation of the last `seal` or open (0 if neither): the
      * `min_generation` to pass to `Device.open_group` next time.
      */
-open func generation()throws  -> UInt64  {
-    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func generation()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_outboundgroup_generation(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -3282,8 +3234,8 @@ open func groupId()throws  -> Data  {
     /**
      * The index the next message of the current chain will carry.
      */
-open func iteration()throws  -> UInt32  {
-    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func iteration()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_outboundgroup_iteration(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -3308,11 +3260,11 @@ open func markMemberRemoved()throws   {try rustCallWithError(FfiConverterTypeQor
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func resumeGeneration(generation: Int64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(generation),uniffiCallStatus
+        FfiConverterInt64.lower(generation),uniffiCallStatus
     )
 }
 }
@@ -3336,11 +3288,11 @@ open func roster()throws  -> RosterHead?  {
      * the remaining members. Refused (`ChainExhausted`) once the rotation
      * number has reached its maximum.
      */
-open func rotate(now: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func rotate(now: Int64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_outboundgroup_rotate(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 }
 }
@@ -3349,8 +3301,8 @@ open func rotate(now: UInt64)throws   {try rustCallWithError(FfiConverterTypeQor
      * The current chain's rotation number (0 for the first chain, one more
      * for each `rotate`).
      */
-open func rotation()throws  -> UInt32  {
-    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func rotation()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_outboundgroup_rotation(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -3361,12 +3313,12 @@ open func rotation()throws  -> UInt32  {
     /**
      * Whether the policy requires a rotation at `now`.
      */
-open func rotationDue(now: UInt64)throws  -> RotationReason?  {
+open func rotationDue(now: Int64)throws  -> RotationReason?  {
     return try  FfiConverterOptionTypeRotationReason.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -3469,7 +3421,7 @@ public protocol PresentationProtocol: AnyObject, Sendable {
      * `Revoked`, `BadSignature`. For a contact, use `verify_account`.
      * Kotlin: pass lists that are still open.
      */
-    func verify(anchors: [TrustAnchor], revocations: [RevocationList], now: UInt64) throws  -> Verified
+    func verify(anchors: [TrustAnchor], revocations: [RevocationList], now: Int64) throws  -> Verified
     
     /**
      * As `verify`, and the leaf must be an account certificate of
@@ -3477,7 +3429,7 @@ public protocol PresentationProtocol: AnyObject, Sendable {
      * `WrongSubject` otherwise. What an app checks before showing
      * "verified by ⟨organisation⟩" beside a contact.
      */
-    func verifyAccount(accountKey: Data, anchors: [TrustAnchor], revocations: [RevocationList], now: UInt64) throws  -> Verified
+    func verifyAccount(accountKey: Data, anchors: [TrustAnchor], revocations: [RevocationList], now: Int64) throws  -> Verified
     
 }
 /**
@@ -3624,14 +3576,14 @@ open func toText() -> String  {
      * `Revoked`, `BadSignature`. For a contact, use `verify_account`.
      * Kotlin: pass lists that are still open.
      */
-open func verify(anchors: [TrustAnchor], revocations: [RevocationList], now: UInt64)throws  -> Verified  {
+open func verify(anchors: [TrustAnchor], revocations: [RevocationList], now: Int64)throws  -> Verified  {
     return try  FfiConverterTypeVerified_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_presentation_verify(
             self.uniffiCloneHandle(),
         FfiConverterSequenceTypeTrustAnchor.lower(anchors),
         FfiConverterSequenceTypeRevocationList.lower(revocations),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -3642,7 +3594,7 @@ open func verify(anchors: [TrustAnchor], revocations: [RevocationList], now: UIn
      * `WrongSubject` otherwise. What an app checks before showing
      * "verified by ⟨organisation⟩" beside a contact.
      */
-open func verifyAccount(accountKey: Data, anchors: [TrustAnchor], revocations: [RevocationList], now: UInt64)throws  -> Verified  {
+open func verifyAccount(accountKey: Data, anchors: [TrustAnchor], revocations: [RevocationList], now: Int64)throws  -> Verified  {
     return try  FfiConverterTypeVerified_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_presentation_verify_account(
@@ -3650,7 +3602,7 @@ open func verifyAccount(accountKey: Data, anchors: [TrustAnchor], revocations: [
         FfiConverterData.lower(accountKey),
         FfiConverterSequenceTypeTrustAnchor.lower(anchors),
         FfiConverterSequenceTypeRevocationList.lower(revocations),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -3720,12 +3672,12 @@ public protocol RevocationListProtocol: AnyObject, Sendable {
     /**
      * Whether the list is stale at `now` (its successor was due).
      */
-    func isStale(now: UInt64)  -> Bool
+    func isStale(now: Int64) throws  -> Bool
     
     /**
      * Whether `serial` is revoked by this list.
      */
-    func revokes(serial: UInt64)  -> Bool
+    func revokes(serial: Int64)  -> Bool
     
     /**
      * The encoding, signed.
@@ -3805,14 +3757,14 @@ public static func fromBytes(bytes: Data)throws  -> RevocationList  {
      * Issues a list revoking `serials` (at most 65 536, no duplicates),
      * dated `issued_at`, the next one due at `next_update` (later).
      */
-public static func issue(issuer: IssuerKeyPair, issuedAt: UInt64, nextUpdate: UInt64, serials: [UInt64])throws  -> RevocationList  {
+public static func issue(issuer: IssuerKeyPair, issuedAt: Int64, nextUpdate: Int64, serials: [Int64])throws  -> RevocationList  {
     return try  FfiConverterTypeRevocationList_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_revocationlist_issue(
         FfiConverterTypeIssuerKeyPair_lower(issuer),
-        FfiConverterUInt64.lower(issuedAt),
-        FfiConverterUInt64.lower(nextUpdate),
-        FfiConverterSequenceUInt64.lower(serials),uniffiCallStatus
+        FfiConverterInt64.lower(issuedAt),
+        FfiConverterInt64.lower(nextUpdate),
+        FfiConverterSequenceInt64.lower(serials),uniffiCallStatus
     )
 })
 }
@@ -3834,12 +3786,12 @@ open func info() -> RevocationListInfo  {
     /**
      * Whether the list is stale at `now` (its successor was due).
      */
-open func isStale(now: UInt64) -> Bool  {
-    return try!  FfiConverterBool.lift(try! rustCall() {
+open func isStale(now: Int64)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_revocationlist_is_stale(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -3847,12 +3799,12 @@ open func isStale(now: UInt64) -> Bool  {
     /**
      * Whether `serial` is revoked by this list.
      */
-open func revokes(serial: UInt64) -> Bool  {
+open func revokes(serial: Int64) -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_revocationlist_revokes(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(serial),uniffiCallStatus
+        FfiConverterInt64.lower(serial),uniffiCallStatus
     )
 })
 }
@@ -3958,7 +3910,7 @@ public protocol RosterProtocol: AnyObject, Sendable {
     /**
      * The epoch (1 for the group's first roster).
      */
-    func epoch()  -> UInt64
+    func epoch()  -> Int64
     
     /**
      * The group.
@@ -4181,8 +4133,8 @@ open func advance(chain: [Data])throws  -> RosterUpdate  {
     /**
      * The epoch (1 for the group's first roster).
      */
-open func epoch() -> UInt64  {
-    return try!  FfiConverterUInt64.lift(try! rustCall() {
+open func epoch() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_roster_epoch(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -4413,7 +4365,7 @@ public protocol SessionProtocol: AnyObject, Sendable {
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    func generation() throws  -> UInt64
+    func generation() throws  -> Int64
     
     /**
      * True while the initiator's messages still carry the handshake.
@@ -4437,7 +4389,7 @@ public protocol SessionProtocol: AnyObject, Sendable {
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-    func resumeGeneration(generation: UInt64) throws 
+    func resumeGeneration(generation: Int64) throws 
     
     /**
      * The session state encrypted under a 32-byte storage key, bound to
@@ -4516,14 +4468,14 @@ open class Session: SessionProtocol, @unchecked Sendable {
      * none) or later. Another session's blob is refused with
      * `WrongOwner`, an older one with `RolledBack`.
      */
-public static func `open`(storageKey: Data, sealed: Data, sessionId: Data, minGeneration: UInt64)throws  -> Session  {
+public static func `open`(storageKey: Data, sealed: Data, sessionId: Data, minGeneration: Int64)throws  -> Session  {
     return try  FfiConverterTypeSession_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_session_open(
         FfiConverterData.lower(storageKey),
         FfiConverterData.lower(sealed),
         FfiConverterData.lower(sessionId),
-        FfiConverterUInt64.lower(minGeneration),uniffiCallStatus
+        FfiConverterInt64.lower(minGeneration),uniffiCallStatus
     )
 })
 }
@@ -4580,8 +4532,8 @@ open func encrypt(plaintext: Data)throws  -> Data  {
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-open func generation()throws  -> UInt64  {
-    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func generation()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_session_generation(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -4633,11 +4585,11 @@ open func remoteIdentity()throws  -> Data  {
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-open func resumeGeneration(generation: UInt64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func resumeGeneration(generation: Int64)throws   {try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_session_resume_generation(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(generation),uniffiCallStatus
+        FfiConverterInt64.lower(generation),uniffiCallStatus
     )
 }
 }
@@ -4800,15 +4752,15 @@ open class Statement: StatementProtocol, @unchecked Sendable {
      * Certifies an account key (32 bytes, `Account.account_key`); the
      * claims must include a display name.
      */
-public static func certifyAccount(issuer: IssuerKeyPair, accountKey: Data, serial: UInt64, validFrom: UInt64, validUntil: UInt64, claims: [Claim])throws  -> Statement  {
+public static func certifyAccount(issuer: IssuerKeyPair, accountKey: Data, serial: Int64, validFrom: Int64, validUntil: Int64, claims: [Claim])throws  -> Statement  {
     return try  FfiConverterTypeStatement_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_statement_certify_account(
         FfiConverterTypeIssuerKeyPair_lower(issuer),
         FfiConverterData.lower(accountKey),
-        FfiConverterUInt64.lower(serial),
-        FfiConverterUInt64.lower(validFrom),
-        FfiConverterUInt64.lower(validUntil),
+        FfiConverterInt64.lower(serial),
+        FfiConverterInt64.lower(validFrom),
+        FfiConverterInt64.lower(validUntil),
         FfiConverterSequenceTypeClaim.lower(claims),uniffiCallStatus
     )
 })
@@ -4820,15 +4772,15 @@ public static func certifyAccount(issuer: IssuerKeyPair, accountKey: Data, seria
      * claims must include the organisation name. Only an anchor's
      * intermediate certificate is believed.
      */
-public static func certifyIntermediate(anchor: IssuerKeyPair, intermediateKey: Data, serial: UInt64, validFrom: UInt64, validUntil: UInt64, claims: [Claim])throws  -> Statement  {
+public static func certifyIntermediate(anchor: IssuerKeyPair, intermediateKey: Data, serial: Int64, validFrom: Int64, validUntil: Int64, claims: [Claim])throws  -> Statement  {
     return try  FfiConverterTypeStatement_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_statement_certify_intermediate(
         FfiConverterTypeIssuerKeyPair_lower(anchor),
         FfiConverterData.lower(intermediateKey),
-        FfiConverterUInt64.lower(serial),
-        FfiConverterUInt64.lower(validFrom),
-        FfiConverterUInt64.lower(validUntil),
+        FfiConverterInt64.lower(serial),
+        FfiConverterInt64.lower(validFrom),
+        FfiConverterInt64.lower(validUntil),
         FfiConverterSequenceTypeClaim.lower(claims),uniffiCallStatus
     )
 })
@@ -4855,16 +4807,16 @@ public static func fromBytes(bytes: Data)throws  -> Statement  {
      * period, a certificate without its required claim or whose subject
      * is not a key.
      */
-public static func issue(issuer: IssuerKeyPair, kind: StatementKind, subject: Data, serial: UInt64, validFrom: UInt64, validUntil: UInt64, claims: [Claim])throws  -> Statement  {
+public static func issue(issuer: IssuerKeyPair, kind: StatementKind, subject: Data, serial: Int64, validFrom: Int64, validUntil: Int64, claims: [Claim])throws  -> Statement  {
     return try  FfiConverterTypeStatement_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_constructor_statement_issue(
         FfiConverterTypeIssuerKeyPair_lower(issuer),
         FfiConverterTypeStatementKind_lower(kind),
         FfiConverterData.lower(subject),
-        FfiConverterUInt64.lower(serial),
-        FfiConverterUInt64.lower(validFrom),
-        FfiConverterUInt64.lower(validUntil),
+        FfiConverterInt64.lower(serial),
+        FfiConverterInt64.lower(validFrom),
+        FfiConverterInt64.lower(validUntil),
         FfiConverterSequenceTypeClaim.lower(claims),uniffiCallStatus
     )
 })
@@ -5148,14 +5100,14 @@ public protocol StoreAccountProtocol: AnyObject, Sendable {
      * The store-wide counter (one more per committed write): what the
      * anchor keeps.
      */
-    func counter() throws  -> UInt64
+    func counter() throws  -> Int64
     
     /**
      * Creates a group with this account as an admin and `members` (by
      * account key); returns its first roster (publish its bytes). Invite
      * each member device with `invite`.
      */
-    func createGroup(groupId: Data, members: [RosterMember], now: UInt64) throws  -> Roster
+    func createGroup(groupId: Data, members: [RosterMember], now: Int64) throws  -> Roster
     
     /**
      * Decrypts a 1:1 message the server says `sender` sent; what it
@@ -5164,14 +5116,14 @@ public protocol StoreAccountProtocol: AnyObject, Sendable {
      * `Duplicate`. On error nothing changed except the count of
      * undecryptable messages that leads to `StoreEvent.SessionBroken`.
      */
-    func decrypt(sender: Data, message: Data, now: UInt64) throws  -> StoreDelivery
+    func decrypt(sender: Data, message: Data, now: Int64) throws  -> StoreDelivery
     
     /**
      * Decrypts queued messages in one transaction (a device coming
      * online): one result per message, in order; a failure affects only
      * its own message.
      */
-    func decryptBatch(messages: [QueuedMessage], now: UInt64) throws  -> [StoreBatchResult]
+    func decryptBatch(messages: [QueuedMessage], now: Int64) throws  -> [StoreBatchResult]
     
     /**
      * This account's newest signed device list, to publish.
@@ -5208,7 +5160,7 @@ public protocol StoreAccountProtocol: AnyObject, Sendable {
      * policy), hands this device's chain to member devices lacking it,
      * then queues the message. Everything is in the outbox on return.
      */
-    func groupEncrypt(groupId: Data, plaintext: Data, now: UInt64) throws  -> GroupSend
+    func groupEncrypt(groupId: Data, plaintext: Data, now: Int64) throws  -> GroupSend
     
     /**
      * Starts a new session with a device whose session broke
@@ -5251,7 +5203,7 @@ public protocol StoreAccountProtocol: AnyObject, Sendable {
      * upload of what the server lacks (`None`: nothing). Committed before
      * it returns: upload it, and again after a crash (idempotent).
      */
-    func prekeyUpload(now: UInt64) throws  -> Data?
+    func prekeyUpload(now: Int64) throws  -> Data?
     
     /**
      * The roster held for a group, if any.
@@ -5275,7 +5227,7 @@ public protocol StoreAccountProtocol: AnyObject, Sendable {
      * Whether the server should get new prekeys (few one-time prekeys
      * left, or a rotation due at `now`).
      */
-    func uploadDue(now: UInt64) throws  -> Bool
+    func uploadDue(now: Int64) throws  -> Bool
     
 }
 /**
@@ -5460,8 +5412,8 @@ open func changeMembers(groupId: Data, members: [RosterMember])throws  -> Member
      * The store-wide counter (one more per committed write): what the
      * anchor keeps.
      */
-open func counter()throws  -> UInt64  {
-    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
+open func counter()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_storeaccount_counter(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -5474,14 +5426,14 @@ open func counter()throws  -> UInt64  {
      * account key); returns its first roster (publish its bytes). Invite
      * each member device with `invite`.
      */
-open func createGroup(groupId: Data, members: [RosterMember], now: UInt64)throws  -> Roster  {
+open func createGroup(groupId: Data, members: [RosterMember], now: Int64)throws  -> Roster  {
     return try  FfiConverterTypeRoster_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_storeaccount_create_group(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(groupId),
         FfiConverterSequenceTypeRosterMember.lower(members),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -5493,7 +5445,7 @@ open func createGroup(groupId: Data, members: [RosterMember], now: UInt64)throws
      * `Duplicate`. On error nothing changed except the count of
      * undecryptable messages that leads to `StoreEvent.SessionBroken`.
      */
-open func decrypt(sender: Data, message: Data, now: UInt64)throws  -> StoreDelivery  {
+open func decrypt(sender: Data, message: Data, now: Int64)throws  -> StoreDelivery  {
     return try  FfiConverterTypeStoreDelivery_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
         FfiConverterByRefBytes.lower(sender) { senderFb in
@@ -5502,7 +5454,7 @@ open func decrypt(sender: Data, message: Data, now: UInt64)throws  -> StoreDeliv
             self.uniffiCloneHandle(),
         senderFb,
         messageFb,
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
         }
         }
@@ -5514,13 +5466,13 @@ open func decrypt(sender: Data, message: Data, now: UInt64)throws  -> StoreDeliv
      * online): one result per message, in order; a failure affects only
      * its own message.
      */
-open func decryptBatch(messages: [QueuedMessage], now: UInt64)throws  -> [StoreBatchResult]  {
+open func decryptBatch(messages: [QueuedMessage], now: Int64)throws  -> [StoreBatchResult]  {
     return try  FfiConverterSequenceTypeStoreBatchResult.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_storeaccount_decrypt_batch(
             self.uniffiCloneHandle(),
         FfiConverterSequenceTypeQueuedMessage.lower(messages),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -5610,7 +5562,7 @@ open func groupDecrypt(groupId: Data, sender: Data, message: Data)throws  -> Sto
      * policy), hands this device's chain to member devices lacking it,
      * then queues the message. Everything is in the outbox on return.
      */
-open func groupEncrypt(groupId: Data, plaintext: Data, now: UInt64)throws  -> GroupSend  {
+open func groupEncrypt(groupId: Data, plaintext: Data, now: Int64)throws  -> GroupSend  {
     return try  FfiConverterTypeGroupSend_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
         FfiConverterByRefBytes.lower(groupId) { groupIdFb in
@@ -5619,7 +5571,7 @@ open func groupEncrypt(groupId: Data, plaintext: Data, now: UInt64)throws  -> Gr
             self.uniffiCloneHandle(),
         groupIdFb,
         plaintextFb,
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
         }
         }
@@ -5712,12 +5664,12 @@ open func pending()throws  -> [Incoming]  {
      * upload of what the server lacks (`None`: nothing). Committed before
      * it returns: upload it, and again after a crash (idempotent).
      */
-open func prekeyUpload(now: UInt64)throws  -> Data?  {
+open func prekeyUpload(now: Int64)throws  -> Data?  {
     return try  FfiConverterOptionData.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_storeaccount_prekey_upload(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -5767,12 +5719,12 @@ open func updateContact(chain: [Data])throws   {try rustCallWithError(FfiConvert
      * Whether the server should get new prekeys (few one-time prekeys
      * left, or a rotation due at `now`).
      */
-open func uploadDue(now: UInt64)throws  -> Bool  {
+open func uploadDue(now: Int64)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_storeaccount_upload_due(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -5839,12 +5791,12 @@ public protocol StoreAnchor: AnyObject, Sendable {
     /**
      * The counter last stored, or `None` if none yet.
      */
-    func load()  -> UInt64?
+    func load()  -> Int64?
     
     /**
      * Records the counter after a commit.
      */
-    func store(counter: UInt64) 
+    func store(counter: Int64) 
     
 }
 /**
@@ -5910,8 +5862,8 @@ open class StoreAnchorImpl: StoreAnchor, @unchecked Sendable {
     /**
      * The counter last stored, or `None` if none yet.
      */
-open func load() -> UInt64?  {
-    return try!  FfiConverterOptionUInt64.lift(try! rustCall() {
+open func load() -> Int64?  {
+    return try!  FfiConverterOptionInt64.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_storeanchor_load(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -5922,11 +5874,11 @@ open func load() -> UInt64?  {
     /**
      * Records the counter after a commit.
      */
-open func store(counter: UInt64)  {try! rustCall() {
+open func store(counter: Int64)  {try! rustCall() {
         uniffiCallStatus in
     uniffi_qorgan_ffi_fn_method_storeanchor_store(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(counter),uniffiCallStatus
+        FfiConverterInt64.lower(counter),uniffiCallStatus
     )
 }
 }
@@ -5965,7 +5917,7 @@ fileprivate struct UniffiCallbackInterfaceStoreAnchor {
             uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
         ) in
             let makeCall = {
-                () throws -> UInt64? in
+                () throws -> Int64? in
                 guard let uniffiObj = try? FfiConverterTypeStoreAnchor.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
@@ -5974,7 +5926,7 @@ fileprivate struct UniffiCallbackInterfaceStoreAnchor {
             }
 
             
-            let writeReturn = { uniffiOutReturn.pointee = FfiConverterOptionUInt64.lower($0) }
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterOptionInt64.lower($0) }
             uniffiTraitInterfaceCall(
                 callStatus: uniffiCallStatus,
                 makeCall: makeCall,
@@ -5983,7 +5935,7 @@ fileprivate struct UniffiCallbackInterfaceStoreAnchor {
         },
         store: { (
             uniffiHandle: UInt64,
-            counter: UInt64,
+            counter: Int64,
             uniffiOutReturn: UnsafeMutableRawPointer,
             uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
         ) in
@@ -5993,7 +5945,7 @@ fileprivate struct UniffiCallbackInterfaceStoreAnchor {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
                 return uniffiObj.store(
-                     counter: try FfiConverterUInt64.lift(counter)
+                     counter: try FfiConverterInt64.lift(counter)
                 )
             }
 
@@ -6458,7 +6410,7 @@ public struct DeviceListInfo: Equatable, Hashable {
     /**
      * Its version (1 for the account's first list).
      */
-    public var version: UInt64
+    public var version: Int64
     /**
      * The hash of the version before (`None` for version 1).
      */
@@ -6482,7 +6434,7 @@ public struct DeviceListInfo: Equatable, Hashable {
          */accountKey: Data, 
         /**
          * Its version (1 for the account's first list).
-         */version: UInt64, 
+         */version: Int64, 
         /**
          * The hash of the version before (`None` for version 1).
          */previous: Data?, 
@@ -6517,7 +6469,7 @@ public struct FfiConverterTypeDeviceListInfo: FfiConverterRustBuffer {
         return
             try DeviceListInfo(
                 accountKey: FfiConverterData.read(from: &buf), 
-                version: FfiConverterUInt64.read(from: &buf), 
+                version: FfiConverterInt64.read(from: &buf), 
                 previous: FfiConverterOptionData.read(from: &buf), 
                 devices: FfiConverterSequenceTypeDeviceInfo.read(from: &buf), 
                 head: FfiConverterTypeListHead.read(from: &buf)
@@ -6526,7 +6478,7 @@ public struct FfiConverterTypeDeviceListInfo: FfiConverterRustBuffer {
 
     public static func write(_ value: DeviceListInfo, into buf: inout [UInt8]) {
         FfiConverterData.write(value.accountKey, into: &buf)
-        FfiConverterUInt64.write(value.version, into: &buf)
+        FfiConverterInt64.write(value.version, into: &buf)
         FfiConverterOptionData.write(value.previous, into: &buf)
         FfiConverterSequenceTypeDeviceInfo.write(value.devices, into: &buf)
         FfiConverterTypeListHead.write(value.head, into: &buf)
@@ -6920,16 +6872,16 @@ public struct GroupPlaintext: Equatable, Hashable {
     /**
      * The sender chain's id.
      */
-    public var chainId: UInt32
+    public var chainId: Int64
     /**
      * The sender chain's rotation number (0 for the sender's first chain,
      * one more for each rotation).
      */
-    public var rotation: UInt32
+    public var rotation: Int64
     /**
      * The message's iteration in the chain.
      */
-    public var iteration: UInt32
+    public var iteration: Int64
     /**
      * The roster the sender's chain is bound to (`None` in a group
      * without a roster): the sender announced the chain under it, and the
@@ -6952,14 +6904,14 @@ public struct GroupPlaintext: Equatable, Hashable {
          */groupId: Data, 
         /**
          * The sender chain's id.
-         */chainId: UInt32, 
+         */chainId: Int64, 
         /**
          * The sender chain's rotation number (0 for the sender's first chain,
          * one more for each rotation).
-         */rotation: UInt32, 
+         */rotation: Int64, 
         /**
          * The message's iteration in the chain.
-         */iteration: UInt32, 
+         */iteration: Int64, 
         /**
          * The roster the sender's chain is bound to (`None` in a group
          * without a roster): the sender announced the chain under it, and the
@@ -6993,9 +6945,9 @@ public struct FfiConverterTypeGroupPlaintext: FfiConverterRustBuffer {
                 plaintext: FfiConverterData.read(from: &buf), 
                 sender: FfiConverterData.read(from: &buf), 
                 groupId: FfiConverterData.read(from: &buf), 
-                chainId: FfiConverterUInt32.read(from: &buf), 
-                rotation: FfiConverterUInt32.read(from: &buf), 
-                iteration: FfiConverterUInt32.read(from: &buf), 
+                chainId: FfiConverterInt64.read(from: &buf), 
+                rotation: FfiConverterInt64.read(from: &buf), 
+                iteration: FfiConverterInt64.read(from: &buf), 
                 roster: FfiConverterOptionTypeRosterHead.read(from: &buf)
         )
     }
@@ -7004,9 +6956,9 @@ public struct FfiConverterTypeGroupPlaintext: FfiConverterRustBuffer {
         FfiConverterData.write(value.plaintext, into: &buf)
         FfiConverterData.write(value.sender, into: &buf)
         FfiConverterData.write(value.groupId, into: &buf)
-        FfiConverterUInt32.write(value.chainId, into: &buf)
-        FfiConverterUInt32.write(value.rotation, into: &buf)
-        FfiConverterUInt32.write(value.iteration, into: &buf)
+        FfiConverterInt64.write(value.chainId, into: &buf)
+        FfiConverterInt64.write(value.rotation, into: &buf)
+        FfiConverterInt64.write(value.iteration, into: &buf)
         FfiConverterOptionTypeRosterHead.write(value.roster, into: &buf)
     }
 }
@@ -7034,21 +6986,21 @@ public struct GroupPolicy: Equatable, Hashable {
     /**
      * Messages per chain.
      */
-    public var maxMessages: UInt32
+    public var maxMessages: Int64
     /**
      * Seconds a chain may be used.
      */
-    public var maxAgeSecs: UInt64
+    public var maxAgeSecs: Int64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
          * Messages per chain.
-         */maxMessages: UInt32, 
+         */maxMessages: Int64, 
         /**
          * Seconds a chain may be used.
-         */maxAgeSecs: UInt64) {
+         */maxAgeSecs: Int64) {
         self.maxMessages = maxMessages
         self.maxAgeSecs = maxAgeSecs
     }
@@ -7069,14 +7021,14 @@ public struct FfiConverterTypeGroupPolicy: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GroupPolicy {
         return
             try GroupPolicy(
-                maxMessages: FfiConverterUInt32.read(from: &buf), 
-                maxAgeSecs: FfiConverterUInt64.read(from: &buf)
+                maxMessages: FfiConverterInt64.read(from: &buf), 
+                maxAgeSecs: FfiConverterInt64.read(from: &buf)
         )
     }
 
     public static func write(_ value: GroupPolicy, into buf: inout [UInt8]) {
-        FfiConverterUInt32.write(value.maxMessages, into: &buf)
-        FfiConverterUInt64.write(value.maxAgeSecs, into: &buf)
+        FfiConverterInt64.write(value.maxMessages, into: &buf)
+        FfiConverterInt64.write(value.maxAgeSecs, into: &buf)
     }
 }
 
@@ -7464,7 +7416,7 @@ public struct ListHead: Equatable, Hashable {
     /**
      * The list's version (1 for an account's first list).
      */
-    public var version: UInt64
+    public var version: Int64
     /**
      * The list's hash (32 bytes).
      */
@@ -7475,7 +7427,7 @@ public struct ListHead: Equatable, Hashable {
     public init(
         /**
          * The list's version (1 for an account's first list).
-         */version: UInt64, 
+         */version: Int64, 
         /**
          * The list's hash (32 bytes).
          */hash: Data) {
@@ -7499,13 +7451,13 @@ public struct FfiConverterTypeListHead: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListHead {
         return
             try ListHead(
-                version: FfiConverterUInt64.read(from: &buf), 
+                version: FfiConverterInt64.read(from: &buf), 
                 hash: FfiConverterData.read(from: &buf)
         )
     }
 
     public static func write(_ value: ListHead, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.version, into: &buf)
+        FfiConverterInt64.write(value.version, into: &buf)
         FfiConverterData.write(value.hash, into: &buf)
     }
 }
@@ -7983,15 +7935,15 @@ public struct RevocationListInfo: Equatable, Hashable {
     /**
      * When it was issued (Unix seconds).
      */
-    public var issuedAt: UInt64
+    public var issuedAt: Int64
     /**
      * When the next list is due: from then on this one is stale.
      */
-    public var nextUpdate: UInt64
+    public var nextUpdate: Int64
     /**
      * The revoked serials, ascending.
      */
-    public var serials: [UInt64]
+    public var serials: [Int64]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -8001,13 +7953,13 @@ public struct RevocationListInfo: Equatable, Hashable {
          */issuer: Data, 
         /**
          * When it was issued (Unix seconds).
-         */issuedAt: UInt64, 
+         */issuedAt: Int64, 
         /**
          * When the next list is due: from then on this one is stale.
-         */nextUpdate: UInt64, 
+         */nextUpdate: Int64, 
         /**
          * The revoked serials, ascending.
-         */serials: [UInt64]) {
+         */serials: [Int64]) {
         self.issuer = issuer
         self.issuedAt = issuedAt
         self.nextUpdate = nextUpdate
@@ -8031,17 +7983,17 @@ public struct FfiConverterTypeRevocationListInfo: FfiConverterRustBuffer {
         return
             try RevocationListInfo(
                 issuer: FfiConverterData.read(from: &buf), 
-                issuedAt: FfiConverterUInt64.read(from: &buf), 
-                nextUpdate: FfiConverterUInt64.read(from: &buf), 
-                serials: FfiConverterSequenceUInt64.read(from: &buf)
+                issuedAt: FfiConverterInt64.read(from: &buf), 
+                nextUpdate: FfiConverterInt64.read(from: &buf), 
+                serials: FfiConverterSequenceInt64.read(from: &buf)
         )
     }
 
     public static func write(_ value: RevocationListInfo, into buf: inout [UInt8]) {
         FfiConverterData.write(value.issuer, into: &buf)
-        FfiConverterUInt64.write(value.issuedAt, into: &buf)
-        FfiConverterUInt64.write(value.nextUpdate, into: &buf)
-        FfiConverterSequenceUInt64.write(value.serials, into: &buf)
+        FfiConverterInt64.write(value.issuedAt, into: &buf)
+        FfiConverterInt64.write(value.nextUpdate, into: &buf)
+        FfiConverterSequenceInt64.write(value.serials, into: &buf)
     }
 }
 
@@ -8183,7 +8135,7 @@ public struct RosterHead: Equatable, Hashable {
     /**
      * The roster's epoch (1 for a group's first roster).
      */
-    public var epoch: UInt64
+    public var epoch: Int64
     /**
      * The roster's hash (32 bytes).
      */
@@ -8194,7 +8146,7 @@ public struct RosterHead: Equatable, Hashable {
     public init(
         /**
          * The roster's epoch (1 for a group's first roster).
-         */epoch: UInt64, 
+         */epoch: Int64, 
         /**
          * The roster's hash (32 bytes).
          */hash: Data) {
@@ -8218,13 +8170,13 @@ public struct FfiConverterTypeRosterHead: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RosterHead {
         return
             try RosterHead(
-                epoch: FfiConverterUInt64.read(from: &buf), 
+                epoch: FfiConverterInt64.read(from: &buf), 
                 hash: FfiConverterData.read(from: &buf)
         )
     }
 
     public static func write(_ value: RosterHead, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.epoch, into: &buf)
+        FfiConverterInt64.write(value.epoch, into: &buf)
         FfiConverterData.write(value.hash, into: &buf)
     }
 }
@@ -8258,7 +8210,7 @@ public struct RosterInfo: Equatable, Hashable {
     /**
      * The epoch (1 for the group's first roster).
      */
-    public var epoch: UInt64
+    public var epoch: Int64
     /**
      * The hash of the previous roster (`None` for epoch 1).
      */
@@ -8284,7 +8236,7 @@ public struct RosterInfo: Equatable, Hashable {
          */groupId: Data, 
         /**
          * The epoch (1 for the group's first roster).
-         */epoch: UInt64, 
+         */epoch: Int64, 
         /**
          * The hash of the previous roster (`None` for epoch 1).
          */previous: Data?, 
@@ -8322,7 +8274,7 @@ public struct FfiConverterTypeRosterInfo: FfiConverterRustBuffer {
         return
             try RosterInfo(
                 groupId: FfiConverterData.read(from: &buf), 
-                epoch: FfiConverterUInt64.read(from: &buf), 
+                epoch: FfiConverterInt64.read(from: &buf), 
                 previous: FfiConverterOptionData.read(from: &buf), 
                 members: FfiConverterSequenceTypeRosterMember.read(from: &buf), 
                 signer: FfiConverterData.read(from: &buf), 
@@ -8332,7 +8284,7 @@ public struct FfiConverterTypeRosterInfo: FfiConverterRustBuffer {
 
     public static func write(_ value: RosterInfo, into buf: inout [UInt8]) {
         FfiConverterData.write(value.groupId, into: &buf)
-        FfiConverterUInt64.write(value.epoch, into: &buf)
+        FfiConverterInt64.write(value.epoch, into: &buf)
         FfiConverterOptionData.write(value.previous, into: &buf)
         FfiConverterSequenceTypeRosterMember.write(value.members, into: &buf)
         FfiConverterData.write(value.signer, into: &buf)
@@ -8585,15 +8537,15 @@ public struct StatementInfo: Equatable, Hashable {
     /**
      * The serial, unique per issuer: what revocation lists name.
      */
-    public var serial: UInt64
+    public var serial: Int64
     /**
      * The first valid second (Unix time).
      */
-    public var validFrom: UInt64
+    public var validFrom: Int64
     /**
      * The first second it is no longer valid.
      */
-    public var validUntil: UInt64
+    public var validUntil: Int64
     /**
      * The claims, sorted by tag.
      */
@@ -8613,13 +8565,13 @@ public struct StatementInfo: Equatable, Hashable {
          */subject: Data, 
         /**
          * The serial, unique per issuer: what revocation lists name.
-         */serial: UInt64, 
+         */serial: Int64, 
         /**
          * The first valid second (Unix time).
-         */validFrom: UInt64, 
+         */validFrom: Int64, 
         /**
          * The first second it is no longer valid.
-         */validUntil: UInt64, 
+         */validUntil: Int64, 
         /**
          * The claims, sorted by tag.
          */claims: [Claim]) {
@@ -8651,9 +8603,9 @@ public struct FfiConverterTypeStatementInfo: FfiConverterRustBuffer {
                 kind: FfiConverterTypeStatementKind.read(from: &buf), 
                 issuer: FfiConverterData.read(from: &buf), 
                 subject: FfiConverterData.read(from: &buf), 
-                serial: FfiConverterUInt64.read(from: &buf), 
-                validFrom: FfiConverterUInt64.read(from: &buf), 
-                validUntil: FfiConverterUInt64.read(from: &buf), 
+                serial: FfiConverterInt64.read(from: &buf), 
+                validFrom: FfiConverterInt64.read(from: &buf), 
+                validUntil: FfiConverterInt64.read(from: &buf), 
                 claims: FfiConverterSequenceTypeClaim.read(from: &buf)
         )
     }
@@ -8662,9 +8614,9 @@ public struct FfiConverterTypeStatementInfo: FfiConverterRustBuffer {
         FfiConverterTypeStatementKind.write(value.kind, into: &buf)
         FfiConverterData.write(value.issuer, into: &buf)
         FfiConverterData.write(value.subject, into: &buf)
-        FfiConverterUInt64.write(value.serial, into: &buf)
-        FfiConverterUInt64.write(value.validFrom, into: &buf)
-        FfiConverterUInt64.write(value.validUntil, into: &buf)
+        FfiConverterInt64.write(value.serial, into: &buf)
+        FfiConverterInt64.write(value.validFrom, into: &buf)
+        FfiConverterInt64.write(value.validUntil, into: &buf)
         FfiConverterSequenceTypeClaim.write(value.claims, into: &buf)
     }
 }
@@ -8769,7 +8721,7 @@ public struct StoreOptions: Equatable, Hashable {
     /**
      * The caller's clock (Unix seconds), to date a new store's prekeys.
      */
-    public var now: UInt64
+    public var now: Int64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -8782,7 +8734,7 @@ public struct StoreOptions: Equatable, Hashable {
          */deviceLabel: String = "", 
         /**
          * The caller's clock (Unix seconds), to date a new store's prekeys.
-         */now: UInt64) {
+         */now: Int64) {
         self.durability = durability
         self.deviceLabel = deviceLabel
         self.now = now
@@ -8806,14 +8758,14 @@ public struct FfiConverterTypeStoreOptions: FfiConverterRustBuffer {
             try StoreOptions(
                 durability: FfiConverterTypeDurability.read(from: &buf), 
                 deviceLabel: FfiConverterString.read(from: &buf), 
-                now: FfiConverterUInt64.read(from: &buf)
+                now: FfiConverterInt64.read(from: &buf)
         )
     }
 
     public static func write(_ value: StoreOptions, into buf: inout [UInt8]) {
         FfiConverterTypeDurability.write(value.durability, into: &buf)
         FfiConverterString.write(value.deviceLabel, into: &buf)
-        FfiConverterUInt64.write(value.now, into: &buf)
+        FfiConverterInt64.write(value.now, into: &buf)
     }
 }
 
@@ -8917,19 +8869,19 @@ public struct UploadInfo: Equatable, Hashable {
     /**
      * The id of a new signed prekey, if the upload carries one.
      */
-    public var signedPrekeyId: UInt32?
+    public var signedPrekeyId: Int64?
     /**
      * The id of a new last-resort ML-KEM prekey, if the upload carries one.
      */
-    public var lastResortKemPrekeyId: UInt32?
+    public var lastResortKemPrekeyId: Int64?
     /**
      * Ids of the new one-time X25519 prekeys, ascending: hand each out once.
      */
-    public var oneTimePrekeyIds: [UInt32]
+    public var oneTimePrekeyIds: [Int64]
     /**
      * Ids of the new one-time ML-KEM prekeys, ascending: hand each out once.
      */
-    public var kemOneTimePrekeyIds: [UInt32]
+    public var kemOneTimePrekeyIds: [Int64]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -8940,16 +8892,16 @@ public struct UploadInfo: Equatable, Hashable {
          */identityKey: Data, 
         /**
          * The id of a new signed prekey, if the upload carries one.
-         */signedPrekeyId: UInt32?, 
+         */signedPrekeyId: Int64?, 
         /**
          * The id of a new last-resort ML-KEM prekey, if the upload carries one.
-         */lastResortKemPrekeyId: UInt32?, 
+         */lastResortKemPrekeyId: Int64?, 
         /**
          * Ids of the new one-time X25519 prekeys, ascending: hand each out once.
-         */oneTimePrekeyIds: [UInt32], 
+         */oneTimePrekeyIds: [Int64], 
         /**
          * Ids of the new one-time ML-KEM prekeys, ascending: hand each out once.
-         */kemOneTimePrekeyIds: [UInt32]) {
+         */kemOneTimePrekeyIds: [Int64]) {
         self.identityKey = identityKey
         self.signedPrekeyId = signedPrekeyId
         self.lastResortKemPrekeyId = lastResortKemPrekeyId
@@ -8974,19 +8926,19 @@ public struct FfiConverterTypeUploadInfo: FfiConverterRustBuffer {
         return
             try UploadInfo(
                 identityKey: FfiConverterData.read(from: &buf), 
-                signedPrekeyId: FfiConverterOptionUInt32.read(from: &buf), 
-                lastResortKemPrekeyId: FfiConverterOptionUInt32.read(from: &buf), 
-                oneTimePrekeyIds: FfiConverterSequenceUInt32.read(from: &buf), 
-                kemOneTimePrekeyIds: FfiConverterSequenceUInt32.read(from: &buf)
+                signedPrekeyId: FfiConverterOptionInt64.read(from: &buf), 
+                lastResortKemPrekeyId: FfiConverterOptionInt64.read(from: &buf), 
+                oneTimePrekeyIds: FfiConverterSequenceInt64.read(from: &buf), 
+                kemOneTimePrekeyIds: FfiConverterSequenceInt64.read(from: &buf)
         )
     }
 
     public static func write(_ value: UploadInfo, into buf: inout [UInt8]) {
         FfiConverterData.write(value.identityKey, into: &buf)
-        FfiConverterOptionUInt32.write(value.signedPrekeyId, into: &buf)
-        FfiConverterOptionUInt32.write(value.lastResortKemPrekeyId, into: &buf)
-        FfiConverterSequenceUInt32.write(value.oneTimePrekeyIds, into: &buf)
-        FfiConverterSequenceUInt32.write(value.kemOneTimePrekeyIds, into: &buf)
+        FfiConverterOptionInt64.write(value.signedPrekeyId, into: &buf)
+        FfiConverterOptionInt64.write(value.lastResortKemPrekeyId, into: &buf)
+        FfiConverterSequenceInt64.write(value.oneTimePrekeyIds, into: &buf)
+        FfiConverterSequenceInt64.write(value.kemOneTimePrekeyIds, into: &buf)
     }
 }
 
@@ -9030,7 +8982,7 @@ public struct Verified: Equatable, Hashable {
     /**
      * The leaf's serial.
      */
-    public var serial: UInt64
+    public var serial: Int64
     /**
      * The leaf's claims.
      */
@@ -9038,7 +8990,7 @@ public struct Verified: Equatable, Hashable {
     /**
      * The first second at which some statement of the chain expires.
      */
-    public var validUntil: UInt64
+    public var validUntil: Int64
     /**
      * How current the revocation lists were (the worst over the chain).
      */
@@ -9062,13 +9014,13 @@ public struct Verified: Equatable, Hashable {
          */subject: Data, 
         /**
          * The leaf's serial.
-         */serial: UInt64, 
+         */serial: Int64, 
         /**
          * The leaf's claims.
          */claims: [Claim], 
         /**
          * The first second at which some statement of the chain expires.
-         */validUntil: UInt64, 
+         */validUntil: Int64, 
         /**
          * How current the revocation lists were (the worst over the chain).
          */revocation: RevocationStatus) {
@@ -9102,9 +9054,9 @@ public struct FfiConverterTypeVerified: FfiConverterRustBuffer {
                 organisation: FfiConverterString.read(from: &buf), 
                 kind: FfiConverterTypeStatementKind.read(from: &buf), 
                 subject: FfiConverterData.read(from: &buf), 
-                serial: FfiConverterUInt64.read(from: &buf), 
+                serial: FfiConverterInt64.read(from: &buf), 
                 claims: FfiConverterSequenceTypeClaim.read(from: &buf), 
-                validUntil: FfiConverterUInt64.read(from: &buf), 
+                validUntil: FfiConverterInt64.read(from: &buf), 
                 revocation: FfiConverterTypeRevocationStatus.read(from: &buf)
         )
     }
@@ -9114,9 +9066,9 @@ public struct FfiConverterTypeVerified: FfiConverterRustBuffer {
         FfiConverterString.write(value.organisation, into: &buf)
         FfiConverterTypeStatementKind.write(value.kind, into: &buf)
         FfiConverterData.write(value.subject, into: &buf)
-        FfiConverterUInt64.write(value.serial, into: &buf)
+        FfiConverterInt64.write(value.serial, into: &buf)
         FfiConverterSequenceTypeClaim.write(value.claims, into: &buf)
-        FfiConverterUInt64.write(value.validUntil, into: &buf)
+        FfiConverterInt64.write(value.validUntil, into: &buf)
         FfiConverterTypeRevocationStatus.write(value.revocation, into: &buf)
     }
 }
@@ -9239,8 +9191,8 @@ public enum ClaimTag: Equatable, Hashable {
      */
     case custom(
         /**
-         * The tag number.
-         */number: UInt8
+         * The tag number (a byte: 128 to 255).
+         */number: Int64
     )
 
 
@@ -9273,7 +9225,7 @@ public struct FfiConverterTypeClaimTag: FfiConverterRustBuffer {
         
         case 5: return .text
         
-        case 6: return .custom(number: try FfiConverterUInt8.read(from: &buf)
+        case 6: return .custom(number: try FfiConverterInt64.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -9306,7 +9258,7 @@ public struct FfiConverterTypeClaimTag: FfiConverterRustBuffer {
         
         case let .custom(number):
             writeInt(&buf, Int32(6))
-            FfiConverterUInt8.write(number, into: &buf)
+            FfiConverterInt64.write(number, into: &buf)
             
         }
     }
@@ -10438,7 +10390,7 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case Duplicate(
         /**
          * The message's index in its chain.
-         */index: UInt32
+         */index: Int64
     )
     /**
      * The message would skip more keys than the documented limit.
@@ -10446,10 +10398,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case TooFarAhead(
         /**
          * Keys that would be skipped.
-         */gap: UInt64, 
+         */gap: Int64, 
         /**
          * The limit.
-         */limit: UInt32
+         */limit: Int64
     )
     /**
      * A distribution from an identity other than the session's peer, or a
@@ -10472,7 +10424,7 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */what: String, 
         /**
          * The prekey id.
-         */id: UInt32
+         */id: Int64
     )
     /**
      * A handshake naming a signed or last-resort ML-KEM prekey (`what`)
@@ -10486,7 +10438,7 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */what: String, 
         /**
          * The prekey id.
-         */id: UInt32
+         */id: Int64
     )
     /**
      * A handshake without one-time prekey that was already accepted.
@@ -10515,10 +10467,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case WrongChain(
         /**
          * The chain id the message names.
-         */chainId: UInt32, 
+         */chainId: Int64, 
         /**
          * The chain id the receiver holds.
-         */heldChainId: UInt32
+         */heldChainId: Int64
     )
     /**
      * A group message from before the receiver's first iteration (or an
@@ -10527,10 +10479,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case BeforeFirstIteration(
         /**
          * The message's (or the export's) iteration.
-         */iteration: UInt32, 
+         */iteration: Int64, 
         /**
          * The first iteration the receiver holds.
-         */first: UInt32
+         */first: Int64
     )
     /**
      * A distribution for another group, or a chain that is not a copy of
@@ -10550,7 +10502,7 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case KeyCommitmentMismatch(
         /**
          * The message's iteration.
-         */iteration: UInt32
+         */iteration: Int64
     )
     /**
      * Two copies of one chain whose keys disagree (a distribution or
@@ -10559,7 +10511,7 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case ConflictingChainKey(
         /**
          * The chain id.
-         */chainId: UInt32
+         */chainId: Int64
     )
     /**
      * A second chain of the same sender announced with a rotation number
@@ -10568,7 +10520,7 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case ConflictingRotation(
         /**
          * The rotation number.
-         */rotation: UInt32
+         */rotation: Int64
     )
     /**
      * A chain older than every chain the receiver keeps: retired chains are
@@ -10577,10 +10529,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case RetiredChain(
         /**
          * The refused chain's rotation number.
-         */rotation: UInt32, 
+         */rotation: Int64, 
         /**
          * The oldest rotation the receiver keeps.
-         */oldest: UInt32
+         */oldest: Int64
     )
     /**
      * Stored state that is malformed, sealed under another key, or of
@@ -10605,10 +10557,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case RolledBack(
         /**
          * The lowest generation the caller accepted.
-         */minGeneration: UInt64, 
+         */minGeneration: Int64, 
         /**
          * The generation of the blob.
-         */found: UInt64
+         */found: Int64
     )
     /**
      * A device list that does not directly follow the head it was checked
@@ -10620,10 +10572,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case NotSuccessor(
         /**
          * The offered list's version.
-         */version: UInt64, 
+         */version: Int64, 
         /**
          * The version of the head it was checked against.
-         */previousVersion: UInt64
+         */previousVersion: Int64
     )
     /**
      * A device list signed by another account than the one pinned (or
@@ -10639,10 +10591,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case ListRolledBack(
         /**
          * Version held.
-         */held: UInt64, 
+         */held: Int64, 
         /**
          * Version offered.
-         */offered: UInt64
+         */offered: Int64
     )
     /**
      * Two different lists claim one place in an account's list chain (the
@@ -10668,10 +10620,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case Gap(
         /**
          * First missing version.
-         */firstMissing: UInt64, 
+         */firstMissing: Int64, 
         /**
          * Version offered.
-         */offered: UInt64
+         */offered: Int64
     )
     /**
      * A device list that breaks the rules (no devices, more than 32, a
@@ -10745,10 +10697,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case RosterRolledBack(
         /**
          * Epoch held.
-         */held: UInt64, 
+         */held: Int64, 
         /**
          * Epoch offered.
-         */offered: UInt64
+         */offered: Int64
     )
     /**
      * Two different rosters claim one epoch of a group, both signed by an
@@ -10773,10 +10725,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case RosterGap(
         /**
          * First missing epoch.
-         */firstMissing: UInt64, 
+         */firstMissing: Int64, 
         /**
          * Epoch offered.
-         */offered: UInt64
+         */offered: Int64
     )
     /**
      * A chain announced under a newer roster than the one held: fetch the
@@ -10785,10 +10737,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case RosterBehind(
         /**
          * Epoch held.
-         */held: UInt64, 
+         */held: Int64, 
         /**
          * Epoch of the announcement.
-         */announced: UInt64
+         */announced: Int64
     )
     /**
      * A chain announced under an older roster than the one held: the
@@ -10798,10 +10750,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case StaleChain(
         /**
          * Epoch held.
-         */held: UInt64, 
+         */held: Int64, 
         /**
          * Epoch of the announcement.
-         */announced: UInt64
+         */announced: Int64
     )
     /**
      * A chain sent by a device that is not in the verified device list of
@@ -10841,10 +10793,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case RosterNotSuccessor(
         /**
          * The offered roster's epoch.
-         */epoch: UInt64, 
+         */epoch: Int64, 
         /**
          * The epoch of the roster it was checked against.
-         */previousEpoch: UInt64
+         */previousEpoch: Int64
     )
     /**
      * Distribution only (`FanoutResult.error`): a session with a device
@@ -10882,10 +10834,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case NotYetValid(
         /**
          * The statement's serial.
-         */serial: UInt64, 
+         */serial: Int64, 
         /**
          * Its first valid second.
-         */validFrom: UInt64
+         */validFrom: Int64
     )
     /**
      * A statement of the chain has expired at the time given.
@@ -10893,10 +10845,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case Expired(
         /**
          * The statement's serial.
-         */serial: UInt64, 
+         */serial: Int64, 
         /**
          * Its first invalid second.
-         */validUntil: UInt64
+         */validUntil: Int64
     )
     /**
      * A statement of the chain is on its issuer's revocation list.
@@ -10904,7 +10856,7 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case Revoked(
         /**
          * The statement's serial.
-         */serial: UInt64
+         */serial: Int64
     )
     /**
      * The certificate is genuine but for another account than the one it
@@ -10942,10 +10894,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case NewerVersion(
         /**
          * The file's schema version.
-         */found: UInt32, 
+         */found: Int64, 
         /**
          * The newest this library reads.
-         */supported: UInt32
+         */supported: Int64
     )
     /**
      * The store's counter is below the copy the app keeps in its keystore
@@ -10956,10 +10908,10 @@ enum QorganError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case StoreRolledBack(
         /**
          * The file's counter.
-         */store: UInt64, 
+         */store: Int64, 
         /**
          * The counter the anchor recorded.
-         */anchor: UInt64
+         */anchor: Int64
     )
     /**
      * SQLite failed (I/O, a full disk, a lock held by another process for
@@ -11044,22 +10996,22 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             )
         case 3: return .AuthenticationFailed
         case 4: return .Duplicate(
-            index: try FfiConverterUInt32.read(from: &buf)
+            index: try FfiConverterInt64.read(from: &buf)
             )
         case 5: return .TooFarAhead(
-            gap: try FfiConverterUInt64.read(from: &buf), 
-            limit: try FfiConverterUInt32.read(from: &buf)
+            gap: try FfiConverterInt64.read(from: &buf), 
+            limit: try FfiConverterInt64.read(from: &buf)
             )
         case 6: return .UntrustedIdentity(
             reason: try FfiConverterString.read(from: &buf)
             )
         case 7: return .UnknownPreKey(
             what: try FfiConverterString.read(from: &buf), 
-            id: try FfiConverterUInt32.read(from: &buf)
+            id: try FfiConverterInt64.read(from: &buf)
             )
         case 8: return .PreKeyExpired(
             what: try FfiConverterString.read(from: &buf), 
-            id: try FfiConverterUInt32.read(from: &buf)
+            id: try FfiConverterInt64.read(from: &buf)
             )
         case 9: return .Replay
         case 10: return .NonContributory
@@ -11068,53 +11020,53 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             )
         case 12: return .ChainExhausted
         case 13: return .WrongChain(
-            chainId: try FfiConverterUInt32.read(from: &buf), 
-            heldChainId: try FfiConverterUInt32.read(from: &buf)
+            chainId: try FfiConverterInt64.read(from: &buf), 
+            heldChainId: try FfiConverterInt64.read(from: &buf)
             )
         case 14: return .BeforeFirstIteration(
-            iteration: try FfiConverterUInt32.read(from: &buf), 
-            first: try FfiConverterUInt32.read(from: &buf)
+            iteration: try FfiConverterInt64.read(from: &buf), 
+            first: try FfiConverterInt64.read(from: &buf)
             )
         case 15: return .WrongGroup(
             reason: try FfiConverterString.read(from: &buf)
             )
         case 16: return .KeyCommitmentMismatch(
-            iteration: try FfiConverterUInt32.read(from: &buf)
+            iteration: try FfiConverterInt64.read(from: &buf)
             )
         case 17: return .ConflictingChainKey(
-            chainId: try FfiConverterUInt32.read(from: &buf)
+            chainId: try FfiConverterInt64.read(from: &buf)
             )
         case 18: return .ConflictingRotation(
-            rotation: try FfiConverterUInt32.read(from: &buf)
+            rotation: try FfiConverterInt64.read(from: &buf)
             )
         case 19: return .RetiredChain(
-            rotation: try FfiConverterUInt32.read(from: &buf), 
-            oldest: try FfiConverterUInt32.read(from: &buf)
+            rotation: try FfiConverterInt64.read(from: &buf), 
+            oldest: try FfiConverterInt64.read(from: &buf)
             )
         case 20: return .CorruptState(
             reason: try FfiConverterString.read(from: &buf)
             )
         case 21: return .WrongOwner
         case 22: return .RolledBack(
-            minGeneration: try FfiConverterUInt64.read(from: &buf), 
-            found: try FfiConverterUInt64.read(from: &buf)
+            minGeneration: try FfiConverterInt64.read(from: &buf), 
+            found: try FfiConverterInt64.read(from: &buf)
             )
         case 23: return .NotSuccessor(
-            version: try FfiConverterUInt64.read(from: &buf), 
-            previousVersion: try FfiConverterUInt64.read(from: &buf)
+            version: try FfiConverterInt64.read(from: &buf), 
+            previousVersion: try FfiConverterInt64.read(from: &buf)
             )
         case 24: return .WrongAccount
         case 25: return .ListRolledBack(
-            held: try FfiConverterUInt64.read(from: &buf), 
-            offered: try FfiConverterUInt64.read(from: &buf)
+            held: try FfiConverterInt64.read(from: &buf), 
+            offered: try FfiConverterInt64.read(from: &buf)
             )
         case 26: return .Fork(
             held: try FfiConverterTypeListHead.read(from: &buf), 
             seen: try FfiConverterTypeListHead.read(from: &buf)
             )
         case 27: return .Gap(
-            firstMissing: try FfiConverterUInt64.read(from: &buf), 
-            offered: try FfiConverterUInt64.read(from: &buf)
+            firstMissing: try FfiConverterInt64.read(from: &buf), 
+            offered: try FfiConverterInt64.read(from: &buf)
             )
         case 28: return .InvalidList(
             reason: try FfiConverterString.read(from: &buf)
@@ -11132,24 +11084,24 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 37: return .RosterRolledBack(
-            held: try FfiConverterUInt64.read(from: &buf), 
-            offered: try FfiConverterUInt64.read(from: &buf)
+            held: try FfiConverterInt64.read(from: &buf), 
+            offered: try FfiConverterInt64.read(from: &buf)
             )
         case 38: return .RosterFork(
             held: try FfiConverterTypeRosterHead.read(from: &buf), 
             seen: try FfiConverterTypeRosterHead.read(from: &buf)
             )
         case 39: return .RosterGap(
-            firstMissing: try FfiConverterUInt64.read(from: &buf), 
-            offered: try FfiConverterUInt64.read(from: &buf)
+            firstMissing: try FfiConverterInt64.read(from: &buf), 
+            offered: try FfiConverterInt64.read(from: &buf)
             )
         case 40: return .RosterBehind(
-            held: try FfiConverterUInt64.read(from: &buf), 
-            announced: try FfiConverterUInt64.read(from: &buf)
+            held: try FfiConverterInt64.read(from: &buf), 
+            announced: try FfiConverterInt64.read(from: &buf)
             )
         case 41: return .StaleChain(
-            held: try FfiConverterUInt64.read(from: &buf), 
-            announced: try FfiConverterUInt64.read(from: &buf)
+            held: try FfiConverterInt64.read(from: &buf), 
+            announced: try FfiConverterInt64.read(from: &buf)
             )
         case 42: return .SenderNotMember
         case 43: return .NotMember
@@ -11157,8 +11109,8 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         case 45: return .NotAdmin
         case 46: return .SignerNotAdmin
         case 47: return .RosterNotSuccessor(
-            epoch: try FfiConverterUInt64.read(from: &buf), 
-            previousEpoch: try FfiConverterUInt64.read(from: &buf)
+            epoch: try FfiConverterInt64.read(from: &buf), 
+            previousEpoch: try FfiConverterInt64.read(from: &buf)
             )
         case 48: return .NotInRoster
         case 49: return .InvalidStatement(
@@ -11169,15 +11121,15 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 52: return .NotYetValid(
-            serial: try FfiConverterUInt64.read(from: &buf), 
-            validFrom: try FfiConverterUInt64.read(from: &buf)
+            serial: try FfiConverterInt64.read(from: &buf), 
+            validFrom: try FfiConverterInt64.read(from: &buf)
             )
         case 53: return .Expired(
-            serial: try FfiConverterUInt64.read(from: &buf), 
-            validUntil: try FfiConverterUInt64.read(from: &buf)
+            serial: try FfiConverterInt64.read(from: &buf), 
+            validUntil: try FfiConverterInt64.read(from: &buf)
             )
         case 54: return .Revoked(
-            serial: try FfiConverterUInt64.read(from: &buf)
+            serial: try FfiConverterInt64.read(from: &buf)
             )
         case 55: return .WrongSubject
         case 56: return .InvalidText(
@@ -11188,12 +11140,12 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 59: return .NewerVersion(
-            found: try FfiConverterUInt32.read(from: &buf), 
-            supported: try FfiConverterUInt32.read(from: &buf)
+            found: try FfiConverterInt64.read(from: &buf), 
+            supported: try FfiConverterInt64.read(from: &buf)
             )
         case 60: return .StoreRolledBack(
-            store: try FfiConverterUInt64.read(from: &buf), 
-            anchor: try FfiConverterUInt64.read(from: &buf)
+            store: try FfiConverterInt64.read(from: &buf), 
+            anchor: try FfiConverterInt64.read(from: &buf)
             )
         case 61: return .Database(
             reason: try FfiConverterString.read(from: &buf)
@@ -11235,13 +11187,13 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         
         case let .Duplicate(index):
             writeInt(&buf, Int32(4))
-            FfiConverterUInt32.write(index, into: &buf)
+            FfiConverterInt64.write(index, into: &buf)
             
         
         case let .TooFarAhead(gap,limit):
             writeInt(&buf, Int32(5))
-            FfiConverterUInt64.write(gap, into: &buf)
-            FfiConverterUInt32.write(limit, into: &buf)
+            FfiConverterInt64.write(gap, into: &buf)
+            FfiConverterInt64.write(limit, into: &buf)
             
         
         case let .UntrustedIdentity(reason):
@@ -11252,13 +11204,13 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         case let .UnknownPreKey(what,id):
             writeInt(&buf, Int32(7))
             FfiConverterString.write(what, into: &buf)
-            FfiConverterUInt32.write(id, into: &buf)
+            FfiConverterInt64.write(id, into: &buf)
             
         
         case let .PreKeyExpired(what,id):
             writeInt(&buf, Int32(8))
             FfiConverterString.write(what, into: &buf)
-            FfiConverterUInt32.write(id, into: &buf)
+            FfiConverterInt64.write(id, into: &buf)
             
         
         case .Replay:
@@ -11280,14 +11232,14 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         
         case let .WrongChain(chainId,heldChainId):
             writeInt(&buf, Int32(13))
-            FfiConverterUInt32.write(chainId, into: &buf)
-            FfiConverterUInt32.write(heldChainId, into: &buf)
+            FfiConverterInt64.write(chainId, into: &buf)
+            FfiConverterInt64.write(heldChainId, into: &buf)
             
         
         case let .BeforeFirstIteration(iteration,first):
             writeInt(&buf, Int32(14))
-            FfiConverterUInt32.write(iteration, into: &buf)
-            FfiConverterUInt32.write(first, into: &buf)
+            FfiConverterInt64.write(iteration, into: &buf)
+            FfiConverterInt64.write(first, into: &buf)
             
         
         case let .WrongGroup(reason):
@@ -11297,23 +11249,23 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         
         case let .KeyCommitmentMismatch(iteration):
             writeInt(&buf, Int32(16))
-            FfiConverterUInt32.write(iteration, into: &buf)
+            FfiConverterInt64.write(iteration, into: &buf)
             
         
         case let .ConflictingChainKey(chainId):
             writeInt(&buf, Int32(17))
-            FfiConverterUInt32.write(chainId, into: &buf)
+            FfiConverterInt64.write(chainId, into: &buf)
             
         
         case let .ConflictingRotation(rotation):
             writeInt(&buf, Int32(18))
-            FfiConverterUInt32.write(rotation, into: &buf)
+            FfiConverterInt64.write(rotation, into: &buf)
             
         
         case let .RetiredChain(rotation,oldest):
             writeInt(&buf, Int32(19))
-            FfiConverterUInt32.write(rotation, into: &buf)
-            FfiConverterUInt32.write(oldest, into: &buf)
+            FfiConverterInt64.write(rotation, into: &buf)
+            FfiConverterInt64.write(oldest, into: &buf)
             
         
         case let .CorruptState(reason):
@@ -11327,14 +11279,14 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         
         case let .RolledBack(minGeneration,found):
             writeInt(&buf, Int32(22))
-            FfiConverterUInt64.write(minGeneration, into: &buf)
-            FfiConverterUInt64.write(found, into: &buf)
+            FfiConverterInt64.write(minGeneration, into: &buf)
+            FfiConverterInt64.write(found, into: &buf)
             
         
         case let .NotSuccessor(version,previousVersion):
             writeInt(&buf, Int32(23))
-            FfiConverterUInt64.write(version, into: &buf)
-            FfiConverterUInt64.write(previousVersion, into: &buf)
+            FfiConverterInt64.write(version, into: &buf)
+            FfiConverterInt64.write(previousVersion, into: &buf)
             
         
         case .WrongAccount:
@@ -11343,8 +11295,8 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         
         case let .ListRolledBack(held,offered):
             writeInt(&buf, Int32(25))
-            FfiConverterUInt64.write(held, into: &buf)
-            FfiConverterUInt64.write(offered, into: &buf)
+            FfiConverterInt64.write(held, into: &buf)
+            FfiConverterInt64.write(offered, into: &buf)
             
         
         case let .Fork(held,seen):
@@ -11355,8 +11307,8 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         
         case let .Gap(firstMissing,offered):
             writeInt(&buf, Int32(27))
-            FfiConverterUInt64.write(firstMissing, into: &buf)
-            FfiConverterUInt64.write(offered, into: &buf)
+            FfiConverterInt64.write(firstMissing, into: &buf)
+            FfiConverterInt64.write(offered, into: &buf)
             
         
         case let .InvalidList(reason):
@@ -11400,8 +11352,8 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         
         case let .RosterRolledBack(held,offered):
             writeInt(&buf, Int32(37))
-            FfiConverterUInt64.write(held, into: &buf)
-            FfiConverterUInt64.write(offered, into: &buf)
+            FfiConverterInt64.write(held, into: &buf)
+            FfiConverterInt64.write(offered, into: &buf)
             
         
         case let .RosterFork(held,seen):
@@ -11412,20 +11364,20 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         
         case let .RosterGap(firstMissing,offered):
             writeInt(&buf, Int32(39))
-            FfiConverterUInt64.write(firstMissing, into: &buf)
-            FfiConverterUInt64.write(offered, into: &buf)
+            FfiConverterInt64.write(firstMissing, into: &buf)
+            FfiConverterInt64.write(offered, into: &buf)
             
         
         case let .RosterBehind(held,announced):
             writeInt(&buf, Int32(40))
-            FfiConverterUInt64.write(held, into: &buf)
-            FfiConverterUInt64.write(announced, into: &buf)
+            FfiConverterInt64.write(held, into: &buf)
+            FfiConverterInt64.write(announced, into: &buf)
             
         
         case let .StaleChain(held,announced):
             writeInt(&buf, Int32(41))
-            FfiConverterUInt64.write(held, into: &buf)
-            FfiConverterUInt64.write(announced, into: &buf)
+            FfiConverterInt64.write(held, into: &buf)
+            FfiConverterInt64.write(announced, into: &buf)
             
         
         case .SenderNotMember:
@@ -11450,8 +11402,8 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         
         case let .RosterNotSuccessor(epoch,previousEpoch):
             writeInt(&buf, Int32(47))
-            FfiConverterUInt64.write(epoch, into: &buf)
-            FfiConverterUInt64.write(previousEpoch, into: &buf)
+            FfiConverterInt64.write(epoch, into: &buf)
+            FfiConverterInt64.write(previousEpoch, into: &buf)
             
         
         case .NotInRoster:
@@ -11474,19 +11426,19 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         
         case let .NotYetValid(serial,validFrom):
             writeInt(&buf, Int32(52))
-            FfiConverterUInt64.write(serial, into: &buf)
-            FfiConverterUInt64.write(validFrom, into: &buf)
+            FfiConverterInt64.write(serial, into: &buf)
+            FfiConverterInt64.write(validFrom, into: &buf)
             
         
         case let .Expired(serial,validUntil):
             writeInt(&buf, Int32(53))
-            FfiConverterUInt64.write(serial, into: &buf)
-            FfiConverterUInt64.write(validUntil, into: &buf)
+            FfiConverterInt64.write(serial, into: &buf)
+            FfiConverterInt64.write(validUntil, into: &buf)
             
         
         case let .Revoked(serial):
             writeInt(&buf, Int32(54))
-            FfiConverterUInt64.write(serial, into: &buf)
+            FfiConverterInt64.write(serial, into: &buf)
             
         
         case .WrongSubject:
@@ -11509,14 +11461,14 @@ public struct FfiConverterTypeQorganError: FfiConverterRustBuffer {
         
         case let .NewerVersion(found,supported):
             writeInt(&buf, Int32(59))
-            FfiConverterUInt32.write(found, into: &buf)
-            FfiConverterUInt32.write(supported, into: &buf)
+            FfiConverterInt64.write(found, into: &buf)
+            FfiConverterInt64.write(supported, into: &buf)
             
         
         case let .StoreRolledBack(store,anchor):
             writeInt(&buf, Int32(60))
-            FfiConverterUInt64.write(store, into: &buf)
-            FfiConverterUInt64.write(anchor, into: &buf)
+            FfiConverterInt64.write(store, into: &buf)
+            FfiConverterInt64.write(anchor, into: &buf)
             
         
         case let .Database(reason):
@@ -11576,7 +11528,7 @@ public enum RevocationStatus: Equatable, Hashable {
     case stale(
         /**
          * When the stale list's successor was due.
-         */nextUpdate: UInt64
+         */nextUpdate: Int64
     )
     /**
      * An issuer of the chain had no list at all.
@@ -11605,7 +11557,7 @@ public struct FfiConverterTypeRevocationStatus: FfiConverterRustBuffer {
         
         case 1: return .current
         
-        case 2: return .stale(nextUpdate: try FfiConverterUInt64.read(from: &buf)
+        case 2: return .stale(nextUpdate: try FfiConverterInt64.read(from: &buf)
         )
         
         case 3: return .missing
@@ -11624,7 +11576,7 @@ public struct FfiConverterTypeRevocationStatus: FfiConverterRustBuffer {
         
         case let .stale(nextUpdate):
             writeInt(&buf, Int32(2))
-            FfiConverterUInt64.write(nextUpdate, into: &buf)
+            FfiConverterInt64.write(nextUpdate, into: &buf)
             
         
         case .missing:
@@ -12054,7 +12006,7 @@ public enum StoreEvent: Equatable, Hashable {
          */groupId: Data, 
         /**
          * The roster's new epoch.
-         */epoch: UInt64
+         */epoch: Int64
     )
     /**
      * A group payload from this device (a chain key, a roster) arrived
@@ -12073,10 +12025,10 @@ public enum StoreEvent: Equatable, Hashable {
     case rolledBack(
         /**
          * The file's counter.
-         */store: UInt64, 
+         */store: Int64, 
         /**
          * The anchor's.
-         */anchor: UInt64
+         */anchor: Int64
     )
 
 
@@ -12108,13 +12060,13 @@ public struct FfiConverterTypeStoreEvent: FfiConverterRustBuffer {
         case 3: return .groupKey(groupId: try FfiConverterData.read(from: &buf), sender: try FfiConverterData.read(from: &buf)
         )
         
-        case 4: return .rosterChanged(groupId: try FfiConverterData.read(from: &buf), epoch: try FfiConverterUInt64.read(from: &buf)
+        case 4: return .rosterChanged(groupId: try FfiConverterData.read(from: &buf), epoch: try FfiConverterInt64.read(from: &buf)
         )
         
         case 5: return .deferred(device: try FfiConverterData.read(from: &buf)
         )
         
-        case 6: return .rolledBack(store: try FfiConverterUInt64.read(from: &buf), anchor: try FfiConverterUInt64.read(from: &buf)
+        case 6: return .rolledBack(store: try FfiConverterInt64.read(from: &buf), anchor: try FfiConverterInt64.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -12144,7 +12096,7 @@ public struct FfiConverterTypeStoreEvent: FfiConverterRustBuffer {
         case let .rosterChanged(groupId,epoch):
             writeInt(&buf, Int32(4))
             FfiConverterData.write(groupId, into: &buf)
-            FfiConverterUInt64.write(epoch, into: &buf)
+            FfiConverterInt64.write(epoch, into: &buf)
             
         
         case let .deferred(device):
@@ -12154,8 +12106,8 @@ public struct FfiConverterTypeStoreEvent: FfiConverterRustBuffer {
         
         case let .rolledBack(store,anchor):
             writeInt(&buf, Int32(6))
-            FfiConverterUInt64.write(store, into: &buf)
-            FfiConverterUInt64.write(anchor, into: &buf)
+            FfiConverterInt64.write(store, into: &buf)
+            FfiConverterInt64.write(anchor, into: &buf)
             
         }
     }
@@ -12303,7 +12255,7 @@ public enum VerifyItem: Equatable, Hashable {
          */revocations: [Data], 
         /**
          * Unix seconds.
-         */now: UInt64
+         */now: Int64
     )
 
 
@@ -12359,7 +12311,7 @@ public struct FfiConverterTypeVerifyItem: FfiConverterRustBuffer {
         case 11: return .revocationList(bytes: try FfiConverterData.read(from: &buf)
         )
         
-        case 12: return .presentation(presentation: try FfiConverterData.read(from: &buf), anchors: try FfiConverterSequenceTypeTrustAnchor.read(from: &buf), revocations: try FfiConverterSequenceData.read(from: &buf), now: try FfiConverterUInt64.read(from: &buf)
+        case 12: return .presentation(presentation: try FfiConverterData.read(from: &buf), anchors: try FfiConverterSequenceTypeTrustAnchor.read(from: &buf), revocations: try FfiConverterSequenceData.read(from: &buf), now: try FfiConverterInt64.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -12434,7 +12386,7 @@ public struct FfiConverterTypeVerifyItem: FfiConverterRustBuffer {
             FfiConverterData.write(presentation, into: &buf)
             FfiConverterSequenceTypeTrustAnchor.write(anchors, into: &buf)
             FfiConverterSequenceData.write(revocations, into: &buf)
-            FfiConverterUInt64.write(now, into: &buf)
+            FfiConverterInt64.write(now, into: &buf)
             
         }
     }
@@ -12459,8 +12411,8 @@ public func FfiConverterTypeVerifyItem_lower(_ value: VerifyItem) -> RustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
-    typealias SwiftType = UInt32?
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -12468,37 +12420,13 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterUInt32.write(value, into: &buf)
+        FfiConverterInt64.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterUInt32.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
-    typealias SwiftType = UInt64?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterUInt64.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterUInt64.read(from: &buf)
+        case 1: return try FfiConverterInt64.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -12747,48 +12675,23 @@ fileprivate struct FfiConverterOptionTypeStoreDelivery: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceUInt32: FfiConverterRustBuffer {
-    typealias SwiftType = [UInt32]
+fileprivate struct FfiConverterSequenceInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [Int64]
 
-    public static func write(_ value: [UInt32], into buf: inout [UInt8]) {
+    public static func write(_ value: [Int64], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterUInt32.write(item, into: &buf)
+            FfiConverterInt64.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt32] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Int64] {
         let len: Int32 = try readInt(&buf)
-        var seq = [UInt32]()
+        var seq = [Int64]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterUInt32.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceUInt64: FfiConverterRustBuffer {
-    typealias SwiftType = [UInt64]
-
-    public static func write(_ value: [UInt64], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterUInt64.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt64] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [UInt64]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterUInt64.read(from: &buf))
+            seq.append(try FfiConverterInt64.read(from: &buf))
         }
         return seq
     }
@@ -13547,7 +13450,7 @@ public func verifyIdentity(identity: Data)throws   {try rustCallWithError(FfiCon
  * own error), every signature. Returns who vouches for it and what it
  * says.
  */
-public func verifyPresentation(presentation: Data, anchors: [TrustAnchor], revocations: [Data], now: UInt64)throws  -> Verified  {
+public func verifyPresentation(presentation: Data, anchors: [TrustAnchor], revocations: [Data], now: Int64)throws  -> Verified  {
     return try  FfiConverterTypeVerified_lift(try rustCallWithError(FfiConverterTypeQorganError_lift) {
         uniffiCallStatus in
         FfiConverterByRefBytes.lower(presentation) { presentationFb in
@@ -13555,7 +13458,7 @@ public func verifyPresentation(presentation: Data, anchors: [TrustAnchor], revoc
         presentationFb,
         FfiConverterSequenceTypeTrustAnchor.lower(anchors),
         FfiConverterSequenceData.lower(revocations),
-        FfiConverterUInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
         }
 })
@@ -13705,7 +13608,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_func_verify_identity() != 10583) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_func_verify_presentation() != 32784) {
+    if (uniffi_qorgan_ffi_checksum_func_verify_presentation() != 21100) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_func_verify_revocation_list() != 51772) {
@@ -13732,7 +13635,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_account_devices() != 43370) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_account_generation() != 40649) {
+    if (uniffi_qorgan_ffi_checksum_method_account_generation() != 24195) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_account_head() != 38821) {
@@ -13750,7 +13653,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_account_remove_device() != 32055) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_account_resume_generation() != 46255) {
+    if (uniffi_qorgan_ffi_checksum_method_account_resume_generation() != 8427) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_account_safety_number() != 35887) {
@@ -13774,13 +13677,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_contact_devices() != 26065) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_contact_generation() != 25128) {
+    if (uniffi_qorgan_ffi_checksum_method_contact_generation() != 26921) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_contact_head() != 20208) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_contact_resume_generation() != 15827) {
+    if (uniffi_qorgan_ffi_checksum_method_contact_resume_generation() != 53174) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_contact_seal() != 37836) {
@@ -13810,19 +13713,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_presentation_to_text() != 38331) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_presentation_verify() != 42480) {
+    if (uniffi_qorgan_ffi_checksum_method_presentation_verify() != 56827) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_presentation_verify_account() != 13171) {
+    if (uniffi_qorgan_ffi_checksum_method_presentation_verify_account() != 7041) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_revocationlist_info() != 40253) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_revocationlist_is_stale() != 56834) {
+    if (uniffi_qorgan_ffi_checksum_method_revocationlist_is_stale() != 60756) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_revocationlist_revokes() != 29460) {
+    if (uniffi_qorgan_ffi_checksum_method_revocationlist_revokes() != 35225) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_revocationlist_to_bytes() != 10339) {
@@ -13834,28 +13737,28 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_statement_to_bytes() != 38670) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_accept() != 30314) {
+    if (uniffi_qorgan_ffi_checksum_method_device_accept() != 48787) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_bundle() != 40870) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_bundles() != 22244) {
+    if (uniffi_qorgan_ffi_checksum_method_device_bundles() != 54934) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_create_group() != 28616) {
+    if (uniffi_qorgan_ffi_checksum_method_device_create_group() != 46509) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_create_group_in_roster() != 38004) {
+    if (uniffi_qorgan_ffi_checksum_method_device_create_group_in_roster() != 6332) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys() != 56623) {
+    if (uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys() != 33893) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys() != 48684) {
+    if (uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys() != 21450) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_generation() != 40864) {
+    if (uniffi_qorgan_ffi_checksum_method_device_generation() != 41720) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_identity_key() != 14157) {
@@ -13864,28 +13767,28 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_device_initiate() != 3302) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() != 12665) {
+    if (uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() != 16034) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_needs_rotation() != 34167) {
+    if (uniffi_qorgan_ffi_checksum_method_device_needs_rotation() != 52251) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() != 26512) {
+    if (uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() != 14443) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_open_group() != 2126) {
+    if (uniffi_qorgan_ffi_checksum_method_device_open_group() != 7436) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_prune() != 14710) {
+    if (uniffi_qorgan_ffi_checksum_method_device_prune() != 27568) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_resume_generation() != 23120) {
+    if (uniffi_qorgan_ffi_checksum_method_device_resume_generation() != 64955) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() != 42412) {
+    if (uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() != 23288) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() != 3552) {
+    if (uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() != 32740) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_device_safety_number() != 17280) {
@@ -13894,7 +13797,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_device_seal() != 32028) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_device_upload() != 15602) {
+    if (uniffi_qorgan_ffi_checksum_method_device_upload() != 2474) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_add() != 65031) {
@@ -13918,13 +13821,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_export() != 50130) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_generation() != 35055) {
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_generation() != 16215) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id() != 20940) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_resume_generation() != 20656) {
+    if (uniffi_qorgan_ffi_checksum_method_groupreceiver_resume_generation() != 37843) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() != 40737) {
@@ -13939,7 +13842,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_apply_roster() != 23291) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() != 11050) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() != 5861) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() != 54959) {
@@ -13954,31 +13857,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() != 63159) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_generation() != 15533) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_generation() != 54032) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() != 1080) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration() != 49239) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration() != 54841) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed() != 33840) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation() != 21901) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation() != 16732) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_roster() != 46165) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() != 6108) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() != 2423) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation() != 38019) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation() != 48108) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due() != 49091) {
+    if (uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due() != 36326) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() != 55112) {
@@ -13990,7 +13893,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_roster_advance() != 53428) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_roster_epoch() != 12730) {
+    if (uniffi_qorgan_ffi_checksum_method_roster_epoch() != 6377) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_roster_group_id() != 31566) {
@@ -14035,7 +13938,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_session_encrypt() != 24912) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_session_generation() != 33214) {
+    if (uniffi_qorgan_ffi_checksum_method_session_generation() != 727) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_session_is_pending() != 29510) {
@@ -14047,7 +13950,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_session_remote_identity() != 9171) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_session_resume_generation() != 36287) {
+    if (uniffi_qorgan_ffi_checksum_method_session_resume_generation() != 1844) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_session_seal() != 45043) {
@@ -14074,16 +13977,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_storeaccount_change_members() != 11818) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_storeaccount_counter() != 20557) {
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_counter() != 35668) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_storeaccount_create_group() != 2587) {
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_create_group() != 48265) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt() != 27042) {
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt() != 7155) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt_batch() != 37231) {
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt_batch() != 791) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_storeaccount_device_list() != 38398) {
@@ -14101,7 +14004,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_storeaccount_group_decrypt() != 15442) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_storeaccount_group_encrypt() != 41843) {
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_group_encrypt() != 12208) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_storeaccount_heal() != 23887) {
@@ -14122,7 +14025,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_storeaccount_pending() != 3718) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_storeaccount_prekey_upload() != 28708) {
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_prekey_upload() != 15864) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_storeaccount_roster() != 2518) {
@@ -14134,22 +14037,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_storeaccount_update_contact() != 39842) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due() != 13100) {
+    if (uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due() != 19835) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_storeanchor_load() != 27140) {
+    if (uniffi_qorgan_ffi_checksum_method_storeanchor_load() != 37369) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_storeanchor_store() != 30856) {
+    if (uniffi_qorgan_ffi_checksum_method_storeanchor_store() != 33198) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_account_create() != 55363) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_account_open() != 44991) {
+    if (uniffi_qorgan_ffi_checksum_constructor_account_open() != 46769) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_contact_open() != 4150) {
+    if (uniffi_qorgan_ffi_checksum_constructor_contact_open() != 59337) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_contact_pin() != 61490) {
@@ -14176,25 +14079,25 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_constructor_revocationlist_from_bytes() != 30284) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_revocationlist_issue() != 8232) {
+    if (uniffi_qorgan_ffi_checksum_constructor_revocationlist_issue() != 40785) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_statement_certify_account() != 26721) {
+    if (uniffi_qorgan_ffi_checksum_constructor_statement_certify_account() != 46494) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_statement_certify_intermediate() != 16611) {
+    if (uniffi_qorgan_ffi_checksum_constructor_statement_certify_intermediate() != 35873) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_statement_from_bytes() != 26868) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_statement_issue() != 49722) {
+    if (uniffi_qorgan_ffi_checksum_constructor_statement_issue() != 60993) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_device_new() != 17506) {
+    if (uniffi_qorgan_ffi_checksum_constructor_device_new() != 29775) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_device_open() != 31962) {
+    if (uniffi_qorgan_ffi_checksum_constructor_device_open() != 31749) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() != 36056) {
@@ -14209,7 +14112,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new_in_roster() != 50777) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 60939) {
+    if (uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() != 25728) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_roster_create() != 49605) {
@@ -14221,7 +14124,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_constructor_roster_from_history() != 61847) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_constructor_session_open() != 1288) {
+    if (uniffi_qorgan_ffi_checksum_constructor_session_open() != 6063) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_constructor_storagekey_from_bytes() != 38370) {

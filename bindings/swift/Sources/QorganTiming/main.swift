@@ -6,7 +6,7 @@ import Foundation
 import Qorgan
 
 /// The caller's clock (Unix seconds): the library reads none.
-let now: UInt64 = 1_700_000_000
+let now: Int64 = 1_700_000_000
 
 func nowNs() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 

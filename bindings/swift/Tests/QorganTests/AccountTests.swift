@@ -160,7 +160,7 @@ final class AccountTests: XCTestCase {
         }
         _ = try contact.update(chain: [v2, v3])
         XCTAssertFalse(try contact.allows(identityKey: tablet.identityKey()))
-        for (old, version) in [(v2, UInt64(2)), (v1, UInt64(1))] {
+        for (old, version) in [(v2, Int64(2)), (v1, Int64(1))] {
             if case .ListRolledBack(let held, let offered)? = assertThrows(.listRolledBack, try contact.update(chain: [old])) {
                 XCTAssertEqual(held, 3)
                 XCTAssertEqual(offered, version)

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import Qorgan
 
-private let YEAR: UInt64 = 365 * 86_400
+private let YEAR: Int64 = 365 * 86_400
 
 private func claims(_ name: String) -> [Claim] {
     [Claim(tag: .unit, value: "Staff"), Claim(tag: .displayName, value: name)]
@@ -131,7 +131,7 @@ final class CertificateTests: XCTestCase {
             try verifyPresentation(presentation: presentation, anchors: anchors, revocations: [list.toBytes()], now: NOW).label,
             "verified by Ministry of Defence")
         assertThrows(.badSignature, try verifyRevocationList(revocationList: flipped(list.toBytes(), -1)))
-        func item(_ lists: [Data], _ now: UInt64) -> VerifyItem {
+        func item(_ lists: [Data], _ now: Int64) -> VerifyItem {
             .presentation(presentation: presentation, anchors: anchors, revocations: lists, now: now)
         }
         let results = verifyBatch(items: [

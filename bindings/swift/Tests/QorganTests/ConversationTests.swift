@@ -14,7 +14,7 @@ final class ConversationTests: XCTestCase {
         var bobIdentity = Data()
         // What the app records with each blob: the object's id and generation.
         var sessionId = Data()
-        var generations: (bobDevice: UInt64, bobSession: UInt64, aliceSession: UInt64) = (0, 0, 0)
+        var generations: (bobDevice: Int64, bobSession: Int64, aliceSession: Int64) = (0, 0, 0)
         do {
             let bob = try Device(now: NOW)
             XCTAssertEqual(try bob.generateOneTimePrekeys(count: 2), 2)

@@ -252,6 +252,11 @@ final class ErrorsTests: XCTestCase {
         let out = try d.createGroup(groupId: Data(count: 64), policy: defaultPolicy, now: 0)
         assertThrows(.invalidArgument, try out.seal(storageKey: Data()))
         assertThrows(.invalidArgument, try d.createGroup(groupId: Data(count: 65), policy: defaultPolicy, now: 0))
+        // Integers are Int64; what the library cannot hold is refused, not wrapped.
+        assertThrows(.invalidArgument, try Device(now: -1))
+        assertThrows(.invalidArgument, try d.bundles(max: -1))
+        assertThrows(.invalidArgument, try d.generateOneTimePrekeys(count: Int64(UInt32.max) + 1))
+        assertThrows(.invalidArgument, try d.needsRotation(now: Int64.min))
     }
 
     func testKeyCommitmentMismatchAndConflictingChainKeyFromATamperedExport() throws {
@@ -311,7 +316,7 @@ final class ErrorsTests: XCTestCase {
         // The current chain and two retired ones are kept: after two more
         // rotations rotation 0 is dropped, and stays dropped.
         for now in 2...3 {
-            try out.rotate(now: UInt64(now))
+            try out.rotate(now: Int64(now))
             try rx.add(distribution: out.distribution(), senderIdentity: alice.identityKey())
         }
         if case .RetiredChain(let rotation, let oldest)? = assertThrows(

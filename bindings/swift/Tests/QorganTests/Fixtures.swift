@@ -3,10 +3,10 @@ import XCTest
 @testable import Qorgan
 
 /// The caller's clock (Unix seconds) the tests run at: the library reads none.
-let NOW: UInt64 = 1_700_000_000
+let NOW: Int64 = 1_700_000_000
 
 /// One day in seconds.
-let DAY: UInt64 = 86_400
+let DAY: Int64 = 86_400
 
 /// UTF-8 bytes of `s`.
 func utf8(_ s: String) -> Data { Data(s.utf8) }

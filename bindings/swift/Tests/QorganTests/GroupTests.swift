@@ -57,7 +57,7 @@ final class GroupTests: XCTestCase {
         let results = try bobRx.decryptBatch(messages: queue)
         XCTAssertEqual(results.map { text($0.decrypted?.plaintext) }, (0..<100).map { "n\($0)" })
         XCTAssertTrue(results.allSatisfy { $0.error == nil })
-        XCTAssertEqual(results.map { $0.decrypted?.iteration }, (0..<100).map { UInt32($0) })
+        XCTAssertEqual(results.map { $0.decrypted?.iteration }, (0..<100).map { Int64($0) })
         let chain = try out.chainId()
         let sender = try alice.identityKey()
         XCTAssertTrue(results.allSatisfy {
@@ -109,7 +109,7 @@ final class GroupTests: XCTestCase {
         let ab = try establish(alice, Device(now: NOW))
         var sealedOut = Data()
         var sealedRx = Data()
-        var generations: (out: UInt64, rx: UInt64) = (0, 0)
+        var generations: (out: Int64, rx: Int64) = (0, 0)
         do {
             let out = try alice.createGroup(groupId: utf8("g"), policy: defaultPolicy, now: 0)
             let rx = try GroupReceiver(distribution: out.distribution(), senderIdentity: ab.responder.remoteIdentity())

@@ -21,10 +21,10 @@ final class SharedKeychain: @unchecked Sendable {
 final class KeychainAnchor: StoreAnchor, @unchecked Sendable {
     let keychain: SharedKeychain
     init(_ keychain: SharedKeychain) { self.keychain = keychain }
-    func load() -> UInt64? {
-        keychain.get("qorgan-counter").map { $0.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } }
+    func load() -> Int64? {
+        keychain.get("qorgan-counter").map { $0.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) } }
     }
-    func store(counter: UInt64) {
+    func store(counter: Int64) {
         keychain.set("qorgan-counter", withUnsafeBytes(of: counter) { Data($0) })
     }
 }

@@ -59,10 +59,10 @@ func text(_ d: StoreDelivery?) -> String {
 /// The app's copy of the store counter (the Keychain in an app).
 final class Keystore: StoreAnchor, @unchecked Sendable {
     private let lock = NSLock()
-    private var value: UInt64?
-    var counter: UInt64? { lock.lock(); defer { lock.unlock() }; return value }
-    func load() -> UInt64? { counter }
-    func store(counter: UInt64) { lock.lock(); value = counter; lock.unlock() }
+    private var value: Int64?
+    var counter: Int64? { lock.lock(); defer { lock.unlock() }; return value }
+    func load() -> Int64? { counter }
+    func store(counter: Int64) { lock.lock(); value = counter; lock.unlock() }
 }
 
 /// Writes schema version 2 into a closed store file, as a newer library would.

@@ -252,7 +252,7 @@ typedef void (*UniffiCallbackInterfaceStoreAnchorMethod0)(uint64_t, RustBuffer* 
 #endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_STORE_ANCHOR_METHOD1
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_STORE_ANCHOR_METHOD1
-typedef void (*UniffiCallbackInterfaceStoreAnchorMethod1)(uint64_t, uint64_t, void* _Nonnull, 
+typedef void (*UniffiCallbackInterfaceStoreAnchorMethod1)(uint64_t, int64_t, void* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
 
@@ -284,7 +284,7 @@ uint64_t uniffi_qorgan_ffi_fn_constructor_account_create(uint64_t device, RustBu
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ACCOUNT_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_ACCOUNT_OPEN
-uint64_t uniffi_qorgan_ffi_fn_constructor_account_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer account_key, uint64_t min_generation, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_account_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer account_key, int64_t min_generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_ACCOUNT_KEY
@@ -304,7 +304,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_account_devices(uint64_t ptr, RustCallSta
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_GENERATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_GENERATION
-uint64_t uniffi_qorgan_ffi_fn_method_account_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_account_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_HEAD
@@ -334,7 +334,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_account_remove_device(uint64_t ptr, RustB
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_RESUME_GENERATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_RESUME_GENERATION
-void uniffi_qorgan_ffi_fn_method_account_resume_generation(uint64_t ptr, uint64_t generation, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_method_account_resume_generation(uint64_t ptr, int64_t generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ACCOUNT_SAFETY_NUMBER
@@ -364,7 +364,7 @@ void uniffi_qorgan_ffi_fn_free_contact(uint64_t handle, RustCallStatus *_Nonnull
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_CONTACT_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_CONTACT_OPEN
-uint64_t uniffi_qorgan_ffi_fn_constructor_contact_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer account_key, uint64_t min_generation, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_contact_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer account_key, int64_t min_generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_CONTACT_PIN
@@ -394,7 +394,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_contact_devices(uint64_t ptr, RustCallSta
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_GENERATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_GENERATION
-uint64_t uniffi_qorgan_ffi_fn_method_contact_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_contact_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_HEAD
@@ -404,7 +404,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_contact_head(uint64_t ptr, RustCallStatus
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_RESUME_GENERATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_RESUME_GENERATION
-void uniffi_qorgan_ffi_fn_method_contact_resume_generation(uint64_t ptr, uint64_t generation, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_method_contact_resume_generation(uint64_t ptr, int64_t generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_CONTACT_SEAL
@@ -515,12 +515,12 @@ RustBuffer uniffi_qorgan_ffi_fn_method_presentation_to_text(uint64_t ptr, RustCa
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_VERIFY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_VERIFY
-RustBuffer uniffi_qorgan_ffi_fn_method_presentation_verify(uint64_t ptr, RustBuffer anchors, RustBuffer revocations, uint64_t now, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_presentation_verify(uint64_t ptr, RustBuffer anchors, RustBuffer revocations, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_VERIFY_ACCOUNT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_PRESENTATION_VERIFY_ACCOUNT
-RustBuffer uniffi_qorgan_ffi_fn_method_presentation_verify_account(uint64_t ptr, RustBuffer account_key, RustBuffer anchors, RustBuffer revocations, uint64_t now, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_presentation_verify_account(uint64_t ptr, RustBuffer account_key, RustBuffer anchors, RustBuffer revocations, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_REVOCATIONLIST
@@ -540,7 +540,7 @@ uint64_t uniffi_qorgan_ffi_fn_constructor_revocationlist_from_bytes(RustBuffer b
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_REVOCATIONLIST_ISSUE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_REVOCATIONLIST_ISSUE
-uint64_t uniffi_qorgan_ffi_fn_constructor_revocationlist_issue(uint64_t issuer, uint64_t issued_at, uint64_t next_update, RustBuffer serials, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_revocationlist_issue(uint64_t issuer, int64_t issued_at, int64_t next_update, RustBuffer serials, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_INFO
@@ -550,12 +550,12 @@ RustBuffer uniffi_qorgan_ffi_fn_method_revocationlist_info(uint64_t ptr, RustCal
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_IS_STALE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_IS_STALE
-int8_t uniffi_qorgan_ffi_fn_method_revocationlist_is_stale(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+int8_t uniffi_qorgan_ffi_fn_method_revocationlist_is_stale(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_REVOKES
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_REVOKES
-int8_t uniffi_qorgan_ffi_fn_method_revocationlist_revokes(uint64_t ptr, uint64_t serial, RustCallStatus *_Nonnull out_status
+int8_t uniffi_qorgan_ffi_fn_method_revocationlist_revokes(uint64_t ptr, int64_t serial, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_REVOCATIONLIST_TO_BYTES
@@ -575,12 +575,12 @@ void uniffi_qorgan_ffi_fn_free_statement(uint64_t handle, RustCallStatus *_Nonnu
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_CERTIFY_ACCOUNT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_CERTIFY_ACCOUNT
-uint64_t uniffi_qorgan_ffi_fn_constructor_statement_certify_account(uint64_t issuer, RustBuffer account_key, uint64_t serial, uint64_t valid_from, uint64_t valid_until, RustBuffer claims, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_statement_certify_account(uint64_t issuer, RustBuffer account_key, int64_t serial, int64_t valid_from, int64_t valid_until, RustBuffer claims, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_CERTIFY_INTERMEDIATE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_CERTIFY_INTERMEDIATE
-uint64_t uniffi_qorgan_ffi_fn_constructor_statement_certify_intermediate(uint64_t anchor, RustBuffer intermediate_key, uint64_t serial, uint64_t valid_from, uint64_t valid_until, RustBuffer claims, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_statement_certify_intermediate(uint64_t anchor, RustBuffer intermediate_key, int64_t serial, int64_t valid_from, int64_t valid_until, RustBuffer claims, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_FROM_BYTES
@@ -590,7 +590,7 @@ uint64_t uniffi_qorgan_ffi_fn_constructor_statement_from_bytes(RustBuffer bytes,
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_ISSUE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_STATEMENT_ISSUE
-uint64_t uniffi_qorgan_ffi_fn_constructor_statement_issue(uint64_t issuer, RustBuffer kind, RustBuffer subject, uint64_t serial, uint64_t valid_from, uint64_t valid_until, RustBuffer claims, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_statement_issue(uint64_t issuer, RustBuffer kind, RustBuffer subject, int64_t serial, int64_t valid_from, int64_t valid_until, RustBuffer claims, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STATEMENT_INFO
@@ -615,17 +615,17 @@ void uniffi_qorgan_ffi_fn_free_device(uint64_t handle, RustCallStatus *_Nonnull 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_DEVICE_NEW
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_DEVICE_NEW
-uint64_t uniffi_qorgan_ffi_fn_constructor_device_new(uint64_t now, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_device_new(int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_DEVICE_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_DEVICE_OPEN
-uint64_t uniffi_qorgan_ffi_fn_constructor_device_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer identity_key, uint64_t min_generation, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_device_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer identity_key, int64_t min_generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ACCEPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ACCEPT
-RustBuffer uniffi_qorgan_ffi_fn_method_device_accept(uint64_t ptr, ForeignBytes message, uint64_t now, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_device_accept(uint64_t ptr, ForeignBytes message, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_BUNDLE
@@ -635,32 +635,32 @@ RustBuffer uniffi_qorgan_ffi_fn_method_device_bundle(uint64_t ptr, RustCallStatu
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_BUNDLES
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_BUNDLES
-RustBuffer uniffi_qorgan_ffi_fn_method_device_bundles(uint64_t ptr, uint32_t max, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_device_bundles(uint64_t ptr, int64_t max, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_CREATE_GROUP
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_CREATE_GROUP
-uint64_t uniffi_qorgan_ffi_fn_method_device_create_group(uint64_t ptr, RustBuffer group_id, RustBuffer policy, uint64_t now, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_method_device_create_group(uint64_t ptr, RustBuffer group_id, RustBuffer policy, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_CREATE_GROUP_IN_ROSTER
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_CREATE_GROUP_IN_ROSTER
-uint64_t uniffi_qorgan_ffi_fn_method_device_create_group_in_roster(uint64_t ptr, uint64_t roster, uint64_t account, RustBuffer policy, uint64_t now, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_method_device_create_group_in_roster(uint64_t ptr, uint64_t roster, uint64_t account, RustBuffer policy, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_GENERATE_KEM_ONE_TIME_PREKEYS
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_GENERATE_KEM_ONE_TIME_PREKEYS
-uint32_t uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys(uint64_t ptr, uint32_t count, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys(uint64_t ptr, int64_t count, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_GENERATE_ONE_TIME_PREKEYS
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_GENERATE_ONE_TIME_PREKEYS
-uint32_t uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys(uint64_t ptr, uint32_t count, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys(uint64_t ptr, int64_t count, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_GENERATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_GENERATION
-uint64_t uniffi_qorgan_ffi_fn_method_device_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_device_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_IDENTITY_KEY
@@ -675,42 +675,42 @@ uint64_t uniffi_qorgan_ffi_fn_method_device_initiate(uint64_t ptr, RustBuffer bu
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_KEM_ONE_TIME_PREKEY_COUNT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_KEM_ONE_TIME_PREKEY_COUNT
-uint32_t uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_NEEDS_ROTATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_NEEDS_ROTATION
-int8_t uniffi_qorgan_ffi_fn_method_device_needs_rotation(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+int8_t uniffi_qorgan_ffi_fn_method_device_needs_rotation(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ONE_TIME_PREKEY_COUNT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ONE_TIME_PREKEY_COUNT
-uint32_t uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_OPEN_GROUP
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_OPEN_GROUP
-uint64_t uniffi_qorgan_ffi_fn_method_device_open_group(uint64_t ptr, RustBuffer storage_key, RustBuffer sealed, RustBuffer group_id, uint64_t min_generation, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_method_device_open_group(uint64_t ptr, RustBuffer storage_key, RustBuffer sealed, RustBuffer group_id, int64_t min_generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_PRUNE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_PRUNE
-uint32_t uniffi_qorgan_ffi_fn_method_device_prune(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_device_prune(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_RESUME_GENERATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_RESUME_GENERATION
-void uniffi_qorgan_ffi_fn_method_device_resume_generation(uint64_t ptr, uint64_t generation, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_method_device_resume_generation(uint64_t ptr, int64_t generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_LAST_RESORT_KEM_PREKEY
-void uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_SIGNED_PREKEY
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_ROTATE_SIGNED_PREKEY
-void uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_SAFETY_NUMBER
@@ -725,7 +725,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_device_seal(uint64_t ptr, RustBuffer stor
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_UPLOAD
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_DEVICE_UPLOAD
-RustBuffer uniffi_qorgan_ffi_fn_method_device_upload(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_device_upload(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_GROUPRECEIVER
@@ -760,7 +760,7 @@ uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_new_in_roster(RustBuffer
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_GROUPRECEIVER_OPEN
-uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer group_id, RustBuffer sender_identity, uint64_t min_generation, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer group_id, RustBuffer sender_identity, int64_t min_generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_ADD
@@ -800,7 +800,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_export(uint64_t ptr, RustCa
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_GENERATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_GENERATION
-uint64_t uniffi_qorgan_ffi_fn_method_groupreceiver_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_groupreceiver_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_GROUP_ID
@@ -810,7 +810,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_groupreceiver_group_id(uint64_t ptr, Rust
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_RESUME_GENERATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_RESUME_GENERATION
-void uniffi_qorgan_ffi_fn_method_groupreceiver_resume_generation(uint64_t ptr, uint64_t generation, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_method_groupreceiver_resume_generation(uint64_t ptr, int64_t generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_GROUPRECEIVER_SEAL
@@ -845,7 +845,7 @@ void uniffi_qorgan_ffi_fn_method_outboundgroup_apply_roster(uint64_t ptr, RustBu
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_CHAIN_ID
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_CHAIN_ID
-uint32_t uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_DISTRIBUTE
@@ -870,7 +870,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_encrypt(uint64_t ptr, Forei
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_GENERATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_GENERATION
-uint64_t uniffi_qorgan_ffi_fn_method_outboundgroup_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_outboundgroup_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_GROUP_ID
@@ -880,7 +880,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_group_id(uint64_t ptr, Rust
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ITERATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ITERATION
-uint32_t uniffi_qorgan_ffi_fn_method_outboundgroup_iteration(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_outboundgroup_iteration(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_MARK_MEMBER_REMOVED
@@ -890,7 +890,7 @@ void uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed(uint64_t ptr,
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_RESUME_GENERATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_RESUME_GENERATION
-void uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation(uint64_t ptr, uint64_t generation, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation(uint64_t ptr, int64_t generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROSTER
@@ -900,17 +900,17 @@ RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_roster(uint64_t ptr, RustCa
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATE
-void uniffi_qorgan_ffi_fn_method_outboundgroup_rotate(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_method_outboundgroup_rotate(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATION
-uint32_t uniffi_qorgan_ffi_fn_method_outboundgroup_rotation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_outboundgroup_rotation(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATION_DUE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_ROTATION_DUE
-RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_OUTBOUNDGROUP_SEAL
@@ -955,7 +955,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_roster_advance(uint64_t ptr, RustBuffer c
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_EPOCH
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_EPOCH
-uint64_t uniffi_qorgan_ffi_fn_method_roster_epoch(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_roster_epoch(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_ROSTER_GROUP_ID
@@ -1025,7 +1025,7 @@ void uniffi_qorgan_ffi_fn_free_session(uint64_t handle, RustCallStatus *_Nonnull
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_SESSION_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CONSTRUCTOR_SESSION_OPEN
-uint64_t uniffi_qorgan_ffi_fn_constructor_session_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer session_id, uint64_t min_generation, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_constructor_session_open(RustBuffer storage_key, RustBuffer sealed, RustBuffer session_id, int64_t min_generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_DECRYPT
@@ -1045,7 +1045,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_session_encrypt(uint64_t ptr, ForeignByte
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_GENERATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_GENERATION
-uint64_t uniffi_qorgan_ffi_fn_method_session_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_session_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_IS_PENDING
@@ -1065,7 +1065,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_session_remote_identity(uint64_t ptr, Rus
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_RESUME_GENERATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_RESUME_GENERATION
-void uniffi_qorgan_ffi_fn_method_session_resume_generation(uint64_t ptr, uint64_t generation, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_method_session_resume_generation(uint64_t ptr, int64_t generation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_SESSION_SEAL
@@ -1156,22 +1156,22 @@ RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_change_members(uint64_t ptr,
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_COUNTER
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_COUNTER
-uint64_t uniffi_qorgan_ffi_fn_method_storeaccount_counter(uint64_t ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_qorgan_ffi_fn_method_storeaccount_counter(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_CREATE_GROUP
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_CREATE_GROUP
-uint64_t uniffi_qorgan_ffi_fn_method_storeaccount_create_group(uint64_t ptr, RustBuffer group_id, RustBuffer members, uint64_t now, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_qorgan_ffi_fn_method_storeaccount_create_group(uint64_t ptr, RustBuffer group_id, RustBuffer members, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_DECRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_DECRYPT
-RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_decrypt(uint64_t ptr, ForeignBytes sender, ForeignBytes message, uint64_t now, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_decrypt(uint64_t ptr, ForeignBytes sender, ForeignBytes message, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_DECRYPT_BATCH
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_DECRYPT_BATCH
-RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_decrypt_batch(uint64_t ptr, RustBuffer messages, uint64_t now, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_decrypt_batch(uint64_t ptr, RustBuffer messages, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_DEVICE_LIST
@@ -1201,7 +1201,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_group_decrypt(uint64_t ptr, 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_GROUP_ENCRYPT
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_GROUP_ENCRYPT
-RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_group_encrypt(uint64_t ptr, ForeignBytes group_id, ForeignBytes plaintext, uint64_t now, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_group_encrypt(uint64_t ptr, ForeignBytes group_id, ForeignBytes plaintext, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_HEAL
@@ -1236,7 +1236,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_pending(uint64_t ptr, RustCa
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_PREKEY_UPLOAD
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_PREKEY_UPLOAD
-RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_prekey_upload(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_method_storeaccount_prekey_upload(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_ROSTER
@@ -1256,7 +1256,7 @@ void uniffi_qorgan_ffi_fn_method_storeaccount_update_contact(uint64_t ptr, RustB
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_UPLOAD_DUE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREACCOUNT_UPLOAD_DUE
-int8_t uniffi_qorgan_ffi_fn_method_storeaccount_upload_due(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+int8_t uniffi_qorgan_ffi_fn_method_storeaccount_upload_due(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_CLONE_STOREANCHOR
@@ -1281,7 +1281,7 @@ RustBuffer uniffi_qorgan_ffi_fn_method_storeanchor_load(uint64_t ptr, RustCallSt
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREANCHOR_STORE
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_STOREANCHOR_STORE
-void uniffi_qorgan_ffi_fn_method_storeanchor_store(uint64_t ptr, uint64_t counter, RustCallStatus *_Nonnull out_status
+void uniffi_qorgan_ffi_fn_method_storeanchor_store(uint64_t ptr, int64_t counter, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_METHOD_QORGANERROR_UNIFFI_TRAIT_DISPLAY
@@ -1361,7 +1361,7 @@ void uniffi_qorgan_ffi_fn_func_verify_identity(ForeignBytes identity, RustCallSt
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_PRESENTATION
 #define UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_PRESENTATION
-RustBuffer uniffi_qorgan_ffi_fn_func_verify_presentation(ForeignBytes presentation, RustBuffer anchors, RustBuffer revocations, uint64_t now, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_qorgan_ffi_fn_func_verify_presentation(ForeignBytes presentation, RustBuffer anchors, RustBuffer revocations, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_QORGAN_FFI_FN_FUNC_VERIFY_REVOCATION_LIST

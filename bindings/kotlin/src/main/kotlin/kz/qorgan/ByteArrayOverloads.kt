@@ -137,7 +137,7 @@ fun Session.decrypt(message: ByteArray): ByteArray = withDirect(message) { decry
  * [now] is the caller's clock in Unix seconds.
  */
 @Throws(QorganException::class)
-fun Device.accept(message: ByteArray, now: ULong): AcceptResult = withDirect(message) { accept(it, now) }
+fun Device.accept(message: ByteArray, now: Long): AcceptResult = withDirect(message) { accept(it, now) }
 
 /** [OutboundGroup.encrypt] for a `ByteArray` (copied into a reused direct buffer, wiped after). */
 @Throws(QorganException::class)
@@ -215,7 +215,7 @@ fun verifyPresentation(
     presentation: ByteArray,
     anchors: List<TrustAnchor>,
     revocations: List<ByteArray>,
-    now: ULong,
+    now: Long,
 ): Verified = verifyPresentation(direct(presentation), anchors, revocations, now)
 
 /**
@@ -298,14 +298,14 @@ fun StoreAccount.encrypt(device: ByteArray, plaintext: ByteArray): Outgoing {
 
 /** [StoreAccount.decrypt] for `ByteArray`s: what it produced is committed when this returns. */
 @Throws(QorganException::class)
-fun StoreAccount.decrypt(sender: ByteArray, message: ByteArray, now: ULong): StoreDelivery {
+fun StoreAccount.decrypt(sender: ByteArray, message: ByteArray, now: Long): StoreDelivery {
     val from = direct(sender)
     return withDirect(message) { decrypt(from, it, now) }
 }
 
 /** [StoreAccount.groupEncrypt] for `ByteArray`s: everything is in the outbox when this returns. */
 @Throws(QorganException::class)
-fun StoreAccount.groupEncrypt(groupId: ByteArray, plaintext: ByteArray, now: ULong): GroupSend {
+fun StoreAccount.groupEncrypt(groupId: ByteArray, plaintext: ByteArray, now: Long): GroupSend {
     val group = direct(groupId)
     return withDirect(plaintext) { groupEncrypt(group, it, now) }
 }

@@ -1254,16 +1254,16 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_device_bundle(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_qorgan_ffi_fn_method_device_bundles(`ptr`: Long,`max`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_qorgan_ffi_fn_method_device_bundles(`ptr`: Long,`max`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_device_create_group(`ptr`: Long,`groupId`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_create_group_in_roster(`ptr`: Long,`roster`: Long,`account`: Long,`policy`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys(`ptr`: Long,`count`: Int,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
-    external fun uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys(`ptr`: Long,`count`: Int,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
+    external fun uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys(`ptr`: Long,`count`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys(`ptr`: Long,`count`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_generation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_identity_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1271,15 +1271,15 @@ internal object UniffiLib {
     external fun uniffi_qorgan_ffi_fn_method_device_initiate(`ptr`: Long,`bundle`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
+    ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_needs_rotation(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
+    ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_open_group(`ptr`: Long,`storageKey`: RustBuffer.ByValue,`sealed`: RustBuffer.ByValue,`groupId`: RustBuffer.ByValue,`minGeneration`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_prune(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
+    ): Long
     external fun uniffi_qorgan_ffi_fn_method_device_resume_generation(`ptr`: Long,`generation`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1339,7 +1339,7 @@ internal object UniffiLib {
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_apply_roster(`ptr`: Long,`change`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
+    ): Long
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_distribute(`ptr`: Long,`sessions`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_distribute_in_roster(`ptr`: Long,`roster`: Long,`account`: Long,`contacts`: RustBuffer.ByValue,`sessions`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1353,7 +1353,7 @@ internal object UniffiLib {
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_group_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_iteration(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
+    ): Long
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_mark_member_removed(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation(`ptr`: Long,`generation`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1363,7 +1363,7 @@ internal object UniffiLib {
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_rotate(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_rotation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
+    ): Long
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_qorgan_ffi_fn_method_outboundgroup_seal(`ptr`: Long,`storageKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1717,7 +1717,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_identity() and 0xFFFF) != 10583) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_presentation() and 0xFFFF) != 32784) {
+    if ((lib.uniffi_qorgan_ffi_checksum_func_verify_presentation() and 0xFFFF) != 21100) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_func_verify_revocation_list() and 0xFFFF) != 51772) {
@@ -1744,7 +1744,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_account_devices() and 0xFFFF) != 43370) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_account_generation() and 0xFFFF) != 40649) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_generation() and 0xFFFF) != 24195) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_account_head() and 0xFFFF) != 38821) {
@@ -1762,7 +1762,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_account_remove_device() and 0xFFFF) != 32055) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_account_resume_generation() and 0xFFFF) != 46255) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_account_resume_generation() and 0xFFFF) != 8427) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_account_safety_number() and 0xFFFF) != 35887) {
@@ -1786,13 +1786,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_contact_devices() and 0xFFFF) != 26065) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_contact_generation() and 0xFFFF) != 25128) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_contact_generation() and 0xFFFF) != 26921) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_contact_head() and 0xFFFF) != 20208) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_contact_resume_generation() and 0xFFFF) != 15827) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_contact_resume_generation() and 0xFFFF) != 53174) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_contact_seal() and 0xFFFF) != 37836) {
@@ -1822,19 +1822,19 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_to_text() and 0xFFFF) != 38331) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_verify() and 0xFFFF) != 42480) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_verify() and 0xFFFF) != 56827) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_verify_account() and 0xFFFF) != 13171) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_presentation_verify_account() and 0xFFFF) != 7041) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_revocationlist_info() and 0xFFFF) != 40253) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_revocationlist_is_stale() and 0xFFFF) != 56834) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_revocationlist_is_stale() and 0xFFFF) != 60756) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_revocationlist_revokes() and 0xFFFF) != 29460) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_revocationlist_revokes() and 0xFFFF) != 35225) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_revocationlist_to_bytes() and 0xFFFF) != 10339) {
@@ -1846,28 +1846,28 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_statement_to_bytes() and 0xFFFF) != 38670) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_accept() and 0xFFFF) != 30314) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_accept() and 0xFFFF) != 48787) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_bundle() and 0xFFFF) != 40870) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_bundles() and 0xFFFF) != 22244) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_bundles() and 0xFFFF) != 54934) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_create_group() and 0xFFFF) != 28616) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_create_group() and 0xFFFF) != 46509) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_create_group_in_roster() and 0xFFFF) != 38004) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_create_group_in_roster() and 0xFFFF) != 6332) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys() and 0xFFFF) != 56623) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_generate_kem_one_time_prekeys() and 0xFFFF) != 33893) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys() and 0xFFFF) != 48684) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_generate_one_time_prekeys() and 0xFFFF) != 21450) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_generation() and 0xFFFF) != 40864) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_generation() and 0xFFFF) != 41720) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_identity_key() and 0xFFFF) != 14157) {
@@ -1876,28 +1876,28 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_initiate() and 0xFFFF) != 3302) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() and 0xFFFF) != 12665) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_kem_one_time_prekey_count() and 0xFFFF) != 16034) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_needs_rotation() and 0xFFFF) != 34167) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_needs_rotation() and 0xFFFF) != 52251) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() and 0xFFFF) != 26512) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_one_time_prekey_count() and 0xFFFF) != 14443) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_open_group() and 0xFFFF) != 2126) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_open_group() and 0xFFFF) != 7436) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_prune() and 0xFFFF) != 14710) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_prune() and 0xFFFF) != 27568) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_resume_generation() and 0xFFFF) != 23120) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_resume_generation() and 0xFFFF) != 64955) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() and 0xFFFF) != 42412) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_rotate_last_resort_kem_prekey() and 0xFFFF) != 23288) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() and 0xFFFF) != 3552) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_rotate_signed_prekey() and 0xFFFF) != 32740) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_safety_number() and 0xFFFF) != 17280) {
@@ -1906,7 +1906,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_device_seal() and 0xFFFF) != 32028) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_device_upload() and 0xFFFF) != 15602) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_device_upload() and 0xFFFF) != 2474) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_add() and 0xFFFF) != 65031) {
@@ -1930,13 +1930,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_export() and 0xFFFF) != 50130) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_generation() and 0xFFFF) != 35055) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_generation() and 0xFFFF) != 16215) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_group_id() and 0xFFFF) != 20940) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_resume_generation() and 0xFFFF) != 20656) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_resume_generation() and 0xFFFF) != 37843) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_groupreceiver_seal() and 0xFFFF) != 40737) {
@@ -1951,7 +1951,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_apply_roster() and 0xFFFF) != 23291) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() and 0xFFFF) != 11050) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_chain_id() and 0xFFFF) != 5861) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_distribute() and 0xFFFF) != 54959) {
@@ -1966,31 +1966,31 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_encrypt() and 0xFFFF) != 63159) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_generation() and 0xFFFF) != 15533) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_generation() and 0xFFFF) != 54032) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_group_id() and 0xFFFF) != 1080) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration() and 0xFFFF) != 49239) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_iteration() and 0xFFFF) != 54841) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_mark_member_removed() and 0xFFFF) != 33840) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation() and 0xFFFF) != 21901) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_resume_generation() and 0xFFFF) != 16732) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_roster() and 0xFFFF) != 46165) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() and 0xFFFF) != 6108) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotate() and 0xFFFF) != 2423) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation() and 0xFFFF) != 38019) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation() and 0xFFFF) != 48108) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due() and 0xFFFF) != 49091) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_rotation_due() and 0xFFFF) != 36326) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_outboundgroup_seal() and 0xFFFF) != 55112) {
@@ -2002,7 +2002,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_roster_advance() and 0xFFFF) != 53428) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_epoch() and 0xFFFF) != 12730) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_roster_epoch() and 0xFFFF) != 6377) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_roster_group_id() and 0xFFFF) != 31566) {
@@ -2047,7 +2047,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_encrypt() and 0xFFFF) != 24912) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_session_generation() and 0xFFFF) != 33214) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_session_generation() and 0xFFFF) != 727) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_is_pending() and 0xFFFF) != 29510) {
@@ -2059,7 +2059,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_remote_identity() and 0xFFFF) != 9171) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_session_resume_generation() and 0xFFFF) != 36287) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_session_resume_generation() and 0xFFFF) != 1844) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_session_seal() and 0xFFFF) != 45043) {
@@ -2086,16 +2086,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_change_members() and 0xFFFF) != 11818) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_counter() and 0xFFFF) != 20557) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_counter() and 0xFFFF) != 35668) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_create_group() and 0xFFFF) != 2587) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_create_group() and 0xFFFF) != 48265) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt() and 0xFFFF) != 27042) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt() and 0xFFFF) != 7155) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt_batch() and 0xFFFF) != 37231) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_decrypt_batch() and 0xFFFF) != 791) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_device_list() and 0xFFFF) != 38398) {
@@ -2113,7 +2113,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_decrypt() and 0xFFFF) != 15442) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_encrypt() and 0xFFFF) != 41843) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_group_encrypt() and 0xFFFF) != 12208) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_heal() and 0xFFFF) != 23887) {
@@ -2134,7 +2134,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_pending() and 0xFFFF) != 3718) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_prekey_upload() and 0xFFFF) != 28708) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_prekey_upload() and 0xFFFF) != 15864) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_roster() and 0xFFFF) != 2518) {
@@ -2146,22 +2146,22 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_update_contact() and 0xFFFF) != 39842) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due() and 0xFFFF) != 13100) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due() and 0xFFFF) != 19835) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_storeanchor_load() and 0xFFFF) != 27140) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeanchor_load() and 0xFFFF) != 37369) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_storeanchor_store() and 0xFFFF) != 30856) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeanchor_store() and 0xFFFF) != 33198) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_account_create() and 0xFFFF) != 55363) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_account_open() and 0xFFFF) != 44991) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_account_open() and 0xFFFF) != 46769) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_contact_open() and 0xFFFF) != 4150) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_contact_open() and 0xFFFF) != 59337) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_contact_pin() and 0xFFFF) != 61490) {
@@ -2188,25 +2188,25 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_from_bytes() and 0xFFFF) != 30284) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_issue() and 0xFFFF) != 8232) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_revocationlist_issue() and 0xFFFF) != 40785) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_account() and 0xFFFF) != 26721) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_account() and 0xFFFF) != 46494) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_intermediate() and 0xFFFF) != 16611) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_statement_certify_intermediate() and 0xFFFF) != 35873) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_statement_from_bytes() and 0xFFFF) != 26868) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_statement_issue() and 0xFFFF) != 49722) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_statement_issue() and 0xFFFF) != 60993) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_new() and 0xFFFF) != 17506) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_new() and 0xFFFF) != 29775) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_open() and 0xFFFF) != 31962) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_device_open() and 0xFFFF) != 31749) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_from_export() and 0xFFFF) != 36056) {
@@ -2221,7 +2221,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_new_in_roster() and 0xFFFF) != 50777) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() and 0xFFFF) != 60939) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_groupreceiver_open() and 0xFFFF) != 25728) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_roster_create() and 0xFFFF) != 49605) {
@@ -2233,7 +2233,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_roster_from_history() and 0xFFFF) != 61847) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_constructor_session_open() and 0xFFFF) != 1288) {
+    if ((lib.uniffi_qorgan_ffi_checksum_constructor_session_open() and 0xFFFF) != 6063) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_constructor_storagekey_from_bytes() and 0xFFFF) != 38370) {
@@ -2437,79 +2437,6 @@ private class JavaLangRefCleanable(
     val cleanable: java.lang.ref.Cleaner.Cleanable
 ) : UniffiCleaner.Cleanable {
     override fun clean() = cleanable.clean()
-}
-
-/**
- * @suppress
- */
-public object FfiConverterUByte: FfiConverter<UByte, Byte> {
-    override fun lift(value: Byte): UByte {
-        return value.toUByte()
-    }
-
-    fun lift(value: Int): UByte {
-        return value.toUByte()
-    }
-
-    override fun read(buf: ByteBuffer): UByte {
-        return lift(buf.get())
-    }
-
-    override fun lower(value: UByte): Byte {
-        return value.toByte()
-    }
-
-    override fun allocationSize(value: UByte) = 1UL
-
-    override fun write(value: UByte, buf: ByteBuffer) {
-        buf.put(value.toByte())
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterUInt: FfiConverter<UInt, Int> {
-    override fun lift(value: Int): UInt {
-        return value.toUInt()
-    }
-
-    override fun read(buf: ByteBuffer): UInt {
-        return lift(buf.getInt())
-    }
-
-    override fun lower(value: UInt): Int {
-        return value.toInt()
-    }
-
-    override fun allocationSize(value: UInt) = 4UL
-
-    override fun write(value: UInt, buf: ByteBuffer) {
-        buf.putInt(value.toInt())
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterULong: FfiConverter<ULong, Long> {
-    override fun lift(value: Long): ULong {
-        return value.toULong()
-    }
-
-    override fun read(buf: ByteBuffer): ULong {
-        return lift(buf.getLong())
-    }
-
-    override fun lower(value: ULong): Long {
-        return value.toLong()
-    }
-
-    override fun allocationSize(value: ULong) = 8UL
-
-    override fun write(value: ULong, buf: ByteBuffer) {
-        buf.putLong(value.toLong())
-    }
 }
 
 /**
@@ -2760,7 +2687,7 @@ public interface AccountInterface {
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    fun `generation`(): kotlin.ULong
+    fun `generation`(): kotlin.Long
     
     /**
      * The head of the newest list.
@@ -2808,7 +2735,7 @@ public interface AccountInterface {
      * for this owner), so that the next `seal` is above it
      * (docs/INTEGRATION.md).
      */
-    fun `resumeGeneration`(`generation`: kotlin.ULong)
+    fun `resumeGeneration`(`generation`: kotlin.Long)
     
     /**
      * The account safety number with `contact` (stable while either side
@@ -3005,8 +2932,8 @@ open class Account: Disposable, AutoCloseable, AccountInterface
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    @Throws(QorganException::class)override fun `generation`(): kotlin.ULong {
-            return FfiConverterULong.lift(
+    @Throws(QorganException::class)override fun `generation`(): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_account_generation(
@@ -3130,14 +3057,14 @@ open class Account: Disposable, AutoCloseable, AccountInterface
      * for this owner), so that the next `seal` is above it
      * (docs/INTEGRATION.md).
      */
-    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.ULong)
+    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.Long)
         = 
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_account_resume_generation(
         it,
         
-        FfiConverterULong.lower(`generation`),_status)
+        FfiConverterLong.lower(`generation`),_status)
 }
     }
     
@@ -3245,7 +3172,7 @@ open class Account: Disposable, AutoCloseable, AccountInterface
      * last seal; 0 if none) or later. Another account's blob is refused
      * with `WrongOwner`, an older one with `RolledBack`.
      */
-    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `accountKey`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): Account {
+    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `accountKey`: kotlin.ByteArray, `minGeneration`: kotlin.Long): Account {
             return FfiConverterTypeAccount.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_account_open(
@@ -3254,7 +3181,7 @@ open class Account: Disposable, AutoCloseable, AccountInterface
         FfiConverterByteArray.lower(`storageKey`),
         FfiConverterByteArray.lower(`sealed`),
         FfiConverterByteArray.lower(`accountKey`),
-        FfiConverterULong.lower(`minGeneration`),_status)
+        FfiConverterLong.lower(`minGeneration`),_status)
 }
     )
     }
@@ -3417,7 +3344,7 @@ public interface ContactInterface {
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    fun `generation`(): kotlin.ULong
+    fun `generation`(): kotlin.Long
     
     /**
      * The head of the newest verified list.
@@ -3429,7 +3356,7 @@ public interface ContactInterface {
      * for this owner), so that the next `seal` is above it
      * (docs/INTEGRATION.md).
      */
-    fun `resumeGeneration`(`generation`: kotlin.ULong)
+    fun `resumeGeneration`(`generation`: kotlin.Long)
     
     /**
      * The contact encrypted under a 32-byte storage key, bound to its
@@ -3634,8 +3561,8 @@ open class Contact: Disposable, AutoCloseable, ContactInterface
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    @Throws(QorganException::class)override fun `generation`(): kotlin.ULong {
-            return FfiConverterULong.lift(
+    @Throws(QorganException::class)override fun `generation`(): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_contact_generation(
@@ -3670,14 +3597,14 @@ open class Contact: Disposable, AutoCloseable, ContactInterface
      * for this owner), so that the next `seal` is above it
      * (docs/INTEGRATION.md).
      */
-    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.ULong)
+    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.Long)
         = 
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_contact_resume_generation(
         it,
         
-        FfiConverterULong.lower(`generation`),_status)
+        FfiConverterLong.lower(`generation`),_status)
 }
     }
     
@@ -3744,7 +3671,7 @@ open class Contact: Disposable, AutoCloseable, ContactInterface
      * with `WrongOwner`, an older one with `RolledBack`: an older contact
      * would accept a device list the newer one refused.
      */
-    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `accountKey`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): Contact {
+    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `accountKey`: kotlin.ByteArray, `minGeneration`: kotlin.Long): Contact {
             return FfiConverterTypeContact.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_contact_open(
@@ -3753,7 +3680,7 @@ open class Contact: Disposable, AutoCloseable, ContactInterface
         FfiConverterByteArray.lower(`storageKey`),
         FfiConverterByteArray.lower(`sealed`),
         FfiConverterByteArray.lower(`accountKey`),
-        FfiConverterULong.lower(`minGeneration`),_status)
+        FfiConverterLong.lower(`minGeneration`),_status)
 }
     )
     }
@@ -3916,7 +3843,7 @@ public interface DeviceInterface {
      * days or more ago (`PreKeyExpired`). Persist the device and the new
      * session together.
      */
-    fun `accept`(`message`: java.nio.ByteBuffer, `now`: kotlin.ULong): AcceptResult
+    fun `accept`(`message`: java.nio.ByteBuffer, `now`: kotlin.Long): AcceptResult
     
     /**
      * One prekey bundle (the first of `bundles(1)`): its one-time keys,
@@ -3932,14 +3859,14 @@ public interface DeviceInterface {
      * signed and last-resort prekeys. Persist the device afterwards.
      * `upload(now)` is the compact alternative.
      */
-    fun `bundles`(`max`: kotlin.UInt): List<kotlin.ByteArray>
+    fun `bundles`(`max`: kotlin.Long): List<kotlin.ByteArray>
     
     /**
      * Starts this device's sending chain in a group (`group_id` at most
      * 64 bytes; `now` in seconds, used only for the age policy). The chain
      * signs its distributions with this device's identity.
      */
-    fun `createGroup`(`groupId`: kotlin.ByteArray, `policy`: GroupPolicy, `now`: kotlin.ULong): OutboundGroup
+    fun `createGroup`(`groupId`: kotlin.ByteArray, `policy`: GroupPolicy, `now`: kotlin.Long): OutboundGroup
     
     /**
      * Starts this device's sending chain in the group of `roster` (the
@@ -3951,23 +3878,23 @@ public interface DeviceInterface {
      * `OutboundGroup.distribute_in_roster`. Kotlin: pass objects that are
      * still open.
      */
-    fun `createGroupInRoster`(`roster`: Roster, `account`: Account, `policy`: GroupPolicy, `now`: kotlin.ULong): OutboundGroup
+    fun `createGroupInRoster`(`roster`: Roster, `account`: Account, `policy`: GroupPolicy, `now`: kotlin.Long): OutboundGroup
     
     /**
      * Makes up to `count` one-time ML-KEM prekeys; returns how many.
      */
-    fun `generateKemOneTimePrekeys`(`count`: kotlin.UInt): kotlin.UInt
+    fun `generateKemOneTimePrekeys`(`count`: kotlin.Long): kotlin.Long
     
     /**
      * Makes up to `count` one-time X25519 prekeys; returns how many.
      */
-    fun `generateOneTimePrekeys`(`count`: kotlin.UInt): kotlin.UInt
+    fun `generateOneTimePrekeys`(`count`: kotlin.Long): kotlin.Long
     
     /**
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    fun `generation`(): kotlin.ULong
+    fun `generation`(): kotlin.Long
     
     /**
      * The public identity key (standalone encoding) to publish.
@@ -3982,7 +3909,7 @@ public interface DeviceInterface {
     /**
      * Unused one-time ML-KEM prekeys.
      */
-    fun `kemOneTimePrekeyCount`(): kotlin.UInt
+    fun `kemOneTimePrekeyCount`(): kotlin.Long
     
     /**
      * Whether the signed prekey or the last-resort ML-KEM prekey is due
@@ -3991,12 +3918,12 @@ public interface DeviceInterface {
      * it can remember against replay (past all of them `accept` refuses
      * more with `RotationRequired`). `upload(now)` rotates what is due.
      */
-    fun `needsRotation`(`now`: kotlin.ULong): kotlin.Boolean
+    fun `needsRotation`(`now`: kotlin.Long): kotlin.Boolean
     
     /**
      * Unused one-time X25519 prekeys.
      */
-    fun `oneTimePrekeyCount`(): kotlin.UInt
+    fun `oneTimePrekeyCount`(): kotlin.Long
     
     /**
      * Restores a chain sealed by `OutboundGroup.seal`: the chain of
@@ -4004,7 +3931,7 @@ public interface DeviceInterface {
      * recorded after the last seal; 0 if none) or later. Another group's
      * chain is refused with `WrongOwner`, an older one with `RolledBack`.
      */
-    fun `openGroup`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `groupId`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): OutboundGroup
+    fun `openGroup`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `groupId`: kotlin.ByteArray, `minGeneration`: kotlin.Long): OutboundGroup
     
     /**
      * Deletes the retired signed and last-resort prekeys retired 28 days
@@ -4012,7 +3939,7 @@ public interface DeviceInterface {
      * returns how many. The rotations and `upload` prune too; call it
      * when the app starts. Persist the device if it returns more than 0.
      */
-    fun `prune`(`now`: kotlin.ULong): kotlin.UInt
+    fun `prune`(`now`: kotlin.Long): kotlin.Long
     
     /**
      * Raises the generation to at least `generation` (the one recorded
@@ -4020,7 +3947,7 @@ public interface DeviceInterface {
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-    fun `resumeGeneration`(`generation`: kotlin.ULong)
+    fun `resumeGeneration`(`generation`: kotlin.Long)
     
     /**
      * Makes a new last-resort ML-KEM prekey dated `now`; the old one is
@@ -4028,7 +3955,7 @@ public interface DeviceInterface {
      * later exposes the post-quantum share of as few handshakes as
      * possible. Also prunes. `upload(now)` rotates when due.
      */
-    fun `rotateLastResortKemPrekey`(`now`: kotlin.ULong)
+    fun `rotateLastResortKemPrekey`(`now`: kotlin.Long)
     
     /**
      * Makes a new signed prekey dated `now`; the old one is retired and
@@ -4036,7 +3963,7 @@ public interface DeviceInterface {
      * before), then deleted. Also prunes (as `prune(now)`). `upload(now)`
      * rotates when due, so apps rarely call this themselves.
      */
-    fun `rotateSignedPrekey`(`now`: kotlin.ULong)
+    fun `rotateSignedPrekey`(`now`: kotlin.Long)
     
     /**
      * The safety number with a peer (both account ids may be empty).
@@ -4062,7 +3989,7 @@ public interface DeviceInterface {
      * keep them and resend the same bytes until the server confirms: the
      * keys in them are never offered again.
      */
-    fun `upload`(`now`: kotlin.ULong): kotlin.ByteArray?
+    fun `upload`(`now`: kotlin.Long): kotlin.ByteArray?
     
     companion object
 }
@@ -4101,13 +4028,13 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * A new device: fresh identity, signed prekey and last-resort ML-KEM
      * prekey, dated `now` (Unix seconds). Publish them with `upload(now)`.
      */
-    constructor(`now`: kotlin.ULong) :
+    constructor(`now`: kotlin.Long) :
         this(UniffiWithHandle, 
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_device_new(
     
         
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     )
 
@@ -4194,7 +4121,7 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * days or more ago (`PreKeyExpired`). Persist the device and the new
      * session together.
      */
-    @Throws(QorganException::class)override fun `accept`(`message`: java.nio.ByteBuffer, `now`: kotlin.ULong): AcceptResult {
+    @Throws(QorganException::class)override fun `accept`(`message`: java.nio.ByteBuffer, `now`: kotlin.Long): AcceptResult {
             return FfiConverterTypeAcceptResult.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
@@ -4202,7 +4129,7 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
         it,
         
         FfiConverterByRefBytes.lower(`message`),
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -4236,14 +4163,14 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * signed and last-resort prekeys. Persist the device afterwards.
      * `upload(now)` is the compact alternative.
      */
-    @Throws(QorganException::class)override fun `bundles`(`max`: kotlin.UInt): List<kotlin.ByteArray> {
+    @Throws(QorganException::class)override fun `bundles`(`max`: kotlin.Long): List<kotlin.ByteArray> {
             return FfiConverterSequenceByteArray.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_bundles(
         it,
         
-        FfiConverterUInt.lower(`max`),_status)
+        FfiConverterLong.lower(`max`),_status)
 }
     }
     )
@@ -4256,7 +4183,7 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * 64 bytes; `now` in seconds, used only for the age policy). The chain
      * signs its distributions with this device's identity.
      */
-    @Throws(QorganException::class)override fun `createGroup`(`groupId`: kotlin.ByteArray, `policy`: GroupPolicy, `now`: kotlin.ULong): OutboundGroup {
+    @Throws(QorganException::class)override fun `createGroup`(`groupId`: kotlin.ByteArray, `policy`: GroupPolicy, `now`: kotlin.Long): OutboundGroup {
             return FfiConverterTypeOutboundGroup.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
@@ -4265,7 +4192,7 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
         
         FfiConverterByteArray.lower(`groupId`),
         FfiConverterTypeGroupPolicy.lower(`policy`),
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -4283,7 +4210,7 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * `OutboundGroup.distribute_in_roster`. Kotlin: pass objects that are
      * still open.
      */
-    @Throws(QorganException::class)override fun `createGroupInRoster`(`roster`: Roster, `account`: Account, `policy`: GroupPolicy, `now`: kotlin.ULong): OutboundGroup {
+    @Throws(QorganException::class)override fun `createGroupInRoster`(`roster`: Roster, `account`: Account, `policy`: GroupPolicy, `now`: kotlin.Long): OutboundGroup {
             return FfiConverterTypeOutboundGroup.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
@@ -4293,7 +4220,7 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
         FfiConverterTypeRoster.lower(`roster`),
         FfiConverterTypeAccount.lower(`account`),
         FfiConverterTypeGroupPolicy.lower(`policy`),
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -4304,14 +4231,14 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
     /**
      * Makes up to `count` one-time ML-KEM prekeys; returns how many.
      */
-    @Throws(QorganException::class)override fun `generateKemOneTimePrekeys`(`count`: kotlin.UInt): kotlin.UInt {
-            return FfiConverterUInt.lift(
+    @Throws(QorganException::class)override fun `generateKemOneTimePrekeys`(`count`: kotlin.Long): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_generate_kem_one_time_prekeys(
         it,
         
-        FfiConverterUInt.lower(`count`),_status)
+        FfiConverterLong.lower(`count`),_status)
 }
     }
     )
@@ -4322,14 +4249,14 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
     /**
      * Makes up to `count` one-time X25519 prekeys; returns how many.
      */
-    @Throws(QorganException::class)override fun `generateOneTimePrekeys`(`count`: kotlin.UInt): kotlin.UInt {
-            return FfiConverterUInt.lift(
+    @Throws(QorganException::class)override fun `generateOneTimePrekeys`(`count`: kotlin.Long): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_generate_one_time_prekeys(
         it,
         
-        FfiConverterUInt.lower(`count`),_status)
+        FfiConverterLong.lower(`count`),_status)
 }
     }
     )
@@ -4341,8 +4268,8 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    @Throws(QorganException::class)override fun `generation`(): kotlin.ULong {
-            return FfiConverterULong.lift(
+    @Throws(QorganException::class)override fun `generation`(): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_generation(
@@ -4393,8 +4320,8 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
     /**
      * Unused one-time ML-KEM prekeys.
      */
-    @Throws(QorganException::class)override fun `kemOneTimePrekeyCount`(): kotlin.UInt {
-            return FfiConverterUInt.lift(
+    @Throws(QorganException::class)override fun `kemOneTimePrekeyCount`(): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_kem_one_time_prekey_count(
@@ -4414,14 +4341,14 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * it can remember against replay (past all of them `accept` refuses
      * more with `RotationRequired`). `upload(now)` rotates what is due.
      */
-    @Throws(QorganException::class)override fun `needsRotation`(`now`: kotlin.ULong): kotlin.Boolean {
+    @Throws(QorganException::class)override fun `needsRotation`(`now`: kotlin.Long): kotlin.Boolean {
             return FfiConverterBoolean.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_needs_rotation(
         it,
         
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -4432,8 +4359,8 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
     /**
      * Unused one-time X25519 prekeys.
      */
-    @Throws(QorganException::class)override fun `oneTimePrekeyCount`(): kotlin.UInt {
-            return FfiConverterUInt.lift(
+    @Throws(QorganException::class)override fun `oneTimePrekeyCount`(): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_one_time_prekey_count(
@@ -4452,7 +4379,7 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * recorded after the last seal; 0 if none) or later. Another group's
      * chain is refused with `WrongOwner`, an older one with `RolledBack`.
      */
-    @Throws(QorganException::class)override fun `openGroup`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `groupId`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): OutboundGroup {
+    @Throws(QorganException::class)override fun `openGroup`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `groupId`: kotlin.ByteArray, `minGeneration`: kotlin.Long): OutboundGroup {
             return FfiConverterTypeOutboundGroup.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
@@ -4462,7 +4389,7 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
         FfiConverterByteArray.lower(`storageKey`),
         FfiConverterByteArray.lower(`sealed`),
         FfiConverterByteArray.lower(`groupId`),
-        FfiConverterULong.lower(`minGeneration`),_status)
+        FfiConverterLong.lower(`minGeneration`),_status)
 }
     }
     )
@@ -4476,14 +4403,14 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * returns how many. The rotations and `upload` prune too; call it
      * when the app starts. Persist the device if it returns more than 0.
      */
-    @Throws(QorganException::class)override fun `prune`(`now`: kotlin.ULong): kotlin.UInt {
-            return FfiConverterUInt.lift(
+    @Throws(QorganException::class)override fun `prune`(`now`: kotlin.Long): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_prune(
         it,
         
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -4497,14 +4424,14 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.ULong)
+    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.Long)
         = 
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_resume_generation(
         it,
         
-        FfiConverterULong.lower(`generation`),_status)
+        FfiConverterLong.lower(`generation`),_status)
 }
     }
     
@@ -4517,14 +4444,14 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * later exposes the post-quantum share of as few handshakes as
      * possible. Also prunes. `upload(now)` rotates when due.
      */
-    @Throws(QorganException::class)override fun `rotateLastResortKemPrekey`(`now`: kotlin.ULong)
+    @Throws(QorganException::class)override fun `rotateLastResortKemPrekey`(`now`: kotlin.Long)
         = 
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_last_resort_kem_prekey(
         it,
         
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     
@@ -4537,14 +4464,14 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * before), then deleted. Also prunes (as `prune(now)`). `upload(now)`
      * rotates when due, so apps rarely call this themselves.
      */
-    @Throws(QorganException::class)override fun `rotateSignedPrekey`(`now`: kotlin.ULong)
+    @Throws(QorganException::class)override fun `rotateSignedPrekey`(`now`: kotlin.Long)
         = 
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_rotate_signed_prekey(
         it,
         
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     
@@ -4603,14 +4530,14 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * keep them and resend the same bytes until the server confirms: the
      * keys in them are never offered again.
      */
-    @Throws(QorganException::class)override fun `upload`(`now`: kotlin.ULong): kotlin.ByteArray? {
+    @Throws(QorganException::class)override fun `upload`(`now`: kotlin.Long): kotlin.ByteArray? {
             return FfiConverterOptionalByteArray.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_device_upload(
         it,
         
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -4632,7 +4559,7 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
      * seal (0 if none was recorded): a sealed device of another identity
      * is refused with `WrongOwner`, an older one with `RolledBack`.
      */
-    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `identityKey`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): Device {
+    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `identityKey`: kotlin.ByteArray, `minGeneration`: kotlin.Long): Device {
             return FfiConverterTypeDevice.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_device_open(
@@ -4641,7 +4568,7 @@ open class Device: Disposable, AutoCloseable, DeviceInterface
         FfiConverterByteArray.lower(`storageKey`),
         FfiConverterByteArray.lower(`sealed`),
         FfiConverterByteArray.lower(`identityKey`),
-        FfiConverterULong.lower(`minGeneration`),_status)
+        FfiConverterLong.lower(`minGeneration`),_status)
 }
     )
     }
@@ -4851,7 +4778,7 @@ public interface GroupReceiverInterface {
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    fun `generation`(): kotlin.ULong
+    fun `generation`(): kotlin.Long
     
     /**
      * The group id of the sender's chains.
@@ -4864,7 +4791,7 @@ public interface GroupReceiverInterface {
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-    fun `resumeGeneration`(`generation`: kotlin.ULong)
+    fun `resumeGeneration`(`generation`: kotlin.Long)
     
     /**
      * The receiver encrypted under a 32-byte storage key, bound to its
@@ -5177,8 +5104,8 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    @Throws(QorganException::class)override fun `generation`(): kotlin.ULong {
-            return FfiConverterULong.lift(
+    @Throws(QorganException::class)override fun `generation`(): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_generation(
@@ -5214,14 +5141,14 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.ULong)
+    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.Long)
         = 
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_groupreceiver_resume_generation(
         it,
         
-        FfiConverterULong.lower(`generation`),_status)
+        FfiConverterLong.lower(`generation`),_status)
 }
     }
     
@@ -5365,7 +5292,7 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
      * receiver is refused with `WrongOwner`, an older one with
      * `RolledBack`.
      */
-    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `groupId`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): GroupReceiver {
+    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `groupId`: kotlin.ByteArray, `senderIdentity`: kotlin.ByteArray, `minGeneration`: kotlin.Long): GroupReceiver {
             return FfiConverterTypeGroupReceiver.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_groupreceiver_open(
@@ -5375,7 +5302,7 @@ open class GroupReceiver: Disposable, AutoCloseable, GroupReceiverInterface
         FfiConverterByteArray.lower(`sealed`),
         FfiConverterByteArray.lower(`groupId`),
         FfiConverterByteArray.lower(`senderIdentity`),
-        FfiConverterULong.lower(`minGeneration`),_status)
+        FfiConverterLong.lower(`minGeneration`),_status)
 }
     )
     }
@@ -6190,7 +6117,7 @@ public interface OutboundGroupInterface {
     /**
      * The current chain id.
      */
-    fun `chainId`(): kotlin.UInt
+    fun `chainId`(): kotlin.Long
     
     /**
      * Encrypts the distribution for every session in one call; one result
@@ -6241,7 +6168,7 @@ public interface OutboundGroupInterface {
      * The generation of the last `seal` or open (0 if neither): the
      * `min_generation` to pass to `Device.open_group` next time.
      */
-    fun `generation`(): kotlin.ULong
+    fun `generation`(): kotlin.Long
     
     /**
      * The group id this chain was made for.
@@ -6251,7 +6178,7 @@ public interface OutboundGroupInterface {
     /**
      * The index the next message of the current chain will carry.
      */
-    fun `iteration`(): kotlin.UInt
+    fun `iteration`(): kotlin.Long
     
     /**
      * Records a removal: `encrypt` refuses until `rotate`.
@@ -6264,7 +6191,7 @@ public interface OutboundGroupInterface {
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-    fun `resumeGeneration`(`generation`: kotlin.ULong)
+    fun `resumeGeneration`(`generation`: kotlin.Long)
     
     /**
      * The head of the roster the current chain is bound to (`None` in a
@@ -6278,18 +6205,18 @@ public interface OutboundGroupInterface {
      * the remaining members. Refused (`ChainExhausted`) once the rotation
      * number has reached its maximum.
      */
-    fun `rotate`(`now`: kotlin.ULong)
+    fun `rotate`(`now`: kotlin.Long)
     
     /**
      * The current chain's rotation number (0 for the first chain, one more
      * for each `rotate`).
      */
-    fun `rotation`(): kotlin.UInt
+    fun `rotation`(): kotlin.Long
     
     /**
      * Whether the policy requires a rotation at `now`.
      */
-    fun `rotationDue`(`now`: kotlin.ULong): RotationReason?
+    fun `rotationDue`(`now`: kotlin.Long): RotationReason?
     
     /**
      * The chain encrypted under a 32-byte storage key, bound to its group
@@ -6457,8 +6384,8 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
     /**
      * The current chain id.
      */
-    @Throws(QorganException::class)override fun `chainId`(): kotlin.UInt {
-            return FfiConverterUInt.lift(
+    @Throws(QorganException::class)override fun `chainId`(): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_chain_id(
@@ -6574,8 +6501,8 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
      * The generation of the last `seal` or open (0 if neither): the
      * `min_generation` to pass to `Device.open_group` next time.
      */
-    @Throws(QorganException::class)override fun `generation`(): kotlin.ULong {
-            return FfiConverterULong.lift(
+    @Throws(QorganException::class)override fun `generation`(): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_generation(
@@ -6608,8 +6535,8 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
     /**
      * The index the next message of the current chain will carry.
      */
-    @Throws(QorganException::class)override fun `iteration`(): kotlin.UInt {
-            return FfiConverterUInt.lift(
+    @Throws(QorganException::class)override fun `iteration`(): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_iteration(
@@ -6644,14 +6571,14 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.ULong)
+    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.Long)
         = 
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_resume_generation(
         it,
         
-        FfiConverterULong.lower(`generation`),_status)
+        FfiConverterLong.lower(`generation`),_status)
 }
     }
     
@@ -6682,14 +6609,14 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
      * the remaining members. Refused (`ChainExhausted`) once the rotation
      * number has reached its maximum.
      */
-    @Throws(QorganException::class)override fun `rotate`(`now`: kotlin.ULong)
+    @Throws(QorganException::class)override fun `rotate`(`now`: kotlin.Long)
         = 
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotate(
         it,
         
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     
@@ -6700,8 +6627,8 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
      * The current chain's rotation number (0 for the first chain, one more
      * for each `rotate`).
      */
-    @Throws(QorganException::class)override fun `rotation`(): kotlin.UInt {
-            return FfiConverterUInt.lift(
+    @Throws(QorganException::class)override fun `rotation`(): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation(
@@ -6717,14 +6644,14 @@ open class OutboundGroup: Disposable, AutoCloseable, OutboundGroupInterface
     /**
      * Whether the policy requires a rotation at `now`.
      */
-    @Throws(QorganException::class)override fun `rotationDue`(`now`: kotlin.ULong): RotationReason? {
+    @Throws(QorganException::class)override fun `rotationDue`(`now`: kotlin.Long): RotationReason? {
             return FfiConverterOptionalTypeRotationReason.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_outboundgroup_rotation_due(
         it,
         
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -6918,7 +6845,7 @@ public interface PresentationInterface {
      * `Revoked`, `BadSignature`. For a contact, use `verify_account`.
      * Kotlin: pass lists that are still open.
      */
-    fun `verify`(`anchors`: List<TrustAnchor>, `revocations`: List<RevocationList>, `now`: kotlin.ULong): Verified
+    fun `verify`(`anchors`: List<TrustAnchor>, `revocations`: List<RevocationList>, `now`: kotlin.Long): Verified
     
     /**
      * As `verify`, and the leaf must be an account certificate of
@@ -6926,7 +6853,7 @@ public interface PresentationInterface {
      * `WrongSubject` otherwise. What an app checks before showing
      * "verified by ⟨organisation⟩" beside a contact.
      */
-    fun `verifyAccount`(`accountKey`: kotlin.ByteArray, `anchors`: List<TrustAnchor>, `revocations`: List<RevocationList>, `now`: kotlin.ULong): Verified
+    fun `verifyAccount`(`accountKey`: kotlin.ByteArray, `anchors`: List<TrustAnchor>, `revocations`: List<RevocationList>, `now`: kotlin.Long): Verified
     
     companion object
 }
@@ -7110,7 +7037,7 @@ open class Presentation: Disposable, AutoCloseable, PresentationInterface
      * `Revoked`, `BadSignature`. For a contact, use `verify_account`.
      * Kotlin: pass lists that are still open.
      */
-    @Throws(QorganException::class)override fun `verify`(`anchors`: List<TrustAnchor>, `revocations`: List<RevocationList>, `now`: kotlin.ULong): Verified {
+    @Throws(QorganException::class)override fun `verify`(`anchors`: List<TrustAnchor>, `revocations`: List<RevocationList>, `now`: kotlin.Long): Verified {
             return FfiConverterTypeVerified.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
@@ -7119,7 +7046,7 @@ open class Presentation: Disposable, AutoCloseable, PresentationInterface
         
         FfiConverterSequenceTypeTrustAnchor.lower(`anchors`),
         FfiConverterSequenceTypeRevocationList.lower(`revocations`),
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -7133,7 +7060,7 @@ open class Presentation: Disposable, AutoCloseable, PresentationInterface
      * `WrongSubject` otherwise. What an app checks before showing
      * "verified by ⟨organisation⟩" beside a contact.
      */
-    @Throws(QorganException::class)override fun `verifyAccount`(`accountKey`: kotlin.ByteArray, `anchors`: List<TrustAnchor>, `revocations`: List<RevocationList>, `now`: kotlin.ULong): Verified {
+    @Throws(QorganException::class)override fun `verifyAccount`(`accountKey`: kotlin.ByteArray, `anchors`: List<TrustAnchor>, `revocations`: List<RevocationList>, `now`: kotlin.Long): Verified {
             return FfiConverterTypeVerified.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
@@ -7143,7 +7070,7 @@ open class Presentation: Disposable, AutoCloseable, PresentationInterface
         FfiConverterByteArray.lower(`accountKey`),
         FfiConverterSequenceTypeTrustAnchor.lower(`anchors`),
         FfiConverterSequenceTypeRevocationList.lower(`revocations`),
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -7331,12 +7258,12 @@ public interface RevocationListInterface {
     /**
      * Whether the list is stale at `now` (its successor was due).
      */
-    fun `isStale`(`now`: kotlin.ULong): kotlin.Boolean
+    fun `isStale`(`now`: kotlin.Long): kotlin.Boolean
     
     /**
      * Whether `serial` is revoked by this list.
      */
-    fun `revokes`(`serial`: kotlin.ULong): kotlin.Boolean
+    fun `revokes`(`serial`: kotlin.Long): kotlin.Boolean
     
     /**
      * The encoding, signed.
@@ -7471,14 +7398,15 @@ open class RevocationList: Disposable, AutoCloseable, RevocationListInterface
     
     /**
      * Whether the list is stale at `now` (its successor was due).
-     */override fun `isStale`(`now`: kotlin.ULong): kotlin.Boolean {
+     */
+    @Throws(QorganException::class)override fun `isStale`(`now`: kotlin.Long): kotlin.Boolean {
             return FfiConverterBoolean.lift(
     callWithHandle {
-    uniffiRustCall() { _status ->
+    uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_is_stale(
         it,
         
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -7488,14 +7416,14 @@ open class RevocationList: Disposable, AutoCloseable, RevocationListInterface
     
     /**
      * Whether `serial` is revoked by this list.
-     */override fun `revokes`(`serial`: kotlin.ULong): kotlin.Boolean {
+     */override fun `revokes`(`serial`: kotlin.Long): kotlin.Boolean {
             return FfiConverterBoolean.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_revocationlist_revokes(
         it,
         
-        FfiConverterULong.lower(`serial`),_status)
+        FfiConverterLong.lower(`serial`),_status)
 }
     }
     )
@@ -7546,16 +7474,16 @@ open class RevocationList: Disposable, AutoCloseable, RevocationListInterface
      * Issues a list revoking `serials` (at most 65 536, no duplicates),
      * dated `issued_at`, the next one due at `next_update` (later).
      */
-    @Throws(QorganException::class) fun `issue`(`issuer`: IssuerKeyPair, `issuedAt`: kotlin.ULong, `nextUpdate`: kotlin.ULong, `serials`: List<kotlin.ULong>): RevocationList {
+    @Throws(QorganException::class) fun `issue`(`issuer`: IssuerKeyPair, `issuedAt`: kotlin.Long, `nextUpdate`: kotlin.Long, `serials`: List<kotlin.Long>): RevocationList {
             return FfiConverterTypeRevocationList.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_revocationlist_issue(
     
         
         FfiConverterTypeIssuerKeyPair.lower(`issuer`),
-        FfiConverterULong.lower(`issuedAt`),
-        FfiConverterULong.lower(`nextUpdate`),
-        FfiConverterSequenceULong.lower(`serials`),_status)
+        FfiConverterLong.lower(`issuedAt`),
+        FfiConverterLong.lower(`nextUpdate`),
+        FfiConverterSequenceLong.lower(`serials`),_status)
 }
     )
     }
@@ -7725,7 +7653,7 @@ public interface RosterInterface {
     /**
      * The epoch (1 for the group's first roster).
      */
-    fun `epoch`(): kotlin.ULong
+    fun `epoch`(): kotlin.Long
     
     /**
      * The group.
@@ -7955,8 +7883,8 @@ open class Roster: Disposable, AutoCloseable, RosterInterface
     
     /**
      * The epoch (1 for the group's first roster).
-     */override fun `epoch`(): kotlin.ULong {
-            return FfiConverterULong.lift(
+     */override fun `epoch`(): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_roster_epoch(
@@ -8387,7 +8315,7 @@ public interface SessionInterface {
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    fun `generation`(): kotlin.ULong
+    fun `generation`(): kotlin.Long
     
     /**
      * True while the initiator's messages still carry the handshake.
@@ -8411,7 +8339,7 @@ public interface SessionInterface {
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-    fun `resumeGeneration`(`generation`: kotlin.ULong)
+    fun `resumeGeneration`(`generation`: kotlin.Long)
     
     /**
      * The session state encrypted under a 32-byte storage key, bound to
@@ -8597,8 +8525,8 @@ open class Session: Disposable, AutoCloseable, SessionInterface
      * The generation of the last `seal` or `open` (0 if neither): the
      * `min_generation` to pass to `open` next time.
      */
-    @Throws(QorganException::class)override fun `generation`(): kotlin.ULong {
-            return FfiConverterULong.lift(
+    @Throws(QorganException::class)override fun `generation`(): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_session_generation(
@@ -8670,14 +8598,14 @@ open class Session: Disposable, AutoCloseable, SessionInterface
      * the object anew for an owner that already has sealed blobs, or after
      * opening an older copy on purpose (docs/INTEGRATION.md).
      */
-    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.ULong)
+    @Throws(QorganException::class)override fun `resumeGeneration`(`generation`: kotlin.Long)
         = 
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_session_resume_generation(
         it,
         
-        FfiConverterULong.lower(`generation`),_status)
+        FfiConverterLong.lower(`generation`),_status)
 }
     }
     
@@ -8738,7 +8666,7 @@ open class Session: Disposable, AutoCloseable, SessionInterface
      * none) or later. Another session's blob is refused with
      * `WrongOwner`, an older one with `RolledBack`.
      */
-    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `sessionId`: kotlin.ByteArray, `minGeneration`: kotlin.ULong): Session {
+    @Throws(QorganException::class) fun `open`(`storageKey`: kotlin.ByteArray, `sealed`: kotlin.ByteArray, `sessionId`: kotlin.ByteArray, `minGeneration`: kotlin.Long): Session {
             return FfiConverterTypeSession.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_session_open(
@@ -8747,7 +8675,7 @@ open class Session: Disposable, AutoCloseable, SessionInterface
         FfiConverterByteArray.lower(`storageKey`),
         FfiConverterByteArray.lower(`sealed`),
         FfiConverterByteArray.lower(`sessionId`),
-        FfiConverterULong.lower(`minGeneration`),_status)
+        FfiConverterLong.lower(`minGeneration`),_status)
 }
     )
     }
@@ -9048,7 +8976,7 @@ open class Statement: Disposable, AutoCloseable, StatementInterface
      * Certifies an account key (32 bytes, `Account.account_key`); the
      * claims must include a display name.
      */
-    @Throws(QorganException::class) fun `certifyAccount`(`issuer`: IssuerKeyPair, `accountKey`: kotlin.ByteArray, `serial`: kotlin.ULong, `validFrom`: kotlin.ULong, `validUntil`: kotlin.ULong, `claims`: List<Claim>): Statement {
+    @Throws(QorganException::class) fun `certifyAccount`(`issuer`: IssuerKeyPair, `accountKey`: kotlin.ByteArray, `serial`: kotlin.Long, `validFrom`: kotlin.Long, `validUntil`: kotlin.Long, `claims`: List<Claim>): Statement {
             return FfiConverterTypeStatement.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_certify_account(
@@ -9056,9 +8984,9 @@ open class Statement: Disposable, AutoCloseable, StatementInterface
         
         FfiConverterTypeIssuerKeyPair.lower(`issuer`),
         FfiConverterByteArray.lower(`accountKey`),
-        FfiConverterULong.lower(`serial`),
-        FfiConverterULong.lower(`validFrom`),
-        FfiConverterULong.lower(`validUntil`),
+        FfiConverterLong.lower(`serial`),
+        FfiConverterLong.lower(`validFrom`),
+        FfiConverterLong.lower(`validUntil`),
         FfiConverterSequenceTypeClaim.lower(`claims`),_status)
 }
     )
@@ -9072,7 +9000,7 @@ open class Statement: Disposable, AutoCloseable, StatementInterface
      * claims must include the organisation name. Only an anchor's
      * intermediate certificate is believed.
      */
-    @Throws(QorganException::class) fun `certifyIntermediate`(`anchor`: IssuerKeyPair, `intermediateKey`: kotlin.ByteArray, `serial`: kotlin.ULong, `validFrom`: kotlin.ULong, `validUntil`: kotlin.ULong, `claims`: List<Claim>): Statement {
+    @Throws(QorganException::class) fun `certifyIntermediate`(`anchor`: IssuerKeyPair, `intermediateKey`: kotlin.ByteArray, `serial`: kotlin.Long, `validFrom`: kotlin.Long, `validUntil`: kotlin.Long, `claims`: List<Claim>): Statement {
             return FfiConverterTypeStatement.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_certify_intermediate(
@@ -9080,9 +9008,9 @@ open class Statement: Disposable, AutoCloseable, StatementInterface
         
         FfiConverterTypeIssuerKeyPair.lower(`anchor`),
         FfiConverterByteArray.lower(`intermediateKey`),
-        FfiConverterULong.lower(`serial`),
-        FfiConverterULong.lower(`validFrom`),
-        FfiConverterULong.lower(`validUntil`),
+        FfiConverterLong.lower(`serial`),
+        FfiConverterLong.lower(`validFrom`),
+        FfiConverterLong.lower(`validUntil`),
         FfiConverterSequenceTypeClaim.lower(`claims`),_status)
 }
     )
@@ -9115,7 +9043,7 @@ open class Statement: Disposable, AutoCloseable, StatementInterface
      * period, a certificate without its required claim or whose subject
      * is not a key.
      */
-    @Throws(QorganException::class) fun `issue`(`issuer`: IssuerKeyPair, `kind`: StatementKind, `subject`: kotlin.ByteArray, `serial`: kotlin.ULong, `validFrom`: kotlin.ULong, `validUntil`: kotlin.ULong, `claims`: List<Claim>): Statement {
+    @Throws(QorganException::class) fun `issue`(`issuer`: IssuerKeyPair, `kind`: StatementKind, `subject`: kotlin.ByteArray, `serial`: kotlin.Long, `validFrom`: kotlin.Long, `validUntil`: kotlin.Long, `claims`: List<Claim>): Statement {
             return FfiConverterTypeStatement.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_constructor_statement_issue(
@@ -9124,9 +9052,9 @@ open class Statement: Disposable, AutoCloseable, StatementInterface
         FfiConverterTypeIssuerKeyPair.lower(`issuer`),
         FfiConverterTypeStatementKind.lower(`kind`),
         FfiConverterByteArray.lower(`subject`),
-        FfiConverterULong.lower(`serial`),
-        FfiConverterULong.lower(`validFrom`),
-        FfiConverterULong.lower(`validUntil`),
+        FfiConverterLong.lower(`serial`),
+        FfiConverterLong.lower(`validFrom`),
+        FfiConverterLong.lower(`validUntil`),
         FfiConverterSequenceTypeClaim.lower(`claims`),_status)
 }
     )
@@ -9604,14 +9532,14 @@ public interface StoreAccountInterface {
      * The store-wide counter (one more per committed write): what the
      * anchor keeps.
      */
-    fun `counter`(): kotlin.ULong
+    fun `counter`(): kotlin.Long
     
     /**
      * Creates a group with this account as an admin and `members` (by
      * account key); returns its first roster (publish its bytes). Invite
      * each member device with `invite`.
      */
-    fun `createGroup`(`groupId`: kotlin.ByteArray, `members`: List<RosterMember>, `now`: kotlin.ULong): Roster
+    fun `createGroup`(`groupId`: kotlin.ByteArray, `members`: List<RosterMember>, `now`: kotlin.Long): Roster
     
     /**
      * Decrypts a 1:1 message the server says `sender` sent; what it
@@ -9620,14 +9548,14 @@ public interface StoreAccountInterface {
      * `Duplicate`. On error nothing changed except the count of
      * undecryptable messages that leads to `StoreEvent.SessionBroken`.
      */
-    fun `decrypt`(`sender`: java.nio.ByteBuffer, `message`: java.nio.ByteBuffer, `now`: kotlin.ULong): StoreDelivery
+    fun `decrypt`(`sender`: java.nio.ByteBuffer, `message`: java.nio.ByteBuffer, `now`: kotlin.Long): StoreDelivery
     
     /**
      * Decrypts queued messages in one transaction (a device coming
      * online): one result per message, in order; a failure affects only
      * its own message.
      */
-    fun `decryptBatch`(`messages`: List<QueuedMessage>, `now`: kotlin.ULong): List<StoreBatchResult>
+    fun `decryptBatch`(`messages`: List<QueuedMessage>, `now`: kotlin.Long): List<StoreBatchResult>
     
     /**
      * This account's newest signed device list, to publish.
@@ -9664,7 +9592,7 @@ public interface StoreAccountInterface {
      * policy), hands this device's chain to member devices lacking it,
      * then queues the message. Everything is in the outbox on return.
      */
-    fun `groupEncrypt`(`groupId`: java.nio.ByteBuffer, `plaintext`: java.nio.ByteBuffer, `now`: kotlin.ULong): GroupSend
+    fun `groupEncrypt`(`groupId`: java.nio.ByteBuffer, `plaintext`: java.nio.ByteBuffer, `now`: kotlin.Long): GroupSend
     
     /**
      * Starts a new session with a device whose session broke
@@ -9707,7 +9635,7 @@ public interface StoreAccountInterface {
      * upload of what the server lacks (`None`: nothing). Committed before
      * it returns: upload it, and again after a crash (idempotent).
      */
-    fun `prekeyUpload`(`now`: kotlin.ULong): kotlin.ByteArray?
+    fun `prekeyUpload`(`now`: kotlin.Long): kotlin.ByteArray?
     
     /**
      * The roster held for a group, if any.
@@ -9731,7 +9659,7 @@ public interface StoreAccountInterface {
      * Whether the server should get new prekeys (few one-time prekeys
      * left, or a rotation due at `now`).
      */
-    fun `uploadDue`(`now`: kotlin.ULong): kotlin.Boolean
+    fun `uploadDue`(`now`: kotlin.Long): kotlin.Boolean
     
     companion object
 }
@@ -9942,8 +9870,8 @@ open class StoreAccount: Disposable, AutoCloseable, StoreAccountInterface
      * The store-wide counter (one more per committed write): what the
      * anchor keeps.
      */
-    @Throws(QorganException::class)override fun `counter`(): kotlin.ULong {
-            return FfiConverterULong.lift(
+    @Throws(QorganException::class)override fun `counter`(): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_counter(
@@ -9961,7 +9889,7 @@ open class StoreAccount: Disposable, AutoCloseable, StoreAccountInterface
      * account key); returns its first roster (publish its bytes). Invite
      * each member device with `invite`.
      */
-    @Throws(QorganException::class)override fun `createGroup`(`groupId`: kotlin.ByteArray, `members`: List<RosterMember>, `now`: kotlin.ULong): Roster {
+    @Throws(QorganException::class)override fun `createGroup`(`groupId`: kotlin.ByteArray, `members`: List<RosterMember>, `now`: kotlin.Long): Roster {
             return FfiConverterTypeRoster.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
@@ -9970,7 +9898,7 @@ open class StoreAccount: Disposable, AutoCloseable, StoreAccountInterface
         
         FfiConverterByteArray.lower(`groupId`),
         FfiConverterSequenceTypeRosterMember.lower(`members`),
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -9985,7 +9913,7 @@ open class StoreAccount: Disposable, AutoCloseable, StoreAccountInterface
      * `Duplicate`. On error nothing changed except the count of
      * undecryptable messages that leads to `StoreEvent.SessionBroken`.
      */
-    @Throws(QorganException::class)override fun `decrypt`(`sender`: java.nio.ByteBuffer, `message`: java.nio.ByteBuffer, `now`: kotlin.ULong): StoreDelivery {
+    @Throws(QorganException::class)override fun `decrypt`(`sender`: java.nio.ByteBuffer, `message`: java.nio.ByteBuffer, `now`: kotlin.Long): StoreDelivery {
             return FfiConverterTypeStoreDelivery.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
@@ -9994,7 +9922,7 @@ open class StoreAccount: Disposable, AutoCloseable, StoreAccountInterface
         
         FfiConverterByRefBytes.lower(`sender`),
         FfiConverterByRefBytes.lower(`message`),
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -10007,7 +9935,7 @@ open class StoreAccount: Disposable, AutoCloseable, StoreAccountInterface
      * online): one result per message, in order; a failure affects only
      * its own message.
      */
-    @Throws(QorganException::class)override fun `decryptBatch`(`messages`: List<QueuedMessage>, `now`: kotlin.ULong): List<StoreBatchResult> {
+    @Throws(QorganException::class)override fun `decryptBatch`(`messages`: List<QueuedMessage>, `now`: kotlin.Long): List<StoreBatchResult> {
             return FfiConverterSequenceTypeStoreBatchResult.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
@@ -10015,7 +9943,7 @@ open class StoreAccount: Disposable, AutoCloseable, StoreAccountInterface
         it,
         
         FfiConverterSequenceTypeQueuedMessage.lower(`messages`),
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -10123,7 +10051,7 @@ open class StoreAccount: Disposable, AutoCloseable, StoreAccountInterface
      * policy), hands this device's chain to member devices lacking it,
      * then queues the message. Everything is in the outbox on return.
      */
-    @Throws(QorganException::class)override fun `groupEncrypt`(`groupId`: java.nio.ByteBuffer, `plaintext`: java.nio.ByteBuffer, `now`: kotlin.ULong): GroupSend {
+    @Throws(QorganException::class)override fun `groupEncrypt`(`groupId`: java.nio.ByteBuffer, `plaintext`: java.nio.ByteBuffer, `now`: kotlin.Long): GroupSend {
             return FfiConverterTypeGroupSend.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
@@ -10132,7 +10060,7 @@ open class StoreAccount: Disposable, AutoCloseable, StoreAccountInterface
         
         FfiConverterByRefBytes.lower(`groupId`),
         FfiConverterByRefBytes.lower(`plaintext`),
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -10256,14 +10184,14 @@ open class StoreAccount: Disposable, AutoCloseable, StoreAccountInterface
      * upload of what the server lacks (`None`: nothing). Committed before
      * it returns: upload it, and again after a crash (idempotent).
      */
-    @Throws(QorganException::class)override fun `prekeyUpload`(`now`: kotlin.ULong): kotlin.ByteArray? {
+    @Throws(QorganException::class)override fun `prekeyUpload`(`now`: kotlin.Long): kotlin.ByteArray? {
             return FfiConverterOptionalByteArray.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_prekey_upload(
         it,
         
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -10331,14 +10259,14 @@ open class StoreAccount: Disposable, AutoCloseable, StoreAccountInterface
      * Whether the server should get new prekeys (few one-time prekeys
      * left, or a rotation due at `now`).
      */
-    @Throws(QorganException::class)override fun `uploadDue`(`now`: kotlin.ULong): kotlin.Boolean {
+    @Throws(QorganException::class)override fun `uploadDue`(`now`: kotlin.Long): kotlin.Boolean {
             return FfiConverterBoolean.lift(
     callWithHandle {
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_storeaccount_upload_due(
         it,
         
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -10551,12 +10479,12 @@ public interface StoreAnchor {
     /**
      * The counter last stored, or `None` if none yet.
      */
-    fun `load`(): kotlin.ULong?
+    fun `load`(): kotlin.Long?
     
     /**
      * Records the counter after a commit.
      */
-    fun `store`(`counter`: kotlin.ULong)
+    fun `store`(`counter`: kotlin.Long)
     
     companion object
 }
@@ -10672,8 +10600,8 @@ open class StoreAnchorImpl: Disposable, AutoCloseable, StoreAnchor
     
     /**
      * The counter last stored, or `None` if none yet.
-     */override fun `load`(): kotlin.ULong? {
-            return FfiConverterOptionalULong.lift(
+     */override fun `load`(): kotlin.Long? {
+            return FfiConverterOptionalLong.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_load(
@@ -10688,14 +10616,14 @@ open class StoreAnchorImpl: Disposable, AutoCloseable, StoreAnchor
     
     /**
      * Records the counter after a commit.
-     */override fun `store`(`counter`: kotlin.ULong)
+     */override fun `store`(`counter`: kotlin.Long)
         = 
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_method_storeanchor_store(
         it,
         
-        FfiConverterULong.lower(`counter`),_status)
+        FfiConverterLong.lower(`counter`),_status)
 }
     }
     
@@ -10726,7 +10654,7 @@ internal object uniffiCallbackInterfaceStoreAnchor {
                 uniffiObj.`load`(
                 )
             }
-            val writeReturn = { value: kotlin.ULong? -> uniffiOutReturn.setValue(FfiConverterOptionalULong.lower(value)) }
+            val writeReturn = { value: kotlin.Long? -> uniffiOutReturn.setValue(FfiConverterOptionalLong.lower(value)) }
             uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
         }
     }
@@ -10735,7 +10663,7 @@ internal object uniffiCallbackInterfaceStoreAnchor {
             val uniffiObj = FfiConverterTypeStoreAnchor.handleMap.get(uniffiHandle)
             val makeCall = { ->
                 uniffiObj.`store`(
-                    FfiConverterULong.lift(`counter`),
+                    FfiConverterLong.lift(`counter`),
                 )
             }
             val writeReturn = { _: Unit -> Unit }
@@ -11080,7 +11008,7 @@ data class DeviceListInfo (
     /**
      * Its version (1 for the account's first list).
      */
-    var `version`: kotlin.ULong
+    var `version`: kotlin.Long
     , 
     /**
      * The hash of the version before (`None` for version 1).
@@ -11114,7 +11042,7 @@ public object FfiConverterTypeDeviceListInfo: FfiConverterRustBuffer<DeviceListI
     override fun read(buf: ByteBuffer): DeviceListInfo {
         return DeviceListInfo(
             FfiConverterByteArray.read(buf),
-            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
             FfiConverterOptionalByteArray.read(buf),
             FfiConverterSequenceTypeDeviceInfo.read(buf),
             FfiConverterTypeListHead.read(buf),
@@ -11123,7 +11051,7 @@ public object FfiConverterTypeDeviceListInfo: FfiConverterRustBuffer<DeviceListI
 
     override fun allocationSize(value: DeviceListInfo) = (
             FfiConverterByteArray.allocationSize(value.`accountKey`) +
-            FfiConverterULong.allocationSize(value.`version`) +
+            FfiConverterLong.allocationSize(value.`version`) +
             FfiConverterOptionalByteArray.allocationSize(value.`previous`) +
             FfiConverterSequenceTypeDeviceInfo.allocationSize(value.`devices`) +
             FfiConverterTypeListHead.allocationSize(value.`head`)
@@ -11131,7 +11059,7 @@ public object FfiConverterTypeDeviceListInfo: FfiConverterRustBuffer<DeviceListI
 
     override fun write(value: DeviceListInfo, buf: ByteBuffer) {
             FfiConverterByteArray.write(value.`accountKey`, buf)
-            FfiConverterULong.write(value.`version`, buf)
+            FfiConverterLong.write(value.`version`, buf)
             FfiConverterOptionalByteArray.write(value.`previous`, buf)
             FfiConverterSequenceTypeDeviceInfo.write(value.`devices`, buf)
             FfiConverterTypeListHead.write(value.`head`, buf)
@@ -11403,18 +11331,18 @@ data class GroupPlaintext (
     /**
      * The sender chain's id.
      */
-    var `chainId`: kotlin.UInt
+    var `chainId`: kotlin.Long
     , 
     /**
      * The sender chain's rotation number (0 for the sender's first chain,
      * one more for each rotation).
      */
-    var `rotation`: kotlin.UInt
+    var `rotation`: kotlin.Long
     , 
     /**
      * The message's iteration in the chain.
      */
-    var `iteration`: kotlin.UInt
+    var `iteration`: kotlin.Long
     , 
     /**
      * The roster the sender's chain is bound to (`None` in a group
@@ -11441,9 +11369,9 @@ public object FfiConverterTypeGroupPlaintext: FfiConverterRustBuffer<GroupPlaint
             FfiConverterByteArray.read(buf),
             FfiConverterByteArray.read(buf),
             FfiConverterByteArray.read(buf),
-            FfiConverterUInt.read(buf),
-            FfiConverterUInt.read(buf),
-            FfiConverterUInt.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
             FfiConverterOptionalTypeRosterHead.read(buf),
         )
     }
@@ -11452,9 +11380,9 @@ public object FfiConverterTypeGroupPlaintext: FfiConverterRustBuffer<GroupPlaint
             FfiConverterByteArray.allocationSize(value.`plaintext`) +
             FfiConverterByteArray.allocationSize(value.`sender`) +
             FfiConverterByteArray.allocationSize(value.`groupId`) +
-            FfiConverterUInt.allocationSize(value.`chainId`) +
-            FfiConverterUInt.allocationSize(value.`rotation`) +
-            FfiConverterUInt.allocationSize(value.`iteration`) +
+            FfiConverterLong.allocationSize(value.`chainId`) +
+            FfiConverterLong.allocationSize(value.`rotation`) +
+            FfiConverterLong.allocationSize(value.`iteration`) +
             FfiConverterOptionalTypeRosterHead.allocationSize(value.`roster`)
     )
 
@@ -11462,9 +11390,9 @@ public object FfiConverterTypeGroupPlaintext: FfiConverterRustBuffer<GroupPlaint
             FfiConverterByteArray.write(value.`plaintext`, buf)
             FfiConverterByteArray.write(value.`sender`, buf)
             FfiConverterByteArray.write(value.`groupId`, buf)
-            FfiConverterUInt.write(value.`chainId`, buf)
-            FfiConverterUInt.write(value.`rotation`, buf)
-            FfiConverterUInt.write(value.`iteration`, buf)
+            FfiConverterLong.write(value.`chainId`, buf)
+            FfiConverterLong.write(value.`rotation`, buf)
+            FfiConverterLong.write(value.`iteration`, buf)
             FfiConverterOptionalTypeRosterHead.write(value.`roster`, buf)
     }
 }
@@ -11478,12 +11406,12 @@ data class GroupPolicy (
     /**
      * Messages per chain.
      */
-    var `maxMessages`: kotlin.UInt
+    var `maxMessages`: kotlin.Long
     , 
     /**
      * Seconds a chain may be used.
      */
-    var `maxAgeSecs`: kotlin.ULong
+    var `maxAgeSecs`: kotlin.Long
     
 ){
     
@@ -11500,19 +11428,19 @@ data class GroupPolicy (
 public object FfiConverterTypeGroupPolicy: FfiConverterRustBuffer<GroupPolicy> {
     override fun read(buf: ByteBuffer): GroupPolicy {
         return GroupPolicy(
-            FfiConverterUInt.read(buf),
-            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
         )
     }
 
     override fun allocationSize(value: GroupPolicy) = (
-            FfiConverterUInt.allocationSize(value.`maxMessages`) +
-            FfiConverterULong.allocationSize(value.`maxAgeSecs`)
+            FfiConverterLong.allocationSize(value.`maxMessages`) +
+            FfiConverterLong.allocationSize(value.`maxAgeSecs`)
     )
 
     override fun write(value: GroupPolicy, buf: ByteBuffer) {
-            FfiConverterUInt.write(value.`maxMessages`, buf)
-            FfiConverterULong.write(value.`maxAgeSecs`, buf)
+            FfiConverterLong.write(value.`maxMessages`, buf)
+            FfiConverterLong.write(value.`maxAgeSecs`, buf)
     }
 }
 
@@ -11779,7 +11707,7 @@ data class ListHead (
     /**
      * The list's version (1 for an account's first list).
      */
-    var `version`: kotlin.ULong
+    var `version`: kotlin.Long
     , 
     /**
      * The list's hash (32 bytes).
@@ -11801,18 +11729,18 @@ data class ListHead (
 public object FfiConverterTypeListHead: FfiConverterRustBuffer<ListHead> {
     override fun read(buf: ByteBuffer): ListHead {
         return ListHead(
-            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
             FfiConverterByteArray.read(buf),
         )
     }
 
     override fun allocationSize(value: ListHead) = (
-            FfiConverterULong.allocationSize(value.`version`) +
+            FfiConverterLong.allocationSize(value.`version`) +
             FfiConverterByteArray.allocationSize(value.`hash`)
     )
 
     override fun write(value: ListHead, buf: ByteBuffer) {
-            FfiConverterULong.write(value.`version`, buf)
+            FfiConverterLong.write(value.`version`, buf)
             FfiConverterByteArray.write(value.`hash`, buf)
     }
 }
@@ -12154,17 +12082,17 @@ data class RevocationListInfo (
     /**
      * When it was issued (Unix seconds).
      */
-    var `issuedAt`: kotlin.ULong
+    var `issuedAt`: kotlin.Long
     , 
     /**
      * When the next list is due: from then on this one is stale.
      */
-    var `nextUpdate`: kotlin.ULong
+    var `nextUpdate`: kotlin.Long
     , 
     /**
      * The revoked serials, ascending.
      */
-    var `serials`: List<kotlin.ULong>
+    var `serials`: List<kotlin.Long>
     
 ){
     
@@ -12182,24 +12110,24 @@ public object FfiConverterTypeRevocationListInfo: FfiConverterRustBuffer<Revocat
     override fun read(buf: ByteBuffer): RevocationListInfo {
         return RevocationListInfo(
             FfiConverterByteArray.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterSequenceULong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterSequenceLong.read(buf),
         )
     }
 
     override fun allocationSize(value: RevocationListInfo) = (
             FfiConverterByteArray.allocationSize(value.`issuer`) +
-            FfiConverterULong.allocationSize(value.`issuedAt`) +
-            FfiConverterULong.allocationSize(value.`nextUpdate`) +
-            FfiConverterSequenceULong.allocationSize(value.`serials`)
+            FfiConverterLong.allocationSize(value.`issuedAt`) +
+            FfiConverterLong.allocationSize(value.`nextUpdate`) +
+            FfiConverterSequenceLong.allocationSize(value.`serials`)
     )
 
     override fun write(value: RevocationListInfo, buf: ByteBuffer) {
             FfiConverterByteArray.write(value.`issuer`, buf)
-            FfiConverterULong.write(value.`issuedAt`, buf)
-            FfiConverterULong.write(value.`nextUpdate`, buf)
-            FfiConverterSequenceULong.write(value.`serials`, buf)
+            FfiConverterLong.write(value.`issuedAt`, buf)
+            FfiConverterLong.write(value.`nextUpdate`, buf)
+            FfiConverterSequenceLong.write(value.`serials`, buf)
     }
 }
 
@@ -12296,7 +12224,7 @@ data class RosterHead (
     /**
      * The roster's epoch (1 for a group's first roster).
      */
-    var `epoch`: kotlin.ULong
+    var `epoch`: kotlin.Long
     , 
     /**
      * The roster's hash (32 bytes).
@@ -12318,18 +12246,18 @@ data class RosterHead (
 public object FfiConverterTypeRosterHead: FfiConverterRustBuffer<RosterHead> {
     override fun read(buf: ByteBuffer): RosterHead {
         return RosterHead(
-            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
             FfiConverterByteArray.read(buf),
         )
     }
 
     override fun allocationSize(value: RosterHead) = (
-            FfiConverterULong.allocationSize(value.`epoch`) +
+            FfiConverterLong.allocationSize(value.`epoch`) +
             FfiConverterByteArray.allocationSize(value.`hash`)
     )
 
     override fun write(value: RosterHead, buf: ByteBuffer) {
-            FfiConverterULong.write(value.`epoch`, buf)
+            FfiConverterLong.write(value.`epoch`, buf)
             FfiConverterByteArray.write(value.`hash`, buf)
     }
 }
@@ -12350,7 +12278,7 @@ data class RosterInfo (
     /**
      * The epoch (1 for the group's first roster).
      */
-    var `epoch`: kotlin.ULong
+    var `epoch`: kotlin.Long
     , 
     /**
      * The hash of the previous roster (`None` for epoch 1).
@@ -12388,7 +12316,7 @@ public object FfiConverterTypeRosterInfo: FfiConverterRustBuffer<RosterInfo> {
     override fun read(buf: ByteBuffer): RosterInfo {
         return RosterInfo(
             FfiConverterByteArray.read(buf),
-            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
             FfiConverterOptionalByteArray.read(buf),
             FfiConverterSequenceTypeRosterMember.read(buf),
             FfiConverterByteArray.read(buf),
@@ -12398,7 +12326,7 @@ public object FfiConverterTypeRosterInfo: FfiConverterRustBuffer<RosterInfo> {
 
     override fun allocationSize(value: RosterInfo) = (
             FfiConverterByteArray.allocationSize(value.`groupId`) +
-            FfiConverterULong.allocationSize(value.`epoch`) +
+            FfiConverterLong.allocationSize(value.`epoch`) +
             FfiConverterOptionalByteArray.allocationSize(value.`previous`) +
             FfiConverterSequenceTypeRosterMember.allocationSize(value.`members`) +
             FfiConverterByteArray.allocationSize(value.`signer`) +
@@ -12407,7 +12335,7 @@ public object FfiConverterTypeRosterInfo: FfiConverterRustBuffer<RosterInfo> {
 
     override fun write(value: RosterInfo, buf: ByteBuffer) {
             FfiConverterByteArray.write(value.`groupId`, buf)
-            FfiConverterULong.write(value.`epoch`, buf)
+            FfiConverterLong.write(value.`epoch`, buf)
             FfiConverterOptionalByteArray.write(value.`previous`, buf)
             FfiConverterSequenceTypeRosterMember.write(value.`members`, buf)
             FfiConverterByteArray.write(value.`signer`, buf)
@@ -12591,17 +12519,17 @@ data class StatementInfo (
     /**
      * The serial, unique per issuer: what revocation lists name.
      */
-    var `serial`: kotlin.ULong
+    var `serial`: kotlin.Long
     , 
     /**
      * The first valid second (Unix time).
      */
-    var `validFrom`: kotlin.ULong
+    var `validFrom`: kotlin.Long
     , 
     /**
      * The first second it is no longer valid.
      */
-    var `validUntil`: kotlin.ULong
+    var `validUntil`: kotlin.Long
     , 
     /**
      * The claims, sorted by tag.
@@ -12626,9 +12554,9 @@ public object FfiConverterTypeStatementInfo: FfiConverterRustBuffer<StatementInf
             FfiConverterTypeStatementKind.read(buf),
             FfiConverterByteArray.read(buf),
             FfiConverterByteArray.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
             FfiConverterSequenceTypeClaim.read(buf),
         )
     }
@@ -12637,9 +12565,9 @@ public object FfiConverterTypeStatementInfo: FfiConverterRustBuffer<StatementInf
             FfiConverterTypeStatementKind.allocationSize(value.`kind`) +
             FfiConverterByteArray.allocationSize(value.`issuer`) +
             FfiConverterByteArray.allocationSize(value.`subject`) +
-            FfiConverterULong.allocationSize(value.`serial`) +
-            FfiConverterULong.allocationSize(value.`validFrom`) +
-            FfiConverterULong.allocationSize(value.`validUntil`) +
+            FfiConverterLong.allocationSize(value.`serial`) +
+            FfiConverterLong.allocationSize(value.`validFrom`) +
+            FfiConverterLong.allocationSize(value.`validUntil`) +
             FfiConverterSequenceTypeClaim.allocationSize(value.`claims`)
     )
 
@@ -12647,9 +12575,9 @@ public object FfiConverterTypeStatementInfo: FfiConverterRustBuffer<StatementInf
             FfiConverterTypeStatementKind.write(value.`kind`, buf)
             FfiConverterByteArray.write(value.`issuer`, buf)
             FfiConverterByteArray.write(value.`subject`, buf)
-            FfiConverterULong.write(value.`serial`, buf)
-            FfiConverterULong.write(value.`validFrom`, buf)
-            FfiConverterULong.write(value.`validUntil`, buf)
+            FfiConverterLong.write(value.`serial`, buf)
+            FfiConverterLong.write(value.`validFrom`, buf)
+            FfiConverterLong.write(value.`validUntil`, buf)
             FfiConverterSequenceTypeClaim.write(value.`claims`, buf)
     }
 }
@@ -12720,7 +12648,7 @@ data class StoreOptions (
     /**
      * The caller's clock (Unix seconds), to date a new store's prekeys.
      */
-    var `now`: kotlin.ULong
+    var `now`: kotlin.Long
     
 ){
     
@@ -12739,20 +12667,20 @@ public object FfiConverterTypeStoreOptions: FfiConverterRustBuffer<StoreOptions>
         return StoreOptions(
             FfiConverterTypeDurability.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
         )
     }
 
     override fun allocationSize(value: StoreOptions) = (
             FfiConverterTypeDurability.allocationSize(value.`durability`) +
             FfiConverterString.allocationSize(value.`deviceLabel`) +
-            FfiConverterULong.allocationSize(value.`now`)
+            FfiConverterLong.allocationSize(value.`now`)
     )
 
     override fun write(value: StoreOptions, buf: ByteBuffer) {
             FfiConverterTypeDurability.write(value.`durability`, buf)
             FfiConverterString.write(value.`deviceLabel`, buf)
-            FfiConverterULong.write(value.`now`, buf)
+            FfiConverterLong.write(value.`now`, buf)
     }
 }
 
@@ -12821,22 +12749,22 @@ data class UploadInfo (
     /**
      * The id of a new signed prekey, if the upload carries one.
      */
-    var `signedPrekeyId`: kotlin.UInt?
+    var `signedPrekeyId`: kotlin.Long?
     , 
     /**
      * The id of a new last-resort ML-KEM prekey, if the upload carries one.
      */
-    var `lastResortKemPrekeyId`: kotlin.UInt?
+    var `lastResortKemPrekeyId`: kotlin.Long?
     , 
     /**
      * Ids of the new one-time X25519 prekeys, ascending: hand each out once.
      */
-    var `oneTimePrekeyIds`: List<kotlin.UInt>
+    var `oneTimePrekeyIds`: List<kotlin.Long>
     , 
     /**
      * Ids of the new one-time ML-KEM prekeys, ascending: hand each out once.
      */
-    var `kemOneTimePrekeyIds`: List<kotlin.UInt>
+    var `kemOneTimePrekeyIds`: List<kotlin.Long>
     
 ){
     
@@ -12854,27 +12782,27 @@ public object FfiConverterTypeUploadInfo: FfiConverterRustBuffer<UploadInfo> {
     override fun read(buf: ByteBuffer): UploadInfo {
         return UploadInfo(
             FfiConverterByteArray.read(buf),
-            FfiConverterOptionalUInt.read(buf),
-            FfiConverterOptionalUInt.read(buf),
-            FfiConverterSequenceUInt.read(buf),
-            FfiConverterSequenceUInt.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterSequenceLong.read(buf),
+            FfiConverterSequenceLong.read(buf),
         )
     }
 
     override fun allocationSize(value: UploadInfo) = (
             FfiConverterByteArray.allocationSize(value.`identityKey`) +
-            FfiConverterOptionalUInt.allocationSize(value.`signedPrekeyId`) +
-            FfiConverterOptionalUInt.allocationSize(value.`lastResortKemPrekeyId`) +
-            FfiConverterSequenceUInt.allocationSize(value.`oneTimePrekeyIds`) +
-            FfiConverterSequenceUInt.allocationSize(value.`kemOneTimePrekeyIds`)
+            FfiConverterOptionalLong.allocationSize(value.`signedPrekeyId`) +
+            FfiConverterOptionalLong.allocationSize(value.`lastResortKemPrekeyId`) +
+            FfiConverterSequenceLong.allocationSize(value.`oneTimePrekeyIds`) +
+            FfiConverterSequenceLong.allocationSize(value.`kemOneTimePrekeyIds`)
     )
 
     override fun write(value: UploadInfo, buf: ByteBuffer) {
             FfiConverterByteArray.write(value.`identityKey`, buf)
-            FfiConverterOptionalUInt.write(value.`signedPrekeyId`, buf)
-            FfiConverterOptionalUInt.write(value.`lastResortKemPrekeyId`, buf)
-            FfiConverterSequenceUInt.write(value.`oneTimePrekeyIds`, buf)
-            FfiConverterSequenceUInt.write(value.`kemOneTimePrekeyIds`, buf)
+            FfiConverterOptionalLong.write(value.`signedPrekeyId`, buf)
+            FfiConverterOptionalLong.write(value.`lastResortKemPrekeyId`, buf)
+            FfiConverterSequenceLong.write(value.`oneTimePrekeyIds`, buf)
+            FfiConverterSequenceLong.write(value.`kemOneTimePrekeyIds`, buf)
     }
 }
 
@@ -12908,7 +12836,7 @@ data class Verified (
     /**
      * The leaf's serial.
      */
-    var `serial`: kotlin.ULong
+    var `serial`: kotlin.Long
     , 
     /**
      * The leaf's claims.
@@ -12918,7 +12846,7 @@ data class Verified (
     /**
      * The first second at which some statement of the chain expires.
      */
-    var `validUntil`: kotlin.ULong
+    var `validUntil`: kotlin.Long
     , 
     /**
      * How current the revocation lists were (the worst over the chain).
@@ -12944,9 +12872,9 @@ public object FfiConverterTypeVerified: FfiConverterRustBuffer<Verified> {
             FfiConverterString.read(buf),
             FfiConverterTypeStatementKind.read(buf),
             FfiConverterByteArray.read(buf),
-            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
             FfiConverterSequenceTypeClaim.read(buf),
-            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
             FfiConverterTypeRevocationStatus.read(buf),
         )
     }
@@ -12956,9 +12884,9 @@ public object FfiConverterTypeVerified: FfiConverterRustBuffer<Verified> {
             FfiConverterString.allocationSize(value.`organisation`) +
             FfiConverterTypeStatementKind.allocationSize(value.`kind`) +
             FfiConverterByteArray.allocationSize(value.`subject`) +
-            FfiConverterULong.allocationSize(value.`serial`) +
+            FfiConverterLong.allocationSize(value.`serial`) +
             FfiConverterSequenceTypeClaim.allocationSize(value.`claims`) +
-            FfiConverterULong.allocationSize(value.`validUntil`) +
+            FfiConverterLong.allocationSize(value.`validUntil`) +
             FfiConverterTypeRevocationStatus.allocationSize(value.`revocation`)
     )
 
@@ -12967,9 +12895,9 @@ public object FfiConverterTypeVerified: FfiConverterRustBuffer<Verified> {
             FfiConverterString.write(value.`organisation`, buf)
             FfiConverterTypeStatementKind.write(value.`kind`, buf)
             FfiConverterByteArray.write(value.`subject`, buf)
-            FfiConverterULong.write(value.`serial`, buf)
+            FfiConverterLong.write(value.`serial`, buf)
             FfiConverterSequenceTypeClaim.write(value.`claims`, buf)
-            FfiConverterULong.write(value.`validUntil`, buf)
+            FfiConverterLong.write(value.`validUntil`, buf)
             FfiConverterTypeRevocationStatus.write(value.`revocation`, buf)
     }
 }
@@ -13065,9 +12993,9 @@ sealed class ClaimTag {
      */
     data class Custom(
         /**
-         * The tag number.
+         * The tag number (a byte: 128 to 255).
          */
-        val `number`: kotlin.UByte) : ClaimTag()
+        val `number`: kotlin.Long) : ClaimTag()
         
     {
         
@@ -13097,7 +13025,7 @@ public object FfiConverterTypeClaimTag : FfiConverterRustBuffer<ClaimTag>{
             4 -> ClaimTag.Organisation
             5 -> ClaimTag.Text
             6 -> ClaimTag.Custom(
-                FfiConverterUByte.read(buf),
+                FfiConverterLong.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
@@ -13138,7 +13066,7 @@ public object FfiConverterTypeClaimTag : FfiConverterRustBuffer<ClaimTag>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterUByte.allocationSize(value.`number`)
+                + FfiConverterLong.allocationSize(value.`number`)
             )
         }
     }
@@ -13167,7 +13095,7 @@ public object FfiConverterTypeClaimTag : FfiConverterRustBuffer<ClaimTag>{
             }
             is ClaimTag.Custom -> {
                 buf.putInt(6)
-                FfiConverterUByte.write(value.`number`, buf)
+                FfiConverterLong.write(value.`number`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -13886,7 +13814,7 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The message's index in its chain.
          */
-        val `index`: kotlin.UInt
+        val `index`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -13898,12 +13826,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * Keys that would be skipped.
          */
-        val `gap`: kotlin.ULong, 
+        val `gap`: kotlin.Long, 
         
         /**
          * The limit.
          */
-        val `limit`: kotlin.UInt
+        val `limit`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -13936,7 +13864,7 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The prekey id.
          */
-        val `id`: kotlin.UInt
+        val `id`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -13956,7 +13884,7 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The prekey id.
          */
-        val `id`: kotlin.UInt
+        val `id`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14002,12 +13930,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The chain id the message names.
          */
-        val `chainId`: kotlin.UInt, 
+        val `chainId`: kotlin.Long, 
         
         /**
          * The chain id the receiver holds.
          */
-        val `heldChainId`: kotlin.UInt
+        val `heldChainId`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14020,12 +13948,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The message's (or the export's) iteration.
          */
-        val `iteration`: kotlin.UInt, 
+        val `iteration`: kotlin.Long, 
         
         /**
          * The first iteration the receiver holds.
          */
-        val `first`: kotlin.UInt
+        val `first`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14053,7 +13981,7 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The message's iteration.
          */
-        val `iteration`: kotlin.UInt
+        val `iteration`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14066,7 +13994,7 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The chain id.
          */
-        val `chainId`: kotlin.UInt
+        val `chainId`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14079,7 +14007,7 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The rotation number.
          */
-        val `rotation`: kotlin.UInt
+        val `rotation`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14092,12 +14020,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The refused chain's rotation number.
          */
-        val `rotation`: kotlin.UInt, 
+        val `rotation`: kotlin.Long, 
         
         /**
          * The oldest rotation the receiver keeps.
          */
-        val `oldest`: kotlin.UInt
+        val `oldest`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14133,12 +14061,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The lowest generation the caller accepted.
          */
-        val `minGeneration`: kotlin.ULong, 
+        val `minGeneration`: kotlin.Long, 
         
         /**
          * The generation of the blob.
          */
-        val `found`: kotlin.ULong
+        val `found`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14154,12 +14082,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The offered list's version.
          */
-        val `version`: kotlin.ULong, 
+        val `version`: kotlin.Long, 
         
         /**
          * The version of the head it was checked against.
          */
-        val `previousVersion`: kotlin.ULong
+        val `previousVersion`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14182,12 +14110,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * Version held.
          */
-        val `held`: kotlin.ULong, 
+        val `held`: kotlin.Long, 
         
         /**
          * Version offered.
          */
-        val `offered`: kotlin.ULong
+        val `offered`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14223,12 +14151,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * First missing version.
          */
-        val `firstMissing`: kotlin.ULong, 
+        val `firstMissing`: kotlin.Long, 
         
         /**
          * Version offered.
          */
-        val `offered`: kotlin.ULong
+        val `offered`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14336,12 +14264,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * Epoch held.
          */
-        val `held`: kotlin.ULong, 
+        val `held`: kotlin.Long, 
         
         /**
          * Epoch offered.
          */
-        val `offered`: kotlin.ULong
+        val `offered`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14376,12 +14304,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * First missing epoch.
          */
-        val `firstMissing`: kotlin.ULong, 
+        val `firstMissing`: kotlin.Long, 
         
         /**
          * Epoch offered.
          */
-        val `offered`: kotlin.ULong
+        val `offered`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14394,12 +14322,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * Epoch held.
          */
-        val `held`: kotlin.ULong, 
+        val `held`: kotlin.Long, 
         
         /**
          * Epoch of the announcement.
          */
-        val `announced`: kotlin.ULong
+        val `announced`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14413,12 +14341,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * Epoch held.
          */
-        val `held`: kotlin.ULong, 
+        val `held`: kotlin.Long, 
         
         /**
          * Epoch of the announcement.
          */
-        val `announced`: kotlin.ULong
+        val `announced`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14477,12 +14405,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The offered roster's epoch.
          */
-        val `epoch`: kotlin.ULong, 
+        val `epoch`: kotlin.Long, 
         
         /**
          * The epoch of the roster it was checked against.
          */
-        val `previousEpoch`: kotlin.ULong
+        val `previousEpoch`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14538,12 +14466,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The statement's serial.
          */
-        val `serial`: kotlin.ULong, 
+        val `serial`: kotlin.Long, 
         
         /**
          * Its first valid second.
          */
-        val `validFrom`: kotlin.ULong
+        val `validFrom`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14555,12 +14483,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The statement's serial.
          */
-        val `serial`: kotlin.ULong, 
+        val `serial`: kotlin.Long, 
         
         /**
          * Its first invalid second.
          */
-        val `validUntil`: kotlin.ULong
+        val `validUntil`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14572,7 +14500,7 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The statement's serial.
          */
-        val `serial`: kotlin.ULong
+        val `serial`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14628,12 +14556,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The file's schema version.
          */
-        val `found`: kotlin.UInt, 
+        val `found`: kotlin.Long, 
         
         /**
          * The newest this library reads.
          */
-        val `supported`: kotlin.UInt
+        val `supported`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14648,12 +14576,12 @@ sealed class QorganException: kotlin.Exception() {
         /**
          * The file's counter.
          */
-        val `store`: kotlin.ULong, 
+        val `store`: kotlin.Long, 
         
         /**
          * The counter the anchor recorded.
          */
-        val `anchor`: kotlin.ULong
+        val `anchor`: kotlin.Long
         ) : QorganException() {
     }
     
@@ -14744,22 +14672,22 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 )
             3 -> QorganException.AuthenticationFailed()
             4 -> QorganException.Duplicate(
-                FfiConverterUInt.read(buf),
+                FfiConverterLong.read(buf),
                 )
             5 -> QorganException.TooFarAhead(
-                FfiConverterULong.read(buf),
-                FfiConverterUInt.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             6 -> QorganException.UntrustedIdentity(
                 FfiConverterString.read(buf),
                 )
             7 -> QorganException.UnknownPreKey(
                 FfiConverterString.read(buf),
-                FfiConverterUInt.read(buf),
+                FfiConverterLong.read(buf),
                 )
             8 -> QorganException.PreKeyExpired(
                 FfiConverterString.read(buf),
-                FfiConverterUInt.read(buf),
+                FfiConverterLong.read(buf),
                 )
             9 -> QorganException.Replay()
             10 -> QorganException.NonContributory()
@@ -14768,53 +14696,53 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 )
             12 -> QorganException.ChainExhausted()
             13 -> QorganException.WrongChain(
-                FfiConverterUInt.read(buf),
-                FfiConverterUInt.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             14 -> QorganException.BeforeFirstIteration(
-                FfiConverterUInt.read(buf),
-                FfiConverterUInt.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             15 -> QorganException.WrongGroup(
                 FfiConverterString.read(buf),
                 )
             16 -> QorganException.KeyCommitmentMismatch(
-                FfiConverterUInt.read(buf),
+                FfiConverterLong.read(buf),
                 )
             17 -> QorganException.ConflictingChainKey(
-                FfiConverterUInt.read(buf),
+                FfiConverterLong.read(buf),
                 )
             18 -> QorganException.ConflictingRotation(
-                FfiConverterUInt.read(buf),
+                FfiConverterLong.read(buf),
                 )
             19 -> QorganException.RetiredChain(
-                FfiConverterUInt.read(buf),
-                FfiConverterUInt.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             20 -> QorganException.CorruptState(
                 FfiConverterString.read(buf),
                 )
             21 -> QorganException.WrongOwner()
             22 -> QorganException.RolledBack(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             23 -> QorganException.NotSuccessor(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             24 -> QorganException.WrongAccount()
             25 -> QorganException.ListRolledBack(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             26 -> QorganException.Fork(
                 FfiConverterTypeListHead.read(buf),
                 FfiConverterTypeListHead.read(buf),
                 )
             27 -> QorganException.Gap(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             28 -> QorganException.InvalidList(
                 FfiConverterString.read(buf),
@@ -14832,24 +14760,24 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 FfiConverterString.read(buf),
                 )
             37 -> QorganException.RosterRolledBack(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             38 -> QorganException.RosterFork(
                 FfiConverterTypeRosterHead.read(buf),
                 FfiConverterTypeRosterHead.read(buf),
                 )
             39 -> QorganException.RosterGap(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             40 -> QorganException.RosterBehind(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             41 -> QorganException.StaleChain(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             42 -> QorganException.SenderNotMember()
             43 -> QorganException.NotMember()
@@ -14857,8 +14785,8 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             45 -> QorganException.NotAdmin()
             46 -> QorganException.SignerNotAdmin()
             47 -> QorganException.RosterNotSuccessor(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             48 -> QorganException.NotInRoster()
             49 -> QorganException.InvalidStatement(
@@ -14869,15 +14797,15 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 FfiConverterString.read(buf),
                 )
             52 -> QorganException.NotYetValid(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             53 -> QorganException.Expired(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             54 -> QorganException.Revoked(
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             55 -> QorganException.WrongSubject()
             56 -> QorganException.InvalidText(
@@ -14888,12 +14816,12 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 FfiConverterString.read(buf),
                 )
             59 -> QorganException.NewerVersion(
-                FfiConverterUInt.read(buf),
-                FfiConverterUInt.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             60 -> QorganException.StoreRolledBack(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             61 -> QorganException.Database(
                 FfiConverterString.read(buf),
@@ -14930,13 +14858,13 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.Duplicate -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterUInt.allocationSize(value.`index`)
+                + FfiConverterLong.allocationSize(value.`index`)
             )
             is QorganException.TooFarAhead -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`gap`)
-                + FfiConverterUInt.allocationSize(value.`limit`)
+                + FfiConverterLong.allocationSize(value.`gap`)
+                + FfiConverterLong.allocationSize(value.`limit`)
             )
             is QorganException.UntrustedIdentity -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -14947,13 +14875,13 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`what`)
-                + FfiConverterUInt.allocationSize(value.`id`)
+                + FfiConverterLong.allocationSize(value.`id`)
             )
             is QorganException.PreKeyExpired -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`what`)
-                + FfiConverterUInt.allocationSize(value.`id`)
+                + FfiConverterLong.allocationSize(value.`id`)
             )
             is QorganException.Replay -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -14975,14 +14903,14 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.WrongChain -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterUInt.allocationSize(value.`chainId`)
-                + FfiConverterUInt.allocationSize(value.`heldChainId`)
+                + FfiConverterLong.allocationSize(value.`chainId`)
+                + FfiConverterLong.allocationSize(value.`heldChainId`)
             )
             is QorganException.BeforeFirstIteration -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterUInt.allocationSize(value.`iteration`)
-                + FfiConverterUInt.allocationSize(value.`first`)
+                + FfiConverterLong.allocationSize(value.`iteration`)
+                + FfiConverterLong.allocationSize(value.`first`)
             )
             is QorganException.WrongGroup -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -14992,23 +14920,23 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.KeyCommitmentMismatch -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterUInt.allocationSize(value.`iteration`)
+                + FfiConverterLong.allocationSize(value.`iteration`)
             )
             is QorganException.ConflictingChainKey -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterUInt.allocationSize(value.`chainId`)
+                + FfiConverterLong.allocationSize(value.`chainId`)
             )
             is QorganException.ConflictingRotation -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterUInt.allocationSize(value.`rotation`)
+                + FfiConverterLong.allocationSize(value.`rotation`)
             )
             is QorganException.RetiredChain -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterUInt.allocationSize(value.`rotation`)
-                + FfiConverterUInt.allocationSize(value.`oldest`)
+                + FfiConverterLong.allocationSize(value.`rotation`)
+                + FfiConverterLong.allocationSize(value.`oldest`)
             )
             is QorganException.CorruptState -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -15022,14 +14950,14 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.RolledBack -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`minGeneration`)
-                + FfiConverterULong.allocationSize(value.`found`)
+                + FfiConverterLong.allocationSize(value.`minGeneration`)
+                + FfiConverterLong.allocationSize(value.`found`)
             )
             is QorganException.NotSuccessor -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`version`)
-                + FfiConverterULong.allocationSize(value.`previousVersion`)
+                + FfiConverterLong.allocationSize(value.`version`)
+                + FfiConverterLong.allocationSize(value.`previousVersion`)
             )
             is QorganException.WrongAccount -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -15038,8 +14966,8 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.ListRolledBack -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`held`)
-                + FfiConverterULong.allocationSize(value.`offered`)
+                + FfiConverterLong.allocationSize(value.`held`)
+                + FfiConverterLong.allocationSize(value.`offered`)
             )
             is QorganException.Fork -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -15050,8 +14978,8 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.Gap -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`firstMissing`)
-                + FfiConverterULong.allocationSize(value.`offered`)
+                + FfiConverterLong.allocationSize(value.`firstMissing`)
+                + FfiConverterLong.allocationSize(value.`offered`)
             )
             is QorganException.InvalidList -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -15095,8 +15023,8 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.RosterRolledBack -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`held`)
-                + FfiConverterULong.allocationSize(value.`offered`)
+                + FfiConverterLong.allocationSize(value.`held`)
+                + FfiConverterLong.allocationSize(value.`offered`)
             )
             is QorganException.RosterFork -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -15107,20 +15035,20 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.RosterGap -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`firstMissing`)
-                + FfiConverterULong.allocationSize(value.`offered`)
+                + FfiConverterLong.allocationSize(value.`firstMissing`)
+                + FfiConverterLong.allocationSize(value.`offered`)
             )
             is QorganException.RosterBehind -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`held`)
-                + FfiConverterULong.allocationSize(value.`announced`)
+                + FfiConverterLong.allocationSize(value.`held`)
+                + FfiConverterLong.allocationSize(value.`announced`)
             )
             is QorganException.StaleChain -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`held`)
-                + FfiConverterULong.allocationSize(value.`announced`)
+                + FfiConverterLong.allocationSize(value.`held`)
+                + FfiConverterLong.allocationSize(value.`announced`)
             )
             is QorganException.SenderNotMember -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -15145,8 +15073,8 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.RosterNotSuccessor -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`epoch`)
-                + FfiConverterULong.allocationSize(value.`previousEpoch`)
+                + FfiConverterLong.allocationSize(value.`epoch`)
+                + FfiConverterLong.allocationSize(value.`previousEpoch`)
             )
             is QorganException.NotInRoster -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -15169,19 +15097,19 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.NotYetValid -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`serial`)
-                + FfiConverterULong.allocationSize(value.`validFrom`)
+                + FfiConverterLong.allocationSize(value.`serial`)
+                + FfiConverterLong.allocationSize(value.`validFrom`)
             )
             is QorganException.Expired -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`serial`)
-                + FfiConverterULong.allocationSize(value.`validUntil`)
+                + FfiConverterLong.allocationSize(value.`serial`)
+                + FfiConverterLong.allocationSize(value.`validUntil`)
             )
             is QorganException.Revoked -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`serial`)
+                + FfiConverterLong.allocationSize(value.`serial`)
             )
             is QorganException.WrongSubject -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -15204,14 +15132,14 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.NewerVersion -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterUInt.allocationSize(value.`found`)
-                + FfiConverterUInt.allocationSize(value.`supported`)
+                + FfiConverterLong.allocationSize(value.`found`)
+                + FfiConverterLong.allocationSize(value.`supported`)
             )
             is QorganException.StoreRolledBack -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`store`)
-                + FfiConverterULong.allocationSize(value.`anchor`)
+                + FfiConverterLong.allocationSize(value.`store`)
+                + FfiConverterLong.allocationSize(value.`anchor`)
             )
             is QorganException.Database -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -15254,13 +15182,13 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             }
             is QorganException.Duplicate -> {
                 buf.putInt(4)
-                FfiConverterUInt.write(value.`index`, buf)
+                FfiConverterLong.write(value.`index`, buf)
                 Unit
             }
             is QorganException.TooFarAhead -> {
                 buf.putInt(5)
-                FfiConverterULong.write(value.`gap`, buf)
-                FfiConverterUInt.write(value.`limit`, buf)
+                FfiConverterLong.write(value.`gap`, buf)
+                FfiConverterLong.write(value.`limit`, buf)
                 Unit
             }
             is QorganException.UntrustedIdentity -> {
@@ -15271,13 +15199,13 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             is QorganException.UnknownPreKey -> {
                 buf.putInt(7)
                 FfiConverterString.write(value.`what`, buf)
-                FfiConverterUInt.write(value.`id`, buf)
+                FfiConverterLong.write(value.`id`, buf)
                 Unit
             }
             is QorganException.PreKeyExpired -> {
                 buf.putInt(8)
                 FfiConverterString.write(value.`what`, buf)
-                FfiConverterUInt.write(value.`id`, buf)
+                FfiConverterLong.write(value.`id`, buf)
                 Unit
             }
             is QorganException.Replay -> {
@@ -15299,14 +15227,14 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             }
             is QorganException.WrongChain -> {
                 buf.putInt(13)
-                FfiConverterUInt.write(value.`chainId`, buf)
-                FfiConverterUInt.write(value.`heldChainId`, buf)
+                FfiConverterLong.write(value.`chainId`, buf)
+                FfiConverterLong.write(value.`heldChainId`, buf)
                 Unit
             }
             is QorganException.BeforeFirstIteration -> {
                 buf.putInt(14)
-                FfiConverterUInt.write(value.`iteration`, buf)
-                FfiConverterUInt.write(value.`first`, buf)
+                FfiConverterLong.write(value.`iteration`, buf)
+                FfiConverterLong.write(value.`first`, buf)
                 Unit
             }
             is QorganException.WrongGroup -> {
@@ -15316,23 +15244,23 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             }
             is QorganException.KeyCommitmentMismatch -> {
                 buf.putInt(16)
-                FfiConverterUInt.write(value.`iteration`, buf)
+                FfiConverterLong.write(value.`iteration`, buf)
                 Unit
             }
             is QorganException.ConflictingChainKey -> {
                 buf.putInt(17)
-                FfiConverterUInt.write(value.`chainId`, buf)
+                FfiConverterLong.write(value.`chainId`, buf)
                 Unit
             }
             is QorganException.ConflictingRotation -> {
                 buf.putInt(18)
-                FfiConverterUInt.write(value.`rotation`, buf)
+                FfiConverterLong.write(value.`rotation`, buf)
                 Unit
             }
             is QorganException.RetiredChain -> {
                 buf.putInt(19)
-                FfiConverterUInt.write(value.`rotation`, buf)
-                FfiConverterUInt.write(value.`oldest`, buf)
+                FfiConverterLong.write(value.`rotation`, buf)
+                FfiConverterLong.write(value.`oldest`, buf)
                 Unit
             }
             is QorganException.CorruptState -> {
@@ -15346,14 +15274,14 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             }
             is QorganException.RolledBack -> {
                 buf.putInt(22)
-                FfiConverterULong.write(value.`minGeneration`, buf)
-                FfiConverterULong.write(value.`found`, buf)
+                FfiConverterLong.write(value.`minGeneration`, buf)
+                FfiConverterLong.write(value.`found`, buf)
                 Unit
             }
             is QorganException.NotSuccessor -> {
                 buf.putInt(23)
-                FfiConverterULong.write(value.`version`, buf)
-                FfiConverterULong.write(value.`previousVersion`, buf)
+                FfiConverterLong.write(value.`version`, buf)
+                FfiConverterLong.write(value.`previousVersion`, buf)
                 Unit
             }
             is QorganException.WrongAccount -> {
@@ -15362,8 +15290,8 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             }
             is QorganException.ListRolledBack -> {
                 buf.putInt(25)
-                FfiConverterULong.write(value.`held`, buf)
-                FfiConverterULong.write(value.`offered`, buf)
+                FfiConverterLong.write(value.`held`, buf)
+                FfiConverterLong.write(value.`offered`, buf)
                 Unit
             }
             is QorganException.Fork -> {
@@ -15374,8 +15302,8 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             }
             is QorganException.Gap -> {
                 buf.putInt(27)
-                FfiConverterULong.write(value.`firstMissing`, buf)
-                FfiConverterULong.write(value.`offered`, buf)
+                FfiConverterLong.write(value.`firstMissing`, buf)
+                FfiConverterLong.write(value.`offered`, buf)
                 Unit
             }
             is QorganException.InvalidList -> {
@@ -15419,8 +15347,8 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             }
             is QorganException.RosterRolledBack -> {
                 buf.putInt(37)
-                FfiConverterULong.write(value.`held`, buf)
-                FfiConverterULong.write(value.`offered`, buf)
+                FfiConverterLong.write(value.`held`, buf)
+                FfiConverterLong.write(value.`offered`, buf)
                 Unit
             }
             is QorganException.RosterFork -> {
@@ -15431,20 +15359,20 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             }
             is QorganException.RosterGap -> {
                 buf.putInt(39)
-                FfiConverterULong.write(value.`firstMissing`, buf)
-                FfiConverterULong.write(value.`offered`, buf)
+                FfiConverterLong.write(value.`firstMissing`, buf)
+                FfiConverterLong.write(value.`offered`, buf)
                 Unit
             }
             is QorganException.RosterBehind -> {
                 buf.putInt(40)
-                FfiConverterULong.write(value.`held`, buf)
-                FfiConverterULong.write(value.`announced`, buf)
+                FfiConverterLong.write(value.`held`, buf)
+                FfiConverterLong.write(value.`announced`, buf)
                 Unit
             }
             is QorganException.StaleChain -> {
                 buf.putInt(41)
-                FfiConverterULong.write(value.`held`, buf)
-                FfiConverterULong.write(value.`announced`, buf)
+                FfiConverterLong.write(value.`held`, buf)
+                FfiConverterLong.write(value.`announced`, buf)
                 Unit
             }
             is QorganException.SenderNotMember -> {
@@ -15469,8 +15397,8 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             }
             is QorganException.RosterNotSuccessor -> {
                 buf.putInt(47)
-                FfiConverterULong.write(value.`epoch`, buf)
-                FfiConverterULong.write(value.`previousEpoch`, buf)
+                FfiConverterLong.write(value.`epoch`, buf)
+                FfiConverterLong.write(value.`previousEpoch`, buf)
                 Unit
             }
             is QorganException.NotInRoster -> {
@@ -15493,19 +15421,19 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             }
             is QorganException.NotYetValid -> {
                 buf.putInt(52)
-                FfiConverterULong.write(value.`serial`, buf)
-                FfiConverterULong.write(value.`validFrom`, buf)
+                FfiConverterLong.write(value.`serial`, buf)
+                FfiConverterLong.write(value.`validFrom`, buf)
                 Unit
             }
             is QorganException.Expired -> {
                 buf.putInt(53)
-                FfiConverterULong.write(value.`serial`, buf)
-                FfiConverterULong.write(value.`validUntil`, buf)
+                FfiConverterLong.write(value.`serial`, buf)
+                FfiConverterLong.write(value.`validUntil`, buf)
                 Unit
             }
             is QorganException.Revoked -> {
                 buf.putInt(54)
-                FfiConverterULong.write(value.`serial`, buf)
+                FfiConverterLong.write(value.`serial`, buf)
                 Unit
             }
             is QorganException.WrongSubject -> {
@@ -15528,14 +15456,14 @@ public object FfiConverterTypeQorganError : FfiConverterRustBuffer<QorganExcepti
             }
             is QorganException.NewerVersion -> {
                 buf.putInt(59)
-                FfiConverterUInt.write(value.`found`, buf)
-                FfiConverterUInt.write(value.`supported`, buf)
+                FfiConverterLong.write(value.`found`, buf)
+                FfiConverterLong.write(value.`supported`, buf)
                 Unit
             }
             is QorganException.StoreRolledBack -> {
                 buf.putInt(60)
-                FfiConverterULong.write(value.`store`, buf)
-                FfiConverterULong.write(value.`anchor`, buf)
+                FfiConverterLong.write(value.`store`, buf)
+                FfiConverterLong.write(value.`anchor`, buf)
                 Unit
             }
             is QorganException.Database -> {
@@ -15585,7 +15513,7 @@ sealed class RevocationStatus {
         /**
          * When the stale list's successor was due.
          */
-        val `nextUpdate`: kotlin.ULong) : RevocationStatus()
+        val `nextUpdate`: kotlin.Long) : RevocationStatus()
         
     {
         
@@ -15617,7 +15545,7 @@ public object FfiConverterTypeRevocationStatus : FfiConverterRustBuffer<Revocati
         return when(buf.getInt()) {
             1 -> RevocationStatus.Current
             2 -> RevocationStatus.Stale(
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             3 -> RevocationStatus.Missing
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
@@ -15635,7 +15563,7 @@ public object FfiConverterTypeRevocationStatus : FfiConverterRustBuffer<Revocati
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterULong.allocationSize(value.`nextUpdate`)
+                + FfiConverterLong.allocationSize(value.`nextUpdate`)
             )
         }
         is RevocationStatus.Missing -> {
@@ -15654,7 +15582,7 @@ public object FfiConverterTypeRevocationStatus : FfiConverterRustBuffer<Revocati
             }
             is RevocationStatus.Stale -> {
                 buf.putInt(2)
-                FfiConverterULong.write(value.`nextUpdate`, buf)
+                FfiConverterLong.write(value.`nextUpdate`, buf)
                 Unit
             }
             is RevocationStatus.Missing -> {
@@ -15999,7 +15927,7 @@ sealed class StoreEvent {
         /**
          * The roster's new epoch.
          */
-        val `epoch`: kotlin.ULong) : StoreEvent()
+        val `epoch`: kotlin.Long) : StoreEvent()
         
     {
         
@@ -16032,11 +15960,11 @@ sealed class StoreEvent {
         /**
          * The file's counter.
          */
-        val `store`: kotlin.ULong, 
+        val `store`: kotlin.Long, 
         /**
          * The anchor's.
          */
-        val `anchor`: kotlin.ULong) : StoreEvent()
+        val `anchor`: kotlin.Long) : StoreEvent()
         
     {
         
@@ -16072,14 +16000,14 @@ public object FfiConverterTypeStoreEvent : FfiConverterRustBuffer<StoreEvent>{
                 )
             4 -> StoreEvent.RosterChanged(
                 FfiConverterByteArray.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             5 -> StoreEvent.Deferred(
                 FfiConverterByteArray.read(buf),
                 )
             6 -> StoreEvent.RolledBack(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
@@ -16113,7 +16041,7 @@ public object FfiConverterTypeStoreEvent : FfiConverterRustBuffer<StoreEvent>{
             (
                 4UL
                 + FfiConverterByteArray.allocationSize(value.`groupId`)
-                + FfiConverterULong.allocationSize(value.`epoch`)
+                + FfiConverterLong.allocationSize(value.`epoch`)
             )
         }
         is StoreEvent.Deferred -> {
@@ -16127,8 +16055,8 @@ public object FfiConverterTypeStoreEvent : FfiConverterRustBuffer<StoreEvent>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterULong.allocationSize(value.`store`)
-                + FfiConverterULong.allocationSize(value.`anchor`)
+                + FfiConverterLong.allocationSize(value.`store`)
+                + FfiConverterLong.allocationSize(value.`anchor`)
             )
         }
     }
@@ -16154,7 +16082,7 @@ public object FfiConverterTypeStoreEvent : FfiConverterRustBuffer<StoreEvent>{
             is StoreEvent.RosterChanged -> {
                 buf.putInt(4)
                 FfiConverterByteArray.write(value.`groupId`, buf)
-                FfiConverterULong.write(value.`epoch`, buf)
+                FfiConverterLong.write(value.`epoch`, buf)
                 Unit
             }
             is StoreEvent.Deferred -> {
@@ -16164,8 +16092,8 @@ public object FfiConverterTypeStoreEvent : FfiConverterRustBuffer<StoreEvent>{
             }
             is StoreEvent.RolledBack -> {
                 buf.putInt(6)
-                FfiConverterULong.write(value.`store`, buf)
-                FfiConverterULong.write(value.`anchor`, buf)
+                FfiConverterLong.write(value.`store`, buf)
+                FfiConverterLong.write(value.`anchor`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -16385,7 +16313,7 @@ sealed class VerifyItem {
         /**
          * Unix seconds.
          */
-        val `now`: kotlin.ULong) : VerifyItem()
+        val `now`: kotlin.Long) : VerifyItem()
         
     {
         
@@ -16450,7 +16378,7 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
                 FfiConverterByteArray.read(buf),
                 FfiConverterSequenceTypeTrustAnchor.read(buf),
                 FfiConverterSequenceByteArray.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
@@ -16545,7 +16473,7 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
                 + FfiConverterByteArray.allocationSize(value.`presentation`)
                 + FfiConverterSequenceTypeTrustAnchor.allocationSize(value.`anchors`)
                 + FfiConverterSequenceByteArray.allocationSize(value.`revocations`)
-                + FfiConverterULong.allocationSize(value.`now`)
+                + FfiConverterLong.allocationSize(value.`now`)
             )
         }
     }
@@ -16616,7 +16544,7 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
                 FfiConverterByteArray.write(value.`presentation`, buf)
                 FfiConverterSequenceTypeTrustAnchor.write(value.`anchors`, buf)
                 FfiConverterSequenceByteArray.write(value.`revocations`, buf)
-                FfiConverterULong.write(value.`now`, buf)
+                FfiConverterLong.write(value.`now`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -16631,60 +16559,28 @@ public object FfiConverterTypeVerifyItem : FfiConverterRustBuffer<VerifyItem>{
 /**
  * @suppress
  */
-public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
-    override fun read(buf: ByteBuffer): kotlin.UInt? {
+public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
+    override fun read(buf: ByteBuffer): kotlin.Long? {
         if (buf.get().toInt() == 0) {
             return null
         }
-        return FfiConverterUInt.read(buf)
+        return FfiConverterLong.read(buf)
     }
 
-    override fun allocationSize(value: kotlin.UInt?): ULong {
+    override fun allocationSize(value: kotlin.Long?): ULong {
         if (value == null) {
             return 1UL
         } else {
-            return 1UL + FfiConverterUInt.allocationSize(value)
+            return 1UL + FfiConverterLong.allocationSize(value)
         }
     }
 
-    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+    override fun write(value: kotlin.Long?, buf: ByteBuffer) {
         if (value == null) {
             buf.put(0)
         } else {
             buf.put(1)
-            FfiConverterUInt.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
-    override fun read(buf: ByteBuffer): kotlin.ULong? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterULong.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.ULong?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterULong.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.ULong?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterULong.write(value, buf)
+            FfiConverterLong.write(value, buf)
         }
     }
 }
@@ -17015,52 +16911,24 @@ public object FfiConverterOptionalTypeStoreDelivery: FfiConverterRustBuffer<Stor
 /**
  * @suppress
  */
-public object FfiConverterSequenceUInt: FfiConverterRustBuffer<List<kotlin.UInt>> {
-    override fun read(buf: ByteBuffer): List<kotlin.UInt> {
+public object FfiConverterSequenceLong: FfiConverterRustBuffer<List<kotlin.Long>> {
+    override fun read(buf: ByteBuffer): List<kotlin.Long> {
         val len = buf.getInt()
-        return List<kotlin.UInt>(len) {
-            FfiConverterUInt.read(buf)
+        return List<kotlin.Long>(len) {
+            FfiConverterLong.read(buf)
         }
     }
 
-    override fun allocationSize(value: List<kotlin.UInt>): ULong {
+    override fun allocationSize(value: List<kotlin.Long>): ULong {
         val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterUInt.allocationSize(it) }.sum()
+        val sizeForItems = value.map { FfiConverterLong.allocationSize(it) }.sum()
         return sizeForLength + sizeForItems
     }
 
-    override fun write(value: List<kotlin.UInt>, buf: ByteBuffer) {
+    override fun write(value: List<kotlin.Long>, buf: ByteBuffer) {
         buf.putInt(value.size)
         value.iterator().forEach {
-            FfiConverterUInt.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceULong: FfiConverterRustBuffer<List<kotlin.ULong>> {
-    override fun read(buf: ByteBuffer): List<kotlin.ULong> {
-        val len = buf.getInt()
-        return List<kotlin.ULong>(len) {
-            FfiConverterULong.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<kotlin.ULong>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterULong.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<kotlin.ULong>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterULong.write(it, buf)
+            FfiConverterLong.write(it, buf)
         }
     }
 }
@@ -17909,7 +17777,7 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
          * own error), every signature. Returns who vouches for it and what it
          * says.
          */
-    @Throws(QorganException::class) fun `verifyPresentation`(`presentation`: java.nio.ByteBuffer, `anchors`: List<TrustAnchor>, `revocations`: List<kotlin.ByteArray>, `now`: kotlin.ULong): Verified {
+    @Throws(QorganException::class) fun `verifyPresentation`(`presentation`: java.nio.ByteBuffer, `anchors`: List<TrustAnchor>, `revocations`: List<kotlin.ByteArray>, `now`: kotlin.Long): Verified {
             return FfiConverterTypeVerified.lift(
     uniffiRustCallWithError(QorganException) { _status ->
     UniffiLib.uniffi_qorgan_ffi_fn_func_verify_presentation(
@@ -17918,7 +17786,7 @@ public object FfiConverterSequenceTypeVerifyItem: FfiConverterRustBuffer<List<Ve
         FfiConverterByRefBytes.lower(`presentation`),
         FfiConverterSequenceTypeTrustAnchor.lower(`anchors`),
         FfiConverterSequenceByteArray.lower(`revocations`),
-        FfiConverterULong.lower(`now`),_status)
+        FfiConverterLong.lower(`now`),_status)
 }
     )
     }

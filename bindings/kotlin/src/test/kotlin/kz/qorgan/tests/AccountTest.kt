@@ -68,7 +68,7 @@ class AccountTest {
         assertTrue(code.all { it in 'A'..'Z' || it in '2'..'7' }, "QR alphanumeric mode")
         assertContentEquals(tablet.identityKey(), linkCodeDevice(code))
         val message = bob.provision(code, "Bob's tablet", listOf(aliceAtBob), false)
-        assertEquals(2uL, bob.head().version)
+        assertEquals(2L, bob.head().version)
 
         // Modified on the way or sent to another request: refused.
         assertFailsWith<QorganException.ProvisioningFailed> { request.complete(flipped(message, -1)) }
@@ -91,13 +91,13 @@ class AccountTest {
         val key = storageKey(3)
         val sealed = tabletAccount.seal(key)
         val generation = tabletAccount.generation()
-        assertEquals(1uL, generation)
+        assertEquals(1L, generation)
         Account.open(key, sealed, tabletAccount.accountKey(), generation).use { restored ->
             assertSameHead(bob.head(), restored.head())
         }
-        assertFailsWith<QorganException.WrongOwner> { Account.open(key, sealed, alice.accountKey(), 0u) }
+        assertFailsWith<QorganException.WrongOwner> { Account.open(key, sealed, alice.accountKey(), 0L) }
         assertFailsWith<QorganException.RolledBack> {
-            Account.open(key, sealed, tabletAccount.accountKey(), generation + 1u)
+            Account.open(key, sealed, tabletAccount.accountKey(), generation + 1L)
         }
     }
 
@@ -112,8 +112,8 @@ class AccountTest {
         val tabletAccount = link(bob, tablet, "Bob's tablet")
 
         val change = bobAtAlice.update(listOf(bob.deviceList()))
-        assertEquals(1uL, change.before.version)
-        assertEquals(2uL, change.after.version)
+        assertEquals(1L, change.before.version)
+        assertEquals(2L, change.after.version)
         assertEquals(1, change.added.size)
         assertEquals("Bob's tablet", change.added[0].label)
         assertContentEquals(tablet.identityKey(), change.added[0].identityKey)
@@ -201,14 +201,14 @@ class AccountTest {
         val contact = Contact.pin(v1)
         val v3 = bob.removeDevice(tablet.identityKey())
         val gap = assertFailsWith<QorganException.Gap> { contact.update(listOf(v3)) }
-        assertEquals(2uL, gap.firstMissing)
-        assertEquals(3uL, gap.offered)
+        assertEquals(2L, gap.firstMissing)
+        assertEquals(3L, gap.offered)
         contact.update(listOf(v2, v3))
         assertFalse(contact.allows(tablet.identityKey()))
         // The operator serves the older lists that still name the removed tablet.
-        for ((old, version) in listOf(v2 to 2uL, v1 to 1uL)) {
+        for ((old, version) in listOf(v2 to 2L, v1 to 1L)) {
             val e = assertFailsWith<QorganException.ListRolledBack> { contact.update(listOf(old)) }
-            assertEquals(3uL, e.held)
+            assertEquals(3L, e.held)
             assertEquals(version, e.offered)
         }
         assertSameHead(bob.head(), contact.head())
@@ -272,7 +272,7 @@ class AccountTest {
         val v2 = bob.deviceList()
         val info = verifyDeviceList(v1)
         assertContentEquals(bob.accountKey(), info.accountKey)
-        assertEquals(1uL, info.version)
+        assertEquals(1L, info.version)
         assertNull(info.previous)
         assertContentEquals(phone.identityKey(), info.devices.single().identityKey)
         assertSameHead(v1Head, info.head)
@@ -281,8 +281,8 @@ class AccountTest {
         assertContentEquals(v1Head.hash, next.previous)
         assertEquals(2, next.devices.size)
         val e = assertFailsWith<QorganException.NotSuccessor> { verifyDeviceListAfter(key, v1Head, v1) }
-        assertEquals(1uL, e.version)
-        assertEquals(1uL, e.previousVersion)
+        assertEquals(1L, e.version)
+        assertEquals(1L, e.previousVersion)
         assertFailsWith<QorganException.InvalidArgument> { verifyDeviceListAfter(key.copyOf(31), v1Head, v2) }
         // Another account's list naming the head held for Bob (here
         // Mallory's own first head) is not Bob's next list.

@@ -24,7 +24,7 @@ import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertTrue
 
-private const val YEAR: ULong = 31_536_000uL
+private const val YEAR: Long = 31_536_000L
 
 private fun claims(name: String) = listOf(Claim(ClaimTag.Unit, "Staff"), Claim(ClaimTag.DisplayName, name))
 
@@ -35,7 +35,7 @@ class CertificateTest {
     private val ministry = IssuerKeyPair.generate()
     private val anchors = listOf(TrustAnchor(ministry.publicKey(), "Ministry of Defence"))
     private val colonel = accountKey()
-    private val cert = Statement.certifyAccount(ministry, colonel, 7uL, NOW - YEAR, NOW + YEAR, claims("Colonel N."))
+    private val cert = Statement.certifyAccount(ministry, colonel, 7L, NOW - YEAR, NOW + YEAR, claims("Colonel N."))
 
     @Test
     fun aColleagueVerifiedThroughTheQrTextShowsTheLabel() {
@@ -49,17 +49,17 @@ class CertificateTest {
         val scanned = Presentation.fromText(text)
         assertEquals(text, scanned.toText())
         assertContentEquals(cert.toBytes(), scanned.statements().single().toBytes())
-        val list = RevocationList.issue(ministry, NOW - 10u, NOW + DAY, listOf(3uL, 1uL))
-        assertEquals(listOf(1uL, 3uL), list.info().serials)
+        val list = RevocationList.issue(ministry, NOW - 10L, NOW + DAY, listOf(3L, 1L))
+        assertEquals(listOf(1L, 3L), list.info().serials)
         val verified = scanned.verifyAccount(colonel, anchors, listOf(list), NOW)
         assertEquals("verified by Ministry of Defence", verified.label)
-        assertEquals(7uL, verified.serial)
+        assertEquals(7L, verified.serial)
         assertEquals(NOW + YEAR, verified.validUntil)
         assertEquals(RevocationStatus.Current, verified.revocation)
         assertEquals("Colonel N.", verified.claims.first { it.tag == ClaimTag.DisplayName }.value)
         // Without a list, or with a stale one: verified, and said so.
         assertEquals(RevocationStatus.Missing, scanned.verify(anchors, emptyList(), NOW).revocation)
-        assertEquals(RevocationStatus.Stale(NOW + DAY), scanned.verify(anchors, listOf(list), NOW + 2uL * DAY).revocation)
+        assertEquals(RevocationStatus.Stale(NOW + DAY), scanned.verify(anchors, listOf(list), NOW + 2L * DAY).revocation)
         // Shown for another account: refused.
         assertFailsWith<QorganException.WrongSubject> { scanned.verifyAccount(accountKey(), anchors, emptyList(), NOW) }
     }
@@ -82,16 +82,16 @@ class CertificateTest {
     @Test
     fun expiredRevokedAndUnknownIssuersAreRefused() {
         val p = Presentation(listOf(cert))
-        val expired = assertFailsWith<QorganException.Expired> { p.verify(anchors, emptyList(), NOW + 2uL * YEAR) }
-        assertEquals(7uL, expired.serial)
+        val expired = assertFailsWith<QorganException.Expired> { p.verify(anchors, emptyList(), NOW + 2L * YEAR) }
+        assertEquals(7L, expired.serial)
         assertEquals(NOW + YEAR, expired.validUntil)
-        assertFailsWith<QorganException.NotYetValid> { p.verify(anchors, emptyList(), NOW - 2uL * YEAR) }
-        val revokes = RevocationList.issue(ministry, NOW - 10u, NOW + 10u, listOf(7uL))
-        assertTrue(revokes.revokes(7uL))
-        assertEquals(7uL, assertFailsWith<QorganException.Revoked> { p.verify(anchors, listOf(revokes), NOW) }.serial)
+        assertFailsWith<QorganException.NotYetValid> { p.verify(anchors, emptyList(), NOW - 2L * YEAR) }
+        val revokes = RevocationList.issue(ministry, NOW - 10L, NOW + 10L, listOf(7L))
+        assertTrue(revokes.revokes(7L))
+        assertEquals(7L, assertFailsWith<QorganException.Revoked> { p.verify(anchors, listOf(revokes), NOW) }.serial)
         // An impostor's "ministry" with the same name: its key is not trusted.
         val impostor = IssuerKeyPair.generate()
-        val fake = Statement.certifyAccount(impostor, colonel, 7uL, NOW - YEAR, NOW + YEAR, claims("Colonel N."))
+        val fake = Statement.certifyAccount(impostor, colonel, 7L, NOW - YEAR, NOW + YEAR, claims("Colonel N."))
         assertFailsWith<QorganException.UnknownIssuer> { Presentation(listOf(fake)).verify(anchors, emptyList(), NOW) }
         // Edited after signing.
         assertEquals("statement", assertFailsWith<QorganException.BadSignature> { Statement.fromBytes(flipped(cert.toBytes(), -1)) }.what)
@@ -99,33 +99,33 @@ class CertificateTest {
         // Intermediate: anchor -> branch key -> account.
         val branch = IssuerKeyPair.generate()
         val inter = Statement.certifyIntermediate(
-            ministry, branch.publicKey(), 100uL, NOW - YEAR, NOW + YEAR, listOf(Claim(ClaimTag.Organisation, "Staff HQ")),
+            ministry, branch.publicKey(), 100L, NOW - YEAR, NOW + YEAR, listOf(Claim(ClaimTag.Organisation, "Staff HQ")),
         )
-        val leaf = Statement.certifyAccount(branch, colonel, 1uL, NOW - 10u, NOW + 10u, claims("Colonel N."))
+        val leaf = Statement.certifyAccount(branch, colonel, 1L, NOW - 10L, NOW + 10L, claims("Colonel N."))
         assertEquals("verified by Ministry of Defence", Presentation(listOf(inter, leaf)).verify(anchors, emptyList(), NOW).label)
         assertFailsWith<QorganException.InvalidChain> { Presentation(listOf(leaf, inter)).verify(anchors, emptyList(), NOW) }
         assertFailsWith<QorganException.InvalidChain> { Presentation(emptyList()) }
         val invalid = assertFailsWith<QorganException.InvalidStatement> {
-            Statement.certifyAccount(ministry, colonel, 8uL, NOW, NOW + 1u, emptyList())
+            Statement.certifyAccount(ministry, colonel, 8L, NOW, NOW + 1L, emptyList())
         }
         assertEquals("account certificate without a display name", invalid.reason)
         assertFailsWith<QorganException.InvalidStatement> {
-            Statement.issue(ministry, StatementKind.STATEMENT, ByteArray(32), 9uL, NOW, NOW + 1u, listOf(Claim(ClaimTag.Custom(7u), "reserved")))
+            Statement.issue(ministry, StatementKind.STATEMENT, ByteArray(32), 9L, NOW, NOW + 1L, listOf(Claim(ClaimTag.Custom(7L), "reserved")))
         }
         val doc = Statement.issue(
-            ministry, StatementKind.STATEMENT, ByteArray(32) { 9 }, 9uL, NOW, NOW + 1u, listOf(Claim(ClaimTag.Custom(200u), "badge 3")),
+            ministry, StatementKind.STATEMENT, ByteArray(32) { 9 }, 9L, NOW, NOW + 1L, listOf(Claim(ClaimTag.Custom(200L), "badge 3")),
         )
-        assertEquals(ClaimTag.Custom(200u), doc.info().claims.single().tag)
+        assertEquals(ClaimTag.Custom(200L), doc.info().claims.single().tag)
         // The seed leaves the handle only when asked for.
         assertContentEquals(ministry.publicKey(), IssuerKeyPair.fromSeed(ministry.toSeed()).publicKey())
     }
 
     @Test
     fun aServerVerifiesStatementsListsAndPresentationsInABatch() {
-        val list = RevocationList.issue(ministry, NOW - 10u, NOW + 10u, listOf(99uL))
-        val revoking = RevocationList.issue(ministry, NOW - 10u, NOW + 10u, listOf(7uL))
+        val list = RevocationList.issue(ministry, NOW - 10L, NOW + 10L, listOf(99L))
+        val revoking = RevocationList.issue(ministry, NOW - 10L, NOW + 10L, listOf(7L))
         assertContentEquals(colonel, verifyStatement(cert.toBytes()).subject)
-        assertEquals(listOf(99uL), verifyRevocationList(list.toBytes()).serials)
+        assertEquals(listOf(99L), verifyRevocationList(list.toBytes()).serials)
         val presentation = Presentation.fromText(Presentation(listOf(cert)).toText()).toBytes()
         assertEquals(
             "verified by Ministry of Defence",
@@ -133,14 +133,14 @@ class CertificateTest {
         )
         assertFailsWith<QorganException.BadSignature> { verifyRevocationList(flipped(list.toBytes(), -1)) }
 
-        fun item(lists: List<ByteArray>, now: ULong) = VerifyItem.Presentation(presentation, anchors, lists, now)
+        fun item(lists: List<ByteArray>, now: Long) = VerifyItem.Presentation(presentation, anchors, lists, now)
         val results = verifyBatch(
             listOf(
                 VerifyItem.Statement(cert.toBytes()),
                 VerifyItem.Statement(flipped(cert.toBytes(), -1)),
                 VerifyItem.RevocationList(list.toBytes()),
                 item(listOf(list.toBytes()), NOW),
-                item(listOf(list.toBytes()), NOW + 2uL * YEAR),
+                item(listOf(list.toBytes()), NOW + 2L * YEAR),
                 item(listOf(revoking.toBytes()), NOW),
                 item(listOf(flipped(list.toBytes(), -1)), NOW),
                 VerifyItem.Presentation(presentation, emptyList(), emptyList(), NOW),

@@ -30,14 +30,14 @@ class ConversationTest {
             val messages: List<ByteArray>
             // What the app records with each blob: the object's id and generation.
             val bobIdentity: ByteArray
-            val bobDeviceGeneration: ULong
+            val bobDeviceGeneration: Long
             val sessionId: ByteArray
-            val bobSessionGeneration: ULong
-            val aliceSessionGeneration: ULong
+            val bobSessionGeneration: Long
+            val aliceSessionGeneration: Long
             Device(NOW).use { bob ->
-                assertEquals(2u, bob.generateOneTimePrekeys(2u))
-                assertEquals(1u, bob.generateKemOneTimePrekeys(1u))
-                assertEquals(2u, bob.oneTimePrekeyCount())
+                assertEquals(2L, bob.generateOneTimePrekeys(2L))
+                assertEquals(1L, bob.generateKemOneTimePrekeys(1L))
+                assertEquals(2L, bob.oneTimePrekeyCount())
                 val bundle = bob.bundle()
                 verifyBundle(bundle)
                 verifyIdentity(bob.identityKey())
@@ -50,7 +50,7 @@ class ConversationTest {
                     // Bob accepts the first message; the one-time prekey is consumed.
                     val accepted = bob.accept(messages[0], NOW)
                     assertEquals("m0", String(accepted.plaintext))
-                    assertEquals(1u, bob.oneTimePrekeyCount())
+                    assertEquals(1L, bob.oneTimePrekeyCount())
                     accepted.session.use { b ->
                         assertContentEquals(alice.identityKey(), b.remoteIdentity())
                         assertFalse(b.isPending())
@@ -60,7 +60,7 @@ class ConversationTest {
                         for (i in listOf(4, 2, 5)) assertEquals("m$i", String(b.decrypt(messages[i])))
                         sealedBobSession = b.seal(key)
                         bobSessionGeneration = b.generation()
-                        assertEquals(1uL, bobSessionGeneration)
+                        assertEquals(1L, bobSessionGeneration)
                         assertContentEquals(a.sessionId(), b.sessionId())
                     }
                     sealedBobDevice = bob.seal(key)
@@ -85,7 +85,7 @@ class ConversationTest {
                         assertEquals("m3", String(b.decrypt(messages[3])))
                         // Delivered before the seal: refused after the restore too.
                         val dup = assertFailsWith<QorganException.Duplicate> { b.decrypt(messages[2]) }
-                        assertEquals(2u, dup.index)
+                        assertEquals(2L, dup.index)
                         assertFailsWith<QorganException.Duplicate> { b.decrypt(messages[3]) }
 
                         // Bob replies; Alice's handshake is confirmed.
@@ -180,10 +180,10 @@ class ConversationTest {
     @Test
     fun uploadedBundlesServeConcurrentInitiators() {
         Device(NOW).use { bob ->
-            assertEquals(1, bob.bundles(10u).size)
-            assertEquals(3u, bob.generateOneTimePrekeys(3u))
-            assertEquals(1u, bob.generateKemOneTimePrekeys(1u))
-            val bundles = bob.bundles(100u)
+            assertEquals(1, bob.bundles(10L).size)
+            assertEquals(3L, bob.generateOneTimePrekeys(3L))
+            assertEquals(1L, bob.generateKemOneTimePrekeys(1L))
+            val bundles = bob.bundles(100L)
             assertEquals(3, bundles.size)
             // Each one-time key went out once: the next bundle carries none of them.
             val next = bob.bundle()
@@ -195,8 +195,8 @@ class ConversationTest {
                 val accepted = bob.accept(firsts[i], NOW)
                 accepted.session.use { assertEquals("from $i", String(accepted.plaintext)) }
             }
-            assertEquals(0u, bob.oneTimePrekeyCount())
-            assertEquals(0u, bob.kemOneTimePrekeyCount())
+            assertEquals(0L, bob.oneTimePrekeyCount())
+            assertEquals(0L, bob.kemOneTimePrekeyCount())
             assertFailsWith<QorganException.UnknownPreKey> { bob.accept(firsts[1], NOW) }
         }
     }

@@ -29,7 +29,7 @@ import kotlin.test.assertTrue
 
 /** Every error variant that can be provoked through the API, mapped to its exception class. */
 class ErrorsTest {
-    private val policy = GroupPolicy(maxMessages = 10_000u, maxAgeSecs = 86_400u)
+    private val policy = GroupPolicy(maxMessages = 10_000L, maxAgeSecs = 86_400L)
 
     companion object {
         /** Variants provoked below. */
@@ -179,7 +179,7 @@ class ErrorsTest {
         Device(NOW).use { alice ->
             Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
-                    alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                    alice.createGroup(utf8("g"), policy, 0L).use { out ->
                         GroupReceiver(out.distribution(), s.responder.remoteIdentity()).use { rx ->
                             val m = out.encrypt(utf8("signed"))
                             // A byte of the message signature (its last 64 bytes).
@@ -227,7 +227,7 @@ class ErrorsTest {
                     s.responder.decrypt(m)
                     val e = assertFailsWith<QorganException.Duplicate> { s.responder.decrypt(m) }
                     // The first message of the initiator's new chain (after the reply).
-                    assertEquals(0u, e.index)
+                    assertEquals(0L, e.index)
                 }
             }
         }
@@ -241,8 +241,8 @@ class ErrorsTest {
                     var last = ByteArray(0)
                     repeat(2_100) { last = s.initiator.encrypt(utf8("m$it")) }
                     val e = assertFailsWith<QorganException.TooFarAhead> { s.responder.decrypt(last) }
-                    assertEquals(2_000u, e.limit)
-                    assertTrue(e.gap > 2_000u)
+                    assertEquals(2_000L, e.limit)
+                    assertTrue(e.gap > 2_000L)
                 }
             }
         }
@@ -255,13 +255,13 @@ class ErrorsTest {
                 Device(NOW).use { carol ->
                     establish(alice, bob).use { ab ->
                         establish(carol, bob).use { cb ->
-                            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                            alice.createGroup(utf8("g"), policy, 0L).use { out ->
                                 // Alice's distribution arriving over Bob's session with Carol.
                                 assertFailsWith<QorganException.UntrustedIdentity> {
                                     GroupReceiver(out.distribution(), cb.responder.remoteIdentity())
                                 }
                                 GroupReceiver(out.distribution(), ab.responder.remoteIdentity()).use { rx ->
-                                    out.rotate(1u)
+                                    out.rotate(1L)
                                     assertFailsWith<QorganException.UntrustedIdentity> {
                                         rx.add(out.distribution(), cb.responder.remoteIdentity())
                                     }
@@ -294,13 +294,13 @@ class ErrorsTest {
     fun unknownPreKeyAndReplay() {
         Device(NOW).use { alice ->
             Device(NOW).use { bob ->
-                assertEquals(1u, bob.generateOneTimePrekeys(1u))
+                assertEquals(1L, bob.generateOneTimePrekeys(1L))
                 alice.initiate(bob.bundle()).use { a ->
                     val first = a.encrypt(utf8("with one-time prekey"))
                     bob.accept(first, NOW).session.close()
                     // The one-time prekey is consumed.
                     val e = assertFailsWith<QorganException.UnknownPreKey> { bob.accept(first, NOW) }
-                    assertTrue(e.id > 0u)
+                    assertTrue(e.id > 0L)
                     assertEquals("one-time prekey", e.what)
                     assertEquals("unknown or consumed one-time prekey ${e.id}", e.message)
                 }
@@ -345,7 +345,7 @@ class ErrorsTest {
     @Test
     fun rotationRequired() {
         Device(NOW).use { alice ->
-            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+            alice.createGroup(utf8("g"), policy, 0L).use { out ->
                 out.markMemberRemoved()
                 val e = assertFailsWith<QorganException.RotationRequired> { out.encrypt(utf8("x")) }
                 assertTrue(e.reason.isNotEmpty())
@@ -358,14 +358,14 @@ class ErrorsTest {
         Device(NOW).use { alice ->
             Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
-                    alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                    alice.createGroup(utf8("g"), policy, 0L).use { out ->
                         val early = out.encrypt(utf8("before the distribution"))
                         GroupReceiver(out.distribution(), s.responder.remoteIdentity()).use { rx ->
                             val before = assertFailsWith<QorganException.BeforeFirstIteration> { rx.decrypt(early) }
-                            assertEquals(0u, before.iteration)
-                            assertEquals(1u, before.first)
+                            assertEquals(0L, before.iteration)
+                            assertEquals(1L, before.first)
                             val held = out.chainId()
-                            out.rotate(10u)
+                            out.rotate(10L)
                             val e = assertFailsWith<QorganException.WrongChain> { rx.decrypt(out.encrypt(utf8("new chain"))) }
                             assertEquals(held, e.heldChainId)
                             assertEquals(out.chainId(), e.chainId)
@@ -385,11 +385,11 @@ class ErrorsTest {
         Device(NOW).use { d ->
             val sealed = d.seal(storageKey(1))
             val id = d.identityKey()
-            assertFailsWith<QorganException.CorruptState> { Device.open(storageKey(2), sealed, id, 0u) }
-            assertFailsWith<QorganException.CorruptState> { Device.open(storageKey(1), flipped(sealed, -1), id, 0u) }
-            assertFailsWith<QorganException.CorruptState> { Session.open(storageKey(1), sealed, ByteArray(32), 0u) }
-            assertFailsWith<QorganException.CorruptState> { d.openGroup(storageKey(1), ByteArray(100), utf8("g"), 0u) }
-            assertFailsWith<QorganException.CorruptState> { GroupReceiver.open(storageKey(1), ByteArray(0), utf8("g"), id, 0u) }
+            assertFailsWith<QorganException.CorruptState> { Device.open(storageKey(2), sealed, id, 0L) }
+            assertFailsWith<QorganException.CorruptState> { Device.open(storageKey(1), flipped(sealed, -1), id, 0L) }
+            assertFailsWith<QorganException.CorruptState> { Session.open(storageKey(1), sealed, ByteArray(32), 0L) }
+            assertFailsWith<QorganException.CorruptState> { d.openGroup(storageKey(1), ByteArray(100), utf8("g"), 0L) }
+            assertFailsWith<QorganException.CorruptState> { GroupReceiver.open(storageKey(1), ByteArray(0), utf8("g"), id, 0L) }
         }
     }
 
@@ -397,19 +397,25 @@ class ErrorsTest {
     fun invalidArgument() {
         Device(NOW).use { d ->
             assertFailsWith<QorganException.InvalidArgument> { d.seal(ByteArray(31)) }
-            assertFailsWith<QorganException.InvalidArgument> { Device.open(ByteArray(33), ByteArray(10), d.identityKey(), 0u) }
-            assertFailsWith<QorganException.InvalidArgument> { Session.open(storageKey(1), ByteArray(10), ByteArray(31), 0u) }
+            assertFailsWith<QorganException.InvalidArgument> { Device.open(ByteArray(33), ByteArray(10), d.identityKey(), 0L) }
+            assertFailsWith<QorganException.InvalidArgument> { Session.open(storageKey(1), ByteArray(10), ByteArray(31), 0L) }
+            // Integers are Long (Java calls them); what the library cannot hold is refused, not wrapped.
+            val negative = assertFailsWith<QorganException.InvalidArgument> { d.needsRotation(-1L) }
+            assertEquals("invalid argument: now must not be negative (got -1)", negative.message)
+            assertFailsWith<QorganException.InvalidArgument> { Device(-1L) }
+            assertFailsWith<QorganException.InvalidArgument> { d.bundles(-1L) }
+            assertFailsWith<QorganException.InvalidArgument> { d.generateOneTimePrekeys(4_294_967_296L) }
         }
         Device(NOW).use { alice ->
-            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+            alice.createGroup(utf8("g"), policy, 0L).use { out ->
                 assertFailsWith<QorganException.InvalidArgument> { out.seal(ByteArray(0)) }
-                assertFailsWith<QorganException.InvalidArgument> { alice.openGroup(ByteArray(16), out.seal(storageKey(1)), utf8("g"), 0u) }
-                assertFailsWith<QorganException.InvalidArgument> { alice.openGroup(storageKey(1), out.seal(storageKey(1)), ByteArray(65), 0u) }
+                assertFailsWith<QorganException.InvalidArgument> { alice.openGroup(ByteArray(16), out.seal(storageKey(1)), utf8("g"), 0L) }
+                assertFailsWith<QorganException.InvalidArgument> { alice.openGroup(storageKey(1), out.seal(storageKey(1)), ByteArray(65), 0L) }
             }
             // A group id longer than 64 bytes; 64 is accepted.
-            val e = assertFailsWith<QorganException.InvalidArgument> { alice.createGroup(ByteArray(65), policy, 0u) }
+            val e = assertFailsWith<QorganException.InvalidArgument> { alice.createGroup(ByteArray(65), policy, 0L) }
             assertTrue("65" in e.reason, e.reason)
-            alice.createGroup(ByteArray(64) { 7 }, policy, 0u).use { assertContentEquals(ByteArray(64) { 7 }, it.groupId()) }
+            alice.createGroup(ByteArray(64) { 7 }, policy, 0L).use { assertContentEquals(ByteArray(64) { 7 }, it.groupId()) }
         }
     }
 
@@ -419,8 +425,8 @@ class ErrorsTest {
         Device(NOW).use { alice ->
             Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
-                    alice.createGroup(utf8("g1"), policy, 0u).use { g1 ->
-                        alice.createGroup(utf8("g2"), policy, 0u).use { g2 ->
+                    alice.createGroup(utf8("g1"), policy, 0L).use { g1 ->
+                        alice.createGroup(utf8("g2"), policy, 0L).use { g2 ->
                             GroupReceiver(g1.distribution(), s.responder.remoteIdentity()).use { rx ->
                                 val e = assertFailsWith<QorganException.WrongGroup> {
                                     rx.add(g2.distribution(), s.responder.remoteIdentity())
@@ -442,7 +448,7 @@ class ErrorsTest {
         Device(NOW).use { alice ->
             Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
-                    alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                    alice.createGroup(utf8("g"), policy, 0L).use { out ->
                         val dist = s.responder.decrypt(s.initiator.encrypt(out.distribution()))
                         GroupReceiver(dist, s.responder.remoteIdentity()).use { rx ->
                             val export = rx.export()
@@ -453,7 +459,7 @@ class ErrorsTest {
                                 // ... and every message then fails its key commitment.
                                 val m = out.encrypt(utf8("m"))
                                 val e = assertFailsWith<QorganException.KeyCommitmentMismatch> { wrong.decrypt(m) }
-                                assertEquals(0u, e.iteration)
+                                assertEquals(0L, e.iteration)
                                 val batch = wrong.decryptBatch(listOf(m)).single()
                                 assertNull(batch.decrypted)
                                 assertEquals(ErrorKind.KEY_COMMITMENT_MISMATCH, batch.error?.kind)
@@ -482,33 +488,33 @@ class ErrorsTest {
     fun conflictingRotationAndRetiredChain() {
         val key = storageKey(5)
         Device(NOW).use { alice ->
-            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+            alice.createGroup(utf8("g"), policy, 0L).use { out ->
                 val first = out.distribution()
                 GroupReceiver(first, alice.identityKey()).use { rx ->
                     // A copy of the sender's state rotated apart from the original:
                     // two different chains announced as rotation 1.
                     val sealed = out.seal(key)
                     alice.openGroup(key, sealed, utf8("g"), out.generation()).use { fork ->
-                        out.rotate(1u)
-                        fork.rotate(1u)
-                        assertEquals(1u, fork.rotation())
+                        out.rotate(1L)
+                        fork.rotate(1L)
+                        assertEquals(1L, fork.rotation())
                         rx.add(out.distribution(), alice.identityKey())
                         val e = assertFailsWith<QorganException.ConflictingRotation> {
                             rx.add(fork.distribution(), alice.identityKey())
                         }
-                        assertEquals(1u, e.rotation)
+                        assertEquals(1L, e.rotation)
                         assertFailsWith<QorganException.WrongChain> { rx.decrypt(fork.encrypt(utf8("refused"))) }
                     }
                     // The current chain and two retired ones are kept: after two more
                     // rotations rotation 0 is dropped, and stays dropped.
-                    for (now in 2u..3u) {
-                        out.rotate(now.toULong())
+                    for (now in 2L..3L) {
+                        out.rotate(now.toLong())
                         rx.add(out.distribution(), alice.identityKey())
                     }
                     val e = assertFailsWith<QorganException.RetiredChain> { rx.add(first, alice.identityKey()) }
-                    assertEquals(0u, e.rotation)
-                    assertEquals(1u, e.oldest)
-                    assertEquals(3u, rx.decrypt(out.encrypt(utf8("current"))).rotation)
+                    assertEquals(0L, e.rotation)
+                    assertEquals(1L, e.oldest)
+                    assertEquals(3L, rx.decrypt(out.encrypt(utf8("current"))).rotation)
                 }
             }
         }
@@ -525,18 +531,18 @@ class ErrorsTest {
                         establish(alice, carol).use { ac ->
                             // Carol's session stored where Bob's should be.
                             assertFailsWith<QorganException.WrongOwner> {
-                                Session.open(key, ac.initiator.seal(key), ab.initiator.sessionId(), 0u)
+                                Session.open(key, ac.initiator.seal(key), ab.initiator.sessionId(), 0L)
                             }
                         }
                     }
                     // Another device's state.
-                    assertFailsWith<QorganException.WrongOwner> { Device.open(key, bob.seal(key), carol.identityKey(), 0u) }
+                    assertFailsWith<QorganException.WrongOwner> { Device.open(key, bob.seal(key), carol.identityKey(), 0L) }
                     // Another group's chain; another sender's receiver.
-                    alice.createGroup(utf8("g1"), policy, 0u).use { out ->
-                        assertFailsWith<QorganException.WrongOwner> { alice.openGroup(key, out.seal(key), utf8("g2"), 0u) }
+                    alice.createGroup(utf8("g1"), policy, 0L).use { out ->
+                        assertFailsWith<QorganException.WrongOwner> { alice.openGroup(key, out.seal(key), utf8("g2"), 0L) }
                         GroupReceiver(out.distribution(), alice.identityKey()).use { rx ->
                             assertFailsWith<QorganException.WrongOwner> {
-                                GroupReceiver.open(key, rx.seal(key), utf8("g1"), bob.identityKey(), 0u)
+                                GroupReceiver.open(key, rx.seal(key), utf8("g1"), bob.identityKey(), 0L)
                             }
                             GroupReceiver.open(key, rx.seal(key), utf8("g1"), alice.identityKey(), rx.generation()).close()
                         }
@@ -557,12 +563,12 @@ class ErrorsTest {
                     val older = a.seal(key)
                     assertEquals("after the backup", String(s.responder.decrypt(a.encrypt(utf8("after the backup")))))
                     val newer = a.seal(key)
-                    assertEquals(2uL, a.generation())
+                    assertEquals(2L, a.generation())
                     val e = assertFailsWith<QorganException.RolledBack> { Session.open(key, older, a.sessionId(), a.generation()) }
-                    assertEquals(2uL, e.minGeneration)
-                    assertEquals(1uL, e.found)
+                    assertEquals(2L, e.minGeneration)
+                    assertEquals(1L, e.found)
                     assertEquals(ErrorKind.ROLLED_BACK, ErrorKind.valueOf("ROLLED_BACK"))
-                    Session.open(key, newer, a.sessionId(), a.generation()).use { assertEquals(2uL, it.generation()) }
+                    Session.open(key, newer, a.sessionId(), a.generation()).use { assertEquals(2L, it.generation()) }
                 }
                 val oldDevice = bob.seal(key)
                 bob.seal(key)
@@ -579,11 +585,11 @@ class ErrorsTest {
                     val first = a.encrypt(utf8("from a bundle fetched long ago"))
                     bob.rotateSignedPrekey(NOW + DAY)
                     // 28 days after its retirement the old signed prekey is refused.
-                    val e = assertFailsWith<QorganException.PreKeyExpired> { bob.accept(first, NOW + DAY + 28uL * DAY) }
+                    val e = assertFailsWith<QorganException.PreKeyExpired> { bob.accept(first, NOW + DAY + 28L * DAY) }
                     assertEquals("signed prekey", e.what)
-                    assertEquals(1u, e.id)
-                    assertEquals(1u, bob.prune(NOW + DAY + 28uL * DAY))
-                    assertFailsWith<QorganException.UnknownPreKey> { bob.accept(first, NOW + DAY + 28uL * DAY) }
+                    assertEquals(1L, e.id)
+                    assertEquals(1L, bob.prune(NOW + DAY + 28L * DAY))
+                    assertFailsWith<QorganException.UnknownPreKey> { bob.accept(first, NOW + DAY + 28L * DAY) }
                 }
             }
         }
@@ -616,16 +622,16 @@ class ErrorsTest {
         assertFailsWith<QorganException.ListRolledBack> { contact.update(listOf(v1)) }
         // A server holding version 1 refuses version 3 as its successor.
         val e = assertFailsWith<QorganException.NotSuccessor> { verifyDeviceListAfter(bob.accountKey(), v1Head, v3) }
-        assertEquals(3uL, e.version)
-        assertEquals(1uL, e.previousVersion)
+        assertEquals(3L, e.version)
+        assertEquals(1L, e.previousVersion)
         // Two copies of the account key sign two different versions 4.
-        val copy = Account.open(storageKey(9), bob.seal(storageKey(9)), bob.accountKey(), 0u)
+        val copy = Account.open(storageKey(9), bob.seal(storageKey(9)), bob.accountKey(), 0L)
         bob.provision(LinkRequest(Device(NOW)).code(), "honest", emptyList(), false)
         copy.provision(LinkRequest(Device(NOW)).code(), "ghost", emptyList(), false)
         contact.update(listOf(bob.deviceList()))
         val fork = assertFailsWith<QorganException.Fork> { contact.update(listOf(copy.deviceList())) }
-        assertEquals(4uL, fork.held.version)
-        assertEquals(4uL, fork.seen.version)
+        assertEquals(4L, fork.held.version)
+        assertEquals(4L, fork.seen.version)
         // A message from another account's device, read in Alice's
         // conversation: its envelope names the stranger's account.
         val stranger = Device(NOW)

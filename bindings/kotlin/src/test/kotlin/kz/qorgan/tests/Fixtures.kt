@@ -8,10 +8,10 @@ import kz.qorgan.Session
 import kotlin.test.assertEquals
 
 /** The caller's clock (Unix seconds) the tests run at: the library reads none. */
-const val NOW: ULong = 1_700_000_000uL
+const val NOW: Long = 1_700_000_000L
 
 /** One day in seconds. */
-const val DAY: ULong = 86_400uL
+const val DAY: Long = 86_400L
 
 /** UTF-8 bytes of [s]. */
 fun utf8(s: String): ByteArray = s.toByteArray(Charsets.UTF_8)

@@ -19,7 +19,7 @@ import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
 class GroupTest {
-    private val policy = GroupPolicy(maxMessages = 10_000u, maxAgeSecs = 604_800uL)
+    private val policy = GroupPolicy(maxMessages = 10_000L, maxAgeSecs = 604_800L)
 
     @Test
     fun rotationAfterRemovalAndBatchCatchUp() {
@@ -28,9 +28,9 @@ class GroupTest {
                 Device(NOW).use { carol ->
                     establish(alice, bob).use { ab ->
                         establish(alice, carol).use { ac ->
-                            alice.createGroup(utf8("family"), policy, 1_000u).use { out ->
+                            alice.createGroup(utf8("family"), policy, 1_000L).use { out ->
                                 assertContentEquals(utf8("family"), out.groupId())
-                                assertEquals(0u, out.iteration())
+                                assertEquals(0L, out.iteration())
                                 val fanout = out.distribute(listOf(ab.initiator, ac.initiator))
                                 assertEquals(2, fanout.size)
                                 fanout.forEach { assertNull(it.error) }
@@ -43,10 +43,10 @@ class GroupTest {
                                     GroupReceiver(carolDist, ac.responder.remoteIdentity()).use { carolRx ->
                                         assertContentEquals(alice.identityKey(), bobRx.senderIdentity())
                                         assertContentEquals(alice.identityKey(), carolRx.senderIdentity())
-                                        assertEquals(0u, out.rotation())
+                                        assertEquals(0L, out.rotation())
                                         val firstChain = out.chainId()
                                         val g0 = out.encrypt(utf8("g0"))
-                                        assertEquals(1u, out.iteration())
+                                        assertEquals(1L, out.iteration())
                                         for (rx in listOf(bobRx, carolRx)) {
                                             // The provenance, all of it covered by the chain's signature.
                                             val got = rx.decrypt(g0)
@@ -54,21 +54,21 @@ class GroupTest {
                                             assertContentEquals(alice.identityKey(), got.sender)
                                             assertContentEquals(utf8("family"), got.groupId)
                                             assertEquals(firstChain, got.chainId)
-                                            assertEquals(0u, got.rotation)
-                                            assertEquals(0u, got.iteration)
+                                            assertEquals(0L, got.rotation)
+                                            assertEquals(0L, got.iteration)
                                         }
 
                                         // Carol is removed: no message until the rotation.
-                                        assertNull(out.rotationDue(1_001u))
+                                        assertNull(out.rotationDue(1_001L))
                                         out.markMemberRemoved()
-                                        assertEquals(RotationReason.MEMBER_REMOVED, out.rotationDue(1_001u))
+                                        assertEquals(RotationReason.MEMBER_REMOVED, out.rotationDue(1_001L))
                                         assertFailsWith<QorganException.RotationRequired> { out.encrypt(utf8("leak")) }
                                         val oldChain = out.chainId()
-                                        out.rotate(1_002u)
+                                        out.rotate(1_002L)
                                         assertNotEquals(oldChain, out.chainId())
-                                        assertEquals(0u, out.iteration())
-                                        assertEquals(1u, out.rotation())
-                                        assertNull(out.rotationDue(1_002u))
+                                        assertEquals(0L, out.iteration())
+                                        assertEquals(1L, out.rotation())
+                                        assertNull(out.rotationDue(1_002L))
 
                                         // Only Bob gets the new chain.
                                         val fanout2 = out.distribute(listOf(ab.initiator))
@@ -85,8 +85,8 @@ class GroupTest {
                                             assertContentEquals(alice.identityKey(), got.sender)
                                             assertContentEquals(utf8("family"), got.groupId)
                                             assertEquals(out.chainId(), got.chainId)
-                                            assertEquals(1u, got.rotation)
-                                            assertEquals(i.toUInt(), got.iteration)
+                                            assertEquals(1L, got.rotation)
+                                            assertEquals(i.toLong(), got.iteration)
                                         }
                                         // The old chain is still readable by Bob; Carol reads nothing new.
                                         assertFailsWith<QorganException.Duplicate> { bobRx.decrypt(g0) }
@@ -103,7 +103,7 @@ class GroupTest {
                                         )
                                         assertEquals("duplicate or expired message (index 0)", mixed[0].error!!.message)
                                         assertEquals(listOf(null, null, null, "last"), mixed.map { r -> r.decrypted?.let { String(it.plaintext) } })
-                                        assertEquals(101u, mixed[3].decrypted!!.iteration)
+                                        assertEquals(101L, mixed[3].decrypted!!.iteration)
                                     }
                                 }
                             }
@@ -117,7 +117,7 @@ class GroupTest {
     @Test
     fun receiverMovesToAnotherDeviceByExport() {
         Device(NOW).use { alice ->
-            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+            alice.createGroup(utf8("g"), policy, 0L).use { out ->
                 val dist = out.distribution()
                 GroupReceiver(dist, alice.identityKey()).use { rx ->
                     val first = out.encrypt(utf8("one"))
@@ -131,11 +131,11 @@ class GroupTest {
                         val got = moved.decrypt(two)
                         assertEquals("two", String(got.plaintext))
                         assertContentEquals(alice.identityKey(), got.sender)
-                        assertEquals(1u, got.iteration)
+                        assertEquals(1L, got.iteration)
                         // The sender's own distribution (from iteration 0) merges with the export:
                         // iteration 0 becomes readable, iteration 1 stays consumed.
                         moved.add(dist, alice.identityKey())
-                        assertEquals(0u, moved.decrypt(first).iteration)
+                        assertEquals(0L, moved.decrypt(first).iteration)
                         assertFailsWith<QorganException.Duplicate> { moved.decrypt(two) }
                     }
                 }
@@ -152,10 +152,10 @@ class GroupTest {
                 establish(alice, bob).use { ab ->
                     val sealedOut: ByteArray
                     val sealedRx: ByteArray
-                    val outGeneration: ULong
-                    val rxGeneration: ULong
-                    val chain: UInt
-                    alice.createGroup(utf8("g"), policy, 0u).use { out ->
+                    val outGeneration: Long
+                    val rxGeneration: Long
+                    val chain: Long
+                    alice.createGroup(utf8("g"), policy, 0L).use { out ->
                         GroupReceiver(out.distribution(), ab.responder.remoteIdentity()).use { rx ->
                             assertEquals("one", String(rx.decrypt(out.encrypt(utf8("one"))).plaintext))
                             sealedRx = rx.seal(key)
@@ -169,14 +169,14 @@ class GroupTest {
                     alice.openGroup(key, sealedOut, utf8("g"), outGeneration).use { out ->
                         // The restored chain continues where it was and signs with Alice's identity.
                         assertEquals(chain, out.chainId())
-                        assertEquals(1u, out.iteration())
+                        assertEquals(1L, out.iteration())
                         assertContentEquals(utf8("g"), out.groupId())
                         GroupReceiver.open(key, sealedRx, utf8("g"), alice.identityKey(), rxGeneration).use { rx ->
                             assertContentEquals(alice.identityKey(), rx.senderIdentity())
                             val got = rx.decrypt(out.encrypt(utf8("two")))
                             assertEquals("two", String(got.plaintext))
                             assertEquals(chain, got.chainId)
-                            assertEquals(1u, got.iteration)
+                            assertEquals(1L, got.iteration)
                         }
                         // Its distribution verifies against Alice's identity, not another's.
                         GroupReceiver(out.distribution(), alice.identityKey()).use { rx2 ->
@@ -196,18 +196,18 @@ class GroupTest {
     @Test
     fun policyLimits() {
         Device(NOW).use { alice ->
-            alice.createGroup(utf8("g"), GroupPolicy(maxMessages = 3u, maxAgeSecs = 60u), 100u).use { out ->
-                assertNull(out.rotationDue(100u))
-                assertEquals(RotationReason.AGE, out.rotationDue(161u))
+            alice.createGroup(utf8("g"), GroupPolicy(maxMessages = 3L, maxAgeSecs = 60L), 100L).use { out ->
+                assertNull(out.rotationDue(100L))
+                assertEquals(RotationReason.AGE, out.rotationDue(161L))
                 repeat(3) { out.encrypt(utf8("m$it")) }
-                assertEquals(3u, out.iteration())
-                assertEquals(RotationReason.MESSAGE_LIMIT, out.rotationDue(100u))
+                assertEquals(3L, out.iteration())
+                assertEquals(RotationReason.MESSAGE_LIMIT, out.rotationDue(100L))
                 assertFailsWith<QorganException.RotationRequired> { out.encrypt(utf8("m3")) }
-                out.rotate(200u)
-                assertEquals(0u, out.iteration())
-                assertEquals(1u, out.rotation())
+                out.rotate(200L)
+                assertEquals(0L, out.iteration())
+                assertEquals(1L, out.rotation())
                 out.encrypt(utf8("after rotation"))
-                assertEquals(1u, out.iteration())
+                assertEquals(1L, out.iteration())
             }
         }
     }
@@ -217,7 +217,7 @@ class GroupTest {
         Device(NOW).use { alice ->
             Device(NOW).use { bob ->
                 establish(alice, bob).use { ab ->
-                    alice.createGroup(utf8("threads"), policy, 0u).use { out ->
+                    alice.createGroup(utf8("threads"), policy, 0L).use { out ->
                         GroupReceiver(out.distribution(), ab.responder.remoteIdentity()).use { rx ->
                             val pool = Executors.newFixedThreadPool(4)
                             val futures = (0 until 200).map { i -> pool.submit<ByteArray> { out.encrypt(utf8("t$i")) } }
@@ -226,7 +226,7 @@ class GroupTest {
                             assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS))
                             val plain = rx.decryptBatch(messages).map { String(it.decrypted!!.plaintext) }.toSet()
                             assertEquals((0 until 200).map { "t$it" }.toSet(), plain)
-                            assertEquals(200u, out.iteration())
+                            assertEquals(200L, out.iteration())
                             assertContentEquals(utf8("x"), rx.decrypt(out.encrypt(utf8("x"))).plaintext)
                         }
                     }

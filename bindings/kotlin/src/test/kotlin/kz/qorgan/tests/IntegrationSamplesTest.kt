@@ -40,8 +40,8 @@ class AppKeystore {
 
 /** The anchor kept in the keystore: backups do not restore it. */
 class KeystoreAnchor(private val keystore: AppKeystore) : StoreAnchor {
-    override fun load(): ULong? = keystore.get("qorgan-counter")?.let { java.nio.ByteBuffer.wrap(it).long.toULong() }
-    override fun store(counter: ULong) =
+    override fun load(): Long? = keystore.get("qorgan-counter")?.let { java.nio.ByteBuffer.wrap(it).long.toLong() }
+    override fun store(counter: Long) =
         keystore.put("qorgan-counter", java.nio.ByteBuffer.allocate(8).putLong(counter.toLong()).array())
 }
 
@@ -85,7 +85,7 @@ class MessageDb {
 
 class IntegrationSamplesTest {
     private val dir = storeDir()
-    private val now: ULong = NOW
+    private val now: Long = NOW
 
     // [sample kotlin-open]
     fun openStore(context: File, keystore: AppKeystore): StoreAccount {
@@ -260,7 +260,7 @@ class IntegrationSamplesTest {
         handleEvents(bob2, server)
         assertTrue(bob2.events().isEmpty())
         removeMember(alice, server, group, listOf(RosterMember(alice.accountKey(), RosterRole.ADMIN)))
-        assertEquals(2uL, alice.roster(group)!!.epoch())
+        assertEquals(2L, alice.roster(group)!!.epoch())
         // Reopened with the keystore's key and anchor: the same identity.
         val id = alice.identity()
         alice.close()

@@ -23,7 +23,7 @@ class LifecycleTest {
         assertFailsWith<IllegalStateException> { device.bundle() }
         device.close() // a second close is harmless
 
-        val out = Device(NOW).use { it.createGroup(utf8("g"), GroupPolicy(10u, 10u), 0u) }
+        val out = Device(NOW).use { it.createGroup(utf8("g"), GroupPolicy(10L, 10L), 0L) }
         out.close()
         assertFailsWith<IllegalStateException> { out.encrypt(utf8("x")) }
 
@@ -46,7 +46,7 @@ class LifecycleTest {
     fun groupOutlivesTheDeviceThatCreatedIt() {
         val device = Device(NOW)
         val identity = device.identityKey()
-        val out = device.createGroup(utf8("g"), GroupPolicy(10u, 10u), 0u)
+        val out = device.createGroup(utf8("g"), GroupPolicy(10L, 10L), 0L)
         device.close()
         out.use {
             // The chain kept a copy of the identity: it still signs distributions with it.

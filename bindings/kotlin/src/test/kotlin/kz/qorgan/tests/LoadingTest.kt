@@ -42,7 +42,7 @@ class LoadingTest {
             assertTrue(source.endsWith("qorgan-ffi.jar"), source)
         }
         val public = cls.declaredMethods.filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }
-        // Functions with a ULong parameter get a mangled JVM name ("accept-<hash>").
+        // Functions with a Long parameter get a mangled JVM name ("accept-<hash>").
         fun name(m: java.lang.reflect.Method) = m.name.substringBefore('-')
         assertEquals(
             setOf(

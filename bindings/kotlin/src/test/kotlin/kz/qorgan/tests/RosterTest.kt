@@ -70,7 +70,7 @@ private fun forged(template: ByteArray): ByteArray {
 
 /** Group rosters: membership signed by admins, bound to every sender-key chain. */
 class RosterTest {
-    private val policy = GroupPolicy(maxMessages = 1000u, maxAgeSecs = 7uL * DAY)
+    private val policy = GroupPolicy(maxMessages = 1000L, maxAgeSecs = 7L * DAY)
     private val group = utf8("ministry-ops")
 
     @Test
@@ -83,7 +83,7 @@ class RosterTest {
             alice.account, group,
             listOf(alice.member(RosterRole.ADMIN), bob.member(RosterRole.MEMBER), carol.member(RosterRole.MEMBER)),
         )
-        assertEquals(1uL, created.epoch())
+        assertEquals(1L, created.epoch())
         assertNull(created.previous())
         assertContentEquals(alice.key(), created.signer())
         assertEquals(RosterRole.ADMIN, created.roleOf(alice.key()))
@@ -149,8 +149,8 @@ class RosterTest {
         val stale = assertFailsWith<QorganException.StaleChain> {
             out.distributeInRoster(update.roster, alice.account, contacts, sessions)
         }
-        assertEquals(2uL, stale.held)
-        assertEquals(1uL, stale.announced)
+        assertEquals(2L, stale.held)
+        assertEquals(1L, stale.announced)
         out.rotate(NOW)
         assertSameHead(r2.head(), out.roster())
         val again = out.distributeInRoster(update.roster, alice.account, contacts, sessions)
@@ -163,8 +163,8 @@ class RosterTest {
         val behind = assertFailsWith<QorganException.RosterBehind> {
             bobRx.addInRoster(dist, fromAlice, r1, bob.account, aliceAtBob)
         }
-        assertEquals(1uL, behind.held)
-        assertEquals(2uL, behind.announced)
+        assertEquals(1L, behind.held)
+        assertEquals(2L, behind.announced)
         val bobsRoster = r1.advance(listOf(r2.toBytes())).roster
         bobRx.addInRoster(dist, fromAlice, bobsRoster, bob.account, aliceAtBob)
         // A chain announced under the older roster: the sender must rotate.
@@ -176,7 +176,7 @@ class RosterTest {
         val m2 = out.encrypt(utf8("Carol's access is revoked"))
         val read = bobRx.decryptInRoster(m2, bobsRoster, bob.account, aliceAtBob)
         assertEquals("Carol's access is revoked", String(read.plaintext))
-        assertEquals(1u, read.rotation)
+        assertEquals(1L, read.rotation)
         assertSameHead(r2.head(), read.roster)
         assertFailsWith<QorganException.WrongChain> { carolRx.decryptInRoster(m2, r1, carol.account, alice.contact()) }
         // Sent before the change, delivered after: Alice's still reads; Carol,
@@ -250,22 +250,22 @@ class RosterTest {
         val held = r1.advance(listOf(r2.toBytes())).roster
         val fork = assertFailsWith<QorganException.RosterFork> { held.advance(listOf(r2Fork.toBytes())) }
         assertSameHead(r2.head(), fork.held)
-        assertEquals(2uL, fork.seen.epoch)
+        assertEquals(2L, fork.seen.epoch)
         // Rolled back, a gap, then the whole chain.
         val rolledBack = assertFailsWith<QorganException.RosterRolledBack> { held.advance(listOf(r1.toBytes())) }
-        assertEquals(2uL, rolledBack.held)
-        assertEquals(1uL, rolledBack.offered)
+        assertEquals(2L, rolledBack.held)
+        assertEquals(1L, rolledBack.offered)
         val r3 = r2.withoutMember(alice.account, dana.key())
         val r4 = r3.withMember(alice.account, dana.key(), RosterRole.MEMBER)
         val gap = assertFailsWith<QorganException.RosterGap> { held.advance(listOf(r4.toBytes())) }
-        assertEquals(3uL, gap.firstMissing)
-        assertEquals(4uL, gap.offered)
-        assertEquals(4uL, held.advance(listOf(r3.toBytes(), r4.toBytes())).roster.epoch())
+        assertEquals(3L, gap.firstMissing)
+        assertEquals(4L, gap.offered)
+        assertEquals(4L, held.advance(listOf(r3.toBytes(), r4.toBytes())).roster.epoch())
         assertSameHead(r4.head(), Roster.fromHistory(listOf(r1, r2, r3, r4).map { it.toBytes() }, r2.head()).head())
 
         // The operator signs a next roster with a key of its own: refused.
         val forgery = forged(r2.toBytes())
-        assertEquals(2uL, Roster.fromBytes(forgery).epoch()) // well formed, well signed
+        assertEquals(2L, Roster.fromBytes(forgery).epoch()) // well formed, well signed
         assertFailsWith<QorganException.SignerNotAdmin> { r1.advance(listOf(forgery)) }
         assertFailsWith<QorganException.SignerNotAdmin> { verifyRosterAfter(r1.toBytes(), forgery) }
         // An edited roster: its signature breaks.
@@ -280,7 +280,7 @@ class RosterTest {
         val r1 = Roster.create(alice.account, group, listOf(alice.member(RosterRole.ADMIN)))
         val r2 = r1.withMember(alice.account, bob.key(), RosterRole.MEMBER)
         val info = verifyRoster(r1.toBytes())
-        assertEquals(1uL, info.epoch)
+        assertEquals(1L, info.epoch)
         assertContentEquals(group, info.groupId)
         assertContentEquals(alice.key(), info.signer)
         assertNull(info.previous)
@@ -289,8 +289,8 @@ class RosterTest {
         assertEquals(2, after.members.size)
         assertContentEquals(r1.head().hash, after.previous)
         val notNext = assertFailsWith<QorganException.RosterNotSuccessor> { verifyRosterAfter(r2.toBytes(), r1.toBytes()) }
-        assertEquals(1uL, notNext.epoch)
-        assertEquals(2uL, notNext.previousEpoch)
+        assertEquals(1L, notNext.epoch)
+        assertEquals(2L, notNext.previousEpoch)
         assertFailsWith<QorganException.InvalidArgument> { verifyRosterAfter(utf8("junk"), r2.toBytes()) }
         assertFailsWith<QorganException.BadSignature> { verifyRoster(flipped(r1.toBytes(), -1)) }
 

@@ -79,9 +79,9 @@ fun text(d: StoreDelivery?): String = String(assertIs<StoreDelivery.Message>(d).
 
 /** The app's copy of the store counter (the platform keystore in an app). */
 class Keystore : StoreAnchor {
-    @Volatile var counter: ULong? = null
-    override fun load(): ULong? = counter
-    override fun store(counter: ULong) {
+    @Volatile var counter: Long? = null
+    override fun load(): Long? = counter
+    override fun store(counter: Long) {
         this.counter = counter
     }
 }
@@ -159,8 +159,8 @@ class StoreTest {
         assertTrue(corrupt.message.startsWith("store is corrupt: "), corrupt.message)
         markNewerSchema(p.path)
         val newer = assertFailsWith<QorganException.NewerVersion> { StoreAccount.open(p.path, p.key, storeOptions()) }
-        assertEquals(2u, newer.found)
-        assertEquals(1u, newer.supported)
+        assertEquals(2L, newer.found)
+        assertEquals(1L, newer.supported)
         assertEquals("store schema version 2 is newer than this library's 1", newer.message)
         assertEquals(newer.message, errorMessage(newer))
         // The key goes to the keystore and comes back; a short one is refused.
@@ -211,12 +211,12 @@ class StoreTest {
                     introduce(alice, bob)
                     introduce(alice, carol)
                     fun member(p: StorePerson, role: RosterRole = RosterRole.MEMBER) = RosterMember(p.store.accountKey(), role)
-                    alice.store.createGroup(group, listOf(member(bob), member(carol)), NOW).use { assertEquals(1uL, it.epoch()) }
+                    alice.store.createGroup(group, listOf(member(bob), member(carol)), NOW).use { assertEquals(1L, it.epoch()) }
                     for (p in listOf(bob, carol)) {
                         alice.store.invite(group, p.id)
                         val d = assertIs<StoreDelivery.Event>(deliver(alice, p).single())
                         val changed = assertIs<StoreEvent.RosterChanged>(d.event)
-                        assertEquals(1uL, changed.epoch)
+                        assertEquals(1L, changed.epoch)
                     }
                     val sent = alice.store.groupEncrypt(group, utf8("orders"), NOW)
                     assertEquals(2, sent.distributions.size)
@@ -229,10 +229,10 @@ class StoreTest {
                     }
                     // Carol removed: the next message is on a new chain only Bob gets.
                     val changed = alice.store.changeMembers(group, listOf(member(bob), member(alice, RosterRole.ADMIN)))
-                    assertEquals(2uL, changed.roster.epoch())
+                    assertEquals(2L, changed.roster.epoch())
                     assertEquals(1, changed.queued.size)
                     deliver(alice, bob)
-                    assertEquals(2uL, bob.store.roster(group)!!.epoch())
+                    assertEquals(2L, bob.store.roster(group)!!.epoch())
                     val next = alice.store.groupEncrypt(group, utf8("without Carol"), NOW)
                     assertTrue(isTo(next.distributions.single().to, bob.id))
                     deliver(alice, bob)
@@ -255,8 +255,8 @@ class StoreTest {
             assertEquals(100, info.oneTimePrekeyIds.size)
             assertFalse(p.store.uploadDue(NOW))
             assertNull(p.store.prekeyUpload(NOW))
-            assertTrue(p.store.uploadDue(NOW + 8uL * DAY))
-            assertNotNull(verifyUpload(p.store.prekeyUpload(NOW + 8uL * DAY)!!).signedPrekeyId)
+            assertTrue(p.store.uploadDue(NOW + 8L * DAY))
+            assertNotNull(verifyUpload(p.store.prekeyUpload(NOW + 8L * DAY)!!).signedPrekeyId)
             StorePerson(dir, "q").use { q ->
                 val e = assertFailsWith<QorganException.NoSession> { p.store.encrypt(q.id, utf8("x")) }
                 assertEquals("no session with this device", e.message)
@@ -281,7 +281,7 @@ class StoreTest {
 
     @Test
     fun errorsReadAsSentences() {
-        val e = QorganException.UnknownPreKey("one-time prekey", 7u)
+        val e = QorganException.UnknownPreKey("one-time prekey", 7L)
         assertEquals("unknown or consumed one-time prekey 7", e.message)
         assertEquals(e.message, e.toString())
         assertEquals("wrong storage key for this store", QorganException.WrongStorageKey().message)

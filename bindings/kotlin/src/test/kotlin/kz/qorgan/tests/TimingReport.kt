@@ -37,7 +37,7 @@ object TimingReport {
      * Median time in ms of `Session.decryptBatch` over [queue] (500 messages),
      * each round on a fresh copy of the session restored from [sealed].
      */
-    private fun oneToOneCatchUp(key: ByteArray, sealed: ByteArray, sessionId: ByteArray, generation: ULong, queue: List<ByteArray>): Double {
+    private fun oneToOneCatchUp(key: ByteArray, sealed: ByteArray, sessionId: ByteArray, generation: Long, queue: List<ByteArray>): Double {
         val samples = mutableListOf<Double>()
         repeat(6) { round ->
             Session.open(key, sealed, sessionId, generation).use { session ->
@@ -101,11 +101,11 @@ object TimingReport {
                     val catchUp1to1 = oneToOneCatchUp(
                         sessionKey, sealedResponder, s.responder.sessionId(), s.responder.generation(), oneToOneQueue,
                     )
-                    val policy = GroupPolicy(maxMessages = 1_000_000u, maxAgeSecs = 86_400u)
-                    alice.createGroup(utf8("timing"), policy, 0u).use { group ->
+                    val policy = GroupPolicy(maxMessages = 1_000_000L, maxAgeSecs = 86_400L)
+                    alice.createGroup(utf8("timing"), policy, 0L).use { group ->
                         val key = storageKey(9)
                         val sender = s.responder.remoteIdentity()
-                        var rxGeneration = 0uL
+                        var rxGeneration = 0L
                         val sealedRx = GroupReceiver(group.distribution(), sender).use {
                             val sealed = it.seal(key)
                             rxGeneration = it.generation()

@@ -30,12 +30,12 @@ private fun direct(bytes: ByteArray): ByteBuffer = ByteBuffer.allocateDirect(byt
 
 /** Stateless verification, as a server would use it. */
 class VerifyTest {
-    private val policy = GroupPolicy(100u, 100u)
+    private val policy = GroupPolicy(100L, 100L)
 
     @Test
     fun singleItemsAsByteArrays() {
         Device(NOW).use { alice ->
-            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+            alice.createGroup(utf8("g"), policy, 0L).use { out ->
                 val identity = alice.identityKey()
                 val bundle = alice.bundle()
                 val announcement = out.announcement()
@@ -58,13 +58,13 @@ class VerifyTest {
                 assertFailsWith<QorganException.Malformed> { verifyIdentity(ByteArray(0)) }
 
                 // After a rotation the old announcement no longer covers new messages.
-                out.rotate(1u)
+                out.rotate(1L)
                 val next = out.encrypt(utf8("next chain"))
                 assertFailsWith<QorganException.Malformed> { verifyGroupMessage(announcement, next) }
                 verifyGroupMessage(out.announcement(), next)
                 // Another device's announcement does not cover Alice's messages.
                 Device(NOW).use { mallory ->
-                    mallory.createGroup(utf8("g"), policy, 0u).use { other ->
+                    mallory.createGroup(utf8("g"), policy, 0L).use { other ->
                         verifyAnnouncement(other.announcement())
                         assertFailsWith<QorganException.Malformed> { verifyGroupMessage(other.announcement(), next) }
                     }
@@ -76,7 +76,7 @@ class VerifyTest {
     @Test
     fun singleItemsAsByteBuffers() {
         Device(NOW).use { alice ->
-            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+            alice.createGroup(utf8("g"), policy, 0L).use { out ->
                 val identity = alice.identityKey()
                 val announcement = out.announcement()
                 val message = out.encrypt(utf8("hello"))
@@ -113,7 +113,7 @@ class VerifyTest {
     @Test
     fun batchVerificationWithKinds() {
         Device(NOW).use { alice ->
-            alice.createGroup(utf8("g"), policy, 0u).use { out ->
+            alice.createGroup(utf8("g"), policy, 0L).use { out ->
                 val identity = alice.identityKey()
                 val bundle = alice.bundle()
                 val announcement = out.announcement()
@@ -160,7 +160,7 @@ class VerifyTest {
         Device(NOW).use { alice ->
             Device(NOW).use { bob ->
                 establish(alice, bob).use { s ->
-                    alice.createGroup(utf8("team"), policy, 0u).use { out ->
+                    alice.createGroup(utf8("team"), policy, 0L).use { out ->
                         val received = s.responder.decrypt(s.initiator.encrypt(out.distribution()))
                         GroupReceiver(received, s.responder.remoteIdentity()).use { rx ->
                             // The server checks with the public announcement what the member decrypts.
@@ -177,30 +177,30 @@ class VerifyTest {
     @Test
     fun uploadVerifiedWithItsIdsAndRotationAfterSevenDays() {
         Device(NOW).use { dev ->
-            assertEquals(3u, dev.generateOneTimePrekeys(3u))
-            assertEquals(2u, dev.generateKemOneTimePrekeys(2u))
+            assertEquals(3L, dev.generateOneTimePrekeys(3L))
+            assertEquals(2L, dev.generateKemOneTimePrekeys(2L))
             val upload = assertNotNull(dev.upload(NOW))
             val info: UploadInfo = verifyUpload(upload)
             assertContentEquals(dev.identityKey(), info.identityKey)
-            assertEquals(1u, info.signedPrekeyId)
-            assertEquals(1u, info.lastResortKemPrekeyId) // ML-KEM ids share one space
-            assertEquals(listOf(1u, 2u, 3u), info.oneTimePrekeyIds)
-            assertEquals(listOf(2u, 3u), info.kemOneTimePrekeyIds)
+            assertEquals(1L, info.signedPrekeyId)
+            assertEquals(1L, info.lastResortKemPrekeyId) // ML-KEM ids share one space
+            assertEquals(listOf(1L, 2L, 3L), info.oneTimePrekeyIds)
+            assertEquals(listOf(2L, 3L), info.kemOneTimePrekeyIds)
             // Nothing new: nothing to send; then only what is new.
-            assertNull(dev.upload(NOW + 60uL))
-            dev.generateOneTimePrekeys(2u)
-            val second = verifyUpload(assertNotNull(dev.upload(NOW + 120uL)))
+            assertNull(dev.upload(NOW + 60L))
+            dev.generateOneTimePrekeys(2L)
+            val second = verifyUpload(assertNotNull(dev.upload(NOW + 120L)))
             assertNull(second.signedPrekeyId)
             assertNull(second.lastResortKemPrekeyId)
-            assertEquals(listOf(4u, 5u), second.oneTimePrekeyIds)
+            assertEquals(listOf(4L, 5L), second.oneTimePrekeyIds)
             assertEquals(emptyList(), second.kemOneTimePrekeyIds)
             // After 7 days (604800 s) both long-lived prekeys are due; upload rotates them.
-            assertFalse(dev.needsRotation(NOW + 604_799uL))
-            assertTrue(dev.needsRotation(NOW + 604_800uL))
-            val rotated = verifyUpload(assertNotNull(dev.upload(NOW + 604_800uL)))
-            assertEquals(2u, rotated.signedPrekeyId)
-            assertEquals(4u, rotated.lastResortKemPrekeyId)
-            assertFalse(dev.needsRotation(NOW + 604_800uL))
+            assertFalse(dev.needsRotation(NOW + 604_799L))
+            assertTrue(dev.needsRotation(NOW + 604_800L))
+            val rotated = verifyUpload(assertNotNull(dev.upload(NOW + 604_800L)))
+            assertEquals(2L, rotated.signedPrekeyId)
+            assertEquals(4L, rotated.lastResortKemPrekeyId)
+            assertFalse(dev.needsRotation(NOW + 604_800L))
             // Tampered, truncated, not an upload; the same verdicts in a batch.
             val e = assertFailsWith<QorganException.BadSignature> { verifyUpload(flipped(upload, -1)) }
             assertEquals("prekey upload", e.what)
