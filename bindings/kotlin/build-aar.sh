@@ -186,7 +186,8 @@ ML_DEPS=(
 )
 ML_PLATFORM=androidJvm
 ML_JVM_VERSION=""
-vdir=$(ml_publish "$repo" aar "$work/qorgan-android.aar" "$work/sources.jar" "$work/javadoc.jar")
+ml_publish "$repo" aar "$work/qorgan-android.aar" "$work/sources.jar" "$work/javadoc.jar"
+vdir=$ML_VDIR
 echo "built $vdir (${abis[*]}, minSdk $api, SOURCE_DATE_EPOCH=$ML_EPOCH):"
 (cd "$vdir" && ls -l --time-style=+ -- *.pom *.module *.aar *.jar | awk '{print "  " $5 "\t" $NF}')
 jar --list --file "$vdir/$ML_ARTIFACT-$ML_VERSION.aar" | sed 's/^/    /'

@@ -103,6 +103,7 @@ ML_DEPS=(
 )
 ML_PLATFORM=jvm
 ML_JVM_VERSION=$JVM_VERSION_ATTR
-vdir=$(ml_publish "$repo" jar "$work/qorgan.jar" "$work/sources.jar" "$work/javadoc.jar")
+ml_publish "$repo" jar "$work/qorgan.jar" "$work/sources.jar" "$work/javadoc.jar"
+vdir=$ML_VDIR
 echo "built $vdir ($platform, SOURCE_DATE_EPOCH=$ML_EPOCH):"
 (cd "$vdir" && ls -l --time-style=+ -- *.pom *.module *.jar | awk '{print "  " $5 "\t" $NF}')

@@ -47,7 +47,8 @@ kotlin_home() {
     if [[ ! -x $home/bin/kotlinc ]] || ! grep -q "\"version\": \"$version\"" "$home/package.json"; then
         command -v npm >/dev/null || { echo "npm missing (apt-get install npm): it installs kotlin-compiler@$version" >&2; return 1; }
         mkdir -p "$prefix"
-        npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "kotlin-compiler@$version" >/dev/null
+        npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "kotlin-compiler@$version" >/dev/null \
+            || { echo "npm install kotlin-compiler@$version failed" >&2; return 1; }
     fi
     printf '%s\n' "$home"
 }
@@ -81,9 +82,9 @@ jar_entry() {
 # at the levels above into OUT_DIR (module name qorgan_ffi, no daemon).
 kotlin_compile_main() {
     local out=$1 jna=$2 home
-    home=$(kotlin_home "$KOTLIN_VERSION")
+    home=$(kotlin_home "$KOTLIN_VERSION") || return 1
     rm -rf "$out"
-    mkdir -p "$out"
+    mkdir -p "$out" || return 1
     JAVA_OPTS=${JAVA_OPTS:--Xmx1g -XX:TieredStopAtLevel=1} "$home/bin/kotlinc" -nowarn -Xsuppress-version-warnings \
         -jvm-target "$JVM_TARGET" -language-version "$KOTLIN_LEVEL" -api-version "$KOTLIN_LEVEL" \
         -module-name qorgan_ffi -cp "$jna" -d "$out" "$kotlin_env_root/bindings/kotlin/src/main/kotlin"

@@ -29,6 +29,7 @@
 #                                         org.jetbrains.kotlin.platform.type)
 #   ML_JVM_VERSION                        org.gradle.jvm.version, or empty
 # then: ml_publish REPO PACKAGING(jar|aar) LIBRARY SOURCES_JAR JAVADOC_JAR
+# (it sets ML_VDIR to the version directory it wrote).
 
 # ml_date: ML_EPOCH as ISO 8601 UTC (jar --date).
 ml_date() { date -u -d "@$ML_EPOCH" +%Y-%m-%dT%H:%M:%SZ; }
@@ -245,7 +246,8 @@ ml_metadata() {
 # ml_publish REPO PACKAGING LIBRARY SOURCES_JAR JAVADOC_JAR: copies the three
 # archives into REPO under their Maven names (replacing that version's
 # directory), writes the POM, the module metadata, every checksum file and
-# maven-metadata.xml; prints the version directory.
+# maven-metadata.xml; sets ML_VDIR to the version directory. (Call it
+# directly, not in $(...), where set -e would not stop at a failure.)
 ml_publish() {
     local repo=$1 packaging=$2 lib=$3 sources=$4 javadoc=$5 var
     for var in ML_GROUP ML_ARTIFACT ML_VERSION ML_NAME ML_DESCRIPTION ML_URL ML_EPOCH ML_PLATFORM; do
@@ -269,5 +271,5 @@ ml_publish() {
         ml_checksums "$f"
     done
     ml_metadata "$adir"
-    printf '%s\n' "$vdir"
+    ML_VDIR=$vdir
 }
