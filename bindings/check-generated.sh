@@ -9,6 +9,7 @@ bash bindings/generate.sh "$scratch" > "$scratch/generate.log" 2>&1 || { cat "$s
 status=0
 for f in kotlin/src/main/kotlin/kz/qorgan/qorgan_ffi.kt \
          python/qorgan/qorgan_ffi.py \
+         python/qorgan/__init__.pyi \
          swift/Sources/Qorgan/Qorgan.swift \
          swift/Sources/QorganFFI/include/QorganFFI.h \
          swift/Sources/QorganFFI/include/module.modulemap; do
@@ -20,10 +21,11 @@ for f in kotlin/src/main/kotlin/kz/qorgan/qorgan_ffi.kt \
 done
 generated=$(cd "$scratch" && find kotlin python swift -type f | sort)
 expected=$(printf '%s\n' kotlin/src/main/kotlin/kz/qorgan/qorgan_ffi.kt python/qorgan/qorgan_ffi.py \
+    python/qorgan/__init__.pyi \
     swift/Sources/Qorgan/Qorgan.swift swift/Sources/QorganFFI/include/QorganFFI.h \
     swift/Sources/QorganFFI/include/module.modulemap | sort)
 if [ "$generated" != "$expected" ]; then
     echo "the generator now writes other files:"; echo "$generated"; status=1
 fi
-[ $status -eq 0 ] && echo "bindings: 5 generated files up to date, 0 stale"
+[ $status -eq 0 ] && echo "bindings: 6 generated files up to date, 0 stale"
 exit $status

@@ -21,6 +21,10 @@ perl -0pi -e 's/^(sealed class QorganException: kotlin\.Exception\(\) \{\n)/$1  
 grep -q '^        get() = toString()$' "$out/kotlin/src/main/kotlin/kz/qorgan/qorgan_ffi.kt" \
     || { echo "generate.sh: the Kotlin message patch no longer applies" >&2; exit 1; }
 bindgen generate --library "$lib" --language python --out-dir "$out/python/qorgan" --no-format
+# Python: the package's type stub, from that module and the hand-written
+# additions of qorgan/__init__.py (context managers, close(), str(e)).
+python3 bindings/python/build-support/stubgen.py "$out/python/qorgan/qorgan_ffi.py" \
+    bindings/python/qorgan/__init__.py "$out/python/qorgan/__init__.pyi"
 bindgen generate --library "$lib" --language swift --out-dir "$out/swift/generated" --no-format
 # SwiftPM layout: the C header and module map form the system library target,
 # the Swift source the library target.

@@ -1,10 +1,25 @@
 #!/usr/bin/env bash
-# Builds the qorgan wheel with maturin, installs it into a fresh venv and
-# runs the pytest suite against the installed package, then prints timings
-# (timing.py; QORGAN_PYTHON_TIMING=0 skips).
-#   bash bindings/python/test.sh
-# Environment: WORK (scratch directory; default: a temporary one, removed
-# afterwards), PYTHON (default python3).
+# Tests the Python bindings as users get them: the manylinux2014 wheel
+# (QORGAN_WHEEL, or built by build.sh into the scratch directory) installed
+# into a fresh venv, then
+#   * pytest on tests/ against the installed package,
+#   * mypy --strict on tests/ and timing.py against the installed package's
+#     stubs (qorgan/__init__.pyi, py.typed): prints "mypy: ok",
+#   * mypy's stubtest: the stub against the installed package at run time,
+#   * timings (timing.py; QORGAN_PYTHON_TIMING=0 skips),
+#   * the sdist (check-sdist.sh: a plain pip install that compiles the Rust
+#     code, minutes) when QORGAN_SDIST names one, or with QORGAN_CHECK_SDIST=1
+#     (the sdist built beside the wheel).
+# Ends with "python: N passed, M failed" (N pytest tests; a failing mypy,
+# stubtest or sdist check counts as one failure each).
+#
+#   bash bindings/python/test.sh [PYTEST ARGS...]
+#
+# Needs: python3 >= 3.9 with venv (installed with apt-get if missing), and
+# unless QORGAN_WHEEL is set what build.sh needs (cargo, objdump, git).
+# Environment: QORGAN_WHEEL, QORGAN_SDIST, QORGAN_CHECK_SDIST, WORK (scratch
+# directory; default: a temporary one, removed afterwards), PYTHON (default
+# python3), QORGAN_PYTHON_TIMING.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 python=${PYTHON:-python3}
@@ -17,6 +32,7 @@ else
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
 fi
+work=$(cd "$work" && pwd)
 
 # python3 -m venv needs ensurepip (Debian: python3-venv).
 if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
@@ -28,34 +44,27 @@ if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
     $sudo apt-get install -y -qq python3-venv || $sudo apt-get install -y -qq "python$ver-venv"
 fi
 
-# maturin: the one on PATH, else a throwaway venv.
-if command -v maturin >/dev/null 2>&1; then
-    maturin=$(command -v maturin)
+sdist=${QORGAN_SDIST:-}
+if [ -n "${QORGAN_WHEEL:-}" ]; then
+    [ -f "$QORGAN_WHEEL" ] || { echo "test.sh: QORGAN_WHEEL=$QORGAN_WHEEL is not a file" >&2; exit 1; }
+    wheel=$(cd "$(dirname "$QORGAN_WHEEL")" && pwd)/$(basename "$QORGAN_WHEEL")
+    echo "== testing the given wheel $wheel"
+    if [ -z "$sdist" ] && [ "${QORGAN_CHECK_SDIST:-0}" = 1 ]; then
+        sdist=$(find "$(dirname "$wheel")" -maxdepth 1 -name 'qorgan-*.tar.gz' | head -n1)
+        [ -n "$sdist" ] || { echo "test.sh: QORGAN_CHECK_SDIST=1 but no qorgan-*.tar.gz beside $wheel" >&2; exit 1; }
+    fi
 else
-    echo "== installing maturin into a throwaway venv"
-    "$python" -m venv "$work/maturin-venv"
-    "$work/maturin-venv/bin/pip" install -q --disable-pip-version-check 'maturin>=1.8,<2.0'
-    maturin=$work/maturin-venv/bin/maturin
+    bash "$here/build.sh" "$work/dist"
+    wheel=$(find "$work/dist" -name 'qorgan-*.whl' | head -n1)
+    if [ -z "$sdist" ] && [ "${QORGAN_CHECK_SDIST:-0}" = 1 ]; then
+        sdist=$(find "$work/dist" -name 'qorgan-*.tar.gz' | head -n1)
+    fi
 fi
-
-echo "== building the wheel ($("$maturin" --version))"
-rm -rf "$work/wheels"
-# build-support/cargo answers maturin's uniffi-bindgen call with the committed
-# qorgan/qorgan_ffi.py and passes every other call to the real cargo.
-# pyproject.toml (tool.maturin) points maturin at ffi/Cargo.toml.
-(cd "$here" && QORGAN_REAL_CARGO=$(command -v cargo) PATH="$here/build-support:$PATH" \
-    "$maturin" build --release --locked --out "$work/wheels")
-wheel=$(find "$work/wheels" -name 'qorgan-*.whl' | head -n1)
-if [ -z "$wheel" ]; then
-    echo "no wheel built" >&2
-    exit 1
-fi
-echo "   $wheel"
 
 echo "== installing it into a fresh venv"
 rm -rf "$work/venv"
 "$python" -m venv "$work/venv"
-"$work/venv/bin/pip" install -q --disable-pip-version-check "$wheel" pytest
+"$work/venv/bin/pip" install -q --disable-pip-version-check "$wheel" -r "$here/build-support/test-tools.txt"
 
 echo "== running the tests"
 # From the tests directory with the venv's pytest (not python -m pytest),
@@ -65,14 +74,60 @@ set +e
 "$work/venv/bin/pytest" -q -p no:cacheprovider "$@" | tee "$work/pytest.log"
 status=${PIPESTATUS[0]}
 set -e
+extra_failed=0
+
+echo "== mypy --strict on the tests, against the installed package"
+# Run from tests/, where `qorgan` resolves to the venv's installed package
+# (its __init__.pyi and py.typed), never the source tree; timing.py is
+# checked from a copy outside the source tree for the same reason.
+mkdir -p "$work/typing"
+cp "$here/timing.py" "$work/typing/timing.py"
+mypy_start=$(date +%s)
+if "$work/venv/bin/mypy" --strict --cache-dir "$work/mypy-cache" . "$work/typing/timing.py" > "$work/mypy.log" 2>&1; then
+    echo "mypy: ok ($(tail -n1 "$work/mypy.log"); $(( $(date +%s) - mypy_start )) s)"
+else
+    cat "$work/mypy.log"
+    echo "mypy: failed"
+    status=1
+    extra_failed=$(( extra_failed + 1 ))
+fi
+
+echo "== stubtest: the installed stub against the installed package at run time"
+# Every public name, signature, class and member of qorgan/__init__.pyi must
+# exist at run time as typed, and every public runtime name be in the stub,
+# except what build-support/stubgen.py --stubtest-allowlist leaves out on
+# purpose. Run outside the source tree; the generated module's own (untyped)
+# code is not checked.
+printf '[mypy]\n[mypy-qorgan._native.*]\nignore_errors = True\n' > "$work/stubtest.ini"
+"$python" "$here/build-support/stubgen.py" --stubtest-allowlist > "$work/stubtest-allowlist.txt"
+if (cd "$work" && "$work/venv/bin/python" -m mypy.stubtest qorgan --mypy-config-file "$work/stubtest.ini" \
+        --allowlist "$work/stubtest-allowlist.txt") > "$work/stubtest.log" 2>&1; then
+    echo "stubtest: ok ($(tail -n1 "$work/stubtest.log"))"
+else
+    cat "$work/stubtest.log"
+    echo "stubtest: failed"
+    status=1
+    extra_failed=$(( extra_failed + 1 ))
+fi
+
 if [ "${QORGAN_PYTHON_TIMING:-1}" != 0 ]; then
     # Copied out of the source tree, so `import qorgan` finds the wheel only.
     cp "$here/timing.py" "$work/timing.py"
     "$work/venv/bin/python" "$work/timing.py" || status=1
 fi
+
+if [ -n "$sdist" ]; then
+    if ! WORK="$work/sdist" bash "$here/check-sdist.sh" "$sdist"; then
+        status=1
+        extra_failed=$(( extra_failed + 1 ))
+    fi
+else
+    echo "== sdist not checked (QORGAN_SDIST=PATH or QORGAN_CHECK_SDIST=1 runs check-sdist.sh)"
+fi
+
 summary=$(grep -E '[0-9]+ (passed|failed|error)' "$work/pytest.log" | tail -n1 || true)
 passed=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
 failed=$(( $(grep -oE '[0-9]+ (failed|errors?)' <<<"$summary" | grep -oE '[0-9]+' | paste -sd+ - || echo 0) + 0 ))
 [ "$passed" -gt 0 ] || status=1
-echo "python: $passed passed, $failed failed ($(( $(date +%s) - start )) s)"
+echo "python: $passed passed, $(( failed + extra_failed )) failed ($(( $(date +%s) - start )) s)"
 exit "$status"

@@ -3,15 +3,18 @@ bindings/README.md; QORGAN_PYTHON_TIMING=0 skips). Each figure is the median
 of 7 rounds after a warm-up, the same method as the Kotlin, Swift and Rust
 timings."""
 
+from __future__ import annotations
+
 import statistics
 import time
+from typing import Callable
 
 import qorgan
 
 NOW = 1_700_000_000  # the caller's clock, Unix seconds
 
 
-def per_call(iterations, fn):
+def per_call(iterations: int, fn: Callable[[], object]) -> float:
     """Median per-iteration time of fn in microseconds."""
     for _ in range(iterations):
         fn()
@@ -24,7 +27,7 @@ def per_call(iterations, fn):
     return statistics.median(samples)
 
 
-def main():
+def main() -> None:
     alice, bob = qorgan.Device(NOW), qorgan.Device(NOW)
     a = alice.initiate(bob.bundle())
     b = bob.accept(a.encrypt(b"hello"), NOW).session
@@ -45,10 +48,10 @@ def main():
     for round_ in range(6):
         s = qorgan.Session.open(session_key, sealed_b, session_id, generation)
         t0 = time.perf_counter_ns()
-        results = s.decrypt_batch(queue_1to1)
+        one_to_one = s.decrypt_batch(queue_1to1)
         if round_:
             catch_up.append((time.perf_counter_ns() - t0) / 1e6)
-        assert all(r.plaintext is not None for r in results)
+        assert all(r.plaintext is not None for r in one_to_one)
 
     group = alice.create_group(b"timing", qorgan.GroupPolicy(max_messages=1_000_000, max_age_secs=86_400), 0)
     key = bytes([9]) * 32
@@ -80,7 +83,7 @@ def main():
     store_timings()
 
 
-def store_timings():
+def store_timings() -> None:
     """The store (files in a temporary directory, WAL, synchronous NORMAL):
     µs per StoreAccount.decrypt of a 64-byte message, committed, and ms per
     decrypt_batch of 500 queued messages; medians over rounds, each on
@@ -100,7 +103,7 @@ def store_timings():
         bob.decrypt(a_id, alice.encrypt(b_id, bytes(64)).bytes, NOW)
         p64 = bytes(range(64))
 
-        def queue(n):
+        def queue(n: int) -> list[qorgan.QueuedMessage]:
             return [qorgan.QueuedMessage(sender=b_id, bytes=bob.encrypt(a_id, p64).bytes) for _ in range(n)]
 
         single = []
@@ -118,7 +121,7 @@ def store_timings():
             results = alice.decrypt_batch(q, NOW)
             if round_:
                 batch.append((time.perf_counter_ns() - t0) / 1e6)
-            assert all(r.delivery.is_message() for r in results)
+            assert all(isinstance(r.delivery, qorgan.StoreDelivery.MESSAGE) for r in results)
         alice.close()
         bob.close()
     print(f"timing: store decrypt 64 B + commit            {statistics.median(single):8.2f} µs")

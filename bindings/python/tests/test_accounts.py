@@ -2,41 +2,44 @@
 fan-out to listed devices only, refused rollbacks, forks seen through the
 heads in messages, account safety numbers."""
 
+from __future__ import annotations
+
 import re
 
 import pytest
 
 from conftest import KEY, NOW
-from qorgan import (Account, Comparison, Contact, Device, DeviceInfo, ErrorKind,
+from qorgan import (Account, Comparison, Contact, Delivery, Device, DeviceInfo, ErrorKind,
                     LinkRequest, QorganError)
 import qorgan
 
 
-def flip(data, index):
+def flip(data: bytes, index: int) -> bytes:
     out = bytearray(data)
     out[index] ^= 0x01
     return bytes(out)
 
 
-def delivery_to(deliveries, device):
+def delivery_to(deliveries: list[Delivery], device: Device) -> Delivery:
     (d,) = [d for d in deliveries if d.identity_key == device.identity_key()]
     return d
 
 
-def read(to, delivery):
+def read(to: Device, delivery: Delivery) -> tuple[bytes, bytes]:
     """What `to` reads of a delivery that starts a session."""
     assert delivery.error is None, delivery.error
+    assert delivery.ciphertext is not None
     accepted = to.accept(delivery.ciphertext, NOW)
     return accepted.session.remote_identity(), accepted.plaintext
 
 
-def link(account, device, label, share_key=False):
+def link(account: Account, device: Device, label: str, share_key: bool = False) -> Account:
     """Links `device` to `account` by its code; returns the new device's account."""
     request = LinkRequest(device)
     return request.complete(account.provision(request.code(), label, [], share_key)).account
 
 
-def test_linking_a_second_device_by_its_code():
+def test_linking_a_second_device_by_its_code() -> None:
     phone, tablet = Device(NOW), Device(NOW)
     bob = Account.create(phone, "Bob's phone")
     alice = Account.create(Device(NOW), "Alice")
@@ -91,7 +94,7 @@ def test_linking_a_second_device_by_its_code():
         Account.open(KEY, sealed, tablet_account.account_key(), generation + 1)
 
 
-def test_a_contact_notices_the_new_device_and_sends_to_both():
+def test_a_contact_notices_the_new_device_and_sends_to_both() -> None:
     phone, tablet, alice_phone = Device(NOW), Device(NOW), Device(NOW)
     bob = Account.create(phone, "phone")
     alice = Account.create(alice_phone, "Alice")
@@ -116,12 +119,13 @@ def test_a_contact_notices_the_new_device_and_sends_to_both():
         sender, plaintext = read(device, delivery_to(deliveries, device))
         got = qorgan.receive(account, alice_at_bob, sender, plaintext)
         assert got.body == b"to both"
+        assert got.report is not None
         assert got.report.sender == Comparison.SAME()
         assert got.report.peer.is_same()
         assert not got.report.fork
 
 
-def test_a_device_the_server_slipped_in_is_refused():
+def test_a_device_the_server_slipped_in_is_refused() -> None:
     bob_phone, alice_phone, ghost = Device(NOW), Device(NOW), Device(NOW)
     bob = Account.create(bob_phone, "Bob's phone")
     alice = Account.create(alice_phone, "Alice's phone")
@@ -142,6 +146,7 @@ def test_a_device_the_server_slipped_in_is_refused():
     assert delivery_to(deliveries, bob_phone).ciphertext is not None
     to_ghost = delivery_to(deliveries, ghost)
     assert to_ghost.ciphertext is None
+    assert to_ghost.error is not None
     assert to_ghost.error.kind == ErrorKind.NOT_LISTED
     assert to_ghost.error.message == "device not in the account's device list: nothing sent"
 
@@ -161,7 +166,7 @@ def test_a_device_the_server_slipped_in_is_refused():
         qorgan.receive(alice, bob_at_alice, accepted.session.remote_identity(), accepted.plaintext)
 
 
-def test_a_rolled_back_list_is_refused():
+def test_a_rolled_back_list_is_refused() -> None:
     phone, tablet = Device(NOW), Device(NOW)
     bob = Account.create(phone, "phone")
     v1 = bob.device_list()
@@ -169,9 +174,9 @@ def test_a_rolled_back_list_is_refused():
     v2 = bob.device_list()
     contact = Contact.pin(v1)
     v3 = bob.remove_device(tablet.identity_key())
-    with pytest.raises(QorganError.Gap) as e:
+    with pytest.raises(QorganError.Gap) as gap:
         contact.update([v3])
-    assert (e.value.first_missing, e.value.offered) == (2, 3)
+    assert (gap.value.first_missing, gap.value.offered) == (2, 3)
     contact.update([v2, v3])
     assert not contact.allows(tablet.identity_key())
     # The operator serves the older lists that still name the removed tablet.
@@ -190,7 +195,7 @@ def test_a_rolled_back_list_is_refused():
     assert Contact.open(KEY, newer, contact.account_key(), contact.generation()).head() == bob.head()
 
 
-def test_a_fork_is_seen_through_the_heads_in_messages():
+def test_a_fork_is_seen_through_the_heads_in_messages() -> None:
     bob_phone, laptop, alice_phone = Device(NOW), Device(NOW), Device(NOW)
     bob = Account.create(bob_phone, "phone")
     alice = Account.create(alice_phone, "Alice")
@@ -208,11 +213,11 @@ def test_a_fork_is_seen_through_the_heads_in_messages():
                          [bob_phone.initiate(alice_phone.bundle())], b"hi")
     sender, plaintext = read(alice_phone, d)
     report = qorgan.receive(alice, bob_at_alice, sender, plaintext).report
-    assert report.fork
+    assert report is not None and report.fork
     assert report.sender == Comparison.FORK(held=laptop_account.head(), seen=bob.head())
 
 
-def test_account_safety_numbers_stay_when_devices_change():
+def test_account_safety_numbers_stay_when_devices_change() -> None:
     bob = Account.create(Device(NOW), "phone")
     alice = Account.create(Device(NOW), "Alice")
     bob_at_alice = Contact.pin(bob.device_list())
@@ -230,7 +235,7 @@ def test_account_safety_numbers_stay_when_devices_change():
     assert not qorgan.safety_numbers_match(other, after.scannable)
 
 
-def test_own_device_copies_are_routed_by_their_envelope():
+def test_own_device_copies_are_routed_by_their_envelope() -> None:
     phone, tablet = Device(NOW), Device(NOW)
     bob = Account.create(phone, "phone")
     tablet_account = link(bob, tablet, "tablet")

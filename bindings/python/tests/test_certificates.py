@@ -1,5 +1,9 @@
 """Organisation certificates: issued, shown as QR text, verified with a label."""
 
+from __future__ import annotations
+
+from typing import List, Tuple
+
 import pytest
 
 from conftest import DAY, NOW
@@ -11,18 +15,21 @@ import qorgan
 YEAR = 365 * DAY
 QR_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 
+# The issuer, the certified account key, its certificate, the trusted anchors.
+Ministry = Tuple[IssuerKeyPair, bytes, Statement, List[TrustAnchor]]
 
-def claims(name):
+
+def claims(name: str) -> list[Claim]:
     return [Claim(tag=ClaimTag.UNIT(), value="Staff"),
             Claim(tag=ClaimTag.DISPLAY_NAME(), value=name)]
 
 
-def account_key():
+def account_key() -> bytes:
     return Account.create(Device(NOW), "phone").account_key()
 
 
 @pytest.fixture
-def ministry():
+def ministry() -> Ministry:
     issuer = IssuerKeyPair.generate()
     colonel = account_key()
     cert = Statement.certify_account(issuer, colonel, 7, NOW - YEAR, NOW + YEAR,
@@ -31,7 +38,7 @@ def ministry():
     return issuer, colonel, cert, anchors
 
 
-def test_a_colleague_verified_through_the_qr_text_shows_the_label(ministry):
+def test_a_colleague_verified_through_the_qr_text_shows_the_label(ministry: Ministry) -> None:
     issuer, colonel, cert, anchors = ministry
     info = cert.info()
     assert info.kind == StatementKind.ACCOUNT and info.subject == colonel
@@ -60,7 +67,7 @@ def test_a_colleague_verified_through_the_qr_text_shows_the_label(ministry):
         scanned.verify_account(account_key(), anchors, [], NOW)
 
 
-def test_an_altered_text_is_refused(ministry):
+def test_an_altered_text_is_refused(ministry: Ministry) -> None:
     _, colonel, cert, anchors = ministry
     text = Presentation([cert]).to_text()
     for i in range(4, len(text), 7):
@@ -74,19 +81,19 @@ def test_an_altered_text_is_refused(ministry):
     assert e.value.reason == "missing QG1: prefix"
 
 
-def test_expired_revoked_and_unknown_issuers_are_refused(ministry):
+def test_expired_revoked_and_unknown_issuers_are_refused(ministry: Ministry) -> None:
     issuer, colonel, cert, anchors = ministry
     p = Presentation([cert])
-    with pytest.raises(QorganError.Expired) as e:
+    with pytest.raises(QorganError.Expired) as expired:
         p.verify(anchors, [], NOW + 2 * YEAR)
-    assert (e.value.serial, e.value.valid_until) == (7, NOW + YEAR)
+    assert (expired.value.serial, expired.value.valid_until) == (7, NOW + YEAR)
     with pytest.raises(QorganError.NotYetValid):
         p.verify(anchors, [], NOW - 2 * YEAR)
     revoking = RevocationList.issue(issuer, NOW - 10, NOW + 10, [7])
     assert revoking.revokes(7) and not revoking.is_stale(NOW)
-    with pytest.raises(QorganError.Revoked) as e:
+    with pytest.raises(QorganError.Revoked) as revoked:
         p.verify(anchors, [revoking], NOW)
-    assert e.value.serial == 7
+    assert revoked.value.serial == 7
     # An impostor's "ministry" with the same name: its key is not trusted.
     impostor = IssuerKeyPair.generate()
     fake = Statement.certify_account(impostor, colonel, 7, NOW - YEAR, NOW + YEAR,
@@ -95,9 +102,9 @@ def test_expired_revoked_and_unknown_issuers_are_refused(ministry):
         Presentation([fake]).verify(anchors, [], NOW)
     edited = bytearray(cert.to_bytes())
     edited[-1] ^= 1
-    with pytest.raises(QorganError.BadSignature) as e:
+    with pytest.raises(QorganError.BadSignature) as bad:
         Statement.from_bytes(bytes(edited))
-    assert e.value.what == "statement"
+    assert bad.value.what == "statement"
 
     # Intermediate: anchor -> branch key -> account.
     branch = IssuerKeyPair.generate()
@@ -126,7 +133,7 @@ def test_expired_revoked_and_unknown_issuers_are_refused(ministry):
     assert IssuerKeyPair.from_seed(issuer.to_seed()).public_key() == issuer.public_key()
 
 
-def test_a_server_verifies_statements_lists_and_presentations_in_a_batch(ministry):
+def test_a_server_verifies_statements_lists_and_presentations_in_a_batch(ministry: Ministry) -> None:
     issuer, colonel, cert, anchors = ministry
     crl = RevocationList.issue(issuer, NOW - 10, NOW + 10, [99])
     revoking = RevocationList.issue(issuer, NOW - 10, NOW + 10, [7])
@@ -140,7 +147,7 @@ def test_a_server_verifies_statements_lists_and_presentations_in_a_batch(ministr
         qorgan.verify_revocation_list(bad_crl)
     bad_cert = cert.to_bytes()[:-1] + bytes([cert.to_bytes()[-1] ^ 1])
 
-    def item(lists, now):
+    def item(lists: list[bytes], now: int) -> VerifyItem:
         return VerifyItem.PRESENTATION(presentation=presentation, anchors=anchors,
                                        revocations=lists, now=now)
 
@@ -157,4 +164,5 @@ def test_a_server_verifies_statements_lists_and_presentations_in_a_batch(ministr
     assert [r.error and r.error.kind for r in results] == [
         None, ErrorKind.BAD_SIGNATURE, None, None, ErrorKind.EXPIRED, ErrorKind.REVOKED,
         ErrorKind.BAD_SIGNATURE, ErrorKind.UNKNOWN_ISSUER]
-    assert results[5].error.message == "statement 7 is revoked"
+    revoked = results[5].error
+    assert revoked is not None and revoked.message == "statement 7 is revoked"

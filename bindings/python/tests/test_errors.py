@@ -17,6 +17,8 @@ The account errors are provoked in test_accounts.py and test_server.py, and
 below where those do not reach them.
 """
 
+from __future__ import annotations
+
 import re
 
 import pytest
@@ -47,20 +49,20 @@ ALL_VARIANTS = [
 ]
 
 
-def variants():
+def variants() -> set[str]:
     """The QorganError subclasses the module defines, by name."""
     return {name for name, cls in vars(QorganError).items()
             if isinstance(cls, type) and issubclass(cls, QorganError)}
 
 
-def test_every_variant_is_a_qorgan_error_subclass():
+def test_every_variant_is_a_qorgan_error_subclass() -> None:
     assert variants() == set(ALL_VARIANTS)
     for name in ALL_VARIANTS:
         cls = getattr(QorganError, name)
         assert issubclass(cls, QorganError) and issubclass(cls, Exception)
 
 
-def test_error_kind_has_one_value_per_variant():
+def test_error_kind_has_one_value_per_variant() -> None:
     # UnknownPreKey -> UNKNOWN_PRE_KEY, as uniffi names enum members.
     expected = {re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).upper() for name in variants()}
     kinds = [k.name for k in ErrorKind]
@@ -68,7 +70,7 @@ def test_error_kind_has_one_value_per_variant():
     assert set(kinds) == expected
 
 
-def test_malformed():
+def test_malformed() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, _ = establish(alice, bob)
     for call in (lambda: a.decrypt(b""),
@@ -86,7 +88,7 @@ def test_malformed():
         bob.accept(a.encrypt(b"not a prekey message"), NOW)
 
 
-def test_bad_signature():
+def test_bad_signature() -> None:
     alice, bob = Device(NOW), Device(NOW)
     identity = bytearray(bob.identity_key())
     identity[-64] ^= 0x01  # the identity's binding signature
@@ -109,7 +111,7 @@ def test_bad_signature():
         assert e.value.what == what
 
 
-def test_authentication_failed():
+def test_authentication_failed() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     msg = bytearray(b.encrypt(b"integrity"))
@@ -122,7 +124,7 @@ def test_authentication_failed():
         a.decrypt(c.encrypt(b"for someone else"))
 
 
-def test_duplicate():
+def test_duplicate() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     msg = b.encrypt(b"once")
@@ -132,7 +134,7 @@ def test_duplicate():
     assert e.value.index == 1  # the reply "ack" of establish() was index 0
 
 
-def test_too_far_ahead_one_to_one():
+def test_too_far_ahead_one_to_one() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     undelivered = [b.encrypt(b"lost") for _ in range(2002)]
@@ -142,7 +144,7 @@ def test_too_far_ahead_one_to_one():
     assert a.decrypt(undelivered[1999]) == b"lost"  # within the limit still fine
 
 
-def test_too_far_ahead_group():
+def test_too_far_ahead_group() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     group = alice.create_group(b"g", policy(), 0)
@@ -152,7 +154,7 @@ def test_too_far_ahead_group():
         rx.decrypt(msgs[-1])
 
 
-def test_untrusted_identity():
+def test_untrusted_identity() -> None:
     alice, bob, carol = Device(NOW), Device(NOW), Device(NOW)
     ab, ba = establish(alice, bob)
     _, bc = establish(carol, bob)
@@ -174,7 +176,7 @@ def test_untrusted_identity():
         ba.decrypt(other)
 
 
-def test_unknown_prekey():
+def test_unknown_prekey() -> None:
     alice, bob, carol = Device(NOW), Device(NOW), Device(NOW)
     bob.generate_one_time_prekeys(1)
     bundle = bob.bundle()  # carries Bob's only one-time prekey
@@ -187,7 +189,7 @@ def test_unknown_prekey():
     assert str(e.value) == f"unknown or consumed one-time prekey {e.value.id}"
 
 
-def test_replay():
+def test_replay() -> None:
     alice, bob = Device(NOW), Device(NOW)
     assert bob.one_time_prekey_count() == 0
     first = alice.initiate(bob.bundle()).encrypt(b"no one-time prekey")
@@ -196,7 +198,7 @@ def test_replay():
         bob.accept(first, NOW)
 
 
-def test_non_contributory():
+def test_non_contributory() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     # A reply whose ratchet key is the all-zero (low-order) point; the
@@ -208,7 +210,7 @@ def test_non_contributory():
         a.decrypt(bytes(msg))
 
 
-def test_rotation_required():
+def test_rotation_required() -> None:
     group = Device(NOW).create_group(b"g", policy(), 0)
     group.mark_member_removed()
     with pytest.raises(QorganError.RotationRequired) as e:
@@ -216,7 +218,7 @@ def test_rotation_required():
     assert e.value.reason
 
 
-def test_wrong_chain():
+def test_wrong_chain() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     group = alice.create_group(b"g", policy(), 0)
@@ -226,7 +228,7 @@ def test_wrong_chain():
         rx.decrypt(group.encrypt(b"new chain, never distributed to Bob"))
 
 
-def test_before_first_iteration():
+def test_before_first_iteration() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     group = alice.create_group(b"g", policy(), 0)
@@ -241,7 +243,7 @@ def test_before_first_iteration():
     assert rx.decrypt(later).plaintext == b"after joining"
 
 
-def test_corrupt_state():
+def test_corrupt_state() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, _ = establish(alice, bob)
     sealed = a.seal(KEY)
@@ -261,7 +263,7 @@ def test_corrupt_state():
         Device.open(KEY, sealed, alice.identity_key(), 0)
 
 
-def test_invalid_argument():
+def test_invalid_argument() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     for call in (lambda: a.seal(b"short key"),
@@ -279,7 +281,7 @@ def test_invalid_argument():
     assert alice.create_group(b"x" * 64, policy(), 0).group_id() == b"x" * 64
 
 
-def test_wrong_group():
+def test_wrong_group() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     g1, g2 = alice.create_group(b"g1", policy(), 0), alice.create_group(b"g2", policy(), 0)
@@ -293,7 +295,7 @@ def test_wrong_group():
         rx.decrypt(g2.encrypt(b"g2 stays unreadable"))
 
 
-def test_key_commitment_mismatch_and_conflicting_chain_key_from_a_tampered_export():
+def test_key_commitment_mismatch_and_conflicting_chain_key_from_a_tampered_export() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     group = alice.create_group(b"g", policy(), 0)
@@ -308,28 +310,29 @@ def test_key_commitment_mismatch_and_conflicting_chain_key_from_a_tampered_expor
     assert wrong.sender_identity() == alice.identity_key()
     # ... and every message then fails its key commitment.
     msg = group.encrypt(b"m")
-    with pytest.raises(QorganError.KeyCommitmentMismatch) as e:
+    with pytest.raises(QorganError.KeyCommitmentMismatch) as mismatch:
         wrong.decrypt(msg)
-    assert e.value.iteration == 0
+    assert mismatch.value.iteration == 0
     [result] = wrong.decrypt_batch([msg])
     assert result.decrypted is None
+    assert result.error is not None
     assert result.error.kind == ErrorKind.KEY_COMMITMENT_MISMATCH
     assert "key commitment mismatch at iteration 0" in result.error.message
     # The sender's own distribution of that chain does not merge with it.
-    with pytest.raises(QorganError.ConflictingChainKey) as e:
+    with pytest.raises(QorganError.ConflictingChainKey) as conflicting:
         wrong.add(dist, b.remote_identity())
-    assert e.value.chain_id == group.chain_id()
+    assert conflicting.value.chain_id == group.chain_id()
     # The genuine copy reads the message.
     assert rx.decrypt(msg).plaintext == b"m"
     # A flipped bit in the export's announcement is a bad signature.
     signed = bytearray(export)
     signed[-36 - 10] ^= 0x01  # the identity's signature, before iteration and chain key
-    with pytest.raises(QorganError.BadSignature) as e:
+    with pytest.raises(QorganError.BadSignature) as bad:
         GroupReceiver.from_export(bytes(signed))
-    assert e.value.what == "sender-key distribution"
+    assert bad.value.what == "sender-key distribution"
 
 
-def test_conflicting_rotation():
+def test_conflicting_rotation() -> None:
     alice = Device(NOW)
     group = alice.create_group(b"g", policy(), 0)
     rx = GroupReceiver(group.distribution(), alice.identity_key())
@@ -350,7 +353,7 @@ def test_conflicting_rotation():
         rx.decrypt(fork.encrypt(b"refused"))
 
 
-def test_retired_chain():
+def test_retired_chain() -> None:
     alice = Device(NOW)
     group = alice.create_group(b"g", policy(), 0)
     first = group.distribution()
@@ -367,7 +370,7 @@ def test_retired_chain():
     assert (got.plaintext, got.rotation) == (b"current", 3)
 
 
-def test_wrong_owner():
+def test_wrong_owner() -> None:
     """Authentic sealed state of another object than the one asked for."""
     alice, bob, carol = Device(NOW), Device(NOW), Device(NOW)
     ab, _ = establish(alice, bob)
@@ -389,7 +392,7 @@ def test_wrong_owner():
     GroupReceiver.open(KEY, rx.seal(KEY), b"g1", alice.identity_key(), rx.generation())
 
 
-def test_rolled_back():
+def test_rolled_back() -> None:
     """An older blob of the expected object than the generation recorded."""
     alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
@@ -407,7 +410,7 @@ def test_rolled_back():
         Device.open(KEY, old_device, bob.identity_key(), bob.generation())
 
 
-def test_prekey_expired():
+def test_prekey_expired() -> None:
     alice, bob = Device(NOW), Device(NOW)
     first = alice.initiate(bob.bundle()).encrypt(b"from a bundle fetched long ago")
     bob.rotate_signed_prekey(NOW + DAY)
@@ -420,7 +423,7 @@ def test_prekey_expired():
         bob.accept(first, NOW + DAY + 28 * DAY)
 
 
-def test_account_errors_not_reached_elsewhere():
+def test_account_errors_not_reached_elsewhere() -> None:
     phone = Device(NOW)
     with pytest.raises(QorganError.InvalidList) as e:
         qorgan.Account.create(phone, "x" * 65)

@@ -1,14 +1,16 @@
 """A sender-key group: fan-out, removal, rotation, catch-up."""
 
+from __future__ import annotations
+
 import pytest
 
-from conftest import NOW, establish, policy
+from conftest import NOW, establish, policy, some
 from qorgan import Device, ErrorKind, GroupReceiver, QorganError, RotationReason
 
 GROUP = b"group:book-club"
 
 
-def test_three_members_removal_rotation_catch_up(storage_key):
+def test_three_members_removal_rotation_catch_up(storage_key: bytes) -> None:
     alice, bob, carol, dave = Device(NOW), Device(NOW), Device(NOW), Device(NOW)
     # Alice's 1:1 sessions with the other three members (and theirs with her).
     pairs = {name: establish(alice, dev) for name, dev in
@@ -28,7 +30,7 @@ def test_three_members_removal_rotation_catch_up(storage_key):
     receivers = {}
     for name, result in zip(("bob", "carol", "dave"), fanout):
         theirs = pairs[name][1]
-        dist = theirs.decrypt(result.ciphertext)
+        dist = theirs.decrypt(some(result.ciphertext))
         assert dist == group.distribution()
         receivers[name] = GroupReceiver(dist, theirs.remote_identity())
         assert receivers[name].sender_identity() == alice.identity_key()
@@ -60,7 +62,7 @@ def test_three_members_removal_rotation_catch_up(storage_key):
     assert [r.error for r in refan] == [None, None]
     for name, result in zip(("bob", "carol"), refan):
         theirs = pairs[name][1]
-        receivers[name].add(theirs.decrypt(result.ciphertext), theirs.remote_identity())
+        receivers[name].add(theirs.decrypt(some(result.ciphertext)), theirs.remote_identity())
 
     m1 = group.encrypt(b"without Dave")
     for name in ("bob", "carol"):
@@ -85,11 +87,11 @@ def test_three_members_removal_rotation_catch_up(storage_key):
                                   carol_generation)
     results = carol_rx.decrypt_batch(queue)
     assert len(results) == 100
-    assert [r.decrypted.plaintext for r in results] == [f"msg {i}".encode() for i in range(100)]
+    assert [some(r.decrypted).plaintext for r in results] == [f"msg {i}".encode() for i in range(100)]
     assert all(r.error is None for r in results)
-    assert [r.decrypted.iteration for r in results] == list(range(1, 101))
-    assert {(r.decrypted.sender, r.decrypted.group_id, r.decrypted.chain_id, r.decrypted.rotation)
-            for r in results} == {(alice.identity_key(), GROUP, second_chain, 1)}
+    assert [some(r.decrypted).iteration for r in results] == list(range(1, 101))
+    assert {(d.sender, d.group_id, d.chain_id, d.rotation)
+            for d in (some(r.decrypted) for r in results)} == {(alice.identity_key(), GROUP, second_chain, 1)}
 
     tampered = bytearray(group.encrypt(b"tampered"))
     tampered[12] ^= 0x01
@@ -99,13 +101,13 @@ def test_three_members_removal_rotation_catch_up(storage_key):
     mixed = carol_rx.decrypt_batch([bytes(tampered), good, queue[0], bytes(forged), b"junk"])
     assert [r.decrypted.plaintext if r.decrypted else None for r in mixed] == [
         None, b"good", None, None, None]
-    assert mixed[1].decrypted.iteration == 102
+    assert some(mixed[1].decrypted).iteration == 102
     assert [r.error.kind if r.error else None for r in mixed] == [
         ErrorKind.BAD_SIGNATURE, None, ErrorKind.DUPLICATE, ErrorKind.BAD_SIGNATURE,
         ErrorKind.MALFORMED]
-    assert mixed[2].error.message == "duplicate or expired message (index 1)"  # m1 was 0
+    assert some(mixed[2].error).message == "duplicate or expired message (index 1)"  # m1 was 0
     # Dave's receiver holds only the old chain.
-    assert [r.error.kind for r in receivers["dave"].decrypt_batch(queue[:3])] == [
+    assert [some(r.error).kind for r in receivers["dave"].decrypt_batch(queue[:3])] == [
         ErrorKind.WRONG_CHAIN] * 3
 
     # The outbound chain survives a restore (by the same device) and keeps
@@ -122,7 +124,7 @@ def test_three_members_removal_rotation_catch_up(storage_key):
     assert (got.sender, got.rotation) == (alice.identity_key(), 1)
 
 
-def test_receiver_moves_to_another_device_by_export():
+def test_receiver_moves_to_another_device_by_export() -> None:
     alice = Device(NOW)
     out = alice.create_group(b"g", policy(), 0)
     dist = out.distribution()
@@ -148,7 +150,7 @@ def test_receiver_moves_to_another_device_by_export():
         GroupReceiver.from_export(b"not an export")
 
 
-def test_message_limit_and_age_rotation():
+def test_message_limit_and_age_rotation() -> None:
     group = Device(NOW).create_group(GROUP, policy(max_messages=3, max_age_secs=60), 0)
     for _ in range(3):
         group.encrypt(b"x")
@@ -163,7 +165,7 @@ def test_message_limit_and_age_rotation():
     assert group.rotation_due(10 + 61) == RotationReason.AGE
 
 
-def test_fanout_failure_is_per_recipient():
+def test_fanout_failure_is_per_recipient() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     group = alice.create_group(GROUP, policy(), 0)
@@ -172,8 +174,8 @@ def test_fanout_failure_is_per_recipient():
     pending = alice.initiate(carol.bundle())
     results = group.distribute([a, pending, a])
     assert all(r.ciphertext and r.error is None for r in results)
-    assert b.decrypt(results[0].ciphertext) == b.decrypt(results[2].ciphertext)
-    accepted = carol.accept(results[1].ciphertext, NOW)
+    assert b.decrypt(some(results[0].ciphertext)) == b.decrypt(some(results[2].ciphertext))
+    accepted = carol.accept(some(results[1].ciphertext), NOW)
     assert accepted.plaintext == group.distribution()
     rx = GroupReceiver(accepted.plaintext, accepted.session.remote_identity())
     got = rx.decrypt(group.encrypt(b"to carol"))

@@ -2,7 +2,17 @@
 test. Each region between ``# [sample …]`` and ``# [/sample]`` is in the
 guide verbatim (bindings/check-samples.sh compares them). The stand-ins are
 what a service has of its own: a secret store, a server client, a database.
+
+The guide shows its samples without type annotations, so the functions of
+the sample regions have none (mypy: allow-untyped-defs, allow-untyped-calls
+for this file only); everything around them is annotated.
 """
+# mypy: allow-untyped-defs, allow-untyped-calls
+
+from __future__ import annotations
+
+import pathlib
+from typing import Optional, Union
 
 import qorgan
 from qorgan import (Destination, Durability, QorganError, QueuedMessage, StorageKey,
@@ -14,13 +24,13 @@ NOW = 1_790_000_000
 class Secrets:
     """Stand-in for the service's secret store (a KMS, a vault)."""
 
-    def __init__(self):
-        self.items = {}
+    def __init__(self) -> None:
+        self.items: dict[str, Union[bytes, int]] = {}
 
-    def get(self, name):
+    def get(self, name: str) -> Optional[Union[bytes, int]]:
         return self.items.get(name)
 
-    def put(self, name, value):
+    def put(self, name: str, value: Union[bytes, int]) -> None:
         self.items[name] = value
 
 
@@ -28,33 +38,37 @@ class SecretsAnchor(StoreAnchor):
     """The store's counter, kept in the secret store: restoring a disk
     snapshot does not restore it."""
 
-    def __init__(self, secrets):
+    def __init__(self, secrets: Secrets) -> None:
         self.secrets = secrets
 
-    def load(self):
-        return self.secrets.get("qorgan-counter")
+    def load(self) -> Optional[int]:
+        counter = self.secrets.get("qorgan-counter")
+        assert counter is None or isinstance(counter, int)
+        return counter
 
-    def store(self, counter):
+    def store(self, counter: int) -> None:
         self.secrets.put("qorgan-counter", counter)
 
 
 class Server:
     """Stand-in for the messaging server: a queue per device, bundles."""
 
-    def __init__(self):
-        self.queues, self.bundles, self.uploads = {}, {}, []
+    def __init__(self) -> None:
+        self.queues: dict[bytes, list[QueuedMessage]] = {}
+        self.bundles: dict[bytes, bytes] = {}
+        self.uploads: list[bytes] = []
 
-    def register(self, store):
+    def register(self, store: StoreAccount) -> None:
         self.bundles[store.identity()] = store.bundle()
 
-    def send(self, sender, to, data):
+    def send(self, sender: bytes, to: Destination, data: bytes) -> None:
         assert isinstance(to, Destination.DEVICE)
         self.queues.setdefault(to.identity_key, []).append(QueuedMessage(sender=sender, bytes=data))
 
-    def fetch(self, device):
+    def fetch(self, device: bytes) -> list[QueuedMessage]:
         return self.queues.pop(device, [])
 
-    def upload_prekeys(self, upload):
+    def upload_prekeys(self, upload: bytes) -> None:
         qorgan.verify_upload(upload)
         self.uploads.append(upload)
 
@@ -111,7 +125,7 @@ def keep_prekeys_supplied(store, server):
 # [/sample]
 
 
-def test_the_guides_samples_run(tmp_path):
+def test_the_guides_samples_run(tmp_path: pathlib.Path) -> None:
     server = Server()
     secrets_a, secrets_b = Secrets(), Secrets()
     alice = open_store(str(tmp_path / "alice.db"), secrets_a)
@@ -124,7 +138,7 @@ def test_the_guides_samples_run(tmp_path):
     bob.update_contact([alice.device_list()])
     alice.start_session(server.bundles[bob.identity()])
     send(alice, server, bob.identity(), "salem")
-    db = []
+    db: list[str] = []
     receive(bob, server, db)
     assert db == ["salem"]
     # A crash after decrypting, before saving: pending after reopening.

@@ -1,15 +1,17 @@
 """A full 1:1 conversation through the Python bindings."""
 
+from __future__ import annotations
+
 import random
 
 import pytest
 
 import qorgan
-from conftest import DAY, NOW, establish
+from conftest import DAY, NOW, establish, some
 from qorgan import Device, ErrorKind, Failure, QorganError, Session
 
 
-def test_conversation_out_of_order_restore_duplicate(storage_key):
+def test_conversation_out_of_order_restore_duplicate(storage_key: bytes) -> None:
     alice, bob = Device(NOW), Device(NOW)
     assert bob.generate_one_time_prekeys(5) == 5
     assert bob.generate_kem_one_time_prekeys(2) == 2
@@ -82,7 +84,7 @@ def test_conversation_out_of_order_restore_duplicate(storage_key):
     assert bob2.one_time_prekey_count() == 4
 
 
-def test_safety_numbers():
+def test_safety_numbers() -> None:
     alice, bob = Device(NOW), Device(NOW)
     ours = alice.safety_number(bob.identity_key(), b"alice@example", b"bob@example")
     theirs = bob.safety_number(alice.identity_key(), b"bob@example", b"alice@example")
@@ -97,7 +99,7 @@ def test_safety_numbers():
     assert not qorgan.safety_numbers_match(ours, b"")
 
 
-def test_uploaded_bundles_serve_concurrent_initiators():
+def test_uploaded_bundles_serve_concurrent_initiators() -> None:
     bob = Device(NOW)
     assert bob.bundles(10) == [bob.bundle()]
     assert bob.generate_one_time_prekeys(3) == 3
@@ -118,7 +120,7 @@ def test_uploaded_bundles_serve_concurrent_initiators():
         bob.accept(firsts[1], NOW)
 
 
-def test_signed_prekey_rotation_keeps_old_bundles_usable():
+def test_signed_prekey_rotation_keeps_old_bundles_usable() -> None:
     alice, bob = Device(NOW), Device(NOW)
     old_bundle = bob.bundle()
     # A fresh store is neither old nor near its replay-record limit.
@@ -130,7 +132,7 @@ def test_signed_prekey_rotation_keeps_old_bundles_usable():
     assert bob.accept(a.encrypt(b"late"), NOW + DAY).plaintext == b"late"
 
 
-def test_decrypt_batch_catch_up_is_per_message():
+def test_decrypt_batch_catch_up_is_per_message() -> None:
     alice, bob = Device(NOW), Device(NOW)
     a, b = establish(alice, bob)
     # Bob was offline: 20 of Alice's messages arrive reversed, a forged copy
@@ -165,5 +167,5 @@ def test_decrypt_batch_catch_up_is_per_message():
     assert b.decrypt(a.encrypt(b"after")) == b"after"
     assert a.decrypt(b.encrypt(b"reply")) == b"reply"
     assert b.decrypt_batch([]) == []
-    assert [r.error.kind for r in b.decrypt_batch([sent[0], sent[14], b"\x01"])] == [
+    assert [some(r.error).kind for r in b.decrypt_batch([sent[0], sent[14], b"\x01"])] == [
         ErrorKind.DUPLICATE, ErrorKind.DUPLICATE, ErrorKind.MALFORMED]

@@ -1,10 +1,12 @@
 """Group rosters: membership signed by admins, bound to every sender-key chain."""
 
+from __future__ import annotations
+
 import pytest
 
-from conftest import NOW, policy
-from qorgan import (Account, Contact, Device, ErrorKind, GroupReceiver, QorganError, Roster,
-                    RosterMember, RosterRole, RotationReason, VerifyItem)
+from conftest import NOW, policy, some
+from qorgan import (Account, Contact, Device, ErrorKind, FanoutResult, GroupReceiver, QorganError,
+                    Roster, RosterMember, RosterRole, RotationReason, VerifyItem)
 import qorgan
 
 GROUP = b"ministry-ops"
@@ -13,26 +15,26 @@ GROUP = b"ministry-ops"
 class Person:
     """A person with one device and its account."""
 
-    def __init__(self, label):
+    def __init__(self, label: str) -> None:
         self.device = Device(NOW)
         self.account = Account.create(self.device, label)
 
-    def key(self):
+    def key(self) -> bytes:
         return self.account.account_key()
 
-    def contact(self):
+    def contact(self) -> Contact:
         return Contact.pin(self.account.device_list())
 
-    def member(self, role):
+    def member(self, role: RosterRole) -> RosterMember:
         return RosterMember(account_key=self.key(), role=role)
 
 
-def ciphertext(result):
+def ciphertext(result: FanoutResult) -> bytes:
     assert result.error is None, result.error
-    return result.ciphertext
+    return some(result.ciphertext)
 
 
-def test_a_removal_forces_a_rotation_and_only_members_devices_get_the_chain():
+def test_a_removal_forces_a_rotation_and_only_members_devices_get_the_chain() -> None:
     alice, bob, carol = Person("Alice"), Person("Bob"), Person("Carol")
     mallory = Person("operator's listener")
     created = Roster.create(alice.account, GROUP, [alice.member(RosterRole.ADMIN),
@@ -51,8 +53,8 @@ def test_a_removal_forces_a_rotation_and_only_members_devices_get_the_chain():
     results = out.distribute_in_roster(r1, alice.account, contacts, sessions)
     # The operator's listener gets nothing.
     assert results[2].ciphertext is None
-    assert results[2].error.kind == ErrorKind.NOT_IN_ROSTER
-    assert results[2].error.message == "device not of a roster member: nothing sent"
+    assert some(results[2].error).kind == ErrorKind.NOT_IN_ROSTER
+    assert some(results[2].error).message == "device not of a roster member: nothing sent"
     with pytest.raises(QorganError.RosterMismatch):
         out.distribute(sessions)
 
@@ -85,23 +87,23 @@ def test_a_removal_forces_a_rotation_and_only_members_devices_get_the_chain():
 
     out.apply_roster(update.change)
     assert out.rotation_due(NOW) == RotationReason.MEMBER_REMOVED
-    with pytest.raises(QorganError.RotationRequired) as e:
+    with pytest.raises(QorganError.RotationRequired) as rotation_required:
         out.encrypt(b"too early")
-    assert e.value.reason == "a member was removed"
-    with pytest.raises(QorganError.StaleChain) as e:
+    assert rotation_required.value.reason == "a member was removed"
+    with pytest.raises(QorganError.StaleChain) as stale_chain:
         out.distribute_in_roster(update.roster, alice.account, contacts, sessions)
-    assert (e.value.held, e.value.announced) == (2, 1)
+    assert (stale_chain.value.held, stale_chain.value.announced) == (2, 1)
     out.rotate(NOW)
     assert out.roster() == r2.head()
     again = out.distribute_in_roster(update.roster, alice.account, contacts, sessions)
     assert again[0].error is None
-    assert [r.error.kind for r in again[1:]] == [ErrorKind.NOT_IN_ROSTER] * 2
+    assert [some(r.error).kind for r in again[1:]] == [ErrorKind.NOT_IN_ROSTER] * 2
 
     # Bob, still at epoch 1, is told to fetch rosters, then takes the chain.
     dist = bob_first.session.decrypt(ciphertext(again[0]))
-    with pytest.raises(QorganError.RosterBehind) as e:
+    with pytest.raises(QorganError.RosterBehind) as roster_behind:
         bob_rx.add_in_roster(dist, from_alice, r1, bob.account, alice_at_bob)
-    assert (e.value.held, e.value.announced) == (1, 2)
+    assert (roster_behind.value.held, roster_behind.value.announced) == (1, 2)
     bobs = r1.advance([r2.to_bytes()]).roster
     bob_rx.add_in_roster(dist, from_alice, bobs, bob.account, alice_at_bob)
     with pytest.raises(QorganError.StaleChain):
@@ -117,7 +119,7 @@ def test_a_removal_forces_a_rotation_and_only_members_devices_get_the_chain():
     with pytest.raises(QorganError.WrongChain):
         carol_rx.decrypt_in_roster(m2, r1, carol.account, alice.contact())
     [batch] = bob_rx.decrypt_batch_in_roster([m2], bobs, bob.account, alice_at_bob)
-    assert batch.error.kind == ErrorKind.DUPLICATE
+    assert some(batch.error).kind == ErrorKind.DUPLICATE
 
     # Adding a member (no removal) forces a rotation too.
     dana = Person("Dana")
@@ -130,7 +132,7 @@ def test_a_removal_forces_a_rotation_and_only_members_devices_get_the_chain():
         out.encrypt(b"x")
 
 
-def test_admit_refuses_non_members_other_groups_and_chains_without_a_roster():
+def test_admit_refuses_non_members_other_groups_and_chains_without_a_roster() -> None:
     alice, bob, outsider = Person("Alice"), Person("Bob"), Person("outsider")
     r1 = Roster.create(alice.account, GROUP,
                        [alice.member(RosterRole.ADMIN), bob.member(RosterRole.MEMBER)])
@@ -161,7 +163,7 @@ def test_admit_refuses_non_members_other_groups_and_chains_without_a_roster():
         plain.apply_roster(r1.advance([r1.to_bytes()]).change)
 
 
-def test_roster_chain_refusals_are_typed():
+def test_roster_chain_refusals_are_typed() -> None:
     alice, bob, dana = Person("Alice"), Person("Bob"), Person("Dana")
     r1 = Roster.create(alice.account, GROUP,
                        [alice.member(RosterRole.ADMIN), bob.member(RosterRole.ADMIN)])
@@ -170,9 +172,9 @@ def test_roster_chain_refusals_are_typed():
                       [alice.member(RosterRole.MEMBER), bob.member(RosterRole.ADMIN)])
     with pytest.raises(QorganError.NotAdmin):
         r1.with_member(dana.account, dana.key(), RosterRole.ADMIN)
-    with pytest.raises(QorganError.InvalidRoster) as e:
+    with pytest.raises(QorganError.InvalidRoster) as invalid_roster:
         r1.without_member(alice.account, dana.key())
-    assert e.value.reason == "account not a member"
+    assert invalid_roster.value.reason == "account not a member"
     with pytest.raises(QorganError.InvalidArgument):
         r1.with_member(alice.account, bytes(31), RosterRole.MEMBER)
 
@@ -180,17 +182,17 @@ def test_roster_chain_refusals_are_typed():
     r2 = r1.with_member(alice.account, dana.key(), RosterRole.MEMBER)
     r2_fork = r1.without_member(bob.account, alice.key())
     held = r1.advance([r2.to_bytes()]).roster
-    with pytest.raises(QorganError.RosterFork) as e:
+    with pytest.raises(QorganError.RosterFork) as roster_fork:
         held.advance([r2_fork.to_bytes()])
-    assert e.value.held == r2.head() and e.value.seen.epoch == 2
-    with pytest.raises(QorganError.RosterRolledBack) as e:
+    assert roster_fork.value.held == r2.head() and roster_fork.value.seen.epoch == 2
+    with pytest.raises(QorganError.RosterRolledBack) as roster_rolled_back:
         held.advance([r1.to_bytes()])
-    assert (e.value.held, e.value.offered) == (2, 1)
+    assert (roster_rolled_back.value.held, roster_rolled_back.value.offered) == (2, 1)
     r3 = r2.without_member(alice.account, dana.key())
     r4 = r3.with_member(alice.account, dana.key(), RosterRole.MEMBER)
-    with pytest.raises(QorganError.RosterGap) as e:
+    with pytest.raises(QorganError.RosterGap) as roster_gap:
         held.advance([r4.to_bytes()])
-    assert (e.value.first_missing, e.value.offered) == (3, 4)
+    assert (roster_gap.value.first_missing, roster_gap.value.offered) == (3, 4)
     assert held.advance([r3.to_bytes(), r4.to_bytes()]).roster.epoch() == 4
     history = [r.to_bytes() for r in (r1, r2, r3, r4)]
     assert Roster.from_history(history, r2.head()).head() == r4.head()
@@ -199,12 +201,12 @@ def test_roster_chain_refusals_are_typed():
     # An edited roster: its signature breaks.
     edited = bytearray(r2.to_bytes())
     edited[-64 - 32 - 1] ^= 1
-    with pytest.raises(QorganError.BadSignature) as e:
+    with pytest.raises(QorganError.BadSignature) as bad_signature:
         Roster.from_bytes(bytes(edited))
-    assert e.value.what == "group roster"
+    assert bad_signature.value.what == "group roster"
 
 
-def test_a_server_verifies_rosters_one_by_one_and_in_a_batch():
+def test_a_server_verifies_rosters_one_by_one_and_in_a_batch() -> None:
     alice, bob = Person("Alice"), Person("Bob")
     r1 = Roster.create(alice.account, GROUP, [alice.member(RosterRole.ADMIN)])
     r2 = r1.with_member(alice.account, bob.key(), RosterRole.MEMBER)

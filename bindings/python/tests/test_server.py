@@ -1,19 +1,21 @@
 """A server team's view: stateless verification of what clients upload."""
 
+from __future__ import annotations
+
 import pytest
 
-from conftest import DAY, NOW, establish, policy
+from conftest import DAY, NOW, establish, policy, some
 from qorgan import Device, ErrorKind, GroupReceiver, QorganError, VerifyItem
 import qorgan
 
 
-def flip(data, index):
+def flip(data: bytes, index: int) -> bytes:
     out = bytearray(data)
     out[index] ^= 0x01
     return bytes(out)
 
 
-def test_single_verifications():
+def test_single_verifications() -> None:
     dev = Device(NOW)
     dev.generate_one_time_prekeys(1)
     qorgan.verify_identity(dev.identity_key())
@@ -47,22 +49,24 @@ def test_single_verifications():
     qorgan.verify_group_message(group.announcement(), new)
 
 
-def test_single_verifications_take_bytes_only():
+def test_single_verifications_take_bytes_only() -> None:
     # The single-item functions borrow the caller's bytes without copying
     # (uniffi zero-copy &[u8]): only immutable `bytes` is accepted, not other
     # bytes-like objects; the check runs before the native call.
     identity = Device(NOW).identity_key()
     for other in (bytearray(identity), memoryview(identity), identity.hex()):
         with pytest.raises(TypeError, match="a bytes object is required"):
-            qorgan.verify_identity(other)
+            qorgan.verify_identity(other)  # type: ignore[arg-type]  # the wrong type under test
     with pytest.raises(TypeError):
-        qorgan.verify_group_message(Device(NOW).create_group(b"g", policy(), 0).announcement(), bytearray(1))
+        qorgan.verify_group_message(Device(NOW).create_group(b"g", policy(), 0).announcement(),
+                                    bytearray(1))  # type: ignore[arg-type]  # the wrong type under test
     qorgan.verify_identity(identity)
 
 
-def test_batch_mixed_verdicts():
+def test_batch_mixed_verdicts() -> None:
     devices = [Device(NOW) for _ in range(6)]
-    items, expected = [], []
+    items: list[VerifyItem] = []
+    expected: list[ErrorKind | None] = []
     for i, dev in enumerate(devices):
         dev.generate_one_time_prekeys(2)
         bad = i % 3 == 2
@@ -102,8 +106,8 @@ def test_batch_mixed_verdicts():
     assert len(results) == len(items)
     assert [r.error.kind if r.error else None for r in results] == expected
     assert [r.valid for r in results] == [k is None for k in expected]
-    assert results[-1].error.message.startswith("malformed input: ")
-    assert results[-4].error.message.startswith("bad signature on ")
+    assert some(results[-1].error).message.startswith("malformed input: ")
+    assert some(results[-4].error).message.startswith("bad signature on ")
     # Each verdict is what the single-item function says.
     with pytest.raises(QorganError.BadSignature):
         qorgan.verify_group_message(flip(ann, -1), messages[0])
@@ -111,14 +115,14 @@ def test_batch_mixed_verdicts():
         qorgan.verify_group_message(other.announcement(), messages[1])
 
 
-def test_batch_empty_and_all_valid():
+def test_batch_empty_and_all_valid() -> None:
     assert qorgan.verify_batch([]) == []
     dev = Device(NOW)
     results = qorgan.verify_batch([VerifyItem.IDENTITY(bytes=dev.identity_key())] * 50)
     assert [(r.valid, r.error) for r in results] == [(True, None)] * 50
 
 
-def test_announcement_matches_what_members_receive():
+def test_announcement_matches_what_members_receive() -> None:
     # The server gets the public announcement, members the secret
     # distribution over 1:1 sessions; both describe the same chain.
     alice, bob = Device(NOW), Device(NOW)
@@ -138,11 +142,11 @@ def test_announcement_matches_what_members_receive():
     assert rx.decrypt(msg).plaintext == b"checked by the server, read by Bob"
 
 
-def test_upload_verified_with_its_ids():
+def test_upload_verified_with_its_ids() -> None:
     dev = Device(NOW)
     assert dev.generate_one_time_prekeys(3) == 3
     assert dev.generate_kem_one_time_prekeys(2) == 2
-    upload = dev.upload(NOW)
+    upload = some(dev.upload(NOW))
     info = qorgan.verify_upload(upload)
     assert info == qorgan.UploadInfo(
         identity_key=dev.identity_key(),
@@ -154,13 +158,13 @@ def test_upload_verified_with_its_ids():
     # Nothing new: nothing to send; then only what is new.
     assert dev.upload(NOW + 60) is None
     dev.generate_one_time_prekeys(2)
-    info = qorgan.verify_upload(dev.upload(NOW + 120))
+    info = qorgan.verify_upload(some(dev.upload(NOW + 120)))
     assert (info.signed_prekey_id, info.last_resort_kem_prekey_id) == (None, None)
     assert (info.one_time_prekey_ids, info.kem_one_time_prekey_ids) == ([4, 5], [])
     # After 7 days both long-lived prekeys are due, and upload rotates them.
     assert dev.needs_rotation(NOW + 7 * DAY - 1) is False
     assert dev.needs_rotation(NOW + 7 * DAY) is True
-    info = qorgan.verify_upload(dev.upload(NOW + 7 * DAY))
+    info = qorgan.verify_upload(some(dev.upload(NOW + 7 * DAY)))
     assert (info.signed_prekey_id, info.last_resort_kem_prekey_id) == (2, 4)
     assert info.one_time_prekey_ids == []
     assert dev.needs_rotation(NOW + 7 * DAY) is False
@@ -180,7 +184,7 @@ def test_upload_verified_with_its_ids():
         None, ErrorKind.BAD_SIGNATURE, ErrorKind.MALFORMED]
 
 
-def test_device_lists_verified_with_what_they_say_and_their_continuity():
+def test_device_lists_verified_with_what_they_say_and_their_continuity() -> None:
     # What a server's directory does with the lists accounts publish: verify
     # each, file it under its account key, accept a new one only as the
     # direct successor of the one it holds, and tie uploads to an account.
@@ -204,9 +208,9 @@ def test_device_lists_verified_with_what_they_say_and_their_continuity():
 
     # Not the successor of what the server holds: a replay, a skipped
     # version, or another version 2.
-    with pytest.raises(QorganError.NotSuccessor) as e:
+    with pytest.raises(QorganError.NotSuccessor) as not_successor:
         qorgan.verify_device_list_after(key, v1_head, v1)
-    assert (e.value.version, e.value.previous_version) == (1, 1)
+    assert (not_successor.value.version, not_successor.value.previous_version) == (1, 1)
     with pytest.raises(QorganError.NotSuccessor):
         qorgan.verify_device_list_after(key, qorgan.ListHead(version=1, hash=bytes(32)), v2)
     with pytest.raises(QorganError.InvalidArgument):
@@ -223,9 +227,9 @@ def test_device_lists_verified_with_what_they_say_and_their_continuity():
     assert qorgan.verify_device_list_after(mallory.account_key(), held, mallory_v2).previous == held.hash
     with pytest.raises(QorganError.NotSuccessor):
         qorgan.verify_device_list_after(key, held, mallory_v2)
-    with pytest.raises(QorganError.BadSignature) as e:
+    with pytest.raises(QorganError.BadSignature) as bad_signature:
         qorgan.verify_device_list(flip(v2, -1))
-    assert e.value.what == "device list"
+    assert bad_signature.value.what == "device list"
     with pytest.raises(QorganError.Malformed):
         qorgan.verify_device_list(v2[:-1])
     with pytest.raises(QorganError.Malformed):
@@ -250,6 +254,6 @@ def test_device_lists_verified_with_what_they_say_and_their_continuity():
         None, ErrorKind.MALFORMED]
 
     # An upload is the account's if its identity is in the account's list.
-    upload = qorgan.verify_upload(tablet.upload(NOW))
+    upload = qorgan.verify_upload(some(tablet.upload(NOW)))
     assert upload.identity_key in [d.identity_key for d in nxt.devices]
     assert upload.identity_key not in [d.identity_key for d in info.devices]
