@@ -96,12 +96,12 @@ echo "== stubtest: the installed stub against the installed package at run time"
 # Every public name, signature, class and member of qorgan/__init__.pyi must
 # exist at run time as typed, and every public runtime name be in the stub,
 # except what build-support/stubgen.py --stubtest-allowlist leaves out on
-# purpose. Run outside the source tree; the generated module's own (untyped)
-# code is not checked.
+# purpose (entries unused on this Python version are fine). Run outside the
+# source tree; the generated module's own (untyped) code is not checked.
 printf '[mypy]\n[mypy-qorgan._native.*]\nignore_errors = True\n' > "$work/stubtest.ini"
 "$python" "$here/build-support/stubgen.py" --stubtest-allowlist > "$work/stubtest-allowlist.txt"
 if (cd "$work" && "$work/venv/bin/python" -m mypy.stubtest qorgan --mypy-config-file "$work/stubtest.ini" \
-        --allowlist "$work/stubtest-allowlist.txt") > "$work/stubtest.log" 2>&1; then
+        --allowlist "$work/stubtest-allowlist.txt" --ignore-unused-allowlist) > "$work/stubtest.log" 2>&1; then
     echo "stubtest: ok ($(tail -n1 "$work/stubtest.log"))"
 else
     cat "$work/stubtest.log"
