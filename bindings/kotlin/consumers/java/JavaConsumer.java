@@ -1,10 +1,9 @@
 // A Java consumer of the published package, compiled by test.sh with javac
 // --release 8 against the jar of the Maven layout (plus JNA and
-// kotlin-stdlib, as the POM says) and run. It calls the public API by its
-// Kotlin names, which javac finds only when Kotlin did not mangle them:
-// nothing here takes or returns a UInt/ULong, so this part works today.
-// The full round trip (devices, 1:1, group) is JavaRoundTrip.java, which
-// test.sh compiles and runs once the API has no UInt/ULong left.
+// kotlin-stdlib, as the POM says) and run: key objects made from bytes and
+// an error from Rust. JavaRoundTrip.java is the round trip (devices, 1:1,
+// group). Both call the public API by its Kotlin names, which javac finds
+// only because Kotlin did not mangle them (no inline-class parameters).
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import kz.qorgan.ByteArrayOverloadsKt;

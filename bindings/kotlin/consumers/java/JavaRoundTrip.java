@@ -1,10 +1,9 @@
-// THE FULL ROUND TRIP FROM JAVA: two devices, a 1:1 message each way, a group
-// message, through the public API by its Kotlin names. test.sh compiles and
-// runs it only when the generated bindings have no kotlin.UInt/kotlin.ULong
-// left (the lead's change of the FFI's u32/u64 to signed 64-bit): until then
-// Device(now), accept(..., now), createGroup(..., now) and GroupPolicy have
-// mangled or hidden JVM names that javac cannot call (test.sh lists them).
-// Written against the signed form: `now` and the policy are Java longs.
+// The round trip from Java: two devices, a 1:1 message each way, a group
+// message, through the public API by its Kotlin names (compiled by test.sh
+// with javac --release 8 against the jar of the Maven layout, and run).
+// `now` and the group policy are Java longs; objects are AutoCloseable;
+// the ByteArray forms of the per-message calls are static methods of
+// ByteArrayOverloadsKt taking the object first.
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;

@@ -2,10 +2,6 @@
 // Kotlin compiler (kotlin-env.sh KOTLIN_CONSUMER_VERSION) against the jar of
 // the Maven layout, and run with that compiler's kotlin-stdlib and JNA: two
 // devices, a 1:1 message each way, a group message.
-// NOW, MAX_MESSAGES and MAX_AGE_SECS come from Numbers.kt, which test.sh
-// writes with the integer types of the API being tested (ULong/UInt while the
-// FFI has u64/u32, Long once they are signed), so this file compiles against
-// either.
 import kz.qorgan.Device
 import kz.qorgan.GroupPolicy
 import kz.qorgan.GroupReceiver
@@ -13,6 +9,9 @@ import kz.qorgan.accept
 import kz.qorgan.decrypt
 import kz.qorgan.encrypt
 import kz.qorgan.use
+
+/** The caller's clock (Unix seconds): the library reads none. */
+const val NOW = 1_700_000_000L
 
 fun main() {
     Device(NOW).use { alice ->
@@ -22,7 +21,7 @@ fun main() {
                 accepted.session.use { b ->
                     check(String(accepted.plaintext) == "hello bob") { "first message" }
                     check(String(a.decrypt(b.encrypt("hello alice".toByteArray()))) == "hello alice") { "reply" }
-                    val policy = GroupPolicy(maxMessages = MAX_MESSAGES, maxAgeSecs = MAX_AGE_SECS)
+                    val policy = GroupPolicy(maxMessages = 10_000, maxAgeSecs = 604_800)
                     alice.createGroup("family".toByteArray(), policy, NOW).use { group ->
                         val distribution = b.decrypt(group.distribute(listOf(a))[0].ciphertext!!)
                         GroupReceiver(distribution, b.remoteIdentity()).use { rx ->
