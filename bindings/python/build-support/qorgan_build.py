@@ -9,7 +9,7 @@ Why: maturin's uniffi mode writes the Python module by running
 ``cargo run --bin uniffi-bindgen --features bindgen ... --library <the built
 library>``. For qorgan-ffi that is a second, debug build of the whole crate
 graph with uniffi's generator (16 minutes against 5 for the release build,
-measured on the 2-core CI machine), and it fails anyway on the zig-linked
+measured on a busy 2-core machine), and it fails anyway on the zig-linked
 or stripped library (no UNIFFI_META symbols left to read). The module is
 already committed (bindings/generate.sh writes it with the same pinned
 uniffi; bindings/check-generated.sh keeps it current; at import it checks its
