@@ -45,6 +45,10 @@ if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
 fi
 
 sdist=${QORGAN_SDIST:-}
+if [ -n "$sdist" ]; then
+    [ -f "$sdist" ] || { echo "test.sh: QORGAN_SDIST=$sdist is not a file" >&2; exit 1; }
+    sdist=$(cd "$(dirname "$sdist")" && pwd)/$(basename "$sdist")
+fi
 if [ -n "${QORGAN_WHEEL:-}" ]; then
     [ -f "$QORGAN_WHEEL" ] || { echo "test.sh: QORGAN_WHEEL=$QORGAN_WHEEL is not a file" >&2; exit 1; }
     wheel=$(cd "$(dirname "$QORGAN_WHEEL")" && pwd)/$(basename "$QORGAN_WHEEL")
