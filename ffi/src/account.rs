@@ -18,7 +18,7 @@ use qorgan::{Expected, StateOwner, SystemRng};
 
 use crate::device::{Device, SafetyNumber};
 use crate::error::{Failure, QorganError};
-use crate::integer::{from_u64, u64_arg};
+use crate::integer::{from_id, id_arg};
 use crate::lock::{lock, parse_account_key, parse_chain, parse_identity, parse_storage_key};
 use crate::session::{Session, TakenSessions};
 
@@ -36,7 +36,7 @@ pub struct ListHead {
 impl From<core::ListHead> for ListHead {
     fn from(h: core::ListHead) -> Self {
         Self {
-            version: from_u64(h.version),
+            version: from_id(h.version),
             hash: h.hash.to_vec(),
         }
     }
@@ -301,7 +301,7 @@ impl Account {
     ) -> Result<Arc<Self>, QorganError> {
         let key = parse_storage_key(&storage_key)?;
         let owner = StateOwner::account(&parse_account_key(&account_key)?);
-        let expected = Expected::new(owner, u64_arg(min_generation, "min_generation")?);
+        let expected = Expected::new(owner, id_arg(min_generation));
         Self::wrap(core::Account::open(&key, &sealed, &expected)?)
     }
 
@@ -318,14 +318,14 @@ impl Account {
     /// The generation of the last `seal` or `open` (0 if neither): the
     /// `min_generation` to pass to `open` next time.
     pub fn generation(&self) -> Result<i64, QorganError> {
-        Ok(from_u64(lock(&self.inner)?.generation()))
+        Ok(from_id(lock(&self.inner)?.generation()))
     }
 
     /// Raises the generation to at least `generation` (the one recorded
     /// for this owner), so that the next `seal` is above it
     /// (docs/INTEGRATION.md).
     pub fn resume_generation(&self, generation: i64) -> Result<(), QorganError> {
-        lock(&self.inner)?.resume_generation(u64_arg(generation, "generation")?);
+        lock(&self.inner)?.resume_generation(id_arg(generation));
         Ok(())
     }
 
@@ -486,7 +486,7 @@ impl Contact {
     ) -> Result<Arc<Self>, QorganError> {
         let key = parse_storage_key(&storage_key)?;
         let owner = StateOwner::account(&parse_account_key(&account_key)?);
-        let expected = Expected::new(owner, u64_arg(min_generation, "min_generation")?);
+        let expected = Expected::new(owner, id_arg(min_generation));
         Ok(Self::wrap(core::Contact::open(&key, &sealed, &expected)?))
     }
 
@@ -503,14 +503,14 @@ impl Contact {
     /// The generation of the last `seal` or `open` (0 if neither): the
     /// `min_generation` to pass to `open` next time.
     pub fn generation(&self) -> Result<i64, QorganError> {
-        Ok(from_u64(lock(&self.inner)?.generation()))
+        Ok(from_id(lock(&self.inner)?.generation()))
     }
 
     /// Raises the generation to at least `generation` (the one recorded
     /// for this owner), so that the next `seal` is above it
     /// (docs/INTEGRATION.md).
     pub fn resume_generation(&self, generation: i64) -> Result<(), QorganError> {
-        lock(&self.inner)?.resume_generation(u64_arg(generation, "generation")?);
+        lock(&self.inner)?.resume_generation(id_arg(generation));
         Ok(())
     }
 

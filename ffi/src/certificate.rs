@@ -15,7 +15,7 @@ use std::sync::Arc;
 use qorgan::certificate as cert;
 
 use crate::error::QorganError;
-use crate::integer::{from_u64, u64_arg, u64_args};
+use crate::integer::{from_id, from_u64, id_arg, u64_arg};
 use crate::lock::parse_account_key;
 
 /// What a claim says: the defined tags, or an organisation's own (128–255).
@@ -65,15 +65,19 @@ impl TryFrom<ClaimTag> for cert::ClaimTag {
             ClaimTag::Role => Self::ROLE,
             ClaimTag::Organisation => Self::ORGANISATION,
             ClaimTag::Text => Self::TEXT,
-            // The statement's own check (128 to 255) follows; here only
-            // what is not a byte at all.
-            ClaimTag::Custom { number } => {
-                Self(
-                    u8::try_from(number).map_err(|_| QorganError::InvalidArgument {
-                        reason: format!("a claim tag is a byte (got {number})"),
-                    })?,
-                )
-            }
+            // A byte, and not one of the tags above (it would turn into
+            // that claim); the statement refuses the reserved ones.
+            ClaimTag::Custom { number } => match u8::try_from(number) {
+                Ok(tag) if !(1..=5).contains(&tag) => Self(tag),
+                _ => {
+                    return Err(QorganError::InvalidArgument {
+                        reason: format!(
+                            "a custom claim tag is a byte other than the named tags 1 to 5 \
+                             (got {number})"
+                        ),
+                    });
+                }
+            },
         })
     }
 }
@@ -256,7 +260,7 @@ impl From<&cert::Statement> for StatementInfo {
             kind: s.kind().into(),
             issuer: s.issuer().to_bytes().to_vec(),
             subject: s.subject().to_vec(),
-            serial: from_u64(s.serial()),
+            serial: from_id(s.serial()),
             valid_from: from_u64(s.valid_from()),
             valid_until: from_u64(s.valid_until()),
             claims: claims_of(s.claims()),
@@ -301,7 +305,7 @@ impl Statement {
             &issuer.inner,
             kind.into(),
             subject,
-            u64_arg(serial, "serial")?,
+            id_arg(serial),
             u64_arg(valid_from, "valid_from")?,
             u64_arg(valid_until, "valid_until")?,
             parse_claims(&claims)?,
@@ -323,7 +327,7 @@ impl Statement {
         Ok(Self::wrap(cert::Statement::certify_account(
             &issuer.inner,
             &account,
-            u64_arg(serial, "serial")?,
+            id_arg(serial),
             u64_arg(valid_from, "valid_from")?,
             u64_arg(valid_until, "valid_until")?,
             parse_claims(&claims)?,
@@ -347,7 +351,7 @@ impl Statement {
         Ok(Self::wrap(cert::Statement::certify_intermediate(
             &anchor.inner,
             &intermediate,
-            u64_arg(serial, "serial")?,
+            id_arg(serial),
             u64_arg(valid_from, "valid_from")?,
             u64_arg(valid_until, "valid_until")?,
             parse_claims(&claims)?,
@@ -409,7 +413,7 @@ impl RevocationList {
                 &issuer.inner,
                 u64_arg(issued_at, "issued_at")?,
                 u64_arg(next_update, "next_update")?,
-                u64_args(&serials, "serial")?,
+                serials.iter().copied().map(id_arg).collect(),
             )?,
         }))
     }
@@ -434,8 +438,7 @@ impl RevocationList {
 
     /// Whether `serial` is revoked by this list.
     pub fn revokes(&self, serial: i64) -> bool {
-        // No serial is negative, so no list revokes one.
-        u64::try_from(serial).is_ok_and(|s| self.inner.revokes(s))
+        self.inner.revokes(id_arg(serial))
     }
 
     /// Whether the list is stale at `now` (its successor was due).
@@ -450,7 +453,7 @@ impl From<&cert::RevocationList> for RevocationListInfo {
             issuer: l.issuer().to_bytes().to_vec(),
             issued_at: from_u64(l.issued_at()),
             next_update: from_u64(l.next_update()),
-            serials: l.serials().iter().copied().map(from_u64).collect(),
+            serials: l.serials().iter().copied().map(from_id).collect(),
         }
     }
 }
@@ -511,7 +514,7 @@ impl From<cert::Verified> for Verified {
             label: v.label(),
             kind: v.kind.into(),
             subject: v.subject.to_vec(),
-            serial: from_u64(v.serial),
+            serial: from_id(v.serial),
             claims: claims_of(&v.claims),
             valid_until: from_u64(v.valid_until),
             revocation: v.revocation.into(),

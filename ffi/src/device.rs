@@ -7,7 +7,7 @@ use qorgan::{Expected, IdentityKeyPair, PreKeyBundle, PreKeyStore, StateOwner, S
 use crate::account::Account;
 use crate::error::QorganError;
 use crate::group::{GroupPolicy, OutboundGroup};
-use crate::integer::{from_u64, from_usize, u32_arg, u64_arg};
+use crate::integer::{from_id, from_usize, id_arg, u32_arg, u64_arg};
 use crate::lock::{lock, parse_identity, parse_storage_key};
 use crate::roster::Roster;
 use crate::session::Session;
@@ -85,7 +85,7 @@ impl Device {
     ) -> Result<Arc<Self>, QorganError> {
         let key = parse_storage_key(&storage_key)?;
         let owner = StateOwner::device(&parse_identity(&identity_key)?);
-        let expected = Expected::new(owner, u64_arg(min_generation, "min_generation")?);
+        let expected = Expected::new(owner, id_arg(min_generation));
         Self::from_store(PreKeyStore::open(&key, &sealed, &expected)?)
     }
 
@@ -102,7 +102,7 @@ impl Device {
     /// The generation of the last `seal` or `open` (0 if neither): the
     /// `min_generation` to pass to `open` next time.
     pub fn generation(&self) -> Result<i64, QorganError> {
-        Ok(from_u64(lock(&self.store)?.generation()))
+        Ok(from_id(lock(&self.store)?.generation()))
     }
 
     /// Raises the generation to at least `generation` (the one recorded
@@ -110,7 +110,7 @@ impl Device {
     /// the object anew for an owner that already has sealed blobs, or after
     /// opening an older copy on purpose (docs/INTEGRATION.md).
     pub fn resume_generation(&self, generation: i64) -> Result<(), QorganError> {
-        lock(&self.store)?.resume_generation(u64_arg(generation, "generation")?);
+        lock(&self.store)?.resume_generation(id_arg(generation));
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use qorgan::{
 };
 
 use crate::account::ListHead;
-use crate::integer::{from_u32, from_u64, from_usize};
+use crate::integer::{from_id, from_u32, from_u64, from_usize};
 use crate::roster::RosterHead;
 
 /// Every failure of the qorgan API, mapped once from the crate's typed errors.
@@ -735,16 +735,16 @@ impl From<VerifyError> for QorganError {
                 version,
                 previous_version,
             } => Self::NotSuccessor {
-                version: from_u64(version),
-                previous_version: from_u64(previous_version),
+                version: from_id(version),
+                previous_version: from_id(previous_version),
             },
             VerifyError::SignerNotAdmin => Self::SignerNotAdmin,
             VerifyError::RosterNotSuccessor {
                 epoch,
                 previous_epoch,
             } => Self::RosterNotSuccessor {
-                epoch: from_u64(epoch),
-                previous_epoch: from_u64(previous_epoch),
+                epoch: from_id(epoch),
+                previous_epoch: from_id(previous_epoch),
             },
             VerifyError::Certificate(c) => c.into(),
         }
@@ -851,8 +851,8 @@ impl From<StateError> for QorganError {
                 min_generation,
                 found,
             } => Self::RolledBack {
-                min_generation: from_u64(min_generation),
-                found: from_u64(found),
+                min_generation: from_id(min_generation),
+                found: from_id(found),
             },
             // Malformed, failed authentication (wrong key, modified bytes),
             // or another kind of object.
@@ -914,16 +914,16 @@ impl From<AccountError> for QorganError {
             AccountError::Verify(v) => v.into(),
             AccountError::WrongAccount => Self::WrongAccount,
             AccountError::RolledBack { held, offered } => Self::ListRolledBack {
-                held: from_u64(held),
-                offered: from_u64(offered),
+                held: from_id(held),
+                offered: from_id(offered),
             },
             AccountError::Fork { held, seen } => Self::Fork {
                 held: held.into(),
                 seen: seen.into(),
             },
             AccountError::Gap { from, to } => Self::Gap {
-                first_missing: from_u64(from),
-                offered: from_u64(to),
+                first_missing: from_id(from),
+                offered: from_id(to),
             },
             AccountError::InvalidList(why) => Self::InvalidList { reason: why.into() },
             AccountError::ProvisioningFailed => Self::ProvisioningFailed,
@@ -982,24 +982,24 @@ impl From<RosterError> for QorganError {
                 reason: e.to_string(),
             },
             RosterError::RolledBack { held, offered } => Self::RosterRolledBack {
-                held: from_u64(held),
-                offered: from_u64(offered),
+                held: from_id(held),
+                offered: from_id(offered),
             },
             RosterError::Fork { held, seen } => Self::RosterFork {
                 held: held.into(),
                 seen: seen.into(),
             },
             RosterError::Gap { from, to } => Self::RosterGap {
-                first_missing: from_u64(from),
-                offered: from_u64(to),
+                first_missing: from_id(from),
+                offered: from_id(to),
             },
             RosterError::RosterBehind { held, announced } => Self::RosterBehind {
-                held: from_u64(held),
-                announced: from_u64(announced),
+                held: from_id(held),
+                announced: from_id(announced),
             },
             RosterError::StaleChain { held, announced } => Self::StaleChain {
-                held: from_u64(held),
-                announced: from_u64(announced),
+                held: from_id(held),
+                announced: from_id(announced),
             },
             RosterError::SenderNotMember => Self::SenderNotMember,
             RosterError::NotMember => Self::NotMember,
@@ -1018,18 +1018,18 @@ impl From<CertificateError> for QorganError {
             CertificateError::UnknownIssuer => Self::UnknownIssuer,
             CertificateError::InvalidChain(why) => Self::InvalidChain { reason: why.into() },
             CertificateError::NotYetValid { serial, valid_from } => Self::NotYetValid {
-                serial: from_u64(serial),
+                serial: from_id(serial),
                 valid_from: from_u64(valid_from),
             },
             CertificateError::Expired {
                 serial,
                 valid_until,
             } => Self::Expired {
-                serial: from_u64(serial),
+                serial: from_id(serial),
                 valid_until: from_u64(valid_until),
             },
             CertificateError::Revoked { serial } => Self::Revoked {
-                serial: from_u64(serial),
+                serial: from_id(serial),
             },
             CertificateError::WrongSubject => Self::WrongSubject,
             CertificateError::InvalidText(why) => Self::InvalidText { reason: why.into() },
@@ -1056,8 +1056,8 @@ impl From<qorgan_store::StoreError> for QorganError {
                 supported: from_u32(supported),
             },
             S::RolledBack { store, anchor } => Self::StoreRolledBack {
-                store: from_u64(store),
-                anchor: from_u64(anchor),
+                store: from_id(store),
+                anchor: from_id(anchor),
             },
             S::Database(d) => Self::Database {
                 reason: d.to_string(),

@@ -9,7 +9,7 @@ use qorgan::{
 
 use crate::account::{Account, Contact};
 use crate::error::{Failure, QorganError};
-use crate::integer::{from_u32, from_u64, u32_arg, u64_arg};
+use crate::integer::{from_id, from_u32, id_arg, u32_arg, u64_arg};
 use crate::lock::{check_group_id, lock, parse_identity, parse_storage_key};
 use crate::roster::{Roster, RosterChange, RosterHead, sender_list, sender_list_only};
 use crate::session::{Session, TakenSessions, distinct_positions};
@@ -214,10 +214,7 @@ impl OutboundGroup {
     ) -> Result<Arc<Self>, QorganError> {
         let key = parse_storage_key(storage_key)?;
         check_group_id(group_id)?;
-        let expected = Expected::new(
-            StateOwner::outbound_group(group_id),
-            u64_arg(min_generation, "min_generation")?,
-        );
+        let expected = Expected::new(StateOwner::outbound_group(group_id), id_arg(min_generation));
         let session = OutboundGroupSession::open(&key, sealed, &expected)?;
         Ok(Self::wrap(session, identity, SystemRng::new()?))
     }
@@ -418,7 +415,7 @@ impl OutboundGroup {
     /// The generation of the last `seal` or open (0 if neither): the
     /// `min_generation` to pass to `Device.open_group` next time.
     pub fn generation(&self) -> Result<i64, QorganError> {
-        Ok(from_u64(lock(&self.inner)?.generation()))
+        Ok(from_id(lock(&self.inner)?.generation()))
     }
 
     /// Raises the generation to at least `generation` (the one recorded
@@ -426,7 +423,7 @@ impl OutboundGroup {
     /// the object anew for an owner that already has sealed blobs, or after
     /// opening an older copy on purpose (docs/INTEGRATION.md).
     pub fn resume_generation(&self, generation: i64) -> Result<(), QorganError> {
-        lock(&self.inner)?.resume_generation(u64_arg(generation, "generation")?);
+        lock(&self.inner)?.resume_generation(id_arg(generation));
         Ok(())
     }
 }
@@ -515,7 +512,7 @@ impl GroupReceiver {
         check_group_id(&group_id)?;
         let sender = parse_identity(&sender_identity)?;
         let owner = StateOwner::group_sender(&group_id, &sender);
-        let expected = Expected::new(owner, u64_arg(min_generation, "min_generation")?);
+        let expected = Expected::new(owner, id_arg(min_generation));
         Self::wrap(SenderKeyRing::open(&key, &sealed, &expected)?)
     }
 
@@ -689,7 +686,7 @@ impl GroupReceiver {
     /// The generation of the last `seal` or `open` (0 if neither): the
     /// `min_generation` to pass to `open` next time.
     pub fn generation(&self) -> Result<i64, QorganError> {
-        Ok(from_u64(lock(&self.inner)?.generation()))
+        Ok(from_id(lock(&self.inner)?.generation()))
     }
 
     /// Raises the generation to at least `generation` (the one recorded
@@ -697,7 +694,7 @@ impl GroupReceiver {
     /// the object anew for an owner that already has sealed blobs, or after
     /// opening an older copy on purpose (docs/INTEGRATION.md).
     pub fn resume_generation(&self, generation: i64) -> Result<(), QorganError> {
-        lock(&self.inner)?.resume_generation(u64_arg(generation, "generation")?);
+        lock(&self.inner)?.resume_generation(id_arg(generation));
         Ok(())
     }
 }

@@ -5,21 +5,27 @@
 //! inline value classes: a function or constructor with one among its
 //! parameters gets a JVM name with a hash suffix (`accept-9ZK9uFE`) or a
 //! synthetic constructor, which Java cannot call, and a record holding one
-//! has getters Java cannot name. Signed 64-bit numbers hold every value the
-//! library uses: 32-bit ones (chain ids, iterations, prekey ids, counts)
-//! widen without loss; 64-bit ones are Unix times, durations, generations,
-//! epochs, counters and serials, which stay below 2^63.
+//! has getters Java cannot name. Three kinds of numbers cross:
 //!
-//! - Arguments: a negative number is refused (`InvalidArgument`), and so is
-//!   one above `u32::MAX` where the library counts in 32 bits.
-//! - Results: 32-bit values widen; a 64-bit value at or above 2^63, which
-//!   only a foreign signer can write (a statement's serial or validity, a
-//!   revocation list's dates), reads as `i64::MAX` (`Long.MAX_VALUE`:
-//!   "never" for a time).
+//! - Quantities (counts, limits; 32-bit in the library) and 32-bit
+//!   identifiers (chain ids, iterations, prekey ids): results widen without
+//!   loss; an argument below 0 or above `u32::MAX` is refused
+//!   (`InvalidArgument`).
+//! - Times and durations (Unix seconds): a negative argument is refused
+//!   (`InvalidArgument`); a result at or above 2^63 (only a foreign signer
+//!   can write one: a statement's validity, a revocation list's dates)
+//!   reads as `i64::MAX`, "never".
+//! - 64-bit identifiers (generations, serials, device-list versions, roster
+//!   epochs, the store's counter): their 64 bits, as Java keeps an unsigned
+//!   long (`Long.toUnsignedString`). A value at or above 2^63 reads as a
+//!   negative number and goes back unchanged, so every identifier round-trips
+//!   exactly: a revocation check on a serial, a rollback check on a
+//!   generation, a continuity check on a version. Saturating them would make
+//!   distinct values equal (a revoked serial reading as another).
 
 use crate::error::QorganError;
 
-/// A 64-bit argument (a time, a duration, a generation, a serial).
+/// A time or a duration from the app.
 pub(crate) fn u64_arg(value: i64, what: &str) -> Result<u64, QorganError> {
     u64::try_from(value).map_err(|_| QorganError::InvalidArgument {
         reason: format!("{what} must not be negative (got {value})"),
@@ -33,12 +39,17 @@ pub(crate) fn u32_arg(value: i64, what: &str) -> Result<u32, QorganError> {
     })
 }
 
-/// A list of 64-bit arguments.
-pub(crate) fn u64_args(values: &[i64], what: &str) -> Result<Vec<u64>, QorganError> {
-    values.iter().map(|&v| u64_arg(v, what)).collect()
+/// A 64-bit identifier from the app: its bits.
+pub(crate) fn id_arg(value: i64) -> u64 {
+    value.cast_unsigned()
 }
 
-/// A 64-bit result, saturating at `i64::MAX`.
+/// A 64-bit identifier to the app: its bits.
+pub(crate) fn from_id(value: u64) -> i64 {
+    value.cast_signed()
+}
+
+/// A time or a duration to the app, saturating at `i64::MAX`.
 pub(crate) fn from_u64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
@@ -71,7 +82,9 @@ mod tests {
         assert_eq!(from_u64(i64::MAX as u64), i64::MAX);
         assert_eq!(from_u64(u64::MAX), i64::MAX);
         assert_eq!(from_u32(u32::MAX), 4_294_967_295);
-        assert_eq!(u64_args(&[1, 2], "serial").ok(), Some(vec![1, 2]));
-        assert!(u64_args(&[1, -2], "serial").is_err());
+        for id in [0, 1, i64::MAX as u64, 1 << 63, u64::MAX] {
+            assert_eq!(id_arg(from_id(id)), id);
+        }
+        assert_eq!(from_id(u64::MAX), -1);
     }
 }

@@ -12,7 +12,7 @@ use qorgan::{IdentityKey, StateOwner, StorageKey};
 
 use crate::account::ListHead;
 use crate::error::QorganError;
-use crate::integer::u64_arg;
+use crate::integer::id_arg;
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>, QorganError> {
     m.lock().map_err(|_| QorganError::Internal {
@@ -81,7 +81,7 @@ pub(crate) fn parse_head(head: &ListHead) -> Result<qorgan::account::ListHead, Q
                 reason: format!("list head hash must be 32 bytes, got {}", head.hash.len()),
             })?;
     Ok(qorgan::account::ListHead {
-        version: u64_arg(head.version, "version")?,
+        version: id_arg(head.version),
         hash,
     })
 }

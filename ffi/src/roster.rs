@@ -15,7 +15,7 @@ use qorgan::roster as rs;
 
 use crate::account::{Account, Contact};
 use crate::error::QorganError;
-use crate::integer::{from_u64, u64_arg};
+use crate::integer::{from_id, id_arg};
 use crate::lock::{check_group_id, parse_account_key};
 
 /// A member's role: only admins sign the next roster, so only an admin
@@ -93,7 +93,7 @@ pub struct RosterHead {
 impl From<qorgan::error::Head> for RosterHead {
     fn from(h: qorgan::error::Head) -> Self {
         Self {
-            epoch: from_u64(h.version),
+            epoch: from_id(h.version),
             hash: h.hash.to_vec(),
         }
     }
@@ -110,7 +110,7 @@ fn parse_roster_head(head: &RosterHead) -> Result<qorgan::error::Head, QorganErr
                 reason: format!("roster head hash must be 32 bytes, got {}", head.hash.len()),
             })?;
     Ok(qorgan::error::Head {
-        version: u64_arg(head.epoch, "epoch")?,
+        version: id_arg(head.epoch),
         hash,
     })
 }
@@ -366,7 +366,7 @@ impl Roster {
 
     /// The epoch (1 for the group's first roster).
     pub fn epoch(&self) -> i64 {
-        from_u64(self.inner.epoch())
+        from_id(self.inner.epoch())
     }
 
     /// The group.

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use qorgan::{Expected, SystemRng};
 
 use crate::error::{Failure, QorganError};
-use crate::integer::{from_u64, u64_arg};
+use crate::integer::{from_id, id_arg};
 use crate::lock::{lock, parse_storage_key, session_owner};
 
 /// One message's result of a 1:1 batch decrypt.
@@ -165,10 +165,7 @@ impl Session {
         min_generation: i64,
     ) -> Result<Arc<Self>, QorganError> {
         let key = parse_storage_key(&storage_key)?;
-        let expected = Expected::new(
-            session_owner(&session_id)?,
-            u64_arg(min_generation, "min_generation")?,
-        );
+        let expected = Expected::new(session_owner(&session_id)?, id_arg(min_generation));
         Self::wrap(qorgan::Session::open(&key, &sealed, &expected)?)
     }
 
@@ -207,7 +204,7 @@ impl Session {
     /// The generation of the last `seal` or `open` (0 if neither): the
     /// `min_generation` to pass to `open` next time.
     pub fn generation(&self) -> Result<i64, QorganError> {
-        self.with(|s| Ok(from_u64(s.generation())))
+        self.with(|s| Ok(from_id(s.generation())))
     }
 
     /// Raises the generation to at least `generation` (the one recorded
@@ -216,7 +213,7 @@ impl Session {
     /// opening an older copy on purpose (docs/INTEGRATION.md).
     pub fn resume_generation(&self, generation: i64) -> Result<(), QorganError> {
         self.with(|s| {
-            s.resume_generation(u64_arg(generation, "generation")?);
+            s.resume_generation(id_arg(generation));
             Ok(())
         })
     }

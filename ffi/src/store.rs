@@ -20,7 +20,7 @@ use qorgan_store as st;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Failure, QorganError};
-use crate::integer::{from_u64, u64_arg};
+use crate::integer::{from_id, id_arg, u64_arg};
 use crate::lock::{check_group_id, lock, parse_chain, parse_identity};
 use crate::roster::{Roster, RosterMember, parse_members};
 
@@ -85,7 +85,10 @@ impl StorageKey {
 /// return quickly and must not throw.
 #[uniffi::export(with_foreign)]
 pub trait StoreAnchor: Send + Sync {
-    /// The counter last stored, or `None` if none yet.
+    /// The counter last stored, exactly as `store` gave it (its 64 bits),
+    /// or `None` (Kotlin `null`, Swift `nil`) if none yet: never a
+    /// sentinel such as -1, which is a counter value and would read as a
+    /// rolled-back store.
     fn load(&self) -> Option<i64>;
     /// Records the counter after a commit.
     fn store(&self, counter: i64);
@@ -94,14 +97,11 @@ pub trait StoreAnchor: Send + Sync {
 struct AnchorAdapter(Arc<dyn StoreAnchor>);
 
 impl st::Anchor for AnchorAdapter {
-    // A negative counter from the app's keystore is no counter the store
-    // wrote: read as the largest, so the store reports a rollback rather
-    // than starting over as if no anchor existed.
     fn load(&self) -> Option<u64> {
-        self.0.load().map(|c| u64::try_from(c).unwrap_or(u64::MAX))
+        self.0.load().map(id_arg)
     }
     fn store(&self, counter: u64) {
-        self.0.store(from_u64(counter))
+        self.0.store(from_id(counter))
     }
 }
 
@@ -286,14 +286,14 @@ impl From<st::Event> for StoreEvent {
             },
             st::Event::RosterChanged { group, epoch } => Self::RosterChanged {
                 group_id: group,
-                epoch: from_u64(epoch),
+                epoch: from_id(epoch),
             },
             st::Event::Deferred { device } => Self::Deferred {
                 device: device.to_bytes(),
             },
             st::Event::RolledBack { store, anchor } => Self::RolledBack {
-                store: from_u64(store),
-                anchor: from_u64(anchor),
+                store: from_id(store),
+                anchor: from_id(anchor),
             },
         }
     }
@@ -568,7 +568,7 @@ impl StoreAccount {
     /// The store-wide counter (one more per committed write): what the
     /// anchor keeps.
     pub fn counter(&self) -> Result<i64, QorganError> {
-        self.with(|a| a.counter().map(from_u64))
+        self.with(|a| a.counter().map(from_id))
     }
 
     /// This account's newest signed device list, to publish.

@@ -16,7 +16,7 @@ use qorgan::{PreKeyUpload, SenderKeyAnnouncement};
 use crate::account::{DeviceInfo, ListHead};
 use crate::certificate::{RevocationListInfo, StatementInfo, TrustAnchor, Verified, parse_anchors};
 use crate::error::{Failure, QorganError};
-use crate::integer::{from_u32, from_u64, u64_arg};
+use crate::integer::{from_id, from_u32, u64_arg};
 use crate::lock::{parse_account_key, parse_head};
 use crate::roster::{RosterHead, RosterMember};
 
@@ -98,7 +98,7 @@ impl From<&DeviceList> for DeviceListInfo {
     fn from(l: &DeviceList) -> Self {
         Self {
             account_key: l.account().to_bytes().to_vec(),
-            version: from_u64(l.version()),
+            version: from_id(l.version()),
             previous: l.previous().map(|p| p.to_vec()),
             devices: l.devices().iter().map(DeviceInfo::from).collect(),
             head: l.head().into(),
@@ -187,7 +187,7 @@ impl From<&Roster> for RosterInfo {
     fn from(r: &Roster) -> Self {
         Self {
             group_id: r.group_id().to_vec(),
-            epoch: from_u64(r.epoch()),
+            epoch: from_id(r.epoch()),
             previous: r.previous().map(|p| p.to_vec()),
             members: r.members().iter().map(RosterMember::from).collect(),
             signer: r.signer().to_bytes().to_vec(),

@@ -948,8 +948,9 @@ fn retired_prekeys_expire_after_28_days_and_prune_deletes_them() {
 }
 
 /// Every integer is a signed 64-bit number in the bindings (Java cannot
-/// call Kotlin functions with unsigned parameters): what does not fit the
-/// library's unsigned value is refused, never wrapped around.
+/// call Kotlin functions with unsigned parameters): a time or a count that
+/// does not fit is refused, never wrapped around; a 64-bit identifier
+/// keeps its bits both ways.
 #[test]
 fn negative_and_oversized_integers_are_invalid_arguments() {
     let invalid = |r: Result<(), QorganError>, want: &str| match r {
@@ -975,15 +976,22 @@ fn negative_and_oversized_integers_are_invalid_arguments() {
         device.needs_rotation(i64::MIN).map(drop),
         "now must not be negative (got -9223372036854775808)",
     );
-    invalid(
-        device.resume_generation(-2),
-        "generation must not be negative (got -2)",
-    );
-    let sealed = device.seal(KEY.to_vec()).unwrap();
-    invalid(
-        Device::open(KEY.to_vec(), sealed, device.identity_key().unwrap(), -1).map(drop),
-        "min_generation must not be negative (got -1)",
-    );
+    // Generations keep their 64 bits: one at 2^63 reads as i64::MIN, and
+    // the rollback check still compares the unsigned values.
+    device.resume_generation(i64::MAX).unwrap();
+    let older = device.seal(KEY.to_vec()).unwrap();
+    let older_generation = device.generation().unwrap();
+    assert_eq!(older_generation, i64::MIN);
+    let newer = device.seal(KEY.to_vec()).unwrap();
+    let generation = device.generation().unwrap();
+    assert_eq!(generation, i64::MIN + 1);
+    let id = device.identity_key().unwrap();
+    assert!(matches!(
+        Device::open(KEY.to_vec(), older, id.clone(), generation),
+        Err(QorganError::RolledBack { min_generation, found })
+            if min_generation == generation && found == older_generation
+    ));
+    Device::open(KEY.to_vec(), newer, id, generation).unwrap();
     let bob = Device::new(NOW).unwrap();
     let first = device
         .initiate(bob.bundle().unwrap())
@@ -1011,12 +1019,15 @@ fn negative_and_oversized_integers_are_invalid_arguments() {
     );
     let issuer = IssuerKeyPair::generate().unwrap();
     invalid(
-        RevocationList::issue(&issuer, NOW, NOW + DAY, vec![1, -1]).map(drop),
-        "serial must not be negative (got -1)",
+        RevocationList::issue(&issuer, -1, NOW + DAY, vec![1]).map(drop),
+        "issued_at must not be negative (got -1)",
     );
-    let list = RevocationList::issue(&issuer, NOW, NOW + DAY, vec![1]).unwrap();
+    // Serials keep their 64 bits: 2^64 - 1 is -1, revoked and read back as such.
+    let list = RevocationList::issue(&issuer, NOW, NOW + DAY, vec![1, -1]).unwrap();
     assert!(list.revokes(1));
-    assert!(!list.revokes(-1));
+    assert!(list.revokes(-1));
+    assert!(!list.revokes(i64::MAX));
+    assert_eq!(list.info().serials, vec![1, -1]);
     invalid(
         list.is_stale(-1).map(drop),
         "now must not be negative (got -1)",
@@ -1034,13 +1045,22 @@ fn negative_and_oversized_integers_are_invalid_arguments() {
         ]
     };
     let sub = IssuerKeyPair::generate().unwrap().public_key();
-    invalid(
-        Statement::certify_intermediate(&issuer, sub.clone(), 1, NOW, NOW + DAY, claims(256))
+    for (number, want) in [(256, "256"), (5, "5"), (-1, "-1")] {
+        invalid(
+            Statement::certify_intermediate(
+                &issuer,
+                sub.clone(),
+                1,
+                NOW,
+                NOW + DAY,
+                claims(number),
+            )
             .map(drop),
-        "a claim tag is a byte (got 256)",
-    );
-    Statement::certify_intermediate(&issuer, sub, 1, NOW, NOW + DAY, claims(255)).unwrap();
-    // Results widen: 32-bit values keep their full range.
+            &format!("a custom claim tag is a byte other than the named tags 1 to 5 (got {want})"),
+        );
+    }
+    let statement =
+        Statement::certify_intermediate(&issuer, sub, -7, NOW, NOW + DAY, claims(255)).unwrap();
+    assert_eq!(statement.info().serial, -7);
     assert_eq!(device.generate_one_time_prekeys(3).unwrap(), 3);
-    assert!(device.generation().unwrap() >= 1);
 }

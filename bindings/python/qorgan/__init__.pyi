@@ -3005,7 +3005,11 @@ class StoreAnchor:
     return quickly and must not throw.
     """
     def load(self) -> typing.Optional[int]:
-        """The counter last stored, or `None` if none yet."""
+        """The counter last stored, exactly as `store` gave it (its 64 bits),
+        or `None` (Kotlin `null`, Swift `nil`) if none yet: never a
+        sentinel such as -1, which is a counter value and would read as a
+        rolled-back store.
+        """
     def store(self, counter: int) -> None:
         """Records the counter after a commit."""
 
@@ -3017,7 +3021,11 @@ class StoreAnchorImpl(StoreAnchor):
     return quickly and must not throw.
     """
     def load(self) -> typing.Optional[int]:
-        """The counter last stored, or `None` if none yet."""
+        """The counter last stored, exactly as `store` gave it (its 64 bits),
+        or `None` (Kotlin `null`, Swift `nil`) if none yet: never a
+        sentinel such as -1, which is a counter value and would read as a
+        rolled-back store.
+        """
     def store(self, counter: int) -> None:
         """Records the counter after a commit."""
     def close(self) -> None:

@@ -904,7 +904,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_constructor_storeaccount_open_rolled_back() != 64389:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_qorgan_ffi_checksum_method_storeanchor_load() != 37369:
+    if lib.uniffi_qorgan_ffi_checksum_method_storeanchor_load() != 34833:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_qorgan_ffi_checksum_method_storeanchor_store() != 33198:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -15532,7 +15532,10 @@ class StoreAnchor():
     
     def load(self, ) -> typing.Optional[int]:
         """
-        The counter last stored, or `None` if none yet.
+        The counter last stored, exactly as `store` gave it (its 64 bits),
+        or `None` (Kotlin `null`, Swift `nil`) if none yet: never a
+        sentinel such as -1, which is a counter value and would read as a
+        rolled-back store.
 """
         raise NotImplementedError
     def store(self, counter: int) -> None:
@@ -15574,7 +15577,10 @@ class StoreAnchorImpl(StoreAnchor):
         return inst
     def load(self, ) -> typing.Optional[int]:
         """
-        The counter last stored, or `None` if none yet.
+        The counter last stored, exactly as `store` gave it (its 64 bits),
+        or `None` (Kotlin `null`, Swift `nil`) if none yet: never a
+        sentinel such as -1, which is a counter value and would read as a
+        rolled-back store.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),

@@ -5789,7 +5789,10 @@ public func FfiConverterTypeStoreAccount_lower(_ value: StoreAccount) -> UInt64 
 public protocol StoreAnchor: AnyObject, Sendable {
     
     /**
-     * The counter last stored, or `None` if none yet.
+     * The counter last stored, exactly as `store` gave it (its 64 bits),
+     * or `None` (Kotlin `null`, Swift `nil`) if none yet: never a
+     * sentinel such as -1, which is a counter value and would read as a
+     * rolled-back store.
      */
     func load()  -> Int64?
     
@@ -5860,7 +5863,10 @@ open class StoreAnchorImpl: StoreAnchor, @unchecked Sendable {
 
     
     /**
-     * The counter last stored, or `None` if none yet.
+     * The counter last stored, exactly as `store` gave it (its 64 bits),
+     * or `None` (Kotlin `null`, Swift `nil`) if none yet: never a
+     * sentinel such as -1, which is a counter value and would read as a
+     * rolled-back store.
      */
 open func load() -> Int64?  {
     return try!  FfiConverterOptionInt64.lift(try! rustCall() {
@@ -14040,7 +14046,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due() != 19835) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_qorgan_ffi_checksum_method_storeanchor_load() != 37369) {
+    if (uniffi_qorgan_ffi_checksum_method_storeanchor_load() != 34833) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_qorgan_ffi_checksum_method_storeanchor_store() != 33198) {

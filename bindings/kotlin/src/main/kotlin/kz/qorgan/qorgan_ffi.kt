@@ -2149,7 +2149,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_qorgan_ffi_checksum_method_storeaccount_upload_due() and 0xFFFF) != 19835) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_qorgan_ffi_checksum_method_storeanchor_load() and 0xFFFF) != 37369) {
+    if ((lib.uniffi_qorgan_ffi_checksum_method_storeanchor_load() and 0xFFFF) != 34833) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_qorgan_ffi_checksum_method_storeanchor_store() and 0xFFFF) != 33198) {
@@ -10477,7 +10477,10 @@ public object FfiConverterTypeStoreAccount: FfiConverter<StoreAccount, Long> {
 public interface StoreAnchor {
     
     /**
-     * The counter last stored, or `None` if none yet.
+     * The counter last stored, exactly as `store` gave it (its 64 bits),
+     * or `None` (Kotlin `null`, Swift `nil`) if none yet: never a
+     * sentinel such as -1, which is a counter value and would read as a
+     * rolled-back store.
      */
     fun `load`(): kotlin.Long?
     
@@ -10599,7 +10602,10 @@ open class StoreAnchorImpl: Disposable, AutoCloseable, StoreAnchor
 
     
     /**
-     * The counter last stored, or `None` if none yet.
+     * The counter last stored, exactly as `store` gave it (its 64 bits),
+     * or `None` (Kotlin `null`, Swift `nil`) if none yet: never a
+     * sentinel such as -1, which is a counter value and would read as a
+     * rolled-back store.
      */override fun `load`(): kotlin.Long? {
             return FfiConverterOptionalLong.lift(
     callWithHandle {
