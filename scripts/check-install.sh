@@ -24,7 +24,9 @@ failed=0
 check() {
     local name=$1
     shift
-    if "$@" > "$work/$name.log" 2>&1; then
+    # In a subshell with errexit of its own: bash ignores `set -e` inside
+    # an `if` condition, so a failing step would otherwise pass.
+    if (set -e; "$@") > "$work/$name.log" 2>&1; then
         passed=$((passed + 1))
         echo "ok: $name"
     else

@@ -17,12 +17,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 first=${1:-dist}
-if [[ -n $(git status --porcelain --untracked-files=no -- . ':!dist') && ${QORGAN_ALLOW_DIRTY:-0} != 1 ]]; then
+if [[ -n $(git status --porcelain -- . ':!dist') && ${QORGAN_ALLOW_DIRTY:-0} != 1 ]]; then
     echo "check-reproducible.sh: uncommitted changes; the second build is of HEAD (QORGAN_ALLOW_DIRTY=1 to compare anyway)" >&2
     exit 1
 fi
 [[ -f $first/SHA256SUMS ]] || bash scripts/release.sh "$first"
 first=$(cd "$first" && pwd)
+# The first build must be of HEAD, and the second uses its timestamp.
+built=$(sed -n 's/^commit //p' "$first/BUILD-INFO.txt")
+if [[ $built != "$(git rev-parse HEAD)" && ${QORGAN_ALLOW_DIRTY:-0} != 1 ]]; then
+    echo "check-reproducible.sh: $first was built from '$built', not HEAD: run scripts/release.sh again" >&2
+    exit 1
+fi
+epoch=$(sed -n 's/^SOURCE_DATE_EPOCH //p' "$first/BUILD-INFO.txt")
 
 work=$(mktemp -d /tmp/qorgan-repro.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -35,7 +42,7 @@ echo "== second build in $clone"
 (cd "$clone" &&
     QORGAN_PYTHON_TOOLS=${QORGAN_PYTHON_TOOLS:-$repo/bindings/python/.tools} \
     QORGAN_KOTLIN_TOOLS=${QORGAN_KOTLIN_TOOLS:-$repo/bindings/kotlin/.tools} \
-    SOURCE_DATE_EPOCH=$(git -C "$repo" log -1 --format=%ct) \
+    SOURCE_DATE_EPOCH=$epoch \
     bash scripts/release.sh "$work/second" > "$work/second.log" 2>&1) || {
     tail -n 40 "$work/second.log" >&2
     echo "check-reproducible.sh: the second build failed" >&2

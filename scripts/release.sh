@@ -36,8 +36,16 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
 release_url=${QORGAN_RELEASE_URL:-https://example.invalid/qorgan/releases/download/v$version}
 
+# Emptied first: only a directory that is empty or an earlier release.
+if [[ -e $out && -n $(ls -A "$out" 2>/dev/null) && ! -f $out/SHA256SUMS ]]; then
+    echo "release.sh: $out is not empty and not an earlier release; refusing to empty it" >&2
+    exit 1
+fi
 rm -rf "$out"
 mkdir -p "$out"
+# Every Rust build of the release goes to this checkout's target/, under
+# the remapped path (an inherited CARGO_TARGET_DIR would be outside it).
+unset CARGO_TARGET_DIR
 out=$(cd "$out" && pwd)
 step() { printf '\n== release: %s\n' "$*"; }
 
@@ -73,13 +81,18 @@ if [[ -f $out/swift/QorganFFI.xcframework.zip ]]; then
     bash bindings/swift/root-manifest.sh --from "$out/swift/Package.swift" "$out/swift/Package.root.swift"
 elif [[ $rc -eq 3 ]]; then
     cat > "$out/swift/NOTE.txt" <<EOF
-The XCFramework (iOS devices, iOS simulators, macOS) needs a Mac with Xcode.
-On a Mac, from the same commit:
-    bash bindings/swift/build-xcframework.sh --release-url $zip_url dist/swift
-then upload dist/swift/QorganFFI.xcframework.zip to $zip_url,
-commit the rewritten Package.swift files (bindings/swift/Package.swift and,
-from bindings/swift/root-manifest.sh, the root Package.swift) and tag v$version.
-Package.swift here still has the placeholder checksum (local mode).
+The XCFramework (iOS devices, iOS simulators, macOS) needs a Mac with Xcode,
+and its checksum goes into the tagged Package.swift, so a release runs in
+this order:
+ 1. on a Mac: bash bindings/swift/build-xcframework.sh --release-url $zip_url dist/swift
+    (it calls set-release.sh on bindings/swift/Package.swift); then
+    bash bindings/swift/root-manifest.sh, commit both Package.swift files,
+    tag v$version, upload QorganFFI.xcframework.zip to $zip_url;
+ 2. here, on the tag: bash scripts/release.sh (so the Linux artefacts, their
+    SOURCE_DATE_EPOCH and the crates' commit are the tag's, and a reviewer
+    rebuilding the tag gets the same bytes).
+Package.swift here is bindings/swift/Package.swift as committed: its
+checksum is the committed one (the placeholder means local mode).
 EOF
 else
     echo "release.sh: build-xcframework.sh failed ($rc)" >&2
@@ -99,10 +112,14 @@ cp LICENSE-APACHE LICENSE-MIT "$out/"
 python3 scripts/sbom.py > "$out/sbom.cdx.json"
 {
     echo "qorgan $version"
-    echo "commit $(git rev-parse HEAD)$(git diff --quiet HEAD -- . ':!dist' 2>/dev/null || echo ' (uncommitted changes)')"
+    echo "commit $(git rev-parse HEAD)"
+    [[ -z $(git status --porcelain -- . ':!dist') ]] || echo "uncommitted changes: yes"
     echo "SOURCE_DATE_EPOCH $SOURCE_DATE_EPOCH"
     echo "$(rustc --version)"
     echo "$(cargo --version)"
+    echo "java $(java -version 2>&1 | head -n1)"
+    echo "python tools: $(grep -v '^#' bindings/python/build-support/tools.txt | tr '\n' ' ' | tr -s ' ')"
+    echo "kotlinc $(sed -n 's/^KOTLIN_VERSION=\([0-9.]*\).*/\1/p' bindings/kotlin/kotlin-env.sh)"
     echo "host $(uname -sm)"
 } > "$out/BUILD-INFO.txt"
 cat > "$out/OTHER-HOSTS.md" <<EOF
@@ -113,9 +130,9 @@ This release directory was built on $(uname -sm). These need another host:
 | artefact | host | command (same commit) |
 |---|---|---|
 | Android AAR (\`kz.qorgan:qorgan-android:$version\`, Maven layout, arm64-v8a, armeabi-v7a, x86_64; 16 KB page alignment checked) | Linux or macOS with the Android NDK r28+ and cargo-ndk | \`bash bindings/kotlin/build-aar.sh\` |
-| XCFramework zip for Swift (iOS device, iOS simulator, macOS slices) and the release checksum in Package.swift | macOS with Xcode | \`bash bindings/swift/build-xcframework.sh --release-url $zip_url dist/swift\` |
-| Wheels for aarch64 Linux, macOS, Windows | that platform | \`bash bindings/python/build.sh dist/python\` (the sdist builds anywhere Rust is) |
-| linux-aarch64 native library in the JVM jar | aarch64 Linux | \`bash bindings/kotlin/build-maven.sh dist/maven\` |
+| XCFramework zip for Swift (iOS device, iOS simulator, macOS slices) and the release checksum in Package.swift | macOS with Xcode, before tagging (swift/NOTE.txt) | \`bash bindings/swift/build-xcframework.sh --release-url $zip_url dist/swift\` |
+| Wheels for aarch64 Linux, musllinux, macOS, Windows | not built yet (build.sh makes the x86_64 manylinux wheel only) | there, \`pip install qorgan\` builds the sdist where Rust 1.88+ is |
+| Native libraries for other JVM hosts (linux-aarch64, macOS, Windows) | not built yet | the jar carries linux-x86-64 only |
 
 Publish: \`pip\`: upload dist/python with twine; Maven: upload dist/maven
 (the layout is a repository); crates.io: \`cargo publish -p qorgan\`, then

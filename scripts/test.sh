@@ -33,6 +33,23 @@ bash bindings/check-generated.sh
 section "docs/INTEGRATION.md: every code sample equals the test that runs it"
 bash bindings/check-samples.sh
 
+section "Debian packages the release and the bindings need, when missing"
+need=()
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+[[ -f /usr/share/java/jna.jar && -f /usr/share/java/junit4.jar && -f /usr/share/java/hamcrest-core.jar ]] ||
+    need+=(libjna-java libjna-jni junit4)
+command -v objdump >/dev/null || need+=(binutils)
+command -v zip >/dev/null || need+=(zip)
+command -v unzip >/dev/null || need+=(unzip)
+command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
+if [[ ${#need[@]} -gt 0 ]]; then
+    sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+echo "packages: ok${need[*]:+ (installed ${need[*]})}"
+
 section "Release: every artefact this machine can build (scripts/release.sh -> dist/)"
 bash scripts/release.sh dist
 (cd dist && sha256sum --quiet -c SHA256SUMS && echo "SHA256SUMS: ok")
