@@ -109,11 +109,13 @@ if shipped != open(committed, "rb").read():
 print(f"   {len(names)} files; qorgan/_native/qorgan_ffi.py == the committed module")
 PY
 so=$unpacked/qorgan/_native/libqorgan_ffi.so
-glibc=$(objdump -T "$so" | grep -oE 'GLIBC_[0-9]+(\.[0-9]+)*' | sort -uV | tail -n1)
+# `|| true`: with pipefail, a grep that finds nothing would end the script
+# here, before the explanatory error below.
+glibc=$(objdump -T "$so" | grep -oE 'GLIBC_[0-9]+(\.[0-9]+)*' | sort -uV | tail -n1 || true)
 echo "   libqorgan_ffi.so needs at most $glibc ($(stat -c %s "$so") bytes)"
 auditwheel_out=$("$tools/bin/auditwheel" show "$wheel")
 echo "$auditwheel_out" | sed 's/^/   auditwheel: /'
-tag=$(grep -oE '"(manylinux|musllinux)_[0-9]+_[0-9]+_x86_64"' <<<"$auditwheel_out" | head -n1 | tr -d '"')
+tag=$(grep -oE '"(manylinux|musllinux)_[0-9]+_[0-9]+_x86_64"' <<<"$auditwheel_out" | head -n1 | tr -d '"' || true)
 case "$tag" in
     manylinux_2_5_x86_64|manylinux_2_12_x86_64|manylinux_2_17_x86_64) ;;
     *) echo "build.sh: auditwheel says the wheel is ${tag:-of no manylinux tag}, not manylinux_2_17_x86_64 or lower" >&2; exit 1 ;;
