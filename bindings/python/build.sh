@@ -52,7 +52,7 @@ if ! cmp -s "$pins" "$tools/.qorgan-pins" 2>/dev/null; then
     fi
     rm -rf "$tools"
     "$python" -m venv "$tools"
-    "$tools/bin/pip" install -q --disable-pip-version-check -r "$pins"
+    "$tools/bin/pip" install -q --disable-pip-version-check --require-hashes --only-binary :all: -r "$pins"
     cp "$pins" "$tools/.qorgan-pins"
 fi
 maturin=$tools/bin/maturin
