@@ -37,18 +37,47 @@ JNA_VERSION=5.13.0             # Debian bookworm's libjna-java (5.13.0-2), compi
 
 KOTLIN_TOOLS=${QORGAN_KOTLIN_TOOLS:-$kotlin_env_root/bindings/kotlin/.tools}
 
+# kotlin_integrity VERSION: npm's integrity value (SHA-512 of the tarball)
+# of kotlin-compiler@VERSION, pinned here: the compiler writes the shipped
+# classes, so a tarball substituted by a registry or mirror is refused
+# before anything installs it. To move a pin: npm pack kotlin-compiler@V,
+# then "sha512-" + base64 of the file's SHA-512 (npm view ... dist.integrity
+# from the registry should agree).
+kotlin_integrity() {
+    case $1 in
+    2.4.20) echo 'sha512-IF5IVM7LpPhA/ntHQQpaVt1yxpaaQovtEVYLyqWMuaLr0XelLPPm7/sM6HLhtcRjjjoSsK7I7lP2kzYJkMy73w==' ;;
+    1.9.0) echo 'sha512-Unh2XGm0z28t52C5jV2RJATjfCWjsxT5Acwi0CfbQVCzYj3X8/fchUQt0o8t9rHFm4FiwjUfMfeK0l5WalOiNA==' ;;
+    *) return 1 ;;
+    esac
+}
+
 # kotlin_home VERSION: prints the kotlin-compiler directory of VERSION,
 # installing it from npm when missing (the current compiler into
-# $KOTLIN_TOOLS, others into $KOTLIN_TOOLS/kotlin-VERSION).
+# $KOTLIN_TOOLS, others into $KOTLIN_TOOLS/kotlin-VERSION): the tarball
+# is fetched with npm pack, checked against kotlin_integrity, then
+# installed from the checked file (it has no dependencies or scripts).
 kotlin_home() {
     local version=$1 prefix=$KOTLIN_TOOLS
     [[ $version == "$KOTLIN_VERSION" ]] || prefix=$KOTLIN_TOOLS/kotlin-$version
     local home=$prefix/node_modules/kotlin-compiler
     if [[ ! -x $home/bin/kotlinc ]] || ! grep -q "\"version\": \"$version\"" "$home/package.json"; then
         command -v npm >/dev/null || { echo "npm missing (apt-get install npm): it installs kotlin-compiler@$version" >&2; return 1; }
+        local want got tmp tgz
+        want=$(kotlin_integrity "$version") || { echo "kotlin-env.sh: no integrity pinned for kotlin-compiler@$version (kotlin_integrity)" >&2; return 1; }
+        tmp=$(mktemp -d)
+        tgz=$tmp/kotlin-compiler-$version.tgz
+        (cd "$tmp" && npm pack --silent --loglevel=error "kotlin-compiler@$version" >/dev/null) && [[ -f $tgz ]] \
+            || { echo "npm pack kotlin-compiler@$version failed" >&2; rm -rf "$tmp"; return 1; }
+        got=sha512-$(python3 -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' "$tgz")
+        if [[ $got != "$want" ]]; then
+            echo "kotlin-compiler@$version from npm is not the pinned file (integrity $got, pinned $want): refused" >&2
+            rm -rf "$tmp"
+            return 1
+        fi
         mkdir -p "$prefix"
-        npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "kotlin-compiler@$version" >/dev/null \
-            || { echo "npm install kotlin-compiler@$version failed" >&2; return 1; }
+        npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "$tgz" >/dev/null \
+            || { echo "npm install of the checked kotlin-compiler-$version.tgz failed" >&2; rm -rf "$tmp"; return 1; }
+        rm -rf "$tmp"
     fi
     printf '%s\n' "$home"
 }
