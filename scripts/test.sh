@@ -42,12 +42,7 @@ command -v objdump >/dev/null || need+=(binutils)
 command -v zip >/dev/null || need+=(zip)
 command -v unzip >/dev/null || need+=(unzip)
 command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
-if [[ ${#need[@]} -gt 0 ]]; then
-    sudo=""
-    [[ $(id -u) -eq 0 ]] || sudo=sudo
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+[[ ${#need[@]} -eq 0 ]] || bash scripts/apt-install.sh "${need[@]}"
 echo "packages: ok${need[*]:+ (installed ${need[*]})}"
 
 section "Release: every artefact this machine can build (scripts/release.sh -> dist/)"

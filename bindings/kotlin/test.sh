@@ -42,10 +42,7 @@ java_names_fatal=${QORGAN_JAVA_NAMES_FATAL:-1}
 
 # 1. Tools.
 if [[ ! -f $java_dir/jna.jar || ! -f $java_dir/junit4.jar || ! -f $java_dir/hamcrest-core.jar ]]; then
-    sudo=""
-    [[ $(id -u) -eq 0 ]] || sudo=sudo
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libjna-java libjna-jni junit4 >/dev/null
+    bash "$root/scripts/apt-install.sh" libjna-java libjna-jni junit4
 fi
 for j in jna.jar junit4.jar hamcrest-core.jar; do
     [[ -f $java_dir/$j ]] || { echo "missing $java_dir/$j" >&2; exit 1; }

@@ -37,11 +37,8 @@ work=$(cd "$work" && pwd)
 # python3 -m venv needs ensurepip (Debian: python3-venv).
 if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
     echo "== installing python3-venv"
-    sudo=
-    [ "$(id -u)" -ne 0 ] && sudo=sudo
-    $sudo apt-get update -qq
     ver=$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
-    $sudo apt-get install -y -qq python3-venv || $sudo apt-get install -y -qq "python$ver-venv"
+    bash "$here/../../scripts/apt-install.sh" python3-venv || bash "$here/../../scripts/apt-install.sh" "python$ver-venv"
 fi
 
 sdist=${QORGAN_SDIST:-}

@@ -63,8 +63,7 @@ done
 ready=$chroot_dir/.qorgan-swift-ready
 if [[ ! -f $ready ]]; then
     if ! command -v debootstrap >/dev/null; then
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq debootstrap >/dev/null
+        bash "$repo/scripts/apt-install.sh" debootstrap
     fi
     # The mirror apt already uses here (deb822 .sources or a sources.list line).
     mirror=$(grep -hsoE '^URIs: *[^ ]+' /etc/apt/sources.list.d/*.sources | grep -v security | head -1 | sed 's/^URIs: *//' || true)
